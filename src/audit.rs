@@ -1,0 +1,145 @@
+//! The audit log: every change staff make (and the system makes for them) is recorded with
+//! who, what, when, and the record's values before and after, in the same transaction as the
+//! change itself. Rows are only ever inserted (the schema refuses updates and deletes).
+//! Managers read it on the "Audit log" page.
+
+use chrono::{DateTime, Utc};
+use maud::html;
+use rusqlite::{Connection, params};
+use serde_json::Value;
+
+use crate::auth::{Permission, StaffUser};
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ids::{AuditId, StaffId};
+use crate::web::Ctx;
+
+/// Who made a change.
+pub(crate) enum Actor<'a> {
+    /// A signed-in staff member.
+    Staff(&'a StaffUser),
+    /// Someone at the box's command line (`pawnbranch staff add`, `import`, ...).
+    CommandLine,
+    /// The server itself (scheduled status changes, the demo loader).
+    System,
+}
+
+impl Actor<'_> {
+    fn staff_id(&self) -> Option<&StaffId> {
+        match self {
+            Actor::Staff(user) => Some(&user.id),
+            Actor::CommandLine | Actor::System => None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match self {
+            Actor::Staff(user) => &user.username,
+            Actor::CommandLine => "command-line",
+            Actor::System => "system",
+        }
+    }
+}
+
+/// One change to record.
+pub(crate) struct Change<'a> {
+    pub(crate) action: &'a str,
+    pub(crate) entity: &'a str,
+    pub(crate) entity_id: &'a str,
+    pub(crate) before: Option<Value>,
+    pub(crate) after: Option<Value>,
+}
+
+/// Records a change; call inside the transaction that makes it.
+pub(crate) fn record(conn: &Connection, actor: &Actor, change: &Change, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_log (id, at, staff_id, actor, action, entity, entity_id, before_json, after_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        AuditId::new(now),
+        now,
+        actor.staff_id(),
+        actor.name(),
+        change.action,
+        change.entity,
+        change.entity_id,
+        change.before.as_ref().map(Value::to_string),
+        change.after.as_ref().map(Value::to_string),
+    ])?;
+    Ok(())
+}
+
+/// An entry as shown on the page.
+pub(crate) struct Entry {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) actor: String,
+    pub(crate) action: String,
+    pub(crate) entity: String,
+    pub(crate) entity_id: String,
+    pub(crate) before: Option<String>,
+    pub(crate) after: Option<String>,
+}
+
+/// Entries newest first, a page at a time.
+pub(crate) fn list(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Result<Vec<Entry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, actor, action, entity, entity_id, before_json, after_json
+         FROM audit_log ORDER BY at DESC, id DESC LIMIT ?1 OFFSET ?2",
+    )?;
+    stmt.query_map(params![limit, offset], |row| {
+        Ok(Entry {
+            at: row.get(0)?,
+            actor: row.get(1)?,
+            action: row.get(2)?,
+            entity: row.get(3)?,
+            entity_id: row.get(4)?,
+            before: row.get(5)?,
+            after: row.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// Entries per page.
+const PAGE_SIZE: u32 = 50;
+
+/// GET /staff/audit: the audit log, newest first.
+pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::AuditLog)?;
+    let page: u32 = ctx.req.query_form()?.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let entries = list(&*ctx.app.db.conn()?, PAGE_SIZE + 1, page.saturating_mul(PAGE_SIZE))?;
+    let has_more = entries.len() > PAGE_SIZE as usize;
+    let body = html! {
+        @if entries.is_empty() {
+            p { (ctx.t(Msg::AuditEmpty)) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead { tr {
+                        th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditWho)) } th { (ctx.t(Msg::AuditAction)) }
+                        th { (ctx.t(Msg::AuditRecord)) } th { (ctx.t(Msg::AuditBefore)) } th { (ctx.t(Msg::AuditAfter)) }
+                    } }
+                    tbody {
+                        @for e in entries.iter().take(PAGE_SIZE as usize) {
+                            tr {
+                                td { (ctx.datetime(e.at)) }
+                                td { (e.actor) }
+                                td { (e.action) }
+                                td { (e.entity) " " span class="muted" { (e.entity_id) } }
+                                td { @if let Some(b) = &e.before { pre { (b) } } }
+                                td { @if let Some(a) = &e.after { pre { (a) } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        nav class="pager" {
+            @if page > 0 { a href={ "/staff/audit?page=" (page - 1) } { (ctx.t(Msg::Previous)) } }
+            @if has_more { a href={ "/staff/audit?page=" (page + 1) } { (ctx.t(Msg::Next)) } }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::AuditTitle), body))
+}

@@ -1,0 +1,498 @@
+//! Configuration: one struct, loaded once at start-up and passed explicitly.
+//!
+//! Every key has a default that runs out of the box. Values are layered, later winning:
+//! built-in defaults, an optional TOML file (`--config`), environment variables
+//! (`[section] name` ↔ `PAWNBRANCH_SECTION_NAME`) and command-line flags. An unknown key or a
+//! bad value stops start-up with a message that names the key, because a branch box that
+//! silently ignores a typo in its modem device would silently stop sending login codes.
+//!
+//! Keys that hold secrets (SIM PIN, relay passwords, head office credentials) are printed as
+//! `********` by `pawnbranch check`, so the configuration can be shown safely.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::{FixedOffset, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+use crate::iso;
+use crate::money::{self, Currency};
+
+/// The prefix of every environment variable that sets a configuration key.
+const ENV_PREFIX: &str = "PAWNBRANCH_";
+
+/// The whole configuration of one branch server (or head office receiver).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct Config {
+    pub(crate) branch: BranchConfig,
+    pub(crate) server: ServerConfig,
+    pub(crate) storage: StorageConfig,
+    pub(crate) staff: StaffConfig,
+    pub(crate) log: LogConfig,
+}
+
+/// `[branch]`: who this branch is and how it counts money and time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct BranchConfig {
+    /// Short code of the branch, unique in the chain; prefixes ticket numbers.
+    pub(crate) code: String,
+    /// Name shown on pages and printed tickets.
+    pub(crate) name: String,
+    /// ISO 3166 alpha-2 country; the default country of phone numbers.
+    pub(crate) country: String,
+    /// ISO 4217 currency of every amount.
+    pub(crate) currency: String,
+    /// Decimal places of amounts; -1 means as the currency is used day to day (0 for IDR).
+    pub(crate) currency_exponent: i64,
+    /// Offset of branch-local time from UTC, e.g. `+07:00` for Jakarta.
+    pub(crate) utc_offset: String,
+    /// Default language of pages: `en` or `id`.
+    pub(crate) language: String,
+}
+
+impl Default for BranchConfig {
+    fn default() -> Self {
+        BranchConfig {
+            code: "BR01".to_owned(),
+            name: "Pawnbranch".to_owned(),
+            country: "ID".to_owned(),
+            currency: "IDR".to_owned(),
+            currency_exponent: -1,
+            utc_offset: "+07:00".to_owned(),
+            language: "en".to_owned(),
+        }
+    }
+}
+
+/// `[server]`: the HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ServerConfig {
+    /// Address and port to listen on.
+    pub(crate) listen: String,
+    /// Number of worker threads answering requests.
+    pub(crate) workers: u32,
+    /// Largest request body accepted; larger bodies get 413.
+    pub(crate) max_body_bytes: u32,
+    /// The address customers and staff type in their browsers, e.g. `http://192.168.1.10:8080`
+    /// or `https://branch.example`. Empty means derived from `listen`. When it starts with
+    /// `https://`, cookies are marked `Secure` (TLS is terminated by a proxy in front).
+    pub(crate) public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:8080".to_owned(),
+            workers: 8,
+            max_body_bytes: 64 * 1024,
+            public_url: String::new(),
+        }
+    }
+}
+
+/// `[storage]`: the SQLite database and its backups.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct StorageConfig {
+    /// Directory holding the database, its backups and the installation secret.
+    pub(crate) data_dir: String,
+    /// How long a writer waits for another writer before giving up, in milliseconds.
+    pub(crate) busy_timeout_ms: u32,
+    /// Branch-local time of the nightly backup, `HH:MM`.
+    pub(crate) backup_time: String,
+    /// How many nightly backups to keep; older ones are deleted.
+    pub(crate) backup_keep: u32,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: "./data".to_owned(),
+            busy_timeout_ms: 5000,
+            backup_time: "02:30".to_owned(),
+            backup_keep: 14,
+        }
+    }
+}
+
+/// `[staff]`: staff sign-in and sessions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct StaffConfig {
+    /// A session unused for this long ends.
+    pub(crate) session_idle_minutes: u32,
+    /// A session ends this long after sign-in, used or not.
+    pub(crate) session_max_hours: u32,
+    /// Failed sign-ins in a row that lock an account.
+    pub(crate) lockout_attempts: u32,
+    /// How long a locked account stays locked.
+    pub(crate) lockout_minutes: u32,
+    /// Failed sign-ins allowed from one client address per 15 minutes, whatever the account.
+    pub(crate) address_failures_per_15_minutes: u32,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig {
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            lockout_attempts: 5,
+            lockout_minutes: 15,
+            address_failures_per_15_minutes: 20,
+        }
+    }
+}
+
+/// `[log]`: what goes to standard error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct LogConfig {
+    /// `error`, `warn`, `info`, `debug` or `trace`.
+    pub(crate) level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".to_owned() }
+    }
+}
+
+/// Why the configuration could not be used. The message always names the key.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("configuration file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}: unknown configuration key")]
+    UnknownEnv { var: String },
+    #[error("environment variable {var} ([{section}] {key}): {message}")]
+    BadEnv { var: String, section: String, key: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Values given on the command line, which win over the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Overrides {
+    pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) listen: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then the file, then the environment, then flags;
+    /// then validates it.
+    pub(crate) fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                // Deserialising the text itself first gives errors that quote the offending line,
+                // so a wrong type or an unknown key is reported with its name and place.
+                toml::from_str::<Config>(&text)
+                    .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?
+            }
+            None => toml::Table::new(),
+        };
+        let defaults = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(format!("internal: defaults do not serialise: {e}")))?;
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix(ENV_PREFIX) else { continue };
+            apply_env(&mut table, &defaults, &var, rest, &value)?;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            set(&mut table, "storage", "data_dir", toml::Value::String(dir.display().to_string()));
+        }
+        if let Some(listen) = &overrides.listen {
+            set(&mut table, "server", "listen", toml::Value::String(listen.clone()));
+        }
+        let path = file.map(Path::to_owned).unwrap_or_default();
+        let config: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse { path, message: e.message().to_owned() })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value that serde's types do not already check.
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
+        let b = &self.branch;
+        if b.code.is_empty() || b.code.len() > 12 || !b.code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return bad("[branch] code", format!("{:?} must be 1 to 12 letters or digits", b.code));
+        }
+        if b.name.trim().is_empty() {
+            return bad("[branch] name", "must not be empty".to_owned());
+        }
+        if iso::country(&b.country).is_none() {
+            return bad("[branch] country", format!("{:?} is not an ISO 3166 alpha-2 code such as ID", b.country));
+        }
+        if iso::currency(&b.currency).is_none() {
+            return bad("[branch] currency", format!("{:?} is not an ISO 4217 code such as IDR", b.currency));
+        }
+        if !(-1..=4).contains(&b.currency_exponent) {
+            return bad("[branch] currency_exponent", format!("{} must be -1 (automatic) or 0 to 4", b.currency_exponent));
+        }
+        if parse_offset(&b.utc_offset).is_none() {
+            return bad("[branch] utc_offset", format!("{:?} must look like +07:00", b.utc_offset));
+        }
+        if Lang::from_code(&b.language).is_none() {
+            return bad("[branch] language", format!("{:?} must be en or id", b.language));
+        }
+        if self.server.listen.parse::<SocketAddr>().is_err() {
+            return bad("[server] listen", format!("{:?} must be ADDRESS:PORT, e.g. 0.0.0.0:8080", self.server.listen));
+        }
+        if !(1..=256).contains(&self.server.workers) {
+            return bad("[server] workers", format!("{} must be between 1 and 256", self.server.workers));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return bad("[server] max_body_bytes", format!("{} is too small (at least 1024)", self.server.max_body_bytes));
+        }
+        let url = &self.server.public_url;
+        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
+            return bad("[server] public_url", format!("{url:?} must start with http:// or https://"));
+        }
+        if self.storage.data_dir.is_empty() {
+            return bad("[storage] data_dir", "must not be empty".to_owned());
+        }
+        if NaiveTime::parse_from_str(&self.storage.backup_time, "%H:%M").is_err() {
+            return bad("[storage] backup_time", format!("{:?} must be HH:MM", self.storage.backup_time));
+        }
+        if self.storage.backup_keep == 0 {
+            return bad("[storage] backup_keep", "must be at least 1".to_owned());
+        }
+        let s = &self.staff;
+        for (key, value) in [
+            ("[staff] session_idle_minutes", s.session_idle_minutes),
+            ("[staff] session_max_hours", s.session_max_hours),
+            ("[staff] lockout_attempts", s.lockout_attempts),
+            ("[staff] lockout_minutes", s.lockout_minutes),
+            ("[staff] address_failures_per_15_minutes", s.address_failures_per_15_minutes),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".to_owned());
+            }
+        }
+        if log_level(&self.log.level).is_none() {
+            return bad("[log] level", format!("{:?} must be error, warn, info, debug or trace", self.log.level));
+        }
+        Ok(())
+    }
+
+    /// The branch's offset from UTC (validated at load).
+    pub(crate) fn utc_offset(&self) -> FixedOffset {
+        parse_offset(&self.branch.utc_offset).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+    }
+
+    /// The branch's default language (validated at load).
+    pub(crate) fn language(&self) -> Lang {
+        Lang::from_code(&self.branch.language).unwrap_or(Lang::En)
+    }
+
+    /// The branch currency and its exponent (validated at load).
+    pub(crate) fn currency(&self) -> Currency {
+        let exponent = u8::try_from(self.branch.currency_exponent)
+            .ok()
+            .or_else(|| money::everyday_exponent(&self.branch.currency))
+            .unwrap_or(2);
+        Currency { code: self.branch.currency.clone(), exponent }
+    }
+
+    /// The data directory.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        PathBuf::from(&self.storage.data_dir)
+    }
+
+    /// The nightly backup time (validated at load).
+    pub(crate) fn backup_time(&self) -> NaiveTime {
+        NaiveTime::parse_from_str(&self.storage.backup_time, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+
+    /// Whether cookies must carry the `Secure` attribute.
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+
+    /// The log level filter (validated at load).
+    pub(crate) fn log_level(&self) -> log::LevelFilter {
+        log_level(&self.log.level).unwrap_or(log::LevelFilter::Info)
+    }
+
+    /// The configuration as TOML, secrets hidden, for `pawnbranch check`.
+    pub(crate) fn to_redacted_toml(&self) -> String {
+        // Secrets serialise as their value for the round trip through the loader, so they are
+        // replaced here before printing.
+        let mut table = toml::Table::try_from(self.clone()).unwrap_or_default();
+        redact(&mut table);
+        toml::to_string_pretty(&table).unwrap_or_default()
+    }
+}
+
+/// Replaces the value of every key that holds a secret.
+fn redact(table: &mut toml::Table) {
+    for (key, value) in table.iter_mut() {
+        match value {
+            toml::Value::Table(inner) => redact(inner),
+            toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => *s = "********".to_owned(),
+            _ => (),
+        }
+    }
+}
+
+/// Keys whose values are secrets, by naming convention.
+fn is_secret_key(key: &str) -> bool {
+    key.ends_with("password") || key.ends_with("pin") || key.ends_with("credential") || key.ends_with("secret")
+}
+
+/// Applies one `PAWNBRANCH_SECTION_NAME` variable, typed like the key's default value.
+fn apply_env(
+    table: &mut toml::Table,
+    defaults: &toml::Table,
+    var: &str,
+    rest: &str,
+    value: &str,
+) -> Result<(), ConfigError> {
+    let unknown = || ConfigError::UnknownEnv { var: var.to_owned() };
+    let (section, key) = rest.split_once('_').ok_or_else(unknown)?;
+    let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
+    let default = defaults
+        .get(&section)
+        .and_then(toml::Value::as_table)
+        .and_then(|t| t.get(&key))
+        .ok_or_else(unknown)?;
+    let bad = |message: &str| ConfigError::BadEnv {
+        var: var.to_owned(),
+        section: section.clone(),
+        key: key.clone(),
+        message: message.to_owned(),
+    };
+    let typed = match default {
+        toml::Value::String(_) => toml::Value::String(value.to_owned()),
+        toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| bad("expected a whole number"))?),
+        toml::Value::Boolean(_) => toml::Value::Boolean(match value.trim() {
+            "true" | "1" | "yes" => true,
+            "false" | "0" | "no" => false,
+            _ => return Err(bad("expected true or false")),
+        }),
+        _ => return Err(bad("cannot be set from the environment")),
+    };
+    set(table, &section, &key, typed);
+    Ok(())
+}
+
+/// Sets `[section] key = value`, creating the section.
+fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
+    let entry = table.entry(section.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    if let toml::Value::Table(t) = entry {
+        t.insert(key.to_owned(), value);
+    } else {
+        // A scalar where a section belongs: replace it, and let deserialisation report nothing
+        // odd, because the flag or variable is the newer intent.
+        let mut t = toml::Table::new();
+        t.insert(key.to_owned(), value);
+        *entry = toml::Value::Table(t);
+    }
+}
+
+/// Parses `+07:00`, `-03:30` or `Z`.
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    if text == "Z" || text == "+00:00" {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 14 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+/// Parses a log level name.
+fn log_level(name: &str) -> Option<log::LevelFilter> {
+    match name {
+        "error" => Some(log::LevelFilter::Error),
+        "warn" => Some(log::LevelFilter::Warn),
+        "info" => Some(log::LevelFilter::Info),
+        "debug" => Some(log::LevelFilter::Debug),
+        "trace" => Some(log::LevelFilter::Trace),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn load(toml_text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, toml_text).unwrap();
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        Config::load(Some(&path), env, &Overrides::default())
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::load(None, Vec::new(), &Overrides::default()).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.storage.data_dir, "./data");
+        assert_eq!(c.branch.country, "ID");
+        assert_eq!(c.utc_offset().local_minus_utc(), 7 * 3600);
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let c = load("[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n", &[("PAWNBRANCH_SERVER_WORKERS", "3")]).unwrap();
+        assert_eq!(c.server.listen, "0.0.0.0:9000");
+        assert_eq!(c.server.workers, 3);
+        let flags = Overrides { listen: Some("127.0.0.1:0".to_owned()), data_dir: Some("/tmp/x".into()) };
+        let env = vec![("PAWNBRANCH_SERVER_LISTEN".to_owned(), "1.2.3.4:5".to_owned())];
+        let c = Config::load(None, env, &flags).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:0");
+        assert_eq!(c.storage.data_dir, "/tmp/x");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = load("[server]\nlisen = \"x\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("lisen"), "{e}");
+        let e = load("[branch]\ncountry = \"XX\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("[branch] country"), "{e}");
+        let e = load("", &[("PAWNBRANCH_MODEM_DEVIC", "x")]).unwrap_err().to_string();
+        assert!(e.contains("PAWNBRANCH_MODEM_DEVIC"), "{e}");
+        let e = load("", &[("PAWNBRANCH_SERVER_WORKERS", "many")]).unwrap_err().to_string();
+        assert!(e.contains("[server] workers"), "{e}");
+        let e = load("[branch]\nutc_offset = \"7\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("utc_offset"), "{e}");
+        let e = load("[server]\nworkers = \"8\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("workers"), "{e}");
+    }
+
+    #[test]
+    fn offsets() {
+        assert_eq!(parse_offset("+07:00").unwrap().local_minus_utc(), 25200);
+        assert_eq!(parse_offset("-03:30").unwrap().local_minus_utc(), -12600);
+        assert!(parse_offset("07:00").is_none());
+        assert!(parse_offset("+15:00").is_none());
+    }
+
+}

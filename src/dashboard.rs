@@ -1,0 +1,24 @@
+//! The staff home page: a greeting and one card per feature (customers, loans, backups, ...).
+//! A feature adds its card by adding one line to [`show`].
+
+use maud::html;
+
+use crate::backup;
+use crate::customers;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::loans;
+use crate::web::Ctx;
+
+/// GET /staff.
+pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.signed_in()?;
+    let conn = ctx.app.db.conn()?;
+    let cards = [customers::card(ctx, &conn)?, loans::card(ctx, &conn)?, backup::card(ctx)];
+    let body = html! {
+        p { (ctx.lang.fill(Msg::DashboardGreeting, &[("name", &user.full_name), ("role", ctx.t(user.role.label()))])) }
+        div class="cards" { @for card in &cards { (card) } }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::DashboardTitle), body))
+}

@@ -1,0 +1,256 @@
+//! The message catalogue: every string a customer or staff member reads, in English and
+//! Bahasa Indonesia.
+//!
+//! Each message is a variant of [`Msg`] with both translations side by side, so a message
+//! without its Indonesian text does not compile. Messages with values to fill in use
+//! `{name}` placeholders, filled by [`Lang::fill`]. Log lines and command-line output for the
+//! installer are not user-facing in this sense and stay in English.
+
+/// A language the pages are offered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lang {
+    En,
+    Id,
+}
+
+impl Lang {
+    /// Every language, in the order offered to users.
+    pub(crate) const ALL: [Lang; 2] = [Lang::En, Lang::Id];
+
+    /// The BCP 47 code, used in `lang` attributes, cookies and configuration.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Id => "id",
+        }
+    }
+
+    /// The language named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "en" => Some(Lang::En),
+            "id" => Some(Lang::Id),
+            _ => None,
+        }
+    }
+
+    /// The language's name in itself, for the language switch.
+    pub(crate) fn own_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Id => "Bahasa Indonesia",
+        }
+    }
+
+    /// The text of a message.
+    pub(crate) fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+
+    /// The text of a message with its `{name}` placeholders filled in.
+    pub(crate) fn fill(self, msg: Msg, values: &[(&str, &str)]) -> String {
+        let mut text = msg.text(self).to_owned();
+        for (name, value) in values {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+/// Declares the catalogue: one line per message, English then Indonesian.
+macro_rules! catalogue {
+    ($($key:ident => $en:literal, $id:literal;)*) => {
+        /// A user-facing message; see the module documentation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub(crate) enum Msg {
+            $($key,)*
+        }
+
+        impl Msg {
+            /// Every message, for tests of the catalogue itself.
+            #[cfg(test)]
+            pub(crate) const ALL: &'static [Msg] = &[$(Msg::$key,)*];
+
+            /// The message in a language.
+            pub(crate) fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (Msg::$key, Lang::En) => $en,
+                        (Msg::$key, Lang::Id) => $id,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // Shared words and layout.
+    AppName => "Pawnbranch", "Pawnbranch";
+    Language => "Language", "Bahasa";
+    SkipToContent => "Skip to content", "Langsung ke isi";
+    DemoBanner => "Demo branch: invented data for trying the system out. Nothing here is real.",
+        "Cabang demo: data rekaan untuk mencoba sistem. Tidak ada yang nyata di sini.";
+    Back => "Back", "Kembali";
+    Previous => "Previous", "Sebelumnya";
+    Next => "Next", "Berikutnya";
+    FieldRequired => "This field is required.", "Isian ini wajib diisi.";
+
+    // Error pages.
+    ErrBadRequestTitle => "The request could not be understood", "Permintaan tidak dapat dipahami";
+    ErrBadForm => "The form could not be read ({reason}). Go back, reload the page and try again.",
+        "Formulir tidak dapat dibaca ({reason}). Kembali, muat ulang halaman lalu coba lagi.";
+    ErrMalformed => "The address or the data sent could not be read.", "Alamat atau data yang dikirim tidak dapat dibaca.";
+    ErrForbiddenTitle => "Not allowed", "Tidak diizinkan";
+    ErrForbiddenBody => "Your account does not have permission for this page or action. Ask a manager if you need it.",
+        "Akun Anda tidak memiliki izin untuk halaman atau tindakan ini. Tanyakan manajer jika Anda memerlukannya.";
+    ErrNotFoundTitle => "Page not found", "Halaman tidak ditemukan";
+    ErrNotFoundBody => "There is nothing at this address. Check the link, or go back to the start page.",
+        "Tidak ada apa pun di alamat ini. Periksa tautannya, atau kembali ke halaman awal.";
+    ErrMethodTitle => "Action not allowed here", "Tindakan tidak diizinkan di sini";
+    ErrMethodBody => "This address does not accept that kind of request.", "Alamat ini tidak menerima jenis permintaan tersebut.";
+    ErrTooLargeTitle => "Too much data sent", "Data yang dikirim terlalu besar";
+    ErrTooLargeBody => "The form sent more data than this server accepts. Shorten the text and try again.",
+        "Formulir mengirim data lebih banyak dari yang diterima server ini. Persingkat teksnya lalu coba lagi.";
+    ErrInternalTitle => "Something went wrong", "Terjadi kesalahan";
+    ErrInternalBody => "The server could not finish this request. Nothing was changed. Try again; if it keeps happening, tell the branch manager.",
+        "Server tidak dapat menyelesaikan permintaan ini. Tidak ada yang diubah. Coba lagi; jika terus terjadi, beri tahu manajer cabang.";
+    ErrCsrf => "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        "Formulir ini kedaluwarsa atau tidak berasal dari situs ini. Kembali, muat ulang halaman lalu coba lagi.";
+    ErrTooManyBody => "Too many attempts from this device. Wait a few minutes and try again.",
+        "Terlalu banyak percobaan dari perangkat ini. Tunggu beberapa menit lalu coba lagi.";
+    GoToStart => "Go to the start page", "Ke halaman awal";
+
+    // Customer portal.
+    PortalTitle => "Welcome", "Selamat datang";
+    PortalIntro => "Check your pawn loans, see what is due and extend a loan from your phone.",
+        "Periksa pinjaman gadai Anda, lihat yang jatuh tempo, dan perpanjang pinjaman dari ponsel Anda.";
+    PayMyLoan => "Pay My Loan", "Bayar Pinjaman Saya";
+    PortalStaffLink => "Staff sign-in", "Masuk staf";
+    PortalLoginUnavailable => "Signing in from your phone is not available at this branch yet. Please ask at the counter.",
+        "Masuk dari ponsel belum tersedia di cabang ini. Silakan tanyakan di loket.";
+
+    // Staff sign-in.
+    StaffSignIn => "Staff sign-in", "Masuk staf";
+    Username => "Username", "Nama pengguna";
+    Password => "Password", "Kata sandi";
+    SignIn => "Sign in", "Masuk";
+    SignOut => "Sign out", "Keluar";
+    SignInFailed => "Wrong username or password.", "Nama pengguna atau kata sandi salah.";
+    SignInLocked => "This account is locked after too many failed sign-ins. Try again in {minutes} minutes or ask a manager.",
+        "Akun ini terkunci karena terlalu banyak gagal masuk. Coba lagi dalam {minutes} menit atau tanyakan manajer.";
+    SignInDisabled => "This account is disabled. Ask a manager.", "Akun ini dinonaktifkan. Tanyakan manajer.";
+    SignedOut => "You have signed out.", "Anda telah keluar.";
+    SessionExpired => "Your session has ended. Please sign in again.", "Sesi Anda telah berakhir. Silakan masuk kembali.";
+
+    // Staff navigation and dashboard.
+    NavDashboard => "Dashboard", "Dasbor";
+    NavStaff => "Staff", "Staf";
+    NavAudit => "Audit log", "Log audit";
+    NavAccount => "My account", "Akun saya";
+    DashboardTitle => "Branch dashboard", "Dasbor cabang";
+    DashboardGreeting => "Signed in as {name} ({role}).", "Masuk sebagai {name} ({role}).";
+    CardCustomers => "Customers", "Nasabah";
+    CardLoans => "Pawn loans", "Pinjaman gadai";
+    CardActiveLoans => "Active", "Aktif";
+    CardDueLoans => "Due or overdue", "Jatuh tempo atau terlambat";
+    CardOutstanding => "Principal outstanding", "Pokok terutang";
+    CardBackups => "Backups", "Cadangan";
+    CardLastBackup => "Last backup: {when}", "Cadangan terakhir: {when}";
+    CardNoBackup => "No backup has been made yet.", "Belum ada cadangan yang dibuat.";
+
+    // Roles and permissions.
+    RoleClerk => "Clerk", "Kasir";
+    RoleCallAgent => "Call agent", "Agen call centre";
+    RoleManager => "Manager", "Manajer";
+    RoleAdmin => "Administrator", "Administrator";
+    PermCustomerManagement => "Customer Management", "Manajemen Nasabah";
+    PermLoanOrigination => "Loan Origination", "Pembuatan Pinjaman";
+    PermPayments => "Payments", "Pembayaran";
+    PermComplaints => "Complaints", "Keluhan";
+    PermCallCentre => "Call Centre", "Call Centre";
+    PermReports => "Reports", "Laporan";
+    PermStaffAdmin => "Staff Admin", "Admin Staf";
+    PermAuditLog => "Audit Log", "Log Audit";
+
+    // Staff administration.
+    StaffListTitle => "Staff accounts", "Akun staf";
+    StaffAdd => "Add staff member", "Tambah staf";
+    FullName => "Full name", "Nama lengkap";
+    Role => "Role", "Peran";
+    Status => "Status", "Status";
+    StatusActive => "Active", "Aktif";
+    StatusDisabled => "Disabled", "Nonaktif";
+    StatusLocked => "Locked until {when}", "Terkunci sampai {when}";
+    LastSignIn => "Last sign-in", "Terakhir masuk";
+    Never => "Never", "Belum pernah";
+    Actions => "Actions", "Tindakan";
+    Disable => "Disable", "Nonaktifkan";
+    Enable => "Enable", "Aktifkan";
+    ChangeRole => "Change role", "Ubah peran";
+    ResetPassword => "Reset password", "Atur ulang kata sandi";
+    NewPassword => "New password", "Kata sandi baru";
+    RepeatPassword => "Repeat the password", "Ulangi kata sandi";
+    CurrentPassword => "Current password", "Kata sandi saat ini";
+    ChangePassword => "Change password", "Ubah kata sandi";
+    PasswordRules => "At least 10 characters.", "Minimal 10 karakter.";
+    PasswordTooShort => "The password must have at least 10 characters.", "Kata sandi harus minimal 10 karakter.";
+    PasswordMismatch => "The two passwords are not the same.", "Kedua kata sandi tidak sama.";
+    PasswordWrong => "The current password is wrong.", "Kata sandi saat ini salah.";
+    UsernameRules => "3 to 32 letters, digits, dots, dashes or underscores.", "3 sampai 32 huruf, angka, titik, tanda hubung, atau garis bawah.";
+    UsernameInvalid => "Use 3 to 32 letters, digits, dots, dashes or underscores.", "Gunakan 3 sampai 32 huruf, angka, titik, tanda hubung, atau garis bawah.";
+    UsernameTaken => "This username is already in use.", "Nama pengguna ini sudah dipakai.";
+    RoleInvalid => "Choose one of the roles.", "Pilih salah satu peran.";
+    StaffCreated => "Staff member {name} added.", "Staf {name} ditambahkan.";
+    StaffUpdated => "Staff member {name} updated.", "Staf {name} diperbarui.";
+    PasswordChanged => "Password changed.", "Kata sandi diubah.";
+    CannotDisableSelf => "You cannot disable your own account.", "Anda tidak dapat menonaktifkan akun Anda sendiri.";
+    LastAdmin => "At least one active administrator must remain.", "Harus tetap ada minimal satu administrator aktif.";
+    Permissions => "Permissions", "Izin";
+
+    // Audit log.
+    AuditTitle => "Audit log", "Log audit";
+    AuditWhen => "When", "Waktu";
+    AuditWho => "Who", "Siapa";
+    AuditAction => "Action", "Tindakan";
+    AuditRecord => "Record", "Data";
+    AuditBefore => "Before", "Sebelum";
+    AuditAfter => "After", "Sesudah";
+    AuditEmpty => "Nothing has been recorded yet.", "Belum ada yang tercatat.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_texts() {
+        for msg in Msg::ALL {
+            for lang in Lang::ALL {
+                assert!(!msg.text(lang).trim().is_empty(), "{msg:?} is empty in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        let names = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|part| part.split_once('}').map(|(n, _)| n.to_owned()))
+                .collect();
+            names.sort();
+            names
+        };
+        for msg in Msg::ALL {
+            assert_eq!(names(msg.text(Lang::En)), names(msg.text(Lang::Id)), "{msg:?}");
+        }
+    }
+
+    #[test]
+    fn fill_replaces_placeholders() {
+        assert_eq!(Lang::En.fill(Msg::StaffCreated, &[("name", "Ani")]), "Staff member Ani added.");
+        assert_eq!(Lang::Id.fill(Msg::StaffCreated, &[("name", "Ani")]), "Staf Ani ditambahkan.");
+    }
+}

@@ -1,0 +1,45 @@
+//! `pawnbranch`: the pawn shop branch server, its command-line tools, and (later) the head
+//! office receiver, in one executable. This file parses the command line, sets up logging,
+//! loads the configuration and hands over to the command; see ARCHITECTURE.md for the map.
+
+mod audit;
+mod auth;
+mod backup;
+mod cli;
+mod clock;
+mod config;
+mod crypto;
+mod customers;
+mod dashboard;
+mod db;
+mod demo;
+mod error;
+mod health;
+mod http;
+mod i18n;
+mod ids;
+mod iso;
+mod loans;
+mod money;
+mod phone;
+mod portal;
+mod server;
+mod staff;
+mod throttle;
+mod ui;
+mod web;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("pawnbranch: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

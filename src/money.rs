@@ -1,0 +1,73 @@
+//! Money: integer amounts in minor units of the branch currency, and how to show them.
+//!
+//! Amounts are `i64` minor units everywhere (never floats). The number of minor units per major
+//! unit follows the currency's exponent as used day to day: ISO 4217 gives the rupiah two
+//! decimals, but rupiah amounts are whole, so IDR counts in whole rupiah (see
+//! [`everyday_exponent`]); `[branch] currency_exponent` overrides it.
+
+use crate::i18n::Lang;
+use crate::iso;
+
+/// Currencies whose ISO exponent is not what anyone uses: amounts are whole units.
+const WHOLE_UNIT_CURRENCIES: &[&str] = &["IDR"];
+
+/// The exponent of a currency as amounts are written day to day.
+pub(crate) fn everyday_exponent(code: &str) -> Option<u8> {
+    let currency = iso::currency(code)?;
+    Some(if WHOLE_UNIT_CURRENCIES.contains(&code) { 0 } else { currency.exponent })
+}
+
+/// How amounts of the branch currency are written.
+#[derive(Debug, Clone)]
+pub(crate) struct Currency {
+    pub(crate) code: String,
+    pub(crate) exponent: u8,
+}
+
+impl Currency {
+    /// Writes an amount of minor units, grouped the way the language does (`Rp 1.500.000` in
+    /// Indonesian, `IDR 1,500,000` in English).
+    pub(crate) fn format(&self, minor: i64, lang: Lang) -> String {
+        let (group, decimal) = match lang {
+            Lang::En => (',', '.'),
+            Lang::Id => ('.', ','),
+        };
+        let scale = 10u64.pow(u32::from(self.exponent));
+        let abs = minor.unsigned_abs();
+        let (major, fraction) = (abs / scale, abs % scale);
+        let digits = major.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        if self.exponent > 0 {
+            grouped.push(decimal);
+            grouped.push_str(&format!("{fraction:0width$}", width = usize::from(self.exponent)));
+        }
+        let sign = if minor < 0 { "-" } else { "" };
+        let symbol = match (self.code.as_str(), lang) {
+            ("IDR", Lang::Id) => "Rp",
+            (code, _) => code,
+        };
+        format!("{sign}{symbol} {grouped}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        let idr = Currency { code: "IDR".into(), exponent: everyday_exponent("IDR").unwrap_or(9) };
+        assert_eq!(idr.format(1_500_000, Lang::Id), "Rp 1.500.000");
+        assert_eq!(idr.format(1_500_000, Lang::En), "IDR 1,500,000");
+        assert_eq!(idr.format(999, Lang::En), "IDR 999");
+        let kes = Currency { code: "KES".into(), exponent: everyday_exponent("KES").unwrap_or(9) };
+        assert_eq!(kes.format(123_456_789, Lang::En), "KES 1,234,567.89");
+        assert_eq!(kes.format(-5, Lang::Id), "-KES 0,05");
+    }
+}

@@ -1,0 +1,139 @@
+//! `pawnbranch serve`: opens the database, loads the demo when asked, starts the HTTP workers
+//! and the background threads, and shuts everything down in order on SIGTERM or SIGINT:
+//! stop taking requests, finish the ones in flight, stop the background threads, exit 0.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Duration as ChronoDuration;
+use log::info;
+
+use crate::clock::{self, Clock, SystemClock};
+use crate::config::Config;
+use crate::crypto::InstallationKey;
+use crate::db::Db;
+use crate::demo;
+use crate::error;
+use crate::http::{self, Server};
+use crate::throttle::Throttle;
+use crate::web::{self, App};
+use crate::backup;
+
+/// Why the server could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ServeError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error(transparent)]
+    Http(#[from] http::StartError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
+    #[error("cannot read or create the installation secret in the data directory: {0}")]
+    Key(std::io::Error),
+    #[error("cannot install the signal handlers: {0}")]
+    Signals(std::io::Error),
+    #[error("cannot start a background thread: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Opens the database and the installation key: what every command that serves needs.
+pub(crate) fn open(config: &Config) -> Result<(Db, InstallationKey), ServeError> {
+    let busy = Duration::from_millis(u64::from(config.storage.busy_timeout_ms));
+    let db = Db::open(&config.data_dir(), busy, config.server.workers as usize + 4)?;
+    let key = InstallationKey::load_or_create(&config.data_dir()).map_err(ServeError::Key)?;
+    Ok((db, key))
+}
+
+/// Runs the branch server until SIGTERM or SIGINT.
+pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
+    let started = Instant::now();
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(ServeError::Signals)?;
+    }
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (db, key) = open(&config)?;
+    if load_demo {
+        let now = clock.now();
+        let today = clock::local_date(now, config.utc_offset());
+        let outcome = demo::load(&mut *db.conn()?, &config.branch.country, today, now)?;
+        match outcome {
+            demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => print_demo_accounts(outcome == demo::Outcome::Loaded),
+            demo::Outcome::HasData => {
+                println!("The database in {} already has data: the demo was not loaded.", config.storage.data_dir);
+            }
+        }
+    }
+    let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::db::DbError::from)?;
+    let app = Arc::new(App {
+        sign_in_throttle: Throttle::new(config.staff.address_failures_per_15_minutes, ChronoDuration::minutes(15)),
+        config,
+        db,
+        clock,
+        key,
+        demo: is_demo,
+        shutdown: Arc::clone(&shutdown),
+    });
+
+    let handler_app = Arc::clone(&app);
+    let rejection_app = Arc::clone(&app);
+    let server = Server::start(
+        &app.config.server.listen,
+        http::Options {
+            workers: app.config.server.workers as usize,
+            max_body_bytes: app.config.server.max_body_bytes as usize,
+        },
+        Arc::new(move |request| web::handle(&handler_app, request)),
+        Arc::new(move |rejection, _request| error::rejection_page(rejection, rejection_app.config.language())),
+        Arc::clone(&shutdown),
+    )?;
+
+    let backup_app = Arc::clone(&app);
+    let nightly = std::thread::Builder::new()
+        .name("backup".to_owned())
+        .spawn(move || {
+            let c = &backup_app.config;
+            backup::run_nightly(
+                &backup_app.db,
+                &*backup_app.clock,
+                &c.data_dir(),
+                c.backup_time(),
+                c.utc_offset(),
+                c.storage.backup_keep as usize,
+                &backup_app.shutdown,
+            );
+        })
+        .map_err(ServeError::Thread)?;
+
+    println!("pawnbranch {} listening on http://{}", env!("CARGO_PKG_VERSION"), server.addr);
+    info!(
+        "started in {} ms: branch {} ({}), data in {}",
+        started.elapsed().as_millis(),
+        app.config.branch.code,
+        app.config.branch.name,
+        app.config.storage.data_dir
+    );
+    while !shutdown.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    info!("shutting down: finishing requests in flight");
+    server.join();
+    if nightly.join().is_err() {
+        log::error!("the backup thread ended by panic");
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// Prints the demo's staff accounts, so a newcomer can sign in.
+fn print_demo_accounts(fresh: bool) {
+    println!(
+        "{}",
+        if fresh { "Demo branch loaded (invented data)." } else { "This is the demo branch (invented data)." }
+    );
+    println!("Demo staff accounts (username / password):");
+    for (username, _, role, password) in demo::ACCOUNTS {
+        println!("  {username:<8} / {password:<18} ({})", role.code());
+    }
+}

@@ -1,0 +1,567 @@
+//! Staff accounts: adding, listing, disabling, changing roles and passwords, from the admin
+//! pages and from the command line (`pawnbranch staff ...`). Every change is audited.
+//!
+//! Passwords are argon2id hashes; they are typed at a prompt or piped in, never passed on the
+//! command line, where other users of the box could read them.
+
+use chrono::{DateTime, Utc};
+use maud::html;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Change};
+use crate::auth::{self, Permission, Role, StaffUser};
+use crate::crypto;
+use crate::db;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ids::StaffId;
+use crate::ui::{self, Field};
+use crate::web::Ctx;
+
+/// The shortest password accepted.
+pub(crate) const MIN_PASSWORD_CHARS: usize = 10;
+
+/// A new account to create.
+pub(crate) struct NewStaff<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) full_name: &'a str,
+    pub(crate) role: Role,
+    pub(crate) password: &'a str,
+}
+
+/// Why an account change was refused; each maps to a catalogue message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum StaffError {
+    #[error("username must be 3 to 32 letters, digits, dots, dashes or underscores")]
+    BadUsername,
+    #[error("username is already in use")]
+    UsernameTaken,
+    #[error("full name is required")]
+    NoName,
+    #[error("password must have at least 10 characters")]
+    ShortPassword,
+    #[error("no such staff member")]
+    NotFound,
+    #[error("you cannot disable your own account")]
+    DisableSelf,
+    #[error("at least one active administrator must remain")]
+    LastAdmin,
+}
+
+impl StaffError {
+    /// The message shown to staff.
+    pub(crate) fn message(self) -> Msg {
+        match self {
+            StaffError::BadUsername => Msg::UsernameInvalid,
+            StaffError::UsernameTaken => Msg::UsernameTaken,
+            StaffError::NoName | StaffError::NotFound => Msg::FieldRequired,
+            StaffError::ShortPassword => Msg::PasswordTooShort,
+            StaffError::DisableSelf => Msg::CannotDisableSelf,
+            StaffError::LastAdmin => Msg::LastAdmin,
+        }
+    }
+}
+
+/// Failure of an account operation: refused by a rule, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    #[error(transparent)]
+    Refused(#[from] StaffError),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("hashing the password failed: {0}")]
+    Hash(String),
+}
+
+impl From<Failure> for AppError {
+    fn from(f: Failure) -> Self {
+        AppError::internal(f.to_string())
+    }
+}
+
+/// Whether a username has an acceptable shape.
+fn valid_username(name: &str) -> bool {
+    (3..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// Checks a password against the rules.
+pub(crate) fn check_password(password: &str) -> Result<(), StaffError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS { Err(StaffError::ShortPassword) } else { Ok(()) }
+}
+
+/// Creates an account.
+pub(crate) fn create_account(
+    tx: &Transaction,
+    actor: &Actor,
+    new: &NewStaff,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Failure> {
+    if !valid_username(new.username) {
+        return Err(StaffError::BadUsername.into());
+    }
+    if new.full_name.trim().is_empty() {
+        return Err(StaffError::NoName.into());
+    }
+    check_password(new.password)?;
+    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)", [new.username], |r| r.get(0))?;
+    if taken {
+        return Err(StaffError::UsernameTaken.into());
+    }
+    let hash = crypto::hash_password(new.password).map_err(|e| Failure::Hash(e.to_string()))?;
+    let user = StaffUser {
+        id: StaffId::new(now),
+        username: new.username.to_owned(),
+        full_name: new.full_name.trim().to_owned(),
+        role: new.role,
+    };
+    tx.execute(
+        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![user.id, user.username, user.full_name, user.role.code(), hash, now],
+    )?;
+    let after = json!({ "username": user.username, "full_name": user.full_name, "role": user.role.code() });
+    let change = Change { action: "staff.create", entity: "staff", entity_id: user.id.as_str(), before: None, after: Some(after) };
+    audit::record(tx, actor, &change, now)?;
+    Ok(user)
+}
+
+/// An account as listed on the admin page.
+pub(crate) struct Listed {
+    pub(crate) user: StaffUser,
+    pub(crate) disabled: bool,
+    pub(crate) locked_until: Option<DateTime<Utc>>,
+    pub(crate) last_sign_in: Option<DateTime<Utc>>,
+}
+
+/// Every account, by username.
+pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Listed>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at FROM staff ORDER BY username",
+    )?;
+    stmt.query_map([], |row| {
+        Ok(Listed {
+            user: StaffUser { id: row.get(0)?, username: row.get(1)?, full_name: row.get(2)?, role: row.get(3)? },
+            disabled: row.get(4)?,
+            locked_until: row.get(5)?,
+            last_sign_in: row.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// One account by id or username.
+pub(crate) fn find(conn: &Connection, id_or_username: &str) -> rusqlite::Result<Option<Listed>> {
+    conn.prepare_cached(
+        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at FROM staff
+         WHERE id = ?1 OR username = ?1",
+    )?
+    .query_row([id_or_username], |row| {
+        Ok(Listed {
+            user: StaffUser { id: row.get(0)?, username: row.get(1)?, full_name: row.get(2)?, role: row.get(3)? },
+            disabled: row.get(4)?,
+            locked_until: row.get(5)?,
+            last_sign_in: row.get(6)?,
+        })
+    })
+    .optional()
+}
+
+/// How many enabled administrators there are, not counting `except`.
+fn other_active_admins(conn: &Connection, except: &StaffId) -> rusqlite::Result<u32> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND id <> ?1",
+        [except],
+        |r| r.get(0),
+    )
+}
+
+/// Disables or enables an account; disabling ends its sessions.
+pub(crate) fn set_account_disabled(
+    tx: &Transaction,
+    actor: &Actor,
+    target: &str,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Failure> {
+    let account = find(tx, target)?.ok_or(StaffError::NotFound)?;
+    if disabled {
+        if let Actor::Staff(me) = actor {
+            if me.id == account.user.id {
+                return Err(StaffError::DisableSelf.into());
+            }
+        }
+        if account.user.role == Role::Admin && other_active_admins(tx, &account.user.id)? == 0 {
+            return Err(StaffError::LastAdmin.into());
+        }
+    }
+    tx.execute(
+        "UPDATE staff SET disabled = ?2, failed_attempts = 0, locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+        params![account.user.id, disabled, now],
+    )?;
+    if disabled {
+        auth::end_all_sessions(tx, &account.user.id)?;
+    }
+    let change = Change {
+        action: if disabled { "staff.disable" } else { "staff.enable" },
+        entity: "staff",
+        entity_id: account.user.id.as_str(),
+        before: Some(json!({ "disabled": account.disabled })),
+        after: Some(json!({ "disabled": disabled })),
+    };
+    audit::record(tx, actor, &change, now)?;
+    Ok(account.user)
+}
+
+/// Changes an account's role.
+pub(crate) fn set_role(tx: &Transaction, actor: &Actor, target: &str, role: Role, now: DateTime<Utc>) -> Result<StaffUser, Failure> {
+    let account = find(tx, target)?.ok_or(StaffError::NotFound)?;
+    if account.user.role == Role::Admin && role != Role::Admin && other_active_admins(tx, &account.user.id)? == 0 {
+        return Err(StaffError::LastAdmin.into());
+    }
+    tx.execute("UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1", params![account.user.id, role.code(), now])?;
+    let change = Change {
+        action: "staff.role",
+        entity: "staff",
+        entity_id: account.user.id.as_str(),
+        before: Some(json!({ "role": account.user.role.code() })),
+        after: Some(json!({ "role": role.code() })),
+    };
+    audit::record(tx, actor, &change, now)?;
+    Ok(StaffUser { role, ..account.user })
+}
+
+/// Sets a new password, clears any lock and ends the account's other sessions.
+pub(crate) fn set_password(
+    tx: &Transaction,
+    actor: &Actor,
+    target: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Failure> {
+    check_password(password)?;
+    let account = find(tx, target)?.ok_or(StaffError::NotFound)?;
+    let hash = crypto::hash_password(password).map_err(|e| Failure::Hash(e.to_string()))?;
+    tx.execute(
+        "UPDATE staff SET password_hash = ?2, failed_attempts = 0, locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+        params![account.user.id, hash, now],
+    )?;
+    auth::end_all_sessions(tx, &account.user.id)?;
+    // The hash itself is not audited: the entry says that the password changed, and by whom.
+    let change = Change { action: "staff.password", entity: "staff", entity_id: account.user.id.as_str(), before: None, after: None };
+    audit::record(tx, actor, &change, now)?;
+    Ok(account.user)
+}
+
+/// The role choices for a drop-down, in the page's language.
+fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.code(), ctx.t(r.label()))).collect()
+}
+
+/// GET /staff/admin/staff: the accounts and the form to add one.
+pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require(Permission::StaffAdmin)?;
+    render_list(ctx, me, &NewForm::default(), 200)
+}
+
+/// What was typed into the "add staff member" form, and what was wrong with it.
+#[derive(Default)]
+struct NewForm {
+    username: String,
+    full_name: String,
+    role: String,
+    username_error: Option<Msg>,
+    name_error: Option<Msg>,
+    password_error: Option<Msg>,
+    role_error: Option<Msg>,
+}
+
+/// The staff list page.
+fn render_list(ctx: &Ctx, me: &StaffUser, new: &NewForm, status: u16) -> Result<Response, AppError> {
+    let accounts = list(&*ctx.app.db.conn()?)?;
+    let csrf = ctx.csrf();
+    let options = role_options(ctx);
+    let err = |m: Option<Msg>| m.map(|m| ctx.t(m));
+    let mut username = Field::new(ctx.t(Msg::Username), "username", &new.username);
+    username.hint = Some(ctx.t(Msg::UsernameRules));
+    username.error = err(new.username_error);
+    let mut full_name = Field::new(ctx.t(Msg::FullName), "full_name", &new.full_name);
+    full_name.error = err(new.name_error);
+    let mut password = Field::new(ctx.t(Msg::Password), "password", "");
+    password.kind = "password";
+    password.autocomplete = "new-password";
+    password.hint = Some(ctx.t(Msg::PasswordRules));
+    password.error = err(new.password_error);
+    let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
+    repeat.kind = "password";
+    repeat.autocomplete = "new-password";
+    let body = html! {
+        div class="table-wrap" {
+            table {
+                thead { tr {
+                    th { (ctx.t(Msg::Username)) } th { (ctx.t(Msg::FullName)) } th { (ctx.t(Msg::Role)) }
+                    th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::LastSignIn)) } th { (ctx.t(Msg::Actions)) }
+                } }
+                tbody {
+                    @for a in &accounts {
+                        @let base = format!("/staff/admin/staff/{}", a.user.id);
+                        tr {
+                            td { (a.user.username) }
+                            td { (a.user.full_name) }
+                            td { (ctx.t(a.user.role.label())) }
+                            td {
+                                @if a.disabled {
+                                    span class="badge bad" { (ctx.t(Msg::StatusDisabled)) }
+                                } @else if let Some(until) = a.locked_until.filter(|u| *u > ctx.now) {
+                                    span class="badge warn" { (ctx.lang.fill(Msg::StatusLocked, &[("when", &ctx.datetime(until))])) }
+                                } @else {
+                                    span class="badge ok" { (ctx.t(Msg::StatusActive)) }
+                                }
+                            }
+                            td { @match a.last_sign_in { Some(t) => (ctx.datetime(t)), None => (ctx.t(Msg::Never)) } }
+                            td class="actions" {
+                                form method="post" action={ (base) "/role" } {
+                                    (ui::csrf_input(&csrf))
+                                    label class="visually-hidden" for={ "role-" (a.user.id) } { (ctx.t(Msg::Role)) }
+                                    select id={ "role-" (a.user.id) } name="role" {
+                                        @for (code, label) in &options {
+                                            option value=(code) selected[*code == a.user.role.code()] { (label) }
+                                        }
+                                    }
+                                    button type="submit" class="secondary" { (ctx.t(Msg::ChangeRole)) }
+                                }
+                                form method="post" action={ (base) "/password" } {
+                                    (ui::csrf_input(&csrf))
+                                    label class="visually-hidden" for={ "pw-" (a.user.id) } { (ctx.t(Msg::NewPassword)) }
+                                    input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
+                                        minlength=(MIN_PASSWORD_CHARS) placeholder=(ctx.t(Msg::NewPassword)) required;
+                                    button type="submit" class="secondary" { (ctx.t(Msg::ResetPassword)) }
+                                }
+                                @if a.user.id != me.id {
+                                    @if a.disabled {
+                                        form method="post" action={ (base) "/enable" } {
+                                            (ui::csrf_input(&csrf))
+                                            button type="submit" class="secondary" { (ctx.t(Msg::Enable)) }
+                                        }
+                                    } @else {
+                                        form method="post" action={ (base) "/disable" } {
+                                            (ui::csrf_input(&csrf))
+                                            button type="submit" class="danger" { (ctx.t(Msg::Disable)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 id="add" { (ctx.t(Msg::StaffAdd)) }
+        form method="post" action="/staff/admin/staff" class="stack" {
+            (ui::csrf_input(&csrf))
+            (ui::field(&username))
+            (ui::field(&full_name))
+            (ui::select(ctx.t(Msg::Role), "role", &options, &new.role, err(new.role_error)))
+            (ui::field(&password))
+            (ui::field(&repeat))
+            div { button type="submit" { (ctx.t(Msg::StaffAdd)) } }
+        }
+        h2 { (ctx.t(Msg::Permissions)) }
+        div class="table-wrap" {
+            table {
+                thead { tr { th { (ctx.t(Msg::Role)) } th { (ctx.t(Msg::Permissions)) } } }
+                tbody {
+                    @for role in Role::ALL {
+                        tr {
+                            td { (ctx.t(role.label())) }
+                            td { @for (i, p) in role.permissions().iter().enumerate() { @if i > 0 { ", " } (ctx.t(p.label())) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let mut response = ctx.staff_page(me, ctx.t(Msg::StaffListTitle), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// POST /staff/admin/staff: adds an account.
+pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.require(Permission::StaffAdmin)?;
+    let form = ctx.form()?;
+    let mut new = NewForm {
+        username: form.text("username").to_owned(),
+        full_name: form.text("full_name").to_owned(),
+        role: form.text("role").to_owned(),
+        ..NewForm::default()
+    };
+    let password = form.get("password").unwrap_or("");
+    let role = Role::from_code(&new.role);
+    if role.is_none() {
+        new.role_error = Some(Msg::RoleInvalid);
+    }
+    if password != form.get("password2").unwrap_or("") {
+        new.password_error = Some(Msg::PasswordMismatch);
+    }
+    let Some(role) = role.filter(|_| new.password_error.is_none()) else {
+        return render_list(ctx, me, &new, 400);
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let staff = NewStaff { username: &new.username, full_name: &new.full_name, role, password };
+    match create_account(&tx, &Actor::Staff(me), &staff, ctx.now) {
+        Ok(user) => {
+            tx.commit()?;
+            ctx.flash(&ctx.lang.fill(Msg::StaffCreated, &[("name", &user.full_name)]));
+            Ok(Response::see_other("/staff/admin/staff"))
+        }
+        Err(Failure::Refused(e)) => {
+            drop(tx);
+            match e {
+                StaffError::BadUsername | StaffError::UsernameTaken => new.username_error = Some(e.message()),
+                StaffError::NoName => new.name_error = Some(e.message()),
+                _ => new.password_error = Some(e.message()),
+            }
+            render_list(ctx, me, &new, 400)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Runs one account change from the admin page and redirects back with a notice, or shows
+/// the refusal.
+fn admin_change(
+    ctx: &Ctx,
+    change: impl FnOnce(&Transaction, &Actor) -> Result<StaffUser, Failure>,
+) -> Result<Response, AppError> {
+    let me = ctx.require(Permission::StaffAdmin)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    match change(&tx, &Actor::Staff(me)) {
+        Ok(user) => {
+            tx.commit()?;
+            ctx.flash(&ctx.lang.fill(Msg::StaffUpdated, &[("name", &user.full_name)]));
+            Ok(Response::see_other("/staff/admin/staff"))
+        }
+        Err(Failure::Refused(StaffError::NotFound)) => Err(AppError::NotFound),
+        Err(Failure::Refused(e)) => Err(AppError::BadRequest(ctx.t(e.message()).to_owned())),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// POST /staff/admin/staff/{id}/role.
+pub(crate) fn change_role(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    ctx.require(Permission::StaffAdmin)?;
+    let role = Role::from_code(ctx.form()?.text("role")).ok_or_else(|| AppError::BadRequest(ctx.t(Msg::RoleInvalid).to_owned()))?;
+    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+    admin_change(ctx, |tx, actor| set_role(tx, actor, id.as_str(), role, ctx.now))
+}
+
+/// POST /staff/admin/staff/{id}/disable and /enable.
+pub(crate) fn set_disabled(ctx: &Ctx, id: &str, disabled: bool) -> Result<Response, AppError> {
+    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+    admin_change(ctx, |tx, actor| set_account_disabled(tx, actor, id.as_str(), disabled, ctx.now))
+}
+
+/// POST /staff/admin/staff/{id}/password: an administrator sets a new password.
+pub(crate) fn reset_password(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    ctx.require(Permission::StaffAdmin)?;
+    let password = ctx.form()?.get("password").unwrap_or("").to_owned();
+    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+    admin_change(ctx, |tx, actor| set_password(tx, actor, id.as_str(), &password, ctx.now))
+}
+
+/// GET /staff/account: the signed-in member's own account.
+pub(crate) fn account_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.signed_in()?;
+    render_account(ctx, me, None, 200)
+}
+
+/// The "my account" page with the change-password form.
+fn render_account(ctx: &Ctx, me: &StaffUser, error: Option<&str>, status: u16) -> Result<Response, AppError> {
+    let mut current = Field::new(ctx.t(Msg::CurrentPassword), "current", "");
+    current.kind = "password";
+    current.autocomplete = "current-password";
+    let mut new = Field::new(ctx.t(Msg::NewPassword), "password", "");
+    new.kind = "password";
+    new.autocomplete = "new-password";
+    new.hint = Some(ctx.t(Msg::PasswordRules));
+    let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
+    repeat.kind = "password";
+    repeat.autocomplete = "new-password";
+    let body = html! {
+        p { (me.full_name) " · " (me.username) " · " (ctx.t(me.role.label())) }
+        h2 { (ctx.t(Msg::ChangePassword)) }
+        (ui::form_error(error))
+        form method="post" action="/staff/account/password" class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::field(&current))
+            (ui::field(&new))
+            (ui::field(&repeat))
+            div { button type="submit" { (ctx.t(Msg::ChangePassword)) } }
+        }
+    };
+    let mut response = ctx.staff_page(me, ctx.t(Msg::NavAccount), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// POST /staff/account/password: a member changes their own password, knowing the current one.
+pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.signed_in()?;
+    let form = ctx.form()?;
+    let (current, password) = (form.get("current").unwrap_or(""), form.get("password").unwrap_or(""));
+    if password != form.get("password2").unwrap_or("") {
+        return render_account(ctx, me, Some(ctx.t(Msg::PasswordMismatch)), 400);
+    }
+    if let Err(e) = check_password(password) {
+        return render_account(ctx, me, Some(ctx.t(e.message())), 400);
+    }
+    let mut conn = ctx.app.db.conn()?;
+    let hash: String = conn.query_row("SELECT password_hash FROM staff WHERE id = ?1", [&me.id], |r| r.get(0))?;
+    if !crypto::verify_password(current, &hash) {
+        return render_account(ctx, me, Some(ctx.t(Msg::PasswordWrong)), 400);
+    }
+    let tx = db::immediate(&mut conn)?;
+    set_password(&tx, &Actor::Staff(me), me.id.as_str(), password, ctx.now)?;
+    // Ending every session signed this browser out too: start a fresh one for it.
+    let token = auth::start_session(&tx, me, ctx.now)?;
+    tx.commit()?;
+    ctx.set_cookie(crate::http::form::set_cookie(auth::STAFF_COOKIE, &token, "Strict", ctx.app.config.secure_cookies(), None));
+    ctx.flash(ctx.t(Msg::PasswordChanged));
+    Ok(Response::see_other("/staff/account"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn rules_and_audit() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let mut conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let tx = db::immediate(&mut conn).unwrap();
+        let admin = NewStaff { username: "root", full_name: "Root", role: Role::Admin, password: "long enough pw" };
+        let admin = create_account(&tx, &Actor::CommandLine, &admin, now).unwrap();
+        let bad = NewStaff { username: "x", full_name: "X", role: Role::Clerk, password: "long enough pw" };
+        assert!(matches!(create_account(&tx, &Actor::CommandLine, &bad, now), Err(Failure::Refused(StaffError::BadUsername))));
+        let dup = NewStaff { username: "ROOT", full_name: "X", role: Role::Clerk, password: "long enough pw" };
+        assert!(matches!(create_account(&tx, &Actor::CommandLine, &dup, now), Err(Failure::Refused(StaffError::UsernameTaken))));
+        let short = NewStaff { username: "sari", full_name: "Sari", role: Role::Clerk, password: "short" };
+        assert!(matches!(create_account(&tx, &Actor::CommandLine, &short, now), Err(Failure::Refused(StaffError::ShortPassword))));
+        // The only administrator can neither be disabled nor demoted.
+        assert!(matches!(set_account_disabled(&tx, &Actor::CommandLine, "root", true, now), Err(Failure::Refused(StaffError::LastAdmin))));
+        assert!(matches!(set_role(&tx, &Actor::CommandLine, "root", Role::Clerk, now), Err(Failure::Refused(StaffError::LastAdmin))));
+        assert!(matches!(
+            set_account_disabled(&tx, &Actor::Staff(&admin), "root", true, now),
+            Err(Failure::Refused(StaffError::DisableSelf))
+        ));
+        tx.commit().unwrap();
+        let entries: u32 = conn.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.create'", [], |r| r.get(0)).unwrap();
+        assert_eq!(entries, 1, "refused changes leave no audit entry");
+    }
+}

@@ -1,0 +1,277 @@
+//! Page layouts and small components shared by every page, in maud.
+//!
+//! Two layouts: a mobile-first one for customers on the branch Wi-Fi, and one for staff at the
+//! counter with the navigation their permissions allow. Components are free functions
+//! returning `Markup`. Pages work without JavaScript; styles come from `assets/style.css`.
+//! Every splice is escaped by maud: this module, like the rest of the program, never uses
+//! `PreEscaped`.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use maud::{DOCTYPE, Markup, html};
+
+use crate::http::{assets, form};
+use crate::i18n::{Lang, Msg};
+
+/// What a layout needs to know about the request it answers.
+pub(crate) struct Chrome<'a> {
+    pub(crate) lang: Lang,
+    /// The current path, for the language switch to come back to.
+    pub(crate) path: &'a str,
+    pub(crate) branch_name: &'a str,
+    pub(crate) demo: bool,
+    /// A one-time notice from the previous action (e.g. "Password changed.").
+    pub(crate) flash: Option<String>,
+}
+
+/// One link of the staff navigation.
+pub(crate) struct NavItem {
+    pub(crate) href: &'static str,
+    pub(crate) label: Msg,
+}
+
+/// The staff navigation: who is signed in and where they may go.
+pub(crate) struct StaffNav<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) items: Vec<NavItem>,
+    pub(crate) csrf: &'a str,
+}
+
+/// The HTML document around every page.
+fn document(lang: Lang, title: &str, body_class: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (lang.t(Msg::AppName)) }
+                link rel="stylesheet" href=(assets::url("style.css"));
+                link rel="icon" href=(assets::url("favicon.svg")) type="image/svg+xml";
+            }
+            body class=(body_class) {
+                a class="skip" href="#main" { (lang.t(Msg::SkipToContent)) }
+                (content)
+            }
+        }
+    }
+}
+
+/// The customer layout: branch name, language switch, the page, nothing else.
+pub(crate) fn customer_page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
+    let lang = chrome.lang;
+    document(
+        lang,
+        title,
+        "customer",
+        html! {
+            (demo_banner(chrome))
+            header class="top" {
+                a class="brand" href="/" { (chrome.branch_name) }
+                (lang_switch(chrome))
+            }
+            main id="main" {
+                (flash(chrome.flash.as_deref()))
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
+/// The staff layout: navigation by permission, who is signed in, sign-out.
+pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Markup) -> Markup {
+    let lang = chrome.lang;
+    document(
+        lang,
+        title,
+        "staff",
+        html! {
+            (demo_banner(chrome))
+            header class="top" {
+                a class="brand" href="/staff" { (chrome.branch_name) }
+                nav aria-label=(lang.t(Msg::NavDashboard)) {
+                    ul {
+                        @for item in &nav.items {
+                            li {
+                                a href=(item.href) aria-current=[is_current(chrome.path, item.href).then_some("page")] {
+                                    (lang.t(item.label))
+                                }
+                            }
+                        }
+                    }
+                }
+                div class="who" {
+                    a href="/staff/account" { (nav.name) }
+                    form method="post" action="/staff/logout" class="inline" {
+                        (csrf_input(nav.csrf))
+                        button type="submit" class="link" { (lang.t(Msg::SignOut)) }
+                    }
+                    (lang_switch(chrome))
+                }
+            }
+            main id="main" {
+                (flash(chrome.flash.as_deref()))
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
+/// Whether a navigation link points at the current page (or its section).
+fn is_current(path: &str, href: &str) -> bool {
+    if href == "/staff" { path == "/staff" } else { path.starts_with(href) }
+}
+
+/// A page for an error status, in the customer layout's plain style.
+pub(crate) fn error_page(lang: Lang, status: u16, title: &str, body: &str) -> Markup {
+    document(
+        lang,
+        title,
+        "customer",
+        html! {
+            main id="main" {
+                h1 { (title) }
+                p { (body) }
+                p class="muted" { "HTTP " (status) }
+                p { a href="/" { (lang.t(Msg::GoToStart)) } }
+            }
+        },
+    )
+}
+
+/// The demo warning, on every page of a demo branch.
+fn demo_banner(chrome: &Chrome) -> Markup {
+    html! {
+        @if chrome.demo {
+            div class="demo" role="note" { (chrome.lang.t(Msg::DemoBanner)) }
+        }
+    }
+}
+
+/// Links to switch the page language.
+fn lang_switch(chrome: &Chrome) -> Markup {
+    let next = form::percent_encode(chrome.path);
+    html! {
+        span class="lang" {
+            span class="visually-hidden" { (chrome.lang.t(Msg::Language)) ": " }
+            @for lang in Lang::ALL {
+                @if lang == chrome.lang {
+                    strong lang=(lang.code()) { (lang.own_name()) }
+                } @else {
+                    a href={ "/lang/" (lang.code()) "?next=" (next) } lang=(lang.code()) hreflang=(lang.code()) {
+                        (lang.own_name())
+                    }
+                }
+                " "
+            }
+        }
+    }
+}
+
+/// A one-time notice.
+pub(crate) fn flash(text: Option<&str>) -> Markup {
+    html! {
+        @if let Some(text) = text {
+            p class="flash" role="status" { (text) }
+        }
+    }
+}
+
+/// A message about the whole form, e.g. a failed sign-in.
+pub(crate) fn form_error(text: Option<&str>) -> Markup {
+    html! {
+        @if let Some(text) = text {
+            p class="error" role="alert" { (text) }
+        }
+    }
+}
+
+/// The hidden CSRF field every POST form carries.
+pub(crate) fn csrf_input(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// A labelled input with its hint and error.
+pub(crate) struct Field<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) value: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) autocomplete: &'a str,
+    pub(crate) required: bool,
+    pub(crate) hint: Option<&'a str>,
+    pub(crate) error: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    /// A required text field with no hint or error.
+    pub(crate) fn new(label: &'a str, name: &'a str, value: &'a str) -> Field<'a> {
+        Field { label, name, value, kind: "text", autocomplete: "off", required: true, hint: None, error: None }
+    }
+}
+
+/// Renders a [`Field`].
+pub(crate) fn field(f: &Field) -> Markup {
+    let hint_id = format!("{}-hint", f.name);
+    let error_id = format!("{}-error", f.name);
+    let described = match (f.hint.is_some(), f.error.is_some()) {
+        (true, true) => Some(format!("{hint_id} {error_id}")),
+        (true, false) => Some(hint_id.clone()),
+        (false, true) => Some(error_id.clone()),
+        (false, false) => None,
+    };
+    html! {
+        div class={ "field" @if f.error.is_some() { " invalid" } } {
+            label for=(f.name) { (f.label) }
+            @if let Some(hint) = f.hint { span class="hint" id=(hint_id) { (hint) } }
+            @if let Some(error) = f.error { span class="field-error" id=(error_id) { (error) } }
+            input id=(f.name) name=(f.name) type=(f.kind) value=(f.value) autocomplete=(f.autocomplete)
+                required[f.required] aria-invalid=[f.error.map(|_| "true")] aria-describedby=[described];
+        }
+    }
+}
+
+/// A labelled drop-down list.
+pub(crate) fn select(label: &str, name: &str, options: &[(&str, &str)], selected: &str, error: Option<&str>) -> Markup {
+    html! {
+        div class={ "field" @if error.is_some() { " invalid" } } {
+            label for=(name) { (label) }
+            @if let Some(error) = error { span class="field-error" { (error) } }
+            select id=(name) name=(name) {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// An instant as branch-local date and time.
+pub(crate) fn datetime(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splices_are_escaped() {
+        let chrome = Chrome { lang: Lang::En, path: "/", branch_name: "<b>x</b>", demo: true, flash: Some("<i>".into()) };
+        let page = customer_page(&chrome, "<script>", html! { p { "ok" } }).into_string();
+        assert!(!page.contains("<script>"));
+        assert!(page.contains("&lt;script&gt;"));
+        assert!(page.contains("&lt;b&gt;x&lt;/b&gt;"));
+        assert!(page.contains("lang=\"en\""));
+    }
+
+    #[test]
+    fn fields_are_labelled() {
+        let mut f = Field::new("Phone number", "phone", "");
+        f.error = Some("bad");
+        let html = field(&f).into_string();
+        assert!(html.contains("<label for=\"phone\">Phone number</label>"), "{html}");
+        assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    }
+}

@@ -1,0 +1,281 @@
+//! The web application: shared state ([`App`]), the per-request context ([`Ctx`]) and the one
+//! routing table.
+//!
+//! Every URL the server answers is in [`route`]. Before a handler runs, [`handle`] decides the
+//! language, checks the CSRF token of every POST form, and afterwards turns an [`AppError`]
+//! into its page. Handlers live in their feature modules and read like a script: parse,
+//! validate, call the domain function, render or redirect.
+
+use std::cell::{OnceCell, RefCell};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::{self, Permission, StaffUser};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::crypto::{self, InstallationKey};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::http::{Form, Method, Request, Response, assets, form};
+use crate::i18n::{Lang, Msg};
+use crate::throttle::Throttle;
+use crate::ui::{self, Chrome, NavItem, StaffNav};
+use crate::{audit, dashboard, health, portal, staff};
+
+/// The cookie holding the chosen language.
+const LANG_COOKIE: &str = "pb_lang";
+/// The cookie holding a one-time notice for the next page.
+const FLASH_COOKIE: &str = "pb_flash";
+/// The cookie that identifies a browser before it signs in (binds its CSRF tokens).
+const ANON_COOKIE: &str = "pb_anon";
+
+/// Everything the request handlers share.
+pub(crate) struct App {
+    pub(crate) config: Config,
+    pub(crate) db: Db,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) key: InstallationKey,
+    /// Failed staff sign-ins per client address.
+    pub(crate) sign_in_throttle: Throttle,
+    /// Whether this database holds the demo branch.
+    pub(crate) demo: bool,
+    /// Set when the server is shutting down.
+    pub(crate) shutdown: Arc<AtomicBool>,
+}
+
+/// One request being answered.
+pub(crate) struct Ctx<'a> {
+    pub(crate) app: &'a App,
+    pub(crate) req: &'a Request,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) lang: Lang,
+    /// The value that binds this browser's CSRF tokens.
+    binding: String,
+    staff: OnceCell<Option<StaffUser>>,
+    form: OnceCell<Form>,
+    /// `Set-Cookie` values to add to the response.
+    cookies: RefCell<Vec<String>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(app: &'a App, req: &'a Request) -> Ctx<'a> {
+        let lang = req.cookie(LANG_COOKIE).and_then(Lang::from_code).unwrap_or_else(|| app.config.language());
+        let mut cookies = Vec::new();
+        let binding = match csrf_binding(req) {
+            Some(b) => b.to_owned(),
+            None => {
+                let fresh = crypto::random_token();
+                cookies.push(form::set_cookie(ANON_COOKIE, &fresh, "Lax", app.config.secure_cookies(), None));
+                fresh
+            }
+        };
+        Ctx {
+            app,
+            req,
+            now: app.clock.now(),
+            lang,
+            binding,
+            staff: OnceCell::new(),
+            form: OnceCell::new(),
+            cookies: RefCell::new(cookies),
+        }
+    }
+
+    /// The text of a message in the request's language.
+    pub(crate) fn t(&self, msg: Msg) -> &'static str {
+        self.lang.t(msg)
+    }
+
+    /// The POST form (already decoded and CSRF-checked by [`handle`]).
+    pub(crate) fn form(&self) -> Result<&Form, AppError> {
+        if let Some(f) = self.form.get() {
+            return Ok(f);
+        }
+        let parsed = self.req.form()?;
+        Ok(self.form.get_or_init(|| parsed))
+    }
+
+    /// The CSRF token for forms on this page.
+    pub(crate) fn csrf(&self) -> String {
+        crypto::hex(&self.app.key.mac("csrf", &[self.binding.as_bytes()]))
+    }
+
+    /// Adds a `Set-Cookie` to the response.
+    pub(crate) fn set_cookie(&self, value: String) {
+        self.cookies.borrow_mut().push(value);
+    }
+
+    /// Leaves a one-time notice for the next page.
+    pub(crate) fn flash(&self, text: &str) {
+        let value = form::percent_encode(text);
+        self.set_cookie(form::set_cookie(FLASH_COOKIE, &value, "Strict", self.app.config.secure_cookies(), None));
+    }
+
+    /// The signed-in staff member, if any (looked up once per request).
+    pub(crate) fn staff(&self) -> Result<Option<&StaffUser>, AppError> {
+        if let Some(s) = self.staff.get() {
+            return Ok(s.as_ref());
+        }
+        let found = auth::current_staff(self)?;
+        Ok(self.staff.get_or_init(|| found).as_ref())
+    }
+
+    /// The signed-in staff member, who must hold `permission`.
+    pub(crate) fn require(&self, permission: Permission) -> Result<&StaffUser, AppError> {
+        let user = self.staff()?.ok_or(AppError::SignInRequired)?;
+        if user.role.has(permission) { Ok(user) } else { Err(AppError::Forbidden) }
+    }
+
+    /// The signed-in staff member, whatever their permissions.
+    pub(crate) fn signed_in(&self) -> Result<&StaffUser, AppError> {
+        self.staff()?.ok_or(AppError::SignInRequired)
+    }
+
+    /// What the layouts need; takes the pending flash notice.
+    pub(crate) fn chrome(&self) -> Chrome<'_> {
+        let flash = self.req.cookie(FLASH_COOKIE).and_then(|v| form::percent_decode(v).ok());
+        if flash.is_some() {
+            self.set_cookie(form::set_cookie(FLASH_COOKIE, "", "Strict", self.app.config.secure_cookies(), Some(0)));
+        }
+        Chrome {
+            lang: self.lang,
+            path: &self.req.path,
+            branch_name: &self.app.config.branch.name,
+            demo: self.app.demo,
+            flash,
+        }
+    }
+
+    /// A customer-facing page.
+    pub(crate) fn customer_page(&self, title: &str, body: maud::Markup) -> Response {
+        Response::html(200, ui::customer_page(&self.chrome(), title, body))
+    }
+
+    /// A staff page, with the navigation the signed-in member may use.
+    pub(crate) fn staff_page(&self, user: &StaffUser, title: &str, body: maud::Markup) -> Response {
+        let items = [
+            (None, "/staff", Msg::NavDashboard),
+            (Some(Permission::StaffAdmin), "/staff/admin/staff", Msg::NavStaff),
+            (Some(Permission::AuditLog), "/staff/audit", Msg::NavAudit),
+        ]
+        .into_iter()
+        .filter(|(perm, _, _)| perm.is_none_or(|p| user.role.has(p)))
+        .map(|(_, href, label)| NavItem { href, label })
+        .collect();
+        let csrf = self.csrf();
+        let nav = StaffNav { name: &user.full_name, items, csrf: &csrf };
+        Response::html(200, ui::staff_page(&self.chrome(), &nav, title, body))
+    }
+
+    /// An instant as branch-local date and time.
+    pub(crate) fn datetime(&self, at: DateTime<Utc>) -> String {
+        ui::datetime(at, self.app.config.utc_offset())
+    }
+}
+
+/// The cookie whose value binds CSRF tokens: the staff session, else the anonymous browser id.
+fn csrf_binding(req: &Request) -> Option<&str> {
+    [auth::STAFF_COOKIE, ANON_COOKIE].into_iter().find_map(|name| req.cookie(name)).filter(|v| !v.is_empty())
+}
+
+/// Answers one request: context, CSRF check, routing, errors, cookies.
+pub(crate) fn handle(app: &App, req: &Request) -> Response {
+    let ctx = Ctx::new(app, req);
+    let result = check_csrf(&ctx).and_then(|()| route(&ctx));
+    let mut response = result.unwrap_or_else(|e| e.into_response(req, ctx.lang));
+    for cookie in ctx.cookies.take() {
+        response = response.with_header("Set-Cookie", cookie);
+    }
+    response
+}
+
+/// Refuses a POST form whose CSRF token does not match this browser.
+fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.req.method != Method::Post {
+        return Ok(());
+    }
+    let sent = ctx.form()?.get("csrf").unwrap_or("");
+    let Some(binding) = csrf_binding(ctx.req) else { return Err(AppError::Csrf) };
+    let expected = crypto::hex(&ctx.app.key.mac("csrf", &[binding.as_bytes()]));
+    if crypto::ct_eq(sent.as_bytes(), expected.as_bytes()) { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+/// The routing table: every URL the branch server answers.
+fn route(ctx: &Ctx) -> Result<Response, AppError> {
+    use Method::{Get, Head, Post};
+    let method = if ctx.req.method == Head { Get } else { ctx.req.method };
+    let segments = ctx.req.segments();
+    match (method, segments.as_slice()) {
+        // Machine endpoints and static files.
+        (Get, ["healthz"]) => health::show(ctx),
+        (Get, ["assets", name]) => assets::serve(ctx.req, name).ok_or(AppError::NotFound),
+        (Get, ["lang", code]) => set_language(ctx, code),
+
+        // Customer portal.
+        (Get, [""]) => portal::landing(ctx),
+        (Get, ["login"]) => portal::login_unavailable(ctx),
+
+        // Staff sign-in and dashboard.
+        (Get, ["staff", "login"]) => auth::login_page(ctx),
+        (Post, ["staff", "login"]) => auth::login(ctx),
+        (Post, ["staff", "logout"]) => auth::logout(ctx),
+        (Get, ["staff"]) => dashboard::show(ctx),
+        (Get, ["staff", "account"]) => staff::account_page(ctx),
+        (Post, ["staff", "account", "password"]) => staff::change_own_password(ctx),
+
+        // Staff administration.
+        (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
+        (Post, ["staff", "admin", "staff"]) => staff::create(ctx),
+        (Post, ["staff", "admin", "staff", id, "role"]) => staff::change_role(ctx, id),
+        (Post, ["staff", "admin", "staff", id, "disable"]) => staff::set_disabled(ctx, id, true),
+        (Post, ["staff", "admin", "staff", id, "enable"]) => staff::set_disabled(ctx, id, false),
+        (Post, ["staff", "admin", "staff", id, "password"]) => staff::reset_password(ctx, id),
+        (Get, ["staff", "audit"]) => audit::list_page(ctx),
+
+        _ => Err(if known_path(&segments) { AppError::MethodNotAllowed } else { AppError::NotFound }),
+    }
+}
+
+/// Whether some method is routed for this path (for 405 versus 404).
+fn known_path(segments: &[&str]) -> bool {
+    matches!(
+        segments,
+        ["healthz"]
+            | [""]
+            | ["login"]
+            | ["staff"]
+            | ["staff", "login" | "logout" | "account" | "audit"]
+            | ["staff", "account", "password"]
+            | ["staff", "admin", "staff"]
+            | ["staff", "admin", "staff", _, "role" | "disable" | "enable" | "password"]
+    )
+}
+
+/// Sets the language cookie and goes back to the page.
+fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
+    let lang = Lang::from_code(code).ok_or(AppError::NotFound)?;
+    let next = ctx.req.query_form()?.get("next").map(str::to_owned).unwrap_or_default();
+    ctx.set_cookie(form::set_cookie(LANG_COOKIE, lang.code(), "Lax", ctx.app.config.secure_cookies(), Some(31_536_000)));
+    Ok(Response::see_other(local_path(&next)))
+}
+
+/// A `next=` target if it is a path on this site, else the start page (no open redirects).
+pub(crate) fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_targets_stay_on_this_site() {
+        assert_eq!(local_path("/staff"), "/staff");
+        assert_eq!(local_path("//evil.example"), "/");
+        assert_eq!(local_path("https://evil.example"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+    }
+}
