@@ -52,7 +52,12 @@ pub(crate) struct Change<'a> {
 }
 
 /// Records a change; call inside the transaction that makes it.
-pub(crate) fn record(conn: &Connection, actor: &Actor, change: &Change, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub(crate) fn record(
+    conn: &Connection,
+    actor: &Actor,
+    change: &Change,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_log (id, at, staff_id, actor, action, entity, entity_id, before_json, after_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -108,8 +113,17 @@ const PAGE_SIZE: u32 = 50;
 /// GET /staff/audit: the audit log, newest first.
 pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::AuditLog)?;
-    let page: u32 = ctx.req.query_form()?.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let entries = list(&*ctx.app.db.conn()?, PAGE_SIZE + 1, page.saturating_mul(PAGE_SIZE))?;
+    let page: u32 = ctx
+        .req
+        .query_form()?
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let entries = list(
+        &*ctx.app.db.conn()?,
+        PAGE_SIZE + 1,
+        page.saturating_mul(PAGE_SIZE),
+    )?;
     let has_more = entries.len() > PAGE_SIZE as usize;
     let body = html! {
         @if entries.is_empty() {

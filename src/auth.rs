@@ -124,7 +124,15 @@ impl Role {
         match self {
             Role::Clerk => &[LoanOrigination, Payments],
             Role::CallAgent => &[CallCentre, Complaints],
-            Role::Manager => &[CustomerManagement, LoanOrigination, Payments, Complaints, CallCentre, Reports, AuditLog],
+            Role::Manager => &[
+                CustomerManagement,
+                LoanOrigination,
+                Payments,
+                Complaints,
+                CallCentre,
+                Reports,
+                AuditLog,
+            ],
             Role::Admin => &Permission::ALL,
         }
     }
@@ -138,7 +146,9 @@ impl Role {
 impl rusqlite::types::FromSql for Role {
     fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
         let code = value.as_str()?;
-        Role::from_code(code).ok_or_else(|| rusqlite::types::FromSqlError::Other(format!("unknown role {code}").into()))
+        Role::from_code(code).ok_or_else(|| {
+            rusqlite::types::FromSqlError::Other(format!("unknown role {code}").into())
+        })
     }
 }
 
@@ -236,7 +246,9 @@ pub(crate) fn sign_in(
                 entity: "staff",
                 entity_id: account.user.id.as_str(),
                 before: None,
-                after: Some(json!({ "locked_until": until.to_rfc3339(), "failed_attempts": failed })),
+                after: Some(
+                    json!({ "locked_until": until.to_rfc3339(), "failed_attempts": failed }),
+                ),
             };
             audit::record(&tx, &Actor::System, &change, now)?;
             Err(SignInError::Locked(until))
@@ -249,7 +261,11 @@ pub(crate) fn sign_in(
 }
 
 /// Starts a session for `user`; returns the token for the cookie.
-pub(crate) fn start_session(conn: &Connection, user: &StaffUser, now: DateTime<Utc>) -> rusqlite::Result<String> {
+pub(crate) fn start_session(
+    conn: &Connection,
+    user: &StaffUser,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<String> {
     let token = crypto::random_token();
     conn.execute(
         "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
@@ -260,7 +276,10 @@ pub(crate) fn start_session(conn: &Connection, user: &StaffUser, now: DateTime<U
 
 /// Ends the session with this token, if there is one.
 pub(crate) fn end_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
-    conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [crypto::sha256(token.as_bytes()).as_slice()])?;
+    conn.execute(
+        "DELETE FROM staff_sessions WHERE token_hash = ?1",
+        [crypto::sha256(token.as_bytes()).as_slice()],
+    )?;
     Ok(())
 }
 
@@ -291,31 +310,43 @@ pub(crate) fn session_user(
             Ok((created, seen, disabled, user))
         })
         .optional()?;
-    let Some((created, seen, disabled, user)) = found else { return Ok(None) };
+    let Some((created, seen, disabled, user)) = found else {
+        return Ok(None);
+    };
     let idle = Duration::minutes(i64::from(rules.session_idle_minutes));
     let max = Duration::hours(i64::from(rules.session_max_hours));
     if disabled || now - seen > idle || now - created > max {
-        conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?1", [hash.as_slice()])?;
+        conn.execute(
+            "DELETE FROM staff_sessions WHERE token_hash = ?1",
+            [hash.as_slice()],
+        )?;
         return Ok(None);
     }
     // Writing on every page view would cost a disk sync each; a minute's precision is enough
     // for a 30-minute idle timeout.
     if now - seen > Duration::minutes(1) {
-        conn.execute("UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1", params![hash.as_slice(), now])?;
+        conn.execute(
+            "UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+            params![hash.as_slice(), now],
+        )?;
     }
     Ok(Some(user))
 }
 
 /// The staff member signed in on this request, if any.
 pub(crate) fn current_staff(ctx: &Ctx) -> Result<Option<StaffUser>, AppError> {
-    let Some(token) = ctx.req.cookie(STAFF_COOKIE).filter(|t| !t.is_empty()) else { return Ok(None) };
+    let Some(token) = ctx.req.cookie(STAFF_COOKIE).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
     let conn = ctx.app.db.conn()?;
     Ok(session_user(&conn, token, &ctx.app.config.staff, ctx.now)?)
 }
 
 /// The client address as a throttling key.
 fn client_key(ctx: &Ctx) -> String {
-    ctx.req.remote.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    ctx.req
+        .remote
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// GET /staff/login.
@@ -323,12 +354,19 @@ pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
     if ctx.staff()?.is_some() {
         return Ok(Response::see_other("/staff"));
     }
-    let next = ctx.req.query_form()?.get("next").map(str::to_owned).unwrap_or_default();
+    let next = ctx
+        .req
+        .query_form()?
+        .get("next")
+        .map(str::to_owned)
+        .unwrap_or_default();
     // A session cookie that no longer opens a session: it timed out or was ended elsewhere.
-    let expired = ctx.req.cookie(STAFF_COOKIE).is_some_and(|t| !t.is_empty()).then(|| ctx.t(Msg::SessionExpired));
-    if expired.is_some() {
-        ctx.set_cookie(form::set_cookie(STAFF_COOKIE, "", "Strict", ctx.app.config.secure_cookies(), Some(0)));
-    }
+    // The cookie stays until sign-in replaces it, because it binds this page's CSRF token.
+    let expired = ctx
+        .req
+        .cookie(STAFF_COOKIE)
+        .is_some_and(|t| !t.is_empty())
+        .then(|| ctx.t(Msg::SessionExpired));
     Ok(login_form(ctx, "", &next, expired, 200))
 }
 
@@ -363,7 +401,13 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
     let client = client_key(ctx);
     let app = ctx.app;
     if !app.sign_in_throttle.allows(&client, ctx.now) {
-        return Ok(login_form(ctx, username, next, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+        return Ok(login_form(
+            ctx,
+            username,
+            next,
+            Some(ctx.t(Msg::ErrTooManyBody)),
+            429,
+        ));
     }
     let mut conn = app.db.conn()?;
     let user = match sign_in(&mut conn, username, password, &app.config.staff, ctx.now)? {
@@ -375,7 +419,8 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
                 SignInError::Disabled => ctx.t(Msg::SignInDisabled).to_owned(),
                 SignInError::Locked(until) => {
                     let minutes = (until - ctx.now).num_minutes().max(0) + 1;
-                    ctx.lang.fill(Msg::SignInLocked, &[("minutes", &minutes.to_string())])
+                    ctx.lang
+                        .fill(Msg::SignInLocked, &[("minutes", &minutes.to_string())])
                 }
             };
             return Ok(login_form(ctx, username, next, Some(&message), 200));
@@ -385,8 +430,18 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
         end_session(&conn, old)?;
     }
     let token = start_session(&conn, &user, ctx.now)?;
-    ctx.set_cookie(form::set_cookie(STAFF_COOKIE, &token, "Strict", app.config.secure_cookies(), None));
-    let target = if next.starts_with("/staff") { local_path(next) } else { "/staff" };
+    ctx.set_cookie(form::set_cookie(
+        STAFF_COOKIE,
+        &token,
+        "Strict",
+        app.config.secure_cookies(),
+        None,
+    ));
+    let target = if next.starts_with("/staff") {
+        local_path(next)
+    } else {
+        "/staff"
+    };
     Ok(Response::see_other(target))
 }
 
@@ -395,7 +450,13 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(token) = ctx.req.cookie(STAFF_COOKIE) {
         end_session(&*ctx.app.db.conn()?, token)?;
     }
-    ctx.set_cookie(form::set_cookie(STAFF_COOKIE, "", "Strict", ctx.app.config.secure_cookies(), Some(0)));
+    ctx.set_cookie(form::set_cookie(
+        STAFF_COOKIE,
+        "",
+        "Strict",
+        ctx.app.config.secure_cookies(),
+        Some(0),
+    ));
     ctx.flash(ctx.t(Msg::SignedOut));
     Ok(Response::see_other("/staff/login"))
 }
@@ -415,21 +476,54 @@ mod tests {
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let new = NewStaff { username: "ani", full_name: "Ani", role: Role::Clerk, password: "long enough pw" };
+        let new = NewStaff {
+            username: "ani",
+            full_name: "Ani",
+            role: Role::Clerk,
+            password: "long enough pw",
+        };
         let tx = crate::db::immediate(&mut conn).unwrap();
         staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
         tx.commit().unwrap();
         for i in 0..4 {
-            assert_eq!(sign_in(&mut conn, "ani", "nope", &rules(), t0).unwrap().unwrap_err(), SignInError::Wrong, "try {i}");
+            assert_eq!(
+                sign_in(&mut conn, "ani", "nope", &rules(), t0)
+                    .unwrap()
+                    .unwrap_err(),
+                SignInError::Wrong,
+                "try {i}"
+            );
         }
-        let locked = sign_in(&mut conn, "ani", "nope", &rules(), t0).unwrap().unwrap_err();
+        let locked = sign_in(&mut conn, "ani", "nope", &rules(), t0)
+            .unwrap()
+            .unwrap_err();
         assert_eq!(locked, SignInError::Locked(t0 + Duration::minutes(15)));
         // Even the right password is refused while locked.
-        let still = sign_in(&mut conn, "ANI", "long enough pw", &rules(), t0 + Duration::minutes(14)).unwrap();
+        let still = sign_in(
+            &mut conn,
+            "ANI",
+            "long enough pw",
+            &rules(),
+            t0 + Duration::minutes(14),
+        )
+        .unwrap();
         assert!(matches!(still, Err(SignInError::Locked(_))));
-        let user = sign_in(&mut conn, "ani", "long enough pw", &rules(), t0 + Duration::minutes(16)).unwrap().unwrap();
+        let user = sign_in(
+            &mut conn,
+            "ani",
+            "long enough pw",
+            &rules(),
+            t0 + Duration::minutes(16),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(user.username, "ani");
-        assert_eq!(sign_in(&mut conn, "nobody", "x", &rules(), t0).unwrap().unwrap_err(), SignInError::Wrong);
+        assert_eq!(
+            sign_in(&mut conn, "nobody", "x", &rules(), t0)
+                .unwrap()
+                .unwrap_err(),
+            SignInError::Wrong
+        );
     }
 
     #[test]
@@ -437,7 +531,12 @@ mod tests {
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let new = NewStaff { username: "budi", full_name: "Budi", role: Role::Manager, password: "long enough pw" };
+        let new = NewStaff {
+            username: "budi",
+            full_name: "Budi",
+            role: Role::Manager,
+            password: "long enough pw",
+        };
         let tx = crate::db::immediate(&mut conn).unwrap();
         let user = staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
         tx.commit().unwrap();
@@ -446,12 +545,31 @@ mod tests {
         let mut t = t0;
         while t < t0 + Duration::hours(11) {
             t += Duration::minutes(29);
-            assert!(session_user(&conn, &token, &rules(), t).unwrap().is_some(), "at {t}");
+            assert!(
+                session_user(&conn, &token, &rules(), t).unwrap().is_some(),
+                "at {t}"
+            );
         }
-        assert!(session_user(&conn, &token, &rules(), t0 + Duration::hours(12) + Duration::minutes(1)).unwrap().is_none());
+        assert!(
+            session_user(
+                &conn,
+                &token,
+                &rules(),
+                t0 + Duration::hours(12) + Duration::minutes(1)
+            )
+            .unwrap()
+            .is_none()
+        );
         let token = start_session(&conn, &user, t0).unwrap();
-        assert!(session_user(&conn, &token, &rules(), t0 + Duration::minutes(31)).unwrap().is_none());
-        assert!(session_user(&conn, &token, &rules(), t0).unwrap().is_none(), "an expired session is gone");
+        assert!(
+            session_user(&conn, &token, &rules(), t0 + Duration::minutes(31))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            session_user(&conn, &token, &rules(), t0).unwrap().is_none(),
+            "an expired session is gone"
+        );
     }
 
     #[test]
@@ -460,6 +578,10 @@ mod tests {
         assert!(Role::Manager.has(Permission::CustomerManagement));
         assert!(!Role::Manager.has(Permission::StaffAdmin));
         assert!(Permission::ALL.iter().all(|p| Role::Admin.has(*p)));
-        assert!(Role::ALL.iter().all(|r| Role::from_code(r.code()) == Some(*r)));
+        assert!(
+            Role::ALL
+                .iter()
+                .all(|r| Role::from_code(r.code()) == Some(*r))
+        );
     }
 }

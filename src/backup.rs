@@ -66,7 +66,12 @@ pub(crate) fn copy_to(conn: &Connection, dest: &Path) -> Result<(), BackupError>
 }
 
 /// Makes a nightly-style backup in the data directory and deletes the oldest beyond `keep`.
-pub(crate) fn nightly(db: &Db, data_dir: &Path, keep: usize, now: DateTime<Utc>) -> Result<PathBuf, BackupError> {
+pub(crate) fn nightly(
+    db: &Db,
+    data_dir: &Path,
+    keep: usize,
+    now: DateTime<Utc>,
+) -> Result<PathBuf, BackupError> {
     let dir = data_dir.join(BACKUP_DIR);
     std::fs::create_dir_all(&dir)?;
     let dest = dir.join(format!("{PREFIX}{}.sqlite", now.format("%Y%m%d-%H%M%S")));
@@ -105,8 +110,15 @@ pub(crate) fn list(data_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 pub(crate) fn next_run(now: DateTime<Utc>, at: NaiveTime, offset: FixedOffset) -> DateTime<Utc> {
     let local = now.with_timezone(&offset);
     let today = local.date_naive().and_time(at);
-    let candidate = if today > local.naive_local() { today } else { today + Duration::days(1) };
-    candidate.and_local_timezone(offset).single().map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
+    let candidate = if today > local.naive_local() {
+        today
+    } else {
+        today + Duration::days(1)
+    };
+    candidate
+        .and_local_timezone(offset)
+        .single()
+        .map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
 }
 
 /// The nightly backup thread: sleeps until the backup time, backs up, repeats until shutdown.
@@ -165,10 +177,20 @@ mod tests {
         let offset = FixedOffset::east_opt(7 * 3600).unwrap();
         let at = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
         // 2026-11-25 01:00 local is 2026-11-24 18:00 UTC; the next run is 02:30 local the same night.
-        let now = DateTime::parse_from_rfc3339("2026-11-24T18:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(next_run(now, at, offset).to_rfc3339(), "2026-11-24T19:30:00+00:00");
-        let later = DateTime::parse_from_rfc3339("2026-11-24T19:30:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(next_run(later, at, offset).to_rfc3339(), "2026-11-25T19:30:00+00:00");
+        let now = DateTime::parse_from_rfc3339("2026-11-24T18:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            next_run(now, at, offset).to_rfc3339(),
+            "2026-11-24T19:30:00+00:00"
+        );
+        let later = DateTime::parse_from_rfc3339("2026-11-24T19:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            next_run(later, at, offset).to_rfc3339(),
+            "2026-11-25T19:30:00+00:00"
+        );
     }
 
     #[test]
@@ -178,10 +200,19 @@ mod tests {
         for day in 0..4 {
             nightly(&db, dir.path(), 2, t0 + Duration::days(day)).unwrap();
         }
-        let mut names: Vec<String> =
-            list(dir.path()).unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let mut names: Vec<String> = list(dir.path())
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
         names.sort();
-        assert_eq!(names, ["pawnbranch-20231116-221320.sqlite", "pawnbranch-20231117-221320.sqlite"]);
+        assert_eq!(
+            names,
+            [
+                "pawnbranch-20231116-221320.sqlite",
+                "pawnbranch-20231117-221320.sqlite"
+            ]
+        );
         let e = copy_to(&db.conn().unwrap(), &list(dir.path()).unwrap()[0]).unwrap_err();
         assert!(matches!(e, BackupError::Exists(_)));
     }

@@ -97,13 +97,20 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
-    let overrides = Overrides { data_dir: args.data_dir.clone(), listen };
-    let config = Config::load(args.config.as_deref(), std::env::vars(), &overrides).map_err(|e| e.to_string())?;
+    let overrides = Overrides {
+        data_dir: args.data_dir.clone(),
+        listen,
+    };
+    let config = Config::load(args.config.as_deref(), std::env::vars(), &overrides)
+        .map_err(|e| e.to_string())?;
     let level = match args.command {
         Command::Serve { .. } => config.log_level(),
         _ => log::LevelFilter::Warn,
     };
-    let log_config = ConfigBuilder::new().set_time_format_rfc3339().set_target_level(log::LevelFilter::Off).build();
+    let log_config = ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .set_target_level(log::LevelFilter::Off)
+        .build();
     // Another logger being set already only happens in tests; nothing to do about it.
     let _ = TermLogger::init(level, log_config, TerminalMode::Stderr, ColorChoice::Never);
     match args.command {
@@ -112,7 +119,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
             let (db, _) = server::open(&config).map_err(|e| e.to_string())?;
             let conn = db.conn().map_err(|e| e.to_string())?;
             let version = db::schema_version(&conn).map_err(|e| e.to_string())?;
-            println!("Database {} is at schema version {version}.", db.path().display());
+            println!(
+                "Database {} is at schema version {version}.",
+                db.path().display()
+            );
         }
         Command::Staff { command } => staff_command(&config, command)?,
         Command::Backup { file } => {
@@ -135,7 +145,7 @@ fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
     match command {
         StaffCommand::List => {
             let accounts = staff::list(&conn).map_err(|e| e.to_string())?;
-            println!("{:<20} {:<28} {:<11} {}", "USERNAME", "NAME", "ROLE", "STATUS");
+            println!("{:<20} {:<28} {:<11} STATUS", "USERNAME", "NAME", "ROLE");
             for a in accounts {
                 let status = if a.disabled {
                     "disabled".to_owned()
@@ -144,36 +154,63 @@ fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
                 } else {
                     "active".to_owned()
                 };
-                println!("{:<20} {:<28} {:<11} {status}", a.user.username, a.user.full_name, a.user.role.code());
+                println!(
+                    "{:<20} {:<28} {:<11} {status}",
+                    a.user.username,
+                    a.user.full_name,
+                    a.user.role.code()
+                );
             }
             return Ok(());
         }
-        StaffCommand::Add { username, name, role, password_stdin } => {
-            let role = Role::from_code(&role)
-                .ok_or_else(|| format!("unknown role {role:?}; use clerk, call_agent, manager or admin"))?;
+        StaffCommand::Add {
+            username,
+            name,
+            role,
+            password_stdin,
+        } => {
+            let role = Role::from_code(&role).ok_or_else(|| {
+                format!("unknown role {role:?}; use clerk, call_agent, manager or admin")
+            })?;
             let password = read_password(password_stdin)?;
             let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-            let new = NewStaff { username: &username, full_name: &name, role, password: &password };
+            let new = NewStaff {
+                username: &username,
+                full_name: &name,
+                role,
+                password: &password,
+            };
             let user = staff::create_account(&tx, &actor, &new, now).map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())?;
-            println!("Added {} ({}) as {}.", user.username, user.full_name, user.role.code());
+            println!(
+                "Added {} ({}) as {}.",
+                user.username,
+                user.full_name,
+                user.role.code()
+            );
         }
         StaffCommand::Disable { username } => {
             let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-            staff::set_account_disabled(&tx, &actor, &username, true, now).map_err(|e| e.to_string())?;
+            staff::set_account_disabled(&tx, &actor, &username, true, now)
+                .map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())?;
             println!("Disabled {username}.");
         }
         StaffCommand::Enable { username } => {
             let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-            staff::set_account_disabled(&tx, &actor, &username, false, now).map_err(|e| e.to_string())?;
+            staff::set_account_disabled(&tx, &actor, &username, false, now)
+                .map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())?;
             println!("Enabled {username}.");
         }
-        StaffCommand::ResetPassword { username, password_stdin } => {
+        StaffCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
             let password = read_password(password_stdin)?;
             let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-            staff::set_password(&tx, &actor, &username, &password, now).map_err(|e| e.to_string())?;
+            staff::set_password(&tx, &actor, &username, &password, now)
+                .map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())?;
             println!("Password of {username} changed; the account is unlocked.");
         }
@@ -185,7 +222,10 @@ fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
 fn read_password(from_stdin: bool) -> Result<String, String> {
     let password = if from_stdin || !std::io::stdin().is_terminal() {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     } else {
         let first = rpassword::prompt_password("New password: ").map_err(|e| e.to_string())?;
@@ -206,7 +246,10 @@ fn check(config: &Config) -> ExitCode {
     let path = config.data_dir().join(DB_FILE);
     let mut problems = Vec::new();
     if !path.exists() {
-        println!("Database {} does not exist yet; `pawnbranch migrate` or `serve` creates it.", path.display());
+        println!(
+            "Database {} does not exist yet; `pawnbranch migrate` or `serve` creates it.",
+            path.display()
+        );
         return ExitCode::SUCCESS;
     }
     match rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY) {

@@ -157,7 +157,9 @@ pub(crate) struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".to_owned() }
+        LogConfig {
+            level: "info".to_owned(),
+        }
     }
 }
 
@@ -165,13 +167,21 @@ impl Default for LogConfig {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ConfigError {
     #[error("cannot read configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("configuration file {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var}: unknown configuration key")]
     UnknownEnv { var: String },
     #[error("environment variable {var} ([{section}] {key}): {message}")]
-    BadEnv { var: String, section: String, key: String, message: String },
+    BadEnv {
+        var: String,
+        section: String,
+        key: String,
+        message: String,
+    },
     #[error("{0}")]
     Invalid(String),
 }
@@ -193,80 +203,146 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut table = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
                 // Deserialising the text itself first gives errors that quote the offending line,
                 // so a wrong type or an unknown key is reported with its name and place.
-                toml::from_str::<Config>(&text)
-                    .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?;
+                toml::from_str::<Config>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.to_owned(),
+                    message: e.to_string(),
+                })?;
                 text.parse::<toml::Table>()
-                    .map_err(|e| ConfigError::Parse { path: path.to_owned(), message: e.to_string() })?
+                    .map_err(|e| ConfigError::Parse {
+                        path: path.to_owned(),
+                        message: e.to_string(),
+                    })?
             }
             None => toml::Table::new(),
         };
-        let defaults = toml::Table::try_from(Config::default())
-            .map_err(|e| ConfigError::Invalid(format!("internal: defaults do not serialise: {e}")))?;
+        let defaults = toml::Table::try_from(Config::default()).map_err(|e| {
+            ConfigError::Invalid(format!("internal: defaults do not serialise: {e}"))
+        })?;
         for (var, value) in env {
-            let Some(rest) = var.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             apply_env(&mut table, &defaults, &var, rest, &value)?;
         }
         if let Some(dir) = &overrides.data_dir {
-            set(&mut table, "storage", "data_dir", toml::Value::String(dir.display().to_string()));
+            set(
+                &mut table,
+                "storage",
+                "data_dir",
+                toml::Value::String(dir.display().to_string()),
+            );
         }
         if let Some(listen) = &overrides.listen {
-            set(&mut table, "server", "listen", toml::Value::String(listen.clone()));
+            set(
+                &mut table,
+                "server",
+                "listen",
+                toml::Value::String(listen.clone()),
+            );
         }
         let path = file.map(Path::to_owned).unwrap_or_default();
         let config: Config = table
             .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path, message: e.message().to_owned() })?;
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path,
+                message: e.message().to_owned(),
+            })?;
         config.validate()?;
         Ok(config)
     }
 
     /// Checks every value that serde's types do not already check.
     fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
+        let bad =
+            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
         let b = &self.branch;
-        if b.code.is_empty() || b.code.len() > 12 || !b.code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return bad("[branch] code", format!("{:?} must be 1 to 12 letters or digits", b.code));
+        if b.code.is_empty()
+            || b.code.len() > 12
+            || !b.code.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return bad(
+                "[branch] code",
+                format!("{:?} must be 1 to 12 letters or digits", b.code),
+            );
         }
         if b.name.trim().is_empty() {
             return bad("[branch] name", "must not be empty".to_owned());
         }
         if iso::country(&b.country).is_none() {
-            return bad("[branch] country", format!("{:?} is not an ISO 3166 alpha-2 code such as ID", b.country));
+            return bad(
+                "[branch] country",
+                format!("{:?} is not an ISO 3166 alpha-2 code such as ID", b.country),
+            );
         }
         if iso::currency(&b.currency).is_none() {
-            return bad("[branch] currency", format!("{:?} is not an ISO 4217 code such as IDR", b.currency));
+            return bad(
+                "[branch] currency",
+                format!("{:?} is not an ISO 4217 code such as IDR", b.currency),
+            );
         }
         if !(-1..=4).contains(&b.currency_exponent) {
-            return bad("[branch] currency_exponent", format!("{} must be -1 (automatic) or 0 to 4", b.currency_exponent));
+            return bad(
+                "[branch] currency_exponent",
+                format!("{} must be -1 (automatic) or 0 to 4", b.currency_exponent),
+            );
         }
         if parse_offset(&b.utc_offset).is_none() {
-            return bad("[branch] utc_offset", format!("{:?} must look like +07:00", b.utc_offset));
+            return bad(
+                "[branch] utc_offset",
+                format!("{:?} must look like +07:00", b.utc_offset),
+            );
         }
         if Lang::from_code(&b.language).is_none() {
-            return bad("[branch] language", format!("{:?} must be en or id", b.language));
+            return bad(
+                "[branch] language",
+                format!("{:?} must be en or id", b.language),
+            );
         }
         if self.server.listen.parse::<SocketAddr>().is_err() {
-            return bad("[server] listen", format!("{:?} must be ADDRESS:PORT, e.g. 0.0.0.0:8080", self.server.listen));
+            return bad(
+                "[server] listen",
+                format!(
+                    "{:?} must be ADDRESS:PORT, e.g. 0.0.0.0:8080",
+                    self.server.listen
+                ),
+            );
         }
         if !(1..=256).contains(&self.server.workers) {
-            return bad("[server] workers", format!("{} must be between 1 and 256", self.server.workers));
+            return bad(
+                "[server] workers",
+                format!("{} must be between 1 and 256", self.server.workers),
+            );
         }
         if self.server.max_body_bytes < 1024 {
-            return bad("[server] max_body_bytes", format!("{} is too small (at least 1024)", self.server.max_body_bytes));
+            return bad(
+                "[server] max_body_bytes",
+                format!(
+                    "{} is too small (at least 1024)",
+                    self.server.max_body_bytes
+                ),
+            );
         }
         let url = &self.server.public_url;
-        if !url.is_empty() && !(url.starts_with("http://") || url.starts_with("https://")) {
-            return bad("[server] public_url", format!("{url:?} must start with http:// or https://"));
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            return bad(
+                "[server] public_url",
+                format!("{url:?} must start with http:// or https://"),
+            );
         }
         if self.storage.data_dir.is_empty() {
             return bad("[storage] data_dir", "must not be empty".to_owned());
         }
         if NaiveTime::parse_from_str(&self.storage.backup_time, "%H:%M").is_err() {
-            return bad("[storage] backup_time", format!("{:?} must be HH:MM", self.storage.backup_time));
+            return bad(
+                "[storage] backup_time",
+                format!("{:?} must be HH:MM", self.storage.backup_time),
+            );
         }
         if self.storage.backup_keep == 0 {
             return bad("[storage] backup_keep", "must be at least 1".to_owned());
@@ -277,21 +353,31 @@ impl Config {
             ("[staff] session_max_hours", s.session_max_hours),
             ("[staff] lockout_attempts", s.lockout_attempts),
             ("[staff] lockout_minutes", s.lockout_minutes),
-            ("[staff] address_failures_per_15_minutes", s.address_failures_per_15_minutes),
+            (
+                "[staff] address_failures_per_15_minutes",
+                s.address_failures_per_15_minutes,
+            ),
         ] {
             if value == 0 {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
         if log_level(&self.log.level).is_none() {
-            return bad("[log] level", format!("{:?} must be error, warn, info, debug or trace", self.log.level));
+            return bad(
+                "[log] level",
+                format!(
+                    "{:?} must be error, warn, info, debug or trace",
+                    self.log.level
+                ),
+            );
         }
         Ok(())
     }
 
     /// The branch's offset from UTC (validated at load).
     pub(crate) fn utc_offset(&self) -> FixedOffset {
-        parse_offset(&self.branch.utc_offset).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
+        parse_offset(&self.branch.utc_offset)
+            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"))
     }
 
     /// The branch's default language (validated at load).
@@ -305,7 +391,10 @@ impl Config {
             .ok()
             .or_else(|| money::everyday_exponent(&self.branch.currency))
             .unwrap_or(2);
-        Currency { code: self.branch.currency.clone(), exponent }
+        Currency {
+            code: self.branch.currency.clone(),
+            exponent,
+        }
     }
 
     /// The data directory.
@@ -343,7 +432,9 @@ fn redact(table: &mut toml::Table) {
     for (key, value) in table.iter_mut() {
         match value {
             toml::Value::Table(inner) => redact(inner),
-            toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => *s = "********".to_owned(),
+            toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => {
+                *s = "********".to_owned()
+            }
             _ => (),
         }
     }
@@ -351,7 +442,10 @@ fn redact(table: &mut toml::Table) {
 
 /// Keys whose values are secrets, by naming convention.
 fn is_secret_key(key: &str) -> bool {
-    key.ends_with("password") || key.ends_with("pin") || key.ends_with("credential") || key.ends_with("secret")
+    key.ends_with("password")
+        || key.ends_with("pin")
+        || key.ends_with("credential")
+        || key.ends_with("secret")
 }
 
 /// Applies one `PAWNBRANCH_SECTION_NAME` variable, typed like the key's default value.
@@ -362,7 +456,9 @@ fn apply_env(
     rest: &str,
     value: &str,
 ) -> Result<(), ConfigError> {
-    let unknown = || ConfigError::UnknownEnv { var: var.to_owned() };
+    let unknown = || ConfigError::UnknownEnv {
+        var: var.to_owned(),
+    };
     let (section, key) = rest.split_once('_').ok_or_else(unknown)?;
     let (section, key) = (section.to_ascii_lowercase(), key.to_ascii_lowercase());
     let default = defaults
@@ -378,7 +474,12 @@ fn apply_env(
     };
     let typed = match default {
         toml::Value::String(_) => toml::Value::String(value.to_owned()),
-        toml::Value::Integer(_) => toml::Value::Integer(value.trim().parse().map_err(|_| bad("expected a whole number"))?),
+        toml::Value::Integer(_) => toml::Value::Integer(
+            value
+                .trim()
+                .parse()
+                .map_err(|_| bad("expected a whole number"))?,
+        ),
         toml::Value::Boolean(_) => toml::Value::Boolean(match value.trim() {
             "true" | "1" | "yes" => true,
             "false" | "0" | "no" => false,
@@ -392,7 +493,9 @@ fn apply_env(
 
 /// Sets `[section] key = value`, creating the section.
 fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
-    let entry = table.entry(section.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table
+        .entry(section.to_owned())
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     if let toml::Value::Table(t) = entry {
         t.insert(key.to_owned(), value);
     } else {
@@ -461,11 +564,21 @@ mod tests {
 
     #[test]
     fn file_then_env_then_flags() {
-        let c = load("[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n", &[("PAWNBRANCH_SERVER_WORKERS", "3")]).unwrap();
+        let c = load(
+            "[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n",
+            &[("PAWNBRANCH_SERVER_WORKERS", "3")],
+        )
+        .unwrap();
         assert_eq!(c.server.listen, "0.0.0.0:9000");
         assert_eq!(c.server.workers, 3);
-        let flags = Overrides { listen: Some("127.0.0.1:0".to_owned()), data_dir: Some("/tmp/x".into()) };
-        let env = vec![("PAWNBRANCH_SERVER_LISTEN".to_owned(), "1.2.3.4:5".to_owned())];
+        let flags = Overrides {
+            listen: Some("127.0.0.1:0".to_owned()),
+            data_dir: Some("/tmp/x".into()),
+        };
+        let env = vec![(
+            "PAWNBRANCH_SERVER_LISTEN".to_owned(),
+            "1.2.3.4:5".to_owned(),
+        )];
         let c = Config::load(None, env, &flags).unwrap();
         assert_eq!(c.server.listen, "127.0.0.1:0");
         assert_eq!(c.storage.data_dir, "/tmp/x");
@@ -473,17 +586,29 @@ mod tests {
 
     #[test]
     fn errors_name_the_key() {
-        let e = load("[server]\nlisen = \"x\"\n", &[]).unwrap_err().to_string();
+        let e = load("[server]\nlisen = \"x\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("lisen"), "{e}");
-        let e = load("[branch]\ncountry = \"XX\"\n", &[]).unwrap_err().to_string();
+        let e = load("[branch]\ncountry = \"XX\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[branch] country"), "{e}");
-        let e = load("", &[("PAWNBRANCH_MODEM_DEVIC", "x")]).unwrap_err().to_string();
+        let e = load("", &[("PAWNBRANCH_MODEM_DEVIC", "x")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("PAWNBRANCH_MODEM_DEVIC"), "{e}");
-        let e = load("", &[("PAWNBRANCH_SERVER_WORKERS", "many")]).unwrap_err().to_string();
+        let e = load("", &[("PAWNBRANCH_SERVER_WORKERS", "many")])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[server] workers"), "{e}");
-        let e = load("[branch]\nutc_offset = \"7\"\n", &[]).unwrap_err().to_string();
+        let e = load("[branch]\nutc_offset = \"7\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("utc_offset"), "{e}");
-        let e = load("[server]\nworkers = \"8\"\n", &[]).unwrap_err().to_string();
+        let e = load("[server]\nworkers = \"8\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("workers"), "{e}");
     }
 
@@ -494,5 +619,4 @@ mod tests {
         assert!(parse_offset("07:00").is_none());
         assert!(parse_offset("+15:00").is_none());
     }
-
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use rusqlite::{Connection, params};
 
-use crate::ids::CustomerId;
 use crate::i18n::Msg;
+use crate::ids::CustomerId;
 use crate::phone::E164;
 use crate::web::Ctx;
 
@@ -24,9 +24,15 @@ pub(crate) struct NewCustomer<'a> {
 }
 
 /// Adds a customer.
-pub(crate) fn insert(conn: &Connection, new: &NewCustomer, now: DateTime<Utc>) -> rusqlite::Result<CustomerId> {
+pub(crate) fn insert(
+    conn: &Connection,
+    new: &NewCustomer,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<CustomerId> {
     let id = CustomerId::new(now);
-    let completed = (!new.full_name.is_empty() && new.id_number.is_some() && new.date_of_birth.is_some()).then_some(now);
+    let completed =
+        (!new.full_name.is_empty() && new.id_number.is_some() && new.date_of_birth.is_some())
+            .then_some(now);
     conn.prepare_cached(
         "INSERT INTO customers (id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
                                 profile_completed_at, created_at, updated_at)

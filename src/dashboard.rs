@@ -15,7 +15,11 @@ use crate::web::Ctx;
 pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.signed_in()?;
     let conn = ctx.app.db.conn()?;
-    let cards = [customers::card(ctx, &conn)?, loans::card(ctx, &conn)?, backup::card(ctx)];
+    let cards = [
+        customers::card(ctx, &conn)?,
+        loans::card(ctx, &conn)?,
+        backup::card(ctx),
+    ];
     let body = html! {
         p { (ctx.lang.fill(Msg::DashboardGreeting, &[("name", &user.full_name), ("role", ctx.t(user.role.label()))])) }
         div class="cards" { @for card in &cards { (card) } }

@@ -28,15 +28,27 @@ pub(crate) const DB_FILE: &str = "pawnbranch.sqlite";
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
     #[error("data directory {path} cannot be created: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("data directory {path} is not writable: {source}")]
-    NotWritable { path: PathBuf, source: std::io::Error },
-    #[error("database {path} is damaged or is not a pawnbranch database ({detail}); restore the latest backup from the backups folder")]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "database {path} is damaged or is not a pawnbranch database ({detail}); restore the latest backup from the backups folder"
+    )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
         "database {path} was written by a newer pawnbranch (schema version {found}, this program knows up to {known}); install the newer version or restore a backup"
     )]
-    Newer { path: PathBuf, found: i64, known: i64 },
+    Newer {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error("database error: {0}")]
@@ -53,10 +65,19 @@ pub(crate) struct Db {
 
 impl Db {
     /// Opens (creating if needed) the database in `data_dir`, checks it and migrates it.
-    pub(crate) fn open(data_dir: &Path, busy_timeout: Duration, max_idle: usize) -> Result<Db, DbError> {
+    pub(crate) fn open(
+        data_dir: &Path,
+        busy_timeout: Duration,
+        max_idle: usize,
+    ) -> Result<Db, DbError> {
         prepare_data_dir(data_dir)?;
         let path = data_dir.join(DB_FILE);
-        let db = Db { path, busy_timeout, idle: Mutex::new(Vec::new()), max_idle };
+        let db = Db {
+            path,
+            busy_timeout,
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+        };
         let mut conn = db.open_connection()?;
         migrate(&mut conn, &db.path)?;
         db.put_back(conn);
@@ -70,22 +91,35 @@ impl Db {
 
     /// A connection from the pool (a new one when none is idle).
     pub(crate) fn conn(&self) -> Result<PooledConn<'_>, DbError> {
-        let idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
         let conn = match idle {
             Some(c) => c,
             None => self.open_connection()?,
         };
-        Ok(PooledConn { db: self, conn: Some(conn) })
+        Ok(PooledConn {
+            db: self,
+            conn: Some(conn),
+        })
     }
 
     /// Opens a connection with the pragmas every connection needs.
     fn open_connection(&self) -> Result<Connection, DbError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| classify(e, &self.path))?;
-        conn.busy_timeout(self.busy_timeout).map_err(|e| classify(e, &self.path))?;
-        // Pragmas run outside any transaction; journal_mode is persistent but cheap to repeat.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&self.path, flags).map_err(|e| classify(e, &self.path))?;
+        conn.busy_timeout(self.busy_timeout)
             .map_err(|e| classify(e, &self.path))?;
+        // Pragmas run outside any transaction; journal_mode is persistent but cheap to repeat.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| classify(e, &self.path))?;
         Ok(conn)
     }
 
@@ -94,7 +128,10 @@ impl Db {
         if !conn.is_autocommit() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if idle.len() < self.max_idle {
             idle.push(conn);
         }
@@ -135,26 +172,41 @@ pub(crate) fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'
 
 /// Creates the data directory and proves it is writable.
 fn prepare_data_dir(dir: &Path) -> Result<(), DbError> {
-    std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir { path: dir.to_owned(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+        path: dir.to_owned(),
+        source,
+    })?;
     let probe = dir.join(".write-test");
-    std::fs::write(&probe, b"ok").map_err(|source| DbError::NotWritable { path: dir.to_owned(), source })?;
-    std::fs::remove_file(&probe).map_err(|source| DbError::NotWritable { path: dir.to_owned(), source })?;
+    std::fs::write(&probe, b"ok").map_err(|source| DbError::NotWritable {
+        path: dir.to_owned(),
+        source,
+    })?;
+    std::fs::remove_file(&probe).map_err(|source| DbError::NotWritable {
+        path: dir.to_owned(),
+        source,
+    })?;
     Ok(())
 }
 
 /// Turns "not a database" and "corrupt" into a clear error.
 fn classify(e: rusqlite::Error, path: &Path) -> DbError {
     match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            DbError::Corrupt { path: path.to_owned(), detail: e.to_string() }
-        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => DbError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
         _ => DbError::Sqlite(e),
     }
 }
 
 /// The highest schema version this program knows.
 pub(crate) fn known_version() -> i64 {
-    embedded::migrations::runner().get_migrations().iter().map(|m| i64::from(m.version())).max().unwrap_or(0)
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The schema version recorded in the database, 0 for a new one.
@@ -167,7 +219,11 @@ pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
     if !has_history {
         return Ok(0);
     }
-    conn.query_row("SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history", [], |row| row.get(0))
+    conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM refinery_schema_history",
+        [],
+        |row| row.get(0),
+    )
 }
 
 /// Refuses a database from a newer program, then applies the migrations this one has.
@@ -175,7 +231,11 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
     let found = schema_version(conn).map_err(|e| classify(e, path))?;
     let known = known_version();
     if found > known {
-        return Err(DbError::Newer { path: path.to_owned(), found, known });
+        return Err(DbError::Newer {
+            path: path.to_owned(),
+            found,
+            known,
+        });
     }
     let report = embedded::migrations::runner()
         .set_grouped(true)
@@ -190,7 +250,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
 /// Runs `PRAGMA integrity_check` and returns its complaints (empty when the file is sound).
 pub(crate) fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = stmt
+        .query_map([], |row| row.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows.into_iter().filter(|r| r != "ok").collect())
 }
 
@@ -210,11 +272,17 @@ pub(crate) mod tests {
     fn opens_migrates_and_sets_pragmas() {
         let (_dir, db) = test_db();
         let conn = db.conn().unwrap();
-        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
-        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        let sync: i64 = conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(sync, 2, "FULL");
-        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(fk, 1);
         assert_eq!(schema_version(&conn).unwrap(), known_version());
         assert!(integrity_problems(&conn).unwrap().is_empty());
@@ -228,12 +296,16 @@ pub(crate) mod tests {
             .execute("INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (9999, 'future', '', '0')", [])
             .unwrap();
         drop(db);
-        let e = Db::open(dir.path(), Duration::from_secs(1), 1).err().unwrap();
+        let e = Db::open(dir.path(), Duration::from_secs(1), 1)
+            .err()
+            .unwrap();
         assert!(matches!(e, DbError::Newer { found: 9999, .. }), "{e}");
 
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(DB_FILE), vec![0x42u8; 8192]).unwrap();
-        let e = Db::open(dir.path(), Duration::from_secs(1), 1).err().unwrap();
+        let e = Db::open(dir.path(), Duration::from_secs(1), 1)
+            .err()
+            .unwrap();
         assert!(matches!(e, DbError::Corrupt { .. }), "{e}");
     }
 }

@@ -18,13 +18,20 @@ use crate::staff::{self, NewStaff};
 /// The demo's staff accounts: username, name, role, password.
 pub(crate) const ACCOUNTS: [(&str, &str, Role, &str); 4] = [
     ("admin", "Dewi Admin", Role::Admin, "demo-admin-pass"),
-    ("manager", "Made Manajer", Role::Manager, "demo-manager-pass"),
+    (
+        "manager",
+        "Made Manajer",
+        Role::Manager,
+        "demo-manager-pass",
+    ),
     ("clerk", "Kasir Kartika", Role::Clerk, "demo-clerk-pass"),
     ("agent", "Agus Agen", Role::CallAgent, "demo-agent-pass"),
 ];
 
 /// First and last names the demo customers are made from.
-const FIRST: [&str; 10] = ["Siti", "Budi", "Ayu", "Rizky", "Putri", "Agus", "Wulan", "Dimas", "Rina", "Hendra"];
+const FIRST: [&str; 10] = [
+    "Siti", "Budi", "Ayu", "Rizky", "Putri", "Agus", "Wulan", "Dimas", "Rina", "Hendra",
+];
 const LAST: [&str; 5] = ["Rahmawati", "Santoso", "Lestari", "Pratama", "Wijaya"];
 /// What demo customers pawn.
 const ITEMS: [&str; 6] = [
@@ -42,7 +49,11 @@ const DEMO_KEY: &str = "demo";
 /// Whether this database holds the demo branch.
 pub(crate) fn is_demo(conn: &Connection) -> rusqlite::Result<bool> {
     let value: Option<String> = conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [DEMO_KEY], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [DEMO_KEY],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(value.as_deref() == Some("1"))
 }
@@ -57,7 +68,12 @@ pub(crate) enum Outcome {
 }
 
 /// Loads the demo branch into an empty database, in one transaction.
-pub(crate) fn load(conn: &mut Connection, country: &str, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, DemoError> {
+pub(crate) fn load(
+    conn: &mut Connection,
+    country: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Outcome, DemoError> {
     if is_demo(conn)? {
         return Ok(Outcome::AlreadyDemo);
     }
@@ -71,18 +87,34 @@ pub(crate) fn load(conn: &mut Connection, country: &str, today: NaiveDate, now: 
         return Ok(Outcome::HasData);
     }
     for (username, full_name, role, password) in ACCOUNTS {
-        let new = NewStaff { username, full_name, role, password };
-        staff::create_account(&tx, &Actor::System, &new, now).map_err(|e| DemoError(e.to_string()))?;
+        let new = NewStaff {
+            username,
+            full_name,
+            role,
+            password,
+        };
+        staff::create_account(&tx, &Actor::System, &new, now)
+            .map_err(|e| DemoError(e.to_string()))?;
     }
     let states = LoanState::ALL;
     for n in 0..50usize {
-        let full_name = format!("{} {}", FIRST[n % FIRST.len()], LAST[(n / FIRST.len()) % LAST.len()]);
+        let full_name = format!(
+            "{} {}",
+            FIRST[n % FIRST.len()],
+            LAST[(n / FIRST.len()) % LAST.len()]
+        );
         let local = format!("0812{:08}", 10_000_000 + n * 7919);
-        let phone = phone::normalise(&local, country).map_err(|e| DemoError(format!("demo phone {local}: {e}")))?;
+        let phone = phone::normalise(&local, country)
+            .map_err(|e| DemoError(format!("demo phone {local}: {e}")))?;
         let id_number = format!("3171{:012}", 100_000_000_000u64 + n as u64 * 7_654_321);
-        let born = NaiveDate::from_ymd_opt(1960 + (n % 40) as i32, 1 + (n % 12) as u32, 1 + (n % 28) as u32);
+        let born = NaiveDate::from_ymd_opt(
+            1960 + (n % 40) as i32,
+            1 + (n % 12) as u32,
+            1 + (n % 28) as u32,
+        );
         let address = format!("Jl. Melati No. {}, Jakarta", n + 1);
-        let email = (n % 3 == 0).then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
+        let email = (n % 3 == 0)
+            .then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
         let customer = NewCustomer {
             full_name: &full_name,
             phone: &phone,
@@ -96,15 +128,16 @@ pub(crate) fn load(conn: &mut Connection, country: &str, today: NaiveDate, now: 
         // Every customer gets one ticket, cycling through every state; some get a second one.
         for k in 0..(1 + n % 2) {
             let state = states[(n + k * 3) % states.len()];
-            let started = today - Duration::days(match state {
-                LoanState::Origination | LoanState::Cancelled => 0,
-                LoanState::Active => 10 + (n as i64 % 60),
-                LoanState::Due => 120,
-                LoanState::Grace => 125,
-                LoanState::Notice => 140,
-                LoanState::Forfeited => 200,
-                LoanState::Redeemed => 90,
-            });
+            let started = today
+                - Duration::days(match state {
+                    LoanState::Origination | LoanState::Cancelled => 0,
+                    LoanState::Active => 10 + (n as i64 % 60),
+                    LoanState::Due => 120,
+                    LoanState::Grace => 125,
+                    LoanState::Notice => 140,
+                    LoanState::Forfeited => 200,
+                    LoanState::Redeemed => 90,
+                });
             let ticket_no = format!("DEMO-{:06}", n * 2 + k + 1);
             let loan = NewLoan {
                 ticket_no: &ticket_no,
@@ -118,7 +151,10 @@ pub(crate) fn load(conn: &mut Connection, country: &str, today: NaiveDate, now: 
             loans::insert(&tx, &loan, now)?;
         }
     }
-    tx.execute("INSERT INTO settings (key, value) VALUES (?1, '1')", [DEMO_KEY])?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, '1')",
+        [DEMO_KEY],
+    )?;
     tx.commit()?;
     Ok(Outcome::Loaded)
 }
@@ -146,20 +182,34 @@ mod tests {
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let today = now.date_naive();
         assert_eq!(load(&mut conn, "ID", today, now).unwrap(), Outcome::Loaded);
-        assert_eq!(load(&mut conn, "ID", today, now).unwrap(), Outcome::AlreadyDemo);
-        let customers: i64 = conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            load(&mut conn, "ID", today, now).unwrap(),
+            Outcome::AlreadyDemo
+        );
+        let customers: i64 = conn
+            .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(customers, 50);
-        let states: i64 = conn.query_row("SELECT COUNT(DISTINCT state) FROM loans", [], |r| r.get(0)).unwrap();
+        let states: i64 = conn
+            .query_row("SELECT COUNT(DISTINCT state) FROM loans", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(states, LoanState::ALL.len() as i64);
 
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let tx = db::immediate(&mut conn).unwrap();
-        let new = NewStaff { username: "real", full_name: "Real", role: Role::Admin, password: "long enough pw" };
+        let new = NewStaff {
+            username: "real",
+            full_name: "Real",
+            role: Role::Admin,
+            password: "long enough pw",
+        };
         staff::create_account(&tx, &Actor::CommandLine, &new, now).unwrap();
         tx.commit().unwrap();
         assert_eq!(load(&mut conn, "ID", today, now).unwrap(), Outcome::HasData);
-        let customers: i64 = conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0)).unwrap();
+        let customers: i64 = conn
+            .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(customers, 0);
     }
 }

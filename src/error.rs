@@ -60,14 +60,36 @@ impl AppError {
                 return Response::see_other(&format!("/staff/login?next={next}"));
             }
             AppError::BadRequest(reason) => (lang.t(Msg::ErrBadRequestTitle), reason),
-            AppError::BadForm(e) => (lang.t(Msg::ErrBadRequestTitle), lang.fill(Msg::ErrBadForm, &[("reason", &e.to_string())])),
-            AppError::Csrf => (lang.t(Msg::ErrForbiddenTitle), lang.t(Msg::ErrCsrf).to_owned()),
-            AppError::Forbidden => (lang.t(Msg::ErrForbiddenTitle), lang.t(Msg::ErrForbiddenBody).to_owned()),
-            AppError::NotFound => (lang.t(Msg::ErrNotFoundTitle), lang.t(Msg::ErrNotFoundBody).to_owned()),
-            AppError::MethodNotAllowed => (lang.t(Msg::ErrMethodTitle), lang.t(Msg::ErrMethodBody).to_owned()),
+            AppError::BadForm(e) => (
+                lang.t(Msg::ErrBadRequestTitle),
+                lang.fill(Msg::ErrBadForm, &[("reason", &e.to_string())]),
+            ),
+            AppError::Csrf => (
+                lang.t(Msg::ErrForbiddenTitle),
+                lang.t(Msg::ErrCsrf).to_owned(),
+            ),
+            AppError::Forbidden => (
+                lang.t(Msg::ErrForbiddenTitle),
+                lang.t(Msg::ErrForbiddenBody).to_owned(),
+            ),
+            AppError::NotFound => (
+                lang.t(Msg::ErrNotFoundTitle),
+                lang.t(Msg::ErrNotFoundBody).to_owned(),
+            ),
+            AppError::MethodNotAllowed => (
+                lang.t(Msg::ErrMethodTitle),
+                lang.t(Msg::ErrMethodBody).to_owned(),
+            ),
             AppError::Internal(detail) => {
-                error!("{} {}: internal error: {detail}", method_name(request), request.path);
-                (lang.t(Msg::ErrInternalTitle), lang.t(Msg::ErrInternalBody).to_owned())
+                error!(
+                    "{} {}: internal error: {detail}",
+                    method_name(request),
+                    request.path
+                );
+                (
+                    lang.t(Msg::ErrInternalTitle),
+                    lang.t(Msg::ErrInternalBody).to_owned(),
+                )
             }
         };
         Response::html(status, ui::error_page(lang, status, title, &body))
@@ -77,16 +99,33 @@ impl AppError {
 /// The plumbing's own failures (oversized or malformed requests, panics) as pages.
 pub(crate) fn rejection_page(rejection: Rejection, lang: Lang) -> Response {
     match rejection {
-        Rejection::TooLarge => {
-            Response::html(413, ui::error_page(lang, 413, lang.t(Msg::ErrTooLargeTitle), lang.t(Msg::ErrTooLargeBody)))
-        }
+        Rejection::TooLarge => Response::html(
+            413,
+            ui::error_page(
+                lang,
+                413,
+                lang.t(Msg::ErrTooLargeTitle),
+                lang.t(Msg::ErrTooLargeBody),
+            ),
+        ),
         Rejection::Malformed => Response::html(
             400,
-            ui::error_page(lang, 400, lang.t(Msg::ErrBadRequestTitle), lang.t(Msg::ErrMalformed)),
+            ui::error_page(
+                lang,
+                400,
+                lang.t(Msg::ErrBadRequestTitle),
+                lang.t(Msg::ErrMalformed),
+            ),
         ),
-        Rejection::Panic => {
-            Response::html(500, ui::error_page(lang, 500, lang.t(Msg::ErrInternalTitle), lang.t(Msg::ErrInternalBody)))
-        }
+        Rejection::Panic => Response::html(
+            500,
+            ui::error_page(
+                lang,
+                500,
+                lang.t(Msg::ErrInternalTitle),
+                lang.t(Msg::ErrInternalBody),
+            ),
+        ),
     }
 }
 

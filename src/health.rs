@@ -9,7 +9,12 @@ use crate::web::Ctx;
 
 /// GET /healthz.
 pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
-    let database = match ctx.app.db.conn().map(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))) {
+    let database = match ctx
+        .app
+        .db
+        .conn()
+        .map(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
+    {
         Ok(Ok(1)) => "ok".to_owned(),
         Ok(Ok(_)) => "unexpected answer".to_owned(),
         Ok(Err(e)) => e.to_string(),

@@ -227,7 +227,10 @@ mod tests {
     fn every_message_has_both_texts() {
         for msg in Msg::ALL {
             for lang in Lang::ALL {
-                assert!(!msg.text(lang).trim().is_empty(), "{msg:?} is empty in {lang:?}");
+                assert!(
+                    !msg.text(lang).trim().is_empty(),
+                    "{msg:?} is empty in {lang:?}"
+                );
             }
         }
     }
@@ -244,13 +247,23 @@ mod tests {
             names
         };
         for msg in Msg::ALL {
-            assert_eq!(names(msg.text(Lang::En)), names(msg.text(Lang::Id)), "{msg:?}");
+            assert_eq!(
+                names(msg.text(Lang::En)),
+                names(msg.text(Lang::Id)),
+                "{msg:?}"
+            );
         }
     }
 
     #[test]
     fn fill_replaces_placeholders() {
-        assert_eq!(Lang::En.fill(Msg::StaffCreated, &[("name", "Ani")]), "Staff member Ani added.");
-        assert_eq!(Lang::Id.fill(Msg::StaffCreated, &[("name", "Ani")]), "Staf Ani ditambahkan.");
+        assert_eq!(
+            Lang::En.fill(Msg::StaffCreated, &[("name", "Ani")]),
+            "Staff member Ani added."
+        );
+        assert_eq!(
+            Lang::Id.fill(Msg::StaffCreated, &[("name", "Ani")]),
+            "Staf Ani ditambahkan."
+        );
     }
 }

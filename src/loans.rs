@@ -64,7 +64,11 @@ pub(crate) struct NewLoan<'a> {
 }
 
 /// Adds a ticket.
-pub(crate) fn insert(conn: &Connection, new: &NewLoan, now: DateTime<Utc>) -> rusqlite::Result<LoanId> {
+pub(crate) fn insert(
+    conn: &Connection,
+    new: &NewLoan,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<LoanId> {
     let id = LoanId::new(now);
     conn.prepare_cached(
         "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,

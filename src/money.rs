@@ -14,7 +14,11 @@ const WHOLE_UNIT_CURRENCIES: &[&str] = &["IDR"];
 /// The exponent of a currency as amounts are written day to day.
 pub(crate) fn everyday_exponent(code: &str) -> Option<u8> {
     let currency = iso::currency(code)?;
-    Some(if WHOLE_UNIT_CURRENCIES.contains(&code) { 0 } else { currency.exponent })
+    Some(if WHOLE_UNIT_CURRENCIES.contains(&code) {
+        0
+    } else {
+        currency.exponent
+    })
 }
 
 /// How amounts of the branch currency are written.
@@ -45,7 +49,10 @@ impl Currency {
         }
         if self.exponent > 0 {
             grouped.push(decimal);
-            grouped.push_str(&format!("{fraction:0width$}", width = usize::from(self.exponent)));
+            grouped.push_str(&format!(
+                "{fraction:0width$}",
+                width = usize::from(self.exponent)
+            ));
         }
         let sign = if minor < 0 { "-" } else { "" };
         let symbol = match (self.code.as_str(), lang) {
@@ -62,11 +69,17 @@ mod tests {
 
     #[test]
     fn formats() {
-        let idr = Currency { code: "IDR".into(), exponent: everyday_exponent("IDR").unwrap_or(9) };
+        let idr = Currency {
+            code: "IDR".into(),
+            exponent: everyday_exponent("IDR").unwrap_or(9),
+        };
         assert_eq!(idr.format(1_500_000, Lang::Id), "Rp 1.500.000");
         assert_eq!(idr.format(1_500_000, Lang::En), "IDR 1,500,000");
         assert_eq!(idr.format(999, Lang::En), "IDR 999");
-        let kes = Currency { code: "KES".into(), exponent: everyday_exponent("KES").unwrap_or(9) };
+        let kes = Currency {
+            code: "KES".into(),
+            exponent: everyday_exponent("KES").unwrap_or(9),
+        };
         assert_eq!(kes.format(123_456_789, Lang::En), "KES 1,234,567.89");
         assert_eq!(kes.format(-5, Lang::Id), "-KES 0,05");
     }

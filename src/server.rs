@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Duration as ChronoDuration;
 use log::info;
 
+use crate::backup;
 use crate::clock::{self, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::InstallationKey;
@@ -18,7 +19,6 @@ use crate::error;
 use crate::http::{self, Server};
 use crate::throttle::Throttle;
 use crate::web::{self, App};
-use crate::backup;
 
 /// Why the server could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -59,15 +59,23 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
         let today = clock::local_date(now, config.utc_offset());
         let outcome = demo::load(&mut *db.conn()?, &config.branch.country, today, now)?;
         match outcome {
-            demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => print_demo_accounts(outcome == demo::Outcome::Loaded),
+            demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => {
+                print_demo_accounts(outcome == demo::Outcome::Loaded)
+            }
             demo::Outcome::HasData => {
-                println!("The database in {} already has data: the demo was not loaded.", config.storage.data_dir);
+                println!(
+                    "The database in {} already has data: the demo was not loaded.",
+                    config.storage.data_dir
+                );
             }
         }
     }
     let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::db::DbError::from)?;
     let app = Arc::new(App {
-        sign_in_throttle: Throttle::new(config.staff.address_failures_per_15_minutes, ChronoDuration::minutes(15)),
+        sign_in_throttle: Throttle::new(
+            config.staff.address_failures_per_15_minutes,
+            ChronoDuration::minutes(15),
+        ),
         config,
         db,
         clock,
@@ -85,7 +93,9 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
             max_body_bytes: app.config.server.max_body_bytes as usize,
         },
         Arc::new(move |request| web::handle(&handler_app, request)),
-        Arc::new(move |rejection, _request| error::rejection_page(rejection, rejection_app.config.language())),
+        Arc::new(move |rejection, _request| {
+            error::rejection_page(rejection, rejection_app.config.language())
+        }),
         Arc::clone(&shutdown),
     )?;
 
@@ -106,7 +116,11 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
         })
         .map_err(ServeError::Thread)?;
 
-    println!("pawnbranch {} listening on http://{}", env!("CARGO_PKG_VERSION"), server.addr);
+    println!(
+        "pawnbranch {} listening on http://{}",
+        env!("CARGO_PKG_VERSION"),
+        server.addr
+    );
     info!(
         "started in {} ms: branch {} ({}), data in {}",
         started.elapsed().as_millis(),
@@ -130,7 +144,11 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
 fn print_demo_accounts(fresh: bool) {
     println!(
         "{}",
-        if fresh { "Demo branch loaded (invented data)." } else { "This is the demo branch (invented data)." }
+        if fresh {
+            "Demo branch loaded (invented data)."
+        } else {
+            "This is the demo branch (invented data)."
+        }
     );
     println!("Demo staff accounts (username / password):");
     for (username, _, role, password) in demo::ACCOUNTS {

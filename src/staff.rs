@@ -83,12 +83,19 @@ impl From<Failure> for AppError {
 
 /// Whether a username has an acceptable shape.
 fn valid_username(name: &str) -> bool {
-    (3..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    (3..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Checks a password against the rules.
 pub(crate) fn check_password(password: &str) -> Result<(), StaffError> {
-    if password.chars().count() < MIN_PASSWORD_CHARS { Err(StaffError::ShortPassword) } else { Ok(()) }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        Err(StaffError::ShortPassword)
+    } else {
+        Ok(())
+    }
 }
 
 /// Creates an account.
@@ -105,7 +112,11 @@ pub(crate) fn create_account(
         return Err(StaffError::NoName.into());
     }
     check_password(new.password)?;
-    let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)", [new.username], |r| r.get(0))?;
+    let taken: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)",
+        [new.username],
+        |r| r.get(0),
+    )?;
     if taken {
         return Err(StaffError::UsernameTaken.into());
     }
@@ -119,10 +130,24 @@ pub(crate) fn create_account(
     tx.execute(
         "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![user.id, user.username, user.full_name, user.role.code(), hash, now],
+        params![
+            user.id,
+            user.username,
+            user.full_name,
+            user.role.code(),
+            hash,
+            now
+        ],
     )?;
-    let after = json!({ "username": user.username, "full_name": user.full_name, "role": user.role.code() });
-    let change = Change { action: "staff.create", entity: "staff", entity_id: user.id.as_str(), before: None, after: Some(after) };
+    let after =
+        json!({ "username": user.username, "full_name": user.full_name, "role": user.role.code() });
+    let change = Change {
+        action: "staff.create",
+        entity: "staff",
+        entity_id: user.id.as_str(),
+        before: None,
+        after: Some(after),
+    };
     audit::record(tx, actor, &change, now)?;
     Ok(user)
 }
@@ -142,7 +167,12 @@ pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Listed>> {
     )?;
     stmt.query_map([], |row| {
         Ok(Listed {
-            user: StaffUser { id: row.get(0)?, username: row.get(1)?, full_name: row.get(2)?, role: row.get(3)? },
+            user: StaffUser {
+                id: row.get(0)?,
+                username: row.get(1)?,
+                full_name: row.get(2)?,
+                role: row.get(3)?,
+            },
             disabled: row.get(4)?,
             locked_until: row.get(5)?,
             last_sign_in: row.get(6)?,
@@ -159,7 +189,12 @@ pub(crate) fn find(conn: &Connection, id_or_username: &str) -> rusqlite::Result<
     )?
     .query_row([id_or_username], |row| {
         Ok(Listed {
-            user: StaffUser { id: row.get(0)?, username: row.get(1)?, full_name: row.get(2)?, role: row.get(3)? },
+            user: StaffUser {
+                id: row.get(0)?,
+                username: row.get(1)?,
+                full_name: row.get(2)?,
+                role: row.get(3)?,
+            },
             disabled: row.get(4)?,
             locked_until: row.get(5)?,
             last_sign_in: row.get(6)?,
@@ -187,10 +222,10 @@ pub(crate) fn set_account_disabled(
 ) -> Result<StaffUser, Failure> {
     let account = find(tx, target)?.ok_or(StaffError::NotFound)?;
     if disabled {
-        if let Actor::Staff(me) = actor {
-            if me.id == account.user.id {
-                return Err(StaffError::DisableSelf.into());
-            }
+        if let Actor::Staff(me) = actor
+            && me.id == account.user.id
+        {
+            return Err(StaffError::DisableSelf.into());
         }
         if account.user.role == Role::Admin && other_active_admins(tx, &account.user.id)? == 0 {
             return Err(StaffError::LastAdmin.into());
@@ -204,7 +239,11 @@ pub(crate) fn set_account_disabled(
         auth::end_all_sessions(tx, &account.user.id)?;
     }
     let change = Change {
-        action: if disabled { "staff.disable" } else { "staff.enable" },
+        action: if disabled {
+            "staff.disable"
+        } else {
+            "staff.enable"
+        },
         entity: "staff",
         entity_id: account.user.id.as_str(),
         before: Some(json!({ "disabled": account.disabled })),
@@ -215,12 +254,24 @@ pub(crate) fn set_account_disabled(
 }
 
 /// Changes an account's role.
-pub(crate) fn set_role(tx: &Transaction, actor: &Actor, target: &str, role: Role, now: DateTime<Utc>) -> Result<StaffUser, Failure> {
+pub(crate) fn set_role(
+    tx: &Transaction,
+    actor: &Actor,
+    target: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Failure> {
     let account = find(tx, target)?.ok_or(StaffError::NotFound)?;
-    if account.user.role == Role::Admin && role != Role::Admin && other_active_admins(tx, &account.user.id)? == 0 {
+    if account.user.role == Role::Admin
+        && role != Role::Admin
+        && other_active_admins(tx, &account.user.id)? == 0
+    {
         return Err(StaffError::LastAdmin.into());
     }
-    tx.execute("UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1", params![account.user.id, role.code(), now])?;
+    tx.execute(
+        "UPDATE staff SET role = ?2, updated_at = ?3 WHERE id = ?1",
+        params![account.user.id, role.code(), now],
+    )?;
     let change = Change {
         action: "staff.role",
         entity: "staff",
@@ -229,7 +280,10 @@ pub(crate) fn set_role(tx: &Transaction, actor: &Actor, target: &str, role: Role
         after: Some(json!({ "role": role.code() })),
     };
     audit::record(tx, actor, &change, now)?;
-    Ok(StaffUser { role, ..account.user })
+    Ok(StaffUser {
+        role,
+        ..account.user
+    })
 }
 
 /// Sets a new password, clears any lock and ends the account's other sessions.
@@ -249,14 +303,23 @@ pub(crate) fn set_password(
     )?;
     auth::end_all_sessions(tx, &account.user.id)?;
     // The hash itself is not audited: the entry says that the password changed, and by whom.
-    let change = Change { action: "staff.password", entity: "staff", entity_id: account.user.id.as_str(), before: None, after: None };
+    let change = Change {
+        action: "staff.password",
+        entity: "staff",
+        entity_id: account.user.id.as_str(),
+        before: None,
+        after: None,
+    };
     audit::record(tx, actor, &change, now)?;
     Ok(account.user)
 }
 
 /// The role choices for a drop-down, in the page's language.
 fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|r| (r.code(), ctx.t(r.label()))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.code(), ctx.t(r.label())))
+        .collect()
 }
 
 /// GET /staff/admin/staff: the accounts and the form to add one.
@@ -278,7 +341,12 @@ struct NewForm {
 }
 
 /// The staff list page.
-fn render_list(ctx: &Ctx, me: &StaffUser, new: &NewForm, status: u16) -> Result<Response, AppError> {
+fn render_list(
+    ctx: &Ctx,
+    me: &StaffUser,
+    new: &NewForm,
+    status: u16,
+) -> Result<Response, AppError> {
     let accounts = list(&*ctx.app.db.conn()?)?;
     let csrf = ctx.csrf();
     let options = role_options(ctx);
@@ -410,17 +478,27 @@ pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let staff = NewStaff { username: &new.username, full_name: &new.full_name, role, password };
+    let staff = NewStaff {
+        username: &new.username,
+        full_name: &new.full_name,
+        role,
+        password,
+    };
     match create_account(&tx, &Actor::Staff(me), &staff, ctx.now) {
         Ok(user) => {
             tx.commit()?;
-            ctx.flash(&ctx.lang.fill(Msg::StaffCreated, &[("name", &user.full_name)]));
+            ctx.flash(
+                &ctx.lang
+                    .fill(Msg::StaffCreated, &[("name", &user.full_name)]),
+            );
             Ok(Response::see_other("/staff/admin/staff"))
         }
         Err(Failure::Refused(e)) => {
             drop(tx);
             match e {
-                StaffError::BadUsername | StaffError::UsernameTaken => new.username_error = Some(e.message()),
+                StaffError::BadUsername | StaffError::UsernameTaken => {
+                    new.username_error = Some(e.message())
+                }
                 StaffError::NoName => new.name_error = Some(e.message()),
                 _ => new.password_error = Some(e.message()),
             }
@@ -442,7 +520,10 @@ fn admin_change(
     match change(&tx, &Actor::Staff(me)) {
         Ok(user) => {
             tx.commit()?;
-            ctx.flash(&ctx.lang.fill(Msg::StaffUpdated, &[("name", &user.full_name)]));
+            ctx.flash(
+                &ctx.lang
+                    .fill(Msg::StaffUpdated, &[("name", &user.full_name)]),
+            );
             Ok(Response::see_other("/staff/admin/staff"))
         }
         Err(Failure::Refused(StaffError::NotFound)) => Err(AppError::NotFound),
@@ -454,15 +535,20 @@ fn admin_change(
 /// POST /staff/admin/staff/{id}/role.
 pub(crate) fn change_role(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     ctx.require(Permission::StaffAdmin)?;
-    let role = Role::from_code(ctx.form()?.text("role")).ok_or_else(|| AppError::BadRequest(ctx.t(Msg::RoleInvalid).to_owned()))?;
+    let role = Role::from_code(ctx.form()?.text("role"))
+        .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::RoleInvalid).to_owned()))?;
     let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
-    admin_change(ctx, |tx, actor| set_role(tx, actor, id.as_str(), role, ctx.now))
+    admin_change(ctx, |tx, actor| {
+        set_role(tx, actor, id.as_str(), role, ctx.now)
+    })
 }
 
 /// POST /staff/admin/staff/{id}/disable and /enable.
 pub(crate) fn set_disabled(ctx: &Ctx, id: &str, disabled: bool) -> Result<Response, AppError> {
     let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
-    admin_change(ctx, |tx, actor| set_account_disabled(tx, actor, id.as_str(), disabled, ctx.now))
+    admin_change(ctx, |tx, actor| {
+        set_account_disabled(tx, actor, id.as_str(), disabled, ctx.now)
+    })
 }
 
 /// POST /staff/admin/staff/{id}/password: an administrator sets a new password.
@@ -470,7 +556,9 @@ pub(crate) fn reset_password(ctx: &Ctx, id: &str) -> Result<Response, AppError> 
     ctx.require(Permission::StaffAdmin)?;
     let password = ctx.form()?.get("password").unwrap_or("").to_owned();
     let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
-    admin_change(ctx, |tx, actor| set_password(tx, actor, id.as_str(), &password, ctx.now))
+    admin_change(ctx, |tx, actor| {
+        set_password(tx, actor, id.as_str(), &password, ctx.now)
+    })
 }
 
 /// GET /staff/account: the signed-in member's own account.
@@ -480,7 +568,12 @@ pub(crate) fn account_page(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// The "my account" page with the change-password form.
-fn render_account(ctx: &Ctx, me: &StaffUser, error: Option<&str>, status: u16) -> Result<Response, AppError> {
+fn render_account(
+    ctx: &Ctx,
+    me: &StaffUser,
+    error: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
     let mut current = Field::new(ctx.t(Msg::CurrentPassword), "current", "");
     current.kind = "password";
     current.autocomplete = "current-password";
@@ -512,7 +605,10 @@ fn render_account(ctx: &Ctx, me: &StaffUser, error: Option<&str>, status: u16) -
 pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
     let me = ctx.signed_in()?;
     let form = ctx.form()?;
-    let (current, password) = (form.get("current").unwrap_or(""), form.get("password").unwrap_or(""));
+    let (current, password) = (
+        form.get("current").unwrap_or(""),
+        form.get("password").unwrap_or(""),
+    );
     if password != form.get("password2").unwrap_or("") {
         return render_account(ctx, me, Some(ctx.t(Msg::PasswordMismatch)), 400);
     }
@@ -520,7 +616,11 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
         return render_account(ctx, me, Some(ctx.t(e.message())), 400);
     }
     let mut conn = ctx.app.db.conn()?;
-    let hash: String = conn.query_row("SELECT password_hash FROM staff WHERE id = ?1", [&me.id], |r| r.get(0))?;
+    let hash: String = conn.query_row(
+        "SELECT password_hash FROM staff WHERE id = ?1",
+        [&me.id],
+        |r| r.get(0),
+    )?;
     if !crypto::verify_password(current, &hash) {
         return render_account(ctx, me, Some(ctx.t(Msg::PasswordWrong)), 400);
     }
@@ -529,7 +629,13 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
     // Ending every session signed this browser out too: start a fresh one for it.
     let token = auth::start_session(&tx, me, ctx.now)?;
     tx.commit()?;
-    ctx.set_cookie(crate::http::form::set_cookie(auth::STAFF_COOKIE, &token, "Strict", ctx.app.config.secure_cookies(), None));
+    ctx.set_cookie(crate::http::form::set_cookie(
+        auth::STAFF_COOKIE,
+        &token,
+        "Strict",
+        ctx.app.config.secure_cookies(),
+        None,
+    ));
     ctx.flash(ctx.t(Msg::PasswordChanged));
     Ok(Response::see_other("/staff/account"))
 }
@@ -545,23 +651,64 @@ mod tests {
         let mut conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let tx = db::immediate(&mut conn).unwrap();
-        let admin = NewStaff { username: "root", full_name: "Root", role: Role::Admin, password: "long enough pw" };
+        let admin = NewStaff {
+            username: "root",
+            full_name: "Root",
+            role: Role::Admin,
+            password: "long enough pw",
+        };
         let admin = create_account(&tx, &Actor::CommandLine, &admin, now).unwrap();
-        let bad = NewStaff { username: "x", full_name: "X", role: Role::Clerk, password: "long enough pw" };
-        assert!(matches!(create_account(&tx, &Actor::CommandLine, &bad, now), Err(Failure::Refused(StaffError::BadUsername))));
-        let dup = NewStaff { username: "ROOT", full_name: "X", role: Role::Clerk, password: "long enough pw" };
-        assert!(matches!(create_account(&tx, &Actor::CommandLine, &dup, now), Err(Failure::Refused(StaffError::UsernameTaken))));
-        let short = NewStaff { username: "sari", full_name: "Sari", role: Role::Clerk, password: "short" };
-        assert!(matches!(create_account(&tx, &Actor::CommandLine, &short, now), Err(Failure::Refused(StaffError::ShortPassword))));
+        let bad = NewStaff {
+            username: "x",
+            full_name: "X",
+            role: Role::Clerk,
+            password: "long enough pw",
+        };
+        assert!(matches!(
+            create_account(&tx, &Actor::CommandLine, &bad, now),
+            Err(Failure::Refused(StaffError::BadUsername))
+        ));
+        let dup = NewStaff {
+            username: "ROOT",
+            full_name: "X",
+            role: Role::Clerk,
+            password: "long enough pw",
+        };
+        assert!(matches!(
+            create_account(&tx, &Actor::CommandLine, &dup, now),
+            Err(Failure::Refused(StaffError::UsernameTaken))
+        ));
+        let short = NewStaff {
+            username: "sari",
+            full_name: "Sari",
+            role: Role::Clerk,
+            password: "short",
+        };
+        assert!(matches!(
+            create_account(&tx, &Actor::CommandLine, &short, now),
+            Err(Failure::Refused(StaffError::ShortPassword))
+        ));
         // The only administrator can neither be disabled nor demoted.
-        assert!(matches!(set_account_disabled(&tx, &Actor::CommandLine, "root", true, now), Err(Failure::Refused(StaffError::LastAdmin))));
-        assert!(matches!(set_role(&tx, &Actor::CommandLine, "root", Role::Clerk, now), Err(Failure::Refused(StaffError::LastAdmin))));
+        assert!(matches!(
+            set_account_disabled(&tx, &Actor::CommandLine, "root", true, now),
+            Err(Failure::Refused(StaffError::LastAdmin))
+        ));
+        assert!(matches!(
+            set_role(&tx, &Actor::CommandLine, "root", Role::Clerk, now),
+            Err(Failure::Refused(StaffError::LastAdmin))
+        ));
         assert!(matches!(
             set_account_disabled(&tx, &Actor::Staff(&admin), "root", true, now),
             Err(Failure::Refused(StaffError::DisableSelf))
         ));
         tx.commit().unwrap();
-        let entries: u32 = conn.query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'staff.create'", [], |r| r.get(0)).unwrap();
+        let entries: u32 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'staff.create'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(entries, 1, "refused changes leave no audit entry");
     }
 }

@@ -17,13 +17,22 @@ pub(crate) struct Throttle {
 impl Throttle {
     /// Allows `limit` attempts per key in any `window`.
     pub(crate) fn new(limit: u32, window: Duration) -> Throttle {
-        Throttle { window, limit, hits: Mutex::new(HashMap::new()) }
+        Throttle {
+            window,
+            limit,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Whether another attempt for `key` is allowed at `now`.
     pub(crate) fn allows(&self, key: &str, now: DateTime<Utc>) -> bool {
-        let mut hits = self.hits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(times) = hits.get_mut(key) else { return true };
+        let mut hits = self
+            .hits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(times) = hits.get_mut(key) else {
+            return true;
+        };
         while times.front().is_some_and(|t| *t <= now - self.window) {
             times.pop_front();
         }
@@ -32,7 +41,10 @@ impl Throttle {
 
     /// Records an attempt for `key` at `now`.
     pub(crate) fn record(&self, key: &str, now: DateTime<Utc>) {
-        let mut hits = self.hits.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut hits = self
+            .hits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Forget keys with no recent attempts now and then, so memory stays bounded.
         if hits.len() > 10_000 {
             let cutoff = now - self.window;

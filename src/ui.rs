@@ -120,7 +120,11 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
 
 /// Whether a navigation link points at the current page (or its section).
 fn is_current(path: &str, href: &str) -> bool {
-    if href == "/staff" { path == "/staff" } else { path.starts_with(href) }
+    if href == "/staff" {
+        path == "/staff"
+    } else {
+        path.starts_with(href)
+    }
 }
 
 /// A page for an error status, in the customer layout's plain style.
@@ -207,7 +211,16 @@ pub(crate) struct Field<'a> {
 impl<'a> Field<'a> {
     /// A required text field with no hint or error.
     pub(crate) fn new(label: &'a str, name: &'a str, value: &'a str) -> Field<'a> {
-        Field { label, name, value, kind: "text", autocomplete: "off", required: true, hint: None, error: None }
+        Field {
+            label,
+            name,
+            value,
+            kind: "text",
+            autocomplete: "off",
+            required: true,
+            hint: None,
+            error: None,
+        }
     }
 }
 
@@ -233,7 +246,13 @@ pub(crate) fn field(f: &Field) -> Markup {
 }
 
 /// A labelled drop-down list.
-pub(crate) fn select(label: &str, name: &str, options: &[(&str, &str)], selected: &str, error: Option<&str>) -> Markup {
+pub(crate) fn select(
+    label: &str,
+    name: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+    error: Option<&str>,
+) -> Markup {
     html! {
         div class={ "field" @if error.is_some() { " invalid" } } {
             label for=(name) { (label) }
@@ -249,7 +268,9 @@ pub(crate) fn select(label: &str, name: &str, options: &[(&str, &str)], selected
 
 /// An instant as branch-local date and time.
 pub(crate) fn datetime(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string()
+    at.with_timezone(&offset)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -258,7 +279,13 @@ mod tests {
 
     #[test]
     fn splices_are_escaped() {
-        let chrome = Chrome { lang: Lang::En, path: "/", branch_name: "<b>x</b>", demo: true, flash: Some("<i>".into()) };
+        let chrome = Chrome {
+            lang: Lang::En,
+            path: "/",
+            branch_name: "<b>x</b>",
+            demo: true,
+            flash: Some("<i>".into()),
+        };
         let page = customer_page(&chrome, "<script>", html! { p { "ok" } }).into_string();
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));
@@ -271,7 +298,10 @@ mod tests {
         let mut f = Field::new("Phone number", "phone", "");
         f.error = Some("bad");
         let html = field(&f).into_string();
-        assert!(html.contains("<label for=\"phone\">Phone number</label>"), "{html}");
+        assert!(
+            html.contains("<label for=\"phone\">Phone number</label>"),
+            "{html}"
+        );
         assert!(html.contains("aria-invalid=\"true\""), "{html}");
     }
 }

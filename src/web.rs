@@ -61,13 +61,22 @@ pub(crate) struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     fn new(app: &'a App, req: &'a Request) -> Ctx<'a> {
-        let lang = req.cookie(LANG_COOKIE).and_then(Lang::from_code).unwrap_or_else(|| app.config.language());
+        let lang = req
+            .cookie(LANG_COOKIE)
+            .and_then(Lang::from_code)
+            .unwrap_or_else(|| app.config.language());
         let mut cookies = Vec::new();
         let binding = match csrf_binding(req) {
             Some(b) => b.to_owned(),
             None => {
                 let fresh = crypto::random_token();
-                cookies.push(form::set_cookie(ANON_COOKIE, &fresh, "Lax", app.config.secure_cookies(), None));
+                cookies.push(form::set_cookie(
+                    ANON_COOKIE,
+                    &fresh,
+                    "Lax",
+                    app.config.secure_cookies(),
+                    None,
+                ));
                 fresh
             }
         };
@@ -110,7 +119,13 @@ impl<'a> Ctx<'a> {
     /// Leaves a one-time notice for the next page.
     pub(crate) fn flash(&self, text: &str) {
         let value = form::percent_encode(text);
-        self.set_cookie(form::set_cookie(FLASH_COOKIE, &value, "Strict", self.app.config.secure_cookies(), None));
+        self.set_cookie(form::set_cookie(
+            FLASH_COOKIE,
+            &value,
+            "Strict",
+            self.app.config.secure_cookies(),
+            None,
+        ));
     }
 
     /// The signed-in staff member, if any (looked up once per request).
@@ -125,7 +140,11 @@ impl<'a> Ctx<'a> {
     /// The signed-in staff member, who must hold `permission`.
     pub(crate) fn require(&self, permission: Permission) -> Result<&StaffUser, AppError> {
         let user = self.staff()?.ok_or(AppError::SignInRequired)?;
-        if user.role.has(permission) { Ok(user) } else { Err(AppError::Forbidden) }
+        if user.role.has(permission) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// The signed-in staff member, whatever their permissions.
@@ -135,9 +154,18 @@ impl<'a> Ctx<'a> {
 
     /// What the layouts need; takes the pending flash notice.
     pub(crate) fn chrome(&self) -> Chrome<'_> {
-        let flash = self.req.cookie(FLASH_COOKIE).and_then(|v| form::percent_decode(v).ok());
+        let flash = self
+            .req
+            .cookie(FLASH_COOKIE)
+            .and_then(|v| form::percent_decode(v).ok());
         if flash.is_some() {
-            self.set_cookie(form::set_cookie(FLASH_COOKIE, "", "Strict", self.app.config.secure_cookies(), Some(0)));
+            self.set_cookie(form::set_cookie(
+                FLASH_COOKIE,
+                "",
+                "Strict",
+                self.app.config.secure_cookies(),
+                Some(0),
+            ));
         }
         Chrome {
             lang: self.lang,
@@ -157,7 +185,11 @@ impl<'a> Ctx<'a> {
     pub(crate) fn staff_page(&self, user: &StaffUser, title: &str, body: maud::Markup) -> Response {
         let items = [
             (None, "/staff", Msg::NavDashboard),
-            (Some(Permission::StaffAdmin), "/staff/admin/staff", Msg::NavStaff),
+            (
+                Some(Permission::StaffAdmin),
+                "/staff/admin/staff",
+                Msg::NavStaff,
+            ),
             (Some(Permission::AuditLog), "/staff/audit", Msg::NavAudit),
         ]
         .into_iter()
@@ -165,7 +197,11 @@ impl<'a> Ctx<'a> {
         .map(|(_, href, label)| NavItem { href, label })
         .collect();
         let csrf = self.csrf();
-        let nav = StaffNav { name: &user.full_name, items, csrf: &csrf };
+        let nav = StaffNav {
+            name: &user.full_name,
+            items,
+            csrf: &csrf,
+        };
         Response::html(200, ui::staff_page(&self.chrome(), &nav, title, body))
     }
 
@@ -177,7 +213,10 @@ impl<'a> Ctx<'a> {
 
 /// The cookie whose value binds CSRF tokens: the staff session, else the anonymous browser id.
 fn csrf_binding(req: &Request) -> Option<&str> {
-    [auth::STAFF_COOKIE, ANON_COOKIE].into_iter().find_map(|name| req.cookie(name)).filter(|v| !v.is_empty())
+    [auth::STAFF_COOKIE, ANON_COOKIE]
+        .into_iter()
+        .find_map(|name| req.cookie(name))
+        .filter(|v| !v.is_empty())
 }
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -197,15 +236,25 @@ fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
         return Ok(());
     }
     let sent = ctx.form()?.get("csrf").unwrap_or("");
-    let Some(binding) = csrf_binding(ctx.req) else { return Err(AppError::Csrf) };
+    let Some(binding) = csrf_binding(ctx.req) else {
+        return Err(AppError::Csrf);
+    };
     let expected = crypto::hex(&ctx.app.key.mac("csrf", &[binding.as_bytes()]));
-    if crypto::ct_eq(sent.as_bytes(), expected.as_bytes()) { Ok(()) } else { Err(AppError::Csrf) }
+    if crypto::ct_eq(sent.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
 }
 
 /// The routing table: every URL the branch server answers.
 fn route(ctx: &Ctx) -> Result<Response, AppError> {
     use Method::{Get, Head, Post};
-    let method = if ctx.req.method == Head { Get } else { ctx.req.method };
+    let method = if ctx.req.method == Head {
+        Get
+    } else {
+        ctx.req.method
+    };
     let segments = ctx.req.segments();
     match (method, segments.as_slice()) {
         // Machine endpoints and static files.
@@ -234,7 +283,11 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["staff", "admin", "staff", id, "password"]) => staff::reset_password(ctx, id),
         (Get, ["staff", "audit"]) => audit::list_page(ctx),
 
-        _ => Err(if known_path(&segments) { AppError::MethodNotAllowed } else { AppError::NotFound }),
+        _ => Err(if known_path(&segments) {
+            AppError::MethodNotAllowed
+        } else {
+            AppError::NotFound
+        }),
     }
 }
 
@@ -249,21 +302,42 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "login" | "logout" | "account" | "audit"]
             | ["staff", "account", "password"]
             | ["staff", "admin", "staff"]
-            | ["staff", "admin", "staff", _, "role" | "disable" | "enable" | "password"]
+            | [
+                "staff",
+                "admin",
+                "staff",
+                _,
+                "role" | "disable" | "enable" | "password"
+            ]
     )
 }
 
 /// Sets the language cookie and goes back to the page.
 fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let lang = Lang::from_code(code).ok_or(AppError::NotFound)?;
-    let next = ctx.req.query_form()?.get("next").map(str::to_owned).unwrap_or_default();
-    ctx.set_cookie(form::set_cookie(LANG_COOKIE, lang.code(), "Lax", ctx.app.config.secure_cookies(), Some(31_536_000)));
+    let next = ctx
+        .req
+        .query_form()?
+        .get("next")
+        .map(str::to_owned)
+        .unwrap_or_default();
+    ctx.set_cookie(form::set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        Some(31_536_000),
+    ));
     Ok(Response::see_other(local_path(&next)))
 }
 
 /// A `next=` target if it is a path on this site, else the start page (no open redirects).
 pub(crate) fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next } else { "/" }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
 }
 
 #[cfg(test)]

@@ -19,8 +19,16 @@ pub(crate) struct Asset {
 
 /// Every embedded file.
 static ASSETS: &[Asset] = &[
-    Asset { name: "style.css", content_type: "text/css; charset=utf-8", bytes: include_bytes!("../../assets/style.css") },
-    Asset { name: "favicon.svg", content_type: "image/svg+xml", bytes: include_bytes!("../../assets/favicon.svg") },
+    Asset {
+        name: "style.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../../assets/style.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../assets/favicon.svg"),
+    },
 ];
 
 /// The ETags of [`ASSETS`], computed once.
@@ -50,13 +58,27 @@ pub(crate) fn serve(request: &Request, name: &str) -> Option<Response> {
     let i = ASSETS.iter().position(|a| a.name == name)?;
     let asset = &ASSETS[i];
     let etag = format!("\"{}\"", etags()[i]);
-    let cache = ("Cache-Control", "public, max-age=31536000, immutable".to_owned());
-    if request.header("if-none-match").is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
-        return Some(Response { status: 304, headers: vec![("ETag", etag), cache], body: super::Body::Static(b"") });
+    let cache = (
+        "Cache-Control",
+        "public, max-age=31536000, immutable".to_owned(),
+    );
+    if request
+        .header("if-none-match")
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
+    {
+        return Some(Response {
+            status: 304,
+            headers: vec![("ETag", etag), cache],
+            body: super::Body::Static(b""),
+        });
     }
     Some(Response {
         status: 200,
-        headers: vec![("Content-Type", asset.content_type.to_owned()), ("ETag", etag), cache],
+        headers: vec![
+            ("Content-Type", asset.content_type.to_owned()),
+            ("ETag", etag),
+            cache,
+        ],
         body: super::Body::Static(asset.bytes),
     })
 }
@@ -69,9 +91,19 @@ mod tests {
 
     #[test]
     fn etag_and_not_modified() {
-        let r = serve(&Request::fake(Method::Get, "/assets/style.css"), "style.css").unwrap();
+        let r = serve(
+            &Request::fake(Method::Get, "/assets/style.css"),
+            "style.css",
+        )
+        .unwrap();
         assert_eq!(r.status, 200);
-        let etag = r.headers.iter().find(|(n, _)| *n == "ETag").unwrap().1.clone();
+        let etag = r
+            .headers
+            .iter()
+            .find(|(n, _)| *n == "ETag")
+            .unwrap()
+            .1
+            .clone();
         let mut again = Request::fake(Method::Get, "/assets/style.css");
         again.headers.push(("if-none-match".to_owned(), etag));
         assert_eq!(serve(&again, "style.css").unwrap().status, 304);

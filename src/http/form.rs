@@ -28,8 +28,13 @@ impl fmt::Display for FormError {
         match self {
             FormError::BadEscape => f.write_str("malformed percent-encoding"),
             FormError::NotUtf8 => f.write_str("text is not valid UTF-8"),
-            FormError::ContentType(t) if t.is_empty() => f.write_str("missing content type; expected a form"),
-            FormError::ContentType(t) => write!(f, "content type {t} is not application/x-www-form-urlencoded"),
+            FormError::ContentType(t) if t.is_empty() => {
+                f.write_str("missing content type; expected a form")
+            }
+            FormError::ContentType(t) => write!(
+                f,
+                "content type {t} is not application/x-www-form-urlencoded"
+            ),
         }
     }
 }
@@ -52,7 +57,10 @@ impl Form {
 
     /// The first value of a field, if sent.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of a field, trimmed; empty when not sent.
@@ -71,7 +79,9 @@ pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(char::from(b))
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -123,7 +133,13 @@ pub(crate) fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Builds a `Set-Cookie` value: HttpOnly, the given SameSite, Path=/, and Secure when asked.
-pub(crate) fn set_cookie(name: &str, value: &str, same_site: &str, secure: bool, max_age: Option<i64>) -> String {
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    same_site: &str,
+    secure: bool,
+    max_age: Option<i64>,
+) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));

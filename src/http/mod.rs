@@ -63,7 +63,10 @@ impl Request {
 
     /// The first value of a header, by lower-case name.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The value of a cookie.
@@ -139,7 +142,10 @@ impl Response {
     pub(crate) fn see_other(location: &str) -> Response {
         Response {
             status: 303,
-            headers: vec![("Location", location.to_owned()), ("Cache-Control", "no-store".to_owned())],
+            headers: vec![
+                ("Location", location.to_owned()),
+                ("Cache-Control", "no-store".to_owned()),
+            ],
             body: Body::Static(b""),
         }
     }
@@ -199,10 +205,15 @@ pub(crate) struct Server {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StartError {
-    #[error("cannot listen on {addr}: the port is already in use by another program (is pawnbranch already running?)")]
+    #[error(
+        "cannot listen on {addr}: the port is already in use by another program (is pawnbranch already running?)"
+    )]
     InUse { addr: String },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("cannot start the HTTP server: {0}")]
     Other(String),
 }
@@ -223,17 +234,30 @@ impl Server {
         shutdown: Arc<AtomicBool>,
     ) -> Result<Server, StartError> {
         let listener = TcpListener::bind(addr).map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => StartError::InUse { addr: addr.to_owned() },
-            _ => StartError::Bind { addr: addr.to_owned(), source },
+            std::io::ErrorKind::AddrInUse => StartError::InUse {
+                addr: addr.to_owned(),
+            },
+            _ => StartError::Bind {
+                addr: addr.to_owned(),
+                source,
+            },
         })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
-        let inner = Arc::new(tiny_http::Server::from_listener(listener, None).map_err(|e| StartError::Other(e.to_string()))?);
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: addr.to_owned(),
+            source,
+        })?;
+        let inner = Arc::new(
+            tiny_http::Server::from_listener(listener, None)
+                .map_err(|e| StartError::Other(e.to_string()))?,
+        );
         let workers = (0..options.workers)
             .map(|n| {
-                let (inner, handler, rejection, shutdown) =
-                    (Arc::clone(&inner), Arc::clone(&handler), Arc::clone(&rejection), Arc::clone(&shutdown));
+                let (inner, handler, rejection, shutdown) = (
+                    Arc::clone(&inner),
+                    Arc::clone(&handler),
+                    Arc::clone(&rejection),
+                    Arc::clone(&shutdown),
+                );
                 let max_body = options.max_body_bytes;
                 std::thread::Builder::new()
                     .name(format!("http-{n}"))
@@ -241,7 +265,11 @@ impl Server {
                     .map_err(|e| StartError::Other(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Server { addr: local, workers, inner })
+        Ok(Server {
+            addr: local,
+            workers,
+            inner,
+        })
     }
 
     /// Waits for the workers to finish the requests in flight; call after setting the shutdown
@@ -259,7 +287,13 @@ impl Server {
 }
 
 /// One worker: take a request, answer it, until shutdown.
-fn worker(server: &tiny_http::Server, handler: &Handler, rejection: &RejectionPage, shutdown: &AtomicBool, max_body: usize) {
+fn worker(
+    server: &tiny_http::Server,
+    handler: &Handler,
+    rejection: &RejectionPage,
+    shutdown: &AtomicBool,
+    max_body: usize,
+) {
     while !shutdown.load(Ordering::SeqCst) {
         let raw = match server.recv_timeout(Duration::from_millis(250)) {
             Ok(Some(raw)) => raw,
@@ -271,10 +305,21 @@ fn worker(server: &tiny_http::Server, handler: &Handler, rejection: &RejectionPa
         };
         answer(raw, handler, rejection, max_body);
     }
+    // Requests the listener accepted before the shutdown are in flight for their clients:
+    // answer them too, until the queue has been empty for a moment. (A request dropped by
+    // tiny_http unanswered would get a bare 500.)
+    while let Ok(Some(raw)) = server.recv_timeout(Duration::from_millis(100)) {
+        answer(raw, handler, rejection, max_body);
+    }
 }
 
 /// Reads, handles and answers one request.
-fn answer(mut raw: tiny_http::Request, handler: &Handler, rejection: &RejectionPage, max_body: usize) {
+fn answer(
+    mut raw: tiny_http::Request,
+    handler: &Handler,
+    rejection: &RejectionPage,
+    max_body: usize,
+) {
     let started = Instant::now();
     let (request, problem) = read_request(&mut raw, max_body);
     let method_name = raw.method().as_str().to_owned();
@@ -288,7 +333,10 @@ fn answer(mut raw: tiny_http::Request, handler: &Handler, rejection: &RejectionP
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                error!("http: handler panicked on {} {}: {what}", method_name, request.path);
+                error!(
+                    "http: handler panicked on {} {}: {what}",
+                    method_name, request.path
+                );
                 rejection(Rejection::Panic, &request)
             }
         },
@@ -318,7 +366,12 @@ fn read_request(raw: &mut tiny_http::Request, max_body: usize) -> (Request, Opti
     let headers = raw
         .headers()
         .iter()
-        .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_owned()))
+        .map(|h| {
+            (
+                h.field.as_str().as_str().to_ascii_lowercase(),
+                h.value.as_str().to_owned(),
+            )
+        })
         .collect();
     let mut request = Request {
         method,
@@ -339,7 +392,9 @@ fn read_request(raw: &mut tiny_http::Request, max_body: usize) -> (Request, Opti
         return (request, Some(Rejection::TooLarge));
     }
     let mut body = Vec::new();
-    let limit = u64::try_from(max_body).unwrap_or(u64::MAX).saturating_add(1);
+    let limit = u64::try_from(max_body)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
     if raw.as_reader().take(limit).read_to_end(&mut body).is_err() {
         return (request, Some(Rejection::Malformed));
     }
@@ -352,7 +407,8 @@ fn read_request(raw: &mut tiny_http::Request, max_body: usize) -> (Request, Opti
 
 /// Writes a response with the security headers (tiny_http leaves the body out for HEAD).
 fn write_response(raw: tiny_http::Request, response: Response, close: bool) {
-    let mut headers: Vec<tiny_http::Header> = Vec::with_capacity(response.headers.len() + SECURITY_HEADERS.len() + 1);
+    let mut headers: Vec<tiny_http::Header> =
+        Vec::with_capacity(response.headers.len() + SECURITY_HEADERS.len() + 1);
     let mut push = |name: &str, value: &str| {
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             headers.push(h);
@@ -369,8 +425,74 @@ fn write_response(raw: tiny_http::Request, response: Response, close: bool) {
     }
     let body = response.body_bytes();
     let length = body.len();
-    let reply = tiny_http::Response::new(tiny_http::StatusCode(response.status), headers, body, Some(length), None);
+    let reply = tiny_http::Response::new(
+        tiny_http::StatusCode(response.status),
+        headers,
+        body,
+        Some(length),
+        None,
+    );
     if let Err(e) = raw.respond(reply) {
         warn!("http: writing a response failed: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::io::Write;
+
+    use super::*;
+
+    /// Sends one request and returns the status line and the whole response.
+    fn get(addr: SocketAddr, path: &str) -> String {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    }
+
+    #[test]
+    fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(|request: &Request| {
+            assert!(request.path != "/boom", "handler exploded");
+            Response::html(200, maud::html! { "fine" })
+        });
+        let rejection: Arc<RejectionPage> = Arc::new(|kind, _request: &Request| {
+            Response::html(
+                if kind == Rejection::Panic { 500 } else { 400 },
+                maud::html! { "sorry" },
+            )
+        });
+        let options = Options {
+            workers: 1,
+            max_body_bytes: 1024,
+        };
+        let server = Server::start(
+            "127.0.0.1:0",
+            options,
+            handler,
+            rejection,
+            Arc::clone(&shutdown),
+        )
+        .unwrap();
+        let boom = get(server.addr, "/boom");
+        assert!(boom.starts_with("HTTP/1.1 500"), "{boom}");
+        assert!(boom.contains("X-Frame-Options: DENY"), "{boom}");
+        for _ in 0..3 {
+            let ok = get(server.addr, "/fine");
+            assert!(
+                ok.starts_with("HTTP/1.1 200") && ok.ends_with("fine"),
+                "{ok}"
+            );
+        }
+        shutdown.store(true, Ordering::SeqCst);
+        server.join();
     }
 }

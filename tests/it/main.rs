@@ -1,0 +1,7 @@
+//! The one integration test crate: the real binary, started on ephemeral ports with temporary
+//! data directories, exercised over HTTP and on its command line.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod foundation;
+mod util;

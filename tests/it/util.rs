@@ -1,0 +1,356 @@
+//! Test fixtures: the real `pawnbranch` binary started on an ephemeral port with a temporary
+//! data directory, and a small HTTP/1.1 client with a cookie jar that can also send malformed
+//! requests on purpose.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pawnbranch"))
+}
+
+/// A `pawnbranch` command with a data directory and a clean environment.
+pub fn command(data_dir: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.arg("--data-dir").arg(data_dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("PAWNBRANCH_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// A running server; stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    child: Option<Child>,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub stderr: Arc<Mutex<Vec<String>>>,
+}
+
+/// How to start a server.
+#[derive(Default)]
+pub struct Options {
+    pub demo: bool,
+    pub env: Vec<(String, String)>,
+    pub data_dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// The demo branch on a fresh data directory.
+    pub fn demo() -> Server {
+        Server::start(Options {
+            demo: true,
+            ..Options::default()
+        })
+    }
+
+    /// Starts the binary and waits for its "listening on" line.
+    pub fn start(options: Options) -> Server {
+        let dir = options
+            .data_dir
+            .unwrap_or_else(|| tempfile::tempdir().expect("tempdir"));
+        let mut cmd = command(dir.path());
+        cmd.arg("serve").arg("--listen").arg("127.0.0.1:0");
+        if options.demo {
+            cmd.arg("--demo");
+        }
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn pawnbranch");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = child.stdout.take().expect("stdout");
+        let lines = Arc::clone(&stdout);
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let err = child.stderr.take().expect("stderr");
+        let lines = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().expect("address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("server did not start; stderr: {:?}", stderr.lock().unwrap());
+            }
+        };
+        Server {
+            addr,
+            dir,
+            child: Some(child),
+            stdout,
+            stderr,
+        }
+    }
+
+    /// A client for this server with an empty cookie jar.
+    pub fn client(&self) -> Client {
+        Client {
+            addr: self.addr,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        signal(&child, "TERM");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("server did not stop within 20 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(&child, "TERM");
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Sends a signal with kill(1).
+pub fn signal(child: &Child, name: &str) {
+    let _ = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status();
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header.
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The value of the hidden CSRF field in the page.
+    pub fn csrf(&self) -> String {
+        hidden_value(&self.body, "csrf")
+            .unwrap_or_else(|| panic!("no csrf field in page: {}", self.body))
+    }
+}
+
+/// The value of `<input ... name="NAME" value="...">` in HTML.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// A browser-like client: one connection per request, a cookie jar, no redirects followed.
+#[derive(Clone)]
+pub struct Client {
+    pub addr: SocketAddr,
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Client {
+    pub fn get(&mut self, path: &str) -> Response {
+        self.request("GET", path, &[], b"")
+    }
+
+    /// Posts a form (values are percent-encoded here).
+    pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.request(
+            "POST",
+            path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            body.as_bytes(),
+        )
+    }
+
+    /// Gets a page with a form, then posts the form with its CSRF token and `fields`.
+    pub fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let page = self.get(form_page);
+        assert_eq!(page.status, 200, "GET {form_page}: {}", page.body);
+        let csrf = page.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all)
+    }
+
+    /// Sends a request and reads the whole response.
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Response {
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !self.cookies.is_empty() {
+            let jar = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            head.push_str(&format!("Cookie: {jar}\r\n"));
+        }
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        let mut raw = head.into_bytes();
+        raw.extend_from_slice(body);
+        let response = raw_exchange(self.addr, &raw);
+        for value in response.headers_named("set-cookie") {
+            let pair = value.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || value.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+        response
+    }
+
+    /// Signs in and expects success.
+    pub fn sign_in(&mut self, username: &str, password: &str) {
+        let r = self.submit(
+            "/staff/login",
+            "/staff/login",
+            &[("username", username), ("password", password)],
+        );
+        assert_eq!(r.status, 303, "sign-in as {username} failed: {}", r.body);
+        assert!(self.cookies.contains_key("pb_staff"));
+    }
+}
+
+/// Writes raw bytes and parses the response (the connection must close after it).
+pub fn raw_exchange(addr: SocketAddr, raw: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    // A server may answer before reading the whole body (413): ignore a reset while writing.
+    let _ = stream.write_all(raw);
+    let mut bytes = Vec::new();
+    let _ = stream.read_to_end(&mut bytes);
+    parse_response(&bytes)
+}
+
+/// Parses a complete HTTP/1.1 response with a Content-Length (or read to close).
+pub fn parse_response(bytes: &[u8]) -> Response {
+    let text_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("incomplete response: {:?}", String::from_utf8_lossy(bytes)));
+    let head = String::from_utf8_lossy(&bytes[..text_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect();
+    let body = &bytes[text_end + 4..];
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if let Some(n) = length {
+        assert!(
+            body.len() >= n,
+            "truncated body: {} of {n} bytes",
+            body.len()
+        );
+    }
+    let body = String::from_utf8_lossy(&body[..length.unwrap_or(body.len())]).into_owned();
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Percent-encodes a form value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Demo account passwords, as printed by `serve --demo`.
+pub const ADMIN: (&str, &str) = ("admin", "demo-admin-pass");
+pub const MANAGER: (&str, &str) = ("manager", "demo-manager-pass");
+pub const CLERK: (&str, &str) = ("clerk", "demo-clerk-pass");
+pub const AGENT: (&str, &str) = ("agent", "demo-agent-pass");
