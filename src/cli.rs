@@ -44,6 +44,9 @@ enum Command {
         /// database that has data.
         #[arg(long)]
         demo: bool,
+        /// Tests only: a file holding seconds to add to the clock.
+        #[arg(long, hide = true, value_name = "FILE")]
+        clock_file: Option<PathBuf>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -114,7 +117,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
     // Another logger being set already only happens in tests; nothing to do about it.
     let _ = TermLogger::init(level, log_config, TerminalMode::Stderr, ColorChoice::Never);
     match args.command {
-        Command::Serve { demo, .. } => server::serve(config, demo).map_err(|e| e.to_string())?,
+        Command::Serve { demo, clock_file, .. } => server::serve(config, demo, clock_file).map_err(|e| e.to_string())?,
         Command::Migrate => {
             let (db, _) = server::open(&config).map_err(|e| e.to_string())?;
             let conn = db.conn().map_err(|e| e.to_string())?;

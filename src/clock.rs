@@ -19,6 +19,19 @@ impl Clock for SystemClock {
     }
 }
 
+/// The real clock moved by a number of seconds read from a file at each reading: for tests of
+/// expiry and daily limits against the real binary (`serve --clock-file`, hidden from help).
+pub(crate) struct ShiftedClock {
+    pub(crate) file: std::path::PathBuf,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        let shift = std::fs::read_to_string(&self.file).ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
+        Utc::now() + chrono::Duration::seconds(shift)
+    }
+}
+
 /// The branch-local calendar date of an instant.
 pub(crate) fn local_date(now: DateTime<Utc>, offset: FixedOffset) -> NaiveDate {
     now.with_timezone(&offset).date_naive()

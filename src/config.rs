@@ -30,6 +30,9 @@ pub(crate) struct Config {
     pub(crate) server: ServerConfig,
     pub(crate) storage: StorageConfig,
     pub(crate) staff: StaffConfig,
+    pub(crate) modem: ModemConfig,
+    pub(crate) otp: OtpConfig,
+    pub(crate) portal: PortalConfig,
     pub(crate) log: LogConfig,
 }
 
@@ -144,6 +147,112 @@ impl Default for StaffConfig {
             lockout_minutes: 15,
             address_failures_per_15_minutes: 20,
         }
+    }
+}
+
+/// `[modem]`: the GSM modem that sends SMS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct ModemConfig {
+    /// The serial device, e.g. `/dev/ttyUSB0` or `/dev/pawnbranch-modem` (see `deploy/`);
+    /// `none` keeps messages queued; `log` writes them to `sms-log.txt` in the data directory
+    /// instead of sending them (for the demo and development: not real delivery).
+    pub(crate) device: String,
+    /// Serial speed.
+    pub(crate) baud_rate: u32,
+    /// The SIM's PIN, entered once when the SIM asks for it; empty if the SIM has none.
+    pub(crate) pin: Secret,
+    /// The SMS centre number; empty to use the one stored on the SIM.
+    pub(crate) smsc: String,
+    /// `pdu` (default: any text, long messages joined on the phone) or `text`.
+    pub(crate) mode: String,
+    /// How long to wait for the modem to register on the network at start-up.
+    pub(crate) registration_timeout_seconds: u32,
+    /// Deadline of an ordinary AT command.
+    pub(crate) command_timeout_ms: u32,
+    /// Deadline of the network's answer to a message (`AT+CMGS`); SIM800 allows 60 s.
+    pub(crate) send_timeout_seconds: u32,
+    /// Attempts before a message fails for good.
+    pub(crate) max_attempts: u32,
+    /// Pause between reminders and other bulk messages, so the operator does not block the
+    /// SIM as a spammer; codes never wait.
+    pub(crate) bulk_interval_ms: u32,
+}
+
+impl Default for ModemConfig {
+    fn default() -> Self {
+        ModemConfig {
+            device: "none".to_owned(),
+            baud_rate: 115_200,
+            pin: Secret::default(),
+            smsc: String::new(),
+            mode: "pdu".to_owned(),
+            registration_timeout_seconds: 60,
+            command_timeout_ms: 5000,
+            send_timeout_seconds: 60,
+            max_attempts: 5,
+            bulk_interval_ms: 2000,
+        }
+    }
+}
+
+/// `[otp]`: one-time codes for the portal login and phone verification.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct OtpConfig {
+    /// How long a code is valid.
+    pub(crate) validity_minutes: u32,
+    /// Codes per phone number per branch-local day.
+    pub(crate) per_day: u32,
+    /// Wrong codes in a row that lock the customer until staff unlock them.
+    pub(crate) max_wrong: u32,
+    /// The least time between two codes to the same number.
+    pub(crate) resend_seconds: u32,
+    /// Code requests from one client address per hour, against SMS pumping.
+    pub(crate) requests_per_address_per_hour: u32,
+}
+
+impl Default for OtpConfig {
+    fn default() -> Self {
+        OtpConfig {
+            validity_minutes: 5,
+            per_day: 5,
+            max_wrong: 3,
+            resend_seconds: 30,
+            requests_per_address_per_hour: 20,
+        }
+    }
+}
+
+/// `[portal]`: the customer portal on the branch Wi-Fi.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct PortalConfig {
+    /// A customer session unused this long ends (phones are often shared).
+    pub(crate) session_idle_minutes: u32,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig { session_idle_minutes: 15 }
+    }
+}
+
+/// A configuration value that must not be printed, such as a SIM PIN or a password.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that uses it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"********\"" })
     }
 }
 
@@ -361,6 +470,47 @@ impl Config {
             if value == 0 {
                 return bad(key, "must be at least 1".to_owned());
             }
+        }
+        let m = &self.modem;
+        if m.device.is_empty() {
+            return bad("[modem] device", "must be a device path, none or log".to_owned());
+        }
+        if !["pdu", "text"].contains(&m.mode.as_str()) {
+            return bad("[modem] mode", format!("{:?} must be pdu or text", m.mode));
+        }
+        if !m.pin.expose().is_empty() && !(4..=8).contains(&m.pin.expose().len())
+            || !m.pin.expose().bytes().all(|b| b.is_ascii_digit())
+        {
+            return bad("[modem] pin", "must be 4 to 8 digits (or empty)".to_owned());
+        }
+        if !m.smsc.is_empty() && !m.smsc.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()) {
+            return bad("[modem] smsc", format!("{:?} must be a phone number such as +62816124", m.smsc));
+        }
+        for (key, value) in [
+            ("[modem] baud_rate", m.baud_rate),
+            ("[modem] registration_timeout_seconds", m.registration_timeout_seconds),
+            ("[modem] command_timeout_ms", m.command_timeout_ms),
+            ("[modem] send_timeout_seconds", m.send_timeout_seconds),
+            ("[modem] max_attempts", m.max_attempts),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".to_owned());
+            }
+        }
+        let o = &self.otp;
+        for (key, value) in [
+            ("[otp] validity_minutes", o.validity_minutes),
+            ("[otp] per_day", o.per_day),
+            ("[otp] max_wrong", o.max_wrong),
+            ("[otp] requests_per_address_per_hour", o.requests_per_address_per_hour),
+            ("[portal] session_idle_minutes", self.portal.session_idle_minutes),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".to_owned());
+            }
+        }
+        if o.validity_minutes > 10 {
+            return bad("[otp] validity_minutes", "must be at most 10 (NIST SP 800-63B)".to_owned());
         }
         if log_level(&self.log.level).is_none() {
             return bad(
@@ -610,6 +760,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("workers"), "{e}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = load("[modem]\npin = \"1234\"\n", &[]).unwrap();
+        assert_eq!(c.modem.pin.expose(), "1234");
+        assert!(!format!("{c:?}").contains("1234"));
+        assert!(!c.to_redacted_toml().contains("1234"));
+        assert!(c.to_redacted_toml().contains("pin = \"********\""));
+        let e = load("[modem]\npin = \"12\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("[modem] pin"), "{e}");
     }
 
     #[test]

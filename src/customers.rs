@@ -1,14 +1,16 @@
-//! Customers of the branch: who they are and how to reach them.
+//! Customers of the branch: who they are, how to reach them, whether their phone is verified,
+//! and what happened to them (the event history staff see).
 //!
-//! This first version holds the records and the dashboard card; the portal login, profile,
-//! phone verification, search and duplicates build on it.
+//! A phone number that changes, whoever changes it, becomes unverified (seed 001): see
+//! [`change_phone`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::auth::Permission;
 use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::ids::{CustomerId, EventId, StaffId};
 use crate::phone::E164;
 use crate::web::Ctx;
 
@@ -67,4 +69,452 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
             p class="figure" { (n) }
         }
     })
+}
+
+/// A customer record.
+#[derive(Debug, Clone)]
+pub(crate) struct Customer {
+    pub(crate) id: CustomerId,
+    pub(crate) full_name: String,
+    pub(crate) phone: E164,
+    pub(crate) phone_verified_at: Option<DateTime<Utc>>,
+    pub(crate) id_number: Option<String>,
+    pub(crate) date_of_birth: Option<NaiveDate>,
+    pub(crate) address: String,
+    pub(crate) email: Option<String>,
+    pub(crate) profile_completed_at: Option<DateTime<Utc>>,
+    pub(crate) locked_at: Option<DateTime<Utc>>,
+    pub(crate) wrong_codes: u32,
+}
+
+/// The columns [`from_row`] reads.
+const COLUMNS: &str = "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
+                       profile_completed_at, locked_at, wrong_codes";
+
+/// A customer from a row of [`COLUMNS`].
+fn from_row(r: &Row) -> rusqlite::Result<Customer> {
+    Ok(Customer {
+        id: r.get(0)?,
+        full_name: r.get(1)?,
+        phone: E164::from_stored(r.get(2)?),
+        phone_verified_at: r.get(3)?,
+        id_number: r.get(4)?,
+        date_of_birth: r.get(5)?,
+        address: r.get(6)?,
+        email: r.get(7)?,
+        profile_completed_at: r.get(8)?,
+        locked_at: r.get(9)?,
+        wrong_codes: r.get(10)?,
+    })
+}
+
+/// One customer by id.
+pub(crate) fn get(conn: &Connection, id: &CustomerId) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?.query_row([id], from_row).optional()
+}
+
+/// The customer with this phone number (the oldest record, if there are duplicates).
+pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result<Option<Customer>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE phone = ?1 ORDER BY created_at, id LIMIT 1"))?
+        .query_row([phone.as_str()], from_row)
+        .optional()
+}
+
+/// Something that happened to a customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    CodeSent,
+    CodeAccepted,
+    CodeFailed,
+    Locked,
+    Unlocked,
+    PhoneVerified,
+    PhoneChanged,
+    ProfileCompleted,
+}
+
+impl EventKind {
+    fn code(self) -> &'static str {
+        match self {
+            EventKind::CodeSent => "code_sent",
+            EventKind::CodeAccepted => "code_accepted",
+            EventKind::CodeFailed => "code_failed",
+            EventKind::Locked => "locked",
+            EventKind::Unlocked => "unlocked",
+            EventKind::PhoneVerified => "phone_verified",
+            EventKind::PhoneChanged => "phone_changed",
+            EventKind::ProfileCompleted => "profile_completed",
+        }
+    }
+
+    /// The event for people.
+    pub(crate) fn label(code: &str) -> Msg {
+        match code {
+            "code_sent" => Msg::EventCodeSent,
+            "code_accepted" => Msg::EventCodeAccepted,
+            "code_failed" => Msg::EventCodeFailed,
+            "locked" => Msg::EventLocked,
+            "unlocked" => Msg::EventUnlocked,
+            "phone_verified" => Msg::EventPhoneVerified,
+            "phone_changed" => Msg::EventPhoneChanged,
+            _ => Msg::EventProfileCompleted,
+        }
+    }
+}
+
+/// Records an event in the customer's history.
+pub(crate) fn record_event(
+    conn: &Connection,
+    customer: &CustomerId,
+    kind: EventKind,
+    staff: Option<&StaffId>,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO customer_events (id, customer_id, at, kind, staff_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![EventId::new(now), customer, now, kind.code(), staff, detail])?;
+    Ok(())
+}
+
+/// An event as listed.
+pub(crate) struct Event {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) kind: String,
+    pub(crate) staff: Option<String>,
+    pub(crate) detail: String,
+}
+
+/// A customer's events, newest first.
+pub(crate) fn events(conn: &Connection, customer: &CustomerId, limit: u32) -> rusqlite::Result<Vec<Event>> {
+    conn.prepare_cached(
+        "SELECT e.at, e.kind, s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
+         WHERE e.customer_id = ?1 ORDER BY e.at DESC, e.id DESC LIMIT ?2",
+    )?
+    .query_map(params![customer, limit], |r| Ok(Event { at: r.get(0)?, kind: r.get(1)?, staff: r.get(2)?, detail: r.get(3)? }))?
+    .collect()
+}
+
+/// Marks the customer's current phone as verified.
+pub(crate) fn mark_phone_verified(
+    conn: &Connection,
+    customer: &CustomerId,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let changed = conn.execute(
+        "UPDATE customers SET phone_verified_at = ?2, updated_at = ?2 WHERE id = ?1 AND phone_verified_at IS NULL",
+        params![customer, now],
+    )?;
+    if changed > 0 {
+        record_event(conn, customer, EventKind::PhoneVerified, staff, "", now)?;
+    }
+    Ok(())
+}
+
+/// Changes the phone number; a new number is unverified until a code proves it.
+pub(crate) fn change_phone(
+    conn: &Connection,
+    customer: &Customer,
+    phone: &E164,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    if &customer.phone == phone {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE customers SET phone = ?2, phone_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
+        params![customer.id, phone.as_str(), now],
+    )?;
+    let detail = format!("{} → {}", customer.phone.masked(), phone.masked());
+    record_event(conn, &customer.id, EventKind::PhoneChanged, staff, &detail, now)?;
+    Ok(true)
+}
+
+/// Unlocks a customer locked after wrong codes; wrong codes count from zero again.
+pub(crate) fn unlock(conn: &Connection, customer: &CustomerId, staff: &StaffId, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let changed = conn.execute(
+        "UPDATE customers SET locked_at = NULL, wrong_codes = 0, updated_at = ?2 WHERE id = ?1 AND locked_at IS NOT NULL",
+        params![customer, now],
+    )?;
+    if changed > 0 {
+        record_event(conn, customer, EventKind::Unlocked, Some(staff), "", now)?;
+    }
+    Ok(changed > 0)
+}
+
+/// The profile a customer completes on first login.
+pub(crate) struct Profile<'a> {
+    pub(crate) full_name: &'a str,
+    pub(crate) id_number: &'a str,
+    pub(crate) date_of_birth: NaiveDate,
+    pub(crate) address: &'a str,
+    pub(crate) email: Option<&'a str>,
+}
+
+/// Saves the profile and marks it complete.
+pub(crate) fn save_profile(conn: &Connection, customer: &CustomerId, p: &Profile, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let first = conn.execute(
+        "UPDATE customers SET full_name = ?2, id_number = ?3, date_of_birth = ?4, address = ?5, email = ?6,
+                              profile_completed_at = COALESCE(profile_completed_at, ?7), updated_at = ?7
+         WHERE id = ?1",
+        params![customer, p.full_name, p.id_number, p.date_of_birth, p.address, p.email, now],
+    )?;
+    if first > 0 {
+        record_event(conn, customer, EventKind::ProfileCompleted, None, "", now)?;
+    }
+    Ok(())
+}
+
+// ----- Staff pages -----
+
+/// Customers per page of the list.
+const PAGE_SIZE: u32 = 50;
+
+/// A customer in the staff list.
+pub(crate) struct Row_ {
+    pub(crate) id: CustomerId,
+    pub(crate) full_name: String,
+    pub(crate) phone: E164,
+    pub(crate) verified: bool,
+    pub(crate) locked: bool,
+}
+
+/// Customers whose name, phone or ID number contains `query`, by name.
+fn search(conn: &Connection, query: &str, country: &str, offset: u32) -> rusqlite::Result<Vec<Row_>> {
+    let phone = crate::phone::normalise(query, country).map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let like = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    conn.prepare_cached(
+        "SELECT id, full_name, phone, phone_verified_at IS NOT NULL, locked_at IS NOT NULL FROM customers
+         WHERE ?1 = '' OR full_name LIKE ?2 ESCAPE '\\' OR id_number = ?1 OR phone = ?3
+         ORDER BY full_name, id LIMIT ?4 OFFSET ?5",
+    )?
+    .query_map(params![query, like, phone, PAGE_SIZE + 1, offset], |r| {
+        Ok(Row_ { id: r.get(0)?, full_name: r.get(1)?, phone: E164::from_stored(r.get(2)?), verified: r.get(3)?, locked: r.get(4)? })
+    })?
+    .collect()
+}
+
+/// The phone's verification state as a badge.
+pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Markup {
+    html! {
+        @if locked {
+            span class="badge bad" { (ctx.t(Msg::BadgeLocked)) }
+        } @else if verified {
+            span class="badge ok" { (ctx.t(Msg::BadgeVerified)) }
+        } @else {
+            span class="badge warn" { (ctx.t(Msg::BadgePhoneVerification)) }
+        }
+    }
+}
+
+/// GET /staff/customers?q=: find a customer.
+pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination, Permission::CallCentre])?;
+    let query = ctx.req.query_form()?;
+    let q = query.text("q").to_owned();
+    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let rows = search(&*ctx.app.db.conn()?, &q, &ctx.app.config.branch.country, page.saturating_mul(PAGE_SIZE))?;
+    let more = rows.len() > PAGE_SIZE as usize;
+    let country = &ctx.app.config.branch.country;
+    let body = html! {
+        form method="get" action="/staff/customers" class="actions" role="search" {
+            label for="q" { (ctx.t(Msg::SearchCustomers)) }
+            input id="q" name="q" type="search" value=(q);
+            button type="submit" { (ctx.t(Msg::Search)) }
+        }
+        div class="table-wrap" {
+            table {
+                thead { tr { th { (ctx.t(Msg::FullName)) } th { (ctx.t(Msg::PhoneNumber)) } th { (ctx.t(Msg::Status)) } } }
+                tbody {
+                    @for r in rows.iter().take(PAGE_SIZE as usize) {
+                        tr {
+                            td { a href={ "/staff/customers/" (r.id) } { (r.full_name) } }
+                            td { (r.phone.national(country)) }
+                            td { (verification_badge(ctx, r.verified, r.locked)) }
+                        }
+                    }
+                }
+            }
+        }
+        nav class="pager" {
+            @if page > 0 { a href={ "/staff/customers?page=" (page - 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
+            @if more { a href={ "/staff/customers?page=" (page + 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::CardCustomers), body))
+}
+
+/// The counter's Phone Number Verification form: staff send a code, the customer reads it
+/// from the phone, staff type it in. The same rules and lock as at the portal.
+pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> Markup {
+    let csrf = ctx.csrf();
+    let action = format!("/staff/customers/{}/verification", customer.id);
+    html! {
+        section class="card" id="verification" {
+            h2 { (ctx.t(Msg::PhoneNumberVerification)) }
+            @if customer.locked_at.is_some() {
+                p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
+            } @else {
+                p { (ctx.lang.fill(Msg::CounterVerifyIntro, &[("phone", &customer.phone.national(&ctx.app.config.branch.country))])) }
+                form method="post" action={ (action) "/send" } class="inline" {
+                    (crate::ui::csrf_input(&csrf))
+                    input type="hidden" name="back" value=(back);
+                    button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) }
+                }
+                form method="post" action=(action) class="actions" {
+                    (crate::ui::csrf_input(&csrf))
+                    input type="hidden" name="back" value=(back);
+                    label for="counter-code" { (ctx.t(Msg::Code)) }
+                    input id="counter-code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="off" required;
+                    button type="submit" { (ctx.t(Msg::VerifyNow)) }
+                }
+            }
+        }
+    }
+}
+
+/// GET /staff/customers/{id}.
+pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination, Permission::CallCentre])?;
+    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let conn = ctx.app.db.conn()?;
+    let c = get(&conn, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let history = events(&conn, &id, 100)?;
+    let tickets = crate::loans::of_customer(&conn, &id)?;
+    drop(conn);
+    let country = &ctx.app.config.branch.country;
+    let currency = ctx.app.config.currency();
+    let can_manage = user.role.has(Permission::CustomerManagement);
+    let can_verify = can_manage || user.role.has(Permission::LoanOrigination);
+    let body = html! {
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }
+                dt { (ctx.t(Msg::PhoneNumber)) } dd { (c.phone.national(country)) " " (verification_badge(ctx, c.phone_verified_at.is_some(), c.locked_at.is_some())) }
+                dt { (ctx.t(Msg::IdNumber)) } dd { (c.id_number.as_deref().unwrap_or("—")) }
+                dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())) }
+                dt { (ctx.t(Msg::Address)) } dd { (c.address) }
+                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) }
+            }
+        }
+        @if c.locked_at.is_some() && can_manage {
+            form method="post" action={ "/staff/customers/" (c.id) "/unlock" } class="actions" {
+                (crate::ui::csrf_input(&ctx.csrf()))
+                p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
+                button type="submit" { (ctx.t(Msg::Unlock)) }
+            }
+        }
+        @if c.phone_verified_at.is_none() && c.locked_at.is_none() && can_verify {
+            (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
+        }
+        h2 { (ctx.t(Msg::CardLoans)) }
+        @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
+        ul {
+            @for t in &tickets {
+                li { a href={ "/staff/loans/" (t.id) } { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
+            }
+        }
+        h2 { (ctx.t(Msg::VerificationHistory)) }
+        @if history.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
+        div class="table-wrap" {
+            table {
+                thead { tr { th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditAction)) } th { (ctx.t(Msg::AuditWho)) } th { "" } } }
+                tbody {
+                    @for e in &history {
+                        tr {
+                            td { (ctx.datetime(e.at)) }
+                            td { (ctx.t(EventKind::label(&e.kind))) }
+                            td { (e.staff.as_deref().unwrap_or(ctx.t(Msg::CustomerSelf))) }
+                            td class="muted" { (e.detail) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ctx.staff_page(user, &c.full_name, body))
+}
+
+/// POST /staff/customers/{id}/unlock (Customer Management).
+pub(crate) fn unlock_action(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    if unlock(&tx, &id, &user.id, ctx.now)? {
+        let change = crate::audit::Change {
+            action: "customer.unlock",
+            entity: "customer",
+            entity_id: id.as_str(),
+            before: Some(serde_json::json!({ "locked_at": c.locked_at.map(|t| t.to_rfc3339()), "wrong_codes": c.wrong_codes })),
+            after: Some(serde_json::json!({ "locked_at": null, "wrong_codes": 0 })),
+        };
+        crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    }
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::CustomerUnlocked));
+    Ok(crate::http::Response::see_other(&format!("/staff/customers/{id}")))
+}
+
+/// POST /staff/customers/{id}/verification/send: a code from the counter.
+pub(crate) fn counter_send(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let back = crate::web::local_path(ctx.form()?.text("back")).to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let requester = crate::otp::Requester { binding: ctx.binding(), staff: Some(&user.id) };
+    let text = crate::portal::code_text(ctx);
+    let outcome = crate::otp::send_code(
+        &tx,
+        &ctx.app.key,
+        &c.id,
+        &c.phone,
+        crate::otp::Purpose::Verification,
+        &requester,
+        &text,
+        &crate::portal::rules(ctx),
+        ctx.now,
+    )?;
+    tx.commit()?;
+    ctx.app.sms.wake();
+    match outcome {
+        Ok(_) => ctx.flash(&ctx.lang.fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())])),
+        Err(refusal) => ctx.flash(&crate::portal::refusal_message(ctx, &refusal)),
+    }
+    Ok(crate::http::Response::see_other(&format!("{back}#verification")))
+}
+
+/// POST /staff/customers/{id}/verification: staff type in the code the customer read out.
+pub(crate) fn counter_verify(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let form = ctx.form()?;
+    let back = crate::web::local_path(form.text("back")).to_owned();
+    let entered = form.text("code").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let checked = crate::otp::check_code(
+        &tx,
+        &ctx.app.key,
+        &id,
+        crate::otp::Purpose::Verification,
+        ctx.binding(),
+        &entered,
+        Some(&user.id),
+        &crate::portal::rules(ctx),
+        ctx.now,
+    )?;
+    tx.commit()?;
+    match crate::portal::checked_message(ctx, &checked) {
+        None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
+        Some(message) => ctx.flash(&message),
+    }
+    Ok(crate::http::Response::see_other(&format!("{back}#verification")))
 }

@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::loans;
+use crate::sms;
 use crate::web::Ctx;
 
 /// GET /staff.
@@ -18,6 +19,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let cards = [
         customers::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
+        sms::card(ctx, &conn)?,
         backup::card(ctx),
     ];
     let body = html! {

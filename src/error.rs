@@ -23,6 +23,8 @@ pub(crate) enum AppError {
     Csrf,
     /// A staff page opened without a valid session: go to the sign-in page.
     SignInRequired,
+    /// A page that needs another step first (the customer's login or profile): go there.
+    Redirect(String),
     /// Signed in, but without the permission this needs (403).
     Forbidden,
     /// No such page or record (404).
@@ -44,7 +46,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) | AppError::BadForm(_) => 400,
             AppError::Csrf | AppError::Forbidden => 403,
-            AppError::SignInRequired => 303,
+            AppError::SignInRequired | AppError::Redirect(_) => 303,
             AppError::NotFound => 404,
             AppError::MethodNotAllowed => 405,
             AppError::Internal(_) => 500,
@@ -59,6 +61,7 @@ impl AppError {
                 let next = form::percent_encode(&request.path);
                 return Response::see_other(&format!("/staff/login?next={next}"));
             }
+            AppError::Redirect(to) => return Response::see_other(&to),
             AppError::BadRequest(reason) => (lang.t(Msg::ErrBadRequestTitle), reason),
             AppError::BadForm(e) => (
                 lang.t(Msg::ErrBadRequestTitle),

@@ -24,9 +24,9 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let body = json!({
         "status": if healthy { "ok" } else { "degraded" },
         "database": database,
-        // The modem driver and the head office uploader are not part of this build yet; say
-        // so rather than report a state nobody measured.
-        "modem": { "state": "not_configured" },
+        "modem": crate::sms::health(&ctx.app.sms),
+        // The head office uploader is not part of this build yet; say so rather than report a
+        // backlog nobody measured.
         "sync": { "state": "not_configured", "backlog": null },
         "demo": ctx.app.demo,
         "version": env!("CARGO_PKG_VERSION"),

@@ -91,7 +91,6 @@ catalogue! {
     SkipToContent => "Skip to content", "Langsung ke isi";
     DemoBanner => "Demo branch: invented data for trying the system out. Nothing here is real.",
         "Cabang demo: data rekaan untuk mencoba sistem. Tidak ada yang nyata di sini.";
-    Back => "Back", "Kembali";
     Previous => "Previous", "Sebelumnya";
     Next => "Next", "Berikutnya";
     FieldRequired => "This field is required.", "Isian ini wajib diisi.";
@@ -127,8 +126,106 @@ catalogue! {
         "Periksa pinjaman gadai Anda, lihat yang jatuh tempo, dan perpanjang pinjaman dari ponsel Anda.";
     PayMyLoan => "Pay My Loan", "Bayar Pinjaman Saya";
     PortalStaffLink => "Staff sign-in", "Masuk staf";
-    PortalLoginUnavailable => "Signing in from your phone is not available at this branch yet. Please ask at the counter.",
-        "Masuk dari ponsel belum tersedia di cabang ini. Silakan tanyakan di loket.";
+
+    // Portal login and profile.
+    LoginIntro => "Enter the phone number you gave the branch. We will send you a code by SMS.",
+        "Masukkan nomor telepon yang Anda berikan ke cabang. Kami akan mengirim kode lewat SMS.";
+    PhoneHint => "For example 0812-3456-7890.", "Contoh: 0812-3456-7890.";
+    SendCode => "Send code", "Kirim kode";
+    CodeSentIfRegistered => "If this number is registered with us, we have sent a code.",
+        "Jika nomor ini terdaftar pada kami, kami telah mengirim kode.";
+    CodeSentTo => "Code sent to {phone}.", "Kode dikirim ke {phone}.";
+    EnterCode => "Enter your code", "Masukkan kode Anda";
+    Code => "Code", "Kode";
+    CodeHint => "The 6 digits from the SMS.", "6 angka dari SMS.";
+    LogIn => "Log in", "Masuk";
+    ResendCode => "Resend code", "Kirim ulang kode";
+    UseAnotherNumber => "Use another number", "Gunakan nomor lain";
+    CodeSms => "{code} is your {branch} code. It expires in {minutes} minutes. Never share it with anyone.",
+        "{code} adalah kode {branch} Anda. Berlaku {minutes} menit. Jangan berikan kepada siapa pun.";
+    CodeExpired => "This code has expired. Request a new one.", "Kode ini sudah kedaluwarsa. Minta kode baru.";
+    CodeWrong => "That code is not right. {remaining} tries left before your account is locked.",
+        "Kode itu salah. Tersisa {remaining} kali percobaan sebelum akun Anda dikunci.";
+    CodeDailyLimit => "You have reached today's limit; try again tomorrow or ask at the counter.",
+        "Anda telah mencapai batas hari ini; coba lagi besok atau tanyakan di loket.";
+    CodeTooSoon => "Please wait {seconds} seconds before asking for another code.",
+        "Mohon tunggu {seconds} detik sebelum meminta kode lain.";
+    CustomerLocked => "Your account is locked after too many wrong codes. Please ask a staff member at the counter to unlock it.",
+        "Akun Anda terkunci karena terlalu banyak kode yang salah. Silakan minta staf di loket untuk membukanya.";
+    LogOut => "Log out", "Keluar";
+    LoggedOut => "You have logged out.", "Anda telah keluar.";
+    CompleteProfile => "Complete your profile", "Lengkapi profil Anda";
+    MyDetails => "My details", "Data saya";
+    ProfileIntro => "Before you continue, please check and complete your details.",
+        "Sebelum melanjutkan, mohon periksa dan lengkapi data Anda.";
+    IdNumber => "ID number", "Nomor KTP";
+    IdNumberHint => "Your national ID (KTP) number.", "Nomor induk kependudukan (KTP) Anda.";
+    DateOfBirth => "Date of birth", "Tanggal lahir";
+    Address => "Address", "Alamat";
+    EmailOptional => "Email (optional)", "Email (opsional)";
+    PhoneChangeHint => "If you change it, we will ask you to verify the new number.",
+        "Jika Anda mengubahnya, kami akan meminta Anda memverifikasi nomor baru.";
+    Save => "Save", "Simpan";
+    FormHasErrors => "Please correct the fields marked below.", "Mohon perbaiki isian yang ditandai di bawah.";
+    FullNameInvalid => "Enter your full name.", "Masukkan nama lengkap Anda.";
+    IdNumberInvalid => "Enter 6 to 20 letters or digits.", "Masukkan 6 sampai 20 huruf atau angka.";
+    DateOfBirthInvalid => "Enter a real date of birth, e.g. 1985-04-17.", "Masukkan tanggal lahir yang benar, mis. 1985-04-17.";
+    AddressInvalid => "Enter your address.", "Masukkan alamat Anda.";
+    EmailInvalid => "This does not look like an email address.", "Ini tidak tampak seperti alamat email.";
+    ProfileSaved => "Your details are saved.", "Data Anda tersimpan.";
+    PhoneChangedVerify => "Your details are saved. Please verify your new phone number.",
+        "Data Anda tersimpan. Mohon verifikasi nomor telepon baru Anda.";
+    VerifyReminder => "Your phone number is not verified yet.", "Nomor telepon Anda belum diverifikasi.";
+    VerifyNow => "Verify now", "Verifikasi sekarang";
+    VerifyPhoneTitle => "Verify your phone number", "Verifikasi nomor telepon Anda";
+    VerifyPhoneIntro => "We will send a code to {phone}. Enter it below to verify the number.",
+        "Kami akan mengirim kode ke {phone}. Masukkan di bawah untuk memverifikasi nomor.";
+    PhoneVerified => "Your phone number is verified.", "Nomor telepon Anda sudah terverifikasi.";
+    MyLoans => "My loans", "Pinjaman saya";
+    Hello => "Hello, {name}.", "Halo, {name}.";
+    NoLoans => "You have no pawn loans with this branch.", "Anda tidak memiliki pinjaman gadai di cabang ini.";
+    Principal => "Loan amount", "Uang pinjaman";
+    Maturity => "Due date", "Jatuh tempo";
+    StateOrigination => "Being prepared", "Sedang disiapkan";
+    StateActive => "Active", "Aktif";
+    StateDue => "Due", "Jatuh tempo";
+    StateGrace => "Overdue (grace period)", "Lewat jatuh tempo (masa tenggang)";
+    StateNotice => "Overdue (final notice)", "Lewat jatuh tempo (pemberitahuan akhir)";
+    StateForfeited => "Forfeited", "Dilelang/disita";
+    StateRedeemed => "Redeemed", "Ditebus";
+    StateCancelled => "Cancelled", "Dibatalkan";
+    EventCodeSent => "Code sent", "Kode dikirim";
+    EventCodeAccepted => "Code entered correctly", "Kode dimasukkan dengan benar";
+    EventCodeFailed => "Wrong code entered", "Kode salah dimasukkan";
+    EventLocked => "Locked after wrong codes", "Dikunci karena kode salah";
+    EventUnlocked => "Unlocked", "Dibuka kuncinya";
+    EventPhoneVerified => "Phone verified", "Telepon terverifikasi";
+    EventPhoneChanged => "Phone number changed", "Nomor telepon diubah";
+    EventProfileCompleted => "Profile completed", "Profil dilengkapi";
+
+    // Staff customer and ticket pages.
+    SearchCustomers => "Name, phone or ID number", "Nama, telepon, atau nomor KTP";
+    Search => "Search", "Cari";
+    BadgeVerified => "Phone verified", "Telepon terverifikasi";
+    BadgePhoneVerification => "Phone verification", "Verifikasi telepon";
+    BadgeLocked => "Locked", "Terkunci";
+    PhoneNumberVerification => "Phone Number Verification", "Verifikasi Nomor Telepon";
+    CounterVerifyIntro => "Send a code to {phone}; the customer reads it from the phone and you type it in.",
+        "Kirim kode ke {phone}; nasabah membacakannya dari ponsel dan Anda mengetikkannya.";
+    CustomerLockedStaff => "This customer is locked after too many wrong codes.", "Nasabah ini terkunci karena terlalu banyak kode salah.";
+    Unlock => "Unlock", "Buka kunci";
+    CustomerUnlocked => "Customer unlocked. Wrong codes will lock them again.", "Kunci nasabah dibuka. Kode salah akan menguncinya lagi.";
+    PhoneVerifiedStaff => "Phone number verified.", "Nomor telepon terverifikasi.";
+    VerificationHistory => "History", "Riwayat";
+    CustomerSelf => "Customer", "Nasabah";
+    NoLoansStaff => "No tickets.", "Tidak ada tiket.";
+    Item => "Item", "Barang";
+    StartDate => "Start date", "Tanggal mulai";
+    Approve => "Approve", "Setujui";
+    ApprovalNeedsVerifiedPhone => "This loan cannot be approved until the customer's phone number is verified.",
+        "Pinjaman ini tidak dapat disetujui sampai nomor telepon nasabah terverifikasi.";
+    NotAwaitingApproval => "This ticket is not awaiting approval.", "Tiket ini tidak menunggu persetujuan.";
+    LoanApproved => "Loan approved.", "Pinjaman disetujui.";
 
     // Staff sign-in.
     StaffSignIn => "Staff sign-in", "Masuk staf";
@@ -207,6 +304,46 @@ catalogue! {
     CannotDisableSelf => "You cannot disable your own account.", "Anda tidak dapat menonaktifkan akun Anda sendiri.";
     LastAdmin => "At least one active administrator must remain.", "Harus tetap ada minimal satu administrator aktif.";
     Permissions => "Permissions", "Izin";
+
+    // SMS.
+    NavSms => "SMS", "SMS";
+    PhoneNumber => "Phone number", "Nomor telepon";
+    PhoneInvalid => "This is not a phone number we can send to. Check the digits, e.g. 0812-3456-7890.",
+        "Ini bukan nomor telepon yang dapat kami kirimi. Periksa angkanya, mis. 0812-3456-7890.";
+    SmsNoModem => "No modem configured", "Tidak ada modem yang dikonfigurasi";
+    SmsLogOnly => "Log only (not real delivery)", "Hanya log (tidak benar-benar terkirim)";
+    SmsConnecting => "Connecting to the modem", "Menghubungkan ke modem";
+    SmsConnected => "Modem connected", "Modem terhubung";
+    SmsDisconnected => "Modem not reachable", "Modem tidak terjangkau";
+    SmsSimLocked => "SIM locked: it needs its PIN or PUK", "SIM terkunci: perlu PIN atau PUK";
+    SmsNoModemWarning => "No modem is configured: messages, including login codes, wait in the queue until one is. Set [modem] device.",
+        "Tidak ada modem yang dikonfigurasi: pesan, termasuk kode masuk, menunggu di antrean sampai ada. Atur [modem] device.";
+    SmsLogOnlyWarning => "Messages are written to sms-log.txt in the data folder instead of being sent. Nothing reaches customers' phones.",
+        "Pesan ditulis ke sms-log.txt di folder data, tidak dikirim. Tidak ada yang sampai ke ponsel nasabah.";
+    SmsQueued => "{n} waiting to be sent", "{n} menunggu dikirim";
+    SmsModem => "Modem", "Modem";
+    SmsSince => "since {when}", "sejak {when}";
+    SmsOperator => "Operator", "Operator";
+    SmsSignal => "Signal", "Sinyal";
+    SmsRegistration => "Network", "Jaringan";
+    SmsRegisteredHome => "Registered", "Terdaftar";
+    SmsRegisteredRoaming => "Registered (roaming)", "Terdaftar (roaming)";
+    SmsSearching => "Searching for the network", "Mencari jaringan";
+    SmsDenied => "Registration denied", "Pendaftaran ditolak";
+    SmsUnknown => "Unknown", "Tidak diketahui";
+    SmsLastError => "Last error", "Kesalahan terakhir";
+    SmsQueue => "Queue", "Antrean";
+    SmsKind => "Kind", "Jenis";
+    SmsSendTest => "Send test message", "Kirim pesan uji";
+    SmsTestText => "Test message from {branch}. If you can read this, SMS from the branch reaches your phone.",
+        "Pesan uji dari {branch}. Jika Anda dapat membaca ini, SMS dari cabang sampai ke ponsel Anda.";
+    SmsTestQueued => "Test message queued.", "Pesan uji masuk antrean.";
+    SmsRecent => "Recent messages", "Pesan terbaru";
+    SmsTo => "To", "Kepada";
+    SmsText => "Text", "Teks";
+    SmsRetry => "Retry", "Coba lagi";
+    SmsCancel => "Cancel", "Batalkan";
+    SmsWrongState => "This message is {state} and cannot be changed.", "Pesan ini berstatus {state} dan tidak dapat diubah.";
 
     // Audit log.
     AuditTitle => "Audit log", "Log audit";

@@ -109,6 +109,18 @@ id_type!(
     /// An audit log entry.
     AuditId
 );
+id_type!(
+    /// A message in the SMS outbox.
+    SmsId
+);
+id_type!(
+    /// A one-time code sent to a customer.
+    CodeId
+);
+id_type!(
+    /// An event in a customer's history.
+    EventId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::auth::Permission;
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, LoanId};
 use crate::web::Ctx;
@@ -36,6 +37,25 @@ impl LoanState {
         LoanState::Redeemed,
         LoanState::Cancelled,
     ];
+
+    /// The state for people.
+    pub(crate) fn label(self) -> Msg {
+        match self {
+            LoanState::Origination => Msg::StateOrigination,
+            LoanState::Active => Msg::StateActive,
+            LoanState::Due => Msg::StateDue,
+            LoanState::Grace => Msg::StateGrace,
+            LoanState::Notice => Msg::StateNotice,
+            LoanState::Forfeited => Msg::StateForfeited,
+            LoanState::Redeemed => Msg::StateRedeemed,
+            LoanState::Cancelled => Msg::StateCancelled,
+        }
+    }
+
+    /// The state named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<LoanState> {
+        LoanState::ALL.into_iter().find(|s| s.code() == code)
+    }
 
     /// The state's code in the database.
     pub(crate) fn code(self) -> &'static str {
@@ -122,4 +142,139 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
             }
         }
     })
+}
+
+/// A ticket as the customer sees it in the list.
+pub(crate) struct Ticket {
+    pub(crate) id: LoanId,
+    pub(crate) ticket_no: String,
+    pub(crate) state: LoanState,
+    pub(crate) principal: i64,
+    pub(crate) item_description: String,
+    pub(crate) matures_on: NaiveDate,
+}
+
+/// A customer's tickets, open ones first, then by maturity.
+pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<Vec<Ticket>> {
+    conn.prepare_cached(
+        "SELECT id, ticket_no, state, principal, item_description, matures_on FROM loans WHERE customer_id = ?1
+         ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no",
+    )?
+    .query_map([customer], |r| {
+        let state: String = r.get(2)?;
+        Ok(Ticket {
+            id: r.get(0)?,
+            ticket_no: r.get(1)?,
+            state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
+            principal: r.get(3)?,
+            item_description: r.get(4)?,
+            matures_on: r.get(5)?,
+        })
+    })?
+    .collect()
+}
+
+// ----- Staff pages -----
+
+/// A ticket as staff see it.
+struct Detail {
+    ticket: Ticket,
+    customer: crate::customers::Customer,
+    started_on: NaiveDate,
+}
+
+/// One ticket with its customer.
+fn detail(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Detail>> {
+    let row: Option<(Ticket, CustomerId, NaiveDate)> = conn
+        .prepare_cached(
+            "SELECT id, ticket_no, state, principal, item_description, matures_on, customer_id, started_on
+             FROM loans WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let state: String = r.get(2)?;
+            Ok((
+                Ticket {
+                    id: r.get(0)?,
+                    ticket_no: r.get(1)?,
+                    state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
+                    principal: r.get(3)?,
+                    item_description: r.get(4)?,
+                    matures_on: r.get(5)?,
+                },
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((ticket, customer_id, started_on)) = row else { return Ok(None) };
+    let Some(customer) = crate::customers::get(conn, &customer_id)? else { return Ok(None) };
+    Ok(Some(Detail { ticket, customer, started_on }))
+}
+
+/// GET /staff/loans/{id}: the ticket; a ticket awaiting approval shows the customer's phone
+/// verification and, while it is unverified, the counter verification form.
+pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::LoanOrigination, Permission::Payments, Permission::CustomerManagement])?;
+    let id: LoanId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let d = detail(&*ctx.app.db.conn()?, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let currency = ctx.app.config.currency();
+    let c = &d.customer;
+    let verified = c.phone_verified_at.is_some();
+    let body = html! {
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(d.ticket.state.label())) }
+                dt { (ctx.t(Msg::CardCustomers)) } dd {
+                    a href={ "/staff/customers/" (c.id) } { (c.full_name) } " "
+                    (crate::customers::verification_badge(ctx, verified, c.locked_at.is_some()))
+                }
+                dt { (ctx.t(Msg::Item)) } dd { (d.ticket.item_description) }
+                dt { (ctx.t(Msg::Principal)) } dd { (currency.format(d.ticket.principal, ctx.lang)) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (d.started_on) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (d.ticket.matures_on) }
+            }
+        }
+        @if d.ticket.state == LoanState::Origination {
+            @if !verified {
+                p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
+                @if c.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
+                    (crate::customers::verification_form(ctx, c, &format!("/staff/loans/{}", d.ticket.id)))
+                }
+            }
+            @if user.role.has(Permission::LoanOrigination) {
+                form method="post" action={ "/staff/loans/" (d.ticket.id) "/approve" } {
+                    (crate::ui::csrf_input(&ctx.csrf()))
+                    button type="submit" disabled[!verified] { (ctx.t(Msg::Approve)) }
+                }
+            }
+        }
+    };
+    Ok(ctx.staff_page(user, &d.ticket.ticket_no, body))
+}
+
+/// POST /staff/loans/{id}/approve: needs Loan Origination and a verified phone.
+pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require(Permission::LoanOrigination)?;
+    let id: LoanId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let d = detail(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    if d.ticket.state != LoanState::Origination {
+        return Err(crate::error::AppError::BadRequest(ctx.t(Msg::NotAwaitingApproval).to_owned()));
+    }
+    if d.customer.phone_verified_at.is_none() {
+        return Err(crate::error::AppError::BadRequest(ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned()));
+    }
+    tx.execute("UPDATE loans SET state = 'active', updated_at = ?2 WHERE id = ?1", params![id, ctx.now])?;
+    let change = crate::audit::Change {
+        action: "loan.approve",
+        entity: "loan",
+        entity_id: id.as_str(),
+        before: Some(serde_json::json!({ "state": "origination" })),
+        after: Some(serde_json::json!({ "state": "active" })),
+    };
+    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::LoanApproved));
+    Ok(crate::http::Response::see_other(&format!("/staff/loans/{id}")))
 }

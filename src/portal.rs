@@ -1,12 +1,36 @@
-//! The customer portal on the branch Wi-Fi: the landing page with "Pay My Loan", and (to come)
-//! the login by SMS code, the profile and the customer's loans.
+//! The customer portal on the branch Wi-Fi (seeds 000 and 001): "Pay My Loan", login with a
+//! code sent by SMS, the first-login profile, the reminder to verify a changed phone, the
+//! customer's loans, and logging out.
+//!
+//! No enumeration: asking for a code answers the same words, in the same time, whether the
+//! number belongs to a customer or not, and sends nothing for a stranger. Requests are also
+//! limited per client address. Customer sessions live in an HttpOnly cookie, are replaced at
+//! login, end after 15 idle minutes (phones are shared) and at logout.
 
-use maud::html;
+use std::time::{Duration as StdDuration, Instant};
 
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use maud::{Markup, html};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::crypto;
+use crate::customers::{self, Customer, Profile};
+use crate::db;
 use crate::error::AppError;
-use crate::http::Response;
+use crate::http::{Response, form};
 use crate::i18n::Msg;
+use crate::ids::CustomerId;
+use crate::otp::{self, Checked, Purpose, Refusal, Requester, Rules};
+use crate::phone::{self, E164};
+use crate::ui::{self, Field};
 use crate::web::Ctx;
+
+/// The cookie of a signed-in customer.
+pub(crate) const CUSTOMER_COOKIE: &str = "pb_cust";
+/// The cookie remembering which number a login code was asked for (signed, 15 minutes).
+const LOGIN_COOKIE: &str = "pb_login";
+/// Every answer to "send code" takes at least this long, known number or not.
+const CODE_REQUEST_TIME: StdDuration = StdDuration::from_millis(400);
 
 /// GET /: the landing page.
 pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
@@ -18,11 +42,544 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(ctx.customer_page(ctx.t(Msg::PortalTitle), body))
 }
 
-/// GET /login, until customers can sign in by SMS code: say so plainly.
-pub(crate) fn login_unavailable(ctx: &Ctx) -> Result<Response, AppError> {
+// ----- Sessions -----
+
+/// Starts a customer session; returns the cookie token.
+fn start_session(conn: &Connection, customer: &CustomerId, now: DateTime<Utc>) -> rusqlite::Result<String> {
+    let token = crypto::random_token();
+    conn.execute(
+        "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        params![crypto::sha256(token.as_bytes()).as_slice(), customer, now],
+    )?;
+    Ok(token)
+}
+
+/// The customer whose live session has this token; an idle session is deleted.
+pub(crate) fn session_customer(
+    conn: &Connection,
+    token: &str,
+    idle_minutes: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<Customer>> {
+    let hash = crypto::sha256(token.as_bytes());
+    let found: Option<(CustomerId, DateTime<Utc>)> = conn
+        .prepare_cached("SELECT customer_id, last_seen_at FROM customer_sessions WHERE token_hash = ?1")?
+        .query_row([hash.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((customer, seen)) = found else { return Ok(None) };
+    if now - seen > Duration::minutes(i64::from(idle_minutes)) {
+        conn.execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [hash.as_slice()])?;
+        return Ok(None);
+    }
+    if now - seen > Duration::seconds(30) {
+        conn.execute("UPDATE customer_sessions SET last_seen_at = ?2 WHERE token_hash = ?1", params![hash.as_slice(), now])?;
+    }
+    customers::get(conn, &customer)
+}
+
+/// The signed-in customer, or a redirect to the login.
+fn signed_in(ctx: &Ctx) -> Result<Customer, AppError> {
+    ctx.customer()?.cloned().ok_or_else(|| AppError::Redirect("/login".to_owned()))
+}
+
+/// The signed-in customer who has completed the profile (else: to the profile first).
+fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
+    let customer = signed_in(ctx)?;
+    if customer.profile_completed_at.is_none() {
+        return Err(AppError::Redirect("/profile".to_owned()));
+    }
+    Ok(customer)
+}
+
+// ----- Login -----
+
+/// The number a login code was asked for, from the signed cookie.
+fn login_phone(ctx: &Ctx) -> Option<E164> {
+    let value = ctx.req.cookie(LOGIN_COOKIE)?;
+    let (phone, rest) = value.split_once('.')?;
+    let (issued, mac) = rest.split_once('.')?;
+    let expected = crypto::hex(&ctx.app.key.mac("login-phone", &[phone.as_bytes(), issued.as_bytes(), ctx.binding().as_bytes()]));
+    let issued: i64 = issued.parse().ok()?;
+    let fresh = ctx.now.timestamp() - issued < 15 * 60;
+    // The value is signed by us, so it is the E.164 form we wrote.
+    (crypto::ct_eq(mac.as_bytes(), expected.as_bytes()) && fresh).then(|| E164::from_stored(phone.to_owned()))
+}
+
+/// Remembers the number for the code page (bound to this browser, 15 minutes).
+fn remember_login_phone(ctx: &Ctx, phone: &E164) {
+    let issued = ctx.now.timestamp().to_string();
+    let mac = crypto::hex(&ctx.app.key.mac("login-phone", &[phone.as_str().as_bytes(), issued.as_bytes(), ctx.binding().as_bytes()]));
+    let value = format!("{}.{issued}.{mac}", phone.as_str());
+    ctx.set_cookie(form::set_cookie(LOGIN_COOKIE, &value, "Lax", ctx.app.config.secure_cookies(), Some(900)));
+}
+
+/// GET /login: the phone number form.
+pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
+    if ctx.customer()?.is_some() {
+        return Ok(Response::see_other("/my"));
+    }
+    Ok(phone_form(ctx, "", None, 200))
+}
+
+/// The "Phone number / Send code" form.
+fn phone_form(ctx: &Ctx, value: &str, error: Option<&str>, status: u16) -> Response {
+    let mut field = Field::new(ctx.t(Msg::PhoneNumber), "phone", value);
+    field.kind = "tel";
+    field.autocomplete = "tel";
+    field.hint = Some(ctx.t(Msg::PhoneHint));
+    field.error = error;
     let body = html! {
-        p class="warning" { (ctx.t(Msg::PortalLoginUnavailable)) }
-        p { a href="/" { (ctx.t(Msg::Back)) } }
+        p { (ctx.t(Msg::LoginIntro)) }
+        form method="post" action="/login/code" class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::field(&field))
+            div { button type="submit" class="big" { (ctx.t(Msg::SendCode)) } }
+        }
     };
-    Ok(ctx.customer_page(ctx.t(Msg::PayMyLoan), body))
+    let mut response = ctx.customer_page(ctx.t(Msg::PayMyLoan), body);
+    response.status = status;
+    response
+}
+
+/// POST /login/code and /login/resend: send a login code if the number is a customer's.
+pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, AppError> {
+    let started = Instant::now();
+    let input = if resend {
+        login_phone(ctx).map(|p| p.as_str().to_owned()).unwrap_or_default()
+    } else {
+        ctx.form()?.text("phone").to_owned()
+    };
+    let Ok(phone) = phone::normalise(&input, &ctx.app.config.branch.country) else {
+        return Ok(phone_form(ctx, &input, Some(ctx.t(Msg::PhoneInvalid)), 400));
+    };
+    let client = ctx.client_key();
+    if !ctx.app.code_throttle.allows(&client, ctx.now) {
+        return Ok(phone_form(ctx, &input, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+    }
+    ctx.app.code_throttle.record(&client, ctx.now);
+    let outcome = send_login_code(ctx, &phone)?;
+    // The same time for every answer, so it does not tell a customer's number from a stranger's.
+    if let Some(rest) = CODE_REQUEST_TIME.checked_sub(started.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    match outcome {
+        Err(Refusal::Locked) => Ok(code_form(ctx, Some(ctx.t(Msg::CustomerLocked)), 403)),
+        Err(Refusal::DailyLimit) => Ok(phone_form(ctx, &input, Some(ctx.t(Msg::CodeDailyLimit)), 429)),
+        Err(Refusal::TooSoon { wait_seconds }) => {
+            remember_login_phone(ctx, &phone);
+            let text = ctx.lang.fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]);
+            Ok(code_form(ctx, Some(&text), 429))
+        }
+        Ok(()) => {
+            remember_login_phone(ctx, &phone);
+            ctx.flash(ctx.t(Msg::CodeSentIfRegistered));
+            Ok(Response::see_other("/login/verify"))
+        }
+    }
+}
+
+/// Sends the code when the number is a customer's; a stranger's number gets `Ok` and nothing.
+fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppError> {
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let Some(customer) = customers::find_by_phone(&tx, phone)? else {
+        return Ok(Ok(()));
+    };
+    let requester = Requester { binding: ctx.binding(), staff: None };
+    let text = code_text(ctx);
+    let outcome = otp::send_code(&tx, &ctx.app.key, &customer.id, phone, Purpose::Login, &requester, &text, &rules(ctx), ctx.now)?;
+    tx.commit()?;
+    ctx.app.sms.wake();
+    Ok(outcome.map(|_| ()))
+}
+
+/// The SMS carrying a code (with `{code}` left for `otp` to fill).
+pub(crate) fn code_text(ctx: &Ctx) -> String {
+    ctx.lang.fill(
+        Msg::CodeSms,
+        &[("branch", &ctx.app.config.branch.name), ("minutes", &ctx.app.config.otp.validity_minutes.to_string())],
+    )
+}
+
+/// The code rules in force.
+pub(crate) fn rules(ctx: &Ctx) -> Rules {
+    Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset())
+}
+
+/// GET /login/verify: the code form.
+pub(crate) fn verify_page(ctx: &Ctx) -> Result<Response, AppError> {
+    if login_phone(ctx).is_none() {
+        return Ok(Response::see_other("/login"));
+    }
+    Ok(code_form(ctx, None, 200))
+}
+
+/// The "Code / Log in / Resend code" form.
+fn code_form(ctx: &Ctx, error: Option<&str>, status: u16) -> Response {
+    let csrf = ctx.csrf();
+    let body = html! {
+        @if let Some(phone) = login_phone(ctx) {
+            p { (ctx.lang.fill(Msg::CodeSentTo, &[("phone", &phone.masked())])) }
+        }
+        form method="post" action="/login/verify" class="stack" {
+            (ui::csrf_input(&csrf))
+            div class={ "field" @if error.is_some() { " invalid" } } {
+                label for="code" { (ctx.t(Msg::Code)) }
+                span class="hint" id="code-hint" { (ctx.t(Msg::CodeHint)) }
+                @if let Some(e) = error { span class="field-error" id="code-error" role="alert" { (e) } }
+                input id="code" name="code" type="text" inputmode="numeric" pattern="[0-9 ]*" maxlength="7"
+                    autocomplete="one-time-code" required aria-describedby="code-hint";
+            }
+            div { button type="submit" class="big" { (ctx.t(Msg::LogIn)) } }
+        }
+        form method="post" action="/login/resend" class="stack" {
+            (ui::csrf_input(&csrf))
+            div { button type="submit" class="secondary" { (ctx.t(Msg::ResendCode)) } }
+        }
+        p { a href="/login" { (ctx.t(Msg::UseAnotherNumber)) } }
+    };
+    let mut response = ctx.customer_page(ctx.t(Msg::EnterCode), body);
+    response.status = status;
+    response
+}
+
+/// POST /login/verify: check the code, start the session.
+pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
+    let Some(phone) = login_phone(ctx) else { return Ok(Response::see_other("/login")) };
+    let entered = ctx.form()?.text("code").to_owned();
+    let client = ctx.client_key();
+    if !ctx.app.code_throttle.allows(&client, ctx.now) {
+        return Ok(code_form(ctx, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+    }
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let Some(customer) = customers::find_by_phone(&tx, &phone)? else {
+        // A stranger's number: the same answer as a wrong code.
+        ctx.app.code_throttle.record(&client, ctx.now);
+        return Ok(code_form(ctx, Some(&ctx.lang.fill(Msg::CodeWrong, &[("remaining", "2")])), 400));
+    };
+    let checked = otp::check_code(&tx, &ctx.app.key, &customer.id, Purpose::Login, ctx.binding(), &entered, None, &rules(ctx), ctx.now)?;
+    let message = match checked {
+        Checked::Accepted { .. } => {
+            if let Some(old) = ctx.req.cookie(CUSTOMER_COOKIE) {
+                tx.execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [crypto::sha256(old.as_bytes()).as_slice()])?;
+            }
+            let token = start_session(&tx, &customer.id, ctx.now)?;
+            tx.commit()?;
+            ctx.set_cookie(form::set_cookie(CUSTOMER_COOKIE, &token, "Lax", ctx.app.config.secure_cookies(), None));
+            ctx.set_cookie(form::set_cookie(LOGIN_COOKIE, "", "Lax", ctx.app.config.secure_cookies(), Some(0)));
+            let next = if customer.profile_completed_at.is_some() { "/my" } else { "/profile" };
+            return Ok(Response::see_other(next));
+        }
+        Checked::Wrong { remaining } => ctx.lang.fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
+        Checked::NowLocked | Checked::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
+        Checked::Expired => ctx.t(Msg::CodeExpired).to_owned(),
+        Checked::Malformed => ctx.t(Msg::CodeHint).to_owned(),
+    };
+    tx.commit()?;
+    if !matches!(checked, Checked::Malformed | Checked::Expired) {
+        ctx.app.code_throttle.record(&client, ctx.now);
+    }
+    Ok(code_form(ctx, Some(&message), 400))
+}
+
+/// POST /logout.
+pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
+    if let Some(token) = ctx.req.cookie(CUSTOMER_COOKIE) {
+        ctx.app
+            .db
+            .conn()?
+            .execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [crypto::sha256(token.as_bytes()).as_slice()])?;
+    }
+    ctx.set_cookie(form::set_cookie(CUSTOMER_COOKIE, "", "Lax", ctx.app.config.secure_cookies(), Some(0)));
+    ctx.flash(ctx.t(Msg::LoggedOut));
+    Ok(Response::see_other("/"))
+}
+
+// ----- Profile -----
+
+/// What was typed into the profile form, and what was wrong with it.
+#[derive(Default)]
+struct ProfileForm {
+    full_name: String,
+    id_number: String,
+    date_of_birth: String,
+    address: String,
+    email: String,
+    phone: String,
+    errors: Vec<(&'static str, Msg)>,
+}
+
+impl ProfileForm {
+    fn error(&self, field: &str) -> Option<Msg> {
+        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m)
+    }
+}
+
+/// GET /profile: complete (first login) or edit the profile, pre-filled.
+pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = signed_in(ctx)?;
+    let form = ProfileForm {
+        full_name: c.full_name.clone(),
+        id_number: c.id_number.clone().unwrap_or_default(),
+        date_of_birth: c.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        address: c.address.clone(),
+        email: c.email.clone().unwrap_or_default(),
+        phone: c.phone.national(&ctx.app.config.branch.country),
+        errors: Vec::new(),
+    };
+    Ok(render_profile(ctx, &c, &form, 200))
+}
+
+/// The profile form.
+fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Response {
+    let err = |name| f.error(name).map(|m| ctx.t(m));
+    let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &f.full_name);
+    name.autocomplete = "name";
+    name.error = err("full_name");
+    let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &f.id_number);
+    id_number.hint = Some(ctx.t(Msg::IdNumberHint));
+    id_number.error = err("id_number");
+    let mut dob = Field::new(ctx.t(Msg::DateOfBirth), "date_of_birth", &f.date_of_birth);
+    dob.kind = "date";
+    dob.autocomplete = "bday";
+    dob.error = err("date_of_birth");
+    let mut address = Field::new(ctx.t(Msg::Address), "address", &f.address);
+    address.autocomplete = "street-address";
+    address.error = err("address");
+    let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &f.email);
+    email.kind = "email";
+    email.autocomplete = "email";
+    email.required = false;
+    email.error = err("email");
+    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &f.phone);
+    phone.kind = "tel";
+    phone.autocomplete = "tel";
+    phone.hint = Some(ctx.t(Msg::PhoneChangeHint));
+    phone.error = err("phone");
+    let first = c.profile_completed_at.is_none();
+    let body = html! {
+        @if first { p { (ctx.t(Msg::ProfileIntro)) } }
+        @if !f.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
+        form method="post" action="/profile" class="stack" novalidate {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::field(&name))
+            (ui::field(&id_number))
+            (ui::field(&dob))
+            (ui::field(&address))
+            (ui::field(&email))
+            (ui::field(&phone))
+            div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
+        }
+    };
+    let title = if first { ctx.t(Msg::CompleteProfile) } else { ctx.t(Msg::MyDetails) };
+    let mut response = ctx.customer_page(title, body);
+    response.status = status;
+    response
+}
+
+/// POST /profile.
+pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = signed_in(ctx)?;
+    let form = ctx.form()?;
+    let mut f = ProfileForm {
+        full_name: form.text("full_name").to_owned(),
+        id_number: form.text("id_number").to_owned(),
+        date_of_birth: form.text("date_of_birth").to_owned(),
+        address: form.text("address").to_owned(),
+        email: form.text("email").to_owned(),
+        phone: form.text("phone").to_owned(),
+        errors: Vec::new(),
+    };
+    if f.full_name.chars().count() < 2 || f.full_name.chars().count() > 120 {
+        f.errors.push(("full_name", Msg::FullNameInvalid));
+    }
+    let id_number: String = f.id_number.chars().filter(|c| !c.is_whitespace()).collect();
+    if !(6..=20).contains(&id_number.len()) || !id_number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        f.errors.push(("id_number", Msg::IdNumberInvalid));
+    }
+    let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
+    let dob = NaiveDate::parse_from_str(&f.date_of_birth, "%Y-%m-%d")
+        .ok()
+        .filter(|d| *d < today && *d > today - Duration::days(130 * 366));
+    if dob.is_none() {
+        f.errors.push(("date_of_birth", Msg::DateOfBirthInvalid));
+    }
+    if f.address.chars().count() < 5 || f.address.chars().count() > 300 {
+        f.errors.push(("address", Msg::AddressInvalid));
+    }
+    let email = Some(f.email.clone()).filter(|e| !e.is_empty());
+    if email.as_deref().is_some_and(|e| !plausible_email(e)) {
+        f.errors.push(("email", Msg::EmailInvalid));
+    }
+    let phone = phone::normalise(&f.phone, &ctx.app.config.branch.country);
+    if phone.is_err() {
+        f.errors.push(("phone", Msg::PhoneInvalid));
+    }
+    let (Some(dob), Ok(phone)) = (dob, phone) else { return Ok(render_profile(ctx, &c, &f, 400)) };
+    if !f.errors.is_empty() {
+        return Ok(render_profile(ctx, &c, &f, 400));
+    }
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let profile = Profile { full_name: &f.full_name, id_number: &id_number, date_of_birth: dob, address: &f.address, email: email.as_deref() };
+    customers::save_profile(&tx, &c.id, &profile, ctx.now)?;
+    let changed = customers::change_phone(&tx, &c, &phone, None, ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(if changed { Msg::PhoneChangedVerify } else { Msg::ProfileSaved }));
+    Ok(Response::see_other("/my"))
+}
+
+/// A light check of an email address's shape (delivery proves the rest).
+pub(crate) fn plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+}
+
+// ----- Phone verification at the portal -----
+
+/// GET /verify: the reminder's target: send a code to the (new) number and enter it.
+pub(crate) fn verify_phone_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    if c.phone_verified_at.is_some() {
+        return Ok(Response::see_other("/my"));
+    }
+    Ok(render_verify_phone(ctx, &c, None, 200))
+}
+
+/// The portal's phone verification page.
+fn render_verify_phone(ctx: &Ctx, c: &Customer, error: Option<&str>, status: u16) -> Response {
+    let csrf = ctx.csrf();
+    let body = html! {
+        p { (ctx.lang.fill(Msg::VerifyPhoneIntro, &[("phone", &c.phone.masked())])) }
+        form method="post" action="/verify/send" class="stack" {
+            (ui::csrf_input(&csrf))
+            div { button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) } }
+        }
+        (ui::form_error(error))
+        form method="post" action="/verify" class="stack" {
+            (ui::csrf_input(&csrf))
+            div class="field" {
+                label for="code" { (ctx.t(Msg::Code)) }
+                span class="hint" { (ctx.t(Msg::CodeHint)) }
+                input id="code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
+            }
+            div { button type="submit" { (ctx.t(Msg::VerifyNow)) } }
+        }
+    };
+    let mut response = ctx.customer_page(ctx.t(Msg::VerifyPhoneTitle), body);
+    response.status = status;
+    response
+}
+
+/// POST /verify/send.
+pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let requester = Requester { binding: ctx.binding(), staff: None };
+    let outcome =
+        otp::send_code(&tx, &ctx.app.key, &c.id, &c.phone, Purpose::Verification, &requester, &code_text(ctx), &rules(ctx), ctx.now)?;
+    tx.commit()?;
+    ctx.app.sms.wake();
+    let message = match outcome {
+        Ok(_) => {
+            ctx.flash(&ctx.lang.fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]));
+            return Ok(Response::see_other("/verify"));
+        }
+        Err(refusal) => refusal_message(ctx, &refusal),
+    };
+    Ok(render_verify_phone(ctx, &c, Some(&message), 429))
+}
+
+/// The words for a refused code request.
+pub(crate) fn refusal_message(ctx: &Ctx, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
+        Refusal::DailyLimit => ctx.t(Msg::CodeDailyLimit).to_owned(),
+        Refusal::TooSoon { wait_seconds } => ctx.lang.fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]),
+    }
+}
+
+/// The words for an entered code that did not work.
+pub(crate) fn checked_message(ctx: &Ctx, checked: &Checked) -> Option<String> {
+    match checked {
+        Checked::Accepted { .. } => None,
+        Checked::Wrong { remaining } => Some(ctx.lang.fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())])),
+        Checked::NowLocked | Checked::Locked => Some(ctx.t(Msg::CustomerLocked).to_owned()),
+        Checked::Expired => Some(ctx.t(Msg::CodeExpired).to_owned()),
+        Checked::Malformed => Some(ctx.t(Msg::CodeHint).to_owned()),
+    }
+}
+
+/// POST /verify.
+pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let entered = ctx.form()?.text("code").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let checked =
+        otp::check_code(&tx, &ctx.app.key, &c.id, Purpose::Verification, ctx.binding(), &entered, None, &rules(ctx), ctx.now)?;
+    tx.commit()?;
+    match checked_message(ctx, &checked) {
+        None => {
+            ctx.flash(ctx.t(Msg::PhoneVerified));
+            Ok(Response::see_other("/my"))
+        }
+        Some(message) => Ok(render_verify_phone(ctx, &c, Some(&message), 400)),
+    }
+}
+
+// ----- The customer's loans -----
+
+/// GET /my: the customer's tickets.
+pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let conn = ctx.app.db.conn()?;
+    let loans = crate::loans::of_customer(&conn, &c.id)?;
+    let currency = ctx.app.config.currency();
+    let body = html! {
+        p { (ctx.lang.fill(Msg::Hello, &[("name", &c.full_name)])) }
+        @if loans.is_empty() {
+            p { (ctx.t(Msg::NoLoans)) }
+        } @else {
+            ul class="loans" {
+                @for loan in &loans {
+                    li class="card" {
+                        h2 { (loan.ticket_no) }
+                        p { (loan.item_description) }
+                        dl {
+                            dt { (ctx.t(Msg::Principal)) } dd { (currency.format(loan.principal, ctx.lang)) }
+                            dt { (ctx.t(Msg::Maturity)) } dd { (loan.matures_on) }
+                            dt { (ctx.t(Msg::Status)) } dd { (ctx.t(loan.state.label())) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ctx.customer_page(ctx.t(Msg::MyLoans), body))
+}
+
+/// What the customer layout shows of a signed-in customer.
+pub(crate) fn customer_bar(ctx: &Ctx, customer: &Customer) -> Markup {
+    html! {
+        div class="customer-bar" {
+            @if customer.phone_verified_at.is_none() && customer.profile_completed_at.is_some() {
+                p class="warning" role="status" {
+                    (ctx.t(Msg::VerifyReminder)) " "
+                    a class="button" href="/verify" { (ctx.t(Msg::VerifyNow)) }
+                }
+            }
+            form method="post" action="/logout" class="inline" {
+                (ui::csrf_input(&ctx.csrf()))
+                button type="submit" class="secondary" { (ctx.t(Msg::LogOut)) }
+            }
+        }
+    }
 }

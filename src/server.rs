@@ -10,6 +10,7 @@ use chrono::Duration as ChronoDuration;
 use log::info;
 
 use crate::backup;
+use crate::sms::{self, Sms};
 use crate::clock::{self, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::InstallationKey;
@@ -46,13 +47,19 @@ pub(crate) fn open(config: &Config) -> Result<(Db, InstallationKey), ServeError>
 }
 
 /// Runs the branch server until SIGTERM or SIGINT.
-pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
+pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std::path::PathBuf>) -> Result<(), ServeError> {
     let started = Instant::now();
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(ServeError::Signals)?;
     }
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = match clock_file {
+        Some(file) => {
+            log::warn!("the clock is shifted by the seconds in {} (a test setting)", file.display());
+            Arc::new(clock::ShiftedClock { file })
+        }
+        None => Arc::new(SystemClock),
+    };
     let (db, key) = open(&config)?;
     if load_demo {
         let now = clock.now();
@@ -71,16 +78,28 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
         }
     }
     let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::db::DbError::from)?;
+    if is_demo && config.modem.device == "none" {
+        // The demo shows the whole path of a message without a modem: to a file, labelled.
+        config.modem.device = "log".to_owned();
+        println!(
+            "SMS: the demo writes messages to {} (not real delivery).",
+            config.data_dir().join("sms-log.txt").display()
+        );
+    }
+    let device = sms::Device::from_config(&config.modem, &config.data_dir());
+    let sms = Arc::new(Sms::new(&config.modem, device, Arc::clone(&clock), Arc::clone(&shutdown)));
     let app = Arc::new(App {
         sign_in_throttle: Throttle::new(
             config.staff.address_failures_per_15_minutes,
             ChronoDuration::minutes(15),
         ),
+        code_throttle: Throttle::new(config.otp.requests_per_address_per_hour, ChronoDuration::hours(1)),
         config,
         db,
         clock,
         key,
         demo: is_demo,
+        sms,
         shutdown: Arc::clone(&shutdown),
     });
 
@@ -116,6 +135,12 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
         })
         .map_err(ServeError::Thread)?;
 
+    let sender_app = Arc::clone(&app);
+    let sender = std::thread::Builder::new()
+        .name("sms".to_owned())
+        .spawn(move || sms::sender::run(&sender_app.sms, &sender_app.db))
+        .map_err(ServeError::Thread)?;
+
     println!(
         "pawnbranch {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
@@ -133,8 +158,11 @@ pub(crate) fn serve(config: Config, load_demo: bool) -> Result<(), ServeError> {
     }
     info!("shutting down: finishing requests in flight");
     server.join();
-    if nightly.join().is_err() {
-        log::error!("the backup thread ended by panic");
+    app.sms.wake();
+    for (name, thread) in [("backup", nightly), ("sms", sender)] {
+        if thread.join().is_err() {
+            log::error!("the {name} thread ended by panic");
+        }
     }
     info!("stopped");
     Ok(())

@@ -57,7 +57,7 @@ fn document(lang: Lang, title: &str, body_class: &str, content: Markup) -> Marku
 }
 
 /// The customer layout: branch name, language switch, the page, nothing else.
-pub(crate) fn customer_page(chrome: &Chrome, title: &str, body: Markup) -> Markup {
+pub(crate) fn customer_page(chrome: &Chrome, bar: Option<Markup>, title: &str, body: Markup) -> Markup {
     let lang = chrome.lang;
     document(
         lang,
@@ -70,6 +70,7 @@ pub(crate) fn customer_page(chrome: &Chrome, title: &str, body: Markup) -> Marku
                 (lang_switch(chrome))
             }
             main id="main" {
+                @if let Some(bar) = bar { (bar) }
                 (flash(chrome.flash.as_deref()))
                 h1 { (title) }
                 (body)
@@ -286,7 +287,7 @@ mod tests {
             demo: true,
             flash: Some("<i>".into()),
         };
-        let page = customer_page(&chrome, "<script>", html! { p { "ok" } }).into_string();
+        let page = customer_page(&chrome, None, "<script>", html! { p { "ok" } }).into_string();
         assert!(!page.contains("<script>"));
         assert!(page.contains("&lt;script&gt;"));
         assert!(page.contains("&lt;b&gt;x&lt;/b&gt;"));

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{self, Permission, StaffUser};
 use crate::clock::Clock;
+use crate::customers::Customer;
 use crate::config::Config;
 use crate::crypto::{self, InstallationKey};
 use crate::db::Db;
@@ -22,7 +23,8 @@ use crate::http::{Form, Method, Request, Response, assets, form};
 use crate::i18n::{Lang, Msg};
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
-use crate::{audit, dashboard, health, portal, staff};
+use crate::sms::{self, Sms};
+use crate::{audit, customers, dashboard, health, loans, portal, staff};
 
 /// The cookie holding the chosen language.
 const LANG_COOKIE: &str = "pb_lang";
@@ -39,8 +41,12 @@ pub(crate) struct App {
     pub(crate) key: InstallationKey,
     /// Failed staff sign-ins per client address.
     pub(crate) sign_in_throttle: Throttle,
+    /// Code requests and wrong codes per client address.
+    pub(crate) code_throttle: Throttle,
     /// Whether this database holds the demo branch.
     pub(crate) demo: bool,
+    /// The SMS outbox's sender and the modem's state.
+    pub(crate) sms: Arc<Sms>,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -54,6 +60,7 @@ pub(crate) struct Ctx<'a> {
     /// The value that binds this browser's CSRF tokens.
     binding: String,
     staff: OnceCell<Option<StaffUser>>,
+    customer: OnceCell<Option<Customer>>,
     form: OnceCell<Form>,
     /// `Set-Cookie` values to add to the response.
     cookies: RefCell<Vec<String>>,
@@ -87,6 +94,7 @@ impl<'a> Ctx<'a> {
             lang,
             binding,
             staff: OnceCell::new(),
+            customer: OnceCell::new(),
             form: OnceCell::new(),
             cookies: RefCell::new(cookies),
         }
@@ -104,6 +112,32 @@ impl<'a> Ctx<'a> {
         }
         let parsed = self.req.form()?;
         Ok(self.form.get_or_init(|| parsed))
+    }
+
+    /// The value that identifies this browser (or counter screen): it binds CSRF tokens and
+    /// one-time codes.
+    pub(crate) fn binding(&self) -> &str {
+        &self.binding
+    }
+
+    /// The client address, as a throttling key.
+    pub(crate) fn client_key(&self) -> String {
+        self.req.remote.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
+
+    /// The signed-in customer, if any (looked up once per request).
+    pub(crate) fn customer(&self) -> Result<Option<&Customer>, AppError> {
+        if let Some(c) = self.customer.get() {
+            return Ok(c.as_ref());
+        }
+        let found = match self.req.cookie(portal::CUSTOMER_COOKIE).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(token) => {
+                let conn = self.app.db.conn()?;
+                portal::session_customer(&conn, token, self.app.config.portal.session_idle_minutes, self.now)?
+            }
+        };
+        Ok(self.customer.get_or_init(|| found).as_ref())
     }
 
     /// The CSRF token for forms on this page.
@@ -147,6 +181,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The signed-in staff member, who must hold one of `permissions`.
+    pub(crate) fn require_any(&self, permissions: &[Permission]) -> Result<&StaffUser, AppError> {
+        let user = self.staff()?.ok_or(AppError::SignInRequired)?;
+        if permissions.iter().any(|p| user.role.has(*p)) { Ok(user) } else { Err(AppError::Forbidden) }
+    }
+
     /// The signed-in staff member, whatever their permissions.
     pub(crate) fn signed_in(&self) -> Result<&StaffUser, AppError> {
         self.staff()?.ok_or(AppError::SignInRequired)
@@ -176,26 +216,32 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A customer-facing page.
+    /// A customer-facing page; a signed-in customer also gets the log-out button and, while
+    /// their phone is unverified, the reminder to verify it.
     pub(crate) fn customer_page(&self, title: &str, body: maud::Markup) -> Response {
-        Response::html(200, ui::customer_page(&self.chrome(), title, body))
+        let bar = match self.customer() {
+            Ok(Some(customer)) => Some(portal::customer_bar(self, customer)),
+            _ => None,
+        };
+        Response::html(200, ui::customer_page(&self.chrome(), bar, title, body))
     }
 
     /// A staff page, with the navigation the signed-in member may use.
     pub(crate) fn staff_page(&self, user: &StaffUser, title: &str, body: maud::Markup) -> Response {
-        let items = [
-            (None, "/staff", Msg::NavDashboard),
-            (
-                Some(Permission::StaffAdmin),
-                "/staff/admin/staff",
-                Msg::NavStaff,
-            ),
-            (Some(Permission::AuditLog), "/staff/audit", Msg::NavAudit),
-        ]
-        .into_iter()
-        .filter(|(perm, _, _)| perm.is_none_or(|p| user.role.has(p)))
-        .map(|(_, href, label)| NavItem { href, label })
-        .collect();
+        use Permission::{AuditLog, CallCentre, CustomerManagement, LoanOrigination, StaffAdmin};
+        // Each link with the permissions that open it (none: every signed-in member).
+        let links: [(&[Permission], &'static str, Msg); 5] = [
+            (&[], "/staff", Msg::NavDashboard),
+            (&[CustomerManagement, LoanOrigination, CallCentre], "/staff/customers", Msg::CardCustomers),
+            (&[CustomerManagement], "/staff/sms", Msg::NavSms),
+            (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
+            (&[AuditLog], "/staff/audit", Msg::NavAudit),
+        ];
+        let items = links
+            .into_iter()
+            .filter(|(perms, _, _)| perms.is_empty() || perms.iter().any(|p| user.role.has(*p)))
+            .map(|(_, href, label)| NavItem { href, label })
+            .collect();
         let csrf = self.csrf();
         let nav = StaffNav {
             name: &user.full_name,
@@ -264,7 +310,18 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
 
         // Customer portal.
         (Get, [""]) => portal::landing(ctx),
-        (Get, ["login"]) => portal::login_unavailable(ctx),
+        (Get, ["login"]) => portal::login_page(ctx),
+        (Post, ["login", "code"]) => portal::request_login_code(ctx, false),
+        (Post, ["login", "resend"]) => portal::request_login_code(ctx, true),
+        (Get, ["login", "verify"]) => portal::verify_page(ctx),
+        (Post, ["login", "verify"]) => portal::verify_login(ctx),
+        (Post, ["logout"]) => portal::logout(ctx),
+        (Get, ["profile"]) => portal::profile_page(ctx),
+        (Post, ["profile"]) => portal::save_profile(ctx),
+        (Get, ["verify"]) => portal::verify_phone_page(ctx),
+        (Post, ["verify"]) => portal::verify_phone(ctx),
+        (Post, ["verify", "send"]) => portal::send_verification_code(ctx),
+        (Get, ["my"]) => portal::my_loans(ctx),
 
         // Staff sign-in and dashboard.
         (Get, ["staff", "login"]) => auth::login_page(ctx),
@@ -274,6 +331,15 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "account"]) => staff::account_page(ctx),
         (Post, ["staff", "account", "password"]) => staff::change_own_password(ctx),
 
+        // Customers and tickets at the counter.
+        (Get, ["staff", "customers"]) => customers::list_page(ctx),
+        (Get, ["staff", "customers", id]) => customers::show_page(ctx, id),
+        (Post, ["staff", "customers", id, "unlock"]) => customers::unlock_action(ctx, id),
+        (Post, ["staff", "customers", id, "verification", "send"]) => customers::counter_send(ctx, id),
+        (Post, ["staff", "customers", id, "verification"]) => customers::counter_verify(ctx, id),
+        (Get, ["staff", "loans", id]) => loans::show_page(ctx, id),
+        (Post, ["staff", "loans", id, "approve"]) => loans::approve(ctx, id),
+
         // Staff administration.
         (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
         (Post, ["staff", "admin", "staff"]) => staff::create(ctx),
@@ -282,6 +348,12 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["staff", "admin", "staff", id, "enable"]) => staff::set_disabled(ctx, id, false),
         (Post, ["staff", "admin", "staff", id, "password"]) => staff::reset_password(ctx, id),
         (Get, ["staff", "audit"]) => audit::list_page(ctx),
+
+        // SMS.
+        (Get, ["staff", "sms"]) => sms::page(ctx),
+        (Post, ["staff", "sms", "test"]) => sms::send_test(ctx),
+        (Post, ["staff", "sms", id, "retry"]) => sms::act(ctx, id, true),
+        (Post, ["staff", "sms", id, "cancel"]) => sms::act(ctx, id, false),
 
         _ => Err(if known_path(&segments) {
             AppError::MethodNotAllowed
@@ -297,9 +369,18 @@ fn known_path(segments: &[&str]) -> bool {
         segments,
         ["healthz"]
             | [""]
-            | ["login"]
+            | ["login" | "logout" | "profile" | "verify" | "my"]
+            | ["login", "code" | "resend" | "verify"]
+            | ["verify", "send"]
             | ["staff"]
-            | ["staff", "login" | "logout" | "account" | "audit"]
+            | ["staff", "login" | "logout" | "account" | "audit" | "sms"]
+            | ["staff", "customers"]
+            | ["staff", "customers" | "loans", _]
+            | ["staff", "customers", _, "unlock" | "verification"]
+            | ["staff", "customers", _, "verification", "send"]
+            | ["staff", "loans", _, "approve"]
+            | ["staff", "sms", "test"]
+            | ["staff", "sms", _, "retry" | "cancel"]
             | ["staff", "account", "password"]
             | ["staff", "admin", "staff"]
             | [

@@ -430,6 +430,7 @@ fn header_septets(header_octets: usize) -> usize {
 
 /// Chooses GSM 7-bit if every character of `text` is in the default alphabet or its extension
 /// table, and UCS-2 otherwise (TS 23.038 §4).
+#[cfg_attr(not(test), allow(dead_code))] // The tests' simulator and unit tests use it.
 pub(crate) fn choose_encoding(text: &str) -> Encoding {
     if text.chars().all(|c| gsm7_char_units(c).is_some()) {
         Encoding::Gsm7

@@ -4,4 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod foundation;
+mod modem;
+mod portal;
+mod sms;
 mod util;

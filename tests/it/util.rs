@@ -40,6 +40,8 @@ pub struct Server {
 #[derive(Default)]
 pub struct Options {
     pub demo: bool,
+    /// Start with a clock the test can move (`Server::advance_clock`).
+    pub movable_clock: bool,
     pub env: Vec<(String, String)>,
     pub data_dir: Option<tempfile::TempDir>,
 }
@@ -62,6 +64,9 @@ impl Server {
         cmd.arg("serve").arg("--listen").arg("127.0.0.1:0");
         if options.demo {
             cmd.arg("--demo");
+        }
+        if options.movable_clock {
+            cmd.arg("--clock-file").arg(dir.path().join("clock-shift"));
         }
         for (k, v) in &options.env {
             cmd.env(k, v);
@@ -112,6 +117,21 @@ impl Server {
         Client {
             addr: self.addr,
             cookies: BTreeMap::new(),
+        }
+    }
+
+    /// Moves the server's clock forward (needs `Options::movable_clock`).
+    pub fn advance_clock(&self, seconds: i64) {
+        let file = self.dir.path().join("clock-shift");
+        let now: i64 = std::fs::read_to_string(&file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        std::fs::write(&file, (now + seconds).to_string()).unwrap();
+    }
+
+    /// Kills the process at once (SIGKILL), as a power cut or crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
@@ -185,12 +205,16 @@ impl Response {
     }
 }
 
-/// The value of `<input ... name="NAME" value="...">` in HTML.
+/// The value of the `<input>` named `name` in HTML (whatever the order of its attributes).
 pub fn hidden_value(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_owned())
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let start = tag.find("value=\"")? + "value=\"".len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
 }
 
 /// A browser-like client: one connection per request, a cookie jar, no redirects followed.

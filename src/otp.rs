@@ -1,0 +1,375 @@
+//! One-time codes: the portal login and phone verification (seed 001), at the portal and at
+//! the counter. Where is the 3-attempt lock? Here, in [`check_code`].
+//!
+//! The rules (each a `[otp]` key): a code is valid for 5 minutes; at most 5 codes per phone
+//! number per branch-local day; at least 30 seconds between two codes to the same number;
+//! 3 wrong codes in a row lock the customer until staff with Customer Management unlock them
+//! (and wrong codes after an unlock lock again). A new code voids the previous one, a used
+//! code cannot be used again, and a code works only in the browser (or counter screen) that
+//! asked for it. Sending a new code never resets the count of wrong entries.
+//!
+//! Codes are 6 digits from the operating system's CSPRNG. Only HMAC-SHA256(installation
+//! secret, code id, code) is stored, compared in constant time; the code itself exists only in
+//! the SMS (whose text the outbox blanks once it has left) and is never logged.
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::config::OtpConfig;
+use crate::crypto::{self, InstallationKey};
+use crate::customers::{self, EventKind};
+use crate::ids::{CodeId, CustomerId, StaffId};
+use crate::phone::E164;
+use crate::sms::outbox::{self, Kind, NewSms};
+
+/// What a code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Signing in to the portal (which also proves the phone).
+    Login,
+    /// Verifying a phone number (portal reminder or counter).
+    Verification,
+}
+
+impl Purpose {
+    fn code(self) -> &'static str {
+        match self {
+            Purpose::Login => "login",
+            Purpose::Verification => "verification",
+        }
+    }
+}
+
+/// The rules in force.
+#[derive(Debug, Clone)]
+pub(crate) struct Rules {
+    pub(crate) validity: Duration,
+    pub(crate) per_day: u32,
+    pub(crate) max_wrong: u32,
+    pub(crate) resend: Duration,
+    /// The branch's offset from UTC, for "per day".
+    pub(crate) offset: FixedOffset,
+}
+
+impl Rules {
+    /// The rules from the configuration.
+    pub(crate) fn from_config(config: &OtpConfig, offset: FixedOffset) -> Rules {
+        Rules {
+            validity: Duration::minutes(i64::from(config.validity_minutes)),
+            per_day: config.per_day,
+            max_wrong: config.max_wrong,
+            resend: Duration::seconds(i64::from(config.resend_seconds)),
+            offset,
+        }
+    }
+}
+
+/// Why no code was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The customer is locked after wrong codes; staff must unlock.
+    Locked,
+    /// Today's codes for this number are used up.
+    DailyLimit,
+    /// The last code went less than `[otp] resend_seconds` ago.
+    TooSoon { wait_seconds: i64 },
+}
+
+/// Who asks for a code, and from which screen.
+pub(crate) struct Requester<'a> {
+    /// The browser or counter screen the code will work in (its cookie value).
+    pub(crate) binding: &'a str,
+    /// The staff member at the counter, when asked from the counter.
+    pub(crate) staff: Option<&'a StaffId>,
+}
+
+/// The customer's lock and wrong-code count.
+fn lock_state(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<(Option<DateTime<Utc>>, u32)> {
+    conn.query_row("SELECT locked_at, wrong_codes FROM customers WHERE id = ?1", [customer], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// The start of the branch-local day containing `now`, in UTC.
+fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
+    let local_day = now.with_timezone(&offset).date_naive();
+    local_day
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(offset).single())
+        .map_or(now, |t| t.with_timezone(&Utc))
+}
+
+/// Issues a code for `customer` to `destination` and queues its SMS with `text` (which must
+/// contain `{code}`), within the rules. Voids the customer's previous codes of the purpose.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn send_code(
+    conn: &Connection,
+    key: &InstallationKey,
+    customer: &CustomerId,
+    destination: &E164,
+    purpose: Purpose,
+    requester: &Requester,
+    text: &str,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    if lock_state(conn, customer)?.0.is_some() {
+        return Ok(Err(Refusal::Locked));
+    }
+    let (today, last): (u32, Option<DateTime<Utc>>) = conn
+        .prepare_cached("SELECT COUNT(*) FILTER (WHERE created_at >= ?2), MAX(created_at) FROM otp_codes WHERE destination = ?1")?
+        .query_row(params![destination.as_str(), local_midnight(now, rules.offset)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if let Some(last) = last
+        && now - last < rules.resend
+    {
+        return Ok(Err(Refusal::TooSoon { wait_seconds: (rules.resend - (now - last)).num_seconds().max(1) }));
+    }
+    if today >= rules.per_day {
+        return Ok(Err(Refusal::DailyLimit));
+    }
+    conn.execute(
+        "UPDATE otp_codes SET voided_at = ?3 WHERE customer_id = ?1 AND purpose = ?2 AND used_at IS NULL AND voided_at IS NULL",
+        params![customer, purpose.code(), now],
+    )?;
+    let id = CodeId::new(now);
+    let code = new_code();
+    let expires_at = now + rules.validity;
+    conn.prepare_cached(
+        "INSERT INTO otp_codes (id, customer_id, purpose, channel, destination, code_hash, binding_hash, staff_id,
+                                created_at, expires_at)
+         VALUES (?1, ?2, ?3, 'sms', ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        id,
+        customer,
+        purpose.code(),
+        destination.as_str(),
+        code_hash(key, &id, &code).as_slice(),
+        crypto::sha256(requester.binding.as_bytes()).as_slice(),
+        requester.staff,
+        now,
+        expires_at
+    ])?;
+    let body = text.replace("{code}", &code);
+    let kind = if purpose == Purpose::Login { Kind::Otp } else { Kind::Verification };
+    outbox::enqueue(
+        conn,
+        &NewSms { to: destination, text: &body, kind, expires_at: Some(expires_at), customer: Some(customer) },
+        now,
+    )?;
+    let detail = format!("{} to {}", purpose.code(), destination.masked());
+    customers::record_event(conn, customer, EventKind::CodeSent, requester.staff, &detail, now)?;
+    Ok(Ok(()))
+}
+
+/// Six random digits, uniformly (rejection sampling avoids modulo bias).
+fn new_code() -> String {
+    loop {
+        let mut bytes = [0u8; 4];
+        crypto::fill_random(&mut bytes);
+        let n = u32::from_be_bytes(bytes);
+        // 4_294_000_000 is the largest multiple of 1_000_000 below 2^32.
+        if n < 4_294_000_000 {
+            return format!("{:06}", n % 1_000_000);
+        }
+    }
+}
+
+/// The stored form of a code.
+fn code_hash(key: &InstallationKey, id: &CodeId, code: &str) -> [u8; 32] {
+    key.mac("otp", &[id.as_str().as_bytes(), code.as_bytes()])
+}
+
+/// What entering a code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// Right code: used up now; the phone it went to is verified.
+    Accepted { destination: String },
+    /// Wrong code; `remaining` tries before the lock.
+    Wrong { remaining: u32 },
+    /// Wrong code, and that was the last try: the customer is now locked.
+    NowLocked,
+    /// The customer was already locked.
+    Locked,
+    /// No live code for this screen: it expired, was replaced, used, or never sent here.
+    Expired,
+    /// Not six digits; not counted as a try.
+    Malformed,
+}
+
+/// Checks a code entered for `customer` on the screen `binding`.
+pub(crate) fn check_code(
+    conn: &Connection,
+    key: &InstallationKey,
+    customer: &CustomerId,
+    purpose: Purpose,
+    binding: &str,
+    entered: &str,
+    staff: Option<&StaffId>,
+    rules: &Rules,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Checked> {
+    let (locked, wrong) = lock_state(conn, customer)?;
+    if locked.is_some() {
+        return Ok(Checked::Locked);
+    }
+    let entered: String = entered.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if entered.len() != 6 || !entered.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Checked::Malformed);
+    }
+    let live: Option<(CodeId, Vec<u8>, String, DateTime<Utc>)> = conn
+        .prepare_cached(
+            "SELECT id, code_hash, destination, expires_at FROM otp_codes
+             WHERE customer_id = ?1 AND purpose = ?2 AND binding_hash = ?3 AND used_at IS NULL AND voided_at IS NULL
+             ORDER BY created_at DESC LIMIT 1",
+        )?
+        .query_row(
+            params![customer, purpose.code(), crypto::sha256(binding.as_bytes()).as_slice()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((id, stored, destination, expires_at)) = live.filter(|(_, _, _, expires)| *expires > now) else {
+        return Ok(Checked::Expired);
+    };
+    debug_assert!(expires_at > now);
+    if crypto::ct_eq(&code_hash(key, &id, &entered), &stored) {
+        conn.execute("UPDATE otp_codes SET used_at = ?2 WHERE id = ?1", params![id, now])?;
+        conn.execute("UPDATE customers SET wrong_codes = 0 WHERE id = ?1", [customer])?;
+        let current: String = conn.query_row("SELECT phone FROM customers WHERE id = ?1", [customer], |r| r.get(0))?;
+        if current == destination {
+            customers::mark_phone_verified(conn, customer, staff, now)?;
+        }
+        customers::record_event(conn, customer, EventKind::CodeAccepted, staff, purpose.code(), now)?;
+        return Ok(Checked::Accepted { destination });
+    }
+    let wrong = wrong + 1;
+    customers::record_event(conn, customer, EventKind::CodeFailed, staff, &format!("{wrong} of {}", rules.max_wrong), now)?;
+    if wrong >= rules.max_wrong {
+        conn.execute("UPDATE customers SET wrong_codes = ?2, locked_at = ?3 WHERE id = ?1", params![customer, wrong, now])?;
+        conn.execute(
+            "UPDATE otp_codes SET voided_at = ?2 WHERE customer_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
+            params![customer, now],
+        )?;
+        customers::record_event(conn, customer, EventKind::Locked, staff, "", now)?;
+        return Ok(Checked::NowLocked);
+    }
+    conn.execute("UPDATE customers SET wrong_codes = ?2 WHERE id = ?1", params![customer, wrong])?;
+    Ok(Checked::Wrong { remaining: rules.max_wrong - wrong })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::customers::NewCustomer;
+    use crate::phone;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        db: crate::db::Db,
+        key: InstallationKey,
+        customer: CustomerId,
+        phone: E164,
+        rules: Rules,
+        t0: DateTime<Utc>,
+    }
+
+    fn fixture() -> Fixture {
+        let (dir, db) = crate::db::tests::test_db();
+        let key = InstallationKey::load_or_create(dir.path()).unwrap();
+        let phone = phone::normalise("081234567890", "ID").unwrap();
+        // 2026-11-24 10:00 UTC is 17:00 in Jakarta.
+        let t0 = DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().with_timezone(&Utc);
+        let conn = db.conn().unwrap();
+        let new = NewCustomer {
+            full_name: "Siti",
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: false,
+        };
+        let customer = customers::insert(&conn, &new, t0).unwrap();
+        drop(conn);
+        let rules = Rules::from_config(&OtpConfig::default(), FixedOffset::east_opt(7 * 3600).unwrap());
+        Fixture { _dir: dir, db, key, customer, phone, rules, t0 }
+    }
+
+    impl Fixture {
+        /// Sends a code; returns it as read back from the SMS queued for it.
+        fn send(&self, binding: &str, at: DateTime<Utc>) -> Result<String, Refusal> {
+            let conn = self.db.conn().unwrap();
+            let requester = Requester { binding, staff: None };
+            send_code(&conn, &self.key, &self.customer, &self.phone, Purpose::Login, &requester, "Code {code}", &self.rules, at)
+                .unwrap()?;
+            let body: String = conn
+                .query_row("SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1", [], |r| r.get(0))
+                .unwrap();
+            Ok(body.trim_start_matches("Code ").to_owned())
+        }
+
+        fn check(&self, binding: &str, code: &str, at: DateTime<Utc>) -> Checked {
+            let conn = self.db.conn().unwrap();
+            check_code(&conn, &self.key, &self.customer, Purpose::Login, binding, code, None, &self.rules, at).unwrap()
+        }
+    }
+
+    /// A code that is surely wrong.
+    fn other(code: &str) -> String {
+        format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
+    }
+
+    #[test]
+    fn a_code_works_once_in_its_own_browser_before_it_expires() {
+        let f = fixture();
+        let issued = f.send("browser-a", f.t0).unwrap();
+        assert_eq!(issued.len(), 6);
+        assert_eq!(f.check("browser-b", &issued, f.t0), Checked::Expired, "another browser");
+        assert_eq!(f.check("browser-a", &issued, f.t0 + Duration::minutes(5)), Checked::Expired, "too late");
+        let issued = f.send("browser-a", f.t0 + Duration::minutes(6)).unwrap();
+        assert!(matches!(f.check("browser-a", &issued, f.t0 + Duration::minutes(7)), Checked::Accepted { .. }));
+        assert_eq!(f.check("browser-a", &issued, f.t0 + Duration::minutes(7)), Checked::Expired, "used");
+        let conn = f.db.conn().unwrap();
+        let verified: Option<DateTime<Utc>> =
+            conn.query_row("SELECT phone_verified_at FROM customers", [], |r| r.get(0)).unwrap();
+        assert!(verified.is_some(), "a login proves the phone");
+        let stored: Vec<u8> = conn.query_row("SELECT code_hash FROM otp_codes LIMIT 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(stored.len(), 32, "only a hash is stored");
+    }
+
+    #[test]
+    fn a_new_code_voids_the_old_and_does_not_reset_wrong_entries() {
+        let f = fixture();
+        let first = f.send("b", f.t0).unwrap();
+        assert_eq!(f.check("b", &other(&first), f.t0), Checked::Wrong { remaining: 2 });
+        let second = f.send("b", f.t0 + Duration::seconds(30)).unwrap();
+        assert_eq!(f.check("b", &first, f.t0 + Duration::seconds(31)), Checked::Wrong { remaining: 1 }, "old code void");
+        assert_eq!(f.check("b", &other(&second), f.t0 + Duration::seconds(32)), Checked::NowLocked);
+        assert_eq!(f.check("b", &second, f.t0 + Duration::seconds(33)), Checked::Locked);
+        assert_eq!(f.send("b", f.t0 + Duration::minutes(2)).unwrap_err(), Refusal::Locked);
+        assert_eq!(f.check("b", "12ab", f.t0), Checked::Locked);
+    }
+
+    #[test]
+    fn spacing_and_the_daily_limit_reset_at_local_midnight() {
+        let f = fixture();
+        f.send("b", f.t0).unwrap();
+        assert_eq!(f.send("b", f.t0 + Duration::seconds(10)).unwrap_err(), Refusal::TooSoon { wait_seconds: 20 });
+        for i in 1..5 {
+            f.send("b", f.t0 + Duration::minutes(i)).unwrap();
+        }
+        assert_eq!(f.send("b", f.t0 + Duration::minutes(10)).unwrap_err(), Refusal::DailyLimit);
+        // 16:59 UTC is 23:59 in Jakarta: still the same day.
+        assert_eq!(f.send("b", f.t0 + Duration::minutes(419)).unwrap_err(), Refusal::DailyLimit);
+        // 17:00 UTC is midnight in Jakarta: a new day.
+        assert!(f.send("b", f.t0 + Duration::minutes(420)).is_ok());
+    }
+
+    #[test]
+    fn codes_are_uniform_six_digit_strings() {
+        let codes: std::collections::HashSet<String> = (0..200).map(|_| new_code()).collect();
+        assert!(codes.len() > 190);
+        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+    }
+}
