@@ -88,7 +88,8 @@ pub(crate) struct Customer {
 }
 
 /// The columns [`from_row`] reads.
-const COLUMNS: &str = "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
+const COLUMNS: &str =
+    "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
                        profile_completed_at, locked_at, wrong_codes";
 
 /// A customer from a row of [`COLUMNS`].
@@ -110,14 +111,18 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
 
 /// One customer by id.
 pub(crate) fn get(conn: &Connection, id: &CustomerId) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?.query_row([id], from_row).optional()
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()
 }
 
 /// The customer with this phone number (the oldest record, if there are duplicates).
 pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE phone = ?1 ORDER BY created_at, id LIMIT 1"))?
-        .query_row([phone.as_str()], from_row)
-        .optional()
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers WHERE phone = ?1 ORDER BY created_at, id LIMIT 1"
+    ))?
+    .query_row([phone.as_str()], from_row)
+    .optional()
 }
 
 /// Something that happened to a customer.
@@ -187,7 +192,11 @@ pub(crate) struct Event {
 }
 
 /// A customer's events, newest first.
-pub(crate) fn events(conn: &Connection, customer: &CustomerId, limit: u32) -> rusqlite::Result<Vec<Event>> {
+pub(crate) fn events(
+    conn: &Connection,
+    customer: &CustomerId,
+    limit: u32,
+) -> rusqlite::Result<Vec<Event>> {
     conn.prepare_cached(
         "SELECT e.at, e.kind, s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
          WHERE e.customer_id = ?1 ORDER BY e.at DESC, e.id DESC LIMIT ?2",
@@ -229,12 +238,24 @@ pub(crate) fn change_phone(
         params![customer.id, phone.as_str(), now],
     )?;
     let detail = format!("{} → {}", customer.phone.masked(), phone.masked());
-    record_event(conn, &customer.id, EventKind::PhoneChanged, staff, &detail, now)?;
+    record_event(
+        conn,
+        &customer.id,
+        EventKind::PhoneChanged,
+        staff,
+        &detail,
+        now,
+    )?;
     Ok(true)
 }
 
 /// Unlocks a customer locked after wrong codes; wrong codes count from zero again.
-pub(crate) fn unlock(conn: &Connection, customer: &CustomerId, staff: &StaffId, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+pub(crate) fn unlock(
+    conn: &Connection,
+    customer: &CustomerId,
+    staff: &StaffId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
     let changed = conn.execute(
         "UPDATE customers SET locked_at = NULL, wrong_codes = 0, updated_at = ?2 WHERE id = ?1 AND locked_at IS NOT NULL",
         params![customer, now],
@@ -255,7 +276,12 @@ pub(crate) struct Profile<'a> {
 }
 
 /// Saves the profile and marks it complete.
-pub(crate) fn save_profile(conn: &Connection, customer: &CustomerId, p: &Profile, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub(crate) fn save_profile(
+    conn: &Connection,
+    customer: &CustomerId,
+    p: &Profile,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let first = conn.execute(
         "UPDATE customers SET full_name = ?2, id_number = ?3, date_of_birth = ?4, address = ?5, email = ?6,
                               profile_completed_at = COALESCE(profile_completed_at, ?7), updated_at = ?7
@@ -283,9 +309,22 @@ pub(crate) struct Row_ {
 }
 
 /// Customers whose name, phone or ID number contains `query`, by name.
-fn search(conn: &Connection, query: &str, country: &str, offset: u32) -> rusqlite::Result<Vec<Row_>> {
-    let phone = crate::phone::normalise(query, country).map(|p| p.as_str().to_owned()).unwrap_or_default();
-    let like = format!("%{}%", query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+fn search(
+    conn: &Connection,
+    query: &str,
+    country: &str,
+    offset: u32,
+) -> rusqlite::Result<Vec<Row_>> {
+    let phone = crate::phone::normalise(query, country)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let like = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     conn.prepare_cached(
         "SELECT id, full_name, phone, phone_verified_at IS NOT NULL, locked_at IS NOT NULL FROM customers
          WHERE ?1 = '' OR full_name LIKE ?2 ESCAPE '\\' OR id_number = ?1 OR phone = ?3
@@ -312,11 +351,20 @@ pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Mar
 
 /// GET /staff/customers?q=: find a customer.
 pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination, Permission::CallCentre])?;
+    let user = ctx.require_any(&[
+        Permission::CustomerManagement,
+        Permission::LoanOrigination,
+        Permission::CallCentre,
+    ])?;
     let query = ctx.req.query_form()?;
     let q = query.text("q").to_owned();
     let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let rows = search(&*ctx.app.db.conn()?, &q, &ctx.app.config.branch.country, page.saturating_mul(PAGE_SIZE))?;
+    let rows = search(
+        &*ctx.app.db.conn()?,
+        &q,
+        &ctx.app.config.branch.country,
+        page.saturating_mul(PAGE_SIZE),
+    )?;
     let more = rows.len() > PAGE_SIZE as usize;
     let country = &ctx.app.config.branch.country;
     let body = html! {
@@ -377,8 +425,15 @@ pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> M
 }
 
 /// GET /staff/customers/{id}.
-pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination, Permission::CallCentre])?;
+pub(crate) fn show_page(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[
+        Permission::CustomerManagement,
+        Permission::LoanOrigination,
+        Permission::CallCentre,
+    ])?;
     let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let conn = ctx.app.db.conn()?;
     let c = get(&conn, &id)?.ok_or(crate::error::AppError::NotFound)?;
@@ -439,7 +494,10 @@ pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, cr
 }
 
 /// POST /staff/customers/{id}/unlock (Customer Management).
-pub(crate) fn unlock_action(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn unlock_action(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
@@ -450,48 +508,58 @@ pub(crate) fn unlock_action(ctx: &Ctx, id: &str) -> Result<crate::http::Response
             action: "customer.unlock",
             entity: "customer",
             entity_id: id.as_str(),
-            before: Some(serde_json::json!({ "locked_at": c.locked_at.map(|t| t.to_rfc3339()), "wrong_codes": c.wrong_codes })),
+            before: Some(
+                serde_json::json!({ "locked_at": c.locked_at.map(|t| t.to_rfc3339()), "wrong_codes": c.wrong_codes }),
+            ),
             after: Some(serde_json::json!({ "locked_at": null, "wrong_codes": 0 })),
         };
         crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::CustomerUnlocked));
-    Ok(crate::http::Response::see_other(&format!("/staff/customers/{id}")))
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
+    )))
 }
 
 /// POST /staff/customers/{id}/verification/send: a code from the counter.
-pub(crate) fn counter_send(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn counter_send(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
     let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let back = crate::web::local_path(ctx.form()?.text("back")).to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
-    let requester = crate::otp::Requester { binding: ctx.binding(), staff: Some(&user.id) };
-    let text = crate::portal::code_text(ctx);
-    let outcome = crate::otp::send_code(
+    let outcome = crate::portal::send_code(
+        ctx,
         &tx,
-        &ctx.app.key,
         &c.id,
         &c.phone,
         crate::otp::Purpose::Verification,
-        &requester,
-        &text,
-        &crate::portal::rules(ctx),
-        ctx.now,
+        Some(&user.id),
     )?;
     tx.commit()?;
     ctx.app.sms.wake();
     match outcome {
-        Ok(_) => ctx.flash(&ctx.lang.fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())])),
+        Ok(_) => ctx.flash(
+            &ctx.lang
+                .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
+        ),
         Err(refusal) => ctx.flash(&crate::portal::refusal_message(ctx, &refusal)),
     }
-    Ok(crate::http::Response::see_other(&format!("{back}#verification")))
+    Ok(crate::http::Response::see_other(&format!(
+        "{back}#verification"
+    )))
 }
 
 /// POST /staff/customers/{id}/verification: staff type in the code the customer read out.
-pub(crate) fn counter_verify(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn counter_verify(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
     let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let form = ctx.form()?;
@@ -500,21 +568,20 @@ pub(crate) fn counter_verify(ctx: &Ctx, id: &str) -> Result<crate::http::Respons
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
-    let checked = crate::otp::check_code(
+    let checked = crate::portal::check_code(
+        ctx,
         &tx,
-        &ctx.app.key,
         &id,
         crate::otp::Purpose::Verification,
-        ctx.binding(),
-        &entered,
         Some(&user.id),
-        &crate::portal::rules(ctx),
-        ctx.now,
+        &entered,
     )?;
     tx.commit()?;
     match crate::portal::checked_message(ctx, &checked) {
         None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
         Some(message) => ctx.flash(&message),
     }
-    Ok(crate::http::Response::see_other(&format!("{back}#verification")))
+    Ok(crate::http::Response::see_other(&format!(
+        "{back}#verification"
+    )))
 }

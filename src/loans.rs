@@ -155,7 +155,10 @@ pub(crate) struct Ticket {
 }
 
 /// A customer's tickets, open ones first, then by maturity.
-pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<Vec<Ticket>> {
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<Vec<Ticket>> {
     conn.prepare_cached(
         "SELECT id, ticket_no, state, principal, item_description, matures_on FROM loans WHERE customer_id = ?1
          ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no",
@@ -206,15 +209,30 @@ fn detail(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Detail>> {
             ))
         })
         .optional()?;
-    let Some((ticket, customer_id, started_on)) = row else { return Ok(None) };
-    let Some(customer) = crate::customers::get(conn, &customer_id)? else { return Ok(None) };
-    Ok(Some(Detail { ticket, customer, started_on }))
+    let Some((ticket, customer_id, started_on)) = row else {
+        return Ok(None);
+    };
+    let Some(customer) = crate::customers::get(conn, &customer_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(Detail {
+        ticket,
+        customer,
+        started_on,
+    }))
 }
 
 /// GET /staff/loans/{id}: the ticket; a ticket awaiting approval shows the customer's phone
 /// verification and, while it is unverified, the counter verification form.
-pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::LoanOrigination, Permission::Payments, Permission::CustomerManagement])?;
+pub(crate) fn show_page(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[
+        Permission::LoanOrigination,
+        Permission::Payments,
+        Permission::CustomerManagement,
+    ])?;
     let id: LoanId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let d = detail(&*ctx.app.db.conn()?, &id)?.ok_or(crate::error::AppError::NotFound)?;
     let currency = ctx.app.config.currency();
@@ -253,19 +271,29 @@ pub(crate) fn show_page(ctx: &Ctx, id: &str) -> Result<crate::http::Response, cr
 }
 
 /// POST /staff/loans/{id}/approve: needs Loan Origination and a verified phone.
-pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn approve(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
     let id: LoanId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     let d = detail(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
     if d.ticket.state != LoanState::Origination {
-        return Err(crate::error::AppError::BadRequest(ctx.t(Msg::NotAwaitingApproval).to_owned()));
+        return Err(crate::error::AppError::BadRequest(
+            ctx.t(Msg::NotAwaitingApproval).to_owned(),
+        ));
     }
     if d.customer.phone_verified_at.is_none() {
-        return Err(crate::error::AppError::BadRequest(ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned()));
+        return Err(crate::error::AppError::BadRequest(
+            ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned(),
+        ));
     }
-    tx.execute("UPDATE loans SET state = 'active', updated_at = ?2 WHERE id = ?1", params![id, ctx.now])?;
+    tx.execute(
+        "UPDATE loans SET state = 'active', updated_at = ?2 WHERE id = ?1",
+        params![id, ctx.now],
+    )?;
     let change = crate::audit::Change {
         action: "loan.approve",
         entity: "loan",
@@ -276,5 +304,7 @@ pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<crate::http::Response, crat
     crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::LoanApproved));
-    Ok(crate::http::Response::see_other(&format!("/staff/loans/{id}")))
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/loans/{id}"
+    )))
 }

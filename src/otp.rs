@@ -75,8 +75,15 @@ pub(crate) enum Refusal {
     TooSoon { wait_seconds: i64 },
 }
 
-/// Who asks for a code, and from which screen.
+/// The installation secret and the rules that codes are made and checked with.
+pub(crate) struct Codes<'a> {
+    pub(crate) key: &'a InstallationKey,
+    pub(crate) rules: &'a Rules,
+}
+
+/// What a code is for, and the screen it works on.
 pub(crate) struct Requester<'a> {
+    pub(crate) purpose: Purpose,
     /// The browser or counter screen the code will work in (its cookie value).
     pub(crate) binding: &'a str,
     /// The staff member at the counter, when asked from the counter.
@@ -84,10 +91,15 @@ pub(crate) struct Requester<'a> {
 }
 
 /// The customer's lock and wrong-code count.
-fn lock_state(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<(Option<DateTime<Utc>>, u32)> {
-    conn.query_row("SELECT locked_at, wrong_codes FROM customers WHERE id = ?1", [customer], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
+fn lock_state(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<(Option<DateTime<Utc>>, u32)> {
+    conn.query_row(
+        "SELECT locked_at, wrong_codes FROM customers WHERE id = ?1",
+        [customer],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
 }
 
 /// The start of the branch-local day containing `now`, in UTC.
@@ -101,18 +113,16 @@ fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
 
 /// Issues a code for `customer` to `destination` and queues its SMS with `text` (which must
 /// contain `{code}`), within the rules. Voids the customer's previous codes of the purpose.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn send_code(
     conn: &Connection,
-    key: &InstallationKey,
+    codes: &Codes,
     customer: &CustomerId,
     destination: &E164,
-    purpose: Purpose,
     requester: &Requester,
     text: &str,
-    rules: &Rules,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Result<(), Refusal>> {
+    let (key, rules, purpose) = (codes.key, codes.rules, requester.purpose);
     if lock_state(conn, customer)?.0.is_some() {
         return Ok(Err(Refusal::Locked));
     }
@@ -122,7 +132,9 @@ pub(crate) fn send_code(
     if let Some(last) = last
         && now - last < rules.resend
     {
-        return Ok(Err(Refusal::TooSoon { wait_seconds: (rules.resend - (now - last)).num_seconds().max(1) }));
+        return Ok(Err(Refusal::TooSoon {
+            wait_seconds: (rules.resend - (now - last)).num_seconds().max(1),
+        }));
     }
     if today >= rules.per_day {
         return Ok(Err(Refusal::DailyLimit));
@@ -151,14 +163,31 @@ pub(crate) fn send_code(
         expires_at
     ])?;
     let body = text.replace("{code}", &code);
-    let kind = if purpose == Purpose::Login { Kind::Otp } else { Kind::Verification };
+    let kind = if purpose == Purpose::Login {
+        Kind::Otp
+    } else {
+        Kind::Verification
+    };
     outbox::enqueue(
         conn,
-        &NewSms { to: destination, text: &body, kind, expires_at: Some(expires_at), customer: Some(customer) },
+        &NewSms {
+            to: destination,
+            text: &body,
+            kind,
+            expires_at: Some(expires_at),
+            customer: Some(customer),
+        },
         now,
     )?;
     let detail = format!("{} to {}", purpose.code(), destination.masked());
-    customers::record_event(conn, customer, EventKind::CodeSent, requester.staff, &detail, now)?;
+    customers::record_event(
+        conn,
+        customer,
+        EventKind::CodeSent,
+        requester.staff,
+        &detail,
+        now,
+    )?;
     Ok(Ok(()))
 }
 
@@ -200,20 +229,22 @@ pub(crate) enum Checked {
 /// Checks a code entered for `customer` on the screen `binding`.
 pub(crate) fn check_code(
     conn: &Connection,
-    key: &InstallationKey,
+    codes: &Codes,
     customer: &CustomerId,
-    purpose: Purpose,
-    binding: &str,
+    requester: &Requester,
     entered: &str,
-    staff: Option<&StaffId>,
-    rules: &Rules,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Checked> {
+    let (key, rules, purpose) = (codes.key, codes.rules, requester.purpose);
+    let (binding, staff) = (requester.binding, requester.staff);
     let (locked, wrong) = lock_state(conn, customer)?;
     if locked.is_some() {
         return Ok(Checked::Locked);
     }
-    let entered: String = entered.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let entered: String = entered
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     if entered.len() != 6 || !entered.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Checked::Malformed);
     }
@@ -228,24 +259,53 @@ pub(crate) fn check_code(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((id, stored, destination, expires_at)) = live.filter(|(_, _, _, expires)| *expires > now) else {
+    let Some((id, stored, destination, expires_at)) =
+        live.filter(|(_, _, _, expires)| *expires > now)
+    else {
         return Ok(Checked::Expired);
     };
     debug_assert!(expires_at > now);
     if crypto::ct_eq(&code_hash(key, &id, &entered), &stored) {
-        conn.execute("UPDATE otp_codes SET used_at = ?2 WHERE id = ?1", params![id, now])?;
-        conn.execute("UPDATE customers SET wrong_codes = 0 WHERE id = ?1", [customer])?;
-        let current: String = conn.query_row("SELECT phone FROM customers WHERE id = ?1", [customer], |r| r.get(0))?;
+        conn.execute(
+            "UPDATE otp_codes SET used_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        conn.execute(
+            "UPDATE customers SET wrong_codes = 0 WHERE id = ?1",
+            [customer],
+        )?;
+        let current: String = conn.query_row(
+            "SELECT phone FROM customers WHERE id = ?1",
+            [customer],
+            |r| r.get(0),
+        )?;
         if current == destination {
             customers::mark_phone_verified(conn, customer, staff, now)?;
         }
-        customers::record_event(conn, customer, EventKind::CodeAccepted, staff, purpose.code(), now)?;
+        customers::record_event(
+            conn,
+            customer,
+            EventKind::CodeAccepted,
+            staff,
+            purpose.code(),
+            now,
+        )?;
         return Ok(Checked::Accepted { destination });
     }
     let wrong = wrong + 1;
-    customers::record_event(conn, customer, EventKind::CodeFailed, staff, &format!("{wrong} of {}", rules.max_wrong), now)?;
+    customers::record_event(
+        conn,
+        customer,
+        EventKind::CodeFailed,
+        staff,
+        &format!("{wrong} of {}", rules.max_wrong),
+        now,
+    )?;
     if wrong >= rules.max_wrong {
-        conn.execute("UPDATE customers SET wrong_codes = ?2, locked_at = ?3 WHERE id = ?1", params![customer, wrong, now])?;
+        conn.execute(
+            "UPDATE customers SET wrong_codes = ?2, locked_at = ?3 WHERE id = ?1",
+            params![customer, wrong, now],
+        )?;
         conn.execute(
             "UPDATE otp_codes SET voided_at = ?2 WHERE customer_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
             params![customer, now],
@@ -253,8 +313,13 @@ pub(crate) fn check_code(
         customers::record_event(conn, customer, EventKind::Locked, staff, "", now)?;
         return Ok(Checked::NowLocked);
     }
-    conn.execute("UPDATE customers SET wrong_codes = ?2 WHERE id = ?1", params![customer, wrong])?;
-    Ok(Checked::Wrong { remaining: rules.max_wrong - wrong })
+    conn.execute(
+        "UPDATE customers SET wrong_codes = ?2 WHERE id = ?1",
+        params![customer, wrong],
+    )?;
+    Ok(Checked::Wrong {
+        remaining: rules.max_wrong - wrong,
+    })
 }
 
 #[cfg(test)]
@@ -279,7 +344,9 @@ mod tests {
         let key = InstallationKey::load_or_create(dir.path()).unwrap();
         let phone = phone::normalise("081234567890", "ID").unwrap();
         // 2026-11-24 10:00 UTC is 17:00 in Jakarta.
-        let t0 = DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().with_timezone(&Utc);
+        let t0 = DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let conn = db.conn().unwrap();
         let new = NewCustomer {
             full_name: "Siti",
@@ -292,26 +359,66 @@ mod tests {
         };
         let customer = customers::insert(&conn, &new, t0).unwrap();
         drop(conn);
-        let rules = Rules::from_config(&OtpConfig::default(), FixedOffset::east_opt(7 * 3600).unwrap());
-        Fixture { _dir: dir, db, key, customer, phone, rules, t0 }
+        let rules = Rules::from_config(
+            &OtpConfig::default(),
+            FixedOffset::east_opt(7 * 3600).unwrap(),
+        );
+        Fixture {
+            _dir: dir,
+            db,
+            key,
+            customer,
+            phone,
+            rules,
+            t0,
+        }
     }
 
     impl Fixture {
         /// Sends a code; returns it as read back from the SMS queued for it.
         fn send(&self, binding: &str, at: DateTime<Utc>) -> Result<String, Refusal> {
             let conn = self.db.conn().unwrap();
-            let requester = Requester { binding, staff: None };
-            send_code(&conn, &self.key, &self.customer, &self.phone, Purpose::Login, &requester, "Code {code}", &self.rules, at)
-                .unwrap()?;
+            let requester = Requester {
+                purpose: Purpose::Login,
+                binding,
+                staff: None,
+            };
+            let codes = Codes {
+                key: &self.key,
+                rules: &self.rules,
+            };
+            send_code(
+                &conn,
+                &codes,
+                &self.customer,
+                &self.phone,
+                &requester,
+                "Code {code}",
+                at,
+            )
+            .unwrap()?;
             let body: String = conn
-                .query_row("SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1", [], |r| r.get(0))
+                .query_row(
+                    "SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
                 .unwrap();
             Ok(body.trim_start_matches("Code ").to_owned())
         }
 
         fn check(&self, binding: &str, code: &str, at: DateTime<Utc>) -> Checked {
             let conn = self.db.conn().unwrap();
-            check_code(&conn, &self.key, &self.customer, Purpose::Login, binding, code, None, &self.rules, at).unwrap()
+            let requester = Requester {
+                purpose: Purpose::Login,
+                binding,
+                staff: None,
+            };
+            let codes = Codes {
+                key: &self.key,
+                rules: &self.rules,
+            };
+            check_code(&conn, &codes, &self.customer, &requester, code, at).unwrap()
         }
     }
 
@@ -325,16 +432,34 @@ mod tests {
         let f = fixture();
         let issued = f.send("browser-a", f.t0).unwrap();
         assert_eq!(issued.len(), 6);
-        assert_eq!(f.check("browser-b", &issued, f.t0), Checked::Expired, "another browser");
-        assert_eq!(f.check("browser-a", &issued, f.t0 + Duration::minutes(5)), Checked::Expired, "too late");
+        assert_eq!(
+            f.check("browser-b", &issued, f.t0),
+            Checked::Expired,
+            "another browser"
+        );
+        assert_eq!(
+            f.check("browser-a", &issued, f.t0 + Duration::minutes(5)),
+            Checked::Expired,
+            "too late"
+        );
         let issued = f.send("browser-a", f.t0 + Duration::minutes(6)).unwrap();
-        assert!(matches!(f.check("browser-a", &issued, f.t0 + Duration::minutes(7)), Checked::Accepted { .. }));
-        assert_eq!(f.check("browser-a", &issued, f.t0 + Duration::minutes(7)), Checked::Expired, "used");
+        assert!(matches!(
+            f.check("browser-a", &issued, f.t0 + Duration::minutes(7)),
+            Checked::Accepted { .. }
+        ));
+        assert_eq!(
+            f.check("browser-a", &issued, f.t0 + Duration::minutes(7)),
+            Checked::Expired,
+            "used"
+        );
         let conn = f.db.conn().unwrap();
-        let verified: Option<DateTime<Utc>> =
-            conn.query_row("SELECT phone_verified_at FROM customers", [], |r| r.get(0)).unwrap();
+        let verified: Option<DateTime<Utc>> = conn
+            .query_row("SELECT phone_verified_at FROM customers", [], |r| r.get(0))
+            .unwrap();
         assert!(verified.is_some(), "a login proves the phone");
-        let stored: Vec<u8> = conn.query_row("SELECT code_hash FROM otp_codes LIMIT 1", [], |r| r.get(0)).unwrap();
+        let stored: Vec<u8> = conn
+            .query_row("SELECT code_hash FROM otp_codes LIMIT 1", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(stored.len(), 32, "only a hash is stored");
     }
 
@@ -342,12 +467,28 @@ mod tests {
     fn a_new_code_voids_the_old_and_does_not_reset_wrong_entries() {
         let f = fixture();
         let first = f.send("b", f.t0).unwrap();
-        assert_eq!(f.check("b", &other(&first), f.t0), Checked::Wrong { remaining: 2 });
+        assert_eq!(
+            f.check("b", &other(&first), f.t0),
+            Checked::Wrong { remaining: 2 }
+        );
         let second = f.send("b", f.t0 + Duration::seconds(30)).unwrap();
-        assert_eq!(f.check("b", &first, f.t0 + Duration::seconds(31)), Checked::Wrong { remaining: 1 }, "old code void");
-        assert_eq!(f.check("b", &other(&second), f.t0 + Duration::seconds(32)), Checked::NowLocked);
-        assert_eq!(f.check("b", &second, f.t0 + Duration::seconds(33)), Checked::Locked);
-        assert_eq!(f.send("b", f.t0 + Duration::minutes(2)).unwrap_err(), Refusal::Locked);
+        assert_eq!(
+            f.check("b", &first, f.t0 + Duration::seconds(31)),
+            Checked::Wrong { remaining: 1 },
+            "old code void"
+        );
+        assert_eq!(
+            f.check("b", &other(&second), f.t0 + Duration::seconds(32)),
+            Checked::NowLocked
+        );
+        assert_eq!(
+            f.check("b", &second, f.t0 + Duration::seconds(33)),
+            Checked::Locked
+        );
+        assert_eq!(
+            f.send("b", f.t0 + Duration::minutes(2)).unwrap_err(),
+            Refusal::Locked
+        );
         assert_eq!(f.check("b", "12ab", f.t0), Checked::Locked);
     }
 
@@ -355,13 +496,22 @@ mod tests {
     fn spacing_and_the_daily_limit_reset_at_local_midnight() {
         let f = fixture();
         f.send("b", f.t0).unwrap();
-        assert_eq!(f.send("b", f.t0 + Duration::seconds(10)).unwrap_err(), Refusal::TooSoon { wait_seconds: 20 });
+        assert_eq!(
+            f.send("b", f.t0 + Duration::seconds(10)).unwrap_err(),
+            Refusal::TooSoon { wait_seconds: 20 }
+        );
         for i in 1..5 {
             f.send("b", f.t0 + Duration::minutes(i)).unwrap();
         }
-        assert_eq!(f.send("b", f.t0 + Duration::minutes(10)).unwrap_err(), Refusal::DailyLimit);
+        assert_eq!(
+            f.send("b", f.t0 + Duration::minutes(10)).unwrap_err(),
+            Refusal::DailyLimit
+        );
         // 16:59 UTC is 23:59 in Jakarta: still the same day.
-        assert_eq!(f.send("b", f.t0 + Duration::minutes(419)).unwrap_err(), Refusal::DailyLimit);
+        assert_eq!(
+            f.send("b", f.t0 + Duration::minutes(419)).unwrap_err(),
+            Refusal::DailyLimit
+        );
         // 17:00 UTC is midnight in Jakarta: a new day.
         assert!(f.send("b", f.t0 + Duration::minutes(420)).is_ok());
     }
@@ -370,6 +520,10 @@ mod tests {
     fn codes_are_uniform_six_digit_strings() {
         let codes: std::collections::HashSet<String> = (0..200).map(|_| new_code()).collect();
         assert!(codes.len() > 190);
-        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
     }
 }

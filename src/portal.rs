@@ -19,8 +19,8 @@ use crate::db;
 use crate::error::AppError;
 use crate::http::{Response, form};
 use crate::i18n::Msg;
-use crate::ids::CustomerId;
-use crate::otp::{self, Checked, Purpose, Refusal, Requester, Rules};
+use crate::ids::{CustomerId, StaffId};
+use crate::otp::{self, Checked, Codes, Purpose, Refusal, Requester, Rules};
 use crate::phone::{self, E164};
 use crate::ui::{self, Field};
 use crate::web::Ctx;
@@ -45,7 +45,11 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
 // ----- Sessions -----
 
 /// Starts a customer session; returns the cookie token.
-fn start_session(conn: &Connection, customer: &CustomerId, now: DateTime<Utc>) -> rusqlite::Result<String> {
+fn start_session(
+    conn: &Connection,
+    customer: &CustomerId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<String> {
     let token = crypto::random_token();
     conn.execute(
         "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
@@ -63,23 +67,35 @@ pub(crate) fn session_customer(
 ) -> rusqlite::Result<Option<Customer>> {
     let hash = crypto::sha256(token.as_bytes());
     let found: Option<(CustomerId, DateTime<Utc>)> = conn
-        .prepare_cached("SELECT customer_id, last_seen_at FROM customer_sessions WHERE token_hash = ?1")?
+        .prepare_cached(
+            "SELECT customer_id, last_seen_at FROM customer_sessions WHERE token_hash = ?1",
+        )?
         .query_row([hash.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((customer, seen)) = found else { return Ok(None) };
+    let Some((customer, seen)) = found else {
+        return Ok(None);
+    };
     if now - seen > Duration::minutes(i64::from(idle_minutes)) {
-        conn.execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [hash.as_slice()])?;
+        conn.execute(
+            "DELETE FROM customer_sessions WHERE token_hash = ?1",
+            [hash.as_slice()],
+        )?;
         return Ok(None);
     }
     if now - seen > Duration::seconds(30) {
-        conn.execute("UPDATE customer_sessions SET last_seen_at = ?2 WHERE token_hash = ?1", params![hash.as_slice(), now])?;
+        conn.execute(
+            "UPDATE customer_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+            params![hash.as_slice(), now],
+        )?;
     }
     customers::get(conn, &customer)
 }
 
 /// The signed-in customer, or a redirect to the login.
 fn signed_in(ctx: &Ctx) -> Result<Customer, AppError> {
-    ctx.customer()?.cloned().ok_or_else(|| AppError::Redirect("/login".to_owned()))
+    ctx.customer()?
+        .cloned()
+        .ok_or_else(|| AppError::Redirect("/login".to_owned()))
 }
 
 /// The signed-in customer who has completed the profile (else: to the profile first).
@@ -98,19 +114,40 @@ fn login_phone(ctx: &Ctx) -> Option<E164> {
     let value = ctx.req.cookie(LOGIN_COOKIE)?;
     let (phone, rest) = value.split_once('.')?;
     let (issued, mac) = rest.split_once('.')?;
-    let expected = crypto::hex(&ctx.app.key.mac("login-phone", &[phone.as_bytes(), issued.as_bytes(), ctx.binding().as_bytes()]));
+    let expected = crypto::hex(&ctx.app.key.mac(
+        "login-phone",
+        &[
+            phone.as_bytes(),
+            issued.as_bytes(),
+            ctx.binding().as_bytes(),
+        ],
+    ));
     let issued: i64 = issued.parse().ok()?;
     let fresh = ctx.now.timestamp() - issued < 15 * 60;
     // The value is signed by us, so it is the E.164 form we wrote.
-    (crypto::ct_eq(mac.as_bytes(), expected.as_bytes()) && fresh).then(|| E164::from_stored(phone.to_owned()))
+    (crypto::ct_eq(mac.as_bytes(), expected.as_bytes()) && fresh)
+        .then(|| E164::from_stored(phone.to_owned()))
 }
 
 /// Remembers the number for the code page (bound to this browser, 15 minutes).
 fn remember_login_phone(ctx: &Ctx, phone: &E164) {
     let issued = ctx.now.timestamp().to_string();
-    let mac = crypto::hex(&ctx.app.key.mac("login-phone", &[phone.as_str().as_bytes(), issued.as_bytes(), ctx.binding().as_bytes()]));
+    let mac = crypto::hex(&ctx.app.key.mac(
+        "login-phone",
+        &[
+            phone.as_str().as_bytes(),
+            issued.as_bytes(),
+            ctx.binding().as_bytes(),
+        ],
+    ));
     let value = format!("{}.{issued}.{mac}", phone.as_str());
-    ctx.set_cookie(form::set_cookie(LOGIN_COOKIE, &value, "Lax", ctx.app.config.secure_cookies(), Some(900)));
+    ctx.set_cookie(form::set_cookie(
+        LOGIN_COOKIE,
+        &value,
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        Some(900),
+    ));
 }
 
 /// GET /login: the phone number form.
@@ -145,7 +182,9 @@ fn phone_form(ctx: &Ctx, value: &str, error: Option<&str>, status: u16) -> Respo
 pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, AppError> {
     let started = Instant::now();
     let input = if resend {
-        login_phone(ctx).map(|p| p.as_str().to_owned()).unwrap_or_default()
+        login_phone(ctx)
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default()
     } else {
         ctx.form()?.text("phone").to_owned()
     };
@@ -154,7 +193,12 @@ pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, Ap
     };
     let client = ctx.client_key();
     if !ctx.app.code_throttle.allows(&client, ctx.now) {
-        return Ok(phone_form(ctx, &input, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+        return Ok(phone_form(
+            ctx,
+            &input,
+            Some(ctx.t(Msg::ErrTooManyBody)),
+            429,
+        ));
     }
     ctx.app.code_throttle.record(&client, ctx.now);
     let outcome = send_login_code(ctx, &phone)?;
@@ -164,10 +208,17 @@ pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, Ap
     }
     match outcome {
         Err(Refusal::Locked) => Ok(code_form(ctx, Some(ctx.t(Msg::CustomerLocked)), 403)),
-        Err(Refusal::DailyLimit) => Ok(phone_form(ctx, &input, Some(ctx.t(Msg::CodeDailyLimit)), 429)),
+        Err(Refusal::DailyLimit) => Ok(phone_form(
+            ctx,
+            &input,
+            Some(ctx.t(Msg::CodeDailyLimit)),
+            429,
+        )),
         Err(Refusal::TooSoon { wait_seconds }) => {
             remember_login_phone(ctx, &phone);
-            let text = ctx.lang.fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]);
+            let text = ctx
+                .lang
+                .fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]);
             Ok(code_form(ctx, Some(&text), 429))
         }
         Ok(()) => {
@@ -185,25 +236,72 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppEr
     let Some(customer) = customers::find_by_phone(&tx, phone)? else {
         return Ok(Ok(()));
     };
-    let requester = Requester { binding: ctx.binding(), staff: None };
-    let text = code_text(ctx);
-    let outcome = otp::send_code(&tx, &ctx.app.key, &customer.id, phone, Purpose::Login, &requester, &text, &rules(ctx), ctx.now)?;
+    let outcome = send_code(ctx, &tx, &customer.id, phone, Purpose::Login, None)?;
     tx.commit()?;
     ctx.app.sms.wake();
     Ok(outcome.map(|_| ()))
 }
 
-/// The SMS carrying a code (with `{code}` left for `otp` to fill).
-pub(crate) fn code_text(ctx: &Ctx) -> String {
-    ctx.lang.fill(
+/// Sends a code from this screen (the portal's browser, or the counter when `staff` is given),
+/// in this request's language.
+pub(crate) fn send_code(
+    ctx: &Ctx,
+    conn: &Connection,
+    customer: &CustomerId,
+    destination: &E164,
+    purpose: Purpose,
+    staff: Option<&StaffId>,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
+    let codes = Codes {
+        key: &ctx.app.key,
+        rules: &rules,
+    };
+    let requester = Requester {
+        purpose,
+        binding: ctx.binding(),
+        staff,
+    };
+    let minutes = ctx.app.config.otp.validity_minutes.to_string();
+    // `{code}` is left in the text for `otp` to fill.
+    let text = ctx.lang.fill(
         Msg::CodeSms,
-        &[("branch", &ctx.app.config.branch.name), ("minutes", &ctx.app.config.otp.validity_minutes.to_string())],
+        &[
+            ("branch", &ctx.app.config.branch.name),
+            ("minutes", &minutes),
+        ],
+    );
+    otp::send_code(
+        conn,
+        &codes,
+        customer,
+        destination,
+        &requester,
+        &text,
+        ctx.now,
     )
 }
 
-/// The code rules in force.
-pub(crate) fn rules(ctx: &Ctx) -> Rules {
-    Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset())
+/// Checks a code entered on this screen.
+pub(crate) fn check_code(
+    ctx: &Ctx,
+    conn: &Connection,
+    customer: &CustomerId,
+    purpose: Purpose,
+    staff: Option<&StaffId>,
+    entered: &str,
+) -> rusqlite::Result<Checked> {
+    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
+    let codes = Codes {
+        key: &ctx.app.key,
+        rules: &rules,
+    };
+    let requester = Requester {
+        purpose,
+        binding: ctx.binding(),
+        staff,
+    };
+    otp::check_code(conn, &codes, customer, &requester, entered, ctx.now)
 }
 
 /// GET /login/verify: the code form.
@@ -245,7 +343,9 @@ fn code_form(ctx: &Ctx, error: Option<&str>, status: u16) -> Response {
 
 /// POST /login/verify: check the code, start the session.
 pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
-    let Some(phone) = login_phone(ctx) else { return Ok(Response::see_other("/login")) };
+    let Some(phone) = login_phone(ctx) else {
+        return Ok(Response::see_other("/login"));
+    };
     let entered = ctx.form()?.text("code").to_owned();
     let client = ctx.client_key();
     if !ctx.app.code_throttle.allows(&client, ctx.now) {
@@ -256,22 +356,47 @@ pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
     let Some(customer) = customers::find_by_phone(&tx, &phone)? else {
         // A stranger's number: the same answer as a wrong code.
         ctx.app.code_throttle.record(&client, ctx.now);
-        return Ok(code_form(ctx, Some(&ctx.lang.fill(Msg::CodeWrong, &[("remaining", "2")])), 400));
+        return Ok(code_form(
+            ctx,
+            Some(&ctx.lang.fill(Msg::CodeWrong, &[("remaining", "2")])),
+            400,
+        ));
     };
-    let checked = otp::check_code(&tx, &ctx.app.key, &customer.id, Purpose::Login, ctx.binding(), &entered, None, &rules(ctx), ctx.now)?;
+    let checked = check_code(ctx, &tx, &customer.id, Purpose::Login, None, &entered)?;
     let message = match checked {
         Checked::Accepted { .. } => {
             if let Some(old) = ctx.req.cookie(CUSTOMER_COOKIE) {
-                tx.execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [crypto::sha256(old.as_bytes()).as_slice()])?;
+                tx.execute(
+                    "DELETE FROM customer_sessions WHERE token_hash = ?1",
+                    [crypto::sha256(old.as_bytes()).as_slice()],
+                )?;
             }
             let token = start_session(&tx, &customer.id, ctx.now)?;
             tx.commit()?;
-            ctx.set_cookie(form::set_cookie(CUSTOMER_COOKIE, &token, "Lax", ctx.app.config.secure_cookies(), None));
-            ctx.set_cookie(form::set_cookie(LOGIN_COOKIE, "", "Lax", ctx.app.config.secure_cookies(), Some(0)));
-            let next = if customer.profile_completed_at.is_some() { "/my" } else { "/profile" };
+            ctx.set_cookie(form::set_cookie(
+                CUSTOMER_COOKIE,
+                &token,
+                "Lax",
+                ctx.app.config.secure_cookies(),
+                None,
+            ));
+            ctx.set_cookie(form::set_cookie(
+                LOGIN_COOKIE,
+                "",
+                "Lax",
+                ctx.app.config.secure_cookies(),
+                Some(0),
+            ));
+            let next = if customer.profile_completed_at.is_some() {
+                "/my"
+            } else {
+                "/profile"
+            };
             return Ok(Response::see_other(next));
         }
-        Checked::Wrong { remaining } => ctx.lang.fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
+        Checked::Wrong { remaining } => ctx
+            .lang
+            .fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
         Checked::NowLocked | Checked::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
         Checked::Expired => ctx.t(Msg::CodeExpired).to_owned(),
         Checked::Malformed => ctx.t(Msg::CodeHint).to_owned(),
@@ -286,12 +411,18 @@ pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
 /// POST /logout.
 pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(token) = ctx.req.cookie(CUSTOMER_COOKIE) {
-        ctx.app
-            .db
-            .conn()?
-            .execute("DELETE FROM customer_sessions WHERE token_hash = ?1", [crypto::sha256(token.as_bytes()).as_slice()])?;
+        ctx.app.db.conn()?.execute(
+            "DELETE FROM customer_sessions WHERE token_hash = ?1",
+            [crypto::sha256(token.as_bytes()).as_slice()],
+        )?;
     }
-    ctx.set_cookie(form::set_cookie(CUSTOMER_COOKIE, "", "Lax", ctx.app.config.secure_cookies(), Some(0)));
+    ctx.set_cookie(form::set_cookie(
+        CUSTOMER_COOKIE,
+        "",
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        Some(0),
+    ));
     ctx.flash(ctx.t(Msg::LoggedOut));
     Ok(Response::see_other("/"))
 }
@@ -312,7 +443,10 @@ struct ProfileForm {
 
 impl ProfileForm {
     fn error(&self, field: &str) -> Option<Msg> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, m)| *m)
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| *m)
     }
 }
 
@@ -372,7 +506,11 @@ fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Resp
             div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
         }
     };
-    let title = if first { ctx.t(Msg::CompleteProfile) } else { ctx.t(Msg::MyDetails) };
+    let title = if first {
+        ctx.t(Msg::CompleteProfile)
+    } else {
+        ctx.t(Msg::MyDetails)
+    };
     let mut response = ctx.customer_page(title, body);
     response.status = status;
     response
@@ -395,7 +533,8 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
         f.errors.push(("full_name", Msg::FullNameInvalid));
     }
     let id_number: String = f.id_number.chars().filter(|c| !c.is_whitespace()).collect();
-    if !(6..=20).contains(&id_number.len()) || !id_number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if !(6..=20).contains(&id_number.len()) || !id_number.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
         f.errors.push(("id_number", Msg::IdNumberInvalid));
     }
     let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
@@ -416,29 +555,45 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     if phone.is_err() {
         f.errors.push(("phone", Msg::PhoneInvalid));
     }
-    let (Some(dob), Ok(phone)) = (dob, phone) else { return Ok(render_profile(ctx, &c, &f, 400)) };
+    let (Some(dob), Ok(phone)) = (dob, phone) else {
+        return Ok(render_profile(ctx, &c, &f, 400));
+    };
     if !f.errors.is_empty() {
         return Ok(render_profile(ctx, &c, &f, 400));
     }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let profile = Profile { full_name: &f.full_name, id_number: &id_number, date_of_birth: dob, address: &f.address, email: email.as_deref() };
+    let profile = Profile {
+        full_name: &f.full_name,
+        id_number: &id_number,
+        date_of_birth: dob,
+        address: &f.address,
+        email: email.as_deref(),
+    };
     customers::save_profile(&tx, &c.id, &profile, ctx.now)?;
     let changed = customers::change_phone(&tx, &c, &phone, None, ctx.now)?;
     tx.commit()?;
-    ctx.flash(ctx.t(if changed { Msg::PhoneChangedVerify } else { Msg::ProfileSaved }));
+    ctx.flash(ctx.t(if changed {
+        Msg::PhoneChangedVerify
+    } else {
+        Msg::ProfileSaved
+    }));
     Ok(Response::see_other("/my"))
 }
 
 /// A light check of an email address's shape (delivery proves the rest).
 pub(crate) fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && email.len() <= 254
-        && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
 }
 
 // ----- Phone verification at the portal -----
@@ -482,14 +637,15 @@ pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let requester = Requester { binding: ctx.binding(), staff: None };
-    let outcome =
-        otp::send_code(&tx, &ctx.app.key, &c.id, &c.phone, Purpose::Verification, &requester, &code_text(ctx), &rules(ctx), ctx.now)?;
+    let outcome = send_code(ctx, &tx, &c.id, &c.phone, Purpose::Verification, None)?;
     tx.commit()?;
     ctx.app.sms.wake();
     let message = match outcome {
         Ok(_) => {
-            ctx.flash(&ctx.lang.fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]));
+            ctx.flash(
+                &ctx.lang
+                    .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
+            );
             return Ok(Response::see_other("/verify"));
         }
         Err(refusal) => refusal_message(ctx, &refusal),
@@ -502,7 +658,9 @@ pub(crate) fn refusal_message(ctx: &Ctx, refusal: &Refusal) -> String {
     match refusal {
         Refusal::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
         Refusal::DailyLimit => ctx.t(Msg::CodeDailyLimit).to_owned(),
-        Refusal::TooSoon { wait_seconds } => ctx.lang.fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]),
+        Refusal::TooSoon { wait_seconds } => ctx
+            .lang
+            .fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]),
     }
 }
 
@@ -510,7 +668,10 @@ pub(crate) fn refusal_message(ctx: &Ctx, refusal: &Refusal) -> String {
 pub(crate) fn checked_message(ctx: &Ctx, checked: &Checked) -> Option<String> {
     match checked {
         Checked::Accepted { .. } => None,
-        Checked::Wrong { remaining } => Some(ctx.lang.fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())])),
+        Checked::Wrong { remaining } => Some(
+            ctx.lang
+                .fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
+        ),
         Checked::NowLocked | Checked::Locked => Some(ctx.t(Msg::CustomerLocked).to_owned()),
         Checked::Expired => Some(ctx.t(Msg::CodeExpired).to_owned()),
         Checked::Malformed => Some(ctx.t(Msg::CodeHint).to_owned()),
@@ -523,8 +684,7 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let entered = ctx.form()?.text("code").to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let checked =
-        otp::check_code(&tx, &ctx.app.key, &c.id, Purpose::Verification, ctx.binding(), &entered, None, &rules(ctx), ctx.now)?;
+    let checked = check_code(ctx, &tx, &c.id, Purpose::Verification, None, &entered)?;
     tx.commit()?;
     match checked_message(ctx, &checked) {
         None => {
