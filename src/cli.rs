@@ -14,6 +14,7 @@ use simplelog::{ColorChoice, ConfigBuilder, TermLogger, TerminalMode};
 use crate::audit::Actor;
 use crate::auth::Role;
 use crate::backup;
+use crate::bench;
 use crate::config::{Config, Overrides};
 use crate::db::{self, DB_FILE};
 use crate::server;
@@ -62,6 +63,16 @@ enum Command {
     },
     /// Check the configuration and the database, and print what is wrong.
     Check,
+    /// Load data exported from the branch's previous system.
+    Import {
+        #[command(subcommand)]
+        what: crate::import::ImportCommand,
+    },
+    /// Measure the server's performance (see the README).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,7 +128,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
     // Another logger being set already only happens in tests; nothing to do about it.
     let _ = TermLogger::init(level, log_config, TerminalMode::Stderr, ColorChoice::Never);
     match args.command {
-        Command::Serve { demo, clock_file, .. } => server::serve(config, demo, clock_file).map_err(|e| e.to_string())?,
+        Command::Serve {
+            demo, clock_file, ..
+        } => server::serve(config, demo, clock_file).map_err(|e| e.to_string())?,
         Command::Migrate => {
             let (db, _) = server::open(&config).map_err(|e| e.to_string())?;
             let conn = db.conn().map_err(|e| e.to_string())?;
@@ -129,12 +142,27 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::Staff { command } => staff_command(&config, command)?,
         Command::Backup { file } => {
-            let (db, _) = server::open(&config).map_err(|e| e.to_string())?;
-            let conn = db.conn().map_err(|e| e.to_string())?;
+            // The database as it is: a backup never migrates it (a copy taken before an upgrade
+            // must be restorable by the old version).
+            let source = config.data_dir().join(DB_FILE);
+            if !source.exists() {
+                return Err(format!("there is no database at {}", source.display()));
+            }
+            let conn = rusqlite::Connection::open_with_flags(
+                &source,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .map_err(|e| format!("cannot open {}: {e}", source.display()))?;
+            conn.busy_timeout(std::time::Duration::from_millis(u64::from(
+                config.storage.busy_timeout_ms,
+            )))
+            .map_err(|e| e.to_string())?;
             backup::copy_to(&conn, &file).map_err(|e| e.to_string())?;
             println!("Backup written to {}.", file.display());
         }
         Command::Check => return Ok(check(&config)),
+        Command::Import { what } => crate::import::run(&config, what)?,
+        Command::Bench { command } => bench::run(command)?,
     }
     Ok(ExitCode::SUCCESS)
 }

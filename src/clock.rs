@@ -27,7 +27,10 @@ pub(crate) struct ShiftedClock {
 
 impl Clock for ShiftedClock {
     fn now(&self) -> DateTime<Utc> {
-        let shift = std::fs::read_to_string(&self.file).ok().and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
+        let shift = std::fs::read_to_string(&self.file)
+            .ok()
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .unwrap_or(0);
         Utc::now() + chrono::Duration::seconds(shift)
     }
 }

@@ -234,7 +234,9 @@ pub(crate) struct PortalConfig {
 
 impl Default for PortalConfig {
     fn default() -> Self {
-        PortalConfig { session_idle_minutes: 15 }
+        PortalConfig {
+            session_idle_minutes: 15,
+        }
     }
 }
 
@@ -252,7 +254,11 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"********\"" })
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "\"********\""
+        })
     }
 }
 
@@ -473,7 +479,10 @@ impl Config {
         }
         let m = &self.modem;
         if m.device.is_empty() {
-            return bad("[modem] device", "must be a device path, none or log".to_owned());
+            return bad(
+                "[modem] device",
+                "must be a device path, none or log".to_owned(),
+            );
         }
         if !["pdu", "text"].contains(&m.mode.as_str()) {
             return bad("[modem] mode", format!("{:?} must be pdu or text", m.mode));
@@ -483,12 +492,24 @@ impl Config {
         {
             return bad("[modem] pin", "must be 4 to 8 digits (or empty)".to_owned());
         }
-        if !m.smsc.is_empty() && !m.smsc.trim_start_matches('+').bytes().all(|b| b.is_ascii_digit()) {
-            return bad("[modem] smsc", format!("{:?} must be a phone number such as +62816124", m.smsc));
+        if !m.smsc.is_empty()
+            && !m
+                .smsc
+                .trim_start_matches('+')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            return bad(
+                "[modem] smsc",
+                format!("{:?} must be a phone number such as +62816124", m.smsc),
+            );
         }
         for (key, value) in [
             ("[modem] baud_rate", m.baud_rate),
-            ("[modem] registration_timeout_seconds", m.registration_timeout_seconds),
+            (
+                "[modem] registration_timeout_seconds",
+                m.registration_timeout_seconds,
+            ),
             ("[modem] command_timeout_ms", m.command_timeout_ms),
             ("[modem] send_timeout_seconds", m.send_timeout_seconds),
             ("[modem] max_attempts", m.max_attempts),
@@ -502,15 +523,24 @@ impl Config {
             ("[otp] validity_minutes", o.validity_minutes),
             ("[otp] per_day", o.per_day),
             ("[otp] max_wrong", o.max_wrong),
-            ("[otp] requests_per_address_per_hour", o.requests_per_address_per_hour),
-            ("[portal] session_idle_minutes", self.portal.session_idle_minutes),
+            (
+                "[otp] requests_per_address_per_hour",
+                o.requests_per_address_per_hour,
+            ),
+            (
+                "[portal] session_idle_minutes",
+                self.portal.session_idle_minutes,
+            ),
         ] {
             if value == 0 {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
         if o.validity_minutes > 10 {
-            return bad("[otp] validity_minutes", "must be at most 10 (NIST SP 800-63B)".to_owned());
+            return bad(
+                "[otp] validity_minutes",
+                "must be at most 10 (NIST SP 800-63B)".to_owned(),
+            );
         }
         if log_level(&self.log.level).is_none() {
             return bad(
@@ -769,7 +799,9 @@ mod tests {
         assert!(!format!("{c:?}").contains("1234"));
         assert!(!c.to_redacted_toml().contains("1234"));
         assert!(c.to_redacted_toml().contains("pin = \"********\""));
-        let e = load("[modem]\npin = \"12\"\n", &[]).unwrap_err().to_string();
+        let e = load("[modem]\npin = \"12\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[modem] pin"), "{e}");
     }
 

@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod backup;
+mod bench;
 mod cli;
 mod clock;
 mod config;
@@ -18,6 +19,7 @@ mod health;
 mod http;
 mod i18n;
 mod ids;
+mod import;
 mod iso;
 mod loans;
 mod money;

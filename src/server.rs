@@ -10,7 +10,6 @@ use chrono::Duration as ChronoDuration;
 use log::info;
 
 use crate::backup;
-use crate::sms::{self, Sms};
 use crate::clock::{self, Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::InstallationKey;
@@ -18,6 +17,7 @@ use crate::db::Db;
 use crate::demo;
 use crate::error;
 use crate::http::{self, Server};
+use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
 use crate::web::{self, App};
 
@@ -36,6 +36,10 @@ pub(crate) enum ServeError {
     Signals(std::io::Error),
     #[error("cannot start a background thread: {0}")]
     Thread(std::io::Error),
+    #[error(
+        "the HTTP listener stopped unexpectedly; exiting so the service manager restarts pawnbranch"
+    )]
+    ListenerStopped,
 }
 
 /// Opens the database and the installation key: what every command that serves needs.
@@ -47,7 +51,11 @@ pub(crate) fn open(config: &Config) -> Result<(Db, InstallationKey), ServeError>
 }
 
 /// Runs the branch server until SIGTERM or SIGINT.
-pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std::path::PathBuf>) -> Result<(), ServeError> {
+pub(crate) fn serve(
+    mut config: Config,
+    load_demo: bool,
+    clock_file: Option<std::path::PathBuf>,
+) -> Result<(), ServeError> {
     let started = Instant::now();
     let shutdown = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -55,7 +63,10 @@ pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std:
     }
     let clock: Arc<dyn Clock> = match clock_file {
         Some(file) => {
-            log::warn!("the clock is shifted by the seconds in {} (a test setting)", file.display());
+            log::warn!(
+                "the clock is shifted by the seconds in {} (a test setting)",
+                file.display()
+            );
             Arc::new(clock::ShiftedClock { file })
         }
         None => Arc::new(SystemClock),
@@ -87,13 +98,21 @@ pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std:
         );
     }
     let device = sms::Device::from_config(&config.modem, &config.data_dir());
-    let sms = Arc::new(Sms::new(&config.modem, device, Arc::clone(&clock), Arc::clone(&shutdown)));
+    let sms = Arc::new(Sms::new(
+        &config.modem,
+        device,
+        Arc::clone(&clock),
+        Arc::clone(&shutdown),
+    ));
     let app = Arc::new(App {
         sign_in_throttle: Throttle::new(
             config.staff.address_failures_per_15_minutes,
             ChronoDuration::minutes(15),
         ),
-        code_throttle: Throttle::new(config.otp.requests_per_address_per_hour, ChronoDuration::hours(1)),
+        code_throttle: Throttle::new(
+            config.otp.requests_per_address_per_hour,
+            ChronoDuration::hours(1),
+        ),
         config,
         db,
         clock,
@@ -157,7 +176,7 @@ pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std:
         std::thread::sleep(Duration::from_millis(100));
     }
     info!("shutting down: finishing requests in flight");
-    server.join();
+    let listener_ok = server.join();
     app.sms.wake();
     for (name, thread) in [("backup", nightly), ("sms", sender)] {
         if thread.join().is_err() {
@@ -165,7 +184,11 @@ pub(crate) fn serve(mut config: Config, load_demo: bool, clock_file: Option<std:
         }
     }
     info!("stopped");
-    Ok(())
+    if listener_ok {
+        Ok(())
+    } else {
+        Err(ServeError::ListenerStopped)
+    }
 }
 
 /// Prints the demo's staff accounts, so a newcomer can sign in.

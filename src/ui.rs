@@ -57,7 +57,12 @@ fn document(lang: Lang, title: &str, body_class: &str, content: Markup) -> Marku
 }
 
 /// The customer layout: branch name, language switch, the page, nothing else.
-pub(crate) fn customer_page(chrome: &Chrome, bar: Option<Markup>, title: &str, body: Markup) -> Markup {
+pub(crate) fn customer_page(
+    chrome: &Chrome,
+    bar: Option<Markup>,
+    title: &str,
+    body: Markup,
+) -> Markup {
     let lang = chrome.lang;
     document(
         lang,

@@ -14,16 +14,16 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::{self, Permission, StaffUser};
 use crate::clock::Clock;
-use crate::customers::Customer;
 use crate::config::Config;
 use crate::crypto::{self, InstallationKey};
+use crate::customers::Customer;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::http::{Form, Method, Request, Response, assets, form};
 use crate::i18n::{Lang, Msg};
+use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
-use crate::sms::{self, Sms};
 use crate::{audit, customers, dashboard, health, loans, portal, staff};
 
 /// The cookie holding the chosen language.
@@ -122,7 +122,9 @@ impl<'a> Ctx<'a> {
 
     /// The client address, as a throttling key.
     pub(crate) fn client_key(&self) -> String {
-        self.req.remote.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+        self.req
+            .remote
+            .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
 
     /// The signed-in customer, if any (looked up once per request).
@@ -130,11 +132,20 @@ impl<'a> Ctx<'a> {
         if let Some(c) = self.customer.get() {
             return Ok(c.as_ref());
         }
-        let found = match self.req.cookie(portal::CUSTOMER_COOKIE).filter(|t| !t.is_empty()) {
+        let found = match self
+            .req
+            .cookie(portal::CUSTOMER_COOKIE)
+            .filter(|t| !t.is_empty())
+        {
             None => None,
             Some(token) => {
                 let conn = self.app.db.conn()?;
-                portal::session_customer(&conn, token, self.app.config.portal.session_idle_minutes, self.now)?
+                portal::session_customer(
+                    &conn,
+                    token,
+                    self.app.config.portal.session_idle_minutes,
+                    self.now,
+                )?
             }
         };
         Ok(self.customer.get_or_init(|| found).as_ref())
@@ -184,7 +195,11 @@ impl<'a> Ctx<'a> {
     /// The signed-in staff member, who must hold one of `permissions`.
     pub(crate) fn require_any(&self, permissions: &[Permission]) -> Result<&StaffUser, AppError> {
         let user = self.staff()?.ok_or(AppError::SignInRequired)?;
-        if permissions.iter().any(|p| user.role.has(*p)) { Ok(user) } else { Err(AppError::Forbidden) }
+        if permissions.iter().any(|p| user.role.has(*p)) {
+            Ok(user)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     /// The signed-in staff member, whatever their permissions.
@@ -232,7 +247,11 @@ impl<'a> Ctx<'a> {
         // Each link with the permissions that open it (none: every signed-in member).
         let links: [(&[Permission], &'static str, Msg); 5] = [
             (&[], "/staff", Msg::NavDashboard),
-            (&[CustomerManagement, LoanOrigination, CallCentre], "/staff/customers", Msg::CardCustomers),
+            (
+                &[CustomerManagement, LoanOrigination, CallCentre],
+                "/staff/customers",
+                Msg::CardCustomers,
+            ),
             (&[CustomerManagement], "/staff/sms", Msg::NavSms),
             (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
             (&[AuditLog], "/staff/audit", Msg::NavAudit),
@@ -335,7 +354,9 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "customers"]) => customers::list_page(ctx),
         (Get, ["staff", "customers", id]) => customers::show_page(ctx, id),
         (Post, ["staff", "customers", id, "unlock"]) => customers::unlock_action(ctx, id),
-        (Post, ["staff", "customers", id, "verification", "send"]) => customers::counter_send(ctx, id),
+        (Post, ["staff", "customers", id, "verification", "send"]) => {
+            customers::counter_send(ctx, id)
+        }
         (Post, ["staff", "customers", id, "verification"]) => customers::counter_verify(ctx, id),
         (Get, ["staff", "loans", id]) => loans::show_page(ctx, id),
         (Post, ["staff", "loans", id, "approve"]) => loans::approve(ctx, id),

@@ -200,6 +200,8 @@ pub(crate) struct Server {
     pub(crate) addr: SocketAddr,
     workers: Vec<JoinHandle<()>>,
     inner: Arc<tiny_http::Server>,
+    /// Set when the listener stopped by itself (see [`worker`]).
+    failed: Arc<AtomicBool>,
 }
 
 /// Why the server could not start.
@@ -242,6 +244,10 @@ impl Server {
                 source,
             },
         })?;
+        tune(&listener).map_err(|source| StartError::Bind {
+            addr: addr.to_owned(),
+            source,
+        })?;
         let local = listener.local_addr().map_err(|source| StartError::Bind {
             addr: addr.to_owned(),
             source,
@@ -250,18 +256,22 @@ impl Server {
             tiny_http::Server::from_listener(listener, None)
                 .map_err(|e| StartError::Other(e.to_string()))?,
         );
+        let failed = Arc::new(AtomicBool::new(false));
         let workers = (0..options.workers)
             .map(|n| {
-                let (inner, handler, rejection, shutdown) = (
+                let (inner, handler, rejection, shutdown, failed) = (
                     Arc::clone(&inner),
                     Arc::clone(&handler),
                     Arc::clone(&rejection),
                     Arc::clone(&shutdown),
+                    Arc::clone(&failed),
                 );
                 let max_body = options.max_body_bytes;
                 std::thread::Builder::new()
                     .name(format!("http-{n}"))
-                    .spawn(move || worker(&inner, &*handler, &*rejection, &shutdown, max_body))
+                    .spawn(move || {
+                        worker(&inner, &*handler, &*rejection, &shutdown, &failed, max_body)
+                    })
                     .map_err(|e| StartError::Other(e.to_string()))
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -269,12 +279,14 @@ impl Server {
             addr: local,
             workers,
             inner,
+            failed,
         })
     }
 
     /// Waits for the workers to finish the requests in flight; call after setting the shutdown
-    /// flag. The listener closes when the server is dropped.
-    pub(crate) fn join(self) {
+    /// flag. The listener closes when the server is dropped. Returns `false` when the
+    /// listener had stopped by itself (the shutdown was not asked for).
+    pub(crate) fn join(self) -> bool {
         for _ in &self.workers {
             self.inner.unblock();
         }
@@ -283,7 +295,17 @@ impl Server {
                 error!("an HTTP worker thread ended by panic");
             }
         }
+        !self.failed.load(Ordering::SeqCst)
     }
+}
+
+/// Socket options set on the listener, which Linux copies to every accepted connection
+/// (tiny_http does not expose the connections): `TCP_NODELAY`, because tiny_http writes a
+/// response in 1 KiB pieces and, with Nagle's algorithm, the second piece waits for the
+/// client's delayed acknowledgement (about 40 ms a page). (Timeouts cannot be set this way:
+/// on the listener they make `accept` fail, which ends tiny_http's accept thread.)
+fn tune(listener: &TcpListener) -> std::io::Result<()> {
+    socket2::SockRef::from(listener).set_tcp_nodelay(true)
 }
 
 /// One worker: take a request, answer it, until shutdown.
@@ -292,6 +314,7 @@ fn worker(
     handler: &Handler,
     rejection: &RejectionPage,
     shutdown: &AtomicBool,
+    failed: &AtomicBool,
     max_body: usize,
 ) {
     while !shutdown.load(Ordering::SeqCst) {
@@ -299,8 +322,13 @@ fn worker(
             Ok(Some(raw)) => raw,
             Ok(None) => continue,
             Err(e) => {
-                warn!("http: receiving a request failed: {e}");
-                continue;
+                // tiny_http reports an error here only when its accept thread has ended (it
+                // ends at the first failed accept): nothing more will arrive. Stop, so the
+                // service manager starts a fresh process.
+                error!("http: the listener stopped ({e}); shutting down to be restarted");
+                failed.store(true, Ordering::SeqCst);
+                shutdown.store(true, Ordering::SeqCst);
+                break;
             }
         };
         answer(raw, handler, rejection, max_body);
@@ -493,6 +521,6 @@ mod tests {
             );
         }
         shutdown.store(true, Ordering::SeqCst);
-        server.join();
+        assert!(server.join());
     }
 }

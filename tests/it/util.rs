@@ -123,7 +123,10 @@ impl Server {
     /// Moves the server's clock forward (needs `Options::movable_clock`).
     pub fn advance_clock(&self, seconds: i64) {
         let file = self.dir.path().join("clock-shift");
-        let now: i64 = std::fs::read_to_string(&file).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+        let now: i64 = std::fs::read_to_string(&file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
         std::fs::write(&file, (now + seconds).to_string()).unwrap();
     }
 
@@ -214,7 +217,13 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let tag = &html[tag_start..tag_end];
     let start = tag.find("value=\"")? + "value=\"".len();
     let end = tag[start..].find('"')? + start;
-    Some(tag[start..end].replace("&amp;", "&").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">"))
+    Some(
+        tag[start..end]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">"),
+    )
 }
 
 /// A browser-like client: one connection per request, a cookie jar, no redirects followed.
