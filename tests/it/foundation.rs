@@ -324,6 +324,17 @@ fn every_staff_route_checks_permissions_on_the_server() {
             &["admin"],
         ),
         ("GET", "/staff/audit".into(), &["admin", "manager"]),
+        ("GET", "/staff/sms".into(), &["admin", "manager"]),
+        ("POST", "/staff/sms/test".into(), &["admin", "manager"]),
+        ("POST", format!("/staff/sms/{target}/retry"), &["admin", "manager"]),
+        ("POST", format!("/staff/sms/{target}/cancel"), &["admin", "manager"]),
+        ("GET", "/staff/customers".into(), &["admin", "manager", "clerk", "agent"]),
+        ("GET", format!("/staff/customers/{target}"), &["admin", "manager", "clerk", "agent"]),
+        ("POST", format!("/staff/customers/{target}/unlock"), &["admin", "manager"]),
+        ("POST", format!("/staff/customers/{target}/verification/send"), &["admin", "manager", "clerk"]),
+        ("POST", format!("/staff/customers/{target}/verification"), &["admin", "manager", "clerk"]),
+        ("GET", format!("/staff/loans/{target}"), &["admin", "manager", "clerk"]),
+        ("POST", format!("/staff/loans/{target}/approve"), &["admin", "manager", "clerk"]),
     ];
     let signed_in_only = ["/staff", "/staff/account"];
     for (user, password) in [CLERK, AGENT, MANAGER, ADMIN] {

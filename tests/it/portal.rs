@@ -550,3 +550,89 @@ fn origination_waits_for_phone_verification_at_the_counter() {
     );
     assert!(admin.get("/staff/audit").body.contains("loan.approve"));
 }
+
+#[test]
+fn sessions_idle_out_and_codes_never_show_in_logs_or_staff_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let server = portal_server(&link);
+    let mut c = server.client();
+    ask_code(&mut c, SITI);
+    let code = code_from(&sim, SITI_E164, 1);
+    assert_eq!(enter_code(&mut c, &code).header("location"), Some("/my"));
+    assert_eq!(c.get("/my").status, 200);
+    server.advance_clock(14 * 60);
+    assert_eq!(c.get("/my").status, 200, "14 minutes idle: still signed in");
+    server.advance_clock(16 * 60);
+    assert_eq!(c.get("/my").header("location"), Some("/login"), "16 minutes idle: signed out");
+
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let sms_page = manager.get("/staff/sms");
+    assert!(sms_page.body.contains("••••••"), "{}", sms_page.body);
+    assert!(!sms_page.body.contains(&code), "the code is masked on the staff page");
+    let log = server.stderr.lock().unwrap().join("\n");
+    assert!(!log.contains(&code), "the code is never logged");
+    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
+    let bodies: Vec<String> = conn
+        .prepare("SELECT body FROM sms_outbox")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(bodies.iter().all(|b| !b.contains(&code)), "the sent code is blanked in the outbox: {bodies:?}");
+}
+
+#[test]
+fn code_requests_are_throttled_per_client_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let _sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let env = vec![
+        ("PAWNBRANCH_MODEM_DEVICE".to_owned(), link.display().to_string()),
+        ("PAWNBRANCH_OTP_REQUESTS_PER_ADDRESS_PER_HOUR".to_owned(), "3".to_owned()),
+    ];
+    let server = Server::start(Options { demo: true, env, ..Options::default() });
+    for phone in ["0813-1111-0001", "0813-1111-0002", "0813-1111-0003"] {
+        assert_eq!(ask_code(&mut server.client(), phone).status, 303);
+    }
+    let r = ask_code(&mut server.client(), "0813-1111-0004");
+    assert_eq!(r.status, 429, "SMS pumping from one address is stopped");
+    assert!(r.body.contains("Too many attempts from this device"));
+}
+
+#[test]
+fn imported_customers_log_in_and_complete_a_prefilled_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let csv = data.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "phone,full_name,date_of_birth,id_number,address,email\n\
+         0812-5555-0101,\"Wijaya, Hendra\",1979-03-02,3171020203790001,\"Jl. Mawar 3, Bogor\",\n\
+         +62 812 5555 0102,Lestari Ayu,,,,ayu@example.com\n",
+    )
+    .unwrap();
+    let out = crate::util::command(data.path()).arg("import").arg("customers").arg(&csv).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 2 customers."));
+    // A bad file is refused whole, with line numbers.
+    std::fs::write(&csv, "phone,colour\n0812,red\n").unwrap();
+    let out = crate::util::command(data.path()).arg("import").arg("customers").arg(&csv).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+
+    let env = vec![("PAWNBRANCH_MODEM_DEVICE".to_owned(), link.display().to_string())];
+    let server = Server::start(Options { env, data_dir: Some(data), ..Options::default() });
+    let mut c = server.client();
+    ask_code(&mut c, "081255550101");
+    let code = code_from(&sim, "+6281255550101", 1);
+    assert_eq!(enter_code(&mut c, &code).header("location"), Some("/profile"), "imported: the profile step first");
+    let profile = c.get("/profile");
+    assert!(profile.body.contains("Wijaya, Hendra") && profile.body.contains("1979-03-02"), "pre-filled");
+    assert!(profile.body.contains("Jl. Mawar 3, Bogor"));
+}
