@@ -196,6 +196,44 @@ fn sign_in_session_cookie_and_sign_out() {
 }
 
 #[test]
+fn cookies_are_secure_behind_tls() {
+    let server = Server::start(Options {
+        demo: true,
+        env: vec![(
+            "PAWNBRANCH_SERVER_PUBLIC_URL".into(),
+            "https://branch.example".into(),
+        )],
+        ..Options::default()
+    });
+    let mut c = server.client();
+    let page = c.get("/staff/login");
+    assert!(
+        page.header("set-cookie").unwrap().contains("Secure"),
+        "the browser cookie"
+    );
+    let r = c.post_form(
+        "/staff/login",
+        &[
+            ("csrf", &page.csrf()),
+            ("username", MANAGER.0),
+            ("password", MANAGER.1),
+        ],
+    );
+    let cookie = r
+        .headers_named("set-cookie")
+        .into_iter()
+        .find(|v| v.starts_with("pb_staff="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
+
+#[test]
 fn five_failures_lock_the_account_and_addresses_are_throttled() {
     let server = Server::demo();
     let mut c = server.client();
@@ -326,15 +364,51 @@ fn every_staff_route_checks_permissions_on_the_server() {
         ("GET", "/staff/audit".into(), &["admin", "manager"]),
         ("GET", "/staff/sms".into(), &["admin", "manager"]),
         ("POST", "/staff/sms/test".into(), &["admin", "manager"]),
-        ("POST", format!("/staff/sms/{target}/retry"), &["admin", "manager"]),
-        ("POST", format!("/staff/sms/{target}/cancel"), &["admin", "manager"]),
-        ("GET", "/staff/customers".into(), &["admin", "manager", "clerk", "agent"]),
-        ("GET", format!("/staff/customers/{target}"), &["admin", "manager", "clerk", "agent"]),
-        ("POST", format!("/staff/customers/{target}/unlock"), &["admin", "manager"]),
-        ("POST", format!("/staff/customers/{target}/verification/send"), &["admin", "manager", "clerk"]),
-        ("POST", format!("/staff/customers/{target}/verification"), &["admin", "manager", "clerk"]),
-        ("GET", format!("/staff/loans/{target}"), &["admin", "manager", "clerk"]),
-        ("POST", format!("/staff/loans/{target}/approve"), &["admin", "manager", "clerk"]),
+        (
+            "POST",
+            format!("/staff/sms/{target}/retry"),
+            &["admin", "manager"],
+        ),
+        (
+            "POST",
+            format!("/staff/sms/{target}/cancel"),
+            &["admin", "manager"],
+        ),
+        (
+            "GET",
+            "/staff/customers".into(),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
+            "GET",
+            format!("/staff/customers/{target}"),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
+            "POST",
+            format!("/staff/customers/{target}/unlock"),
+            &["admin", "manager"],
+        ),
+        (
+            "POST",
+            format!("/staff/customers/{target}/verification/send"),
+            &["admin", "manager", "clerk"],
+        ),
+        (
+            "POST",
+            format!("/staff/customers/{target}/verification"),
+            &["admin", "manager", "clerk"],
+        ),
+        (
+            "GET",
+            format!("/staff/loans/{target}"),
+            &["admin", "manager", "clerk"],
+        ),
+        (
+            "POST",
+            format!("/staff/loans/{target}/approve"),
+            &["admin", "manager", "clerk"],
+        ),
     ];
     let signed_in_only = ["/staff", "/staff/account"];
     for (user, password) in [CLERK, AGENT, MANAGER, ADMIN] {

@@ -260,6 +260,27 @@ fn transient_errors_are_retried_and_permanent_ones_fail_with_their_reason() {
         std::thread::sleep(Duration::from_millis(200));
     }
     assert_eq!(sim.received().len(), 1, "a permanent error is not retried");
+    // Staff can queue it again once the number is fixed on the network's side.
+    let page = c.get("/staff/sms");
+    let row = page
+        .body
+        .split("<tr>")
+        .find(|r| r.contains("badge bad\">failed<"))
+        .unwrap();
+    let id = row.split("/staff/sms/").nth(1).unwrap()[..26].to_owned();
+    let r = c.post_form(&format!("/staff/sms/{id}/retry"), &[("csrf", &page.csrf())]);
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        sim.wait_for(2, Duration::from_secs(20)).len(),
+        2,
+        "retried by staff"
+    );
+    assert!(c.get("/staff/audit").body.contains("sms.retry"));
+    let r = c.post_form(
+        &format!("/staff/sms/{id}/cancel"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(r.status, 400, "a sent message cannot be cancelled");
 }
 
 #[test]
@@ -465,19 +486,36 @@ fn a_restart_loses_no_queued_message() {
 fn the_demo_logs_messages_to_a_file_labelled_as_not_real_delivery() {
     let server = Server::demo();
     let out = server.stdout.lock().unwrap().join("\n");
-    assert!(out.contains("sms-log.txt") && out.contains("not real delivery"), "{out}");
+    assert!(
+        out.contains("sms-log.txt") && out.contains("not real delivery"),
+        "{out}"
+    );
     send_test(&server, "0812-3456-7890");
     let log = server.dir.path().join("sms-log.txt");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_to_string(&log).unwrap_or_default().contains(TEST_TEXT) {
-        assert!(Instant::now() < deadline, "nothing written to {}", log.display());
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains(TEST_TEXT)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "nothing written to {}",
+            log.display()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(std::fs::read_to_string(&log).unwrap().contains("+6281234567890"));
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("+6281234567890")
+    );
     let mut c = server.client();
     c.sign_in(MANAGER.0, MANAGER.1);
     let page = c.get("/staff/sms");
-    assert!(page.body.contains("Log only (not real delivery)") && page.body.contains("Nothing reaches customers' phones."));
+    assert!(
+        page.body.contains("Log only (not real delivery)")
+            && page.body.contains("Nothing reaches customers' phones.")
+    );
     let health: serde_json::Value = serde_json::from_str(&c.get("/healthz").body).unwrap();
     assert_eq!(health["modem"]["state"], "log_only");
 }
@@ -486,7 +524,16 @@ fn the_demo_logs_messages_to_a_file_labelled_as_not_real_delivery() {
 fn without_a_modem_messages_wait_and_staff_are_warned() {
     let dir = tempfile::tempdir().unwrap();
     crate::util::command(dir.path())
-        .args(["staff", "add", "boss", "--name", "Boss", "--role", "admin", "--password-stdin"])
+        .args([
+            "staff",
+            "add",
+            "boss",
+            "--name",
+            "Boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
         .stdin(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut child| {
@@ -495,16 +542,33 @@ fn without_a_modem_messages_wait_and_staff_are_warned() {
             child.wait()
         })
         .unwrap();
-    let server = Server::start(Options { data_dir: Some(dir), ..Options::default() });
+    let server = Server::start(Options {
+        data_dir: Some(dir),
+        ..Options::default()
+    });
     let mut c = server.client();
     c.sign_in("boss", "boss-password-1");
-    let r = c.submit("/staff/sms", "/staff/sms/test", &[("phone", "0812-3456-7890")]);
+    let r = c.submit(
+        "/staff/sms",
+        "/staff/sms/test",
+        &[("phone", "0812-3456-7890")],
+    );
     assert_eq!(r.status, 303);
     let page = c.get("/staff/sms");
-    assert!(page.body.contains("No modem is configured"), "{}", page.body);
+    assert!(
+        page.body.contains("No modem is configured"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(">queued<"));
-    assert!(c.get("/staff").body.contains("No modem configured"), "the dashboard warns too");
+    assert!(
+        c.get("/staff").body.contains("No modem configured"),
+        "the dashboard warns too"
+    );
     let r = c.submit("/staff/sms", "/staff/sms/test", &[("phone", "12ab")]);
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("This is not a phone number we can send to."));
+    assert!(
+        r.body
+            .contains("This is not a phone number we can send to.")
+    );
 }

@@ -565,13 +565,20 @@ fn sessions_idle_out_and_codes_never_show_in_logs_or_staff_pages() {
     server.advance_clock(14 * 60);
     assert_eq!(c.get("/my").status, 200, "14 minutes idle: still signed in");
     server.advance_clock(16 * 60);
-    assert_eq!(c.get("/my").header("location"), Some("/login"), "16 minutes idle: signed out");
+    assert_eq!(
+        c.get("/my").header("location"),
+        Some("/login"),
+        "16 minutes idle: signed out"
+    );
 
     let mut manager = server.client();
     manager.sign_in(MANAGER.0, MANAGER.1);
     let sms_page = manager.get("/staff/sms");
     assert!(sms_page.body.contains("••••••"), "{}", sms_page.body);
-    assert!(!sms_page.body.contains(&code), "the code is masked on the staff page");
+    assert!(
+        !sms_page.body.contains(&code),
+        "the code is masked on the staff page"
+    );
     let log = server.stderr.lock().unwrap().join("\n");
     assert!(!log.contains(&code), "the code is never logged");
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
@@ -582,7 +589,10 @@ fn sessions_idle_out_and_codes_never_show_in_logs_or_staff_pages() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert!(bodies.iter().all(|b| !b.contains(&code)), "the sent code is blanked in the outbox: {bodies:?}");
+    assert!(
+        bodies.iter().all(|b| !b.contains(&code)),
+        "the sent code is blanked in the outbox: {bodies:?}"
+    );
 }
 
 #[test]
@@ -591,10 +601,20 @@ fn code_requests_are_throttled_per_client_address() {
     let link = dir.path().join("modem");
     let _sim = Simulator::start(&link, SimConfig::default()).unwrap();
     let env = vec![
-        ("PAWNBRANCH_MODEM_DEVICE".to_owned(), link.display().to_string()),
-        ("PAWNBRANCH_OTP_REQUESTS_PER_ADDRESS_PER_HOUR".to_owned(), "3".to_owned()),
+        (
+            "PAWNBRANCH_MODEM_DEVICE".to_owned(),
+            link.display().to_string(),
+        ),
+        (
+            "PAWNBRANCH_OTP_REQUESTS_PER_ADDRESS_PER_HOUR".to_owned(),
+            "3".to_owned(),
+        ),
     ];
-    let server = Server::start(Options { demo: true, env, ..Options::default() });
+    let server = Server::start(Options {
+        demo: true,
+        env,
+        ..Options::default()
+    });
     for phone in ["0813-1111-0001", "0813-1111-0002", "0813-1111-0003"] {
         assert_eq!(ask_code(&mut server.client(), phone).status, 303);
     }
@@ -617,22 +637,50 @@ fn imported_customers_log_in_and_complete_a_prefilled_profile() {
          +62 812 5555 0102,Lestari Ayu,,,,ayu@example.com\n",
     )
     .unwrap();
-    let out = crate::util::command(data.path()).arg("import").arg("customers").arg(&csv).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::util::command(data.path())
+        .arg("import")
+        .arg("customers")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 2 customers."));
     // A bad file is refused whole, with line numbers.
     std::fs::write(&csv, "phone,colour\n0812,red\n").unwrap();
-    let out = crate::util::command(data.path()).arg("import").arg("customers").arg(&csv).output().unwrap();
+    let out = crate::util::command(data.path())
+        .arg("import")
+        .arg("customers")
+        .arg(&csv)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
 
-    let env = vec![("PAWNBRANCH_MODEM_DEVICE".to_owned(), link.display().to_string())];
-    let server = Server::start(Options { env, data_dir: Some(data), ..Options::default() });
+    let env = vec![(
+        "PAWNBRANCH_MODEM_DEVICE".to_owned(),
+        link.display().to_string(),
+    )];
+    let server = Server::start(Options {
+        env,
+        data_dir: Some(data),
+        ..Options::default()
+    });
     let mut c = server.client();
     ask_code(&mut c, "081255550101");
     let code = code_from(&sim, "+6281255550101", 1);
-    assert_eq!(enter_code(&mut c, &code).header("location"), Some("/profile"), "imported: the profile step first");
+    assert_eq!(
+        enter_code(&mut c, &code).header("location"),
+        Some("/profile"),
+        "imported: the profile step first"
+    );
     let profile = c.get("/profile");
-    assert!(profile.body.contains("Wijaya, Hendra") && profile.body.contains("1979-03-02"), "pre-filled");
+    assert!(
+        profile.body.contains("Wijaya, Hendra") && profile.body.contains("1979-03-02"),
+        "pre-filled"
+    );
     assert!(profile.body.contains("Jl. Mawar 3, Bogor"));
 }
