@@ -354,12 +354,7 @@ pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
     if ctx.staff()?.is_some() {
         return Ok(Response::see_other("/staff"));
     }
-    let next = ctx
-        .req
-        .query_form()?
-        .get("next")
-        .map(str::to_owned)
-        .unwrap_or_default();
+    let next = ctx.next_param()?;
     // A session cookie that no longer opens a session: it timed out or was ended elsewhere.
     // The cookie stays until sign-in replaces it, because it binds this page's CSRF token.
     let expired = ctx

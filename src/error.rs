@@ -101,35 +101,15 @@ impl AppError {
 
 /// The plumbing's own failures (oversized or malformed requests, panics) as pages.
 pub(crate) fn rejection_page(rejection: Rejection, lang: Lang) -> Response {
-    match rejection {
-        Rejection::TooLarge => Response::html(
-            413,
-            ui::error_page(
-                lang,
-                413,
-                lang.t(Msg::ErrTooLargeTitle),
-                lang.t(Msg::ErrTooLargeBody),
-            ),
-        ),
-        Rejection::Malformed => Response::html(
-            400,
-            ui::error_page(
-                lang,
-                400,
-                lang.t(Msg::ErrBadRequestTitle),
-                lang.t(Msg::ErrMalformed),
-            ),
-        ),
-        Rejection::Panic => Response::html(
-            500,
-            ui::error_page(
-                lang,
-                500,
-                lang.t(Msg::ErrInternalTitle),
-                lang.t(Msg::ErrInternalBody),
-            ),
-        ),
-    }
+    let (status, title, body) = match rejection {
+        Rejection::TooLarge => (413, Msg::ErrTooLargeTitle, Msg::ErrTooLargeBody),
+        Rejection::Malformed => (400, Msg::ErrBadRequestTitle, Msg::ErrMalformed),
+        Rejection::Panic => (500, Msg::ErrInternalTitle, Msg::ErrInternalBody),
+    };
+    Response::html(
+        status,
+        ui::error_page(lang, status, lang.t(title), lang.t(body)),
+    )
 }
 
 /// The method as text, for log lines.

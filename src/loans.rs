@@ -154,26 +154,32 @@ pub(crate) struct Ticket {
     pub(crate) matures_on: NaiveDate,
 }
 
+/// The columns [`ticket_from_row`] reads, first in a query.
+const TICKET_COLUMNS: &str = "id, ticket_no, state, principal, item_description, matures_on";
+
+/// A ticket from a row starting with [`TICKET_COLUMNS`].
+fn ticket_from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
+    let state: String = r.get(2)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        ticket_no: r.get(1)?,
+        state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
+        principal: r.get(3)?,
+        item_description: r.get(4)?,
+        matures_on: r.get(5)?,
+    })
+}
+
 /// A customer's tickets, open ones first, then by maturity.
 pub(crate) fn of_customer(
     conn: &Connection,
     customer: &CustomerId,
 ) -> rusqlite::Result<Vec<Ticket>> {
-    conn.prepare_cached(
-        "SELECT id, ticket_no, state, principal, item_description, matures_on FROM loans WHERE customer_id = ?1
-         ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no",
-    )?
-    .query_map([customer], |r| {
-        let state: String = r.get(2)?;
-        Ok(Ticket {
-            id: r.get(0)?,
-            ticket_no: r.get(1)?,
-            state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
-            principal: r.get(3)?,
-            item_description: r.get(4)?,
-            matures_on: r.get(5)?,
-        })
-    })?
+    conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM loans WHERE customer_id = ?1
+         ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no"
+    ))?
+    .query_map([customer], ticket_from_row)?
     .collect()
 }
 
@@ -189,25 +195,10 @@ struct Detail {
 /// One ticket with its customer.
 fn detail(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Detail>> {
     let row: Option<(Ticket, CustomerId, NaiveDate)> = conn
-        .prepare_cached(
-            "SELECT id, ticket_no, state, principal, item_description, matures_on, customer_id, started_on
-             FROM loans WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            let state: String = r.get(2)?;
-            Ok((
-                Ticket {
-                    id: r.get(0)?,
-                    ticket_no: r.get(1)?,
-                    state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
-                    principal: r.get(3)?,
-                    item_description: r.get(4)?,
-                    matures_on: r.get(5)?,
-                },
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })
+        .prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS}, customer_id, started_on FROM loans WHERE id = ?1"
+        ))?
+        .query_row([id], |r| Ok((ticket_from_row(r)?, r.get(6)?, r.get(7)?)))
         .optional()?;
     let Some((ticket, customer_id, started_on)) = row else {
         return Ok(None);

@@ -242,8 +242,30 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppEr
     Ok(outcome.map(|_| ()))
 }
 
-/// Sends a code from this screen (the portal's browser, or the counter when `staff` is given),
-/// in this request's language.
+/// Runs `f` with the code rules in force and this screen as the requester: the portal's
+/// browser, or the counter when `staff` is given.
+fn with_codes<T>(
+    ctx: &Ctx,
+    purpose: Purpose,
+    staff: Option<&StaffId>,
+    f: impl FnOnce(&Codes, &Requester) -> T,
+) -> T {
+    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
+    let codes = Codes {
+        key: &ctx.app.key,
+        rules: &rules,
+    };
+    f(
+        &codes,
+        &Requester {
+            purpose,
+            binding: ctx.binding(),
+            staff,
+        },
+    )
+}
+
+/// Sends a code from this screen, in this request's language.
 pub(crate) fn send_code(
     ctx: &Ctx,
     conn: &Connection,
@@ -252,16 +274,6 @@ pub(crate) fn send_code(
     purpose: Purpose,
     staff: Option<&StaffId>,
 ) -> rusqlite::Result<Result<(), Refusal>> {
-    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
-    let codes = Codes {
-        key: &ctx.app.key,
-        rules: &rules,
-    };
-    let requester = Requester {
-        purpose,
-        binding: ctx.binding(),
-        staff,
-    };
     let minutes = ctx.app.config.otp.validity_minutes.to_string();
     // `{code}` is left in the text for `otp` to fill.
     let text = ctx.lang.fill(
@@ -271,15 +283,17 @@ pub(crate) fn send_code(
             ("minutes", &minutes),
         ],
     );
-    otp::send_code(
-        conn,
-        &codes,
-        customer,
-        destination,
-        &requester,
-        &text,
-        ctx.now,
-    )
+    with_codes(ctx, purpose, staff, |codes, requester| {
+        otp::send_code(
+            conn,
+            codes,
+            customer,
+            destination,
+            requester,
+            &text,
+            ctx.now,
+        )
+    })
 }
 
 /// Checks a code entered on this screen.
@@ -291,17 +305,9 @@ pub(crate) fn check_code(
     staff: Option<&StaffId>,
     entered: &str,
 ) -> rusqlite::Result<Checked> {
-    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
-    let codes = Codes {
-        key: &ctx.app.key,
-        rules: &rules,
-    };
-    let requester = Requester {
-        purpose,
-        binding: ctx.binding(),
-        staff,
-    };
-    otp::check_code(conn, &codes, customer, &requester, entered, ctx.now)
+    with_codes(ctx, purpose, staff, |codes, requester| {
+        otp::check_code(conn, codes, customer, requester, entered, ctx.now)
+    })
 }
 
 /// GET /login/verify: the code form.

@@ -114,6 +114,16 @@ impl<'a> Ctx<'a> {
         Ok(self.form.get_or_init(|| parsed))
     }
 
+    /// The `next=` query parameter: where to go after this page.
+    pub(crate) fn next_param(&self) -> Result<String, AppError> {
+        Ok(self
+            .req
+            .query_form()?
+            .get("next")
+            .map(str::to_owned)
+            .unwrap_or_default())
+    }
+
     /// The value that identifies this browser (or counter screen): it binds CSRF tokens and
     /// one-time codes.
     pub(crate) fn binding(&self) -> &str {
@@ -417,12 +427,7 @@ fn known_path(segments: &[&str]) -> bool {
 /// Sets the language cookie and goes back to the page.
 fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let lang = Lang::from_code(code).ok_or(AppError::NotFound)?;
-    let next = ctx
-        .req
-        .query_form()?
-        .get("next")
-        .map(str::to_owned)
-        .unwrap_or_default();
+    let next = ctx.next_param()?;
     ctx.set_cookie(form::set_cookie(
         LANG_COOKIE,
         lang.code(),

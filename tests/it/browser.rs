@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::portal::{add_bare_customer, code_from};
 use crate::sms::simulator::{SimConfig, Simulator};
 use crate::util::{Options, Server};
 
@@ -27,8 +28,6 @@ use crate::util::{Options, Server};
 const PHONE_E164: &str = "+6281288880000";
 /// The same number, as the customer types it.
 const PHONE_TYPED: &str = "0812-8888-0000";
-/// The bare customer's id (Crockford base 32, distinct from the ids other tests use).
-const CUSTOMER_ID: &str = "01BRWSERCVST0MER000000000A";
 /// The viewport of a small phone, in CSS pixels.
 const WIDTH: u64 = 360;
 const HEIGHT: u64 = 740;
@@ -86,7 +85,7 @@ fn a_customer_walks_the_portal_on_a_phone() {
         body.contains("If this number is registered with us, we have sent a code."),
         "the code page says a code was sent: {body}"
     );
-    let code = code_for(&sim, PHONE_E164);
+    let code = code_from(&sim, PHONE_E164, 1);
     browser.type_into(&browser.find("#code"), &code);
     browser.step("code");
     browser.click(&browser.find("form[action=\"/login/verify\"] button"));
@@ -152,40 +151,6 @@ fn the_landing_and_login_pages_speak_bahasa_indonesia() {
     let heading = browser.script("return document.querySelector('h1').innerText;");
     assert_eq!(heading, json!("Bayar Pinjaman Saya"));
     browser.step("login");
-}
-
-/// Adds a customer with only a phone number (as an import does) straight into the database.
-fn add_bare_customer(server: &Server, phone_e164: &str) {
-    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    let now = chrono::Utc::now();
-    conn.execute(
-        "INSERT INTO customers (id, full_name, phone, address, created_at, updated_at) VALUES (?1, 'Bare Customer', ?2, '', ?3, ?3)",
-        rusqlite::params![CUSTOMER_ID, phone_e164, now],
-    )
-    .unwrap();
-}
-
-/// Waits for the first message to `to` and returns the 6-digit code it starts with.
-fn code_for(sim: &Simulator, to: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(message) = sim.received().into_iter().find(|m| m.to == to) {
-            let digits: String = message
-                .text
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            assert_eq!(digits.len(), 6, "a code in {:?}", message.text);
-            return digits;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no SMS to {to}; the simulator has {:?}",
-            sim.received()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// The full path of a program on `PATH`; panics (so CI fails loudly) when it is not installed.

@@ -32,19 +32,20 @@ const SITI: &str = "0812-1000-0000";
 const SITI_E164: &str = "+6281210000000";
 
 /// Adds a customer with only a phone number (as an import does) straight into the database.
-fn add_bare_customer(server: &Server, phone_e164: &str) {
+pub(crate) fn add_bare_customer(server: &Server, phone_e164: &str) {
+    let id = format!("01BARE{:0>20}", phone_e164.trim_start_matches('+'));
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     let now = chrono::Utc::now();
     conn.execute(
         "INSERT INTO customers (id, full_name, phone, address, created_at, updated_at) VALUES (?1, 'Bare Customer', ?2, '', ?3, ?3)",
-        rusqlite::params!["01BARE0000000000000000000A", phone_e164, now],
+        rusqlite::params![id, phone_e164, now],
     )
     .unwrap();
 }
 
 /// Waits for the `n`th message to `to` and returns the 6-digit code in it.
-fn code_from(sim: &Simulator, to: &str, n: usize) -> String {
+pub(crate) fn code_from(sim: &Simulator, to: &str, n: usize) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let texts: Vec<String> = sim
