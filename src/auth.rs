@@ -50,11 +50,13 @@ pub(crate) enum Permission {
     StaffAdmin,
     /// Read the audit log.
     AuditLog,
+    /// Reverse ledger rows (corrections) and edit loan products.
+    Corrections,
 }
 
 impl Permission {
     /// Every permission, in display order.
-    pub(crate) const ALL: [Permission; 8] = [
+    pub(crate) const ALL: [Permission; 9] = [
         Permission::CustomerManagement,
         Permission::LoanOrigination,
         Permission::Payments,
@@ -63,6 +65,7 @@ impl Permission {
         Permission::Reports,
         Permission::StaffAdmin,
         Permission::AuditLog,
+        Permission::Corrections,
     ];
 
     /// The permission's name for people.
@@ -76,6 +79,7 @@ impl Permission {
             Permission::Reports => Msg::PermReports,
             Permission::StaffAdmin => Msg::PermStaffAdmin,
             Permission::AuditLog => Msg::PermAuditLog,
+            Permission::Corrections => Msg::PermCorrections,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Role {
                 CallCentre,
                 Reports,
                 AuditLog,
+                Corrections,
             ],
             Role::Admin => &Permission::ALL,
         }

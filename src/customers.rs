@@ -466,6 +466,10 @@ pub(crate) fn show_page(
             (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
         }
         h2 { (ctx.t(Msg::CardLoans)) }
+        p class="actions" {
+            @if user.role.has(Permission::LoanOrigination) { a class="button" href={ "/staff/customers/" (c.id) "/tickets/new" } { (ctx.t(Msg::NewTicket)) } }
+            a class="button secondary" href={ "/staff/customers/" (c.id) "/statement" } { (ctx.t(Msg::Statement)) }
+        }
         @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
         ul {
             @for t in &tickets {

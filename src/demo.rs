@@ -11,7 +11,8 @@ use crate::audit::Actor;
 use crate::auth::Role;
 use crate::customers::{self, NewCustomer};
 use crate::db;
-use crate::loans::{self, LoanState, NewLoan};
+use crate::ledger::Method;
+use crate::loans::{LoanState, ops, products};
 use crate::phone;
 use crate::staff::{self, NewStaff};
 
@@ -86,6 +87,7 @@ pub(crate) fn load(
     if has_data {
         return Ok(Outcome::HasData);
     }
+    let mut clerk = None;
     for (username, full_name, role, password) in ACCOUNTS {
         let new = NewStaff {
             username,
@@ -93,8 +95,16 @@ pub(crate) fn load(
             role,
             password,
         };
-        staff::create_account(&tx, &Actor::System, &new, now)
+        let user = staff::create_account(&tx, &Actor::System, &new, now)
             .map_err(|e| DemoError(e.to_string()))?;
+        if role == Role::Clerk {
+            clerk = Some(user.id);
+        }
+    }
+    let clerk = clerk.ok_or_else(|| DemoError("the demo has no clerk".to_owned()))?;
+    let mut product_ids = Vec::new();
+    for terms in products::starter_products() {
+        product_ids.push(products::insert(&tx, &terms, now)?);
     }
     let states = LoanState::ALL;
     for n in 0..50usize {
@@ -128,29 +138,83 @@ pub(crate) fn load(
         // Every customer gets one ticket, cycling through every state; some get a second one.
         for k in 0..(1 + n % 2) {
             let state = states[(n + k * 3) % states.len()];
+            // Start dates that put the ticket in `state` today under the pawn products' terms
+            // (120 days, 5 days' grace, notice until 29 days after maturity).
             let started = today
                 - Duration::days(match state {
                     LoanState::Origination | LoanState::Cancelled => 0,
                     LoanState::Active => 10 + (n as i64 % 60),
                     LoanState::Due => 120,
-                    LoanState::Grace => 125,
-                    LoanState::Notice => 140,
+                    LoanState::Grace => 123,
+                    LoanState::Notice => 135,
                     LoanState::Forfeited => 200,
                     LoanState::Redeemed => 90,
                 });
-            let ticket_no = format!("DEMO-{:06}", n * 2 + k + 1);
-            let loan = NewLoan {
-                ticket_no: &ticket_no,
-                customer: &customer_id,
-                state,
-                principal: 500_000 + (n as i64 % 10) * 250_000,
-                item_description: ITEMS[(n + k) % ITEMS.len()],
-                started_on: started,
-                matures_on: started + Duration::days(120),
-            };
-            loans::insert(&tx, &loan, now)?;
+            let item = ITEMS[(n + k) % ITEMS.len()];
+            let product =
+                &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
+            let appraised = 1_000_000 + (n as i64 % 10) * 400_000;
+            let items = [ops::Item {
+                category: if item.contains("old") {
+                    "gold"
+                } else {
+                    "electronics"
+                }
+                .to_owned(),
+                description: item.to_owned(),
+                marks: String::new(),
+                weight_mg: None,
+                karat: None,
+                appraised,
+            }];
+            let principal = appraised / 2;
+            let at = now - Duration::days((today - started).num_days());
+            let id = ops::originate(
+                &tx,
+                &Actor::System,
+                "DEMO",
+                &customer_id,
+                product,
+                &items,
+                principal,
+                started,
+                at,
+            )?
+            .map_err(|e| DemoError(e.to_string()))?;
+            let record = ops::load(&tx, &id)?
+                .ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
+            match state {
+                LoanState::Origination => (),
+                LoanState::Cancelled => ops::cancel(&tx, &record, &clerk, at)?,
+                _ => {
+                    ops::approve_and_disburse(&tx, &record, Method::Cash, "", &clerk, started, at)?;
+                    if state == LoanState::Redeemed {
+                        let record = ops::load(&tx, &id)?
+                            .ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
+                        let day = started + Duration::days(60);
+                        let payoff = ops::owed_on(&tx, &record, day)?.payoff();
+                        let payment = ops::Payment {
+                            amount: payoff,
+                            method: Method::Cash,
+                            reference: "",
+                            purpose: ops::Purpose::Redemption,
+                            staff: Some(&clerk),
+                        };
+                        ops::take_payment(
+                            &tx,
+                            &record,
+                            &payment,
+                            &crate::ids::PaymentId::new(at),
+                            day,
+                            at,
+                        )?
+                        .map_err(|e| DemoError(e.to_string()))?;
+                    }
+                }
+            }
         }
     }
+    ops::advance_states(&tx, today, now)?;
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, '1')",
         [DEMO_KEY],

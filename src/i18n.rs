@@ -221,11 +221,71 @@ catalogue! {
     NoLoansStaff => "No tickets.", "Tidak ada tiket.";
     Item => "Item", "Barang";
     StartDate => "Start date", "Tanggal mulai";
-    Approve => "Approve", "Setujui";
     ApprovalNeedsVerifiedPhone => "This loan cannot be approved until the customer's phone number is verified.",
         "Pinjaman ini tidak dapat disetujui sampai nomor telepon nasabah terverifikasi.";
     NotAwaitingApproval => "This ticket is not awaiting approval.", "Tiket ini tidak menunggu persetujuan.";
     LoanApproved => "Loan approved.", "Pinjaman disetujui.";
+
+    // Tickets, payments and the ledger.
+    Product => "Product", "Produk";
+    OwedOn => "Owed on {date}", "Terutang per {date}";
+    Interest => "Interest", "Bunga (sewa modal)";
+    Fees => "Fees", "Biaya";
+    PrincipalOutstanding => "Principal outstanding", "Sisa pokok";
+    DueToday => "Due today", "Jatuh tempo hari ini";
+    ToRedeem => "To redeem today", "Untuk menebus hari ini";
+    Schedule => "Schedule", "Jadwal angsuran";
+    DisbursedBy => "Paid out by", "Dicairkan melalui";
+    Reference => "Reference", "Referensi";
+    ApproveAndDisburse => "Approve and pay out", "Setujui dan cairkan";
+    TakePayment => "Take a payment", "Terima pembayaran";
+    Extend => "Extend", "Perpanjang";
+    ExtensionExplained => "Pays the interest and fees owed; the new due date is {date}.",
+        "Membayar bunga dan biaya terutang; jatuh tempo baru {date}.";
+    PartialPayment => "Partial payment", "Pembayaran sebagian";
+    Redeem => "Redeem", "Tebus";
+    RedemptionExplained => "Pays everything owed; the item goes back to the customer and the ticket closes.",
+        "Membayar seluruh kewajiban; barang dikembalikan kepada nasabah dan tiket ditutup.";
+    Transactions => "Transactions", "Transaksi";
+    MethodCash => "Cash", "Tunai";
+    MethodBank => "Bank transfer", "Transfer bank";
+    MethodMobile => "Mobile money", "Uang elektronik";
+    MethodNone => "Correction", "Koreksi";
+    Amount => "Amount", "Jumlah";
+    PaidBy => "Paid by", "Dibayar melalui";
+    ItemHandedOver => "The item has been handed over to the customer", "Barang sudah diserahkan kepada nasabah";
+    Kind => "Kind", "Jenis";
+    Debit => "Debit", "Debit";
+    Credit => "Credit", "Kredit";
+    Balance => "Balance", "Saldo";
+    Reversed => "Reversed", "Dibatalkan";
+    Reason => "Reason", "Alasan";
+    Reverse => "Reverse", "Batalkan";
+    ReasonRequired => "Give a reason for the correction.", "Berikan alasan koreksi.";
+    FormExpiredReload => "This form is out of date. Reload the ticket and try again.", "Formulir ini sudah usang. Muat ulang tiket lalu coba lagi.";
+    AmountInvalid => "Enter an amount, e.g. 1.500.000.", "Masukkan jumlah, mis. 1.500.000.";
+    MethodInvalid => "Choose how the money was paid.", "Pilih cara pembayaran.";
+    ConfirmHandOver => "Confirm that the item has been handed over.", "Konfirmasi bahwa barang sudah diserahkan.";
+    TicketClosed => "This ticket is closed.", "Tiket ini sudah ditutup.";
+    AmountTooMuch => "That is more than everything owed ({payoff}).", "Itu melebihi seluruh kewajiban ({payoff}).";
+    AmountMustBe => "The amount must be exactly {amount}.", "Jumlahnya harus tepat {amount}.";
+    Receipt => "Receipt", "Kuitansi";
+    BackToTicket => "Back to the ticket", "Kembali ke tiket";
+    From => "From", "Dari";
+    To => "To", "Sampai";
+    Statement => "Statement", "Rekening koran";
+    StatementOf => "Statement of {name}", "Rekening koran {name}";
+    NewTicket => "New pawn ticket", "Tiket gadai baru";
+    WriteTicket => "Write the ticket", "Buat tiket";
+    Category => "Category", "Kategori";
+    CategoryHint => "For example gold, phone, laptop, vehicle document.", "Misalnya emas, ponsel, laptop, BPKB.";
+    ItemHint => "What it is: brand, model, weight and karat for gold.", "Barang apa: merek, model, berat dan karat untuk emas.";
+    Marks => "Serial number or marks", "Nomor seri atau tanda";
+    Appraised => "Appraised value", "Nilai taksiran";
+    ChooseProduct => "Choose a product.", "Pilih produk.";
+    AboveLtv => "The loan is above what this item allows ({max} at most).", "Pinjaman melebihi yang diizinkan untuk barang ini (paling banyak {max}).";
+    ItemInvalid => "Describe the item and give its appraised value.", "Jelaskan barangnya dan berikan nilai taksirannya.";
+    PermCorrections => "Corrections", "Koreksi";
 
     // Staff sign-in.
     StaffSignIn => "Staff sign-in", "Masuk staf";

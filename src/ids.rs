@@ -121,6 +121,22 @@ id_type!(
     /// An event in a customer's history.
     EventId
 );
+id_type!(
+    /// A row of the ledger.
+    LedgerId
+);
+id_type!(
+    /// The rows of one payment.
+    PaymentId
+);
+id_type!(
+    /// A loan product.
+    ProductId
+);
+id_type!(
+    /// An event in a ticket's history (state change, extension).
+    LoanEventId
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ mod i18n;
 mod ids;
 mod import;
 mod iso;
+mod ledger;
 mod loans;
 mod money;
 mod otp;

@@ -160,6 +160,15 @@ pub(crate) fn serve(
         .spawn(move || sms::sender::run(&sender_app.sms, &sender_app.db))
         .map_err(ServeError::Thread)?;
 
+    let scheduler_app = Arc::clone(&app);
+    let scheduler = std::thread::Builder::new()
+        .name("scheduler".to_owned())
+        .spawn(move || {
+            let a = &scheduler_app;
+            crate::loans::scheduler::run(&a.db, &*a.clock, a.config.utc_offset(), &a.shutdown);
+        })
+        .map_err(ServeError::Thread)?;
+
     println!(
         "pawnbranch {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
@@ -178,7 +187,11 @@ pub(crate) fn serve(
     info!("shutting down: finishing requests in flight");
     let listener_ok = server.join();
     app.sms.wake();
-    for (name, thread) in [("backup", nightly), ("sms", sender)] {
+    for (name, thread) in [
+        ("backup", nightly),
+        ("sms", sender),
+        ("scheduler", scheduler),
+    ] {
         if thread.join().is_err() {
             log::error!("the {name} thread ended by panic");
         }

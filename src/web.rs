@@ -368,8 +368,20 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
             customers::counter_send(ctx, id)
         }
         (Post, ["staff", "customers", id, "verification"]) => customers::counter_verify(ctx, id),
-        (Get, ["staff", "loans", id]) => loans::show_page(ctx, id),
-        (Post, ["staff", "loans", id, "approve"]) => loans::approve(ctx, id),
+        (Get, ["staff", "customers", id, "statement"]) => loans::pages::statement(ctx, id),
+        (Get, ["staff", "customers", id, "tickets", "new"]) => {
+            loans::pages::new_ticket_page(ctx, id)
+        }
+        (Post, ["staff", "customers", id, "tickets", "new"]) => {
+            loans::pages::create_ticket(ctx, id)
+        }
+        (Get, ["staff", "loans", id]) => loans::pages::show(ctx, id),
+        (Post, ["staff", "loans", id, "approve"]) => loans::pages::approve(ctx, id),
+        (Post, ["staff", "loans", id, "pay"]) => loans::pages::pay(ctx, id),
+        (Get, ["staff", "loans", id, "receipt", payment]) => {
+            loans::pages::receipt(ctx, id, payment)
+        }
+        (Post, ["staff", "ledger", id, "reverse"]) => loans::pages::reverse(ctx, id),
 
         // Staff administration.
         (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
@@ -409,7 +421,11 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "customers" | "loans", _]
             | ["staff", "customers", _, "unlock" | "verification"]
             | ["staff", "customers", _, "verification", "send"]
-            | ["staff", "loans", _, "approve"]
+            | ["staff", "loans", _, "approve" | "pay"]
+            | ["staff", "loans", _, "receipt", _]
+            | ["staff", "ledger", _, "reverse"]
+            | ["staff", "customers", _, "statement"]
+            | ["staff", "customers", _, "tickets", "new"]
             | ["staff", "sms", "test"]
             | ["staff", "sms", _, "retry" | "cancel"]
             | ["staff", "account", "password"]

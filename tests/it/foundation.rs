@@ -402,6 +402,36 @@ fn every_staff_route_checks_permissions_on_the_server() {
         (
             "GET",
             format!("/staff/loans/{target}"),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
+            "POST",
+            format!("/staff/loans/{target}/pay"),
+            &["admin", "manager", "clerk"],
+        ),
+        (
+            "GET",
+            format!("/staff/loans/{target}/receipt/{target}"),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
+            "POST",
+            format!("/staff/ledger/{target}/reverse"),
+            &["admin", "manager"],
+        ),
+        (
+            "GET",
+            format!("/staff/customers/{target}/statement"),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
+            "GET",
+            format!("/staff/customers/{target}/tickets/new"),
+            &["admin", "manager", "clerk"],
+        ),
+        (
+            "POST",
+            format!("/staff/customers/{target}/tickets/new"),
             &["admin", "manager", "clerk"],
         ),
         (

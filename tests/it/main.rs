@@ -5,6 +5,7 @@
 
 mod browser;
 mod foundation;
+mod loans;
 mod modem;
 mod portal;
 mod sms;

@@ -1,0 +1,151 @@
+//! Pawn loans (tickets): their states, the staff's ticket pages and the dashboard figures.
+//! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
+//! offer, `ops` what happens to a ticket (origination, disbursement, payments, states).
+
+pub(crate) mod ops;
+pub(crate) mod pages;
+pub(crate) mod products;
+pub(crate) mod scheduler;
+pub(crate) mod terms;
+
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use rusqlite::Connection;
+
+use crate::i18n::Msg;
+use crate::ids::{CustomerId, LoanId};
+use crate::web::Ctx;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LoanState {
+    Origination,
+    Active,
+    Due,
+    Grace,
+    Notice,
+    Forfeited,
+    Redeemed,
+    Cancelled,
+}
+
+impl LoanState {
+    /// Every state, in the order of a ticket's life.
+    pub(crate) const ALL: [LoanState; 8] = [
+        LoanState::Origination,
+        LoanState::Active,
+        LoanState::Due,
+        LoanState::Grace,
+        LoanState::Notice,
+        LoanState::Forfeited,
+        LoanState::Redeemed,
+        LoanState::Cancelled,
+    ];
+
+    /// The state for people.
+    pub(crate) fn label(self) -> Msg {
+        match self {
+            LoanState::Origination => Msg::StateOrigination,
+            LoanState::Active => Msg::StateActive,
+            LoanState::Due => Msg::StateDue,
+            LoanState::Grace => Msg::StateGrace,
+            LoanState::Notice => Msg::StateNotice,
+            LoanState::Forfeited => Msg::StateForfeited,
+            LoanState::Redeemed => Msg::StateRedeemed,
+            LoanState::Cancelled => Msg::StateCancelled,
+        }
+    }
+
+    /// The state named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<LoanState> {
+        LoanState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The state's code in the database.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            LoanState::Origination => "origination",
+            LoanState::Active => "active",
+            LoanState::Due => "due",
+            LoanState::Grace => "grace",
+            LoanState::Notice => "notice",
+            LoanState::Forfeited => "forfeited",
+            LoanState::Redeemed => "redeemed",
+            LoanState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The branch's loans in figures.
+pub(crate) struct Summary {
+    pub(crate) active: i64,
+    pub(crate) due_or_overdue: i64,
+    pub(crate) outstanding_principal: i64,
+}
+
+/// Counts open tickets and sums their principal.
+pub(crate) fn summary(conn: &Connection) -> rusqlite::Result<Summary> {
+    conn.query_row(
+        "SELECT COUNT(*) FILTER (WHERE state = 'active'),
+                COUNT(*) FILTER (WHERE state IN ('due', 'grace', 'notice')),
+                COALESCE(SUM(principal) FILTER (WHERE state IN ('active', 'due', 'grace', 'notice')), 0)
+         FROM loans",
+        [],
+        |r| Ok(Summary { active: r.get(0)?, due_or_overdue: r.get(1)?, outstanding_principal: r.get(2)? }),
+    )
+}
+
+/// The dashboard card.
+pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
+    let s = summary(conn)?;
+    let currency = ctx.app.config.currency();
+    Ok(html! {
+        section class="card" {
+            h2 { (ctx.t(Msg::CardLoans)) }
+            dl {
+                dt { (ctx.t(Msg::CardActiveLoans)) } dd { (s.active) }
+                dt { (ctx.t(Msg::CardDueLoans)) } dd { (s.due_or_overdue) }
+                dt { (ctx.t(Msg::CardOutstanding)) } dd { (currency.format(s.outstanding_principal, ctx.lang)) }
+            }
+        }
+    })
+}
+
+/// A ticket as the customer sees it in the list.
+pub(crate) struct Ticket {
+    pub(crate) id: LoanId,
+    pub(crate) ticket_no: String,
+    pub(crate) state: LoanState,
+    pub(crate) principal: i64,
+    pub(crate) item_description: String,
+    pub(crate) matures_on: NaiveDate,
+}
+
+/// The columns [`ticket_from_row`] reads, first in a query.
+const TICKET_COLUMNS: &str = "id, ticket_no, state, principal, item_description, matures_on";
+
+/// A ticket from a row starting with [`TICKET_COLUMNS`].
+fn ticket_from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
+    let state: String = r.get(2)?;
+    Ok(Ticket {
+        id: r.get(0)?,
+        ticket_no: r.get(1)?,
+        state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
+        principal: r.get(3)?,
+        item_description: r.get(4)?,
+        matures_on: r.get(5)?,
+    })
+}
+
+/// A customer's tickets, open ones first, then by maturity.
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<Vec<Ticket>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM loans WHERE customer_id = ?1
+         ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no"
+    ))?
+    .query_map([customer], ticket_from_row)?
+    .collect()
+}

@@ -1,0 +1,769 @@
+//! What happens to a ticket, as plain functions over a transaction: writing it (origination),
+//! approval and disbursement, payments (partial, extension, redemption) and the daily state
+//! changes. Every amount comes from `terms::owed` on the branch-local business date; every
+//! money movement is a ledger row; every change of maturity or state is a `loan_events` row.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::json;
+
+use super::LoanState;
+use super::terms::{self, Allocation, Owed, Terms, Ticket};
+use crate::audit::{self, Actor, Change};
+use crate::ids::{CustomerId, LoanEventId, LoanId, PaymentId, ProductId, StaffId};
+use crate::ledger::{self, Method, Posting};
+
+/// A ticket with everything its amounts depend on.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub(crate) id: LoanId,
+    pub(crate) ticket_no: String,
+    pub(crate) customer: CustomerId,
+    pub(crate) state: LoanState,
+    pub(crate) principal: i64,
+    pub(crate) start: NaiveDate,
+    pub(crate) maturity: NaiveDate,
+    pub(crate) terms: Terms,
+    pub(crate) ticket_lost: bool,
+}
+
+impl Record {
+    /// The facts `terms::owed` needs.
+    pub(crate) fn ticket(&self) -> Ticket<'_> {
+        Ticket {
+            terms: &self.terms,
+            principal: self.principal,
+            start: self.start,
+            maturity: self.maturity,
+            ticket_lost: self.ticket_lost,
+        }
+    }
+
+    /// Whether the ticket is still open (money can be paid on it).
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(
+            self.state,
+            LoanState::Active | LoanState::Due | LoanState::Grace | LoanState::Notice
+        )
+    }
+}
+
+/// Loads a ticket written with terms (tickets without terms, from before products, give
+/// `None`).
+pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Record>> {
+    conn.prepare_cached(
+        "SELECT ticket_no, customer_id, state, principal, started_on, matures_on, terms, ticket_lost
+         FROM loans WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        let terms: Option<String> = r.get(6)?;
+        let state: String = r.get(2)?;
+        let Some(terms) = terms.and_then(|t| serde_json::from_str::<Terms>(&t).ok()) else { return Ok(None) };
+        Ok(Some(Record {
+            id: id.clone(),
+            ticket_no: r.get(0)?,
+            customer: r.get(1)?,
+            state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
+            principal: r.get(3)?,
+            start: r.get(4)?,
+            maturity: r.get(5)?,
+            terms,
+            ticket_lost: r.get(7)?,
+        }))
+    })
+    .optional()
+    .map(Option::flatten)
+}
+
+/// What the ticket owes on `date`.
+pub(crate) fn owed_on(
+    conn: &Connection,
+    record: &Record,
+    date: NaiveDate,
+) -> rusqlite::Result<Owed> {
+    Ok(terms::owed(
+        &record.ticket(),
+        &ledger::paid(conn, &record.id)?,
+        date,
+    ))
+}
+
+/// A change to record in `loan_events`.
+struct Event<'a> {
+    kind: &'a str,
+    from: &'a str,
+    to: &'a str,
+    payment: Option<&'a PaymentId>,
+}
+
+/// Records a state or maturity change.
+fn event(
+    conn: &Connection,
+    loan: &LoanId,
+    e: &Event,
+    staff: Option<&StaffId>,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO loan_events (id, loan_id, at, kind, from_value, to_value, staff_id, payment_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![LoanEventId::new(at), loan, at, e.kind, e.from, e.to, staff, e.payment])?;
+    Ok(())
+}
+
+/// Sets a ticket's state, recording the change.
+fn set_state(
+    conn: &Connection,
+    record: &Record,
+    state: LoanState,
+    staff: Option<&StaffId>,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE loans SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![record.id, state.code(), at],
+    )?;
+    event(
+        conn,
+        &record.id,
+        &Event {
+            kind: "state",
+            from: record.state.code(),
+            to: state.code(),
+            payment: None,
+        },
+        staff,
+        at,
+    )
+}
+
+/// A collateral item to pawn.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) category: String,
+    pub(crate) description: String,
+    pub(crate) marks: String,
+    pub(crate) weight_mg: Option<i64>,
+    pub(crate) karat: Option<i64>,
+    pub(crate) appraised: i64,
+}
+
+/// Why a ticket could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum OriginationError {
+    #[error("choose an active product")]
+    NoProduct,
+    #[error("add at least one item")]
+    NoItems,
+    #[error("every item needs a description and an appraised value above zero")]
+    BadItem,
+    #[error("the principal must be above zero")]
+    NoPrincipal,
+    #[error("the principal is above the product's loan-to-value limit of {max}")]
+    AboveLtv { max: i64 },
+}
+
+/// Writes a ticket in Origination for a customer: items, principal, a copy of the product's
+/// terms, and a ticket number unique in the chain (`<branch>-<year>-<sequence>`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn originate(
+    conn: &Connection,
+    actor: &Actor,
+    branch: &str,
+    customer: &CustomerId,
+    product: &ProductId,
+    items: &[Item],
+    principal: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Result<LoanId, OriginationError>, rusqlite::Error> {
+    let Some(product) = super::products::get(conn, product)?.filter(|p| p.active) else {
+        return Ok(Err(OriginationError::NoProduct));
+    };
+    if items.is_empty() {
+        return Ok(Err(OriginationError::NoItems));
+    }
+    if items
+        .iter()
+        .any(|i| i.appraised <= 0 || i.description.trim().is_empty())
+    {
+        return Ok(Err(OriginationError::BadItem));
+    }
+    if principal <= 0 {
+        return Ok(Err(OriginationError::NoPrincipal));
+    }
+    let appraised: i64 = items.iter().map(|i| i.appraised).sum();
+    let max = terms::rate_of(appraised, product.terms.max_ltv_bp, terms::Rounding::Down);
+    if principal > max {
+        return Ok(Err(OriginationError::AboveLtv { max }));
+    }
+    let year = today.format("%Y").to_string();
+    let prefix = format!("{branch}-{year}-");
+    let last: Option<String> = conn
+        .query_row(
+            "SELECT MAX(ticket_no) FROM loans WHERE ticket_no LIKE ?1 || '%'",
+            [&prefix],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let next = last
+        .and_then(|t| t.strip_prefix(&prefix).and_then(|n| n.parse::<u64>().ok()))
+        .unwrap_or(0)
+        + 1;
+    let ticket_no = format!("{prefix}{next:06}");
+    let id = LoanId::new(now);
+    let description = items
+        .iter()
+        .map(|i| i.description.trim())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let terms_json = serde_json::to_string(&product.terms)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.execute(
+        "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
+                            product_id, terms, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'origination', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![id, ticket_no, customer, principal, description, today, terms::first_maturity(&product.terms, today), product.id, terms_json, now],
+    )?;
+    for item in items {
+        conn.execute(
+            "INSERT INTO loan_items (id, loan_id, category, description, marks, weight_mg, karat, appraised)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![crate::ids::new_ulid(now), id, item.category, item.description.trim(), item.marks, item.weight_mg, item.karat, item.appraised],
+        )?;
+    }
+    let change = Change {
+        action: "loan.originate",
+        entity: "loan",
+        entity_id: id.as_str(),
+        before: None,
+        after: Some(
+            json!({ "ticket_no": ticket_no, "principal": principal, "product": product.terms.product, "items": items.len() }),
+        ),
+    };
+    audit::record(conn, actor, &change, now)?;
+    Ok(Ok(id))
+}
+
+/// Approves a ticket in Origination and pays the principal out: the ledger's disbursement,
+/// the periods counted from today, the state Active. The caller checks the customer's phone.
+pub(crate) fn approve_and_disburse(
+    conn: &Connection,
+    record: &Record,
+    method: Method,
+    reference: &str,
+    staff: &StaffId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let maturity = terms::first_maturity(&record.terms, today);
+    conn.execute(
+        "UPDATE loans SET started_on = ?2, matures_on = ?3, approved_at = ?4, updated_at = ?4 WHERE id = ?1",
+        params![record.id, today, maturity, now],
+    )?;
+    let posting = Posting {
+        loan: &record.id,
+        customer: &record.customer,
+        method,
+        reference,
+        staff: Some(staff),
+        on: today,
+        at: now,
+    };
+    ledger::disburse(conn, &posting, record.principal)?;
+    set_state(conn, record, LoanState::Active, Some(staff), now)
+}
+
+/// Cancels a ticket still in Origination (nothing was paid out).
+pub(crate) fn cancel(
+    conn: &Connection,
+    record: &Record,
+    staff: &StaffId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE loans SET closed_at = ?2 WHERE id = ?1",
+        params![record.id, now],
+    )?;
+    set_state(conn, record, LoanState::Cancelled, Some(staff), now)
+}
+
+/// What a payment is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Any amount up to the balance: interest, then fees, then principal.
+    Partial,
+    /// Exactly the interest and fees owed; maturity moves on by whole periods.
+    Extension { periods: u32 },
+    /// Everything owed; the ticket closes.
+    Redemption,
+}
+
+/// Why a payment was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PaymentError {
+    #[error("the ticket is not open")]
+    Closed,
+    #[error("the amount is more than everything owed ({payoff})")]
+    TooMuch { payoff: i64 },
+    #[error("the amount must be above zero")]
+    Nothing,
+    #[error("an extension needs exactly the interest and fees owed ({expected})")]
+    WrongExtensionAmount { expected: i64 },
+    #[error("a redemption needs exactly everything owed ({expected})")]
+    WrongRedemptionAmount { expected: i64 },
+    #[error("an extension is for 1 to {max} periods")]
+    BadPeriods { max: u32 },
+}
+
+/// What a payment did, for the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Receipt {
+    pub(crate) payment: PaymentId,
+    pub(crate) split: Allocation,
+    pub(crate) owed_after: Owed,
+    pub(crate) maturity: NaiveDate,
+    pub(crate) state: LoanState,
+}
+
+/// A payment about to be recorded.
+pub(crate) struct Payment<'a> {
+    pub(crate) amount: i64,
+    pub(crate) method: Method,
+    pub(crate) reference: &'a str,
+    pub(crate) purpose: Purpose,
+    pub(crate) staff: Option<&'a StaffId>,
+}
+
+/// Takes a payment on a ticket on business date `today`.
+pub(crate) fn take_payment(
+    conn: &Connection,
+    record: &Record,
+    payment: &Payment,
+    id: &PaymentId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<Receipt, PaymentError>> {
+    if !record.is_open() {
+        return Ok(Err(PaymentError::Closed));
+    }
+    if payment.amount <= 0 {
+        return Ok(Err(PaymentError::Nothing));
+    }
+    let owed = owed_on(conn, record, today)?;
+    match payment.purpose {
+        Purpose::Extension { periods } => {
+            if periods == 0 || periods > record.terms.term_periods {
+                return Ok(Err(PaymentError::BadPeriods {
+                    max: record.terms.term_periods,
+                }));
+            }
+            let expected = owed.interest + owed.fees;
+            if payment.amount != expected {
+                return Ok(Err(PaymentError::WrongExtensionAmount { expected }));
+            }
+        }
+        Purpose::Redemption if payment.amount != owed.payoff() => {
+            return Ok(Err(PaymentError::WrongRedemptionAmount {
+                expected: owed.payoff(),
+            }));
+        }
+        _ => (),
+    }
+    let Some(split) = owed.allocate(payment.amount) else {
+        return Ok(Err(PaymentError::TooMuch {
+            payoff: owed.payoff(),
+        }));
+    };
+    let posting = Posting {
+        loan: &record.id,
+        customer: &record.customer,
+        method: payment.method,
+        reference: payment.reference,
+        staff: payment.staff,
+        on: today,
+        at: now,
+    };
+    ledger::pay(conn, &posting, &split, id)?;
+    let mut maturity = record.maturity;
+    let mut state = record.state;
+    if let Purpose::Extension { periods } = payment.purpose {
+        maturity = terms::extended_maturity(&record.ticket(), today, periods);
+        conn.execute(
+            "UPDATE loans SET matures_on = ?2, updated_at = ?3 WHERE id = ?1",
+            params![record.id, maturity, now],
+        )?;
+        let (from, to) = (record.maturity.to_string(), maturity.to_string());
+        event(
+            conn,
+            &record.id,
+            &Event {
+                kind: "extension",
+                from: &from,
+                to: &to,
+                payment: Some(id),
+            },
+            payment.staff,
+            now,
+        )?;
+        if state != LoanState::Active && today < maturity {
+            set_state(conn, record, LoanState::Active, payment.staff, now)?;
+            state = LoanState::Active;
+        }
+    }
+    let after = Record {
+        maturity,
+        state,
+        ..record.clone()
+    };
+    let owed_after = owed_on(conn, &after, today)?;
+    if owed_after.principal == 0 && owed_after.interest == 0 && owed_after.fees == 0 {
+        conn.execute(
+            "UPDATE loans SET closed_at = ?2 WHERE id = ?1",
+            params![record.id, now],
+        )?;
+        set_state(conn, &after, LoanState::Redeemed, payment.staff, now)?;
+        state = LoanState::Redeemed;
+    }
+    Ok(Ok(Receipt {
+        payment: id.clone(),
+        split,
+        owed_after,
+        maturity,
+        state,
+    }))
+}
+
+/// After a payment row was reversed: an extension paid by it is undone (the maturity goes back)
+/// and a closed ticket that owes money again is reopened, in the state its dates call for.
+pub(crate) fn undo_payment(
+    conn: &Connection,
+    loan: &LoanId,
+    payment: Option<&PaymentId>,
+    staff: &StaffId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    if let Some(payment) = payment {
+        let extension: Option<(String, String)> = conn
+            .query_row(
+                "SELECT from_value, to_value FROM loan_events WHERE loan_id = ?1 AND payment_id = ?2 AND kind = 'extension'",
+                params![loan, payment],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((from, to)) = extension {
+            let changed = conn.execute(
+                "UPDATE loans SET matures_on = ?2, updated_at = ?4 WHERE id = ?1 AND matures_on = ?3",
+                params![loan, from, to, now],
+            )?;
+            if changed > 0 {
+                event(
+                    conn,
+                    loan,
+                    &Event {
+                        kind: "extension_reversed",
+                        from: &to,
+                        to: &from,
+                        payment: Some(payment),
+                    },
+                    Some(staff),
+                    now,
+                )?;
+            }
+        }
+    }
+    let Some(record) = load(conn, loan)? else {
+        return Ok(());
+    };
+    let owes = owed_on(conn, &record, today)?.payoff() > 0;
+    let state = state_on(&record, today);
+    if record.state == LoanState::Redeemed && owes {
+        conn.execute(
+            "UPDATE loans SET closed_at = NULL, released_at = NULL WHERE id = ?1",
+            [loan],
+        )?;
+        set_state(conn, &record, state, Some(staff), now)?;
+    } else if record.is_open() && record.state != state {
+        set_state(conn, &record, state, Some(staff), now)?;
+    }
+    Ok(())
+}
+
+/// The state a ticket should be in on `today`: due on its maturity date, in grace for the
+/// grace days after it, under notice for the notice days after that, forfeited once the pull
+/// days after the notice have also passed.
+pub(crate) fn state_on(record: &Record, today: NaiveDate) -> LoanState {
+    let t = &record.terms;
+    let late = (today - record.maturity).num_days();
+    let grace = i64::from(t.grace_days);
+    let notice = grace + i64::from(t.notice_days);
+    let pull = notice + i64::from(t.forfeit_days);
+    match late {
+        ..0 => LoanState::Active,
+        0 => LoanState::Due,
+        d if d <= grace => LoanState::Grace,
+        d if d <= pull => LoanState::Notice,
+        _ => LoanState::Forfeited,
+    }
+}
+
+/// Moves every open ticket to the state its dates call for; returns the tickets that changed
+/// and their new state (the scheduler queues the notice SMS for those entering Notice).
+pub(crate) fn advance_states(
+    conn: &Connection,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<(Record, LoanState)>> {
+    let ids: Vec<LoanId> = conn
+        .prepare_cached("SELECT id FROM loans WHERE state IN ('active', 'due', 'grace', 'notice') AND terms IS NOT NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut changed = Vec::new();
+    for id in ids {
+        let Some(record) = load(conn, &id)? else {
+            continue;
+        };
+        let state = state_on(&record, today);
+        if state != record.state {
+            set_state(conn, &record, state, None, now)?;
+            if state == LoanState::Forfeited {
+                conn.execute(
+                    "UPDATE loans SET closed_at = ?2 WHERE id = ?1",
+                    params![record.id, now],
+                )?;
+            }
+            changed.push((record, state));
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::customers::{self, NewCustomer};
+    use crate::loans::products;
+
+    fn setup() -> (tempfile::TempDir, crate::db::Db, CustomerId, ProductId) {
+        let (dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
+        let new = NewCustomer {
+            full_name: "Siti",
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        };
+        let customer = customers::insert(&conn, &new, now).unwrap();
+        let product =
+            products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now).unwrap();
+        drop(conn);
+        (dir, db, customer, product)
+    }
+
+    fn gold(appraised: i64) -> Item {
+        Item {
+            category: "gold".into(),
+            description: "Ring".into(),
+            marks: String::new(),
+            weight_mg: Some(5_000),
+            karat: Some(22),
+            appraised,
+        }
+    }
+
+    #[test]
+    fn originate_disburse_extend_pay_and_redeem() {
+        let (_dir, db, customer, product) = setup();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        let staff = crate::ids::StaffId::new(now);
+        let refused = originate(
+            &conn,
+            &Actor::System,
+            "JKT1",
+            &customer,
+            &product,
+            &[gold(1_000_000)],
+            950_000,
+            day,
+            now,
+        )
+        .unwrap();
+        assert_eq!(refused, Err(OriginationError::AboveLtv { max: 900_000 }));
+        let id = originate(
+            &conn,
+            &Actor::System,
+            "JKT1",
+            &customer,
+            &product,
+            &[gold(1_000_000)],
+            900_000,
+            day,
+            now,
+        )
+        .unwrap()
+        .unwrap();
+        let second = originate(
+            &conn,
+            &Actor::System,
+            "JKT1",
+            &customer,
+            &product,
+            &[gold(500_000)],
+            100_000,
+            day,
+            now,
+        )
+        .unwrap()
+        .unwrap();
+        let record = load(&conn, &id).unwrap().unwrap();
+        assert_eq!(record.ticket_no, "JKT1-2026-000001");
+        assert_eq!(
+            load(&conn, &second).unwrap().unwrap().ticket_no,
+            "JKT1-2026-000002"
+        );
+        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
+        let record = load(&conn, &id).unwrap().unwrap();
+        assert_eq!(record.state, LoanState::Active);
+        // 1.15% of 900,000 = 10,350 a period, plus the 5,000 ticket fee.
+        let owed = owed_on(&conn, &record, day).unwrap();
+        assert_eq!((owed.interest, owed.fees), (10_350, 5_000));
+        let wrong = Payment {
+            amount: 10_000,
+            method: Method::Cash,
+            reference: "",
+            purpose: Purpose::Extension { periods: 8 },
+            staff: Some(&staff),
+        };
+        assert_eq!(
+            take_payment(&conn, &record, &wrong, &PaymentId::new(now), day, now).unwrap(),
+            Err(PaymentError::WrongExtensionAmount { expected: 15_350 })
+        );
+        let extend = Payment {
+            amount: 15_350,
+            ..wrong
+        };
+        let receipt = take_payment(&conn, &record, &extend, &PaymentId::new(now), day, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            receipt.split,
+            Allocation {
+                interest: 10_350,
+                fees: 5_000,
+                principal: 0
+            }
+        );
+        assert_eq!(
+            receipt.maturity,
+            NaiveDate::from_ymd_opt(2026, 9, 7).unwrap(),
+            "8 more periods of 15 days"
+        );
+        let record = load(&conn, &id).unwrap().unwrap();
+        let partial = Payment {
+            amount: 100_000,
+            method: Method::MobileMoney,
+            reference: "MP123",
+            purpose: Purpose::Partial,
+            staff: None,
+        };
+        let receipt = take_payment(&conn, &record, &partial, &PaymentId::new(now), day, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(receipt.split.principal, 100_000);
+        assert_eq!(receipt.owed_after.principal, 800_000);
+        let too_much = Payment {
+            amount: 10_000_000,
+            ..partial
+        };
+        assert!(matches!(
+            take_payment(&conn, &record, &too_much, &PaymentId::new(now), day, now).unwrap(),
+            Err(PaymentError::TooMuch { .. })
+        ));
+        let later = day + chrono::Duration::days(20);
+        let payoff = owed_on(&conn, &record, later).unwrap().payoff();
+        let redeem = Payment {
+            amount: payoff,
+            method: Method::Cash,
+            reference: "",
+            purpose: Purpose::Redemption,
+            staff: Some(&staff),
+        };
+        let receipt = take_payment(&conn, &record, &redeem, &PaymentId::new(now), later, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(receipt.state, LoanState::Redeemed);
+        let record = load(&conn, &id).unwrap().unwrap();
+        assert_eq!(
+            take_payment(&conn, &record, &partial, &PaymentId::new(now), later, now).unwrap(),
+            Err(PaymentError::Closed)
+        );
+        // The ledger balances: disbursed = principal repaid; every payment row reversible.
+        let rows = ledger::entries(&conn, &customer, Some(&id), None, None).unwrap();
+        let principal_paid: i64 = rows
+            .iter()
+            .filter(|r| r.kind == ledger::EntryKind::Principal)
+            .map(|r| r.amount)
+            .sum();
+        assert_eq!(principal_paid, 900_000);
+    }
+
+    #[test]
+    fn states_follow_the_calendar() {
+        let (_dir, db, customer, product) = setup();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        let id = originate(
+            &conn,
+            &Actor::System,
+            "B",
+            &customer,
+            &product,
+            &[gold(1_000_000)],
+            500_000,
+            day,
+            now,
+        )
+        .unwrap()
+        .unwrap();
+        let staff = crate::ids::StaffId::new(now);
+        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        approve_and_disburse(
+            &conn,
+            &load(&conn, &id).unwrap().unwrap(),
+            Method::Cash,
+            "",
+            &staff,
+            day,
+            now,
+        )
+        .unwrap();
+        let maturity = day + chrono::Duration::days(120);
+        let check = |date: NaiveDate, expected: LoanState| {
+            advance_states(&conn, date, now).unwrap();
+            assert_eq!(
+                load(&conn, &id).unwrap().unwrap().state,
+                expected,
+                "on {date}"
+            );
+        };
+        check(maturity - chrono::Duration::days(1), LoanState::Active);
+        check(maturity, LoanState::Due);
+        check(maturity + chrono::Duration::days(5), LoanState::Grace);
+        check(maturity + chrono::Duration::days(6), LoanState::Notice);
+        check(maturity + chrono::Duration::days(29), LoanState::Notice);
+        check(maturity + chrono::Duration::days(30), LoanState::Forfeited);
+    }
+}

@@ -1,0 +1,694 @@
+//! The staff's ticket pages at the counter: writing a ticket for a customer, the ticket with
+//! what it owes today, approval and disbursement (which need a verified phone), payments
+//! (partial, extension, redemption with the hand-over of the item) with a receipt, the
+//! customer statement, and a manager's reversal of a ledger row.
+//!
+//! A payment form carries a payment id made when the form was shown; submitting it twice
+//! records the payment once and shows the same receipt.
+
+use chrono::NaiveDate;
+use maud::{Markup, html};
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::LoanState;
+use super::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
+use super::products;
+use super::terms::{self, ProductKind};
+use crate::audit::{self, Actor, Change};
+use crate::auth::Permission;
+use crate::customers;
+use crate::db;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
+use crate::ledger::{self, EntryKind, Method};
+use crate::ui::{self, Field};
+use crate::web::Ctx;
+
+/// Who may open ticket pages.
+const VIEWERS: [Permission; 4] = [
+    Permission::LoanOrigination,
+    Permission::Payments,
+    Permission::CustomerManagement,
+    Permission::CallCentre,
+];
+
+/// Today in the branch's calendar.
+fn today(ctx: &Ctx) -> NaiveDate {
+    crate::clock::local_date(ctx.now, ctx.app.config.utc_offset())
+}
+
+/// Parses an amount typed in major units ("1.500.000", "1,500,000.50", "1500000") into minor
+/// units of the branch currency; `None` when it is not a plain amount.
+pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, 'R' | 'p'))
+        .collect();
+    // The last '.' or ',' followed by exactly `exponent` digits is the decimal mark; other
+    // marks group thousands.
+    let (whole, fraction) = match cleaned.rfind(['.', ',']) {
+        Some(i) if exponent > 0 && cleaned.len() - i - 1 == usize::from(exponent) => {
+            (&cleaned[..i], &cleaned[i + 1..])
+        }
+        _ => (cleaned.as_str(), ""),
+    };
+    let digits: String = whole.chars().filter(|c| *c != '.' && *c != ',').collect();
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let scale = 10i64.checked_pow(u32::from(exponent))?;
+    let major: i64 = digits.parse().ok()?;
+    let minor: i64 = if fraction.is_empty() {
+        0
+    } else {
+        fraction.parse().ok()?
+    };
+    major.checked_mul(scale)?.checked_add(minor)
+}
+
+/// An amount for a form field (major units, no grouping).
+fn amount_field(minor: i64, exponent: u8) -> String {
+    if exponent == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i64.pow(u32::from(exponent));
+    format!(
+        "{}.{:0width$}",
+        minor / scale,
+        minor % scale,
+        width = usize::from(exponent)
+    )
+}
+
+/// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
+pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&VIEWERS)?;
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let conn = ctx.app.db.conn()?;
+    let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let customer = customers::get(&conn, &record.customer)?.ok_or(AppError::NotFound)?;
+    let day = today(ctx);
+    let owed = ops::owed_on(&conn, &record, day)?;
+    let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
+    drop(conn);
+    let currency = ctx.app.config.currency();
+    let money = |v: i64| currency.format(v, ctx.lang);
+    let exp = currency.exponent;
+    let csrf = ctx.csrf();
+    let verified = customer.phone_verified_at.is_some();
+    let base = format!("/staff/loans/{}", record.id);
+    let next_id = PaymentId::new(ctx.now);
+    let methods: Vec<(&str, &str)> = Method::PAYABLE
+        .iter()
+        .map(|m| (m.code(), ctx.t(method_label(*m))))
+        .collect();
+    let extension_maturity =
+        terms::extended_maturity(&record.ticket(), day, record.terms.term_periods);
+    let body = html! {
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
+                dt { (ctx.t(Msg::CardCustomers)) } dd {
+                    a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
+                    (customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
+                }
+                dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
+                dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+            }
+        }
+        @if record.is_open() {
+            section class="card" {
+                h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &day.to_string())])) }
+                dl {
+                    dt { (ctx.t(Msg::Interest)) } dd { (money(owed.interest)) }
+                    dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) }
+                    dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
+                    dt { (ctx.t(Msg::DueToday)) } dd { (money(owed.due_now())) }
+                    dt { (ctx.t(Msg::ToRedeem)) } dd { (money(owed.payoff())) }
+                }
+            }
+        }
+        @if record.terms.kind == ProductKind::Installment {
+            h2 { (ctx.t(Msg::Schedule)) }
+            div class="table-wrap" { table {
+                thead { tr { th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) } th class="num" { (ctx.t(Msg::Interest)) } } }
+                tbody { @for i in terms::schedule(&record.ticket()) { tr { td { (i.due) } td class="num" { (money(i.principal)) } td class="num" { (money(i.interest)) } } } }
+            } }
+        }
+        @if record.state == LoanState::Origination {
+            @if !verified {
+                p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
+                @if customer.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
+                    (customers::verification_form(ctx, &customer, &base))
+                }
+            }
+            @if user.role.has(Permission::LoanOrigination) {
+                form method="post" action={ (base) "/approve" } class="actions" {
+                    (ui::csrf_input(&csrf))
+                    (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, "cash", None))
+                    div class="field" { label for="reference" { (ctx.t(Msg::Reference)) } input id="reference" name="reference" type="text"; }
+                    button type="submit" disabled[!verified] { (ctx.t(Msg::ApproveAndDisburse)) }
+                }
+            }
+        }
+        @if record.is_open() && user.role.has(Permission::Payments) {
+            h2 { (ctx.t(Msg::TakePayment)) }
+            div class="cards" {
+                (payment_form(ctx, &base, &csrf, &next_id, "extension", Msg::Extend,
+                    &amount_field(owed.interest + owed.fees, exp), &methods,
+                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &extension_maturity.to_string())]))))
+                (payment_form(ctx, &base, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
+                (payment_form(ctx, &base, &csrf, &next_id, "redemption", Msg::Redeem,
+                    &amount_field(owed.payoff(), exp), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
+            }
+        }
+        h2 { (ctx.t(Msg::Transactions)) }
+        (ledger_table(ctx, &rows, user.role.has(Permission::Corrections), &csrf, false))
+    };
+    Ok(ctx.staff_page(user, &record.ticket_no, body))
+}
+
+/// The label of a payment method.
+fn method_label(m: Method) -> Msg {
+    match m {
+        Method::Cash => Msg::MethodCash,
+        Method::BankTransfer => Msg::MethodBank,
+        Method::MobileMoney => Msg::MethodMobile,
+        Method::None => Msg::MethodNone,
+    }
+}
+
+/// One payment form (extension, partial or redemption).
+#[allow(clippy::too_many_arguments)]
+fn payment_form(
+    ctx: &Ctx,
+    base: &str,
+    csrf: &str,
+    payment: &PaymentId,
+    purpose: &str,
+    title: Msg,
+    amount: &str,
+    methods: &[(&str, &str)],
+    explain: Option<String>,
+) -> Markup {
+    let amount_id = format!("amount-{purpose}");
+    html! {
+        section class="card" {
+            h2 { (ctx.t(title)) }
+            @if let Some(e) = explain { p { (e) } }
+            form method="post" action={ (base) "/pay" } class="stack" {
+                (ui::csrf_input(csrf))
+                input type="hidden" name="purpose" value=(purpose);
+                input type="hidden" name="payment" value=(payment);
+                div class="field" {
+                    label for=(amount_id) { (ctx.t(Msg::Amount)) }
+                    input id=(amount_id) name="amount" type="text" inputmode="decimal" value=(amount) required readonly[purpose != "partial"];
+                }
+                div class="field" {
+                    label for={ "method-" (purpose) } { (ctx.t(Msg::PaidBy)) }
+                    select id={ "method-" (purpose) } name="method" {
+                        @for (value, text) in methods { option value=(value) { (text) } }
+                    }
+                }
+                div class="field" { label for={ "ref-" (purpose) } { (ctx.t(Msg::Reference)) } input id={ "ref-" (purpose) } name="reference" type="text"; }
+                @if purpose == "redemption" {
+                    div class="field" {
+                        label { input type="checkbox" name="handed_over" value="yes" required; " " (ctx.t(Msg::ItemHandedOver)) }
+                    }
+                }
+                div { button type="submit" { (ctx.t(title)) } }
+            }
+        }
+    }
+}
+
+/// The ledger rows as a statement: debits, credits and a running balance.
+fn ledger_table(
+    ctx: &Ctx,
+    rows: &[ledger::Entry],
+    can_reverse: bool,
+    csrf: &str,
+    show_ticket: bool,
+) -> Markup {
+    let currency = ctx.app.config.currency();
+    let kinds: std::collections::HashMap<&LedgerId, EntryKind> =
+        rows.iter().map(|r| (&r.id, r.kind)).collect();
+    let amounts: Vec<(i64, i64)> = rows
+        .iter()
+        .map(|r| r.debit_credit(r.reverses.as_ref().and_then(|id| kinds.get(id).copied())))
+        .collect();
+    let balances: Vec<i64> = amounts
+        .iter()
+        .scan(0i64, |balance, (debit, credit)| {
+            *balance += debit - credit;
+            Some(*balance)
+        })
+        .collect();
+    html! {
+        @if rows.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
+        @else {
+            div class="table-wrap" { table {
+                thead { tr {
+                    th { (ctx.t(Msg::AuditWhen)) } @if show_ticket { th { "Ticket" } } th { (ctx.t(Msg::Kind)) }
+                    th { (ctx.t(Msg::Reference)) } th class="num" { (ctx.t(Msg::Debit)) } th class="num" { (ctx.t(Msg::Credit)) }
+                    th class="num" { (ctx.t(Msg::Balance)) } @if can_reverse { th { (ctx.t(Msg::Actions)) } }
+                } }
+                tbody {
+                    @for ((r, (debit, credit)), balance) in rows.iter().zip(amounts.iter().copied()).zip(balances.iter().copied()) {
+                        tr {
+                            td { (r.on) }
+                            @if show_ticket { td { a href={ "/staff/loans/" (r.loan) } { (r.ticket_no) } } }
+                            td { (r.kind.code()) " · " (ctx.t(method_label(r.method))) @if r.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } } }
+                            td { (r.reference) @if !r.note.is_empty() { " " span class="muted" { (r.note) } } }
+                            td class="num" { @if debit > 0 { (currency.format(debit, ctx.lang)) } }
+                            td class="num" { @if credit > 0 { (currency.format(credit, ctx.lang)) } }
+                            td class="num" { (currency.format(balance, ctx.lang)) }
+                            @if can_reverse {
+                                td { @if !r.reversed && r.kind != EntryKind::Reversal {
+                                    form method="post" action={ "/staff/ledger/" (r.id) "/reverse" } class="actions" {
+                                        (ui::csrf_input(csrf))
+                                        label class="visually-hidden" for={ "why-" (r.id) } { (ctx.t(Msg::Reason)) }
+                                        input id={ "why-" (r.id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason)) required;
+                                        button type="submit" class="danger" { (ctx.t(Msg::Reverse)) }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// POST /staff/loans/{id}/approve: approval and disbursement.
+pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::LoanOrigination)?;
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let form = ctx.form()?;
+    let method = Method::from_code(form.text("method"))
+        .filter(|m| *m != Method::None)
+        .unwrap_or(Method::Cash);
+    let reference = form.text("reference").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let record = ops::load(&tx, &id)?.ok_or(AppError::NotFound)?;
+    if record.state != LoanState::Origination {
+        return Err(AppError::BadRequest(
+            ctx.t(Msg::NotAwaitingApproval).to_owned(),
+        ));
+    }
+    let customer = customers::get(&tx, &record.customer)?.ok_or(AppError::NotFound)?;
+    if customer.phone_verified_at.is_none() {
+        return Err(AppError::BadRequest(
+            ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned(),
+        ));
+    }
+    ops::approve_and_disburse(
+        &tx,
+        &record,
+        method,
+        &reference,
+        &user.id,
+        today(ctx),
+        ctx.now,
+    )?;
+    let change = Change {
+        action: "loan.approve",
+        entity: "loan",
+        entity_id: id.as_str(),
+        before: Some(json!({ "state": "origination" })),
+        after: Some(
+            json!({ "state": "active", "disbursed": record.principal, "method": method.code() }),
+        ),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::LoanApproved));
+    Ok(Response::see_other(&format!("/staff/loans/{id}")))
+}
+
+/// POST /staff/loans/{id}/pay: a payment at the counter, then its receipt.
+pub(crate) fn pay(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Payments)?;
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let form = ctx.form()?;
+    let exponent = ctx.app.config.currency().exponent;
+    let bad = |m: Msg| AppError::BadRequest(ctx.t(m).to_owned());
+    let payment_id: PaymentId = form
+        .text("payment")
+        .parse()
+        .map_err(|_| bad(Msg::FormExpiredReload))?;
+    let amount =
+        parse_amount(form.text("amount"), exponent).ok_or_else(|| bad(Msg::AmountInvalid))?;
+    let method = Method::from_code(form.text("method"))
+        .filter(|m| *m != Method::None)
+        .ok_or_else(|| bad(Msg::MethodInvalid))?;
+    let reference = form.text("reference").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    // The same form sent twice: the payment is already recorded; show its receipt.
+    let seen: Option<String> = tx
+        .query_row(
+            "SELECT loan_id FROM ledger WHERE payment_id = ?1 LIMIT 1",
+            [&payment_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if seen.is_some() {
+        return Ok(Response::see_other(&format!(
+            "/staff/loans/{id}/receipt/{payment_id}"
+        )));
+    }
+    let record = ops::load(&tx, &id)?.ok_or(AppError::NotFound)?;
+    let purpose = match form.text("purpose") {
+        "extension" => Purpose::Extension {
+            periods: record.terms.term_periods,
+        },
+        "redemption" if form.text("handed_over") != "yes" => return Err(bad(Msg::ConfirmHandOver)),
+        "redemption" => Purpose::Redemption,
+        _ => Purpose::Partial,
+    };
+    let payment = Payment {
+        amount,
+        method,
+        reference: &reference,
+        purpose,
+        staff: Some(&user.id),
+    };
+    let receipt = match ops::take_payment(&tx, &record, &payment, &payment_id, today(ctx), ctx.now)?
+    {
+        Ok(receipt) => receipt,
+        Err(e) => return Err(AppError::BadRequest(payment_error(ctx, &e))),
+    };
+    if receipt.state == LoanState::Redeemed {
+        tx.execute(
+            "UPDATE loans SET released_at = ?2 WHERE id = ?1",
+            rusqlite::params![id, ctx.now],
+        )?;
+    }
+    let change = Change {
+        action: "loan.payment",
+        entity: "loan",
+        entity_id: id.as_str(),
+        before: Some(
+            json!({ "maturity": record.maturity.to_string(), "state": record.state.code() }),
+        ),
+        after: Some(json!({
+            "payment": receipt.payment.as_str(), "amount": amount, "method": method.code(),
+            "interest": receipt.split.interest, "fees": receipt.split.fees, "principal": receipt.split.principal,
+            "maturity": receipt.maturity.to_string(), "state": receipt.state.code(),
+        })),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(Response::see_other(&format!(
+        "/staff/loans/{id}/receipt/{}",
+        receipt.payment
+    )))
+}
+
+/// The words for a refused payment.
+fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    match e {
+        PaymentError::Closed => ctx.t(Msg::TicketClosed).to_owned(),
+        PaymentError::Nothing => ctx.t(Msg::AmountInvalid).to_owned(),
+        PaymentError::TooMuch { payoff } => ctx
+            .lang
+            .fill(Msg::AmountTooMuch, &[("payoff", &money(*payoff))]),
+        PaymentError::WrongExtensionAmount { expected }
+        | PaymentError::WrongRedemptionAmount { expected } => ctx
+            .lang
+            .fill(Msg::AmountMustBe, &[("amount", &money(*expected))]),
+        PaymentError::BadPeriods { .. } => ctx.t(Msg::AmountInvalid).to_owned(),
+    }
+}
+
+/// GET /staff/loans/{id}/receipt/{payment}: what a payment did.
+pub(crate) fn receipt(ctx: &Ctx, id: &str, payment: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&VIEWERS)?;
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let payment: PaymentId = payment.parse().map_err(|_| AppError::NotFound)?;
+    let conn = ctx.app.db.conn()?;
+    let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let rows: Vec<ledger::Entry> = ledger::entries(&conn, &record.customer, Some(&id), None, None)?;
+    let paid_rows: Vec<&ledger::Entry> = rows
+        .iter()
+        .filter(|r| r.payment.as_ref() == Some(&payment))
+        .collect();
+    if paid_rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let owed = ops::owed_on(&conn, &record, today(ctx))?;
+    let currency = ctx.app.config.currency();
+    let money = |v: i64| currency.format(v, ctx.lang);
+    let part = |k: EntryKind| {
+        paid_rows
+            .iter()
+            .filter(|r| r.kind == k)
+            .map(|r| r.amount)
+            .sum::<i64>()
+    };
+    let first = paid_rows[0];
+    let body = html! {
+        section class="card receipt" {
+            p { (ctx.app.config.branch.name) " · " (record.ticket_no) " · " (first.at.with_timezone(&ctx.app.config.utc_offset()).format("%Y-%m-%d %H:%M")) }
+            dl {
+                dt { (ctx.t(Msg::Interest)) } dd { (money(part(EntryKind::Interest))) }
+                dt { (ctx.t(Msg::Fees)) } dd { (money(part(EntryKind::Fee))) }
+                dt { (ctx.t(Msg::Principal)) } dd { (money(part(EntryKind::Principal))) }
+                dt { (ctx.t(Msg::Amount)) } dd { strong { (money(paid_rows.iter().map(|r| r.amount).sum::<i64>())) } }
+                dt { (ctx.t(Msg::PaidBy)) } dd { (ctx.t(method_label(first.method))) " " (first.reference) }
+                dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
+            }
+        }
+        p { a href={ "/staff/loans/" (id) } { (ctx.t(Msg::BackToTicket)) } }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::Receipt), body))
+}
+
+/// GET /staff/customers/{id}/statement?from=&to=: every ledger row of the customer.
+pub(crate) fn statement(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&VIEWERS)?;
+    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let query = ctx.req.query_form()?;
+    let date = |name: &str| NaiveDate::parse_from_str(query.text(name), "%Y-%m-%d").ok();
+    let (from, to) = (date("from"), date("to"));
+    let conn = ctx.app.db.conn()?;
+    let customer = customers::get(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let rows = ledger::entries(&conn, &id, None, from, to)?;
+    drop(conn);
+    let body = html! {
+        form method="get" class="actions" {
+            div class="field" { label for="from" { (ctx.t(Msg::From)) } input id="from" name="from" type="date" value=[from.map(|d| d.to_string())]; }
+            div class="field" { label for="to" { (ctx.t(Msg::To)) } input id="to" name="to" type="date" value=[to.map(|d| d.to_string())]; }
+            button type="submit" { (ctx.t(Msg::Search)) }
+        }
+        (ledger_table(ctx, &rows, false, "", true))
+    };
+    Ok(ctx.staff_page(
+        user,
+        &ctx.lang
+            .fill(Msg::StatementOf, &[("name", &customer.full_name)]),
+        body,
+    ))
+}
+
+/// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason.
+pub(crate) fn reverse(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    let id: LedgerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let reason = ctx.form()?.text("reason").to_owned();
+    if reason.chars().count() < 3 {
+        return Err(AppError::BadRequest(ctx.t(Msg::ReasonRequired).to_owned()));
+    }
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let (loan, amount, payment) =
+        match ledger::reverse(&tx, &id, &reason, &user.id, today(ctx), ctx.now) {
+            Ok(done) => done,
+            Err(ledger::ReversalError::NotFound) => return Err(AppError::NotFound),
+            Err(ledger::ReversalError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(AppError::BadRequest(e.to_string())),
+        };
+    let change = Change {
+        action: "ledger.reverse",
+        entity: "ledger",
+        entity_id: id.as_str(),
+        before: Some(json!({ "amount": amount, "loan": loan.as_str() })),
+        after: Some(json!({ "reversed": true, "reason": reason })),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    // A reversed extension or redemption puts the maturity and state back.
+    ops::undo_payment(&tx, &loan, payment.as_ref(), &user.id, today(ctx), ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::Reversed));
+    Ok(Response::see_other(&format!("/staff/loans/{loan}")))
+}
+
+/// The new-ticket form's values and errors.
+#[derive(Default)]
+struct NewTicketForm {
+    product: String,
+    principal: String,
+    category: String,
+    description: String,
+    marks: String,
+    appraised: String,
+    error: Option<String>,
+}
+
+/// GET /staff/customers/{id}/tickets/new.
+pub(crate) fn new_ticket_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    ctx.require(Permission::LoanOrigination)?;
+    render_new_ticket(ctx, id, &NewTicketForm::default(), 200)
+}
+
+/// The new-ticket form.
+fn render_new_ticket(
+    ctx: &Ctx,
+    id: &str,
+    f: &NewTicketForm,
+    status: u16,
+) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::LoanOrigination)?;
+    let customer_id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let conn = ctx.app.db.conn()?;
+    let customer = customers::get(&conn, &customer_id)?.ok_or(AppError::NotFound)?;
+    let products = products::list(&conn)?;
+    drop(conn);
+    let options: Vec<(String, String)> = products
+        .iter()
+        .filter(|p| p.active)
+        .map(|p| (p.id.to_string(), p.terms.product.clone()))
+        .collect();
+    let options: Vec<(&str, &str)> = options
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let mut principal = Field::new(ctx.t(Msg::Principal), "principal", &f.principal);
+    principal.kind = "text";
+    let mut description = Field::new(ctx.t(Msg::Item), "description", &f.description);
+    description.hint = Some(ctx.t(Msg::ItemHint));
+    let mut category = Field::new(ctx.t(Msg::Category), "category", &f.category);
+    category.hint = Some(ctx.t(Msg::CategoryHint));
+    let mut marks = Field::new(ctx.t(Msg::Marks), "marks", &f.marks);
+    marks.required = false;
+    let appraised = Field::new(ctx.t(Msg::Appraised), "appraised", &f.appraised);
+    let body = html! {
+        p { (customer.full_name) " · " (customer.phone.national(&ctx.app.config.branch.country)) }
+        (ui::form_error(f.error.as_deref()))
+        form method="post" class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::select(ctx.t(Msg::Product), "product", &options, &f.product, None))
+            (ui::field(&category))
+            (ui::field(&description))
+            (ui::field(&marks))
+            (ui::field(&appraised))
+            (ui::field(&principal))
+            div { button type="submit" { (ctx.t(Msg::WriteTicket)) } }
+        }
+    };
+    let mut response = ctx.staff_page(user, ctx.t(Msg::NewTicket), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// POST /staff/customers/{id}/tickets/new: writes the ticket in Origination.
+pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::LoanOrigination)?;
+    let customer_id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let form = ctx.form()?;
+    let mut f = NewTicketForm {
+        product: form.text("product").to_owned(),
+        principal: form.text("principal").to_owned(),
+        category: form.text("category").to_owned(),
+        description: form.text("description").to_owned(),
+        marks: form.text("marks").to_owned(),
+        appraised: form.text("appraised").to_owned(),
+        error: None,
+    };
+    let exponent = ctx.app.config.currency().exponent;
+    let (Some(principal), Some(appraised)) = (
+        parse_amount(&f.principal, exponent),
+        parse_amount(&f.appraised, exponent),
+    ) else {
+        f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
+        return render_new_ticket(ctx, id, &f, 400);
+    };
+    let Ok(product) = f.product.parse::<ProductId>() else {
+        f.error = Some(ctx.t(Msg::ChooseProduct).to_owned());
+        return render_new_ticket(ctx, id, &f, 400);
+    };
+    let item = Item {
+        category: f.category.trim().to_owned(),
+        description: f.description.clone(),
+        marks: f.marks.clone(),
+        weight_mg: None,
+        karat: None,
+        appraised,
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    customers::get(&tx, &customer_id)?.ok_or(AppError::NotFound)?;
+    let outcome = ops::originate(
+        &tx,
+        &Actor::Staff(user),
+        &ctx.app.config.branch.code,
+        &customer_id,
+        &product,
+        &[item],
+        principal,
+        today(ctx),
+        ctx.now,
+    )?;
+    match outcome {
+        Ok(loan) => {
+            tx.commit()?;
+            Ok(Response::see_other(&format!("/staff/loans/{loan}")))
+        }
+        Err(e) => {
+            drop(tx);
+            let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+            f.error = Some(match e {
+                OriginationError::AboveLtv { max } => {
+                    ctx.lang.fill(Msg::AboveLtv, &[("max", &money(max))])
+                }
+                OriginationError::NoProduct => ctx.t(Msg::ChooseProduct).to_owned(),
+                _ => ctx.t(Msg::ItemInvalid).to_owned(),
+            });
+            render_new_ticket(ctx, id, &f, 400)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_typed_at_the_counter() {
+        assert_eq!(parse_amount("1.500.000", 0), Some(1_500_000));
+        assert_eq!(parse_amount("Rp 1.500.000", 0), Some(1_500_000));
+        assert_eq!(parse_amount("1500000", 0), Some(1_500_000));
+        assert_eq!(parse_amount("1,234.56", 2), Some(123_456));
+        assert_eq!(parse_amount("1.234,56", 2), Some(123_456));
+        assert_eq!(parse_amount("12", 2), Some(1_200));
+        assert_eq!(parse_amount("-5", 0), None);
+        assert_eq!(parse_amount("abc", 0), None);
+        assert_eq!(parse_amount("", 0), None);
+        assert_eq!(amount_field(123_456, 2), "1234.56");
+        assert_eq!(amount_field(1_500_000, 0), "1500000");
+    }
+}

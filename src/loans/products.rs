@@ -1,0 +1,155 @@
+//! Loan products: the terms managers offer (kind, rate per period, period, term, minimum
+//! interest, fees, grace, notice and pull days, maximum loan-to-value, rounding). A ticket
+//! copies its product's terms when it is written, so editing a product never alters an
+//! existing ticket.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::terms::{Fee, ProductKind, Rounding, Terms};
+use crate::ids::ProductId;
+
+/// A product as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Product {
+    pub(crate) id: ProductId,
+    pub(crate) active: bool,
+    pub(crate) terms: Terms,
+}
+
+/// The columns [`from_row`] reads.
+const COLUMNS: &str = "id, active, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
+                       storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days, max_ltv_bp,
+                       rounding";
+
+/// A product from a row of [`COLUMNS`].
+fn from_row(r: &Row) -> rusqlite::Result<Product> {
+    let fee = |i: usize| -> rusqlite::Result<Fee> {
+        let code: String = r.get(i)?;
+        Fee::from_code(&code)
+            .ok_or_else(|| rusqlite::Error::InvalidColumnType(i, code, rusqlite::types::Type::Text))
+    };
+    let kind: String = r.get(3)?;
+    let rounding: String = r.get(16)?;
+    Ok(Product {
+        id: r.get(0)?,
+        active: r.get(1)?,
+        terms: Terms {
+            product: r.get(2)?,
+            kind: if kind == "installment" {
+                ProductKind::Installment
+            } else {
+                ProductKind::Pawn
+            },
+            rate_bp: r.get(4)?,
+            period_days: r.get(5)?,
+            term_periods: r.get(6)?,
+            min_interest_days: r.get(7)?,
+            ticket_fee: fee(8)?,
+            storage_fee: fee(9)?,
+            late_fee: fee(10)?,
+            lost_ticket_fee: fee(11)?,
+            grace_days: r.get(12)?,
+            notice_days: r.get(13)?,
+            forfeit_days: r.get(14)?,
+            max_ltv_bp: r.get(15)?,
+            rounding: Rounding::from_code(&rounding).unwrap_or(Rounding::HalfUp),
+        },
+    })
+}
+
+/// Every product, active ones first, by name.
+pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Product>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM loan_products ORDER BY active DESC, name"
+    ))?
+    .query_map([], from_row)?
+    .collect()
+}
+
+/// One product.
+pub(crate) fn get(conn: &Connection, id: &ProductId) -> rusqlite::Result<Option<Product>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM loan_products WHERE id = ?1"
+    ))?
+    .query_row([id], from_row)
+    .optional()
+}
+
+/// Adds a product.
+pub(crate) fn insert(
+    conn: &Connection,
+    t: &Terms,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<ProductId> {
+    let id = ProductId::new(now);
+    conn.prepare_cached(
+        "INSERT INTO loan_products (id, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
+                                    storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days,
+                                    max_ltv_bp, rounding, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+    )?
+    .execute(params![
+        id,
+        t.product,
+        if t.kind == ProductKind::Installment { "installment" } else { "pawn" },
+        t.rate_bp,
+        t.period_days,
+        t.term_periods,
+        t.min_interest_days,
+        t.ticket_fee.code(),
+        t.storage_fee.code(),
+        t.late_fee.code(),
+        t.lost_ticket_fee.code(),
+        t.grace_days,
+        t.notice_days,
+        t.forfeit_days,
+        t.max_ltv_bp,
+        t.rounding.code(),
+        now
+    ])?;
+    Ok(id)
+}
+
+/// The products a new branch (and the demo) starts with: Pegadaian-like gold pawn (1.15% per
+/// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan.
+pub(crate) fn starter_products() -> [Terms; 3] {
+    let base = Terms {
+        product: "Gold pawn (15-day periods, 120 days)".to_owned(),
+        kind: ProductKind::Pawn,
+        rate_bp: 115,
+        period_days: 15,
+        term_periods: 8,
+        min_interest_days: 15,
+        ticket_fee: Fee::Amount(5_000),
+        storage_fee: Fee::Amount(0),
+        late_fee: Fee::Rate(100),
+        lost_ticket_fee: Fee::Amount(25_000),
+        grace_days: 5,
+        notice_days: 10,
+        forfeit_days: 14,
+        max_ltv_bp: 9_000,
+        rounding: Rounding::Up,
+    };
+    [
+        base.clone(),
+        Terms {
+            product: "Electronics pawn (monthly, 4 months)".to_owned(),
+            rate_bp: 500,
+            period_days: 30,
+            term_periods: 4,
+            min_interest_days: 30,
+            max_ltv_bp: 6_000,
+            ..base.clone()
+        },
+        Terms {
+            product: "Installment loan (3 monthly payments)".to_owned(),
+            kind: ProductKind::Installment,
+            rate_bp: 300,
+            period_days: 30,
+            term_periods: 3,
+            min_interest_days: 30,
+            ..base
+        },
+    ]
+}

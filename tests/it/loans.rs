@@ -1,0 +1,227 @@
+//! Pawn tickets at the counter: writing a ticket, approval and disbursement, extension,
+//! partial payment, redemption with the hand-over, a double-submitted payment, a manager's
+//! reversal, and the customer statement.
+
+use crate::util::{CLERK, Client, MANAGER, Server, hidden_value};
+
+/// The id after `prefix` in a page.
+fn id_after(html: &str, prefix: &str) -> String {
+    html.split(prefix)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {prefix} in {html}"))[..26]
+        .to_owned()
+}
+
+/// Posts a payment form shown on the ticket page.
+fn pay(
+    c: &mut Client,
+    loan: &str,
+    purpose: &str,
+    amount: Option<&str>,
+    extra: &[(&str, &str)],
+) -> crate::util::Response {
+    let page = c.get(&format!("/staff/loans/{loan}"));
+    let form = page
+        .body
+        .split("name=\"purpose\" value=\"")
+        .find(|s| s.starts_with(purpose))
+        .unwrap();
+    let payment = hidden_value(form, "payment").unwrap();
+    let shown = hidden_value(form, "amount").unwrap_or_default();
+    let mut fields = vec![
+        ("csrf", page.csrf()),
+        ("purpose", purpose.to_owned()),
+        ("payment", payment),
+        ("amount", amount.map_or(shown, str::to_owned)),
+        ("method", "cash".to_owned()),
+    ];
+    fields.extend(extra.iter().map(|(k, v)| ((*k), (*v).to_owned())));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    c.post_form(&format!("/staff/loans/{loan}/pay"), &fields)
+}
+
+#[test]
+fn a_ticket_from_writing_to_redemption_with_a_correction() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    // Budi (demo customer 1) has a verified phone.
+    let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
+    let customer = id_after(&list.body, "/staff/customers/");
+    let form = clerk.get(&format!("/staff/customers/{customer}/tickets/new"));
+    let gold = form
+        .body
+        .split("<option value=\"")
+        .find(|o| o[26..].starts_with("\">Gold"))
+        .unwrap();
+    let product = gold[..26].to_owned();
+    let new = format!("/staff/customers/{customer}/tickets/new");
+    let above = clerk.post_form(
+        &new,
+        &[
+            ("csrf", &form.csrf()),
+            ("product", &product),
+            ("category", "gold"),
+            ("description", "Ring 5 g 22 karat"),
+            ("marks", ""),
+            ("appraised", "2.000.000"),
+            ("principal", "1.900.000"),
+        ],
+    );
+    assert_eq!(above.status, 400);
+    assert!(
+        above.body.contains("above what this item allows"),
+        "{}",
+        above.body
+    );
+    let r = clerk.post_form(
+        &new,
+        &[
+            ("csrf", &form.csrf()),
+            ("product", &product),
+            ("category", "gold"),
+            ("description", "Ring 5 g 22 karat"),
+            ("marks", "engraved S"),
+            ("appraised", "2.000.000"),
+            ("principal", "1.000.000"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    assert!(page.body.contains("Being prepared") && page.body.contains("Approve and pay out"));
+    let r = clerk.post_form(
+        &format!("/staff/loans/{loan}/approve"),
+        &[
+            ("csrf", &page.csrf()),
+            ("method", "cash"),
+            ("reference", ""),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    assert!(
+        page.body.contains(">Active<") || page.body.contains("Active"),
+        "{}",
+        page.body
+    );
+    // Gold pawn: 1.15% of Rp 1,000,000 = Rp 11,500 a 15-day period, plus the Rp 5,000 fee.
+    assert!(
+        page.body.contains("IDR 11,500") && page.body.contains("IDR 5,000"),
+        "{}",
+        page.body
+    );
+
+    // Extension: exactly the interest and fees; shown before anything happens.
+    assert!(page.body.contains("the new due date is"));
+    let r = pay(&mut clerk, &loan, "extension", Some("1000"), &[]);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("must be exactly IDR 16,500"), "{}", r.body);
+    let r = pay(&mut clerk, &loan, "extension", None, &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let receipt = clerk.get(r.header("location").unwrap());
+    assert!(
+        receipt.body.contains("IDR 11,500") && receipt.body.contains("IDR 1,000,000"),
+        "{}",
+        receipt.body
+    );
+
+    // A payment form sent twice is applied once.
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    let form = page
+        .body
+        .split("name=\"purpose\" value=\"")
+        .find(|s| s.starts_with("partial"))
+        .unwrap();
+    let payment = hidden_value(form, "payment").unwrap();
+    let fields = [
+        ("csrf", page.csrf()),
+        ("purpose", "partial".into()),
+        ("payment", payment),
+        ("amount", "200.000".into()),
+        ("method", "mobile_money".into()),
+        ("reference", "MP-778".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = clerk.post_form(&format!("/staff/loans/{loan}/pay"), &fields);
+    let second = clerk.post_form(&format!("/staff/loans/{loan}/pay"), &fields);
+    assert_eq!(
+        first.header("location"),
+        second.header("location"),
+        "the same receipt"
+    );
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    assert_eq!(page.body.matches("MP-778").count(), 1, "one payment row");
+    assert!(
+        page.body.contains("IDR 800,000"),
+        "principal outstanding after Rp 200,000: {}",
+        page.body
+    );
+
+    // Too much, and a redemption without the hand-over, are refused.
+    let r = pay(&mut clerk, &loan, "partial", Some("9.000.000"), &[]);
+    assert!(r.body.contains("more than everything owed"));
+    let r = pay(&mut clerk, &loan, "redemption", None, &[]);
+    assert!(
+        r.body
+            .contains("Confirm that the item has been handed over")
+    );
+    let r = pay(
+        &mut clerk,
+        &loan,
+        "redemption",
+        None,
+        &[("handed_over", "yes")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    assert!(page.body.contains("Redeemed"));
+    assert!(
+        !page.body.contains("Take a payment"),
+        "a closed ticket takes no payment"
+    );
+    assert!(!page.body.contains(">Reverse<"), "a clerk cannot reverse");
+
+    // A manager reverses the redemption's principal row: the ticket owes again and reopens.
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = manager.get(&format!("/staff/loans/{loan}"));
+    let rows: Vec<&str> = page
+        .body
+        .split("<tr>")
+        .filter(|r| r.contains("principal"))
+        .collect();
+    let last = rows.last().unwrap();
+    let row = id_after(last, "/staff/ledger/");
+    let r = manager.post_form(
+        &format!("/staff/ledger/{row}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "")],
+    );
+    assert_eq!(r.status, 400, "a reason is required");
+    let r = manager.post_form(
+        &format!("/staff/ledger/{row}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "counted twice")],
+    );
+    assert_eq!(r.status, 303);
+    let page = manager.get(&format!("/staff/loans/{loan}"));
+    assert!(page.body.contains("Reversed") && page.body.contains("counted twice"));
+    assert!(
+        page.body.contains("Take a payment"),
+        "reopened: {}",
+        page.body
+    );
+    let r = manager.post_form(
+        &format!("/staff/ledger/{row}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "again")],
+    );
+    assert_eq!(r.status, 400, "a row is reversed once");
+    assert!(manager.get("/staff/audit").body.contains("ledger.reverse"));
+
+    // The statement lists every movement with a running balance.
+    let statement = manager.get(&format!("/staff/customers/{customer}/statement"));
+    assert!(
+        statement.body.contains("disbursement") && statement.body.contains("Balance"),
+        "{}",
+        statement.body
+    );
+}
