@@ -287,6 +287,45 @@ catalogue! {
     ItemInvalid => "Describe the item and give its appraised value.", "Jelaskan barangnya dan berikan nilai taksirannya.";
     PermCorrections => "Corrections", "Koreksi";
 
+    // Printed tickets, forfeited items and products.
+    PawnTicket => "Pawn ticket", "Surat bukti gadai";
+    TermsInPlainWords => "The terms in plain words", "Ketentuan dengan bahasa sederhana";
+    TermsInterest => "Interest is {rate} of the loan for every {days} days or part of them: {amount} each time.",
+        "Sewa modal {rate} dari pinjaman untuk setiap {days} hari atau bagiannya: {amount} setiap kali.";
+    TermsMaturity => "Redeem or extend by {date}. After that you have {grace} days of grace before a late fee.",
+        "Tebus atau perpanjang paling lambat {date}. Setelah itu ada masa tenggang {grace} hari sebelum denda.";
+    TermsForfeit => "If nothing is paid within {days} days after the due date, the item is forfeited and may be sold.",
+        "Jika tidak ada pembayaran dalam {days} hari setelah jatuh tempo, barang menjadi milik kami dan dapat dijual.";
+    TermsFees => "Ticket fee: {ticket}. Late fee: {late}. Lost ticket: {lost}.", "Biaya administrasi: {ticket}. Denda: {late}. Surat hilang: {lost}.";
+    NoFee => "none", "tidak ada";
+    SignatureCustomer => "Customer", "Nasabah";
+    SignatureStaff => "Staff", "Petugas";
+    Forfeited => "Forfeited items", "Barang lelang/sitaan";
+    NothingForfeited => "No forfeited items.", "Tidak ada barang sitaan.";
+    Products => "Loan products", "Produk pinjaman";
+    ProductsExplained => "Changes apply to new tickets only: every ticket keeps the terms it was written under.",
+        "Perubahan hanya berlaku untuk tiket baru: setiap tiket tetap memakai ketentuan saat dibuat.";
+    AddProduct => "Add product", "Tambah produk";
+    ProductName => "Name", "Nama";
+    RatePerPeriod => "Interest per period (%)", "Sewa modal per periode (%)";
+    PeriodDays => "Period (days)", "Periode (hari)";
+    TermPeriods => "Term (periods)", "Jangka waktu (periode)";
+    MinInterestDays => "Minimum interest (days)", "Sewa modal minimum (hari)";
+    TicketFee => "Ticket fee (amount:N or rate:basis points)", "Biaya administrasi (amount:N atau rate:basis poin)";
+    LateFee => "Late fee (amount:N or rate:basis points)", "Denda (amount:N atau rate:basis poin)";
+    LostTicketFee => "Lost ticket fee (amount:N or rate:basis points)", "Biaya surat hilang (amount:N atau rate:basis poin)";
+    GraceDays => "Grace days", "Hari tenggang";
+    NoticeDays => "Notice days", "Hari pemberitahuan";
+    ForfeitDays => "Pull days after notice", "Hari sebelum barang ditarik";
+    MaxLtv => "Maximum loan-to-value (%)", "Maksimum nilai pinjaman (%)";
+    RoundingRule => "Rounding", "Pembulatan";
+    KindPawn => "Pawn (one maturity, renewable)", "Gadai (satu jatuh tempo, bisa diperpanjang)";
+    KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
+    ProductInvalid => "Check the product: every number must be filled in and fees written as amount:N or rate:N.",
+        "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
+    ForExample => "For example {example}.", "Contoh: {example}.";
+    PrintTicket => "Print the ticket", "Cetak surat gadai";
+
     // Staff sign-in.
     StaffSignIn => "Staff sign-in", "Masuk staf";
     Username => "Username", "Nama pengguna";

@@ -253,9 +253,12 @@ impl<'a> Ctx<'a> {
 
     /// A staff page, with the navigation the signed-in member may use.
     pub(crate) fn staff_page(&self, user: &StaffUser, title: &str, body: maud::Markup) -> Response {
-        use Permission::{AuditLog, CallCentre, CustomerManagement, LoanOrigination, StaffAdmin};
+        use Permission::{
+            AuditLog, CallCentre, Corrections, CustomerManagement, LoanOrigination, Payments,
+            Reports, StaffAdmin,
+        };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 5] = [
+        let links: [(&[Permission], &'static str, Msg); 7] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -263,6 +266,12 @@ impl<'a> Ctx<'a> {
                 Msg::CardCustomers,
             ),
             (&[CustomerManagement], "/staff/sms", Msg::NavSms),
+            (
+                &[LoanOrigination, Payments, Reports],
+                "/staff/forfeited",
+                Msg::Forfeited,
+            ),
+            (&[Corrections], "/staff/products", Msg::Products),
             (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
             (&[AuditLog], "/staff/audit", Msg::NavAudit),
         ];
@@ -382,6 +391,11 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
             loans::pages::receipt(ctx, id, payment)
         }
         (Post, ["staff", "ledger", id, "reverse"]) => loans::pages::reverse(ctx, id),
+        (Get, ["staff", "loans", id, "print"]) => loans::shelf::print_ticket(ctx, id),
+        (Get, ["staff", "forfeited"]) => loans::shelf::forfeited(ctx),
+        (Get, ["staff", "products"]) => loans::shelf::products_page(ctx),
+        (Post, ["staff", "products"]) => loans::shelf::add_product(ctx),
+        (Post, ["staff", "products", id, "toggle"]) => loans::shelf::toggle_product(ctx, id),
 
         // Staff administration.
         (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
@@ -424,6 +438,9 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "loans", _, "approve" | "pay"]
             | ["staff", "loans", _, "receipt", _]
             | ["staff", "ledger", _, "reverse"]
+            | ["staff", "loans", _, "print"]
+            | ["staff", "forfeited" | "products"]
+            | ["staff", "products", _, "toggle"]
             | ["staff", "customers", _, "statement"]
             | ["staff", "customers", _, "tickets", "new"]
             | ["staff", "sms", "test"]

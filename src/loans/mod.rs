@@ -6,6 +6,7 @@ pub(crate) mod ops;
 pub(crate) mod pages;
 pub(crate) mod products;
 pub(crate) mod scheduler;
+pub(crate) mod shelf;
 pub(crate) mod terms;
 
 use chrono::NaiveDate;

@@ -124,6 +124,7 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
             }
         }
+        p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
         @if record.is_open() {
             section class="card" {
                 h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &day.to_string())])) }

@@ -225,3 +225,63 @@ fn a_ticket_from_writing_to_redemption_with_a_correction() {
         statement.body
     );
 }
+
+#[test]
+fn products_printed_tickets_and_forfeited_items() {
+    let server = Server::demo();
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = manager.get("/staff/products");
+    assert!(page.body.contains("Gold pawn (15-day periods, 120 days)"));
+    let fields = |name: &'static str, rate: &'static str| {
+        vec![
+            ("kind", "pawn"),
+            ("name", name),
+            ("rate", rate),
+            ("period_days", "30"),
+            ("term_periods", "3"),
+            ("min_interest_days", "30"),
+            ("ticket_fee", "amount:2000"),
+            ("late_fee", "rate:50"),
+            ("lost_ticket_fee", ""),
+            ("grace_days", "3"),
+            ("notice_days", "7"),
+            ("forfeit_days", "7"),
+            ("max_ltv", "80"),
+            ("rounding", "half_up"),
+        ]
+    };
+    let r = manager.submit(
+        "/staff/products",
+        "/staff/products",
+        &fields("Bad", "1.234"),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Check the product"));
+    let r = manager.submit(
+        "/staff/products",
+        "/staff/products",
+        &fields("Watch pawn", "2.5"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = manager.get("/staff/products");
+    assert!(page.body.contains("Watch pawn") && page.body.contains("2.50%"));
+    assert!(manager.get("/staff/audit").body.contains("product.create"));
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert_eq!(clerk.get("/staff/products").status, 403);
+
+    let forfeited = clerk.get("/staff/forfeited");
+    assert!(
+        forfeited.body.contains("DEMO-"),
+        "demo forfeited tickets are listed: {}",
+        forfeited.body
+    );
+    let loan = id_after(&forfeited.body, "/staff/loans/");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print?size=80mm"));
+    assert!(
+        print.body.contains("The terms in plain words") && print.body.contains("ticket roll"),
+        "{}",
+        print.body
+    );
+}

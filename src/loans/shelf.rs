@@ -1,0 +1,274 @@
+//! Pages around the pawned items themselves: the printable pawn ticket (A5 sheet or 80 mm
+//! receipt roll, with the terms in plain words), the list of forfeited items (for sale), and
+//! the managers' page of loan products.
+
+use maud::html;
+use serde_json::json;
+
+use super::ops;
+use super::products;
+use super::terms::{Fee, ProductKind, Rounding, Terms};
+use crate::audit::{self, Actor, Change};
+use crate::auth::Permission;
+use crate::customers;
+use crate::db;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ids::{LoanId, ProductId};
+use crate::ui::{self, Field};
+use crate::web::Ctx;
+
+/// A fee in plain words.
+fn fee_words(ctx: &Ctx, fee: Fee) -> String {
+    match fee {
+        Fee::Amount(0) => ctx.t(Msg::NoFee).to_owned(),
+        Fee::Amount(a) => ctx.app.config.currency().format(a, ctx.lang),
+        Fee::Rate(bp) => format!("{}.{:02}%", bp / 100, bp % 100),
+    }
+}
+
+/// GET /staff/loans/{id}/print?size=a5|80mm: the pawn ticket to print and hand over.
+pub(crate) fn print_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&[Permission::LoanOrigination, Permission::Payments])?;
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let narrow = ctx.req.query_form()?.text("size") == "80mm";
+    let conn = ctx.app.db.conn()?;
+    let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let customer = customers::get(&conn, &record.customer)?.ok_or(AppError::NotFound)?;
+    let items: Vec<(String, String, i64)> = conn
+        .prepare(
+            "SELECT description, marks, appraised FROM loan_items WHERE loan_id = ?1 ORDER BY id",
+        )?
+        .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    drop(conn);
+    let t = &record.terms;
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    let rate = format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100);
+    let period_interest = super::terms::rate_of(record.principal, t.rate_bp, t.rounding);
+    let body = html! {
+        article class={ "ticket " (if narrow { "roll" } else { "a5" }) } {
+            p class="ticket-no" { strong { (record.ticket_no) } }
+            p { (ctx.app.config.branch.name) }
+            dl {
+                dt { (ctx.t(Msg::CardCustomers)) } dd { (customer.full_name) " · " (customer.id_number.as_deref().unwrap_or("")) }
+                dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+            }
+            h2 { (ctx.t(Msg::Item)) }
+            ul { @for (d, m, a) in &items { li { (d) @if !m.is_empty() { " (" (m) ")" } " · " (money(*a)) } } }
+            h2 { (ctx.t(Msg::TermsInPlainWords)) }
+            p { (ctx.lang.fill(Msg::TermsInterest, &[("rate", &rate), ("days", &t.period_days.to_string()), ("amount", &money(period_interest))])) }
+            p { (ctx.lang.fill(Msg::TermsMaturity, &[("date", &record.maturity.to_string()), ("grace", &t.grace_days.to_string())])) }
+            p { (ctx.lang.fill(Msg::TermsForfeit, &[("days", &(t.grace_days + t.notice_days + t.forfeit_days).to_string())])) }
+            p { (ctx.lang.fill(Msg::TermsFees, &[("ticket", &fee_words(ctx, t.ticket_fee)), ("late", &fee_words(ctx, t.late_fee)), ("lost", &fee_words(ctx, t.lost_ticket_fee))])) }
+            p class="signatures" { (ctx.t(Msg::SignatureCustomer)) " ______________   " (ctx.t(Msg::SignatureStaff)) " ______________" }
+        }
+        p class="no-print" {
+            a href={ "/staff/loans/" (id) "/print?size=a5" } { "A5" } " · "
+            a href={ "/staff/loans/" (id) "/print?size=80mm" } { "80 mm" }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::PawnTicket), body))
+}
+
+/// GET /staff/forfeited: items of forfeited tickets, for sale.
+pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require_any(&[
+        Permission::LoanOrigination,
+        Permission::Payments,
+        Permission::Reports,
+    ])?;
+    let conn = ctx.app.db.conn()?;
+    let rows: Vec<(LoanId, String, String, i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = conn
+        .prepare(
+            "SELECT l.id, l.ticket_no, i.description, i.appraised, l.principal, l.closed_at
+             FROM loans l JOIN loan_items i ON i.loan_id = l.id WHERE l.state = 'forfeited' ORDER BY l.closed_at DESC",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .collect::<Result<_, _>>()?;
+    drop(conn);
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    let body = html! {
+        @if rows.is_empty() { p { (ctx.t(Msg::NothingForfeited)) } }
+        @else {
+            div class="table-wrap" { table {
+                thead { tr { th { "Ticket" } th { (ctx.t(Msg::Item)) } th class="num" { (ctx.t(Msg::Appraised)) } th class="num" { (ctx.t(Msg::Principal)) } th { (ctx.t(Msg::AuditWhen)) } } }
+                tbody { @for (id, ticket, item, appraised, principal, closed) in &rows {
+                    tr {
+                        td { a href={ "/staff/loans/" (id) } { (ticket) } }
+                        td { (item) }
+                        td class="num" { (money(*appraised)) }
+                        td class="num" { (money(*principal)) }
+                        td { @if let Some(t) = closed { (ctx.datetime(*t)) } }
+                    }
+                } }
+            } }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::Forfeited), body))
+}
+
+/// GET /staff/products: the products, and a form to add one (managers).
+pub(crate) fn products_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    render_products(ctx, user, None, 200)
+}
+
+/// The products page.
+fn render_products(
+    ctx: &Ctx,
+    user: &crate::auth::StaffUser,
+    error: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
+    let list = products::list(&*ctx.app.db.conn()?)?;
+    let csrf = ctx.csrf();
+    let fields: [(&str, Msg, &str); 12] = [
+        ("name", Msg::ProductName, ""),
+        ("rate", Msg::RatePerPeriod, "1.15"),
+        ("period_days", Msg::PeriodDays, "15"),
+        ("term_periods", Msg::TermPeriods, "8"),
+        ("min_interest_days", Msg::MinInterestDays, "15"),
+        ("ticket_fee", Msg::TicketFee, "amount:5000"),
+        ("late_fee", Msg::LateFee, "rate:100"),
+        ("lost_ticket_fee", Msg::LostTicketFee, "amount:25000"),
+        ("grace_days", Msg::GraceDays, "5"),
+        ("notice_days", Msg::NoticeDays, "10"),
+        ("forfeit_days", Msg::ForfeitDays, "14"),
+        ("max_ltv", Msg::MaxLtv, "90"),
+    ];
+    let body = html! {
+        p { (ctx.t(Msg::ProductsExplained)) }
+        div class="table-wrap" { table {
+            thead { tr { th { (ctx.t(Msg::ProductName)) } th { (ctx.t(Msg::RatePerPeriod)) } th { (ctx.t(Msg::PeriodDays)) } th { (ctx.t(Msg::TermPeriods)) } th { (ctx.t(Msg::MaxLtv)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) } } }
+            tbody { @for p in &list {
+                tr {
+                    td { (p.terms.product) }
+                    td { (format!("{}.{:02}%", p.terms.rate_bp / 100, p.terms.rate_bp % 100)) }
+                    td { (p.terms.period_days) }
+                    td { (p.terms.term_periods) }
+                    td { (p.terms.max_ltv_bp / 100) "%" }
+                    td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
+                    td { form method="post" action={ "/staff/products/" (p.id) "/toggle" } {
+                        (ui::csrf_input(&csrf))
+                        button type="submit" class="secondary" { @if p.active { (ctx.t(Msg::Disable)) } @else { (ctx.t(Msg::Enable)) } }
+                    } }
+                }
+            } }
+        } }
+        h2 { (ctx.t(Msg::AddProduct)) }
+        (ui::form_error(error))
+        form method="post" action="/staff/products" class="stack" {
+            (ui::csrf_input(&csrf))
+            (ui::select(ctx.t(Msg::Kind), "kind", &[("pawn", ctx.t(Msg::KindPawn)), ("installment", ctx.t(Msg::KindInstallment))], "pawn", None))
+            @for (name, label, example) in fields { (product_field(ctx, name, label, example)) }
+            (ui::select(ctx.t(Msg::RoundingRule), "rounding", &[("half_up", "half up"), ("up", "up"), ("down", "down")], "half_up", None))
+            div { button type="submit" { (ctx.t(Msg::AddProduct)) } }
+        }
+    };
+    let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// One field of the add-product form, with an example as its hint.
+fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str) -> maud::Markup {
+    let mut field = Field::new(ctx.t(label), name, "");
+    let hint = ctx.lang.fill(Msg::ForExample, &[("example", example)]);
+    field.hint = Some(&hint);
+    ui::field(&field)
+}
+
+/// Reads the add-product form; `None` names nothing in particular: the page says which rule.
+fn parse_terms(form: &crate::http::Form) -> Option<Terms> {
+    let number = |name: &str| form.text(name).parse::<u32>().ok();
+    let percent = |name: &str| -> Option<u32> {
+        let text = form.text(name).replace(',', ".");
+        let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+        if frac.len() > 2 {
+            return None;
+        }
+        let frac = format!("{frac:0<2}");
+        Some(whole.parse::<u32>().ok()? * 100 + frac.parse::<u32>().ok()?)
+    };
+    let fee = |name: &str| {
+        if form.text(name).is_empty() {
+            Some(Fee::Amount(0))
+        } else {
+            Fee::from_code(form.text(name))
+        }
+    };
+    let name = form.text("name");
+    if name.is_empty() || name.chars().count() > 80 {
+        return None;
+    }
+    Some(Terms {
+        product: name.to_owned(),
+        kind: if form.text("kind") == "installment" {
+            ProductKind::Installment
+        } else {
+            ProductKind::Pawn
+        },
+        rate_bp: percent("rate")?,
+        period_days: number("period_days").filter(|d| (1..=366).contains(d))?,
+        term_periods: number("term_periods").filter(|n| (1..=60).contains(n))?,
+        min_interest_days: number("min_interest_days")?,
+        ticket_fee: fee("ticket_fee")?,
+        storage_fee: Fee::Amount(0),
+        late_fee: fee("late_fee")?,
+        lost_ticket_fee: fee("lost_ticket_fee")?,
+        grace_days: number("grace_days")?,
+        notice_days: number("notice_days")?,
+        forfeit_days: number("forfeit_days")?,
+        max_ltv_bp: percent("max_ltv").filter(|bp| (1..=10_000).contains(bp))?,
+        rounding: Rounding::from_code(form.text("rounding")).unwrap_or(Rounding::HalfUp),
+    })
+}
+
+/// POST /staff/products: adds a product (existing tickets keep their own terms).
+pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    let Some(terms) = parse_terms(ctx.form()?) else {
+        return render_products(ctx, user, Some(ctx.t(Msg::ProductInvalid)), 400);
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let id = products::insert(&tx, &terms, ctx.now)?;
+    let after = serde_json::to_value(&terms).unwrap_or_default();
+    let change = Change {
+        action: "product.create",
+        entity: "product",
+        entity_id: id.as_str(),
+        before: None,
+        after: Some(after),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(Response::see_other("/staff/products"))
+}
+
+/// POST /staff/products/{id}/toggle: offers a product again, or stops offering it.
+pub(crate) fn toggle_product(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let product = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
+    tx.execute(
+        "UPDATE loan_products SET active = ?2, updated_at = ?3 WHERE id = ?1",
+        rusqlite::params![id, !product.active, ctx.now],
+    )?;
+    let change = Change {
+        action: "product.active",
+        entity: "product",
+        entity_id: id.as_str(),
+        before: Some(json!({ "active": product.active })),
+        after: Some(json!({ "active": !product.active })),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(Response::see_other("/staff/products"))
+}
