@@ -74,6 +74,16 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     Ok(ctx.staff_page(user, ctx.t(Msg::PawnTicket), body))
 }
 
+/// An item of a forfeited ticket.
+struct ForfeitedItem {
+    loan: LoanId,
+    ticket: String,
+    item: String,
+    appraised: i64,
+    principal: i64,
+    closed: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// GET /staff/forfeited: items of forfeited tickets, for sale.
 pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require_any(&[
@@ -82,12 +92,21 @@ pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
         Permission::Reports,
     ])?;
     let conn = ctx.app.db.conn()?;
-    let rows: Vec<(LoanId, String, String, i64, i64, Option<chrono::DateTime<chrono::Utc>>)> = conn
+    let rows: Vec<ForfeitedItem> = conn
         .prepare(
             "SELECT l.id, l.ticket_no, i.description, i.appraised, l.principal, l.closed_at
              FROM loans l JOIN loan_items i ON i.loan_id = l.id WHERE l.state = 'forfeited' ORDER BY l.closed_at DESC",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?
+        .query_map([], |r| {
+            Ok(ForfeitedItem {
+                loan: r.get(0)?,
+                ticket: r.get(1)?,
+                item: r.get(2)?,
+                appraised: r.get(3)?,
+                principal: r.get(4)?,
+                closed: r.get(5)?,
+            })
+        })?
         .collect::<Result<_, _>>()?;
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
@@ -96,13 +115,13 @@ pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
         @else {
             div class="table-wrap" { table {
                 thead { tr { th { "Ticket" } th { (ctx.t(Msg::Item)) } th class="num" { (ctx.t(Msg::Appraised)) } th class="num" { (ctx.t(Msg::Principal)) } th { (ctx.t(Msg::AuditWhen)) } } }
-                tbody { @for (id, ticket, item, appraised, principal, closed) in &rows {
+                tbody { @for f in &rows {
                     tr {
-                        td { a href={ "/staff/loans/" (id) } { (ticket) } }
-                        td { (item) }
-                        td class="num" { (money(*appraised)) }
-                        td class="num" { (money(*principal)) }
-                        td { @if let Some(t) = closed { (ctx.datetime(*t)) } }
+                        td { a href={ "/staff/loans/" (f.loan) } { (f.ticket) } }
+                        td { (f.item) }
+                        td class="num" { (money(f.appraised)) }
+                        td class="num" { (money(f.principal)) }
+                        td { @if let Some(t) = f.closed { (ctx.datetime(t)) } }
                     }
                 } }
             } }
