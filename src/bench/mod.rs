@@ -29,6 +29,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+mod loans;
 mod sms;
 
 use crate::auth::STAFF_COOKIE;
@@ -73,6 +74,9 @@ pub(crate) enum BenchCommand {
     /// queued reminders, the time from "Send code" to the code's AT+CMGS, and code checks per
     /// second. Run the release build.
     Sms(sms::SmsBenchArgs),
+    /// A generated branch (100,000 customers, 300,000 tickets, 3,000,000 ledger rows by
+    /// default): the portal's "My loans" and a customer statement under concurrent load.
+    Loans(loans::LoansBenchArgs),
 }
 
 /// The flags of `pawnbranch bench http`.
@@ -94,6 +98,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
     match command {
         BenchCommand::Http(args) => http(&args),
         BenchCommand::Sms(args) => sms::run(&args),
+        BenchCommand::Loans(args) => loans::run(&args),
     }
 }
 

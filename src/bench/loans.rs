@@ -1,0 +1,187 @@
+//! `pawnbranch bench loans`: a branch of realistic size, and the two pages that read the
+//! most ledger rows under load.
+//!
+//! It generates a branch (by default 100,000 customers, 300,000 tickets and 3,000,000 ledger
+//! rows) straight into a fresh database in one transaction, starts the real server on it, and
+//! measures the customer's "My loans" page (which computes what every ticket owes today from
+//! its terms and ledger) and a customer statement (every ledger row with a running balance)
+//! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
+//! login would write them, so no code or password is needed.
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::params;
+
+use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
+use crate::crypto;
+use crate::db::{self, DB_FILE, Db};
+use crate::ids::{CustomerId, LoanId};
+use crate::loans::products;
+
+/// The flags of `pawnbranch bench loans`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct LoansBenchArgs {
+    /// Customers to generate.
+    #[arg(long, default_value_t = 100_000)]
+    customers: u32,
+    /// Tickets to generate (spread over the customers).
+    #[arg(long, default_value_t = 300_000)]
+    tickets: u32,
+    /// Ledger rows to generate (one disbursement per ticket, the rest payments).
+    #[arg(long, default_value_t = 3_000_000)]
+    transactions: u32,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: u16,
+    /// Measured seconds per page.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+}
+
+/// Target: the 99th percentile of both pages under this.
+const TARGET_P99_MICROS: u32 = 10_000;
+
+/// Runs the benchmark and prints its report.
+pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
+    if args.tickets < args.customers || args.transactions < args.tickets {
+        return Err("need at least as many tickets as customers, and transactions as tickets".to_owned());
+    }
+    let dir = TempDir::create()?;
+    let data = dir.path.join("data");
+    let started = Instant::now();
+    let (customer, customer_token, staff_token) = generate(&data, args)?;
+    let generated = started.elapsed();
+    let size = std::fs::metadata(data.join(DB_FILE)).map(|m| m.len()).unwrap_or(0);
+    let server = start_server(&data, &[])?;
+    let settings = LoadSettings {
+        connections: usize::from(args.connections),
+        warmup: Duration::from_secs(1),
+        measured: Duration::from_secs(args.seconds),
+    };
+    let addr = server.started.addr;
+    let my = load(addr, &get_request("/my", Some(&format!("pb_cust={customer_token}"))), settings)?;
+    let statement = load(
+        addr,
+        &get_request(&format!("/staff/customers/{customer}/statement"), Some(&format!("pb_staff={staff_token}"))),
+        settings,
+    )?;
+    server.stop()?;
+    println!("pawnbranch {} loans benchmark (release build)", env!("CARGO_PKG_VERSION"));
+    println!(
+        "  branch: {} customers, {} tickets, {} ledger rows; generated in {:.1} s; database {:.0} MiB",
+        args.customers,
+        args.tickets,
+        args.transactions,
+        generated.as_secs_f64(),
+        size as f64 / 1_048_576.0
+    );
+    println!("  load: {} keep-alive connections, {} s per page", args.connections, args.seconds);
+    println!();
+    println!("| page | req/s | p50 ms | p99 ms | max ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, m) in [("portal \"My loans\" GET /my", &my), ("customer statement GET /staff/customers/{id}/statement", &statement)] {
+        println!(
+            "| {name} | {:.0} | {} | {} | {} | {} |",
+            m.per_second(),
+            ms(m.percentile(50.0)),
+            ms(m.percentile(99.0)),
+            ms(m.tally.latencies.last().copied()),
+            m.tally.errors
+        );
+    }
+    for (name, m) in [("My loans", &my), ("statement", &statement)] {
+        let met = m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS);
+        println!("{name}: p99 under 10 ms at {} connections: {}", args.connections, if met { "met" } else { "NOT met" });
+    }
+    Ok(())
+}
+
+/// Fills a new database; returns the measured customer and the two session tokens.
+fn generate(data: &std::path::Path, args: &LoansBenchArgs) -> Result<(CustomerId, String, String), String> {
+    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let e = |e: rusqlite::Error| e.to_string();
+    let terms = products::starter_products();
+    let product = products::insert(&tx, &terms[0], now).map_err(e)?;
+    let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
+    let staff_id = crate::ids::StaffId::new(now);
+    tx.execute(
+        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
+         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
+        params![staff_id, now],
+    )
+    .map_err(e)?;
+    let staff_token = crypto::random_token();
+    tx.execute(
+        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        params![crypto::sha256(staff_token.as_bytes()).as_slice(), staff_id, now],
+    )
+    .map_err(e)?;
+    let mut customers = Vec::with_capacity(args.customers as usize);
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO customers (id, full_name, phone, phone_verified_at, id_number, address, profile_completed_at,
+                                        created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'Jl. Bench', ?4, ?4, ?4)",
+            )
+            .map_err(e)?;
+        for i in 0..args.customers {
+            let id = CustomerId::new(now);
+            insert
+                .execute(params![id, format!("Customer {i}"), format!("+62813{i:08}"), now, format!("3171{i:012}")])
+                .map_err(e)?;
+            customers.push(id);
+        }
+    }
+    let per_ticket = (args.transactions - args.tickets) / args.tickets;
+    let mut extra = (args.transactions - args.tickets) % args.tickets;
+    {
+        let mut ticket = tx
+            .prepare(
+                "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
+                                    product_id, terms, approved_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'active', ?4, 'Gold ring', ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+            )
+            .map_err(e)?;
+        let mut row = tx
+            .prepare(
+                "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, payment_id, on_date, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'cash', ?6, ?7, ?8)",
+            )
+            .map_err(e)?;
+        for t in 0..args.tickets {
+            let customer = &customers[(t % args.customers) as usize];
+            let start = today - chrono::Duration::days(i64::from(t % 100));
+            let maturity = crate::loans::terms::first_maturity(&terms[0], start);
+            let id = LoanId::new(now);
+            ticket
+                .execute(params![id, format!("BENCH-{t:08}"), customer, 1_000_000, start, maturity, product, terms_json, now])
+                .map_err(e)?;
+            row.execute(params![crate::ids::new_ulid(now), id, customer, "disbursement", 1_000_000, None::<String>, start, now])
+                .map_err(e)?;
+            let payments = per_ticket + u32::from(extra > 0);
+            extra = extra.saturating_sub(1);
+            for p in 0..payments {
+                let kind = ["interest", "fee", "principal"][(p % 3) as usize];
+                let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
+                row.execute(params![crate::ids::new_ulid(now), id, customer, kind, 1_000, crate::ids::new_ulid(now), on, now])
+                    .map_err(e)?;
+            }
+        }
+    }
+    let customer = customers[0].clone();
+    let customer_token = crypto::random_token();
+    tx.execute(
+        "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        params![crypto::sha256(customer_token.as_bytes()).as_slice(), customer, now],
+    )
+    .map_err(e)?;
+    tx.commit().map_err(e)?;
+    conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
+    Ok((customer, customer_token, staff_token))
+}
