@@ -45,14 +45,18 @@ const TARGET_P99_MICROS: u32 = 10_000;
 /// Runs the benchmark and prints its report.
 pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
     if args.tickets < args.customers || args.transactions < args.tickets {
-        return Err("need at least as many tickets as customers, and transactions as tickets".to_owned());
+        return Err(
+            "need at least as many tickets as customers, and transactions as tickets".to_owned(),
+        );
     }
     let dir = TempDir::create()?;
     let data = dir.path.join("data");
     let started = Instant::now();
     let (customer, customer_token, staff_token) = generate(&data, args)?;
     let generated = started.elapsed();
-    let size = std::fs::metadata(data.join(DB_FILE)).map(|m| m.len()).unwrap_or(0);
+    let size = std::fs::metadata(data.join(DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
     let server = start_server(&data, &[])?;
     let settings = LoadSettings {
         connections: usize::from(args.connections),
@@ -60,14 +64,24 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
         measured: Duration::from_secs(args.seconds),
     };
     let addr = server.started.addr;
-    let my = load(addr, &get_request("/my", Some(&format!("pb_cust={customer_token}"))), settings)?;
+    let my = load(
+        addr,
+        &get_request("/my", Some(&format!("pb_cust={customer_token}"))),
+        settings,
+    )?;
     let statement = load(
         addr,
-        &get_request(&format!("/staff/customers/{customer}/statement"), Some(&format!("pb_staff={staff_token}"))),
+        &get_request(
+            &format!("/staff/customers/{customer}/statement"),
+            Some(&format!("pb_staff={staff_token}")),
+        ),
         settings,
     )?;
     server.stop()?;
-    println!("pawnbranch {} loans benchmark (release build)", env!("CARGO_PKG_VERSION"));
+    println!(
+        "pawnbranch {} loans benchmark (release build)",
+        env!("CARGO_PKG_VERSION")
+    );
     println!(
         "  branch: {} customers, {} tickets, {} ledger rows; generated in {:.1} s; database {:.0} MiB",
         args.customers,
@@ -76,11 +90,20 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
         generated.as_secs_f64(),
         size as f64 / 1_048_576.0
     );
-    println!("  load: {} keep-alive connections, {} s per page", args.connections, args.seconds);
+    println!(
+        "  load: {} keep-alive connections, {} s per page",
+        args.connections, args.seconds
+    );
     println!();
     println!("| page | req/s | p50 ms | p99 ms | max ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
-    for (name, m) in [("portal \"My loans\" GET /my", &my), ("customer statement GET /staff/customers/{id}/statement", &statement)] {
+    for (name, m) in [
+        ("portal \"My loans\" GET /my", &my),
+        (
+            "customer statement GET /staff/customers/{id}/statement",
+            &statement,
+        ),
+    ] {
         println!(
             "| {name} | {:.0} | {} | {} | {} | {} |",
             m.per_second(),
@@ -92,13 +115,20 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
     }
     for (name, m) in [("My loans", &my), ("statement", &statement)] {
         let met = m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS);
-        println!("{name}: p99 under 10 ms at {} connections: {}", args.connections, if met { "met" } else { "NOT met" });
+        println!(
+            "{name}: p99 under 10 ms at {} connections: {}",
+            args.connections,
+            if met { "met" } else { "NOT met" }
+        );
     }
     Ok(())
 }
 
 /// Fills a new database; returns the measured customer and the two session tokens.
-fn generate(data: &std::path::Path, args: &LoansBenchArgs) -> Result<(CustomerId, String, String), String> {
+fn generate(
+    data: &std::path::Path,
+    args: &LoansBenchArgs,
+) -> Result<(CustomerId, String, String), String> {
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = Utc::now();
@@ -133,7 +163,13 @@ fn generate(data: &std::path::Path, args: &LoansBenchArgs) -> Result<(CustomerId
         for i in 0..args.customers {
             let id = CustomerId::new(now);
             insert
-                .execute(params![id, format!("Customer {i}"), format!("+62813{i:08}"), now, format!("3171{i:012}")])
+                .execute(params![
+                    id,
+                    format!("Customer {i}"),
+                    format!("+62813{i:08}"),
+                    now,
+                    format!("3171{i:012}")
+                ])
                 .map_err(e)?;
             customers.push(id);
         }
@@ -160,17 +196,45 @@ fn generate(data: &std::path::Path, args: &LoansBenchArgs) -> Result<(CustomerId
             let maturity = crate::loans::terms::first_maturity(&terms[0], start);
             let id = LoanId::new(now);
             ticket
-                .execute(params![id, format!("BENCH-{t:08}"), customer, 1_000_000, start, maturity, product, terms_json, now])
+                .execute(params![
+                    id,
+                    format!("BENCH-{t:08}"),
+                    customer,
+                    1_000_000,
+                    start,
+                    maturity,
+                    product,
+                    terms_json,
+                    now
+                ])
                 .map_err(e)?;
-            row.execute(params![crate::ids::new_ulid(now), id, customer, "disbursement", 1_000_000, None::<String>, start, now])
-                .map_err(e)?;
+            row.execute(params![
+                crate::ids::new_ulid(now),
+                id,
+                customer,
+                "disbursement",
+                1_000_000,
+                None::<String>,
+                start,
+                now
+            ])
+            .map_err(e)?;
             let payments = per_ticket + u32::from(extra > 0);
             extra = extra.saturating_sub(1);
             for p in 0..payments {
                 let kind = ["interest", "fee", "principal"][(p % 3) as usize];
                 let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
-                row.execute(params![crate::ids::new_ulid(now), id, customer, kind, 1_000, crate::ids::new_ulid(now), on, now])
-                    .map_err(e)?;
+                row.execute(params![
+                    crate::ids::new_ulid(now),
+                    id,
+                    customer,
+                    kind,
+                    1_000,
+                    crate::ids::new_ulid(now),
+                    on,
+                    now
+                ])
+                .map_err(e)?;
             }
         }
     }
