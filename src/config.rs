@@ -21,6 +21,9 @@ use crate::money::{self, Currency};
 
 /// The prefix of every environment variable that sets a configuration key.
 const ENV_PREFIX: &str = "PAWNBRANCH_";
+/// The longest a payment code may stay valid: a week, since the amount owed changes with
+/// every new interest period.
+const MAX_CODE_VALIDITY_HOURS: u32 = 7 * 24;
 
 /// The whole configuration of one branch server (or head office receiver).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -33,6 +36,7 @@ pub(crate) struct Config {
     pub(crate) modem: ModemConfig,
     pub(crate) otp: OtpConfig,
     pub(crate) portal: PortalConfig,
+    pub(crate) payments: PaymentsConfig,
     pub(crate) log: LogConfig,
 }
 
@@ -236,6 +240,29 @@ impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
             session_idle_minutes: 15,
+        }
+    }
+}
+
+/// `[payments]`: how customers pay with a payment code (seed 003).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct PaymentsConfig {
+    /// The branch's bank account for transfers, as customers should read it (bank, number,
+    /// holder); empty hides the bank transfer instructions.
+    pub(crate) bank_account: String,
+    /// The number (or paybill) that receives mobile money; empty hides those instructions.
+    pub(crate) mobile_money_number: String,
+    /// How long a payment code can be paid with, in hours.
+    pub(crate) code_validity_hours: u32,
+}
+
+impl Default for PaymentsConfig {
+    fn default() -> Self {
+        PaymentsConfig {
+            bank_account: String::new(),
+            mobile_money_number: String::new(),
+            code_validity_hours: 24,
         }
     }
 }
@@ -542,6 +569,24 @@ impl Config {
                 "must be at most 10 (NIST SP 800-63B)".to_owned(),
             );
         }
+        let p = &self.payments;
+        if !(1..=MAX_CODE_VALIDITY_HOURS).contains(&p.code_validity_hours) {
+            return bad(
+                "[payments] code_validity_hours",
+                format!(
+                    "{} must be between 1 and {MAX_CODE_VALIDITY_HOURS}",
+                    p.code_validity_hours
+                ),
+            );
+        }
+        for (key, value) in [
+            ("[payments] bank_account", &p.bank_account),
+            ("[payments] mobile_money_number", &p.mobile_money_number),
+        ] {
+            if value.chars().count() > 200 || value.chars().any(char::is_control) {
+                return bad(key, "must be one line of at most 200 characters".to_owned());
+            }
+        }
         if log_level(&self.log.level).is_none() {
             return bad(
                 "[log] level",
@@ -803,6 +848,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("[modem] pin"), "{e}");
+    }
+
+    #[test]
+    fn payment_channels_and_code_validity() {
+        let c = Config::load(None, Vec::new(), &Overrides::default()).unwrap();
+        assert_eq!(c.payments.code_validity_hours, 24);
+        assert!(c.payments.bank_account.is_empty() && c.payments.mobile_money_number.is_empty());
+        let c = load(
+            "[payments]\nbank_account = \"BCA 123 4567 890 a.n. PT Pawnbranch\"\n",
+            &[("PAWNBRANCH_PAYMENTS_CODE_VALIDITY_HOURS", "2")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.payments.bank_account,
+            "BCA 123 4567 890 a.n. PT Pawnbranch"
+        );
+        assert_eq!(c.payments.code_validity_hours, 2);
+        let e = load("[payments]\ncode_validity_hours = 0\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[payments] code_validity_hours"), "{e}");
+        let e = load("[payments]\nmobile_money_number = \"a\\nb\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[payments] mobile_money_number"), "{e}");
+        let e = load("[payments]\npaybill = \"1\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("paybill"), "{e}");
     }
 
     #[test]

@@ -125,6 +125,14 @@ pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result
     .optional()
 }
 
+/// Whether the customer asked not to be sent text messages (notices are then not queued).
+pub(crate) fn do_not_text(conn: &Connection, id: &CustomerId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT do_not_text FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map(|v| v.unwrap_or(false))
+}
+
 /// Something that happened to a customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum EventKind {

@@ -325,6 +325,81 @@ catalogue! {
         "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
+    // Portal loan pages and payment codes.
+    TabCurrentLoans => "Current", "Berjalan";
+    TabClosedLoans => "Closed", "Selesai";
+    LoanTabs => "Which loans", "Pinjaman yang ditampilkan";
+    NoClosedLoans => "You have no closed loans.", "Anda tidak memiliki pinjaman yang sudah selesai.";
+    NoCurrentLoans => "You have no current loans. Closed ones are on the other tab.",
+        "Anda tidak memiliki pinjaman yang sedang berjalan. Pinjaman yang selesai ada di tab lainnya.";
+    BadgeDue => "Due", "Jatuh tempo";
+    BadgeOverdue => "Overdue", "Terlambat";
+    AmountDueToday => "Amount due today", "Tagihan hari ini";
+    LoanDetails => "Details", "Rincian";
+    LoanBalance => "Loan balance", "Sisa pinjaman";
+    AppliedAmount => "Applied amount", "Jumlah pinjaman awal";
+    InterestAmount => "Interest amount", "Jumlah bunga (sewa modal)";
+    EndDate => "End date", "Tanggal berakhir";
+    PaymentsHeading => "Payments", "Pembayaran";
+    NoPayments => "No payments yet.", "Belum ada pembayaran.";
+    Date => "Date", "Tanggal";
+    BackToMyLoans => "Back to my loans", "Kembali ke pinjaman saya";
+    BackToLoan => "Back to the loan", "Kembali ke pinjaman";
+    ExtendLoan => "Extend this loan", "Perpanjang pinjaman ini";
+    ExtendIntro => "To extend the loan, pay the interest and fees owed today. The loan amount stays the same.",
+        "Untuk memperpanjang pinjaman, bayar bunga dan biaya yang terutang hari ini. Uang pinjaman tetap sama.";
+    AmountToPay => "Amount to pay", "Jumlah yang harus dibayar";
+    CurrentDueDate => "Current due date", "Jatuh tempo sekarang";
+    NewDueDate => "New due date", "Jatuh tempo baru";
+    ExtendWhenPaid => "Nothing changes yet: the loan is extended when the branch confirms your payment, and we send you an SMS.",
+        "Belum ada yang berubah: pinjaman diperpanjang setelah cabang mengonfirmasi pembayaran Anda, dan kami mengirim SMS.";
+    GetPaymentCode => "Get a payment code", "Minta kode pembayaran";
+    CannotExtendNotOpen => "Only a running loan can be extended.", "Hanya pinjaman yang sedang berjalan yang dapat diperpanjang.";
+    CannotExtendHere => "This loan cannot be extended here: it is paid by its schedule. Please ask at the counter.",
+        "Pinjaman ini tidak dapat diperpanjang di sini: dibayar sesuai jadwal angsuran. Silakan tanyakan di loket.";
+    NothingToExtend => "There is nothing to pay for an extension today: the interest and fees are paid up.",
+        "Tidak ada yang perlu dibayar untuk perpanjangan hari ini: bunga dan biaya sudah lunas.";
+    PaymentCode => "Payment code", "Kode pembayaran";
+    PaymentCodeFor => "Pay {amount} for ticket {ticket} with this code.", "Bayar {amount} untuk tiket {ticket} dengan kode ini.";
+    ValidUntil => "Valid until", "Berlaku sampai";
+    CheckTicketIsYours => "Before you pay, check that ticket {ticket} is yours. Never pay with a code that someone else gives you.",
+        "Sebelum membayar, pastikan tiket {ticket} milik Anda. Jangan pernah membayar dengan kode yang diberikan orang lain.";
+    HowToPay => "How to pay", "Cara membayar";
+    PayAtCounter => "At the counter", "Di loket";
+    PayAtCounterHow => "Show this code at {branch} and pay {amount}.", "Tunjukkan kode ini di {branch} dan bayar {amount}.";
+    PayByBankHow => "Transfer exactly {amount} to {account}. Write the code {code} in the transfer's description or reference.",
+        "Transfer tepat {amount} ke {account}. Tulis kode {code} di berita atau referensi transfer.";
+    PayByMobileHow => "Send exactly {amount} to {number}. Write the code {code} in the message or reference.",
+        "Kirim tepat {amount} ke {number}. Tulis kode {code} di pesan atau referensi.";
+    WaitingForPayment => "Waiting for payment: code {code}, valid until {until}.",
+        "Menunggu pembayaran: kode {code}, berlaku sampai {until}.";
+    SeeHowToPay => "See how to pay", "Lihat cara membayar";
+    CodePaidOn => "Paid on {when}. Your loan is extended.", "Dibayar pada {when}. Pinjaman Anda sudah diperpanjang.";
+    CodeExpiredGetNew => "This payment code has expired. Get a new one to extend the loan.",
+        "Kode pembayaran ini sudah kedaluwarsa. Minta kode baru untuk memperpanjang pinjaman.";
+    CodeCancelled => "This payment code was cancelled.", "Kode pembayaran ini dibatalkan.";
+    PaidWithCode => "Paid {amount} with code {code} on {when}.", "Dibayar {amount} dengan kode {code} pada {when}.";
+    PaymentConfirmedSms => "{branch}: we received {amount} for ticket {ticket}. Your new due date is {date}. Thank you.",
+        "{branch}: pembayaran {amount} untuk tiket {ticket} sudah kami terima. Jatuh tempo baru: {date}. Terima kasih.";
+    NavPayments => "Payments", "Pembayaran";
+    CounterPaymentsTitle => "Payments at the counter", "Pembayaran di loket";
+    CounterSearch => "Payment code, ticket number, customer name or phone", "Kode pembayaran, nomor tiket, nama atau telepon nasabah";
+    CounterNothingFound => "No open ticket or payment code matches.", "Tidak ada tiket terbuka atau kode pembayaran yang cocok.";
+    Ticket => "Ticket", "Tiket";
+    CodeStatusLive => "Waiting for payment", "Menunggu pembayaran";
+    CodeStatusPaid => "Paid", "Dibayar";
+    CodeStatusExpired => "Expired", "Kedaluwarsa";
+    CodeStatusCancelled => "Cancelled", "Dibatalkan";
+    ConfirmPayment => "Confirm payment", "Konfirmasi pembayaran";
+    ShowReceipt => "Show the receipt", "Lihat kuitansi";
+    CodeNotFound => "There is no payment code {code}. Check it with the customer.", "Tidak ada kode pembayaran {code}. Periksa bersama nasabah.";
+    CodeExpiredStaff => "This payment code has expired. Ask the customer to get a new one in the portal.",
+        "Kode pembayaran ini sudah kedaluwarsa. Minta nasabah membuat kode baru di portal.";
+    CodeCancelledStaff => "This payment code was cancelled. Ask the customer to get a new one in the portal.",
+        "Kode pembayaran ini dibatalkan. Minta nasabah membuat kode baru di portal.";
+    CodeAmountChanged => "The amount owed on this ticket is now {owed}, not the code's {code_amount}: a new period has started. Ask the customer to get a new payment code.",
+        "Jumlah terutang tiket ini sekarang {owed}, bukan {code_amount} sesuai kode: periode baru sudah dimulai. Minta nasabah membuat kode pembayaran baru.";
+    CodeConfirmed => "Payment confirmed. The ticket is extended.", "Pembayaran dikonfirmasi. Tiket sudah diperpanjang.";
 
     // Staff sign-in.
     StaffSignIn => "Staff sign-in", "Masuk staf";

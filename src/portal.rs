@@ -1,6 +1,11 @@
 //! The customer portal on the branch Wi-Fi (seeds 000 and 001): "Pay My Loan", login with a
 //! code sent by SMS, the first-login profile, the reminder to verify a changed phone, the
-//! customer's loans, and logging out.
+//! customer's loans (current and closed, each ticket's detail), extending a loan with a
+//! payment code (seed 003), and logging out.
+//!
+//! A customer reaches only their own tickets: every loan page looks the ticket up by its id
+//! and the customer's id together, and anything else is "not found" (never "forbidden", which
+//! would tell that the ticket exists).
 //!
 //! No enumeration: asking for a code answers the same words, in the same time, whether the
 //! number belongs to a customer or not, and sends nothing for a stranger. Requests are also
@@ -19,7 +24,13 @@ use crate::db;
 use crate::error::AppError;
 use crate::http::{Response, form};
 use crate::i18n::Msg;
-use crate::ids::{CustomerId, StaffId};
+use crate::ids::{CustomerId, LoanId, PaymentId, StaffId};
+use crate::ledger::{self, Method};
+use crate::loans::codes::{self, CodeError, Status};
+use crate::loans::ops::{self, Record};
+use crate::loans::pages::{method_label, today};
+use crate::loans::terms::{self, ProductKind};
+use crate::loans::{self, Urgency};
 use crate::otp::{self, Checked, Codes, Purpose, Refusal, Requester, Rules};
 use crate::phone::{self, E164};
 use crate::ui::{self, Field};
@@ -703,33 +714,335 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
 
 // ----- The customer's loans -----
 
-/// GET /my: the customer's tickets.
+/// The signed-in customer's own ticket `id` with its terms. Another customer's ticket, an id
+/// that is no ticket, and a ticket without terms all answer 404, so the answer never tells
+/// whether someone else's ticket exists.
+fn own_ticket(
+    conn: &Connection,
+    customer: &CustomerId,
+    id: &str,
+) -> Result<(loans::Ticket, Record), AppError> {
+    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
+    let ticket = loans::of_customer_by_id(conn, customer, &id)?.ok_or(AppError::NotFound)?;
+    let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
+    Ok((ticket, record))
+}
+
+/// A ticket on "My loans": what it owes today (open tickets with terms) and how pressing it is.
+struct LoanRow {
+    ticket: loans::Ticket,
+    due_now: Option<i64>,
+    urgency: Urgency,
+}
+
+/// GET /my?tab=: the customer's current tickets, overdue and due first, each with what it
+/// owes today; `tab=closed` lists the closed ones.
 pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
+    let closed_tab = ctx.req.query_form()?.text("tab") == "closed";
+    let day = today(ctx);
     let conn = ctx.app.db.conn()?;
-    let loans = crate::loans::of_customer(&conn, &c.id)?;
+    let tickets = loans::of_customer(&conn, &c.id)?;
+    let none_at_all = tickets.is_empty();
+    let mut rows = Vec::new();
+    for ticket in tickets {
+        if ticket.state.is_closed() != closed_tab {
+            continue;
+        }
+        let due_now = match ops::load(&conn, &ticket.id)?.filter(Record::is_open) {
+            Some(record) => Some(ops::owed_on(&conn, &record, day)?.due_now()),
+            None => None,
+        };
+        let urgency = Urgency::of(ticket.state, ticket.matures_on, day);
+        rows.push(LoanRow {
+            ticket,
+            due_now,
+            urgency,
+        });
+    }
+    drop(conn);
+    // Stable: within each urgency, by due date as listed.
+    rows.sort_by_key(|r| r.urgency);
     let currency = ctx.app.config.currency();
     let body = html! {
         p { (ctx.lang.fill(Msg::Hello, &[("name", &c.full_name)])) }
-        @if loans.is_empty() {
-            p { (ctx.t(Msg::NoLoans)) }
+        nav class="tabs" aria-label=(ctx.t(Msg::LoanTabs)) {
+            a href="/my" aria-current=[(!closed_tab).then_some("page")] { (ctx.t(Msg::TabCurrentLoans)) }
+            a href="/my?tab=closed" aria-current=[closed_tab.then_some("page")] { (ctx.t(Msg::TabClosedLoans)) }
+        }
+        @if rows.is_empty() {
+            p { (ctx.t(if closed_tab {
+                Msg::NoClosedLoans
+            } else if none_at_all {
+                Msg::NoLoans
+            } else {
+                Msg::NoCurrentLoans
+            })) }
         } @else {
             ul class="loans" {
-                @for loan in &loans {
+                @for r in &rows {
                     li class="card" {
-                        h2 { (loan.ticket_no) }
-                        p { (loan.item_description) }
+                        h2 { (r.ticket.ticket_no) (r.urgency.badge(ctx)) }
+                        p { (r.ticket.item_description) }
                         dl {
-                            dt { (ctx.t(Msg::Principal)) } dd { (currency.format(loan.principal, ctx.lang)) }
-                            dt { (ctx.t(Msg::Maturity)) } dd { (loan.matures_on) }
-                            dt { (ctx.t(Msg::Status)) } dd { (ctx.t(loan.state.label())) }
+                            dt { (ctx.t(Msg::Principal)) } dd { (currency.format(r.ticket.principal, ctx.lang)) }
+                            @if let Some(due) = r.due_now {
+                                dt { (ctx.t(Msg::AmountDueToday)) } dd { (currency.format(due, ctx.lang)) }
+                            }
+                            dt { (ctx.t(Msg::Maturity)) } dd { (r.ticket.matures_on) }
+                            dt { (ctx.t(Msg::Status)) } dd { (ctx.t(r.ticket.state.label())) }
                         }
+                        p { a class="button secondary" href={ "/my/loans/" (r.ticket.id) } { (ctx.t(Msg::LoanDetails)) } }
                     }
                 }
             }
         }
     };
     Ok(ctx.customer_page(ctx.t(Msg::MyLoans), body))
+}
+
+/// One payment on a ticket, as the customer sees it: its rows added up.
+struct PaymentLine {
+    on: NaiveDate,
+    amount: i64,
+    method: Method,
+    reference: String,
+    reversed: bool,
+}
+
+/// A ticket's payments, oldest first, from its ledger rows.
+fn payment_lines(rows: &[ledger::Entry]) -> Vec<PaymentLine> {
+    let mut lines: Vec<(PaymentId, PaymentLine)> = Vec::new();
+    for r in rows {
+        let Some(payment) = &r.payment else { continue };
+        match lines.iter_mut().find(|(id, _)| id == payment) {
+            Some((_, line)) => {
+                line.amount += r.amount;
+                line.reversed &= r.reversed;
+            }
+            None => lines.push((
+                payment.clone(),
+                PaymentLine {
+                    on: r.on,
+                    amount: r.amount,
+                    method: r.method,
+                    reference: r.reference.clone(),
+                    reversed: r.reversed,
+                },
+            )),
+        }
+    }
+    lines.into_iter().map(|(_, line)| line).collect()
+}
+
+/// GET /my/loans/{id}: one of the customer's tickets: its summary, schedule, payment codes and
+/// payments.
+pub(crate) fn loan_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let day = today(ctx);
+    let conn = ctx.app.db.conn()?;
+    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let paid = ledger::paid(&conn, &record.id)?;
+    let owed = terms::owed(&record.ticket(), &paid, day);
+    let rows = ledger::entries(&conn, &c.id, Some(&record.id), None, None)?;
+    let payment_codes = codes::of_loan(&conn, &record.id)?;
+    let extension = codes::extension_on(&conn, &record, day)?;
+    drop(conn);
+    let payments = payment_lines(&rows);
+    let currency = ctx.app.config.currency();
+    let money = |v: i64| currency.format(v, ctx.lang);
+    let open = record.is_open();
+    // Interest accrued so far; on a closed ticket, what was paid (nothing accrues any more).
+    let interest = paid.interest + if open { owed.interest } else { 0 };
+    let urgency = Urgency::of(record.state, record.maturity, day);
+    let base = format!("/my/loans/{}", record.id);
+    let body = html! {
+        p { (ticket.item_description) (urgency.badge(ctx)) }
+        @for code in payment_codes.iter().filter(|p| p.status(ctx.now) == Status::Live) {
+            p class="warning" role="status" {
+                (ctx.lang.fill(Msg::WaitingForPayment, &[
+                    ("code", &codes::display(&code.code)),
+                    ("until", &ctx.datetime(code.expires_at)),
+                ]))
+                " " a href={ (base) "/code/" (code.code) } { (ctx.t(Msg::SeeHowToPay)) }
+            }
+        }
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
+                @if open {
+                    dt { (ctx.t(Msg::LoanBalance)) } dd { (money(owed.payoff())) }
+                    dt { (ctx.t(Msg::AmountDueToday)) } dd { (money(owed.due_now())) }
+                }
+                dt { (ctx.t(Msg::AppliedAmount)) } dd { (money(record.principal)) }
+                dt { (ctx.t(Msg::InterestAmount)) } dd { (money(interest)) }
+                @if open { dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) } }
+                dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::EndDate)) } dd { (record.maturity) }
+            }
+        }
+        @match extension {
+            Ok(_) => { p { a class="button big" href={ (base) "/extend" } { (ctx.t(Msg::ExtendLoan)) } } }
+            Err(CodeError::NothingOwed) => { p class="muted" { (ctx.t(Msg::NothingToExtend)) } }
+            Err(_) => {}
+        }
+        @if record.terms.kind == ProductKind::Installment {
+            h2 { (ctx.t(Msg::Schedule)) }
+            div class="table-wrap" { table {
+                thead { tr { th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) } th class="num" { (ctx.t(Msg::Interest)) } } }
+                tbody { @for i in terms::schedule(&record.ticket()) { tr { td { (i.due) } td class="num" { (money(i.principal)) } td class="num" { (money(i.interest)) } } } }
+            } }
+        }
+        h2 { (ctx.t(Msg::PaymentsHeading)) }
+        @if payments.is_empty() {
+            p { (ctx.t(Msg::NoPayments)) }
+        } @else {
+            div class="table-wrap" { table {
+                thead { tr { th { (ctx.t(Msg::Date)) } th class="num" { (ctx.t(Msg::Amount)) } th { (ctx.t(Msg::PaidBy)) } } }
+                tbody {
+                    @for p in &payments {
+                        tr {
+                            td { (p.on) }
+                            td class="num" { (money(p.amount)) }
+                            td {
+                                (ctx.t(method_label(p.method)))
+                                @if !p.reference.is_empty() { " · " (p.reference) }
+                                @if p.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } }
+                            }
+                        }
+                    }
+                }
+            } }
+        }
+        @for code in payment_codes.iter().filter(|p| p.status(ctx.now) == Status::Paid) {
+            p {
+                (ctx.lang.fill(Msg::PaidWithCode, &[
+                    ("amount", &money(code.amount)),
+                    ("code", &codes::display(&code.code)),
+                    ("when", &code.paid_at.map(|at| ctx.datetime(at)).unwrap_or_default()),
+                ]))
+            }
+        }
+        p { a href="/my" { (ctx.t(Msg::BackToMyLoans)) } }
+    };
+    Ok(ctx.customer_page(&ticket.ticket_no, body))
+}
+
+/// The words for a ticket that cannot be extended with a payment code.
+fn code_error(ctx: &Ctx, e: CodeError) -> String {
+    ctx.t(match e {
+        CodeError::Closed => Msg::CannotExtendNotOpen,
+        CodeError::NotExtendable => Msg::CannotExtendHere,
+        CodeError::NothingOwed => Msg::NothingToExtend,
+    })
+    .to_owned()
+}
+
+/// GET /my/loans/{id}/extend: what extending costs today and the due date it gives, before
+/// anything happens; confirming asks for a payment code.
+pub(crate) fn extend_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let conn = ctx.app.db.conn()?;
+    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let extension = codes::extension_on(&conn, &record, today(ctx))?
+        .map_err(|e| AppError::BadRequest(code_error(ctx, e)))?;
+    drop(conn);
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    let base = format!("/my/loans/{}", record.id);
+    let body = html! {
+        p { (ticket.ticket_no) " · " (ticket.item_description) }
+        p { (ctx.t(Msg::ExtendIntro)) }
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::AmountToPay)) } dd { strong { (money(extension.amount)) } }
+                dt { (ctx.t(Msg::CurrentDueDate)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::NewDueDate)) } dd { strong { (extension.maturity) } }
+            }
+        }
+        p { (ctx.t(Msg::ExtendWhenPaid)) }
+        form method="post" action={ (base) "/extend" } class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            div { button type="submit" class="big" { (ctx.t(Msg::GetPaymentCode)) } }
+        }
+        p { a href=(base) { (ctx.t(Msg::BackToLoan)) } }
+    };
+    Ok(ctx.customer_page(ctx.t(Msg::ExtendLoan), body))
+}
+
+/// POST /my/loans/{id}/extend: makes the payment code (or finds the live one for the same
+/// amount) and shows it. The ticket changes only when staff confirm the payment.
+pub(crate) fn extend(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let validity = Duration::hours(i64::from(ctx.app.config.payments.code_validity_hours));
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let (_, record) = own_ticket(&tx, &c.id, id)?;
+    let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)?
+        .map_err(|e| AppError::BadRequest(code_error(ctx, e)))?;
+    tx.commit()?;
+    Ok(Response::see_other(&format!(
+        "/my/loans/{}/code/{}",
+        record.id, code.code
+    )))
+}
+
+/// GET /my/loans/{id}/code/{code}: the payment code and how to pay it through each channel
+/// the branch offers, or what became of it.
+pub(crate) fn code_page(ctx: &Ctx, id: &str, code: &str) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let conn = ctx.app.db.conn()?;
+    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let code = codes::normalise(code)
+        .map(|code| codes::get(&conn, &code))
+        .transpose()?
+        .flatten()
+        .filter(|found| found.loan == record.id)
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    let payments = &ctx.app.config.payments;
+    let amount = ctx.app.config.currency().format(code.amount, ctx.lang);
+    let shown = codes::display(&code.code);
+    let base = format!("/my/loans/{}", record.id);
+    let body = html! {
+        p class="paycode" { (shown) }
+        p { (ctx.lang.fill(Msg::PaymentCodeFor, &[("amount", &amount), ("ticket", &ticket.ticket_no)])) }
+        @match code.status(ctx.now) {
+            Status::Live => {
+                p class="warning" role="status" {
+                    (ctx.lang.fill(Msg::WaitingForPayment, &[("code", &shown), ("until", &ctx.datetime(code.expires_at))]))
+                }
+                p { (ctx.lang.fill(Msg::CheckTicketIsYours, &[("ticket", &ticket.ticket_no)])) }
+                h2 { (ctx.t(Msg::HowToPay)) }
+                section class="card" {
+                    h3 { (ctx.t(Msg::PayAtCounter)) }
+                    p { (ctx.lang.fill(Msg::PayAtCounterHow, &[("branch", &ctx.app.config.branch.name), ("amount", &amount)])) }
+                }
+                @if !payments.bank_account.trim().is_empty() {
+                    section class="card" {
+                        h3 { (ctx.t(Msg::MethodBank)) }
+                        p { (ctx.lang.fill(Msg::PayByBankHow, &[("amount", &amount), ("account", payments.bank_account.trim()), ("code", &shown)])) }
+                    }
+                }
+                @if !payments.mobile_money_number.trim().is_empty() {
+                    section class="card" {
+                        h3 { (ctx.t(Msg::MethodMobile)) }
+                        p { (ctx.lang.fill(Msg::PayByMobileHow, &[("amount", &amount), ("number", payments.mobile_money_number.trim()), ("code", &shown)])) }
+                    }
+                }
+                p { (ctx.t(Msg::ExtendWhenPaid)) }
+            }
+            Status::Paid => {
+                p class="flash" role="status" {
+                    (ctx.lang.fill(Msg::CodePaidOn, &[("when", &code.paid_at.map(|at| ctx.datetime(at)).unwrap_or_default())]))
+                }
+            }
+            Status::Expired => { p class="warning" { (ctx.t(Msg::CodeExpiredGetNew)) } }
+            Status::Cancelled => { p class="warning" { (ctx.t(Msg::CodeCancelled)) } }
+        }
+        p { a href=(base) { (ctx.t(Msg::BackToLoan)) } }
+    };
+    Ok(ctx.customer_page(ctx.t(Msg::PaymentCode), body))
 }
 
 /// What the customer layout shows of a signed-in customer.

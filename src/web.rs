@@ -258,13 +258,14 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 7] = [
+        let links: [(&[Permission], &'static str, Msg); 8] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
                 "/staff/customers",
                 Msg::CardCustomers,
             ),
+            (&[Payments], "/staff/payments", Msg::NavPayments),
             (&[CustomerManagement], "/staff/sms", Msg::NavSms),
             (
                 &[LoanOrigination, Payments, Reports],
@@ -360,6 +361,10 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["verify"]) => portal::verify_phone(ctx),
         (Post, ["verify", "send"]) => portal::send_verification_code(ctx),
         (Get, ["my"]) => portal::my_loans(ctx),
+        (Get, ["my", "loans", id]) => portal::loan_page(ctx, id),
+        (Get, ["my", "loans", id, "extend"]) => portal::extend_page(ctx, id),
+        (Post, ["my", "loans", id, "extend"]) => portal::extend(ctx, id),
+        (Get, ["my", "loans", id, "code", code]) => portal::code_page(ctx, id, code),
 
         // Staff sign-in and dashboard.
         (Get, ["staff", "login"]) => auth::login_page(ctx),
@@ -396,6 +401,8 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "products"]) => loans::shelf::products_page(ctx),
         (Post, ["staff", "products"]) => loans::shelf::add_product(ctx),
         (Post, ["staff", "products", id, "toggle"]) => loans::shelf::toggle_product(ctx, id),
+        (Get, ["staff", "payments"]) => loans::counter::search_page(ctx),
+        (Post, ["staff", "payments", code, "confirm"]) => loans::counter::confirm(ctx, code),
 
         // Staff administration.
         (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
@@ -429,8 +436,15 @@ fn known_path(segments: &[&str]) -> bool {
             | ["login" | "logout" | "profile" | "verify" | "my"]
             | ["login", "code" | "resend" | "verify"]
             | ["verify", "send"]
+            | ["my", "loans", _]
+            | ["my", "loans", _, "extend"]
+            | ["my", "loans", _, "code", _]
             | ["staff"]
-            | ["staff", "login" | "logout" | "account" | "audit" | "sms"]
+            | [
+                "staff",
+                "login" | "logout" | "account" | "audit" | "sms" | "payments"
+            ]
+            | ["staff", "payments", _, "confirm"]
             | ["staff", "customers"]
             | ["staff", "customers" | "loans", _]
             | ["staff", "customers", _, "unlock" | "verification"]

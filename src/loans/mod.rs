@@ -1,7 +1,10 @@
 //! Pawn loans (tickets): their states, the staff's ticket pages and the dashboard figures.
 //! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
-//! offer, `ops` what happens to a ticket (origination, disbursement, payments, states).
+//! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
+//! `codes` the payment codes customers pay with and `counter` where staff confirm them.
 
+pub(crate) mod codes;
+pub(crate) mod counter;
 pub(crate) mod ops;
 pub(crate) mod pages;
 pub(crate) mod products;
@@ -9,9 +12,9 @@ pub(crate) mod scheduler;
 pub(crate) mod shelf;
 pub(crate) mod terms;
 
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, LoanId};
@@ -62,6 +65,14 @@ impl LoanState {
         LoanState::ALL.into_iter().find(|s| s.code() == code)
     }
 
+    /// Whether the ticket's life is over (redeemed, forfeited or cancelled).
+    pub(crate) fn is_closed(self) -> bool {
+        matches!(
+            self,
+            LoanState::Forfeited | LoanState::Redeemed | LoanState::Cancelled
+        )
+    }
+
     /// The state's code in the database.
     pub(crate) fn code(self) -> &'static str {
         match self {
@@ -73,6 +84,44 @@ impl LoanState {
             LoanState::Forfeited => "forfeited",
             LoanState::Redeemed => "redeemed",
             LoanState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// An active ticket maturing within this many days is shown to the customer as due.
+const DUE_SOON_DAYS: i64 = 3;
+
+/// How pressing a ticket is for its customer, most pressing first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Urgency {
+    /// Past the due date (grace or notice).
+    Overdue,
+    /// Due today, or within [`DUE_SOON_DAYS`].
+    Due,
+    /// Anything else.
+    Later,
+}
+
+impl Urgency {
+    /// The urgency of a ticket in `state` maturing on `maturity`, seen on `today`.
+    pub(crate) fn of(state: LoanState, maturity: NaiveDate, today: NaiveDate) -> Urgency {
+        match state {
+            LoanState::Grace | LoanState::Notice => Urgency::Overdue,
+            LoanState::Due => Urgency::Due,
+            LoanState::Active if maturity - today <= Duration::days(DUE_SOON_DAYS) => Urgency::Due,
+            _ => Urgency::Later,
+        }
+    }
+
+    /// The badge for people, after a space, to follow a title (nothing for
+    /// [`Urgency::Later`]).
+    pub(crate) fn badge(self, ctx: &Ctx) -> Markup {
+        html! {
+            @match self {
+                Urgency::Overdue => { " " span class="badge bad" { (ctx.t(Msg::BadgeOverdue)) } }
+                Urgency::Due => { " " span class="badge warn" { (ctx.t(Msg::BadgeDue)) } }
+                Urgency::Later => {}
+            }
         }
     }
 }
@@ -149,4 +198,54 @@ pub(crate) fn of_customer(
     ))?
     .query_map([customer], ticket_from_row)?
     .collect()
+}
+
+/// One of a customer's tickets: `None` when there is no such ticket, or when it is another
+/// customer's (the two look the same).
+pub(crate) fn of_customer_by_id(
+    conn: &Connection,
+    customer: &CustomerId,
+    id: &LoanId,
+) -> rusqlite::Result<Option<Ticket>> {
+    conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM loans WHERE id = ?1 AND customer_id = ?2"
+    ))?
+    .query_row(rusqlite::params![id, customer], ticket_from_row)
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn overdue_then_due_then_the_rest() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let days = |n| today + Duration::days(n);
+        assert_eq!(
+            Urgency::of(LoanState::Grace, days(-2), today),
+            Urgency::Overdue
+        );
+        assert_eq!(
+            Urgency::of(LoanState::Notice, days(-9), today),
+            Urgency::Overdue
+        );
+        assert_eq!(Urgency::of(LoanState::Due, today, today), Urgency::Due);
+        assert_eq!(Urgency::of(LoanState::Active, days(3), today), Urgency::Due);
+        assert_eq!(
+            Urgency::of(LoanState::Active, days(4), today),
+            Urgency::Later
+        );
+        assert_eq!(
+            Urgency::of(LoanState::Origination, days(1), today),
+            Urgency::Later
+        );
+        assert_eq!(
+            Urgency::of(LoanState::Redeemed, days(-1), today),
+            Urgency::Later
+        );
+        assert!(Urgency::Overdue < Urgency::Due && Urgency::Due < Urgency::Later);
+        assert!(LoanState::Forfeited.is_closed() && !LoanState::Notice.is_closed());
+    }
 }

@@ -36,7 +36,7 @@ const VIEWERS: [Permission; 4] = [
 ];
 
 /// Today in the branch's calendar.
-fn today(ctx: &Ctx) -> NaiveDate {
+pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
     crate::clock::local_date(ctx.now, ctx.app.config.utc_offset())
 }
 
@@ -178,7 +178,7 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// The label of a payment method.
-fn method_label(m: Method) -> Msg {
+pub(crate) fn method_label(m: Method) -> Msg {
     match m {
         Method::Cash => Msg::MethodCash,
         Method::BankTransfer => Msg::MethodBank,
@@ -418,7 +418,7 @@ pub(crate) fn pay(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// The words for a refused payment.
-fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
+pub(crate) fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     match e {
         PaymentError::Closed => ctx.t(Msg::TicketClosed).to_owned(),

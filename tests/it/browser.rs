@@ -153,6 +153,78 @@ fn the_landing_and_login_pages_speak_bahasa_indonesia() {
     browser.step("login");
 }
 
+#[test]
+fn a_customer_extends_a_loan_on_a_phone() {
+    // Demo customer 1 (Budi Rahmawati, verified) has an overdue ticket and an active gold one;
+    // the branch offers every payment channel, with long details that must still fit.
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let env = [
+        ("PAWNBRANCH_MODEM_DEVICE", link.display().to_string()),
+        ("PAWNBRANCH_MODEM_BULK_INTERVAL_MS", "0".to_owned()),
+        (
+            "PAWNBRANCH_PAYMENTS_BANK_ACCOUNT",
+            "Bank Central Asia 1234567890123456 a.n. PT Pegadaian Cabang Demo Jakarta Selatan"
+                .to_owned(),
+        ),
+        (
+            "PAWNBRANCH_PAYMENTS_MOBILE_MONEY_NUMBER",
+            "0812-0000-1111 (GoPay, OVO, DANA)".to_owned(),
+        ),
+    ];
+    let server = Server::start(Options {
+        demo: true,
+        env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        ..Options::default()
+    });
+    let mut browser = Browser::start(server.addr, "extend");
+    browser.goto("/login");
+    browser.wait_for_path("/login");
+    browser.type_into(&browser.find("#phone"), "0812-1000-7919");
+    browser.click(&browser.find("form[action=\"/login/code\"] button"));
+    browser.wait_for_path("/login/verify");
+    let code = code_from(&sim, "+6281210007919", 1);
+    browser.type_into(&browser.find("#code"), &code);
+    browser.click(&browser.find("form[action=\"/login/verify\"] button"));
+
+    // My loans: the overdue ticket first, each with its amount due today.
+    browser.wait_for_path("/my");
+    let body = browser.text();
+    let overdue = body.find("Overdue").expect("an overdue badge");
+    let gold = body.find("Gold necklace").expect("the gold ticket");
+    assert!(overdue < gold, "overdue first: {body}");
+    assert!(body.contains("Amount due today"), "{body}");
+    browser.step("my-loans");
+    browser.click(&browser.find_by("link text", "Closed"));
+    browser.wait_until("the closed tab", || {
+        browser.text().contains("You have no closed loans.")
+    });
+    browser.step("closed");
+    browser.click(&browser.find_by("link text", "Current"));
+    browser.wait_for_path("/my");
+
+    // The gold ticket's detail, then its extension.
+    browser.click(&browser.find("ul.loans li:nth-child(2) a"));
+    browser.wait_until("the loan detail", || {
+        browser.text().contains("Loan balance")
+    });
+    browser.step("loan");
+    browser.click(&browser.find_by("link text", "Extend this loan"));
+    browser.wait_until("the extension", || browser.text().contains("New due date"));
+    browser.step("extend");
+    browser.click(&browser.find("form.stack button[type=submit]"));
+    browser.wait_until("the payment code", || browser.text().contains("How to pay"));
+    let body = browser.text();
+    assert!(
+        body.contains("At the counter")
+            && body.contains("Bank transfer")
+            && body.contains("Mobile money"),
+        "every channel: {body}"
+    );
+    browser.step("code");
+}
+
 /// The full path of a program on `PATH`; panics (so CI fails loudly) when it is not installed.
 fn program(name: &str) -> PathBuf {
     std::env::var_os("PATH")

@@ -7,6 +7,7 @@ mod browser;
 mod foundation;
 mod loans;
 mod modem;
+mod payments;
 mod portal;
 mod sms;
 mod util;

@@ -68,12 +68,12 @@ pub(crate) fn code_from(sim: &Simulator, to: &str, n: usize) -> String {
 }
 
 /// Asks for a login code for `phone` from this browser.
-fn ask_code(c: &mut Client, phone: &str) -> crate::util::Response {
+pub(crate) fn ask_code(c: &mut Client, phone: &str) -> crate::util::Response {
     c.submit("/login", "/login/code", &[("phone", phone)])
 }
 
 /// Enters a login code.
-fn enter_code(c: &mut Client, code: &str) -> crate::util::Response {
+pub(crate) fn enter_code(c: &mut Client, code: &str) -> crate::util::Response {
     c.submit("/login/verify", "/login/verify", &[("code", code)])
 }
 
