@@ -36,6 +36,7 @@ pub(crate) struct Config {
     pub(crate) modem: ModemConfig,
     pub(crate) otp: OtpConfig,
     pub(crate) portal: PortalConfig,
+    pub(crate) reminders: RemindersConfig,
     pub(crate) payments: PaymentsConfig,
     pub(crate) log: LogConfig,
 }
@@ -244,6 +245,49 @@ impl Default for PortalConfig {
     }
 }
 
+/// `[reminders]`: the SMS reminders before and after a ticket's due date.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct RemindersConfig {
+    /// Days before the due date a reminder is sent, e.g. `5,3,1,0` (0: on the day itself);
+    /// empty for none.
+    pub(crate) days_before: String,
+    /// Branch-local time from which reminders and notices are queued, `HH:MM`.
+    pub(crate) send_from: String,
+    /// Branch-local time from which they are no longer queued or sent, `HH:MM`.
+    pub(crate) send_until: String,
+    /// Days after the due date of the "overdue" reminder, while the ticket is in grace.
+    pub(crate) overdue_after_days: u32,
+}
+
+impl Default for RemindersConfig {
+    fn default() -> Self {
+        RemindersConfig {
+            days_before: "5,3,1,0".to_owned(),
+            send_from: "08:00".to_owned(),
+            send_until: "20:00".to_owned(),
+            overdue_after_days: 1,
+        }
+    }
+}
+
+impl RemindersConfig {
+    /// The days before the due date, largest first (validated at load).
+    pub(crate) fn days(&self) -> Vec<u32> {
+        parse_days(&self.days_before).unwrap_or_default()
+    }
+
+    /// The start of the sending hours (validated at load).
+    pub(crate) fn window_start(&self) -> NaiveTime {
+        NaiveTime::parse_from_str(&self.send_from, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+
+    /// The end of the sending hours (validated at load).
+    pub(crate) fn window_end(&self) -> NaiveTime {
+        NaiveTime::parse_from_str(&self.send_until, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+}
+
 /// `[payments]`: how customers pay with a payment code (seed 003).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -255,6 +299,9 @@ pub(crate) struct PaymentsConfig {
     pub(crate) mobile_money_number: String,
     /// How long a payment code can be paid with, in hours.
     pub(crate) code_validity_hours: u32,
+    /// A payment code still unpaid this many hours after it was made is flagged for staff on
+    /// the dashboard (seed 003, C.5).
+    pub(crate) unconfirmed_alert_hours: u32,
 }
 
 impl Default for PaymentsConfig {
@@ -263,6 +310,7 @@ impl Default for PaymentsConfig {
             bank_account: String::new(),
             mobile_money_number: String::new(),
             code_validity_hours: 24,
+            unconfirmed_alert_hours: 2,
         }
     }
 }
@@ -587,6 +635,53 @@ impl Config {
                 return bad(key, "must be one line of at most 200 characters".to_owned());
             }
         }
+        let r = &self.reminders;
+        if parse_days(&r.days_before).is_none() {
+            return bad(
+                "[reminders] days_before",
+                format!(
+                    "{:?} must be whole numbers of days from 0 to {MAX_REMINDER_DAYS}, each once, separated by commas, e.g. \"5,3,1,0\"",
+                    r.days_before
+                ),
+            );
+        }
+        let mut window = [NaiveTime::MIN; 2];
+        for (slot, (key, value)) in window.iter_mut().zip([
+            ("[reminders] send_from", &r.send_from),
+            ("[reminders] send_until", &r.send_until),
+        ]) {
+            match NaiveTime::parse_from_str(value, "%H:%M") {
+                Ok(t) => *slot = t,
+                Err(_) => return bad(key, format!("{value:?} must be HH:MM")),
+            }
+        }
+        if window[0] >= window[1] {
+            return bad(
+                "[reminders] send_until",
+                format!(
+                    "{:?} must be later in the day than send_from ({:?})",
+                    r.send_until, r.send_from
+                ),
+            );
+        }
+        if !(1..=MAX_REMINDER_DAYS).contains(&r.overdue_after_days) {
+            return bad(
+                "[reminders] overdue_after_days",
+                format!(
+                    "{} must be between 1 and {MAX_REMINDER_DAYS}",
+                    r.overdue_after_days
+                ),
+            );
+        }
+        if !(1..=720).contains(&self.payments.unconfirmed_alert_hours) {
+            return bad(
+                "[payments] unconfirmed_alert_hours",
+                format!(
+                    "{} must be between 1 and 720",
+                    self.payments.unconfirmed_alert_hours
+                ),
+            );
+        }
         if log_level(&self.log.level).is_none() {
             return bad(
                 "[log] level",
@@ -753,6 +848,27 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
+/// The most days before or after a due date a reminder may be set for.
+const MAX_REMINDER_DAYS: u32 = 60;
+
+/// Parses `[reminders] days_before` ("5,3,1,0"): whole days, each once, largest first; an empty
+/// text is no reminders before the due date.
+fn parse_days(text: &str) -> Option<Vec<u32>> {
+    if text.trim().is_empty() {
+        return Some(Vec::new());
+    }
+    let mut days = Vec::new();
+    for part in text.split(',') {
+        let day: u32 = part.trim().parse().ok()?;
+        if day > MAX_REMINDER_DAYS || days.contains(&day) {
+            return None;
+        }
+        days.push(day);
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    Some(days)
+}
+
 /// Parses a log level name.
 fn log_level(name: &str) -> Option<log::LevelFilter> {
     match name {
@@ -877,6 +993,68 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("paybill"), "{e}");
+    }
+
+    #[test]
+    fn reminder_and_payment_keys() {
+        let c = load("", &[]).unwrap();
+        assert_eq!(c.reminders.days(), [5, 3, 1, 0]);
+        assert_eq!(c.payments.unconfirmed_alert_hours, 2);
+        let c = load(
+            "[reminders]\ndays_before = \" 1, 7 ,0\"\nsend_from = \"09:30\"\n",
+            &[("PAWNBRANCH_PAYMENTS_UNCONFIRMED_ALERT_HOURS", "3")],
+        )
+        .unwrap();
+        assert_eq!(c.reminders.days(), [7, 1, 0]);
+        assert_eq!(
+            c.reminders.window_start(),
+            NaiveTime::from_hms_opt(9, 30, 0).unwrap()
+        );
+        assert_eq!(c.payments.unconfirmed_alert_hours, 3);
+        assert!(
+            load("[reminders]\ndays_before = \"\"\n", &[])
+                .unwrap()
+                .reminders
+                .days()
+                .is_empty()
+        );
+        for (text, key) in [
+            (
+                "[reminders]\ndays_before = \"5,x\"\n",
+                "[reminders] days_before",
+            ),
+            (
+                "[reminders]\ndays_before = \"3,3\"\n",
+                "[reminders] days_before",
+            ),
+            (
+                "[reminders]\ndays_before = \"61\"\n",
+                "[reminders] days_before",
+            ),
+            (
+                "[reminders]\nsend_from = \"8am\"\n",
+                "[reminders] send_from",
+            ),
+            (
+                "[reminders]\nsend_from = \"21:00\"\n",
+                "[reminders] send_until",
+            ),
+            (
+                "[reminders]\noverdue_after_days = 0\n",
+                "[reminders] overdue_after_days",
+            ),
+            (
+                "[payments]\nunconfirmed_alert_hours = 0\n",
+                "[payments] unconfirmed_alert_hours",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+        let e = load("[payments]\nsomething_else = 1\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("something_else"), "{e}");
     }
 
     #[test]

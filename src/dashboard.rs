@@ -19,6 +19,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let cards = [
         customers::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
+        loans::unconfirmed::card(ctx, &conn)?,
         sms::card(ctx, &conn)?,
         backup::card(ctx),
     ];

@@ -5,7 +5,7 @@
 //! at every demo start, and every page of a demo database carries a banner saying so.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::audit::Actor;
 use crate::auth::Role;
@@ -14,6 +14,7 @@ use crate::db;
 use crate::ledger::Method;
 use crate::loans::{LoanState, ops, products};
 use crate::phone;
+use crate::reminders;
 use crate::staff::{self, NewStaff};
 
 /// The demo's staff accounts: username, name, role, password.
@@ -215,6 +216,12 @@ pub(crate) fn load(
         }
     }
     ops::advance_states(&tx, today, now)?;
+    // Reminders that fell due up to today belong to the invented past: starting the demo does
+    // not text its customers at once; from tomorrow they get reminders as real ones would.
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+        params![reminders::FROM_KEY, today + Duration::days(1)],
+    )?;
     tx.execute(
         "INSERT INTO settings (key, value) VALUES (?1, '1')",
         [DEMO_KEY],

@@ -519,6 +519,57 @@ catalogue! {
     SmsCancel => "Cancel", "Batalkan";
     SmsWrongState => "This message is {state} and cannot be changed.", "Pesan ini berstatus {state} dan tidak dapat diubah.";
 
+    // Reminders: the staff page and the built-in texts (placeholders as in `reminders.rs`).
+    NavReminders => "Reminders", "Pengingat";
+    RemindersTitle => "SMS reminders", "Pengingat SMS";
+    RemindersDaysBefore => "Days before the due date", "Hari sebelum jatuh tempo";
+    RemindersDaysList => "{days} (0 is the due date itself)", "{days} (0 berarti hari jatuh tempo itu sendiri)";
+    RemindersNoDays => "None", "Tidak ada";
+    RemindersOverdue => "Overdue reminder", "Pengingat lewat jatuh tempo";
+    RemindersOverdueAfter => "On day {days} after the due date, during the grace days", "Pada hari ke-{days} setelah jatuh tempo, selama masa tenggang";
+    RemindersNotice => "Final notice", "Pemberitahuan akhir";
+    RemindersNoticeWhen => "When the grace days are over", "Saat masa tenggang berakhir";
+    RemindersHours => "Sending hours (branch time)", "Jam pengiriman (waktu cabang)";
+    RemindersSentIn => "Sent in", "Dikirim dalam";
+    RemindersConfigHint => "The days and hours are set in the configuration file ([reminders]). Each ticket gets each reminder once; customers marked \"do not text\" get none.",
+        "Hari dan jam diatur di berkas konfigurasi ([reminders]). Setiap tiket menerima setiap pengingat satu kali; nasabah bertanda \"jangan kirim SMS\" tidak menerima apa pun.";
+    RemindersTexts => "Texts", "Teks";
+    RemindersTextsHint => "At most {max} characters. A text over 160 characters (70 with letters outside the GSM alphabet) goes as more than one SMS.",
+        "Paling banyak {max} karakter. Teks lebih dari 160 karakter (70 bila memakai huruf di luar alfabet GSM) dikirim sebagai lebih dari satu SMS.";
+    RemindersPlaceholders => "Placeholders", "Penanda isian";
+    PlaceholderName => "The customer's full name", "Nama lengkap nasabah";
+    PlaceholderTicket => "The ticket number", "Nomor tiket";
+    PlaceholderDate => "The due date; in the final notice, the last day before the item is forfeited",
+        "Tanggal jatuh tempo; pada pemberitahuan akhir, hari terakhir sebelum barang dilelang";
+    PlaceholderAmount => "The amount due on the day the message is sent", "Jumlah yang harus dibayar pada hari pesan dikirim";
+    PlaceholderBranch => "The branch name", "Nama cabang";
+    TemplateLabel => "{event}: {language}", "{event}: {language}";
+    TemplateTooLong => "At most {max} characters; this text has {count}.", "Paling banyak {max} karakter; teks ini {count}.";
+    TemplateUnknownPlaceholder => "{placeholder} is not a placeholder. Use only {allowed}.",
+        "{placeholder} bukan penanda isian. Gunakan hanya {allowed}.";
+    TemplatesSaved => "Reminder texts saved.", "Teks pengingat disimpan.";
+    ReminderBeforeMaturity => "Before the due date", "Sebelum jatuh tempo";
+    ReminderOnMaturity => "On the due date", "Pada hari jatuh tempo";
+    ReminderOverdue => "Overdue", "Lewat jatuh tempo";
+    ReminderNotice => "Final notice", "Pemberitahuan akhir";
+    ReminderTextBeforeMaturity => "{branch}: {name}, your pawn ticket {ticket} is due on {date}. Amount due: {amount}. Extend or redeem at the branch or on Pay My Loan.",
+        "{branch}: Yth. {name}, gadai {ticket} jatuh tempo {date}. Tagihan: {amount}. Perpanjang atau tebus di cabang atau lewat Bayar Pinjaman Saya.";
+    ReminderTextOnMaturity => "{branch}: {name}, your pawn ticket {ticket} is due today, {date}. Amount due: {amount}. Extend or redeem today to avoid late fees.",
+        "{branch}: Yth. {name}, gadai {ticket} jatuh tempo hari ini, {date}. Tagihan: {amount}. Perpanjang atau tebus hari ini agar tidak kena denda.";
+    ReminderTextOverdue => "{branch}: {name}, your pawn ticket {ticket} was due on {date} and is overdue. Amount due: {amount}. Please extend or redeem soon.",
+        "{branch}: Yth. {name}, gadai {ticket} sudah lewat jatuh tempo ({date}). Tagihan: {amount}. Mohon segera perpanjang atau tebus.";
+    ReminderTextNotice => "{branch}: FINAL NOTICE. {name}, pawn ticket {ticket} is overdue. Amount due today: {amount}. Extend or redeem by {date}; after that the item is forfeited.",
+        "{branch}: PEMBERITAHUAN AKHIR. Yth. {name}, gadai {ticket} lewat jatuh tempo. Tagihan hari ini: {amount}. Perpanjang atau tebus paling lambat {date}; setelah itu barang dilelang.";
+
+    // Payments waiting for confirmation (seed 003, C.5).
+    CardUnconfirmedPayments => "Payments waiting for confirmation over {hours} hours", "Pembayaran menunggu konfirmasi lebih dari {hours} jam";
+    UnconfirmedHint => "Check each against the bank or mobile-money statement; tell the manager about any still missing.",
+        "Periksa masing-masing dengan mutasi bank atau uang elektronik; laporkan yang masih belum masuk kepada manajer.";
+    UnconfirmedNone => "None.", "Tidak ada.";
+    UnconfirmedMore => "And {n} more.", "Dan {n} lainnya.";
+    Waiting => "Waiting", "Menunggu";
+    HoursMinutes => "{hours} h {minutes} min", "{hours} jam {minutes} mnt";
+
     // Audit log.
     AuditTitle => "Audit log", "Log audit";
     AuditWhen => "When", "Waktu";

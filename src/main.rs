@@ -27,6 +27,7 @@ mod money;
 mod otp;
 mod phone;
 mod portal;
+mod reminders;
 mod server;
 mod sms;
 mod staff;

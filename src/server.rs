@@ -165,7 +165,8 @@ pub(crate) fn serve(
         .name("scheduler".to_owned())
         .spawn(move || {
             let a = &scheduler_app;
-            crate::loans::scheduler::run(&a.db, &*a.clock, a.config.utc_offset(), &a.shutdown);
+            let settings = crate::reminders::Settings::from_config(&a.config);
+            crate::loans::scheduler::run(&a.db, &*a.clock, &settings, &a.sms, &a.shutdown);
         })
         .map_err(ServeError::Thread)?;
 

@@ -24,7 +24,7 @@ use crate::i18n::{Lang, Msg};
 use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
-use crate::{audit, customers, dashboard, health, loans, portal, staff};
+use crate::{audit, customers, dashboard, health, loans, portal, reminders, staff};
 
 /// The cookie holding the chosen language.
 const LANG_COOKIE: &str = "pb_lang";
@@ -258,7 +258,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 8] = [
+        let links: [(&[Permission], &'static str, Msg); 9] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -273,6 +273,7 @@ impl<'a> Ctx<'a> {
                 Msg::Forfeited,
             ),
             (&[Corrections], "/staff/products", Msg::Products),
+            (&[Reports], "/staff/reminders", Msg::NavReminders),
             (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
             (&[AuditLog], "/staff/audit", Msg::NavAudit),
         ];
@@ -419,6 +420,10 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["staff", "sms", id, "retry"]) => sms::act(ctx, id, true),
         (Post, ["staff", "sms", id, "cancel"]) => sms::act(ctx, id, false),
 
+        // Reminders.
+        (Get, ["staff", "reminders"]) => reminders::page(ctx),
+        (Post, ["staff", "reminders"]) => reminders::save(ctx),
+
         _ => Err(if known_path(&segments) {
             AppError::MethodNotAllowed
         } else {
@@ -442,7 +447,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff"]
             | [
                 "staff",
-                "login" | "logout" | "account" | "audit" | "sms" | "payments"
+                "login" | "logout" | "account" | "audit" | "sms" | "payments" | "reminders"
             ]
             | ["staff", "payments", _, "confirm"]
             | ["staff", "customers"]

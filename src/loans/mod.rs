@@ -2,6 +2,7 @@
 //! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
+//! `unconfirmed` the payment codes still waiting for their payment.
 
 pub(crate) mod codes;
 pub(crate) mod counter;
@@ -11,6 +12,7 @@ pub(crate) mod products;
 pub(crate) mod scheduler;
 pub(crate) mod shelf;
 pub(crate) mod terms;
+pub(crate) mod unconfirmed;
 
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};

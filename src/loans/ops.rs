@@ -511,7 +511,8 @@ pub(crate) fn state_on(record: &Record, today: NaiveDate) -> LoanState {
 }
 
 /// Moves every open ticket to the state its dates call for; returns the tickets that changed
-/// and their new state (the scheduler queues the notice SMS for those entering Notice).
+/// and their new state. (The final notice to those entering Notice is queued by the reminder
+/// pass that follows, within the sending hours: `reminders::run`.)
 pub(crate) fn advance_states(
     conn: &Connection,
     today: NaiveDate,

@@ -28,7 +28,7 @@ use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// Who may open ticket pages.
-const VIEWERS: [Permission; 4] = [
+pub(crate) const VIEWERS: [Permission; 4] = [
     Permission::LoanOrigination,
     Permission::Payments,
     Permission::CustomerManagement,

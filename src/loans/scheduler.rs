@@ -1,26 +1,43 @@
 //! The scheduler thread: moves tickets to the state their dates call for (due on maturity, in
 //! grace, under notice, forfeited) when the branch-local day changes, and at start-up, so the
 //! states are right even when nobody opens a page. Each change is a `loan_events` row.
+//!
+//! After the states, and then every few minutes, it runs the reminder pass
+//! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
+//! while the sending hours last, and wakes the SMS sender when it queued any.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
 use super::ops;
 use crate::clock::{self, Clock};
 use crate::db::{self, Db};
+use crate::reminders::{self, Settings};
+use crate::sms::Sms;
 
 /// How often the thread looks at the calendar.
 const TICK: Duration = Duration::from_millis(500);
 
+/// How often the reminder pass runs, in seconds of the clock: at every multiple of it (so at
+/// 08:00 sharp when the sending hours start then).
+const REMIND_EVERY_SECONDS: i64 = 300;
+
 /// Runs until shutdown.
-pub(crate) fn run(db: &Db, clock: &dyn Clock, offset: FixedOffset, shutdown: &AtomicBool) {
+pub(crate) fn run(
+    db: &Db,
+    clock: &dyn Clock,
+    settings: &Settings,
+    sms: &Sms,
+    shutdown: &AtomicBool,
+) {
     let mut done: Option<NaiveDate> = None;
+    let mut reminded: Option<i64> = None;
     while !shutdown.load(Ordering::SeqCst) {
         let now = clock.now();
-        let today = clock::local_date(now, offset);
+        let today = clock::local_date(now, settings.offset);
         if done != Some(today) {
             match advance(db, today, now) {
                 Ok(n) => {
@@ -28,19 +45,47 @@ pub(crate) fn run(db: &Db, clock: &dyn Clock, offset: FixedOffset, shutdown: &At
                         info!("scheduler: {n} ticket(s) changed state for {today}");
                     }
                     done = Some(today);
+                    reminded = None;
                 }
                 Err(e) => warn!("scheduler: could not update ticket states: {e}"),
             }
+        }
+        // The slot of the clock (which tests move, in either direction) this pass belongs to.
+        let slot = now.timestamp().div_euclid(REMIND_EVERY_SECONDS);
+        if done == Some(today) && reminded != Some(slot) {
+            match remind(db, settings, now) {
+                Ok(0) => (),
+                Ok(n) => {
+                    info!("scheduler: {n} reminder(s) queued");
+                    sms.wake();
+                }
+                Err(e) => warn!("scheduler: could not queue reminders: {e}"),
+            }
+            // A failed pass is tried again in the next slot, not at every tick.
+            reminded = Some(slot);
         }
         std::thread::sleep(TICK);
     }
 }
 
 /// One pass, in one transaction.
-fn advance(db: &Db, today: NaiveDate, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
+fn advance(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let changed = ops::advance_states(&tx, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(changed.len())
+}
+
+/// One reminder pass, in one transaction: the messages exist exactly when their
+/// `reminders_sent` rows do.
+fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
+    if !settings.in_hours(now) {
+        return Ok(0);
+    }
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let queued = reminders::run(&tx, settings, now).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(queued)
 }

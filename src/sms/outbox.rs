@@ -3,7 +3,8 @@
 //!
 //! States: `queued` → `sending` → `sent`, or back to `queued` with a later `next_attempt_at`
 //! after a transient error, or `failed` for good (permanent error, or too many attempts),
-//! `expired` (a one-time code not sent in time is not sent at all) or `cancelled` by staff.
+//! `expired` (a one-time code, or a reminder outside the sending hours, not sent in time is not
+//! sent at all) or `cancelled` by staff.
 //! A row left in `sending` by a crash is queued again at start-up ([`requeue_interrupted`]).
 //!
 //! A code message holds its code in `body` only until it leaves the outbox: when it is sent,
@@ -134,7 +135,7 @@ pub(crate) struct NewSms<'a> {
     pub(crate) to: &'a E164,
     pub(crate) text: &'a str,
     pub(crate) kind: Kind,
-    /// One-time codes: not sent after this.
+    /// Not sent after this: one-time codes, and reminders outside the sending hours.
     pub(crate) expires_at: Option<DateTime<Utc>>,
     pub(crate) customer: Option<&'a CustomerId>,
 }
@@ -175,18 +176,23 @@ pub(crate) struct Outgoing {
     pub(crate) attempts: u32,
 }
 
-/// Marks codes whose time ran out as expired (never sent); returns how many.
+/// Marks messages whose time ran out as expired (never sent): codes, and reminders not sent
+/// within the day's sending hours. Returns how many.
 pub(crate) fn expire_codes(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<usize> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, body FROM sms_outbox WHERE state = 'queued' AND expires_at IS NOT NULL AND expires_at <= ?1",
+        "SELECT id, body, kind FROM sms_outbox WHERE state = 'queued' AND expires_at IS NOT NULL AND expires_at <= ?1",
     )?;
-    let due: Vec<(SmsId, String)> = stmt
-        .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let due: Vec<(SmsId, String, String)> = stmt
+        .query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, body) in &due {
+    for (id, body, kind) in &due {
+        let body = match Kind::from_code(kind) {
+            Some(kind) if !kind.carries_code() => body.clone(),
+            _ => mask_codes(body),
+        };
         conn.execute(
             "UPDATE sms_outbox SET state = 'expired', body = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, mask_codes(body), now],
+            params![id, body, now],
         )?;
     }
     Ok(due.len())

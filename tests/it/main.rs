@@ -9,5 +9,6 @@ mod loans;
 mod modem;
 mod payments;
 mod portal;
+mod reminders;
 mod sms;
 mod util;
