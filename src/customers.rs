@@ -463,6 +463,17 @@ pub(crate) fn show_page(
                 dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) }
             }
         }
+        @if can_manage {
+            @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
+            form method="post" action={ "/staff/customers/" (c.id) "/do-not-text" } class="actions" {
+                (crate::ui::csrf_input(&ctx.csrf()))
+                input type="hidden" name="value" value=(if quiet { "0" } else { "1" });
+                span { @if quiet { span class="badge warn" { (ctx.t(Msg::DoNotText)) } } }
+                button type="submit" class="secondary" {
+                    @if quiet { (ctx.t(Msg::AllowTexts)) } @else { (ctx.t(Msg::MarkDoNotText)) }
+                }
+            }
+        }
         @if c.locked_at.is_some() && can_manage {
             form method="post" action={ "/staff/customers/" (c.id) "/unlock" } class="actions" {
                 (crate::ui::csrf_input(&ctx.csrf()))
@@ -595,5 +606,35 @@ pub(crate) fn counter_verify(
     }
     Ok(crate::http::Response::see_other(&format!(
         "{back}#verification"
+    )))
+}
+
+/// POST /staff/customers/{id}/do-not-text: the customer asked for no more reminders (or for
+/// them again). Codes the customer asks for are still sent.
+pub(crate) fn set_do_not_text(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    let value = ctx.form()?.text("value") == "1";
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let before = do_not_text(&tx, &id)?;
+    tx.execute(
+        "UPDATE customers SET do_not_text = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, value, ctx.now],
+    )?;
+    let change = crate::audit::Change {
+        action: "customer.do_not_text",
+        entity: "customer",
+        entity_id: id.as_str(),
+        before: Some(serde_json::json!({ "do_not_text": before })),
+        after: Some(serde_json::json!({ "do_not_text": value })),
+    };
+    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
     )))
 }

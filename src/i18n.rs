@@ -325,6 +325,9 @@ catalogue! {
         "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
+    DoNotText => "Do not text", "Jangan kirim SMS";
+    MarkDoNotText => "Stop reminders by SMS", "Hentikan pengingat SMS";
+    AllowTexts => "Send reminders by SMS again", "Kirim pengingat SMS lagi";
     // Portal loan pages and payment codes.
     TabCurrentLoans => "Current", "Berjalan";
     TabClosedLoans => "Closed", "Selesai";

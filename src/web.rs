@@ -379,6 +379,7 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "customers"]) => customers::list_page(ctx),
         (Get, ["staff", "customers", id]) => customers::show_page(ctx, id),
         (Post, ["staff", "customers", id, "unlock"]) => customers::unlock_action(ctx, id),
+        (Post, ["staff", "customers", id, "do-not-text"]) => customers::set_do_not_text(ctx, id),
         (Post, ["staff", "customers", id, "verification", "send"]) => {
             customers::counter_send(ctx, id)
         }
@@ -452,7 +453,12 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "payments", _, "confirm"]
             | ["staff", "customers"]
             | ["staff", "customers" | "loans", _]
-            | ["staff", "customers", _, "unlock" | "verification"]
+            | [
+                "staff",
+                "customers",
+                _,
+                "unlock" | "verification" | "do-not-text"
+            ]
             | ["staff", "customers", _, "verification", "send"]
             | ["staff", "loans", _, "approve" | "pay"]
             | ["staff", "loans", _, "receipt", _]

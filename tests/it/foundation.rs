@@ -410,6 +410,11 @@ fn every_staff_route_checks_permissions_on_the_server() {
             &["admin", "manager", "clerk"],
         ),
         (
+            "POST",
+            format!("/staff/customers/{target}/do-not-text"),
+            &["admin", "manager"],
+        ),
+        (
             "GET",
             format!("/staff/loans/{target}/receipt/{target}"),
             &["admin", "manager", "clerk", "agent"],

@@ -285,3 +285,36 @@ fn products_printed_tickets_and_forfeited_items() {
         print.body
     );
 }
+
+#[test]
+fn staff_mark_a_customer_do_not_text() {
+    let server = Server::demo();
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let list = manager.get("/staff/customers?q=Budi+Rahmawati");
+    let customer = id_after(&list.body, "/staff/customers/");
+    let page = manager.get(&format!("/staff/customers/{customer}"));
+    assert!(page.body.contains("Stop reminders by SMS"));
+    let r = manager.post_form(
+        &format!("/staff/customers/{customer}/do-not-text"),
+        &[("csrf", &page.csrf()), ("value", "1")],
+    );
+    assert_eq!(r.status, 303);
+    let page = manager.get(&format!("/staff/customers/{customer}"));
+    assert!(page.body.contains("Do not text") && page.body.contains("Send reminders by SMS again"));
+    assert!(
+        manager
+            .get("/staff/audit")
+            .body
+            .contains("customer.do_not_text")
+    );
+    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
+    let quiet: bool = conn
+        .query_row(
+            "SELECT do_not_text FROM customers WHERE id = ?1",
+            [&customer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(quiet);
+}
