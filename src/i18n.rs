@@ -403,6 +403,71 @@ catalogue! {
     CodeAmountChanged => "The amount owed on this ticket is now {owed}, not the code's {code_amount}: a new period has started. Ask the customer to get a new payment code.",
         "Jumlah terutang tiket ini sekarang {owed}, bukan {code_amount} sesuai kode: periode baru sudah dimulai. Minta nasabah membuat kode pembayaran baru.";
     CodeConfirmed => "Payment confirmed. The ticket is extended.", "Pembayaran dikonfirmasi. Tiket sudah diperpanjang.";
+    // Bank and mobile-money statements.
+    NavStatements => "Statements", "Mutasi bank";
+    StatementImportTitle => "Import a bank or mobile-money statement", "Impor mutasi bank atau uang elektronik";
+    StatementIntro => "Paste the statement as CSV. The first line names the columns: date (YYYY-MM-DD), reference, amount, description and, if needed, method (bank_transfer or mobile_money). A line whose description holds a payment code asking for exactly its amount is applied to the ticket; anything else waits for review and nothing is applied. Lines imported before are skipped.",
+        "Tempel mutasi sebagai CSV. Baris pertama berisi nama kolom: date (YYYY-MM-DD), reference, amount, description dan, bila perlu, method (bank_transfer atau mobile_money). Baris yang keterangannya memuat kode pembayaran dengan jumlah yang tepat sama dibukukan ke tiketnya; selain itu menunggu pemeriksaan dan tidak ada yang dibukukan. Baris yang sudah pernah diimpor dilewati.";
+    StatementLimit => "At most {size} can be sent at once. Split a longer statement, or import it with the command pawnbranch import payments on the branch server.",
+        "Paling banyak {size} dapat dikirim sekaligus. Bagi mutasi yang lebih panjang, atau impor dengan perintah pawnbranch import payments di server cabang.";
+    StatementCsv => "Statement (CSV)", "Mutasi (CSV)";
+    StatementColumnsHint => "First line: date,reference,amount,description,method", "Baris pertama: date,reference,amount,description,method";
+    StatementImport => "Import", "Impor";
+    StatementEmpty => "Paste the statement first.", "Tempel mutasinya terlebih dahulu.";
+    StatementInvalid => "Nothing was imported. Correct these lines and try again.", "Tidak ada yang diimpor. Perbaiki baris berikut lalu coba lagi.";
+    StatementUnreadable => "The statement could not be read ({reason}).", "Mutasi tidak dapat dibaca ({reason}).";
+    StatementReportTitle => "Statement imported", "Mutasi diimpor";
+    StatementMatched => "Matched and applied", "Cocok dan dibukukan";
+    StatementReview => "To review", "Perlu diperiksa";
+    StatementUnmatched => "Unmatched", "Tidak cocok";
+    StatementDuplicates => "Already imported (skipped)", "Sudah pernah diimpor (dilewati)";
+    StatementAppliedTo => "Applied to ticket {ticket} (payment code {code}).", "Dibukukan ke tiket {ticket} (kode pembayaran {code}).";
+    StatementEarlierLine => "Also on line {line} of this statement.", "Juga ada di baris {line} mutasi ini.";
+    StatementImportedBefore => "Imported before.", "Sudah diimpor sebelumnya.";
+    StatementNothingApplied => "Nothing was applied for the lines to review and the unmatched lines: deal with them on the review page.",
+        "Baris yang perlu diperiksa dan yang tidak cocok tidak dibukukan: tangani di halaman pemeriksaan.";
+    StatementReviewLink => "Statement lines to review: {n}", "Baris mutasi yang perlu diperiksa: {n}";
+    StatementImportAnother => "Import another statement", "Impor mutasi lain";
+    StatementReviewTitle => "Statement lines to review", "Baris mutasi yang perlu diperiksa";
+    StatementReviewIntro => "These lines were not applied. Check each one (the ticket, the customer, the bank), take the payment at the counter or arrange a refund, then mark the line resolved. Marking a line resolved does not apply any money.",
+        "Baris-baris ini tidak dibukukan. Periksa satu per satu (tiket, nasabah, bank), terima pembayarannya di loket atau atur pengembalian dana, lalu tandai barisnya selesai. Menandai selesai tidak membukukan uang apa pun.";
+    StatementReviewEmpty => "No statement lines are waiting for review.", "Tidak ada baris mutasi yang menunggu pemeriksaan.";
+    StatementLineMatched => "This line was matched and applied; there is nothing to resolve.", "Baris ini sudah cocok dan dibukukan; tidak ada yang perlu diselesaikan.";
+    StatementLineAlreadyResolved => "This line was already marked resolved.", "Baris ini sudah ditandai selesai.";
+    StatementLineResolved => "Line {reference} marked resolved.", "Baris {reference} ditandai selesai.";
+    MarkResolved => "Mark resolved", "Tandai selesai";
+    Note => "Note", "Catatan";
+    Line => "Line", "Baris";
+    Problem => "Problem", "Masalah";
+    Details => "Details", "Rincian";
+    Description => "Description", "Keterangan";
+    StatementUnknownColumn => "unknown column {name} in the header row; the columns are {columns}", "kolom {name} tidak dikenal di baris judul; kolomnya adalah {columns}";
+    StatementColumnTwice => "column {name} appears twice in the header row", "kolom {name} muncul dua kali di baris judul";
+    StatementMissingColumn => "the header row has no {name} column (the first line must name the columns, e.g. {columns})",
+        "baris judul tidak memiliki kolom {name} (baris pertama harus berisi nama kolom, mis. {columns})";
+    StatementFieldCount => "the line has {len} fields but the header row has {expected}", "baris ini memiliki {len} isian tetapi baris judul memiliki {expected}";
+    StatementNotUtf8 => "the line is not UTF-8 text (save the file as \"CSV UTF-8\")", "baris ini bukan teks UTF-8 (simpan berkas sebagai \"CSV UTF-8\")";
+    StatementMissingValue => "{name} is missing", "{name} tidak diisi";
+    StatementTooLong => "{name} is longer than {max} characters", "{name} lebih dari {max} karakter";
+    StatementControlCharacters => "{name} holds control characters", "{name} memuat karakter kontrol";
+    StatementBadDate => "date {value} is not a date written YYYY-MM-DD", "date {value} bukan tanggal dengan format YYYY-MM-DD";
+    StatementFutureDate => "date {value} is after today", "date {value} setelah hari ini";
+    StatementBadAmount => "amount {value} is not an amount above zero", "amount {value} bukan jumlah di atas nol";
+    StatementBadMethod => "method {value} is not bank_transfer or mobile_money", "method {value} bukan bank_transfer atau mobile_money";
+    ReasonNoCode => "No payment code of this branch in the description.", "Tidak ada kode pembayaran cabang ini di keterangan.";
+    ReasonSeveralCodes => "The description holds more than one payment code ({code}, ...).", "Keterangan memuat lebih dari satu kode pembayaran ({code}, ...).";
+    ReasonCancelled => "Payment code {code} was cancelled.", "Kode pembayaran {code} sudah dibatalkan.";
+    ReasonAlreadyPaid => "Payment code {code} was already paid.", "Kode pembayaran {code} sudah dibayar.";
+    ReasonTicketClosed => "The ticket of payment code {code} is closed.", "Tiket dari kode pembayaran {code} sudah ditutup.";
+    ReasonExpired => "Payment code {code} had expired before this payment.", "Kode pembayaran {code} sudah kedaluwarsa sebelum pembayaran ini.";
+    ReasonUnderpaid => "Less than payment code {code} asks for: paid {paid}, the code is for {expected}.",
+        "Kurang dari yang diminta kode pembayaran {code}: dibayar {paid}, kodenya untuk {expected}.";
+    ReasonOverpaid => "More than payment code {code} asks for: paid {paid}, the code is for {expected}.",
+        "Lebih dari yang diminta kode pembayaran {code}: dibayar {paid}, kodenya untuk {expected}.";
+    ReasonOwedChanged => "The ticket owes a different amount now than when payment code {code} was made.",
+        "Kewajiban tiket sekarang berbeda dari saat kode pembayaran {code} dibuat.";
+    ReasonRefused => "The ticket could not take this payment for payment code {code}; check the ticket.",
+        "Tiket tidak dapat menerima pembayaran ini untuk kode pembayaran {code}; periksa tiketnya.";
 
     // Staff sign-in.
     StaffSignIn => "Staff sign-in", "Masuk staf";

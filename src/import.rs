@@ -1,4 +1,6 @@
-//! Imports from the branch's previous system: `pawnbranch import customers FILE.csv`.
+//! Imports from the branch's previous system and from the bank: `pawnbranch import customers`,
+//! `import loans` (in `loans`) and `import payments` (statements, in `payments`, which the
+//! staff's upload page in `pages` also uses).
 //!
 //! The customer list comes as CSV with a header row naming some of the columns `full_name`,
 //! `phone`, `id_number`, `date_of_birth`, `email` and `address`, in any order (`phone` is
@@ -11,6 +13,13 @@
 //!
 //! Imported customers have unverified phones and no completed profile, so their first login
 //! takes them through the profile step, pre-filled with what was imported.
+//!
+//! The other imports follow the same rules for their files: a header row naming the columns in
+//! any order, every row checked first, all or nothing, problems listed by line.
+
+mod loans;
+pub(crate) mod pages;
+pub(crate) mod payments;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -18,11 +27,12 @@ use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use crate::audit::{Actor, Change};
 use crate::config::Config;
+use crate::i18n::Lang;
 use crate::ids::CustomerId;
 use crate::phone::{self, E164};
 
@@ -34,6 +44,23 @@ pub(crate) enum ImportCommand {
     Customers {
         /// CSV with a header row naming some of full_name, phone (required), id_number,
         /// date_of_birth (YYYY-MM-DD), email and address, in any order.
+        file: PathBuf,
+    },
+    /// Add the open tickets listed in a CSV file exported from the previous system; all or
+    /// nothing. Import the customers first.
+    Loans {
+        /// CSV with a header row naming ticket_no, customer (phone or ID number), items
+        /// (several separated by |), appraised, principal, product, start_date and
+        /// maturity_date (YYYY-MM-DD), and optionally paid_interest, paid_fees and
+        /// paid_principal, in any order.
+        file: PathBuf,
+    },
+    /// Match a bank or mobile-money statement to payment codes and apply the payments that
+    /// match exactly; the rest wait for review on the staff's review page. Lines already
+    /// imported are skipped.
+    Payments {
+        /// CSV with a header row naming date (YYYY-MM-DD), reference, amount, description and
+        /// optionally method (bank_transfer or mobile_money), in any order.
         file: PathBuf,
     },
 }
@@ -61,8 +88,148 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
             };
             println!("Imported {} {noun}.", summary.rows);
         }
+        ImportCommand::Loans { file } => {
+            let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            let progress = std::io::stderr().is_terminal();
+            let summary =
+                loans::import(&mut conn, &file, &Branch::of(config), Utc::now(), progress)
+                    .map_err(|e| e.to_string())?;
+            println!("{summary}");
+        }
+        ImportCommand::Payments { file } => {
+            let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
+            let mut conn = db.conn().map_err(|e| e.to_string())?;
+            let opened = std::fs::File::open(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let report = payments::import(
+                &mut conn,
+                opened,
+                &file_name(&file),
+                &Actor::CommandLine,
+                &Branch::of(config),
+                Utc::now(),
+            )
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+            print!(
+                "{}",
+                report.to_text(&file_name(&file), &config.currency(), Lang::En)
+            );
+        }
     }
     Ok(())
+}
+
+/// What the imports need to know about the branch.
+pub(crate) struct Branch<'a> {
+    /// The default country of phone numbers.
+    pub(crate) country: &'a str,
+    /// The currency's exponent, for amounts written in major units.
+    pub(crate) exponent: u8,
+    /// The branch's offset from UTC, for business dates.
+    pub(crate) offset: FixedOffset,
+}
+
+impl Branch<'_> {
+    /// The branch as configured.
+    pub(crate) fn of(config: &Config) -> Branch<'_> {
+        Branch {
+            country: &config.branch.country,
+            exponent: config.currency().exponent,
+            offset: config.utc_offset(),
+        }
+    }
+
+    /// The branch-local business date at `now`.
+    pub(crate) fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        crate::clock::local_date(now, self.offset)
+    }
+}
+
+/// The last part of a path, for messages and the audit log.
+fn file_name(file: &Path) -> String {
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A CSV reader with the rules every import shares: a header row, the same number of fields
+/// on every row, values trimmed.
+fn csv_reader<R: std::io::Read>(input: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(input)
+}
+
+/// What is wrong with a header row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HeaderProblem {
+    /// A name that is not one of the known columns.
+    Unknown(String),
+    /// A known column named twice.
+    Twice(&'static str),
+}
+
+/// Reads a header row against the `known` column names (compared without regard to case or
+/// surrounding spaces; a UTF-8 byte order mark is dropped): where each known column is.
+fn header_positions<const N: usize>(
+    header: &csv::StringRecord,
+    known: &[&'static str; N],
+) -> Result<[Option<usize>; N], HeaderProblem> {
+    let mut found: [Option<usize>; N] = [None; N];
+    for (index, raw) in header.iter().enumerate() {
+        let name = raw.trim_start_matches('\u{feff}').trim();
+        let Some(at) = known.iter().position(|c| c.eq_ignore_ascii_case(name)) else {
+            return Err(HeaderProblem::Unknown(name.to_owned()));
+        };
+        if found[at].replace(index).is_some() {
+            return Err(HeaderProblem::Twice(known[at]));
+        }
+    }
+    Ok(found)
+}
+
+/// A CSV error that concerns one row (wrong number of fields, not UTF-8) as its line and
+/// problem; `None` for an error that stops the reading (I/O).
+fn row_problem(e: &csv::Error) -> Option<(u64, RowShape)> {
+    let line = e.position().map_or(0, csv::Position::line);
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Some((
+            line,
+            RowShape::FieldCount {
+                len: *len,
+                expected: *expected_len,
+            },
+        )),
+        csv::ErrorKind::Utf8 { .. } => Some((line, RowShape::NotUtf8)),
+        _ => None,
+    }
+}
+
+/// A row that cannot be read as the header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RowShape {
+    FieldCount { len: u64, expected: u64 },
+    NotUtf8,
+}
+
+impl std::fmt::Display for RowShape {
+    /// The problem in the words of the customer import.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowShape::FieldCount { len, expected } => write!(
+                f,
+                "the row has {len} fields but the header row has {expected}"
+            ),
+            RowShape::NotUtf8 => {
+                f.write_str("the row is not UTF-8 text (save the file as \"CSV UTF-8\")")
+            }
+        }
+    }
 }
 
 /// The columns a customer file may have, as spelt in its header.
@@ -130,6 +297,9 @@ pub(crate) enum ImportError {
         "the header row has no phone column (the first line must name the columns, e.g. full_name,phone,id_number,date_of_birth,email,address)"
     )]
     NoPhoneColumn,
+    /// A header row that does not fit the file's columns (the other imports).
+    #[error("{0}")]
+    Header(String),
     #[error("{}", describe(.0))]
     Invalid(Vec<LineError>),
     #[error("database error: {0}")]

@@ -87,6 +87,7 @@ pub(crate) fn customer_page(
 /// The staff layout: navigation by permission, who is signed in, sign-out.
 pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Markup) -> Markup {
     let lang = chrome.lang;
+    let current = current_link(chrome.path, &nav.items);
     document(
         lang,
         title,
@@ -99,7 +100,7 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
                     ul {
                         @for item in &nav.items {
                             li {
-                                a href=(item.href) aria-current=[is_current(chrome.path, item.href).then_some("page")] {
+                                a href=(item.href) aria-current=[(Some(item.href) == current).then_some("page")] {
                                     (lang.t(item.label))
                                 }
                             }
@@ -124,13 +125,16 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
     )
 }
 
-/// Whether a navigation link points at the current page (or its section).
-fn is_current(path: &str, href: &str) -> bool {
-    if href == "/staff" {
-        path == "/staff"
-    } else {
-        path.starts_with(href)
-    }
+/// The navigation link of the current page: the longest one the path is in (so
+/// `/staff/payments/import` is "Statements", not "Payments").
+fn current_link<'a>(path: &str, items: &'a [NavItem]) -> Option<&'a str> {
+    items
+        .iter()
+        .map(|item| item.href)
+        .filter(|href| {
+            path == *href || (*href != "/staff" && path.starts_with(&format!("{href}/")))
+        })
+        .max_by_key(|href| href.len())
 }
 
 /// A page for an error status, in the customer layout's plain style.

@@ -24,7 +24,7 @@ use crate::i18n::{Lang, Msg};
 use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
-use crate::{audit, customers, dashboard, health, loans, portal, reminders, staff};
+use crate::{audit, customers, dashboard, health, import, loans, portal, reminders, staff};
 
 /// The cookie holding the chosen language.
 const LANG_COOKIE: &str = "pb_lang";
@@ -258,7 +258,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 9] = [
+        let links: [(&[Permission], &'static str, Msg); 10] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -266,6 +266,7 @@ impl<'a> Ctx<'a> {
                 Msg::CardCustomers,
             ),
             (&[Payments], "/staff/payments", Msg::NavPayments),
+            (&[Payments], "/staff/payments/import", Msg::NavStatements),
             (&[CustomerManagement], "/staff/sms", Msg::NavSms),
             (
                 &[LoanOrigination, Payments, Reports],
@@ -406,6 +407,12 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "payments"]) => loans::counter::search_page(ctx),
         (Post, ["staff", "payments", code, "confirm"]) => loans::counter::confirm(ctx, code),
 
+        // Bank and mobile-money statements.
+        (Get, ["staff", "payments", "import"]) => import::pages::upload_page(ctx),
+        (Post, ["staff", "payments", "import"]) => import::pages::upload(ctx),
+        (Get, ["staff", "payments", "review"]) => import::pages::review_page(ctx),
+        (Post, ["staff", "payments", "review", "resolve"]) => import::pages::resolve(ctx),
+
         // Staff administration.
         (Get, ["staff", "admin", "staff"]) => staff::list_page(ctx),
         (Post, ["staff", "admin", "staff"]) => staff::create(ctx),
@@ -466,6 +473,8 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "loans", _, "print"]
             | ["staff", "forfeited" | "products"]
             | ["staff", "products", _, "toggle"]
+            | ["staff", "payments", "import" | "review"]
+            | ["staff", "payments", "review", "resolve"]
             | ["staff", "customers", _, "statement"]
             | ["staff", "customers", _, "tickets", "new"]
             | ["staff", "sms", "test"]

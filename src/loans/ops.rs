@@ -276,6 +276,101 @@ pub(crate) fn approve_and_disburse(
     set_state(conn, record, LoanState::Active, Some(staff), now)
 }
 
+/// An open ticket brought over from the branch's previous system.
+pub(crate) struct Imported<'a> {
+    /// The previous system's ticket number, kept as it is.
+    pub(crate) ticket_no: &'a str,
+    pub(crate) customer: &'a CustomerId,
+    pub(crate) product: &'a super::products::Product,
+    pub(crate) items: &'a [Item],
+    pub(crate) principal: i64,
+    pub(crate) start: NaiveDate,
+    pub(crate) maturity: NaiveDate,
+    /// What the customer had already paid in the previous system.
+    pub(crate) paid: Allocation,
+}
+
+/// The reference of the ledger rows that bring an imported ticket's disbursement over.
+const IMPORTED_REFERENCE: &str = "imported";
+
+/// The reference of the payment that brings over what was paid in the previous system.
+const PAID_BEFORE_REFERENCE: &str = "imported: paid before";
+
+/// Writes an imported ticket as Active: a copy of its product's terms, its items, the
+/// disbursement (cash, dated `start`) and, when something was already paid, one payment
+/// dated `start` split as `paid` says. The caller checks the values, moves the ticket to the
+/// state its dates call for (`advance_states`) and audits the import.
+pub(crate) fn import_ticket(
+    conn: &Connection,
+    t: &Imported,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<LoanId> {
+    let id = LoanId::new(now);
+    let description = t
+        .items
+        .iter()
+        .map(|i| i.description.trim())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let terms_json = serde_json::to_string(&t.product.terms)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
+                            product_id, terms, approved_at, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
+    )?
+    .execute(params![id, t.ticket_no, t.customer, t.principal, description, t.start, t.maturity, t.product.id, terms_json, now])?;
+    let mut item_insert = conn.prepare_cached(
+        "INSERT INTO loan_items (id, loan_id, category, description, marks, weight_mg, karat, appraised)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for item in t.items {
+        item_insert.execute(params![
+            crate::ids::new_ulid(now),
+            id,
+            item.category,
+            item.description.trim(),
+            item.marks,
+            item.weight_mg,
+            item.karat,
+            item.appraised
+        ])?;
+    }
+    event(
+        conn,
+        &id,
+        &Event {
+            kind: "imported",
+            from: "",
+            to: LoanState::Active.code(),
+            payment: None,
+        },
+        None,
+        now,
+    )?;
+    let posting = Posting {
+        loan: &id,
+        customer: t.customer,
+        method: Method::Cash,
+        reference: IMPORTED_REFERENCE,
+        staff: None,
+        on: t.start,
+        at: now,
+    };
+    ledger::disburse(conn, &posting, t.principal)?;
+    if t.paid.interest + t.paid.fees + t.paid.principal > 0 {
+        // A millisecond later, so the payment lists after the disbursement.
+        let at = now + chrono::Duration::milliseconds(1);
+        let posting = Posting {
+            reference: PAID_BEFORE_REFERENCE,
+            at,
+            ..posting
+        };
+        ledger::pay(conn, &posting, &t.paid, &PaymentId::new(at))?;
+    }
+    Ok(id)
+}
+
 /// Cancels a ticket still in Origination (nothing was paid out).
 pub(crate) fn cancel(
     conn: &Connection,

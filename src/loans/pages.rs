@@ -73,7 +73,7 @@ pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
 }
 
 /// An amount for a form field (major units, no grouping).
-fn amount_field(minor: i64, exponent: u8) -> String {
+pub(crate) fn amount_field(minor: i64, exponent: u8) -> String {
     if exponent == 0 {
         return minor.to_string();
     }

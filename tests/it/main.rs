@@ -5,6 +5,7 @@
 
 mod browser;
 mod foundation;
+mod imports;
 mod loans;
 mod modem;
 mod payments;
