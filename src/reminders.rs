@@ -240,13 +240,18 @@ pub(crate) fn run(
         .optional()?
         .and_then(|v| v.parse().ok());
     let expires = settings.hours_end(today);
+    // No reminder is due for a ticket maturing later than the earliest "days before": only
+    // tickets up to that horizon are read.
+    let lead = settings.days_before.iter().copied().max().unwrap_or(0);
+    let horizon = today + chrono::Duration::days(i64::from(lead));
     let tickets: Vec<(LoanId, String, String)> = conn
         .prepare_cached(
             "SELECT l.id, c.full_name, c.phone FROM loans l JOIN customers c ON c.id = l.customer_id
              WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.terms IS NOT NULL AND c.do_not_text = 0
+               AND l.matures_on <= ?1
              ORDER BY l.matures_on, l.ticket_no",
         )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let mut texts: HashMap<Event, String> = HashMap::new();
     let mut queued = 0;

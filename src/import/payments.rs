@@ -39,6 +39,7 @@ use crate::audit::{self, Actor, Change};
 use crate::i18n::{Lang, Msg};
 use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
+use crate::loans::codes::{self, PaymentCode};
 use crate::loans::ops::{self, Payment, Purpose, Record};
 use crate::loans::pages::parse_amount;
 use crate::money::Currency;
@@ -57,12 +58,6 @@ const MAX_DESCRIPTION: usize = 500;
 
 /// The most problems [`StatementError`]'s message lists.
 const MAX_SHOWN: usize = 200;
-
-/// The length of a payment code.
-const CODE_LEN: usize = 8;
-
-/// Crockford's base-32 alphabet (no I, L, O, U), which payment codes are written in.
-const CODE_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// What became of a stored statement line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -562,19 +557,6 @@ impl Report {
     }
 }
 
-/// A payment code as stored.
-#[derive(Debug, Clone)]
-struct Code {
-    code: String,
-    loan: LoanId,
-    purpose: String,
-    amount: i64,
-    periods: i64,
-    expires_at: DateTime<Utc>,
-    paid: bool,
-    cancelled: bool,
-}
-
 /// The strings in a description that could be payment codes, in upper case, in order, each
 /// once: every 8 letters and digits of the alphabet in a row. Codes are shown as `ABCD-EFGH`
 /// and copied by hand, so dashes and spaces do not break a row; other characters do.
@@ -588,8 +570,8 @@ fn candidates(description: &str) -> Vec<String> {
             .filter(u8::is_ascii_alphanumeric)
             .map(|b| b.to_ascii_uppercase())
             .collect();
-        for window in letters.windows(CODE_LEN) {
-            if window.iter().all(|b| CODE_ALPHABET.contains(b)) {
+        for window in letters.windows(codes::LENGTH) {
+            if window.iter().all(|b| codes::ALPHABET.contains(b)) {
                 let code: String = window.iter().map(|b| char::from(*b)).collect();
                 if !found.contains(&code) {
                     found.push(code);
@@ -601,44 +583,26 @@ fn candidates(description: &str) -> Vec<String> {
 }
 
 /// The payment codes of the branch that a description names.
-fn codes_in(conn: &Connection, description: &str) -> rusqlite::Result<Vec<Code>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT code, loan_id, purpose, amount, periods, expires_at, paid_at IS NOT NULL, cancelled_at IS NOT NULL
-         FROM payment_codes WHERE code = ?1",
-    )?;
-    let mut codes = Vec::new();
+fn codes_in(conn: &Connection, description: &str) -> rusqlite::Result<Vec<PaymentCode>> {
+    let mut found = Vec::new();
     for candidate in candidates(description) {
-        let code = stmt
-            .query_row([&candidate], |r| {
-                Ok(Code {
-                    code: r.get(0)?,
-                    loan: r.get(1)?,
-                    purpose: r.get(2)?,
-                    amount: r.get(3)?,
-                    periods: r.get(4)?,
-                    expires_at: r.get(5)?,
-                    paid: r.get(6)?,
-                    cancelled: r.get(7)?,
-                })
-            })
-            .optional()?;
-        codes.extend(code);
+        found.extend(codes::get(conn, &candidate)?);
     }
-    Ok(codes)
+    Ok(found)
 }
 
 /// Whether a line paying `code` can be applied: the ticket and what the payment is for, or
 /// why not.
 fn judge(
     conn: &Connection,
-    code: &Code,
+    code: &PaymentCode,
     row: &Row,
     branch: &Branch,
 ) -> rusqlite::Result<Result<(Record, Purpose), Reason>> {
-    if code.cancelled {
+    if code.cancelled_at.is_some() {
         return Ok(Err(Reason::Cancelled));
     }
-    if code.paid {
+    if code.paid_at.is_some() {
         return Ok(Err(Reason::AlreadyPaid));
     }
     let Some(record) = ops::load(conn, &code.loan)? else {
@@ -659,7 +623,7 @@ fn judge(
     }
     let purpose = match code.purpose.as_str() {
         "extension" => Purpose::Extension {
-            periods: u32::try_from(code.periods).unwrap_or(0),
+            periods: code.periods,
         },
         "redemption" => Purpose::Redemption,
         _ => Purpose::Partial,
@@ -840,10 +804,7 @@ fn apply(
             };
             match ops::take_payment(conn, &record, &payment, &payment_id, row.date, now)? {
                 Ok(receipt) => {
-                    conn.prepare_cached(
-                        "UPDATE payment_codes SET paid_at = ?2, payment_id = ?3 WHERE code = ?1 AND paid_at IS NULL",
-                    )?
-                    .execute(params![code.code, now, payment_id])?;
+                    codes::mark_paid(conn, &code.code, &payment_id, now)?;
                     line.status = Status::Matched;
                     line.payment = Some(&payment_id);
                     store(conn, &line, now)?;

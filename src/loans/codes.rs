@@ -23,9 +23,9 @@ use crate::ledger::Method;
 use crate::phone::E164;
 
 /// The characters of a code: Crockford's base 32 (no I, L, O, U) without 0 and 1.
-const ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
+pub(crate) const ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// The characters in a code.
-const LENGTH: usize = 8;
+pub(crate) const LENGTH: usize = 8;
 /// The purpose of an extension code in the database.
 const EXTENSION: &str = "extension";
 
@@ -122,6 +122,20 @@ fn from_row(r: &Row) -> rusqlite::Result<PaymentCode> {
         payment: r.get(8)?,
         cancelled_at: r.get(9)?,
     })
+}
+
+/// Records that a code was paid by `payment` (once: a paid code keeps its first payment).
+pub(crate) fn mark_paid(
+    conn: &Connection,
+    code: &str,
+    payment: &PaymentId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE payment_codes SET paid_at = ?2, payment_id = ?3 WHERE code = ?1 AND paid_at IS NULL",
+        params![code, now, payment],
+    )?;
+    Ok(())
 }
 
 /// One code by its stored form.
@@ -332,10 +346,7 @@ pub(crate) fn confirm(
         Ok(receipt) => receipt,
         Err(e) => return Ok(Err(ConfirmError::Payment(e))),
     };
-    conn.execute(
-        "UPDATE payment_codes SET paid_at = ?2, payment_id = ?3 WHERE code = ?1 AND paid_at IS NULL",
-        params![found.code, now, id],
-    )?;
+    mark_paid(conn, &found.code, &id, now)?;
     Ok(Ok(Confirmed::Now {
         record: Box::new(record),
         receipt,

@@ -613,9 +613,14 @@ pub(crate) fn advance_states(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<(Record, LoanState)>> {
+    // An active ticket whose maturity is still ahead keeps its state: only tickets at or past
+    // maturity (and any not active) are read, so a large branch's pass stays short.
     let ids: Vec<LoanId> = conn
-        .prepare_cached("SELECT id FROM loans WHERE state IN ('active', 'due', 'grace', 'notice') AND terms IS NOT NULL")?
-        .query_map([], |r| r.get(0))?
+        .prepare_cached(
+            "SELECT id FROM loans WHERE state IN ('active', 'due', 'grace', 'notice') AND terms IS NOT NULL
+               AND (matures_on <= ?1 OR state <> 'active')",
+        )?
+        .query_map([today], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut changed = Vec::new();
     for id in ids {
