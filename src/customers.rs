@@ -376,6 +376,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
     let more = rows.len() > PAGE_SIZE as usize;
     let country = &ctx.app.config.branch.country;
     let body = html! {
+        p { a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) } }
         form method="get" action="/staff/customers" class="actions" role="search" {
             label for="q" { (ctx.t(Msg::SearchCustomers)) }
             input id="q" name="q" type="search" value=(q);
@@ -631,6 +632,95 @@ pub(crate) fn set_do_not_text(
         entity_id: id.as_str(),
         before: Some(serde_json::json!({ "do_not_text": before })),
         after: Some(serde_json::json!({ "do_not_text": value })),
+    };
+    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
+    )))
+}
+
+/// GET /staff/customers/new: a new customer at the counter.
+pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    Ok(render_new(
+        ctx,
+        user,
+        &crate::portal::ProfileForm::default(),
+        None,
+        200,
+    ))
+}
+
+/// The new-customer form.
+fn render_new(
+    ctx: &Ctx,
+    user: &crate::auth::StaffUser,
+    f: &crate::portal::ProfileForm,
+    existing: Option<&Customer>,
+    status: u16,
+) -> crate::http::Response {
+    let body = html! {
+        @if let Some(c) = existing {
+            p class="error" role="alert" {
+                (ctx.t(Msg::CustomerExists)) " "
+                a href={ "/staff/customers/" (c.id) } { (c.full_name) }
+            }
+        }
+        form method="post" action="/staff/customers/new" class="stack" novalidate {
+            (crate::ui::csrf_input(&ctx.csrf()))
+            (f.fields(ctx, Msg::NewCustomerPhoneHint))
+            div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
+        }
+    };
+    let mut response = ctx.staff_page(user, ctx.t(Msg::AddCustomer), body);
+    response.status = status;
+    response
+}
+
+/// POST /staff/customers/new: adds the customer (phone unverified until a code proves it).
+pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let mut f = crate::portal::ProfileForm::from_form(ctx.form()?);
+    let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
+    let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
+        return Ok(render_new(ctx, user, &f, None, 400));
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let same_id: Option<CustomerId> = tx
+        .query_row(
+            "SELECT id FROM customers WHERE id_number = ?1",
+            [&checked.id_number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let existing = match same_id {
+        Some(id) => get(&tx, &id)?,
+        None => find_by_phone(&tx, &checked.phone)?,
+    };
+    if let Some(existing) = existing {
+        drop(tx);
+        return Ok(render_new(ctx, user, &f, Some(&existing), 409));
+    }
+    let new = NewCustomer {
+        full_name: f.full_name.trim(),
+        phone: &checked.phone,
+        id_number: Some(&checked.id_number),
+        date_of_birth: Some(checked.date_of_birth),
+        address: f.address.trim(),
+        email: checked.email.as_deref(),
+        phone_verified: false,
+    };
+    let id = insert(&tx, &new, ctx.now)?;
+    let change = crate::audit::Change {
+        action: "customer.create",
+        entity: "customer",
+        entity_id: id.as_str(),
+        before: None,
+        after: Some(
+            serde_json::json!({ "full_name": new.full_name, "phone": checked.phone.as_str(), "id_number": checked.id_number }),
+        ),
     };
     crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;

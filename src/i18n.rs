@@ -325,6 +325,13 @@ catalogue! {
         "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
+    InstallmentPaid => "Paid", "Lunas";
+    AddCustomer => "Add customer", "Tambah nasabah";
+    CustomerExists => "A customer with this ID number or phone number is already registered:", "Nasabah dengan nomor KTP atau telepon ini sudah terdaftar:";
+    NewCustomerPhoneHint => "The customer's own mobile number: a code sent to it verifies it.", "Nomor ponsel nasabah sendiri: kode yang dikirim ke nomor ini memverifikasinya.";
+    TicketHistory => "History", "Riwayat tiket";
+    ExtensionEvent => "Extended: due date {from} → {to}", "Diperpanjang: jatuh tempo {from} → {to}";
+    ExtensionReversedEvent => "Extension reversed: due date {from} → {to}", "Perpanjangan dibatalkan: jatuh tempo {from} → {to}";
     DoNotText => "Do not text", "Jangan kirim SMS";
     MarkDoNotText => "Stop reminders by SMS", "Hentikan pengingat SMS";
     AllowTexts => "Send reminders by SMS again", "Kirim pengingat SMS lagi";

@@ -446,16 +446,25 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
 
 // ----- Profile -----
 
-/// What was typed into the profile form, and what was wrong with it.
+/// What was typed into the profile form (the customer's, or the counter's new-customer form),
+/// and what was wrong with it.
 #[derive(Default)]
-struct ProfileForm {
-    full_name: String,
-    id_number: String,
-    date_of_birth: String,
-    address: String,
-    email: String,
-    phone: String,
-    errors: Vec<(&'static str, Msg)>,
+pub(crate) struct ProfileForm {
+    pub(crate) full_name: String,
+    pub(crate) id_number: String,
+    pub(crate) date_of_birth: String,
+    pub(crate) address: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) errors: Vec<(&'static str, Msg)>,
+}
+
+/// A profile that passed [`ProfileForm::check`].
+pub(crate) struct CheckedProfile {
+    pub(crate) id_number: String,
+    pub(crate) date_of_birth: NaiveDate,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: E164,
 }
 
 impl ProfileForm {
@@ -464,6 +473,103 @@ impl ProfileForm {
             .iter()
             .find(|(f, _)| *f == field)
             .map(|(_, m)| *m)
+    }
+
+    /// The fields as sent.
+    pub(crate) fn from_form(form: &crate::http::Form) -> ProfileForm {
+        ProfileForm {
+            full_name: form.text("full_name").to_owned(),
+            id_number: form.text("id_number").to_owned(),
+            date_of_birth: form.text("date_of_birth").to_owned(),
+            address: form.text("address").to_owned(),
+            email: form.text("email").to_owned(),
+            phone: form.text("phone").to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Checks every field, noting what is wrong; the clean values when all is well.
+    pub(crate) fn check(&mut self, today: NaiveDate, country: &str) -> Option<CheckedProfile> {
+        if self.full_name.chars().count() < 2 || self.full_name.chars().count() > 120 {
+            self.errors.push(("full_name", Msg::FullNameInvalid));
+        }
+        let id_number: String = self
+            .id_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if !(6..=20).contains(&id_number.len())
+            || !id_number.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            self.errors.push(("id_number", Msg::IdNumberInvalid));
+        }
+        let dob = NaiveDate::parse_from_str(&self.date_of_birth, "%Y-%m-%d")
+            .ok()
+            .filter(|d| *d < today && *d > today - Duration::days(130 * 366));
+        if dob.is_none() {
+            self.errors.push(("date_of_birth", Msg::DateOfBirthInvalid));
+        }
+        if self.address.chars().count() < 5 || self.address.chars().count() > 300 {
+            self.errors.push(("address", Msg::AddressInvalid));
+        }
+        let email = Some(self.email.clone()).filter(|e| !e.is_empty());
+        if email.as_deref().is_some_and(|e| !plausible_email(e)) {
+            self.errors.push(("email", Msg::EmailInvalid));
+        }
+        let phone = phone::normalise(&self.phone, country).ok();
+        if phone.is_none() {
+            self.errors.push(("phone", Msg::PhoneInvalid));
+        }
+        match (dob, phone) {
+            (Some(date_of_birth), Some(phone)) if self.errors.is_empty() => Some(CheckedProfile {
+                id_number,
+                date_of_birth,
+                email,
+                phone,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The labelled fields, with their errors.
+    pub(crate) fn fields(&self, ctx: &Ctx, phone_hint: Msg) -> Markup {
+        let err = |name| self.error(name).map(|m| ctx.t(m));
+        let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &self.full_name);
+        name.autocomplete = "name";
+        name.error = err("full_name");
+        let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &self.id_number);
+        id_number.hint = Some(ctx.t(Msg::IdNumberHint));
+        id_number.error = err("id_number");
+        let mut dob = Field::new(
+            ctx.t(Msg::DateOfBirth),
+            "date_of_birth",
+            &self.date_of_birth,
+        );
+        dob.kind = "date";
+        dob.autocomplete = "bday";
+        dob.error = err("date_of_birth");
+        let mut address = Field::new(ctx.t(Msg::Address), "address", &self.address);
+        address.autocomplete = "street-address";
+        address.error = err("address");
+        let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &self.email);
+        email.kind = "email";
+        email.autocomplete = "email";
+        email.required = false;
+        email.error = err("email");
+        let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &self.phone);
+        phone.kind = "tel";
+        phone.autocomplete = "tel";
+        phone.hint = Some(ctx.t(phone_hint));
+        phone.error = err("phone");
+        html! {
+            @if !self.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
+            (ui::field(&name))
+            (ui::field(&id_number))
+            (ui::field(&dob))
+            (ui::field(&address))
+            (ui::field(&email))
+            (ui::field(&phone))
+        }
     }
 }
 
@@ -484,42 +590,12 @@ pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// The profile form.
 fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Response {
-    let err = |name| f.error(name).map(|m| ctx.t(m));
-    let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &f.full_name);
-    name.autocomplete = "name";
-    name.error = err("full_name");
-    let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &f.id_number);
-    id_number.hint = Some(ctx.t(Msg::IdNumberHint));
-    id_number.error = err("id_number");
-    let mut dob = Field::new(ctx.t(Msg::DateOfBirth), "date_of_birth", &f.date_of_birth);
-    dob.kind = "date";
-    dob.autocomplete = "bday";
-    dob.error = err("date_of_birth");
-    let mut address = Field::new(ctx.t(Msg::Address), "address", &f.address);
-    address.autocomplete = "street-address";
-    address.error = err("address");
-    let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &f.email);
-    email.kind = "email";
-    email.autocomplete = "email";
-    email.required = false;
-    email.error = err("email");
-    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &f.phone);
-    phone.kind = "tel";
-    phone.autocomplete = "tel";
-    phone.hint = Some(ctx.t(Msg::PhoneChangeHint));
-    phone.error = err("phone");
     let first = c.profile_completed_at.is_none();
     let body = html! {
         @if first { p { (ctx.t(Msg::ProfileIntro)) } }
-        @if !f.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
         form method="post" action="/profile" class="stack" novalidate {
             (ui::csrf_input(&ctx.csrf()))
-            (ui::field(&name))
-            (ui::field(&id_number))
-            (ui::field(&dob))
-            (ui::field(&address))
-            (ui::field(&email))
-            (ui::field(&phone))
+            (f.fields(ctx, Msg::PhoneChangeHint))
             div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
         }
     };
@@ -536,59 +612,22 @@ fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Resp
 /// POST /profile.
 pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
-    let form = ctx.form()?;
-    let mut f = ProfileForm {
-        full_name: form.text("full_name").to_owned(),
-        id_number: form.text("id_number").to_owned(),
-        date_of_birth: form.text("date_of_birth").to_owned(),
-        address: form.text("address").to_owned(),
-        email: form.text("email").to_owned(),
-        phone: form.text("phone").to_owned(),
-        errors: Vec::new(),
-    };
-    if f.full_name.chars().count() < 2 || f.full_name.chars().count() > 120 {
-        f.errors.push(("full_name", Msg::FullNameInvalid));
-    }
-    let id_number: String = f.id_number.chars().filter(|c| !c.is_whitespace()).collect();
-    if !(6..=20).contains(&id_number.len()) || !id_number.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        f.errors.push(("id_number", Msg::IdNumberInvalid));
-    }
+    let mut f = ProfileForm::from_form(ctx.form()?);
     let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
-    let dob = NaiveDate::parse_from_str(&f.date_of_birth, "%Y-%m-%d")
-        .ok()
-        .filter(|d| *d < today && *d > today - Duration::days(130 * 366));
-    if dob.is_none() {
-        f.errors.push(("date_of_birth", Msg::DateOfBirthInvalid));
-    }
-    if f.address.chars().count() < 5 || f.address.chars().count() > 300 {
-        f.errors.push(("address", Msg::AddressInvalid));
-    }
-    let email = Some(f.email.clone()).filter(|e| !e.is_empty());
-    if email.as_deref().is_some_and(|e| !plausible_email(e)) {
-        f.errors.push(("email", Msg::EmailInvalid));
-    }
-    let phone = phone::normalise(&f.phone, &ctx.app.config.branch.country);
-    if phone.is_err() {
-        f.errors.push(("phone", Msg::PhoneInvalid));
-    }
-    let (Some(dob), Ok(phone)) = (dob, phone) else {
+    let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
         return Ok(render_profile(ctx, &c, &f, 400));
     };
-    if !f.errors.is_empty() {
-        return Ok(render_profile(ctx, &c, &f, 400));
-    }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let profile = Profile {
         full_name: &f.full_name,
-        id_number: &id_number,
-        date_of_birth: dob,
+        id_number: &checked.id_number,
+        date_of_birth: checked.date_of_birth,
         address: &f.address,
-        email: email.as_deref(),
+        email: checked.email.as_deref(),
     };
     customers::save_profile(&tx, &c.id, &profile, ctx.now)?;
-    let changed = customers::change_phone(&tx, &c, &phone, None, ctx.now)?;
+    let changed = customers::change_phone(&tx, &c, &checked.phone, None, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(if changed {
         Msg::PhoneChangedVerify
@@ -888,11 +927,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             Err(_) => {}
         }
         @if record.terms.kind == ProductKind::Installment {
-            h2 { (ctx.t(Msg::Schedule)) }
-            div class="table-wrap" { table {
-                thead { tr { th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) } th class="num" { (ctx.t(Msg::Interest)) } } }
-                tbody { @for i in terms::schedule(&record.ticket()) { tr { td { (i.due) } td class="num" { (money(i.principal)) } td class="num" { (money(i.interest)) } } } }
-            } }
+            (crate::loans::schedule_table(ctx, &record, &paid, day))
         }
         h2 { (ctx.t(Msg::PaymentsHeading)) }
         @if payments.is_empty() {

@@ -378,6 +378,8 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
 
         // Customers and tickets at the counter.
         (Get, ["staff", "customers"]) => customers::list_page(ctx),
+        (Get, ["staff", "customers", "new"]) => customers::new_page(ctx),
+        (Post, ["staff", "customers", "new"]) => customers::create(ctx),
         (Get, ["staff", "customers", id]) => customers::show_page(ctx, id),
         (Post, ["staff", "customers", id, "unlock"]) => customers::unlock_action(ctx, id),
         (Post, ["staff", "customers", id, "do-not-text"]) => customers::set_do_not_text(ctx, id),

@@ -96,6 +96,8 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let day = today(ctx);
     let owed = ops::owed_on(&conn, &record, day)?;
     let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
+    let paid = ledger::paid(&conn, &record.id)?;
+    let history = super::history(ctx, &conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
     let money = |v: i64| currency.format(v, ctx.lang);
@@ -138,11 +140,7 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             }
         }
         @if record.terms.kind == ProductKind::Installment {
-            h2 { (ctx.t(Msg::Schedule)) }
-            div class="table-wrap" { table {
-                thead { tr { th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) } th class="num" { (ctx.t(Msg::Interest)) } } }
-                tbody { @for i in terms::schedule(&record.ticket()) { tr { td { (i.due) } td class="num" { (money(i.principal)) } td class="num" { (money(i.interest)) } } } }
-            } }
+            (crate::loans::schedule_table(ctx, &record, &paid, day))
         }
         @if record.state == LoanState::Origination {
             @if !verified {
@@ -171,6 +169,7 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                     &amount_field(owed.payoff(), exp), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
             }
         }
+        (history)
         h2 { (ctx.t(Msg::Transactions)) }
         (ledger_table(ctx, &rows, user.role.has(Permission::Corrections), &csrf, false))
     };

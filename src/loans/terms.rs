@@ -288,6 +288,44 @@ pub(crate) fn schedule(ticket: &Ticket) -> Vec<Installment> {
         .collect()
 }
 
+/// Where an installment stands: payments fill the oldest installment first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InstallmentStatus {
+    Paid,
+    /// Not yet due.
+    Upcoming,
+    /// Due today, not (fully) paid.
+    Due,
+    /// Past its due date, not (fully) paid.
+    Overdue,
+}
+
+/// The schedule with each installment's status on `date`.
+pub(crate) fn schedule_on(
+    ticket: &Ticket,
+    paid: &Paid,
+    date: NaiveDate,
+) -> Vec<(Installment, InstallmentStatus)> {
+    let mut left = paid.interest + paid.principal_total();
+    schedule(ticket)
+        .into_iter()
+        .map(|i| {
+            let amount = i.principal + i.interest;
+            let status = if left >= amount {
+                InstallmentStatus::Paid
+            } else if i.due > date {
+                InstallmentStatus::Upcoming
+            } else if i.due == date {
+                InstallmentStatus::Due
+            } else {
+                InstallmentStatus::Overdue
+            };
+            left = (left - amount).max(0);
+            (i, status)
+        })
+        .collect()
+}
+
 /// What is owed on `date`, given what has been paid. See the module documentation.
 pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
     let t = ticket.terms;

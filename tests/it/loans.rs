@@ -2,15 +2,7 @@
 //! partial payment, redemption with the hand-over, a double-submitted payment, a manager's
 //! reversal, and the customer statement.
 
-use crate::util::{CLERK, Client, MANAGER, Server, hidden_value};
-
-/// The id after `prefix` in a page.
-fn id_after(html: &str, prefix: &str) -> String {
-    html.split(prefix)
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {prefix} in {html}"))[..26]
-        .to_owned()
-}
+use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
 
 /// Posts a payment form shown on the ticket page.
 fn pay(
@@ -120,6 +112,11 @@ fn a_ticket_from_writing_to_redemption_with_a_correction() {
     let r = pay(&mut clerk, &loan, "extension", None, &[]);
     assert_eq!(r.status, 303, "{}", r.body);
     let receipt = clerk.get(r.header("location").unwrap());
+    let history = clerk.get(&format!("/staff/loans/{loan}"));
+    assert!(
+        history.body.contains("Extended: due date"),
+        "the history shows the extension"
+    );
     assert!(
         receipt.body.contains("IDR 11,500") && receipt.body.contains("IDR 1,000,000"),
         "{}",
@@ -317,4 +314,40 @@ fn staff_mark_a_customer_do_not_text() {
         )
         .unwrap();
     assert!(quiet);
+}
+
+#[test]
+fn a_new_customer_at_the_counter_starts_unverified() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let fields = [
+        ("full_name", "Rudi Hartono"),
+        ("id_number", "3171 0202 8800 0009"),
+        ("date_of_birth", "1988-02-02"),
+        ("address", "Jl. Anggrek 9, Depok"),
+        ("email", ""),
+        ("phone", "0812-7000-1234"),
+    ];
+    let bad = clerk.submit(
+        "/staff/customers/new",
+        "/staff/customers/new",
+        &[("full_name", "R"), ("phone", "12")],
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Enter your full name.") || bad.body.contains("full_name-error"));
+    let r = clerk.submit("/staff/customers/new", "/staff/customers/new", &fields);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = clerk.get(r.header("location").unwrap());
+    assert!(
+        page.body.contains("Rudi Hartono") && page.body.contains("Phone verification"),
+        "{}",
+        page.body
+    );
+    let again = clerk.submit("/staff/customers/new", "/staff/customers/new", &fields);
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("already registered") && again.body.contains("Rudi Hartono"));
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    assert!(manager.get("/staff/audit").body.contains("customer.create"));
 }

@@ -337,7 +337,7 @@ fn three_wrong_codes_lock_until_staff_unlock_and_lock_again() {
     let mut manager = server.client();
     manager.sign_in(MANAGER.0, MANAGER.1);
     let list = manager.get("/staff/customers?q=Siti+Rahmawati");
-    let id = list.body.split("/staff/customers/").nth(1).unwrap()[..26].to_owned();
+    let id = crate::util::id_after(&list.body, "/staff/customers/");
     let page = manager.get(&format!("/staff/customers/{id}"));
     assert!(
         page.body.contains("Locked after wrong codes") && page.body.contains("Wrong code entered"),
@@ -489,7 +489,7 @@ fn origination_waits_for_phone_verification_at_the_counter() {
     clerk.sign_in(CLERK.0, CLERK.1);
     // Demo customer 0 (Siti, unverified) has a ticket awaiting approval.
     let list = clerk.get("/staff/customers?q=Siti+Rahmawati");
-    let id = list.body.split("/staff/customers/").nth(1).unwrap()[..26].to_owned();
+    let id = crate::util::id_after(&list.body, "/staff/customers/");
     let customer = clerk.get(&format!("/staff/customers/{id}"));
     assert!(
         customer.body.contains("Phone verification"),

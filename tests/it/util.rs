@@ -387,3 +387,17 @@ pub const ADMIN: (&str, &str) = ("admin", "demo-admin-pass");
 pub const MANAGER: (&str, &str) = ("manager", "demo-manager-pass");
 pub const CLERK: (&str, &str) = ("clerk", "demo-clerk-pass");
 pub const AGENT: (&str, &str) = ("agent", "demo-agent-pass");
+
+/// The first record id (a 26-character ULID) after `prefix` in a page, skipping links such as
+/// `/staff/customers/new`.
+pub fn id_after(html: &str, prefix: &str) -> String {
+    html.split(prefix)
+        .skip(1)
+        .filter_map(|rest| rest.get(..26))
+        .find(|id| {
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        })
+        .unwrap_or_else(|| panic!("no id after {prefix} in {html}"))
+        .to_owned()
+}
