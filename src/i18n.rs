@@ -326,6 +326,11 @@ catalogue! {
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";
+    StorageFee => "Storage fee per period (amount:N or rate:basis points)", "Biaya penyimpanan per periode (amount:N atau rate:basis poin)";
+    ItemNumber => "Item {n}", "Barang {n}";
+    WeightGrams => "Weight (grams)", "Berat (gram)";
+    Karat => "Karat", "Karat";
+    GoldOnly => "For gold: weight and karat (1 to 24).", "Untuk emas: berat dan karat (1 sampai 24).";
     AddCustomer => "Add customer", "Tambah nasabah";
     CustomerExists => "A customer with this ID number or phone number is already registered:", "Nasabah dengan nomor KTP atau telepon ini sudah terdaftar:";
     NewCustomerPhoneHint => "The customer's own mobile number: a code sent to it verifies it.", "Nomor ponsel nasabah sendiri: kode yang dikirim ke nomor ini memverifikasinya.";

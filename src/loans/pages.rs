@@ -47,10 +47,10 @@ pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, 'R' | 'p'))
         .collect();
-    // The last '.' or ',' followed by exactly `exponent` digits is the decimal mark; other
-    // marks group thousands.
+    // The last '.' or ',' followed by 1 to `exponent` digits is the decimal mark (so
+    // "12.5" is twelve and a half); other marks group thousands ("1.500.000" in rupiah).
     let (whole, fraction) = match cleaned.rfind(['.', ',']) {
-        Some(i) if exponent > 0 && cleaned.len() - i - 1 == usize::from(exponent) => {
+        Some(i) if (1..=usize::from(exponent)).contains(&(cleaned.len() - i - 1)) => {
             (&cleaned[..i], &cleaned[i + 1..])
         }
         _ => (cleaned.as_str(), ""),
@@ -64,6 +64,7 @@ pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
     }
     let scale = 10i64.checked_pow(u32::from(exponent))?;
     let major: i64 = digits.parse().ok()?;
+    let fraction = format!("{fraction:0<width$}", width = usize::from(exponent));
     let minor: i64 = if fraction.is_empty() {
         0
     } else {
@@ -537,15 +538,91 @@ pub(crate) fn reverse(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     Ok(Response::see_other(&format!("/staff/loans/{loan}")))
 }
 
+/// How many items one ticket form takes.
+const ITEM_ROWS: usize = 3;
+
+/// One item row of the new-ticket form, as typed.
+#[derive(Default, Clone)]
+struct ItemForm {
+    category: String,
+    description: String,
+    marks: String,
+    weight: String,
+    karat: String,
+    appraised: String,
+}
+
+impl ItemForm {
+    /// The field name of this row: the first row's fields have no suffix.
+    fn name(field: &str, row: usize) -> String {
+        if row == 0 {
+            field.to_owned()
+        } else {
+            format!("{field}_{}", row + 1)
+        }
+    }
+
+    /// Reads row `row` of the form.
+    fn read(form: &crate::http::Form, row: usize) -> ItemForm {
+        let get = |field: &str| form.text(&ItemForm::name(field, row)).to_owned();
+        ItemForm {
+            category: get("category"),
+            description: get("description"),
+            marks: get("marks"),
+            weight: get("weight"),
+            karat: get("karat"),
+            appraised: get("appraised"),
+        }
+    }
+
+    /// Whether anything was typed in the row.
+    fn is_blank(&self) -> bool {
+        [
+            &self.category,
+            &self.description,
+            &self.marks,
+            &self.weight,
+            &self.karat,
+            &self.appraised,
+        ]
+        .iter()
+        .all(|v| v.is_empty())
+    }
+
+    /// The item, or `None` when a number is not readable.
+    fn item(&self, exponent: u8) -> Option<Item> {
+        let weight_mg = if self.weight.is_empty() {
+            None
+        } else {
+            Some(parse_amount(&self.weight, 3)?)
+        };
+        let karat = if self.karat.is_empty() {
+            None
+        } else {
+            Some(
+                self.karat
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|k| (1..=24).contains(k))?,
+            )
+        };
+        Some(Item {
+            category: self.category.trim().to_owned(),
+            description: self.description.clone(),
+            marks: self.marks.clone(),
+            weight_mg,
+            karat,
+            appraised: parse_amount(&self.appraised, exponent)?,
+        })
+    }
+}
+
 /// The new-ticket form's values and errors.
 #[derive(Default)]
 struct NewTicketForm {
     product: String,
     principal: String,
-    category: String,
-    description: String,
-    marks: String,
-    appraised: String,
+    items: [ItemForm; ITEM_ROWS],
     error: Option<String>,
 }
 
@@ -553,6 +630,45 @@ struct NewTicketForm {
 pub(crate) fn new_ticket_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     ctx.require(Permission::LoanOrigination)?;
     render_new_ticket(ctx, id, &NewTicketForm::default(), 200)
+}
+
+/// One item row of the form.
+fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
+    let names: Vec<String> = [
+        "category",
+        "description",
+        "marks",
+        "weight",
+        "karat",
+        "appraised",
+    ]
+    .iter()
+    .map(|f| ItemForm::name(f, row))
+    .collect();
+    let mut category = Field::new(ctx.t(Msg::Category), &names[0], &item.category);
+    category.hint = Some(ctx.t(Msg::CategoryHint));
+    let mut description = Field::new(ctx.t(Msg::Item), &names[1], &item.description);
+    description.hint = Some(ctx.t(Msg::ItemHint));
+    let mut marks = Field::new(ctx.t(Msg::Marks), &names[2], &item.marks);
+    let mut weight = Field::new(ctx.t(Msg::WeightGrams), &names[3], &item.weight);
+    let mut karat = Field::new(ctx.t(Msg::Karat), &names[4], &item.karat);
+    let mut appraised = Field::new(ctx.t(Msg::Appraised), &names[5], &item.appraised);
+    for f in [&mut marks, &mut weight, &mut karat] {
+        f.required = false;
+    }
+    if row > 0 {
+        for f in [&mut category, &mut description, &mut appraised] {
+            f.required = false;
+        }
+    }
+    weight.hint = Some(ctx.t(Msg::GoldOnly));
+    html! {
+        fieldset {
+            legend { (ctx.lang.fill(Msg::ItemNumber, &[("n", &(row + 1).to_string())])) }
+            (ui::field(&category)) (ui::field(&description)) (ui::field(&marks))
+            (ui::field(&weight)) (ui::field(&karat)) (ui::field(&appraised))
+        }
+    }
 }
 
 /// The new-ticket form.
@@ -577,25 +693,14 @@ fn render_new_ticket(
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
-    let mut principal = Field::new(ctx.t(Msg::Principal), "principal", &f.principal);
-    principal.kind = "text";
-    let mut description = Field::new(ctx.t(Msg::Item), "description", &f.description);
-    description.hint = Some(ctx.t(Msg::ItemHint));
-    let mut category = Field::new(ctx.t(Msg::Category), "category", &f.category);
-    category.hint = Some(ctx.t(Msg::CategoryHint));
-    let mut marks = Field::new(ctx.t(Msg::Marks), "marks", &f.marks);
-    marks.required = false;
-    let appraised = Field::new(ctx.t(Msg::Appraised), "appraised", &f.appraised);
+    let principal = Field::new(ctx.t(Msg::Principal), "principal", &f.principal);
     let body = html! {
         p { (customer.full_name) " · " (customer.phone.national(&ctx.app.config.branch.country)) }
         (ui::form_error(f.error.as_deref()))
         form method="post" class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::select(ctx.t(Msg::Product), "product", &options, &f.product, None))
-            (ui::field(&category))
-            (ui::field(&description))
-            (ui::field(&marks))
-            (ui::field(&appraised))
+            @for (row, item) in f.items.iter().enumerate() { (item_fields(ctx, row, item)) }
             (ui::field(&principal))
             div { button type="submit" { (ctx.t(Msg::WriteTicket)) } }
         }
@@ -613,31 +718,25 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let mut f = NewTicketForm {
         product: form.text("product").to_owned(),
         principal: form.text("principal").to_owned(),
-        category: form.text("category").to_owned(),
-        description: form.text("description").to_owned(),
-        marks: form.text("marks").to_owned(),
-        appraised: form.text("appraised").to_owned(),
+        items: std::array::from_fn(|row| ItemForm::read(form, row)),
         error: None,
     };
     let exponent = ctx.app.config.currency().exponent;
-    let (Some(principal), Some(appraised)) = (
-        parse_amount(&f.principal, exponent),
-        parse_amount(&f.appraised, exponent),
-    ) else {
+    let rows: Vec<&ItemForm> = f
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(row, item)| *row == 0 || !item.is_blank())
+        .map(|(_, i)| i)
+        .collect();
+    let items: Option<Vec<Item>> = rows.iter().map(|i| i.item(exponent)).collect();
+    let (Some(principal), Some(items)) = (parse_amount(&f.principal, exponent), items) else {
         f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
         return render_new_ticket(ctx, id, &f, 400);
     };
     let Ok(product) = f.product.parse::<ProductId>() else {
         f.error = Some(ctx.t(Msg::ChooseProduct).to_owned());
         return render_new_ticket(ctx, id, &f, 400);
-    };
-    let item = Item {
-        category: f.category.trim().to_owned(),
-        description: f.description.clone(),
-        marks: f.marks.clone(),
-        weight_mg: None,
-        karat: None,
-        appraised,
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -648,7 +747,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         &ctx.app.config.branch.code,
         &customer_id,
         &product,
-        &[item],
+        &items,
         principal,
         today(ctx),
         ctx.now,
@@ -685,6 +784,13 @@ mod tests {
         assert_eq!(parse_amount("1,234.56", 2), Some(123_456));
         assert_eq!(parse_amount("1.234,56", 2), Some(123_456));
         assert_eq!(parse_amount("12", 2), Some(1_200));
+        assert_eq!(parse_amount("12.5", 2), Some(1_250));
+        assert_eq!(
+            parse_amount("1,500", 2),
+            Some(150_000),
+            "three digits after the mark: grouping"
+        );
+        assert_eq!(parse_amount("12.5", 3), Some(12_500), "grams to milligrams");
         assert_eq!(parse_amount("-5", 0), None);
         assert_eq!(parse_amount("abc", 0), None);
         assert_eq!(parse_amount("", 0), None);

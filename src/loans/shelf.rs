@@ -145,13 +145,14 @@ fn render_products(
 ) -> Result<Response, AppError> {
     let list = products::list(&*ctx.app.db.conn()?)?;
     let csrf = ctx.csrf();
-    let fields: [(&str, Msg, &str); 12] = [
+    let fields: [(&str, Msg, &str); 13] = [
         ("name", Msg::ProductName, ""),
         ("rate", Msg::RatePerPeriod, "1.15"),
         ("period_days", Msg::PeriodDays, "15"),
         ("term_periods", Msg::TermPeriods, "8"),
         ("min_interest_days", Msg::MinInterestDays, "15"),
         ("ticket_fee", Msg::TicketFee, "amount:5000"),
+        ("storage_fee", Msg::StorageFee, "amount:0"),
         ("late_fee", Msg::LateFee, "rate:100"),
         ("lost_ticket_fee", Msg::LostTicketFee, "amount:25000"),
         ("grace_days", Msg::GraceDays, "5"),
@@ -236,7 +237,7 @@ fn parse_terms(form: &crate::http::Form) -> Option<Terms> {
         term_periods: number("term_periods").filter(|n| (1..=60).contains(n))?,
         min_interest_days: number("min_interest_days")?,
         ticket_fee: fee("ticket_fee")?,
-        storage_fee: Fee::Amount(0),
+        storage_fee: fee("storage_fee")?,
         late_fee: fee("late_fee")?,
         lost_ticket_fee: fee("lost_ticket_fee")?,
         grace_days: number("grace_days")?,

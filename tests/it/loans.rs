@@ -351,3 +351,53 @@ fn a_new_customer_at_the_counter_starts_unverified() {
     manager.sign_in(MANAGER.0, MANAGER.1);
     assert!(manager.get("/staff/audit").body.contains("customer.create"));
 }
+
+#[test]
+fn one_ticket_for_several_items_with_gold_weight_and_karat() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
+    let customer = id_after(&list.body, "/staff/customers/");
+    let new = format!("/staff/customers/{customer}/tickets/new");
+    let form = clerk.get(&new);
+    let gold = form
+        .body
+        .split("<option value=\"")
+        .find(|o| o[26..].starts_with("\">Gold"))
+        .unwrap()[..26]
+        .to_owned();
+    let mut fields = vec![
+        ("product", gold.as_str()),
+        ("category", "gold"),
+        ("description", "Necklace"),
+        ("weight", "12.5"),
+        ("karat", "30"),
+        ("appraised", "6.000.000"),
+        ("category_2", "phone"),
+        ("description_2", "Samsung A54"),
+        ("appraised_2", "2.000.000"),
+        ("principal", "7.000.000"),
+    ];
+    let r = clerk.submit(&new, &new, &fields);
+    assert_eq!(r.status, 400, "karat 30 is refused");
+    fields[4] = ("karat", "22");
+    let r = clerk.submit(&new, &new, &fields);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    assert!(
+        print.body.contains("Necklace") && print.body.contains("Samsung A54"),
+        "{}",
+        print.body
+    );
+    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
+    let (weight, karat): (i64, i64) = conn
+        .query_row(
+            "SELECT weight_mg, karat FROM loan_items WHERE description = 'Necklace'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((weight, karat), (12_500, 22));
+}
