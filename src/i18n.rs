@@ -326,6 +326,7 @@ catalogue! {
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";
+    EditProduct => "Edit", "Ubah";
     StorageFee => "Storage fee per period (amount:N or rate:basis points)", "Biaya penyimpanan per periode (amount:N atau rate:basis poin)";
     ItemNumber => "Item {n}", "Barang {n}";
     WeightGrams => "Weight (grams)", "Berat (gram)";

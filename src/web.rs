@@ -406,6 +406,8 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "products"]) => loans::shelf::products_page(ctx),
         (Post, ["staff", "products"]) => loans::shelf::add_product(ctx),
         (Post, ["staff", "products", id, "toggle"]) => loans::shelf::toggle_product(ctx, id),
+        (Get, ["staff", "products", id]) => loans::shelf::edit_product_page(ctx, id),
+        (Post, ["staff", "products", id]) => loans::shelf::save_product(ctx, id),
         (Get, ["staff", "payments"]) => loans::counter::search_page(ctx),
         (Post, ["staff", "payments", code, "confirm"]) => loans::counter::confirm(ctx, code),
 
@@ -475,6 +477,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "loans", _, "print"]
             | ["staff", "forfeited" | "products"]
             | ["staff", "products", _, "toggle"]
+            | ["staff", "products", _]
             | ["staff", "payments", "import" | "review"]
             | ["staff", "payments", "review", "resolve"]
             | ["staff", "customers", _, "statement"]

@@ -111,6 +111,42 @@ pub(crate) fn insert(
     Ok(id)
 }
 
+/// Replaces a product's terms (tickets already written keep their own copy).
+pub(crate) fn update(
+    conn: &Connection,
+    id: &ProductId,
+    t: &Terms,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE loan_products SET name = ?2, kind = ?3, rate_bp = ?4, period_days = ?5, term_periods = ?6,
+                min_interest_days = ?7, ticket_fee = ?8, storage_fee = ?9, late_fee = ?10, lost_ticket_fee = ?11,
+                grace_days = ?12, notice_days = ?13, forfeit_days = ?14, max_ltv_bp = ?15, rounding = ?16,
+                updated_at = ?17
+         WHERE id = ?1",
+        params![
+            id,
+            t.product,
+            if t.kind == ProductKind::Installment { "installment" } else { "pawn" },
+            t.rate_bp,
+            t.period_days,
+            t.term_periods,
+            t.min_interest_days,
+            t.ticket_fee.code(),
+            t.storage_fee.code(),
+            t.late_fee.code(),
+            t.lost_ticket_fee.code(),
+            t.grace_days,
+            t.notice_days,
+            t.forfeit_days,
+            t.max_ltv_bp,
+            t.rounding.code(),
+            now
+        ],
+    )?;
+    Ok(())
+}
+
 /// The products a new branch (and the demo) starts with: Pegadaian-like gold pawn (1.15% per
 /// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan.
 pub(crate) fn starter_products() -> [Terms; 3] {

@@ -145,6 +145,66 @@ fn render_products(
 ) -> Result<Response, AppError> {
     let list = products::list(&*ctx.app.db.conn()?)?;
     let csrf = ctx.csrf();
+    let body = html! {
+        p { (ctx.t(Msg::ProductsExplained)) }
+        div class="table-wrap" { table {
+            thead { tr { th { (ctx.t(Msg::ProductName)) } th { (ctx.t(Msg::RatePerPeriod)) } th { (ctx.t(Msg::PeriodDays)) } th { (ctx.t(Msg::TermPeriods)) } th { (ctx.t(Msg::MaxLtv)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) } } }
+            tbody { @for p in &list {
+                tr {
+                    td { (p.terms.product) }
+                    td { (format!("{}.{:02}%", p.terms.rate_bp / 100, p.terms.rate_bp % 100)) }
+                    td { (p.terms.period_days) }
+                    td { (p.terms.term_periods) }
+                    td { (p.terms.max_ltv_bp / 100) "%" }
+                    td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
+                    td class="actions" {
+                        a class="button secondary" href={ "/staff/products/" (p.id) } { (ctx.t(Msg::EditProduct)) }
+                        form method="post" action={ "/staff/products/" (p.id) "/toggle" } {
+                        (ui::csrf_input(&csrf))
+                        button type="submit" class="secondary" { @if p.active { (ctx.t(Msg::Disable)) } @else { (ctx.t(Msg::Enable)) } }
+                    } }
+                }
+            } }
+        } }
+        h2 { (ctx.t(Msg::AddProduct)) }
+        (ui::form_error(error))
+        (product_form(ctx, "/staff/products", None, &csrf, Msg::AddProduct))
+    };
+    let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// A percentage in basis points as typed in the form ("1.15").
+fn percent(bp: u32) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
+}
+
+/// The product form (new, or editing `terms`).
+fn product_form(
+    ctx: &Ctx,
+    action: &str,
+    terms: Option<&Terms>,
+    csrf: &str,
+    button: Msg,
+) -> maud::Markup {
+    let values: Option<[String; 13]> = terms.map(|t| {
+        [
+            t.product.clone(),
+            percent(t.rate_bp),
+            t.period_days.to_string(),
+            t.term_periods.to_string(),
+            t.min_interest_days.to_string(),
+            t.ticket_fee.code(),
+            t.storage_fee.code(),
+            t.late_fee.code(),
+            t.lost_ticket_fee.code(),
+            t.grace_days.to_string(),
+            t.notice_days.to_string(),
+            t.forfeit_days.to_string(),
+            percent(t.max_ltv_bp),
+        ]
+    });
     let fields: [(&str, Msg, &str); 13] = [
         ("name", Msg::ProductName, ""),
         ("rate", Msg::RatePerPeriod, "1.15"),
@@ -160,46 +220,91 @@ fn render_products(
         ("forfeit_days", Msg::ForfeitDays, "14"),
         ("max_ltv", Msg::MaxLtv, "90"),
     ];
+    let kind = terms.map_or("pawn", |t| {
+        if t.kind == ProductKind::Installment {
+            "installment"
+        } else {
+            "pawn"
+        }
+    });
+    let rounding = terms.map_or("half_up", |t| t.rounding.code());
+    html! {
+        form method="post" action=(action) class="stack" {
+            (ui::csrf_input(csrf))
+            (ui::select(ctx.t(Msg::Kind), "kind", &[("pawn", ctx.t(Msg::KindPawn)), ("installment", ctx.t(Msg::KindInstallment))], kind, None))
+            @for (i, (name, label, example)) in fields.into_iter().enumerate() {
+                (product_field(ctx, name, label, example, values.as_ref().map_or("", |v| v[i].as_str())))
+            }
+            (ui::select(ctx.t(Msg::RoundingRule), "rounding", &[("half_up", "half up"), ("up", "up"), ("down", "down")], rounding, None))
+            div { button type="submit" { (ctx.t(button)) } }
+        }
+    }
+}
+
+/// One field of the product form, with an example as its hint.
+fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str, value: &str) -> maud::Markup {
+    let mut field = Field::new(ctx.t(label), name, value);
+    let hint = ctx.lang.fill(Msg::ForExample, &[("example", example)]);
+    field.hint = Some(&hint);
+    ui::field(&field)
+}
+
+/// GET /staff/products/{id}: edit a product (tickets already written keep their terms).
+pub(crate) fn edit_product_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
+    let product = products::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
+    render_edit(ctx, user, &product.id, &product.terms, None, 200)
+}
+
+/// The edit page.
+fn render_edit(
+    ctx: &Ctx,
+    user: &crate::auth::StaffUser,
+    id: &ProductId,
+    terms: &Terms,
+    error: Option<&str>,
+    status: u16,
+) -> Result<Response, AppError> {
     let body = html! {
         p { (ctx.t(Msg::ProductsExplained)) }
-        div class="table-wrap" { table {
-            thead { tr { th { (ctx.t(Msg::ProductName)) } th { (ctx.t(Msg::RatePerPeriod)) } th { (ctx.t(Msg::PeriodDays)) } th { (ctx.t(Msg::TermPeriods)) } th { (ctx.t(Msg::MaxLtv)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) } } }
-            tbody { @for p in &list {
-                tr {
-                    td { (p.terms.product) }
-                    td { (format!("{}.{:02}%", p.terms.rate_bp / 100, p.terms.rate_bp % 100)) }
-                    td { (p.terms.period_days) }
-                    td { (p.terms.term_periods) }
-                    td { (p.terms.max_ltv_bp / 100) "%" }
-                    td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
-                    td { form method="post" action={ "/staff/products/" (p.id) "/toggle" } {
-                        (ui::csrf_input(&csrf))
-                        button type="submit" class="secondary" { @if p.active { (ctx.t(Msg::Disable)) } @else { (ctx.t(Msg::Enable)) } }
-                    } }
-                }
-            } }
-        } }
-        h2 { (ctx.t(Msg::AddProduct)) }
         (ui::form_error(error))
-        form method="post" action="/staff/products" class="stack" {
-            (ui::csrf_input(&csrf))
-            (ui::select(ctx.t(Msg::Kind), "kind", &[("pawn", ctx.t(Msg::KindPawn)), ("installment", ctx.t(Msg::KindInstallment))], "pawn", None))
-            @for (name, label, example) in fields { (product_field(ctx, name, label, example)) }
-            (ui::select(ctx.t(Msg::RoundingRule), "rounding", &[("half_up", "half up"), ("up", "up"), ("down", "down")], "half_up", None))
-            div { button type="submit" { (ctx.t(Msg::AddProduct)) } }
-        }
+        (product_form(ctx, &format!("/staff/products/{id}"), Some(terms), &ctx.csrf(), Msg::Save))
     };
-    let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
+    let mut response = ctx.staff_page(user, &terms.product, body);
     response.status = status;
     Ok(response)
 }
 
-/// One field of the add-product form, with an example as its hint.
-fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str) -> maud::Markup {
-    let mut field = Field::new(ctx.t(label), name, "");
-    let hint = ctx.lang.fill(Msg::ForExample, &[("example", example)]);
-    field.hint = Some(&hint);
-    ui::field(&field)
+/// POST /staff/products/{id}: saves a product's new terms, audited with before and after.
+pub(crate) fn save_product(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Corrections)?;
+    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let before = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
+    let Some(terms) = parse_terms(ctx.form()?) else {
+        drop(tx);
+        return render_edit(
+            ctx,
+            user,
+            &id,
+            &before.terms,
+            Some(ctx.t(Msg::ProductInvalid)),
+            400,
+        );
+    };
+    products::update(&tx, &id, &terms, ctx.now)?;
+    let change = Change {
+        action: "product.update",
+        entity: "product",
+        entity_id: id.as_str(),
+        before: serde_json::to_value(&before.terms).ok(),
+        after: serde_json::to_value(&terms).ok(),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(Response::see_other("/staff/products"))
 }
 
 /// Reads the add-product form; `None` names nothing in particular: the page says which rule.

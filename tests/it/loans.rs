@@ -264,9 +264,42 @@ fn products_printed_tickets_and_forfeited_items() {
     let page = manager.get("/staff/products");
     assert!(page.body.contains("Watch pawn") && page.body.contains("2.50%"));
     assert!(manager.get("/staff/audit").body.contains("product.create"));
+    // Editing a product never alters the tickets written under it.
+    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
+    let count_at_115 = || -> i64 {
+        conn.query_row(
+            "SELECT COUNT(*) FROM loans WHERE terms LIKE '%\"rate_bp\":115,%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let before = count_at_115();
+    assert!(before > 0);
+    let gold = id_after(
+        page.body.split("Gold pawn").nth(1).unwrap(),
+        "/staff/products/",
+    );
+    let edit = manager.get(&format!("/staff/products/{gold}"));
+    assert!(
+        edit.body.contains("value=\"1.15\""),
+        "the form is pre-filled"
+    );
+    let mut changed = fields("Gold pawn (15-day periods, 120 days)", "2.00");
+    changed[3] = ("period_days", "15");
+    let r = manager.submit(
+        &format!("/staff/products/{gold}"),
+        &format!("/staff/products/{gold}"),
+        &changed,
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(manager.get("/staff/products").body.contains("2.00%"));
+    assert!(manager.get("/staff/audit").body.contains("product.update"));
+    assert_eq!(count_at_115(), before, "existing tickets keep their terms");
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     assert_eq!(clerk.get("/staff/products").status, 403);
+    assert_eq!(clerk.get(&format!("/staff/products/{gold}")).status, 403);
 
     let forfeited = clerk.get("/staff/forfeited");
     assert!(
