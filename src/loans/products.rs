@@ -83,11 +83,36 @@ pub(crate) fn insert(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<ProductId> {
     let id = ProductId::new(now);
+    save(conn, &id, t, now)?;
+    Ok(id)
+}
+
+/// Replaces a product's terms (tickets already written keep their own copy).
+pub(crate) fn update(
+    conn: &Connection,
+    id: &ProductId,
+    t: &Terms,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    save(conn, id, t, now)
+}
+
+/// Writes a product's terms: a new row, or the existing one's terms (its `active` flag and
+/// creation time stay).
+fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO loan_products (id, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
                                     storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days,
                                     max_ltv_bp, rounding, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+         ON CONFLICT (id) DO UPDATE SET
+             name = excluded.name, kind = excluded.kind, rate_bp = excluded.rate_bp,
+             period_days = excluded.period_days, term_periods = excluded.term_periods,
+             min_interest_days = excluded.min_interest_days, ticket_fee = excluded.ticket_fee,
+             storage_fee = excluded.storage_fee, late_fee = excluded.late_fee,
+             lost_ticket_fee = excluded.lost_ticket_fee, grace_days = excluded.grace_days,
+             notice_days = excluded.notice_days, forfeit_days = excluded.forfeit_days,
+             max_ltv_bp = excluded.max_ltv_bp, rounding = excluded.rounding, updated_at = excluded.updated_at",
     )?
     .execute(params![
         id,
@@ -108,42 +133,6 @@ pub(crate) fn insert(
         t.rounding.code(),
         now
     ])?;
-    Ok(id)
-}
-
-/// Replaces a product's terms (tickets already written keep their own copy).
-pub(crate) fn update(
-    conn: &Connection,
-    id: &ProductId,
-    t: &Terms,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE loan_products SET name = ?2, kind = ?3, rate_bp = ?4, period_days = ?5, term_periods = ?6,
-                min_interest_days = ?7, ticket_fee = ?8, storage_fee = ?9, late_fee = ?10, lost_ticket_fee = ?11,
-                grace_days = ?12, notice_days = ?13, forfeit_days = ?14, max_ltv_bp = ?15, rounding = ?16,
-                updated_at = ?17
-         WHERE id = ?1",
-        params![
-            id,
-            t.product,
-            if t.kind == ProductKind::Installment { "installment" } else { "pawn" },
-            t.rate_bp,
-            t.period_days,
-            t.term_periods,
-            t.min_interest_days,
-            t.ticket_fee.code(),
-            t.storage_fee.code(),
-            t.late_fee.code(),
-            t.lost_ticket_fee.code(),
-            t.grace_days,
-            t.notice_days,
-            t.forfeit_days,
-            t.max_ltv_bp,
-            t.rounding.code(),
-            now
-        ],
-    )?;
     Ok(())
 }
 
