@@ -616,10 +616,8 @@ fn text_field(ctx: &Ctx, e: &Entry) -> Markup {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::customers::{self, NewCustomer};
     use crate::ids::{CustomerId, StaffId};
     use crate::ledger::Method;
-    use crate::loans::products;
 
     /// The defaults: 5, 3, 1 and 0 days before, overdue after 1 day, 08:00 to 20:00 in Jakarta.
     fn settings() -> Settings {
@@ -642,19 +640,8 @@ mod tests {
         let (dir, db) = crate::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = at(date(2026, 1, 10), 10, 0);
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
-        let new = NewCustomer {
-            full_name: "Siti Rahmawati",
-            phone: &phone,
-            id_number: None,
-            date_of_birth: None,
-            address: "",
-            email: None,
-            phone_verified: true,
-        };
-        let customer = customers::insert(&conn, &new, now).unwrap();
-        let product =
-            products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now).unwrap();
+        let (customer, product) =
+            crate::loans::ops::tests::customer_and_gold(&conn, "Siti Rahmawati", now);
         let item = ops::Item {
             category: "gold".into(),
             description: "Ring".into(),

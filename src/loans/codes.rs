@@ -414,29 +414,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::audit::Actor;
-    use crate::customers::{self, NewCustomer};
-    use crate::ids::CustomerId;
     use crate::ledger;
-    use crate::loans::products;
 
     /// A database with an active Rp 1,000,000 gold ticket started on `day`.
     fn setup(day: NaiveDate) -> (tempfile::TempDir, crate::db::Db, LoanId, StaffId) {
         let (dir, db) = crate::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
-        let new = NewCustomer {
-            full_name: "Siti Rahma",
-            phone: &phone,
-            id_number: None,
-            date_of_birth: None,
-            address: "",
-            email: None,
-            phone_verified: true,
-        };
-        let customer: CustomerId = customers::insert(&conn, &new, now).unwrap();
-        let product =
-            products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now).unwrap();
+        let (customer, product) =
+            crate::loans::ops::tests::customer_and_gold(&conn, "Siti Rahma", now);
         let item = ops::Item {
             category: "gold".into(),
             description: "Ring".into(),

@@ -643,19 +643,22 @@ pub(crate) fn advance_states(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::customers::{self, NewCustomer};
     use crate::loans::products;
 
-    fn setup() -> (tempfile::TempDir, crate::db::Db, CustomerId, ProductId) {
-        let (dir, db) = crate::db::tests::test_db();
-        let conn = db.conn().unwrap();
-        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    /// A customer with a verified phone (0812-3456-7890) and the gold pawn product of the worked
+    /// examples, for tests of anything built on tickets.
+    pub(crate) fn customer_and_gold(
+        conn: &Connection,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> (CustomerId, ProductId) {
         let phone = crate::phone::normalise("081234567890", "ID").unwrap();
         let new = NewCustomer {
-            full_name: "Siti",
+            full_name: name,
             phone: &phone,
             id_number: None,
             date_of_birth: None,
@@ -663,9 +666,17 @@ mod tests {
             email: None,
             phone_verified: true,
         };
-        let customer = customers::insert(&conn, &new, now).unwrap();
+        let customer = customers::insert(conn, &new, now).unwrap();
         let product =
-            products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now).unwrap();
+            products::insert(conn, &crate::loans::terms::tests::pegadaian(), now).unwrap();
+        (customer, product)
+    }
+
+    fn setup() -> (tempfile::TempDir, crate::db::Db, CustomerId, ProductId) {
+        let (dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let (customer, product) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);
         drop(conn);
         (dir, db, customer, product)
     }
