@@ -229,11 +229,7 @@ pub(crate) fn health(sms: &Sms) -> serde_json::Value {
 /// The dashboard card.
 pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
     let status = ctx.app.sms.status();
-    let queued: i64 = outbox::counts(conn)?
-        .iter()
-        .filter(|(s, _, _)| *s == State::Queued)
-        .map(|(_, _, n)| n)
-        .sum();
+    let queued = outbox::queued(conn)?;
     let warn = !matches!(status.link, LinkState::Connected);
     Ok(html! {
         section class="card" {

@@ -345,6 +345,13 @@ pub(crate) fn mask_codes(text: &str) -> String {
     out
 }
 
+/// How many messages wait to be sent (the partial index on queued rows answers it, however
+/// long the outbox's history grows).
+pub(crate) fn queued(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT COUNT(*) FROM sms_outbox WHERE state = 'queued'")?
+        .query_row([], |r| r.get(0))
+}
+
 /// Queue counts, by state and kind.
 pub(crate) fn counts(conn: &Connection) -> rusqlite::Result<Vec<(State, Kind, i64)>> {
     let mut stmt =
