@@ -68,10 +68,62 @@ enum Command {
         #[command(subcommand)]
         what: crate::import::ImportCommand,
     },
+    /// Run or manage head office, which receives every branch's changes.
+    Hq {
+        #[command(subcommand)]
+        command: HqCommand,
+    },
     /// Measure the server's performance (see the README).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HqCommand {
+    /// Run the head office receiver and its pages.
+    Serve {
+        /// Address and port to listen on; overrides [server] listen.
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<String>,
+    },
+    /// Manage the branches that may upload.
+    Branch {
+        #[command(subcommand)]
+        command: HqBranchCommand,
+    },
+    /// Manage the head office users who may read the pages.
+    User {
+        #[command(subcommand)]
+        command: HqUserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HqBranchCommand {
+    /// Register a branch and print its credential (shown once; put it in the branch's
+    /// [sync] credential).
+    Add {
+        /// The branch's [branch] code.
+        code: String,
+        /// The branch's name.
+        name: String,
+    },
+    /// List branches with their upload position.
+    List,
+    /// Refuse a branch's uploads from now on.
+    Revoke { code: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum HqUserCommand {
+    /// Add a head office user; the password is asked for (or read from standard input).
+    Add {
+        username: String,
+        /// Read the password from the first line of standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -108,7 +160,10 @@ enum StaffCommand {
 /// Runs the command; `Err` is a one-line message for standard error.
 pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
     let listen = match &args.command {
-        Command::Serve { listen, .. } => listen.clone(),
+        Command::Serve { listen, .. }
+        | Command::Hq {
+            command: HqCommand::Serve { listen },
+        } => listen.clone(),
         _ => None,
     };
     let overrides = Overrides {
@@ -118,7 +173,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
     let config = Config::load(args.config.as_deref(), std::env::vars(), &overrides)
         .map_err(|e| e.to_string())?;
     let level = match args.command {
-        Command::Serve { .. } => config.log_level(),
+        Command::Serve { .. }
+        | Command::Hq {
+            command: HqCommand::Serve { .. },
+        } => config.log_level(),
         _ => log::LevelFilter::Warn,
     };
     let log_config = ConfigBuilder::new()
@@ -162,6 +220,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
         }
         Command::Check => return Ok(check(&config)),
         Command::Import { what } => crate::import::run(&config, what)?,
+        Command::Hq { command } => hq_command(config, command)?,
         Command::Bench { command } => bench::run(command)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -244,6 +303,75 @@ fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             tx.commit().map_err(|e| e.to_string())?;
             println!("Password of {username} changed; the account is unlocked.");
+        }
+    }
+    Ok(())
+}
+
+/// `pawnbranch hq ...`.
+fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
+    let command = match command {
+        HqCommand::Serve { .. } => return crate::hq::serve(config),
+        other => other,
+    };
+    let db = crate::hq::open(&config).map_err(|e| e.to_string())?;
+    let conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    match command {
+        HqCommand::Serve { .. } => {}
+        HqCommand::Branch {
+            command: HqBranchCommand::Add { code, name },
+        } => {
+            let credential = crate::hq::access::add_branch(&conn, &code, &name, now)
+                .map_err(|e| e.to_string())?;
+            println!("Registered branch {code} ({name}). Its credential, shown only this once:\n");
+            println!("    {credential}\n");
+            println!("Put it in the branch's configuration: [sync] credential = \"{credential}\"");
+        }
+        HqCommand::Branch {
+            command: HqBranchCommand::List,
+        } => {
+            let branches = crate::hq::access::branches(&conn).map_err(|e| e.to_string())?;
+            println!(
+                "{:<12} {:<24} {:>10} {:>10} {:<20} STATUS",
+                "CODE", "NAME", "ACKED", "WAITING", "LAST UPLOAD (UTC)"
+            );
+            for b in branches {
+                println!(
+                    "{:<12} {:<24} {:>10} {:>10} {:<20} {}",
+                    b.code,
+                    b.name,
+                    b.acked_seq,
+                    b.waiting_after.unwrap_or(0),
+                    b.last_upload_at.map_or_else(
+                        || "never".to_owned(),
+                        |t| t.format("%Y-%m-%d %H:%M").to_string()
+                    ),
+                    if b.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        HqCommand::Branch {
+            command: HqBranchCommand::Revoke { code },
+        } => {
+            crate::hq::access::revoke_branch(&conn, &code, now).map_err(|e| e.to_string())?;
+            println!("Branch {code} revoked: its uploads are refused from now on.");
+        }
+        HqCommand::User {
+            command:
+                HqUserCommand::Add {
+                    username,
+                    password_stdin,
+                },
+        } => {
+            let password = read_password(password_stdin)?;
+            crate::hq::access::add_user(&conn, &username, &password, now)
+                .map_err(|e| e.to_string())?;
+            println!("Added head office user {username}.");
         }
     }
     Ok(())

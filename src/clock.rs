@@ -35,6 +35,13 @@ impl Clock for ShiftedClock {
     }
 }
 
+/// A UTC time as the database stores it (`2026-01-31 08:00:00.000+00:00`).
+pub(crate) fn parse_stored(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// The branch-local calendar date of an instant.
 pub(crate) fn local_date(now: DateTime<Utc>, offset: FixedOffset) -> NaiveDate {
     now.with_timezone(&offset).date_naive()

@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) portal: PortalConfig,
     pub(crate) reminders: RemindersConfig,
     pub(crate) payments: PaymentsConfig,
+    pub(crate) sync: SyncConfig,
+    pub(crate) hq: HqConfig,
     pub(crate) log: LogConfig,
 }
 
@@ -311,6 +313,63 @@ impl Default for PaymentsConfig {
             mobile_money_number: String::new(),
             code_validity_hours: 24,
             unconfirmed_alert_hours: 2,
+        }
+    }
+}
+
+/// `[sync]`: uploading this branch's changes to head office.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct SyncConfig {
+    /// Head office's address, e.g. `https://hq.example.com`. Empty: changes are kept and wait
+    /// (the Sync page says so).
+    pub(crate) url: String,
+    /// The credential `pawnbranch hq branch add` printed for this branch.
+    pub(crate) credential: Secret,
+    /// Most entries in one upload.
+    pub(crate) batch_entries: u32,
+    /// Most bytes of entries (before compression) in one upload.
+    pub(crate) batch_bytes: u32,
+    /// How often to look for new entries while there are none, in seconds.
+    pub(crate) poll_seconds: u32,
+    /// The longest wait between attempts while head office cannot be reached, in seconds.
+    pub(crate) retry_max_seconds: u32,
+    /// How long one upload may take before it is abandoned and retried, in seconds.
+    pub(crate) timeout_seconds: u32,
+    /// Days an uploaded entry stays in the branch's log before it is deleted.
+    pub(crate) retention_days: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            url: String::new(),
+            credential: Secret::default(),
+            batch_entries: 5000,
+            batch_bytes: 4 * 1024 * 1024,
+            poll_seconds: 5,
+            retry_max_seconds: 300,
+            timeout_seconds: 60,
+            retention_days: 30,
+        }
+    }
+}
+
+/// `[hq]`: the head office receiver (`pawnbranch hq serve`); a branch ignores it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct HqConfig {
+    /// Largest upload accepted as sent (compressed); larger ones get 413.
+    pub(crate) max_upload_bytes: u32,
+    /// Largest upload accepted once unpacked; larger ones get 413.
+    pub(crate) max_unpacked_bytes: u32,
+}
+
+impl Default for HqConfig {
+    fn default() -> Self {
+        HqConfig {
+            max_upload_bytes: 16 * 1024 * 1024,
+            max_unpacked_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -681,6 +740,36 @@ impl Config {
                     self.payments.unconfirmed_alert_hours
                 ),
             );
+        }
+        let y = &self.sync;
+        if !y.url.is_empty() {
+            if !(y.url.starts_with("http://") || y.url.starts_with("https://")) {
+                return bad(
+                    "[sync] url",
+                    format!("{:?} must start with http:// or https://", y.url),
+                );
+            }
+            if y.credential.expose().is_empty() {
+                return bad(
+                    "[sync] credential",
+                    "must be set when [sync] url is (run `pawnbranch hq branch add` at head office)"
+                        .to_owned(),
+                );
+            }
+        }
+        for (key, value) in [
+            ("[sync] batch_entries", y.batch_entries),
+            ("[sync] batch_bytes", y.batch_bytes),
+            ("[sync] poll_seconds", y.poll_seconds),
+            ("[sync] retry_max_seconds", y.retry_max_seconds),
+            ("[sync] timeout_seconds", y.timeout_seconds),
+            ("[sync] retention_days", y.retention_days),
+            ("[hq] max_upload_bytes", self.hq.max_upload_bytes),
+            ("[hq] max_unpacked_bytes", self.hq.max_unpacked_bytes),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".to_owned());
+            }
         }
         if log_level(&self.log.level).is_none() {
             return bad(

@@ -21,6 +21,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         loans::card(ctx, &conn)?,
         loans::unconfirmed::card(ctx, &conn)?,
         sms::card(ctx, &conn)?,
+        crate::sync::card(ctx, &conn)?,
         backup::card(ctx),
     ];
     let body = html! {

@@ -17,12 +17,42 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
-mod embedded {
+mod branch_migrations {
     refinery::embed_migrations!("migrations/branch");
 }
 
-/// The file name of the database inside the data directory.
+mod hq_migrations {
+    refinery::embed_migrations!("migrations/hq");
+}
+
+/// The file name of the branch database inside the data directory.
 pub(crate) const DB_FILE: &str = "pawnbranch.sqlite";
+/// The file name of the head office database inside its data directory.
+pub(crate) const HQ_DB_FILE: &str = "hq.sqlite";
+
+/// Which database a process keeps: a branch's, or head office's (`pawnbranch hq`). Each has its
+/// own file name and its own migrations, so pointing both at one directory cannot mix them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schema {
+    Branch,
+    HeadOffice,
+}
+
+impl Schema {
+    fn file_name(self) -> &'static str {
+        match self {
+            Schema::Branch => DB_FILE,
+            Schema::HeadOffice => HQ_DB_FILE,
+        }
+    }
+
+    fn runner(self) -> refinery::Runner {
+        match self {
+            Schema::Branch => branch_migrations::migrations::runner(),
+            Schema::HeadOffice => hq_migrations::migrations::runner(),
+        }
+    }
+}
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -64,14 +94,25 @@ pub(crate) struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database in `data_dir`, checks it and migrates it.
+    /// Opens (creating if needed) the branch database in `data_dir`, checks it, migrates it
+    /// and brings the change log's triggers up to date with the schema.
     pub(crate) fn open(
         data_dir: &Path,
         busy_timeout: Duration,
         max_idle: usize,
     ) -> Result<Db, DbError> {
+        Db::open_schema(data_dir, Schema::Branch, busy_timeout, max_idle)
+    }
+
+    /// Opens (creating if needed) the database of `schema` in `data_dir`.
+    pub(crate) fn open_schema(
+        data_dir: &Path,
+        schema: Schema,
+        busy_timeout: Duration,
+        max_idle: usize,
+    ) -> Result<Db, DbError> {
         prepare_data_dir(data_dir)?;
-        let path = data_dir.join(DB_FILE);
+        let path = data_dir.join(schema.file_name());
         let db = Db {
             path,
             busy_timeout,
@@ -79,7 +120,10 @@ impl Db {
             max_idle,
         };
         let mut conn = db.open_connection()?;
-        migrate(&mut conn, &db.path)?;
+        migrate(&mut conn, &db.path, schema)?;
+        if schema == Schema::Branch {
+            crate::sync::changes::install_triggers(&mut conn)?;
+        }
         db.put_back(conn);
         Ok(db)
     }
@@ -199,9 +243,15 @@ fn classify(e: rusqlite::Error, path: &Path) -> DbError {
     }
 }
 
-/// The highest schema version this program knows.
+/// The highest branch schema version this program knows.
 pub(crate) fn known_version() -> i64 {
-    embedded::migrations::runner()
+    known_version_of(Schema::Branch)
+}
+
+/// The highest version of `schema` this program knows.
+pub(crate) fn known_version_of(schema: Schema) -> i64 {
+    schema
+        .runner()
         .get_migrations()
         .iter()
         .map(|m| i64::from(m.version()))
@@ -227,9 +277,9 @@ pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
 }
 
 /// Refuses a database from a newer program, then applies the migrations this one has.
-fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
+fn migrate(conn: &mut Connection, path: &Path, schema: Schema) -> Result<(), DbError> {
     let found = schema_version(conn).map_err(|e| classify(e, path))?;
-    let known = known_version();
+    let known = known_version_of(schema);
     if found > known {
         return Err(DbError::Newer {
             path: path.to_owned(),
@@ -237,7 +287,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), DbError> {
             known,
         });
     }
-    let report = embedded::migrations::runner()
+    let report = schema
+        .runner()
         .set_grouped(true)
         .run(conn)
         .map_err(|e| DbError::Migration(e.to_string()))?;

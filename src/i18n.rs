@@ -651,6 +651,48 @@ catalogue! {
     Waiting => "Waiting", "Menunggu";
     HoursMinutes => "{hours} h {minutes} min", "{hours} jam {minutes} mnt";
 
+    // Sync to head office.
+    SyncTitle => "Sync", "Sinkronisasi";
+    SyncNotConfigured => "No head office address set: changes are kept here.", "Alamat kantor pusat belum diatur: perubahan disimpan di sini.";
+    SyncNotConfiguredLong => "No head office address is configured ([sync] url). Every change is kept in this branch's log and will be uploaded once it is set.", "Alamat kantor pusat belum diatur ([sync] url). Setiap perubahan disimpan di log cabang ini dan akan diunggah setelah alamat diatur.";
+    SyncFailing => "Head office cannot be reached; uploads will be retried.", "Kantor pusat tidak dapat dihubungi; unggahan akan dicoba lagi.";
+    SyncWaitingCount => "{n} changes waiting to be uploaded", "{n} perubahan menunggu diunggah";
+    SyncHeadOffice => "Head office", "Kantor pusat";
+    SyncLastSuccess => "Last successful upload", "Unggahan terakhir yang berhasil";
+    SyncWaiting => "Changes waiting", "Perubahan menunggu";
+    SyncOldestWaiting => "Oldest waiting change", "Perubahan menunggu terlama";
+    SyncSequence => "Acknowledged / written", "Diterima / ditulis";
+    SyncNever => "Never", "Belum pernah";
+    SyncUploadNow => "Upload now", "Unggah sekarang";
+    SyncUploadStarted => "Upload started.", "Unggahan dimulai.";
+    SyncSetAside => "Set aside by head office", "Disisihkan oleh kantor pusat";
+    SyncSetAsideNone => "Head office has accepted every record.", "Kantor pusat telah menerima semua data.";
+    SyncSetAsideExplain => "Head office stored these changes but could not apply them; the rest flowed on. Tell head office IT.", "Kantor pusat menyimpan perubahan ini tetapi tidak dapat menerapkannya; yang lain tetap berjalan. Beri tahu TI kantor pusat.";
+    SyncReason => "Reason", "Alasan";
+    AgeMinutes => "{n} min ago", "{n} menit lalu";
+    AgeHours => "{n} h ago", "{n} jam lalu";
+    AgeDays => "{n} days ago", "{n} hari lalu";
+
+    // Head office.
+    HqTitle => "Head office", "Kantor pusat";
+    HqBranches => "Branches", "Cabang";
+    HqBranch => "Branch", "Cabang";
+    HqNoBranches => "No branch is registered yet: `pawnbranch hq branch add CODE NAME`.", "Belum ada cabang terdaftar: `pawnbranch hq branch add KODE NAMA`.";
+    HqEntriesReceived => "Changes received", "Perubahan diterima";
+    HqLag => "Waiting at the branch", "Menunggu di cabang";
+    HqWaitingSince => "oldest from {when}", "terlama sejak {when}";
+    HqOpenTickets => "Open tickets", "Gadai aktif";
+    HqOutstanding => "Outstanding principal", "Sisa pokok pinjaman";
+    HqAllBranches => "All branches", "Semua cabang";
+    HqRevoked => "revoked", "dicabut";
+    HqSchema => "Schema version", "Versi skema";
+    HqCustomerSearch => "Customers", "Nasabah";
+    HqSearchLabel => "Phone number, ID number or name", "Nomor telepon, nomor KTP atau nama";
+    HqSearch => "Search", "Cari";
+    HqNoCustomers => "No customer found at any branch.", "Tidak ada nasabah ditemukan di cabang mana pun.";
+    HqSignInTitle => "Sign in required", "Perlu masuk";
+    HqSignInBody => "Head office pages need a head office user (`pawnbranch hq user add`).", "Halaman kantor pusat memerlukan pengguna kantor pusat (`pawnbranch hq user add`).";
+
     // Audit log.
     AuditTitle => "Audit log", "Log audit";
     AuditWhen => "When", "Waktu";

@@ -104,6 +104,11 @@ pub(crate) fn serve(
         Arc::clone(&clock),
         Arc::clone(&shutdown),
     ));
+    let uploader = Arc::new(crate::sync::Uploader::new(
+        &config,
+        Arc::clone(&clock),
+        Arc::clone(&shutdown),
+    ));
     let app = Arc::new(App {
         sign_in_throttle: Throttle::new(
             config.staff.address_failures_per_15_minutes,
@@ -119,6 +124,7 @@ pub(crate) fn serve(
         key,
         demo: is_demo,
         sms,
+        uploader,
         shutdown: Arc::clone(&shutdown),
     });
 
@@ -160,6 +166,12 @@ pub(crate) fn serve(
         .spawn(move || sms::sender::run(&sender_app.sms, &sender_app.db))
         .map_err(ServeError::Thread)?;
 
+    let sync_app = Arc::clone(&app);
+    let sync = std::thread::Builder::new()
+        .name("sync".to_owned())
+        .spawn(move || crate::sync::uploader::run(&sync_app.uploader, &sync_app.db))
+        .map_err(ServeError::Thread)?;
+
     let scheduler_app = Arc::clone(&app);
     let scheduler = std::thread::Builder::new()
         .name("scheduler".to_owned())
@@ -188,9 +200,11 @@ pub(crate) fn serve(
     info!("shutting down: finishing requests in flight");
     let listener_ok = server.join();
     app.sms.wake();
+    app.uploader.wake();
     for (name, thread) in [
         ("backup", nightly),
         ("sms", sender),
+        ("sync", sync),
         ("scheduler", scheduler),
     ] {
         if thread.join().is_err() {

@@ -125,6 +125,31 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
     )
 }
 
+/// The head office layout: its few read-only pages and who is signed in.
+pub(crate) fn hq_page(lang: Lang, user: &str, title: &str, body: Markup) -> Markup {
+    document(
+        lang,
+        title,
+        "staff",
+        html! {
+            header class="top" {
+                a class="brand" href="/" { (lang.t(Msg::HqTitle)) }
+                nav aria-label=(lang.t(Msg::NavDashboard)) {
+                    ul {
+                        li { a href="/" { (lang.t(Msg::HqBranches)) } }
+                        li { a href="/customers" { (lang.t(Msg::HqCustomerSearch)) } }
+                    }
+                }
+                div class="who" { (user) }
+            }
+            main id="main" {
+                h1 { (title) }
+                (body)
+            }
+        },
+    )
+}
+
 /// The navigation link of the current page: the longest one the path is in (so
 /// `/staff/payments/import` is "Statements", not "Payments").
 fn current_link<'a>(path: &str, items: &'a [NavItem]) -> Option<&'a str> {

@@ -47,6 +47,8 @@ pub(crate) struct App {
     pub(crate) demo: bool,
     /// The SMS outbox's sender and the modem's state.
     pub(crate) sms: Arc<Sms>,
+    /// The head office uploader's settings and bell.
+    pub(crate) uploader: Arc<crate::sync::Uploader>,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -258,7 +260,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 10] = [
+        let links: [(&[Permission], &'static str, Msg); 11] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -275,6 +277,7 @@ impl<'a> Ctx<'a> {
             ),
             (&[Corrections], "/staff/products", Msg::Products),
             (&[Reports], "/staff/reminders", Msg::NavReminders),
+            (&[Reports, AuditLog], "/staff/sync", Msg::SyncTitle),
             (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
             (&[AuditLog], "/staff/audit", Msg::NavAudit),
         ];
@@ -432,6 +435,10 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["staff", "sms", id, "retry"]) => sms::act(ctx, id, true),
         (Post, ["staff", "sms", id, "cancel"]) => sms::act(ctx, id, false),
 
+        // Sync to head office.
+        (Get, ["staff", "sync"]) => crate::sync::page(ctx),
+        (Post, ["staff", "sync", "upload"]) => crate::sync::upload_now(ctx),
+
         // Reminders.
         (Get, ["staff", "reminders"]) => reminders::page(ctx),
         (Post, ["staff", "reminders"]) => reminders::save(ctx),
@@ -483,6 +490,8 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "customers", _, "statement"]
             | ["staff", "customers", _, "tickets", "new"]
             | ["staff", "sms", "test"]
+            | ["staff", "sync"]
+            | ["staff", "sync", "upload"]
             | ["staff", "sms", _, "retry" | "cancel"]
             | ["staff", "account", "password"]
             | ["staff", "admin", "staff"]

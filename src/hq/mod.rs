@@ -1,0 +1,253 @@
+//! Head office: `pawnbranch hq`. The same executable, with its own configuration file and its
+//! own SQLite database (`hq.sqlite`, migrations in `migrations/hq/`), receives every branch's
+//! change log ([`receive`]), keeps the current state of every record of every branch, and
+//! serves a few read-only pages to head office staff ([`pages`]): branches with their upload
+//! lag, a customer search across branches, totals of outstanding loans per branch.
+//!
+//! Its routing table is [`route`]; the upload endpoint answers JSON (see `sync::batch`),
+//! the pages need a head office user (HTTP Basic, see [`access`]).
+
+pub(crate) mod access;
+pub(crate) mod pages;
+pub(crate) mod receive;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::db::{self, Db, Schema};
+use crate::http::{self, Method, Request, Response, Server, assets};
+use crate::i18n::{Lang, Msg};
+use crate::sync::batch::{self, Batch, Reply};
+use receive::ReceiveError;
+
+/// What head office's request handlers share.
+pub(crate) struct HqApp {
+    pub(crate) config: Config,
+    pub(crate) db: Db,
+    pub(crate) users: access::UserCheck,
+}
+
+impl HqApp {
+    /// The language of head office pages.
+    pub(crate) fn lang(&self) -> Lang {
+        self.config.language()
+    }
+}
+
+/// Opens head office's database.
+pub(crate) fn open(config: &Config) -> Result<Db, db::DbError> {
+    let busy = Duration::from_millis(u64::from(config.storage.busy_timeout_ms));
+    Db::open_schema(
+        &config.data_dir(),
+        Schema::HeadOffice,
+        busy,
+        config.server.workers as usize + 2,
+    )
+}
+
+/// Runs head office until SIGTERM or SIGINT.
+pub(crate) fn serve(config: Config) -> Result<(), String> {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&shutdown))
+            .map_err(|e| format!("cannot install the signal handlers: {e}"))?;
+    }
+    let db = open(&config).map_err(|e| e.to_string())?;
+    let app = Arc::new(HqApp {
+        config,
+        db,
+        users: access::UserCheck::default(),
+    });
+    let handler_app = Arc::clone(&app);
+    let lang = app.lang();
+    let server = Server::start(
+        &app.config.server.listen,
+        http::Options {
+            workers: app.config.server.workers as usize,
+            max_body_bytes: app.config.hq.max_upload_bytes as usize,
+        },
+        Arc::new(move |request| handle(&handler_app, request)),
+        Arc::new(move |rejection, _request| crate::error::rejection_page(rejection, lang)),
+        Arc::clone(&shutdown),
+    )
+    .map_err(|e| e.to_string())?;
+    println!(
+        "pawnbranch {} head office listening on http://{}",
+        env!("CARGO_PKG_VERSION"),
+        server.addr
+    );
+    log::info!("head office: data in {}", app.config.storage.data_dir);
+    while !shutdown.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    log::info!("head office: shutting down");
+    if server.join() {
+        Ok(())
+    } else {
+        Err("the HTTP listener stopped unexpectedly".to_owned())
+    }
+}
+
+/// Answers one request.
+pub(crate) fn handle(app: &HqApp, req: &Request) -> Response {
+    route(app, req).unwrap_or_else(|e| {
+        log::error!("head office: {}: {e}", req.path);
+        Response::json(
+            500,
+            &json!({ "error": "internal error; see head office's log" }),
+        )
+    })
+}
+
+/// Head office's routing table.
+fn route(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+    use Method::{Get, Head, Post};
+    let method = if req.method == Head { Get } else { req.method };
+    let segments = req.segments();
+    match (method, segments.as_slice()) {
+        (Post, ["api", "v1", "batches"]) => upload(app, req),
+        (Get, ["healthz"]) => health(app),
+        (Get, ["assets", name]) => Ok(assets::serve(req, name).unwrap_or_else(not_found)),
+        (Get, [""]) => pages::branches(app, req),
+        (Get, ["customers"]) => pages::customers(app, req),
+        (Get, ["branches", code]) => pages::branch(app, req, code),
+        (_, ["api", "v1", "batches"] | ["healthz"] | [""] | ["customers"] | ["branches", _]) => Ok(
+            Response::json(405, &json!({ "error": "method not allowed" })),
+        ),
+        _ => Ok(not_found()),
+    }
+}
+
+fn not_found() -> Response {
+    Response::json(404, &json!({ "error": "not found" }))
+}
+
+/// `POST /api/v1/batches`: authenticate the branch, unpack and check the whole batch, store it
+/// in one transaction, and answer only after it is committed.
+fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+    let reply = |status: u16, reply: &Reply| {
+        Response::json(
+            status,
+            &serde_json::to_value(reply).unwrap_or_else(|_| json!({})),
+        )
+    };
+    let refuse = |status: u16, error: String| {
+        reply(
+            status,
+            &Reply {
+                error: Some(error),
+                ..Reply::default()
+            },
+        )
+    };
+    let credential = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let branch = {
+        let conn = app.db.conn()?;
+        access::authenticate_branch(&conn, credential.trim())?
+    };
+    let Some(branch) = branch else {
+        return Ok(refuse(
+            401,
+            "unknown or revoked branch credential".to_owned(),
+        ));
+    };
+    let limit = app.config.hq.max_unpacked_bytes as usize;
+    let body = match req.header("content-encoding") {
+        Some(e) if e.eq_ignore_ascii_case("gzip") => match batch::gunzip(&req.body, limit) {
+            Ok(body) => body,
+            Err(batch::UnpackError::TooLarge(_)) => {
+                return Ok(refuse(
+                    413,
+                    format!("the batch unpacks to more than {limit} bytes"),
+                ));
+            }
+            Err(e) => return Ok(refuse(400, e.to_string())),
+        },
+        None => req.body.clone(),
+        Some(other) => {
+            return Ok(refuse(
+                400,
+                format!("unsupported Content-Encoding {other:?}"),
+            ));
+        }
+    };
+    let batch: Batch = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return Ok(refuse(400, format!("malformed batch: {e}"))),
+    };
+    drop(body);
+    if let Err(e) = receive::check(&batch, &branch, db::known_version()) {
+        return Ok(refuse(400, e.to_string()));
+    }
+    let mut conn = app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    match receive::receive(&tx, &branch, &batch, Utc::now()) {
+        Ok(r) => {
+            tx.commit()?;
+            Ok(reply(200, &r))
+        }
+        Err(e @ ReceiveError::Gap { acked, .. }) => Ok(reply(
+            409,
+            &Reply {
+                acked: Some(acked),
+                error: Some(e.to_string()),
+                ..Reply::default()
+            },
+        )),
+        Err(e @ ReceiveError::Conflict { acked, .. }) => {
+            log::error!("head office: branch {branch}: {e}");
+            Ok(reply(
+                409,
+                &Reply {
+                    acked: Some(acked),
+                    error: Some(e.to_string()),
+                    conflict: true,
+                    ..Reply::default()
+                },
+            ))
+        }
+        Err(e @ ReceiveError::Malformed(_)) => Ok(refuse(400, e.to_string())),
+        Err(ReceiveError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// `GET /healthz`.
+fn health(app: &HqApp) -> Result<Response, db::DbError> {
+    let conn = app.db.conn()?;
+    let branches: i64 = conn.query_row("SELECT COUNT(*) FROM branches", [], |r| r.get(0))?;
+    Ok(Response::json(
+        200,
+        &json!({
+            "status": "ok",
+            "role": "head_office",
+            "branches": branches,
+            "accepts_schema": [db::known_version() - 1, db::known_version()],
+            "version": env!("CARGO_PKG_VERSION"),
+        }),
+    ))
+}
+
+/// The 401 that makes a browser ask for a head office user.
+pub(crate) fn sign_in_required(lang: Lang) -> Response {
+    Response::html(
+        401,
+        crate::ui::error_page(
+            lang,
+            401,
+            lang.t(Msg::HqSignInTitle),
+            lang.t(Msg::HqSignInBody),
+        ),
+    )
+    .with_header(
+        "WWW-Authenticate",
+        "Basic realm=\"pawnbranch head office\", charset=\"UTF-8\"",
+    )
+}

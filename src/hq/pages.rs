@@ -1,0 +1,270 @@
+//! Head office's pages, read-only: every branch with its last upload, lag, entries received
+//! and outstanding loans; one branch's set-aside entries; a customer search across branches
+//! by phone, ID number or name.
+
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use rusqlite::{Connection, params};
+
+use super::{HqApp, access, receive};
+use crate::db;
+use crate::http::{Request, Response};
+use crate::i18n::{Lang, Msg};
+use crate::ui;
+
+/// The signed-in head office user, or the response asking for one.
+fn user(app: &HqApp, req: &Request) -> Result<Result<String, Response>, db::DbError> {
+    let conn = app.db.conn()?;
+    Ok(app
+        .users
+        .check(&conn, req.header("authorization"), Utc::now())?
+        .ok_or_else(|| super::sign_in_required(app.lang())))
+}
+
+fn page(app: &HqApp, user: &str, title: &str, body: Markup) -> Response {
+    Response::html(200, ui::hq_page(app.lang(), user, title, body))
+}
+
+fn when(app: &HqApp, at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(
+        || app.lang().t(Msg::SyncNever).to_owned(),
+        |t| ui::datetime(t, app.config.utc_offset()),
+    )
+}
+
+/// `GET /`: every branch.
+pub(crate) fn branches(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+    let user = match user(app, req)? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let lang = app.lang();
+    let conn = app.db.conn()?;
+    let branches = access::branches(&conn)?;
+    let currency = app.config.currency();
+    let mut rows = Vec::with_capacity(branches.len());
+    let (mut all_count, mut all_principal) = (0, 0);
+    for b in &branches {
+        let (count, principal) = receive::outstanding(&conn, &b.code)?;
+        all_count += count;
+        all_principal += principal;
+        rows.push((b, count, principal));
+    }
+    let body = html! {
+        @if branches.is_empty() {
+            p class="muted" { (lang.t(Msg::HqNoBranches)) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead { tr {
+                        th { (lang.t(Msg::HqBranch)) }
+                        th { (lang.t(Msg::SyncLastSuccess)) }
+                        th class="num" { (lang.t(Msg::HqEntriesReceived)) }
+                        th class="num" { (lang.t(Msg::HqLag)) }
+                        th class="num" { (lang.t(Msg::SyncSetAside)) }
+                        th class="num" { (lang.t(Msg::HqOpenTickets)) }
+                        th class="num" { (lang.t(Msg::HqOutstanding)) }
+                    } }
+                    tbody {
+                        @for (b, count, principal) in &rows {
+                            tr {
+                                td {
+                                    a href={ "/branches/" (b.code) } { (b.code) } " " (b.name)
+                                    @if b.revoked_at.is_some() { " " span class="badge bad" { (lang.t(Msg::HqRevoked)) } }
+                                }
+                                td { (when(app, b.last_upload_at)) }
+                                td class="num" { (b.entries_received) }
+                                td class="num" {
+                                    (b.waiting_after.unwrap_or(0))
+                                    @if let Some(t) = b.oldest_waiting_at.as_deref().and_then(crate::clock::parse_stored) {
+                                        br; span class="muted" { (lang.fill(Msg::HqWaitingSince, &[("when", &ui::datetime(t, app.config.utc_offset()))])) }
+                                    }
+                                }
+                                td class="num" { (b.set_aside) }
+                                td class="num" { (count) }
+                                td class="num" { (currency.format(*principal, lang)) }
+                            }
+                        }
+                    }
+                    tfoot { tr {
+                        th colspan="5" { (lang.t(Msg::HqAllBranches)) }
+                        th class="num" { (all_count) }
+                        th class="num" { (currency.format(all_principal, lang)) }
+                    } }
+                }
+            }
+        }
+    };
+    Ok(page(app, &user, lang.t(Msg::HqBranches), body))
+}
+
+/// `GET /branches/{code}`: one branch's position and the entries set aside.
+pub(crate) fn branch(app: &HqApp, req: &Request, code: &str) -> Result<Response, db::DbError> {
+    let user = match user(app, req)? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let lang = app.lang();
+    let conn = app.db.conn()?;
+    let Some(b) = access::branches(&conn)?
+        .into_iter()
+        .find(|b| b.code == code)
+    else {
+        return Ok(super::not_found());
+    };
+    let mut stmt = conn.prepare(
+        "SELECT seq, entity, record_id, set_aside, received_at FROM changes \
+         WHERE branch = ?1 AND set_aside IS NOT NULL ORDER BY seq DESC LIMIT 200",
+    )?;
+    let aside = stmt
+        .query_map([code], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, DateTime<Utc>>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let body = html! {
+        section class="card" {
+            dl {
+                dt { (lang.t(Msg::SyncLastSuccess)) } dd { (when(app, b.last_upload_at)) }
+                dt { (lang.t(Msg::SyncSequence)) } dd { (b.acked_seq) }
+                dt { (lang.t(Msg::HqEntriesReceived)) } dd { (b.entries_received) }
+                dt { (lang.t(Msg::HqSchema)) } dd { (b.schema_version.map_or_else(|| "—".to_owned(), |v| v.to_string())) }
+            }
+        }
+        h2 { (lang.t(Msg::SyncSetAside)) }
+        @if aside.is_empty() {
+            p class="muted" { (lang.t(Msg::SyncSetAsideNone)) }
+        } @else {
+            div class="table-wrap" {
+                table {
+                    thead { tr {
+                        th class="num" { "#" } th { (lang.t(Msg::AuditRecord)) }
+                        th { (lang.t(Msg::SyncReason)) } th { (lang.t(Msg::AuditWhen)) }
+                    } }
+                    tbody {
+                        @for (seq, entity, id, reason, at) in &aside {
+                            tr {
+                                td class="num" { (seq) }
+                                td { (entity) " " code { (id) } }
+                                td { (reason) }
+                                td { (ui::datetime(*at, app.config.utc_offset())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(app, &user, &format!("{} {}", b.code, b.name), body))
+}
+
+/// A customer found at some branch.
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) branch: String,
+    pub(crate) record_id: String,
+    pub(crate) full_name: String,
+    pub(crate) phone: String,
+    pub(crate) id_number: Option<String>,
+    pub(crate) date_of_birth: Option<String>,
+    pub(crate) open_tickets: i64,
+}
+
+/// Customers of every branch matching `query`: the phone number (any local format, in
+/// `country`), the ID number, or part of the name.
+pub(crate) fn search(
+    conn: &Connection,
+    query: &str,
+    country: &str,
+) -> rusqlite::Result<Vec<Found>> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let phone = crate::phone::normalise(query, country)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let like = format!(
+        "%{}%",
+        query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn.prepare(
+        "SELECT c.branch, c.record_id, c.full_name, c.phone, c.id_number, c.date_of_birth, \
+         (SELECT COUNT(*) FROM loans l WHERE l.branch = c.branch AND l.customer_id = c.record_id \
+          AND l.state IN ('active', 'due', 'grace', 'notice')) \
+         FROM customers c \
+         WHERE c.phone = ?1 OR c.id_number = ?2 OR c.full_name LIKE ?3 ESCAPE '\\' \
+         ORDER BY c.full_name, c.branch LIMIT 200",
+    )?;
+    stmt.query_map(params![phone, query, like], |r| {
+        Ok(Found {
+            branch: r.get(0)?,
+            record_id: r.get(1)?,
+            full_name: r.get(2)?,
+            phone: r.get(3)?,
+            id_number: r.get(4)?,
+            date_of_birth: r.get(5)?,
+            open_tickets: r.get(6)?,
+        })
+    })?
+    .collect()
+}
+
+/// `GET /customers?q=`: the search across branches.
+pub(crate) fn customers(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+    let user = match user(app, req)? {
+        Ok(u) => u,
+        Err(r) => return Ok(r),
+    };
+    let lang: Lang = app.lang();
+    let query = req
+        .query_form()
+        .ok()
+        .and_then(|f| f.get("q").map(str::to_owned))
+        .unwrap_or_default();
+    let conn = app.db.conn()?;
+    let found = search(&conn, &query, &app.config.branch.country)?;
+    let body = html! {
+        form method="get" action="/customers" class="stack" {
+            label for="q" { (lang.t(Msg::HqSearchLabel)) }
+            input id="q" name="q" type="search" value=(query) autofocus;
+            div { button type="submit" { (lang.t(Msg::HqSearch)) } }
+        }
+        @if !query.trim().is_empty() {
+            @if found.is_empty() {
+                p class="muted" { (lang.t(Msg::HqNoCustomers)) }
+            } @else {
+                div class="table-wrap" {
+                    table {
+                        thead { tr {
+                            th { (lang.t(Msg::HqBranch)) } th { (lang.t(Msg::FullName)) }
+                            th { (lang.t(Msg::PhoneNumber)) } th { (lang.t(Msg::IdNumber)) }
+                            th { (lang.t(Msg::DateOfBirth)) } th class="num" { (lang.t(Msg::HqOpenTickets)) }
+                        } }
+                        tbody {
+                            @for c in &found {
+                                tr {
+                                    td { (c.branch) }
+                                    td { (c.full_name) br; span class="muted" { code { (c.record_id) } } }
+                                    td { (c.phone) }
+                                    td { (c.id_number.as_deref().unwrap_or("—")) }
+                                    td { (c.date_of_birth.as_deref().unwrap_or("—")) }
+                                    td class="num" { (c.open_tickets) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(app, &user, lang.t(Msg::HqCustomerSearch), body))
+}

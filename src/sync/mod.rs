@@ -1,0 +1,294 @@
+//! Sync to head office, the branch side: the change log written by triggers ([`changes`]),
+//! the upload protocol shared with head office ([`batch`]), the uploader thread
+//! ([`uploader`]), and the staff "Sync" page with its "Upload now" action.
+//!
+//! A branch works for days without internet; everything head office needs is in the change
+//! log, in order, from the moment it commits. The uploader sends it whenever head office can
+//! be reached and moves the acknowledgement only when head office says the entries are stored.
+
+pub(crate) mod batch;
+pub(crate) mod changes;
+pub(crate) mod uploader;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use rusqlite::{Connection, params};
+use serde_json::json;
+
+use crate::auth::Permission;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ui;
+use crate::web::Ctx;
+
+/// The uploader's settings and its wake-up bell.
+pub(crate) struct Uploader {
+    pub(crate) url: String,
+    credential: String,
+    pub(crate) branch: String,
+    pub(crate) batch_entries: usize,
+    pub(crate) batch_bytes: usize,
+    pub(crate) poll: Duration,
+    pub(crate) retry_max: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) retention: chrono::Duration,
+    pub(crate) clock: Arc<dyn Clock>,
+    shutdown: Arc<AtomicBool>,
+    bell: (Mutex<bool>, Condvar),
+}
+
+impl Uploader {
+    /// The uploader of this branch; the thread is started by the server.
+    pub(crate) fn new(config: &Config, clock: Arc<dyn Clock>, shutdown: Arc<AtomicBool>) -> Self {
+        let s = &config.sync;
+        Uploader {
+            url: s.url.clone(),
+            credential: s.credential.expose().to_owned(),
+            branch: config.branch.code.clone(),
+            batch_entries: s.batch_entries as usize,
+            batch_bytes: s.batch_bytes as usize,
+            poll: Duration::from_secs(u64::from(s.poll_seconds)),
+            retry_max: Duration::from_secs(u64::from(s.retry_max_seconds)),
+            timeout: Duration::from_secs(u64::from(s.timeout_seconds)),
+            retention: chrono::Duration::days(i64::from(s.retention_days)),
+            clock,
+            shutdown,
+            bell: (Mutex::new(false), Condvar::new()),
+        }
+    }
+
+    /// Whether a head office address is configured.
+    pub(crate) fn configured(&self) -> bool {
+        !self.url.is_empty()
+    }
+
+    /// Wakes the uploader ("Upload now", or shutdown).
+    pub(crate) fn wake(&self) {
+        let (lock, bell) = &self.bell;
+        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
+        bell.notify_all();
+    }
+
+    /// Waits until woken, shut down, or `timeout` passes.
+    fn wait(&self, timeout: Duration) {
+        let (lock, bell) = &self.bell;
+        let rung = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        let (mut rung, _) = bell
+            .wait_timeout_while(rung, timeout, |r| {
+                !*r && !self.shutdown.load(Ordering::SeqCst)
+            })
+            .unwrap_or_else(PoisonError::into_inner);
+        *rung = false;
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+}
+
+/// Head office holds every entry up to this sequence number.
+pub(crate) fn acked(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT acked_seq FROM sync_state WHERE id = 1", [], |r| {
+        r.get(0)
+    })
+}
+
+/// The state of sync as the page and `/healthz` show it.
+#[derive(Debug, Clone)]
+pub(crate) struct Status {
+    pub(crate) acked: i64,
+    pub(crate) head: i64,
+    pub(crate) waiting: i64,
+    pub(crate) oldest_waiting_at: Option<DateTime<Utc>>,
+    pub(crate) last_success_at: Option<DateTime<Utc>>,
+    pub(crate) last_attempt_at: Option<DateTime<Utc>>,
+    pub(crate) last_error: Option<String>,
+    pub(crate) set_aside: i64,
+}
+
+/// Reads the state of sync.
+pub(crate) fn status(conn: &Connection) -> rusqlite::Result<Status> {
+    let (acked, last_success_at, last_attempt_at, last_error) = conn.query_row(
+        "SELECT acked_seq, last_success_at, last_attempt_at, last_error FROM sync_state WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let (waiting, oldest) = changes::waiting(conn, acked)?;
+    let set_aside = conn.query_row("SELECT COUNT(*) FROM sync_set_aside", [], |r| r.get(0))?;
+    Ok(Status {
+        acked,
+        head: changes::head(conn)?,
+        waiting,
+        oldest_waiting_at: oldest.and_then(|t| crate::clock::parse_stored(&t)),
+        last_success_at,
+        last_attempt_at,
+        last_error,
+        set_aside,
+    })
+}
+
+/// An entry head office set aside.
+#[derive(Debug, Clone)]
+pub(crate) struct SetAsideEntry {
+    pub(crate) seq: i64,
+    pub(crate) entity: String,
+    pub(crate) record_id: String,
+    pub(crate) reason: String,
+    pub(crate) reported_at: DateTime<Utc>,
+}
+
+/// The entries head office set aside, newest first.
+pub(crate) fn set_aside(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<SetAsideEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, entity, record_id, reason, reported_at FROM sync_set_aside ORDER BY seq DESC LIMIT ?1",
+    )?;
+    stmt.query_map(params![limit], |r| {
+        Ok(SetAsideEntry {
+            seq: r.get(0)?,
+            entity: r.get(1)?,
+            record_id: r.get(2)?,
+            reason: r.get(3)?,
+            reported_at: r.get(4)?,
+        })
+    })?
+    .collect()
+}
+
+/// The sync state for `/healthz`.
+pub(crate) fn health(
+    uploader: &Uploader,
+    conn: &Connection,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<serde_json::Value> {
+    let s = status(conn)?;
+    let state = if !uploader.configured() {
+        "not_configured"
+    } else if s.last_error.is_some() {
+        "failing"
+    } else if s.waiting > 0 {
+        "uploading"
+    } else {
+        "up_to_date"
+    };
+    Ok(json!({
+        "state": state,
+        "url": uploader.url,
+        "backlog": s.waiting,
+        "oldest_waiting_seconds": s.oldest_waiting_at.map(|t| (now - t).num_seconds().max(0)),
+        "last_success": s.last_success_at.map(|t| t.to_rfc3339()),
+        "last_error": s.last_error,
+        "set_aside": s.set_aside,
+    }))
+}
+
+/// How long ago, in words a clerk reads at a glance.
+fn age(ctx: &Ctx, since: DateTime<Utc>) -> String {
+    let minutes = (ctx.now - since).num_minutes().max(0);
+    let (n, msg) = if minutes < 60 {
+        (minutes, Msg::AgeMinutes)
+    } else if minutes < 48 * 60 {
+        (minutes / 60, Msg::AgeHours)
+    } else {
+        (minutes / (24 * 60), Msg::AgeDays)
+    };
+    ctx.lang.fill(msg, &[("n", &n.to_string())])
+}
+
+/// The dashboard card.
+pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
+    let s = status(conn)?;
+    let configured = ctx.app.uploader.configured();
+    Ok(html! {
+        section class="card" {
+            h2 { (ctx.t(Msg::SyncTitle)) }
+            @if !configured {
+                p class="warning" { (ctx.t(Msg::SyncNotConfigured)) }
+            } @else if s.last_error.is_some() {
+                p class="warning" { (ctx.t(Msg::SyncFailing)) }
+            }
+            p { (ctx.lang.fill(Msg::SyncWaitingCount, &[("n", &s.waiting.to_string())])) }
+        }
+    })
+}
+
+/// GET /staff/sync.
+pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
+    let conn = ctx.app.db.conn()?;
+    let s = status(&conn)?;
+    let aside = set_aside(&conn, 100)?;
+    let uploader = &ctx.app.uploader;
+    let never = ctx.t(Msg::SyncNever);
+    let body = html! {
+        @if !uploader.configured() {
+            p class="warning" { (ctx.t(Msg::SyncNotConfiguredLong)) }
+        }
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::SyncHeadOffice)) }
+                dd { @if uploader.configured() { code { (uploader.url) } } @else { "—" } }
+                dt { (ctx.t(Msg::SyncLastSuccess)) }
+                dd { (s.last_success_at.map_or_else(|| never.to_owned(), |t| format!("{} ({})", ctx.datetime(t), age(ctx, t)))) }
+                dt { (ctx.t(Msg::SyncWaiting)) }
+                dd { (s.waiting) }
+                dt { (ctx.t(Msg::SyncOldestWaiting)) }
+                dd { (s.oldest_waiting_at.map_or_else(|| "—".to_owned(), |t| age(ctx, t))) }
+                dt { (ctx.t(Msg::SmsLastError)) }
+                dd class=[s.last_error.is_some().then_some("warning")] {
+                    @if let Some(e) = &s.last_error {
+                        (e)
+                        @if let Some(t) = s.last_attempt_at { br; span class="muted" { (ctx.datetime(t)) } }
+                    } @else { "—" }
+                }
+                dt { (ctx.t(Msg::SyncSequence)) }
+                dd { (s.acked) " / " (s.head) }
+            }
+            @if uploader.configured() {
+                form method="post" action="/staff/sync/upload" {
+                    (ui::csrf_input(&ctx.csrf()))
+                    button type="submit" { (ctx.t(Msg::SyncUploadNow)) }
+                }
+            }
+        }
+        h2 { (ctx.t(Msg::SyncSetAside)) }
+        @if aside.is_empty() {
+            p class="muted" { (ctx.t(Msg::SyncSetAsideNone)) }
+        } @else {
+            p { (ctx.t(Msg::SyncSetAsideExplain)) }
+            div class="table-wrap" {
+                table {
+                    thead { tr {
+                        th class="num" { "#" } th { (ctx.t(Msg::AuditRecord)) }
+                        th { (ctx.t(Msg::SyncReason)) } th { (ctx.t(Msg::AuditWhen)) }
+                    } }
+                    tbody {
+                        @for e in &aside {
+                            tr {
+                                td class="num" { (e.seq) }
+                                td { (e.entity) " " code { (e.record_id) } }
+                                td { (e.reason) }
+                                td { (ctx.datetime(e.reported_at)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::SyncTitle), body))
+}
+
+/// POST /staff/sync/upload: wake the uploader now instead of at its next turn.
+pub(crate) fn upload_now(ctx: &Ctx) -> Result<Response, AppError> {
+    ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
+    ctx.app.uploader.wake();
+    ctx.flash(ctx.t(Msg::SyncUploadStarted));
+    Ok(Response::see_other("/staff/sync"))
+}

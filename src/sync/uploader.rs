@@ -1,0 +1,322 @@
+//! The uploader thread: sends the change log to head office in batches, records each
+//! acknowledgement, backs off while head office cannot be reached, and compacts what head
+//! office has held for longer than the retention.
+//!
+//! The acknowledgement lives in `sync_state`, committed in the same transaction as the entries
+//! head office set aside, so after a crash or a restart the uploader resumes after the last
+//! acknowledged entry: at worst it sends one batch head office already has, which head office
+//! recognises (same sequence numbers, same digests) and acknowledges without storing twice.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::batch::{self, Batch, Entry, Reply};
+use super::{Uploader, changes};
+use crate::db::{self, Db};
+
+/// Why an upload did not go through. The text is shown on the Sync page as the last error.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UploadError {
+    #[error("cannot reach head office: {0}")]
+    Unreachable(String),
+    #[error("head office refused this branch's credential (401): check [sync] credential")]
+    Unauthorised,
+    #[error("head office refused the batch as too large (413): lower [sync] batch_bytes")]
+    TooLarge,
+    #[error("head office refused the batch ({status}): {reason}")]
+    Refused { status: u16, reason: String },
+    #[error(
+        "head office holds different entries under the same numbers: {0}. Uploads stop until someone looks (was this branch restored from an old backup?)"
+    )]
+    Conflict(String),
+    #[error(
+        "head office holds entries up to {hq} but this branch's log ends at {head}: was this branch restored from an old backup? Uploads stop until someone looks"
+    )]
+    AheadOfBranch { hq: i64, head: i64 },
+    #[error(
+        "head office asks for entries from {wanted}, which this branch no longer keeps (kept from {kept})"
+    )]
+    Compacted { wanted: i64, kept: i64 },
+    #[error("head office's answer could not be read ({status}): {detail}")]
+    BadReply { status: u16, detail: String },
+    #[error("cannot prepare the batch: {0}")]
+    Encode(String),
+    #[error("database: {0}")]
+    Db(#[from] db::DbError),
+}
+
+impl From<rusqlite::Error> for UploadError {
+    fn from(e: rusqlite::Error) -> Self {
+        UploadError::Db(db::DbError::Sqlite(e))
+    }
+}
+
+/// What one attempt achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// A batch was acknowledged (or the position was corrected): try again at once.
+    Sent,
+    /// Nothing waits.
+    Idle,
+}
+
+/// Runs until shutdown.
+pub(crate) fn run(uploader: &Uploader, db: &Db) {
+    let agent = agent(uploader);
+    let mut failures: u32 = 0;
+    let mut last_compaction: Option<DateTime<Utc>> = None;
+    while !uploader.stopping() {
+        if !uploader.configured() {
+            uploader.wait(Duration::from_secs(60));
+            continue;
+        }
+        match upload_once(uploader, db, &agent) {
+            Ok(Progress::Sent) => failures = 0,
+            Ok(Progress::Idle) => {
+                failures = 0;
+                let now = uploader.clock.now();
+                if last_compaction.is_none_or(|t| now - t > chrono::Duration::hours(1)) {
+                    match compact(uploader, db, now) {
+                        Ok(()) => last_compaction = Some(now),
+                        Err(e) => log::warn!("sync: compaction failed: {e}"),
+                    }
+                }
+                uploader.wait(uploader.poll);
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                let delay = backoff(failures, uploader.retry_max, random_unit());
+                log::warn!(
+                    "sync: upload failed ({e}); next attempt in {} s",
+                    delay.as_secs()
+                );
+                if let Err(db_error) = record_failure(db, &e, uploader.clock.now()) {
+                    log::error!("sync: cannot record the failure: {db_error}");
+                }
+                uploader.wait(delay);
+            }
+        }
+    }
+}
+
+/// The HTTP client: statuses are answers to read, not errors; every upload has a deadline.
+fn agent(uploader: &Uploader) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(uploader.timeout))
+        .timeout_connect(Some(uploader.timeout.min(Duration::from_secs(10))))
+        .user_agent(concat!("pawnbranch/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// The wait before the next attempt after `failures` failures in a row: doubling from one
+/// second up to `max`, then a random part of it taken off (`unit` in 0..1), so branches that
+/// lost the link together do not all come back in the same second.
+pub(crate) fn backoff(failures: u32, max: Duration, unit: f64) -> Duration {
+    let full = Duration::from_secs(1)
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(20))
+        .min(max);
+    // Between half and all of the full wait.
+    full.mul_f64(0.5 + 0.5 * unit.clamp(0.0, 1.0))
+}
+
+/// A random number in 0..1 (for jitter only).
+fn random_unit() -> f64 {
+    let mut bytes = [0u8; 4];
+    crate::crypto::fill_random(&mut bytes);
+    f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)
+}
+
+/// Sends the next batch, if any, and records the answer.
+pub(crate) fn upload_once(
+    uploader: &Uploader,
+    db: &Db,
+    agent: &ureq::Agent,
+) -> Result<Progress, UploadError> {
+    let (acked, body, entries) = {
+        let conn = db.conn()?;
+        let acked = super::acked(&conn)?;
+        let entries: Vec<Entry> =
+            changes::next_batch(&conn, acked, uploader.batch_entries, uploader.batch_bytes)?
+                .into_iter()
+                .map(Entry::from)
+                .collect();
+        let Some(last) = entries.last() else {
+            return Ok(Progress::Idle);
+        };
+        let (waiting_after, oldest_waiting_at) = changes::waiting(&conn, last.seq)?;
+        let batch = Batch {
+            branch: uploader.branch.clone(),
+            schema: db::schema_version(&conn)?,
+            entries,
+            waiting_after,
+            oldest_waiting_at,
+        };
+        let json = serde_json::to_vec(&batch).map_err(|e| UploadError::Encode(e.to_string()))?;
+        let body = batch::gzip(&json).map_err(|e| UploadError::Encode(e.to_string()))?;
+        (acked, body, batch.entries)
+    };
+    let (status, reply) = send(uploader, agent, &body)?;
+    drop(body);
+    let mut conn = db.conn()?;
+    match status {
+        200 => {
+            let hq = reply.acked.ok_or_else(|| UploadError::BadReply {
+                status,
+                detail: "no acked sequence number".to_owned(),
+            })?;
+            let last = entries.last().map_or(acked, |e| e.seq);
+            if hq < last {
+                return Err(UploadError::BadReply {
+                    status,
+                    detail: format!("acknowledged {hq} for a batch ending at {last}"),
+                });
+            }
+            let tx = db::immediate(&mut conn)?;
+            let head = changes::head(&tx)?;
+            if hq > head {
+                return Err(UploadError::AheadOfBranch { hq, head });
+            }
+            for set_aside in &reply.set_aside {
+                if let Some(entry) = entries.iter().find(|e| e.seq == set_aside.seq) {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO sync_set_aside (seq, entity, record_id, reason, reported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![entry.seq, entry.entity, entry.id, set_aside.reason, uploader.clock.now()],
+                    )?;
+                }
+            }
+            tx.execute(
+                "UPDATE sync_state SET acked_seq = MAX(acked_seq, ?1), last_success_at = ?2, last_attempt_at = ?2, last_error = NULL WHERE id = 1",
+                params![hq, uploader.clock.now()],
+            )?;
+            tx.commit()?;
+            Ok(Progress::Sent)
+        }
+        409 if reply.conflict => Err(UploadError::Conflict(reply.error.unwrap_or_default())),
+        409 => {
+            let hq = reply.acked.ok_or_else(|| UploadError::BadReply {
+                status,
+                detail: reply.error.clone().unwrap_or_default(),
+            })?;
+            resume_after(&mut conn, hq)?;
+            log::warn!(
+                "sync: head office asked to resume after entry {hq} ({})",
+                reply.error.unwrap_or_default()
+            );
+            Ok(Progress::Sent)
+        }
+        401 => Err(UploadError::Unauthorised),
+        413 => Err(UploadError::TooLarge),
+        _ => Err(UploadError::Refused {
+            status,
+            reason: reply.error.unwrap_or_else(|| "no reason given".to_owned()),
+        }),
+    }
+}
+
+/// Posts one gzipped batch; returns the status and the parsed reply.
+fn send(
+    uploader: &Uploader,
+    agent: &ureq::Agent,
+    body: &[u8],
+) -> Result<(u16, Reply), UploadError> {
+    let url = format!("{}{}", uploader.url.trim_end_matches('/'), batch::PATH);
+    let mut response = agent
+        .post(&url)
+        .header("Authorization", format!("Bearer {}", uploader.credential))
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .send(body)
+        .map_err(|e| UploadError::Unreachable(e.to_string()))?;
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(1024 * 1024)
+        .read_to_string()
+        .map_err(|e| UploadError::Unreachable(e.to_string()))?;
+    match serde_json::from_str::<Reply>(&text) {
+        Ok(reply) => Ok((status, reply)),
+        // A proxy's error page, say: report its status with the start of its text.
+        Err(_) if status != 200 => Ok((
+            status,
+            Reply {
+                error: Some(text.chars().take(200).collect()),
+                ..Reply::default()
+            },
+        )),
+        Err(e) => Err(UploadError::BadReply {
+            status,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// Moves the acknowledgement to where head office says it stands, when the branch still has
+/// what follows it.
+fn resume_after(conn: &mut Connection, hq: i64) -> Result<(), UploadError> {
+    let tx = db::immediate(conn)?;
+    let head = changes::head(&tx)?;
+    if hq > head {
+        return Err(UploadError::AheadOfBranch { hq, head });
+    }
+    if let Some(kept) = changes::first_kept(&tx)?
+        && kept > hq + 1
+    {
+        return Err(UploadError::Compacted {
+            wanted: hq + 1,
+            kept,
+        });
+    }
+    tx.execute("UPDATE sync_state SET acked_seq = ?1 WHERE id = 1", [hq])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records a failed attempt for the Sync page.
+fn record_failure(db: &Db, e: &UploadError, now: DateTime<Utc>) -> Result<(), db::DbError> {
+    let conn = db.conn()?;
+    conn.execute(
+        "UPDATE sync_state SET last_attempt_at = ?1, last_error = ?2 WHERE id = 1",
+        params![now, e.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Deletes entries head office has held for longer than the retention.
+fn compact(uploader: &Uploader, db: &Db, now: DateTime<Utc>) -> Result<(), db::DbError> {
+    let mut conn = db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let acked = super::acked(&tx)?;
+    let removed = changes::compact(&tx, acked, now - uploader.retention)?;
+    tx.execute(
+        "UPDATE sync_state SET compacted_at = ?1 WHERE id = 1",
+        [now],
+    )?;
+    tx.commit()?;
+    if removed > 0 {
+        log::info!("sync: removed {removed} uploaded entries from the change log");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_with_jitter() {
+        let max = Duration::from_secs(300);
+        assert_eq!(backoff(1, max, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(2, max, 1.0), Duration::from_secs(2));
+        assert_eq!(backoff(5, max, 1.0), Duration::from_secs(16));
+        assert_eq!(backoff(30, max, 1.0), max);
+        assert_eq!(backoff(u32::MAX, max, 1.0), max);
+        assert_eq!(backoff(5, max, 0.0), Duration::from_secs(8));
+        let jittered = backoff(9, max, 0.3);
+        assert!(jittered >= max / 2 && jittered < max, "{jittered:?}");
+    }
+}
