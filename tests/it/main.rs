@@ -12,4 +12,5 @@ mod payments;
 mod portal;
 mod reminders;
 mod sms;
+mod sync;
 mod util;

@@ -28,6 +28,7 @@ fn reminder_server(link: &Path, data_dir: Option<tempfile::TempDir>) -> Server {
         movable_clock: true,
         env,
         data_dir,
+        ..Options::default()
     })
 }
 

@@ -44,6 +44,8 @@ pub struct Options {
     pub movable_clock: bool,
     pub env: Vec<(String, String)>,
     pub data_dir: Option<tempfile::TempDir>,
+    /// Run head office (`hq serve`) instead of a branch.
+    pub head_office: bool,
 }
 
 impl Server {
@@ -61,6 +63,9 @@ impl Server {
             .data_dir
             .unwrap_or_else(|| tempfile::tempdir().expect("tempdir"));
         let mut cmd = command(dir.path());
+        if options.head_office {
+            cmd.arg("hq");
+        }
         cmd.arg("serve").arg("--listen").arg("127.0.0.1:0");
         if options.demo {
             cmd.arg("--demo");
@@ -128,6 +133,17 @@ impl Server {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(0);
         std::fs::write(&file, (now + seconds).to_string()).unwrap();
+    }
+
+    /// Kills the process (SIGKILL) and starts it again on the same data directory with the
+    /// same options (on a new port).
+    pub fn restart_after_kill(&mut self, options: Options) {
+        self.kill();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        *self = Server::start(Options {
+            data_dir: Some(dir),
+            ..options
+        });
     }
 
     /// Kills the process at once (SIGKILL), as a power cut or crash would.
