@@ -1199,6 +1199,55 @@ mod tests {
     }
 
     #[test]
+    fn email_relay_keys() {
+        let c = load("", &[]).unwrap();
+        assert!(!c.email.has_relay(), "no relay by default: emails wait");
+        assert_eq!(c.portal.public_url, "http://pawnbranch.lan/");
+        let c = load(
+            "[email]\nrelay = \"smtp.example.com\"\nport = 465\nsecurity = \"tls\"\nusername = \"branch\"\npassword = \"hunter22\"\nfrom = \"Pawnbranch <branch@example.com>\"\n",
+            &[("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "10")],
+        )
+        .unwrap();
+        assert_eq!(c.email.port, 465);
+        assert_eq!(c.email.timeout_seconds, 10);
+        assert_eq!(c.email.password.expose(), "hunter22");
+        assert!(!format!("{c:?}").contains("hunter22"));
+        assert!(!c.to_redacted_toml().contains("hunter22"));
+        assert!(c.to_redacted_toml().contains("password = \"********\""));
+        let relay = "[email]\nrelay = \"smtp.example.com\"\nfrom = \"branch@example.com\"\n";
+        assert_eq!(load(relay, &[]).unwrap().email.security, "starttls");
+        let local = "[email]\nrelay = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nfrom = \"branch@example.com\"\n";
+        assert!(load(local, &[]).is_ok(), "plain text to this machine");
+        for (text, key) in [
+            ("[email]\nsecurity = \"ssl\"\n", "[email] security"),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nsecurity = \"none\"\nfrom = \"a@b.example\"\n",
+                "[email] security",
+            ),
+            ("[email]\nrelay = \"smtp.example.com\"\n", "[email] from"),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"not an address\"\n",
+                "[email] from",
+            ),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"a@b.example\"\nusername = \"u\"\n",
+                "[email] password",
+            ),
+            ("[email]\nport = 0\n", "[email] port"),
+            ("[email]\nport = 70000\n", "[email] port"),
+            ("[email]\nrelay = \"smtp://x\"\n", "[email] relay"),
+            ("[email]\ntimeout_seconds = 0\n", "[email] timeout_seconds"),
+            (
+                "[portal]\npublic_url = \"pawnbranch.lan\"\n",
+                "[portal] public_url",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
     fn offsets() {
         assert_eq!(parse_offset("+07:00").unwrap().local_minus_utc(), 25200);
         assert_eq!(parse_offset("-03:30").unwrap().local_minus_utc(), -12600);

@@ -599,6 +599,92 @@ mod tests {
     }
 
     #[test]
+    fn a_code_by_email_shares_the_limits_and_lock_and_verifies_the_address() {
+        let f = fixture();
+        let conn = f.db.conn().unwrap();
+        conn.execute("UPDATE customers SET email = 'siti@example.com'", [])
+            .unwrap();
+        let requester = Requester {
+            purpose: Purpose::Verification,
+            binding: "counter",
+            staff: None,
+        };
+        let codes = Codes {
+            key: &f.key,
+            rules: &f.rules,
+        };
+        let words = CodeText {
+            text: "Code {code}",
+            subject: "Your code",
+        };
+        let by_email = |at| {
+            send_code(
+                &conn,
+                &codes,
+                &f.customer,
+                Destination::Email("siti@example.com"),
+                &requester,
+                &words,
+                at,
+            )
+            .unwrap()
+        };
+        f.send("counter", f.t0).unwrap();
+        assert_eq!(
+            by_email(f.t0 + Duration::seconds(10)).unwrap_err(),
+            Refusal::TooSoon { wait_seconds: 20 },
+            "switching channel does not skip the spacing"
+        );
+        by_email(f.t0 + Duration::seconds(30)).unwrap();
+        let (to, subject, body, channel): (String, String, String, String) = conn
+            .query_row(
+                "SELECT e.recipient, e.subject, e.body, c.channel FROM email_outbox e, otp_codes c
+                 WHERE c.destination = e.recipient",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            (to.as_str(), subject.as_str(), channel.as_str()),
+            ("siti@example.com", "Your code", "email")
+        );
+        let code = body.trim_start_matches("Code ").to_owned();
+        let checked = check_code(
+            &conn,
+            &codes,
+            &f.customer,
+            &requester,
+            &code,
+            f.t0 + Duration::minutes(1),
+        )
+        .unwrap();
+        assert_eq!(
+            checked,
+            Checked::Accepted {
+                destination: "siti@example.com".to_owned()
+            }
+        );
+        let (email_verified, phone_verified): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = conn
+            .query_row(
+                "SELECT email_verified_at, phone_verified_at FROM customers",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(email_verified.is_some(), "the code proved the address");
+        assert!(phone_verified.is_none(), "but not the phone");
+        for i in 3..6 {
+            by_email(f.t0 + Duration::minutes(i)).unwrap();
+        }
+        assert_eq!(
+            f.send("counter", f.t0 + Duration::minutes(10)).unwrap_err(),
+            Refusal::DailyLimit,
+            "five codes a day, whatever the channel"
+        );
+        assert_eq!(mask_email("siti@example.com"), "s•••@example.com");
+    }
+
+    #[test]
     fn codes_are_uniform_six_digit_strings() {
         let codes: std::collections::HashSet<String> = (0..200).map(|_| new_code()).collect();
         assert!(codes.len() > 190);
