@@ -59,6 +59,9 @@ pub(crate) fn run(email: &Arc<Email>, db: &Db) {
         };
         let result = send(&transport, relay, &message);
         let now = email.clock.now();
+        // The outcome is recorded before the relay's state changes, so a page that shows the
+        // new state also shows the email where it now is.
+        record(email, db, &message, &result, now);
         match &result {
             Ok(()) => email.set_state(RelayState::Reachable, None),
             Err(Failure::RelayDown(reason)) => {
@@ -71,7 +74,6 @@ pub(crate) fn run(email: &Arc<Email>, db: &Db) {
                 email.set_state(RelayState::Reachable, Some(reason.clone()));
             }
         }
-        record(email, db, &message, &result, now);
     }
 }
 
