@@ -231,8 +231,13 @@ fn invitation_test_email_and_test_sms_from_the_customer_page() {
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     assert_eq!(clerk.get("/staff/email").status, 403);
-    let r = clerk.post_form(&format!("{page}/invite"), &[("csrf", "x")]);
-    assert_eq!(r.status, 403, "no invitation without CSRF or permission");
+    let clerk_page = clerk.get(&page);
+    assert!(!clerk_page.body.contains("Send portal invitation"));
+    let csrf = clerk_page.csrf();
+    let r = clerk.post_form(&format!("{page}/invite"), &[("csrf", &csrf)]);
+    assert_eq!(r.status, 403, "a clerk cannot send the invitation");
+    let r = c.post_form(&format!("{page}/invite"), &[("csrf", "forged")]);
+    assert_eq!(r.status, 403, "nor anyone without the form's CSRF token");
 }
 
 #[test]
