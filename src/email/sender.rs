@@ -185,3 +185,29 @@ fn record(
         Err(e) => warn!("email: recording email {} failed: {e}", message.id),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn every_security_mode_builds_a_transport() {
+        for (security, port) in [("starttls", 587), ("tls", 465), ("none", 25)] {
+            let mut config = Config::default().email;
+            config.relay = if security == "none" {
+                "127.0.0.1".to_owned()
+            } else {
+                "smtp.example.com".to_owned()
+            };
+            config.port = port;
+            config.security = security.to_owned();
+            config.from = "Pawnbranch <branch@example.com>".to_owned();
+            let relay = Relay::from_config(&config).unwrap();
+            assert_eq!(relay.port, u16::try_from(port).unwrap());
+            assert!(transport(&relay).is_ok(), "{security}");
+        }
+        assert!(Relay::from_config(&Config::default().email).is_none());
+    }
+}
