@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) storage: StorageConfig,
     pub(crate) staff: StaffConfig,
     pub(crate) modem: ModemConfig,
+    pub(crate) email: EmailConfig,
     pub(crate) otp: OtpConfig,
     pub(crate) portal: PortalConfig,
     pub(crate) reminders: RemindersConfig,
@@ -203,6 +204,63 @@ impl Default for ModemConfig {
     }
 }
 
+/// `[email]`: the SMTP relay that sends email (portal invitations, login codes, test emails).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct EmailConfig {
+    /// Host name of the SMTP relay (the provider's submission server, or a relay on the LAN);
+    /// empty keeps emails queued, and staff see how many wait.
+    pub(crate) relay: String,
+    /// The relay's port: usually 587 with `starttls`, 465 with `tls`.
+    pub(crate) port: u32,
+    /// `starttls` (connect in plain, then require STARTTLS), `tls` (TLS from the first byte) or
+    /// `none` (plain text: only for a relay on this machine, such as the tests' loopback relay).
+    pub(crate) security: String,
+    /// The user name to log in to the relay with; empty to send without logging in.
+    pub(crate) username: String,
+    /// The password for `username`.
+    pub(crate) password: Secret,
+    /// The sender, e.g. `Pawnbranch Menteng <menteng@pawnbranch.example>`.
+    pub(crate) from: String,
+    /// Deadline of each exchange with the relay.
+    pub(crate) timeout_seconds: u32,
+    /// Attempts before an email the relay answered with a temporary error fails for good. An
+    /// unreachable relay does not use up attempts: the email waits for it.
+    pub(crate) max_attempts: u32,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        EmailConfig {
+            relay: String::new(),
+            port: 587,
+            security: "starttls".to_owned(),
+            username: String::new(),
+            password: Secret::default(),
+            from: String::new(),
+            timeout_seconds: 30,
+            max_attempts: 8,
+        }
+    }
+}
+
+impl EmailConfig {
+    /// Whether a relay is configured.
+    pub(crate) fn has_relay(&self) -> bool {
+        !self.relay.is_empty()
+    }
+}
+
+/// Whether `host` names this machine (the only place a plain-text relay is allowed).
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `[otp]`: one-time codes for the portal login and phone verification.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -237,12 +295,16 @@ impl Default for OtpConfig {
 pub(crate) struct PortalConfig {
     /// A customer session unused this long ends (phones are often shared).
     pub(crate) session_idle_minutes: u32,
+    /// The portal's address on the branch Wi-Fi as customers type it; the portal invitation
+    /// email gives it.
+    pub(crate) public_url: String,
 }
 
 impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
             session_idle_minutes: 15,
+            public_url: "http://pawnbranch.lan/".to_owned(),
         }
     }
 }
@@ -652,6 +714,19 @@ impl Config {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
+        self.validate_email()?;
+        let portal_url = &self.portal.public_url;
+        if !(portal_url.starts_with("http://") || portal_url.starts_with("https://"))
+            || portal_url.len() > 200
+            || portal_url
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return bad(
+                "[portal] public_url",
+                format!("{portal_url:?} must be an address starting with http:// or https://"),
+            );
+        }
         let o = &self.otp;
         for (key, value) in [
             ("[otp] validity_minutes", o.validity_minutes),
@@ -778,6 +853,72 @@ impl Config {
                     "{:?} must be error, warn, info, debug or trace",
                     self.log.level
                 ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks `[email]`: with a relay, a sender address is needed, `none` (plain text) only to
+    /// this machine, and a user name only with its password.
+    fn validate_email(&self) -> Result<(), ConfigError> {
+        let bad =
+            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
+        let e = &self.email;
+        if !["starttls", "tls", "none"].contains(&e.security.as_str()) {
+            return bad(
+                "[email] security",
+                format!("{:?} must be starttls, tls or none", e.security),
+            );
+        }
+        if !(1..=65535).contains(&e.port) {
+            return bad(
+                "[email] port",
+                format!("{} must be between 1 and 65535", e.port),
+            );
+        }
+        for (key, value) in [
+            ("[email] timeout_seconds", e.timeout_seconds),
+            ("[email] max_attempts", e.max_attempts),
+        ] {
+            if value == 0 {
+                return bad(key, "must be at least 1".to_owned());
+            }
+        }
+        if e.relay
+            .chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == ':')
+            && !e.relay.starts_with('[')
+        {
+            return bad(
+                "[email] relay",
+                format!("{:?} must be a host name such as smtp.example.com", e.relay),
+            );
+        }
+        if !e.has_relay() {
+            return Ok(());
+        }
+        if e.security == "none" && !is_loopback_host(&e.relay) {
+            return bad(
+                "[email] security",
+                format!(
+                    "none (plain text) is allowed only for a relay on this machine, not {:?}; use starttls or tls",
+                    e.relay
+                ),
+            );
+        }
+        if e.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad(
+                "[email] from",
+                format!(
+                    "{:?} must be an address such as \"Pawnbranch <branch@example.com>\"",
+                    e.from
+                ),
+            );
+        }
+        if e.username.is_empty() != e.password.expose().is_empty() {
+            return bad(
+                "[email] password",
+                "username and password go together: give both or neither".to_owned(),
             );
         }
         Ok(())
@@ -983,6 +1124,27 @@ mod tests {
         Config::load(Some(&path), env, &Overrides::default())
     }
 
+    /// deploy/pawnbranch.toml.example is what installers copy: it must load, and name every
+    /// key there is.
+    #[test]
+    fn the_example_configuration_loads_and_names_every_key() {
+        let text = include_str!("../deploy/pawnbranch.toml.example");
+        load(text, &[]).unwrap();
+        let example: toml::Table = text.parse().unwrap();
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        for (section, keys) in &defaults {
+            for key in keys.as_table().unwrap().keys() {
+                assert!(
+                    example
+                        .get(section)
+                        .and_then(|s| s.as_table())
+                        .is_some_and(|s| s.contains_key(key)),
+                    "the example configuration lacks [{section}] {key}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn defaults_are_valid() {
         let c = Config::load(None, Vec::new(), &Overrides::default()).unwrap();
@@ -1144,6 +1306,55 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("something_else"), "{e}");
+    }
+
+    #[test]
+    fn email_relay_keys() {
+        let c = load("", &[]).unwrap();
+        assert!(!c.email.has_relay(), "no relay by default: emails wait");
+        assert_eq!(c.portal.public_url, "http://pawnbranch.lan/");
+        let c = load(
+            "[email]\nrelay = \"smtp.example.com\"\nport = 465\nsecurity = \"tls\"\nusername = \"branch\"\npassword = \"hunter22\"\nfrom = \"Pawnbranch <branch@example.com>\"\n",
+            &[("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "10")],
+        )
+        .unwrap();
+        assert_eq!(c.email.port, 465);
+        assert_eq!(c.email.timeout_seconds, 10);
+        assert_eq!(c.email.password.expose(), "hunter22");
+        assert!(!format!("{c:?}").contains("hunter22"));
+        assert!(!c.to_redacted_toml().contains("hunter22"));
+        assert!(c.to_redacted_toml().contains("password = \"********\""));
+        let relay = "[email]\nrelay = \"smtp.example.com\"\nfrom = \"branch@example.com\"\n";
+        assert_eq!(load(relay, &[]).unwrap().email.security, "starttls");
+        let local = "[email]\nrelay = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nfrom = \"branch@example.com\"\n";
+        assert!(load(local, &[]).is_ok(), "plain text to this machine");
+        for (text, key) in [
+            ("[email]\nsecurity = \"ssl\"\n", "[email] security"),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nsecurity = \"none\"\nfrom = \"a@b.example\"\n",
+                "[email] security",
+            ),
+            ("[email]\nrelay = \"smtp.example.com\"\n", "[email] from"),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"not an address\"\n",
+                "[email] from",
+            ),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"a@b.example\"\nusername = \"u\"\n",
+                "[email] password",
+            ),
+            ("[email]\nport = 0\n", "[email] port"),
+            ("[email]\nport = 70000\n", "[email] port"),
+            ("[email]\nrelay = \"smtp://x\"\n", "[email] relay"),
+            ("[email]\ntimeout_seconds = 0\n", "[email] timeout_seconds"),
+            (
+                "[portal]\npublic_url = \"pawnbranch.lan\"\n",
+                "[portal] public_url",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

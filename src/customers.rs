@@ -82,6 +82,8 @@ pub(crate) struct Customer {
     pub(crate) date_of_birth: Option<NaiveDate>,
     pub(crate) address: String,
     pub(crate) email: Option<String>,
+    /// When a code sent to `email` proved it (cleared when the address changes).
+    pub(crate) email_verified_at: Option<DateTime<Utc>>,
     pub(crate) profile_completed_at: Option<DateTime<Utc>>,
     pub(crate) locked_at: Option<DateTime<Utc>>,
     pub(crate) wrong_codes: u32,
@@ -90,7 +92,7 @@ pub(crate) struct Customer {
 /// The columns [`from_row`] reads.
 const COLUMNS: &str =
     "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
-                       profile_completed_at, locked_at, wrong_codes";
+                       profile_completed_at, locked_at, wrong_codes, email_verified_at";
 
 /// A customer from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
@@ -106,6 +108,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         profile_completed_at: r.get(8)?,
         locked_at: r.get(9)?,
         wrong_codes: r.get(10)?,
+        email_verified_at: r.get(11)?,
     })
 }
 
@@ -144,6 +147,7 @@ pub(crate) enum EventKind {
     PhoneVerified,
     PhoneChanged,
     ProfileCompleted,
+    EmailVerified,
 }
 
 impl EventKind {
@@ -157,6 +161,7 @@ impl EventKind {
             EventKind::PhoneVerified => "phone_verified",
             EventKind::PhoneChanged => "phone_changed",
             EventKind::ProfileCompleted => "profile_completed",
+            EventKind::EmailVerified => "email_verified",
         }
     }
 
@@ -170,6 +175,7 @@ impl EventKind {
             "unlocked" => Msg::EventUnlocked,
             "phone_verified" => Msg::EventPhoneVerified,
             "phone_changed" => Msg::EventPhoneChanged,
+            "email_verified" => Msg::EventEmailVerified,
             _ => Msg::EventProfileCompleted,
         }
     }
@@ -228,6 +234,35 @@ pub(crate) fn mark_phone_verified(
         record_event(conn, customer, EventKind::PhoneVerified, staff, "", now)?;
     }
     Ok(())
+}
+
+/// Marks the customer's current email address as verified.
+pub(crate) fn mark_email_verified(
+    conn: &Connection,
+    customer: &CustomerId,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let changed = conn.execute(
+        "UPDATE customers SET email_verified_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND email IS NOT NULL AND email_verified_at IS NULL",
+        params![customer, now],
+    )?;
+    if changed > 0 {
+        record_event(conn, customer, EventKind::EmailVerified, staff, "", now)?;
+    }
+    Ok(())
+}
+
+/// Whether the customer has duplicate records that staff have not resolved yet (seed 000,
+/// step 10: resolve duplicates before sending invitations).
+pub(crate) fn has_unresolved_duplicates(
+    _conn: &Connection,
+    _customer: &CustomerId,
+) -> rusqlite::Result<bool> {
+    // The duplicates feature (not built yet) will fill this in from its own table; until then
+    // no customer has duplicates, and the invitation's refusal path waits for it.
+    Ok(false)
 }
 
 /// Changes the phone number; a new number is unverified until a code proves it.
@@ -290,8 +325,10 @@ pub(crate) fn save_profile(
     p: &Profile,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
+    // A changed email address is unverified until a code proves it, as a phone number is.
     let first = conn.execute(
         "UPDATE customers SET full_name = ?2, id_number = ?3, date_of_birth = ?4, address = ?5, email = ?6,
+                              email_verified_at = CASE WHEN email IS ?6 THEN email_verified_at END,
                               profile_completed_at = COALESCE(profile_completed_at, ?7), updated_at = ?7
          WHERE id = ?1",
         params![customer, p.full_name, p.id_number, p.date_of_birth, p.address, p.email, now],
@@ -461,7 +498,7 @@ pub(crate) fn show_page(
                 dt { (ctx.t(Msg::IdNumber)) } dd { (c.id_number.as_deref().unwrap_or("—")) }
                 dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())) }
                 dt { (ctx.t(Msg::Address)) } dd { (c.address) }
-                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) }
+                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (crate::email::customer::verified_badge(ctx, &c)) }
             }
         }
         @if can_manage {
@@ -485,6 +522,7 @@ pub(crate) fn show_page(
         @if c.phone_verified_at.is_none() && c.locked_at.is_none() && can_verify {
             (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
         }
+        (crate::email::customer::section(ctx, user, &c)?)
         h2 { (ctx.t(Msg::CardLoans)) }
         p class="actions" {
             @if user.role.has(Permission::LoanOrigination) { a class="button" href={ "/staff/customers/" (c.id) "/tickets/new" } { (ctx.t(Msg::NewTicket)) } }
@@ -561,7 +599,7 @@ pub(crate) fn counter_send(
         ctx,
         &tx,
         &c.id,
-        &c.phone,
+        crate::otp::Destination::Phone(&c.phone),
         crate::otp::Purpose::Verification,
         Some(&user.id),
     )?;

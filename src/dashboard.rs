@@ -5,6 +5,7 @@ use maud::html;
 
 use crate::backup;
 use crate::customers;
+use crate::email;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
@@ -22,6 +23,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         loans::unconfirmed::card(ctx, &conn)?,
         sms::card(ctx, &conn)?,
         crate::sync::card(ctx, &conn)?,
+        email::card(ctx, &conn)?,
         backup::card(ctx),
     ];
     let body = html! {

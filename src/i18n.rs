@@ -600,6 +600,52 @@ catalogue! {
     SmsCancel => "Cancel", "Batalkan";
     SmsWrongState => "This message is {state} and cannot be changed.", "Pesan ini berstatus {state} dan tidak dapat diubah.";
 
+    // Email (issue 7): the staff page, the customer page's card, and the emails themselves.
+    NavEmail => "Email", "Email";
+    EmailNoRelay => "No relay configured", "Tidak ada relay yang dikonfigurasi";
+    EmailRelayWaiting => "Relay configured; nothing sent yet", "Relay dikonfigurasi; belum ada yang dikirim";
+    EmailRelayReachable => "Relay reachable", "Relay terjangkau";
+    EmailRelayUnreachable => "Relay not reachable: emails wait and are tried again", "Relay tidak terjangkau: email menunggu dan dicoba lagi";
+    EmailNoRelayWaiting => "No relay configured: {n} emails waiting. Set [email] relay to send them.",
+        "Tidak ada relay yang dikonfigurasi: {n} email menunggu. Atur [email] relay untuk mengirimnya.";
+    EmailRelay => "Relay", "Relay";
+    EmailFrom => "From", "Dari";
+    EmailRecent => "Recent emails", "Email terbaru";
+    EmailSubject => "Subject", "Subjek";
+    EmailWrongState => "This email is {state} and cannot be changed.", "Email ini berstatus {state} dan tidak dapat diubah.";
+    EmailQueued => "Email queued.", "Email masuk antrean.";
+    EmailQueuedNoRelay => "Email queued. No relay is configured, so it waits until one is.",
+        "Email masuk antrean. Belum ada relay yang dikonfigurasi, jadi email menunggu sampai ada.";
+    EmailUnverified => "Email not verified", "Email belum terverifikasi";
+    EmailVerifiedBadge => "Email verified", "Email terverifikasi";
+    MessagesTitle => "Email and messages", "Email dan pesan";
+    SendInvitation => "Send portal invitation", "Kirim undangan portal";
+    SendTestEmail => "Send test email", "Kirim email uji";
+    SendTestSms => "Send test SMS", "Kirim SMS uji";
+    Invitations => "Portal invitations", "Undangan portal";
+    InvitationNoEmail => "This customer has no email address.", "Nasabah ini tidak memiliki alamat email.";
+    InvitationDuplicates => "This customer has duplicate records that are not resolved yet. Resolve the duplicates before sending the portal invitation.",
+        "Nasabah ini memiliki data ganda yang belum diselesaikan. Selesaikan data ganda sebelum mengirim undangan portal.";
+    InvitationSubject => "{branch}: pay and extend your loans online", "{branch}: bayar dan perpanjang gadai Anda secara online";
+    InvitationBody => "Hello {name},\n\n{branch} has a customer portal, \"Pay My Loan\". There you can see your pawn tickets and what is due on each, and extend a loan with a payment code, from your own phone.\n\nOpen {url} while you are connected to the branch Wi-Fi and choose \"Pay My Loan\".\n\nTo log in, enter your phone number {phone}. We send a one-time code to that phone by SMS; type it in and you are in. On your first visit you complete your profile once.\n\nNever share the code with anyone: {branch} staff will never ask you for it.\n\n{branch}",
+        "Halo {name},\n\n{branch} memiliki portal nasabah, \"Bayar Pinjaman Saya\". Di sana Anda dapat melihat surat gadai Anda dan tagihan masing-masing, serta memperpanjang gadai dengan kode pembayaran, dari ponsel Anda sendiri.\n\nBuka {url} saat terhubung ke Wi-Fi cabang lalu pilih \"Bayar Pinjaman Saya\".\n\nUntuk masuk, masukkan nomor telepon Anda {phone}. Kami mengirim kode sekali pakai ke ponsel itu lewat SMS; ketik kode itu dan Anda sudah masuk. Pada kunjungan pertama Anda melengkapi profil satu kali.\n\nJangan pernah memberikan kode itu kepada siapa pun: staf {branch} tidak akan pernah memintanya.\n\n{branch}";
+    TestEmailSubject => "Test email from {branch}", "Email uji dari {branch}";
+    TestEmailBody => "This is a test email from {branch}. If you can read this, email from the branch reaches your mailbox. Nothing else is needed.",
+        "Ini adalah email uji dari {branch}. Jika Anda dapat membaca ini, email dari cabang sampai ke kotak surat Anda. Tidak perlu melakukan apa pun.";
+    EmailVerification => "Email verification", "Verifikasi email";
+    EmailVerifyIntro => "Send a code to the customer's email address; the customer reads it from their mailbox and you type it in. Only a verified address can receive login codes.",
+        "Kirim kode ke alamat email nasabah; nasabah membacanya dari kotak suratnya dan Anda mengetikkannya. Hanya alamat yang terverifikasi yang dapat menerima kode masuk.";
+    SendCodeByEmail => "Send code by email", "Kirim kode lewat email";
+    EmailVerifiedStaff => "Email address verified.", "Alamat email terverifikasi.";
+    EventEmailVerified => "Email address verified", "Alamat email terverifikasi";
+    CodeSentToEmail => "Code sent to {email}.", "Kode dikirim ke {email}.";
+    CodeEmailSubject => "{branch}: your code", "{branch}: kode Anda";
+    CodeEmailBody => "{code} is your {branch} code. It expires in {minutes} minutes. Never share it with anyone. If you did not ask for it, ignore this email.",
+        "{code} adalah kode {branch} Anda. Berlaku {minutes} menit. Jangan berikan kepada siapa pun. Jika Anda tidak memintanya, abaikan email ini.";
+    SendCodeByEmailInstead => "Send the code by email instead", "Kirim kode lewat email saja";
+    CodeSentByEmailIfVerified => "If this number has a verified email address with us, we have sent the code there. Check the spam folder too.",
+        "Jika nomor ini memiliki alamat email terverifikasi di kami, kode sudah kami kirim ke sana. Periksa juga folder spam.";
+
     // Reminders: the staff page and the built-in texts (placeholders as in `reminders.rs`).
     NavReminders => "Reminders", "Pengingat";
     RemindersTitle => "SMS reminders", "Pengingat SMS";

@@ -114,6 +114,10 @@ id_type!(
     SmsId
 );
 id_type!(
+    /// A message in the email outbox.
+    EmailId
+);
+id_type!(
     /// A one-time code sent to a customer.
     CodeId
 );

@@ -31,7 +31,7 @@ use crate::loans::ops::{self, Record};
 use crate::loans::pages::{method_label, today};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
-use crate::otp::{self, Checked, Codes, Purpose, Refusal, Requester, Rules};
+use crate::otp::{self, Checked, CodeText, Codes, Destination, Purpose, Refusal, Requester, Rules};
 use crate::phone::{self, E164};
 use crate::ui::{self, Field};
 use crate::web::Ctx;
@@ -247,10 +247,72 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppEr
     let Some(customer) = customers::find_by_phone(&tx, phone)? else {
         return Ok(Ok(()));
     };
-    let outcome = send_code(ctx, &tx, &customer.id, phone, Purpose::Login, None)?;
+    let outcome = send_code(
+        ctx,
+        &tx,
+        &customer.id,
+        Destination::Phone(phone),
+        Purpose::Login,
+        None,
+    )?;
     tx.commit()?;
     ctx.app.sms.wake();
     Ok(outcome.map(|_| ()))
+}
+
+/// POST /login/email: "Send the code by email instead" (issue 7, seed 002). The code goes to
+/// the customer's email address only if it is verified; the answer is the same, after the same
+/// time, whether or not the number is a customer's with a verified address.
+pub(crate) fn request_login_code_by_email(ctx: &Ctx) -> Result<Response, AppError> {
+    let started = Instant::now();
+    let Some(phone) = login_phone(ctx) else {
+        return Ok(Response::see_other("/login"));
+    };
+    let client = ctx.client_key();
+    if !ctx.app.code_throttle.allows(&client, ctx.now) {
+        return Ok(code_form(ctx, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+    }
+    ctx.app.code_throttle.record(&client, ctx.now);
+    let outcome = send_login_code_by_email(ctx, &phone)?;
+    if let Some(rest) = CODE_REQUEST_TIME.checked_sub(started.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    match outcome {
+        Err(Refusal::Locked) => Ok(code_form(ctx, Some(ctx.t(Msg::CustomerLocked)), 403)),
+        Err(refusal) => Ok(code_form(ctx, Some(&refusal_message(ctx, &refusal)), 429)),
+        Ok(()) => {
+            ctx.flash(ctx.t(Msg::CodeSentByEmailIfVerified));
+            Ok(Response::see_other("/login/verify"))
+        }
+    }
+}
+
+/// Sends a login code by email when the number is a customer's with a verified address; else
+/// `Ok` and nothing.
+fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppError> {
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let Some(customer) = customers::find_by_phone(&tx, phone)? else {
+        return Ok(Ok(()));
+    };
+    let Some(address) = customer
+        .email
+        .as_deref()
+        .filter(|_| customer.email_verified_at.is_some())
+    else {
+        return Ok(Ok(()));
+    };
+    let outcome = send_code(
+        ctx,
+        &tx,
+        &customer.id,
+        Destination::Email(address),
+        Purpose::Login,
+        None,
+    )?;
+    tx.commit()?;
+    ctx.app.email.wake();
+    Ok(outcome)
 }
 
 /// Runs `f` with the code rules in force and this screen as the requester: the portal's
@@ -276,24 +338,32 @@ fn with_codes<T>(
     )
 }
 
-/// Sends a code from this screen, in this request's language.
+/// Sends a code from this screen, by SMS or email, in this request's language.
 pub(crate) fn send_code(
     ctx: &Ctx,
     conn: &Connection,
     customer: &CustomerId,
-    destination: &E164,
+    destination: Destination,
     purpose: Purpose,
     staff: Option<&StaffId>,
 ) -> rusqlite::Result<Result<(), Refusal>> {
     let minutes = ctx.app.config.otp.validity_minutes.to_string();
+    let values = [
+        ("branch", ctx.app.config.branch.name.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
     // `{code}` is left in the text for `otp` to fill.
-    let text = ctx.lang.fill(
-        Msg::CodeSms,
-        &[
-            ("branch", &ctx.app.config.branch.name),
-            ("minutes", &minutes),
-        ],
-    );
+    let (text, subject) = match destination {
+        Destination::Phone(_) => (ctx.lang.fill(Msg::CodeSms, &values), String::new()),
+        Destination::Email(_) => (
+            ctx.lang.fill(Msg::CodeEmailBody, &values),
+            ctx.lang.fill(Msg::CodeEmailSubject, &values),
+        ),
+    };
+    let words = CodeText {
+        text: &text,
+        subject: &subject,
+    };
     with_codes(ctx, purpose, staff, |codes, requester| {
         otp::send_code(
             conn,
@@ -301,7 +371,7 @@ pub(crate) fn send_code(
             customer,
             destination,
             requester,
-            &text,
+            &words,
             ctx.now,
         )
     })
@@ -350,6 +420,10 @@ fn code_form(ctx: &Ctx, error: Option<&str>, status: u16) -> Response {
         form method="post" action="/login/resend" class="stack" {
             (ui::csrf_input(&csrf))
             div { button type="submit" class="secondary" { (ctx.t(Msg::ResendCode)) } }
+        }
+        form method="post" action="/login/email" class="stack" {
+            (ui::csrf_input(&csrf))
+            div { button type="submit" class="secondary" { (ctx.t(Msg::SendCodeByEmailInstead)) } }
         }
         p { a href="/login" { (ctx.t(Msg::UseAnotherNumber)) } }
     };
@@ -693,7 +767,14 @@ pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let outcome = send_code(ctx, &tx, &c.id, &c.phone, Purpose::Verification, None)?;
+    let outcome = send_code(
+        ctx,
+        &tx,
+        &c.id,
+        Destination::Phone(&c.phone),
+        Purpose::Verification,
+        None,
+    )?;
     tx.commit()?;
     ctx.app.sms.wake();
     let message = match outcome {

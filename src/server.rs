@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::crypto::InstallationKey;
 use crate::db::Db;
 use crate::demo;
+use crate::email::{self, Email};
 use crate::error;
 use crate::http::{self, Server};
 use crate::sms::{self, Sms};
@@ -109,6 +110,11 @@ pub(crate) fn serve(
         Arc::clone(&clock),
         Arc::clone(&shutdown),
     ));
+    let email = Arc::new(Email::new(
+        &config.email,
+        Arc::clone(&clock),
+        Arc::clone(&shutdown),
+    ));
     let app = Arc::new(App {
         sign_in_throttle: Throttle::new(
             config.staff.address_failures_per_15_minutes,
@@ -125,6 +131,7 @@ pub(crate) fn serve(
         demo: is_demo,
         sms,
         uploader,
+        email,
         shutdown: Arc::clone(&shutdown),
     });
 
@@ -172,6 +179,12 @@ pub(crate) fn serve(
         .spawn(move || crate::sync::uploader::run(&sync_app.uploader, &sync_app.db))
         .map_err(ServeError::Thread)?;
 
+    let email_app = Arc::clone(&app);
+    let email_sender = std::thread::Builder::new()
+        .name("email".to_owned())
+        .spawn(move || email::sender::run(&email_app.email, &email_app.db))
+        .map_err(ServeError::Thread)?;
+
     let scheduler_app = Arc::clone(&app);
     let scheduler = std::thread::Builder::new()
         .name("scheduler".to_owned())
@@ -201,10 +214,12 @@ pub(crate) fn serve(
     let listener_ok = server.join();
     app.sms.wake();
     app.uploader.wake();
+    app.email.wake();
     for (name, thread) in [
         ("backup", nightly),
         ("sms", sender),
         ("sync", sync),
+        ("email", email_sender),
         ("scheduler", scheduler),
     ] {
         if thread.join().is_err() {

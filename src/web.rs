@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::crypto::{self, InstallationKey};
 use crate::customers::Customer;
 use crate::db::Db;
+use crate::email::{self, Email};
 use crate::error::AppError;
 use crate::http::{Form, Method, Request, Response, assets, form};
 use crate::i18n::{Lang, Msg};
@@ -49,6 +50,8 @@ pub(crate) struct App {
     pub(crate) sms: Arc<Sms>,
     /// The head office uploader's settings and bell.
     pub(crate) uploader: Arc<crate::sync::Uploader>,
+    /// The email outbox's sender and the relay's state.
+    pub(crate) email: Arc<Email>,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -260,7 +263,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 11] = [
+        let links: [(&[Permission], &'static str, Msg); 12] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -270,6 +273,7 @@ impl<'a> Ctx<'a> {
             (&[Payments], "/staff/payments", Msg::NavPayments),
             (&[Payments], "/staff/payments/import", Msg::NavStatements),
             (&[CustomerManagement], "/staff/sms", Msg::NavSms),
+            (&[CustomerManagement], "/staff/email", Msg::NavEmail),
             (
                 &[LoanOrigination, Payments, Reports],
                 "/staff/forfeited",
@@ -357,6 +361,7 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["login"]) => portal::login_page(ctx),
         (Post, ["login", "code"]) => portal::request_login_code(ctx, false),
         (Post, ["login", "resend"]) => portal::request_login_code(ctx, true),
+        (Post, ["login", "email"]) => portal::request_login_code_by_email(ctx),
         (Get, ["login", "verify"]) => portal::verify_page(ctx),
         (Post, ["login", "verify"]) => portal::verify_login(ctx),
         (Post, ["logout"]) => portal::logout(ctx),
@@ -390,6 +395,15 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
             customers::counter_send(ctx, id)
         }
         (Post, ["staff", "customers", id, "verification"]) => customers::counter_verify(ctx, id),
+        (Post, ["staff", "customers", id, "invite"]) => email::customer::invite(ctx, id),
+        (Post, ["staff", "customers", id, "test-email"]) => email::customer::test_email(ctx, id),
+        (Post, ["staff", "customers", id, "test-sms"]) => email::customer::test_sms(ctx, id),
+        (Post, ["staff", "customers", id, "email-verification", "send"]) => {
+            email::customer::verification_send(ctx, id)
+        }
+        (Post, ["staff", "customers", id, "email-verification"]) => {
+            email::customer::verification_check(ctx, id)
+        }
         (Get, ["staff", "customers", id, "statement"]) => loans::pages::statement(ctx, id),
         (Get, ["staff", "customers", id, "tickets", "new"]) => {
             loans::pages::new_ticket_page(ctx, id)
@@ -439,6 +453,11 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "sync"]) => crate::sync::page(ctx),
         (Post, ["staff", "sync", "upload"]) => crate::sync::upload_now(ctx),
 
+        // Email.
+        (Get, ["staff", "email"]) => email::page(ctx),
+        (Post, ["staff", "email", id, "retry"]) => email::act(ctx, id, true),
+        (Post, ["staff", "email", id, "cancel"]) => email::act(ctx, id, false),
+
         // Reminders.
         (Get, ["staff", "reminders"]) => reminders::page(ctx),
         (Post, ["staff", "reminders"]) => reminders::save(ctx),
@@ -458,7 +477,7 @@ fn known_path(segments: &[&str]) -> bool {
         ["healthz"]
             | [""]
             | ["login" | "logout" | "profile" | "verify" | "my"]
-            | ["login", "code" | "resend" | "verify"]
+            | ["login", "code" | "resend" | "verify" | "email"]
             | ["verify", "send"]
             | ["my", "loans", _]
             | ["my", "loans", _, "extend"]
@@ -466,7 +485,14 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff"]
             | [
                 "staff",
-                "login" | "logout" | "account" | "audit" | "sms" | "payments" | "reminders"
+                "login"
+                    | "logout"
+                    | "account"
+                    | "audit"
+                    | "sms"
+                    | "email"
+                    | "payments"
+                    | "reminders"
             ]
             | ["staff", "payments", _, "confirm"]
             | ["staff", "customers"]
@@ -475,9 +501,21 @@ fn known_path(segments: &[&str]) -> bool {
                 "staff",
                 "customers",
                 _,
-                "unlock" | "verification" | "do-not-text"
+                "unlock"
+                    | "verification"
+                    | "do-not-text"
+                    | "invite"
+                    | "test-email"
+                    | "test-sms"
+                    | "email-verification"
             ]
-            | ["staff", "customers", _, "verification", "send"]
+            | [
+                "staff",
+                "customers",
+                _,
+                "verification" | "email-verification",
+                "send"
+            ]
             | ["staff", "loans", _, "approve" | "pay"]
             | ["staff", "loans", _, "receipt", _]
             | ["staff", "ledger", _, "reverse"]
@@ -492,7 +530,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["staff", "sms", "test"]
             | ["staff", "sync"]
             | ["staff", "sync", "upload"]
-            | ["staff", "sms", _, "retry" | "cancel"]
+            | ["staff", "sms" | "email", _, "retry" | "cancel"]
             | ["staff", "account", "password"]
             | ["staff", "admin", "staff"]
             | [

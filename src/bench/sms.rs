@@ -295,7 +295,12 @@ fn check_rate(dir: &Path, n: u32) -> Result<f64, String> {
             phone_verified: false,
         };
         let id = customers::insert(&tx, &new, now).map_err(|e| e.to_string())?;
-        otp::send_code(&tx, &codes, &id, &phone, &requester, "{code}", now)
+        let words = otp::CodeText {
+            text: "{code}",
+            subject: "",
+        };
+        let destination = otp::Destination::Phone(&phone);
+        otp::send_code(&tx, &codes, &id, destination, &requester, &words, now)
             .map_err(|e| e.to_string())?
             .map_err(|e| format!("{e:?}"))?;
         let code: String = tx

@@ -92,6 +92,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &["body"],
     },
+    // Delivery states of emails, likewise without their text.
+    Synced {
+        table: "email_outbox",
+        key: "id",
+        omit: &["body"],
+    },
 ];
 
 /// Tables that stay at the branch, each with the reason.
@@ -496,6 +502,42 @@ mod tests {
         drop(conn);
         drop(db);
         drop(dir);
+    }
+
+    #[test]
+    fn compaction_removes_only_acknowledged_entries_past_the_retention() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        for (i, at) in [
+            "2026-01-01 00:00:00.000+00:00",
+            "2026-01-02 00:00:00.000+00:00",
+            "2026-03-01 00:00:00.000+00:00",
+            "2026-01-01 00:00:00.000+00:00",
+        ]
+        .iter()
+        .enumerate()
+        {
+            conn.execute(
+                "INSERT INTO sync_log (entity, record_id, op, data, at) VALUES ('customers', ?1, 'insert', '{}', ?2)",
+                params![format!("C{i}"), at],
+            )
+            .unwrap();
+        }
+        let before = chrono::DateTime::parse_from_rfc3339("2026-02-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let tx = db::immediate(&mut conn).unwrap();
+        // Acknowledged up to 3: entries 1 and 2 are old enough, 3 is recent, 4 not acknowledged.
+        assert_eq!(compact(&tx, 3, before).unwrap(), 2);
+        tx.commit().unwrap();
+        assert_eq!(first_kept(&conn).unwrap(), Some(3));
+        assert_eq!(head(&conn).unwrap(), 4, "numbers are never reused");
+        let rest: Vec<i64> = next_batch(&conn, 0, 10, 1 << 20)
+            .unwrap()
+            .iter()
+            .map(|c| c.seq)
+            .collect();
+        assert_eq!(rest, [3, 4]);
     }
 
     #[test]
