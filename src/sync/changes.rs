@@ -52,6 +52,16 @@ pub(crate) const SYNCED: &[Synced] = &[
         omit: &[],
     },
     Synced {
+        table: "customer_contacts",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "customer_notes",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
         table: "loan_products",
         key: "id",
         omit: &[],
@@ -114,6 +124,14 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "reminders_sent",
         "bookkeeping of the reminder pass; the SMS themselves are synced",
     ),
+    (
+        "customers_search",
+        "the name search index, rebuilt from customers",
+    ),
+    ("customers_search_data", "SQLite's part of the name search index"),
+    ("customers_search_idx", "SQLite's part of the name search index"),
+    ("customers_search_docsize", "SQLite's part of the name search index"),
+    ("customers_search_config", "SQLite's part of the name search index"),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),
