@@ -30,6 +30,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod loans;
+mod search;
 mod sms;
 
 use crate::auth::STAFF_COOKIE;
@@ -77,6 +78,9 @@ pub(crate) enum BenchCommand {
     /// A generated branch (100,000 customers, 300,000 tickets, 3,000,000 ledger rows by
     /// default): the portal's "My loans" and a customer statement under concurrent load.
     Loans(loans::LoansBenchArgs),
+    /// A generated branch of 100,000 customers: the counter's search box by phone number, ID
+    /// number, partial name and misspelt name under concurrent load.
+    Search(search::SearchBenchArgs),
 }
 
 /// The flags of `pawnbranch bench http`.
@@ -99,6 +103,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Http(args) => http(&args),
         BenchCommand::Sms(args) => sms::run(&args),
         BenchCommand::Loans(args) => loans::run(&args),
+        BenchCommand::Search(args) => search::run(&args),
     }
 }
 

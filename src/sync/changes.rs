@@ -128,10 +128,22 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "customers_search",
         "the name search index, rebuilt from customers",
     ),
-    ("customers_search_data", "SQLite's part of the name search index"),
-    ("customers_search_idx", "SQLite's part of the name search index"),
-    ("customers_search_docsize", "SQLite's part of the name search index"),
-    ("customers_search_config", "SQLite's part of the name search index"),
+    (
+        "customers_search_data",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_idx",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_docsize",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_config",
+        "SQLite's part of the name search index",
+    ),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),

@@ -14,6 +14,8 @@ use crate::ids::{CustomerId, EventId, StaffId};
 use crate::phone::E164;
 use crate::web::Ctx;
 
+pub(crate) mod search;
+
 /// A customer to add.
 pub(crate) struct NewCustomer<'a> {
     pub(crate) full_name: &'a str,
@@ -344,43 +346,6 @@ pub(crate) fn save_profile(
 /// Customers per page of the list.
 const PAGE_SIZE: u32 = 50;
 
-/// A customer in the staff list.
-pub(crate) struct Row_ {
-    pub(crate) id: CustomerId,
-    pub(crate) full_name: String,
-    pub(crate) phone: E164,
-    pub(crate) verified: bool,
-    pub(crate) locked: bool,
-}
-
-/// Customers whose name, phone or ID number contains `query`, by name.
-fn search(
-    conn: &Connection,
-    query: &str,
-    country: &str,
-    offset: u32,
-) -> rusqlite::Result<Vec<Row_>> {
-    let phone = crate::phone::normalise(query, country)
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let like = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    conn.prepare_cached(
-        "SELECT id, full_name, phone, phone_verified_at IS NOT NULL, locked_at IS NOT NULL FROM customers
-         WHERE ?1 = '' OR full_name LIKE ?2 ESCAPE '\\' OR id_number = ?1 OR phone = ?3
-         ORDER BY full_name, id LIMIT ?4 OFFSET ?5",
-    )?
-    .query_map(params![query, like, phone, PAGE_SIZE + 1, offset], |r| {
-        Ok(Row_ { id: r.get(0)?, full_name: r.get(1)?, phone: E164::from_stored(r.get(2)?), verified: r.get(3)?, locked: r.get(4)? })
-    })?
-    .collect()
-}
-
 /// The phone's verification state as a badge.
 pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Markup {
     html! {
@@ -404,10 +369,11 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
     let query = ctx.req.query_form()?;
     let q = query.text("q").to_owned();
     let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let rows = search(
+    let rows = search::find(
         &*ctx.app.db.conn()?,
         &q,
         &ctx.app.config.branch.country,
+        PAGE_SIZE + 1,
         page.saturating_mul(PAGE_SIZE),
     )?;
     let more = rows.len() > PAGE_SIZE as usize;

@@ -1,0 +1,212 @@
+//! `pawnbranch bench search`: the counter's one search box on a branch of 100,000 customers.
+//!
+//! It generates the customers (Indonesian names made of common first, middle and family
+//! names, so that names share many letters, as they do at a real branch) straight into a
+//! fresh database, through the triggers that keep the name index and the change log, starts
+//! the real server on it, and measures `GET /staff/customers?q=` under concurrent keep-alive
+//! load for each kind of query: a phone number in a local format, an ID number with spaces, a
+//! partial name shared by many customers, and a misspelt full name.
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::params;
+
+use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
+use crate::crypto;
+use crate::db::{self, DB_FILE, Db};
+use crate::http::form::percent_encode;
+use crate::ids::CustomerId;
+
+/// The flags of `pawnbranch bench search`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SearchBenchArgs {
+    /// Customers to generate.
+    #[arg(long, default_value_t = 100_000)]
+    customers: u32,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: u16,
+    /// Measured seconds per kind of query.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+}
+
+/// Target: the 99th percentile of every kind of query under this.
+const TARGET_P99_MICROS: u32 = 20_000;
+
+const FIRST: [&str; 24] = [
+    "Siti", "Budi", "Dewi", "Agus", "Sri", "Eko", "Rina", "Andi", "Nur", "Joko", "Ani", "Dian",
+    "Putri", "Wahyu", "Indah", "Rudi", "Yuni", "Hendra", "Ratna", "Bambang", "Lina", "Fajar",
+    "Maya", "Tono",
+];
+const MIDDLE: [&str; 8] = ["", "Ayu", "Dwi", "Tri", "Nur", "Eka", "Puspita", "Adi"];
+const FAMILY: [&str; 24] = [
+    "Rahmawati",
+    "Santoso",
+    "Lestari",
+    "Pratama",
+    "Wijaya",
+    "Hidayat",
+    "Kusuma",
+    "Saputra",
+    "Susanti",
+    "Nugroho",
+    "Setiawan",
+    "Handayani",
+    "Purnomo",
+    "Wulandari",
+    "Gunawan",
+    "Sari",
+    "Hartono",
+    "Permata",
+    "Suryadi",
+    "Utami",
+    "Firmansyah",
+    "Rahayu",
+    "Siregar",
+    "Nasution",
+];
+
+/// The generated name of customer `i`.
+fn name(i: u32) -> String {
+    let i = i as usize;
+    let middle = MIDDLE[(i / 7) % MIDDLE.len()];
+    let first = FIRST[i % FIRST.len()];
+    let family = FAMILY[(i / 3) % FAMILY.len()];
+    if middle.is_empty() {
+        format!("{first} {family}")
+    } else {
+        format!("{first} {middle} {family}")
+    }
+}
+
+/// Runs the benchmark and prints its report.
+pub(crate) fn run(args: &SearchBenchArgs) -> Result<(), String> {
+    let dir = TempDir::create()?;
+    let data = dir.path.join("data");
+    let started = Instant::now();
+    let staff_token = generate(&data, args.customers)?;
+    let generated = started.elapsed();
+    let size = std::fs::metadata(data.join(DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let server = start_server(&data, &[])?;
+    let settings = LoadSettings {
+        connections: usize::from(args.connections),
+        warmup: Duration::from_secs(1),
+        measured: Duration::from_secs(args.seconds),
+    };
+    let probe = args.customers / 2;
+    let queries = [
+        (
+            "phone number, local format",
+            format!("0813-{:04}-{:04}", probe / 10_000, probe % 10_000),
+        ),
+        (
+            "ID number with spaces",
+            format!(
+                "3171 {:04} {:04} {:04}",
+                probe / 100_000_000,
+                (probe / 10_000) % 10_000,
+                probe % 10_000
+            ),
+        ),
+        ("partial name (many match)", "rahma".to_owned()),
+        ("misspelt full name", "Siti Rahmawaty".to_owned()),
+    ];
+    let cookie = format!("pb_staff={staff_token}");
+    let mut results = Vec::new();
+    for (kind, q) in &queries {
+        let path = format!("/staff/customers?q={}", percent_encode(q));
+        let m = load(
+            server.started.addr,
+            &get_request(&path, Some(&cookie)),
+            settings,
+        )?;
+        results.push((kind, q, m));
+    }
+    server.stop()?;
+    println!(
+        "pawnbranch {} search benchmark (release build)",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!(
+        "  branch: {} customers; generated in {:.1} s; database {:.0} MiB",
+        args.customers,
+        generated.as_secs_f64(),
+        size as f64 / 1_048_576.0
+    );
+    println!(
+        "  load: {} keep-alive connections, {} s per query, GET /staff/customers?q=",
+        args.connections, args.seconds
+    );
+    println!();
+    println!("| query | q | req/s | p50 ms | p99 ms | max ms | errors |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (kind, q, m) in &results {
+        println!(
+            "| {kind} | `{q}` | {:.0} | {} | {} | {} | {} |",
+            m.per_second(),
+            ms(m.percentile(50.0)),
+            ms(m.percentile(99.0)),
+            ms(m.tally.latencies.last().copied()),
+            m.tally.errors
+        );
+    }
+    let met = results
+        .iter()
+        .all(|(_, _, m)| m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS));
+    println!(
+        "every query: p99 under 20 ms at {} connections: {}",
+        args.connections,
+        if met { "met" } else { "NOT met" }
+    );
+    Ok(())
+}
+
+/// Fills a new database with customers and a manager's session; returns its token.
+fn generate(data: &std::path::Path, customers: u32) -> Result<String, String> {
+    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let e = |e: rusqlite::Error| e.to_string();
+    let tx = db::immediate(&mut conn).map_err(e)?;
+    let staff_id = crate::ids::StaffId::new(now);
+    tx.execute(
+        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
+         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
+        params![staff_id, now],
+    )
+    .map_err(e)?;
+    let staff_token = crypto::random_token();
+    tx.execute(
+        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        params![crypto::sha256(staff_token.as_bytes()).as_slice(), staff_id, now],
+    )
+    .map_err(e)?;
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO customers (id, full_name, phone, id_number, date_of_birth, address, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'Jl. Bench 1', ?6, ?6)",
+            )
+            .map_err(e)?;
+        let born = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap_or_default();
+        for i in 0..customers {
+            insert
+                .execute(params![
+                    CustomerId::new(now),
+                    name(i),
+                    format!("+62813{i:08}"),
+                    format!("3171{i:012}"),
+                    born + chrono::Duration::days(i64::from(i % 15_000)),
+                    now
+                ])
+                .map_err(e)?;
+        }
+    }
+    tx.commit().map_err(e)?;
+    conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
+    Ok(staff_token)
+}

@@ -1,0 +1,256 @@
+//! The one search box of the counter: a phone number in any local format, a national ID
+//! number, or a name, whole, partial or misspelt.
+//!
+//! The order of the tries is the order of certainty: a query that reads as a phone number is
+//! looked up by its E.164 form, one that reads as an ID number by the ID (ignoring spaces and
+//! dashes), and a name by any part of it through the trigram index `customers_search` (FTS5,
+//! kept in step with `customers` by triggers). Only when no name contains the query are names
+//! that share most of its three-letter pieces offered, best first: "Rahmawaty" finds
+//! "Rahmawati".
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, params};
+
+use crate::ids::CustomerId;
+use crate::phone::E164;
+
+/// A customer found.
+pub(crate) struct Found {
+    pub(crate) id: CustomerId,
+    pub(crate) full_name: String,
+    pub(crate) phone: E164,
+    pub(crate) verified: bool,
+    pub(crate) locked: bool,
+}
+
+/// How many names the misspelt-name search scores at most.
+const FUZZY_CANDIDATES: u32 = 400;
+/// The share of the query's three-letter pieces a name must have to be offered as a
+/// misspelling.
+const FUZZY_MIN_SHARE: f64 = 0.5;
+
+const SELECT: &str =
+    "SELECT c.id, c.full_name, c.phone, c.phone_verified_at IS NOT NULL, c.locked_at IS NOT NULL";
+
+fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
+    Ok(Found {
+        id: r.get(0)?,
+        full_name: r.get(1)?,
+        phone: E164::from_stored(r.get(2)?),
+        verified: r.get(3)?,
+        locked: r.get(4)?,
+    })
+}
+
+/// Customers matching `query`, at most `limit` from `offset`.
+pub(crate) fn find(
+    conn: &Connection,
+    query: &str,
+    country: &str,
+    limit: u32,
+    offset: u32,
+) -> rusqlite::Result<Vec<Found>> {
+    let query = query.trim();
+    if query.is_empty() {
+        return conn
+            .prepare_cached(&format!(
+                "{SELECT} FROM customers c ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
+            ))?
+            .query_map(params![limit, offset], found)?
+            .collect();
+    }
+    if let Ok(phone) = crate::phone::normalise(query, country) {
+        let rows = by_column(conn, "phone", phone.as_str(), limit, offset)?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+    }
+    let compact: String = query
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '/'))
+        .collect();
+    if compact.len() >= 6 && compact.chars().all(|c| c.is_ascii_alphanumeric()) {
+        let rows = by_column(
+            conn,
+            "id_number",
+            &compact.to_ascii_uppercase(),
+            limit,
+            offset,
+        )?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        let rows = by_column(conn, "id_number", &compact, limit, offset)?;
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+    }
+    if query.chars().count() < 3 {
+        // Too short for the trigram index: names starting with it.
+        let prefix = format!("{}%", escape_like(query));
+        return conn
+            .prepare_cached(&format!(
+                "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+            ))?
+            .query_map(params![prefix, limit, offset], found)?
+            .collect();
+    }
+    let phrase = format!("\"{}\"", query.replace('"', "\"\""));
+    let rows: Vec<Found> = conn
+        .prepare_cached(&format!(
+            "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
+             WHERE customers_search MATCH ?1 ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+        ))?
+        .query_map(params![phrase, limit, offset], found)?
+        .collect::<rusqlite::Result<_>>()?;
+    if !rows.is_empty() || offset > 0 {
+        return Ok(rows);
+    }
+    misspelt(conn, query, limit)
+}
+
+fn by_column(
+    conn: &Connection,
+    column: &str,
+    value: &str,
+    limit: u32,
+    offset: u32,
+) -> rusqlite::Result<Vec<Found>> {
+    conn.prepare_cached(&format!(
+        "{SELECT} FROM customers c WHERE c.{column} = ?1 ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+    ))?
+    .query_map(params![value, limit, offset], found)?
+    .collect()
+}
+
+/// Names sharing at least half of the query's three-letter pieces, most shared first.
+fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<Found>> {
+    let wanted = trigrams(query);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let any = wanted
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let candidates: Vec<Found> = conn
+        .prepare_cached(&format!(
+            "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
+             WHERE customers_search MATCH ?1 ORDER BY s.rank LIMIT ?2"
+        ))?
+        .query_map(params![any, FUZZY_CANDIDATES], found)?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut scored: Vec<(f64, Found)> = candidates
+        .into_iter()
+        .map(|f| (share(&wanted, &trigrams(&f.full_name)), f))
+        .filter(|(score, _)| *score >= FUZZY_MIN_SHARE)
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.full_name.cmp(&b.1.full_name))
+    });
+    Ok(scored
+        .into_iter()
+        .take(limit as usize)
+        .map(|(_, f)| f)
+        .collect())
+}
+
+/// The lower-case three-letter pieces of each word (as the trigram index cuts them).
+fn trigrams(text: &str) -> HashSet<String> {
+    let mut set = HashSet::new();
+    for word in text.split_whitespace() {
+        let chars: Vec<char> = word.to_lowercase().chars().collect();
+        for w in chars.windows(3) {
+            set.insert(w.iter().collect());
+        }
+    }
+    set
+}
+
+/// The share of `wanted` found in `have`.
+fn share(wanted: &HashSet<String>, have: &HashSet<String>) -> f64 {
+    wanted.intersection(have).count() as f64 / wanted.len() as f64
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::db::tests::test_db;
+
+    fn add(conn: &Connection, name: &str, phone: &str, id_number: Option<&str>) {
+        crate::customers::insert(
+            conn,
+            &crate::customers::NewCustomer {
+                full_name: name,
+                phone: &E164::from_stored(phone.to_owned()),
+                id_number,
+                date_of_birth: None,
+                address: "",
+                email: None,
+                phone_verified: false,
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    }
+
+    fn names(conn: &Connection, q: &str) -> Vec<String> {
+        find(conn, q, "ID", 50, 0)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.full_name)
+            .collect()
+    }
+
+    #[test]
+    fn finds_by_phone_id_partial_and_misspelt_name() {
+        let (_dir, db) = test_db();
+        let conn = db.conn().unwrap();
+        add(
+            &conn,
+            "Siti Rahmawati",
+            "+6281210000001",
+            Some("3171100000000001"),
+        );
+        add(
+            &conn,
+            "Budi Santoso",
+            "+6281210000002",
+            Some("3171100000000002"),
+        );
+        add(&conn, "Rahmat Hidayat", "+6281210000003", None);
+        assert_eq!(names(&conn, "0812-1000-0001"), ["Siti Rahmawati"]);
+        assert_eq!(names(&conn, "+62 812 1000 0002"), ["Budi Santoso"]);
+        assert_eq!(names(&conn, "3171 1000 0000 0002"), ["Budi Santoso"]);
+        assert_eq!(names(&conn, "rahma"), ["Rahmat Hidayat", "Siti Rahmawati"]);
+        assert_eq!(names(&conn, "SANTO"), ["Budi Santoso"]);
+        assert_eq!(names(&conn, "Siti Rahmawaty"), ["Siti Rahmawati"]);
+        assert_eq!(names(&conn, "Budi Santosa"), ["Budi Santoso"]);
+        assert!(names(&conn, "Xyzzy Qwerty").is_empty());
+        assert_eq!(names(&conn, "Bu"), ["Budi Santoso"]);
+        assert_eq!(names(&conn, "").len(), 3);
+        // Quotes and operators in the box are words, not search syntax.
+        assert!(names(&conn, "\"OR NOT* (").is_empty());
+    }
+
+    #[test]
+    fn the_index_follows_renames() {
+        let (_dir, db) = test_db();
+        let conn = db.conn().unwrap();
+        add(&conn, "Dewi Lestari", "+6281210000009", None);
+        conn.execute("UPDATE customers SET full_name = 'Dewi Kusuma'", [])
+            .unwrap();
+        assert!(names(&conn, "Lestari").is_empty());
+        assert_eq!(names(&conn, "kusuma"), ["Dewi Kusuma"]);
+    }
+}
