@@ -216,7 +216,6 @@ catalogue! {
     Unlock => "Unlock", "Buka kunci";
     CustomerUnlocked => "Customer unlocked. Wrong codes will lock them again.", "Kunci nasabah dibuka. Kode salah akan menguncinya lagi.";
     PhoneVerifiedStaff => "Phone number verified.", "Nomor telepon terverifikasi.";
-    VerificationHistory => "History", "Riwayat";
     CustomerSelf => "Customer", "Nasabah";
     NoLoansStaff => "No tickets.", "Tidak ada tiket.";
     Item => "Item", "Barang";
@@ -696,6 +695,51 @@ catalogue! {
     UnconfirmedMore => "And {n} more.", "Dan {n} lainnya.";
     Waiting => "Waiting", "Menunggu";
     HoursMinutes => "{hours} h {minutes} min", "{hours} jam {minutes} mnt";
+
+    // The customer's file at the counter.
+    ContactsTitle => "Alternative contacts and guarantors", "Kontak alternatif dan penjamin";
+    ContactsNone => "None recorded.", "Belum ada yang dicatat.";
+    ContactAlternative => "Alternative contact", "Kontak alternatif";
+    ContactGuarantor => "Guarantor", "Penjamin";
+    ContactKind => "Type", "Jenis";
+    ContactKindInvalid => "Choose alternative contact or guarantor.", "Pilih kontak alternatif atau penjamin.";
+    ContactRelationship => "Relationship (e.g. sister, employer)", "Hubungan (mis. kakak, atasan)";
+    ContactRelationshipInvalid => "The relationship can be at most 60 characters.", "Hubungan paling banyak 60 karakter.";
+    ContactAdd => "Add contact", "Tambah kontak";
+    ContactAdded => "Contact added.", "Kontak ditambahkan.";
+    ContactRemove => "Remove", "Hapus";
+    NoteLabel => "Follow-up note", "Catatan tindak lanjut";
+    NoteAdd => "Add note", "Tambah catatan";
+    NoteAdded => "Note added.", "Catatan ditambahkan.";
+    NoteInvalid => "Write the note (at most 2,000 characters).", "Tulis catatannya (paling banyak 2.000 karakter).";
+    TimelineTitle => "Timeline", "Riwayat";
+    TimelineNote => "Note", "Catatan";
+    CallerTitle => "Verify caller", "Verifikasi penelepon";
+    CallerIntro => "Before giving any account detail on the phone, ask the caller for the phone number, ID number or full name used at registration and compare it with this record.", "Sebelum memberikan informasi akun melalui telepon, tanyakan nomor telepon, nomor KTP atau nama lengkap yang digunakan saat pendaftaran dan cocokkan dengan data ini.";
+    CallerChecked => "Details the caller gave correctly", "Data yang disebutkan penelepon dengan benar";
+    CallerVerify => "Record verification", "Catat verifikasi";
+    CallerVerified => "Caller verification recorded.", "Verifikasi penelepon dicatat.";
+    CallerNothingChecked => "Tick at least one detail the caller gave correctly; otherwise give no account details.", "Centang minimal satu data yang disebutkan penelepon dengan benar; jika tidak, jangan berikan informasi akun.";
+    EventCallerVerified => "Caller verified", "Penelepon diverifikasi";
+    EventEmailChanged => "Email address changed", "Alamat email diubah";
+    ContactChangeLink => "Change phone or email", "Ubah telepon atau email";
+    ContactChangeTitle => "Phone and email of {name}", "Telepon dan email {name}";
+    ContactChangeIntro => "A changed phone number or email address is unverified until a code proves it. The customer is told by SMS at the current number.", "Nomor telepon atau alamat email yang diubah belum terverifikasi sampai dibuktikan dengan kode. Nasabah diberi tahu lewat SMS ke nomor saat ini.";
+    ContactChangeReason => "Reason for the change", "Alasan perubahan";
+    ContactChangeReasonHint => "E.g. customer lost the old SIM; ID card seen.", "Mis. nasabah kehilangan SIM lama; KTP sudah dilihat.";
+    ContactChangeReasonInvalid => "Give the reason (3 to 300 characters).", "Tuliskan alasannya (3 sampai 300 karakter).";
+    ContactPhoneTaken => "Another customer has this phone number: look for a duplicate record.", "Nasabah lain memakai nomor ini: periksa kemungkinan data ganda.";
+    ContactUnchanged => "Nothing changed.", "Tidak ada yang berubah.";
+    ContactChanged => "Contact details changed; the customer was told by SMS.", "Data kontak diubah; nasabah diberi tahu lewat SMS.";
+    ContactChangedPhone => "phone number", "nomor telepon";
+    ContactChangedEmail => "email address", "alamat email";
+    ContactChangedBoth => "phone number and email address", "nomor telepon dan alamat email";
+    ContactChangedSms => "{branch}: the {what} on your account was changed at the branch. If you did not ask for this, call or visit the branch.", "{branch}: {what} di akun Anda telah diubah di cabang. Jika Anda tidak memintanya, hubungi atau datangi cabang.";
+    EditCreated => "Record created", "Data dibuat";
+    EditContactChanged => "Phone or email changed", "Telepon atau email diubah";
+    EditContactAdded => "Contact added", "Kontak ditambahkan";
+    EditContactRemoved => "Contact removed", "Kontak dihapus";
+    EditOther => "Record changed", "Data diubah";
 
     // Sync to head office.
     SyncTitle => "Sync", "Sinkronisasi";

@@ -395,6 +395,14 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
             customers::counter_send(ctx, id)
         }
         (Post, ["staff", "customers", id, "verification"]) => customers::counter_verify(ctx, id),
+        (Post, ["staff", "customers", id, "contacts"]) => customers::contacts::add_action(ctx, id),
+        (Post, ["staff", "customers", id, "contacts", contact, "remove"]) => {
+            customers::contacts::remove_action(ctx, id, contact)
+        }
+        (Post, ["staff", "customers", id, "notes"]) => customers::notes::add_action(ctx, id),
+        (Post, ["staff", "customers", id, "caller"]) => customers::caller::verify(ctx, id),
+        (Get, ["staff", "customers", id, "contact"]) => customers::contact_details::page(ctx, id),
+        (Post, ["staff", "customers", id, "contact"]) => customers::contact_details::save(ctx, id),
         (Post, ["staff", "customers", id, "invite"]) => email::customer::invite(ctx, id),
         (Post, ["staff", "customers", id, "test-email"]) => email::customer::test_email(ctx, id),
         (Post, ["staff", "customers", id, "test-sms"]) => email::customer::test_sms(ctx, id),
@@ -508,7 +516,12 @@ fn known_path(segments: &[&str]) -> bool {
                     | "test-email"
                     | "test-sms"
                     | "email-verification"
+                    | "contacts"
+                    | "notes"
+                    | "caller"
+                    | "contact"
             ]
+            | ["staff", "customers", _, "contacts", _, "remove"]
             | [
                 "staff",
                 "customers",

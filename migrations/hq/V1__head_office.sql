@@ -1,6 +1,8 @@
 -- Head office (`pawnbranch hq`): the branches it accepts uploads from, the raw change log of each
 -- branch exactly as received, the current state of every record of every branch, and what the
 -- staff pages search and total. Times are UTC text as chrono writes them.
+-- The two tables that hold records' JSON are rowid tables with their key as a separate index:
+-- WITHOUT ROWID suits only small rows.
 
 CREATE TABLE branches (
     code              TEXT PRIMARY KEY,
@@ -30,7 +32,7 @@ CREATE TABLE changes (
     received_at TEXT NOT NULL,
     set_aside   TEXT,
     PRIMARY KEY (branch, seq)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX changes_set_aside ON changes (branch, seq) WHERE set_aside IS NOT NULL;
 
 -- The current state of every record of every branch (deleted records keep their last state).
@@ -42,7 +44,7 @@ CREATE TABLE records (
     seq       INTEGER NOT NULL,                    -- the change that wrote it
     deleted   INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
     PRIMARY KEY (branch, entity, record_id)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 
 -- Customers of every branch, for the search across branches (a customer often pawns at more
 -- than one branch).

@@ -1,5 +1,7 @@
-//! `pawnbranch bench http` (this file) and `pawnbranch bench sms` (`bench/sms.rs`): how fast the branch server answers, measured the way a branch uses
-//! it, and printed so that the figures can be recorded in BENCHMARKS.md and compared later.
+//! `pawnbranch bench http` (this file), `pawnbranch bench sms` (`bench/sms.rs`), `bench loans`
+//! (`bench/loans.rs`) and `bench sync` (`bench/sync.rs`): how fast the branch server answers,
+//! measured the way a branch uses it, and printed so that the figures can be recorded in
+//! BENCHMARKS.md and compared later.
 //!
 //! It starts the real server (this same executable, `serve --demo`) as a child process on a
 //! throw-away data directory, so every request goes through everything a browser's request
@@ -32,6 +34,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 mod loans;
 mod search;
 mod sms;
+mod sync;
 
 use crate::auth::STAFF_COOKIE;
 use crate::config::ServerConfig;
@@ -81,6 +84,11 @@ pub(crate) enum BenchCommand {
     /// A generated branch of 100,000 customers: the counter's search box by phone number, ID
     /// number, partial name and misspelt name under concurrent load.
     Search(search::SearchBenchArgs),
+    /// Sync to head office: a branch with a backlog of 1,000,000 changes in its change log
+    /// (`--changes`) uploads it to a real head office, both as child processes; changes per
+    /// second, peak memory of both for two backlog sizes, and a bare SQLite insert of the same
+    /// entries as the ceiling. Run the release build.
+    Sync(sync::SyncBenchArgs),
 }
 
 /// The flags of `pawnbranch bench http`.
@@ -104,6 +112,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Sms(args) => sms::run(&args),
         BenchCommand::Loans(args) => loans::run(&args),
         BenchCommand::Search(args) => search::run(&args),
+        BenchCommand::Sync(args) => sync::run(&args),
     }
 }
 
@@ -214,6 +223,8 @@ struct Started {
     until_listening: Duration,
     /// Time from spawning the process until `GET /healthz` answered 200.
     until_healthy: Duration,
+    /// When the process was spawned.
+    spawned: Instant,
 }
 
 /// How a server stopped.
@@ -238,12 +249,24 @@ struct ChildServer {
 /// Starts this executable as `serve --demo` on `data_dir`, with `env` as its only
 /// `PAWNBRANCH_*` settings besides the log level, and waits until it answers.
 fn start_server(data_dir: &Path, env: &[(&str, String)]) -> Result<ChildServer, String> {
+    start_child(
+        data_dir,
+        &["serve", "--demo", "--listen", "127.0.0.1:0"],
+        env,
+    )
+}
+
+/// Starts this executable with `args` (a command that serves HTTP and prints that it is
+/// listening, such as `serve` or `hq serve`) on `data_dir`, with `env` as its only
+/// `PAWNBRANCH_*` settings besides the log level, and waits until `GET /healthz` answers 200.
+fn start_child(
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> Result<ChildServer, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut command = Command::new(&exe);
-    command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0"]);
+    command.arg("--data-dir").arg(data_dir).args(args);
     // The server runs on its defaults whatever this shell configures, so that runs compare;
     // only the access log is turned down, or writing it would weigh on every request measured.
     for (name, _) in std::env::vars_os() {
@@ -369,6 +392,7 @@ fn wait_until_ready(
         addr,
         until_listening,
         until_healthy: spawned.elapsed(),
+        spawned,
     })
 }
 

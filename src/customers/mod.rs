@@ -4,6 +4,13 @@
 //! A phone number that changes, whoever changes it, becomes unverified (seed 001): see
 //! [`change_phone`].
 
+pub(crate) mod caller;
+pub(crate) mod contact_details;
+pub(crate) mod contacts;
+pub(crate) mod notes;
+pub(crate) mod search;
+pub(crate) mod timeline;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -13,8 +20,6 @@ use crate::i18n::Msg;
 use crate::ids::{CustomerId, EventId, StaffId};
 use crate::phone::E164;
 use crate::web::Ctx;
-
-pub(crate) mod search;
 
 /// A customer to add.
 pub(crate) struct NewCustomer<'a> {
@@ -150,6 +155,8 @@ pub(crate) enum EventKind {
     PhoneChanged,
     ProfileCompleted,
     EmailVerified,
+    EmailChanged,
+    CallerVerified,
 }
 
 impl EventKind {
@@ -164,6 +171,8 @@ impl EventKind {
             EventKind::PhoneChanged => "phone_changed",
             EventKind::ProfileCompleted => "profile_completed",
             EventKind::EmailVerified => "email_verified",
+            EventKind::EmailChanged => "email_changed",
+            EventKind::CallerVerified => "caller_verified",
         }
     }
 
@@ -178,6 +187,8 @@ impl EventKind {
             "phone_verified" => Msg::EventPhoneVerified,
             "phone_changed" => Msg::EventPhoneChanged,
             "email_verified" => Msg::EventEmailVerified,
+            "email_changed" => Msg::EventEmailChanged,
+            "caller_verified" => Msg::EventCallerVerified,
             _ => Msg::EventProfileCompleted,
         }
     }
@@ -197,28 +208,6 @@ pub(crate) fn record_event(
     )?
     .execute(params![EventId::new(now), customer, now, kind.code(), staff, detail])?;
     Ok(())
-}
-
-/// An event as listed.
-pub(crate) struct Event {
-    pub(crate) at: DateTime<Utc>,
-    pub(crate) kind: String,
-    pub(crate) staff: Option<String>,
-    pub(crate) detail: String,
-}
-
-/// A customer's events, newest first.
-pub(crate) fn events(
-    conn: &Connection,
-    customer: &CustomerId,
-    limit: u32,
-) -> rusqlite::Result<Vec<Event>> {
-    conn.prepare_cached(
-        "SELECT e.at, e.kind, s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
-         WHERE e.customer_id = ?1 ORDER BY e.at DESC, e.id DESC LIMIT ?2",
-    )?
-    .query_map(params![customer, limit], |r| Ok(Event { at: r.get(0)?, kind: r.get(1)?, staff: r.get(2)?, detail: r.get(3)? }))?
-    .collect()
 }
 
 /// Marks the customer's current phone as verified.
@@ -447,10 +436,22 @@ pub(crate) fn show_page(
         Permission::CallCentre,
     ])?;
     let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
+    render_show(ctx, user, &id, &contacts::FormErrors::default(), 200)
+}
+
+/// The staff customer page, with the contact form's values and errors.
+pub(crate) fn render_show(
+    ctx: &Ctx,
+    user: &crate::auth::StaffUser,
+    id: &CustomerId,
+    contact_form: &contacts::FormErrors,
+    status: u16,
+) -> Result<crate::http::Response, crate::error::AppError> {
     let conn = ctx.app.db.conn()?;
-    let c = get(&conn, &id)?.ok_or(crate::error::AppError::NotFound)?;
-    let history = events(&conn, &id, 100)?;
-    let tickets = crate::loans::of_customer(&conn, &id)?;
+    let c = get(&conn, id)?.ok_or(crate::error::AppError::NotFound)?;
+    let history = timeline::of_customer(&conn, id)?;
+    let tickets = crate::loans::of_customer(&conn, id)?;
+    let contact_list = contacts::of_customer(&conn, id)?;
     drop(conn);
     let country = &ctx.app.config.branch.country;
     let currency = ctx.app.config.currency();
@@ -466,7 +467,11 @@ pub(crate) fn show_page(
                 dt { (ctx.t(Msg::Address)) } dd { (c.address) }
                 dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (crate::email::customer::verified_badge(ctx, &c)) }
             }
+            @if can_manage {
+                p { a class="button secondary" href={ "/staff/customers/" (c.id) "/contact" } { (ctx.t(Msg::ContactChangeLink)) } }
+            }
         }
+        (caller::section(ctx, user, &c.id))
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
             form method="post" action={ "/staff/customers/" (c.id) "/do-not-text" } class="actions" {
@@ -500,25 +505,12 @@ pub(crate) fn show_page(
                 li { a href={ "/staff/loans/" (t.id) } { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
             }
         }
-        h2 { (ctx.t(Msg::VerificationHistory)) }
-        @if history.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
-        div class="table-wrap" {
-            table {
-                thead { tr { th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditAction)) } th { (ctx.t(Msg::AuditWho)) } th { "" } } }
-                tbody {
-                    @for e in &history {
-                        tr {
-                            td { (ctx.datetime(e.at)) }
-                            td { (ctx.t(EventKind::label(&e.kind))) }
-                            td { (e.staff.as_deref().unwrap_or(ctx.t(Msg::CustomerSelf))) }
-                            td class="muted" { (e.detail) }
-                        }
-                    }
-                }
-            }
-        }
+        (contacts::section(ctx, user, &c, &contact_list, contact_form))
+        (timeline::section(ctx, &history, notes::form(ctx, user, &c.id)))
     };
-    Ok(ctx.staff_page(user, &c.full_name, body))
+    let mut response = ctx.staff_page(user, &c.full_name, body);
+    response.status = status;
+    Ok(response)
 }
 
 /// POST /staff/customers/{id}/unlock (Customer Management).

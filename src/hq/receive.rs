@@ -203,11 +203,13 @@ fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Opti
             spec.key, entry.id
         )));
     }
-    let existed = tx
-        .prepare_cached(
-            "SELECT 1 FROM records WHERE branch = ?1 AND entity = ?2 AND record_id = ?3",
-        )?
-        .exists(params![branch, entry.entity, entry.id])?;
+    // Only the ledger needs to know (see below); the lookup is not free at a million entries.
+    let existed = entry.entity == "ledger"
+        && tx
+            .prepare_cached(
+                "SELECT 1 FROM records WHERE branch = ?1 AND entity = ?2 AND record_id = ?3",
+            )?
+            .exists(params![branch, entry.entity, entry.id])?;
     tx.prepare_cached(
         "INSERT INTO records (branch, entity, record_id, data, seq, deleted) VALUES (?1, ?2, ?3, ?4, ?5, 0) \
          ON CONFLICT (branch, entity, record_id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0",

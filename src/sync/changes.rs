@@ -148,7 +148,6 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),
     ("refinery_schema_history", "migration bookkeeping"),
-    ("sqlite_sequence", "SQLite's own"),
 ];
 
 /// The synced table of this name.
@@ -210,7 +209,8 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
-/// Tables in the schema that are in neither [`SYNCED`] nor [`LOCAL`].
+/// Tables in the schema that are in neither [`SYNCED`] nor [`LOCAL`] (SQLite's own `sqlite_`
+/// tables, such as the statistics `ANALYZE` keeps, are its business).
 pub(crate) fn unclassified(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt =
         conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?;
@@ -219,7 +219,9 @@ pub(crate) fn unclassified(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(tables
         .into_iter()
-        .filter(|t| synced(t).is_none() && !LOCAL.iter().any(|(l, _)| l == t))
+        .filter(|t| {
+            !t.starts_with("sqlite_") && synced(t).is_none() && !LOCAL.iter().any(|(l, _)| l == t)
+        })
         .collect())
 }
 

@@ -1,0 +1,817 @@
+//! `pawnbranch bench sync`: how fast a branch's backlog of changes reaches head office, and
+//! what that costs in memory at both ends.
+//!
+//! A branch that was offline for a while (or an upgraded branch whose records are all logged
+//! at once) holds a backlog in its change log. This benchmark builds one of `--changes`
+//! entries through the real triggers (synthetic customers with realistic field sizes, inserted
+//! in large transactions into a database opened with `Db::open`, which installs the triggers),
+//! then runs the real thing, both as child processes of this executable on throw-away data
+//! directories:
+//!
+//! 1. head office (`hq serve`), after registering the branch with `hq branch add`;
+//! 2. the branch (`serve`), configured to upload to it through the `PAWNBRANCH_SYNC_*`
+//!    variables, with no modem.
+//!
+//! The drain is timed from spawning the branch until head office's database says it holds
+//! every entry (`branches.acked_seq`, read through a read-only connection every 100 ms), so it
+//! includes the branch's start-up. Peak memory (`VmHWM`) and resident memory (`VmRSS`) of both
+//! processes are read from `/proc` once the drain is over: both are fresh processes, so their
+//! peak covers start-up and the drain only. The drain runs twice, with the backlog and a tenth
+//! of it, to show that memory follows the batch, not the backlog.
+//!
+//! The ceiling, in the same run: this process inserts the same entries (read back from the
+//! branch's log, in batches of the same size) into a fresh database shaped like head office's
+//! `changes` table, with the same pragmas (WAL, `synchronous = FULL`), one transaction per
+//! batch; only the inserts and commits are timed. Head office does more per entry than that
+//! (unpacking, parsing, the digest, the current state of the record and the search table), so
+//! the drain's share of the ceiling says how much of SQLite's insert rate the whole path keeps.
+//!
+//! At the end it checks that head office holds exactly the branch's entries and that both
+//! sides agree on the last one, and fails when they do not or when the drain is slower than
+//! the target.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
+use crate::config::SyncConfig;
+use crate::db::{self, DB_FILE, Db, HQ_DB_FILE};
+use crate::ids::CustomerId;
+use crate::sync::batch::Entry;
+use crate::sync::changes;
+
+/// The flags of `pawnbranch bench sync`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SyncBenchArgs {
+    /// Changes in the branch's backlog for the measured drain. A second drain with a tenth of
+    /// them shows that memory does not grow with the backlog.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(100..=50_000_000))]
+    changes: u32,
+    /// Entries per upload, given to the branch as PAWNBRANCH_SYNC_BATCH_ENTRIES and used for
+    /// the ceiling's transactions (default: the branch's own default).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    batch_entries: Option<u32>,
+}
+
+/// Target: changes per second from the branch's backlog into head office's database.
+const TARGET_PER_SECOND: f64 = 20_000.0;
+/// The code the benchmark's branch is registered under.
+const BRANCH_CODE: &str = "BENCH";
+/// How often head office's acknowledgement is read during the drain.
+const POLL: Duration = Duration::from_millis(100);
+/// How long the drain may go without progress before the benchmark gives up.
+const STALL: Duration = Duration::from_secs(120);
+/// Customers inserted per transaction while generating the backlog.
+const GENERATE_TRANSACTION: u32 = 50_000;
+
+/// Runs the benchmark and prints its report.
+pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
+    let defaults = SyncConfig::default();
+    let batch = BatchSize {
+        entries: args.batch_entries.unwrap_or(defaults.batch_entries),
+        bytes: defaults.batch_bytes,
+        given: args.batch_entries.is_some(),
+    };
+    let sizes = [args.changes, (args.changes / 10).max(1)];
+    let mut drains = Vec::with_capacity(sizes.len());
+    let mut ceiling = None;
+    for (i, &size) in sizes.iter().enumerate() {
+        // The directory holds both databases; it is removed once its drain is measured.
+        let dir = TempDir::create()?;
+        let drain = drain(&dir.path, size, batch)?;
+        if i == 0 {
+            ceiling = Some(insert_ceiling(&dir.path, batch)?);
+        }
+        drains.push(drain);
+    }
+    let ceiling = ceiling.ok_or("the ceiling was not measured")?;
+    let report = Report {
+        batch,
+        drains,
+        ceiling,
+    };
+    report.print();
+    report.verdict()
+}
+
+/// How the branch cuts its log into uploads.
+#[derive(Debug, Clone, Copy)]
+struct BatchSize {
+    /// Most entries in one upload.
+    entries: u32,
+    /// Most bytes of entries in one upload (the branch's default).
+    bytes: u32,
+    /// Whether `--batch-entries` was given (else the branch runs on its default).
+    given: bool,
+}
+
+/// Peak and current resident memory of a process, in MiB.
+#[derive(Debug, Clone, Copy)]
+struct Memory {
+    /// `VmHWM`: the peak resident set since the process started.
+    peak: Option<f64>,
+    /// `VmRSS`: the resident set when read.
+    rss: Option<f64>,
+}
+
+impl Memory {
+    /// Reads both figures of a running process from /proc (Linux only).
+    fn of(pid: u32) -> Memory {
+        Memory {
+            peak: proc_status_mib(pid, "VmHWM:"),
+            rss: proc_status_mib(pid, "VmRSS:"),
+        }
+    }
+}
+
+/// What a process spent since it started: CPU time in user and kernel mode, and the bytes
+/// its reads and writes moved (page cache included), from /proc (Linux only).
+#[derive(Debug, Clone, Copy, Default)]
+struct Work {
+    /// User-mode CPU seconds.
+    user: f64,
+    /// Kernel-mode CPU seconds.
+    system: f64,
+    /// Bytes read through read-like system calls, in MiB.
+    read_mib: f64,
+    /// Bytes written through write-like system calls, in MiB.
+    written_mib: f64,
+    /// Read-like system calls.
+    reads: u64,
+}
+
+impl Work {
+    /// Reads the figures of a running process; zeros for what cannot be read.
+    fn of(pid: u32) -> Work {
+        // Field 14 and 15 of /proc/PID/stat, counted after the command name in parentheses.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|t| t.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture.
+        let (user, system) = (ticks(11) / 100.0, ticks(12) / 100.0);
+        let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+        let io_value = |key: &str| {
+            io.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        Work {
+            user,
+            system,
+            read_mib: io_value("rchar:") as f64 / 1_048_576.0,
+            written_mib: io_value("wchar:") as f64 / 1_048_576.0,
+            reads: io_value("syscr:"),
+        }
+    }
+}
+
+/// A line of /proc/PID/status given in kB, in MiB.
+fn proc_status_mib(pid: u32, key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix(key))?;
+    let kib: f64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// One drain: a branch with a backlog, uploading it all to a fresh head office.
+#[derive(Debug)]
+struct Drain {
+    /// Entries in the backlog (the branch's head sequence number).
+    changes: i64,
+    /// Time to generate the backlog (not the measured figure).
+    generated: Duration,
+    /// The branch database's size with the backlog, in MiB.
+    branch_db_mib: f64,
+    /// From spawning the branch until head office held every entry.
+    elapsed: Duration,
+    /// From spawning the branch until its `GET /healthz` answered 200.
+    branch_start: Duration,
+    /// The branch's memory at the end of the drain.
+    branch: Memory,
+    /// Head office's memory at the end of the drain.
+    hq: Memory,
+    /// What the branch process spent, start-up and drain.
+    branch_work: Work,
+    /// What the head office process spent, start-up and drain.
+    hq_work: Work,
+    /// Head office's database size after the drain, in MiB.
+    hq_db_mib: f64,
+    /// What the final checks found wrong (empty when everything matched).
+    problems: Vec<String>,
+}
+
+impl Drain {
+    /// Changes per second over the drain.
+    fn per_second(&self) -> f64 {
+        self.changes as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+}
+
+/// Generates a backlog of `size` changes in `dir/branch`, drains it into a head office in
+/// `dir/hq`, and checks the result.
+fn drain(dir: &Path, size: u32, batch: BatchSize) -> Result<Drain, String> {
+    let branch_dir = dir.join("branch");
+    let hq_dir = dir.join("hq");
+    eprintln!("bench sync: generating a backlog of {size} changes…");
+    let started = Instant::now();
+    let head = generate(&branch_dir, size)?;
+    let generated = started.elapsed();
+    if head != i64::from(size) {
+        return Err(format!(
+            "the generated change log ends at {head}, not at {size}: is something else logged?"
+        ));
+    }
+    let branch_db_mib = file_mib(&branch_dir.join(DB_FILE));
+    let credential = register_branch(&hq_dir)?;
+    let mut hq = start_child(&hq_dir, &["hq", "serve", "--listen", "127.0.0.1:0"], &[])?;
+    let hq_db = open_read_only(&hq_dir.join(HQ_DB_FILE))?;
+    let mut env = vec![
+        ("PAWNBRANCH_SYNC_URL", format!("http://{}", hq.started.addr)),
+        ("PAWNBRANCH_SYNC_CREDENTIAL", credential),
+        ("PAWNBRANCH_BRANCH_CODE", BRANCH_CODE.to_owned()),
+        ("PAWNBRANCH_MODEM_DEVICE", "none".to_owned()),
+    ];
+    if batch.given {
+        env.push(("PAWNBRANCH_SYNC_BATCH_ENTRIES", batch.entries.to_string()));
+    }
+    eprintln!("bench sync: draining {size} changes into head office…");
+    let mut branch = start_child(&branch_dir, &["serve", "--listen", "127.0.0.1:0"], &env)?;
+    let elapsed = wait_for_ack(&hq_db, &mut branch, &mut hq, head)?;
+    let branch_memory = Memory::of(branch.child.id());
+    let hq_memory = Memory::of(hq.child.id());
+    let branch_work = Work::of(branch.child.id());
+    let hq_work = Work::of(hq.child.id());
+    let branch_start = branch.started.until_healthy;
+    let mut problems = Vec::new();
+    let branch_stop = branch.stop()?;
+    problems.extend(branch_stop.problem.map(|p| format!("branch: {p}")));
+    let hq_stop = hq.stop()?;
+    problems.extend(hq_stop.problem.map(|p| format!("head office: {p}")));
+    problems.extend(verify(&branch_dir, &hq_db, head)?);
+    drop(hq_db);
+    Ok(Drain {
+        changes: head,
+        generated,
+        branch_db_mib,
+        elapsed,
+        branch_start,
+        branch: branch_memory,
+        hq: hq_memory,
+        branch_work,
+        hq_work,
+        hq_db_mib: file_mib(&hq_dir.join(HQ_DB_FILE)),
+        problems,
+    })
+}
+
+/// The size of a database in MiB, with its write-ahead log (0 for what cannot be read).
+fn file_mib(path: &Path) -> f64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    [path, Path::new(&wal)]
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum::<u64>() as f64
+        / 1_048_576.0
+}
+
+/// Opens a database read-only, as a reader beside the process that writes it.
+fn open_read_only(path: &Path) -> Result<Connection, String> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("cannot open {} read-only: {e}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| format!("cannot set a busy timeout on {}: {e}", path.display()))?;
+    Ok(conn)
+}
+
+/// First names, surnames, streets and cities the generated customers are made of.
+const FIRST_NAMES: &[&str] = &[
+    "Siti", "Budi", "Dewi", "Agus", "Rina", "Joko", "Putri", "Andi", "Sri", "Hendra", "Wati",
+    "Yusuf", "Nur", "Bambang", "Ayu", "Rudi",
+];
+const SURNAMES: &[&str] = &[
+    "Rahmawati",
+    "Santoso",
+    "Lestari",
+    "Wijaya",
+    "Kusumawardani",
+    "Saputra",
+    "Hidayat",
+    "Pratama",
+    "Nugroho",
+    "Siregar",
+    "Harahap",
+    "Simanjuntak",
+    "Setiawan",
+];
+const STREETS: &[&str] = &[
+    "Jl. Merdeka",
+    "Jl. Jenderal Sudirman",
+    "Jl. Gatot Subroto",
+    "Jl. Diponegoro",
+    "Jl. Ahmad Yani",
+    "Gg. Mawar",
+    "Jl. Raya Bogor",
+];
+const CITIES: &[&str] = &[
+    "Kel. Kebayoran Baru, Jakarta Selatan 12190",
+    "Kel. Sukajadi, Bandung 40162",
+    "Kel. Gubeng, Surabaya 60281",
+    "Kel. Petisah Tengah, Medan 20112",
+    "Kel. Pleburan, Semarang 50241",
+];
+
+/// Creates the branch database in `data` with `size` customers, each logged by the real
+/// insert trigger; returns the head of the change log.
+fn generate(data: &Path, size: u32) -> Result<i64, String> {
+    let e = |e: rusqlite::Error| format!("generating the backlog: {e}");
+    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let born = NaiveDate::from_ymd_opt(1960, 1, 1).ok_or("a bad base date of birth")?;
+    let mut done = 0;
+    while done < size {
+        let end = size.min(done + GENERATE_TRANSACTION);
+        let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO customers (id, full_name, phone, phone_verified_at, id_number, date_of_birth,
+                                            address, email, profile_completed_at, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?4, ?4, ?4)",
+                )
+                .map_err(e)?;
+            for i in done..end {
+                let n = i as usize;
+                let name = format!(
+                    "{} {} {}",
+                    FIRST_NAMES[n % FIRST_NAMES.len()],
+                    FIRST_NAMES[(n / 7) % FIRST_NAMES.len()],
+                    SURNAMES[(n / 3) % SURNAMES.len()]
+                );
+                let address = format!(
+                    "{} No. {}, RT {:02}/RW {:02}, {}",
+                    STREETS[n % STREETS.len()],
+                    n % 250 + 1,
+                    n % 15 + 1,
+                    n % 9 + 1,
+                    CITIES[(n / 11) % CITIES.len()]
+                );
+                let email = (i % 3 == 0).then(|| format!("customer{i}@example.co.id"));
+                // A branch's customers were created one after another, so their ids (ULIDs,
+                // which start with the creation time) follow the order of the log; made all
+                // in the same millisecond they would be in random order instead.
+                let created = now - chrono::Duration::milliseconds(i64::from(size - i));
+                insert
+                    .execute(params![
+                        CustomerId::new(created),
+                        name,
+                        format!("+62812{i:08}"),
+                        now,
+                        format!("3171{i:012}"),
+                        born + chrono::Duration::days(i64::from(i.wrapping_mul(7919) % 16_000)),
+                        address,
+                        email,
+                    ])
+                    .map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)?;
+        done = end;
+    }
+    changes::head(&conn).map_err(e)
+}
+
+/// Registers the branch at head office (`hq branch add`) and returns its credential.
+fn register_branch(hq_dir: &Path) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let mut command = Command::new(&exe);
+    command.arg("--data-dir").arg(hq_dir).args([
+        "hq",
+        "branch",
+        "add",
+        BRANCH_CODE,
+        "Bench branch",
+    ]);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PAWNBRANCH_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run `hq branch add`: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`hq branch add` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let prefix = format!("{BRANCH_CODE}.");
+    stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(&prefix))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no credential in the output of `hq branch add`: {stdout:?}"))
+}
+
+/// Reads head office's acknowledgement every [`POLL`] until it reaches `head`; returns the
+/// time from spawning the branch until it was seen there.
+fn wait_for_ack(
+    hq_db: &Connection,
+    branch: &mut ChildServer,
+    hq: &mut ChildServer,
+    head: i64,
+) -> Result<Duration, String> {
+    let spawned = branch.started.spawned;
+    let mut last = -1;
+    let mut progressed = Instant::now();
+    loop {
+        let acked: i64 = hq_db
+            .query_row(
+                "SELECT acked_seq FROM branches WHERE code = ?1",
+                [BRANCH_CODE],
+                |r| r.get(0),
+            )
+            .map_err(|e| format!("cannot read head office's acknowledgement: {e}"))?;
+        if acked >= head {
+            return Ok(spawned.elapsed());
+        }
+        if acked != last {
+            last = acked;
+            progressed = Instant::now();
+        } else if progressed.elapsed() > STALL {
+            return Err(format!(
+                "head office stayed at entry {acked} of {head} for {} s; the branch says: {}",
+                STALL.as_secs(),
+                branch_sync_state(branch)
+            ));
+        }
+        for (name, server) in [("branch", &mut *branch), ("head office", &mut *hq)] {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                return Err(format!(
+                    "the {name} process ended during the drain ({status}); see its messages above"
+                ));
+            }
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The `sync` part of the branch's `GET /healthz`, or why it could not be read.
+fn branch_sync_state(branch: &ChildServer) -> String {
+    let reply = HttpConnection::open(branch.started.addr)
+        .and_then(|mut c| c.exchange(&get_request("/healthz", None)));
+    match reply {
+        Ok(reply) => serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .map(|v| v["sync"].to_string())
+            .unwrap_or_else(|e| format!("an unreadable /healthz ({e})")),
+        Err(e) => format!("no /healthz ({e})"),
+    }
+}
+
+/// Checks, after both processes stopped, that head office holds exactly the branch's entries
+/// and that both sides agree on the last one; returns what does not match.
+fn verify(branch_dir: &Path, hq_db: &Connection, head: i64) -> Result<Vec<String>, String> {
+    let e = |e: rusqlite::Error| format!("verifying: {e}");
+    let (rows, hq_acked): (i64, i64) = hq_db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM changes WHERE branch = ?1), acked_seq FROM branches WHERE code = ?1",
+            [BRANCH_CODE],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(e)?;
+    let branch = open_read_only(&branch_dir.join(DB_FILE))?;
+    let branch_head = changes::head(&branch).map_err(e)?;
+    let branch_acked = crate::sync::acked(&branch).map_err(e)?;
+    let mut problems = Vec::new();
+    if rows != head {
+        problems.push(format!(
+            "head office holds {rows} entries of the branch, not {head}"
+        ));
+    }
+    if hq_acked != branch_head {
+        problems.push(format!(
+            "head office acknowledged up to {hq_acked}, but the branch's log ends at {branch_head}"
+        ));
+    }
+    if branch_acked != branch_head {
+        problems.push(format!(
+            "the branch recorded head office's acknowledgement up to {branch_acked}, not {branch_head}"
+        ));
+    }
+    Ok(problems)
+}
+
+/// The bare insert rate at head office: rows per second, and how many rows.
+#[derive(Debug, Clone, Copy)]
+struct Ceiling {
+    /// Rows inserted.
+    rows: i64,
+    /// Time spent inserting and committing.
+    elapsed: Duration,
+}
+
+impl Ceiling {
+    fn per_second(&self) -> f64 {
+        self.rows as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+}
+
+/// Inserts the branch's entries from `dir/branch` into a fresh database in `dir/ceiling`
+/// shaped like head office's `changes` table, one transaction per batch, timing only the
+/// inserts and commits.
+fn insert_ceiling(dir: &Path, batch: BatchSize) -> Result<Ceiling, String> {
+    eprintln!("bench sync: measuring the ceiling (bare SQLite inserts)…");
+    let e = |e: rusqlite::Error| format!("the ceiling: {e}");
+    let source = open_read_only(&dir.join("branch").join(DB_FILE))?;
+    let target_dir = dir.join("ceiling");
+    std::fs::create_dir(&target_dir)
+        .map_err(|e| format!("cannot create {}: {e}", target_dir.display()))?;
+    let mut target = Connection::open(target_dir.join("ceiling.sqlite")).map_err(e)?;
+    // The pragmas of every connection of the real database (see db.rs), and the table of
+    // migrations/hq/V1__head_office.sql with the branches table its foreign key needs.
+    target
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             CREATE TABLE branches (code TEXT PRIMARY KEY) STRICT;
+             CREATE TABLE changes (
+                 branch      TEXT NOT NULL REFERENCES branches (code),
+                 seq         INTEGER NOT NULL,
+                 entity      TEXT NOT NULL,
+                 record_id   TEXT NOT NULL,
+                 op          TEXT NOT NULL,
+                 data        TEXT,
+                 at          TEXT NOT NULL,
+                 digest      BLOB NOT NULL,
+                 received_at TEXT NOT NULL,
+                 set_aside   TEXT,
+                 PRIMARY KEY (branch, seq)
+             ) STRICT, WITHOUT ROWID;
+             CREATE INDEX changes_set_aside ON changes (branch, seq) WHERE set_aside IS NOT NULL;",
+        )
+        .map_err(e)?;
+    target
+        .execute("INSERT INTO branches (code) VALUES (?1)", [BRANCH_CODE])
+        .map_err(e)?;
+    let mut after = 0;
+    let mut rows = 0;
+    let mut elapsed = Duration::ZERO;
+    loop {
+        let entries: Vec<Entry> =
+            changes::next_batch(&source, after, batch.entries as usize, batch.bytes as usize)
+                .map_err(e)?
+                .into_iter()
+                .map(Entry::from)
+                .collect();
+        let Some(last) = entries.last() else { break };
+        after = last.seq;
+        let digests: Vec<[u8; 32]> = entries.iter().map(Entry::digest).collect();
+        let now = Utc::now();
+        let started = Instant::now();
+        let tx = db::immediate(&mut target).map_err(|e| e.to_string())?;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO changes (branch, seq, entity, record_id, op, data, at, digest, received_at, set_aside) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)",
+                )
+                .map_err(e)?;
+            for (entry, digest) in entries.iter().zip(&digests) {
+                insert
+                    .execute(params![
+                        BRANCH_CODE,
+                        entry.seq,
+                        entry.entity,
+                        entry.id,
+                        entry.op,
+                        entry.data,
+                        entry.at,
+                        digest.as_slice(),
+                        now,
+                    ])
+                    .map_err(e)?;
+            }
+        }
+        tx.commit().map_err(e)?;
+        elapsed += started.elapsed();
+        rows += entries.len() as i64;
+    }
+    Ok(Ceiling { rows, elapsed })
+}
+
+/// Everything measured in one run.
+struct Report {
+    /// The batch size of the uploads and of the ceiling's transactions.
+    batch: BatchSize,
+    /// The drains: the measured backlog first, then a tenth of it.
+    drains: Vec<Drain>,
+    /// The bare insert rate, measured on the first drain's entries.
+    ceiling: Ceiling,
+}
+
+impl Report {
+    /// The measured drain (the full backlog).
+    fn main(&self) -> Option<&Drain> {
+        self.drains.first()
+    }
+
+    /// Prints how the run was made, the figures, the targets and the markdown.
+    fn print(&self) {
+        let build = if cfg!(debug_assertions) {
+            "DEBUG build: figures are not representative"
+        } else {
+            "release build"
+        };
+        println!(
+            "pawnbranch {} sync benchmark ({build})",
+            env!("CARGO_PKG_VERSION")
+        );
+        println!("  machine: {}", machine());
+        println!(
+            "  uploads: at most {} entries and {} MiB of entries each ({}); branch and head office are child processes on loopback",
+            self.batch.entries,
+            self.batch.bytes / (1024 * 1024),
+            if self.batch.given {
+                "--batch-entries"
+            } else {
+                "the branch's defaults"
+            }
+        );
+        println!();
+        for d in &self.drains {
+            println!(
+                "Backlog of {} changes (customers inserted through the triggers in {:.1} s; branch database {:.0} MiB):",
+                d.changes,
+                d.generated.as_secs_f64(),
+                d.branch_db_mib
+            );
+            println!(
+                "  drained in {:.2} s from spawning the branch (its /healthz 200 after {:.1} ms): {:.0} changes/s; head office database {:.0} MiB",
+                d.elapsed.as_secs_f64(),
+                d.branch_start.as_secs_f64() * 1000.0,
+                d.per_second(),
+                d.hq_db_mib
+            );
+            println!(
+                "  memory at the end: branch peak {} (now {}), head office peak {} (now {})",
+                mib(d.branch.peak),
+                mib(d.branch.rss),
+                mib(d.hq.peak),
+                mib(d.hq.rss)
+            );
+            for (name, w) in [("branch", d.branch_work), ("head office", d.hq_work)] {
+                println!(
+                    "  {name}: {:.1} s user CPU, {:.1} s system CPU, {:.0} MiB read in {} calls, {:.0} MiB written",
+                    w.user, w.system, w.read_mib, w.reads, w.written_mib
+                );
+            }
+            for p in &d.problems {
+                println!("  PROBLEM: {p}");
+            }
+        }
+        println!(
+            "Ceiling: bare SQLite inserts of the same {} entries into head office's `changes` shape (WAL, synchronous=FULL, {} per transaction): {:.2} s, {:.0} rows/s",
+            self.ceiling.rows,
+            self.batch.entries,
+            self.ceiling.elapsed.as_secs_f64(),
+            self.ceiling.per_second()
+        );
+        if let Some(d) = self.main() {
+            println!(
+                "Drain: {:.0} changes/s, {:.1}% of the ceiling; target {:.0} changes/s or more: {}",
+                d.per_second(),
+                self.share() * 100.0,
+                TARGET_PER_SECOND,
+                met(d.per_second() >= TARGET_PER_SECOND)
+            );
+        }
+        println!();
+        self.print_markdown();
+    }
+
+    /// The main drain's rate as a share of the ceiling.
+    fn share(&self) -> f64 {
+        self.main().map_or(0.0, |d| {
+            d.per_second() / self.ceiling.per_second().max(f64::EPSILON)
+        })
+    }
+
+    /// Prints the tables to paste into BENCHMARKS.md.
+    fn print_markdown(&self) {
+        println!("Markdown for BENCHMARKS.md:");
+        println!();
+        println!(
+            "| backlog | drain | changes/s | branch peak (VmHWM) | branch VmRSS | head office peak (VmHWM) | head office VmRSS |"
+        );
+        println!("|---:|---:|---:|---:|---:|---:|---:|");
+        for d in &self.drains {
+            println!(
+                "| {} | {:.2} s | {:.0} | {} | {} | {} | {} |",
+                d.changes,
+                d.elapsed.as_secs_f64(),
+                d.per_second(),
+                mib(d.branch.peak),
+                mib(d.branch.rss),
+                mib(d.hq.peak),
+                mib(d.hq.rss)
+            );
+        }
+        println!();
+        println!("| figure | value | target |");
+        println!("|---|---:|---|");
+        if let Some(d) = self.main() {
+            println!(
+                "| drain of {} changes | {:.0} changes/s | {:.0} or more: {} |",
+                d.changes,
+                d.per_second(),
+                TARGET_PER_SECOND,
+                met(d.per_second() >= TARGET_PER_SECOND)
+            );
+        }
+        println!(
+            "| ceiling: bare SQLite insert, same rows and transactions | {:.0} rows/s | |",
+            self.ceiling.per_second()
+        );
+        println!("| drain / ceiling | {:.1}% | |", self.share() * 100.0);
+        if let Some(d) = self.main() {
+            println!(
+                "| generating the backlog through the triggers | {:.1} s | |",
+                d.generated.as_secs_f64()
+            );
+        }
+    }
+
+    /// Fails when head office does not hold exactly the branch's entries, or the drain is
+    /// slower than the target.
+    fn verdict(&self) -> Result<(), String> {
+        let mut problems: Vec<String> = self
+            .drains
+            .iter()
+            .flat_map(|d| {
+                d.problems
+                    .iter()
+                    .map(|p| format!("{} changes: {p}", d.changes))
+            })
+            .collect();
+        if let Some(d) = self.main()
+            && d.per_second() < TARGET_PER_SECOND
+        {
+            problems.push(format!(
+                "the drain reached {:.0} changes/s, under the target of {TARGET_PER_SECOND:.0}",
+                d.per_second()
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+}
+
+/// MiB with one decimal, or why there is no figure.
+fn mib(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.1} MiB"))
+}
+
+/// The CPU model, the number of CPUs and the memory, from /proc (Linux only).
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim());
+    let cpus =
+        std::thread::available_parallelism().map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or_else(
+            || "? GiB".to_owned(),
+            |kib| format!("{:.1} GiB", kib / 1_048_576.0),
+        );
+    format!("{model}, {cpus} CPUs, {memory} memory")
+}

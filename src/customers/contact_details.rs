@@ -1,0 +1,201 @@
+//! Changing a customer's phone number or email address at the counter. Only staff with
+//! Customer Management may, and only with a reason. A changed phone or email becomes
+//! unverified until a code proves it (seed 001); the customer is told by SMS at the old number,
+//! so a change they did not ask for does not go unnoticed; everything is in the audit log.
+
+use maud::html;
+use serde_json::json;
+
+use super::{Customer, EventKind, change_phone, get, record_event};
+use crate::audit::{self, Actor};
+use crate::auth::{Permission, StaffUser};
+use crate::db;
+use crate::error::AppError;
+use crate::http::Response;
+use crate::i18n::Msg;
+use crate::ids::CustomerId;
+use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
+use crate::ui::{self, Field};
+use crate::web::Ctx;
+
+/// The form's values and what is wrong with them.
+#[derive(Debug, Default)]
+struct ContactForm {
+    phone: String,
+    email: String,
+    reason: String,
+    phone_error: Option<Msg>,
+    email_error: Option<Msg>,
+    reason_error: Option<Msg>,
+}
+
+/// GET /staff/customers/{id}/contact.
+pub(crate) fn page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let customer = get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
+    let form = ContactForm {
+        phone: customer.phone.national(&ctx.app.config.branch.country),
+        email: customer.email.clone().unwrap_or_default(),
+        ..ContactForm::default()
+    };
+    Ok(render(ctx, user, &customer, &form, 200))
+}
+
+fn render(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &Customer,
+    form: &ContactForm,
+    status: u16,
+) -> Response {
+    let err = |m: Option<Msg>| m.map(|m| ctx.t(m));
+    let phone = Field {
+        kind: "tel",
+        error: err(form.phone_error),
+        ..Field::new(ctx.t(Msg::PhoneNumber), "phone", &form.phone)
+    };
+    let email = Field {
+        kind: "email",
+        required: false,
+        error: err(form.email_error),
+        ..Field::new("Email", "email", &form.email)
+    };
+    let reason = Field {
+        error: err(form.reason_error),
+        hint: Some(ctx.t(Msg::ContactChangeReasonHint)),
+        ..Field::new(ctx.t(Msg::ContactChangeReason), "reason", &form.reason)
+    };
+    let body = html! {
+        p { (ctx.t(Msg::ContactChangeIntro)) }
+        form method="post" action={ "/staff/customers/" (customer.id) "/contact" } class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::field(&phone))
+            (ui::field(&email))
+            (ui::field(&reason))
+            div class="actions" {
+                button type="submit" { (ctx.t(Msg::Save)) }
+                a class="button secondary" href={ "/staff/customers/" (customer.id) } { (ctx.t(Msg::SmsCancel)) }
+            }
+        }
+    };
+    let mut response = ctx.staff_page(
+        user,
+        &ctx.lang
+            .fill(Msg::ContactChangeTitle, &[("name", &customer.full_name)]),
+        body,
+    );
+    response.status = status;
+    response
+}
+
+/// POST /staff/customers/{id}/contact.
+pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
+    let f = ctx.form()?;
+    let mut form = ContactForm {
+        phone: f.text("phone").trim().to_owned(),
+        email: f.text("email").trim().to_owned(),
+        reason: f.text("reason").trim().to_owned(),
+        ..ContactForm::default()
+    };
+    let country = &ctx.app.config.branch.country;
+    let phone = crate::phone::normalise(&form.phone, country);
+    if phone.is_err() {
+        form.phone_error = Some(Msg::PhoneInvalid);
+    }
+    let email = Some(form.email.clone()).filter(|e| !e.is_empty());
+    if email
+        .as_deref()
+        .is_some_and(|e| !crate::portal::plausible_email(e) || e.len() > 254)
+    {
+        form.email_error = Some(Msg::EmailInvalid);
+    }
+    let reason_len = form.reason.chars().count();
+    if !(3..=300).contains(&reason_len) || form.reason.chars().any(char::is_control) {
+        form.reason_error = Some(Msg::ContactChangeReasonInvalid);
+    }
+    let mut conn = ctx.app.db.conn()?;
+    let customer = get(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let Ok(phone) = phone else {
+        return Ok(render(ctx, user, &customer, &form, 400));
+    };
+    if form.email_error.is_some() || form.reason_error.is_some() {
+        return Ok(render(ctx, user, &customer, &form, 400));
+    }
+    let tx = db::immediate(&mut conn)?;
+    // Read again inside the transaction: what the change is measured against.
+    let before = get(&tx, &id)?.ok_or(AppError::NotFound)?;
+    if super::find_by_phone(&tx, &phone)?.is_some_and(|other| other.id != before.id) {
+        drop(tx);
+        form.phone_error = Some(Msg::ContactPhoneTaken);
+        return Ok(render(ctx, user, &customer, &form, 409));
+    }
+    let phone_changed = change_phone(&tx, &before, &phone, Some(&user.id), ctx.now)?;
+    let email_changed = before.email != email;
+    if email_changed {
+        tx.execute(
+            "UPDATE customers SET email = ?2, email_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
+            rusqlite::params![before.id, email, ctx.now],
+        )?;
+        record_event(
+            &tx,
+            &before.id,
+            EventKind::EmailChanged,
+            Some(&user.id),
+            &form.reason,
+            ctx.now,
+        )?;
+    }
+    if !phone_changed && !email_changed {
+        drop(tx);
+        ctx.flash(ctx.t(Msg::ContactUnchanged));
+        return Ok(Response::see_other(&format!("/staff/customers/{id}")));
+    }
+    let change = audit::Change {
+        action: "customer.contact_change",
+        entity: "customer",
+        entity_id: before.id.as_str(),
+        before: Some(json!({
+            "phone": before.phone.as_str(), "phone_verified": before.phone_verified_at.is_some(),
+            "email": before.email, "email_verified": before.email_verified_at.is_some(),
+        })),
+        after: Some(json!({
+            "phone": phone.as_str(), "email": email, "reason": form.reason,
+        })),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    // Tell the customer at the number we had (unless they asked not to get texts).
+    let told = !super::do_not_text(&tx, &before.id)?;
+    if told {
+        // Customers' SMS are in the branch's language.
+        let lang = ctx.app.config.language();
+        let what = match (phone_changed, email_changed) {
+            (true, true) => lang.t(Msg::ContactChangedBoth),
+            (true, false) => lang.t(Msg::ContactChangedPhone),
+            _ => lang.t(Msg::ContactChangedEmail),
+        };
+        let text = lang.fill(
+            Msg::ContactChangedSms,
+            &[("what", what), ("branch", &ctx.app.config.branch.name)],
+        );
+        sms_outbox::enqueue(
+            &tx,
+            &NewSms {
+                to: &before.phone,
+                text: &text,
+                kind: SmsKind::Notice,
+                expires_at: None,
+                customer: Some(&before.id),
+            },
+            ctx.now,
+        )?;
+    }
+    tx.commit()?;
+    if told {
+        ctx.app.sms.wake();
+    }
+    ctx.flash(ctx.t(Msg::ContactChanged));
+    Ok(Response::see_other(&format!("/staff/customers/{id}")))
+}

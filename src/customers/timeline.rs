@@ -1,0 +1,154 @@
+//! The customer's timeline: everything that happened to the customer, newest first, with who
+//! and when: codes requested, entered and refused, locks and unlocks, verifications, callers
+//! verified, SMS and emails sent (with their delivery state), follow-up notes, and staff edits
+//! from the audit log. Each source keeps its own table; this module only reads and merges them.
+
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+use rusqlite::Connection;
+
+use super::EventKind;
+use crate::i18n::Msg;
+use crate::ids::CustomerId;
+use crate::web::Ctx;
+
+/// How many entries of each source the page reads.
+const PER_SOURCE: u32 = 100;
+
+/// What an entry is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum What {
+    /// A customer event, by its code (see [`EventKind`]).
+    Event(String),
+    /// An SMS of this kind, in this state.
+    Sms {
+        kind: String,
+        state: String,
+    },
+    /// An email of this kind, in this state.
+    Email {
+        kind: String,
+        state: String,
+    },
+    Note,
+    /// A staff change from the audit log, by its action.
+    Edit(String),
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) what: What,
+    /// The staff member, or none for the customer or the system.
+    pub(crate) who: Option<String>,
+    pub(crate) detail: String,
+}
+
+/// The customer's timeline, newest first.
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    let mut read = |sql: &str, make: &dyn Fn(String, String) -> What| -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(rusqlite::params![customer, PER_SOURCE], |r| {
+            Ok(Entry {
+                at: r.get(0)?,
+                what: make(r.get(1)?, r.get(2)?),
+                who: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })?;
+        for row in rows {
+            entries.push(row?);
+        }
+        Ok(())
+    };
+    read(
+        "SELECT e.at, e.kind, '', s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
+         WHERE e.customer_id = ?1 ORDER BY e.at DESC LIMIT ?2",
+        &|kind, _| What::Event(kind),
+    )?;
+    read(
+        "SELECT created_at, kind, state, NULL, COALESCE(last_error, '') FROM sms_outbox
+         WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
+        &|kind, state| What::Sms { kind, state },
+    )?;
+    read(
+        "SELECT created_at, kind, state, NULL, COALESCE(last_error, '') FROM email_outbox
+         WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
+        &|kind, state| What::Email { kind, state },
+    )?;
+    read(
+        "SELECT n.at, '', '', s.full_name, n.body FROM customer_notes n LEFT JOIN staff s ON s.id = n.staff_id
+         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT ?2",
+        &|_, _| What::Note,
+    )?;
+    read(
+        "SELECT a.at, a.action, '', COALESCE(s.full_name, a.actor), '' FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
+         WHERE a.entity = 'customer' AND a.entity_id = ?1 ORDER BY a.at DESC LIMIT ?2",
+        &|action, _| What::Edit(action),
+    )?;
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
+    Ok(entries)
+}
+
+/// An audit action on a customer, for people.
+fn edit_label(action: &str) -> Msg {
+    match action {
+        "customer.create" => Msg::EditCreated,
+        "customer.contact_change" => Msg::EditContactChanged,
+        "customer.contact_add" => Msg::EditContactAdded,
+        "customer.contact_remove" => Msg::EditContactRemoved,
+        "customer.unlock" => Msg::EventUnlocked,
+        _ => Msg::EditOther,
+    }
+}
+
+/// The timeline section of the customer page.
+pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup {
+    html! {
+        section id="timeline" {
+            h2 { (ctx.t(Msg::TimelineTitle)) }
+            (note_form)
+            @if entries.is_empty() { p class="muted" { (ctx.t(Msg::AuditEmpty)) } }
+            div class="table-wrap" {
+                table {
+                    thead { tr { th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditAction)) } th { (ctx.t(Msg::AuditWho)) } th { "" } } }
+                    tbody {
+                        @for e in entries {
+                            tr {
+                                td { (ctx.datetime(e.at)) }
+                                td {
+                                    @match &e.what {
+                                        What::Event(kind) => (ctx.t(EventKind::label(kind))),
+                                        What::Sms { kind, state } => { "SMS · " (kind) " · " span class="badge" { (state) } },
+                                        What::Email { kind, state } => { "Email · " (kind) " · " span class="badge" { (state) } },
+                                        What::Note => (ctx.t(Msg::TimelineNote)),
+                                        What::Edit(action) => (ctx.t(edit_label(action))),
+                                    }
+                                }
+                                td {
+                                    @match (&e.who, &e.what) {
+                                        (Some(who), _) => (who),
+                                        (None, What::Sms { .. } | What::Email { .. }) => "—",
+                                        (None, _) => (ctx.t(Msg::CustomerSelf)),
+                                    }
+                                }
+                                td class=[(!matches!(e.what, What::Note)).then_some("muted")] {
+                                    @if e.what == What::Event("caller_verified".to_owned()) {
+                                        (super::caller::describe(ctx, &e.detail))
+                                    } @else {
+                                        (e.detail)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
