@@ -61,6 +61,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Pairs staff judged "not a duplicate" (merges are `customers.merged_into`).
+    Synced {
+        table: "customer_duplicates_dismissed",
+        key: "pair",
+        omit: &[],
+    },
     Synced {
         table: "loan_products",
         key: "id",
@@ -128,10 +134,22 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "customers_search",
         "the name search index, rebuilt from customers",
     ),
-    ("customers_search_data", "SQLite's part of the name search index"),
-    ("customers_search_idx", "SQLite's part of the name search index"),
-    ("customers_search_docsize", "SQLite's part of the name search index"),
-    ("customers_search_config", "SQLite's part of the name search index"),
+    (
+        "customers_search_data",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_idx",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_docsize",
+        "SQLite's part of the name search index",
+    ),
+    (
+        "customers_search_config",
+        "SQLite's part of the name search index",
+    ),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),
