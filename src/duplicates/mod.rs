@@ -71,17 +71,8 @@ fn pair_key(a: &CustomerId, b: &CustomerId) -> String {
     format!("{}:{}", a.as_str(), b.as_str())
 }
 
-/// The ID number as compared: without spaces and dashes, upper case. The SQL twin is
-/// [`id_key_sql`]; the index `customers_id_key` is on exactly that expression.
-pub(crate) fn id_key(id_number: &str) -> String {
-    id_number
-        .chars()
-        .filter(|c| *c != ' ' && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
-/// [`id_key`] in SQL, on the `id_number` of table alias `t`.
+/// The ID number of table alias `t` as compared: without spaces and dashes, upper case. The
+/// index `customers_id_key` is on exactly this expression.
 fn id_key_sql(t: &str) -> String {
     format!("REPLACE(REPLACE(UPPER({t}.id_number), ' ', ''), '-', '')")
 }
@@ -352,7 +343,6 @@ pub(crate) mod tests {
             assert_eq!(similar_names(x, y), similar, "{x} / {y}");
         }
         assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(id_key("3171-0101 8800-0001"), "3171010188000001");
     }
 
     #[test]
