@@ -783,6 +783,36 @@ catalogue! {
     HqSignInTitle => "Sign in required", "Perlu masuk";
     HqSignInBody => "Head office pages need a head office user (`pawnbranch hq user add`).", "Halaman kantor pusat memerlukan pengguna kantor pusat (`pawnbranch hq user add`).";
 
+    // Duplicate records (issue 7).
+    DuplicatesTitle => "Possible duplicates", "Kemungkinan data ganda";
+    DuplicatesIntro => "Records that may be the same person: the same phone number, the same ID number, or a similar name with the same date of birth. Merge them, or mark them as not a duplicate.",
+        "Data yang mungkin orang yang sama: nomor telepon sama, nomor identitas sama, atau nama mirip dengan tanggal lahir sama. Gabungkan, atau tandai bukan data ganda.";
+    DuplicatesNone => "No possible duplicates.", "Tidak ada kemungkinan data ganda.";
+    DuplicatesShown => "Showing {shown} of {total} pairs.", "Menampilkan {shown} dari {total} pasangan.";
+    DuplicateSamePhone => "Same phone number", "Nomor telepon sama";
+    DuplicateSameIdNumber => "Same ID number", "Nomor identitas sama";
+    DuplicateSimilarName => "Similar name, same date of birth", "Nama mirip, tanggal lahir sama";
+    DuplicateWarning => "This may be the same person as {name}: {reasons}.", "Data ini mungkin orang yang sama dengan {name}: {reasons}.";
+    DuplicateResolve => "Resolve", "Selesaikan";
+    DuplicateCompare => "Compare and merge", "Bandingkan dan gabungkan";
+    NotADuplicate => "Not a duplicate", "Bukan data ganda";
+    DuplicateDismissed => "Marked as not a duplicate.", "Ditandai bukan data ganda.";
+    MergeTitle => "Merge two records", "Gabungkan dua data";
+    MergeIntro => "Choose the record that stays and, for each field, the value to keep. The other record's loans, notes, contacts and messages move to the record that stays; its history is shown there, and it becomes an alias that leads to it (its phone number still logs in).",
+        "Pilih data yang dipertahankan dan, untuk setiap isian, nilai yang disimpan. Gadai, catatan, kontak, dan pesan data lainnya pindah ke data yang dipertahankan; riwayatnya ditampilkan di sana, dan data itu menjadi alias yang mengarah ke sana (nomor teleponnya tetap bisa dipakai masuk).";
+    MergeField => "Field", "Isian";
+    MergeStays => "This record stays", "Data ini dipertahankan";
+    MergeLoans => "Loans", "Gadai";
+    MergeButton => "Merge", "Gabungkan";
+    MergeDone => "Records merged.", "Data digabungkan.";
+    MergeSameRecord => "A record cannot be merged with itself.", "Data tidak dapat digabungkan dengan dirinya sendiri.";
+    MergeAlreadyMerged => "One of these records was already merged into another record; open that record instead.",
+        "Salah satu data ini sudah digabungkan ke data lain; buka data tersebut.";
+    MergeBadChoice => "Choose the record that stays, and each value from one of the two records.",
+        "Pilih data yang dipertahankan, dan setiap nilai dari salah satu dari dua data.";
+    EventMerged => "Another record merged into this one", "Data lain digabungkan ke data ini";
+    Email => "Email", "Email";
+
     // Audit log.
     AuditTitle => "Audit log", "Log audit";
     AuditWhen => "When", "Waktu";

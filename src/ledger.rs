@@ -219,7 +219,9 @@ impl Entry {
 }
 
 /// The ledger rows of a customer (all tickets) or of one ticket, oldest first, optionally
-/// between two business dates.
+/// between two business dates. A customer's rows are those of the customer's tickets (not
+/// `ledger.customer_id`, which records whose the ticket was when the row was written): a
+/// merge moves tickets to the surviving record, and the ledger itself never changes.
 pub(crate) fn entries(
     conn: &Connection,
     customer: &CustomerId,
@@ -231,7 +233,7 @@ pub(crate) fn entries(
         "SELECT l.id, l.loan_id, t.ticket_no, l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
                 EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.reverses, l.note, l.payment_id
          FROM ledger l JOIN loans t ON t.id = l.loan_id
-         WHERE l.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2)
+         WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2)
            AND (?3 IS NULL OR l.on_date >= ?3) AND (?4 IS NULL OR l.on_date <= ?4)
          ORDER BY l.at, l.id",
     )?
@@ -279,9 +281,10 @@ pub(crate) fn reverse(
 ) -> Result<(LoanId, i64, Option<PaymentId>), ReversalError> {
     let found: Option<(LoanId, CustomerId, String, i64, bool, Option<PaymentId>)> = conn
         .query_row(
-            "SELECT loan_id, customer_id, kind, amount, EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = ledger.id),
-                    payment_id
-             FROM ledger WHERE id = ?1",
+            // The reversal is the ticket's customer's now (a merge may have moved the ticket).
+            "SELECT l.loan_id, t.customer_id, l.kind, l.amount, EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
+                    l.payment_id
+             FROM ledger l JOIN loans t ON t.id = l.loan_id WHERE l.id = ?1",
             [row],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )

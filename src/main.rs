@@ -14,6 +14,7 @@ mod customers;
 mod dashboard;
 mod db;
 mod demo;
+mod duplicates;
 mod email;
 mod error;
 mod health;

@@ -25,7 +25,9 @@ use crate::i18n::{Lang, Msg};
 use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
-use crate::{audit, customers, dashboard, health, import, loans, portal, reminders, staff};
+use crate::{
+    audit, customers, dashboard, duplicates, health, import, loans, portal, reminders, staff,
+};
 
 /// The cookie holding the chosen language.
 const LANG_COOKIE: &str = "pb_lang";
@@ -388,6 +390,14 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Get, ["staff", "customers"]) => customers::list_page(ctx),
         (Get, ["staff", "customers", "new"]) => customers::new_page(ctx),
         (Post, ["staff", "customers", "new"]) => customers::create(ctx),
+        (Get, ["staff", "customers", "duplicates"]) => duplicates::pages::list(ctx),
+        (Get, ["staff", "customers", "duplicates", a, b]) => duplicates::pages::compare(ctx, a, b),
+        (Post, ["staff", "customers", "duplicates", a, b, "merge"]) => {
+            duplicates::pages::merge(ctx, a, b)
+        }
+        (Post, ["staff", "customers", "duplicates", a, b, "dismiss"]) => {
+            duplicates::pages::dismiss(ctx, a, b)
+        }
         (Get, ["staff", "customers", id]) => customers::show_page(ctx, id),
         (Post, ["staff", "customers", id, "unlock"]) => customers::unlock_action(ctx, id),
         (Post, ["staff", "customers", id, "do-not-text"]) => customers::set_do_not_text(ctx, id),
@@ -504,6 +514,15 @@ fn known_path(segments: &[&str]) -> bool {
             ]
             | ["staff", "payments", _, "confirm"]
             | ["staff", "customers"]
+            | ["staff", "customers", "duplicates", _, _]
+            | [
+                "staff",
+                "customers",
+                "duplicates",
+                _,
+                _,
+                "merge" | "dismiss"
+            ]
             | ["staff", "customers" | "loans", _]
             | [
                 "staff",

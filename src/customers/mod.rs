@@ -126,13 +126,32 @@ pub(crate) fn get(conn: &Connection, id: &CustomerId) -> rusqlite::Result<Option
         .optional()
 }
 
-/// The customer with this phone number (the oldest record, if there are duplicates).
+/// The customer with this phone number (the oldest record, if there are duplicates). A
+/// merged record's number reaches the record it was merged into.
 pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result<Option<Customer>> {
-    conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM customers WHERE phone = ?1 ORDER BY created_at, id LIMIT 1"
-    ))?
-    .query_row([phone.as_str()], from_row)
-    .optional()
+    let found: Option<CustomerId> = conn
+        .prepare_cached(
+            "SELECT COALESCE(merged_into, id) FROM customers WHERE phone = ?1
+             ORDER BY merged_into IS NOT NULL, created_at, id LIMIT 1",
+        )?
+        .query_row([phone.as_str()], |r| r.get(0))
+        .optional()?;
+    match found {
+        Some(id) => get(conn, &id),
+        None => Ok(None),
+    }
+}
+
+/// The record a merged record was merged into (`None` for a record in its own right, or no
+/// such record). An alias is always one step from its record (`duplicates::merge`).
+pub(crate) fn merged_into(
+    conn: &Connection,
+    id: &CustomerId,
+) -> rusqlite::Result<Option<CustomerId>> {
+    conn.prepare_cached("SELECT merged_into FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map(Option::flatten)
 }
 
 /// Whether the customer asked not to be sent text messages (notices are then not queued).
@@ -157,6 +176,8 @@ pub(crate) enum EventKind {
     EmailVerified,
     EmailChanged,
     CallerVerified,
+    /// Another record of the customer was merged into this one (`duplicates::merge`).
+    Merged,
 }
 
 impl EventKind {
@@ -173,6 +194,7 @@ impl EventKind {
             EventKind::EmailVerified => "email_verified",
             EventKind::EmailChanged => "email_changed",
             EventKind::CallerVerified => "caller_verified",
+            EventKind::Merged => "merged",
         }
     }
 
@@ -189,6 +211,7 @@ impl EventKind {
             "email_verified" => Msg::EventEmailVerified,
             "email_changed" => Msg::EventEmailChanged,
             "caller_verified" => Msg::EventCallerVerified,
+            "merged" => Msg::EventMerged,
             _ => Msg::EventProfileCompleted,
         }
     }
@@ -245,15 +268,13 @@ pub(crate) fn mark_email_verified(
     Ok(())
 }
 
-/// Whether the customer has duplicate records that staff have not resolved yet (seed 000,
-/// step 10: resolve duplicates before sending invitations).
+/// Whether the customer has possible duplicate records that staff have neither merged nor
+/// dismissed (seed 000, step 10: resolve duplicates before sending invitations).
 pub(crate) fn has_unresolved_duplicates(
-    _conn: &Connection,
-    _customer: &CustomerId,
+    conn: &Connection,
+    customer: &CustomerId,
 ) -> rusqlite::Result<bool> {
-    // The duplicates feature (not built yet) will fill this in from its own table; until then
-    // no customer has duplicates, and the invitation's refusal path waits for it.
-    Ok(false)
+    crate::duplicates::unresolved(conn, customer)
 }
 
 /// Changes the phone number; a new number is unverified until a code proves it.
@@ -368,7 +389,12 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
     let more = rows.len() > PAGE_SIZE as usize;
     let country = &ctx.app.config.branch.country;
     let body = html! {
-        p { a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) } }
+        p class="actions" {
+            a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            @if user.role.has(Permission::CustomerManagement) {
+                a class="button secondary" href="/staff/customers/duplicates" { (ctx.t(Msg::DuplicatesTitle)) }
+            }
+        }
         form method="get" action="/staff/customers" class="actions" role="search" {
             label for="q" { (ctx.t(Msg::SearchCustomers)) }
             input id="q" name="q" type="search" value=(q);
@@ -449,6 +475,13 @@ pub(crate) fn render_show(
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let conn = ctx.app.db.conn()?;
     let c = get(&conn, id)?.ok_or(crate::error::AppError::NotFound)?;
+    // A merged record is an alias: its page is the survivor's.
+    if let Some(survivor) = merged_into(&conn, id)? {
+        return Ok(crate::http::Response::see_other(&format!(
+            "/staff/customers/{survivor}"
+        )));
+    }
+    let duplicates = crate::duplicates::pages::warning(ctx, &conn, id)?;
     let history = timeline::of_customer(&conn, id)?;
     let tickets = crate::loans::of_customer(&conn, id)?;
     let contact_list = contacts::of_customer(&conn, id)?;
@@ -458,6 +491,7 @@ pub(crate) fn render_show(
     let can_manage = user.role.has(Permission::CustomerManagement);
     let can_verify = can_manage || user.role.has(Permission::LoanOrigination);
     let body = html! {
+        (duplicates)
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }

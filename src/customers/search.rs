@@ -29,8 +29,10 @@ pub(crate) struct Found {
     pub(crate) locked: bool,
 }
 
-/// How many names the misspelt-name search scores at most.
-const FUZZY_CANDIDATES: u32 = 2000;
+/// How many names the misspelt-name search scores at most. A common name misspelt can keep
+/// thousands of names in the running; the first few hundred (in the index's order) are scored,
+/// which keeps the answer fast and still offers the page of best matches among them.
+const FUZZY_CANDIDATES: u32 = 300;
 /// The share of the query's three-letter pieces a name must have to be offered as a
 /// misspelling.
 const FUZZY_MIN_SHARE: f64 = 0.5;
@@ -199,19 +201,21 @@ fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<
 }
 
 /// The lower-case three-letter pieces of each word (as the trigram index cuts them).
-fn trigrams(text: &str) -> HashSet<String> {
+fn trigrams(text: &str) -> HashSet<[char; 3]> {
     let mut set = HashSet::new();
+    let mut chars = Vec::with_capacity(32);
     for word in text.split_whitespace() {
-        let chars: Vec<char> = word.to_lowercase().chars().collect();
+        chars.clear();
+        chars.extend(word.chars().flat_map(char::to_lowercase));
         for w in chars.windows(3) {
-            set.insert(w.iter().collect());
+            set.insert([w[0], w[1], w[2]]);
         }
     }
     set
 }
 
 /// The share of `wanted` found in `have`.
-fn share(wanted: &HashSet<String>, have: &HashSet<String>) -> f64 {
+fn share(wanted: &HashSet<[char; 3]>, have: &HashSet<[char; 3]>) -> f64 {
     wanted.intersection(have).count() as f64 / wanted.len() as f64
 }
 

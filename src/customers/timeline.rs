@@ -2,6 +2,8 @@
 //! and when: codes requested, entered and refused, locks and unlocks, verifications, callers
 //! verified, SMS and emails sent (with their delivery state), follow-up notes, and staff edits
 //! from the audit log. Each source keeps its own table; this module only reads and merges them.
+//! Events and audit entries are append-only and keep the record they were written for, so a
+//! survivor's timeline also reads those of the records merged into it (`duplicates::merge`).
 
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
@@ -68,7 +70,8 @@ pub(crate) fn of_customer(
     };
     read(
         "SELECT e.at, e.kind, '', s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
-         WHERE e.customer_id = ?1 ORDER BY e.at DESC LIMIT ?2",
+         WHERE e.customer_id = ?1 OR e.customer_id IN (SELECT id FROM customers WHERE merged_into = ?1)
+         ORDER BY e.at DESC LIMIT ?2",
         &|kind, _| What::Event(kind),
     )?;
     read(
@@ -88,7 +91,9 @@ pub(crate) fn of_customer(
     )?;
     read(
         "SELECT a.at, a.action, '', COALESCE(s.full_name, a.actor), '' FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
-         WHERE a.entity = 'customer' AND a.entity_id = ?1 ORDER BY a.at DESC LIMIT ?2",
+         WHERE a.entity = 'customer'
+           AND (a.entity_id = ?1 OR a.entity_id IN (SELECT id FROM customers WHERE merged_into = ?1))
+         ORDER BY a.at DESC LIMIT ?2",
         &|action, _| What::Edit(action),
     )?;
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
@@ -103,6 +108,7 @@ fn edit_label(action: &str) -> Msg {
         "customer.contact_add" => Msg::EditContactAdded,
         "customer.contact_remove" => Msg::EditContactRemoved,
         "customer.unlock" => Msg::EventUnlocked,
+        "customer.merge" => Msg::EventMerged,
         _ => Msg::EditOther,
     }
 }

@@ -488,6 +488,12 @@ pub(crate) fn statement(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let (from, to) = (date("from"), date("to"));
     let conn = ctx.app.db.conn()?;
     let customer = customers::get(&conn, &id)?.ok_or(AppError::NotFound)?;
+    // A merged record's statement is its survivor's (its tickets moved there).
+    if let Some(survivor) = customers::merged_into(&conn, &id)? {
+        return Err(AppError::Redirect(format!(
+            "/staff/customers/{survivor}/statement"
+        )));
+    }
     let rows = ledger::entries(&conn, &id, None, from, to)?;
     drop(conn);
     let body = html! {
@@ -682,6 +688,11 @@ fn render_new_ticket(
     let customer_id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let conn = ctx.app.db.conn()?;
     let customer = customers::get(&conn, &customer_id)?.ok_or(AppError::NotFound)?;
+    if let Some(survivor) = customers::merged_into(&conn, &customer_id)? {
+        return Err(AppError::Redirect(format!(
+            "/staff/customers/{survivor}/tickets/new"
+        )));
+    }
     let products = products::list(&conn)?;
     drop(conn);
     let options: Vec<(String, String)> = products
@@ -741,6 +752,12 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     customers::get(&tx, &customer_id)?.ok_or(AppError::NotFound)?;
+    // A ticket is never written for a merged record: it goes to the survivor's form.
+    if let Some(survivor) = customers::merged_into(&tx, &customer_id)? {
+        return Err(AppError::Redirect(format!(
+            "/staff/customers/{survivor}/tickets/new"
+        )));
+    }
     let outcome = ops::originate(
         &tx,
         &Actor::Staff(user),

@@ -61,6 +61,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Pairs staff judged "not a duplicate" (merges are `customers.merged_into`).
+    Synced {
+        table: "customer_duplicates_dismissed",
+        key: "pair",
+        omit: &[],
+    },
     Synced {
         table: "loan_products",
         key: "id",

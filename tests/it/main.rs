@@ -5,6 +5,7 @@
 
 mod browser;
 mod customers;
+mod duplicates;
 mod email;
 mod foundation;
 mod imports;
