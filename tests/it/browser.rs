@@ -225,6 +225,50 @@ fn a_customer_extends_a_loan_on_a_phone() {
     browser.step("code");
 }
 
+#[test]
+fn staff_pages_of_the_customer_file_and_sync_fit_a_phone() {
+    // A manager on a small screen: the search, a customer's file (contacts, Verify caller,
+    // notes, timeline), the phone and email change form, duplicates and Sync.
+    let server = Server::demo();
+    let mut browser = Browser::start(server.addr, "staff");
+    browser.goto("/staff/login");
+    browser.wait_for_path("/staff/login");
+    browser.type_into(&browser.find("#username"), crate::util::MANAGER.0);
+    browser.type_into(&browser.find("#password"), crate::util::MANAGER.1);
+    browser.click(&browser.find("form[action=\"/staff/login\"] button"));
+    browser.wait_for_path("/staff");
+    browser.step("dashboard");
+    browser.goto("/staff/customers?q=rahmawaty");
+    browser.wait_until("the search", || browser.text().contains("Rahmawati"));
+    browser.step("search-misspelt");
+    browser.click(&browser.find("table a"));
+    browser.wait_until("the customer's file", || {
+        browser.text().contains("Verify caller")
+    });
+    browser.step("customer");
+    browser.type_into(&browser.find("#note"), "Called; promised to pay on Friday.");
+    browser.click(&browser.find("#notes button"));
+    browser.wait_until("the note in the timeline", || {
+        browser.text().contains("promised to pay on Friday")
+    });
+    browser.step("note");
+    browser.click(&browser.find_by("link text", "Change phone or email"));
+    browser.wait_until("the change form", || {
+        browser.text().contains("Reason for the change")
+    });
+    browser.step("contact-change");
+    browser.goto("/staff/customers/duplicates");
+    browser.wait_until("the duplicates list", || {
+        browser.text().contains("duplicates")
+    });
+    browser.step("duplicates");
+    browser.goto("/staff/sync");
+    browser.wait_until("the sync page", || {
+        browser.text().contains("Set aside by head office")
+    });
+    browser.step("sync");
+}
+
 /// The full path of a program on `PATH`; panics (so CI fails loudly) when it is not installed.
 fn program(name: &str) -> PathBuf {
     std::env::var_os("PATH")
