@@ -8,6 +8,9 @@
 //! that share most of its three-letter pieces offered, best first: "Rahmawaty" finds
 //! "Rahmawati".
 //!
+//! Records merged into another (aliases, see `duplicates::merge`) are never offered: their
+//! survivor is.
+//!
 //! For speed on a large branch, neither name search asks SQLite to sort every match: a partial
 //! name takes the first page of matches in the index's order and sorts that page by name, and
 //! a misspelt name asks the index only for names that keep, in every word of the query, one
@@ -30,9 +33,9 @@ pub(crate) struct Found {
 }
 
 /// How many names the misspelt-name search scores at most. A common name misspelt can keep
-/// thousands of names in the running; the first few hundred (in the index's order) are scored,
+/// thousands of names in the running; the first hundred or so (in the index's order) are scored,
 /// which keeps the answer fast and still offers the page of best matches among them.
-const FUZZY_CANDIDATES: u32 = 300;
+const FUZZY_CANDIDATES: u32 = 120;
 /// The share of the query's three-letter pieces a name must have to be offered as a
 /// misspelling.
 const FUZZY_MIN_SHARE: f64 = 0.5;
@@ -62,7 +65,7 @@ pub(crate) fn find(
     if query.is_empty() {
         return conn
             .prepare_cached(&format!(
-                "{SELECT} FROM customers c ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
+                "{SELECT} FROM customers c WHERE c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
             ))?
             .query_map(params![limit, offset], found)?
             .collect();
@@ -98,7 +101,7 @@ pub(crate) fn find(
         let prefix = format!("{}%", escape_like(query));
         return conn
             .prepare_cached(&format!(
-                "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+                "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
             ))?
             .query_map(params![prefix, limit, offset], found)?
             .collect();
@@ -107,7 +110,7 @@ pub(crate) fn find(
     let mut rows: Vec<Found> = conn
         .prepare_cached(&format!(
             "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
-             WHERE customers_search MATCH ?1 LIMIT ?2 OFFSET ?3"
+             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT ?2 OFFSET ?3"
         ))?
         .query_map(params![phrase, limit, offset], found)?
         .collect::<rusqlite::Result<_>>()?;
@@ -126,7 +129,7 @@ fn by_column(
     offset: u32,
 ) -> rusqlite::Result<Vec<Found>> {
     conn.prepare_cached(&format!(
-        "{SELECT} FROM customers c WHERE c.{column} = ?1 ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+        "{SELECT} FROM customers c WHERE c.{column} = ?1 AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
     ))?
     .query_map(params![value, limit, offset], found)?
     .collect()
@@ -180,7 +183,7 @@ fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<
     let candidates: Vec<Found> = conn
         .prepare_cached(&format!(
             "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
-             WHERE customers_search MATCH ?1 LIMIT ?2"
+             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT ?2"
         ))?
         .query_map(params![words.join(" AND "), FUZZY_CANDIDATES], found)?
         .collect::<rusqlite::Result<_>>()?;
