@@ -49,7 +49,9 @@ impl Schema {
     /// Pragmas for this kind of database on top of those every connection gets.
     fn pragmas(self) -> &'static str {
         match self {
-            Schema::Branch => "",
+            // Reads (the name index above all) go through the memory map instead of a read
+            // call per page into each connection's small page cache.
+            Schema::Branch => "PRAGMA mmap_size = 268435456;",
             // Head office writes every branch's batches into tables far larger than SQLite's
             // default 2 MiB page cache; 32 MiB per connection keeps their upper levels cached.
             Schema::HeadOffice => "PRAGMA cache_size = -32768;",

@@ -3,18 +3,19 @@
 //!
 //! The order of the tries is the order of certainty: a query that reads as a phone number is
 //! looked up by its E.164 form, one that reads as an ID number by the ID (ignoring spaces and
-//! dashes), and a name by any part of it through the trigram index `customers_search` (FTS5,
-//! kept in step with `customers` by triggers). Only when no name contains the query are names
-//! that share most of its three-letter pieces offered, best first: "Rahmawaty" finds
-//! "Rahmawati".
+//! dashes), and a name through the trigram index `customers_search` (FTS5, kept in step with
+//! `customers` by triggers): one word by any part of it, and, when no name contains it, names
+//! that share most of its three-letter pieces, best first ("Rahmawaty" finds "Rahmawati");
+//! several words by names keeping a piece of every word, in any order, scored the same way,
+//! so "siti rahma", "Rahmawati Siti" and "Siti Rahmawaty" all find Siti Rahmawati.
 //!
 //! Records merged into another (aliases, see `duplicates::merge`) are never offered: their
 //! survivor is.
 //!
-//! For speed on a large branch, neither name search asks SQLite to sort every match: a partial
-//! name takes the first page of matches in the index's order and sorts that page by name, and
-//! a misspelt name asks the index only for names that keep, in every word of the query, one
-//! of that word's pieces intact (one typo spoils at most one piece), then scores those few.
+//! For speed on a large branch, no name search asks SQLite to sort every match: one word takes
+//! the first page of matches in the index's order and sorts that page by name, and the scored
+//! search asks the index only for names that keep, in every word of the query, one of that
+//! word's pieces intact (one typo spoils at most one piece), then scores the first of them.
 
 use std::collections::HashSet;
 
@@ -35,7 +36,7 @@ pub(crate) struct Found {
 /// How many names the misspelt-name search scores at most. A common name misspelt can keep
 /// thousands of names in the running; the first hundred or so (in the index's order) are scored,
 /// which keeps the answer fast and still offers the page of best matches among them.
-const FUZZY_CANDIDATES: u32 = 120;
+const FUZZY_CANDIDATES: u32 = 60;
 /// The share of the query's three-letter pieces a name must have to be offered as a
 /// misspelling.
 const FUZZY_MIN_SHARE: f64 = 0.5;
@@ -106,6 +107,11 @@ pub(crate) fn find(
             .query_map(params![prefix, limit, offset], found)?
             .collect();
     }
+    // Several words: one question to the index (names keeping a piece of every word, in any
+    // order), scored; exact and partial names score highest.
+    if query.split_whitespace().nth(1).is_some() {
+        return by_pieces(conn, query, limit, offset);
+    }
     let phrase = quoted(query);
     let mut rows: Vec<Found> = conn
         .prepare_cached(&format!(
@@ -118,7 +124,7 @@ pub(crate) fn find(
         rows.sort_by(|a, b| a.full_name.cmp(&b.full_name));
         return Ok(rows);
     }
-    misspelt(conn, query, limit)
+    by_pieces(conn, query, limit, 0)
 }
 
 fn by_column(
@@ -163,8 +169,14 @@ fn pieces(word: &str) -> Vec<String> {
     out
 }
 
-/// Names sharing at least half of the query's three-letter pieces, most shared first.
-fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<Found>> {
+/// Names keeping a piece of every word of the query and sharing at least half of its
+/// three-letter pieces, most shared first.
+fn by_pieces(
+    conn: &Connection,
+    query: &str,
+    limit: u32,
+    offset: u32,
+) -> rusqlite::Result<Vec<Found>> {
     let wanted = trigrams(query);
     let words: Vec<String> = query
         .split_whitespace()
@@ -185,7 +197,13 @@ fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<
             "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
              WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT ?2"
         ))?
-        .query_map(params![words.join(" AND "), FUZZY_CANDIDATES], found)?
+        .query_map(
+            params![
+                words.join(" AND "),
+                FUZZY_CANDIDATES.max(offset.saturating_add(limit))
+            ],
+            found,
+        )?
         .collect::<rusqlite::Result<_>>()?;
     let mut scored: Vec<(f64, Found)> = candidates
         .into_iter()
@@ -198,6 +216,7 @@ fn misspelt(conn: &Connection, query: &str, limit: u32) -> rusqlite::Result<Vec<
     });
     Ok(scored
         .into_iter()
+        .skip(offset as usize)
         .take(limit as usize)
         .map(|(_, f)| f)
         .collect())
@@ -283,6 +302,9 @@ mod tests {
         assert_eq!(names(&conn, "SANTO"), ["Budi Santoso"]);
         assert_eq!(names(&conn, "Siti Rahmawaty"), ["Siti Rahmawati"]);
         assert_eq!(names(&conn, "Budi Santosa"), ["Budi Santoso"]);
+        assert_eq!(names(&conn, "rahmawati siti"), ["Siti Rahmawati"]);
+        assert_eq!(names(&conn, "siti rahma"), ["Siti Rahmawati"]);
+        assert_eq!(names(&conn, "Rahmawaty"), ["Siti Rahmawati"]);
         assert!(names(&conn, "Xyzzy Qwerty").is_empty());
         assert_eq!(names(&conn, "Bu"), ["Budi Santoso"]);
         assert_eq!(names(&conn, "").len(), 3);
