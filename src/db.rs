@@ -224,6 +224,13 @@ impl Drop for PooledConn<'_> {
     }
 }
 
+/// `text` for a `LIKE ... ESCAPE '\'` pattern: its `%`, `_` and `\` match themselves.
+pub(crate) fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// Starts a write transaction (`BEGIN IMMEDIATE`).
 pub(crate) fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)

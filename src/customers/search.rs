@@ -99,7 +99,7 @@ pub(crate) fn find(
     }
     if query.chars().count() < 3 {
         // Too short for the trigram index: names starting with it.
-        let prefix = format!("{}%", escape_like(query));
+        let prefix = format!("{}%", crate::db::escape_like(query));
         return conn
             .prepare_cached(&format!(
                 "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
@@ -239,12 +239,6 @@ fn trigrams(text: &str) -> HashSet<[char; 3]> {
 /// The share of `wanted` found in `have`.
 fn share(wanted: &HashSet<[char; 3]>, have: &HashSet<[char; 3]>) -> f64 {
     wanted.intersection(have).count() as f64 / wanted.len() as f64
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 #[cfg(test)]

@@ -189,13 +189,7 @@ pub(crate) fn search(
     let phone = crate::phone::normalise(query, country)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let like = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let like = format!("%{}%", crate::db::escape_like(query));
     let mut stmt = conn.prepare(
         "SELECT c.branch, c.record_id, c.full_name, c.phone, c.id_number, c.date_of_birth, \
          (SELECT COUNT(*) FROM loans l WHERE l.branch = c.branch AND l.customer_id = c.record_id \

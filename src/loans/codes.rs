@@ -381,13 +381,7 @@ pub(crate) fn counter_search(
     let phone = crate::phone::normalise(query, country)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let like = format!(
-        "%{}%",
-        query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let like = format!("%{}%", crate::db::escape_like(query));
     conn.prepare_cached(
         "SELECT l.id, l.ticket_no, c.full_name, c.phone, l.state, l.matures_on
          FROM loans l JOIN customers c ON c.id = l.customer_id
