@@ -55,6 +55,7 @@ CREATE TABLE customers (
     phone         TEXT NOT NULL,
     id_number     TEXT,
     date_of_birth TEXT,
+    merged_into   TEXT,                          -- set when the branch merged it into another record
     PRIMARY KEY (branch, record_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX customers_phone ON customers (phone);

@@ -176,7 +176,8 @@ pub(crate) struct Found {
 }
 
 /// Customers of every branch matching `query`: the phone number (any local format, in
-/// `country`), the ID number, or part of the name.
+/// `country`), the ID number, or part of the name; records a branch merged into another are
+/// left out (their survivor is found).
 pub(crate) fn search(
     conn: &Connection,
     query: &str,
@@ -195,7 +196,7 @@ pub(crate) fn search(
          (SELECT COUNT(*) FROM loans l WHERE l.branch = c.branch AND l.customer_id = c.record_id \
           AND l.state IN ('active', 'due', 'grace', 'notice')) \
          FROM customers c \
-         WHERE c.phone = ?1 OR c.id_number = ?2 OR c.full_name LIKE ?3 ESCAPE '\\' \
+         WHERE (c.phone = ?1 OR c.id_number = ?2 OR c.full_name LIKE ?3 ESCAPE '\\') AND c.merged_into IS NULL \
          ORDER BY c.full_name, c.branch LIMIT 200",
     )?;
     stmt.query_map(params![phone, query, like], |r| {

@@ -195,6 +195,8 @@ struct Fields<'a> {
     #[serde(borrow)]
     date_of_birth: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    merged_into: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     customer_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     ticket_no: Option<Cow<'a, str>>,
@@ -265,9 +267,10 @@ fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Opti
     match entry.entity.as_str() {
         "customers" => {
             tx.prepare_cached(
-                "INSERT INTO customers (branch, record_id, full_name, phone, id_number, date_of_birth) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                "INSERT INTO customers (branch, record_id, full_name, phone, id_number, date_of_birth, merged_into) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT (branch, record_id) DO UPDATE SET full_name = excluded.full_name, phone = excluded.phone, \
-                 id_number = excluded.id_number, date_of_birth = excluded.date_of_birth",
+                 id_number = excluded.id_number, date_of_birth = excluded.date_of_birth, merged_into = excluded.merged_into",
             )?
             .execute(params![
                 branch,
@@ -276,6 +279,7 @@ fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Opti
                 record.phone.as_deref().unwrap_or_default(),
                 record.id_number.as_deref(),
                 record.date_of_birth.as_deref(),
+                record.merged_into.as_deref(),
             ])?;
         }
         "loans" => {
@@ -491,6 +495,28 @@ mod tests {
         assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 2);
         // A replay reports them again (the branch may have missed the first reply).
         assert_eq!(store(&db, &b).unwrap().set_aside.len(), 3);
+    }
+
+    #[test]
+    fn the_search_across_branches_finds_customers_but_not_merged_records() {
+        let (_dir, db) = hq();
+        let merged = entry(
+            2,
+            "customers",
+            "C2",
+            "{\"id\":\"C2\",\"full_name\":\"Siti Dua\",\"phone\":\"+6281300000002\",\"merged_into\":\"C1\"}",
+        );
+        store(&db, &batch(vec![customer(1, "C1"), merged])).unwrap();
+        let conn = db.conn().unwrap();
+        let found = |q: &str| -> Vec<String> {
+            super::super::pages::search(&conn, q, "ID")
+                .unwrap()
+                .into_iter()
+                .map(|f| f.record_id)
+                .collect()
+        };
+        assert_eq!(found("siti"), ["C1"]);
+        assert!(found("0813-0000-0002").is_empty(), "the merged record");
     }
 
     #[test]
