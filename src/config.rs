@@ -222,6 +222,10 @@ pub(crate) struct EmailConfig {
     pub(crate) password: Secret,
     /// The sender, e.g. `Pawnbranch Menteng <menteng@pawnbranch.example>`.
     pub(crate) from: String,
+    /// A PEM file with the certificate of the authority that signed the relay's certificate,
+    /// trusted besides the public ones: for a relay on the chain's own network. Empty: the
+    /// public authorities only.
+    pub(crate) ca_file: String,
     /// Deadline of each exchange with the relay.
     pub(crate) timeout_seconds: u32,
     /// Attempts before an email the relay answered with a temporary error fails for good. An
@@ -238,6 +242,7 @@ impl Default for EmailConfig {
             username: String::new(),
             password: Secret::default(),
             from: String::new(),
+            ca_file: String::new(),
             timeout_seconds: 30,
             max_attempts: 8,
         }
@@ -915,6 +920,23 @@ impl Config {
                 ),
             );
         }
+        if !e.ca_file.is_empty() {
+            match std::fs::read(&e.ca_file) {
+                Ok(pem) if pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") => {}
+                Ok(_) => {
+                    return bad(
+                        "[email] ca_file",
+                        format!("{} holds no PEM certificate", e.ca_file),
+                    );
+                }
+                Err(err) => {
+                    return bad(
+                        "[email] ca_file",
+                        format!("cannot read {}: {err}", e.ca_file),
+                    );
+                }
+            }
+        }
         if e.username.is_empty() != e.password.expose().is_empty() {
             return bad(
                 "[email] password",
@@ -1346,6 +1368,14 @@ mod tests {
             ("[email]\nport = 0\n", "[email] port"),
             ("[email]\nport = 70000\n", "[email] port"),
             ("[email]\nrelay = \"smtp://x\"\n", "[email] relay"),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"b@example.com\"\nca_file = \"/nonexistent/ca.pem\"\n",
+                "[email] ca_file",
+            ),
+            (
+                "[email]\nrelay = \"smtp.example.com\"\nfrom = \"b@example.com\"\nca_file = \"Cargo.toml\"\n",
+                "[email] ca_file",
+            ),
             ("[email]\ntimeout_seconds = 0\n", "[email] timeout_seconds"),
             (
                 "[portal]\npublic_url = \"pawnbranch.lan\"\n",

@@ -53,6 +53,8 @@ pub(crate) struct Relay {
     pub(crate) password: Secret,
     pub(crate) from: Mailbox,
     pub(crate) timeout: Duration,
+    /// The PEM of `[email] ca_file`, trusted besides the public authorities.
+    pub(crate) ca_pem: Option<Vec<u8>>,
 }
 
 impl Relay {
@@ -73,6 +75,11 @@ impl Relay {
             password: config.password.clone(),
             from: config.from.parse().ok()?,
             timeout: Duration::from_secs(u64::from(config.timeout_seconds)),
+            // Checked readable at start-up; should it vanish since, the relay's certificate
+            // fails to verify and staff see the relay as unreachable.
+            ca_pem: Some(config.ca_file.as_str())
+                .filter(|f| !f.is_empty())
+                .and_then(|f| std::fs::read(f).ok()),
         })
     }
 }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
 use log::{info, warn};
 
@@ -111,9 +111,16 @@ pub(crate) fn transport(relay: &Relay) -> Result<SmtpTransport, lettre::transpor
     let builder = SmtpTransport::builder_dangerous(relay.host.as_str())
         .port(relay.port)
         .timeout(Some(relay.timeout));
+    let parameters = || {
+        let mut tls = TlsParameters::builder(relay.host.clone());
+        if let Some(pem) = &relay.ca_pem {
+            tls = tls.add_root_certificate(Certificate::from_pem(pem)?);
+        }
+        tls.build_rustls()
+    };
     let builder = match relay.security {
-        Security::StartTls => builder.tls(Tls::Required(TlsParameters::new(relay.host.clone())?)),
-        Security::Tls => builder.tls(Tls::Wrapper(TlsParameters::new(relay.host.clone())?)),
+        Security::StartTls => builder.tls(Tls::Required(parameters()?)),
+        Security::Tls => builder.tls(Tls::Wrapper(parameters()?)),
         Security::None => builder.tls(Tls::None),
     };
     let builder = match &relay.username {

@@ -2,7 +2,8 @@
 //! test on a free port with `tests/it/email/smtp_sink.py`, which writes every message it
 //! accepts to a directory and refuses `bounce*` recipients with 550. The server under test
 //! talks plain SMTP to it (`[email] security = "none"`, allowed only for a relay on this
-//! machine); STARTTLS and TLS are covered by the configuration's unit tests.
+//! machine), except in the test of a submission relay, which requires STARTTLS (a certificate
+//! made by `openssl` for the test, trusted through `[email] ca_file`) and AUTH.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -31,12 +32,18 @@ struct Sink {
 impl Sink {
     /// Starts aiosmtpd on 127.0.0.1:`port` and waits until it listens.
     fn start(port: u16) -> Sink {
+        Sink::start_with(port, &[])
+    }
+
+    /// Starts aiosmtpd with extra arguments (see the script).
+    fn start_with(port: u16, extra: &[&str]) -> Sink {
         let dir = tempfile::tempdir().unwrap();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/email/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .arg(port.to_string())
             .arg(dir.path())
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -346,4 +353,128 @@ fn without_a_relay_emails_wait_and_staff_see_it() {
     let warning = "No relay configured: 1 emails waiting";
     assert!(c.get("/staff/email").body.contains(warning));
     assert!(c.get("/staff").body.contains(warning));
+}
+
+#[test]
+fn a_submission_relay_with_starttls_and_a_login() {
+    // A certificate authority and a certificate for "localhost" it signed, made for this test;
+    // the authority is trusted through [email] ca_file.
+    let certs = tempfile::tempdir().unwrap();
+    let file = |name: &str| certs.path().join(name).display().to_string();
+    let (ca, ca_key, cert, key, csr, ext) = (
+        file("ca.pem"),
+        file("ca.key"),
+        file("cert.pem"),
+        file("key.pem"),
+        file("leaf.csr"),
+        file("leaf.ext"),
+    );
+    std::fs::write(
+        &ext,
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Test Relay CA",
+        "-keyout",
+        &ca_key,
+        "-out",
+        &ca,
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &key,
+        "-out",
+        &csr,
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+        "-out",
+        &cert,
+    ]);
+    let port = free_port();
+    let sink = Sink::start_with(port, &[&cert, &key, "branch01", "relay-secret-1"]);
+    let server_with = |password: &str| {
+        let env = [
+            ("PAWNBRANCH_EMAIL_RELAY", "localhost".to_owned()),
+            ("PAWNBRANCH_EMAIL_PORT", port.to_string()),
+            ("PAWNBRANCH_EMAIL_SECURITY", "starttls".to_owned()),
+            ("PAWNBRANCH_EMAIL_CA_FILE", ca.clone()),
+            ("PAWNBRANCH_EMAIL_USERNAME", "branch01".to_owned()),
+            ("PAWNBRANCH_EMAIL_PASSWORD", password.to_owned()),
+            (
+                "PAWNBRANCH_EMAIL_FROM",
+                "Pawnbranch Test <branch@pawnbranch.test>".to_owned(),
+            ),
+            ("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "5".to_owned()),
+        ];
+        Server::start(Options {
+            demo: true,
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            ..Options::default()
+        })
+    };
+
+    // A wrong password: nothing is delivered, the email waits, staff see the relay refused.
+    let wrong = server_with("not-the-secret");
+    let mut c = wrong.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let page = siti_page(&mut c);
+    press(&mut c, &page, "test-email", &[]);
+    page_shows(&mut c, "/staff/email", "Relay not reachable");
+    assert!(sink.received().is_empty());
+    drop(wrong);
+
+    // The right one: delivered over STARTTLS after logging in.
+    let server = server_with("relay-secret-1");
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let page = siti_page(&mut c);
+    press(&mut c, &page, "test-email", &[]);
+    let m = sink.nth(1);
+    assert_eq!(m["rcpt_tos"], serde_json::json!([SITI_EMAIL]));
+    assert!(
+        m["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("Test email from")
+    );
+    page_shows(&mut c, "/staff/email", "Relay reachable");
 }

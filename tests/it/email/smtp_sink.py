@@ -1,12 +1,14 @@
 """A real SMTP server on loopback for the email tests (aiosmtpd).
 
-Usage: python3 smtp_sink.py PORT OUTDIR
+Usage: python3 smtp_sink.py PORT OUTDIR [CERT KEY USER PASSWORD]
 
 Listens on 127.0.0.1:PORT, prints "ready" once it accepts connections, and writes every
 message it accepts to OUTDIR as NNNN.json: {"mail_from", "rcpt_tos", "subject", "body"}, the
 body decoded from its transfer encoding. A recipient whose address starts with "bounce" is
 refused with "550 5.1.1 mailbox unavailable", as a real relay refuses an unknown mailbox.
-Runs until killed.
+With CERT, KEY, USER and PASSWORD it is a submission relay as providers run them: it requires
+STARTTLS (with that certificate) before anything else, and AUTH (PLAIN or LOGIN) as USER with
+PASSWORD before it takes mail. Runs until killed.
 """
 
 import email
@@ -16,7 +18,10 @@ import os
 import sys
 import threading
 
+import ssl
+
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
@@ -52,7 +57,27 @@ class Sink:
 def main():
     port = int(sys.argv[1])
     outdir = sys.argv[2]
-    controller = Controller(Sink(outdir), hostname="127.0.0.1", port=port)
+    options = {}
+    if len(sys.argv) == 7:
+        cert, key, user, password = sys.argv[3:7]
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
+                and auth_data.password.decode() == password
+            )
+            return AuthResult(success=ok)
+
+        options = dict(
+            tls_context=context,
+            require_starttls=True,
+            authenticator=authenticator,
+            auth_required=True,
+        )
+    controller = Controller(Sink(outdir), hostname="127.0.0.1", port=port, **options)
     controller.start()
     print("ready", flush=True)
     threading.Event().wait()
