@@ -5,6 +5,7 @@
 mod audit;
 mod auth;
 mod backup;
+mod bell;
 mod bench;
 mod cli;
 mod clock;

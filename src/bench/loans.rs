@@ -138,19 +138,7 @@ fn generate(
     let terms = products::starter_products();
     let product = products::insert(&tx, &terms[0], now).map_err(e)?;
     let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
-    let staff_id = crate::ids::StaffId::new(now);
-    tx.execute(
-        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
-         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
-        params![staff_id, now],
-    )
-    .map_err(e)?;
-    let staff_token = crypto::random_token();
-    tx.execute(
-        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(staff_token.as_bytes()).as_slice(), staff_id, now],
-    )
-    .map_err(e)?;
+    let staff_token = super::manager_session(&tx, now).map_err(e)?;
     let mut customers = Vec::with_capacity(args.customers as usize);
     {
         let mut insert = tx

@@ -116,6 +116,26 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
     }
 }
 
+/// Writes a manager and a signed-in session for them into a generated branch, as a sign-in
+/// would; returns the session's token (for the `pb_staff` cookie).
+fn manager_session(
+    conn: &rusqlite::Connection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> rusqlite::Result<String> {
+    let staff_id = crate::ids::StaffId::new(now);
+    conn.execute(
+        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
+         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
+        rusqlite::params![staff_id, now],
+    )?;
+    let token = crate::crypto::random_token();
+    conn.execute(
+        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+        rusqlite::params![crate::crypto::sha256(token.as_bytes()).as_slice(), staff_id, now],
+    )?;
+    Ok(token)
+}
+
 /// `pawnbranch bench http`: starts the server, measures, prints the report, stops the server.
 fn http(args: &HttpBenchArgs) -> Result<(), String> {
     let settings = LoadSettings {

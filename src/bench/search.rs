@@ -13,7 +13,6 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::crypto;
 use crate::db::{self, DB_FILE, Db};
 use crate::http::form::percent_encode;
 use crate::ids::CustomerId;
@@ -173,19 +172,7 @@ fn generate(data: &std::path::Path, customers: u32) -> Result<String, String> {
     let now = Utc::now();
     let e = |e: rusqlite::Error| e.to_string();
     let tx = db::immediate(&mut conn).map_err(e)?;
-    let staff_id = crate::ids::StaffId::new(now);
-    tx.execute(
-        "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
-         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
-        params![staff_id, now],
-    )
-    .map_err(e)?;
-    let staff_token = crypto::random_token();
-    tx.execute(
-        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(staff_token.as_bytes()).as_slice(), staff_id, now],
-    )
-    .map_err(e)?;
+    let staff_token = super::manager_session(&tx, now).map_err(e)?;
     {
         let mut insert = tx
             .prepare(

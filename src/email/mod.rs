@@ -12,7 +12,7 @@ pub(crate) mod outbox;
 pub(crate) mod sender;
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use maud::{Markup, html};
 
 use crate::audit::Actor;
 use crate::auth::Permission;
+use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::{EmailConfig, Secret};
 use crate::db;
@@ -124,7 +125,7 @@ pub(crate) struct Email {
     pub(crate) shutdown: Arc<AtomicBool>,
     pub(crate) max_attempts: u32,
     status: Mutex<Status>,
-    bell: (Mutex<bool>, Condvar),
+    bell: Bell,
 }
 
 impl Email {
@@ -151,25 +152,18 @@ impl Email {
                 since: now,
                 last_error: None,
             }),
-            bell: (Mutex::new(false), Condvar::new()),
+            bell: Bell::default(),
         }
     }
 
     /// Wakes the sender: call after committing a transaction that queued an email.
     pub(crate) fn wake(&self) {
-        let (lock, bell) = &self.bell;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        bell.notify_all();
+        self.bell.ring();
     }
 
     /// Waits until woken or `timeout` passes (the sender thread's sleep).
     pub(crate) fn wait(&self, timeout: Duration) {
-        let (lock, bell) = &self.bell;
-        let rung = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let (mut rung, _) = bell
-            .wait_timeout_while(rung, timeout, |r| !*r)
-            .unwrap_or_else(PoisonError::into_inner);
-        *rung = false;
+        self.bell.wait(timeout);
     }
 
     /// A copy of the relay's state.

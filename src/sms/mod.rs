@@ -14,7 +14,7 @@ pub(crate) mod simulator;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::audit::Actor;
 use crate::auth::Permission;
+use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::ModemConfig;
 use crate::db;
@@ -128,7 +129,7 @@ pub(crate) struct Sms {
     pub(crate) max_attempts: u32,
     pub(crate) bulk_interval: Duration,
     status: Mutex<Status>,
-    bell: (Mutex<bool>, Condvar),
+    bell: Bell,
 }
 
 impl Sms {
@@ -152,25 +153,18 @@ impl Sms {
                 info: Info::default(),
                 last_error: None,
             }),
-            bell: (Mutex::new(false), Condvar::new()),
+            bell: Bell::default(),
         }
     }
 
     /// Wakes the sender: call after committing a transaction that queued a message.
     pub(crate) fn wake(&self) {
-        let (lock, bell) = &self.bell;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        bell.notify_all();
+        self.bell.ring();
     }
 
     /// Waits until woken or `timeout` passes (the sender thread's sleep).
     pub(crate) fn wait(&self, timeout: Duration) {
-        let (lock, bell) = &self.bell;
-        let rung = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let (mut rung, _) = bell
-            .wait_timeout_while(rung, timeout, |r| !*r)
-            .unwrap_or_else(PoisonError::into_inner);
-        *rung = false;
+        self.bell.wait(timeout);
     }
 
     /// A copy of the modem's state.

@@ -10,8 +10,8 @@ pub(crate) mod batch;
 pub(crate) mod changes;
 pub(crate) mod uploader;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,6 +20,7 @@ use rusqlite::{Connection, params};
 use serde_json::json;
 
 use crate::auth::Permission;
+use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::AppError;
@@ -41,7 +42,7 @@ pub(crate) struct Uploader {
     pub(crate) retention: chrono::Duration,
     pub(crate) clock: Arc<dyn Clock>,
     shutdown: Arc<AtomicBool>,
-    bell: (Mutex<bool>, Condvar),
+    bell: Bell,
 }
 
 impl Uploader {
@@ -60,7 +61,7 @@ impl Uploader {
             retention: chrono::Duration::days(i64::from(s.retention_days)),
             clock,
             shutdown,
-            bell: (Mutex::new(false), Condvar::new()),
+            bell: Bell::default(),
         }
     }
 
@@ -71,21 +72,12 @@ impl Uploader {
 
     /// Wakes the uploader ("Upload now", or shutdown).
     pub(crate) fn wake(&self) {
-        let (lock, bell) = &self.bell;
-        *lock.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        bell.notify_all();
+        self.bell.ring();
     }
 
     /// Waits until woken, shut down, or `timeout` passes.
     fn wait(&self, timeout: Duration) {
-        let (lock, bell) = &self.bell;
-        let rung = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        let (mut rung, _) = bell
-            .wait_timeout_while(rung, timeout, |r| {
-                !*r && !self.shutdown.load(Ordering::SeqCst)
-            })
-            .unwrap_or_else(PoisonError::into_inner);
-        *rung = false;
+        self.bell.wait_unless(timeout, || self.stopping());
     }
 
     fn stopping(&self) -> bool {
