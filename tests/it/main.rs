@@ -14,6 +14,7 @@ mod modem;
 mod payments;
 mod portal;
 mod reminders;
+mod security;
 mod sms;
 mod sync;
 mod util;
