@@ -54,6 +54,8 @@ pub(crate) struct App {
     pub(crate) uploader: Arc<crate::sync::Uploader>,
     /// The email outbox's sender and the relay's state.
     pub(crate) email: Arc<Email>,
+    /// What the scheduler thread last did.
+    pub(crate) scheduler: crate::loans::scheduler::Status,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -312,10 +314,7 @@ impl<'a> Ctx<'a> {
 fn csrf_binding<'r>(key: &InstallationKey, req: &'r Request) -> Option<&'r str> {
     req.cookie(auth::STAFF_COOKIE)
         .filter(|v| !v.is_empty())
-        .or_else(|| {
-            req.cookie(ANON_COOKIE)
-                .filter(|v| is_browser_id(key, v))
-        })
+        .or_else(|| req.cookie(ANON_COOKIE).filter(|v| is_browser_id(key, v)))
 }
 
 /// A new anonymous browser id: a random value and its keyed signature, `random.signature`.
@@ -652,7 +651,10 @@ mod tests {
         assert_eq!(local_path("/caf\u{e9}"), "/");
         assert_eq!(local_path("/%zz"), "/");
         assert_eq!(local_path("/my/loans?tab=closed"), "/my/loans?tab=closed");
-        assert_eq!(local_path("/staff/customers?q=Jos%C3%A9"), "/staff/customers?q=Jos%C3%A9");
+        assert_eq!(
+            local_path("/staff/customers?q=Jos%C3%A9"),
+            "/staff/customers?q=Jos%C3%A9"
+        );
         assert_eq!(local_path("/"), "/");
     }
 }

@@ -189,9 +189,16 @@ mod tests {
         assert_eq!(Form::parse(&[b'a', b'=', 0xff]), Err(FormError::NotUtf8));
         for bad in ["%00", "%1B%5B31m", "%07", "%7F", "%C2%85", "%C2%9B"] {
             let body = format!("name=Budi{bad}");
-            assert_eq!(Form::parse(body.as_bytes()), Err(FormError::Control), "{bad}");
+            assert_eq!(
+                Form::parse(body.as_bytes()),
+                Err(FormError::Control),
+                "{bad}"
+            );
         }
-        assert_eq!(percent_decode("/staff/customers/%00"), Err(FormError::Control));
+        assert_eq!(
+            percent_decode("/staff/customers/%00"),
+            Err(FormError::Control)
+        );
     }
 
     #[test]

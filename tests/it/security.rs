@@ -97,7 +97,12 @@ fn control_characters_in_forms_and_queries_are_refused_with_a_reason() {
     let before = database(&server)
         .query_row("SELECT count(*) FROM customers", [], |r| r.get::<_, i64>(0))
         .unwrap();
-    for (name, bad) in [("NUL", "\0"), ("ESC", "\x1b"), ("BEL", "\x07"), ("DEL", "\x7f")] {
+    for (name, bad) in [
+        ("NUL", "\0"),
+        ("ESC", "\x1b"),
+        ("BEL", "\x07"),
+        ("DEL", "\x7f"),
+    ] {
         let full_name = format!("Budi{bad}Santoso");
         let r = staff.post_form(
             "/staff/customers/new",
@@ -133,7 +138,10 @@ fn control_characters_in_forms_and_queries_are_refused_with_a_reason() {
         .unwrap();
     let r = staff.post_form(
         &format!("/staff/customers/{customer}/notes"),
-        &[("csrf", &csrf), ("note", "Called twice.\r\nNo answer.\tWill retry.")],
+        &[
+            ("csrf", &csrf),
+            ("note", "Called twice.\r\nNo answer.\tWill retry."),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
 }
@@ -209,7 +217,10 @@ fn actions_on_records_that_do_not_exist_are_404_and_write_nothing() {
         let r = staff.post_form(route, &fields);
         let after = writes(&server);
         if r.status != 404 || after != before {
-            wrong.push(format!("POST {route}: {} (audit, changes) {before:?} -> {after:?}", r.status));
+            wrong.push(format!(
+                "POST {route}: {} (audit, changes) {before:?} -> {after:?}",
+                r.status
+            ));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -226,7 +237,10 @@ fn the_browser_id_comes_from_the_server_only() {
     let page = client.get("/login");
     assert_eq!(page.status, 200);
     let issued = client.cookies.get("pb_anon").cloned().unwrap_or_default();
-    assert_ne!(issued, "chosen-by-the-attacker", "the server issued its own id");
+    assert_ne!(
+        issued, "chosen-by-the-attacker",
+        "the server issued its own id"
+    );
     assert!(!issued.is_empty());
 
     // A token the server computed for one browser id is refused with another.
@@ -234,17 +248,26 @@ fn the_browser_id_comes_from_the_server_only() {
     let mut other = server.client();
     other.get("/login");
     assert_ne!(other.cookies.get("pb_anon"), Some(&issued));
-    let r = other.post_form("/login/code", &[("csrf", &token), ("phone", "0812-1000-0000")]);
+    let r = other.post_form(
+        "/login/code",
+        &[("csrf", &token), ("phone", "0812-1000-0000")],
+    );
     assert_eq!(r.status, 403, "{}", r.body);
     // The planted id fails too, with the token the attacker was given for it.
     let mut planted = server.client();
     planted
         .cookies
         .insert("pb_anon".to_owned(), "chosen-by-the-attacker".to_owned());
-    let r = planted.post_form("/login/code", &[("csrf", &token), ("phone", "0812-1000-0000")]);
+    let r = planted.post_form(
+        "/login/code",
+        &[("csrf", &token), ("phone", "0812-1000-0000")],
+    );
     assert_eq!(r.status, 403, "{}", r.body);
     // The id the server issued works with its own token.
-    let r = client.post_form("/login/code", &[("csrf", &token), ("phone", "0812-1000-0000")]);
+    let r = client.post_form(
+        "/login/code",
+        &[("csrf", &token), ("phone", "0812-1000-0000")],
+    );
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
@@ -295,14 +318,15 @@ fn a_blanked_code_is_gone_from_the_database_file_and_its_wal() {
         if sent > 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "the code was never recorded as sent");
+        assert!(
+            Instant::now() < deadline,
+            "the code was never recorded as sent"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     for name in ["pawnbranch.sqlite", "pawnbranch.sqlite-wal"] {
         let bytes = std::fs::read(server.dir.path().join(name)).unwrap_or_default();
-        let found = bytes
-            .windows(needle.len())
-            .any(|w| w == needle.as_bytes());
+        let found = bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
         assert!(!found, "{needle:?} is still readable in {name}");
     }
 }
