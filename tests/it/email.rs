@@ -1,18 +1,15 @@
-//! Email (issue 7) through a real SMTP server on loopback: Python's aiosmtpd, started by each
-//! test on a free port with `tests/it/email/smtp_sink.py`, which writes every message it
-//! accepts to a directory and refuses `bounce*` recipients with 550. The server under test
-//! talks plain SMTP to it (`[email] security = "none"`, allowed only for a relay on this
-//! machine), except in the test of a submission relay, which requires STARTTLS (a certificate
-//! made by `openssl` for the test, trusted through `[email] ca_file`) and AUTH.
+//! Email (issue 7) through a real SMTP server on loopback ([`sink`]), started by each test on a
+//! free port, which keeps every message it accepts and refuses `bounce*` recipients with 550.
+//! The server under test talks plain SMTP to it (`[email] security = "none"`, allowed only for
+//! a relay on this machine), except in the test of a submission relay, which requires STARTTLS
+//! (a certificate authority made for the test, trusted through `[email] ca_file`) and AUTH.
 
-use std::io::{BufRead, BufReader};
+mod sink;
+
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
+use self::sink::Sink;
 use crate::portal::{ask_code, enter_code};
 use crate::util::{CLERK, Client, MANAGER, Options, Server, id_after};
 
@@ -22,78 +19,6 @@ const SITI_E164: &str = "+6281210000000";
 const SITI_EMAIL: &str = "siti0@example.com";
 /// The portal address the invitation must give.
 const PORTAL_URL: &str = "http://portal.branch.test/";
-
-/// The SMTP server: a child process, killed when dropped.
-struct Sink {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Sink {
-    /// Starts aiosmtpd on 127.0.0.1:`port` and waits until it listens.
-    fn start(port: u16) -> Sink {
-        Sink::start_with(port, &[])
-    }
-
-    /// Starts aiosmtpd with extra arguments (see the script).
-    fn start_with(port: u16, extra: &[&str]) -> Sink {
-        let dir = tempfile::tempdir().unwrap();
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/email/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(dir.path())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 (with aiosmtpd: python3 -m pip install aiosmtpd)");
-        let mut line = String::new();
-        let read = BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
-        assert!(
-            matches!(read, Ok(n) if n > 0) && line.trim() == "ready",
-            "the SMTP sink did not start (is aiosmtpd installed? python3 -m pip install aiosmtpd): {line:?}"
-        );
-        Sink { child, dir }
-    }
-
-    /// The messages received so far, oldest first.
-    fn received(&self) -> Vec<Value> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        names.sort();
-        names
-            .iter()
-            .map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
-            .collect()
-    }
-
-    /// Waits for the `n`th message and returns it.
-    fn nth(&self, n: usize) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(m) = self.received().get(n - 1) {
-                return m.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no message number {n}; got {:?}",
-                self.received()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A port nothing listens on (yet).
 fn free_port() -> u16 {
@@ -360,74 +285,13 @@ fn a_submission_relay_with_starttls_and_a_login() {
     // A certificate authority and a certificate for "localhost" it signed, made for this test;
     // the authority is trusted through [email] ca_file.
     let certs = tempfile::tempdir().unwrap();
-    let file = |name: &str| certs.path().join(name).display().to_string();
-    let (ca, ca_key, cert, key, csr, ext) = (
-        file("ca.pem"),
-        file("ca.key"),
-        file("cert.pem"),
-        file("key.pem"),
-        file("leaf.csr"),
-        file("leaf.ext"),
-    );
-    std::fs::write(
-        &ext,
-        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    let openssl = |args: &[&str]| {
-        let status = Command::new("openssl")
-            .args(args)
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl");
-        assert!(status.success(), "openssl {args:?}");
-    };
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=Test Relay CA",
-        "-keyout",
-        &ca_key,
-        "-out",
-        &ca,
-    ]);
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=localhost",
-        "-keyout",
-        &key,
-        "-out",
-        &csr,
-    ]);
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        &csr,
-        "-CA",
-        &ca,
-        "-CAkey",
-        &ca_key,
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        &ext,
-        "-out",
-        &cert,
-    ]);
+    let ca = certs.path().join("ca.pem").display().to_string();
+    let (ca_pem, mut relay) = sink::test_certificates();
+    std::fs::write(&ca, ca_pem).unwrap();
+    relay.user = "branch01".to_owned();
+    relay.password = "relay-secret-1".to_owned();
     let port = free_port();
-    let sink = Sink::start_with(port, &[&cert, &key, "branch01", "relay-secret-1"]);
+    let sink = Sink::submission(port, relay);
     let server_with = |password: &str| {
         let env = [
             ("PAWNBRANCH_EMAIL_RELAY", "localhost".to_owned()),
