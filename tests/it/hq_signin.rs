@@ -151,7 +151,12 @@ fn pages_need_a_session_and_sign_out_ends_it() {
 
     // Signing in again rotates the session: the old cookie opens nothing.
     let first = c.cookies["pb_hq"].clone();
-    sign_in(&mut c, RINA.0, RINA.1);
+    let csrf = c.get("/").csrf();
+    let r = c.post_form(
+        "/login",
+        &[("csrf", &csrf), ("username", RINA.0), ("password", RINA.1)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
     assert_ne!(c.cookies["pb_hq"], first);
     let mut stale = c.clone();
     stale.cookies.insert("pb_hq".into(), first);
@@ -168,7 +173,11 @@ fn pages_need_a_session_and_sign_out_ends_it() {
     assert!(r.header("location").unwrap().starts_with("/login"));
     assert!(!c.cookies.contains_key("pb_hq"), "the cookie is cleared");
     let after = c.get(r.header("location").unwrap());
-    assert!(after.body.contains("You have signed out."), "{}", after.body);
+    assert!(
+        after.body.contains("You have signed out."),
+        "{}",
+        after.body
+    );
     let mut old = c.clone();
     old.cookies.insert("pb_hq".into(), session);
     assert_eq!(old.get("/").status, 303, "the old cookie is refused");
@@ -202,13 +211,19 @@ fn five_failures_lock_a_username_and_unknown_names_get_the_same_answers() {
     }
     let rina = &answers[0];
     for (status, text) in &rina[..4] {
-        assert_eq!((*status, text.as_str()), (200, "Wrong username or password."));
+        assert_eq!(
+            (*status, text.as_str()),
+            (200, "Wrong username or password.")
+        );
     }
     for (status, text) in &rina[4..] {
         assert_eq!(*status, 200);
         assert!(text.contains("This account is locked"), "{text}");
     }
-    assert_eq!(answers[0], answers[1], "an unknown name gets the same answers");
+    assert_eq!(
+        answers[0], answers[1],
+        "an unknown name gets the same answers"
+    );
 
     // A wrong password costs the same hash check whether the name exists or not.
     let fastest = |c: &mut Client, name: &str| {
@@ -233,7 +248,10 @@ fn five_failures_lock_a_username_and_unknown_names_get_the_same_answers() {
         unknown * 2 > known && known * 2 > unknown,
         "known {known:?}, unknown {unknown:?}"
     );
-    assert!(known > Duration::from_millis(5), "a real hash check: {known:?}");
+    assert!(
+        known > Duration::from_millis(5),
+        "a real hash check: {known:?}"
+    );
 
     // Another user is not affected.
     sign_in(&mut c, "budi", "budi-password-2");
