@@ -472,27 +472,100 @@ pub(crate) fn sign_in(
     check_password(conn, &Staff, username, password, rules, now)
 }
 
+/// The statements of one session table: the branch's `staff_sessions`, head office's
+/// `sessions`. A session is a random token; the table keeps only its SHA-256 (`?1` in every
+/// statement), when it was opened and when it was last used.
+pub(crate) struct SessionTable {
+    /// Inserts a session: token hash, owner (`?2`), now (`?3`, opened and last used).
+    pub(crate) insert: &'static str,
+    /// Deletes a session by its token hash.
+    pub(crate) delete: &'static str,
+    /// Sets last use (`?2`).
+    pub(crate) touch: &'static str,
+    /// Selects opened, last used, whether the owner is disabled, then the owner's columns.
+    pub(crate) find: &'static str,
+}
+
+impl SessionTable {
+    /// Starts a session for `owner`; returns the token for the cookie.
+    pub(crate) fn start(
+        &self,
+        conn: &Connection,
+        owner: &dyn rusqlite::ToSql,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<String> {
+        let token = crypto::random_token();
+        let hash = crypto::sha256(token.as_bytes());
+        conn.execute(self.insert, params![hash.as_slice(), owner, now])?;
+        Ok(token)
+    }
+
+    /// Ends the session with this token, if there is one.
+    pub(crate) fn end(&self, conn: &Connection, token: &str) -> rusqlite::Result<()> {
+        conn.execute(self.delete, [crypto::sha256(token.as_bytes()).as_slice()])?;
+        Ok(())
+    }
+
+    /// The owner of the live session with this token, read by `owner` from the columns after
+    /// the first three of [`SessionTable::find`]. A session that has ended ([`session_age`]),
+    /// or whose owner is disabled, is deleted.
+    pub(crate) fn owner<U>(
+        &self,
+        conn: &Connection,
+        token: &str,
+        rules: &StaffConfig,
+        now: DateTime<Utc>,
+        owner: impl Fn(&rusqlite::Row) -> rusqlite::Result<U>,
+    ) -> rusqlite::Result<Option<U>> {
+        let hash = crypto::sha256(token.as_bytes());
+        let found = conn
+            .prepare_cached(self.find)?
+            .query_row([hash.as_slice()], |row| {
+                let created: DateTime<Utc> = row.get(0)?;
+                let seen: DateTime<Utc> = row.get(1)?;
+                let disabled: bool = row.get(2)?;
+                Ok((created, seen, disabled, owner(row)?))
+            })
+            .optional()?;
+        let Some((created, seen, disabled, user)) = found else {
+            return Ok(None);
+        };
+        match session_age(created, seen, rules, now) {
+            SessionAge::Live { touch } if !disabled => {
+                if touch {
+                    conn.execute(self.touch, params![hash.as_slice(), now])?;
+                }
+                Ok(Some(user))
+            }
+            _ => {
+                conn.execute(self.delete, [hash.as_slice()])?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The branch's staff sessions.
+const STAFF_SESSIONS: SessionTable = SessionTable {
+    insert: "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+    delete: "DELETE FROM staff_sessions WHERE token_hash = ?1",
+    touch: "UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+    find: "SELECT s.created_at, s.last_seen_at, st.disabled, st.id, st.username, st.full_name, st.role \
+           FROM staff_sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?1",
+};
+
 /// Starts a session for `user`; returns the token for the cookie.
 pub(crate) fn start_session(
     conn: &Connection,
     user: &StaffUser,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<String> {
-    let token = crypto::random_token();
-    conn.execute(
-        "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(token.as_bytes()).as_slice(), user.id, now],
-    )?;
-    Ok(token)
+    STAFF_SESSIONS.start(conn, &user.id, now)
 }
 
 /// Ends the session with this token, if there is one.
 pub(crate) fn end_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM staff_sessions WHERE token_hash = ?1",
-        [crypto::sha256(token.as_bytes()).as_slice()],
-    )?;
-    Ok(())
+    STAFF_SESSIONS.end(conn, token)
 }
 
 /// Ends every session of a staff member (when disabled or their password is reset).
@@ -508,40 +581,14 @@ pub(crate) fn session_user(
     rules: &StaffConfig,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<StaffUser>> {
-    let hash = crypto::sha256(token.as_bytes());
-    let found = conn
-        .prepare_cached(
-            "SELECT s.created_at, s.last_seen_at, st.disabled, st.id, st.username, st.full_name, st.role
-             FROM staff_sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = ?1",
-        )?
-        .query_row([hash.as_slice()], |row| {
-            let created: DateTime<Utc> = row.get(0)?;
-            let seen: DateTime<Utc> = row.get(1)?;
-            let disabled: bool = row.get(2)?;
-            let user = StaffUser { id: row.get(3)?, username: row.get(4)?, full_name: row.get(5)?, role: row.get(6)? };
-            Ok((created, seen, disabled, user))
+    STAFF_SESSIONS.owner(conn, token, rules, now, |row| {
+        Ok(StaffUser {
+            id: row.get(3)?,
+            username: row.get(4)?,
+            full_name: row.get(5)?,
+            role: row.get(6)?,
         })
-        .optional()?;
-    let Some((created, seen, disabled, user)) = found else {
-        return Ok(None);
-    };
-    let touch = match session_age(created, seen, rules, now) {
-        SessionAge::Live { touch } if !disabled => touch,
-        _ => {
-            conn.execute(
-                "DELETE FROM staff_sessions WHERE token_hash = ?1",
-                [hash.as_slice()],
-            )?;
-            return Ok(None);
-        }
-    };
-    if touch {
-        conn.execute(
-            "UPDATE staff_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-            params![hash.as_slice(), now],
-        )?;
-    }
-    Ok(Some(user))
+    })
 }
 
 /// The staff member signed in on this request, if any.

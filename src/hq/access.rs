@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
-use crate::auth::{self, Account, Attempt, Found, SessionAge, SignInError};
+use crate::auth::{self, Account, Attempt, Found, SessionTable, SignInError};
 use crate::config::StaffConfig;
 use crate::{crypto, db};
 
@@ -311,19 +311,22 @@ pub(crate) fn sign_in(
     auth::check_password(conn, &users, &typed(username), password, rules, now)
 }
 
+/// Head office's sessions.
+const SESSIONS: SessionTable = SessionTable {
+    insert: "INSERT INTO sessions (token_hash, username, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+    delete: "DELETE FROM sessions WHERE token_hash = ?1",
+    touch: "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+    find: "SELECT s.created_at, s.last_seen_at, u.disabled_at IS NOT NULL, u.username \
+           FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?1",
+};
+
 /// Starts a session for `username` (already signed in); returns the token for the cookie.
-/// Only the token's SHA-256 is stored.
 pub(crate) fn start_session(
     conn: &Connection,
     username: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<String> {
-    let token = crypto::random_token();
-    conn.execute(
-        "INSERT INTO sessions (token_hash, username, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(token.as_bytes()).as_slice(), username, now],
-    )?;
-    Ok(token)
+    SESSIONS.start(conn, &username, now)
 }
 
 /// Ends the session with this token, if there is one, and audits the sign-out; returns
@@ -351,11 +354,7 @@ pub(crate) fn sign_out(
 
 /// Ends the session with this token without a sign-out (its browser is signing in again).
 pub(crate) fn end_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
-    conn.execute(
-        "DELETE FROM sessions WHERE token_hash = ?1",
-        [crypto::sha256(token.as_bytes()).as_slice()],
-    )?;
-    Ok(())
+    SESSIONS.end(conn, token)
 }
 
 /// The user whose live session has this token, by the `[staff]` idle and absolute limits.
@@ -366,38 +365,9 @@ pub(crate) fn session_user(
     rules: &StaffConfig,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<String>> {
-    let hash = crypto::sha256(token.as_bytes());
-    let found = conn
-        .prepare_cached(
-            "SELECT s.created_at, s.last_seen_at, u.disabled_at IS NOT NULL, u.username \
-             FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?1",
-        )?
-        .query_row([hash.as_slice()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get::<_, bool>(2)?, r.get(3)?))
-        })
-        .optional()?;
-    let Some((created, seen, disabled, username)) = found else {
-        return Ok(None);
-    };
-    match auth::session_age(created, seen, rules, now) {
-        SessionAge::Live { touch } if !disabled => {
-            if touch {
-                conn.execute(
-                    "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-                    params![hash.as_slice(), now],
-                )?;
-            }
-            Ok(Some(username))
-        }
-        _ => {
-            conn.execute(
-                "DELETE FROM sessions WHERE token_hash = ?1",
-                [hash.as_slice()],
-            )?;
-            Ok(None)
-        }
-    }
+    SESSIONS.owner(conn, token, rules, now, |row| row.get(3))
 }
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -551,10 +521,16 @@ mod tests {
         let (_dir, db) = hq();
         let mut conn = db.conn().unwrap();
         for _ in 0..4 {
-            sign_in(&mut conn, "ghost", "x", "a", &rules(), t0()).unwrap();
+            let refused = sign_in(&mut conn, "ghost", "x", "a", &rules(), t0()).unwrap();
+            assert_eq!(refused, Err(SignInError::Wrong));
         }
         let later = t0() + Duration::hours(25);
-        sign_in(&mut conn, "other", "x", "a", &rules(), later).unwrap();
+        let other = sign_in(&mut conn, "other", "x", "a", &rules(), later).unwrap();
+        assert_eq!(
+            other,
+            Err(SignInError::Wrong),
+            "this failure prunes the old count"
+        );
         assert_eq!(
             sign_in(&mut conn, "ghost", "x", "a", &rules(), later).unwrap(),
             Err(SignInError::Wrong),

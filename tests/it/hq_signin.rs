@@ -71,6 +71,15 @@ fn audit(server: &Server) -> Vec<(String, String)> {
         .unwrap()
 }
 
+/// The `Set-Cookie` of the session in a response.
+fn session_cookie(r: &util::Response) -> String {
+    r.headers_named("set-cookie")
+        .into_iter()
+        .find(|v| v.starts_with("pb_hq="))
+        .unwrap_or_else(|| panic!("no session cookie: {:?}", r.headers))
+        .to_owned()
+}
+
 /// The error paragraph of a page.
 fn alert(body: &str) -> &str {
     body.split("role=\"alert\">")
@@ -132,12 +141,7 @@ fn pages_need_a_session_and_sign_out_ends_it() {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.header("location"), Some("/customers"));
-    let cookie = r
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|v| v.starts_with("pb_hq="))
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&r);
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
@@ -300,12 +304,7 @@ fn secure_cookie_behind_tls_and_indonesian_pages() {
     assert_eq!(alert(&r.body), "Nama pengguna atau kata sandi salah.");
     let r = try_sign_in(&mut c, RINA.0, RINA.1);
     assert_eq!(r.status, 303, "{}", r.body);
-    let cookie = r
-        .headers_named("set-cookie")
-        .into_iter()
-        .find(|v| v.starts_with("pb_hq="))
-        .unwrap()
-        .to_owned();
+    let cookie = session_cookie(&r);
     assert!(
         cookie.contains("Secure")
             && cookie.contains("HttpOnly")
