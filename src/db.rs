@@ -4,7 +4,10 @@
 //! Every connection runs in WAL mode with `synchronous = FULL`: in WAL mode that makes each
 //! commit sync the log before it returns, so a payment the server has confirmed survives a
 //! power cut (with `NORMAL`, the last commits before a power cut can roll back). Foreign keys
-//! are on and writers wait up to `[storage] busy_timeout_ms` for each other.
+//! are on and writers wait up to `[storage] busy_timeout_ms` for each other. `secure_delete` is
+//! on, so text that is deleted or overwritten (a one-time code blanked once sent) is zeroed in
+//! the file instead of lingering in free space; [`truncate_wal`] then empties the WAL's older
+//! copies of the page.
 //!
 //! Domain modules hold their own SQL as plain functions over `&Connection`; the caller owns the
 //! transaction, and a transaction that writes starts with [`immediate`] (`BEGIN IMMEDIATE`), so
@@ -175,7 +178,8 @@ impl Db {
             .map_err(|e| classify(e, &self.path))?;
         // Pragmas run outside any transaction; journal_mode is persistent but cheap to repeat.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA secure_delete = ON;",
         )
         .and_then(|()| conn.execute_batch(self.schema.pragmas()))
         .map_err(|e| classify(e, &self.path))?;
@@ -296,6 +300,23 @@ pub(crate) fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
         [],
         |row| row.get(0),
     )
+}
+
+/// Copies every committed page into the database file and empties the write-ahead log.
+///
+/// Called after text that must not outlive its use was overwritten (a one-time code blanked in
+/// an outbox): `secure_delete` zeroes the old bytes in the current page, but the WAL still
+/// holds the page as it was until it is checkpointed and truncated. Waits for readers (the
+/// busy timeout); a checkpoint that could not finish is logged and tried again next time.
+pub(crate) fn truncate_wal(conn: &Connection) {
+    let outcome = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match outcome {
+        Ok(0) => {}
+        Ok(_) => log::warn!("database: the WAL could not be emptied now (busy); it will be later"),
+        Err(e) => log::warn!("database: emptying the WAL failed: {e}"),
+    }
 }
 
 /// Refuses a database from a newer program, then applies the migrations this one has.

@@ -63,6 +63,10 @@ impl AppError {
             }
             AppError::Redirect(to) => return Response::see_other(&to),
             AppError::BadRequest(reason) => (lang.t(Msg::ErrBadRequestTitle), reason),
+            AppError::BadForm(FormError::Control) => (
+                lang.t(Msg::ErrBadRequestTitle),
+                lang.t(Msg::ErrControlCharacter).to_owned(),
+            ),
             AppError::BadForm(e) => (
                 lang.t(Msg::ErrBadRequestTitle),
                 lang.fill(Msg::ErrBadForm, &[("reason", &e.to_string())]),

@@ -1,5 +1,6 @@
 //! `GET /healthz`: a JSON summary for monitoring and for the installer: overall status,
-//! whether the database answers, the modem's state, the sync backlog and the version.
+//! whether the database answers, the modem's state, the sync backlog, the scheduler's last
+//! reminder pass and the version.
 
 use serde_json::json;
 
@@ -35,6 +36,9 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         "database": database,
         "modem": crate::sms::health(&ctx.app.sms),
         "sync": sync,
+        "scheduler": {
+            "last_reminder_pass": ctx.app.scheduler.last_reminder_pass().map(|at| at.to_rfc3339()),
+        },
         "demo": ctx.app.demo,
         "version": env!("CARGO_PKG_VERSION"),
     });

@@ -99,6 +99,8 @@ catalogue! {
     ErrBadRequestTitle => "The request could not be understood", "Permintaan tidak dapat dipahami";
     ErrBadForm => "The form could not be read ({reason}). Go back, reload the page and try again.",
         "Formulir tidak dapat dibaca ({reason}). Kembali, muat ulang halaman lalu coba lagi.";
+    ErrControlCharacter => "A field holds a control character (an invisible character such as NUL, ESC or BEL), so nothing was saved. Retype the text without it and try again.",
+        "Salah satu isian berisi karakter kontrol (karakter tak terlihat seperti NUL, ESC atau BEL), jadi tidak ada yang disimpan. Ketik ulang teksnya tanpa karakter itu lalu coba lagi.";
     ErrMalformed => "The address or the data sent could not be read.", "Alamat atau data yang dikirim tidak dapat dibaca.";
     ErrForbiddenTitle => "Not allowed", "Tidak diizinkan";
     ErrForbiddenBody => "Your account does not have permission for this page or action. Ask a manager if you need it.",

@@ -132,6 +132,7 @@ pub(crate) fn serve(
         sms,
         uploader,
         email,
+        scheduler: crate::loans::scheduler::Status::default(),
         shutdown: Arc::clone(&shutdown),
     });
 
@@ -191,7 +192,14 @@ pub(crate) fn serve(
         .spawn(move || {
             let a = &scheduler_app;
             let settings = crate::reminders::Settings::from_config(&a.config);
-            crate::loans::scheduler::run(&a.db, &*a.clock, &settings, &a.sms, &a.shutdown);
+            crate::loans::scheduler::run(
+                &a.db,
+                &*a.clock,
+                &settings,
+                &a.sms,
+                &a.scheduler,
+                &a.shutdown,
+            );
         })
         .map_err(ServeError::Thread)?;
 

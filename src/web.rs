@@ -54,6 +54,8 @@ pub(crate) struct App {
     pub(crate) uploader: Arc<crate::sync::Uploader>,
     /// The email outbox's sender and the relay's state.
     pub(crate) email: Arc<Email>,
+    /// What the scheduler thread last did.
+    pub(crate) scheduler: crate::loans::scheduler::Status,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -80,10 +82,10 @@ impl<'a> Ctx<'a> {
             .and_then(Lang::from_code)
             .unwrap_or_else(|| app.config.language());
         let mut cookies = Vec::new();
-        let binding = match csrf_binding(req) {
+        let binding = match csrf_binding(&app.key, req) {
             Some(b) => b.to_owned(),
             None => {
-                let fresh = crypto::random_token();
+                let fresh = new_browser_id(&app.key);
                 cookies.push(form::set_cookie(
                     ANON_COOKIE,
                     &fresh,
@@ -307,12 +309,27 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The cookie whose value binds CSRF tokens: the staff session, else the anonymous browser id.
-fn csrf_binding(req: &Request) -> Option<&str> {
-    [auth::STAFF_COOKIE, ANON_COOKIE]
-        .into_iter()
-        .find_map(|name| req.cookie(name))
+/// The cookie whose value binds CSRF tokens: the staff session, else the anonymous browser id
+/// if this server issued it (a value the client chose is never adopted: it is replaced).
+fn csrf_binding<'r>(key: &InstallationKey, req: &'r Request) -> Option<&'r str> {
+    req.cookie(auth::STAFF_COOKIE)
         .filter(|v| !v.is_empty())
+        .or_else(|| req.cookie(ANON_COOKIE).filter(|v| is_browser_id(key, v)))
+}
+
+/// A new anonymous browser id: a random value and its keyed signature, `random.signature`.
+fn new_browser_id(key: &InstallationKey) -> String {
+    let random = crypto::random_token();
+    let signature = crypto::hex(&key.mac("browser-id", &[random.as_bytes()]));
+    format!("{random}.{signature}")
+}
+
+/// Whether `value` is an anonymous browser id this server issued.
+fn is_browser_id(key: &InstallationKey, value: &str) -> bool {
+    value.split_once('.').is_some_and(|(random, signature)| {
+        let expected = crypto::hex(&key.mac("browser-id", &[random.as_bytes()]));
+        crypto::ct_eq(signature.as_bytes(), expected.as_bytes())
+    })
 }
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -332,7 +349,7 @@ fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
         return Ok(());
     }
     let sent = ctx.form()?.get("csrf").unwrap_or("");
-    let Some(binding) = csrf_binding(ctx.req) else {
+    let Some(binding) = csrf_binding(&ctx.app.key, ctx.req) else {
         return Err(AppError::Csrf);
     };
     let expected = crypto::hex(&ctx.app.key.mac("csrf", &[binding.as_bytes()]));
@@ -589,9 +606,25 @@ fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     Ok(Response::see_other(local_path(&next)))
 }
 
-/// A `next=` target if it is a path on this site, else the start page (no open redirects).
+/// A `next=` or `back=` target if it is a path on this site, else the start page: no open
+/// redirects, and nothing that could end a header line.
+///
+/// A local target starts with one `/` followed by neither `/` nor `\`, is printable ASCII
+/// (what a `Location` may carry), and stays so after percent-decoding (browsers decode, so
+/// `/%09/host` would be read as `//host`): no control character, whitespace or backslash.
 pub(crate) fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    fn stays_here(path: &str) -> bool {
+        path.starts_with('/')
+            && !path[1..].starts_with(['/', '\\'])
+            && !path
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    }
+    let decoded = form::percent_decode(next);
+    if next.bytes().all(|b| b.is_ascii_graphic())
+        && stays_here(next)
+        && decoded.is_ok_and(|d| stays_here(&d))
+    {
         next
     } else {
         "/"
@@ -609,5 +642,19 @@ mod tests {
         assert_eq!(local_path("https://evil.example"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
         assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/\r\nSet-Cookie: a=b"), "/");
+        assert_eq!(local_path("/\t/evil.example"), "/");
+        assert_eq!(local_path("/%09/evil.example"), "/");
+        assert_eq!(local_path("/%2F/evil.example"), "/");
+        assert_eq!(local_path("/%5Cevil.example"), "/");
+        assert_eq!(local_path("/a b"), "/");
+        assert_eq!(local_path("/caf\u{e9}"), "/");
+        assert_eq!(local_path("/%zz"), "/");
+        assert_eq!(local_path("/my/loans?tab=closed"), "/my/loans?tab=closed");
+        assert_eq!(
+            local_path("/staff/customers?q=Jos%C3%A9"),
+            "/staff/customers?q=Jos%C3%A9"
+        );
+        assert_eq!(local_path("/"), "/");
     }
 }

@@ -651,6 +651,7 @@ pub(crate) fn set_do_not_text(
     let value = ctx.form()?.text("value") == "1";
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
     let before = do_not_text(&tx, &id)?;
     tx.execute(
         "UPDATE customers SET do_not_text = ?2, updated_at = ?3 WHERE id = ?1",

@@ -83,8 +83,10 @@ fn idle_without_relay(email: &Email, db: &Db) {
         email.set_state(RelayState::NotConfigured, None);
     }
     while !email.shutdown.load(Ordering::SeqCst) {
-        if let Ok(conn) = db.conn() {
-            let _ = outbox::expire_codes(&conn, email.clock.now());
+        if let Ok(conn) = db.conn()
+            && outbox::expire_codes(&conn, email.clock.now()).is_ok_and(|n| n > 0)
+        {
+            crate::db::truncate_wal(&conn);
         }
         email.wait(Duration::from_secs(1));
     }
@@ -190,6 +192,12 @@ fn record(
     match outcome {
         Ok(state) => info!("email: {} ({}) {state}", message.id, message.kind.code()),
         Err(e) => warn!("email: recording email {} failed: {e}", message.id),
+    }
+    // A code's text was blanked: empty the WAL of the page that still held it.
+    if message.kind.carries_code()
+        && let Ok(conn) = db.conn()
+    {
+        crate::db::truncate_wal(&conn);
     }
 }
 

@@ -1,8 +1,10 @@
 //! Parsing of `application/x-www-form-urlencoded` forms, query strings, percent-encoded paths
 //! and `Cookie` headers: the one place that decodes what a browser sends.
 //!
-//! Decoding is strict: a bad percent escape or bytes that are not UTF-8 are an error with a
-//! reason (answered as 400), never replaced silently, so a mangled name or amount is not saved.
+//! Decoding is strict: a bad percent escape, bytes that are not UTF-8, or a control character
+//! (NUL, ESC, BEL, DEL, ...; tab and line breaks are text) are an error with a reason (answered
+//! as 400), never replaced silently, so a mangled name or amount is not saved. Every form, query
+//! string and path goes through this one check.
 
 use std::fmt;
 
@@ -21,6 +23,8 @@ pub(crate) enum FormError {
     NotUtf8,
     /// The body is not a urlencoded form.
     ContentType(String),
+    /// A decoded value holds a control character other than tab, CR or LF.
+    Control,
 }
 
 impl fmt::Display for FormError {
@@ -28,6 +32,7 @@ impl fmt::Display for FormError {
         match self {
             FormError::BadEscape => f.write_str("malformed percent-encoding"),
             FormError::NotUtf8 => f.write_str("text is not valid UTF-8"),
+            FormError::Control => f.write_str("text contains a control character"),
             FormError::ContentType(t) if t.is_empty() => {
                 f.write_str("missing content type; expected a form")
             }
@@ -111,7 +116,17 @@ fn decode(bytes: &[u8], plus_is_space: bool) -> Result<String, FormError> {
             }
         }
     }
-    String::from_utf8(out).map_err(|_| FormError::NotUtf8)
+    let text = String::from_utf8(out).map_err(|_| FormError::NotUtf8)?;
+    if text.chars().any(is_forbidden_control) {
+        return Err(FormError::Control);
+    }
+    Ok(text)
+}
+
+/// A control character no text field may hold: every one but tab and line breaks, which
+/// multi-line fields (notes, addresses, pasted statements) need.
+fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 /// The value of one hexadecimal digit.
@@ -172,6 +187,24 @@ mod tests {
         assert_eq!(Form::parse(b"a=%4"), Err(FormError::BadEscape));
         assert_eq!(Form::parse(b"a=%ff%fe"), Err(FormError::NotUtf8));
         assert_eq!(Form::parse(&[b'a', b'=', 0xff]), Err(FormError::NotUtf8));
+        for bad in ["%00", "%1B%5B31m", "%07", "%7F", "%C2%85", "%C2%9B"] {
+            let body = format!("name=Budi{bad}");
+            assert_eq!(
+                Form::parse(body.as_bytes()),
+                Err(FormError::Control),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            percent_decode("/staff/customers/%00"),
+            Err(FormError::Control)
+        );
+    }
+
+    #[test]
+    fn tabs_and_line_breaks_are_text() {
+        let f = Form::parse(b"note=one%0D%0Atwo%09three%0Afour").unwrap();
+        assert_eq!(f.get("note"), Some("one\r\ntwo\tthree\nfour"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -25,12 +26,38 @@ const TICK: Duration = Duration::from_millis(500);
 /// 08:00 sharp when the sending hours start then).
 const REMIND_EVERY_SECONDS: i64 = 300;
 
+/// What the scheduler last did, for `/healthz` (and so for monitoring, and for tests that
+/// must know a pass has run before they check that it queued nothing).
+#[derive(Debug, Default)]
+pub(crate) struct Status {
+    /// The clock's time of the last reminder pass, whether it queued anything or not.
+    last_reminder_pass: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl Status {
+    /// The clock's time of the last reminder pass.
+    pub(crate) fn last_reminder_pass(&self) -> Option<DateTime<Utc>> {
+        *self
+            .last_reminder_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn reminder_pass_done(&self, at: DateTime<Utc>) {
+        *self
+            .last_reminder_pass
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(at);
+    }
+}
+
 /// Runs until shutdown.
 pub(crate) fn run(
     db: &Db,
     clock: &dyn Clock,
     settings: &Settings,
     sms: &Sms,
+    status: &Status,
     shutdown: &AtomicBool,
 ) {
     let mut done: Option<NaiveDate> = None;
@@ -63,6 +90,7 @@ pub(crate) fn run(
             }
             // A failed pass is tried again in the next slot, not at every tick.
             reminded = Some(slot);
+            status.reminder_pass_done(now);
         }
         std::thread::sleep(TICK);
     }

@@ -410,6 +410,10 @@ pub(crate) fn act(ctx: &Ctx, id: &str, retry: bool) -> Result<Response, AppError
     match result {
         Ok(()) => {
             tx.commit()?;
+            if !retry {
+                // A cancelled code was blanked: empty the WAL of its text.
+                db::truncate_wal(&conn);
+            }
             ctx.app.sms.wake();
             Ok(Response::see_other("/staff/sms"))
         }

@@ -52,10 +52,26 @@ pub(crate) fn run(sms: &Arc<Sms>, db: &Db) {
 fn idle_without_modem(sms: &Sms, db: &Db) {
     sms.set_link(LinkState::NotConfigured, None);
     while !sms.shutdown.load(Ordering::SeqCst) {
-        if let Ok(conn) = db.conn() {
-            let _ = outbox::expire_codes(&conn, sms.clock.now());
-        }
+        expire_codes(sms, db);
         sms.wait(Duration::from_secs(1));
+    }
+}
+
+/// Expires codes that waited too long to be sent, and empties the WAL of their text.
+fn expire_codes(sms: &Sms, db: &Db) {
+    if let Ok(conn) = db.conn()
+        && outbox::expire_codes(&conn, sms.clock.now()).is_ok_and(|n| n > 0)
+    {
+        crate::db::truncate_wal(&conn);
+    }
+}
+
+/// After a message with a code was recorded (and so blanked): empty the WAL of its text.
+fn forget_code(db: &Db, message: &Outgoing) {
+    if message.kind.carries_code()
+        && let Ok(conn) = db.conn()
+    {
+        crate::db::truncate_wal(&conn);
     }
 }
 
@@ -93,6 +109,7 @@ fn run_log_device(sms: &Sms, db: &Db, path: &PathBuf) {
         if let Err(e) = outcome {
             warn!("sms: recording message {} failed: {e}", message.id);
         }
+        forget_code(db, &message);
     }
 }
 
@@ -126,9 +143,7 @@ fn run_modem(sms: &Sms, db: &Db, settings: &Settings) {
         if modem.is_none() {
             if Instant::now() < next_connect {
                 sms.wait(Duration::from_millis(200));
-                if let Ok(conn) = db.conn() {
-                    let _ = outbox::expire_codes(&conn, sms.clock.now());
-                }
+                expire_codes(sms, db);
                 continue;
             }
             match Modem::connect(settings, pin_allowed) {
@@ -261,4 +276,5 @@ fn record(
         ),
         Err(e) => warn!("sms: recording message {} failed: {e}", message.id),
     }
+    forget_code(db, message);
 }

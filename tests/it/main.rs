@@ -15,6 +15,7 @@ mod modem;
 mod payments;
 mod portal;
 mod reminders;
+mod security;
 mod sms;
 mod sync;
 mod util;

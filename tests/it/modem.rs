@@ -127,9 +127,12 @@ fn a_message_arrives_with_its_exact_text_through_echo_and_unsolicited_codes() {
     );
     assert!(page.body.contains(">sent<"), "{}", page.body);
     assert!(
-        page.body.contains("+62 ••• •••• 7890") || page.body.contains("7890"),
+        page.body.contains("+62 ••• •••• 7890"),
         "recipient shown masked"
     );
+    for unmasked in ["81234567890", "0812-3456-7890", "3456"] {
+        assert!(!page.body.contains(unmasked), "{unmasked} shown in clear");
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::sms::simulator::{ReceivedSms, SimConfig, Simulator};
 use crate::util::{CLERK, MANAGER, Options, Server};
@@ -39,8 +39,30 @@ fn db(server: &Server) -> rusqlite::Connection {
     conn
 }
 
-/// Moves the server's clock to `hour:minute` branch time (UTC+7) on `day`.
-fn move_to(server: &Server, day: NaiveDate, hour: u32, minute: u32) {
+/// Waits until the scheduler has run a reminder pass at `at` (clock time) or later, so a check
+/// that the pass queued nothing is made after the pass, not after a guessed pause.
+fn wait_pass(server: &Server, at: DateTime<Utc>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let health = server.client().get("/healthz");
+        let json: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+        let last = json["scheduler"]["last_reminder_pass"]
+            .as_str()
+            .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc));
+        // `move_to` sets the clock to the whole second, so a pass may be up to 1 s before `at`.
+        if last.is_some_and(|last| last > at - chrono::Duration::seconds(1)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reminder pass since {at}: {last:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Moves the server's clock to `hour:minute` branch time (UTC+7) on `day`; returns that time.
+fn move_to(server: &Server, day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
     let shift: i64 = std::fs::read_to_string(server.dir.path().join("clock-shift"))
         .ok()
         .and_then(|s| s.trim().parse().ok())
@@ -48,6 +70,7 @@ fn move_to(server: &Server, day: NaiveDate, hour: u32, minute: u32) {
     let target = (day.and_hms_opt(hour, minute, 0).unwrap() - chrono::Duration::hours(7)).and_utc();
     let server_now = Utc::now() + chrono::Duration::seconds(shift);
     server.advance_clock((target - server_now).num_seconds());
+    target
 }
 
 /// The day the demo was loaded (reminders start the day after it).
@@ -109,6 +132,11 @@ fn wait_state(server: &Server, ticket_no: &str, state: &str) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A number of messages as `queued` counts them.
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap()
 }
 
 /// Reminders and notices in the outbox, in any state.
@@ -175,9 +203,9 @@ fn reminders_wait_for_the_hours_arrive_once_and_skip_do_not_text() {
     assert_eq!(r.status, 303, "{}", r.body);
 
     // Midnight passes at 06:00: the tickets are overdue, but nothing is queued before 08:00.
-    move_to(&server, day(1), 6, 0);
+    let at = move_to(&server, day(1), 6, 0);
     wait_state(&server, &overdue[0].ticket_no, "grace");
-    std::thread::sleep(Duration::from_secs(2));
+    wait_pass(&server, at);
     assert_eq!(queued(&server), 0, "quiet hours");
     move_to(&server, day(1), 8, 1);
     let received = sim.wait_for(overdue.len(), Duration::from_secs(30));
@@ -201,13 +229,19 @@ fn reminders_wait_for_the_hours_arrive_once_and_skip_do_not_text() {
     assert!(to(&received, &opted_out.phone).is_empty(), "do not text");
 
     // Later passes, and a restart, queue nothing again.
-    move_to(&server, day(1), 8, 30);
-    std::thread::sleep(Duration::from_secs(2));
+    let at = move_to(&server, day(1), 8, 30);
+    wait_pass(&server, at);
+    assert_eq!(queued(&server), count(overdue.len()), "nothing twice");
     server.terminate();
     let data = std::mem::replace(&mut server.dir, tempfile::tempdir().unwrap());
     let server = reminder_server(&link, Some(data));
-    move_to(&server, day(1), 9, 0);
-    std::thread::sleep(Duration::from_secs(3));
+    let at = move_to(&server, day(1), 9, 0);
+    wait_pass(&server, at);
+    assert_eq!(
+        queued(&server),
+        count(overdue.len()),
+        "nothing twice after a restart"
+    );
     assert_eq!(sim.received().len(), overdue.len(), "nothing twice");
 
     // Three days on, the tickets that were in grace reach the final notice: the manager's text.
@@ -226,7 +260,10 @@ fn reminders_wait_for_the_hours_arrive_once_and_skip_do_not_text() {
             got[0]
         );
     }
-    std::thread::sleep(Duration::from_secs(2));
+    // The next pass queues nothing more.
+    let at = move_to(&server, day(3), 10, 6);
+    wait_pass(&server, at);
+    assert_eq!(queued(&server), count(overdue.len() + notices.len()));
     let received = sim.received();
     assert_eq!(received.len(), overdue.len() + notices.len());
     for t in overdue {
