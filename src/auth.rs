@@ -728,20 +728,26 @@ mod tests {
         StaffConfig::default()
     }
 
+    /// Adds a staff account with the password "long enough pw".
+    fn account(conn: &mut Connection, username: &str, role: Role, t0: DateTime<Utc>) -> StaffUser {
+        let new = NewStaff {
+            username,
+            full_name: username,
+            role,
+            password: "long enough pw",
+        };
+        let tx = crate::db::immediate(conn).unwrap();
+        let user = staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
+        tx.commit().unwrap();
+        user
+    }
+
     #[test]
     fn lockout_after_five_failures_and_unlock_after_fifteen_minutes() {
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let new = NewStaff {
-            username: "ani",
-            full_name: "Ani",
-            role: Role::Clerk,
-            password: "long enough pw",
-        };
-        let tx = crate::db::immediate(&mut conn).unwrap();
-        staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
-        tx.commit().unwrap();
+        account(&mut conn, "ani", Role::Clerk, t0);
         for i in 0..4 {
             assert_eq!(
                 sign_in(&mut conn, "ani", "nope", &rules(), t0)
@@ -788,15 +794,7 @@ mod tests {
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let new = NewStaff {
-            username: "dewi",
-            full_name: "Dewi",
-            role: Role::Clerk,
-            password: "long enough pw",
-        };
-        let tx = crate::db::immediate(&mut conn).unwrap();
-        staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
-        tx.commit().unwrap();
+        account(&mut conn, "dewi", Role::Clerk, t0);
         conn.execute("UPDATE staff SET disabled = 1", []).unwrap();
         let wrong = sign_in(&mut conn, "dewi", "nope", &rules(), t0).unwrap();
         assert_eq!(wrong.unwrap_err(), SignInError::Wrong);
@@ -828,15 +826,7 @@ mod tests {
         let (_dir, db) = crate::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let new = NewStaff {
-            username: "budi",
-            full_name: "Budi",
-            role: Role::Manager,
-            password: "long enough pw",
-        };
-        let tx = crate::db::immediate(&mut conn).unwrap();
-        let user = staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
-        tx.commit().unwrap();
+        let user = account(&mut conn, "budi", Role::Manager, t0);
         let token = start_session(&conn, &user, t0).unwrap();
         // Used every 29 minutes, it lives until the absolute limit of 12 hours.
         let mut t = t0;
