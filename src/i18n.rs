@@ -782,8 +782,7 @@ catalogue! {
     HqSearchLabel => "Phone number, ID number or name", "Nomor telepon, nomor KTP atau nama";
     HqSearch => "Search", "Cari";
     HqNoCustomers => "No customer found at any branch.", "Tidak ada nasabah ditemukan di cabang mana pun.";
-    HqSignInTitle => "Sign in required", "Perlu masuk";
-    HqSignInBody => "Head office pages need a head office user (`pawnbranch hq user add`).", "Halaman kantor pusat memerlukan pengguna kantor pusat (`pawnbranch hq user add`).";
+    HqSignIn => "Head office sign-in", "Masuk kantor pusat";
 
     // Duplicate records (issue 7).
     DuplicatesTitle => "Possible duplicates", "Kemungkinan data ganda";

@@ -125,8 +125,15 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
     )
 }
 
-/// The head office layout: its few read-only pages and who is signed in.
-pub(crate) fn hq_page(lang: Lang, user: &str, title: &str, body: Markup) -> Markup {
+/// Who is signed in at head office, for the layout's sign-out button.
+pub(crate) struct HqUser<'a> {
+    pub(crate) username: &'a str,
+    pub(crate) csrf: &'a str,
+}
+
+/// The head office layout: its few read-only pages, who is signed in and sign-out; without
+/// a user (the sign-in page), the name only.
+pub(crate) fn hq_page(lang: Lang, user: Option<&HqUser>, title: &str, body: Markup) -> Markup {
     document(
         lang,
         title,
@@ -134,13 +141,21 @@ pub(crate) fn hq_page(lang: Lang, user: &str, title: &str, body: Markup) -> Mark
         html! {
             header class="top" {
                 a class="brand" href="/" { (lang.t(Msg::HqTitle)) }
-                nav aria-label=(lang.t(Msg::NavDashboard)) {
-                    ul {
-                        li { a href="/" { (lang.t(Msg::HqBranches)) } }
-                        li { a href="/customers" { (lang.t(Msg::HqCustomerSearch)) } }
+                @if let Some(user) = user {
+                    nav aria-label=(lang.t(Msg::NavDashboard)) {
+                        ul {
+                            li { a href="/" { (lang.t(Msg::HqBranches)) } }
+                            li { a href="/customers" { (lang.t(Msg::HqCustomerSearch)) } }
+                        }
+                    }
+                    div class="who" {
+                        span { (user.username) }
+                        form method="post" action="/logout" class="inline" {
+                            (csrf_input(user.csrf))
+                            button type="submit" class="link" { (lang.t(Msg::SignOut)) }
+                        }
                     }
                 }
-                div class="who" { (user) }
             }
             main id="main" {
                 h1 { (title) }

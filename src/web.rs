@@ -318,14 +318,14 @@ fn csrf_binding<'r>(key: &InstallationKey, req: &'r Request) -> Option<&'r str> 
 }
 
 /// A new anonymous browser id: a random value and its keyed signature, `random.signature`.
-fn new_browser_id(key: &InstallationKey) -> String {
+pub(crate) fn new_browser_id(key: &InstallationKey) -> String {
     let random = crypto::random_token();
     let signature = crypto::hex(&key.mac("browser-id", &[random.as_bytes()]));
     format!("{random}.{signature}")
 }
 
 /// Whether `value` is an anonymous browser id this server issued.
-fn is_browser_id(key: &InstallationKey, value: &str) -> bool {
+pub(crate) fn is_browser_id(key: &InstallationKey, value: &str) -> bool {
     value.split_once('.').is_some_and(|(random, signature)| {
         let expected = crypto::hex(&key.mac("browser-id", &[random.as_bytes()]));
         crypto::ct_eq(signature.as_bytes(), expected.as_bytes())

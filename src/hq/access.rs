@@ -1,13 +1,15 @@
 //! Who may talk to head office: branches (a credential each, printed once and stored as its
-//! SHA-256) and head office staff (username and argon2id password, for the read-only pages).
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//! SHA-256) and head office users (username and argon2id password, for the read-only pages):
+//! their sign-in through the staff sign-in's own procedure (`auth::check_password`, so the
+//! lockout is the same code), their sessions, and head office's audit log of both.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde_json::json;
 
-use crate::crypto;
+use crate::auth::{self, Account, Attempt, Found, SessionTable, SignInError};
+use crate::config::StaffConfig;
+use crate::{crypto, db};
 
 /// Why a branch or user could not be added or changed.
 #[derive(Debug, thiserror::Error)]
@@ -156,86 +158,214 @@ pub(crate) fn add_user(
     Ok(())
 }
 
-/// Checks HTTP Basic credentials of head office users. A successful check is remembered for
-/// a few minutes (by a hash of the pair), since browsers send the password with every request
-/// and argon2id is deliberately slow.
-#[derive(Default)]
-pub(crate) struct UserCheck {
-    recent: Mutex<HashMap<[u8; 32], DateTime<Utc>>>,
+/// The longest username kept from a sign-in form (for the failure count and the audit);
+/// real usernames have at most 40 characters.
+const TYPED_USERNAME_CHARS: usize = 64;
+
+/// How long a failure count with no lock is kept after its last failure.
+const FAILURES_KEPT_HOURS: i64 = 24;
+
+/// A username as typed at sign-in, bounded in length.
+fn typed(username: &str) -> String {
+    username.chars().take(TYPED_USERNAME_CHARS).collect()
 }
 
-impl UserCheck {
-    /// The username, when `authorization` is a valid `Basic` header of an enabled user.
-    pub(crate) fn check(
-        &self,
-        conn: &Connection,
-        authorization: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> rusqlite::Result<Option<String>> {
-        let Some((username, password)) = authorization.and_then(decode_basic) else {
-            return Ok(None);
-        };
-        let key = crypto::sha256(format!("{username}\0{password}").as_bytes());
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        recent.retain(|_, until| *until > now);
-        let stored: Option<String> = conn
-            .query_row(
-                "SELECT password_hash FROM users WHERE username = ?1 AND disabled_at IS NULL",
-                [&username],
-                |r| r.get(0),
-            )
+/// Head office users as [`auth::check_password`] needs them. Failures and locks are kept per
+/// username as typed, whether a user has it or not, so that an unknown name is counted,
+/// locked and answered exactly like a known one.
+struct Users<'a> {
+    /// The client address, for the audit.
+    address: &'a str,
+}
+
+impl auth::Accounts for Users<'_> {
+    /// The username as stored.
+    type User = String;
+
+    fn find(&self, conn: &Connection, username: &str) -> rusqlite::Result<Found<String>> {
+        let account = conn
+            .prepare_cached(
+                "SELECT username, password_hash, disabled_at IS NOT NULL FROM users WHERE username = ?1",
+            )?
+            .query_row([username], |r| {
+                Ok(Account {
+                    user: r.get(0)?,
+                    password_hash: r.get(1)?,
+                    disabled: r.get(2)?,
+                })
+            })
             .optional()?;
-        let Some(stored) = stored else {
-            return Ok(None);
+        let locked_until = conn
+            .prepare_cached("SELECT locked_until FROM sign_in_failures WHERE username = ?1")?
+            .query_row([username], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(Found {
+            account,
+            locked_until,
+        })
+    }
+
+    fn count_failure(
+        &self,
+        tx: &Transaction,
+        username: &str,
+        _found: &Found<String>,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<u32> {
+        tx.execute(
+            "DELETE FROM sign_in_failures WHERE last_failed_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
+            params![now - Duration::hours(FAILURES_KEPT_HOURS), now],
+        )?;
+        tx.query_row(
+            "INSERT INTO sign_in_failures (username, failed_attempts, last_failed_at) VALUES (?1, 1, ?2) \
+             ON CONFLICT (username) DO UPDATE SET failed_attempts = failed_attempts + 1, last_failed_at = ?2 \
+             RETURNING failed_attempts",
+            params![username, now],
+            |r| r.get(0),
+        )
+    }
+
+    fn lock(
+        &self,
+        tx: &Transaction,
+        username: &str,
+        _found: &Found<String>,
+        until: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        tx.execute(
+            "UPDATE sign_in_failures SET failed_attempts = 0, locked_until = ?2 WHERE username = ?1",
+            params![username, until],
+        )?;
+        Ok(())
+    }
+
+    fn signed_in(
+        &self,
+        tx: &Transaction,
+        username: &str,
+        _found: &Found<String>,
+        _now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        tx.execute(
+            "DELETE FROM sign_in_failures WHERE username = ?1",
+            [username],
+        )?;
+        Ok(())
+    }
+
+    fn record(
+        &self,
+        tx: &Transaction,
+        username: &str,
+        found: &Found<String>,
+        attempt: Attempt,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let detail = match attempt {
+            Attempt::Failed { failed } => Some(json!({ "failed_attempts": failed })),
+            Attempt::Locked { until, failed } => {
+                Some(json!({ "locked_until": until.to_rfc3339(), "failed_attempts": failed }))
+            }
+            Attempt::RefusedLocked { until } => Some(json!({ "locked_until": until.to_rfc3339() })),
+            Attempt::SignedIn | Attempt::Disabled => None,
         };
-        if recent.contains_key(&key) || crypto::verify_password(&password, &stored) {
-            recent.insert(key, now + Duration::minutes(5));
-            return Ok(Some(username));
-        }
-        Ok(None)
+        let who = found.account.as_ref().map_or(username, |a| a.user.as_str());
+        audit(tx, who, attempt.action(), self.address, detail, now)
     }
 }
 
-/// `Basic base64(user:password)` → (user, password).
-fn decode_basic(header: &str) -> Option<(String, String)> {
-    let encoded = header.strip_prefix("Basic ")?.trim();
-    let bytes = base64_decode(encoded)?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (user, password) = text.split_once(':')?;
-    Some((user.to_owned(), password.to_owned()))
+/// Writes one row of head office's audit log.
+fn audit(
+    conn: &Connection,
+    username: &str,
+    action: &str,
+    address: &str,
+    detail: Option<serde_json::Value>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at, username, action, address, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            now,
+            username,
+            action,
+            address,
+            detail.map(|d| d.to_string())
+        ],
+    )?;
+    Ok(())
 }
 
-/// Standard base64 (with padding), as HTTP Basic uses it.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let text = text.trim_end_matches('=').as_bytes();
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    for chunk in text.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= value(*c)? << (18 - 6 * i);
-        }
-        let bytes = n.to_be_bytes();
-        match chunk.len() {
-            4 => out.extend_from_slice(&bytes[1..4]),
-            3 => out.extend_from_slice(&bytes[1..3]),
-            2 => out.push(bytes[1]),
-            _ => return None,
-        }
+/// Checks a head office user's username and password from `address`, with the lockout,
+/// the unknown-name rules and the audit of [`Users`]; returns the username as stored.
+pub(crate) fn sign_in(
+    conn: &mut Connection,
+    username: &str,
+    password: &str,
+    address: &str,
+    rules: &StaffConfig,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<String, SignInError>> {
+    let users = Users { address };
+    auth::check_password(conn, &users, &typed(username), password, rules, now)
+}
+
+/// Head office's sessions.
+const SESSIONS: SessionTable = SessionTable {
+    insert: "INSERT INTO sessions (token_hash, username, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
+    delete: "DELETE FROM sessions WHERE token_hash = ?1",
+    touch: "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+    find: "SELECT s.created_at, s.last_seen_at, u.disabled_at IS NOT NULL, u.username \
+           FROM sessions s JOIN users u ON u.username = s.username WHERE s.token_hash = ?1",
+};
+
+/// Starts a session for `username` (already signed in); returns the token for the cookie.
+pub(crate) fn start_session(
+    conn: &Connection,
+    username: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<String> {
+    SESSIONS.start(conn, &username, now)
+}
+
+/// Ends the session with this token, if there is one, and audits the sign-out; returns
+/// whose session it was.
+pub(crate) fn sign_out(
+    conn: &mut Connection,
+    token: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<String>> {
+    let tx = db::immediate(conn)?;
+    let ended: Option<String> = tx
+        .query_row(
+            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING username",
+            [crypto::sha256(token.as_bytes()).as_slice()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(username) = &ended {
+        audit(&tx, username, "sign_out", address, None, now)?;
     }
-    Some(out)
+    tx.commit()?;
+    Ok(ended)
+}
+
+/// Ends the session with this token without a sign-out (its browser is signing in again).
+pub(crate) fn end_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
+    SESSIONS.end(conn, token)
+}
+
+/// The user whose live session has this token, by the `[staff]` idle and absolute limits.
+/// An ended session (or one of a disabled user) is deleted.
+pub(crate) fn session_user(
+    conn: &Connection,
+    token: &str,
+    rules: &StaffConfig,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Option<String>> {
+    SESSIONS.owner(conn, token, rules, now, |row| row.get(3))
 }
 
 #[cfg(test)]
@@ -289,42 +419,189 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn basic_auth_checks_users() {
-        let (_dir, db) = hq();
-        let conn = db.conn().unwrap();
-        let now = Utc::now();
-        add_user(&conn, "rina", "a long enough password", now).unwrap();
-        let check = UserCheck::default();
-        // "rina:a long enough password"
-        let good = "Basic cmluYTphIGxvbmcgZW5vdWdoIHBhc3N3b3Jk";
-        assert_eq!(
-            check.check(&conn, Some(good), now).unwrap().as_deref(),
-            Some("rina")
-        );
-        assert_eq!(
-            check.check(&conn, Some(good), now).unwrap().as_deref(),
-            Some("rina")
-        );
-        // "rina:wrong"
-        assert_eq!(
-            check
-                .check(&conn, Some("Basic cmluYTp3cm9uZw=="), now)
-                .unwrap(),
-            None
-        );
-        assert_eq!(check.check(&conn, Some("Basic !!!"), now).unwrap(), None);
-        assert_eq!(check.check(&conn, None, now).unwrap(), None);
-        conn.execute("UPDATE users SET disabled_at = 'x'", [])
+    fn t0() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap()
+    }
+
+    fn rules() -> StaffConfig {
+        StaffConfig::default()
+    }
+
+    /// Head office's audit rows as (username, action).
+    fn audit_rows(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT username, action FROM audit_log ORDER BY id")
             .unwrap();
-        assert_eq!(check.check(&conn, Some(good), now).unwrap(), None);
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
     }
 
     #[test]
-    fn base64_decodes_padding() {
-        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
-        assert_eq!(base64_decode("YWI=").unwrap(), b"ab");
-        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
-        assert_eq!(base64_decode("Y"), None);
+    fn five_failures_lock_known_and_unknown_names_alike_until_the_lock_ends() {
+        let (_dir, db) = hq();
+        let mut conn = db.conn().unwrap();
+        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
+        for name in ["rina", "nobody"] {
+            let mut try_at = |password: &str, at: DateTime<Utc>| {
+                sign_in(&mut conn, name, password, "10.0.0.1", &rules(), at).unwrap()
+            };
+            for i in 0..4 {
+                assert_eq!(
+                    try_at("nope", t0()),
+                    Err(SignInError::Wrong),
+                    "{name} try {i}"
+                );
+            }
+            let until = t0() + Duration::minutes(15);
+            assert_eq!(try_at("nope", t0()), Err(SignInError::Locked(until)));
+            assert_eq!(
+                try_at("a long enough password", t0() + Duration::minutes(14)),
+                Err(SignInError::Locked(until)),
+                "{name}: even the right password waits"
+            );
+            let after = try_at("a long enough password", t0() + Duration::minutes(16));
+            if name == "rina" {
+                assert_eq!(after.as_deref(), Ok("rina"));
+            } else {
+                assert_eq!(after, Err(SignInError::Wrong));
+            }
+        }
+        // The count is per name, whatever its case; a success clears it.
+        assert_eq!(
+            sign_in(&mut conn, "RINA", "x", "10.0.0.1", &rules(), t0()).unwrap(),
+            Err(SignInError::Wrong)
+        );
+        let failed: i64 = conn
+            .query_row(
+                "SELECT failed_attempts FROM sign_in_failures WHERE username = 'rina'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(failed, 1);
+        let rows = audit_rows(&conn);
+        let count = |who: &str, action: &str| {
+            rows.iter()
+                .filter(|(u, a)| u.eq_ignore_ascii_case(who) && a == action)
+                .count()
+        };
+        for name in ["rina", "nobody"] {
+            assert_eq!(count(name, "sign_in.locked"), 1, "{rows:?}");
+            assert_eq!(count(name, "sign_in.refused_locked"), 1);
+        }
+        assert_eq!(count("rina", "sign_in"), 1);
+        assert_eq!(count("rina", "sign_in.failed"), 5);
+        assert_eq!(count("nobody", "sign_in.failed"), 5);
+        let address: String = conn
+            .query_row("SELECT address FROM audit_log LIMIT 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(address, "10.0.0.1");
+    }
+
+    #[test]
+    fn disabled_is_said_only_after_the_right_password() {
+        let (_dir, db) = hq();
+        let mut conn = db.conn().unwrap();
+        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
+        conn.execute("UPDATE users SET disabled_at = ?1", [t0()])
+            .unwrap();
+        let mut try_with =
+            |password: &str| sign_in(&mut conn, "rina", password, "a", &rules(), t0()).unwrap();
+        assert_eq!(try_with("wrong"), Err(SignInError::Wrong));
+        assert_eq!(
+            try_with("a long enough password"),
+            Err(SignInError::Disabled)
+        );
+    }
+
+    #[test]
+    fn failure_counts_are_forgotten_a_day_after_the_last_failure() {
+        let (_dir, db) = hq();
+        let mut conn = db.conn().unwrap();
+        for _ in 0..4 {
+            let refused = sign_in(&mut conn, "ghost", "x", "a", &rules(), t0()).unwrap();
+            assert_eq!(refused, Err(SignInError::Wrong));
+        }
+        let later = t0() + Duration::hours(25);
+        let other = sign_in(&mut conn, "other", "x", "a", &rules(), later).unwrap();
+        assert_eq!(
+            other,
+            Err(SignInError::Wrong),
+            "this failure prunes the old count"
+        );
+        assert_eq!(
+            sign_in(&mut conn, "ghost", "x", "a", &rules(), later).unwrap(),
+            Err(SignInError::Wrong),
+            "a fifth failure a day later does not lock"
+        );
+        let names: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sign_in_failures", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(names, 2);
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_or_old_and_end_at_sign_out() {
+        let (_dir, db) = hq();
+        let mut conn = db.conn().unwrap();
+        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
+        let token = start_session(&conn, "rina", t0()).unwrap();
+        let mut t = t0();
+        while t < t0() + Duration::hours(11) {
+            t += Duration::minutes(29);
+            assert_eq!(
+                session_user(&conn, &token, &rules(), t).unwrap().as_deref(),
+                Some("rina"),
+                "at {t}"
+            );
+        }
+        let late = t0() + Duration::hours(12) + Duration::minutes(1);
+        assert_eq!(session_user(&conn, &token, &rules(), late).unwrap(), None);
+        assert_eq!(
+            session_user(&conn, &token, &rules(), t0()).unwrap(),
+            None,
+            "an ended session is gone"
+        );
+        let token = start_session(&conn, "rina", t0()).unwrap();
+        let idle = t0() + Duration::minutes(31);
+        assert_eq!(session_user(&conn, &token, &rules(), idle).unwrap(), None);
+
+        let token = start_session(&conn, "rina", t0()).unwrap();
+        assert_eq!(
+            sign_out(&mut conn, &token, "a", t0()).unwrap().as_deref(),
+            Some("rina")
+        );
+        assert_eq!(session_user(&conn, &token, &rules(), t0()).unwrap(), None);
+        assert_eq!(sign_out(&mut conn, &token, "a", t0()).unwrap(), None);
+        assert_eq!(
+            audit_rows(&conn),
+            [("rina".to_owned(), "sign_out".to_owned())]
+        );
+        let token = start_session(&conn, "rina", t0()).unwrap();
+        let stored = |value: &[u8]| -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM sessions WHERE token_hash = ?1",
+                [value],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            stored(token.as_bytes()),
+            0,
+            "the token itself is not stored"
+        );
+        assert_eq!(stored(&crypto::sha256(token.as_bytes())), 1);
+
+        let token = start_session(&conn, "rina", t0()).unwrap();
+        conn.execute("UPDATE users SET disabled_at = ?1", [t0()])
+            .unwrap();
+        assert_eq!(
+            session_user(&conn, &token, &rules(), t0()).unwrap(),
+            None,
+            "a disabled user's session ends"
+        );
     }
 }

@@ -4,32 +4,41 @@
 //! serves a few read-only pages to head office staff ([`pages`]): branches with their upload
 //! lag, a customer search across branches, totals of outstanding loans per branch.
 //!
-//! Its routing table is [`route`]; the upload endpoint answers JSON (see `sync::batch`),
-//! the pages need a head office user (HTTP Basic, see [`access`]).
+//! Its routing table is [`route`]; the upload endpoint answers JSON (see `sync::batch`) to a
+//! branch's bearer credential; every page needs a head office user's session, made on the
+//! sign-in page ([`sign_in`]), and every other POST form its CSRF token.
 
 pub(crate) mod access;
 pub(crate) mod pages;
 pub(crate) mod receive;
+pub(crate) mod sign_in;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::config::Config;
+use crate::crypto::InstallationKey;
 use crate::db::{self, Db, Schema};
+use crate::error::AppError;
 use crate::http::{self, Method, Request, Response, Server, assets};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
 use crate::sync::batch::{self, Batch, Reply};
+use crate::throttle::Throttle;
 use receive::ReceiveError;
 
 /// What head office's request handlers share.
 pub(crate) struct HqApp {
     pub(crate) config: Config,
     pub(crate) db: Db,
-    pub(crate) users: access::UserCheck,
+    /// Head office's own installation secret (`secret.key` in its data directory): it keys
+    /// the CSRF tokens.
+    pub(crate) key: InstallationKey,
+    /// Failed sign-ins per client address.
+    pub(crate) sign_in_throttle: Throttle,
 }
 
 impl HqApp {
@@ -58,10 +67,16 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot install the signal handlers: {e}"))?;
     }
     let db = open(&config).map_err(|e| e.to_string())?;
+    let key = InstallationKey::load_or_create(&config.data_dir())
+        .map_err(|e| format!("cannot read or create the installation secret: {e}"))?;
     let app = Arc::new(HqApp {
+        sign_in_throttle: Throttle::new(
+            config.staff.address_failures_per_15_minutes,
+            chrono::Duration::minutes(15),
+        ),
         config,
         db,
-        users: access::UserCheck::default(),
+        key,
     });
     let handler_app = Arc::clone(&app);
     let lang = app.lang();
@@ -95,7 +110,7 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
 
 /// Answers one request.
 pub(crate) fn handle(app: &HqApp, req: &Request) -> Response {
-    route(app, req).unwrap_or_else(|e| {
+    route(app, req, Utc::now()).unwrap_or_else(|e| {
         log::error!("head office: {}: {e}", req.path);
         Response::json(
             500,
@@ -104,22 +119,60 @@ pub(crate) fn handle(app: &HqApp, req: &Request) -> Response {
     })
 }
 
-/// Head office's routing table.
-fn route(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+/// Head office's routing table. The pages are the arms under `signed_in`: without a live
+/// session they answer with the way to the sign-in page.
+fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db::DbError> {
     use Method::{Get, Head, Post};
     let method = if req.method == Head { Get } else { req.method };
     let segments = req.segments();
     match (method, segments.as_slice()) {
         (Post, ["api", "v1", "batches"]) => upload(app, req),
+        (Post, ["login"]) => with_form(app, req, |form| sign_in::login(app, req, form, now)),
+        (Post, ["logout"]) => with_form(app, req, |_| sign_in::logout(app, req, now)),
         (Get, ["healthz"]) => health(app),
         (Get, ["assets", name]) => Ok(assets::serve(req, name).unwrap_or_else(not_found)),
-        (Get, [""]) => pages::branches(app, req),
-        (Get, ["customers"]) => pages::customers(app, req),
-        (Get, ["branches", code]) => pages::branch(app, req, code),
-        (_, ["api", "v1", "batches"] | ["healthz"] | [""] | ["customers"] | ["branches", _]) => Ok(
-            Response::json(405, &json!({ "error": "method not allowed" })),
-        ),
+        (Get, ["login"]) => sign_in::login_page(app, req, now),
+        (Get, page @ ([""] | ["customers"] | ["branches", _])) => {
+            let Some(user) = sign_in::signed_in(app, req, now)? else {
+                return Ok(sign_in::required(req));
+            };
+            match page {
+                ["customers"] => pages::customers(app, req, &user),
+                ["branches", code] => pages::branch(app, &user, code),
+                _ => pages::branches(app, &user),
+            }
+        }
+        (
+            _,
+            ["api", "v1", "batches"]
+            | ["healthz"]
+            | [""]
+            | ["customers"]
+            | ["branches", _]
+            | ["login"]
+            | ["logout"],
+        ) => Ok(Response::json(
+            405,
+            &json!({ "error": "method not allowed" }),
+        )),
         _ => Ok(not_found()),
+    }
+}
+
+/// Runs `handler` with a POST form whose CSRF token is this browser's; a form that cannot be
+/// read gets 400, a missing or wrong token 403, both with the reason.
+fn with_form(
+    app: &HqApp,
+    req: &Request,
+    handler: impl FnOnce(&http::Form) -> Result<Response, db::DbError>,
+) -> Result<Response, db::DbError> {
+    let lang = app.lang();
+    match req.form() {
+        Err(e) => Ok(AppError::BadForm(e).into_response(req, lang)),
+        Ok(form) if !sign_in::csrf_matches(app, req, &form) => {
+            Ok(AppError::Csrf.into_response(req, lang))
+        }
+        Ok(form) => handler(&form),
     }
 }
 
@@ -233,21 +286,4 @@ fn health(app: &HqApp) -> Result<Response, db::DbError> {
             "version": env!("CARGO_PKG_VERSION"),
         }),
     ))
-}
-
-/// The 401 that makes a browser ask for a head office user.
-pub(crate) fn sign_in_required(lang: Lang) -> Response {
-    Response::html(
-        401,
-        crate::ui::error_page(
-            lang,
-            401,
-            lang.t(Msg::HqSignInTitle),
-            lang.t(Msg::HqSignInBody),
-        ),
-    )
-    .with_header(
-        "WWW-Authenticate",
-        "Basic realm=\"pawnbranch head office\", charset=\"UTF-8\"",
-    )
 }

@@ -1,4 +1,4 @@
-//! Head office's pages, read-only: every branch with its last upload, lag, entries received
+//! Head office's pages, read-only (each for a signed-in user, see `sign_in`): every branch with its last upload, lag, entries received
 //! and outstanding loans; one branch's set-aside entries; a customer search across branches
 //! by phone, ID number or name.
 
@@ -6,23 +6,20 @@ use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use rusqlite::{Connection, params};
 
+use super::sign_in::SignedIn;
 use super::{HqApp, access, receive};
 use crate::db;
 use crate::http::{Request, Response};
 use crate::i18n::{Lang, Msg};
-use crate::ui;
+use crate::ui::{self, HqUser};
 
-/// The signed-in head office user, or the response asking for one.
-fn user(app: &HqApp, req: &Request) -> Result<Result<String, Response>, db::DbError> {
-    let conn = app.db.conn()?;
-    Ok(app
-        .users
-        .check(&conn, req.header("authorization"), Utc::now())?
-        .ok_or_else(|| super::sign_in_required(app.lang())))
-}
-
-fn page(app: &HqApp, user: &str, title: &str, body: Markup) -> Response {
-    Response::html(200, ui::hq_page(app.lang(), user, title, body))
+/// A page in head office's layout, for the signed-in `user`.
+fn page(app: &HqApp, user: &SignedIn, title: &str, body: Markup) -> Response {
+    let who = HqUser {
+        username: &user.username,
+        csrf: &user.csrf,
+    };
+    Response::html(200, ui::hq_page(app.lang(), Some(&who), title, body))
 }
 
 fn when(app: &HqApp, at: Option<DateTime<Utc>>) -> String {
@@ -33,11 +30,7 @@ fn when(app: &HqApp, at: Option<DateTime<Utc>>) -> String {
 }
 
 /// `GET /`: every branch.
-pub(crate) fn branches(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
-    let user = match user(app, req)? {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, db::DbError> {
     let lang = app.lang();
     let conn = app.db.conn()?;
     let branches = access::branches(&conn)?;
@@ -95,15 +88,11 @@ pub(crate) fn branches(app: &HqApp, req: &Request) -> Result<Response, db::DbErr
             }
         }
     };
-    Ok(page(app, &user, lang.t(Msg::HqBranches), body))
+    Ok(page(app, user, lang.t(Msg::HqBranches), body))
 }
 
 /// `GET /branches/{code}`: one branch's position and the entries set aside.
-pub(crate) fn branch(app: &HqApp, req: &Request, code: &str) -> Result<Response, db::DbError> {
-    let user = match user(app, req)? {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Response, db::DbError> {
     let lang = app.lang();
     let conn = app.db.conn()?;
     let Some(b) = access::branches(&conn)?
@@ -160,7 +149,7 @@ pub(crate) fn branch(app: &HqApp, req: &Request, code: &str) -> Result<Response,
             }
         }
     };
-    Ok(page(app, &user, &format!("{} {}", b.code, b.name), body))
+    Ok(page(app, user, &format!("{} {}", b.code, b.name), body))
 }
 
 /// A customer found at some branch.
@@ -214,11 +203,11 @@ pub(crate) fn search(
 }
 
 /// `GET /customers?q=`: the search across branches.
-pub(crate) fn customers(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
-    let user = match user(app, req)? {
-        Ok(u) => u,
-        Err(r) => return Ok(r),
-    };
+pub(crate) fn customers(
+    app: &HqApp,
+    req: &Request,
+    user: &SignedIn,
+) -> Result<Response, db::DbError> {
     let lang: Lang = app.lang();
     let query = req
         .query_form()
@@ -261,5 +250,5 @@ pub(crate) fn customers(app: &HqApp, req: &Request) -> Result<Response, db::DbEr
             }
         }
     };
-    Ok(page(app, &user, lang.t(Msg::HqCustomerSearch), body))
+    Ok(page(app, user, lang.t(Msg::HqCustomerSearch), body))
 }

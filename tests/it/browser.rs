@@ -1,7 +1,8 @@
 //! The customer portal in a real browser: Debian's headless Chromium, driven through
 //! ChromeDriver at a 360×740 phone viewport, walks the whole customer path (landing page, phone
 //! number, the code read from the modem simulator, the first-login profile, the loans page and
-//! logging out) and checks the Indonesian pages.
+//! logging out) and checks the Indonesian pages; staff and head office pages get the same
+//! checks on the same phone.
 //!
 //! The HTTP tests elsewhere prove what the server answers; this one proves that the pages work
 //! as a customer's phone shows them: the links and buttons can be clicked, the forms submit,
@@ -267,6 +268,41 @@ fn staff_pages_of_the_customer_file_and_sync_fit_a_phone() {
         browser.text().contains("Set aside by head office")
     });
     browser.step("sync");
+}
+
+#[test]
+fn head_office_sign_in_pages_and_sign_out_fit_a_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (user, password) = crate::hq_signin::RINA;
+    crate::hq_signin::add_user(dir.path(), user, password);
+    let hq = Server::start(Options {
+        head_office: true,
+        data_dir: Some(dir),
+        ..Options::default()
+    });
+    let mut browser = Browser::start(hq.addr, "hq");
+    browser.goto("/customers");
+    browser.wait_for_path("/login");
+    browser.step("sign-in");
+    browser.type_into(&browser.find("#username"), user);
+    browser.type_into(&browser.find("#password"), password);
+    browser.click(&browser.find("form[action=\"/login\"] button"));
+    browser.wait_for_path("/customers");
+    browser.type_into(&browser.find("#q"), "siti");
+    browser.click(&browser.find("form[action=\"/customers\"] button"));
+    browser.wait_until("the search", || {
+        browser.text().contains("No customer found")
+    });
+    browser.step("customers");
+    browser.goto("/");
+    browser.wait_until("the branches", || browser.text().contains("No branch"));
+    browser.step("branches");
+    browser.click(&browser.find("form[action=\"/logout\"] button"));
+    browser.wait_until("signed out", || {
+        browser.text().contains("You have signed out.")
+    });
+    browser.goto("/");
+    browser.wait_for_path("/login");
 }
 
 /// The full path of a program on `PATH`; panics (so CI fails loudly) when it is not installed.

@@ -571,6 +571,14 @@ fn staff_admin_adds_changes_and_disables_accounts_with_audit() {
     );
     assert_eq!(r.status, 303);
     assert_eq!(sari.get("/staff").status, 303, "disabling ends her session");
+    // A wrong password gets the answer any wrong password gets: "disabled" needs the right one.
+    let r = sari.submit(
+        "/staff/login",
+        "/staff/login",
+        &[("username", "sari"), ("password", "not-her-password")],
+    );
+    assert!(r.body.contains("Wrong username or password."), "{}", r.body);
+    assert!(!r.body.contains("disabled"), "{}", r.body);
     let r = sari.submit(
         "/staff/login",
         "/staff/login",

@@ -8,6 +8,7 @@ mod customers;
 mod duplicates;
 mod email;
 mod foundation;
+mod hq_signin;
 mod imports;
 mod loans;
 mod modem;

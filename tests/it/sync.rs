@@ -719,32 +719,20 @@ fn a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flo
     assert!(page.body.contains("not a JSON object"), "{}", page.body);
     assert_eq!(health(&branch)["sync"]["set_aside"], 1);
 
-    let out = command(hq.dir.path())
-        .args(["hq", "user", "add", "rina", "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"head-office-pass-1\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    crate::hq_signin::add_user(hq.dir.path(), "rina", "head-office-pass-1");
     let mut office = hq.client();
-    assert_eq!(office.get("/branches/BR01").status, 401, "sign-in required");
-    let basic = "Basic cmluYTpoZWFkLW9mZmljZS1wYXNzLTE="; // rina:head-office-pass-1
-    let r = office.request("GET", "/branches/BR01", &[("Authorization", basic)], b"");
+    let r = office.get("/branches/BR01");
+    assert_eq!(r.status, 303, "sign-in required");
+    assert_eq!(r.header("location"), Some("/login?next=/branches/BR01"));
+    crate::hq_signin::sign_in(&mut office, "rina", "head-office-pass-1");
+    let r = office.get("/branches/BR01");
     assert_eq!(r.status, 200);
     assert!(
         r.body.contains("BROKEN1") && r.body.contains("not a JSON object"),
         "{}",
         r.body
     );
-    let r = office.request("GET", "/", &[("Authorization", basic)], b"");
+    let r = office.get("/");
     assert!(
         r.body.contains("BR01") && r.body.contains("Test branch"),
         "{}",
@@ -753,12 +741,7 @@ fn a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flo
     // The search across branches finds a customer by phone in a local format, ID or name.
     let (name, phone, id) = writer_fields(500);
     for q in [phone.as_str(), id.as_str(), "sync customer 50"] {
-        let r = office.request(
-            "GET",
-            &format!("/customers?q={}", crate::util::encode(q)),
-            &[("Authorization", basic)],
-            b"",
-        );
+        let r = office.get(&format!("/customers?q={}", crate::util::encode(q)));
         assert!(r.body.contains(&name), "{q}: {}", r.body);
     }
 }
