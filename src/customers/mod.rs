@@ -94,12 +94,15 @@ pub(crate) struct Customer {
     pub(crate) profile_completed_at: Option<DateTime<Utc>>,
     pub(crate) locked_at: Option<DateTime<Utc>>,
     pub(crate) wrong_codes: u32,
+    /// A new number the customer gave at the portal, waiting for its code
+    /// (`contact_details::confirm_pending_phone`); `phone` stays until then.
+    pub(crate) pending_phone: Option<E164>,
 }
 
 /// The columns [`from_row`] reads.
 const COLUMNS: &str =
     "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
-                       profile_completed_at, locked_at, wrong_codes, email_verified_at";
+                       profile_completed_at, locked_at, wrong_codes, email_verified_at, pending_phone";
 
 /// A customer from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
@@ -116,6 +119,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         locked_at: r.get(9)?,
         wrong_codes: r.get(10)?,
         email_verified_at: r.get(11)?,
+        pending_phone: r.get::<_, Option<String>>(12)?.map(E164::from_stored),
     })
 }
 
@@ -140,6 +144,50 @@ pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result
         Some(id) => get(conn, &id),
         None => Ok(None),
     }
+}
+
+/// Who a phone number leads to at the portal's login.
+#[derive(Debug)]
+pub(crate) enum Holder {
+    /// Nobody: a stranger's number.
+    Nobody,
+    /// One customer (through an alias, the record it was merged into).
+    One(Box<Customer>),
+    /// Records of more than one customer, from before one number meant one record (issue 11):
+    /// staff must resolve the pair before the number logs in.
+    Shared,
+}
+
+/// Who `phone` leads to: nobody, one customer, or a pair staff have not resolved.
+pub(crate) fn holder_of(conn: &Connection, phone: &E164) -> rusqlite::Result<Holder> {
+    let records: u32 = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT COALESCE(merged_into, id)) FROM customers WHERE phone = ?1",
+        )?
+        .query_row([phone.as_str()], |r| r.get(0))?;
+    if records > 1 {
+        return Ok(Holder::Shared);
+    }
+    Ok(find_by_phone(conn, phone)?.map_or(Holder::Nobody, |c| Holder::One(Box::new(c))))
+}
+
+/// The number leads to a customer other than `by` (issue 11): it cannot become `by`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the phone number belongs to another customer")]
+pub(crate) struct PhoneTaken;
+
+/// Whether `phone` is held by a record that is not `by` (nor an alias of it): the check every
+/// path that gives a record a number makes first, so that the unique index
+/// `customers_live_phone` (V12) is never what refuses it.
+pub(crate) fn phone_taken(
+    conn: &Connection,
+    phone: &E164,
+    by: Option<&CustomerId>,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE phone = ?1 AND COALESCE(merged_into, id) IS NOT ?2)",
+    )?
+    .query_row(params![phone.as_str(), by], |r| r.get(0))
 }
 
 /// The record a merged record was merged into (`None` for a record in its own right, or no
@@ -277,16 +325,20 @@ pub(crate) fn has_unresolved_duplicates(
     crate::duplicates::unresolved(conn, customer)
 }
 
-/// Changes the phone number; a new number is unverified until a code proves it.
+/// Changes the phone number; a new number is unverified until a code proves it. Refused when
+/// the number is another customer's. `Ok(false)`: the number was already this one.
 pub(crate) fn change_phone(
     conn: &Connection,
     customer: &Customer,
     phone: &E164,
     staff: Option<&StaffId>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<Result<bool, PhoneTaken>> {
     if &customer.phone == phone {
-        return Ok(false);
+        return Ok(Ok(false));
+    }
+    if phone_taken(conn, phone, Some(&customer.id))? {
+        return Ok(Err(PhoneTaken));
     }
     conn.execute(
         "UPDATE customers SET phone = ?2, phone_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
@@ -301,7 +353,7 @@ pub(crate) fn change_phone(
         &detail,
         now,
     )?;
-    Ok(true)
+    Ok(Ok(true))
 }
 
 /// Unlocks a customer locked after wrong codes; wrong codes count from zero again.

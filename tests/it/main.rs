@@ -13,6 +13,7 @@ mod loans;
 mod modem;
 mod payments;
 mod portal;
+mod portal_security;
 mod reminders;
 mod sms;
 mod sync;
