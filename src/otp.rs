@@ -210,8 +210,12 @@ pub(crate) trait CodeStore {
     fn live(&self, purpose: Purpose, binding_hash: &[u8; 32])
     -> rusqlite::Result<Option<LiveCode>>;
     /// The right code was entered: use it up, reset the wrong codes, verify its destination.
-    fn accept(&mut self, code: &LiveCode, purpose: Purpose, now: DateTime<Utc>)
-    -> rusqlite::Result<()>;
+    fn accept(
+        &mut self,
+        code: &LiveCode,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()>;
     /// A wrong code: `wrong` in a row now (of `max`); `lock` when that was the last try.
     fn count_wrong(
         &mut self,
@@ -851,6 +855,140 @@ mod tests {
             "five codes a day, counting the SMS code"
         );
         assert_eq!(mask_email("siti@example.com"), "s•••@example.com");
+    }
+
+    /// One step of the rules, as the portal's login takes it.
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        Send(i64),
+        Check(i64),
+    }
+
+    /// What a step answered, the same type for both stores.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Answer {
+        Sent(Result<(), Refusal>),
+        Checked(Checked),
+    }
+
+    /// Runs `steps` (seconds after `t0`) on one store, entering `wrong_code()` at every check.
+    fn run(
+        store: &mut impl CodeStore,
+        f: &Fixture,
+        steps: &[Step],
+        wrong_code: &dyn Fn() -> String,
+    ) -> Vec<Answer> {
+        let codes = Codes {
+            key: &f.key,
+            rules: &f.rules,
+        };
+        let requester = Requester {
+            purpose: Purpose::Login,
+            binding: "browser",
+            staff: None,
+        };
+        let words = CodeText {
+            text: "Code {code}",
+            subject: "",
+        };
+        let at = |s: i64| f.t0 + Duration::seconds(s);
+        steps
+            .iter()
+            .map(|step| match *step {
+                Step::Send(s) => Answer::Sent(
+                    send(
+                        store,
+                        &codes,
+                        Destination::Phone(&f.phone),
+                        &requester,
+                        &words,
+                        at(s),
+                    )
+                    .unwrap(),
+                ),
+                Step::Check(s) => {
+                    Answer::Checked(check(store, &codes, &requester, &wrong_code(), at(s)).unwrap())
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_strangers_number_follows_the_same_rules_as_a_customers() {
+        let f = fixture();
+        let steps = [
+            Step::Check(0),
+            Step::Send(0),
+            Step::Send(10),
+            Step::Check(11),
+            Step::Send(40),
+            Step::Check(41),
+            Step::Check(42),
+            Step::Check(43),
+            Step::Send(100),
+        ];
+        let conn = f.db.conn().unwrap();
+        let mut customer = CustomerStore {
+            conn: &conn,
+            customer: &f.customer,
+            staff: None,
+        };
+        // Wrong for the customer: one more than the last code sent (read from its SMS).
+        let wrong_code = || {
+            conn.query_row(
+                "SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .map_or_else(
+                |_| "000000".to_owned(),
+                |body| other(body.trim_start_matches("Code ")),
+            )
+        };
+        let known = run(&mut customer, &f, &steps, &wrong_code);
+        let strangers = Strangers::new(10);
+        let phone = phone::normalise("081399990000", "ID").unwrap();
+        let unknown = strangers.with(&phone, f.t0, |store| run(store, &f, &steps, &wrong_code));
+        assert_eq!(known, unknown);
+        assert_eq!(
+            known,
+            [
+                Answer::Checked(Checked::Expired),
+                Answer::Sent(Ok(())),
+                Answer::Sent(Err(Refusal::TooSoon { wait_seconds: 20 })),
+                Answer::Checked(Checked::Wrong { remaining: 2 }),
+                Answer::Sent(Ok(())),
+                Answer::Checked(Checked::Wrong { remaining: 1 }),
+                Answer::Checked(Checked::NowLocked),
+                Answer::Checked(Checked::Locked),
+                Answer::Sent(Err(Refusal::Locked)),
+            ]
+        );
+        let texts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sms_outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(texts, 2, "only the customer's codes went out");
+    }
+
+    #[test]
+    fn strangers_are_bounded_and_the_longest_untouched_makes_room() {
+        let f = fixture();
+        let strangers = Strangers::new(2);
+        let number = |n: u32| phone::normalise(&format!("08139999{n:04}"), "ID").unwrap();
+        let lock = |n: u32| {
+            strangers.with(&number(n), f.t0, |store| {
+                store.count_wrong(3, 3, true, f.t0).unwrap();
+            });
+        };
+        let locked =
+            |n: u32| strangers.with(&number(n), f.t0, |store| store.lock_state().unwrap().0);
+        lock(1);
+        lock(2);
+        assert!(locked(1), "touched again, so number 2 is now the oldest");
+        lock(3);
+        assert_eq!(strangers.len(), 2);
+        assert!(locked(1) && locked(3));
+        assert!(!locked(2), "number 2 made room and starts afresh");
     }
 
     #[test]

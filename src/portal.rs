@@ -294,14 +294,9 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> {
         Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
             send_with(ctx, store, destination, Purpose::Login, None)
         })?,
-        Holder::One(customer) => send_code(
-            ctx,
-            &tx,
-            &customer.id,
-            destination,
-            Purpose::Login,
-            None,
-        )?,
+        Holder::One(customer) => {
+            send_code(ctx, &tx, &customer.id, destination, Purpose::Login, None)?
+        }
     };
     tx.commit()?;
     ctx.app.sms.wake();
@@ -565,7 +560,8 @@ pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
     }
     tx.commit()?;
     // A stranger's code is never right (its kept hash is random); were it ever, it expired.
-    let message = checked_message(ctx, &checked).unwrap_or_else(|| ctx.t(Msg::CodeExpired).to_owned());
+    let message =
+        checked_message(ctx, &checked).unwrap_or_else(|| ctx.t(Msg::CodeExpired).to_owned());
     wait_out(started, CODE_CHECK_TIME);
     Ok(code_form(ctx, Some(&phone), Some(&message), 400))
 }
@@ -757,7 +753,13 @@ impl ProfileForm {
 /// for its code is shown with the code form.
 pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
-    Ok(render_profile(ctx, &c, &profile_form_of(ctx, &c), None, 200))
+    Ok(render_profile(
+        ctx,
+        &c,
+        &profile_form_of(ctx, &c),
+        None,
+        200,
+    ))
 }
 
 /// The profile form filled with what the branch knows.
@@ -802,12 +804,7 @@ fn render_profile(
 }
 
 /// The new number waiting for its code: enter it, have it sent again, or keep the old number.
-fn pending_phone_section(
-    ctx: &Ctx,
-    c: &Customer,
-    pending: &E164,
-    error: Option<&str>,
-) -> Markup {
+fn pending_phone_section(ctx: &Ctx, c: &Customer, pending: &E164, error: Option<&str>) -> Markup {
     let csrf = ctx.csrf();
     let text = ctx.lang.fill(
         Msg::NewPhonePending,
@@ -872,7 +869,14 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
         Some(phone) if c.pending_phone.as_ref() != Some(phone) => {
             contact_details::set_pending_phone(&tx, &c.id, phone, ctx.now)?;
             let destination = Destination::Phone(phone);
-            Some(send_code(ctx, &tx, &c.id, destination, Purpose::NewPhone, None)?)
+            Some(send_code(
+                ctx,
+                &tx,
+                &c.id,
+                destination,
+                Purpose::NewPhone,
+                None,
+            )?)
         }
         _ => None,
     };
@@ -881,7 +885,11 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     match asked {
         None if c.pending_phone.is_none() || new_phone.is_none() => {
             ctx.flash(ctx.t(Msg::ProfileSaved));
-            Ok(Response::see_other(if c.pending_phone.is_some() { "/profile" } else { "/my" }))
+            Ok(Response::see_other(if c.pending_phone.is_some() {
+                "/profile"
+            } else {
+                "/my"
+            }))
         }
         None | Some(Ok(())) => {
             ctx.flash(ctx.t(Msg::NewPhoneCodeSent));
@@ -932,7 +940,13 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
         other => checked_message(ctx, other).unwrap_or_default(),
     };
     tx.commit()?;
-    Ok(render_profile(ctx, &c, &profile_form_of(ctx, &c), Some(&error), 400))
+    Ok(render_profile(
+        ctx,
+        &c,
+        &profile_form_of(ctx, &c),
+        Some(&error),
+        400,
+    ))
 }
 
 /// POST /profile/phone/send: the code to the pending new number again (within the rules).

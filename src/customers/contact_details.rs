@@ -260,7 +260,11 @@ pub(crate) fn confirm_pending_phone(
     before: &Customer,
     proved: &str,
 ) -> rusqlite::Result<Result<bool, PhoneTaken>> {
-    let Some(phone) = before.pending_phone.as_ref().filter(|p| p.as_str() == proved) else {
+    let Some(phone) = before
+        .pending_phone
+        .as_ref()
+        .filter(|p| p.as_str() == proved)
+    else {
         return Ok(Ok(false));
     };
     cancel_pending_phone(conn, &before.id, ctx.now)?;

@@ -62,6 +62,33 @@ pub(crate) fn insert(
     Ok(id)
 }
 
+/// Adds a customer whose number another live record already holds, as a pair from before one
+/// number meant one record (V12) would be: left out of the unique index (`phone_shared`).
+#[cfg(test)]
+pub(crate) fn insert_sharing_phone(
+    conn: &Connection,
+    new: &NewCustomer,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<CustomerId> {
+    let mut random = [0u8; 8];
+    crate::crypto::fill_random(&mut random);
+    let digits = u64::from_be_bytes(random) % 1_000_000_000_000;
+    let placeholder = E164::from_stored(format!("+99{digits:012}"));
+    let id = insert(
+        conn,
+        &NewCustomer {
+            phone: &placeholder,
+            ..*new
+        },
+        now,
+    )?;
+    conn.execute(
+        "UPDATE customers SET phone = ?2, phone_shared = 1 WHERE id = ?1",
+        params![id, new.phone.as_str()],
+    )?;
+    Ok(id)
+}
+
 /// How many customers the branch has.
 pub(crate) fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
@@ -809,4 +836,131 @@ pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::A
     Ok(crate::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::audit::Actor;
+    use crate::duplicates::merge::{self, Field, MergeError};
+
+    fn number(local: &str) -> E164 {
+        crate::phone::normalise(local, "ID").unwrap()
+    }
+
+    fn customer<'a>(name: &'a str, phone: &'a E164) -> NewCustomer<'a> {
+        NewCustomer {
+            full_name: name,
+            phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn unique_refusal(e: rusqlite::Error) -> bool {
+        e.to_string()
+            .contains("UNIQUE constraint failed: customers.phone")
+    }
+
+    fn phone_of(conn: &Connection, id: &CustomerId) -> String {
+        get(conn, id).unwrap().unwrap().phone.as_str().to_owned()
+    }
+
+    #[test]
+    fn every_path_refuses_a_second_live_record_of_a_number() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let (p1, p2) = (number("081211110001"), number("081211110002"));
+        let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
+        let budi = insert(&conn, &customer("Budi", &p2), now()).unwrap();
+        // The database, whatever the path.
+        let err = insert(&conn, &customer("Copy", &p1), now()).unwrap_err();
+        assert!(unique_refusal(err));
+        // A change of number, cleanly.
+        let b = get(&conn, &budi).unwrap().unwrap();
+        assert_eq!(
+            change_phone(&conn, &b, &p1, None, now()).unwrap(),
+            Err(PhoneTaken)
+        );
+        assert_eq!(phone_of(&conn, &budi), p2.as_str());
+        // A merge that gives the survivor the merged record's number.
+        merge::merge(
+            &conn,
+            &ani,
+            &budi,
+            &[Field::Phone],
+            &Actor::System,
+            None,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(phone_of(&conn, &ani), p2.as_str());
+        // Her old number is free; the kept one (also her alias's) is hers, and taken for others.
+        assert!(!phone_taken(&conn, &p1, None).unwrap());
+        assert!(!phone_taken(&conn, &p2, Some(&ani)).unwrap());
+        assert!(phone_taken(&conn, &p2, None).unwrap());
+    }
+
+    #[test]
+    fn a_pair_from_before_stays_until_resolved_and_no_third_record_joins_it() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let p = number("081222220000");
+        let older = insert(&conn, &customer("Dewi", &p), now()).unwrap();
+        let newer = insert_sharing_phone(&conn, &customer("Dewi R", &p), now()).unwrap();
+        assert!(matches!(holder_of(&conn, &p).unwrap(), Holder::Shared));
+        assert!(unique_refusal(
+            insert(&conn, &customer("Third", &p), now()).unwrap_err()
+        ));
+        // A merge of a third record that would take the number is refused cleanly.
+        let q = number("081222220001");
+        let other = insert(&conn, &customer("Eka", &q), now()).unwrap();
+        let outcome = merge::merge(
+            &conn,
+            &other,
+            &older,
+            &[Field::Phone],
+            &Actor::System,
+            None,
+            now(),
+        );
+        assert!(matches!(outcome, Err(MergeError::PhoneTaken)));
+        // The indexed record merged into the grandfathered one: that one takes its place.
+        merge::merge(&conn, &newer, &older, &[], &Actor::System, None, now()).unwrap();
+        match holder_of(&conn, &p).unwrap() {
+            Holder::One(c) => assert_eq!(c.id, newer),
+            other => panic!("{other:?}"),
+        }
+        assert!(unique_refusal(
+            insert(&conn, &customer("Third", &p), now()).unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn a_grandfathered_record_that_changes_its_number_cannot_go_back() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let (p, q) = (number("081233330000"), number("081233330001"));
+        insert(&conn, &customer("Fajar", &p), now()).unwrap();
+        let newer = insert_sharing_phone(&conn, &customer("Fajar S", &p), now()).unwrap();
+        conn.execute(
+            "UPDATE customers SET phone = ?2 WHERE id = ?1",
+            params![newer, q.as_str()],
+        )
+        .unwrap();
+        assert!(matches!(holder_of(&conn, &p).unwrap(), Holder::One(_)));
+        let back = conn.execute(
+            "UPDATE customers SET phone = ?2 WHERE id = ?1",
+            params![newer, p.as_str()],
+        );
+        assert!(unique_refusal(back.unwrap_err()));
+    }
 }

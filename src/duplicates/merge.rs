@@ -165,7 +165,10 @@ pub(crate) fn merge(
     }
     if from_merged.contains(&Field::Phone) {
         let phone = crate::phone::E164::from_stored(
-            merged_before["phone"].as_str().unwrap_or_default().to_owned(),
+            merged_before["phone"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         );
         let others: u32 = conn.query_row(
             "SELECT COUNT(*) FROM customers WHERE phone = ?1 AND COALESCE(merged_into, id) NOT IN (?2, ?3)",

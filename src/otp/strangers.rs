@@ -114,8 +114,7 @@ impl Stranger {
     /// Drops what no rule looks at any more (older than a day and a bit).
     fn forget_before(&mut self, cutoff: DateTime<Utc>) {
         self.sent.retain(|(at, _)| *at >= cutoff);
-        self.codes
-            .retain(|c| !c.done || c.expires_at >= cutoff);
+        self.codes.retain(|c| !c.done || c.expires_at >= cutoff);
     }
 }
 

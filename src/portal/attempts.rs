@@ -108,9 +108,20 @@ mod tests {
         let phone = crate::phone::normalise("081234567890", "ID").unwrap();
         let id = attempts.start(&phone, "browser-a", None, at(0));
         assert!(!id.contains("81234567890"));
-        assert_eq!(attempts.phone(&id, "browser-a", at(60)), Some(phone.clone()));
-        assert_eq!(attempts.phone(&id, "browser-b", at(60)), None, "another browser");
-        assert_eq!(attempts.phone(&id, "browser-a", at(15 * 60)), None, "too late");
+        assert_eq!(
+            attempts.phone(&id, "browser-a", at(60)),
+            Some(phone.clone())
+        );
+        assert_eq!(
+            attempts.phone(&id, "browser-b", at(60)),
+            None,
+            "another browser"
+        );
+        assert_eq!(
+            attempts.phone(&id, "browser-a", at(15 * 60)),
+            None,
+            "too late"
+        );
         let again = attempts.start(&phone, "browser-a", Some(&id), at(61));
         assert_eq!(attempts.phone(&id, "browser-a", at(62)), None, "replaced");
         attempts.end(&again);

@@ -111,7 +111,10 @@ fn side_by_side(
 }
 
 /// Asserts the two sides saw the same, in about the same time; returns what they saw.
-fn same(what: &str, (known, unknown, t_known, t_unknown): (Seen, Seen, Duration, Duration)) -> Seen {
+fn same(
+    what: &str,
+    (known, unknown, t_known, t_unknown): (Seen, Seen, Duration, Duration),
+) -> Seen {
     assert_eq!(known, unknown, "{what}: customer vs stranger");
     let diff = t_known.as_millis().abs_diff(t_unknown.as_millis());
     assert!(
@@ -178,9 +181,21 @@ fn a_strangers_number_is_answered_as_a_customers_at_every_step() {
         );
         countdown.push(step);
     }
-    assert!(countdown[0].page.contains("2 tries left"), "{}", countdown[0].page);
-    assert!(countdown[1].page.contains("1 tries left"), "{}", countdown[1].page);
-    assert!(countdown[2].page.contains("Your account is locked"), "{}", countdown[2].page);
+    assert!(
+        countdown[0].page.contains("2 tries left"),
+        "{}",
+        countdown[0].page
+    );
+    assert!(
+        countdown[1].page.contains("1 tries left"),
+        "{}",
+        countdown[1].page
+    );
+    assert!(
+        countdown[2].page.contains("Your account is locked"),
+        "{}",
+        countdown[2].page
+    );
 
     // Locked: the number form answers 403 for both, and so does the code form.
     server.advance_clock(31);
@@ -235,14 +250,21 @@ fn the_login_cookie_does_not_carry_the_number() {
     }
     // The cookie still leads to the number: the code page, resend, and the login itself.
     let page = c.get("/login/verify");
-    assert!(page.body.contains("0000"), "the masked number: {}", page.body);
+    assert!(
+        page.body.contains("0000"),
+        "the masked number: {}",
+        page.body
+    );
     let code = code_from(&sim, SITI_E164, 1);
     assert_eq!(enter_code(&mut c, &code).header("location"), Some("/my"));
     // And only in this browser.
     let mut other = server.client();
     other.get("/login");
     other.cookies.insert("pb_login".into(), cookie);
-    assert_eq!(other.get("/login/verify").header("location"), Some("/login"));
+    assert_eq!(
+        other.get("/login/verify").header("location"),
+        Some("/login")
+    );
 }
 
 /// Standard base64 with padding.
@@ -311,7 +333,8 @@ fn a_customer_cannot_take_another_customers_number() {
     let r = save_profile_with(&mut attacker, BUDI);
     assert_eq!(r.status, 409, "{}", r.body);
     assert!(
-        r.body.contains("This number cannot be used for your account"),
+        r.body
+            .contains("This number cannot be used for your account"),
         "{}",
         r.body
     );
@@ -346,7 +369,11 @@ fn a_new_number_takes_effect_only_once_its_code_is_entered() {
     let r = save_profile_with(&mut c, "0812-7777-6666");
     assert_eq!(r.status, 303, "{}", r.body);
     let conn = db(&server);
-    assert_eq!(holders(&conn, SITI_E164), ["Siti Rahmawati"], "the old number stays");
+    assert_eq!(
+        holders(&conn, SITI_E164),
+        ["Siti Rahmawati"],
+        "the old number stays"
+    );
     assert!(holders(&conn, "+6281277776666").is_empty());
     let profile = c.get("/profile");
     assert!(
@@ -379,10 +406,7 @@ fn a_new_number_takes_effect_only_once_its_code_is_entered() {
     manager.sign_in(MANAGER.0, MANAGER.1);
     let audit = manager.get("/staff/audit").body;
     assert!(audit.contains("customer.phone_change"), "{audit}");
-    assert!(
-        !audit.contains(&code),
-        "the code is never in the audit log"
-    );
+    assert!(!audit.contains(&code), "the code is never in the audit log");
 }
 
 #[test]
@@ -398,7 +422,10 @@ fn a_number_taken_meanwhile_is_refused_at_confirmation() {
     add_bare_customer(&server, "+6281277776666");
     let r = c.submit("/profile", "/profile/phone", &[("code", &code)]);
     assert_eq!(r.status, 409, "{}", r.body);
-    assert!(r.body.contains("This number cannot be used for your account"));
+    assert!(
+        r.body
+            .contains("This number cannot be used for your account")
+    );
     let conn = db(&server);
     assert_eq!(holders(&conn, SITI_E164), ["Siti Rahmawati"]);
     assert_eq!(holders(&conn, "+6281277776666"), ["Bare Customer"]);
@@ -418,8 +445,16 @@ fn database_with_a_pair() -> tempfile::TempDir {
         .run(&mut conn)
         .unwrap();
     for (id, name, at) in [
-        ("01PAIR00000000000000000001", "Dewi Older", "2026-01-01T00:00:00+00:00"),
-        ("01PAIR00000000000000000002", "Dewi Newer", "2026-02-01T00:00:00+00:00"),
+        (
+            "01PAIR00000000000000000001",
+            "Dewi Older",
+            "2026-01-01T00:00:00+00:00",
+        ),
+        (
+            "01PAIR00000000000000000002",
+            "Dewi Newer",
+            "2026-02-01T00:00:00+00:00",
+        ),
     ] {
         conn.execute(
             "INSERT INTO customers (id, full_name, phone, address, created_at, updated_at)
@@ -446,11 +481,7 @@ fn a_pair_from_before_survives_the_upgrade_and_its_number_is_sent_to_the_counter
     let mut c = server.client();
     let r = ask_code(&mut c, "0812-4444-0000");
     assert_eq!(r.status, 409, "{}", r.body);
-    assert!(
-        r.body.contains("Please see the counter"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("Please see the counter"), "{}", r.body);
     assert!(!r.body.contains("Dewi"));
     // No third record can join the pair.
     let third = conn.execute(
@@ -458,7 +489,12 @@ fn a_pair_from_before_survives_the_upgrade_and_its_number_is_sent_to_the_counter
          VALUES ('01PAIR00000000000000000003', 'Dewi Third', '+6281244440000', '', '2026-03-01', '2026-03-01')",
         [],
     );
-    assert!(third.unwrap_err().to_string().contains("UNIQUE constraint failed"));
+    assert!(
+        third
+            .unwrap_err()
+            .to_string()
+            .contains("UNIQUE constraint failed")
+    );
     // Once staff give one of them another number, the other logs in.
     conn.execute(
         "UPDATE customers SET phone = '+6281244440001' WHERE full_name = 'Dewi Older'",
@@ -473,5 +509,9 @@ fn a_pair_from_before_survives_the_upgrade_and_its_number_is_sent_to_the_counter
         "UPDATE customers SET phone = '+6281244440000' WHERE full_name = 'Dewi Older'",
         [],
     );
-    assert!(back.unwrap_err().to_string().contains("UNIQUE constraint failed"));
+    assert!(
+        back.unwrap_err()
+            .to_string()
+            .contains("UNIQUE constraint failed")
+    );
 }
