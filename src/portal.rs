@@ -882,24 +882,26 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     };
     tx.commit()?;
     ctx.app.sms.wake();
-    match asked {
-        None if c.pending_phone.is_none() || new_phone.is_none() => {
+    let next = match asked {
+        // Nothing new to prove: to the pending number's code form if one waits.
+        None => {
             ctx.flash(ctx.t(Msg::ProfileSaved));
-            Ok(Response::see_other(if c.pending_phone.is_some() {
+            if c.pending_phone.is_some() {
                 "/profile"
             } else {
                 "/my"
-            }))
+            }
         }
-        None | Some(Ok(())) => {
+        Some(Ok(())) => {
             ctx.flash(ctx.t(Msg::NewPhoneCodeSent));
-            Ok(Response::see_other("/profile"))
+            "/profile"
         }
         Some(Err(refusal)) => {
             ctx.flash(&refusal_message(ctx, &refusal));
-            Ok(Response::see_other("/profile"))
+            "/profile"
         }
-    }
+    };
+    Ok(Response::see_other(next))
 }
 
 /// POST /profile/phone: the code sent to the pending new number. The right code makes it the
