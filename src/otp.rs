@@ -13,6 +13,11 @@
 //! both channels against the spacing and the daily count, so asking by email never gets round
 //! them; the wrong-code lock is the customer's, whatever channel the code took.
 //!
+//! The rules ([`send`], [`check`], [`admits`]) are written once and work on a [`CodeStore`]:
+//! a customer's state is in the database ([`CustomerStore`]); a number that is nobody's has
+//! the same state in memory ([`Strangers`], issue 11), so that the portal answers a stranger's
+//! number exactly as a customer's, step by step.
+//!
 //! Codes are 6 digits from the operating system's CSPRNG. Only HMAC-SHA256(installation
 //! secret, code id, code) is stored, compared in constant time; the code itself exists only in
 //! the SMS or email (whose text the outbox blanks once it has left) and is never logged.

@@ -7,10 +7,18 @@
 //! and the customer's id together, and anything else is "not found" (never "forbidden", which
 //! would tell that the ticket exists).
 //!
-//! No enumeration: asking for a code answers the same words, in the same time, whether the
-//! number belongs to a customer or not, and sends nothing for a stranger. Requests are also
-//! limited per client address. Customer sessions live in an HttpOnly cookie, are replaced at
-//! login, end after 15 idle minutes (phones are shared) and at logout.
+//! No enumeration: every step of the login answers the same words and status, in the same
+//! time, whether the number belongs to a customer or not. A stranger's number goes through the
+//! same code rules as a customer's (`otp::Strangers`: spacing, daily count, wrong codes, lock,
+//! in memory) and nothing is sent to it. Requests are also limited per client address. The
+//! `pb_login` cookie holds only a random id; the number stays on the server (`attempts`).
+//! Customer sessions live in an HttpOnly cookie, are replaced at login, end after 15 idle
+//! minutes (phones are shared) and at logout.
+//!
+//! One number, one record (issue 11): the profile refuses a number that leads to another
+//! customer, and a new number replaces the old one only once the code sent to it is entered
+//! (until then it is the customer's pending number). A number on a pair of records from
+//! before (`customers::Holder::Shared`) does not log in: the customer is sent to the counter.
 
 use std::time::{Duration as StdDuration, Instant};
 
