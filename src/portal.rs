@@ -822,15 +822,7 @@ fn pending_phone_section(ctx: &Ctx, c: &Customer, pending: &E164, error: Option<
         section class="card" id="new-phone" {
             p { (text) }
             (ui::form_error(error))
-            form method="post" action="/profile/phone" class="stack" {
-                (ui::csrf_input(&csrf))
-                div class="field" {
-                    label for="new-phone-code" { (ctx.t(Msg::Code)) }
-                    span class="hint" { (ctx.t(Msg::CodeHint)) }
-                    input id="new-phone-code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
-                }
-                div { button type="submit" { (ctx.t(Msg::ConfirmNewPhone)) } }
-            }
+            (code_entry(ctx, &csrf, "/profile/phone", "new-phone-code", Msg::ConfirmNewPhone))
             div class="actions" {
                 form method="post" action="/profile/phone/send" class="inline" {
                     (ui::csrf_input(&csrf))
@@ -841,6 +833,21 @@ fn pending_phone_section(ctx: &Ctx, c: &Customer, pending: &E164, error: Option<
                     button type="submit" class="secondary" { (ctx.t(Msg::KeepOldPhone)) }
                 }
             }
+        }
+    }
+}
+
+/// A form to enter a code sent to a signed-in customer's phone, posted to `action`.
+fn code_entry(ctx: &Ctx, csrf: &str, action: &str, id: &str, button: Msg) -> Markup {
+    html! {
+        form method="post" action=(action) class="stack" {
+            (ui::csrf_input(csrf))
+            div class="field" {
+                label for=(id) { (ctx.t(Msg::Code)) }
+                span class="hint" { (ctx.t(Msg::CodeHint)) }
+                input id=(id) name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
+            }
+            div { button type="submit" { (ctx.t(button)) } }
         }
     }
 }
@@ -1027,15 +1034,7 @@ fn render_verify_phone(ctx: &Ctx, c: &Customer, error: Option<&str>, status: u16
             div { button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) } }
         }
         (ui::form_error(error))
-        form method="post" action="/verify" class="stack" {
-            (ui::csrf_input(&csrf))
-            div class="field" {
-                label for="code" { (ctx.t(Msg::Code)) }
-                span class="hint" { (ctx.t(Msg::CodeHint)) }
-                input id="code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
-            }
-            div { button type="submit" { (ctx.t(Msg::VerifyNow)) } }
-        }
+        (code_entry(ctx, &csrf, "/verify", "code", Msg::VerifyNow))
     };
     let mut response = ctx.customer_page(ctx.t(Msg::VerifyPhoneTitle), body);
     response.status = status;

@@ -6,34 +6,15 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::portal::{add_bare_customer, ask_code, code_from, enter_code};
+use crate::portal::{SITI, SITI_E164, add_bare_customer, ask_code, code_from, enter_code, wrong};
 use crate::sms::simulator::{SimConfig, Simulator};
-use crate::util::{Client, MANAGER, Options, Response, Server};
+use crate::util::{Client, MANAGER, Response, Server};
 
-/// A demo server with the simulator as its modem and a clock the test can move.
+/// A server with the simulator as its modem and a movable clock, on `data_dir` or a demo.
 fn portal_server(link: &Path, data_dir: Option<tempfile::TempDir>) -> Server {
-    let env = vec![
-        (
-            "PAWNBRANCH_MODEM_DEVICE".to_owned(),
-            link.display().to_string(),
-        ),
-        (
-            "PAWNBRANCH_MODEM_BULK_INTERVAL_MS".to_owned(),
-            "0".to_owned(),
-        ),
-    ];
-    Server::start(Options {
-        demo: data_dir.is_none(),
-        movable_clock: true,
-        env,
-        data_dir,
-        ..Options::default()
-    })
+    crate::portal::portal_server_with(link, data_dir)
 }
 
-/// Demo customer 0: Siti Rahmawati (unverified phone, complete profile).
-const SITI: &str = "0812-1000-0000";
-const SITI_E164: &str = "+6281210000000";
 /// Demo customer 1: Budi Rahmawati.
 const BUDI: &str = "0812-1000-7919";
 const BUDI_E164: &str = "+6281210007919";
@@ -122,11 +103,6 @@ fn same(
         "{what}: customer {t_known:?} vs stranger {t_unknown:?}"
     );
     known
-}
-
-/// A code that is surely wrong.
-fn wrong(code: &str) -> String {
-    format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000)
 }
 
 #[test]
