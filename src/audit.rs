@@ -23,13 +23,15 @@ pub(crate) enum Actor<'a> {
     CommandLine,
     /// The server itself (scheduled status changes, the demo loader).
     System,
+    /// A customer at the portal, signed in (their own new phone number, issue 11).
+    Customer,
 }
 
 impl Actor<'_> {
     fn staff_id(&self) -> Option<&StaffId> {
         match self {
             Actor::Staff(user) => Some(&user.id),
-            Actor::CommandLine | Actor::System => None,
+            Actor::CommandLine | Actor::System | Actor::Customer => None,
         }
     }
 
@@ -38,6 +40,7 @@ impl Actor<'_> {
             Actor::Staff(user) => &user.username,
             Actor::CommandLine => "command-line",
             Actor::System => "system",
+            Actor::Customer => "customer (portal)",
         }
     }
 }

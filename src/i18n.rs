@@ -154,6 +154,8 @@ catalogue! {
         "Mohon tunggu {seconds} detik sebelum meminta kode lain.";
     CustomerLocked => "Your account is locked after too many wrong codes. Please ask a staff member at the counter to unlock it.",
         "Akun Anda terkunci karena terlalu banyak kode yang salah. Silakan minta staf di loket untuk membukanya.";
+    PhoneSharedSeeCounter => "We cannot log you in with this number: it is on more than one customer record. Please see the counter, and staff will sort it out.",
+        "Kami tidak dapat memasukkan Anda dengan nomor ini: nomor ini tercatat pada lebih dari satu data nasabah. Silakan ke loket, staf akan membereskannya.";
     LogOut => "Log out", "Keluar";
     LoggedOut => "You have logged out.", "Anda telah keluar.";
     CompleteProfile => "Complete your profile", "Lengkapi profil Anda";
@@ -165,8 +167,8 @@ catalogue! {
     DateOfBirth => "Date of birth", "Tanggal lahir";
     Address => "Address", "Alamat";
     EmailOptional => "Email (optional)", "Email (opsional)";
-    PhoneChangeHint => "If you change it, we will ask you to verify the new number.",
-        "Jika Anda mengubahnya, kami akan meminta Anda memverifikasi nomor baru.";
+    PhoneChangeHint => "If you change it, we will send a code to the new number; it replaces the old one once you enter the code.",
+        "Jika Anda mengubahnya, kami akan mengirim kode ke nomor baru; nomor itu menggantikan yang lama setelah Anda memasukkan kodenya.";
     Save => "Save", "Simpan";
     FormHasErrors => "Please correct the fields marked below.", "Mohon perbaiki isian yang ditandai di bawah.";
     FullNameInvalid => "Enter your full name.", "Masukkan nama lengkap Anda.";
@@ -175,8 +177,16 @@ catalogue! {
     AddressInvalid => "Enter your address.", "Masukkan alamat Anda.";
     EmailInvalid => "This does not look like an email address.", "Ini tidak tampak seperti alamat email.";
     ProfileSaved => "Your details are saved.", "Data Anda tersimpan.";
-    PhoneChangedVerify => "Your details are saved. Please verify your new phone number.",
-        "Data Anda tersimpan. Mohon verifikasi nomor telepon baru Anda.";
+    ProfilePhoneTaken => "This number cannot be used for your account. If it is yours, please see the counter.",
+        "Nomor ini tidak dapat dipakai untuk akun Anda. Jika nomor ini milik Anda, silakan ke loket.";
+    NewPhoneCodeSent => "Your details are saved. We sent a code to your new number: enter it below to confirm the change. Until then we keep your old number.",
+        "Data Anda tersimpan. Kami mengirim kode ke nomor baru Anda: masukkan di bawah untuk mengonfirmasi perubahan. Sampai saat itu kami tetap memakai nomor lama Anda.";
+    NewPhonePending => "Your new number {phone} takes effect once you enter the code we sent to it. Until then we use {old}.",
+        "Nomor baru Anda {phone} berlaku setelah Anda memasukkan kode yang kami kirim ke nomor itu. Sampai saat itu kami memakai {old}.";
+    ConfirmNewPhone => "Confirm the new number", "Konfirmasi nomor baru";
+    KeepOldPhone => "Keep my old number", "Tetap pakai nomor lama";
+    NewPhoneConfirmed => "Your new number is saved and verified.", "Nomor baru Anda tersimpan dan terverifikasi.";
+    NewPhoneCancelled => "Your number stays as it was.", "Nomor Anda tetap seperti semula.";
     VerifyReminder => "Your phone number is not verified yet.", "Nomor telepon Anda belum diverifikasi.";
     VerifyNow => "Verify now", "Verifikasi sekarang";
     VerifyPhoneTitle => "Verify your phone number", "Verifikasi nomor telepon Anda";
@@ -809,6 +819,8 @@ catalogue! {
     MergeSameRecord => "A record cannot be merged with itself.", "Data tidak dapat digabungkan dengan dirinya sendiri.";
     MergeAlreadyMerged => "One of these records was already merged into another record; open that record instead.",
         "Salah satu data ini sudah digabungkan ke data lain; buka data tersebut.";
+    MergePhoneTaken => "The other record's phone number is also a third record's: keep this record's number, or resolve that pair first.",
+        "Nomor telepon data yang lain juga dipakai data ketiga: pertahankan nomor data ini, atau selesaikan pasangan itu dulu.";
     MergeBadChoice => "Choose the record that stays, and each value from one of the two records.",
         "Pilih data yang dipertahankan, dan setiap nilai dari salah satu dari dua data.";
     EventMerged => "Another record merged into this one", "Data lain digabungkan ke data ini";

@@ -13,6 +13,11 @@
 //! both channels against the spacing and the daily count, so asking by email never gets round
 //! them; the wrong-code lock is the customer's, whatever channel the code took.
 //!
+//! The rules ([`send`], [`check`], [`admits`]) are written once and work on a [`CodeStore`]:
+//! a customer's state is in the database ([`CustomerStore`]); a number that is nobody's has
+//! the same state in memory ([`Strangers`], issue 11), so that the portal answers a stranger's
+//! number exactly as a customer's, step by step.
+//!
 //! Codes are 6 digits from the operating system's CSPRNG. Only HMAC-SHA256(installation
 //! secret, code id, code) is stored, compared in constant time; the code itself exists only in
 //! the SMS or email (whose text the outbox blanks once it has left) and is never logged.
@@ -28,6 +33,10 @@ use crate::ids::{CodeId, CustomerId, StaffId};
 use crate::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
 
+mod strangers;
+
+pub(crate) use strangers::Strangers;
+
 /// What a code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Purpose {
@@ -35,6 +44,8 @@ pub(crate) enum Purpose {
     Login,
     /// Verifying a phone number (portal reminder or counter).
     Verification,
+    /// Proving a new number the customer gave at the portal before it replaces the old one.
+    NewPhone,
 }
 
 impl Purpose {
@@ -42,6 +53,7 @@ impl Purpose {
         match self {
             Purpose::Login => "login",
             Purpose::Verification => "verification",
+            Purpose::NewPhone => "new_phone",
         }
     }
 }
@@ -150,18 +162,6 @@ pub(crate) struct CodeText<'a> {
     pub(crate) subject: &'a str,
 }
 
-/// The customer's lock and wrong-code count.
-fn lock_state(
-    conn: &Connection,
-    customer: &CustomerId,
-) -> rusqlite::Result<(Option<DateTime<Utc>>, u32)> {
-    conn.query_row(
-        "SELECT locked_at, wrong_codes FROM customers WHERE id = ?1",
-        [customer],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-}
-
 /// The start of the branch-local day containing `now`, in UTC.
 fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
     let local_day = now.with_timezone(&offset).date_naive();
@@ -169,6 +169,341 @@ fn local_midnight(now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(offset).single())
         .map_or(now, |t| t.with_timezone(&Utc))
+}
+
+// ----- Where a number's code state lives -----
+
+/// A code as [`send`] makes it, for the store to keep (and, for a customer, deliver).
+pub(crate) struct NewCode<'a> {
+    pub(crate) id: CodeId,
+    /// The code itself: only the customer's store uses it, to write the SMS or email.
+    pub(crate) code: String,
+    pub(crate) hash: [u8; 32],
+    pub(crate) purpose: Purpose,
+    pub(crate) destination: Destination<'a>,
+    pub(crate) binding_hash: [u8; 32],
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) expires_at: DateTime<Utc>,
+}
+
+/// The newest live code of a purpose on one screen, as a store finds it.
+pub(crate) struct LiveCode {
+    pub(crate) id: CodeId,
+    pub(crate) hash: Vec<u8>,
+    pub(crate) destination: String,
+    pub(crate) expires_at: DateTime<Utc>,
+}
+
+/// Where the state the rules work on is kept: the codes sent to a destination, the live
+/// codes, the wrong-code count and the lock. A customer's is in the database
+/// ([`CustomerStore`]); a number that is nobody's is kept in memory ([`Strangers`]), so that
+/// the portal answers a stranger's number exactly as a customer's. [`send`] and [`check`] are
+/// the rules, written once for both.
+pub(crate) trait CodeStore {
+    /// Whether the number is locked, and its wrong codes in a row so far.
+    fn lock_state(&self) -> rusqlite::Result<(bool, u32)>;
+    /// Codes sent since `since` and the time of the last one: to `destination`, and for a code
+    /// by email every code of the customer as well.
+    fn sent_since(
+        &self,
+        destination: &Destination,
+        since: DateTime<Utc>,
+    ) -> rusqlite::Result<(u32, Option<DateTime<Utc>>)>;
+    /// Voids the live codes of the purpose and keeps the new one (delivering it, if real).
+    fn keep(&mut self, code: &NewCode, words: &CodeText) -> rusqlite::Result<()>;
+    /// The newest code of `purpose` for the screen `binding_hash` not used nor voided.
+    fn live(&self, purpose: Purpose, binding_hash: &[u8; 32])
+    -> rusqlite::Result<Option<LiveCode>>;
+    /// The right code was entered: use it up, reset the wrong codes, verify its destination.
+    fn accept(
+        &mut self,
+        code: &LiveCode,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()>;
+    /// A wrong code: `wrong` in a row now (of `max`); `lock` when that was the last try.
+    fn count_wrong(
+        &mut self,
+        wrong: u32,
+        max: u32,
+        lock: bool,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()>;
+}
+
+/// Whether a code to `destination` may go now: the lock, the spacing and the daily count.
+pub(crate) fn admits(
+    store: &impl CodeStore,
+    rules: &Rules,
+    destination: &Destination,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    if store.lock_state()?.0 {
+        return Ok(Err(Refusal::Locked));
+    }
+    let (today, last) = store.sent_since(destination, local_midnight(now, rules.offset))?;
+    if let Some(last) = last
+        && now - last < rules.resend
+    {
+        return Ok(Err(Refusal::TooSoon {
+            wait_seconds: (rules.resend - (now - last)).num_seconds().max(1),
+        }));
+    }
+    if today >= rules.per_day {
+        return Ok(Err(Refusal::DailyLimit));
+    }
+    Ok(Ok(()))
+}
+
+/// Issues a code to `destination` within the rules and has `store` keep it (a customer's
+/// store queues its SMS or email with `words`, whose text must contain `{code}`). Voids the
+/// previous codes of the purpose.
+pub(crate) fn send(
+    store: &mut impl CodeStore,
+    codes: &Codes,
+    destination: Destination,
+    requester: &Requester,
+    words: &CodeText,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    if let Err(refusal) = admits(store, codes.rules, &destination, now)? {
+        return Ok(Err(refusal));
+    }
+    let id = CodeId::new(now);
+    let code = new_code();
+    let new = NewCode {
+        hash: code_hash(codes.key, &id, &code),
+        id,
+        code,
+        purpose: requester.purpose,
+        destination,
+        binding_hash: crypto::sha256(requester.binding.as_bytes()),
+        created_at: now,
+        expires_at: now + codes.rules.validity,
+    };
+    store.keep(&new, words)?;
+    Ok(Ok(()))
+}
+
+/// Checks a code entered on the screen of `requester`.
+pub(crate) fn check(
+    store: &mut impl CodeStore,
+    codes: &Codes,
+    requester: &Requester,
+    entered: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Checked> {
+    let (locked, wrong) = store.lock_state()?;
+    if locked {
+        return Ok(Checked::Locked);
+    }
+    let entered: String = entered
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if entered.len() != 6 || !entered.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Checked::Malformed);
+    }
+    let binding_hash = crypto::sha256(requester.binding.as_bytes());
+    let Some(live) = store
+        .live(requester.purpose, &binding_hash)?
+        .filter(|live| live.expires_at > now)
+    else {
+        return Ok(Checked::Expired);
+    };
+    if crypto::ct_eq(&code_hash(codes.key, &live.id, &entered), &live.hash) {
+        store.accept(&live, requester.purpose, now)?;
+        return Ok(Checked::Accepted {
+            destination: live.destination,
+        });
+    }
+    let wrong = wrong + 1;
+    let max = codes.rules.max_wrong;
+    store.count_wrong(wrong, max, wrong >= max, now)?;
+    Ok(if wrong >= max {
+        Checked::NowLocked
+    } else {
+        Checked::Wrong {
+            remaining: max - wrong,
+        }
+    })
+}
+
+/// A customer's code state: `customers` (lock, wrong codes) and `otp_codes`, in the caller's
+/// transaction; codes go out through the SMS or email outbox, and every step is an event in
+/// the customer's history.
+pub(crate) struct CustomerStore<'a> {
+    pub(crate) conn: &'a Connection,
+    pub(crate) customer: &'a CustomerId,
+    /// The staff member at the counter, when asked from the counter.
+    pub(crate) staff: Option<&'a StaffId>,
+}
+
+impl CustomerStore<'_> {
+    fn deliver(&self, code: &NewCode, words: &CodeText) -> rusqlite::Result<()> {
+        let body = words.text.replace("{code}", &code.code);
+        match code.destination {
+            Destination::Phone(phone) => {
+                let kind = if code.purpose == Purpose::Login {
+                    Kind::Otp
+                } else {
+                    Kind::Verification
+                };
+                let sms = NewSms {
+                    to: phone,
+                    text: &body,
+                    kind,
+                    expires_at: Some(code.expires_at),
+                    customer: Some(self.customer),
+                };
+                outbox::enqueue(self.conn, &sms, code.created_at)?;
+            }
+            Destination::Email(address) => {
+                let email = NewEmail {
+                    to: address,
+                    subject: words.subject,
+                    body: &body,
+                    kind: email_outbox::Kind::Otp,
+                    expires_at: Some(code.expires_at),
+                    customer: Some(self.customer),
+                };
+                email_outbox::enqueue(self.conn, &email, code.created_at)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn event(&self, kind: EventKind, detail: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+        customers::record_event(self.conn, self.customer, kind, self.staff, detail, now)
+    }
+}
+
+impl CodeStore for CustomerStore<'_> {
+    fn lock_state(&self) -> rusqlite::Result<(bool, u32)> {
+        self.conn.query_row(
+            "SELECT locked_at IS NOT NULL, wrong_codes FROM customers WHERE id = ?1",
+            [self.customer],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    fn sent_since(
+        &self,
+        destination: &Destination,
+        since: DateTime<Utc>,
+    ) -> rusqlite::Result<(u32, Option<DateTime<Utc>>)> {
+        // Counted per destination (against pumping one number). A code by email also counts all
+        // the customer's codes, so asking by email gets round neither the spacing nor the daily
+        // count of the SMS codes; an SMS code counts only its number, so a new phone can be
+        // verified straight after a login.
+        let by_customer = matches!(destination, Destination::Email(_));
+        self.conn
+            .prepare_cached("SELECT COUNT(*) FILTER (WHERE created_at >= ?2), MAX(created_at) FROM otp_codes WHERE destination = ?1 OR (?4 AND customer_id = ?3)")?
+            .query_row(params![destination.as_str(), since, self.customer, by_customer], |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    fn keep(&mut self, code: &NewCode, words: &CodeText) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE otp_codes SET voided_at = ?3 WHERE customer_id = ?1 AND purpose = ?2 AND used_at IS NULL AND voided_at IS NULL",
+            params![self.customer, code.purpose.code(), code.created_at],
+        )?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO otp_codes (id, customer_id, purpose, channel, destination, code_hash, binding_hash, staff_id,
+                                        created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?10, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                code.id,
+                self.customer,
+                code.purpose.code(),
+                code.destination.as_str(),
+                code.hash.as_slice(),
+                code.binding_hash.as_slice(),
+                self.staff,
+                code.created_at,
+                code.expires_at,
+                code.destination.channel()
+            ])?;
+        self.deliver(code, words)?;
+        let detail = format!("{} to {}", code.purpose.code(), code.destination.masked());
+        self.event(EventKind::CodeSent, &detail, code.created_at)
+    }
+
+    fn live(
+        &self,
+        purpose: Purpose,
+        binding_hash: &[u8; 32],
+    ) -> rusqlite::Result<Option<LiveCode>> {
+        self.conn
+            .prepare_cached(
+                "SELECT id, code_hash, destination, expires_at FROM otp_codes
+                 WHERE customer_id = ?1 AND purpose = ?2 AND binding_hash = ?3 AND used_at IS NULL AND voided_at IS NULL
+                 ORDER BY created_at DESC LIMIT 1",
+            )?
+            .query_row(
+                params![self.customer, purpose.code(), binding_hash.as_slice()],
+                |r| {
+                    Ok(LiveCode {
+                        id: r.get(0)?,
+                        hash: r.get(1)?,
+                        destination: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    fn accept(
+        &mut self,
+        code: &LiveCode,
+        purpose: Purpose,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        let conn = self.conn;
+        conn.execute(
+            "UPDATE otp_codes SET used_at = ?2 WHERE id = ?1",
+            params![code.id, now],
+        )?;
+        conn.execute(
+            "UPDATE customers SET wrong_codes = 0 WHERE id = ?1",
+            [self.customer],
+        )?;
+        let (phone, email): (String, Option<String>) = conn.query_row(
+            "SELECT phone, email FROM customers WHERE id = ?1",
+            [self.customer],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if phone == code.destination {
+            customers::mark_phone_verified(conn, self.customer, self.staff, now)?;
+        } else if email.as_deref() == Some(code.destination.as_str()) {
+            customers::mark_email_verified(conn, self.customer, self.staff, now)?;
+        }
+        self.event(EventKind::CodeAccepted, purpose.code(), now)
+    }
+
+    fn count_wrong(
+        &mut self,
+        wrong: u32,
+        max: u32,
+        lock: bool,
+        now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        self.event(EventKind::CodeFailed, &format!("{wrong} of {max}"), now)?;
+        self.conn.execute(
+            "UPDATE customers SET wrong_codes = ?2, locked_at = CASE WHEN ?3 THEN ?4 ELSE locked_at END WHERE id = ?1",
+            params![self.customer, wrong, lock, now],
+        )?;
+        if lock {
+            self.conn.execute(
+                "UPDATE otp_codes SET voided_at = ?2 WHERE customer_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
+                params![self.customer, now],
+            )?;
+            self.event(EventKind::Locked, "", now)?;
+        }
+        Ok(())
+    }
 }
 
 /// Issues a code for `customer` to `destination` and queues its SMS or email with `words`
@@ -183,91 +518,29 @@ pub(crate) fn send_code(
     words: &CodeText,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Result<(), Refusal>> {
-    let (key, rules, purpose) = (codes.key, codes.rules, requester.purpose);
-    if lock_state(conn, customer)?.0.is_some() {
-        return Ok(Err(Refusal::Locked));
-    }
-    // Counted per destination (against pumping one number). A code by email also counts all
-    // the customer's codes, so asking by email gets round neither the spacing nor the daily
-    // count of the SMS codes; an SMS code counts only its number, as before, so a new phone
-    // can be verified straight after a login.
-    let by_customer = matches!(destination, Destination::Email(_));
-    let (today, last): (u32, Option<DateTime<Utc>>) = conn
-        .prepare_cached("SELECT COUNT(*) FILTER (WHERE created_at >= ?2), MAX(created_at) FROM otp_codes WHERE destination = ?1 OR (?4 AND customer_id = ?3)")?
-        .query_row(params![destination.as_str(), local_midnight(now, rules.offset), customer, by_customer], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if let Some(last) = last
-        && now - last < rules.resend
-    {
-        return Ok(Err(Refusal::TooSoon {
-            wait_seconds: (rules.resend - (now - last)).num_seconds().max(1),
-        }));
-    }
-    if today >= rules.per_day {
-        return Ok(Err(Refusal::DailyLimit));
-    }
-    conn.execute(
-        "UPDATE otp_codes SET voided_at = ?3 WHERE customer_id = ?1 AND purpose = ?2 AND used_at IS NULL AND voided_at IS NULL",
-        params![customer, purpose.code(), now],
-    )?;
-    let id = CodeId::new(now);
-    let code = new_code();
-    let expires_at = now + rules.validity;
-    conn.prepare_cached(
-        "INSERT INTO otp_codes (id, customer_id, purpose, channel, destination, code_hash, binding_hash, staff_id,
-                                created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?10, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        id,
-        customer,
-        purpose.code(),
-        destination.as_str(),
-        code_hash(key, &id, &code).as_slice(),
-        crypto::sha256(requester.binding.as_bytes()).as_slice(),
-        requester.staff,
-        now,
-        expires_at,
-        destination.channel()
-    ])?;
-    let body = words.text.replace("{code}", &code);
-    match destination {
-        Destination::Phone(phone) => {
-            let kind = if purpose == Purpose::Login {
-                Kind::Otp
-            } else {
-                Kind::Verification
-            };
-            let sms = NewSms {
-                to: phone,
-                text: &body,
-                kind,
-                expires_at: Some(expires_at),
-                customer: Some(customer),
-            };
-            outbox::enqueue(conn, &sms, now)?;
-        }
-        Destination::Email(address) => {
-            let email = NewEmail {
-                to: address,
-                subject: words.subject,
-                body: &body,
-                kind: email_outbox::Kind::Otp,
-                expires_at: Some(expires_at),
-                customer: Some(customer),
-            };
-            email_outbox::enqueue(conn, &email, now)?;
-        }
-    }
-    let detail = format!("{} to {}", purpose.code(), destination.masked());
-    customers::record_event(
+    let mut store = CustomerStore {
         conn,
         customer,
-        EventKind::CodeSent,
-        requester.staff,
-        &detail,
-        now,
-    )?;
-    Ok(Ok(()))
+        staff: requester.staff,
+    };
+    send(&mut store, codes, destination, requester, words, now)
+}
+
+/// Checks a code entered for `customer` on the screen of `requester`.
+pub(crate) fn check_code(
+    conn: &Connection,
+    codes: &Codes,
+    customer: &CustomerId,
+    requester: &Requester,
+    entered: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Checked> {
+    let mut store = CustomerStore {
+        conn,
+        customer,
+        staff: requester.staff,
+    };
+    check(&mut store, codes, requester, entered, now)
 }
 
 /// Six random digits, uniformly (rejection sampling avoids modulo bias).
@@ -303,104 +576,6 @@ pub(crate) enum Checked {
     Expired,
     /// Not six digits; not counted as a try.
     Malformed,
-}
-
-/// Checks a code entered for `customer` on the screen `binding`.
-pub(crate) fn check_code(
-    conn: &Connection,
-    codes: &Codes,
-    customer: &CustomerId,
-    requester: &Requester,
-    entered: &str,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Checked> {
-    let (key, rules, purpose) = (codes.key, codes.rules, requester.purpose);
-    let (binding, staff) = (requester.binding, requester.staff);
-    let (locked, wrong) = lock_state(conn, customer)?;
-    if locked.is_some() {
-        return Ok(Checked::Locked);
-    }
-    let entered: String = entered
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect();
-    if entered.len() != 6 || !entered.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Checked::Malformed);
-    }
-    let live: Option<(CodeId, Vec<u8>, String, DateTime<Utc>)> = conn
-        .prepare_cached(
-            "SELECT id, code_hash, destination, expires_at FROM otp_codes
-             WHERE customer_id = ?1 AND purpose = ?2 AND binding_hash = ?3 AND used_at IS NULL AND voided_at IS NULL
-             ORDER BY created_at DESC LIMIT 1",
-        )?
-        .query_row(
-            params![customer, purpose.code(), crypto::sha256(binding.as_bytes()).as_slice()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((id, stored, destination, expires_at)) =
-        live.filter(|(_, _, _, expires)| *expires > now)
-    else {
-        return Ok(Checked::Expired);
-    };
-    debug_assert!(expires_at > now);
-    if crypto::ct_eq(&code_hash(key, &id, &entered), &stored) {
-        conn.execute(
-            "UPDATE otp_codes SET used_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        conn.execute(
-            "UPDATE customers SET wrong_codes = 0 WHERE id = ?1",
-            [customer],
-        )?;
-        let (phone, email): (String, Option<String>) = conn.query_row(
-            "SELECT phone, email FROM customers WHERE id = ?1",
-            [customer],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if phone == destination {
-            customers::mark_phone_verified(conn, customer, staff, now)?;
-        } else if email.as_deref() == Some(destination.as_str()) {
-            customers::mark_email_verified(conn, customer, staff, now)?;
-        }
-        customers::record_event(
-            conn,
-            customer,
-            EventKind::CodeAccepted,
-            staff,
-            purpose.code(),
-            now,
-        )?;
-        return Ok(Checked::Accepted { destination });
-    }
-    let wrong = wrong + 1;
-    customers::record_event(
-        conn,
-        customer,
-        EventKind::CodeFailed,
-        staff,
-        &format!("{wrong} of {}", rules.max_wrong),
-        now,
-    )?;
-    if wrong >= rules.max_wrong {
-        conn.execute(
-            "UPDATE customers SET wrong_codes = ?2, locked_at = ?3 WHERE id = ?1",
-            params![customer, wrong, now],
-        )?;
-        conn.execute(
-            "UPDATE otp_codes SET voided_at = ?2 WHERE customer_id = ?1 AND used_at IS NULL AND voided_at IS NULL",
-            params![customer, now],
-        )?;
-        customers::record_event(conn, customer, EventKind::Locked, staff, "", now)?;
-        return Ok(Checked::NowLocked);
-    }
-    conn.execute(
-        "UPDATE customers SET wrong_codes = ?2 WHERE id = ?1",
-        params![customer, wrong],
-    )?;
-    Ok(Checked::Wrong {
-        remaining: rules.max_wrong - wrong,
-    })
 }
 
 #[cfg(test)]
@@ -685,6 +860,140 @@ mod tests {
             "five codes a day, counting the SMS code"
         );
         assert_eq!(mask_email("siti@example.com"), "s•••@example.com");
+    }
+
+    /// One step of the rules, as the portal's login takes it.
+    #[derive(Debug, Clone, Copy)]
+    enum Step {
+        Send(i64),
+        Check(i64),
+    }
+
+    /// What a step answered, the same type for both stores.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Answer {
+        Sent(Result<(), Refusal>),
+        Checked(Checked),
+    }
+
+    /// Runs `steps` (seconds after `t0`) on one store, entering `wrong_code()` at every check.
+    fn run(
+        store: &mut impl CodeStore,
+        f: &Fixture,
+        steps: &[Step],
+        wrong_code: &dyn Fn() -> String,
+    ) -> Vec<Answer> {
+        let codes = Codes {
+            key: &f.key,
+            rules: &f.rules,
+        };
+        let requester = Requester {
+            purpose: Purpose::Login,
+            binding: "browser",
+            staff: None,
+        };
+        let words = CodeText {
+            text: "Code {code}",
+            subject: "",
+        };
+        let at = |s: i64| f.t0 + Duration::seconds(s);
+        steps
+            .iter()
+            .map(|step| match *step {
+                Step::Send(s) => Answer::Sent(
+                    send(
+                        store,
+                        &codes,
+                        Destination::Phone(&f.phone),
+                        &requester,
+                        &words,
+                        at(s),
+                    )
+                    .unwrap(),
+                ),
+                Step::Check(s) => {
+                    Answer::Checked(check(store, &codes, &requester, &wrong_code(), at(s)).unwrap())
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_strangers_number_follows_the_same_rules_as_a_customers() {
+        let f = fixture();
+        let steps = [
+            Step::Check(0),
+            Step::Send(0),
+            Step::Send(10),
+            Step::Check(11),
+            Step::Send(40),
+            Step::Check(41),
+            Step::Check(42),
+            Step::Check(43),
+            Step::Send(100),
+        ];
+        let conn = f.db.conn().unwrap();
+        let mut customer = CustomerStore {
+            conn: &conn,
+            customer: &f.customer,
+            staff: None,
+        };
+        // Wrong for the customer: one more than the last code sent (read from its SMS).
+        let wrong_code = || {
+            conn.query_row(
+                "SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .map_or_else(
+                |_| "000000".to_owned(),
+                |body| other(body.trim_start_matches("Code ")),
+            )
+        };
+        let known = run(&mut customer, &f, &steps, &wrong_code);
+        let strangers = Strangers::new(10);
+        let phone = phone::normalise("081399990000", "ID").unwrap();
+        let unknown = strangers.with(&phone, f.t0, |store| run(store, &f, &steps, &wrong_code));
+        assert_eq!(known, unknown);
+        assert_eq!(
+            known,
+            [
+                Answer::Checked(Checked::Expired),
+                Answer::Sent(Ok(())),
+                Answer::Sent(Err(Refusal::TooSoon { wait_seconds: 20 })),
+                Answer::Checked(Checked::Wrong { remaining: 2 }),
+                Answer::Sent(Ok(())),
+                Answer::Checked(Checked::Wrong { remaining: 1 }),
+                Answer::Checked(Checked::NowLocked),
+                Answer::Checked(Checked::Locked),
+                Answer::Sent(Err(Refusal::Locked)),
+            ]
+        );
+        let texts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM sms_outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(texts, 2, "only the customer's codes went out");
+    }
+
+    #[test]
+    fn strangers_are_bounded_and_the_longest_untouched_makes_room() {
+        let f = fixture();
+        let strangers = Strangers::new(2);
+        let number = |n: u32| phone::normalise(&format!("08139999{n:04}"), "ID").unwrap();
+        let lock = |n: u32| {
+            strangers.with(&number(n), f.t0, |store| {
+                store.count_wrong(3, 3, true, f.t0).unwrap();
+            });
+        };
+        let locked =
+            |n: u32| strangers.with(&number(n), f.t0, |store| store.lock_state().unwrap().0);
+        lock(1);
+        lock(2);
+        assert!(locked(1), "touched again, so number 2 is now the oldest");
+        lock(3);
+        assert_eq!(strangers.len(), 2);
+        assert!(locked(1) && locked(3));
+        assert!(!locked(2), "number 2 made room and starts afresh");
     }
 
     #[test]

@@ -7,10 +7,18 @@
 //! and the customer's id together, and anything else is "not found" (never "forbidden", which
 //! would tell that the ticket exists).
 //!
-//! No enumeration: asking for a code answers the same words, in the same time, whether the
-//! number belongs to a customer or not, and sends nothing for a stranger. Requests are also
-//! limited per client address. Customer sessions live in an HttpOnly cookie, are replaced at
-//! login, end after 15 idle minutes (phones are shared) and at logout.
+//! No enumeration: every step of the login answers the same words and status, in the same
+//! time, whether the number belongs to a customer or not. A stranger's number goes through the
+//! same code rules as a customer's (`otp::Strangers`: spacing, daily count, wrong codes, lock,
+//! in memory) and nothing is sent to it. Requests are also limited per client address. The
+//! `pb_login` cookie holds only a random id; the number stays on the server (`attempts`).
+//! Customer sessions live in an HttpOnly cookie, are replaced at login, end after 15 idle
+//! minutes (phones are shared) and at logout.
+//!
+//! One number, one record (issue 11): the profile refuses a number that leads to another
+//! customer, and a new number replaces the old one only once the code sent to it is entered
+//! (until then it is the customer's pending number). A number on a pair of records from
+//! before (`customers::Holder::Shared`) does not log in: the customer is sent to the counter.
 
 use std::time::{Duration as StdDuration, Instant};
 
@@ -19,7 +27,8 @@ use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::crypto;
-use crate::customers::{self, Customer, Profile};
+use crate::customers::contact_details;
+use crate::customers::{self, Customer, Holder, Profile};
 use crate::db;
 use crate::error::AppError;
 use crate::http::{Response, form};
@@ -31,17 +40,25 @@ use crate::loans::ops::{self, Record};
 use crate::loans::pages::{method_label, today};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
-use crate::otp::{self, Checked, CodeText, Codes, Destination, Purpose, Refusal, Requester, Rules};
+use crate::otp::{
+    self, Checked, CodeStore, CodeText, Codes, CustomerStore, Destination, Purpose, Refusal,
+    Requester, Rules,
+};
 use crate::phone::{self, E164};
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 
+mod attempts;
+
 /// The cookie of a signed-in customer.
 pub(crate) const CUSTOMER_COOKIE: &str = "pb_cust";
-/// The cookie remembering which number a login code was asked for (signed, 15 minutes).
+/// The cookie holding the id of this browser's login attempt (the number stays on the server).
 const LOGIN_COOKIE: &str = "pb_login";
 /// Every answer to "send code" takes at least this long, known number or not.
 const CODE_REQUEST_TIME: StdDuration = StdDuration::from_millis(400);
+/// Every refused login code takes at least this long, known number or not (a customer's wrong
+/// code is written to the database, a stranger's only to memory).
+const CODE_CHECK_TIME: StdDuration = StdDuration::from_millis(200);
 
 /// GET /: the landing page.
 pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
@@ -120,45 +137,56 @@ fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
 
 // ----- Login -----
 
-/// The number a login code was asked for, from the signed cookie.
-fn login_phone(ctx: &Ctx) -> Option<E164> {
-    let value = ctx.req.cookie(LOGIN_COOKIE)?;
-    let (phone, rest) = value.split_once('.')?;
-    let (issued, mac) = rest.split_once('.')?;
-    let expected = crypto::hex(&ctx.app.key.mac(
-        "login-phone",
-        &[
-            phone.as_bytes(),
-            issued.as_bytes(),
-            ctx.binding().as_bytes(),
-        ],
-    ));
-    let issued: i64 = issued.parse().ok()?;
-    let fresh = ctx.now.timestamp() - issued < 15 * 60;
-    // The value is signed by us, so it is the E.164 form we wrote.
-    (crypto::ct_eq(mac.as_bytes(), expected.as_bytes()) && fresh)
-        .then(|| E164::from_stored(phone.to_owned()))
+/// What the portal keeps in memory between requests (issue 11): the numbers login codes were
+/// asked for, behind the `pb_login` cookie, and the code state of numbers that are nobody's.
+pub(crate) struct PortalState {
+    pub(crate) attempts: attempts::Attempts,
+    pub(crate) strangers: otp::Strangers,
 }
 
-/// Remembers the number for the code page (bound to this browser, 15 minutes).
+impl PortalState {
+    /// Room for 10,000 login attempts at once and 4,096 strangers' numbers.
+    pub(crate) fn new() -> PortalState {
+        PortalState {
+            attempts: attempts::Attempts::new(10_000),
+            strangers: otp::Strangers::new(4_096),
+        }
+    }
+}
+
+/// The number this browser's login code was asked for.
+fn login_phone(ctx: &Ctx) -> Option<E164> {
+    let id = ctx.req.cookie(LOGIN_COOKIE)?;
+    ctx.app.portal.attempts.phone(id, ctx.binding(), ctx.now)
+}
+
+/// Remembers the number for the code page: on the server, behind a random id in the cookie
+/// (bound to this browser, 15 minutes).
 fn remember_login_phone(ctx: &Ctx, phone: &E164) {
-    let issued = ctx.now.timestamp().to_string();
-    let mac = crypto::hex(&ctx.app.key.mac(
-        "login-phone",
-        &[
-            phone.as_str().as_bytes(),
-            issued.as_bytes(),
-            ctx.binding().as_bytes(),
-        ],
-    ));
-    let value = format!("{}.{issued}.{mac}", phone.as_str());
+    if login_phone(ctx).as_ref() == Some(phone) {
+        return;
+    }
+    let previous = ctx.req.cookie(LOGIN_COOKIE);
+    let id = ctx
+        .app
+        .portal
+        .attempts
+        .start(phone, ctx.binding(), previous, ctx.now);
     ctx.set_cookie(form::set_cookie(
         LOGIN_COOKIE,
-        &value,
+        &id,
         "Lax",
         ctx.app.config.secure_cookies(),
-        Some(900),
+        Some(attempts::ATTEMPT_MINUTES * 60),
     ));
+}
+
+/// Sleeps out what is left of `floor` since `started`, so that an answer takes as long
+/// whichever store (a customer's or a stranger's) gave it.
+fn wait_out(started: Instant, floor: StdDuration) {
+    if let Some(rest) = floor.checked_sub(started.elapsed()) {
+        std::thread::sleep(rest);
+    }
 }
 
 /// GET /login: the phone number form.
@@ -189,6 +217,21 @@ fn phone_form(ctx: &Ctx, value: &str, error: Option<&str>, status: u16) -> Respo
     response
 }
 
+/// What asking for a login code came to.
+enum Asked {
+    /// Sent (or, for a stranger, answered as though sent).
+    Sent,
+    Refused(Refusal),
+    /// The number is on a pair of records staff have not resolved.
+    Shared,
+}
+
+impl From<Result<(), Refusal>> for Asked {
+    fn from(outcome: Result<(), Refusal>) -> Asked {
+        outcome.map_or_else(Asked::Refused, |()| Asked::Sent)
+    }
+}
+
 /// POST /login/code and /login/resend: send a login code if the number is a customer's.
 pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, AppError> {
     let started = Instant::now();
@@ -212,27 +255,35 @@ pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, Ap
         ));
     }
     ctx.app.code_throttle.record(&client, ctx.now);
-    let outcome = send_login_code(ctx, &phone)?;
+    let asked = send_login_code(ctx, &phone)?;
     // The same time for every answer, so it does not tell a customer's number from a stranger's.
-    if let Some(rest) = CODE_REQUEST_TIME.checked_sub(started.elapsed()) {
-        std::thread::sleep(rest);
-    }
-    match outcome {
-        Err(Refusal::Locked) => Ok(code_form(ctx, Some(ctx.t(Msg::CustomerLocked)), 403)),
-        Err(Refusal::DailyLimit) => Ok(phone_form(
+    wait_out(started, CODE_REQUEST_TIME);
+    let shown = login_phone(ctx);
+    match asked {
+        Asked::Shared => Ok(phone_form(
+            ctx,
+            &input,
+            Some(ctx.t(Msg::PhoneSharedSeeCounter)),
+            409,
+        )),
+        Asked::Refused(Refusal::Locked) => Ok(code_form(
+            ctx,
+            shown.as_ref(),
+            Some(ctx.t(Msg::CustomerLocked)),
+            403,
+        )),
+        Asked::Refused(Refusal::DailyLimit) => Ok(phone_form(
             ctx,
             &input,
             Some(ctx.t(Msg::CodeDailyLimit)),
             429,
         )),
-        Err(Refusal::TooSoon { wait_seconds }) => {
+        Asked::Refused(refusal @ Refusal::TooSoon { .. }) => {
             remember_login_phone(ctx, &phone);
-            let text = ctx
-                .lang
-                .fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]);
-            Ok(code_form(ctx, Some(&text), 429))
+            let text = refusal_message(ctx, &refusal);
+            Ok(code_form(ctx, Some(&phone), Some(&text), 429))
         }
-        Ok(()) => {
+        Asked::Sent => {
             remember_login_phone(ctx, &phone);
             ctx.flash(ctx.t(Msg::CodeSentIfRegistered));
             Ok(Response::see_other("/login/verify"))
@@ -240,24 +291,24 @@ pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, Ap
     }
 }
 
-/// Sends the code when the number is a customer's; a stranger's number gets `Ok` and nothing.
-fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppError> {
+/// Sends the code when the number is a customer's; a stranger's number goes through the same
+/// rules in memory and gets nothing.
+fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let Some(customer) = customers::find_by_phone(&tx, phone)? else {
-        return Ok(Ok(()));
+    let destination = Destination::Phone(phone);
+    let outcome = match customers::holder_of(&tx, phone)? {
+        Holder::Shared => return Ok(Asked::Shared),
+        Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
+            send_with(ctx, store, destination, Purpose::Login, None)
+        })?,
+        Holder::One(customer) => {
+            send_code(ctx, &tx, &customer.id, destination, Purpose::Login, None)?
+        }
     };
-    let outcome = send_code(
-        ctx,
-        &tx,
-        &customer.id,
-        Destination::Phone(phone),
-        Purpose::Login,
-        None,
-    )?;
     tx.commit()?;
     ctx.app.sms.wake();
-    Ok(outcome.map(|_| ()))
+    Ok(outcome.into())
 }
 
 /// POST /login/email: "Send the code by email instead" (issue 7, seed 002). The code goes to
@@ -270,49 +321,68 @@ pub(crate) fn request_login_code_by_email(ctx: &Ctx) -> Result<Response, AppErro
     };
     let client = ctx.client_key();
     if !ctx.app.code_throttle.allows(&client, ctx.now) {
-        return Ok(code_form(ctx, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+        return Ok(code_form(
+            ctx,
+            Some(&phone),
+            Some(ctx.t(Msg::ErrTooManyBody)),
+            429,
+        ));
     }
     ctx.app.code_throttle.record(&client, ctx.now);
-    let outcome = send_login_code_by_email(ctx, &phone)?;
-    if let Some(rest) = CODE_REQUEST_TIME.checked_sub(started.elapsed()) {
-        std::thread::sleep(rest);
-    }
-    match outcome {
-        Err(Refusal::Locked) => Ok(code_form(ctx, Some(ctx.t(Msg::CustomerLocked)), 403)),
-        Err(refusal) => Ok(code_form(ctx, Some(&refusal_message(ctx, &refusal)), 429)),
-        Ok(()) => {
+    let asked = send_login_code_by_email(ctx, &phone)?;
+    wait_out(started, CODE_REQUEST_TIME);
+    let (message, status) = match asked {
+        Asked::Sent => {
             ctx.flash(ctx.t(Msg::CodeSentByEmailIfVerified));
-            Ok(Response::see_other("/login/verify"))
+            return Ok(Response::see_other("/login/verify"));
         }
-    }
+        Asked::Shared => (ctx.t(Msg::PhoneSharedSeeCounter).to_owned(), 409),
+        Asked::Refused(Refusal::Locked) => (ctx.t(Msg::CustomerLocked).to_owned(), 403),
+        Asked::Refused(refusal) => (refusal_message(ctx, &refusal), 429),
+    };
+    Ok(code_form(ctx, Some(&phone), Some(&message), status))
 }
 
-/// Sends a login code by email when the number is a customer's with a verified address; else
-/// `Ok` and nothing.
-fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Result<(), Refusal>, AppError> {
+/// Sends a login code by email when the number is a customer's with a verified address. For a
+/// customer without one, and for a stranger, the same rules are asked (the lock, the spacing,
+/// the daily count, as for a code by email) and nothing is sent.
+fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let Some(customer) = customers::find_by_phone(&tx, phone)? else {
-        return Ok(Ok(()));
+    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
+    // Counting as a code by email does: every code of the customer (or number).
+    let as_by_email = Destination::Email("");
+    let outcome = match customers::holder_of(&tx, phone)? {
+        Holder::Shared => return Ok(Asked::Shared),
+        Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
+            otp::admits(store, &rules, &as_by_email, ctx.now)
+        })?,
+        Holder::One(customer) => match customer
+            .email
+            .as_deref()
+            .filter(|_| customer.email_verified_at.is_some())
+        {
+            Some(address) => send_code(
+                ctx,
+                &tx,
+                &customer.id,
+                Destination::Email(address),
+                Purpose::Login,
+                None,
+            )?,
+            None => {
+                let store = CustomerStore {
+                    conn: &tx,
+                    customer: &customer.id,
+                    staff: None,
+                };
+                otp::admits(&store, &rules, &as_by_email, ctx.now)?
+            }
+        },
     };
-    let Some(address) = customer
-        .email
-        .as_deref()
-        .filter(|_| customer.email_verified_at.is_some())
-    else {
-        return Ok(Ok(()));
-    };
-    let outcome = send_code(
-        ctx,
-        &tx,
-        &customer.id,
-        Destination::Email(address),
-        Purpose::Login,
-        None,
-    )?;
     tx.commit()?;
     ctx.app.email.wake();
-    Ok(outcome)
+    Ok(outcome.into())
 }
 
 /// Runs `f` with the code rules in force and this screen as the requester: the portal's
@@ -338,11 +408,10 @@ fn with_codes<T>(
     )
 }
 
-/// Sends a code from this screen, by SMS or email, in this request's language.
-pub(crate) fn send_code(
+/// Sends a code from this screen through `store`, by SMS or email, in this request's language.
+fn send_with(
     ctx: &Ctx,
-    conn: &Connection,
-    customer: &CustomerId,
+    store: &mut impl CodeStore,
     destination: Destination,
     purpose: Purpose,
     staff: Option<&StaffId>,
@@ -365,19 +434,41 @@ pub(crate) fn send_code(
         subject: &subject,
     };
     with_codes(ctx, purpose, staff, |codes, requester| {
-        otp::send_code(
-            conn,
-            codes,
-            customer,
-            destination,
-            requester,
-            &words,
-            ctx.now,
-        )
+        otp::send(store, codes, destination, requester, &words, ctx.now)
     })
 }
 
-/// Checks a code entered on this screen.
+/// Sends a customer a code from this screen, by SMS or email, in this request's language.
+pub(crate) fn send_code(
+    ctx: &Ctx,
+    conn: &Connection,
+    customer: &CustomerId,
+    destination: Destination,
+    purpose: Purpose,
+    staff: Option<&StaffId>,
+) -> rusqlite::Result<Result<(), Refusal>> {
+    let mut store = CustomerStore {
+        conn,
+        customer,
+        staff,
+    };
+    send_with(ctx, &mut store, destination, purpose, staff)
+}
+
+/// Checks a code entered on this screen against `store`.
+fn check_with(
+    ctx: &Ctx,
+    store: &mut impl CodeStore,
+    purpose: Purpose,
+    staff: Option<&StaffId>,
+    entered: &str,
+) -> rusqlite::Result<Checked> {
+    with_codes(ctx, purpose, staff, |codes, requester| {
+        otp::check(store, codes, requester, entered, ctx.now)
+    })
+}
+
+/// Checks a code a customer entered on this screen.
 pub(crate) fn check_code(
     ctx: &Ctx,
     conn: &Connection,
@@ -386,24 +477,27 @@ pub(crate) fn check_code(
     staff: Option<&StaffId>,
     entered: &str,
 ) -> rusqlite::Result<Checked> {
-    with_codes(ctx, purpose, staff, |codes, requester| {
-        otp::check_code(conn, codes, customer, requester, entered, ctx.now)
-    })
+    let mut store = CustomerStore {
+        conn,
+        customer,
+        staff,
+    };
+    check_with(ctx, &mut store, purpose, staff, entered)
 }
 
 /// GET /login/verify: the code form.
 pub(crate) fn verify_page(ctx: &Ctx) -> Result<Response, AppError> {
-    if login_phone(ctx).is_none() {
+    let Some(phone) = login_phone(ctx) else {
         return Ok(Response::see_other("/login"));
-    }
-    Ok(code_form(ctx, None, 200))
+    };
+    Ok(code_form(ctx, Some(&phone), None, 200))
 }
 
 /// The "Code / Log in / Resend code" form.
-fn code_form(ctx: &Ctx, error: Option<&str>, status: u16) -> Response {
+fn code_form(ctx: &Ctx, phone: Option<&E164>, error: Option<&str>, status: u16) -> Response {
     let csrf = ctx.csrf();
     let body = html! {
-        @if let Some(phone) = login_phone(ctx) {
+        @if let Some(phone) = phone {
             p { (ctx.lang.fill(Msg::CodeSentTo, &[("phone", &phone.masked())])) }
         }
         form method="post" action="/login/verify" class="stack" {
@@ -434,69 +528,85 @@ fn code_form(ctx: &Ctx, error: Option<&str>, status: u16) -> Response {
 
 /// POST /login/verify: check the code, start the session.
 pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
+    let started = Instant::now();
     let Some(phone) = login_phone(ctx) else {
         return Ok(Response::see_other("/login"));
     };
     let entered = ctx.form()?.text("code").to_owned();
     let client = ctx.client_key();
     if !ctx.app.code_throttle.allows(&client, ctx.now) {
-        return Ok(code_form(ctx, Some(ctx.t(Msg::ErrTooManyBody)), 429));
+        return Ok(code_form(
+            ctx,
+            Some(&phone),
+            Some(ctx.t(Msg::ErrTooManyBody)),
+            429,
+        ));
     }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let Some(customer) = customers::find_by_phone(&tx, &phone)? else {
-        // A stranger's number: the same answer as a wrong code.
-        ctx.app.code_throttle.record(&client, ctx.now);
-        return Ok(code_form(
-            ctx,
-            Some(&ctx.lang.fill(Msg::CodeWrong, &[("remaining", "2")])),
-            400,
-        ));
-    };
-    let checked = check_code(ctx, &tx, &customer.id, Purpose::Login, None, &entered)?;
-    let message = match checked {
-        Checked::Accepted { .. } => {
-            if let Some(old) = ctx.req.cookie(CUSTOMER_COOKIE) {
-                tx.execute(
-                    "DELETE FROM customer_sessions WHERE token_hash = ?1",
-                    [crypto::sha256(old.as_bytes()).as_slice()],
-                )?;
-            }
-            let token = start_session(&tx, &customer.id, ctx.now)?;
-            tx.commit()?;
-            ctx.set_cookie(form::set_cookie(
-                CUSTOMER_COOKIE,
-                &token,
-                "Lax",
-                ctx.app.config.secure_cookies(),
-                None,
-            ));
-            ctx.set_cookie(form::set_cookie(
-                LOGIN_COOKIE,
-                "",
-                "Lax",
-                ctx.app.config.secure_cookies(),
-                Some(0),
-            ));
-            let next = if customer.profile_completed_at.is_some() {
-                "/my"
-            } else {
-                "/profile"
-            };
-            return Ok(Response::see_other(next));
+    let (customer, checked) = match customers::holder_of(&tx, &phone)? {
+        Holder::Shared => {
+            drop(tx);
+            let message = ctx.t(Msg::PhoneSharedSeeCounter);
+            return Ok(code_form(ctx, Some(&phone), Some(message), 409));
         }
-        Checked::Wrong { remaining } => ctx
-            .lang
-            .fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
-        Checked::NowLocked | Checked::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
-        Checked::Expired => ctx.t(Msg::CodeExpired).to_owned(),
-        Checked::Malformed => ctx.t(Msg::CodeHint).to_owned(),
+        Holder::Nobody => {
+            let checked = ctx.app.portal.strangers.with(&phone, ctx.now, |store| {
+                check_with(ctx, store, Purpose::Login, None, &entered)
+            })?;
+            (None, checked)
+        }
+        Holder::One(customer) => {
+            let checked = check_code(ctx, &tx, &customer.id, Purpose::Login, None, &entered)?;
+            (Some(customer), checked)
+        }
     };
-    tx.commit()?;
-    if !matches!(checked, Checked::Malformed | Checked::Expired) {
-        ctx.app.code_throttle.record(&client, ctx.now);
+    match (customer, &checked) {
+        (Some(customer), Checked::Accepted { .. }) => return log_in(ctx, tx, &customer),
+        (_, Checked::Malformed | Checked::Expired) => {}
+        _ => ctx.app.code_throttle.record(&client, ctx.now),
     }
-    Ok(code_form(ctx, Some(&message), 400))
+    tx.commit()?;
+    // A stranger's code is never right (its kept hash is random); were it ever, it expired.
+    let message =
+        checked_message(ctx, &checked).unwrap_or_else(|| ctx.t(Msg::CodeExpired).to_owned());
+    wait_out(started, CODE_CHECK_TIME);
+    Ok(code_form(ctx, Some(&phone), Some(&message), 400))
+}
+
+/// The right code: a new session (replacing this browser's old one) and the login attempt ends.
+fn log_in(ctx: &Ctx, tx: rusqlite::Transaction, customer: &Customer) -> Result<Response, AppError> {
+    if let Some(old) = ctx.req.cookie(CUSTOMER_COOKIE) {
+        tx.execute(
+            "DELETE FROM customer_sessions WHERE token_hash = ?1",
+            [crypto::sha256(old.as_bytes()).as_slice()],
+        )?;
+    }
+    let token = start_session(&tx, &customer.id, ctx.now)?;
+    tx.commit()?;
+    ctx.set_cookie(form::set_cookie(
+        CUSTOMER_COOKIE,
+        &token,
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        None,
+    ));
+    if let Some(attempt) = ctx.req.cookie(LOGIN_COOKIE) {
+        ctx.app.portal.attempts.end(attempt);
+    }
+    ctx.set_cookie(form::set_cookie(
+        LOGIN_COOKIE,
+        "",
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        Some(0),
+    ));
+    let next = if customer.profile_completed_at.is_some() {
+        "/my"
+    } else {
+        "/profile"
+    };
+    Ok(Response::see_other(next))
 }
 
 /// POST /logout.
@@ -647,10 +757,22 @@ impl ProfileForm {
     }
 }
 
-/// GET /profile: complete (first login) or edit the profile, pre-filled.
+/// GET /profile: complete (first login) or edit the profile, pre-filled; a new number waiting
+/// for its code is shown with the code form.
 pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
-    let form = ProfileForm {
+    Ok(render_profile(
+        ctx,
+        &c,
+        &profile_form_of(ctx, &c),
+        None,
+        200,
+    ))
+}
+
+/// The profile form filled with what the branch knows.
+fn profile_form_of(ctx: &Ctx, c: &Customer) -> ProfileForm {
+    ProfileForm {
         full_name: c.full_name.clone(),
         id_number: c.id_number.clone().unwrap_or_default(),
         date_of_birth: c.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
@@ -658,15 +780,21 @@ pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
         email: c.email.clone().unwrap_or_default(),
         phone: c.phone.national(&ctx.app.config.branch.country),
         errors: Vec::new(),
-    };
-    Ok(render_profile(ctx, &c, &form, 200))
+    }
 }
 
-/// The profile form.
-fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Response {
+/// The profile form, after the pending new number (with `code_error` there) if there is one.
+fn render_profile(
+    ctx: &Ctx,
+    c: &Customer,
+    f: &ProfileForm,
+    code_error: Option<&str>,
+    status: u16,
+) -> Response {
     let first = c.profile_completed_at.is_none();
     let body = html! {
         @if first { p { (ctx.t(Msg::ProfileIntro)) } }
+        @if let Some(pending) = &c.pending_phone { (pending_phone_section(ctx, c, pending, code_error)) }
         form method="post" action="/profile" class="stack" novalidate {
             (ui::csrf_input(&ctx.csrf()))
             (f.fields(ctx, Msg::PhoneChangeHint))
@@ -683,16 +811,67 @@ fn render_profile(ctx: &Ctx, c: &Customer, f: &ProfileForm, status: u16) -> Resp
     response
 }
 
-/// POST /profile.
+/// The new number waiting for its code: enter it, have it sent again, or keep the old number.
+fn pending_phone_section(ctx: &Ctx, c: &Customer, pending: &E164, error: Option<&str>) -> Markup {
+    let csrf = ctx.csrf();
+    let text = ctx.lang.fill(
+        Msg::NewPhonePending,
+        &[("phone", &pending.masked()), ("old", &c.phone.masked())],
+    );
+    html! {
+        section class="card" id="new-phone" {
+            p { (text) }
+            (ui::form_error(error))
+            (code_entry(ctx, &csrf, "/profile/phone", "new-phone-code", Msg::ConfirmNewPhone))
+            div class="actions" {
+                form method="post" action="/profile/phone/send" class="inline" {
+                    (ui::csrf_input(&csrf))
+                    button type="submit" class="secondary" { (ctx.t(Msg::ResendCode)) }
+                }
+                form method="post" action="/profile/phone/cancel" class="inline" {
+                    (ui::csrf_input(&csrf))
+                    button type="submit" class="secondary" { (ctx.t(Msg::KeepOldPhone)) }
+                }
+            }
+        }
+    }
+}
+
+/// A form to enter a code sent to a signed-in customer's phone, posted to `action`.
+fn code_entry(ctx: &Ctx, csrf: &str, action: &str, id: &str, button: Msg) -> Markup {
+    html! {
+        form method="post" action=(action) class="stack" {
+            (ui::csrf_input(csrf))
+            div class="field" {
+                label for=(id) { (ctx.t(Msg::Code)) }
+                span class="hint" { (ctx.t(Msg::CodeHint)) }
+                input id=(id) name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
+            }
+            div { button type="submit" { (ctx.t(button)) } }
+        }
+    }
+}
+
+/// POST /profile. A new phone number does not replace the old one here: it waits for the code
+/// sent to it (`POST /profile/phone`). A number that is another customer's is refused, and
+/// nothing is saved.
 pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
     let mut f = ProfileForm::from_form(ctx.form()?);
     let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
     let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
-        return Ok(render_profile(ctx, &c, &f, 400));
+        return Ok(render_profile(ctx, &c, &f, None, 400));
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
+    let new_phone = Some(&checked.phone).filter(|p| **p != c.phone);
+    if let Some(phone) = new_phone
+        && customers::phone_taken(&tx, phone, Some(&c.id))?
+    {
+        drop(tx);
+        f.errors.push(("phone", Msg::ProfilePhoneTaken));
+        return Ok(render_profile(ctx, &c, &f, None, 409));
+    }
     let profile = Profile {
         full_name: &f.full_name,
         id_number: &checked.id_number,
@@ -701,14 +880,122 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
         email: checked.email.as_deref(),
     };
     customers::save_profile(&tx, &c.id, &profile, ctx.now)?;
-    let changed = customers::change_phone(&tx, &c, &checked.phone, None, ctx.now)?;
+    let asked = match new_phone {
+        Some(phone) if c.pending_phone.as_ref() != Some(phone) => {
+            contact_details::set_pending_phone(&tx, &c.id, phone, ctx.now)?;
+            let destination = Destination::Phone(phone);
+            Some(send_code(
+                ctx,
+                &tx,
+                &c.id,
+                destination,
+                Purpose::NewPhone,
+                None,
+            )?)
+        }
+        _ => None,
+    };
     tx.commit()?;
-    ctx.flash(ctx.t(if changed {
-        Msg::PhoneChangedVerify
-    } else {
-        Msg::ProfileSaved
-    }));
-    Ok(Response::see_other("/my"))
+    ctx.app.sms.wake();
+    let next = match asked {
+        // Nothing new to prove: to the pending number's code form if one waits.
+        None => {
+            ctx.flash(ctx.t(Msg::ProfileSaved));
+            if c.pending_phone.is_some() {
+                "/profile"
+            } else {
+                "/my"
+            }
+        }
+        Some(Ok(())) => {
+            ctx.flash(ctx.t(Msg::NewPhoneCodeSent));
+            "/profile"
+        }
+        Some(Err(refusal)) => {
+            ctx.flash(&refusal_message(ctx, &refusal));
+            "/profile"
+        }
+    };
+    Ok(Response::see_other(next))
+}
+
+/// POST /profile/phone: the code sent to the pending new number. The right code makes it the
+/// customer's number, verified; the old number stays until then. A number that became another
+/// customer's meanwhile is refused.
+pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = signed_in(ctx)?;
+    if c.pending_phone.is_none() {
+        return Ok(Response::see_other("/profile"));
+    }
+    let entered = ctx.form()?.text("code").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let checked = check_code(ctx, &tx, &c.id, Purpose::NewPhone, None, &entered)?;
+    let error = match &checked {
+        Checked::Accepted { destination } => {
+            match contact_details::confirm_pending_phone(ctx, &tx, &c, destination)? {
+                Ok(true) => {
+                    tx.commit()?;
+                    ctx.app.sms.wake();
+                    ctx.flash(ctx.t(Msg::NewPhoneConfirmed));
+                    return Ok(Response::see_other("/my"));
+                }
+                Ok(false) => ctx.t(Msg::CodeExpired).to_owned(),
+                Err(customers::PhoneTaken) => {
+                    // The pending number is forgotten; the customer's stays as it was.
+                    tx.commit()?;
+                    let before = Customer {
+                        pending_phone: None,
+                        ..c
+                    };
+                    let mut f = profile_form_of(ctx, &before);
+                    f.errors.push(("phone", Msg::ProfilePhoneTaken));
+                    return Ok(render_profile(ctx, &before, &f, None, 409));
+                }
+            }
+        }
+        other => checked_message(ctx, other).unwrap_or_default(),
+    };
+    tx.commit()?;
+    Ok(render_profile(
+        ctx,
+        &c,
+        &profile_form_of(ctx, &c),
+        Some(&error),
+        400,
+    ))
+}
+
+/// POST /profile/phone/send: the code to the pending new number again (within the rules).
+pub(crate) fn resend_new_phone_code(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = signed_in(ctx)?;
+    let Some(pending) = &c.pending_phone else {
+        return Ok(Response::see_other("/profile"));
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let destination = Destination::Phone(pending);
+    let outcome = send_code(ctx, &tx, &c.id, destination, Purpose::NewPhone, None)?;
+    tx.commit()?;
+    ctx.app.sms.wake();
+    ctx.flash(&match outcome {
+        Ok(()) => ctx
+            .lang
+            .fill(Msg::CodeSentTo, &[("phone", &pending.masked())]),
+        Err(refusal) => refusal_message(ctx, &refusal),
+    });
+    Ok(Response::see_other("/profile"))
+}
+
+/// POST /profile/phone/cancel: keep the old number.
+pub(crate) fn cancel_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = signed_in(ctx)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    contact_details::cancel_pending_phone(&tx, &c.id, ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::NewPhoneCancelled));
+    Ok(Response::see_other("/profile"))
 }
 
 /// A light check of an email address's shape (delivery proves the rest).
@@ -747,15 +1034,7 @@ fn render_verify_phone(ctx: &Ctx, c: &Customer, error: Option<&str>, status: u16
             div { button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) } }
         }
         (ui::form_error(error))
-        form method="post" action="/verify" class="stack" {
-            (ui::csrf_input(&csrf))
-            div class="field" {
-                label for="code" { (ctx.t(Msg::Code)) }
-                span class="hint" { (ctx.t(Msg::CodeHint)) }
-                input id="code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="one-time-code" required;
-            }
-            div { button type="submit" { (ctx.t(Msg::VerifyNow)) } }
-        }
+        (code_entry(ctx, &csrf, "/verify", "code", Msg::VerifyNow))
     };
     let mut response = ctx.customer_page(ctx.t(Msg::VerifyPhoneTitle), body);
     response.status = status;

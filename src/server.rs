@@ -124,6 +124,7 @@ pub(crate) fn serve(
             config.otp.requests_per_address_per_hour,
             ChronoDuration::hours(1),
         ),
+        portal: crate::portal::PortalState::new(),
         config,
         db,
         clock,

@@ -46,6 +46,8 @@ pub(crate) struct App {
     pub(crate) sign_in_throttle: Throttle,
     /// Code requests and wrong codes per client address.
     pub(crate) code_throttle: Throttle,
+    /// The portal's login attempts and strangers' numbers, in memory.
+    pub(crate) portal: portal::PortalState,
     /// Whether this database holds the demo branch.
     pub(crate) demo: bool,
     /// The SMS outbox's sender and the modem's state.
@@ -386,6 +388,9 @@ fn route(ctx: &Ctx) -> Result<Response, AppError> {
         (Post, ["logout"]) => portal::logout(ctx),
         (Get, ["profile"]) => portal::profile_page(ctx),
         (Post, ["profile"]) => portal::save_profile(ctx),
+        (Post, ["profile", "phone"]) => portal::confirm_new_phone(ctx),
+        (Post, ["profile", "phone", "send"]) => portal::resend_new_phone_code(ctx),
+        (Post, ["profile", "phone", "cancel"]) => portal::cancel_new_phone(ctx),
         (Get, ["verify"]) => portal::verify_phone_page(ctx),
         (Post, ["verify"]) => portal::verify_phone(ctx),
         (Post, ["verify", "send"]) => portal::send_verification_code(ctx),
@@ -514,6 +519,8 @@ fn known_path(segments: &[&str]) -> bool {
             | ["login" | "logout" | "profile" | "verify" | "my"]
             | ["login", "code" | "resend" | "verify" | "email"]
             | ["verify", "send"]
+            | ["profile", "phone"]
+            | ["profile", "phone", "send" | "cancel"]
             | ["my", "loans", _]
             | ["my", "loans", _, "extend"]
             | ["my", "loans", _, "code", _]

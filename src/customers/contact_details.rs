@@ -3,10 +3,12 @@
 //! unverified until a code proves it (seed 001); the customer is told by SMS at the old number,
 //! so a change they did not ask for does not go unnoticed; everything is in the audit log.
 
+use chrono::{DateTime, Utc};
 use maud::html;
+use rusqlite::{Connection, params};
 use serde_json::json;
 
-use super::{Customer, EventKind, change_phone, get, record_event};
+use super::{Customer, EventKind, PhoneTaken, change_phone, get, record_event};
 use crate::audit::{self, Actor};
 use crate::auth::{Permission, StaffUser};
 use crate::db;
@@ -14,6 +16,7 @@ use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::CustomerId;
+use crate::phone::E164;
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
 use crate::ui::{self, Field};
 use crate::web::Ctx;
@@ -127,12 +130,15 @@ pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     // Read again inside the transaction: what the change is measured against.
     let before = get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    if super::find_by_phone(&tx, &phone)?.is_some_and(|other| other.id != before.id) {
+    let Ok(phone_changed) = change_phone(&tx, &before, &phone, Some(&user.id), ctx.now)? else {
         drop(tx);
         form.phone_error = Some(Msg::ContactPhoneTaken);
         return Ok(render(ctx, user, &customer, &form, 409));
+    };
+    if phone_changed {
+        // The counter's change replaces a new number waiting at the portal.
+        cancel_pending_phone(&tx, &before.id, ctx.now)?;
     }
-    let phone_changed = change_phone(&tx, &before, &phone, Some(&user.id), ctx.now)?;
     let email_changed = before.email != email;
     if email_changed {
         tx.execute(
@@ -166,36 +172,118 @@ pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         })),
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    // Tell the customer at the number we had (unless they asked not to get texts).
-    let told = !super::do_not_text(&tx, &before.id)?;
-    if told {
-        // Customers' SMS are in the branch's language.
-        let lang = ctx.app.config.language();
-        let what = match (phone_changed, email_changed) {
-            (true, true) => lang.t(Msg::ContactChangedBoth),
-            (true, false) => lang.t(Msg::ContactChangedPhone),
-            _ => lang.t(Msg::ContactChangedEmail),
-        };
-        let text = lang.fill(
-            Msg::ContactChangedSms,
-            &[("what", what), ("branch", &ctx.app.config.branch.name)],
-        );
-        sms_outbox::enqueue(
-            &tx,
-            &NewSms {
-                to: &before.phone,
-                text: &text,
-                kind: SmsKind::Notice,
-                expires_at: None,
-                customer: Some(&before.id),
-            },
-            ctx.now,
-        )?;
-    }
+    let told = tell_old_number(ctx, &tx, &before, phone_changed, email_changed)?;
     tx.commit()?;
     if told {
         ctx.app.sms.wake();
     }
     ctx.flash(ctx.t(Msg::ContactChanged));
     Ok(Response::see_other(&format!("/staff/customers/{id}")))
+}
+
+/// Tells the customer at the number we had that their contact details changed (unless they
+/// asked not to get texts), so a change they did not ask for does not go unnoticed. Whether an
+/// SMS was queued.
+fn tell_old_number(
+    ctx: &Ctx,
+    conn: &Connection,
+    before: &Customer,
+    phone_changed: bool,
+    email_changed: bool,
+) -> rusqlite::Result<bool> {
+    if super::do_not_text(conn, &before.id)? {
+        return Ok(false);
+    }
+    // Customers' SMS are in the branch's language.
+    let lang = ctx.app.config.language();
+    let what = match (phone_changed, email_changed) {
+        (true, true) => lang.t(Msg::ContactChangedBoth),
+        (true, false) => lang.t(Msg::ContactChangedPhone),
+        _ => lang.t(Msg::ContactChangedEmail),
+    };
+    let text = lang.fill(
+        Msg::ContactChangedSms,
+        &[("what", what), ("branch", &ctx.app.config.branch.name)],
+    );
+    sms_outbox::enqueue(
+        conn,
+        &NewSms {
+            to: &before.phone,
+            text: &text,
+            kind: SmsKind::Notice,
+            expires_at: None,
+            customer: Some(&before.id),
+        },
+        ctx.now,
+    )?;
+    Ok(true)
+}
+
+// ----- A new number from the portal (issue 11) -----
+
+/// Keeps `phone` as the customer's pending new number; the record's number stays until the
+/// code sent to it is entered ([`confirm_pending_phone`]).
+pub(crate) fn set_pending_phone(
+    conn: &Connection,
+    customer: &CustomerId,
+    phone: &E164,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE customers SET pending_phone = ?2, pending_phone_at = ?3, updated_at = ?3 WHERE id = ?1",
+        params![customer, phone.as_str(), now],
+    )?;
+    Ok(())
+}
+
+/// Forgets the pending new number; the record keeps its number.
+pub(crate) fn cancel_pending_phone(
+    conn: &Connection,
+    customer: &CustomerId,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE customers SET pending_phone = NULL, pending_phone_at = NULL, updated_at = ?2
+         WHERE id = ?1 AND pending_phone IS NOT NULL",
+        params![customer, now],
+    )?;
+    Ok(())
+}
+
+/// The code sent to the pending number `proved` was entered: the number becomes the
+/// customer's, verified, audited, and the old number is told. Refused (and the pending number
+/// forgotten) when the number became another customer's meanwhile. `Ok(Ok(false))`: `proved`
+/// is not the pending number (any more).
+pub(crate) fn confirm_pending_phone(
+    ctx: &Ctx,
+    conn: &Connection,
+    before: &Customer,
+    proved: &str,
+) -> rusqlite::Result<Result<bool, PhoneTaken>> {
+    let Some(phone) = before
+        .pending_phone
+        .as_ref()
+        .filter(|p| p.as_str() == proved)
+    else {
+        return Ok(Ok(false));
+    };
+    cancel_pending_phone(conn, &before.id, ctx.now)?;
+    if change_phone(conn, before, phone, None, ctx.now)?.is_err() {
+        return Ok(Err(PhoneTaken));
+    }
+    super::mark_phone_verified(conn, &before.id, None, ctx.now)?;
+    let change = audit::Change {
+        action: "customer.phone_change",
+        entity: "customer",
+        entity_id: before.id.as_str(),
+        before: Some(json!({
+            "phone": before.phone.as_str(), "phone_verified": before.phone_verified_at.is_some(),
+        })),
+        after: Some(json!({
+            "phone": phone.as_str(), "phone_verified": true, "proved_by": "code to the new number",
+        })),
+    };
+    audit::record(conn, &Actor::Customer, &change, ctx.now)?;
+    tell_old_number(ctx, conn, before, true, false)?;
+    Ok(Ok(true))
 }

@@ -62,6 +62,33 @@ pub(crate) fn insert(
     Ok(id)
 }
 
+/// Adds a customer whose number another live record already holds, as a pair from before one
+/// number meant one record (V12) would be: left out of the unique index (`phone_shared`).
+#[cfg(test)]
+pub(crate) fn insert_sharing_phone(
+    conn: &Connection,
+    new: &NewCustomer,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<CustomerId> {
+    let mut random = [0u8; 8];
+    crate::crypto::fill_random(&mut random);
+    let digits = u64::from_be_bytes(random) % 1_000_000_000_000;
+    let placeholder = E164::from_stored(format!("+99{digits:012}"));
+    let id = insert(
+        conn,
+        &NewCustomer {
+            phone: &placeholder,
+            ..*new
+        },
+        now,
+    )?;
+    conn.execute(
+        "UPDATE customers SET phone = ?2, phone_shared = 1 WHERE id = ?1",
+        params![id, new.phone.as_str()],
+    )?;
+    Ok(id)
+}
+
 /// How many customers the branch has.
 pub(crate) fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
@@ -94,12 +121,15 @@ pub(crate) struct Customer {
     pub(crate) profile_completed_at: Option<DateTime<Utc>>,
     pub(crate) locked_at: Option<DateTime<Utc>>,
     pub(crate) wrong_codes: u32,
+    /// A new number the customer gave at the portal, waiting for its code
+    /// (`contact_details::confirm_pending_phone`); `phone` stays until then.
+    pub(crate) pending_phone: Option<E164>,
 }
 
 /// The columns [`from_row`] reads.
 const COLUMNS: &str =
     "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
-                       profile_completed_at, locked_at, wrong_codes, email_verified_at";
+                       profile_completed_at, locked_at, wrong_codes, email_verified_at, pending_phone";
 
 /// A customer from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
@@ -116,6 +146,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         locked_at: r.get(9)?,
         wrong_codes: r.get(10)?,
         email_verified_at: r.get(11)?,
+        pending_phone: r.get::<_, Option<String>>(12)?.map(E164::from_stored),
     })
 }
 
@@ -140,6 +171,50 @@ pub(crate) fn find_by_phone(conn: &Connection, phone: &E164) -> rusqlite::Result
         Some(id) => get(conn, &id),
         None => Ok(None),
     }
+}
+
+/// Who a phone number leads to at the portal's login.
+#[derive(Debug)]
+pub(crate) enum Holder {
+    /// Nobody: a stranger's number.
+    Nobody,
+    /// One customer (through an alias, the record it was merged into).
+    One(Box<Customer>),
+    /// Records of more than one customer, from before one number meant one record (issue 11):
+    /// staff must resolve the pair before the number logs in.
+    Shared,
+}
+
+/// Who `phone` leads to: nobody, one customer, or a pair staff have not resolved.
+pub(crate) fn holder_of(conn: &Connection, phone: &E164) -> rusqlite::Result<Holder> {
+    let records: u32 = conn
+        .prepare_cached(
+            "SELECT COUNT(DISTINCT COALESCE(merged_into, id)) FROM customers WHERE phone = ?1",
+        )?
+        .query_row([phone.as_str()], |r| r.get(0))?;
+    if records > 1 {
+        return Ok(Holder::Shared);
+    }
+    Ok(find_by_phone(conn, phone)?.map_or(Holder::Nobody, |c| Holder::One(Box::new(c))))
+}
+
+/// The number leads to a customer other than `by` (issue 11): it cannot become `by`'s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the phone number belongs to another customer")]
+pub(crate) struct PhoneTaken;
+
+/// Whether `phone` is held by a record that is not `by` (nor an alias of it): the check every
+/// path that gives a record a number makes first, so that the unique index
+/// `customers_live_phone` (V12) is never what refuses it.
+pub(crate) fn phone_taken(
+    conn: &Connection,
+    phone: &E164,
+    by: Option<&CustomerId>,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM customers WHERE phone = ?1 AND COALESCE(merged_into, id) IS NOT ?2)",
+    )?
+    .query_row(params![phone.as_str(), by], |r| r.get(0))
 }
 
 /// The record a merged record was merged into (`None` for a record in its own right, or no
@@ -277,16 +352,20 @@ pub(crate) fn has_unresolved_duplicates(
     crate::duplicates::unresolved(conn, customer)
 }
 
-/// Changes the phone number; a new number is unverified until a code proves it.
+/// Changes the phone number; a new number is unverified until a code proves it. Refused when
+/// the number is another customer's. `Ok(false)`: the number was already this one.
 pub(crate) fn change_phone(
     conn: &Connection,
     customer: &Customer,
     phone: &E164,
     staff: Option<&StaffId>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<Result<bool, PhoneTaken>> {
     if &customer.phone == phone {
-        return Ok(false);
+        return Ok(Ok(false));
+    }
+    if phone_taken(conn, phone, Some(&customer.id))? {
+        return Ok(Err(PhoneTaken));
     }
     conn.execute(
         "UPDATE customers SET phone = ?2, phone_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
@@ -301,7 +380,7 @@ pub(crate) fn change_phone(
         &detail,
         now,
     )?;
-    Ok(true)
+    Ok(Ok(true))
 }
 
 /// Unlocks a customer locked after wrong codes; wrong codes count from zero again.
@@ -758,4 +837,131 @@ pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::A
     Ok(crate::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::audit::Actor;
+    use crate::duplicates::merge::{self, Field, MergeError};
+
+    fn number(local: &str) -> E164 {
+        crate::phone::normalise(local, "ID").unwrap()
+    }
+
+    fn customer<'a>(name: &'a str, phone: &'a E164) -> NewCustomer<'a> {
+        NewCustomer {
+            full_name: name,
+            phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+    }
+
+    fn unique_refusal(e: rusqlite::Error) -> bool {
+        e.to_string()
+            .contains("UNIQUE constraint failed: customers.phone")
+    }
+
+    fn phone_of(conn: &Connection, id: &CustomerId) -> String {
+        get(conn, id).unwrap().unwrap().phone.as_str().to_owned()
+    }
+
+    #[test]
+    fn every_path_refuses_a_second_live_record_of_a_number() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let (p1, p2) = (number("081211110001"), number("081211110002"));
+        let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
+        let budi = insert(&conn, &customer("Budi", &p2), now()).unwrap();
+        // The database, whatever the path.
+        let err = insert(&conn, &customer("Copy", &p1), now()).unwrap_err();
+        assert!(unique_refusal(err));
+        // A change of number, cleanly.
+        let b = get(&conn, &budi).unwrap().unwrap();
+        assert_eq!(
+            change_phone(&conn, &b, &p1, None, now()).unwrap(),
+            Err(PhoneTaken)
+        );
+        assert_eq!(phone_of(&conn, &budi), p2.as_str());
+        // A merge that gives the survivor the merged record's number.
+        merge::merge(
+            &conn,
+            &ani,
+            &budi,
+            &[Field::Phone],
+            &Actor::System,
+            None,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(phone_of(&conn, &ani), p2.as_str());
+        // Her old number is free; the kept one (also her alias's) is hers, and taken for others.
+        assert!(!phone_taken(&conn, &p1, None).unwrap());
+        assert!(!phone_taken(&conn, &p2, Some(&ani)).unwrap());
+        assert!(phone_taken(&conn, &p2, None).unwrap());
+    }
+
+    #[test]
+    fn a_pair_from_before_stays_until_resolved_and_no_third_record_joins_it() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let p = number("081222220000");
+        let older = insert(&conn, &customer("Dewi", &p), now()).unwrap();
+        let newer = insert_sharing_phone(&conn, &customer("Dewi R", &p), now()).unwrap();
+        assert!(matches!(holder_of(&conn, &p).unwrap(), Holder::Shared));
+        assert!(unique_refusal(
+            insert(&conn, &customer("Third", &p), now()).unwrap_err()
+        ));
+        // A merge of a third record that would take the number is refused cleanly.
+        let q = number("081222220001");
+        let other = insert(&conn, &customer("Eka", &q), now()).unwrap();
+        let outcome = merge::merge(
+            &conn,
+            &other,
+            &older,
+            &[Field::Phone],
+            &Actor::System,
+            None,
+            now(),
+        );
+        assert!(matches!(outcome, Err(MergeError::PhoneTaken)));
+        // The indexed record merged into the grandfathered one: that one takes its place.
+        merge::merge(&conn, &newer, &older, &[], &Actor::System, None, now()).unwrap();
+        match holder_of(&conn, &p).unwrap() {
+            Holder::One(c) => assert_eq!(c.id, newer),
+            other => panic!("{other:?}"),
+        }
+        assert!(unique_refusal(
+            insert(&conn, &customer("Third", &p), now()).unwrap_err()
+        ));
+    }
+
+    #[test]
+    fn a_grandfathered_record_that_changes_its_number_cannot_go_back() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let (p, q) = (number("081233330000"), number("081233330001"));
+        insert(&conn, &customer("Fajar", &p), now()).unwrap();
+        let newer = insert_sharing_phone(&conn, &customer("Fajar S", &p), now()).unwrap();
+        conn.execute(
+            "UPDATE customers SET phone = ?2 WHERE id = ?1",
+            params![newer, q.as_str()],
+        )
+        .unwrap();
+        assert!(matches!(holder_of(&conn, &p).unwrap(), Holder::One(_)));
+        let back = conn.execute(
+            "UPDATE customers SET phone = ?2 WHERE id = ?1",
+            params![newer, p.as_str()],
+        );
+        assert!(unique_refusal(back.unwrap_err()));
+    }
 }

@@ -106,6 +106,10 @@ pub(crate) enum MergeError {
     SameRecord,
     #[error("the record was already merged into another")]
     AlreadyMerged,
+    /// The merged record's phone number is also a third record's (a pair from before one
+    /// number meant one record): the survivor cannot take it until that pair is resolved.
+    #[error("the phone number is also another customer's")]
+    PhoneTaken,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
 }
@@ -159,6 +163,32 @@ pub(crate) fn merge(
     if !survivor_before["merged_into"].is_null() || !merged_before["merged_into"].is_null() {
         return Err(MergeError::AlreadyMerged);
     }
+    if from_merged.contains(&Field::Phone) {
+        let phone = crate::phone::E164::from_stored(
+            merged_before["phone"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        let others: u32 = conn.query_row(
+            "SELECT COUNT(*) FROM customers WHERE phone = ?1 AND COALESCE(merged_into, id) NOT IN (?2, ?3)",
+            params![phone.as_str(), survivor, merged],
+            |r| r.get(0),
+        )?;
+        if others > 0 {
+            return Err(MergeError::PhoneTaken);
+        }
+    }
+    // The merged record becomes an alias first, so that the survivor can take its phone number
+    // without two live records holding it for a moment (the unique index, V12).
+    conn.execute(
+        "UPDATE customers SET merged_into = ?1, updated_at = ?3 WHERE merged_into = ?2",
+        params![survivor, merged, now],
+    )?;
+    conn.execute(
+        "UPDATE customers SET merged_into = ?1, merged_at = ?3, updated_at = ?3 WHERE id = ?2",
+        params![survivor, merged, now],
+    )?;
     for field in from_merged {
         for column in field.columns() {
             // Column names come from `Field::columns`, never from input.
@@ -186,14 +216,6 @@ pub(crate) fn merge(
         )?;
         moved.0.push((table, n));
     }
-    conn.execute(
-        "UPDATE customers SET merged_into = ?1, updated_at = ?3 WHERE merged_into = ?2",
-        params![survivor, merged, now],
-    )?;
-    conn.execute(
-        "UPDATE customers SET merged_into = ?1, merged_at = ?3, updated_at = ?3 WHERE id = ?2",
-        params![survivor, merged, now],
-    )?;
     let detail = format!(
         "{} ({})",
         merged_before["full_name"].as_str().unwrap_or(""),

@@ -278,6 +278,9 @@ pub(crate) fn merge(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError> {
                 ctx.t(Msg::MergeAlreadyMerged).to_owned(),
             ));
         }
+        Err(MergeError::PhoneTaken) => {
+            return Err(AppError::BadRequest(ctx.t(Msg::MergePhoneTaken).to_owned()));
+        }
         Err(MergeError::Db(e)) => return Err(e.into()),
     }
     tx.commit()?;

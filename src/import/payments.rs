@@ -700,7 +700,7 @@ pub(crate) fn import(
     let rows = read(input, branch, today)?;
     let staff: Option<&StaffId> = match actor {
         Actor::Staff(user) => Some(&user.id),
-        Actor::CommandLine | Actor::System => None,
+        Actor::CommandLine | Actor::System | Actor::Customer => None,
     };
     let tx = crate::db::immediate(conn)?;
     let mut report = Report::default();

@@ -526,7 +526,7 @@ mod tests {
         let at = "2026-01-01 00:00:00.000000+00:00";
         for id in ["C1", "C2"] {
             conn.execute(
-                "INSERT INTO customers (id, full_name, phone, created_at, updated_at) VALUES (?1, 'X', '+628111', ?2, ?2)",
+                "INSERT INTO customers (id, full_name, phone, created_at, updated_at) VALUES (?1, 'X', '+628111' || ?1, ?2, ?2)",
                 [id, at],
             )
             .unwrap();
@@ -585,7 +585,7 @@ mod tests {
         let at = "2026-01-01 00:00:00.000000+00:00";
         for i in 0..10 {
             conn.execute(
-                "INSERT INTO customers (id, full_name, phone, created_at, updated_at) VALUES (?1, 'X', '+628111', ?2, ?2)",
+                "INSERT INTO customers (id, full_name, phone, created_at, updated_at) VALUES (?1, 'X', '+628111' || ?1, ?2, ?2)",
                 params![format!("C{i}"), at],
             )
             .unwrap();

@@ -14,6 +14,7 @@ mod loans;
 mod modem;
 mod payments;
 mod portal;
+mod portal_security;
 mod reminders;
 mod security;
 mod sms;
