@@ -1,8 +1,6 @@
 //! The foundation: pages, headers, sign-in, sessions, CSRF, permissions, bad input, the demo,
 //! backups, start-up errors, the command line and shutdown.
 
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::{self, ADMIN, AGENT, CLERK, Client, MANAGER, Options, Server, raw_exchange};
@@ -712,24 +710,17 @@ fn demo_is_loaded_once_and_never_over_real_data() {
 
 /// Adds a staff account with the command line, password on standard input.
 fn add_staff(dir: &std::path::Path, username: &str, role: &str, password: &str) {
-    let mut child = util::command(dir)
-        .args([
-            "staff",
-            "add",
-            username,
-            "--name",
-            "Owner Person",
-            "--role",
-            role,
-            "--password-stdin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = [
+        "staff",
+        "add",
+        username,
+        "--name",
+        "Owner Person",
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    let out = util::with_password(dir, &args, password);
     assert!(
         out.status.success(),
         "{}",
@@ -772,15 +763,11 @@ fn staff_command_line() {
         "--password-stdin",
     ]);
     assert!(String::from_utf8_lossy(&r.stderr).contains("unknown role"));
-    let mut child = util::command(dir.path())
-        .args(["staff", "reset-password", "owner", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "short").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = util::with_password(
+        dir.path(),
+        &["staff", "reset-password", "owner", "--password-stdin"],
+        "short",
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
     add_staff(dir.path(), "second", "admin", "second-password");

@@ -3,9 +3,7 @@
 //! per address are throttled; sign-out ends the session; forms need their CSRF token; every
 //! sign-in, failure, lock and sign-out is in head office's audit table.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::util::{self, Client, Options, Server};
@@ -15,15 +13,8 @@ pub(crate) const RINA: (&str, &str) = ("rina", "head-office-pass-1");
 
 /// Adds a head office user with `hq user add --password-stdin`.
 pub(crate) fn add_user(dir: &Path, username: &str, password: &str) {
-    let mut child = util::command(dir)
-        .args(["hq", "user", "add", username, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = ["hq", "user", "add", username, "--password-stdin"];
+    let out = util::with_password(dir, &args, password);
     assert!(out.status.success(), "{out:?}");
 }
 

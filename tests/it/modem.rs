@@ -526,25 +526,18 @@ fn the_demo_logs_messages_to_a_file_labelled_as_not_real_delivery() {
 #[test]
 fn without_a_modem_messages_wait_and_staff_are_warned() {
     let dir = tempfile::tempdir().unwrap();
-    crate::util::command(dir.path())
-        .args([
-            "staff",
-            "add",
-            "boss",
-            "--name",
-            "Boss",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            writeln!(child.stdin.take().unwrap(), "boss-password-1")?;
-            child.wait()
-        })
-        .unwrap();
+    let args = [
+        "staff",
+        "add",
+        "boss",
+        "--name",
+        "Boss",
+        "--role",
+        "admin",
+        "--password-stdin",
+    ];
+    let out = crate::util::with_password(dir.path(), &args, "boss-password-1");
+    assert!(out.status.success(), "{out:?}");
     let server = Server::start(Options {
         data_dir: Some(dir),
         ..Options::default()

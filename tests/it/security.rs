@@ -30,6 +30,17 @@ fn writes(server: &Server) -> (i64, i64) {
     (audit, changes)
 }
 
+/// The demo's first customer, Siti Rahmawati (0812-1000-0000).
+fn siti(server: &Server) -> String {
+    database(server)
+        .query_row(
+            "SELECT id FROM customers WHERE phone = '+6281210000000'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 /// A signed-in admin and the CSRF token of their session.
 fn admin(server: &Server) -> (Client, String) {
     let mut client = server.client();
@@ -65,13 +76,7 @@ fn redirect_targets_cannot_leave_the_site_or_add_headers() {
 
     // The staff forms' `back=` field.
     let (mut staff, csrf) = admin(&server);
-    let customer: String = database(&server)
-        .query_row(
-            "SELECT id FROM customers WHERE phone = '+6281210000000'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let customer = siti(&server);
     let r = staff.post_form(
         &format!("/staff/customers/{customer}/verification/send"),
         &[
@@ -129,13 +134,7 @@ fn control_characters_in_forms_and_queries_are_refused_with_a_reason() {
     assert_eq!(before, after, "nothing was saved");
 
     // Line breaks and tabs are text, where a form has a multi-line field.
-    let customer: String = database(&server)
-        .query_row(
-            "SELECT id FROM customers WHERE phone = '+6281210000000'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let customer = siti(&server);
     let r = staff.post_form(
         &format!("/staff/customers/{customer}/notes"),
         &[

@@ -27,6 +27,20 @@ pub fn command(data_dir: &Path) -> Command {
     cmd
 }
 
+/// Runs a `pawnbranch` command that reads a password on standard input (`--password-stdin`),
+/// and returns what it printed and how it ended.
+pub fn with_password(data_dir: &Path, args: &[&str], password: &str) -> std::process::Output {
+    let mut child = command(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pawnbranch");
+    writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+    child.wait_with_output().expect("wait for pawnbranch")
+}
+
 /// A running server; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct Server {
     pub addr: SocketAddr,
