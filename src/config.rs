@@ -1242,6 +1242,44 @@ mod tests {
     }
 
     #[test]
+    fn connection_limits_and_deadlines_are_checked_by_key() {
+        for (text, key) in [
+            (
+                "[server]\nmax_connections = 8\n",
+                "[server] max_connections",
+            ),
+            (
+                "[server]\nhead_timeout_seconds = 0\n",
+                "[server] head_timeout_seconds",
+            ),
+            (
+                "[server]\nbody_timeout_seconds = 0\n",
+                "[server] body_timeout_seconds",
+            ),
+            (
+                "[server]\nidle_timeout_seconds = 9999\n",
+                "[server] idle_timeout_seconds",
+            ),
+            (
+                "[server]\nwrite_timeout_seconds = 0\n",
+                "[server] write_timeout_seconds",
+            ),
+            (
+                "[server]\nbody_min_rate_bytes = 0\n",
+                "[server] body_min_rate_bytes",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+        let c = load("[server]\nhead_timeout_seconds = 3\n", &[]).unwrap();
+        let options = c.server.http_options(4096);
+        assert_eq!(options.head_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(options.max_body_bytes, 4096);
+        assert_eq!(options.max_connections, 512);
+    }
+
+    #[test]
     fn file_then_env_then_flags() {
         let c = load(
             "[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n",
