@@ -119,6 +119,8 @@ pub(super) struct Loop {
     failed: Arc<AtomicBool>,
     /// Accepting is paused until then after a transient accept error.
     accept_paused_until: Option<Instant>,
+    /// No connection's deadline is earlier (it may be later: then a scan finds nothing).
+    next_deadline: Instant,
     evictions: Throttled,
 }
 
@@ -171,6 +173,7 @@ pub(super) fn start(
         shutdown,
         failed: Arc::clone(&failed),
         accept_paused_until: None,
+        next_deadline: Instant::now() + TICK,
         evictions: Throttled::default(),
     };
     let loop_failed = Arc::clone(&failed);
@@ -228,20 +231,18 @@ impl Loop {
                 self.accept_paused_until = None;
                 self.accept();
             }
-            self.expire(Instant::now());
+            let now = Instant::now();
+            if now >= self.next_deadline {
+                self.expire(now);
+            }
         }
     }
 
     /// How long to wait for events: until the next deadline, at most a tick.
     fn timeout(&self, now: Instant) -> Duration {
-        self.conns
-            .values()
-            .filter(|c| has_deadline(&c.phase))
-            .map(|c| c.deadline.saturating_duration_since(now))
-            .chain(
-                self.accept_paused_until
-                    .map(|t| t.saturating_duration_since(now)),
-            )
+        std::iter::once(self.next_deadline)
+            .chain(self.accept_paused_until)
+            .map(|t| t.saturating_duration_since(now))
             .fold(TICK, Duration::min)
     }
 
@@ -344,7 +345,11 @@ impl Loop {
         let Some(conn) = self.conns.get_mut(&token) else {
             return;
         };
-        match conn.advance(&self.options, Instant::now()) {
+        let step = conn.advance(&self.options, Instant::now());
+        if has_deadline(&conn.phase) {
+            self.next_deadline = self.next_deadline.min(conn.deadline);
+        }
+        match step {
             Step::Keep => {}
             Step::Close => self.close(token),
             Step::Dispatch(mut job) => {
@@ -371,14 +376,20 @@ impl Loop {
         }
     }
 
-    /// Acts on the deadlines that have passed.
+    /// Acts on the deadlines that have passed, and finds the next one.
     fn expire(&mut self, now: Instant) {
-        let expired: Vec<Token> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| has_deadline(&c.phase) && c.deadline <= now)
-            .map(|(t, _)| *t)
-            .collect();
+        self.next_deadline = now + TICK;
+        let mut expired = Vec::new();
+        for (token, conn) in &self.conns {
+            if !has_deadline(&conn.phase) {
+                continue;
+            }
+            if conn.deadline <= now {
+                expired.push(*token);
+            } else {
+                self.next_deadline = self.next_deadline.min(conn.deadline);
+            }
+        }
         for token in expired {
             let Some(conn) = self.conns.get_mut(&token) else {
                 continue;
@@ -463,16 +474,20 @@ fn is_for_one_connection(e: &std::io::Error) -> bool {
 
 /// The answer to a client that did not finish its request in time.
 fn timeout_response() -> Vec<u8> {
-    let response = Response {
-        status: 408,
-        headers: Vec::new(),
-        body: super::Body::Static(b""),
-    };
     let framed = Framed {
         head_only: false,
         close: true,
     };
-    wire::serialise(&response, framed).unwrap_or_default()
+    wire::serialise(&empty(408), framed).unwrap_or_default()
+}
+
+/// A response with a status and nothing else, for when no page can be had.
+fn empty(status: u16) -> Response {
+    Response {
+        status,
+        headers: Vec::new(),
+        body: super::Body::Static(b""),
+    }
 }
 
 /// The body deadline, in the way of Apache's mod_reqtimeout `MinRate`: `body_timeout` from
@@ -797,7 +812,9 @@ fn answer(job: Job, handler: &Handler, rejection: &RejectionPage, shutdown: &Ato
                 bad.name, request.path
             );
             let page = page(rejection, Rejection::Panic, &request);
-            let bytes = wire::serialise(&page, framed).unwrap_or_else(|_| bare_500(framed));
+            let bytes = wire::serialise(&page, framed)
+                .or_else(|_| wire::serialise(&empty(500), framed))
+                .unwrap_or_default();
             (500, bytes)
         }
     };
@@ -817,21 +834,8 @@ fn answer(job: Job, handler: &Handler, rejection: &RejectionPage, shutdown: &Ato
 fn page(rejection: &RejectionPage, kind: Rejection, request: &Request) -> Response {
     catch_unwind(AssertUnwindSafe(|| rejection(kind, request))).unwrap_or_else(|_| {
         error!("http: the rejection page panicked");
-        Response {
-            status: 500,
-            headers: Vec::new(),
-            body: super::Body::Static(b""),
-        }
+        empty(500)
     })
-}
-
-fn bare_500(framed: Framed) -> Vec<u8> {
-    let response = Response {
-        status: 500,
-        headers: Vec::new(),
-        body: super::Body::Static(b""),
-    };
-    wire::serialise(&response, framed).unwrap_or_default()
 }
 
 /// Counts events logged at most once per ten seconds (evictions under a flood).
