@@ -172,6 +172,7 @@ fn http(args: &HttpBenchArgs) -> Result<(), String> {
     let dashboard = load(addr, &get_request("/staff", Some(&cookie)), settings)?;
     let attack = Attack::open(addr)?;
     let attacked = load(addr, &get_request("/", None), settings);
+    let attack_held = attack.still_open();
     drop(attack);
     let attacked = attacked?;
     let scenarios = [
@@ -206,6 +207,7 @@ fn http(args: &HttpBenchArgs) -> Result<(), String> {
         stop,
         binary: binary_size()?,
         scenarios,
+        attack_held,
     };
     report.print();
     report.verdict()
@@ -818,8 +820,8 @@ impl BareServer {
 /// never arrive (announced by Content-Length, or chunked with no chunk), request heads cut
 /// short, and connections that send nothing. Closed when dropped.
 struct Attack {
-    /// Held, not read: dropping them ends the attack.
-    _sockets: Vec<TcpStream>,
+    /// Dropping them ends the attack.
+    sockets: Vec<TcpStream>,
 }
 
 impl Attack {
@@ -849,7 +851,24 @@ impl Attack {
                 Ok(socket)
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(Attack { _sockets: sockets })
+        Ok(Attack { sockets })
+    }
+
+    /// How many sockets the server still holds open (neither closed nor answered): the
+    /// attack was in force throughout only if all are, until the deadlines cut them.
+    fn still_open(&self) -> usize {
+        self.sockets
+            .iter()
+            .filter(|socket| {
+                let mut byte = [0u8; 1];
+                socket.set_nonblocking(true).is_ok()
+                    && matches!(socket.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            })
+            .count()
+    }
+
+    fn len() -> usize {
+        Self::STALLED_BODIES + Self::STALLED_HEADS + Self::IDLE
     }
 }
 
@@ -1079,6 +1098,8 @@ struct Report {
     binary: f64,
     /// Bare ceiling, landing page, dashboard, landing page under attack: in that order.
     scenarios: [Scenario; 4],
+    /// Attack sockets the server still held open at the end of the attacked scenario.
+    attack_held: usize,
 }
 
 impl Report {
@@ -1218,7 +1239,18 @@ impl Report {
         if let Some(note) = self.stall_note() {
             println!("  WARNING: {note}");
         }
+        println!("  {}", self.attack_note());
         println!();
+    }
+
+    /// How much of the attack was still held open when its scenario ended.
+    fn attack_note(&self) -> String {
+        format!(
+            "Attack sockets still open at the end of the attacked scenario: {} of {} (the \
+             server's head and body deadlines close them after 10 s)",
+            self.attack_held,
+            Attack::len()
+        )
     }
 
     /// Says so when some connections were kept waiting through the whole measured period: the
@@ -1292,6 +1324,8 @@ impl Report {
             println!();
             println!("Warning: {note}.");
         }
+        println!();
+        println!("{}", self.attack_note());
         println!();
         println!("| figure | value |");
         println!("|---|---:|");

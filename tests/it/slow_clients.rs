@@ -41,6 +41,17 @@ impl Attack {
         }
         Attack { sockets }
     }
+
+    /// How many sockets the server still holds open, neither closed nor answered.
+    fn still_open(&self) -> usize {
+        self.sockets
+            .iter()
+            .filter(|s| {
+                s.set_nonblocking(true).unwrap();
+                matches!(s.peek(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            })
+            .count()
+    }
 }
 
 /// Connects and writes `bytes`, keeping the socket open.
@@ -99,6 +110,9 @@ fn survives(server: &Server, post_target: &str, page: &str, bodies: usize) {
         get_within(server.addr, "/healthz", Duration::from_secs(1)),
         Some(200)
     );
+    // The attack was in force: the server neither dropped nor answered those sockets (their
+    // deadlines are 10 s away).
+    assert_eq!(attack.still_open(), attack.sockets.len());
     let during = threads(server);
     assert!(
         during <= before + 2,
