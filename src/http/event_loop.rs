@@ -316,10 +316,11 @@ impl Loop {
     }
 
     /// At the connection limit: closes the connection that has waited longest for a complete
-    /// request, preferring one that owes us nothing (answered and closing, idle keep-alive or
-    /// silent since accept) over one with a partial head or body. Connections whose request is
-    /// with a worker or whose response is being written are never chosen. Returns whether a
-    /// connection was closed.
+    /// request, preferring one that owes us nothing (answered and closing, or kept alive and
+    /// idle since its last response) over one with a partial head or body or nothing yet since
+    /// accept. Connections whose request is with a worker or whose response is being written
+    /// are never chosen. A fresh connection is the youngest, so a flood of stalled ones cannot
+    /// push out the counter's before its request arrives. Returns whether one was closed.
     fn make_room(&mut self) -> bool {
         let victim = self
             .conns
@@ -451,8 +452,8 @@ fn has_deadline(phase: &Phase) -> bool {
 fn eviction_rank(conn: &Conn) -> Option<u8> {
     match &conn.phase {
         Phase::Closing => Some(0),
-        Phase::Head { .. } if conn.input.is_empty() => Some(1),
-        Phase::Head { .. } | Phase::Body(_) => Some(2),
+        Phase::Head { idle: true } => Some(1),
+        Phase::Head { idle: false } | Phase::Body(_) => Some(2),
         Phase::Worker | Phase::Writing => None,
     }
 }

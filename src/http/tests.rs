@@ -374,29 +374,63 @@ fn a_header_with_crlf_is_never_written_the_response_becomes_500() {
     assert!(!text.contains("Location"), "{text}");
 }
 
+/// Opens a connection, has one request answered on it, and leaves it idle (kept alive).
+fn idle_after_a_request(running: &Running) -> TcpStream {
+    let mut stream = connect(running);
+    stream.write_all(b"GET /page HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_one(&mut stream).starts_with("HTTP/1.1 200"));
+    stream
+}
+
 #[test]
-fn at_the_connection_limit_the_longest_waiting_connection_makes_room() {
+fn at_the_connection_limit_an_idle_keep_alive_connection_makes_room_first() {
     let running = start(Options {
         max_connections: 4,
+        head_timeout: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(30),
+        ..quick()
+    });
+    let mut partial = connect(&running);
+    partial.write_all(b"GET /pa").unwrap();
+    let mut silent = connect(&running);
+    let mut idle: Vec<TcpStream> = (0..2).map(|_| idle_after_a_request(&running)).collect();
+    // The limit is reached: a client with a request closes the idle connection that has
+    // waited longest, not the older partial head or silent connection.
+    let answered = exchange(&running, GET);
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    let (first_idle, _) = closed_after(&mut idle[0]);
+    assert_eq!(first_idle, "");
+    partial
+        .write_all(b"ge HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_to_close(&mut partial).starts_with("HTTP/1.1 200"));
+    silent.write_all(GET).unwrap();
+    assert!(read_to_close(&mut silent).starts_with("HTTP/1.1 200"));
+}
+
+#[test]
+fn at_the_connection_limit_the_longest_waiting_request_makes_room() {
+    let running = start(Options {
+        max_connections: 3,
         head_timeout: Duration::from_secs(30),
         ..quick()
     });
     let mut oldest = connect(&running);
     oldest.write_all(b"GET /pa").unwrap();
-    // Three silent connections fill the limit; a client with a real request then closes the
-    // one that has waited longest among those that owe us nothing.
-    let mut silent: Vec<TcpStream> = (0..3).map(|_| connect(&running)).collect();
+    let mut younger: Vec<TcpStream> = (0..2).map(|_| connect(&running)).collect();
+    younger[0].write_all(b"GET /pa").unwrap();
+    // No connection is idle: the one that has waited longest for its request is closed,
+    // unanswered; a fresh one (as the counter's is) is the last to be chosen.
     let answered = exchange(&running, GET);
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
-    let (first_silent, _) = closed_after(&mut silent[0]);
-    assert_eq!(first_silent, "");
-    // The partial head was not chosen while silent connections were left: it is still open
-    // and can finish its request.
-    oldest
+    let (text, _) = closed_after(&mut oldest);
+    assert_eq!(text, "");
+    younger[0]
         .write_all(b"ge HTTP/1.1\r\nConnection: close\r\n\r\n")
         .unwrap();
-    let text = read_to_close(&mut oldest);
-    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(read_to_close(&mut younger[0]).starts_with("HTTP/1.1 200"));
+    younger[1].write_all(GET).unwrap();
+    assert!(read_to_close(&mut younger[1]).starts_with("HTTP/1.1 200"));
 }
 
 #[test]
