@@ -136,6 +136,11 @@ impl ServerConfig {
             body_min_rate_bytes: self.body_min_rate_bytes as usize,
             idle_timeout: seconds(self.idle_timeout_seconds),
             write_timeout: seconds(self.write_timeout_seconds),
+            // What the workers could hold at once, and at least 16 MiB: enough for uploads in
+            // progress, not the connection limit times the largest body.
+            body_memory_bytes: (self.workers as usize)
+                .saturating_mul(max_body_bytes as usize)
+                .max(16 * 1024 * 1024),
         }
     }
 

@@ -96,6 +96,8 @@ struct Conn {
     deadline: Instant,
     /// Close once the output is written.
     close_after_write: bool,
+    /// Bytes of request this connection holds, as last counted in [`Loop::buffered`].
+    counted: usize,
 }
 
 /// What the loop must do with a connection after driving it.
@@ -121,6 +123,11 @@ pub(super) struct Loop {
     accept_paused_until: Option<Instant>,
     /// No connection's deadline is earlier (it may be later: then a scan finds nothing).
     next_deadline: Instant,
+    /// Bytes of requests held by connections still reading them (bodies and input), bounded
+    /// by `Options::body_memory_bytes` (see [`Loop::shed`]).
+    buffered: usize,
+    shedding: bool,
+    sheddings: Throttled,
     evictions: Throttled,
 }
 
@@ -174,6 +181,9 @@ pub(super) fn start(
         failed: Arc::clone(&failed),
         accept_paused_until: None,
         next_deadline: Instant::now() + TICK,
+        buffered: 0,
+        shedding: false,
+        sheddings: Throttled::default(),
         evictions: Throttled::default(),
     };
     let loop_failed = Arc::clone(&failed);
@@ -309,6 +319,7 @@ impl Loop {
             waiting_since: now,
             deadline: now + self.options.head_timeout,
             close_after_write: false,
+            counted: 0,
         };
         self.conns.insert(token, conn);
         // The request is often there already.
@@ -350,6 +361,9 @@ impl Loop {
         if has_deadline(&conn.phase) {
             self.next_deadline = self.next_deadline.min(conn.deadline);
         }
+        let held = conn.held();
+        self.buffered = self.buffered - conn.counted + held;
+        conn.counted = held;
         match step {
             Step::Keep => {}
             Step::Close => self.close(token),
@@ -364,6 +378,38 @@ impl Loop {
                 }
             }
         }
+        if self.buffered > self.options.body_memory_bytes {
+            self.shed();
+        }
+    }
+
+    /// Over the memory bound for requests being read: answers 503 to the connections holding
+    /// the largest partial bodies, until the total is within the bound again. Bodies that
+    /// fill memory and stall lose first; small requests such as the counter's forms go on.
+    fn shed(&mut self) {
+        if self.shedding {
+            return;
+        }
+        self.shedding = true;
+        while self.buffered > self.options.body_memory_bytes {
+            let victim = self
+                .conns
+                .iter()
+                .filter(|(_, c)| matches!(c.phase, Phase::Body(_)))
+                .max_by_key(|(_, c)| c.counted)
+                .map(|(token, _)| *token);
+            let Some(token) = victim else {
+                break;
+            };
+            if let Some(conn) = self.conns.get_mut(&token) {
+                self.sheddings.note(|n| {
+                    warn!("http: too much request data in memory: {n} upload(s) refused with 503");
+                });
+                conn.respond(busy_response(), true, Instant::now(), &self.options);
+            }
+            self.drive(token);
+        }
+        self.shedding = false;
     }
 
     /// Queues the workers' answers for writing.
@@ -411,6 +457,7 @@ impl Loop {
 
     fn close(&mut self, token: Token) {
         if let Some(mut conn) = self.conns.remove(&token) {
+            self.buffered -= conn.counted;
             let _ = self.poll.registry().deregister(&mut conn.stream);
         }
     }
@@ -482,6 +529,16 @@ fn timeout_response() -> Vec<u8> {
     wire::serialise(&empty(408), framed).unwrap_or_default()
 }
 
+/// The answer to an upload refused because too much request data is in memory: try again.
+fn busy_response() -> Vec<u8> {
+    let framed = Framed {
+        head_only: false,
+        close: true,
+    };
+    let response = empty(503).with_header("Retry-After", "5");
+    wire::serialise(&response, framed).unwrap_or_default()
+}
+
 /// A response with a status and nothing else, for when no page can be had.
 fn empty(status: u16) -> Response {
     Response {
@@ -507,6 +564,15 @@ pub(super) fn body_deadline(
 }
 
 impl Conn {
+    /// Bytes of request held: the body being read and the input not yet used.
+    fn held(&self) -> usize {
+        let body = match &self.phase {
+            Phase::Body(reading) => reading.head.request.body.len(),
+            _ => 0,
+        };
+        body + self.input.len()
+    }
+
     /// Writes, reads and parses until the connection must wait (or close, or go to a worker).
     fn advance(&mut self, options: &Options, now: Instant) -> Step {
         loop {

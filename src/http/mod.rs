@@ -237,6 +237,9 @@ pub(crate) struct Options {
     pub(crate) idle_timeout: Duration,
     /// Time a response may make no progress while being written.
     pub(crate) write_timeout: Duration,
+    /// Most bytes of requests held in memory while being read, over every connection; past
+    /// it the largest partial bodies are refused with 503.
+    pub(crate) body_memory_bytes: usize,
 }
 
 impl Server {

@@ -42,6 +42,7 @@ fn quick() -> Options {
         body_min_rate_bytes: 100,
         idle_timeout: Duration::from_millis(300),
         write_timeout: Duration::from_millis(300),
+        body_memory_bytes: 1 << 20,
     }
 }
 
@@ -461,4 +462,33 @@ fn when_every_connection_is_being_answered_a_new_one_is_refused() {
     release.send(()).unwrap();
     let text = read_to_close(&mut busy);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+}
+
+#[test]
+fn past_the_memory_bound_the_largest_partial_body_is_refused_with_503() {
+    let running = start(Options {
+        body_memory_bytes: 1500,
+        body_timeout: Duration::from_secs(30),
+        ..quick()
+    });
+    let post = |length: usize, sent: usize| {
+        let mut stream = connect(&running);
+        let head =
+            format!("POST /page HTTP/1.1\r\nConnection: close\r\nContent-Length: {length}\r\n\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&vec![b'x'; sent]).unwrap();
+        (stream, length - sent)
+    };
+    let (mut large, _) = post(1024, 1000);
+    let (mut small, small_rest) = post(300, 200);
+    // Its first 400 bytes take the total past 1,500: the largest partial body goes.
+    let (mut third, third_rest) = post(500, 400);
+    let (text, _) = closed_after(&mut large);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("Retry-After: 5"), "{text}");
+    for (stream, rest, length) in [(&mut small, small_rest, 300), (&mut third, third_rest, 500)] {
+        stream.write_all(&vec![b'y'; rest]).unwrap();
+        let text = read_to_close(stream);
+        assert!(text.ends_with(&format!("/page {length}")), "{text}");
+    }
 }
