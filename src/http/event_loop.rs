@@ -1,8 +1,8 @@
 //! The server's one event-loop thread (on `mio`) and its worker threads.
 //!
-//! The loop accepts, reads and writes every connection without blocking; a worker only runs
-//! the handler on a request the loop has read completely, serialises the response and hands
-//! the bytes back (a channel and a [`Waker`]). So the number of threads is fixed whatever the
+//! The loop accepts, reads and writes every connection without blocking; a worker
+//! (`workers.rs`) only runs the handler on a request the loop has read completely, serialises
+//! the response and hands the bytes back (a channel and a [`Waker`]). So the number of threads is fixed whatever the
 //! clients do, and a client that sends slowly, or stops, costs a little memory and a slot
 //! among `max_connections`, never a thread.
 //!
@@ -13,10 +13,9 @@
 use std::collections::HashMap;
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -25,7 +24,8 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::wire::{self, Chunked, Decoded, Framed, Framing, Head, Parsed};
-use super::{Handler, Options, Rejection, RejectionPage, Request, Response};
+use super::workers::{self, Done, Job, empty};
+use super::{Handler, Options, Rejection, RejectionPage, Request};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX);
@@ -38,24 +38,6 @@ const LINGER: Duration = Duration::from_secs(2);
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 /// Bytes read from a socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
-
-/// A fully read request for a worker.
-pub(super) struct Job {
-    token: Token,
-    request: Request,
-    method_name: String,
-    /// Answer with this rejection page instead of running the handler.
-    problem: Option<Rejection>,
-    framed: Framed,
-    started: Instant,
-}
-
-/// A worker's answer: the serialised response.
-struct Done {
-    token: Token,
-    bytes: Vec<u8>,
-    close: bool,
-}
 
 /// What a connection is doing, and so which deadline applies.
 enum Phase {
@@ -165,7 +147,9 @@ pub(super) fn start(
         );
         let worker = std::thread::Builder::new()
             .name(format!("http-{n}"))
-            .spawn(move || work(&jobs, &done, &waker, &*handler, &*rejection, &shutdown))?;
+            .spawn(move || {
+                workers::work(&jobs, &done, &waker, &*handler, &*rejection, &shutdown)
+            })?;
         workers.push(worker);
     }
     let failed = Arc::new(AtomicBool::new(false));
@@ -539,15 +523,6 @@ fn busy_response() -> Vec<u8> {
     wire::serialise(&response, framed).unwrap_or_default()
 }
 
-/// A response with a status and nothing else, for when no page can be had.
-fn empty(status: u16) -> Response {
-    Response {
-        status,
-        headers: Vec::new(),
-        body: super::Body::Static(b""),
-    }
-}
-
 /// The body deadline, in the way of Apache's mod_reqtimeout `MinRate`: `body_timeout` from
 /// the end of the head, one second more for every `body_min_rate_bytes` received, but never
 /// more than `body_timeout` ahead of now. A slow upload that keeps moving is never cut; a
@@ -816,93 +791,6 @@ impl Conn {
             }
         }
     }
-}
-
-/// One worker: answers jobs until the loop closes the channel.
-fn work(
-    jobs: &Mutex<Receiver<Job>>,
-    done: &Sender<Done>,
-    waker: &Waker,
-    handler: &Handler,
-    rejection: &RejectionPage,
-    shutdown: &AtomicBool,
-) {
-    loop {
-        let job = match jobs.lock().unwrap_or_else(PoisonError::into_inner).recv() {
-            Ok(job) => job,
-            Err(_) => return,
-        };
-        let answer = answer(job, handler, rejection, shutdown);
-        if done.send(answer).is_err() {
-            return;
-        }
-        if let Err(e) = waker.wake() {
-            error!("http: cannot wake the event loop: {e}");
-        }
-    }
-}
-
-/// Runs the handler (or the rejection page) and serialises the response; logs the access line.
-fn answer(job: Job, handler: &Handler, rejection: &RejectionPage, shutdown: &AtomicBool) -> Done {
-    let Job {
-        token,
-        request,
-        method_name,
-        problem,
-        mut framed,
-        started,
-    } = job;
-    framed.close |= shutdown.load(Ordering::SeqCst);
-    let response = match problem {
-        Some(kind) => page(rejection, kind, &request),
-        None => match catch_unwind(AssertUnwindSafe(|| handler(&request))) {
-            Ok(response) => response,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                error!(
-                    "http: handler panicked on {method_name} {}: {what}",
-                    request.path
-                );
-                page(rejection, Rejection::Panic, &request)
-            }
-        },
-    };
-    let (status, bytes) = match wire::serialise(&response, framed) {
-        Ok(bytes) => (response.status, bytes),
-        Err(bad) => {
-            error!(
-                "http: refused to write the header {:?} on {method_name} {}: it contains a control character",
-                bad.name, request.path
-            );
-            let page = page(rejection, Rejection::Panic, &request);
-            let bytes = wire::serialise(&page, framed)
-                .or_else(|_| wire::serialise(&empty(500), framed))
-                .unwrap_or_default();
-            (500, bytes)
-        }
-    };
-    info!(
-        "{method_name} {} {status} {}ms",
-        request.path,
-        started.elapsed().as_millis()
-    );
-    Done {
-        token,
-        bytes,
-        close: framed.close,
-    }
-}
-
-/// The rejection page, or a bare 500 if rendering it panics.
-fn page(rejection: &RejectionPage, kind: Rejection, request: &Request) -> Response {
-    catch_unwind(AssertUnwindSafe(|| rejection(kind, request))).unwrap_or_else(|_| {
-        error!("http: the rejection page panicked");
-        empty(500)
-    })
 }
 
 /// Counts events logged at most once per ten seconds (evictions under a flood).

@@ -15,6 +15,7 @@ pub(crate) mod form;
 #[cfg(test)]
 mod tests;
 mod wire;
+mod workers;
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::Arc;
