@@ -89,11 +89,16 @@ fn connect(running: &Running) -> TcpStream {
     stream
 }
 
+/// Connects and sends `bytes`, leaving the connection open.
+fn send(running: &Running, bytes: &[u8]) -> TcpStream {
+    let mut stream = connect(running);
+    stream.write_all(bytes).unwrap();
+    stream
+}
+
 /// Sends `raw` and reads until the server closes.
 fn exchange(running: &Running, raw: &[u8]) -> String {
-    let mut stream = connect(running);
-    stream.write_all(raw).unwrap();
-    read_to_close(&mut stream)
+    read_to_close(&mut send(running, raw))
 }
 
 /// Reads until the server closes (a reset counts); a read timeout fails the test.
@@ -150,6 +155,16 @@ fn closed_after(stream: &mut TcpStream) -> (String, Duration) {
     (text, started.elapsed())
 }
 
+/// Sends `piece` `times` times, 50 ms apart, until a write fails.
+fn send_slowly(stream: &mut TcpStream, piece: &[u8], times: usize) {
+    for _ in 0..times {
+        if stream.write_all(piece).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 const GET: &[u8] = b"GET /page HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 
 #[test]
@@ -170,10 +185,7 @@ fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
 #[test]
 fn a_partial_head_is_cut_at_its_deadline_with_408() {
     let running = start(quick());
-    let mut stream = connect(&running);
-    stream
-        .write_all(b"GET /page HTTP/1.1\r\nHost: x\r\n")
-        .unwrap();
+    let mut stream = send(&running, b"GET /page HTTP/1.1\r\nHost: x\r\n");
     let (text, took) = closed_after(&mut stream);
     assert!(text.starts_with("HTTP/1.1 408"), "{text:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
@@ -203,14 +215,14 @@ fn a_head_trickled_a_byte_at_a_time_is_cut_at_the_deadline_not_per_read() {
 #[test]
 fn a_stalled_body_and_an_empty_chunked_body_are_cut_with_408() {
     let running = start(quick());
-    let mut stalled = connect(&running);
-    stalled
-        .write_all(b"POST /page HTTP/1.1\r\nContent-Length: 500\r\n\r\nabc")
-        .unwrap();
-    let mut chunked = connect(&running);
-    chunked
-        .write_all(b"POST /page HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")
-        .unwrap();
+    let mut stalled = send(
+        &running,
+        b"POST /page HTTP/1.1\r\nContent-Length: 500\r\n\r\nabc",
+    );
+    let mut chunked = send(
+        &running,
+        b"POST /page HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
     for stream in [&mut stalled, &mut chunked] {
         let (text, took) = closed_after(stream);
         assert!(text.starts_with("HTTP/1.1 408"), "{text:?}");
@@ -221,18 +233,14 @@ fn a_stalled_body_and_an_empty_chunked_body_are_cut_with_408() {
 #[test]
 fn a_body_trickling_below_the_minimum_rate_is_cut() {
     let running = start(quick());
-    let mut stream = connect(&running);
-    stream
-        .write_all(b"POST /page HTTP/1.1\r\nContent-Length: 500\r\n\r\n")
-        .unwrap();
+    let mut stream = send(
+        &running,
+        b"POST /page HTTP/1.1\r\nContent-Length: 500\r\n\r\n",
+    );
     let started = Instant::now();
-    // 2 bytes every 50 ms is 40 B/s, below the 100 B/s minimum: cut at about 300 ms.
-    for _ in 0..20 {
-        if stream.write_all(b"ab").is_err() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    // 2 bytes every 50 ms is 40 B/s, below the 100 B/s minimum: cut at about 300 ms, though
+    // each read comes well within it.
+    send_slowly(&mut stream, b"ab", 20);
     let (text, _) = closed_after(&mut stream);
     assert!(text.starts_with("HTTP/1.1 408"), "{text:?}");
     assert!(started.elapsed() < Duration::from_millis(1500));
@@ -241,16 +249,13 @@ fn a_body_trickling_below_the_minimum_rate_is_cut() {
 #[test]
 fn a_slow_upload_above_the_minimum_rate_is_not_cut() {
     let running = start(quick());
-    let mut stream = connect(&running);
-    stream
-        .write_all(b"POST /page HTTP/1.1\r\nConnection: close\r\nContent-Length: 600\r\n\r\n")
-        .unwrap();
+    let mut stream = send(
+        &running,
+        b"POST /page HTTP/1.1\r\nConnection: close\r\nContent-Length: 600\r\n\r\n",
+    );
     // 30 bytes every 50 ms is 600 B/s: well above the minimum, for a second, over three times
     // the body deadline.
-    for _ in 0..20 {
-        stream.write_all(&[b'x'; 30]).unwrap();
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    send_slowly(&mut stream, &[b'x'; 30], 20);
     let text = read_to_close(&mut stream);
     assert!(text.starts_with("HTTP/1.1 200"), "{text:?}");
     assert!(text.ends_with("/page 600"), "{text:?}");
@@ -283,10 +288,7 @@ fn the_body_deadline_follows_the_bytes_received() {
 #[test]
 fn an_idle_keep_alive_connection_is_closed_without_an_answer() {
     let running = start(quick());
-    let mut stream = connect(&running);
-    stream
-        .write_all(b"GET /page HTTP/1.1\r\nHost: x\r\n\r\n")
-        .unwrap();
+    let mut stream = send(&running, b"GET /page HTTP/1.1\r\nHost: x\r\n\r\n");
     let first = read_one(&mut stream);
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
     assert!(!first.contains("Connection: close"), "{first}");
@@ -312,10 +314,7 @@ fn pipelined_requests_are_answered_in_order_on_one_connection() {
 #[test]
 fn expect_100_continue_is_answered_before_the_body() {
     let running = start(quick());
-    let mut stream = connect(&running);
-    stream
-        .write_all(b"POST /up HTTP/1.1\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
-        .unwrap();
+    let mut stream = send(&running, b"POST /up HTTP/1.1\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n");
     let mut buf = [0u8; 64];
     let n = stream.read(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -391,8 +390,7 @@ fn at_the_connection_limit_an_idle_keep_alive_connection_makes_room_first() {
         idle_timeout: Duration::from_secs(30),
         ..quick()
     });
-    let mut partial = connect(&running);
-    partial.write_all(b"GET /pa").unwrap();
+    let mut partial = send(&running, b"GET /pa");
     let mut silent = connect(&running);
     let mut idle: Vec<TcpStream> = (0..2).map(|_| idle_after_a_request(&running)).collect();
     // The limit is reached: a client with a request closes the idle connection that has
@@ -416,8 +414,7 @@ fn at_the_connection_limit_the_longest_waiting_request_makes_room() {
         head_timeout: Duration::from_secs(30),
         ..quick()
     });
-    let mut oldest = connect(&running);
-    oldest.write_all(b"GET /pa").unwrap();
+    let mut oldest = send(&running, b"GET /pa");
     let mut younger: Vec<TcpStream> = (0..2).map(|_| connect(&running)).collect();
     younger[0].write_all(b"GET /pa").unwrap();
     // No connection is idle: the one that has waited longest for its request is closed,
@@ -452,8 +449,7 @@ fn when_every_connection_is_being_answered_a_new_one_is_refused() {
         },
         handler,
     );
-    let mut busy = connect(&running);
-    busy.write_all(GET).unwrap();
+    let mut busy = send(&running, GET);
     started.recv_timeout(Duration::from_secs(3)).unwrap();
     let mut refused = connect(&running);
     let _ = refused.write_all(GET);
