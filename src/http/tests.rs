@@ -248,17 +248,20 @@ fn a_body_trickling_below_the_minimum_rate_is_cut() {
 
 #[test]
 fn a_slow_upload_above_the_minimum_rate_is_not_cut() {
-    let running = start(quick());
+    let running = start(Options {
+        body_timeout: Duration::from_millis(500),
+        ..quick()
+    });
     let mut stream = send(
         &running,
-        b"POST /page HTTP/1.1\r\nConnection: close\r\nContent-Length: 600\r\n\r\n",
+        b"POST /page HTTP/1.1\r\nConnection: close\r\nContent-Length: 900\r\n\r\n",
     );
-    // 30 bytes every 50 ms is 600 B/s: well above the minimum, for a second, over three times
+    // 30 bytes every 50 ms is 600 B/s: well above the 100 B/s minimum, for 1.5 s, three times
     // the body deadline.
-    send_slowly(&mut stream, &[b'x'; 30], 20);
+    send_slowly(&mut stream, &[b'x'; 30], 30);
     let text = read_to_close(&mut stream);
     assert!(text.starts_with("HTTP/1.1 200"), "{text:?}");
-    assert!(text.ends_with("/page 600"), "{text:?}");
+    assert!(text.ends_with("/page 900"), "{text:?}");
 }
 
 #[test]
