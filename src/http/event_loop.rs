@@ -34,6 +34,8 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long a connection is drained after its last response, so that a client still sending
 /// (a refused upload) reads the response instead of a reset.
 const LINGER: Duration = Duration::from_secs(2);
+/// How long a shutdown waits for the requests with a worker and the responses being written.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
 /// How long accepting pauses after running out of file descriptors or memory.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 /// Bytes read from a socket at a time.
@@ -194,13 +196,24 @@ impl Loop {
     /// answered. An error is the poll itself failing.
     fn run(&mut self) -> std::io::Result<()> {
         let mut events = Events::with_capacity(1024);
+        let mut stopped_at: Option<Instant> = None;
         loop {
-            let stopping = self.shutdown.load(Ordering::SeqCst);
-            if stopping && self.listener.is_some() {
+            if self.shutdown.load(Ordering::SeqCst) && stopped_at.is_none() {
                 self.stop_accepting();
+                stopped_at = Some(Instant::now());
             }
-            if stopping && self.conns.is_empty() {
-                return Ok(());
+            if let Some(at) = stopped_at {
+                if self.conns.is_empty() {
+                    return Ok(());
+                }
+                if at.elapsed() > SHUTDOWN_WAIT {
+                    warn!(
+                        "http: {} request(s) still unanswered {} s after shutdown began; closing them",
+                        self.conns.len(),
+                        SHUTDOWN_WAIT.as_secs()
+                    );
+                    return Ok(());
+                }
             }
             let timeout = self.timeout(Instant::now());
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
