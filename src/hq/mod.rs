@@ -82,10 +82,9 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
     let lang = app.lang();
     let server = Server::start(
         &app.config.server.listen,
-        http::Options {
-            workers: app.config.server.workers as usize,
-            max_body_bytes: app.config.hq.max_upload_bytes as usize,
-        },
+        app.config
+            .server
+            .http_options(app.config.hq.max_upload_bytes),
         Arc::new(move |request| handle(&handler_app, request)),
         Arc::new(move |rejection, _request| crate::error::rejection_page(rejection, lang)),
         Arc::clone(&shutdown),

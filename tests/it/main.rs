@@ -17,6 +17,7 @@ mod portal;
 mod portal_security;
 mod reminders;
 mod security;
+mod slow_clients;
 mod sms;
 mod sync;
 mod util;
