@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::portal::{add_bare_customer, code_from};
-use crate::sms::simulator::{SimConfig, Simulator};
+use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{Options, Server};
 
 /// The bare customer's number, as the branch stores it.

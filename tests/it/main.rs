@@ -18,6 +18,5 @@ mod portal_security;
 mod reminders;
 mod security;
 mod slow_clients;
-mod sms;
 mod sync;
 mod util;

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::sms::simulator::{Fault, SimConfig, Simulator};
+use pawnbranch::testing::{Fault, SimConfig, Simulator};
 use crate::util::{MANAGER, Options, Server};
 
 /// A demo server whose modem is the simulator at `link`.

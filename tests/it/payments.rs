@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::portal::{ask_code, code_from, enter_code};
-use crate::sms::simulator::{SimConfig, Simulator};
+use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server};
 
 /// Demo customer 1, Budi Rahmawati: verified phone, an Active gold ticket (11 days old,

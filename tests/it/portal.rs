@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::sms::simulator::{SimConfig, Simulator};
+use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{ADMIN, CLERK, Client, MANAGER, Options, Server};
 
 /// A demo server with the simulator as its modem and a clock the test can move.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::portal::{SITI, SITI_E164, add_bare_customer, ask_code, code_from, enter_code, wrong};
-use crate::sms::simulator::{SimConfig, Simulator};
+use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{Client, MANAGER, Response, Server};
 
 /// A server with the simulator as its modem and a movable clock, on `data_dir` or a demo.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::sms::simulator::{ReceivedSms, SimConfig, Simulator};
+use pawnbranch::testing::{ReceivedSms, SimConfig, Simulator};
 use crate::util::{CLERK, MANAGER, Options, Server};
 
 /// A demo server with the simulator as its modem and a clock the test can move.
