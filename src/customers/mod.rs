@@ -469,7 +469,9 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
     let country = &ctx.app.config.branch.country;
     let body = html! {
         p class="actions" {
-            a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            @if MAY_ADD.iter().any(|p| user.role.has(*p)) {
+                a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            }
             @if user.role.has(Permission::CustomerManagement) {
                 a class="button secondary" href="/staff/customers/duplicates" { (ctx.t(Msg::DuplicatesTitle)) }
             }
@@ -750,9 +752,12 @@ pub(crate) fn set_do_not_text(
     )))
 }
 
+/// Who may add a customer at the counter.
+const MAY_ADD: [Permission; 2] = [Permission::CustomerManagement, Permission::LoanOrigination];
+
 /// GET /staff/customers/new: a new customer at the counter.
 pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let user = ctx.require_any(&MAY_ADD)?;
     Ok(render_new(
         ctx,
         user,
@@ -790,7 +795,7 @@ fn render_new(
 
 /// POST /staff/customers/new: adds the customer (phone unverified until a code proves it).
 pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let user = ctx.require_any(&MAY_ADD)?;
     let mut f = crate::portal::ProfileForm::from_form(ctx.form()?);
     let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
     let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {

@@ -126,7 +126,9 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
             }
         }
-        p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
+        @if super::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
+            p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
+        }
         @if record.is_open() {
             section class="card" {
                 h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &day.to_string())])) }

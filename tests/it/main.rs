@@ -10,6 +10,7 @@ mod email;
 mod foundation;
 mod hq_signin;
 mod imports;
+mod links;
 mod loans;
 mod modem;
 mod payments;
