@@ -30,7 +30,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 mod loans;
 mod search;
@@ -222,10 +222,7 @@ struct TempDir {
 impl TempDir {
     /// Creates a new, empty directory under the system's temporary directory.
     fn create() -> Result<TempDir, String> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+        let nanos = crate::clock::Clock::now(&crate::clock::SystemClock).timestamp_subsec_nanos();
         let name = format!("pawnbranch-bench-{}-{nanos}", std::process::id());
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir(&path)

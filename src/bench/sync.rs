@@ -34,7 +34,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, params};
 
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
@@ -342,7 +342,7 @@ fn generate(data: &Path, size: u32) -> Result<i64, String> {
     let e = |e: rusqlite::Error| format!("generating the backlog: {e}");
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let born = NaiveDate::from_ymd_opt(1960, 1, 1).ok_or("a bad base date of birth")?;
     let mut done = 0;
     while done < size {
@@ -586,7 +586,7 @@ fn insert_ceiling(dir: &Path, batch: BatchSize) -> Result<Ceiling, String> {
         let Some(last) = entries.last() else { break };
         after = last.seq;
         let digests: Vec<[u8; 32]> = entries.iter().map(Entry::digest).collect();
-        let now = Utc::now();
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
         let started = Instant::now();
         let tx = db::immediate(&mut target).map_err(|e| e.to_string())?;
         {

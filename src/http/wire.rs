@@ -4,6 +4,7 @@
 //!
 //! Kept apart from the event loop so each rule is a plain function with plain tests.
 
+use crate::clock::{Clock, SystemClock};
 use std::net::IpAddr;
 
 use super::{Method, Rejection, Request, Response, SECURITY_HEADERS, form};
@@ -284,7 +285,8 @@ pub(super) fn serialise(response: &Response, framed: Framed) -> Result<Vec<u8>, 
     let mut out = Vec::with_capacity(512 + body.len());
     let status = response.status;
     out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason(status)).as_bytes());
-    let date = chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT");
+    // The `Date` header is the wall clock by definition (RFC 9110), whatever a test's clock says.
+    let date = Clock::now(&SystemClock).format("%a, %d %b %Y %H:%M:%S GMT");
     out.extend_from_slice(format!("Date: {date}\r\n").as_bytes());
     let headers = SECURITY_HEADERS
         .iter()

@@ -2,6 +2,10 @@
 //! data directories, exercised over HTTP and on its command line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests compute with the wall clock, which the binary under test reads too"
+)]
 
 mod browser;
 mod customers;
