@@ -14,6 +14,7 @@ mod modem;
 mod payments;
 mod portal;
 mod reminders;
+mod slow_link;
 mod sms;
 mod sync;
 mod util;
