@@ -22,6 +22,10 @@ const CHUNK: usize = 256;
 /// A connection that carries nothing either way for this long is closed, so that no thread
 /// outlives a run by much.
 const IDLE: Duration = Duration::from_secs(300);
+/// The receive buffer of the proxy's sockets. Loopback would otherwise let the kernel take a
+/// whole upload at once (megabytes), which would then still cross the link after the sender
+/// gave up on it; a modem's link holds a few kilobytes in flight.
+const RECEIVE_BUFFER: usize = 16 * 1024;
 
 /// The bandwidth of each direction and the round-trip time of a link.
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +135,9 @@ fn connect(client: TcpStream, upstream: SocketAddr, up: &Arc<Lane>, down: &Arc<L
     let Ok(server) = TcpStream::connect(upstream) else {
         return;
     };
+    for stream in [&client, &server] {
+        let _ = socket2::SockRef::from(stream).set_recv_buffer_size(RECEIVE_BUFFER);
+    }
     let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
         return;
     };

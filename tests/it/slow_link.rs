@@ -219,3 +219,98 @@ fn a_backlog_crosses_a_12_kbit_link_within_one_and_a_half_times_the_link_time() 
     assert_eq!(hq_acked(&hq), head);
     assert!(health(&branch)["sync"]["last_error"].is_null());
 }
+
+#[test]
+fn a_link_too_slow_for_the_batch_shrinks_it_and_a_restart_keeps_the_size_learned() {
+    let (hq, credential) = head_office();
+    let data = branch_with_backlog(400);
+    let out = command(data.path())
+        .args([
+            "staff", "add", "mgr", "--name", "Manager", "--role", "manager",
+        ])
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(b"manager-pass-1\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let link_dir = tempfile::tempdir().unwrap();
+    let mut link = Link::start(hq.addr, link_dir.path());
+    let link_addr = link.addr;
+    // A deadline of 4 s plus 1 s per 6,000 bytes: at 1,500 bytes/s only batches of a few
+    // kilobytes arrive in time, so the first batch (the whole backlog, about 17 KB) cannot.
+    let options = |data_dir| Options {
+        data_dir: Some(data_dir),
+        env: [
+            ("PAWNBRANCH_SYNC_URL", format!("http://{link_addr}")),
+            ("PAWNBRANCH_SYNC_CREDENTIAL", credential.clone()),
+            ("PAWNBRANCH_SYNC_POLL_SECONDS", "1".to_owned()),
+            ("PAWNBRANCH_SYNC_RETRY_MAX_SECONDS", "1".to_owned()),
+            ("PAWNBRANCH_SYNC_TIMEOUT_SECONDS", "4".to_owned()),
+            ("PAWNBRANCH_SYNC_MIN_BYTES_PER_SECOND", "6000".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+        ..Options::default()
+    };
+    let mut branch = Server::start(options(data));
+    let first = health(&branch)["sync"].clone();
+    assert_eq!(first["batch_entries"], 5000, "{first}");
+    let backlog = first["backlog"].as_i64().unwrap();
+    assert!(backlog > 400, "{first}");
+
+    let started = Instant::now();
+    let sync = loop {
+        let sync = health(&branch)["sync"].clone();
+        if sync["backlog"] == 0 {
+            break sync;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(90),
+            "{sync}; the link carried {:?}; the branch logged {:#?}",
+            link.carried(),
+            branch
+                .stderr
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains("sync:"))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let learned = sync["batch_entries"].as_i64().unwrap();
+    eprintln!(
+        "slow_link: {backlog} changes in batches down to {learned} in {:.1} s; the link carried {:?}",
+        started.elapsed().as_secs_f64(),
+        link.carried()
+    );
+    assert!(
+        learned < backlog / 2,
+        "shrunk below the first batch: {sync}"
+    );
+    let head: i64 = open(&branch.dir.path().join("pawnbranch.sqlite"))
+        .query_row("SELECT MAX(seq) FROM sync_log", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(hq_acked(&hq), head);
+
+    // The Sync page says so, and a restart starts at the size learned.
+    let mut manager = branch.client();
+    manager.sign_in("mgr", "manager-pass-1");
+    let page = manager.get("/staff/sync");
+    assert!(page.body.contains("Changes per upload"), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("{learned} (at most 5000;")),
+        "{}",
+        page.body
+    );
+    assert!(branch.terminate().success());
+    let dir = std::mem::replace(&mut branch.dir, tempfile::tempdir().unwrap());
+    let branch = Server::start(options(dir));
+    assert_eq!(health(&branch)["sync"]["batch_entries"], learned);
+}
