@@ -74,6 +74,9 @@ pub(crate) struct SyncBenchArgs {
 const POOR_LINKS: [(u32, u32); 3] = [(12, 3_000), (32, 20_000), (64, 20_000)];
 /// The poor links' round trip.
 const POOR_LINK_RTT: Duration = Duration::from_millis(300);
+/// How long a poor link's drain may go without progress: one batch of 5,000 changes takes
+/// minutes at 12 kbit/s.
+const POOR_LINK_STALL: Duration = Duration::from_secs(600);
 /// Target: a poor link's drain takes at most this many times what the link alone needs.
 const TARGET_LINK_FACTOR: f64 = 1.5;
 
@@ -325,7 +328,8 @@ fn drain(
     }
     let mut branch = start_child(&branch_dir, &["serve", "--listen", "127.0.0.1:0"], &env)?;
     let branch_db = open_read_only(&branch_dir.join(DB_FILE))?;
-    let elapsed = wait_for_ack(&hq_db, &branch_db, &mut branch, &mut hq, head)?;
+    let stall = shape.map_or(STALL, |_| POOR_LINK_STALL);
+    let elapsed = wait_for_ack(&hq_db, &branch_db, &mut branch, &mut hq, head, stall)?;
     drop(branch_db);
     let link = shape.zip(proxy.as_ref()).map(|(shape, proxy)| {
         let (up, down) = proxy.carried();
@@ -526,6 +530,7 @@ fn wait_for_ack(
     branch: &mut ChildServer,
     hq: &mut ChildServer,
     head: i64,
+    stall: Duration,
 ) -> Result<Duration, String> {
     let spawned = branch.started.spawned;
     let mut last = -1;
@@ -548,10 +553,10 @@ fn wait_for_ack(
         if acked != last {
             last = acked;
             progressed = Instant::now();
-        } else if progressed.elapsed() > STALL {
+        } else if progressed.elapsed() > stall {
             return Err(format!(
                 "head office stayed at entry {acked} of {head} for {} s; the branch says: {}",
-                STALL.as_secs(),
+                stall.as_secs(),
                 branch_sync_state(branch)
             ));
         }

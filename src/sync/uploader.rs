@@ -23,7 +23,7 @@ pub(crate) enum UploadError {
     #[error("cannot reach head office: {0}")]
     Unreachable(String),
     #[error(
-        "no answer from head office within {seconds} s for {entries} changes ({bytes} bytes): {detail}; uploads go on in smaller batches (down to one change)"
+        "cannot reach head office: no answer within {seconds} s to an upload of {entries} changes ({bytes} bytes; {detail}); the next uploads are smaller, down to one change"
     )]
     TimedOut {
         entries: usize,
@@ -32,7 +32,7 @@ pub(crate) enum UploadError {
         detail: String,
     },
     #[error(
-        "the connection to head office was cut during an upload of {entries} changes: {detail}; uploads go on in smaller batches (down to one change)"
+        "cannot reach head office: the connection was cut during an upload of {entries} changes ({detail}); the next uploads are smaller, down to one change"
     )]
     Cut { entries: usize, detail: String },
     #[error("head office refused this branch's credential (401): check [sync] credential")]
@@ -93,14 +93,10 @@ pub(crate) enum Progress {
 /// Runs until shutdown.
 pub(crate) fn run(uploader: &Uploader, db: &Db) {
     let agent = agent(uploader);
-    let mut limit = db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|conn| batch_size::load(&conn, uploader.max_batch).map_err(|e| e.to_string()))
-        .unwrap_or_else(|e| {
-            log::warn!("sync: cannot read the learned batch size ({e}); starting at the limit");
-            uploader.max_batch
-        });
+    let mut limit = learned_limit(uploader, db).unwrap_or_else(|e| {
+        log::warn!("sync: cannot read the learned batch size ({e}); starting at the limit");
+        uploader.max_batch
+    });
     let mut failures: u32 = 0;
     let mut last_compaction: Option<DateTime<Utc>> = None;
     while !uploader.stopping() {
@@ -277,13 +273,21 @@ fn adapt(
         elapsed.as_secs_f64()
     );
     *limit = next;
-    let saved = db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|conn| batch_size::save(&conn, next).map_err(|e| e.to_string()));
-    if let Err(e) = saved {
+    if let Err(e) = keep_limit(db, next) {
         log::warn!("sync: cannot keep the batch size for the next start: {e}");
     }
+}
+
+/// The batch limit learned before the last stop (the configured one when none was).
+fn learned_limit(uploader: &Uploader, db: &Db) -> Result<BatchLimit, UploadError> {
+    let conn = db.conn()?;
+    Ok(batch_size::load(&conn, uploader.max_batch)?)
+}
+
+/// Keeps the batch limit for the next start.
+fn keep_limit(db: &Db, limit: BatchLimit) -> Result<(), UploadError> {
+    let conn = db.conn()?;
+    Ok(batch_size::save(&conn, limit)?)
 }
 
 /// Records head office's answer to `prepared`.
