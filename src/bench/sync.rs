@@ -267,6 +267,11 @@ impl Carried {
     fn alone(&self) -> Duration {
         self.shape.carrying(self.up.max(self.down))
     }
+
+    /// Bytes towards head office per change of a backlog of `changes`.
+    fn per_change(&self, changes: i64) -> f64 {
+        self.up as f64 / changes.max(1) as f64
+    }
 }
 
 impl Drain {
@@ -808,12 +813,17 @@ impl Report {
         self.print_markdown();
     }
 
+    /// The poor links' drains, with what the link carried and the drain's time over what the
+    /// link alone needs.
+    fn poor_links(&self) -> impl Iterator<Item = (&Drain, Carried, f64)> {
+        self.poor
+            .iter()
+            .filter_map(|d| Some((d, d.link?, d.link_factor()?)))
+    }
+
     /// Prints the poor links' figures.
     fn print_poor_links(&self) {
-        for d in &self.poor {
-            let (Some(l), Some(factor)) = (d.link, d.link_factor()) else {
-                continue;
-            };
+        for (d, l, factor) in self.poor_links() {
             println!(
                 "Poor link, {} kbit/s each way, {} ms round trips, backlog of {} changes: {:.1} s, {:.1} changes/s, {:.1} bytes per change up ({} up, {} down); the link alone needs {:.1} s: {factor:.2}x, target {TARGET_LINK_FACTOR}x or less: {}",
                 l.shape.kbit,
@@ -821,7 +831,7 @@ impl Report {
                 d.changes,
                 d.elapsed.as_secs_f64(),
                 d.per_second(),
-                l.up as f64 / d.changes as f64,
+                l.per_change(d.changes),
                 l.up,
                 l.down,
                 l.alone().as_secs_f64(),
@@ -894,17 +904,14 @@ impl Report {
             POOR_LINK_RTT.as_millis()
         );
         println!("|---|---:|---:|---:|---:|---:|---:|");
-        for d in &self.poor {
-            let (Some(l), Some(factor)) = (d.link, d.link_factor()) else {
-                continue;
-            };
+        for (d, l, factor) in self.poor_links() {
             println!(
                 "| {} kbit/s | {} | {:.1} s | {:.1} | {:.1} | {:.1} s | {factor:.2}x |",
                 l.shape.kbit,
                 d.changes,
                 d.elapsed.as_secs_f64(),
                 d.per_second(),
-                l.up as f64 / d.changes as f64,
+                l.per_change(d.changes),
                 l.alone().as_secs_f64()
             );
         }
@@ -932,9 +939,9 @@ impl Report {
         }
         for d in &self.poor {
             problems.extend(d.problems.iter().map(|p| format!("poor link: {p}")));
-            if let (Some(l), Some(factor)) = (d.link, d.link_factor())
-                && factor > TARGET_LINK_FACTOR
-            {
+        }
+        for (_, l, factor) in self.poor_links() {
+            if factor > TARGET_LINK_FACTOR {
                 problems.push(format!(
                     "at {} kbit/s the drain took {factor:.2} times what the link alone needs, over {TARGET_LINK_FACTOR}",
                     l.shape.kbit
