@@ -853,6 +853,14 @@ impl Report {
     /// Prints the tables to paste into BENCHMARKS.md.
     fn print_markdown(&self) {
         println!("Markdown for BENCHMARKS.md:");
+        if !self.drains.is_empty() {
+            self.print_drains_markdown();
+        }
+        self.print_poor_links_markdown();
+    }
+
+    /// The loopback drains' tables.
+    fn print_drains_markdown(&self) {
         println!();
         println!(
             "| backlog | drain | changes/s | branch peak (VmHWM) | branch VmRSS | head office peak (VmHWM) | head office VmRSS |"
@@ -895,6 +903,10 @@ impl Report {
                 d.generated.as_secs_f64()
             );
         }
+    }
+
+    /// The poor links' table.
+    fn print_poor_links_markdown(&self) {
         if self.poor.is_empty() {
             return;
         }
