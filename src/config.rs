@@ -462,16 +462,22 @@ pub(crate) struct SyncConfig {
     pub(crate) url: String,
     /// The credential `pawnbranch hq branch add` printed for this branch.
     pub(crate) credential: Secret,
-    /// Most entries in one upload.
+    /// Most entries in one upload; on a poor link the uploader works below it (halving after
+    /// an upload that timed out or was cut, doubling after quick ones).
     pub(crate) batch_entries: u32,
-    /// Most bytes of entries (before compression) in one upload.
+    /// Most bytes of entries (before compression) in one upload; adapted like `batch_entries`.
     pub(crate) batch_bytes: u32,
     /// How often to look for new entries while there are none, in seconds.
     pub(crate) poll_seconds: u32,
     /// The longest wait between attempts while head office cannot be reached, in seconds.
     pub(crate) retry_max_seconds: u32,
-    /// How long one upload may take before it is abandoned and retried, in seconds.
+    /// How long connecting, or one write of an upload, or reading head office's answer may
+    /// wait with nothing moving, in seconds; also the fixed part of an upload's deadline.
     pub(crate) timeout_seconds: u32,
+    /// The slowest average rate an upload may go at: its deadline is `timeout_seconds` plus
+    /// one second per this many bytes of its (compressed) body. Slower links get smaller
+    /// batches until they fit.
+    pub(crate) min_bytes_per_second: u32,
     /// Days an uploaded entry stays in the branch's log before it is deleted.
     pub(crate) retention_days: u32,
 }
@@ -486,6 +492,7 @@ impl Default for SyncConfig {
             poll_seconds: 5,
             retry_max_seconds: 300,
             timeout_seconds: 60,
+            min_bytes_per_second: 500,
             retention_days: 30,
         }
     }
@@ -913,6 +920,7 @@ impl Config {
             ("[sync] poll_seconds", y.poll_seconds),
             ("[sync] retry_max_seconds", y.retry_max_seconds),
             ("[sync] timeout_seconds", y.timeout_seconds),
+            ("[sync] min_bytes_per_second", y.min_bytes_per_second),
             ("[sync] retention_days", y.retention_days),
             ("[hq] max_upload_bytes", self.hq.max_upload_bytes),
             ("[hq] max_unpacked_bytes", self.hq.max_unpacked_bytes),

@@ -32,6 +32,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod link;
 mod loans;
 mod search;
 mod sms;
@@ -91,6 +92,10 @@ pub(crate) enum BenchCommand {
     /// second, peak memory of both for two backlog sizes, and a bare SQLite insert of the same
     /// entries as the ceiling. Run the release build.
     Sync(sync::SyncBenchArgs),
+    /// A poor link on loopback for trying sync by hand or from tests: a TCP proxy to
+    /// `--upstream` with a bandwidth cap each way (`--kbit`) and a round-trip delay
+    /// (`--rtt-ms`); prints the bytes carried for each line read on standard input.
+    Link(link::LinkArgs),
 }
 
 /// The flags of `pawnbranch bench http`.
@@ -115,6 +120,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Loans(args) => loans::run(&args),
         BenchCommand::Search(args) => search::run(&args),
         BenchCommand::Sync(args) => sync::run(&args),
+        BenchCommand::Link(args) => link::run(&args),
     }
 }
 

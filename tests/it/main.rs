@@ -23,5 +23,6 @@ mod portal_security;
 mod reminders;
 mod security;
 mod slow_clients;
+mod slow_link;
 mod sync;
 mod util;
