@@ -26,11 +26,12 @@ use crate::config::StaffConfig;
 use crate::crypto;
 use crate::db;
 use crate::error::AppError;
+use crate::http::local_path;
 use crate::http::{Response, form};
 use crate::i18n::{Lang, Msg};
 use crate::ids::StaffId;
 use crate::ui::{self, Field};
-use crate::web::{Ctx, local_path};
+use crate::web::Ctx;
 
 /// The cookie holding the staff session token.
 pub(crate) const STAFF_COOKIE: &str = "pb_staff";

@@ -52,9 +52,8 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Mar
 }
 
 /// POST /staff/customers/{id}/caller: record which details the caller confirmed.
-pub(crate) fn verify(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn verify(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_VERIFY)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let form = ctx.form()?;
     let checked: Vec<&str> = DETAILS
         .iter()

@@ -33,9 +33,8 @@ struct ContactForm {
 }
 
 /// GET /staff/customers/{id}/contact.
-pub(crate) fn page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn page(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let customer = get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
     let form = ContactForm {
         phone: customer.phone.national(&ctx.app.config.branch.country),
@@ -93,9 +92,8 @@ fn render(
 }
 
 /// POST /staff/customers/{id}/contact.
-pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn save(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let f = ctx.form()?;
     let mut form = ContactForm {
         phone: f.text("phone").trim().to_owned(),

@@ -183,9 +183,8 @@ pub(crate) struct FormErrors {
 }
 
 /// POST /staff/customers/{id}/contacts.
-pub(crate) fn add_action(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_EDIT)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let form = ctx.form()?;
     let mut errors = FormErrors {
         kind: form.text("kind").to_owned(),
@@ -243,9 +242,12 @@ pub(crate) fn add_action(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// POST /staff/customers/{id}/contacts/{contact}/remove.
-pub(crate) fn remove_action(ctx: &Ctx, id: &str, contact: &str) -> Result<Response, AppError> {
+pub(crate) fn remove_action(
+    ctx: &Ctx,
+    id: CustomerId,
+    contact: &str,
+) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_EDIT)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     if !remove(&tx, &id, contact, ctx.now)? {

@@ -540,14 +540,13 @@ pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> M
 /// GET /staff/customers/{id}.
 pub(crate) fn show_page(
     ctx: &Ctx,
-    id: &str,
+    id: CustomerId,
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require_any(&[
         Permission::CustomerManagement,
         Permission::LoanOrigination,
         Permission::CallCentre,
     ])?;
-    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     render_show(ctx, user, &id, &contacts::FormErrors::default(), 200)
 }
 
@@ -636,10 +635,9 @@ pub(crate) fn render_show(
 /// POST /staff/customers/{id}/unlock (Customer Management).
 pub(crate) fn unlock_action(
     ctx: &Ctx,
-    id: &str,
+    id: CustomerId,
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
@@ -665,11 +663,10 @@ pub(crate) fn unlock_action(
 /// POST /staff/customers/{id}/verification/send: a code from the counter.
 pub(crate) fn counter_send(
     ctx: &Ctx,
-    id: &str,
+    id: CustomerId,
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
-    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
-    let back = crate::web::local_path(ctx.form()?.text("back")).to_owned();
+    let back = crate::http::local_path(ctx.form()?.text("back")).to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
@@ -698,12 +695,11 @@ pub(crate) fn counter_send(
 /// POST /staff/customers/{id}/verification: staff type in the code the customer read out.
 pub(crate) fn counter_verify(
     ctx: &Ctx,
-    id: &str,
+    id: CustomerId,
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
-    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let form = ctx.form()?;
-    let back = crate::web::local_path(form.text("back")).to_owned();
+    let back = crate::http::local_path(form.text("back")).to_owned();
     let entered = form.text("code").to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
@@ -730,10 +726,9 @@ pub(crate) fn counter_verify(
 /// them again). Codes the customer asks for are still sent.
 pub(crate) fn set_do_not_text(
     ctx: &Ctx,
-    id: &str,
+    id: CustomerId,
 ) -> Result<crate::http::Response, crate::error::AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let id: CustomerId = id.parse().map_err(|_| crate::error::AppError::NotFound)?;
     let value = ctx.form()?.text("value") == "1";
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;

@@ -82,9 +82,8 @@ pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup
 }
 
 /// POST /staff/customers/{id}/notes.
-pub(crate) fn add_action(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_WRITE)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let body = ctx.form()?.text("note");
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;

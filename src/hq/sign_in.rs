@@ -211,7 +211,7 @@ pub(crate) fn login(
         access::end_session(&conn, old)?;
     }
     let token = access::start_session(&conn, &user, now)?;
-    Ok(Response::see_other(web::local_path(next))
+    Ok(Response::see_other(crate::http::local_path(next))
         .with_header("Set-Cookie", session_cookie(app, &token, None)))
 }
 

@@ -282,3 +282,56 @@ impl Server {
         !self.running.failed.load(Ordering::SeqCst)
     }
 }
+
+/// A `next=` or `back=` target if it is a path on this site, else the start page: no open
+/// redirects, and nothing that could end a header line.
+///
+/// A local target starts with one `/` followed by neither `/` nor `\`, is printable ASCII
+/// (what a `Location` may carry), and stays so after percent-decoding (browsers decode, so
+/// `/%09/host` would be read as `//host`): no control character, whitespace or backslash.
+pub(crate) fn local_path(next: &str) -> &str {
+    fn stays_here(path: &str) -> bool {
+        path.starts_with('/')
+            && !path[1..].starts_with(['/', '\\'])
+            && !path
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    }
+    let decoded = form::percent_decode(next);
+    if next.bytes().all(|b| b.is_ascii_graphic())
+        && stays_here(next)
+        && decoded.is_ok_and(|d| stays_here(&d))
+    {
+        next
+    } else {
+        "/"
+    }
+}
+
+#[cfg(test)]
+mod local_path_tests {
+    use super::*;
+
+    #[test]
+    fn next_targets_stay_on_this_site() {
+        assert_eq!(local_path("/staff"), "/staff");
+        assert_eq!(local_path("//evil.example"), "/");
+        assert_eq!(local_path("https://evil.example"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/\r\nSet-Cookie: a=b"), "/");
+        assert_eq!(local_path("/\t/evil.example"), "/");
+        assert_eq!(local_path("/%09/evil.example"), "/");
+        assert_eq!(local_path("/%2F/evil.example"), "/");
+        assert_eq!(local_path("/%5Cevil.example"), "/");
+        assert_eq!(local_path("/a b"), "/");
+        assert_eq!(local_path("/caf\u{e9}"), "/");
+        assert_eq!(local_path("/%zz"), "/");
+        assert_eq!(local_path("/my/loans?tab=closed"), "/my/loans?tab=closed");
+        assert_eq!(
+            local_path("/staff/customers?q=Jos%C3%A9"),
+            "/staff/customers?q=Jos%C3%A9"
+        );
+        assert_eq!(local_path("/"), "/");
+    }
+}

@@ -87,9 +87,8 @@ pub(crate) fn amount_field(minor: i64, exponent: u8) -> String {
 }
 
 /// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
-pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
     let conn = ctx.app.db.conn()?;
     let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
     let customer = customers::get(&conn, &record.customer)?.ok_or(AppError::NotFound)?;
@@ -292,9 +291,8 @@ fn ledger_table(
 }
 
 /// POST /staff/loans/{id}/approve: approval and disbursement.
-pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
     let form = ctx.form()?;
     let method = Method::from_code(form.text("method"))
         .filter(|m| *m != Method::None)
@@ -339,9 +337,8 @@ pub(crate) fn approve(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// POST /staff/loans/{id}/pay: a payment at the counter, then its receipt.
-pub(crate) fn pay(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Payments)?;
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
     let form = ctx.form()?;
     let exponent = ctx.app.config.currency().exponent;
     let bad = |m: Msg| AppError::BadRequest(ctx.t(m).to_owned());
@@ -425,10 +422,8 @@ pub(crate) fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
 }
 
 /// GET /staff/loans/{id}/receipt/{payment}: what a payment did.
-pub(crate) fn receipt(ctx: &Ctx, id: &str, payment: &str) -> Result<Response, AppError> {
+pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
-    let payment: PaymentId = payment.parse().map_err(|_| AppError::NotFound)?;
     let conn = ctx.app.db.conn()?;
     let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
     let rows: Vec<ledger::Entry> = ledger::entries(&conn, &record.customer, Some(&id), None, None)?;
@@ -470,9 +465,8 @@ pub(crate) fn receipt(ctx: &Ctx, id: &str, payment: &str) -> Result<Response, Ap
 }
 
 /// GET /staff/customers/{id}/statement?from=&to=: every ledger row of the customer.
-pub(crate) fn statement(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn statement(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let query = ctx.req.query_form()?;
     let date = |name: &str| NaiveDate::parse_from_str(query.text(name), "%Y-%m-%d").ok();
     let (from, to) = (date("from"), date("to"));
@@ -503,9 +497,8 @@ pub(crate) fn statement(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason.
-pub(crate) fn reverse(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let id: LedgerId = id.parse().map_err(|_| AppError::NotFound)?;
     let reason = ctx.form()?.text("reason").to_owned();
     if reason.chars().count() < 3 {
         return Err(AppError::BadRequest(ctx.t(Msg::ReasonRequired).to_owned()));

@@ -32,9 +32,8 @@ fn fee_words(ctx: &Ctx, fee: Fee) -> String {
 pub(crate) const MAY_PRINT: [Permission; 2] = [Permission::LoanOrigination, Permission::Payments];
 
 /// GET /staff/loans/{id}/print?size=a5|80mm: the pawn ticket to print and hand over.
-pub(crate) fn print_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_PRINT)?;
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
     let narrow = ctx.req.query_form()?.text("size") == "80mm";
     let conn = ctx.app.db.conn()?;
     let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
@@ -253,9 +252,8 @@ fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str, value: &str) 
 }
 
 /// GET /staff/products/{id}: edit a product (tickets already written keep their terms).
-pub(crate) fn edit_product_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn edit_product_page(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
     let product = products::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
     render_edit(ctx, user, &product.id, &product.terms, None, 200)
 }
@@ -280,9 +278,8 @@ fn render_edit(
 }
 
 /// POST /staff/products/{id}: saves a product's new terms, audited with before and after.
-pub(crate) fn save_product(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let before = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
@@ -379,9 +376,8 @@ pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// POST /staff/products/{id}/toggle: offers a product again, or stops offering it.
-pub(crate) fn toggle_product(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn toggle_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let id: ProductId = id.parse().map_err(|_| AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let product = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;

@@ -1,0 +1,341 @@
+//! The one routing table, and the path of a request through it: context, CSRF check, route,
+//! errors, cookies.
+//!
+//! Every URL the branch server answers is in [`find`]. Before a handler runs, [`handle`] decides
+//! the language (in [`Ctx`]), checks the CSRF token of every POST form, and afterwards turns
+//! an [`AppError`] into its page. Handlers live in their feature modules and read like a script:
+//! parse, validate, call the domain function, render or redirect.
+
+use crate::crypto;
+use crate::error::AppError;
+use crate::http::{Method, Request, Response, assets, form, local_path};
+use crate::i18n::Lang;
+use crate::{
+    audit, auth, customers, dashboard, duplicates, email, health, import, loans, portal, reminders,
+    sms, staff,
+};
+
+use super::context::{App, Ctx, LANG_COOKIE, csrf_binding};
+
+/// Answers one request: context, CSRF check, routing, errors, cookies.
+pub(crate) fn handle(app: &App, req: &Request) -> Response {
+    let ctx = Ctx::new(app, req);
+    let result = check_csrf(&ctx).and_then(|()| route(&ctx));
+    let mut response = result.unwrap_or_else(|e| e.into_response(req, ctx.lang));
+    for cookie in ctx.cookies.take() {
+        response = response.with_header("Set-Cookie", cookie);
+    }
+    response
+}
+
+/// Refuses a POST form whose CSRF token does not match this browser.
+fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
+    if ctx.req.method != Method::Post {
+        return Ok(());
+    }
+    let sent = ctx.form()?.get("csrf").unwrap_or("");
+    let Some(binding) = csrf_binding(&ctx.app.key, ctx.req) else {
+        return Err(AppError::Csrf);
+    };
+    let expected = crypto::hex(&ctx.app.key.mac("csrf", &[binding.as_bytes()]));
+    if crypto::ct_eq(sent.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
+/// A route's handler, holding the parts of the path it needs.
+type Found<'s> = Box<dyn FnOnce(&Ctx) -> Result<Response, AppError> + 's>;
+
+/// Wraps a handler found in the table.
+fn to<'s>(handler: impl FnOnce(&Ctx) -> Result<Response, AppError> + 's) -> Option<Found<'s>> {
+    Some(Box::new(handler))
+}
+
+/// Finds the request's route and runs it. A path the table knows under another method is 405,
+/// any other is 404: both read from the one table, [`find`].
+fn route(ctx: &Ctx) -> Result<Response, AppError> {
+    // HEAD is GET without the body (the plumbing leaves the body out).
+    let method = if ctx.req.method == Method::Head {
+        Method::Get
+    } else {
+        ctx.req.method
+    };
+    let segments = ctx.req.segments();
+    if let Some(handler) = find(method, &segments) {
+        return handler(ctx);
+    }
+    let elsewhere = [Method::Get, Method::Post]
+        .into_iter()
+        .any(|other| other != method && find(other, &segments).is_some());
+    Err(if elsewhere {
+        AppError::MethodNotAllowed
+    } else {
+        AppError::NotFound
+    })
+}
+
+/// The routing table: every URL the branch server answers, by method and path.
+fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
+    use Method::{Get, Post};
+    match (method, segments) {
+        // Machine endpoints and static files.
+        (Get, ["healthz"]) => to(health::show),
+        (Get, ["assets", name]) => {
+            to(move |ctx| assets::serve(ctx.req, name).ok_or(AppError::NotFound))
+        }
+        (Get, ["lang", code]) => to(move |ctx| set_language(ctx, code)),
+
+        // Customer portal.
+        (Get, [""]) => to(portal::landing),
+        (Get, ["login"]) => to(portal::login_page),
+        (Post, ["login", "code"]) => to(move |ctx| portal::request_login_code(ctx, false)),
+        (Post, ["login", "resend"]) => to(move |ctx| portal::request_login_code(ctx, true)),
+        (Post, ["login", "email"]) => to(portal::request_login_code_by_email),
+        (Get, ["login", "verify"]) => to(portal::verify_page),
+        (Post, ["login", "verify"]) => to(portal::verify_login),
+        (Post, ["logout"]) => to(portal::logout),
+        (Get, ["profile"]) => to(portal::profile_page),
+        (Post, ["profile"]) => to(portal::save_profile),
+        (Post, ["profile", "phone"]) => to(portal::confirm_new_phone),
+        (Post, ["profile", "phone", "send"]) => to(portal::resend_new_phone_code),
+        (Post, ["profile", "phone", "cancel"]) => to(portal::cancel_new_phone),
+        (Get, ["verify"]) => to(portal::verify_phone_page),
+        (Post, ["verify"]) => to(portal::verify_phone),
+        (Post, ["verify", "send"]) => to(portal::send_verification_code),
+        (Get, ["my"]) => to(portal::my_loans),
+        (Get, ["my", "loans", id]) => to(move |ctx| portal::loan_page(ctx, id)),
+        (Get, ["my", "loans", id, "extend"]) => to(move |ctx| portal::extend_page(ctx, id)),
+        (Post, ["my", "loans", id, "extend"]) => to(move |ctx| portal::extend(ctx, id)),
+        (Get, ["my", "loans", id, "code", code]) => to(move |ctx| portal::code_page(ctx, id, code)),
+
+        // Staff sign-in and dashboard.
+        (Get, ["staff", "login"]) => to(auth::login_page),
+        (Post, ["staff", "login"]) => to(auth::login),
+        (Post, ["staff", "logout"]) => to(auth::logout),
+        (Get, ["staff"]) => to(dashboard::show),
+        (Get, ["staff", "account"]) => to(staff::account_page),
+        (Post, ["staff", "account", "password"]) => to(staff::change_own_password),
+
+        // Customers and tickets at the counter.
+        (Get, ["staff", "customers"]) => to(customers::list_page),
+        (Get, ["staff", "customers", "new"]) => to(customers::new_page),
+        (Post, ["staff", "customers", "new"]) => to(customers::create),
+        (Get, ["staff", "customers", "duplicates"]) => to(duplicates::pages::list),
+        (Get, ["staff", "customers", "duplicates", a, b]) => {
+            to(move |ctx| duplicates::pages::compare(ctx, a, b))
+        }
+        (Post, ["staff", "customers", "duplicates", a, b, "merge"]) => {
+            to(move |ctx| duplicates::pages::merge(ctx, a, b))
+        }
+        (Post, ["staff", "customers", "duplicates", a, b, "dismiss"]) => {
+            to(move |ctx| duplicates::pages::dismiss(ctx, a, b))
+        }
+        (Get, ["staff", "customers", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::show_page(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "unlock"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::unlock_action(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "do-not-text"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::set_do_not_text(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "verification", "send"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::counter_send(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "verification"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::counter_verify(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "contacts"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::contacts::add_action(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "contacts", contact, "remove"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::contacts::remove_action(ctx, id, contact))
+        }
+        (Post, ["staff", "customers", id, "notes"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::notes::add_action(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "caller"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::caller::verify(ctx, id))
+        }
+        (Get, ["staff", "customers", id, "contact"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::contact_details::page(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "contact"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::contact_details::save(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "invite"]) => {
+            to(move |ctx| email::customer::invite(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "test-email"]) => {
+            to(move |ctx| email::customer::test_email(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "test-sms"]) => {
+            to(move |ctx| email::customer::test_sms(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "email-verification", "send"]) => {
+            to(move |ctx| email::customer::verification_send(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "email-verification"]) => {
+            to(move |ctx| email::customer::verification_check(ctx, id))
+        }
+        (Get, ["staff", "customers", id, "statement"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::statement(ctx, id))
+        }
+        (Get, ["staff", "customers", id, "tickets", "new"]) => {
+            to(move |ctx| loans::pages::new_ticket_page(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "tickets", "new"]) => {
+            to(move |ctx| loans::pages::create_ticket(ctx, id))
+        }
+        (Get, ["staff", "loans", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::show(ctx, id))
+        }
+        (Post, ["staff", "loans", id, "approve"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::approve(ctx, id))
+        }
+        (Post, ["staff", "loans", id, "pay"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::pay(ctx, id))
+        }
+        (Get, ["staff", "loans", id, "receipt", payment]) => {
+            let id = id.parse().ok()?;
+            let payment = payment.parse().ok()?;
+            to(move |ctx| loans::pages::receipt(ctx, id, payment))
+        }
+        (Post, ["staff", "ledger", id, "reverse"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::reverse(ctx, id))
+        }
+        (Get, ["staff", "loans", id, "print"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::shelf::print_ticket(ctx, id))
+        }
+        (Get, ["staff", "forfeited"]) => to(loans::shelf::forfeited),
+        (Get, ["staff", "products"]) => to(loans::shelf::products_page),
+        (Post, ["staff", "products"]) => to(loans::shelf::add_product),
+        (Post, ["staff", "products", id, "toggle"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::shelf::toggle_product(ctx, id))
+        }
+        (Get, ["staff", "products", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::shelf::edit_product_page(ctx, id))
+        }
+        (Post, ["staff", "products", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::shelf::save_product(ctx, id))
+        }
+        (Get, ["staff", "payments"]) => to(loans::counter::search_page),
+        (Post, ["staff", "payments", code, "confirm"]) => {
+            to(move |ctx| loans::counter::confirm(ctx, code))
+        }
+
+        // Bank and mobile-money statements.
+        (Get, ["staff", "payments", "import"]) => to(import::pages::upload_page),
+        (Post, ["staff", "payments", "import"]) => to(import::pages::upload),
+        (Get, ["staff", "payments", "review"]) => to(import::pages::review_page),
+        (Post, ["staff", "payments", "review", "resolve"]) => to(import::pages::resolve),
+
+        // Staff administration.
+        (Get, ["staff", "admin", "staff"]) => to(staff::list_page),
+        (Post, ["staff", "admin", "staff"]) => to(staff::create),
+        (Post, ["staff", "admin", "staff", id, "role"]) => {
+            to(move |ctx| staff::change_role(ctx, id))
+        }
+        (Post, ["staff", "admin", "staff", id, "disable"]) => {
+            to(move |ctx| staff::set_disabled(ctx, id, true))
+        }
+        (Post, ["staff", "admin", "staff", id, "enable"]) => {
+            to(move |ctx| staff::set_disabled(ctx, id, false))
+        }
+        (Post, ["staff", "admin", "staff", id, "password"]) => {
+            to(move |ctx| staff::reset_password(ctx, id))
+        }
+        (Get, ["staff", "audit"]) => to(audit::list_page),
+
+        // SMS.
+        (Get, ["staff", "sms"]) => to(sms::page),
+        (Post, ["staff", "sms", "test"]) => to(sms::send_test),
+        (Post, ["staff", "sms", id, "retry"]) => to(move |ctx| sms::act(ctx, id, true)),
+        (Post, ["staff", "sms", id, "cancel"]) => to(move |ctx| sms::act(ctx, id, false)),
+
+        // Sync to head office.
+        (Get, ["staff", "sync"]) => to(crate::sync::page),
+        (Post, ["staff", "sync", "upload"]) => to(crate::sync::upload_now),
+
+        // Email.
+        (Get, ["staff", "email"]) => to(email::page),
+        (Post, ["staff", "email", id, "retry"]) => to(move |ctx| email::act(ctx, id, true)),
+        (Post, ["staff", "email", id, "cancel"]) => to(move |ctx| email::act(ctx, id, false)),
+
+        // Reminders.
+        (Get, ["staff", "reminders"]) => to(reminders::page),
+        (Post, ["staff", "reminders"]) => to(reminders::save),
+
+        _ => None,
+    }
+}
+
+/// Sets the language cookie and goes back to the page.
+fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
+    let lang = Lang::from_code(code).ok_or(AppError::NotFound)?;
+    let next = ctx.next_param()?;
+    ctx.set_cookie(form::set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        "Lax",
+        ctx.app.config.secure_cookies(),
+        Some(31_536_000),
+    ));
+    Ok(Response::see_other(local_path(&next)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the table has a route for `path` under `method`.
+    fn routed(method: Method, path: &str) -> bool {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        find(method, &segments).is_some()
+    }
+
+    #[test]
+    fn the_table_answers_which_method_a_path_has() {
+        assert!(routed(Method::Get, "/healthz"));
+        assert!(!routed(Method::Post, "/healthz"));
+        assert!(routed(Method::Post, "/staff/login"));
+        assert!(routed(
+            Method::Get,
+            "/staff/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        ));
+        assert!(!routed(Method::Get, "/staff/customers/a/b/c/d"));
+        // A malformed id is no route at all: 404 before any handler runs.
+        assert!(!routed(Method::Get, "/staff/customers/not-an-id"));
+        assert!(!routed(
+            Method::Post,
+            "/staff/customers/not-an-id/do-not-text"
+        ));
+        assert!(!routed(
+            Method::Get,
+            "/staff/loans/01ARZ3NDEKTSV4RRFFQ69G5FA!"
+        ));
+        assert!(!routed(Method::Get, "/no/such/page"));
+    }
+}
