@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Options, Server, command};
+use crate::util::{self, Options, Server, command};
 
 /// The link: kilobits per second each way, and the round trip in milliseconds.
 const KBIT: u32 = 12;
@@ -76,23 +76,7 @@ impl Drop for Link {
 
 /// Head office with branch BR01 registered; returns it with BR01's credential.
 fn head_office() -> (Server, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = command(dir.path())
-        .args(["hq", "branch", "add", "BR01", "Slow branch"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let credential = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find(|w| w.starts_with("BR01."))
-        .expect("credential printed")
-        .to_owned();
-    let hq = Server::start(Options {
-        head_office: true,
-        data_dir: Some(dir),
-        ..Options::default()
-    });
-    (hq, credential)
+    util::head_office_with_branch("Slow branch")
 }
 
 /// A branch data directory whose log holds `customers` imported customers (and the import's
@@ -119,9 +103,7 @@ fn branch_with_backlog(customers: usize) -> tempfile::TempDir {
 }
 
 fn open(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
+    util::open_db(path)
 }
 
 /// The branch's whole log as one gzipped JSON document (what the link must carry at least),

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::util::{CLERK, Client, Options, Server, command};
+use crate::util::{self, CLERK, Client, Options, Server, command};
 
 // ---------------------------------------------------------------------------------------------
 // The fault-injecting proxy.
@@ -208,24 +208,7 @@ impl Rng {
 
 /// Head office with branch BR01 registered; returns it with BR01's credential.
 fn head_office() -> (Server, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = command(dir.path())
-        .args(["hq", "branch", "add", "BR01", "Test branch"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let credential = text
-        .split_whitespace()
-        .find(|w| w.starts_with("BR01."))
-        .expect("credential printed")
-        .to_owned();
-    let hq = Server::start(Options {
-        head_office: true,
-        data_dir: Some(dir),
-        ..Options::default()
-    });
-    (hq, credential)
+    util::head_office_with_branch("Test branch")
 }
 
 fn hq_options() -> Options {
@@ -273,9 +256,7 @@ fn wait_until_uploaded(branch: &Server, within: Duration) {
 type Row = (i64, String, String, String, Option<String>, String);
 
 fn open(path: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
+    util::open_db(path)
 }
 
 fn rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Row> {

@@ -41,6 +41,34 @@ pub fn with_password(data_dir: &Path, args: &[&str], password: &str) -> std::pro
     child.wait_with_output().expect("wait for pawnbranch")
 }
 
+/// Opens a database file as the tests read a running server's: waiting for its writers.
+pub fn open_db(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open the database");
+    conn.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+    conn
+}
+
+/// Head office with branch BR01 (called `name`) registered; returns it with BR01's credential.
+pub fn head_office_with_branch(name: &str) -> (Server, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = command(dir.path())
+        .args(["hq", "branch", "add", "BR01", name])
+        .output()
+        .expect("hq branch add");
+    assert!(out.status.success(), "{out:?}");
+    let credential = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.starts_with("BR01."))
+        .expect("credential printed")
+        .to_owned();
+    let hq = Server::start(Options {
+        head_office: true,
+        data_dir: Some(dir),
+        ..Options::default()
+    });
+    (hq, credential)
+}
+
 /// A running server; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct Server {
     pub addr: SocketAddr,
