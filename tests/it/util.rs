@@ -44,7 +44,8 @@ pub fn with_password(data_dir: &Path, args: &[&str], password: &str) -> std::pro
 /// Opens a database file as the tests read a running server's: waiting for its writers.
 pub fn open_db(path: &Path) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(path).expect("open the database");
-    conn.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
+    conn.busy_timeout(Duration::from_secs(10))
+        .expect("busy timeout");
     conn
 }
 
