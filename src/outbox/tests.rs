@@ -7,8 +7,11 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
+use super::sender::{Driver, Sender, Thread};
 use super::*;
 use crate::audit::Actor;
+use crate::clock::Clock;
+use crate::db::Db;
 use crate::email::outbox::{EMAIL, Kind as EmailKind};
 use crate::sms::outbox::{Kind as SmsKind, SMS};
 
@@ -68,6 +71,7 @@ on_every_channel!(
     staff_retry_failed_messages_but_not_codes_and_cancel_blanks_codes,
     pages_count_and_list_messages_with_codes_masked,
     a_stored_kind_this_version_does_not_know_is_read_as_a_code,
+    the_sender_loop_requeues_expires_paces_sends_and_records_before_the_driver_hears,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -76,10 +80,9 @@ fn t0() -> DateTime<Utc> {
 
 impl<K: MessageKind, I: MessageId> Case<K, I> {
     /// Runs `test` on a fresh database.
-    fn run(&self, test: fn(&Self, &mut Connection)) {
+    fn run(&self, test: fn(&Self, &Db)) {
         let (_dir, db) = crate::db::tests::test_db();
-        let mut conn = db.conn().unwrap();
-        test(self, &mut conn);
+        test(self, &db);
     }
 
     fn queue(
@@ -164,7 +167,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
 
 /// The tests, each run on every channel.
 impl<K: MessageKind, I: MessageId> Case<K, I> {
-    fn codes_go_first_expire_unsent_and_are_blanked_once_sent(&self, conn: &mut Connection) {
+    fn codes_go_first_expire_unsent_and_are_blanked_once_sent(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let t0 = t0();
         for i in 0..100 {
             self.queue(conn, self.plain, &format!("plain {i}"), t0, None);
@@ -232,10 +236,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         );
     }
 
-    fn temporary_errors_back_off_then_fail_and_permanent_ones_fail_at_once(
-        &self,
-        conn: &mut Connection,
-    ) {
+    fn temporary_errors_back_off_then_fail_and_permanent_ones_fail_at_once(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let t0 = t0();
         let hello = self.queue(conn, self.plain, "hello", t0, None);
         let busy = Failure::Temporary("network timeout".to_owned());
@@ -277,10 +279,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         assert!(self.take(conn, t0 + Duration::hours(1)).is_none());
     }
 
-    fn an_unreachable_far_end_never_fails_a_message_and_crashes_requeue(
-        &self,
-        conn: &mut Connection,
-    ) {
+    fn an_unreachable_far_end_never_fails_a_message_and_crashes_requeue(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let mut now = t0();
         self.queue(conn, self.plain, "test", now, None);
         let down = Failure::Unreachable("Connection error: connection refused".to_owned());
@@ -305,7 +305,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         assert_eq!(self.channel.requeue_interrupted(conn, now).unwrap(), 0);
     }
 
-    fn a_message_put_back_is_not_counted_as_an_attempt(&self, conn: &mut Connection) {
+    fn a_message_put_back_is_not_counted_as_an_attempt(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let t0 = t0();
         self.queue(conn, self.plain, "paced", t0, None);
         let m = self.take(conn, t0).unwrap();
@@ -316,10 +317,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         assert_eq!(again.attempts, 0);
     }
 
-    fn staff_retry_failed_messages_but_not_codes_and_cancel_blanks_codes(
-        &self,
-        conn: &mut Connection,
-    ) {
+    fn staff_retry_failed_messages_but_not_codes_and_cancel_blanks_codes(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let t0 = t0();
         let channel = self.channel;
         let actor = Actor::System;
@@ -372,7 +371,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         ));
     }
 
-    fn pages_count_and_list_messages_with_codes_masked(&self, conn: &mut Connection) {
+    fn pages_count_and_list_messages_with_codes_masked(&self, db: &Db) {
+        let conn = &mut *db.conn().unwrap();
         let t0 = t0();
         self.queue(conn, self.plain, "first", t0, None);
         self.queue(
@@ -414,7 +414,65 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         assert_eq!(listed[1].state, State::Sending);
     }
 
-    fn a_stored_kind_this_version_does_not_know_is_read_as_a_code(&self, _: &mut Connection) {
+    fn the_sender_loop_requeues_expires_paces_sends_and_records_before_the_driver_hears(
+        &self,
+        db: &Db,
+    ) {
+        let t0 = t0();
+        let conn = &mut *db.conn().unwrap();
+        let first = self.queue(conn, self.plain, "first", t0 - Duration::seconds(60), None);
+        self.take(conn, t0).unwrap();
+        // The server stopped while `first` was being sent.
+        let code = self.queue(
+            conn,
+            self.code,
+            "Code 123456",
+            t0 - Duration::seconds(50),
+            Some(t0),
+        );
+        let second = self.queue(conn, self.plain, "second", t0 - Duration::seconds(40), None);
+        let shutdown = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sender = Sender::new(0u8, 3, std::sync::Arc::new(Still(t0)), shutdown);
+        let mut script = Script {
+            case: self,
+            db,
+            sender: &sender,
+            answers: vec![
+                Ok(Some("9".to_owned())),
+                Err(Failure::Temporary("busy".to_owned())),
+            ],
+            readiness: vec![true, false],
+            expired_while_not_ready: None,
+            held: false,
+            sent: Vec::new(),
+            last: None,
+            states_after: Vec::new(),
+        };
+        Thread::start(self.channel, &sender, db).serve(&mut script);
+        assert_eq!(
+            script.expired_while_not_ready,
+            Some(true),
+            "codes expire while the far end is not ready"
+        );
+        assert_eq!(self.column(conn, "state", &code), "expired");
+        assert_eq!(self.column(conn, "body", &code), "Code ••••••");
+        assert_eq!(
+            script.sent,
+            [("first".to_owned(), 1), ("second".to_owned(), 0)],
+            "the interrupted message goes again, its pause not counted as an attempt"
+        );
+        assert_eq!(
+            script.states_after,
+            ["sent", "queued"],
+            "the outcome is recorded before the driver hears of it"
+        );
+        assert_eq!(self.column(conn, "last_error", &second), "busy");
+        if let Some(column) = self.channel.spec.reference {
+            assert_eq!(self.column(conn, column, &first), "9");
+        }
+    }
+
+    fn a_stored_kind_this_version_does_not_know_is_read_as_a_code(&self, _: &Db) {
         assert!(K::ALL[0].carries_code());
         assert!(K::from_stored("from_a_later_version").carries_code());
         for kind in K::ALL {
@@ -422,6 +480,74 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         }
         let priorities: Vec<i64> = K::ALL.iter().map(|k| k.priority()).collect();
         assert!(priorities.is_sorted(), "in priority order: {priorities:?}");
+    }
+}
+
+/// A clock that stands still.
+struct Still(DateTime<Utc>);
+
+impl Clock for Still {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A far end that answers as scripted and notes what the loop did, then stops the loop once
+/// nothing is due.
+struct Script<'a, K: 'static, I: 'static> {
+    case: &'a Case<K, I>,
+    db: &'a Db,
+    sender: &'a Sender<u8>,
+    answers: Vec<Result<Option<String>, Failure>>,
+    readiness: Vec<bool>,
+    /// Whether the code had expired when the driver was next asked to be ready.
+    expired_while_not_ready: Option<bool>,
+    held: bool,
+    sent: Vec<(String, u32)>,
+    last: Option<I>,
+    /// The message's state in the database when `after` heard of it.
+    states_after: Vec<String>,
+}
+
+impl<K: MessageKind, I: MessageId> Driver<K, I> for Script<'_, K, I> {
+    type Error = Failure;
+
+    fn ready(&mut self) -> Result<(), std::time::Duration> {
+        if self.readiness.len() == 1 {
+            let conn = self.db.conn().unwrap();
+            self.expired_while_not_ready = Some(self.case.channel.queued(&conn).unwrap() == 2);
+        }
+        match self.readiness.pop() {
+            Some(false) => Err(std::time::Duration::ZERO),
+            _ => Ok(()),
+        }
+    }
+
+    fn idle(&mut self) -> std::time::Duration {
+        self.sender
+            .shutdown
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        std::time::Duration::ZERO
+    }
+
+    fn hold(&mut self, _message: &Outgoing<K, I>) -> Option<std::time::Duration> {
+        (!std::mem::replace(&mut self.held, true)).then_some(std::time::Duration::ZERO)
+    }
+
+    fn send(&mut self, message: &Outgoing<K, I>) -> Result<Option<String>, Failure> {
+        self.sent.push((message.body.clone(), message.attempts));
+        self.last = Some(message.id.clone());
+        self.answers.remove(0)
+    }
+
+    fn failure(&self, error: &Failure) -> Failure {
+        error.clone()
+    }
+
+    fn after(&mut self, _result: &Result<Option<String>, Failure>) {
+        let conn = self.db.conn().unwrap();
+        let id = self.last.as_ref().unwrap();
+        self.states_after.push(self.case.column(&conn, "state", id));
     }
 }
 
