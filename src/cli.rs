@@ -3,11 +3,11 @@
 //! Commands print plain English for the person installing or running the box; errors come
 //! back as one line naming what is wrong, and a non-zero exit code.
 
+use crate::clock::Clock as _;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::Utc;
 use clap::{Parser, Subcommand};
 use simplelog::{ColorChoice, ConfigBuilder, TermLogger, TerminalMode};
 
@@ -230,7 +230,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
 fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
     let (db, _) = server::open(config).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     let actor = Actor::CommandLine;
     match command {
         StaffCommand::List => {
@@ -316,7 +316,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
     };
     let db = crate::hq::open(&config).map_err(|e| e.to_string())?;
     let conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     match command {
         HqCommand::Serve { .. } => {}
         HqCommand::Branch {

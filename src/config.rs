@@ -88,6 +88,17 @@ pub(crate) struct ServerConfig {
     pub(crate) workers: u32,
     /// Largest request body accepted; larger bodies get 413.
     pub(crate) max_body_bytes: u32,
+    /// Most client connections open at once (see `http::Options`).
+    pub(crate) max_connections: u32,
+    /// Seconds a client has to send a request head.
+    pub(crate) head_timeout_seconds: u32,
+    /// Seconds a client has to send a body, one more per `body_min_rate_bytes` received.
+    pub(crate) body_timeout_seconds: u32,
+    pub(crate) body_min_rate_bytes: u32,
+    /// Seconds a keep-alive connection may wait for its next request.
+    pub(crate) idle_timeout_seconds: u32,
+    /// Seconds a response may make no progress while being written.
+    pub(crate) write_timeout_seconds: u32,
     /// The address customers and staff type in their browsers, e.g. `http://192.168.1.10:8080`
     /// or `https://branch.example`. Empty means derived from `listen`. When it starts with
     /// `https://`, cookies are marked `Secure` (TLS is terminated by a proxy in front).
@@ -100,8 +111,66 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".to_owned(),
             workers: 8,
             max_body_bytes: 64 * 1024,
+            max_connections: 512,
+            head_timeout_seconds: 10,
+            body_timeout_seconds: 10,
+            body_min_rate_bytes: 500,
+            idle_timeout_seconds: 15,
+            write_timeout_seconds: 10,
             public_url: String::new(),
         }
+    }
+}
+
+impl ServerConfig {
+    /// The HTTP plumbing's settings, with the largest body this server accepts (head office
+    /// takes larger uploads than a branch's forms).
+    pub(crate) fn http_options(&self, max_body_bytes: u32) -> crate::http::Options {
+        let seconds = |s: u32| std::time::Duration::from_secs(u64::from(s));
+        crate::http::Options {
+            workers: self.workers as usize,
+            max_body_bytes: max_body_bytes as usize,
+            max_connections: self.max_connections as usize,
+            head_timeout: seconds(self.head_timeout_seconds),
+            body_timeout: seconds(self.body_timeout_seconds),
+            body_min_rate_bytes: self.body_min_rate_bytes as usize,
+            idle_timeout: seconds(self.idle_timeout_seconds),
+            write_timeout: seconds(self.write_timeout_seconds),
+            // What the workers could hold at once, and at least 16 MiB: enough for uploads in
+            // progress, not the connection limit times the largest body.
+            body_memory_bytes: (self.workers as usize)
+                .saturating_mul(max_body_bytes as usize)
+                .max(16 * 1024 * 1024),
+        }
+    }
+
+    /// Checks the connection bound and the deadlines.
+    fn validate_connections(&self) -> Result<(), ConfigError> {
+        let bad =
+            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
+        if !(16..=65536).contains(&self.max_connections) {
+            return bad(
+                "[server] max_connections",
+                format!("{} must be between 16 and 65536", self.max_connections),
+            );
+        }
+        for (key, value) in [
+            ("[server] head_timeout_seconds", self.head_timeout_seconds),
+            ("[server] body_timeout_seconds", self.body_timeout_seconds),
+            ("[server] idle_timeout_seconds", self.idle_timeout_seconds),
+            ("[server] write_timeout_seconds", self.write_timeout_seconds),
+        ] {
+            if !(1..=3600).contains(&value) {
+                return bad(key, format!("{value} must be between 1 and 3600"));
+            }
+        }
+        if self.body_min_rate_bytes == 0 {
+            return bad(
+                "[server] body_min_rate_bytes",
+                "must be at least 1".to_owned(),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -393,16 +462,22 @@ pub(crate) struct SyncConfig {
     pub(crate) url: String,
     /// The credential `pawnbranch hq branch add` printed for this branch.
     pub(crate) credential: Secret,
-    /// Most entries in one upload.
+    /// Most entries in one upload; on a poor link the uploader works below it (halving after
+    /// an upload that timed out or was cut, doubling after quick ones).
     pub(crate) batch_entries: u32,
-    /// Most bytes of entries (before compression) in one upload.
+    /// Most bytes of entries (before compression) in one upload; adapted like `batch_entries`.
     pub(crate) batch_bytes: u32,
     /// How often to look for new entries while there are none, in seconds.
     pub(crate) poll_seconds: u32,
     /// The longest wait between attempts while head office cannot be reached, in seconds.
     pub(crate) retry_max_seconds: u32,
-    /// How long one upload may take before it is abandoned and retried, in seconds.
+    /// How long connecting, or one write of an upload, or reading head office's answer may
+    /// wait with nothing moving, in seconds; also the fixed part of an upload's deadline.
     pub(crate) timeout_seconds: u32,
+    /// The slowest average rate an upload may go at: its deadline is `timeout_seconds` plus
+    /// one second per this many bytes of its (compressed) body. Slower links get smaller
+    /// batches until they fit.
+    pub(crate) min_bytes_per_second: u32,
     /// Days an uploaded entry stays in the branch's log before it is deleted.
     pub(crate) retention_days: u32,
 }
@@ -417,6 +492,7 @@ impl Default for SyncConfig {
             poll_seconds: 5,
             retry_max_seconds: 300,
             timeout_seconds: 60,
+            min_bytes_per_second: 500,
             retention_days: 30,
         }
     }
@@ -644,6 +720,7 @@ impl Config {
                 ),
             );
         }
+        self.server.validate_connections()?;
         let url = &self.server.public_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return bad(
@@ -843,6 +920,7 @@ impl Config {
             ("[sync] poll_seconds", y.poll_seconds),
             ("[sync] retry_max_seconds", y.retry_max_seconds),
             ("[sync] timeout_seconds", y.timeout_seconds),
+            ("[sync] min_bytes_per_second", y.min_bytes_per_second),
             ("[sync] retention_days", y.retention_days),
             ("[hq] max_upload_bytes", self.hq.max_upload_bytes),
             ("[hq] max_unpacked_bytes", self.hq.max_unpacked_bytes),
@@ -1174,6 +1252,44 @@ mod tests {
         assert_eq!(c.storage.data_dir, "./data");
         assert_eq!(c.branch.country, "ID");
         assert_eq!(c.utc_offset().local_minus_utc(), 7 * 3600);
+    }
+
+    #[test]
+    fn connection_limits_and_deadlines_are_checked_by_key() {
+        for (text, key) in [
+            (
+                "[server]\nmax_connections = 8\n",
+                "[server] max_connections",
+            ),
+            (
+                "[server]\nhead_timeout_seconds = 0\n",
+                "[server] head_timeout_seconds",
+            ),
+            (
+                "[server]\nbody_timeout_seconds = 0\n",
+                "[server] body_timeout_seconds",
+            ),
+            (
+                "[server]\nidle_timeout_seconds = 9999\n",
+                "[server] idle_timeout_seconds",
+            ),
+            (
+                "[server]\nwrite_timeout_seconds = 0\n",
+                "[server] write_timeout_seconds",
+            ),
+            (
+                "[server]\nbody_min_rate_bytes = 0\n",
+                "[server] body_min_rate_bytes",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+        let c = load("[server]\nhead_timeout_seconds = 3\n", &[]).unwrap();
+        let options = c.server.http_options(4096);
+        assert_eq!(options.head_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(options.max_body_bytes, 4096);
+        assert_eq!(options.max_connections, 512);
     }
 
     #[test]

@@ -198,7 +198,7 @@ pub(crate) fn load(
                             amount: payoff,
                             method: Method::Cash,
                             reference: "",
-                            purpose: ops::Purpose::Redemption,
+                            purpose: ops::Purpose::Redemption { released: true },
                             staff: Some(&clerk),
                         };
                         ops::take_payment(

@@ -764,6 +764,8 @@ catalogue! {
     SyncWaiting => "Changes waiting", "Perubahan menunggu";
     SyncOldestWaiting => "Oldest waiting change", "Perubahan menunggu terlama";
     SyncSequence => "Acknowledged / written", "Diterima / ditulis";
+    SyncBatchSize => "Changes per upload", "Perubahan per unggahan";
+    SyncBatchSizeValue => "{n} (at most {max}; fewer while the link is slow)", "{n} (paling banyak {max}; lebih sedikit selama koneksi lambat)";
     SyncNever => "Never", "Belum pernah";
     SyncUploadNow => "Upload now", "Unggah sekarang";
     SyncUploadStarted => "Upload started.", "Unggahan dimulai.";

@@ -21,6 +21,7 @@ mod loans;
 pub(crate) mod pages;
 pub(crate) mod payments;
 
+use crate::clock::Clock as _;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
@@ -77,7 +78,7 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
                 &mut conn,
                 &file,
                 &config.branch.country,
-                Utc::now(),
+                crate::clock::SystemClock.now(),
                 progress,
             )
             .map_err(|e| e.to_string())?;
@@ -92,9 +93,14 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
             let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
             let mut conn = db.conn().map_err(|e| e.to_string())?;
             let progress = std::io::stderr().is_terminal();
-            let summary =
-                loans::import(&mut conn, &file, &Branch::of(config), Utc::now(), progress)
-                    .map_err(|e| e.to_string())?;
+            let summary = loans::import(
+                &mut conn,
+                &file,
+                &Branch::of(config),
+                crate::clock::SystemClock.now(),
+                progress,
+            )
+            .map_err(|e| e.to_string())?;
             println!("{summary}");
         }
         ImportCommand::Payments { file } => {
@@ -108,7 +114,7 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
                 &file_name(&file),
                 &Actor::CommandLine,
                 &Branch::of(config),
-                Utc::now(),
+                crate::clock::SystemClock.now(),
             )
             .map_err(|e| format!("{}: {e}", file.display()))?;
             print!(

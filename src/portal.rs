@@ -933,7 +933,8 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let checked = check_code(ctx, &tx, &c.id, Purpose::NewPhone, None, &entered)?;
     let error = match &checked {
         Checked::Accepted { destination } => {
-            match contact_details::confirm_pending_phone(ctx, &tx, &c, destination)? {
+            let notice = contact_details::Notice::of(ctx);
+            match contact_details::confirm_pending_phone(&tx, &c, destination, &notice, ctx.now) {
                 Ok(true) => {
                     tx.commit()?;
                     ctx.app.sms.wake();
@@ -941,7 +942,8 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
                     return Ok(Response::see_other("/my"));
                 }
                 Ok(false) => ctx.t(Msg::CodeExpired).to_owned(),
-                Err(customers::PhoneTaken) => {
+                Err(customers::ContactError::Db(e)) => return Err(e.into()),
+                Err(customers::ContactError::PhoneTaken) => {
                     // The pending number is forgotten; the customer's stays as it was.
                     tx.commit()?;
                     let before = Customer {

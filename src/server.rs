@@ -141,10 +141,9 @@ pub(crate) fn serve(
     let rejection_app = Arc::clone(&app);
     let server = Server::start(
         &app.config.server.listen,
-        http::Options {
-            workers: app.config.server.workers as usize,
-            max_body_bytes: app.config.server.max_body_bytes as usize,
-        },
+        app.config
+            .server
+            .http_options(app.config.server.max_body_bytes),
         Arc::new(move |request| web::handle(&handler_app, request)),
         Arc::new(move |rejection, _request| {
             error::rejection_page(rejection, rejection_app.config.language())

@@ -8,9 +8,10 @@
 //! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
 //! login would write them, so no code or password is needed.
 
+use crate::clock::Clock as _;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
@@ -131,7 +132,7 @@ fn generate(
 ) -> Result<(CustomerId, String, String), String> {
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     let today = now.date_naive();
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let e = |e: rusqlite::Error| e.to_string();

@@ -5,10 +5,11 @@
 //!
 //! It starts the real server (this same executable, `serve --demo`) as a child process on a
 //! throw-away data directory, so every request goes through everything a browser's request
-//! goes through: the tiny_http listener, the worker pool, routing, the session lookup, SQLite
-//! and the templates. Beside it, in this process, a bare tiny_http server that answers "hello"
-//! with the same number of worker threads shows the ceiling that tiny_http itself reaches on
-//! this machine in the same run. The landing page is judged against that ceiling rather than
+//! goes through: the HTTP event loop, the worker pool, routing, the session lookup, SQLite
+//! and the templates. Beside it, in this process, the same HTTP plumbing with a handler that
+//! answers "hello", on the same number of worker threads, shows the ceiling that the plumbing
+//! itself reaches on this machine in the same run. The landing page is measured once more
+//! while a slow-client attack (stalled bodies and heads, idle sockets) is held open. The landing page is judged against that ceiling rather than
 //! against a fixed number of requests per second, which would mean nothing on other hardware.
 //!
 //! The load comes from a small generator here, using only the standard library: a fixed number
@@ -29,8 +30,9 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+mod link;
 mod loans;
 mod search;
 mod sms;
@@ -70,8 +72,9 @@ const TARGET_P99_MICROS: u32 = 10_000;
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum BenchCommand {
     /// Requests per second and latency of the landing page and the staff dashboard under
-    /// concurrent keep-alive load on loopback, beside a bare tiny_http server as the ceiling;
-    /// also start-up time, memory and binary size. Run the release build.
+    /// concurrent keep-alive load on loopback, beside the bare HTTP plumbing as the ceiling and
+    /// under a slow-client attack; also start-up time, memory and binary size. Run the release
+    /// build.
     Http(HttpBenchArgs),
     /// SMS through the whole path (outbox, sender thread, AT driver, pseudo-terminal, the modem
     /// simulator answering at once): messages per second, how long a code waits behind 1,000
@@ -89,6 +92,10 @@ pub(crate) enum BenchCommand {
     /// second, peak memory of both for two backlog sizes, and a bare SQLite insert of the same
     /// entries as the ceiling. Run the release build.
     Sync(sync::SyncBenchArgs),
+    /// A poor link on loopback for trying sync by hand or from tests: a TCP proxy to
+    /// `--upstream` with a bandwidth cap each way (`--kbit`) and a round-trip delay
+    /// (`--rtt-ms`); prints the bytes carried for each line read on standard input.
+    Link(link::LinkArgs),
 }
 
 /// The flags of `pawnbranch bench http`.
@@ -113,6 +120,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Loans(args) => loans::run(&args),
         BenchCommand::Search(args) => search::run(&args),
         BenchCommand::Sync(args) => sync::run(&args),
+        BenchCommand::Link(args) => link::run(&args),
     }
 }
 
@@ -168,9 +176,14 @@ fn http(args: &HttpBenchArgs) -> Result<(), String> {
     let addr = server.started.addr;
     let landing = load(addr, &get_request("/", None), settings)?;
     let dashboard = load(addr, &get_request("/staff", Some(&cookie)), settings)?;
+    let attack = Attack::open(addr)?;
+    let attacked = load(addr, &get_request("/", None), settings);
+    let attack_held = attack.still_open();
+    drop(attack);
+    let attacked = attacked?;
     let scenarios = [
         Scenario {
-            name: "bare tiny_http \"hello\" (ceiling)",
+            name: "bare plumbing \"hello\" (ceiling)",
             result: ceiling,
         },
         Scenario {
@@ -180,6 +193,10 @@ fn http(args: &HttpBenchArgs) -> Result<(), String> {
         Scenario {
             name: "staff dashboard GET /staff",
             result: dashboard,
+        },
+        Scenario {
+            name: "GET / under a slow-client attack",
+            result: attacked,
         },
     ];
     let loaded_rss = rss_mib(server.child.id());
@@ -196,6 +213,7 @@ fn http(args: &HttpBenchArgs) -> Result<(), String> {
         stop,
         binary: binary_size()?,
         scenarios,
+        attack_held,
     };
     report.print();
     report.verdict()
@@ -210,10 +228,7 @@ struct TempDir {
 impl TempDir {
     /// Creates a new, empty directory under the system's temporary directory.
     fn create() -> Result<TempDir, String> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
+        let nanos = crate::clock::Clock::now(&crate::clock::SystemClock).timestamp_subsec_nanos();
         let name = format!("pawnbranch-bench-{}-{nanos}", std::process::id());
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir(&path)
@@ -755,78 +770,108 @@ fn read_line(reader: &mut impl BufRead) -> Result<String, String> {
     }
 }
 
-/// The ceiling: a bare tiny_http server in this process, answering "hello" to everything.
+/// The ceiling: our own HTTP plumbing (`crate::http`) in this process with a handler that
+/// answers "hello" to everything, so the figure is what the plumbing itself can carry.
 struct BareServer {
-    /// The tiny_http server; it closes its listener when the last reference is dropped.
-    server: Arc<tiny_http::Server>,
+    server: crate::http::Server,
     /// The address it listens on.
     addr: SocketAddr,
-    /// Set to make the workers return.
+    /// Set to stop the server.
     stopping: Arc<AtomicBool>,
-    /// The worker threads.
-    workers: Vec<JoinHandle<()>>,
 }
 
 impl BareServer {
     /// Starts listening on a free loopback port, with `workers` threads answering.
     fn start(workers: usize) -> Result<BareServer, String> {
-        let server = tiny_http::Server::http("127.0.0.1:0")
-            .map_err(|e| format!("cannot start the bare tiny_http server: {e}"))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or("the bare tiny_http server has no IP address")?;
-        let server = Arc::new(server);
+        use crate::http::{Body, Response};
+        let mut options = ServerConfig::default().http_options(64 * 1024);
+        options.workers = workers;
         let stopping = Arc::new(AtomicBool::new(false));
-        let mut bare = BareServer {
+        let server = crate::http::Server::start(
+            "127.0.0.1:0",
+            options,
+            Arc::new(|_request| Response {
+                status: 200,
+                headers: vec![("Content-Type", "text/plain; charset=utf-8".to_owned())],
+                body: Body::Static(b"hello"),
+            }),
+            Arc::new(|_rejection, _request| Response {
+                status: 400,
+                headers: Vec::new(),
+                body: Body::Static(b""),
+            }),
+            Arc::clone(&stopping),
+        )
+        .map_err(|e| format!("cannot start the bare server: {e}"))?;
+        Ok(BareServer {
+            addr: server.addr,
             server,
-            addr,
             stopping,
-            workers: Vec::with_capacity(workers),
-        };
-        for n in 0..workers {
-            let (server, stopping) = (Arc::clone(&bare.server), Arc::clone(&bare.stopping));
-            let spawned = std::thread::Builder::new()
-                .name(format!("bare-{n}"))
-                .spawn(move || hello(&server, &stopping));
-            match spawned {
-                Ok(handle) => bare.workers.push(handle),
-                Err(e) => {
-                    bare.stop();
-                    return Err(format!("cannot start a bare tiny_http worker: {e}"));
-                }
-            }
-        }
-        Ok(bare)
+        })
     }
 
-    /// Makes the workers return and waits for them.
+    /// Stops the server and waits for its threads.
     fn stop(self) {
         self.stopping.store(true, Ordering::SeqCst);
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            if worker.join().is_err() {
-                eprintln!("pawnbranch: a bare tiny_http worker panicked");
-            }
+        if !self.server.join() {
+            eprintln!("pawnbranch: the bare server's listener failed");
         }
     }
 }
 
-/// One worker of the bare server: answers "hello" until told to stop.
-fn hello(server: &tiny_http::Server, stopping: &AtomicBool) {
-    let content_type =
-        tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"text/plain; charset=utf-8"[..]).ok();
-    while !stopping.load(Ordering::SeqCst) {
-        // An error is either the unblocking at the end, or a failed accept to shrug off.
-        let Ok(request) = server.recv() else { continue };
-        let mut response = tiny_http::Response::from_string("hello");
-        if let Some(header) = &content_type {
-            response.add_header(header.clone());
+/// The slow-client attack of issue 11, held open while a scenario is measured: bodies that
+/// never arrive (announced by Content-Length, or chunked with no chunk), request heads cut
+/// short, and connections that send nothing. Closed when dropped.
+struct Attack {
+    /// Dropping them ends the attack.
+    sockets: Vec<TcpStream>,
+}
+
+impl Attack {
+    const STALLED_BODIES: usize = 64;
+    const STALLED_HEADS: usize = 64;
+    const IDLE: usize = 200;
+
+    fn open(addr: SocketAddr) -> Result<Attack, String> {
+        let body = b"POST /staff/login HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\ncsrf=";
+        let chunked =
+            b"POST /staff/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let head = b"GET /staff/login HTTP/1.1\r\nHost: x\r\nUser-Agent: slo";
+        let mut openings: Vec<&[u8]> = Vec::new();
+        for n in 0..Self::STALLED_BODIES {
+            openings.push(if n % 2 == 0 { body } else { chunked });
         }
-        // A client that went away gets no answer; the load generator counts that itself.
-        let _ = request.respond(response);
+        openings.extend(std::iter::repeat_n(&head[..], Self::STALLED_HEADS));
+        openings.extend(std::iter::repeat_n(&b""[..], Self::IDLE));
+        let sockets = openings
+            .into_iter()
+            .map(|bytes| {
+                let mut socket = TcpStream::connect_timeout(&addr, IO_TIMEOUT)
+                    .map_err(|e| format!("attack: cannot connect: {e}"))?;
+                socket
+                    .write_all(bytes)
+                    .map_err(|e| format!("attack: cannot write: {e}"))?;
+                Ok(socket)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Attack { sockets })
+    }
+
+    /// How many sockets the server still holds open (neither closed nor answered): the
+    /// attack was in force throughout only if all are, until the deadlines cut them.
+    fn still_open(&self) -> usize {
+        self.sockets
+            .iter()
+            .filter(|socket| {
+                let mut byte = [0u8; 1];
+                socket.set_nonblocking(true).is_ok()
+                    && matches!(socket.peek(&mut byte), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            })
+            .count()
+    }
+
+    fn len() -> usize {
+        Self::STALLED_BODIES + Self::STALLED_HEADS + Self::IDLE
     }
 }
 
@@ -928,9 +973,7 @@ impl Measurement {
 fn load(addr: SocketAddr, request: &[u8], settings: LoadSettings) -> Result<Measurement, String> {
     let request: Arc<[u8]> = Arc::from(request);
     // The connections are opened one after another, each proven by one answered request,
-    // before the clock starts. tiny_http 0.12 gives each connection a thread from a pool that
-    // can leave a connection arriving together with others unserved until another closes;
-    // opened all at once, some would wait through the whole run and fewer would be measured.
+    // before the clock starts, so that every one of them is carrying load when it does.
     let connections = (1..=settings.connections)
         .map(|n| open_proven(addr, &request).map_err(|e| format!("load connection {n}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
@@ -1056,20 +1099,22 @@ struct Report {
     stop: Stopped,
     /// The size of this executable in MiB.
     binary: f64,
-    /// Bare ceiling, landing page, dashboard: in that order.
-    scenarios: [Scenario; 3],
+    /// Bare ceiling, landing page, dashboard, landing page under attack: in that order.
+    scenarios: [Scenario; 4],
+    /// Attack sockets the server still held open at the end of the attacked scenario.
+    attack_held: usize,
 }
 
 impl Report {
     /// The landing page's requests per second as a share of the bare ceiling's.
     fn landing_share(&self) -> f64 {
-        let [bare, landing, _] = &self.scenarios;
+        let [bare, landing, ..] = &self.scenarios;
         landing.result.per_second() / bare.result.per_second().max(f64::EPSILON)
     }
 
     /// Whether the landing page and the dashboard both have their p99 under the target.
     fn p99_met(&self) -> bool {
-        self.scenarios[1..].iter().all(|s| {
+        self.scenarios[1..3].iter().all(|s| {
             s.result
                 .percentile(99.0)
                 .is_some_and(|p| p < TARGET_P99_MICROS)
@@ -1109,8 +1154,14 @@ impl Report {
             "  server: this executable, `serve --demo`, default configuration, log level warn"
         );
         println!(
-            "  ceiling: bare tiny_http answering \"hello\" in the benchmark process, {} worker threads",
+            "  ceiling: the bare HTTP plumbing answering \"hello\" in the benchmark process, {} worker threads",
             self.workers
+        );
+        println!(
+            "  attack: {} stalled bodies, {} stalled heads and {} idle connections held open during the last scenario",
+            Attack::STALLED_BODIES,
+            Attack::STALLED_HEADS,
+            Attack::IDLE
         );
         println!();
     }
@@ -1191,7 +1242,18 @@ impl Report {
         if let Some(note) = self.stall_note() {
             println!("  WARNING: {note}");
         }
+        println!("  {}", self.attack_note());
         println!();
+    }
+
+    /// How much of the attack was still held open when its scenario ended.
+    fn attack_note(&self) -> String {
+        format!(
+            "Attack sockets still open at the end of the attacked scenario: {} of {} (the \
+             server's head and body deadlines close them after 10 s)",
+            self.attack_held,
+            Attack::len()
+        )
     }
 
     /// Says so when some connections were kept waiting through the whole measured period: the
@@ -1215,7 +1277,7 @@ impl Report {
 
     /// Prints the landing page's share of the ceiling and whether the targets are met.
     fn print_targets(&self) {
-        let [_, landing, dashboard] = &self.scenarios;
+        let [_, landing, dashboard, _] = &self.scenarios;
         let share = self.landing_share();
         println!(
             "Landing page: {:.1}% of the bare ceiling (target: {:.0}% or more): {}",
@@ -1265,6 +1327,8 @@ impl Report {
             println!();
             println!("Warning: {note}.");
         }
+        println!();
+        println!("{}", self.attack_note());
         println!();
         println!("| figure | value |");
         println!("|---|---:|");

@@ -7,9 +7,10 @@
 //! load for each kind of query: a phone number in a local format, an ID number with spaces, a
 //! partial name shared by many customers, and a misspelt full name.
 
+use crate::clock::Clock as _;
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
@@ -169,7 +170,7 @@ pub(crate) fn run(args: &SearchBenchArgs) -> Result<(), String> {
 fn generate(data: &std::path::Path, customers: u32) -> Result<String, String> {
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     let e = |e: rusqlite::Error| e.to_string();
     let tx = db::immediate(&mut conn).map_err(e)?;
     let staff_token = super::manager_session(&tx, now).map_err(e)?;

@@ -15,10 +15,9 @@
 //! 4. code checks per second: `otp::check_code` with the right code, each in its own committed
 //!    transaction, as the portal does.
 
+use crate::clock::Clock as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-use chrono::Utc;
 
 use super::{Connection, TempDir, get_request, hidden_field, post_form_request, start_server};
 use crate::crypto::InstallationKey;
@@ -129,7 +128,7 @@ fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(),
         .map_err(|e| e.to_string())?;
     let to = phone::normalise(RECIPIENT, "ID").map_err(|e| e.to_string())?;
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     let expires_at = expires.then(|| now + chrono::Duration::minutes(5));
     for text in texts {
         let sms = NewSms {
@@ -270,7 +269,7 @@ fn check_rate(dir: &Path, n: u32) -> Result<f64, String> {
         chrono::FixedOffset::east_opt(0).ok_or("offset")?,
     );
     rules.per_day = u32::MAX;
-    let now = Utc::now();
+    let now = crate::clock::SystemClock.now();
     let codes = Codes {
         key: &key,
         rules: &rules,

@@ -13,8 +13,8 @@
 //!    variables, with no modem.
 //!
 //! The drain is timed from spawning the branch until head office's database says it holds
-//! every entry (`branches.acked_seq`, read through a read-only connection every 100 ms), so it
-//! includes the branch's start-up. Peak memory (`VmHWM`) and resident memory (`VmRSS`) of both
+//! every entry (`branches.acked_seq`) and the branch's says it heard so (`sync_state`), both
+//! read through read-only connections every 100 ms, so it includes the branch's start-up. Peak memory (`VmHWM`) and resident memory (`VmRSS`) of both
 //! processes are read from `/proc` once the drain is over: both are fresh processes, so their
 //! peak covers start-up and the drain only. The drain runs twice, with the backlog and a tenth
 //! of it, to show that memory follows the batch, not the backlog.
@@ -26,17 +26,24 @@
 //! (unpacking, parsing, the digest, the current state of the record and the search table), so
 //! the drain's share of the ceiling says how much of SQLite's insert rate the whole path keeps.
 //!
+//! Poor links, after that: the same kind of branch back online with a backlog, uploading
+//! through [`super::link`] (a proxy of this process capping each direction's bandwidth, with
+//! 300 ms round trips) at 12 kbit/s (3,000 changes), 32 and 64 kbit/s (20,000 changes each),
+//! the cases of issue 11. Each reports changes per second, the bytes the link carried per
+//! change, and the drain's time against what the link alone needs for those bytes.
+//!
 //! At the end it checks that head office holds exactly the branch's entries and that both
-//! sides agree on the last one, and fails when they do not or when the drain is slower than
-//! the target.
+//! sides agree on the last one, and fails when they do not, when the drain is slower than the
+//! target, or when a poor link's drain takes more than 1.5 times what the link alone needs.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::link::{self, Link};
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
 use crate::config::SyncConfig;
 use crate::db::{self, DB_FILE, Db, HQ_DB_FILE};
@@ -55,7 +62,23 @@ pub(crate) struct SyncBenchArgs {
     /// the ceiling's transactions (default: the branch's own default).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     batch_entries: Option<u32>,
+    /// Only the poor links (12, 32 and 64 kbit/s), not the drains on loopback.
+    #[arg(long, conflicts_with = "no_poor_links")]
+    poor_links_only: bool,
+    /// Only the drains on loopback, not the poor links.
+    #[arg(long)]
+    no_poor_links: bool,
 }
+
+/// The poor links measured, as in issue 11: kbit/s each way, and the backlog's changes.
+const POOR_LINKS: [(u32, u32); 3] = [(12, 3_000), (32, 20_000), (64, 20_000)];
+/// The poor links' round trip.
+const POOR_LINK_RTT: Duration = Duration::from_millis(300);
+/// How long a poor link's drain may go without progress: one batch of 5,000 changes takes
+/// minutes at 12 kbit/s.
+const POOR_LINK_STALL: Duration = Duration::from_secs(600);
+/// Target: a poor link's drain takes at most this many times what the link alone needs.
+const TARGET_LINK_FACTOR: f64 = 1.5;
 
 /// Target: changes per second from the branch's backlog into head office's database.
 const TARGET_PER_SECOND: f64 = 20_000.0;
@@ -76,23 +99,38 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
         bytes: defaults.batch_bytes,
         given: args.batch_entries.is_some(),
     };
-    let sizes = [args.changes, (args.changes / 10).max(1)];
+    let sizes = if args.poor_links_only {
+        Vec::new()
+    } else {
+        vec![args.changes, (args.changes / 10).max(1)]
+    };
     let mut drains = Vec::with_capacity(sizes.len());
     let mut ceiling = None;
     for (i, &size) in sizes.iter().enumerate() {
         // The directory holds both databases; it is removed once its drain is measured.
         let dir = TempDir::create()?;
-        let drain = drain(&dir.path, size, batch)?;
+        let drain = drain(&dir.path, size, batch, None)?;
         if i == 0 {
             ceiling = Some(insert_ceiling(&dir.path, batch)?);
         }
         drains.push(drain);
     }
-    let ceiling = ceiling.ok_or("the ceiling was not measured")?;
+    let mut poor = Vec::new();
+    if !args.no_poor_links {
+        for (kbit, size) in POOR_LINKS {
+            let dir = TempDir::create()?;
+            let shape = link::Shape {
+                kbit,
+                rtt: POOR_LINK_RTT,
+            };
+            poor.push(drain(&dir.path, size, batch, Some(shape))?);
+        }
+    }
     let report = Report {
         batch,
         drains,
         ceiling,
+        poor,
     };
     report.print();
     report.verdict()
@@ -210,6 +248,30 @@ struct Drain {
     hq_db_mib: f64,
     /// What the final checks found wrong (empty when everything matched).
     problems: Vec<String>,
+    /// The poor link the drain went through, if any, and the bytes it carried.
+    link: Option<Carried>,
+}
+
+/// What a poor link carried during a drain.
+#[derive(Debug, Clone, Copy)]
+struct Carried {
+    shape: link::Shape,
+    /// Bytes towards head office, and back.
+    up: u64,
+    down: u64,
+}
+
+impl Carried {
+    /// What the link alone needs for the bytes it carried: the busier direction's bytes at
+    /// its bandwidth.
+    fn alone(&self) -> Duration {
+        self.shape.carrying(self.up.max(self.down))
+    }
+
+    /// Bytes towards head office per change of a backlog of `changes`.
+    fn per_change(&self, changes: i64) -> f64 {
+        self.up as f64 / changes.max(1) as f64
+    }
 }
 
 impl Drain {
@@ -217,11 +279,22 @@ impl Drain {
     fn per_second(&self) -> f64 {
         self.changes as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
+
+    /// How many times what the link alone needs the drain took (poor links only).
+    fn link_factor(&self) -> Option<f64> {
+        self.link
+            .map(|l| self.elapsed.as_secs_f64() / l.alone().as_secs_f64().max(f64::EPSILON))
+    }
 }
 
 /// Generates a backlog of `size` changes in `dir/branch`, drains it into a head office in
-/// `dir/hq`, and checks the result.
-fn drain(dir: &Path, size: u32, batch: BatchSize) -> Result<Drain, String> {
+/// `dir/hq` (through a link of `shape`, if given), and checks the result.
+fn drain(
+    dir: &Path,
+    size: u32,
+    batch: BatchSize,
+    shape: Option<link::Shape>,
+) -> Result<Drain, String> {
     let branch_dir = dir.join("branch");
     let hq_dir = dir.join("hq");
     eprintln!("bench sync: generating a backlog of {size} changes…");
@@ -237,8 +310,13 @@ fn drain(dir: &Path, size: u32, batch: BatchSize) -> Result<Drain, String> {
     let credential = register_branch(&hq_dir)?;
     let mut hq = start_child(&hq_dir, &["hq", "serve", "--listen", "127.0.0.1:0"], &[])?;
     let hq_db = open_read_only(&hq_dir.join(HQ_DB_FILE))?;
+    let proxy = shape
+        .map(|shape| Link::start(hq.started.addr, shape))
+        .transpose()
+        .map_err(|e| format!("cannot start the link: {e}"))?;
+    let upstream = proxy.as_ref().map_or(hq.started.addr, |l| l.addr);
     let mut env = vec![
-        ("PAWNBRANCH_SYNC_URL", format!("http://{}", hq.started.addr)),
+        ("PAWNBRANCH_SYNC_URL", format!("http://{upstream}")),
         ("PAWNBRANCH_SYNC_CREDENTIAL", credential),
         ("PAWNBRANCH_BRANCH_CODE", BRANCH_CODE.to_owned()),
         ("PAWNBRANCH_MODEM_DEVICE", "none".to_owned()),
@@ -246,9 +324,22 @@ fn drain(dir: &Path, size: u32, batch: BatchSize) -> Result<Drain, String> {
     if batch.given {
         env.push(("PAWNBRANCH_SYNC_BATCH_ENTRIES", batch.entries.to_string()));
     }
-    eprintln!("bench sync: draining {size} changes into head office…");
+    match shape {
+        Some(s) => eprintln!(
+            "bench sync: draining {size} changes into head office through {} kbit/s…",
+            s.kbit
+        ),
+        None => eprintln!("bench sync: draining {size} changes into head office…"),
+    }
     let mut branch = start_child(&branch_dir, &["serve", "--listen", "127.0.0.1:0"], &env)?;
-    let elapsed = wait_for_ack(&hq_db, &mut branch, &mut hq, head)?;
+    let branch_db = open_read_only(&branch_dir.join(DB_FILE))?;
+    let stall = shape.map_or(STALL, |_| POOR_LINK_STALL);
+    let elapsed = wait_for_ack(&hq_db, &branch_db, &mut branch, &mut hq, head, stall)?;
+    drop(branch_db);
+    let link = shape.zip(proxy.as_ref()).map(|(shape, proxy)| {
+        let (up, down) = proxy.carried();
+        Carried { shape, up, down }
+    });
     let branch_memory = Memory::of(branch.child.id());
     let hq_memory = Memory::of(hq.child.id());
     let branch_work = Work::of(branch.child.id());
@@ -273,6 +364,7 @@ fn drain(dir: &Path, size: u32, batch: BatchSize) -> Result<Drain, String> {
         hq_work,
         hq_db_mib: file_mib(&hq_dir.join(HQ_DB_FILE)),
         problems,
+        link,
     })
 }
 
@@ -342,7 +434,7 @@ fn generate(data: &Path, size: u32) -> Result<i64, String> {
     let e = |e: rusqlite::Error| format!("generating the backlog: {e}");
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = Utc::now();
+    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let born = NaiveDate::from_ymd_opt(1960, 1, 1).ok_or("a bad base date of birth")?;
     let mut done = 0;
     while done < size {
@@ -434,13 +526,16 @@ fn register_branch(hq_dir: &Path) -> Result<String, String> {
         .ok_or_else(|| format!("no credential in the output of `hq branch add`: {stdout:?}"))
 }
 
-/// Reads head office's acknowledgement every [`POLL`] until it reaches `head`; returns the
-/// time from spawning the branch until it was seen there.
+/// Reads head office's acknowledgement every [`POLL`] until it reaches `head` and the branch
+/// has recorded it (head office may hold entries whose acknowledgement never reached the
+/// branch, which sends them again); returns the time from spawning the branch until then.
 fn wait_for_ack(
     hq_db: &Connection,
+    branch_db: &Connection,
     branch: &mut ChildServer,
     hq: &mut ChildServer,
     head: i64,
+    stall: Duration,
 ) -> Result<Duration, String> {
     let spawned = branch.started.spawned;
     let mut last = -1;
@@ -453,16 +548,20 @@ fn wait_for_ack(
                 |r| r.get(0),
             )
             .map_err(|e| format!("cannot read head office's acknowledgement: {e}"))?;
-        if acked >= head {
+        if acked >= head
+            && crate::sync::acked(branch_db)
+                .map_err(|e| format!("cannot read the branch's acknowledgement: {e}"))?
+                >= head
+        {
             return Ok(spawned.elapsed());
         }
         if acked != last {
             last = acked;
             progressed = Instant::now();
-        } else if progressed.elapsed() > STALL {
+        } else if progressed.elapsed() > stall {
             return Err(format!(
                 "head office stayed at entry {acked} of {head} for {} s; the branch says: {}",
-                STALL.as_secs(),
+                stall.as_secs(),
                 branch_sync_state(branch)
             ));
         }
@@ -586,7 +685,7 @@ fn insert_ceiling(dir: &Path, batch: BatchSize) -> Result<Ceiling, String> {
         let Some(last) = entries.last() else { break };
         after = last.seq;
         let digests: Vec<[u8; 32]> = entries.iter().map(Entry::digest).collect();
-        let now = Utc::now();
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
         let started = Instant::now();
         let tx = db::immediate(&mut target).map_err(|e| e.to_string())?;
         {
@@ -625,8 +724,10 @@ struct Report {
     batch: BatchSize,
     /// The drains: the measured backlog first, then a tenth of it.
     drains: Vec<Drain>,
-    /// The bare insert rate, measured on the first drain's entries.
-    ceiling: Ceiling,
+    /// The bare insert rate, measured on the first drain's entries (none without drains).
+    ceiling: Option<Ceiling>,
+    /// The drains through poor links.
+    poor: Vec<Drain>,
 }
 
 impl Report {
@@ -689,13 +790,15 @@ impl Report {
                 println!("  PROBLEM: {p}");
             }
         }
-        println!(
-            "Ceiling: bare SQLite inserts of the same {} entries into head office's `changes` shape (WAL, synchronous=FULL, {} per transaction): {:.2} s, {:.0} rows/s",
-            self.ceiling.rows,
-            self.batch.entries,
-            self.ceiling.elapsed.as_secs_f64(),
-            self.ceiling.per_second()
-        );
+        if let Some(c) = self.ceiling {
+            println!(
+                "Ceiling: bare SQLite inserts of the same {} entries into head office's `changes` shape (WAL, synchronous=FULL, {} per transaction): {:.2} s, {:.0} rows/s",
+                c.rows,
+                self.batch.entries,
+                c.elapsed.as_secs_f64(),
+                c.per_second()
+            );
+        }
         if let Some(d) = self.main() {
             println!(
                 "Drain: {:.0} changes/s, {:.1}% of the ceiling; target {:.0} changes/s or more: {}",
@@ -705,20 +808,59 @@ impl Report {
                 met(d.per_second() >= TARGET_PER_SECOND)
             );
         }
+        self.print_poor_links();
         println!();
         self.print_markdown();
     }
 
+    /// The poor links' drains, with what the link carried and the drain's time over what the
+    /// link alone needs.
+    fn poor_links(&self) -> impl Iterator<Item = (&Drain, Carried, f64)> {
+        self.poor
+            .iter()
+            .filter_map(|d| Some((d, d.link?, d.link_factor()?)))
+    }
+
+    /// Prints the poor links' figures.
+    fn print_poor_links(&self) {
+        for (d, l, factor) in self.poor_links() {
+            println!(
+                "Poor link, {} kbit/s each way, {} ms round trips, backlog of {} changes: {:.1} s, {:.1} changes/s, {:.1} bytes per change up ({} up, {} down); the link alone needs {:.1} s: {factor:.2}x, target {TARGET_LINK_FACTOR}x or less: {}",
+                l.shape.kbit,
+                l.shape.rtt.as_millis(),
+                d.changes,
+                d.elapsed.as_secs_f64(),
+                d.per_second(),
+                l.per_change(d.changes),
+                l.up,
+                l.down,
+                l.alone().as_secs_f64(),
+                met(factor <= TARGET_LINK_FACTOR)
+            );
+            for p in &d.problems {
+                println!("  PROBLEM: {p}");
+            }
+        }
+    }
+
     /// The main drain's rate as a share of the ceiling.
     fn share(&self) -> f64 {
-        self.main().map_or(0.0, |d| {
-            d.per_second() / self.ceiling.per_second().max(f64::EPSILON)
+        self.main().zip(self.ceiling).map_or(0.0, |(d, c)| {
+            d.per_second() / c.per_second().max(f64::EPSILON)
         })
     }
 
     /// Prints the tables to paste into BENCHMARKS.md.
     fn print_markdown(&self) {
         println!("Markdown for BENCHMARKS.md:");
+        if !self.drains.is_empty() {
+            self.print_drains_markdown();
+        }
+        self.print_poor_links_markdown();
+    }
+
+    /// The loopback drains' tables.
+    fn print_drains_markdown(&self) {
         println!();
         println!(
             "| backlog | drain | changes/s | branch peak (VmHWM) | branch VmRSS | head office peak (VmHWM) | head office VmRSS |"
@@ -748,15 +890,41 @@ impl Report {
                 met(d.per_second() >= TARGET_PER_SECOND)
             );
         }
-        println!(
-            "| ceiling: bare SQLite insert, same rows and transactions | {:.0} rows/s | |",
-            self.ceiling.per_second()
-        );
-        println!("| drain / ceiling | {:.1}% | |", self.share() * 100.0);
+        if let Some(c) = self.ceiling {
+            println!(
+                "| ceiling: bare SQLite insert, same rows and transactions | {:.0} rows/s | |",
+                c.per_second()
+            );
+            println!("| drain / ceiling | {:.1}% | |", self.share() * 100.0);
+        }
         if let Some(d) = self.main() {
             println!(
                 "| generating the backlog through the triggers | {:.1} s | |",
                 d.generated.as_secs_f64()
+            );
+        }
+    }
+
+    /// The poor links' table.
+    fn print_poor_links_markdown(&self) {
+        if self.poor.is_empty() {
+            return;
+        }
+        println!();
+        println!(
+            "| link (each way, {} ms round trips) | backlog | drain | changes/s | bytes per change up | link alone | drain / link alone |",
+            POOR_LINK_RTT.as_millis()
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|");
+        for (d, l, factor) in self.poor_links() {
+            println!(
+                "| {} kbit/s | {} | {:.1} s | {:.1} | {:.1} | {:.1} s | {factor:.2}x |",
+                l.shape.kbit,
+                d.changes,
+                d.elapsed.as_secs_f64(),
+                d.per_second(),
+                l.per_change(d.changes),
+                l.alone().as_secs_f64()
             );
         }
     }
@@ -780,6 +948,17 @@ impl Report {
                 "the drain reached {:.0} changes/s, under the target of {TARGET_PER_SECOND:.0}",
                 d.per_second()
             ));
+        }
+        for d in &self.poor {
+            problems.extend(d.problems.iter().map(|p| format!("poor link: {p}")));
+        }
+        for (_, l, factor) in self.poor_links() {
+            if factor > TARGET_LINK_FACTOR {
+                problems.push(format!(
+                    "at {} kbit/s the drain took {factor:.2} times what the link alone needs, over {TARGET_LINK_FACTOR}",
+                    l.shape.kbit
+                ));
+            }
         }
         if problems.is_empty() {
             Ok(())

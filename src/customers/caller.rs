@@ -77,6 +77,14 @@ pub(crate) fn verify(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         &checked.join(","),
         ctx.now,
     )?;
+    let change = crate::audit::Change {
+        action: "customer.caller_verified",
+        entity: "customer",
+        entity_id: id.as_str(),
+        before: None,
+        after: Some(serde_json::json!({ "checked": checked })),
+    };
+    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::CallerVerified));
     Ok(Response::see_other(&format!(

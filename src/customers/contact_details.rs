@@ -8,13 +8,13 @@ use maud::html;
 use rusqlite::{Connection, params};
 use serde_json::json;
 
-use super::{Customer, EventKind, PhoneTaken, change_phone, get, record_event};
+use super::{ContactError, Customer, EventKind, change_phone, get, record_event};
 use crate::audit::{self, Actor};
 use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::ids::CustomerId;
 use crate::phone::E164;
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
@@ -130,36 +130,103 @@ pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     // Read again inside the transaction: what the change is measured against.
     let before = get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    let Ok(phone_changed) = change_phone(&tx, &before, &phone, Some(&user.id), ctx.now)? else {
-        drop(tx);
-        form.phone_error = Some(Msg::ContactPhoneTaken);
-        return Ok(render(ctx, user, &customer, &form, 409));
+    let change = ContactChange {
+        phone: &phone,
+        email: email.as_deref(),
+        reason: &form.reason,
     };
+    let notice = Notice::of(ctx);
+    match change_contact(&tx, &before, &change, user, &notice, ctx.now) {
+        Ok(Changed::Nothing) => {
+            drop(tx);
+            ctx.flash(ctx.t(Msg::ContactUnchanged));
+        }
+        Ok(Changed::Changed { told }) => {
+            tx.commit()?;
+            if told {
+                ctx.app.sms.wake();
+            }
+            ctx.flash(ctx.t(Msg::ContactChanged));
+        }
+        Err(ContactError::PhoneTaken) => {
+            drop(tx);
+            form.phone_error = Some(Msg::ContactPhoneTaken);
+            return Ok(render(ctx, user, &customer, &form, 409));
+        }
+        Err(ContactError::Db(e)) => return Err(e.into()),
+    }
+    Ok(Response::see_other(&format!("/staff/customers/{id}")))
+}
+
+/// A change of contact details at the counter, with its reason.
+pub(crate) struct ContactChange<'a> {
+    pub(crate) phone: &'a E164,
+    pub(crate) email: Option<&'a str>,
+    pub(crate) reason: &'a str,
+}
+
+/// What [`change_contact`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Changed {
+    /// Both were as they are: nothing written.
+    Nothing,
+    /// Changed and audited; `told`: an SMS to the old number was queued.
+    Changed { told: bool },
+}
+
+/// What the SMS to the old number says, and in which language (the branch's: customers' SMS
+/// are in it).
+pub(crate) struct Notice<'a> {
+    pub(crate) lang: Lang,
+    pub(crate) branch: &'a str,
+}
+
+impl Notice<'_> {
+    /// The notice of this branch.
+    pub(crate) fn of<'c>(ctx: &'c Ctx) -> Notice<'c> {
+        Notice {
+            lang: ctx.app.config.language(),
+            branch: &ctx.app.config.branch.name,
+        }
+    }
+}
+
+/// Changes a customer's phone and email as staff typed them, with a reason: a changed phone or
+/// email is unverified after, a new number waiting at the portal is dropped, the change is
+/// audited, and the customer is told at the number we had. Refused when the number is another
+/// customer's.
+pub(crate) fn change_contact(
+    conn: &Connection,
+    before: &Customer,
+    change: &ContactChange,
+    staff: &StaffUser,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Changed, ContactError> {
+    let phone_changed = change_phone(conn, before, change.phone, Some(&staff.id), now)?;
     if phone_changed {
         // The counter's change replaces a new number waiting at the portal.
-        cancel_pending_phone(&tx, &before.id, ctx.now)?;
+        cancel_pending_phone(conn, &before.id, now)?;
     }
-    let email_changed = before.email != email;
+    let email_changed = before.email.as_deref() != change.email;
     if email_changed {
-        tx.execute(
+        conn.execute(
             "UPDATE customers SET email = ?2, email_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
-            rusqlite::params![before.id, email, ctx.now],
+            params![before.id, change.email, now],
         )?;
         record_event(
-            &tx,
+            conn,
             &before.id,
             EventKind::EmailChanged,
-            Some(&user.id),
-            &form.reason,
-            ctx.now,
+            Some(&staff.id),
+            change.reason,
+            now,
         )?;
     }
     if !phone_changed && !email_changed {
-        drop(tx);
-        ctx.flash(ctx.t(Msg::ContactUnchanged));
-        return Ok(Response::see_other(&format!("/staff/customers/{id}")));
+        return Ok(Changed::Nothing);
     }
-    let change = audit::Change {
+    let audited = audit::Change {
         action: "customer.contact_change",
         entity: "customer",
         entity_id: before.id.as_str(),
@@ -168,34 +235,29 @@ pub(crate) fn save(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             "email": before.email, "email_verified": before.email_verified_at.is_some(),
         })),
         after: Some(json!({
-            "phone": phone.as_str(), "email": email, "reason": form.reason,
+            "phone": change.phone.as_str(), "email": change.email, "reason": change.reason,
         })),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    let told = tell_old_number(ctx, &tx, &before, phone_changed, email_changed)?;
-    tx.commit()?;
-    if told {
-        ctx.app.sms.wake();
-    }
-    ctx.flash(ctx.t(Msg::ContactChanged));
-    Ok(Response::see_other(&format!("/staff/customers/{id}")))
+    audit::record(conn, &Actor::Staff(staff), &audited, now)?;
+    let told = tell_old_number(conn, before, notice, phone_changed, email_changed, now)?;
+    Ok(Changed::Changed { told })
 }
 
 /// Tells the customer at the number we had that their contact details changed (unless they
 /// asked not to get texts), so a change they did not ask for does not go unnoticed. Whether an
 /// SMS was queued.
 fn tell_old_number(
-    ctx: &Ctx,
     conn: &Connection,
     before: &Customer,
+    notice: &Notice,
     phone_changed: bool,
     email_changed: bool,
+    now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     if super::do_not_text(conn, &before.id)? {
         return Ok(false);
     }
-    // Customers' SMS are in the branch's language.
-    let lang = ctx.app.config.language();
+    let lang = notice.lang;
     let what = match (phone_changed, email_changed) {
         (true, true) => lang.t(Msg::ContactChangedBoth),
         (true, false) => lang.t(Msg::ContactChangedPhone),
@@ -203,7 +265,7 @@ fn tell_old_number(
     };
     let text = lang.fill(
         Msg::ContactChangedSms,
-        &[("what", what), ("branch", &ctx.app.config.branch.name)],
+        &[("what", what), ("branch", notice.branch)],
     );
     sms_outbox::enqueue(
         conn,
@@ -214,7 +276,7 @@ fn tell_old_number(
             expires_at: None,
             customer: Some(&before.id),
         },
-        ctx.now,
+        now,
     )?;
     Ok(true)
 }
@@ -252,26 +314,25 @@ pub(crate) fn cancel_pending_phone(
 
 /// The code sent to the pending number `proved` was entered: the number becomes the
 /// customer's, verified, audited, and the old number is told. Refused (and the pending number
-/// forgotten) when the number became another customer's meanwhile. `Ok(Ok(false))`: `proved`
-/// is not the pending number (any more).
+/// forgotten) when the number became another customer's meanwhile. `Ok(false)`: `proved` is
+/// not the pending number (any more).
 pub(crate) fn confirm_pending_phone(
-    ctx: &Ctx,
     conn: &Connection,
     before: &Customer,
     proved: &str,
-) -> rusqlite::Result<Result<bool, PhoneTaken>> {
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<bool, ContactError> {
     let Some(phone) = before
         .pending_phone
         .as_ref()
         .filter(|p| p.as_str() == proved)
     else {
-        return Ok(Ok(false));
+        return Ok(false);
     };
-    cancel_pending_phone(conn, &before.id, ctx.now)?;
-    if change_phone(conn, before, phone, None, ctx.now)?.is_err() {
-        return Ok(Err(PhoneTaken));
-    }
-    super::mark_phone_verified(conn, &before.id, None, ctx.now)?;
+    cancel_pending_phone(conn, &before.id, now)?;
+    change_phone(conn, before, phone, None, now)?;
+    super::mark_phone_verified(conn, &before.id, None, now)?;
     let change = audit::Change {
         action: "customer.phone_change",
         entity: "customer",
@@ -283,7 +344,7 @@ pub(crate) fn confirm_pending_phone(
             "phone": phone.as_str(), "phone_verified": true, "proved_by": "code to the new number",
         })),
     };
-    audit::record(conn, &Actor::Customer, &change, ctx.now)?;
-    tell_old_number(ctx, conn, before, true, false)?;
-    Ok(Ok(true))
+    audit::record(conn, &Actor::Customer, &change, now)?;
+    tell_old_number(conn, before, notice, true, false, now)?;
+    Ok(true)
 }

@@ -275,7 +275,7 @@ mod tests {
     fn contacts_are_added_listed_and_removed_per_customer() {
         let (_dir, db) = test_db();
         let conn = db.conn().unwrap();
-        let now = Utc::now();
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
         let phone = E164::from_stored("+6281210000001".to_owned());
         let new_customer = |p: &str| {
             crate::customers::insert(

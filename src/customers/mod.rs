@@ -198,10 +198,15 @@ pub(crate) fn holder_of(conn: &Connection, phone: &E164) -> rusqlite::Result<Hol
     Ok(find_by_phone(conn, phone)?.map_or(Holder::Nobody, |c| Holder::One(Box::new(c))))
 }
 
-/// The number leads to a customer other than `by` (issue 11): it cannot become `by`'s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the phone number belongs to another customer")]
-pub(crate) struct PhoneTaken;
+/// Why a customer's phone number or email could not change.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ContactError {
+    /// The number leads to a customer other than this one (issue 11): it cannot become theirs.
+    #[error("the phone number belongs to another customer")]
+    PhoneTaken,
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
 
 /// Whether `phone` is held by a record that is not `by` (nor an alias of it): the check every
 /// path that gives a record a number makes first, so that the unique index
@@ -360,12 +365,12 @@ pub(crate) fn change_phone(
     phone: &E164,
     staff: Option<&StaffId>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<bool, PhoneTaken>> {
+) -> Result<bool, ContactError> {
     if &customer.phone == phone {
-        return Ok(Ok(false));
+        return Ok(false);
     }
     if phone_taken(conn, phone, Some(&customer.id))? {
-        return Ok(Err(PhoneTaken));
+        return Err(ContactError::PhoneTaken);
     }
     conn.execute(
         "UPDATE customers SET phone = ?2, phone_verified_at = NULL, updated_at = ?3 WHERE id = ?1",
@@ -380,7 +385,7 @@ pub(crate) fn change_phone(
         &detail,
         now,
     )?;
-    Ok(Ok(true))
+    Ok(true)
 }
 
 /// Unlocks a customer locked after wrong codes; wrong codes count from zero again.
@@ -469,7 +474,9 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
     let country = &ctx.app.config.branch.country;
     let body = html! {
         p class="actions" {
-            a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            @if MAY_ADD.iter().any(|p| user.role.has(*p)) {
+                a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            }
             @if user.role.has(Permission::CustomerManagement) {
                 a class="button secondary" href="/staff/customers/duplicates" { (ctx.t(Msg::DuplicatesTitle)) }
             }
@@ -750,9 +757,12 @@ pub(crate) fn set_do_not_text(
     )))
 }
 
+/// Who may add a customer at the counter.
+const MAY_ADD: [Permission; 2] = [Permission::CustomerManagement, Permission::LoanOrigination];
+
 /// GET /staff/customers/new: a new customer at the counter.
 pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let user = ctx.require_any(&MAY_ADD)?;
     Ok(render_new(
         ctx,
         user,
@@ -790,7 +800,7 @@ fn render_new(
 
 /// POST /staff/customers/new: adds the customer (phone unverified until a code proves it).
 pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
-    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let user = ctx.require_any(&MAY_ADD)?;
     let mut f = crate::portal::ProfileForm::from_form(ctx.form()?);
     let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
     let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
@@ -876,6 +886,86 @@ mod tests {
     }
 
     #[test]
+    fn a_contact_change_at_the_counter_is_audited_unverifies_and_tells_the_old_number() {
+        use super::contact_details::{Changed, ContactChange, Notice, change_contact};
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let (p1, p2, p3) = (
+            number("081211110001"),
+            number("081211110002"),
+            number("081211110003"),
+        );
+        let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
+        insert(&conn, &customer("Budi", &p2), now()).unwrap();
+        let staff = crate::auth::StaffUser {
+            id: StaffId::new(now()),
+            username: "manager".to_owned(),
+            full_name: "Manager".to_owned(),
+            role: crate::auth::Role::Manager,
+        };
+        conn.execute(
+            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'manager', 'Manager', 'manager', '', ?2, ?2)",
+            params![staff.id, now()],
+        )
+        .unwrap();
+        let notice = Notice {
+            lang: crate::i18n::Lang::En,
+            branch: "Pawnbranch",
+        };
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let before = get(&conn, &ani).unwrap().unwrap();
+        let (audit, sms) = (
+            count("SELECT count(*) FROM audit_log"),
+            count("SELECT count(*) FROM sms_outbox"),
+        );
+        // Budi's number: refused, nothing written.
+        let taken = ContactChange {
+            phone: &p2,
+            email: None,
+            reason: "typo",
+        };
+        assert!(matches!(
+            change_contact(&conn, &before, &taken, &staff, &notice, now()),
+            Err(ContactError::PhoneTaken)
+        ));
+        // As it is: nothing to do.
+        let same = ContactChange {
+            phone: &p1,
+            email: None,
+            reason: "checked",
+        };
+        assert_eq!(
+            change_contact(&conn, &before, &same, &staff, &notice, now()).unwrap(),
+            Changed::Nothing
+        );
+        assert_eq!(count("SELECT count(*) FROM audit_log"), audit);
+        assert_eq!(count("SELECT count(*) FROM sms_outbox"), sms);
+        // A new number: unverified, audited, the old number told.
+        let new = ContactChange {
+            phone: &p3,
+            email: Some("ani@example.com"),
+            reason: "new SIM",
+        };
+        assert_eq!(
+            change_contact(&conn, &before, &new, &staff, &notice, now()).unwrap(),
+            Changed::Changed { told: true }
+        );
+        let after = get(&conn, &ani).unwrap().unwrap();
+        assert_eq!(after.phone, p3);
+        assert!(after.phone_verified_at.is_none());
+        assert_eq!(after.email.as_deref(), Some("ani@example.com"));
+        assert_eq!(count("SELECT count(*) FROM audit_log"), audit + 1);
+        let told: String = conn
+            .query_row(
+                "SELECT recipient FROM sms_outbox ORDER BY created_at DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(told, p1.as_str(), "the SMS goes to the number we had");
+    }
+
+    #[test]
     fn every_path_refuses_a_second_live_record_of_a_number() {
         let (_dir, db) = crate::db::tests::test_db();
         let conn = db.conn().unwrap();
@@ -887,10 +977,10 @@ mod tests {
         assert!(unique_refusal(err));
         // A change of number, cleanly.
         let b = get(&conn, &budi).unwrap().unwrap();
-        assert_eq!(
-            change_phone(&conn, &b, &p1, None, now()).unwrap(),
-            Err(PhoneTaken)
-        );
+        assert!(matches!(
+            change_phone(&conn, &b, &p1, None, now()),
+            Err(ContactError::PhoneTaken)
+        ));
         assert_eq!(phone_of(&conn, &budi), p2.as_str());
         // A merge that gives the survivor the merged record's number.
         merge::merge(

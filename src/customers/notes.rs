@@ -7,12 +7,13 @@ use maud::{Markup, html};
 use rusqlite::{Connection, params};
 
 use super::get;
+use crate::audit;
 use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
-use crate::ids::{CustomerId, StaffId};
+use crate::ids::CustomerId;
 use crate::ui;
 use crate::web::Ctx;
 
@@ -26,18 +27,43 @@ const MAY_WRITE: [Permission; 3] = [
 /// The longest note, in characters.
 const MAX_CHARS: usize = 2000;
 
-/// Adds a note.
+/// Why a note was not added.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NoteError {
+    #[error("a note needs 1 to {MAX_CHARS} characters")]
+    Length,
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// Adds a note of 1 to [`MAX_CHARS`] characters (trimmed), written by `staff` (audited) or by
+/// the system. Control characters never arrive here: every form refuses them (`http::form`).
 pub(crate) fn add(
     conn: &Connection,
     customer: &CustomerId,
     body: &str,
-    staff: Option<&StaffId>,
+    staff: Option<&StaffUser>,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> Result<(), NoteError> {
+    let body = body.trim();
+    if body.is_empty() || body.chars().count() > MAX_CHARS {
+        return Err(NoteError::Length);
+    }
+    let id = crate::ids::new_ulid(now);
     conn.execute(
         "INSERT INTO customer_notes (id, customer_id, at, staff_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![crate::ids::new_ulid(now), customer, now, staff, body],
+        params![id, customer, now, staff.map(|s| &s.id), body],
     )?;
+    if let Some(user) = staff {
+        let change = audit::Change {
+            action: "customer.note",
+            entity: "customer",
+            entity_id: customer.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "note": id })),
+        };
+        audit::record(conn, &audit::Actor::Staff(user), &change, now)?;
+    }
     Ok(())
 }
 
@@ -59,19 +85,82 @@ pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup
 pub(crate) fn add_action(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_WRITE)?;
     let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
-    let body = ctx.form()?.text("note").trim().to_owned();
-    let chars = body.chars().count();
-    // Control characters were refused already, with every form's (`http::form`).
-    if chars == 0 || chars > MAX_CHARS {
-        return Err(AppError::BadRequest(ctx.t(Msg::NoteInvalid).to_owned()));
-    }
+    let body = ctx.form()?.text("note");
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    add(&tx, &id, &body, Some(&user.id), ctx.now)?;
-    tx.commit()?;
+    match add(&tx, &id, body, Some(user), ctx.now) {
+        Ok(()) => tx.commit()?,
+        Err(NoteError::Length) => {
+            return Err(AppError::BadRequest(ctx.t(Msg::NoteInvalid).to_owned()));
+        }
+        Err(NoteError::Db(e)) => return Err(e.into()),
+    }
     ctx.flash(ctx.t(Msg::NoteAdded));
     Ok(Response::see_other(&format!(
         "/staff/customers/{id}#timeline"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::auth::Role;
+    use crate::ids::StaffId;
+
+    fn count(conn: &Connection, table: &str) -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_note_is_1_to_2000_characters_and_a_staff_note_is_audited() {
+        let (_dir, db) = crate::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);
+        let user = StaffUser {
+            id: StaffId::new(now),
+            username: "agus".to_owned(),
+            full_name: "Agus".to_owned(),
+            role: Role::CallAgent,
+        };
+        conn.execute(
+            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'agus', 'Agus', 'call_agent', '', ?2, ?2)",
+            params![user.id, now],
+        )
+        .unwrap();
+        let (notes, audit) = (count(&conn, "customer_notes"), count(&conn, "audit_log"));
+        for refused in ["", "   \n ", &"x".repeat(MAX_CHARS + 1)] {
+            assert!(matches!(
+                add(&conn, &customer, refused, Some(&user), now),
+                Err(NoteError::Length)
+            ));
+        }
+        assert_eq!(count(&conn, "customer_notes"), notes, "nothing written");
+        add(&conn, &customer, &"é".repeat(MAX_CHARS), Some(&user), now).unwrap();
+        add(
+            &conn,
+            &customer,
+            "  Promised to pay on Friday.  ",
+            Some(&user),
+            now,
+        )
+        .unwrap();
+        assert_eq!(count(&conn, "customer_notes"), notes + 2);
+        assert_eq!(
+            count(&conn, "audit_log"),
+            audit + 2,
+            "each staff note audited"
+        );
+        let trimmed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM customer_notes WHERE body = 'Promised to pay on Friday.'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(trimmed, 1, "stored trimmed");
+    }
 }

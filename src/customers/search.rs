@@ -259,7 +259,7 @@ mod tests {
                 email: None,
                 phone_verified: false,
             },
-            chrono::Utc::now(),
+            crate::clock::Clock::now(&crate::clock::SystemClock),
         )
         .unwrap();
     }

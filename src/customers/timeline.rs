@@ -92,6 +92,8 @@ pub(crate) fn of_customer(
     read(
         "SELECT a.at, a.action, '', COALESCE(s.full_name, a.actor), '' FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
          WHERE a.entity = 'customer'
+           -- Notes and caller checks are audited too, but shown from their own rows above.
+           AND a.action NOT IN ('customer.note', 'customer.caller_verified')
            AND (a.entity_id = ?1 OR a.entity_id IN (SELECT id FROM customers WHERE merged_into = ?1))
          ORDER BY a.at DESC LIMIT ?2",
         &|action, _| What::Edit(action),

@@ -390,7 +390,7 @@ mod tests {
     fn branch_credentials_work_until_revoked() {
         let (_dir, db) = hq();
         let conn = db.conn().unwrap();
-        let now = Utc::now();
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
         let credential = add_branch(&conn, "JKT01", "Jakarta Kota", now).unwrap();
         assert!(credential.starts_with("JKT01."));
         assert!(matches!(

@@ -20,6 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::crypto::InstallationKey;
 use crate::db::{self, Db, Schema};
@@ -39,6 +40,7 @@ pub(crate) struct HqApp {
     pub(crate) key: InstallationKey,
     /// Failed sign-ins per client address.
     pub(crate) sign_in_throttle: Throttle,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl HqApp {
@@ -77,15 +79,15 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
         config,
         db,
         key,
+        clock: Arc::new(SystemClock),
     });
     let handler_app = Arc::clone(&app);
     let lang = app.lang();
     let server = Server::start(
         &app.config.server.listen,
-        http::Options {
-            workers: app.config.server.workers as usize,
-            max_body_bytes: app.config.hq.max_upload_bytes as usize,
-        },
+        app.config
+            .server
+            .http_options(app.config.hq.max_upload_bytes),
         Arc::new(move |request| handle(&handler_app, request)),
         Arc::new(move |rejection, _request| crate::error::rejection_page(rejection, lang)),
         Arc::clone(&shutdown),
@@ -110,7 +112,7 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
 
 /// Answers one request.
 pub(crate) fn handle(app: &HqApp, req: &Request) -> Response {
-    route(app, req, Utc::now()).unwrap_or_else(|e| {
+    route(app, req, app.clock.now()).unwrap_or_else(|e| {
         log::error!("head office: {}: {e}", req.path);
         Response::json(
             500,
@@ -242,7 +244,7 @@ fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
     }
     let mut conn = app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    match receive::receive(&tx, &branch, &batch, Utc::now()) {
+    match receive::receive(&tx, &branch, &batch, app.clock.now()) {
         Ok(r) => {
             tx.commit()?;
             Ok(reply(200, &r))

@@ -408,7 +408,12 @@ mod tests {
         check(b, "BR01", db::known_version())?;
         let mut conn = db.conn().unwrap();
         let tx = db::immediate(&mut conn).unwrap();
-        let reply = receive(&tx, "BR01", b, Utc::now())?;
+        let reply = receive(
+            &tx,
+            "BR01",
+            b,
+            crate::clock::Clock::now(&crate::clock::SystemClock),
+        )?;
         tx.commit().unwrap();
         Ok(reply)
     }

@@ -625,13 +625,14 @@ fn judge(
         "extension" => Purpose::Extension {
             periods: code.periods,
         },
-        "redemption" => Purpose::Redemption,
+        // Paid from afar: the item stays on the shelf until the customer collects it.
+        "redemption" => Purpose::Redemption { released: false },
         _ => Purpose::Partial,
     };
     let owed = ops::owed_on(conn, &record, row.date)?;
     let still_owed = match purpose {
         Purpose::Extension { .. } => owed.interest + owed.fees == code.amount,
-        Purpose::Redemption => owed.payoff() == code.amount,
+        Purpose::Redemption { .. } => owed.payoff() == code.amount,
         Purpose::Partial => code.amount <= owed.payoff(),
     };
     if !still_owed {

@@ -392,8 +392,9 @@ pub(crate) enum Purpose {
     Partial,
     /// Exactly the interest and fees owed; maturity moves on by whole periods.
     Extension { periods: u32 },
-    /// Everything owed; the ticket closes.
-    Redemption,
+    /// Everything owed; the ticket closes. `released`: the item goes back to the customer now
+    /// (at the counter); a redemption paid from afar leaves it on the shelf until collected.
+    Redemption { released: bool },
 }
 
 /// Why a payment was refused.
@@ -411,6 +412,9 @@ pub(crate) enum PaymentError {
     WrongRedemptionAmount { expected: i64 },
     #[error("an extension is for 1 to {max} periods")]
     BadPeriods { max: u32 },
+    /// The same payment (its id, from the form) was recorded before: a form sent twice.
+    #[error("this payment was recorded already")]
+    AlreadyRecorded { loan: LoanId },
 }
 
 /// What a payment did, for the receipt.
@@ -432,7 +436,18 @@ pub(crate) struct Payment<'a> {
     pub(crate) staff: Option<&'a StaffId>,
 }
 
-/// Takes a payment on a ticket on business date `today`.
+/// The ticket a payment id was recorded on, if it was.
+pub(crate) fn recorded_payment(
+    conn: &Connection,
+    id: &PaymentId,
+) -> rusqlite::Result<Option<LoanId>> {
+    conn.prepare_cached("SELECT loan_id FROM ledger WHERE payment_id = ?1 LIMIT 1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+/// Takes a payment on a ticket on business date `today`, once: a payment id recorded before is
+/// refused with [`PaymentError::AlreadyRecorded`] (the same form sent twice), writing nothing.
 pub(crate) fn take_payment(
     conn: &Connection,
     record: &Record,
@@ -441,6 +456,9 @@ pub(crate) fn take_payment(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Result<Receipt, PaymentError>> {
+    if let Some(loan) = recorded_payment(conn, id)? {
+        return Ok(Err(PaymentError::AlreadyRecorded { loan }));
+    }
     if !record.is_open() {
         return Ok(Err(PaymentError::Closed));
     }
@@ -460,7 +478,7 @@ pub(crate) fn take_payment(
                 return Ok(Err(PaymentError::WrongExtensionAmount { expected }));
             }
         }
-        Purpose::Redemption if payment.amount != owed.payoff() => {
+        Purpose::Redemption { .. } if payment.amount != owed.payoff() => {
             return Ok(Err(PaymentError::WrongRedemptionAmount {
                 expected: owed.payoff(),
             }));
@@ -521,6 +539,12 @@ pub(crate) fn take_payment(
         )?;
         set_state(conn, &after, LoanState::Redeemed, payment.staff, now)?;
         state = LoanState::Redeemed;
+        if payment.purpose == (Purpose::Redemption { released: true }) {
+            conn.execute(
+                "UPDATE loans SET released_at = ?2 WHERE id = ?1",
+                params![record.id, now],
+            )?;
+        }
     }
     Ok(Ok(Receipt {
         payment: id.clone(),
@@ -809,14 +833,30 @@ pub(crate) mod tests {
             amount: payoff,
             method: Method::Cash,
             reference: "",
-            purpose: Purpose::Redemption,
+            purpose: Purpose::Redemption { released: true },
             staff: Some(&staff),
         };
-        let receipt = take_payment(&conn, &record, &redeem, &PaymentId::new(now), later, now)
+        let redeem_id = PaymentId::new(now);
+        let receipt = take_payment(&conn, &record, &redeem, &redeem_id, later, now)
             .unwrap()
             .unwrap();
         assert_eq!(receipt.state, LoanState::Redeemed);
+        assert_eq!(released_at(&conn, &id), Some(now), "the item went back");
         let record = load(&conn, &id).unwrap().unwrap();
+        // The same form sent twice: refused as recorded before, nothing written.
+        let rows = ledger::entries(&conn, &customer, Some(&id), None, None)
+            .unwrap()
+            .len();
+        assert_eq!(
+            take_payment(&conn, &record, &redeem, &redeem_id, later, now).unwrap(),
+            Err(PaymentError::AlreadyRecorded { loan: id.clone() })
+        );
+        assert_eq!(
+            ledger::entries(&conn, &customer, Some(&id), None, None)
+                .unwrap()
+                .len(),
+            rows
+        );
         assert_eq!(
             take_payment(&conn, &record, &partial, &PaymentId::new(now), later, now).unwrap(),
             Err(PaymentError::Closed)
@@ -829,6 +869,53 @@ pub(crate) mod tests {
             .map(|r| r.amount)
             .sum();
         assert_eq!(principal_paid, 900_000);
+    }
+
+    /// When the ticket's item went back to the customer.
+    fn released_at(conn: &Connection, id: &LoanId) -> Option<DateTime<Utc>> {
+        conn.query_row("SELECT released_at FROM loans WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_redemption_paid_from_afar_leaves_the_item_on_the_shelf() {
+        let (_dir, db, customer, product) = setup();
+        let conn = db.conn().unwrap();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
+        let staff = crate::ids::StaffId::new(now);
+        let id = originate(
+            &conn,
+            &Actor::System,
+            "JKT1",
+            &customer,
+            &product,
+            &[gold(1_000_000)],
+            500_000,
+            day,
+            now,
+        )
+        .unwrap()
+        .unwrap();
+        let record = load(&conn, &id).unwrap().unwrap();
+        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
+        let record = load(&conn, &id).unwrap().unwrap();
+        let payoff = owed_on(&conn, &record, day).unwrap().payoff();
+        let by_transfer = Payment {
+            amount: payoff,
+            method: Method::BankTransfer,
+            reference: "TRF-1",
+            purpose: Purpose::Redemption { released: false },
+            staff: None,
+        };
+        let receipt = take_payment(&conn, &record, &by_transfer, &PaymentId::new(now), day, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(receipt.state, LoanState::Redeemed);
+        assert_eq!(released_at(&conn, &id), None, "still on the shelf");
     }
 
     #[test]

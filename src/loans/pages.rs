@@ -8,7 +8,6 @@
 
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use rusqlite::OptionalExtension;
 use serde_json::json;
 
 use super::LoanState;
@@ -127,7 +126,9 @@ pub(crate) fn show(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
             }
         }
-        p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
+        @if super::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
+            p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
+        }
         @if record.is_open() {
             section class="card" {
                 h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &day.to_string())])) }
@@ -356,26 +357,14 @@ pub(crate) fn pay(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let reference = form.text("reference").to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    // The same form sent twice: the payment is already recorded; show its receipt.
-    let seen: Option<String> = tx
-        .query_row(
-            "SELECT loan_id FROM ledger WHERE payment_id = ?1 LIMIT 1",
-            [&payment_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if seen.is_some() {
-        return Ok(Response::see_other(&format!(
-            "/staff/loans/{id}/receipt/{payment_id}"
-        )));
-    }
     let record = ops::load(&tx, &id)?.ok_or(AppError::NotFound)?;
     let purpose = match form.text("purpose") {
         "extension" => Purpose::Extension {
             periods: record.terms.term_periods,
         },
+        // At the counter the item goes back with the redemption: the clerk confirms it.
         "redemption" if form.text("handed_over") != "yes" => return Err(bad(Msg::ConfirmHandOver)),
-        "redemption" => Purpose::Redemption,
+        "redemption" => Purpose::Redemption { released: true },
         _ => Purpose::Partial,
     };
     let payment = Payment {
@@ -388,14 +377,14 @@ pub(crate) fn pay(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let receipt = match ops::take_payment(&tx, &record, &payment, &payment_id, today(ctx), ctx.now)?
     {
         Ok(receipt) => receipt,
+        // The same form sent twice: show the receipt of the payment it recorded.
+        Err(PaymentError::AlreadyRecorded { loan }) => {
+            return Ok(Response::see_other(&format!(
+                "/staff/loans/{loan}/receipt/{payment_id}"
+            )));
+        }
         Err(e) => return Err(AppError::BadRequest(payment_error(ctx, &e))),
     };
-    if receipt.state == LoanState::Redeemed {
-        tx.execute(
-            "UPDATE loans SET released_at = ?2 WHERE id = ?1",
-            rusqlite::params![id, ctx.now],
-        )?;
-    }
     let change = Change {
         action: "loan.payment",
         entity: "loan",
@@ -431,6 +420,7 @@ pub(crate) fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
             .lang
             .fill(Msg::AmountMustBe, &[("amount", &money(*expected))]),
         PaymentError::BadPeriods { .. } => ctx.t(Msg::AmountInvalid).to_owned(),
+        PaymentError::AlreadyRecorded { .. } => ctx.t(Msg::FormExpiredReload).to_owned(),
     }
 }
 

@@ -28,9 +28,12 @@ fn fee_words(ctx: &Ctx, fee: Fee) -> String {
     }
 }
 
+/// Who may print a ticket: those who hand it over (writing it, or taking its payments).
+pub(crate) const MAY_PRINT: [Permission; 2] = [Permission::LoanOrigination, Permission::Payments];
+
 /// GET /staff/loans/{id}/print?size=a5|80mm: the pawn ticket to print and hand over.
 pub(crate) fn print_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
-    let user = ctx.require_any(&[Permission::LoanOrigination, Permission::Payments])?;
+    let user = ctx.require_any(&MAY_PRINT)?;
     let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
     let narrow = ctx.req.query_form()?.text("size") == "80mm";
     let conn = ctx.app.db.conn()?;

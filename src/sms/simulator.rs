@@ -135,24 +135,24 @@ static LINK_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// How the simulated modem behaves; [`Default`] gives a healthy modem with a ready SIM.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SimConfig {
+pub struct SimConfig {
     /// Whether echo is on at power-on and after `ATZ`; real modems power up with `ATE1`.
-    pub(crate) echo: bool,
+    pub echo: bool,
     /// The PIN the SIM wants before it is ready, or `None` for a SIM without PIN.
-    pub(crate) pin: Option<String>,
+    pub pin: Option<String>,
     /// Whether the SIM is locked and wants its PUK (which the simulator never accepts).
-    pub(crate) puk_locked: bool,
+    pub puk_locked: bool,
     /// How long after the SIM became ready (power-on, replug or PIN) the modem searches for a
     /// network before it is registered.
-    pub(crate) registration_delay: Duration,
+    pub registration_delay: Duration,
     /// How long the modem takes from the Ctrl-Z of a message to its `+CMGS: <mr>` and `OK`.
-    pub(crate) cmgs_delay: Duration,
+    pub cmgs_delay: Duration,
     /// Whether unsolicited result codes turn up at awkward moments.
-    pub(crate) urc_noise: bool,
+    pub urc_noise: bool,
     /// The network operator's name, as `AT+COPS?` reports it.
-    pub(crate) operator: String,
+    pub operator: String,
     /// The signal quality that `AT+CSQ` reports (0–31, or 99 for unknown).
-    pub(crate) csq: u8,
+    pub csq: u8,
 }
 
 impl Default for SimConfig {
@@ -173,20 +173,20 @@ impl Default for SimConfig {
 
 /// A whole message that reached the simulated network.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ReceivedSms {
+pub struct ReceivedSms {
     /// The destination as the PDU or the text-mode command gives it, with `+` when international.
-    pub(crate) to: String,
+    pub to: String,
     /// The whole text, with the parts of a concatenated message joined.
-    pub(crate) text: String,
+    pub text: String,
     /// How many parts (SMS-SUBMITs) the message took.
-    pub(crate) parts: usize,
+    pub parts: usize,
     /// When its last part was sent.
-    pub(crate) at: Instant,
+    pub at: Instant,
 }
 
 /// A misbehaviour to inject with [`Simulator::inject`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Fault {
+pub enum Fault {
     /// The next `times` sends are refused with `+CMS ERROR: <code>` once their body is in.
     CmsError {
         /// The error code, for example 500 (unknown error) or 38 (network out of order).
@@ -208,7 +208,7 @@ pub(crate) enum Fault {
 }
 
 /// A simulated modem serving one pseudo-terminal at a time behind a fixed link path.
-pub(crate) struct Simulator {
+pub struct Simulator {
     /// The symbolic link that points at the slave end of the current pseudo-terminal.
     link: PathBuf,
     /// What the serving thread and the test share.
@@ -221,7 +221,7 @@ impl Simulator {
     /// Creates a pseudo-terminal pair, makes `link` a symbolic link to its slave end (replacing
     /// whatever link was there) and starts serving the master end as a modem that has been on
     /// for a while (so without power-on messages).
-    pub(crate) fn start(link: &Path, config: SimConfig) -> io::Result<Simulator> {
+    pub fn start(link: &Path, config: SimConfig) -> io::Result<Simulator> {
         let (master, slave_path) = open_pair()?;
         point_link(link, &slave_path)?;
         let shared = Arc::new(Shared {
@@ -247,13 +247,13 @@ impl Simulator {
     }
 
     /// Returns the complete messages so far, in the order in which their last parts arrived.
-    pub(crate) fn received(&self) -> Vec<ReceivedSms> {
+    pub fn received(&self) -> Vec<ReceivedSms> {
         self.shared.lock().received.clone()
     }
 
     /// Waits until at least `count` complete messages have arrived or `timeout` has passed, and
     /// returns the messages there are then.
-    pub(crate) fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedSms> {
+    pub fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedSms> {
         let deadline = Instant::now().checked_add(timeout);
         let mut records = self.shared.lock();
         while records.received.len() < count {
@@ -268,12 +268,12 @@ impl Simulator {
 
     /// Returns every command line received so far, without its CR and from its `AT` on, with
     /// the time it arrived; lines that came while the modem was frozen are not among them.
-    pub(crate) fn commands(&self) -> Vec<(Instant, String)> {
+    pub fn commands(&self) -> Vec<(Instant, String)> {
         self.shared.lock().commands.clone()
     }
 
     /// Injects a fault; faults of one kind take effect in the order they were injected.
-    pub(crate) fn inject(&self, fault: Fault) {
+    pub fn inject(&self, fault: Fault) {
         let mut records = self.shared.lock();
         match fault {
             Fault::CmsError { code, times } => {
@@ -291,13 +291,13 @@ impl Simulator {
     }
 
     /// Ends a [`Fault::Hang`]: the modem answers again, in command mode with its settings kept.
-    pub(crate) fn recover(&self) {
+    pub fn recover(&self) {
         self.shared.lock().hang = false;
     }
 
     /// Makes the device disappear, like a USB modem pulled out: the link goes away and the
     /// master end is closed, so that the host sees a hang-up. Complete messages are kept.
-    pub(crate) fn unplug(&self) {
+    pub fn unplug(&self) {
         remove_link(&self.link);
         self.control(Control::Unplug);
     }
@@ -306,14 +306,14 @@ impl Simulator {
     /// link: a new pseudo-terminal pair, the link replaced atomically, and the modem in its
     /// power-on state, announcing itself with `RDY`, `+CPIN: …` and `SMS Ready` shortly after.
     /// Replugging a plugged simulator unplugs the old device first.
-    pub(crate) fn replug(&self) -> io::Result<()> {
+    pub fn replug(&self) -> io::Result<()> {
         let (master, slave_path) = open_pair()?;
         self.control(Control::Plug(master));
         point_link(&self.link, &slave_path)
     }
 
     /// Returns the link path, which goes into the server's `[modem] device`.
-    pub(crate) fn link(&self) -> &Path {
+    pub fn link(&self) -> &Path {
         &self.link
     }
 

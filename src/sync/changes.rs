@@ -442,7 +442,21 @@ mod tests {
                     .unwrap();
                 assert_eq!(stored, sql);
             }
+            // Every omitted name must be a real column: a misspelt one would leave the real
+            // column (a text that held a login code, a password hash) logged, with no error.
+            let all: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_table_info(?1)")
+                .unwrap()
+                .query_map([s.table], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
             for omitted in s.omit {
+                assert!(
+                    all.iter().any(|c| c == omitted),
+                    "{}.{omitted} is not a column",
+                    s.table
+                );
                 assert!(!columns.iter().any(|c| c == omitted));
             }
             let key_is_column = columns.iter().any(|c| c == s.key);

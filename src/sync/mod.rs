@@ -1,12 +1,13 @@
 //! Sync to head office, the branch side: the change log written by triggers ([`changes`]),
 //! the upload protocol shared with head office ([`batch`]), the uploader thread
-//! ([`uploader`]), and the staff "Sync" page with its "Upload now" action.
+//! ([`uploader`]) with its batch size adapted to the link ([`batch_size`]), and the staff "Sync" page with its "Upload now" action.
 //!
 //! A branch works for days without internet; everything head office needs is in the change
 //! log, in order, from the moment it commits. The uploader sends it whenever head office can
 //! be reached and moves the acknowledgement only when head office says the entries are stored.
 
 pub(crate) mod batch;
+pub(crate) mod batch_size;
 pub(crate) mod changes;
 pub(crate) mod uploader;
 
@@ -34,11 +35,12 @@ pub(crate) struct Uploader {
     pub(crate) url: String,
     credential: String,
     pub(crate) branch: String,
-    pub(crate) batch_entries: usize,
-    pub(crate) batch_bytes: usize,
+    /// The configured batch limit; the uploader works below it on a poor link.
+    pub(crate) max_batch: batch_size::BatchLimit,
     pub(crate) poll: Duration,
     pub(crate) retry_max: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) min_bytes_per_second: u32,
     pub(crate) retention: chrono::Duration,
     pub(crate) clock: Arc<dyn Clock>,
     shutdown: Arc<AtomicBool>,
@@ -53,11 +55,14 @@ impl Uploader {
             url: s.url.clone(),
             credential: s.credential.expose().to_owned(),
             branch: config.branch.code.clone(),
-            batch_entries: s.batch_entries as usize,
-            batch_bytes: s.batch_bytes as usize,
+            max_batch: batch_size::BatchLimit {
+                entries: s.batch_entries as usize,
+                bytes: s.batch_bytes as usize,
+            },
             poll: Duration::from_secs(u64::from(s.poll_seconds)),
             retry_max: Duration::from_secs(u64::from(s.retry_max_seconds)),
             timeout: Duration::from_secs(u64::from(s.timeout_seconds)),
+            min_bytes_per_second: s.min_bytes_per_second,
             retention: chrono::Duration::days(i64::from(s.retention_days)),
             clock,
             shutdown,
@@ -103,15 +108,22 @@ pub(crate) struct Status {
     pub(crate) last_attempt_at: Option<DateTime<Utc>>,
     pub(crate) last_error: Option<String>,
     pub(crate) set_aside: i64,
+    /// The most changes the next upload holds: learned from the link, else the configured
+    /// limit.
+    pub(crate) batch_entries: i64,
 }
 
-/// Reads the state of sync.
-pub(crate) fn status(conn: &Connection) -> rusqlite::Result<Status> {
+/// Reads the state of sync; `max_batch` is the configured batch limit.
+pub(crate) fn status(
+    conn: &Connection,
+    max_batch: batch_size::BatchLimit,
+) -> rusqlite::Result<Status> {
     let (acked, last_success_at, last_attempt_at, last_error) = conn.query_row(
         "SELECT acked_seq, last_success_at, last_attempt_at, last_error FROM sync_state WHERE id = 1",
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
+    let batch = batch_size::load(conn, max_batch)?;
     let (waiting, oldest) = changes::waiting(conn, acked)?;
     let set_aside = conn.query_row("SELECT COUNT(*) FROM sync_set_aside", [], |r| r.get(0))?;
     Ok(Status {
@@ -123,6 +135,7 @@ pub(crate) fn status(conn: &Connection) -> rusqlite::Result<Status> {
         last_attempt_at,
         last_error,
         set_aside,
+        batch_entries: i64::try_from(batch.entries).unwrap_or(i64::MAX),
     })
 }
 
@@ -159,7 +172,7 @@ pub(crate) fn health(
     conn: &Connection,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<serde_json::Value> {
-    let s = status(conn)?;
+    let s = status(conn, uploader.max_batch)?;
     let state = if !uploader.configured() {
         "not_configured"
     } else if s.last_error.is_some() {
@@ -177,6 +190,7 @@ pub(crate) fn health(
         "last_success": s.last_success_at.map(|t| t.to_rfc3339()),
         "last_error": s.last_error,
         "set_aside": s.set_aside,
+        "batch_entries": s.batch_entries,
     }))
 }
 
@@ -195,7 +209,7 @@ fn age(ctx: &Ctx, since: DateTime<Utc>) -> String {
 
 /// The dashboard card.
 pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
-    let s = status(conn)?;
+    let s = status(conn, ctx.app.uploader.max_batch)?;
     let configured = ctx.app.uploader.configured();
     Ok(html! {
         section class="card" {
@@ -214,7 +228,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
     let conn = ctx.app.db.conn()?;
-    let s = status(&conn)?;
+    let s = status(&conn, ctx.app.uploader.max_batch)?;
     let aside = set_aside(&conn, 100)?;
     let uploader = &ctx.app.uploader;
     let never = ctx.t(Msg::SyncNever);
@@ -241,6 +255,11 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
                 }
                 dt { (ctx.t(Msg::SyncSequence)) }
                 dd { (s.acked) " / " (s.head) }
+                dt { (ctx.t(Msg::SyncBatchSize)) }
+                dd { (ctx.lang.fill(Msg::SyncBatchSizeValue, &[
+                    ("n", &s.batch_entries.to_string()),
+                    ("max", &uploader.max_batch.entries.to_string()),
+                ])) }
             }
             @if uploader.configured() {
                 form method="post" action="/staff/sync/upload" {

@@ -1,18 +1,19 @@
-//! The uploader thread: sends the change log to head office in batches, records each
-//! acknowledgement, backs off while head office cannot be reached, and compacts what head
-//! office has held for longer than the retention.
+//! The uploader thread: sends the change log to head office in batches sized to the link
+//! ([`super::batch_size`]), records each acknowledgement, backs off while head office cannot
+//! be reached, and compacts what head office has held for longer than the retention.
 //!
 //! The acknowledgement lives in `sync_state`, committed in the same transaction as the entries
 //! head office set aside, so after a crash or a restart the uploader resumes after the last
 //! acknowledged entry: at worst it sends one batch head office already has, which head office
 //! recognises (same sequence numbers, same digests) and acknowledges without storing twice.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
 use super::batch::{self, Batch, Entry, Reply};
+use super::batch_size::{self, BatchLimit, Outcome};
 use super::{Uploader, changes};
 use crate::db::{self, Db};
 
@@ -21,10 +22,25 @@ use crate::db::{self, Db};
 pub(crate) enum UploadError {
     #[error("cannot reach head office: {0}")]
     Unreachable(String),
+    #[error(
+        "cannot reach head office: no answer within {seconds} s to an upload of {entries} changes ({bytes} bytes; {detail}); the next uploads are smaller, down to one change"
+    )]
+    TimedOut {
+        entries: usize,
+        bytes: usize,
+        seconds: u64,
+        detail: String,
+    },
+    #[error(
+        "cannot reach head office: the connection was cut during an upload of {entries} changes ({detail}); the next uploads are smaller, down to one change"
+    )]
+    Cut { entries: usize, detail: String },
     #[error("head office refused this branch's credential (401): check [sync] credential")]
     Unauthorised,
-    #[error("head office refused the batch as too large (413): lower [sync] batch_bytes")]
-    TooLarge,
+    #[error(
+        "head office refused a batch of {entries} changes as too large (413): uploads go on in smaller batches; lower [sync] batch_bytes if this repeats"
+    )]
+    TooLarge { entries: usize },
     #[error("head office refused the batch ({status}): {reason}")]
     Refused { status: u16, reason: String },
     #[error(
@@ -53,6 +69,18 @@ impl From<rusqlite::Error> for UploadError {
     }
 }
 
+impl UploadError {
+    /// What the error says about the batch's size.
+    fn outcome(&self) -> Outcome {
+        match self {
+            UploadError::TimedOut { .. } => Outcome::TimedOut,
+            UploadError::Cut { .. } => Outcome::Cut,
+            UploadError::TooLarge { .. } => Outcome::TooLarge,
+            _ => Outcome::Other,
+        }
+    }
+}
+
 /// What one attempt achieved.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Progress {
@@ -65,6 +93,10 @@ pub(crate) enum Progress {
 /// Runs until shutdown.
 pub(crate) fn run(uploader: &Uploader, db: &Db) {
     let agent = agent(uploader);
+    let mut limit = learned_limit(uploader, db).unwrap_or_else(|e| {
+        log::warn!("sync: cannot read the learned batch size ({e}); starting at the limit");
+        uploader.max_batch
+    });
     let mut failures: u32 = 0;
     let mut last_compaction: Option<DateTime<Utc>> = None;
     while !uploader.stopping() {
@@ -72,7 +104,7 @@ pub(crate) fn run(uploader: &Uploader, db: &Db) {
             uploader.wait(Duration::from_secs(60));
             continue;
         }
-        match upload_once(uploader, db, &agent) {
+        match upload_once(uploader, db, &agent, &mut limit) {
             Ok(Progress::Sent) => failures = 0,
             Ok(Progress::Idle) => {
                 failures = 0;
@@ -101,12 +133,17 @@ pub(crate) fn run(uploader: &Uploader, db: &Db) {
     }
 }
 
-/// The HTTP client: statuses are answers to read, not errors; every upload has a deadline.
+/// The HTTP client: statuses are answers to read, not errors. Connecting, each write of the
+/// body and reading the answer's body may each wait at most `timeout_seconds` with nothing
+/// moving; the whole upload has a deadline of its own, from its size (see [`send`]). There is
+/// no per-read limit while waiting for the answer: the body's last bytes may still be on
+/// their way through the link's buffers, which the deadline allows for.
 fn agent(uploader: &Uploader) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(uploader.timeout))
         .timeout_connect(Some(uploader.timeout.min(Duration::from_secs(10))))
+        .timeout_per_write(Some(uploader.timeout))
+        .timeout_recv_body(Some(uploader.timeout))
         .user_agent(concat!("pawnbranch/", env!("CARGO_PKG_VERSION")))
         .build()
         .into()
@@ -130,37 +167,138 @@ fn random_unit() -> f64 {
     f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)
 }
 
-/// Sends the next batch, if any, and records the answer.
+/// Sends the next batch, if any, of at most `limit`; records the answer and adapts `limit` to
+/// how the upload went.
 pub(crate) fn upload_once(
     uploader: &Uploader,
     db: &Db,
     agent: &ureq::Agent,
+    limit: &mut BatchLimit,
 ) -> Result<Progress, UploadError> {
-    let (acked, body, entries) = {
-        let conn = db.conn()?;
-        let acked = super::acked(&conn)?;
-        let entries: Vec<Entry> =
-            changes::next_batch(&conn, acked, uploader.batch_entries, uploader.batch_bytes)?
-                .into_iter()
-                .map(Entry::from)
-                .collect();
-        let Some(last) = entries.last() else {
-            return Ok(Progress::Idle);
-        };
-        let (waiting_after, oldest_waiting_at) = changes::waiting(&conn, last.seq)?;
-        let batch = Batch {
-            branch: uploader.branch.clone(),
-            schema: db::schema_version(&conn)?,
-            entries,
-            waiting_after,
-            oldest_waiting_at,
-        };
-        let json = serde_json::to_vec(&batch).map_err(|e| UploadError::Encode(e.to_string()))?;
-        let body = batch::gzip(&json).map_err(|e| UploadError::Encode(e.to_string()))?;
-        (acked, body, batch.entries)
+    let Some(prepared) = prepare(uploader, db, *limit)? else {
+        return Ok(Progress::Idle);
     };
-    let (status, reply) = send(uploader, agent, &body)?;
-    drop(body);
+    let started = Instant::now();
+    let answer = send(uploader, agent, &prepared);
+    let outcome = match &answer {
+        Ok((200, _)) => Outcome::Acked,
+        Ok((413, _)) => Outcome::TooLarge,
+        Ok(_) => Outcome::Other,
+        Err(e) => e.outcome(),
+    };
+    adapt(
+        uploader,
+        db,
+        limit,
+        prepared.sent,
+        outcome,
+        started.elapsed(),
+    );
+    let (status, reply) = answer?;
+    record(uploader, db, &prepared, status, reply)
+}
+
+/// A batch ready to send.
+struct Prepared {
+    /// The acknowledgement it was read after.
+    acked: i64,
+    entries: Vec<Entry>,
+    /// The gzipped JSON document.
+    body: Vec<u8>,
+    /// How many entries and bytes of entries (as [`changes::next_batch`] counts them) it holds.
+    sent: BatchLimit,
+}
+
+/// Reads the entries after the acknowledgement, at most `limit`, into a gzipped batch; `None`
+/// when nothing waits.
+fn prepare(
+    uploader: &Uploader,
+    db: &Db,
+    limit: BatchLimit,
+) -> Result<Option<Prepared>, UploadError> {
+    let conn = db.conn()?;
+    let acked = super::acked(&conn)?;
+    let batch = changes::next_batch(&conn, acked, limit.entries, limit.bytes)?;
+    let sent = BatchLimit {
+        entries: batch.len(),
+        bytes: batch.iter().map(changes::Change::size).sum(),
+    };
+    let entries: Vec<Entry> = batch.into_iter().map(Entry::from).collect();
+    let Some(last) = entries.last() else {
+        return Ok(None);
+    };
+    let (waiting_after, oldest_waiting_at) = changes::waiting(&conn, last.seq)?;
+    let batch = Batch {
+        branch: uploader.branch.clone(),
+        schema: db::schema_version(&conn)?,
+        entries,
+        waiting_after,
+        oldest_waiting_at,
+    };
+    let json = serde_json::to_vec(&batch).map_err(|e| UploadError::Encode(e.to_string()))?;
+    let body = batch::gzip(&json).map_err(|e| UploadError::Encode(e.to_string()))?;
+    Ok(Some(Prepared {
+        acked,
+        entries: batch.entries,
+        body,
+        sent,
+    }))
+}
+
+/// Moves `limit` after an upload of `sent` that ended with `outcome`, and keeps it for the
+/// next start when it changed.
+fn adapt(
+    uploader: &Uploader,
+    db: &Db,
+    limit: &mut BatchLimit,
+    sent: BatchLimit,
+    outcome: Outcome,
+    elapsed: Duration,
+) {
+    let next = batch_size::next(
+        *limit,
+        sent,
+        outcome,
+        elapsed,
+        uploader.timeout,
+        uploader.max_batch,
+    );
+    if next == *limit {
+        return;
+    }
+    log::info!(
+        "sync: next uploads of at most {} changes ({} bytes) after {outcome:?} in {:.1} s",
+        next.entries,
+        next.bytes,
+        elapsed.as_secs_f64()
+    );
+    *limit = next;
+    if let Err(e) = keep_limit(db, next) {
+        log::warn!("sync: cannot keep the batch size for the next start: {e}");
+    }
+}
+
+/// The batch limit learned before the last stop (the configured one when none was).
+fn learned_limit(uploader: &Uploader, db: &Db) -> Result<BatchLimit, UploadError> {
+    let conn = db.conn()?;
+    Ok(batch_size::load(&conn, uploader.max_batch)?)
+}
+
+/// Keeps the batch limit for the next start.
+fn keep_limit(db: &Db, limit: BatchLimit) -> Result<(), UploadError> {
+    let conn = db.conn()?;
+    Ok(batch_size::save(&conn, limit)?)
+}
+
+/// Records head office's answer to `prepared`.
+fn record(
+    uploader: &Uploader,
+    db: &Db,
+    prepared: &Prepared,
+    status: u16,
+    reply: Reply,
+) -> Result<Progress, UploadError> {
+    let (acked, entries) = (prepared.acked, &prepared.entries);
     let mut conn = db.conn()?;
     match status {
         200 => {
@@ -209,7 +347,9 @@ pub(crate) fn upload_once(
             Ok(Progress::Sent)
         }
         401 => Err(UploadError::Unauthorised),
-        413 => Err(UploadError::TooLarge),
+        413 => Err(UploadError::TooLarge {
+            entries: entries.len(),
+        }),
         _ => Err(UploadError::Refused {
             status,
             reason: reply.error.unwrap_or_else(|| "no reason given".to_owned()),
@@ -217,27 +357,37 @@ pub(crate) fn upload_once(
     }
 }
 
-/// Posts one gzipped batch; returns the status and the parsed reply.
+/// Posts one gzipped batch within its deadline (from its size, see
+/// [`batch_size::deadline`]); returns the status and the parsed reply.
 fn send(
     uploader: &Uploader,
     agent: &ureq::Agent,
-    body: &[u8],
+    prepared: &Prepared,
 ) -> Result<(u16, Reply), UploadError> {
     let url = format!("{}{}", uploader.url.trim_end_matches('/'), batch::PATH);
+    let deadline = batch_size::deadline(
+        prepared.body.len(),
+        uploader.timeout,
+        uploader.min_bytes_per_second,
+    );
+    let failed = |e: ureq::Error| failure(e, prepared, deadline);
     let mut response = agent
         .post(&url)
+        .config()
+        .timeout_per_call(Some(deadline))
+        .build()
         .header("Authorization", format!("Bearer {}", uploader.credential))
         .header("Content-Type", "application/json")
         .header("Content-Encoding", "gzip")
-        .send(body)
-        .map_err(|e| UploadError::Unreachable(e.to_string()))?;
+        .send(&prepared.body[..])
+        .map_err(failed)?;
     let status = response.status().as_u16();
     let text = response
         .body_mut()
         .with_config()
         .limit(1024 * 1024)
         .read_to_string()
-        .map_err(|e| UploadError::Unreachable(e.to_string()))?;
+        .map_err(failed)?;
     match serde_json::from_str::<Reply>(&text) {
         Ok(reply) => Ok((status, reply)),
         // A proxy's error page, say: report its status with the start of its text.
@@ -252,6 +402,43 @@ fn send(
             status,
             detail: e.to_string(),
         }),
+    }
+}
+
+/// What a failed exchange means: head office could not be reached at all (the batch's size is
+/// not to blame), or the upload timed out or was cut part-way (a smaller one may get through).
+fn failure(e: ureq::Error, prepared: &Prepared, deadline: Duration) -> UploadError {
+    use std::io::ErrorKind;
+    use ureq::Timeout;
+    match e {
+        ureq::Error::Timeout(Timeout::Connect | Timeout::Resolve)
+        | ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed => UploadError::Unreachable(e.to_string()),
+        ureq::Error::Io(ref io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkDown
+                    | ErrorKind::AddrNotAvailable
+            ) =>
+        {
+            UploadError::Unreachable(e.to_string())
+        }
+        ureq::Error::Timeout(_) => UploadError::TimedOut {
+            entries: prepared.entries.len(),
+            bytes: prepared.body.len(),
+            seconds: deadline.as_secs(),
+            detail: e.to_string(),
+        },
+        ureq::Error::Io(_) | ureq::Error::Protocol(_) | ureq::Error::BodyStalled => {
+            UploadError::Cut {
+                entries: prepared.entries.len(),
+                detail: e.to_string(),
+            }
+        }
+        _ => UploadError::Unreachable(e.to_string()),
     }
 }
 

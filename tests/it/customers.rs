@@ -144,6 +144,20 @@ fn contacts_notes_and_caller_verification_show_in_the_timeline() {
     ] {
         assert!(timeline.contains(expected), "timeline shows {expected}");
     }
+    // Both are in the audit log, and shown once each in the timeline.
+    let audited: i64 = database(&server)
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE action IN ('customer.note', 'customer.caller_verified')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(audited >= 2, "notes and caller checks are audited");
+    assert_eq!(timeline.matches("Caller verified").count(), 1);
+    assert!(
+        !timeline.contains("Record changed"),
+        "no audit row shown twice"
+    );
     // The note's words cannot be changed afterwards, even in the database.
     let edited = database(&server).execute("UPDATE customer_notes SET body = 'x'", []);
     assert!(edited.is_err());

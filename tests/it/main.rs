@@ -2,6 +2,10 @@
 //! data directories, exercised over HTTP and on its command line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the tests compute with the wall clock, which the binary under test reads too"
+)]
 
 mod browser;
 mod customers;
@@ -10,6 +14,7 @@ mod email;
 mod foundation;
 mod hq_signin;
 mod imports;
+mod links;
 mod loans;
 mod modem;
 mod payments;
@@ -17,6 +22,7 @@ mod portal;
 mod portal_security;
 mod reminders;
 mod security;
-mod sms;
+mod slow_clients;
+mod slow_link;
 mod sync;
 mod util;

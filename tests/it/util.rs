@@ -131,6 +131,11 @@ impl Server {
         }
     }
 
+    /// The process id of the running server.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// A client for this server with an empty cookie jar.
     pub fn client(&self) -> Client {
         Client {

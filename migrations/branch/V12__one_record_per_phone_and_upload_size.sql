@@ -66,3 +66,12 @@ DROP TABLE otp_codes;
 ALTER TABLE otp_codes_v12 RENAME TO otp_codes;
 CREATE INDEX otp_codes_customer ON otp_codes (customer_id, created_at);
 CREATE INDEX otp_codes_destination ON otp_codes (destination, created_at);
+
+-- And, in the same release so that head office (which accepts a branch's schema version and
+-- the one before) still hears from branches a release behind:
+-- The batch size the uploader has learned for this branch's link (src/sync/batch_size.rs):
+-- halved after an upload that timed out or was cut, doubled after quick ones, up to [sync]
+-- batch_entries and batch_bytes. Kept here so a restart on a poor link resumes at the size that
+-- works there. NULL: nothing learned yet, the configured limits apply.
+ALTER TABLE sync_state ADD COLUMN batch_entries INTEGER CHECK (batch_entries >= 1);
+ALTER TABLE sync_state ADD COLUMN batch_bytes INTEGER CHECK (batch_bytes >= 1);

@@ -1,0 +1,66 @@
+//! pawnbranch: the pawn shop branch server, its command-line tools and the head office
+//! receiver, as a library; `main.rs` is the executable's thin shell around [`main`]. The
+//! integration tests and the benchmarks share the GSM modem simulator through [`testing`]
+//! instead of compiling its sources a second time. See ARCHITECTURE.md for the map.
+
+mod audit;
+mod auth;
+mod backup;
+mod bell;
+mod bench;
+mod cli;
+mod clock;
+mod config;
+mod crypto;
+mod customers;
+mod dashboard;
+mod db;
+mod demo;
+mod duplicates;
+mod email;
+mod error;
+mod health;
+mod hq;
+mod http;
+mod i18n;
+mod ids;
+mod import;
+mod iso;
+mod ledger;
+mod loans;
+mod money;
+mod otp;
+mod outbox;
+mod phone;
+mod portal;
+mod reminders;
+mod server;
+mod sms;
+mod staff;
+mod sync;
+mod throttle;
+mod ui;
+mod web;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The whole program: parses the command line, runs the command, and turns an error into one
+/// line on standard error and a failing exit code.
+pub fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match cli::run(args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("pawnbranch: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the integration tests use of the program's own code: the modem simulator, the same one
+/// `bench sms` drives, on a pseudo-terminal.
+pub mod testing {
+    pub use crate::sms::simulator::{Fault, ReceivedSms, SimConfig, Simulator};
+}
