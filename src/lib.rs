@@ -30,6 +30,7 @@ mod ledger;
 mod loans;
 mod money;
 mod otp;
+mod outbox;
 mod phone;
 mod portal;
 mod reminders;

@@ -361,7 +361,7 @@ impl CustomerStore<'_> {
             Destination::Email(address) => {
                 let email = NewEmail {
                     to: address,
-                    subject: words.subject,
+                    subject: Some(words.subject),
                     body: &body,
                     kind: email_outbox::Kind::Otp,
                     expires_at: Some(code.expires_at),

@@ -862,7 +862,7 @@ mod tests {
         assert_eq!(pass(&conn, date(2026, 5, 5), 19, 59), 1);
         // The modem was away: at 20:00 the message expires unsent.
         let day = date(2026, 5, 5);
-        assert_eq!(outbox::expire_codes(&conn, at(day, 20, 0)).unwrap(), 1);
+        assert_eq!(outbox::SMS.expire_codes(&conn, at(day, 20, 0)).unwrap(), 1);
         assert_eq!(pass(&conn, day, 20, 30), 0, "the hours are over");
         assert_eq!(pass(&conn, date(2026, 5, 6), 8, 0), 1, "again on D-4");
         assert_eq!(pass(&conn, date(2026, 5, 6), 9, 0), 0);

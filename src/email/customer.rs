@@ -92,7 +92,7 @@ pub(crate) fn queue_invitation(
     let body = words.lang.fill(Msg::InvitationBody, &values);
     let email = NewEmail {
         to,
-        subject: &subject,
+        subject: Some(&subject),
         body: &body,
         kind: Kind::Invitation,
         expires_at: None,
@@ -122,7 +122,8 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
     if !(can_test || can_verify) {
         return Ok(html! {});
     }
-    let invitations = outbox::of_customer(&*ctx.app.db.conn()?, &c.id, Kind::Invitation, 20)?;
+    let invitations =
+        outbox::EMAIL.of_customer(&*ctx.app.db.conn()?, &c.id, Kind::Invitation, 20)?;
     let csrf = ctx.csrf();
     let base = format!("/staff/customers/{}", c.id);
     let has_email = c.email.is_some();
@@ -155,7 +156,7 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
                 ul {
                     @for m in &invitations {
                         li {
-                            (ctx.datetime(m.created_at)) " · " (m.to) " · " (super::state_badge(m.state))
+                            (ctx.datetime(m.created_at)) " · " (m.message.to) " · " (crate::outbox::pages::state_badge(m.state))
                             @if let Some(t) = m.sent_at { " " span class="muted" { (ctx.datetime(t)) } }
                             @if let Some(e) = &m.last_error { " " span class="muted" { (e) } }
                         }
@@ -252,7 +253,7 @@ pub(crate) fn test_email(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let body = ctx.lang.fill(Msg::TestEmailBody, &values);
     let email = NewEmail {
         to,
-        subject: &subject,
+        subject: Some(&subject),
         body: &body,
         kind: Kind::Test,
         expires_at: None,
@@ -414,6 +415,13 @@ mod tests {
                 for part in ["Siti Rahmawati", "http://pawnbranch.lan/", "0812-3456-7890"] {
                     assert!(body.contains(part), "{part} in {body}");
                 }
+                // The customer page lists it among the customer's invitations.
+                let listed = outbox::EMAIL.of_customer(&conn, &c.id, Kind::Invitation, 20);
+                let listed = listed.unwrap();
+                assert_eq!(listed.len(), 1);
+                assert_eq!(listed[0].message.id, email_id);
+                let codes = outbox::EMAIL.of_customer(&conn, &c.id, Kind::Otp, 20);
+                assert!(codes.unwrap().is_empty());
             }
         }
     }

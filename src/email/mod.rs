@@ -1,7 +1,8 @@
-//! Email through an SMTP relay (issue 7): the durable outbox, the sender thread (the only code
-//! that talks SMTP), the staff "Email" page, and what the staff customer page offers to reach a
-//! customer (the portal invitation of seed 000 step 9, and the test email and test SMS of
-//! seed 002's troubleshooting).
+//! Email through an SMTP relay (issue 7): the email outbox (the shared [`crate::outbox`] on
+//! its own table), the sender thread's driver (the only code that talks SMTP), the staff
+//! "Email" page (the relay's panel; the queue and the recent emails are the outbox's), and
+//! what the staff customer page offers to reach a customer (the portal invitation of seed 000
+//! step 9, and the test email and test SMS of seed 002's troubleshooting).
 //!
 //! Other features queue an email with [`outbox::enqueue`] inside their own transaction and
 //! call [`Email::wake`] after it commits. With no relay configured (`[email] relay` empty),
@@ -11,27 +12,51 @@ pub(crate) mod customer;
 pub(crate) mod outbox;
 pub(crate) mod sender;
 
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use maud::{Markup, html};
 
-use crate::audit::Actor;
 use crate::auth::Permission;
-use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::{EmailConfig, Secret};
-use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::EmailId;
-use crate::ui;
+use crate::outbox::pages::{self, Listing};
+use crate::outbox::sender::Sender;
 use crate::web::Ctx;
-use outbox::{Kind, State};
+use outbox::{EMAIL, Kind};
+
+/// The email outbox on the staff page.
+const LISTING: Listing<Kind, EmailId> = Listing {
+    channel: &EMAIL,
+    path: "/staff/email",
+    recent: Msg::EmailRecent,
+    text: Msg::EmailSubject,
+    wrong_state: Msg::EmailWrongState,
+};
+
+/// The relay, as the configuration names it.
+#[derive(Debug, Clone)]
+pub(crate) struct Relay {
+    /// Its host name (or address), also the name its TLS certificate must carry.
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) security: Security,
+    /// The login, if the relay asks for one (with `password`).
+    pub(crate) username: Option<String>,
+    pub(crate) password: Secret,
+    /// The sender every email names.
+    pub(crate) from: Mailbox,
+    /// The limit on each exchange with the relay.
+    pub(crate) timeout: Duration,
+    /// The PEM of `[email] ca_file`, trusted besides the public authorities.
+    pub(crate) ca_pem: Option<Vec<u8>>,
+}
 
 /// How the connection to the relay is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,20 +67,6 @@ pub(crate) enum Security {
     Tls,
     /// Plain text: only to a relay on this machine (validated at start-up).
     None,
-}
-
-/// The relay, as the configuration names it.
-#[derive(Debug, Clone)]
-pub(crate) struct Relay {
-    pub(crate) host: String,
-    pub(crate) port: u16,
-    pub(crate) security: Security,
-    pub(crate) username: Option<String>,
-    pub(crate) password: Secret,
-    pub(crate) from: Mailbox,
-    pub(crate) timeout: Duration,
-    /// The PEM of `[email] ca_file`, trusted besides the public authorities.
-    pub(crate) ca_pem: Option<Vec<u8>>,
 }
 
 impl Relay {
@@ -110,22 +121,11 @@ impl RelayState {
     }
 }
 
-/// The relay's state as last seen by the sender thread.
-#[derive(Debug, Clone)]
-pub(crate) struct Status {
-    pub(crate) state: RelayState,
-    pub(crate) since: DateTime<Utc>,
-    pub(crate) last_error: Option<String>,
-}
-
-/// The email service: the relay, its state, and the sender's wake-up bell.
+/// The email service: the relay, and the sender thread's shared state (the relay's state, the
+/// wake-up bell).
 pub(crate) struct Email {
     pub(crate) relay: Option<Relay>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) shutdown: Arc<AtomicBool>,
-    pub(crate) max_attempts: u32,
-    status: Mutex<Status>,
-    bell: Bell,
+    pub(crate) sender: Sender<RelayState>,
 }
 
 impl Email {
@@ -136,7 +136,6 @@ impl Email {
         shutdown: Arc<AtomicBool>,
     ) -> Email {
         let relay = Relay::from_config(config);
-        let now = clock.now();
         let state = if relay.is_some() {
             RelayState::Waiting
         } else {
@@ -144,45 +143,13 @@ impl Email {
         };
         Email {
             relay,
-            clock,
-            shutdown,
-            max_attempts: config.max_attempts,
-            status: Mutex::new(Status {
-                state,
-                since: now,
-                last_error: None,
-            }),
-            bell: Bell::default(),
+            sender: Sender::new(state, config.max_attempts, clock, shutdown),
         }
     }
 
     /// Wakes the sender: call after committing a transaction that queued an email.
     pub(crate) fn wake(&self) {
-        self.bell.ring();
-    }
-
-    /// Waits until woken or `timeout` passes (the sender thread's sleep).
-    pub(crate) fn wait(&self, timeout: Duration) {
-        self.bell.wait(timeout);
-    }
-
-    /// A copy of the relay's state.
-    pub(crate) fn status(&self) -> Status {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn set_state(&self, state: RelayState, error: Option<String>) {
-        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
-        if status.state != state {
-            status.state = state;
-            status.since = self.clock.now();
-        }
-        if error.is_some() {
-            status.last_error = error;
-        }
+        self.sender.wake();
     }
 }
 
@@ -195,8 +162,8 @@ fn no_relay_warning(ctx: &Ctx, queued: i64) -> Markup {
 
 /// The dashboard card.
 pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
-    let status = ctx.app.email.status();
-    let queued = outbox::queued(conn)?;
+    let status = ctx.app.email.sender.link();
+    let queued = EMAIL.queued(conn)?;
     Ok(html! {
         section class="card" {
             h2 { (ctx.t(Msg::NavEmail)) }
@@ -214,14 +181,23 @@ pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<M
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let status = ctx.app.email.status();
-    let queued = outbox::queued(&conn)?;
-    let counts = outbox::counts(&conn)?;
-    let recent = outbox::recent(&conn, 50)?;
+    let queued = EMAIL.queued(&conn)?;
+    let counts = EMAIL.counts(&conn)?;
+    let recent = EMAIL.recent(&conn, 50)?;
     drop(conn);
-    let csrf = ctx.csrf();
-    let relay = ctx.app.email.relay.as_ref();
     let body = html! {
+        (relay_panel(ctx, queued))
+        (pages::queue(ctx, &counts))
+        (pages::recent(ctx, &LISTING, &recent))
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::NavEmail), body))
+}
+
+/// The relay's panel: its state, address, sender and last error.
+fn relay_panel(ctx: &Ctx, queued: i64) -> Markup {
+    let status = ctx.app.email.sender.link();
+    let relay = ctx.app.email.relay.as_ref();
+    html! {
         @if status.state == RelayState::NotConfigured { (no_relay_warning(ctx, queued)) }
         section class="card" {
             h2 { (ctx.t(Msg::EmailRelay)) }
@@ -234,106 +210,10 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::SmsLastError)) } dd { (status.last_error.as_deref().unwrap_or("—")) }
             }
         }
-        h2 { (ctx.t(Msg::SmsQueue)) }
-        div class="table-wrap" {
-            table {
-                thead { tr { th { (ctx.t(Msg::SmsKind)) } @for state in State::ALL { th class="num" { (state.code()) } } } }
-                tbody {
-                    @for kind in Kind::ALL {
-                        tr {
-                            td { (kind.code()) }
-                            @for state in State::ALL {
-                                td class="num" { (counts.iter().find(|(s, k, _)| *s == state && *k == kind).map_or(0, |c| c.2)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        h2 { (ctx.t(Msg::EmailRecent)) }
-        div class="table-wrap" {
-            table {
-                thead { tr {
-                    th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::SmsTo)) } th { (ctx.t(Msg::SmsKind)) }
-                    th { (ctx.t(Msg::EmailSubject)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) }
-                } }
-                tbody {
-                    @for m in &recent {
-                        tr {
-                            td { (ctx.datetime(m.created_at)) }
-                            td { (m.to) }
-                            td { (m.kind.code()) }
-                            td {
-                                details {
-                                    summary { (m.subject) }
-                                    pre class="email-body" { (m.body) }
-                                }
-                            }
-                            td {
-                                (state_badge(m.state))
-                                @if m.attempts > 1 { " ×" (m.attempts) }
-                                @if let Some(t) = m.sent_at { br; span class="muted" { (ctx.datetime(t)) } }
-                                @if let Some(e) = &m.last_error { br; span class="muted" { (e) } }
-                            }
-                            td class="actions" {
-                                @if m.state == State::Failed && !m.kind.carries_code() {
-                                    form method="post" action={ "/staff/email/" (m.id) "/retry" } {
-                                        (ui::csrf_input(&csrf))
-                                        button type="submit" class="secondary" { (ctx.t(Msg::SmsRetry)) }
-                                    }
-                                }
-                                @if matches!(m.state, State::Queued | State::Failed) {
-                                    form method="post" action={ "/staff/email/" (m.id) "/cancel" } {
-                                        (ui::csrf_input(&csrf))
-                                        button type="submit" class="danger" { (ctx.t(Msg::SmsCancel)) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    Ok(ctx.staff_page(user, ctx.t(Msg::NavEmail), body))
-}
-
-/// An email's state as a badge.
-pub(crate) fn state_badge(state: State) -> Markup {
-    let class = match state {
-        State::Sent => "ok",
-        State::Failed | State::Expired => "bad",
-        _ => "warn",
-    };
-    html! { span class={ "badge " (class) } { (state.code()) } }
+    }
 }
 
 /// POST /staff/email/{id}/retry and /cancel.
 pub(crate) fn act(ctx: &Ctx, id: &str, retry: bool) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let id: EmailId = id.parse().map_err(|_| AppError::NotFound)?;
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    let actor = Actor::Staff(user);
-    let result = if retry {
-        outbox::retry(&tx, &actor, &id, ctx.now)
-    } else {
-        outbox::cancel(&tx, &actor, &id, ctx.now)
-    };
-    match result {
-        Ok(()) => {
-            tx.commit()?;
-            if !retry {
-                // A cancelled code was blanked: empty the WAL of its text.
-                db::truncate_wal(&conn);
-            }
-            ctx.app.email.wake();
-            Ok(Response::see_other("/staff/email"))
-        }
-        Err(outbox::ActionError::NotFound) => Err(AppError::NotFound),
-        Err(outbox::ActionError::WrongState(state)) => Err(AppError::BadRequest(
-            ctx.lang.fill(Msg::EmailWrongState, &[("state", state)]),
-        )),
-        Err(outbox::ActionError::Db(e)) => Err(e.into()),
-    }
+    pages::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
 }

@@ -1,109 +1,90 @@
-//! The sender thread: the only code that talks SMTP. It takes the next due email from the
-//! outbox, hands it to the relay over one SMTP session (lettre, TLS by rustls), and records
-//! the outcome.
-//!
-//! An email is marked `sending` and committed before the relay sees it; the outcome is
-//! committed after. If the process dies in between, the email is queued again at start-up:
-//! the one duplicate that can cause is an email the relay had accepted when its answer was
-//! lost (ARCHITECTURE.md).
+//! The email channel's far end: the only code that talks SMTP. The shared sender loop
+//! ([`crate::outbox::sender`]) takes the next due email from the outbox and hands it to the
+//! relay through [`RelayDriver`], over one SMTP session (lettre, TLS by rustls), then records
+//! the outcome; what is email's own is the transport, what a reply means for the email, and
+//! the relay's state shown to staff.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Message, SmtpTransport, Transport};
-use log::{info, warn};
+use log::warn;
 
-use super::outbox::{self, Failure, Outgoing};
+use super::outbox::{EMAIL, Kind, Outgoing};
 use super::{Email, Relay, RelayState, Security};
 use crate::db::Db;
+use crate::ids::EmailId;
+use crate::outbox::Failure;
+use crate::outbox::sender::{Driver, Thread};
 
 /// Replies to the relay's login: the relay (or our configuration) is at fault, not the email.
 const LOGIN_REPLIES: [&str; 4] = ["530", "534", "535", "538"];
 
 /// Runs until shutdown.
 pub(crate) fn run(email: &Arc<Email>, db: &Db) {
-    let now = email.clock.now();
-    match db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|c| outbox::requeue_interrupted(&c, now).map_err(|e| e.to_string()))
-    {
-        Ok(0) => (),
-        Ok(n) => warn!("email: {n} email(s) were being sent when the server stopped; queued again"),
-        Err(e) => warn!("email: cannot requeue interrupted emails: {e}"),
-    }
+    let thread = Thread::start(&EMAIL, &email.sender, db);
     let Some(relay) = &email.relay else {
-        idle_without_relay(email, db);
+        email.sender.set_link(RelayState::NotConfigured, None);
+        thread.idle();
         return;
     };
-    let transport = match transport(relay) {
-        Ok(transport) => transport,
+    match transport(relay) {
+        Ok(transport) => thread.serve(&mut RelayDriver {
+            email,
+            relay,
+            transport,
+        }),
         Err(e) => {
             // Validation at start-up makes this unlikely; the emails wait, and staff see why.
             warn!("email: cannot set up the relay {}: {e}", relay.host);
-            email.set_state(RelayState::Unreachable, Some(e.to_string()));
-            idle_without_relay(email, db);
-            return;
+            email
+                .sender
+                .set_link(RelayState::Unreachable, Some(e.to_string()));
+            thread.idle();
         }
-    };
-    while !email.shutdown.load(Ordering::SeqCst) {
-        let Some(message) = take(email, db) else {
-            email.wait(Duration::from_secs(1));
-            continue;
-        };
-        let result = send(&transport, relay, &message);
-        let now = email.clock.now();
-        // The outcome is recorded before the relay's state changes, so a page that shows the
-        // new state also shows the email where it now is.
-        record(email, db, &message, &result, now);
-        match &result {
-            Ok(()) => email.set_state(RelayState::Reachable, None),
-            Err(Failure::RelayDown(reason)) => {
-                if email.status().state != RelayState::Unreachable {
-                    warn!("email: relay {} unreachable: {reason}", relay.host);
+    }
+}
+
+/// The relay, as the sender loop drives it.
+struct RelayDriver<'a> {
+    email: &'a Email,
+    relay: &'a Relay,
+    transport: SmtpTransport,
+}
+
+impl Driver<Kind, EmailId> for RelayDriver<'_> {
+    type Error = Failure;
+
+    fn idle(&mut self) -> Duration {
+        Duration::from_secs(1)
+    }
+
+    fn send(&mut self, email: &Outgoing) -> Result<Option<String>, Failure> {
+        send(&self.transport, self.relay, email).map(|()| None)
+    }
+
+    fn failure(&self, error: &Failure) -> Failure {
+        error.clone()
+    }
+
+    /// The relay's state after a send, shown to staff.
+    fn after(&mut self, result: &Result<Option<String>, Failure>) {
+        let sender = &self.email.sender;
+        match result {
+            Ok(_) => sender.set_link(RelayState::Reachable, None),
+            Err(Failure::Unreachable(reason)) => {
+                if sender.link().state != RelayState::Unreachable {
+                    warn!("email: relay {} unreachable: {reason}", self.relay.host);
                 }
-                email.set_state(RelayState::Unreachable, Some(reason.clone()));
+                sender.set_link(RelayState::Unreachable, Some(reason.clone()));
             }
-            Err(Failure::Permanent(reason) | Failure::Temporary(reason)) => {
-                email.set_state(RelayState::Reachable, Some(reason.clone()));
+            Err(failure) => {
+                sender.set_link(RelayState::Reachable, Some(failure.reason().to_owned()));
             }
-        }
-    }
-}
-
-/// No relay configured: nothing is sent; codes still expire on time.
-fn idle_without_relay(email: &Email, db: &Db) {
-    if email.relay.is_none() {
-        email.set_state(RelayState::NotConfigured, None);
-    }
-    while !email.shutdown.load(Ordering::SeqCst) {
-        if let Ok(conn) = db.conn()
-            && outbox::expire_codes(&conn, email.clock.now()).is_ok_and(|n| n > 0)
-        {
-            crate::db::truncate_wal(&conn);
-        }
-        email.wait(Duration::from_secs(1));
-    }
-}
-
-/// Takes the next due email, logging database trouble.
-fn take(email: &Email, db: &Db) -> Option<Outgoing> {
-    let now = email.clock.now();
-    match db
-        .conn()
-        .map_err(|e| e.to_string())
-        .and_then(|mut c| outbox::take_next(&mut c, now).map_err(|e| e.to_string()))
-    {
-        Ok(next) => next,
-        Err(e) => {
-            warn!("email: cannot read the outbox: {e}");
-            None
         }
     }
 }
@@ -144,7 +125,7 @@ fn send(transport: &SmtpTransport, relay: &Relay, email: &Outgoing) -> Result<()
     let message = Message::builder()
         .from(relay.from.clone())
         .to(to)
-        .subject(email.subject.as_str())
+        .subject(email.subject.as_deref().unwrap_or_default())
         .header(ContentType::TEXT_PLAIN)
         .body(email.body.clone())
         .map_err(|e| Failure::Permanent(format!("cannot build the email: {e}")))?;
@@ -161,43 +142,13 @@ pub(crate) fn classify(error: &lettre::transport::smtp::Error) -> Failure {
         .status()
         .is_some_and(|code| LOGIN_REPLIES.contains(&code.to_string().as_str()));
     if login_refused {
-        Failure::RelayDown(format!("the relay refused our login: {reason}"))
+        Failure::Unreachable(format!("the relay refused our login: {reason}"))
     } else if error.is_permanent() {
         Failure::Permanent(reason)
     } else if error.is_transient() {
         Failure::Temporary(reason)
     } else {
-        Failure::RelayDown(reason)
-    }
-}
-
-/// Records a send's outcome.
-fn record(
-    email: &Email,
-    db: &Db,
-    message: &Outgoing,
-    result: &Result<(), Failure>,
-    now: DateTime<Utc>,
-) {
-    let outcome = db.conn().map_err(|e| e.to_string()).and_then(|conn| {
-        match result {
-            Ok(()) => outbox::mark_sent(&conn, message, now).map(|()| "sent"),
-            Err(failure) => {
-                outbox::mark_failed_attempt(&conn, message, failure, email.max_attempts, now)
-                    .map(|state| state.code())
-            }
-        }
-        .map_err(|e| e.to_string())
-    });
-    match outcome {
-        Ok(state) => info!("email: {} ({}) {state}", message.id, message.kind.code()),
-        Err(e) => warn!("email: recording email {} failed: {e}", message.id),
-    }
-    // A code's text was blanked: empty the WAL of the page that still held it.
-    if message.kind.carries_code()
-        && let Ok(conn) = db.conn()
-    {
-        crate::db::truncate_wal(&conn);
+        Failure::Unreachable(reason)
     }
 }
 

@@ -1,6 +1,7 @@
-//! SMS through a GSM modem on a serial port: the durable outbox, the sender thread that owns
-//! the modem, the AT command driver, PDU encoding, the modem simulator used by tests and the
-//! benchmark, and the staff "SMS" page.
+//! SMS through a GSM modem on a serial port: the SMS outbox (the shared [`crate::outbox`] on
+//! its own table), the sender thread's driver that owns the modem, the AT command driver, PDU
+//! encoding, the modem simulator used by tests and the benchmark, and the staff "SMS" page
+//! (the modem's panel and the test form; the queue and the recent messages are the outbox's).
 //!
 //! Other features queue a message with [`outbox::enqueue`] inside their own transaction and
 //! call [`Sms::wake`] after it commits; nothing but the sender thread talks to the modem.
@@ -17,13 +18,11 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde_json::json;
 
 use crate::audit::Actor;
 use crate::auth::Permission;
-use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::ModemConfig;
 use crate::db;
@@ -31,11 +30,22 @@ use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::SmsId;
+use crate::outbox::pages::{self, Listing};
+use crate::outbox::sender::Sender;
 use crate::phone;
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 use modem::{Info, Mode, Settings};
-use outbox::{Kind, NewSms, State};
+use outbox::{Kind, NewSms, SMS};
+
+/// The SMS outbox on the staff page.
+const LISTING: Listing<Kind, SmsId> = Listing {
+    channel: &SMS,
+    path: "/staff/sms",
+    recent: Msg::SmsRecent,
+    text: Msg::SmsText,
+    wrong_state: Msg::SmsWrongState,
+};
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -112,24 +122,13 @@ impl LinkState {
     }
 }
 
-/// The modem's state as last seen by the sender thread.
-#[derive(Debug, Clone)]
-pub(crate) struct Status {
-    pub(crate) link: LinkState,
-    pub(crate) since: DateTime<Utc>,
-    pub(crate) info: Info,
-    pub(crate) last_error: Option<String>,
-}
-
-/// The SMS service: settings, the modem's state, and the sender's wake-up bell.
+/// The SMS service: settings, the sender thread's shared state (the modem's link, the
+/// wake-up bell), and what the modem last said of itself.
 pub(crate) struct Sms {
     pub(crate) device: Device,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) shutdown: Arc<AtomicBool>,
-    pub(crate) max_attempts: u32,
     pub(crate) bulk_interval: Duration,
-    status: Mutex<Status>,
-    bell: Bell,
+    pub(crate) sender: Sender<LinkState>,
+    info: Mutex<Info>,
 }
 
 impl Sms {
@@ -140,95 +139,54 @@ impl Sms {
         clock: Arc<dyn Clock>,
         shutdown: Arc<AtomicBool>,
     ) -> Sms {
-        let now = clock.now();
         Sms {
             device,
-            clock,
-            shutdown,
-            max_attempts: config.max_attempts,
             bulk_interval: Duration::from_millis(u64::from(config.bulk_interval_ms)),
-            status: Mutex::new(Status {
-                link: LinkState::Connecting,
-                since: now,
-                info: Info::default(),
-                last_error: None,
-            }),
-            bell: Bell::default(),
+            sender: Sender::new(LinkState::Connecting, config.max_attempts, clock, shutdown),
+            info: Mutex::new(Info::default()),
         }
     }
 
     /// Wakes the sender: call after committing a transaction that queued a message.
     pub(crate) fn wake(&self) {
-        self.bell.ring();
+        self.sender.wake();
     }
 
-    /// Waits until woken or `timeout` passes (the sender thread's sleep).
-    pub(crate) fn wait(&self, timeout: Duration) {
-        self.bell.wait(timeout);
-    }
-
-    /// A copy of the modem's state.
-    pub(crate) fn status(&self) -> Status {
-        self.status
+    /// A copy of what the modem last said of itself (operator, signal, registration).
+    pub(crate) fn info(&self) -> Info {
+        self.info
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    fn link_state(&self) -> LinkState {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .link
-    }
-
-    fn set_link(&self, link: LinkState, error: Option<String>) {
-        let mut status = self.status.lock().unwrap_or_else(PoisonError::into_inner);
-        if status.link != link {
-            status.link = link;
-            status.since = self.clock.now();
-        }
-        if error.is_some() {
-            status.last_error = error;
-        }
-    }
-
     fn set_info(&self, info: &Info) {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .info = info.clone();
-    }
-
-    fn set_error(&self, error: &str) {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .last_error = Some(error.to_owned());
+        *self.info.lock().unwrap_or_else(PoisonError::into_inner) = info.clone();
     }
 }
 
 /// The modem's state for `/healthz`.
 pub(crate) fn health(sms: &Sms) -> serde_json::Value {
-    let s = sms.status();
+    let link = sms.sender.link();
+    let info = sms.info();
     json!({
-        "state": s.link.code(),
-        "since": s.since.to_rfc3339(),
-        "operator": s.info.operator,
-        "signal": s.info.signal,
-        "last_error": s.last_error,
+        "state": link.state.code(),
+        "since": link.since.to_rfc3339(),
+        "operator": info.operator,
+        "signal": info.signal,
+        "last_error": link.last_error,
     })
 }
 
 /// The dashboard card.
 pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
-    let status = ctx.app.sms.status();
-    let queued = outbox::queued(conn)?;
-    let warn = !matches!(status.link, LinkState::Connected);
+    let link = ctx.app.sms.sender.link().state;
+    let queued = SMS.queued(conn)?;
+    let warn = !matches!(link, LinkState::Connected);
     Ok(html! {
         section class="card" {
             h2 { "SMS" }
-            p class=[warn.then_some("warning")] { (ctx.t(status.link.label())) }
+            p class=[warn.then_some("warning")] { (ctx.t(link.label())) }
             p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
         }
     })
@@ -260,22 +218,47 @@ fn render_page(
     status_code: u16,
 ) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
-    let status = ctx.app.sms.status();
-    let counts = outbox::counts(&conn)?;
-    let recent = outbox::recent(&conn, 50)?;
+    let counts = SMS.counts(&conn)?;
+    let recent = SMS.recent(&conn, 50)?;
+    drop(conn);
     let csrf = ctx.csrf();
-    let registration = match status.info.registration {
+    let body = html! {
+        (modem_panel(ctx))
+        (pages::queue(ctx, &counts))
+        h2 { (ctx.t(Msg::SmsSendTest)) }
+        form method="post" action="/staff/sms/test" class="stack" {
+            (ui::csrf_input(&csrf))
+            (ui::field(&test_phone(ctx, phone_error, phone_value)))
+            div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
+        }
+        (pages::recent(ctx, &LISTING, &recent))
+    };
+    let mut response = ctx.staff_page(user, "SMS", body);
+    response.status = status_code;
+    Ok(response)
+}
+
+/// The test form's phone field.
+fn test_phone<'a>(ctx: &Ctx, error: Option<&'a str>, value: &'a str) -> Field<'a> {
+    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", value);
+    phone.kind = "tel";
+    phone.error = error;
+    phone
+}
+
+/// The modem's panel: its state, operator, signal, registration and last error.
+fn modem_panel(ctx: &Ctx) -> Markup {
+    let link = ctx.app.sms.sender.link();
+    let info = ctx.app.sms.info();
+    let registration = match info.registration {
         Some(1) => ctx.t(Msg::SmsRegisteredHome),
         Some(5) => ctx.t(Msg::SmsRegisteredRoaming),
         Some(2) => ctx.t(Msg::SmsSearching),
         Some(3) => ctx.t(Msg::SmsDenied),
         _ => ctx.t(Msg::SmsUnknown),
     };
-    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", phone_value);
-    phone.kind = "tel";
-    phone.error = phone_error;
-    let body = html! {
-        @match status.link {
+    html! {
+        @match link.state {
             LinkState::NotConfigured => p class="warning" { (ctx.t(Msg::SmsNoModemWarning)) },
             LinkState::LogOnly => p class="warning" { (ctx.t(Msg::SmsLogOnlyWarning)) },
             _ => {},
@@ -283,78 +266,14 @@ fn render_page(
         section class="card" {
             h2 { (ctx.t(Msg::SmsModem)) }
             dl {
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(status.link.label())) " · " (ctx.lang.fill(Msg::SmsSince, &[("when", &ctx.datetime(status.since))])) }
-                dt { (ctx.t(Msg::SmsOperator)) } dd { @if status.info.operator.is_empty() { (ctx.t(Msg::SmsUnknown)) } @else { (status.info.operator) } }
-                dt { (ctx.t(Msg::SmsSignal)) } dd { (signal_words(ctx, status.info.signal)) }
+                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(link.state.label())) " · " (ctx.lang.fill(Msg::SmsSince, &[("when", &ctx.datetime(link.since))])) }
+                dt { (ctx.t(Msg::SmsOperator)) } dd { @if info.operator.is_empty() { (ctx.t(Msg::SmsUnknown)) } @else { (info.operator) } }
+                dt { (ctx.t(Msg::SmsSignal)) } dd { (signal_words(ctx, info.signal)) }
                 dt { (ctx.t(Msg::SmsRegistration)) } dd { (registration) }
-                dt { (ctx.t(Msg::SmsLastError)) } dd { (status.last_error.as_deref().unwrap_or("—")) }
+                dt { (ctx.t(Msg::SmsLastError)) } dd { (link.last_error.as_deref().unwrap_or("—")) }
             }
         }
-        h2 { (ctx.t(Msg::SmsQueue)) }
-        div class="table-wrap" {
-            table {
-                thead { tr { th { (ctx.t(Msg::SmsKind)) } @for state in State::ALL { th class="num" { (state.code()) } } } }
-                tbody {
-                    @for kind in Kind::ALL {
-                        tr {
-                            td { (kind.code()) }
-                            @for state in State::ALL {
-                                td class="num" { (counts.iter().find(|(s, k, _)| *s == state && *k == kind).map_or(0, |c| c.2)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        h2 { (ctx.t(Msg::SmsSendTest)) }
-        form method="post" action="/staff/sms/test" class="stack" {
-            (ui::csrf_input(&csrf))
-            (ui::field(&phone))
-            div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
-        }
-        h2 { (ctx.t(Msg::SmsRecent)) }
-        div class="table-wrap" {
-            table {
-                thead { tr {
-                    th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::SmsTo)) } th { (ctx.t(Msg::SmsKind)) }
-                    th { (ctx.t(Msg::SmsText)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) }
-                } }
-                tbody {
-                    @for m in &recent {
-                        tr {
-                            td { (ctx.datetime(m.created_at)) }
-                            td { (phone::E164::from_stored(m.to.clone()).masked()) }
-                            td { (m.kind.code()) }
-                            td { (m.text) }
-                            td {
-                                span class={ "badge " (match m.state { State::Sent => "ok", State::Failed | State::Expired => "bad", _ => "warn" }) } { (m.state.code()) }
-                                @if m.attempts > 1 { " ×" (m.attempts) }
-                                @if let Some(t) = m.sent_at { br; span class="muted" { (ctx.datetime(t)) } }
-                                @if let Some(e) = &m.last_error { br; span class="muted" { (e) } }
-                            }
-                            td class="actions" {
-                                @if m.state == State::Failed && !m.kind.carries_code() {
-                                    form method="post" action={ "/staff/sms/" (m.id) "/retry" } {
-                                        (ui::csrf_input(&csrf))
-                                        button type="submit" class="secondary" { (ctx.t(Msg::SmsRetry)) }
-                                    }
-                                }
-                                @if matches!(m.state, State::Queued | State::Failed) {
-                                    form method="post" action={ "/staff/sms/" (m.id) "/cancel" } {
-                                        (ui::csrf_input(&csrf))
-                                        button type="submit" class="danger" { (ctx.t(Msg::SmsCancel)) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    let mut response = ctx.staff_page(user, "SMS", body);
-    response.status = status_code;
-    Ok(response)
+    }
 }
 
 /// POST /staff/sms/test: queue a test message to a number.
@@ -397,30 +316,5 @@ pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// POST /staff/sms/{id}/retry and /cancel.
 pub(crate) fn act(ctx: &Ctx, id: &str, retry: bool) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let id: SmsId = id.parse().map_err(|_| AppError::NotFound)?;
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    let actor = Actor::Staff(user);
-    let result = if retry {
-        outbox::retry(&tx, &actor, &id, ctx.now)
-    } else {
-        outbox::cancel(&tx, &actor, &id, ctx.now)
-    };
-    match result {
-        Ok(()) => {
-            tx.commit()?;
-            if !retry {
-                // A cancelled code was blanked: empty the WAL of its text.
-                db::truncate_wal(&conn);
-            }
-            ctx.app.sms.wake();
-            Ok(Response::see_other("/staff/sms"))
-        }
-        Err(outbox::ActionError::NotFound) => Err(AppError::NotFound),
-        Err(outbox::ActionError::WrongState(state)) => Err(AppError::BadRequest(
-            ctx.lang.fill(Msg::SmsWrongState, &[("state", state)]),
-        )),
-        Err(outbox::ActionError::Db(e)) => Err(e.into()),
-    }
+    pages::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
 }
