@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::portal::{add_bare_customer, code_from};
-use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{Options, Server};
+use pawnbranch::testing::{SimConfig, Simulator};
 
 /// The bare customer's number, as the branch stores it.
 const PHONE_E164: &str = "+6281288880000";

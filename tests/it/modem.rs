@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pawnbranch::testing::{Fault, SimConfig, Simulator};
 use crate::util::{MANAGER, Options, Server};
+use pawnbranch::testing::{Fault, SimConfig, Simulator};
 
 /// A demo server whose modem is the simulator at `link`.
 fn server_with_modem(link: &Path, extra: &[(&str, &str)]) -> Server {

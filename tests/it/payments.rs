@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::portal::{ask_code, code_from, enter_code};
-use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server};
+use pawnbranch::testing::{SimConfig, Simulator};
 
 /// Demo customer 1, Budi Rahmawati: verified phone, an Active gold ticket (11 days old,
 /// Rp 700,000) and an electronics ticket under notice.

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{ADMIN, CLERK, Client, MANAGER, Options, Server};
+use pawnbranch::testing::{SimConfig, Simulator};
 
 /// A demo server with the simulator as its modem and a clock the test can move.
 fn portal_server(link: &Path) -> Server {

@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::portal::{SITI, SITI_E164, add_bare_customer, ask_code, code_from, enter_code, wrong};
-use pawnbranch::testing::{SimConfig, Simulator};
 use crate::util::{Client, MANAGER, Response, Server};
+use pawnbranch::testing::{SimConfig, Simulator};
 
 /// A server with the simulator as its modem and a movable clock, on `data_dir` or a demo.
 fn portal_server(link: &Path, data_dir: Option<tempfile::TempDir>) -> Server {

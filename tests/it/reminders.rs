@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use pawnbranch::testing::{ReceivedSms, SimConfig, Simulator};
 use crate::util::{CLERK, MANAGER, Options, Server};
+use pawnbranch::testing::{ReceivedSms, SimConfig, Simulator};
 
 /// A demo server with the simulator as its modem and a clock the test can move.
 fn reminder_server(link: &Path, data_dir: Option<tempfile::TempDir>) -> Server {
