@@ -28,7 +28,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
-use super::{Branch, ImportError, LineError, Progress, csv_reader, quoted, row_problem};
+use super::{Branch, CheckRows, ImportError, LineError, Progress, csv_reader, quoted, read_rows};
 use crate::audit::{Actor, Change};
 use crate::ids::{CustomerId, LoanId};
 use crate::loans::LoanState;
@@ -370,6 +370,18 @@ impl Checker {
     }
 }
 
+impl CheckRows for Checker {
+    type Row = Row;
+
+    fn check(&mut self, record: &csv::StringRecord, line: u64) -> Option<Row> {
+        Checker::check(self, record, line)
+    }
+
+    fn error(&mut self, line: u64, message: String) {
+        Checker::error(self, line, message);
+    }
+}
+
 /// The customers, by phone and by ID number (the oldest record first, as the counter finds
 /// them).
 struct Customers {
@@ -507,7 +519,7 @@ pub(crate) fn import(
     let mut bar = Progress::new(progress);
 
     // 1. Read and check every row on its own.
-    let (rows, mut checker) = read_rows(opened, file, branch, today, &mut bar)?;
+    let (rows, mut checker) = read_file(opened, file, branch, today, &mut bar)?;
 
     // 2. Against the database, in the transaction that writes.
     let tx = crate::db::immediate(conn)?;
@@ -536,7 +548,7 @@ pub(crate) fn import(
 }
 
 /// Reads every row of the file and checks each on its own, showing the progress.
-fn read_rows(
+fn read_file(
     opened: std::fs::File,
     file: &Path,
     branch: &Branch,
@@ -557,25 +569,7 @@ fn read_rows(
         tickets: HashMap::new(),
         errors: Vec::new(),
     };
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
-                if let Some(row) = checker.check(&record, line) {
-                    rows.push(row);
-                }
-            }
-            Err(e) => match row_problem(&e) {
-                Some((line, shape)) => checker.error(line, shape.to_string()),
-                None => return Err(read_error(e)),
-            },
-        }
-        bar.update("Checking", reader.position().byte(), size, rows.len());
-    }
-    bar.finish("Checking", size, size, rows.len());
+    let rows = read_rows(&mut reader, &mut checker, size, bar).map_err(read_error)?;
     Ok((rows, checker))
 }
 
