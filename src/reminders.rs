@@ -662,7 +662,6 @@ mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let staff = StaffId::new(now);
         conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();

@@ -40,7 +40,7 @@ use crate::i18n::{Lang, Msg};
 use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
-use crate::loans::ops::{self, Payment, Purpose, Record};
+use crate::loans::ops::{self, Payment, PaymentError, Purpose, Record};
 use crate::loans::pages::parse_amount;
 use crate::money::Currency;
 
@@ -591,6 +591,15 @@ fn codes_in(conn: &Connection, description: &str) -> rusqlite::Result<Vec<Paymen
     Ok(found)
 }
 
+/// Why a matched line is not applied: the reason stored with it, or the database failed.
+#[derive(Debug, thiserror::Error)]
+enum NotApplied {
+    #[error("not applied: {}", .0.code())]
+    Refused(Reason),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
 /// Whether a line paying `code` can be applied: the ticket and what the payment is for, or
 /// why not.
 fn judge(
@@ -598,28 +607,28 @@ fn judge(
     code: &PaymentCode,
     row: &Row,
     branch: &Branch,
-) -> rusqlite::Result<Result<(Record, Purpose), Reason>> {
+) -> Result<(Record, Purpose), NotApplied> {
     if code.cancelled_at.is_some() {
-        return Ok(Err(Reason::Cancelled));
+        return Err(NotApplied::Refused(Reason::Cancelled));
     }
     if code.paid_at.is_some() {
-        return Ok(Err(Reason::AlreadyPaid));
+        return Err(NotApplied::Refused(Reason::AlreadyPaid));
     }
     let Some(record) = ops::load(conn, &code.loan)? else {
-        return Ok(Err(Reason::Refused));
+        return Err(NotApplied::Refused(Reason::Refused));
     };
     if !record.is_open() {
-        return Ok(Err(Reason::TicketClosed));
+        return Err(NotApplied::Refused(Reason::TicketClosed));
     }
     // A statement has dates, not times: a code still valid on the day it was paid counts.
     if crate::clock::local_date(code.expires_at, branch.offset) < row.date {
-        return Ok(Err(Reason::Expired));
+        return Err(NotApplied::Refused(Reason::Expired));
     }
     if row.amount < code.amount {
-        return Ok(Err(Reason::Underpaid));
+        return Err(NotApplied::Refused(Reason::Underpaid));
     }
     if row.amount > code.amount {
-        return Ok(Err(Reason::Overpaid));
+        return Err(NotApplied::Refused(Reason::Overpaid));
     }
     let purpose = match code.purpose.as_str() {
         "extension" => Purpose::Extension {
@@ -636,9 +645,9 @@ fn judge(
         Purpose::Partial => code.amount <= owed.payoff(),
     };
     if !still_owed {
-        return Ok(Err(Reason::OwedChanged));
+        return Err(NotApplied::Refused(Reason::OwedChanged));
     }
-    Ok(Ok((record, purpose)))
+    Ok((record, purpose))
 }
 
 /// A line to store.
@@ -754,98 +763,136 @@ fn apply(
 ) -> rusqlite::Result<Outcome> {
     let codes = codes_in(conn, &row.description)?;
     let code = match codes.as_slice() {
-        [] => {
-            let s = Stored {
-                row,
-                code: None,
-                status: Status::Unmatched,
-                reason: Some(Reason::NoCode),
-                loan: None,
-                payment: None,
-            };
-            store(conn, &s, now)?;
-            return Ok(Outcome::Unmatched);
-        }
+        [] => return store_without_code(conn, row, now),
         [code] => code,
-        [first, ..] => {
-            let s = Stored {
-                row,
-                code: Some(&first.code),
-                status: Status::Review,
-                reason: Some(Reason::SeveralCodes),
-                loan: None,
-                payment: None,
-            };
-            store(conn, &s, now)?;
-            return Ok(Outcome::Review {
-                reason: Reason::SeveralCodes,
-                code: Some(first.code.clone()),
-                expected: None,
-                loan: None,
-            });
-        }
+        [first, ..] => return store_with_several_codes(conn, row, first, now),
     };
-    let mut line = Stored {
+    let taken = judge(conn, code, row, branch)
+        .and_then(|(record, purpose)| take(conn, code, &record, purpose, row, actor, staff, now));
+    let refused = match taken {
+        Ok(outcome) => return Ok(outcome),
+        Err(NotApplied::Refused(reason)) => reason,
+        Err(NotApplied::Db(e)) => return Err(e),
+    };
+    let line = Stored {
         row,
         code: Some(&code.code),
         status: Status::Review,
-        reason: None,
+        reason: Some(refused),
         loan: Some(&code.loan),
         payment: None,
     };
-    let refused = match judge(conn, code, row, branch)? {
-        Ok((record, purpose)) => {
-            let payment_id = PaymentId::new(now);
-            let payment = Payment {
-                amount: row.amount,
-                method: row.method,
-                reference: &row.reference,
-                purpose,
-                staff,
-            };
-            match ops::take_payment(conn, &record, &payment, &payment_id, row.date, now)? {
-                Ok(receipt) => {
-                    codes::mark_paid(conn, &code.code, &payment_id, now)?;
-                    line.status = Status::Matched;
-                    line.payment = Some(&payment_id);
-                    store(conn, &line, now)?;
-                    let change = Change {
-                        action: "payments.import",
-                        entity: "loan",
-                        entity_id: record.id.as_str(),
-                        before: Some(
-                            json!({ "maturity": record.maturity.to_string(), "state": record.state.code() }),
-                        ),
-                        after: Some(json!({
-                            "payment": payment_id.as_str(), "code": code.code, "reference": row.reference,
-                            "amount": row.amount, "method": row.method.code(), "on": row.date.to_string(),
-                            "interest": receipt.split.interest, "fees": receipt.split.fees,
-                            "principal": receipt.split.principal,
-                            "maturity": receipt.maturity.to_string(), "state": receipt.state.code(),
-                        })),
-                    };
-                    audit::record(conn, actor, &change, now)?;
-                    return Ok(Outcome::Matched {
-                        code: code.code.clone(),
-                        loan: record.id.clone(),
-                        ticket_no: record.ticket_no.clone(),
-                        payment: payment_id,
-                    });
-                }
-                // The checks above make this rare (e.g. an extension of more periods than
-                // the ticket's term); nothing was written.
-                Err(_) => Reason::Refused,
-            }
-        }
-        Err(reason) => reason,
-    };
-    line.reason = Some(refused);
     store(conn, &line, now)?;
     Ok(Outcome::Review {
         reason: refused,
         code: Some(code.code.clone()),
         expected: Some(code.amount),
         loan: Some((code.loan.clone(), ticket_no(conn, &code.loan)?)),
+    })
+}
+
+/// Stores a line that names no payment code, unmatched.
+fn store_without_code(
+    conn: &Connection,
+    row: &Row,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let s = Stored {
+        row,
+        code: None,
+        status: Status::Unmatched,
+        reason: Some(Reason::NoCode),
+        loan: None,
+        payment: None,
+    };
+    store(conn, &s, now)?;
+    Ok(Outcome::Unmatched)
+}
+
+/// Stores a line that names several payment codes, for review (with the first code).
+fn store_with_several_codes(
+    conn: &Connection,
+    row: &Row,
+    first: &PaymentCode,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let s = Stored {
+        row,
+        code: Some(&first.code),
+        status: Status::Review,
+        reason: Some(Reason::SeveralCodes),
+        loan: None,
+        payment: None,
+    };
+    store(conn, &s, now)?;
+    Ok(Outcome::Review {
+        reason: Reason::SeveralCodes,
+        code: Some(first.code.clone()),
+        expected: None,
+        loan: None,
+    })
+}
+
+/// Takes the payment of a line that matched `code`, marks the code paid, stores the line as
+/// matched and audits it.
+#[allow(clippy::too_many_arguments)]
+fn take(
+    conn: &Connection,
+    code: &PaymentCode,
+    record: &Record,
+    purpose: Purpose,
+    row: &Row,
+    actor: &Actor,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, NotApplied> {
+    let payment_id = PaymentId::new(now);
+    let payment = Payment {
+        amount: row.amount,
+        method: row.method,
+        reference: &row.reference,
+        purpose,
+        staff,
+    };
+    let receipt = ops::take_payment(conn, record, &payment, &payment_id, row.date, now).map_err(
+        |e| match e {
+            PaymentError::Db(e) => NotApplied::Db(e),
+            // The checks of `judge` make this rare (e.g. an extension of more periods than
+            // the ticket's term); nothing was written.
+            _ => NotApplied::Refused(Reason::Refused),
+        },
+    )?;
+    codes::mark_paid(conn, &code.code, &payment_id, now)?;
+    let line = Stored {
+        row,
+        code: Some(&code.code),
+        status: Status::Matched,
+        reason: None,
+        loan: Some(&code.loan),
+        payment: Some(&payment_id),
+    };
+    store(conn, &line, now)?;
+    let change = Change {
+        action: "payments.import",
+        entity: "loan",
+        entity_id: record.id.as_str(),
+        before: Some(
+            json!({ "maturity": record.maturity.to_string(), "state": record.state.code() }),
+        ),
+        after: Some(json!({
+            "payment": payment_id.as_str(), "code": code.code, "reference": row.reference,
+            "amount": row.amount, "method": row.method.code(), "on": row.date.to_string(),
+            "interest": receipt.split.interest, "fees": receipt.split.fees,
+            "principal": receipt.split.principal,
+            "maturity": receipt.maturity.to_string(), "state": receipt.state.code(),
+        })),
+    };
+    audit::record(conn, actor, &change, now)?;
+    Ok(Outcome::Matched {
+        code: code.code.clone(),
+        loan: record.id.clone(),
+        ticket_no: record.ticket_no.clone(),
+        payment: payment_id,
     })
 }
 
