@@ -290,6 +290,9 @@ struct Row {
     method: Method,
 }
 
+/// The positions of a statement's columns, `None` for an optional column it does not have.
+type Positions = [Option<usize>; 5];
+
 /// Reads and checks every line of a statement; the rows, or every problem.
 fn read(
     input: impl std::io::Read,
@@ -297,23 +300,7 @@ fn read(
     today: NaiveDate,
 ) -> Result<Vec<Row>, StatementError> {
     let mut reader = csv_reader(input);
-    let header = reader.headers().map_err(StatementError::Read)?;
-    let header_problem = |problem| StatementError::Invalid(vec![LineProblem { line: 1, problem }]);
-    let at = header_positions(header, &COLUMNS).map_err(|p| {
-        header_problem(match p {
-            HeaderProblem::Unknown(name) => Problem::UnknownColumn(name),
-            HeaderProblem::Twice(name) => Problem::ColumnTwice(name),
-        })
-    })?;
-    if let Some(missing) = COLUMNS[..REQUIRED]
-        .iter()
-        .zip(at)
-        .find_map(|(name, at)| at.is_none().then_some(*name))
-    {
-        return Err(header_problem(Problem::MissingColumn(missing)));
-    }
-    let [date_at, reference_at, amount_at, description_at, method_at] = at;
-
+    let at = read_header(&mut reader)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -325,73 +312,9 @@ fn read(
                     continue;
                 }
                 let line = record.position().map_or(0, csv::Position::line);
-                let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
                 let mut problem = |problem| problems.push(LineProblem { line, problem });
-
-                let raw_date = field(date_at);
-                let date = match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
-                    _ if raw_date.is_empty() => {
-                        problem(Problem::Missing("date"));
-                        None
-                    }
-                    Err(_) => {
-                        problem(Problem::BadDate(raw_date.to_owned()));
-                        None
-                    }
-                    Ok(d) if d > today => {
-                        problem(Problem::FutureDate(raw_date.to_owned()));
-                        None
-                    }
-                    Ok(d) => Some(d),
-                };
-
-                let reference = field(reference_at);
-                if reference.is_empty() {
-                    problem(Problem::Missing("reference"));
-                } else if reference.chars().count() > MAX_REFERENCE {
-                    problem(Problem::TooLong("reference", MAX_REFERENCE));
-                } else if reference.chars().any(char::is_control) {
-                    // It is printed on the command line: nothing may drive the terminal.
-                    problem(Problem::ControlCharacters("reference"));
-                }
-
-                let raw_amount = field(amount_at);
-                let amount = match parse_amount(raw_amount, branch.exponent) {
-                    _ if raw_amount.is_empty() => {
-                        problem(Problem::Missing("amount"));
-                        None
-                    }
-                    Some(a) if a > 0 => Some(a),
-                    _ => {
-                        problem(Problem::BadAmount(raw_amount.to_owned()));
-                        None
-                    }
-                };
-
-                let description = field(description_at);
-                if description.chars().count() > MAX_DESCRIPTION {
-                    problem(Problem::TooLong("description", MAX_DESCRIPTION));
-                }
-
-                let raw_method = field(method_at);
-                let method = match raw_method.to_ascii_lowercase().as_str() {
-                    "" | "bank_transfer" => Some(Method::BankTransfer),
-                    "mobile_money" => Some(Method::MobileMoney),
-                    _ => {
-                        problem(Problem::BadMethod(raw_method.to_owned()));
-                        None
-                    }
-                };
-
-                if let (Some(date), Some(amount), Some(method)) = (date, amount, method) {
-                    rows.push(Row {
-                        line,
-                        date,
-                        reference: reference.to_owned(),
-                        amount,
-                        description: description.to_owned(),
-                        method,
-                    });
+                if let Some(row) = check_line(&record, line, &at, branch, today, &mut problem) {
+                    rows.push(row);
                 }
             }
             Err(e) => match row_problem(&e) {
@@ -408,6 +331,106 @@ fn read(
     } else {
         problems.sort_by_key(|p| p.line);
         Err(StatementError::Invalid(problems))
+    }
+}
+
+/// Reads the header row: where each column is, every required one present.
+fn read_header<R: std::io::Read>(reader: &mut csv::Reader<R>) -> Result<Positions, StatementError> {
+    let header = reader.headers().map_err(StatementError::Read)?;
+    let header_problem = |problem| StatementError::Invalid(vec![LineProblem { line: 1, problem }]);
+    let at = header_positions(header, &COLUMNS).map_err(|p| {
+        header_problem(match p {
+            HeaderProblem::Unknown(name) => Problem::UnknownColumn(name),
+            HeaderProblem::Twice(name) => Problem::ColumnTwice(name),
+        })
+    })?;
+    if let Some(missing) = COLUMNS[..REQUIRED]
+        .iter()
+        .zip(at)
+        .find_map(|(name, at)| at.is_none().then_some(*name))
+    {
+        return Err(header_problem(Problem::MissingColumn(missing)));
+    }
+    Ok(at)
+}
+
+/// Checks one line of a statement on its own, telling `problem` what is wrong; the row when
+/// it can be applied.
+fn check_line(
+    record: &csv::StringRecord,
+    line: u64,
+    at: &Positions,
+    branch: &Branch,
+    today: NaiveDate,
+    problem: &mut impl FnMut(Problem),
+) -> Option<Row> {
+    let [date_at, reference_at, amount_at, description_at, method_at] = *at;
+    let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
+    let raw_date = field(date_at);
+    let date = match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
+        _ if raw_date.is_empty() => {
+            problem(Problem::Missing("date"));
+            None
+        }
+        Err(_) => {
+            problem(Problem::BadDate(raw_date.to_owned()));
+            None
+        }
+        Ok(d) if d > today => {
+            problem(Problem::FutureDate(raw_date.to_owned()));
+            None
+        }
+        Ok(d) => Some(d),
+    };
+
+    let reference = field(reference_at);
+    if reference.is_empty() {
+        problem(Problem::Missing("reference"));
+    } else if reference.chars().count() > MAX_REFERENCE {
+        problem(Problem::TooLong("reference", MAX_REFERENCE));
+    } else if reference.chars().any(char::is_control) {
+        // It is printed on the command line: nothing may drive the terminal.
+        problem(Problem::ControlCharacters("reference"));
+    }
+
+    let raw_amount = field(amount_at);
+    let amount = match parse_amount(raw_amount, branch.exponent) {
+        _ if raw_amount.is_empty() => {
+            problem(Problem::Missing("amount"));
+            None
+        }
+        Some(a) if a > 0 => Some(a),
+        _ => {
+            problem(Problem::BadAmount(raw_amount.to_owned()));
+            None
+        }
+    };
+
+    let description = field(description_at);
+    if description.chars().count() > MAX_DESCRIPTION {
+        problem(Problem::TooLong("description", MAX_DESCRIPTION));
+    }
+
+    let raw_method = field(method_at);
+    let method = match raw_method.to_ascii_lowercase().as_str() {
+        "" | "bank_transfer" => Some(Method::BankTransfer),
+        "mobile_money" => Some(Method::MobileMoney),
+        _ => {
+            problem(Problem::BadMethod(raw_method.to_owned()));
+            None
+        }
+    };
+
+    match (date, amount, method) {
+        (Some(date), Some(amount), Some(method)) => Some(Row {
+            line,
+            date,
+            reference: reference.to_owned(),
+            amount,
+            description: description.to_owned(),
+            method,
+        }),
+        _ => None,
     }
 }
 
