@@ -155,8 +155,9 @@ fn insert_customer(
         1 + (n % 28) as u32,
     );
     let address = format!("Jl. Melati No. {}, Jakarta", n + 1);
-    let email =
-        (n % 3 == 0).then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
+    let email = n
+        .is_multiple_of(3)
+        .then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
     let customer = NewCustomer {
         full_name: &full_name,
         phone: &phone,
@@ -164,7 +165,7 @@ fn insert_customer(
         date_of_birth: born,
         address: &address,
         email: email.as_deref(),
-        phone_verified: n % 4 != 0,
+        phone_verified: !n.is_multiple_of(4),
     };
     Ok(customers::insert(
         tx,

@@ -473,7 +473,7 @@ fn add_form(
             (ui::csrf_input(csrf))
             (ui::field(&username))
             (ui::field(&full_name))
-            (ui::select(ctx.t(Msg::Role), "role", &options, &new.role, err(new.role_error)))
+            (ui::select(ctx.t(Msg::Role), "role", options, &new.role, err(new.role_error)))
             (ui::field(&password))
             (ui::field(&repeat))
             div { button type="submit" { (ctx.t(Msg::StaffAdd)) } }
