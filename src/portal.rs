@@ -73,7 +73,7 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
 // ----- Sessions -----
 
 /// Starts a customer session; returns the cookie token.
-fn start_session(
+pub(crate) fn start_session(
     conn: &Connection,
     customer: &CustomerId,
     now: DateTime<Utc>,

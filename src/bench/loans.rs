@@ -14,7 +14,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::crypto;
 use crate::db::{self, DB_FILE, Db};
 use crate::ids::{CustomerId, LoanId, ProductId};
 use crate::loans::products;
@@ -143,7 +142,7 @@ fn generate(
     let product = (&product, &terms[0], terms_json.as_str());
     insert_tickets(&tx, args, &customers, product, now).map_err(e)?;
     let customer = customers[0].clone();
-    let customer_token = customer_session(&tx, &customer, now).map_err(e)?;
+    let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
     tx.commit().map_err(e)?;
     conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
     Ok((customer, customer_token, staff_token))
@@ -247,18 +246,4 @@ fn insert_tickets(
         }
     }
     Ok(())
-}
-
-/// Opens a portal session for `customer`; returns its token.
-fn customer_session(
-    conn: &Connection,
-    customer: &CustomerId,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<String> {
-    let token = crypto::random_token();
-    conn.execute(
-        "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(token.as_bytes()).as_slice(), customer, now],
-    )?;
-    Ok(token)
 }
