@@ -171,15 +171,20 @@ pub(crate) struct StaffUser {
     pub(crate) role: Role,
 }
 
-/// Why a sign-in was refused.
-#[derive(Debug, PartialEq, Eq)]
+/// Why a sign-in was refused, or the database failed.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum SignInError {
     /// Unknown username or wrong password (the user is not told which).
+    #[error("wrong username or password")]
     Wrong,
     /// Too many failures in a row; locked until then.
+    #[error("locked until {0}")]
     Locked(DateTime<Utc>),
     /// The right password of an account an administrator disabled.
+    #[error("the account is disabled")]
     Disabled,
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
 }
 
 /// What one sign-in attempt came to, as an audit records it.
@@ -294,7 +299,7 @@ pub(crate) fn check_password<A: Accounts>(
     password: &str,
     rules: &StaffConfig,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<A::User, SignInError>> {
+) -> Result<A::User, SignInError> {
     let found = accounts.find(conn, username)?;
     let checked = match found.locked_until.filter(|until| *until > now) {
         Some(until) => Err(until),
@@ -321,14 +326,14 @@ pub(crate) fn check_password<A: Accounts>(
     };
     accounts.record(&tx, username, &found, attempt, now)?;
     tx.commit()?;
-    Ok(match attempt {
+    match attempt {
         Attempt::SignedIn => found.account.map(|a| a.user).ok_or(SignInError::Wrong),
         Attempt::Failed { .. } => Err(SignInError::Wrong),
         Attempt::Locked { until, .. } | Attempt::RefusedLocked { until } => {
             Err(SignInError::Locked(until))
         }
         Attempt::Disabled => Err(SignInError::Disabled),
-    })
+    }
 }
 
 /// What a session's age means at `now`.
@@ -469,7 +474,7 @@ pub(crate) fn sign_in(
     password: &str,
     rules: &StaffConfig,
     now: DateTime<Utc>,
-) -> Result<Result<StaffUser, SignInError>, rusqlite::Error> {
+) -> Result<StaffUser, SignInError> {
     check_password(conn, &Staff, username, password, rules, now)
 }
 
@@ -655,6 +660,8 @@ pub(crate) fn refusal_text(lang: Lang, refusal: &SignInError, now: DateTime<Utc>
             let minutes = (*until - now).num_minutes().max(0) + 1;
             lang.fill(Msg::SignInLocked, &[("minutes", &minutes.to_string())])
         }
+        // Callers answer a database failure with an error page before asking for words.
+        SignInError::Db(_) => lang.t(Msg::ErrInternalBody).to_owned(),
     }
 }
 
@@ -676,8 +683,9 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
         ));
     }
     let mut conn = app.db.conn()?;
-    let user = match sign_in(&mut conn, username, password, &app.config.staff, ctx.now)? {
+    let user = match sign_in(&mut conn, username, password, &app.config.staff, ctx.now) {
         Ok(user) => user,
+        Err(SignInError::Db(e)) => return Err(e.into()),
         Err(refusal) => {
             app.sign_in_throttle.record(&client, ctx.now);
             let message = refusal_text(ctx.lang, &refusal, ctx.now);
@@ -750,18 +758,18 @@ mod tests {
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         account(&mut conn, "ani", Role::Clerk, t0);
         for i in 0..4 {
-            assert_eq!(
-                sign_in(&mut conn, "ani", "nope", &rules(), t0)
-                    .unwrap()
-                    .unwrap_err(),
-                SignInError::Wrong,
+            assert!(
+                matches!(
+                    sign_in(&mut conn, "ani", "nope", &rules(), t0),
+                    Err(SignInError::Wrong)
+                ),
                 "try {i}"
             );
         }
-        let locked = sign_in(&mut conn, "ani", "nope", &rules(), t0)
-            .unwrap()
-            .unwrap_err();
-        assert_eq!(locked, SignInError::Locked(t0 + Duration::minutes(15)));
+        let locked = sign_in(&mut conn, "ani", "nope", &rules(), t0);
+        assert!(
+            matches!(locked, Err(SignInError::Locked(until)) if until == t0 + Duration::minutes(15))
+        );
         // Even the right password is refused while locked.
         let still = sign_in(
             &mut conn,
@@ -769,8 +777,7 @@ mod tests {
             "long enough pw",
             &rules(),
             t0 + Duration::minutes(14),
-        )
-        .unwrap();
+        );
         assert!(matches!(still, Err(SignInError::Locked(_))));
         let user = sign_in(
             &mut conn,
@@ -779,15 +786,12 @@ mod tests {
             &rules(),
             t0 + Duration::minutes(16),
         )
-        .unwrap()
         .unwrap();
         assert_eq!(user.username, "ani");
-        assert_eq!(
-            sign_in(&mut conn, "nobody", "x", &rules(), t0)
-                .unwrap()
-                .unwrap_err(),
-            SignInError::Wrong
-        );
+        assert!(matches!(
+            sign_in(&mut conn, "nobody", "x", &rules(), t0),
+            Err(SignInError::Wrong)
+        ));
     }
 
     #[test]
@@ -797,10 +801,10 @@ mod tests {
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         account(&mut conn, "dewi", Role::Clerk, t0);
         conn.execute("UPDATE staff SET disabled = 1", []).unwrap();
-        let wrong = sign_in(&mut conn, "dewi", "nope", &rules(), t0).unwrap();
-        assert_eq!(wrong.unwrap_err(), SignInError::Wrong);
-        let right = sign_in(&mut conn, "dewi", "long enough pw", &rules(), t0).unwrap();
-        assert_eq!(right.unwrap_err(), SignInError::Disabled);
+        let wrong = sign_in(&mut conn, "dewi", "nope", &rules(), t0);
+        assert!(matches!(wrong, Err(SignInError::Wrong)));
+        let right = sign_in(&mut conn, "dewi", "long enough pw", &rules(), t0);
+        assert!(matches!(right, Err(SignInError::Disabled)));
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! at every demo start, and every page of a demo database carries a banner saying so.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::audit::Actor;
 use crate::auth::Role;
 use crate::customers::{self, NewCustomer};
 use crate::db;
+use crate::ids::{CustomerId, LoanId, ProductId, StaffId};
 use crate::ledger::Method;
 use crate::loans::{LoanState, ops, products};
 use crate::phone;
@@ -88,6 +89,33 @@ pub(crate) fn load(
     if has_data {
         return Ok(Outcome::HasData);
     }
+    let clerk = create_accounts(&tx, now)?;
+    let mut product_ids = Vec::new();
+    for terms in products::starter_products() {
+        product_ids.push(products::insert(&tx, &terms, now)?);
+    }
+    let states = LoanState::ALL;
+    for n in 0..50usize {
+        let customer_id = insert_customer(&tx, n, country, now)?;
+        // Every customer gets one ticket, cycling through every state; some get a second one.
+        for k in 0..(1 + n % 2) {
+            let ticket = Ticket {
+                customer: &customer_id,
+                n,
+                k,
+                state: states[(n + k * 3) % states.len()],
+            };
+            open_ticket(&tx, &ticket, &product_ids, &clerk, today, now)?;
+        }
+    }
+    ops::advance_states(&tx, today, now)?;
+    mark_demo(&tx, today)?;
+    tx.commit()?;
+    Ok(Outcome::Loaded)
+}
+
+/// Creates the demo's staff accounts; returns the clerk, who handles the demo's tickets.
+fn create_accounts(tx: &Transaction, now: DateTime<Utc>) -> Result<StaffId, DemoError> {
     let mut clerk = None;
     for (username, full_name, role, password) in ACCOUNTS {
         let new = NewStaff {
@@ -96,126 +124,167 @@ pub(crate) fn load(
             role,
             password,
         };
-        let user = staff::create_account(&tx, &Actor::System, &new, now)
+        let user = staff::create_account(tx, &Actor::System, &new, now)
             .map_err(|e| DemoError(e.to_string()))?;
         if role == Role::Clerk {
             clerk = Some(user.id);
         }
     }
-    let clerk = clerk.ok_or_else(|| DemoError("the demo has no clerk".to_owned()))?;
-    let mut product_ids = Vec::new();
-    for terms in products::starter_products() {
-        product_ids.push(products::insert(&tx, &terms, now)?);
-    }
-    let states = LoanState::ALL;
-    for n in 0..50usize {
-        let full_name = format!(
-            "{} {}",
-            FIRST[n % FIRST.len()],
-            LAST[(n / FIRST.len()) % LAST.len()]
-        );
-        let local = format!("0812{:08}", 10_000_000 + n * 7919);
-        let phone = phone::normalise(&local, country)
-            .map_err(|e| DemoError(format!("demo phone {local}: {e}")))?;
-        let id_number = format!("3171{:012}", 100_000_000_000u64 + n as u64 * 7_654_321);
-        let born = NaiveDate::from_ymd_opt(
-            1960 + (n % 40) as i32,
-            1 + (n % 12) as u32,
-            1 + (n % 28) as u32,
-        );
-        let address = format!("Jl. Melati No. {}, Jakarta", n + 1);
-        let email = (n % 3 == 0)
-            .then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
-        let customer = NewCustomer {
-            full_name: &full_name,
-            phone: &phone,
-            id_number: Some(&id_number),
-            date_of_birth: born,
-            address: &address,
-            email: email.as_deref(),
-            phone_verified: n % 4 != 0,
-        };
-        let customer_id = customers::insert(&tx, &customer, now - Duration::days(200 - n as i64))?;
-        // Every customer gets one ticket, cycling through every state; some get a second one.
-        for k in 0..(1 + n % 2) {
-            let state = states[(n + k * 3) % states.len()];
-            // Start dates that put the ticket in `state` today under the pawn products' terms
-            // (120 days, 5 days' grace, notice until 29 days after maturity).
-            let started = today
-                - Duration::days(match state {
-                    LoanState::Origination | LoanState::Cancelled => 0,
-                    LoanState::Active => 10 + (n as i64 % 60),
-                    LoanState::Due => 120,
-                    LoanState::Grace => 123,
-                    LoanState::Notice => 135,
-                    LoanState::Forfeited => 200,
-                    LoanState::Redeemed => 90,
-                });
-            let item = ITEMS[(n + k) % ITEMS.len()];
-            let product =
-                &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
-            let appraised = 1_000_000 + (n as i64 % 10) * 400_000;
-            let items = [ops::Item {
-                category: if item.contains("old") {
-                    "gold"
-                } else {
-                    "electronics"
-                }
-                .to_owned(),
-                description: item.to_owned(),
-                marks: String::new(),
-                weight_mg: None,
-                karat: None,
-                appraised,
-            }];
-            let principal = appraised / 2;
-            let at = now - Duration::days((today - started).num_days());
-            let id = ops::originate(
-                &tx,
-                &Actor::System,
-                "DEMO",
-                &customer_id,
-                product,
-                &items,
-                principal,
-                started,
-                at,
-            )?
-            .map_err(|e| DemoError(e.to_string()))?;
-            let record = ops::load(&tx, &id)?
-                .ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
-            match state {
-                LoanState::Origination => (),
-                LoanState::Cancelled => ops::cancel(&tx, &record, &clerk, at)?,
-                _ => {
-                    ops::approve_and_disburse(&tx, &record, Method::Cash, "", &clerk, started, at)?;
-                    if state == LoanState::Redeemed {
-                        let record = ops::load(&tx, &id)?
-                            .ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
-                        let day = started + Duration::days(60);
-                        let payoff = ops::owed_on(&tx, &record, day)?.payoff();
-                        let payment = ops::Payment {
-                            amount: payoff,
-                            method: Method::Cash,
-                            reference: "",
-                            purpose: ops::Purpose::Redemption { released: true },
-                            staff: Some(&clerk),
-                        };
-                        ops::take_payment(
-                            &tx,
-                            &record,
-                            &payment,
-                            &crate::ids::PaymentId::new(at),
-                            day,
-                            at,
-                        )?
-                        .map_err(|e| DemoError(e.to_string()))?;
-                    }
-                }
+    clerk.ok_or_else(|| DemoError("the demo has no clerk".to_owned()))
+}
+
+/// Inserts the `n`th invented customer.
+fn insert_customer(
+    tx: &Transaction,
+    n: usize,
+    country: &str,
+    now: DateTime<Utc>,
+) -> Result<CustomerId, DemoError> {
+    let full_name = format!(
+        "{} {}",
+        FIRST[n % FIRST.len()],
+        LAST[(n / FIRST.len()) % LAST.len()]
+    );
+    let local = format!("0812{:08}", 10_000_000 + n * 7919);
+    let phone = phone::normalise(&local, country)
+        .map_err(|e| DemoError(format!("demo phone {local}: {e}")))?;
+    let id_number = format!("3171{:012}", 100_000_000_000u64 + n as u64 * 7_654_321);
+    let born = NaiveDate::from_ymd_opt(
+        1960 + (n % 40) as i32,
+        1 + (n % 12) as u32,
+        1 + (n % 28) as u32,
+    );
+    let address = format!("Jl. Melati No. {}, Jakarta", n + 1);
+    let email = n
+        .is_multiple_of(3)
+        .then(|| format!("{}{}@example.com", FIRST[n % FIRST.len()].to_lowercase(), n));
+    let customer = NewCustomer {
+        full_name: &full_name,
+        phone: &phone,
+        id_number: Some(&id_number),
+        date_of_birth: born,
+        address: &address,
+        email: email.as_deref(),
+        phone_verified: !n.is_multiple_of(4),
+    };
+    Ok(customers::insert(
+        tx,
+        &customer,
+        now - Duration::days(200 - n as i64),
+    )?)
+}
+
+/// The `k`th demo ticket of the `n`th customer, to be put in `state`.
+struct Ticket<'a> {
+    customer: &'a CustomerId,
+    n: usize,
+    k: usize,
+    state: LoanState,
+}
+
+/// The day a ticket must have started to be in `state` today under the pawn products' terms
+/// (120 days, 5 days' grace, notice until 29 days after maturity).
+fn start_for(state: LoanState, n: usize, today: NaiveDate) -> NaiveDate {
+    today
+        - Duration::days(match state {
+            LoanState::Origination | LoanState::Cancelled => 0,
+            LoanState::Active => 10 + (n as i64 % 60),
+            LoanState::Due => 120,
+            LoanState::Grace => 123,
+            LoanState::Notice => 135,
+            LoanState::Forfeited => 200,
+            LoanState::Redeemed => 90,
+        })
+}
+
+/// Opens a demo ticket and takes it through the steps that put it in its state.
+fn open_ticket(
+    tx: &Transaction,
+    ticket: &Ticket,
+    product_ids: &[ProductId],
+    clerk: &StaffId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    let Ticket { n, k, state, .. } = *ticket;
+    let started = start_for(state, n, today);
+    let item = ITEMS[(n + k) % ITEMS.len()];
+    let product = &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
+    let appraised = 1_000_000 + (n as i64 % 10) * 400_000;
+    let items = [ops::Item {
+        category: if item.contains("old") {
+            "gold"
+        } else {
+            "electronics"
+        }
+        .to_owned(),
+        description: item.to_owned(),
+        marks: String::new(),
+        weight_mg: None,
+        karat: None,
+        appraised,
+    }];
+    let principal = appraised / 2;
+    let at = now - Duration::days((today - started).num_days());
+    let id = ops::originate(
+        tx,
+        &Actor::System,
+        "DEMO",
+        ticket.customer,
+        product,
+        &items,
+        principal,
+        started,
+        at,
+    )
+    .map_err(|e| DemoError(e.to_string()))?;
+    let record =
+        ops::load(tx, &id)?.ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
+    match state {
+        LoanState::Origination => (),
+        LoanState::Cancelled => ops::cancel(tx, &record, clerk, at)?,
+        _ => {
+            ops::approve_and_disburse(tx, &record, Method::Cash, "", clerk, started, at)?;
+            if state == LoanState::Redeemed {
+                redeem(tx, &id, clerk, started + Duration::days(60), at)?;
             }
         }
     }
-    ops::advance_states(&tx, today, now)?;
+    Ok(())
+}
+
+/// Pays off a demo ticket on `day` and releases the item.
+fn redeem(
+    tx: &Transaction,
+    id: &LoanId,
+    clerk: &StaffId,
+    day: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    let record =
+        ops::load(tx, id)?.ok_or_else(|| DemoError("a demo ticket vanished".to_owned()))?;
+    let payoff = ops::owed_on(tx, &record, day)?.payoff();
+    let payment = ops::Payment {
+        amount: payoff,
+        method: Method::Cash,
+        reference: "",
+        purpose: ops::Purpose::Redemption { released: true },
+        staff: Some(clerk),
+    };
+    ops::take_payment(
+        tx,
+        &record,
+        &payment,
+        &crate::ids::PaymentId::new(at),
+        day,
+        at,
+    )
+    .map_err(|e| DemoError(e.to_string()))?;
+    Ok(())
+}
+
+/// Marks the database as the demo branch.
+fn mark_demo(tx: &Transaction, today: NaiveDate) -> rusqlite::Result<()> {
     // Reminders that fell due up to today belong to the invented past: starting the demo does
     // not text its customers at once; from tomorrow they get reminders as real ones would.
     tx.execute(
@@ -226,8 +295,7 @@ pub(crate) fn load(
         "INSERT INTO settings (key, value) VALUES (?1, '1')",
         [DEMO_KEY],
     )?;
-    tx.commit()?;
-    Ok(Outcome::Loaded)
+    Ok(())
 }
 
 /// The demo could not be loaded.

@@ -411,7 +411,6 @@ impl Checker<'_> {
             return None;
         }
         let field = |index: Option<usize>| index.and_then(|i| record.get(i)).unwrap_or("");
-
         let full_name = field(self.columns.full_name);
         if full_name.chars().count() > MAX_NAME {
             self.error(
@@ -419,8 +418,31 @@ impl Checker<'_> {
                 format!("full_name is longer than {MAX_NAME} characters"),
             );
         }
+        let phone = self.phone(field(Some(self.columns.phone)), line);
+        let id_number = self.id_number(field(self.columns.id_number), line);
+        let date_of_birth = self.date_of_birth(field(self.columns.date_of_birth), line);
+        let email = self.email(field(self.columns.email), line);
+        let address = field(self.columns.address);
+        if address.chars().count() > MAX_ADDRESS {
+            self.error(
+                line,
+                format!("address is longer than {MAX_ADDRESS} characters"),
+            );
+        }
+        Some(Row {
+            line,
+            full_name: full_name.to_owned(),
+            phone,
+            id_number,
+            date_of_birth,
+            email,
+            address: address.to_owned(),
+        })
+    }
 
-        let raw_phone = field(Some(self.columns.phone));
+    /// Reads the phone: present, a number of the branch's country or with a country code, and
+    /// on no other line of the file.
+    fn phone(&mut self, raw_phone: &str, line: u64) -> Option<E164> {
         let phone = if raw_phone.is_empty() {
             self.error(line, "phone is missing".to_owned());
             None
@@ -444,14 +466,15 @@ impl Checker<'_> {
                 self.phones.insert(p.clone(), line);
             }
         }
+        phone
+    }
 
+    /// Reads the ID number, if any: 6 to 20 letters and digits, on no other line of the file.
+    fn id_number(&mut self, raw: &str, line: u64) -> Option<String> {
         // Typed ID numbers often have spaces between groups of digits; the profile form
         // drops them too.
-        let id_number: String = field(self.columns.id_number)
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let id_number = if id_number.is_empty() {
+        let id_number: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if id_number.is_empty() {
             None
         } else if !(6..=20).contains(&id_number.len())
             || !id_number.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -460,7 +483,7 @@ impl Checker<'_> {
                 line,
                 format!(
                     "id_number {} is not 6 to 20 letters and digits",
-                    quoted(field(self.columns.id_number))
+                    quoted(raw)
                 ),
             );
             None
@@ -471,43 +494,46 @@ impl Checker<'_> {
         } else {
             self.id_numbers.insert(id_number.clone(), line);
             Some(id_number)
-        };
+        }
+    }
 
-        let raw_date = field(self.columns.date_of_birth);
-        let date_of_birth = if raw_date.is_empty() {
-            None
-        } else {
-            match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
-                Err(_) => {
-                    self.error(
-                        line,
-                        format!(
-                            "date_of_birth {} is not a date written YYYY-MM-DD",
-                            quoted(raw_date)
-                        ),
-                    );
-                    None
-                }
-                Ok(d) if d >= self.today => {
-                    self.error(
-                        line,
-                        format!("date_of_birth {} is not in the past", quoted(raw_date)),
-                    );
-                    None
-                }
-                Ok(d) if d < self.earliest_birth => {
-                    self.error(
-                        line,
-                        format!("date_of_birth {} is before 1900", quoted(raw_date)),
-                    );
-                    None
-                }
-                Ok(d) => Some(d),
+    /// Reads the date of birth, if any: a date in the past, not before 1900.
+    fn date_of_birth(&mut self, raw_date: &str, line: u64) -> Option<NaiveDate> {
+        if raw_date.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
+            Err(_) => {
+                self.error(
+                    line,
+                    format!(
+                        "date_of_birth {} is not a date written YYYY-MM-DD",
+                        quoted(raw_date)
+                    ),
+                );
+                None
             }
-        };
+            Ok(d) if d >= self.today => {
+                self.error(
+                    line,
+                    format!("date_of_birth {} is not in the past", quoted(raw_date)),
+                );
+                None
+            }
+            Ok(d) if d < self.earliest_birth => {
+                self.error(
+                    line,
+                    format!("date_of_birth {} is before 1900", quoted(raw_date)),
+                );
+                None
+            }
+            Ok(d) => Some(d),
+        }
+    }
 
-        let email = field(self.columns.email);
-        let email = if email.is_empty() {
+    /// Reads the e-mail address, if any.
+    fn email(&mut self, email: &str, line: u64) -> Option<String> {
+        if email.is_empty() {
             None
         } else if crate::portal::plausible_email(email) && email.matches('@').count() == 1 {
             Some(email.to_owned())
@@ -517,26 +543,60 @@ impl Checker<'_> {
                 format!("email {} is not an email address", quoted(email)),
             );
             None
-        };
-
-        let address = field(self.columns.address);
-        if address.chars().count() > MAX_ADDRESS {
-            self.error(
-                line,
-                format!("address is longer than {MAX_ADDRESS} characters"),
-            );
         }
-
-        Some(Row {
-            line,
-            full_name: full_name.to_owned(),
-            phone,
-            id_number,
-            date_of_birth,
-            email,
-            address: address.to_owned(),
-        })
     }
+}
+
+impl CheckRows for Checker<'_> {
+    type Row = Row;
+
+    fn check(&mut self, record: &csv::StringRecord, line: u64) -> Option<Row> {
+        Checker::check(self, record, line)
+    }
+
+    fn error(&mut self, line: u64, message: String) {
+        Checker::error(self, line, message);
+    }
+}
+
+/// What reads and checks the rows of one kind of file, collecting the errors by line.
+trait CheckRows {
+    type Row;
+    /// Reads and checks one record; `None` for a row that is skipped.
+    fn check(&mut self, record: &csv::StringRecord, line: u64) -> Option<Self::Row>;
+    /// Records an error on `line`.
+    fn error(&mut self, line: u64, message: String);
+}
+
+/// Reads every row of `reader` and checks each on its own, showing the progress through the
+/// file's `size` bytes. A row of the wrong shape is an error on its line; any other read
+/// failure ends the import.
+fn read_rows<R: std::io::Read, C: CheckRows>(
+    reader: &mut csv::Reader<R>,
+    checker: &mut C,
+    size: u64,
+    bar: &mut Progress,
+) -> Result<Vec<C::Row>, csv::Error> {
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, csv::Position::line);
+                if let Some(row) = checker.check(&record, line) {
+                    rows.push(row);
+                }
+            }
+            Err(e) => match row_problem(&e) {
+                Some((line, shape)) => checker.error(line, shape.to_string()),
+                None => return Err(e),
+            },
+        }
+        bar.update("Checking", reader.position().byte(), size, rows.len());
+    }
+    bar.finish("Checking", size, size, rows.len());
+    Ok(rows)
 }
 
 /// Imports the customers in the CSV `file`, all or nothing.
@@ -562,11 +622,7 @@ pub(crate) fn customers(
         source,
     })?;
     let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(opened);
+    let mut reader = csv_reader(opened);
     let columns = Columns::from_header(reader.headers().map_err(read_error)?)?;
     let earliest_birth = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
     let mut checker = Checker {
@@ -581,47 +637,52 @@ pub(crate) fn customers(
 
     // 1. Read and check every row.
     let mut bar = Progress::new(progress);
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
-                if let Some(row) = checker.check(&record, line) {
-                    rows.push(row);
-                }
-            }
-            Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("the row has {len} fields but the header row has {expected_len}"),
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "the row is not UTF-8 text (save the file as \"CSV UTF-8\")".to_owned()
-                    }
-                    _ => return Err(read_error(e)),
-                };
-                checker.error(line, message);
-            }
-        }
-        bar.update("Checking", reader.position().byte(), size, rows.len());
-    }
-    bar.finish("Checking", size, size, rows.len());
+    let rows = read_rows(&mut reader, &mut checker, size, &mut bar).map_err(read_error)?;
 
     // 2. Against the database, in the transaction that writes, so that a customer the running
     // server adds meanwhile cannot slip in between the check and the insert.
     let tx = crate::db::immediate(conn)?;
-    let existing_phones: HashSet<String> = tx
+    check_against_branch(&tx, &rows, &mut checker)?;
+    let mut errors = checker.errors;
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(ImportError::Invalid(errors));
+    }
+
+    // 3. Write.
+    let total = rows.len();
+    if total == 0 {
+        return Ok(Summary { rows: 0 });
+    }
+    insert_customers(&tx, &rows, now, &mut bar)?;
+    let change = Change {
+        action: "customer.import",
+        entity: "customer",
+        entity_id: "import",
+        before: None,
+        after: Some(serde_json::json!({ "file": file_name(file), "rows": total })),
+    };
+    crate::audit::record(&tx, &Actor::CommandLine, &change, now)?;
+    tx.commit()?;
+    bar.finish("Importing", total as u64, total as u64, total);
+    Ok(Summary { rows: total })
+}
+
+/// Checks the rows against the branch: no phone or ID number of a customer it has already.
+fn check_against_branch(
+    conn: &Connection,
+    rows: &[Row],
+    checker: &mut Checker,
+) -> rusqlite::Result<()> {
+    let existing_phones: HashSet<String> = conn
         .prepare("SELECT phone FROM customers")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let existing_ids: HashSet<String> = tx
+    let existing_ids: HashSet<String> = conn
         .prepare("SELECT id_number FROM customers WHERE id_number IS NOT NULL")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    for row in &rows {
+    for row in rows {
         if let Some(p) = row
             .phone
             .as_ref()
@@ -642,54 +703,38 @@ pub(crate) fn customers(
             );
         }
     }
-    let mut errors = checker.errors;
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        return Err(ImportError::Invalid(errors));
-    }
+    Ok(())
+}
 
-    // 3. Write.
+/// Adds the checked customers, showing the progress.
+fn insert_customers(
+    conn: &Connection,
+    rows: &[Row],
+    now: DateTime<Utc>,
+    bar: &mut Progress,
+) -> rusqlite::Result<()> {
     let total = rows.len();
-    if total == 0 {
-        return Ok(Summary { rows: 0 });
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO customers (id, full_name, phone, id_number, date_of_birth, address, email,
+                                created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    )?;
+    for (done, row) in rows.iter().enumerate() {
+        // Every row has a phone here: a row without one has an error.
+        let Some(phone) = &row.phone else { continue };
+        insert.execute(params![
+            CustomerId::new(now),
+            row.full_name,
+            phone.as_str(),
+            row.id_number,
+            row.date_of_birth,
+            row.address,
+            row.email,
+            now,
+        ])?;
+        bar.update("Importing", done as u64 + 1, total as u64, done + 1);
     }
-    {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO customers (id, full_name, phone, id_number, date_of_birth, address, email,
-                                    created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        )?;
-        for (done, row) in rows.iter().enumerate() {
-            // Every row has a phone here: a row without one has an error.
-            let Some(phone) = &row.phone else { continue };
-            insert.execute(params![
-                CustomerId::new(now),
-                row.full_name,
-                phone.as_str(),
-                row.id_number,
-                row.date_of_birth,
-                row.address,
-                row.email,
-                now,
-            ])?;
-            bar.update("Importing", done as u64 + 1, total as u64, done + 1);
-        }
-    }
-    let file_name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let change = Change {
-        action: "customer.import",
-        entity: "customer",
-        entity_id: "import",
-        before: None,
-        after: Some(serde_json::json!({ "file": file_name, "rows": total })),
-    };
-    crate::audit::record(&tx, &Actor::CommandLine, &change, now)?;
-    tx.commit()?;
-    bar.finish("Importing", total as u64, total as u64, total);
-    Ok(Summary { rows: total })
+    Ok(())
 }
 
 /// A progress bar on standard error, redrawn in place with `\r` at most ten times a second.

@@ -73,7 +73,7 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
 // ----- Sessions -----
 
 /// Starts a customer session; returns the cookie token.
-fn start_session(
+pub(crate) fn start_session(
     conn: &Connection,
     customer: &CustomerId,
     now: DateTime<Utc>,
@@ -1247,7 +1247,10 @@ pub(crate) fn loan_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let owed = terms::owed(&record.ticket(), &paid, day);
     let rows = ledger::entries(&conn, &c.id, Some(&record.id), None, None)?;
     let payment_codes = codes::of_loan(&conn, &record.id)?;
-    let extension = codes::extension_on(&conn, &record, day)?;
+    let extension = match codes::extension_on(&conn, &record, day) {
+        Err(CodeError::Db(e)) => return Err(e.into()),
+        other => other,
+    };
     drop(conn);
     let payments = payment_lines(&rows);
     let currency = ctx.app.config.currency();
@@ -1327,13 +1330,14 @@ pub(crate) fn loan_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// The words for a ticket that cannot be extended with a payment code.
-fn code_error(ctx: &Ctx, e: CodeError) -> String {
-    ctx.t(match e {
+fn code_error(ctx: &Ctx, e: CodeError) -> AppError {
+    let message = match e {
         CodeError::Closed => Msg::CannotExtendNotOpen,
         CodeError::NotExtendable => Msg::CannotExtendHere,
         CodeError::NothingOwed => Msg::NothingToExtend,
-    })
-    .to_owned()
+        CodeError::Db(e) => return e.into(),
+    };
+    AppError::BadRequest(ctx.t(message).to_owned())
 }
 
 /// GET /my/loans/{id}/extend: what extending costs today and the due date it gives, before
@@ -1342,8 +1346,8 @@ pub(crate) fn extend_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let conn = ctx.app.db.conn()?;
     let (ticket, record) = own_ticket(&conn, &c.id, id)?;
-    let extension = codes::extension_on(&conn, &record, today(ctx))?
-        .map_err(|e| AppError::BadRequest(code_error(ctx, e)))?;
+    let extension =
+        codes::extension_on(&conn, &record, today(ctx)).map_err(|e| code_error(ctx, e))?;
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let base = format!("/my/loans/{}", record.id);
@@ -1375,8 +1379,8 @@ pub(crate) fn extend(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (_, record) = own_ticket(&tx, &c.id, id)?;
-    let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)?
-        .map_err(|e| AppError::BadRequest(code_error(ctx, e)))?;
+    let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)
+        .map_err(|e| code_error(ctx, e))?;
     tx.commit()?;
     Ok(Response::see_other(&format!(
         "/my/loans/{}/code/{}",

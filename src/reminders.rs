@@ -231,31 +231,15 @@ pub(crate) fn run(
         return Ok(0);
     }
     let today = clock::local_date(now, settings.offset);
-    let from: Option<NaiveDate> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [FROM_KEY],
-            |r| r.get::<_, String>(0),
-        )
-        .optional()?
-        .and_then(|v| v.parse().ok());
+    let from = reminders_from(conn)?;
     let expires = settings.hours_end(today);
     // No reminder is due for a ticket maturing later than the earliest "days before": only
     // tickets up to that horizon are read.
     let lead = settings.days_before.iter().copied().max().unwrap_or(0);
     let horizon = today + chrono::Duration::days(i64::from(lead));
-    let tickets: Vec<(LoanId, String, String)> = conn
-        .prepare_cached(
-            "SELECT l.id, c.full_name, c.phone FROM loans l JOIN customers c ON c.id = l.customer_id
-             WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.terms IS NOT NULL AND c.do_not_text = 0
-               AND l.matures_on <= ?1
-             ORDER BY l.matures_on, l.ticket_no",
-        )?
-        .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
     let mut texts: HashMap<Event, String> = HashMap::new();
     let mut queued = 0;
-    for (id, name, phone) in tickets {
+    for (id, name, phone) in open_tickets_maturing_by(conn, horizon)? {
         let Some(record) = ops::load(conn, &id)? else {
             continue;
         };
@@ -265,15 +249,7 @@ pub(crate) fn run(
         if from.is_some_and(|from| due.on < from) {
             continue;
         }
-        let earlier: Option<(SmsId, Option<String>)> = conn
-            .prepare_cached(
-                "SELECT r.sms_id, o.state FROM reminders_sent r LEFT JOIN sms_outbox o ON o.id = r.sms_id
-                 WHERE r.loan_id = ?1 AND r.event = ?2 AND r.due_on = ?3",
-            )?
-            .query_row(params![id, due.event.code(), due.on], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
+        let earlier = earlier_reminder(conn, &id, &due)?;
         // Queued once; again only if that message expired unsent at the end of the hours.
         if let Some((_, state)) = &earlier
             && state.as_deref() != Some(outbox::State::Expired.code())
@@ -311,21 +287,77 @@ pub(crate) fn run(
             },
             now,
         )?;
-        match earlier {
-            None => conn
-                .prepare_cached(
-                    "INSERT INTO reminders_sent (loan_id, event, due_on, sms_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, due.event.code(), due.on, sms, now])?,
-            Some((expired, _)) => conn
-                .prepare_cached(
-                    "UPDATE reminders_sent SET sms_id = ?4 WHERE loan_id = ?1 AND event = ?2 AND due_on = ?3 AND sms_id = ?5",
-                )?
-                .execute(params![id, due.event.code(), due.on, sms, expired])?,
-        };
+        remember_sent(conn, &id, &due, &sms, earlier.map(|(sms, _)| sms), now)?;
         queued += 1;
     }
     Ok(queued)
+}
+
+/// The first day whose reminders are sent, if set (the demo sets it: its past is not texted).
+fn reminders_from(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [FROM_KEY],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok()))
+}
+
+/// The open tickets maturing by `horizon` whose customers accept texts: id, name, phone.
+fn open_tickets_maturing_by(
+    conn: &Connection,
+    horizon: NaiveDate,
+) -> rusqlite::Result<Vec<(LoanId, String, String)>> {
+    conn.prepare_cached(
+        "SELECT l.id, c.full_name, c.phone FROM loans l JOIN customers c ON c.id = l.customer_id
+         WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.terms IS NOT NULL AND c.do_not_text = 0
+           AND l.matures_on <= ?1
+         ORDER BY l.matures_on, l.ticket_no",
+    )?
+    .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .collect()
+}
+
+/// The reminder queued before for this ticket and event, with its message's state.
+fn earlier_reminder(
+    conn: &Connection,
+    id: &LoanId,
+    due: &Due,
+) -> rusqlite::Result<Option<(SmsId, Option<String>)>> {
+    conn.prepare_cached(
+        "SELECT r.sms_id, o.state FROM reminders_sent r LEFT JOIN sms_outbox o ON o.id = r.sms_id
+         WHERE r.loan_id = ?1 AND r.event = ?2 AND r.due_on = ?3",
+    )?
+    .query_row(params![id, due.event.code(), due.on], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .optional()
+}
+
+/// Records that the reminder went out as `sms`, replacing the `expired` message if any.
+fn remember_sent(
+    conn: &Connection,
+    id: &LoanId,
+    due: &Due,
+    sms: &SmsId,
+    expired: Option<SmsId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    match expired {
+        None => conn
+            .prepare_cached(
+                "INSERT INTO reminders_sent (loan_id, event, due_on, sms_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![id, due.event.code(), due.on, sms, now])?,
+        Some(expired) => conn
+            .prepare_cached(
+                "UPDATE reminders_sent SET sms_id = ?4 WHERE loan_id = ?1 AND event = ?2 AND due_on = ?3 AND sms_id = ?5",
+            )?
+            .execute(params![id, due.event.code(), due.on, sms, expired])?,
+    };
+    Ok(())
 }
 
 /// Fills a text's `{placeholder}`s in one pass (a value that itself looks like a placeholder
@@ -662,7 +694,6 @@ mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let staff = StaffId::new(now);
         conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();

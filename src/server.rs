@@ -58,36 +58,11 @@ pub(crate) fn serve(
     clock_file: Option<std::path::PathBuf>,
 ) -> Result<(), ServeError> {
     let started = Instant::now();
-    let shutdown = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(ServeError::Signals)?;
-    }
-    let clock: Arc<dyn Clock> = match clock_file {
-        Some(file) => {
-            log::warn!(
-                "the clock is shifted by the seconds in {} (a test setting)",
-                file.display()
-            );
-            Arc::new(clock::ShiftedClock { file })
-        }
-        None => Arc::new(SystemClock),
-    };
+    let shutdown = shutdown_on_signals()?;
+    let clock = choose_clock(clock_file);
     let (db, key) = open(&config)?;
     if load_demo {
-        let now = clock.now();
-        let today = clock::local_date(now, config.utc_offset());
-        let outcome = demo::load(&mut *db.conn()?, &config.branch.country, today, now)?;
-        match outcome {
-            demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => {
-                print_demo_accounts(outcome == demo::Outcome::Loaded)
-            }
-            demo::Outcome::HasData => {
-                println!(
-                    "The database in {} already has data: the demo was not loaded.",
-                    config.storage.data_dir
-                );
-            }
-        }
+        load_demo_data(&config, &db, &*clock)?;
     }
     let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::db::DbError::from)?;
     if is_demo && config.modem.device == "none" {
@@ -98,24 +73,93 @@ pub(crate) fn serve(
             config.data_dir().join("sms-log.txt").display()
         );
     }
+    let app = build_app(config, db, clock, key, is_demo, &shutdown);
+    let server = start_http(&app, &shutdown)?;
+    let threads = spawn_background_threads(&app)?;
+    announce(&app, &server, started);
+    while !shutdown.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    info!("shutting down: finishing requests in flight");
+    let listener_ok = server.join();
+    stop_background_threads(&app, threads);
+    info!("stopped");
+    if listener_ok {
+        Ok(())
+    } else {
+        Err(ServeError::ListenerStopped)
+    }
+}
+
+/// The flag SIGTERM and SIGINT set, which every loop of the server watches.
+fn shutdown_on_signals() -> Result<Arc<AtomicBool>, ServeError> {
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&shutdown)).map_err(ServeError::Signals)?;
+    }
+    Ok(shutdown)
+}
+
+/// The system clock, or the test setting's clock shifted by the seconds in a file.
+fn choose_clock(clock_file: Option<std::path::PathBuf>) -> Arc<dyn Clock> {
+    match clock_file {
+        Some(file) => {
+            log::warn!(
+                "the clock is shifted by the seconds in {} (a test setting)",
+                file.display()
+            );
+            Arc::new(clock::ShiftedClock { file })
+        }
+        None => Arc::new(SystemClock),
+    }
+}
+
+/// `--demo`: loads the invented branch into an empty database and says what happened.
+fn load_demo_data(config: &Config, db: &Db, clock: &dyn Clock) -> Result<(), ServeError> {
+    let now = clock.now();
+    let today = clock::local_date(now, config.utc_offset());
+    let outcome = demo::load(&mut *db.conn()?, &config.branch.country, today, now)?;
+    match outcome {
+        demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => {
+            print_demo_accounts(outcome == demo::Outcome::Loaded)
+        }
+        demo::Outcome::HasData => {
+            println!(
+                "The database in {} already has data: the demo was not loaded.",
+                config.storage.data_dir
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The state shared by the HTTP workers and the background threads.
+fn build_app(
+    config: Config,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    key: InstallationKey,
+    is_demo: bool,
+    shutdown: &Arc<AtomicBool>,
+) -> Arc<App> {
     let device = sms::Device::from_config(&config.modem, &config.data_dir());
     let sms = Arc::new(Sms::new(
         &config.modem,
         device,
         Arc::clone(&clock),
-        Arc::clone(&shutdown),
+        Arc::clone(shutdown),
     ));
     let uploader = Arc::new(crate::sync::Uploader::new(
         &config,
         Arc::clone(&clock),
-        Arc::clone(&shutdown),
+        Arc::clone(shutdown),
     ));
     let email = Arc::new(Email::new(
         &config.email,
         Arc::clone(&clock),
-        Arc::clone(&shutdown),
+        Arc::clone(shutdown),
     ));
-    let app = Arc::new(App {
+    Arc::new(App {
         sign_in_throttle: Throttle::new(
             config.staff.address_failures_per_15_minutes,
             ChronoDuration::minutes(15),
@@ -134,12 +178,15 @@ pub(crate) fn serve(
         uploader,
         email,
         scheduler: crate::loans::scheduler::Status::default(),
-        shutdown: Arc::clone(&shutdown),
-    });
+        shutdown: Arc::clone(shutdown),
+    })
+}
 
-    let handler_app = Arc::clone(&app);
-    let rejection_app = Arc::clone(&app);
-    let server = Server::start(
+/// Starts the HTTP listener and its workers on the configured address.
+fn start_http(app: &Arc<App>, shutdown: &Arc<AtomicBool>) -> Result<Server, ServeError> {
+    let handler_app = Arc::clone(app);
+    let rejection_app = Arc::clone(app);
+    Ok(Server::start(
         &app.config.server.listen,
         app.config
             .server
@@ -148,49 +195,49 @@ pub(crate) fn serve(
         Arc::new(move |rejection, _request| {
             error::rejection_page(rejection, rejection_app.config.language())
         }),
-        Arc::clone(&shutdown),
-    )?;
+        Arc::clone(shutdown),
+    )?)
+}
 
-    let backup_app = Arc::clone(&app);
-    let nightly = std::thread::Builder::new()
-        .name("backup".to_owned())
-        .spawn(move || {
-            let c = &backup_app.config;
+/// A named background thread and its handle, joined at shutdown.
+type Background = (&'static str, std::thread::JoinHandle<()>);
+
+/// Starts a named background thread that runs `work` with its own handle on the app.
+fn spawn_background(
+    name: &'static str,
+    app: &Arc<App>,
+    work: impl FnOnce(&App) + Send + 'static,
+) -> Result<Background, ServeError> {
+    let app = Arc::clone(app);
+    let handle = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || work(&app))
+        .map_err(ServeError::Thread)?;
+    Ok((name, handle))
+}
+
+/// The nightly backup, the SMS and e-mail senders, the upload to head office and the
+/// scheduler, each on its own thread.
+fn spawn_background_threads(app: &Arc<App>) -> Result<Vec<Background>, ServeError> {
+    Ok(vec![
+        spawn_background("backup", app, |a| {
+            let c = &a.config;
             backup::run_nightly(
-                &backup_app.db,
-                &*backup_app.clock,
+                &a.db,
+                &*a.clock,
                 &c.data_dir(),
                 c.backup_time(),
                 c.utc_offset(),
                 c.storage.backup_keep as usize,
-                &backup_app.shutdown,
+                &a.shutdown,
             );
-        })
-        .map_err(ServeError::Thread)?;
-
-    let sender_app = Arc::clone(&app);
-    let sender = std::thread::Builder::new()
-        .name("sms".to_owned())
-        .spawn(move || sms::sender::run(&sender_app.sms, &sender_app.db))
-        .map_err(ServeError::Thread)?;
-
-    let sync_app = Arc::clone(&app);
-    let sync = std::thread::Builder::new()
-        .name("sync".to_owned())
-        .spawn(move || crate::sync::uploader::run(&sync_app.uploader, &sync_app.db))
-        .map_err(ServeError::Thread)?;
-
-    let email_app = Arc::clone(&app);
-    let email_sender = std::thread::Builder::new()
-        .name("email".to_owned())
-        .spawn(move || email::sender::run(&email_app.email, &email_app.db))
-        .map_err(ServeError::Thread)?;
-
-    let scheduler_app = Arc::clone(&app);
-    let scheduler = std::thread::Builder::new()
-        .name("scheduler".to_owned())
-        .spawn(move || {
-            let a = &scheduler_app;
+        })?,
+        spawn_background("sms", app, |a| sms::sender::run(&a.sms, &a.db))?,
+        spawn_background("sync", app, |a| {
+            crate::sync::uploader::run(&a.uploader, &a.db)
+        })?,
+        spawn_background("email", app, |a| email::sender::run(&a.email, &a.db))?,
+        spawn_background("scheduler", app, |a| {
             let settings = crate::reminders::Settings::from_config(&a.config);
             crate::loans::scheduler::run(
                 &a.db,
@@ -200,9 +247,12 @@ pub(crate) fn serve(
                 &a.scheduler,
                 &a.shutdown,
             );
-        })
-        .map_err(ServeError::Thread)?;
+        })?,
+    ])
+}
 
+/// Says where the server listens and how long it took to start.
+fn announce(app: &App, server: &Server, started: Instant) {
     println!(
         "pawnbranch {} listening on http://{}",
         env!("CARGO_PKG_VERSION"),
@@ -215,30 +265,17 @@ pub(crate) fn serve(
         app.config.branch.name,
         app.config.storage.data_dir
     );
-    while !shutdown.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    info!("shutting down: finishing requests in flight");
-    let listener_ok = server.join();
+}
+
+/// Wakes the threads that sleep between rounds and waits for every background thread to end.
+fn stop_background_threads(app: &App, threads: Vec<Background>) {
     app.sms.wake();
     app.uploader.wake();
     app.email.wake();
-    for (name, thread) in [
-        ("backup", nightly),
-        ("sms", sender),
-        ("sync", sync),
-        ("email", email_sender),
-        ("scheduler", scheduler),
-    ] {
+    for (name, thread) in threads {
         if thread.join().is_err() {
             log::error!("the {name} thread ended by panic");
         }
-    }
-    info!("stopped");
-    if listener_ok {
-        Ok(())
-    } else {
-        Err(ServeError::ListenerStopped)
     }
 }
 

@@ -5,7 +5,7 @@
 //! command line, where other users of the box could read them.
 
 use chrono::{DateTime, Utc};
-use maud::html;
+use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
@@ -350,21 +350,25 @@ fn render_list(
     let accounts = list(&*ctx.app.db.conn()?)?;
     let csrf = ctx.csrf();
     let options = role_options(ctx);
-    let err = |m: Option<Msg>| m.map(|m| ctx.t(m));
-    let mut username = Field::new(ctx.t(Msg::Username), "username", &new.username);
-    username.hint = Some(ctx.t(Msg::UsernameRules));
-    username.error = err(new.username_error);
-    let mut full_name = Field::new(ctx.t(Msg::FullName), "full_name", &new.full_name);
-    full_name.error = err(new.name_error);
-    let mut password = Field::new(ctx.t(Msg::Password), "password", "");
-    password.kind = "password";
-    password.autocomplete = "new-password";
-    password.hint = Some(ctx.t(Msg::PasswordRules));
-    password.error = err(new.password_error);
-    let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
-    repeat.kind = "password";
-    repeat.autocomplete = "new-password";
     let body = html! {
+        (accounts_table(ctx, me, &accounts, &csrf, &options))
+        (add_form(ctx, new, &csrf, &options))
+        (permissions_table(ctx))
+    };
+    let mut response = ctx.staff_page(me, ctx.t(Msg::StaffListTitle), body);
+    response.status = status;
+    Ok(response)
+}
+
+/// The accounts, each with its status and what an administrator can do to it.
+fn accounts_table(
+    ctx: &Ctx,
+    me: &StaffUser,
+    accounts: &[Listed],
+    csrf: &str,
+    options: &[(&'static str, &'static str)],
+) -> Markup {
+    html! {
         div class="table-wrap" {
             table {
                 thead { tr {
@@ -372,8 +376,7 @@ fn render_list(
                     th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::LastSignIn)) } th { (ctx.t(Msg::Actions)) }
                 } }
                 tbody {
-                    @for a in &accounts {
-                        @let base = format!("/staff/admin/staff/{}", a.user.id);
+                    @for a in accounts {
                         tr {
                             td { (a.user.username) }
                             td { (a.user.full_name) }
@@ -388,53 +391,99 @@ fn render_list(
                                 }
                             }
                             td { @match a.last_sign_in { Some(t) => (ctx.datetime(t)), None => (ctx.t(Msg::Never)) } }
-                            td class="actions" {
-                                form method="post" action={ (base) "/role" } {
-                                    (ui::csrf_input(&csrf))
-                                    label class="visually-hidden" for={ "role-" (a.user.id) } { (ctx.t(Msg::Role)) }
-                                    select id={ "role-" (a.user.id) } name="role" {
-                                        @for (code, label) in &options {
-                                            option value=(code) selected[*code == a.user.role.code()] { (label) }
-                                        }
-                                    }
-                                    button type="submit" class="secondary" { (ctx.t(Msg::ChangeRole)) }
-                                }
-                                form method="post" action={ (base) "/password" } {
-                                    (ui::csrf_input(&csrf))
-                                    label class="visually-hidden" for={ "pw-" (a.user.id) } { (ctx.t(Msg::NewPassword)) }
-                                    input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
-                                        minlength=(MIN_PASSWORD_CHARS) placeholder=(ctx.t(Msg::NewPassword)) required;
-                                    button type="submit" class="secondary" { (ctx.t(Msg::ResetPassword)) }
-                                }
-                                @if a.user.id != me.id {
-                                    @if a.disabled {
-                                        form method="post" action={ (base) "/enable" } {
-                                            (ui::csrf_input(&csrf))
-                                            button type="submit" class="secondary" { (ctx.t(Msg::Enable)) }
-                                        }
-                                    } @else {
-                                        form method="post" action={ (base) "/disable" } {
-                                            (ui::csrf_input(&csrf))
-                                            button type="submit" class="danger" { (ctx.t(Msg::Disable)) }
-                                        }
-                                    }
-                                }
-                            }
+                            (account_actions(ctx, me, a, csrf, options))
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// An account's actions: change the role, reset the password, disable or enable (never one's
+/// own account).
+fn account_actions(
+    ctx: &Ctx,
+    me: &StaffUser,
+    a: &Listed,
+    csrf: &str,
+    options: &[(&'static str, &'static str)],
+) -> Markup {
+    let base = format!("/staff/admin/staff/{}", a.user.id);
+    html! {
+        td class="actions" {
+            form method="post" action={ (base) "/role" } {
+                (ui::csrf_input(csrf))
+                label class="visually-hidden" for={ "role-" (a.user.id) } { (ctx.t(Msg::Role)) }
+                select id={ "role-" (a.user.id) } name="role" {
+                    @for (code, label) in options {
+                        option value=(code) selected[*code == a.user.role.code()] { (label) }
+                    }
+                }
+                button type="submit" class="secondary" { (ctx.t(Msg::ChangeRole)) }
+            }
+            form method="post" action={ (base) "/password" } {
+                (ui::csrf_input(csrf))
+                label class="visually-hidden" for={ "pw-" (a.user.id) } { (ctx.t(Msg::NewPassword)) }
+                input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
+                    minlength=(MIN_PASSWORD_CHARS) placeholder=(ctx.t(Msg::NewPassword)) required;
+                button type="submit" class="secondary" { (ctx.t(Msg::ResetPassword)) }
+            }
+            @if a.user.id != me.id {
+                @if a.disabled {
+                    form method="post" action={ (base) "/enable" } {
+                        (ui::csrf_input(csrf))
+                        button type="submit" class="secondary" { (ctx.t(Msg::Enable)) }
+                    }
+                } @else {
+                    form method="post" action={ (base) "/disable" } {
+                        (ui::csrf_input(csrf))
+                        button type="submit" class="danger" { (ctx.t(Msg::Disable)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The form that adds an account, with the errors of the last try.
+fn add_form(
+    ctx: &Ctx,
+    new: &NewForm,
+    csrf: &str,
+    options: &[(&'static str, &'static str)],
+) -> Markup {
+    let err = |m: Option<Msg>| m.map(|m| ctx.t(m));
+    let mut username = Field::new(ctx.t(Msg::Username), "username", &new.username);
+    username.hint = Some(ctx.t(Msg::UsernameRules));
+    username.error = err(new.username_error);
+    let mut full_name = Field::new(ctx.t(Msg::FullName), "full_name", &new.full_name);
+    full_name.error = err(new.name_error);
+    let mut password = Field::new(ctx.t(Msg::Password), "password", "");
+    password.kind = "password";
+    password.autocomplete = "new-password";
+    password.hint = Some(ctx.t(Msg::PasswordRules));
+    password.error = err(new.password_error);
+    let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
+    repeat.kind = "password";
+    repeat.autocomplete = "new-password";
+    html! {
         h2 id="add" { (ctx.t(Msg::StaffAdd)) }
         form method="post" action="/staff/admin/staff" class="stack" {
-            (ui::csrf_input(&csrf))
+            (ui::csrf_input(csrf))
             (ui::field(&username))
             (ui::field(&full_name))
-            (ui::select(ctx.t(Msg::Role), "role", &options, &new.role, err(new.role_error)))
+            (ui::select(ctx.t(Msg::Role), "role", options, &new.role, err(new.role_error)))
             (ui::field(&password))
             (ui::field(&repeat))
             div { button type="submit" { (ctx.t(Msg::StaffAdd)) } }
         }
+    }
+}
+
+/// What each role may do.
+fn permissions_table(ctx: &Ctx) -> Markup {
+    html! {
         h2 { (ctx.t(Msg::Permissions)) }
         div class="table-wrap" {
             table {
@@ -449,10 +498,7 @@ fn render_list(
                 }
             }
         }
-    };
-    let mut response = ctx.staff_page(me, ctx.t(Msg::StaffListTitle), body);
-    response.status = status;
-    Ok(response)
+    }
 }
 
 /// POST /staff/admin/staff: adds an account.

@@ -11,14 +11,14 @@
 use crate::clock::Clock as _;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
-use rusqlite::params;
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::crypto;
 use crate::db::{self, DB_FILE, Db};
-use crate::ids::{CustomerId, LoanId};
+use crate::ids::{CustomerId, LoanId, ProductId};
 use crate::loans::products;
+use crate::loans::terms::Terms;
 
 /// The flags of `pawnbranch bench loans`.
 #[derive(Debug, clap::Args)]
@@ -133,108 +133,118 @@ fn generate(
     let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = crate::clock::SystemClock.now();
-    let today = now.date_naive();
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let e = |e: rusqlite::Error| e.to_string();
     let terms = products::starter_products();
     let product = products::insert(&tx, &terms[0], now).map_err(e)?;
     let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
     let staff_token = super::manager_session(&tx, now).map_err(e)?;
-    let mut customers = Vec::with_capacity(args.customers as usize);
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO customers (id, full_name, phone, phone_verified_at, id_number, address, profile_completed_at,
-                                        created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'Jl. Bench', ?4, ?4, ?4)",
-            )
-            .map_err(e)?;
-        for i in 0..args.customers {
-            let id = CustomerId::new(now);
-            insert
-                .execute(params![
-                    id,
-                    format!("Customer {i}"),
-                    format!("+62813{i:08}"),
-                    now,
-                    format!("3171{i:012}")
-                ])
-                .map_err(e)?;
-            customers.push(id);
-        }
+    let customers = insert_customers(&tx, args.customers, now).map_err(e)?;
+    let product = (&product, &terms[0], terms_json.as_str());
+    insert_tickets(&tx, args, &customers, product, now).map_err(e)?;
+    let customer = customers[0].clone();
+    let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
+    tx.commit().map_err(e)?;
+    conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
+    Ok((customer, customer_token, staff_token))
+}
+
+/// Adds `count` customers with verified phones and completed profiles.
+fn insert_customers(
+    conn: &Connection,
+    count: u32,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<CustomerId>> {
+    let mut customers = Vec::with_capacity(count as usize);
+    let mut insert = conn
+        .prepare(
+            "INSERT INTO customers (id, full_name, phone, phone_verified_at, id_number, address, profile_completed_at,
+                                    created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'Jl. Bench', ?4, ?4, ?4)",
+        )
+        ?;
+    for i in 0..count {
+        let id = CustomerId::new(now);
+        insert.execute(params![
+            id,
+            format!("Customer {i}"),
+            format!("+62813{i:08}"),
+            now,
+            format!("3171{i:012}")
+        ])?;
+        customers.push(id);
     }
+    Ok(customers)
+}
+
+/// Adds the active tickets, spread over the customers, each with its disbursement and its
+/// share of the payment rows. `product` is its id, its terms and
+/// those terms as stored.
+fn insert_tickets(
+    conn: &Connection,
+    args: &LoansBenchArgs,
+    customers: &[CustomerId],
+    (product, terms, terms_json): (&ProductId, &Terms, &str),
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let today = now.date_naive();
     let per_ticket = (args.transactions - args.tickets) / args.tickets;
     let mut extra = (args.transactions - args.tickets) % args.tickets;
-    {
-        let mut ticket = tx
-            .prepare(
-                "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
-                                    product_id, terms, approved_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'active', ?4, 'Gold ring', ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
-            )
-            .map_err(e)?;
-        let mut row = tx
-            .prepare(
-                "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, payment_id, on_date, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'cash', ?6, ?7, ?8)",
-            )
-            .map_err(e)?;
-        for t in 0..args.tickets {
-            let customer = &customers[(t % args.customers) as usize];
-            let start = today - chrono::Duration::days(i64::from(t % 100));
-            let maturity = crate::loans::terms::first_maturity(&terms[0], start);
-            let id = LoanId::new(now);
-            ticket
-                .execute(params![
-                    id,
-                    format!("BENCH-{t:08}"),
-                    customer,
-                    1_000_000,
-                    start,
-                    maturity,
-                    product,
-                    terms_json,
-                    now
-                ])
-                .map_err(e)?;
+    let mut ticket = conn
+        .prepare(
+            "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
+                                product_id, terms, approved_at, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'active', ?4, 'Gold ring', ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+        )
+        ?;
+    let mut row = conn
+        .prepare(
+            "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, payment_id, on_date, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'cash', ?6, ?7, ?8)",
+        )
+        ?;
+    for t in 0..args.tickets {
+        let customer = &customers[(t % args.customers) as usize];
+        let start = today - chrono::Duration::days(i64::from(t % 100));
+        let maturity = crate::loans::terms::first_maturity(terms, start);
+        let id = LoanId::new(now);
+        ticket.execute(params![
+            id,
+            format!("BENCH-{t:08}"),
+            customer,
+            1_000_000,
+            start,
+            maturity,
+            product,
+            terms_json,
+            now
+        ])?;
+        row.execute(params![
+            crate::ids::new_ulid(now),
+            id,
+            customer,
+            "disbursement",
+            1_000_000,
+            None::<String>,
+            start,
+            now
+        ])?;
+        let payments = per_ticket + u32::from(extra > 0);
+        extra = extra.saturating_sub(1);
+        for p in 0..payments {
+            let kind = ["interest", "fee", "principal"][(p % 3) as usize];
+            let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
             row.execute(params![
                 crate::ids::new_ulid(now),
                 id,
                 customer,
-                "disbursement",
-                1_000_000,
-                None::<String>,
-                start,
+                kind,
+                1_000,
+                crate::ids::new_ulid(now),
+                on,
                 now
-            ])
-            .map_err(e)?;
-            let payments = per_ticket + u32::from(extra > 0);
-            extra = extra.saturating_sub(1);
-            for p in 0..payments {
-                let kind = ["interest", "fee", "principal"][(p % 3) as usize];
-                let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
-                row.execute(params![
-                    crate::ids::new_ulid(now),
-                    id,
-                    customer,
-                    kind,
-                    1_000,
-                    crate::ids::new_ulid(now),
-                    on,
-                    now
-                ])
-                .map_err(e)?;
-            }
+            ])?;
         }
     }
-    let customer = customers[0].clone();
-    let customer_token = crypto::random_token();
-    tx.execute(
-        "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(customer_token.as_bytes()).as_slice(), customer, now],
-    )
-    .map_err(e)?;
-    tx.commit().map_err(e)?;
-    conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
-    Ok((customer, customer_token, staff_token))
+    Ok(())
 }

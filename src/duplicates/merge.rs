@@ -281,7 +281,6 @@ mod tests {
             day,
             now(),
         )
-        .unwrap()
         .unwrap();
         let staff = staff(conn);
         let record = ops::load(conn, &id).unwrap().unwrap();

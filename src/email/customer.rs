@@ -34,6 +34,15 @@ pub(crate) enum InviteRefusal {
     Duplicates,
 }
 
+/// Why the invitation was not queued: a refusal for staff, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InviteError {
+    #[error("the invitation was refused: {0:?}")]
+    Refused(InviteRefusal),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
 impl InviteRefusal {
     /// The refusal for staff.
     fn message(self) -> Msg {
@@ -74,13 +83,13 @@ pub(crate) fn queue_invitation(
     customer: &Customer,
     words: &InvitationWords,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<EmailId, InviteRefusal>> {
+) -> Result<EmailId, InviteError> {
     let duplicates = customers::has_unresolved_duplicates(conn, &customer.id)?;
     if let Some(refusal) = invitation_refusal(customer, duplicates) {
-        return Ok(Err(refusal));
+        return Err(InviteError::Refused(refusal));
     }
     let Some(to) = customer.email.as_deref() else {
-        return Ok(Err(InviteRefusal::NoEmail));
+        return Err(InviteError::Refused(InviteRefusal::NoEmail));
     };
     let values = [
         ("name", customer.full_name.as_str()),
@@ -98,7 +107,7 @@ pub(crate) fn queue_invitation(
         expires_at: None,
         customer: Some(&customer.id),
     };
-    outbox::enqueue(conn, &email, now).map(Ok)
+    Ok(outbox::enqueue(conn, &email, now)?)
 }
 
 /// The email address's state as a badge (nothing without an address).
@@ -206,9 +215,10 @@ pub(crate) fn invite(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         portal_url: &config.portal.public_url,
         phone: &phone,
     };
-    let email_id = match queue_invitation(&tx, &c, &words, ctx.now)? {
+    let email_id = match queue_invitation(&tx, &c, &words, ctx.now) {
         Ok(email_id) => email_id,
-        Err(refusal) => {
+        Err(InviteError::Db(e)) => return Err(e.into()),
+        Err(InviteError::Refused(refusal)) => {
             drop(tx);
             ctx.flash(ctx.t(refusal.message()));
             return Ok(back(&c.id));
@@ -398,9 +408,11 @@ mod tests {
             portal_url: "http://pawnbranch.lan/",
             phone: "0812-3456-7890",
         };
-        let queued = queue_invitation(&conn, &c, &words, now).unwrap();
+        let queued = queue_invitation(&conn, &c, &words, now);
         match expected {
-            Some(refusal) => assert_eq!(queued, Err(refusal)),
+            Some(refusal) => {
+                assert!(matches!(queued, Err(InviteError::Refused(r)) if r == refusal));
+            }
             None => {
                 let email_id = queued.unwrap();
                 let (to, subject, body): (String, String, String) = conn

@@ -200,8 +200,9 @@ pub(crate) fn login(
     }
     let mut conn = app.db.conn()?;
     let rules = &app.config.staff;
-    let user = match access::sign_in(&mut conn, username, password, &address, rules, now)? {
+    let user = match access::sign_in(&mut conn, username, password, &address, rules, now) {
         Ok(user) => user,
+        Err(auth::SignInError::Db(e)) => return Err(e.into()),
         Err(refusal) => {
             app.sign_in_throttle.record(&address, now);
             return Ok(refuse(&auth::refusal_text(lang, &refusal, now), 200));

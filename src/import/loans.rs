@@ -28,7 +28,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
-use super::{Branch, ImportError, LineError, Progress, csv_reader, quoted, row_problem};
+use super::{Branch, CheckRows, ImportError, LineError, Progress, csv_reader, quoted, read_rows};
 use crate::audit::{Actor, Change};
 use crate::ids::{CustomerId, LoanId};
 use crate::loans::LoanState;
@@ -220,6 +220,34 @@ impl Checker {
         if record.iter().all(str::is_empty) {
             return None;
         }
+        let ticket_no = self.ticket_no(record, line);
+        let customer = self.columns.get(record, "customer").to_owned();
+        if customer.is_empty() {
+            self.error(line, "customer is missing".to_owned());
+        }
+        let items = self.items(record, line);
+        let product = self.columns.get(record, "product").to_owned();
+        if product.is_empty() {
+            self.error(line, "product is missing".to_owned());
+        }
+        let amounts = self.amounts(record, line);
+        if let Some(a) = amounts {
+            self.check_amounts(a, items.len(), line);
+        }
+        let dates = self.dates(record, line);
+        Some(Row {
+            line,
+            ticket_no,
+            customer,
+            items,
+            product,
+            amounts,
+            dates,
+        })
+    }
+
+    /// Reads the ticket number: present, short, and on no other line of the file.
+    fn ticket_no(&mut self, record: &csv::StringRecord, line: u64) -> String {
         let ticket_no = self.columns.get(record, "ticket_no").to_owned();
         if ticket_no.is_empty() {
             self.error(line, "ticket_no is missing".to_owned());
@@ -239,12 +267,11 @@ impl Checker {
         } else {
             self.tickets.insert(ticket_no.clone(), line);
         }
+        ticket_no
+    }
 
-        let customer = self.columns.get(record, "customer").to_owned();
-        if customer.is_empty() {
-            self.error(line, "customer is missing".to_owned());
-        }
-
+    /// Reads the items, separated by `|`.
+    fn items(&mut self, record: &csv::StringRecord, line: u64) -> Vec<String> {
         let items: Vec<String> = self
             .columns
             .get(record, "items")
@@ -261,18 +288,17 @@ impl Checker {
                 format!("an item in items is longer than {MAX_ITEM} characters"),
             );
         }
+        items
+    }
 
-        let product = self.columns.get(record, "product").to_owned();
-        if product.is_empty() {
-            self.error(line, "product is missing".to_owned());
-        }
-
+    /// Reads the five amount columns; `None` if any is wrong.
+    fn amounts(&mut self, record: &csv::StringRecord, line: u64) -> Option<Amounts> {
         let appraised = self.amount(record, line, "appraised");
         let principal = self.amount(record, line, "principal");
         let paid_interest = self.amount(record, line, "paid_interest");
         let paid_fees = self.amount(record, line, "paid_fees");
         let paid_principal = self.amount(record, line, "paid_principal");
-        let amounts = match (
+        match (
             appraised,
             principal,
             paid_interest,
@@ -291,33 +317,39 @@ impl Checker {
                 })
             }
             _ => None,
-        };
-        if let Some(a) = amounts {
-            let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
-            if a.appraised < n {
-                self.error(
-                    line,
-                    format!(
-                        "appraised {} cannot be split between {n} items",
-                        amount_field(a.appraised, self.exponent)
-                    ),
-                );
-            }
-            if a.paid.principal >= a.principal {
-                self.error(
-                    line,
-                    format!(
-                        "paid_principal {} is not less than the principal {} (a ticket repaid in full is not open)",
-                        amount_field(a.paid.principal, self.exponent),
-                        amount_field(a.principal, self.exponent)
-                    ),
-                );
-            }
         }
+    }
 
+    /// Checks the amounts against each other: the appraisal covers every item, and the ticket
+    /// is not repaid in full.
+    fn check_amounts(&mut self, a: Amounts, item_count: usize, line: u64) {
+        let n = i64::try_from(item_count).unwrap_or(i64::MAX);
+        if a.appraised < n {
+            self.error(
+                line,
+                format!(
+                    "appraised {} cannot be split between {n} items",
+                    amount_field(a.appraised, self.exponent)
+                ),
+            );
+        }
+        if a.paid.principal >= a.principal {
+            self.error(
+                line,
+                format!(
+                    "paid_principal {} is not less than the principal {} (a ticket repaid in full is not open)",
+                    amount_field(a.paid.principal, self.exponent),
+                    amount_field(a.principal, self.exponent)
+                ),
+            );
+        }
+    }
+
+    /// Reads the start and maturity dates: a start not after today, a maturity not before it.
+    fn dates(&mut self, record: &csv::StringRecord, line: u64) -> Option<(NaiveDate, NaiveDate)> {
         let start = self.date(record, line, "start_date");
         let maturity = self.date(record, line, "maturity_date");
-        let dates = match (start, maturity) {
+        match (start, maturity) {
             (Some(start), Some(_)) if start > self.today => {
                 self.error(
                     line,
@@ -334,17 +366,19 @@ impl Checker {
             }
             (Some(start), Some(maturity)) => Some((start, maturity)),
             _ => None,
-        };
+        }
+    }
+}
 
-        Some(Row {
-            line,
-            ticket_no,
-            customer,
-            items,
-            product,
-            amounts,
-            dates,
-        })
+impl CheckRows for Checker {
+    type Row = Row;
+
+    fn check(&mut self, record: &csv::StringRecord, line: u64) -> Option<Row> {
+        Checker::check(self, record, line)
+    }
+
+    fn error(&mut self, line: u64, message: String) {
+        Checker::error(self, line, message);
     }
 }
 
@@ -455,6 +489,15 @@ impl Products {
     }
 }
 
+/// A row that passed every check, with its customer and product found.
+type Ready<'a> = (
+    &'a Row,
+    CustomerId,
+    &'a Product,
+    Amounts,
+    (NaiveDate, NaiveDate),
+);
+
 /// Imports the open tickets in the CSV `file`, all or nothing; see the module documentation.
 ///
 /// Every row is checked first; if any is wrong, [`ImportError::Invalid`] lists every problem
@@ -468,18 +511,57 @@ pub(crate) fn import(
     now: DateTime<Utc>,
     progress: bool,
 ) -> Result<Summary, ImportError> {
-    let read_error = |source| ImportError::Read {
-        path: file.to_owned(),
-        source,
-    };
     let opened = std::fs::File::open(file).map_err(|source| ImportError::Open {
         path: file.to_owned(),
         source,
     })?;
+    let today = branch.today(now);
+    let mut bar = Progress::new(progress);
+
+    // 1. Read and check every row on its own.
+    let (rows, mut checker) = read_file(opened, file, branch, today, &mut bar)?;
+
+    // 2. Against the database, in the transaction that writes.
+    let tx = crate::db::immediate(conn)?;
+    let customers = Customers::load(&tx)?;
+    let products = Products::load(&tx)?;
+    let ready = check_against_branch(&tx, &rows, &mut checker, &customers, &products, branch)?;
+    let mut errors = checker.errors;
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Err(ImportError::Invalid(errors));
+    }
+
+    // 3. Write.
+    let total = ready.len();
+    let imported = write_tickets(&tx, &ready, now, &mut bar)?;
+    let changed = ops::advance_states(&tx, today, now)?;
+    let states = count_states(&changed, &imported, total);
+    if total > 0 {
+        record_import(&tx, file, total, &states, now)?;
+    }
+    tx.commit()?;
+    Ok(Summary {
+        rows: total,
+        states,
+    })
+}
+
+/// Reads every row of the file and checks each on its own, showing the progress.
+fn read_file(
+    opened: std::fs::File,
+    file: &Path,
+    branch: &Branch,
+    today: NaiveDate,
+    bar: &mut Progress,
+) -> Result<(Vec<Row>, Checker), ImportError> {
+    let read_error = |source| ImportError::Read {
+        path: file.to_owned(),
+        source,
+    };
     let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = csv_reader(std::io::BufReader::new(opened));
     let columns = Columns::from_header(reader.headers().map_err(read_error)?)?;
-    let today = branch.today(now);
     let mut checker = Checker {
         columns,
         exponent: branch.exponent,
@@ -487,39 +569,26 @@ pub(crate) fn import(
         tickets: HashMap::new(),
         errors: Vec::new(),
     };
+    let rows = read_rows(&mut reader, &mut checker, size, bar).map_err(read_error)?;
+    Ok((rows, checker))
+}
 
-    // 1. Read and check every row on its own.
-    let mut bar = Progress::new(progress);
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
-                if let Some(row) = checker.check(&record, line) {
-                    rows.push(row);
-                }
-            }
-            Err(e) => match row_problem(&e) {
-                Some((line, shape)) => checker.error(line, shape.to_string()),
-                None => return Err(read_error(e)),
-            },
-        }
-        bar.update("Checking", reader.position().byte(), size, rows.len());
-    }
-    bar.finish("Checking", size, size, rows.len());
-
-    // 2. Against the database, in the transaction that writes.
-    let tx = crate::db::immediate(conn)?;
-    let customers = Customers::load(&tx)?;
-    let products = Products::load(&tx)?;
-    let existing: HashSet<String> = tx
+/// Checks the rows against the branch: new ticket numbers, known customers and products,
+/// payments within what the product's terms make owed. Returns the rows ready to write.
+fn check_against_branch<'a>(
+    conn: &Connection,
+    rows: &'a [Row],
+    checker: &mut Checker,
+    customers: &Customers,
+    products: &'a Products,
+    branch: &Branch,
+) -> rusqlite::Result<Vec<Ready<'a>>> {
+    let existing: HashSet<String> = conn
         .prepare("SELECT ticket_no FROM loans")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut ready = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let line = row.line;
         if existing.contains(&row.ticket_no) {
             checker.error(
@@ -546,42 +615,8 @@ pub(crate) fn import(
                 .map_err(|m| checker.error(line, m))
                 .ok()
         };
-        if let (Some(product), Some(a), Some((start, maturity))) = (product, row.amounts, row.dates)
-        {
-            // What the ticket owes today before the earlier payments, the principal repaid
-            // counting from the start (as the payment is dated).
-            let ticket = Ticket {
-                terms: &product.terms,
-                principal: a.principal,
-                start,
-                maturity,
-                ticket_lost: false,
-            };
-            let repaid = Paid {
-                principal: if a.paid.principal > 0 {
-                    vec![(start, a.paid.principal)]
-                } else {
-                    Vec::new()
-                },
-                ..Paid::default()
-            };
-            let owed = terms::owed(&ticket, &repaid, today);
-            let exp = branch.exponent;
-            for (name, paid, limit, what) in [
-                ("paid_interest", a.paid.interest, owed.interest, "interest"),
-                ("paid_fees", a.paid.fees, owed.fees, "fees"),
-            ] {
-                if paid > limit {
-                    checker.error(
-                        line,
-                        format!(
-                            "{name} {} is more than the {what} owed by today under the product's terms ({})",
-                            amount_field(paid, exp),
-                            amount_field(limit, exp)
-                        ),
-                    );
-                }
-            }
+        if let (Some(product), Some(a), Some(dates)) = (product, row.amounts, row.dates) {
+            check_paid_within_owed(checker, line, product, a, dates, branch);
         }
         if let (Some(customer), Some(product), Some(amounts), Some(dates)) =
             (customer, product, row.amounts, row.dates)
@@ -589,13 +624,61 @@ pub(crate) fn import(
             ready.push((row, customer, product, amounts, dates));
         }
     }
-    let mut errors = checker.errors;
-    if !errors.is_empty() {
-        errors.sort_by_key(|e| e.line);
-        return Err(ImportError::Invalid(errors));
-    }
+    Ok(ready)
+}
 
-    // 3. Write.
+/// Checks that the interest and fees already paid are not more than the ticket owes today.
+fn check_paid_within_owed(
+    checker: &mut Checker,
+    line: u64,
+    product: &Product,
+    a: Amounts,
+    (start, maturity): (NaiveDate, NaiveDate),
+    branch: &Branch,
+) {
+    // What the ticket owes today before the earlier payments, the principal repaid
+    // counting from the start (as the payment is dated).
+    let ticket = Ticket {
+        terms: &product.terms,
+        principal: a.principal,
+        start,
+        maturity,
+        ticket_lost: false,
+    };
+    let repaid = Paid {
+        principal: if a.paid.principal > 0 {
+            vec![(start, a.paid.principal)]
+        } else {
+            Vec::new()
+        },
+        ..Paid::default()
+    };
+    let owed = terms::owed(&ticket, &repaid, checker.today);
+    let exp = branch.exponent;
+    for (name, paid, limit, what) in [
+        ("paid_interest", a.paid.interest, owed.interest, "interest"),
+        ("paid_fees", a.paid.fees, owed.fees, "fees"),
+    ] {
+        if paid > limit {
+            checker.error(
+                line,
+                format!(
+                    "{name} {} is more than the {what} owed by today under the product's terms ({})",
+                    amount_field(paid, exp),
+                    amount_field(limit, exp)
+                ),
+            );
+        }
+    }
+}
+
+/// Adds the checked tickets, showing the progress; returns their ids.
+fn write_tickets(
+    conn: &Connection,
+    ready: &[Ready],
+    now: DateTime<Utc>,
+    bar: &mut Progress,
+) -> rusqlite::Result<HashSet<LoanId>> {
     let total = ready.len();
     let mut imported: HashSet<LoanId> = HashSet::with_capacity(total);
     for (done, (row, customer, product, amounts, (start, maturity))) in ready.iter().enumerate() {
@@ -610,12 +693,20 @@ pub(crate) fn import(
             maturity: *maturity,
             paid: amounts.paid,
         };
-        imported.insert(ops::import_ticket(&tx, &ticket, now)?);
+        imported.insert(ops::import_ticket(conn, &ticket, now)?);
         bar.update("Importing", done as u64 + 1, total as u64, done + 1);
     }
     bar.finish("Importing", total as u64, total as u64, total);
-    let changed = ops::advance_states(&tx, today, now)?;
-    // Every imported ticket starts Active; count where today's states took them.
+    Ok(imported)
+}
+
+/// How many imported tickets are in each state once today's states are applied (every
+/// imported ticket starts Active); states with none are left out.
+fn count_states(
+    changed: &[(ops::Record, LoanState)],
+    imported: &HashSet<LoanId>,
+    total: usize,
+) -> Vec<(LoanState, usize)> {
     let index = |s: LoanState| LoanState::ALL.iter().position(|a| *a == s).unwrap_or(0);
     let mut counts = [0usize; LoanState::ALL.len()];
     counts[index(LoanState::Active)] = total;
@@ -623,32 +714,35 @@ pub(crate) fn import(
         counts[index(record.state)] -= 1;
         counts[index(*state)] += 1;
     }
-    let states: Vec<(LoanState, usize)> = LoanState::ALL
+    LoanState::ALL
         .into_iter()
         .zip(counts)
         .filter(|(_, n)| *n > 0)
-        .collect();
-    if total > 0 {
-        let mut by_state = serde_json::Map::new();
-        for (state, n) in &states {
-            by_state.insert(state.code().to_owned(), serde_json::json!(n));
-        }
-        let change = Change {
-            action: "loan.import",
-            entity: "loan",
-            entity_id: "import",
-            before: None,
-            after: Some(
-                serde_json::json!({ "file": super::file_name(file), "rows": total, "states": by_state }),
-            ),
-        };
-        crate::audit::record(&tx, &Actor::CommandLine, &change, now)?;
+        .collect()
+}
+
+/// The one audit entry of an import: the file, the rows and the states they are in.
+fn record_import(
+    conn: &Connection,
+    file: &Path,
+    total: usize,
+    states: &[(LoanState, usize)],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let mut by_state = serde_json::Map::new();
+    for (state, n) in states {
+        by_state.insert(state.code().to_owned(), serde_json::json!(n));
     }
-    tx.commit()?;
-    Ok(Summary {
-        rows: total,
-        states,
-    })
+    let change = Change {
+        action: "loan.import",
+        entity: "loan",
+        entity_id: "import",
+        before: None,
+        after: Some(
+            serde_json::json!({ "file": super::file_name(file), "rows": total, "states": by_state }),
+        ),
+    };
+    crate::audit::record(conn, &Actor::CommandLine, &change, now)
 }
 
 /// The items of a row, the appraised total split evenly between them (the last one takes

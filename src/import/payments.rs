@@ -40,7 +40,7 @@ use crate::i18n::{Lang, Msg};
 use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
-use crate::loans::ops::{self, Payment, Purpose, Record};
+use crate::loans::ops::{self, Payment, PaymentError, Purpose, Record};
 use crate::loans::pages::parse_amount;
 use crate::money::Currency;
 
@@ -290,6 +290,9 @@ struct Row {
     method: Method,
 }
 
+/// The positions of a statement's columns, `None` for an optional column it does not have.
+type Positions = [Option<usize>; 5];
+
 /// Reads and checks every line of a statement; the rows, or every problem.
 fn read(
     input: impl std::io::Read,
@@ -297,23 +300,7 @@ fn read(
     today: NaiveDate,
 ) -> Result<Vec<Row>, StatementError> {
     let mut reader = csv_reader(input);
-    let header = reader.headers().map_err(StatementError::Read)?;
-    let header_problem = |problem| StatementError::Invalid(vec![LineProblem { line: 1, problem }]);
-    let at = header_positions(header, &COLUMNS).map_err(|p| {
-        header_problem(match p {
-            HeaderProblem::Unknown(name) => Problem::UnknownColumn(name),
-            HeaderProblem::Twice(name) => Problem::ColumnTwice(name),
-        })
-    })?;
-    if let Some(missing) = COLUMNS[..REQUIRED]
-        .iter()
-        .zip(at)
-        .find_map(|(name, at)| at.is_none().then_some(*name))
-    {
-        return Err(header_problem(Problem::MissingColumn(missing)));
-    }
-    let [date_at, reference_at, amount_at, description_at, method_at] = at;
-
+    let at = read_header(&mut reader)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -325,73 +312,9 @@ fn read(
                     continue;
                 }
                 let line = record.position().map_or(0, csv::Position::line);
-                let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
                 let mut problem = |problem| problems.push(LineProblem { line, problem });
-
-                let raw_date = field(date_at);
-                let date = match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
-                    _ if raw_date.is_empty() => {
-                        problem(Problem::Missing("date"));
-                        None
-                    }
-                    Err(_) => {
-                        problem(Problem::BadDate(raw_date.to_owned()));
-                        None
-                    }
-                    Ok(d) if d > today => {
-                        problem(Problem::FutureDate(raw_date.to_owned()));
-                        None
-                    }
-                    Ok(d) => Some(d),
-                };
-
-                let reference = field(reference_at);
-                if reference.is_empty() {
-                    problem(Problem::Missing("reference"));
-                } else if reference.chars().count() > MAX_REFERENCE {
-                    problem(Problem::TooLong("reference", MAX_REFERENCE));
-                } else if reference.chars().any(char::is_control) {
-                    // It is printed on the command line: nothing may drive the terminal.
-                    problem(Problem::ControlCharacters("reference"));
-                }
-
-                let raw_amount = field(amount_at);
-                let amount = match parse_amount(raw_amount, branch.exponent) {
-                    _ if raw_amount.is_empty() => {
-                        problem(Problem::Missing("amount"));
-                        None
-                    }
-                    Some(a) if a > 0 => Some(a),
-                    _ => {
-                        problem(Problem::BadAmount(raw_amount.to_owned()));
-                        None
-                    }
-                };
-
-                let description = field(description_at);
-                if description.chars().count() > MAX_DESCRIPTION {
-                    problem(Problem::TooLong("description", MAX_DESCRIPTION));
-                }
-
-                let raw_method = field(method_at);
-                let method = match raw_method.to_ascii_lowercase().as_str() {
-                    "" | "bank_transfer" => Some(Method::BankTransfer),
-                    "mobile_money" => Some(Method::MobileMoney),
-                    _ => {
-                        problem(Problem::BadMethod(raw_method.to_owned()));
-                        None
-                    }
-                };
-
-                if let (Some(date), Some(amount), Some(method)) = (date, amount, method) {
-                    rows.push(Row {
-                        line,
-                        date,
-                        reference: reference.to_owned(),
-                        amount,
-                        description: description.to_owned(),
-                        method,
-                    });
+                if let Some(row) = check_line(&record, line, &at, branch, today, &mut problem) {
+                    rows.push(row);
                 }
             }
             Err(e) => match row_problem(&e) {
@@ -408,6 +331,106 @@ fn read(
     } else {
         problems.sort_by_key(|p| p.line);
         Err(StatementError::Invalid(problems))
+    }
+}
+
+/// Reads the header row: where each column is, every required one present.
+fn read_header<R: std::io::Read>(reader: &mut csv::Reader<R>) -> Result<Positions, StatementError> {
+    let header = reader.headers().map_err(StatementError::Read)?;
+    let header_problem = |problem| StatementError::Invalid(vec![LineProblem { line: 1, problem }]);
+    let at = header_positions(header, &COLUMNS).map_err(|p| {
+        header_problem(match p {
+            HeaderProblem::Unknown(name) => Problem::UnknownColumn(name),
+            HeaderProblem::Twice(name) => Problem::ColumnTwice(name),
+        })
+    })?;
+    if let Some(missing) = COLUMNS[..REQUIRED]
+        .iter()
+        .zip(at)
+        .find_map(|(name, at)| at.is_none().then_some(*name))
+    {
+        return Err(header_problem(Problem::MissingColumn(missing)));
+    }
+    Ok(at)
+}
+
+/// Checks one line of a statement on its own, telling `problem` what is wrong; the row when
+/// it can be applied.
+fn check_line(
+    record: &csv::StringRecord,
+    line: u64,
+    at: &Positions,
+    branch: &Branch,
+    today: NaiveDate,
+    problem: &mut impl FnMut(Problem),
+) -> Option<Row> {
+    let [date_at, reference_at, amount_at, description_at, method_at] = *at;
+    let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
+    let raw_date = field(date_at);
+    let date = match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
+        _ if raw_date.is_empty() => {
+            problem(Problem::Missing("date"));
+            None
+        }
+        Err(_) => {
+            problem(Problem::BadDate(raw_date.to_owned()));
+            None
+        }
+        Ok(d) if d > today => {
+            problem(Problem::FutureDate(raw_date.to_owned()));
+            None
+        }
+        Ok(d) => Some(d),
+    };
+
+    let reference = field(reference_at);
+    if reference.is_empty() {
+        problem(Problem::Missing("reference"));
+    } else if reference.chars().count() > MAX_REFERENCE {
+        problem(Problem::TooLong("reference", MAX_REFERENCE));
+    } else if reference.chars().any(char::is_control) {
+        // It is printed on the command line: nothing may drive the terminal.
+        problem(Problem::ControlCharacters("reference"));
+    }
+
+    let raw_amount = field(amount_at);
+    let amount = match parse_amount(raw_amount, branch.exponent) {
+        _ if raw_amount.is_empty() => {
+            problem(Problem::Missing("amount"));
+            None
+        }
+        Some(a) if a > 0 => Some(a),
+        _ => {
+            problem(Problem::BadAmount(raw_amount.to_owned()));
+            None
+        }
+    };
+
+    let description = field(description_at);
+    if description.chars().count() > MAX_DESCRIPTION {
+        problem(Problem::TooLong("description", MAX_DESCRIPTION));
+    }
+
+    let raw_method = field(method_at);
+    let method = match raw_method.to_ascii_lowercase().as_str() {
+        "" | "bank_transfer" => Some(Method::BankTransfer),
+        "mobile_money" => Some(Method::MobileMoney),
+        _ => {
+            problem(Problem::BadMethod(raw_method.to_owned()));
+            None
+        }
+    };
+
+    match (date, amount, method) {
+        (Some(date), Some(amount), Some(method)) => Some(Row {
+            line,
+            date,
+            reference: reference.to_owned(),
+            amount,
+            description: description.to_owned(),
+            method,
+        }),
+        _ => None,
     }
 }
 
@@ -591,6 +614,15 @@ fn codes_in(conn: &Connection, description: &str) -> rusqlite::Result<Vec<Paymen
     Ok(found)
 }
 
+/// Why a matched line is not applied: the reason stored with it, or the database failed.
+#[derive(Debug, thiserror::Error)]
+enum NotApplied {
+    #[error("not applied: {}", .0.code())]
+    Refused(Reason),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
 /// Whether a line paying `code` can be applied: the ticket and what the payment is for, or
 /// why not.
 fn judge(
@@ -598,28 +630,28 @@ fn judge(
     code: &PaymentCode,
     row: &Row,
     branch: &Branch,
-) -> rusqlite::Result<Result<(Record, Purpose), Reason>> {
+) -> Result<(Record, Purpose), NotApplied> {
     if code.cancelled_at.is_some() {
-        return Ok(Err(Reason::Cancelled));
+        return Err(NotApplied::Refused(Reason::Cancelled));
     }
     if code.paid_at.is_some() {
-        return Ok(Err(Reason::AlreadyPaid));
+        return Err(NotApplied::Refused(Reason::AlreadyPaid));
     }
     let Some(record) = ops::load(conn, &code.loan)? else {
-        return Ok(Err(Reason::Refused));
+        return Err(NotApplied::Refused(Reason::Refused));
     };
     if !record.is_open() {
-        return Ok(Err(Reason::TicketClosed));
+        return Err(NotApplied::Refused(Reason::TicketClosed));
     }
     // A statement has dates, not times: a code still valid on the day it was paid counts.
     if crate::clock::local_date(code.expires_at, branch.offset) < row.date {
-        return Ok(Err(Reason::Expired));
+        return Err(NotApplied::Refused(Reason::Expired));
     }
     if row.amount < code.amount {
-        return Ok(Err(Reason::Underpaid));
+        return Err(NotApplied::Refused(Reason::Underpaid));
     }
     if row.amount > code.amount {
-        return Ok(Err(Reason::Overpaid));
+        return Err(NotApplied::Refused(Reason::Overpaid));
     }
     let purpose = match code.purpose.as_str() {
         "extension" => Purpose::Extension {
@@ -636,9 +668,9 @@ fn judge(
         Purpose::Partial => code.amount <= owed.payoff(),
     };
     if !still_owed {
-        return Ok(Err(Reason::OwedChanged));
+        return Err(NotApplied::Refused(Reason::OwedChanged));
     }
-    Ok(Ok((record, purpose)))
+    Ok((record, purpose))
 }
 
 /// A line to store.
@@ -754,98 +786,136 @@ fn apply(
 ) -> rusqlite::Result<Outcome> {
     let codes = codes_in(conn, &row.description)?;
     let code = match codes.as_slice() {
-        [] => {
-            let s = Stored {
-                row,
-                code: None,
-                status: Status::Unmatched,
-                reason: Some(Reason::NoCode),
-                loan: None,
-                payment: None,
-            };
-            store(conn, &s, now)?;
-            return Ok(Outcome::Unmatched);
-        }
+        [] => return store_without_code(conn, row, now),
         [code] => code,
-        [first, ..] => {
-            let s = Stored {
-                row,
-                code: Some(&first.code),
-                status: Status::Review,
-                reason: Some(Reason::SeveralCodes),
-                loan: None,
-                payment: None,
-            };
-            store(conn, &s, now)?;
-            return Ok(Outcome::Review {
-                reason: Reason::SeveralCodes,
-                code: Some(first.code.clone()),
-                expected: None,
-                loan: None,
-            });
-        }
+        [first, ..] => return store_with_several_codes(conn, row, first, now),
     };
-    let mut line = Stored {
+    let taken = judge(conn, code, row, branch)
+        .and_then(|(record, purpose)| take(conn, code, &record, purpose, row, actor, staff, now));
+    let refused = match taken {
+        Ok(outcome) => return Ok(outcome),
+        Err(NotApplied::Refused(reason)) => reason,
+        Err(NotApplied::Db(e)) => return Err(e),
+    };
+    let line = Stored {
         row,
         code: Some(&code.code),
         status: Status::Review,
-        reason: None,
+        reason: Some(refused),
         loan: Some(&code.loan),
         payment: None,
     };
-    let refused = match judge(conn, code, row, branch)? {
-        Ok((record, purpose)) => {
-            let payment_id = PaymentId::new(now);
-            let payment = Payment {
-                amount: row.amount,
-                method: row.method,
-                reference: &row.reference,
-                purpose,
-                staff,
-            };
-            match ops::take_payment(conn, &record, &payment, &payment_id, row.date, now)? {
-                Ok(receipt) => {
-                    codes::mark_paid(conn, &code.code, &payment_id, now)?;
-                    line.status = Status::Matched;
-                    line.payment = Some(&payment_id);
-                    store(conn, &line, now)?;
-                    let change = Change {
-                        action: "payments.import",
-                        entity: "loan",
-                        entity_id: record.id.as_str(),
-                        before: Some(
-                            json!({ "maturity": record.maturity.to_string(), "state": record.state.code() }),
-                        ),
-                        after: Some(json!({
-                            "payment": payment_id.as_str(), "code": code.code, "reference": row.reference,
-                            "amount": row.amount, "method": row.method.code(), "on": row.date.to_string(),
-                            "interest": receipt.split.interest, "fees": receipt.split.fees,
-                            "principal": receipt.split.principal,
-                            "maturity": receipt.maturity.to_string(), "state": receipt.state.code(),
-                        })),
-                    };
-                    audit::record(conn, actor, &change, now)?;
-                    return Ok(Outcome::Matched {
-                        code: code.code.clone(),
-                        loan: record.id.clone(),
-                        ticket_no: record.ticket_no.clone(),
-                        payment: payment_id,
-                    });
-                }
-                // The checks above make this rare (e.g. an extension of more periods than
-                // the ticket's term); nothing was written.
-                Err(_) => Reason::Refused,
-            }
-        }
-        Err(reason) => reason,
-    };
-    line.reason = Some(refused);
     store(conn, &line, now)?;
     Ok(Outcome::Review {
         reason: refused,
         code: Some(code.code.clone()),
         expected: Some(code.amount),
         loan: Some((code.loan.clone(), ticket_no(conn, &code.loan)?)),
+    })
+}
+
+/// Stores a line that names no payment code, unmatched.
+fn store_without_code(
+    conn: &Connection,
+    row: &Row,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let s = Stored {
+        row,
+        code: None,
+        status: Status::Unmatched,
+        reason: Some(Reason::NoCode),
+        loan: None,
+        payment: None,
+    };
+    store(conn, &s, now)?;
+    Ok(Outcome::Unmatched)
+}
+
+/// Stores a line that names several payment codes, for review (with the first code).
+fn store_with_several_codes(
+    conn: &Connection,
+    row: &Row,
+    first: &PaymentCode,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Outcome> {
+    let s = Stored {
+        row,
+        code: Some(&first.code),
+        status: Status::Review,
+        reason: Some(Reason::SeveralCodes),
+        loan: None,
+        payment: None,
+    };
+    store(conn, &s, now)?;
+    Ok(Outcome::Review {
+        reason: Reason::SeveralCodes,
+        code: Some(first.code.clone()),
+        expected: None,
+        loan: None,
+    })
+}
+
+/// Takes the payment of a line that matched `code`, marks the code paid, stores the line as
+/// matched and audits it.
+#[allow(clippy::too_many_arguments)]
+fn take(
+    conn: &Connection,
+    code: &PaymentCode,
+    record: &Record,
+    purpose: Purpose,
+    row: &Row,
+    actor: &Actor,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, NotApplied> {
+    let payment_id = PaymentId::new(now);
+    let payment = Payment {
+        amount: row.amount,
+        method: row.method,
+        reference: &row.reference,
+        purpose,
+        staff,
+    };
+    let receipt = ops::take_payment(conn, record, &payment, &payment_id, row.date, now).map_err(
+        |e| match e {
+            PaymentError::Db(e) => NotApplied::Db(e),
+            // The checks of `judge` make this rare (e.g. an extension of more periods than
+            // the ticket's term); nothing was written.
+            _ => NotApplied::Refused(Reason::Refused),
+        },
+    )?;
+    codes::mark_paid(conn, &code.code, &payment_id, now)?;
+    let line = Stored {
+        row,
+        code: Some(&code.code),
+        status: Status::Matched,
+        reason: None,
+        loan: Some(&code.loan),
+        payment: Some(&payment_id),
+    };
+    store(conn, &line, now)?;
+    let change = Change {
+        action: "payments.import",
+        entity: "loan",
+        entity_id: record.id.as_str(),
+        before: Some(
+            json!({ "maturity": record.maturity.to_string(), "state": record.state.code() }),
+        ),
+        after: Some(json!({
+            "payment": payment_id.as_str(), "code": code.code, "reference": row.reference,
+            "amount": row.amount, "method": row.method.code(), "on": row.date.to_string(),
+            "interest": receipt.split.interest, "fees": receipt.split.fees,
+            "principal": receipt.split.principal,
+            "maturity": receipt.maturity.to_string(), "state": receipt.state.code(),
+        })),
+    };
+    audit::record(conn, actor, &change, now)?;
+    Ok(Outcome::Matched {
+        code: code.code.clone(),
+        loan: record.id.clone(),
+        ticket_no: record.ticket_no.clone(),
+        payment: payment_id,
     })
 }
 

@@ -156,8 +156,8 @@ pub(crate) fn of_loan(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Vec<
     .collect()
 }
 
-/// Why a ticket cannot be extended with a payment code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Why a ticket cannot be extended with a payment code, or the database failed.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum CodeError {
     #[error("the ticket is not open")]
     Closed,
@@ -165,6 +165,8 @@ pub(crate) enum CodeError {
     NotExtendable,
     #[error("the interest and fees are paid up: there is nothing to pay for an extension today")]
     NothingOwed,
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
 }
 
 /// The extension a customer can pay for on a date.
@@ -183,24 +185,24 @@ pub(crate) fn extension_on(
     conn: &Connection,
     record: &Record,
     today: NaiveDate,
-) -> rusqlite::Result<Result<Extension, CodeError>> {
+) -> Result<Extension, CodeError> {
     if !record.is_open() {
-        return Ok(Err(CodeError::Closed));
+        return Err(CodeError::Closed);
     }
     if record.terms.kind != ProductKind::Pawn {
-        return Ok(Err(CodeError::NotExtendable));
+        return Err(CodeError::NotExtendable);
     }
     let owed = ops::owed_on(conn, record, today)?;
     let amount = owed.interest + owed.fees;
     if amount <= 0 {
-        return Ok(Err(CodeError::NothingOwed));
+        return Err(CodeError::NothingOwed);
     }
     let periods = record.terms.term_periods;
-    Ok(Ok(Extension {
+    Ok(Extension {
         amount,
         periods,
         maturity: terms::extended_maturity(&record.ticket(), today, periods),
-    }))
+    })
 }
 
 /// The code to pay for extending the ticket on `today`: a live unpaid code for the same
@@ -212,16 +214,13 @@ pub(crate) fn extension_code(
     today: NaiveDate,
     now: DateTime<Utc>,
     validity: Duration,
-) -> rusqlite::Result<Result<PaymentCode, CodeError>> {
-    let extension = match extension_on(conn, record, today)? {
-        Ok(e) => e,
-        Err(e) => return Ok(Err(e)),
-    };
+) -> Result<PaymentCode, CodeError> {
+    let extension = extension_on(conn, record, today)?;
     let live = of_loan(conn, &record.id)?.into_iter().find(|c| {
         c.purpose == EXTENSION && c.amount == extension.amount && c.status(now) == Status::Live
     });
     if let Some(live) = live {
-        return Ok(Ok(live));
+        return Ok(live);
     }
     // 30^8 codes: a collision is rare, and another try is always likely to succeed.
     let code = loop {
@@ -255,7 +254,7 @@ pub(crate) fn extension_code(
         made.created_at,
         made.expires_at
     ])?;
-    Ok(Ok(made))
+    Ok(made)
 }
 
 /// What a confirmation did.
@@ -270,8 +269,8 @@ pub(crate) enum Confirmed {
     Before { loan: LoanId, payment: PaymentId },
 }
 
-/// Why a code could not be confirmed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a code could not be confirmed, or the database failed.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum ConfirmError {
     /// No such code (or one for a purpose this version does not confirm).
     #[error("no such payment code")]
@@ -285,8 +284,11 @@ pub(crate) enum ConfirmError {
     /// A new period started (or a fee fell due) since the code was made.
     #[error("the amount owed is now {owed}, not the code's {code}")]
     AmountChanged { owed: i64, code: i64 },
+    /// A refusal of the payment itself (never its [`PaymentError::Db`], which is [`Self::Db`]).
     #[error(transparent)]
     Payment(PaymentError),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
 }
 
 /// Confirms that a code was paid, by `method`, on business date `today`: takes the extension
@@ -299,37 +301,37 @@ pub(crate) fn confirm(
     staff: &StaffId,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<Confirmed, ConfirmError>> {
+) -> Result<Confirmed, ConfirmError> {
     let Some(found) = get(conn, code)?.filter(|c| c.purpose == EXTENSION) else {
-        return Ok(Err(ConfirmError::NotFound));
+        return Err(ConfirmError::NotFound);
     };
     match found.status(now) {
         // Paid codes always have their payment (both are set together); never pay twice.
         Status::Paid => {
-            return Ok(found
+            return found
                 .payment
                 .map(|payment| Confirmed::Before {
                     loan: found.loan,
                     payment,
                 })
-                .ok_or(ConfirmError::NotFound));
+                .ok_or(ConfirmError::NotFound);
         }
-        Status::Cancelled => return Ok(Err(ConfirmError::Cancelled)),
-        Status::Expired => return Ok(Err(ConfirmError::Expired)),
+        Status::Cancelled => return Err(ConfirmError::Cancelled),
+        Status::Expired => return Err(ConfirmError::Expired),
         Status::Live => (),
     }
     let Some(record) = ops::load(conn, &found.loan)? else {
-        return Ok(Err(ConfirmError::NotFound));
+        return Err(ConfirmError::NotFound);
     };
     if !record.is_open() {
-        return Ok(Err(ConfirmError::Closed));
+        return Err(ConfirmError::Closed);
     }
     let owed = ops::owed_on(conn, &record, today)?;
     if owed.interest + owed.fees != found.amount {
-        return Ok(Err(ConfirmError::AmountChanged {
+        return Err(ConfirmError::AmountChanged {
             owed: owed.interest + owed.fees,
             code: found.amount,
-        }));
+        });
     }
     let reference = display(&found.code);
     let payment = Payment {
@@ -342,15 +344,16 @@ pub(crate) fn confirm(
         staff: Some(staff),
     };
     let id = PaymentId::new(now);
-    let receipt = match ops::take_payment(conn, &record, &payment, &id, today, now)? {
-        Ok(receipt) => receipt,
-        Err(e) => return Ok(Err(ConfirmError::Payment(e))),
-    };
+    let receipt =
+        ops::take_payment(conn, &record, &payment, &id, today, now).map_err(|e| match e {
+            PaymentError::Db(e) => ConfirmError::Db(e),
+            refused => ConfirmError::Payment(refused),
+        })?;
     mark_paid(conn, &found.code, &id, now)?;
-    Ok(Ok(Confirmed::Now {
+    Ok(Confirmed::Now {
         record: Box::new(record),
         receipt,
-    }))
+    })
 }
 
 /// An open ticket as the counter finds it.
@@ -436,7 +439,6 @@ mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let staff = StaffId::new(now);
         conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
@@ -488,23 +490,17 @@ mod tests {
         let now = DateTime::from_timestamp(1_768_000_000, 0).unwrap();
         let record = ops::load(&conn, &id).unwrap().unwrap();
         let hours = Duration::hours(24);
-        let first = extension_code(&conn, &record, day, now, hours)
-            .unwrap()
-            .unwrap();
+        let first = extension_code(&conn, &record, day, now, hours).unwrap();
         // Rp 11,500 interest for the first 15-day period and the Rp 5,000 ticket fee.
         assert_eq!(first.amount, 16_500);
         assert_eq!(first.periods, 8);
         assert_eq!(first.expires_at, now + hours);
         assert_eq!(get(&conn, &first.code).unwrap().unwrap(), first);
-        let again = extension_code(&conn, &record, day, now + Duration::hours(1), hours)
-            .unwrap()
-            .unwrap();
+        let again = extension_code(&conn, &record, day, now + Duration::hours(1), hours).unwrap();
         assert_eq!(again.code, first.code, "the live code is shown again");
         // Once expired, a new code.
         let later = now + hours;
-        let fresh = extension_code(&conn, &record, day, later, hours)
-            .unwrap()
-            .unwrap();
+        let fresh = extension_code(&conn, &record, day, later, hours).unwrap();
         assert_ne!(fresh.code, first.code);
         assert_eq!(
             get(&conn, &first.code).unwrap().unwrap().status(later),
@@ -512,14 +508,12 @@ mod tests {
         );
         // A new period: a new amount, a new code.
         let next_period = day + Duration::days(15);
-        let dearer = extension_code(&conn, &record, next_period, later, hours)
-            .unwrap()
-            .unwrap();
+        let dearer = extension_code(&conn, &record, next_period, later, hours).unwrap();
         assert_eq!(dearer.amount, 16_500 + 11_500);
         assert_ne!(dearer.code, fresh.code);
         assert_eq!(of_loan(&conn, &id).unwrap().len(), 3);
         // The extension shown before anything happens: 8 more periods from the current end.
-        let shown = extension_on(&conn, &record, day).unwrap().unwrap();
+        let shown = extension_on(&conn, &record, day).unwrap();
         assert_eq!(shown.maturity, date("2026-09-07"));
     }
 
@@ -530,13 +524,9 @@ mod tests {
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_768_000_000, 0).unwrap();
         let record = ops::load(&conn, &id).unwrap().unwrap();
-        let code = extension_code(&conn, &record, day, now, Duration::hours(24))
-            .unwrap()
-            .unwrap();
+        let code = extension_code(&conn, &record, day, now, Duration::hours(24)).unwrap();
         let at = now + Duration::minutes(30);
-        let done = confirm(&conn, &code.code, Method::BankTransfer, &staff, day, at)
-            .unwrap()
-            .unwrap();
+        let done = confirm(&conn, &code.code, Method::BankTransfer, &staff, day, at).unwrap();
         let Confirmed::Now {
             record: before,
             receipt,
@@ -566,9 +556,7 @@ mod tests {
         );
 
         // Twice: the same payment, applied once.
-        let twice = confirm(&conn, &code.code, Method::Cash, &staff, day, at)
-            .unwrap()
-            .unwrap();
+        let twice = confirm(&conn, &code.code, Method::Cash, &staff, day, at).unwrap();
         assert!(
             matches!(twice, Confirmed::Before { ref payment, .. } if *payment == receipt.payment)
         );
@@ -579,16 +567,14 @@ mod tests {
             date("2026-09-07")
         );
         // Paid up for now: nothing to extend with until the next period starts.
-        assert_eq!(
-            extension_code(&conn, &after, day, at, Duration::hours(24)).unwrap(),
+        assert!(matches!(
+            extension_code(&conn, &after, day, at, Duration::hours(24)),
             Err(CodeError::NothingOwed)
-        );
-        assert_eq!(
-            confirm(&conn, "ZZZZZZZZ", Method::Cash, &staff, day, at)
-                .unwrap()
-                .unwrap_err(),
-            ConfirmError::NotFound
-        );
+        ));
+        assert!(matches!(
+            confirm(&conn, "ZZZZZZZZ", Method::Cash, &staff, day, at),
+            Err(ConfirmError::NotFound)
+        ));
     }
 
     #[test]
@@ -599,15 +585,11 @@ mod tests {
         let now = DateTime::from_timestamp(1_768_000_000, 0).unwrap();
         let record = ops::load(&conn, &id).unwrap().unwrap();
         let hours = Duration::hours(2);
-        let code = extension_code(&conn, &record, day, now, hours)
-            .unwrap()
-            .unwrap();
+        let code = extension_code(&conn, &record, day, now, hours).unwrap();
         let expired = confirm(&conn, &code.code, Method::Cash, &staff, day, now + hours);
-        assert_eq!(expired.unwrap().unwrap_err(), ConfirmError::Expired);
+        assert!(matches!(expired, Err(ConfirmError::Expired)));
         // A new period started after the code was made: the amount owed is no longer its amount.
-        let code = extension_code(&conn, &record, day, now + hours, Duration::days(30))
-            .unwrap()
-            .unwrap();
+        let code = extension_code(&conn, &record, day, now + hours, Duration::days(30)).unwrap();
         let next_period = day + Duration::days(15);
         let outdated = confirm(
             &conn,
@@ -617,20 +599,20 @@ mod tests {
             next_period,
             now + hours,
         );
-        assert_eq!(
-            outdated.unwrap().unwrap_err(),
-            ConfirmError::AmountChanged {
+        assert!(matches!(
+            outdated,
+            Err(ConfirmError::AmountChanged {
                 owed: 28_000,
                 code: 16_500
-            }
-        );
+            })
+        ));
         conn.execute(
             "UPDATE payment_codes SET cancelled_at = ?2 WHERE code = ?1",
             params![code.code, now],
         )
         .unwrap();
         let cancelled = confirm(&conn, &code.code, Method::Cash, &staff, day, now + hours);
-        assert_eq!(cancelled.unwrap().unwrap_err(), ConfirmError::Cancelled);
+        assert!(matches!(cancelled, Err(ConfirmError::Cancelled)));
         // Nothing was paid.
         assert_eq!(
             ops::load(&conn, &id).unwrap().unwrap().maturity,

@@ -197,14 +197,14 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let day = today(ctx);
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (record, receipt) = match codes::confirm(&tx, &code, method, &user.id, day, ctx.now)? {
+    let (record, receipt) = match codes::confirm(&tx, &code, method, &user.id, day, ctx.now) {
         Ok(Confirmed::Now { record, receipt }) => (record, receipt),
         Ok(Confirmed::Before { loan, payment }) => {
             return Ok(Response::see_other(&format!(
                 "/staff/loans/{loan}/receipt/{payment}"
             )));
         }
-        Err(e) => return Err(confirm_error(ctx, &e)),
+        Err(e) => return Err(confirm_error(ctx, e)),
     };
     let amount = receipt.split.interest + receipt.split.fees + receipt.split.principal;
     // The customer hears that the payment arrived (seed 003 C.7), unless they asked for no SMS.
@@ -252,7 +252,7 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
 }
 
 /// The words for a code that could not be confirmed.
-fn confirm_error(ctx: &Ctx, e: &ConfirmError) -> AppError {
+fn confirm_error(ctx: &Ctx, e: ConfirmError) -> AppError {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let text = match e {
         ConfirmError::NotFound => return AppError::NotFound,
@@ -261,9 +261,10 @@ fn confirm_error(ctx: &Ctx, e: &ConfirmError) -> AppError {
         ConfirmError::Closed => ctx.t(Msg::TicketClosed).to_owned(),
         ConfirmError::AmountChanged { owed, code } => ctx.lang.fill(
             Msg::CodeAmountChanged,
-            &[("owed", &money(*owed)), ("code_amount", &money(*code))],
+            &[("owed", &money(owed)), ("code_amount", &money(code))],
         ),
-        ConfirmError::Payment(e) => payment_error(ctx, e),
+        ConfirmError::Payment(e) => return payment_error(ctx, e),
+        ConfirmError::Db(e) => return e.into(),
     };
     AppError::BadRequest(text)
 }

@@ -149,8 +149,8 @@ pub(crate) struct Item {
     pub(crate) appraised: i64,
 }
 
-/// Why a ticket could not be written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a ticket could not be written, or the database failed.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum OriginationError {
     #[error("choose an active product")]
     NoProduct,
@@ -162,6 +162,8 @@ pub(crate) enum OriginationError {
     NoPrincipal,
     #[error("the principal is above the product's loan-to-value limit of {max}")]
     AboveLtv { max: i64 },
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
 }
 
 /// Writes a ticket in Origination for a customer: items, principal, a copy of the product's
@@ -177,26 +179,26 @@ pub(crate) fn originate(
     principal: i64,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Result<LoanId, OriginationError>, rusqlite::Error> {
+) -> Result<LoanId, OriginationError> {
     let Some(product) = super::products::get(conn, product)?.filter(|p| p.active) else {
-        return Ok(Err(OriginationError::NoProduct));
+        return Err(OriginationError::NoProduct);
     };
     if items.is_empty() {
-        return Ok(Err(OriginationError::NoItems));
+        return Err(OriginationError::NoItems);
     }
     if items
         .iter()
         .any(|i| i.appraised <= 0 || i.description.trim().is_empty())
     {
-        return Ok(Err(OriginationError::BadItem));
+        return Err(OriginationError::BadItem);
     }
     if principal <= 0 {
-        return Ok(Err(OriginationError::NoPrincipal));
+        return Err(OriginationError::NoPrincipal);
     }
     let appraised: i64 = items.iter().map(|i| i.appraised).sum();
     let max = terms::rate_of(appraised, product.terms.max_ltv_bp, terms::Rounding::Down);
     if principal > max {
-        return Ok(Err(OriginationError::AboveLtv { max }));
+        return Err(OriginationError::AboveLtv { max });
     }
     let year = today.format("%Y").to_string();
     let prefix = format!("{branch}-{year}-");
@@ -244,7 +246,7 @@ pub(crate) fn originate(
         ),
     };
     audit::record(conn, actor, &change, now)?;
-    Ok(Ok(id))
+    Ok(id)
 }
 
 /// Approves a ticket in Origination and pays the principal out: the ledger's disbursement,
@@ -397,8 +399,8 @@ pub(crate) enum Purpose {
     Redemption { released: bool },
 }
 
-/// Why a payment was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a payment was refused, or the database failed.
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum PaymentError {
     #[error("the ticket is not open")]
     Closed,
@@ -415,6 +417,8 @@ pub(crate) enum PaymentError {
     /// The same payment (its id, from the form) was recorded before: a form sent twice.
     #[error("this payment was recorded already")]
     AlreadyRecorded { loan: LoanId },
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
 }
 
 /// What a payment did, for the receipt.
@@ -455,41 +459,8 @@ pub(crate) fn take_payment(
     id: &PaymentId,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<Receipt, PaymentError>> {
-    if let Some(loan) = recorded_payment(conn, id)? {
-        return Ok(Err(PaymentError::AlreadyRecorded { loan }));
-    }
-    if !record.is_open() {
-        return Ok(Err(PaymentError::Closed));
-    }
-    if payment.amount <= 0 {
-        return Ok(Err(PaymentError::Nothing));
-    }
-    let owed = owed_on(conn, record, today)?;
-    match payment.purpose {
-        Purpose::Extension { periods } => {
-            if periods == 0 || periods > record.terms.term_periods {
-                return Ok(Err(PaymentError::BadPeriods {
-                    max: record.terms.term_periods,
-                }));
-            }
-            let expected = owed.interest + owed.fees;
-            if payment.amount != expected {
-                return Ok(Err(PaymentError::WrongExtensionAmount { expected }));
-            }
-        }
-        Purpose::Redemption { .. } if payment.amount != owed.payoff() => {
-            return Ok(Err(PaymentError::WrongRedemptionAmount {
-                expected: owed.payoff(),
-            }));
-        }
-        _ => (),
-    }
-    let Some(split) = owed.allocate(payment.amount) else {
-        return Ok(Err(PaymentError::TooMuch {
-            payoff: owed.payoff(),
-        }));
-    };
+) -> Result<Receipt, PaymentError> {
+    let split = check_payment(conn, record, payment, id, today)?;
     let posting = Posting {
         loan: &record.id,
         customer: &record.customer,
@@ -500,32 +471,12 @@ pub(crate) fn take_payment(
         at: now,
     };
     ledger::pay(conn, &posting, &split, id)?;
-    let mut maturity = record.maturity;
-    let mut state = record.state;
-    if let Purpose::Extension { periods } = payment.purpose {
-        maturity = terms::extended_maturity(&record.ticket(), today, periods);
-        conn.execute(
-            "UPDATE loans SET matures_on = ?2, updated_at = ?3 WHERE id = ?1",
-            params![record.id, maturity, now],
-        )?;
-        let (from, to) = (record.maturity.to_string(), maturity.to_string());
-        event(
-            conn,
-            &record.id,
-            &Event {
-                kind: "extension",
-                from: &from,
-                to: &to,
-                payment: Some(id),
-            },
-            payment.staff,
-            now,
-        )?;
-        if state != LoanState::Active && today < maturity {
-            set_state(conn, record, LoanState::Active, payment.staff, now)?;
-            state = LoanState::Active;
+    let (maturity, mut state) = match payment.purpose {
+        Purpose::Extension { periods } => {
+            extend(conn, record, periods, id, payment.staff, today, now)?
         }
-    }
+        _ => (record.maturity, record.state),
+    };
     let after = Record {
         maturity,
         state,
@@ -533,26 +484,121 @@ pub(crate) fn take_payment(
     };
     let owed_after = owed_on(conn, &after, today)?;
     if owed_after.principal == 0 && owed_after.interest == 0 && owed_after.fees == 0 {
-        conn.execute(
-            "UPDATE loans SET closed_at = ?2 WHERE id = ?1",
-            params![record.id, now],
-        )?;
-        set_state(conn, &after, LoanState::Redeemed, payment.staff, now)?;
+        let released = payment.purpose == (Purpose::Redemption { released: true });
+        close_redeemed(conn, &after, released, payment.staff, now)?;
         state = LoanState::Redeemed;
-        if payment.purpose == (Purpose::Redemption { released: true }) {
-            conn.execute(
-                "UPDATE loans SET released_at = ?2 WHERE id = ?1",
-                params![record.id, now],
-            )?;
-        }
     }
-    Ok(Ok(Receipt {
+    Ok(Receipt {
         payment: id.clone(),
         split,
         owed_after,
         maturity,
         state,
-    }))
+    })
+}
+
+/// The refusals of a payment, checked before anything is written; the split of the amount
+/// between interest, fees and principal when it is taken.
+fn check_payment(
+    conn: &Connection,
+    record: &Record,
+    payment: &Payment,
+    id: &PaymentId,
+    today: NaiveDate,
+) -> Result<Allocation, PaymentError> {
+    if let Some(loan) = recorded_payment(conn, id)? {
+        return Err(PaymentError::AlreadyRecorded { loan });
+    }
+    if !record.is_open() {
+        return Err(PaymentError::Closed);
+    }
+    if payment.amount <= 0 {
+        return Err(PaymentError::Nothing);
+    }
+    let owed = owed_on(conn, record, today)?;
+    match payment.purpose {
+        Purpose::Extension { periods } => {
+            if periods == 0 || periods > record.terms.term_periods {
+                return Err(PaymentError::BadPeriods {
+                    max: record.terms.term_periods,
+                });
+            }
+            let expected = owed.interest + owed.fees;
+            if payment.amount != expected {
+                return Err(PaymentError::WrongExtensionAmount { expected });
+            }
+        }
+        Purpose::Redemption { .. } if payment.amount != owed.payoff() => {
+            return Err(PaymentError::WrongRedemptionAmount {
+                expected: owed.payoff(),
+            });
+        }
+        _ => (),
+    }
+    owed.allocate(payment.amount).ok_or(PaymentError::TooMuch {
+        payoff: owed.payoff(),
+    })
+}
+
+/// Moves a ticket's maturity on by `periods` after the extension payment `id`, and makes a
+/// ticket past maturity Active again when the new maturity is ahead. Returns the new maturity
+/// and state.
+fn extend(
+    conn: &Connection,
+    record: &Record,
+    periods: u32,
+    id: &PaymentId,
+    staff: Option<&StaffId>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<(NaiveDate, LoanState)> {
+    let maturity = terms::extended_maturity(&record.ticket(), today, periods);
+    conn.execute(
+        "UPDATE loans SET matures_on = ?2, updated_at = ?3 WHERE id = ?1",
+        params![record.id, maturity, now],
+    )?;
+    let (from, to) = (record.maturity.to_string(), maturity.to_string());
+    event(
+        conn,
+        &record.id,
+        &Event {
+            kind: "extension",
+            from: &from,
+            to: &to,
+            payment: Some(id),
+        },
+        staff,
+        now,
+    )?;
+    let mut state = record.state;
+    if state != LoanState::Active && today < maturity {
+        set_state(conn, record, LoanState::Active, staff, now)?;
+        state = LoanState::Active;
+    }
+    Ok((maturity, state))
+}
+
+/// Closes a ticket that owes nothing any more as Redeemed; `released` when the item was
+/// handed back at the same time.
+fn close_redeemed(
+    conn: &Connection,
+    record: &Record,
+    released: bool,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE loans SET closed_at = ?2 WHERE id = ?1",
+        params![record.id, now],
+    )?;
+    set_state(conn, record, LoanState::Redeemed, staff, now)?;
+    if released {
+        conn.execute(
+            "UPDATE loans SET released_at = ?2 WHERE id = ?1",
+            params![record.id, now],
+        )?;
+    }
+    Ok(())
 }
 
 /// After a payment row was reversed: an extension paid by it is undone (the maturity goes back)
@@ -733,9 +779,11 @@ pub(crate) mod tests {
             950_000,
             day,
             now,
-        )
-        .unwrap();
-        assert_eq!(refused, Err(OriginationError::AboveLtv { max: 900_000 }));
+        );
+        assert!(matches!(
+            refused,
+            Err(OriginationError::AboveLtv { max: 900_000 })
+        ));
         let id = originate(
             &conn,
             &Actor::System,
@@ -747,7 +795,6 @@ pub(crate) mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let second = originate(
             &conn,
@@ -760,7 +807,6 @@ pub(crate) mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let record = load(&conn, &id).unwrap().unwrap();
         assert_eq!(record.ticket_no, "JKT1-2026-000001");
@@ -782,17 +828,16 @@ pub(crate) mod tests {
             purpose: Purpose::Extension { periods: 8 },
             staff: Some(&staff),
         };
-        assert_eq!(
-            take_payment(&conn, &record, &wrong, &PaymentId::new(now), day, now).unwrap(),
+        assert!(matches!(
+            take_payment(&conn, &record, &wrong, &PaymentId::new(now), day, now),
             Err(PaymentError::WrongExtensionAmount { expected: 15_350 })
-        );
+        ));
         let extend = Payment {
             amount: 15_350,
             ..wrong
         };
-        let receipt = take_payment(&conn, &record, &extend, &PaymentId::new(now), day, now)
-            .unwrap()
-            .unwrap();
+        let receipt =
+            take_payment(&conn, &record, &extend, &PaymentId::new(now), day, now).unwrap();
         assert_eq!(
             receipt.split,
             Allocation {
@@ -814,9 +859,8 @@ pub(crate) mod tests {
             purpose: Purpose::Partial,
             staff: None,
         };
-        let receipt = take_payment(&conn, &record, &partial, &PaymentId::new(now), day, now)
-            .unwrap()
-            .unwrap();
+        let receipt =
+            take_payment(&conn, &record, &partial, &PaymentId::new(now), day, now).unwrap();
         assert_eq!(receipt.split.principal, 100_000);
         assert_eq!(receipt.owed_after.principal, 800_000);
         let too_much = Payment {
@@ -824,7 +868,7 @@ pub(crate) mod tests {
             ..partial
         };
         assert!(matches!(
-            take_payment(&conn, &record, &too_much, &PaymentId::new(now), day, now).unwrap(),
+            take_payment(&conn, &record, &too_much, &PaymentId::new(now), day, now),
             Err(PaymentError::TooMuch { .. })
         ));
         let later = day + chrono::Duration::days(20);
@@ -837,9 +881,7 @@ pub(crate) mod tests {
             staff: Some(&staff),
         };
         let redeem_id = PaymentId::new(now);
-        let receipt = take_payment(&conn, &record, &redeem, &redeem_id, later, now)
-            .unwrap()
-            .unwrap();
+        let receipt = take_payment(&conn, &record, &redeem, &redeem_id, later, now).unwrap();
         assert_eq!(receipt.state, LoanState::Redeemed);
         assert_eq!(released_at(&conn, &id), Some(now), "the item went back");
         let record = load(&conn, &id).unwrap().unwrap();
@@ -847,20 +889,20 @@ pub(crate) mod tests {
         let rows = ledger::entries(&conn, &customer, Some(&id), None, None)
             .unwrap()
             .len();
-        assert_eq!(
-            take_payment(&conn, &record, &redeem, &redeem_id, later, now).unwrap(),
-            Err(PaymentError::AlreadyRecorded { loan: id.clone() })
-        );
+        assert!(matches!(
+            take_payment(&conn, &record, &redeem, &redeem_id, later, now),
+            Err(PaymentError::AlreadyRecorded { loan }) if loan == id
+        ));
         assert_eq!(
             ledger::entries(&conn, &customer, Some(&id), None, None)
                 .unwrap()
                 .len(),
             rows
         );
-        assert_eq!(
-            take_payment(&conn, &record, &partial, &PaymentId::new(now), later, now).unwrap(),
+        assert!(matches!(
+            take_payment(&conn, &record, &partial, &PaymentId::new(now), later, now),
             Err(PaymentError::Closed)
-        );
+        ));
         // The ledger balances: disbursed = principal repaid; every payment row reversible.
         let rows = ledger::entries(&conn, &customer, Some(&id), None, None).unwrap();
         let principal_paid: i64 = rows
@@ -897,7 +939,6 @@ pub(crate) mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let record = load(&conn, &id).unwrap().unwrap();
         conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
@@ -911,9 +952,8 @@ pub(crate) mod tests {
             purpose: Purpose::Redemption { released: false },
             staff: None,
         };
-        let receipt = take_payment(&conn, &record, &by_transfer, &PaymentId::new(now), day, now)
-            .unwrap()
-            .unwrap();
+        let receipt =
+            take_payment(&conn, &record, &by_transfer, &PaymentId::new(now), day, now).unwrap();
         assert_eq!(receipt.state, LoanState::Redeemed);
         assert_eq!(released_at(&conn, &id), None, "still on the shelf");
     }
@@ -935,7 +975,6 @@ pub(crate) mod tests {
             day,
             now,
         )
-        .unwrap()
         .unwrap();
         let staff = crate::ids::StaffId::new(now);
         conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();

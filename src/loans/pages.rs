@@ -371,7 +371,7 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         purpose,
         staff: Some(&user.id),
     };
-    let receipt = match ops::take_payment(&tx, &record, &payment, &payment_id, today(ctx), ctx.now)?
+    let receipt = match ops::take_payment(&tx, &record, &payment, &payment_id, today(ctx), ctx.now)
     {
         Ok(receipt) => receipt,
         // The same form sent twice: show the receipt of the payment it recorded.
@@ -380,7 +380,7 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 "/staff/loans/{loan}/receipt/{payment_id}"
             )));
         }
-        Err(e) => return Err(AppError::BadRequest(payment_error(ctx, &e))),
+        Err(e) => return Err(payment_error(ctx, e)),
     };
     let change = Change {
         action: "loan.payment",
@@ -404,21 +404,22 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
 }
 
 /// The words for a refused payment.
-pub(crate) fn payment_error(ctx: &Ctx, e: &PaymentError) -> String {
+pub(crate) fn payment_error(ctx: &Ctx, e: PaymentError) -> AppError {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
-    match e {
+    AppError::BadRequest(match e {
         PaymentError::Closed => ctx.t(Msg::TicketClosed).to_owned(),
         PaymentError::Nothing => ctx.t(Msg::AmountInvalid).to_owned(),
         PaymentError::TooMuch { payoff } => ctx
             .lang
-            .fill(Msg::AmountTooMuch, &[("payoff", &money(*payoff))]),
+            .fill(Msg::AmountTooMuch, &[("payoff", &money(payoff))]),
         PaymentError::WrongExtensionAmount { expected }
         | PaymentError::WrongRedemptionAmount { expected } => ctx
             .lang
-            .fill(Msg::AmountMustBe, &[("amount", &money(*expected))]),
+            .fill(Msg::AmountMustBe, &[("amount", &money(expected))]),
         PaymentError::BadPeriods { .. } => ctx.t(Msg::AmountInvalid).to_owned(),
         PaymentError::AlreadyRecorded { .. } => ctx.t(Msg::FormExpiredReload).to_owned(),
-    }
+        PaymentError::Db(e) => return e.into(),
+    })
 }
 
 /// GET /staff/loans/{id}/receipt/{payment}: what a payment did.
@@ -751,12 +752,13 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
         principal,
         today(ctx),
         ctx.now,
-    )?;
+    );
     match outcome {
         Ok(loan) => {
             tx.commit()?;
             Ok(Response::see_other(&format!("/staff/loans/{loan}")))
         }
+        Err(OriginationError::Db(e)) => Err(e.into()),
         Err(e) => {
             drop(tx);
             let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);

@@ -1209,6 +1209,24 @@ impl Modem {
             return Final::Error;
         };
         match name.as_str() {
+            "+CMEE" | "+CPIN" | "+CREG" | "+CSQ" | "+COPS" => self.network(now, &name, op, info),
+            "+CMGF" | "+CSCA" | "+CSCS" | "+CSMP" | "+CNMI" => {
+                self.message_settings(&name, op, info)
+            }
+            "+CPMS" | "+CMGD" | "+CMGL" | "+CMGR" => self.sim_store(&name, op, info),
+            "+CGMI" | "+GMI" | "+CGMM" | "+GMM" | "+CGMR" | "+GMR" | "+CGSN" | "+GSN" | "+CIMI" => {
+                self.identity(&name, op, info)
+            }
+            "+CFUN" | "+IPR" => self.device(&name, op, info),
+            // Huawei's switch for its ^RSSI and ^BOOT reports; harmless to accept.
+            "^CURC" => Final::Ok,
+            _ => Final::Error,
+        }
+    }
+
+    /// Error reports, the SIM's PIN, registration, signal and operator.
+    fn network(&mut self, now: Instant, name: &str, op: Op<'_>, info: &mut Vec<String>) -> Final {
+        match name {
             "+CMEE" => match op {
                 Op::Read => info_ok(info, format!("+CMEE: {}", self.cmee)),
                 Op::Test => info_ok(info, "+CMEE: (0-2)".to_owned()),
@@ -1266,6 +1284,13 @@ impl Modem {
                 Op::Set(_) => Final::Ok,
                 Op::Action => Final::Error,
             },
+            _ => Final::Error,
+        }
+    }
+
+    /// The message format, service centre, character set and message parameters.
+    fn message_settings(&mut self, name: &str, op: Op<'_>, info: &mut Vec<String>) -> Final {
+        match name {
             "+CMGF" => {
                 if let Some(refusal) = self.sim_refusal() {
                     return refusal;
@@ -1331,11 +1356,18 @@ impl Modem {
                     Op::Action => Final::Error,
                 }
             }
+            _ => Final::Error,
+        }
+    }
+
+    /// The SIM's message store, which is always empty.
+    fn sim_store(&mut self, name: &str, op: Op<'_>, info: &mut Vec<String>) -> Final {
+        match name {
             "+CPMS" | "+CMGD" | "+CMGL" | "+CMGR" => {
                 if let Some(refusal) = self.sim_refusal() {
                     return refusal;
                 }
-                match (name.as_str(), op) {
+                match (name, op) {
                     ("+CPMS", Op::Read) => info_ok(
                         info,
                         "+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30".to_owned(),
@@ -1347,8 +1379,15 @@ impl Modem {
                     _ => Final::Error,
                 }
             }
+            _ => Final::Error,
+        }
+    }
+
+    /// Who made the modem, its model, revision, serial and the SIM's identity.
+    fn identity(&mut self, name: &str, op: Op<'_>, info: &mut Vec<String>) -> Final {
+        match name {
             "+CGMI" | "+GMI" | "+CGMM" | "+GMM" | "+CGMR" | "+GMR" | "+CGSN" | "+GSN" => {
-                let answer = match name.as_str() {
+                let answer = match name {
                     "+CGMI" | "+GMI" => "SIMCOM_Ltd",
                     "+CGMM" | "+GMM" => "SIMCOM_SIM800L",
                     "+CGMR" | "+GMR" => "Revision:1418B05SIM800L24",
@@ -1370,6 +1409,13 @@ impl Modem {
                     _ => Final::Error,
                 }
             }
+            _ => Final::Error,
+        }
+    }
+
+    /// The modem's function level and serial speed.
+    fn device(&mut self, name: &str, op: Op<'_>, info: &mut Vec<String>) -> Final {
+        match name {
             "+CFUN" => match op {
                 Op::Read => info_ok(info, "+CFUN: 1".to_owned()),
                 Op::Test => info_ok(info, "+CFUN: (0,1,4),(0,1)".to_owned()),
@@ -1385,8 +1431,6 @@ impl Modem {
                 Op::Set(_) => Final::Ok,
                 Op::Action => Final::Error,
             },
-            // Huawei's switch for its ^RSSI and ^BOOT reports; harmless to accept.
-            "^CURC" => Final::Ok,
             _ => Final::Error,
         }
     }
