@@ -146,8 +146,6 @@ impl ServerConfig {
 
     /// Checks the connection bound and the deadlines.
     fn validate_connections(&self) -> Result<(), ConfigError> {
-        let bad =
-            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
         if !(16..=65536).contains(&self.max_connections) {
             return bad(
                 "[server] max_connections",
@@ -649,10 +647,21 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks every value that serde's types do not already check.
+    /// Checks every value that serde's types do not already check, section by section.
     fn validate(&self) -> Result<(), ConfigError> {
-        let bad =
-            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
+        self.validate_branch()?;
+        self.validate_server()?;
+        self.validate_storage()?;
+        self.validate_staff()?;
+        self.validate_modem()?;
+        self.validate_portal_and_codes()?;
+        self.validate_payments_and_reminders()?;
+        self.validate_sync_hq_and_log()?;
+        Ok(())
+    }
+
+    /// Checks the `[branch]` section.
+    fn validate_branch(&self) -> Result<(), ConfigError> {
         let b = &self.branch;
         if b.code.is_empty()
             || b.code.len() > 12
@@ -696,6 +705,11 @@ impl Config {
                 format!("{:?} must be en or id", b.language),
             );
         }
+        Ok(())
+    }
+
+    /// Checks the `[server]` section.
+    fn validate_server(&self) -> Result<(), ConfigError> {
         if self.server.listen.parse::<SocketAddr>().is_err() {
             return bad(
                 "[server] listen",
@@ -728,6 +742,11 @@ impl Config {
                 format!("{url:?} must start with http:// or https://"),
             );
         }
+        Ok(())
+    }
+
+    /// Checks the `[storage]` section.
+    fn validate_storage(&self) -> Result<(), ConfigError> {
         if self.storage.data_dir.is_empty() {
             return bad("[storage] data_dir", "must not be empty".to_owned());
         }
@@ -740,6 +759,11 @@ impl Config {
         if self.storage.backup_keep == 0 {
             return bad("[storage] backup_keep", "must be at least 1".to_owned());
         }
+        Ok(())
+    }
+
+    /// Checks the `[staff]` section.
+    fn validate_staff(&self) -> Result<(), ConfigError> {
         let s = &self.staff;
         for (key, value) in [
             ("[staff] session_idle_minutes", s.session_idle_minutes),
@@ -755,6 +779,11 @@ impl Config {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
+        Ok(())
+    }
+
+    /// Checks the `[modem]` section.
+    fn validate_modem(&self) -> Result<(), ConfigError> {
         let m = &self.modem;
         if m.device.is_empty() {
             return bad(
@@ -796,6 +825,11 @@ impl Config {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
+        Ok(())
+    }
+
+    /// Checks `[email]`, `[portal]` and `[otp]`.
+    fn validate_portal_and_codes(&self) -> Result<(), ConfigError> {
         self.validate_email()?;
         let portal_url = &self.portal.public_url;
         if !(portal_url.starts_with("http://") || portal_url.starts_with("https://"))
@@ -833,6 +867,11 @@ impl Config {
                 "must be at most 10 (NIST SP 800-63B)".to_owned(),
             );
         }
+        Ok(())
+    }
+
+    /// Checks `[payments]` and `[reminders]`.
+    fn validate_payments_and_reminders(&self) -> Result<(), ConfigError> {
         let p = &self.payments;
         if !(1..=MAX_CODE_VALIDITY_HOURS).contains(&p.code_validity_hours) {
             return bad(
@@ -898,6 +937,11 @@ impl Config {
                 ),
             );
         }
+        Ok(())
+    }
+
+    /// Checks `[sync]`, `[hq]` and `[log]`.
+    fn validate_sync_hq_and_log(&self) -> Result<(), ConfigError> {
         let y = &self.sync;
         if !y.url.is_empty() {
             if !(y.url.starts_with("http://") || y.url.starts_with("https://")) {
@@ -944,8 +988,6 @@ impl Config {
     /// Checks `[email]`: with a relay, a sender address is needed, `none` (plain text) only to
     /// this machine, and a user name only with its password.
     fn validate_email(&self) -> Result<(), ConfigError> {
-        let bad =
-            |key: &str, message: String| Err(ConfigError::Invalid(format!("{key}: {message}")));
         let e = &self.email;
         if !["starttls", "tls", "none"].contains(&e.security.as_str()) {
             return bad(
@@ -1209,6 +1251,11 @@ fn log_level(name: &str) -> Option<log::LevelFilter> {
         "trace" => Some(log::LevelFilter::Trace),
         _ => None,
     }
+}
+
+/// A refusal of the value at `key` (`[section] key`), as `validate` reports it.
+fn bad(key: &str, message: String) -> Result<(), ConfigError> {
+    Err(ConfigError::Invalid(format!("{key}: {message}")))
 }
 
 #[cfg(test)]
