@@ -93,6 +93,16 @@ pub(crate) enum Refusal {
     TooSoon { wait_seconds: i64 },
 }
 
+/// Why no code was sent: a rule refused it ([`Refusal`], answered on the page), or the
+/// database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
 /// The installation secret and the rules that codes are made and checked with.
 pub(crate) struct Codes<'a> {
     pub(crate) key: &'a InstallationKey,
@@ -237,22 +247,22 @@ pub(crate) fn admits(
     rules: &Rules,
     destination: &Destination,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<(), Refusal>> {
+) -> Result<(), SendError> {
     if store.lock_state()?.0 {
-        return Ok(Err(Refusal::Locked));
+        return Err(SendError::Refused(Refusal::Locked));
     }
     let (today, last) = store.sent_since(destination, local_midnight(now, rules.offset))?;
     if let Some(last) = last
         && now - last < rules.resend
     {
-        return Ok(Err(Refusal::TooSoon {
+        return Err(SendError::Refused(Refusal::TooSoon {
             wait_seconds: (rules.resend - (now - last)).num_seconds().max(1),
         }));
     }
     if today >= rules.per_day {
-        return Ok(Err(Refusal::DailyLimit));
+        return Err(SendError::Refused(Refusal::DailyLimit));
     }
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Issues a code to `destination` within the rules and has `store` keep it (a customer's
@@ -265,10 +275,8 @@ pub(crate) fn send(
     requester: &Requester,
     words: &CodeText,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<(), Refusal>> {
-    if let Err(refusal) = admits(store, codes.rules, &destination, now)? {
-        return Ok(Err(refusal));
-    }
+) -> Result<(), SendError> {
+    admits(store, codes.rules, &destination, now)?;
     let id = CodeId::new(now);
     let code = new_code();
     let new = NewCode {
@@ -282,7 +290,7 @@ pub(crate) fn send(
         expires_at: now + codes.rules.validity,
     };
     store.keep(&new, words)?;
-    Ok(Ok(()))
+    Ok(())
 }
 
 /// Checks a code entered on the screen of `requester`.
@@ -517,7 +525,7 @@ pub(crate) fn send_code(
     requester: &Requester,
     words: &CodeText,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Result<(), Refusal>> {
+) -> Result<(), SendError> {
     let mut store = CustomerStore {
         conn,
         customer,
@@ -576,6 +584,17 @@ pub(crate) enum Checked {
     Expired,
     /// Not six digits; not counted as a try.
     Malformed,
+}
+
+#[cfg(test)]
+impl SendError {
+    /// The refusal, in tests where the database does not fail.
+    fn refusal(self) -> Refusal {
+        match self {
+            SendError::Refused(refusal) => refusal,
+            SendError::Db(e) => panic!("database: {e}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -656,7 +675,7 @@ mod tests {
                 &words,
                 at,
             )
-            .unwrap()?;
+            .map_err(SendError::refusal)?;
             let body: String = conn
                 .query_row(
                     "SELECT body FROM sms_outbox ORDER BY created_at DESC, id DESC LIMIT 1",
@@ -805,7 +824,7 @@ mod tests {
                 &words,
                 at,
             )
-            .unwrap()
+            .map_err(SendError::refusal)
         };
         f.send("counter", f.t0).unwrap();
         assert_eq!(
@@ -909,7 +928,7 @@ mod tests {
                         &words,
                         at(s),
                     )
-                    .unwrap(),
+                    .map_err(SendError::refusal),
                 ),
                 Step::Check(s) => {
                     Answer::Checked(check(store, &codes, &requester, &wrong_code(), at(s)).unwrap())

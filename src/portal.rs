@@ -42,7 +42,7 @@ use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
 use crate::otp::{
     self, Checked, CodeStore, CodeText, Codes, CustomerStore, Destination, Purpose, Refusal,
-    Requester, Rules,
+    Requester, Rules, SendError,
 };
 use crate::phone::{self, E164};
 use crate::ui::{self, Field};
@@ -226,9 +226,24 @@ enum Asked {
     Shared,
 }
 
-impl From<Result<(), Refusal>> for Asked {
-    fn from(outcome: Result<(), Refusal>) -> Asked {
-        outcome.map_or_else(Asked::Refused, |()| Asked::Sent)
+impl Asked {
+    /// What a code request came to; a database failure is the request's error.
+    fn from(outcome: Result<(), SendError>) -> Result<Asked, AppError> {
+        match outcome {
+            Ok(()) => Ok(Asked::Sent),
+            Err(SendError::Refused(refusal)) => Ok(Asked::Refused(refusal)),
+            Err(SendError::Db(e)) => Err(e.into()),
+        }
+    }
+}
+
+/// A code request's outcome for the page: sent, or refused with the reason to show; a
+/// database failure is the request's error.
+pub(crate) fn answered(outcome: Result<(), SendError>) -> Result<Result<(), Refusal>, AppError> {
+    match outcome {
+        Ok(()) => Ok(Ok(())),
+        Err(SendError::Refused(refusal)) => Ok(Err(refusal)),
+        Err(SendError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -301,14 +316,15 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> {
         Holder::Shared => return Ok(Asked::Shared),
         Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
             send_with(ctx, store, destination, Purpose::Login, None)
-        })?,
+        }),
         Holder::One(customer) => {
-            send_code(ctx, &tx, &customer.id, destination, Purpose::Login, None)?
+            send_code(ctx, &tx, &customer.id, destination, Purpose::Login, None)
         }
     };
+    let asked = Asked::from(outcome)?;
     tx.commit()?;
     ctx.app.sms.wake();
-    Ok(outcome.into())
+    Ok(asked)
 }
 
 /// POST /login/email: "Send the code by email instead" (issue 7, seed 002). The code goes to
@@ -356,7 +372,7 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
         Holder::Shared => return Ok(Asked::Shared),
         Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
             otp::admits(store, &rules, &as_by_email, ctx.now)
-        })?,
+        }),
         Holder::One(customer) => match customer
             .email
             .as_deref()
@@ -369,20 +385,21 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
                 Destination::Email(address),
                 Purpose::Login,
                 None,
-            )?,
+            ),
             None => {
                 let store = CustomerStore {
                     conn: &tx,
                     customer: &customer.id,
                     staff: None,
                 };
-                otp::admits(&store, &rules, &as_by_email, ctx.now)?
+                otp::admits(&store, &rules, &as_by_email, ctx.now)
             }
         },
     };
+    let asked = Asked::from(outcome)?;
     tx.commit()?;
     ctx.app.email.wake();
-    Ok(outcome.into())
+    Ok(asked)
 }
 
 /// Runs `f` with the code rules in force and this screen as the requester: the portal's
@@ -415,7 +432,7 @@ fn send_with(
     destination: Destination,
     purpose: Purpose,
     staff: Option<&StaffId>,
-) -> rusqlite::Result<Result<(), Refusal>> {
+) -> Result<(), SendError> {
     let minutes = ctx.app.config.otp.validity_minutes.to_string();
     let values = [
         ("branch", ctx.app.config.branch.name.as_str()),
@@ -446,7 +463,7 @@ pub(crate) fn send_code(
     destination: Destination,
     purpose: Purpose,
     staff: Option<&StaffId>,
-) -> rusqlite::Result<Result<(), Refusal>> {
+) -> Result<(), SendError> {
     let mut store = CustomerStore {
         conn,
         customer,
@@ -884,14 +901,14 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
         Some(phone) if c.pending_phone.as_ref() != Some(phone) => {
             contact_details::set_pending_phone(&tx, &c.id, phone, ctx.now)?;
             let destination = Destination::Phone(phone);
-            Some(send_code(
+            Some(answered(send_code(
                 ctx,
                 &tx,
                 &c.id,
                 destination,
                 Purpose::NewPhone,
                 None,
-            )?)
+            ))?)
         }
         _ => None,
     };
@@ -977,7 +994,14 @@ pub(crate) fn resend_new_phone_code(ctx: &Ctx) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let destination = Destination::Phone(pending);
-    let outcome = send_code(ctx, &tx, &c.id, destination, Purpose::NewPhone, None)?;
+    let outcome = answered(send_code(
+        ctx,
+        &tx,
+        &c.id,
+        destination,
+        Purpose::NewPhone,
+        None,
+    ))?;
     tx.commit()?;
     ctx.app.sms.wake();
     ctx.flash(&match outcome {
@@ -1048,14 +1072,14 @@ pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let outcome = send_code(
+    let outcome = answered(send_code(
         ctx,
         &tx,
         &c.id,
         Destination::Phone(&c.phone),
         Purpose::Verification,
         None,
-    )?;
+    ))?;
     tx.commit()?;
     ctx.app.sms.wake();
     let message = match outcome {

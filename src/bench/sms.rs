@@ -300,8 +300,7 @@ fn check_rate(dir: &Path, n: u32) -> Result<f64, String> {
         };
         let destination = otp::Destination::Phone(&phone);
         otp::send_code(&tx, &codes, &id, destination, &requester, &words, now)
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("{e:?}"))?;
+            .map_err(|e| e.to_string())?;
         let code: String = tx
             .query_row(
                 "SELECT body FROM sms_outbox WHERE customer_id = ?1",

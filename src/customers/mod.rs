@@ -670,14 +670,14 @@ pub(crate) fn counter_send(
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
-    let outcome = crate::portal::send_code(
+    let outcome = crate::portal::answered(crate::portal::send_code(
         ctx,
         &tx,
         &c.id,
         crate::otp::Destination::Phone(&c.phone),
         crate::otp::Purpose::Verification,
         Some(&user.id),
-    )?;
+    ))?;
     tx.commit()?;
     ctx.app.sms.wake();
     match outcome {

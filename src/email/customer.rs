@@ -327,14 +327,14 @@ pub(crate) fn verification_send(ctx: &Ctx, id: &str) -> Result<Response, AppErro
             ctx.t(Msg::InvitationNoEmail).to_owned(),
         ));
     };
-    let outcome = crate::portal::send_code(
+    let outcome = crate::portal::answered(crate::portal::send_code(
         ctx,
         &tx,
         &c.id,
         otp::Destination::Email(address),
         Purpose::Verification,
         Some(&user.id),
-    )?;
+    ))?;
     tx.commit()?;
     ctx.app.email.wake();
     match outcome {
