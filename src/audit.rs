@@ -8,11 +8,11 @@ use maud::html;
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-use crate::auth::{Permission, StaffUser};
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::{AuditId, StaffId};
+use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 
 /// Who made a change.

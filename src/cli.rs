@@ -12,11 +12,11 @@ use clap::{Parser, Subcommand};
 use simplelog::{ColorChoice, ConfigBuilder, TermLogger, TerminalMode};
 
 use crate::audit::Actor;
-use crate::auth::Role;
 use crate::backup;
 use crate::bench;
 use crate::config::{Config, Overrides};
 use crate::db::{self, DB_FILE};
+use crate::roles::Role;
 use crate::server;
 use crate::staff::{self, NewStaff};
 

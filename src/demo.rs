@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::audit::Actor;
-use crate::auth::Role;
 use crate::customers::{self, NewCustomer};
 use crate::db;
 use crate::ids::{CustomerId, LoanId, ProductId, StaffId};
@@ -16,6 +15,7 @@ use crate::ledger::Method;
 use crate::loans::{LoanState, ops, products};
 use crate::phone;
 use crate::reminders;
+use crate::roles::Role;
 use crate::staff::{self, NewStaff};
 
 /// The demo's staff accounts: username, name, role, password.

@@ -34,6 +34,7 @@ mod outbox;
 mod phone;
 mod portal;
 mod reminders;
+mod roles;
 mod server;
 mod sms;
 mod staff;

@@ -24,7 +24,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
-use crate::auth::{Permission, StaffUser};
 use crate::clock;
 use crate::config::Config;
 use crate::db;
@@ -36,6 +35,7 @@ use crate::loans::LoanState;
 use crate::loans::ops::{self, Record};
 use crate::money::Currency;
 use crate::phone::E164;
+use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self, Kind, NewSms};
 use crate::ui;
 use crate::web::Ctx;

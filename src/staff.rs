@@ -10,13 +10,14 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
-use crate::auth::{self, Permission, Role, StaffUser};
+use crate::auth;
 use crate::crypto;
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::StaffId;
+use crate::roles::{Permission, Role, StaffUser};
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 

@@ -7,12 +7,12 @@
 use maud::{Markup, html};
 
 use super::{EventKind, get, record_event};
-use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::CustomerId;
+use crate::roles::{Permission, StaffUser};
 use crate::ui;
 use crate::web::Ctx;
 

@@ -10,13 +10,13 @@ use serde_json::json;
 
 use super::{ContactError, Customer, EventKind, change_phone, get, record_event};
 use crate::audit::{self, Actor};
-use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::{Lang, Msg};
 use crate::ids::CustomerId;
 use crate::phone::E164;
+use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
 use crate::ui::{self, Field};
 use crate::web::Ctx;

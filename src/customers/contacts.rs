@@ -9,13 +9,13 @@ use serde_json::json;
 
 use super::{Customer, get};
 use crate::audit::{self, Actor};
-use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, StaffId};
 use crate::phone::E164;
+use crate::roles::{Permission, StaffUser};
 use crate::ui;
 use crate::web::Ctx;
 

@@ -15,10 +15,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::auth::Permission;
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, EventId, StaffId};
 use crate::phone::E164;
+use crate::roles::Permission;
 use crate::web::Ctx;
 
 /// A customer to add.
@@ -553,7 +553,7 @@ pub(crate) fn show_page(
 /// The staff customer page, with the contact form's values and errors.
 pub(crate) fn render_show(
     ctx: &Ctx,
-    user: &crate::auth::StaffUser,
+    user: &crate::roles::StaffUser,
     id: &CustomerId,
     contact_form: &contacts::FormErrors,
     status: u16,
@@ -770,7 +770,7 @@ pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error:
 /// The new-customer form.
 fn render_new(
     ctx: &Ctx,
-    user: &crate::auth::StaffUser,
+    user: &crate::roles::StaffUser,
     f: &crate::portal::ProfileForm,
     existing: Option<&Customer>,
     status: u16,
@@ -892,11 +892,11 @@ mod tests {
         );
         let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
         insert(&conn, &customer("Budi", &p2), now()).unwrap();
-        let staff = crate::auth::StaffUser {
+        let staff = crate::roles::StaffUser {
             id: StaffId::new(now()),
             username: "manager".to_owned(),
             full_name: "Manager".to_owned(),
-            role: crate::auth::Role::Manager,
+            role: crate::roles::Role::Manager,
         };
         conn.execute(
             "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'manager', 'Manager', 'manager', '', ?2, ?2)",

@@ -8,12 +8,12 @@ use rusqlite::{Connection, params};
 
 use super::get;
 use crate::audit;
-use crate::auth::{Permission, StaffUser};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::CustomerId;
+use crate::roles::{Permission, StaffUser};
 use crate::ui;
 use crate::web::Ctx;
 
@@ -105,8 +105,8 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::auth::Role;
     use crate::ids::StaffId;
+    use crate::roles::Role;
 
     fn count(conn: &Connection, table: &str) -> i64 {
         conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))

@@ -9,13 +9,13 @@ use serde_json::json;
 use super::merge::{self, Field, MergeError};
 use super::{Pair, Reason};
 use crate::audit::{self, Actor, Change};
-use crate::auth::Permission;
 use crate::customers::{self, Customer};
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::CustomerId;
+use crate::roles::Permission;
 use crate::web::Ctx;
 
 /// Pairs listed on one page (the rest wait until these are resolved).

@@ -13,7 +13,6 @@ use serde_json::json;
 
 use super::outbox::{self, Kind, NewEmail};
 use crate::audit::{self, Actor, Change};
-use crate::auth::{Permission, StaffUser};
 use crate::customers::{self, Customer};
 use crate::db;
 use crate::error::AppError;
@@ -21,6 +20,7 @@ use crate::http::Response;
 use crate::i18n::{Lang, Msg};
 use crate::ids::{CustomerId, EmailId};
 use crate::otp::{self, Purpose};
+use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, NewSms};
 use crate::ui;
 use crate::web::Ctx;

@@ -19,7 +19,6 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use maud::{Markup, html};
 
-use crate::auth::Permission;
 use crate::clock::Clock;
 use crate::config::{EmailConfig, Secret};
 use crate::error::AppError;
@@ -28,6 +27,7 @@ use crate::i18n::Msg;
 use crate::ids::EmailId;
 use crate::outbox::pages::{self, Listing};
 use crate::outbox::sender::Sender;
+use crate::roles::Permission;
 use crate::web::Ctx;
 use outbox::{EMAIL, Kind};
 

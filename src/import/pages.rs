@@ -12,12 +12,12 @@ use serde_json::json;
 use super::Branch;
 use super::payments::{self, Group, LineProblem, Report, Resolution, StatementError};
 use crate::audit::{self, Actor, Change};
-use crate::auth::Permission;
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::loans::pages::method_label;
+use crate::roles::Permission;
 use crate::ui;
 use crate::web::Ctx;
 

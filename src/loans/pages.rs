@@ -15,7 +15,6 @@ use super::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use super::products;
 use super::terms::{self, ProductKind};
 use crate::audit::{self, Actor, Change};
-use crate::auth::Permission;
 use crate::customers;
 use crate::db;
 use crate::error::AppError;
@@ -23,6 +22,7 @@ use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
 use crate::ledger::{self, EntryKind, Method};
+use crate::roles::Permission;
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 

@@ -9,13 +9,13 @@ use super::ops;
 use super::products;
 use super::terms::{Fee, ProductKind, Rounding, Terms};
 use crate::audit::{self, Actor, Change};
-use crate::auth::Permission;
 use crate::customers;
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::{LoanId, ProductId};
+use crate::roles::Permission;
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 
@@ -141,7 +141,7 @@ pub(crate) fn products_page(ctx: &Ctx) -> Result<Response, AppError> {
 /// The products page.
 fn render_products(
     ctx: &Ctx,
-    user: &crate::auth::StaffUser,
+    user: &crate::roles::StaffUser,
     error: Option<&str>,
     status: u16,
 ) -> Result<Response, AppError> {
@@ -261,7 +261,7 @@ pub(crate) fn edit_product_page(ctx: &Ctx, id: ProductId) -> Result<Response, Ap
 /// The edit page.
 fn render_edit(
     ctx: &Ctx,
-    user: &crate::auth::StaffUser,
+    user: &crate::roles::StaffUser,
     id: &ProductId,
     terms: &Terms,
     error: Option<&str>,

@@ -7,11 +7,11 @@ use maud::{Markup, html};
 
 use super::{ActionError, Channel, Listed, MessageId, MessageKind, Outgoing, StaffAction, State};
 use crate::audit::Actor;
-use crate::auth::Permission;
 use crate::db;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
+use crate::roles::Permission;
 use crate::ui;
 use crate::web::Ctx;
 

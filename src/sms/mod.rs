@@ -22,7 +22,6 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use crate::audit::Actor;
-use crate::auth::Permission;
 use crate::clock::Clock;
 use crate::config::ModemConfig;
 use crate::db;
@@ -33,6 +32,7 @@ use crate::ids::SmsId;
 use crate::outbox::pages::{self, Listing};
 use crate::outbox::sender::Sender;
 use crate::phone;
+use crate::roles::Permission;
 use crate::ui::{self, Field};
 use crate::web::Ctx;
 use modem::{Info, Mode, Settings};
@@ -212,7 +212,7 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
 /// The SMS page, with the test form's state.
 fn render_page(
     ctx: &Ctx,
-    user: &crate::auth::StaffUser,
+    user: &crate::roles::StaffUser,
     phone_error: Option<&str>,
     phone_value: &str,
     status_code: u16,

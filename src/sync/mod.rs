@@ -20,13 +20,13 @@ use maud::{Markup, html};
 use rusqlite::{Connection, params};
 use serde_json::json;
 
-use crate::auth::Permission;
 use crate::bell::Bell;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::http::Response;
 use crate::i18n::Msg;
+use crate::roles::Permission;
 use crate::ui;
 use crate::web::Ctx;
 

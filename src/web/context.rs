@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 
-use crate::auth::{self, Permission, StaffUser};
+use crate::auth;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::{self, InstallationKey};
@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::http::{Form, Request, Response, form};
 use crate::i18n::{Lang, Msg};
 use crate::portal;
+use crate::roles::{Permission, StaffUser};
 use crate::sms::Sms;
 use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
