@@ -110,8 +110,9 @@ pub(crate) struct Db {
 }
 
 impl Db {
-    /// Opens (creating if needed) the branch database in `data_dir`, checks it, migrates it
-    /// and brings the change log's triggers up to date with the schema.
+    /// Opens (creating if needed) the branch database in `data_dir`, checks it and migrates
+    /// it. Commands that write open it through `sync::changes::open_logged`, which also brings
+    /// the change log's triggers up to date with the schema.
     pub(crate) fn open(
         data_dir: &Path,
         busy_timeout: Duration,
@@ -138,9 +139,6 @@ impl Db {
         };
         let mut conn = db.open_connection()?;
         migrate(&mut conn, &db.path, schema)?;
-        if schema == Schema::Branch {
-            crate::sync::changes::install_triggers(&mut conn)?;
-        }
         db.put_back(conn);
         Ok(db)
     }

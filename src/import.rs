@@ -17,14 +17,13 @@
 //! The other imports follow the same rules for their files: a header row naming the columns in
 //! any order, every row checked first, all or nothing, problems listed by line.
 
-mod loans;
+pub(crate) mod loans;
 pub(crate) mod pages;
 pub(crate) mod payments;
 
-use crate::clock::Clock as _;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -33,98 +32,8 @@ use rusqlite::{Connection, params};
 
 use crate::audit::{Actor, Change};
 use crate::config::Config;
-use crate::i18n::Lang;
 use crate::ids::CustomerId;
 use crate::phone::{self, E164};
-
-/// What `pawnbranch import` loads.
-#[derive(Debug, clap::Subcommand)]
-pub(crate) enum ImportCommand {
-    /// Add the customers listed in a CSV file exported from the previous system; all or
-    /// nothing.
-    Customers {
-        /// CSV with a header row naming some of full_name, phone (required), id_number,
-        /// date_of_birth (YYYY-MM-DD), email and address, in any order.
-        file: PathBuf,
-    },
-    /// Add the open tickets listed in a CSV file exported from the previous system; all or
-    /// nothing. Import the customers first.
-    Loans {
-        /// CSV with a header row naming ticket_no, customer (phone or ID number), items
-        /// (several separated by |), appraised, principal, product, start_date and
-        /// maturity_date (YYYY-MM-DD), and optionally paid_interest, paid_fees and
-        /// paid_principal, in any order.
-        file: PathBuf,
-    },
-    /// Match a bank or mobile-money statement to payment codes and apply the payments that
-    /// match exactly; the rest wait for review on the staff's review page. Lines already
-    /// imported are skipped.
-    Payments {
-        /// CSV with a header row naming date (YYYY-MM-DD), reference, amount, description and
-        /// optionally method (bank_transfer or mobile_money), in any order.
-        file: PathBuf,
-    },
-}
-
-/// Runs `pawnbranch import ...` and prints what it did; `Err` is the message for standard
-/// error (for a file with bad rows: one line per problem).
-pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String> {
-    match command {
-        ImportCommand::Customers { file } => {
-            let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
-            let mut conn = db.conn().map_err(|e| e.to_string())?;
-            let progress = std::io::stderr().is_terminal();
-            let summary = customers(
-                &mut conn,
-                &file,
-                &config.branch.country,
-                crate::clock::SystemClock.now(),
-                progress,
-            )
-            .map_err(|e| e.to_string())?;
-            let noun = if summary.rows == 1 {
-                "customer"
-            } else {
-                "customers"
-            };
-            println!("Imported {} {noun}.", summary.rows);
-        }
-        ImportCommand::Loans { file } => {
-            let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
-            let mut conn = db.conn().map_err(|e| e.to_string())?;
-            let progress = std::io::stderr().is_terminal();
-            let summary = loans::import(
-                &mut conn,
-                &file,
-                &Branch::of(config),
-                crate::clock::SystemClock.now(),
-                progress,
-            )
-            .map_err(|e| e.to_string())?;
-            println!("{summary}");
-        }
-        ImportCommand::Payments { file } => {
-            let (db, _) = crate::server::open(config).map_err(|e| e.to_string())?;
-            let mut conn = db.conn().map_err(|e| e.to_string())?;
-            let opened = std::fs::File::open(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let report = payments::import(
-                &mut conn,
-                opened,
-                &file_name(&file),
-                &Actor::CommandLine,
-                &Branch::of(config),
-                crate::clock::SystemClock.now(),
-            )
-            .map_err(|e| format!("{}: {e}", file.display()))?;
-            print!(
-                "{}",
-                report.to_text(&file_name(&file), &config.currency(), Lang::En)
-            );
-        }
-    }
-    Ok(())
-}
 
 /// What the imports need to know about the branch.
 pub(crate) struct Branch<'a> {
@@ -153,7 +62,7 @@ impl Branch<'_> {
 }
 
 /// The last part of a path, for messages and the audit log.
-fn file_name(file: &Path) -> String {
+pub(crate) fn file_name(file: &Path) -> String {
     file.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()

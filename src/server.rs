@@ -43,10 +43,15 @@ pub(crate) enum ServeError {
     ListenerStopped,
 }
 
-/// Opens the database and the installation key: what every command that serves needs.
+/// Opens the database (migrated, with the change-log triggers for head office made to match
+/// its schema) and the installation key: what every command that serves or writes needs.
 pub(crate) fn open(config: &Config) -> Result<(Db, InstallationKey), ServeError> {
     let busy = Duration::from_millis(u64::from(config.storage.busy_timeout_ms));
-    let db = Db::open(&config.data_dir(), busy, config.server.workers as usize + 4)?;
+    let db = crate::sync::changes::open_logged(
+        &config.data_dir(),
+        busy,
+        config.server.workers as usize + 4,
+    )?;
     let key = InstallationKey::load_or_create(&config.data_dir()).map_err(ServeError::Key)?;
     Ok((db, key))
 }

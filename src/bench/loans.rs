@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::db::{self, DB_FILE, Db};
+use crate::db::{self, DB_FILE};
 use crate::ids::{CustomerId, LoanId, ProductId};
 use crate::loans::products;
 use crate::loans::terms::Terms;
@@ -130,7 +130,8 @@ fn generate(
     data: &std::path::Path,
     args: &LoansBenchArgs,
 ) -> Result<(CustomerId, String, String), String> {
-    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
+        .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = crate::clock::SystemClock.now();
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;

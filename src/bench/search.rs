@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::db::{self, DB_FILE, Db};
+use crate::db::{self, DB_FILE};
 use crate::http::form::percent_encode;
 use crate::ids::CustomerId;
 
@@ -168,7 +168,8 @@ pub(crate) fn run(args: &SearchBenchArgs) -> Result<(), String> {
 
 /// Fills a new database with customers and a manager's session; returns its token.
 fn generate(data: &std::path::Path, customers: u32) -> Result<String, String> {
-    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
+        .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = crate::clock::SystemClock.now();
     let e = |e: rusqlite::Error| e.to_string();

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use super::{Connection, TempDir, get_request, hidden_field, post_form_request, start_server};
 use crate::crypto::InstallationKey;
 use crate::customers::{self, NewCustomer};
-use crate::db::{self, DB_FILE, Db};
+use crate::db::{self, DB_FILE};
 use crate::http::form::percent_encode;
 use crate::otp::{self, Codes, Purpose, Requester, Rules};
 use crate::phone::{self, E164};
@@ -262,7 +262,8 @@ fn send_code_to_cmgs(addr: std::net::SocketAddr, sim: &Simulator) -> Result<Dura
 
 /// Code checks per second: one right code per customer, each check its own transaction.
 fn check_rate(dir: &Path, n: u32) -> Result<f64, String> {
-    let db = Db::open(dir, Duration::from_secs(5), 2).map_err(|e| e.to_string())?;
+    let db = crate::sync::changes::open_logged(dir, Duration::from_secs(5), 2)
+        .map_err(|e| e.to_string())?;
     let key = InstallationKey::load_or_create(dir).map_err(|e| e.to_string())?;
     let mut rules = Rules::from_config(
         &crate::config::OtpConfig::default(),

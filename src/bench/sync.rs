@@ -4,7 +4,7 @@
 //! A branch that was offline for a while (or an upgraded branch whose records are all logged
 //! at once) holds a backlog in its change log. This benchmark builds one of `--changes`
 //! entries through the real triggers (synthetic customers with realistic field sizes, inserted
-//! in large transactions into a database opened with `Db::open`, which installs the triggers),
+//! in large transactions into a database opened with `sync::changes::open_logged`, which installs the triggers),
 //! then runs the real thing, both as child processes of this executable on throw-away data
 //! directories:
 //!
@@ -46,7 +46,7 @@ use rusqlite::{Connection, OpenFlags, params};
 use super::link::{self, Link};
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
 use crate::config::SyncConfig;
-use crate::db::{self, DB_FILE, Db, HQ_DB_FILE};
+use crate::db::{self, DB_FILE, HQ_DB_FILE};
 use crate::ids::CustomerId;
 use crate::sync::batch::Entry;
 use crate::sync::changes;
@@ -432,7 +432,8 @@ const CITIES: &[&str] = &[
 /// insert trigger; returns the head of the change log.
 fn generate(data: &Path, size: u32) -> Result<i64, String> {
     let e = |e: rusqlite::Error| format!("generating the backlog: {e}");
-    let db = Db::open(data, Duration::from_secs(30), 2).map_err(|e| e.to_string())?;
+    let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
+        .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = crate::clock::Clock::now(&crate::clock::SystemClock);
     let born = NaiveDate::from_ymd_opt(1960, 1, 1).ok_or("a bad base date of birth")?;

@@ -161,6 +161,21 @@ pub(crate) fn synced(table: &str) -> Option<&'static Synced> {
     SYNCED.iter().find(|s| s.table == table)
 }
 
+/// Opens the branch's database with its change log live: migrated, and the triggers made to
+/// match the schema. Every command that writes to a branch database opens it here, so no write
+/// escapes the log (the database layer itself knows nothing of head office).
+pub(crate) fn open_logged(
+    data_dir: &std::path::Path,
+    busy_timeout: std::time::Duration,
+    max_idle: usize,
+) -> Result<db::Db, db::DbError> {
+    let db = db::Db::open(data_dir, busy_timeout, max_idle)?;
+    let mut conn = db.conn()?;
+    install_triggers(&mut conn)?;
+    drop(conn);
+    Ok(db)
+}
+
 /// Creates or replaces the change-log triggers so that they match the schema. When a table
 /// gets its triggers for the first time (an upgraded branch with records), or its logged
 /// columns change, every existing record is logged, so head office starts from the whole of it.
@@ -397,7 +412,13 @@ pub(crate) fn compact(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db::tests::test_db;
+
+    /// A test database with the change log live.
+    fn test_db() -> (tempfile::TempDir, db::Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_logged(dir.path(), std::time::Duration::from_secs(5), 4).unwrap();
+        (dir, db)
+    }
 
     fn tables(conn: &Connection) -> Vec<String> {
         let mut stmt = conn

@@ -3,6 +3,8 @@
 //! Commands print plain English for the person installing or running the box; errors come
 //! back as one line naming what is wrong, and a non-zero exit code.
 
+mod import;
+
 use crate::clock::Clock as _;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -66,7 +68,7 @@ enum Command {
     /// Load data exported from the branch's previous system.
     Import {
         #[command(subcommand)]
-        what: crate::import::ImportCommand,
+        what: import::ImportCommand,
     },
     /// Run or manage head office, which receives every branch's changes.
     Hq {
@@ -219,7 +221,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
             println!("Backup written to {}.", file.display());
         }
         Command::Check => return Ok(check(&config)),
-        Command::Import { what } => crate::import::run(&config, what)?,
+        Command::Import { what } => import::run(&config, what)?,
         Command::Hq { command } => hq_command(config, command)?,
         Command::Bench { command } => bench::run(command)?,
     }
