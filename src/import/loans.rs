@@ -33,9 +33,9 @@ use crate::audit::{Actor, Change};
 use crate::ids::{CustomerId, LoanId};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Imported, Item};
-use crate::loans::pages::{amount_field, parse_amount};
 use crate::loans::products::{self, Product};
 use crate::loans::terms::{self, Allocation, Paid, Ticket};
+use crate::money::{amount_field, parse_amount};
 use crate::phone;
 
 /// The columns a ticket file may have, as spelt in its header.

@@ -41,8 +41,8 @@ use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
 use crate::loans::ops::{self, Payment, PaymentError, Purpose, Record};
-use crate::loans::pages::parse_amount;
 use crate::money::Currency;
+use crate::money::parse_amount;
 
 /// The columns a statement may have, as spelt in its header.
 pub(crate) const COLUMNS: [&str; 5] = ["date", "reference", "amount", "description", "method"];

@@ -22,6 +22,7 @@ use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
 use crate::ledger::{self, EntryKind, Method};
+use crate::money::{amount_field, parse_amount};
 use crate::roles::Permission;
 use crate::ui::{self, Field};
 use crate::web::Ctx;
@@ -37,53 +38,6 @@ pub(crate) const VIEWERS: [Permission; 4] = [
 /// Today in the branch's calendar.
 pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
     crate::clock::local_date(ctx.now, ctx.app.config.utc_offset())
-}
-
-/// Parses an amount typed in major units ("1.500.000", "1,500,000.50", "1500000") into minor
-/// units of the branch currency; `None` when it is not a plain amount.
-pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, 'R' | 'p'))
-        .collect();
-    // The last '.' or ',' followed by 1 to `exponent` digits is the decimal mark (so
-    // "12.5" is twelve and a half); other marks group thousands ("1.500.000" in rupiah).
-    let (whole, fraction) = match cleaned.rfind(['.', ',']) {
-        Some(i) if (1..=usize::from(exponent)).contains(&(cleaned.len() - i - 1)) => {
-            (&cleaned[..i], &cleaned[i + 1..])
-        }
-        _ => (cleaned.as_str(), ""),
-    };
-    let digits: String = whole.chars().filter(|c| *c != '.' && *c != ',').collect();
-    if digits.is_empty()
-        || !digits.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let scale = 10i64.checked_pow(u32::from(exponent))?;
-    let major: i64 = digits.parse().ok()?;
-    let fraction = format!("{fraction:0<width$}", width = usize::from(exponent));
-    let minor: i64 = if fraction.is_empty() {
-        0
-    } else {
-        fraction.parse().ok()?
-    };
-    major.checked_mul(scale)?.checked_add(minor)
-}
-
-/// An amount for a form field (major units, no grouping).
-pub(crate) fn amount_field(minor: i64, exponent: u8) -> String {
-    if exponent == 0 {
-        return minor.to_string();
-    }
-    let scale = 10i64.pow(u32::from(exponent));
-    format!(
-        "{}.{:0width$}",
-        minor / scale,
-        minor % scale,
-        width = usize::from(exponent)
-    )
 }
 
 /// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
@@ -771,32 +725,5 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
             });
             render_new_ticket(ctx, id, &f, 400)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_typed_at_the_counter() {
-        assert_eq!(parse_amount("1.500.000", 0), Some(1_500_000));
-        assert_eq!(parse_amount("Rp 1.500.000", 0), Some(1_500_000));
-        assert_eq!(parse_amount("1500000", 0), Some(1_500_000));
-        assert_eq!(parse_amount("1,234.56", 2), Some(123_456));
-        assert_eq!(parse_amount("1.234,56", 2), Some(123_456));
-        assert_eq!(parse_amount("12", 2), Some(1_200));
-        assert_eq!(parse_amount("12.5", 2), Some(1_250));
-        assert_eq!(
-            parse_amount("1,500", 2),
-            Some(150_000),
-            "three digits after the mark: grouping"
-        );
-        assert_eq!(parse_amount("12.5", 3), Some(12_500), "grams to milligrams");
-        assert_eq!(parse_amount("-5", 0), None);
-        assert_eq!(parse_amount("abc", 0), None);
-        assert_eq!(parse_amount("", 0), None);
-        assert_eq!(amount_field(123_456, 2), "1234.56");
-        assert_eq!(amount_field(1_500_000, 0), "1500000");
     }
 }
