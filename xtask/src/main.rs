@@ -1,11 +1,16 @@
 //! `cargo xtask`: the project's own tasks, in Rust so they need nothing but cargo.
 //!
+//! `cargo xtask layers` prints the import cycles between the crate's top-level modules
+//! ([`layers`]).
+//!
 //! `cargo xtask test [ARGS]` is the README's test command. On a fresh Debian machine with only
 //! Rust it first installs what the tests use that cargo does not bring: Debian's Chromium and
 //! ChromeDriver (the browser tests drive a real headless Chromium). Everything else the tests
 //! start is a Rust crate (the SMTP server on loopback, the modem simulator) or the binary
 //! itself. Then it runs `cargo test --locked ARGS`. Installing needs root (or passwordless
 //! sudo); otherwise it says which packages to install and stops.
+
+mod layers;
 
 use std::path::Path;
 use std::process::{Command, ExitCode};
@@ -20,6 +25,11 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("test") => test(&args.collect::<Vec<_>>()),
+        Some("layers") => match layers::run() {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(e) => fail(&e),
+        },
         Some("install-test-tools") => match install_test_tools() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(&e),
@@ -27,7 +37,8 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask test [ARGS for cargo test]\n       \
-                 cargo xtask install-test-tools"
+                 cargo xtask install-test-tools\n       \
+                 cargo xtask layers"
             );
             ExitCode::from(2)
         }
