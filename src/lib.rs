@@ -35,6 +35,7 @@ mod phone;
 mod portal;
 mod reminders;
 mod roles;
+mod router;
 mod server;
 mod sms;
 mod staff;

@@ -20,7 +20,7 @@ use crate::error;
 use crate::http::{self, Server};
 use crate::sms::{self, Sms};
 use crate::throttle::Throttle;
-use crate::web::{self, App};
+use crate::web::App;
 
 /// Why the server could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -196,7 +196,7 @@ fn start_http(app: &Arc<App>, shutdown: &Arc<AtomicBool>) -> Result<Server, Serv
         app.config
             .server
             .http_options(app.config.server.max_body_bytes),
-        Arc::new(move |request| web::handle(&handler_app, request)),
+        Arc::new(move |request| crate::router::handle(&handler_app, request)),
         Arc::new(move |rejection, _request| {
             error::rejection_page(rejection, rejection_app.config.language())
         }),

@@ -25,7 +25,7 @@ use crate::throttle::Throttle;
 use crate::ui::{self, Chrome, NavItem, StaffNav};
 
 /// The cookie holding the chosen language.
-pub(super) const LANG_COOKIE: &str = "pb_lang";
+pub(crate) const LANG_COOKIE: &str = "pb_lang";
 /// The cookie holding a one-time notice for the next page.
 const FLASH_COOKIE: &str = "pb_flash";
 /// The cookie that identifies a browser before it signs in (binds its CSRF tokens).
@@ -69,11 +69,11 @@ pub(crate) struct Ctx<'a> {
     customer: OnceCell<Option<Customer>>,
     form: OnceCell<Form>,
     /// `Set-Cookie` values to add to the response.
-    pub(super) cookies: RefCell<Vec<String>>,
+    pub(crate) cookies: RefCell<Vec<String>>,
 }
 
 impl<'a> Ctx<'a> {
-    pub(super) fn new(app: &'a App, req: &'a Request) -> Ctx<'a> {
+    pub(crate) fn new(app: &'a App, req: &'a Request) -> Ctx<'a> {
         let lang = req
             .cookie(LANG_COOKIE)
             .and_then(Lang::from_code)
@@ -308,7 +308,7 @@ impl<'a> Ctx<'a> {
 
 /// The cookie whose value binds CSRF tokens: the staff session, else the anonymous browser id
 /// if this server issued it (a value the client chose is never adopted: it is replaced).
-pub(super) fn csrf_binding<'r>(key: &InstallationKey, req: &'r Request) -> Option<&'r str> {
+pub(crate) fn csrf_binding<'r>(key: &InstallationKey, req: &'r Request) -> Option<&'r str> {
     req.cookie(auth::STAFF_COOKIE)
         .filter(|v| !v.is_empty())
         .or_else(|| req.cookie(ANON_COOKIE).filter(|v| is_browser_id(key, v)))

@@ -1,8 +1,7 @@
-//! The web application above the features' domains: the request context every page handler is
-//! given ([`context`]) and the one routing table ([`routes`]).
+//! The request context every page handler is given ([`context`]): the application's shared
+//! state, the request's language, CSRF binding, signed-in person, cookies and page layouts.
+//! The routing table above every feature is `router`.
 
 mod context;
-mod routes;
 
-pub(crate) use context::{App, Ctx, is_browser_id, new_browser_id};
-pub(crate) use routes::handle;
+pub(crate) use context::{App, Ctx, LANG_COOKIE, csrf_binding, is_browser_id, new_browser_id};

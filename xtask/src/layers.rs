@@ -3,6 +3,8 @@
 //! another top-level module) outside comments and unit tests; `use crate::{a, b}` names both.
 //! Prints each cycle with the edges inside it and exits 1 while there is one.
 
+use std::io::Write as _;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -37,22 +39,22 @@ pub fn run() -> Result<bool, String> {
     }
     let cycles = cycles(&graph);
     let edges: usize = graph.values().map(BTreeMap::len).sum();
-    println!(
+    // Written with `writeln!`, ignoring a closed pipe (`| head`), instead of `println!`.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "{} top-level modules, {edges} edges, {} cycle(s)",
         graph.len(),
         cycles.len()
     );
     for cycle in &cycles {
-        println!(
-            "cycle of {}: {}",
-            cycle.len(),
-            cycle.iter().cloned().collect::<Vec<_>>().join(", ")
-        );
+        let names: Vec<&str> = cycle.iter().map(String::as_str).collect();
+        let _ = writeln!(out, "cycle of {}: {}", cycle.len(), names.join(", "));
         for from in cycle {
             for (to, why) in &graph[from] {
                 if cycle.contains(to) {
                     let files: Vec<&str> = why.iter().map(String::as_str).take(3).collect();
-                    println!("  {from} -> {to}  ({})", files.join(", "));
+                    let _ = writeln!(out, "  {from} -> {to}  ({})", files.join(", "));
                 }
             }
         }
@@ -65,7 +67,10 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             walk(&path, files)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name().is_none_or(|n| n != "tests.rs")
+        {
+            // `tests.rs` files are unit tests (`#[cfg(test)] mod tests;`), as inline ones are.
             files.push(path);
         }
     }

@@ -15,7 +15,7 @@ use crate::{
     sms, staff,
 };
 
-use super::context::{App, Ctx, LANG_COOKIE, csrf_binding};
+use crate::web::{App, Ctx, LANG_COOKIE, csrf_binding};
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
 pub(crate) fn handle(app: &App, req: &Request) -> Response {
