@@ -370,8 +370,10 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
     let as_by_email = Destination::Email("");
     let outcome = match customers::holder_of(&tx, phone)? {
         Holder::Shared => return Ok(Asked::Shared),
+        // Nothing is sent, but the request counts as a code sent, in memory, so that a second
+        // one within 30 s (or past the day's count) is refused as a customer's would be.
         Holder::Nobody => ctx.app.portal.strangers.with(phone, ctx.now, |store| {
-            otp::admits(store, &rules, &as_by_email, ctx.now)
+            send_with(ctx, store, as_by_email, Purpose::Login, None)
         }),
         Holder::One(customer) => match customer
             .email
@@ -386,13 +388,19 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
                 Purpose::Login,
                 None,
             ),
+            // No verified address: the customer's own rules (the lock, their codes today),
+            // then, as for a stranger, a code counted as sent in memory with nothing sent.
             None => {
                 let store = CustomerStore {
                     conn: &tx,
                     customer: &customer.id,
                     staff: None,
                 };
-                otp::admits(&store, &rules, &as_by_email, ctx.now)
+                otp::admits(&store, &rules, &as_by_email, ctx.now).and_then(|()| {
+                    ctx.app.portal.strangers.with(phone, ctx.now, |store| {
+                        send_with(ctx, store, as_by_email, Purpose::Login, None)
+                    })
+                })
             }
         },
     };
