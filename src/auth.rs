@@ -578,13 +578,7 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(token) = ctx.req.cookie(STAFF_COOKIE) {
         end_session(&*ctx.app.db.conn()?, token)?;
     }
-    ctx.set_cookie(form::set_cookie(
-        STAFF_COOKIE,
-        "",
-        "Strict",
-        ctx.app.config.secure_cookies(),
-        Some(0),
-    ));
+    ctx.clear_cookie(STAFF_COOKIE, "Strict");
     ctx.flash(ctx.t(Msg::SignedOut));
     Ok(Response::see_other("/staff/login"))
 }

@@ -619,13 +619,7 @@ fn log_in(ctx: &Ctx, tx: rusqlite::Transaction, customer: &Customer) -> Result<R
     if let Some(attempt) = ctx.req.cookie(LOGIN_COOKIE) {
         ctx.app.portal.attempts.end(attempt);
     }
-    ctx.set_cookie(form::set_cookie(
-        LOGIN_COOKIE,
-        "",
-        "Lax",
-        ctx.app.config.secure_cookies(),
-        Some(0),
-    ));
+    ctx.clear_cookie(LOGIN_COOKIE, "Lax");
     let next = if customer.profile_completed_at.is_some() {
         "/my"
     } else {
@@ -642,13 +636,7 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
             [crypto::sha256(token.as_bytes()).as_slice()],
         )?;
     }
-    ctx.set_cookie(form::set_cookie(
-        CUSTOMER_COOKIE,
-        "",
-        "Lax",
-        ctx.app.config.secure_cookies(),
-        Some(0),
-    ));
+    ctx.clear_cookie(CUSTOMER_COOKIE, "Lax");
     ctx.flash(ctx.t(Msg::LoggedOut));
     Ok(Response::see_other("/"))
 }

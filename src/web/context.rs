@@ -177,6 +177,12 @@ impl<'a> Ctx<'a> {
         self.cookies.borrow_mut().push(value);
     }
 
+    /// Tells the browser to forget a cookie (empty, expired now, the attributes it was set with).
+    pub(crate) fn clear_cookie(&self, name: &str, same_site: &str) {
+        let secure = self.app.config.secure_cookies();
+        self.set_cookie(form::set_cookie(name, "", same_site, secure, Some(0)));
+    }
+
     /// Leaves a one-time notice for the next page.
     pub(crate) fn flash(&self, text: &str) {
         let value = form::percent_encode(text);
@@ -230,13 +236,7 @@ impl<'a> Ctx<'a> {
             .cookie(FLASH_COOKIE)
             .and_then(|v| form::percent_decode(v).ok());
         if flash.is_some() {
-            self.set_cookie(form::set_cookie(
-                FLASH_COOKIE,
-                "",
-                "Strict",
-                self.app.config.secure_cookies(),
-                Some(0),
-            ));
+            self.clear_cookie(FLASH_COOKIE, "Strict");
         }
         Chrome {
             lang: self.lang,
