@@ -1141,10 +1141,9 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
 fn own_ticket(
     conn: &Connection,
     customer: &CustomerId,
-    id: &str,
+    id: &LoanId,
 ) -> Result<(loans::Ticket, Record), AppError> {
-    let id: LoanId = id.parse().map_err(|_| AppError::NotFound)?;
-    let ticket = loans::of_customer_by_id(conn, customer, &id)?.ok_or(AppError::NotFound)?;
+    let ticket = loans::of_customer_by_id(conn, customer, id)?.ok_or(AppError::NotFound)?;
     let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
     Ok((ticket, record))
 }
@@ -1258,11 +1257,11 @@ fn payment_lines(rows: &[ledger::Entry]) -> Vec<PaymentLine> {
 
 /// GET /my/loans/{id}: one of the customer's tickets: its summary, schedule, payment codes and
 /// payments.
-pub(crate) fn loan_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let day = today(ctx);
     let conn = ctx.app.db.conn()?;
-    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
     let paid = ledger::paid(&conn, &record.id)?;
     let owed = terms::owed(&record.ticket(), &paid, day);
     let rows = ledger::entries(&conn, &c.id, Some(&record.id), None, None)?;
@@ -1362,10 +1361,10 @@ fn code_error(ctx: &Ctx, e: CodeError) -> AppError {
 
 /// GET /my/loans/{id}/extend: what extending costs today and the due date it gives, before
 /// anything happens; confirming asks for a payment code.
-pub(crate) fn extend_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let conn = ctx.app.db.conn()?;
-    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
     let extension =
         codes::extension_on(&conn, &record, today(ctx)).map_err(|e| code_error(ctx, e))?;
     drop(conn);
@@ -1393,12 +1392,12 @@ pub(crate) fn extend_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 
 /// POST /my/loans/{id}/extend: makes the payment code (or finds the live one for the same
 /// amount) and shows it. The ticket changes only when staff confirm the payment.
-pub(crate) fn extend(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn extend(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let validity = Duration::hours(i64::from(ctx.app.config.payments.code_validity_hours));
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (_, record) = own_ticket(&tx, &c.id, id)?;
+    let (_, record) = own_ticket(&tx, &c.id, &id)?;
     let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)
         .map_err(|e| code_error(ctx, e))?;
     tx.commit()?;
@@ -1410,10 +1409,10 @@ pub(crate) fn extend(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 
 /// GET /my/loans/{id}/code/{code}: the payment code and how to pay it through each channel
 /// the branch offers, or what became of it.
-pub(crate) fn code_page(ctx: &Ctx, id: &str, code: &str) -> Result<Response, AppError> {
+pub(crate) fn code_page(ctx: &Ctx, id: LoanId, code: &str) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let conn = ctx.app.db.conn()?;
-    let (ticket, record) = own_ticket(&conn, &c.id, id)?;
+    let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
     let code = codes::normalise(code)
         .map(|code| codes::get(&conn, &code))
         .transpose()?

@@ -105,10 +105,22 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["verify"]) => to(portal::verify_phone),
         (Post, ["verify", "send"]) => to(portal::send_verification_code),
         (Get, ["my"]) => to(portal::my_loans),
-        (Get, ["my", "loans", id]) => to(move |ctx| portal::loan_page(ctx, id)),
-        (Get, ["my", "loans", id, "extend"]) => to(move |ctx| portal::extend_page(ctx, id)),
-        (Post, ["my", "loans", id, "extend"]) => to(move |ctx| portal::extend(ctx, id)),
-        (Get, ["my", "loans", id, "code", code]) => to(move |ctx| portal::code_page(ctx, id, code)),
+        (Get, ["my", "loans", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| portal::loan_page(ctx, id))
+        }
+        (Get, ["my", "loans", id, "extend"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| portal::extend_page(ctx, id))
+        }
+        (Post, ["my", "loans", id, "extend"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| portal::extend(ctx, id))
+        }
+        (Get, ["my", "loans", id, "code", code]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| portal::code_page(ctx, id, code))
+        }
 
         // Staff sign-in and dashboard.
         (Get, ["staff", "login"]) => to(auth::login_page),
@@ -124,12 +136,18 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "customers", "new"]) => to(customers::create),
         (Get, ["staff", "customers", "duplicates"]) => to(duplicates::pages::list),
         (Get, ["staff", "customers", "duplicates", a, b]) => {
+            let a = a.parse().ok()?;
+            let b = b.parse().ok()?;
             to(move |ctx| duplicates::pages::compare(ctx, a, b))
         }
         (Post, ["staff", "customers", "duplicates", a, b, "merge"]) => {
+            let a = a.parse().ok()?;
+            let b = b.parse().ok()?;
             to(move |ctx| duplicates::pages::merge(ctx, a, b))
         }
         (Post, ["staff", "customers", "duplicates", a, b, "dismiss"]) => {
+            let a = a.parse().ok()?;
+            let b = b.parse().ok()?;
             to(move |ctx| duplicates::pages::dismiss(ctx, a, b))
         }
         (Get, ["staff", "customers", id]) => {
@@ -177,18 +195,23 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| customers::contact_details::save(ctx, id))
         }
         (Post, ["staff", "customers", id, "invite"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| email::customer::invite(ctx, id))
         }
         (Post, ["staff", "customers", id, "test-email"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| email::customer::test_email(ctx, id))
         }
         (Post, ["staff", "customers", id, "test-sms"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| email::customer::test_sms(ctx, id))
         }
         (Post, ["staff", "customers", id, "email-verification", "send"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| email::customer::verification_send(ctx, id))
         }
         (Post, ["staff", "customers", id, "email-verification"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| email::customer::verification_check(ctx, id))
         }
         (Get, ["staff", "customers", id, "statement"]) => {
@@ -196,9 +219,11 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::pages::statement(ctx, id))
         }
         (Get, ["staff", "customers", id, "tickets", "new"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| loans::pages::new_ticket_page(ctx, id))
         }
         (Post, ["staff", "customers", id, "tickets", "new"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| loans::pages::create_ticket(ctx, id))
         }
         (Get, ["staff", "loans", id]) => {
@@ -256,15 +281,19 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "admin", "staff"]) => to(staff::list_page),
         (Post, ["staff", "admin", "staff"]) => to(staff::create),
         (Post, ["staff", "admin", "staff", id, "role"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| staff::change_role(ctx, id))
         }
         (Post, ["staff", "admin", "staff", id, "disable"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| staff::set_disabled(ctx, id, true))
         }
         (Post, ["staff", "admin", "staff", id, "enable"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| staff::set_disabled(ctx, id, false))
         }
         (Post, ["staff", "admin", "staff", id, "password"]) => {
+            let id = id.parse().ok()?;
             to(move |ctx| staff::reset_password(ctx, id))
         }
         (Get, ["staff", "audit"]) => to(audit::list_page),
@@ -272,8 +301,14 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // SMS.
         (Get, ["staff", "sms"]) => to(sms::page),
         (Post, ["staff", "sms", "test"]) => to(sms::send_test),
-        (Post, ["staff", "sms", id, "retry"]) => to(move |ctx| sms::act(ctx, id, true)),
-        (Post, ["staff", "sms", id, "cancel"]) => to(move |ctx| sms::act(ctx, id, false)),
+        (Post, ["staff", "sms", id, "retry"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| sms::act(ctx, id, true))
+        }
+        (Post, ["staff", "sms", id, "cancel"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| sms::act(ctx, id, false))
+        }
 
         // Sync to head office.
         (Get, ["staff", "sync"]) => to(crate::sync::page),
@@ -281,8 +316,14 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
 
         // Email.
         (Get, ["staff", "email"]) => to(email::page),
-        (Post, ["staff", "email", id, "retry"]) => to(move |ctx| email::act(ctx, id, true)),
-        (Post, ["staff", "email", id, "cancel"]) => to(move |ctx| email::act(ctx, id, false)),
+        (Post, ["staff", "email", id, "retry"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| email::act(ctx, id, true))
+        }
+        (Post, ["staff", "email", id, "cancel"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| email::act(ctx, id, false))
+        }
 
         // Reminders.
         (Get, ["staff", "reminders"]) => to(reminders::page),

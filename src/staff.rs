@@ -580,29 +580,26 @@ fn admin_change(
 }
 
 /// POST /staff/admin/staff/{id}/role.
-pub(crate) fn change_role(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn change_role(ctx: &Ctx, id: StaffId) -> Result<Response, AppError> {
     ctx.require(Permission::StaffAdmin)?;
     let role = Role::from_code(ctx.form()?.text("role"))
         .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::RoleInvalid).to_owned()))?;
-    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
     admin_change(ctx, |tx, actor| {
         set_role(tx, actor, id.as_str(), role, ctx.now)
     })
 }
 
 /// POST /staff/admin/staff/{id}/disable and /enable.
-pub(crate) fn set_disabled(ctx: &Ctx, id: &str, disabled: bool) -> Result<Response, AppError> {
-    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
+pub(crate) fn set_disabled(ctx: &Ctx, id: StaffId, disabled: bool) -> Result<Response, AppError> {
     admin_change(ctx, |tx, actor| {
         set_account_disabled(tx, actor, id.as_str(), disabled, ctx.now)
     })
 }
 
 /// POST /staff/admin/staff/{id}/password: an administrator sets a new password.
-pub(crate) fn reset_password(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn reset_password(ctx: &Ctx, id: StaffId) -> Result<Response, AppError> {
     ctx.require(Permission::StaffAdmin)?;
     let password = ctx.form()?.get("password").unwrap_or("").to_owned();
-    let id: StaffId = id.parse().map_err(|_| AppError::NotFound)?;
     admin_change(ctx, |tx, actor| {
         set_password(tx, actor, id.as_str(), &password, ctx.now)
     })

@@ -121,17 +121,15 @@ pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
 fn load_pair(
     ctx: &Ctx,
     conn: &Connection,
-    a: &str,
-    b: &str,
+    a: &CustomerId,
+    b: &CustomerId,
 ) -> Result<(Customer, Customer), AppError> {
-    let a: CustomerId = a.parse().map_err(|_| AppError::NotFound)?;
-    let b: CustomerId = b.parse().map_err(|_| AppError::NotFound)?;
-    let ca = customers::get(conn, &a)?.ok_or(AppError::NotFound)?;
-    let cb = customers::get(conn, &b)?.ok_or(AppError::NotFound)?;
+    let ca = customers::get(conn, a)?.ok_or(AppError::NotFound)?;
+    let cb = customers::get(conn, b)?.ok_or(AppError::NotFound)?;
     if a == b {
         return Err(AppError::BadRequest(ctx.t(Msg::MergeSameRecord).to_owned()));
     }
-    if customers::merged_into(conn, &a)?.is_some() || customers::merged_into(conn, &b)?.is_some() {
+    if customers::merged_into(conn, a)?.is_some() || customers::merged_into(conn, b)?.is_some() {
         return Err(AppError::BadRequest(
             ctx.t(Msg::MergeAlreadyMerged).to_owned(),
         ));
@@ -171,10 +169,10 @@ fn label(field: Field) -> Msg {
 
 /// GET /staff/customers/duplicates/{a}/{b}: the two records side by side, the merge form and
 /// "Not a duplicate".
-pub(crate) fn compare(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError> {
+pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let (ca, cb) = load_pair(ctx, &conn, a, b)?;
+    let (ca, cb) = load_pair(ctx, &conn, &a, &b)?;
     let why = super::of_customer(&conn, &ca.id)?
         .into_iter()
         .find(|p| p.a == cb.id || p.b == cb.id)
@@ -235,13 +233,13 @@ pub(crate) fn compare(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError>
 }
 
 /// POST /staff/customers/duplicates/{a}/{b}/merge: merges the pair as the form chose.
-pub(crate) fn merge(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError> {
+pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let form = ctx.form()?;
     let bad = || AppError::BadRequest(ctx.t(Msg::MergeBadChoice).to_owned());
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (ca, cb) = load_pair(ctx, &tx, a, b)?;
+    let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
     let survivor = form.text("survivor");
     let (survivor, merged) = if survivor == ca.id.as_str() {
         (&ca.id, &cb.id)
@@ -289,11 +287,11 @@ pub(crate) fn merge(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError> {
 }
 
 /// POST /staff/customers/duplicates/{a}/{b}/dismiss: "Not a duplicate", for good.
-pub(crate) fn dismiss(ctx: &Ctx, a: &str, b: &str) -> Result<Response, AppError> {
+pub(crate) fn dismiss(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (ca, cb) = load_pair(ctx, &tx, a, b)?;
+    let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
     if super::dismiss(&tx, &ca.id, &cb.id, Some(&user.id), ctx.now)? {
         let (first, second) = super::ordered(ca.id.clone(), cb.id.clone());
         let change = Change {

@@ -191,9 +191,8 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
 }
 
 /// The customer `id` from a URL, inside `tx`.
-fn customer(conn: &Connection, id: &str) -> Result<Customer, AppError> {
-    let id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
-    customers::get(conn, &id)?.ok_or(AppError::NotFound)
+fn customer(conn: &Connection, id: &CustomerId) -> Result<Customer, AppError> {
+    customers::get(conn, id)?.ok_or(AppError::NotFound)
 }
 
 /// Back to the customer's "Email and messages" card.
@@ -202,11 +201,11 @@ fn back(id: &CustomerId) -> Response {
 }
 
 /// POST /staff/customers/{id}/invite: queue the portal invitation (Customer Management).
-pub(crate) fn invite(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn invite(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let c = customer(&tx, id)?;
+    let c = customer(&tx, &id)?;
     let config = &ctx.app.config;
     let phone = c.phone.national(&config.branch.country);
     let words = InvitationWords {
@@ -248,11 +247,11 @@ fn queued_message(ctx: &Ctx) -> String {
 }
 
 /// POST /staff/customers/{id}/test-email: a test email to the customer's address (seed 002).
-pub(crate) fn test_email(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn test_email(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::CallCentre])?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let c = customer(&tx, id)?;
+    let c = customer(&tx, &id)?;
     let Some(to) = c.email.as_deref() else {
         return Err(AppError::BadRequest(
             ctx.t(Msg::InvitationNoEmail).to_owned(),
@@ -285,11 +284,11 @@ pub(crate) fn test_email(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 }
 
 /// POST /staff/customers/{id}/test-sms: a test SMS to the customer's phone (seed 002).
-pub(crate) fn test_sms(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn test_sms(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::CallCentre])?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let c = customer(&tx, id)?;
+    let c = customer(&tx, &id)?;
     let text = ctx
         .lang
         .fill(Msg::SmsTestText, &[("branch", &ctx.app.config.branch.name)]);
@@ -317,11 +316,11 @@ pub(crate) fn test_sms(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
 
 /// POST /staff/customers/{id}/email-verification/send: a verification code to the customer's
 /// email address, for the customer to read out at the counter.
-pub(crate) fn verification_send(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn verification_send(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let c = customer(&tx, id)?;
+    let c = customer(&tx, &id)?;
     let Some(address) = c.email.as_deref() else {
         return Err(AppError::BadRequest(
             ctx.t(Msg::InvitationNoEmail).to_owned(),
@@ -349,12 +348,12 @@ pub(crate) fn verification_send(ctx: &Ctx, id: &str) -> Result<Response, AppErro
 
 /// POST /staff/customers/{id}/email-verification: staff type in the code the customer read
 /// from the email.
-pub(crate) fn verification_check(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn verification_check(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
     let entered = ctx.form()?.text("code").to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let c = customer(&tx, id)?;
+    let c = customer(&tx, &id)?;
     let checked = crate::portal::check_code(
         ctx,
         &tx,

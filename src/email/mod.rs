@@ -214,6 +214,6 @@ fn relay_panel(ctx: &Ctx, queued: i64) -> Markup {
 }
 
 /// POST /staff/email/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: &str, retry: bool) -> Result<Response, AppError> {
+pub(crate) fn act(ctx: &Ctx, id: crate::ids::EmailId, retry: bool) -> Result<Response, AppError> {
     pages::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
 }

@@ -571,9 +571,9 @@ struct NewTicketForm {
 }
 
 /// GET /staff/customers/{id}/tickets/new.
-pub(crate) fn new_ticket_page(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn new_ticket_page(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     ctx.require(Permission::LoanOrigination)?;
-    render_new_ticket(ctx, id, &NewTicketForm::default(), 200)
+    render_new_ticket(ctx, &id, &NewTicketForm::default(), 200)
 }
 
 /// One item row of the form.
@@ -618,15 +618,14 @@ fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
 /// The new-ticket form.
 fn render_new_ticket(
     ctx: &Ctx,
-    id: &str,
+    customer_id: &CustomerId,
     f: &NewTicketForm,
     status: u16,
 ) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
-    let customer_id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let conn = ctx.app.db.conn()?;
-    let customer = customers::get(&conn, &customer_id)?.ok_or(AppError::NotFound)?;
-    if let Some(survivor) = customers::merged_into(&conn, &customer_id)? {
+    let customer = customers::get(&conn, customer_id)?.ok_or(AppError::NotFound)?;
+    if let Some(survivor) = customers::merged_into(&conn, customer_id)? {
         return Err(AppError::Redirect(format!(
             "/staff/customers/{survivor}/tickets/new"
         )));
@@ -660,9 +659,8 @@ fn render_new_ticket(
 }
 
 /// POST /staff/customers/{id}/tickets/new: writes the ticket in Origination.
-pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
+pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
-    let customer_id: CustomerId = id.parse().map_err(|_| AppError::NotFound)?;
     let form = ctx.form()?;
     let mut f = NewTicketForm {
         product: form.text("product").to_owned(),
@@ -681,11 +679,11 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
     let items: Option<Vec<Item>> = rows.iter().map(|i| i.item(exponent)).collect();
     let (Some(principal), Some(items)) = (parse_amount(&f.principal, exponent), items) else {
         f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
-        return render_new_ticket(ctx, id, &f, 400);
+        return render_new_ticket(ctx, &customer_id, &f, 400);
     };
     let Ok(product) = f.product.parse::<ProductId>() else {
         f.error = Some(ctx.t(Msg::ChooseProduct).to_owned());
-        return render_new_ticket(ctx, id, &f, 400);
+        return render_new_ticket(ctx, &customer_id, &f, 400);
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -723,7 +721,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, id: &str) -> Result<Response, AppError> {
                 OriginationError::NoProduct => ctx.t(Msg::ChooseProduct).to_owned(),
                 _ => ctx.t(Msg::ItemInvalid).to_owned(),
             });
-            render_new_ticket(ctx, id, &f, 400)
+            render_new_ticket(ctx, &customer_id, &f, 400)
         }
     }
 }

@@ -144,11 +144,10 @@ pub(crate) fn act<K: MessageKind, I: MessageId>(
     ctx: &Ctx,
     listing: &Listing<K, I>,
     wake: impl Fn(),
-    id: &str,
+    id: I,
     retry: bool,
 ) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let id: I = id.parse().map_err(|_| AppError::NotFound)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let actor = Actor::Staff(user);

@@ -315,6 +315,6 @@ pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// POST /staff/sms/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: &str, retry: bool) -> Result<Response, AppError> {
+pub(crate) fn act(ctx: &Ctx, id: crate::ids::SmsId, retry: bool) -> Result<Response, AppError> {
     pages::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
 }
