@@ -18,7 +18,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.signed_in()?;
     let conn = ctx.app.db.conn()?;
     let cards = [
-        customers::card(ctx, &conn)?,
+        customers::pages::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
         loans::unconfirmed::card(ctx, &conn)?,
         sms::card(ctx, &conn)?,

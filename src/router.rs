@@ -131,9 +131,9 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "account", "password"]) => to(staff::change_own_password),
 
         // Customers and tickets at the counter.
-        (Get, ["staff", "customers"]) => to(customers::list_page),
-        (Get, ["staff", "customers", "new"]) => to(customers::new_page),
-        (Post, ["staff", "customers", "new"]) => to(customers::create),
+        (Get, ["staff", "customers"]) => to(customers::pages::list_page),
+        (Get, ["staff", "customers", "new"]) => to(customers::pages::new_page),
+        (Post, ["staff", "customers", "new"]) => to(customers::pages::create),
         (Get, ["staff", "customers", "duplicates"]) => to(duplicates::pages::list),
         (Get, ["staff", "customers", "duplicates", a, b]) => {
             let a = a.parse().ok()?;
@@ -152,23 +152,23 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
         (Get, ["staff", "customers", id]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::show_page(ctx, id))
+            to(move |ctx| customers::pages::show_page(ctx, id))
         }
         (Post, ["staff", "customers", id, "unlock"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::unlock_action(ctx, id))
+            to(move |ctx| customers::pages::unlock_action(ctx, id))
         }
         (Post, ["staff", "customers", id, "do-not-text"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::set_do_not_text(ctx, id))
+            to(move |ctx| customers::pages::set_do_not_text(ctx, id))
         }
         (Post, ["staff", "customers", id, "verification", "send"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::counter_send(ctx, id))
+            to(move |ctx| customers::pages::counter_send(ctx, id))
         }
         (Post, ["staff", "customers", id, "verification"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::counter_verify(ctx, id))
+            to(move |ctx| customers::pages::counter_verify(ctx, id))
         }
         (Post, ["staff", "customers", id, "contacts"]) => {
             let id = id.parse().ok()?;

@@ -211,7 +211,7 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
     let mut conn = ctx.app.db.conn()?;
     let (Ok(phone), None) = (phone, errors.name) else {
         drop(conn);
-        return super::render_show(ctx, user, &id, &errors, 400);
+        return super::pages::render_show(ctx, user, &id, &errors, 400);
     };
     let tx = db::immediate(&mut conn)?;
     let customer = get(&tx, &id)?.ok_or(AppError::NotFound)?;

@@ -71,7 +71,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
                 dt { (ctx.t(Msg::CardCustomers)) } dd {
                     a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
-                    (customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
+                    (customers::pages::verification_badge(ctx, verified, customer.locked_at.is_some()))
                 }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
@@ -101,7 +101,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             @if !verified {
                 p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
                 @if customer.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
-                    (customers::verification_form(ctx, &customer, &base))
+                    (customers::pages::verification_form(ctx, &customer, &base))
                 }
             }
             @if user.role.has(Permission::LoanOrigination) {

@@ -1,0 +1,415 @@
+//! The staff's customer pages: the list and the one search box, a new customer at the
+//! counter, the customer's page (profile, tickets, verification, contacts, notes, the
+//! timeline) and its actions (unlock, codes at the counter, "do not text"), and the dashboard
+//! card. The records and their rules are in `customers`.
+
+use maud::{Markup, html};
+use rusqlite::Connection;
+
+use super::{
+    Customer, NewCustomer, caller, contacts, count, do_not_text, find_by_id_number, find_by_phone,
+    get, insert, merged_into, notes, search, set_do_not_text_by, timeline, unlock,
+};
+use crate::i18n::Msg;
+use crate::ids::CustomerId;
+use crate::roles::Permission;
+use crate::web::Ctx;
+
+/// The dashboard card.
+pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
+    let n = count(conn)?;
+    Ok(html! {
+        section class="card" {
+            h2 { (ctx.t(Msg::CardCustomers)) }
+            p class="figure" { (n) }
+        }
+    })
+}
+
+/// Customers per page of the list.
+const PAGE_SIZE: u32 = 50;
+
+/// The phone's verification state as a badge.
+pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Markup {
+    html! {
+        @if locked {
+            span class="badge bad" { (ctx.t(Msg::BadgeLocked)) }
+        } @else if verified {
+            span class="badge ok" { (ctx.t(Msg::BadgeVerified)) }
+        } @else {
+            span class="badge warn" { (ctx.t(Msg::BadgePhoneVerification)) }
+        }
+    }
+}
+
+/// GET /staff/customers?q=: find a customer.
+pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[
+        Permission::CustomerManagement,
+        Permission::LoanOrigination,
+        Permission::CallCentre,
+    ])?;
+    let query = ctx.req.query_form()?;
+    let q = query.text("q").to_owned();
+    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let rows = search::find(
+        &*ctx.app.db.conn()?,
+        &q,
+        &ctx.app.config.branch.country,
+        PAGE_SIZE + 1,
+        page.saturating_mul(PAGE_SIZE),
+    )?;
+    let more = rows.len() > PAGE_SIZE as usize;
+    let country = &ctx.app.config.branch.country;
+    let body = html! {
+        p class="actions" {
+            @if MAY_ADD.iter().any(|p| user.role.has(*p)) {
+                a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+            }
+            @if user.role.has(Permission::CustomerManagement) {
+                a class="button secondary" href="/staff/customers/duplicates" { (ctx.t(Msg::DuplicatesTitle)) }
+            }
+        }
+        form method="get" action="/staff/customers" class="actions" role="search" {
+            label for="q" { (ctx.t(Msg::SearchCustomers)) }
+            input id="q" name="q" type="search" value=(q);
+            button type="submit" { (ctx.t(Msg::Search)) }
+        }
+        div class="table-wrap" {
+            table {
+                thead { tr { th { (ctx.t(Msg::FullName)) } th { (ctx.t(Msg::PhoneNumber)) } th { (ctx.t(Msg::Status)) } } }
+                tbody {
+                    @for r in rows.iter().take(PAGE_SIZE as usize) {
+                        tr {
+                            td { a href={ "/staff/customers/" (r.id) } { (r.full_name) } }
+                            td { (r.phone.national(country)) }
+                            td { (verification_badge(ctx, r.verified, r.locked)) }
+                        }
+                    }
+                }
+            }
+        }
+        nav class="pager" {
+            @if page > 0 { a href={ "/staff/customers?page=" (page - 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
+            @if more { a href={ "/staff/customers?page=" (page + 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
+        }
+    };
+    Ok(ctx.staff_page(user, ctx.t(Msg::CardCustomers), body))
+}
+
+/// The counter's Phone Number Verification form: staff send a code, the customer reads it
+/// from the phone, staff type it in. The same rules and lock as at the portal.
+pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> Markup {
+    let csrf = ctx.csrf();
+    let action = format!("/staff/customers/{}/verification", customer.id);
+    html! {
+        section class="card" id="verification" {
+            h2 { (ctx.t(Msg::PhoneNumberVerification)) }
+            @if customer.locked_at.is_some() {
+                p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
+            } @else {
+                p { (ctx.lang.fill(Msg::CounterVerifyIntro, &[("phone", &customer.phone.national(&ctx.app.config.branch.country))])) }
+                form method="post" action={ (action) "/send" } class="inline" {
+                    (crate::ui::csrf_input(&csrf))
+                    input type="hidden" name="back" value=(back);
+                    button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) }
+                }
+                form method="post" action=(action) class="actions" {
+                    (crate::ui::csrf_input(&csrf))
+                    input type="hidden" name="back" value=(back);
+                    label for="counter-code" { (ctx.t(Msg::Code)) }
+                    input id="counter-code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="off" required;
+                    button type="submit" { (ctx.t(Msg::VerifyNow)) }
+                }
+            }
+        }
+    }
+}
+
+/// GET /staff/customers/{id}.
+pub(crate) fn show_page(
+    ctx: &Ctx,
+    id: CustomerId,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[
+        Permission::CustomerManagement,
+        Permission::LoanOrigination,
+        Permission::CallCentre,
+    ])?;
+    render_show(ctx, user, &id, &contacts::FormErrors::default(), 200)
+}
+
+/// The staff customer page, with the contact form's values and errors.
+pub(crate) fn render_show(
+    ctx: &Ctx,
+    user: &crate::roles::StaffUser,
+    id: &CustomerId,
+    contact_form: &contacts::FormErrors,
+    status: u16,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let conn = ctx.app.db.conn()?;
+    let c = get(&conn, id)?.ok_or(crate::error::AppError::NotFound)?;
+    // A merged record is an alias: its page is the survivor's.
+    if let Some(survivor) = merged_into(&conn, id)? {
+        return Ok(crate::http::Response::see_other(&format!(
+            "/staff/customers/{survivor}"
+        )));
+    }
+    let duplicates = crate::duplicates::pages::warning(ctx, &conn, id)?;
+    let history = timeline::of_customer(&conn, id)?;
+    let tickets = crate::loans::of_customer(&conn, id)?;
+    let contact_list = contacts::of_customer(&conn, id)?;
+    drop(conn);
+    let country = &ctx.app.config.branch.country;
+    let currency = ctx.app.config.currency();
+    let can_manage = user.role.has(Permission::CustomerManagement);
+    let can_verify = can_manage || user.role.has(Permission::LoanOrigination);
+    let body = html! {
+        (duplicates)
+        section class="card" {
+            dl {
+                dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }
+                dt { (ctx.t(Msg::PhoneNumber)) } dd { (c.phone.national(country)) " " (verification_badge(ctx, c.phone_verified_at.is_some(), c.locked_at.is_some())) }
+                dt { (ctx.t(Msg::IdNumber)) } dd { (c.id_number.as_deref().unwrap_or("—")) }
+                dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())) }
+                dt { (ctx.t(Msg::Address)) } dd { (c.address) }
+                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (crate::email::customer::verified_badge(ctx, &c)) }
+            }
+            @if can_manage {
+                p { a class="button secondary" href={ "/staff/customers/" (c.id) "/contact" } { (ctx.t(Msg::ContactChangeLink)) } }
+            }
+        }
+        (caller::section(ctx, user, &c.id))
+        @if can_manage {
+            @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
+            form method="post" action={ "/staff/customers/" (c.id) "/do-not-text" } class="actions" {
+                (crate::ui::csrf_input(&ctx.csrf()))
+                input type="hidden" name="value" value=(if quiet { "0" } else { "1" });
+                span { @if quiet { span class="badge warn" { (ctx.t(Msg::DoNotText)) } } }
+                button type="submit" class="secondary" {
+                    @if quiet { (ctx.t(Msg::AllowTexts)) } @else { (ctx.t(Msg::MarkDoNotText)) }
+                }
+            }
+        }
+        @if c.locked_at.is_some() && can_manage {
+            form method="post" action={ "/staff/customers/" (c.id) "/unlock" } class="actions" {
+                (crate::ui::csrf_input(&ctx.csrf()))
+                p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
+                button type="submit" { (ctx.t(Msg::Unlock)) }
+            }
+        }
+        @if c.phone_verified_at.is_none() && c.locked_at.is_none() && can_verify {
+            (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
+        }
+        (crate::email::customer::section(ctx, user, &c)?)
+        h2 { (ctx.t(Msg::CardLoans)) }
+        p class="actions" {
+            @if user.role.has(Permission::LoanOrigination) { a class="button" href={ "/staff/customers/" (c.id) "/tickets/new" } { (ctx.t(Msg::NewTicket)) } }
+            a class="button secondary" href={ "/staff/customers/" (c.id) "/statement" } { (ctx.t(Msg::Statement)) }
+        }
+        @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
+        ul {
+            @for t in &tickets {
+                li { a href={ "/staff/loans/" (t.id) } { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
+            }
+        }
+        (contacts::section(ctx, user, &c, &contact_list, contact_form))
+        (timeline::section(ctx, &history, notes::form(ctx, user, &c.id)))
+    };
+    let mut response = ctx.staff_page(user, &c.full_name, body);
+    response.status = status;
+    Ok(response)
+}
+
+/// POST /staff/customers/{id}/unlock (Customer Management).
+pub(crate) fn unlock_action(
+    ctx: &Ctx,
+    id: CustomerId,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    if unlock(&tx, &id, &user.id, ctx.now)? {
+        let change = crate::audit::Change {
+            action: "customer.unlock",
+            entity: "customer",
+            entity_id: id.as_str(),
+            before: Some(
+                serde_json::json!({ "locked_at": c.locked_at.map(|t| t.to_rfc3339()), "wrong_codes": c.wrong_codes }),
+            ),
+            after: Some(serde_json::json!({ "locked_at": null, "wrong_codes": 0 })),
+        };
+        crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    }
+    tx.commit()?;
+    ctx.flash(ctx.t(Msg::CustomerUnlocked));
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
+    )))
+}
+
+/// POST /staff/customers/{id}/verification/send: a code from the counter.
+pub(crate) fn counter_send(
+    ctx: &Ctx,
+    id: CustomerId,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let back = crate::http::local_path(ctx.form()?.text("back")).to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let outcome = crate::portal::answered(crate::portal::send_code(
+        ctx,
+        &tx,
+        &c.id,
+        crate::otp::Destination::Phone(&c.phone),
+        crate::otp::Purpose::Verification,
+        Some(&user.id),
+    ))?;
+    tx.commit()?;
+    ctx.app.sms.wake();
+    match outcome {
+        Ok(_) => ctx.flash(
+            &ctx.lang
+                .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
+        ),
+        Err(refusal) => ctx.flash(&crate::portal::refusal_message(ctx, &refusal)),
+    }
+    Ok(crate::http::Response::see_other(&format!(
+        "{back}#verification"
+    )))
+}
+
+/// POST /staff/customers/{id}/verification: staff type in the code the customer read out.
+pub(crate) fn counter_verify(
+    ctx: &Ctx,
+    id: CustomerId,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
+    let form = ctx.form()?;
+    let back = crate::http::local_path(form.text("back")).to_owned();
+    let entered = form.text("code").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let checked = crate::portal::check_code(
+        ctx,
+        &tx,
+        &id,
+        crate::otp::Purpose::Verification,
+        Some(&user.id),
+        &entered,
+    )?;
+    tx.commit()?;
+    match crate::portal::checked_message(ctx, &checked) {
+        None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
+        Some(message) => ctx.flash(&message),
+    }
+    Ok(crate::http::Response::see_other(&format!(
+        "{back}#verification"
+    )))
+}
+
+/// POST /staff/customers/{id}/do-not-text: the customer asked for no more reminders (or for
+/// them again). Codes the customer asks for are still sent.
+pub(crate) fn set_do_not_text(
+    ctx: &Ctx,
+    id: CustomerId,
+) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require(Permission::CustomerManagement)?;
+    let value = ctx.form()?.text("value") == "1";
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    set_do_not_text_by(&tx, &id, value, user, ctx.now)?;
+    tx.commit()?;
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
+    )))
+}
+
+/// Who may add a customer at the counter.
+const MAY_ADD: [Permission; 2] = [Permission::CustomerManagement, Permission::LoanOrigination];
+
+/// GET /staff/customers/new: a new customer at the counter.
+pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&MAY_ADD)?;
+    Ok(render_new(
+        ctx,
+        user,
+        &crate::portal::ProfileForm::default(),
+        None,
+        200,
+    ))
+}
+
+/// The new-customer form.
+fn render_new(
+    ctx: &Ctx,
+    user: &crate::roles::StaffUser,
+    f: &crate::portal::ProfileForm,
+    existing: Option<&Customer>,
+    status: u16,
+) -> crate::http::Response {
+    let body = html! {
+        @if let Some(c) = existing {
+            p class="error" role="alert" {
+                (ctx.t(Msg::CustomerExists)) " "
+                a href={ "/staff/customers/" (c.id) } { (c.full_name) }
+            }
+        }
+        form method="post" action="/staff/customers/new" class="stack" novalidate {
+            (crate::ui::csrf_input(&ctx.csrf()))
+            (f.fields(ctx, Msg::NewCustomerPhoneHint))
+            div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
+        }
+    };
+    let mut response = ctx.staff_page(user, ctx.t(Msg::AddCustomer), body);
+    response.status = status;
+    response
+}
+
+/// POST /staff/customers/new: adds the customer (phone unverified until a code proves it).
+pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+    let user = ctx.require_any(&MAY_ADD)?;
+    let mut f = crate::portal::ProfileForm::from_form(ctx.form()?);
+    let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
+    let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
+        return Ok(render_new(ctx, user, &f, None, 400));
+    };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = crate::db::immediate(&mut conn)?;
+    let existing = match find_by_id_number(&tx, &checked.id_number)? {
+        Some(same_id) => Some(same_id),
+        None => find_by_phone(&tx, &checked.phone)?,
+    };
+    if let Some(existing) = existing {
+        drop(tx);
+        return Ok(render_new(ctx, user, &f, Some(&existing), 409));
+    }
+    let new = NewCustomer {
+        full_name: f.full_name.trim(),
+        phone: &checked.phone,
+        id_number: Some(&checked.id_number),
+        date_of_birth: Some(checked.date_of_birth),
+        address: f.address.trim(),
+        email: checked.email.as_deref(),
+        phone_verified: false,
+    };
+    let id = insert(&tx, &new, ctx.now)?;
+    let change = crate::audit::Change {
+        action: "customer.create",
+        entity: "customer",
+        entity_id: id.as_str(),
+        before: None,
+        after: Some(
+            serde_json::json!({ "full_name": new.full_name, "phone": checked.phone.as_str(), "id_number": checked.id_number }),
+        ),
+    };
+    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    Ok(crate::http::Response::see_other(&format!(
+        "/staff/customers/{id}"
+    )))
+}
