@@ -22,7 +22,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         loans::card(ctx, &conn)?,
         loans::unconfirmed::card(ctx, &conn)?,
         sms::card(ctx, &conn)?,
-        crate::sync::card(ctx, &conn)?,
+        crate::sync::pages::card(ctx, &conn)?,
         email::card(ctx, &conn)?,
         backup::card(ctx),
     ];

@@ -296,7 +296,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| staff::reset_password(ctx, id))
         }
-        (Get, ["staff", "audit"]) => to(audit::list_page),
+        (Get, ["staff", "audit"]) => to(audit::pages::list_page),
 
         // SMS.
         (Get, ["staff", "sms"]) => to(sms::page),
@@ -311,8 +311,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Sync to head office.
-        (Get, ["staff", "sync"]) => to(crate::sync::page),
-        (Post, ["staff", "sync", "upload"]) => to(crate::sync::upload_now),
+        (Get, ["staff", "sync"]) => to(crate::sync::pages::page),
+        (Post, ["staff", "sync", "upload"]) => to(crate::sync::pages::upload_now),
 
         // Email.
         (Get, ["staff", "email"]) => to(email::page),

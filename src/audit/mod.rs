@@ -3,17 +3,14 @@
 //! change itself. Rows are only ever inserted (the schema refuses updates and deletes).
 //! Managers read it on the "Audit log" page.
 
+pub(crate) mod pages;
+
 use chrono::{DateTime, Utc};
-use maud::html;
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::ids::{AuditId, StaffId};
-use crate::roles::{Permission, StaffUser};
-use crate::web::Ctx;
+use crate::roles::StaffUser;
 
 /// Who made a change.
 pub(crate) enum Actor<'a> {
@@ -108,55 +105,4 @@ pub(crate) fn list(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Resu
         })
     })?
     .collect()
-}
-
-/// Entries per page.
-const PAGE_SIZE: u32 = 50;
-
-/// GET /staff/audit: the audit log, newest first.
-pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::AuditLog)?;
-    let page: u32 = ctx
-        .req
-        .query_form()?
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let entries = list(
-        &*ctx.app.db.conn()?,
-        PAGE_SIZE + 1,
-        page.saturating_mul(PAGE_SIZE),
-    )?;
-    let has_more = entries.len() > PAGE_SIZE as usize;
-    let body = html! {
-        @if entries.is_empty() {
-            p { (ctx.t(Msg::AuditEmpty)) }
-        } @else {
-            div class="table-wrap" {
-                table {
-                    thead { tr {
-                        th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditWho)) } th { (ctx.t(Msg::AuditAction)) }
-                        th { (ctx.t(Msg::AuditRecord)) } th { (ctx.t(Msg::AuditBefore)) } th { (ctx.t(Msg::AuditAfter)) }
-                    } }
-                    tbody {
-                        @for e in entries.iter().take(PAGE_SIZE as usize) {
-                            tr {
-                                td { (ctx.datetime(e.at)) }
-                                td { (e.actor) }
-                                td { (e.action) }
-                                td { (e.entity) " " span class="muted" { (e.entity_id) } }
-                                td { @if let Some(b) = &e.before { pre { (b) } } }
-                                td { @if let Some(a) = &e.after { pre { (a) } } }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        nav class="pager" {
-            @if page > 0 { a href={ "/staff/audit?page=" (page - 1) } { (ctx.t(Msg::Previous)) } }
-            @if has_more { a href={ "/staff/audit?page=" (page + 1) } { (ctx.t(Msg::Next)) } }
-        }
-    };
-    Ok(ctx.staff_page(user, ctx.t(Msg::AuditTitle), body))
 }
