@@ -127,8 +127,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "login"]) => to(auth::login),
         (Post, ["staff", "logout"]) => to(auth::logout),
         (Get, ["staff"]) => to(dashboard::show),
-        (Get, ["staff", "account"]) => to(staff::account_page),
-        (Post, ["staff", "account", "password"]) => to(staff::change_own_password),
+        (Get, ["staff", "account"]) => to(staff::pages::account_page),
+        (Post, ["staff", "account", "password"]) => to(staff::pages::change_own_password),
 
         // Customers and tickets at the counter.
         (Get, ["staff", "customers"]) => to(customers::pages::list_page),
@@ -278,23 +278,23 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "payments", "review", "resolve"]) => to(import::pages::resolve),
 
         // Staff administration.
-        (Get, ["staff", "admin", "staff"]) => to(staff::list_page),
-        (Post, ["staff", "admin", "staff"]) => to(staff::create),
+        (Get, ["staff", "admin", "staff"]) => to(staff::pages::list_page),
+        (Post, ["staff", "admin", "staff"]) => to(staff::pages::create),
         (Post, ["staff", "admin", "staff", id, "role"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| staff::change_role(ctx, id))
+            to(move |ctx| staff::pages::change_role(ctx, id))
         }
         (Post, ["staff", "admin", "staff", id, "disable"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| staff::set_disabled(ctx, id, true))
+            to(move |ctx| staff::pages::set_disabled(ctx, id, true))
         }
         (Post, ["staff", "admin", "staff", id, "enable"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| staff::set_disabled(ctx, id, false))
+            to(move |ctx| staff::pages::set_disabled(ctx, id, false))
         }
         (Post, ["staff", "admin", "staff", id, "password"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| staff::reset_password(ctx, id))
+            to(move |ctx| staff::pages::reset_password(ctx, id))
         }
         (Get, ["staff", "audit"]) => to(audit::pages::list_page),
 
@@ -326,8 +326,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Reminders.
-        (Get, ["staff", "reminders"]) => to(reminders::page),
-        (Post, ["staff", "reminders"]) => to(reminders::save),
+        (Get, ["staff", "reminders"]) => to(reminders::pages::page),
+        (Post, ["staff", "reminders"]) => to(reminders::pages::save),
 
         _ => None,
     }
