@@ -21,9 +21,9 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         customers::pages::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
         loans::unconfirmed::card(ctx, &conn)?,
-        sms::card(ctx, &conn)?,
+        sms::pages::card(ctx, &conn)?,
         crate::sync::pages::card(ctx, &conn)?,
-        email::card(ctx, &conn)?,
+        email::pages::card(ctx, &conn)?,
         backup::card(ctx),
     ];
     let body = html! {

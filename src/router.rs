@@ -299,15 +299,15 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "audit"]) => to(audit::pages::list_page),
 
         // SMS.
-        (Get, ["staff", "sms"]) => to(sms::page),
-        (Post, ["staff", "sms", "test"]) => to(sms::send_test),
+        (Get, ["staff", "sms"]) => to(sms::pages::page),
+        (Post, ["staff", "sms", "test"]) => to(sms::pages::send_test),
         (Post, ["staff", "sms", id, "retry"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| sms::act(ctx, id, true))
+            to(move |ctx| sms::pages::act(ctx, id, true))
         }
         (Post, ["staff", "sms", id, "cancel"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| sms::act(ctx, id, false))
+            to(move |ctx| sms::pages::act(ctx, id, false))
         }
 
         // Sync to head office.
@@ -315,14 +315,14 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "sync", "upload"]) => to(crate::sync::pages::upload_now),
 
         // Email.
-        (Get, ["staff", "email"]) => to(email::page),
+        (Get, ["staff", "email"]) => to(email::pages::page),
         (Post, ["staff", "email", id, "retry"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| email::act(ctx, id, true))
+            to(move |ctx| email::pages::act(ctx, id, true))
         }
         (Post, ["staff", "email", id, "cancel"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| email::act(ctx, id, false))
+            to(move |ctx| email::pages::act(ctx, id, false))
         }
 
         // Reminders.

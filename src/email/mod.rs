@@ -10,6 +10,7 @@
 
 pub(crate) mod customer;
 pub(crate) mod outbox;
+pub(crate) mod pages;
 pub(crate) mod sender;
 
 use std::sync::Arc;
@@ -17,18 +18,13 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use maud::{Markup, html};
 
 use crate::clock::Clock;
 use crate::config::{EmailConfig, Secret};
-use crate::error::AppError;
-use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::EmailId;
-use crate::outbox::pages::{self, Listing};
+use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
-use crate::roles::Permission;
-use crate::web::Ctx;
 use outbox::{EMAIL, Kind};
 
 /// The email outbox on the staff page.
@@ -151,69 +147,4 @@ impl Email {
     pub(crate) fn wake(&self) {
         self.sender.wake();
     }
-}
-
-/// The warning shown while emails wait for a relay that is not configured.
-fn no_relay_warning(ctx: &Ctx, queued: i64) -> Markup {
-    html! {
-        p class="warning" { (ctx.lang.fill(Msg::EmailNoRelayWaiting, &[("n", &queued.to_string())])) }
-    }
-}
-
-/// The dashboard card.
-pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
-    let status = ctx.app.email.sender.link();
-    let queued = EMAIL.queued(conn)?;
-    Ok(html! {
-        section class="card" {
-            h2 { (ctx.t(Msg::NavEmail)) }
-            @if status.state == RelayState::NotConfigured {
-                (no_relay_warning(ctx, queued))
-            } @else {
-                p class=[(status.state == RelayState::Unreachable).then_some("warning")] { (ctx.t(status.state.label())) }
-                p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
-            }
-        }
-    })
-}
-
-/// GET /staff/email: the relay, the queue, recent emails (codes masked), retry and cancel.
-pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let conn = ctx.app.db.conn()?;
-    let queued = EMAIL.queued(&conn)?;
-    let counts = EMAIL.counts(&conn)?;
-    let recent = EMAIL.recent(&conn, 50)?;
-    drop(conn);
-    let body = html! {
-        (relay_panel(ctx, queued))
-        (pages::queue(ctx, &counts))
-        (pages::recent(ctx, &LISTING, &recent))
-    };
-    Ok(ctx.staff_page(user, ctx.t(Msg::NavEmail), body))
-}
-
-/// The relay's panel: its state, address, sender and last error.
-fn relay_panel(ctx: &Ctx, queued: i64) -> Markup {
-    let status = ctx.app.email.sender.link();
-    let relay = ctx.app.email.relay.as_ref();
-    html! {
-        @if status.state == RelayState::NotConfigured { (no_relay_warning(ctx, queued)) }
-        section class="card" {
-            h2 { (ctx.t(Msg::EmailRelay)) }
-            dl {
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(status.state.label())) " · " (ctx.lang.fill(Msg::SmsSince, &[("when", &ctx.datetime(status.since))])) }
-                @if let Some(relay) = relay {
-                    dt { (ctx.t(Msg::EmailRelay)) } dd { (relay.host) ":" (relay.port) " (" (ctx.app.config.email.security) ")" }
-                    dt { (ctx.t(Msg::EmailFrom)) } dd { (relay.from.to_string()) }
-                }
-                dt { (ctx.t(Msg::SmsLastError)) } dd { (status.last_error.as_deref().unwrap_or("—")) }
-            }
-        }
-    }
-}
-
-/// POST /staff/email/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: crate::ids::EmailId, retry: bool) -> Result<Response, AppError> {
-    pages::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
 }

@@ -9,6 +9,7 @@
 pub(crate) mod at;
 pub(crate) mod modem;
 pub(crate) mod outbox;
+pub(crate) mod pages;
 pub(crate) mod pdu;
 pub(crate) mod sender;
 pub(crate) mod simulator;
@@ -18,25 +19,16 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use maud::{Markup, html};
 use serde_json::json;
 
-use crate::audit::Actor;
 use crate::clock::Clock;
 use crate::config::ModemConfig;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
 use crate::i18n::Msg;
 use crate::ids::SmsId;
-use crate::outbox::pages::{self, Listing};
+use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
-use crate::phone;
-use crate::roles::Permission;
-use crate::ui::{self, Field};
-use crate::web::Ctx;
 use modem::{Info, Mode, Settings};
-use outbox::{Kind, NewSms, SMS};
+use outbox::{Kind, SMS};
 
 /// The SMS outbox on the staff page.
 const LISTING: Listing<Kind, SmsId> = Listing {
@@ -176,145 +168,4 @@ pub(crate) fn health(sms: &Sms) -> serde_json::Value {
         "signal": info.signal,
         "last_error": link.last_error,
     })
-}
-
-/// The dashboard card.
-pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
-    let link = ctx.app.sms.sender.link().state;
-    let queued = SMS.queued(conn)?;
-    let warn = !matches!(link, LinkState::Connected);
-    Ok(html! {
-        section class="card" {
-            h2 { "SMS" }
-            p class=[warn.then_some("warning")] { (ctx.t(link.label())) }
-            p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
-        }
-    })
-}
-
-/// Signal strength in words, from `AT+CSQ`.
-fn signal_words(ctx: &Ctx, signal: Option<u8>) -> String {
-    match signal {
-        None | Some(99) => ctx.t(Msg::SmsUnknown).to_owned(),
-        Some(rssi) => {
-            let dbm = -113 + 2 * i32::from(rssi);
-            format!("{rssi}/31 ({dbm} dBm)")
-        }
-    }
-}
-
-/// GET /staff/sms.
-pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    render_page(ctx, user, None, "", 200)
-}
-
-/// The SMS page, with the test form's state.
-fn render_page(
-    ctx: &Ctx,
-    user: &crate::roles::StaffUser,
-    phone_error: Option<&str>,
-    phone_value: &str,
-    status_code: u16,
-) -> Result<Response, AppError> {
-    let conn = ctx.app.db.conn()?;
-    let counts = SMS.counts(&conn)?;
-    let recent = SMS.recent(&conn, 50)?;
-    drop(conn);
-    let csrf = ctx.csrf();
-    let body = html! {
-        (modem_panel(ctx))
-        (pages::queue(ctx, &counts))
-        h2 { (ctx.t(Msg::SmsSendTest)) }
-        form method="post" action="/staff/sms/test" class="stack" {
-            (ui::csrf_input(&csrf))
-            (ui::field(&test_phone(ctx, phone_error, phone_value)))
-            div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
-        }
-        (pages::recent(ctx, &LISTING, &recent))
-    };
-    let mut response = ctx.staff_page(user, "SMS", body);
-    response.status = status_code;
-    Ok(response)
-}
-
-/// The test form's phone field.
-fn test_phone<'a>(ctx: &Ctx, error: Option<&'a str>, value: &'a str) -> Field<'a> {
-    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", value);
-    phone.kind = "tel";
-    phone.error = error;
-    phone
-}
-
-/// The modem's panel: its state, operator, signal, registration and last error.
-fn modem_panel(ctx: &Ctx) -> Markup {
-    let link = ctx.app.sms.sender.link();
-    let info = ctx.app.sms.info();
-    let registration = match info.registration {
-        Some(1) => ctx.t(Msg::SmsRegisteredHome),
-        Some(5) => ctx.t(Msg::SmsRegisteredRoaming),
-        Some(2) => ctx.t(Msg::SmsSearching),
-        Some(3) => ctx.t(Msg::SmsDenied),
-        _ => ctx.t(Msg::SmsUnknown),
-    };
-    html! {
-        @match link.state {
-            LinkState::NotConfigured => p class="warning" { (ctx.t(Msg::SmsNoModemWarning)) },
-            LinkState::LogOnly => p class="warning" { (ctx.t(Msg::SmsLogOnlyWarning)) },
-            _ => {},
-        }
-        section class="card" {
-            h2 { (ctx.t(Msg::SmsModem)) }
-            dl {
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(link.state.label())) " · " (ctx.lang.fill(Msg::SmsSince, &[("when", &ctx.datetime(link.since))])) }
-                dt { (ctx.t(Msg::SmsOperator)) } dd { @if info.operator.is_empty() { (ctx.t(Msg::SmsUnknown)) } @else { (info.operator) } }
-                dt { (ctx.t(Msg::SmsSignal)) } dd { (signal_words(ctx, info.signal)) }
-                dt { (ctx.t(Msg::SmsRegistration)) } dd { (registration) }
-                dt { (ctx.t(Msg::SmsLastError)) } dd { (link.last_error.as_deref().unwrap_or("—")) }
-            }
-        }
-    }
-}
-
-/// POST /staff/sms/test: queue a test message to a number.
-pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let input = ctx.form()?.text("phone").to_owned();
-    let to = match phone::normalise(&input, &ctx.app.config.branch.country) {
-        Ok(to) => to,
-        Err(_) => return render_page(ctx, user, Some(ctx.t(Msg::PhoneInvalid)), &input, 400),
-    };
-    let text = ctx
-        .lang
-        .fill(Msg::SmsTestText, &[("branch", &ctx.app.config.branch.name)]);
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    let id = outbox::enqueue(
-        &tx,
-        &NewSms {
-            to: &to,
-            text: &text,
-            kind: Kind::Test,
-            expires_at: None,
-            customer: None,
-        },
-        ctx.now,
-    )?;
-    let change = crate::audit::Change {
-        action: "sms.test",
-        entity: "sms",
-        entity_id: id.as_str(),
-        before: None,
-        after: Some(json!({ "to": to.as_str() })),
-    };
-    crate::audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.app.sms.wake();
-    ctx.flash(ctx.t(Msg::SmsTestQueued));
-    Ok(Response::see_other("/staff/sms"))
-}
-
-/// POST /staff/sms/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: crate::ids::SmsId, retry: bool) -> Result<Response, AppError> {
-    pages::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
 }
