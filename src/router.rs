@@ -123,9 +123,9 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Staff sign-in and dashboard.
-        (Get, ["staff", "login"]) => to(auth::login_page),
-        (Post, ["staff", "login"]) => to(auth::login),
-        (Post, ["staff", "logout"]) => to(auth::logout),
+        (Get, ["staff", "login"]) => to(auth::pages::login_page),
+        (Post, ["staff", "login"]) => to(auth::pages::login),
+        (Post, ["staff", "logout"]) => to(auth::pages::logout),
         (Get, ["staff"]) => to(dashboard::show),
         (Get, ["staff", "account"]) => to(staff::pages::account_page),
         (Post, ["staff", "account", "password"]) => to(staff::pages::change_own_password),

@@ -10,10 +10,11 @@
 //! or 12 hours after sign-in ([`session_age`], also head office's), and a new one is made at
 //! every sign-in.
 
+pub(crate) mod pages;
+
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
-use maud::html;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
@@ -22,12 +23,9 @@ use crate::config::StaffConfig;
 use crate::crypto;
 use crate::db;
 use crate::error::AppError;
-use crate::http::local_path;
-use crate::http::{Response, form};
 use crate::i18n::{Lang, Msg};
 use crate::ids::StaffId;
 use crate::roles::StaffUser;
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// The cookie holding the staff session token.
@@ -475,44 +473,6 @@ fn client_key(ctx: &Ctx) -> String {
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
-/// GET /staff/login.
-pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
-    if ctx.staff()?.is_some() {
-        return Ok(Response::see_other("/staff"));
-    }
-    let next = ctx.next_param()?;
-    // A session cookie that no longer opens a session: it timed out or was ended elsewhere.
-    // The cookie stays until sign-in replaces it, because it binds this page's CSRF token.
-    let expired = ctx
-        .req
-        .cookie(STAFF_COOKIE)
-        .is_some_and(|t| !t.is_empty())
-        .then(|| ctx.t(Msg::SessionExpired));
-    Ok(login_form(ctx, "", &next, expired, 200))
-}
-
-/// The sign-in form, with an error when a try failed.
-fn login_form(ctx: &Ctx, username: &str, next: &str, error: Option<&str>, status: u16) -> Response {
-    let mut user_field = Field::new(ctx.t(Msg::Username), "username", username);
-    user_field.autocomplete = "username";
-    let mut password_field = Field::new(ctx.t(Msg::Password), "password", "");
-    password_field.kind = "password";
-    password_field.autocomplete = "current-password";
-    let body = html! {
-        (ui::form_error(error))
-        form method="post" action="/staff/login" class="stack" {
-            (ui::csrf_input(&ctx.csrf()))
-            input type="hidden" name="next" value=(next);
-            (ui::field(&user_field))
-            (ui::field(&password_field))
-            div { button type="submit" { (ctx.t(Msg::SignIn)) } }
-        }
-    };
-    let mut response = ctx.customer_page(ctx.t(Msg::StaffSignIn), body);
-    response.status = status;
-    response
-}
-
 /// What a refused sign-in says (staff and head office).
 pub(crate) fn refusal_text(lang: Lang, refusal: &SignInError, now: DateTime<Utc>) -> String {
     match refusal {
@@ -525,62 +485,6 @@ pub(crate) fn refusal_text(lang: Lang, refusal: &SignInError, now: DateTime<Utc>
         // Callers answer a database failure with an error page before asking for words.
         SignInError::Db(_) => lang.t(Msg::ErrInternalBody).to_owned(),
     }
-}
-
-/// POST /staff/login.
-pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
-    let form = ctx.form()?;
-    let username = form.text("username");
-    let password = form.get("password").unwrap_or("");
-    let next = form.text("next");
-    let client = client_key(ctx);
-    let app = ctx.app;
-    if !app.sign_in_throttle.allows(&client, ctx.now) {
-        return Ok(login_form(
-            ctx,
-            username,
-            next,
-            Some(ctx.t(Msg::ErrTooManyBody)),
-            429,
-        ));
-    }
-    let mut conn = app.db.conn()?;
-    let user = match sign_in(&mut conn, username, password, &app.config.staff, ctx.now) {
-        Ok(user) => user,
-        Err(SignInError::Db(e)) => return Err(e.into()),
-        Err(refusal) => {
-            app.sign_in_throttle.record(&client, ctx.now);
-            let message = refusal_text(ctx.lang, &refusal, ctx.now);
-            return Ok(login_form(ctx, username, next, Some(&message), 200));
-        }
-    };
-    if let Some(old) = ctx.req.cookie(STAFF_COOKIE) {
-        end_session(&conn, old)?;
-    }
-    let token = start_session(&conn, &user, ctx.now)?;
-    ctx.set_cookie(form::set_cookie(
-        STAFF_COOKIE,
-        &token,
-        "Strict",
-        app.config.secure_cookies(),
-        None,
-    ));
-    let target = if next.starts_with("/staff") {
-        local_path(next)
-    } else {
-        "/staff"
-    };
-    Ok(Response::see_other(target))
-}
-
-/// POST /staff/logout.
-pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
-    if let Some(token) = ctx.req.cookie(STAFF_COOKIE) {
-        end_session(&*ctx.app.db.conn()?, token)?;
-    }
-    ctx.clear_cookie(STAFF_COOKIE, "Strict");
-    ctx.flash(ctx.t(Msg::SignedOut));
-    Ok(Response::see_other("/staff/login"))
 }
 
 #[cfg(test)]
