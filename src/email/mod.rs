@@ -1,6 +1,7 @@
 //! Email through an SMTP relay (issue 7): the email outbox (the shared [`crate::outbox`] on
-//! its own table), the sender thread's driver (the only code that talks SMTP), the staff
-//! "Email" page (the relay's panel; the queue and the recent emails are the outbox's), and
+//! its own table), the sender thread's driver (the only code that talks SMTP), in `pages`
+//! the staff "Email" page (the relay's panel; the queue and the recent emails are the
+//! outbox's), and
 //! what the staff customer page offers to reach a customer (the portal invitation of seed 000
 //! step 9, and the test email and test SMS of seed 002's troubleshooting).
 //!

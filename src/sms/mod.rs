@@ -1,7 +1,7 @@
 //! SMS through a GSM modem on a serial port: the SMS outbox (the shared [`crate::outbox`] on
 //! its own table), the sender thread's driver that owns the modem, the AT command driver, PDU
-//! encoding, the modem simulator used by tests and the benchmark, and the staff "SMS" page
-//! (the modem's panel and the test form; the queue and the recent messages are the outbox's).
+//! encoding, the modem simulator used by tests and the benchmark, and the staff "SMS" page in
+//! `pages` (the modem's panel and the test form; the queue and recent messages are the outbox's).
 //!
 //! Other features queue a message with [`outbox::enqueue`] inside their own transaction and
 //! call [`Sms::wake`] after it commits; nothing but the sender thread talks to the modem.
