@@ -509,17 +509,8 @@ mod tests {
         );
         let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
         insert(&conn, &customer("Budi", &p2), now()).unwrap();
-        let staff = crate::roles::StaffUser {
-            id: StaffId::new(now()),
-            username: "manager".to_owned(),
-            full_name: "Manager".to_owned(),
-            role: crate::roles::Role::Manager,
-        };
-        conn.execute(
-            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'manager', 'Manager', 'manager', '', ?2, ?2)",
-            params![staff.id, now()],
-        )
-        .unwrap();
+        let staff =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Manager, now());
         let notice = Notice {
             lang: crate::i18n::Lang::En,
             branch: "Pawnbranch",

@@ -105,7 +105,6 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::ids::StaffId;
     use crate::roles::Role;
 
     fn count(conn: &Connection, table: &str) -> i64 {
@@ -119,17 +118,7 @@ mod tests {
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);
-        let user = StaffUser {
-            id: StaffId::new(now),
-            username: "agus".to_owned(),
-            full_name: "Agus".to_owned(),
-            role: Role::CallAgent,
-        };
-        conn.execute(
-            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'agus', 'Agus', 'call_agent', '', ?2, ?2)",
-            params![user.id, now],
-        )
-        .unwrap();
+        let user = crate::loans::ops::tests::staff_member(&conn, Role::CallAgent, now);
         let (notes, audit) = (count(&conn, "customer_notes"), count(&conn, "audit_log"));
         for refused in ["", "   \n ", &"x".repeat(MAX_CHARS + 1)] {
             assert!(matches!(

@@ -440,8 +440,8 @@ mod tests {
             now,
         )
         .unwrap();
-        let staff = StaffId::new(now);
-        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        let staff =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Clerk, now).id;
         let record = ops::load(&conn, &id).unwrap().unwrap();
         ops::approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
         drop(conn);

@@ -742,6 +742,26 @@ pub(crate) mod tests {
         (customer, product)
     }
 
+    /// A staff member with `role`, as a row (for the foreign keys) and as the signed-in user.
+    pub(crate) fn staff_member(
+        conn: &Connection,
+        role: crate::roles::Role,
+        now: DateTime<Utc>,
+    ) -> crate::roles::StaffUser {
+        let user = crate::roles::StaffUser {
+            id: StaffId::new(now),
+            username: role.code().to_owned(),
+            full_name: format!("Test {}", role.code()),
+            role,
+        };
+        conn.execute(
+            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, '', ?5, ?5)",
+            params![user.id, user.username, user.full_name, role.code(), now],
+        )
+        .unwrap();
+        user
+    }
+
     fn setup() -> (tempfile::TempDir, crate::db::Db, CustomerId, ProductId) {
         let (dir, db) = crate::db::tests::test_db();
         let conn = db.conn().unwrap();
@@ -768,7 +788,7 @@ pub(crate) mod tests {
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
-        let staff = crate::ids::StaffId::new(now);
+        let staff = staff_member(&conn, crate::roles::Role::Clerk, now).id;
         let refused = originate(
             &conn,
             &Actor::System,
@@ -814,7 +834,6 @@ pub(crate) mod tests {
             load(&conn, &second).unwrap().unwrap().ticket_no,
             "JKT1-2026-000002"
         );
-        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
         approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
         let record = load(&conn, &id).unwrap().unwrap();
         assert_eq!(record.state, LoanState::Active);
@@ -927,7 +946,7 @@ pub(crate) mod tests {
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
-        let staff = crate::ids::StaffId::new(now);
+        let staff = staff_member(&conn, crate::roles::Role::Clerk, now).id;
         let id = originate(
             &conn,
             &Actor::System,
@@ -941,7 +960,6 @@ pub(crate) mod tests {
         )
         .unwrap();
         let record = load(&conn, &id).unwrap().unwrap();
-        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
         approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
         let record = load(&conn, &id).unwrap().unwrap();
         let payoff = owed_on(&conn, &record, day).unwrap().payoff();
@@ -976,8 +994,7 @@ pub(crate) mod tests {
             now,
         )
         .unwrap();
-        let staff = crate::ids::StaffId::new(now);
-        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        let staff = staff_member(&conn, crate::roles::Role::Clerk, now).id;
         approve_and_disburse(
             &conn,
             &load(&conn, &id).unwrap().unwrap(),

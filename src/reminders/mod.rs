@@ -496,7 +496,7 @@ pub(crate) fn save_template(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::ids::{CustomerId, StaffId};
+    use crate::ids::CustomerId;
     use crate::ledger::Method;
 
     /// The defaults: 5, 3, 1 and 0 days before, overdue after 1 day, 08:00 to 20:00 in Jakarta.
@@ -543,8 +543,8 @@ mod tests {
             now,
         )
         .unwrap();
-        let staff = StaffId::new(now);
-        conn.execute("INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at) VALUES (?1, 'x', 'X', 'clerk', '', ?2, ?2)", params![staff, now]).unwrap();
+        let staff =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Clerk, now).id;
         let record = ops::load(&conn, &id).unwrap().unwrap();
         ops::approve_and_disburse(&conn, &record, Method::Cash, "", &staff, day, now).unwrap();
         assert_eq!(
