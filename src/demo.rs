@@ -336,13 +336,19 @@ mod tests {
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let due = day("2026-06-30");
         let start = start_matured_by(&gold, due);
-        assert_eq!((start, first_maturity(&gold, start)), (day("2026-03-02"), due));
+        assert_eq!(
+            (start, first_maturity(&gold, start)),
+            (day("2026-03-02"), due)
+        );
         let start = start_matured_by(&monthly, day("2026-05-31"));
         assert_eq!(start, day("2026-01-31"));
         assert_eq!(first_maturity(&monthly, start), day("2026-05-31"));
         // No 4-month term ends on 30 June: the latest start is 28 February, due 28 June.
         let start = start_matured_by(&monthly, due);
-        assert_eq!((start, first_maturity(&monthly, start)), (day("2026-02-28"), day("2026-06-28")));
+        assert_eq!(
+            (start, first_maturity(&monthly, start)),
+            (day("2026-02-28"), day("2026-06-28"))
+        );
     }
 
     #[test]

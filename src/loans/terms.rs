@@ -273,9 +273,9 @@ fn days(a: NaiveDate, b: NaiveDate) -> i64 {
 pub(crate) fn period_end(terms: &Terms, start: NaiveDate, n: u32) -> NaiveDate {
     let length = terms.period_days.max(1);
     let end = match terms.period_unit {
-        PeriodUnit::Day => start.checked_add_signed(chrono::Duration::days(
-            i64::from(n) * i64::from(length),
-        )),
+        PeriodUnit::Day => {
+            start.checked_add_signed(chrono::Duration::days(i64::from(n) * i64::from(length)))
+        }
         PeriodUnit::Month => start.checked_add_months(Months::new(n.saturating_mul(length))),
     };
     end.unwrap_or(NaiveDate::MAX)
@@ -298,14 +298,12 @@ fn periods_ended(terms: &Terms, start: NaiveDate, date: NaiveDate) -> u32 {
     }
     let length = terms.period_days.max(1);
     match terms.period_unit {
-        PeriodUnit::Day => {
-            u32::try_from(days(start, date) / i64::from(length)).unwrap_or(u32::MAX)
-        }
+        PeriodUnit::Day => u32::try_from(days(start, date) / i64::from(length)).unwrap_or(u32::MAX),
         PeriodUnit::Month => {
             // Whole calendar months from the start's month to the date's, then one fewer when
             // the date is before the start's day of the month (the end day may be clamped).
-            let months = (date.year() - start.year()) * 12 + date.month() as i32
-                - start.month() as i32;
+            let months =
+                (date.year() - start.year()) * 12 + date.month() as i32 - start.month() as i32;
             let n = u32::try_from(months.max(0)).unwrap_or(0) / length;
             if n > 0 && period_end(terms, start, n) > date {
                 n - 1
@@ -628,9 +626,21 @@ pub(crate) mod tests {
         let periods = |day: i64| periods_started(&t, start, on(day));
         let owed_on = |day: i64| owed(&ticket, &none, on(day));
         let period = 11_500; // 1.15% of Rp 1,000,000
-        for (day, n) in [(0, 1), (1, 1), (15, 1), (16, 2), (120, 8), (121, 9), (126, 9)] {
+        for (day, n) in [
+            (0, 1),
+            (1, 1),
+            (15, 1),
+            (16, 2),
+            (120, 8),
+            (121, 9),
+            (126, 9),
+        ] {
             assert_eq!(periods(day), n, "periods on day {day}");
-            assert_eq!(owed_on(day).interest, i64::from(n) * period, "interest on day {day}");
+            assert_eq!(
+                owed_on(day).interest,
+                i64::from(n) * period,
+                "interest on day {day}"
+            );
         }
         // The principal falls due on the due date, not before.
         assert_eq!(owed_on(119).principal_due, 0);
@@ -681,14 +691,27 @@ pub(crate) mod tests {
             let o = owed(&ticket, &none, date(day));
             assert_eq!(o.interest, i64::from(n) * 50_000, "interest on {day}");
             let late = if day == "2025-06-08" { 20_000 } else { 0 };
-            assert_eq!(o.fees, ticket_fee + i64::from(n) * 5_000 + late, "fees on {day}");
+            assert_eq!(
+                o.fees,
+                ticket_fee + i64::from(n) * 5_000 + late,
+                "fees on {day}"
+            );
         }
         assert_eq!(owed(&ticket, &none, date("2025-05-30")).principal_due, 0);
-        assert_eq!(owed(&ticket, &none, date("2025-05-31")).principal_due, 1_000_000);
+        assert_eq!(
+            owed(&ticket, &none, date("2025-05-31")).principal_due,
+            1_000_000
+        );
         // Grace is 7 days after the due date: 1 to 7 June; the late fee (KES 200) from 8 June.
-        assert_eq!(owed(&ticket, &none, date("2025-06-07")).fees, ticket_fee + 5 * 5_000);
+        assert_eq!(
+            owed(&ticket, &none, date("2025-06-07")).fees,
+            ticket_fee + 5 * 5_000
+        );
         // Extending on the due date by one month: to the end of June.
-        assert_eq!(extended_maturity(&ticket, date("2025-05-31"), 1), date("2025-06-30"));
+        assert_eq!(
+            extended_maturity(&ticket, date("2025-05-31"), 1),
+            date("2025-06-30")
+        );
         // A ticket started on 28 February runs to the 28th of each month (not to the month's end).
         let feb = ticket_of(&t, 1_000_000, date("2025-02-28"));
         assert_eq!(feb.maturity, date("2025-06-28"));
@@ -838,7 +861,11 @@ pub(crate) mod tests {
         for n in 1..=t.term_periods {
             let (first, last) = (period_start(t, start, n), period_end(t, start, n));
             assert!(first <= last, "seed {seed}: period {n} is empty");
-            assert_eq!(periods_started(t, start, last), n.max(minimum), "seed {seed}");
+            assert_eq!(
+                periods_started(t, start, last),
+                n.max(minimum),
+                "seed {seed}"
+            );
             if n > minimum {
                 assert_eq!(periods_started(t, start, first), n, "seed {seed}");
                 let before = first - chrono::Duration::days(1);
