@@ -158,7 +158,7 @@ pub(crate) struct Terms {
     #[serde(default)]
     pub(crate) period_unit: PeriodUnit,
     pub(crate) term_periods: u32,
-    /// At least this many days' worth of periods is charged.
+    /// At least this many days' worth of periods is charged (a month counts as 30 days).
     pub(crate) min_interest_days: u32,
     /// Charged once, when the ticket is written.
     pub(crate) ticket_fee: Fee,
