@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::audit::Actor;
 use crate::customers::{self, NewCustomer};
 use crate::ledger::Method;
+use crate::loans::terms::{Terms, first_maturity};
 use crate::loans::{LoanState, ops, products};
 use crate::plumbing::db;
 use crate::plumbing::ids::{CustomerId, LoanId, ProductId, StaffId};
@@ -92,7 +93,7 @@ pub(crate) fn load(
     let clerk = create_accounts(&tx, now)?;
     let mut product_ids = Vec::new();
     for terms in products::starter_products() {
-        product_ids.push(products::insert(&tx, &terms, now)?);
+        product_ids.push((products::insert(&tx, &terms, now)?, terms));
     }
     let states = LoanState::ALL;
     for n in 0..50usize {
@@ -183,33 +184,48 @@ struct Ticket<'a> {
 }
 
 /// The day a ticket must have started to be in `state` today under the pawn products' terms
-/// (120 days, 5 days' grace, notice until 29 days after maturity).
-fn start_for(state: LoanState, n: usize, today: NaiveDate) -> NaiveDate {
-    today
-        - Duration::days(match state {
-            LoanState::Origination | LoanState::Cancelled => 0,
-            LoanState::Active => 10 + (n as i64 % 60),
-            LoanState::Due => 120,
-            LoanState::Grace => 123,
-            LoanState::Notice => 135,
-            LoanState::Forfeited => 200,
-            LoanState::Redeemed => 90,
-        })
+/// (a term of about 120 days, 5 days' grace, notice until 29 days after maturity).
+fn start_for(state: LoanState, terms: &Terms, n: usize, today: NaiveDate) -> NaiveDate {
+    let ago = |days: i64| today - Duration::days(days);
+    match state {
+        LoanState::Origination | LoanState::Cancelled => today,
+        LoanState::Active => ago(10 + (n as i64 % 60)),
+        LoanState::Redeemed => ago(90),
+        LoanState::Due => start_matured_by(terms, today),
+        LoanState::Grace => start_matured_by(terms, ago(3)),
+        LoanState::Notice => start_matured_by(terms, ago(15)),
+        LoanState::Forfeited => start_matured_by(terms, ago(80)),
+    }
+}
+
+/// The latest start day whose ticket matures on or before `day` (on it, for periods of days;
+/// a term of calendar months cannot end on every day, e.g. 4 months never end on 30 June).
+fn start_matured_by(terms: &Terms, day: NaiveDate) -> NaiveDate {
+    let term = first_maturity(terms, day) - day;
+    let mut start = day - term;
+    while first_maturity(terms, start) > day {
+        start -= Duration::days(1);
+    }
+    while first_maturity(terms, start + Duration::days(1)) <= day {
+        start += Duration::days(1);
+    }
+    start
 }
 
 /// Opens a demo ticket and takes it through the steps that put it in its state.
 fn open_ticket(
     tx: &Transaction,
     ticket: &Ticket,
-    product_ids: &[ProductId],
+    product_ids: &[(ProductId, Terms)],
     clerk: &StaffId,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(), DemoError> {
     let Ticket { n, k, state, .. } = *ticket;
-    let started = start_for(state, n, today);
     let item = ITEMS[(n + k) % ITEMS.len()];
-    let product = &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
+    let (product, terms) =
+        &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
+    let started = start_for(state, terms, n, today);
     let appraised = 1_000_000 + (n as i64 % 10) * 400_000;
     let items = [ops::Item {
         category: if item.contains("old") {
@@ -313,6 +329,27 @@ impl From<rusqlite::Error> for DemoError {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn demo_tickets_mature_on_the_day_their_state_needs() {
+        let [gold, monthly, _] = products::starter_products();
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let due = day("2026-06-30");
+        let start = start_matured_by(&gold, due);
+        assert_eq!(
+            (start, first_maturity(&gold, start)),
+            (day("2026-03-02"), due)
+        );
+        let start = start_matured_by(&monthly, day("2026-05-31"));
+        assert_eq!(start, day("2026-01-31"));
+        assert_eq!(first_maturity(&monthly, start), day("2026-05-31"));
+        // No 4-month term ends on 30 June: the latest start is 28 February, due 28 June.
+        let start = start_matured_by(&monthly, due);
+        assert_eq!(
+            (start, first_maturity(&monthly, start)),
+            (day("2026-02-28"), day("2026-06-28"))
+        );
+    }
 
     #[test]
     fn loads_once_with_every_state_and_never_over_data() {

@@ -936,13 +936,16 @@ mod tests {
                 ),
             ]
         );
-        // Today, in the first period, nothing more is owed; the second period owes interest.
+        // Today, in the first period, nothing more is owed, nor on day 15 (4 June), its last
+        // day; the second period (from day 16) owes interest.
         let owed = ops::owed_on(&conn, &record, date("2025-06-01")).unwrap();
         assert_eq!(
             (owed.interest, owed.fees, owed.principal),
             (0, 0, 1_000_000)
         );
         let owed = ops::owed_on(&conn, &record, date("2025-06-04")).unwrap();
+        assert_eq!((owed.interest, owed.fees), (0, 0));
+        let owed = ops::owed_on(&conn, &record, date("2025-06-05")).unwrap();
         assert_eq!((owed.interest, owed.fees), (11_500, 0));
 
         // The second ticket matured 22 days ago: under notice; its principal repaid in part.

@@ -1387,14 +1387,14 @@ pub(crate) mod tests {
                 "More than payment code VERPAY22 asks for: paid IDR 17,000, the code is for IDR 16,500.",
             ]
         );
-        // Paying the earlier code on a later date where a new period has started.
+        // Paying the earlier code on a later date where a new period has started (day 16).
         let later = import(
             &mut db.conn().unwrap(),
-            "date,reference,amount,description\n2025-06-04,R3,16.500,WEDPAY22\n".as_bytes(),
+            "date,reference,amount,description\n2025-06-05,R3,16.500,WEDPAY22\n".as_bytes(),
             "upload",
             &Actor::CommandLine,
             &branch(),
-            now() + chrono::Duration::days(3),
+            now() + chrono::Duration::days(4),
         )
         .unwrap();
         assert!(matches!(

@@ -507,7 +507,7 @@ mod tests {
             Status::Expired
         );
         // A new period: a new amount, a new code.
-        let next_period = day + Duration::days(15);
+        let next_period = day + Duration::days(16);
         let dearer = extension_code(&conn, &record, next_period, later, hours).unwrap();
         assert_eq!(dearer.amount, 16_500 + 11_500);
         assert_ne!(dearer.code, fresh.code);
@@ -590,7 +590,7 @@ mod tests {
         assert!(matches!(expired, Err(ConfirmError::Expired)));
         // A new period started after the code was made: the amount owed is no longer its amount.
         let code = extension_code(&conn, &record, day, now + hours, Duration::days(30)).unwrap();
-        let next_period = day + Duration::days(15);
+        let next_period = day + Duration::days(16);
         let outdated = confirm(
             &conn,
             &code.code,

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::terms::{Fee, ProductKind, Rounding, Terms};
+use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
 use crate::plumbing::ids::ProductId;
 
 /// A product as stored.
@@ -20,7 +20,7 @@ pub(crate) struct Product {
 /// The columns [`from_row`] reads.
 const COLUMNS: &str = "id, active, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
                        storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days, max_ltv_bp,
-                       rounding";
+                       rounding, period_unit";
 
 /// A product from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Product> {
@@ -31,6 +31,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Product> {
     };
     let kind: String = r.get(3)?;
     let rounding: String = r.get(16)?;
+    let unit: String = r.get(17)?;
     Ok(Product {
         id: r.get(0)?,
         active: r.get(1)?,
@@ -43,6 +44,9 @@ fn from_row(r: &Row) -> rusqlite::Result<Product> {
             },
             rate_bp: r.get(4)?,
             period_days: r.get(5)?,
+            period_unit: PeriodUnit::from_code(&unit).ok_or_else(|| {
+                rusqlite::Error::InvalidColumnType(17, unit, rusqlite::types::Type::Text)
+            })?,
             term_periods: r.get(6)?,
             min_interest_days: r.get(7)?,
             ticket_fee: fee(8)?,
@@ -103,8 +107,8 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
     conn.prepare_cached(
         "INSERT INTO loan_products (id, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
                                     storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days,
-                                    max_ltv_bp, rounding, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)
+                                    max_ltv_bp, rounding, created_at, updated_at, period_unit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, kind = excluded.kind, rate_bp = excluded.rate_bp,
              period_days = excluded.period_days, term_periods = excluded.term_periods,
@@ -112,7 +116,8 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
              storage_fee = excluded.storage_fee, late_fee = excluded.late_fee,
              lost_ticket_fee = excluded.lost_ticket_fee, grace_days = excluded.grace_days,
              notice_days = excluded.notice_days, forfeit_days = excluded.forfeit_days,
-             max_ltv_bp = excluded.max_ltv_bp, rounding = excluded.rounding, updated_at = excluded.updated_at",
+             max_ltv_bp = excluded.max_ltv_bp, rounding = excluded.rounding, updated_at = excluded.updated_at,
+             period_unit = excluded.period_unit",
     )?
     .execute(params![
         id,
@@ -131,19 +136,22 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
         t.forfeit_days,
         t.max_ltv_bp,
         t.rounding.code(),
-        now
+        now,
+        t.period_unit.code()
     ])?;
     Ok(())
 }
 
 /// The products a new branch (and the demo) starts with: Pegadaian-like gold pawn (1.15% per
-/// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan.
+/// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan (both
+/// in calendar months).
 pub(crate) fn starter_products() -> [Terms; 3] {
     let base = Terms {
         product: "Gold pawn (15-day periods, 120 days)".to_owned(),
         kind: ProductKind::Pawn,
         rate_bp: 115,
         period_days: 15,
+        period_unit: PeriodUnit::Day,
         term_periods: 8,
         min_interest_days: 15,
         ticket_fee: Fee::Amount(5_000),
@@ -161,7 +169,8 @@ pub(crate) fn starter_products() -> [Terms; 3] {
         Terms {
             product: "Electronics pawn (monthly, 4 months)".to_owned(),
             rate_bp: 500,
-            period_days: 30,
+            period_days: 1,
+            period_unit: PeriodUnit::Month,
             term_periods: 4,
             min_interest_days: 30,
             max_ltv_bp: 6_000,
@@ -171,7 +180,8 @@ pub(crate) fn starter_products() -> [Terms; 3] {
             product: "Installment loan (3 monthly payments)".to_owned(),
             kind: ProductKind::Installment,
             rate_bp: 300,
-            period_days: 30,
+            period_days: 1,
+            period_unit: PeriodUnit::Month,
             term_periods: 3,
             min_interest_days: 30,
             ..base

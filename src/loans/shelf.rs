@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::ops;
 use super::products;
-use super::terms::{Fee, ProductKind, Rounding, Terms};
+use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::plumbing::db;
@@ -25,6 +25,30 @@ fn fee_words(ctx: &Ctx, fee: Fee) -> String {
         Fee::Amount(0) => ctx.t(Msg::NoFee).to_owned(),
         Fee::Amount(a) => ctx.app.config.currency().format(a, ctx.lang),
         Fee::Rate(bp) => format!("{}.{:02}%", bp / 100, bp % 100),
+    }
+}
+
+/// A product's period in words: "15 days", "1 month(s)".
+fn period_words(ctx: &Ctx, t: &Terms) -> String {
+    let msg = match t.period_unit {
+        PeriodUnit::Day => Msg::PeriodOfDays,
+        PeriodUnit::Month => Msg::PeriodOfMonths,
+    };
+    ctx.lang.fill(msg, &[("n", &t.period_days.to_string())])
+}
+
+/// The ticket's interest rule in plain words, per period of days or of calendar months.
+fn interest_words(ctx: &Ctx, t: &Terms, rate: &str, amount: &str) -> String {
+    let length = t.period_days.to_string();
+    match t.period_unit {
+        PeriodUnit::Day => ctx.lang.fill(
+            Msg::TermsInterest,
+            &[("rate", rate), ("days", &length), ("amount", amount)],
+        ),
+        PeriodUnit::Month => ctx.lang.fill(
+            Msg::TermsInterestMonths,
+            &[("rate", rate), ("months", &length), ("amount", amount)],
+        ),
     }
 }
 
@@ -62,7 +86,7 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
             h2 { (ctx.t(Msg::Item)) }
             ul { @for (d, m, a) in &items { li { (d) @if !m.is_empty() { " (" (m) ")" } " · " (money(*a)) } } }
             h2 { (ctx.t(Msg::TermsInPlainWords)) }
-            p { (ctx.lang.fill(Msg::TermsInterest, &[("rate", &rate), ("days", &t.period_days.to_string()), ("amount", &money(period_interest))])) }
+            p { (interest_words(ctx, t, &rate, &money(period_interest))) }
             p { (ctx.lang.fill(Msg::TermsMaturity, &[("date", &record.maturity.to_string()), ("grace", &t.grace_days.to_string())])) }
             p { (ctx.lang.fill(Msg::TermsForfeit, &[("days", &(t.grace_days + t.notice_days + t.forfeit_days).to_string())])) }
             p { (ctx.lang.fill(Msg::TermsFees, &[("ticket", &fee_words(ctx, t.ticket_fee)), ("late", &fee_words(ctx, t.late_fee)), ("lost", &fee_words(ctx, t.lost_ticket_fee))])) }
@@ -155,7 +179,7 @@ fn render_products(
                 tr {
                     td { (p.terms.product) }
                     td { (format!("{}.{:02}%", p.terms.rate_bp / 100, p.terms.rate_bp % 100)) }
-                    td { (p.terms.period_days) }
+                    td { (period_words(ctx, &p.terms)) }
                     td { (p.terms.term_periods) }
                     td { (p.terms.max_ltv_bp / 100) "%" }
                     td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
@@ -230,10 +254,16 @@ fn product_form(
         }
     });
     let rounding = terms.map_or("half_up", |t| t.rounding.code());
+    let unit = terms.map_or(PeriodUnit::Day, |t| t.period_unit).code();
+    let units = [
+        (PeriodUnit::Day.code(), ctx.t(Msg::PeriodUnitDays)),
+        (PeriodUnit::Month.code(), ctx.t(Msg::PeriodUnitMonths)),
+    ];
     html! {
         form method="post" action=(action) class="stack" {
             (ui::csrf_input(csrf))
             (ui::select(ctx.t(Msg::Kind), "kind", &[("pawn", ctx.t(Msg::KindPawn)), ("installment", ctx.t(Msg::KindInstallment))], kind, None))
+            (ui::select(ctx.t(Msg::PeriodUnit), "period_unit", &units, unit, None))
             @for (i, (name, label, example)) in fields.into_iter().enumerate() {
                 (product_field(ctx, name, label, example, values.as_ref().map_or("", |v| v[i].as_str())))
             }
@@ -330,6 +360,15 @@ fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
     if name.is_empty() || name.chars().count() > 80 {
         return None;
     }
+    let period_unit = match form.text("period_unit") {
+        "" => PeriodUnit::Day,
+        code => PeriodUnit::from_code(code)?,
+    };
+    // A period of at most a year.
+    let longest = match period_unit {
+        PeriodUnit::Day => 366,
+        PeriodUnit::Month => 12,
+    };
     Some(Terms {
         product: name.to_owned(),
         kind: if form.text("kind") == "installment" {
@@ -338,7 +377,8 @@ fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
             ProductKind::Pawn
         },
         rate_bp: percent("rate")?,
-        period_days: number("period_days").filter(|d| (1..=366).contains(d))?,
+        period_days: number("period_days").filter(|n| (1..=longest).contains(n))?,
+        period_unit,
         term_periods: number("term_periods").filter(|n| (1..=60).contains(n))?,
         min_interest_days: number("min_interest_days")?,
         ticket_fee: fee("ticket_fee")?,

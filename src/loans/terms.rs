@@ -7,11 +7,20 @@
 //! is computed from the terms and the ledger, never stored day by day. All amounts are `i64`
 //! minor units; rates are basis points; every division rounds by the product's explicit rule.
 //!
-//! The calendar: a ticket started on day S has periods `[S + k·p, S + (k+1)·p)` for period
-//! length p. A period is charged in full once it has started (as pawnshops charge, e.g.
-//! Pegadaian's 15-day periods), and at least `min_interest_days` worth of periods is charged.
+//! The calendar, as pawnshops publish it (Pegadaian: "1-15 hari = 1 periode sewa modal"): for a
+//! ticket started on day S with periods of length p, period 1 is the start day and the days
+//! S+1 ..= S+p, period n the days S+(n-1)·p+1 ..= S+n·p. So the due date, S + term·p, falls in
+//! the last period of the term: a customer who pays on the due date pays the term's periods,
+//! one who pays on day p pays one, and on day p+1 two. The start day itself is in period 1: a
+//! ticket redeemed the day it was written pays one period (the charge is earned when the loan
+//! is made). A period is charged in full from its first day, on the principal outstanding on
+//! that day, and at least `min_interest_days` worth of periods is charged. Periods are days,
+//! or calendar months ([`PeriodUnit::Month`]): a month after 31 January ends on 28 (or 29)
+//! February, two months after it on 31 March, each counted from the start day, never chained.
+//! [`period_end`] is the one place that puts a period on the calendar; everything that names a
+//! due date (maturity, extension, installment, reminder) goes through it.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 /// Pawn (one maturity, renewable) or installment (a schedule of equal payments).
@@ -20,6 +29,34 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum ProductKind {
     Pawn,
     Installment,
+}
+
+/// What a product's period length is counted in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PeriodUnit {
+    #[default]
+    Day,
+    /// Calendar months, each period ending on the start day's day of the month (or the
+    /// month's last day when it is shorter).
+    Month,
+}
+
+impl PeriodUnit {
+    /// The code in the database.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            PeriodUnit::Day => "day",
+            PeriodUnit::Month => "month",
+        }
+    }
+
+    /// The unit named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<PeriodUnit> {
+        [PeriodUnit::Day, PeriodUnit::Month]
+            .into_iter()
+            .find(|u| u.code() == code)
+    }
 }
 
 /// How a computed amount is rounded to the currency's minor unit.
@@ -114,9 +151,14 @@ pub(crate) struct Terms {
     pub(crate) kind: ProductKind,
     /// Interest per period, basis points of the principal.
     pub(crate) rate_bp: u32,
+    /// The period's length in `period_unit`s: days, or months for a monthly product (the
+    /// name is the stored column's, from before periods could be months).
     pub(crate) period_days: u32,
+    /// Tickets written before periods could be months have none stored: days.
+    #[serde(default)]
+    pub(crate) period_unit: PeriodUnit,
     pub(crate) term_periods: u32,
-    /// At least this many days' worth of periods is charged.
+    /// At least this many days' worth of periods is charged (a month counts as 30 days).
     pub(crate) min_interest_days: u32,
     /// Charged once, when the ticket is written.
     pub(crate) ticket_fee: Fee,
@@ -224,40 +266,87 @@ fn days(a: NaiveDate, b: NaiveDate) -> i64 {
     (b - a).num_days()
 }
 
-/// How many periods have started by `date` (0 before the start), at least the minimum.
-pub(crate) fn periods_started(terms: &Terms, start: NaiveDate, date: NaiveDate) -> u32 {
-    let elapsed = days(start, date);
-    if elapsed < 0 {
+/// The last day of period `n` (counting from 1): `n` periods after the start day. Period 1 is
+/// the start day to `period_end(1)`; period n the day after `period_end(n - 1)` to
+/// `period_end(n)`. Monthly periods are counted from the start day each time, so they keep
+/// its day of the month when the month has it.
+pub(crate) fn period_end(terms: &Terms, start: NaiveDate, n: u32) -> NaiveDate {
+    let length = terms.period_days.max(1);
+    let end = match terms.period_unit {
+        PeriodUnit::Day => {
+            start.checked_add_signed(chrono::Duration::days(i64::from(n) * i64::from(length)))
+        }
+        PeriodUnit::Month => start.checked_add_months(Months::new(n.saturating_mul(length))),
+    };
+    end.unwrap_or(NaiveDate::MAX)
+}
+
+/// The first day of period `n` (counting from 1): the start day for period 1.
+pub(crate) fn period_start(terms: &Terms, start: NaiveDate, n: u32) -> NaiveDate {
+    if n <= 1 {
+        return start;
+    }
+    let end = period_end(terms, start, n - 1);
+    end.succ_opt().unwrap_or(end)
+}
+
+/// How many periods have ended by `date`, its own day included: the largest n with
+/// `period_end(n) <= date`.
+fn periods_ended(terms: &Terms, start: NaiveDate, date: NaiveDate) -> u32 {
+    if date <= start {
         return 0;
     }
-    let period = i64::from(terms.period_days.max(1));
-    let started = u32::try_from(elapsed / period + 1).unwrap_or(u32::MAX);
-    let minimum = terms
-        .min_interest_days
-        .div_ceil(terms.period_days.max(1))
-        .max(1);
-    started.max(minimum)
+    let length = terms.period_days.max(1);
+    match terms.period_unit {
+        PeriodUnit::Day => u32::try_from(days(start, date) / i64::from(length)).unwrap_or(u32::MAX),
+        PeriodUnit::Month => {
+            // Whole calendar months from the start's month to the date's, then one fewer when
+            // the date is before the start's day of the month (the end day may be clamped).
+            let months =
+                (date.year() - start.year()) * 12 + date.month() as i32 - start.month() as i32;
+            let n = u32::try_from(months.max(0)).unwrap_or(0) / length;
+            if n > 0 && period_end(terms, start, n) > date {
+                n - 1
+            } else {
+                n
+            }
+        }
+    }
 }
 
-/// The first day of period `k`.
-pub(crate) fn period_start(terms: &Terms, start: NaiveDate, k: u32) -> NaiveDate {
-    start + chrono::Duration::days(i64::from(k) * i64::from(terms.period_days))
+/// The number of periods `min_interest_days` is worth (a month counts as 30 days), at least one.
+fn minimum_periods(terms: &Terms) -> u32 {
+    let length = terms.period_days.max(1);
+    let days_each = match terms.period_unit {
+        PeriodUnit::Day => length,
+        PeriodUnit::Month => length.saturating_mul(30),
+    };
+    terms.min_interest_days.div_ceil(days_each).max(1)
 }
 
-/// The original maturity: the end of the term.
+/// How many periods have started by `date` (0 before the start), at least the minimum: the
+/// period `date` falls in (see the module documentation).
+pub(crate) fn periods_started(terms: &Terms, start: NaiveDate, date: NaiveDate) -> u32 {
+    if date < start {
+        return 0;
+    }
+    let before = date.pred_opt().unwrap_or(date);
+    let started = periods_ended(terms, start, before).saturating_add(1);
+    started.max(minimum_periods(terms))
+}
+
+/// The original maturity: the last day of the term's last period.
 pub(crate) fn first_maturity(terms: &Terms, start: NaiveDate) -> NaiveDate {
-    period_start(terms, start, terms.term_periods)
+    period_end(terms, start, terms.term_periods)
 }
 
 /// The maturity after extending by `periods` on `date`, having paid what was owed then: the
 /// paid periods (all started by `date`, or up to the current maturity) plus `periods`.
 pub(crate) fn extended_maturity(ticket: &Ticket, date: NaiveDate, periods: u32) -> NaiveDate {
     let t = ticket.terms;
-    let current =
-        u32::try_from(days(ticket.start, ticket.maturity).max(0) / i64::from(t.period_days.max(1)))
-            .unwrap_or(0);
+    let current = periods_ended(t, ticket.start, ticket.maturity);
     let base = current.max(periods_started(t, ticket.start, date));
-    period_start(t, ticket.start, base + periods)
+    period_end(t, ticket.start, base.saturating_add(periods))
 }
 
 /// One installment of an installment loan.
@@ -277,7 +366,7 @@ pub(crate) fn schedule(ticket: &Ticket) -> Vec<Installment> {
     let interest = rate_of(ticket.principal, t.rate_bp, t.rounding);
     (0..t.term_periods.max(1))
         .map(|i| Installment {
-            due: period_start(t, ticket.start, i + 1),
+            due: period_end(t, ticket.start, i + 1),
             principal: if i64::from(i) == n - 1 {
                 ticket.principal - part * (n - 1)
             } else {
@@ -334,8 +423,8 @@ pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
         ProductKind::Pawn => {
             let mut interest = 0;
             let mut storage = 0;
-            for k in 0..periods_started(t, ticket.start, date) {
-                let at = period_start(t, ticket.start, k);
+            for n in 1..=periods_started(t, ticket.start, date) {
+                let at = period_start(t, ticket.start, n);
                 let base = ticket.principal - paid.principal_by(at);
                 interest += rate_of(base, t.rate_bp, t.rounding);
                 storage += t.storage_fee.on(base, t.rounding);
@@ -394,6 +483,7 @@ pub(crate) mod tests {
             kind: ProductKind::Pawn,
             rate_bp: 115,
             period_days: 15,
+            period_unit: PeriodUnit::Day,
             term_periods: 8,
             min_interest_days: 15,
             ticket_fee: Fee::Amount(5_000),
@@ -408,13 +498,15 @@ pub(crate) mod tests {
         }
     }
 
-    /// A Kenyan monthly pawn: 5% per 30 days, 4 periods, KES in cents, storage KES 50 a period.
+    /// A Kenyan pawn of 30-day periods: 5% a period, 4 periods, KES in cents, storage KES 50 a
+    /// period.
     fn kenya() -> Terms {
         Terms {
             product: "Monthly pawn".into(),
             kind: ProductKind::Pawn,
             rate_bp: 500,
             period_days: 30,
+            period_unit: PeriodUnit::Day,
             term_periods: 4,
             min_interest_days: 30,
             ticket_fee: Fee::Rate(100),
@@ -474,20 +566,23 @@ pub(crate) mod tests {
                 principal_due: 0
             }
         );
-        // Day 14 still in the first period; day 15 starts the second.
+        // Days 14 and 15 still in the first period; day 16 starts the second.
         assert_eq!(owed(&ticket, &none, date("2024-03-05")).interest, 11_500);
-        assert_eq!(owed(&ticket, &none, date("2024-03-06")).interest, 23_000);
-        // 29 February counts: 2024-03-21 is day 30, the third period.
-        assert_eq!(owed(&ticket, &none, date("2024-03-21")).interest, 34_500);
-        // At maturity (day 120) period 9 has started; the principal is due.
+        assert_eq!(owed(&ticket, &none, date("2024-03-06")).interest, 11_500);
+        assert_eq!(owed(&ticket, &none, date("2024-03-07")).interest, 23_000);
+        // 29 February counts: 2024-03-21 is day 30, the end of the second period; 2024-03-22
+        // (day 31) the third.
+        assert_eq!(owed(&ticket, &none, date("2024-03-21")).interest, 23_000);
+        assert_eq!(owed(&ticket, &none, date("2024-03-22")).interest, 34_500);
+        // At maturity (day 120) the 8 periods of the term; the principal is due.
         let at_maturity = owed(&ticket, &none, date("2024-06-19"));
-        assert_eq!(at_maturity.interest, 9 * 11_500);
+        assert_eq!(at_maturity.interest, 8 * 11_500);
         assert_eq!(at_maturity.principal_due, 1_000_000);
         // Grace is 5 days: the late fee (1% = Rp 10,000) from day 6 after maturity.
         assert_eq!(owed(&ticket, &none, date("2024-06-24")).fees, 5_000);
         assert_eq!(owed(&ticket, &none, date("2024-06-25")).fees, 15_000);
         // A partial payment of Rp 500,000 principal on day 20 lowers the interest of the periods
-        // that start after it: periods from day 30 charge 1.15% of Rp 500,000 = Rp 5,750.
+        // that start after it: periods from day 31 charge 1.15% of Rp 500,000 = Rp 5,750.
         let paid = Paid {
             interest: 23_000,
             fees: 5_000,
@@ -497,17 +592,136 @@ pub(crate) mod tests {
         assert_eq!(
             later,
             Owed {
-                interest: 5_750,
+                interest: 0,
                 fees: 0,
                 principal: 500_000,
                 principal_due: 0
             }
         );
+        assert_eq!(owed(&ticket, &paid, date("2024-03-22")).interest, 5_750);
+    }
+
+    /// A ticket of `terms` for `principal` started on `start`, at its first maturity.
+    fn ticket_of(terms: &Terms, principal: i64, start: NaiveDate) -> Ticket<'_> {
+        Ticket {
+            terms,
+            principal,
+            start,
+            maturity: first_maturity(terms, start),
+            ticket_lost: false,
+        }
+    }
+
+    #[test]
+    fn idr_15_day_periods_counted_as_pawnshops_publish_them() {
+        // Rp 1,000,000 on 1 March 2026, 8 periods of 15 days: due on day 120, 29 June 2026.
+        // Days 0 to 15 are period 1 ("1-15 hari = 1 periode sewa modal"), 16 to 30 period 2,
+        // ..., 106 to 120 period 8: paying on the due date costs the 8 periods of the term.
+        let t = pegadaian();
+        let start = date("2026-03-01");
+        let ticket = ticket_of(&t, 1_000_000, start);
+        assert_eq!(ticket.maturity, date("2026-06-29"), "day 120");
+        let none = Paid::default();
+        let on = |day: i64| start + chrono::Duration::days(day);
+        let periods = |day: i64| periods_started(&t, start, on(day));
+        let owed_on = |day: i64| owed(&ticket, &none, on(day));
+        let period = 11_500; // 1.15% of Rp 1,000,000
+        for (day, n) in [
+            (0, 1),
+            (1, 1),
+            (15, 1),
+            (16, 2),
+            (120, 8),
+            (121, 9),
+            (126, 9),
+        ] {
+            assert_eq!(periods(day), n, "periods on day {day}");
+            assert_eq!(
+                owed_on(day).interest,
+                i64::from(n) * period,
+                "interest on day {day}"
+            );
+        }
+        // The principal falls due on the due date, not before.
+        assert_eq!(owed_on(119).principal_due, 0);
+        assert_eq!(owed_on(120).principal_due, 1_000_000);
+        // Redeeming on the due date: 8 periods, the ticket fee and the principal.
+        assert_eq!(owed_on(120).payoff(), 8 * period + 5_000 + 1_000_000);
+        // Grace is 5 days after the due date (days 121 to 125); the late fee (1%) from day 126.
+        assert_eq!(owed_on(125).fees, 5_000);
+        assert_eq!(owed_on(126).fees, 5_000 + 10_000);
+        assert_eq!(owed_on(126).payoff(), 9 * period + 15_000 + 1_000_000);
+        // Before the start nothing has started.
+        assert_eq!(periods(-1), 0);
+    }
+
+    /// The Kenyan pawn counted in calendar months: 5% a month, 4 months.
+    fn kenya_monthly() -> Terms {
+        Terms {
+            period_days: 1,
+            period_unit: PeriodUnit::Month,
+            ..kenya()
+        }
+    }
+
+    #[test]
+    fn kes_calendar_months_counted_as_pawnshops_publish_them() {
+        // KES 10,000.00 on 31 January 2025, 4 monthly periods. A month after a 31st ends on the
+        // month's last day: period 1 is to 28 February, 2 to 31 March, 3 to 30 April, 4 to 31
+        // May (the due date); each period is 5% (KES 500.00) plus KES 50.00 storage.
+        let t = kenya_monthly();
+        let start = date("2025-01-31");
+        let ticket = ticket_of(&t, 1_000_000, start);
+        assert_eq!(ticket.maturity, date("2025-05-31"));
+        let none = Paid::default();
+        let ticket_fee = 10_000; // 1%
+        for (day, n) in [
+            ("2025-01-31", 1), // day 0
+            ("2025-02-01", 1), // day 1
+            ("2025-02-28", 1), // the last day of the first month
+            ("2025-03-01", 2), // the first day of the second
+            ("2025-03-02", 2), // day 30: a month and a day (30-day periods would say 1)
+            ("2025-03-31", 2),
+            ("2025-04-01", 3),
+            ("2025-05-31", 4), // the due date: the 4 months of the term
+            ("2025-06-01", 5), // the day after
+            ("2025-06-08", 5), // past the 7 days' grace
+        ] {
+            assert_eq!(periods_started(&t, start, date(day)), n, "periods on {day}");
+            let o = owed(&ticket, &none, date(day));
+            assert_eq!(o.interest, i64::from(n) * 50_000, "interest on {day}");
+            let late = if day == "2025-06-08" { 20_000 } else { 0 };
+            assert_eq!(
+                o.fees,
+                ticket_fee + i64::from(n) * 5_000 + late,
+                "fees on {day}"
+            );
+        }
+        assert_eq!(owed(&ticket, &none, date("2025-05-30")).principal_due, 0);
+        assert_eq!(
+            owed(&ticket, &none, date("2025-05-31")).principal_due,
+            1_000_000
+        );
+        // Grace is 7 days after the due date: 1 to 7 June; the late fee (KES 200) from 8 June.
+        assert_eq!(
+            owed(&ticket, &none, date("2025-06-07")).fees,
+            ticket_fee + 5 * 5_000
+        );
+        // Extending on the due date by one month: to the end of June.
+        assert_eq!(
+            extended_maturity(&ticket, date("2025-05-31"), 1),
+            date("2025-06-30")
+        );
+        // A ticket started on 28 February runs to the 28th of each month (not to the month's end).
+        let feb = ticket_of(&t, 1_000_000, date("2025-02-28"));
+        assert_eq!(feb.maturity, date("2025-06-28"));
+        assert_eq!(periods_started(&t, feb.start, date("2025-03-28")), 1);
+        assert_eq!(periods_started(&t, feb.start, date("2025-03-29")), 2);
     }
 
     #[test]
     fn kes_pawn_with_cents_storage_and_month_ends() {
-        // KES 12,345.67 on 31 January 2025; periods of 30 days: 2 March, 1 April, 1 May, 31 May.
+        // KES 12,345.67 on 31 January 2025; 30-day periods end on 2 March, 1 April, 1 May, 31 May.
         let t = kenya();
         let start = date("2025-01-31");
         let ticket = Ticket {
@@ -524,9 +738,12 @@ pub(crate) mod tests {
         assert_eq!(day0.interest, 61_728);
         assert_eq!(day0.fees, 12_346 + 5_000);
         let march2 = owed(&ticket, &none, date("2025-03-02"));
-        assert_eq!(march2.interest, 2 * 61_728);
-        assert_eq!(march2.fees, 12_346 + 2 * 5_000);
-        // Extension on 2 March by one period: pay 1,234.56 + 223.46, maturity moves one period on.
+        assert_eq!(march2.interest, 61_728);
+        assert_eq!(march2.fees, 12_346 + 5_000);
+        let march3 = owed(&ticket, &none, date("2025-03-03"));
+        assert_eq!(march3.interest, 2 * 61_728);
+        assert_eq!(march3.fees, 12_346 + 2 * 5_000);
+        // Extension on 2 March by one period: pay 617.28 + 173.46, maturity moves one period on.
         let extended = extended_maturity(&ticket, date("2025-03-02"), 1);
         assert_eq!(extended, date("2025-06-30"));
         // Overdue by 10 days (grace 7): late fee KES 200.
@@ -624,6 +841,39 @@ pub(crate) mod tests {
         }
     }
 
+    /// The calendar of generated terms: the due date is in the term's last period, the day
+    /// after it in the next, and every day from the start is in exactly one period.
+    fn calendar_properties(t: &Terms, start: NaiveDate, seed: u64) {
+        let due = first_maturity(t, start);
+        let minimum = minimum_periods(t);
+        assert_eq!(
+            periods_started(t, start, due),
+            t.term_periods.max(minimum),
+            "seed {seed}: the due date is in the term's last period"
+        );
+        if t.term_periods >= minimum {
+            assert_eq!(
+                periods_started(t, start, due + chrono::Duration::days(1)),
+                t.term_periods + 1,
+                "seed {seed}: the day after the due date starts a period"
+            );
+        }
+        for n in 1..=t.term_periods {
+            let (first, last) = (period_start(t, start, n), period_end(t, start, n));
+            assert!(first <= last, "seed {seed}: period {n} is empty");
+            assert_eq!(
+                periods_started(t, start, last),
+                n.max(minimum),
+                "seed {seed}"
+            );
+            if n > minimum {
+                assert_eq!(periods_started(t, start, first), n, "seed {seed}");
+                let before = first - chrono::Duration::days(1);
+                assert_eq!(periods_started(t, start, before), n - 1, "seed {seed}");
+            }
+        }
+    }
+
     #[test]
     fn properties_hold_for_generated_tickets_and_payments() {
         for seed in 0..500 {
@@ -635,6 +885,10 @@ pub(crate) mod tests {
             };
             t.rate_bp = u32::try_from(g.below(1_000)).unwrap();
             t.period_days = [7, 15, 30][g.below(3) as usize];
+            if g.below(3) == 0 {
+                t.period_unit = PeriodUnit::Month;
+                t.period_days = 1 + u32::try_from(g.below(3)).unwrap();
+            }
             t.rounding = [Rounding::HalfUp, Rounding::Down, Rounding::Up][g.below(3) as usize];
             let start = date("2024-01-01") + chrono::Duration::days(g.below(800) as i64);
             let principal = 1 + g.below(50_000_000) as i64;
@@ -645,6 +899,7 @@ pub(crate) mod tests {
                 maturity: first_maturity(&t, start),
                 ticket_lost: g.below(5) == 0,
             };
+            calendar_properties(&t, start, seed);
             let mut paid = Paid::default();
             let mut day = start;
             for _ in 0..g.below(12) {

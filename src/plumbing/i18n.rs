@@ -303,6 +303,8 @@ catalogue! {
     TermsInPlainWords => "The terms in plain words", "Ketentuan dengan bahasa sederhana";
     TermsInterest => "Interest is {rate} of the loan for every {days} days or part of them: {amount} each time.",
         "Sewa modal {rate} dari pinjaman untuk setiap {days} hari atau bagiannya: {amount} setiap kali.";
+    TermsInterestMonths => "Interest is {rate} of the loan for every {months} calendar month(s) or part of one, counted from the start date: {amount} each time.",
+        "Sewa modal {rate} dari pinjaman untuk setiap {months} bulan kalender atau bagiannya, dihitung dari tanggal gadai: {amount} setiap kali.";
     TermsMaturity => "Redeem or extend by {date}. After that you have {grace} days of grace before a late fee.",
         "Tebus atau perpanjang paling lambat {date}. Setelah itu ada masa tenggang {grace} hari sebelum denda.";
     TermsForfeit => "If nothing is paid within {days} days after the due date, the item is forfeited and may be sold.",
@@ -319,7 +321,12 @@ catalogue! {
     AddProduct => "Add product", "Tambah produk";
     ProductName => "Name", "Nama";
     RatePerPeriod => "Interest per period (%)", "Sewa modal per periode (%)";
-    PeriodDays => "Period (days)", "Periode (hari)";
+    PeriodDays => "Period length", "Panjang periode";
+    PeriodUnit => "Period counted in", "Periode dihitung dalam";
+    PeriodUnitDays => "days (days 1 to N after the start are period 1)", "hari (hari ke-1 sampai N setelah tanggal gadai = periode 1)";
+    PeriodUnitMonths => "calendar months (to the same day of the next month)", "bulan kalender (sampai tanggal yang sama bulan berikutnya)";
+    PeriodOfDays => "{n} days", "{n} hari";
+    PeriodOfMonths => "{n} month(s)", "{n} bulan";
     TermPeriods => "Term (periods)", "Jangka waktu (periode)";
     MinInterestDays => "Minimum interest (days)", "Sewa modal minimum (hari)";
     TicketFee => "Ticket fee (amount:N or rate:basis points)", "Biaya administrasi (amount:N atau rate:basis poin)";

@@ -683,11 +683,12 @@ mod tests {
         );
         let sent = outbox(&conn);
         assert_eq!(sent.len(), 3);
-        // On the day the principal is due too, and the 9th period has started (5,750 more).
+        // On the day the principal is due too; the due date is in the 8th and last period of the
+        // term, so no more interest than on D-5.
         assert!(
             sent[2]
                 .2
-                .contains("is due today, 2026-05-10. Amount due: IDR 556,750."),
+                .contains("is due today, 2026-05-10. Amount due: IDR 551,000."),
             "{}",
             sent[2].2
         );

@@ -297,6 +297,77 @@ fn products_printed_tickets_and_forfeited_items() {
     assert_eq!(clerk.get("/staff/products").status, 403);
     assert_eq!(clerk.get(&format!("/staff/products/{gold}")).status, 403);
 
+    // A product counted in calendar months: a period of 1 to 12 months.
+    let mut monthly = fields("Laptop pawn", "4.00");
+    monthly[3] = ("period_days", "13");
+    monthly.push(("period_unit", "month"));
+    let r = manager.submit("/staff/products", "/staff/products", &monthly);
+    assert_eq!(r.status, 400, "13 months is more than a year");
+    monthly[3] = ("period_days", "1");
+    let r = manager.submit("/staff/products", "/staff/products", &monthly);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = manager.get("/staff/products");
+    let row = page.body.split("Laptop pawn").nth(1).unwrap();
+    assert!(row.contains("<td>1 month(s)</td>"), "{row}");
+    let laptop = id_after(row, "/staff/products/");
+    let edit = manager.get(&format!("/staff/products/{laptop}"));
+    assert!(
+        edit.body.contains("<option value=\"month\" selected"),
+        "{}",
+        edit.body
+    );
+
+    // The printed terms say how the periods are counted, in both languages.
+    let ticket_of = |unit: &str| -> (String, String) {
+        conn.query_row(
+            "SELECT id, matures_on FROM loans WHERE state = 'active' AND terms LIKE ?1 LIMIT 1",
+            [format!("%\"period_unit\":\"{unit}\"%")],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let (gold, gold_due) = ticket_of("day");
+    let print = clerk.get(&format!("/staff/loans/{gold}/print"));
+    assert!(
+        print.body.contains("for every 15 days or part of them")
+            && print
+                .body
+                .contains(&format!("Redeem or extend by {gold_due}.")),
+        "{}",
+        print.body
+    );
+    let (laptop, laptop_due) = ticket_of("month");
+    let print = clerk.get(&format!("/staff/loans/{laptop}/print"));
+    assert!(
+        print
+            .body
+            .contains("for every 1 calendar month(s) or part of one, counted from the start date")
+            && print
+                .body
+                .contains(&format!("Redeem or extend by {laptop_due}.")),
+        "{}",
+        print.body
+    );
+    assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
+    let print = clerk.get(&format!("/staff/loans/{laptop}/print"));
+    assert!(
+        print
+            .body
+            .contains("untuk setiap 1 bulan kalender atau bagiannya, dihitung dari tanggal gadai")
+            && print.body.contains(&format!(
+                "Tebus atau perpanjang paling lambat {laptop_due}."
+            )),
+        "{}",
+        print.body
+    );
+    let print = clerk.get(&format!("/staff/loans/{gold}/print"));
+    assert!(
+        print.body.contains("untuk setiap 15 hari atau bagiannya"),
+        "{}",
+        print.body
+    );
+    assert_eq!(clerk.get("/lang/en?next=/staff").status, 303);
+
     let forfeited = clerk.get("/staff/forfeited");
     assert!(
         forfeited.body.contains("DEMO-"),

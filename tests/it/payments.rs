@@ -457,8 +457,9 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
         .unwrap()
         .to_owned();
 
-    // The next day the third period starts: the code's amount is no longer what is owed.
-    server.advance_clock(86_400);
+    // Day 30 is the last day of the second period; on day 31 the third starts: the code's
+    // amount is no longer what is owed.
+    server.advance_clock(2 * 86_400);
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     let search = format!("/staff/payments?q={code}");
