@@ -18,7 +18,6 @@
 //! any order, every row checked first, all or nothing, problems listed by line.
 
 pub(crate) mod loans;
-pub(crate) mod pages;
 pub(crate) mod payments;
 
 use std::collections::{HashMap, HashSet};

@@ -31,7 +31,6 @@ use crate::customers::{self, Customer, Holder, Profile};
 use crate::ledger::{self, Method};
 use crate::loans::codes::{self, CodeError, Status};
 use crate::loans::ops::{self, Record};
-use crate::loans::pages::{method_label, today};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
 use crate::otp::{
@@ -47,6 +46,7 @@ use crate::plumbing::ids::{CustomerId, LoanId, PaymentId, StaffId};
 use crate::plumbing::phone::{self, E164};
 use crate::plumbing::ui::{self, Field};
 use crate::web::Ctx;
+use crate::web::loans::{method_label, today};
 
 mod attempts;
 
@@ -946,7 +946,7 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let checked = check_code(ctx, &tx, &c.id, Purpose::NewPhone, None, &entered)?;
     let error = match &checked {
         Checked::Accepted { destination } => {
-            let notice = contact_details::Notice::of(ctx);
+            let notice = contact_details::Notice::of(&ctx.app.config);
             match contact_details::confirm_pending_phone(&tx, &c, destination, &notice, ctx.now) {
                 Ok(true) => {
                     tx.commit()?;

@@ -3,8 +3,6 @@
 //! change itself. Rows are only ever inserted (the schema refuses updates and deletes).
 //! Managers read it on the "Audit log" page.
 
-pub(crate) mod pages;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde_json::Value;

@@ -10,8 +10,6 @@
 //! or 12 hours after sign-in ([`session_age`], also head office's), and a new one is made at
 //! every sign-in.
 
-pub(crate) mod pages;
-
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
@@ -22,11 +20,9 @@ use crate::audit::{self, Actor, Change};
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
 use crate::plumbing::db;
-use crate::plumbing::error::AppError;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::StaffId;
 use crate::roles::StaffUser;
-use crate::web::Ctx;
 
 /// The cookie holding the staff session token.
 pub(crate) const STAFF_COOKIE: &str = "pb_staff";
@@ -455,22 +451,6 @@ pub(crate) fn session_user(
             role: row.get(6)?,
         })
     })
-}
-
-/// The staff member signed in on this request, if any.
-pub(crate) fn current_staff(ctx: &Ctx) -> Result<Option<StaffUser>, AppError> {
-    let Some(token) = ctx.req.cookie(STAFF_COOKIE).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    let conn = ctx.app.db.conn()?;
-    Ok(session_user(&conn, token, &ctx.app.config.staff, ctx.now)?)
-}
-
-/// The client address as a throttling key.
-fn client_key(ctx: &Ctx) -> String {
-    ctx.req
-        .remote
-        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// What a refused sign-in says (staff and head office).

@@ -1,102 +1,116 @@
 //! "Verify caller" (seed 003): before giving any account detail on the phone, staff ask the
 //! caller for the phone number, the ID (KTP) number or the full name used at registration and
-//! compare it with the record. The step records which details were checked, by whom and when;
-//! it shows in the customer's timeline. The page never shows the answers to compare against
-//! until staff ask for them, so a caller cannot be told what to say.
+//! compare it with the record. Recording the check keeps which details were confirmed, by whom
+//! and when, in the customer's timeline and the audit log. The page (`web::customers::caller`)
+//! never shows the answers to compare against, so a caller cannot be told what to say.
 
-use maud::{Markup, html};
+use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
 
 use super::{EventKind, get, record_event};
-use crate::plumbing::db;
-use crate::plumbing::error::AppError;
-use crate::plumbing::http::Response;
+use crate::audit::{self, Actor, Change};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
-use crate::plumbing::ui;
-use crate::roles::{Permission, StaffUser};
-use crate::web::Ctx;
+use crate::roles::StaffUser;
 
-/// Who talks to callers.
-const MAY_VERIFY: [Permission; 2] = [Permission::CallCentre, Permission::CustomerManagement];
-
-/// The details a caller can be asked for, as the form and the timeline name them.
-const DETAILS: [(&str, Msg); 3] = [
+/// The details a caller can be asked for: their names in the form and the timeline, and their
+/// labels.
+pub(crate) const DETAILS: [(&str, Msg); 3] = [
     ("phone", Msg::PhoneNumber),
     ("id_number", Msg::IdNumber),
     ("full_name", Msg::FullName),
 ];
 
-/// The "Verify caller" form on the customer page.
-pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup {
-    html! {
-        @if MAY_VERIFY.iter().any(|p| user.role.has(*p)) {
-            section class="card" id="verify-caller" {
-                h2 { (ctx.t(Msg::CallerTitle)) }
-                p { (ctx.t(Msg::CallerIntro)) }
-                form method="post" action={ "/staff/customers/" (customer) "/caller" } class="stack" {
-                    (ui::csrf_input(&ctx.csrf()))
-                    fieldset {
-                        legend { (ctx.t(Msg::CallerChecked)) }
-                        @for (name, label) in DETAILS {
-                            label class="check" {
-                                input type="checkbox" name=(name) value="1";
-                                " " (ctx.t(label))
-                            }
-                        }
-                    }
-                    div { button type="submit" { (ctx.t(Msg::CallerVerify)) } }
-                }
-            }
-        }
-    }
+/// Why a caller check was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CallerError {
+    #[error("no detail was checked")]
+    NothingChecked,
+    #[error("no such customer")]
+    NoSuchCustomer,
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
 }
 
-/// POST /staff/customers/{id}/caller: record which details the caller confirmed.
-pub(crate) fn verify(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
-    let user = ctx.require_any(&MAY_VERIFY)?;
-    let form = ctx.form()?;
+/// Records that `staff` confirmed the `checked` details (names from [`DETAILS`]; others are
+/// ignored) with a caller claiming to be `customer`: a timeline event and an audit entry.
+pub(crate) fn record_check(
+    tx: &Transaction,
+    customer: &CustomerId,
+    checked: &[&str],
+    staff: &StaffUser,
+    now: DateTime<Utc>,
+) -> Result<(), CallerError> {
     let checked: Vec<&str> = DETAILS
         .iter()
-        .filter(|(name, _)| form.get(name) == Some("1"))
         .map(|(name, _)| *name)
+        .filter(|name| checked.contains(name))
         .collect();
     if checked.is_empty() {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::CallerNothingChecked).to_owned(),
-        ));
+        return Err(CallerError::NothingChecked);
     }
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    get(&tx, &id)?.ok_or(AppError::NotFound)?;
+    get(tx, customer)?.ok_or(CallerError::NoSuchCustomer)?;
     record_event(
-        &tx,
-        &id,
+        tx,
+        customer,
         EventKind::CallerVerified,
-        Some(&user.id),
+        Some(&staff.id),
         &checked.join(","),
-        ctx.now,
+        now,
     )?;
-    let change = crate::audit::Change {
+    let change = Change {
         action: "customer.caller_verified",
         entity: "customer",
-        entity_id: id.as_str(),
+        entity_id: customer.as_str(),
         before: None,
         after: Some(serde_json::json!({ "checked": checked })),
     };
-    crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::CallerVerified));
-    Ok(Response::see_other(&format!(
-        "/staff/customers/{id}#timeline"
-    )))
+    audit::record(tx, &Actor::Staff(staff), &change, now)?;
+    Ok(())
 }
 
-/// The checked details of a `caller_verified` event, in the reader's words.
-pub(crate) fn describe(ctx: &Ctx, detail: &str) -> String {
-    detail
-        .split(',')
-        .filter_map(|d| DETAILS.iter().find(|(name, _)| *name == d))
-        .map(|(_, label)| ctx.t(*label))
-        .collect::<Vec<_>>()
-        .join(", ")
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plumbing::db::{self, tests::test_db};
+    use crate::roles::Role;
+
+    #[test]
+    fn a_check_names_known_details_and_needs_one() {
+        let (_dir, db) = test_db();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut conn = db.conn().unwrap();
+        let staff = crate::loans::ops::tests::staff_member(&conn, Role::CallAgent, now);
+        let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);
+        let tx = db::immediate(&mut conn).unwrap();
+        let refused = record_check(&tx, &customer, &["shoe size"], &staff, now);
+        assert!(
+            matches!(refused, Err(CallerError::NothingChecked)),
+            "{refused:?}"
+        );
+        record_check(
+            &tx,
+            &customer,
+            &["full_name", "shoe size", "phone"],
+            &staff,
+            now,
+        )
+        .unwrap();
+        let detail: String = tx
+            .query_row(
+                "SELECT detail FROM customer_events WHERE customer_id = ?1 AND kind = 'caller_verified'",
+                [customer.as_str()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(detail, "phone,full_name");
+        let audited: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'customer.caller_verified'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
 }

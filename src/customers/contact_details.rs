@@ -3,158 +3,17 @@
 //! unverified until a code proves it (seed 001); the customer is told by SMS at the old number,
 //! so a change they did not ask for does not go unnoticed; everything is in the audit log.
 
-use chrono::{DateTime, Utc};
-use maud::html;
-use rusqlite::{Connection, params};
-use serde_json::json;
-
-use super::{ContactError, Customer, EventKind, change_phone, get, record_event};
 use crate::audit::{self, Actor};
-use crate::plumbing::db;
-use crate::plumbing::error::AppError;
-use crate::plumbing::http::Response;
+use crate::customers::{ContactError, Customer, EventKind, change_phone, record_event};
+use crate::plumbing::config::Config;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::phone::E164;
-use crate::plumbing::ui::{self, Field};
-use crate::roles::{Permission, StaffUser};
+use crate::roles::StaffUser;
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
-use crate::web::Ctx;
-
-/// The form's values and what is wrong with them.
-#[derive(Debug, Default)]
-struct ContactForm {
-    phone: String,
-    email: String,
-    reason: String,
-    phone_error: Option<Msg>,
-    email_error: Option<Msg>,
-    reason_error: Option<Msg>,
-}
-
-/// GET /staff/customers/{id}/contact.
-pub(crate) fn page(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let customer = get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
-    let form = ContactForm {
-        phone: customer.phone.national(&ctx.app.config.branch.country),
-        email: customer.email.clone().unwrap_or_default(),
-        ..ContactForm::default()
-    };
-    Ok(render(ctx, user, &customer, &form, 200))
-}
-
-fn render(
-    ctx: &Ctx,
-    user: &StaffUser,
-    customer: &Customer,
-    form: &ContactForm,
-    status: u16,
-) -> Response {
-    let err = |m: Option<Msg>| m.map(|m| ctx.t(m));
-    let phone = Field {
-        kind: "tel",
-        error: err(form.phone_error),
-        ..Field::new(ctx.t(Msg::PhoneNumber), "phone", &form.phone)
-    };
-    let email = Field {
-        kind: "email",
-        required: false,
-        error: err(form.email_error),
-        ..Field::new("Email", "email", &form.email)
-    };
-    let reason = Field {
-        error: err(form.reason_error),
-        hint: Some(ctx.t(Msg::ContactChangeReasonHint)),
-        ..Field::new(ctx.t(Msg::ContactChangeReason), "reason", &form.reason)
-    };
-    let body = html! {
-        p { (ctx.t(Msg::ContactChangeIntro)) }
-        form method="post" action={ "/staff/customers/" (customer.id) "/contact" } class="stack" {
-            (ui::csrf_input(&ctx.csrf()))
-            (ui::field(&phone))
-            (ui::field(&email))
-            (ui::field(&reason))
-            div class="actions" {
-                button type="submit" { (ctx.t(Msg::Save)) }
-                a class="button secondary" href={ "/staff/customers/" (customer.id) } { (ctx.t(Msg::SmsCancel)) }
-            }
-        }
-    };
-    let mut response = ctx.staff_page(
-        user,
-        &ctx.lang
-            .fill(Msg::ContactChangeTitle, &[("name", &customer.full_name)]),
-        body,
-    );
-    response.status = status;
-    response
-}
-
-/// POST /staff/customers/{id}/contact.
-pub(crate) fn save(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
-    let f = ctx.form()?;
-    let mut form = ContactForm {
-        phone: f.text("phone").trim().to_owned(),
-        email: f.text("email").trim().to_owned(),
-        reason: f.text("reason").trim().to_owned(),
-        ..ContactForm::default()
-    };
-    let country = &ctx.app.config.branch.country;
-    let phone = crate::plumbing::phone::normalise(&form.phone, country);
-    if phone.is_err() {
-        form.phone_error = Some(Msg::PhoneInvalid);
-    }
-    let email = Some(form.email.clone()).filter(|e| !e.is_empty());
-    if email
-        .as_deref()
-        .is_some_and(|e| !crate::portal::plausible_email(e) || e.len() > 254)
-    {
-        form.email_error = Some(Msg::EmailInvalid);
-    }
-    let reason_len = form.reason.chars().count();
-    if !(3..=300).contains(&reason_len) || form.reason.chars().any(char::is_control) {
-        form.reason_error = Some(Msg::ContactChangeReasonInvalid);
-    }
-    let mut conn = ctx.app.db.conn()?;
-    let customer = get(&conn, &id)?.ok_or(AppError::NotFound)?;
-    let Ok(phone) = phone else {
-        return Ok(render(ctx, user, &customer, &form, 400));
-    };
-    if form.email_error.is_some() || form.reason_error.is_some() {
-        return Ok(render(ctx, user, &customer, &form, 400));
-    }
-    let tx = db::immediate(&mut conn)?;
-    // Read again inside the transaction: what the change is measured against.
-    let before = get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    let change = ContactChange {
-        phone: &phone,
-        email: email.as_deref(),
-        reason: &form.reason,
-    };
-    let notice = Notice::of(ctx);
-    match change_contact(&tx, &before, &change, user, &notice, ctx.now) {
-        Ok(Changed::Nothing) => {
-            drop(tx);
-            ctx.flash(ctx.t(Msg::ContactUnchanged));
-        }
-        Ok(Changed::Changed { told }) => {
-            tx.commit()?;
-            if told {
-                ctx.app.sms.wake();
-            }
-            ctx.flash(ctx.t(Msg::ContactChanged));
-        }
-        Err(ContactError::PhoneTaken) => {
-            drop(tx);
-            form.phone_error = Some(Msg::ContactPhoneTaken);
-            return Ok(render(ctx, user, &customer, &form, 409));
-        }
-        Err(ContactError::Db(e)) => return Err(e.into()),
-    }
-    Ok(Response::see_other(&format!("/staff/customers/{id}")))
-}
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde_json::json;
 
 /// A change of contact details at the counter, with its reason.
 pub(crate) struct ContactChange<'a> {
@@ -162,7 +21,6 @@ pub(crate) struct ContactChange<'a> {
     pub(crate) email: Option<&'a str>,
     pub(crate) reason: &'a str,
 }
-
 /// What [`change_contact`] did.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Changed {
@@ -171,24 +29,21 @@ pub(crate) enum Changed {
     /// Changed and audited; `told`: an SMS to the old number was queued.
     Changed { told: bool },
 }
-
 /// What the SMS to the old number says, and in which language (the branch's: customers' SMS
 /// are in it).
 pub(crate) struct Notice<'a> {
     pub(crate) lang: Lang,
     pub(crate) branch: &'a str,
 }
-
 impl Notice<'_> {
-    /// The notice of this branch.
-    pub(crate) fn of<'c>(ctx: &'c Ctx) -> Notice<'c> {
+    /// The notice of a branch.
+    pub(crate) fn of(config: &Config) -> Notice<'_> {
         Notice {
-            lang: ctx.app.config.language(),
-            branch: &ctx.app.config.branch.name,
+            lang: config.language(),
+            branch: &config.branch.name,
         }
     }
 }
-
 /// Changes a customer's phone and email as staff typed them, with a reason: a changed phone or
 /// email is unverified after, a new number waiting at the portal is dropped, the change is
 /// audited, and the customer is told at the number we had. Refused when the number is another
@@ -240,7 +95,6 @@ pub(crate) fn change_contact(
     let told = tell_old_number(conn, before, notice, phone_changed, email_changed, now)?;
     Ok(Changed::Changed { told })
 }
-
 /// Tells the customer at the number we had that their contact details changed (unless they
 /// asked not to get texts), so a change they did not ask for does not go unnoticed. Whether an
 /// SMS was queued.
@@ -252,7 +106,7 @@ fn tell_old_number(
     email_changed: bool,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
-    if super::do_not_text(conn, &before.id)? {
+    if crate::customers::do_not_text(conn, &before.id)? {
         return Ok(false);
     }
     let lang = notice.lang;
@@ -278,9 +132,6 @@ fn tell_old_number(
     )?;
     Ok(true)
 }
-
-// ----- A new number from the portal (issue 11) -----
-
 /// Keeps `phone` as the customer's pending new number; the record's number stays until the
 /// code sent to it is entered ([`confirm_pending_phone`]).
 pub(crate) fn set_pending_phone(
@@ -295,7 +146,6 @@ pub(crate) fn set_pending_phone(
     )?;
     Ok(())
 }
-
 /// Forgets the pending new number; the record keeps its number.
 pub(crate) fn cancel_pending_phone(
     conn: &Connection,
@@ -309,7 +159,6 @@ pub(crate) fn cancel_pending_phone(
     )?;
     Ok(())
 }
-
 /// The code sent to the pending number `proved` was entered: the number becomes the
 /// customer's, verified, audited, and the old number is told. Refused (and the pending number
 /// forgotten) when the number became another customer's meanwhile. `Ok(false)`: `proved` is
@@ -330,7 +179,7 @@ pub(crate) fn confirm_pending_phone(
     };
     cancel_pending_phone(conn, &before.id, now)?;
     change_phone(conn, before, phone, None, now)?;
-    super::mark_phone_verified(conn, &before.id, None, now)?;
+    crate::customers::mark_phone_verified(conn, &before.id, None, now)?;
     let change = audit::Change {
         action: "customer.phone_change",
         entity: "customer",

@@ -8,7 +8,6 @@ pub(crate) mod caller;
 pub(crate) mod contact_details;
 pub(crate) mod contacts;
 pub(crate) mod notes;
-pub(crate) mod pages;
 pub(crate) mod search;
 pub(crate) mod timeline;
 

@@ -2,31 +2,14 @@
 //! on Friday"). A note's words never change (the table refuses it); a mistake is corrected by
 //! a new note. They show in the customer's timeline and go to head office with the sync.
 
+use crate::audit;
+use crate::plumbing::ids::CustomerId;
+use crate::roles::StaffUser;
 use chrono::{DateTime, Utc};
-use maud::{Markup, html};
 use rusqlite::{Connection, params};
 
-use super::get;
-use crate::audit;
-use crate::plumbing::db;
-use crate::plumbing::error::AppError;
-use crate::plumbing::http::Response;
-use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::CustomerId;
-use crate::plumbing::ui;
-use crate::roles::{Permission, StaffUser};
-use crate::web::Ctx;
-
-/// Who may write notes: everyone who deals with customers.
-const MAY_WRITE: [Permission; 3] = [
-    Permission::CustomerManagement,
-    Permission::LoanOrigination,
-    Permission::CallCentre,
-];
-
 /// The longest note, in characters.
-const MAX_CHARS: usize = 2000;
-
+pub(crate) const MAX_CHARS: usize = 2000;
 /// Why a note was not added.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NoteError {
@@ -35,7 +18,6 @@ pub(crate) enum NoteError {
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 }
-
 /// Adds a note of 1 to [`MAX_CHARS`] characters (trimmed), written by `staff` (audited) or by
 /// the system. Control characters never arrive here: every form refuses them (`http::form`).
 pub(crate) fn add(
@@ -65,40 +47,6 @@ pub(crate) fn add(
         audit::record(conn, &audit::Actor::Staff(user), &change, now)?;
     }
     Ok(())
-}
-
-/// The form to write a note.
-pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup {
-    html! {
-        @if MAY_WRITE.iter().any(|p| user.role.has(*p)) {
-            form method="post" action={ "/staff/customers/" (customer) "/notes" } class="stack" id="notes" {
-                (ui::csrf_input(&ctx.csrf()))
-                label for="note" { (ctx.t(Msg::NoteLabel)) }
-                textarea id="note" name="note" rows="3" maxlength=(MAX_CHARS) required {}
-                div { button type="submit" class="secondary" { (ctx.t(Msg::NoteAdd)) } }
-            }
-        }
-    }
-}
-
-/// POST /staff/customers/{id}/notes.
-pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
-    let user = ctx.require_any(&MAY_WRITE)?;
-    let body = ctx.form()?.text("note");
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    match add(&tx, &id, body, Some(user), ctx.now) {
-        Ok(()) => tx.commit()?,
-        Err(NoteError::Length) => {
-            return Err(AppError::BadRequest(ctx.t(Msg::NoteInvalid).to_owned()));
-        }
-        Err(NoteError::Db(e)) => return Err(e.into()),
-    }
-    ctx.flash(ctx.t(Msg::NoteAdded));
-    Ok(Response::see_other(&format!(
-        "/staff/customers/{id}#timeline"
-    )))
 }
 
 #[cfg(test)]

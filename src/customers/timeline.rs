@@ -5,18 +5,12 @@
 //! Events and audit entries are append-only and keep the record they were written for, so a
 //! survivor's timeline also reads those of the records merged into it (`duplicates::merge`).
 
-use chrono::{DateTime, Utc};
-use maud::{Markup, html};
-use rusqlite::Connection;
-
-use super::EventKind;
-use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
-use crate::web::Ctx;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 
 /// How many entries of each source the page reads.
 const PER_SOURCE: u32 = 100;
-
 /// What an entry is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum What {
@@ -36,7 +30,6 @@ pub(crate) enum What {
     /// A staff change from the audit log, by its action.
     Edit(String),
 }
-
 /// One line of the timeline.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
@@ -46,7 +39,6 @@ pub(crate) struct Entry {
     pub(crate) who: Option<String>,
     pub(crate) detail: String,
 }
-
 /// The customer's timeline, newest first.
 pub(crate) fn of_customer(
     conn: &Connection,
@@ -100,63 +92,4 @@ pub(crate) fn of_customer(
     )?;
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(entries)
-}
-
-/// An audit action on a customer, for people.
-fn edit_label(action: &str) -> Msg {
-    match action {
-        "customer.create" => Msg::EditCreated,
-        "customer.contact_change" => Msg::EditContactChanged,
-        "customer.contact_add" => Msg::EditContactAdded,
-        "customer.contact_remove" => Msg::EditContactRemoved,
-        "customer.unlock" => Msg::EventUnlocked,
-        "customer.merge" => Msg::EventMerged,
-        _ => Msg::EditOther,
-    }
-}
-
-/// The timeline section of the customer page.
-pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup {
-    html! {
-        section id="timeline" {
-            h2 { (ctx.t(Msg::TimelineTitle)) }
-            (note_form)
-            @if entries.is_empty() { p class="muted" { (ctx.t(Msg::AuditEmpty)) } }
-            div class="table-wrap" {
-                table {
-                    thead { tr { th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditAction)) } th { (ctx.t(Msg::AuditWho)) } th { "" } } }
-                    tbody {
-                        @for e in entries {
-                            tr {
-                                td { (ctx.datetime(e.at)) }
-                                td {
-                                    @match &e.what {
-                                        What::Event(kind) => (ctx.t(EventKind::label(kind))),
-                                        What::Sms { kind, state } => { "SMS · " (kind) " · " span class="badge" { (state) } },
-                                        What::Email { kind, state } => { "Email · " (kind) " · " span class="badge" { (state) } },
-                                        What::Note => (ctx.t(Msg::TimelineNote)),
-                                        What::Edit(action) => (ctx.t(edit_label(action))),
-                                    }
-                                }
-                                td {
-                                    @match (&e.who, &e.what) {
-                                        (Some(who), _) => (who),
-                                        (None, What::Sms { .. } | What::Email { .. }) => "—",
-                                        (None, _) => (ctx.t(Msg::CustomerSelf)),
-                                    }
-                                }
-                                td class=[(!matches!(e.what, What::Note)).then_some("muted")] {
-                                    @if e.what == What::Event("caller_verified".to_owned()) {
-                                        (super::caller::describe(ctx, &e.detail))
-                                    } @else {
-                                        (e.detail)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }

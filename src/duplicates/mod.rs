@@ -20,7 +20,6 @@
 //! `customer_duplicates_dismissed`) and merges (`customers.merged_into`), both synced.
 
 pub(crate) mod merge;
-pub(crate) mod pages;
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -9,9 +9,8 @@
 //! call [`Email::wake`] after it commits. With no relay configured (`[email] relay` empty),
 //! emails wait in the queue and staff see how many, on the dashboard and the Email page.
 
-pub(crate) mod customer;
+pub(crate) mod invitation;
 pub(crate) mod outbox;
-pub(crate) mod pages;
 pub(crate) mod sender;
 
 use std::sync::Arc;
@@ -20,22 +19,10 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
 use crate::plumbing::clock::Clock;
 use crate::plumbing::config::{EmailConfig, Secret};
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::EmailId;
-use outbox::{EMAIL, Kind};
-
-/// The email outbox on the staff page.
-const LISTING: Listing<Kind, EmailId> = Listing {
-    channel: &EMAIL,
-    path: "/staff/email",
-    recent: Msg::EmailRecent,
-    text: Msg::EmailSubject,
-    wrong_state: Msg::EmailWrongState,
-};
 
 /// The relay, as the configuration names it.
 #[derive(Debug, Clone)]
@@ -108,7 +95,7 @@ pub(crate) enum RelayState {
 
 impl RelayState {
     /// The state for people.
-    fn label(self) -> Msg {
+    pub(crate) fn label(self) -> Msg {
         match self {
             RelayState::NotConfigured => Msg::EmailNoRelay,
             RelayState::Waiting => Msg::EmailRelayWaiting,

@@ -5,12 +5,9 @@
 //! `unconfirmed` the payment codes still waiting for their payment.
 
 pub(crate) mod codes;
-pub(crate) mod counter;
 pub(crate) mod ops;
-pub(crate) mod pages;
 pub(crate) mod products;
 pub(crate) mod scheduler;
-pub(crate) mod shelf;
 pub(crate) mod terms;
 pub(crate) mod unconfirmed;
 

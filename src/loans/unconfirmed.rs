@@ -7,10 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use maud::{Markup, html};
 use rusqlite::Connection;
 
-use super::pages::VIEWERS;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::LoanId;
 use crate::web::Ctx;
+use crate::web::loans::VIEWERS;
 
 /// How many codes the card lists; it counts the rest.
 const LISTED: usize = 20;

@@ -24,7 +24,6 @@
 //! `pages.rs` what the staff pages of every channel share, `tests.rs` the tests run against
 //! every channel.
 
-pub(crate) mod pages;
 mod queue;
 pub(crate) mod sender;
 #[cfg(test)]

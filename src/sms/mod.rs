@@ -9,7 +9,6 @@
 pub(crate) mod at;
 pub(crate) mod modem;
 pub(crate) mod outbox;
-pub(crate) mod pages;
 pub(crate) mod pdu;
 pub(crate) mod sender;
 pub(crate) mod simulator;
@@ -21,23 +20,11 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
 use crate::plumbing::clock::Clock;
 use crate::plumbing::config::ModemConfig;
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::SmsId;
 use modem::{Info, Mode, Settings};
-use outbox::{Kind, SMS};
-
-/// The SMS outbox on the staff page.
-const LISTING: Listing<Kind, SmsId> = Listing {
-    channel: &SMS,
-    path: "/staff/sms",
-    recent: Msg::SmsRecent,
-    text: Msg::SmsText,
-    wrong_state: Msg::SmsWrongState,
-};
 
 /// Where messages go.
 #[derive(Debug, Clone)]
@@ -102,7 +89,7 @@ impl LinkState {
     }
 
     /// The state for people.
-    fn label(self) -> Msg {
+    pub(crate) fn label(self) -> Msg {
         match self {
             LinkState::NotConfigured => Msg::SmsNoModem,
             LinkState::LogOnly => Msg::SmsLogOnly,

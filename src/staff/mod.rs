@@ -4,8 +4,6 @@
 //! Passwords are argon2id hashes; they are typed at a prompt or piped in, never passed on the
 //! command line, where other users of the box could read them.
 
-pub(crate) mod pages;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;

@@ -9,7 +9,6 @@
 pub(crate) mod batch;
 pub(crate) mod batch_size;
 pub(crate) mod changes;
-pub(crate) mod pages;
 pub(crate) mod uploader;
 
 use std::sync::Arc;

@@ -200,7 +200,7 @@ impl<'a> Ctx<'a> {
         if let Some(s) = self.staff.get() {
             return Ok(s.as_ref());
         }
-        let found = auth::current_staff(self)?;
+        let found = crate::web::auth::current_staff(self)?;
         Ok(self.staff.get_or_init(|| found).as_ref())
     }
 

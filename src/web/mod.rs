@@ -1,7 +1,24 @@
-//! The request context every page handler is given ([`context`]): the application's shared
+//! The web layer: every page the branch server renders and every form it answers, one module
+//! per feature, above the features' domains (records, rules and SQL), which know nothing of
+//! pages. The request context every handler is given is [`context`]: the application's shared
 //! state, the request's language, CSRF binding, signed-in person, cookies and page layouts.
-//! The routing table above every feature is `router`.
+//! The routing table above every page is `router`.
 
 mod context;
+
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod customers;
+pub(crate) mod dashboard;
+pub(crate) mod duplicates;
+pub(crate) mod email;
+pub(crate) mod health;
+pub(crate) mod import;
+pub(crate) mod loans;
+pub(crate) mod outbox;
+pub(crate) mod reminders;
+pub(crate) mod sms;
+pub(crate) mod staff;
+pub(crate) mod sync;
 
 pub(crate) use context::{App, Ctx, LANG_COOKIE, csrf_binding, is_browser_id, new_browser_id};

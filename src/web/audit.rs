@@ -3,7 +3,7 @@
 
 use maud::html;
 
-use super::list;
+use crate::audit::list;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;

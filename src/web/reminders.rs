@@ -2,13 +2,15 @@
 
 use maud::{Markup, html};
 
-use super::{Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, template};
 use crate::audit::Actor;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ui;
+use crate::reminders::{
+    Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, template,
+};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 

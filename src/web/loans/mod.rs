@@ -6,17 +6,20 @@
 //! A payment form carries a payment id made when the form was shown; submitting it twice
 //! records the payment once and shows the same receipt.
 
+pub(crate) mod counter;
+pub(crate) mod shelf;
+
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use serde_json::json;
 
-use super::LoanState;
-use super::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
-use super::products;
-use super::terms::{self, ProductKind};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::ledger::{self, EntryKind, Method};
+use crate::loans::LoanState;
+use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
+use crate::loans::products;
+use crate::loans::terms::{self, ProductKind};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -50,7 +53,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let owed = ops::owed_on(&conn, &record, day)?;
     let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
     let paid = ledger::paid(&conn, &record.id)?;
-    let history = super::history(ctx, &conn, &record.id)?;
+    let history = crate::loans::history(ctx, &conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
     let money = |v: i64| currency.format(v, ctx.lang);
@@ -71,7 +74,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
                 dt { (ctx.t(Msg::CardCustomers)) } dd {
                     a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
-                    (customers::pages::verification_badge(ctx, verified, customer.locked_at.is_some()))
+                    (crate::web::customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
                 }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
@@ -79,7 +82,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
             }
         }
-        @if super::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
+        @if crate::web::loans::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
             p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
         }
         @if record.is_open() {
@@ -101,7 +104,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             @if !verified {
                 p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
                 @if customer.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
-                    (customers::pages::verification_form(ctx, &customer, &base))
+                    (crate::web::customers::verification_form(ctx, &customer, &base))
                 }
             }
             @if user.role.has(Permission::LoanOrigination) {

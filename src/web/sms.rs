@@ -4,18 +4,20 @@
 use maud::{Markup, html};
 use serde_json::json;
 
-use super::outbox::{Kind, NewSms, SMS};
-use super::{LISTING, LinkState, outbox};
 use crate::audit::Actor;
-use crate::outbox::pages as listing;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::SmsId;
 use crate::plumbing::phone;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
+use crate::sms::outbox::{Kind, NewSms, SMS};
+use crate::sms::{LinkState, outbox};
 use crate::web::Ctx;
+use crate::web::outbox as listing;
+use crate::web::outbox::Listing;
 
 /// The dashboard card.
 pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
@@ -161,3 +163,12 @@ pub(crate) fn act(
 ) -> Result<Response, AppError> {
     listing::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
 }
+
+/// The SMS outbox on the staff page.
+const LISTING: Listing<Kind, SmsId> = Listing {
+    channel: &SMS,
+    path: "/staff/sms",
+    recent: Msg::SmsRecent,
+    text: Msg::SmsText,
+    wrong_state: Msg::SmsWrongState,
+};

@@ -4,10 +4,6 @@
 use maud::{Markup, html};
 use rusqlite::Transaction;
 
-use super::{
-    Failure, Listed, MIN_PASSWORD_CHARS, NewStaff, StaffError, check_password, create_account,
-    list, set_account_disabled, set_password, set_role,
-};
 use crate::audit::Actor;
 use crate::auth;
 use crate::plumbing::crypto;
@@ -18,6 +14,10 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::StaffId;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::{Permission, Role, StaffUser};
+use crate::staff::{
+    Failure, Listed, MIN_PASSWORD_CHARS, NewStaff, StaffError, check_password, create_account,
+    list, set_account_disabled, set_password, set_role,
+};
 use crate::web::Ctx;
 
 /// The role choices for a drop-down, in the page's language.

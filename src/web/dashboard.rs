@@ -4,13 +4,10 @@
 use maud::html;
 
 use crate::backup;
-use crate::customers;
-use crate::email;
 use crate::loans;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
-use crate::sms;
 use crate::web::Ctx;
 
 /// GET /staff.
@@ -18,12 +15,12 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.signed_in()?;
     let conn = ctx.app.db.conn()?;
     let cards = [
-        customers::pages::card(ctx, &conn)?,
+        crate::web::customers::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
         loans::unconfirmed::card(ctx, &conn)?,
-        sms::pages::card(ctx, &conn)?,
-        crate::sync::pages::card(ctx, &conn)?,
-        email::pages::card(ctx, &conn)?,
+        crate::web::sms::card(ctx, &conn)?,
+        crate::web::sync::card(ctx, &conn)?,
+        crate::web::email::card(ctx, &conn)?,
         backup::card(ctx),
     ];
     let body = html! {

@@ -3,12 +3,19 @@
 //! timeline) and its actions (unlock, codes at the counter, "do not text"), and the dashboard
 //! card. The records and their rules are in `customers`.
 
+pub(crate) mod caller;
+pub(crate) mod contact_details;
+pub(crate) mod contacts;
+pub(crate) mod messages;
+pub(crate) mod notes;
+pub(crate) mod timeline;
+
 use maud::{Markup, html};
 use rusqlite::Connection;
 
-use super::{
-    Customer, NewCustomer, caller, contacts, count, do_not_text, find_by_id_number, find_by_phone,
-    get, insert, merged_into, notes, search, set_do_not_text_by, timeline, unlock,
+use crate::customers::{
+    Customer, NewCustomer, count, do_not_text, find_by_id_number, find_by_phone, get, insert,
+    merged_into, search, set_do_not_text_by, unlock,
 };
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
@@ -157,10 +164,10 @@ pub(crate) fn render_show(
             "/staff/customers/{survivor}"
         )));
     }
-    let duplicates = crate::duplicates::pages::warning(ctx, &conn, id)?;
-    let history = timeline::of_customer(&conn, id)?;
+    let duplicates = crate::web::duplicates::warning(ctx, &conn, id)?;
+    let history = crate::customers::timeline::of_customer(&conn, id)?;
     let tickets = crate::loans::of_customer(&conn, id)?;
-    let contact_list = contacts::of_customer(&conn, id)?;
+    let contact_list = crate::customers::contacts::of_customer(&conn, id)?;
     drop(conn);
     let country = &ctx.app.config.branch.country;
     let currency = ctx.app.config.currency();
@@ -175,7 +182,7 @@ pub(crate) fn render_show(
                 dt { (ctx.t(Msg::IdNumber)) } dd { (c.id_number.as_deref().unwrap_or("—")) }
                 dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())) }
                 dt { (ctx.t(Msg::Address)) } dd { (c.address) }
-                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (crate::email::customer::verified_badge(ctx, &c)) }
+                dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (messages::verified_badge(ctx, &c)) }
             }
             @if can_manage {
                 p { a class="button secondary" href={ "/staff/customers/" (c.id) "/contact" } { (ctx.t(Msg::ContactChangeLink)) } }
@@ -203,7 +210,7 @@ pub(crate) fn render_show(
         @if c.phone_verified_at.is_none() && c.locked_at.is_none() && can_verify {
             (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
         }
-        (crate::email::customer::section(ctx, user, &c)?)
+        (messages::section(ctx, user, &c)?)
         h2 { (ctx.t(Msg::CardLoans)) }
         p class="actions" {
             @if user.role.has(Permission::LoanOrigination) { a class="button" href={ "/staff/customers/" (c.id) "/tickets/new" } { (ctx.t(Msg::NewTicket)) } }

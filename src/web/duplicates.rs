@@ -6,10 +6,10 @@ use maud::{Markup, html};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::merge::{self, Field, MergeError};
-use super::{Pair, Reason};
 use crate::audit::{self, Actor, Change};
 use crate::customers::{self, Customer};
+use crate::duplicates::merge::{self, Field, MergeError};
+use crate::duplicates::{Pair, Reason};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -38,7 +38,7 @@ fn pair_url(pair: &Pair) -> String {
 /// The warning on a customer's page: each possible duplicate, with a link to resolve it for
 /// staff who may (nothing when there are none).
 pub(crate) fn warning(ctx: &Ctx, conn: &Connection, id: &CustomerId) -> Result<Markup, AppError> {
-    let pairs = super::of_customer(conn, id)?;
+    let pairs = crate::duplicates::of_customer(conn, id)?;
     let can_manage = ctx
         .staff()?
         .is_some_and(|u| u.role.has(Permission::CustomerManagement));
@@ -62,7 +62,7 @@ pub(crate) fn warning(ctx: &Ctx, conn: &Connection, id: &CustomerId) -> Result<M
 pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let pairs = super::pairs(&conn)?;
+    let pairs = crate::duplicates::pairs(&conn)?;
     let mut rows = Vec::new();
     for pair in pairs.iter().take(SHOWN) {
         let (Some(a), Some(b)) = (
@@ -173,7 +173,7 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
     let (ca, cb) = load_pair(ctx, &conn, &a, &b)?;
-    let why = super::of_customer(&conn, &ca.id)?
+    let why = crate::duplicates::of_customer(&conn, &ca.id)?
         .into_iter()
         .find(|p| p.a == cb.id || p.b == cb.id)
         .map(|p| reasons(ctx, &p.reasons));
@@ -292,8 +292,8 @@ pub(crate) fn dismiss(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
-    if super::dismiss(&tx, &ca.id, &cb.id, Some(&user.id), ctx.now)? {
-        let (first, second) = super::ordered(ca.id.clone(), cb.id.clone());
+    if crate::duplicates::dismiss(&tx, &ca.id, &cb.id, Some(&user.id), ctx.now)? {
+        let (first, second) = crate::duplicates::ordered(ca.id.clone(), cb.id.clone());
         let change = Change {
             action: "customer.not_duplicate",
             entity: "customer",

@@ -6,12 +6,11 @@
 use maud::{Markup, html};
 use serde_json::json;
 
-use super::codes::{self, ConfirmError, Confirmed, PaymentCode, Status};
-use super::ops;
-use super::pages::{method_label, payment_error, today};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::ledger::Method;
+use crate::loans::codes::{self, ConfirmError, Confirmed, PaymentCode, Status};
+use crate::loans::ops;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -20,6 +19,7 @@ use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::sms::outbox::{self, Kind, NewSms};
 use crate::web::Ctx;
+use crate::web::loans::{method_label, payment_error, today};
 
 /// A code found by its exact text, with its ticket and customer.
 struct FoundCode {

@@ -5,12 +5,12 @@ use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use rusqlite::Connection;
 
-use super::{set_aside, status};
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ui;
 use crate::roles::Permission;
+use crate::sync::{set_aside, status};
 use crate::web::Ctx;
 
 /// How long ago, in words a clerk reads at a glance.

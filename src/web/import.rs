@@ -9,10 +9,9 @@
 use maud::{Markup, html};
 use serde_json::json;
 
-use super::Branch;
-use super::payments::{self, Group, LineProblem, Report, Resolution, StatementError};
 use crate::audit::{self, Actor, Change};
-use crate::loans::pages::method_label;
+use crate::import::Branch;
+use crate::import::payments::{self, Group, LineProblem, Report, Resolution, StatementError};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -20,6 +19,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::web::Ctx;
+use crate::web::loans::method_label;
 
 /// The most open lines the review page lists.
 const REVIEW_LIMIT: u32 = 500;

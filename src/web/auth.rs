@@ -2,14 +2,14 @@
 
 use maud::html;
 
-use super::{
-    STAFF_COOKIE, SignInError, client_key, end_session, refusal_text, sign_in, start_session,
-};
+use crate::auth::session_user;
+use crate::auth::{STAFF_COOKIE, SignInError, end_session, refusal_text, sign_in, start_session};
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::local_path;
 use crate::plumbing::http::{Response, form};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ui::{self, Field};
+use crate::roles::StaffUser;
 use crate::web::Ctx;
 
 /// GET /staff/login.
@@ -56,7 +56,7 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
     let username = form.text("username");
     let password = form.get("password").unwrap_or("");
     let next = form.text("next");
-    let client = client_key(ctx);
+    let client = ctx.client_key();
     let app = ctx.app;
     if !app.sign_in_throttle.allows(&client, ctx.now) {
         return Ok(login_form(
@@ -104,4 +104,13 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     ctx.clear_cookie(STAFF_COOKIE, "Strict");
     ctx.flash(ctx.t(Msg::SignedOut));
     Ok(Response::see_other("/staff/login"))
+}
+
+/// The staff member signed in on this request, if any.
+pub(crate) fn current_staff(ctx: &Ctx) -> Result<Option<StaffUser>, AppError> {
+    let Some(token) = ctx.req.cookie(STAFF_COOKIE).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let conn = ctx.app.db.conn()?;
+    Ok(session_user(&conn, token, &ctx.app.config.staff, ctx.now)?)
 }

@@ -5,8 +5,10 @@
 
 use maud::{Markup, html};
 
-use super::{ActionError, Channel, Listed, MessageId, MessageKind, Outgoing, StaffAction, State};
 use crate::audit::Actor;
+use crate::outbox::{
+    ActionError, Channel, Listed, MessageId, MessageKind, Outgoing, StaffAction, State,
+};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;

@@ -2,14 +2,17 @@
 
 use maud::{Markup, html};
 
-use super::outbox::EMAIL;
-use super::{LISTING, RelayState};
-use crate::outbox::pages as listing;
+use crate::email::RelayState;
+use crate::email::outbox::EMAIL;
+use crate::email::outbox::Kind;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::EmailId;
 use crate::roles::Permission;
 use crate::web::Ctx;
+use crate::web::outbox as listing;
+use crate::web::outbox::Listing;
 
 /// The warning shown while emails wait for a relay that is not configured.
 fn no_relay_warning(ctx: &Ctx, queued: i64) -> Markup {
@@ -79,3 +82,12 @@ pub(crate) fn act(
 ) -> Result<Response, AppError> {
     listing::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
 }
+
+/// The email outbox on the staff page.
+const LISTING: Listing<Kind, EmailId> = Listing {
+    channel: &EMAIL,
+    path: "/staff/email",
+    recent: Msg::EmailRecent,
+    text: Msg::EmailSubject,
+    wrong_state: Msg::EmailWrongState,
+};

@@ -5,11 +5,11 @@
 use maud::html;
 use serde_json::json;
 
-use super::ops;
-use super::products;
-use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
+use crate::loans::ops;
+use crate::loans::products;
+use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -72,7 +72,7 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
     let t = &record.terms;
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let rate = format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100);
-    let period_interest = super::terms::rate_of(record.principal, t.rate_bp, t.rounding);
+    let period_interest = crate::loans::terms::rate_of(record.principal, t.rate_bp, t.rounding);
     let body = html! {
         article class={ "ticket " (if narrow { "roll" } else { "a5" }) } {
             p class="ticket-no" { strong { (record.ticket_no) } }

@@ -1,0 +1,67 @@
+//! The timeline section of the customer page (what goes into it is `customers::timeline`).
+
+use maud::{Markup, html};
+
+use crate::customers::EventKind;
+use crate::customers::timeline::{Entry, What};
+use crate::plumbing::i18n::Msg;
+use crate::web::Ctx;
+
+/// An audit action on a customer, for people.
+fn edit_label(action: &str) -> Msg {
+    match action {
+        "customer.create" => Msg::EditCreated,
+        "customer.contact_change" => Msg::EditContactChanged,
+        "customer.contact_add" => Msg::EditContactAdded,
+        "customer.contact_remove" => Msg::EditContactRemoved,
+        "customer.unlock" => Msg::EventUnlocked,
+        "customer.merge" => Msg::EventMerged,
+        _ => Msg::EditOther,
+    }
+}
+
+/// The timeline section of the customer page.
+pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup {
+    html! {
+        section id="timeline" {
+            h2 { (ctx.t(Msg::TimelineTitle)) }
+            (note_form)
+            @if entries.is_empty() { p class="muted" { (ctx.t(Msg::AuditEmpty)) } }
+            div class="table-wrap" {
+                table {
+                    thead { tr { th { (ctx.t(Msg::AuditWhen)) } th { (ctx.t(Msg::AuditAction)) } th { (ctx.t(Msg::AuditWho)) } th { "" } } }
+                    tbody {
+                        @for e in entries {
+                            tr {
+                                td { (ctx.datetime(e.at)) }
+                                td {
+                                    @match &e.what {
+                                        What::Event(kind) => (ctx.t(EventKind::label(kind))),
+                                        What::Sms { kind, state } => { "SMS · " (kind) " · " span class="badge" { (state) } },
+                                        What::Email { kind, state } => { "Email · " (kind) " · " span class="badge" { (state) } },
+                                        What::Note => (ctx.t(Msg::TimelineNote)),
+                                        What::Edit(action) => (ctx.t(edit_label(action))),
+                                    }
+                                }
+                                td {
+                                    @match (&e.who, &e.what) {
+                                        (Some(who), _) => (who),
+                                        (None, What::Sms { .. } | What::Email { .. }) => "—",
+                                        (None, _) => (ctx.t(Msg::CustomerSelf)),
+                                    }
+                                }
+                                td class=[(!matches!(e.what, What::Note)).then_some("muted")] {
+                                    @if e.what == What::Event("caller_verified".to_owned()) {
+                                        (super::caller::describe(ctx, &e.detail))
+                                    } @else {
+                                        (e.detail)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
