@@ -1524,6 +1524,68 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_statement_copied_from_a_spreadsheet_with_the_branchs_dates() {
+        let (_dir, db, loan) = setup();
+        add_code(
+            &db.conn().unwrap(),
+            "K7P3M9QX",
+            &loan,
+            "extension",
+            date("2025-06-01"),
+            tomorrow(),
+        );
+        // What a spreadsheet copies: cells separated by tabs, CRLF, dates day first.
+        let bad = "date\treference\tamount\tdescription\r\n\
+                   01/06/2025\tTAB-1\t16.500\tK7P3M9QX, thanks\r\n\
+                   31/06/2025\tTAB-2\t1\tx\r\n";
+        let Err(StatementError::Invalid(problems)) = run(&db, bad) else {
+            panic!("expected problems");
+        };
+        let shown: Vec<(u64, String)> = problems
+            .iter()
+            .map(|p| (p.line, p.problem.text(Lang::Id)))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![(
+                3,
+                "date \"31/06/2025\" bukan tanggal dengan format YYYY-MM-DD atau DD/MM/YYYY"
+                    .to_owned()
+            )]
+        );
+        let report = run(&db, &bad.replace("31/06/2025", "30/05/2025")).unwrap();
+        let lines: Vec<(u64, &str)> = report
+            .lines
+            .iter()
+            .map(|l| (l.line, l.reference.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(2, "TAB-1"), (3, "TAB-2")]);
+        assert_eq!(stored(&db)[0].0, "TAB-1");
+        assert_eq!(stored(&db)[0].1, "matched");
+
+        // Where the country writes dates both ways, one that reads two ways is refused.
+        let either = Branch {
+            date_order: crate::import::dates::DateOrder::of_country("CA"),
+            ..branch()
+        };
+        let text = "date,reference,amount,description\n03/04/2025,E-1,1,x\n";
+        let e = import(
+            &mut db.conn().unwrap(),
+            text.as_bytes(),
+            "statement.csv",
+            &Actor::CommandLine,
+            &either,
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "1 problem in the statement; nothing was imported:\n\
+             line 2: date \"03/04/2025\" may be read day first or month first: write it YYYY-MM-DD"
+        );
+    }
+
+    #[test]
     fn bad_lines_are_listed_and_nothing_is_imported() {
         let (_dir, db, loan) = setup();
         add_code(

@@ -72,16 +72,16 @@ type CsvInput<R> = LineBreaks<Chain<Cursor<Vec<u8>>, BufReader<R>>>;
 const SPREADSHEETS: [&str; 4] = ["xlsx", "xlsm", "xls", "ods"];
 
 impl Table<std::fs::File> {
-    /// Opens `path`: a spreadsheet by its name's ending, CSV otherwise.
+    /// Opens `path`: a spreadsheet by its name's ending or its first bytes, CSV otherwise.
     pub(crate) fn open(path: &Path) -> Result<Table<std::fs::File>, TableError> {
         let ending = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        if SPREADSHEETS.contains(&ending.as_str()) {
+        let mut file = std::fs::File::open(path)?;
+        if SPREADSHEETS.contains(&ending.as_str()) || is_workbook(&mut file)? {
             return Table::sheet(path);
         }
-        let file = std::fs::File::open(path)?;
         let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let mut table = Table::csv(file)?;
         table.size = size;
@@ -190,6 +190,17 @@ impl<R: Read> Table<R> {
         };
         (done, self.size)
     }
+}
+
+/// Whether `file` starts as a workbook does (a zip archive: .xlsx, .ods; an OLE compound
+/// file: .xls), for a spreadsheet saved under a name ending in ".csv". Leaves the file at
+/// its start.
+fn is_workbook(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::Seek as _;
+    let mut start = Vec::with_capacity(4);
+    (&mut *file).take(4).read_to_end(&mut start)?;
+    file.rewind()?;
+    Ok(start == b"PK\x03\x04" || start == [0xD0, 0xCF, 0x11, 0xE0])
 }
 
 /// A CSV error that concerns one row (wrong number of fields, not UTF-8) as the byte the row
@@ -537,6 +548,46 @@ mod tests {
             cell_text(&Data::Error(calamine::CellErrorType::NA)),
             Err(CellProblem::Error(v)) if v == "#N/A"
         ));
+    }
+
+    #[test]
+    fn reads_the_first_sheet_by_the_row_numbers_it_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        // Rows 1 and 2 empty, the header on row 3 from column B, row 5 empty.
+        sheet.write_string(2, 1, " Phone ").unwrap();
+        sheet.write_string(2, 2, "full_name").unwrap();
+        sheet.write_number(3, 1, 81234567890.0).unwrap();
+        sheet.write_string(3, 2, "Siti").unwrap();
+        sheet.write_string(5, 1, "0813 1111 2222").unwrap();
+        book.add_worksheet()
+            .write_string(0, 0, "second sheet")
+            .unwrap();
+        // Saved under a CSV name: read as the workbook it is.
+        for name in ["customers.xlsx", "customers.csv"] {
+            let path = dir.path().join(name);
+            book.save(&path).unwrap();
+            let mut table = Table::open(&path).unwrap();
+            assert_eq!(
+                table.header(),
+                &csv::StringRecord::from(vec!["Phone", "full_name"])
+            );
+            let mut record = csv::StringRecord::new();
+            let mut got = Vec::new();
+            while let Some(Next::Row(line)) = table.next(&mut record).unwrap() {
+                got.push((line, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+                assert_eq!(table.progress().1, 3);
+            }
+            assert_eq!(
+                got,
+                vec![
+                    (4, fields(&["81234567890", "Siti"])),
+                    (5, fields(&["", ""])),
+                    (6, fields(&["0813 1111 2222", ""])),
+                ]
+            );
+        }
     }
 
     #[test]
