@@ -15,9 +15,9 @@ use log::{error, info};
 use maud::{Markup, html};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::clock::Clock;
-use crate::db::Db;
-use crate::i18n::Msg;
+use crate::plumbing::clock::Clock;
+use crate::plumbing::db::Db;
+use crate::plumbing::i18n::Msg;
 use crate::web::Ctx;
 
 /// The folder of nightly backups inside the data directory.
@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn keeps_only_the_newest() {
-        let (dir, db) = crate::db::tests::test_db();
+        let (dir, db) = crate::plumbing::db::tests::test_db();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         for day in 0..4 {
             nightly(&db, dir.path(), 2, t0 + Duration::days(day)).unwrap();

@@ -6,10 +6,10 @@ use maud::html;
 use crate::backup;
 use crate::customers;
 use crate::email;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::loans;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
 use crate::sms;
 use crate::web::Ctx;
 

@@ -9,11 +9,11 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::audit::Actor;
 use crate::customers::{self, NewCustomer};
-use crate::db;
-use crate::ids::{CustomerId, LoanId, ProductId, StaffId};
 use crate::ledger::Method;
 use crate::loans::{LoanState, ops, products};
-use crate::phone;
+use crate::plumbing::db;
+use crate::plumbing::ids::{CustomerId, LoanId, ProductId, StaffId};
+use crate::plumbing::phone;
 use crate::reminders;
 use crate::roles::Role;
 use crate::staff::{self, NewStaff};
@@ -275,7 +275,7 @@ fn redeem(
         tx,
         &record,
         &payment,
-        &crate::ids::PaymentId::new(at),
+        &crate::plumbing::ids::PaymentId::new(at),
         day,
         at,
     )
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn loads_once_with_every_state_and_never_over_data() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let today = now.date_naive();
@@ -334,7 +334,7 @@ mod tests {
             .unwrap();
         assert_eq!(states, LoanState::ALL.len() as i64);
 
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let tx = db::immediate(&mut conn).unwrap();
         let new = NewStaff {

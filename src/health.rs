@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use crate::error::AppError;
-use crate::http::Response;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
 use crate::web::Ctx;
 
 /// GET /healthz.

@@ -36,9 +36,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use crate::audit::{Actor, Change};
-use crate::config::Config;
-use crate::ids::CustomerId;
-use crate::phone::{self, E164};
+use crate::plumbing::config::Config;
+use crate::plumbing::ids::CustomerId;
+use crate::plumbing::phone::{self, E164};
 use dates::DateOrder;
 use table::{Next, Table, TableError};
 
@@ -67,7 +67,7 @@ impl Branch<'_> {
 
     /// The branch-local business date at `now`.
     pub(crate) fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        crate::clock::local_date(now, self.offset)
+        crate::plumbing::clock::local_date(now, self.offset)
     }
 }
 
@@ -543,7 +543,7 @@ pub(crate) fn customers(
 
     // 2. Against the database, in the transaction that writes, so that a customer the running
     // server adds meanwhile cannot slip in between the check and the insert.
-    let tx = crate::db::immediate(conn)?;
+    let tx = crate::plumbing::db::immediate(conn)?;
     check_against_branch(&tx, &rows, &mut checker)?;
     let mut errors = checker.errors;
     if !errors.is_empty() {
@@ -717,7 +717,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::db::tests::test_db;
+    use crate::plumbing::db::tests::test_db;
 
     /// A fixed "now" for the tests.
     fn now() -> DateTime<Utc> {
@@ -739,7 +739,7 @@ mod tests {
     ) -> (
         Result<Summary, ImportError>,
         tempfile::TempDir,
-        crate::db::Db,
+        crate::plumbing::db::Db,
     ) {
         let (dir, db) = test_db();
         let path = file(&dir, text);
@@ -756,7 +756,7 @@ mod tests {
     }
 
     /// Customers and audit entries in the database.
-    fn counts(db: &crate::db::Db) -> (i64, i64) {
+    fn counts(db: &crate::plumbing::db::Db) -> (i64, i64) {
         let conn = db.conn().unwrap();
         let customers = conn
             .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))

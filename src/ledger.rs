@@ -7,8 +7,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::ids::{CustomerId, LedgerId, LoanId, PaymentId, StaffId};
 use crate::loans::terms::{Allocation, Paid};
+use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, StaffId};
 
 /// What a ledger row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,12 +25,12 @@
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::config::OtpConfig;
-use crate::crypto::{self, InstallationKey};
 use crate::customers::{self, EventKind};
 use crate::email::outbox::{self as email_outbox, NewEmail};
-use crate::ids::{CodeId, CustomerId, StaffId};
-use crate::phone::E164;
+use crate::plumbing::config::OtpConfig;
+use crate::plumbing::crypto::{self, InstallationKey};
+use crate::plumbing::ids::{CodeId, CustomerId, StaffId};
+use crate::plumbing::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
 
 mod strangers;
@@ -602,11 +602,11 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::customers::NewCustomer;
-    use crate::phone;
+    use crate::plumbing::phone;
 
     struct Fixture {
         _dir: tempfile::TempDir,
-        db: crate::db::Db,
+        db: crate::plumbing::db::Db,
         key: InstallationKey,
         customer: CustomerId,
         phone: E164,
@@ -615,7 +615,7 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let (dir, db) = crate::db::tests::test_db();
+        let (dir, db) = crate::plumbing::db::tests::test_db();
         let key = InstallationKey::load_or_create(dir.path()).unwrap();
         let phone = phone::normalise("081234567890", "ID").unwrap();
         // 2026-11-24 10:00 UTC is 17:00 in Jakarta.

@@ -26,14 +26,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::crypto;
 use crate::customers::contact_details;
 use crate::customers::{self, Customer, Holder, Profile};
-use crate::db;
-use crate::error::AppError;
-use crate::http::{Response, form};
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, LoanId, PaymentId, StaffId};
 use crate::ledger::{self, Method};
 use crate::loans::codes::{self, CodeError, Status};
 use crate::loans::ops::{self, Record};
@@ -44,8 +38,14 @@ use crate::otp::{
     self, Checked, CodeStore, CodeText, Codes, CustomerStore, Destination, Purpose, Refusal,
     Requester, Rules, SendError,
 };
-use crate::phone::{self, E164};
-use crate::ui::{self, Field};
+use crate::plumbing::crypto;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::{Response, form};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, LoanId, PaymentId, StaffId};
+use crate::plumbing::phone::{self, E164};
+use crate::plumbing::ui::{self, Field};
 use crate::web::Ctx;
 
 mod attempts;
@@ -673,7 +673,7 @@ impl ProfileForm {
     }
 
     /// The fields as sent.
-    pub(crate) fn from_form(form: &crate::http::Form) -> ProfileForm {
+    pub(crate) fn from_form(form: &crate::plumbing::http::Form) -> ProfileForm {
         ProfileForm {
             full_name: form.text("full_name").to_owned(),
             id_number: form.text("id_number").to_owned(),
@@ -871,7 +871,7 @@ fn code_entry(ctx: &Ctx, csrf: &str, action: &str, id: &str, button: Msg) -> Mar
 pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
     let mut f = ProfileForm::from_form(ctx.form()?);
-    let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
+    let today = crate::plumbing::clock::local_date(ctx.now, ctx.app.config.utc_offset());
     let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
         return Ok(render_profile(ctx, &c, &f, None, 400));
     };

@@ -6,8 +6,8 @@
 //! permission it needs through `Ctx::require`, on the server, and pages show only the links and
 //! buttons the role may use.
 
-use crate::i18n::Msg;
-use crate::ids::StaffId;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::StaffId;
 
 /// Something a staff member may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,10 @@
 //! an [`AppError`] into its page. Handlers live in their feature modules and read like a script:
 //! parse, validate, call the domain function, render or redirect.
 
-use crate::crypto;
-use crate::error::AppError;
-use crate::http::{Method, Request, Response, assets, form, local_path};
-use crate::i18n::Lang;
+use crate::plumbing::crypto;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
+use crate::plumbing::i18n::Lang;
 use crate::{
     audit, auth, customers, dashboard, duplicates, email, health, import, loans, portal, reminders,
     sms, staff,

@@ -10,23 +10,23 @@ use chrono::Duration as ChronoDuration;
 use log::info;
 
 use crate::backup;
-use crate::clock::{self, Clock, SystemClock};
-use crate::config::Config;
-use crate::crypto::InstallationKey;
-use crate::db::Db;
 use crate::demo;
 use crate::email::{self, Email};
-use crate::error;
-use crate::http::{self, Server};
+use crate::plumbing::clock::{self, Clock, SystemClock};
+use crate::plumbing::config::Config;
+use crate::plumbing::crypto::InstallationKey;
+use crate::plumbing::db::Db;
+use crate::plumbing::error;
+use crate::plumbing::http::{self, Server};
+use crate::plumbing::throttle::Throttle;
 use crate::sms::{self, Sms};
-use crate::throttle::Throttle;
 use crate::web::App;
 
 /// Why the server could not start or stopped badly.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ServeError {
     #[error(transparent)]
-    Db(#[from] crate::db::DbError),
+    Db(#[from] crate::plumbing::db::DbError),
     #[error(transparent)]
     Http(#[from] http::StartError),
     #[error(transparent)]
@@ -69,7 +69,7 @@ pub(crate) fn serve(
     if load_demo {
         load_demo_data(&config, &db, &*clock)?;
     }
-    let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::db::DbError::from)?;
+    let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::plumbing::db::DbError::from)?;
     if is_demo && config.modem.device == "none" {
         // The demo shows the whole path of a message without a modem: to a file, labelled.
         config.modem.device = "log".to_owned();

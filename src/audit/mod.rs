@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-use crate::ids::{AuditId, StaffId};
+use crate::plumbing::ids::{AuditId, StaffId};
 use crate::roles::StaffUser;
 
 /// Who made a change.

@@ -4,9 +4,9 @@
 use maud::html;
 
 use super::list;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
 use crate::roles::Permission;
 use crate::web::Ctx;
 

@@ -19,12 +19,12 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
-use crate::config::StaffConfig;
-use crate::crypto;
-use crate::db;
-use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
-use crate::ids::StaffId;
+use crate::plumbing::config::StaffConfig;
+use crate::plumbing::crypto;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ids::StaffId;
 use crate::roles::StaffUser;
 use crate::web::Ctx;
 
@@ -506,7 +506,7 @@ mod tests {
             role,
             password: "long enough pw",
         };
-        let tx = crate::db::immediate(conn).unwrap();
+        let tx = crate::plumbing::db::immediate(conn).unwrap();
         let user = staff::create_account(&tx, &Actor::CommandLine, &new, t0).unwrap();
         tx.commit().unwrap();
         user
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn lockout_after_five_failures_and_unlock_after_fifteen_minutes() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         account(&mut conn, "ani", Role::Clerk, t0);
@@ -557,7 +557,7 @@ mod tests {
 
     #[test]
     fn a_disabled_account_is_named_only_after_the_right_password() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         account(&mut conn, "dewi", Role::Clerk, t0);
@@ -589,7 +589,7 @@ mod tests {
 
     #[test]
     fn sessions_expire_when_idle_or_old() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let user = account(&mut conn, "budi", Role::Manager, t0);

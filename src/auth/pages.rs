@@ -5,11 +5,11 @@ use maud::html;
 use super::{
     STAFF_COOKIE, SignInError, client_key, end_session, refusal_text, sign_in, start_session,
 };
-use crate::error::AppError;
-use crate::http::local_path;
-use crate::http::{Response, form};
-use crate::i18n::Msg;
-use crate::ui::{self, Field};
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::local_path;
+use crate::plumbing::http::{Response, form};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui::{self, Field};
 use crate::web::Ctx;
 
 /// GET /staff/login.

@@ -8,17 +8,17 @@
 //! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
 //! login would write them, so no code or password is needed.
 
-use crate::clock::Clock as _;
+use crate::plumbing::clock::Clock as _;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::db::{self, DB_FILE};
-use crate::ids::{CustomerId, LoanId, ProductId};
 use crate::loans::products;
 use crate::loans::terms::Terms;
+use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::ids::{CustomerId, LoanId, ProductId};
 
 /// The flags of `pawnbranch bench loans`.
 #[derive(Debug, clap::Args)]
@@ -133,7 +133,7 @@ fn generate(
     let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
         .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let e = |e: rusqlite::Error| e.to_string();
     let terms = products::starter_products();
@@ -221,7 +221,7 @@ fn insert_tickets(
             now
         ])?;
         row.execute(params![
-            crate::ids::new_ulid(now),
+            crate::plumbing::ids::new_ulid(now),
             id,
             customer,
             "disbursement",
@@ -236,12 +236,12 @@ fn insert_tickets(
             let kind = ["interest", "fee", "principal"][(p % 3) as usize];
             let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
             row.execute(params![
-                crate::ids::new_ulid(now),
+                crate::plumbing::ids::new_ulid(now),
                 id,
                 customer,
                 kind,
                 1_000,
-                crate::ids::new_ulid(now),
+                crate::plumbing::ids::new_ulid(now),
                 on,
                 now
             ])?;

@@ -39,9 +39,9 @@ mod sms;
 mod sync;
 
 use crate::auth::STAFF_COOKIE;
-use crate::config::ServerConfig;
 use crate::demo;
-use crate::http::form::percent_encode;
+use crate::plumbing::config::ServerConfig;
+use crate::plumbing::http::form::percent_encode;
 
 /// The cookie that identifies a browser before it signs in.
 const ANON_COOKIE: &str = "pb_anon";
@@ -130,16 +130,16 @@ fn manager_session(
     conn: &rusqlite::Connection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> rusqlite::Result<String> {
-    let staff_id = crate::ids::StaffId::new(now);
+    let staff_id = crate::plumbing::ids::StaffId::new(now);
     conn.execute(
         "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
          VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
         rusqlite::params![staff_id, now],
     )?;
-    let token = crate::crypto::random_token();
+    let token = crate::plumbing::crypto::random_token();
     conn.execute(
         "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        rusqlite::params![crate::crypto::sha256(token.as_bytes()).as_slice(), staff_id, now],
+        rusqlite::params![crate::plumbing::crypto::sha256(token.as_bytes()).as_slice(), staff_id, now],
     )?;
     Ok(token)
 }
@@ -228,7 +228,8 @@ struct TempDir {
 impl TempDir {
     /// Creates a new, empty directory under the system's temporary directory.
     fn create() -> Result<TempDir, String> {
-        let nanos = crate::clock::Clock::now(&crate::clock::SystemClock).timestamp_subsec_nanos();
+        let nanos = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock)
+            .timestamp_subsec_nanos();
         let name = format!("pawnbranch-bench-{}-{nanos}", std::process::id());
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir(&path)
@@ -770,10 +771,10 @@ fn read_line(reader: &mut impl BufRead) -> Result<String, String> {
     }
 }
 
-/// The ceiling: our own HTTP plumbing (`crate::http`) in this process with a handler that
+/// The ceiling: our own HTTP plumbing (`crate::plumbing::http`) in this process with a handler that
 /// answers "hello" to everything, so the figure is what the plumbing itself can carry.
 struct BareServer {
-    server: crate::http::Server,
+    server: crate::plumbing::http::Server,
     /// The address it listens on.
     addr: SocketAddr,
     /// Set to stop the server.
@@ -783,11 +784,11 @@ struct BareServer {
 impl BareServer {
     /// Starts listening on a free loopback port, with `workers` threads answering.
     fn start(workers: usize) -> Result<BareServer, String> {
-        use crate::http::{Body, Response};
+        use crate::plumbing::http::{Body, Response};
         let mut options = ServerConfig::default().http_options(64 * 1024);
         options.workers = workers;
         let stopping = Arc::new(AtomicBool::new(false));
-        let server = crate::http::Server::start(
+        let server = crate::plumbing::http::Server::start(
             "127.0.0.1:0",
             options,
             Arc::new(|_request| Response {

@@ -7,16 +7,16 @@
 //! load for each kind of query: a phone number in a local format, an ID number with spaces, a
 //! partial name shared by many customers, and a misspelt full name.
 
-use crate::clock::Clock as _;
+use crate::plumbing::clock::Clock as _;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::db::{self, DB_FILE};
-use crate::http::form::percent_encode;
-use crate::ids::CustomerId;
+use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::http::form::percent_encode;
+use crate::plumbing::ids::CustomerId;
 
 /// The flags of `pawnbranch bench search`.
 #[derive(Debug, clap::Args)]
@@ -171,7 +171,7 @@ fn generate(data: &std::path::Path, customers: u32) -> Result<String, String> {
     let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
         .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     let e = |e: rusqlite::Error| e.to_string();
     let tx = db::immediate(&mut conn).map_err(e)?;
     let staff_token = super::manager_session(&tx, now).map_err(e)?;

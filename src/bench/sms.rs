@@ -15,17 +15,17 @@
 //! 4. code checks per second: `otp::check_code` with the right code, each in its own committed
 //!    transaction, as the portal does.
 
-use crate::clock::Clock as _;
+use crate::plumbing::clock::Clock as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::{Connection, TempDir, get_request, hidden_field, post_form_request, start_server};
-use crate::crypto::InstallationKey;
 use crate::customers::{self, NewCustomer};
-use crate::db::{self, DB_FILE};
-use crate::http::form::percent_encode;
 use crate::otp::{self, Codes, Purpose, Requester, Rules};
-use crate::phone::{self, E164};
+use crate::plumbing::crypto::InstallationKey;
+use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::http::form::percent_encode;
+use crate::plumbing::phone::{self, E164};
 use crate::sms::outbox::{self, Kind, NewSms};
 use crate::sms::simulator::{SimConfig, Simulator};
 
@@ -128,7 +128,7 @@ fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(),
         .map_err(|e| e.to_string())?;
     let to = phone::normalise(RECIPIENT, "ID").map_err(|e| e.to_string())?;
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     let expires_at = expires.then(|| now + chrono::Duration::minutes(5));
     for text in texts {
         let sms = NewSms {
@@ -266,11 +266,11 @@ fn check_rate(dir: &Path, n: u32) -> Result<f64, String> {
         .map_err(|e| e.to_string())?;
     let key = InstallationKey::load_or_create(dir).map_err(|e| e.to_string())?;
     let mut rules = Rules::from_config(
-        &crate::config::OtpConfig::default(),
+        &crate::plumbing::config::OtpConfig::default(),
         chrono::FixedOffset::east_opt(0).ok_or("offset")?,
     );
     rules.per_day = u32::MAX;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     let codes = Codes {
         key: &key,
         rules: &rules,

@@ -45,9 +45,9 @@ use rusqlite::{Connection, OpenFlags, params};
 
 use super::link::{self, Link};
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
-use crate::config::SyncConfig;
-use crate::db::{self, DB_FILE, HQ_DB_FILE};
-use crate::ids::CustomerId;
+use crate::plumbing::config::SyncConfig;
+use crate::plumbing::db::{self, DB_FILE, HQ_DB_FILE};
+use crate::plumbing::ids::CustomerId;
 use crate::sync::batch::Entry;
 use crate::sync::changes;
 
@@ -435,7 +435,7 @@ fn generate(data: &Path, size: u32) -> Result<i64, String> {
     let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
         .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+    let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
     let born = NaiveDate::from_ymd_opt(1960, 1, 1).ok_or("a bad base date of birth")?;
     let mut done = 0;
     while done < size {
@@ -686,7 +686,7 @@ fn insert_ceiling(dir: &Path, batch: BatchSize) -> Result<Ceiling, String> {
         let Some(last) = entries.last() else { break };
         after = last.seq;
         let digests: Vec<[u8; 32]> = entries.iter().map(Entry::digest).collect();
-        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
         let started = Instant::now();
         let tx = db::immediate(&mut target).map_err(|e| e.to_string())?;
         {

@@ -6,11 +6,11 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::audit::Actor;
-use crate::clock::Clock as _;
-use crate::config::Config;
-use crate::i18n::Lang;
 use crate::import::table::Table;
 use crate::import::{Branch, customers, file_name, loans, payments};
+use crate::plumbing::clock::Clock as _;
+use crate::plumbing::config::Config;
+use crate::plumbing::i18n::Lang;
 use crate::server;
 
 /// What `pawnbranch import` loads.
@@ -55,7 +55,7 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
                 &mut conn,
                 &file,
                 &config.branch.country,
-                crate::clock::SystemClock.now(),
+                crate::plumbing::clock::SystemClock.now(),
                 progress,
             )
             .map_err(|e| e.to_string())?;
@@ -74,7 +74,7 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
                 &mut conn,
                 &file,
                 &Branch::of(config),
-                crate::clock::SystemClock.now(),
+                crate::plumbing::clock::SystemClock.now(),
                 progress,
             )
             .map_err(|e| e.to_string())?;
@@ -91,7 +91,7 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
                 &file_name(&file),
                 &Actor::CommandLine,
                 &Branch::of(config),
-                crate::clock::SystemClock.now(),
+                crate::plumbing::clock::SystemClock.now(),
             )
             .map_err(|e| format!("{}: {e}", file.display()))?;
             print!(

@@ -5,7 +5,7 @@
 
 mod import;
 
-use crate::clock::Clock as _;
+use crate::plumbing::clock::Clock as _;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,8 +16,8 @@ use simplelog::{ColorChoice, ConfigBuilder, TermLogger, TerminalMode};
 use crate::audit::Actor;
 use crate::backup;
 use crate::bench;
-use crate::config::{Config, Overrides};
-use crate::db::{self, DB_FILE};
+use crate::plumbing::config::{Config, Overrides};
+use crate::plumbing::db::{self, DB_FILE};
 use crate::roles::Role;
 use crate::server;
 use crate::staff::{self, NewStaff};
@@ -232,7 +232,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
 fn staff_command(config: &Config, command: StaffCommand) -> Result<(), String> {
     let (db, _) = server::open(config).map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     let actor = Actor::CommandLine;
     match command {
         StaffCommand::List => {
@@ -318,7 +318,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
     };
     let db = crate::hq::open(&config).map_err(|e| e.to_string())?;
     let conn = db.conn().map_err(|e| e.to_string())?;
-    let now = crate::clock::SystemClock.now();
+    let now = crate::plumbing::clock::SystemClock.now();
     match command {
         HqCommand::Serve { .. } => {}
         HqCommand::Branch {

@@ -7,13 +7,13 @@
 use maud::{Markup, html};
 
 use super::{EventKind, get, record_event};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::CustomerId;
+use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
-use crate::ui;
 use crate::web::Ctx;
 
 /// Who talks to callers.

@@ -10,15 +10,15 @@ use serde_json::json;
 
 use super::{ContactError, Customer, EventKind, change_phone, get, record_event};
 use crate::audit::{self, Actor};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::{Lang, Msg};
-use crate::ids::CustomerId;
-use crate::phone::E164;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ids::CustomerId;
+use crate::plumbing::phone::E164;
+use crate::plumbing::ui::{self, Field};
 use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// The form's values and what is wrong with them.
@@ -102,7 +102,7 @@ pub(crate) fn save(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
         ..ContactForm::default()
     };
     let country = &ctx.app.config.branch.country;
-    let phone = crate::phone::normalise(&form.phone, country);
+    let phone = crate::plumbing::phone::normalise(&form.phone, country);
     if phone.is_err() {
         form.phone_error = Some(Msg::PhoneInvalid);
     }

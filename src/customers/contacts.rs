@@ -9,14 +9,14 @@ use serde_json::json;
 
 use super::{Customer, get};
 use crate::audit::{self, Actor};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, StaffId};
-use crate::phone::E164;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, StaffId};
+use crate::plumbing::phone::E164;
+use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
-use crate::ui;
 use crate::web::Ctx;
 
 /// Who may add and remove contacts.
@@ -79,7 +79,7 @@ pub(crate) fn add(
     staff: Option<&StaffId>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<String> {
-    let id = crate::ids::new_ulid(now);
+    let id = crate::plumbing::ids::new_ulid(now);
     conn.execute(
         "INSERT INTO customer_contacts (id, customer_id, kind, full_name, relationship, phone, staff_id, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -199,7 +199,8 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
     if !(2..=100).contains(&name_len) || errors.name_value.chars().any(char::is_control) {
         errors.name = Some(ctx.t(Msg::FullNameInvalid));
     }
-    let phone = crate::phone::normalise(&errors.phone_value, &ctx.app.config.branch.country);
+    let phone =
+        crate::plumbing::phone::normalise(&errors.phone_value, &ctx.app.config.branch.country);
     if phone.is_err() {
         errors.phone = Some(ctx.t(Msg::PhoneInvalid));
     }
@@ -271,13 +272,13 @@ pub(crate) fn remove_action(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db::tests::test_db;
+    use crate::plumbing::db::tests::test_db;
 
     #[test]
     fn contacts_are_added_listed_and_removed_per_customer() {
         let (_dir, db) = test_db();
         let conn = db.conn().unwrap();
-        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
         let phone = E164::from_stored("+6281210000001".to_owned());
         let new_customer = |p: &str| {
             crate::customers::insert(

@@ -15,9 +15,9 @@ pub(crate) mod timeline;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, EventId, StaffId};
-use crate::phone::E164;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, EventId, StaffId};
+use crate::plumbing::phone::E164;
 
 /// A customer to add.
 pub(crate) struct NewCustomer<'a> {
@@ -69,7 +69,7 @@ pub(crate) fn insert_sharing_phone(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<CustomerId> {
     let mut random = [0u8; 8];
-    crate::crypto::fill_random(&mut random);
+    crate::plumbing::crypto::fill_random(&mut random);
     let digits = u64::from_be_bytes(random) % 1_000_000_000_000;
     let placeholder = E164::from_stored(format!("+99{digits:012}"));
     let id = insert(
@@ -469,7 +469,7 @@ mod tests {
     use crate::duplicates::merge::{self, Field, MergeError};
 
     fn number(local: &str) -> E164 {
-        crate::phone::normalise(local, "ID").unwrap()
+        crate::plumbing::phone::normalise(local, "ID").unwrap()
     }
 
     fn customer<'a>(name: &'a str, phone: &'a E164) -> NewCustomer<'a> {
@@ -500,7 +500,7 @@ mod tests {
     #[test]
     fn a_contact_change_at_the_counter_is_audited_unverifies_and_tells_the_old_number() {
         use super::contact_details::{Changed, ContactChange, Notice, change_contact};
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let (p1, p2, p3) = (
             number("081211110001"),
@@ -512,7 +512,7 @@ mod tests {
         let staff =
             crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Manager, now());
         let notice = Notice {
-            lang: crate::i18n::Lang::En,
+            lang: crate::plumbing::i18n::Lang::En,
             branch: "Pawnbranch",
         };
         let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
@@ -570,7 +570,7 @@ mod tests {
 
     #[test]
     fn every_path_refuses_a_second_live_record_of_a_number() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let (p1, p2) = (number("081211110001"), number("081211110002"));
         let ani = insert(&conn, &customer("Ani", &p1), now()).unwrap();
@@ -605,7 +605,7 @@ mod tests {
 
     #[test]
     fn a_pair_from_before_stays_until_resolved_and_no_third_record_joins_it() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let p = number("081222220000");
         let older = insert(&conn, &customer("Dewi", &p), now()).unwrap();
@@ -640,7 +640,7 @@ mod tests {
 
     #[test]
     fn a_grandfathered_record_that_changes_its_number_cannot_go_back() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let (p, q) = (number("081233330000"), number("081233330001"));
         insert(&conn, &customer("Fajar", &p), now()).unwrap();

@@ -8,13 +8,13 @@ use rusqlite::{Connection, params};
 
 use super::get;
 use crate::audit;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::CustomerId;
+use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
-use crate::ui;
 use crate::web::Ctx;
 
 /// Who may write notes: everyone who deals with customers.
@@ -49,7 +49,7 @@ pub(crate) fn add(
     if body.is_empty() || body.chars().count() > MAX_CHARS {
         return Err(NoteError::Length);
     }
-    let id = crate::ids::new_ulid(now);
+    let id = crate::plumbing::ids::new_ulid(now);
     conn.execute(
         "INSERT INTO customer_notes (id, customer_id, at, staff_id, body) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, customer, now, staff.map(|s| &s.id), body],
@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn a_note_is_1_to_2000_characters_and_a_staff_note_is_audited() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);

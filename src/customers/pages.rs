@@ -10,8 +10,8 @@ use super::{
     Customer, NewCustomer, caller, contacts, count, do_not_text, find_by_id_number, find_by_phone,
     get, insert, merged_into, notes, search, set_do_not_text_by, timeline, unlock,
 };
-use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::CustomerId;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -43,7 +43,9 @@ pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Mar
 }
 
 /// GET /staff/customers?q=: find a customer.
-pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn list_page(
+    ctx: &Ctx,
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&[
         Permission::CustomerManagement,
         Permission::LoanOrigination,
@@ -90,8 +92,8 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error
             }
         }
         nav class="pager" {
-            @if page > 0 { a href={ "/staff/customers?page=" (page - 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
-            @if more { a href={ "/staff/customers?page=" (page + 1) "&q=" (crate::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
+            @if page > 0 { a href={ "/staff/customers?page=" (page - 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
+            @if more { a href={ "/staff/customers?page=" (page + 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
         }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::CardCustomers), body))
@@ -110,12 +112,12 @@ pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> M
             } @else {
                 p { (ctx.lang.fill(Msg::CounterVerifyIntro, &[("phone", &customer.phone.national(&ctx.app.config.branch.country))])) }
                 form method="post" action={ (action) "/send" } class="inline" {
-                    (crate::ui::csrf_input(&csrf))
+                    (crate::plumbing::ui::csrf_input(&csrf))
                     input type="hidden" name="back" value=(back);
                     button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) }
                 }
                 form method="post" action=(action) class="actions" {
-                    (crate::ui::csrf_input(&csrf))
+                    (crate::plumbing::ui::csrf_input(&csrf))
                     input type="hidden" name="back" value=(back);
                     label for="counter-code" { (ctx.t(Msg::Code)) }
                     input id="counter-code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="off" required;
@@ -130,7 +132,7 @@ pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> M
 pub(crate) fn show_page(
     ctx: &Ctx,
     id: CustomerId,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&[
         Permission::CustomerManagement,
         Permission::LoanOrigination,
@@ -146,12 +148,12 @@ pub(crate) fn render_show(
     id: &CustomerId,
     contact_form: &contacts::FormErrors,
     status: u16,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let conn = ctx.app.db.conn()?;
-    let c = get(&conn, id)?.ok_or(crate::error::AppError::NotFound)?;
+    let c = get(&conn, id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     // A merged record is an alias: its page is the survivor's.
     if let Some(survivor) = merged_into(&conn, id)? {
-        return Ok(crate::http::Response::see_other(&format!(
+        return Ok(crate::plumbing::http::Response::see_other(&format!(
             "/staff/customers/{survivor}"
         )));
     }
@@ -183,7 +185,7 @@ pub(crate) fn render_show(
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
             form method="post" action={ "/staff/customers/" (c.id) "/do-not-text" } class="actions" {
-                (crate::ui::csrf_input(&ctx.csrf()))
+                (crate::plumbing::ui::csrf_input(&ctx.csrf()))
                 input type="hidden" name="value" value=(if quiet { "0" } else { "1" });
                 span { @if quiet { span class="badge warn" { (ctx.t(Msg::DoNotText)) } } }
                 button type="submit" class="secondary" {
@@ -193,7 +195,7 @@ pub(crate) fn render_show(
         }
         @if c.locked_at.is_some() && can_manage {
             form method="post" action={ "/staff/customers/" (c.id) "/unlock" } class="actions" {
-                (crate::ui::csrf_input(&ctx.csrf()))
+                (crate::plumbing::ui::csrf_input(&ctx.csrf()))
                 p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
                 button type="submit" { (ctx.t(Msg::Unlock)) }
             }
@@ -225,11 +227,11 @@ pub(crate) fn render_show(
 pub(crate) fn unlock_action(
     ctx: &Ctx,
     id: CustomerId,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let mut conn = ctx.app.db.conn()?;
-    let tx = crate::db::immediate(&mut conn)?;
-    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let tx = crate::plumbing::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     if unlock(&tx, &id, &user.id, ctx.now)? {
         let change = crate::audit::Change {
             action: "customer.unlock",
@@ -244,7 +246,7 @@ pub(crate) fn unlock_action(
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::CustomerUnlocked));
-    Ok(crate::http::Response::see_other(&format!(
+    Ok(crate::plumbing::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
 }
@@ -253,12 +255,12 @@ pub(crate) fn unlock_action(
 pub(crate) fn counter_send(
     ctx: &Ctx,
     id: CustomerId,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
-    let back = crate::http::local_path(ctx.form()?.text("back")).to_owned();
+    let back = crate::plumbing::http::local_path(ctx.form()?.text("back")).to_owned();
     let mut conn = ctx.app.db.conn()?;
-    let tx = crate::db::immediate(&mut conn)?;
-    let c = get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let tx = crate::plumbing::db::immediate(&mut conn)?;
+    let c = get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     let outcome = crate::portal::answered(crate::portal::send_code(
         ctx,
         &tx,
@@ -276,7 +278,7 @@ pub(crate) fn counter_send(
         ),
         Err(refusal) => ctx.flash(&crate::portal::refusal_message(ctx, &refusal)),
     }
-    Ok(crate::http::Response::see_other(&format!(
+    Ok(crate::plumbing::http::Response::see_other(&format!(
         "{back}#verification"
     )))
 }
@@ -285,14 +287,14 @@ pub(crate) fn counter_send(
 pub(crate) fn counter_verify(
     ctx: &Ctx,
     id: CustomerId,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&[Permission::CustomerManagement, Permission::LoanOrigination])?;
     let form = ctx.form()?;
-    let back = crate::http::local_path(form.text("back")).to_owned();
+    let back = crate::plumbing::http::local_path(form.text("back")).to_owned();
     let entered = form.text("code").to_owned();
     let mut conn = ctx.app.db.conn()?;
-    let tx = crate::db::immediate(&mut conn)?;
-    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let tx = crate::plumbing::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     let checked = crate::portal::check_code(
         ctx,
         &tx,
@@ -306,7 +308,7 @@ pub(crate) fn counter_verify(
         None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
         Some(message) => ctx.flash(&message),
     }
-    Ok(crate::http::Response::see_other(&format!(
+    Ok(crate::plumbing::http::Response::see_other(&format!(
         "{back}#verification"
     )))
 }
@@ -316,15 +318,15 @@ pub(crate) fn counter_verify(
 pub(crate) fn set_do_not_text(
     ctx: &Ctx,
     id: CustomerId,
-) -> Result<crate::http::Response, crate::error::AppError> {
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let value = ctx.form()?.text("value") == "1";
     let mut conn = ctx.app.db.conn()?;
-    let tx = crate::db::immediate(&mut conn)?;
-    get(&tx, &id)?.ok_or(crate::error::AppError::NotFound)?;
+    let tx = crate::plumbing::db::immediate(&mut conn)?;
+    get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     set_do_not_text_by(&tx, &id, value, user, ctx.now)?;
     tx.commit()?;
-    Ok(crate::http::Response::see_other(&format!(
+    Ok(crate::plumbing::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
 }
@@ -333,7 +335,9 @@ pub(crate) fn set_do_not_text(
 const MAY_ADD: [Permission; 2] = [Permission::CustomerManagement, Permission::LoanOrigination];
 
 /// GET /staff/customers/new: a new customer at the counter.
-pub(crate) fn new_page(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn new_page(
+    ctx: &Ctx,
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&MAY_ADD)?;
     Ok(render_new(
         ctx,
@@ -351,7 +355,7 @@ fn render_new(
     f: &crate::portal::ProfileForm,
     existing: Option<&Customer>,
     status: u16,
-) -> crate::http::Response {
+) -> crate::plumbing::http::Response {
     let body = html! {
         @if let Some(c) = existing {
             p class="error" role="alert" {
@@ -360,7 +364,7 @@ fn render_new(
             }
         }
         form method="post" action="/staff/customers/new" class="stack" novalidate {
-            (crate::ui::csrf_input(&ctx.csrf()))
+            (crate::plumbing::ui::csrf_input(&ctx.csrf()))
             (f.fields(ctx, Msg::NewCustomerPhoneHint))
             div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
         }
@@ -371,15 +375,17 @@ fn render_new(
 }
 
 /// POST /staff/customers/new: adds the customer (phone unverified until a code proves it).
-pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::AppError> {
+pub(crate) fn create(
+    ctx: &Ctx,
+) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let user = ctx.require_any(&MAY_ADD)?;
     let mut f = crate::portal::ProfileForm::from_form(ctx.form()?);
-    let today = crate::clock::local_date(ctx.now, ctx.app.config.utc_offset());
+    let today = crate::plumbing::clock::local_date(ctx.now, ctx.app.config.utc_offset());
     let Some(checked) = f.check(today, &ctx.app.config.branch.country) else {
         return Ok(render_new(ctx, user, &f, None, 400));
     };
     let mut conn = ctx.app.db.conn()?;
-    let tx = crate::db::immediate(&mut conn)?;
+    let tx = crate::plumbing::db::immediate(&mut conn)?;
     let existing = match find_by_id_number(&tx, &checked.id_number)? {
         Some(same_id) => Some(same_id),
         None => find_by_phone(&tx, &checked.phone)?,
@@ -409,7 +415,7 @@ pub(crate) fn create(ctx: &Ctx) -> Result<crate::http::Response, crate::error::A
     };
     crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(crate::http::Response::see_other(&format!(
+    Ok(crate::plumbing::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
 }

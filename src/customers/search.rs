@@ -21,8 +21,8 @@ use std::collections::HashSet;
 
 use rusqlite::{Connection, params};
 
-use crate::ids::CustomerId;
-use crate::phone::E164;
+use crate::plumbing::ids::CustomerId;
+use crate::plumbing::phone::E164;
 
 /// A customer found.
 pub(crate) struct Found {
@@ -71,7 +71,7 @@ pub(crate) fn find(
             .query_map(params![limit, offset], found)?
             .collect();
     }
-    if let Ok(phone) = crate::phone::normalise(query, country) {
+    if let Ok(phone) = crate::plumbing::phone::normalise(query, country) {
         let rows = by_column(conn, "phone", phone.as_str(), limit, offset)?;
         if !rows.is_empty() {
             return Ok(rows);
@@ -99,7 +99,7 @@ pub(crate) fn find(
     }
     if query.chars().count() < 3 {
         // Too short for the trigram index: names starting with it.
-        let prefix = format!("{}%", crate::db::escape_like(query));
+        let prefix = format!("{}%", crate::plumbing::db::escape_like(query));
         return conn
             .prepare_cached(&format!(
                 "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
@@ -245,7 +245,7 @@ fn share(wanted: &HashSet<[char; 3]>, have: &HashSet<[char; 3]>) -> f64 {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db::tests::test_db;
+    use crate::plumbing::db::tests::test_db;
 
     fn add(conn: &Connection, name: &str, phone: &str, id_number: Option<&str>) {
         crate::customers::insert(
@@ -259,7 +259,7 @@ mod tests {
                 email: None,
                 phone_verified: false,
             },
-            crate::clock::Clock::now(&crate::clock::SystemClock),
+            crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock),
         )
         .unwrap();
     }

@@ -10,8 +10,8 @@ use maud::{Markup, html};
 use rusqlite::Connection;
 
 use super::EventKind;
-use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::CustomerId;
 use crate::web::Ctx;
 
 /// How many entries of each source the page reads.

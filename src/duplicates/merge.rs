@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::{self, Actor, Change};
 use crate::customers::{self, EventKind};
-use crate::ids::{CustomerId, StaffId};
+use crate::plumbing::ids::{CustomerId, StaffId};
 
 /// Tables whose rows follow the customer to the survivor.
 pub(crate) const MOVED: &[&str] = &[
@@ -164,7 +164,7 @@ pub(crate) fn merge(
         return Err(MergeError::AlreadyMerged);
     }
     if from_merged.contains(&Field::Phone) {
-        let phone = crate::phone::E164::from_stored(
+        let phone = crate::plumbing::phone::E164::from_stored(
             merged_before["phone"]
                 .as_str()
                 .unwrap_or_default()
@@ -250,9 +250,9 @@ mod tests {
 
     use super::*;
     use crate::duplicates::tests::{add, now};
-    use crate::ids::{LoanId, ProductId};
     use crate::ledger::Method;
     use crate::loans::ops::{self, Item};
+    use crate::plumbing::ids::{LoanId, ProductId};
 
     /// A disbursed ticket of `principal` for `customer`, with one partial payment.
     fn ticket(
@@ -299,7 +299,13 @@ mod tests {
             fees: 0,
             principal: 5_000,
         };
-        crate::ledger::pay(conn, &posting, &split, &crate::ids::PaymentId::new(now())).unwrap();
+        crate::ledger::pay(
+            conn,
+            &posting,
+            &split,
+            &crate::plumbing::ids::PaymentId::new(now()),
+        )
+        .unwrap();
         id
     }
 
@@ -331,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_merge_loses_no_loan_or_transaction_and_the_alias_resolves() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let product =
             crate::loans::products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now())
@@ -366,7 +372,7 @@ mod tests {
             .query_row("SELECT SUM(amount) FROM ledger", [], |r| r.get(0))
             .unwrap();
 
-        let tx = crate::db::immediate(&mut conn).unwrap();
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
         let moved = merge(
             &tx,
             &keep,
@@ -401,7 +407,7 @@ mod tests {
             customers::merged_into(&conn, &other).unwrap(),
             Some(keep.clone())
         );
-        let phone = crate::phone::normalise("0812-3333-0001", "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise("0812-3333-0001", "ID").unwrap();
         assert_eq!(
             customers::find_by_phone(&conn, &phone).unwrap().unwrap().id,
             keep
@@ -435,7 +441,7 @@ mod tests {
         assert_eq!(before["survivor"]["full_name"], "Siti Rahma");
         assert!(before["survivor"].get("do_not_text").is_some());
         // A new payment on a moved ticket is the survivor's.
-        let reversal_row: crate::ids::LedgerId = conn
+        let reversal_row: crate::plumbing::ids::LedgerId = conn
             .query_row("SELECT l.id FROM ledger l JOIN loans t ON t.id = l.loan_id WHERE l.kind = 'principal' AND l.customer_id = ?1", [&other], |r| r.get(0))
             .unwrap();
         crate::ledger::reverse(
@@ -459,7 +465,7 @@ mod tests {
 
     #[test]
     fn refused_merges_change_nothing() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let x = add(&conn, "Agus Salim", "0812-1111-0000", None, None);
         let y = add(&conn, "Agus Salim", "0812-1111-0000", None, None);
@@ -481,7 +487,7 @@ mod tests {
 
     #[test]
     fn every_table_with_a_customer_is_moved_or_kept_on_purpose() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let tables: Vec<String> = conn
             .prepare(

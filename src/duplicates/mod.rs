@@ -27,8 +27,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, StaffId};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, StaffId};
 
 /// Why two records may be one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -305,7 +305,7 @@ pub(crate) mod tests {
         id_number: Option<&str>,
         born: Option<(i32, u32, u32)>,
     ) -> CustomerId {
-        let phone = crate::phone::normalise(phone, "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise(phone, "ID").unwrap();
         let new = NewCustomer {
             full_name: name,
             phone: &phone,
@@ -351,7 +351,7 @@ pub(crate) mod tests {
 
     #[test]
     fn each_rule_finds_its_pairs() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         // Same phone, written differently.
         let p1 = add(&conn, "Agus Salim", "0812-1111-0000", None, None);
@@ -427,7 +427,7 @@ pub(crate) mod tests {
 
     #[test]
     fn several_reasons_make_one_pair() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         add(
             &conn,
@@ -457,7 +457,7 @@ pub(crate) mod tests {
 
     #[test]
     fn dismissed_pairs_stay_dismissed() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let x = add(
             &conn,

@@ -10,11 +10,11 @@ use super::merge::{self, Field, MergeError};
 use super::{Pair, Reason};
 use crate::audit::{self, Actor, Change};
 use crate::customers::{self, Customer};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::CustomerId;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::CustomerId;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -103,7 +103,7 @@ pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
                             td {
                                 a class="button" href=(pair_url(pair)) { (ctx.t(Msg::DuplicateCompare)) }
                                 form method="post" action={ (pair_url(pair)) "/dismiss" } class="inline" {
-                                    (crate::ui::csrf_input(&csrf))
+                                    (crate::plumbing::ui::csrf_input(&csrf))
                                     button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
                                 }
                             }
@@ -186,7 +186,7 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
         @if let Some(why) = &why { p class="error" { (why) } }
         p { (ctx.t(Msg::MergeIntro)) }
         form method="post" action={ (base) "/merge" } class="stack" {
-            (crate::ui::csrf_input(&csrf))
+            (crate::plumbing::ui::csrf_input(&csrf))
             div class="table-wrap" {
                 table {
                     thead { tr {
@@ -225,7 +225,7 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
             div { button type="submit" { (ctx.t(Msg::MergeButton)) } }
         }
         form method="post" action={ (base) "/dismiss" } class="actions" {
-            (crate::ui::csrf_input(&csrf))
+            (crate::plumbing::ui::csrf_input(&csrf))
             button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
         }
     };

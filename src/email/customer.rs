@@ -14,15 +14,15 @@ use serde_json::json;
 use super::outbox::{self, Kind, NewEmail};
 use crate::audit::{self, Actor, Change};
 use crate::customers::{self, Customer};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::{Lang, Msg};
-use crate::ids::{CustomerId, EmailId};
 use crate::otp::{self, Purpose};
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ids::{CustomerId, EmailId};
+use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, NewSms};
-use crate::ui;
 use crate::web::Ctx;
 
 /// Why a customer cannot be sent the portal invitation.
@@ -379,10 +379,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::customers::NewCustomer;
-    use crate::phone;
+    use crate::plumbing::phone;
 
     fn check(email: Option<&str>, duplicates: bool, expected: Option<InviteRefusal>) {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let to = phone::normalise("081234567890", "ID").unwrap();

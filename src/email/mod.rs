@@ -20,12 +20,12 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 
-use crate::clock::Clock;
-use crate::config::{EmailConfig, Secret};
-use crate::i18n::Msg;
-use crate::ids::EmailId;
 use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
+use crate::plumbing::clock::Clock;
+use crate::plumbing::config::{EmailConfig, Secret};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::EmailId;
 use outbox::{EMAIL, Kind};
 
 /// The email outbox on the staff page.

@@ -8,8 +8,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::ids::EmailId;
 use crate::outbox::{self, Channel, MessageKind, Rule, Spec};
+use crate::plumbing::ids::EmailId;
 
 /// The email outbox.
 pub(crate) static EMAIL: Channel<Kind, EmailId> = Channel::new(Spec {

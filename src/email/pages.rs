@@ -4,10 +4,10 @@ use maud::{Markup, html};
 
 use super::outbox::EMAIL;
 use super::{LISTING, RelayState};
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::outbox::pages as listing;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -72,6 +72,10 @@ fn relay_panel(ctx: &Ctx, queued: i64) -> Markup {
 }
 
 /// POST /staff/email/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: crate::ids::EmailId, retry: bool) -> Result<Response, AppError> {
+pub(crate) fn act(
+    ctx: &Ctx,
+    id: crate::plumbing::ids::EmailId,
+    retry: bool,
+) -> Result<Response, AppError> {
     listing::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
 }

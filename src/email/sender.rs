@@ -16,10 +16,10 @@ use log::warn;
 
 use super::outbox::{EMAIL, Kind, Outgoing};
 use super::{Email, Relay, RelayState, Security};
-use crate::db::Db;
-use crate::ids::EmailId;
 use crate::outbox::Failure;
 use crate::outbox::sender::{Driver, Thread};
+use crate::plumbing::db::Db;
+use crate::plumbing::ids::EmailId;
 
 /// Replies to the relay's login: the relay (or our configuration) is at fault, not the email.
 const LOGIN_REPLIES: [&str; 4] = ["530", "534", "535", "538"];
@@ -156,7 +156,7 @@ pub(crate) fn classify(error: &lettre::transport::smtp::Error) -> Failure {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::config::Config;
+    use crate::plumbing::config::Config;
 
     #[test]
     fn every_security_mode_builds_a_transport() {

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
 use crate::auth::{self, Account, Attempt, Found, SessionTable, SignInError};
-use crate::config::StaffConfig;
-use crate::{crypto, db};
+use crate::plumbing::config::StaffConfig;
+use crate::{plumbing::crypto, plumbing::db};
 
 /// Why a branch or user could not be added or changed.
 #[derive(Debug, thiserror::Error)]
@@ -372,7 +372,7 @@ pub(crate) fn session_user(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db::{Db, Schema};
+    use crate::plumbing::db::{Db, Schema};
 
     fn hq() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
@@ -390,7 +390,7 @@ mod tests {
     fn branch_credentials_work_until_revoked() {
         let (_dir, db) = hq();
         let conn = db.conn().unwrap();
-        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
         let credential = add_branch(&conn, "JKT01", "Jakarta Kota", now).unwrap();
         assert!(credential.starts_with("JKT01."));
         assert!(matches!(

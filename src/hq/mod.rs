@@ -20,15 +20,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::clock::{Clock, SystemClock};
-use crate::config::Config;
-use crate::crypto::InstallationKey;
-use crate::db::{self, Db, Schema};
-use crate::error::AppError;
-use crate::http::{self, Method, Request, Response, Server, assets};
-use crate::i18n::Lang;
+use crate::plumbing::clock::{Clock, SystemClock};
+use crate::plumbing::config::Config;
+use crate::plumbing::crypto::InstallationKey;
+use crate::plumbing::db::{self, Db, Schema};
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::{self, Method, Request, Response, Server, assets};
+use crate::plumbing::i18n::Lang;
+use crate::plumbing::throttle::Throttle;
 use crate::sync::batch::{self, Batch, Reply};
-use crate::throttle::Throttle;
 use receive::ReceiveError;
 
 /// What head office's request handlers share.
@@ -89,7 +89,9 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
             .server
             .http_options(app.config.hq.max_upload_bytes),
         Arc::new(move |request| handle(&handler_app, request)),
-        Arc::new(move |rejection, _request| crate::error::rejection_page(rejection, lang)),
+        Arc::new(move |rejection, _request| {
+            crate::plumbing::error::rejection_page(rejection, lang)
+        }),
         Arc::clone(&shutdown),
     )
     .map_err(|e| e.to_string())?;

@@ -8,10 +8,10 @@ use rusqlite::{Connection, params};
 
 use super::sign_in::SignedIn;
 use super::{HqApp, access, receive};
-use crate::db;
-use crate::http::{Request, Response};
-use crate::i18n::{Lang, Msg};
-use crate::ui::{self, HqUser};
+use crate::plumbing::db;
+use crate::plumbing::http::{Request, Response};
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ui::{self, HqUser};
 
 /// A page in head office's layout, for the signed-in `user`.
 fn page(app: &HqApp, user: &SignedIn, title: &str, body: Markup) -> Response {
@@ -69,7 +69,7 @@ pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, db::DbE
                                 td class="num" { (b.entries_received) }
                                 td class="num" {
                                     (b.waiting_after.unwrap_or(0))
-                                    @if let Some(t) = b.oldest_waiting_at.as_deref().and_then(crate::clock::parse_stored) {
+                                    @if let Some(t) = b.oldest_waiting_at.as_deref().and_then(crate::plumbing::clock::parse_stored) {
                                         br; span class="muted" { (lang.fill(Msg::HqWaitingSince, &[("when", &ui::datetime(t, app.config.utc_offset()))])) }
                                     }
                                 }
@@ -176,10 +176,10 @@ pub(crate) fn search(
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let phone = crate::phone::normalise(query, country)
+    let phone = crate::plumbing::phone::normalise(query, country)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let like = format!("%{}%", crate::db::escape_like(query));
+    let like = format!("%{}%", crate::plumbing::db::escape_like(query));
     let mut stmt = conn.prepare(
         "SELECT c.branch, c.record_id, c.full_name, c.phone, c.id_number, c.date_of_birth, \
          (SELECT COUNT(*) FROM loans l WHERE l.branch = c.branch AND l.customer_id = c.record_id \

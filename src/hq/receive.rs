@@ -366,7 +366,7 @@ pub(crate) fn outstanding(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db::{self, Db, Schema};
+    use crate::plumbing::db::{self, Db, Schema};
     use std::time::Duration;
 
     fn hq() -> (tempfile::TempDir, Db) {
@@ -412,7 +412,7 @@ mod tests {
             &tx,
             "BR01",
             b,
-            crate::clock::Clock::now(&crate::clock::SystemClock),
+            crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock),
         )?;
         tx.commit().unwrap();
         Ok(reply)

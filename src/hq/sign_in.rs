@@ -14,11 +14,11 @@ use maud::html;
 
 use super::{HqApp, access};
 use crate::auth;
-use crate::crypto;
-use crate::db::DbError;
-use crate::http::{Form, Request, Response, form};
-use crate::i18n::Msg;
-use crate::ui::{self, Field};
+use crate::plumbing::crypto;
+use crate::plumbing::db::DbError;
+use crate::plumbing::http::{Form, Request, Response, form};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui::{self, Field};
 use crate::web;
 
 /// The cookie holding a head office session token.
@@ -212,7 +212,7 @@ pub(crate) fn login(
         access::end_session(&conn, old)?;
     }
     let token = access::start_session(&conn, &user, now)?;
-    Ok(Response::see_other(crate::http::local_path(next))
+    Ok(Response::see_other(crate::plumbing::http::local_path(next))
         .with_header("Set-Cookie", session_cookie(app, &token, None)))
 }
 

@@ -33,13 +33,13 @@ use rusqlite::Connection;
 use super::dates::{self, DateOrder};
 use super::{Branch, CheckRows, ImportError, LineError, Progress, quoted, read_rows};
 use crate::audit::{Actor, Change};
-use crate::ids::{CustomerId, LoanId};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Imported, Item};
 use crate::loans::products::{self, Product};
 use crate::loans::terms::{self, Allocation, Paid, Ticket};
-use crate::money::{amount_field, parse_amount};
-use crate::phone;
+use crate::plumbing::ids::{CustomerId, LoanId};
+use crate::plumbing::money::{amount_field, parse_amount};
+use crate::plumbing::phone;
 
 /// The columns a ticket file may have, as spelt in its header.
 const COLUMNS: [&str; 11] = [
@@ -521,7 +521,7 @@ pub(crate) fn import(
     let (rows, mut checker) = read_file(table, file, branch, today, &mut bar)?;
 
     // 2. Against the database, in the transaction that writes.
-    let tx = crate::db::immediate(conn)?;
+    let tx = crate::plumbing::db::immediate(conn)?;
     let customers = Customers::load(&tx)?;
     let products = Products::load(&tx)?;
     let ready = check_against_branch(&tx, &rows, &mut checker, &customers, &products, branch)?;
@@ -793,8 +793,8 @@ mod tests {
 
     use super::*;
     use crate::customers::{self, NewCustomer};
-    use crate::db::tests::test_db;
     use crate::loans::terms::tests::pegadaian;
+    use crate::plumbing::db::tests::test_db;
 
     /// A fixed "now" for the tests: 2025-06-01 12:00 UTC.
     fn now() -> DateTime<Utc> {
@@ -818,7 +818,7 @@ mod tests {
     }
 
     /// A database with two customers (one with an ID number) and the "Gadai Emas" product.
-    fn setup() -> (tempfile::TempDir, crate::db::Db) {
+    fn setup() -> (tempfile::TempDir, crate::plumbing::db::Db) {
         let (dir, db) = test_db();
         let conn = db.conn().unwrap();
         for (phone, id_number) in [
@@ -845,7 +845,7 @@ mod tests {
     /// Imports `text` into `db`.
     fn import_text(
         dir: &tempfile::TempDir,
-        db: &crate::db::Db,
+        db: &crate::plumbing::db::Db,
         text: &str,
     ) -> Result<Summary, ImportError> {
         let path = dir.path().join("loans.csv");
@@ -862,7 +862,7 @@ mod tests {
     }
 
     /// Tickets in the database.
-    fn tickets(db: &crate::db::Db) -> i64 {
+    fn tickets(db: &crate::plumbing::db::Db) -> i64 {
         db.conn()
             .unwrap()
             .query_row("SELECT COUNT(*) FROM loans", [], |r| r.get(0))

@@ -12,13 +12,13 @@ use serde_json::json;
 use super::Branch;
 use super::payments::{self, Group, LineProblem, Report, Resolution, StatementError};
 use crate::audit::{self, Actor, Change};
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::loans::pages::method_label;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui;
 use crate::roles::Permission;
-use crate::ui;
 use crate::web::Ctx;
 
 /// The most open lines the review page lists.

@@ -40,13 +40,13 @@ use super::dates::{self, DateProblem};
 use super::table::{Next, Table, TableError};
 use super::{Branch, HeaderProblem, RowShape, header_positions, quoted};
 use crate::audit::{self, Actor, Change};
-use crate::i18n::{Lang, Msg};
-use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
 use crate::loans::ops::{self, Payment, PaymentError, Purpose, Record};
-use crate::money::Currency;
-use crate::money::parse_amount;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ids::{LoanId, PaymentId, StaffId};
+use crate::plumbing::money::Currency;
+use crate::plumbing::money::parse_amount;
 
 /// The columns a statement may have, as spelt in its header.
 pub(crate) const COLUMNS: [&str; 5] = ["date", "reference", "amount", "description", "method"];
@@ -666,7 +666,7 @@ fn judge(
         return Err(NotApplied::Refused(Reason::TicketClosed));
     }
     // A statement has dates, not times: a code still valid on the day it was paid counts.
-    if crate::clock::local_date(code.expires_at, branch.offset) < row.date {
+    if crate::plumbing::clock::local_date(code.expires_at, branch.offset) < row.date {
         return Err(NotApplied::Refused(Reason::Expired));
     }
     if row.amount < code.amount {
@@ -770,7 +770,7 @@ pub(crate) fn import_table<R: std::io::Read>(
         Actor::Staff(user) => Some(&user.id),
         Actor::CommandLine | Actor::System | Actor::Customer => None,
     };
-    let tx = crate::db::immediate(conn)?;
+    let tx = crate::plumbing::db::immediate(conn)?;
     let mut report = Report::default();
     let mut seen: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
     for row in &rows {
@@ -1062,10 +1062,10 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::customers::{self, NewCustomer};
-    use crate::db::tests::test_db;
     use crate::loans::LoanState;
     use crate::loans::products;
     use crate::loans::terms::tests::pegadaian;
+    use crate::plumbing::db::tests::test_db;
 
     /// A fixed "now": 2025-06-01 05:00 UTC, noon in the branch (UTC+7).
     fn now() -> DateTime<Utc> {
@@ -1122,10 +1122,10 @@ pub(crate) mod tests {
 
     /// A database with one active ticket: Rp 1,000,000 on the gold product from 2025-05-20
     /// (owing Rp 11,500 interest and the Rp 5,000 fee in its first period).
-    fn setup() -> (tempfile::TempDir, crate::db::Db, LoanId) {
+    fn setup() -> (tempfile::TempDir, crate::plumbing::db::Db, LoanId) {
         let (dir, db) = test_db();
         let conn = db.conn().unwrap();
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise("081234567890", "ID").unwrap();
         let new = NewCustomer {
             full_name: "Siti",
             phone: &phone,
@@ -1166,7 +1166,7 @@ pub(crate) mod tests {
         now() + chrono::Duration::days(1)
     }
 
-    fn run(db: &crate::db::Db, text: &str) -> Result<Report, StatementError> {
+    fn run(db: &crate::plumbing::db::Db, text: &str) -> Result<Report, StatementError> {
         import(
             &mut db.conn().unwrap(),
             text.as_bytes(),
@@ -1178,7 +1178,7 @@ pub(crate) mod tests {
     }
 
     /// The status and reason stored for each reference.
-    fn stored(db: &crate::db::Db) -> Vec<(String, String, String)> {
+    fn stored(db: &crate::plumbing::db::Db) -> Vec<(String, String, String)> {
         db.conn()
             .unwrap()
             .prepare("SELECT reference, status, reason FROM statement_lines ORDER BY reference")

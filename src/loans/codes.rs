@@ -18,9 +18,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::LoanState;
 use super::ops::{self, Payment, PaymentError, Purpose, Receipt, Record};
 use super::terms::{self, ProductKind};
-use crate::ids::{LoanId, PaymentId, StaffId};
 use crate::ledger::Method;
-use crate::phone::E164;
+use crate::plumbing::ids::{LoanId, PaymentId, StaffId};
+use crate::plumbing::phone::E164;
 
 /// The characters of a code: Crockford's base 32 (no I, L, O, U) without 0 and 1.
 pub(crate) const ALPHABET: &[u8; 30] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -34,7 +34,7 @@ pub(crate) fn generate() -> String {
     let mut code = String::with_capacity(LENGTH);
     while code.len() < LENGTH {
         let mut bytes = [0u8; 16];
-        crate::crypto::fill_random(&mut bytes);
+        crate::plumbing::crypto::fill_random(&mut bytes);
         // 240 is 8 × 30: taking bytes above it would favour the first characters.
         for b in bytes.into_iter().filter(|b| *b < 240) {
             if code.len() < LENGTH {
@@ -381,10 +381,10 @@ pub(crate) fn counter_search(
     if query.is_empty() {
         return Ok(Vec::new());
     }
-    let phone = crate::phone::normalise(query, country)
+    let phone = crate::plumbing::phone::normalise(query, country)
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let like = format!("%{}%", crate::db::escape_like(query));
+    let like = format!("%{}%", crate::plumbing::db::escape_like(query));
     conn.prepare_cached(
         "SELECT l.id, l.ticket_no, c.full_name, c.phone, l.state, l.matures_on
          FROM loans l JOIN customers c ON c.id = l.customer_id
@@ -414,8 +414,8 @@ mod tests {
     use crate::ledger;
 
     /// A database with an active Rp 1,000,000 gold ticket started on `day`.
-    fn setup(day: NaiveDate) -> (tempfile::TempDir, crate::db::Db, LoanId, StaffId) {
-        let (dir, db) = crate::db::tests::test_db();
+    fn setup(day: NaiveDate) -> (tempfile::TempDir, crate::plumbing::db::Db, LoanId, StaffId) {
+        let (dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let (customer, product) =

@@ -11,14 +11,14 @@ use super::ops;
 use super::pages::{method_label, payment_error, today};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::ledger::Method;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::sms::outbox::{self, Kind, NewSms};
-use crate::ui;
 use crate::web::Ctx;
 
 /// A code found by its exact text, with its ticket and customer.

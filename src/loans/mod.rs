@@ -18,8 +18,8 @@ use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, LoanId};
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, LoanId};
 use crate::web::Ctx;
 
 /// Where a ticket is in its life.

@@ -10,8 +10,8 @@ use serde_json::json;
 use super::LoanState;
 use super::terms::{self, Allocation, Owed, Terms, Ticket};
 use crate::audit::{self, Actor, Change};
-use crate::ids::{CustomerId, LoanEventId, LoanId, PaymentId, ProductId, StaffId};
 use crate::ledger::{self, Method, Posting};
+use crate::plumbing::ids::{CustomerId, LoanEventId, LoanId, PaymentId, ProductId, StaffId};
 
 /// A ticket with everything its amounts depend on.
 #[derive(Debug, Clone)]
@@ -233,7 +233,7 @@ pub(crate) fn originate(
         conn.execute(
             "INSERT INTO loan_items (id, loan_id, category, description, marks, weight_mg, karat, appraised)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![crate::ids::new_ulid(now), id, item.category, item.description.trim(), item.marks, item.weight_mg, item.karat, item.appraised],
+            params![crate::plumbing::ids::new_ulid(now), id, item.category, item.description.trim(), item.marks, item.weight_mg, item.karat, item.appraised],
         )?;
     }
     let change = Change {
@@ -328,7 +328,7 @@ pub(crate) fn import_ticket(
     )?;
     for item in t.items {
         item_insert.execute(params![
-            crate::ids::new_ulid(now),
+            crate::plumbing::ids::new_ulid(now),
             id,
             item.category,
             item.description.trim(),
@@ -726,7 +726,7 @@ pub(crate) mod tests {
         name: &str,
         now: DateTime<Utc>,
     ) -> (CustomerId, ProductId) {
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise("081234567890", "ID").unwrap();
         let new = NewCustomer {
             full_name: name,
             phone: &phone,
@@ -762,8 +762,13 @@ pub(crate) mod tests {
         user
     }
 
-    fn setup() -> (tempfile::TempDir, crate::db::Db, CustomerId, ProductId) {
-        let (dir, db) = crate::db::tests::test_db();
+    fn setup() -> (
+        tempfile::TempDir,
+        crate::plumbing::db::Db,
+        CustomerId,
+        ProductId,
+    ) {
+        let (dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let (customer, product) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now);

@@ -16,15 +16,15 @@ use super::products;
 use super::terms::{self, ProductKind};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
 use crate::ledger::{self, EntryKind, Method};
-use crate::money::{amount_field, parse_amount};
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
+use crate::plumbing::money::{amount_field, parse_amount};
+use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// Who may open ticket pages.
@@ -37,7 +37,7 @@ pub(crate) const VIEWERS: [Permission; 4] = [
 
 /// Today in the branch's calendar.
 pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
-    crate::clock::local_date(ctx.now, ctx.app.config.utc_offset())
+    crate::plumbing::clock::local_date(ctx.now, ctx.app.config.utc_offset())
 }
 
 /// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
@@ -507,7 +507,7 @@ impl ItemForm {
     }
 
     /// Reads row `row` of the form.
-    fn read(form: &crate::http::Form, row: usize) -> ItemForm {
+    fn read(form: &crate::plumbing::http::Form, row: usize) -> ItemForm {
         let get = |field: &str| form.text(&ItemForm::name(field, row)).to_owned();
         ItemForm {
             category: get("category"),

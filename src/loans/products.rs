@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::terms::{Fee, ProductKind, Rounding, Terms};
-use crate::ids::ProductId;
+use crate::plumbing::ids::ProductId;
 
 /// A product as stored.
 #[derive(Debug, Clone)]

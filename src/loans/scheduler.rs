@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
 use super::ops;
-use crate::clock::{self, Clock};
-use crate::db::{self, Db};
+use crate::plumbing::clock::{self, Clock};
+use crate::plumbing::db::{self, Db};
 use crate::reminders::{self, Settings};
 use crate::sms::Sms;
 

@@ -10,13 +10,13 @@ use super::products;
 use super::terms::{Fee, ProductKind, Rounding, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::{LoanId, ProductId};
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{LoanId, ProductId};
+use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// A fee in plain words.
@@ -308,7 +308,7 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
 }
 
 /// Reads the add-product form; `None` names nothing in particular: the page says which rule.
-fn parse_terms(form: &crate::http::Form) -> Option<Terms> {
+fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
     let number = |name: &str| form.text(name).parse::<u32>().ok();
     let percent = |name: &str| -> Option<u32> {
         let text = form.text(name).replace(',', ".");

@@ -8,8 +8,8 @@ use maud::{Markup, html};
 use rusqlite::Connection;
 
 use super::pages::VIEWERS;
-use crate::i18n::Msg;
-use crate::ids::LoanId;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::LoanId;
 use crate::web::Ctx;
 
 /// How many codes the card lists; it counts the rest.
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn only_unpaid_uncancelled_codes_older_than_the_limit() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
         conn.execute(

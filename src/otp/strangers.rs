@@ -14,9 +14,9 @@ use std::sync::Mutex;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{CodeStore, CodeText, Destination, LiveCode, NewCode, Purpose};
-use crate::crypto;
-use crate::ids::CodeId;
-use crate::phone::E164;
+use crate::plumbing::crypto;
+use crate::plumbing::ids::CodeId;
+use crate::plumbing::phone::E164;
 
 /// The numbers that are nobody's, with their code state.
 pub(crate) struct Strangers {

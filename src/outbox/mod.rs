@@ -39,7 +39,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::ToSql;
 use rusqlite::types::FromSql;
 
-use crate::ids::{CustomerId, EmailId, SmsId};
+use crate::plumbing::ids::{CustomerId, EmailId, SmsId};
 
 /// What a channel says of one of its kinds of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub(crate) trait MessageKind: Copy + Eq + Debug + 'static {
     }
 }
 
-/// A channel's typed message id (src/ids.rs).
+/// A channel's typed message id (plumbing/ids.rs).
 pub(crate) trait MessageId:
     ToSql + FromSql + FromStr + Display + Clone + Debug + 'static
 {

@@ -7,12 +7,12 @@ use maud::{Markup, html};
 
 use super::{ActionError, Channel, Listed, MessageId, MessageKind, Outgoing, StaffAction, State};
 use crate::audit::Actor;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui;
 use crate::roles::Permission;
-use crate::ui;
 use crate::web::Ctx;
 
 /// How a channel's staff page lists its outbox.

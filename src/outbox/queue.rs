@@ -10,7 +10,7 @@ use super::{
     StaffAction, State, backoff, mask_codes,
 };
 use crate::audit::{self, Actor, Change};
-use crate::ids::CustomerId;
+use crate::plumbing::ids::CustomerId;
 
 /// A channel's statements.
 pub(super) struct Sql {
@@ -173,7 +173,7 @@ impl<K: MessageKind, I: MessageId> Channel<K, I> {
         conn: &mut Connection,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<Option<Outgoing<K, I>>> {
-        let tx = crate::db::immediate(conn)?;
+        let tx = crate::plumbing::db::immediate(conn)?;
         self.expire_codes(&tx, now)?;
         let next = tx
             .prepare_cached(&self.sql().next)?

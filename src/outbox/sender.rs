@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use log::{info, warn};
 
 use super::{Channel, Failure, MessageId, MessageKind, Outgoing};
-use crate::bell::Bell;
-use crate::clock::Clock;
-use crate::db::Db;
+use crate::plumbing::bell::Bell;
+use crate::plumbing::clock::Clock;
+use crate::plumbing::db::Db;
 
 /// A channel's far end as its sender thread last saw it, in the channel's own states `L`.
 #[derive(Debug, Clone)]
@@ -246,7 +246,7 @@ impl<'a, K: MessageKind, I: MessageId, L: Copy + PartialEq> Thread<'a, K, I, L> 
                 .expire_codes(&conn, self.sender.clock.now())
                 .is_ok_and(|n| n > 0)
         {
-            crate::db::truncate_wal(&conn);
+            crate::plumbing::db::truncate_wal(&conn);
         }
     }
 
@@ -297,7 +297,7 @@ impl<'a, K: MessageKind, I: MessageId, L: Copy + PartialEq> Thread<'a, K, I, L> 
         if message.kind.carries_code()
             && let Ok(conn) = self.db.conn()
         {
-            crate::db::truncate_wal(&conn);
+            crate::plumbing::db::truncate_wal(&conn);
         }
     }
 }

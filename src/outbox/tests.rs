@@ -10,9 +10,9 @@ use rusqlite::Connection;
 use super::sender::{Driver, Sender, Thread};
 use super::*;
 use crate::audit::Actor;
-use crate::clock::Clock;
-use crate::db::Db;
 use crate::email::outbox::{EMAIL, Kind as EmailKind};
+use crate::plumbing::clock::Clock;
+use crate::plumbing::db::Db;
 use crate::sms::outbox::{Kind as SmsKind, SMS};
 
 /// A channel under test.
@@ -81,7 +81,7 @@ fn t0() -> DateTime<Utc> {
 impl<K: MessageKind, I: MessageId> Case<K, I> {
     /// Runs `test` on a fresh database.
     fn run(&self, test: fn(&Self, &Db)) {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         test(self, &db);
     }
 

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::crypto;
-use crate::phone::E164;
+use crate::plumbing::crypto;
+use crate::plumbing::phone::E164;
 
 /// How long the code page remembers the number.
 pub(crate) const ATTEMPT_MINUTES: i64 = 15;
@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn an_attempt_leads_to_its_number_only_in_its_browser_for_fifteen_minutes() {
         let attempts = Attempts::new(10);
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise("081234567890", "ID").unwrap();
         let id = attempts.start(&phone, "browser-a", None, at(0));
         assert!(!id.contains("81234567890"));
         assert_eq!(
@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn the_oldest_attempt_makes_room() {
         let attempts = Attempts::new(2);
-        let phone = crate::phone::normalise("081234567890", "ID").unwrap();
+        let phone = crate::plumbing::phone::normalise("081234567890", "ID").unwrap();
         let first = attempts.start(&phone, "a", None, at(0));
         let second = attempts.start(&phone, "b", None, at(1));
         let third = attempts.start(&phone, "c", None, at(2));

@@ -25,14 +25,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
-use crate::clock;
-use crate::config::Config;
-use crate::i18n::{Lang, Msg};
-use crate::ids::{LoanId, SmsId};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Record};
-use crate::money::Currency;
-use crate::phone::E164;
+use crate::plumbing::clock;
+use crate::plumbing::config::Config;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ids::{LoanId, SmsId};
+use crate::plumbing::money::Currency;
+use crate::plumbing::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
 
 /// The placeholders a text may use, filled in when a reminder is queued.
@@ -496,8 +496,8 @@ pub(crate) fn save_template(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::ids::CustomerId;
     use crate::ledger::Method;
+    use crate::plumbing::ids::CustomerId;
 
     /// The defaults: 5, 3, 1 and 0 days before, overdue after 1 day, 08:00 to 20:00 in Jakarta.
     fn settings() -> Settings {
@@ -516,8 +516,13 @@ mod tests {
     /// A customer (Siti) with a 500,000 gold ticket written and paid out on 2026-01-10 under
     /// the Pegadaian-like terms (15-day periods, 120 days, 5 grace days, notice to day 29):
     /// due on 2026-05-10.
-    fn ticket() -> (tempfile::TempDir, crate::db::Db, LoanId, CustomerId) {
-        let (dir, db) = crate::db::tests::test_db();
+    fn ticket() -> (
+        tempfile::TempDir,
+        crate::plumbing::db::Db,
+        LoanId,
+        CustomerId,
+    ) {
+        let (dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let now = at(date(2026, 1, 10), 10, 0);
         let (customer, product) =

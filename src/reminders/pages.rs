@@ -4,12 +4,12 @@ use maud::{Markup, html};
 
 use super::{Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, template};
 use crate::audit::Actor;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::{Lang, Msg};
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
-use crate::ui;
 use crate::web::Ctx;
 
 /// One text on the page: its value and why it was refused.

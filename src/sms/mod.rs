@@ -21,12 +21,12 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::clock::Clock;
-use crate::config::ModemConfig;
-use crate::i18n::Msg;
-use crate::ids::SmsId;
 use crate::outbox::pages::Listing;
 use crate::outbox::sender::Sender;
+use crate::plumbing::clock::Clock;
+use crate::plumbing::config::ModemConfig;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::SmsId;
 use modem::{Info, Mode, Settings};
 use outbox::{Kind, SMS};
 

@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::ids::{CustomerId, SmsId};
 use crate::outbox::{self, Channel, MessageKind, Rule, Spec};
-use crate::phone::E164;
+use crate::plumbing::ids::{CustomerId, SmsId};
+use crate::plumbing::phone::E164;
 
 pub(crate) use crate::outbox::State;
 
@@ -120,11 +120,11 @@ fn masked_number(to: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::phone;
+    use crate::plumbing::phone;
 
     #[test]
     fn a_sent_message_keeps_the_modems_references_and_pages_mask_the_number() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let to = phone::normalise("081234567890", "ID").unwrap();

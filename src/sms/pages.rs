@@ -7,14 +7,14 @@ use serde_json::json;
 use super::outbox::{Kind, NewSms, SMS};
 use super::{LISTING, LinkState, outbox};
 use crate::audit::Actor;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
 use crate::outbox::pages as listing;
-use crate::phone;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::phone;
+use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// The dashboard card.
@@ -154,6 +154,10 @@ pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
 }
 
 /// POST /staff/sms/{id}/retry and /cancel.
-pub(crate) fn act(ctx: &Ctx, id: crate::ids::SmsId, retry: bool) -> Result<Response, AppError> {
+pub(crate) fn act(
+    ctx: &Ctx,
+    id: crate::plumbing::ids::SmsId,
+    retry: bool,
+) -> Result<Response, AppError> {
     listing::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
 }

@@ -15,11 +15,11 @@ use log::{info, warn};
 use super::modem::{Modem, ModemError, Settings};
 use super::outbox::{Kind, Outgoing, SMS, references};
 use super::{Device, LinkState, Sms};
-use crate::clock::Clock;
-use crate::db::Db;
-use crate::ids::SmsId;
 use crate::outbox::Failure;
 use crate::outbox::sender::{Driver, Thread};
+use crate::plumbing::clock::Clock;
+use crate::plumbing::db::Db;
+use crate::plumbing::ids::SmsId;
 
 /// How often an idle sender re-reads signal and registration.
 const REFRESH_EVERY: Duration = Duration::from_secs(60);

@@ -12,10 +12,10 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::auth;
-use crate::crypto;
-use crate::error::AppError;
-use crate::i18n::Msg;
-use crate::ids::StaffId;
+use crate::plumbing::crypto;
+use crate::plumbing::error::AppError;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::StaffId;
 use crate::roles::{Role, StaffUser};
 
 /// The shortest password accepted.
@@ -316,11 +316,11 @@ pub(crate) fn set_password(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::db;
+    use crate::plumbing::db;
 
     #[test]
     fn rules_and_audit() {
-        let (_dir, db) = crate::db::tests::test_db();
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let tx = db::immediate(&mut conn).unwrap();

@@ -10,14 +10,14 @@ use super::{
 };
 use crate::audit::Actor;
 use crate::auth;
-use crate::crypto;
-use crate::db;
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
-use crate::ids::StaffId;
+use crate::plumbing::crypto;
+use crate::plumbing::db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::StaffId;
+use crate::plumbing::ui::{self, Field};
 use crate::roles::{Permission, Role, StaffUser};
-use crate::ui::{self, Field};
 use crate::web::Ctx;
 
 /// The role choices for a drop-down, in the page's language.
@@ -378,7 +378,7 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
     // Ending every session signed this browser out too: start a fresh one for it.
     let token = auth::start_session(&tx, me, ctx.now)?;
     tx.commit()?;
-    ctx.set_cookie(crate::http::form::set_cookie(
+    ctx.set_cookie(crate::plumbing::http::form::set_cookie(
         auth::STAFF_COOKIE,
         &token,
         "Strict",

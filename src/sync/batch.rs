@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 use super::changes::Change;
-use crate::crypto;
+use crate::plumbing::crypto;
 
 /// The path of the upload endpoint.
 pub(crate) const PATH: &str = "/api/v1/batches";

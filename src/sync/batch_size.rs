@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn the_learned_size_survives_a_restart_and_never_exceeds_the_configuration() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::open(dir.path(), Duration::from_secs(5), 1).unwrap();
+        let db = crate::plumbing::db::Db::open(dir.path(), Duration::from_secs(5), 1).unwrap();
         assert_eq!(
             load(&db.conn().unwrap(), MAX).unwrap(),
             MAX,
@@ -203,7 +203,7 @@ mod tests {
         );
         save(&db.conn().unwrap(), limit(375, 20_000)).unwrap();
         drop(db);
-        let db = crate::db::Db::open(dir.path(), Duration::from_secs(5), 1).unwrap();
+        let db = crate::plumbing::db::Db::open(dir.path(), Duration::from_secs(5), 1).unwrap();
         let conn = db.conn().unwrap();
         assert_eq!(load(&conn, MAX).unwrap(), limit(375, 20_000));
         // Configured smaller since: the configuration wins.

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::db;
+use crate::plumbing::db;
 
 /// A table whose records head office receives.
 #[derive(Debug, Clone, Copy)]

@@ -20,9 +20,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde_json::json;
 
-use crate::bell::Bell;
-use crate::clock::Clock;
-use crate::config::Config;
+use crate::plumbing::bell::Bell;
+use crate::plumbing::clock::Clock;
+use crate::plumbing::config::Config;
 
 /// The uploader's settings and its wake-up bell.
 pub(crate) struct Uploader {
@@ -124,7 +124,7 @@ pub(crate) fn status(
         acked,
         head: changes::head(conn)?,
         waiting,
-        oldest_waiting_at: oldest.and_then(|t| crate::clock::parse_stored(&t)),
+        oldest_waiting_at: oldest.and_then(|t| crate::plumbing::clock::parse_stored(&t)),
         last_success_at,
         last_attempt_at,
         last_error,

@@ -6,11 +6,11 @@ use maud::{Markup, html};
 use rusqlite::Connection;
 
 use super::{set_aside, status};
-use crate::error::AppError;
-use crate::http::Response;
-use crate::i18n::Msg;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::Response;
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ui;
 use crate::roles::Permission;
-use crate::ui;
 use crate::web::Ctx;
 
 /// How long ago, in words a clerk reads at a glance.

@@ -15,7 +15,7 @@ use rusqlite::{Connection, params};
 use super::batch::{self, Batch, Entry, Reply};
 use super::batch_size::{self, BatchLimit, Outcome};
 use super::{Uploader, changes};
-use crate::db::{self, Db};
+use crate::plumbing::db::{self, Db};
 
 /// Why an upload did not go through. The text is shown on the Sync page as the last error.
 #[derive(Debug, thiserror::Error)]
@@ -163,7 +163,7 @@ pub(crate) fn backoff(failures: u32, max: Duration, unit: f64) -> Duration {
 /// A random number in 0..1 (for jitter only).
 fn random_unit() -> f64 {
     let mut bytes = [0u8; 4];
-    crate::crypto::fill_random(&mut bytes);
+    crate::plumbing::crypto::fill_random(&mut bytes);
     f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX)
 }
 

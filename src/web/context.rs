@@ -9,20 +9,20 @@ use std::sync::atomic::AtomicBool;
 use chrono::{DateTime, Utc};
 
 use crate::auth;
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::crypto::{self, InstallationKey};
 use crate::customers::Customer;
-use crate::db::Db;
 use crate::email::Email;
-use crate::error::AppError;
-use crate::http::{Form, Request, Response, form};
-use crate::i18n::{Lang, Msg};
+use crate::plumbing::clock::Clock;
+use crate::plumbing::config::Config;
+use crate::plumbing::crypto::{self, InstallationKey};
+use crate::plumbing::db::Db;
+use crate::plumbing::error::AppError;
+use crate::plumbing::http::{Form, Request, Response, form};
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::throttle::Throttle;
+use crate::plumbing::ui::{self, Chrome, NavItem, StaffNav};
 use crate::portal;
 use crate::roles::{Permission, StaffUser};
 use crate::sms::Sms;
-use crate::throttle::Throttle;
-use crate::ui::{self, Chrome, NavItem, StaffNav};
 
 /// The cookie holding the chosen language.
 pub(crate) const LANG_COOKIE: &str = "pb_lang";

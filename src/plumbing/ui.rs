@@ -9,8 +9,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use maud::{DOCTYPE, Markup, html};
 
-use crate::http::{assets, form};
-use crate::i18n::{Lang, Msg};
+use crate::plumbing::http::{assets, form};
+use crate::plumbing::i18n::{Lang, Msg};
 
 /// What a layout needs to know about the request it answers.
 pub(crate) struct Chrome<'a> {

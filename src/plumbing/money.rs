@@ -5,8 +5,8 @@
 //! decimals, but rupiah amounts are whole, so IDR counts in whole rupiah (see
 //! [`everyday_exponent`]); `[branch] currency_exponent` overrides it.
 
-use crate::i18n::Lang;
-use crate::iso;
+use crate::plumbing::i18n::Lang;
+use crate::plumbing::iso;
 
 /// Currencies whose ISO exponent is not what anyone uses: amounts are whole units.
 const WHOLE_UNIT_CURRENCIES: &[&str] = &["IDR"];

@@ -22,12 +22,12 @@ static ASSETS: &[Asset] = &[
     Asset {
         name: "style.css",
         content_type: "text/css; charset=utf-8",
-        bytes: include_bytes!("../../assets/style.css"),
+        bytes: include_bytes!("../../../assets/style.css"),
     },
     Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
-        bytes: include_bytes!("../../assets/favicon.svg"),
+        bytes: include_bytes!("../../../assets/favicon.svg"),
     },
 ];
 
@@ -87,7 +87,7 @@ pub(crate) fn serve(request: &Request, name: &str) -> Option<Response> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::http::Method;
+    use crate::plumbing::http::Method;
 
     #[test]
     fn etag_and_not_modified() {

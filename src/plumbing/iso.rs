@@ -2,7 +2,7 @@
 //!
 //! The branch server needs these in two places: phone numbers are normalised
 //! to E.164 using a country's calling code and trunk prefix (see
-//! `crate::phone`), and money amounts are stored in minor units, so every
+//! `crate::plumbing::phone`), and money amounts are stored in minor units, so every
 //! currency needs its ISO 4217 minor-unit exponent. The tables are compiled in
 //! so that a branch with no network still knows them.
 //!

@@ -9,13 +9,13 @@
 //! `E164` carries the result so that unnormalised strings cannot be stored by
 //! mistake.
 //!
-//! Country calling codes and trunk prefixes come from `crate::iso`. Only
+//! Country calling codes and trunk prefixes come from `crate::plumbing::iso`. Only
 //! calling codes of ISO 3166-1 countries are accepted, so non-geographic
 //! codes such as +800 or +881 and Kosovo's +383 are rejected as unknown.
 
 use std::fmt;
 
-use crate::iso;
+use crate::plumbing::iso;
 
 /// The fewest digits, calling code included, that a number may have.
 ///

@@ -18,7 +18,7 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Makes a new ULID for a record created at `now`.
 pub(crate) fn new_ulid(now: DateTime<Utc>) -> String {
     let mut random = [0u8; 10];
-    crate::crypto::fill_random(&mut random);
+    crate::plumbing::crypto::fill_random(&mut random);
     let millis = u128::try_from(now.timestamp_millis()).unwrap_or(0) & ((1 << 48) - 1);
     let mut value = millis << 80;
     for (i, b) in random.iter().enumerate() {
@@ -56,7 +56,7 @@ macro_rules! id_type {
             /// A new id for a record created at `now`.
             #[allow(dead_code)]
             pub(crate) fn new(now: chrono::DateTime<chrono::Utc>) -> Self {
-                $name($crate::ids::new_ulid(now))
+                $name($crate::plumbing::ids::new_ulid(now))
             }
 
             /// The id as text.
@@ -67,9 +67,9 @@ macro_rules! id_type {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::ids::BadId;
+            type Err = $crate::plumbing::ids::BadId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                if $crate::ids::is_ulid(s) { Ok($name(s.to_owned())) } else { Err($crate::ids::BadId) }
+                if $crate::plumbing::ids::is_ulid(s) { Ok($name(s.to_owned())) } else { Err($crate::plumbing::ids::BadId) }
             }
         }
 

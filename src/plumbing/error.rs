@@ -8,9 +8,9 @@
 
 use log::error;
 
-use crate::http::{FormError, Rejection, Request, Response, form};
-use crate::i18n::{Lang, Msg};
-use crate::ui;
+use crate::plumbing::http::{FormError, Rejection, Request, Response, form};
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::ui;
 
 /// A failed request.
 #[derive(Debug)]
@@ -119,10 +119,10 @@ pub(crate) fn rejection_page(rejection: Rejection, lang: Lang) -> Response {
 /// The method as text, for log lines.
 fn method_name(request: &Request) -> &'static str {
     match request.method {
-        crate::http::Method::Get => "GET",
-        crate::http::Method::Head => "HEAD",
-        crate::http::Method::Post => "POST",
-        crate::http::Method::Other => "OTHER",
+        crate::plumbing::http::Method::Get => "GET",
+        crate::plumbing::http::Method::Head => "HEAD",
+        crate::plumbing::http::Method::Post => "POST",
+        crate::plumbing::http::Method::Other => "OTHER",
     }
 }
 
@@ -132,8 +132,8 @@ impl From<rusqlite::Error> for AppError {
     }
 }
 
-impl From<crate::db::DbError> for AppError {
-    fn from(e: crate::db::DbError) -> Self {
+impl From<crate::plumbing::db::DbError> for AppError {
+    fn from(e: crate::plumbing::db::DbError) -> Self {
         AppError::Internal(e.to_string())
     }
 }

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use chrono::{FixedOffset, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::Lang;
-use crate::iso;
-use crate::money::{self, Currency};
+use crate::plumbing::i18n::Lang;
+use crate::plumbing::iso;
+use crate::plumbing::money::{self, Currency};
 
 /// The prefix of every environment variable that sets a configuration key.
 const ENV_PREFIX: &str = "PAWNBRANCH_";
@@ -125,9 +125,9 @@ impl Default for ServerConfig {
 impl ServerConfig {
     /// The HTTP plumbing's settings, with the largest body this server accepts (head office
     /// takes larger uploads than a branch's forms).
-    pub(crate) fn http_options(&self, max_body_bytes: u32) -> crate::http::Options {
+    pub(crate) fn http_options(&self, max_body_bytes: u32) -> crate::plumbing::http::Options {
         let seconds = |s: u32| std::time::Duration::from_secs(u64::from(s));
-        crate::http::Options {
+        crate::plumbing::http::Options {
             workers: self.workers as usize,
             max_body_bytes: max_body_bytes as usize,
             max_connections: self.max_connections as usize,
@@ -1275,7 +1275,7 @@ mod tests {
     /// key there is.
     #[test]
     fn the_example_configuration_loads_and_names_every_key() {
-        let text = include_str!("../deploy/pawnbranch.toml.example");
+        let text = include_str!("../../deploy/pawnbranch.toml.example");
         load(text, &[]).unwrap();
         let example: toml::Table = text.parse().unwrap();
         let defaults = toml::Table::try_from(Config::default()).unwrap();

@@ -4,7 +4,7 @@
 //!
 //! Kept apart from the event loop so each rule is a plain function with plain tests.
 
-use crate::clock::{Clock, SystemClock};
+use crate::plumbing::clock::{Clock, SystemClock};
 use std::net::IpAddr;
 
 use super::{Method, Rejection, Request, Response, SECURITY_HEADERS, form};
@@ -355,7 +355,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::http::Body;
+    use crate::plumbing::http::Body;
 
     fn complete(raw: &[u8]) -> (Head, usize) {
         match parse_head(raw, None, 100) {
