@@ -96,15 +96,17 @@ impl Table<std::fs::File> {
             .ok_or(TableError::NoSheet)??;
         let first_row = u64::from(range.start().map_or(0, |(row, _)| row)) + 1;
         let mut rows = range.rows();
-        let header: Vec<String> = rows
+        let mut header: Vec<String> = rows
             .next()
             .map(|cells| cells.iter().map(header_text).collect())
             .unwrap_or_default();
+        // Cells right of the last name are not columns.
         let width = header
             .iter()
             .rposition(|h| !h.is_empty())
             .map_or(0, |i| i + 1);
-        let header = csv::StringRecord::from(header[..width].to_vec());
+        header.truncate(width);
+        let header = csv::StringRecord::from(header);
         let records: Vec<_> = rows
             .zip(first_row + 1..)
             .map(|(cells, line)| (line, sheet_record(cells, &header)))
