@@ -2,14 +2,17 @@
 //! `import loans` (in `loans`) and `import payments` (statements, in `payments`, which the
 //! staff's upload page in `pages` also uses).
 //!
-//! The customer list comes as CSV with a header row naming some of the columns `full_name`,
-//! `phone`, `id_number`, `date_of_birth`, `email` and `address`, in any order (`phone` is
-//! required; names are matched without regard to case or surrounding spaces; a UTF-8 byte
-//! order mark is accepted). Every row is checked before anything is written: the phone is
-//! normalised to E.164 with the branch's country, dates are ISO `YYYY-MM-DD`, and a phone or
-//! ID number that appears twice in the file or already belongs to a customer is refused. The
-//! import is all or nothing: one bad row and no customer is added, and every problem is listed
-//! by the line number a spreadsheet or text editor shows (the header is line 1).
+//! The customer list comes as CSV (separated by commas, semicolons or tabs) or as a
+//! spreadsheet (`.xlsx`, `.xls`, `.ods`: its first sheet), read by `table`, with a header row
+//! naming some of the columns `full_name`, `phone`, `id_number`, `date_of_birth`, `email` and
+//! `address`, in any order (`phone` is required; names are matched without regard to case or
+//! surrounding spaces; a UTF-8 byte order mark is accepted). Every row is checked before
+//! anything is written: the phone is normalised to E.164 with the branch's country, dates are
+//! ISO `YYYY-MM-DD` or written in the country's order (`17/08/1990` in Indonesia; see
+//! `dates`), and a phone or ID number that appears twice in the file or already belongs to a
+//! customer is refused. The import is all or nothing: one bad row and no customer is added,
+//! and every problem is listed by the line number a text editor shows, the row number in a
+//! spreadsheet (the header is line 1).
 //!
 //! Imported customers have unverified phones and no completed profile, so their first login
 //! takes them through the profile step, pre-filled with what was imported.
@@ -17,8 +20,10 @@
 //! The other imports follow the same rules for their files: a header row naming the columns in
 //! any order, every row checked first, all or nothing, problems listed by line.
 
+pub(crate) mod dates;
 pub(crate) mod loans;
 pub(crate) mod payments;
+pub(crate) mod table;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -33,6 +38,8 @@ use crate::audit::{Actor, Change};
 use crate::plumbing::config::Config;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::phone::{self, E164};
+use dates::DateOrder;
+use table::{Next, Table, TableError};
 
 /// What the imports need to know about the branch.
 pub(crate) struct Branch<'a> {
@@ -42,6 +49,8 @@ pub(crate) struct Branch<'a> {
     pub(crate) exponent: u8,
     /// The branch's offset from UTC, for business dates.
     pub(crate) offset: FixedOffset,
+    /// How the branch's country writes dates, besides ISO.
+    pub(crate) date_order: DateOrder,
 }
 
 impl Branch<'_> {
@@ -51,6 +60,7 @@ impl Branch<'_> {
             country: &config.branch.country,
             exponent: config.currency().exponent,
             offset: config.utc_offset(),
+            date_order: DateOrder::of_country(&config.branch.country),
         }
     }
 
@@ -67,14 +77,12 @@ pub(crate) fn file_name(file: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// A CSV reader with the rules every import shares: a header row, the same number of fields
-/// on every row, values trimmed.
-fn csv_reader<R: std::io::Read>(input: R) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::All)
-        .from_reader(input)
+/// Opens an import's file as a table (CSV or a spreadsheet, see `table`).
+fn open_table(file: &Path) -> Result<Table<std::fs::File>, ImportError> {
+    Table::open(file).map_err(|source| ImportError::Read {
+        path: file.to_owned(),
+        source,
+    })
 }
 
 /// What is wrong with a header row.
@@ -105,30 +113,24 @@ fn header_positions<const N: usize>(
     Ok(found)
 }
 
-/// A CSV error that concerns one row (wrong number of fields, not UTF-8) as its line and
-/// problem; `None` for an error that stops the reading (I/O).
-fn row_problem(e: &csv::Error) -> Option<(u64, RowShape)> {
-    let line = e.position().map_or(0, csv::Position::line);
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => Some((
-            line,
-            RowShape::FieldCount {
-                len: *len,
-                expected: *expected_len,
-            },
-        )),
-        csv::ErrorKind::Utf8 { .. } => Some((line, RowShape::NotUtf8)),
-        _ => None,
-    }
-}
-
 /// A row that cannot be read as the header says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RowShape {
-    FieldCount { len: u64, expected: u64 },
+    FieldCount {
+        len: u64,
+        expected: u64,
+    },
     NotUtf8,
+    /// A spreadsheet's number of more digits than it keeps (written in full).
+    LongNumber {
+        column: String,
+        value: String,
+    },
+    /// A spreadsheet's formula error in a cell (`#N/A`).
+    CellError {
+        column: String,
+        value: String,
+    },
 }
 
 impl std::fmt::Display for RowShape {
@@ -141,6 +143,14 @@ impl std::fmt::Display for RowShape {
             ),
             RowShape::NotUtf8 => {
                 f.write_str("the row is not UTF-8 text (save the file as \"CSV UTF-8\")")
+            }
+            RowShape::LongNumber { column, value } => write!(
+                f,
+                "{column} {value} has {} digits, more than a spreadsheet keeps of a number (15): format the column as text and type the number again",
+                value.trim_start_matches('-').len()
+            ),
+            RowShape::CellError { column, value } => {
+                write!(f, "{column} holds the spreadsheet's error {value}")
             }
         }
     }
@@ -195,12 +205,7 @@ impl std::fmt::Display for LineError {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ImportError {
     #[error("cannot read {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: csv::Error },
+    Read { path: PathBuf, source: TableError },
     #[error(
         "unknown column {0:?} in the header row; the columns are full_name, phone, id_number, date_of_birth, email and address"
     )]
@@ -299,6 +304,7 @@ fn quoted(value: &str) -> String {
 struct Checker<'a> {
     columns: Columns,
     country: &'a str,
+    date_order: DateOrder,
     today: NaiveDate,
     earliest_birth: NaiveDate,
     phones: HashMap<E164, u64>,
@@ -410,15 +416,10 @@ impl Checker<'_> {
         if raw_date.is_empty() {
             return None;
         }
-        match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
-            Err(_) => {
-                self.error(
-                    line,
-                    format!(
-                        "date_of_birth {} is not a date written YYYY-MM-DD",
-                        quoted(raw_date)
-                    ),
-                );
+        match dates::parse(raw_date, self.date_order) {
+            Err(problem) => {
+                let message = problem.message("date_of_birth", &quoted(raw_date), self.date_order);
+                self.error(line, message);
                 None
             }
             Ok(d) if d >= self.today => {
@@ -476,40 +477,36 @@ trait CheckRows {
     fn error(&mut self, line: u64, message: String);
 }
 
-/// Reads every row of `reader` and checks each on its own, showing the progress through the
-/// file's `size` bytes. A row of the wrong shape is an error on its line; any other read
-/// failure ends the import.
+/// Reads every row of `table` and checks each on its own, showing the progress. A row of the
+/// wrong shape is an error on its line; any other read failure ends the import.
 fn read_rows<R: std::io::Read, C: CheckRows>(
-    reader: &mut csv::Reader<R>,
+    table: &mut Table<R>,
     checker: &mut C,
-    size: u64,
     bar: &mut Progress,
-) -> Result<Vec<C::Row>, csv::Error> {
+) -> Result<Vec<C::Row>, TableError> {
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
+    while let Some(next) = table.next(&mut record)? {
+        match next {
+            Next::Row(line) => {
                 if let Some(row) = checker.check(&record, line) {
                     rows.push(row);
                 }
             }
-            Err(e) => match row_problem(&e) {
-                Some((line, shape)) => checker.error(line, shape.to_string()),
-                None => return Err(e),
-            },
+            Next::Bad(line, shape) => checker.error(line, shape.to_string()),
         }
-        bar.update("Checking", reader.position().byte(), size, rows.len());
+        let (done, size) = table.progress();
+        bar.update("Checking", done, size, rows.len());
     }
+    let (_, size) = table.progress();
     bar.finish("Checking", size, size, rows.len());
     Ok(rows)
 }
 
-/// Imports the customers in the CSV `file`, all or nothing.
+/// Imports the customers in `file` (CSV or a spreadsheet), all or nothing.
 ///
-/// Phones typed without a country code are read as numbers of `country` (the branch's). Every
+/// Phones typed without a country code are read as numbers of `country` (the branch's), dates
+/// in its order as well as ISO. Every
 /// row is checked first; if any is wrong, [`ImportError::Invalid`] lists every problem by line
 /// and nothing is written. Otherwise the customers are added in one transaction, with
 /// unverified phones and no completed profile, and one audit entry records the import. With
@@ -525,17 +522,13 @@ pub(crate) fn customers(
         path: file.to_owned(),
         source,
     };
-    let opened = std::fs::File::open(file).map_err(|source| ImportError::Open {
-        path: file.to_owned(),
-        source,
-    })?;
-    let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv_reader(opened);
-    let columns = Columns::from_header(reader.headers().map_err(read_error)?)?;
+    let mut table = open_table(file)?;
+    let columns = Columns::from_header(table.header())?;
     let earliest_birth = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
     let mut checker = Checker {
         columns,
         country,
+        date_order: DateOrder::of_country(country),
         today: now.date_naive(),
         earliest_birth,
         phones: HashMap::new(),
@@ -545,7 +538,7 @@ pub(crate) fn customers(
 
     // 1. Read and check every row.
     let mut bar = Progress::new(progress);
-    let rows = read_rows(&mut reader, &mut checker, size, &mut bar).map_err(read_error)?;
+    let rows = read_rows(&mut table, &mut checker, &mut bar).map_err(read_error)?;
 
     // 2. Against the database, in the transaction that writes, so that a customer the running
     // server adds meanwhile cannot slip in between the check and the insert.
@@ -940,7 +933,7 @@ mod tests {
             shown,
             vec![
                 "line 5: phone \"12ab\" is not a phone number (phone number has invalid characters)",
-                "line 6: date_of_birth \"1990-02-30\" is not a date written YYYY-MM-DD",
+                "line 6: date_of_birth \"1990-02-30\" is not a date written YYYY-MM-DD or DD/MM/YYYY",
                 "line 7: date_of_birth \"2030-01-01\" is not in the past",
                 "line 8: date_of_birth \"1899-12-31\" is before 1900",
                 "line 9: email \"a@b@example.com\" is not an email address",

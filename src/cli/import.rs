@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::audit::Actor;
+use crate::import::table::Table;
 use crate::import::{Branch, customers, file_name, loans, payments};
 use crate::plumbing::clock::Clock as _;
 use crate::plumbing::config::Config;
@@ -15,19 +16,20 @@ use crate::server;
 /// What `pawnbranch import` loads.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum ImportCommand {
-    /// Add the customers listed in a CSV file exported from the previous system; all or
-    /// nothing.
+    /// Add the customers listed in a file exported from the previous system; all or nothing.
     Customers {
-        /// CSV with a header row naming some of full_name, phone (required), id_number,
-        /// date_of_birth (YYYY-MM-DD), email and address, in any order.
+        /// CSV (comma, semicolon or tab) or a spreadsheet (.xlsx, .xls, .ods: its first
+        /// sheet) with a header row naming some of full_name, phone (required), id_number,
+        /// date_of_birth (YYYY-MM-DD, or DD/MM/YYYY where the branch's country writes the day
+        /// first), email and address, in any order.
         file: PathBuf,
     },
-    /// Add the open tickets listed in a CSV file exported from the previous system; all or
+    /// Add the open tickets listed in a file exported from the previous system; all or
     /// nothing. Import the customers first.
     Loans {
-        /// CSV with a header row naming ticket_no, customer (phone or ID number), items
+        /// CSV or a spreadsheet, as for customers, with a header row naming ticket_no, customer (phone or ID number), items
         /// (several separated by |), appraised, principal, product, start_date and
-        /// maturity_date (YYYY-MM-DD), and optionally paid_interest, paid_fees and
+        /// maturity_date (dates as for customers), and optionally paid_interest, paid_fees and
         /// paid_principal, in any order.
         file: PathBuf,
     },
@@ -35,7 +37,7 @@ pub(crate) enum ImportCommand {
     /// match exactly; the rest wait for review on the staff's review page. Lines already
     /// imported are skipped.
     Payments {
-        /// CSV with a header row naming date (YYYY-MM-DD), reference, amount, description and
+        /// CSV or a spreadsheet, as for customers, with a header row naming date, reference, amount, description and
         /// optionally method (bank_transfer or mobile_money), in any order.
         file: PathBuf,
     },
@@ -81,11 +83,11 @@ pub(crate) fn run(config: &Config, command: ImportCommand) -> Result<(), String>
         ImportCommand::Payments { file } => {
             let (db, _) = server::open(config).map_err(|e| e.to_string())?;
             let mut conn = db.conn().map_err(|e| e.to_string())?;
-            let opened = std::fs::File::open(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let report = payments::import(
+            let table =
+                Table::open(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let report = payments::import_table(
                 &mut conn,
-                opened,
+                table,
                 &file_name(&file),
                 &Actor::CommandLine,
                 &Branch::of(config),

@@ -1,6 +1,7 @@
 //! `pawnbranch import loans FILE.csv`: the open tickets of the branch's previous system.
 //!
-//! The file is CSV with a header row naming the columns `ticket_no`, `customer`, `items`,
+//! The file is CSV or a spreadsheet (read as for customers, see `table`) with a header row
+//! naming the columns `ticket_no`, `customer`, `items`,
 //! `appraised`, `principal`, `product`, `start_date`, `maturity_date` and, optionally,
 //! `paid_interest`, `paid_fees` and `paid_principal`, in any order. A row is one ticket:
 //!
@@ -11,7 +12,8 @@
 //!   total value, split evenly between them (the last takes the remainder);
 //! - `product` is the name of a loan product; the ticket keeps a copy of its terms;
 //! - amounts are in major units as people write them ("1.500.000", "1500000", "1234.56");
-//!   the paid amounts may be empty (nothing paid yet).
+//!   the paid amounts may be empty (nothing paid yet);
+//! - dates are `YYYY-MM-DD` or in the branch country's order (`17/08/2026`, see `dates`).
 //!
 //! Every row is checked first; one bad row and nothing is written, with every problem listed
 //! by line. Each ticket is then written as it would stand had it been written here: Active,
@@ -28,7 +30,8 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 
-use super::{Branch, CheckRows, ImportError, LineError, Progress, csv_reader, quoted, read_rows};
+use super::dates::{self, DateOrder};
+use super::{Branch, CheckRows, ImportError, LineError, Progress, quoted, read_rows};
 use crate::audit::{Actor, Change};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Imported, Item};
@@ -161,6 +164,7 @@ struct Row {
 struct Checker {
     columns: Columns,
     exponent: u8,
+    date_order: DateOrder,
     today: NaiveDate,
     tickets: HashMap<String, u64>,
     errors: Vec<LineError>,
@@ -205,14 +209,12 @@ impl Checker {
             self.error(line, format!("{name} is missing"));
             return None;
         }
-        let parsed = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            self.error(
-                line,
-                format!("{name} {} is not a date written YYYY-MM-DD", quoted(raw)),
-            );
+        let parsed = dates::parse(raw, self.date_order);
+        if let Err(problem) = parsed {
+            let message = problem.message(name, &quoted(raw), self.date_order);
+            self.error(line, message);
         }
-        parsed
+        parsed.ok()
     }
 
     /// Reads and checks one record; `None` for a row with no value at all, which is skipped.
@@ -498,7 +500,7 @@ type Ready<'a> = (
     (NaiveDate, NaiveDate),
 );
 
-/// Imports the open tickets in the CSV `file`, all or nothing; see the module documentation.
+/// Imports the open tickets in `file` (CSV or a spreadsheet), all or nothing; see the module documentation.
 ///
 /// Every row is checked first; if any is wrong, [`ImportError::Invalid`] lists every problem
 /// by line and nothing is written. Otherwise the tickets are added in one transaction, the
@@ -511,15 +513,12 @@ pub(crate) fn import(
     now: DateTime<Utc>,
     progress: bool,
 ) -> Result<Summary, ImportError> {
-    let opened = std::fs::File::open(file).map_err(|source| ImportError::Open {
-        path: file.to_owned(),
-        source,
-    })?;
+    let table = super::open_table(file)?;
     let today = branch.today(now);
     let mut bar = Progress::new(progress);
 
     // 1. Read and check every row on its own.
-    let (rows, mut checker) = read_file(opened, file, branch, today, &mut bar)?;
+    let (rows, mut checker) = read_file(table, file, branch, today, &mut bar)?;
 
     // 2. Against the database, in the transaction that writes.
     let tx = crate::plumbing::db::immediate(conn)?;
@@ -549,7 +548,7 @@ pub(crate) fn import(
 
 /// Reads every row of the file and checks each on its own, showing the progress.
 fn read_file(
-    opened: std::fs::File,
+    mut table: super::Table<std::fs::File>,
     file: &Path,
     branch: &Branch,
     today: NaiveDate,
@@ -559,17 +558,16 @@ fn read_file(
         path: file.to_owned(),
         source,
     };
-    let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = csv_reader(std::io::BufReader::new(opened));
-    let columns = Columns::from_header(reader.headers().map_err(read_error)?)?;
+    let columns = Columns::from_header(table.header())?;
     let mut checker = Checker {
         columns,
         exponent: branch.exponent,
+        date_order: branch.date_order,
         today,
         tickets: HashMap::new(),
         errors: Vec::new(),
     };
-    let rows = read_rows(&mut reader, &mut checker, size, bar).map_err(read_error)?;
+    let rows = read_rows(&mut table, &mut checker, bar).map_err(read_error)?;
     Ok((rows, checker))
 }
 
@@ -815,6 +813,7 @@ mod tests {
             country: "ID",
             exponent: 0,
             offset: chrono::FixedOffset::east_opt(7 * 3600).unwrap(),
+            date_order: crate::import::dates::DateOrder::DayFirst,
         }
     }
 
@@ -998,7 +997,7 @@ mod tests {
                 "line 6: appraised \"abc\" is not an amount above zero",
                 "line 6: principal \"0\" is not an amount above zero",
                 "line 6: paid_interest \"x\" is not an amount",
-                "line 6: start_date \"2025-02-30\" is not a date written YYYY-MM-DD",
+                "line 6: start_date \"2025-02-30\" is not a date written YYYY-MM-DD or DD/MM/YYYY",
                 "line 7: maturity_date 2025-04-01 is before start_date 2025-05-01",
                 "line 8: start_date 2025-07-01 is after today (2025-06-01)",
                 "line 9: paid_principal 500000 is not less than the principal 500000 (a ticket repaid in full is not open)",

@@ -1,7 +1,9 @@
 //! Bank and mobile-money statements: `pawnbranch import payments FILE.csv`, and the same
 //! import from the staff's upload page (`import::pages`).
 //!
-//! A statement is CSV with a header row naming the columns `date` (YYYY-MM-DD), `reference`
+//! A statement is CSV (separated by commas, semicolons or tabs; on the command line also a
+//! spreadsheet, see `table`) with a header row naming the columns `date` (`YYYY-MM-DD`, or in
+//! the branch country's order, see `dates`), `reference`
 //! (the bank's or operator's transaction reference), `amount` (major units, "1.500.000",
 //! "1500000" or "1234.56"), `description` (free text) and optionally `method`
 //! (`bank_transfer`, the default, or `mobile_money`), in any order. Every line is checked
@@ -34,7 +36,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
-use super::{Branch, HeaderProblem, RowShape, csv_reader, header_positions, quoted, row_problem};
+use super::dates::{self, DateProblem};
+use super::table::{Next, Table, TableError};
+use super::{Branch, HeaderProblem, RowShape, header_positions, quoted};
 use crate::audit::{self, Actor, Change};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
@@ -191,7 +195,9 @@ pub(crate) enum Problem {
     Missing(&'static str),
     TooLong(&'static str, usize),
     ControlCharacters(&'static str),
-    BadDate(String),
+    /// A date that is not one, and how the branch's dates may be written besides ISO.
+    BadDate(String, Option<&'static str>),
+    AmbiguousDate(String),
     FutureDate(String),
     BadAmount(String),
     BadMethod(String),
@@ -220,6 +226,18 @@ impl Problem {
                 ],
             ),
             Problem::Shape(RowShape::NotUtf8) => lang.t(Msg::StatementNotUtf8).to_owned(),
+            Problem::Shape(RowShape::LongNumber { column, value }) => lang.fill(
+                Msg::StatementLongNumber,
+                &[
+                    ("name", column),
+                    ("value", value),
+                    ("digits", &value.trim_start_matches('-').len().to_string()),
+                ],
+            ),
+            Problem::Shape(RowShape::CellError { column, value }) => lang.fill(
+                Msg::StatementCellError,
+                &[("name", column), ("value", value)],
+            ),
             Problem::Missing(name) => lang.fill(Msg::StatementMissingValue, &[("name", name)]),
             Problem::TooLong(name, max) => lang.fill(
                 Msg::StatementTooLong,
@@ -228,8 +246,15 @@ impl Problem {
             Problem::ControlCharacters(name) => {
                 lang.fill(Msg::StatementControlCharacters, &[("name", name)])
             }
-            Problem::BadDate(value) => {
+            Problem::BadDate(value, None) => {
                 lang.fill(Msg::StatementBadDate, &[("value", &quoted(value))])
+            }
+            Problem::BadDate(value, Some(other)) => lang.fill(
+                Msg::StatementBadDateOr,
+                &[("value", &quoted(value)), ("other", other)],
+            ),
+            Problem::AmbiguousDate(value) => {
+                lang.fill(Msg::StatementAmbiguousDate, &[("value", &quoted(value))])
             }
             Problem::FutureDate(value) => {
                 lang.fill(Msg::StatementFutureDate, &[("value", &quoted(value))])
@@ -255,7 +280,7 @@ pub(crate) struct LineProblem {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StatementError {
     #[error("cannot read the statement: {0}")]
-    Read(csv::Error),
+    Read(TableError),
     #[error("{}", describe(.0))]
     Invalid(Vec<LineProblem>),
     #[error("database error: {0}")]
@@ -294,36 +319,28 @@ struct Row {
 type Positions = [Option<usize>; 5];
 
 /// Reads and checks every line of a statement; the rows, or every problem.
-fn read(
-    input: impl std::io::Read,
+fn read<R: std::io::Read>(
+    mut table: Table<R>,
     branch: &Branch,
     today: NaiveDate,
 ) -> Result<Vec<Row>, StatementError> {
-    let mut reader = csv_reader(input);
-    let at = read_header(&mut reader)?;
+    let at = read_header(&table)?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                if record.iter().all(str::is_empty) {
-                    continue;
-                }
-                let line = record.position().map_or(0, csv::Position::line);
+    while let Some(next) = table.next(&mut record).map_err(StatementError::Read)? {
+        match next {
+            Next::Row(_) if record.iter().all(str::is_empty) => {}
+            Next::Row(line) => {
                 let mut problem = |problem| problems.push(LineProblem { line, problem });
                 if let Some(row) = check_line(&record, line, &at, branch, today, &mut problem) {
                     rows.push(row);
                 }
             }
-            Err(e) => match row_problem(&e) {
-                Some((line, shape)) => problems.push(LineProblem {
-                    line,
-                    problem: Problem::Shape(shape),
-                }),
-                None => return Err(StatementError::Read(e)),
-            },
+            Next::Bad(line, shape) => problems.push(LineProblem {
+                line,
+                problem: Problem::Shape(shape),
+            }),
         }
     }
     if problems.is_empty() {
@@ -335,8 +352,8 @@ fn read(
 }
 
 /// Reads the header row: where each column is, every required one present.
-fn read_header<R: std::io::Read>(reader: &mut csv::Reader<R>) -> Result<Positions, StatementError> {
-    let header = reader.headers().map_err(StatementError::Read)?;
+fn read_header<R: std::io::Read>(table: &Table<R>) -> Result<Positions, StatementError> {
+    let header = table.header();
     let header_problem = |problem| StatementError::Invalid(vec![LineProblem { line: 1, problem }]);
     let at = header_positions(header, &COLUMNS).map_err(|p| {
         header_problem(match p {
@@ -367,13 +384,18 @@ fn check_line(
     let [date_at, reference_at, amount_at, description_at, method_at] = *at;
     let field = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
     let raw_date = field(date_at);
-    let date = match NaiveDate::parse_from_str(raw_date, "%Y-%m-%d") {
+    let date = match dates::parse(raw_date, branch.date_order) {
         _ if raw_date.is_empty() => {
             problem(Problem::Missing("date"));
             None
         }
-        Err(_) => {
-            problem(Problem::BadDate(raw_date.to_owned()));
+        Err(DateProblem::NotADate) => {
+            let other = branch.date_order.year_last();
+            problem(Problem::BadDate(raw_date.to_owned(), other));
+            None
+        }
+        Err(DateProblem::Ambiguous) => {
+            problem(Problem::AmbiguousDate(raw_date.to_owned()));
             None
         }
         Ok(d) if d > today => {
@@ -718,9 +740,7 @@ fn ticket_no(conn: &Connection, loan: &LoanId) -> rusqlite::Result<String> {
         .query_row([loan], |r| r.get(0))
 }
 
-/// Imports a statement (see the module documentation), all or nothing on bad lines; returns
-/// what became of each line. `source` names it in the audit log (the file name, or "upload");
-/// `actor` is who imports it (their ledger rows name the staff member).
+/// Imports a statement in CSV text (see [`import_table`]).
 pub(crate) fn import(
     conn: &mut Connection,
     input: impl std::io::Read,
@@ -729,8 +749,23 @@ pub(crate) fn import(
     branch: &Branch,
     now: DateTime<Utc>,
 ) -> Result<Report, StatementError> {
+    let table = Table::csv(input).map_err(StatementError::Read)?;
+    import_table(conn, table, source, actor, branch, now)
+}
+
+/// Imports a statement (see the module documentation), all or nothing on bad lines; returns
+/// what became of each line. `source` names it in the audit log (the file name, or "upload");
+/// `actor` is who imports it (their ledger rows name the staff member).
+pub(crate) fn import_table<R: std::io::Read>(
+    conn: &mut Connection,
+    table: Table<R>,
+    source: &str,
+    actor: &Actor,
+    branch: &Branch,
+    now: DateTime<Utc>,
+) -> Result<Report, StatementError> {
     let today = branch.today(now);
-    let rows = read(input, branch, today)?;
+    let rows = read(table, branch, today)?;
     let staff: Option<&StaffId> = match actor {
         Actor::Staff(user) => Some(&user.id),
         Actor::CommandLine | Actor::System | Actor::Customer => None,
@@ -1048,6 +1083,7 @@ pub(crate) mod tests {
             country: "ID",
             exponent: 0,
             offset: chrono::FixedOffset::east_opt(7 * 3600).unwrap(),
+            date_order: crate::import::dates::DateOrder::DayFirst,
         }
     }
 
@@ -1488,6 +1524,68 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_statement_copied_from_a_spreadsheet_with_the_branchs_dates() {
+        let (_dir, db, loan) = setup();
+        add_code(
+            &db.conn().unwrap(),
+            "K7P3M9QX",
+            &loan,
+            "extension",
+            date("2025-06-01"),
+            tomorrow(),
+        );
+        // What a spreadsheet copies: cells separated by tabs, CRLF, dates day first.
+        let bad = "date\treference\tamount\tdescription\r\n\
+                   01/06/2025\tTAB-1\t16.500\tK7P3M9QX, thanks\r\n\
+                   31/06/2025\tTAB-2\t1\tx\r\n";
+        let Err(StatementError::Invalid(problems)) = run(&db, bad) else {
+            panic!("expected problems");
+        };
+        let shown: Vec<(u64, String)> = problems
+            .iter()
+            .map(|p| (p.line, p.problem.text(Lang::Id)))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![(
+                3,
+                "date \"31/06/2025\" bukan tanggal dengan format YYYY-MM-DD atau DD/MM/YYYY"
+                    .to_owned()
+            )]
+        );
+        let report = run(&db, &bad.replace("31/06/2025", "30/05/2025")).unwrap();
+        let lines: Vec<(u64, &str)> = report
+            .lines
+            .iter()
+            .map(|l| (l.line, l.reference.as_str()))
+            .collect();
+        assert_eq!(lines, vec![(2, "TAB-1"), (3, "TAB-2")]);
+        assert_eq!(stored(&db)[0].0, "TAB-1");
+        assert_eq!(stored(&db)[0].1, "matched");
+
+        // Where the country writes dates both ways, one that reads two ways is refused.
+        let either = Branch {
+            date_order: crate::import::dates::DateOrder::of_country("CA"),
+            ..branch()
+        };
+        let text = "date,reference,amount,description\n03/04/2025,E-1,1,x\n";
+        let e = import(
+            &mut db.conn().unwrap(),
+            text.as_bytes(),
+            "statement.csv",
+            &Actor::CommandLine,
+            &either,
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "1 problem in the statement; nothing was imported:\n\
+             line 2: date \"03/04/2025\" may be read day first or month first: write it YYYY-MM-DD"
+        );
+    }
+
+    #[test]
     fn bad_lines_are_listed_and_nothing_is_imported() {
         let (_dir, db, loan) = setup();
         add_code(
@@ -1510,7 +1608,7 @@ pub(crate) mod tests {
         assert_eq!(
             e.to_string(),
             "9 problems in the statement; nothing was imported:\n\
-             line 3: date \"2025-02-30\" is not a date written YYYY-MM-DD\n\
+             line 3: date \"2025-02-30\" is not a date written YYYY-MM-DD or DD/MM/YYYY\n\
              line 4: date \"2025-06-02\" is after today\n\
              line 5: reference is missing\n\
              line 5: amount \"0\" is not an amount above zero\n\

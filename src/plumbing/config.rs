@@ -52,7 +52,8 @@ pub(crate) struct BranchConfig {
     pub(crate) code: String,
     /// Name shown on pages and printed tickets.
     pub(crate) name: String,
-    /// ISO 3166 alpha-2 country; the default country of phone numbers.
+    /// ISO 3166 alpha-2 country; the default country of phone numbers and the order of dates
+    /// in imported files (`import::dates`).
     pub(crate) country: String,
     /// ISO 4217 currency of every amount.
     pub(crate) currency: String,

@@ -478,10 +478,15 @@ catalogue! {
         "baris judul tidak memiliki kolom {name} (baris pertama harus berisi nama kolom, mis. {columns})";
     StatementFieldCount => "the line has {len} fields but the header row has {expected}", "baris ini memiliki {len} isian tetapi baris judul memiliki {expected}";
     StatementNotUtf8 => "the line is not UTF-8 text (save the file as \"CSV UTF-8\")", "baris ini bukan teks UTF-8 (simpan berkas sebagai \"CSV UTF-8\")";
+    StatementLongNumber => "{name} {value} has {digits} digits, more than a spreadsheet keeps of a number (15): format the column as text and type the number again",
+        "{name} {value} memiliki {digits} angka, lebih dari yang disimpan lembar kerja untuk sebuah bilangan (15): format kolomnya sebagai teks lalu ketik ulang bilangannya";
+    StatementCellError => "{name} holds the spreadsheet's error {value}", "{name} berisi galat lembar kerja {value}";
     StatementMissingValue => "{name} is missing", "{name} tidak diisi";
     StatementTooLong => "{name} is longer than {max} characters", "{name} lebih dari {max} karakter";
     StatementControlCharacters => "{name} holds control characters", "{name} memuat karakter kontrol";
     StatementBadDate => "date {value} is not a date written YYYY-MM-DD", "date {value} bukan tanggal dengan format YYYY-MM-DD";
+    StatementBadDateOr => "date {value} is not a date written YYYY-MM-DD or {other}", "date {value} bukan tanggal dengan format YYYY-MM-DD atau {other}";
+    StatementAmbiguousDate => "date {value} may be read day first or month first: write it YYYY-MM-DD", "date {value} dapat dibaca hari dulu atau bulan dulu: tulis sebagai YYYY-MM-DD";
     StatementFutureDate => "date {value} is after today", "date {value} setelah hari ini";
     StatementBadAmount => "amount {value} is not an amount above zero", "amount {value} bukan jumlah di atas nol";
     StatementBadMethod => "method {value} is not bank_transfer or mobile_money", "method {value} bukan bank_transfer atau mobile_money";

@@ -14,7 +14,7 @@ const GOLD: &str = "Gold pawn (15-day periods, 120 days)";
 
 /// Runs `pawnbranch import <what> <file>` on the server's data directory; returns the exit
 /// status, standard output and standard error.
-fn import(server: &Server, what: &str, file: &Path) -> (bool, String, String) {
+pub(crate) fn import(server: &Server, what: &str, file: &Path) -> (bool, String, String) {
     let out = crate::util::command(server.dir.path())
         .arg("import")
         .arg(what)
@@ -29,7 +29,7 @@ fn import(server: &Server, what: &str, file: &Path) -> (bool, String, String) {
 }
 
 /// A connection to the server's database.
-fn database(server: &Server) -> rusqlite::Connection {
+pub(crate) fn database(server: &Server) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn

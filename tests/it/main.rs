@@ -13,6 +13,7 @@ mod duplicates;
 mod email;
 mod foundation;
 mod hq_signin;
+mod import_formats;
 mod imports;
 mod links;
 mod loans;
