@@ -8,17 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::SystemTime;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
 use log::{error, info};
-use maud::{Markup, html};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::plumbing::clock::Clock;
 use crate::plumbing::db::Db;
-use crate::plumbing::i18n::Msg;
-use crate::web::Ctx;
 
 /// The folder of nightly backups inside the data directory.
 pub(crate) const BACKUP_DIR: &str = "backups";
@@ -144,26 +140,6 @@ pub(crate) fn run_nightly(
             Err(e) => error!("backup: nightly backup failed: {e}"),
         }
         due = next_run(now, at, offset);
-    }
-}
-
-/// The dashboard card: when the last backup was made.
-pub(crate) fn card(ctx: &Ctx) -> Markup {
-    let data_dir = ctx.app.config.data_dir();
-    let newest = list(&data_dir)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|p| p.metadata().and_then(|m| m.modified()).ok())
-        .max()
-        .map(|t: SystemTime| DateTime::<Utc>::from(t));
-    html! {
-        section class="card" {
-            h2 { (ctx.t(Msg::CardBackups)) }
-            @match newest {
-                Some(t) => p { (ctx.lang.fill(Msg::CardLastBackup, &[("when", &ctx.datetime(t))])) },
-                None => p class="warning" { (ctx.t(Msg::CardNoBackup)) },
-            }
-        }
     }
 }
 

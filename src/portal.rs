@@ -1311,7 +1311,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             Err(_) => {}
         }
         @if record.terms.kind == ProductKind::Installment {
-            (crate::loans::schedule_table(ctx, &record, &paid, day))
+            (crate::web::loans::schedule_table(ctx, &record, &paid, day))
         }
         h2 { (ctx.t(Msg::PaymentsHeading)) }
         @if payments.is_empty() {

@@ -71,6 +71,7 @@ pub(crate) fn record_check(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::plumbing::db::{self, tests::test_db};
     use crate::roles::Role;

@@ -371,15 +371,6 @@ pub(crate) fn mark_email_verified(
     Ok(())
 }
 
-/// Whether the customer has possible duplicate records that staff have neither merged nor
-/// dismissed (seed 000, step 10: resolve duplicates before sending invitations).
-pub(crate) fn has_unresolved_duplicates(
-    conn: &Connection,
-    customer: &CustomerId,
-) -> rusqlite::Result<bool> {
-    crate::duplicates::unresolved(conn, customer)
-}
-
 /// Changes the phone number; a new number is unverified until a code proves it. Refused when
 /// the number is another customer's. `Ok(false)`: the number was already this one.
 pub(crate) fn change_phone(

@@ -426,7 +426,7 @@ mod tests {
             "{kinds:?}"
         );
         // Resolved: no pair left, so the invitation is no longer refused for duplicates.
-        assert!(!customers::has_unresolved_duplicates(&conn, &keep).unwrap());
+        assert!(!crate::duplicates::unresolved(&conn, &keep).unwrap());
         assert!(crate::duplicates::pairs(&conn).unwrap().is_empty());
         // Audited with both records' full previous state.
         let before: String = conn

@@ -259,7 +259,8 @@ pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite:
     Ok(pairs)
 }
 
-/// Whether the customer has possible duplicates staff have neither merged nor dismissed.
+/// Whether the customer has possible duplicate records that staff have neither merged nor
+/// dismissed (seed 000, step 10: resolve duplicates before sending invitations).
 pub(crate) fn unresolved(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<bool> {
     Ok(!of_customer(conn, customer)?.is_empty())
 }
@@ -420,7 +421,7 @@ pub(crate) mod tests {
                 ordered(x.clone(), y.clone())
             );
             assert!(unresolved(&conn, y).unwrap());
-            assert!(customers::has_unresolved_duplicates(&conn, x).unwrap());
+            assert!(unresolved(&conn, x).unwrap());
         }
     }
 

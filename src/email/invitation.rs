@@ -3,12 +3,13 @@
 //! no email address or has unresolved duplicate records (seed 000, step 10):
 //! [`invitation_refusal`] is where that rule lives.
 
-use crate::customers::{self, Customer};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use crate::customers::Customer;
 use crate::email::outbox::{self, Kind, NewEmail};
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::EmailId;
-use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 
 /// Why a customer cannot be sent the portal invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub(crate) fn queue_invitation(
     words: &InvitationWords,
     now: DateTime<Utc>,
 ) -> Result<EmailId, InviteError> {
-    let duplicates = customers::has_unresolved_duplicates(conn, &customer.id)?;
+    let duplicates = crate::duplicates::unresolved(conn, &customer.id)?;
     if let Some(refusal) = invitation_refusal(customer, duplicates) {
         return Err(InviteError::Refused(refusal));
     }
@@ -94,7 +95,7 @@ pub(crate) fn queue_invitation(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::customers::NewCustomer;
+    use crate::customers::{self, NewCustomer};
     use crate::plumbing::phone;
 
     fn check(email: Option<&str>, duplicates: bool, expected: Option<InviteRefusal>) {

@@ -144,22 +144,6 @@ pub(crate) fn summary(conn: &Connection) -> rusqlite::Result<Summary> {
     )
 }
 
-/// The dashboard card.
-pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
-    let s = summary(conn)?;
-    let currency = ctx.app.config.currency();
-    Ok(html! {
-        section class="card" {
-            h2 { (ctx.t(Msg::CardLoans)) }
-            dl {
-                dt { (ctx.t(Msg::CardActiveLoans)) } dd { (s.active) }
-                dt { (ctx.t(Msg::CardDueLoans)) } dd { (s.due_or_overdue) }
-                dt { (ctx.t(Msg::CardOutstanding)) } dd { (currency.format(s.outstanding_principal, ctx.lang)) }
-            }
-        }
-    })
-}
-
 /// A ticket as the customer sees it in the list.
 pub(crate) struct Ticket {
     pub(crate) id: LoanId,
@@ -211,68 +195,6 @@ pub(crate) fn of_customer_by_id(
     ))?
     .query_row(rusqlite::params![id, customer], ticket_from_row)
     .optional()
-}
-
-/// The schedule of an installment ticket, each installment marked paid, due or overdue.
-pub(crate) fn schedule_table(
-    ctx: &Ctx,
-    record: &ops::Record,
-    paid: &terms::Paid,
-    today: NaiveDate,
-) -> Markup {
-    let currency = ctx.app.config.currency();
-    html! {
-        h2 { (ctx.t(Msg::Schedule)) }
-        div class="table-wrap" { table {
-            thead { tr {
-                th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) }
-                th class="num" { (ctx.t(Msg::Interest)) } th { (ctx.t(Msg::Status)) }
-            } }
-            tbody {
-                @for (i, status) in terms::schedule_on(&record.ticket(), paid, today) {
-                    tr {
-                        td { (i.due) }
-                        td class="num" { (currency.format(i.principal, ctx.lang)) }
-                        td class="num" { (currency.format(i.interest, ctx.lang)) }
-                        td { @match status {
-                            terms::InstallmentStatus::Paid => span class="badge ok" { (ctx.t(Msg::InstallmentPaid)) },
-                            terms::InstallmentStatus::Upcoming => span class="muted" { "—" },
-                            terms::InstallmentStatus::Due => span class="badge warn" { (ctx.t(Msg::BadgeDue)) },
-                            terms::InstallmentStatus::Overdue => span class="badge bad" { (ctx.t(Msg::BadgeOverdue)) },
-                        } }
-                    }
-                }
-            }
-        } }
-    }
-}
-
-/// A ticket's extensions and state changes, newest first.
-pub(crate) fn history(ctx: &Ctx, conn: &Connection, loan: &LoanId) -> rusqlite::Result<Markup> {
-    let rows: Vec<(chrono::DateTime<chrono::Utc>, String, String, String)> = conn
-        .prepare_cached("SELECT at, kind, from_value, to_value FROM loan_events WHERE loan_id = ?1 ORDER BY at DESC, id DESC")?
-        .query_map([loan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
-    let label = |value: &str| {
-        LoanState::from_code(value)
-            .map_or_else(|| value.to_owned(), |s| ctx.t(s.label()).to_owned())
-    };
-    Ok(html! {
-        h2 { (ctx.t(Msg::TicketHistory)) }
-        @if rows.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
-        ul {
-            @for (at, kind, from, to) in &rows {
-                li {
-                    (ctx.datetime(*at)) " · "
-                    @match kind.as_str() {
-                        "extension" => (ctx.lang.fill(Msg::ExtensionEvent, &[("from", from), ("to", to)])),
-                        "extension_reversed" => (ctx.lang.fill(Msg::ExtensionReversedEvent, &[("from", from), ("to", to)])),
-                        _ => { (label(from)) " → " (label(to)) },
-                    }
-                }
-            }
-        }
-    })
 }
 
 #[cfg(test)]

@@ -3,17 +3,13 @@
 //! `[payments] unconfirmed_alert_hours` after it was made (2 hours, seed 003 C.5) is listed on
 //! the staff dashboard, oldest first, so staff check the statement and tell the manager.
 
-use chrono::{DateTime, Duration, Utc};
-use maud::{Markup, html};
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::LoanId;
-use crate::web::Ctx;
-use crate::web::loans::VIEWERS;
 
 /// How many codes the card lists; it counts the rest.
-const LISTED: usize = 20;
+pub(crate) const LISTED: usize = 20;
 
 /// A payment code still waiting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,66 +44,11 @@ pub(crate) fn waiting(
     .collect()
 }
 
-/// The dashboard card, for staff who may open tickets (empty for others).
-pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
-    if !ctx
-        .staff()
-        .ok()
-        .flatten()
-        .is_some_and(|user| VIEWERS.iter().any(|p| user.role.has(*p)))
-    {
-        return Ok(html! {});
-    }
-    let hours = ctx.app.config.payments.unconfirmed_alert_hours;
-    let all = waiting(conn, ctx.now - Duration::hours(i64::from(hours)))?;
-    let currency = ctx.app.config.currency();
-    let age = |at: DateTime<Utc>| {
-        let minutes = (ctx.now - at).num_minutes().max(0);
-        ctx.lang.fill(
-            Msg::HoursMinutes,
-            &[
-                ("hours", &(minutes / 60).to_string()),
-                ("minutes", &(minutes % 60).to_string()),
-            ],
-        )
-    };
-    Ok(html! {
-        section class="card" {
-            h2 { (ctx.lang.fill(Msg::CardUnconfirmedPayments, &[("hours", &hours.to_string())])) }
-            @if all.is_empty() {
-                p { (ctx.t(Msg::UnconfirmedNone)) }
-            } @else {
-                p class="warning" { (ctx.t(Msg::UnconfirmedHint)) }
-                div class="table-wrap" {
-                    table {
-                        thead { tr {
-                            th { (ctx.t(Msg::Ticket)) } th { (ctx.t(Msg::PaymentCode)) }
-                            th class="num" { (ctx.t(Msg::Amount)) } th class="num" { (ctx.t(Msg::Waiting)) }
-                        } }
-                        tbody {
-                            @for w in all.iter().take(LISTED) {
-                                tr {
-                                    td { a href={ "/staff/loans/" (w.loan) } { (w.ticket_no) } }
-                                    td { code { (w.code) } }
-                                    td class="num" { (currency.format(w.amount, ctx.lang)) }
-                                    td class="num" { (age(w.created_at)) }
-                                }
-                            }
-                        }
-                    }
-                }
-                @if all.len() > LISTED {
-                    p { (ctx.lang.fill(Msg::UnconfirmedMore, &[("n", &(all.len() - LISTED).to_string())])) }
-                }
-            }
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use chrono::Duration;
     use rusqlite::params;
 
     #[test]

@@ -10,7 +10,9 @@ pub(crate) mod counter;
 pub(crate) mod shelf;
 
 use chrono::NaiveDate;
+use chrono::{DateTime, Duration, Utc};
 use maud::{Markup, html};
+use rusqlite::Connection;
 use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
@@ -19,7 +21,9 @@ use crate::ledger::{self, EntryKind, Method};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::products;
+use crate::loans::summary;
 use crate::loans::terms::{self, ProductKind};
+use crate::loans::unconfirmed::{self, waiting};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -53,7 +57,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let owed = ops::owed_on(&conn, &record, day)?;
     let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
     let paid = ledger::paid(&conn, &record.id)?;
-    let history = crate::loans::history(ctx, &conn, &record.id)?;
+    let history = history(ctx, &conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
     let money = |v: i64| currency.format(v, ctx.lang);
@@ -98,7 +102,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             }
         }
         @if record.terms.kind == ProductKind::Installment {
-            (crate::loans::schedule_table(ctx, &record, &paid, day))
+            (schedule_table(ctx, &record, &paid, day))
         }
         @if record.state == LoanState::Origination {
             @if !verified {
@@ -727,4 +731,137 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
             render_new_ticket(ctx, &customer_id, &f, 400)
         }
     }
+}
+
+/// The dashboard card.
+pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
+    let s = summary(conn)?;
+    let currency = ctx.app.config.currency();
+    Ok(html! {
+        section class="card" {
+            h2 { (ctx.t(Msg::CardLoans)) }
+            dl {
+                dt { (ctx.t(Msg::CardActiveLoans)) } dd { (s.active) }
+                dt { (ctx.t(Msg::CardDueLoans)) } dd { (s.due_or_overdue) }
+                dt { (ctx.t(Msg::CardOutstanding)) } dd { (currency.format(s.outstanding_principal, ctx.lang)) }
+            }
+        }
+    })
+}
+/// The schedule of an installment ticket, each installment marked paid, due or overdue.
+pub(crate) fn schedule_table(
+    ctx: &Ctx,
+    record: &ops::Record,
+    paid: &terms::Paid,
+    today: NaiveDate,
+) -> Markup {
+    let currency = ctx.app.config.currency();
+    html! {
+        h2 { (ctx.t(Msg::Schedule)) }
+        div class="table-wrap" { table {
+            thead { tr {
+                th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) }
+                th class="num" { (ctx.t(Msg::Interest)) } th { (ctx.t(Msg::Status)) }
+            } }
+            tbody {
+                @for (i, status) in terms::schedule_on(&record.ticket(), paid, today) {
+                    tr {
+                        td { (i.due) }
+                        td class="num" { (currency.format(i.principal, ctx.lang)) }
+                        td class="num" { (currency.format(i.interest, ctx.lang)) }
+                        td { @match status {
+                            terms::InstallmentStatus::Paid => span class="badge ok" { (ctx.t(Msg::InstallmentPaid)) },
+                            terms::InstallmentStatus::Upcoming => span class="muted" { "—" },
+                            terms::InstallmentStatus::Due => span class="badge warn" { (ctx.t(Msg::BadgeDue)) },
+                            terms::InstallmentStatus::Overdue => span class="badge bad" { (ctx.t(Msg::BadgeOverdue)) },
+                        } }
+                    }
+                }
+            }
+        } }
+    }
+}
+/// A ticket's extensions and state changes, newest first.
+pub(crate) fn history(ctx: &Ctx, conn: &Connection, loan: &LoanId) -> rusqlite::Result<Markup> {
+    let rows: Vec<(chrono::DateTime<chrono::Utc>, String, String, String)> = conn
+        .prepare_cached("SELECT at, kind, from_value, to_value FROM loan_events WHERE loan_id = ?1 ORDER BY at DESC, id DESC")?
+        .query_map([loan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let label = |value: &str| {
+        LoanState::from_code(value)
+            .map_or_else(|| value.to_owned(), |s| ctx.t(s.label()).to_owned())
+    };
+    Ok(html! {
+        h2 { (ctx.t(Msg::TicketHistory)) }
+        @if rows.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
+        ul {
+            @for (at, kind, from, to) in &rows {
+                li {
+                    (ctx.datetime(*at)) " · "
+                    @match kind.as_str() {
+                        "extension" => (ctx.lang.fill(Msg::ExtensionEvent, &[("from", from), ("to", to)])),
+                        "extension_reversed" => (ctx.lang.fill(Msg::ExtensionReversedEvent, &[("from", from), ("to", to)])),
+                        _ => { (label(from)) " → " (label(to)) },
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The dashboard card of payments waiting for confirmation, for staff who may open tickets
+/// (empty for others).
+pub(crate) fn unconfirmed_card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
+    if !ctx
+        .staff()
+        .ok()
+        .flatten()
+        .is_some_and(|user| VIEWERS.iter().any(|p| user.role.has(*p)))
+    {
+        return Ok(html! {});
+    }
+    let hours = ctx.app.config.payments.unconfirmed_alert_hours;
+    let all = waiting(conn, ctx.now - Duration::hours(i64::from(hours)))?;
+    let currency = ctx.app.config.currency();
+    let age = |at: DateTime<Utc>| {
+        let minutes = (ctx.now - at).num_minutes().max(0);
+        ctx.lang.fill(
+            Msg::HoursMinutes,
+            &[
+                ("hours", &(minutes / 60).to_string()),
+                ("minutes", &(minutes % 60).to_string()),
+            ],
+        )
+    };
+    Ok(html! {
+        section class="card" {
+            h2 { (ctx.lang.fill(Msg::CardUnconfirmedPayments, &[("hours", &hours.to_string())])) }
+            @if all.is_empty() {
+                p { (ctx.t(Msg::UnconfirmedNone)) }
+            } @else {
+                p class="warning" { (ctx.t(Msg::UnconfirmedHint)) }
+                div class="table-wrap" {
+                    table {
+                        thead { tr {
+                            th { (ctx.t(Msg::Ticket)) } th { (ctx.t(Msg::PaymentCode)) }
+                            th class="num" { (ctx.t(Msg::Amount)) } th class="num" { (ctx.t(Msg::Waiting)) }
+                        } }
+                        tbody {
+                            @for w in all.iter().take(unconfirmed::LISTED) {
+                                tr {
+                                    td { a href={ "/staff/loans/" (w.loan) } { (w.ticket_no) } }
+                                    td { code { (w.code) } }
+                                    td class="num" { (currency.format(w.amount, ctx.lang)) }
+                                    td class="num" { (age(w.created_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if all.len() > unconfirmed::LISTED {
+                    p { (ctx.lang.fill(Msg::UnconfirmedMore, &[("n", &(all.len() - unconfirmed::LISTED).to_string())])) }
+                }
+            }
+        }
+    })
 }
