@@ -32,14 +32,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use dates::DateOrder;
 use rusqlite::{Connection, params};
+use table::{Next, Table, TableError};
 
 use crate::audit::{Actor, Change};
 use crate::plumbing::config::Config;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::phone::{self, E164};
-use dates::DateOrder;
-use table::{Next, Table, TableError};
 
 /// What the imports need to know about the branch.
 pub(crate) struct Branch<'a> {
@@ -444,7 +444,7 @@ impl Checker<'_> {
     fn email(&mut self, email: &str, line: u64) -> Option<String> {
         if email.is_empty() {
             None
-        } else if crate::portal::plausible_email(email) && email.matches('@').count() == 1 {
+        } else if crate::email::plausible_address(email) {
             Some(email.to_owned())
         } else {
             self.error(

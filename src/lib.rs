@@ -23,6 +23,7 @@ mod portal;
 mod reminders;
 mod roles;
 mod router;
+mod scheduler;
 mod server;
 mod sms;
 mod staff;

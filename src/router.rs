@@ -10,10 +10,9 @@ use crate::plumbing::crypto;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
 use crate::plumbing::i18n::Lang;
-use crate::portal;
-use crate::web::{customers, dashboard, health};
-
+use crate::web::portal;
 use crate::web::{App, Ctx, LANG_COOKIE, csrf_binding};
+use crate::web::{customers, dashboard, health};
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
 pub(crate) fn handle(app: &App, req: &Request) -> Response {

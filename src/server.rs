@@ -182,7 +182,7 @@ fn build_app(
         sms,
         uploader,
         email,
-        scheduler: crate::loans::scheduler::Status::default(),
+        scheduler: crate::scheduler::Status::default(),
         shutdown: Arc::clone(shutdown),
     })
 }
@@ -244,7 +244,7 @@ fn spawn_background_threads(app: &Arc<App>) -> Result<Vec<Background>, ServeErro
         spawn_background("email", app, |a| email::sender::run(&a.email, &a.db))?,
         spawn_background("scheduler", app, |a| {
             let settings = crate::reminders::Settings::from_config(&a.config);
-            crate::loans::scheduler::run(
+            crate::scheduler::run(
                 &a.db,
                 &*a.clock,
                 &settings,

@@ -136,3 +136,47 @@ impl Email {
         self.sender.wake();
     }
 }
+
+/// A light check of an email address's shape: one `@`, something before it, a dotted domain
+/// after it, no spaces or angle brackets, at most 254 characters (delivery proves the rest).
+/// The counter, the portal and the customer import all ask this one function.
+pub(crate) fn plausible_address(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && email.len() <= 254
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_address;
+
+    #[test]
+    fn an_address_has_one_at_and_a_dotted_domain() {
+        for good in ["siti@example.com", "a.b+c@mail.example.co.id"] {
+            assert!(plausible_address(good), "{good}");
+        }
+        let too_long = format!("{}@example.com", "a".repeat(243));
+        for bad in [
+            "siti",
+            "@example.com",
+            "siti@localhost",
+            "siti@.example.com",
+            "siti@example.com.",
+            "siti@example@com.id",
+            "siti @example.com",
+            "<siti@example.com>",
+            too_long.as_str(),
+        ] {
+            assert!(!plausible_address(bad), "{bad}");
+        }
+    }
+}

@@ -7,17 +7,14 @@
 pub(crate) mod codes;
 pub(crate) mod ops;
 pub(crate) mod products;
-pub(crate) mod scheduler;
 pub(crate) mod terms;
 pub(crate) mod unconfirmed;
 
 use chrono::{Duration, NaiveDate};
-use maud::{Markup, html};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, LoanId};
-use crate::web::Ctx;
 
 /// Where a ticket is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,18 +106,6 @@ impl Urgency {
             LoanState::Due => Urgency::Due,
             LoanState::Active if maturity - today <= Duration::days(DUE_SOON_DAYS) => Urgency::Due,
             _ => Urgency::Later,
-        }
-    }
-
-    /// The badge for people, after a space, to follow a title (nothing for
-    /// [`Urgency::Later`]).
-    pub(crate) fn badge(self, ctx: &Ctx) -> Markup {
-        html! {
-            @match self {
-                Urgency::Overdue => { " " span class="badge bad" { (ctx.t(Msg::BadgeOverdue)) } }
-                Urgency::Due => { " " span class="badge warn" { (ctx.t(Msg::BadgeDue)) } }
-                Urgency::Later => {}
-            }
         }
     }
 }

@@ -52,7 +52,7 @@ pub(crate) struct App {
     /// The email outbox's sender and the relay's state.
     pub(crate) email: Arc<Email>,
     /// What the scheduler thread last did.
-    pub(crate) scheduler: crate::loans::scheduler::Status,
+    pub(crate) scheduler: crate::scheduler::Status,
     /// Set when the server is shutting down.
     pub(crate) shutdown: Arc<AtomicBool>,
 }
@@ -150,7 +150,7 @@ impl<'a> Ctx<'a> {
         }
         let found = match self
             .req
-            .cookie(portal::CUSTOMER_COOKIE)
+            .cookie(crate::web::portal::CUSTOMER_COOKIE)
             .filter(|t| !t.is_empty())
         {
             None => None,
@@ -251,7 +251,7 @@ impl<'a> Ctx<'a> {
     /// their phone is unverified, the reminder to verify it.
     pub(crate) fn customer_page(&self, title: &str, body: maud::Markup) -> Response {
         let bar = match self.customer() {
-            Ok(Some(customer)) => Some(portal::customer_bar(self, customer)),
+            Ok(Some(customer)) => Some(crate::web::portal::customer_bar(self, customer)),
             _ => None,
         };
         Response::html(200, ui::customer_page(&self.chrome(), bar, title, body))

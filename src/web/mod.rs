@@ -16,6 +16,7 @@ pub(crate) mod health;
 pub(crate) mod import;
 pub(crate) mod loans;
 pub(crate) mod outbox;
+pub(crate) mod portal;
 pub(crate) mod reminders;
 pub(crate) mod sms;
 pub(crate) mod staff;

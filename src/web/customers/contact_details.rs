@@ -102,7 +102,7 @@ pub(crate) fn save(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let email = Some(form.email.clone()).filter(|e| !e.is_empty());
     if email
         .as_deref()
-        .is_some_and(|e| !crate::portal::plausible_email(e) || e.len() > 254)
+        .is_some_and(|e| !crate::email::plausible_address(e))
     {
         form.email_error = Some(Msg::EmailInvalid);
     }

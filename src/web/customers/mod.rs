@@ -268,7 +268,7 @@ pub(crate) fn counter_send(
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::plumbing::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
-    let outcome = crate::portal::answered(crate::portal::send_code(
+    let outcome = crate::web::portal::answered(crate::web::portal::send_code(
         ctx,
         &tx,
         &c.id,
@@ -283,7 +283,7 @@ pub(crate) fn counter_send(
             &ctx.lang
                 .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
         ),
-        Err(refusal) => ctx.flash(&crate::portal::refusal_message(ctx, &refusal)),
+        Err(refusal) => ctx.flash(&crate::web::portal::refusal_message(ctx, &refusal)),
     }
     Ok(crate::plumbing::http::Response::see_other(&format!(
         "{back}#verification"
@@ -302,7 +302,7 @@ pub(crate) fn counter_verify(
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::plumbing::db::immediate(&mut conn)?;
     get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
-    let checked = crate::portal::check_code(
+    let checked = crate::web::portal::check_code(
         ctx,
         &tx,
         &id,
@@ -311,7 +311,7 @@ pub(crate) fn counter_verify(
         &entered,
     )?;
     tx.commit()?;
-    match crate::portal::checked_message(ctx, &checked) {
+    match crate::web::portal::checked_message(ctx, &checked) {
         None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
         Some(message) => ctx.flash(&message),
     }
@@ -372,7 +372,7 @@ fn render_new(
         }
         form method="post" action="/staff/customers/new" class="stack" novalidate {
             (crate::plumbing::ui::csrf_input(&ctx.csrf()))
-            (f.fields(ctx, Msg::NewCustomerPhoneHint))
+            (crate::web::portal::profile_fields(ctx, f, Msg::NewCustomerPhoneHint))
             div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
         }
     };

@@ -1,19 +1,19 @@
-//! The customer portal on the branch Wi-Fi (seeds 000 and 001): "Pay My Loan", login with a
-//! code sent by SMS, the first-login profile, the reminder to verify a changed phone, the
-//! customer's loans (current and closed, each ticket's detail), extending a loan with a
-//! payment code (seed 003), and logging out.
+//! The customer portal's pages on the branch Wi-Fi (seeds 000 and 001): "Pay My Loan", login
+//! with a code sent by SMS, the first-login profile, the reminder to verify a changed phone,
+//! the customer's loans (current and closed, each ticket's detail), extending a loan with a
+//! payment code (seed 003), and logging out. The sessions, the in-memory login state and the
+//! profile's rules are `portal`; the code rules are `otp`.
 //!
 //! A customer reaches only their own tickets: every loan page looks the ticket up by its id
-//! and the customer's id together, and anything else is "not found" (never "forbidden", which
-//! would tell that the ticket exists).
+//! and the customer's id together (`portal::own_ticket`), and anything else is "not found"
+//! (never "forbidden", which would tell that the ticket exists).
 //!
 //! No enumeration: every step of the login answers the same words and status, in the same
 //! time, whether the number belongs to a customer or not. A stranger's number goes through the
 //! same code rules as a customer's (`otp::Strangers`: spacing, daily count, wrong codes, lock,
 //! in memory) and nothing is sent to it. Requests are also limited per client address. The
-//! `pb_login` cookie holds only a random id; the number stays on the server (`attempts`).
-//! Customer sessions live in an HttpOnly cookie, are replaced at login, end after 15 idle
-//! minutes (phones are shared) and at logout.
+//! `pb_login` cookie holds only a random id; the number stays on the server
+//! (`portal::attempts`).
 //!
 //! One number, one record (issue 11): the profile refuses a number that leads to another
 //! customer, and a new number replaces the old one only once the code sent to it is entered
@@ -22,9 +22,9 @@
 
 use std::time::{Duration as StdDuration, Instant};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 use crate::customers::contact_details;
 use crate::customers::{self, Customer, Holder, Profile};
@@ -45,10 +45,9 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, LoanId, PaymentId, StaffId};
 use crate::plumbing::phone::{self, E164};
 use crate::plumbing::ui::{self, Field};
+use crate::portal::{ProfileForm, own_ticket, start_session};
 use crate::web::Ctx;
 use crate::web::loans::{method_label, today};
-
-mod attempts;
 
 /// The cookie of a signed-in customer.
 pub(crate) const CUSTOMER_COOKIE: &str = "pb_cust";
@@ -72,53 +71,6 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
 
 // ----- Sessions -----
 
-/// Starts a customer session; returns the cookie token.
-pub(crate) fn start_session(
-    conn: &Connection,
-    customer: &CustomerId,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<String> {
-    let token = crypto::random_token();
-    conn.execute(
-        "INSERT INTO customer_sessions (token_hash, customer_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![crypto::sha256(token.as_bytes()).as_slice(), customer, now],
-    )?;
-    Ok(token)
-}
-
-/// The customer whose live session has this token; an idle session is deleted.
-pub(crate) fn session_customer(
-    conn: &Connection,
-    token: &str,
-    idle_minutes: u32,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<Option<Customer>> {
-    let hash = crypto::sha256(token.as_bytes());
-    let found: Option<(CustomerId, DateTime<Utc>)> = conn
-        .prepare_cached(
-            "SELECT customer_id, last_seen_at FROM customer_sessions WHERE token_hash = ?1",
-        )?
-        .query_row([hash.as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((customer, seen)) = found else {
-        return Ok(None);
-    };
-    if now - seen > Duration::minutes(i64::from(idle_minutes)) {
-        conn.execute(
-            "DELETE FROM customer_sessions WHERE token_hash = ?1",
-            [hash.as_slice()],
-        )?;
-        return Ok(None);
-    }
-    if now - seen > Duration::seconds(30) {
-        conn.execute(
-            "UPDATE customer_sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
-            params![hash.as_slice(), now],
-        )?;
-    }
-    customers::get(conn, &customer)
-}
-
 /// The signed-in customer, or a redirect to the login.
 fn signed_in(ctx: &Ctx) -> Result<Customer, AppError> {
     ctx.customer()?
@@ -136,23 +88,6 @@ fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
 }
 
 // ----- Login -----
-
-/// What the portal keeps in memory between requests (issue 11): the numbers login codes were
-/// asked for, behind the `pb_login` cookie, and the code state of numbers that are nobody's.
-pub(crate) struct PortalState {
-    pub(crate) attempts: attempts::Attempts,
-    pub(crate) strangers: otp::Strangers,
-}
-
-impl PortalState {
-    /// Room for 10,000 login attempts at once and 4,096 strangers' numbers.
-    pub(crate) fn new() -> PortalState {
-        PortalState {
-            attempts: attempts::Attempts::new(10_000),
-            strangers: otp::Strangers::new(4_096),
-        }
-    }
-}
 
 /// The number this browser's login code was asked for.
 fn login_phone(ctx: &Ctx) -> Option<E164> {
@@ -177,7 +112,7 @@ fn remember_login_phone(ctx: &Ctx, phone: &E164) {
         &id,
         "Lax",
         ctx.app.config.secure_cookies(),
-        Some(attempts::ATTEMPT_MINUTES * 60),
+        Some(crate::portal::attempts::ATTEMPT_MINUTES * 60),
     ));
 }
 
@@ -643,133 +578,6 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
 
 // ----- Profile -----
 
-/// What was typed into the profile form (the customer's, or the counter's new-customer form),
-/// and what was wrong with it.
-#[derive(Default)]
-pub(crate) struct ProfileForm {
-    pub(crate) full_name: String,
-    pub(crate) id_number: String,
-    pub(crate) date_of_birth: String,
-    pub(crate) address: String,
-    pub(crate) email: String,
-    pub(crate) phone: String,
-    pub(crate) errors: Vec<(&'static str, Msg)>,
-}
-
-/// A profile that passed [`ProfileForm::check`].
-pub(crate) struct CheckedProfile {
-    pub(crate) id_number: String,
-    pub(crate) date_of_birth: NaiveDate,
-    pub(crate) email: Option<String>,
-    pub(crate) phone: E164,
-}
-
-impl ProfileForm {
-    fn error(&self, field: &str) -> Option<Msg> {
-        self.errors
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| *m)
-    }
-
-    /// The fields as sent.
-    pub(crate) fn from_form(form: &crate::plumbing::http::Form) -> ProfileForm {
-        ProfileForm {
-            full_name: form.text("full_name").to_owned(),
-            id_number: form.text("id_number").to_owned(),
-            date_of_birth: form.text("date_of_birth").to_owned(),
-            address: form.text("address").to_owned(),
-            email: form.text("email").to_owned(),
-            phone: form.text("phone").to_owned(),
-            errors: Vec::new(),
-        }
-    }
-
-    /// Checks every field, noting what is wrong; the clean values when all is well.
-    pub(crate) fn check(&mut self, today: NaiveDate, country: &str) -> Option<CheckedProfile> {
-        if self.full_name.chars().count() < 2 || self.full_name.chars().count() > 120 {
-            self.errors.push(("full_name", Msg::FullNameInvalid));
-        }
-        let id_number: String = self
-            .id_number
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if !(6..=20).contains(&id_number.len())
-            || !id_number.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            self.errors.push(("id_number", Msg::IdNumberInvalid));
-        }
-        let dob = NaiveDate::parse_from_str(&self.date_of_birth, "%Y-%m-%d")
-            .ok()
-            .filter(|d| *d < today && *d > today - Duration::days(130 * 366));
-        if dob.is_none() {
-            self.errors.push(("date_of_birth", Msg::DateOfBirthInvalid));
-        }
-        if self.address.chars().count() < 5 || self.address.chars().count() > 300 {
-            self.errors.push(("address", Msg::AddressInvalid));
-        }
-        let email = Some(self.email.clone()).filter(|e| !e.is_empty());
-        if email.as_deref().is_some_and(|e| !plausible_email(e)) {
-            self.errors.push(("email", Msg::EmailInvalid));
-        }
-        let phone = phone::normalise(&self.phone, country).ok();
-        if phone.is_none() {
-            self.errors.push(("phone", Msg::PhoneInvalid));
-        }
-        match (dob, phone) {
-            (Some(date_of_birth), Some(phone)) if self.errors.is_empty() => Some(CheckedProfile {
-                id_number,
-                date_of_birth,
-                email,
-                phone,
-            }),
-            _ => None,
-        }
-    }
-
-    /// The labelled fields, with their errors.
-    pub(crate) fn fields(&self, ctx: &Ctx, phone_hint: Msg) -> Markup {
-        let err = |name| self.error(name).map(|m| ctx.t(m));
-        let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &self.full_name);
-        name.autocomplete = "name";
-        name.error = err("full_name");
-        let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &self.id_number);
-        id_number.hint = Some(ctx.t(Msg::IdNumberHint));
-        id_number.error = err("id_number");
-        let mut dob = Field::new(
-            ctx.t(Msg::DateOfBirth),
-            "date_of_birth",
-            &self.date_of_birth,
-        );
-        dob.kind = "date";
-        dob.autocomplete = "bday";
-        dob.error = err("date_of_birth");
-        let mut address = Field::new(ctx.t(Msg::Address), "address", &self.address);
-        address.autocomplete = "street-address";
-        address.error = err("address");
-        let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &self.email);
-        email.kind = "email";
-        email.autocomplete = "email";
-        email.required = false;
-        email.error = err("email");
-        let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &self.phone);
-        phone.kind = "tel";
-        phone.autocomplete = "tel";
-        phone.hint = Some(ctx.t(phone_hint));
-        phone.error = err("phone");
-        html! {
-            @if !self.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
-            (ui::field(&name))
-            (ui::field(&id_number))
-            (ui::field(&dob))
-            (ui::field(&address))
-            (ui::field(&email))
-            (ui::field(&phone))
-        }
-    }
-}
-
 /// GET /profile: complete (first login) or edit the profile, pre-filled; a new number waiting
 /// for its code is shown with the code form.
 pub(crate) fn profile_page(ctx: &Ctx) -> Result<Response, AppError> {
@@ -810,7 +618,7 @@ fn render_profile(
         @if let Some(pending) = &c.pending_phone { (pending_phone_section(ctx, c, pending, code_error)) }
         form method="post" action="/profile" class="stack" novalidate {
             (ui::csrf_input(&ctx.csrf()))
-            (f.fields(ctx, Msg::PhoneChangeHint))
+            (profile_fields(ctx, f, Msg::PhoneChangeHint))
             div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
         }
     };
@@ -1020,21 +828,6 @@ pub(crate) fn cancel_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(Response::see_other("/profile"))
 }
 
-/// A light check of an email address's shape (delivery proves the rest).
-pub(crate) fn plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && email.len() <= 254
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c == '<' || c == '>')
-}
-
 // ----- Phone verification at the portal -----
 
 /// GET /verify: the reminder's target: send a code to the (new) number and enter it.
@@ -1135,19 +928,6 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
 
 // ----- The customer's loans -----
 
-/// The signed-in customer's own ticket `id` with its terms. Another customer's ticket, an id
-/// that is no ticket, and a ticket without terms all answer 404, so the answer never tells
-/// whether someone else's ticket exists.
-fn own_ticket(
-    conn: &Connection,
-    customer: &CustomerId,
-    id: &LoanId,
-) -> Result<(loans::Ticket, Record), AppError> {
-    let ticket = loans::of_customer_by_id(conn, customer, id)?.ok_or(AppError::NotFound)?;
-    let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
-    Ok((ticket, record))
-}
-
 /// A ticket on "My loans": what it owes today (open tickets with terms) and how pressing it is.
 struct LoanRow {
     ticket: loans::Ticket,
@@ -1202,7 +982,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
             ul class="loans" {
                 @for r in &rows {
                     li class="card" {
-                        h2 { (r.ticket.ticket_no) (r.urgency.badge(ctx)) }
+                        h2 { (r.ticket.ticket_no) (urgency_badge(ctx, r.urgency)) }
                         p { (r.ticket.item_description) }
                         dl {
                             dt { (ctx.t(Msg::Principal)) } dd { (currency.format(r.ticket.principal, ctx.lang)) }
@@ -1280,7 +1060,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let urgency = Urgency::of(record.state, record.maturity, day);
     let base = format!("/my/loans/{}", record.id);
     let body = html! {
-        p { (ticket.item_description) (urgency.badge(ctx)) }
+        p { (ticket.item_description) (urgency_badge(ctx, urgency)) }
         @for code in payment_codes.iter().filter(|p| p.status(ctx.now) == Status::Live) {
             p class="warning" role="status" {
                 (ctx.lang.fill(Msg::WaitingForPayment, &[
@@ -1479,6 +1259,60 @@ pub(crate) fn customer_bar(ctx: &Ctx, customer: &Customer) -> Markup {
                 (ui::csrf_input(&ctx.csrf()))
                 button type="submit" class="secondary" { (ctx.t(Msg::LogOut)) }
             }
+        }
+    }
+}
+
+/// The profile's labelled fields (new customer at the counter, first-login profile at the
+/// portal), with their errors.
+pub(crate) fn profile_fields(ctx: &Ctx, form: &ProfileForm, phone_hint: Msg) -> Markup {
+    let err = |name| form.error(name).map(|m| ctx.t(m));
+    let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &form.full_name);
+    name.autocomplete = "name";
+    name.error = err("full_name");
+    let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &form.id_number);
+    id_number.hint = Some(ctx.t(Msg::IdNumberHint));
+    id_number.error = err("id_number");
+    let mut dob = Field::new(
+        ctx.t(Msg::DateOfBirth),
+        "date_of_birth",
+        &form.date_of_birth,
+    );
+    dob.kind = "date";
+    dob.autocomplete = "bday";
+    dob.error = err("date_of_birth");
+    let mut address = Field::new(ctx.t(Msg::Address), "address", &form.address);
+    address.autocomplete = "street-address";
+    address.error = err("address");
+    let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &form.email);
+    email.kind = "email";
+    email.autocomplete = "email";
+    email.required = false;
+    email.error = err("email");
+    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &form.phone);
+    phone.kind = "tel";
+    phone.autocomplete = "tel";
+    phone.hint = Some(ctx.t(phone_hint));
+    phone.error = err("phone");
+    html! {
+        @if !form.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
+        (ui::field(&name))
+        (ui::field(&id_number))
+        (ui::field(&dob))
+        (ui::field(&address))
+        (ui::field(&email))
+        (ui::field(&phone))
+    }
+}
+
+/// A ticket's urgency as a badge, after a space, to follow a title (nothing for
+/// [`Urgency::Later`]).
+fn urgency_badge(ctx: &Ctx, urgency: Urgency) -> Markup {
+    html! {
+        @match urgency {
+            Urgency::Overdue => { " " span class="badge bad" { (ctx.t(Msg::BadgeOverdue)) } }
+            Urgency::Due => { " " span class="badge warn" { (ctx.t(Msg::BadgeDue)) } }
+            Urgency::Later => {}
         }
     }
 }

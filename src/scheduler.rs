@@ -1,6 +1,6 @@
-//! The scheduler thread: moves tickets to the state their dates call for (due on maturity, in
-//! grace, under notice, forfeited) when the branch-local day changes, and at start-up, so the
-//! states are right even when nobody opens a page. Each change is a `loan_events` row.
+//! The scheduler thread, above the features it drives: moves tickets to the state their dates
+//! call for (due on maturity, in grace, under notice, forfeited) when the branch-local day
+//! changes, and at start-up, so the states are right even when nobody opens a page. Each change is a `loan_events` row.
 //!
 //! After the states, and then every few minutes, it runs the reminder pass
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
-use super::ops;
+use crate::loans::ops;
 use crate::plumbing::clock::{self, Clock};
 use crate::plumbing::db::{self, Db};
 use crate::reminders::{self, Settings};
