@@ -24,7 +24,6 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
-use rusqlite::Connection;
 
 use crate::customers::contact_details;
 use crate::customers::{self, Customer, Holder, Profile};
@@ -33,20 +32,21 @@ use crate::loans::codes::{self, CodeError, Status};
 use crate::loans::ops::{self, Record};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
-use crate::otp::{
-    self, Checked, CodeStore, CodeText, Codes, CustomerStore, Destination, Purpose, Refusal,
-    Requester, Rules, SendError,
-};
+use crate::otp::{self, Checked, CustomerStore, Destination, Purpose, Refusal, Rules, SendError};
 use crate::plumbing::crypto;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Response, form};
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::{CustomerId, LoanId, PaymentId, StaffId};
+use crate::plumbing::ids::{LoanId, PaymentId};
 use crate::plumbing::phone::{self, E164};
 use crate::plumbing::ui::{self, Field};
 use crate::portal::{ProfileForm, own_ticket, start_session};
 use crate::web::Ctx;
+use crate::web::codes::{
+    answered, check_code, check_with, checked_message, refusal_message, send_code, send_with,
+};
+use crate::web::customers::profile_fields;
 use crate::web::loans::{method_label, today};
 
 /// The cookie of a signed-in customer.
@@ -169,16 +169,6 @@ impl Asked {
             Err(SendError::Refused(refusal)) => Ok(Asked::Refused(refusal)),
             Err(SendError::Db(e)) => Err(e.into()),
         }
-    }
-}
-
-/// A code request's outcome for the page: sent, or refused with the reason to show; a
-/// database failure is the request's error.
-pub(crate) fn answered(outcome: Result<(), SendError>) -> Result<Result<(), Refusal>, AppError> {
-    match outcome {
-        Ok(()) => Ok(Ok(())),
-        Err(SendError::Refused(refusal)) => Ok(Err(refusal)),
-        Err(SendError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -343,106 +333,6 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
     tx.commit()?;
     ctx.app.email.wake();
     Ok(asked)
-}
-
-/// Runs `f` with the code rules in force and this screen as the requester: the portal's
-/// browser, or the counter when `staff` is given.
-fn with_codes<T>(
-    ctx: &Ctx,
-    purpose: Purpose,
-    staff: Option<&StaffId>,
-    f: impl FnOnce(&Codes, &Requester) -> T,
-) -> T {
-    let rules = Rules::from_config(&ctx.app.config.otp, ctx.app.config.utc_offset());
-    let codes = Codes {
-        key: &ctx.app.key,
-        rules: &rules,
-    };
-    f(
-        &codes,
-        &Requester {
-            purpose,
-            binding: ctx.binding(),
-            staff,
-        },
-    )
-}
-
-/// Sends a code from this screen through `store`, by SMS or email, in this request's language.
-fn send_with(
-    ctx: &Ctx,
-    store: &mut impl CodeStore,
-    destination: Destination,
-    purpose: Purpose,
-    staff: Option<&StaffId>,
-) -> Result<(), SendError> {
-    let minutes = ctx.app.config.otp.validity_minutes.to_string();
-    let values = [
-        ("branch", ctx.app.config.branch.name.as_str()),
-        ("minutes", minutes.as_str()),
-    ];
-    // `{code}` is left in the text for `otp` to fill.
-    let (text, subject) = match destination {
-        Destination::Phone(_) => (ctx.lang.fill(Msg::CodeSms, &values), String::new()),
-        Destination::Email(_) => (
-            ctx.lang.fill(Msg::CodeEmailBody, &values),
-            ctx.lang.fill(Msg::CodeEmailSubject, &values),
-        ),
-    };
-    let words = CodeText {
-        text: &text,
-        subject: &subject,
-    };
-    with_codes(ctx, purpose, staff, |codes, requester| {
-        otp::send(store, codes, destination, requester, &words, ctx.now)
-    })
-}
-
-/// Sends a customer a code from this screen, by SMS or email, in this request's language.
-pub(crate) fn send_code(
-    ctx: &Ctx,
-    conn: &Connection,
-    customer: &CustomerId,
-    destination: Destination,
-    purpose: Purpose,
-    staff: Option<&StaffId>,
-) -> Result<(), SendError> {
-    let mut store = CustomerStore {
-        conn,
-        customer,
-        staff,
-    };
-    send_with(ctx, &mut store, destination, purpose, staff)
-}
-
-/// Checks a code entered on this screen against `store`.
-fn check_with(
-    ctx: &Ctx,
-    store: &mut impl CodeStore,
-    purpose: Purpose,
-    staff: Option<&StaffId>,
-    entered: &str,
-) -> rusqlite::Result<Checked> {
-    with_codes(ctx, purpose, staff, |codes, requester| {
-        otp::check(store, codes, requester, entered, ctx.now)
-    })
-}
-
-/// Checks a code a customer entered on this screen.
-pub(crate) fn check_code(
-    ctx: &Ctx,
-    conn: &Connection,
-    customer: &CustomerId,
-    purpose: Purpose,
-    staff: Option<&StaffId>,
-    entered: &str,
-) -> rusqlite::Result<Checked> {
-    let mut store = CustomerStore {
-        conn,
-        customer,
-        staff,
-    };
-    check_with(ctx, &mut store, purpose, staff, entered)
 }
 
 /// GET /login/verify: the code form.
@@ -884,31 +774,6 @@ pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(render_verify_phone(ctx, &c, Some(&message), 429))
 }
 
-/// The words for a refused code request.
-pub(crate) fn refusal_message(ctx: &Ctx, refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::Locked => ctx.t(Msg::CustomerLocked).to_owned(),
-        Refusal::DailyLimit => ctx.t(Msg::CodeDailyLimit).to_owned(),
-        Refusal::TooSoon { wait_seconds } => ctx
-            .lang
-            .fill(Msg::CodeTooSoon, &[("seconds", &wait_seconds.to_string())]),
-    }
-}
-
-/// The words for an entered code that did not work.
-pub(crate) fn checked_message(ctx: &Ctx, checked: &Checked) -> Option<String> {
-    match checked {
-        Checked::Accepted { .. } => None,
-        Checked::Wrong { remaining } => Some(
-            ctx.lang
-                .fill(Msg::CodeWrong, &[("remaining", &remaining.to_string())]),
-        ),
-        Checked::NowLocked | Checked::Locked => Some(ctx.t(Msg::CustomerLocked).to_owned()),
-        Checked::Expired => Some(ctx.t(Msg::CodeExpired).to_owned()),
-        Checked::Malformed => Some(ctx.t(Msg::CodeHint).to_owned()),
-    }
-}
-
 /// POST /verify.
 pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
@@ -1260,48 +1125,6 @@ pub(crate) fn customer_bar(ctx: &Ctx, customer: &Customer) -> Markup {
                 button type="submit" class="secondary" { (ctx.t(Msg::LogOut)) }
             }
         }
-    }
-}
-
-/// The profile's labelled fields (new customer at the counter, first-login profile at the
-/// portal), with their errors.
-pub(crate) fn profile_fields(ctx: &Ctx, form: &ProfileForm, phone_hint: Msg) -> Markup {
-    let err = |name| form.error(name).map(|m| ctx.t(m));
-    let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &form.full_name);
-    name.autocomplete = "name";
-    name.error = err("full_name");
-    let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &form.id_number);
-    id_number.hint = Some(ctx.t(Msg::IdNumberHint));
-    id_number.error = err("id_number");
-    let mut dob = Field::new(
-        ctx.t(Msg::DateOfBirth),
-        "date_of_birth",
-        &form.date_of_birth,
-    );
-    dob.kind = "date";
-    dob.autocomplete = "bday";
-    dob.error = err("date_of_birth");
-    let mut address = Field::new(ctx.t(Msg::Address), "address", &form.address);
-    address.autocomplete = "street-address";
-    address.error = err("address");
-    let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &form.email);
-    email.kind = "email";
-    email.autocomplete = "email";
-    email.required = false;
-    email.error = err("email");
-    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &form.phone);
-    phone.kind = "tel";
-    phone.autocomplete = "tel";
-    phone.hint = Some(ctx.t(phone_hint));
-    phone.error = err("phone");
-    html! {
-        @if !form.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
-        (ui::field(&name))
-        (ui::field(&id_number))
-        (ui::field(&dob))
-        (ui::field(&address))
-        (ui::field(&email))
-        (ui::field(&phone))
     }
 }
 

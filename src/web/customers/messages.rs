@@ -239,7 +239,7 @@ pub(crate) fn verification_send(ctx: &Ctx, id: CustomerId) -> Result<Response, A
             ctx.t(Msg::InvitationNoEmail).to_owned(),
         ));
     };
-    let outcome = crate::web::portal::answered(crate::web::portal::send_code(
+    let outcome = crate::web::codes::answered(crate::web::codes::send_code(
         ctx,
         &tx,
         &c.id,
@@ -254,7 +254,7 @@ pub(crate) fn verification_send(ctx: &Ctx, id: CustomerId) -> Result<Response, A
             Msg::CodeSentToEmail,
             &[("email", &otp::mask_email(address))],
         )),
-        Err(refusal) => ctx.flash(&crate::web::portal::refusal_message(ctx, &refusal)),
+        Err(refusal) => ctx.flash(&crate::web::codes::refusal_message(ctx, &refusal)),
     }
     Ok(back(&c.id))
 }
@@ -267,7 +267,7 @@ pub(crate) fn verification_check(ctx: &Ctx, id: CustomerId) -> Result<Response, 
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let c = customer(&tx, &id)?;
-    let checked = crate::web::portal::check_code(
+    let checked = crate::web::codes::check_code(
         ctx,
         &tx,
         &c.id,
@@ -281,7 +281,7 @@ pub(crate) fn verification_check(ctx: &Ctx, id: CustomerId) -> Result<Response, 
             ctx.t(Msg::EmailVerifiedStaff).to_owned()
         }
         otp::Checked::Accepted { .. } => ctx.t(Msg::PhoneVerifiedStaff).to_owned(),
-        other => crate::web::portal::checked_message(ctx, other).unwrap_or_default(),
+        other => crate::web::codes::checked_message(ctx, other).unwrap_or_default(),
     };
     ctx.flash(&message);
     Ok(back(&c.id))

@@ -19,6 +19,8 @@ use crate::customers::{
 };
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::ui::{self, Field};
+use crate::portal::ProfileForm;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -268,7 +270,7 @@ pub(crate) fn counter_send(
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::plumbing::db::immediate(&mut conn)?;
     let c = get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
-    let outcome = crate::web::portal::answered(crate::web::portal::send_code(
+    let outcome = crate::web::codes::answered(crate::web::codes::send_code(
         ctx,
         &tx,
         &c.id,
@@ -283,7 +285,7 @@ pub(crate) fn counter_send(
             &ctx.lang
                 .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
         ),
-        Err(refusal) => ctx.flash(&crate::web::portal::refusal_message(ctx, &refusal)),
+        Err(refusal) => ctx.flash(&crate::web::codes::refusal_message(ctx, &refusal)),
     }
     Ok(crate::plumbing::http::Response::see_other(&format!(
         "{back}#verification"
@@ -302,7 +304,7 @@ pub(crate) fn counter_verify(
     let mut conn = ctx.app.db.conn()?;
     let tx = crate::plumbing::db::immediate(&mut conn)?;
     get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
-    let checked = crate::web::portal::check_code(
+    let checked = crate::web::codes::check_code(
         ctx,
         &tx,
         &id,
@@ -311,7 +313,7 @@ pub(crate) fn counter_verify(
         &entered,
     )?;
     tx.commit()?;
-    match crate::web::portal::checked_message(ctx, &checked) {
+    match crate::web::codes::checked_message(ctx, &checked) {
         None => ctx.flash(ctx.t(Msg::PhoneVerifiedStaff)),
         Some(message) => ctx.flash(&message),
     }
@@ -372,7 +374,7 @@ fn render_new(
         }
         form method="post" action="/staff/customers/new" class="stack" novalidate {
             (crate::plumbing::ui::csrf_input(&ctx.csrf()))
-            (crate::web::portal::profile_fields(ctx, f, Msg::NewCustomerPhoneHint))
+            (profile_fields(ctx, f, Msg::NewCustomerPhoneHint))
             div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
         }
     };
@@ -425,4 +427,46 @@ pub(crate) fn create(
     Ok(crate::plumbing::http::Response::see_other(&format!(
         "/staff/customers/{id}"
     )))
+}
+
+/// The profile's labelled fields (new customer at the counter, first-login profile at the
+/// portal), with their errors.
+pub(crate) fn profile_fields(ctx: &Ctx, form: &ProfileForm, phone_hint: Msg) -> Markup {
+    let err = |name| form.error(name).map(|m| ctx.t(m));
+    let mut name = Field::new(ctx.t(Msg::FullName), "full_name", &form.full_name);
+    name.autocomplete = "name";
+    name.error = err("full_name");
+    let mut id_number = Field::new(ctx.t(Msg::IdNumber), "id_number", &form.id_number);
+    id_number.hint = Some(ctx.t(Msg::IdNumberHint));
+    id_number.error = err("id_number");
+    let mut dob = Field::new(
+        ctx.t(Msg::DateOfBirth),
+        "date_of_birth",
+        &form.date_of_birth,
+    );
+    dob.kind = "date";
+    dob.autocomplete = "bday";
+    dob.error = err("date_of_birth");
+    let mut address = Field::new(ctx.t(Msg::Address), "address", &form.address);
+    address.autocomplete = "street-address";
+    address.error = err("address");
+    let mut email = Field::new(ctx.t(Msg::EmailOptional), "email", &form.email);
+    email.kind = "email";
+    email.autocomplete = "email";
+    email.required = false;
+    email.error = err("email");
+    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", &form.phone);
+    phone.kind = "tel";
+    phone.autocomplete = "tel";
+    phone.hint = Some(ctx.t(phone_hint));
+    phone.error = err("phone");
+    html! {
+        @if !form.errors.is_empty() { (ui::form_error(Some(ctx.t(Msg::FormHasErrors)))) }
+        (ui::field(&name))
+        (ui::field(&id_number))
+        (ui::field(&dob))
+        (ui::field(&address))
+        (ui::field(&email))
+        (ui::field(&phone))
+    }
 }
