@@ -695,6 +695,7 @@ impl Config {
         self.validate_modem()?;
         self.validate_portal_and_codes()?;
         self.validate_payments_and_reminders()?;
+        self.validate_loans()?;
         self.validate_sync_hq_and_log()?;
         Ok(())
     }
@@ -751,6 +752,11 @@ impl Config {
         ] {
             one_line(key, value, max)?;
         }
+        Ok(())
+    }
+
+    /// Checks the `[loans]` section.
+    fn validate_loans(&self) -> Result<(), ConfigError> {
         let days = self.loans.surplus_claim_days;
         if !(1..=MAX_SURPLUS_CLAIM_DAYS).contains(&days) {
             return bad(
@@ -1630,12 +1636,27 @@ mod tests {
         assert_eq!(c.loans.surplus_claim_days, 180);
         let long = "x".repeat(MAX_ADDRESS_CHARS + 1);
         for (text, key) in [
-            ("[branch]\naddress = \"Jl. A\\nNo. 5\"\n", "[branch] address"),
-            (&format!("[branch]\naddress = \"{long}\"\n"), "[branch] address"),
+            (
+                "[branch]\naddress = \"Jl. A\\nNo. 5\"\n",
+                "[branch] address",
+            ),
+            (
+                &format!("[branch]\naddress = \"{long}\"\n"),
+                "[branch] address",
+            ),
             ("[branch]\nphone = \"021\\t123\"\n", "[branch] phone"),
-            ("[branch]\nlicence = \"\\u001b[31mKEP\"\n", "[branch] licence"),
-            ("[loans]\nsurplus_claim_days = 0\n", "[loans] surplus_claim_days"),
-            ("[loans]\nsurplus_claim_days = 3651\n", "[loans] surplus_claim_days"),
+            (
+                "[branch]\nlicence = \"\\u001b[31mKEP\"\n",
+                "[branch] licence",
+            ),
+            (
+                "[loans]\nsurplus_claim_days = 0\n",
+                "[loans] surplus_claim_days",
+            ),
+            (
+                "[loans]\nsurplus_claim_days = 3651\n",
+                "[loans] surplus_claim_days",
+            ),
             ("[loans]\nsurplus_days = 365\n", "surplus_days"),
         ] {
             let e = load(text, &[]).unwrap_err().to_string();

@@ -67,7 +67,10 @@ fn decimal(units: u64, exponent: u8, lang: Lang) -> String {
     }
     if exponent > 0 {
         grouped.push(mark);
-        grouped.push_str(&format!("{fraction:0width$}", width = usize::from(exponent)));
+        grouped.push_str(&format!(
+            "{fraction:0width$}",
+            width = usize::from(exponent)
+        ));
     }
     grouped
 }
@@ -78,7 +81,7 @@ fn decimal(units: u64, exponent: u8, lang: Lang) -> String {
 pub(crate) fn grams(mg: i64, lang: Lang) -> String {
     let sign = if mg < 0 { "-" } else { "" };
     let mg = mg.unsigned_abs();
-    let text = if mg % 10 == 0 {
+    let text = if mg.is_multiple_of(10) {
         decimal(mg / 10, 2, lang)
     } else {
         decimal(mg, 3, lang)
@@ -160,7 +163,11 @@ mod tests {
         assert_eq!(grams(5_000, Lang::En), "5.00 g");
         assert_eq!(grams(12_500, Lang::Id), "12,50 g");
         assert_eq!(grams(3_200, Lang::En), "3.20 g");
-        assert_eq!(grams(5_125, Lang::Id), "5,125 g", "milligrams are never rounded away");
+        assert_eq!(
+            grams(5_125, Lang::Id),
+            "5,125 g",
+            "milligrams are never rounded away"
+        );
         assert_eq!(grams(7, Lang::En), "0.007 g");
         assert_eq!(grams(0, Lang::En), "0.00 g");
         assert_eq!(grams(1_250_000, Lang::Id), "1.250,00 g");

@@ -616,7 +616,7 @@ impl Browser {
 
     /// Saves a screenshot of this step, then checks the page fits the phone and labels its
     /// inputs (the screenshot comes first, so a failing page is on record).
-    fn step(&mut self, name: &str) {
+    pub(crate) fn step(&mut self, name: &str) {
         self.step += 1;
         let png = base64_decode(
             self.command("GET", "/screenshot", None)

@@ -4,6 +4,13 @@
 
 use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
 
+/// The printed ticket of a print page (what is inside its `<article>`).
+fn printed(body: &str) -> &str {
+    let start = body.find("<article").expect("a ticket");
+    let end = body[start..].find("</article>").expect("the ticket's end");
+    &body[start..start + end]
+}
+
 /// Posts a payment form shown on the ticket page.
 fn pay(
     c: &mut Client,
@@ -491,6 +498,40 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
         "{}",
         print.body
     );
+    // Both items with what identifies them, under a heading for two, for one customer.
+    for words in [
+        "<h2>Items</h2>",
+        "<dt>Customer</dt>",
+        "Weight 12.50 g",
+        "22 karat",
+        "IDR 6,000,000",
+    ] {
+        assert!(print.body.contains(words), "{words}: {}", print.body);
+    }
+    assert!(
+        !printed(&print.body).contains("Customers"),
+        "{}",
+        print.body
+    );
+    // The ticket page at the counter lists them too, to check at redemption.
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    for words in [
+        "<dt>Customer</dt>",
+        "<h2>Items</h2>",
+        "Necklace",
+        "Samsung A54",
+        "12.50 g",
+        "22 karat",
+    ] {
+        assert!(page.body.contains(words), "{words}: {}", page.body);
+    }
+    assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    assert!(
+        print.body.contains("Berat 12,50 g") && print.body.contains("<h2>Barang</h2>"),
+        "{}",
+        print.body
+    );
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
     let (weight, karat): (i64, i64) = conn
         .query_row(
@@ -500,4 +541,56 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
         )
         .unwrap();
     assert_eq!((weight, karat), (12_500, 22));
+}
+
+#[test]
+fn the_printed_ticket_names_the_branch_and_the_auction_terms() {
+    use crate::ticket_print::{ADDRESS, LICENCE, PHONE, branch_with_details, write_ticket};
+    let server = branch_with_details();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let ring = [["gold", "Ring", "engraved S", "5", "22", "2.000.000"]];
+    let loan = write_ticket(&mut clerk, &ring, "1.000.000");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    for words in [
+        ADDRESS,
+        &format!("Phone {PHONE}"),
+        &format!("Licence no. {LICENCE}"),
+        "<h2>Item</h2>",
+        "Weight 5.00 g",
+        "is sold at a public auction",
+        "the surplus is paid to you when you claim it within 365 days of the auction",
+        "Customer's signature",
+        "Clerk's signature",
+    ] {
+        assert!(print.body.contains(words), "{words}: {}", print.body);
+    }
+    assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
+    let print = clerk.get(&format!("/staff/loans/{loan}/print?size=80mm"));
+    for words in [
+        &format!("Telp. {PHONE}"),
+        &format!("No. izin usaha {LICENCE}"),
+        "Berat 5,00 g",
+        "barang jaminan dijual melalui lelang",
+        "selisihnya (uang kelebihan) dibayarkan kepada Anda apabila diambil dalam waktu 365 hari sejak tanggal lelang",
+        "Tanda tangan nasabah",
+        "Tanda tangan petugas",
+    ] {
+        assert!(print.body.contains(words), "{words}: {}", print.body);
+    }
+    assert!(!print.body.contains("menjadi milik kami"), "{}", print.body);
+
+    // The demo branch prints invented details where its configuration has none.
+    let demo = Server::demo();
+    let mut clerk = demo.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let loan = write_ticket(&mut clerk, &ring, "1.000.000");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    for words in [
+        "Jl. Kemang Raya No. 8",
+        "Phone (021) 7179 0123",
+        "Licence no. DEMO-001",
+    ] {
+        assert!(print.body.contains(words), "{words}: {}", print.body);
+    }
 }

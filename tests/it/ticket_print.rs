@@ -3,7 +3,8 @@
 //! sheet and on an 80 mm receipt roll, in English and in Bahasa Indonesia. Each print must be
 //! one page, and its text must carry what the customer signs for: the branch's address, phone
 //! and licence, the gold's weight and karat, the auction and surplus terms and both signature
-//! lines. The PDFs are kept under `target/screenshots/` to look at.
+//! lines. The PDFs are kept under `target/screenshots/` to look at, beside screenshots of the
+//! ticket page and the print view on a 360 px phone, which must not scroll sideways.
 
 use std::path::Path;
 
@@ -11,17 +12,14 @@ use crate::browser::Browser;
 use crate::util::{CLERK, Client, Options, Server, id_after};
 
 /// The branch details printed on every ticket.
-pub(crate) const ADDRESS: &str =
-    "Jl. Raya Pasar Minggu No. 17, RT 004/RW 005, Pejaten Timur, Pasar Minggu, Jakarta Selatan 12510";
+pub(crate) const ADDRESS: &str = "Jl. Raya Pasar Minggu No. 17, RT 004/RW 005, Pejaten Timur, Pasar Minggu, Jakarta Selatan 12510";
 pub(crate) const PHONE: &str = "(021) 7940 1234";
 pub(crate) const LICENCE: &str = "KEP-123/NB.1/2024";
 
 /// A5 and the roll as Chromium's print dialog offers them: the roll at the
 /// 80 mm × 297 mm page of thermal receipt printers' drivers.
-const PAPERS: [(&str, &str, f64, f64); 2] = [
-    ("a5", "", 14.8, 21.0),
-    ("80mm", "?size=80mm", 8.0, 29.7),
-];
+const PAPERS: [(&str, &str, f64, f64); 2] =
+    [("a5", "", 14.8, 21.0), ("80mm", "?size=80mm", 8.0, 29.7)];
 
 /// A branch whose configuration gives the printed ticket its address, phone and licence.
 pub(crate) fn branch_with_details() -> Server {
@@ -126,6 +124,12 @@ fn the_printed_ticket_is_one_page_at_a5_and_on_an_80_mm_roll() {
     browser.type_into(&browser.find("#password"), CLERK.1);
     browser.click(&browser.find("form[action=\"/staff/login\"] button"));
     browser.wait_for_path("/staff");
+    // On a phone at the counter: the ticket page lists the items, and the print view reads.
+    browser.goto(&format!("/staff/loans/{loan}"));
+    browser.wait_until("the ticket page's items", || {
+        browser.text().contains("Kalung emas rantai Italia")
+    });
+    browser.step("ticket-page");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     // (language, the words each print must hold besides the branch's details)
     let languages: [(&str, [&str; 7]); 2] = [
@@ -159,9 +163,8 @@ fn the_printed_ticket_is_one_page_at_a5_and_on_an_80_mm_roll() {
         browser.wait_for_path("/staff");
         for (paper, query, width, height) in PAPERS {
             browser.goto(&format!("/staff/loans/{loan}/print{query}"));
-            browser.wait_until("the printable ticket", || {
-                browser.text().contains(LICENCE)
-            });
+            browser.wait_until("the printable ticket", || browser.text().contains(LICENCE));
+            browser.step(&format!("{lang}-{paper}"));
             let pdf = browser.print_pdf(width, height);
             let file = shots.join(format!("ticket-{lang}-{paper}.pdf"));
             std::fs::create_dir_all(&shots).unwrap();

@@ -74,7 +74,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
-                dt { (ctx.t(Msg::CardCustomers)) } dd {
+                dt { (ctx.t(Msg::CustomerSelf)) } dd {
                     a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
                     (crate::web::customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
                 }

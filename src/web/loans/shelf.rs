@@ -10,10 +10,11 @@ use crate::customers;
 use crate::loans::ops;
 use crate::loans::products;
 use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
+use crate::plumbing::config::BranchConfig;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
-use crate::plumbing::i18n::Msg;
+use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{LoanId, ProductId};
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
@@ -68,7 +69,7 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let body = html! {
         article class={ "ticket " (if narrow { "roll" } else { "a5" }) } {
-            (branch_lines(ctx))
+            (branch_lines(&ctx.app.config.branch, ctx.lang))
             p class="ticket-no" { (ctx.t(Msg::PawnTicket)) " " strong { (record.ticket_no) } }
             dl {
                 dt { (ctx.t(Msg::CustomerSelf)) } dd { (customer.full_name) " · " (customer.id_number.as_deref().unwrap_or("")) }
@@ -94,20 +95,18 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
 }
 
 /// The branch at the top of a ticket: its name, and its address, phone and licence where the
-/// configuration gives them.
-fn branch_lines(ctx: &Ctx) -> maud::Markup {
-    let branch = &ctx.app.config.branch;
+/// configuration gives them (an empty one leaves its line or part out).
+fn branch_lines(branch: &BranchConfig, lang: Lang) -> maud::Markup {
+    let phone = (!branch.phone.is_empty())
+        .then(|| lang.fill(Msg::BranchPhone, &[("phone", &branch.phone)]));
+    let licence = (!branch.licence.is_empty())
+        .then(|| lang.fill(Msg::BranchLicence, &[("licence", &branch.licence)]));
+    let contact: Vec<String> = phone.into_iter().chain(licence).collect();
     html! {
         header class="ticket-branch" {
             p { strong { (branch.name) } }
             @if !branch.address.is_empty() { p { (branch.address) } }
-            @if !branch.phone.is_empty() || !branch.licence.is_empty() {
-                p {
-                    @if !branch.phone.is_empty() { (ctx.lang.fill(Msg::BranchPhone, &[("phone", &branch.phone)])) }
-                    @if !branch.phone.is_empty() && !branch.licence.is_empty() { " · " }
-                    @if !branch.licence.is_empty() { (ctx.lang.fill(Msg::BranchLicence, &[("licence", &branch.licence)])) }
-                }
-            }
+            @if !contact.is_empty() { p { (contact.join(" · ")) } }
         }
     }
 }
@@ -464,4 +463,38 @@ pub(crate) fn toggle_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppEr
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     Ok(Response::see_other("/staff/products"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn branch(address: &str, phone: &str, licence: &str) -> BranchConfig {
+        BranchConfig {
+            name: "Pegadaian Kemang".to_owned(),
+            address: address.to_owned(),
+            phone: phone.to_owned(),
+            licence: licence.to_owned(),
+            ..BranchConfig::default()
+        }
+    }
+
+    #[test]
+    fn the_ticket_leaves_out_the_branch_details_not_configured() {
+        let full = branch("Jl. Kemang Raya 8", "(021) 719 0123", "KEP-1/NB.1/2024");
+        assert_eq!(
+            branch_lines(&full, Lang::Id).into_string(),
+            "<header class=\"ticket-branch\"><p><strong>Pegadaian Kemang</strong></p>\
+             <p>Jl. Kemang Raya 8</p><p>Telp. (021) 719 0123 · No. izin usaha KEP-1/NB.1/2024</p></header>"
+        );
+        assert_eq!(
+            branch_lines(&branch("", "", ""), Lang::En).into_string(),
+            "<header class=\"ticket-branch\"><p><strong>Pegadaian Kemang</strong></p></header>"
+        );
+        assert_eq!(
+            branch_lines(&branch("", "", "KEP-1"), Lang::En).into_string(),
+            "<header class=\"ticket-branch\"><p><strong>Pegadaian Kemang</strong></p>\
+             <p>Licence no. KEP-1</p></header>"
+        );
+    }
 }
