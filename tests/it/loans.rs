@@ -4,6 +4,13 @@
 
 use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
 
+/// Asserts that a page holds each of `words`.
+fn assert_holds(body: &str, words: &[&str]) {
+    for word in words {
+        assert!(body.contains(word), "{word}: {body}");
+    }
+}
+
 /// The printed ticket of a print page (what is inside its `<article>`).
 fn printed(body: &str) -> &str {
     let start = body.find("<article").expect("a ticket");
@@ -467,13 +474,7 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
     let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
     let customer = id_after(&list.body, "/staff/customers/");
     let new = format!("/staff/customers/{customer}/tickets/new");
-    let form = clerk.get(&new);
-    let gold = form
-        .body
-        .split("<option value=\"")
-        .find(|o| o[26..].starts_with("\">Gold"))
-        .unwrap()[..26]
-        .to_owned();
+    let gold = crate::ticket_print::gold_product(&clerk.get(&new).body);
     let mut fields = vec![
         ("product", gold.as_str()),
         ("category", "gold"),
@@ -499,15 +500,16 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
         print.body
     );
     // Both items with what identifies them, under a heading for two, for one customer.
-    for words in [
-        "<h2>Items</h2>",
-        "<dt>Customer</dt>",
-        "Weight 12.50 g",
-        "22 karat",
-        "IDR 6,000,000",
-    ] {
-        assert!(print.body.contains(words), "{words}: {}", print.body);
-    }
+    assert_holds(
+        &print.body,
+        &[
+            "<h2>Items</h2>",
+            "<dt>Customer</dt>",
+            "Weight 12.50 g",
+            "22 karat",
+            "IDR 6,000,000",
+        ],
+    );
     assert!(
         !printed(&print.body).contains("Customers"),
         "{}",
@@ -515,16 +517,17 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
     );
     // The ticket page at the counter lists them too, to check at redemption.
     let page = clerk.get(&format!("/staff/loans/{loan}"));
-    for words in [
-        "<dt>Customer</dt>",
-        "<h2>Items</h2>",
-        "Necklace",
-        "Samsung A54",
-        "12.50 g",
-        "22 karat",
-    ] {
-        assert!(page.body.contains(words), "{words}: {}", page.body);
-    }
+    assert_holds(
+        &page.body,
+        &[
+            "<dt>Customer</dt>",
+            "<h2>Items</h2>",
+            "Necklace",
+            "Samsung A54",
+            "12.50 g",
+            "22 karat",
+        ],
+    );
     assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
     let print = clerk.get(&format!("/staff/loans/{loan}/print"));
     assert!(
@@ -552,32 +555,34 @@ fn the_printed_ticket_names_the_branch_and_the_auction_terms() {
     let ring = [["gold", "Ring", "engraved S", "5", "22", "2.000.000"]];
     let loan = write_ticket(&mut clerk, &ring, "1.000.000");
     let print = clerk.get(&format!("/staff/loans/{loan}/print"));
-    for words in [
-        ADDRESS,
-        &format!("Phone {PHONE}"),
-        &format!("Licence no. {LICENCE}"),
-        "<h2>Item</h2>",
-        "Weight 5.00 g",
-        "is sold at a public auction",
-        "the surplus is paid to you when you claim it within 365 days of the auction",
-        "Customer's signature",
-        "Clerk's signature",
-    ] {
-        assert!(print.body.contains(words), "{words}: {}", print.body);
-    }
+    assert_holds(
+        &print.body,
+        &[
+            ADDRESS,
+            &format!("Phone {PHONE}"),
+            &format!("Licence no. {LICENCE}"),
+            "<h2>Item</h2>",
+            "Weight 5.00 g",
+            "is sold at a public auction",
+            "the surplus is paid to you when you claim it within 365 days of the auction",
+            "Customer's signature",
+            "Clerk's signature",
+        ],
+    );
     assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
     let print = clerk.get(&format!("/staff/loans/{loan}/print?size=80mm"));
-    for words in [
-        &format!("Telp. {PHONE}"),
-        &format!("No. izin usaha {LICENCE}"),
-        "Berat 5,00 g",
-        "barang jaminan dijual melalui lelang",
-        "selisihnya (uang kelebihan) dibayarkan kepada Anda apabila diambil dalam waktu 365 hari sejak tanggal lelang",
-        "Tanda tangan nasabah",
-        "Tanda tangan petugas",
-    ] {
-        assert!(print.body.contains(words), "{words}: {}", print.body);
-    }
+    assert_holds(
+        &print.body,
+        &[
+            &format!("Telp. {PHONE}"),
+            &format!("No. izin usaha {LICENCE}"),
+            "Berat 5,00 g",
+            "barang jaminan dijual melalui lelang",
+            "selisihnya (uang kelebihan) dibayarkan kepada Anda apabila diambil dalam waktu 365 hari sejak tanggal lelang",
+            "Tanda tangan nasabah",
+            "Tanda tangan petugas",
+        ],
+    );
     assert!(!print.body.contains("menjadi milik kami"), "{}", print.body);
 
     // The demo branch prints invented details where its configuration has none.
@@ -586,11 +591,12 @@ fn the_printed_ticket_names_the_branch_and_the_auction_terms() {
     clerk.sign_in(CLERK.0, CLERK.1);
     let loan = write_ticket(&mut clerk, &ring, "1.000.000");
     let print = clerk.get(&format!("/staff/loans/{loan}/print"));
-    for words in [
-        "Jl. Kemang Raya No. 8",
-        "Phone (021) 7179 0123",
-        "Licence no. DEMO-001",
-    ] {
-        assert!(print.body.contains(words), "{words}: {}", print.body);
-    }
+    assert_holds(
+        &print.body,
+        &[
+            "Jl. Kemang Raya No. 8",
+            "Phone (021) 7179 0123",
+            "Licence no. DEMO-001",
+        ],
+    );
 }

@@ -39,19 +39,21 @@ pub(crate) fn branch_with_details() -> Server {
     })
 }
 
+/// The id of the demo's gold product, among the options of a new-ticket form.
+pub(crate) fn gold_product(form: &str) -> String {
+    form.split("<option value=\"")
+        .find(|o| o[26..].starts_with("\">Gold"))
+        .expect("the demo's gold product")[..26]
+        .to_owned()
+}
+
 /// Writes a gold ticket for demo customer Budi with `items` (category, description, marks,
 /// grams, karat, appraised) and returns its id.
 pub(crate) fn write_ticket(clerk: &mut Client, items: &[[&str; 6]], principal: &str) -> String {
     let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
     let customer = id_after(&list.body, "/staff/customers/");
     let new = format!("/staff/customers/{customer}/tickets/new");
-    let form = clerk.get(&new);
-    let product = form
-        .body
-        .split("<option value=\"")
-        .find(|o| o[26..].starts_with("\">Gold"))
-        .expect("the demo's gold product")[..26]
-        .to_owned();
+    let product = gold_product(&clerk.get(&new).body);
     let names = [
         "category",
         "description",
