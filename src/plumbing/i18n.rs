@@ -330,7 +330,7 @@ catalogue! {
     TermsForfeit => "If nothing is paid within {days} after the due date, the item is sold at a public auction.",
         "Jika tidak ada pembayaran dalam {days} setelah jatuh tempo, barang jaminan dijual melalui lelang.";
     TermsSurplus => "If the auction brings more than you owe (the loan, interest and fees), the surplus is paid to you when you claim it within {days} of the auction.",
-        "Jika hasil lelang melebihi seluruh kewajiban Anda (uang pinjaman, sewa modal dan biaya), selisihnya (uang kelebihan) dibayarkan kepada Anda apabila diambil dalam waktu {days} sejak tanggal lelang.";
+        "Apabila hasil lelang melebihi seluruh kewajiban Anda (uang pinjaman, sewa modal dan biaya), selisihnya (uang kelebihan) dibayarkan kepada Anda jika diambil dalam waktu {days} sejak tanggal lelang.";
     TermsFees => "Ticket fee: {ticket}. Late fee: {late}. Lost ticket: {lost}.", "Biaya administrasi: {ticket}. Denda: {late}. Surat hilang: {lost}.";
     NoFee => "none", "tidak ada";
     SignatureCustomer => "Customer's signature", "Tanda tangan nasabah";

@@ -578,7 +578,7 @@ fn the_printed_ticket_names_the_branch_and_the_auction_terms() {
             &format!("No. izin usaha {LICENCE}"),
             "Berat 5,00 g",
             "barang jaminan dijual melalui lelang",
-            "selisihnya (uang kelebihan) dibayarkan kepada Anda apabila diambil dalam waktu 365 hari sejak tanggal lelang",
+            "selisihnya (uang kelebihan) dibayarkan kepada Anda jika diambil dalam waktu 365 hari sejak tanggal lelang",
             "Tanda tangan nasabah",
             "Tanda tangan petugas",
         ],
