@@ -47,6 +47,25 @@ const ITEMS: [&str; 6] = [
     "Gold bracelet 8 g, 24 karat",
 ];
 
+/// The demo branch's details for its printed tickets (invented, like the rest of the demo).
+const DEMO_ADDRESS: &str = "Jl. Kemang Raya No. 8, Bangka, Mampang Prapatan, Jakarta Selatan 12730";
+const DEMO_PHONE: &str = "(021) 7179 0123";
+const DEMO_LICENCE: &str = "DEMO-001/NB.1/2026";
+
+/// Gives a demo branch's printed tickets an address, phone and licence where the
+/// configuration leaves them empty, so the demo shows a ticket as a real branch prints it.
+pub(crate) fn fill_branch_details(branch: &mut crate::plumbing::config::BranchConfig) {
+    for (value, demo) in [
+        (&mut branch.address, DEMO_ADDRESS),
+        (&mut branch.phone, DEMO_PHONE),
+        (&mut branch.licence, DEMO_LICENCE),
+    ] {
+        if value.is_empty() {
+            demo.clone_into(value);
+        }
+    }
+}
+
 /// The settings key that marks a demo database.
 const DEMO_KEY: &str = "demo";
 

@@ -78,6 +78,9 @@ pub(crate) fn serve(
             config.data_dir().join("sms-log.txt").display()
         );
     }
+    if is_demo {
+        demo::fill_branch_details(&mut config.branch);
+    }
     let app = build_app(config, db, clock, key, is_demo, &shutdown);
     let server = start_http(&app, &shutdown)?;
     let threads = spawn_background_threads(&app)?;

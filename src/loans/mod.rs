@@ -2,9 +2,11 @@
 //! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
-//! `unconfirmed` the payment codes still waiting for their payment.
+//! `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
+//! of a ticket.
 
 pub(crate) mod codes;
+pub(crate) mod items;
 pub(crate) mod ops;
 pub(crate) mod products;
 pub(crate) mod terms;

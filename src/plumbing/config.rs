@@ -39,6 +39,7 @@ pub(crate) struct Config {
     pub(crate) portal: PortalConfig,
     pub(crate) reminders: RemindersConfig,
     pub(crate) payments: PaymentsConfig,
+    pub(crate) loans: LoansConfig,
     pub(crate) sync: SyncConfig,
     pub(crate) hq: HqConfig,
     pub(crate) log: LogConfig,
@@ -63,7 +64,20 @@ pub(crate) struct BranchConfig {
     pub(crate) utc_offset: String,
     /// Default language of pages: `en` or `id`.
     pub(crate) language: String,
+    /// The branch's street address, printed on tickets; empty leaves the line out.
+    pub(crate) address: String,
+    /// The branch's phone number as customers dial it, printed on tickets; empty leaves it out.
+    pub(crate) phone: String,
+    /// The number of the branch's pawnshop licence (in Indonesia, the OJK business licence),
+    /// printed on tickets; empty leaves it out.
+    pub(crate) licence: String,
 }
+
+/// The longest `[branch] address` (two printed lines on an A5 ticket).
+const MAX_ADDRESS_CHARS: usize = 160;
+/// The longest `[branch] phone` and `[branch] licence`.
+const MAX_PHONE_CHARS: usize = 40;
+const MAX_LICENCE_CHARS: usize = 80;
 
 impl Default for BranchConfig {
     fn default() -> Self {
@@ -75,6 +89,9 @@ impl Default for BranchConfig {
             currency_exponent: -1,
             utc_offset: "+07:00".to_owned(),
             language: "en".to_owned(),
+            address: String::new(),
+            phone: String::new(),
+            licence: String::new(),
         }
     }
 }
@@ -452,6 +469,27 @@ impl Default for PaymentsConfig {
     }
 }
 
+/// `[loans]`: rules of the pawn tickets that are the branch's, not a product's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct LoansConfig {
+    /// Days after the auction of a forfeited item within which the customer can claim the
+    /// surplus (what the sale brought above what was owed); printed in the ticket's terms.
+    /// Indonesian pawnshops pay it out for a year (POJK 31/POJK.05/2016), hence 365.
+    pub(crate) surplus_claim_days: u32,
+}
+
+impl Default for LoansConfig {
+    fn default() -> Self {
+        LoansConfig {
+            surplus_claim_days: 365,
+        }
+    }
+}
+
+/// The longest `[loans] surplus_claim_days`: ten years.
+const MAX_SURPLUS_CLAIM_DAYS: u32 = 3650;
+
 /// `[sync]`: uploading this branch's changes to head office.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -657,6 +695,7 @@ impl Config {
         self.validate_modem()?;
         self.validate_portal_and_codes()?;
         self.validate_payments_and_reminders()?;
+        self.validate_loans()?;
         self.validate_sync_hq_and_log()?;
         Ok(())
     }
@@ -704,6 +743,25 @@ impl Config {
             return bad(
                 "[branch] language",
                 format!("{:?} must be en or id", b.language),
+            );
+        }
+        for (key, value, max) in [
+            ("[branch] address", &b.address, MAX_ADDRESS_CHARS),
+            ("[branch] phone", &b.phone, MAX_PHONE_CHARS),
+            ("[branch] licence", &b.licence, MAX_LICENCE_CHARS),
+        ] {
+            one_line(key, value, max)?;
+        }
+        Ok(())
+    }
+
+    /// Checks the `[loans]` section.
+    fn validate_loans(&self) -> Result<(), ConfigError> {
+        let days = self.loans.surplus_claim_days;
+        if !(1..=MAX_SURPLUS_CLAIM_DAYS).contains(&days) {
+            return bad(
+                "[loans] surplus_claim_days",
+                format!("{days} must be between 1 and {MAX_SURPLUS_CLAIM_DAYS}"),
             );
         }
         Ok(())
@@ -887,9 +945,7 @@ impl Config {
             ("[payments] bank_account", &p.bank_account),
             ("[payments] mobile_money_number", &p.mobile_money_number),
         ] {
-            if value.chars().count() > 200 || value.chars().any(char::is_control) {
-                return bad(key, "must be one line of at most 200 characters".to_owned());
-            }
+            one_line(key, value, 200)?;
         }
         let r = &self.reminders;
         if parse_days(&r.days_before).is_none() {
@@ -1254,6 +1310,18 @@ fn log_level(name: &str) -> Option<log::LevelFilter> {
     }
 }
 
+/// Checks a text printed for customers: one line of at most `max` characters, without
+/// control characters (a tab or an escape would garble the print); empty is allowed.
+fn one_line(key: &str, value: &str, max: usize) -> Result<(), ConfigError> {
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return bad(
+            key,
+            format!("must be one line of at most {max} characters, without control characters"),
+        );
+    }
+    Ok(())
+}
+
 /// A refusal of the value at `key` (`[section] key`), as `validate` reports it.
 fn bad(key: &str, message: String) -> Result<(), ConfigError> {
     Err(ConfigError::Invalid(format!("{key}: {message}")))
@@ -1549,6 +1617,55 @@ mod tests {
             let e = load(text, &[]).unwrap_err().to_string();
             assert!(e.contains(key), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn branch_details_and_surplus_claim_days() {
+        let c = load("", &[]).unwrap();
+        assert!(c.branch.address.is_empty() && c.branch.phone.is_empty());
+        assert!(c.branch.licence.is_empty());
+        assert_eq!(c.loans.surplus_claim_days, 365);
+        let c = load(
+            "[branch]\naddress = \"Jl. Kemang Raya 5, Jakarta Selatan\"\nphone = \"(021) 719 1234\"\n[loans]\nsurplus_claim_days = 180\n",
+            &[("PAWNBRANCH_BRANCH_LICENCE", "KEP-12/NB.1/2024")],
+        )
+        .unwrap();
+        assert_eq!(c.branch.address, "Jl. Kemang Raya 5, Jakarta Selatan");
+        assert_eq!(c.branch.phone, "(021) 719 1234");
+        assert_eq!(c.branch.licence, "KEP-12/NB.1/2024");
+        assert_eq!(c.loans.surplus_claim_days, 180);
+        let long = "x".repeat(MAX_ADDRESS_CHARS + 1);
+        for (text, key) in [
+            (
+                "[branch]\naddress = \"Jl. A\\nNo. 5\"\n",
+                "[branch] address",
+            ),
+            (
+                &format!("[branch]\naddress = \"{long}\"\n"),
+                "[branch] address",
+            ),
+            ("[branch]\nphone = \"021\\t123\"\n", "[branch] phone"),
+            (
+                "[branch]\nlicence = \"\\u001b[31mKEP\"\n",
+                "[branch] licence",
+            ),
+            (
+                "[loans]\nsurplus_claim_days = 0\n",
+                "[loans] surplus_claim_days",
+            ),
+            (
+                "[loans]\nsurplus_claim_days = 3651\n",
+                "[loans] surplus_claim_days",
+            ),
+            ("[loans]\nsurplus_days = 365\n", "surplus_days"),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+        let e = load("", &[("PAWNBRANCH_LOANS_SURPLUS_CLAIM_DAYS", "a year")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[loans] surplus_claim_days"), "{e}");
     }
 
     #[test]

@@ -47,6 +47,25 @@ impl Lang {
         msg.text(self)
     }
 
+    /// A count in words, `one` for exactly one and `other` for any other number ("1 item",
+    /// "2 items"), its `{n}` filled in. Indonesian does not inflect ("1 barang", "2 barang"),
+    /// but its texts are chosen the same way, so each language decides in its own texts.
+    pub(crate) fn count(self, n: u64, one: Msg, other: Msg) -> String {
+        let msg = if n == 1 { one } else { other };
+        self.fill(msg, &[("n", &n.to_string())])
+    }
+
+    /// The label of a list of `n` things: `one` for exactly one ("Item"), else `other`
+    /// ("Items").
+    pub(crate) fn label_for(self, n: usize, one: Msg, other: Msg) -> &'static str {
+        self.t(if n == 1 { one } else { other })
+    }
+
+    /// A number of days in words: "1 day", "15 days" ("1 hari", "15 hari").
+    pub(crate) fn days(self, n: u32) -> String {
+        self.count(u64::from(n), Msg::PeriodOfOneDay, Msg::PeriodOfDays)
+    }
+
     /// The text of a message with its `{name}` placeholders filled in.
     pub(crate) fn fill(self, msg: Msg, values: &[(&str, &str)]) -> String {
         let mut text = msg.text(self).to_owned();
@@ -231,6 +250,7 @@ catalogue! {
     CustomerSelf => "Customer", "Nasabah";
     NoLoansStaff => "No tickets.", "Tidak ada tiket.";
     Item => "Item", "Barang";
+    Items => "Items", "Barang";
     StartDate => "Start date", "Tanggal mulai";
     ApprovalNeedsVerifiedPhone => "This loan cannot be approved until the customer's phone number is verified.",
         "Pinjaman ini tidak dapat disetujui sampai nomor telepon nasabah terverifikasi.";
@@ -305,14 +325,22 @@ catalogue! {
         "Sewa modal {rate} dari pinjaman untuk setiap {days} hari atau bagiannya: {amount} setiap kali.";
     TermsInterestMonths => "Interest is {rate} of the loan for every {months} calendar month(s) or part of one, counted from the start date: {amount} each time.",
         "Sewa modal {rate} dari pinjaman untuk setiap {months} bulan kalender atau bagiannya, dihitung dari tanggal gadai: {amount} setiap kali.";
-    TermsMaturity => "Redeem or extend by {date}. After that you have {grace} days of grace before a late fee.",
-        "Tebus atau perpanjang paling lambat {date}. Setelah itu ada masa tenggang {grace} hari sebelum denda.";
-    TermsForfeit => "If nothing is paid within {days} days after the due date, the item is forfeited and may be sold.",
-        "Jika tidak ada pembayaran dalam {days} hari setelah jatuh tempo, barang menjadi milik kami dan dapat dijual.";
+    TermsMaturity => "Redeem or extend by {date}. After that you have {grace} of grace before a late fee.",
+        "Tebus atau perpanjang paling lambat {date}. Setelah itu ada masa tenggang {grace} sebelum denda.";
+    TermsForfeit => "If nothing is paid within {days} after the due date, the item is sold at a public auction.",
+        "Jika tidak ada pembayaran dalam {days} setelah jatuh tempo, barang jaminan dijual melalui lelang.";
+    TermsSurplus => "If the auction brings more than you owe (the loan, interest and fees), the surplus is paid to you when you claim it within {days} of the auction.",
+        "Apabila hasil lelang melebihi seluruh kewajiban Anda (uang pinjaman, sewa modal dan biaya), selisihnya (uang kelebihan) dibayarkan kepada Anda jika diambil dalam waktu {days} sejak tanggal lelang.";
     TermsFees => "Ticket fee: {ticket}. Late fee: {late}. Lost ticket: {lost}.", "Biaya administrasi: {ticket}. Denda: {late}. Surat hilang: {lost}.";
     NoFee => "none", "tidak ada";
-    SignatureCustomer => "Customer", "Nasabah";
-    SignatureStaff => "Staff", "Petugas";
+    SignatureCustomer => "Customer's signature", "Tanda tangan nasabah";
+    SignatureStaff => "Clerk's signature", "Tanda tangan petugas";
+    BranchPhone => "Phone {phone}", "Telp. {phone}";
+    BranchLicence => "Licence no. {licence}", "No. izin usaha {licence}";
+    KaratValue => "{n} karat", "{n} karat";
+    Weight => "Weight", "Berat";
+    PrintOnA5 => "Print on an A5 sheet", "Cetak di kertas A5";
+    PrintOnRoll => "Print on an 80 mm roll", "Cetak di kertas gulung 80 mm";
     Forfeited => "Forfeited items", "Barang lelang/sitaan";
     NothingForfeited => "No forfeited items.", "Tidak ada barang sitaan.";
     Products => "Loan products", "Produk pinjaman";
@@ -326,6 +354,7 @@ catalogue! {
     PeriodUnitDays => "days (days 1 to N after the start are period 1)", "hari (hari ke-1 sampai N setelah tanggal gadai = periode 1)";
     PeriodUnitMonths => "calendar months (to the same day of the next month)", "bulan kalender (sampai tanggal yang sama bulan berikutnya)";
     PeriodOfDays => "{n} days", "{n} hari";
+    PeriodOfOneDay => "{n} day", "{n} hari";
     PeriodOfMonths => "{n} month(s)", "{n} bulan";
     TermPeriods => "Term (periods)", "Jangka waktu (periode)";
     MinInterestDays => "Minimum interest (days)", "Sewa modal minimum (hari)";
@@ -885,6 +914,18 @@ mod tests {
                 "{msg:?}"
             );
         }
+    }
+
+    #[test]
+    fn counts_and_labels_follow_the_number() {
+        assert_eq!(Lang::En.days(1), "1 day");
+        assert_eq!(Lang::En.days(365), "365 days");
+        assert_eq!(Lang::Id.days(1), "1 hari");
+        assert_eq!(Lang::Id.days(365), "365 hari");
+        assert_eq!(Lang::En.label_for(1, Msg::Item, Msg::Items), "Item");
+        assert_eq!(Lang::En.label_for(2, Msg::Item, Msg::Items), "Items");
+        assert_eq!(Lang::En.label_for(0, Msg::Item, Msg::Items), "Items");
+        assert_eq!(Lang::Id.label_for(3, Msg::Item, Msg::Items), "Barang");
     }
 
     #[test]

@@ -32,28 +32,7 @@ impl Currency {
     /// Writes an amount of minor units, grouped the way the language does (`Rp 1.500.000` in
     /// Indonesian, `IDR 1,500,000` in English).
     pub(crate) fn format(&self, minor: i64, lang: Lang) -> String {
-        let (group, decimal) = match lang {
-            Lang::En => (',', '.'),
-            Lang::Id => ('.', ','),
-        };
-        let scale = 10u64.pow(u32::from(self.exponent));
-        let abs = minor.unsigned_abs();
-        let (major, fraction) = (abs / scale, abs % scale);
-        let digits = major.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(group);
-            }
-            grouped.push(c);
-        }
-        if self.exponent > 0 {
-            grouped.push(decimal);
-            grouped.push_str(&format!(
-                "{fraction:0width$}",
-                width = usize::from(self.exponent)
-            ));
-        }
+        let grouped = decimal(minor.unsigned_abs(), self.exponent, lang);
         let sign = if minor < 0 { "-" } else { "" };
         let symbol = match (self.code.as_str(), lang) {
             ("IDR", Lang::Id) => "Rp",
@@ -61,6 +40,53 @@ impl Currency {
         };
         format!("{sign}{symbol} {grouped}")
     }
+}
+
+/// The group and decimal separators of a language: `1.500.000,50` in Indonesian,
+/// `1,500,000.50` in English.
+fn separators(lang: Lang) -> (char, char) {
+    match lang {
+        Lang::En => (',', '.'),
+        Lang::Id => ('.', ','),
+    }
+}
+
+/// A count of `10^-exponent` units written with `exponent` decimals, grouped by thousands the
+/// way the language does.
+fn decimal(units: u64, exponent: u8, lang: Lang) -> String {
+    let (group, mark) = separators(lang);
+    let scale = 10u64.pow(u32::from(exponent));
+    let (whole, fraction) = (units / scale, units % scale);
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 5);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(c);
+    }
+    if exponent > 0 {
+        grouped.push(mark);
+        grouped.push_str(&format!(
+            "{fraction:0width$}",
+            width = usize::from(exponent)
+        ));
+    }
+    grouped
+}
+
+/// A weight kept in milligrams, in grams as a pawn ticket prints it: two decimals with the
+/// language's decimal mark ("5,00 g" in Indonesian, "5.00 g" in English), three when the
+/// milligrams need them ("5,125 g"), so nothing weighed is rounded away.
+pub(crate) fn grams(mg: i64, lang: Lang) -> String {
+    let sign = if mg < 0 { "-" } else { "" };
+    let mg = mg.unsigned_abs();
+    let text = if mg.is_multiple_of(10) {
+        decimal(mg / 10, 2, lang)
+    } else {
+        decimal(mg, 3, lang)
+    };
+    format!("{sign}{text} g")
 }
 
 /// Parses an amount typed in major units ("1.500.000", "1,500,000.50", "1500000") into minor
@@ -129,6 +155,23 @@ mod tests {
         };
         assert_eq!(kes.format(123_456_789, Lang::En), "KES 1,234,567.89");
         assert_eq!(kes.format(-5, Lang::Id), "-KES 0,05");
+    }
+
+    #[test]
+    fn grams_in_each_language() {
+        assert_eq!(grams(5_000, Lang::Id), "5,00 g");
+        assert_eq!(grams(5_000, Lang::En), "5.00 g");
+        assert_eq!(grams(12_500, Lang::Id), "12,50 g");
+        assert_eq!(grams(3_200, Lang::En), "3.20 g");
+        assert_eq!(
+            grams(5_125, Lang::Id),
+            "5,125 g",
+            "milligrams are never rounded away"
+        );
+        assert_eq!(grams(7, Lang::En), "0.007 g");
+        assert_eq!(grams(0, Lang::En), "0.00 g");
+        assert_eq!(grams(1_250_000, Lang::Id), "1.250,00 g");
+        assert_eq!(grams(1_250_000, Lang::En), "1,250.00 g");
     }
 
     #[test]

@@ -330,7 +330,7 @@ fn free_port() -> u16 {
 
 /// A headless Chromium at the phone viewport, under a ChromeDriver of its own. Dropping it
 /// closes the browser session and kills ChromeDriver.
-struct Browser {
+pub(crate) struct Browser {
     /// The ChromeDriver process.
     driver: Child,
     /// The port ChromeDriver listens on.
@@ -352,7 +352,7 @@ struct Browser {
 impl Browser {
     /// Starts ChromeDriver and a browser session pointed at the server at `addr`; screenshots
     /// are named `<prefix>-NN-<step>.png`.
-    fn start(addr: SocketAddr, prefix: &'static str) -> Browser {
+    pub(crate) fn start(addr: SocketAddr, prefix: &'static str) -> Browser {
         let chromium = program("chromium");
         let chromedriver = program("chromedriver");
         let profile = tempfile::tempdir().expect("a profile directory");
@@ -461,7 +461,7 @@ impl Browser {
     }
 
     /// Opens a page of the server under test.
-    fn goto(&self, path: &str) {
+    pub(crate) fn goto(&self, path: &str) {
         self.command(
             "POST",
             "/url",
@@ -490,7 +490,7 @@ impl Browser {
     }
 
     /// Polls `condition` until it holds; panics after [`WAIT`] naming `what` was awaited.
-    fn wait_until(&self, what: &str, mut condition: impl FnMut() -> bool) {
+    pub(crate) fn wait_until(&self, what: &str, mut condition: impl FnMut() -> bool) {
         let deadline = Instant::now() + WAIT;
         while !condition() {
             assert!(
@@ -513,7 +513,7 @@ impl Browser {
     }
 
     /// Waits until the browser has loaded `path` (without query) of the server under test.
-    fn wait_for_path(&self, path: &str) {
+    pub(crate) fn wait_for_path(&self, path: &str) {
         let expected = format!("{}{path}", self.base);
         self.wait_until(&format!("the page {path}"), || {
             let url = self.poll_script("return location.href;");
@@ -524,7 +524,7 @@ impl Browser {
     }
 
     /// The visible text of the page (empty while there is none).
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.poll_script("return document.body.innerText;")
             .as_str()
             .unwrap_or_default()
@@ -532,7 +532,7 @@ impl Browser {
     }
 
     /// Waits for an element by CSS selector and returns its reference.
-    fn find(&self, css: &str) -> String {
+    pub(crate) fn find(&self, css: &str) -> String {
         self.find_by("css selector", css)
     }
 
@@ -569,7 +569,7 @@ impl Browser {
     }
 
     /// Clicks an element.
-    fn click(&self, element: &str) {
+    pub(crate) fn click(&self, element: &str) {
         self.command("POST", &format!("/element/{element}/click"), None);
     }
 
@@ -579,7 +579,7 @@ impl Browser {
     }
 
     /// Types text into an input, key by key.
-    fn type_into(&self, element: &str, text: &str) {
+    pub(crate) fn type_into(&self, element: &str, text: &str) {
         self.command(
             "POST",
             &format!("/element/{element}/value"),
@@ -596,9 +596,27 @@ impl Browser {
         }
     }
 
+    /// Prints the page to PDF as Chromium's print dialog does on paper `width_cm` ×
+    /// `height_cm`, with the page's own CSS margins and nothing shrunk to fit; returns the PDF.
+    pub(crate) fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
+        let options = json!({
+            "page": { "width": width_cm, "height": height_cm },
+            "margin": { "top": 0, "bottom": 0, "left": 0, "right": 0 },
+            "background": true,
+            "shrinkToFit": false,
+        });
+        let pdf = base64_decode(
+            self.command("POST", "/print", Some(options))
+                .as_str()
+                .expect("a base64 PDF"),
+        );
+        assert!(pdf.starts_with(b"%PDF-"), "the print is a PDF");
+        pdf
+    }
+
     /// Saves a screenshot of this step, then checks the page fits the phone and labels its
     /// inputs (the screenshot comes first, so a failing page is on record).
-    fn step(&mut self, name: &str) {
+    pub(crate) fn step(&mut self, name: &str) {
         self.step += 1;
         let png = base64_decode(
             self.command("GET", "/screenshot", None)

@@ -4,6 +4,20 @@
 
 use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
 
+/// Asserts that a page holds each of `words`.
+fn assert_holds(body: &str, words: &[&str]) {
+    for word in words {
+        assert!(body.contains(word), "{word}: {body}");
+    }
+}
+
+/// The printed ticket of a print page (what is inside its `<article>`).
+fn printed(body: &str) -> &str {
+    let start = body.find("<article").expect("a ticket");
+    let end = body[start..].find("</article>").expect("the ticket's end");
+    &body[start..start + end]
+}
+
 /// Posts a payment form shown on the ticket page.
 fn pay(
     c: &mut Client,
@@ -460,13 +474,7 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
     let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
     let customer = id_after(&list.body, "/staff/customers/");
     let new = format!("/staff/customers/{customer}/tickets/new");
-    let form = clerk.get(&new);
-    let gold = form
-        .body
-        .split("<option value=\"")
-        .find(|o| o[26..].starts_with("\">Gold"))
-        .unwrap()[..26]
-        .to_owned();
+    let gold = crate::ticket_print::gold_product(&clerk.get(&new).body);
     let mut fields = vec![
         ("product", gold.as_str()),
         ("category", "gold"),
@@ -491,6 +499,42 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
         "{}",
         print.body
     );
+    // Both items with what identifies them, under a heading for two, for one customer.
+    assert_holds(
+        &print.body,
+        &[
+            "<h2>Items</h2>",
+            "<dt>Customer</dt>",
+            "Weight 12.50 g",
+            "22 karat",
+            "IDR 6,000,000",
+        ],
+    );
+    assert!(
+        !printed(&print.body).contains("Customers"),
+        "{}",
+        print.body
+    );
+    // The ticket page at the counter lists them too, to check at redemption.
+    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    assert_holds(
+        &page.body,
+        &[
+            "<dt>Customer</dt>",
+            "<h2>Items</h2>",
+            "Necklace",
+            "Samsung A54",
+            "12.50 g",
+            "22 karat",
+        ],
+    );
+    assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    assert!(
+        print.body.contains("Berat 12,50 g") && print.body.contains("<h2>Barang</h2>"),
+        "{}",
+        print.body
+    );
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
     let (weight, karat): (i64, i64) = conn
         .query_row(
@@ -500,4 +544,59 @@ fn one_ticket_for_several_items_with_gold_weight_and_karat() {
         )
         .unwrap();
     assert_eq!((weight, karat), (12_500, 22));
+}
+
+#[test]
+fn the_printed_ticket_names_the_branch_and_the_auction_terms() {
+    use crate::ticket_print::{ADDRESS, LICENCE, PHONE, branch_with_details, write_ticket};
+    let server = branch_with_details();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let ring = [["gold", "Ring", "engraved S", "5", "22", "2.000.000"]];
+    let loan = write_ticket(&mut clerk, &ring, "1.000.000");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    assert_holds(
+        &print.body,
+        &[
+            ADDRESS,
+            &format!("Phone {PHONE}"),
+            &format!("Licence no. {LICENCE}"),
+            "<h2>Item</h2>",
+            "Weight 5.00 g",
+            "is sold at a public auction",
+            "the surplus is paid to you when you claim it within 365 days of the auction",
+            "Customer's signature",
+            "Clerk's signature",
+        ],
+    );
+    assert_eq!(clerk.get("/lang/id?next=/staff").status, 303);
+    let print = clerk.get(&format!("/staff/loans/{loan}/print?size=80mm"));
+    assert_holds(
+        &print.body,
+        &[
+            &format!("Telp. {PHONE}"),
+            &format!("No. izin usaha {LICENCE}"),
+            "Berat 5,00 g",
+            "barang jaminan dijual melalui lelang",
+            "selisihnya (uang kelebihan) dibayarkan kepada Anda jika diambil dalam waktu 365 hari sejak tanggal lelang",
+            "Tanda tangan nasabah",
+            "Tanda tangan petugas",
+        ],
+    );
+    assert!(!print.body.contains("menjadi milik kami"), "{}", print.body);
+
+    // The demo branch prints invented details where its configuration has none.
+    let demo = Server::demo();
+    let mut clerk = demo.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let loan = write_ticket(&mut clerk, &ring, "1.000.000");
+    let print = clerk.get(&format!("/staff/loans/{loan}/print"));
+    assert_holds(
+        &print.body,
+        &[
+            "Jl. Kemang Raya No. 8",
+            "Phone (021) 7179 0123",
+            "Licence no. DEMO-001",
+        ],
+    );
 }

@@ -26,4 +26,5 @@ mod security;
 mod slow_clients;
 mod slow_link;
 mod sync;
+mod ticket_print;
 mod util;

@@ -1,12 +1,13 @@
 //! The staff's ticket pages at the counter: writing a ticket for a customer, the ticket with
-//! what it owes today, approval and disbursement (which need a verified phone), payments
-//! (partial, extension, redemption with the hand-over of the item) with a receipt, the
-//! customer statement, and a manager's reversal of a ledger row.
+//! its pawned items and what it owes today, approval and disbursement (which need a verified
+//! phone), payments (partial, extension, redemption with the hand-over of the item) with a
+//! receipt, the customer statement, and a manager's reversal of a ledger row.
 //!
 //! A payment form carries a payment id made when the form was shown; submitting it twice
 //! records the payment once and shows the same receipt.
 
 pub(crate) mod counter;
+pub(crate) mod items;
 pub(crate) mod shelf;
 
 use chrono::NaiveDate;
@@ -58,6 +59,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
     let paid = ledger::paid(&conn, &record.id)?;
     let history = history(ctx, &conn, &record.id)?;
+    let items = crate::loans::items::of_ticket(&conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
     let money = |v: i64| currency.format(v, ctx.lang);
@@ -76,7 +78,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
-                dt { (ctx.t(Msg::CardCustomers)) } dd {
+                dt { (ctx.t(Msg::CustomerSelf)) } dd {
                     a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
                     (crate::web::customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
                 }
@@ -85,6 +87,10 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
                 dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
             }
+        }
+        section class="card" {
+            h2 { (items::heading(ctx, &items)) }
+            (items::list(ctx, &items))
         }
         @if crate::web::loans::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
             p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
