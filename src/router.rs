@@ -10,9 +10,10 @@ use crate::plumbing::crypto;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
 use crate::plumbing::i18n::Lang;
-use crate::web::portal;
-use crate::web::{App, Ctx, LANG_COOKIE, csrf_binding};
-use crate::web::{customers, dashboard, health};
+use crate::web::{
+    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
+    health, import, loans, portal, reminders, sms, staff, sync,
+};
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
 pub(crate) fn handle(app: &App, req: &Request) -> Response {
@@ -120,60 +121,60 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Staff sign-in and dashboard.
-        (Get, ["staff", "login"]) => to(crate::web::auth::login_page),
-        (Post, ["staff", "login"]) => to(crate::web::auth::login),
-        (Post, ["staff", "logout"]) => to(crate::web::auth::logout),
+        (Get, ["staff", "login"]) => to(auth::login_page),
+        (Post, ["staff", "login"]) => to(auth::login),
+        (Post, ["staff", "logout"]) => to(auth::logout),
         (Get, ["staff"]) => to(dashboard::show),
-        (Get, ["staff", "account"]) => to(crate::web::staff::account_page),
-        (Post, ["staff", "account", "password"]) => to(crate::web::staff::change_own_password),
+        (Get, ["staff", "account"]) => to(staff::account_page),
+        (Post, ["staff", "account", "password"]) => to(staff::change_own_password),
 
         // Customers and tickets at the counter.
-        (Get, ["staff", "customers"]) => to(crate::web::customers::list_page),
-        (Get, ["staff", "customers", "new"]) => to(crate::web::customers::new_page),
-        (Post, ["staff", "customers", "new"]) => to(crate::web::customers::create),
-        (Get, ["staff", "customers", "duplicates"]) => to(crate::web::duplicates::list),
+        (Get, ["staff", "customers"]) => to(customers::list_page),
+        (Get, ["staff", "customers", "new"]) => to(customers::new_page),
+        (Post, ["staff", "customers", "new"]) => to(customers::create),
+        (Get, ["staff", "customers", "duplicates"]) => to(duplicates::list),
         (Get, ["staff", "customers", "duplicates", a, b]) => {
             let a = a.parse().ok()?;
             let b = b.parse().ok()?;
-            to(move |ctx| crate::web::duplicates::compare(ctx, a, b))
+            to(move |ctx| duplicates::compare(ctx, a, b))
         }
         (Post, ["staff", "customers", "duplicates", a, b, "merge"]) => {
             let a = a.parse().ok()?;
             let b = b.parse().ok()?;
-            to(move |ctx| crate::web::duplicates::merge(ctx, a, b))
+            to(move |ctx| duplicates::merge(ctx, a, b))
         }
         (Post, ["staff", "customers", "duplicates", a, b, "dismiss"]) => {
             let a = a.parse().ok()?;
             let b = b.parse().ok()?;
-            to(move |ctx| crate::web::duplicates::dismiss(ctx, a, b))
+            to(move |ctx| duplicates::dismiss(ctx, a, b))
         }
         (Get, ["staff", "customers", id]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::customers::show_page(ctx, id))
+            to(move |ctx| customers::show_page(ctx, id))
         }
         (Post, ["staff", "customers", id, "unlock"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::customers::unlock_action(ctx, id))
+            to(move |ctx| customers::unlock_action(ctx, id))
         }
         (Post, ["staff", "customers", id, "do-not-text"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::customers::set_do_not_text(ctx, id))
+            to(move |ctx| customers::set_do_not_text(ctx, id))
         }
         (Post, ["staff", "customers", id, "verification", "send"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::customers::counter_send(ctx, id))
+            to(move |ctx| customers::counter_send(ctx, id))
         }
         (Post, ["staff", "customers", id, "verification"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::customers::counter_verify(ctx, id))
+            to(move |ctx| customers::counter_verify(ctx, id))
         }
         (Post, ["staff", "customers", id, "contacts"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::contacts::add_action(ctx, id))
+            to(move |ctx| customers::alternative_contacts::add_action(ctx, id))
         }
         (Post, ["staff", "customers", id, "contacts", contact, "remove"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::contacts::remove_action(ctx, id, contact))
+            to(move |ctx| customers::alternative_contacts::remove_action(ctx, id, contact))
         }
         (Post, ["staff", "customers", id, "notes"]) => {
             let id = id.parse().ok()?;
@@ -185,11 +186,11 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
         (Get, ["staff", "customers", id, "contact"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::contact_details::page(ctx, id))
+            to(move |ctx| customers::phone_and_email::page(ctx, id))
         }
         (Post, ["staff", "customers", id, "contact"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| customers::contact_details::save(ctx, id))
+            to(move |ctx| customers::phone_and_email::save(ctx, id))
         }
         (Post, ["staff", "customers", id, "invite"]) => {
             let id = id.parse().ok()?;
@@ -213,118 +214,118 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
         (Get, ["staff", "customers", id, "statement"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::statement(ctx, id))
+            to(move |ctx| loans::statement(ctx, id))
         }
         (Get, ["staff", "customers", id, "tickets", "new"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::new_ticket_page(ctx, id))
+            to(move |ctx| loans::new_ticket_page(ctx, id))
         }
         (Post, ["staff", "customers", id, "tickets", "new"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::create_ticket(ctx, id))
+            to(move |ctx| loans::create_ticket(ctx, id))
         }
         (Get, ["staff", "loans", id]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::show(ctx, id))
+            to(move |ctx| loans::show(ctx, id))
         }
         (Post, ["staff", "loans", id, "approve"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::approve(ctx, id))
+            to(move |ctx| loans::approve(ctx, id))
         }
         (Post, ["staff", "loans", id, "pay"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::pay(ctx, id))
+            to(move |ctx| loans::pay(ctx, id))
         }
         (Get, ["staff", "loans", id, "receipt", payment]) => {
             let id = id.parse().ok()?;
             let payment = payment.parse().ok()?;
-            to(move |ctx| crate::web::loans::receipt(ctx, id, payment))
+            to(move |ctx| loans::receipt(ctx, id, payment))
         }
         (Post, ["staff", "ledger", id, "reverse"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::reverse(ctx, id))
+            to(move |ctx| loans::reverse(ctx, id))
         }
         (Get, ["staff", "loans", id, "print"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::shelf::print_ticket(ctx, id))
+            to(move |ctx| loans::print::print_ticket(ctx, id))
         }
-        (Get, ["staff", "forfeited"]) => to(crate::web::loans::shelf::forfeited),
-        (Get, ["staff", "products"]) => to(crate::web::loans::shelf::products_page),
-        (Post, ["staff", "products"]) => to(crate::web::loans::shelf::add_product),
+        (Get, ["staff", "forfeited"]) => to(loans::forfeited::forfeited),
+        (Get, ["staff", "products"]) => to(loans::products::products_page),
+        (Post, ["staff", "products"]) => to(loans::products::add_product),
         (Post, ["staff", "products", id, "toggle"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::shelf::toggle_product(ctx, id))
+            to(move |ctx| loans::products::toggle_product(ctx, id))
         }
         (Get, ["staff", "products", id]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::shelf::edit_product_page(ctx, id))
+            to(move |ctx| loans::products::edit_product_page(ctx, id))
         }
         (Post, ["staff", "products", id]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::loans::shelf::save_product(ctx, id))
+            to(move |ctx| loans::products::save_product(ctx, id))
         }
-        (Get, ["staff", "payments"]) => to(crate::web::loans::counter::search_page),
+        (Get, ["staff", "payments"]) => to(loans::counter::search_page),
         (Post, ["staff", "payments", code, "confirm"]) => {
-            to(move |ctx| crate::web::loans::counter::confirm(ctx, code))
+            to(move |ctx| loans::counter::confirm(ctx, code))
         }
 
         // Bank and mobile-money statements.
-        (Get, ["staff", "payments", "import"]) => to(crate::web::import::upload_page),
-        (Post, ["staff", "payments", "import"]) => to(crate::web::import::upload),
-        (Get, ["staff", "payments", "review"]) => to(crate::web::import::review_page),
-        (Post, ["staff", "payments", "review", "resolve"]) => to(crate::web::import::resolve),
+        (Get, ["staff", "payments", "import"]) => to(import::upload_page),
+        (Post, ["staff", "payments", "import"]) => to(import::upload),
+        (Get, ["staff", "payments", "review"]) => to(import::review_page),
+        (Post, ["staff", "payments", "review", "resolve"]) => to(import::resolve),
 
         // Staff administration.
-        (Get, ["staff", "admin", "staff"]) => to(crate::web::staff::list_page),
-        (Post, ["staff", "admin", "staff"]) => to(crate::web::staff::create),
+        (Get, ["staff", "admin", "staff"]) => to(staff::list_page),
+        (Post, ["staff", "admin", "staff"]) => to(staff::create),
         (Post, ["staff", "admin", "staff", id, "role"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::staff::change_role(ctx, id))
+            to(move |ctx| staff::change_role(ctx, id))
         }
         (Post, ["staff", "admin", "staff", id, "disable"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::staff::set_disabled(ctx, id, true))
+            to(move |ctx| staff::set_disabled(ctx, id, true))
         }
         (Post, ["staff", "admin", "staff", id, "enable"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::staff::set_disabled(ctx, id, false))
+            to(move |ctx| staff::set_disabled(ctx, id, false))
         }
         (Post, ["staff", "admin", "staff", id, "password"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::staff::reset_password(ctx, id))
+            to(move |ctx| staff::reset_password(ctx, id))
         }
-        (Get, ["staff", "audit"]) => to(crate::web::audit::list_page),
+        (Get, ["staff", "audit"]) => to(audit::list_page),
 
         // SMS.
-        (Get, ["staff", "sms"]) => to(crate::web::sms::page),
-        (Post, ["staff", "sms", "test"]) => to(crate::web::sms::send_test),
+        (Get, ["staff", "sms"]) => to(sms::page),
+        (Post, ["staff", "sms", "test"]) => to(sms::send_test),
         (Post, ["staff", "sms", id, "retry"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::sms::act(ctx, id, true))
+            to(move |ctx| sms::act(ctx, id, true))
         }
         (Post, ["staff", "sms", id, "cancel"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::sms::act(ctx, id, false))
+            to(move |ctx| sms::act(ctx, id, false))
         }
 
         // Sync to head office.
-        (Get, ["staff", "sync"]) => to(crate::web::sync::page),
-        (Post, ["staff", "sync", "upload"]) => to(crate::web::sync::upload_now),
+        (Get, ["staff", "sync"]) => to(sync::page),
+        (Post, ["staff", "sync", "upload"]) => to(sync::upload_now),
 
         // Email.
-        (Get, ["staff", "email"]) => to(crate::web::email::page),
+        (Get, ["staff", "email"]) => to(email::page),
         (Post, ["staff", "email", id, "retry"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::email::act(ctx, id, true))
+            to(move |ctx| email::act(ctx, id, true))
         }
         (Post, ["staff", "email", id, "cancel"]) => {
             let id = id.parse().ok()?;
-            to(move |ctx| crate::web::email::act(ctx, id, false))
+            to(move |ctx| email::act(ctx, id, false))
         }
 
         // Reminders.
-        (Get, ["staff", "reminders"]) => to(crate::web::reminders::page),
-        (Post, ["staff", "reminders"]) => to(crate::web::reminders::save),
+        (Get, ["staff", "reminders"]) => to(reminders::page),
+        (Post, ["staff", "reminders"]) => to(reminders::save),
 
         _ => None,
     }

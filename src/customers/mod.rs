@@ -4,10 +4,10 @@
 //! A phone number that changes, whoever changes it, becomes unverified (seed 001): see
 //! [`change_phone`].
 
+pub(crate) mod alternative_contacts;
 pub(crate) mod caller;
-pub(crate) mod contact_details;
-pub(crate) mod contacts;
 pub(crate) mod notes;
+pub(crate) mod phone_and_email;
 pub(crate) mod search;
 pub(crate) mod timeline;
 
@@ -108,7 +108,7 @@ pub(crate) struct Customer {
     pub(crate) locked_at: Option<DateTime<Utc>>,
     pub(crate) wrong_codes: u32,
     /// A new number the customer gave at the portal, waiting for its code
-    /// (`contact_details::confirm_pending_phone`); `phone` stays until then.
+    /// (`phone_and_email::confirm_pending_phone`); `phone` stays until then.
     pub(crate) pending_phone: Option<E164>,
 }
 
@@ -489,7 +489,7 @@ mod tests {
 
     #[test]
     fn a_contact_change_at_the_counter_is_audited_unverifies_and_tells_the_old_number() {
-        use super::contact_details::{Changed, ContactChange, Notice, change_contact};
+        use super::phone_and_email::{Changed, ContactChange, Notice, change_contact};
         let (_dir, db) = crate::plumbing::db::tests::test_db();
         let conn = db.conn().unwrap();
         let (p1, p2, p3) = (

@@ -25,7 +25,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
 
-use crate::customers::contact_details;
+use crate::customers::phone_and_email;
 use crate::customers::{self, Customer, Holder, Profile};
 use crate::ledger::{self, Method};
 use crate::loans::codes::{self, CodeError, Status};
@@ -593,7 +593,7 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
     customers::save_profile(&tx, &c.id, &profile, ctx.now)?;
     let asked = match new_phone {
         Some(phone) if c.pending_phone.as_ref() != Some(phone) => {
-            contact_details::set_pending_phone(&tx, &c.id, phone, ctx.now)?;
+            phone_and_email::set_pending_phone(&tx, &c.id, phone, ctx.now)?;
             let destination = Destination::Phone(phone);
             Some(answered(send_code(
                 ctx,
@@ -644,8 +644,8 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let checked = check_code(ctx, &tx, &c.id, Purpose::NewPhone, None, &entered)?;
     let error = match &checked {
         Checked::Accepted { destination } => {
-            let notice = contact_details::Notice::of(&ctx.app.config);
-            match contact_details::confirm_pending_phone(&tx, &c, destination, &notice, ctx.now) {
+            let notice = phone_and_email::Notice::of(&ctx.app.config);
+            match phone_and_email::confirm_pending_phone(&tx, &c, destination, &notice, ctx.now) {
                 Ok(true) => {
                     tx.commit()?;
                     ctx.app.sms.wake();
@@ -712,7 +712,7 @@ pub(crate) fn cancel_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    contact_details::cancel_pending_phone(&tx, &c.id, ctx.now)?;
+    phone_and_email::cancel_pending_phone(&tx, &c.id, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::NewPhoneCancelled));
     Ok(Response::see_other("/profile"))

@@ -3,11 +3,11 @@
 //! timeline) and its actions (unlock, codes at the counter, "do not text"), and the dashboard
 //! card. The records and their rules are in `customers`.
 
+pub(crate) mod alternative_contacts;
 pub(crate) mod caller;
-pub(crate) mod contact_details;
-pub(crate) mod contacts;
 pub(crate) mod messages;
 pub(crate) mod notes;
+pub(crate) mod phone_and_email;
 pub(crate) mod timeline;
 
 use maud::{Markup, html};
@@ -147,7 +147,13 @@ pub(crate) fn show_page(
         Permission::LoanOrigination,
         Permission::CallCentre,
     ])?;
-    render_show(ctx, user, &id, &contacts::FormErrors::default(), 200)
+    render_show(
+        ctx,
+        user,
+        &id,
+        &alternative_contacts::FormErrors::default(),
+        200,
+    )
 }
 
 /// The staff customer page, with the contact form's values and errors.
@@ -155,7 +161,7 @@ pub(crate) fn render_show(
     ctx: &Ctx,
     user: &crate::roles::StaffUser,
     id: &CustomerId,
-    contact_form: &contacts::FormErrors,
+    contact_form: &alternative_contacts::FormErrors,
     status: u16,
 ) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let conn = ctx.app.db.conn()?;
@@ -169,7 +175,7 @@ pub(crate) fn render_show(
     let duplicates = crate::web::duplicates::warning(ctx, &conn, id)?;
     let history = crate::customers::timeline::of_customer(&conn, id)?;
     let tickets = crate::loans::of_customer(&conn, id)?;
-    let contact_list = crate::customers::contacts::of_customer(&conn, id)?;
+    let contact_list = crate::customers::alternative_contacts::of_customer(&conn, id)?;
     drop(conn);
     let country = &ctx.app.config.branch.country;
     let currency = ctx.app.config.currency();
@@ -224,7 +230,7 @@ pub(crate) fn render_show(
                 li { a href={ "/staff/loans/" (t.id) } { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
             }
         }
-        (contacts::section(ctx, user, &c, &contact_list, contact_form))
+        (alternative_contacts::section(ctx, user, &c, &contact_list, contact_form))
         (timeline::section(ctx, &history, notes::form(ctx, user, &c.id)))
     };
     let mut response = ctx.staff_page(user, &c.full_name, body);

@@ -7,8 +7,10 @@
 //! records the payment once and shows the same receipt.
 
 pub(crate) mod counter;
+pub(crate) mod forfeited;
 pub(crate) mod items;
-pub(crate) mod shelf;
+pub(crate) mod print;
+pub(crate) mod products;
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
@@ -21,7 +23,6 @@ use crate::customers;
 use crate::ledger::{self, EntryKind, Method};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
-use crate::loans::products;
 use crate::loans::summary;
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::unconfirmed::{self, waiting};
@@ -92,7 +93,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             h2 { (items::heading(ctx, &items)) }
             (items::list(ctx, &items))
         }
-        @if crate::web::loans::shelf::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
+        @if print::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
             p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
         }
         @if record.is_open() {
@@ -643,7 +644,7 @@ fn render_new_ticket(
             "/staff/customers/{survivor}/tickets/new"
         )));
     }
-    let products = products::list(&conn)?;
+    let products = crate::loans::products::list(&conn)?;
     drop(conn);
     let options: Vec<(String, String)> = products
         .iter()

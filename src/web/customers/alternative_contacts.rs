@@ -1,11 +1,11 @@
 //! The contacts section of the customer page and its add and remove forms (the records and
-//! rules are `customers::contacts`).
+//! rules are `customers::alternative_contacts`).
 
 use maud::{Markup, html};
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::customers::contacts::{self, Contact, Kind, NewContact};
+use crate::customers::alternative_contacts::{self, Contact, Kind, NewContact};
 use crate::customers::{Customer, get};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
@@ -119,7 +119,7 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
         relationship: &errors.relationship_value,
         phone: &phone,
     };
-    let contact = contacts::add(&tx, &customer.id, &new, Some(&user.id), ctx.now)?;
+    let contact = alternative_contacts::add(&tx, &customer.id, &new, Some(&user.id), ctx.now)?;
     let change = audit::Change {
         action: "customer.contact_add",
         entity: "customer",
@@ -148,7 +148,7 @@ pub(crate) fn remove_action(
     let user = ctx.require_any(&MAY_EDIT)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    if !contacts::remove(&tx, &id, contact, ctx.now)? {
+    if !alternative_contacts::remove(&tx, &id, contact, ctx.now)? {
         return Err(AppError::NotFound);
     }
     let change = audit::Change {

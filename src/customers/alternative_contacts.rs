@@ -2,11 +2,12 @@
 //! the call centre may ring when the customer cannot be reached (seed 004). Removing one keeps
 //! the row, marked removed, so the timeline and head office still know it existed.
 
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::plumbing::phone::E164;
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 
 /// What a contact is to the customer's file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

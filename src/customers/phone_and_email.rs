@@ -3,6 +3,10 @@
 //! unverified until a code proves it (seed 001); the customer is told by SMS at the old number,
 //! so a change they did not ask for does not go unnoticed; everything is in the audit log.
 
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde_json::json;
+
 use crate::audit::{self, Actor};
 use crate::customers::{ContactError, Customer, EventKind, change_phone, record_event};
 use crate::plumbing::config::Config;
@@ -11,9 +15,6 @@ use crate::plumbing::ids::CustomerId;
 use crate::plumbing::phone::E164;
 use crate::roles::StaffUser;
 use crate::sms::outbox::{self as sms_outbox, Kind as SmsKind, NewSms};
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
-use serde_json::json;
 
 /// A change of contact details at the counter, with its reason.
 pub(crate) struct ContactChange<'a> {

@@ -1,9 +1,9 @@
 //! The counter's page for changing a customer's phone number or email address, with a reason
-//! (the rule, the audit and the SMS to the old number are `customers::contact_details`).
+//! (the rule, the audit and the SMS to the old number are `customers::phone_and_email`).
 
 use maud::html;
 
-use crate::customers::contact_details::{Changed, ContactChange, Notice, change_contact};
+use crate::customers::phone_and_email::{Changed, ContactChange, Notice, change_contact};
 use crate::customers::{ContactError, Customer, get};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
