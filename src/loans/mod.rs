@@ -12,7 +12,7 @@ pub(crate) mod products;
 pub(crate) mod terms;
 pub(crate) mod unconfirmed;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::plumbing::i18n::Msg;
@@ -182,6 +182,60 @@ pub(crate) fn of_customer_by_id(
     ))?
     .query_row(rusqlite::params![id, customer], ticket_from_row)
     .optional()
+}
+
+/// One of a ticket's extensions or state changes (a `loan_events` row).
+pub(crate) struct LoanEvent {
+    pub(crate) at: DateTime<Utc>,
+    /// `extension`, `extension_reversed`, or a state change.
+    pub(crate) kind: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+}
+
+/// A ticket's extensions and state changes, newest first.
+pub(crate) fn events(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Vec<LoanEvent>> {
+    conn.prepare_cached(
+        "SELECT at, kind, from_value, to_value FROM loan_events WHERE loan_id = ?1 ORDER BY at DESC, id DESC",
+    )?
+    .query_map([loan], |r| {
+        Ok(LoanEvent {
+            at: r.get(0)?,
+            kind: r.get(1)?,
+            from: r.get(2)?,
+            to: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// An item of a forfeited ticket, waiting to be sold.
+pub(crate) struct ForfeitedItem {
+    pub(crate) loan: LoanId,
+    pub(crate) ticket: String,
+    pub(crate) item: String,
+    pub(crate) appraised: i64,
+    pub(crate) principal: i64,
+    pub(crate) closed: Option<DateTime<Utc>>,
+}
+
+/// The items of forfeited tickets, the most recently forfeited first.
+pub(crate) fn forfeited_items(conn: &Connection) -> rusqlite::Result<Vec<ForfeitedItem>> {
+    conn.prepare(
+        "SELECT l.id, l.ticket_no, i.description, i.appraised, l.principal, l.closed_at
+         FROM loans l JOIN loan_items i ON i.loan_id = l.id WHERE l.state = 'forfeited' ORDER BY l.closed_at DESC",
+    )?
+    .query_map([], |r| {
+        Ok(ForfeitedItem {
+            loan: r.get(0)?,
+            ticket: r.get(1)?,
+            item: r.get(2)?,
+            appraised: r.get(3)?,
+            principal: r.get(4)?,
+            closed: r.get(5)?,
+        })
+    })?
+    .collect()
 }
 
 #[cfg(test)]

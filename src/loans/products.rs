@@ -188,3 +188,17 @@ pub(crate) fn starter_products() -> [Terms; 3] {
         },
     ]
 }
+
+/// Offers a product again, or stops offering it (tickets written on it keep their terms).
+pub(crate) fn set_active(
+    conn: &Connection,
+    id: &ProductId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE loan_products SET active = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, active, now],
+    )?;
+    Ok(())
+}

@@ -110,6 +110,16 @@ pub(crate) struct Db {
 }
 
 impl Db {
+    /// Whether the database answers a query: `Err` says why not (for `/healthz`).
+    pub(crate) fn ping(&self) -> Result<(), String> {
+        let conn = self.conn().map_err(|e| e.to_string())?;
+        match conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)) {
+            Ok(1) => Ok(()),
+            Ok(_) => Err("unexpected answer".to_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Opens (creating if needed) the branch database in `data_dir`, checks it and migrates
     /// it. Commands that write open it through `sync::changes::open_logged`, which also brings
     /// the change log's triggers up to date with the schema.

@@ -180,3 +180,12 @@ pub(crate) fn own_ticket(
     let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
     Ok((ticket, record))
 }
+
+/// Ends the customer session whose cookie token is `token` (nothing if there is none).
+pub(crate) fn end_session(conn: &Connection, token: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM customer_sessions WHERE token_hash = ?1",
+        [crypto::sha256(token.as_bytes()).as_slice()],
+    )?;
+    Ok(())
+}

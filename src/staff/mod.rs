@@ -310,6 +310,20 @@ pub(crate) fn set_password(
     Ok(account.user)
 }
 
+/// Whether `password` is the staff member's current password (asked before they change it).
+pub(crate) fn is_current_password(
+    conn: &Connection,
+    staff: &StaffId,
+    password: &str,
+) -> rusqlite::Result<bool> {
+    let hash: String = conn.query_row(
+        "SELECT password_hash FROM staff WHERE id = ?1",
+        [staff],
+        |r| r.get(0),
+    )?;
+    Ok(crypto::verify_password(password, &hash))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -33,7 +33,6 @@ use crate::loans::ops::{self, Record};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
 use crate::otp::{self, Checked, CustomerStore, Destination, Purpose, Refusal, Rules, SendError};
-use crate::plumbing::crypto;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Response, form};
@@ -41,7 +40,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{LoanId, PaymentId};
 use crate::plumbing::phone::{self, E164};
 use crate::plumbing::ui::{self, Field};
-use crate::portal::{ProfileForm, own_ticket, start_session};
+use crate::portal::{ProfileForm, end_session, own_ticket, start_session};
 use crate::web::Ctx;
 use crate::web::codes::{
     answered, check_code, check_with, checked_message, refusal_message, send_code, send_with,
@@ -427,10 +426,7 @@ pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
 /// The right code: a new session (replacing this browser's old one) and the login attempt ends.
 fn log_in(ctx: &Ctx, tx: rusqlite::Transaction, customer: &Customer) -> Result<Response, AppError> {
     if let Some(old) = ctx.req.cookie(CUSTOMER_COOKIE) {
-        tx.execute(
-            "DELETE FROM customer_sessions WHERE token_hash = ?1",
-            [crypto::sha256(old.as_bytes()).as_slice()],
-        )?;
+        end_session(&tx, old)?;
     }
     let token = start_session(&tx, &customer.id, ctx.now)?;
     tx.commit()?;
@@ -456,10 +452,8 @@ fn log_in(ctx: &Ctx, tx: rusqlite::Transaction, customer: &Customer) -> Result<R
 /// POST /logout.
 pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     if let Some(token) = ctx.req.cookie(CUSTOMER_COOKIE) {
-        ctx.app.db.conn()?.execute(
-            "DELETE FROM customer_sessions WHERE token_hash = ?1",
-            [crypto::sha256(token.as_bytes()).as_slice()],
-        )?;
+        let conn = ctx.app.db.conn()?;
+        end_session(&conn, token)?;
     }
     ctx.clear_cookie(CUSTOMER_COOKIE, "Lax");
     ctx.flash(ctx.t(Msg::LoggedOut));

@@ -6,7 +6,6 @@ use rusqlite::Transaction;
 
 use crate::audit::Actor;
 use crate::auth;
-use crate::plumbing::crypto;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -365,12 +364,7 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
         return render_account(ctx, me, Some(ctx.t(e.message())), 400);
     }
     let mut conn = ctx.app.db.conn()?;
-    let hash: String = conn.query_row(
-        "SELECT password_hash FROM staff WHERE id = ?1",
-        [&me.id],
-        |r| r.get(0),
-    )?;
-    if !crypto::verify_password(current, &hash) {
+    if !crate::staff::is_current_password(&conn, &me.id, current)? {
         return render_account(ctx, me, Some(ctx.t(Msg::PasswordWrong)), 400);
     }
     let tx = db::immediate(&mut conn)?;

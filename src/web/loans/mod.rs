@@ -790,10 +790,7 @@ pub(crate) fn schedule_table(
 }
 /// A ticket's extensions and state changes, newest first.
 pub(crate) fn history(ctx: &Ctx, conn: &Connection, loan: &LoanId) -> rusqlite::Result<Markup> {
-    let rows: Vec<(chrono::DateTime<chrono::Utc>, String, String, String)> = conn
-        .prepare_cached("SELECT at, kind, from_value, to_value FROM loan_events WHERE loan_id = ?1 ORDER BY at DESC, id DESC")?
-        .query_map([loan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<Result<_, _>>()?;
+    let rows = crate::loans::events(conn, loan)?;
     let label = |value: &str| {
         LoanState::from_code(value)
             .map_or_else(|| value.to_owned(), |s| ctx.t(s.label()).to_owned())
@@ -802,13 +799,13 @@ pub(crate) fn history(ctx: &Ctx, conn: &Connection, loan: &LoanId) -> rusqlite::
         h2 { (ctx.t(Msg::TicketHistory)) }
         @if rows.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
         ul {
-            @for (at, kind, from, to) in &rows {
+            @for e in &rows {
                 li {
-                    (ctx.datetime(*at)) " · "
-                    @match kind.as_str() {
-                        "extension" => (ctx.lang.fill(Msg::ExtensionEvent, &[("from", from), ("to", to)])),
-                        "extension_reversed" => (ctx.lang.fill(Msg::ExtensionReversedEvent, &[("from", from), ("to", to)])),
-                        _ => { (label(from)) " → " (label(to)) },
+                    (ctx.datetime(e.at)) " · "
+                    @match e.kind.as_str() {
+                        "extension" => (ctx.lang.fill(Msg::ExtensionEvent, &[("from", &e.from), ("to", &e.to)])),
+                        "extension_reversed" => (ctx.lang.fill(Msg::ExtensionReversedEvent, &[("from", &e.from), ("to", &e.to)])),
+                        _ => { (label(&e.from)) " → " (label(&e.to)) },
                     }
                 }
             }

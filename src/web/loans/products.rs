@@ -290,10 +290,7 @@ pub(crate) fn toggle_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppEr
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let product = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    tx.execute(
-        "UPDATE loan_products SET active = ?2, updated_at = ?3 WHERE id = ?1",
-        rusqlite::params![id, !product.active, ctx.now],
-    )?;
+    products::set_active(&tx, &id, !product.active, ctx.now)?;
     let change = Change {
         action: "product.active",
         entity: "product",
