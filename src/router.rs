@@ -377,4 +377,113 @@ mod tests {
         ));
         assert!(!routed(Method::Get, "/no/such/page"));
     }
+
+    #[test]
+    fn every_path_here_has_a_route() {
+        use crate::plumbing::ids::{
+            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, SmsId, StaffId,
+        };
+        use crate::plumbing::paths::{self, CustomerPart, StaffAction};
+        use Method::{Get, Post};
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let (c, c2) = (CustomerId::new(now), CustomerId::new(now));
+        let (loan, payment) = (LoanId::new(now), PaymentId::new(now));
+        let staff = StaffId::new(now);
+        let mut paths: Vec<(Method, String)> = [
+            (Get, paths::HOME),
+            (Get, paths::LOGIN),
+            (Post, paths::LOGIN_CODE),
+            (Post, paths::LOGIN_RESEND),
+            (Post, paths::LOGIN_EMAIL),
+            (Get, paths::LOGIN_VERIFY),
+            (Post, paths::LOGIN_VERIFY),
+            (Post, paths::LOGOUT),
+            (Get, paths::PROFILE),
+            (Post, paths::PROFILE_PHONE),
+            (Post, paths::PROFILE_PHONE_SEND),
+            (Post, paths::PROFILE_PHONE_CANCEL),
+            (Get, paths::VERIFY),
+            (Post, paths::VERIFY_SEND),
+            (Get, paths::MY),
+            (Get, paths::STAFF),
+            (Get, paths::STAFF_LOGIN),
+            (Post, paths::STAFF_LOGOUT),
+            (Get, paths::ACCOUNT),
+            (Post, paths::ACCOUNT_PASSWORD),
+            (Get, paths::CUSTOMERS),
+            (Get, paths::NEW_CUSTOMER),
+            (Get, paths::DUPLICATES),
+            (Get, paths::PAYMENTS),
+            (Get, paths::STATEMENT_IMPORT),
+            (Get, paths::STATEMENT_REVIEW),
+            (Post, paths::STATEMENT_RESOLVE),
+            (Get, paths::FORFEITED),
+            (Get, paths::PRODUCTS),
+            (Get, paths::STAFF_ADMIN),
+            (Get, paths::AUDIT),
+            (Get, paths::SMS),
+            (Post, paths::SMS_TEST),
+            (Get, paths::SYNC),
+            (Post, paths::SYNC_UPLOAD),
+            (Get, paths::EMAIL),
+            (Get, paths::REMINDERS),
+        ]
+        .into_iter()
+        .map(|(m, p)| (m, p.to_owned()))
+        .collect();
+        paths.extend([
+            (Get, paths::my_loan(&loan)),
+            (Get, paths::my_loan_extend(&loan)),
+            (Get, paths::my_loan_code(&loan, "ABC123")),
+            (Get, paths::language("id")),
+            (Get, paths::asset("style.css")),
+            (Get, paths::customer(&c)),
+            (Post, paths::alternative_contact_remove(&c, "x")),
+            (Get, paths::duplicate_pair(&c, &c2)),
+            (Post, paths::duplicate_merge(&c, &c2)),
+            (Post, paths::duplicate_dismiss(&c, &c2)),
+            (Get, paths::ticket(&loan)),
+            (Post, paths::ticket_approve(&loan)),
+            (Post, paths::ticket_pay(&loan)),
+            (Get, paths::ticket_print(&loan)),
+            (Get, paths::receipt(&loan, &payment)),
+            (Post, paths::ledger_reverse(&LedgerId::new(now))),
+            (Get, paths::product(&ProductId::new(now))),
+            (Post, paths::product_toggle(&ProductId::new(now))),
+            (Post, paths::payment_confirm("ABC123")),
+            (
+                Post,
+                paths::outbox_action(paths::SMS, &SmsId::new(now), true),
+            ),
+            (
+                Post,
+                paths::outbox_action(paths::SMS, &SmsId::new(now), false),
+            ),
+            (
+                Post,
+                paths::outbox_action(paths::EMAIL, &EmailId::new(now), true),
+            ),
+            (
+                Post,
+                paths::outbox_action(paths::EMAIL, &EmailId::new(now), false),
+            ),
+        ]);
+        for part in CustomerPart::ALL {
+            // A page to open, or a form to post (the phone-and-email page is both).
+            let methods: &[Method] = match part {
+                CustomerPart::Statement => &[Get],
+                CustomerPart::NewTicket | CustomerPart::PhoneAndEmail => &[Get, Post],
+                _ => &[Post],
+            };
+            for method in methods {
+                paths.push((*method, paths::customer_part(&c, part)));
+            }
+        }
+        for action in StaffAction::ALL {
+            paths.push((Post, paths::staff_member(&staff, action)));
+        }
+        for (method, path) in &paths {
+            assert!(routed(*method, path), "{method:?} {path}");
+        }
+    }
 }

@@ -10,6 +10,7 @@ use log::error;
 
 use crate::plumbing::http::{FormError, Rejection, Request, Response, form};
 use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 
 /// A failed request.
@@ -59,7 +60,7 @@ impl AppError {
         let (title, body) = match self {
             AppError::SignInRequired => {
                 let next = form::percent_encode(&request.path);
-                return Response::see_other(&format!("/staff/login?next={next}"));
+                return Response::see_other(&format!("{}?next={next}", paths::STAFF_LOGIN));
             }
             AppError::Redirect(to) => return Response::see_other(&to),
             AppError::BadRequest(reason) => (lang.t(Msg::ErrBadRequestTitle), reason),

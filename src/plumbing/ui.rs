@@ -11,6 +11,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::plumbing::http::{assets, form};
 use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::paths;
 
 /// What a layout needs to know about the request it answers.
 pub(crate) struct Chrome<'a> {
@@ -71,7 +72,7 @@ pub(crate) fn customer_page(
         html! {
             (demo_banner(chrome))
             header class="top" {
-                a class="brand" href="/" { (chrome.branch_name) }
+                a class="brand" href=(paths::HOME) { (chrome.branch_name) }
                 (lang_switch(chrome))
             }
             main id="main" {
@@ -95,7 +96,7 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
         html! {
             (demo_banner(chrome))
             header class="top" {
-                a class="brand" href="/staff" { (chrome.branch_name) }
+                a class="brand" href=(paths::STAFF) { (chrome.branch_name) }
                 nav aria-label=(lang.t(Msg::NavDashboard)) {
                     ul {
                         @for item in &nav.items {
@@ -108,8 +109,8 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
                     }
                 }
                 div class="who" {
-                    a href="/staff/account" { (nav.name) }
-                    form method="post" action="/staff/logout" class="inline" {
+                    a href=(paths::ACCOUNT) { (nav.name) }
+                    form method="post" action=(paths::STAFF_LOGOUT) class="inline" {
                         (csrf_input(nav.csrf))
                         button type="submit" class="link" { (lang.t(Msg::SignOut)) }
                     }
@@ -139,6 +140,7 @@ pub(crate) fn hq_page(lang: Lang, user: Option<&HqUser>, title: &str, body: Mark
         title,
         "staff",
         html! {
+            // Head office's own routes (`hq`), not the branch's `paths`.
             header class="top" {
                 a class="brand" href="/" { (lang.t(Msg::HqTitle)) }
                 @if let Some(user) = user {
@@ -172,7 +174,7 @@ fn current_link<'a>(path: &str, items: &'a [NavItem]) -> Option<&'a str> {
         .iter()
         .map(|item| item.href)
         .filter(|href| {
-            path == *href || (*href != "/staff" && path.starts_with(&format!("{href}/")))
+            path == *href || (*href != paths::STAFF && path.starts_with(&format!("{href}/")))
         })
         .max_by_key(|href| href.len())
 }
@@ -188,7 +190,7 @@ pub(crate) fn error_page(lang: Lang, status: u16, title: &str, body: &str) -> Ma
                 h1 { (title) }
                 p { (body) }
                 p class="muted" { "HTTP " (status) }
-                p { a href="/" { (lang.t(Msg::GoToStart)) } }
+                p { a href=(paths::HOME) { (lang.t(Msg::GoToStart)) } }
             }
         },
     )
@@ -213,7 +215,7 @@ fn lang_switch(chrome: &Chrome) -> Markup {
                 @if lang == chrome.lang {
                     strong lang=(lang.code()) { (lang.own_name()) }
                 } @else {
-                    a href={ "/lang/" (lang.code()) "?next=" (next) } lang=(lang.code()) hreflang=(lang.code()) {
+                    a href={ (paths::language(lang.code())) "?next=" (next) } lang=(lang.code()) hreflang=(lang.code()) {
                         (lang.own_name())
                     }
                 }

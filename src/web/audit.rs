@@ -7,6 +7,7 @@ use crate::audit::list;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -54,8 +55,8 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
             }
         }
         nav class="pager" {
-            @if page > 0 { a href={ "/staff/audit?page=" (page - 1) } { (ctx.t(Msg::Previous)) } }
-            @if has_more { a href={ "/staff/audit?page=" (page + 1) } { (ctx.t(Msg::Next)) } }
+            @if page > 0 { a href={ (paths::AUDIT) "?page=" (page - 1) } { (ctx.t(Msg::Previous)) } }
+            @if has_more { a href={ (paths::AUDIT) "?page=" (page + 1) } { (ctx.t(Msg::Next)) } }
         }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::AuditTitle), body))

@@ -8,6 +8,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::local_path;
 use crate::plumbing::http::{Response, form};
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::StaffUser;
 use crate::web::Ctx;
@@ -15,7 +16,7 @@ use crate::web::Ctx;
 /// GET /staff/login.
 pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
     if ctx.staff()?.is_some() {
-        return Ok(Response::see_other("/staff"));
+        return Ok(Response::see_other(paths::STAFF));
     }
     let next = ctx.next_param()?;
     // A session cookie that no longer opens a session: it timed out or was ended elsewhere.
@@ -37,7 +38,7 @@ fn login_form(ctx: &Ctx, username: &str, next: &str, error: Option<&str>, status
     password_field.autocomplete = "current-password";
     let body = html! {
         (ui::form_error(error))
-        form method="post" action="/staff/login" class="stack" {
+        form method="post" action=(paths::STAFF_LOGIN) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             input type="hidden" name="next" value=(next);
             (ui::field(&user_field))
@@ -88,10 +89,10 @@ pub(crate) fn login(ctx: &Ctx) -> Result<Response, AppError> {
         app.config.secure_cookies(),
         None,
     ));
-    let target = if next.starts_with("/staff") {
+    let target = if next.starts_with(paths::STAFF) {
         local_path(next)
     } else {
-        "/staff"
+        paths::STAFF
     };
     Ok(Response::see_other(target))
 }
@@ -103,7 +104,7 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     }
     ctx.clear_cookie(STAFF_COOKIE, "Strict");
     ctx.flash(ctx.t(Msg::SignedOut));
-    Ok(Response::see_other("/staff/login"))
+    Ok(Response::see_other(paths::STAFF_LOGIN))
 }
 
 /// The staff member signed in on this request, if any.

@@ -18,6 +18,7 @@ use crate::plumbing::db::Db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Form, Request, Response, form};
 use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::paths;
 use crate::plumbing::throttle::Throttle;
 use crate::plumbing::ui::{self, Chrome, NavItem, StaffNav};
 use crate::portal;
@@ -265,26 +266,26 @@ impl<'a> Ctx<'a> {
         };
         // Each link with the permissions that open it (none: every signed-in member).
         let links: [(&[Permission], &'static str, Msg); 12] = [
-            (&[], "/staff", Msg::NavDashboard),
+            (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
-                "/staff/customers",
+                paths::CUSTOMERS,
                 Msg::CardCustomers,
             ),
-            (&[Payments], "/staff/payments", Msg::NavPayments),
-            (&[Payments], "/staff/payments/import", Msg::NavStatements),
-            (&[CustomerManagement], "/staff/sms", Msg::NavSms),
-            (&[CustomerManagement], "/staff/email", Msg::NavEmail),
+            (&[Payments], paths::PAYMENTS, Msg::NavPayments),
+            (&[Payments], paths::STATEMENT_IMPORT, Msg::NavStatements),
+            (&[CustomerManagement], paths::SMS, Msg::NavSms),
+            (&[CustomerManagement], paths::EMAIL, Msg::NavEmail),
             (
                 &[LoanOrigination, Payments, Reports],
-                "/staff/forfeited",
+                paths::FORFEITED,
                 Msg::Forfeited,
             ),
-            (&[Corrections], "/staff/products", Msg::Products),
-            (&[Reports], "/staff/reminders", Msg::NavReminders),
-            (&[Reports, AuditLog], "/staff/sync", Msg::SyncTitle),
-            (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
-            (&[AuditLog], "/staff/audit", Msg::NavAudit),
+            (&[Corrections], paths::PRODUCTS, Msg::Products),
+            (&[Reports], paths::REMINDERS, Msg::NavReminders),
+            (&[Reports, AuditLog], paths::SYNC, Msg::SyncTitle),
+            (&[StaffAdmin], paths::STAFF_ADMIN, Msg::NavStaff),
+            (&[AuditLog], paths::AUDIT, Msg::NavAudit),
         ];
         let items = links
             .into_iter()

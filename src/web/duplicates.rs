@@ -15,6 +15,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -32,7 +33,7 @@ fn reasons(ctx: &Ctx, reasons: &[Reason]) -> String {
 
 /// The URL of a pair's page.
 fn pair_url(pair: &Pair) -> String {
-    format!("/staff/customers/duplicates/{}/{}", pair.a, pair.b)
+    paths::duplicate_pair(&pair.a, &pair.b)
 }
 
 /// The warning on a customer's page: each possible duplicate, with a link to resolve it for
@@ -95,7 +96,7 @@ pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
                         tr {
                             @for c in [a, b] {
                                 td {
-                                    a href={ "/staff/customers/" (c.id) } { (c.full_name) }
+                                    a href=(paths::customer(&c.id)) { (c.full_name) }
                                     br; span class="muted" { (c.phone.national(country)) }
                                 }
                             }
@@ -181,11 +182,10 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     let loans_b = crate::loans::of_customer(&conn, &cb.id)?;
     drop(conn);
     let csrf = ctx.csrf();
-    let base = format!("/staff/customers/duplicates/{}/{}", ca.id, cb.id);
     let body = html! {
         @if let Some(why) = &why { p class="error" { (why) } }
         p { (ctx.t(Msg::MergeIntro)) }
-        form method="post" action={ (base) "/merge" } class="stack" {
+        form method="post" action=(paths::duplicate_merge(&ca.id, &cb.id)) class="stack" {
             (crate::plumbing::ui::csrf_input(&csrf))
             div class="table-wrap" {
                 table {
@@ -193,7 +193,7 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
                         th { (ctx.t(Msg::MergeField)) }
                         @for (i, c) in [&ca, &cb].into_iter().enumerate() {
                             th {
-                                a href={ "/staff/customers/" (c.id) } { (c.id) } br;
+                                a href=(paths::customer(&c.id)) { (c.id) } br;
                                 label {
                                     input type="radio" name="survivor" value=(c.id) checked[i == 0] required;
                                     " " (ctx.t(Msg::MergeStays))
@@ -224,7 +224,7 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
             }
             div { button type="submit" { (ctx.t(Msg::MergeButton)) } }
         }
-        form method="post" action={ (base) "/dismiss" } class="actions" {
+        form method="post" action=(paths::duplicate_dismiss(&ca.id, &cb.id)) class="actions" {
             (crate::plumbing::ui::csrf_input(&csrf))
             button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
         }
@@ -283,7 +283,7 @@ pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response,
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::MergeDone));
-    Ok(Response::see_other(&format!("/staff/customers/{survivor}")))
+    Ok(Response::see_other(&paths::customer(survivor)))
 }
 
 /// POST /staff/customers/duplicates/{a}/{b}/dismiss: "Not a duplicate", for good.
@@ -308,5 +308,5 @@ pub(crate) fn dismiss(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::DuplicateDismissed));
-    Ok(Response::see_other("/staff/customers/duplicates"))
+    Ok(Response::see_other(paths::DUPLICATES))
 }

@@ -9,6 +9,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::EmailId;
+use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 use crate::web::outbox as listing;
@@ -86,7 +87,7 @@ pub(crate) fn act(
 /// The email outbox on the staff page.
 const LISTING: Listing<Kind, EmailId> = Listing {
     channel: &EMAIL,
-    path: "/staff/email",
+    path: paths::EMAIL,
     recent: Msg::EmailRecent,
     text: Msg::EmailSubject,
     wrong_state: Msg::EmailWrongState,

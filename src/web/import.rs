@@ -16,6 +16,7 @@ use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::web::Ctx;
@@ -80,7 +81,7 @@ fn render_form(
 /// The link to the review page, with how many lines wait there.
 fn review_link(ctx: &Ctx, open: i64) -> Markup {
     html! {
-        p { a href="/staff/payments/review" { (ctx.lang.fill(Msg::StatementReviewLink, &[("n", &open.to_string())])) } }
+        p { a href=(paths::STATEMENT_REVIEW) { (ctx.lang.fill(Msg::StatementReviewLink, &[("n", &open.to_string())])) } }
     }
 }
 
@@ -140,7 +141,7 @@ pub(crate) fn upload(ctx: &Ctx) -> Result<Response, AppError> {
             p class="warning" { (ctx.t(Msg::StatementNothingApplied)) }
         }
         (review_link(ctx, open))
-        p { a href="/staff/payments/import" { (ctx.t(Msg::StatementImportAnother)) } }
+        p { a href=(paths::STATEMENT_IMPORT) { (ctx.t(Msg::StatementImportAnother)) } }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::StatementReportTitle), body))
 }
@@ -177,10 +178,10 @@ fn report_table(ctx: &Ctx, report: &Report, group: Group) -> Markup {
                             (Report::detail(line, ctx.lang, &currency))
                             @match &line.outcome {
                                 payments::Outcome::Matched { loan, payment, .. } => {
-                                    " " a href={ "/staff/loans/" (loan) "/receipt/" (payment) } { (ctx.t(Msg::Receipt)) }
+                                    " " a href=(paths::receipt(loan, payment)) { (ctx.t(Msg::Receipt)) }
                                 }
                                 payments::Outcome::Review { loan: Some((loan, ticket_no)), .. } => {
-                                    " " a href={ "/staff/loans/" (loan) } { (ticket_no) }
+                                    " " a href=(paths::ticket(loan)) { (ticket_no) }
                                 }
                                 _ => {}
                             }
@@ -220,12 +221,12 @@ pub(crate) fn review_page(ctx: &Ctx) -> Result<Response, AppError> {
                             td {
                                 (l.reason.unwrap_or(payments::Reason::NoCode).text(ctx.lang, &currency, l.code.as_deref(), l.amount, l.expected))
                                 @if let (Some(loan), Some(ticket_no)) = (&l.loan, &l.ticket_no) {
-                                    " " a href={ "/staff/loans/" (loan) } { (ticket_no) }
+                                    " " a href=(paths::ticket(loan)) { (ticket_no) }
                                 }
                                 br; span class="muted" { (ctx.datetime(l.imported_at)) }
                             }
                             td {
-                                form method="post" action="/staff/payments/review/resolve" class="actions" {
+                                form method="post" action=(paths::STATEMENT_RESOLVE) class="actions" {
                                     (ui::csrf_input(&csrf))
                                     input type="hidden" name="reference" value=(l.reference);
                                     label class="visually-hidden" for={ "note-" (i) } { (ctx.t(Msg::Note)) }
@@ -238,7 +239,7 @@ pub(crate) fn review_page(ctx: &Ctx) -> Result<Response, AppError> {
                 }
             } }
         }
-        p { a href="/staff/payments/import" { (ctx.t(Msg::StatementImportTitle)) } }
+        p { a href=(paths::STATEMENT_IMPORT) { (ctx.t(Msg::StatementImportTitle)) } }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::StatementReviewTitle), body))
 }
@@ -278,7 +279,7 @@ pub(crate) fn resolve(ctx: &Ctx) -> Result<Response, AppError> {
             );
         }
     }
-    Ok(Response::see_other("/staff/payments/review"))
+    Ok(Response::see_other(paths::STATEMENT_REVIEW))
 }
 
 #[cfg(test)]

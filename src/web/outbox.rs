@@ -13,6 +13,7 @@ use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::web::Ctx;
@@ -117,13 +118,13 @@ fn actions<K: MessageKind, I: MessageId>(
     let id = &m.message.id;
     html! {
         @if m.state == State::Failed && !m.message.kind.carries_code() {
-            form method="post" action={ (listing.path) "/" (id) "/retry" } {
+            form method="post" action=(paths::outbox_action(listing.path, id, true)) {
                 (ui::csrf_input(csrf))
                 button type="submit" class="secondary" { (ctx.t(Msg::SmsRetry)) }
             }
         }
         @if matches!(m.state, State::Queued | State::Failed) {
-            form method="post" action={ (listing.path) "/" (id) "/cancel" } {
+            form method="post" action=(paths::outbox_action(listing.path, id, false)) {
                 (ui::csrf_input(csrf))
                 button type="submit" class="danger" { (ctx.t(Msg::SmsCancel)) }
             }

@@ -38,6 +38,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Response, form};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{LoanId, PaymentId};
+use crate::plumbing::paths;
 use crate::plumbing::phone::{self, E164};
 use crate::plumbing::ui::{self, Field};
 use crate::portal::{ProfileForm, end_session, own_ticket, start_session};
@@ -62,8 +63,8 @@ const CODE_CHECK_TIME: StdDuration = StdDuration::from_millis(200);
 pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
     let body = html! {
         p { (ctx.t(Msg::PortalIntro)) }
-        p { a class="button big" href="/login" { (ctx.t(Msg::PayMyLoan)) } }
-        p class="muted" { a href="/staff/login" { (ctx.t(Msg::PortalStaffLink)) } }
+        p { a class="button big" href=(paths::LOGIN) { (ctx.t(Msg::PayMyLoan)) } }
+        p class="muted" { a href=(paths::STAFF_LOGIN) { (ctx.t(Msg::PortalStaffLink)) } }
     };
     Ok(ctx.customer_page(ctx.t(Msg::PortalTitle), body))
 }
@@ -74,14 +75,14 @@ pub(crate) fn landing(ctx: &Ctx) -> Result<Response, AppError> {
 fn signed_in(ctx: &Ctx) -> Result<Customer, AppError> {
     ctx.customer()?
         .cloned()
-        .ok_or_else(|| AppError::Redirect("/login".to_owned()))
+        .ok_or_else(|| AppError::Redirect(paths::LOGIN.to_owned()))
 }
 
 /// The signed-in customer who has completed the profile (else: to the profile first).
 fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
     let customer = signed_in(ctx)?;
     if customer.profile_completed_at.is_none() {
-        return Err(AppError::Redirect("/profile".to_owned()));
+        return Err(AppError::Redirect(paths::PROFILE.to_owned()));
     }
     Ok(customer)
 }
@@ -126,7 +127,7 @@ fn wait_out(started: Instant, floor: StdDuration) {
 /// GET /login: the phone number form.
 pub(crate) fn login_page(ctx: &Ctx) -> Result<Response, AppError> {
     if ctx.customer()?.is_some() {
-        return Ok(Response::see_other("/my"));
+        return Ok(Response::see_other(paths::MY));
     }
     Ok(phone_form(ctx, "", None, 200))
 }
@@ -140,7 +141,7 @@ fn phone_form(ctx: &Ctx, value: &str, error: Option<&str>, status: u16) -> Respo
     field.error = error;
     let body = html! {
         p { (ctx.t(Msg::LoginIntro)) }
-        form method="post" action="/login/code" class="stack" {
+        form method="post" action=(paths::LOGIN_CODE) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::field(&field))
             div { button type="submit" class="big" { (ctx.t(Msg::SendCode)) } }
@@ -225,7 +226,7 @@ pub(crate) fn request_login_code(ctx: &Ctx, resend: bool) -> Result<Response, Ap
         Asked::Sent => {
             remember_login_phone(ctx, &phone);
             ctx.flash(ctx.t(Msg::CodeSentIfRegistered));
-            Ok(Response::see_other("/login/verify"))
+            Ok(Response::see_other(paths::LOGIN_VERIFY))
         }
     }
 }
@@ -257,7 +258,7 @@ fn send_login_code(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> {
 pub(crate) fn request_login_code_by_email(ctx: &Ctx) -> Result<Response, AppError> {
     let started = Instant::now();
     let Some(phone) = login_phone(ctx) else {
-        return Ok(Response::see_other("/login"));
+        return Ok(Response::see_other(paths::LOGIN));
     };
     let client = ctx.client_key();
     if !ctx.app.code_throttle.allows(&client, ctx.now) {
@@ -274,7 +275,7 @@ pub(crate) fn request_login_code_by_email(ctx: &Ctx) -> Result<Response, AppErro
     let (message, status) = match asked {
         Asked::Sent => {
             ctx.flash(ctx.t(Msg::CodeSentByEmailIfVerified));
-            return Ok(Response::see_other("/login/verify"));
+            return Ok(Response::see_other(paths::LOGIN_VERIFY));
         }
         Asked::Shared => (ctx.t(Msg::PhoneSharedSeeCounter).to_owned(), 409),
         Asked::Refused(Refusal::Locked) => (ctx.t(Msg::CustomerLocked).to_owned(), 403),
@@ -337,7 +338,7 @@ fn send_login_code_by_email(ctx: &Ctx, phone: &E164) -> Result<Asked, AppError> 
 /// GET /login/verify: the code form.
 pub(crate) fn verify_page(ctx: &Ctx) -> Result<Response, AppError> {
     let Some(phone) = login_phone(ctx) else {
-        return Ok(Response::see_other("/login"));
+        return Ok(Response::see_other(paths::LOGIN));
     };
     Ok(code_form(ctx, Some(&phone), None, 200))
 }
@@ -349,7 +350,7 @@ fn code_form(ctx: &Ctx, phone: Option<&E164>, error: Option<&str>, status: u16) 
         @if let Some(phone) = phone {
             p { (ctx.lang.fill(Msg::CodeSentTo, &[("phone", &phone.masked())])) }
         }
-        form method="post" action="/login/verify" class="stack" {
+        form method="post" action=(paths::LOGIN_VERIFY) class="stack" {
             (ui::csrf_input(&csrf))
             div class={ "field" @if error.is_some() { " invalid" } } {
                 label for="code" { (ctx.t(Msg::Code)) }
@@ -360,15 +361,15 @@ fn code_form(ctx: &Ctx, phone: Option<&E164>, error: Option<&str>, status: u16) 
             }
             div { button type="submit" class="big" { (ctx.t(Msg::LogIn)) } }
         }
-        form method="post" action="/login/resend" class="stack" {
+        form method="post" action=(paths::LOGIN_RESEND) class="stack" {
             (ui::csrf_input(&csrf))
             div { button type="submit" class="secondary" { (ctx.t(Msg::ResendCode)) } }
         }
-        form method="post" action="/login/email" class="stack" {
+        form method="post" action=(paths::LOGIN_EMAIL) class="stack" {
             (ui::csrf_input(&csrf))
             div { button type="submit" class="secondary" { (ctx.t(Msg::SendCodeByEmailInstead)) } }
         }
-        p { a href="/login" { (ctx.t(Msg::UseAnotherNumber)) } }
+        p { a href=(paths::LOGIN) { (ctx.t(Msg::UseAnotherNumber)) } }
     };
     let mut response = ctx.customer_page(ctx.t(Msg::EnterCode), body);
     response.status = status;
@@ -379,7 +380,7 @@ fn code_form(ctx: &Ctx, phone: Option<&E164>, error: Option<&str>, status: u16) 
 pub(crate) fn verify_login(ctx: &Ctx) -> Result<Response, AppError> {
     let started = Instant::now();
     let Some(phone) = login_phone(ctx) else {
-        return Ok(Response::see_other("/login"));
+        return Ok(Response::see_other(paths::LOGIN));
     };
     let entered = ctx.form()?.text("code").to_owned();
     let client = ctx.client_key();
@@ -442,9 +443,9 @@ fn log_in(ctx: &Ctx, tx: rusqlite::Transaction, customer: &Customer) -> Result<R
     }
     ctx.clear_cookie(LOGIN_COOKIE, "Lax");
     let next = if customer.profile_completed_at.is_some() {
-        "/my"
+        paths::MY
     } else {
-        "/profile"
+        paths::PROFILE
     };
     Ok(Response::see_other(next))
 }
@@ -457,7 +458,7 @@ pub(crate) fn logout(ctx: &Ctx) -> Result<Response, AppError> {
     }
     ctx.clear_cookie(CUSTOMER_COOKIE, "Lax");
     ctx.flash(ctx.t(Msg::LoggedOut));
-    Ok(Response::see_other("/"))
+    Ok(Response::see_other(paths::HOME))
 }
 
 // ----- Profile -----
@@ -500,7 +501,7 @@ fn render_profile(
     let body = html! {
         @if first { p { (ctx.t(Msg::ProfileIntro)) } }
         @if let Some(pending) = &c.pending_phone { (pending_phone_section(ctx, c, pending, code_error)) }
-        form method="post" action="/profile" class="stack" novalidate {
+        form method="post" action=(paths::PROFILE) class="stack" novalidate {
             (ui::csrf_input(&ctx.csrf()))
             (profile_fields(ctx, f, Msg::PhoneChangeHint))
             div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
@@ -527,13 +528,13 @@ fn pending_phone_section(ctx: &Ctx, c: &Customer, pending: &E164, error: Option<
         section class="card" id="new-phone" {
             p { (text) }
             (ui::form_error(error))
-            (code_entry(ctx, &csrf, "/profile/phone", "new-phone-code", Msg::ConfirmNewPhone))
+            (code_entry(ctx, &csrf, paths::PROFILE_PHONE, "new-phone-code", Msg::ConfirmNewPhone))
             div class="actions" {
-                form method="post" action="/profile/phone/send" class="inline" {
+                form method="post" action=(paths::PROFILE_PHONE_SEND) class="inline" {
                     (ui::csrf_input(&csrf))
                     button type="submit" class="secondary" { (ctx.t(Msg::ResendCode)) }
                 }
-                form method="post" action="/profile/phone/cancel" class="inline" {
+                form method="post" action=(paths::PROFILE_PHONE_CANCEL) class="inline" {
                     (ui::csrf_input(&csrf))
                     button type="submit" class="secondary" { (ctx.t(Msg::KeepOldPhone)) }
                 }
@@ -607,18 +608,18 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
         None => {
             ctx.flash(ctx.t(Msg::ProfileSaved));
             if c.pending_phone.is_some() {
-                "/profile"
+                paths::PROFILE
             } else {
-                "/my"
+                paths::MY
             }
         }
         Some(Ok(())) => {
             ctx.flash(ctx.t(Msg::NewPhoneCodeSent));
-            "/profile"
+            paths::PROFILE
         }
         Some(Err(refusal)) => {
             ctx.flash(&refusal_message(ctx, &refusal));
-            "/profile"
+            paths::PROFILE
         }
     };
     Ok(Response::see_other(next))
@@ -630,7 +631,7 @@ pub(crate) fn save_profile(ctx: &Ctx) -> Result<Response, AppError> {
 pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
     if c.pending_phone.is_none() {
-        return Ok(Response::see_other("/profile"));
+        return Ok(Response::see_other(paths::PROFILE));
     }
     let entered = ctx.form()?.text("code").to_owned();
     let mut conn = ctx.app.db.conn()?;
@@ -644,7 +645,7 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
                     tx.commit()?;
                     ctx.app.sms.wake();
                     ctx.flash(ctx.t(Msg::NewPhoneConfirmed));
-                    return Ok(Response::see_other("/my"));
+                    return Ok(Response::see_other(paths::MY));
                 }
                 Ok(false) => ctx.t(Msg::CodeExpired).to_owned(),
                 Err(customers::ContactError::Db(e)) => return Err(e.into()),
@@ -677,7 +678,7 @@ pub(crate) fn confirm_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
 pub(crate) fn resend_new_phone_code(ctx: &Ctx) -> Result<Response, AppError> {
     let c = signed_in(ctx)?;
     let Some(pending) = &c.pending_phone else {
-        return Ok(Response::see_other("/profile"));
+        return Ok(Response::see_other(paths::PROFILE));
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -698,7 +699,7 @@ pub(crate) fn resend_new_phone_code(ctx: &Ctx) -> Result<Response, AppError> {
             .fill(Msg::CodeSentTo, &[("phone", &pending.masked())]),
         Err(refusal) => refusal_message(ctx, &refusal),
     });
-    Ok(Response::see_other("/profile"))
+    Ok(Response::see_other(paths::PROFILE))
 }
 
 /// POST /profile/phone/cancel: keep the old number.
@@ -709,7 +710,7 @@ pub(crate) fn cancel_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
     phone_and_email::cancel_pending_phone(&tx, &c.id, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::NewPhoneCancelled));
-    Ok(Response::see_other("/profile"))
+    Ok(Response::see_other(paths::PROFILE))
 }
 
 // ----- Phone verification at the portal -----
@@ -718,7 +719,7 @@ pub(crate) fn cancel_new_phone(ctx: &Ctx) -> Result<Response, AppError> {
 pub(crate) fn verify_phone_page(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     if c.phone_verified_at.is_some() {
-        return Ok(Response::see_other("/my"));
+        return Ok(Response::see_other(paths::MY));
     }
     Ok(render_verify_phone(ctx, &c, None, 200))
 }
@@ -728,12 +729,12 @@ fn render_verify_phone(ctx: &Ctx, c: &Customer, error: Option<&str>, status: u16
     let csrf = ctx.csrf();
     let body = html! {
         p { (ctx.lang.fill(Msg::VerifyPhoneIntro, &[("phone", &c.phone.masked())])) }
-        form method="post" action="/verify/send" class="stack" {
+        form method="post" action=(paths::VERIFY_SEND) class="stack" {
             (ui::csrf_input(&csrf))
             div { button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) } }
         }
         (ui::form_error(error))
-        (code_entry(ctx, &csrf, "/verify", "code", Msg::VerifyNow))
+        (code_entry(ctx, &csrf, paths::VERIFY, "code", Msg::VerifyNow))
     };
     let mut response = ctx.customer_page(ctx.t(Msg::VerifyPhoneTitle), body);
     response.status = status;
@@ -761,7 +762,7 @@ pub(crate) fn send_verification_code(ctx: &Ctx) -> Result<Response, AppError> {
                 &ctx.lang
                     .fill(Msg::CodeSentTo, &[("phone", &c.phone.masked())]),
             );
-            return Ok(Response::see_other("/verify"));
+            return Ok(Response::see_other(paths::VERIFY));
         }
         Err(refusal) => refusal_message(ctx, &refusal),
     };
@@ -779,7 +780,7 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
     match checked_message(ctx, &checked) {
         None => {
             ctx.flash(ctx.t(Msg::PhoneVerified));
-            Ok(Response::see_other("/my"))
+            Ok(Response::see_other(paths::MY))
         }
         Some(message) => Ok(render_verify_phone(ctx, &c, Some(&message), 400)),
     }
@@ -826,8 +827,8 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let body = html! {
         p { (ctx.lang.fill(Msg::Hello, &[("name", &c.full_name)])) }
         nav class="tabs" aria-label=(ctx.t(Msg::LoanTabs)) {
-            a href="/my" aria-current=[(!closed_tab).then_some("page")] { (ctx.t(Msg::TabCurrentLoans)) }
-            a href="/my?tab=closed" aria-current=[closed_tab.then_some("page")] { (ctx.t(Msg::TabClosedLoans)) }
+            a href=(paths::MY) aria-current=[(!closed_tab).then_some("page")] { (ctx.t(Msg::TabCurrentLoans)) }
+            a href={ (paths::MY) "?tab=closed" } aria-current=[closed_tab.then_some("page")] { (ctx.t(Msg::TabClosedLoans)) }
         }
         @if rows.is_empty() {
             p { (ctx.t(if closed_tab {
@@ -851,7 +852,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
                             dt { (ctx.t(Msg::Maturity)) } dd { (r.ticket.matures_on) }
                             dt { (ctx.t(Msg::Status)) } dd { (ctx.t(r.ticket.state.label())) }
                         }
-                        p { a class="button secondary" href={ "/my/loans/" (r.ticket.id) } { (ctx.t(Msg::LoanDetails)) } }
+                        p { a class="button secondary" href=(paths::my_loan(&r.ticket.id)) { (ctx.t(Msg::LoanDetails)) } }
                     }
                 }
             }
@@ -917,7 +918,6 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     // Interest accrued so far; on a closed ticket, what was paid (nothing accrues any more).
     let interest = paid.interest + if open { owed.interest } else { 0 };
     let urgency = Urgency::of(record.state, record.maturity, day);
-    let base = format!("/my/loans/{}", record.id);
     let body = html! {
         p { (ticket.item_description) (urgency_badge(ctx, urgency)) }
         @for code in payment_codes.iter().filter(|p| p.status(ctx.now) == Status::Live) {
@@ -926,7 +926,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                     ("code", &codes::display(&code.code)),
                     ("until", &ctx.datetime(code.expires_at)),
                 ]))
-                " " a href={ (base) "/code/" (code.code) } { (ctx.t(Msg::SeeHowToPay)) }
+                " " a href=(paths::my_loan_code(&record.id, &code.code)) { (ctx.t(Msg::SeeHowToPay)) }
             }
         }
         section class="card" {
@@ -945,7 +945,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             }
         }
         @match extension {
-            Ok(_) => { p { a class="button big" href={ (base) "/extend" } { (ctx.t(Msg::ExtendLoan)) } } }
+            Ok(_) => { p { a class="button big" href=(paths::my_loan_extend(&record.id)) { (ctx.t(Msg::ExtendLoan)) } } }
             Err(CodeError::NothingOwed) => { p class="muted" { (ctx.t(Msg::NothingToExtend)) } }
             Err(_) => {}
         }
@@ -982,7 +982,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 ]))
             }
         }
-        p { a href="/my" { (ctx.t(Msg::BackToMyLoans)) } }
+        p { a href=(paths::MY) { (ctx.t(Msg::BackToMyLoans)) } }
     };
     Ok(ctx.customer_page(&ticket.ticket_no, body))
 }
@@ -1008,7 +1008,7 @@ pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         codes::extension_on(&conn, &record, today(ctx)).map_err(|e| code_error(ctx, e))?;
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
-    let base = format!("/my/loans/{}", record.id);
+    let base = paths::my_loan(&record.id);
     let body = html! {
         p { (ticket.ticket_no) " · " (ticket.item_description) }
         p { (ctx.t(Msg::ExtendIntro)) }
@@ -1020,7 +1020,7 @@ pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             }
         }
         p { (ctx.t(Msg::ExtendWhenPaid)) }
-        form method="post" action={ (base) "/extend" } class="stack" {
+        form method="post" action=(paths::my_loan_extend(&record.id)) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             div { button type="submit" class="big" { (ctx.t(Msg::GetPaymentCode)) } }
         }
@@ -1040,9 +1040,8 @@ pub(crate) fn extend(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)
         .map_err(|e| code_error(ctx, e))?;
     tx.commit()?;
-    Ok(Response::see_other(&format!(
-        "/my/loans/{}/code/{}",
-        record.id, code.code
+    Ok(Response::see_other(&paths::my_loan_code(
+        &record.id, &code.code,
     )))
 }
 
@@ -1062,7 +1061,7 @@ pub(crate) fn code_page(ctx: &Ctx, id: LoanId, code: &str) -> Result<Response, A
     let payments = &ctx.app.config.payments;
     let amount = ctx.app.config.currency().format(code.amount, ctx.lang);
     let shown = codes::display(&code.code);
-    let base = format!("/my/loans/{}", record.id);
+    let base = paths::my_loan(&record.id);
     let body = html! {
         p class="paycode" { (shown) }
         p { (ctx.lang.fill(Msg::PaymentCodeFor, &[("amount", &amount), ("ticket", &ticket.ticket_no)])) }
@@ -1111,10 +1110,10 @@ pub(crate) fn customer_bar(ctx: &Ctx, customer: &Customer) -> Markup {
             @if customer.phone_verified_at.is_none() && customer.profile_completed_at.is_some() {
                 p class="warning" role="status" {
                     (ctx.t(Msg::VerifyReminder)) " "
-                    a class="button" href="/verify" { (ctx.t(Msg::VerifyNow)) }
+                    a class="button" href=(paths::VERIFY) { (ctx.t(Msg::VerifyNow)) }
                 }
             }
-            form method="post" action="/logout" class="inline" {
+            form method="post" action=(paths::LOGOUT) class="inline" {
                 (ui::csrf_input(&ctx.csrf()))
                 button type="submit" class="secondary" { (ctx.t(Msg::LogOut)) }
             }

@@ -7,6 +7,7 @@ use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::reminders::{
     Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, template,
@@ -78,7 +79,7 @@ pub(crate) fn save(ctx: &Ctx) -> Result<Response, AppError> {
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::TemplatesSaved));
-    Ok(Response::see_other("/staff/reminders"))
+    Ok(Response::see_other(paths::REMINDERS))
 }
 
 /// The reminders page.
@@ -120,7 +121,7 @@ fn render(ctx: &Ctx, user: &StaffUser, entries: &[Entry], status: u16) -> Respon
         }
         h2 { (ctx.t(Msg::RemindersTexts)) }
         p class="muted" { (ctx.lang.fill(Msg::RemindersTextsHint, &[("max", &MAX_TEMPLATE_CHARS.to_string())])) }
-        form method="post" action="/staff/reminders" class="stack" {
+        form method="post" action=(paths::REMINDERS) class="stack" {
             (ui::csrf_input(&csrf))
             (ui::form_error(failed.then(|| ctx.t(Msg::FormHasErrors))))
             @for event in Event::ALL {

@@ -10,6 +10,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::SmsId;
+use crate::plumbing::paths;
 use crate::plumbing::phone;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
@@ -67,7 +68,7 @@ fn render_page(
         (modem_panel(ctx))
         (listing::queue(ctx, &counts))
         h2 { (ctx.t(Msg::SmsSendTest)) }
-        form method="post" action="/staff/sms/test" class="stack" {
+        form method="post" action=(paths::SMS_TEST) class="stack" {
             (ui::csrf_input(&csrf))
             (ui::field(&test_phone(ctx, phone_error, phone_value)))
             div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
@@ -152,7 +153,7 @@ pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
     tx.commit()?;
     ctx.app.sms.wake();
     ctx.flash(ctx.t(Msg::SmsTestQueued));
-    Ok(Response::see_other("/staff/sms"))
+    Ok(Response::see_other(paths::SMS))
 }
 
 /// POST /staff/sms/{id}/retry and /cancel.
@@ -167,7 +168,7 @@ pub(crate) fn act(
 /// The SMS outbox on the staff page.
 const LISTING: Listing<Kind, SmsId> = Listing {
     channel: &SMS,
-    path: "/staff/sms",
+    path: paths::SMS,
     recent: Msg::SmsRecent,
     text: Msg::SmsText,
     wrong_state: Msg::SmsWrongState,

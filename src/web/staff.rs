@@ -11,6 +11,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::StaffId;
+use crate::plumbing::paths;
+use crate::plumbing::paths::StaffAction;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::{Permission, Role, StaffUser};
 use crate::staff::{
@@ -114,10 +116,9 @@ fn account_actions(
     csrf: &str,
     options: &[(&'static str, &'static str)],
 ) -> Markup {
-    let base = format!("/staff/admin/staff/{}", a.user.id);
     html! {
         td class="actions" {
-            form method="post" action={ (base) "/role" } {
+            form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Role)) {
                 (ui::csrf_input(csrf))
                 label class="visually-hidden" for={ "role-" (a.user.id) } { (ctx.t(Msg::Role)) }
                 select id={ "role-" (a.user.id) } name="role" {
@@ -127,7 +128,7 @@ fn account_actions(
                 }
                 button type="submit" class="secondary" { (ctx.t(Msg::ChangeRole)) }
             }
-            form method="post" action={ (base) "/password" } {
+            form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Password)) {
                 (ui::csrf_input(csrf))
                 label class="visually-hidden" for={ "pw-" (a.user.id) } { (ctx.t(Msg::NewPassword)) }
                 input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
@@ -136,12 +137,12 @@ fn account_actions(
             }
             @if a.user.id != me.id {
                 @if a.disabled {
-                    form method="post" action={ (base) "/enable" } {
+                    form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Enable)) {
                         (ui::csrf_input(csrf))
                         button type="submit" class="secondary" { (ctx.t(Msg::Enable)) }
                     }
                 } @else {
-                    form method="post" action={ (base) "/disable" } {
+                    form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Disable)) {
                         (ui::csrf_input(csrf))
                         button type="submit" class="danger" { (ctx.t(Msg::Disable)) }
                     }
@@ -174,7 +175,7 @@ fn add_form(
     repeat.autocomplete = "new-password";
     html! {
         h2 id="add" { (ctx.t(Msg::StaffAdd)) }
-        form method="post" action="/staff/admin/staff" class="stack" {
+        form method="post" action=(paths::STAFF_ADMIN) class="stack" {
             (ui::csrf_input(csrf))
             (ui::field(&username))
             (ui::field(&full_name))
@@ -242,7 +243,7 @@ pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
                 &ctx.lang
                     .fill(Msg::StaffCreated, &[("name", &user.full_name)]),
             );
-            Ok(Response::see_other("/staff/admin/staff"))
+            Ok(Response::see_other(paths::STAFF_ADMIN))
         }
         Err(Failure::Refused(e)) => {
             drop(tx);
@@ -275,7 +276,7 @@ fn admin_change(
                 &ctx.lang
                     .fill(Msg::StaffUpdated, &[("name", &user.full_name)]),
             );
-            Ok(Response::see_other("/staff/admin/staff"))
+            Ok(Response::see_other(paths::STAFF_ADMIN))
         }
         Err(Failure::Refused(StaffError::NotFound)) => Err(AppError::NotFound),
         Err(Failure::Refused(e)) => Err(AppError::BadRequest(ctx.t(e.message()).to_owned())),
@@ -336,7 +337,7 @@ fn render_account(
         p { (me.full_name) " · " (me.username) " · " (ctx.t(me.role.label())) }
         h2 { (ctx.t(Msg::ChangePassword)) }
         (ui::form_error(error))
-        form method="post" action="/staff/account/password" class="stack" {
+        form method="post" action=(paths::ACCOUNT_PASSWORD) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::field(&current))
             (ui::field(&new))
@@ -380,5 +381,5 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
         None,
     ));
     ctx.flash(ctx.t(Msg::PasswordChanged));
-    Ok(Response::see_other("/staff/account"))
+    Ok(Response::see_other(paths::ACCOUNT))
 }

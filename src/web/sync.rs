@@ -8,6 +8,7 @@ use rusqlite::Connection;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::sync::{set_aside, status};
@@ -81,7 +82,7 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
                 ])) }
             }
             @if uploader.configured() {
-                form method="post" action="/staff/sync/upload" {
+                form method="post" action=(paths::SYNC_UPLOAD) {
                     (ui::csrf_input(&ctx.csrf()))
                     button type="submit" { (ctx.t(Msg::SyncUploadNow)) }
                 }
@@ -120,5 +121,5 @@ pub(crate) fn upload_now(ctx: &Ctx) -> Result<Response, AppError> {
     ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
     ctx.app.uploader.wake();
     ctx.flash(ctx.t(Msg::SyncUploadStarted));
-    Ok(Response::see_other("/staff/sync"))
+    Ok(Response::see_other(paths::SYNC))
 }

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use super::{Request, Response};
+use crate::plumbing::paths;
 
 /// One embedded file.
 pub(crate) struct Asset {
@@ -48,8 +49,8 @@ fn etags() -> &'static [String] {
 /// The cache-busting URL of an asset, for links in pages.
 pub(crate) fn url(name: &str) -> String {
     match ASSETS.iter().position(|a| a.name == name) {
-        Some(i) => format!("/assets/{name}?v={}", etags()[i]),
-        None => format!("/assets/{name}"),
+        Some(i) => format!("{}?v={}", paths::asset(name), etags()[i]),
+        None => paths::asset(name),
     }
 }
 

@@ -12,6 +12,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths;
+use crate::plumbing::paths::CustomerPart;
 use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
@@ -30,7 +32,7 @@ pub(crate) fn section(
     let country = &ctx.app.config.branch.country;
     let may_edit = MAY_EDIT.iter().any(|p| user.role.has(*p));
     let csrf = ctx.csrf();
-    let base = format!("/staff/customers/{}/contacts", customer.id);
+    let base = paths::customer_part(&customer.id, CustomerPart::AlternativeContacts);
     html! {
         section class="card" id="contacts" {
             h2 { (ctx.t(Msg::ContactsTitle)) }
@@ -43,7 +45,7 @@ pub(crate) fn section(
                         @if !c.relationship.is_empty() { " (" (c.relationship) ")" }
                         " · " a href={ "tel:" (c.phone.as_str()) } { (c.phone.national(country)) }
                         @if may_edit {
-                            form method="post" action={ (base) "/" (c.id) "/remove" } class="inline" {
+                            form method="post" action=(paths::alternative_contact_remove(&customer.id, &c.id)) class="inline" {
                                 (ui::csrf_input(&csrf))
                                 button type="submit" class="link" { (ctx.t(Msg::ContactRemove)) }
                             }
@@ -134,8 +136,8 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
     tx.commit()?;
     ctx.flash(ctx.t(Msg::ContactAdded));
     Ok(Response::see_other(&format!(
-        "/staff/customers/{}#contacts",
-        customer.id
+        "{}#contacts",
+        paths::customer(&customer.id)
     )))
 }
 
@@ -161,6 +163,7 @@ pub(crate) fn remove_action(
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     Ok(Response::see_other(&format!(
-        "/staff/customers/{id}#contacts"
+        "{}#contacts",
+        paths::customer(&id)
     )))
 }

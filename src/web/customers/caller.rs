@@ -10,6 +10,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
@@ -24,7 +25,7 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Mar
             section class="card" id="verify-caller" {
                 h2 { (ctx.t(Msg::CallerTitle)) }
                 p { (ctx.t(Msg::CallerIntro)) }
-                form method="post" action={ "/staff/customers/" (customer) "/caller" } class="stack" {
+                form method="post" action=(paths::customer_part(customer, CustomerPart::Caller)) class="stack" {
                     (ui::csrf_input(&ctx.csrf()))
                     fieldset {
                         legend { (ctx.t(Msg::CallerChecked)) }
@@ -65,7 +66,8 @@ pub(crate) fn verify(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     }
     ctx.flash(ctx.t(Msg::CallerVerified));
     Ok(Response::see_other(&format!(
-        "/staff/customers/{id}#timeline"
+        "{}#timeline",
+        paths::customer(&id)
     )))
 }
 

@@ -18,6 +18,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths;
+use crate::plumbing::paths::CustomerPart;
 use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, NewSms};
@@ -47,7 +49,6 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
     let invitations =
         outbox::EMAIL.of_customer(&*ctx.app.db.conn()?, &c.id, Kind::Invitation, 20)?;
     let csrf = ctx.csrf();
-    let base = format!("/staff/customers/{}", c.id);
     let has_email = c.email.is_some();
     Ok(html! {
         section class="card" id="messages" {
@@ -55,19 +56,19 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
             @if !has_email { p class="muted" { (ctx.t(Msg::InvitationNoEmail)) } }
             p class="actions" {
                 @if can_manage && has_email {
-                    form method="post" action={ (base) "/invite" } class="inline" {
+                    form method="post" action=(paths::customer_part(&c.id, CustomerPart::Invite)) class="inline" {
                         (ui::csrf_input(&csrf))
                         button type="submit" { (ctx.t(Msg::SendInvitation)) }
                     }
                 }
                 @if can_test && has_email {
-                    form method="post" action={ (base) "/test-email" } class="inline" {
+                    form method="post" action=(paths::customer_part(&c.id, CustomerPart::TestEmail)) class="inline" {
                         (ui::csrf_input(&csrf))
                         button type="submit" class="secondary" { (ctx.t(Msg::SendTestEmail)) }
                     }
                 }
                 @if can_test {
-                    form method="post" action={ (base) "/test-sms" } class="inline" {
+                    form method="post" action=(paths::customer_part(&c.id, CustomerPart::TestSms)) class="inline" {
                         (ui::csrf_input(&csrf))
                         button type="submit" class="secondary" { (ctx.t(Msg::SendTestSms)) }
                     }
@@ -88,11 +89,11 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
             @if can_verify && has_email && c.email_verified_at.is_none() && c.locked_at.is_none() {
                 h3 { (ctx.t(Msg::EmailVerification)) }
                 p { (ctx.t(Msg::EmailVerifyIntro)) }
-                form method="post" action={ (base) "/email-verification/send" } class="inline" {
+                form method="post" action=(paths::customer_part(&c.id, CustomerPart::EmailVerificationSend)) class="inline" {
                     (ui::csrf_input(&csrf))
                     button type="submit" class="secondary" { (ctx.t(Msg::SendCodeByEmail)) }
                 }
-                form method="post" action={ (base) "/email-verification" } class="actions" {
+                form method="post" action=(paths::customer_part(&c.id, CustomerPart::EmailVerification)) class="actions" {
                     (ui::csrf_input(&csrf))
                     label for="email-code" { (ctx.t(Msg::Code)) }
                     input id="email-code" name="code" type="text" inputmode="numeric" maxlength="7" autocomplete="off" required;
@@ -110,7 +111,7 @@ fn customer(conn: &Connection, id: &CustomerId) -> Result<Customer, AppError> {
 
 /// Back to the customer's "Email and messages" card.
 fn back(id: &CustomerId) -> Response {
-    Response::see_other(&format!("/staff/customers/{id}#messages"))
+    Response::see_other(&format!("{}#messages", paths::customer(id)))
 }
 
 /// POST /staff/customers/{id}/invite: queue the portal invitation (Customer Management).

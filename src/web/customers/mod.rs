@@ -19,6 +19,7 @@ use crate::customers::{
 };
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui::{self, Field};
 use crate::portal::ProfileForm;
 use crate::roles::Permission;
@@ -75,13 +76,13 @@ pub(crate) fn list_page(
     let body = html! {
         p class="actions" {
             @if MAY_ADD.iter().any(|p| user.role.has(*p)) {
-                a class="button" href="/staff/customers/new" { (ctx.t(Msg::AddCustomer)) }
+                a class="button" href=(paths::NEW_CUSTOMER) { (ctx.t(Msg::AddCustomer)) }
             }
             @if user.role.has(Permission::CustomerManagement) {
-                a class="button secondary" href="/staff/customers/duplicates" { (ctx.t(Msg::DuplicatesTitle)) }
+                a class="button secondary" href=(paths::DUPLICATES) { (ctx.t(Msg::DuplicatesTitle)) }
             }
         }
-        form method="get" action="/staff/customers" class="actions" role="search" {
+        form method="get" action=(paths::CUSTOMERS) class="actions" role="search" {
             label for="q" { (ctx.t(Msg::SearchCustomers)) }
             input id="q" name="q" type="search" value=(q);
             button type="submit" { (ctx.t(Msg::Search)) }
@@ -92,7 +93,7 @@ pub(crate) fn list_page(
                 tbody {
                     @for r in rows.iter().take(PAGE_SIZE as usize) {
                         tr {
-                            td { a href={ "/staff/customers/" (r.id) } { (r.full_name) } }
+                            td { a href=(paths::customer(&r.id)) { (r.full_name) } }
                             td { (r.phone.national(country)) }
                             td { (verification_badge(ctx, r.verified, r.locked)) }
                         }
@@ -101,8 +102,8 @@ pub(crate) fn list_page(
             }
         }
         nav class="pager" {
-            @if page > 0 { a href={ "/staff/customers?page=" (page - 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
-            @if more { a href={ "/staff/customers?page=" (page + 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
+            @if page > 0 { a href={ (paths::CUSTOMERS) "?page=" (page - 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
+            @if more { a href={ (paths::CUSTOMERS) "?page=" (page + 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
         }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::CardCustomers), body))
@@ -112,7 +113,7 @@ pub(crate) fn list_page(
 /// from the phone, staff type it in. The same rules and lock as at the portal.
 pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> Markup {
     let csrf = ctx.csrf();
-    let action = format!("/staff/customers/{}/verification", customer.id);
+    let action = paths::customer_part(&customer.id, CustomerPart::Verification);
     html! {
         section class="card" id="verification" {
             h2 { (ctx.t(Msg::PhoneNumberVerification)) }
@@ -120,7 +121,7 @@ pub(crate) fn verification_form(ctx: &Ctx, customer: &Customer, back: &str) -> M
                 p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
             } @else {
                 p { (ctx.lang.fill(Msg::CounterVerifyIntro, &[("phone", &customer.phone.national(&ctx.app.config.branch.country))])) }
-                form method="post" action={ (action) "/send" } class="inline" {
+                form method="post" action=(paths::customer_part(&customer.id, CustomerPart::VerificationSend)) class="inline" {
                     (crate::plumbing::ui::csrf_input(&csrf))
                     input type="hidden" name="back" value=(back);
                     button type="submit" class="secondary" { (ctx.t(Msg::SendCode)) }
@@ -168,9 +169,9 @@ pub(crate) fn render_show(
     let c = get(&conn, id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     // A merged record is an alias: its page is the survivor's.
     if let Some(survivor) = merged_into(&conn, id)? {
-        return Ok(crate::plumbing::http::Response::see_other(&format!(
-            "/staff/customers/{survivor}"
-        )));
+        return Ok(crate::plumbing::http::Response::see_other(
+            &paths::customer(&survivor),
+        ));
     }
     let duplicates = crate::web::duplicates::warning(ctx, &conn, id)?;
     let history = crate::customers::timeline::of_customer(&conn, id)?;
@@ -193,13 +194,13 @@ pub(crate) fn render_show(
                 dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (messages::verified_badge(ctx, &c)) }
             }
             @if can_manage {
-                p { a class="button secondary" href={ "/staff/customers/" (c.id) "/contact" } { (ctx.t(Msg::ContactChangeLink)) } }
+                p { a class="button secondary" href=(paths::customer_part(&c.id, CustomerPart::PhoneAndEmail)) { (ctx.t(Msg::ContactChangeLink)) } }
             }
         }
         (caller::section(ctx, user, &c.id))
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
-            form method="post" action={ "/staff/customers/" (c.id) "/do-not-text" } class="actions" {
+            form method="post" action=(paths::customer_part(&c.id, CustomerPart::DoNotText)) class="actions" {
                 (crate::plumbing::ui::csrf_input(&ctx.csrf()))
                 input type="hidden" name="value" value=(if quiet { "0" } else { "1" });
                 span { @if quiet { span class="badge warn" { (ctx.t(Msg::DoNotText)) } } }
@@ -209,25 +210,25 @@ pub(crate) fn render_show(
             }
         }
         @if c.locked_at.is_some() && can_manage {
-            form method="post" action={ "/staff/customers/" (c.id) "/unlock" } class="actions" {
+            form method="post" action=(paths::customer_part(&c.id, CustomerPart::Unlock)) class="actions" {
                 (crate::plumbing::ui::csrf_input(&ctx.csrf()))
                 p class="error" { (ctx.t(Msg::CustomerLockedStaff)) }
                 button type="submit" { (ctx.t(Msg::Unlock)) }
             }
         }
         @if c.phone_verified_at.is_none() && c.locked_at.is_none() && can_verify {
-            (verification_form(ctx, &c, &format!("/staff/customers/{}", c.id)))
+            (verification_form(ctx, &c, &paths::customer(&c.id)))
         }
         (messages::section(ctx, user, &c)?)
         h2 { (ctx.t(Msg::CardLoans)) }
         p class="actions" {
-            @if user.role.has(Permission::LoanOrigination) { a class="button" href={ "/staff/customers/" (c.id) "/tickets/new" } { (ctx.t(Msg::NewTicket)) } }
-            a class="button secondary" href={ "/staff/customers/" (c.id) "/statement" } { (ctx.t(Msg::Statement)) }
+            @if user.role.has(Permission::LoanOrigination) { a class="button" href=(paths::customer_part(&c.id, CustomerPart::NewTicket)) { (ctx.t(Msg::NewTicket)) } }
+            a class="button secondary" href=(paths::customer_part(&c.id, CustomerPart::Statement)) { (ctx.t(Msg::Statement)) }
         }
         @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
         ul {
             @for t in &tickets {
-                li { a href={ "/staff/loans/" (t.id) } { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
+                li { a href=(paths::ticket(&t.id)) { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
             }
         }
         (alternative_contacts::section(ctx, user, &c, &contact_list, contact_form))
@@ -261,9 +262,9 @@ pub(crate) fn unlock_action(
     }
     tx.commit()?;
     ctx.flash(ctx.t(Msg::CustomerUnlocked));
-    Ok(crate::plumbing::http::Response::see_other(&format!(
-        "/staff/customers/{id}"
-    )))
+    Ok(crate::plumbing::http::Response::see_other(
+        &paths::customer(&id),
+    ))
 }
 
 /// POST /staff/customers/{id}/verification/send: a code from the counter.
@@ -341,9 +342,9 @@ pub(crate) fn set_do_not_text(
     get(&tx, &id)?.ok_or(crate::plumbing::error::AppError::NotFound)?;
     set_do_not_text_by(&tx, &id, value, user, ctx.now)?;
     tx.commit()?;
-    Ok(crate::plumbing::http::Response::see_other(&format!(
-        "/staff/customers/{id}"
-    )))
+    Ok(crate::plumbing::http::Response::see_other(
+        &paths::customer(&id),
+    ))
 }
 
 /// Who may add a customer at the counter.
@@ -375,10 +376,10 @@ fn render_new(
         @if let Some(c) = existing {
             p class="error" role="alert" {
                 (ctx.t(Msg::CustomerExists)) " "
-                a href={ "/staff/customers/" (c.id) } { (c.full_name) }
+                a href=(paths::customer(&c.id)) { (c.full_name) }
             }
         }
-        form method="post" action="/staff/customers/new" class="stack" novalidate {
+        form method="post" action=(paths::NEW_CUSTOMER) class="stack" novalidate {
             (crate::plumbing::ui::csrf_input(&ctx.csrf()))
             (profile_fields(ctx, f, Msg::NewCustomerPhoneHint))
             div { button type="submit" { (ctx.t(Msg::AddCustomer)) } }
@@ -430,9 +431,9 @@ pub(crate) fn create(
     };
     crate::audit::record(&tx, &crate::audit::Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(crate::plumbing::http::Response::see_other(&format!(
-        "/staff/customers/{id}"
-    )))
+    Ok(crate::plumbing::http::Response::see_other(
+        &paths::customer(&id),
+    ))
 }
 
 /// The profile's labelled fields (new customer at the counter, first-login profile at the

@@ -10,6 +10,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui;
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
@@ -25,7 +26,7 @@ const MAY_WRITE: [Permission; 3] = [
 pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup {
     html! {
         @if MAY_WRITE.iter().any(|p| user.role.has(*p)) {
-            form method="post" action={ "/staff/customers/" (customer) "/notes" } class="stack" id="notes" {
+            form method="post" action=(paths::customer_part(customer, CustomerPart::Notes)) class="stack" id="notes" {
                 (ui::csrf_input(&ctx.csrf()))
                 label for="note" { (ctx.t(Msg::NoteLabel)) }
                 textarea id="note" name="note" rows="3" maxlength=(MAX_CHARS) required {}
@@ -51,6 +52,7 @@ pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
     }
     ctx.flash(ctx.t(Msg::NoteAdded));
     Ok(Response::see_other(&format!(
-        "/staff/customers/{id}#timeline"
+        "{}#timeline",
+        paths::customer(&id)
     )))
 }

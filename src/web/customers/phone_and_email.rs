@@ -10,6 +10,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
+use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui::{self, Field};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
@@ -63,14 +64,14 @@ fn render(
     };
     let body = html! {
         p { (ctx.t(Msg::ContactChangeIntro)) }
-        form method="post" action={ "/staff/customers/" (customer.id) "/contact" } class="stack" {
+        form method="post" action=(paths::customer_part(&customer.id, CustomerPart::PhoneAndEmail)) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::field(&phone))
             (ui::field(&email))
             (ui::field(&reason))
             div class="actions" {
                 button type="submit" { (ctx.t(Msg::Save)) }
-                a class="button secondary" href={ "/staff/customers/" (customer.id) } { (ctx.t(Msg::SmsCancel)) }
+                a class="button secondary" href=(paths::customer(&customer.id)) { (ctx.t(Msg::SmsCancel)) }
             }
         }
     };
@@ -146,7 +147,7 @@ pub(crate) fn save(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
         }
         Err(ContactError::Db(e)) => return Err(e.into()),
     }
-    Ok(Response::see_other(&format!("/staff/customers/{id}")))
+    Ok(Response::see_other(&paths::customer(&id)))
 }
 
 // ----- A new number from the portal (issue 11) -----

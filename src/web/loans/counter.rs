@@ -15,6 +15,7 @@ use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::roles::Permission;
 use crate::sms::outbox::{self, Kind, NewSms};
@@ -70,7 +71,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
     let country = &ctx.app.config.branch.country;
     let csrf = ctx.csrf();
     let body = html! {
-        form method="get" action="/staff/payments" class="actions" role="search" {
+        form method="get" action=(paths::PAYMENTS) class="actions" role="search" {
             div class="field" {
                 label for="q" { (ctx.t(Msg::CounterSearch)) }
                 input id="q" name="q" type="search" value=(q) autocomplete="off";
@@ -81,7 +82,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
             section class="card" {
                 h2 { (ctx.t(Msg::PaymentCode)) " " (codes::display(&f.code.code)) }
                 dl {
-                    dt { (ctx.t(Msg::Ticket)) } dd { a href={ "/staff/loans/" (f.code.loan) } { (f.ticket_no) } }
+                    dt { (ctx.t(Msg::Ticket)) } dd { a href=(paths::ticket(&f.code.loan)) { (f.ticket_no) } }
                     dt { (ctx.t(Msg::CustomerSelf)) } dd { (f.customer_name) }
                     dt { (ctx.t(Msg::Amount)) } dd { (money(f.code.amount)) }
                     dt { (ctx.t(Msg::ValidUntil)) } dd { (ctx.datetime(f.code.expires_at)) }
@@ -106,7 +107,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
                 tbody {
                     @for r in &rows {
                         tr {
-                            td { a href={ "/staff/loans/" (r.ticket.id) } { (r.ticket.ticket_no) } }
+                            td { a href=(paths::ticket(&r.ticket.id)) { (r.ticket.ticket_no) } }
                             td { (r.ticket.customer_name) br; span class="muted" { (r.ticket.phone.national(country)) } }
                             td { (ctx.t(r.ticket.state.label())) }
                             td { (r.ticket.maturity) }
@@ -165,7 +166,7 @@ fn code_action(ctx: &Ctx, code: &PaymentCode, csrf: &str, place: &str) -> Markup
     html! {
         @match (code.status(ctx.now), &code.payment) {
             (Status::Live, _) => {
-                form method="post" action={ "/staff/payments/" (code.code) "/confirm" } class="actions" {
+                form method="post" action=(paths::payment_confirm(&code.code)) class="actions" {
                     (ui::csrf_input(csrf))
                     div class="field" {
                         label for=(select_id) { (ctx.t(Msg::PaidBy)) }
@@ -177,7 +178,7 @@ fn code_action(ctx: &Ctx, code: &PaymentCode, csrf: &str, place: &str) -> Markup
                 }
             }
             (Status::Paid, Some(payment)) => {
-                p { a href={ "/staff/loans/" (code.loan) "/receipt/" (payment) } { (ctx.t(Msg::ShowReceipt)) } }
+                p { a href=(paths::receipt(&code.loan, payment)) { (ctx.t(Msg::ShowReceipt)) } }
             }
             (Status::Expired, _) => { p class="muted" { (ctx.t(Msg::CodeExpiredStaff)) } }
             (Status::Cancelled, _) => { p class="muted" { (ctx.t(Msg::CodeCancelledStaff)) } }
@@ -200,9 +201,7 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let (record, receipt) = match codes::confirm(&tx, &code, method, &user.id, day, ctx.now) {
         Ok(Confirmed::Now { record, receipt }) => (record, receipt),
         Ok(Confirmed::Before { loan, payment }) => {
-            return Ok(Response::see_other(&format!(
-                "/staff/loans/{loan}/receipt/{payment}"
-            )));
+            return Ok(Response::see_other(&paths::receipt(&loan, &payment)));
         }
         Err(e) => return Err(confirm_error(ctx, e)),
     };
@@ -245,9 +244,9 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     tx.commit()?;
     ctx.app.sms.wake();
     ctx.flash(ctx.t(Msg::CodeConfirmed));
-    Ok(Response::see_other(&format!(
-        "/staff/loans/{}/receipt/{}",
-        record.id, receipt.payment
+    Ok(Response::see_other(&paths::receipt(
+        &record.id,
+        &receipt.payment,
     )))
 }
 

@@ -5,6 +5,7 @@ use maud::html;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
+use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -26,7 +27,7 @@ pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
                 thead { tr { th { "Ticket" } th { (ctx.t(Msg::Item)) } th class="num" { (ctx.t(Msg::Appraised)) } th class="num" { (ctx.t(Msg::Principal)) } th { (ctx.t(Msg::AuditWhen)) } } }
                 tbody { @for f in &rows {
                     tr {
-                        td { a href={ "/staff/loans/" (f.loan) } { (f.ticket) } }
+                        td { a href=(paths::ticket(&f.loan)) { (f.ticket) } }
                         td { (f.item) }
                         td class="num" { (money(f.appraised)) }
                         td class="num" { (money(f.principal)) }

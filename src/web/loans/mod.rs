@@ -32,6 +32,7 @@ use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
 use crate::plumbing::money::{amount_field, parse_amount};
+use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
 use crate::web::Ctx;
@@ -67,7 +68,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let exp = currency.exponent;
     let csrf = ctx.csrf();
     let verified = customer.phone_verified_at.is_some();
-    let base = format!("/staff/loans/{}", record.id);
+    let base = paths::ticket(&record.id);
     let next_id = PaymentId::new(ctx.now);
     let methods: Vec<(&str, &str)> = Method::PAYABLE
         .iter()
@@ -80,7 +81,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
                 dt { (ctx.t(Msg::CustomerSelf)) } dd {
-                    a href={ "/staff/customers/" (customer.id) } { (customer.full_name) } " "
+                    a href=(paths::customer(&customer.id)) { (customer.full_name) } " "
                     (crate::web::customers::verification_badge(ctx, verified, customer.locked_at.is_some()))
                 }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
@@ -94,7 +95,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             (items::list(ctx, &items))
         }
         @if print::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
-            p { a href={ (base) "/print" } { (ctx.t(Msg::PrintTicket)) } }
+            p { a href=(paths::ticket_print(&record.id)) { (ctx.t(Msg::PrintTicket)) } }
         }
         @if record.is_open() {
             section class="card" {
@@ -119,7 +120,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 }
             }
             @if user.role.has(Permission::LoanOrigination) {
-                form method="post" action={ (base) "/approve" } class="actions" {
+                form method="post" action=(paths::ticket_approve(&record.id)) class="actions" {
                     (ui::csrf_input(&csrf))
                     (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, "cash", None))
                     div class="field" { label for="reference" { (ctx.t(Msg::Reference)) } input id="reference" name="reference" type="text"; }
@@ -130,11 +131,11 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         @if record.is_open() && user.role.has(Permission::Payments) {
             h2 { (ctx.t(Msg::TakePayment)) }
             div class="cards" {
-                (payment_form(ctx, &base, &csrf, &next_id, "extension", Msg::Extend,
+                (payment_form(ctx, &record.id, &csrf, &next_id, "extension", Msg::Extend,
                     &amount_field(owed.interest + owed.fees, exp), &methods,
                     Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &extension_maturity.to_string())]))))
-                (payment_form(ctx, &base, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
-                (payment_form(ctx, &base, &csrf, &next_id, "redemption", Msg::Redeem,
+                (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
+                (payment_form(ctx, &record.id, &csrf, &next_id, "redemption", Msg::Redeem,
                     &amount_field(owed.payoff(), exp), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
             }
         }
@@ -159,7 +160,7 @@ pub(crate) fn method_label(m: Method) -> Msg {
 #[allow(clippy::too_many_arguments)]
 fn payment_form(
     ctx: &Ctx,
-    base: &str,
+    ticket: &LoanId,
     csrf: &str,
     payment: &PaymentId,
     purpose: &str,
@@ -173,7 +174,7 @@ fn payment_form(
         section class="card" {
             h2 { (ctx.t(title)) }
             @if let Some(e) = explain { p { (e) } }
-            form method="post" action={ (base) "/pay" } class="stack" {
+            form method="post" action=(paths::ticket_pay(ticket)) class="stack" {
                 (ui::csrf_input(csrf))
                 input type="hidden" name="purpose" value=(purpose);
                 input type="hidden" name="payment" value=(payment);
@@ -234,7 +235,7 @@ fn ledger_table(
                     @for ((r, (debit, credit)), balance) in rows.iter().zip(amounts.iter().copied()).zip(balances.iter().copied()) {
                         tr {
                             td { (r.on) }
-                            @if show_ticket { td { a href={ "/staff/loans/" (r.loan) } { (r.ticket_no) } } }
+                            @if show_ticket { td { a href=(paths::ticket(&r.loan)) { (r.ticket_no) } } }
                             td { (r.kind.code()) " · " (ctx.t(method_label(r.method))) @if r.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } } }
                             td { (r.reference) @if !r.note.is_empty() { " " span class="muted" { (r.note) } } }
                             td class="num" { @if debit > 0 { (currency.format(debit, ctx.lang)) } }
@@ -242,7 +243,7 @@ fn ledger_table(
                             td class="num" { (currency.format(balance, ctx.lang)) }
                             @if can_reverse {
                                 td { @if !r.reversed && r.kind != EntryKind::Reversal {
-                                    form method="post" action={ "/staff/ledger/" (r.id) "/reverse" } class="actions" {
+                                    form method="post" action=(paths::ledger_reverse(&r.id)) class="actions" {
                                         (ui::csrf_input(csrf))
                                         label class="visually-hidden" for={ "why-" (r.id) } { (ctx.t(Msg::Reason)) }
                                         input id={ "why-" (r.id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason)) required;
@@ -301,7 +302,7 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::LoanApproved));
-    Ok(Response::see_other(&format!("/staff/loans/{id}")))
+    Ok(Response::see_other(&paths::ticket(&id)))
 }
 
 /// POST /staff/loans/{id}/pay: a payment at the counter, then its receipt.
@@ -344,9 +345,7 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         Ok(receipt) => receipt,
         // The same form sent twice: show the receipt of the payment it recorded.
         Err(PaymentError::AlreadyRecorded { loan }) => {
-            return Ok(Response::see_other(&format!(
-                "/staff/loans/{loan}/receipt/{payment_id}"
-            )));
+            return Ok(Response::see_other(&paths::receipt(&loan, &payment_id)));
         }
         Err(e) => return Err(payment_error(ctx, e)),
     };
@@ -365,10 +364,7 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(Response::see_other(&format!(
-        "/staff/loans/{id}/receipt/{}",
-        receipt.payment
-    )))
+    Ok(Response::see_other(&paths::receipt(&id, &receipt.payment)))
 }
 
 /// The words for a refused payment.
@@ -428,7 +424,7 @@ pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Respo
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
             }
         }
-        p { a href={ "/staff/loans/" (id) } { (ctx.t(Msg::BackToTicket)) } }
+        p { a href=(paths::ticket(&id)) { (ctx.t(Msg::BackToTicket)) } }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::Receipt), body))
 }
@@ -443,8 +439,9 @@ pub(crate) fn statement(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError>
     let customer = customers::get(&conn, &id)?.ok_or(AppError::NotFound)?;
     // A merged record's statement is its survivor's (its tickets moved there).
     if let Some(survivor) = customers::merged_into(&conn, &id)? {
-        return Err(AppError::Redirect(format!(
-            "/staff/customers/{survivor}/statement"
+        return Err(AppError::Redirect(paths::customer_part(
+            &survivor,
+            CustomerPart::Statement,
         )));
     }
     let rows = ledger::entries(&conn, &id, None, from, to)?;
@@ -493,7 +490,7 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
     ops::undo_payment(&tx, &loan, payment.as_ref(), &user.id, today(ctx), ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::Reversed));
-    Ok(Response::see_other(&format!("/staff/loans/{loan}")))
+    Ok(Response::see_other(&paths::ticket(&loan)))
 }
 
 /// How many items one ticket form takes.
@@ -640,8 +637,9 @@ fn render_new_ticket(
     let conn = ctx.app.db.conn()?;
     let customer = customers::get(&conn, customer_id)?.ok_or(AppError::NotFound)?;
     if let Some(survivor) = customers::merged_into(&conn, customer_id)? {
-        return Err(AppError::Redirect(format!(
-            "/staff/customers/{survivor}/tickets/new"
+        return Err(AppError::Redirect(paths::customer_part(
+            &survivor,
+            CustomerPart::NewTicket,
         )));
     }
     let products = crate::loans::products::list(&conn)?;
@@ -704,8 +702,9 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     customers::get(&tx, &customer_id)?.ok_or(AppError::NotFound)?;
     // A ticket is never written for a merged record: it goes to the survivor's form.
     if let Some(survivor) = customers::merged_into(&tx, &customer_id)? {
-        return Err(AppError::Redirect(format!(
-            "/staff/customers/{survivor}/tickets/new"
+        return Err(AppError::Redirect(paths::customer_part(
+            &survivor,
+            CustomerPart::NewTicket,
         )));
     }
     let outcome = ops::originate(
@@ -722,7 +721,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     match outcome {
         Ok(loan) => {
             tx.commit()?;
-            Ok(Response::see_other(&format!("/staff/loans/{loan}")))
+            Ok(Response::see_other(&paths::ticket(&loan)))
         }
         Err(OriginationError::Db(e)) => Err(e.into()),
         Err(e) => {
@@ -853,7 +852,7 @@ pub(crate) fn unconfirmed_card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result
                         tbody {
                             @for w in all.iter().take(unconfirmed::LISTED) {
                                 tr {
-                                    td { a href={ "/staff/loans/" (w.loan) } { (w.ticket_no) } }
+                                    td { a href=(paths::ticket(&w.loan)) { (w.ticket_no) } }
                                     td { code { (w.code) } }
                                     td class="num" { (currency.format(w.amount, ctx.lang)) }
                                     td class="num" { (age(w.created_at)) }

@@ -12,6 +12,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::LoanId;
+use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -70,8 +71,8 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
             }
         }
         p class="no-print actions" {
-            a class="button secondary" href={ "/staff/loans/" (id) "/print?size=a5" } { (ctx.t(Msg::PrintOnA5)) }
-            a class="button secondary" href={ "/staff/loans/" (id) "/print?size=80mm" } { (ctx.t(Msg::PrintOnRoll)) }
+            a class="button secondary" href={ (paths::ticket_print(&id)) "?size=a5" } { (ctx.t(Msg::PrintOnA5)) }
+            a class="button secondary" href={ (paths::ticket_print(&id)) "?size=80mm" } { (ctx.t(Msg::PrintOnRoll)) }
         }
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::PawnTicket), body))

@@ -12,6 +12,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::ProductId;
+use crate::plumbing::paths;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
 use crate::web::Ctx;
@@ -53,8 +54,8 @@ fn render_products(
                     td { (p.terms.max_ltv_bp / 100) "%" }
                     td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
                     td class="actions" {
-                        a class="button secondary" href={ "/staff/products/" (p.id) } { (ctx.t(Msg::EditProduct)) }
-                        form method="post" action={ "/staff/products/" (p.id) "/toggle" } {
+                        a class="button secondary" href=(paths::product(&p.id)) { (ctx.t(Msg::EditProduct)) }
+                        form method="post" action=(paths::product_toggle(&p.id)) {
                         (ui::csrf_input(&csrf))
                         button type="submit" class="secondary" { @if p.active { (ctx.t(Msg::Disable)) } @else { (ctx.t(Msg::Enable)) } }
                     } }
@@ -63,7 +64,7 @@ fn render_products(
         } }
         h2 { (ctx.t(Msg::AddProduct)) }
         (ui::form_error(error))
-        (product_form(ctx, "/staff/products", None, &csrf, Msg::AddProduct))
+        (product_form(ctx, paths::PRODUCTS, None, &csrf, Msg::AddProduct))
     };
     let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
     response.status = status;
@@ -169,7 +170,7 @@ fn render_edit(
     let body = html! {
         p { (ctx.t(Msg::ProductsExplained)) }
         (ui::form_error(error))
-        (product_form(ctx, &format!("/staff/products/{id}"), Some(terms), &ctx.csrf(), Msg::Save))
+        (product_form(ctx, &paths::product(id), Some(terms), &ctx.csrf(), Msg::Save))
     };
     let mut response = ctx.staff_page(user, &terms.product, body);
     response.status = status;
@@ -203,7 +204,7 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(Response::see_other("/staff/products"))
+    Ok(Response::see_other(paths::PRODUCTS))
 }
 
 /// Reads the add-product form; `None` names nothing in particular: the page says which rule.
@@ -281,7 +282,7 @@ pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(Response::see_other("/staff/products"))
+    Ok(Response::see_other(paths::PRODUCTS))
 }
 
 /// POST /staff/products/{id}/toggle: offers a product again, or stops offering it.
@@ -300,5 +301,5 @@ pub(crate) fn toggle_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppEr
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
-    Ok(Response::see_other("/staff/products"))
+    Ok(Response::see_other(paths::PRODUCTS))
 }

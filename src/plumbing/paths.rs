@@ -1,0 +1,254 @@
+//! Every URL the pages link to, post to or redirect to, in one place. The routing table
+//! (`router::find`) answers these paths; its test `every_path_here_has_a_route` builds each one
+//! below and asks the table, so a path changed on one side and not the other fails a test
+//! instead of a clerk's click. Fragments (`#timeline`) and query strings are added by the pages.
+
+use std::fmt::Display;
+
+use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId, StaffId};
+
+// ----- The customer portal -----
+
+/// "Pay My Loan", the portal's landing page.
+pub(crate) const HOME: &str = "/";
+pub(crate) const LOGIN: &str = "/login";
+pub(crate) const LOGIN_CODE: &str = "/login/code";
+pub(crate) const LOGIN_RESEND: &str = "/login/resend";
+pub(crate) const LOGIN_EMAIL: &str = "/login/email";
+pub(crate) const LOGIN_VERIFY: &str = "/login/verify";
+pub(crate) const LOGOUT: &str = "/logout";
+pub(crate) const PROFILE: &str = "/profile";
+pub(crate) const PROFILE_PHONE: &str = "/profile/phone";
+pub(crate) const PROFILE_PHONE_SEND: &str = "/profile/phone/send";
+pub(crate) const PROFILE_PHONE_CANCEL: &str = "/profile/phone/cancel";
+pub(crate) const VERIFY: &str = "/verify";
+pub(crate) const VERIFY_SEND: &str = "/verify/send";
+/// The customer's loans.
+pub(crate) const MY: &str = "/my";
+
+/// One of the customer's own tickets.
+pub(crate) fn my_loan(id: &LoanId) -> String {
+    format!("/my/loans/{id}")
+}
+
+/// Extending one of the customer's tickets.
+pub(crate) fn my_loan_extend(id: &LoanId) -> String {
+    format!("/my/loans/{id}/extend")
+}
+
+/// A payment code the customer made for one of their tickets.
+pub(crate) fn my_loan_code(id: &LoanId, code: &str) -> String {
+    format!("/my/loans/{id}/code/{code}")
+}
+
+/// Switching the language.
+pub(crate) fn language(code: &str) -> String {
+    format!("/lang/{code}")
+}
+
+/// An embedded asset (`assets/`).
+pub(crate) fn asset(name: &str) -> String {
+    format!("/assets/{name}")
+}
+
+// ----- Staff -----
+
+/// The staff dashboard.
+pub(crate) const STAFF: &str = "/staff";
+pub(crate) const STAFF_LOGIN: &str = "/staff/login";
+pub(crate) const STAFF_LOGOUT: &str = "/staff/logout";
+pub(crate) const ACCOUNT: &str = "/staff/account";
+pub(crate) const ACCOUNT_PASSWORD: &str = "/staff/account/password";
+pub(crate) const CUSTOMERS: &str = "/staff/customers";
+pub(crate) const NEW_CUSTOMER: &str = "/staff/customers/new";
+pub(crate) const DUPLICATES: &str = "/staff/customers/duplicates";
+pub(crate) const PAYMENTS: &str = "/staff/payments";
+pub(crate) const STATEMENT_IMPORT: &str = "/staff/payments/import";
+pub(crate) const STATEMENT_REVIEW: &str = "/staff/payments/review";
+pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
+pub(crate) const FORFEITED: &str = "/staff/forfeited";
+pub(crate) const PRODUCTS: &str = "/staff/products";
+pub(crate) const STAFF_ADMIN: &str = "/staff/admin/staff";
+pub(crate) const AUDIT: &str = "/staff/audit";
+pub(crate) const SMS: &str = "/staff/sms";
+pub(crate) const SMS_TEST: &str = "/staff/sms/test";
+pub(crate) const SYNC: &str = "/staff/sync";
+pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
+pub(crate) const EMAIL: &str = "/staff/email";
+pub(crate) const REMINDERS: &str = "/staff/reminders";
+
+/// A customer's file at the counter.
+pub(crate) fn customer(id: &CustomerId) -> String {
+    format!("/staff/customers/{id}")
+}
+
+/// What a form on a customer's file posts to, or a page under it: `customer_part(id,
+/// CustomerPart::Statement)` is `/staff/customers/{id}/statement`.
+pub(crate) fn customer_part(id: &CustomerId, part: CustomerPart) -> String {
+    format!("/staff/customers/{id}/{}", part.segments())
+}
+
+/// The pages and forms under a customer's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CustomerPart {
+    Unlock,
+    DoNotText,
+    VerificationSend,
+    Verification,
+    AlternativeContacts,
+    Notes,
+    Caller,
+    PhoneAndEmail,
+    Invite,
+    TestEmail,
+    TestSms,
+    EmailVerificationSend,
+    EmailVerification,
+    Statement,
+    NewTicket,
+}
+
+impl CustomerPart {
+    /// Every part, for the test that each has a route.
+    #[cfg(test)]
+    pub(crate) const ALL: [CustomerPart; 15] = [
+        CustomerPart::Unlock,
+        CustomerPart::DoNotText,
+        CustomerPart::VerificationSend,
+        CustomerPart::Verification,
+        CustomerPart::AlternativeContacts,
+        CustomerPart::Notes,
+        CustomerPart::Caller,
+        CustomerPart::PhoneAndEmail,
+        CustomerPart::Invite,
+        CustomerPart::TestEmail,
+        CustomerPart::TestSms,
+        CustomerPart::EmailVerificationSend,
+        CustomerPart::EmailVerification,
+        CustomerPart::Statement,
+        CustomerPart::NewTicket,
+    ];
+
+    fn segments(self) -> &'static str {
+        match self {
+            CustomerPart::Unlock => "unlock",
+            CustomerPart::DoNotText => "do-not-text",
+            CustomerPart::VerificationSend => "verification/send",
+            CustomerPart::Verification => "verification",
+            CustomerPart::AlternativeContacts => "contacts",
+            CustomerPart::Notes => "notes",
+            CustomerPart::Caller => "caller",
+            CustomerPart::PhoneAndEmail => "contact",
+            CustomerPart::Invite => "invite",
+            CustomerPart::TestEmail => "test-email",
+            CustomerPart::TestSms => "test-sms",
+            CustomerPart::EmailVerificationSend => "email-verification/send",
+            CustomerPart::EmailVerification => "email-verification",
+            CustomerPart::Statement => "statement",
+            CustomerPart::NewTicket => "tickets/new",
+        }
+    }
+}
+
+/// Removing one of a customer's alternative contacts.
+pub(crate) fn alternative_contact_remove(customer: &CustomerId, contact: &str) -> String {
+    format!("/staff/customers/{customer}/contacts/{contact}/remove")
+}
+
+/// A pair of possible duplicate records, side by side.
+pub(crate) fn duplicate_pair(a: &CustomerId, b: &CustomerId) -> String {
+    format!("/staff/customers/duplicates/{a}/{b}")
+}
+
+/// Merging a pair of duplicate records.
+pub(crate) fn duplicate_merge(a: &CustomerId, b: &CustomerId) -> String {
+    format!("/staff/customers/duplicates/{a}/{b}/merge")
+}
+
+/// Marking a pair as not duplicates.
+pub(crate) fn duplicate_dismiss(a: &CustomerId, b: &CustomerId) -> String {
+    format!("/staff/customers/duplicates/{a}/{b}/dismiss")
+}
+
+/// A pawn ticket at the counter.
+pub(crate) fn ticket(id: &LoanId) -> String {
+    format!("/staff/loans/{id}")
+}
+
+/// Approving and paying out a ticket.
+pub(crate) fn ticket_approve(id: &LoanId) -> String {
+    format!("/staff/loans/{id}/approve")
+}
+
+/// A payment on a ticket.
+pub(crate) fn ticket_pay(id: &LoanId) -> String {
+    format!("/staff/loans/{id}/pay")
+}
+
+/// The printable ticket.
+pub(crate) fn ticket_print(id: &LoanId) -> String {
+    format!("/staff/loans/{id}/print")
+}
+
+/// The receipt of a payment on a ticket.
+pub(crate) fn receipt(id: &LoanId, payment: &PaymentId) -> String {
+    format!("/staff/loans/{id}/receipt/{payment}")
+}
+
+/// Reversing a ledger row.
+pub(crate) fn ledger_reverse(id: &LedgerId) -> String {
+    format!("/staff/ledger/{id}/reverse")
+}
+
+/// A loan product's page.
+pub(crate) fn product(id: &ProductId) -> String {
+    format!("/staff/products/{id}")
+}
+
+/// Offering a product again, or withdrawing it.
+pub(crate) fn product_toggle(id: &ProductId) -> String {
+    format!("/staff/products/{id}/toggle")
+}
+
+/// Confirming a payment code at the counter.
+pub(crate) fn payment_confirm(code: &str) -> String {
+    format!("/staff/payments/{code}/confirm")
+}
+
+/// What the staff administration does to one member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StaffAction {
+    Role,
+    Disable,
+    Enable,
+    Password,
+}
+
+impl StaffAction {
+    /// Every action, for the test that each has a route.
+    #[cfg(test)]
+    pub(crate) const ALL: [StaffAction; 4] = [
+        StaffAction::Role,
+        StaffAction::Disable,
+        StaffAction::Enable,
+        StaffAction::Password,
+    ];
+}
+
+/// A form of the staff administration about one member.
+pub(crate) fn staff_member(id: &StaffId, action: StaffAction) -> String {
+    let action = match action {
+        StaffAction::Role => "role",
+        StaffAction::Disable => "disable",
+        StaffAction::Enable => "enable",
+        StaffAction::Password => "password",
+    };
+    format!("/staff/admin/staff/{id}/{action}")
+}
+
+/// A retry (`retry`) or cancel form below an outbox's staff page (`channel_page`: [`SMS`],
+/// [`EMAIL`]).
+pub(crate) fn outbox_action(channel_page: &str, id: &impl Display, retry: bool) -> String {
+    let action = if retry { "retry" } else { "cancel" };
+    format!("{channel_page}/{id}/{action}")
+}
