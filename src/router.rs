@@ -105,6 +105,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["verify"]) => to(portal::verify_phone),
         (Post, ["verify", "send"]) => to(portal::send_verification_code),
         (Get, ["my"]) => to(portal::my_loans),
+        (Get, ["my", "statement"]) => to(portal::statement_page),
         (Get, ["my", "loans", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| portal::loan_page(ctx, id))
@@ -217,6 +218,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "customers", id, "statement"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| loans::pages::statement(ctx, id))
+        }
+        (Get, ["staff", "customers", id, "statement", "print"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::pages::print_statement(ctx, id))
         }
         (Get, ["staff", "customers", id, "tickets", "new"]) => {
             let id = id.parse().ok()?;

@@ -2,8 +2,10 @@
 //! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
-//! `unconfirmed` the payment codes still waiting for their payment.
+//! `unconfirmed` the payment codes still waiting for their payment. `charges` posts interest
+//! and fees to the ledger as they fall due and builds statements on them.
 
+pub(crate) mod charges;
 pub(crate) mod codes;
 pub(crate) mod counter;
 pub(crate) mod ops;

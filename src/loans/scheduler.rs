@@ -2,7 +2,9 @@
 //! grace, under notice, forfeited) when the branch-local day changes, and at start-up, so the
 //! states are right even when nobody opens a page. Each change is a `loan_events` row.
 //!
-//! After the states, and then every few minutes, it runs the reminder pass
+//! After the states it posts the interest and fees that have fallen due to the ledger
+//! ([`super::charges::post_all`], idempotent, in batches so no transaction holds the database
+//! long). After that, and then every few minutes, it runs the reminder pass
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any.
 
@@ -13,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
-use super::ops;
+use super::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
 use crate::plumbing::db::{self, Db};
 use crate::reminders::{self, Settings};
@@ -71,6 +73,11 @@ pub(crate) fn run(
                     if n > 0 {
                         info!("scheduler: {n} ticket(s) changed state for {today}");
                     }
+                    match post_charges(db, today, now) {
+                        Ok(0) => (),
+                        Ok(n) => info!("scheduler: {n} charge(s) posted for {today}"),
+                        Err(e) => warn!("scheduler: could not post charges: {e}"),
+                    }
                     done = Some(today);
                     reminded = None;
                 }
@@ -103,6 +110,28 @@ fn advance(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, Strin
     let changed = ops::advance_states(&tx, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(changed.len())
+}
+
+/// How many tickets one transaction of the charges pass covers.
+const CHARGES_BATCH: usize = 500;
+
+/// The charges pass: the due charges of every open ticket, a batch per transaction (each
+/// batch is complete or absent; a pass run again posts only what is missing).
+fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let mut after = None;
+    let mut posted = 0;
+    loop {
+        let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+        let batch = charges::open_tickets(&tx, after.as_ref(), CHARGES_BATCH)
+            .map_err(|e| e.to_string())?;
+        posted += charges::post_all(&tx, &batch, today, now).map_err(|e| e.to_string())?;
+        tx.commit().map_err(|e| e.to_string())?;
+        match batch.last() {
+            Some(last) if batch.len() == CHARGES_BATCH => after = Some(last.clone()),
+            _ => return Ok(posted),
+        }
+    }
 }
 
 /// One reminder pass, in one transaction: the messages exist exactly when their
