@@ -258,7 +258,7 @@ pub(crate) fn movements(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Ve
     conn.prepare_cached(
         "SELECT l.kind, l.amount, l.on_date, (SELECT r.on_date FROM ledger r WHERE r.reverses = l.id)
          FROM ledger l WHERE l.loan_id = ?1 AND l.kind IN ('interest', 'fee', 'principal')
-         ORDER BY l.on_date, l.at, l.id",
+         ORDER BY l.on_date, l.at, l.rowid",
     )?
     .query_map([loan], |r| {
         Ok(Movement {
@@ -435,3 +435,6 @@ pub(crate) fn reverse(
     )?;
     Ok((loan, amount, payment))
 }
+
+#[cfg(test)]
+mod migration_tests;

@@ -73,8 +73,9 @@ pub(crate) fn statement(
 ) -> rusqlite::Result<Statement> {
     let mut lines = posted(conn, scope)?;
     lines.extend(pending.iter().map(pending_line));
-    // Stable: posted lines keep their order, pending ones follow those of their date.
-    lines.sort_by_key(|l| l.on);
+    // Stable, so posted lines keep their order and pending ones follow: whenever a charge was
+    // posted, a day reads charges, then money moved, then charges credited back.
+    lines.sort_by_key(|l| (l.on, rank(l.kind)));
     let mut statement = Statement::default();
     let mut balance = 0;
     for mut line in lines {
@@ -107,7 +108,7 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
               AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
          WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2) AND (?3 IS NULL OR l.on_date <= ?3)
          GROUP BY l.id
-         ORDER BY l.on_date, l.at, l.id",
+         ORDER BY l.on_date, l.at, l.rowid",
     )?
     .query_map(params![scope.customer, scope.loan, scope.to], |r| {
         Ok(Line {
@@ -126,6 +127,15 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
         })
     })?
     .collect()
+}
+
+/// Where a kind of line stands within its day.
+fn rank(kind: EntryKind) -> u8 {
+    match kind {
+        EntryKind::InterestCharge | EntryKind::FeeCharge => 0,
+        EntryKind::InterestCredit | EntryKind::FeeCredit => 2,
+        _ => 1,
+    }
 }
 
 /// A pending charge as a line.

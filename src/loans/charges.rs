@@ -98,7 +98,9 @@ pub(crate) fn due(
     let (mut interest, mut fees) = (posted.interest, posted.fees);
     let mut pending = Vec::new();
     for on in dates {
-        let paid = paid_by(&moves, Some(on));
+        // The last date settles what is owed now, every movement counted (a closed ticket's
+        // may have been reversed after it stopped being charged).
+        let paid = paid_by(&moves, (on != last).then_some(on));
         let accrued = terms::accrued(&ticket, &paid, on.min(through));
         let (due_interest, due_fees) = (
             accrued.interest.max(paid.interest),
@@ -204,3 +206,7 @@ pub(crate) fn statement_of(
     };
     statement::statement(conn, &scope, &pending)
 }
+
+#[cfg(test)]
+#[path = "charges_tests.rs"]
+mod tests;
