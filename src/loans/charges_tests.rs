@@ -276,19 +276,24 @@ fn step(conn: &Connection, b: &Branch, g: &mut Gen, id: &LoanId, now: DateTime<U
     }
 }
 
-/// The statement's last balance against `owed`: a redeemed ticket owes nothing, a forfeited
-/// one what it owed when it was forfeited.
-fn check(conn: &Connection, b: &Branch, id: &LoanId, day: NaiveDate, seed: u64) {
+/// What `owed` says the statement must end at on `day`: nothing on a redeemed ticket (or one
+/// never paid out), what a forfeited one owed when it was forfeited, else what it owes.
+fn expected_closing(conn: &Connection, id: &LoanId, day: NaiveDate) -> i64 {
     let record = ops::load(conn, id).unwrap().unwrap();
     let t = &record.terms;
     let forfeited_on = record.maturity
         + Duration::days(i64::from(t.grace_days + t.notice_days + t.forfeit_days) + 1);
-    let expected = match record.state {
-        LoanState::Redeemed => 0,
+    match record.state {
+        LoanState::Redeemed | LoanState::Origination | LoanState::Cancelled => 0,
         LoanState::Forfeited => payoff(conn, id, day.min(forfeited_on)),
         _ => payoff(conn, id, day),
-    };
+    }
+}
+
+/// The statement's last balance against `owed`.
+fn check(conn: &Connection, b: &Branch, id: &LoanId, day: NaiveDate, seed: u64) {
     let s = statement(conn, b, id, day);
+    let expected = expected_closing(conn, id, day);
     assert_eq!(s.closing, expected, "seed {seed}, {day}: {:#?}", shape(&s.lines));
 }
 
@@ -318,4 +323,33 @@ fn the_statement_ends_at_owed_on_every_generated_ticket() {
         check(&conn, &b, &id, day + Duration::days(g.below(90) as i64), seed);
     }
     assert!(postings::unbalanced(&conn).unwrap().is_empty());
+}
+
+#[test]
+fn the_demo_ledger_balances_and_agrees_with_owed_on_every_ticket() {
+    let (_dir, db) = crate::plumbing::db::tests::test_db();
+    let mut conn = db.conn().unwrap();
+    let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+    let today = now.date_naive();
+    crate::demo::load(&mut conn, "ID", today, now).unwrap();
+    // The scheduler's pass over every open ticket, then every ticket's statement.
+    let open = open_tickets(&conn, None, usize::MAX).unwrap();
+    assert!(post_all(&conn, &open, today, now).unwrap() > 0);
+    assert!(postings::unbalanced(&conn).unwrap().is_empty());
+    let tickets: Vec<(LoanId, CustomerId)> = conn
+        .prepare("SELECT id, customer_id FROM loans WHERE terms IS NOT NULL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tickets.len() > 10);
+    for (id, customer) in &tickets {
+        let record = ops::load(&conn, id).unwrap().unwrap();
+        let s = statement_of(&conn, customer, Some(id), (None, None), today).unwrap();
+        assert_eq!(s.closing, expected_closing(&conn, id, today), "{}", record.ticket_no);
+        if record.is_open() {
+            assert!(due(&conn, &record, today).unwrap().is_empty(), "all posted");
+        }
+    }
 }
