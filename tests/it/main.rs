@@ -24,5 +24,6 @@ mod reminders;
 mod security;
 mod slow_clients;
 mod slow_link;
+mod statements;
 mod sync;
 mod util;
