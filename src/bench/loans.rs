@@ -208,7 +208,16 @@ fn insert_tickets(
          VALUES (?1 || ':' || ?2, ?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
     // A transaction as the ledger writes it: the row and its two balanced postings.
-    let mut row = |values: (&str, &LoanId, &CustomerId, &str, i64, Option<String>, NaiveDate)| -> rusqlite::Result<()> {
+    let mut row = |values: (
+        &str,
+        &LoanId,
+        &CustomerId,
+        &str,
+        i64,
+        Option<String>,
+        NaiveDate,
+    )|
+     -> rusqlite::Result<()> {
         let (id, loan, customer, kind, amount, payment, on) = values;
         header.execute(params![id, loan, customer, kind, amount, payment, on, now])?;
         let receivable = match kind {

@@ -64,7 +64,8 @@ fn every_old_row_becomes_a_balanced_transaction() {
     );
     // The principal receivable is what was lent less what was repaid (the reversed
     // repayment restored): 900,000 - 50,000.
-    let principal = "SELECT SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END) FROM ledger_postings
+    let principal =
+        "SELECT SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END) FROM ledger_postings
                      WHERE loan_id = 'L1' AND account = 'principal_receivable'";
     assert_eq!(sum(&conn, principal), 850_000);
     // Cash, bank and mobile money moved as the rows say; mobile money is back to zero.
@@ -97,9 +98,15 @@ fn every_old_row_becomes_a_balanced_transaction() {
         0
     );
     // Still append-only.
-    assert!(conn.execute("DELETE FROM ledger WHERE id = 'R6'", []).is_err());
     assert!(
-        conn.execute("UPDATE ledger_postings SET amount = 1 WHERE transaction_id = 'R6'", [])
+        conn.execute("DELETE FROM ledger WHERE id = 'R6'", [])
             .is_err()
+    );
+    assert!(
+        conn.execute(
+            "UPDATE ledger_postings SET amount = 1 WHERE transaction_id = 'R6'",
+            []
+        )
+        .is_err()
     );
 }

@@ -116,9 +116,7 @@ impl EntryKind {
             EntryKind::Interest | EntryKind::InterestCharge | EntryKind::InterestCredit => {
                 Account::InterestReceivable
             }
-            EntryKind::Fee | EntryKind::FeeCharge | EntryKind::FeeCredit => {
-                Account::FeesReceivable
-            }
+            EntryKind::Fee | EntryKind::FeeCharge | EntryKind::FeeCredit => Account::FeesReceivable,
             EntryKind::Disbursement | EntryKind::Principal | EntryKind::Reversal => {
                 Account::PrincipalReceivable
             }
@@ -163,7 +161,6 @@ impl Method {
         .find(|m| m.code() == code)
     }
 }
-
 
 /// Who, how and when, shared by the transactions of one movement.
 pub(crate) struct Posting<'a> {
@@ -210,9 +207,15 @@ pub(crate) fn pay(
             kind,
             EntryKind::Interest | EntryKind::Fee | EntryKind::Principal
         ) {
-            return Err(postings::refused("a payment part must be interest, fee or principal"));
+            return Err(postings::refused(
+                "a payment part must be interest, fee or principal",
+            ));
         }
-        let legs = Leg::pair(Account::for_method(posting.method), kind.receivable(), amount);
+        let legs = Leg::pair(
+            Account::for_method(posting.method),
+            kind.receivable(),
+            amount,
+        );
         postings::record(conn, posting, kind, &legs, Some(payment), None)?;
     }
     Ok(())
@@ -297,7 +300,10 @@ pub(crate) fn charged(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Char
 }
 
 /// The date of a ticket's latest money movement (a payment, disbursement or reversal).
-pub(crate) fn last_movement(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Option<NaiveDate>> {
+pub(crate) fn last_movement(
+    conn: &Connection,
+    loan: &LoanId,
+) -> rusqlite::Result<Option<NaiveDate>> {
     conn.prepare_cached(
         "SELECT MAX(on_date) FROM ledger WHERE loan_id = ?1
            AND kind IN ('disbursement', 'interest', 'fee', 'principal', 'reversal')",
@@ -305,12 +311,9 @@ pub(crate) fn last_movement(conn: &Connection, loan: &LoanId) -> rusqlite::Resul
     .query_row([loan], |r| r.get(0))
 }
 
-/// One transaction as listed.
+/// One transaction as the receipt and the portal's payments list it.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub(crate) id: LedgerId,
-    pub(crate) loan: LoanId,
-    pub(crate) ticket_no: String,
     pub(crate) kind: EntryKind,
     pub(crate) amount: i64,
     pub(crate) method: Method,
@@ -318,9 +321,7 @@ pub(crate) struct Entry {
     pub(crate) on: NaiveDate,
     pub(crate) at: DateTime<Utc>,
     pub(crate) reversed: bool,
-    pub(crate) reverses: Option<LedgerId>,
     pub(crate) payment: Option<PaymentId>,
-    pub(crate) note: String,
 }
 
 /// The transactions of a customer (all tickets) or of one ticket, oldest first, optionally
@@ -335,8 +336,8 @@ pub(crate) fn entries(
     to: Option<NaiveDate>,
 ) -> rusqlite::Result<Vec<Entry>> {
     conn.prepare_cached(
-        "SELECT l.id, l.loan_id, t.ticket_no, l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
-                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.reverses, l.note, l.payment_id
+        "SELECT l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
+                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.payment_id
          FROM ledger l JOIN loans t ON t.id = l.loan_id
          WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2)
            AND (?3 IS NULL OR l.on_date >= ?3) AND (?4 IS NULL OR l.on_date <= ?4)
@@ -349,19 +350,14 @@ pub(crate) fn entries(
 /// An [`Entry`] from the columns `entries` selects, in its order.
 fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
-        id: r.get(0)?,
-        loan: r.get(1)?,
-        ticket_no: r.get(2)?,
-        kind: EntryKind::from_code(&r.get::<_, String>(3)?).unwrap_or(EntryKind::Reversal),
-        amount: r.get(4)?,
-        method: Method::from_code(&r.get::<_, String>(5)?).unwrap_or(Method::None),
-        reference: r.get(6)?,
-        on: r.get(7)?,
-        at: r.get(8)?,
-        reversed: r.get(9)?,
-        reverses: r.get(10)?,
-        note: r.get(11)?,
-        payment: r.get(12)?,
+        kind: EntryKind::from_code(&r.get::<_, String>(0)?).unwrap_or(EntryKind::Reversal),
+        amount: r.get(1)?,
+        method: Method::from_code(&r.get::<_, String>(2)?).unwrap_or(Method::None),
+        reference: r.get(3)?,
+        on: r.get(4)?,
+        at: r.get(5)?,
+        reversed: r.get(6)?,
+        payment: r.get(7)?,
     })
 }
 

@@ -85,7 +85,11 @@ pub(crate) fn legs(conn: &Connection, transaction: &LedgerId) -> rusqlite::Resul
     )?
     .query_map([transaction], |r| {
         let (account, side): (String, String) = (r.get(0)?, r.get(1)?);
-        Ok((Account::from_code(&account), Side::from_code(&side), r.get(2)?))
+        Ok((
+            Account::from_code(&account),
+            Side::from_code(&side),
+            r.get(2)?,
+        ))
     })?
     .map(|row| {
         let (account, side, amount) = row?;

@@ -62,7 +62,8 @@ fn charged_through(
         LoanState::Origination | LoanState::Cancelled => None,
         LoanState::Redeemed => ledger::last_movement(conn, &record.id)?.map(|d| d.min(today)),
         LoanState::Forfeited => {
-            let days = i64::from(t.grace_days) + i64::from(t.notice_days) + i64::from(t.forfeit_days) + 1;
+            let days =
+                i64::from(t.grace_days) + i64::from(t.notice_days) + i64::from(t.forfeit_days) + 1;
             Some((record.maturity + Duration::days(days)).min(today))
         }
         _ => Some(today),

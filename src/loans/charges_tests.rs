@@ -15,7 +15,7 @@ use crate::loans::ops::{self, Item, Payment, PaymentError, Purpose, Receipt};
 use crate::loans::products;
 use crate::loans::terms::tests::{Gen, pegadaian};
 use crate::loans::terms::{Fee, PeriodUnit, Rounding, Terms};
-use crate::plumbing::ids::{PaymentId, ProductId, StaffId};
+use crate::plumbing::ids::{LedgerId, PaymentId, ProductId, StaffId};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -145,9 +145,20 @@ fn an_extended_and_part_paid_ticket_ends_at_what_it_owes() {
     let start = date("2026-01-10");
     let id = ticket(&conn, &b, &b.gold, 900_000, start);
     // The extension pays the first period's interest (1.15% = 10,350) and the ticket fee.
-    pay(&conn, &b, &id, 15_350, Purpose::Extension { periods: 8 }, at(start, 10)).unwrap();
+    pay(
+        &conn,
+        &b,
+        &id,
+        15_350,
+        Purpose::Extension { periods: 8 },
+        at(start, 10),
+    )
+    .unwrap();
     let after_extension = statement(&conn, &b, &id, start);
-    assert_eq!(after_extension.closing, 900_000, "the principal outstanding");
+    assert_eq!(
+        after_extension.closing, 900_000,
+        "the principal outstanding"
+    );
     assert_eq!(after_extension.closing, payoff(&conn, &id, start));
     // Period 2 starts on 26 January; 20,000 on the 30th pays its interest, then principal.
     let later = date("2026-01-30");
@@ -182,12 +193,24 @@ fn interest_paid_does_not_lower_what_is_owed_on_1_400_000() {
     let start = date("2026-02-02");
     let id = ticket(&conn, &b, &b.gold, 1_400_000, start);
     // 1.15% of 1,400,000 = 16,100 a period; the ticket fee 5,000.
-    pay(&conn, &b, &id, 21_100, Purpose::Extension { periods: 1 }, at(start, 5)).unwrap();
+    pay(
+        &conn,
+        &b,
+        &id,
+        21_100,
+        Purpose::Extension { periods: 1 },
+        at(start, 5),
+    )
+    .unwrap();
     let day20 = start + Duration::days(20);
     pay(&conn, &b, &id, 16_100, Purpose::Partial, at(day20, 5)).unwrap();
     let day40 = start + Duration::days(40);
     let s = statement(&conn, &b, &id, day40);
-    assert_eq!(s.closing, 1_400_000 + 16_100, "principal and period 3's interest");
+    assert_eq!(
+        s.closing,
+        1_400_000 + 16_100,
+        "principal and period 3's interest"
+    );
     assert_eq!(s.closing, payoff(&conn, &id, day40));
     every_date_ends_at_owed(&conn, &b, &id, day40);
     // The customer's statement (all tickets) ends at the same figure, and so does a period
@@ -208,12 +231,19 @@ fn posting_is_idempotent_and_changes_no_figure() {
     let derived = statement(&conn, &b, &id, day);
     let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
     let record = ops::load(&tx, &id).unwrap().unwrap();
-    assert_eq!(post_due_charges(&tx, &record, day, at(day, 0)).unwrap(), 5, "4 periods and the fee");
+    assert_eq!(
+        post_due_charges(&tx, &record, day, at(day, 0)).unwrap(),
+        5,
+        "4 periods and the fee"
+    );
     assert_eq!(post_due_charges(&tx, &record, day, at(day, 1)).unwrap(), 0);
     tx.commit().unwrap();
     let posted = statement(&conn, &b, &id, day);
     assert_eq!(shape(&posted.lines), shape(&derived.lines));
-    assert!(posted.lines.iter().all(|l| l.id.is_some()), "all posted now");
+    assert!(
+        posted.lines.iter().all(|l| l.id.is_some()),
+        "all posted now"
+    );
     assert!(postings::unbalanced(&conn).unwrap().is_empty());
     // A charge cannot be reversed by hand.
     let charge = posted.lines[1].id.clone().unwrap();
@@ -254,15 +284,22 @@ fn step(conn: &Connection, b: &Branch, g: &mut Gen, id: &LoanId, now: DateTime<U
             pay(conn, b, id, owed.interest + owed.fees, periods, now).unwrap();
         }
         3 => {
-            let rows = ledger::entries(conn, &b.customer, Some(id), None, None).unwrap();
-            let payments: Vec<_> = rows
+            let lines = statement(conn, b, id, day).lines;
+            let payments: Vec<&LedgerId> = lines
                 .iter()
-                .filter(|r| r.payment.is_some() && !r.reversed)
+                .filter(|l| !l.reversed)
+                .filter(|l| {
+                    matches!(
+                        l.kind,
+                        EntryKind::Interest | EntryKind::Fee | EntryKind::Principal
+                    )
+                })
+                .filter_map(|l| l.id.as_ref())
                 .collect();
             if !payments.is_empty() {
-                let r = payments[g.below(payments.len() as u64) as usize];
+                let row = payments[g.below(payments.len() as u64) as usize];
                 let (loan, _, payment) =
-                    ledger::reverse(conn, &r.id, "test", &b.staff, day, now).unwrap();
+                    ledger::reverse(conn, row, "test", &b.staff, day, now).unwrap();
                 ops::undo_payment(conn, &loan, payment.as_ref(), &b.staff, day, now).unwrap();
             }
         }
@@ -294,7 +331,12 @@ fn expected_closing(conn: &Connection, id: &LoanId, day: NaiveDate) -> i64 {
 fn check(conn: &Connection, b: &Branch, id: &LoanId, day: NaiveDate, seed: u64) {
     let s = statement(conn, b, id, day);
     let expected = expected_closing(conn, id, day);
-    assert_eq!(s.closing, expected, "seed {seed}, {day}: {:#?}", shape(&s.lines));
+    assert_eq!(
+        s.closing,
+        expected,
+        "seed {seed}, {day}: {:#?}",
+        shape(&s.lines)
+    );
 }
 
 #[test]
@@ -316,11 +358,23 @@ fn the_statement_ends_at_owed_on_every_generated_ticket() {
         check(&conn, &b, &id, day, seed);
         for n in 0..g.below(12) {
             day += Duration::days(g.below(40) as i64);
-            step(&conn, &b, &mut g, &id, at(day, i64::try_from(n).unwrap() + 1));
+            step(
+                &conn,
+                &b,
+                &mut g,
+                &id,
+                at(day, i64::try_from(n).unwrap() + 1),
+            );
             check(&conn, &b, &id, day, seed);
         }
         // Some days later, with nothing done in between.
-        check(&conn, &b, &id, day + Duration::days(g.below(90) as i64), seed);
+        check(
+            &conn,
+            &b,
+            &id,
+            day + Duration::days(g.below(90) as i64),
+            seed,
+        );
     }
     assert!(postings::unbalanced(&conn).unwrap().is_empty());
 }
@@ -347,7 +401,12 @@ fn the_demo_ledger_balances_and_agrees_with_owed_on_every_ticket() {
     for (id, customer) in &tickets {
         let record = ops::load(&conn, id).unwrap().unwrap();
         let s = statement_of(&conn, customer, Some(id), (None, None), today).unwrap();
-        assert_eq!(s.closing, expected_closing(&conn, id, today), "{}", record.ticket_no);
+        assert_eq!(
+            s.closing,
+            expected_closing(&conn, id, today),
+            "{}",
+            record.ticket_no
+        );
         if record.is_open() {
             assert!(due(&conn, &record, today).unwrap().is_empty(), "all posted");
         }

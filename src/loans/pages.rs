@@ -11,12 +11,12 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use super::LoanState;
+use super::charges;
 use super::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use super::products;
 use super::terms::{self, ProductKind};
 use crate::audit::{self, Actor, Change};
 use crate::customers;
-use super::charges;
 use crate::ledger::statement::Statement;
 use crate::ledger::{self, EntryKind, Method};
 use crate::plumbing::db;
@@ -506,10 +506,14 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
                 return Err(AppError::BadRequest(ctx.t(Msg::AlreadyReversed).to_owned()));
             }
             Err(ledger::ReversalError::IsReversal) => {
-                return Err(AppError::BadRequest(ctx.t(Msg::ReversalOfReversal).to_owned()));
+                return Err(AppError::BadRequest(
+                    ctx.t(Msg::ReversalOfReversal).to_owned(),
+                ));
             }
             Err(ledger::ReversalError::IsCharge) => {
-                return Err(AppError::BadRequest(ctx.t(Msg::ChargeNotReversible).to_owned()));
+                return Err(AppError::BadRequest(
+                    ctx.t(Msg::ChargeNotReversible).to_owned(),
+                ));
             }
         };
     let change = Change {

@@ -123,8 +123,8 @@ fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, 
     let mut posted = 0;
     loop {
         let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-        let batch = charges::open_tickets(&tx, after.as_ref(), CHARGES_BATCH)
-            .map_err(|e| e.to_string())?;
+        let batch =
+            charges::open_tickets(&tx, after.as_ref(), CHARGES_BATCH).map_err(|e| e.to_string())?;
         posted += charges::post_all(&tx, &batch, today, now).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
         match batch.last() {

@@ -113,7 +113,12 @@ fn the_statement_ends_at_what_the_ticket_pages_say_is_owed() {
     // A partial payment on the first open ticket: everything still agrees.
     let open = tickets
         .iter()
-        .find(|t| clerk.get(&format!("/staff/loans/{t}")).body.contains("Take a payment"))
+        .find(|t| {
+            clerk
+                .get(&format!("/staff/loans/{t}"))
+                .body
+                .contains("Take a payment")
+        })
         .unwrap();
     let page = clerk.get(&format!("/staff/loans/{open}"));
     let form = page
