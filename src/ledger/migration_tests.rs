@@ -32,6 +32,16 @@ fn old_format() -> Connection {
     conn
 }
 
+/// Every ledger row: id, kind, amount, method.
+fn rows(conn: &Connection) -> Vec<(String, String, i64, String)> {
+    conn.prepare("SELECT id, kind, amount, method FROM ledger ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 /// A sum over the ledger.
 fn sum(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -40,21 +50,9 @@ fn sum(conn: &Connection, sql: &str) -> i64 {
 #[test]
 fn every_old_row_becomes_a_balanced_transaction() {
     let mut conn = old_format();
-    let before: Vec<(String, String, i64, String)> = conn
-        .prepare("SELECT id, kind, amount, method FROM ledger ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let before = rows(&conn);
     migrate_branch_to(&mut conn, None);
-    let after: Vec<(String, String, i64, String)> = conn
-        .prepare("SELECT id, kind, amount, method FROM ledger ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let after = rows(&conn);
     assert_eq!(before, after, "every row kept, under its own id");
     assert!(postings::unbalanced(&conn).unwrap().is_empty());
     assert_eq!(

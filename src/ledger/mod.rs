@@ -110,6 +110,16 @@ impl EntryKind {
         )
     }
 
+    /// The kind of a charge of interest (or else fees): `amount` > 0 charges, < 0 credits.
+    pub(crate) fn charge(interest: bool, amount: i64) -> EntryKind {
+        match (interest, amount > 0) {
+            (true, true) => EntryKind::InterestCharge,
+            (true, false) => EntryKind::InterestCredit,
+            (false, true) => EntryKind::FeeCharge,
+            (false, false) => EntryKind::FeeCredit,
+        }
+    }
+
     /// The customer's account a payment part or a charge is posted to.
     fn receivable(self) -> Account {
         match self {
@@ -229,15 +239,15 @@ pub(crate) fn charge(
     interest: bool,
     amount: i64,
 ) -> rusqlite::Result<Option<LedgerId>> {
-    let (kind, income) = match (interest, amount > 0) {
-        (true, true) => (EntryKind::InterestCharge, Account::InterestIncome),
-        (true, false) => (EntryKind::InterestCredit, Account::InterestIncome),
-        (false, true) => (EntryKind::FeeCharge, Account::FeeIncome),
-        (false, false) => (EntryKind::FeeCredit, Account::FeeIncome),
-    };
     if amount == 0 {
         return Ok(None);
     }
+    let kind = EntryKind::charge(interest, amount);
+    let income = if interest {
+        Account::InterestIncome
+    } else {
+        Account::FeeIncome
+    };
     let legs = if amount > 0 {
         Leg::pair(kind.receivable(), income, amount)
     } else {

@@ -140,18 +140,12 @@ fn rank(kind: EntryKind) -> u8 {
 
 /// A pending charge as a line.
 fn pending_line(p: &Pending) -> Line {
-    let kind = match (p.interest, p.amount > 0) {
-        (true, true) => EntryKind::InterestCharge,
-        (true, false) => EntryKind::InterestCredit,
-        (false, true) => EntryKind::FeeCharge,
-        (false, false) => EntryKind::FeeCredit,
-    };
     Line {
         id: None,
         loan: p.loan.clone(),
         ticket_no: p.ticket_no.clone(),
         on: p.on,
-        kind,
+        kind: EntryKind::charge(p.interest, p.amount),
         method: Method::None,
         reference: String::new(),
         note: String::new(),

@@ -1,33 +1,14 @@
 //! The customer statement (issue 13): the staff page, its printed form and the portal's end
 //! with what the ticket pages say is owed, after a payment too.
 
-use std::path::Path;
-
-use crate::portal::{ask_code, code_from, enter_code};
-use crate::util::{CLERK, Client, Options, Server, hidden_value};
+use crate::portal::{ask_code, code_from, enter_code, portal_server_with};
+use crate::util::{CLERK, Client, hidden_value};
 use pawnbranch::testing::{SimConfig, Simulator};
 
 /// Demo customer 1, Budi Rahmawati: verified phone, an Active gold ticket and an electronics
 /// ticket under notice.
 const BUDI: &str = "0812-1000-7919";
 const BUDI_E164: &str = "+6281210007919";
-
-fn server(link: &Path) -> Server {
-    Server::start(Options {
-        demo: true,
-        env: vec![
-            (
-                "PAWNBRANCH_MODEM_DEVICE".to_owned(),
-                link.display().to_string(),
-            ),
-            (
-                "PAWNBRANCH_MODEM_BULK_INTERVAL_MS".to_owned(),
-                "0".to_owned(),
-            ),
-        ],
-        ..Options::default()
-    })
-}
 
 /// The amount in minor units of the first "IDR …" after `marker`.
 fn amount_after(html: &str, marker: &str) -> i64 {
@@ -94,7 +75,7 @@ fn the_statement_ends_at_what_the_ticket_pages_say_is_owed() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("modem");
     let sim = Simulator::start(&link, SimConfig::default()).unwrap();
-    let server = server(&link);
+    let server = portal_server_with(&link, None);
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
