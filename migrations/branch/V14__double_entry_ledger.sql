@@ -49,7 +49,8 @@ CREATE TABLE ledger_postings (
     amount         INTEGER NOT NULL CHECK (amount > 0),
     UNIQUE (transaction_id, line)
 ) STRICT;
-CREATE INDEX ledger_postings_loan ON ledger_postings (loan_id, account);
+-- Read by transaction (the unique index); an index by account comes with the first view that
+-- reads an account across tickets (the drawers, the day's close).
 
 -- The postings of the rows there were: line 1 the debit, line 2 the credit.
 INSERT INTO ledger_postings (id, transaction_id, line, account, loan_id, side, amount)

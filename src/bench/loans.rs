@@ -2,7 +2,8 @@
 //! most ledger rows under load.
 //!
 //! It generates a branch (by default 100,000 customers, 300,000 tickets and 3,000,000 ledger
-//! rows) straight into a fresh database in one transaction, starts the real server on it, and
+//! rows, each with its two postings, and the interest and fees due so far posted as the
+//! scheduler would) straight into a fresh database in one transaction, starts the real server on it, and
 //! measures the customer's "My loans" page (which computes what every ticket owes today from
 //! its terms and ledger) and a customer statement (every ledger row with a running balance)
 //! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
@@ -144,6 +145,11 @@ fn generate(
     let customers = insert_customers(&tx, args.customers, now).map_err(e)?;
     let product = (&product, &terms[0], terms_json.as_str());
     insert_tickets(&tx, args, &customers, product, now).map_err(e)?;
+    // The charges due so far, as the scheduler's daily pass leaves them.
+    let today = now.date_naive();
+    let open = crate::loans::charges::open_tickets(&tx, None, usize::MAX).map_err(e)?;
+    crate::loans::charges::post_all(&tx, &open, today, now).map_err(e)?;
+    crate::loans::charges::mark_pass_done(&tx, today).map_err(e)?;
     let customer = customers[0].clone();
     let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
     tx.commit().map_err(e)?;

@@ -19,7 +19,7 @@
 //! last movement) or its forfeiture.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use super::LoanState;
 use super::ops::{self, Record};
@@ -175,6 +175,31 @@ pub(crate) fn post_all(
         }
     }
     Ok(written)
+}
+
+/// The settings key of the last business day whose charges pass went through every ticket.
+const PASS_DONE_KEY: &str = "charges_pass_done_on";
+
+/// The last business day whose charges pass was complete.
+pub(crate) fn pass_done_on(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [PASS_DONE_KEY],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok()))
+}
+
+/// Records that today's charges pass went through every ticket (a restart the same day skips
+/// it; pages never depend on it).
+pub(crate) fn mark_pass_done(conn: &Connection, today: NaiveDate) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![PASS_DONE_KEY, today.to_string()],
+    )?;
+    Ok(())
 }
 
 /// The statement of a customer's tickets (or one of them) on `today`: the posted

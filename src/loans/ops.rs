@@ -1,7 +1,7 @@
 //! What happens to a ticket, as plain functions over a transaction: writing it (origination),
 //! approval and disbursement, payments (partial, extension, redemption) and the daily state
 //! changes. Every amount comes from `terms::owed` on the branch-local business date; every
-//! money movement is a ledger row; every change of maturity or state is a `loan_events` row.
+//! money movement is a ledger transaction; every change of maturity or state is a `loan_events` row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -113,12 +113,16 @@ fn advance(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, Strin
 }
 
 /// How many tickets one transaction of the charges pass covers.
-const CHARGES_BATCH: usize = 500;
+const CHARGES_BATCH: usize = 100;
 
 /// The charges pass: the due charges of every open ticket, a batch per transaction (each
-/// batch is complete or absent; a pass run again posts only what is missing).
+/// batch is complete or absent; a pass run again posts only what is missing), once a business
+/// day (a restart the same day does not scan every ticket again).
 fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
+    if charges::pass_done_on(&conn).map_err(|e| e.to_string())? == Some(today) {
+        return Ok(0);
+    }
     let mut after = None;
     let mut posted = 0;
     loop {
@@ -126,9 +130,13 @@ fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, 
         let batch =
             charges::open_tickets(&tx, after.as_ref(), CHARGES_BATCH).map_err(|e| e.to_string())?;
         posted += charges::post_all(&tx, &batch, today, now).map_err(|e| e.to_string())?;
+        let complete = batch.len() < CHARGES_BATCH;
+        if complete {
+            charges::mark_pass_done(&tx, today).map_err(|e| e.to_string())?;
+        }
         tx.commit().map_err(|e| e.to_string())?;
         match batch.last() {
-            Some(last) if batch.len() == CHARGES_BATCH => after = Some(last.clone()),
+            Some(last) if !complete => after = Some(last.clone()),
             _ => return Ok(posted),
         }
     }
