@@ -154,3 +154,35 @@ fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, Str
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_charges_pass_posts_what_is_due_once() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let today = now.date_naive();
+        crate::demo::load(&mut db.conn().unwrap(), "ID", today, now).unwrap();
+        let charges = |db: &Db| -> i64 {
+            db.conn()
+                .unwrap()
+                .query_row(
+                    "SELECT COUNT(*) FROM ledger WHERE kind LIKE '%_charge'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert!(post_charges(&db, today, now).unwrap() > 0);
+        let posted = charges(&db);
+        assert_eq!(post_charges(&db, today, now).unwrap(), 0, "done for today");
+        // Thirty days on, the periods started since are posted, once.
+        let later = today + chrono::Duration::days(30);
+        assert!(post_charges(&db, later, now).unwrap() > 0);
+        assert!(charges(&db) > posted);
+        assert_eq!(post_charges(&db, later, now).unwrap(), 0);
+    }
+}
