@@ -103,6 +103,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["verify"]) => to(portal::verify_phone),
         (Post, ["verify", "send"]) => to(portal::send_verification_code),
         (Get, ["my"]) => to(portal::my_loans),
+        (Get, ["my", "statement"]) => to(portal::statement_page),
         (Get, ["my", "loans", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| portal::loan_page(ctx, id))
@@ -215,6 +216,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "customers", id, "statement"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| loans::statement(ctx, id))
+        }
+        (Get, ["staff", "customers", id, "statement", "print"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::print_statement(ctx, id))
         }
         (Get, ["staff", "customers", id, "tickets", "new"]) => {
             let id = id.parse().ok()?;
@@ -405,6 +410,7 @@ mod tests {
             (Get, paths::VERIFY),
             (Post, paths::VERIFY_SEND),
             (Get, paths::MY),
+            (Get, paths::MY_STATEMENT),
             (Get, paths::STAFF),
             (Get, paths::STAFF_LOGIN),
             (Post, paths::STAFF_LOGOUT),
@@ -471,7 +477,7 @@ mod tests {
         for part in CustomerPart::ALL {
             // A page to open, or a form to post (the phone-and-email page is both).
             let methods: &[Method] = match part {
-                CustomerPart::Statement => &[Get],
+                CustomerPart::Statement | CustomerPart::StatementPrint => &[Get],
                 CustomerPart::NewTicket | CustomerPart::PhoneAndEmail => &[Get, Post],
                 _ => &[Post],
             };

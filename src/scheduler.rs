@@ -2,7 +2,9 @@
 //! call for (due on maturity, in grace, under notice, forfeited) when the branch-local day
 //! changes, and at start-up, so the states are right even when nobody opens a page. Each change is a `loan_events` row.
 //!
-//! After the states, and then every few minutes, it runs the reminder pass
+//! After the states it posts the interest and fees that have fallen due to the ledger
+//! ([`super::charges::post_all`], idempotent, in batches so no transaction holds the database
+//! long). After that, and then every few minutes, it runs the reminder pass
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any.
 
@@ -13,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
-use crate::loans::ops;
+use crate::loans::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
 use crate::plumbing::db::{self, Db};
 use crate::reminders::{self, Settings};
@@ -71,6 +73,11 @@ pub(crate) fn run(
                     if n > 0 {
                         info!("scheduler: {n} ticket(s) changed state for {today}");
                     }
+                    match post_charges(db, today, now) {
+                        Ok(0) => (),
+                        Ok(n) => info!("scheduler: {n} charge(s) posted for {today}"),
+                        Err(e) => warn!("scheduler: could not post charges: {e}"),
+                    }
                     done = Some(today);
                     reminded = None;
                 }
@@ -105,6 +112,36 @@ fn advance(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, Strin
     Ok(changed.len())
 }
 
+/// How many tickets one transaction of the charges pass covers.
+const CHARGES_BATCH: usize = 100;
+
+/// The charges pass: the due charges of every open ticket, a batch per transaction (each
+/// batch is complete or absent; a pass run again posts only what is missing), once a business
+/// day (a restart the same day does not scan every ticket again).
+fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    if charges::pass_done_on(&conn).map_err(|e| e.to_string())? == Some(today) {
+        return Ok(0);
+    }
+    let mut after = None;
+    let mut posted = 0;
+    loop {
+        let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+        let batch =
+            charges::open_tickets(&tx, after.as_ref(), CHARGES_BATCH).map_err(|e| e.to_string())?;
+        posted += charges::post_all(&tx, &batch, today, now).map_err(|e| e.to_string())?;
+        let complete = batch.len() < CHARGES_BATCH;
+        if complete {
+            charges::mark_pass_done(&tx, today).map_err(|e| e.to_string())?;
+        }
+        tx.commit().map_err(|e| e.to_string())?;
+        match batch.last() {
+            Some(last) if !complete => after = Some(last.clone()),
+            _ => return Ok(posted),
+        }
+    }
+}
+
 /// One reminder pass, in one transaction: the messages exist exactly when their
 /// `reminders_sent` rows do.
 fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
@@ -116,4 +153,36 @@ fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, Str
     let queued = reminders::run(&tx, settings, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_charges_pass_posts_what_is_due_once() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let today = now.date_naive();
+        crate::demo::load(&mut db.conn().unwrap(), "ID", today, now).unwrap();
+        let charges = |db: &Db| -> i64 {
+            db.conn()
+                .unwrap()
+                .query_row(
+                    "SELECT COUNT(*) FROM ledger WHERE kind LIKE '%_charge'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        assert!(post_charges(&db, today, now).unwrap() > 0);
+        let posted = charges(&db);
+        assert_eq!(post_charges(&db, today, now).unwrap(), 0, "done for today");
+        // Thirty days on, the periods started since are posted, once.
+        let later = today + chrono::Duration::days(30);
+        assert!(post_charges(&db, later, now).unwrap() > 0);
+        assert!(charges(&db) > posted);
+        assert_eq!(post_charges(&db, later, now).unwrap(), 0);
+    }
 }

@@ -2,7 +2,8 @@
 //! most ledger rows under load.
 //!
 //! It generates a branch (by default 100,000 customers, 300,000 tickets and 3,000,000 ledger
-//! rows) straight into a fresh database in one transaction, starts the real server on it, and
+//! rows, each with its two postings, and the interest and fees due so far posted as the
+//! scheduler would) straight into a fresh database in one transaction, starts the real server on it, and
 //! measures the customer's "My loans" page (which computes what every ticket owes today from
 //! its terms and ledger) and a customer statement (every ledger row with a running balance)
 //! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
@@ -15,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
+use crate::ledger::accounts::Account;
 use crate::loans::products;
 use crate::loans::terms::Terms;
 use crate::plumbing::db::{self, DB_FILE};
@@ -143,6 +145,11 @@ fn generate(
     let customers = insert_customers(&tx, args.customers, now).map_err(e)?;
     let product = (&product, &terms[0], terms_json.as_str());
     insert_tickets(&tx, args, &customers, product, now).map_err(e)?;
+    // The charges due so far, as the scheduler's daily pass leaves them.
+    let today = now.date_naive();
+    let open = crate::loans::charges::open_tickets(&tx, None, usize::MAX).map_err(e)?;
+    crate::loans::charges::post_all(&tx, &open, today, now).map_err(e)?;
+    crate::loans::charges::mark_pass_done(&tx, today).map_err(e)?;
     let customer = customers[0].clone();
     let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
     tx.commit().map_err(e)?;
@@ -198,12 +205,42 @@ fn insert_tickets(
              VALUES (?1, ?2, ?3, 'active', ?4, 'Gold ring', ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
         )
         ?;
-    let mut row = conn
-        .prepare(
-            "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, payment_id, on_date, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'cash', ?6, ?7, ?8)",
-        )
-        ?;
+    let mut header = conn.prepare(
+        "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, payment_id, on_date, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'cash', ?6, ?7, ?8)",
+    )?;
+    let mut posting = conn.prepare(
+        "INSERT INTO ledger_postings (id, transaction_id, line, account, loan_id, side, amount)
+         VALUES (?1 || ':' || ?2, ?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    // A transaction as the ledger writes it: the row and its two balanced postings.
+    let mut row = |values: (
+        &str,
+        &LoanId,
+        &CustomerId,
+        &str,
+        i64,
+        Option<String>,
+        NaiveDate,
+    )|
+     -> rusqlite::Result<()> {
+        let (id, loan, customer, kind, amount, payment, on) = values;
+        header.execute(params![id, loan, customer, kind, amount, payment, on, now])?;
+        let receivable = match kind {
+            "interest" => Account::InterestReceivable,
+            "fee" => Account::FeesReceivable,
+            _ => Account::PrincipalReceivable,
+        };
+        let (debit, credit) = if kind == "disbursement" {
+            (receivable, Account::CashDrawer)
+        } else {
+            (Account::CashDrawer, receivable)
+        };
+        for (line, account, side) in [(1, debit, "debit"), (2, credit, "credit")] {
+            posting.execute(params![id, line, account.code(), loan, side, amount])?;
+        }
+        Ok(())
+    };
     for t in 0..args.tickets {
         let customer = &customers[(t % args.customers) as usize];
         let start = today - chrono::Duration::days(i64::from(t % 100));
@@ -220,31 +257,29 @@ fn insert_tickets(
             terms_json,
             now
         ])?;
-        row.execute(params![
-            crate::plumbing::ids::new_ulid(now),
-            id,
+        row((
+            &crate::plumbing::ids::new_ulid(now),
+            &id,
             customer,
             "disbursement",
             1_000_000,
-            None::<String>,
+            None,
             start,
-            now
-        ])?;
+        ))?;
         let payments = per_ticket + u32::from(extra > 0);
         extra = extra.saturating_sub(1);
         for p in 0..payments {
             let kind = ["interest", "fee", "principal"][(p % 3) as usize];
             let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
-            row.execute(params![
-                crate::plumbing::ids::new_ulid(now),
-                id,
+            row((
+                &crate::plumbing::ids::new_ulid(now),
+                &id,
                 customer,
                 kind,
                 1_000,
-                crate::plumbing::ids::new_ulid(now),
+                Some(crate::plumbing::ids::new_ulid(now)),
                 on,
-                now
-            ])?;
+            ))?;
         }
     }
     Ok(())

@@ -302,7 +302,7 @@ mod tests {
         crate::ledger::pay(
             conn,
             &posting,
-            &split,
+            &crate::loans::ops::parts(&split),
             &crate::plumbing::ids::PaymentId::new(now()),
         )
         .unwrap();

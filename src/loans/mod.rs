@@ -3,8 +3,10 @@
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
 //! `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
-//! of a ticket.
+//! of a ticket. `charges` posts interest and fees to the ledger as they fall due and builds
+//! statements on them.
 
+pub(crate) mod charges;
 pub(crate) mod codes;
 pub(crate) mod items;
 pub(crate) mod ops;

@@ -1,7 +1,7 @@
 //! What happens to a ticket, as plain functions over a transaction: writing it (origination),
 //! approval and disbursement, payments (partial, extension, redemption) and the daily state
 //! changes. Every amount comes from `terms::owed` on the branch-local business date; every
-//! money movement is a ledger row; every change of maturity or state is a `loan_events` row.
+//! money movement is a ledger transaction; every change of maturity or state is a `loan_events` row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -83,9 +83,18 @@ pub(crate) fn owed_on(
 ) -> rusqlite::Result<Owed> {
     Ok(terms::owed(
         &record.ticket(),
-        &ledger::paid(conn, &record.id)?,
+        &super::charges::paid(conn, &record.id)?,
         date,
     ))
+}
+
+/// A payment's split as the ledger's payment parts.
+pub(crate) fn parts(split: &Allocation) -> [(ledger::EntryKind, i64); 3] {
+    [
+        (ledger::EntryKind::Interest, split.interest),
+        (ledger::EntryKind::Fee, split.fees),
+        (ledger::EntryKind::Principal, split.principal),
+    ]
 }
 
 /// A change to record in `loan_events`.
@@ -368,7 +377,7 @@ pub(crate) fn import_ticket(
             at,
             ..posting
         };
-        ledger::pay(conn, &posting, &t.paid, &PaymentId::new(at))?;
+        ledger::pay(conn, &posting, &parts(&t.paid), &PaymentId::new(at))?;
     }
     Ok(id)
 }
@@ -470,7 +479,7 @@ pub(crate) fn take_payment(
         on: today,
         at: now,
     };
-    ledger::pay(conn, &posting, &split, id)?;
+    ledger::pay(conn, &posting, &parts(&split), id)?;
     let (maturity, mut state) = match payment.purpose {
         Purpose::Extension { periods } => {
             extend(conn, record, periods, id, payment.staff, today, now)?

@@ -415,8 +415,20 @@ pub(crate) fn schedule_on(
         .collect()
 }
 
-/// What is owed on `date`, given what has been paid. See the module documentation.
-pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
+/// Interest and fees charged by `date` (everything that has fallen due, before payments), the
+/// principal outstanding and the part of it due: what [`owed`] subtracts the payments from,
+/// and what the ledger's charges follow (`loans::charges`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Accrued {
+    pub(crate) interest: i64,
+    pub(crate) fees: i64,
+    pub(crate) principal: i64,
+    pub(crate) principal_due: i64,
+}
+
+/// What has fallen due by `date`, given what has been paid (the principal outstanding at each
+/// period's start sets its interest). See the module documentation.
+pub(crate) fn accrued(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Accrued {
     let t = ticket.terms;
     let outstanding = ticket.principal - paid.principal_total();
     let (interest_accrued, periodic_fees, principal_due) = match t.kind {
@@ -459,11 +471,45 @@ pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
     if ticket.ticket_lost {
         fees += t.lost_ticket_fee.on(ticket.principal, t.rounding);
     }
-    Owed {
-        interest: (interest_accrued - paid.interest).max(0),
-        fees: (fees - paid.fees).max(0),
+    Accrued {
+        interest: interest_accrued,
+        fees,
         principal: outstanding,
         principal_due,
+    }
+}
+
+/// The dates on which [`accrued`] can change up to `through`: the start (the ticket fee and
+/// the minimum periods), each later period's first day (a pawn) or installment's due date,
+/// and the first day of the late fee.
+pub(crate) fn charge_dates(ticket: &Ticket, through: NaiveDate) -> Vec<NaiveDate> {
+    let t = ticket.terms;
+    let mut dates = vec![ticket.start];
+    match t.kind {
+        ProductKind::Pawn => {
+            let started = periods_started(t, ticket.start, through);
+            dates.extend((2..=started).map(|n| period_start(t, ticket.start, n)));
+        }
+        ProductKind::Installment => {
+            dates.extend(schedule(ticket).into_iter().map(|i| i.due));
+        }
+    }
+    let late = ticket.maturity + chrono::Duration::days(i64::from(t.grace_days) + 1);
+    dates.push(late);
+    dates.retain(|d| *d <= through);
+    dates.sort_unstable();
+    dates.dedup();
+    dates
+}
+
+/// What is owed on `date`, given what has been paid. See the module documentation.
+pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
+    let a = accrued(ticket, paid, date);
+    Owed {
+        interest: (a.interest - paid.interest).max(0),
+        fees: (a.fees - paid.fees).max(0),
+        principal: a.principal,
+        principal_due: a.principal_due,
     }
 }
 

@@ -370,6 +370,16 @@ pub(crate) mod tests {
         (dir, db)
     }
 
+    /// Applies the branch migrations up to `version` (all of them when `None`), for tests of a
+    /// migration over a database in the format before it.
+    pub(crate) fn migrate_branch_to(conn: &mut Connection, version: Option<i32>) {
+        let mut runner = branch_migrations::migrations::runner();
+        if let Some(v) = version {
+            runner = runner.set_target(refinery::Target::Version(v));
+        }
+        runner.set_grouped(true).run(conn).unwrap();
+    }
+
     #[test]
     fn opens_migrates_and_sets_pragmas() {
         let (_dir, db) = test_db();

@@ -25,6 +25,8 @@ pub(crate) const VERIFY: &str = "/verify";
 pub(crate) const VERIFY_SEND: &str = "/verify/send";
 /// The customer's loans.
 pub(crate) const MY: &str = "/my";
+/// The customer's statement of all their tickets.
+pub(crate) const MY_STATEMENT: &str = "/my/statement";
 
 /// One of the customer's own tickets.
 pub(crate) fn my_loan(id: &LoanId) -> String {
@@ -105,13 +107,14 @@ pub(crate) enum CustomerPart {
     EmailVerificationSend,
     EmailVerification,
     Statement,
+    StatementPrint,
     NewTicket,
 }
 
 impl CustomerPart {
     /// Every part, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [CustomerPart; 15] = [
+    pub(crate) const ALL: [CustomerPart; 16] = [
         CustomerPart::Unlock,
         CustomerPart::DoNotText,
         CustomerPart::VerificationSend,
@@ -126,6 +129,7 @@ impl CustomerPart {
         CustomerPart::EmailVerificationSend,
         CustomerPart::EmailVerification,
         CustomerPart::Statement,
+        CustomerPart::StatementPrint,
         CustomerPart::NewTicket,
     ];
 
@@ -145,6 +149,7 @@ impl CustomerPart {
             CustomerPart::EmailVerificationSend => "email-verification/send",
             CustomerPart::EmailVerification => "email-verification",
             CustomerPart::Statement => "statement",
+            CustomerPart::StatementPrint => "statement/print",
             CustomerPart::NewTicket => "tickets/new",
         }
     }

@@ -92,6 +92,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // The postings of each ledger transaction (head office's accounting is a view of them).
+    Synced {
+        table: "ledger_postings",
+        key: "id",
+        omit: &[],
+    },
     Synced {
         table: "payment_codes",
         key: "code",

@@ -857,8 +857,27 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
                 }
             }
         }
+        @if !none_at_all { p { a href=(paths::MY_STATEMENT) { (ctx.t(Msg::Statement)) } } }
     };
     Ok(ctx.customer_page(ctx.t(Msg::MyLoans), body))
+}
+
+/// GET /my/statement: the customer's statement, every ticket: charges, payments and what they
+/// owed after each, ending with what they owe today.
+pub(crate) fn statement_page(ctx: &Ctx) -> Result<Response, AppError> {
+    let c = with_profile(ctx)?;
+    let day = today(ctx);
+    let conn = ctx.app.db.conn()?;
+    let statement = loans::charges::statement_of(&conn, &c.id, None, (None, None), day)?;
+    drop(conn);
+    let body = html! {
+        p { (ctx.lang.fill(Msg::StatementCustomer, &[("name", &c.full_name)])) }
+        p { (ctx.lang.fill(Msg::StatementBranch, &[("branch", &ctx.app.config.branch.name)])) }
+        (crate::web::loans::statement_table(ctx, &statement, None, true))
+        p { (ctx.t(Msg::ClosingBalance)) ": " strong { (ctx.app.config.currency().format(statement.closing, ctx.lang)) } }
+        p { a href=(paths::MY) { (ctx.t(Msg::MyLoans)) } }
+    };
+    Ok(ctx.customer_page(ctx.t(Msg::Statement), body))
 }
 
 /// One payment on a ticket, as the customer sees it: its rows added up.
@@ -902,7 +921,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let day = today(ctx);
     let conn = ctx.app.db.conn()?;
     let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
-    let paid = ledger::paid(&conn, &record.id)?;
+    let paid = loans::charges::paid(&conn, &record.id)?;
     let owed = terms::owed(&record.ticket(), &paid, day);
     let rows = ledger::entries(&conn, &c.id, Some(&record.id), None, None)?;
     let payment_codes = codes::of_loan(&conn, &record.id)?;

@@ -196,7 +196,7 @@ fn a_ticket_from_writing_to_redemption_with_a_correction() {
     let rows: Vec<&str> = page
         .body
         .split("<tr>")
-        .filter(|r| r.contains("principal"))
+        .filter(|r| r.contains("Principal repaid"))
         .collect();
     let last = rows.last().unwrap();
     let row = id_after(last, "/staff/ledger/");
@@ -224,10 +224,12 @@ fn a_ticket_from_writing_to_redemption_with_a_correction() {
     assert_eq!(r.status, 400, "a row is reversed once");
     assert!(manager.get("/staff/audit").body.contains("ledger.reverse"));
 
-    // The statement lists every movement with a running balance.
+    // The statement lists every movement and charge with a running balance.
     let statement = manager.get(&format!("/staff/customers/{customer}/statement"));
     assert!(
-        statement.body.contains("disbursement") && statement.body.contains("Balance"),
+        statement.body.contains("Loan paid out")
+            && statement.body.contains("Interest charged")
+            && statement.body.contains("Balance"),
         "{}",
         statement.body
     );

@@ -25,6 +25,7 @@ mod reminders;
 mod security;
 mod slow_clients;
 mod slow_link;
+mod statements;
 mod sync;
 mod ticket_print;
 mod util;

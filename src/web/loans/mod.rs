@@ -20,8 +20,10 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::customers;
+use crate::ledger::statement::Statement;
 use crate::ledger::{self, EntryKind, Method};
 use crate::loans::LoanState;
+use crate::loans::charges;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::summary;
 use crate::loans::terms::{self, ProductKind};
@@ -58,8 +60,9 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let customer = customers::get(&conn, &record.customer)?.ok_or(AppError::NotFound)?;
     let day = today(ctx);
     let owed = ops::owed_on(&conn, &record, day)?;
-    let rows = ledger::entries(&conn, &record.customer, Some(&record.id), None, None)?;
-    let paid = ledger::paid(&conn, &record.id)?;
+    let statement =
+        charges::statement_of(&conn, &record.customer, Some(&record.id), (None, None), day)?;
+    let paid = charges::paid(&conn, &record.id)?;
     let history = history(ctx, &conn, &record.id)?;
     let items = crate::loans::items::of_ticket(&conn, &record.id)?;
     drop(conn);
@@ -141,7 +144,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         }
         (history)
         h2 { (ctx.t(Msg::Transactions)) }
-        (ledger_table(ctx, &rows, user.role.has(Permission::Corrections), &csrf, false))
+        (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(csrf.as_str()), false))
     };
     Ok(ctx.staff_page(user, &record.ticket_no, body))
 }
@@ -200,53 +203,50 @@ fn payment_form(
     }
 }
 
-/// The ledger rows as a statement: debits, credits and a running balance.
-fn ledger_table(
+/// A statement as a table: each line's date, (ticket,) kind, reference, debit, credit and the
+/// running balance, what was owed before the period when it does not start at the beginning,
+/// and a total line. With a CSRF token, a payment or disbursement line gets its reversal form.
+pub(crate) fn statement_table(
     ctx: &Ctx,
-    rows: &[ledger::Entry],
-    can_reverse: bool,
-    csrf: &str,
+    statement: &Statement,
+    reverse_csrf: Option<&str>,
     show_ticket: bool,
 ) -> Markup {
     let currency = ctx.app.config.currency();
-    let kinds: std::collections::HashMap<&LedgerId, EntryKind> =
-        rows.iter().map(|r| (&r.id, r.kind)).collect();
-    let amounts: Vec<(i64, i64)> = rows
-        .iter()
-        .map(|r| r.debit_credit(r.reverses.as_ref().and_then(|id| kinds.get(id).copied())))
-        .collect();
-    let balances: Vec<i64> = amounts
-        .iter()
-        .scan(0i64, |balance, (debit, credit)| {
-            *balance += debit - credit;
-            Some(*balance)
-        })
-        .collect();
+    let money = |v: i64| currency.format(v, ctx.lang);
+    let blank_columns = if show_ticket { 4 } else { 3 };
     html! {
-        @if rows.is_empty() { p { (ctx.t(Msg::AuditEmpty)) } }
+        @if statement.lines.is_empty() && statement.opening == 0 { p { (ctx.t(Msg::AuditEmpty)) } }
         @else {
-            div class="table-wrap" { table {
+            div class="table-wrap" { table class="statement" {
                 thead { tr {
-                    th { (ctx.t(Msg::AuditWhen)) } @if show_ticket { th { "Ticket" } } th { (ctx.t(Msg::Kind)) }
+                    th { (ctx.t(Msg::Date)) } @if show_ticket { th { (ctx.t(Msg::Ticket)) } } th { (ctx.t(Msg::Kind)) }
                     th { (ctx.t(Msg::Reference)) } th class="num" { (ctx.t(Msg::Debit)) } th class="num" { (ctx.t(Msg::Credit)) }
-                    th class="num" { (ctx.t(Msg::Balance)) } @if can_reverse { th { (ctx.t(Msg::Actions)) } }
+                    th class="num" { (ctx.t(Msg::Balance)) } @if reverse_csrf.is_some() { th { (ctx.t(Msg::Actions)) } }
                 } }
                 tbody {
-                    @for ((r, (debit, credit)), balance) in rows.iter().zip(amounts.iter().copied()).zip(balances.iter().copied()) {
+                    @if statement.opening != 0 {
+                        tr { td colspan=(blank_columns + 2) { (ctx.t(Msg::OpeningBalance)) } td class="num" { (money(statement.opening)) } }
+                    }
+                    @for r in &statement.lines {
                         tr {
                             td { (r.on) }
-                            @if show_ticket { td { a href=(paths::ticket(&r.loan)) { (r.ticket_no) } } }
-                            td { (r.kind.code()) " · " (ctx.t(method_label(r.method))) @if r.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } } }
+                            @if show_ticket { td { (r.ticket_no) } }
+                            td {
+                                (ctx.t(r.kind.label()))
+                                @if r.method != Method::None { " · " (ctx.t(method_label(r.method))) }
+                                @if r.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } }
+                            }
                             td { (r.reference) @if !r.note.is_empty() { " " span class="muted" { (r.note) } } }
-                            td class="num" { @if debit > 0 { (currency.format(debit, ctx.lang)) } }
-                            td class="num" { @if credit > 0 { (currency.format(credit, ctx.lang)) } }
-                            td class="num" { (currency.format(balance, ctx.lang)) }
-                            @if can_reverse {
-                                td { @if !r.reversed && r.kind != EntryKind::Reversal {
-                                    form method="post" action=(paths::ledger_reverse(&r.id)) class="actions" {
+                            td class="num" { @if r.debit > 0 { (money(r.debit)) } }
+                            td class="num" { @if r.credit > 0 { (money(r.credit)) } }
+                            td class="num" { (money(r.balance)) }
+                            @if let Some(csrf) = reverse_csrf {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind != EntryKind::Reversal && !r.kind.is_charge()) {
+                                    form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
-                                        label class="visually-hidden" for={ "why-" (r.id) } { (ctx.t(Msg::Reason)) }
-                                        input id={ "why-" (r.id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason)) required;
+                                        label class="visually-hidden" for={ "why-" (id) } { (ctx.t(Msg::Reason)) }
+                                        input id={ "why-" (id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason)) required;
                                         button type="submit" class="danger" { (ctx.t(Msg::Reverse)) }
                                     }
                                 } }
@@ -254,6 +254,13 @@ fn ledger_table(
                         }
                     }
                 }
+                tfoot { tr {
+                    th colspan=(blank_columns) { (ctx.t(Msg::StatementTotal)) }
+                    td class="num" { (money(statement.debits)) }
+                    td class="num" { (money(statement.credits)) }
+                    td class="num" { strong { (money(statement.closing)) } }
+                    @if reverse_csrf.is_some() { td {} }
+                } }
             } }
         }
     }
@@ -429,8 +436,19 @@ pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Respo
     Ok(ctx.staff_page(user, ctx.t(Msg::Receipt), body))
 }
 
-/// GET /staff/customers/{id}/statement?from=&to=: every ledger row of the customer.
+/// GET /staff/customers/{id}/statement?from=&to=: the customer's statement, every ticket.
 pub(crate) fn statement(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
+    statement_page(ctx, id, false)
+}
+
+/// GET /staff/customers/{id}/statement/print?from=&to=: the statement to print: customer,
+/// branch, period, lines and the total line.
+pub(crate) fn print_statement(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
+    statement_page(ctx, id, true)
+}
+
+/// The staff statement, on screen (with the period form) or to print.
+fn statement_page(ctx: &Ctx, id: CustomerId, print: bool) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
     let query = ctx.req.query_form()?;
     let date = |name: &str| NaiveDate::parse_from_str(query.text(name), "%Y-%m-%d").ok();
@@ -444,15 +462,34 @@ pub(crate) fn statement(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError>
             CustomerPart::Statement,
         )));
     }
-    let rows = ledger::entries(&conn, &id, None, from, to)?;
+    let day = today(ctx);
+    let statement = charges::statement_of(&conn, &id, None, (from, to), day)?;
     drop(conn);
+    let period = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    let query_string = format!(
+        "?from={}&to={}",
+        period(from).unwrap_or_default(),
+        period(to).unwrap_or_default()
+    );
     let body = html! {
-        form method="get" class="actions" {
-            div class="field" { label for="from" { (ctx.t(Msg::From)) } input id="from" name="from" type="date" value=[from.map(|d| d.to_string())]; }
-            div class="field" { label for="to" { (ctx.t(Msg::To)) } input id="to" name="to" type="date" value=[to.map(|d| d.to_string())]; }
-            button type="submit" { (ctx.t(Msg::Search)) }
+        @if !print {
+            form method="get" class="actions no-print" {
+                div class="field" { label for="from" { (ctx.t(Msg::From)) } input id="from" name="from" type="date" value=[period(from)]; }
+                div class="field" { label for="to" { (ctx.t(Msg::To)) } input id="to" name="to" type="date" value=[period(to)]; }
+                button type="submit" { (ctx.t(Msg::Search)) }
+            }
+            p class="no-print" { a href={ (paths::customer_part(&id, CustomerPart::StatementPrint)) (query_string) } { (ctx.t(Msg::PrintStatement)) } }
         }
-        (ledger_table(ctx, &rows, false, "", true))
+        section class="statement-head" {
+            p { (ctx.lang.fill(Msg::StatementCustomer, &[("name", &customer.full_name)])) }
+            p { (ctx.lang.fill(Msg::StatementBranch, &[("branch", &ctx.app.config.branch.name)])) }
+            p { (ctx.lang.fill(Msg::StatementPeriod, &[
+                ("from", &period(from).unwrap_or_else(|| ctx.t(Msg::StatementBeginning).to_owned())),
+                ("to", &period(to.map(|t| t.min(day))).unwrap_or_else(|| day.to_string())),
+            ])) }
+        }
+        (statement_table(ctx, &statement, None, true))
+        p { (ctx.t(Msg::ClosingBalance)) ": " strong { (ctx.app.config.currency().format(statement.closing, ctx.lang)) } }
     };
     Ok(ctx.staff_page(
         user,
@@ -476,7 +513,19 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Ok(done) => done,
             Err(ledger::ReversalError::NotFound) => return Err(AppError::NotFound),
             Err(ledger::ReversalError::Db(e)) => return Err(e.into()),
-            Err(e) => return Err(AppError::BadRequest(e.to_string())),
+            Err(ledger::ReversalError::AlreadyReversed) => {
+                return Err(AppError::BadRequest(ctx.t(Msg::AlreadyReversed).to_owned()));
+            }
+            Err(ledger::ReversalError::IsReversal) => {
+                return Err(AppError::BadRequest(
+                    ctx.t(Msg::ReversalOfReversal).to_owned(),
+                ));
+            }
+            Err(ledger::ReversalError::IsCharge) => {
+                return Err(AppError::BadRequest(
+                    ctx.t(Msg::ChargeNotReversible).to_owned(),
+                ));
+            }
         };
     let change = Change {
         action: "ledger.reverse",

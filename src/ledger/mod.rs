@@ -1,0 +1,446 @@
+//! The ledger, double entry: every money movement of a ticket is one transaction (a row of
+//! `ledger`: what, on which ticket, how, by whom, when) with its balanced postings (rows of
+//! `ledger_postings`) between the accounts of a fixed chart ([`accounts`]): the customer's
+//! principal, interest and fees receivable per ticket, the cash drawer, bank and mobile-money
+//! clearing, interest and fee income, write-offs and surplus owed to customers. Amounts are
+//! integer minor units. [`postings::record`] is the one insert, and refuses a transaction whose
+//! debits and credits differ; both tables refuse updates and deletes, so a correction is a
+//! reversal: a transaction pointing at the one it cancels, with its postings mirrored, which
+//! restores exactly the balances before it.
+//!
+//! Interest and fees are charges: transactions debiting the ticket's interest or fees
+//! receivable and crediting income, dated the day they fall due. What falls due is the loans'
+//! business (`loans::charges` computes it from the terms and posts it); the ledger only
+//! records it. The statement ([`statement`]) is the customer's receivable accounts.
+//!
+//! The ledger knows accounts, transactions and postings, nothing of tickets' terms: loans call
+//! it, never the other way round.
+
+pub(crate) mod accounts;
+pub(crate) mod postings;
+pub(crate) mod statement;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::plumbing::i18n::Msg;
+use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, StaffId};
+use accounts::{Account, Leg};
+
+/// What a transaction records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// Money paid out to the customer when the ticket is written.
+    Disbursement,
+    /// A payment's part that pays interest.
+    Interest,
+    /// A payment's part that pays fees.
+    Fee,
+    /// A payment's part that repays principal.
+    Principal,
+    /// Cancels another transaction.
+    Reversal,
+    /// Interest for a period, charged as the period starts.
+    InterestCharge,
+    /// A fee, charged as it falls due.
+    FeeCharge,
+    /// Interest charged before that turned out not to be due (a principal payment on the
+    /// period's first day, a reversal): taken off the receivable.
+    InterestCredit,
+    /// Likewise for fees.
+    FeeCredit,
+}
+
+impl EntryKind {
+    const ALL: [EntryKind; 9] = [
+        EntryKind::Disbursement,
+        EntryKind::Interest,
+        EntryKind::Fee,
+        EntryKind::Principal,
+        EntryKind::Reversal,
+        EntryKind::InterestCharge,
+        EntryKind::FeeCharge,
+        EntryKind::InterestCredit,
+        EntryKind::FeeCredit,
+    ];
+
+    /// The code in the database.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            EntryKind::Disbursement => "disbursement",
+            EntryKind::Interest => "interest",
+            EntryKind::Fee => "fee",
+            EntryKind::Principal => "principal",
+            EntryKind::Reversal => "reversal",
+            EntryKind::InterestCharge => "interest_charge",
+            EntryKind::FeeCharge => "fee_charge",
+            EntryKind::InterestCredit => "interest_credit",
+            EntryKind::FeeCredit => "fee_credit",
+        }
+    }
+
+    /// The kind named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<EntryKind> {
+        EntryKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The kind for people (statements, the ticket page).
+    pub(crate) fn label(self) -> Msg {
+        match self {
+            EntryKind::Disbursement => Msg::EntryDisbursement,
+            EntryKind::Interest => Msg::EntryInterestPaid,
+            EntryKind::Fee => Msg::EntryFeePaid,
+            EntryKind::Principal => Msg::EntryPrincipalPaid,
+            EntryKind::Reversal => Msg::EntryReversal,
+            EntryKind::InterestCharge => Msg::EntryInterestCharged,
+            EntryKind::FeeCharge => Msg::EntryFeeCharged,
+            EntryKind::InterestCredit => Msg::EntryInterestCredited,
+            EntryKind::FeeCredit => Msg::EntryFeeCredited,
+        }
+    }
+
+    /// Whether it is a charge (or its credit): computed from the terms, never reversed by hand.
+    pub(crate) fn is_charge(self) -> bool {
+        matches!(
+            self,
+            EntryKind::InterestCharge
+                | EntryKind::FeeCharge
+                | EntryKind::InterestCredit
+                | EntryKind::FeeCredit
+        )
+    }
+
+    /// The kind of a charge of interest (or else fees): `amount` > 0 charges, < 0 credits.
+    pub(crate) fn charge(interest: bool, amount: i64) -> EntryKind {
+        match (interest, amount > 0) {
+            (true, true) => EntryKind::InterestCharge,
+            (true, false) => EntryKind::InterestCredit,
+            (false, true) => EntryKind::FeeCharge,
+            (false, false) => EntryKind::FeeCredit,
+        }
+    }
+
+    /// The customer's account a payment part or a charge is posted to.
+    fn receivable(self) -> Account {
+        match self {
+            EntryKind::Interest | EntryKind::InterestCharge | EntryKind::InterestCredit => {
+                Account::InterestReceivable
+            }
+            EntryKind::Fee | EntryKind::FeeCharge | EntryKind::FeeCredit => Account::FeesReceivable,
+            EntryKind::Disbursement | EntryKind::Principal | EntryKind::Reversal => {
+                Account::PrincipalReceivable
+            }
+        }
+    }
+}
+
+/// How money moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Cash,
+    BankTransfer,
+    MobileMoney,
+    /// Bookkeeping only (a reversal).
+    None,
+}
+
+impl Method {
+    /// Every method a customer can pay or be paid by.
+    pub(crate) const PAYABLE: [Method; 3] =
+        [Method::Cash, Method::BankTransfer, Method::MobileMoney];
+
+    /// The code in the database and forms.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Method::Cash => "cash",
+            Method::BankTransfer => "bank_transfer",
+            Method::MobileMoney => "mobile_money",
+            Method::None => "none",
+        }
+    }
+
+    /// The method named by its code.
+    pub(crate) fn from_code(code: &str) -> Option<Method> {
+        [
+            Method::Cash,
+            Method::BankTransfer,
+            Method::MobileMoney,
+            Method::None,
+        ]
+        .into_iter()
+        .find(|m| m.code() == code)
+    }
+}
+
+/// Who, how and when, shared by the transactions of one movement.
+pub(crate) struct Posting<'a> {
+    pub(crate) loan: &'a LoanId,
+    pub(crate) customer: &'a CustomerId,
+    pub(crate) method: Method,
+    pub(crate) reference: &'a str,
+    pub(crate) staff: Option<&'a StaffId>,
+    /// The branch-local business date.
+    pub(crate) on: NaiveDate,
+    pub(crate) at: DateTime<Utc>,
+}
+
+/// Records the disbursement of a new ticket: the principal receivable debited, the drawer or
+/// clearing account of the method credited.
+pub(crate) fn disburse(
+    conn: &Connection,
+    posting: &Posting,
+    amount: i64,
+) -> rusqlite::Result<LedgerId> {
+    let legs = Leg::pair(
+        Account::PrincipalReceivable,
+        Account::for_method(posting.method),
+        amount,
+    );
+    postings::record(conn, posting, EntryKind::Disbursement, &legs, None, None)
+}
+
+/// Records a payment split into its parts (interest, fees, principal; the split is the
+/// loans' [`crate::loans::terms::Owed::allocate`]): one transaction per non-zero part, each
+/// debiting the method's account and crediting the receivable, sharing the payment id (made
+/// when the payment form was shown, so a form sent twice is recognised).
+pub(crate) fn pay(
+    conn: &Connection,
+    posting: &Posting,
+    parts: &[(EntryKind, i64)],
+    payment: &PaymentId,
+) -> rusqlite::Result<()> {
+    for &(kind, amount) in parts {
+        if amount <= 0 {
+            continue;
+        }
+        if !matches!(
+            kind,
+            EntryKind::Interest | EntryKind::Fee | EntryKind::Principal
+        ) {
+            return Err(postings::refused(
+                "a payment part must be interest, fee or principal",
+            ));
+        }
+        let legs = Leg::pair(
+            Account::for_method(posting.method),
+            kind.receivable(),
+            amount,
+        );
+        postings::record(conn, posting, kind, &legs, Some(payment), None)?;
+    }
+    Ok(())
+}
+
+/// Records a charge on the ticket's receivable (`amount` > 0 charges, < 0 credits back), dated
+/// `posting.on`: interest or fees receivable against interest or fee income.
+pub(crate) fn charge(
+    conn: &Connection,
+    posting: &Posting,
+    interest: bool,
+    amount: i64,
+) -> rusqlite::Result<Option<LedgerId>> {
+    if amount == 0 {
+        return Ok(None);
+    }
+    let kind = EntryKind::charge(interest, amount);
+    let income = if interest {
+        Account::InterestIncome
+    } else {
+        Account::FeeIncome
+    };
+    let legs = if amount > 0 {
+        Leg::pair(kind.receivable(), income, amount)
+    } else {
+        Leg::pair(income, kind.receivable(), -amount)
+    };
+    postings::record(conn, posting, kind, &legs, None, None).map(Some)
+}
+
+/// A payment part of a ticket, with the date of its reversal if it was reversed: what the
+/// loans build what was paid on a date from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Movement {
+    pub(crate) kind: EntryKind,
+    pub(crate) amount: i64,
+    pub(crate) on: NaiveDate,
+    pub(crate) reversed_on: Option<NaiveDate>,
+}
+
+/// The payment parts (interest, fee, principal) of a ticket, oldest first.
+pub(crate) fn movements(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Vec<Movement>> {
+    conn.prepare_cached(
+        "SELECT l.kind, l.amount, l.on_date, (SELECT r.on_date FROM ledger r WHERE r.reverses = l.id)
+         FROM ledger l WHERE l.loan_id = ?1 AND l.kind IN ('interest', 'fee', 'principal')
+         ORDER BY l.on_date, l.at, l.rowid",
+    )?
+    .query_map([loan], |r| {
+        Ok(Movement {
+            kind: EntryKind::from_code(&r.get::<_, String>(0)?).unwrap_or(EntryKind::Principal),
+            amount: r.get(1)?,
+            on: r.get(2)?,
+            reversed_on: r.get(3)?,
+        })
+    })?
+    .collect()
+}
+
+/// The charges posted on a ticket so far, net of credits, and the date of the latest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Charged {
+    pub(crate) interest: i64,
+    pub(crate) fees: i64,
+    pub(crate) through: Option<NaiveDate>,
+}
+
+/// What has been charged on a ticket.
+pub(crate) fn charged(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Charged> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(CASE kind WHEN 'interest_charge' THEN amount WHEN 'interest_credit' THEN -amount ELSE 0 END), 0),
+                COALESCE(SUM(CASE kind WHEN 'fee_charge' THEN amount WHEN 'fee_credit' THEN -amount ELSE 0 END), 0),
+                MAX(on_date)
+         FROM ledger WHERE loan_id = ?1 AND kind IN ('interest_charge', 'fee_charge', 'interest_credit', 'fee_credit')",
+    )?
+    .query_row([loan], |r| {
+        Ok(Charged {
+            interest: r.get(0)?,
+            fees: r.get(1)?,
+            through: r.get(2)?,
+        })
+    })
+}
+
+/// The date of a ticket's latest money movement (a payment, disbursement or reversal).
+pub(crate) fn last_movement(
+    conn: &Connection,
+    loan: &LoanId,
+) -> rusqlite::Result<Option<NaiveDate>> {
+    conn.prepare_cached(
+        "SELECT MAX(on_date) FROM ledger WHERE loan_id = ?1
+           AND kind IN ('disbursement', 'interest', 'fee', 'principal', 'reversal')",
+    )?
+    .query_row([loan], |r| r.get(0))
+}
+
+/// One transaction as the receipt and the portal's payments list it.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub(crate) kind: EntryKind,
+    pub(crate) amount: i64,
+    pub(crate) method: Method,
+    pub(crate) reference: String,
+    pub(crate) on: NaiveDate,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) reversed: bool,
+    pub(crate) payment: Option<PaymentId>,
+}
+
+/// The transactions of a customer (all tickets) or of one ticket, oldest first, optionally
+/// between two business dates. A customer's rows are those of the customer's tickets (not
+/// `ledger.customer_id`, which records whose the ticket was when the row was written): a
+/// merge moves tickets to the surviving record, and the ledger itself never changes.
+pub(crate) fn entries(
+    conn: &Connection,
+    customer: &CustomerId,
+    loan: Option<&LoanId>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> rusqlite::Result<Vec<Entry>> {
+    conn.prepare_cached(
+        "SELECT l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
+                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.payment_id
+         FROM ledger l JOIN loans t ON t.id = l.loan_id
+         WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2)
+           AND (?3 IS NULL OR l.on_date >= ?3) AND (?4 IS NULL OR l.on_date <= ?4)
+         ORDER BY l.at, l.id",
+    )?
+    .query_map(params![customer, loan, from, to], entry_from_row)?
+    .collect()
+}
+
+/// An [`Entry`] from the columns `entries` selects, in its order.
+fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        kind: EntryKind::from_code(&r.get::<_, String>(0)?).unwrap_or(EntryKind::Reversal),
+        amount: r.get(1)?,
+        method: Method::from_code(&r.get::<_, String>(2)?).unwrap_or(Method::None),
+        reference: r.get(3)?,
+        on: r.get(4)?,
+        at: r.get(5)?,
+        reversed: r.get(6)?,
+        payment: r.get(7)?,
+    })
+}
+
+/// Why a reversal was refused.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ReversalError {
+    #[error("no such ledger row")]
+    NotFound,
+    #[error("this row is already reversed")]
+    AlreadyReversed,
+    #[error("a reversal cannot itself be reversed; record the payment again")]
+    IsReversal,
+    #[error("a charge follows from the terms and cannot be reversed")]
+    IsCharge,
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
+}
+
+/// Reverses one transaction with a reason (a manager's correction): a transaction of kind
+/// reversal with the reversed one's postings mirrored. The caller audits it.
+pub(crate) fn reverse(
+    conn: &Connection,
+    row: &LedgerId,
+    reason: &str,
+    staff: &StaffId,
+    on: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(LoanId, i64, Option<PaymentId>), ReversalError> {
+    let found: Option<(LoanId, CustomerId, String, i64, bool, Option<PaymentId>)> = conn
+        .query_row(
+            // The reversal is the ticket's customer's now (a merge may have moved the ticket).
+            "SELECT l.loan_id, t.customer_id, l.kind, l.amount, EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
+                    l.payment_id
+             FROM ledger l JOIN loans t ON t.id = l.loan_id WHERE l.id = ?1",
+            [row],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .optional()?;
+    let (loan, customer, kind, amount, reversed, payment) = found.ok_or(ReversalError::NotFound)?;
+    match EntryKind::from_code(&kind) {
+        Some(EntryKind::Reversal) | None => return Err(ReversalError::IsReversal),
+        Some(k) if k.is_charge() => return Err(ReversalError::IsCharge),
+        Some(_) => (),
+    }
+    if reversed {
+        return Err(ReversalError::AlreadyReversed);
+    }
+    let posting = Posting {
+        loan: &loan,
+        customer: &customer,
+        method: Method::None,
+        reference: "",
+        staff: Some(staff),
+        on,
+        at,
+    };
+    let mirrored: Vec<Leg> = postings::legs(conn, row)?
+        .into_iter()
+        .map(|l| Leg {
+            side: l.side.flip(),
+            ..l
+        })
+        .collect();
+    postings::record(
+        conn,
+        &posting,
+        EntryKind::Reversal,
+        &mirrored,
+        None,
+        Some((row, reason)),
+    )?;
+    Ok((loan, amount, payment))
+}
+
+#[cfg(test)]
+mod migration_tests;

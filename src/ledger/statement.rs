@@ -1,0 +1,157 @@
+//! A statement: the customer's receivable accounts (principal, interest and fees receivable of
+//! each of their tickets, or of one), one line per transaction that touches them, with what it
+//! added (debit) or took off (credit) and the running balance, which is what the customer owed
+//! after it. Charges not posted yet are passed in by the caller (`loans::charges` computes
+//! them exactly as it would post them), so a statement never depends on whether today's
+//! charges pass has run. The staff statement, its printed form, the portal's statement and the
+//! ticket page's transactions all come from [`statement`].
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, params};
+
+use super::{EntryKind, Method};
+use crate::plumbing::ids::{CustomerId, LedgerId, LoanId};
+
+/// A charge not posted yet (see `loans::charges`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pending {
+    pub(crate) loan: LoanId,
+    pub(crate) ticket_no: String,
+    pub(crate) on: NaiveDate,
+    /// Interest (or else fees).
+    pub(crate) interest: bool,
+    /// Positive charges, negative credits back.
+    pub(crate) amount: i64,
+}
+
+/// One line of a statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Line {
+    /// The transaction; `None` for a charge not posted yet.
+    pub(crate) id: Option<LedgerId>,
+    pub(crate) loan: LoanId,
+    pub(crate) ticket_no: String,
+    pub(crate) on: NaiveDate,
+    pub(crate) kind: EntryKind,
+    pub(crate) method: Method,
+    pub(crate) reference: String,
+    pub(crate) note: String,
+    pub(crate) reversed: bool,
+    pub(crate) debit: i64,
+    pub(crate) credit: i64,
+    /// What the customer owed after this line.
+    pub(crate) balance: i64,
+}
+
+/// A statement over a period: what was owed before it, its lines, their totals and what was
+/// owed at its end.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Statement {
+    pub(crate) opening: i64,
+    pub(crate) lines: Vec<Line>,
+    pub(crate) debits: i64,
+    pub(crate) credits: i64,
+    pub(crate) closing: i64,
+}
+
+/// Which receivables a statement covers.
+pub(crate) struct Scope<'a> {
+    pub(crate) customer: &'a CustomerId,
+    /// One ticket, or all the customer's.
+    pub(crate) loan: Option<&'a LoanId>,
+    pub(crate) from: Option<NaiveDate>,
+    pub(crate) to: Option<NaiveDate>,
+}
+
+/// The statement of `scope`, with `pending` charges (oldest first) added after the posted
+/// transactions of their date. A customer's tickets are those they hold now (a merge moves
+/// tickets; the ledger never changes).
+pub(crate) fn statement(
+    conn: &Connection,
+    scope: &Scope,
+    pending: &[Pending],
+) -> rusqlite::Result<Statement> {
+    let mut lines = posted(conn, scope)?;
+    lines.extend(pending.iter().map(pending_line));
+    // Stable, so posted lines keep their order and pending ones follow: whenever a charge was
+    // posted, a day reads charges, then money moved, then charges credited back.
+    lines.sort_by_key(|l| (l.on, rank(l.kind)));
+    let mut statement = Statement::default();
+    let mut balance = 0;
+    for mut line in lines {
+        if scope.to.is_some_and(|to| line.on > to) {
+            break;
+        }
+        balance += line.debit - line.credit;
+        line.balance = balance;
+        if scope.from.is_some_and(|from| line.on < from) {
+            statement.opening = balance;
+            continue;
+        }
+        statement.debits += line.debit;
+        statement.credits += line.credit;
+        statement.lines.push(line);
+    }
+    statement.closing = balance;
+    Ok(statement)
+}
+
+/// The posted transactions on the scope's receivables, oldest first.
+fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
+    conn.prepare_cached(
+        "SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
+                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
+                COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
+                COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
+         FROM ledger l JOIN loans t ON t.id = l.loan_id
+         JOIN ledger_postings p ON p.transaction_id = l.id
+              AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
+         WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2) AND (?3 IS NULL OR l.on_date <= ?3)
+         GROUP BY l.id
+         ORDER BY l.on_date, l.at, l.rowid",
+    )?
+    .query_map(params![scope.customer, scope.loan, scope.to], |r| {
+        Ok(Line {
+            id: Some(r.get(0)?),
+            loan: r.get(1)?,
+            ticket_no: r.get(2)?,
+            on: r.get(3)?,
+            kind: EntryKind::from_code(&r.get::<_, String>(4)?).unwrap_or(EntryKind::Reversal),
+            method: Method::from_code(&r.get::<_, String>(5)?).unwrap_or(Method::None),
+            reference: r.get(6)?,
+            note: r.get(7)?,
+            reversed: r.get(8)?,
+            debit: r.get(9)?,
+            credit: r.get(10)?,
+            balance: 0,
+        })
+    })?
+    .collect()
+}
+
+/// Where a kind of line stands within its day.
+fn rank(kind: EntryKind) -> u8 {
+    match kind {
+        EntryKind::InterestCharge | EntryKind::FeeCharge => 0,
+        EntryKind::InterestCredit | EntryKind::FeeCredit => 2,
+        _ => 1,
+    }
+}
+
+/// A pending charge as a line.
+fn pending_line(p: &Pending) -> Line {
+    Line {
+        id: None,
+        loan: p.loan.clone(),
+        ticket_no: p.ticket_no.clone(),
+        on: p.on,
+        kind: EntryKind::charge(p.interest, p.amount),
+        method: Method::None,
+        reference: String::new(),
+        note: String::new(),
+        reversed: false,
+        debit: p.amount.max(0),
+        credit: (-p.amount).max(0),
+        balance: 0,
+    }
+}
