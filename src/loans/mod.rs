@@ -3,8 +3,9 @@
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
 //! `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
-//! of a ticket.
+//! of a ticket. `approval` who may approve a ticket (the second pair of eyes above a limit).
 
+pub(crate) mod approval;
 pub(crate) mod codes;
 pub(crate) mod items;
 pub(crate) mod ops;
