@@ -263,6 +263,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| crate::web::loans::shelf::save_product(ctx, id))
         }
+        (Get, ["staff", "gold-price"]) => to(crate::web::gold::page),
+        (Post, ["staff", "gold-price"]) => to(crate::web::gold::save),
         (Get, ["staff", "payments"]) => to(crate::web::loans::counter::search_page),
         (Post, ["staff", "payments", code, "confirm"]) => {
             to(move |ctx| crate::web::loans::counter::confirm(ctx, code))

@@ -14,9 +14,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use crate::audit::{self, Actor, Change};
+use crate::loans::ops::Item;
 use crate::loans::terms::{self, Rounding};
+use crate::plumbing::ids::{GoldPriceId, LoanId};
 
 /// The karat of pure gold, the reference price's.
 pub(crate) const PURE_KARAT: i64 = 24;
@@ -124,6 +130,39 @@ pub(crate) fn settle(
         computed,
         override_reason,
     })
+}
+
+/// Audits each item whose appraisal overrode the computed one (`settled[i]` is `items[i]`'s),
+/// with the computed and written values, the reason and the price it was computed at. Call in
+/// the transaction that writes the ticket.
+pub(crate) fn record_overrides(
+    conn: &Connection,
+    actor: &Actor,
+    loan: &LoanId,
+    items: &[Item],
+    settled: &[Settled],
+    price: Option<&GoldPriceId>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    for (n, (item, s)) in items.iter().zip(settled).enumerate() {
+        let (Some(computed), Some(reason)) = (s.computed, &s.override_reason) else {
+            continue;
+        };
+        let change = Change {
+            action: "loan.appraisal_override",
+            entity: "loan",
+            entity_id: loan.as_str(),
+            before: Some(json!({
+                "item": n + 1,
+                "description": item.description.trim(),
+                "appraised": computed,
+                "gold_price": price.map(GoldPriceId::as_str),
+            })),
+            after: Some(json!({ "item": n + 1, "appraised": s.appraised, "reason": reason })),
+        };
+        audit::record(conn, actor, &change, now)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

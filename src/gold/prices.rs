@@ -57,6 +57,33 @@ pub(crate) enum PriceError {
     Db(#[from] rusqlite::Error),
 }
 
+/// Reads per-karat prices as managers type them: `karat: price` pairs separated by
+/// semicolons ("22: 930.000; 18: 740000"), prices in major units; `None` when a pair is not
+/// readable. Blank is no table. The ranges are checked when the price is set.
+pub(crate) fn parse_karats(text: &str, exponent: u8) -> Option<KaratTable> {
+    let mut table = KaratTable::default();
+    for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let (karat, price) = pair.split_once(':')?;
+        let karat: i64 = karat.trim().trim_end_matches(['K', 'k']).parse().ok()?;
+        let price = crate::plumbing::money::parse_amount(price.trim(), exponent)?;
+        if table.0.insert(karat, price).is_some() {
+            return None;
+        }
+    }
+    Some(table)
+}
+
+/// Per-karat prices written back the way [`parse_karats`] reads them.
+pub(crate) fn karats_text(table: &KaratTable, exponent: u8) -> String {
+    table
+        .0
+        .iter()
+        .rev()
+        .map(|(k, p)| format!("{k}: {}", crate::plumbing::money::amount_field(*p, exponent)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Checks a price before it is set.
 fn check(new: &NewPrice) -> Result<(), PriceError> {
     if new.per_gram_24k <= 0 {
@@ -220,6 +247,18 @@ mod tests {
         assert!(matches!(try_set(1_000, &none, "two\nlines"), Err(PriceError::BadNote)));
         let count: i64 = conn.query_row("SELECT COUNT(*) FROM gold_prices", [], |r| r.get(0)).unwrap();
         assert_eq!(count, 0);
+    }
+
+    #[test]
+    fn per_karat_prices_read_as_typed_and_write_back() {
+        let t = parse_karats(" 22: 930.000 ; 18K:740000;", 0).unwrap();
+        assert_eq!(t, KaratTable([(22, 930_000), (18, 740_000)].into_iter().collect()));
+        assert_eq!(karats_text(&t, 0), "22: 930000; 18: 740000");
+        assert_eq!(parse_karats("", 0), Some(KaratTable::default()));
+        assert_eq!(parse_karats("22 930000", 0), None, "no colon");
+        assert_eq!(parse_karats("22: lots", 0), None);
+        assert_eq!(parse_karats("22: 1; 22: 2", 0), None, "one karat twice");
+        assert_eq!(karats_text(&parse_karats("18: 12.50", 2).unwrap(), 2), "18: 12.50");
     }
 
     #[test]

@@ -264,7 +264,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 12] = [
+        let links: [(&[Permission], &'static str, Msg); 13] = [
             (&[], "/staff", Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -281,6 +281,7 @@ impl<'a> Ctx<'a> {
                 Msg::Forfeited,
             ),
             (&[Corrections], "/staff/products", Msg::Products),
+            (&[Corrections], "/staff/gold-price", Msg::GoldPrice),
             (&[Reports], "/staff/reminders", Msg::NavReminders),
             (&[Reports, AuditLog], "/staff/sync", Msg::SyncTitle),
             (&[StaffAdmin], "/staff/admin/staff", Msg::NavStaff),
