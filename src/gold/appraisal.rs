@@ -49,8 +49,8 @@ pub(crate) fn appraise(weight_mg: i64, karat: i64, price_per_gram_24k: i64) -> O
     if weight_mg <= 0 || !(1..=PURE_KARAT).contains(&karat) || price_per_gram_24k <= 0 {
         return None;
     }
-    let numerator = (i128::from(weight_mg) * i128::from(karat))
-        .checked_mul(i128::from(price_per_gram_24k))?;
+    let numerator =
+        (i128::from(weight_mg) * i128::from(karat)).checked_mul(i128::from(price_per_gram_24k))?;
     i64::try_from(numerator / i128::from(PURE_KARAT * MG_PER_GRAM)).ok()
 }
 
@@ -59,8 +59,7 @@ fn appraise_at(weight_mg: i64, price_per_gram: i64) -> Option<i64> {
     if weight_mg <= 0 || price_per_gram <= 0 {
         return None;
     }
-    i64::try_from(i128::from(weight_mg) * i128::from(price_per_gram) / i128::from(MG_PER_GRAM))
-        .ok()
+    i64::try_from(i128::from(weight_mg) * i128::from(price_per_gram) / i128::from(MG_PER_GRAM)).ok()
 }
 
 impl Reference {
@@ -221,7 +220,10 @@ mod tests {
         // The table stores and reads back as JSON with karats as keys.
         let json = serde_json::to_string(&r.karats).unwrap_or_default();
         assert_eq!(json, r#"{"18":700000,"22":930000}"#);
-        assert_eq!(serde_json::from_str::<KaratTable>(&json).ok(), Some(r.karats));
+        assert_eq!(
+            serde_json::from_str::<KaratTable>(&json).ok(),
+            Some(r.karats)
+        );
     }
 
     #[test]
@@ -240,14 +242,23 @@ mod tests {
         // Blank: the computed value is written.
         assert_eq!(
             gold(None, ""),
-            Ok(Settled { appraised: 4_583_333, computed: Some(4_583_333), override_reason: None })
+            Ok(Settled {
+                appraised: 4_583_333,
+                computed: Some(4_583_333),
+                override_reason: None
+            })
         );
         // The same value typed: no override.
-        assert_eq!(gold(Some(4_583_333), "").map(|s| s.override_reason), Ok(None));
+        assert_eq!(
+            gold(Some(4_583_333), "").map(|s| s.override_reason),
+            Ok(None)
+        );
         // Another value: refused without a reason, kept with one.
         assert_eq!(
             gold(Some(4_000_000), "  "),
-            Err(AppraisalError::ReasonNeeded { computed: 4_583_333 })
+            Err(AppraisalError::ReasonNeeded {
+                computed: 4_583_333
+            })
         );
         assert_eq!(
             gold(Some(4_000_000), " scratched clasp "),
@@ -260,12 +271,19 @@ mod tests {
         // Not gold (no weight), or no price set: the clerk's value, nothing to override.
         assert_eq!(
             settle(Some(&r), None, None, Some(900_000), ""),
-            Ok(Settled { appraised: 900_000, computed: None, override_reason: None })
+            Ok(Settled {
+                appraised: 900_000,
+                computed: None,
+                override_reason: None
+            })
         );
         assert_eq!(
             settle(None, Some(5_000), Some(22), Some(900_000), "").map(|s| s.computed),
             Ok(None)
         );
-        assert_eq!(settle(None, Some(5_000), Some(22), None, ""), Err(AppraisalError::Missing));
+        assert_eq!(
+            settle(None, Some(5_000), Some(22), None, ""),
+            Err(AppraisalError::Missing)
+        );
     }
 }

@@ -79,7 +79,12 @@ pub(crate) fn karats_text(table: &KaratTable, exponent: u8) -> String {
         .0
         .iter()
         .rev()
-        .map(|(k, p)| format!("{k}: {}", crate::plumbing::money::amount_field(*p, exponent)))
+        .map(|(k, p)| {
+            format!(
+                "{k}: {}",
+                crate::plumbing::money::amount_field(*p, exponent)
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -140,7 +145,8 @@ pub(crate) fn set(
 }
 
 /// The columns [`from_row`] reads.
-const COLUMNS: &str = "p.id, p.price_per_gram, p.karat_prices, p.effective_on, s.full_name, p.note, p.created_at
+const COLUMNS: &str =
+    "p.id, p.price_per_gram, p.karat_prices, p.effective_on, s.full_name, p.note, p.created_at
      FROM gold_prices p LEFT JOIN staff s ON s.id = p.set_by";
 
 /// A price from a row of [`COLUMNS`].
@@ -200,13 +206,42 @@ mod tests {
         assert!(current(&conn, day(10)).unwrap().is_none(), "no price yet");
         let none = KaratTable::default();
         let table = KaratTable([(22, 930_000)].into_iter().collect());
-        let price = |per_gram_24k, karats, effective_on, note| NewPrice { per_gram_24k, karats, effective_on, note };
-        set(&conn, &actor, &price(1_000_000, &none, day(1), "opening"), now).unwrap();
-        set(&conn, &actor, &price(1_050_000, &table, day(5), "Antam rose"), now + Duration::seconds(1)).unwrap();
+        let price = |per_gram_24k, karats, effective_on, note| NewPrice {
+            per_gram_24k,
+            karats,
+            effective_on,
+            note,
+        };
+        set(
+            &conn,
+            &actor,
+            &price(1_000_000, &none, day(1), "opening"),
+            now,
+        )
+        .unwrap();
+        set(
+            &conn,
+            &actor,
+            &price(1_050_000, &table, day(5), "Antam rose"),
+            now + Duration::seconds(1),
+        )
+        .unwrap();
         // Set later but for an earlier day: in force only between its day and the 5th.
-        set(&conn, &actor, &price(990_000, &none, day(3), "late entry"), now + Duration::seconds(2)).unwrap();
+        set(
+            &conn,
+            &actor,
+            &price(990_000, &none, day(3), "late entry"),
+            now + Duration::seconds(2),
+        )
+        .unwrap();
         // Tomorrow's price waits for its day.
-        set(&conn, &actor, &price(1_100_000, &none, day(11), "tomorrow"), now + Duration::seconds(3)).unwrap();
+        set(
+            &conn,
+            &actor,
+            &price(1_100_000, &none, day(11), "tomorrow"),
+            now + Duration::seconds(3),
+        )
+        .unwrap();
         let on = |d| current(&conn, day(d)).unwrap().unwrap();
         assert_eq!(on(2).reference.per_gram_24k, 1_000_000);
         assert_eq!(on(4).reference.per_gram_24k, 990_000);
@@ -217,16 +252,42 @@ mod tests {
         assert_eq!(tenth.note, "Antam rose");
         assert_eq!(on(11).reference.per_gram_24k, 1_100_000);
         // Two prices for one day: the one set last.
-        set(&conn, &actor, &price(1_060_000, &none, day(5), "correction"), now + Duration::seconds(4)).unwrap();
+        set(
+            &conn,
+            &actor,
+            &price(1_060_000, &none, day(5), "correction"),
+            now + Duration::seconds(4),
+        )
+        .unwrap();
         assert_eq!(on(6).reference.per_gram_24k, 1_060_000);
-        let notes: Vec<String> = history(&conn, 10).unwrap().into_iter().map(|p| p.note).collect();
-        assert_eq!(notes, ["tomorrow", "correction", "Antam rose", "late entry", "opening"]);
+        let notes: Vec<String> = history(&conn, 10)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.note)
+            .collect();
+        assert_eq!(
+            notes,
+            [
+                "tomorrow",
+                "correction",
+                "Antam rose",
+                "late entry",
+                "opening"
+            ]
+        );
         // Each one audited; none can be changed or deleted.
         let audited: i64 = conn
-            .query_row("SELECT COUNT(*) FROM audit_log WHERE action = 'gold_price.set'", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'gold_price.set'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(audited, 5);
-        assert!(conn.execute("UPDATE gold_prices SET price_per_gram = 1", []).is_err());
+        assert!(
+            conn.execute("UPDATE gold_prices SET price_per_gram = 1", [])
+                .is_err()
+        );
         assert!(conn.execute("DELETE FROM gold_prices", []).is_err());
     }
 
@@ -238,34 +299,70 @@ mod tests {
         let none = KaratTable::default();
         let table = |k, p| KaratTable([(k, p)].into_iter().collect());
         let try_set = |per_gram_24k, karats: &KaratTable, note| {
-            set(&conn, &Actor::System, &NewPrice { per_gram_24k, karats, effective_on: day(1), note }, now)
+            set(
+                &conn,
+                &Actor::System,
+                &NewPrice {
+                    per_gram_24k,
+                    karats,
+                    effective_on: day(1),
+                    note,
+                },
+                now,
+            )
         };
-        assert!(matches!(try_set(0, &none, ""), Err(PriceError::NotPositive)));
-        assert!(matches!(try_set(1_000, &table(24, 900), ""), Err(PriceError::BadKarat(24))));
-        assert!(matches!(try_set(1_000, &table(0, 900), ""), Err(PriceError::BadKarat(0))));
-        assert!(matches!(try_set(1_000, &table(22, 1_001), ""), Err(PriceError::BadKaratPrice(22))));
-        assert!(matches!(try_set(1_000, &none, "two\nlines"), Err(PriceError::BadNote)));
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM gold_prices", [], |r| r.get(0)).unwrap();
+        assert!(matches!(
+            try_set(0, &none, ""),
+            Err(PriceError::NotPositive)
+        ));
+        assert!(matches!(
+            try_set(1_000, &table(24, 900), ""),
+            Err(PriceError::BadKarat(24))
+        ));
+        assert!(matches!(
+            try_set(1_000, &table(0, 900), ""),
+            Err(PriceError::BadKarat(0))
+        ));
+        assert!(matches!(
+            try_set(1_000, &table(22, 1_001), ""),
+            Err(PriceError::BadKaratPrice(22))
+        ));
+        assert!(matches!(
+            try_set(1_000, &none, "two\nlines"),
+            Err(PriceError::BadNote)
+        ));
+        let count: i64 = conn
+            .query_row("SELECT COUNT(*) FROM gold_prices", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(count, 0);
     }
 
     #[test]
     fn per_karat_prices_read_as_typed_and_write_back() {
         let t = parse_karats(" 22: 930.000 ; 18K:740000;", 0).unwrap();
-        assert_eq!(t, KaratTable([(22, 930_000), (18, 740_000)].into_iter().collect()));
+        assert_eq!(
+            t,
+            KaratTable([(22, 930_000), (18, 740_000)].into_iter().collect())
+        );
         assert_eq!(karats_text(&t, 0), "22: 930000; 18: 740000");
         assert_eq!(parse_karats("", 0), Some(KaratTable::default()));
         assert_eq!(parse_karats("22 930000", 0), None, "no colon");
         assert_eq!(parse_karats("22: lots", 0), None);
         assert_eq!(parse_karats("22: 1; 22: 2", 0), None, "one karat twice");
-        assert_eq!(karats_text(&parse_karats("18: 12.50", 2).unwrap(), 2), "18: 12.50");
+        assert_eq!(
+            karats_text(&parse_karats("18: 12.50", 2).unwrap(), 2),
+            "18: 12.50"
+        );
     }
 
     #[test]
     fn a_price_is_stale_after_the_configured_days() {
         let p = GoldPrice {
             id: GoldPriceId::new(DateTime::from_timestamp(0, 0).unwrap()),
-            reference: Reference { per_gram_24k: 1, karats: KaratTable::default() },
+            reference: Reference {
+                per_gram_24k: 1,
+                karats: KaratTable::default(),
+            },
             effective_on: day(1),
             set_by: None,
             note: String::new(),

@@ -82,7 +82,18 @@ mod tests {
         };
         let day = NaiveDate::from_ymd_opt(2026, 1, 10).unwrap();
         let write = |actor: &Actor, principal| {
-            let id = ops::originate(&conn, actor, "JKT1", &customer, &product, std::slice::from_ref(&item), principal, day, now).unwrap();
+            let id = ops::originate(
+                &conn,
+                actor,
+                "JKT1",
+                &customer,
+                &product,
+                std::slice::from_ref(&item),
+                principal,
+                day,
+                now,
+            )
+            .unwrap();
             ops::load(&conn, &id).unwrap().unwrap()
         };
         let big = write(&Actor::Staff(&clerk), 10_000_001);
@@ -93,10 +104,16 @@ mod tests {
         assert!(rule.allows(&manager.id), "another member approves");
         // At the limit, or with the rule off, the writer approves their own ticket.
         let at = write(&Actor::Staff(&clerk), 10_000_000);
-        assert_eq!(who_may_approve(&conn, &at, 10_000_000).unwrap(), Approver::Anyone);
+        assert_eq!(
+            who_may_approve(&conn, &at, 10_000_000).unwrap(),
+            Approver::Anyone
+        );
         assert_eq!(who_may_approve(&conn, &big, 0).unwrap(), Approver::Anyone);
         // A ticket with no recorded writer has no one to exclude.
         let system = write(&Actor::System, 15_000_000);
-        assert_eq!(who_may_approve(&conn, &system, 10_000_000).unwrap(), Approver::Anyone);
+        assert_eq!(
+            who_may_approve(&conn, &system, 10_000_000).unwrap(),
+            Approver::Anyone
+        );
     }
 }

@@ -1704,7 +1704,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("[loans] surplus_claim_days"), "{e}");
-        let c = load("", &[("PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE", "10000000")]).unwrap();
+        let c = load(
+            "",
+            &[("PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE", "10000000")],
+        )
+        .unwrap();
         assert_eq!(c.loans.second_approval_above, 10_000_000);
     }
 

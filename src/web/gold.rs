@@ -102,7 +102,11 @@ fn render(ctx: &Ctx, form: &PriceForm, status: u16) -> Result<Response, AppError
     let t = |m: Option<Msg>| m.map(|m| ctx.t(m));
     let mut price = Field::new(ctx.t(Msg::PricePerGram24k), "price", &form.price);
     price.error = t(form.price_error);
-    let mut date = Field::new(ctx.t(Msg::EffectiveFrom), "effective_on", &form.effective_on);
+    let mut date = Field::new(
+        ctx.t(Msg::EffectiveFrom),
+        "effective_on",
+        &form.effective_on,
+    );
     date.kind = "date";
     date.error = t(form.date_error);
     let mut karats = Field::new(ctx.t(Msg::KaratPrices), "karats", &form.karats);

@@ -57,7 +57,11 @@ fn new_ticket_form(c: &mut Client) -> (String, crate::util::Response, String) {
 fn a_manager_sets_the_gold_price_and_bad_input_stays_on_the_form() {
     let server = Server::demo();
     let mut clerk = signed_in(&server, CLERK);
-    assert_eq!(clerk.get("/staff/gold-price").status, 403, "clerks do not set the price");
+    assert_eq!(
+        clerk.get("/staff/gold-price").status,
+        403,
+        "clerks do not set the price"
+    );
     let mut manager = signed_in(&server, MANAGER);
     let bad = set_price(&mut manager, "lots", "2026-13-01", "22 930000");
     assert_eq!(bad.status, 400);
@@ -68,20 +72,33 @@ fn a_manager_sets_the_gold_price_and_bad_input_stays_on_the_form() {
     ] {
         assert!(bad.body.contains(message), "{message}: {}", bad.body);
     }
-    assert!(bad.body.contains("value=\"lots\""), "the typed values are kept");
-    assert_eq!(bad.body.matches("class=\"field-error\"").count(), 3, "beside each field");
+    assert!(
+        bad.body.contains("value=\"lots\""),
+        "the typed values are kept"
+    );
+    assert_eq!(
+        bad.body.matches("class=\"field-error\"").count(),
+        3,
+        "beside each field"
+    );
     let above = set_price(&mut manager, "1.000.000", &branch_today(), "22: 1.100.000");
     assert_eq!(above.status, 400, "a karat dearer than 24K is refused");
     let today = branch_today();
     let r = set_price(&mut manager, "1.000.000", &today, "18: 740.000");
     assert_eq!(r.status, 303, "{}", r.body);
     let page = manager.get("/staff/gold-price");
-    assert!(page.body.contains("IDR 1,000,000") && page.body.contains("18: 740000"), "{}", page.body);
+    assert!(
+        page.body.contains("IDR 1,000,000") && page.body.contains("18: 740000"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Antam buyback board"));
     // The clerk's new-ticket form shows the price and its date, without a stale warning.
     let (_, form, _) = new_ticket_form(&mut clerk);
     assert!(
-        form.body.contains(&format!("Gold reference price: IDR 1,000,000 a gram of 24K, from {today}.")),
+        form.body.contains(&format!(
+            "Gold reference price: IDR 1,000,000 a gram of 24K, from {today}."
+        )),
         "{}",
         form.body
     );
@@ -90,27 +107,44 @@ fn a_manager_sets_the_gold_price_and_bad_input_stays_on_the_form() {
     let r = set_price(&mut manager, "900.000", "2020-01-01", "");
     assert_eq!(r.status, 303);
     let audit = manager.get("/staff/audit");
-    assert_eq!(audit.body.matches("gold_price.set").count(), 2, "each price audited");
+    assert_eq!(
+        audit.body.matches("gold_price.set").count(),
+        2,
+        "each price audited"
+    );
 }
 
 #[test]
 fn the_form_warns_when_the_only_price_is_old() {
     let server = Server::demo();
     let mut manager = signed_in(&server, MANAGER);
-    assert_eq!(set_price(&mut manager, "900.000", "2020-01-01", "").status, 303);
+    assert_eq!(
+        set_price(&mut manager, "900.000", "2020-01-01", "").status,
+        303
+    );
     let (_, form, _) = new_ticket_form(&mut manager);
     assert!(form.body.contains("from 2020-01-01"), "{}", form.body);
-    assert!(form.body.contains("The gold price is more than 7 days old"), "{}", form.body);
+    assert!(
+        form.body.contains("The gold price is more than 7 days old"),
+        "{}",
+        form.body
+    );
 }
 
 #[test]
 fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
     let server = Server::demo();
     let mut manager = signed_in(&server, MANAGER);
-    assert_eq!(set_price(&mut manager, "1.000.000", &branch_today(), "").status, 303);
+    assert_eq!(
+        set_price(&mut manager, "1.000.000", &branch_today(), "").status,
+        303
+    );
     let mut clerk = signed_in(&server, CLERK);
     let (path, form, product) = new_ticket_form(&mut clerk);
-    assert!(form.body.contains("name=\"calculate\""), "a Calculate button");
+    assert!(
+        form.body.contains("name=\"calculate\""),
+        "a Calculate button"
+    );
     let r = clerk.post_form(
         &path,
         &[
@@ -128,13 +162,27 @@ fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
     assert_eq!(r.status, 200, "the form again, nothing written: {}", r.body);
     // 5.00 g × 22/24 × IDR 1,000,000 = 4,583,333.33, rounded down; 90% of it = 4,124,999.7.
     assert!(
-        r.body.contains("At the reference price: appraised IDR 4,583,333, loan IDR 4,124,999 at most."),
+        r.body.contains(
+            "At the reference price: appraised IDR 4,583,333, loan IDR 4,124,999 at most."
+        ),
         "{}",
         r.body
     );
-    assert!(r.body.contains("Loan for these items: IDR 4,124,999 at most."), "{}", r.body);
-    assert!(r.body.contains("value=\"4583333\""), "the appraisal filled in: {}", r.body);
-    assert!(r.body.contains("value=\"Ring\"") && r.body.contains("value=\"5.00\""), "values kept");
+    assert!(
+        r.body
+            .contains("Loan for these items: IDR 4,124,999 at most."),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"4583333\""),
+        "the appraisal filled in: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"Ring\"") && r.body.contains("value=\"5.00\""),
+        "values kept"
+    );
     let tickets = clerk.get("/staff/customers?q=Budi+Rahmawati");
     assert_eq!(tickets.status, 200);
     // Writing it with the computed appraisal needs no reason.
@@ -158,7 +206,10 @@ fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
 fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
     let server = Server::demo();
     let mut manager = signed_in(&server, MANAGER);
-    assert_eq!(set_price(&mut manager, "1.000.000", &branch_today(), "").status, 303);
+    assert_eq!(
+        set_price(&mut manager, "1.000.000", &branch_today(), "").status,
+        303
+    );
     let mut clerk = signed_in(&server, CLERK);
     let (path, form, product) = new_ticket_form(&mut clerk);
     let write = |c: &mut Client, reason: &str| {
@@ -180,11 +231,16 @@ fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
     let r = write(&mut clerk, "");
     assert_eq!(r.status, 400);
     assert!(
-        r.body.contains("The computed appraisal is IDR 4,583,333: give the reason for another value."),
+        r.body.contains(
+            "The computed appraisal is IDR 4,583,333: give the reason for another value."
+        ),
         "{}",
         r.body
     );
-    assert!(r.body.contains("value=\"4.000.000\""), "the clerk's value kept");
+    assert!(
+        r.body.contains("value=\"4.000.000\""),
+        "the clerk's value kept"
+    );
     let r = write(&mut clerk, "scratched clasp");
     assert_eq!(r.status, 303, "{}", r.body);
     let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
@@ -226,12 +282,23 @@ fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
     let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
     let ticket = format!("/staff/loans/{loan}");
     let page = clerk.get(&ticket);
-    assert!(page.body.contains("Waiting for a second approval"), "{}", page.body);
-    assert!(!page.body.contains("Approve and pay out"), "no button for the writer");
+    assert!(
+        page.body.contains("Waiting for a second approval"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("Approve and pay out"),
+        "no button for the writer"
+    );
     // Posting anyway is refused with the reason, and nothing is paid out.
     let r = clerk.post_form(
         &format!("{ticket}/approve"),
-        &[("csrf", &page.csrf()), ("method", "cash"), ("reference", "")],
+        &[
+            ("csrf", &page.csrf()),
+            ("method", "cash"),
+            ("reference", ""),
+        ],
     );
     assert_eq!(r.status, 403, "{}", r.body);
     assert!(
@@ -239,7 +306,10 @@ fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
         "{}",
         r.body
     );
-    assert!(clerk.get(&ticket).body.contains("Being prepared"), "still waiting");
+    assert!(
+        clerk.get(&ticket).body.contains("Being prepared"),
+        "still waiting"
+    );
     // The manager sees the button and approves.
     let mut manager = signed_in(&server, MANAGER);
     let page = manager.get(&ticket);
@@ -247,13 +317,23 @@ fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
     assert!(page.body.contains("Approve and pay out"), "{}", page.body);
     let r = manager.post_form(
         &format!("{ticket}/approve"),
-        &[("csrf", &page.csrf()), ("method", "cash"), ("reference", "")],
+        &[
+            ("csrf", &page.csrf()),
+            ("method", "cash"),
+            ("reference", ""),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(manager.get(&ticket).body.contains(">Active<"));
     let audit = manager.get("/staff/audit");
-    let refused = audit.body.split("<tr>").find(|r| r.contains("loan.approve_refused"));
-    assert!(refused.is_some_and(|r| r.contains(&loan)), "the refusal is audited");
+    let refused = audit
+        .body
+        .split("<tr>")
+        .find(|r| r.contains("loan.approve_refused"));
+    assert!(
+        refused.is_some_and(|r| r.contains(&loan)),
+        "the refusal is audited"
+    );
     let approved = audit
         .body
         .split("<tr>")
@@ -290,7 +370,67 @@ fn under_the_limit_the_writer_approves_their_own_ticket() {
     assert!(!page.body.contains("Waiting for a second approval"));
     let r = clerk.post_form(
         &format!("/staff/loans/{loan}/approve"),
-        &[("csrf", &page.csrf()), ("method", "cash"), ("reference", "")],
+        &[
+            ("csrf", &page.csrf()),
+            ("method", "cash"),
+            ("reference", ""),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
+}
+
+/// The sentence the form shows for its first item: "At the reference price: …".
+fn quote_in(body: &str) -> String {
+    let marker = "id=\"computed-0\" aria-live=\"polite\">";
+    let start = body
+        .find(marker)
+        .expect("the first item's computed appraisal")
+        + marker.len();
+    let end = body[start..].find("</p>").expect("its end");
+    let quote = &body[start..start + end];
+    assert!(quote.starts_with("At the reference price:"), "{quote}");
+    quote.to_owned()
+}
+
+#[test]
+fn the_script_computes_what_the_server_computes_as_the_clerk_types() {
+    let server = Server::demo();
+    let mut manager = signed_in(&server, MANAGER);
+    let r = set_price(&mut manager, "1.000.000", &branch_today(), "18: 740.000");
+    assert_eq!(r.status, 303);
+    let mut clerk = signed_in(&server, CLERK);
+    let (path, form, product) = new_ticket_form(&mut clerk);
+    let mut browser = crate::browser::Browser::start(server.addr, "appraisal");
+    browser.goto("/staff/login");
+    browser.wait_for_path("/staff/login");
+    browser.type_into(&browser.find("#username"), CLERK.0);
+    browser.type_into(&browser.find("#password"), CLERK.1);
+    browser.click(&browser.find("form[action=\"/staff/login\"] button"));
+    browser.wait_for_path("/staff");
+    // Pro rata, a karat of the table, a weight to the milligram with a decimal comma, 24K.
+    for (weight, karat) in [
+        ("5.00", "22"),
+        ("2,345", "18"),
+        ("0.333", "20"),
+        ("12.5", "24"),
+    ] {
+        let calculated = clerk.post_form(
+            &path,
+            &[
+                ("csrf", &form.csrf()),
+                ("product", &product),
+                ("weight", weight),
+                ("karat", karat),
+                ("calculate", "1"),
+            ],
+        );
+        let expected = quote_in(&calculated.body);
+        browser.goto(&path);
+        browser.wait_until("the form", || browser.text().contains("Calculate"));
+        browser.click(&browser.find(&format!("option[value=\"{product}\"]")));
+        browser.type_into(&browser.find("#weight"), weight);
+        browser.type_into(&browser.find("#karat"), karat);
+        browser.wait_until(&expected, || browser.text().contains(&expected));
+    }
+    browser.step("computed");
 }

@@ -34,7 +34,13 @@ pub(super) fn settle(
     typed: &Typed,
     reason: &str,
 ) -> Result<Settled, AppraisalError> {
-    appraisal::settle(reference, typed.weight_mg, typed.karat, typed.appraised, reason)
+    appraisal::settle(
+        reference,
+        typed.weight_mg,
+        typed.karat,
+        typed.appraised,
+        reason,
+    )
 }
 
 /// "Calculate": fills each blank appraised field whose row the reference price can value.
@@ -44,10 +50,10 @@ pub(super) fn fill_computed<'a>(
     exponent: u8,
 ) {
     for (field, typed) in rows {
-        if let Some(computed) = typed.and_then(|t| t.computed(reference)) {
-            if field.trim().is_empty() {
-                *field = amount_field(computed, exponent);
-            }
+        if let Some(computed) = typed.and_then(|t| t.computed(reference))
+            && field.trim().is_empty()
+        {
+            *field = amount_field(computed, exponent);
         }
     }
 }
@@ -92,7 +98,10 @@ impl<'a> Calculator<'a> {
         let max = max_loan(computed, self.ltv_bp?);
         Some(self.ctx.lang.fill(
             Msg::ComputedAppraisal,
-            &[("appraisal", &self.money(computed)), ("max", &self.money(max))],
+            &[
+                ("appraisal", &self.money(computed)),
+                ("max", &self.money(max)),
+            ],
         ))
     }
 
@@ -106,7 +115,9 @@ impl<'a> Calculator<'a> {
             .fold(0i64, i64::saturating_add);
         (sum > 0).then(|| {
             let max = max_loan(sum, self.ltv_bp.unwrap_or(0));
-            self.ctx.lang.fill(Msg::MaxLoanTotal, &[("max", &self.money(max))])
+            self.ctx
+                .lang
+                .fill(Msg::MaxLoanTotal, &[("max", &self.money(max))])
         })
     }
 

@@ -615,7 +615,10 @@ impl ItemForm {
         Some(appraisal::Typed {
             weight_mg: optional(&self.weight, &|t| parse_amount(t, 3))?,
             karat: optional(&self.karat, &|t| {
-                t.trim().parse::<i64>().ok().filter(|k| (1..=24).contains(k))
+                t.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|k| (1..=24).contains(k))
             })?,
             appraised: optional(&self.appraised, &|t| parse_amount(t, exponent))?,
         })
@@ -789,7 +792,10 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
             }
             Err(gold::appraisal::AppraisalError::ReasonNeeded { computed }) => {
                 let money = ctx.app.config.currency().format(computed, ctx.lang);
-                item.reason_error = Some(ctx.lang.fill(Msg::OverrideReasonNeeded, &[("computed", &money)]));
+                item.reason_error = Some(
+                    ctx.lang
+                        .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]),
+                );
                 f.error = item.reason_error.clone();
                 return render_new_ticket(ctx, &customer_id, &f, 400);
             }
@@ -831,7 +837,9 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     match outcome {
         Ok(loan) => {
             let price_id = price.as_ref().map(|p| &p.id);
-            gold::appraisal::record_overrides(&tx, &actor, &loan, &items, &overrides, price_id, ctx.now)?;
+            gold::appraisal::record_overrides(
+                &tx, &actor, &loan, &items, &overrides, price_id, ctx.now,
+            )?;
             tx.commit()?;
             Ok(Response::see_other(&format!("/staff/loans/{loan}")))
         }
