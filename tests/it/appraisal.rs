@@ -1,11 +1,12 @@
 //! Gold appraisal at the counter and the second pair of eyes (issue 13, point 7): a manager
 //! sets the gold reference price (bad input stays on the form), the new-ticket form shows it
 //! and computes each gold item's appraisal and maximum loan with its "Calculate" button (no
-//! JavaScript), an appraisal other than the computed one needs a reason and is audited, and
-//! a ticket above `[loans] second_approval_above` is refused to the clerk who wrote it and
-//! approved by another member.
+//! JavaScript) and, through its script, as the clerk types (the same numbers); an appraisal
+//! other than the computed one needs a reason and is audited; a ticket above
+//! `[loans] second_approval_above` is refused to the clerk who wrote it and approved by
+//! another member.
 
-use crate::util::{CLERK, Client, MANAGER, Options, Server, id_after};
+use crate::util::{CLERK, Client, MANAGER, Options, Response, Server, id_after};
 
 /// Signs in as `who` on `server`.
 fn signed_in(server: &Server, who: (&str, &str)) -> Client {
@@ -15,7 +16,7 @@ fn signed_in(server: &Server, who: (&str, &str)) -> Client {
 }
 
 /// Sets the gold price as a manager; the response.
-fn set_price(c: &mut Client, price: &str, date: &str, karats: &str) -> crate::util::Response {
+fn set_price(c: &mut Client, price: &str, date: &str, karats: &str) -> Response {
     let page = c.get("/staff/gold-price");
     assert_eq!(page.status, 200, "{}", page.body);
     c.post_form(
@@ -37,20 +38,103 @@ fn branch_today() -> String {
         .to_string()
 }
 
-/// The new-ticket form of demo customer Budi (verified phone): its path, page and the gold
-/// product's id.
-fn new_ticket_form(c: &mut Client) -> (String, crate::util::Response, String) {
-    let list = c.get("/staff/customers?q=Budi+Rahmawati");
-    let customer = id_after(&list.body, "/staff/customers/");
-    let path = format!("/staff/customers/{customer}/tickets/new");
-    let form = c.get(&path);
-    let gold = form
+/// A demo branch whose manager has set IDR 1,000,000 a gram of 24K for today, with
+/// `karats` (e.g. "18: 740.000").
+fn branch_with_price(karats: &str) -> Server {
+    let server = Server::demo();
+    let mut manager = signed_in(&server, MANAGER);
+    let r = set_price(&mut manager, "1.000.000", &branch_today(), karats);
+    assert_eq!(r.status, 303, "{}", r.body);
+    server
+}
+
+/// A demo branch where tickets above IDR 1,000,000 need a second approver.
+fn branch_with_second_approval() -> Server {
+    Server::start(Options {
+        demo: true,
+        env: vec![(
+            "PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE".to_owned(),
+            "1000000".to_owned(),
+        )],
+        ..Options::default()
+    })
+}
+
+/// The new-ticket form of demo customer Budi (verified phone), for the gold product.
+struct TicketForm {
+    path: String,
+    page: Response,
+    product: String,
+}
+
+impl TicketForm {
+    fn open(c: &mut Client) -> TicketForm {
+        let list = c.get("/staff/customers?q=Budi+Rahmawati");
+        let customer = id_after(&list.body, "/staff/customers/");
+        let path = format!("/staff/customers/{customer}/tickets/new");
+        let page = c.get(&path);
+        let gold = page
+            .body
+            .split("<option value=\"")
+            .find(|o| o.get(26..).is_some_and(|r| r.starts_with("\">Gold")))
+            .unwrap();
+        let product = gold[..26].to_owned();
+        TicketForm {
+            path,
+            page,
+            product,
+        }
+    }
+
+    /// Posts the form with `fields` (its token and the gold product added).
+    fn post(&self, c: &mut Client, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.page.csrf();
+        let mut all = vec![("csrf", csrf.as_str()), ("product", self.product.as_str())];
+        all.extend_from_slice(fields);
+        c.post_form(&self.path, &all)
+    }
+
+    /// Writes a ticket on a phone appraised at IDR 2,000,000; the ticket's page path.
+    fn write_phone_ticket(&self, c: &mut Client, principal: &str) -> String {
+        let r = self.post(
+            c,
+            &[
+                ("category", "phone"),
+                ("description", "Phone"),
+                ("appraised", "2.000.000"),
+                ("principal", principal),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        format!(
+            "/staff/loans/{}",
+            id_after(r.header("location").unwrap(), "/staff/loans/")
+        )
+    }
+}
+
+/// Presses "Approve and pay out" on a ticket's page (posting it even when not shown).
+fn approve(c: &mut Client, ticket: &str) -> Response {
+    let page = c.get(ticket);
+    c.post_form(
+        &format!("{ticket}/approve"),
+        &[
+            ("csrf", &page.csrf()),
+            ("method", "cash"),
+            ("reference", ""),
+        ],
+    )
+}
+
+/// The audit log row of `action`.
+fn audit_row(c: &mut Client, action: &str) -> String {
+    let audit = c.get("/staff/audit");
+    audit
         .body
-        .split("<option value=\"")
-        .find(|o| o.get(26..).is_some_and(|r| r.starts_with("\">Gold")))
-        .unwrap();
-    let product = gold[..26].to_owned();
-    (path, form, product)
+        .split("<tr>")
+        .find(|r| r.contains(&format!(">{action}<")))
+        .unwrap_or_else(|| panic!("{action} is audited: {}", audit.body))
+        .to_owned()
 }
 
 #[test]
@@ -81,99 +165,70 @@ fn a_manager_sets_the_gold_price_and_bad_input_stays_on_the_form() {
         3,
         "beside each field"
     );
-    let above = set_price(&mut manager, "1.000.000", &branch_today(), "22: 1.100.000");
-    assert_eq!(above.status, 400, "a karat dearer than 24K is refused");
     let today = branch_today();
+    let dearer = set_price(&mut manager, "1.000.000", &today, "22: 1.100.000");
+    assert_eq!(dearer.status, 400, "a karat dearer than 24K is refused");
     let r = set_price(&mut manager, "1.000.000", &today, "18: 740.000");
     assert_eq!(r.status, 303, "{}", r.body);
     let page = manager.get("/staff/gold-price");
-    assert!(
-        page.body.contains("IDR 1,000,000") && page.body.contains("18: 740000"),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains("Antam buyback board"));
+    for part in ["IDR 1,000,000", "18: 740000", "Antam buyback board"] {
+        assert!(page.body.contains(part), "{part}: {}", page.body);
+    }
+    assert!(audit_row(&mut manager, "gold_price.set").contains("740000"));
     // The clerk's new-ticket form shows the price and its date, without a stale warning.
-    let (_, form, _) = new_ticket_form(&mut clerk);
-    assert!(
-        form.body.contains(&format!(
-            "Gold reference price: IDR 1,000,000 a gram of 24K, from {today}."
-        )),
-        "{}",
-        form.body
-    );
-    assert!(!form.body.contains("The gold price is more than"));
-    // An old price is warned about.
-    let r = set_price(&mut manager, "900.000", "2020-01-01", "");
-    assert_eq!(r.status, 303);
-    let audit = manager.get("/staff/audit");
-    assert_eq!(
-        audit.body.matches("gold_price.set").count(),
-        2,
-        "each price audited"
-    );
+    let form = TicketForm::open(&mut clerk);
+    let line = format!("Gold reference price: IDR 1,000,000 a gram of 24K, from {today}.");
+    assert!(form.page.body.contains(&line), "{}", form.page.body);
+    assert!(!form.page.body.contains("The gold price is more than"));
 }
 
 #[test]
-fn the_form_warns_when_the_only_price_is_old() {
+fn the_form_warns_when_the_price_is_old() {
     let server = Server::demo();
     let mut manager = signed_in(&server, MANAGER);
     assert_eq!(
         set_price(&mut manager, "900.000", "2020-01-01", "").status,
         303
     );
-    let (_, form, _) = new_ticket_form(&mut manager);
-    assert!(form.body.contains("from 2020-01-01"), "{}", form.body);
+    let form = TicketForm::open(&mut manager);
     assert!(
-        form.body.contains("The gold price is more than 7 days old"),
+        form.page.body.contains("from 2020-01-01"),
         "{}",
-        form.body
+        form.page.body
+    );
+    assert!(
+        form.page
+            .body
+            .contains("The gold price is more than 7 days old"),
+        "{}",
+        form.page.body
     );
 }
 
 #[test]
 fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
-    let server = Server::demo();
-    let mut manager = signed_in(&server, MANAGER);
-    assert_eq!(
-        set_price(&mut manager, "1.000.000", &branch_today(), "").status,
-        303
-    );
+    let server = branch_with_price("");
     let mut clerk = signed_in(&server, CLERK);
-    let (path, form, product) = new_ticket_form(&mut clerk);
+    let form = TicketForm::open(&mut clerk);
     assert!(
-        form.body.contains("name=\"calculate\""),
+        form.page.body.contains("name=\"calculate\""),
         "a Calculate button"
     );
-    let r = clerk.post_form(
-        &path,
-        &[
-            ("csrf", &form.csrf()),
-            ("product", &product),
-            ("category", "gold"),
-            ("description", "Ring"),
-            ("weight", "5.00"),
-            ("karat", "22"),
-            ("appraised", ""),
-            ("principal", ""),
-            ("calculate", "1"),
-        ],
-    );
+    let gold = [
+        ("category", "gold"),
+        ("description", "Ring"),
+        ("weight", "5.00"),
+        ("karat", "22"),
+    ];
+    let r = form.post(&mut clerk, &[&gold[..], &[("calculate", "1")]].concat());
     assert_eq!(r.status, 200, "the form again, nothing written: {}", r.body);
     // 5.00 g × 22/24 × IDR 1,000,000 = 4,583,333.33, rounded down; 90% of it = 4,124,999.7.
-    assert!(
-        r.body.contains(
-            "At the reference price: appraised IDR 4,583,333, loan IDR 4,124,999 at most."
-        ),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body
-            .contains("Loan for these items: IDR 4,124,999 at most."),
-        "{}",
-        r.body
-    );
+    for sentence in [
+        "At the reference price: appraised IDR 4,583,333, loan IDR 4,124,999 at most.",
+        "Loan for these items: IDR 4,124,999 at most.",
+    ] {
+        assert!(r.body.contains(sentence), "{sentence}: {}", r.body);
+    }
     assert!(
         r.body.contains("value=\"4583333\""),
         "the appraisal filled in: {}",
@@ -183,41 +238,21 @@ fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
         r.body.contains("value=\"Ring\"") && r.body.contains("value=\"5.00\""),
         "values kept"
     );
-    let tickets = clerk.get("/staff/customers?q=Budi+Rahmawati");
-    assert_eq!(tickets.status, 200);
-    // Writing it with the computed appraisal needs no reason.
-    let r = clerk.post_form(
-        &path,
-        &[
-            ("csrf", &form.csrf()),
-            ("product", &product),
-            ("category", "gold"),
-            ("description", "Ring"),
-            ("weight", "5.00"),
-            ("karat", "22"),
-            ("appraised", "4583333"),
-            ("principal", "4.124.999"),
-        ],
-    );
+    // Writing it at the computed appraisal needs no reason.
+    let fields = [("appraised", "4583333"), ("principal", "4.124.999")];
+    let r = form.post(&mut clerk, &[&gold[..], &fields].concat());
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
 #[test]
 fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
-    let server = Server::demo();
-    let mut manager = signed_in(&server, MANAGER);
-    assert_eq!(
-        set_price(&mut manager, "1.000.000", &branch_today(), "").status,
-        303
-    );
+    let server = branch_with_price("");
     let mut clerk = signed_in(&server, CLERK);
-    let (path, form, product) = new_ticket_form(&mut clerk);
+    let form = TicketForm::open(&mut clerk);
     let write = |c: &mut Client, reason: &str| {
-        c.post_form(
-            &path,
+        form.post(
+            c,
             &[
-                ("csrf", &form.csrf()),
-                ("product", &product),
                 ("category", "gold"),
                 ("description", "Ring"),
                 ("weight", "5.00"),
@@ -230,13 +265,8 @@ fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
     };
     let r = write(&mut clerk, "");
     assert_eq!(r.status, 400);
-    assert!(
-        r.body.contains(
-            "The computed appraisal is IDR 4,583,333: give the reason for another value."
-        ),
-        "{}",
-        r.body
-    );
+    let message = "The computed appraisal is IDR 4,583,333: give the reason for another value.";
+    assert!(r.body.contains(message), "{}", r.body);
     assert!(
         r.body.contains("value=\"4.000.000\""),
         "the clerk's value kept"
@@ -244,12 +274,7 @@ fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
     let r = write(&mut clerk, "scratched clasp");
     assert_eq!(r.status, 303, "{}", r.body);
     let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
-    let audit = manager.get("/staff/audit");
-    let row = audit
-        .body
-        .split("<tr>")
-        .find(|r| r.contains("loan.appraisal_override"))
-        .unwrap_or_else(|| panic!("the override is audited: {}", audit.body));
+    let row = audit_row(&mut signed_in(&server, MANAGER), "loan.appraisal_override");
     for part in [&loan, "4583333", "4000000", "scratched clasp", "clerk"] {
         assert!(row.contains(part), "{part}: {row}");
     }
@@ -257,30 +282,9 @@ fn an_appraisal_other_than_the_computed_one_needs_a_reason_and_is_audited() {
 
 #[test]
 fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
-    let server = Server::start(Options {
-        demo: true,
-        env: vec![(
-            "PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE".to_owned(),
-            "1000000".to_owned(),
-        )],
-        ..Options::default()
-    });
+    let server = branch_with_second_approval();
     let mut clerk = signed_in(&server, CLERK);
-    let (path, form, product) = new_ticket_form(&mut clerk);
-    let r = clerk.post_form(
-        &path,
-        &[
-            ("csrf", &form.csrf()),
-            ("product", &product),
-            ("category", "phone"),
-            ("description", "Phone"),
-            ("appraised", "2.000.000"),
-            ("principal", "1.500.000"),
-        ],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
-    let ticket = format!("/staff/loans/{loan}");
+    let ticket = TicketForm::open(&mut clerk).write_phone_ticket(&mut clerk, "1.500.000");
     let page = clerk.get(&ticket);
     assert!(
         page.body.contains("Waiting for a second approval"),
@@ -292,20 +296,10 @@ fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
         "no button for the writer"
     );
     // Posting anyway is refused with the reason, and nothing is paid out.
-    let r = clerk.post_form(
-        &format!("{ticket}/approve"),
-        &[
-            ("csrf", &page.csrf()),
-            ("method", "cash"),
-            ("reference", ""),
-        ],
-    );
+    let r = approve(&mut clerk, &ticket);
     assert_eq!(r.status, 403, "{}", r.body);
-    assert!(
-        r.body.contains("You wrote this ticket: above IDR 1,000,000, another staff member must approve and pay it out."),
-        "{}",
-        r.body
-    );
+    let reason = "You wrote this ticket: above IDR 1,000,000, another staff member must approve and pay it out.";
+    assert!(r.body.contains(reason), "{}", r.body);
     assert!(
         clerk.get(&ticket).body.contains("Being prepared"),
         "still waiting"
@@ -315,68 +309,26 @@ fn above_the_limit_the_writer_is_refused_and_another_member_approves() {
     let page = manager.get(&ticket);
     assert!(page.body.contains("Waiting for a second approval"));
     assert!(page.body.contains("Approve and pay out"), "{}", page.body);
-    let r = manager.post_form(
-        &format!("{ticket}/approve"),
-        &[
-            ("csrf", &page.csrf()),
-            ("method", "cash"),
-            ("reference", ""),
-        ],
-    );
+    let r = approve(&mut manager, &ticket);
     assert_eq!(r.status, 303, "{}", r.body);
     assert!(manager.get(&ticket).body.contains(">Active<"));
-    let audit = manager.get("/staff/audit");
-    let refused = audit
-        .body
-        .split("<tr>")
-        .find(|r| r.contains("loan.approve_refused"));
+    let loan = id_after(&ticket, "/staff/loans/");
+    assert!(audit_row(&mut manager, "loan.approve_refused").contains(&loan));
+    let approved = audit_row(&mut manager, "loan.approve");
     assert!(
-        refused.is_some_and(|r| r.contains(&loan)),
-        "the refusal is audited"
+        approved.contains(&loan) && approved.contains("&quot;second_approval&quot;:true"),
+        "{approved}"
     );
-    let approved = audit
-        .body
-        .split("<tr>")
-        .find(|r| r.contains("loan.approve<") || r.contains("loan.approve </"))
-        .unwrap_or_else(|| panic!("the approval is audited: {}", audit.body));
-    assert!(approved.contains("second_approval"), "{approved}");
 }
 
 #[test]
 fn under_the_limit_the_writer_approves_their_own_ticket() {
-    let server = Server::start(Options {
-        demo: true,
-        env: vec![(
-            "PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE".to_owned(),
-            "1000000".to_owned(),
-        )],
-        ..Options::default()
-    });
+    let server = branch_with_second_approval();
     let mut clerk = signed_in(&server, CLERK);
-    let (path, form, product) = new_ticket_form(&mut clerk);
-    let r = clerk.post_form(
-        &path,
-        &[
-            ("csrf", &form.csrf()),
-            ("product", &product),
-            ("category", "phone"),
-            ("description", "Phone"),
-            ("appraised", "2.000.000"),
-            ("principal", "1.000.000"),
-        ],
-    );
-    let loan = id_after(r.header("location").unwrap(), "/staff/loans/");
-    let page = clerk.get(&format!("/staff/loans/{loan}"));
+    let ticket = TicketForm::open(&mut clerk).write_phone_ticket(&mut clerk, "1.000.000");
+    let page = clerk.get(&ticket);
     assert!(!page.body.contains("Waiting for a second approval"));
-    let r = clerk.post_form(
-        &format!("/staff/loans/{loan}/approve"),
-        &[
-            ("csrf", &page.csrf()),
-            ("method", "cash"),
-            ("reference", ""),
-        ],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(approve(&mut clerk, &ticket).status, 303);
 }
 
 /// The sentence the form shows for its first item: "At the reference price: …".
@@ -394,19 +346,11 @@ fn quote_in(body: &str) -> String {
 
 #[test]
 fn the_script_computes_what_the_server_computes_as_the_clerk_types() {
-    let server = Server::demo();
-    let mut manager = signed_in(&server, MANAGER);
-    let r = set_price(&mut manager, "1.000.000", &branch_today(), "18: 740.000");
-    assert_eq!(r.status, 303);
+    let server = branch_with_price("18: 740.000");
     let mut clerk = signed_in(&server, CLERK);
-    let (path, form, product) = new_ticket_form(&mut clerk);
+    let form = TicketForm::open(&mut clerk);
     let mut browser = crate::browser::Browser::start(server.addr, "appraisal");
-    browser.goto("/staff/login");
-    browser.wait_for_path("/staff/login");
-    browser.type_into(&browser.find("#username"), CLERK.0);
-    browser.type_into(&browser.find("#password"), CLERK.1);
-    browser.click(&browser.find("form[action=\"/staff/login\"] button"));
-    browser.wait_for_path("/staff");
+    browser.sign_in_staff(CLERK);
     // Pro rata, a karat of the table, a weight to the milligram with a decimal comma, 24K.
     for (weight, karat) in [
         ("5.00", "22"),
@@ -414,20 +358,14 @@ fn the_script_computes_what_the_server_computes_as_the_clerk_types() {
         ("0.333", "20"),
         ("12.5", "24"),
     ] {
-        let calculated = clerk.post_form(
-            &path,
-            &[
-                ("csrf", &form.csrf()),
-                ("product", &product),
-                ("weight", weight),
-                ("karat", karat),
-                ("calculate", "1"),
-            ],
+        let calculated = form.post(
+            &mut clerk,
+            &[("weight", weight), ("karat", karat), ("calculate", "1")],
         );
         let expected = quote_in(&calculated.body);
-        browser.goto(&path);
+        browser.goto(&form.path);
         browser.wait_until("the form", || browser.text().contains("Calculate"));
-        browser.click(&browser.find(&format!("option[value=\"{product}\"]")));
+        browser.click(&browser.find(&format!("option[value=\"{}\"]", form.product)));
         browser.type_into(&browser.find("#weight"), weight);
         browser.type_into(&browser.find("#karat"), karat);
         browser.wait_until(&expected, || browser.text().contains(&expected));
