@@ -384,6 +384,8 @@ catalogue! {
     Karat => "Karat", "Karat";
     GoldOnly => "For gold: weight and karat (1 to 24).", "Untuk emas: berat dan karat (1 sampai 24).";
     Calculate => "Calculate", "Hitung";
+    ItemNumbersInvalid => "Check the item's numbers: a weight in grams such as 5.00, a karat from 1 to 24, an amount such as 1.500.000.",
+        "Periksa angka barang: berat dalam gram seperti 5,00, karat 1 sampai 24, jumlah seperti 1.500.000.";
     ComputedAppraisal => "At the reference price: appraised {appraisal}, loan {max} at most.",
         "Dengan harga acuan: taksiran {appraisal}, pinjaman paling banyak {max}.";
     MaxLoanTotal => "Loan for these items: {max} at most.", "Pinjaman untuk barang ini: paling banyak {max}.";

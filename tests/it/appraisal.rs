@@ -238,6 +238,13 @@ fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
         r.body.contains("value=\"Ring\"") && r.body.contains("value=\"5.00\""),
         "values kept"
     );
+    // A weight or karat that is not a number is said so, on the same form.
+    let r = form.post(
+        &mut clerk,
+        &[("weight", "five"), ("karat", "22"), ("calculate", "1")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("Check the item's numbers"), "{}", r.body);
     // Writing it at the computed appraisal needs no reason.
     let fields = [("appraised", "4583333"), ("principal", "4.124.999")];
     let r = form.post(&mut clerk, &[&gold[..], &fields].concat());

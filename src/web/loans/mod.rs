@@ -770,6 +770,10 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     let reference = price.as_ref().map(|p| &p.reference);
     if !form.text("calculate").is_empty() {
         let typed: Vec<_> = f.items.iter().map(|i| i.numbers(exponent)).collect();
+        if typed.iter().any(Option::is_none) {
+            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
+            return render_new_ticket(ctx, &customer_id, &f, 400);
+        }
         let fields = f.items.iter_mut().map(|i| &mut i.appraised);
         appraisal::fill_computed(reference, fields.zip(typed), exponent);
         return render_new_ticket(ctx, &customer_id, &f, 200);
@@ -782,7 +786,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     for row in rows {
         let item = &mut f.items[row];
         let Some(typed) = item.numbers(exponent) else {
-            f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
+            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
             return render_new_ticket(ctx, &customer_id, &f, 400);
         };
         match appraisal::settle(reference, &typed, &item.reason) {
