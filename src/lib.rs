@@ -12,6 +12,7 @@ mod customers;
 mod demo;
 mod duplicates;
 mod email;
+mod gold;
 mod hq;
 mod import;
 mod ledger;

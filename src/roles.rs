@@ -28,7 +28,7 @@ pub(crate) enum Permission {
     StaffAdmin,
     /// Read the audit log.
     AuditLog,
-    /// Reverse ledger rows (corrections) and edit loan products.
+    /// Reverse ledger rows (corrections), edit loan products and set the gold reference price.
     Corrections,
 }
 

@@ -12,7 +12,7 @@ use crate::plumbing::http::{Method, Request, Response, assets, form, local_path}
 use crate::plumbing::i18n::Lang;
 use crate::web::{
     App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    health, import, loans, portal, reminders, sms, staff, sync,
+    gold, health, import, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -269,6 +269,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| loans::products::save_product(ctx, id))
         }
+        (Get, ["staff", "gold-price"]) => to(gold::page),
+        (Post, ["staff", "gold-price"]) => to(gold::save),
         (Get, ["staff", "payments"]) => to(loans::counter::search_page),
         (Post, ["staff", "payments", code, "confirm"]) => {
             to(move |ctx| loans::counter::confirm(ctx, code))
@@ -425,6 +427,8 @@ mod tests {
             (Post, paths::STATEMENT_RESOLVE),
             (Get, paths::FORFEITED),
             (Get, paths::PRODUCTS),
+            (Get, paths::GOLD_PRICE),
+            (Post, paths::GOLD_PRICE),
             (Get, paths::STAFF_ADMIN),
             (Get, paths::AUDIT),
             (Get, paths::SMS),

@@ -4,8 +4,10 @@
 //! `codes` the payment codes customers pay with and `counter` where staff confirm them.
 //! `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
 //! of a ticket. `charges` posts interest and fees to the ledger as they fall due and builds
-//! statements on them.
+//! statements on them. `approval` who may approve a ticket (the second pair of eyes above a
+//! limit).
 
+pub(crate) mod approval;
 pub(crate) mod charges;
 pub(crate) mod codes;
 pub(crate) mod items;

@@ -232,11 +232,16 @@ pub(crate) fn originate(
         .join("; ");
     let terms_json = serde_json::to_string(&product.terms)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    // Who wrote it, for the second pair of eyes (`approval`).
+    let written_by = match actor {
+        Actor::Staff(user) => Some(&user.id),
+        _ => None,
+    };
     conn.execute(
         "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
-                            product_id, terms, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'origination', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-        params![id, ticket_no, customer, principal, description, today, terms::first_maturity(&product.terms, today), product.id, terms_json, now],
+                            product_id, terms, created_at, updated_at, written_by)
+         VALUES (?1, ?2, ?3, 'origination', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        params![id, ticket_no, customer, principal, description, today, terms::first_maturity(&product.terms, today), product.id, terms_json, now, written_by],
     )?;
     for item in items {
         conn.execute(

@@ -477,18 +477,28 @@ pub(crate) struct LoansConfig {
     /// surplus (what the sale brought above what was owed); printed in the ticket's terms.
     /// Indonesian pawnshops pay it out for a year (POJK 31/POJK.05/2016), hence 365.
     pub(crate) surplus_claim_days: u32,
+    /// A ticket whose principal is above this many minor units is approved and paid out by a
+    /// staff member other than the one who wrote it (a second pair of eyes); 0 turns it off.
+    pub(crate) second_approval_above: i64,
+    /// The new-ticket form warns when the gold reference price is older than this many days.
+    pub(crate) gold_price_stale_days: u32,
 }
 
 impl Default for LoansConfig {
     fn default() -> Self {
         LoansConfig {
             surplus_claim_days: 365,
+            second_approval_above: 0,
+            gold_price_stale_days: 7,
         }
     }
 }
 
 /// The longest `[loans] surplus_claim_days`: ten years.
 const MAX_SURPLUS_CLAIM_DAYS: u32 = 3650;
+
+/// The longest `[loans] gold_price_stale_days`: a year.
+const MAX_GOLD_PRICE_STALE_DAYS: u32 = 365;
 
 /// `[sync]`: uploading this branch's changes to head office.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -762,6 +772,20 @@ impl Config {
             return bad(
                 "[loans] surplus_claim_days",
                 format!("{days} must be between 1 and {MAX_SURPLUS_CLAIM_DAYS}"),
+            );
+        }
+        let above = self.loans.second_approval_above;
+        if above < 0 {
+            return bad(
+                "[loans] second_approval_above",
+                format!("{above} must be 0 (off) or an amount in minor units above 0"),
+            );
+        }
+        let stale = self.loans.gold_price_stale_days;
+        if !(1..=MAX_GOLD_PRICE_STALE_DAYS).contains(&stale) {
+            return bad(
+                "[loans] gold_price_stale_days",
+                format!("{stale} must be between 1 and {MAX_GOLD_PRICE_STALE_DAYS}"),
             );
         }
         Ok(())
@@ -1625,6 +1649,8 @@ mod tests {
         assert!(c.branch.address.is_empty() && c.branch.phone.is_empty());
         assert!(c.branch.licence.is_empty());
         assert_eq!(c.loans.surplus_claim_days, 365);
+        assert_eq!(c.loans.second_approval_above, 0, "off unless set");
+        assert_eq!(c.loans.gold_price_stale_days, 7);
         let c = load(
             "[branch]\naddress = \"Jl. Kemang Raya 5, Jakarta Selatan\"\nphone = \"(021) 719 1234\"\n[loans]\nsurplus_claim_days = 180\n",
             &[("PAWNBRANCH_BRANCH_LICENCE", "KEP-12/NB.1/2024")],
@@ -1658,6 +1684,18 @@ mod tests {
                 "[loans] surplus_claim_days",
             ),
             ("[loans]\nsurplus_days = 365\n", "surplus_days"),
+            (
+                "[loans]\nsecond_approval_above = -1\n",
+                "[loans] second_approval_above",
+            ),
+            (
+                "[loans]\ngold_price_stale_days = 0\n",
+                "[loans] gold_price_stale_days",
+            ),
+            (
+                "[loans]\ngold_price_stale_days = 366\n",
+                "[loans] gold_price_stale_days",
+            ),
         ] {
             let e = load(text, &[]).unwrap_err().to_string();
             assert!(e.contains(key), "{text}: {e}");
@@ -1666,6 +1704,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("[loans] surplus_claim_days"), "{e}");
+        let c = load(
+            "",
+            &[("PAWNBRANCH_LOANS_SECOND_APPROVAL_ABOVE", "10000000")],
+        )
+        .unwrap();
+        assert_eq!(c.loans.second_approval_above, 10_000_000);
     }
 
     #[test]

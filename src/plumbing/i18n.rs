@@ -256,6 +256,10 @@ catalogue! {
         "Pinjaman ini tidak dapat disetujui sampai nomor telepon nasabah terverifikasi.";
     NotAwaitingApproval => "This ticket is not awaiting approval.", "Tiket ini tidak menunggu persetujuan.";
     LoanApproved => "Loan approved.", "Pinjaman disetujui.";
+    WaitingSecondApproval => "Waiting for a second approval: a ticket above {limit} is approved and paid out by another staff member than the one who wrote it.",
+        "Menunggu persetujuan kedua: tiket di atas {limit} disetujui dan dicairkan oleh staf lain, bukan yang membuatnya.";
+    SecondApprovalRefused => "You wrote this ticket: above {limit}, another staff member must approve and pay it out.",
+        "Anda yang membuat tiket ini: di atas {limit}, staf lain yang harus menyetujui dan mencairkannya.";
 
     // Tickets, payments and the ledger.
     Product => "Product", "Produk";
@@ -399,6 +403,41 @@ catalogue! {
     WeightGrams => "Weight (grams)", "Berat (gram)";
     Karat => "Karat", "Karat";
     GoldOnly => "For gold: weight and karat (1 to 24).", "Untuk emas: berat dan karat (1 sampai 24).";
+    Calculate => "Calculate", "Hitung";
+    ItemNumbersInvalid => "Check the item's numbers: a weight in grams such as 5.00, a karat from 1 to 24, an amount such as 1.500.000.",
+        "Periksa angka barang: berat dalam gram seperti 5,00, karat 1 sampai 24, jumlah seperti 1.500.000.";
+    ComputedAppraisal => "At the reference price: appraised {appraisal}, loan {max} at most.",
+        "Dengan harga acuan: taksiran {appraisal}, pinjaman paling banyak {max}.";
+    MaxLoanTotal => "Loan for these items: {max} at most.", "Pinjaman untuk barang ini: paling banyak {max}.";
+    OverrideReason => "Reason for another appraised value", "Alasan nilai taksiran lain";
+    OverrideReasonHint => "Only when the appraised value is not the computed one.",
+        "Hanya jika nilai taksiran berbeda dari hasil hitungan.";
+    OverrideReasonNeeded => "The computed appraisal is {computed}: give the reason for another value.",
+        "Taksiran hasil hitungan {computed}: berikan alasan untuk nilai lain.";
+    GoldPriceOn => "Gold reference price: {price} a gram of 24K, from {date}.",
+        "Harga acuan emas: {price} per gram 24K, berlaku sejak {date}.";
+    GoldPriceStale => "The gold price is more than {days} old: ask a manager to set today's.",
+        "Harga emas sudah lebih dari {days}: minta manajer memasukkan harga hari ini.";
+    GoldPriceNone => "No gold reference price is set: appraise gold by hand, or ask a manager to set the price.",
+        "Belum ada harga acuan emas: taksir emas secara manual, atau minta manajer memasukkan harganya.";
+    GoldPrice => "Gold price", "Harga emas";
+    GoldPriceExplained => "The price of a gram of 24-karat gold from a date on. Lower karats are priced pro rata (22K is 22/24 of it) unless given their own price. Every price set is kept.",
+        "Harga satu gram emas 24 karat sejak suatu tanggal. Karat yang lebih rendah dihitung sebanding (22K adalah 22/24-nya) kecuali diberi harga sendiri. Setiap harga yang ditetapkan disimpan.";
+    PricePerGram24k => "Price of a gram of 24K", "Harga per gram 24K";
+    EffectiveFrom => "From (date)", "Berlaku mulai (tanggal)";
+    KaratPrices => "Own prices of some karats (optional)", "Harga sendiri untuk karat tertentu (opsional)";
+    KaratPricesHint => "Karat and price a gram, separated by semicolons, e.g. 22: 930000; 18: 740000",
+        "Karat dan harga per gram, dipisah titik koma, mis. 22: 930000; 18: 740000";
+    SetPrice => "Set the price", "Tetapkan harga";
+    GoldPriceSaved => "Gold price set.", "Harga emas ditetapkan.";
+    PriceHistory => "Price history", "Riwayat harga";
+    SetBy => "Set by", "Ditetapkan oleh";
+    NoGoldPrices => "No price set yet.", "Belum ada harga yang ditetapkan.";
+    PriceInvalid => "Give a price above zero.", "Masukkan harga di atas nol.";
+    EffectiveDateInvalid => "Give the date as YYYY-MM-DD.", "Tulis tanggal dengan format YYYY-MM-DD.";
+    KaratPricesInvalid => "Write each as karat: price, with karats 1 to 23 and each price above zero and not above the 24K price.",
+        "Tulis masing-masing sebagai karat: harga, dengan karat 1 sampai 23 dan setiap harga di atas nol dan tidak melebihi harga 24K.";
+    PriceNoteInvalid => "At most 200 characters, on one line.", "Paling banyak 200 karakter, dalam satu baris.";
     AddCustomer => "Add customer", "Tambah nasabah";
     CustomerExists => "A customer with this ID number or phone number is already registered:", "Nasabah dengan nomor KTP atau telepon ini sudah terdaftar:";
     NewCustomerPhoneHint => "The customer's own mobile number: a code sent to it verifies it.", "Nomor ponsel nasabah sendiri: kode yang dikirim ke nomor ini memverifikasinya.";

@@ -141,6 +141,10 @@ id_type!(
     /// An event in a ticket's history (state change, extension).
     LoanEventId
 );
+id_type!(
+    /// A gold reference price, as set on a date.
+    GoldPriceId
+);
 
 #[cfg(test)]
 mod tests {

@@ -34,17 +34,21 @@ impl Currency {
     pub(crate) fn format(&self, minor: i64, lang: Lang) -> String {
         let grouped = decimal(minor.unsigned_abs(), self.exponent, lang);
         let sign = if minor < 0 { "-" } else { "" };
-        let symbol = match (self.code.as_str(), lang) {
+        format!("{sign}{} {grouped}", self.symbol(lang))
+    }
+
+    /// What an amount is written after: `Rp` for rupiah in Indonesian, else the ISO code.
+    pub(crate) fn symbol(&self, lang: Lang) -> &str {
+        match (self.code.as_str(), lang) {
             ("IDR", Lang::Id) => "Rp",
             (code, _) => code,
-        };
-        format!("{sign}{symbol} {grouped}")
+        }
     }
 }
 
 /// The group and decimal separators of a language: `1.500.000,50` in Indonesian,
 /// `1,500,000.50` in English.
-fn separators(lang: Lang) -> (char, char) {
+pub(crate) fn separators(lang: Lang) -> (char, char) {
     match lang {
         Lang::En => (',', '.'),
         Lang::Id => ('.', ','),

@@ -70,6 +70,8 @@ pub(crate) const STATEMENT_REVIEW: &str = "/staff/payments/review";
 pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
 pub(crate) const FORFEITED: &str = "/staff/forfeited";
 pub(crate) const PRODUCTS: &str = "/staff/products";
+/// The branch's gold reference price.
+pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";
 pub(crate) const STAFF_ADMIN: &str = "/staff/admin/staff";
 pub(crate) const AUDIT: &str = "/staff/audit";
 pub(crate) const SMS: &str = "/staff/sms";

@@ -82,6 +82,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // The gold reference price history (append-only).
+    Synced {
+        table: "gold_prices",
+        key: "id",
+        omit: &[],
+    },
     Synced {
         table: "loan_events",
         key: "id",

@@ -265,7 +265,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 12] = [
+        let links: [(&[Permission], &'static str, Msg); 13] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -282,6 +282,7 @@ impl<'a> Ctx<'a> {
                 Msg::Forfeited,
             ),
             (&[Corrections], paths::PRODUCTS, Msg::Products),
+            (&[Corrections], paths::GOLD_PRICE, Msg::GoldPrice),
             (&[Reports], paths::REMINDERS, Msg::NavReminders),
             (&[Reports, AuditLog], paths::SYNC, Msg::SyncTitle),
             (&[StaffAdmin], paths::STAFF_ADMIN, Msg::NavStaff),

@@ -232,12 +232,7 @@ fn staff_pages_of_the_customer_file_and_sync_fit_a_phone() {
     // notes, timeline), the phone and email change form, duplicates and Sync.
     let server = Server::demo();
     let mut browser = Browser::start(server.addr, "staff");
-    browser.goto("/staff/login");
-    browser.wait_for_path("/staff/login");
-    browser.type_into(&browser.find("#username"), crate::util::MANAGER.0);
-    browser.type_into(&browser.find("#password"), crate::util::MANAGER.1);
-    browser.click(&browser.find("form[action=\"/staff/login\"] button"));
-    browser.wait_for_path("/staff");
+    browser.sign_in_staff(crate::util::MANAGER);
     browser.step("dashboard");
     browser.goto("/staff/customers?q=rahmawaty");
     browser.wait_until("the search", || browser.text().contains("Rahmawati"));
@@ -458,6 +453,16 @@ impl Browser {
     fn command(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         self.try_command(method, path, body)
             .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e}"))
+    }
+
+    /// Signs a staff member in through the sign-in page, and waits for the dashboard.
+    pub(crate) fn sign_in_staff(&self, (username, password): (&str, &str)) {
+        self.goto("/staff/login");
+        self.wait_for_path("/staff/login");
+        self.type_into(&self.find("#username"), username);
+        self.type_into(&self.find("#password"), password);
+        self.click(&self.find("form[action=\"/staff/login\"] button"));
+        self.wait_for_path("/staff");
     }
 
     /// Opens a page of the server under test.

@@ -7,6 +7,7 @@
     reason = "the tests compute with the wall clock, which the binary under test reads too"
 )]
 
+mod appraisal;
 mod browser;
 mod customers;
 mod duplicates;

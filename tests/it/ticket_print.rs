@@ -120,12 +120,7 @@ fn the_printed_ticket_is_one_page_at_a5_and_on_an_80_mm_roll() {
     clerk.sign_in(CLERK.0, CLERK.1);
     let loan = write_ticket(&mut clerk, &THREE_ITEMS, "8.000.000");
     let mut browser = Browser::start(server.addr, "ticket");
-    browser.goto("/staff/login");
-    browser.wait_for_path("/staff/login");
-    browser.type_into(&browser.find("#username"), CLERK.0);
-    browser.type_into(&browser.find("#password"), CLERK.1);
-    browser.click(&browser.find("form[action=\"/staff/login\"] button"));
-    browser.wait_for_path("/staff");
+    browser.sign_in_staff(CLERK);
     // On a phone at the counter: the ticket page lists the items, and the print view reads.
     browser.goto(&format!("/staff/loans/{loan}"));
     browser.wait_until("the ticket page's items", || {

@@ -6,6 +6,7 @@
 //! A payment form carries a payment id made when the form was shown; submitting it twice
 //! records the payment once and shows the same receipt.
 
+mod appraisal;
 pub(crate) mod counter;
 pub(crate) mod forfeited;
 pub(crate) mod items;
@@ -20,14 +21,15 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::customers;
+use crate::gold;
 use crate::ledger::statement::Statement;
 use crate::ledger::{self, EntryKind, Method};
 use crate::loans::LoanState;
-use crate::loans::charges;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::summary;
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::unconfirmed::{self, waiting};
+use crate::loans::{approval, charges};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -54,9 +56,16 @@ pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
 
 /// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
 pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
+    ticket_page(ctx, id, None)
+}
+
+/// The ticket page, with `refusal` (why an action was refused) above it.
+fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
     let conn = ctx.app.db.conn()?;
     let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
+    let second_limit = ctx.app.config.loans.second_approval_above;
+    let approver = approval::who_may_approve(&conn, &record, second_limit)?;
     let customer = customers::get(&conn, &record.customer)?.ok_or(AppError::NotFound)?;
     let day = today(ctx);
     let owed = ops::owed_on(&conn, &record, day)?;
@@ -80,6 +89,7 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let extension_maturity =
         terms::extended_maturity(&record.ticket(), day, record.terms.term_periods);
     let body = html! {
+        (ui::form_error(refusal))
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
@@ -122,7 +132,10 @@ pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                     (crate::web::customers::verification_form(ctx, &customer, &base))
                 }
             }
-            @if user.role.has(Permission::LoanOrigination) {
+            @if approver.needs_second() {
+                p class="warning" { (ctx.lang.fill(Msg::WaitingSecondApproval, &[("limit", &money(second_limit))])) }
+            }
+            @if user.role.has(Permission::LoanOrigination) && approver.allows(&user.id) {
                 form method="post" action=(paths::ticket_approve(&record.id)) class="actions" {
                     (ui::csrf_input(&csrf))
                     (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, "cash", None))
@@ -288,6 +301,11 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned(),
         ));
     }
+    let limit = ctx.app.config.loans.second_approval_above;
+    let approver = approval::who_may_approve(&tx, &record, limit)?;
+    if !approver.allows(&user.id) {
+        return refuse_own_approval(ctx, tx, user, &record, limit);
+    }
     ops::approve_and_disburse(
         &tx,
         &record,
@@ -303,13 +321,43 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         entity_id: id.as_str(),
         before: Some(json!({ "state": "origination" })),
         after: Some(
-            json!({ "state": "active", "disbursed": record.principal, "method": method.code() }),
+            json!({ "state": "active", "disbursed": record.principal, "method": method.code(),
+                    "second_approval": approver.needs_second() }),
         ),
     };
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::LoanApproved));
     Ok(Response::see_other(&paths::ticket(&id)))
+}
+
+/// Refuses the writer of a ticket above the second-approval `limit` its approval: audited,
+/// and the ticket page again with the reason (403).
+fn refuse_own_approval(
+    ctx: &Ctx,
+    tx: rusqlite::Transaction,
+    user: &crate::roles::StaffUser,
+    record: &ops::Record,
+    limit: i64,
+) -> Result<Response, AppError> {
+    let change = Change {
+        action: "loan.approve_refused",
+        entity: "loan",
+        entity_id: record.id.as_str(),
+        before: Some(json!({ "state": record.state.code() })),
+        after: Some(
+            json!({ "reason": "second approval needed", "principal": record.principal, "limit": limit }),
+        ),
+    };
+    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
+    tx.commit()?;
+    let money = ctx.app.config.currency().format(limit, ctx.lang);
+    let reason = ctx
+        .lang
+        .fill(Msg::SecondApprovalRefused, &[("limit", &money)]);
+    let mut page = ticket_page(ctx, record.id.clone(), Some(&reason))?;
+    page.status = 403;
+    Ok(page)
 }
 
 /// POST /staff/loans/{id}/pay: a payment at the counter, then its receipt.
@@ -554,6 +602,10 @@ struct ItemForm {
     weight: String,
     karat: String,
     appraised: String,
+    /// Why the appraised value is not the computed one.
+    reason: String,
+    /// The message beside the reason field.
+    reason_error: Option<String>,
 }
 
 impl ItemForm {
@@ -576,6 +628,8 @@ impl ItemForm {
             weight: get("weight"),
             karat: get("karat"),
             appraised: get("appraised"),
+            reason: get("reason"),
+            reason_error: None,
         }
     }
 
@@ -588,36 +642,44 @@ impl ItemForm {
             &self.weight,
             &self.karat,
             &self.appraised,
+            &self.reason,
         ]
         .iter()
         .all(|v| v.is_empty())
     }
 
-    /// The item, or `None` when a number is not readable.
-    fn item(&self, exponent: u8) -> Option<Item> {
-        let weight_mg = if self.weight.is_empty() {
-            None
-        } else {
-            Some(parse_amount(&self.weight, 3)?)
+    /// The typed numbers: weight in milligrams, karat and appraised value, each `None` when
+    /// left blank; `None` when one typed is not readable.
+    fn numbers(&self, exponent: u8) -> Option<appraisal::Typed> {
+        let optional = |text: &str, parse: &dyn Fn(&str) -> Option<i64>| {
+            if text.trim().is_empty() {
+                Some(None)
+            } else {
+                parse(text).map(Some)
+            }
         };
-        let karat = if self.karat.is_empty() {
-            None
-        } else {
-            Some(
-                self.karat
+        Some(appraisal::Typed {
+            weight_mg: optional(&self.weight, &|t| parse_amount(t, 3))?,
+            karat: optional(&self.karat, &|t| {
+                t.trim()
                     .parse::<i64>()
                     .ok()
-                    .filter(|k| (1..=24).contains(k))?,
-            )
-        };
-        Some(Item {
+                    .filter(|k| (1..=24).contains(k))
+            })?,
+            appraised: optional(&self.appraised, &|t| parse_amount(t, exponent))?,
+        })
+    }
+
+    /// The item, appraised at `appraised`.
+    fn item(&self, typed: &appraisal::Typed, appraised: i64) -> Item {
+        Item {
             category: self.category.trim().to_owned(),
             description: self.description.clone(),
             marks: self.marks.clone(),
-            weight_mg,
-            karat,
-            appraised: parse_amount(&self.appraised, exponent)?,
-        })
+            weight_mg: typed.weight_mg,
+            karat: typed.karat,
+            appraised,
+        }
     }
 }
 
@@ -636,8 +698,8 @@ pub(crate) fn new_ticket_page(ctx: &Ctx, id: CustomerId) -> Result<Response, App
     render_new_ticket(ctx, &id, &NewTicketForm::default(), 200)
 }
 
-/// One item row of the form.
-fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
+/// One item row of the form, with what the reference price makes of it (`quote`).
+fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm, quote: Option<&str>) -> Markup {
     let names: Vec<String> = [
         "category",
         "description",
@@ -645,6 +707,7 @@ fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
         "weight",
         "karat",
         "appraised",
+        "reason",
     ]
     .iter()
     .map(|f| ItemForm::name(f, row))
@@ -657,7 +720,8 @@ fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
     let mut weight = Field::new(ctx.t(Msg::WeightGrams), &names[3], &item.weight);
     let mut karat = Field::new(ctx.t(Msg::Karat), &names[4], &item.karat);
     let mut appraised = Field::new(ctx.t(Msg::Appraised), &names[5], &item.appraised);
-    for f in [&mut marks, &mut weight, &mut karat] {
+    let mut reason = Field::new(ctx.t(Msg::OverrideReason), &names[6], &item.reason);
+    for f in [&mut marks, &mut weight, &mut karat, &mut reason] {
         f.required = false;
     }
     if row > 0 {
@@ -666,16 +730,20 @@ fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm) -> Markup {
         }
     }
     weight.hint = Some(ctx.t(Msg::GoldOnly));
+    reason.hint = Some(ctx.t(Msg::OverrideReasonHint));
+    reason.error = item.reason_error.as_deref();
     html! {
-        fieldset {
+        fieldset data-row=(row) {
             legend { (ctx.lang.fill(Msg::ItemNumber, &[("n", &(row + 1).to_string())])) }
             (ui::field(&category)) (ui::field(&description)) (ui::field(&marks))
-            (ui::field(&weight)) (ui::field(&karat)) (ui::field(&appraised))
+            (ui::field(&weight)) (ui::field(&karat))
+            p class="computed" id={ "computed-" (row) } aria-live="polite" { @if let Some(q) = quote { (q) } }
+            (ui::field(&appraised)) (ui::field(&reason))
         }
     }
 }
 
-/// The new-ticket form.
+/// The new-ticket form, with the gold reference price and what it makes of the typed items.
 fn render_new_ticket(
     ctx: &Ctx,
     customer_id: &CustomerId,
@@ -692,34 +760,50 @@ fn render_new_ticket(
         )));
     }
     let products = crate::loans::products::list(&conn)?;
+    let price = gold::prices::current(&conn, today(ctx))?;
     drop(conn);
-    let options: Vec<(String, String)> = products
+    let active: Vec<&crate::loans::products::Product> =
+        products.iter().filter(|p| p.active).collect();
+    let options: Vec<(String, String)> = active
         .iter()
-        .filter(|p| p.active)
         .map(|p| (p.id.to_string(), p.terms.product.clone()))
         .collect();
     let options: Vec<(&str, &str)> = options
         .iter()
         .map(|(a, b)| (a.as_str(), b.as_str()))
         .collect();
+    let exponent = ctx.app.config.currency().exponent;
+    let calc = appraisal::Calculator::new(ctx, price.as_ref(), &active, &f.product);
+    let rows: Vec<Option<appraisal::Typed>> = f.items.iter().map(|i| i.numbers(exponent)).collect();
     let principal = Field::new(ctx.t(Msg::Principal), "principal", &f.principal);
     let body = html! {
         p { (customer.full_name) " · " (customer.phone.national(&ctx.app.config.branch.country)) }
+        (crate::web::gold::price_line(ctx, price.as_ref()))
         (ui::form_error(f.error.as_deref()))
-        form method="post" class="stack" {
+        form method="post" class="stack" id="new-ticket" {
             (ui::csrf_input(&ctx.csrf()))
+            (calc.script_data())
             (ui::select(ctx.t(Msg::Product), "product", &options, &f.product, None))
-            @for (row, item) in f.items.iter().enumerate() { (item_fields(ctx, row, item)) }
+            @for (row, item) in f.items.iter().enumerate() {
+                (item_fields(ctx, row, item, calc.quote(rows[row].as_ref()).as_deref()))
+            }
+            p class="computed" id="max-loan-total" aria-live="polite" { @if let Some(t) = calc.total(&rows) { (t) } }
             (ui::field(&principal))
-            div { button type="submit" { (ctx.t(Msg::WriteTicket)) } }
+            div class="actions" {
+                button type="submit" name="calculate" value="1" class="secondary" formnovalidate { (ctx.t(Msg::Calculate)) }
+                button type="submit" { (ctx.t(Msg::WriteTicket)) }
+            }
         }
+        script src=(crate::plumbing::http::assets::url("appraisal.js")) defer {}
     };
     let mut response = ctx.staff_page(user, ctx.t(Msg::NewTicket), body);
     response.status = status;
     Ok(response)
 }
 
-/// POST /staff/customers/{id}/tickets/new: writes the ticket in Origination.
+/// POST /staff/customers/{id}/tickets/new: "Calculate" shows the form again with each gold
+/// item's appraisal and the maximum loan; otherwise writes the ticket in Origination, each
+/// appraisal other than the computed one audited with its reason.
 pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
     let form = ctx.form()?;
@@ -730,15 +814,50 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
         error: None,
     };
     let exponent = ctx.app.config.currency().exponent;
-    let rows: Vec<&ItemForm> = f
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(row, item)| *row == 0 || !item.is_blank())
-        .map(|(_, i)| i)
+    let price = gold::prices::current(&*ctx.app.db.conn()?, today(ctx))?;
+    let reference = price.as_ref().map(|p| &p.reference);
+    if !form.text("calculate").is_empty() {
+        let typed: Vec<_> = f.items.iter().map(|i| i.numbers(exponent)).collect();
+        if typed.iter().any(Option::is_none) {
+            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
+            return render_new_ticket(ctx, &customer_id, &f, 400);
+        }
+        let fields = f.items.iter_mut().map(|i| &mut i.appraised);
+        appraisal::fill_computed(reference, fields.zip(typed), exponent);
+        return render_new_ticket(ctx, &customer_id, &f, 200);
+    }
+    let rows: Vec<usize> = (0..ITEM_ROWS)
+        .filter(|row| *row == 0 || !f.items[*row].is_blank())
         .collect();
-    let items: Option<Vec<Item>> = rows.iter().map(|i| i.item(exponent)).collect();
-    let (Some(principal), Some(items)) = (parse_amount(&f.principal, exponent), items) else {
+    let mut items = Vec::with_capacity(rows.len());
+    let mut overrides = Vec::new();
+    for row in rows {
+        let item = &mut f.items[row];
+        let Some(typed) = item.numbers(exponent) else {
+            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
+            return render_new_ticket(ctx, &customer_id, &f, 400);
+        };
+        match appraisal::settle(reference, &typed, &item.reason) {
+            Ok(settled) => {
+                items.push(item.item(&typed, settled.appraised));
+                overrides.push(settled);
+            }
+            Err(gold::appraisal::AppraisalError::ReasonNeeded { computed }) => {
+                let money = ctx.app.config.currency().format(computed, ctx.lang);
+                item.reason_error = Some(
+                    ctx.lang
+                        .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]),
+                );
+                f.error = item.reason_error.clone();
+                return render_new_ticket(ctx, &customer_id, &f, 400);
+            }
+            Err(gold::appraisal::AppraisalError::Missing) => {
+                f.error = Some(ctx.t(Msg::ItemInvalid).to_owned());
+                return render_new_ticket(ctx, &customer_id, &f, 400);
+            }
+        }
+    }
+    let Some(principal) = parse_amount(&f.principal, exponent) else {
         f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
         return render_new_ticket(ctx, &customer_id, &f, 400);
     };
@@ -756,9 +875,10 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
             CustomerPart::NewTicket,
         )));
     }
+    let actor = Actor::Staff(user);
     let outcome = ops::originate(
         &tx,
-        &Actor::Staff(user),
+        &actor,
         &ctx.app.config.branch.code,
         &customer_id,
         &product,
@@ -769,6 +889,10 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     );
     match outcome {
         Ok(loan) => {
+            let price_id = price.as_ref().map(|p| &p.id);
+            gold::appraisal::record_overrides(
+                &tx, &actor, &loan, &items, &overrides, price_id, ctx.now,
+            )?;
             tx.commit()?;
             Ok(Response::see_other(&paths::ticket(&loan)))
         }
