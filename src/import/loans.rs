@@ -36,7 +36,7 @@ use crate::audit::{Actor, Change};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Imported, Item};
 use crate::loans::products::{self, Product};
-use crate::loans::terms::{self, Allocation, Paid, Ticket};
+use crate::loans::terms::{self, Allocation, Facts, Paid};
 use crate::plumbing::ids::{CustomerId, LoanId};
 use crate::plumbing::money::{amount_field, parse_amount};
 use crate::plumbing::phone;
@@ -636,7 +636,7 @@ fn check_paid_within_owed(
 ) {
     // What the ticket owes today before the earlier payments, the principal repaid
     // counting from the start (as the payment is dated).
-    let ticket = Ticket {
+    let ticket = Facts {
         terms: &product.terms,
         principal: a.principal,
         start,
@@ -701,7 +701,7 @@ fn write_tickets(
 /// How many imported tickets are in each state once today's states are applied (every
 /// imported ticket starts Active); states with none are left out.
 fn count_states(
-    changed: &[(ops::Record, LoanState)],
+    changed: &[(ops::Ticket, LoanState)],
     imported: &HashSet<LoanId>,
     total: usize,
 ) -> Vec<(LoanState, usize)> {

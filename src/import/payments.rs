@@ -42,7 +42,7 @@ use super::{Branch, HeaderProblem, RowShape, header_positions, quoted};
 use crate::audit::{self, Actor, Change};
 use crate::ledger::Method;
 use crate::loans::codes::{self, PaymentCode};
-use crate::loans::ops::{self, Payment, PaymentError, Purpose, Record};
+use crate::loans::ops::{self, Payment, PaymentError, Purpose, Ticket};
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{LoanId, PaymentId, StaffId};
 use crate::plumbing::money::Currency;
@@ -652,7 +652,7 @@ fn judge(
     code: &PaymentCode,
     row: &Row,
     branch: &Branch,
-) -> Result<(Record, Purpose), NotApplied> {
+) -> Result<(Ticket, Purpose), NotApplied> {
     if code.cancelled_at.is_some() {
         return Err(NotApplied::Refused(Reason::Cancelled));
     }
@@ -897,7 +897,7 @@ fn store_with_several_codes(
 fn take(
     conn: &Connection,
     code: &PaymentCode,
-    record: &Record,
+    record: &Ticket,
     purpose: Purpose,
     row: &Row,
     actor: &Actor,

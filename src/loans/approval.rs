@@ -5,7 +5,7 @@
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::ops::Record;
+use super::ops::Ticket;
 use crate::plumbing::ids::StaffId;
 
 /// Who may approve a ticket.
@@ -40,7 +40,7 @@ pub(crate) fn above_limit(principal: i64, limit: i64) -> bool {
 /// Who may approve `record` under the second-approval `limit`.
 pub(crate) fn who_may_approve(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     limit: i64,
 ) -> rusqlite::Result<Approver> {
     if !above_limit(record.principal, limit) {

@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::LoanState;
-use super::ops::{self, Payment, PaymentError, Purpose, Receipt, Record};
+use super::ops::{self, Payment, PaymentError, Purpose, Receipt, Ticket};
 use super::terms::{self, ProductKind};
 use crate::ledger::Method;
 use crate::plumbing::ids::{LoanId, PaymentId, StaffId};
@@ -183,7 +183,7 @@ pub(crate) struct Extension {
 /// What extending the ticket costs on `today`, and the due date it gives.
 pub(crate) fn extension_on(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     today: NaiveDate,
 ) -> Result<Extension, CodeError> {
     if !record.is_open() {
@@ -201,7 +201,7 @@ pub(crate) fn extension_on(
     Ok(Extension {
         amount,
         periods,
-        maturity: terms::extended_maturity(&record.ticket(), today, periods),
+        maturity: terms::extended_maturity(&record.facts(), today, periods),
     })
 }
 
@@ -210,7 +210,7 @@ pub(crate) fn extension_on(
 /// transaction, so two requests cannot make two codes.
 pub(crate) fn extension_code(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     today: NaiveDate,
     now: DateTime<Utc>,
     validity: Duration,
@@ -262,7 +262,7 @@ pub(crate) fn extension_code(
 pub(crate) enum Confirmed {
     /// The payment is taken now; `record` is the ticket as it was before.
     Now {
-        record: Box<Record>,
+        record: Box<Ticket>,
         receipt: Receipt,
     },
     /// The code was paid before (confirmed twice): nothing more was done.

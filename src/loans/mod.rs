@@ -1,8 +1,13 @@
-//! Pawn loans (tickets): their states, the staff's ticket pages and the dashboard figures.
+//! Pawn loans and their tickets: their states, the lists and the dashboard figures (the pages
+//! are `web::loans`). A loan is written on a pawn ticket; the module, its table and `LoanId`
+//! say "loan" as customers do ("Pay My Loan"), the records say "ticket" as the counter does:
+//! `ops::Ticket` a ticket with everything its amounts depend on, `TicketLine` a ticket as a
+//! list shows it, and `terms::Facts` the few facts of a ticket the arithmetic needs.
+//!
 //! `terms` holds the arithmetic (what is owed on a date), `products` the terms managers
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
-//! `codes` the payment codes customers pay with and `counter` where staff confirm them.
-//! `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
+//! `codes` the payment codes customers pay with (confirmed on the counter's page,
+//! `web::loans::counter`). `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
 //! of a ticket. `charges` posts interest and fees to the ledger as they fall due and builds
 //! statements on them. `approval` who may approve a ticket (the second pair of eyes above a
 //! limit).
@@ -136,7 +141,7 @@ pub(crate) fn summary(conn: &Connection) -> rusqlite::Result<Summary> {
 }
 
 /// A ticket as the customer sees it in the list.
-pub(crate) struct Ticket {
+pub(crate) struct TicketLine {
     pub(crate) id: LoanId,
     pub(crate) ticket_no: String,
     pub(crate) state: LoanState,
@@ -149,9 +154,9 @@ pub(crate) struct Ticket {
 const TICKET_COLUMNS: &str = "id, ticket_no, state, principal, item_description, matures_on";
 
 /// A ticket from a row starting with [`TICKET_COLUMNS`].
-fn ticket_from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
+fn ticket_from_row(r: &rusqlite::Row) -> rusqlite::Result<TicketLine> {
     let state: String = r.get(2)?;
-    Ok(Ticket {
+    Ok(TicketLine {
         id: r.get(0)?,
         ticket_no: r.get(1)?,
         state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
@@ -165,7 +170,7 @@ fn ticket_from_row(r: &rusqlite::Row) -> rusqlite::Result<Ticket> {
 pub(crate) fn of_customer(
     conn: &Connection,
     customer: &CustomerId,
-) -> rusqlite::Result<Vec<Ticket>> {
+) -> rusqlite::Result<Vec<TicketLine>> {
     conn.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM loans WHERE customer_id = ?1
          ORDER BY state IN ('redeemed', 'forfeited', 'cancelled'), matures_on, ticket_no"
@@ -180,7 +185,7 @@ pub(crate) fn of_customer_by_id(
     conn: &Connection,
     customer: &CustomerId,
     id: &LoanId,
-) -> rusqlite::Result<Option<Ticket>> {
+) -> rusqlite::Result<Option<TicketLine>> {
     conn.prepare_cached(&format!(
         "SELECT {TICKET_COLUMNS} FROM loans WHERE id = ?1 AND customer_id = ?2"
     ))?

@@ -8,14 +8,14 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::LoanState;
-use super::terms::{self, Allocation, Owed, Terms, Ticket};
+use super::terms::{self, Allocation, Facts, Owed, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::ledger::{self, Method, Posting};
 use crate::plumbing::ids::{CustomerId, LoanEventId, LoanId, PaymentId, ProductId, StaffId};
 
 /// A ticket with everything its amounts depend on.
 #[derive(Debug, Clone)]
-pub(crate) struct Record {
+pub(crate) struct Ticket {
     pub(crate) id: LoanId,
     pub(crate) ticket_no: String,
     pub(crate) customer: CustomerId,
@@ -27,10 +27,10 @@ pub(crate) struct Record {
     pub(crate) ticket_lost: bool,
 }
 
-impl Record {
+impl Ticket {
     /// The facts `terms::owed` needs.
-    pub(crate) fn ticket(&self) -> Ticket<'_> {
-        Ticket {
+    pub(crate) fn facts(&self) -> Facts<'_> {
+        Facts {
             terms: &self.terms,
             principal: self.principal,
             start: self.start,
@@ -50,7 +50,7 @@ impl Record {
 
 /// Loads a ticket written with terms (tickets without terms, from before products, give
 /// `None`).
-pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Record>> {
+pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Ticket>> {
     conn.prepare_cached(
         "SELECT ticket_no, customer_id, state, principal, started_on, matures_on, terms, ticket_lost
          FROM loans WHERE id = ?1",
@@ -59,7 +59,7 @@ pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Re
         let terms: Option<String> = r.get(6)?;
         let state: String = r.get(2)?;
         let Some(terms) = terms.and_then(|t| serde_json::from_str::<Terms>(&t).ok()) else { return Ok(None) };
-        Ok(Some(Record {
+        Ok(Some(Ticket {
             id: id.clone(),
             ticket_no: r.get(0)?,
             customer: r.get(1)?,
@@ -78,11 +78,11 @@ pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Re
 /// What the ticket owes on `date`.
 pub(crate) fn owed_on(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     date: NaiveDate,
 ) -> rusqlite::Result<Owed> {
     Ok(terms::owed(
-        &record.ticket(),
+        &record.facts(),
         &super::charges::paid(conn, &record.id)?,
         date,
     ))
@@ -124,7 +124,7 @@ fn event(
 /// Sets a ticket's state, recording the change.
 fn set_state(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     state: LoanState,
     staff: Option<&StaffId>,
     at: DateTime<Utc>,
@@ -267,7 +267,7 @@ pub(crate) fn originate(
 /// the periods counted from today, the state Active. The caller checks the customer's phone.
 pub(crate) fn approve_and_disburse(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     method: Method,
     reference: &str,
     staff: &StaffId,
@@ -390,7 +390,7 @@ pub(crate) fn import_ticket(
 /// Cancels a ticket still in Origination (nothing was paid out).
 pub(crate) fn cancel(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     staff: &StaffId,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
@@ -468,7 +468,7 @@ pub(crate) fn recorded_payment(
 /// refused with [`PaymentError::AlreadyRecorded`] (the same form sent twice), writing nothing.
 pub(crate) fn take_payment(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     payment: &Payment,
     id: &PaymentId,
     today: NaiveDate,
@@ -491,7 +491,7 @@ pub(crate) fn take_payment(
         }
         _ => (record.maturity, record.state),
     };
-    let after = Record {
+    let after = Ticket {
         maturity,
         state,
         ..record.clone()
@@ -515,7 +515,7 @@ pub(crate) fn take_payment(
 /// between interest, fees and principal when it is taken.
 fn check_payment(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     payment: &Payment,
     id: &PaymentId,
     today: NaiveDate,
@@ -559,14 +559,14 @@ fn check_payment(
 /// and state.
 fn extend(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     periods: u32,
     id: &PaymentId,
     staff: Option<&StaffId>,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<(NaiveDate, LoanState)> {
-    let maturity = terms::extended_maturity(&record.ticket(), today, periods);
+    let maturity = terms::extended_maturity(&record.facts(), today, periods);
     conn.execute(
         "UPDATE loans SET matures_on = ?2, updated_at = ?3 WHERE id = ?1",
         params![record.id, maturity, now],
@@ -596,7 +596,7 @@ fn extend(
 /// handed back at the same time.
 fn close_redeemed(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     released: bool,
     staff: Option<&StaffId>,
     now: DateTime<Utc>,
@@ -674,7 +674,7 @@ pub(crate) fn undo_payment(
 /// The state a ticket should be in on `today`: due on its maturity date, in grace for the
 /// grace days after it, under notice for the notice days after that, forfeited once the pull
 /// days after the notice have also passed.
-pub(crate) fn state_on(record: &Record, today: NaiveDate) -> LoanState {
+pub(crate) fn state_on(record: &Ticket, today: NaiveDate) -> LoanState {
     let t = &record.terms;
     let late = (today - record.maturity).num_days();
     let grace = i64::from(t.grace_days);
@@ -696,7 +696,7 @@ pub(crate) fn advance_states(
     conn: &Connection,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Vec<(Record, LoanState)>> {
+) -> rusqlite::Result<Vec<(Ticket, LoanState)>> {
     // An active ticket whose maturity is still ahead keeps its state: only tickets at or past
     // maturity (and any not active) are read, so a large branch's pass stays short.
     let ids: Vec<LoanId> = conn

@@ -204,7 +204,7 @@ impl Paid {
 
 /// A ticket's facts that the amounts depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Ticket<'a> {
+pub(crate) struct Facts<'a> {
     pub(crate) terms: &'a Terms,
     pub(crate) principal: i64,
     pub(crate) start: NaiveDate,
@@ -342,7 +342,7 @@ pub(crate) fn first_maturity(terms: &Terms, start: NaiveDate) -> NaiveDate {
 
 /// The maturity after extending by `periods` on `date`, having paid what was owed then: the
 /// paid periods (all started by `date`, or up to the current maturity) plus `periods`.
-pub(crate) fn extended_maturity(ticket: &Ticket, date: NaiveDate, periods: u32) -> NaiveDate {
+pub(crate) fn extended_maturity(ticket: &Facts, date: NaiveDate, periods: u32) -> NaiveDate {
     let t = ticket.terms;
     let current = periods_ended(t, ticket.start, ticket.maturity);
     let base = current.max(periods_started(t, ticket.start, date));
@@ -359,7 +359,7 @@ pub(crate) struct Installment {
 
 /// The schedule of an installment loan: equal principal parts (the last one takes the
 /// remainder) with flat interest on the original principal each period.
-pub(crate) fn schedule(ticket: &Ticket) -> Vec<Installment> {
+pub(crate) fn schedule(ticket: &Facts) -> Vec<Installment> {
     let t = ticket.terms;
     let n = i64::from(t.term_periods.max(1));
     let part = ticket.principal / n;
@@ -391,7 +391,7 @@ pub(crate) enum InstallmentStatus {
 
 /// The schedule with each installment's status on `date`.
 pub(crate) fn schedule_on(
-    ticket: &Ticket,
+    ticket: &Facts,
     paid: &Paid,
     date: NaiveDate,
 ) -> Vec<(Installment, InstallmentStatus)> {
@@ -428,7 +428,7 @@ pub(crate) struct Accrued {
 
 /// What has fallen due by `date`, given what has been paid (the principal outstanding at each
 /// period's start sets its interest). See the module documentation.
-pub(crate) fn accrued(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Accrued {
+pub(crate) fn accrued(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Accrued {
     let t = ticket.terms;
     let outstanding = ticket.principal - paid.principal_total();
     let (interest_accrued, periodic_fees, principal_due) = match t.kind {
@@ -482,7 +482,7 @@ pub(crate) fn accrued(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Accrued 
 /// The dates on which [`accrued`] can change up to `through`: the start (the ticket fee and
 /// the minimum periods), each later period's first day (a pawn) or installment's due date,
 /// and the first day of the late fee.
-pub(crate) fn charge_dates(ticket: &Ticket, through: NaiveDate) -> Vec<NaiveDate> {
+pub(crate) fn charge_dates(ticket: &Facts, through: NaiveDate) -> Vec<NaiveDate> {
     let t = ticket.terms;
     let mut dates = vec![ticket.start];
     match t.kind {
@@ -503,7 +503,7 @@ pub(crate) fn charge_dates(ticket: &Ticket, through: NaiveDate) -> Vec<NaiveDate
 }
 
 /// What is owed on `date`, given what has been paid. See the module documentation.
-pub(crate) fn owed(ticket: &Ticket, paid: &Paid, date: NaiveDate) -> Owed {
+pub(crate) fn owed(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Owed {
     let a = accrued(ticket, paid, date);
     Owed {
         interest: (a.interest - paid.interest).max(0),
@@ -589,7 +589,7 @@ pub(crate) mod tests {
         // Rp 1,000,000 on 2024-02-20 (a leap year): periods of 15 days; maturity 120 days later.
         let t = pegadaian();
         let start = date("2024-02-20");
-        let ticket = Ticket {
+        let ticket = Facts {
             terms: &t,
             principal: 1_000_000,
             start,
@@ -648,8 +648,8 @@ pub(crate) mod tests {
     }
 
     /// A ticket of `terms` for `principal` started on `start`, at its first maturity.
-    fn ticket_of(terms: &Terms, principal: i64, start: NaiveDate) -> Ticket<'_> {
-        Ticket {
+    fn ticket_of(terms: &Terms, principal: i64, start: NaiveDate) -> Facts<'_> {
+        Facts {
             terms,
             principal,
             start,
@@ -770,7 +770,7 @@ pub(crate) mod tests {
         // KES 12,345.67 on 31 January 2025; 30-day periods end on 2 March, 1 April, 1 May, 31 May.
         let t = kenya();
         let start = date("2025-01-31");
-        let ticket = Ticket {
+        let ticket = Facts {
             terms: &t,
             principal: 1_234_567,
             start,
@@ -805,7 +805,7 @@ pub(crate) mod tests {
         t.storage_fee = Fee::Amount(0);
         t.ticket_fee = Fee::Amount(0);
         let start = date("2025-01-01");
-        let ticket = Ticket {
+        let ticket = Facts {
             terms: &t,
             principal: 100_000,
             start,
@@ -938,7 +938,7 @@ pub(crate) mod tests {
             t.rounding = [Rounding::HalfUp, Rounding::Down, Rounding::Up][g.below(3) as usize];
             let start = date("2024-01-01") + chrono::Duration::days(g.below(800) as i64);
             let principal = 1 + g.below(50_000_000) as i64;
-            let ticket = Ticket {
+            let ticket = Facts {
                 terms: &t,
                 principal,
                 start,

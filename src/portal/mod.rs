@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::customers::{self, Customer};
 use crate::email;
-use crate::loans::ops::{self, Record};
+use crate::loans::ops::{self, Ticket};
 use crate::loans::{self};
 use crate::otp::{self};
 use crate::plumbing::crypto;
@@ -175,7 +175,7 @@ pub(crate) fn own_ticket(
     conn: &Connection,
     customer: &CustomerId,
     id: &LoanId,
-) -> Result<(loans::Ticket, Record), AppError> {
+) -> Result<(loans::TicketLine, Ticket), AppError> {
     let ticket = loans::of_customer_by_id(conn, customer, id)?.ok_or(AppError::NotFound)?;
     let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
     Ok((ticket, record))

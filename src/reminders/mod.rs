@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::loans::LoanState;
-use crate::loans::ops::{self, Record};
+use crate::loans::ops::{self, Ticket};
 use crate::plumbing::clock;
 use crate::plumbing::config::Config;
 use crate::plumbing::i18n::{Lang, Msg};
@@ -169,7 +169,7 @@ pub(crate) struct Due {
 /// (so D-5 is due on D-5 and D-4, then D-3 on D-3 and D-2, ...); on it, the on-the-day reminder
 /// when 0 is one of `days_before`; in grace, the overdue reminder from `overdue_after_days`
 /// after the due date; under notice, the final notice. Nothing once the ticket is forfeited.
-pub(crate) fn due(record: &Record, settings: &Settings, today: NaiveDate) -> Option<Due> {
+pub(crate) fn due(record: &Ticket, settings: &Settings, today: NaiveDate) -> Option<Due> {
     let maturity = record.maturity;
     let t = &record.terms;
     match ops::state_on(record, today) {

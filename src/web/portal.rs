@@ -29,7 +29,7 @@ use crate::customers::phone_and_email;
 use crate::customers::{self, Customer, Holder, Profile};
 use crate::ledger::{self, Method};
 use crate::loans::codes::{self, CodeError, Status};
-use crate::loans::ops::{self, Record};
+use crate::loans::ops::{self, Ticket};
 use crate::loans::terms::{self, ProductKind};
 use crate::loans::{self, Urgency};
 use crate::otp::{self, Checked, CustomerStore, Destination, Purpose, Refusal, Rules, SendError};
@@ -790,7 +790,7 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// A ticket on "My loans": what it owes today (open tickets with terms) and how pressing it is.
 struct LoanRow {
-    ticket: loans::Ticket,
+    ticket: loans::TicketLine,
     due_now: Option<i64>,
     urgency: Urgency,
 }
@@ -809,7 +809,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
         if ticket.state.is_closed() != closed_tab {
             continue;
         }
-        let due_now = match ops::load(&conn, &ticket.id)?.filter(Record::is_open) {
+        let due_now = match ops::load(&conn, &ticket.id)?.filter(Ticket::is_open) {
             Some(record) => Some(ops::owed_on(&conn, &record, day)?.due_now()),
             None => None,
         };
@@ -922,7 +922,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
     let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
     let paid = loans::charges::paid(&conn, &record.id)?;
-    let owed = terms::owed(&record.ticket(), &paid, day);
+    let owed = terms::owed(&record.facts(), &paid, day);
     let rows = ledger::entries(&conn, &c.id, Some(&record.id), None, None)?;
     let payment_codes = codes::of_loan(&conn, &record.id)?;
     let extension = match codes::extension_on(&conn, &record, day) {

@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::LoanState;
-use super::ops::{self, Record};
+use super::ops::{self, Ticket};
 use super::terms::{self, Paid};
 use crate::ledger::statement::{self, Pending, Scope, Statement};
 use crate::ledger::{self, EntryKind, Method, Movement, Posting};
@@ -54,7 +54,7 @@ fn paid_by(moves: &[Movement], date: Option<NaiveDate>) -> Paid {
 /// day or forfeiture day once closed; `None` when it never lent anything.
 fn charged_through(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     today: NaiveDate,
 ) -> rusqlite::Result<Option<NaiveDate>> {
     let t = &record.terms;
@@ -74,7 +74,7 @@ fn charged_through(
 /// documentation): what [`post_due_charges`] posts and statements add.
 pub(crate) fn due(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     today: NaiveDate,
 ) -> rusqlite::Result<Vec<Pending>> {
     let Some(through) = charged_through(conn, record, today)? else {
@@ -82,7 +82,7 @@ pub(crate) fn due(
     };
     let moves = ledger::movements(conn, &record.id)?;
     let posted = ledger::charged(conn, &record.id)?;
-    let ticket = record.ticket();
+    let ticket = record.facts();
     let mut dates = terms::charge_dates(&ticket, through);
     dates.extend(
         moves
@@ -127,7 +127,7 @@ pub(crate) fn due(
 /// transactions it wrote.
 pub(crate) fn post_due_charges(
     conn: &Connection,
-    record: &Record,
+    record: &Ticket,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {

@@ -124,7 +124,7 @@ fn every_date_ends_at_owed(conn: &Connection, b: &Branch, id: &LoanId, today: Na
     let lines = statement(conn, b, id, today).lines;
     for line in &lines {
         let last_of_day = lines.iter().rfind(|l| l.on == line.on).unwrap();
-        let owed = terms::owed(&record.ticket(), &paid_by(&moves, Some(line.on)), line.on);
+        let owed = terms::owed(&record.facts(), &paid_by(&moves, Some(line.on)), line.on);
         assert_eq!(last_of_day.balance, owed.payoff(), "on {}", line.on);
     }
 }

@@ -87,7 +87,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
         .map(|m| (m.code(), ctx.t(method_label(*m))))
         .collect();
     let extension_maturity =
-        terms::extended_maturity(&record.ticket(), day, record.terms.term_periods);
+        terms::extended_maturity(&record.facts(), day, record.terms.term_periods);
     let body = html! {
         (ui::form_error(refusal))
         section class="card" {
@@ -337,7 +337,7 @@ fn refuse_own_approval(
     ctx: &Ctx,
     tx: rusqlite::Transaction,
     user: &crate::roles::StaffUser,
-    record: &ops::Record,
+    record: &ops::Ticket,
     limit: i64,
 ) -> Result<Response, AppError> {
     let change = Change {
@@ -930,7 +930,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
 /// The schedule of an installment ticket, each installment marked paid, due or overdue.
 pub(crate) fn schedule_table(
     ctx: &Ctx,
-    record: &ops::Record,
+    record: &ops::Ticket,
     paid: &terms::Paid,
     today: NaiveDate,
 ) -> Markup {
@@ -943,7 +943,7 @@ pub(crate) fn schedule_table(
                 th class="num" { (ctx.t(Msg::Interest)) } th { (ctx.t(Msg::Status)) }
             } }
             tbody {
-                @for (i, status) in terms::schedule_on(&record.ticket(), paid, today) {
+                @for (i, status) in terms::schedule_on(&record.facts(), paid, today) {
                     tr {
                         td { (i.due) }
                         td class="num" { (currency.format(i.principal, ctx.lang)) }

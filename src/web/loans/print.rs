@@ -95,7 +95,7 @@ fn branch_lines(branch: &BranchConfig, lang: Lang) -> maud::Markup {
 }
 /// The ticket's terms in plain words: interest, the due date and grace, forfeit with the
 /// auction and the surplus paid back, and the fees.
-fn terms_words(ctx: &Ctx, record: &ops::Record) -> maud::Markup {
+fn terms_words(ctx: &Ctx, record: &ops::Ticket) -> maud::Markup {
     let t = &record.terms;
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let rate = format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100);
