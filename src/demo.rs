@@ -13,6 +13,7 @@ use crate::ledger::Method;
 use crate::loans::terms::{Terms, first_maturity};
 use crate::loans::{LoanState, ops, products};
 use crate::plumbing::db;
+use crate::plumbing::i18n::Lang;
 use crate::plumbing::ids::{CustomerId, LoanId, ProductId, StaffId};
 use crate::plumbing::phone;
 use crate::reminders;
@@ -37,15 +38,43 @@ const FIRST: [&str; 10] = [
     "Siti", "Budi", "Ayu", "Rizky", "Putri", "Agus", "Wulan", "Dimas", "Rina", "Hendra",
 ];
 const LAST: [&str; 5] = ["Rahmawati", "Santoso", "Lestari", "Pratama", "Wijaya"];
-/// What demo customers pawn.
-const ITEMS: [&str; 6] = [
-    "Gold ring 5 g, 22 karat",
-    "Gold necklace 12 g, 18 karat",
-    "Samsung Galaxy A54, IMEI ending 4411",
-    "Honda Beat motorcycle BPKB",
-    "Lenovo laptop, serial PF3XK2",
-    "Gold bracelet 8 g, 24 karat",
+/// What demo customers pawn, as the branch writes it in English and in Indonesian, and
+/// whether it is gold (pawned on the gold product, else on the monthly one).
+const ITEMS: [(&str, &str, bool); 6] = [
+    ("Gold ring 5 g, 22 karat", "Cincin emas 5 g, 22 karat", true),
+    (
+        "Gold necklace 12 g, 18 karat",
+        "Kalung emas 12 g, 18 karat",
+        true,
+    ),
+    (
+        "Samsung Galaxy A54, IMEI ending 4411",
+        "Samsung Galaxy A54, IMEI berakhiran 4411",
+        false,
+    ),
+    ("Honda Beat motorcycle BPKB", "BPKB motor Honda Beat", false),
+    (
+        "Lenovo laptop, serial PF3XK2",
+        "Laptop Lenovo, nomor seri PF3XK2",
+        false,
+    ),
+    (
+        "Gold bracelet 8 g, 24 karat",
+        "Gelang emas 8 g, 24 karat",
+        true,
+    ),
 ];
+
+/// The items' categories, gold and the rest, in each language.
+const CATEGORIES: [(&str, &str); 2] = [("gold", "emas"), ("electronics", "elektronik")];
+
+/// A demo text in the branch's language.
+fn in_language(lang: Lang, (en, id): (&'static str, &'static str)) -> &'static str {
+    match lang {
+        Lang::En => en,
+        Lang::Id => id,
+    }
+}
 
 /// The demo branch's details for its printed tickets (invented, like the rest of the demo).
 const DEMO_ADDRESS: &str = "Jl. Kemang Raya No. 8, Bangka, Mampang Prapatan, Jakarta Selatan 12730";
@@ -94,6 +123,7 @@ pub(crate) enum Outcome {
 pub(crate) fn load(
     conn: &mut Connection,
     country: &str,
+    lang: Lang,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Outcome, DemoError> {
@@ -111,7 +141,7 @@ pub(crate) fn load(
     }
     let clerk = create_accounts(&tx, now)?;
     let mut product_ids = Vec::new();
-    for terms in products::starter_products() {
+    for terms in products::starter_products(lang) {
         product_ids.push((products::insert(&tx, &terms, now)?, terms));
     }
     let states = LoanState::ALL;
@@ -124,6 +154,7 @@ pub(crate) fn load(
                 n,
                 k,
                 state: states[(n + k * 3) % states.len()],
+                lang,
             };
             open_ticket(&tx, &ticket, &product_ids, &clerk, today, now)?;
         }
@@ -200,6 +231,8 @@ struct Ticket<'a> {
     n: usize,
     k: usize,
     state: LoanState,
+    /// The branch's language, which its staff write the items in.
+    lang: Lang,
 }
 
 /// The day a ticket must have started to be in `state` today under the pawn products' terms
@@ -240,19 +273,16 @@ fn open_ticket(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(), DemoError> {
-    let Ticket { n, k, state, .. } = *ticket;
-    let item = ITEMS[(n + k) % ITEMS.len()];
-    let (product, terms) =
-        &product_ids[usize::from(!item.contains("Gold") && !item.contains("gold"))];
+    let Ticket {
+        n, k, state, lang, ..
+    } = *ticket;
+    let (en, id, gold) = ITEMS[(n + k) % ITEMS.len()];
+    let item = in_language(lang, (en, id));
+    let (product, terms) = &product_ids[usize::from(!gold)];
     let started = start_for(state, terms, n, today);
     let appraised = 1_000_000 + (n as i64 % 10) * 400_000;
     let items = [ops::Item {
-        category: if item.contains("old") {
-            "gold"
-        } else {
-            "electronics"
-        }
-        .to_owned(),
+        category: in_language(lang, CATEGORIES[usize::from(!gold)]).to_owned(),
         description: item.to_owned(),
         marks: String::new(),
         weight_mg: None,
@@ -351,7 +381,7 @@ mod tests {
 
     #[test]
     fn demo_tickets_mature_on_the_day_their_state_needs() {
-        let [gold, monthly, _] = products::starter_products();
+        let [gold, monthly, _] = products::starter_products(Lang::En);
         let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let due = day("2026-06-30");
         let start = start_matured_by(&gold, due);

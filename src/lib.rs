@@ -49,7 +49,18 @@ pub fn main() -> ExitCode {
 }
 
 /// What the integration tests use of the program's own code: the modem simulator, the same one
-/// `bench sms` drives, on a pseudo-terminal.
+/// `bench sms` drives, on a pseudo-terminal; the catalogue's words, for the test that no page in
+/// Indonesian shows an English one.
 pub mod testing {
     pub use crate::sms::simulator::{Fault, ReceivedSms, SimConfig, Simulator};
+
+    /// Words of the English catalogue found in no Indonesian message, lowercased.
+    pub fn english_only_words() -> std::collections::BTreeSet<String> {
+        crate::plumbing::i18n::english_only_words()
+    }
+
+    /// The words of a text as the catalogue's word sets count them.
+    pub fn words(text: &str) -> Vec<String> {
+        crate::plumbing::i18n::words(text).collect()
+    }
 }

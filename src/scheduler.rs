@@ -165,7 +165,14 @@ mod tests {
         let (_dir, db) = crate::plumbing::db::tests::test_db();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let today = now.date_naive();
-        crate::demo::load(&mut db.conn().unwrap(), "ID", today, now).unwrap();
+        crate::demo::load(
+            &mut db.conn().unwrap(),
+            "ID",
+            crate::plumbing::i18n::Lang::En,
+            today,
+            now,
+        )
+        .unwrap();
         let charges = |db: &Db| -> i64 {
             db.conn()
                 .unwrap()

@@ -126,7 +126,13 @@ fn choose_clock(clock_file: Option<std::path::PathBuf>) -> Arc<dyn Clock> {
 fn load_demo_data(config: &Config, db: &Db, clock: &dyn Clock) -> Result<(), ServeError> {
     let now = clock.now();
     let today = clock::local_date(now, config.utc_offset());
-    let outcome = demo::load(&mut *db.conn()?, &config.branch.country, today, now)?;
+    let outcome = demo::load(
+        &mut *db.conn()?,
+        &config.branch.country,
+        config.language(),
+        today,
+        now,
+    )?;
     match outcome {
         demo::Outcome::Loaded | demo::Outcome::AlreadyDemo => {
             print_demo_accounts(outcome == demo::Outcome::Loaded)

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
+use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{AuditId, StaffId};
 use crate::roles::StaffUser;
 
@@ -38,6 +39,18 @@ impl Actor<'_> {
             Actor::Customer => "customer (portal)",
         }
     }
+}
+
+/// The words for an actor that is not a staff member, by the name the log stores for it.
+pub(crate) fn actor_label(stored: &str) -> Option<Msg> {
+    [
+        (Actor::System, Msg::AuditSystem),
+        (Actor::CommandLine, Msg::AuditCommandLine),
+        (Actor::Customer, Msg::AuditCustomerPortal),
+    ]
+    .into_iter()
+    .find(|(actor, _)| actor.name() == stored)
+    .map(|(_, label)| label)
 }
 
 /// One change to record.

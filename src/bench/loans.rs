@@ -138,7 +138,7 @@ fn generate(
     let now = crate::plumbing::clock::SystemClock.now();
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let e = |e: rusqlite::Error| e.to_string();
-    let terms = products::starter_products();
+    let terms = products::starter_products(crate::plumbing::i18n::Lang::En);
     let product = products::insert(&tx, &terms[0], now).map_err(e)?;
     let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
     let staff_token = super::manager_session(&tx, now).map_err(e)?;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use crate::outbox::{self, Channel, MessageKind, Rule, Spec};
+use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::EmailId;
 
 /// The email outbox.
@@ -43,6 +44,14 @@ impl MessageKind for Kind {
             Kind::Otp => Rule::secret("otp", 0),
             Kind::Test => Rule::plain("test", 1),
             Kind::Invitation => Rule::plain("invitation", 5),
+        }
+    }
+
+    fn label(self) -> Msg {
+        match self {
+            Kind::Otp => Msg::KindLoginCode,
+            Kind::Test => Msg::KindTest,
+            Kind::Invitation => Msg::KindInvitation,
         }
     }
 }

@@ -25,7 +25,7 @@ fn page(app: &HqApp, user: &SignedIn, title: &str, body: Markup) -> Response {
 fn when(app: &HqApp, at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(
         || app.lang().t(Msg::SyncNever).to_owned(),
-        |t| ui::datetime(t, app.config.utc_offset()),
+        |t| ui::datetime(t, app.config.utc_offset(), app.lang()),
     )
 }
 
@@ -70,7 +70,7 @@ pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, db::DbE
                                 td class="num" {
                                     (b.waiting_after.unwrap_or(0))
                                     @if let Some(t) = b.oldest_waiting_at.as_deref().and_then(crate::plumbing::clock::parse_stored) {
-                                        br; span class="muted" { (lang.fill(Msg::HqWaitingSince, &[("when", &ui::datetime(t, app.config.utc_offset()))])) }
+                                        br; span class="muted" { (lang.fill(Msg::HqWaitingSince, &[("when", &ui::datetime(t, app.config.utc_offset(), app.lang()))])) }
                                     }
                                 }
                                 td class="num" { (b.set_aside) }
@@ -141,7 +141,7 @@ pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Respons
                                 td class="num" { (seq) }
                                 td { (entity) " " code { (id) } }
                                 td { (reason) }
-                                td { (ui::datetime(*at, app.config.utc_offset())) }
+                                td { (ui::datetime(*at, app.config.utc_offset(), lang)) }
                             }
                         }
                     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
+use crate::plumbing::i18n::Lang;
 use crate::plumbing::ids::ProductId;
 
 /// A product as stored.
@@ -144,10 +145,17 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
 
 /// The products a new branch (and the demo) starts with: Pegadaian-like gold pawn (1.15% per
 /// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan (both
-/// in calendar months).
-pub(crate) fn starter_products() -> [Terms; 3] {
+/// in calendar months), named in the branch's language.
+pub(crate) fn starter_products(lang: Lang) -> [Terms; 3] {
+    let name = |en: &str, id: &str| match lang {
+        Lang::En => en.to_owned(),
+        Lang::Id => id.to_owned(),
+    };
     let base = Terms {
-        product: "Gold pawn (15-day periods, 120 days)".to_owned(),
+        product: name(
+            "Gold pawn (15-day periods, 120 days)",
+            "Gadai emas (periode 15 hari, 120 hari)",
+        ),
         kind: ProductKind::Pawn,
         rate_bp: 115,
         period_days: 15,
@@ -167,7 +175,10 @@ pub(crate) fn starter_products() -> [Terms; 3] {
     [
         base.clone(),
         Terms {
-            product: "Electronics pawn (monthly, 4 months)".to_owned(),
+            product: name(
+                "Electronics pawn (monthly, 4 months)",
+                "Gadai elektronik (bulanan, 4 bulan)",
+            ),
             rate_bp: 500,
             period_days: 1,
             period_unit: PeriodUnit::Month,
@@ -177,7 +188,10 @@ pub(crate) fn starter_products() -> [Terms; 3] {
             ..base.clone()
         },
         Terms {
-            product: "Installment loan (3 monthly payments)".to_owned(),
+            product: name(
+                "Installment loan (3 monthly payments)",
+                "Pinjaman angsuran (3 kali bayar bulanan)",
+            ),
             kind: ProductKind::Installment,
             rate_bp: 300,
             period_days: 1,

@@ -20,6 +20,7 @@
 //! [`period_end`] is the one place that puts a period on the calendar; everything that names a
 //! due date (maturity, extension, installment, reminder) goes through it.
 
+use crate::plumbing::i18n::Msg;
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -91,11 +92,21 @@ impl Rounding {
         }
     }
 
+    /// Every rule, as the product form offers them.
+    pub(crate) const ALL: [Rounding; 3] = [Rounding::HalfUp, Rounding::Up, Rounding::Down];
+
     /// The rule named by its code.
     pub(crate) fn from_code(code: &str) -> Option<Rounding> {
-        [Rounding::HalfUp, Rounding::Down, Rounding::Up]
-            .into_iter()
-            .find(|r| r.code() == code)
+        Rounding::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// The rule in the staff's words.
+    pub(crate) fn label(self) -> Msg {
+        match self {
+            Rounding::HalfUp => Msg::RoundingHalfUp,
+            Rounding::Up => Msg::RoundingUp,
+            Rounding::Down => Msg::RoundingDown,
+        }
     }
 }
 

@@ -38,6 +38,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::ToSql;
 use rusqlite::types::FromSql;
 
+use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, EmailId, SmsId};
 
 /// What a channel says of one of its kinds of message.
@@ -93,6 +94,9 @@ pub(crate) trait MessageKind: Copy + Eq + Debug + 'static {
     fn carries_code(self) -> bool {
         self.rule().carries_code
     }
+
+    /// The kind for people (the outbox pages, the customer's timeline).
+    fn label(self) -> Msg;
 
     /// The kind named by its code.
     fn from_code(code: &str) -> Option<Self> {
@@ -157,6 +161,18 @@ impl State {
             State::Failed => "failed",
             State::Expired => "expired",
             State::Cancelled => "cancelled",
+        }
+    }
+
+    /// The state for people.
+    pub(crate) fn label(self) -> Msg {
+        match self {
+            State::Queued => Msg::OutboxQueued,
+            State::Sending => Msg::OutboxSending,
+            State::Sent => Msg::OutboxSent,
+            State::Failed => Msg::OutboxFailed,
+            State::Expired => Msg::OutboxExpired,
+            State::Cancelled => Msg::OutboxCancelled,
         }
     }
 

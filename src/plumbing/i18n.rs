@@ -6,6 +6,24 @@
 //! `{name}` placeholders, filled by [`Lang::fill`]. Log lines and command-line output for the
 //! installer are not user-facing in this sense and stay in English.
 
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+
+/// The months' short names, January first.
+const MONTHS: [Msg; 12] = [
+    Msg::MonthJan,
+    Msg::MonthFeb,
+    Msg::MonthMar,
+    Msg::MonthApr,
+    Msg::MonthMay,
+    Msg::MonthJun,
+    Msg::MonthJul,
+    Msg::MonthAug,
+    Msg::MonthSep,
+    Msg::MonthOct,
+    Msg::MonthNov,
+    Msg::MonthDec,
+];
+
 /// A language the pages are offered in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lang {
@@ -66,6 +84,17 @@ impl Lang {
         self.count(u64::from(n), Msg::PeriodOfOneDay, Msg::PeriodOfDays)
     }
 
+    /// A date as people write it: "1 Dec 2026", "1 Des 2026" (ISO stays for CSV and inputs).
+    pub(crate) fn date(self, date: NaiveDate) -> String {
+        let month = MONTHS[date.month0() as usize];
+        format!("{} {} {}", date.day(), self.t(month), date.year())
+    }
+
+    /// A local date and time as people write it: "1 Des 2026 19:53".
+    pub(crate) fn datetime(self, at: DateTime<FixedOffset>) -> String {
+        format!("{} {}", self.date(at.date_naive()), at.format("%H:%M"))
+    }
+
     /// The text of a message with its `{name}` placeholders filled in.
     pub(crate) fn fill(self, msg: Msg, values: &[(&str, &str)]) -> String {
         let mut text = msg.text(self).to_owned();
@@ -74,6 +103,37 @@ impl Lang {
         }
         text
     }
+}
+
+/// The words of a text, lowercased, its `{placeholder}` names left out: what the
+/// untranslated-word test compares ("Due {date}" gives "due").
+pub(crate) fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    let mut in_placeholder = false;
+    text.split(move |c: char| {
+        let split = in_placeholder || !c.is_alphabetic() || c == '{';
+        if c == '{' {
+            in_placeholder = true;
+        } else if c == '}' {
+            in_placeholder = false;
+        }
+        split
+    })
+    .filter(|w| w.chars().count() > 1)
+    .map(str::to_lowercase)
+}
+
+/// Words found in some English message but in no Indonesian one: if one of them shows on a page
+/// in Indonesian, something on that page was not translated.
+pub(crate) fn english_only_words() -> std::collections::BTreeSet<String> {
+    let indonesian: std::collections::BTreeSet<String> = Msg::ALL
+        .iter()
+        .flat_map(|m| words(m.text(Lang::Id)))
+        .collect();
+    Msg::ALL
+        .iter()
+        .flat_map(|m| words(m.text(Lang::En)))
+        .filter(|w| !indonesian.contains(w))
+        .collect()
 }
 
 /// Declares the catalogue: one line per message, English then Indonesian.
@@ -86,8 +146,7 @@ macro_rules! catalogue {
         }
 
         impl Msg {
-            /// Every message, for tests of the catalogue itself.
-            #[cfg(test)]
+            /// Every message, for tests of the catalogue and of the pages' words.
             pub(crate) const ALL: &'static [Msg] = &[$(Msg::$key,)*];
 
             /// The message in a language.
@@ -379,12 +438,33 @@ catalogue! {
     PeriodUnitMonths => "calendar months (to the same day of the next month)", "bulan kalender (sampai tanggal yang sama bulan berikutnya)";
     PeriodOfDays => "{n} days", "{n} hari";
     PeriodOfOneDay => "{n} day", "{n} hari";
+    // The months' short names in dates ("1 Des 2026").
+    MonthJan => "Jan", "Jan";
+    MonthFeb => "Feb", "Feb";
+    MonthMar => "Mar", "Mar";
+    MonthApr => "Apr", "Apr";
+    MonthMay => "May", "Mei";
+    MonthJun => "Jun", "Jun";
+    MonthJul => "Jul", "Jul";
+    MonthAug => "Aug", "Agu";
+    MonthSep => "Sep", "Sep";
+    MonthOct => "Oct", "Okt";
+    MonthNov => "Nov", "Nov";
+    MonthDec => "Dec", "Des";
     PeriodOfMonths => "{n} month(s)", "{n} bulan";
     TermPeriods => "Term (periods)", "Jangka waktu (periode)";
     MinInterestDays => "Minimum interest (days)", "Sewa modal minimum (hari)";
-    TicketFee => "Ticket fee (amount:N or rate:basis points)", "Biaya administrasi (amount:N atau rate:basis poin)";
-    LateFee => "Late fee (amount:N or rate:basis points)", "Denda (amount:N atau rate:basis poin)";
-    LostTicketFee => "Lost ticket fee (amount:N or rate:basis points)", "Biaya surat hilang (amount:N atau rate:basis poin)";
+    TicketFee => "Ticket fee", "Biaya administrasi";
+    LateFee => "Late fee", "Denda";
+    LostTicketFee => "Lost ticket fee", "Biaya surat hilang";
+    FeeNone => "No fee", "Tanpa biaya";
+    FeeFixed => "Fixed amount", "Jumlah tetap";
+    FeePercentage => "Percentage of the loan", "Persentase dari pinjaman";
+    FeeValue => "Amount or percentage", "Jumlah atau persentase";
+    FeeValueHint => "An amount such as {amount}, or a percentage such as {percent}.", "Jumlah seperti {amount}, atau persentase seperti {percent}.";
+    RoundingHalfUp => "To the nearest (half up)", "Ke terdekat (setengah ke atas)";
+    RoundingUp => "Always up", "Selalu ke atas";
+    RoundingDown => "Always down", "Selalu ke bawah";
     GraceDays => "Grace days", "Hari tenggang";
     NoticeDays => "Notice days", "Hari pemberitahuan";
     ForfeitDays => "Pull days after notice", "Hari sebelum barang ditarik";
@@ -392,13 +472,13 @@ catalogue! {
     RoundingRule => "Rounding", "Pembulatan";
     KindPawn => "Pawn (one maturity, renewable)", "Gadai (satu jatuh tempo, bisa diperpanjang)";
     KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
-    ProductInvalid => "Check the product: every number must be filled in and fees written as amount:N or rate:N.",
-        "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
+    ProductInvalid => "Check the product: every number must be filled in, and each fee chosen from the list with its amount or percentage.",
+        "Periksa produk: setiap angka harus diisi, dan setiap biaya dipilih dari daftar beserta jumlah atau persentasenya.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";
     EditProduct => "Edit", "Ubah";
-    StorageFee => "Storage fee per period (amount:N or rate:basis points)", "Biaya penyimpanan per periode (amount:N atau rate:basis poin)";
+    StorageFee => "Storage fee per period", "Biaya penyimpanan per periode";
     ItemNumber => "Item {n}", "Barang {n}";
     WeightGrams => "Weight (grams)", "Berat (gram)";
     Karat => "Karat", "Karat";
@@ -700,6 +780,21 @@ catalogue! {
     SmsLastError => "Last error", "Kesalahan terakhir";
     SmsQueue => "Queue", "Antrean";
     SmsKind => "Kind", "Jenis";
+    // A message's state in the outbox (SMS and email), and its kind.
+    OutboxQueued => "Waiting", "Menunggu";
+    OutboxSending => "Sending", "Sedang dikirim";
+    OutboxSent => "Sent", "Terkirim";
+    OutboxFailed => "Failed", "Gagal";
+    OutboxExpired => "Expired", "Kedaluwarsa";
+    OutboxCancelled => "Cancelled", "Dibatalkan";
+    KindLoginCode => "Login code", "Kode masuk";
+    KindVerificationCode => "Verification code", "Kode verifikasi";
+    KindTest => "Test", "Uji";
+    KindFollowUp => "Follow-up", "Tindak lanjut";
+    KindNotice => "Notice", "Pemberitahuan";
+    KindReminder => "Reminder", "Pengingat";
+    KindCampaign => "Campaign", "Kampanye";
+    KindInvitation => "Portal invitation", "Undangan portal";
     SmsSendTest => "Send test message", "Kirim pesan uji";
     SmsTestText => "Test message from {branch}. If you can read this, SMS from the branch reaches your phone.",
         "Pesan uji dari {branch}. Jika Anda dapat membaca ini, SMS dari cabang sampai ke ponsel Anda.";
@@ -932,6 +1027,9 @@ catalogue! {
     AuditTitle => "Audit log", "Log audit";
     AuditWhen => "When", "Waktu";
     AuditWho => "Who", "Siapa";
+    AuditSystem => "System", "Sistem";
+    AuditCommandLine => "Command line", "Baris perintah";
+    AuditCustomerPortal => "Customer (portal)", "Nasabah (portal)";
     AuditAction => "Action", "Tindakan";
     AuditRecord => "Record", "Data";
     AuditBefore => "Before", "Sebelum";
@@ -985,6 +1083,31 @@ mod tests {
         assert_eq!(Lang::En.label_for(2, Msg::Item, Msg::Items), "Items");
         assert_eq!(Lang::En.label_for(0, Msg::Item, Msg::Items), "Items");
         assert_eq!(Lang::Id.label_for(3, Msg::Item, Msg::Items), "Barang");
+    }
+
+    #[test]
+    fn words_leave_out_placeholders_and_single_letters() {
+        let found: Vec<String> = words("Due {date}: 1 item, a Ring's").collect();
+        assert_eq!(found, ["due", "item", "ring"]);
+        let only = english_only_words();
+        assert!(only.contains("previous"));
+        assert!(!only.contains("pawnbranch"), "the same in both languages");
+    }
+
+    #[test]
+    fn dates_in_the_readers_style() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(Lang::Id.date(day), "1 Des 2026");
+        assert_eq!(Lang::En.date(day), "1 Dec 2026");
+        let may = NaiveDate::from_ymd_opt(2027, 5, 31).unwrap();
+        assert_eq!(Lang::Id.date(may), "31 Mei 2027");
+        assert_eq!(Lang::En.date(may), "31 May 2027");
+        let wib = FixedOffset::east_opt(7 * 3600).unwrap();
+        let at = DateTime::from_timestamp(1_796_129_580, 0)
+            .unwrap()
+            .with_timezone(&wib);
+        assert_eq!(Lang::Id.datetime(at), "1 Des 2026 19:53");
+        assert_eq!(Lang::En.datetime(at), "1 Dec 2026 19:53");
     }
 
     #[test]

@@ -79,6 +79,18 @@ fn decimal(units: u64, exponent: u8, lang: Lang) -> String {
     grouped
 }
 
+/// A rate kept in basis points as a percentage, with the language's decimal mark: "1,15%" in
+/// Indonesian, "1.15%" in English.
+pub(crate) fn percent(bp: u32, lang: Lang) -> String {
+    format!("{}%", percent_input(bp, lang))
+}
+
+/// A rate kept in basis points as a form field holds it: "1,15" in Indonesian, "1.15" in
+/// English (either mark is accepted back).
+pub(crate) fn percent_input(bp: u32, lang: Lang) -> String {
+    decimal(u64::from(bp), 2, lang)
+}
+
 /// A weight kept in milligrams, in grams as a pawn ticket prints it: two decimals with the
 /// language's decimal mark ("5,00 g" in Indonesian, "5.00 g" in English), three when the
 /// milligrams need them ("5,125 g"), so nothing weighed is rounded away.
@@ -124,6 +136,13 @@ pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
         fraction.parse().ok()?
     };
     major.checked_mul(scale)?.checked_add(minor)
+}
+
+/// An amount pre-filled in a form, grouped the way the reader writes it ("1.500.000");
+/// [`parse_amount`] reads it back, with or without the separators.
+pub(crate) fn amount_input(minor: i64, exponent: u8, lang: Lang) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}", decimal(minor.unsigned_abs(), exponent, lang))
 }
 
 /// An amount for a form field (major units, no grouping).
@@ -179,6 +198,14 @@ mod tests {
     }
 
     #[test]
+    fn rates_in_each_language() {
+        assert_eq!(percent(115, Lang::Id), "1,15%");
+        assert_eq!(percent(115, Lang::En), "1.15%");
+        assert_eq!(percent(9_000, Lang::Id), "90,00%");
+        assert_eq!(percent(5, Lang::En), "0.05%");
+    }
+
+    #[test]
     fn amounts_typed_at_the_counter() {
         assert_eq!(parse_amount("1.500.000", 0), Some(1_500_000));
         assert_eq!(parse_amount("Rp 1.500.000", 0), Some(1_500_000));
@@ -197,6 +224,18 @@ mod tests {
         assert_eq!(parse_amount("abc", 0), None);
         assert_eq!(parse_amount("", 0), None);
         assert_eq!(amount_field(123_456, 2), "1234.56");
+        // Pre-filled amounts are grouped in the reader's style and read back either way.
+        assert_eq!(amount_input(1_500_000, 0, Lang::Id), "1.500.000");
+        assert_eq!(amount_input(1_500_000, 0, Lang::En), "1,500,000");
+        assert_eq!(amount_input(123_456, 2, Lang::Id), "1.234,56");
+        for lang in Lang::ALL {
+            for (minor, exponent) in [(1_500_000, 0), (999, 0), (123_456, 2), (5, 2)] {
+                let shown = amount_input(minor, exponent, lang);
+                assert_eq!(parse_amount(&shown, exponent), Some(minor), "{shown}");
+            }
+        }
+        assert_eq!(parse_amount("1 500 000", 0), Some(1_500_000));
+        assert_eq!(parse_amount("1,500,000", 0), Some(1_500_000));
         assert_eq!(amount_field(1_500_000, 0), "1500000");
     }
 }

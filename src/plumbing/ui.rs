@@ -318,11 +318,9 @@ pub(crate) fn select(
     }
 }
 
-/// An instant as branch-local date and time.
-pub(crate) fn datetime(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// An instant as branch-local date and time, written the reader's way ("1 Des 2026 19:53").
+pub(crate) fn datetime(at: DateTime<Utc>, offset: FixedOffset, lang: Lang) -> String {
+    lang.datetime(at.with_timezone(&offset))
 }
 
 #[cfg(test)]

@@ -263,7 +263,7 @@ pub(crate) fn run(
             &[
                 ("name", &name),
                 ("ticket", &record.ticket_no),
-                ("date", &due.date.to_string()),
+                ("date", &settings.lang.date(due.date)),
                 ("amount", &settings.currency.format(amount, settings.lang)),
                 ("branch", &settings.branch),
             ],

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use crate::outbox::{self, Channel, MessageKind, Rule, Spec};
+use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, SmsId};
 use crate::plumbing::phone::E164;
 
@@ -63,6 +64,18 @@ impl MessageKind for Kind {
             Kind::Notice => Rule::plain("notice", 5),
             Kind::Reminder => Rule::plain("reminder", 8),
             Kind::Campaign => Rule::plain("campaign", 9),
+        }
+    }
+
+    fn label(self) -> Msg {
+        match self {
+            Kind::Otp => Msg::KindLoginCode,
+            Kind::Verification => Msg::KindVerificationCode,
+            Kind::Test => Msg::KindTest,
+            Kind::FollowUp => Msg::KindFollowUp,
+            Kind::Notice => Msg::KindNotice,
+            Kind::Reminder => Msg::KindReminder,
+            Kind::Campaign => Msg::KindCampaign,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use maud::html;
 
-use crate::audit::list;
+use crate::audit::{actor_label, list};
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
@@ -43,11 +43,15 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
                         @for e in entries.iter().take(PAGE_SIZE as usize) {
                             tr {
                                 td { (ctx.datetime(e.at)) }
-                                td { (e.actor) }
-                                td { (e.action) }
-                                td { (e.entity) " " span class="muted" { (e.entity_id) } }
-                                td { @if let Some(b) = &e.before { pre { (b) } } }
-                                td { @if let Some(a) = &e.after { pre { (a) } } }
+                                @match actor_label(&e.actor) {
+                                    Some(label) => td { (ctx.t(label)) },
+                                    None => td translate="no" { (e.actor) },
+                                }
+                                // Actions, records and their values are the log's codes and data.
+                                td translate="no" { (e.action) }
+                                td translate="no" { (e.entity) " " span class="muted" { (e.entity_id) } }
+                                td translate="no" { @if let Some(b) = &e.before { pre { (b) } } }
+                                td translate="no" { @if let Some(a) = &e.after { pre { (a) } } }
                             }
                         }
                     }

@@ -302,9 +302,14 @@ impl<'a> Ctx<'a> {
         Response::html(200, ui::staff_page(&self.chrome(), &nav, title, body))
     }
 
-    /// An instant as branch-local date and time.
+    /// An instant as branch-local date and time, in the reader's style.
     pub(crate) fn datetime(&self, at: DateTime<Utc>) -> String {
-        ui::datetime(at, self.app.config.utc_offset())
+        ui::datetime(at, self.app.config.utc_offset(), self.lang)
+    }
+
+    /// A date in the reader's style ("1 Des 2026").
+    pub(crate) fn date(&self, date: chrono::NaiveDate) -> String {
+        self.lang.date(date)
     }
 }
 

@@ -213,7 +213,7 @@ pub(crate) fn review_page(ctx: &Ctx) -> Result<Response, AppError> {
                 tbody {
                     @for (i, l) in lines.iter().enumerate() {
                         tr {
-                            td { (l.on_date) }
+                            td { (ctx.date(l.on_date)) }
                             td { (l.reference) br; span class="muted" { (ctx.t(method_label(l.method))) } }
                             td class="num" { (currency.format(l.amount, ctx.lang)) }
                             td { (l.description) }

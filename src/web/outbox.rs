@@ -43,11 +43,11 @@ pub(crate) fn queue<K: MessageKind>(ctx: &Ctx, counts: &[(State, K, i64)]) -> Ma
         h2 { (ctx.t(Msg::SmsQueue)) }
         div class="table-wrap" {
             table {
-                thead { tr { th { (ctx.t(Msg::SmsKind)) } @for state in State::ALL { th class="num" { (state.code()) } } } }
+                thead { tr { th { (ctx.t(Msg::SmsKind)) } @for state in State::ALL { th class="num" { (ctx.t(state.label())) } } } }
                 tbody {
                     @for kind in K::ALL {
                         tr {
-                            td { (kind.code()) }
+                            td { (ctx.t(kind.label())) }
                             @for state in State::ALL { td class="num" { (count(state, *kind)) } }
                         }
                     }
@@ -77,10 +77,10 @@ pub(crate) fn recent<K: MessageKind, I: MessageId>(
                         tr {
                             td { (ctx.datetime(m.created_at)) }
                             td { (m.message.to) }
-                            td { (m.message.kind.code()) }
+                            td { (ctx.t(m.message.kind.label())) }
                             td { (text(&m.message)) }
                             td {
-                                (state_badge(m.state))
+                                (state_badge(ctx, m.state))
                                 @if m.message.attempts > 1 { " ×" (m.message.attempts) }
                                 @if let Some(t) = m.sent_at { br; span class="muted" { (ctx.datetime(t)) } }
                                 @if let Some(e) = &m.last_error { br; span class="muted" { (e) } }
@@ -133,13 +133,13 @@ fn actions<K: MessageKind, I: MessageId>(
 }
 
 /// A message's state as a badge.
-pub(crate) fn state_badge(state: State) -> Markup {
+pub(crate) fn state_badge(ctx: &Ctx, state: State) -> Markup {
     let class = match state {
         State::Sent => "ok",
         State::Failed | State::Expired => "bad",
         _ => "warn",
     };
-    html! { span class={ "badge " (class) } { (state.code()) } }
+    html! { span class={ "badge " (class) } { (ctx.t(state.label())) } }
 }
 
 /// POST {path}/{id}/retry and /cancel; `wake` rings the channel's sender after the commit.
@@ -170,9 +170,13 @@ pub(crate) fn act<K: MessageKind, I: MessageId>(
             Ok(Response::see_other(listing.path))
         }
         Err(ActionError::NotFound) => Err(AppError::NotFound),
-        Err(ActionError::WrongState(state)) => Err(AppError::BadRequest(
-            ctx.lang.fill(listing.wrong_state, &[("state", state)]),
-        )),
+        Err(ActionError::WrongState(state)) => Err(AppError::BadRequest(ctx.lang.fill(
+            listing.wrong_state,
+            &[(
+                "state",
+                State::from_code(state).map_or(state, |s| ctx.t(s.label())),
+            )],
+        ))),
         Err(ActionError::Db(e)) => Err(e.into()),
     }
 }

@@ -960,7 +960,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 @if open { dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) } }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
                 dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
-                dt { (ctx.t(Msg::EndDate)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::EndDate)) } dd { (ctx.date(record.maturity)) }
             }
         }
         @match extension {
@@ -980,7 +980,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 tbody {
                     @for p in &payments {
                         tr {
-                            td { (p.on) }
+                            td { (ctx.date(p.on)) }
                             td class="num" { (money(p.amount)) }
                             td {
                                 (ctx.t(method_label(p.method)))
@@ -1034,8 +1034,8 @@ pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::AmountToPay)) } dd { strong { (money(extension.amount)) } }
-                dt { (ctx.t(Msg::CurrentDueDate)) } dd { (record.maturity) }
-                dt { (ctx.t(Msg::NewDueDate)) } dd { strong { (extension.maturity) } }
+                dt { (ctx.t(Msg::CurrentDueDate)) } dd { (ctx.date(record.maturity)) }
+                dt { (ctx.t(Msg::NewDueDate)) } dd { strong { (ctx.date(extension.maturity)) } }
             }
         }
         p { (ctx.t(Msg::ExtendWhenPaid)) }

@@ -85,7 +85,7 @@ fn accounts_table(
                 tbody {
                     @for a in accounts {
                         tr {
-                            td { (a.user.username) }
+                            td translate="no" { (a.user.username) }
                             td { (a.user.full_name) }
                             td { (ctx.t(a.user.role.label())) }
                             td {
@@ -334,7 +334,7 @@ fn render_account(
     repeat.kind = "password";
     repeat.autocomplete = "new-password";
     let body = html! {
-        p { (me.full_name) " · " (me.username) " · " (ctx.t(me.role.label())) }
+        p { (me.full_name) " · " span translate="no" { (me.username) } " · " (ctx.t(me.role.label())) }
         h2 { (ctx.t(Msg::ChangePassword)) }
         (ui::form_error(error))
         form method="post" action=(paths::ACCOUNT_PASSWORD) class="stack" {

@@ -129,7 +129,7 @@ fn invitation_test_email_and_test_sms_from_the_customer_page() {
     ] {
         assert!(text.contains(part), "{part} in {text}");
     }
-    let body = page_shows(&mut c, &page, "badge ok\">sent");
+    let body = page_shows(&mut c, &page, "badge ok\">Sent");
     assert!(body.contains("Portal invitations") && body.contains(SITI_EMAIL));
 
     press(&mut c, &page, "test-email", &[]);
@@ -216,7 +216,7 @@ fn a_login_code_by_email_once_the_counter_verified_the_address() {
     assert_eq!(r.header("location"), Some("/my"), "{}", r.body);
 
     // The code is blanked in the outbox once sent; staff never see it.
-    let email_page = page_shows(&mut staff, "/staff/email", "badge ok\">sent");
+    let email_page = page_shows(&mut staff, "/staff/email", "badge ok\">Sent");
     assert!(!email_page.contains(&code), "the code is masked");
     assert!(email_page.contains("••••••"));
 }
@@ -238,7 +238,7 @@ fn relay_down_then_up_and_a_relay_that_refuses() {
     server.advance_clock(60);
     let m = sink.nth(1);
     assert_eq!(m["rcpt_tos"], serde_json::json!([SITI_EMAIL]));
-    page_shows(&mut c, &page, "badge ok\">sent");
+    page_shows(&mut c, &page, "badge ok\">Sent");
     page_shows(&mut c, "/staff/email", "Relay reachable");
 
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();

@@ -55,6 +55,15 @@ fn links(html: &str) -> Vec<String> {
 /// Crawls from `start`; returns how many pages were visited and the broken links, each with the
 /// page that showed it.
 fn crawl(client: &mut Client, start: &[&str]) -> (usize, Vec<String>) {
+    crawl_pages(client, start, &mut |_, _| {})
+}
+
+/// Crawls from `start` as [`crawl`] does, giving `visit` each HTML page's path and body.
+pub fn crawl_pages(
+    client: &mut Client,
+    start: &[&str],
+    visit: &mut dyn FnMut(&str, &str),
+) -> (usize, Vec<String>) {
     let mut queue: VecDeque<(String, String)> = start
         .iter()
         .map(|s| ((*s).to_owned(), "(start)".to_owned()))
@@ -84,6 +93,7 @@ fn crawl(client: &mut Client, start: &[&str]) -> (usize, Vec<String>) {
                     .header("content-type")
                     .is_some_and(|t| t.starts_with("text/html"));
                 if is_html {
+                    visit(&path, &r.body);
                     for link in links(&r.body) {
                         queue.push_back((link, path.clone()));
                     }
@@ -101,8 +111,12 @@ fn crawl(client: &mut Client, start: &[&str]) -> (usize, Vec<String>) {
 }
 
 /// Signs a demo customer in on the portal, with the code the demo's SMS log received.
-fn customer_signed_in(server: &Server) -> Client {
-    let mut c = server.client();
+pub fn customer_signed_in(server: &Server) -> Client {
+    customer_signed_in_with(server, server.client())
+}
+
+/// Signs a demo customer in on the portal from `c` (which may carry a language cookie).
+pub fn customer_signed_in_with(server: &Server, mut c: Client) -> Client {
     let page = c.get("/login");
     let r = c.post_form(
         "/login/code",

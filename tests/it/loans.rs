@@ -250,9 +250,11 @@ fn products_printed_tickets_and_forfeited_items() {
             ("period_days", "30"),
             ("term_periods", "3"),
             ("min_interest_days", "30"),
-            ("ticket_fee", "amount:2000"),
-            ("late_fee", "rate:50"),
-            ("lost_ticket_fee", ""),
+            ("ticket_fee", "amount"),
+            ("ticket_fee_value", "2.000"),
+            ("late_fee", "rate"),
+            ("late_fee_value", "0,50"),
+            ("lost_ticket_fee", "none"),
             ("grace_days", "3"),
             ("notice_days", "7"),
             ("forfeit_days", "7"),
@@ -296,6 +298,13 @@ fn products_printed_tickets_and_forfeited_items() {
     assert!(
         edit.body.contains("value=\"1.15\""),
         "the form is pre-filled"
+    );
+    assert!(
+        edit.body
+            .contains("<option value=\"amount\" selected>Fixed amount</option>")
+            && edit.body.contains("value=\"5,000\""),
+        "the ticket fee is chosen from the list, its amount grouped: {}",
+        edit.body
     );
     let mut changed = fields("Gold pawn (15-day periods, 120 days)", "2.00");
     changed[3] = ("period_days", "15");

@@ -30,3 +30,4 @@ mod statements;
 mod sync;
 mod ticket_print;
 mod util;
+mod words;

@@ -125,7 +125,7 @@ fn a_message_arrives_with_its_exact_text_through_echo_and_unsolicited_codes() {
         "{}",
         page.body
     );
-    assert!(page.body.contains(">sent<"), "{}", page.body);
+    assert!(page.body.contains(">Sent<"), "{}", page.body);
     assert!(
         page.body.contains("+62 ••• •••• 7890"),
         "recipient shown masked"

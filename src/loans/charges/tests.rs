@@ -385,7 +385,7 @@ fn the_demo_ledger_balances_and_agrees_with_owed_on_every_ticket() {
     let mut conn = db.conn().unwrap();
     let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
     let today = now.date_naive();
-    crate::demo::load(&mut conn, "ID", today, now).unwrap();
+    crate::demo::load(&mut conn, "ID", crate::plumbing::i18n::Lang::En, today, now).unwrap();
     // The scheduler's pass over every open ticket, then every ticket's statement.
     let open = open_tickets(&conn, None, usize::MAX).unwrap();
     assert!(post_all(&conn, &open, today, now).unwrap() > 0);

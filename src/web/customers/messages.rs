@@ -79,7 +79,7 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, c: &Customer) -> Result<Marku
                 ul {
                     @for m in &invitations {
                         li {
-                            (ctx.datetime(m.created_at)) " · " (m.message.to) " · " (crate::web::outbox::state_badge(m.state))
+                            (ctx.datetime(m.created_at)) " · " (m.message.to) " · " (crate::web::outbox::state_badge(ctx, m.state))
                             @if let Some(t) = m.sent_at { " " span class="muted" { (ctx.datetime(t)) } }
                             @if let Some(e) = &m.last_error { " " span class="muted" { (e) } }
                         }

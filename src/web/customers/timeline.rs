@@ -4,7 +4,10 @@ use maud::{Markup, html};
 
 use crate::customers::EventKind;
 use crate::customers::timeline::{Entry, What};
+use crate::email::outbox::Kind as EmailKind;
+use crate::outbox::{MessageKind, State};
 use crate::plumbing::i18n::Msg;
+use crate::sms::outbox::Kind as SmsKind;
 use crate::web::Ctx;
 
 /// An audit action on a customer, for people.
@@ -17,6 +20,14 @@ fn edit_label(action: &str) -> Msg {
         "customer.unlock" => Msg::EventUnlocked,
         "customer.merge" => Msg::EventMerged,
         _ => Msg::EditOther,
+    }
+}
+
+/// A stored outbox state as its badge (one this version does not know, as stored).
+fn state_badge(ctx: &Ctx, state: &str) -> Markup {
+    match State::from_code(state) {
+        Some(state) => crate::web::outbox::state_badge(ctx, state),
+        None => html! { span class="badge" { (state) } },
     }
 }
 
@@ -37,8 +48,8 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                 td {
                                     @match &e.what {
                                         What::Event(kind) => (ctx.t(EventKind::label(kind))),
-                                        What::Sms { kind, state } => { "SMS · " (kind) " · " span class="badge" { (state) } },
-                                        What::Email { kind, state } => { "Email · " (kind) " · " span class="badge" { (state) } },
+                                        What::Sms { kind, state } => { (ctx.t(Msg::NavSms)) " · " (ctx.t(SmsKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
+                                        What::Email { kind, state } => { (ctx.t(Msg::NavEmail)) " · " (ctx.t(EmailKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
                                         What::Note => (ctx.t(Msg::TimelineNote)),
                                         What::Edit(action) => (ctx.t(edit_label(action))),
                                     }

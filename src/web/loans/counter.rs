@@ -110,7 +110,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
                             td { a href=(paths::ticket(&r.ticket.id)) { (r.ticket.ticket_no) } }
                             td { (r.ticket.customer_name) br; span class="muted" { (r.ticket.phone.national(country)) } }
                             td { (ctx.t(r.ticket.state.label())) }
-                            td { (r.ticket.maturity) }
+                            td { (ctx.date(r.ticket.maturity)) }
                             td class="num" { @if let Some(v) = r.due_now { (money(v)) } }
                             td {
                                 @for c in &r.codes {
@@ -216,7 +216,7 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
                 ("branch", &ctx.app.config.branch.name),
                 ("amount", &ctx.app.config.currency().format(amount, lang)),
                 ("ticket", &record.ticket_no),
-                ("date", &receipt.maturity.to_string()),
+                ("date", &lang.date(receipt.maturity)),
             ],
         );
         let sms = NewSms {

@@ -24,7 +24,7 @@ pub(crate) fn forfeited(ctx: &Ctx) -> Result<Response, AppError> {
         @if rows.is_empty() { p { (ctx.t(Msg::NothingForfeited)) } }
         @else {
             div class="table-wrap" { table {
-                thead { tr { th { "Ticket" } th { (ctx.t(Msg::Item)) } th class="num" { (ctx.t(Msg::Appraised)) } th class="num" { (ctx.t(Msg::Principal)) } th { (ctx.t(Msg::AuditWhen)) } } }
+                thead { tr { th { (ctx.t(Msg::Ticket)) } th { (ctx.t(Msg::Item)) } th class="num" { (ctx.t(Msg::Appraised)) } th class="num" { (ctx.t(Msg::Principal)) } th { (ctx.t(Msg::AuditWhen)) } } }
                 tbody { @for f in &rows {
                     tr {
                         td { a href=(paths::ticket(&f.loan)) { (f.ticket) } }

@@ -100,7 +100,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
                 dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
-                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
             }
         }
         section class="card" {
@@ -149,7 +149,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
             div class="cards" {
                 (payment_form(ctx, &record.id, &csrf, &next_id, "extension", Msg::Extend,
                     &amount_field(owed.interest + owed.fees, exp), &methods,
-                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &extension_maturity.to_string())]))))
+                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))]))))
                 (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
                 (payment_form(ctx, &record.id, &csrf, &next_id, "redemption", Msg::Redeem,
                     &amount_field(owed.payoff(), exp), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
@@ -243,7 +243,7 @@ pub(crate) fn statement_table(
                     }
                     @for r in &statement.lines {
                         tr {
-                            td { (r.on) }
+                            td { (ctx.date(r.on)) }
                             @if show_ticket { td { (r.ticket_no) } }
                             td {
                                 (ctx.t(r.kind.label()))
@@ -475,7 +475,7 @@ pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Respo
                 dt { (ctx.t(Msg::Amount)) } dd { strong { (money(paid_rows.iter().map(|r| r.amount).sum::<i64>())) } }
                 dt { (ctx.t(Msg::PaidBy)) } dd { (ctx.t(method_label(first.method))) " " (first.reference) }
                 dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
-                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
             }
         }

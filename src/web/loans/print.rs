@@ -21,7 +21,7 @@ fn fee_words(ctx: &Ctx, fee: Fee) -> String {
     match fee {
         Fee::Amount(0) => ctx.t(Msg::NoFee).to_owned(),
         Fee::Amount(a) => ctx.app.config.currency().format(a, ctx.lang),
-        Fee::Rate(bp) => format!("{}.{:02}%", bp / 100, bp % 100),
+        Fee::Rate(bp) => crate::plumbing::money::percent(bp, ctx.lang),
     }
 }
 /// The ticket's interest rule in plain words, per period of days or of calendar months.
@@ -59,7 +59,7 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
                 dt { (ctx.t(Msg::CustomerSelf)) } dd { (customer.full_name) " · " (customer.id_number.as_deref().unwrap_or("")) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
                 dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
-                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
+                dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
             }
             h2 { (super::items::heading(ctx, &items)) }
             (super::items::list(ctx, &items))
@@ -98,13 +98,13 @@ fn branch_lines(branch: &BranchConfig, lang: Lang) -> maud::Markup {
 fn terms_words(ctx: &Ctx, record: &ops::Ticket) -> maud::Markup {
     let t = &record.terms;
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
-    let rate = format!("{}.{:02}%", t.rate_bp / 100, t.rate_bp % 100);
+    let rate = crate::plumbing::money::percent(t.rate_bp, ctx.lang);
     let period_interest = crate::loans::terms::rate_of(record.principal, t.rate_bp, t.rounding);
     let to_auction = ctx.lang.days(t.grace_days + t.notice_days + t.forfeit_days);
     let claim = ctx.lang.days(ctx.app.config.loans.surplus_claim_days);
     html! {
         p { (interest_words(ctx, t, &rate, &money(period_interest))) }
-        p { (ctx.lang.fill(Msg::TermsMaturity, &[("date", &record.maturity.to_string()), ("grace", &ctx.lang.days(t.grace_days))])) }
+        p { (ctx.lang.fill(Msg::TermsMaturity, &[("date", &ctx.date(record.maturity)), ("grace", &ctx.lang.days(t.grace_days))])) }
         p { (ctx.lang.fill(Msg::TermsForfeit, &[("days", &to_auction)])) " " (ctx.lang.fill(Msg::TermsSurplus, &[("days", &claim)])) }
         p { (ctx.lang.fill(Msg::TermsFees, &[("ticket", &fee_words(ctx, t.ticket_fee)), ("late", &fee_words(ctx, t.late_fee)), ("lost", &fee_words(ctx, t.lost_ticket_fee))])) }
     }

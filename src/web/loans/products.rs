@@ -12,6 +12,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::ProductId;
+use crate::plumbing::money;
 use crate::plumbing::paths;
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
@@ -48,7 +49,7 @@ fn render_products(
             tbody { @for p in &list {
                 tr {
                     td { (p.terms.product) }
-                    td { (format!("{}.{:02}%", p.terms.rate_bp / 100, p.terms.rate_bp % 100)) }
+                    td { (money::percent(p.terms.rate_bp, ctx.lang)) }
                     td { (period_words(ctx, &p.terms)) }
                     td { (p.terms.term_periods) }
                     td { (p.terms.max_ltv_bp / 100) "%" }
@@ -71,9 +72,63 @@ fn render_products(
     Ok(response)
 }
 
-/// A percentage in basis points as typed in the form ("1.15").
-fn percent(bp: u32) -> String {
-    format!("{}.{:02}", bp / 100, bp % 100)
+/// The product's fees: each chosen from a list (none, a fixed amount, a percentage of the loan)
+/// with its amount or percentage beside it.
+const FEES: [(&str, Msg); 4] = [
+    ("ticket_fee", Msg::TicketFee),
+    ("storage_fee", Msg::StorageFee),
+    ("late_fee", Msg::LateFee),
+    ("lost_ticket_fee", Msg::LostTicketFee),
+];
+
+/// The form's codes of a fee's kind.
+const FEE_NONE: &str = "none";
+const FEE_AMOUNT: &str = "amount";
+const FEE_RATE: &str = "rate";
+
+/// A product's fee by its form name.
+fn fee_of(t: &Terms, name: &str) -> Fee {
+    match name {
+        "ticket_fee" => t.ticket_fee,
+        "storage_fee" => t.storage_fee,
+        "late_fee" => t.late_fee,
+        _ => t.lost_ticket_fee,
+    }
+}
+
+/// One fee of the product form: its kind from a list, and its amount or percentage.
+fn fee_field(ctx: &Ctx, name: &str, label: Msg, fee: Option<Fee>) -> maud::Markup {
+    let exponent = ctx.app.config.currency().exponent;
+    let (kind, value) = match fee {
+        None | Some(Fee::Amount(0)) => (FEE_NONE, String::new()),
+        Some(Fee::Amount(a)) => (FEE_AMOUNT, money::amount_input(a, exponent, ctx.lang)),
+        Some(Fee::Rate(bp)) => (FEE_RATE, money::percent_input(bp, ctx.lang)),
+    };
+    let kinds = [
+        (FEE_NONE, ctx.t(Msg::FeeNone)),
+        (FEE_AMOUNT, ctx.t(Msg::FeeFixed)),
+        (FEE_RATE, ctx.t(Msg::FeePercentage)),
+    ];
+    let value_name = format!("{name}_value");
+    let mut field = Field::new(ctx.t(Msg::FeeValue), &value_name, &value);
+    let hint = ctx.lang.fill(
+        Msg::FeeValueHint,
+        &[
+            (
+                "amount",
+                &money::amount_input(5_000 * 10i64.pow(u32::from(exponent)), exponent, ctx.lang),
+            ),
+            ("percent", &money::percent_input(100, ctx.lang)),
+        ],
+    );
+    field.hint = Some(&hint);
+    html! {
+        fieldset {
+            legend { (ctx.t(label)) }
+            (ui::select(ctx.t(Msg::Kind), name, &kinds, kind, None))
+            (ui::field(&field))
+        }
+    }
 }
 
 /// The product form (new, or editing `terms`).
@@ -84,33 +139,26 @@ fn product_form(
     csrf: &str,
     button: Msg,
 ) -> maud::Markup {
-    let values: Option<[String; 13]> = terms.map(|t| {
+    let values: Option<[String; 9]> = terms.map(|t| {
         [
             t.product.clone(),
-            percent(t.rate_bp),
+            money::percent_input(t.rate_bp, ctx.lang),
             t.period_days.to_string(),
             t.term_periods.to_string(),
             t.min_interest_days.to_string(),
-            t.ticket_fee.code(),
-            t.storage_fee.code(),
-            t.late_fee.code(),
-            t.lost_ticket_fee.code(),
             t.grace_days.to_string(),
             t.notice_days.to_string(),
             t.forfeit_days.to_string(),
-            percent(t.max_ltv_bp),
+            money::percent_input(t.max_ltv_bp, ctx.lang),
         ]
     });
-    let fields: [(&str, Msg, &str); 13] = [
+    let rate_example = money::percent_input(115, ctx.lang);
+    let fields: [(&str, Msg, &str); 9] = [
         ("name", Msg::ProductName, ""),
-        ("rate", Msg::RatePerPeriod, "1.15"),
+        ("rate", Msg::RatePerPeriod, &rate_example),
         ("period_days", Msg::PeriodDays, "15"),
         ("term_periods", Msg::TermPeriods, "8"),
         ("min_interest_days", Msg::MinInterestDays, "15"),
-        ("ticket_fee", Msg::TicketFee, "amount:5000"),
-        ("storage_fee", Msg::StorageFee, "amount:0"),
-        ("late_fee", Msg::LateFee, "rate:100"),
-        ("lost_ticket_fee", Msg::LostTicketFee, "amount:25000"),
         ("grace_days", Msg::GraceDays, "5"),
         ("notice_days", Msg::NoticeDays, "10"),
         ("forfeit_days", Msg::ForfeitDays, "14"),
@@ -124,6 +172,7 @@ fn product_form(
         }
     });
     let rounding = terms.map_or("half_up", |t| t.rounding.code());
+    let roundings = Rounding::ALL.map(|r| (r.code(), ctx.t(r.label())));
     let unit = terms.map_or(PeriodUnit::Day, |t| t.period_unit).code();
     let units = [
         (PeriodUnit::Day.code(), ctx.t(Msg::PeriodUnitDays)),
@@ -137,7 +186,10 @@ fn product_form(
             @for (i, (name, label, example)) in fields.into_iter().enumerate() {
                 (product_field(ctx, name, label, example, values.as_ref().map_or("", |v| v[i].as_str())))
             }
-            (ui::select(ctx.t(Msg::RoundingRule), "rounding", &[("half_up", "half up"), ("up", "up"), ("down", "down")], rounding, None))
+            @for (name, label) in FEES {
+                (fee_field(ctx, name, label, terms.map(|t| fee_of(t, name))))
+            }
+            (ui::select(ctx.t(Msg::RoundingRule), "rounding", &roundings, rounding, None))
             div { button type="submit" { (ctx.t(button)) } }
         }
     }
@@ -183,7 +235,7 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let before = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    let Some(terms) = parse_terms(ctx.form()?) else {
+    let Some(terms) = parse_terms(ctx.form()?, ctx.app.config.currency().exponent) else {
         drop(tx);
         return render_edit(
             ctx,
@@ -208,7 +260,8 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
 }
 
 /// Reads the add-product form; `None` names nothing in particular: the page says which rule.
-fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
+/// Fee amounts are in major units of the currency (`exponent`), with or without separators.
+fn parse_terms(form: &crate::plumbing::http::Form, exponent: u8) -> Option<Terms> {
     let number = |name: &str| form.text(name).parse::<u32>().ok();
     let percent = |name: &str| -> Option<u32> {
         let text = form.text(name).replace(',', ".");
@@ -220,10 +273,12 @@ fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
         Some(whole.parse::<u32>().ok()? * 100 + frac.parse::<u32>().ok()?)
     };
     let fee = |name: &str| {
-        if form.text(name).is_empty() {
-            Some(Fee::Amount(0))
-        } else {
-            Fee::from_code(form.text(name))
+        let value = format!("{name}_value");
+        match form.text(name) {
+            "" | FEE_NONE => Some(Fee::Amount(0)),
+            FEE_AMOUNT => money::parse_amount(form.text(&value), exponent).map(Fee::Amount),
+            FEE_RATE => percent(&value).map(Fee::Rate),
+            _ => None,
         }
     };
     let name = form.text("name");
@@ -266,7 +321,7 @@ fn parse_terms(form: &crate::plumbing::http::Form) -> Option<Terms> {
 /// POST /staff/products: adds a product (existing tickets keep their own terms).
 pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let Some(terms) = parse_terms(ctx.form()?) else {
+    let Some(terms) = parse_terms(ctx.form()?, ctx.app.config.currency().exponent) else {
         return render_products(ctx, user, Some(ctx.t(Msg::ProductInvalid)), 400);
     };
     let mut conn = ctx.app.db.conn()?;
