@@ -145,7 +145,7 @@ fn history_table(ctx: &Ctx, history: &[GoldPrice]) -> Markup {
                 } }
                 tbody { @for p in history {
                     tr {
-                        td { (p.effective_on) }
+                        td { (ctx.date(p.effective_on)) }
                         td class="num" { (currency.format(p.reference.per_gram_24k, ctx.lang)) }
                         td { (prices::karats_text(&p.reference.karats, currency.exponent)) }
                         td { (p.set_by.as_deref().unwrap_or("—")) " · " (ctx.datetime(p.created_at)) }

@@ -849,7 +849,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
                             @if let Some(due) = r.due_now {
                                 dt { (ctx.t(Msg::AmountDueToday)) } dd { (currency.format(due, ctx.lang)) }
                             }
-                            dt { (ctx.t(Msg::Maturity)) } dd { (r.ticket.matures_on) }
+                            dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(r.ticket.matures_on)) }
                             dt { (ctx.t(Msg::Status)) } dd { (ctx.t(r.ticket.state.label())) }
                         }
                         p { a class="button secondary" href=(paths::my_loan(&r.ticket.id)) { (ctx.t(Msg::LoanDetails)) } }
@@ -959,7 +959,7 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
                 dt { (ctx.t(Msg::InterestAmount)) } dd { (money(interest)) }
                 @if open { dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) } }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
-                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (ctx.date(record.start)) }
                 dt { (ctx.t(Msg::EndDate)) } dd { (ctx.date(record.maturity)) }
             }
         }

@@ -2,7 +2,7 @@
 //! partial payment, redemption with the hand-over, a double-submitted payment, a manager's
 //! reversal, and the customer statement.
 
-use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
+use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after, reader_date};
 
 /// Asserts that a page holds each of `words`.
 fn assert_holds(body: &str, words: &[&str]) {
@@ -352,6 +352,7 @@ fn products_printed_tickets_and_forfeited_items() {
         .unwrap()
     };
     let (gold, gold_due) = ticket_of("day");
+    let gold_due = reader_date(&gold_due, "en");
     let print = clerk.get(&format!("/staff/loans/{gold}/print"));
     assert!(
         print.body.contains("for every 15 days or part of them")
@@ -361,7 +362,8 @@ fn products_printed_tickets_and_forfeited_items() {
         "{}",
         print.body
     );
-    let (laptop, laptop_due) = ticket_of("month");
+    let (laptop, iso_due) = ticket_of("month");
+    let laptop_due = reader_date(&iso_due, "en");
     let print = clerk.get(&format!("/staff/loans/{laptop}/print"));
     assert!(
         print
@@ -380,7 +382,8 @@ fn products_printed_tickets_and_forfeited_items() {
             .body
             .contains("untuk setiap 1 bulan kalender atau bagiannya, dihitung dari tanggal gadai")
             && print.body.contains(&format!(
-                "Tebus atau perpanjang paling lambat {laptop_due}."
+                "Tebus atau perpanjang paling lambat {}.",
+                reader_date(&iso_due, "id")
             )),
         "{}",
         print.body

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 
 use crate::portal::{ask_code, code_from, enter_code};
-use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server};
+use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server, reader_date};
 use pawnbranch::testing::{SimConfig, Simulator};
 
 /// Demo customer 1, Budi Rahmawati: verified phone, an Active gold ticket (11 days old,
@@ -75,8 +75,9 @@ fn dd_after(html: &str, label: &str) -> String {
 }
 
 /// A date as pages write it.
+/// A date as an English page writes it ("1 Dec 2026").
 fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").unwrap_or_else(|_| panic!("{text:?}"))
+    NaiveDate::parse_from_str(text.trim(), "%d %b %Y").unwrap_or_else(|_| panic!("{text:?}"))
 }
 
 /// The 26-character id after `prefix` in `text`.
@@ -378,7 +379,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     assert!(
         texts[0].contains("IDR 13,050")
             && texts[0].contains(&ticket_no)
-            && texts[0].contains(&new_maturity.to_string()),
+            && texts[0].contains(&reader_date(&new_maturity.to_string(), "en")),
         "{}",
         texts[0]
     );

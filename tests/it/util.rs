@@ -465,3 +465,21 @@ pub fn id_after(html: &str, prefix: &str) -> String {
         .unwrap_or_else(|| panic!("no id after {prefix} in {html}"))
         .to_owned()
 }
+
+/// An ISO date ("2026-12-01") as the pages write it in a language ("1 Dec 2026", "1 Des 2026"),
+/// worked out here independently of the program.
+pub fn reader_date(iso: &str, lang: &str) -> String {
+    let months = match lang {
+        "id" => [
+            "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+        ],
+        _ => [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+    };
+    let parts: Vec<usize> = iso
+        .split('-')
+        .map(|p| p.parse().expect("an ISO date"))
+        .collect();
+    format!("{} {} {}", parts[2], months[parts[1] - 1], parts[0])
+}

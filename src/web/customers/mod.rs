@@ -189,7 +189,7 @@ pub(crate) fn render_show(
                 dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }
                 dt { (ctx.t(Msg::PhoneNumber)) } dd { (c.phone.national(country)) " " (verification_badge(ctx, c.phone_verified_at.is_some(), c.locked_at.is_some())) }
                 dt { (ctx.t(Msg::IdNumber)) } dd { (c.id_number.as_deref().unwrap_or("—")) }
-                dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())) }
+                dt { (ctx.t(Msg::DateOfBirth)) } dd { (c.date_of_birth.map(|d| ctx.date(d)).unwrap_or_else(|| "—".to_owned())) }
                 dt { (ctx.t(Msg::Address)) } dd { (c.address) }
                 dt { "Email" } dd { (c.email.as_deref().unwrap_or("—")) " " (messages::verified_badge(ctx, &c)) }
             }

@@ -99,7 +99,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
                 }
                 dt { (ctx.t(Msg::Product)) } dd { (record.terms.product) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
-                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (ctx.date(record.start)) }
                 dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
             }
         }
@@ -945,7 +945,7 @@ pub(crate) fn schedule_table(
             tbody {
                 @for (i, status) in terms::schedule_on(&record.facts(), paid, today) {
                     tr {
-                        td { (i.due) }
+                        td { (ctx.date(i.due)) }
                         td class="num" { (currency.format(i.principal, ctx.lang)) }
                         td class="num" { (currency.format(i.interest, ctx.lang)) }
                         td { @match status {

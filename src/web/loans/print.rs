@@ -58,7 +58,7 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
             dl {
                 dt { (ctx.t(Msg::CustomerSelf)) } dd { (customer.full_name) " · " (customer.id_number.as_deref().unwrap_or("")) }
                 dt { (ctx.t(Msg::Principal)) } dd { (money(record.principal)) }
-                dt { (ctx.t(Msg::StartDate)) } dd { (record.start) }
+                dt { (ctx.t(Msg::StartDate)) } dd { (ctx.date(record.start)) }
                 dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
             }
             h2 { (super::items::heading(ctx, &items)) }
