@@ -231,8 +231,8 @@ fn relay_down_then_up_and_a_relay_that_refuses() {
 
     press(&mut c, &page, "invite", &[]);
     let email_page = page_shows(&mut c, "/staff/email", "Relay not reachable");
-    assert!(email_page.contains("badge warn\">queued"), "{email_page}");
-    assert!(c.get(&page).body.contains("badge warn\">queued"));
+    assert!(email_page.contains("badge warn\">Waiting"), "{email_page}");
+    assert!(c.get(&page).body.contains("badge warn\">Waiting"));
 
     let sink = Sink::start(port);
     server.advance_clock(60);
@@ -250,7 +250,7 @@ fn relay_down_then_up_and_a_relay_that_refuses() {
     .unwrap();
     drop(conn);
     press(&mut c, &page, "invite", &[]);
-    let body = page_shows(&mut c, &page, "badge bad\">failed");
+    let body = page_shows(&mut c, &page, "badge bad\">Failed");
     assert!(
         body.contains("permanent error (550): 5.1.1 mailbox unavailable"),
         "{body}"
@@ -274,7 +274,7 @@ fn without_a_relay_emails_wait_and_staff_see_it() {
         body.contains("No relay is configured, so it waits until one is."),
         "{body}"
     );
-    assert!(body.contains("badge warn\">queued"));
+    assert!(body.contains("badge warn\">Waiting"));
     let warning = "No relay configured: 1 emails waiting";
     assert!(c.get("/staff/email").body.contains(warning));
     assert!(c.get("/staff").body.contains(warning));

@@ -252,7 +252,7 @@ fn transient_errors_are_retried_and_permanent_ones_fail_with_their_reason() {
     loop {
         let page = c.get("/staff/sms");
         if page.body.contains("unassigned (unallocated) number") {
-            assert!(page.body.contains(">failed<"));
+            assert!(page.body.contains(">Failed<"));
             break;
         }
         assert!(
@@ -268,7 +268,7 @@ fn transient_errors_are_retried_and_permanent_ones_fail_with_their_reason() {
     let row = page
         .body
         .split("<tr>")
-        .find(|r| r.contains("badge bad\">failed<"))
+        .find(|r| r.contains("badge bad\">Failed<"))
         .unwrap();
     let id = row.split("/staff/sms/").nth(1).unwrap()[..26].to_owned();
     let r = c.post_form(&format!("/staff/sms/{id}/retry"), &[("csrf", &page.csrf())]);
@@ -556,7 +556,7 @@ fn without_a_modem_messages_wait_and_staff_are_warned() {
         "{}",
         page.body
     );
-    assert!(page.body.contains(">queued<"));
+    assert!(page.body.contains(">Waiting<"));
     assert!(
         c.get("/staff").body.contains("No modem configured"),
         "the dashboard warns too"

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::util::{CLERK, MANAGER, Options, Server};
+use crate::util::{CLERK, MANAGER, Options, Server, reader_date};
 use pawnbranch::testing::{ReceivedSms, SimConfig, Simulator};
 
 /// A demo server with the simulator as its modem and a clock the test can move.
@@ -214,8 +214,10 @@ fn reminders_wait_for_the_hours_arrive_once_and_skip_do_not_text() {
         let got = to(&received, &t.phone);
         assert_eq!(got.len(), 1, "{got:?}");
         let prefix = format!(
-            "Pawnbranch: {}, your pawn ticket {} was due on {loaded} and is overdue. Amount due: IDR ",
-            t.name, t.ticket_no
+            "Pawnbranch: {}, your pawn ticket {} was due on {} and is overdue. Amount due: IDR ",
+            t.name,
+            t.ticket_no,
+            reader_date(&loaded.to_string(), "en")
         );
         let amount = got[0]
             .strip_prefix(&prefix)
@@ -255,7 +257,8 @@ fn reminders_wait_for_the_hours_arrive_once_and_skip_do_not_text() {
             t.name, t.ticket_no
         );
         assert!(
-            got[0].starts_with(&prefix) && got[0].ends_with(&format!(" by {}.", day(26))),
+            got[0].starts_with(&prefix)
+                && got[0].ends_with(&format!(" by {}.", reader_date(&day(26).to_string(), "en"))),
             "{}",
             got[0]
         );
