@@ -406,9 +406,12 @@ mod tests {
         let mut conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         let today = now.date_naive();
-        assert_eq!(load(&mut conn, "ID", today, now).unwrap(), Outcome::Loaded);
         assert_eq!(
-            load(&mut conn, "ID", today, now).unwrap(),
+            load(&mut conn, "ID", Lang::En, today, now).unwrap(),
+            Outcome::Loaded
+        );
+        assert_eq!(
+            load(&mut conn, "ID", Lang::En, today, now).unwrap(),
             Outcome::AlreadyDemo
         );
         let customers: i64 = conn
@@ -431,7 +434,10 @@ mod tests {
         };
         staff::create_account(&tx, &Actor::CommandLine, &new, now).unwrap();
         tx.commit().unwrap();
-        assert_eq!(load(&mut conn, "ID", today, now).unwrap(), Outcome::HasData);
+        assert_eq!(
+            load(&mut conn, "ID", Lang::En, today, now).unwrap(),
+            Outcome::HasData
+        );
         let customers: i64 = conn
             .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
             .unwrap();

@@ -29,6 +29,7 @@ use crate::customers::{self, EventKind};
 use crate::email::outbox::{self as email_outbox, NewEmail};
 use crate::plumbing::config::OtpConfig;
 use crate::plumbing::crypto::{self, InstallationKey};
+use crate::plumbing::i18n::Lang;
 use crate::plumbing::ids::{CodeId, CustomerId, StaffId};
 use crate::plumbing::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
@@ -239,6 +240,10 @@ pub(crate) trait CodeStore {
         lock: bool,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()>;
+    /// The language the code's reader chose, if known (a stranger's is not).
+    fn language(&self) -> rusqlite::Result<Option<Lang>> {
+        Ok(None)
+    }
 }
 
 /// Whether a code to `destination` may go now: the lock, the spacing and the daily count.
@@ -387,6 +392,10 @@ impl CustomerStore<'_> {
 }
 
 impl CodeStore for CustomerStore<'_> {
+    fn language(&self) -> rusqlite::Result<Option<Lang>> {
+        crate::customers::language::chosen(self.conn, self.customer)
+    }
+
     fn lock_state(&self) -> rusqlite::Result<(bool, u32)> {
         self.conn.query_row(
             "SELECT locked_at IS NOT NULL, wrong_codes FROM customers WHERE id = ?1",

@@ -12,7 +12,7 @@ use crate::plumbing::http::{Method, Request, Response, assets, form, local_path}
 use crate::plumbing::i18n::Lang;
 use crate::web::{
     App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    gold, health, import, loans, portal, reminders, sms, staff, sync,
+    gold, health, import, language, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -97,6 +97,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["profile"]) => to(portal::profile_page),
         (Post, ["profile"]) => to(portal::save_profile),
         (Post, ["profile", "phone"]) => to(portal::confirm_new_phone),
+        (Post, ["profile", "language"]) => to(language::save_on_portal),
         (Post, ["profile", "phone", "send"]) => to(portal::resend_new_phone_code),
         (Post, ["profile", "phone", "cancel"]) => to(portal::cancel_new_phone),
         (Get, ["verify"]) => to(portal::verify_phone_page),
@@ -160,6 +161,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "customers", id, "do-not-text"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| customers::set_do_not_text(ctx, id))
+        }
+        (Post, ["staff", "customers", id, "language"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| language::save_at_counter(ctx, id))
         }
         (Post, ["staff", "customers", id, "verification", "send"]) => {
             let id = id.parse().ok()?;
@@ -409,6 +414,7 @@ mod tests {
             (Post, paths::PROFILE_PHONE),
             (Post, paths::PROFILE_PHONE_SEND),
             (Post, paths::PROFILE_PHONE_CANCEL),
+            (Post, paths::PROFILE_LANGUAGE),
             (Get, paths::VERIFY),
             (Post, paths::VERIFY_SEND),
             (Get, paths::MY),

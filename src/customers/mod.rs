@@ -6,6 +6,7 @@
 
 pub(crate) mod alternative_contacts;
 pub(crate) mod caller;
+pub(crate) mod language;
 pub(crate) mod notes;
 pub(crate) mod phone_and_email;
 pub(crate) mod search;
@@ -14,7 +15,7 @@ pub(crate) mod timeline;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::plumbing::i18n::Msg;
+use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{CustomerId, EventId, StaffId};
 use crate::plumbing::phone::E164;
 
@@ -110,12 +111,14 @@ pub(crate) struct Customer {
     /// A new number the customer gave at the portal, waiting for its code
     /// (`phone_and_email::confirm_pending_phone`); `phone` stays until then.
     pub(crate) pending_phone: Option<E164>,
+    /// The language the customer chose (`language`); none: the branch's.
+    pub(crate) language: Option<Lang>,
 }
 
 /// The columns [`from_row`] reads.
 const COLUMNS: &str =
     "id, full_name, phone, phone_verified_at, id_number, date_of_birth, address, email,
-                       profile_completed_at, locked_at, wrong_codes, email_verified_at, pending_phone";
+                       profile_completed_at, locked_at, wrong_codes, email_verified_at, pending_phone, language";
 
 /// A customer from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Customer> {
@@ -133,6 +136,10 @@ fn from_row(r: &Row) -> rusqlite::Result<Customer> {
         wrong_codes: r.get(10)?,
         email_verified_at: r.get(11)?,
         pending_phone: r.get::<_, Option<String>>(12)?.map(E164::from_stored),
+        language: r
+            .get::<_, Option<String>>(13)?
+            .as_deref()
+            .and_then(Lang::from_code),
     })
 }
 

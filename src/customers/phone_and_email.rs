@@ -30,8 +30,8 @@ pub(crate) enum Changed {
     /// Changed and audited; `told`: an SMS to the old number was queued.
     Changed { told: bool },
 }
-/// What the SMS to the old number says, and in which language (the branch's: customers' SMS
-/// are in it).
+/// What the SMS to the old number says, and in which language when the customer chose none
+/// (the branch's).
 pub(crate) struct Notice<'a> {
     pub(crate) lang: Lang,
     pub(crate) branch: &'a str,
@@ -110,7 +110,7 @@ fn tell_old_number(
     if crate::customers::do_not_text(conn, &before.id)? {
         return Ok(false);
     }
-    let lang = notice.lang;
+    let lang = before.language.unwrap_or(notice.lang);
     let what = match (phone_changed, email_changed) {
         (true, true) => lang.t(Msg::ContactChangedBoth),
         (true, false) => lang.t(Msg::ContactChangedPhone),

@@ -25,7 +25,7 @@ const MONTHS: [Msg; 12] = [
 ];
 
 /// A language the pages are offered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lang {
     En,
     Id,
@@ -166,6 +166,10 @@ catalogue! {
     // Shared words and layout.
     AppName => "Pawnbranch", "Pawnbranch";
     Language => "Language", "Bahasa";
+    CustomerLanguage => "Language for messages", "Bahasa untuk pesan";
+    CustomerLanguageHint => "SMS, emails and the portal are written in this language.", "SMS, email, dan portal ditulis dalam bahasa ini.";
+    LanguageSaved => "Language saved.", "Bahasa disimpan.";
+    LanguageUnknown => "Choose one of the languages offered.", "Pilih salah satu bahasa yang tersedia.";
     SkipToContent => "Skip to content", "Langsung ke isi";
     DemoBanner => "Demo branch: invented data for trying the system out. Nothing here is real.",
         "Cabang demo: data rekaan untuk mencoba sistem. Tidak ada yang nyata di sini.";

@@ -21,6 +21,8 @@ pub(crate) const PROFILE: &str = "/profile";
 pub(crate) const PROFILE_PHONE: &str = "/profile/phone";
 pub(crate) const PROFILE_PHONE_SEND: &str = "/profile/phone/send";
 pub(crate) const PROFILE_PHONE_CANCEL: &str = "/profile/phone/cancel";
+/// The customer's choice of language.
+pub(crate) const PROFILE_LANGUAGE: &str = "/profile/language";
 pub(crate) const VERIFY: &str = "/verify";
 pub(crate) const VERIFY_SEND: &str = "/verify/send";
 /// The customer's loans.
@@ -97,6 +99,7 @@ pub(crate) fn customer_part(id: &CustomerId, part: CustomerPart) -> String {
 pub(crate) enum CustomerPart {
     Unlock,
     DoNotText,
+    Language,
     VerificationSend,
     Verification,
     AlternativeContacts,
@@ -116,9 +119,10 @@ pub(crate) enum CustomerPart {
 impl CustomerPart {
     /// Every part, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [CustomerPart; 16] = [
+    pub(crate) const ALL: [CustomerPart; 17] = [
         CustomerPart::Unlock,
         CustomerPart::DoNotText,
+        CustomerPart::Language,
         CustomerPart::VerificationSend,
         CustomerPart::Verification,
         CustomerPart::AlternativeContacts,
@@ -139,6 +143,7 @@ impl CustomerPart {
         match self {
             CustomerPart::Unlock => "unlock",
             CustomerPart::DoNotText => "do-not-text",
+            CustomerPart::Language => "language",
             CustomerPart::VerificationSend => "verification/send",
             CustomerPart::Verification => "verification",
             CustomerPart::AlternativeContacts => "contacts",

@@ -230,9 +230,14 @@ pub(crate) fn run(
     // tickets up to that horizon are read.
     let lead = settings.days_before.iter().copied().max().unwrap_or(0);
     let horizon = today + chrono::Duration::days(i64::from(lead));
-    let mut texts: HashMap<Event, String> = HashMap::new();
+    let mut texts: HashMap<(Event, Lang), String> = HashMap::new();
     let mut queued = 0;
-    for (id, name, phone) in open_tickets_maturing_by(conn, horizon)? {
+    for (id, name, phone, chosen) in open_tickets_maturing_by(conn, horizon)? {
+        // In the customer's language, else the branch's.
+        let lang = chosen
+            .as_deref()
+            .and_then(Lang::from_code)
+            .unwrap_or(settings.lang);
         let Some(record) = ops::load(conn, &id)? else {
             continue;
         };
@@ -249,11 +254,11 @@ pub(crate) fn run(
         {
             continue;
         }
-        let template = match texts.get(&due.event) {
+        let template = match texts.get(&(due.event, lang)) {
             Some(text) => text.clone(),
             None => {
-                let text = template(conn, due.event, settings.lang)?;
-                texts.insert(due.event, text.clone());
+                let text = template(conn, due.event, lang)?;
+                texts.insert((due.event, lang), text.clone());
                 text
             }
         };
@@ -263,8 +268,8 @@ pub(crate) fn run(
             &[
                 ("name", &name),
                 ("ticket", &record.ticket_no),
-                ("date", &settings.lang.date(due.date)),
-                ("amount", &settings.currency.format(amount, settings.lang)),
+                ("date", &lang.date(due.date)),
+                ("amount", &settings.currency.format(amount, lang)),
                 ("branch", &settings.branch),
             ],
         );
@@ -302,14 +307,14 @@ fn reminders_from(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
 fn open_tickets_maturing_by(
     conn: &Connection,
     horizon: NaiveDate,
-) -> rusqlite::Result<Vec<(LoanId, String, String)>> {
+) -> rusqlite::Result<Vec<(LoanId, String, String, Option<String>)>> {
     conn.prepare_cached(
-        "SELECT l.id, c.full_name, c.phone FROM loans l JOIN customers c ON c.id = l.customer_id
+        "SELECT l.id, c.full_name, c.phone, c.language FROM loans l JOIN customers c ON c.id = l.customer_id
          WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.terms IS NOT NULL AND c.do_not_text = 0
            AND l.matures_on <= ?1
          ORDER BY l.matures_on, l.ticket_no",
     )?
-    .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
     .collect()
 }
 
@@ -654,12 +659,12 @@ mod tests {
             (
                 "reminder".to_owned(),
                 "+6281234567890".to_owned(),
-                "Pawnbranch: Siti Rahmawati, your pawn ticket B-2026-000001 is due on 2026-05-10. Amount due: IDR 51,000. Extend or redeem at the branch or on Pay My Loan.".to_owned(),
+                "Pawnbranch: Siti Rahmawati, your pawn ticket B-2026-000001 is due on 10 May 2026. Amount due: IDR 51,000. Extend or redeem at the branch or on Pay My Loan.".to_owned(),
                 Some(at(date(2026, 5, 5), 20, 0)),
             ),
             "expires at the end of the day's hours"
         );
-        assert!(sent[1].2.contains("is due on 2026-05-10"), "{}", sent[1].2);
+        assert!(sent[1].2.contains("is due on 10 May 2026"), "{}", sent[1].2);
 
         // A customer marked "do not text" gets nothing, however often the pass runs.
         conn.execute(
@@ -686,7 +691,7 @@ mod tests {
         assert!(
             sent[2]
                 .2
-                .contains("is due today, 2026-05-10. Amount due: IDR 551,000."),
+                .contains("is due today, 10 May 2026. Amount due: IDR 551,000."),
             "{}",
             sent[2].2
         );
@@ -708,6 +713,34 @@ mod tests {
     }
 
     #[test]
+    fn a_reminder_is_written_in_the_customers_language() {
+        let (_dir, db, _, customer) = ticket();
+        let conn = db.conn().unwrap();
+        let now = at(date(2026, 5, 1), 10, 0);
+        crate::customers::language::set(&conn, &Actor::Customer, &customer, Lang::Id, now).unwrap();
+        assert_eq!(settings().lang, Lang::En, "the branch writes English");
+        assert_eq!(pass(&conn, date(2026, 5, 5), 8, 0), 1);
+        let (_, _, text, _) = outbox(&conn).remove(0);
+        assert!(
+            text.contains("10 Mei 2026") && text.contains("Rp 51.000"),
+            "{text}"
+        );
+        assert_eq!(text, {
+            let template = template(&conn, Event::BeforeMaturity, Lang::Id).unwrap();
+            fill(
+                &template,
+                &[
+                    ("name", "Siti Rahmawati"),
+                    ("ticket", "B-2026-000001"),
+                    ("date", "10 Mei 2026"),
+                    ("amount", "Rp 51.000"),
+                    ("branch", "Pawnbranch"),
+                ],
+            )
+        });
+    }
+
+    #[test]
     fn the_final_notice_when_a_ticket_enters_notice() {
         let (_dir, db, _, _) = ticket();
         let conn = db.conn().unwrap();
@@ -724,14 +757,14 @@ mod tests {
         let sent = outbox(&conn);
         assert_eq!(sent.len(), 2);
         assert_eq!(sent[0].0, "reminder");
-        assert!(sent[0].2.contains("was due on 2026-05-10 and is overdue"));
+        assert!(sent[0].2.contains("was due on 10 May 2026 and is overdue"));
         assert_eq!(sent[1].0, "notice");
         assert!(
             sent[1].2.starts_with(
                 "Pawnbranch: FINAL NOTICE. Siti Rahmawati, pawn ticket B-2026-000001 is overdue."
             ) && sent[1]
                 .2
-                .ends_with("Extend or redeem by 2026-06-08; after that the item is forfeited."),
+                .ends_with("Extend or redeem by 8 Jun 2026; after that the item is forfeited."),
             "{}",
             sent[1].2
         );
@@ -841,7 +874,7 @@ mod tests {
         assert_eq!(run(&conn, &indonesian, at(day, 9, 0)).unwrap(), 1);
         assert_eq!(
             outbox(&conn)[0].2,
-            "Pawnbranch: Siti Rahmawati, gadai B-2026-000001 jatuh tempo 2026-05-10, bayar Rp 51.000."
+            "Pawnbranch: Siti Rahmawati, gadai B-2026-000001 jatuh tempo 10 Mei 2026, bayar Rp 51.000."
         );
     }
 

@@ -45,7 +45,8 @@ pub(crate) fn with_codes<T>(
         },
     )
 }
-/// Sends a code from this screen through `store`, by SMS or email, in this request's language.
+/// Sends a code from this screen through `store`, by SMS or email, in the customer's language,
+/// else this request's.
 pub(crate) fn send_with(
     ctx: &Ctx,
     store: &mut impl CodeStore,
@@ -58,12 +59,13 @@ pub(crate) fn send_with(
         ("branch", ctx.app.config.branch.name.as_str()),
         ("minutes", minutes.as_str()),
     ];
+    let lang = store.language()?.unwrap_or(ctx.lang);
     // `{code}` is left in the text for `otp` to fill.
     let (text, subject) = match destination {
-        Destination::Phone(_) => (ctx.lang.fill(Msg::CodeSms, &values), String::new()),
+        Destination::Phone(_) => (lang.fill(Msg::CodeSms, &values), String::new()),
         Destination::Email(_) => (
-            ctx.lang.fill(Msg::CodeEmailBody, &values),
-            ctx.lang.fill(Msg::CodeEmailSubject, &values),
+            lang.fill(Msg::CodeEmailBody, &values),
+            lang.fill(Msg::CodeEmailSubject, &values),
         ),
     };
     let words = CodeText {

@@ -74,11 +74,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// The request's language: the browser's choice (the language cookie), else the signed-in
+    /// customer's, else the branch's.
     pub(crate) fn new(app: &'a App, req: &'a Request) -> Ctx<'a> {
-        let lang = req
-            .cookie(LANG_COOKIE)
-            .and_then(Lang::from_code)
-            .unwrap_or_else(|| app.config.language());
+        let chosen = req.cookie(LANG_COOKIE).and_then(Lang::from_code);
+        let lang = chosen.unwrap_or_else(|| app.config.language());
         let mut cookies = Vec::new();
         let binding = match csrf_binding(&app.key, req) {
             Some(b) => b.to_owned(),
@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
                 fresh
             }
         };
-        Ctx {
+        let mut ctx = Ctx {
             app,
             req,
             now: app.clock.now(),
@@ -104,7 +104,15 @@ impl<'a> Ctx<'a> {
             customer: OnceCell::new(),
             form: OnceCell::new(),
             cookies: RefCell::new(cookies),
+        };
+        if chosen.is_none() {
+            // A failed lookup leaves the branch's language; the handler meets the error itself.
+            let customers = ctx.customer().ok().flatten().and_then(|c| c.language);
+            if let Some(theirs) = customers {
+                ctx.lang = theirs;
+            }
         }
+        ctx
     }
 
     /// The text of a message in the request's language.

@@ -16,6 +16,7 @@ pub(crate) mod email;
 pub(crate) mod gold;
 pub(crate) mod health;
 pub(crate) mod import;
+pub(crate) mod language;
 pub(crate) mod loans;
 pub(crate) mod outbox;
 pub(crate) mod portal;

@@ -506,6 +506,7 @@ fn render_profile(
             (profile_fields(ctx, f, Msg::PhoneChangeHint))
             div { button type="submit" class="big" { (ctx.t(Msg::Save)) } }
         }
+        (crate::web::language::form(ctx, c.language, paths::PROFILE_LANGUAGE))
     };
     let title = if first {
         ctx.t(Msg::CompleteProfile)

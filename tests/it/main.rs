@@ -9,6 +9,7 @@
 
 mod appraisal;
 mod browser;
+mod customer_language;
 mod customers;
 mod duplicates;
 mod email;

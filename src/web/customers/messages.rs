@@ -123,7 +123,7 @@ pub(crate) fn invite(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let config = &ctx.app.config;
     let phone = c.phone.national(&config.branch.country);
     let words = InvitationWords {
-        lang: config.language(),
+        lang: c.language.unwrap_or_else(|| config.language()),
         branch: &config.branch.name,
         portal_url: &config.portal.public_url,
         phone: &phone,
@@ -172,8 +172,9 @@ pub(crate) fn test_email(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
         ));
     };
     let values = [("branch", ctx.app.config.branch.name.as_str())];
-    let subject = ctx.lang.fill(Msg::TestEmailSubject, &values);
-    let body = ctx.lang.fill(Msg::TestEmailBody, &values);
+    let lang = c.language.unwrap_or(ctx.lang);
+    let subject = lang.fill(Msg::TestEmailSubject, &values);
+    let body = lang.fill(Msg::TestEmailBody, &values);
     let email = NewEmail {
         to,
         subject: Some(&subject),
@@ -203,8 +204,9 @@ pub(crate) fn test_sms(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> 
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let c = customer(&tx, &id)?;
-    let text = ctx
-        .lang
+    let text = c
+        .language
+        .unwrap_or(ctx.lang)
         .fill(Msg::SmsTestText, &[("branch", &ctx.app.config.branch.name)]);
     let sms = NewSms {
         to: &c.phone,

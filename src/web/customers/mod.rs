@@ -198,6 +198,7 @@ pub(crate) fn render_show(
             }
         }
         (caller::section(ctx, user, &c.id))
+        @if can_manage { (crate::web::language::counter_form(ctx, &c.id)?) }
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
             form method="post" action=(paths::customer_part(&c.id, CustomerPart::DoNotText)) class="actions" {

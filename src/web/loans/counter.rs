@@ -209,7 +209,9 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     // The customer hears that the payment arrived (seed 003 C.7), unless they asked for no SMS.
     let customer = customers::get(&tx, &record.customer)?.ok_or(AppError::NotFound)?;
     if !customers::do_not_text(&tx, &customer.id)? {
-        let lang = ctx.app.config.language();
+        let lang = customer
+            .language
+            .unwrap_or_else(|| ctx.app.config.language());
         let text = lang.fill(
             Msg::PaymentConfirmedSms,
             &[
