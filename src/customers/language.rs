@@ -56,7 +56,7 @@ mod tests {
         let conn = db.conn().unwrap();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
         crate::demo::load(
-            &mut *db.conn().unwrap(),
+            &mut db.conn().unwrap(),
             "ID",
             Lang::En,
             now.date_naive(),

@@ -232,12 +232,15 @@ pub(crate) fn run(
     let horizon = today + chrono::Duration::days(i64::from(lead));
     let mut texts: HashMap<(Event, Lang), String> = HashMap::new();
     let mut queued = 0;
-    for (id, name, phone, chosen) in open_tickets_maturing_by(conn, horizon)? {
+    for ToRemind {
+        loan: id,
+        name,
+        phone,
+        language,
+    } in open_tickets_maturing_by(conn, horizon)?
+    {
         // In the customer's language, else the branch's.
-        let lang = chosen
-            .as_deref()
-            .and_then(Lang::from_code)
-            .unwrap_or(settings.lang);
+        let lang = language.unwrap_or(settings.lang);
         let Some(record) = ops::load(conn, &id)? else {
             continue;
         };
@@ -303,18 +306,34 @@ fn reminders_from(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
         .and_then(|v| v.parse().ok()))
 }
 
-/// The open tickets maturing by `horizon` whose customers accept texts: id, name, phone.
+/// An open ticket to remind about, and who to write to.
+struct ToRemind {
+    loan: LoanId,
+    name: String,
+    phone: String,
+    /// The customer's language, if they chose one.
+    language: Option<Lang>,
+}
+
+/// The open tickets maturing by `horizon` whose customers accept texts.
 fn open_tickets_maturing_by(
     conn: &Connection,
     horizon: NaiveDate,
-) -> rusqlite::Result<Vec<(LoanId, String, String, Option<String>)>> {
+) -> rusqlite::Result<Vec<ToRemind>> {
     conn.prepare_cached(
         "SELECT l.id, c.full_name, c.phone, c.language FROM loans l JOIN customers c ON c.id = l.customer_id
          WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.terms IS NOT NULL AND c.do_not_text = 0
            AND l.matures_on <= ?1
          ORDER BY l.matures_on, l.ticket_no",
     )?
-    .query_map([horizon], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    .query_map([horizon], |r| {
+        Ok(ToRemind {
+            loan: r.get(0)?,
+            name: r.get(1)?,
+            phone: r.get(2)?,
+            language: r.get::<_, Option<String>>(3)?.as_deref().and_then(Lang::from_code),
+        })
+    })?
     .collect()
 }
 
