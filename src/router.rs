@@ -338,6 +338,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // Reminders.
         (Get, ["staff", "reminders"]) => to(reminders::page),
         (Post, ["staff", "reminders"]) => to(reminders::save),
+        (Post, ["staff", "reminders", "schedule"]) => to(reminders::save_schedule),
 
         _ => None,
     }
@@ -443,6 +444,7 @@ mod tests {
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),
             (Get, paths::REMINDERS),
+            (Post, paths::REMINDERS_SCHEDULE),
         ]
         .into_iter()
         .map(|(m, p)| (m, p.to_owned()))

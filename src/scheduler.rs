@@ -144,13 +144,15 @@ fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, 
 
 /// One reminder pass, in one transaction: the messages exist exactly when their
 /// `reminders_sent` rows do.
+/// The schedule saved on the Reminders page, if any, replaces the file's from this pass on.
 fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let settings = settings.as_saved(&conn).map_err(|e| e.to_string())?;
     if !settings.in_hours(now) {
         return Ok(0);
     }
-    let mut conn = db.conn().map_err(|e| e.to_string())?;
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-    let queued = reminders::run(&tx, settings, now).map_err(|e| e.to_string())?;
+    let queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
 }

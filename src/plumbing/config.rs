@@ -425,7 +425,69 @@ impl Default for RemindersConfig {
     }
 }
 
+/// What is wrong with a reminder schedule, in the file or typed on the Reminders page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScheduleProblem {
+    Days,
+    SendFrom,
+    SendUntil,
+    HoursOrder,
+    OverdueDays,
+}
+
+impl ScheduleProblem {
+    /// The configuration key at fault.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            ScheduleProblem::Days => "[reminders] days_before",
+            ScheduleProblem::SendFrom => "[reminders] send_from",
+            ScheduleProblem::SendUntil | ScheduleProblem::HoursOrder => "[reminders] send_until",
+            ScheduleProblem::OverdueDays => "[reminders] overdue_after_days",
+        }
+    }
+
+    /// Why, for the installer reading the start-up error.
+    pub(crate) fn detail(self, r: &RemindersConfig) -> String {
+        match self {
+            ScheduleProblem::Days => format!(
+                "{:?} must be whole numbers of days from 0 to {MAX_REMINDER_DAYS}, each once, separated by commas, e.g. \"5,3,1,0\"",
+                r.days_before
+            ),
+            ScheduleProblem::SendFrom => format!("{:?} must be HH:MM", r.send_from),
+            ScheduleProblem::SendUntil => format!("{:?} must be HH:MM", r.send_until),
+            ScheduleProblem::HoursOrder => format!(
+                "{:?} must be later in the day than send_from ({:?})",
+                r.send_until, r.send_from
+            ),
+            ScheduleProblem::OverdueDays => format!(
+                "{} must be between 1 and {MAX_REMINDER_DAYS}",
+                r.overdue_after_days
+            ),
+        }
+    }
+}
+
 impl RemindersConfig {
+    /// The longest "days before" or "overdue after" a schedule may have.
+    pub(crate) const MAX_DAYS: u32 = MAX_REMINDER_DAYS;
+
+    /// Checks a schedule by the rules the file is checked by at start-up.
+    pub(crate) fn check(&self) -> Result<(), ScheduleProblem> {
+        if parse_days(&self.days_before).is_none() {
+            return Err(ScheduleProblem::Days);
+        }
+        let time = |t: &str| NaiveTime::parse_from_str(t, "%H:%M").ok();
+        let from = time(&self.send_from).ok_or(ScheduleProblem::SendFrom)?;
+        let until = time(&self.send_until).ok_or(ScheduleProblem::SendUntil)?;
+        if from >= until {
+            return Err(ScheduleProblem::HoursOrder);
+        }
+        if !(1..=MAX_REMINDER_DAYS).contains(&self.overdue_after_days) {
+            return Err(ScheduleProblem::OverdueDays);
+        }
+        Ok(())
+    }
+
     /// The days before the due date, largest first (validated at load).
     pub(crate) fn days(&self) -> Vec<u32> {
         parse_days(&self.days_before).unwrap_or_default()
@@ -971,43 +1033,8 @@ impl Config {
         ] {
             one_line(key, value, 200)?;
         }
-        let r = &self.reminders;
-        if parse_days(&r.days_before).is_none() {
-            return bad(
-                "[reminders] days_before",
-                format!(
-                    "{:?} must be whole numbers of days from 0 to {MAX_REMINDER_DAYS}, each once, separated by commas, e.g. \"5,3,1,0\"",
-                    r.days_before
-                ),
-            );
-        }
-        let mut window = [NaiveTime::MIN; 2];
-        for (slot, (key, value)) in window.iter_mut().zip([
-            ("[reminders] send_from", &r.send_from),
-            ("[reminders] send_until", &r.send_until),
-        ]) {
-            match NaiveTime::parse_from_str(value, "%H:%M") {
-                Ok(t) => *slot = t,
-                Err(_) => return bad(key, format!("{value:?} must be HH:MM")),
-            }
-        }
-        if window[0] >= window[1] {
-            return bad(
-                "[reminders] send_until",
-                format!(
-                    "{:?} must be later in the day than send_from ({:?})",
-                    r.send_until, r.send_from
-                ),
-            );
-        }
-        if !(1..=MAX_REMINDER_DAYS).contains(&r.overdue_after_days) {
-            return bad(
-                "[reminders] overdue_after_days",
-                format!(
-                    "{} must be between 1 and {MAX_REMINDER_DAYS}",
-                    r.overdue_after_days
-                ),
-            );
+        if let Err(problem) = self.reminders.check() {
+            return bad(problem.key(), problem.detail(&self.reminders));
         }
         if !(1..=720).contains(&self.payments.unconfirmed_alert_hours) {
             return bad(

@@ -868,8 +868,21 @@ catalogue! {
     RemindersNoticeWhen => "When the grace days are over", "Saat masa tenggang berakhir";
     RemindersHours => "Sending hours (branch time)", "Jam pengiriman (waktu cabang)";
     RemindersSentIn => "Sent in", "Dikirim dalam";
-    RemindersConfigHint => "The days and hours are set in the configuration file ([reminders]). Each ticket gets each reminder once; customers marked \"do not text\" get none.",
-        "Hari dan jam diatur di berkas konfigurasi ([reminders]). Setiap tiket menerima setiap pengingat satu kali; nasabah bertanda \"jangan kirim SMS\" tidak menerima apa pun.";
+    RemindersConfigHint => "Each ticket gets each reminder once; customers marked \"do not text\" get none.",
+        "Setiap tiket menerima setiap pengingat satu kali; nasabah bertanda \"jangan kirim SMS\" tidak menerima apa pun.";
+    ScheduleTitle => "Days and hours", "Hari dan jam";
+    ScheduleHint => "Saved here, the days and hours replace those of the configuration file ([reminders]) from the next reminder pass on.",
+        "Setelah disimpan di sini, hari dan jam ini menggantikan yang ada di berkas konfigurasi ([reminders]) mulai putaran pengingat berikutnya.";
+    ScheduleDaysBefore => "Days before the due date (0 is the due date itself)", "Hari sebelum jatuh tempo (0 berarti hari jatuh tempo itu sendiri)";
+    ScheduleOverdueDays => "Overdue reminder: days after the due date", "Pengingat lewat jatuh tempo: hari setelah jatuh tempo";
+    ScheduleSendFrom => "Send from (HH:MM)", "Kirim mulai (JJ:MM)";
+    ScheduleSendUntil => "Send until (HH:MM)", "Kirim sampai (JJ:MM)";
+    ScheduleDaysInvalid => "Whole numbers of days from 0 to {max}, each once, separated by commas, e.g. 5,3,1,0.",
+        "Bilangan hari bulat dari 0 sampai {max}, masing-masing sekali, dipisah koma, mis. 5,3,1,0.";
+    ScheduleTimeInvalid => "Write the time as HH:MM, e.g. 08:00.", "Tulis jam sebagai JJ:MM, mis. 08:00.";
+    ScheduleHoursOrder => "The end must be later in the day than the start.", "Jam selesai harus lebih siang dari jam mulai.";
+    ScheduleOverdueInvalid => "A number of days from 1 to {max}.", "Jumlah hari dari 1 sampai {max}.";
+    ScheduleSaved => "Reminder days and hours saved.", "Hari dan jam pengingat disimpan.";
     RemindersTexts => "Texts", "Teks";
     RemindersTextsHint => "At most {max} characters. A text over 160 characters (70 with letters outside the GSM alphabet) goes as more than one SMS.",
         "Paling banyak {max} karakter. Teks lebih dari 160 karakter (70 bila memakai huruf di luar alfabet GSM) dikirim sebagai lebih dari satu SMS.";

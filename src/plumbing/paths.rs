@@ -82,6 +82,8 @@ pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";
 pub(crate) const REMINDERS: &str = "/staff/reminders";
+/// The reminder days and hours, saved from the Reminders page.
+pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
 
 /// A customer's file at the counter.
 pub(crate) fn customer(id: &CustomerId) -> String {

@@ -16,6 +16,8 @@
 //! missed while the server was off therefore goes the next day, unless a later one has come due
 //! meanwhile, and an extension (a new due date) brings new reminders.
 
+pub(crate) mod schedule;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};

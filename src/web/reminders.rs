@@ -1,8 +1,11 @@
-//! The managers' page for the reminder texts, in both languages, with their placeholders checked.
+//! The managers' page for the reminders: their days and hours (saved here, they replace the
+//! file's `[reminders]`; `reminders::schedule`) and their texts in both languages, with their
+//! placeholders checked.
 
 use maud::{Markup, html};
 
 use crate::audit::Actor;
+use crate::plumbing::config::{RemindersConfig, ScheduleProblem};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -10,7 +13,7 @@ use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::paths;
 use crate::plumbing::ui;
 use crate::reminders::{
-    Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, template,
+    Event, MAX_TEMPLATE_CHARS, PLACEHOLDERS, check_template, save_template, schedule, template,
 };
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
@@ -28,9 +31,23 @@ fn field_name(event: Event, lang: Lang) -> String {
     format!("{}_{}", event.code(), lang.code())
 }
 
-/// GET /staff/reminders: the schedule (from the configuration) and the texts to edit.
-pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::Reports)?;
+/// The days and hours as on the page, and what was wrong with them.
+struct ScheduleForm {
+    values: RemindersConfig,
+    problem: Option<ScheduleProblem>,
+}
+
+/// The schedule in force, for the form.
+fn schedule_in_force(ctx: &Ctx) -> Result<ScheduleForm, AppError> {
+    let values = schedule::current(&*ctx.app.db.conn()?, &ctx.app.config.reminders)?;
+    Ok(ScheduleForm {
+        values,
+        problem: None,
+    })
+}
+
+/// The texts in force, for the form.
+fn texts_in_force(ctx: &Ctx) -> Result<Vec<Entry>, AppError> {
     let conn = ctx.app.db.conn()?;
     let mut entries = Vec::new();
     for event in Event::ALL {
@@ -43,8 +60,49 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
             });
         }
     }
-    drop(conn);
-    Ok(render(ctx, user, &entries, 200))
+    Ok(entries)
+}
+
+/// GET /staff/reminders: the days and hours, and the texts to edit.
+pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Reports)?;
+    let entries = texts_in_force(ctx)?;
+    Ok(render(ctx, user, &schedule_in_force(ctx)?, &entries, 200))
+}
+
+/// POST /staff/reminders/schedule: saves the days and hours, checked as the file is.
+pub(crate) fn save_schedule(ctx: &Ctx) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Reports)?;
+    let form = ctx.form()?;
+    let text = |name: &str| form.text(name).trim().to_owned();
+    let overdue = text("overdue_after_days").parse::<u32>();
+    let values = RemindersConfig {
+        days_before: text("days_before"),
+        send_from: text("send_from"),
+        send_until: text("send_until"),
+        overdue_after_days: overdue.as_ref().map_or(0, |n| *n),
+    };
+    let before = schedule_in_force(ctx)?.values;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    match schedule::save(&tx, &Actor::Staff(user), &before, &values, ctx.now) {
+        Ok(()) => {
+            tx.commit()?;
+            ctx.flash(ctx.t(Msg::ScheduleSaved));
+            Ok(Response::see_other(paths::REMINDERS))
+        }
+        Err(schedule::SaveError::Invalid(problem)) => {
+            drop(tx);
+            drop(conn);
+            let form = ScheduleForm {
+                values,
+                problem: Some(problem),
+            };
+            let entries = texts_in_force(ctx)?;
+            Ok(render(ctx, user, &form, &entries, 400))
+        }
+        Err(schedule::SaveError::Db(e)) => Err(e.into()),
+    }
 }
 
 /// POST /staff/reminders: saves the texts, all or none.
@@ -69,7 +127,7 @@ pub(crate) fn save(ctx: &Ctx) -> Result<Response, AppError> {
         }
     }
     if entries.iter().any(|e| e.error.is_some()) {
-        return Ok(render(ctx, user, &entries, 400));
+        return Ok(render(ctx, user, &schedule_in_force(ctx)?, &entries, 400));
     }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -82,9 +140,68 @@ pub(crate) fn save(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(Response::see_other(paths::REMINDERS))
 }
 
+/// The form of the days and hours, each field with its error.
+fn schedule_form(ctx: &Ctx, form: &ScheduleForm) -> Markup {
+    let max = RemindersConfig::MAX_DAYS.to_string();
+    let error = |wanted: &[ScheduleProblem], msg: Msg| {
+        form.problem
+            .filter(|p| wanted.contains(p))
+            .map(|_| ctx.lang.fill(msg, &[("max", &max)]))
+    };
+    let overdue = form.values.overdue_after_days.to_string();
+    let fields = [
+        (
+            "days_before",
+            Msg::ScheduleDaysBefore,
+            form.values.days_before.as_str(),
+            error(&[ScheduleProblem::Days], Msg::ScheduleDaysInvalid),
+        ),
+        (
+            "overdue_after_days",
+            Msg::ScheduleOverdueDays,
+            overdue.as_str(),
+            error(&[ScheduleProblem::OverdueDays], Msg::ScheduleOverdueInvalid),
+        ),
+        (
+            "send_from",
+            Msg::ScheduleSendFrom,
+            form.values.send_from.as_str(),
+            error(&[ScheduleProblem::SendFrom], Msg::ScheduleTimeInvalid),
+        ),
+        (
+            "send_until",
+            Msg::ScheduleSendUntil,
+            form.values.send_until.as_str(),
+            error(&[ScheduleProblem::SendUntil], Msg::ScheduleTimeInvalid)
+                .or_else(|| error(&[ScheduleProblem::HoursOrder], Msg::ScheduleHoursOrder)),
+        ),
+    ];
+    let fields = fields.iter().map(|(name, label, value, error)| {
+        let mut field = ui::Field::new(ctx.t(*label), name, value);
+        field.error = error.as_deref();
+        ui::field(&field)
+    });
+    html! {
+        h2 { (ctx.t(Msg::ScheduleTitle)) }
+        p class="muted" { (ctx.t(Msg::ScheduleHint)) }
+        form method="post" action=(paths::REMINDERS_SCHEDULE) class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::form_error(form.problem.map(|_| ctx.t(Msg::FormHasErrors))))
+            @for field in fields { (field) }
+            div { button type="submit" { (ctx.t(Msg::Save)) } }
+        }
+    }
+}
+
 /// The reminders page.
-fn render(ctx: &Ctx, user: &StaffUser, entries: &[Entry], status: u16) -> Response {
-    let r = &ctx.app.config.reminders;
+fn render(
+    ctx: &Ctx,
+    user: &StaffUser,
+    schedule: &ScheduleForm,
+    entries: &[Entry],
+    status: u16,
+) -> Response {
+    let r = &schedule.values;
     let days = r.days();
     let days_text = days
         .iter()
@@ -113,6 +230,7 @@ fn render(ctx: &Ctx, user: &StaffUser, entries: &[Entry], status: u16) -> Respon
             }
             p class="muted" { (ctx.t(Msg::RemindersConfigHint)) }
         }
+        (schedule_form(ctx, schedule))
         h2 { (ctx.t(Msg::RemindersPlaceholders)) }
         dl {
             @for (name, meaning) in placeholders {

@@ -412,3 +412,69 @@ fn a_payment_code_unconfirmed_for_over_two_hours_is_flagged_on_the_dashboard() {
     let body = c.get("/staff").body;
     assert!(!body.contains("PAY3H") && body.contains("None."), "{body}");
 }
+
+#[test]
+fn days_and_hours_saved_on_the_page_are_checked_and_used_by_the_next_pass() {
+    let server = Server::start(Options {
+        demo: true,
+        movable_clock: true,
+        ..Options::default()
+    });
+    let loaded = demo_day(&server);
+    let overdue = maturing(&server, loaded);
+    assert!(!overdue.is_empty(), "the demo has tickets due today");
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let schedule = |from: &'static str, until: &'static str| {
+        vec![
+            ("days_before", "5, 3, 1, 0"),
+            ("overdue_after_days", "1"),
+            ("send_from", from),
+            ("send_until", until),
+        ]
+    };
+    let stored = || -> i64 {
+        db(&server)
+            .query_row(
+                "SELECT COUNT(*) FROM settings WHERE key = 'reminders.schedule'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // Checked as the file is: the hours must end later than they start.
+    let r = manager.submit(
+        "/staff/reminders",
+        "/staff/reminders/schedule",
+        &schedule("10:00", "09:00"),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body
+            .contains("The end must be later in the day than the start."),
+        "{}",
+        r.body
+    );
+    assert_eq!(stored(), 0, "nothing saved");
+    let r = manager.submit(
+        "/staff/reminders",
+        "/staff/reminders/schedule",
+        &schedule("10:00", "20:00"),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = manager.get("/staff/reminders");
+    assert!(page.body.contains("value=\"10:00\""), "{}", page.body);
+
+    // The file says 08:00; at 09:00 the page's 10:00 holds the overdue reminders back.
+    let at = move_to(&server, loaded + chrono::Duration::days(1), 9, 0);
+    wait_state(&server, &overdue[0].ticket_no, "grace");
+    wait_pass(&server, at);
+    assert_eq!(queued(&server), 0, "before the page's hours");
+    let at = move_to(&server, loaded + chrono::Duration::days(1), 10, 1);
+    wait_pass(&server, at);
+    assert_eq!(
+        queued(&server),
+        count(overdue.len()),
+        "within the page's hours"
+    );
+}
