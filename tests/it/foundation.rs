@@ -549,7 +549,7 @@ fn staff_admin_adds_changes_and_disables_accounts_with_audit() {
     let row = list
         .body
         .split("<tr>")
-        .find(|row| row.contains("<td>sari</td>"))
+        .find(|row| row.contains("<td translate=\"no\">sari</td>"))
         .unwrap();
     let sari_id = row.split("/staff/admin/staff/").nth(1).unwrap()[..26].to_owned();
     let csrf = admin.get("/staff/admin/staff").csrf();
