@@ -8,11 +8,11 @@
 
 use crate::plumbing::crypto;
 use crate::plumbing::error::AppError;
-use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
+use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    gold, health, import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, csrf_binding, customers, dashboard, duplicates, email, gold, health,
+    import, language, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -348,13 +348,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
 fn set_language(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let lang = Lang::from_code(code).ok_or(AppError::NotFound)?;
     let next = ctx.next_param()?;
-    ctx.set_cookie(form::set_cookie(
-        LANG_COOKIE,
-        lang.code(),
-        "Lax",
-        ctx.app.config.secure_cookies(),
-        Some(31_536_000),
-    ));
+    ctx.remember_language(lang);
     Ok(Response::see_other(local_path(&next)))
 }
 

@@ -71,22 +71,16 @@ mod tests {
         assert_eq!(chosen(&conn, &id).unwrap(), Some(Lang::En));
         let customer = crate::customers::get(&conn, &id).unwrap().unwrap();
         assert_eq!(customer.language, Some(Lang::En), "read with the customer");
-        let audited: i64 = conn
-            .query_row(
+        let audited = || -> i64 {
+            conn.query_row(
                 "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.language'",
                 [],
                 |r| r.get(0),
             )
-            .unwrap();
-        assert_eq!(audited, 1);
+            .unwrap()
+        };
+        assert_eq!(audited(), 1);
         set(&conn, &Actor::Customer, &id, Lang::En, now).unwrap();
-        let audited_again: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM audit_log WHERE action = 'customer.language'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(audited_again, 1, "an unchanged choice is not a change");
+        assert_eq!(audited(), 1, "an unchanged choice is not a change");
     }
 }

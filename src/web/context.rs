@@ -315,6 +315,17 @@ impl<'a> Ctx<'a> {
         ui::datetime(at, self.app.config.utc_offset(), self.lang)
     }
 
+    /// Remembers the browser's choice of language for a year (the language cookie).
+    pub(crate) fn remember_language(&self, lang: Lang) {
+        self.set_cookie(form::set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            "Lax",
+            self.app.config.secure_cookies(),
+            Some(31_536_000),
+        ));
+    }
+
     /// A date in the reader's style ("1 Des 2026").
     pub(crate) fn date(&self, date: chrono::NaiveDate) -> String {
         self.lang.date(date)

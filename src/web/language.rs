@@ -8,13 +8,13 @@ use crate::audit::Actor;
 use crate::customers::{self, language};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
-use crate::plumbing::http::{Response, form};
+use crate::plumbing::http::Response;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui;
 use crate::roles::Permission;
-use crate::web::{Ctx, LANG_COOKIE};
+use crate::web::Ctx;
 
 /// The form: the languages offered, the customer's (else the branch's) selected.
 pub(crate) fn form(ctx: &Ctx, chosen: Option<Lang>, action: &str) -> Markup {
@@ -46,13 +46,7 @@ pub(crate) fn save_on_portal(ctx: &Ctx) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     language::set(&tx, &Actor::Customer, &customer.id, lang, ctx.now)?;
     tx.commit()?;
-    ctx.set_cookie(form::set_cookie(
-        LANG_COOKIE,
-        lang.code(),
-        "Lax",
-        ctx.app.config.secure_cookies(),
-        Some(31_536_000),
-    ));
+    ctx.remember_language(lang);
     ctx.flash(lang.t(Msg::LanguageSaved));
     Ok(Response::see_other(paths::PROFILE))
 }

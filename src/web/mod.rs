@@ -25,4 +25,4 @@ pub(crate) mod sms;
 pub(crate) mod staff;
 pub(crate) mod sync;
 
-pub(crate) use context::{App, Ctx, LANG_COOKIE, csrf_binding, is_browser_id, new_browser_id};
+pub(crate) use context::{App, Ctx, csrf_binding, is_browser_id, new_browser_id};
