@@ -29,7 +29,7 @@ use crate::customers::{self, EventKind};
 use crate::email::outbox::{self as email_outbox, NewEmail};
 use crate::plumbing::config::OtpConfig;
 use crate::plumbing::crypto::{self, InstallationKey};
-use crate::plumbing::i18n::Lang;
+use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{CodeId, CustomerId, StaffId};
 use crate::plumbing::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
@@ -50,6 +50,18 @@ pub(crate) enum Purpose {
 }
 
 impl Purpose {
+    /// The purpose of a stored code, for people (the customer's timeline stores the code).
+    pub(crate) fn label_of(code: &str) -> Option<Msg> {
+        [Purpose::Login, Purpose::Verification, Purpose::NewPhone]
+            .into_iter()
+            .find(|p| p.code() == code)
+            .map(|p| match p {
+                Purpose::Login => Msg::KindLoginCode,
+                Purpose::Verification => Msg::KindVerificationCode,
+                Purpose::NewPhone => Msg::PurposeNewPhone,
+            })
+    }
+
     fn code(self) -> &'static str {
         match self {
             Purpose::Login => "login",

@@ -291,6 +291,9 @@ catalogue! {
     EventCodeSent => "Code sent", "Kode dikirim";
     EventCodeAccepted => "Code entered correctly", "Kode dimasukkan dengan benar";
     EventCodeFailed => "Wrong code entered", "Kode salah dimasukkan";
+    CodeSentDetail => "{purpose} to {to}", "{purpose} ke {to}";
+    WrongCodesDetail => "{n} of {max}", "{n} dari {max}";
+    PurposeNewPhone => "New number code", "Kode nomor baru";
     EventLocked => "Locked after wrong codes", "Dikunci karena kode salah";
     EventUnlocked => "Unlocked", "Dibuka kuncinya";
     EventPhoneVerified => "Phone verified", "Telepon terverifikasi";

@@ -88,24 +88,34 @@ fn untranslated(
     found: &mut BTreeMap<String, Sighting>,
 ) -> usize {
     let (visited, _) = crawl_pages(client, start, &mut |path, body| {
-        let text = visible_text(body);
-        let tokens: Vec<&str> = text.split_whitespace().collect();
-        for (i, token) in tokens.iter().enumerate() {
-            for word in page_words(token) {
-                if !english.contains(&word) || SAME_IN_BOTH.contains(&word.as_str()) {
-                    continue;
-                }
-                let seen = found.entry(word).or_default();
-                if seen.context.is_empty() {
-                    seen.context = tokens[i.saturating_sub(4)..(i + 5).min(tokens.len())].join(" ");
-                }
-                if seen.pages.len() < 3 {
-                    seen.pages.insert(path.to_owned());
-                }
-            }
-        }
+        look_for_english(path, body, english, found);
     });
     visited
+}
+
+/// Records each English-only word on one page.
+fn look_for_english(
+    path: &str,
+    body: &str,
+    english: &BTreeSet<String>,
+    found: &mut BTreeMap<String, Sighting>,
+) {
+    let text = visible_text(body);
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        for word in page_words(token) {
+            if !english.contains(&word) || SAME_IN_BOTH.contains(&word.as_str()) {
+                continue;
+            }
+            let seen = found.entry(word).or_default();
+            if seen.context.is_empty() {
+                seen.context = tokens[i.saturating_sub(4)..(i + 5).min(tokens.len())].join(" ");
+            }
+            if seen.pages.len() < 3 {
+                seen.pages.insert(path.to_owned());
+            }
+        }
+    }
 }
 
 fn in_indonesian(server: &Server) -> Client {
@@ -148,6 +158,20 @@ fn every_page_of_the_demo_in_indonesian_shows_no_english_word() {
     let mut customer = customer_signed_in_with(&server, in_indonesian(&server));
     let visited = untranslated(&mut customer, &["/", "/my"], &english, &mut found);
     assert!(visited > 3, "the customer saw only {visited} pages");
+    // The signed-in customer's file shows the codes sent and typed: its timeline too.
+    let id: String = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"))
+        .query_row(
+            "SELECT id FROM customers WHERE phone = '+6281210000000'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut manager = in_indonesian(&server);
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let path = format!("/staff/customers/{id}");
+    let page = manager.get(&path);
+    assert!(page.body.contains("id=\"timeline\""), "{}", page.body);
+    look_for_english(&path, &page.body, &english, &mut found);
     let mut stranger = in_indonesian(&server);
     untranslated(
         &mut stranger,

@@ -5,6 +5,7 @@ use maud::{Markup, html};
 use crate::customers::EventKind;
 use crate::customers::timeline::{Entry, What};
 use crate::email::outbox::Kind as EmailKind;
+use crate::otp::Purpose;
 use crate::outbox::{MessageKind, State};
 use crate::plumbing::i18n::Msg;
 use crate::sms::outbox::Kind as SmsKind;
@@ -28,6 +29,30 @@ fn state_badge(ctx: &Ctx, state: &str) -> Markup {
     match State::from_code(state) {
         Some(state) => crate::web::outbox::state_badge(ctx, state),
         None => html! { span class="badge" { (state) } },
+    }
+}
+
+/// A code event's detail in the reader's words: stored as codes and numbers ("login to
+/// +62 ••• 7890", "1 of 3", "login"); `None` for any other event, shown as stored.
+fn code_detail(ctx: &Ctx, kind: &str, detail: &str) -> Option<String> {
+    let purpose = |code: &str| Purpose::label_of(code).map(|m| ctx.t(m));
+    match kind {
+        "code_sent" => {
+            let (code, to) = detail.split_once(" to ")?;
+            Some(ctx.lang.fill(
+                Msg::CodeSentDetail,
+                &[("purpose", purpose(code)?), ("to", to)],
+            ))
+        }
+        "code_accepted" => purpose(detail).map(str::to_owned),
+        "code_failed" => {
+            let (n, max) = detail.split_once(" of ")?;
+            Some(
+                ctx.lang
+                    .fill(Msg::WrongCodesDetail, &[("n", n), ("max", max)]),
+            )
+        }
+        _ => None,
     }
 }
 
@@ -62,10 +87,10 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                     }
                                 }
                                 td class=[(!matches!(e.what, What::Note)).then_some("muted")] {
-                                    @if e.what == What::Event("caller_verified".to_owned()) {
-                                        (super::caller::describe(ctx, &e.detail))
-                                    } @else {
-                                        (e.detail)
+                                    @match &e.what {
+                                        What::Event(kind) if kind == "caller_verified" => (super::caller::describe(ctx, &e.detail)),
+                                        What::Event(kind) => (code_detail(ctx, kind, &e.detail).unwrap_or_else(|| e.detail.clone())),
+                                        _ => (e.detail),
                                     }
                                 }
                             }
