@@ -230,8 +230,8 @@ fn calculate_computes_the_appraisal_and_maximum_loan_without_javascript() {
         assert!(r.body.contains(sentence), "{sentence}: {}", r.body);
     }
     assert!(
-        r.body.contains("value=\"4583333\""),
-        "the appraisal filled in: {}",
+        r.body.contains("value=\"4,583,333\""),
+        "the appraisal filled in, grouped: {}",
         r.body
     );
     assert!(

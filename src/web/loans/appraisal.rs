@@ -9,8 +9,8 @@ use maud::{Markup, html};
 use crate::gold::appraisal::{self, AppraisalError, Reference, Settled, max_loan};
 use crate::gold::prices::GoldPrice;
 use crate::loans::products::Product;
-use crate::plumbing::i18n::Msg;
-use crate::plumbing::money::{amount_field, separators};
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::money::{amount_input, separators};
 use crate::web::Ctx;
 
 /// The numbers typed in one item row, each `None` when left blank.
@@ -48,12 +48,13 @@ pub(super) fn fill_computed<'a>(
     reference: Option<&Reference>,
     rows: impl Iterator<Item = (&'a mut String, Option<Typed>)>,
     exponent: u8,
+    lang: Lang,
 ) {
     for (field, typed) in rows {
         if let Some(computed) = typed.and_then(|t| t.computed(reference))
             && field.trim().is_empty()
         {
-            *field = amount_field(computed, exponent);
+            *field = amount_input(computed, exponent, lang);
         }
     }
 }

@@ -35,7 +35,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
-use crate::plumbing::money::{amount_field, parse_amount};
+use crate::plumbing::money::{amount_input, parse_amount};
 use crate::plumbing::paths::{self, CustomerPart};
 use crate::plumbing::ui::{self, Field};
 use crate::roles::Permission;
@@ -148,11 +148,11 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
             h2 { (ctx.t(Msg::TakePayment)) }
             div class="cards" {
                 (payment_form(ctx, &record.id, &csrf, &next_id, "extension", Msg::Extend,
-                    &amount_field(owed.interest + owed.fees, exp), &methods,
+                    &amount_input(owed.interest + owed.fees, exp, ctx.lang), &methods,
                     Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))]))))
                 (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
                 (payment_form(ctx, &record.id, &csrf, &next_id, "redemption", Msg::Redeem,
-                    &amount_field(owed.payoff(), exp), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
+                    &amount_input(owed.payoff(), exp, ctx.lang), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
             }
         }
         (history)
@@ -823,7 +823,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
             return render_new_ticket(ctx, &customer_id, &f, 400);
         }
         let fields = f.items.iter_mut().map(|i| &mut i.appraised);
-        appraisal::fill_computed(reference, fields.zip(typed), exponent);
+        appraisal::fill_computed(reference, fields.zip(typed), exponent, ctx.lang);
         return render_new_ticket(ctx, &customer_id, &f, 200);
     }
     let rows: Vec<usize> = (0..ITEM_ROWS)
