@@ -244,7 +244,11 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "loans", id, "receipt", payment]) => {
             let id = id.parse().ok()?;
             let payment = payment.parse().ok()?;
-            to(move |ctx| loans::receipt(ctx, id, payment))
+            to(move |ctx| loans::receipt::of_payment(ctx, id, payment))
+        }
+        (Get, ["staff", "receipts", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::receipt::show(ctx, id))
         }
         (Post, ["staff", "ledger", id, "reverse"]) => {
             let id = id.parse().ok()?;
@@ -388,7 +392,7 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, SmsId, StaffId,
+            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, StaffAction};
         use Method::{Get, Post};
@@ -457,6 +461,7 @@ mod tests {
             (Post, paths::ticket_pay(&loan)),
             (Get, paths::ticket_print(&loan)),
             (Get, paths::receipt(&loan, &payment)),
+            (Get, paths::issued_receipt(&ReceiptId::new(now))),
             (Post, paths::ledger_reverse(&LedgerId::new(now))),
             (Get, paths::product(&ProductId::new(now))),
             (Post, paths::product_toggle(&ProductId::new(now))),

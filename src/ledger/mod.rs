@@ -357,6 +357,25 @@ pub(crate) fn entries(
     .collect()
 }
 
+/// The transactions of one money movement, oldest first: the parts of a payment (`payment`),
+/// or a disbursement (`row`), whichever is given.
+pub(crate) fn movement(
+    conn: &Connection,
+    payment: Option<&PaymentId>,
+    row: Option<&LedgerId>,
+) -> rusqlite::Result<Vec<Entry>> {
+    conn.prepare_cached(
+        "SELECT l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
+                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.payment_id
+         FROM ledger l
+         WHERE (l.payment_id = ?1 AND l.kind IN ('interest', 'fee', 'principal'))
+            OR (l.id = ?2 AND l.kind = 'disbursement')
+         ORDER BY l.at, l.id",
+    )?
+    .query_map(params![payment, row], entry_from_row)?
+    .collect()
+}
+
 /// An [`Entry`] from the columns `entries` selects, in its order.
 fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {

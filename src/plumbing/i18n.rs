@@ -325,6 +325,22 @@ catalogue! {
     AmountTooMuch => "That is more than everything owed ({payoff}).", "Itu melebihi seluruh kewajiban ({payoff}).";
     AmountMustBe => "The amount must be exactly {amount}.", "Jumlahnya harus tepat {amount}.";
     Receipt => "Receipt", "Kuitansi";
+    Receipts => "Receipts", "Kuitansi";
+    ReceiptNumber => "Receipt no.", "No. kuitansi";
+    ReceiptCopy => "Copy", "Salinan";
+    ReceiptDateTime => "Date and time", "Tanggal dan jam";
+    ReceiptKindPayment => "Payment", "Pembayaran";
+    ReceiptKindExtension => "Extension", "Perpanjangan";
+    ReceiptKindRedemption => "Redemption", "Penebusan";
+    Cashier => "Cashier", "Kasir";
+    ReceiptNoCashier => "none: applied from a bank or mobile-money statement", "tidak ada: dibukukan dari mutasi rekening bank atau uang elektronik";
+    ReceiptFromStatement => "{name}, applied from a bank or mobile-money statement", "{name}, dibukukan dari mutasi rekening bank atau uang elektronik";
+    AmountPaidOut => "Amount paid out", "Jumlah dicairkan";
+    ReceiptTotal => "Total", "Total";
+    ReceiptRedeemed => "Redeemed: everything is paid and the ticket is closed.", "Ditebus: seluruh kewajiban lunas dan tiket ditutup.";
+    ReceiptReversed => "Reversed: this payment was corrected by a reversal. The receipt stays for the record.",
+        "Dibatalkan: pembayaran ini dikoreksi dengan pembatalan. Kuitansi tetap disimpan sebagai catatan.";
+    Print => "Print", "Cetak";
     BackToTicket => "Back to the ticket", "Kembali ke tiket";
     From => "From", "Dari";
     To => "To", "Sampai";

@@ -5,7 +5,9 @@
 
 use std::fmt::Display;
 
-use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId, StaffId};
+use crate::plumbing::ids::{
+    CustomerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
+};
 
 // ----- The customer portal -----
 
@@ -200,6 +202,11 @@ pub(crate) fn ticket_print(id: &LoanId) -> String {
 /// The receipt of a payment on a ticket.
 pub(crate) fn receipt(id: &LoanId, payment: &PaymentId) -> String {
     format!("/staff/loans/{id}/receipt/{payment}")
+}
+
+/// A receipt of a money movement (a payment's or a payout's).
+pub(crate) fn issued_receipt(id: &ReceiptId) -> String {
+    format!("/staff/receipts/{id}")
 }
 
 /// Reversing a ledger row.

@@ -104,6 +104,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Receipts of money movements: number, kind, cashier, views (copies are counted).
+    Synced {
+        table: "receipts",
+        key: "id",
+        omit: &[],
+    },
     Synced {
         table: "payment_codes",
         key: "code",

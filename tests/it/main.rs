@@ -22,6 +22,7 @@ mod modem;
 mod payments;
 mod portal;
 mod portal_security;
+mod receipts;
 mod reminders;
 mod security;
 mod slow_clients;

@@ -12,6 +12,7 @@ pub(crate) mod forfeited;
 pub(crate) mod items;
 pub(crate) mod print;
 pub(crate) mod products;
+pub(crate) mod receipt;
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
@@ -73,6 +74,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
         charges::statement_of(&conn, &record.customer, Some(&record.id), (None, None), day)?;
     let paid = charges::paid(&conn, &record.id)?;
     let history = history(ctx, &conn, &record.id)?;
+    let receipts = crate::loans::receipts::of_ticket(&conn, &record.id)?;
     let items = crate::loans::items::of_ticket(&conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
@@ -156,10 +158,29 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
             }
         }
         (history)
+        (receipt_list(ctx, &receipts))
         h2 { (ctx.t(Msg::Transactions)) }
         (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(csrf.as_str()), false))
     };
     Ok(ctx.staff_page(user, &record.ticket_no, body))
+}
+
+/// A ticket's receipts, each linked, oldest first.
+fn receipt_list(ctx: &Ctx, receipts: &[crate::loans::receipts::Line]) -> Markup {
+    let branch = &ctx.app.config.branch.code;
+    html! {
+        @if !receipts.is_empty() {
+            h2 { (ctx.t(Msg::Receipts)) }
+            ul {
+                @for r in receipts {
+                    li {
+                        a href=(paths::issued_receipt(&r.id)) { (r.number.display(branch)) }
+                        " · " (ctx.t(r.kind.label())) " · " (ctx.datetime(r.issued_at))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The label of a payment method.
@@ -279,7 +300,7 @@ pub(crate) fn statement_table(
     }
 }
 
-/// POST /staff/loans/{id}/approve: approval and disbursement.
+/// POST /staff/loans/{id}/approve: approval and disbursement, then the payout's receipt.
 pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
     let form = ctx.form()?;
@@ -306,7 +327,7 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     if !approver.allows(&user.id) {
         return refuse_own_approval(ctx, tx, user, &record, limit);
     }
-    ops::approve_and_disburse(
+    let receipt = ops::approve_and_disburse(
         &tx,
         &record,
         method,
@@ -328,7 +349,8 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::LoanApproved));
-    Ok(Response::see_other(&paths::ticket(&id)))
+    // The payout's receipt, to print and hand over with the ticket.
+    Ok(Response::see_other(&paths::issued_receipt(&receipt)))
 }
 
 /// Refuses the writer of a ticket above the second-approval `limit` its approval: audited,
@@ -439,49 +461,6 @@ pub(crate) fn payment_error(ctx: &Ctx, e: PaymentError) -> AppError {
         PaymentError::AlreadyRecorded { .. } => ctx.t(Msg::FormExpiredReload).to_owned(),
         PaymentError::Db(e) => return e.into(),
     })
-}
-
-/// GET /staff/loans/{id}/receipt/{payment}: what a payment did.
-pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Response, AppError> {
-    let user = ctx.require_any(&VIEWERS)?;
-    let conn = ctx.app.db.conn()?;
-    let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
-    let rows: Vec<ledger::Entry> = ledger::entries(&conn, &record.customer, Some(&id), None, None)?;
-    let paid_rows: Vec<&ledger::Entry> = rows
-        .iter()
-        .filter(|r| r.payment.as_ref() == Some(&payment))
-        .collect();
-    if paid_rows.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let owed = ops::owed_on(&conn, &record, today(ctx))?;
-    let currency = ctx.app.config.currency();
-    let money = |v: i64| currency.format(v, ctx.lang);
-    let part = |k: EntryKind| {
-        paid_rows
-            .iter()
-            .filter(|r| r.kind == k)
-            .map(|r| r.amount)
-            .sum::<i64>()
-    };
-    let first = paid_rows[0];
-    let body = html! {
-        section class="card receipt" {
-            p { (ctx.app.config.branch.name) " · " (record.ticket_no) " · " (first.at.with_timezone(&ctx.app.config.utc_offset()).format("%Y-%m-%d %H:%M")) }
-            dl {
-                dt { (ctx.t(Msg::Interest)) } dd { (money(part(EntryKind::Interest))) }
-                dt { (ctx.t(Msg::Fees)) } dd { (money(part(EntryKind::Fee))) }
-                dt { (ctx.t(Msg::Principal)) } dd { (money(part(EntryKind::Principal))) }
-                dt { (ctx.t(Msg::Amount)) } dd { strong { (money(paid_rows.iter().map(|r| r.amount).sum::<i64>())) } }
-                dt { (ctx.t(Msg::PaidBy)) } dd { (ctx.t(method_label(first.method))) " " (first.reference) }
-                dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
-                dt { (ctx.t(Msg::Maturity)) } dd { (record.maturity) }
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
-            }
-        }
-        p { a href=(paths::ticket(&id)) { (ctx.t(Msg::BackToTicket)) } }
-    };
-    Ok(ctx.staff_page(user, ctx.t(Msg::Receipt), body))
 }
 
 /// GET /staff/customers/{id}/statement?from=&to=: the customer's statement, every ticket.
