@@ -232,11 +232,7 @@ pub(crate) fn of_payment(
 /// Shows a receipt: counts this showing and returns the receipt as it prints now. The caller
 /// runs it in a write transaction and commits, so every showing is counted exactly once.
 pub(crate) fn show(conn: &Connection, id: &ReceiptId) -> rusqlite::Result<Option<Receipt>> {
-    if conn.execute(
-        "UPDATE receipts SET views = views + 1 WHERE id = ?1",
-        [id],
-    )? == 0
-    {
+    if conn.execute("UPDATE receipts SET views = views + 1 WHERE id = ?1", [id])? == 0 {
         return Ok(None);
     }
     read(conn, id)

@@ -13,14 +13,7 @@ use crate::ticket_print::{ADDRESS, PHONE, branch_with_details, write_ticket};
 use crate::util::{CLERK, Client, hidden_value};
 
 /// One gold item, well within the demo product's loan-to-value limit.
-const RING: [[&str; 6]; 1] = [[
-    "gold",
-    "Cincin emas polos",
-    "",
-    "5",
-    "22",
-    "2.000.000",
-]];
+const RING: [[&str; 6]; 1] = [["gold", "Cincin emas polos", "", "5", "22", "2.000.000"]];
 
 /// The demo's clerk, as the receipt names the cashier.
 const CASHIER: &str = "Kasir Kartika";
@@ -79,7 +72,11 @@ fn pay(clerk: &mut Client, loan: &str, purpose: &str, extra: &[(&str, &str)]) ->
         ("method".to_owned(), "bank_transfer".to_owned()),
         ("reference".to_owned(), format!("BCA-{purpose}")),
     ];
-    fields.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    fields.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let fields: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -159,7 +156,13 @@ fn every_money_movement_gets_a_numbered_receipt_with_its_parts() {
             "BCA-extension",
             "New due date",
         ],
-        &["Copy", "Loan amount", "IDR 0<", "Principal repaid", "Redeemed"],
+        &[
+            "Copy",
+            "Loan amount",
+            "IDR 0<",
+            "Principal repaid",
+            "Redeemed",
+        ],
     );
     let (extension_no, extension_seq) = number(receipt);
     assert_eq!(extension_seq, payout_no + 1, "numbered in sequence");

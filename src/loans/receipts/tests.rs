@@ -173,7 +173,10 @@ fn each_kind_of_payment_says_what_it_did() {
         r.parts.iter().all(|p| p.amount > 0),
         "no part of zero is listed"
     );
-    assert_eq!((r.method, r.reference.as_str()), (Method::BankTransfer, "BCA-1"));
+    assert_eq!(
+        (r.method, r.reference.as_str()),
+        (Method::BankTransfer, "BCA-1")
+    );
     let payoff = ops::owed_on(&conn, &ops::load(&conn, &loan).unwrap().unwrap(), day())
         .unwrap()
         .payoff();
@@ -244,6 +247,17 @@ fn a_reversal_keeps_the_receipt_and_marks_it_reversed() {
     );
 }
 
+/// A receipt V16 wrote: id, year, sequence, kind, cashier, due date after, principal after.
+type MigratedRow = (
+    String,
+    i32,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
 #[test]
 fn v16_numbers_the_movements_there_were_in_time_order() {
     let mut conn = Connection::open_in_memory().unwrap();
@@ -277,7 +291,7 @@ fn v16_numbers_the_movements_there_were_in_time_order() {
     )
     .unwrap();
     migrate_branch_to(&mut conn, None);
-    let rows: Vec<(String, i32, i64, String, Option<String>, Option<String>, i64)> = conn
+    let rows: Vec<MigratedRow> = conn
         .prepare(
             "SELECT id, year, seq, kind, staff_id, due_after, principal_after FROM receipts ORDER BY year, seq",
         )
@@ -293,10 +307,42 @@ fn v16_numbers_the_movements_there_were_in_time_order() {
     assert_eq!(
         rows,
         vec![
-            (s("D1"), 2025, 1, s("disbursement"), some("S1"), some("2026-04-19"), 900_000),
-            (s("D2"), 2025, 2, s("disbursement"), some("S1"), some("2026-04-20"), 500_000),
-            (s("P1"), 2025, 3, s("payment"), some("S1"), some("2026-04-19"), 800_000),
-            (s("P2"), 2026, 1, s("extension"), None, some("2026-06-20"), 800_000),
+            (
+                s("D1"),
+                2025,
+                1,
+                s("disbursement"),
+                some("S1"),
+                some("2026-04-19"),
+                900_000
+            ),
+            (
+                s("D2"),
+                2025,
+                2,
+                s("disbursement"),
+                some("S1"),
+                some("2026-04-20"),
+                500_000
+            ),
+            (
+                s("P1"),
+                2025,
+                3,
+                s("payment"),
+                some("S1"),
+                some("2026-04-19"),
+                800_000
+            ),
+            (
+                s("P2"),
+                2026,
+                1,
+                s("extension"),
+                None,
+                some("2026-06-20"),
+                800_000
+            ),
             (s("P4"), 2026, 2, s("redemption"), some("S1"), None, 0),
         ],
         "in time order within each business year; the imported ticket's rows have none"

@@ -26,7 +26,11 @@ pub(crate) fn show(ctx: &Ctx, id: ReceiptId) -> Result<Response, AppError> {
 }
 
 /// GET /staff/loans/{id}/receipt/{payment}: the receipt of a payment on a ticket.
-pub(crate) fn of_payment(ctx: &Ctx, loan: LoanId, payment: PaymentId) -> Result<Response, AppError> {
+pub(crate) fn of_payment(
+    ctx: &Ctx,
+    loan: LoanId,
+    payment: PaymentId,
+) -> Result<Response, AppError> {
     ctx.require_any(&VIEWERS)?;
     let id = receipts::of_payment(&*ctx.app.db.conn()?, &payment)?.ok_or(AppError::NotFound)?;
     page(ctx, &id, Some(&loan))
