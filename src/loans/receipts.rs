@@ -29,7 +29,7 @@
 //! (which the server never sees) means no second piece of paper can claim to be the original;
 //! changing paper on screen (`assets/receipt.js`) does not reload the page, so it is not one.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::ledger::{self, EntryKind, Method};
@@ -127,7 +127,7 @@ pub(crate) fn issue(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<(ReceiptId, Number)> {
     let id = ReceiptId::new(now);
-    let year: i32 = issue.on.format("%Y").to_string().parse().unwrap_or(0);
+    let year = issue.on.year();
     let (payment, disbursement) = match issue.movement {
         Movement::Payment(p) => (Some(p), None),
         Movement::Disbursement(l) => (None, Some(l)),
