@@ -813,6 +813,63 @@ pub(crate) mod tests {
         user
     }
 
+    /// A ticket of `principal` on `product` for `customer` (one item appraised at twice it),
+    /// written and paid out in cash by `staff` on `day`; returns it and the payout's receipt.
+    pub(crate) fn paid_out(
+        conn: &Connection,
+        customer: &CustomerId,
+        product: &ProductId,
+        staff: &StaffId,
+        principal: i64,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> (LoanId, ReceiptId) {
+        let item = Item {
+            appraised: principal * 2,
+            weight_mg: None,
+            karat: None,
+            ..gold(0)
+        };
+        let actor = Actor::System;
+        let id = originate(
+            conn,
+            &actor,
+            "JKT1",
+            customer,
+            product,
+            &[item],
+            principal,
+            day,
+            now,
+        )
+        .unwrap();
+        let record = load(conn, &id).unwrap().unwrap();
+        let receipt =
+            approve_and_disburse(conn, &record, Method::Cash, "", staff, day, now).unwrap();
+        (id, receipt)
+    }
+
+    /// A cash payment of `amount` for `purpose` taken by `staff` on business date `on`.
+    pub(crate) fn pay_cash(
+        conn: &Connection,
+        loan: &LoanId,
+        staff: &StaffId,
+        amount: i64,
+        purpose: Purpose,
+        on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Receipt, PaymentError> {
+        let record = load(conn, loan).unwrap().unwrap();
+        let payment = Payment {
+            amount,
+            method: Method::Cash,
+            reference: "",
+            purpose,
+            staff: Some(staff),
+        };
+        take_payment(conn, &record, &payment, &PaymentId::new(now), on, now)
+    }
+
     fn setup() -> (
         tempfile::TempDir,
         crate::plumbing::db::Db,

@@ -8,8 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 
 use super::*;
-use crate::audit::Actor;
-use crate::loans::ops::{self, Item, Payment, Purpose};
+use crate::loans::ops::{self, Purpose};
 use crate::plumbing::db::{self, tests::migrate_branch_to};
 
 fn day() -> NaiveDate {
@@ -46,33 +45,10 @@ fn branch() -> Branch {
 
 /// A ticket of Rp 900,000 written and paid out; returns it and the payout's receipt.
 fn paid_out(conn: &Connection, b: &Branch) -> (LoanId, ReceiptId) {
-    let item = Item {
-        category: "gold".into(),
-        description: "Ring".into(),
-        marks: String::new(),
-        weight_mg: None,
-        karat: None,
-        appraised: 1_000_000,
-    };
-    let id = ops::originate(
-        conn,
-        &Actor::System,
-        "JKT1",
-        &b.customer,
-        &b.gold,
-        &[item],
-        900_000,
-        day(),
-        at(0),
-    )
-    .unwrap();
-    let record = ops::load(conn, &id).unwrap().unwrap();
-    let receipt =
-        ops::approve_and_disburse(conn, &record, Method::Cash, "", &b.clerk, day(), at(1)).unwrap();
-    (id, receipt)
+    ops::tests::paid_out(conn, &b.customer, &b.gold, &b.clerk, 900_000, day(), at(1))
 }
 
-/// A payment of `amount` for `purpose` on the ticket.
+/// A cash payment of `amount` for `purpose` on the ticket.
 fn pay(
     conn: &Connection,
     b: &Branch,
@@ -81,15 +57,7 @@ fn pay(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<ops::Receipt, ops::PaymentError> {
-    let record = ops::load(conn, loan).unwrap().unwrap();
-    let payment = Payment {
-        amount,
-        method: Method::BankTransfer,
-        reference: "BCA-1",
-        purpose,
-        staff: Some(&b.clerk),
-    };
-    ops::take_payment(conn, &record, &payment, &PaymentId::new(now), day(), now)
+    ops::tests::pay_cash(conn, loan, &b.clerk, amount, purpose, day(), now)
 }
 
 /// Every receipt number, in the order issued.
@@ -173,10 +141,7 @@ fn each_kind_of_payment_says_what_it_did() {
         r.parts.iter().all(|p| p.amount > 0),
         "no part of zero is listed"
     );
-    assert_eq!(
-        (r.method, r.reference.as_str()),
-        (Method::BankTransfer, "BCA-1")
-    );
+    assert_eq!((r.method, r.reference.as_str()), (Method::Cash, ""));
     let payoff = ops::owed_on(&conn, &ops::load(&conn, &loan).unwrap().unwrap(), day())
         .unwrap()
         .payoff();
