@@ -27,7 +27,8 @@
 //! transaction that reads it, [`show`]); the first showing is the original, every later one says
 //! "Copy". A showing is what can be printed, so counting showings rather than print dialogs
 //! (which the server never sees) means no second piece of paper can claim to be the original;
-//! changing paper on screen (`assets/receipt.js`) does not reload the page, so it is not one.
+//! changing paper on screen (`assets/receipt.js`) does not reload the page, so it is not one,
+//! and neither is a HEAD request, which shows nothing.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -136,6 +136,8 @@ fn every_money_movement_gets_a_numbered_receipt_with_its_parts() {
 
     // An extension: interest and fees, no principal line, the new due date.
     let extension_path = pay(&mut clerk, &loan, "extension", &[]);
+    // A HEAD request shows nothing to print: the first GET is still the original.
+    assert_eq!(head_status(&server, &clerk, &extension_path), "200");
     let first = clerk.get(&extension_path);
     let receipt = printed(&first.body);
     assert_receipt(
@@ -277,6 +279,31 @@ fn the_printed_receipt_is_one_page_at_a5_and_on_an_80_mm_roll() {
             "{paper}: the first view is the original, a later one a copy:\n{text}"
         );
     }
+}
+
+/// The status of a HEAD request for `path` with `client`'s cookies (the test client reads a
+/// body as long as Content-Length says, which a HEAD answer has not).
+fn head_status(server: &crate::util::Server, client: &Client, path: &str) -> String {
+    use std::io::{Read, Write};
+    let cookies: Vec<String> = client
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "HEAD {path} HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+        server.addr,
+        cookies.join("; ")
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    answer.split(' ').nth(1).unwrap_or_default().to_owned()
 }
 
 /// The path the browser is at.

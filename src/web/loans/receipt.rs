@@ -12,7 +12,7 @@ use crate::ledger::EntryKind;
 use crate::loans::receipts::{self, Kind, Receipt};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
-use crate::plumbing::http::Response;
+use crate::plumbing::http::{Method, Response};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{LoanId, PaymentId, ReceiptId};
 use crate::plumbing::paths;
@@ -42,7 +42,13 @@ fn page(ctx: &Ctx, id: &ReceiptId, loan: Option<&LoanId>) -> Result<Response, Ap
     let narrow = ctx.req.query_form()?.text("size") == "80mm";
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let receipt = receipts::show(&tx, id)?
+    // A HEAD request shows nothing that could be printed: it is no showing.
+    let receipt = if ctx.req.method == Method::Head {
+        receipts::read(&tx, id)?
+    } else {
+        receipts::show(&tx, id)?
+    };
+    let receipt = receipt
         .filter(|r| loan.is_none_or(|l| *l == r.loan))
         .ok_or(AppError::NotFound)?;
     tx.commit()?;
