@@ -231,52 +231,77 @@ fn the_printed_receipt_is_one_page_at_a5_and_on_an_80_mm_roll() {
     let page = browser.text();
     assert!(page.contains("Amount paid out"), "{page}");
     browser.step("payout");
-    // (paper, query, width and height in cm, whether the view is the original)
-    let papers = [
-        ("a5", "", 14.8, 21.0, true),
-        ("80mm", "?size=80mm", 8.0, 29.7, false),
+    let receipt_path = browser_path(&browser);
+    // (language, paper, query, width and height in cm, whether the view is the original)
+    let prints = [
+        ("en", "a5", "", 14.8, 21.0, true),
+        ("en", "80mm", "?size=80mm", 8.0, 29.7, false),
+        ("id", "80mm", "?size=80mm", 8.0, 29.7, false),
+        ("id", "a5", "", 14.8, 21.0, false),
     ];
-    for (paper, query, width, height, original) in papers {
-        if !query.is_empty() {
-            let here = browser_path(&browser);
-            browser.goto(&format!("{here}{query}"));
-            browser.wait_until("the receipt on a roll", || browser.text().contains(CASHIER));
+    for (lang, paper, query, width, height, original) in prints {
+        if !(lang == "en" && original) {
+            browser.goto(&format!("/lang/{lang}?next=/staff"));
+            browser.wait_for_path("/staff");
+            browser.goto(&format!("{receipt_path}{query}"));
+            browser.wait_until("the receipt again", || browser.text().contains(CASHIER));
         }
         let pdf = browser.print_pdf(width, height);
-        let file = shots.join(format!("receipt-{paper}.pdf"));
+        let file = shots.join(format!("receipt-{lang}-{paper}.pdf"));
         std::fs::write(&file, &pdf).unwrap();
         let doc = lopdf::Document::load_mem(&pdf).expect("Chromium's PDF reads");
         assert_eq!(
             doc.get_pages().len(),
             1,
-            "{paper}: the receipt prints on one page ({})",
+            "{lang} on {paper}: the receipt prints on one page ({})",
             file.display()
         );
         let text = doc.extract_text(&[1]).expect("the page's text");
         let squeezed: String = text.split_whitespace().collect();
         let squeeze = |w: &str| w.split_whitespace().collect::<String>();
-        for word in ["Receipt", "-R-20", CUSTOMER, CASHIER, "Amountpaidout"] {
+        let (title, paid_out, copy, not_printed) = if lang == "en" {
+            (
+                "Receipt",
+                "Amount paid out",
+                "Copy",
+                [
+                    "Loan approved",
+                    "Back to the ticket",
+                    "Print",
+                    "Sign out",
+                    "Demo branch",
+                ],
+            )
+        } else {
+            (
+                "Kuitansi",
+                "Jumlah dicairkan",
+                "Salinan",
+                [
+                    "Pinjaman disetujui",
+                    "Kembali ke tiket",
+                    "Cetak",
+                    "Keluar",
+                    "Cabang demo",
+                ],
+            )
+        };
+        for word in [title, "-R-20", CUSTOMER, CASHIER, paid_out] {
             assert!(
                 squeezed.contains(&squeeze(word)),
-                "{paper}: the print lacks {word:?}:\n{text}"
+                "{lang} on {paper}: the print lacks {word:?}:\n{text}"
             );
         }
-        for word in [
-            "Loan approved",
-            "Back to the ticket",
-            "Print",
-            "Sign out",
-            "Demo branch",
-        ] {
+        for word in not_printed {
             assert!(
                 !squeezed.contains(&squeeze(word)),
-                "{paper}: only the receipt prints, not {word:?}:\n{text}"
+                "{lang} on {paper}: only the receipt prints, not {word:?}:\n{text}"
             );
         }
         assert_eq!(
-            squeezed.contains("Copy"),
+            squeezed.contains(copy),
             !original,
-            "{paper}: the first view is the original, a later one a copy:\n{text}"
+            "{lang} on {paper}: the first view is the original, a later one a copy:\n{text}"
         );
     }
 }
