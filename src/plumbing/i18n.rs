@@ -140,6 +140,7 @@ catalogue! {
     ErrTooManyBody => "Too many attempts from this device. Wait a few minutes and try again.",
         "Terlalu banyak percobaan dari perangkat ini. Tunggu beberapa menit lalu coba lagi.";
     GoToStart => "Go to the start page", "Ke halaman awal";
+    BackToDashboard => "Back to the dashboard", "Kembali ke dasbor";
 
     // Customer portal.
     PortalTitle => "Welcome", "Selamat datang";

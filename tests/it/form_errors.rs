@@ -1,0 +1,175 @@
+//! Errors keep the clerk on the page (issue 13, point 5): a refused staff form comes back as
+//! its own page, in the staff layout, with the message beside the field and the typed value
+//! kept; an error page for a signed-in clerk carries the staff menu and a link back to the
+//! dashboard.
+
+use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
+
+/// The staff menu: the navigation and the sign-out button.
+fn assert_staff_menu(body: &str) {
+    assert!(
+        body.contains("<nav aria-label=\"Dashboard\">") && body.contains(">Sign out<"),
+        "no staff menu: {body}"
+    );
+}
+
+/// The container of the input marked by `marker` (e.g. `id="amount-partial"`): from the
+/// nearest `<{open}` before it to the first `</{tag}>` after it (field containers hold no
+/// element of their own kind).
+fn container<'a>(body: &'a str, marker: &str, open: &str) -> &'a str {
+    let tag = open.split(' ').next().unwrap_or(open);
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {body}"));
+    let start = body[..at]
+        .rfind(&format!("<{open}"))
+        .unwrap_or_else(|| panic!("no <{open} around {marker}"));
+    let end = at
+        + body[at..]
+            .find(&format!("</{tag}>"))
+            .unwrap_or_else(|| panic!("no </{tag}> after {marker}"));
+    &body[start..end]
+}
+
+/// Asserts the field's container holds `message` and the input still holds `typed`.
+fn assert_beside(body: &str, marker: &str, message: &str, typed: &str) {
+    let field = container(body, marker, "div class=\"field");
+    assert!(field.contains(message), "{message} not beside {marker}: {field}");
+    assert!(
+        field.contains(&format!("value=\"{typed}\"")),
+        "{typed} not kept in {marker}: {field}"
+    );
+}
+
+/// Budi's (demo customer 1) active gold ticket, and a clerk signed in.
+fn budi_ticket(server: &Server) -> (Client, String, String) {
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let list = clerk.get("/staff/customers?q=Budi+Rahmawati");
+    let customer = id_after(&list.body, "/staff/customers/");
+    let page = clerk.get(&format!("/staff/customers/{customer}"));
+    let loan = page
+        .body
+        .split("/staff/loans/")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .find(|id| clerk.get(&format!("/staff/loans/{id}")).body.contains(">Active<"))
+        .expect("an active ticket");
+    (clerk, customer, loan)
+}
+
+/// Posts the ticket page's `purpose` payment form with `amount` and `method`.
+fn pay(c: &mut Client, loan: &str, purpose: &str, amount: &str, method: &str) -> String {
+    let page = c.get(&format!("/staff/loans/{loan}"));
+    let form = page
+        .body
+        .split("name=\"purpose\" value=\"")
+        .find(|s| s.starts_with(purpose))
+        .unwrap();
+    let payment = hidden_value(form, "payment").unwrap();
+    let r = c.post_form(
+        &format!("/staff/loans/{loan}/pay"),
+        &[
+            ("csrf", &page.csrf()),
+            ("purpose", purpose),
+            ("payment", &payment),
+            ("amount", amount),
+            ("method", method),
+            ("reference", "REF-77"),
+            ("handed_over", "yes"),
+        ],
+    );
+    assert!(
+        (400..500).contains(&r.status),
+        "{purpose} {amount}: {}",
+        r.status
+    );
+    assert!(r.body.contains("Take a payment"), "the ticket page: {}", r.body);
+    assert_staff_menu(&r.body);
+    r.body
+}
+
+#[test]
+fn a_refused_payment_comes_back_on_the_ticket_beside_the_amount() {
+    let server = Server::demo();
+    let (mut clerk, _, loan) = budi_ticket(&server);
+    let id = "id=\"amount-partial\"";
+    let body = pay(&mut clerk, &loan, "partial", "99.000.000", "cash");
+    assert_beside(&body, id, "more than everything owed", "99.000.000");
+    assert!(body.contains("value=\"REF-77\""), "the reference kept");
+    for typed in ["12.3.4", "abc", "0", "-5"] {
+        let body = pay(&mut clerk, &loan, "partial", typed, "cash");
+        assert_beside(&body, id, "Enter an amount", typed);
+    }
+    let body = pay(&mut clerk, &loan, "partial", "10.000", "");
+    let method = container(&body, "id=\"method-partial\"", "div class=\"field");
+    assert!(method.contains("Choose how the money was paid"), "{method}");
+    assert_beside(&body, id, "", "10.000");
+    // The extension's amount is fixed: another one is refused beside it.
+    let body = pay(&mut clerk, &loan, "extension", "1.000", "cash");
+    assert_beside(&body, "id=\"amount-extension\"", "must be exactly", "1.000");
+    let body = pay(&mut clerk, &loan, "extension", "0", "cash");
+    assert_beside(&body, "id=\"amount-extension\"", "Enter an amount", "0");
+}
+
+#[test]
+fn a_reversal_without_a_reason_comes_back_on_the_ticket() {
+    let server = Server::demo();
+    let (_, _, loan) = budi_ticket(&server);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = manager.get(&format!("/staff/loans/{loan}"));
+    let row = id_after(&page.body, "/staff/ledger/");
+    let r = manager.post_form(
+        &format!("/staff/ledger/{row}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "no")],
+    );
+    assert_eq!(r.status, 400);
+    assert_staff_menu(&r.body);
+    let form = container(&r.body, &format!("id=\"why-{row}\""), "form");
+    assert!(form.contains("Give a reason"), "{form}");
+    assert!(form.contains("value=\"no\""), "{form}");
+}
+
+#[test]
+fn a_mistyped_principal_stays_beside_the_field_of_the_new_ticket() {
+    let server = Server::demo();
+    let (mut clerk, customer, _) = budi_ticket(&server);
+    let new = format!("/staff/customers/{customer}/tickets/new");
+    let form = clerk.get(&new);
+    let r = clerk.post_form(
+        &new,
+        &[
+            ("csrf", &form.csrf()),
+            ("product", ""),
+            ("category", "electronics"),
+            ("description", "Phone"),
+            ("appraised", "2.000.000"),
+            ("principal", "1.2.3"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert_staff_menu(&r.body);
+    assert_beside(&r.body, "name=\"principal\"", "Enter an amount", "1.2.3");
+}
+
+#[test]
+fn error_pages_for_a_signed_in_clerk_carry_the_staff_menu() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    for (path, status) in [("/staff/nowhere", 404), ("/staff/admin/staff", 403)] {
+        let r = clerk.get(path);
+        assert_eq!(r.status, status, "{path}");
+        assert_staff_menu(&r.body);
+        assert!(
+            r.body.contains("<a href=\"/staff\">Back to the dashboard</a>"),
+            "{path}: {}",
+            r.body
+        );
+    }
+    // A stranger still gets the plain page with the way to the start.
+    let r = server.client().get("/nowhere");
+    assert_eq!(r.status, 404);
+    assert!(!r.body.contains(">Sign out<"));
+}
