@@ -395,6 +395,7 @@ catalogue! {
     KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
     ProductInvalid => "Check the product: every number must be filled in and fees written as amount:N or rate:N.",
         "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
+    ProductFieldInvalid => "Write this one like the example.", "Tulis seperti contohnya.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";
