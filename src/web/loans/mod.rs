@@ -478,16 +478,11 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     Ok(Response::see_other(&paths::receipt(&id, &receipt.payment)))
 }
 
-/// The words for a refused payment.
-pub(crate) fn payment_error(ctx: &Ctx, e: PaymentError) -> AppError {
-    match payment_refusal(ctx, e) {
-        Ok((_, text)) => AppError::BadRequest(text),
-        Err(e) => e,
-    }
-}
-
 /// Why a payment was refused, and the form field it is about (`None`: the whole payment).
-fn payment_refusal(ctx: &Ctx, e: PaymentError) -> Result<(Option<&'static str>, String), AppError> {
+pub(crate) fn payment_refusal(
+    ctx: &Ctx,
+    e: PaymentError,
+) -> Result<(Option<&'static str>, String), AppError> {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let amount = |text: String| Ok((Some("amount"), text));
     match e {
