@@ -157,7 +157,8 @@ pub(crate) fn show_page(
     )
 }
 
-/// The staff customer page; `sent` is one of its forms refused (`contact`, `note`, `caller`),
+/// The staff customer page; `sent` is one of its forms refused (`contact`, `note`, `caller`,
+/// or `customer`: an action of the page's own, e.g. a test email),
 /// shown again with its messages and values.
 pub(crate) fn render_show(
     ctx: &Ctx,
@@ -185,6 +186,7 @@ pub(crate) fn render_show(
     let can_verify = can_manage || user.role.has(Permission::LoanOrigination);
     let body = html! {
         (duplicates)
+        (crate::plumbing::ui::form_error(sent.of("customer").whole()))
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }
