@@ -5,7 +5,7 @@
 
 use maud::html;
 
-use crate::plumbing::error::{AppError, Answer};
+use crate::plumbing::error::{Answer, AppError};
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;

@@ -3,7 +3,7 @@
 //! kept; an error page for a signed-in clerk carries the staff menu and a link back to the
 //! dashboard.
 
-use crate::util::{CLERK, Client, MANAGER, Server, hidden_value, id_after};
+use crate::util::{ADMIN, CLERK, Client, MANAGER, Server, hidden_value, id_after};
 
 /// The staff menu: the navigation and the sign-out button.
 fn assert_staff_menu(body: &str) {
@@ -34,7 +34,10 @@ fn container<'a>(body: &'a str, marker: &str, open: &str) -> &'a str {
 /// Asserts the field's container holds `message` and the input still holds `typed`.
 fn assert_beside(body: &str, marker: &str, message: &str, typed: &str) {
     let field = container(body, marker, "div class=\"field");
-    assert!(field.contains(message), "{message} not beside {marker}: {field}");
+    assert!(
+        field.contains(message),
+        "{message} not beside {marker}: {field}"
+    );
     assert!(
         field.contains(&format!("value=\"{typed}\"")),
         "{typed} not kept in {marker}: {field}"
@@ -53,7 +56,12 @@ fn budi_ticket(server: &Server) -> (Client, String, String) {
         .split("/staff/loans/")
         .skip(1)
         .map(|s| s[..s.find('"').unwrap()].to_owned())
-        .find(|id| clerk.get(&format!("/staff/loans/{id}")).body.contains(">Active<"))
+        .find(|id| {
+            clerk
+                .get(&format!("/staff/loans/{id}"))
+                .body
+                .contains(">Active<")
+        })
         .expect("an active ticket");
     (clerk, customer, loan)
 }
@@ -84,7 +92,11 @@ fn pay(c: &mut Client, loan: &str, purpose: &str, amount: &str, method: &str) ->
         "{purpose} {amount}: {}",
         r.status
     );
-    assert!(r.body.contains("Take a payment"), "the ticket page: {}", r.body);
+    assert!(
+        r.body.contains("Take a payment"),
+        "the ticket page: {}",
+        r.body
+    );
     assert_staff_menu(&r.body);
     r.body
 }
@@ -163,7 +175,8 @@ fn error_pages_for_a_signed_in_clerk_carry_the_staff_menu() {
         assert_eq!(r.status, status, "{path}");
         assert_staff_menu(&r.body);
         assert!(
-            r.body.contains("<a href=\"/staff\">Back to the dashboard</a>"),
+            r.body
+                .contains("<a href=\"/staff\">Back to the dashboard</a>"),
             "{path}: {}",
             r.body
         );
@@ -172,4 +185,84 @@ fn error_pages_for_a_signed_in_clerk_carry_the_staff_menu() {
     let r = server.client().get("/nowhere");
     assert_eq!(r.status, 404);
     assert!(!r.body.contains(">Sign out<"));
+}
+
+#[test]
+fn a_mistyped_product_comes_back_with_each_wrong_number_marked() {
+    let server = Server::demo();
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let r = manager.submit(
+        "/staff/products",
+        "/staff/products",
+        &[
+            ("kind", "pawn"),
+            ("period_unit", "day"),
+            ("name", "Gold special"),
+            ("rate", "abc"),
+            ("period_days", "15"),
+            ("term_periods", "0"),
+            ("min_interest_days", "15"),
+            ("max_ltv", "90"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("<h1>Loan products</h1>"), "{}", r.body);
+    assert_staff_menu(&r.body);
+    assert_beside(&r.body, "name=\"rate\"", "like the example", "abc");
+    assert_beside(&r.body, "name=\"term_periods\"", "like the example", "0");
+    assert_beside(&r.body, "name=\"name\"", "", "Gold special");
+    let name = container(&r.body, "name=\"name\"", "div class=\"field");
+    assert!(!name.contains("field-error"), "the name was right: {name}");
+}
+
+#[test]
+fn a_short_password_reset_stays_beside_the_account() {
+    let server = Server::demo();
+    let mut admin = server.client();
+    admin.sign_in(ADMIN.0, ADMIN.1);
+    let list = admin.get("/staff/admin/staff");
+    let id = id_after(&list.body, "/staff/admin/staff/");
+    let r = admin.post_form(
+        &format!("/staff/admin/staff/{id}/password"),
+        &[("csrf", &list.csrf()), ("password", "short")],
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("<h1>Staff accounts</h1>"), "{}", r.body);
+    assert_staff_menu(&r.body);
+    let form = container(&r.body, &format!("id=\"pw-{id}\""), "form");
+    assert!(form.contains("at least 10 characters"), "{form}");
+    assert!(
+        !form.contains("value=\"short\""),
+        "a password is never shown back"
+    );
+}
+
+#[test]
+fn a_refused_contact_or_note_keeps_what_was_typed_on_the_customer_page() {
+    let server = Server::demo();
+    let (mut clerk, customer, _) = budi_ticket(&server);
+    let page = format!("/staff/customers/{customer}");
+    let long = "cousin ".repeat(10);
+    let r = clerk.submit(
+        &page,
+        &format!("{page}/contacts"),
+        &[
+            ("kind", "guarantor"),
+            ("contact_name", "Budi Saudara"),
+            ("relationship", &long),
+            ("contact_phone", "0813-5555-0101"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert_staff_menu(&r.body);
+    assert_beside(&r.body, "name=\"relationship\"", "at most 60", &long);
+    assert_beside(&r.body, "name=\"contact_phone\"", "", "0813-5555-0101");
+    let note = "x".repeat(2001);
+    let r = clerk.submit(&page, &format!("{page}/notes"), &[("note", &note)]);
+    assert_eq!(r.status, 400);
+    assert_staff_menu(&r.body);
+    let field = container(&r.body, "name=\"note\"", "div class=\"field");
+    assert!(field.contains("at most 2,000 characters"), "{field}");
+    assert!(field.contains(&note), "the note kept");
 }

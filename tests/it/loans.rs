@@ -221,7 +221,7 @@ fn a_ticket_from_writing_to_redemption_with_a_correction() {
         &format!("/staff/ledger/{row}/reverse"),
         &[("csrf", &page.csrf()), ("reason", "again")],
     );
-    assert_eq!(r.status, 400, "a row is reversed once");
+    assert_eq!(r.status, 409, "a row is reversed once");
     assert!(manager.get("/staff/audit").body.contains("ledger.reverse"));
 
     // The statement lists every movement and charge with a running balance.

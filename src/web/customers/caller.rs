@@ -19,7 +19,12 @@ use crate::web::Ctx;
 const MAY_VERIFY: [Permission; 2] = [Permission::CallCentre, Permission::CustomerManagement];
 
 /// The "Verify caller" form on the customer page.
-pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId, sent: &FieldErrors) -> Markup {
+pub(crate) fn section(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &CustomerId,
+    sent: &FieldErrors,
+) -> Markup {
     html! {
         @if MAY_VERIFY.iter().any(|p| user.role.has(*p)) {
             section class="card" id="verify-caller" {

@@ -23,7 +23,12 @@ const MAY_WRITE: [Permission; 3] = [
 ];
 
 /// The form to write a note, again as `sent` when refused.
-pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId, sent: &FieldErrors) -> Markup {
+pub(crate) fn form(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &CustomerId,
+    sent: &FieldErrors,
+) -> Markup {
     let error = sent.error_for("note");
     html! {
         @if MAY_WRITE.iter().any(|p| user.role.has(*p)) {

@@ -218,8 +218,7 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let code = codes::normalise(code).ok_or(AppError::NotFound)?;
     let form = ctx.form()?;
     let mut sent = FieldErrors::sent(&format!("confirm-{code}"), form);
-    let Some(method) = Method::from_code(form.text("method")).filter(|m| *m != Method::None)
-    else {
+    let Some(method) = Method::from_code(form.text("method")).filter(|m| *m != Method::None) else {
         sent.add("method", ctx.t(Msg::MethodInvalid));
         return render_search(ctx, &code, &sent, 400);
     };

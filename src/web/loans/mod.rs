@@ -487,7 +487,9 @@ pub(crate) fn payment_refusal(
     let amount = |text: String| Ok((Some("amount"), text));
     match e {
         PaymentError::Closed => Ok((None, ctx.t(Msg::TicketClosed).to_owned())),
-        PaymentError::AlreadyRecorded { .. } => Ok((None, ctx.t(Msg::FormExpiredReload).to_owned())),
+        PaymentError::AlreadyRecorded { .. } => {
+            Ok((None, ctx.t(Msg::FormExpiredReload).to_owned()))
+        }
         PaymentError::Nothing | PaymentError::BadPeriods { .. } => {
             amount(ctx.t(Msg::AmountInvalid).to_owned())
         }
@@ -966,7 +968,8 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
                 let message = ctx
                     .lang
                     .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]);
-                f.errors.add(&ItemForm::name("reason", row), message.clone());
+                f.errors
+                    .add(&ItemForm::name("reason", row), message.clone());
                 f.errors.refuse(message);
                 return render_new_ticket(ctx, &customer_id, &f, 400);
             }

@@ -167,7 +167,14 @@ fn product_field(
 pub(crate) fn edit_product_page(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
     let product = products::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
-    render_edit(ctx, user, &product.id, &product.terms, FieldErrors::none(), 200)
+    render_edit(
+        ctx,
+        user,
+        &product.id,
+        &product.terms,
+        FieldErrors::none(),
+        200,
+    )
 }
 
 /// The edit page.
@@ -296,7 +303,12 @@ fn parse_terms(form: &crate::plumbing::http::Form) -> Result<Terms, Vec<&'static
         Some(period_days),
         Some(term_periods),
         Some(min_interest_days),
-        [Some(ticket_fee), Some(storage_fee), Some(late_fee), Some(lost_ticket_fee)],
+        [
+            Some(ticket_fee),
+            Some(storage_fee),
+            Some(late_fee),
+            Some(lost_ticket_fee),
+        ],
         [Some(grace_days), Some(notice_days), Some(forfeit_days)],
         Some(max_ltv_bp),
     ) = (
