@@ -457,4 +457,26 @@ mod tests {
         );
         assert!(html.contains("aria-invalid=\"true\""), "{html}");
     }
+
+    #[test]
+    fn a_refused_form_keeps_its_values_and_messages_for_its_own_form_only() {
+        let sent = form::Form::parse(b"amount=12.3.4&reference=R+1").unwrap();
+        let mut errors = FieldErrors::sent("partial", &sent);
+        assert!(errors.is_empty());
+        errors.add("amount", "Enter an amount");
+        errors.add("amount", "second");
+        let mine = errors.of("partial");
+        assert_eq!(mine.error_for("amount"), Some("Enter an amount"));
+        assert_eq!(mine.value_or("amount", "16500"), "12.3.4");
+        assert_eq!(
+            mine.value_or("method", "cash"),
+            "cash",
+            "not sent: the fresh value"
+        );
+        let other = errors.of("extension");
+        assert_eq!(other.error_for("amount"), None);
+        assert_eq!(other.value_or("amount", "16500"), "16500");
+        let html = field(&Field::typed("Reference", "reference", "", mine)).into_string();
+        assert!(html.contains("value=\"R 1\""), "{html}");
+    }
 }

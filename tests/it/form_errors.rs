@@ -3,7 +3,7 @@
 //! kept; an error page for a signed-in clerk carries the staff menu and a link back to the
 //! dashboard.
 
-use crate::util::{ADMIN, CLERK, Client, MANAGER, Server, hidden_value, id_after};
+use crate::util::{ADMIN, CLERK, Client, MANAGER, Server, id_after};
 
 /// The staff menu: the navigation and the sign-out button.
 fn assert_staff_menu(body: &str) {
@@ -66,27 +66,15 @@ fn budi_ticket(server: &Server) -> (Client, String, String) {
     (clerk, customer, loan)
 }
 
-/// Posts the ticket page's `purpose` payment form with `amount` and `method`.
+/// Posts the ticket page's `purpose` payment form with `amount` and `method`, and asserts
+/// it is refused with the ticket page in the staff layout.
 fn pay(c: &mut Client, loan: &str, purpose: &str, amount: &str, method: &str) -> String {
-    let page = c.get(&format!("/staff/loans/{loan}"));
-    let form = page
-        .body
-        .split("name=\"purpose\" value=\"")
-        .find(|s| s.starts_with(purpose))
-        .unwrap();
-    let payment = hidden_value(form, "payment").unwrap();
-    let r = c.post_form(
-        &format!("/staff/loans/{loan}/pay"),
-        &[
-            ("csrf", &page.csrf()),
-            ("purpose", purpose),
-            ("payment", &payment),
-            ("amount", amount),
-            ("method", method),
-            ("reference", "REF-77"),
-            ("handed_over", "yes"),
-        ],
-    );
+    let extra = [
+        ("method", method),
+        ("reference", "REF-77"),
+        ("handed_over", "yes"),
+    ];
+    let r = crate::loans::pay(c, loan, purpose, Some(amount), &extra);
     assert!(
         (400..500).contains(&r.status),
         "{purpose} {amount}: {}",

@@ -18,8 +18,9 @@ fn printed(body: &str) -> &str {
     &body[start..start + end]
 }
 
-/// Posts a payment form shown on the ticket page.
-fn pay(
+/// Posts a payment form shown on the ticket page (paid in cash unless `extra` names the
+/// method).
+pub(crate) fn pay(
     c: &mut Client,
     loan: &str,
     purpose: &str,
@@ -39,8 +40,10 @@ fn pay(
         ("purpose", purpose.to_owned()),
         ("payment", payment),
         ("amount", amount.map_or(shown, str::to_owned)),
-        ("method", "cash".to_owned()),
     ];
+    if !extra.iter().any(|(k, _)| *k == "method") {
+        fields.push(("method", "cash".to_owned()));
+    }
     fields.extend(extra.iter().map(|(k, v)| ((*k), (*v).to_owned())));
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     c.post_form(&format!("/staff/loans/{loan}/pay"), &fields)
