@@ -460,7 +460,7 @@ mod tests {
 
     #[test]
     fn a_refused_form_keeps_its_values_and_messages_for_its_own_form_only() {
-        let sent = form::Form::parse(b"amount=12.3.4&reference=R+1").unwrap();
+        let sent = form::Form::parse(b"amount=12.3.4&reference=R+1").expect("a form");
         let mut errors = FieldErrors::sent("partial", &sent);
         assert!(errors.is_empty());
         errors.add("amount", "Enter an amount");
