@@ -343,30 +343,33 @@ pub(crate) fn reset_password(ctx: &Ctx, id: StaffId) -> Result<Response, AppErro
 /// GET /staff/account: the signed-in member's own account.
 pub(crate) fn account_page(ctx: &Ctx) -> Result<Response, AppError> {
     let me = ctx.signed_in()?;
-    render_account(ctx, me, None, 200)
+    render_account(ctx, me, FieldErrors::none(), 200)
 }
 
-/// The "my account" page with the change-password form.
+/// The "my account" page with the change-password form; a refusal (`sent`) is shown beside
+/// its field, and no password is ever shown back.
 fn render_account(
     ctx: &Ctx,
     me: &StaffUser,
-    error: Option<&str>,
+    sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
     let mut current = Field::new(ctx.t(Msg::CurrentPassword), "current", "");
+    current.error = sent.error_for("current");
     current.kind = "password";
     current.autocomplete = "current-password";
     let mut new = Field::new(ctx.t(Msg::NewPassword), "password", "");
     new.kind = "password";
     new.autocomplete = "new-password";
     new.hint = Some(ctx.t(Msg::PasswordRules));
+    new.error = sent.error_for("password");
     let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
     repeat.kind = "password";
     repeat.autocomplete = "new-password";
+    repeat.error = sent.error_for("password2");
     let body = html! {
         p { (me.full_name) " · " (me.username) " · " (ctx.t(me.role.label())) }
         h2 { (ctx.t(Msg::ChangePassword)) }
-        (ui::form_error(error))
         form method="post" action=(paths::ACCOUNT_PASSWORD) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::field(&current))
@@ -388,15 +391,21 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
         form.get("current").unwrap_or(""),
         form.get("password").unwrap_or(""),
     );
+    let refused = |field: &str, message: Msg| {
+        let mut sent = FieldErrors::sent("password", form);
+        sent.add(field, ctx.t(message));
+        render_account(ctx, me, &sent, 400)
+    };
     if password != form.get("password2").unwrap_or("") {
-        return render_account(ctx, me, Some(ctx.t(Msg::PasswordMismatch)), 400);
+        return refused("password2", Msg::PasswordMismatch);
     }
     if let Err(e) = check_password(password) {
-        return render_account(ctx, me, Some(ctx.t(e.message())), 400);
+        return refused("password", e.message());
     }
     let mut conn = ctx.app.db.conn()?;
     if !crate::staff::is_current_password(&conn, &me.id, current)? {
-        return render_account(ctx, me, Some(ctx.t(Msg::PasswordWrong)), 400);
+        drop(conn);
+        return refused("current", Msg::PasswordWrong);
     }
     let tx = db::immediate(&mut conn)?;
     set_password(&tx, &Actor::Staff(me), me.id.as_str(), password, ctx.now)?;

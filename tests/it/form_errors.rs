@@ -254,3 +254,39 @@ fn a_refused_contact_or_note_keeps_what_was_typed_on_the_customer_page() {
     assert!(field.contains("at most 2,000 characters"), "{field}");
     assert!(field.contains(&note), "the note kept");
 }
+
+#[test]
+fn a_refused_password_change_says_which_field_and_shows_no_password_back() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let wrong = clerk.submit(
+        "/staff/account",
+        "/staff/account/password",
+        &[
+            ("current", "not-the-password"),
+            ("password", "a-new-long-password"),
+            ("password2", "a-new-long-password"),
+        ],
+    );
+    let differ = clerk.submit(
+        "/staff/account",
+        "/staff/account/password",
+        &[
+            ("current", CLERK.1),
+            ("password", "a-new-long-password"),
+            ("password2", "another-long-password"),
+        ],
+    );
+    for (r, field, message) in [
+        (&wrong, "name=\"current\"", "current password is wrong"),
+        (&differ, "name=\"password2\"", "not the same"),
+    ] {
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("<h1>My account</h1>"), "{}", r.body);
+        assert_staff_menu(&r.body);
+        let box_ = container(&r.body, field, "div class=\"field");
+        assert!(box_.contains(message), "{box_}");
+        assert!(!r.body.contains("long-password"), "no password shown back");
+    }
+}
