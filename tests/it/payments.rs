@@ -501,6 +501,17 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
         r.body
             .contains("Ask the customer to get a new payment code")
     );
+    // Refusals keep the clerk on the counter page, the code found again with its form.
+    assert!(r.body.contains("<h1>Payments at the counter</h1>") && r.body.contains(">Sign out<"));
+    let r = clerk.submit(
+        &search,
+        &format!("/staff/payments/{code}/confirm"),
+        &[("method", "")],
+    );
+    assert_eq!(r.status, 400, "how it was paid is needed");
+    let method = r.body.find(&format!("id=\"method-found-{code}\"")).unwrap();
+    let field = &r.body[r.body[..method].rfind("<div class=\"field").unwrap()..method];
+    assert!(field.contains("Choose how the money was paid"), "{field}");
     let shown = format!("{}-{}", &code[..4], &code[4..]);
     assert_eq!(
         count(
