@@ -12,14 +12,14 @@ use crate::plumbing::http::{Method, Request, Response, assets, form, local_path}
 use crate::plumbing::i18n::Lang;
 use crate::web::{
     App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    gold, health, import, loans, portal, reminders, sms, staff, sync,
+    error_page, gold, health, import, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
 pub(crate) fn handle(app: &App, req: &Request) -> Response {
     let ctx = Ctx::new(app, req);
     let result = check_csrf(&ctx).and_then(|()| route(&ctx));
-    let mut response = result.unwrap_or_else(|e| e.into_response(req, ctx.lang));
+    let mut response = result.unwrap_or_else(|e| error_page::respond(&ctx, e));
     for cookie in ctx.cookies.take() {
         response = response.with_header("Set-Cookie", cookie);
     }

@@ -405,6 +405,14 @@ pub(crate) enum ReversalError {
     Db(#[from] rusqlite::Error),
 }
 
+/// The ticket a ledger row belongs to, if there is such a row.
+pub(crate) fn ticket_of(conn: &Connection, row: &LedgerId) -> rusqlite::Result<Option<LoanId>> {
+    conn.query_row("SELECT loan_id FROM ledger WHERE id = ?1", [row], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
 /// Reverses one transaction with a reason (a manager's correction): a transaction of kind
 /// reversal with the reversed one's postings mirrored. The caller audits it.
 pub(crate) fn reverse(

@@ -140,6 +140,7 @@ catalogue! {
     ErrTooManyBody => "Too many attempts from this device. Wait a few minutes and try again.",
         "Terlalu banyak percobaan dari perangkat ini. Tunggu beberapa menit lalu coba lagi.";
     GoToStart => "Go to the start page", "Ke halaman awal";
+    BackToDashboard => "Back to the dashboard", "Kembali ke dasbor";
 
     // Customer portal.
     PortalTitle => "Welcome", "Selamat datang";
@@ -410,6 +411,7 @@ catalogue! {
     KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
     ProductInvalid => "Check the product: every number must be filled in and fees written as amount:N or rate:N.",
         "Periksa produk: setiap angka harus diisi dan biaya ditulis amount:N atau rate:N.";
+    ProductFieldInvalid => "Write this one like the example.", "Tulis seperti contohnya.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";

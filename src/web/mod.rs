@@ -13,6 +13,7 @@ pub(crate) mod customers;
 pub(crate) mod dashboard;
 pub(crate) mod duplicates;
 pub(crate) mod email;
+pub(crate) mod error_page;
 pub(crate) mod gold;
 pub(crate) mod health;
 pub(crate) mod import;

@@ -1006,15 +1006,22 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     Ok(ctx.customer_page(&ticket.ticket_no, body))
 }
 
-/// The words for a ticket that cannot be extended with a payment code.
-fn code_error(ctx: &Ctx, e: CodeError) -> AppError {
+/// The extend page of a ticket that cannot be extended with a payment code: why, and the way
+/// back to the loan (409).
+fn extend_refused(ctx: &Ctx, id: &LoanId, e: CodeError) -> Result<Response, AppError> {
     let message = match e {
         CodeError::Closed => Msg::CannotExtendNotOpen,
         CodeError::NotExtendable => Msg::CannotExtendHere,
         CodeError::NothingOwed => Msg::NothingToExtend,
-        CodeError::Db(e) => return e.into(),
+        CodeError::Db(e) => return Err(e.into()),
     };
-    AppError::BadRequest(ctx.t(message).to_owned())
+    let body = html! {
+        (ui::form_error(Some(ctx.t(message))))
+        p { a href=(paths::my_loan(id)) { (ctx.t(Msg::BackToLoan)) } }
+    };
+    let mut page = ctx.customer_page(ctx.t(Msg::ExtendLoan), body);
+    page.status = 409;
+    Ok(page)
 }
 
 /// GET /my/loans/{id}/extend: what extending costs today and the due date it gives, before
@@ -1023,8 +1030,10 @@ pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let conn = ctx.app.db.conn()?;
     let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
-    let extension =
-        codes::extension_on(&conn, &record, today(ctx)).map_err(|e| code_error(ctx, e))?;
+    let extension = match codes::extension_on(&conn, &record, today(ctx)) {
+        Ok(extension) => extension,
+        Err(e) => return extend_refused(ctx, &record.id, e),
+    };
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let base = paths::my_loan(&record.id);
@@ -1056,8 +1065,13 @@ pub(crate) fn extend(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (_, record) = own_ticket(&tx, &c.id, &id)?;
-    let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)
-        .map_err(|e| code_error(ctx, e))?;
+    let code = match codes::extension_code(&tx, &record, today(ctx), ctx.now, validity) {
+        Ok(code) => code,
+        Err(e) => {
+            drop(tx);
+            return extend_refused(ctx, &record.id, e);
+        }
+    };
     tx.commit()?;
     Ok(Response::see_other(&paths::my_loan_code(
         &record.id, &code.code,

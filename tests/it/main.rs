@@ -12,6 +12,7 @@ mod browser;
 mod customers;
 mod duplicates;
 mod email;
+mod form_errors;
 mod foundation;
 mod hq_signin;
 mod import_formats;
