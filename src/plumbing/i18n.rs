@@ -387,6 +387,7 @@ catalogue! {
     DisposalShop => "Shop sale", "Penjualan toko";
     DisposalPrice => "Price", "Harga jual";
     DisposalCosts => "Costs", "Biaya penjualan";
+    DisposalReceivedBy => "Proceeds received by", "Hasil diterima melalui";
     DisposalBuyer => "Buyer reference (optional)", "Referensi pembeli (opsional)";
     DisposalOwed => "Ticket owed", "Kewajiban tiket";
     DisposalNet => "Net proceeds", "Hasil bersih";
