@@ -11,8 +11,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    disposals, gold, health, import, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates,
+    email, gold, health, import, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.

@@ -499,7 +499,11 @@ pub(crate) fn expire_claims(
             on: today,
             at: now,
         };
-        let legs = Leg::pair(Account::SurplusOwed, Account::UnclaimedSurplusIncome, *amount);
+        let legs = Leg::pair(
+            Account::SurplusOwed,
+            Account::UnclaimedSurplusIncome,
+            *amount,
+        );
         let ledger =
             ledger::record_disposal(conn, &posting, EntryKind::SurplusExpiry, &legs, None)?;
         let settled = Settlement {

@@ -166,7 +166,11 @@ fn forfeited_items_sold_with_a_surplus_paid_out_and_a_shortfall_written_off() {
         &[],
     );
     assert_eq!(again.status, 400);
-    assert!(again.body.contains("already in sale stock"), "{}", again.body);
+    assert!(
+        again.body.contains("already in sale stock"),
+        "{}",
+        again.body
+    );
 
     // Only a manager records a sale; bad figures come back beside their fields.
     assert_eq!(sell(&mut clerk, &rich.loan, "100000000", "0").status, 403);
@@ -174,7 +178,12 @@ fn forfeited_items_sold_with_a_surplus_paid_out_and_a_shortfall_written_off() {
     assert!(form.body.contains("id=\"sale-form\""), "{}", form.body);
     let bad = sell(&mut manager, &rich.loan, "lots", "-5");
     assert_eq!(bad.status, 400);
-    assert_eq!(bad.body.matches("class=\"field-error\"").count(), 2, "{}", bad.body);
+    assert_eq!(
+        bad.body.matches("class=\"field-error\"").count(),
+        2,
+        "{}",
+        bad.body
+    );
     assert!(bad.body.contains("Enter a price above zero."));
     assert!(bad.body.contains("value=\"lots\"") && bad.body.contains("value=\"LOT-12\""));
     assert_eq!(sale_figure_count(&server), 0, "nothing written");
@@ -183,7 +192,11 @@ fn forfeited_items_sold_with_a_surplus_paid_out_and_a_shortfall_written_off() {
     let r = sell(&mut manager, &rich.loan, "100000000", "250000");
     assert_eq!(r.status, 303, "{}", r.body);
     let surplus = sale_figure(&server, &rich.loan, "surplus");
-    let owed = sale_figure(&server, &rich.loan, "owed_principal + owed_interest + owed_fees");
+    let owed = sale_figure(
+        &server,
+        &rich.loan,
+        "owed_principal + owed_interest + owed_fees",
+    );
     assert_eq!(surplus, 100_000_000 - 250_000 - owed);
     assert_eq!(receivables(&server, &rich.loan), 0);
     let until: String = db(&server)
@@ -199,25 +212,46 @@ fn forfeited_items_sold_with_a_surplus_paid_out_and_a_shortfall_written_off() {
     // On the customer's file with its deadline and a "Pay out" form; on the portal.
     let file = clerk.get(&format!("/staff/customers/{}", rich.customer));
     assert!(file.body.contains("id=\"surplus-owed\""), "{}", file.body);
-    let line = format!("{} from the sale of ticket {}, to be claimed by {until}.", idr(surplus), rich.ticket);
+    let line = format!(
+        "{} from the sale of ticket {}, to be claimed by {until}.",
+        idr(surplus),
+        rich.ticket
+    );
     assert!(file.body.contains(&line), "{line}: {}", file.body);
     let my = portal.get("/my");
     assert!(my.body.contains("id=\"surplus-owed\""), "{}", my.body);
-    assert!(my.body.contains(&until) && my.body.contains(&rich.ticket), "{}", my.body);
+    assert!(
+        my.body.contains(&until) && my.body.contains(&rich.ticket),
+        "{}",
+        my.body
+    );
 
     // Paid out at the counter, once even if the form is sent twice.
     let payment = hidden_value(&file.body, "payment").unwrap();
     let payout = format!("/staff/disposals/{}/payout", rich.loan);
-    let fields = [("csrf", file.csrf()), ("payment", payment), ("method", "cash".to_owned())];
+    let fields = [
+        ("csrf", file.csrf()),
+        ("payment", payment),
+        ("method", "cash".to_owned()),
+    ];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let paid = clerk.post_form(&payout, &fields);
     assert_eq!(paid.status, 303, "{}", paid.body);
-    assert_eq!(clerk.post_form(&payout, &fields).status, 303, "the same form again");
+    assert_eq!(
+        clerk.post_form(&payout, &fields).status,
+        303,
+        "the same form again"
+    );
     let settled: i64 = db(&server)
-        .query_row("SELECT COUNT(*) FROM surplus_settlements WHERE outcome = 'paid'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM surplus_settlements WHERE outcome = 'paid'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(settled, 1);
     let file = clerk.get(&format!("/staff/customers/{}", rich.customer));
+    assert_eq!(file.status, 200);
     assert!(!file.body.contains("id=\"surplus-owed\""), "{}", file.body);
     assert!(!portal.get("/my").body.contains("id=\"surplus-owed\""));
 
@@ -257,4 +291,66 @@ fn sale_figure_count(server: &Server) -> i64 {
     db(server)
         .query_row("SELECT COUNT(*) FROM disposal_sales", [], |r| r.get(0))
         .unwrap()
+}
+
+#[test]
+fn an_unclaimed_surplus_expires_in_the_schedulers_daily_pass_after_the_claim_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let _sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let server = portal_server_with(&link, None);
+    let t = &forfeited(&server)[0];
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let r = manager.submit(
+        "/staff/disposals",
+        &format!("/staff/disposals/{}/stock", t.loan),
+        &[],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(sell(&mut manager, &t.loan, "100000000", "0").status, 303);
+    let surplus = sale_figure(&server, &t.loan, "surplus");
+    let expired = |server: &Server| -> i64 {
+        db(server)
+            .query_row(
+                "SELECT COUNT(*) FROM surplus_settlements WHERE outcome = 'expired'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(expired(&server), 0);
+
+    // The claim period is 365 days (the default); the day after its last day the pass runs.
+    server.advance_clock(367 * 86_400);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while expired(&server) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the surplus did not expire"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let income: i64 = db(&server)
+        .query_row(
+            "SELECT COALESCE(SUM(amount), 0) FROM ledger_postings WHERE account = 'unclaimed_surplus_income' AND side = 'credit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(income, surplus);
+    // A year later the session is over: sign in again.
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let file = manager.get(&format!("/staff/customers/{}", t.customer));
+    assert_eq!(file.status, 200);
+    assert!(!file.body.contains("id=\"surplus-owed\""), "{}", file.body);
+    let page = manager.get("/staff/disposals");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("<span class=\"badge\">expired</span>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(unbalanced(&server), 0);
 }
