@@ -49,29 +49,35 @@ fn branch() -> Branch {
     }
 }
 
-/// A ticket of 1,000,000 written on [`START`], forfeited by the states pass on [`SALE`].
-fn forfeited_ticket(conn: &Connection, b: &Branch) -> LoanId {
-    let start = date(START);
+/// A gold ticket of `principal` written on `start` (not paid out yet).
+fn written_ticket(conn: &Connection, b: &Branch, principal: i64, start: NaiveDate) -> LoanId {
     let item = Item {
         category: "gold".into(),
         description: "Ring".into(),
         marks: String::new(),
         weight_mg: None,
         karat: None,
-        appraised: 2_000_000,
+        appraised: principal * 2,
     };
-    let id = ops::originate(
+    let (customer, product) = (&b.customer, &b.gold);
+    ops::originate(
         conn,
         &Actor::System,
         "JKT1",
-        &b.customer,
-        &b.gold,
+        customer,
+        product,
         &[item],
-        1_000_000,
+        principal,
         start,
         at(start),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// A ticket of 1,000,000 written on [`START`], forfeited by the states pass on [`SALE`].
+fn forfeited_ticket(conn: &Connection, b: &Branch) -> LoanId {
+    let start = date(START);
+    let id = written_ticket(conn, b, 1_000_000, start);
     let record = ops::load(conn, &id).unwrap().unwrap();
     ops::approve_and_disburse(
         conn,
@@ -380,27 +386,7 @@ fn refusals_write_nothing() {
 fn an_open_ticket_cannot_be_disposed_of() {
     let b = branch();
     let conn = b.db.conn().unwrap();
-    let start = date("2024-11-20");
-    let item = Item {
-        category: "gold".into(),
-        description: "Chain".into(),
-        marks: String::new(),
-        weight_mg: None,
-        karat: None,
-        appraised: 2_000_000,
-    };
-    let id = ops::originate(
-        &conn,
-        &Actor::System,
-        "JKT1",
-        &b.customer,
-        &b.gold,
-        &[item],
-        500_000,
-        start,
-        at(start),
-    )
-    .unwrap();
+    let id = written_ticket(&conn, &b, 500_000, date("2024-11-20"));
     let before = written(&conn);
     let (on, now) = when();
     assert!(matches!(
