@@ -415,3 +415,23 @@ fn the_records_are_append_only() {
         assert!(conn.execute(sql, []).is_err(), "{sql}");
     }
 }
+
+#[test]
+fn a_disposals_transactions_are_not_reversed_by_hand() {
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let id = forfeited_ticket(&conn, &b);
+    let sold = stock_and_sell(&conn, &b, &id, &sale(5_000_000, 0));
+    let payment = PaymentId::new(at(date(SALE)));
+    let paid = pay_out(&conn, &id, Method::Cash, &payment, &b.manager, when()).unwrap();
+    for row in [sold.ledger.unwrap(), paid.ledger] {
+        let before = written(&conn);
+        let (on, now) = when();
+        let refused = ledger::reverse(&conn, &row, "typo", &b.manager.id, on, now);
+        assert!(
+            matches!(refused, Err(ledger::ReversalError::IsDisposal)),
+            "{refused:?}"
+        );
+        assert_eq!(written(&conn), before);
+    }
+}

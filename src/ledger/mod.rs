@@ -126,6 +126,21 @@ impl EntryKind {
         )
     }
 
+    /// Whether it belongs to a disposal (a sale of forfeited items, a surplus paid out or
+    /// expired): it stands with its record in `disposals` and is never reversed by hand.
+    pub(crate) fn is_disposal(self) -> bool {
+        matches!(
+            self,
+            EntryKind::DisposalSale | EntryKind::SurplusPayout | EntryKind::SurplusExpiry
+        )
+    }
+
+    /// Whether staff may reverse a transaction of this kind (a correction): not a reversal,
+    /// a charge or a disposal's.
+    pub(crate) fn is_reversible(self) -> bool {
+        self != EntryKind::Reversal && !self.is_charge() && !self.is_disposal()
+    }
+
     /// The kind of a charge of interest (or else fees): `amount` > 0 charges, < 0 credits.
     pub(crate) fn charge(interest: bool, amount: i64) -> EntryKind {
         match (interest, amount > 0) {
@@ -326,10 +341,7 @@ pub(crate) fn record_disposal(
     legs: &[Leg],
     payment: Option<&PaymentId>,
 ) -> rusqlite::Result<LedgerId> {
-    if !matches!(
-        kind,
-        EntryKind::DisposalSale | EntryKind::SurplusPayout | EntryKind::SurplusExpiry
-    ) {
+    if !kind.is_disposal() {
         return Err(postings::refused("not a disposal's kind of transaction"));
     }
     postings::record(conn, posting, kind, legs, payment, None)
@@ -461,6 +473,8 @@ pub(crate) enum ReversalError {
     IsReversal,
     #[error("a charge follows from the terms and cannot be reversed")]
     IsCharge,
+    #[error("a disposal's sale, payout or expiry stands with its record and cannot be reversed")]
+    IsDisposal,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
 }
@@ -489,6 +503,7 @@ pub(crate) fn reverse(
     match EntryKind::from_code(&kind) {
         Some(EntryKind::Reversal) | None => return Err(ReversalError::IsReversal),
         Some(k) if k.is_charge() => return Err(ReversalError::IsCharge),
+        Some(k) if k.is_disposal() => return Err(ReversalError::IsDisposal),
         Some(_) => (),
     }
     if reversed {

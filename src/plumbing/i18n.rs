@@ -320,6 +320,8 @@ catalogue! {
     AlreadyReversed => "This row is already reversed.", "Baris ini sudah dibatalkan.";
     ReversalOfReversal => "A reversal cannot itself be reversed; record the payment again.", "Pembatalan tidak dapat dibatalkan; catat ulang pembayarannya.";
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
+    DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
+        "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";
     FormExpiredReload => "This form is out of date. Reload the ticket and try again.", "Formulir ini sudah usang. Muat ulang tiket lalu coba lagi.";
     AmountInvalid => "Enter an amount, e.g. 1.500.000.", "Masukkan jumlah, mis. 1.500.000.";
     MethodInvalid => "Choose how the money was paid.", "Pilih cara pembayaran.";

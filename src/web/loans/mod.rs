@@ -255,7 +255,7 @@ pub(crate) fn statement_table(
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind != EntryKind::Reversal && !r.kind.is_charge()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind.is_reversible()) {
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
                                         label class="visually-hidden" for={ "why-" (id) } { (ctx.t(Msg::Reason)) }
@@ -572,6 +572,11 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Err(ledger::ReversalError::IsCharge) => {
                 return Err(AppError::BadRequest(
                     ctx.t(Msg::ChargeNotReversible).to_owned(),
+                ));
+            }
+            Err(ledger::ReversalError::IsDisposal) => {
+                return Err(AppError::BadRequest(
+                    ctx.t(Msg::DisposalNotReversible).to_owned(),
                 ));
             }
         };
