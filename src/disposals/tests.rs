@@ -459,29 +459,9 @@ fn ledger_dump(conn: &Connection) -> Vec<String> {
 #[test]
 fn v18_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
     use crate::plumbing::db::tests::migrate_branch_to;
-    let mut conn = Connection::open_in_memory().unwrap();
-    conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+    // The ledger's own fixture (single-entry rows at V13), given its postings by V14.
+    let mut conn = crate::ledger::migration_tests::old_format();
     migrate_branch_to(&mut conn, Some(15));
-    conn.execute_batch(
-        "INSERT INTO customers (id, full_name, phone, created_at, updated_at)
-             VALUES ('C1', 'Siti', '+6281234567890', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-         INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
-                            created_at, updated_at)
-             VALUES ('L1', 'JKT1-2026-000001', 'C1', 'active', 900000, 'Ring', '2026-01-10', '2026-05-10',
-                     '2026-01-10T00:00:00Z', '2026-01-10T00:00:00Z');
-         INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, reference, payment_id, reverses, note, on_date, at) VALUES
-             ('R1', 'L1', 'C1', 'disbursement', 900000, 'cash', '', NULL, NULL, '', '2026-01-10', '2026-01-10T01:00:00Z'),
-             ('R2', 'L1', 'C1', 'principal', 100000, 'cash', '', 'P1', NULL, '', '2026-01-30', '2026-01-30T02:00:00Z'),
-             ('R3', 'L1', 'C1', 'reversal', 100000, 'none', '', NULL, 'R2', 'wrong ticket', '2026-01-31', '2026-01-31T02:00:00Z');
-         INSERT INTO ledger_postings (id, transaction_id, line, account, loan_id, side, amount) VALUES
-             ('R1:1', 'R1', 1, 'principal_receivable', 'L1', 'debit', 900000),
-             ('R1:2', 'R1', 2, 'cash_drawer', 'L1', 'credit', 900000),
-             ('R2:1', 'R2', 1, 'cash_drawer', 'L1', 'debit', 100000),
-             ('R2:2', 'R2', 2, 'principal_receivable', 'L1', 'credit', 100000),
-             ('R3:1', 'R3', 1, 'cash_drawer', 'L1', 'credit', 100000),
-             ('R3:2', 'R3', 2, 'principal_receivable', 'L1', 'debit', 100000);",
-    )
-    .unwrap();
     let before = ledger_dump(&conn);
     migrate_branch_to(&mut conn, None);
     assert_eq!(ledger_dump(&conn), before, "every row kept as it was");
@@ -501,9 +481,9 @@ fn v18_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
     }
     conn.execute_batch(
         "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, on_date, at)
-             VALUES ('R4', 'L1', 'C1', 'surplus_expiry', 5, 'none', '2027-01-01', '2027-01-01T00:00:00Z');
+             VALUES ('R9', 'L1', 'C1', 'surplus_expiry', 5, 'none', '2027-01-01', '2027-01-01T00:00:00Z');
          INSERT INTO ledger_postings (id, transaction_id, line, account, loan_id, side, amount)
-             VALUES ('R4:1', 'R4', 1, 'unclaimed_surplus_income', 'L1', 'credit', 5);",
+             VALUES ('R9:1', 'R9', 1, 'unclaimed_surplus_income', 'L1', 'credit', 5);",
     )
     .unwrap();
 }

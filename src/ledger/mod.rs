@@ -537,4 +537,4 @@ pub(crate) fn reverse(
 }
 
 #[cfg(test)]
-mod migration_tests;
+pub(crate) mod migration_tests;
