@@ -11,8 +11,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, form, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, duplicates, email,
-    error_page, gold, health, import, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, LANG_COOKIE, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates,
+    email, error_page, gold, health, import, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -259,6 +259,19 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::print::print_ticket(ctx, id))
         }
         (Get, ["staff", "forfeited"]) => to(loans::forfeited::forfeited),
+        (Get, ["staff", "disposals"]) => to(disposals::page),
+        (Post, ["staff", "disposals", id, "stock"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::stock(ctx, id))
+        }
+        (Post, ["staff", "disposals", id, "sale"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::sale(ctx, id))
+        }
+        (Post, ["staff", "disposals", id, "payout"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::payout(ctx, id))
+        }
         (Get, ["staff", "products"]) => to(loans::products::products_page),
         (Post, ["staff", "products"]) => to(loans::products::add_product),
         (Post, ["staff", "products", id, "toggle"]) => {
@@ -430,6 +443,7 @@ mod tests {
             (Get, paths::STATEMENT_REVIEW),
             (Post, paths::STATEMENT_RESOLVE),
             (Get, paths::FORFEITED),
+            (Get, paths::DISPOSALS),
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),
@@ -459,6 +473,9 @@ mod tests {
             (Get, paths::ticket(&loan)),
             (Post, paths::ticket_approve(&loan)),
             (Post, paths::ticket_pay(&loan)),
+            (Post, paths::disposal_stock(&loan)),
+            (Post, paths::disposal_sale(&loan)),
+            (Post, paths::surplus_payout(&loan)),
             (Get, paths::ticket_print(&loan)),
             (Get, paths::receipt(&loan, &payment)),
             (Get, paths::issued_receipt(&ReceiptId::new(now))),

@@ -71,6 +71,8 @@ pub(crate) const STATEMENT_IMPORT: &str = "/staff/payments/import";
 pub(crate) const STATEMENT_REVIEW: &str = "/staff/payments/review";
 pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
 pub(crate) const FORFEITED: &str = "/staff/forfeited";
+/// Forfeited items to sale stock, their sales and the surplus owed (issue 13, point 6).
+pub(crate) const DISPOSALS: &str = "/staff/disposals";
 pub(crate) const PRODUCTS: &str = "/staff/products";
 /// The branch's gold reference price.
 pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";
@@ -182,6 +184,21 @@ pub(crate) fn duplicate_dismiss(a: &CustomerId, b: &CustomerId) -> String {
 /// A pawn ticket at the counter.
 pub(crate) fn ticket(id: &LoanId) -> String {
     format!("/staff/loans/{id}")
+}
+
+/// Moving a forfeited ticket's items to sale stock.
+pub(crate) fn disposal_stock(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/stock")
+}
+
+/// Recording the sale of a ticket's items in stock.
+pub(crate) fn disposal_sale(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/sale")
+}
+
+/// Paying out a ticket's surplus at the counter.
+pub(crate) fn surplus_payout(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/payout")
 }
 
 /// Approving and paying out a ticket.

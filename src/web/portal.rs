@@ -804,6 +804,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
     let tickets = loans::of_customer(&conn, &c.id)?;
     let none_at_all = tickets.is_empty();
+    let surplus = crate::web::disposals::portal_notice(ctx, &conn, &c.id)?;
     let mut rows = Vec::new();
     for ticket in tickets {
         if ticket.state.is_closed() != closed_tab {
@@ -826,6 +827,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let currency = ctx.app.config.currency();
     let body = html! {
         p { (ctx.lang.fill(Msg::Hello, &[("name", &c.full_name)])) }
+        (surplus)
         nav class="tabs" aria-label=(ctx.t(Msg::LoanTabs)) {
             a href=(paths::MY) aria-current=[(!closed_tab).then_some("page")] { (ctx.t(Msg::TabCurrentLoans)) }
             a href={ (paths::MY) "?tab=closed" } aria-current=[closed_tab.then_some("page")] { (ctx.t(Msg::TabClosedLoans)) }

@@ -10,6 +10,7 @@
 mod appraisal;
 mod browser;
 mod customers;
+mod disposals;
 mod duplicates;
 mod email;
 mod form_errors;

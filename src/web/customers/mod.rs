@@ -228,6 +228,7 @@ pub(crate) fn render_show(
             @if user.role.has(Permission::LoanOrigination) { a class="button" href=(paths::customer_part(&c.id, CustomerPart::NewTicket)) { (ctx.t(Msg::NewTicket)) } }
             a class="button secondary" href=(paths::customer_part(&c.id, CustomerPart::Statement)) { (ctx.t(Msg::Statement)) }
         }
+        (crate::web::disposals::customer_section(ctx, user, &c.id)?)
         @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
         ul {
             @for t in &tickets {

@@ -24,7 +24,7 @@ use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::gold;
 use crate::ledger::statement::Statement;
-use crate::ledger::{self, EntryKind, Method};
+use crate::ledger::{self, Method};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::summary;
@@ -297,7 +297,7 @@ pub(crate) fn statement_table(
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind != EntryKind::Reversal && !r.kind.is_charge()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind.is_reversible()) {
                                     @let sent = reverse.as_ref().map_or(FieldErrors::none(), |r| r.sent.of(&format!("reverse-{id}")));
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
@@ -609,6 +609,7 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409),
             Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
             Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
+            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
