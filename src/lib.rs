@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod customers;
 mod demo;
+mod disposals;
 mod duplicates;
 mod email;
 mod gold;

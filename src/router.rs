@@ -11,15 +11,15 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, duplicates, email, gold, health,
-    import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates, email,
+    error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
 pub(crate) fn handle(app: &App, req: &Request) -> Response {
     let ctx = Ctx::new(app, req);
     let result = check_csrf(&ctx).and_then(|()| route(&ctx));
-    let mut response = result.unwrap_or_else(|e| e.into_response(req, ctx.lang));
+    let mut response = result.unwrap_or_else(|e| error_page::respond(&ctx, e));
     for cookie in ctx.cookies.take() {
         response = response.with_header("Set-Cookie", cookie);
     }
@@ -249,7 +249,11 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "loans", id, "receipt", payment]) => {
             let id = id.parse().ok()?;
             let payment = payment.parse().ok()?;
-            to(move |ctx| loans::receipt(ctx, id, payment))
+            to(move |ctx| loans::receipt::of_payment(ctx, id, payment))
+        }
+        (Get, ["staff", "receipts", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| loans::receipt::show(ctx, id))
         }
         (Post, ["staff", "ledger", id, "reverse"]) => {
             let id = id.parse().ok()?;
@@ -260,6 +264,19 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::print::print_ticket(ctx, id))
         }
         (Get, ["staff", "forfeited"]) => to(loans::forfeited::forfeited),
+        (Get, ["staff", "disposals"]) => to(disposals::page),
+        (Post, ["staff", "disposals", id, "stock"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::stock(ctx, id))
+        }
+        (Post, ["staff", "disposals", id, "sale"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::sale(ctx, id))
+        }
+        (Post, ["staff", "disposals", id, "payout"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| disposals::payout(ctx, id))
+        }
         (Get, ["staff", "products"]) => to(loans::products::products_page),
         (Post, ["staff", "products"]) => to(loans::products::add_product),
         (Post, ["staff", "products", id, "toggle"]) => {
@@ -388,7 +405,7 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, SmsId, StaffId,
+            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, StaffAction};
         use Method::{Get, Post};
@@ -427,6 +444,7 @@ mod tests {
             (Get, paths::STATEMENT_REVIEW),
             (Post, paths::STATEMENT_RESOLVE),
             (Get, paths::FORFEITED),
+            (Get, paths::DISPOSALS),
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),
@@ -457,8 +475,12 @@ mod tests {
             (Get, paths::ticket(&loan)),
             (Post, paths::ticket_approve(&loan)),
             (Post, paths::ticket_pay(&loan)),
+            (Post, paths::disposal_stock(&loan)),
+            (Post, paths::disposal_sale(&loan)),
+            (Post, paths::surplus_payout(&loan)),
             (Get, paths::ticket_print(&loan)),
             (Get, paths::receipt(&loan, &payment)),
+            (Get, paths::issued_receipt(&ReceiptId::new(now))),
             (Post, paths::ledger_reverse(&LedgerId::new(now))),
             (Get, paths::product(&ProductId::new(now))),
             (Post, paths::product_toggle(&ProductId::new(now))),

@@ -6,7 +6,9 @@
 //! ([`super::charges::post_all`], idempotent, in batches so no transaction holds the database
 //! long). After that, and then every few minutes, it runs the reminder pass
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
-//! while the sending hours last, and wakes the SMS sender when it queued any.
+//! while the sending hours last, and wakes the SMS sender when it queued any. Once a day it
+//! also takes the surplus of forfeited items' sales not claimed within their claim period to
+//! income ([`crate::disposals::expire_claims`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
+use crate::disposals;
 use crate::loans::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
 use crate::plumbing::db::{self, Db};
@@ -78,6 +81,11 @@ pub(crate) fn run(
                         Ok(n) => info!("scheduler: {n} charge(s) posted for {today}"),
                         Err(e) => warn!("scheduler: could not post charges: {e}"),
                     }
+                    match expire_surplus(db, today, now) {
+                        Ok(0) => (),
+                        Ok(n) => info!("scheduler: {n} unclaimed surplus(es) expired"),
+                        Err(e) => warn!("scheduler: could not expire surplus claims: {e}"),
+                    }
                     done = Some(today);
                     reminded = None;
                 }
@@ -140,6 +148,16 @@ fn post_charges(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, 
             _ => return Ok(posted),
         }
     }
+}
+
+/// The surplus claims past their last day taken to income, in one transaction (idempotent:
+/// [`crate::disposals::expire_claims`] reads only what is still owed).
+fn expire_surplus(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let expired = disposals::expire_claims(&tx, today, now).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(expired)
 }
 
 /// One reminder pass, in one transaction: the messages exist exactly when their

@@ -47,6 +47,10 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
         "ledger",
         "append-only; a customer's rows are read through the ticket's customer, and tickets move",
     ),
+    (
+        "receipts",
+        "a receipt names the customer it was issued to and never changes",
+    ),
 ];
 
 /// A field staff choose a value for.

@@ -174,7 +174,7 @@ pub(crate) fn receive(
     })
 }
 
-/// The columns of a record head office reads: its key (one of `id`, `code`, `reference`) and
+/// The columns of a record head office reads: its key (one of `id`, `code`, `reference`, `loan_id`) and
 /// what the search and totals tables keep. Parsed straight from the record's text, skipping
 /// the other columns, and borrowing where it can: most of head office's time per entry.
 #[derive(Debug, Default, Deserialize)]
@@ -217,6 +217,8 @@ impl Fields<'_> {
             "id" => self.id.as_deref(),
             "code" => self.code.as_deref(),
             "reference" => self.reference.as_deref(),
+            // A ticket's disposal, sale and surplus settlement: one each, keyed by the ticket.
+            "loan_id" => self.loan_id.as_deref(),
             _ => None,
         }
     }
@@ -573,5 +575,31 @@ mod tests {
             .query_row("SELECT principal_out FROM loans", [], |r| r.get(0))
             .unwrap();
         assert_eq!(out, 900_000);
+    }
+
+    #[test]
+    fn disposals_keyed_by_their_ticket_are_stored_not_set_aside() {
+        let (_dir, db) = hq();
+        let sale = entry(
+            2,
+            "disposal_sales",
+            "L1",
+            "{\"loan_id\":\"L1\",\"channel\":\"auction\",\"price\":1500000,\"surplus\":200000}",
+        );
+        let stock = entry(
+            1,
+            "disposals",
+            "L1",
+            "{\"loan_id\":\"L1\",\"on_date\":\"2026-01-02\"}",
+        );
+        let reply = store(&db, &batch(vec![stock, sale])).unwrap();
+        assert!(reply.set_aside.is_empty(), "{:?}", reply.set_aside);
+        assert_eq!(
+            count(
+                &db,
+                "SELECT COUNT(*) FROM records WHERE entity IN ('disposals', 'disposal_sales')"
+            ),
+            2
+        );
     }
 }

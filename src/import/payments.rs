@@ -1245,6 +1245,28 @@ pub(crate) mod tests {
             Outcome::Matched { payment, .. } => payment.clone(),
             other => panic!("{other:?}"),
         };
+        // The applied line has its receipt, which names no cashier but the statement; the
+        // imported ticket's own bookkeeping rows have none.
+        let conn = db.conn().unwrap();
+        let receipt = crate::loans::receipts::of_payment(&conn, &payment)
+            .unwrap()
+            .unwrap();
+        let receipt = crate::loans::receipts::read(&conn, &receipt)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (receipt.cashier.as_deref(), receipt.from_statement),
+            (None, true)
+        );
+        assert_eq!(
+            (receipt.total(), receipt.reference.as_str()),
+            (16_500, "BNI-1")
+        );
+        let receipts: i64 = conn
+            .query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(receipts, 1, "one line applied, one receipt");
+        drop(conn);
         let review = |reason, code: &str, expected| Outcome::Review {
             reason,
             code: Some(code.to_owned()),

@@ -2,7 +2,7 @@
 //! receivable) are kept per ticket (the posting's `loan_id`), so a ticket's receivable is the
 //! sum of its postings there and no account row has to be created for a new ticket; the
 //! branch's accounts (the cash drawer, the bank and mobile-money clearing accounts, income,
-//! write-offs and surplus owed to customers) are one each. One cash drawer until drawers are
+//! write-offs, unclaimed surplus income; the surplus owed to a customer is kept per ticket) are one each. One cash drawer until drawers are
 //! their own feature.
 
 use super::Method;
@@ -24,15 +24,18 @@ pub(crate) enum Account {
     MobileMoneyClearing,
     InterestIncome,
     FeeIncome,
-    /// Receivables given up (a later issue: forfeiture and auction).
+    /// Receivables given up: what a forfeited ticket's sale did not cover (`disposals`).
     WriteOffs,
-    /// An auction's proceeds above what was owed, owed back to the customer (a later issue).
+    /// A sale's net proceeds above what was owed, owed back to the customer until paid out or
+    /// expired (per ticket).
     SurplusOwed,
+    /// Surplus not claimed within `[loans] surplus_claim_days`, kept by the branch.
+    UnclaimedSurplusIncome,
 }
 
 impl Account {
     /// Every account, in the order of the chart.
-    pub(crate) const ALL: [Account; 10] = [
+    pub(crate) const ALL: [Account; 11] = [
         Account::PrincipalReceivable,
         Account::InterestReceivable,
         Account::FeesReceivable,
@@ -43,6 +46,7 @@ impl Account {
         Account::FeeIncome,
         Account::WriteOffs,
         Account::SurplusOwed,
+        Account::UnclaimedSurplusIncome,
     ];
 
     /// The code in the database.
@@ -58,6 +62,7 @@ impl Account {
             Account::FeeIncome => "fee_income",
             Account::WriteOffs => "write_offs",
             Account::SurplusOwed => "surplus_owed",
+            Account::UnclaimedSurplusIncome => "unclaimed_surplus_income",
         }
     }
 

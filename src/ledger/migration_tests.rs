@@ -9,7 +9,7 @@ use super::postings;
 use crate::plumbing::db::tests::migrate_branch_to;
 
 /// A database at V13 with a customer, a ticket and ledger rows of every kind.
-fn old_format() -> Connection {
+pub(crate) fn old_format() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
     migrate_branch_to(&mut conn, Some(13));

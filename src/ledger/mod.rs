@@ -49,10 +49,17 @@ pub(crate) enum EntryKind {
     InterestCredit,
     /// Likewise for fees.
     FeeCredit,
+    /// A forfeited ticket's items sold: the receivables settled from the net proceeds, the
+    /// surplus owed to the customer or the shortfall written off (`disposals`).
+    DisposalSale,
+    /// A surplus paid out to the customer.
+    SurplusPayout,
+    /// A surplus not claimed within the claim period, taken to income.
+    SurplusExpiry,
 }
 
 impl EntryKind {
-    const ALL: [EntryKind; 9] = [
+    const ALL: [EntryKind; 12] = [
         EntryKind::Disbursement,
         EntryKind::Interest,
         EntryKind::Fee,
@@ -62,6 +69,9 @@ impl EntryKind {
         EntryKind::FeeCharge,
         EntryKind::InterestCredit,
         EntryKind::FeeCredit,
+        EntryKind::DisposalSale,
+        EntryKind::SurplusPayout,
+        EntryKind::SurplusExpiry,
     ];
 
     /// The code in the database.
@@ -76,6 +86,9 @@ impl EntryKind {
             EntryKind::FeeCharge => "fee_charge",
             EntryKind::InterestCredit => "interest_credit",
             EntryKind::FeeCredit => "fee_credit",
+            EntryKind::DisposalSale => "disposal_sale",
+            EntryKind::SurplusPayout => "surplus_payout",
+            EntryKind::SurplusExpiry => "surplus_expiry",
         }
     }
 
@@ -96,6 +109,9 @@ impl EntryKind {
             EntryKind::FeeCharge => Msg::EntryFeeCharged,
             EntryKind::InterestCredit => Msg::EntryInterestCredited,
             EntryKind::FeeCredit => Msg::EntryFeeCredited,
+            EntryKind::DisposalSale => Msg::EntryDisposalSale,
+            EntryKind::SurplusPayout => Msg::EntrySurplusPayout,
+            EntryKind::SurplusExpiry => Msg::EntrySurplusExpiry,
         }
     }
 
@@ -108,6 +124,21 @@ impl EntryKind {
                 | EntryKind::InterestCredit
                 | EntryKind::FeeCredit
         )
+    }
+
+    /// Whether it belongs to a disposal (a sale of forfeited items, a surplus paid out or
+    /// expired): it stands with its record in `disposals` and is never reversed by hand.
+    pub(crate) fn is_disposal(self) -> bool {
+        matches!(
+            self,
+            EntryKind::DisposalSale | EntryKind::SurplusPayout | EntryKind::SurplusExpiry
+        )
+    }
+
+    /// Whether staff may reverse a transaction of this kind (a correction): not a reversal,
+    /// a charge or a disposal's.
+    pub(crate) fn is_reversible(self) -> bool {
+        self != EntryKind::Reversal && !self.is_charge() && !self.is_disposal()
     }
 
     /// The kind of a charge of interest (or else fees): `amount` > 0 charges, < 0 credits.
@@ -127,9 +158,12 @@ impl EntryKind {
                 Account::InterestReceivable
             }
             EntryKind::Fee | EntryKind::FeeCharge | EntryKind::FeeCredit => Account::FeesReceivable,
-            EntryKind::Disbursement | EntryKind::Principal | EntryKind::Reversal => {
-                Account::PrincipalReceivable
-            }
+            EntryKind::Disbursement
+            | EntryKind::Principal
+            | EntryKind::Reversal
+            | EntryKind::DisposalSale
+            | EntryKind::SurplusPayout
+            | EntryKind::SurplusExpiry => Account::PrincipalReceivable,
         }
     }
 }
@@ -256,6 +290,63 @@ pub(crate) fn charge(
     postings::record(conn, posting, kind, &legs, None, None).map(Some)
 }
 
+/// What a ticket's customer accounts hold: the principal, interest and fees receivable, and
+/// the surplus owed back to the customer, each as its balance (debits minus credits for the
+/// receivables, credits minus debits for the surplus).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Balances {
+    pub(crate) principal: i64,
+    pub(crate) interest: i64,
+    pub(crate) fees: i64,
+    pub(crate) surplus: i64,
+}
+
+impl Balances {
+    /// What the customer owes on the ticket.
+    pub(crate) fn owed(&self) -> i64 {
+        self.principal + self.interest + self.fees
+    }
+}
+
+/// The balances of a ticket's customer accounts, every transaction up to `on` counted.
+pub(crate) fn balances(
+    conn: &Connection,
+    loan: &LoanId,
+    on: NaiveDate,
+) -> rusqlite::Result<Balances> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(CASE WHEN p.account = 'principal_receivable' THEN p.amount * (p.side = 'debit') * 2 - p.amount END), 0),
+                COALESCE(SUM(CASE WHEN p.account = 'interest_receivable' THEN p.amount * (p.side = 'debit') * 2 - p.amount END), 0),
+                COALESCE(SUM(CASE WHEN p.account = 'fees_receivable' THEN p.amount * (p.side = 'debit') * 2 - p.amount END), 0),
+                COALESCE(SUM(CASE WHEN p.account = 'surplus_owed' THEN p.amount * (p.side = 'credit') * 2 - p.amount END), 0)
+         FROM ledger l JOIN ledger_postings p ON p.transaction_id = l.id
+         WHERE l.loan_id = ?1 AND l.on_date <= ?2",
+    )?
+    .query_row(params![loan, on], |r| {
+        Ok(Balances {
+            principal: r.get(0)?,
+            interest: r.get(1)?,
+            fees: r.get(2)?,
+            surplus: r.get(3)?,
+        })
+    })
+}
+
+/// Records a disposal's transaction, built by the disposals from the sale's figures: its
+/// legs must balance (`postings::record` refuses them otherwise).
+pub(crate) fn record_disposal(
+    conn: &Connection,
+    posting: &Posting,
+    kind: EntryKind,
+    legs: &[Leg],
+    payment: Option<&PaymentId>,
+) -> rusqlite::Result<LedgerId> {
+    if !kind.is_disposal() {
+        return Err(postings::refused("not a disposal's kind of transaction"));
+    }
+    postings::record(conn, posting, kind, legs, payment, None)
+}
+
 /// A payment part of a ticket, with the date of its reversal if it was reversed: what the
 /// loans build what was paid on a date from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +448,25 @@ pub(crate) fn entries(
     .collect()
 }
 
+/// The transactions of one money movement, oldest first: the parts of a payment (`payment`),
+/// or a disbursement (`row`), whichever is given.
+pub(crate) fn movement(
+    conn: &Connection,
+    payment: Option<&PaymentId>,
+    row: Option<&LedgerId>,
+) -> rusqlite::Result<Vec<Entry>> {
+    conn.prepare_cached(
+        "SELECT l.kind, l.amount, l.method, l.reference, l.on_date, l.at,
+                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id), l.payment_id
+         FROM ledger l
+         WHERE (l.payment_id = ?1 AND l.kind IN ('interest', 'fee', 'principal'))
+            OR (l.id = ?2 AND l.kind = 'disbursement')
+         ORDER BY l.at, l.id",
+    )?
+    .query_map(params![payment, row], entry_from_row)?
+    .collect()
+}
+
 /// An [`Entry`] from the columns `entries` selects, in its order.
 fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
@@ -382,8 +492,18 @@ pub(crate) enum ReversalError {
     IsReversal,
     #[error("a charge follows from the terms and cannot be reversed")]
     IsCharge,
+    #[error("a disposal's sale, payout or expiry stands with its record and cannot be reversed")]
+    IsDisposal,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
+}
+
+/// The ticket a ledger row belongs to, if there is such a row.
+pub(crate) fn ticket_of(conn: &Connection, row: &LedgerId) -> rusqlite::Result<Option<LoanId>> {
+    conn.query_row("SELECT loan_id FROM ledger WHERE id = ?1", [row], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 /// Reverses one transaction with a reason (a manager's correction): a transaction of kind
@@ -410,6 +530,7 @@ pub(crate) fn reverse(
     match EntryKind::from_code(&kind) {
         Some(EntryKind::Reversal) | None => return Err(ReversalError::IsReversal),
         Some(k) if k.is_charge() => return Err(ReversalError::IsCharge),
+        Some(k) if k.is_disposal() => return Err(ReversalError::IsDisposal),
         Some(_) => (),
     }
     if reversed {
@@ -443,4 +564,4 @@ pub(crate) fn reverse(
 }
 
 #[cfg(test)]
-mod migration_tests;
+pub(crate) mod migration_tests;

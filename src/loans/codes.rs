@@ -562,6 +562,22 @@ mod tests {
         );
         let rows_after = ledger::entries(&conn, &record.customer, Some(&id), None, None).unwrap();
         assert_eq!(rows_after.len(), rows.len());
+        // One receipt, the extension's, with the code as its reference and the cashier's name.
+        let issued = crate::loans::receipts::read(&conn, &receipt.receipt)
+            .unwrap()
+            .unwrap();
+        assert_eq!(issued.kind, crate::loans::receipts::Kind::Extension);
+        assert_eq!(issued.reference, display(&code.code));
+        assert_eq!(issued.due_after, Some(date("2026-09-07")));
+        assert!(issued.cashier.is_some());
+        let receipts: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM receipts WHERE payment_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(receipts, 1, "confirmed twice, one receipt");
         assert_eq!(
             ops::load(&conn, &id).unwrap().unwrap().maturity,
             date("2026-09-07")

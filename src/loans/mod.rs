@@ -8,7 +8,7 @@
 //! offer, `ops` what happens to a ticket (origination, disbursement, payments, states),
 //! `codes` the payment codes customers pay with (confirmed on the counter's page,
 //! `web::loans::counter`). `unconfirmed` the payment codes still waiting for their payment. `items` the pawned items
-//! of a ticket. `charges` posts interest and fees to the ledger as they fall due and builds
+//! of a ticket. `receipts` the numbered receipt of every money movement. `charges` posts interest and fees to the ledger as they fall due and builds
 //! statements on them. `approval` who may approve a ticket (the second pair of eyes above a
 //! limit).
 
@@ -18,6 +18,7 @@ pub(crate) mod codes;
 pub(crate) mod items;
 pub(crate) mod ops;
 pub(crate) mod products;
+pub(crate) mod receipts;
 pub(crate) mod terms;
 pub(crate) mod unconfirmed;
 

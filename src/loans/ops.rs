@@ -1,17 +1,21 @@
 //! What happens to a ticket, as plain functions over a transaction: writing it (origination),
 //! approval and disbursement, payments (partial, extension, redemption) and the daily state
 //! changes. Every amount comes from `terms::owed` on the branch-local business date; every
-//! money movement is a ledger transaction; every change of maturity or state is a `loan_events` row.
+//! money movement is a ledger transaction with its receipt (`receipts`, in the same
+//! transaction); every change of maturity or state is a `loan_events` row.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::LoanState;
+use super::receipts;
 use super::terms::{self, Allocation, Facts, Owed, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::ledger::{self, Method, Posting};
-use crate::plumbing::ids::{CustomerId, LoanEventId, LoanId, PaymentId, ProductId, StaffId};
+use crate::plumbing::ids::{
+    CustomerId, LoanEventId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
+};
 
 /// A ticket with everything its amounts depend on.
 #[derive(Debug, Clone)]
@@ -264,7 +268,8 @@ pub(crate) fn originate(
 }
 
 /// Approves a ticket in Origination and pays the principal out: the ledger's disbursement,
-/// the periods counted from today, the state Active. The caller checks the customer's phone.
+/// the periods counted from today, the state Active, and the payout's receipt (returned). The
+/// caller checks the customer's phone.
 pub(crate) fn approve_and_disburse(
     conn: &Connection,
     record: &Ticket,
@@ -273,7 +278,7 @@ pub(crate) fn approve_and_disburse(
     staff: &StaffId,
     today: NaiveDate,
     now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<ReceiptId> {
     let maturity = terms::first_maturity(&record.terms, today);
     conn.execute(
         "UPDATE loans SET started_on = ?2, matures_on = ?3, approved_at = ?4, updated_at = ?4 WHERE id = ?1",
@@ -288,8 +293,19 @@ pub(crate) fn approve_and_disburse(
         on: today,
         at: now,
     };
-    ledger::disburse(conn, &posting, record.principal)?;
-    set_state(conn, record, LoanState::Active, Some(staff), now)
+    let row = ledger::disburse(conn, &posting, record.principal)?;
+    set_state(conn, record, LoanState::Active, Some(staff), now)?;
+    let payout = receipts::Issue {
+        kind: receipts::Kind::Disbursement,
+        movement: receipts::Movement::Disbursement(&row),
+        loan: &record.id,
+        customer: &record.customer,
+        staff: Some(staff),
+        due_after: Some(maturity),
+        principal_after: record.principal,
+        on: today,
+    };
+    Ok(receipts::issue(conn, &payout, now)?.0)
 }
 
 /// An open ticket brought over from the branch's previous system.
@@ -443,6 +459,9 @@ pub(crate) struct Receipt {
     pub(crate) owed_after: Owed,
     pub(crate) maturity: NaiveDate,
     pub(crate) state: LoanState,
+    /// The receipt issued for it, and its number.
+    pub(crate) receipt: ReceiptId,
+    pub(crate) number: receipts::Number,
 }
 
 /// A payment about to be recorded.
@@ -502,12 +521,30 @@ pub(crate) fn take_payment(
         close_redeemed(conn, &after, released, payment.staff, now)?;
         state = LoanState::Redeemed;
     }
+    let kind = match payment.purpose {
+        _ if state == LoanState::Redeemed => receipts::Kind::Redemption,
+        Purpose::Extension { .. } => receipts::Kind::Extension,
+        _ => receipts::Kind::Payment,
+    };
+    let issue = receipts::Issue {
+        kind,
+        movement: receipts::Movement::Payment(id),
+        loan: &record.id,
+        customer: &record.customer,
+        staff: payment.staff,
+        due_after: (state != LoanState::Redeemed).then_some(maturity),
+        principal_after: owed_after.principal,
+        on: today,
+    };
+    let (receipt, number) = receipts::issue(conn, &issue, now)?;
     Ok(Receipt {
         payment: id.clone(),
         split,
         owed_after,
         maturity,
         state,
+        receipt,
+        number,
     })
 }
 
@@ -774,6 +811,63 @@ pub(crate) mod tests {
         )
         .unwrap();
         user
+    }
+
+    /// A ticket of `principal` on `product` for `customer` (one item appraised at twice it),
+    /// written and paid out in cash by `staff` on `day`; returns it and the payout's receipt.
+    pub(crate) fn paid_out(
+        conn: &Connection,
+        customer: &CustomerId,
+        product: &ProductId,
+        staff: &StaffId,
+        principal: i64,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> (LoanId, ReceiptId) {
+        let item = Item {
+            appraised: principal * 2,
+            weight_mg: None,
+            karat: None,
+            ..gold(0)
+        };
+        let actor = Actor::System;
+        let id = originate(
+            conn,
+            &actor,
+            "JKT1",
+            customer,
+            product,
+            &[item],
+            principal,
+            day,
+            now,
+        )
+        .unwrap();
+        let record = load(conn, &id).unwrap().unwrap();
+        let receipt =
+            approve_and_disburse(conn, &record, Method::Cash, "", staff, day, now).unwrap();
+        (id, receipt)
+    }
+
+    /// A cash payment of `amount` for `purpose` taken by `staff` on business date `on`.
+    pub(crate) fn pay_cash(
+        conn: &Connection,
+        loan: &LoanId,
+        staff: &StaffId,
+        amount: i64,
+        purpose: Purpose,
+        on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Receipt, PaymentError> {
+        let record = load(conn, loan).unwrap().unwrap();
+        let payment = Payment {
+            amount,
+            method: Method::Cash,
+            reference: "",
+            purpose,
+            staff: Some(staff),
+        };
+        take_payment(conn, &record, &payment, &PaymentId::new(now), on, now)
     }
 
     fn setup() -> (

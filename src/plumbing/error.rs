@@ -54,15 +54,31 @@ impl AppError {
         }
     }
 
-    /// The response for this error, in the user's language.
+    /// The response for this error, in the user's language, on the plain error page (head
+    /// office, and the branch's pages for someone not signed in to them: `web::error_page`
+    /// chooses).
     pub(crate) fn into_response(self, request: &Request, lang: Lang) -> Response {
+        match self.answer(request, lang) {
+            Answer::Go(response) => response,
+            Answer::Page(page) => Response::html(
+                page.status,
+                ui::error_page(lang, page.status, page.title, &page.text),
+            ),
+        }
+    }
+
+    /// What this error answers: a redirect, or the words of its page.
+    pub(crate) fn answer(self, request: &Request, lang: Lang) -> Answer {
         let status = self.status();
-        let (title, body) = match self {
+        let (title, text) = match self {
             AppError::SignInRequired => {
                 let next = form::percent_encode(&request.path);
-                return Response::see_other(&format!("{}?next={next}", paths::STAFF_LOGIN));
+                return Answer::Go(Response::see_other(&format!(
+                    "{}?next={next}",
+                    paths::STAFF_LOGIN
+                )));
             }
-            AppError::Redirect(to) => return Response::see_other(&to),
+            AppError::Redirect(to) => return Answer::Go(Response::see_other(&to)),
             AppError::BadRequest(reason) => (lang.t(Msg::ErrBadRequestTitle), reason),
             AppError::BadForm(FormError::Control) => (
                 lang.t(Msg::ErrBadRequestTitle),
@@ -100,8 +116,27 @@ impl AppError {
                 )
             }
         };
-        Response::html(status, ui::error_page(lang, status, title, &body))
+        Answer::Page(ErrorText {
+            status,
+            title,
+            text,
+        })
     }
+}
+
+/// What an [`AppError`] answers.
+pub(crate) enum Answer {
+    /// Go elsewhere first (sign in, another step).
+    Go(Response),
+    /// A page saying what went wrong, in whichever layout the caller draws.
+    Page(ErrorText),
+}
+
+/// The words of an error page, in the user's language.
+pub(crate) struct ErrorText {
+    pub(crate) status: u16,
+    pub(crate) title: &'static str,
+    pub(crate) text: String,
 }
 
 /// The plumbing's own failures (oversized or malformed requests, panics) as pages.

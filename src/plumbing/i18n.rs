@@ -203,6 +203,7 @@ catalogue! {
     ErrTooManyBody => "Too many attempts from this device. Wait a few minutes and try again.",
         "Terlalu banyak percobaan dari perangkat ini. Tunggu beberapa menit lalu coba lagi.";
     GoToStart => "Go to the start page", "Ke halaman awal";
+    BackToDashboard => "Back to the dashboard", "Kembali ke dasbor";
 
     // Customer portal.
     PortalTitle => "Welcome", "Selamat datang";
@@ -369,6 +370,9 @@ catalogue! {
     EntryFeeCharged => "Fee charged", "Biaya dibebankan";
     EntryInterestCredited => "Interest credited back", "Bunga dikreditkan kembali";
     EntryFeeCredited => "Fee credited back", "Biaya dikreditkan kembali";
+    EntryDisposalSale => "Sold after forfeiture", "Terjual setelah disita";
+    EntrySurplusPayout => "Surplus paid out", "Uang kelebihan dibayarkan";
+    EntrySurplusExpiry => "Surplus unclaimed (expired)", "Uang kelebihan tidak diambil (kedaluwarsa)";
     OpeningBalance => "Owed before the period", "Saldo awal periode";
     StatementTotal => "Total", "Jumlah";
     ClosingBalance => "Owed at the end of the period", "Saldo akhir periode";
@@ -383,6 +387,8 @@ catalogue! {
     AlreadyReversed => "This row is already reversed.", "Baris ini sudah dibatalkan.";
     ReversalOfReversal => "A reversal cannot itself be reversed; record the payment again.", "Pembatalan tidak dapat dibatalkan; catat ulang pembayarannya.";
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
+    DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
+        "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";
     FormExpiredReload => "This form is out of date. Reload the ticket and try again.", "Formulir ini sudah usang. Muat ulang tiket lalu coba lagi.";
     AmountInvalid => "Enter an amount, e.g. 1.500.000.", "Masukkan jumlah, mis. 1.500.000.";
     MethodInvalid => "Choose how the money was paid.", "Pilih cara pembayaran.";
@@ -391,6 +397,22 @@ catalogue! {
     AmountTooMuch => "That is more than everything owed ({payoff}).", "Itu melebihi seluruh kewajiban ({payoff}).";
     AmountMustBe => "The amount must be exactly {amount}.", "Jumlahnya harus tepat {amount}.";
     Receipt => "Receipt", "Kuitansi";
+    Receipts => "Receipts", "Kuitansi";
+    ReceiptNumber => "Receipt no.", "No. kuitansi";
+    ReceiptCopy => "Copy", "Salinan";
+    ReceiptDateTime => "Date and time", "Tanggal dan jam";
+    ReceiptKindPayment => "Payment", "Pembayaran";
+    ReceiptKindExtension => "Extension", "Perpanjangan";
+    ReceiptKindRedemption => "Redemption", "Penebusan";
+    Cashier => "Cashier", "Kasir";
+    ReceiptNoCashier => "none: applied from a bank or mobile-money statement", "tidak ada: dibukukan dari mutasi rekening bank atau uang elektronik";
+    ReceiptFromStatement => "{name}, applied from a bank or mobile-money statement", "{name}, dibukukan dari mutasi rekening bank atau uang elektronik";
+    AmountPaidOut => "Amount paid out", "Jumlah dicairkan";
+    ReceiptTotal => "Total", "Total";
+    ReceiptRedeemed => "Redeemed: everything is paid and the ticket is closed.", "Ditebus: seluruh kewajiban lunas dan tiket ditutup.";
+    ReceiptReversed => "Reversed: this payment was corrected by a reversal. The receipt stays for the record.",
+        "Dibatalkan: pembayaran ini dikoreksi dengan pembatalan. Kuitansi tetap disimpan sebagai catatan.";
+    Print => "Print", "Cetak";
     BackToTicket => "Back to the ticket", "Kembali ke tiket";
     From => "From", "Dari";
     To => "To", "Sampai";
@@ -433,6 +455,53 @@ catalogue! {
     PrintOnRoll => "Print on an 80 mm roll", "Cetak di kertas gulung 80 mm";
     Forfeited => "Forfeited items", "Barang lelang/sitaan";
     NothingForfeited => "No forfeited items.", "Tidak ada barang sitaan.";
+    // Disposals of forfeited items (issue 13, point 6).
+    Disposals => "Disposals", "Penjualan barang sitaan";
+    DisposalsExplained => "Forfeited items go to sale stock, then are sold at auction or in the shop. Net proceeds (price less costs) above what the ticket owed are owed to the customer; what they fall short of it is written off.",
+        "Barang sitaan masuk stok penjualan, lalu dijual melalui lelang atau di toko. Hasil bersih (harga dikurangi biaya) yang melebihi kewajiban tiket menjadi milik nasabah; kekurangannya dihapusbukukan.";
+    DisposalsAwaiting => "Forfeited, not yet in sale stock", "Disita, belum masuk stok penjualan";
+    DisposalsInStock => "In sale stock", "Dalam stok penjualan";
+    DisposalsSold => "Sold", "Terjual";
+    DisposalNothing => "None.", "Tidak ada.";
+    DisposalMoveToStock => "Move to sale stock", "Pindahkan ke stok penjualan";
+    DisposalMovedToStock => "Moved to sale stock.", "Dipindahkan ke stok penjualan.";
+    DisposalRecordSale => "Record the sale", "Catat penjualan";
+    DisposalSaleRecorded => "Sale recorded.", "Penjualan dicatat.";
+    DisposalChannel => "Sold by", "Dijual melalui";
+    DisposalAuction => "Auction", "Lelang";
+    DisposalShop => "Shop sale", "Penjualan toko";
+    DisposalPrice => "Price", "Harga jual";
+    DisposalCosts => "Costs", "Biaya penjualan";
+    DisposalReceivedBy => "Proceeds received by", "Hasil diterima melalui";
+    DisposalBuyer => "Buyer reference (optional)", "Referensi pembeli (opsional)";
+    DisposalOwed => "Ticket owed", "Kewajiban tiket";
+    DisposalNet => "Net proceeds", "Hasil bersih";
+    DisposalSurplus => "Surplus", "Uang kelebihan";
+    DisposalShortfall => "Written off", "Dihapusbukukan";
+    DisposalCount => "Items sold", "Barang terjual";
+    DisposalSurplusStillOwed => "Surplus still owed", "Uang kelebihan masih terutang";
+    DisposalClaimUntil => "Claim by", "Diambil paling lambat";
+    SurplusStateOwed => "owed", "terutang";
+    SurplusStatePaid => "paid out", "sudah dibayarkan";
+    SurplusStateExpired => "expired", "kedaluwarsa";
+    DisposalNotForfeited => "This ticket is not forfeited.", "Tiket ini tidak berstatus sitaan.";
+    DisposalAlreadyInStock => "These items are already in sale stock.", "Barang ini sudah ada di stok penjualan.";
+    DisposalNotInStock => "Move the items to sale stock before recording their sale.", "Pindahkan barang ke stok penjualan sebelum mencatat penjualannya.";
+    DisposalAlreadySold => "These items are already sold.", "Barang ini sudah terjual.";
+    DisposalPriceInvalid => "Enter a price above zero.", "Masukkan harga di atas nol.";
+    DisposalCostsInvalid => "Costs must be zero or more, and not above the price.", "Biaya harus nol atau lebih, dan tidak melebihi harga.";
+    DisposalChannelInvalid => "Choose auction or shop sale.", "Pilih lelang atau penjualan toko.";
+    SurplusNone => "No surplus is owed on this ticket.", "Tidak ada uang kelebihan pada tiket ini.";
+    SurplusSettled => "This surplus has already been paid out or has expired.", "Uang kelebihan ini sudah dibayarkan atau sudah kedaluwarsa.";
+    SurplusClaimOver => "The claim period ended on {date}: the surplus can no longer be paid out.", "Masa pengambilan berakhir pada {date}: uang kelebihan tidak dapat dibayarkan lagi.";
+    SurplusOwedTitle => "Surplus owed to the customer", "Uang kelebihan milik nasabah";
+    SurplusOwedLine => "{amount} from the sale of ticket {ticket}, to be claimed by {date}.", "{amount} dari penjualan tiket {ticket}, diambil paling lambat {date}.";
+    SurplusPayOut => "Pay out", "Bayarkan";
+    SurplusPaidOut => "Surplus paid out.", "Uang kelebihan dibayarkan.";
+    PortalSurplusOwed => "The sale of the items of your ticket {ticket} brought {amount} more than you owed. Claim it at the branch by {date}.",
+        "Penjualan barang tiket Anda {ticket} menghasilkan {amount} lebih dari kewajiban Anda. Ambil di cabang paling lambat {date}.";
+    SurplusOwedSms => "{branch}: the sale of the items of ticket {ticket} brought {amount} more than you owed. Claim it at the branch by {date}.",
+        "{branch}: penjualan barang tiket {ticket} menghasilkan {amount} lebih dari kewajiban Anda. Ambil di cabang paling lambat {date}.";
     Products => "Loan products", "Produk pinjaman";
     ProductsExplained => "Changes apply to new tickets only: every ticket keeps the terms it was written under.",
         "Perubahan hanya berlaku untuk tiket baru: setiap tiket tetap memakai ketentuan saat dibuat.";
@@ -481,6 +550,7 @@ catalogue! {
     KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
     ProductInvalid => "Check the product: every number must be filled in, and each fee chosen from the list with its amount or percentage.",
         "Periksa produk: setiap angka harus diisi, dan setiap biaya dipilih dari daftar beserta jumlah atau persentasenya.";
+    ProductFieldInvalid => "Write this one like the example.", "Tulis seperti contohnya.";
     ForExample => "For example {example}.", "Contoh: {example}.";
     PrintTicket => "Print the ticket", "Cetak surat gadai";
     InstallmentPaid => "Paid", "Lunas";

@@ -134,6 +134,10 @@ id_type!(
     PaymentId
 );
 id_type!(
+    /// A receipt of a money movement (`loans::receipts`).
+    ReceiptId
+);
+id_type!(
     /// A loan product.
     ProductId
 );

@@ -120,6 +120,12 @@ pub(crate) fn parse_amount(text: &str, exponent: u8) -> Option<i64> {
         }
         _ => (cleaned.as_str(), ""),
     };
+    // Thousands come in groups of three after the first ("12.3.4" is a slip, not 1234).
+    let mut groups = whole.split(['.', ',']);
+    let first = groups.next().map_or(0, str::len);
+    if whole.contains(['.', ',']) && (!(1..=3).contains(&first) || groups.any(|g| g.len() != 3)) {
+        return None;
+    }
     let digits: String = whole.chars().filter(|c| *c != '.' && *c != ',').collect();
     if digits.is_empty()
         || !digits.bytes().all(|b| b.is_ascii_digit())
@@ -222,6 +228,9 @@ mod tests {
         assert_eq!(parse_amount("12.5", 3), Some(12_500), "grams to milligrams");
         assert_eq!(parse_amount("-5", 0), None);
         assert_eq!(parse_amount("abc", 0), None);
+        assert_eq!(parse_amount("12.3.4", 0), None, "a slip, not 1234");
+        assert_eq!(parse_amount("1.50.000", 0), None);
+        assert_eq!(parse_amount("1234.567", 0), None);
         assert_eq!(parse_amount("", 0), None);
         assert_eq!(amount_field(123_456, 2), "1234.56");
         // Pre-filled amounts are grouped in the reader's style and read back either way.

@@ -5,7 +5,9 @@
 
 use std::fmt::Display;
 
-use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId, StaffId};
+use crate::plumbing::ids::{
+    CustomerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
+};
 
 // ----- The customer portal -----
 
@@ -71,6 +73,8 @@ pub(crate) const STATEMENT_IMPORT: &str = "/staff/payments/import";
 pub(crate) const STATEMENT_REVIEW: &str = "/staff/payments/review";
 pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
 pub(crate) const FORFEITED: &str = "/staff/forfeited";
+/// Forfeited items to sale stock, their sales and the surplus owed (issue 13, point 6).
+pub(crate) const DISPOSALS: &str = "/staff/disposals";
 pub(crate) const PRODUCTS: &str = "/staff/products";
 /// The branch's gold reference price.
 pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";
@@ -189,6 +193,21 @@ pub(crate) fn ticket(id: &LoanId) -> String {
     format!("/staff/loans/{id}")
 }
 
+/// Moving a forfeited ticket's items to sale stock.
+pub(crate) fn disposal_stock(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/stock")
+}
+
+/// Recording the sale of a ticket's items in stock.
+pub(crate) fn disposal_sale(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/sale")
+}
+
+/// Paying out a ticket's surplus at the counter.
+pub(crate) fn surplus_payout(id: &LoanId) -> String {
+    format!("/staff/disposals/{id}/payout")
+}
+
 /// Approving and paying out a ticket.
 pub(crate) fn ticket_approve(id: &LoanId) -> String {
     format!("/staff/loans/{id}/approve")
@@ -207,6 +226,11 @@ pub(crate) fn ticket_print(id: &LoanId) -> String {
 /// The receipt of a payment on a ticket.
 pub(crate) fn receipt(id: &LoanId, payment: &PaymentId) -> String {
     format!("/staff/loans/{id}/receipt/{payment}")
+}
+
+/// A receipt of a money movement (a payment's or a payout's).
+pub(crate) fn issued_receipt(id: &ReceiptId) -> String {
+    format!("/staff/receipts/{id}")
 }
 
 /// Reversing a ledger row.

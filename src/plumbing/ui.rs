@@ -276,6 +276,107 @@ impl<'a> Field<'a> {
     }
 }
 
+/// A refused form on its way back to its own page: the values as sent, the message beside
+/// each refused field, and a message about the whole form. A page with several forms (the
+/// ticket's payment forms) names the one sent, `which`; the others see none.
+/// A page's render function takes one and each POST handler that refuses calls it with a 4xx
+/// status, so the clerk stays on the page with what they typed.
+#[derive(Debug, Default)]
+pub(crate) struct FieldErrors {
+    which: String,
+    sent: form::Form,
+    errors: Vec<(String, String)>,
+    whole: Option<String>,
+}
+
+/// A fresh form's, to lend.
+static FRESH: FieldErrors = FieldErrors::NONE;
+
+impl FieldErrors {
+    /// A form shown fresh: no values sent, no messages.
+    const NONE: FieldErrors = FieldErrors {
+        which: String::new(),
+        sent: form::Form::EMPTY,
+        errors: Vec::new(),
+        whole: None,
+    };
+
+    /// A form shown fresh.
+    pub(crate) fn none() -> &'static FieldErrors {
+        &FRESH
+    }
+
+    /// The form `which` as `sent`, no messages yet.
+    pub(crate) fn sent(which: &str, sent: &form::Form) -> FieldErrors {
+        FieldErrors {
+            which: which.to_owned(),
+            sent: sent.clone(),
+            ..FieldErrors::default()
+        }
+    }
+
+    /// Puts `message` beside `field` (the first message of a field is the one shown).
+    pub(crate) fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push((field.to_owned(), message.into()));
+    }
+
+    /// Puts `message` above the whole form.
+    pub(crate) fn refuse(&mut self, message: impl Into<String>) {
+        self.whole = Some(message.into());
+    }
+
+    /// Whether nothing was refused.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_empty() && self.whole.is_none()
+    }
+
+    /// These, if they belong to the page's form `which`; else a fresh form's.
+    pub(crate) fn of(&self, which: &str) -> &FieldErrors {
+        if self.which == which { self } else { &FRESH }
+    }
+
+    /// The message beside `field`, if refused.
+    pub(crate) fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    /// The message about the whole form, if any.
+    pub(crate) fn whole(&self) -> Option<&str> {
+        self.whole.as_deref()
+    }
+
+    /// What was typed in `field` (untrimmed), else `shown` (a fresh form's value).
+    pub(crate) fn value_or<'a>(&'a self, field: &str, shown: &'a str) -> &'a str {
+        self.sent.get(field).unwrap_or(shown)
+    }
+}
+
+impl<'a> Field<'a> {
+    /// A required text field with the value typed in `errors` (else `shown`) and its message.
+    pub(crate) fn typed(
+        label: &'a str,
+        name: &'a str,
+        shown: &'a str,
+        errors: &'a FieldErrors,
+    ) -> Field<'a> {
+        Field {
+            error: errors.error_for(name),
+            ..Field::new(label, name, errors.value_or(name, shown))
+        }
+    }
+}
+
+/// The message beside a field whose markup a page writes itself (e.g. a form repeated on a
+/// page, whose ids differ from its field names).
+pub(crate) fn field_error(error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(error) = error { span class="field-error" role="alert" { (error) } }
+    }
+}
+
 /// Renders a [`Field`].
 pub(crate) fn field(f: &Field) -> Markup {
     let hint_id = format!("{}-hint", f.name);
@@ -353,5 +454,27 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("aria-invalid=\"true\""), "{html}");
+    }
+
+    #[test]
+    fn a_refused_form_keeps_its_values_and_messages_for_its_own_form_only() {
+        let sent = form::Form::parse(b"amount=12.3.4&reference=R+1").expect("a form");
+        let mut errors = FieldErrors::sent("partial", &sent);
+        assert!(errors.is_empty());
+        errors.add("amount", "Enter an amount");
+        errors.add("amount", "second");
+        let mine = errors.of("partial");
+        assert_eq!(mine.error_for("amount"), Some("Enter an amount"));
+        assert_eq!(mine.value_or("amount", "16500"), "12.3.4");
+        assert_eq!(
+            mine.value_or("method", "cash"),
+            "cash",
+            "not sent: the fresh value"
+        );
+        let other = errors.of("extension");
+        assert_eq!(other.error_for("amount"), None);
+        assert_eq!(other.value_or("amount", "16500"), "16500");
+        let html = field(&Field::typed("Reference", "reference", "", mine)).into_string();
+        assert!(html.contains("value=\"R 1\""), "{html}");
     }
 }

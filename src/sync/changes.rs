@@ -104,6 +104,29 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Receipts of money movements: number, kind, cashier, views (copies are counted).
+    Synced {
+        table: "receipts",
+        key: "id",
+        omit: &[],
+    },
+    // Forfeited items moved to sale stock, their sales, and what became of each surplus
+    // (append-only; the money is in the ledger).
+    Synced {
+        table: "disposals",
+        key: "loan_id",
+        omit: &[],
+    },
+    Synced {
+        table: "disposal_sales",
+        key: "loan_id",
+        omit: &[],
+    },
+    Synced {
+        table: "surplus_settlements",
+        key: "loan_id",
+        omit: &[],
+    },
     Synced {
         table: "payment_codes",
         key: "code",

@@ -273,7 +273,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 13] = [
+        let links: [(&[Permission], &'static str, Msg); 14] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -288,6 +288,11 @@ impl<'a> Ctx<'a> {
                 &[LoanOrigination, Payments, Reports],
                 paths::FORFEITED,
                 Msg::Forfeited,
+            ),
+            (
+                crate::web::disposals::VIEWERS,
+                paths::DISPOSALS,
+                Msg::Disposals,
             ),
             (&[Corrections], paths::PRODUCTS, Msg::Products),
             (&[Corrections], paths::GOLD_PRICE, Msg::GoldPrice),

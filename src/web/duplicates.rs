@@ -16,6 +16,7 @@ use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths;
+use crate::plumbing::ui::FieldErrors;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -171,9 +172,20 @@ fn label(field: Field) -> Msg {
 /// GET /staff/customers/duplicates/{a}/{b}: the two records side by side, the merge form and
 /// "Not a duplicate".
 pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response, AppError> {
+    render_compare(ctx, &a, &b, FieldErrors::none(), 200)
+}
+
+/// The comparison page; `sent` is a refused merge, shown again with its reason and choices.
+fn render_compare(
+    ctx: &Ctx,
+    a: &CustomerId,
+    b: &CustomerId,
+    sent: &FieldErrors,
+    status: u16,
+) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let (ca, cb) = load_pair(ctx, &conn, &a, &b)?;
+    let (ca, cb) = load_pair(ctx, &conn, a, b)?;
     let why = crate::duplicates::of_customer(&conn, &ca.id)?
         .into_iter()
         .find(|p| p.a == cb.id || p.b == cb.id)
@@ -185,17 +197,19 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     let body = html! {
         @if let Some(why) = &why { p class="error" { (why) } }
         p { (ctx.t(Msg::MergeIntro)) }
+        (crate::plumbing::ui::form_error(sent.whole()))
         form method="post" action=(paths::duplicate_merge(&ca.id, &cb.id)) class="stack" {
             (crate::plumbing::ui::csrf_input(&csrf))
             div class="table-wrap" {
                 table {
                     thead { tr {
                         th { (ctx.t(Msg::MergeField)) }
-                        @for (i, c) in [&ca, &cb].into_iter().enumerate() {
+                        @for c in [&ca, &cb] {
                             th {
                                 a href=(paths::customer(&c.id)) { (c.id) } br;
                                 label {
-                                    input type="radio" name="survivor" value=(c.id) checked[i == 0] required;
+                                    input type="radio" name="survivor" value=(c.id) required
+                                        checked[sent.value_or("survivor", ca.id.as_str()) == c.id.as_str()];
                                     " " (ctx.t(Msg::MergeStays))
                                 }
                             }
@@ -205,9 +219,10 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
                         @for field in Field::ALL {
                             tr {
                                 th scope="row" { (ctx.t(label(field))) }
-                                @for (i, c) in [&ca, &cb].into_iter().enumerate() {
+                                @for c in [&ca, &cb] {
                                     td { label {
-                                        input type="radio" name=(field.name()) value=(c.id) checked[i == 0];
+                                        input type="radio" name=(field.name()) value=(c.id)
+                                            checked[sent.value_or(field.name(), ca.id.as_str()) == c.id.as_str()];
                                         " " (value(ctx, c, field))
                                     } }
                                 }
@@ -229,14 +244,20 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
             button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
         }
     };
-    Ok(ctx.staff_page(user, ctx.t(Msg::MergeTitle), body))
+    let mut page = ctx.staff_page(user, ctx.t(Msg::MergeTitle), body);
+    page.status = status;
+    Ok(page)
 }
 
 /// POST /staff/customers/duplicates/{a}/{b}/merge: merges the pair as the form chose.
 pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let form = ctx.form()?;
-    let bad = || AppError::BadRequest(ctx.t(Msg::MergeBadChoice).to_owned());
+    let refused = |message: Msg, status: u16| {
+        let mut sent = FieldErrors::sent("merge", form);
+        sent.refuse(ctx.t(message));
+        render_compare(ctx, &a, &b, &sent, status)
+    };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
@@ -246,14 +267,18 @@ pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response,
     } else if survivor == cb.id.as_str() {
         (&cb.id, &ca.id)
     } else {
-        return Err(bad());
+        drop(tx);
+        return refused(Msg::MergeBadChoice, 400);
     };
     let mut from_merged = Vec::new();
     for field in Field::ALL {
         match form.text(field.name()) {
             v if v == merged.as_str() => from_merged.push(field),
             v if v.is_empty() || v == survivor.as_str() => {}
-            _ => return Err(bad()),
+            _ => {
+                drop(tx);
+                return refused(Msg::MergeBadChoice, 400);
+            }
         }
     }
     let outcome = merge::merge(
@@ -277,7 +302,8 @@ pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response,
             ));
         }
         Err(MergeError::PhoneTaken) => {
-            return Err(AppError::BadRequest(ctx.t(Msg::MergePhoneTaken).to_owned()));
+            drop(tx);
+            return refused(Msg::MergePhoneTaken, 409);
         }
         Err(MergeError::Db(e)) => return Err(e.into()),
     }

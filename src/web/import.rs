@@ -195,11 +195,17 @@ fn report_table(ctx: &Ctx, report: &Report, group: Group) -> Markup {
 
 /// GET /staff/payments/review: the lines in review and the unmatched ones, not yet resolved.
 pub(crate) fn review_page(ctx: &Ctx) -> Result<Response, AppError> {
+    render_review(ctx, None, 200)
+}
+
+/// The review page, with why a line could not be resolved (`refusal`) above it.
+fn render_review(ctx: &Ctx, refusal: Option<&str>, status: u16) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Payments)?;
     let lines = payments::open_lines(&*ctx.app.db.conn()?, REVIEW_LIMIT)?;
     let currency = ctx.app.config.currency();
     let csrf = ctx.csrf();
     let body = html! {
+        (ui::form_error(refusal))
         p { (ctx.t(Msg::StatementReviewIntro)) }
         @if lines.is_empty() {
             p { (ctx.t(Msg::StatementReviewEmpty)) }
@@ -241,7 +247,9 @@ pub(crate) fn review_page(ctx: &Ctx) -> Result<Response, AppError> {
         }
         p { a href=(paths::STATEMENT_IMPORT) { (ctx.t(Msg::StatementImportTitle)) } }
     };
-    Ok(ctx.staff_page(user, ctx.t(Msg::StatementReviewTitle), body))
+    let mut page = ctx.staff_page(user, ctx.t(Msg::StatementReviewTitle), body);
+    page.status = status;
+    Ok(page)
 }
 
 /// POST /staff/payments/review/resolve: marks a line resolved (audited). Never applies money.
@@ -255,9 +263,8 @@ pub(crate) fn resolve(ctx: &Ctx) -> Result<Response, AppError> {
     match payments::resolve(&tx, &reference, ctx.now)? {
         Resolution::NotFound => return Err(AppError::NotFound),
         Resolution::Matched => {
-            return Err(AppError::BadRequest(
-                ctx.t(Msg::StatementLineMatched).to_owned(),
-            ));
+            drop(tx);
+            return render_review(ctx, Some(ctx.t(Msg::StatementLineMatched)), 409);
         }
         Resolution::AlreadyResolved => {
             drop(tx);

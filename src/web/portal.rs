@@ -805,6 +805,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
     let tickets = loans::of_customer(&conn, &c.id)?;
     let none_at_all = tickets.is_empty();
+    let surplus = crate::web::disposals::portal_notice(ctx, &conn, &c.id)?;
     let mut rows = Vec::new();
     for ticket in tickets {
         if ticket.state.is_closed() != closed_tab {
@@ -827,6 +828,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
     let currency = ctx.app.config.currency();
     let body = html! {
         p { (ctx.lang.fill(Msg::Hello, &[("name", &c.full_name)])) }
+        (surplus)
         nav class="tabs" aria-label=(ctx.t(Msg::LoanTabs)) {
             a href=(paths::MY) aria-current=[(!closed_tab).then_some("page")] { (ctx.t(Msg::TabCurrentLoans)) }
             a href={ (paths::MY) "?tab=closed" } aria-current=[closed_tab.then_some("page")] { (ctx.t(Msg::TabClosedLoans)) }
@@ -1007,15 +1009,22 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     Ok(ctx.customer_page(&ticket.ticket_no, body))
 }
 
-/// The words for a ticket that cannot be extended with a payment code.
-fn code_error(ctx: &Ctx, e: CodeError) -> AppError {
+/// The extend page of a ticket that cannot be extended with a payment code: why, and the way
+/// back to the loan (409).
+fn extend_refused(ctx: &Ctx, id: &LoanId, e: CodeError) -> Result<Response, AppError> {
     let message = match e {
         CodeError::Closed => Msg::CannotExtendNotOpen,
         CodeError::NotExtendable => Msg::CannotExtendHere,
         CodeError::NothingOwed => Msg::NothingToExtend,
-        CodeError::Db(e) => return e.into(),
+        CodeError::Db(e) => return Err(e.into()),
     };
-    AppError::BadRequest(ctx.t(message).to_owned())
+    let body = html! {
+        (ui::form_error(Some(ctx.t(message))))
+        p { a href=(paths::my_loan(id)) { (ctx.t(Msg::BackToLoan)) } }
+    };
+    let mut page = ctx.customer_page(ctx.t(Msg::ExtendLoan), body);
+    page.status = 409;
+    Ok(page)
 }
 
 /// GET /my/loans/{id}/extend: what extending costs today and the due date it gives, before
@@ -1024,8 +1033,10 @@ pub(crate) fn extend_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let conn = ctx.app.db.conn()?;
     let (ticket, record) = own_ticket(&conn, &c.id, &id)?;
-    let extension =
-        codes::extension_on(&conn, &record, today(ctx)).map_err(|e| code_error(ctx, e))?;
+    let extension = match codes::extension_on(&conn, &record, today(ctx)) {
+        Ok(extension) => extension,
+        Err(e) => return extend_refused(ctx, &record.id, e),
+    };
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let base = paths::my_loan(&record.id);
@@ -1057,8 +1068,13 @@ pub(crate) fn extend(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (_, record) = own_ticket(&tx, &c.id, &id)?;
-    let code = codes::extension_code(&tx, &record, today(ctx), ctx.now, validity)
-        .map_err(|e| code_error(ctx, e))?;
+    let code = match codes::extension_code(&tx, &record, today(ctx), ctx.now, validity) {
+        Ok(code) => code,
+        Err(e) => {
+            drop(tx);
+            return extend_refused(ctx, &record.id, e);
+        }
+    };
     tx.commit()?;
     Ok(Response::see_other(&paths::my_loan_code(
         &record.id, &code.code,

@@ -13,7 +13,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::StaffId;
 use crate::plumbing::paths;
 use crate::plumbing::paths::StaffAction;
-use crate::plumbing::ui::{self, Field};
+use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::{Permission, Role, StaffUser};
 use crate::staff::{
     Failure, Listed, MIN_PASSWORD_CHARS, NewStaff, StaffError, check_password, create_account,
@@ -32,7 +32,7 @@ fn role_options(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
 /// GET /staff/admin/staff: the accounts and the form to add one.
 pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
     let me = ctx.require(Permission::StaffAdmin)?;
-    render_list(ctx, me, &NewForm::default(), 200)
+    render_list(ctx, me, &NewForm::default(), FieldErrors::none(), 200)
 }
 
 /// What was typed into the "add staff member" form, and what was wrong with it.
@@ -47,18 +47,20 @@ struct NewForm {
     role_error: Option<Msg>,
 }
 
-/// The staff list page.
+/// The staff list page; `sent` is an account's refused change (its form is
+/// `{field}-{staff id}`).
 fn render_list(
     ctx: &Ctx,
     me: &StaffUser,
     new: &NewForm,
+    sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
     let accounts = list(&*ctx.app.db.conn()?)?;
     let csrf = ctx.csrf();
     let options = role_options(ctx);
     let body = html! {
-        (accounts_table(ctx, me, &accounts, &csrf, &options))
+        (accounts_table(ctx, me, &accounts, &csrf, &options, sent))
         (add_form(ctx, new, &csrf, &options))
         (permissions_table(ctx))
     };
@@ -74,6 +76,7 @@ fn accounts_table(
     accounts: &[Listed],
     csrf: &str,
     options: &[(&'static str, &'static str)],
+    sent: &FieldErrors,
 ) -> Markup {
     html! {
         div class="table-wrap" {
@@ -98,7 +101,7 @@ fn accounts_table(
                                 }
                             }
                             td { @match a.last_sign_in { Some(t) => (ctx.datetime(t)), None => (ctx.t(Msg::Never)) } }
-                            (account_actions(ctx, me, a, csrf, options))
+                            (account_actions(ctx, me, a, csrf, options, sent))
                         }
                     }
                 }
@@ -115,15 +118,21 @@ fn account_actions(
     a: &Listed,
     csrf: &str,
     options: &[(&'static str, &'static str)],
+    sent: &FieldErrors,
 ) -> Markup {
+    let of = |field: &str| sent.of(&format!("{field}-{}", a.user.id)).error_for(field);
+    let role = sent
+        .of(&format!("role-{}", a.user.id))
+        .value_or("role", a.user.role.code());
     html! {
         td class="actions" {
             form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Role)) {
                 (ui::csrf_input(csrf))
                 label class="visually-hidden" for={ "role-" (a.user.id) } { (ctx.t(Msg::Role)) }
+                (ui::field_error(of("role")))
                 select id={ "role-" (a.user.id) } name="role" {
                     @for (code, label) in options {
-                        option value=(code) selected[*code == a.user.role.code()] { (label) }
+                        option value=(code) selected[*code == role] { (label) }
                     }
                 }
                 button type="submit" class="secondary" { (ctx.t(Msg::ChangeRole)) }
@@ -131,11 +140,13 @@ fn account_actions(
             form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Password)) {
                 (ui::csrf_input(csrf))
                 label class="visually-hidden" for={ "pw-" (a.user.id) } { (ctx.t(Msg::NewPassword)) }
+                (ui::field_error(of("password")))
                 input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
                     minlength=(MIN_PASSWORD_CHARS) placeholder=(ctx.t(Msg::NewPassword)) required;
                 button type="submit" class="secondary" { (ctx.t(Msg::ResetPassword)) }
             }
             @if a.user.id != me.id {
+                (ui::field_error(of("status")))
                 @if a.disabled {
                     form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Enable)) {
                         (ui::csrf_input(csrf))
@@ -226,7 +237,7 @@ pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
         new.password_error = Some(Msg::PasswordMismatch);
     }
     let Some(role) = role.filter(|_| new.password_error.is_none()) else {
-        return render_list(ctx, me, &new, 400);
+        return render_list(ctx, me, &new, FieldErrors::none(), 400);
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -254,16 +265,18 @@ pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
                 StaffError::NoName => new.name_error = Some(e.message()),
                 _ => new.password_error = Some(e.message()),
             }
-            render_list(ctx, me, &new, 400)
+            render_list(ctx, me, &new, FieldErrors::none(), 400)
         }
         Err(other) => Err(other.into()),
     }
 }
 
 /// Runs one account change from the admin page and redirects back with a notice, or shows
-/// the refusal.
+/// the page again with the refusal beside the account's `field`.
 fn admin_change(
     ctx: &Ctx,
+    id: &StaffId,
+    field: &str,
     change: impl FnOnce(&Transaction, &Actor) -> Result<StaffUser, Failure>,
 ) -> Result<Response, AppError> {
     let me = ctx.require(Permission::StaffAdmin)?;
@@ -279,24 +292,41 @@ fn admin_change(
             Ok(Response::see_other(paths::STAFF_ADMIN))
         }
         Err(Failure::Refused(StaffError::NotFound)) => Err(AppError::NotFound),
-        Err(Failure::Refused(e)) => Err(AppError::BadRequest(ctx.t(e.message()).to_owned())),
+        Err(Failure::Refused(e)) => {
+            drop(tx);
+            refused_change(ctx, me, id, field, e.message())
+        }
         Err(other) => Err(other.into()),
     }
 }
 
+/// The staff list again with `message` beside the account's `field`.
+fn refused_change(
+    ctx: &Ctx,
+    me: &StaffUser,
+    id: &StaffId,
+    field: &str,
+    message: Msg,
+) -> Result<Response, AppError> {
+    let mut sent = FieldErrors::sent(&format!("{field}-{id}"), ctx.form()?);
+    sent.add(field, ctx.t(message));
+    render_list(ctx, me, &NewForm::default(), &sent, 400)
+}
+
 /// POST /staff/admin/staff/{id}/role.
 pub(crate) fn change_role(ctx: &Ctx, id: StaffId) -> Result<Response, AppError> {
-    ctx.require(Permission::StaffAdmin)?;
-    let role = Role::from_code(ctx.form()?.text("role"))
-        .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::RoleInvalid).to_owned()))?;
-    admin_change(ctx, |tx, actor| {
+    let me = ctx.require(Permission::StaffAdmin)?;
+    let Some(role) = Role::from_code(ctx.form()?.text("role")) else {
+        return refused_change(ctx, me, &id, "role", Msg::RoleInvalid);
+    };
+    admin_change(ctx, &id, "role", |tx, actor| {
         set_role(tx, actor, id.as_str(), role, ctx.now)
     })
 }
 
 /// POST /staff/admin/staff/{id}/disable and /enable.
 pub(crate) fn set_disabled(ctx: &Ctx, id: StaffId, disabled: bool) -> Result<Response, AppError> {
-    admin_change(ctx, |tx, actor| {
+    admin_change(ctx, &id, "status", |tx, actor| {
         set_account_disabled(tx, actor, id.as_str(), disabled, ctx.now)
     })
 }
@@ -305,7 +335,7 @@ pub(crate) fn set_disabled(ctx: &Ctx, id: StaffId, disabled: bool) -> Result<Res
 pub(crate) fn reset_password(ctx: &Ctx, id: StaffId) -> Result<Response, AppError> {
     ctx.require(Permission::StaffAdmin)?;
     let password = ctx.form()?.get("password").unwrap_or("").to_owned();
-    admin_change(ctx, |tx, actor| {
+    admin_change(ctx, &id, "password", |tx, actor| {
         set_password(tx, actor, id.as_str(), &password, ctx.now)
     })
 }
@@ -313,30 +343,33 @@ pub(crate) fn reset_password(ctx: &Ctx, id: StaffId) -> Result<Response, AppErro
 /// GET /staff/account: the signed-in member's own account.
 pub(crate) fn account_page(ctx: &Ctx) -> Result<Response, AppError> {
     let me = ctx.signed_in()?;
-    render_account(ctx, me, None, 200)
+    render_account(ctx, me, FieldErrors::none(), 200)
 }
 
-/// The "my account" page with the change-password form.
+/// The "my account" page with the change-password form; a refusal (`sent`) is shown beside
+/// its field, and no password is ever shown back.
 fn render_account(
     ctx: &Ctx,
     me: &StaffUser,
-    error: Option<&str>,
+    sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
     let mut current = Field::new(ctx.t(Msg::CurrentPassword), "current", "");
+    current.error = sent.error_for("current");
     current.kind = "password";
     current.autocomplete = "current-password";
     let mut new = Field::new(ctx.t(Msg::NewPassword), "password", "");
     new.kind = "password";
     new.autocomplete = "new-password";
     new.hint = Some(ctx.t(Msg::PasswordRules));
+    new.error = sent.error_for("password");
     let mut repeat = Field::new(ctx.t(Msg::RepeatPassword), "password2", "");
     repeat.kind = "password";
     repeat.autocomplete = "new-password";
+    repeat.error = sent.error_for("password2");
     let body = html! {
         p { (me.full_name) " · " span translate="no" { (me.username) } " · " (ctx.t(me.role.label())) }
         h2 { (ctx.t(Msg::ChangePassword)) }
-        (ui::form_error(error))
         form method="post" action=(paths::ACCOUNT_PASSWORD) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::field(&current))
@@ -358,15 +391,21 @@ pub(crate) fn change_own_password(ctx: &Ctx) -> Result<Response, AppError> {
         form.get("current").unwrap_or(""),
         form.get("password").unwrap_or(""),
     );
+    let refused = |field: &str, message: Msg| {
+        let mut sent = FieldErrors::sent("password", form);
+        sent.add(field, ctx.t(message));
+        render_account(ctx, me, &sent, 400)
+    };
     if password != form.get("password2").unwrap_or("") {
-        return render_account(ctx, me, Some(ctx.t(Msg::PasswordMismatch)), 400);
+        return refused("password2", Msg::PasswordMismatch);
     }
     if let Err(e) = check_password(password) {
-        return render_account(ctx, me, Some(ctx.t(e.message())), 400);
+        return refused("password", e.message());
     }
     let mut conn = ctx.app.db.conn()?;
     if !crate::staff::is_current_password(&conn, &me.id, current)? {
-        return render_account(ctx, me, Some(ctx.t(Msg::PasswordWrong)), 400);
+        drop(conn);
+        return refused("current", Msg::PasswordWrong);
     }
     let tx = db::immediate(&mut conn)?;
     set_password(&tx, &Actor::Staff(me), me.id.as_str(), password, ctx.now)?;

@@ -509,7 +509,7 @@ impl Browser {
     }
 
     /// The address the browser shows.
-    fn current_url(&self) -> String {
+    pub(crate) fn current_url(&self) -> String {
         self.try_command("GET", "/url", None)
             .unwrap_or_else(|e| Value::String(format!("(unknown: {e})")))
             .as_str()

@@ -421,6 +421,11 @@ fn every_staff_route_checks_permissions_on_the_server() {
             &["admin", "manager", "clerk", "agent"],
         ),
         (
+            "GET",
+            format!("/staff/receipts/{target}"),
+            &["admin", "manager", "clerk", "agent"],
+        ),
+        (
             "POST",
             format!("/staff/ledger/{target}/reverse"),
             &["admin", "manager"],

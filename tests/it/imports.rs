@@ -293,7 +293,15 @@ fn customers_tickets_and_statements_from_the_command_line_and_the_upload_page() 
         "/staff/payments/review/resolve",
         &[("csrf", &review.csrf()), ("reference", "BNI-0001")],
     );
-    assert_eq!(r.status, 400, "a matched line is not resolved");
+    assert_eq!(r.status, 409, "a matched line is not resolved");
+    // The review page again, saying why.
+    assert!(
+        r.body.contains("<h1>Statement lines to review</h1>")
+            && r.body
+                .contains("matched and applied; there is nothing to resolve"),
+        "{}",
+        r.body
+    );
     let r = clerk.post_form(
         "/staff/payments/review/resolve",
         &[("csrf", "wrong"), ("reference", "BNI-0002")],

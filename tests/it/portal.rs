@@ -520,7 +520,7 @@ fn origination_waits_for_phone_verification_at_the_counter() {
         &[("csrf", &loan_page.csrf())],
     );
     assert_eq!(
-        r.status, 400,
+        r.status, 409,
         "approval is refused while the phone is unverified"
     );
     // The counter flow: send, the customer reads the code out, staff type it in.

@@ -7,8 +7,9 @@
 //! Rust it first installs what the tests use that cargo does not bring: Debian's Chromium and
 //! ChromeDriver (the browser tests drive a real headless Chromium). Everything else the tests
 //! start is a Rust crate (the SMTP server on loopback, the modem simulator) or the binary
-//! itself. Then it runs `cargo test --locked ARGS`. Installing needs root (or passwordless
-//! sudo); otherwise it says which packages to install and stops.
+//! itself. Then it checks the layers (no import cycle between top-level modules, as
+//! `cargo xtask layers` prints them) and runs `cargo test --locked ARGS`. Installing needs
+//! root (or passwordless sudo); otherwise it says which packages to install and stops.
 
 mod layers;
 
@@ -49,6 +50,11 @@ fn main() -> ExitCode {
 fn test(args: &[String]) -> ExitCode {
     if let Err(e) = install_test_tools() {
         return fail(&e);
+    }
+    match layers::run() {
+        Ok(true) => {}
+        Ok(false) => return fail("the modules above have an import cycle: the layers must not"),
+        Err(e) => return fail(&e),
     }
     let status = Command::new(cargo())
         .args(["test", "--locked"])

@@ -8,14 +8,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
 
 use super::*;
-use crate::audit::Actor;
 use crate::ledger::postings;
 use crate::ledger::statement::Line;
-use crate::loans::ops::{self, Item, Payment, PaymentError, Purpose, Receipt};
+use crate::loans::ops::{self, PaymentError, Purpose, Receipt};
 use crate::loans::products;
 use crate::loans::terms::tests::{Gen, pegadaian};
 use crate::loans::terms::{Fee, PeriodUnit, Rounding, Terms};
-use crate::plumbing::ids::{LedgerId, PaymentId, ProductId, StaffId};
+use crate::plumbing::ids::{LedgerId, ProductId, StaffId};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -59,30 +58,8 @@ fn ticket(
     principal: i64,
     start: NaiveDate,
 ) -> LoanId {
-    let item = Item {
-        category: "gold".into(),
-        description: "Ring".into(),
-        marks: String::new(),
-        weight_mg: None,
-        karat: None,
-        appraised: principal * 2,
-    };
     let now = at(start, 0);
-    let id = ops::originate(
-        conn,
-        &Actor::System,
-        "JKT1",
-        &b.customer,
-        product,
-        &[item],
-        principal,
-        start,
-        now,
-    )
-    .unwrap();
-    let record = ops::load(conn, &id).unwrap().unwrap();
-    ops::approve_and_disburse(conn, &record, Method::Cash, "", &b.staff, start, now).unwrap();
-    id
+    ops::tests::paid_out(conn, &b.customer, product, &b.staff, principal, start, now).0
 }
 
 /// A payment on `on`.
@@ -94,16 +71,7 @@ fn pay(
     purpose: Purpose,
     now: DateTime<Utc>,
 ) -> Result<Receipt, PaymentError> {
-    let record = ops::load(conn, id).unwrap().unwrap();
-    let payment = Payment {
-        amount,
-        method: Method::Cash,
-        reference: "",
-        purpose,
-        staff: Some(&b.staff),
-    };
-    let on = now.date_naive();
-    ops::take_payment(conn, &record, &payment, &PaymentId::new(now), on, now)
+    ops::tests::pay_cash(conn, id, &b.staff, amount, purpose, now.date_naive(), now)
 }
 
 /// The ticket's statement on `today`.

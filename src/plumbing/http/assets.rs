@@ -31,6 +31,11 @@ static ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../../assets/appraisal.js"),
     },
     Asset {
+        name: "receipt.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../assets/receipt.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../../assets/favicon.svg"),

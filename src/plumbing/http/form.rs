@@ -47,6 +47,9 @@ impl fmt::Display for FormError {
 impl std::error::Error for FormError {}
 
 impl Form {
+    /// A form with no fields.
+    pub(crate) const EMPTY: Form = Form { fields: Vec::new() };
+
     /// Parses `a=1&b=two+words`.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Form, FormError> {
         let mut fields = Vec::new();

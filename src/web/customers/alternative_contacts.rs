@@ -14,7 +14,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths;
 use crate::plumbing::paths::CustomerPart;
-use crate::plumbing::ui;
+use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 
@@ -27,7 +27,7 @@ pub(crate) fn section(
     user: &StaffUser,
     customer: &Customer,
     contacts: &[Contact],
-    errors: &FormErrors,
+    sent: &FieldErrors,
 ) -> Markup {
     let country = &ctx.app.config.branch.country;
     let may_edit = MAY_EDIT.iter().any(|p| user.role.has(*p));
@@ -59,10 +59,10 @@ pub(crate) fn section(
                     (ui::select(ctx.t(Msg::ContactKind), "kind", &[
                         ("alternative", ctx.t(Msg::ContactAlternative)),
                         ("guarantor", ctx.t(Msg::ContactGuarantor)),
-                    ], errors.kind.as_str(), None))
-                    (ui::field(&ui::Field { error: errors.name, ..ui::Field::new(ctx.t(Msg::FullName), "contact_name", &errors.name_value) }))
-                    (ui::field(&ui::Field::new(ctx.t(Msg::ContactRelationship), "relationship", &errors.relationship_value)))
-                    (ui::field(&ui::Field { kind: "tel", error: errors.phone, ..ui::Field::new(ctx.t(Msg::PhoneNumber), "contact_phone", &errors.phone_value) }))
+                    ], sent.value_or("kind", ""), sent.error_for("kind")))
+                    (ui::field(&Field::typed(ctx.t(Msg::FullName), "contact_name", "", sent)))
+                    (ui::field(&Field { required: false, ..Field::typed(ctx.t(Msg::ContactRelationship), "relationship", "", sent) }))
+                    (ui::field(&Field { kind: "tel", ..Field::typed(ctx.t(Msg::PhoneNumber), "contact_phone", "", sent) }))
                     div { button type="submit" class="secondary" { (ctx.t(Msg::ContactAdd)) } }
                 }
             }
@@ -70,55 +70,40 @@ pub(crate) fn section(
     }
 }
 
-/// The add form's values and errors, kept when it is shown again.
-#[derive(Debug, Default)]
-pub(crate) struct FormErrors {
-    kind: String,
-    name_value: String,
-    relationship_value: String,
-    phone_value: String,
-    name: Option<&'static str>,
-    phone: Option<&'static str>,
-}
-
 /// POST /staff/customers/{id}/contacts.
 pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_EDIT)?;
     let form = ctx.form()?;
-    let mut errors = FormErrors {
-        kind: form.text("kind").to_owned(),
-        name_value: form.text("contact_name").trim().to_owned(),
-        relationship_value: form.text("relationship").trim().to_owned(),
-        phone_value: form.text("contact_phone").trim().to_owned(),
-        ..FormErrors::default()
-    };
-    let kind = Kind::from_code(&errors.kind)
-        .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::ContactKindInvalid).to_owned()))?;
-    let name_len = errors.name_value.chars().count();
-    if !(2..=100).contains(&name_len) || errors.name_value.chars().any(char::is_control) {
-        errors.name = Some(ctx.t(Msg::FullNameInvalid));
+    let mut sent = FieldErrors::sent("contact", form);
+    let (name, relationship) = (form.text("contact_name"), form.text("relationship"));
+    let kind = Kind::from_code(form.text("kind"));
+    if kind.is_none() {
+        sent.add("kind", ctx.t(Msg::ContactKindInvalid));
     }
-    let phone =
-        crate::plumbing::phone::normalise(&errors.phone_value, &ctx.app.config.branch.country);
+    let name_len = name.chars().count();
+    if !(2..=100).contains(&name_len) || name.chars().any(char::is_control) {
+        sent.add("contact_name", ctx.t(Msg::FullNameInvalid));
+    }
+    let phone = crate::plumbing::phone::normalise(
+        form.text("contact_phone"),
+        &ctx.app.config.branch.country,
+    );
     if phone.is_err() {
-        errors.phone = Some(ctx.t(Msg::PhoneInvalid));
+        sent.add("contact_phone", ctx.t(Msg::PhoneInvalid));
     }
-    if errors.relationship_value.chars().count() > 60 {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::ContactRelationshipInvalid).to_owned(),
-        ));
+    if relationship.chars().count() > 60 {
+        sent.add("relationship", ctx.t(Msg::ContactRelationshipInvalid));
     }
-    let mut conn = ctx.app.db.conn()?;
-    let (Ok(phone), None) = (phone, errors.name) else {
-        drop(conn);
-        return crate::web::customers::render_show(ctx, user, &id, &errors, 400);
+    let (Some(kind), Ok(phone), true) = (kind, phone, sent.is_empty()) else {
+        return crate::web::customers::render_show(ctx, user, &id, &sent, 400);
     };
+    let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let customer = get(&tx, &id)?.ok_or(AppError::NotFound)?;
     let new = NewContact {
         kind,
-        full_name: &errors.name_value,
-        relationship: &errors.relationship_value,
+        full_name: name,
+        relationship,
         phone: &phone,
     };
     let contact = alternative_contacts::add(&tx, &customer.id, &new, Some(&user.id), ctx.now)?;

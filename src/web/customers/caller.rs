@@ -11,7 +11,7 @@ use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths::{self, CustomerPart};
-use crate::plumbing::ui;
+use crate::plumbing::ui::{self, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 
@@ -19,7 +19,12 @@ use crate::web::Ctx;
 const MAY_VERIFY: [Permission; 2] = [Permission::CallCentre, Permission::CustomerManagement];
 
 /// The "Verify caller" form on the customer page.
-pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup {
+pub(crate) fn section(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &CustomerId,
+    sent: &FieldErrors,
+) -> Markup {
     html! {
         @if MAY_VERIFY.iter().any(|p| user.role.has(*p)) {
             section class="card" id="verify-caller" {
@@ -29,9 +34,10 @@ pub(crate) fn section(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Mar
                     (ui::csrf_input(&ctx.csrf()))
                     fieldset {
                         legend { (ctx.t(Msg::CallerChecked)) }
+                        (ui::field_error(sent.whole()))
                         @for (name, label) in DETAILS {
                             label class="check" {
-                                input type="checkbox" name=(name) value="1";
+                                input type="checkbox" name=(name) value="1" checked[sent.value_or(name, "") == "1"];
                                 " " (ctx.t(label))
                             }
                         }
@@ -57,9 +63,10 @@ pub(crate) fn verify(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     match caller::record_check(&tx, &id, &checked, user, ctx.now) {
         Ok(()) => tx.commit()?,
         Err(CallerError::NothingChecked) => {
-            return Err(AppError::BadRequest(
-                ctx.t(Msg::CallerNothingChecked).to_owned(),
-            ));
+            drop(tx);
+            let mut sent = FieldErrors::sent("caller", form);
+            sent.refuse(ctx.t(Msg::CallerNothingChecked));
+            return crate::web::customers::render_show(ctx, user, &id, &sent, 400);
         }
         Err(CallerError::NoSuchCustomer) => return Err(AppError::NotFound),
         Err(CallerError::Db(e)) => return Err(e.into()),

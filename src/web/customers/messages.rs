@@ -20,7 +20,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths;
 use crate::plumbing::paths::CustomerPart;
-use crate::plumbing::ui;
+use crate::plumbing::ui::{self, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::sms::outbox::{self as sms_outbox, NewSms};
 use crate::web::Ctx;
@@ -151,6 +151,13 @@ pub(crate) fn invite(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     Ok(back(&c.id))
 }
 
+/// The customer page again, saying the customer has no email address (409).
+fn no_email(ctx: &Ctx, user: &StaffUser, id: &CustomerId) -> Result<Response, AppError> {
+    let mut sent = FieldErrors::sent("customer", ctx.form()?);
+    sent.refuse(ctx.t(Msg::InvitationNoEmail));
+    super::render_show(ctx, user, id, &sent, 409)
+}
+
 /// "Queued", and that it waits when there is no relay.
 fn queued_message(ctx: &Ctx) -> String {
     if ctx.app.email.relay.is_none() {
@@ -167,9 +174,8 @@ pub(crate) fn test_email(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError
     let tx = db::immediate(&mut conn)?;
     let c = customer(&tx, &id)?;
     let Some(to) = c.email.as_deref() else {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::InvitationNoEmail).to_owned(),
-        ));
+        drop(tx);
+        return no_email(ctx, user, &id);
     };
     let values = [("branch", ctx.app.config.branch.name.as_str())];
     let lang = c.language.unwrap_or(ctx.lang);
@@ -238,9 +244,8 @@ pub(crate) fn verification_send(ctx: &Ctx, id: CustomerId) -> Result<Response, A
     let tx = db::immediate(&mut conn)?;
     let c = customer(&tx, &id)?;
     let Some(address) = c.email.as_deref() else {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::InvitationNoEmail).to_owned(),
-        ));
+        drop(tx);
+        return no_email(ctx, user, &id);
     };
     let outcome = crate::web::codes::answered(crate::web::codes::send_code(
         ctx,

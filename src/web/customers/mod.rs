@@ -152,17 +152,19 @@ pub(crate) fn show_page(
         ctx,
         user,
         &id,
-        &alternative_contacts::FormErrors::default(),
+        crate::plumbing::ui::FieldErrors::none(),
         200,
     )
 }
 
-/// The staff customer page, with the contact form's values and errors.
+/// The staff customer page; `sent` is one of its forms refused (`contact`, `note`, `caller`,
+/// or `customer`: an action of the page's own, e.g. a test email),
+/// shown again with its messages and values.
 pub(crate) fn render_show(
     ctx: &Ctx,
     user: &crate::roles::StaffUser,
     id: &CustomerId,
-    contact_form: &alternative_contacts::FormErrors,
+    sent: &crate::plumbing::ui::FieldErrors,
     status: u16,
 ) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
     let conn = ctx.app.db.conn()?;
@@ -184,6 +186,7 @@ pub(crate) fn render_show(
     let can_verify = can_manage || user.role.has(Permission::LoanOrigination);
     let body = html! {
         (duplicates)
+        (crate::plumbing::ui::form_error(sent.of("customer").whole()))
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::FullName)) } dd { (c.full_name) }
@@ -197,7 +200,7 @@ pub(crate) fn render_show(
                 p { a class="button secondary" href=(paths::customer_part(&c.id, CustomerPart::PhoneAndEmail)) { (ctx.t(Msg::ContactChangeLink)) } }
             }
         }
-        (caller::section(ctx, user, &c.id))
+        (caller::section(ctx, user, &c.id, sent.of("caller")))
         @if can_manage { (crate::web::language::counter_form(ctx, &c.id)?) }
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;
@@ -226,14 +229,15 @@ pub(crate) fn render_show(
             @if user.role.has(Permission::LoanOrigination) { a class="button" href=(paths::customer_part(&c.id, CustomerPart::NewTicket)) { (ctx.t(Msg::NewTicket)) } }
             a class="button secondary" href=(paths::customer_part(&c.id, CustomerPart::Statement)) { (ctx.t(Msg::Statement)) }
         }
+        (crate::web::disposals::customer_section(ctx, user, &c.id)?)
         @if tickets.is_empty() { p { (ctx.t(Msg::NoLoansStaff)) } }
         ul {
             @for t in &tickets {
                 li { a href=(paths::ticket(&t.id)) { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
             }
         }
-        (alternative_contacts::section(ctx, user, &c, &contact_list, contact_form))
-        (timeline::section(ctx, &history, notes::form(ctx, user, &c.id)))
+        (alternative_contacts::section(ctx, user, &c, &contact_list, sent.of("contact")))
+        (timeline::section(ctx, &history, notes::form(ctx, user, &c.id, sent.of("note"))))
     };
     let mut response = ctx.staff_page(user, &c.full_name, body);
     response.status = status;

@@ -11,7 +11,7 @@ use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::CustomerId;
 use crate::plumbing::paths::{self, CustomerPart};
-use crate::plumbing::ui;
+use crate::plumbing::ui::{self, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 
@@ -22,14 +22,24 @@ const MAY_WRITE: [Permission; 3] = [
     Permission::CallCentre,
 ];
 
-/// The form to write a note.
-pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup {
+/// The form to write a note, again as `sent` when refused.
+pub(crate) fn form(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &CustomerId,
+    sent: &FieldErrors,
+) -> Markup {
+    let error = sent.error_for("note");
     html! {
         @if MAY_WRITE.iter().any(|p| user.role.has(*p)) {
             form method="post" action=(paths::customer_part(customer, CustomerPart::Notes)) class="stack" id="notes" {
                 (ui::csrf_input(&ctx.csrf()))
-                label for="note" { (ctx.t(Msg::NoteLabel)) }
-                textarea id="note" name="note" rows="3" maxlength=(MAX_CHARS) required {}
+                div class={ "field" @if error.is_some() { " invalid" } } {
+                    label for="note" { (ctx.t(Msg::NoteLabel)) }
+                    (ui::field_error(error))
+                    textarea id="note" name="note" rows="3" maxlength=(MAX_CHARS) required
+                        aria-invalid=[error.map(|_| "true")] { (sent.value_or("note", "")) }
+                }
                 div { button type="submit" class="secondary" { (ctx.t(Msg::NoteAdd)) } }
             }
         }
@@ -39,14 +49,18 @@ pub(crate) fn form(ctx: &Ctx, user: &StaffUser, customer: &CustomerId) -> Markup
 /// POST /staff/customers/{id}/notes.
 pub(crate) fn add_action(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
     let user = ctx.require_any(&MAY_WRITE)?;
-    let body = ctx.form()?.text("note");
+    let form = ctx.form()?;
+    let body = form.text("note");
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     get(&tx, &id)?.ok_or(AppError::NotFound)?;
     match notes::add(&tx, &id, body, Some(user), ctx.now) {
         Ok(()) => tx.commit()?,
         Err(NoteError::Length) => {
-            return Err(AppError::BadRequest(ctx.t(Msg::NoteInvalid).to_owned()));
+            drop(tx);
+            let mut sent = FieldErrors::sent("note", form);
+            sent.add("note", ctx.t(Msg::NoteInvalid));
+            return crate::web::customers::render_show(ctx, user, &id, &sent, 400);
         }
         Err(NoteError::Db(e)) => return Err(e.into()),
     }

@@ -16,11 +16,11 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
-use crate::plumbing::ui;
+use crate::plumbing::ui::{self, FieldErrors};
 use crate::roles::Permission;
 use crate::sms::outbox::{self, Kind, NewSms};
 use crate::web::Ctx;
-use crate::web::loans::{method_label, payment_error, today};
+use crate::web::loans::{method_label, payment_refusal, today};
 
 /// A code found by its exact text, with its ticket and customer.
 struct FoundCode {
@@ -39,8 +39,20 @@ struct Row {
 /// GET /staff/payments?q=: find a payment code (exactly), a ticket by number, or a customer's
 /// open tickets by name or phone.
 pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::Payments)?;
     let q = ctx.req.query_form()?.text("q").to_owned();
+    render_search(ctx, &q, FieldErrors::none(), 200)
+}
+
+/// The counter's search page for `q`; `sent` is a code's refused confirmation (its form is
+/// `confirm-{code}`), shown again with the reason.
+fn render_search(
+    ctx: &Ctx,
+    q: &str,
+    sent: &FieldErrors,
+    status: u16,
+) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::Payments)?;
+    let q = q.to_owned();
     let conn = ctx.app.db.conn()?;
     let day = today(ctx);
     let code_text = codes::normalise(&q);
@@ -88,7 +100,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
                     dt { (ctx.t(Msg::ValidUntil)) } dd { (ctx.datetime(f.code.expires_at)) }
                     dt { (ctx.t(Msg::Status)) } dd { (status_badge(ctx, f.code.status(ctx.now))) }
                 }
-                (code_action(ctx, &f.code, &csrf, "found"))
+                (code_action(ctx, &f.code, &csrf, "found", sent))
             }
         } @else if let Some(code) = &code_text {
             @if rows.is_empty() {
@@ -117,7 +129,7 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
                                     div class="stack-sm" {
                                         strong { (codes::display(&c.code)) } " · " (money(c.amount)) " "
                                         (status_badge(ctx, c.status(ctx.now)))
-                                        (code_action(ctx, c, &csrf, "row"))
+                                        (code_action(ctx, c, &csrf, "row", sent))
                                     }
                                 }
                             }
@@ -127,7 +139,9 @@ pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
             } }
         }
     };
-    Ok(ctx.staff_page(user, ctx.t(Msg::CounterPaymentsTitle), body))
+    let mut page = ctx.staff_page(user, ctx.t(Msg::CounterPaymentsTitle), body);
+    page.status = status;
+    Ok(page)
 }
 
 /// The code with this stored form, with its ticket number and customer's name.
@@ -161,17 +175,27 @@ fn status_badge(ctx: &Ctx, status: Status) -> Markup {
 
 /// What staff can do with a code: confirm a live one (choosing how it was paid), see the
 /// receipt of a paid one. `place` keeps the form's element ids unique on the page.
-fn code_action(ctx: &Ctx, code: &PaymentCode, csrf: &str, place: &str) -> Markup {
+fn code_action(
+    ctx: &Ctx,
+    code: &PaymentCode,
+    csrf: &str,
+    place: &str,
+    sent: &FieldErrors,
+) -> Markup {
     let select_id = format!("method-{place}-{}", code.code);
+    let sent = sent.of(&format!("confirm-{}", code.code));
+    let method = sent.value_or("method", "cash");
     html! {
         @match (code.status(ctx.now), &code.payment) {
             (Status::Live, _) => {
                 form method="post" action=(paths::payment_confirm(&code.code)) class="actions" {
                     (ui::csrf_input(csrf))
+                    (ui::form_error(sent.whole()))
                     div class="field" {
                         label for=(select_id) { (ctx.t(Msg::PaidBy)) }
+                        (ui::field_error(sent.error_for("method")))
                         select id=(select_id) name="method" {
-                            @for m in Method::PAYABLE { option value=(m.code()) { (ctx.t(method_label(m))) } }
+                            @for m in Method::PAYABLE { option value=(m.code()) selected[m.code() == method] { (ctx.t(method_label(m))) } }
                         }
                     }
                     button type="submit" { (ctx.t(Msg::ConfirmPayment)) }
@@ -192,9 +216,12 @@ fn code_action(ctx: &Ctx, code: &PaymentCode, csrf: &str, place: &str) -> Markup
 pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Payments)?;
     let code = codes::normalise(code).ok_or(AppError::NotFound)?;
-    let method = Method::from_code(ctx.form()?.text("method"))
-        .filter(|m| *m != Method::None)
-        .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::MethodInvalid).to_owned()))?;
+    let form = ctx.form()?;
+    let mut sent = FieldErrors::sent(&format!("confirm-{code}"), form);
+    let Some(method) = Method::from_code(form.text("method")).filter(|m| *m != Method::None) else {
+        sent.add("method", ctx.t(Msg::MethodInvalid));
+        return render_search(ctx, &code, &sent, 400);
+    };
     let day = today(ctx);
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -203,7 +230,11 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
         Ok(Confirmed::Before { loan, payment }) => {
             return Ok(Response::see_other(&paths::receipt(&loan, &payment)));
         }
-        Err(e) => return Err(confirm_error(ctx, e)),
+        Err(e) => {
+            drop(tx);
+            sent.refuse(confirm_refusal(ctx, e)?);
+            return render_search(ctx, &code, &sent, 409);
+        }
     };
     let amount = receipt.split.interest + receipt.split.fees + receipt.split.principal;
     // The customer hears that the payment arrived (seed 003 C.7), unless they asked for no SMS.
@@ -253,10 +284,10 @@ pub(crate) fn confirm(ctx: &Ctx, code: &str) -> Result<Response, AppError> {
 }
 
 /// The words for a code that could not be confirmed.
-fn confirm_error(ctx: &Ctx, e: ConfirmError) -> AppError {
+fn confirm_refusal(ctx: &Ctx, e: ConfirmError) -> Result<String, AppError> {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let text = match e {
-        ConfirmError::NotFound => return AppError::NotFound,
+        ConfirmError::NotFound => return Err(AppError::NotFound),
         ConfirmError::Cancelled => ctx.t(Msg::CodeCancelledStaff).to_owned(),
         ConfirmError::Expired => ctx.t(Msg::CodeExpiredStaff).to_owned(),
         ConfirmError::Closed => ctx.t(Msg::TicketClosed).to_owned(),
@@ -264,8 +295,8 @@ fn confirm_error(ctx: &Ctx, e: ConfirmError) -> AppError {
             Msg::CodeAmountChanged,
             &[("owed", &money(owed)), ("code_amount", &money(code))],
         ),
-        ConfirmError::Payment(e) => return payment_error(ctx, e),
-        ConfirmError::Db(e) => return e.into(),
+        ConfirmError::Payment(e) => return payment_refusal(ctx, e).map(|(_, text)| text),
+        ConfirmError::Db(e) => return Err(e.into()),
     };
-    AppError::BadRequest(text)
+    Ok(text)
 }

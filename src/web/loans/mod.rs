@@ -12,6 +12,7 @@ pub(crate) mod forfeited;
 pub(crate) mod items;
 pub(crate) mod print;
 pub(crate) mod products;
+pub(crate) mod receipt;
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Duration, Utc};
@@ -23,7 +24,7 @@ use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::gold;
 use crate::ledger::statement::Statement;
-use crate::ledger::{self, EntryKind, Method};
+use crate::ledger::{self, Method};
 use crate::loans::LoanState;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::summary;
@@ -37,7 +38,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{CustomerId, LedgerId, LoanId, PaymentId, ProductId};
 use crate::plumbing::money::{amount_input, parse_amount};
 use crate::plumbing::paths::{self, CustomerPart};
-use crate::plumbing::ui::{self, Field};
+use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -56,11 +57,11 @@ pub(crate) fn today(ctx: &Ctx) -> NaiveDate {
 
 /// GET /staff/loans/{id}: the ticket, what it owes today, and the actions staff may take.
 pub(crate) fn show(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
-    ticket_page(ctx, id, None)
+    ticket_page(ctx, id, FieldErrors::none())
 }
 
-/// The ticket page, with `refusal` (why an action was refused) above it.
-fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response, AppError> {
+/// The ticket page; a refused form (`sent`) shows again with its messages and what was typed.
+fn ticket_page(ctx: &Ctx, id: LoanId, sent: &FieldErrors) -> Result<Response, AppError> {
     let user = ctx.require_any(&VIEWERS)?;
     let conn = ctx.app.db.conn()?;
     let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
@@ -73,6 +74,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
         charges::statement_of(&conn, &record.customer, Some(&record.id), (None, None), day)?;
     let paid = charges::paid(&conn, &record.id)?;
     let history = history(ctx, &conn, &record.id)?;
+    let receipts = crate::loans::receipts::of_ticket(&conn, &record.id)?;
     let items = crate::loans::items::of_ticket(&conn, &record.id)?;
     drop(conn);
     let currency = ctx.app.config.currency();
@@ -89,7 +91,7 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
     let extension_maturity =
         terms::extended_maturity(&record.facts(), day, record.terms.term_periods);
     let body = html! {
-        (ui::form_error(refusal))
+        (ui::form_error(sent.whole()))
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
@@ -136,10 +138,11 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
                 p class="warning" { (ctx.lang.fill(Msg::WaitingSecondApproval, &[("limit", &money(second_limit))])) }
             }
             @if user.role.has(Permission::LoanOrigination) && approver.allows(&user.id) {
+                @let approval = sent.of("approve");
                 form method="post" action=(paths::ticket_approve(&record.id)) class="actions" {
                     (ui::csrf_input(&csrf))
-                    (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, "cash", None))
-                    div class="field" { label for="reference" { (ctx.t(Msg::Reference)) } input id="reference" name="reference" type="text"; }
+                    (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, approval.value_or("method", "cash"), approval.error_for("method")))
+                    (ui::field(&Field { required: false, ..Field::typed(ctx.t(Msg::Reference), "reference", "", approval) }))
                     button type="submit" disabled[!verified] { (ctx.t(Msg::ApproveAndDisburse)) }
                 }
             }
@@ -149,17 +152,36 @@ fn ticket_page(ctx: &Ctx, id: LoanId, refusal: Option<&str>) -> Result<Response,
             div class="cards" {
                 (payment_form(ctx, &record.id, &csrf, &next_id, "extension", Msg::Extend,
                     &amount_input(owed.interest + owed.fees, exp, ctx.lang), &methods,
-                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))]))))
-                (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None))
+                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))])), sent))
+                (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None, sent))
                 (payment_form(ctx, &record.id, &csrf, &next_id, "redemption", Msg::Redeem,
-                    &amount_input(owed.payoff(), exp, ctx.lang), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned())))
+                    &amount_input(owed.payoff(), exp, ctx.lang), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned()), sent))
             }
         }
         (history)
+        (receipt_list(ctx, &receipts))
         h2 { (ctx.t(Msg::Transactions)) }
-        (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(csrf.as_str()), false))
+        (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(Reversals { csrf: &csrf, sent }), false))
     };
     Ok(ctx.staff_page(user, &record.ticket_no, body))
+}
+
+/// A ticket's receipts, each linked, oldest first.
+fn receipt_list(ctx: &Ctx, receipts: &[crate::loans::receipts::Line]) -> Markup {
+    let branch = &ctx.app.config.branch.code;
+    html! {
+        @if !receipts.is_empty() {
+            h2 { (ctx.t(Msg::Receipts)) }
+            ul {
+                @for r in receipts {
+                    li {
+                        a href=(paths::issued_receipt(&r.id)) { (r.number.display(branch)) }
+                        " · " (ctx.t(r.kind.label())) " · " (ctx.datetime(r.issued_at))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The label of a payment method.
@@ -172,7 +194,8 @@ pub(crate) fn method_label(m: Method) -> Msg {
     }
 }
 
-/// One payment form (extension, partial or redemption).
+/// One payment form (extension, partial or redemption), again with what was typed when
+/// `sent` is this form refused.
 #[allow(clippy::too_many_arguments)]
 fn payment_form(
     ctx: &Ctx,
@@ -184,8 +207,12 @@ fn payment_form(
     amount: &str,
     methods: &[(&str, &str)],
     explain: Option<String>,
+    sent: &FieldErrors,
 ) -> Markup {
     let amount_id = format!("amount-{purpose}");
+    let sent = sent.of(purpose);
+    let invalid = |field: &str| sent.error_for(field).map(|_| "true");
+    let method = sent.value_or("method", "cash");
     html! {
         section class="card" {
             h2 { (ctx.t(title)) }
@@ -196,18 +223,25 @@ fn payment_form(
                 input type="hidden" name="payment" value=(payment);
                 div class="field" {
                     label for=(amount_id) { (ctx.t(Msg::Amount)) }
-                    input id=(amount_id) name="amount" type="text" inputmode="decimal" value=(amount) required readonly[purpose != "partial"];
+                    (ui::field_error(sent.error_for("amount")))
+                    input id=(amount_id) name="amount" type="text" inputmode="decimal" value=(sent.value_or("amount", amount))
+                        required readonly[purpose != "partial"] aria-invalid=[invalid("amount")];
                 }
                 div class="field" {
                     label for={ "method-" (purpose) } { (ctx.t(Msg::PaidBy)) }
-                    select id={ "method-" (purpose) } name="method" {
-                        @for (value, text) in methods { option value=(value) { (text) } }
+                    (ui::field_error(sent.error_for("method")))
+                    select id={ "method-" (purpose) } name="method" aria-invalid=[invalid("method")] {
+                        @for (value, text) in methods { option value=(value) selected[*value == method] { (text) } }
                     }
                 }
-                div class="field" { label for={ "ref-" (purpose) } { (ctx.t(Msg::Reference)) } input id={ "ref-" (purpose) } name="reference" type="text"; }
+                div class="field" {
+                    label for={ "ref-" (purpose) } { (ctx.t(Msg::Reference)) }
+                    input id={ "ref-" (purpose) } name="reference" type="text" value=(sent.value_or("reference", ""));
+                }
                 @if purpose == "redemption" {
                     div class="field" {
-                        label { input type="checkbox" name="handed_over" value="yes" required; " " (ctx.t(Msg::ItemHandedOver)) }
+                        (ui::field_error(sent.error_for("handed_over")))
+                        label { input type="checkbox" name="handed_over" value="yes" required checked[sent.value_or("handed_over", "") == "yes"]; " " (ctx.t(Msg::ItemHandedOver)) }
                     }
                 }
                 div { button type="submit" { (ctx.t(title)) } }
@@ -216,15 +250,23 @@ fn payment_form(
     }
 }
 
+/// What a statement's reversal forms need: the CSRF token, and a refused reversal to show
+/// again (its form is `reverse-{ledger id}`).
+pub(crate) struct Reversals<'a> {
+    pub(crate) csrf: &'a str,
+    pub(crate) sent: &'a FieldErrors,
+}
+
 /// A statement as a table: each line's date, (ticket,) kind, reference, debit, credit and the
 /// running balance, what was owed before the period when it does not start at the beginning,
-/// and a total line. With a CSRF token, a payment or disbursement line gets its reversal form.
+/// and a total line. With [`Reversals`], a payment or disbursement line gets its reversal form.
 pub(crate) fn statement_table(
     ctx: &Ctx,
     statement: &Statement,
-    reverse_csrf: Option<&str>,
+    reverse: Option<Reversals>,
     show_ticket: bool,
 ) -> Markup {
+    let reverse_csrf = reverse.as_ref().map(|r| r.csrf);
     let currency = ctx.app.config.currency();
     let money = |v: i64| currency.format(v, ctx.lang);
     let blank_columns = if show_ticket { 4 } else { 3 };
@@ -255,11 +297,14 @@ pub(crate) fn statement_table(
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind != EntryKind::Reversal && !r.kind.is_charge()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind.is_reversible()) {
+                                    @let sent = reverse.as_ref().map_or(FieldErrors::none(), |r| r.sent.of(&format!("reverse-{id}")));
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
                                         label class="visually-hidden" for={ "why-" (id) } { (ctx.t(Msg::Reason)) }
-                                        input id={ "why-" (id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason)) required;
+                                        (ui::field_error(sent.error_for("reason")))
+                                        input id={ "why-" (id) } name="reason" type="text" placeholder=(ctx.t(Msg::Reason))
+                                            value=(sent.value_or("reason", "")) required aria-invalid=[sent.error_for("reason").map(|_| "true")];
                                         button type="submit" class="danger" { (ctx.t(Msg::Reverse)) }
                                     }
                                 } }
@@ -279,10 +324,11 @@ pub(crate) fn statement_table(
     }
 }
 
-/// POST /staff/loans/{id}/approve: approval and disbursement.
+/// POST /staff/loans/{id}/approve: approval and disbursement, then the payout's receipt.
 pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::LoanOrigination)?;
     let form = ctx.form()?;
+    let mut sent = FieldErrors::sent("approve", form);
     let method = Method::from_code(form.text("method"))
         .filter(|m| *m != Method::None)
         .unwrap_or(Method::Cash);
@@ -290,23 +336,22 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let record = ops::load(&tx, &id)?.ok_or(AppError::NotFound)?;
-    if record.state != LoanState::Origination {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::NotAwaitingApproval).to_owned(),
-        ));
-    }
     let customer = customers::get(&tx, &record.customer)?.ok_or(AppError::NotFound)?;
-    if customer.phone_verified_at.is_none() {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::ApprovalNeedsVerifiedPhone).to_owned(),
-        ));
+    if record.state != LoanState::Origination {
+        sent.refuse(ctx.t(Msg::NotAwaitingApproval));
+    } else if customer.phone_verified_at.is_none() {
+        sent.refuse(ctx.t(Msg::ApprovalNeedsVerifiedPhone));
+    }
+    if !sent.is_empty() {
+        drop(tx);
+        return refused(ctx, id, &sent, 409);
     }
     let limit = ctx.app.config.loans.second_approval_above;
     let approver = approval::who_may_approve(&tx, &record, limit)?;
     if !approver.allows(&user.id) {
         return refuse_own_approval(ctx, tx, user, &record, limit);
     }
-    ops::approve_and_disburse(
+    let receipt = ops::approve_and_disburse(
         &tx,
         &record,
         method,
@@ -328,7 +373,8 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     ctx.flash(ctx.t(Msg::LoanApproved));
-    Ok(Response::see_other(&paths::ticket(&id)))
+    // The payout's receipt, to print and hand over with the ticket.
+    Ok(Response::see_other(&paths::issued_receipt(&receipt)))
 }
 
 /// Refuses the writer of a ticket above the second-approval `limit` its approval: audited,
@@ -352,11 +398,18 @@ fn refuse_own_approval(
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     let money = ctx.app.config.currency().format(limit, ctx.lang);
-    let reason = ctx
-        .lang
-        .fill(Msg::SecondApprovalRefused, &[("limit", &money)]);
-    let mut page = ticket_page(ctx, record.id.clone(), Some(&reason))?;
-    page.status = 403;
+    let mut sent = FieldErrors::sent("approve", ctx.form()?);
+    sent.refuse(
+        ctx.lang
+            .fill(Msg::SecondApprovalRefused, &[("limit", &money)]),
+    );
+    refused(ctx, record.id.clone(), &sent, 403)
+}
+
+/// The ticket page again with a refused form (`sent`), answered `status`.
+fn refused(ctx: &Ctx, id: LoanId, sent: &FieldErrors, status: u16) -> Result<Response, AppError> {
+    let mut page = ticket_page(ctx, id, sent)?;
+    page.status = status;
     Ok(page)
 }
 
@@ -365,16 +418,29 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Payments)?;
     let form = ctx.form()?;
     let exponent = ctx.app.config.currency().exponent;
-    let bad = |m: Msg| AppError::BadRequest(ctx.t(m).to_owned());
-    let payment_id: PaymentId = form
-        .text("payment")
-        .parse()
-        .map_err(|_| bad(Msg::FormExpiredReload))?;
-    let amount =
-        parse_amount(form.text("amount"), exponent).ok_or_else(|| bad(Msg::AmountInvalid))?;
-    let method = Method::from_code(form.text("method"))
-        .filter(|m| *m != Method::None)
-        .ok_or_else(|| bad(Msg::MethodInvalid))?;
+    let mut sent = FieldErrors::sent(form.text("purpose"), form);
+    let payment_id = form.text("payment").parse::<PaymentId>().ok();
+    let amount = parse_amount(form.text("amount"), exponent);
+    let method = Method::from_code(form.text("method")).filter(|m| *m != Method::None);
+    // At the counter the item goes back with the redemption: the clerk confirms it.
+    let handed_over = form.text("purpose") != "redemption" || form.text("handed_over") == "yes";
+    if payment_id.is_none() {
+        sent.refuse(ctx.t(Msg::FormExpiredReload));
+    }
+    if amount.is_none() {
+        sent.add("amount", ctx.t(Msg::AmountInvalid));
+    }
+    if method.is_none() {
+        sent.add("method", ctx.t(Msg::MethodInvalid));
+    }
+    if !handed_over {
+        sent.add("handed_over", ctx.t(Msg::ConfirmHandOver));
+    }
+    let (Some(payment_id), Some(amount), Some(method), true) =
+        (payment_id, amount, method, handed_over)
+    else {
+        return refused(ctx, id, &sent, 400);
+    };
     let reference = form.text("reference").to_owned();
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
@@ -383,8 +449,6 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         "extension" => Purpose::Extension {
             periods: record.terms.term_periods,
         },
-        // At the counter the item goes back with the redemption: the clerk confirms it.
-        "redemption" if form.text("handed_over") != "yes" => return Err(bad(Msg::ConfirmHandOver)),
         "redemption" => Purpose::Redemption { released: true },
         _ => Purpose::Partial,
     };
@@ -402,7 +466,21 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         Err(PaymentError::AlreadyRecorded { loan }) => {
             return Ok(Response::see_other(&paths::receipt(&loan, &payment_id)));
         }
-        Err(e) => return Err(payment_error(ctx, e)),
+        Err(e) => {
+            drop(tx);
+            let (field, text) = payment_refusal(ctx, e)?;
+            let status = match field {
+                Some(field) => {
+                    sent.add(field, text);
+                    400
+                }
+                None => {
+                    sent.refuse(text);
+                    409
+                }
+            };
+            return refused(ctx, id, &sent, status);
+        }
     };
     let change = Change {
         action: "loan.payment",
@@ -422,66 +500,32 @@ pub(crate) fn pay(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     Ok(Response::see_other(&paths::receipt(&id, &receipt.payment)))
 }
 
-/// The words for a refused payment.
-pub(crate) fn payment_error(ctx: &Ctx, e: PaymentError) -> AppError {
+/// Why a payment was refused, and the form field it is about (`None`: the whole payment).
+pub(crate) fn payment_refusal(
+    ctx: &Ctx,
+    e: PaymentError,
+) -> Result<(Option<&'static str>, String), AppError> {
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
-    AppError::BadRequest(match e {
-        PaymentError::Closed => ctx.t(Msg::TicketClosed).to_owned(),
-        PaymentError::Nothing => ctx.t(Msg::AmountInvalid).to_owned(),
-        PaymentError::TooMuch { payoff } => ctx
-            .lang
-            .fill(Msg::AmountTooMuch, &[("payoff", &money(payoff))]),
-        PaymentError::WrongExtensionAmount { expected }
-        | PaymentError::WrongRedemptionAmount { expected } => ctx
-            .lang
-            .fill(Msg::AmountMustBe, &[("amount", &money(expected))]),
-        PaymentError::BadPeriods { .. } => ctx.t(Msg::AmountInvalid).to_owned(),
-        PaymentError::AlreadyRecorded { .. } => ctx.t(Msg::FormExpiredReload).to_owned(),
-        PaymentError::Db(e) => return e.into(),
-    })
-}
-
-/// GET /staff/loans/{id}/receipt/{payment}: what a payment did.
-pub(crate) fn receipt(ctx: &Ctx, id: LoanId, payment: PaymentId) -> Result<Response, AppError> {
-    let user = ctx.require_any(&VIEWERS)?;
-    let conn = ctx.app.db.conn()?;
-    let record = ops::load(&conn, &id)?.ok_or(AppError::NotFound)?;
-    let rows: Vec<ledger::Entry> = ledger::entries(&conn, &record.customer, Some(&id), None, None)?;
-    let paid_rows: Vec<&ledger::Entry> = rows
-        .iter()
-        .filter(|r| r.payment.as_ref() == Some(&payment))
-        .collect();
-    if paid_rows.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let owed = ops::owed_on(&conn, &record, today(ctx))?;
-    let currency = ctx.app.config.currency();
-    let money = |v: i64| currency.format(v, ctx.lang);
-    let part = |k: EntryKind| {
-        paid_rows
-            .iter()
-            .filter(|r| r.kind == k)
-            .map(|r| r.amount)
-            .sum::<i64>()
-    };
-    let first = paid_rows[0];
-    let body = html! {
-        section class="card receipt" {
-            p { (ctx.app.config.branch.name) " · " (record.ticket_no) " · " (first.at.with_timezone(&ctx.app.config.utc_offset()).format("%Y-%m-%d %H:%M")) }
-            dl {
-                dt { (ctx.t(Msg::Interest)) } dd { (money(part(EntryKind::Interest))) }
-                dt { (ctx.t(Msg::Fees)) } dd { (money(part(EntryKind::Fee))) }
-                dt { (ctx.t(Msg::Principal)) } dd { (money(part(EntryKind::Principal))) }
-                dt { (ctx.t(Msg::Amount)) } dd { strong { (money(paid_rows.iter().map(|r| r.amount).sum::<i64>())) } }
-                dt { (ctx.t(Msg::PaidBy)) } dd { (ctx.t(method_label(first.method))) " " (first.reference) }
-                dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
-                dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
-            }
+    let amount = |text: String| Ok((Some("amount"), text));
+    match e {
+        PaymentError::Closed => Ok((None, ctx.t(Msg::TicketClosed).to_owned())),
+        PaymentError::AlreadyRecorded { .. } => {
+            Ok((None, ctx.t(Msg::FormExpiredReload).to_owned()))
         }
-        p { a href=(paths::ticket(&id)) { (ctx.t(Msg::BackToTicket)) } }
-    };
-    Ok(ctx.staff_page(user, ctx.t(Msg::Receipt), body))
+        PaymentError::Nothing | PaymentError::BadPeriods { .. } => {
+            amount(ctx.t(Msg::AmountInvalid).to_owned())
+        }
+        PaymentError::TooMuch { payoff } => amount(
+            ctx.lang
+                .fill(Msg::AmountTooMuch, &[("payoff", &money(payoff))]),
+        ),
+        PaymentError::WrongExtensionAmount { expected }
+        | PaymentError::WrongRedemptionAmount { expected } => amount(
+            ctx.lang
+                .fill(Msg::AmountMustBe, &[("amount", &money(expected))]),
+        ),
+        PaymentError::Db(e) => Err(e.into()),
+    }
 }
 
 /// GET /staff/customers/{id}/statement?from=&to=: the customer's statement, every ticket.
@@ -550,31 +594,38 @@ fn statement_page(ctx: &Ctx, id: CustomerId, print: bool) -> Result<Response, Ap
 /// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason.
 pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let reason = ctx.form()?.text("reason").to_owned();
-    if reason.chars().count() < 3 {
-        return Err(AppError::BadRequest(ctx.t(Msg::ReasonRequired).to_owned()));
-    }
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    let (loan, amount, payment) =
+    let form = ctx.form()?;
+    let reason = form.text("reason").to_owned();
+    let mut sent = FieldErrors::sent(&format!("reverse-{id}"), form);
+    let (refusal, status) = if reason.chars().count() < 3 {
+        (Msg::ReasonRequired, 400)
+    } else {
+        let mut conn = ctx.app.db.conn()?;
+        let tx = db::immediate(&mut conn)?;
         match ledger::reverse(&tx, &id, &reason, &user.id, today(ctx), ctx.now) {
-            Ok(done) => done,
+            Ok(done) => return record_reversal(ctx, tx, user, &id, &reason, done),
             Err(ledger::ReversalError::NotFound) => return Err(AppError::NotFound),
             Err(ledger::ReversalError::Db(e)) => return Err(e.into()),
-            Err(ledger::ReversalError::AlreadyReversed) => {
-                return Err(AppError::BadRequest(ctx.t(Msg::AlreadyReversed).to_owned()));
-            }
-            Err(ledger::ReversalError::IsReversal) => {
-                return Err(AppError::BadRequest(
-                    ctx.t(Msg::ReversalOfReversal).to_owned(),
-                ));
-            }
-            Err(ledger::ReversalError::IsCharge) => {
-                return Err(AppError::BadRequest(
-                    ctx.t(Msg::ChargeNotReversible).to_owned(),
-                ));
-            }
-        };
+            Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409),
+            Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
+            Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
+            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
+        }
+    };
+    let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
+    sent.add("reason", ctx.t(refusal));
+    refused(ctx, loan, &sent, status)
+}
+
+/// Audits a reversal done and puts the ticket's maturity and state back; then the ticket.
+fn record_reversal(
+    ctx: &Ctx,
+    tx: rusqlite::Transaction,
+    user: &crate::roles::StaffUser,
+    id: &LedgerId,
+    reason: &str,
+    (loan, amount, payment): (LoanId, i64, Option<PaymentId>),
+) -> Result<Response, AppError> {
     let change = Change {
         action: "ledger.reverse",
         entity: "ledger",
@@ -604,8 +655,6 @@ struct ItemForm {
     appraised: String,
     /// Why the appraised value is not the computed one.
     reason: String,
-    /// The message beside the reason field.
-    reason_error: Option<String>,
 }
 
 impl ItemForm {
@@ -629,7 +678,6 @@ impl ItemForm {
             karat: get("karat"),
             appraised: get("appraised"),
             reason: get("reason"),
-            reason_error: None,
         }
     }
 
@@ -651,6 +699,25 @@ impl ItemForm {
     /// The typed numbers: weight in milligrams, karat and appraised value, each `None` when
     /// left blank; `None` when one typed is not readable.
     fn numbers(&self, exponent: u8) -> Option<appraisal::Typed> {
+        let [weight_mg, karat, appraised] = self.read_numbers(exponent).map(|(_, n)| n);
+        Some(appraisal::Typed {
+            weight_mg: weight_mg?,
+            karat: karat?,
+            appraised: appraised?,
+        })
+    }
+
+    /// The fields of the typed numbers that are not readable.
+    fn unreadable(&self, exponent: u8) -> Vec<&'static str> {
+        self.read_numbers(exponent)
+            .into_iter()
+            .filter(|(_, n)| n.is_none())
+            .map(|(field, _)| field)
+            .collect()
+    }
+
+    /// Each number field with what it reads: `Some(None)` blank, `None` not readable.
+    fn read_numbers(&self, exponent: u8) -> [(&'static str, Option<Option<i64>>); 3] {
         let optional = |text: &str, parse: &dyn Fn(&str) -> Option<i64>| {
             if text.trim().is_empty() {
                 Some(None)
@@ -658,16 +725,20 @@ impl ItemForm {
                 parse(text).map(Some)
             }
         };
-        Some(appraisal::Typed {
-            weight_mg: optional(&self.weight, &|t| parse_amount(t, 3))?,
-            karat: optional(&self.karat, &|t| {
-                t.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|k| (1..=24).contains(k))
-            })?,
-            appraised: optional(&self.appraised, &|t| parse_amount(t, exponent))?,
-        })
+        let karat = |t: &str| {
+            t.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|k| (1..=24).contains(k))
+        };
+        [
+            ("weight", optional(&self.weight, &|t| parse_amount(t, 3))),
+            ("karat", optional(&self.karat, &karat)),
+            (
+                "appraised",
+                optional(&self.appraised, &|t| parse_amount(t, exponent)),
+            ),
+        ]
     }
 
     /// The item, appraised at `appraised`.
@@ -689,7 +760,18 @@ struct NewTicketForm {
     product: String,
     principal: String,
     items: [ItemForm; ITEM_ROWS],
-    error: Option<String>,
+    /// The messages beside the fields and above the form.
+    errors: FieldErrors,
+}
+
+impl NewTicketForm {
+    /// Puts `message` beside each unreadable number of row `row`.
+    fn unreadable(&mut self, ctx: &Ctx, row: usize, exponent: u8) {
+        for field in self.items[row].unreadable(exponent) {
+            let message = ctx.t(Msg::ItemNumbersInvalid);
+            self.errors.add(&ItemForm::name(field, row), message);
+        }
+    }
 }
 
 /// GET /staff/customers/{id}/tickets/new.
@@ -699,7 +781,13 @@ pub(crate) fn new_ticket_page(ctx: &Ctx, id: CustomerId) -> Result<Response, App
 }
 
 /// One item row of the form, with what the reference price makes of it (`quote`).
-fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm, quote: Option<&str>) -> Markup {
+fn item_fields(
+    ctx: &Ctx,
+    row: usize,
+    item: &ItemForm,
+    quote: Option<&str>,
+    errors: &FieldErrors,
+) -> Markup {
     let names: Vec<String> = [
         "category",
         "description",
@@ -731,7 +819,17 @@ fn item_fields(ctx: &Ctx, row: usize, item: &ItemForm, quote: Option<&str>) -> M
     }
     weight.hint = Some(ctx.t(Msg::GoldOnly));
     reason.hint = Some(ctx.t(Msg::OverrideReasonHint));
-    reason.error = item.reason_error.as_deref();
+    for f in [
+        &mut category,
+        &mut description,
+        &mut marks,
+        &mut weight,
+        &mut karat,
+        &mut appraised,
+        &mut reason,
+    ] {
+        f.error = errors.error_for(f.name);
+    }
     html! {
         fieldset data-row=(row) {
             legend { (ctx.lang.fill(Msg::ItemNumber, &[("n", &(row + 1).to_string())])) }
@@ -775,17 +873,20 @@ fn render_new_ticket(
     let exponent = ctx.app.config.currency().exponent;
     let calc = appraisal::Calculator::new(ctx, price.as_ref(), &active, &f.product);
     let rows: Vec<Option<appraisal::Typed>> = f.items.iter().map(|i| i.numbers(exponent)).collect();
-    let principal = Field::new(ctx.t(Msg::Principal), "principal", &f.principal);
+    let principal = Field {
+        error: f.errors.error_for("principal"),
+        ..Field::new(ctx.t(Msg::Principal), "principal", &f.principal)
+    };
     let body = html! {
         p { (customer.full_name) " · " (customer.phone.national(&ctx.app.config.branch.country)) }
         (crate::web::gold::price_line(ctx, price.as_ref()))
-        (ui::form_error(f.error.as_deref()))
+        (ui::form_error(f.errors.whole()))
         form method="post" class="stack" id="new-ticket" {
             (ui::csrf_input(&ctx.csrf()))
             (calc.script_data())
-            (ui::select(ctx.t(Msg::Product), "product", &options, &f.product, None))
+            (ui::select(ctx.t(Msg::Product), "product", &options, &f.product, f.errors.error_for("product")))
             @for (row, item) in f.items.iter().enumerate() {
-                (item_fields(ctx, row, item, calc.quote(rows[row].as_ref()).as_deref()))
+                (item_fields(ctx, row, item, calc.quote(rows[row].as_ref()).as_deref(), &f.errors))
             }
             p class="computed" id="max-loan-total" aria-live="polite" { @if let Some(t) = calc.total(&rows) { (t) } }
             (ui::field(&principal))
@@ -811,7 +912,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
         product: form.text("product").to_owned(),
         principal: form.text("principal").to_owned(),
         items: std::array::from_fn(|row| ItemForm::read(form, row)),
-        error: None,
+        errors: FieldErrors::default(),
     };
     let exponent = ctx.app.config.currency().exponent;
     let price = gold::prices::current(&*ctx.app.db.conn()?, today(ctx))?;
@@ -819,7 +920,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     if !form.text("calculate").is_empty() {
         let typed: Vec<_> = f.items.iter().map(|i| i.numbers(exponent)).collect();
         if typed.iter().any(Option::is_none) {
-            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
+            (0..ITEM_ROWS).for_each(|row| f.unreadable(ctx, row, exponent));
             return render_new_ticket(ctx, &customer_id, &f, 400);
         }
         let fields = f.items.iter_mut().map(|i| &mut i.appraised);
@@ -834,7 +935,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     for row in rows {
         let item = &mut f.items[row];
         let Some(typed) = item.numbers(exponent) else {
-            f.error = Some(ctx.t(Msg::ItemNumbersInvalid).to_owned());
+            f.unreadable(ctx, row, exponent);
             return render_new_ticket(ctx, &customer_id, &f, 400);
         };
         match appraisal::settle(reference, &typed, &item.reason) {
@@ -844,25 +945,26 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
             }
             Err(gold::appraisal::AppraisalError::ReasonNeeded { computed }) => {
                 let money = ctx.app.config.currency().format(computed, ctx.lang);
-                item.reason_error = Some(
-                    ctx.lang
-                        .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]),
-                );
-                f.error = item.reason_error.clone();
+                let message = ctx
+                    .lang
+                    .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]);
+                f.errors
+                    .add(&ItemForm::name("reason", row), message.clone());
+                f.errors.refuse(message);
                 return render_new_ticket(ctx, &customer_id, &f, 400);
             }
             Err(gold::appraisal::AppraisalError::Missing) => {
-                f.error = Some(ctx.t(Msg::ItemInvalid).to_owned());
+                f.errors.refuse(ctx.t(Msg::ItemInvalid));
                 return render_new_ticket(ctx, &customer_id, &f, 400);
             }
         }
     }
     let Some(principal) = parse_amount(&f.principal, exponent) else {
-        f.error = Some(ctx.t(Msg::AmountInvalid).to_owned());
+        f.errors.add("principal", ctx.t(Msg::AmountInvalid));
         return render_new_ticket(ctx, &customer_id, &f, 400);
     };
     let Ok(product) = f.product.parse::<ProductId>() else {
-        f.error = Some(ctx.t(Msg::ChooseProduct).to_owned());
+        f.errors.add("product", ctx.t(Msg::ChooseProduct));
         return render_new_ticket(ctx, &customer_id, &f, 400);
     };
     let mut conn = ctx.app.db.conn()?;
@@ -900,13 +1002,14 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
         Err(e) => {
             drop(tx);
             let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
-            f.error = Some(match e {
-                OriginationError::AboveLtv { max } => {
-                    ctx.lang.fill(Msg::AboveLtv, &[("max", &money(max))])
-                }
-                OriginationError::NoProduct => ctx.t(Msg::ChooseProduct).to_owned(),
-                _ => ctx.t(Msg::ItemInvalid).to_owned(),
-            });
+            match e {
+                OriginationError::AboveLtv { max } => f.errors.add(
+                    "principal",
+                    ctx.lang.fill(Msg::AboveLtv, &[("max", &money(max))]),
+                ),
+                OriginationError::NoProduct => f.errors.add("product", ctx.t(Msg::ChooseProduct)),
+                _ => f.errors.refuse(ctx.t(Msg::ItemInvalid)),
+            }
             render_new_ticket(ctx, &customer_id, &f, 400)
         }
     }

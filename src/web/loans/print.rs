@@ -77,9 +77,9 @@ pub(crate) fn print_ticket(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> 
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::PawnTicket), body))
 }
-/// The branch at the top of a ticket: its name, and its address, phone and licence where the
+/// The branch at the top of a ticket (and of a receipt): its name, and its address, phone and licence where the
 /// configuration gives them (an empty one leaves its line or part out).
-fn branch_lines(branch: &BranchConfig, lang: Lang) -> maud::Markup {
+pub(crate) fn branch_lines(branch: &BranchConfig, lang: Lang) -> maud::Markup {
     let phone = (!branch.phone.is_empty())
         .then(|| lang.fill(Msg::BranchPhone, &[("phone", &branch.phone)]));
     let licence = (!branch.licence.is_empty())

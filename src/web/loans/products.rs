@@ -14,7 +14,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::ProductId;
 use crate::plumbing::money;
 use crate::plumbing::paths;
-use crate::plumbing::ui::{self, Field};
+use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -30,14 +30,14 @@ fn period_words(ctx: &Ctx, t: &Terms) -> String {
 /// GET /staff/products: the products, and a form to add one (managers).
 pub(crate) fn products_page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    render_products(ctx, user, None, 200)
+    render_products(ctx, user, FieldErrors::none(), 200)
 }
 
 /// The products page.
 fn render_products(
     ctx: &Ctx,
     user: &crate::roles::StaffUser,
-    error: Option<&str>,
+    sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
     let list = products::list(&*ctx.app.db.conn()?)?;
@@ -64,8 +64,8 @@ fn render_products(
             } }
         } }
         h2 { (ctx.t(Msg::AddProduct)) }
-        (ui::form_error(error))
-        (product_form(ctx, paths::PRODUCTS, None, &csrf, Msg::AddProduct))
+        (ui::form_error(sent.whole()))
+        (product_form(ctx, paths::PRODUCTS, None, &csrf, Msg::AddProduct, sent))
     };
     let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
     response.status = status;
@@ -97,7 +97,13 @@ fn fee_of(t: &Terms, name: &str) -> Fee {
 }
 
 /// One fee of the product form: its kind from a list, and its amount or percentage.
-fn fee_field(ctx: &Ctx, name: &str, label: Msg, fee: Option<Fee>) -> maud::Markup {
+fn fee_field(
+    ctx: &Ctx,
+    name: &str,
+    label: Msg,
+    fee: Option<Fee>,
+    sent: &FieldErrors,
+) -> maud::Markup {
     let exponent = ctx.app.config.currency().exponent;
     let (kind, value) = match fee {
         None | Some(Fee::Amount(0)) => (FEE_NONE, String::new()),
@@ -110,7 +116,8 @@ fn fee_field(ctx: &Ctx, name: &str, label: Msg, fee: Option<Fee>) -> maud::Marku
         (FEE_RATE, ctx.t(Msg::FeePercentage)),
     ];
     let value_name = format!("{name}_value");
-    let mut field = Field::new(ctx.t(Msg::FeeValue), &value_name, &value);
+    let mut field = Field::typed(ctx.t(Msg::FeeValue), &value_name, &value, sent);
+    field.required = false;
     let hint = ctx.lang.fill(
         Msg::FeeValueHint,
         &[
@@ -125,19 +132,20 @@ fn fee_field(ctx: &Ctx, name: &str, label: Msg, fee: Option<Fee>) -> maud::Marku
     html! {
         fieldset {
             legend { (ctx.t(label)) }
-            (ui::select(ctx.t(Msg::Kind), name, &kinds, kind, None))
+            (ui::select(ctx.t(Msg::Kind), name, &kinds, sent.value_or(name, kind), None))
             (ui::field(&field))
         }
     }
 }
 
-/// The product form (new, or editing `terms`).
+/// The product form (new, or editing `terms`), again as `sent` when refused.
 fn product_form(
     ctx: &Ctx,
     action: &str,
     terms: Option<&Terms>,
     csrf: &str,
     button: Msg,
+    sent: &FieldErrors,
 ) -> maud::Markup {
     let values: Option<[String; 9]> = terms.map(|t| {
         [
@@ -171,9 +179,13 @@ fn product_form(
             "pawn"
         }
     });
-    let rounding = terms.map_or("half_up", |t| t.rounding.code());
+    let kind = sent.value_or("kind", kind);
+    let rounding = sent.value_or("rounding", terms.map_or("half_up", |t| t.rounding.code()));
     let roundings = Rounding::ALL.map(|r| (r.code(), ctx.t(r.label())));
-    let unit = terms.map_or(PeriodUnit::Day, |t| t.period_unit).code();
+    let unit = sent.value_or(
+        "period_unit",
+        terms.map_or(PeriodUnit::Day, |t| t.period_unit).code(),
+    );
     let units = [
         (PeriodUnit::Day.code(), ctx.t(Msg::PeriodUnitDays)),
         (PeriodUnit::Month.code(), ctx.t(Msg::PeriodUnitMonths)),
@@ -184,10 +196,10 @@ fn product_form(
             (ui::select(ctx.t(Msg::Kind), "kind", &[("pawn", ctx.t(Msg::KindPawn)), ("installment", ctx.t(Msg::KindInstallment))], kind, None))
             (ui::select(ctx.t(Msg::PeriodUnit), "period_unit", &units, unit, None))
             @for (i, (name, label, example)) in fields.into_iter().enumerate() {
-                (product_field(ctx, name, label, example, values.as_ref().map_or("", |v| v[i].as_str())))
+                (product_field(ctx, name, label, example, values.as_ref().map_or("", |v| v[i].as_str()), sent))
             }
             @for (name, label) in FEES {
-                (fee_field(ctx, name, label, terms.map(|t| fee_of(t, name))))
+                (fee_field(ctx, name, label, terms.map(|t| fee_of(t, name)), sent))
             }
             (ui::select(ctx.t(Msg::RoundingRule), "rounding", &roundings, rounding, None))
             div { button type="submit" { (ctx.t(button)) } }
@@ -196,8 +208,15 @@ fn product_form(
 }
 
 /// One field of the product form, with an example as its hint.
-fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str, value: &str) -> maud::Markup {
-    let mut field = Field::new(ctx.t(label), name, value);
+fn product_field(
+    ctx: &Ctx,
+    name: &str,
+    label: Msg,
+    example: &str,
+    value: &str,
+    sent: &FieldErrors,
+) -> maud::Markup {
+    let mut field = Field::typed(ctx.t(label), name, value, sent);
     let hint = ctx.lang.fill(Msg::ForExample, &[("example", example)]);
     field.hint = Some(&hint);
     ui::field(&field)
@@ -207,7 +226,14 @@ fn product_field(ctx: &Ctx, name: &str, label: Msg, example: &str, value: &str) 
 pub(crate) fn edit_product_page(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
     let product = products::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
-    render_edit(ctx, user, &product.id, &product.terms, None, 200)
+    render_edit(
+        ctx,
+        user,
+        &product.id,
+        &product.terms,
+        FieldErrors::none(),
+        200,
+    )
 }
 
 /// The edit page.
@@ -216,13 +242,13 @@ fn render_edit(
     user: &crate::roles::StaffUser,
     id: &ProductId,
     terms: &Terms,
-    error: Option<&str>,
+    sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
     let body = html! {
         p { (ctx.t(Msg::ProductsExplained)) }
-        (ui::form_error(error))
-        (product_form(ctx, &paths::product(id), Some(terms), &ctx.csrf(), Msg::Save))
+        (ui::form_error(sent.whole()))
+        (product_form(ctx, &paths::product(id), Some(terms), &ctx.csrf(), Msg::Save, sent))
     };
     let mut response = ctx.staff_page(user, &terms.product, body);
     response.status = status;
@@ -235,16 +261,13 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let before = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    let Some(terms) = parse_terms(ctx.form()?, ctx.app.config.currency().exponent) else {
-        drop(tx);
-        return render_edit(
-            ctx,
-            user,
-            &id,
-            &before.terms,
-            Some(ctx.t(Msg::ProductInvalid)),
-            400,
-        );
+    let terms = match parse_terms(ctx.form()?, ctx.app.config.currency().exponent) {
+        Ok(terms) => terms,
+        Err(wrong) => {
+            drop(tx);
+            let sent = refused_product(ctx, &wrong)?;
+            return render_edit(ctx, user, &id, &before.terms, &sent, 400);
+        }
     };
     products::update(&tx, &id, &terms, ctx.now)?;
     let change = Change {
@@ -259,9 +282,22 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
     Ok(Response::see_other(paths::PRODUCTS))
 }
 
-/// Reads the add-product form; `None` names nothing in particular: the page says which rule.
+/// The product form refused: the message above it, and beside each field in `wrong`.
+fn refused_product(ctx: &Ctx, wrong: &[&str]) -> Result<FieldErrors, AppError> {
+    let mut sent = FieldErrors::sent("product", ctx.form()?);
+    sent.refuse(ctx.t(Msg::ProductInvalid));
+    for field in wrong {
+        sent.add(field, ctx.t(Msg::ProductFieldInvalid));
+    }
+    Ok(sent)
+}
+
+/// Reads the product form; `Err` names the fields that are not readable.
 /// Fee amounts are in major units of the currency (`exponent`), with or without separators.
-fn parse_terms(form: &crate::plumbing::http::Form, exponent: u8) -> Option<Terms> {
+fn parse_terms(
+    form: &crate::plumbing::http::Form,
+    exponent: u8,
+) -> Result<Terms, Vec<&'static str>> {
     let number = |name: &str| form.text(name).parse::<u32>().ok();
     let percent = |name: &str| -> Option<u32> {
         let text = form.text(name).replace(',', ".");
@@ -282,38 +318,98 @@ fn parse_terms(form: &crate::plumbing::http::Form, exponent: u8) -> Option<Terms
         }
     };
     let name = form.text("name");
-    if name.is_empty() || name.chars().count() > 80 {
-        return None;
-    }
+    let named = (!name.is_empty() && name.chars().count() <= 80).then_some(());
     let period_unit = match form.text("period_unit") {
-        "" => PeriodUnit::Day,
-        code => PeriodUnit::from_code(code)?,
+        "" => Some(PeriodUnit::Day),
+        code => PeriodUnit::from_code(code),
     };
     // A period of at most a year.
     let longest = match period_unit {
-        PeriodUnit::Day => 366,
-        PeriodUnit::Month => 12,
+        Some(PeriodUnit::Month) => 12,
+        _ => 366,
     };
-    Some(Terms {
+    let rate = percent("rate");
+    let period_days = number("period_days").filter(|n| (1..=longest).contains(n));
+    let term_periods = number("term_periods").filter(|n| (1..=60).contains(n));
+    let min_interest_days = number("min_interest_days");
+    let fees = [
+        fee("ticket_fee"),
+        fee("storage_fee"),
+        fee("late_fee"),
+        fee("lost_ticket_fee"),
+    ];
+    let days = [
+        number("grace_days"),
+        number("notice_days"),
+        number("forfeit_days"),
+    ];
+    let max_ltv = percent("max_ltv").filter(|bp| (1..=10_000).contains(bp));
+    let read = [
+        ("name", named.is_some()),
+        ("period_unit", period_unit.is_some()),
+        ("rate", rate.is_some()),
+        ("period_days", period_days.is_some()),
+        ("term_periods", term_periods.is_some()),
+        ("min_interest_days", min_interest_days.is_some()),
+        ("ticket_fee_value", fees[0].is_some()),
+        ("storage_fee_value", fees[1].is_some()),
+        ("late_fee_value", fees[2].is_some()),
+        ("lost_ticket_fee_value", fees[3].is_some()),
+        ("grace_days", days[0].is_some()),
+        ("notice_days", days[1].is_some()),
+        ("forfeit_days", days[2].is_some()),
+        ("max_ltv", max_ltv.is_some()),
+    ];
+    let wrong = || read.iter().filter(|(_, ok)| !ok).map(|(f, _)| *f).collect();
+    let (
+        Some(()),
+        Some(period_unit),
+        Some(rate_bp),
+        Some(period_days),
+        Some(term_periods),
+        Some(min_interest_days),
+        [
+            Some(ticket_fee),
+            Some(storage_fee),
+            Some(late_fee),
+            Some(lost_ticket_fee),
+        ],
+        [Some(grace_days), Some(notice_days), Some(forfeit_days)],
+        Some(max_ltv_bp),
+    ) = (
+        named,
+        period_unit,
+        rate,
+        period_days,
+        term_periods,
+        min_interest_days,
+        fees,
+        days,
+        max_ltv,
+    )
+    else {
+        return Err(wrong());
+    };
+    Ok(Terms {
         product: name.to_owned(),
         kind: if form.text("kind") == "installment" {
             ProductKind::Installment
         } else {
             ProductKind::Pawn
         },
-        rate_bp: percent("rate")?,
-        period_days: number("period_days").filter(|n| (1..=longest).contains(n))?,
+        rate_bp,
+        period_days,
         period_unit,
-        term_periods: number("term_periods").filter(|n| (1..=60).contains(n))?,
-        min_interest_days: number("min_interest_days")?,
-        ticket_fee: fee("ticket_fee")?,
-        storage_fee: fee("storage_fee")?,
-        late_fee: fee("late_fee")?,
-        lost_ticket_fee: fee("lost_ticket_fee")?,
-        grace_days: number("grace_days")?,
-        notice_days: number("notice_days")?,
-        forfeit_days: number("forfeit_days")?,
-        max_ltv_bp: percent("max_ltv").filter(|bp| (1..=10_000).contains(bp))?,
+        term_periods,
+        min_interest_days,
+        ticket_fee,
+        storage_fee,
+        late_fee,
+        lost_ticket_fee,
+        grace_days,
+        notice_days,
+        forfeit_days,
+        max_ltv_bp,
         rounding: Rounding::from_code(form.text("rounding")).unwrap_or(Rounding::HalfUp),
     })
 }
@@ -321,8 +417,9 @@ fn parse_terms(form: &crate::plumbing::http::Form, exponent: u8) -> Option<Terms
 /// POST /staff/products: adds a product (existing tickets keep their own terms).
 pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
-    let Some(terms) = parse_terms(ctx.form()?, ctx.app.config.currency().exponent) else {
-        return render_products(ctx, user, Some(ctx.t(Msg::ProductInvalid)), 400);
+    let terms = match parse_terms(ctx.form()?, ctx.app.config.currency().exponent) {
+        Ok(terms) => terms,
+        Err(wrong) => return render_products(ctx, user, &refused_product(ctx, &wrong)?, 400),
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
