@@ -375,7 +375,7 @@ fn sales_table(ctx: &Ctx, sales: &[SaleLine]) -> Markup {
                 } }
                 tbody { @for s in sales {
                     tr {
-                        td { a href=(paths::ticket(&s.loan)) { (s.ticket) } " " (s.on) }
+                        td { a href=(paths::ticket(&s.loan)) { (s.ticket) } " " (ctx.date(s.on)) }
                         td { (s.items) }
                         td { (ctx.t(channel_label(s.channel))) }
                         td class="num" { (money(s.price)) }

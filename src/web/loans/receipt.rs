@@ -150,7 +150,7 @@ fn after(ctx: &Ctx, r: &Receipt) -> Markup {
     };
     html! {
         dl {
-            @if let Some(date) = r.due_after { dt { (ctx.t(due)) } dd { strong { (date) } } }
+            @if let Some(date) = r.due_after { dt { (ctx.t(due)) } dd { strong { (ctx.date(date)) } } }
             @if matches!(r.kind, Kind::Payment | Kind::Extension) {
                 dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(r.principal_after)) }
             }
