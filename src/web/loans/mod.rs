@@ -77,21 +77,62 @@ fn ticket_page(ctx: &Ctx, id: LoanId, sent: &FieldErrors) -> Result<Response, Ap
     let receipts = crate::loans::receipts::of_ticket(&conn, &record.id)?;
     let items = crate::loans::items::of_ticket(&conn, &record.id)?;
     drop(conn);
-    let currency = ctx.app.config.currency();
-    let money = |v: i64| currency.format(v, ctx.lang);
-    let exp = currency.exponent;
-    let csrf = ctx.csrf();
-    let verified = customer.phone_verified_at.is_some();
-    let base = paths::ticket(&record.id);
-    let next_id = PaymentId::new(ctx.now);
-    let methods: Vec<(&str, &str)> = Method::PAYABLE
-        .iter()
-        .map(|m| (m.code(), ctx.t(method_label(*m))))
-        .collect();
-    let extension_maturity =
-        terms::extended_maturity(&record.facts(), day, record.terms.term_periods);
+    let page = TicketPage {
+        user,
+        record: &record,
+        customer: &customer,
+        csrf: ctx.csrf(),
+        methods: Method::PAYABLE
+            .iter()
+            .map(|m| (m.code(), ctx.t(method_label(*m))))
+            .collect(),
+        sent,
+    };
     let body = html! {
         (ui::form_error(sent.whole()))
+        (ticket_summary(ctx, &record, &customer))
+        section class="card" {
+            h2 { (items::heading(ctx, &items)) }
+            (items::list(ctx, &items))
+        }
+        @if print::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
+            p { a href=(paths::ticket_print(&record.id)) { (ctx.t(Msg::PrintTicket)) } }
+        }
+        @if record.is_open() { (owed_card(ctx, day, &owed)) }
+        @if record.terms.kind == ProductKind::Installment {
+            (schedule_table(ctx, &record, &paid, day))
+        }
+        @if record.state == LoanState::Origination {
+            (approval_section(ctx, &page, &approver, second_limit))
+        }
+        @if record.is_open() && user.role.has(Permission::Payments) {
+            (payment_forms(ctx, &page, &owed, day))
+        }
+        (history)
+        (receipt_list(ctx, &receipts))
+        h2 { (ctx.t(Msg::Transactions)) }
+        (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(Reversals { csrf: &page.csrf, sent }), false))
+    };
+    Ok(ctx.staff_page(user, &record.ticket_no, body))
+}
+
+/// What the ticket page's forms share.
+struct TicketPage<'a> {
+    user: &'a crate::roles::StaffUser,
+    record: &'a ops::Ticket,
+    customer: &'a customers::Customer,
+    csrf: String,
+    /// The payment methods, as the method lists offer them.
+    methods: Vec<(&'static str, &'static str)>,
+    /// A refused form, shown again.
+    sent: &'a FieldErrors,
+}
+
+/// The ticket's state, customer, product, principal and dates.
+fn ticket_summary(ctx: &Ctx, record: &ops::Ticket, customer: &customers::Customer) -> Markup {
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    let verified = customer.phone_verified_at.is_some();
+    html! {
         section class="card" {
             dl {
                 dt { (ctx.t(Msg::Status)) } dd { (ctx.t(record.state.label())) }
@@ -105,65 +146,78 @@ fn ticket_page(ctx: &Ctx, id: LoanId, sent: &FieldErrors) -> Result<Response, Ap
                 dt { (ctx.t(Msg::Maturity)) } dd { (ctx.date(record.maturity)) }
             }
         }
+    }
+}
+
+/// What is owed today, broken down.
+fn owed_card(ctx: &Ctx, day: NaiveDate, owed: &terms::Owed) -> Markup {
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    html! {
         section class="card" {
-            h2 { (items::heading(ctx, &items)) }
-            (items::list(ctx, &items))
-        }
-        @if print::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
-            p { a href=(paths::ticket_print(&record.id)) { (ctx.t(Msg::PrintTicket)) } }
-        }
-        @if record.is_open() {
-            section class="card" {
-                h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &day.to_string())])) }
-                dl {
-                    dt { (ctx.t(Msg::Interest)) } dd { (money(owed.interest)) }
-                    dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) }
-                    dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
-                    dt { (ctx.t(Msg::DueToday)) } dd { (money(owed.due_now())) }
-                    dt { (ctx.t(Msg::ToRedeem)) } dd { (money(owed.payoff())) }
-                }
+            h2 { (ctx.lang.fill(Msg::OwedOn, &[("date", &ctx.date(day))])) }
+            dl {
+                dt { (ctx.t(Msg::Interest)) } dd { (money(owed.interest)) }
+                dt { (ctx.t(Msg::Fees)) } dd { (money(owed.fees)) }
+                dt { (ctx.t(Msg::PrincipalOutstanding)) } dd { (money(owed.principal)) }
+                dt { (ctx.t(Msg::DueToday)) } dd { (money(owed.due_now())) }
+                dt { (ctx.t(Msg::ToRedeem)) } dd { (money(owed.payoff())) }
             }
         }
-        @if record.terms.kind == ProductKind::Installment {
-            (schedule_table(ctx, &record, &paid, day))
-        }
-        @if record.state == LoanState::Origination {
-            @if !verified {
-                p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
-                @if customer.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
-                    (crate::web::customers::verification_form(ctx, &customer, &base))
-                }
-            }
-            @if approver.needs_second() {
-                p class="warning" { (ctx.lang.fill(Msg::WaitingSecondApproval, &[("limit", &money(second_limit))])) }
-            }
-            @if user.role.has(Permission::LoanOrigination) && approver.allows(&user.id) {
-                @let approval = sent.of("approve");
-                form method="post" action=(paths::ticket_approve(&record.id)) class="actions" {
-                    (ui::csrf_input(&csrf))
-                    (ui::select(ctx.t(Msg::DisbursedBy), "method", &methods, approval.value_or("method", "cash"), approval.error_for("method")))
-                    (ui::field(&Field { required: false, ..Field::typed(ctx.t(Msg::Reference), "reference", "", approval) }))
-                    button type="submit" disabled[!verified] { (ctx.t(Msg::ApproveAndDisburse)) }
-                }
-            }
-        }
-        @if record.is_open() && user.role.has(Permission::Payments) {
-            h2 { (ctx.t(Msg::TakePayment)) }
-            div class="cards" {
-                (payment_form(ctx, &record.id, &csrf, &next_id, "extension", Msg::Extend,
-                    &amount_input(owed.interest + owed.fees, exp, ctx.lang), &methods,
-                    Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))])), sent))
-                (payment_form(ctx, &record.id, &csrf, &next_id, "partial", Msg::PartialPayment, "", &methods, None, sent))
-                (payment_form(ctx, &record.id, &csrf, &next_id, "redemption", Msg::Redeem,
-                    &amount_input(owed.payoff(), exp, ctx.lang), &methods, Some(ctx.t(Msg::RedemptionExplained).to_owned()), sent))
+    }
+}
+
+/// A ticket in Origination: what stands in the way of its approval, and the approval form
+/// for a member who may give it.
+fn approval_section(
+    ctx: &Ctx,
+    page: &TicketPage,
+    approver: &approval::Approver,
+    second_limit: i64,
+) -> Markup {
+    let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
+    let (user, record, customer) = (page.user, page.record, page.customer);
+    let verified = customer.phone_verified_at.is_some();
+    let approval = page.sent.of("approve");
+    html! {
+        @if !verified {
+            p class="warning" { (ctx.t(Msg::ApprovalNeedsVerifiedPhone)) }
+            @if customer.locked_at.is_none() && user.role.has(Permission::LoanOrigination) {
+                (crate::web::customers::verification_form(ctx, customer, &paths::ticket(&record.id)))
             }
         }
-        (history)
-        (receipt_list(ctx, &receipts))
-        h2 { (ctx.t(Msg::Transactions)) }
-        (statement_table(ctx, &statement, user.role.has(Permission::Corrections).then_some(Reversals { csrf: &csrf, sent }), false))
-    };
-    Ok(ctx.staff_page(user, &record.ticket_no, body))
+        @if approver.needs_second() {
+            p class="warning" { (ctx.lang.fill(Msg::WaitingSecondApproval, &[("limit", &money(second_limit))])) }
+        }
+        @if user.role.has(Permission::LoanOrigination) && approver.allows(&user.id) {
+            form method="post" action=(paths::ticket_approve(&record.id)) class="actions" {
+                (ui::csrf_input(&page.csrf))
+                (ui::select(ctx.t(Msg::DisbursedBy), "method", &page.methods, approval.value_or("method", "cash"), approval.error_for("method")))
+                (ui::field(&Field { required: false, ..Field::typed(ctx.t(Msg::Reference), "reference", "", approval) }))
+                button type="submit" disabled[!verified] { (ctx.t(Msg::ApproveAndDisburse)) }
+            }
+        }
+    }
+}
+
+/// The three ways to pay on an open ticket: extend, pay part, redeem.
+fn payment_forms(ctx: &Ctx, page: &TicketPage, owed: &terms::Owed, day: NaiveDate) -> Markup {
+    let record = page.record;
+    let exp = ctx.app.config.currency().exponent;
+    let next_id = PaymentId::new(ctx.now);
+    let extension_maturity =
+        terms::extended_maturity(&record.facts(), day, record.terms.term_periods);
+    let (csrf, methods, sent) = (&page.csrf, &page.methods, page.sent);
+    html! {
+        h2 { (ctx.t(Msg::TakePayment)) }
+        div class="cards" {
+            (payment_form(ctx, &record.id, csrf, &next_id, "extension", Msg::Extend,
+                &amount_input(owed.interest + owed.fees, exp, ctx.lang), methods,
+                Some(ctx.lang.fill(Msg::ExtensionExplained, &[("date", &ctx.date(extension_maturity))])), sent))
+            (payment_form(ctx, &record.id, csrf, &next_id, "partial", Msg::PartialPayment, "", methods, None, sent))
+            (payment_form(ctx, &record.id, csrf, &next_id, "redemption", Msg::Redeem,
+                &amount_input(owed.payoff(), exp, ctx.lang), methods, Some(ctx.t(Msg::RedemptionExplained).to_owned()), sent))
+        }
+    }
 }
 
 /// A ticket's receipts, each linked, oldest first.
@@ -902,6 +956,50 @@ fn render_new_ticket(
     Ok(response)
 }
 
+/// Reads and settles each filled item row of the new-ticket form: the items to write and each
+/// one's appraisal settlement (computed, or overridden with its reason). `None` when a row is
+/// refused; its message is then in `f.errors`.
+fn settle_items(
+    ctx: &Ctx,
+    f: &mut NewTicketForm,
+    reference: Option<&gold::appraisal::Reference>,
+    exponent: u8,
+) -> Option<(Vec<Item>, Vec<gold::appraisal::Settled>)> {
+    let rows: Vec<usize> = (0..ITEM_ROWS)
+        .filter(|row| *row == 0 || !f.items[*row].is_blank())
+        .collect();
+    let mut items = Vec::with_capacity(rows.len());
+    let mut overrides = Vec::new();
+    for row in rows {
+        let item = &mut f.items[row];
+        let Some(typed) = item.numbers(exponent) else {
+            f.unreadable(ctx, row, exponent);
+            return None;
+        };
+        match appraisal::settle(reference, &typed, &item.reason) {
+            Ok(settled) => {
+                items.push(item.item(&typed, settled.appraised));
+                overrides.push(settled);
+            }
+            Err(gold::appraisal::AppraisalError::ReasonNeeded { computed }) => {
+                let money = ctx.app.config.currency().format(computed, ctx.lang);
+                let message = ctx
+                    .lang
+                    .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]);
+                f.errors
+                    .add(&ItemForm::name("reason", row), message.clone());
+                f.errors.refuse(message);
+                return None;
+            }
+            Err(gold::appraisal::AppraisalError::Missing) => {
+                f.errors.refuse(ctx.t(Msg::ItemInvalid));
+                return None;
+            }
+        }
+    }
+    Some((items, overrides))
+}
+
 /// POST /staff/customers/{id}/tickets/new: "Calculate" shows the form again with each gold
 /// item's appraisal and the maximum loan; otherwise writes the ticket in Origination, each
 /// appraisal other than the computed one audited with its reason.
@@ -927,38 +1025,9 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
         appraisal::fill_computed(reference, fields.zip(typed), exponent, ctx.lang);
         return render_new_ticket(ctx, &customer_id, &f, 200);
     }
-    let rows: Vec<usize> = (0..ITEM_ROWS)
-        .filter(|row| *row == 0 || !f.items[*row].is_blank())
-        .collect();
-    let mut items = Vec::with_capacity(rows.len());
-    let mut overrides = Vec::new();
-    for row in rows {
-        let item = &mut f.items[row];
-        let Some(typed) = item.numbers(exponent) else {
-            f.unreadable(ctx, row, exponent);
-            return render_new_ticket(ctx, &customer_id, &f, 400);
-        };
-        match appraisal::settle(reference, &typed, &item.reason) {
-            Ok(settled) => {
-                items.push(item.item(&typed, settled.appraised));
-                overrides.push(settled);
-            }
-            Err(gold::appraisal::AppraisalError::ReasonNeeded { computed }) => {
-                let money = ctx.app.config.currency().format(computed, ctx.lang);
-                let message = ctx
-                    .lang
-                    .fill(Msg::OverrideReasonNeeded, &[("computed", &money)]);
-                f.errors
-                    .add(&ItemForm::name("reason", row), message.clone());
-                f.errors.refuse(message);
-                return render_new_ticket(ctx, &customer_id, &f, 400);
-            }
-            Err(gold::appraisal::AppraisalError::Missing) => {
-                f.errors.refuse(ctx.t(Msg::ItemInvalid));
-                return render_new_ticket(ctx, &customer_id, &f, 400);
-            }
-        }
-    }
+    let Some((items, overrides)) = settle_items(ctx, &mut f, reference, exponent) else {
+        return render_new_ticket(ctx, &customer_id, &f, 400);
+    };
     let Some(principal) = parse_amount(&f.principal, exponent) else {
         f.errors.add("principal", ctx.t(Msg::AmountInvalid));
         return render_new_ticket(ctx, &customer_id, &f, 400);

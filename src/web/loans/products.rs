@@ -292,6 +292,29 @@ fn refused_product(ctx: &Ctx, wrong: &[&str]) -> Result<FieldErrors, AppError> {
     Ok(sent)
 }
 
+/// A percentage typed with up to two decimals ("1,15" or "1.15") in basis points (115).
+fn basis_points(text: &str) -> Option<u32> {
+    let text = text.replace(',', ".");
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    if frac.len() > 2 {
+        return None;
+    }
+    let frac = format!("{frac:0<2}");
+    Some(whole.parse::<u32>().ok()? * 100 + frac.parse::<u32>().ok()?)
+}
+
+/// A fee chosen from the list (none, a fixed amount, a percentage) with its value beside it
+/// (`{name}_value`).
+fn read_fee(form: &crate::plumbing::http::Form, name: &str, exponent: u8) -> Option<Fee> {
+    let value = form.text(&format!("{name}_value"));
+    match form.text(name) {
+        "" | FEE_NONE => Some(Fee::Amount(0)),
+        FEE_AMOUNT => money::parse_amount(value, exponent).map(Fee::Amount),
+        FEE_RATE => basis_points(value).map(Fee::Rate),
+        _ => None,
+    }
+}
+
 /// Reads the product form; `Err` names the fields that are not readable.
 /// Fee amounts are in major units of the currency (`exponent`), with or without separators.
 fn parse_terms(
@@ -299,24 +322,8 @@ fn parse_terms(
     exponent: u8,
 ) -> Result<Terms, Vec<&'static str>> {
     let number = |name: &str| form.text(name).parse::<u32>().ok();
-    let percent = |name: &str| -> Option<u32> {
-        let text = form.text(name).replace(',', ".");
-        let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-        if frac.len() > 2 {
-            return None;
-        }
-        let frac = format!("{frac:0<2}");
-        Some(whole.parse::<u32>().ok()? * 100 + frac.parse::<u32>().ok()?)
-    };
-    let fee = |name: &str| {
-        let value = format!("{name}_value");
-        match form.text(name) {
-            "" | FEE_NONE => Some(Fee::Amount(0)),
-            FEE_AMOUNT => money::parse_amount(form.text(&value), exponent).map(Fee::Amount),
-            FEE_RATE => percent(&value).map(Fee::Rate),
-            _ => None,
-        }
-    };
+    let percent = |name: &str| basis_points(form.text(name));
+    let fee = |name: &str| read_fee(form, name, exponent);
     let name = form.text("name");
     let named = (!name.is_empty() && name.chars().count() <= 80).then_some(());
     let period_unit = match form.text("period_unit") {
