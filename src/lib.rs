@@ -14,6 +14,7 @@ mod disposals;
 mod duplicates;
 mod email;
 mod gold;
+mod holidays;
 mod hq;
 mod import;
 mod ledger;

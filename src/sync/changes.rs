@@ -67,6 +67,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "pair",
         omit: &[],
     },
+    // Head office will later send the list; today each branch keeps its own.
+    Synced {
+        table: "holidays",
+        key: "on_date",
+        omit: &[],
+    },
     Synced {
         table: "loan_products",
         key: "id",
