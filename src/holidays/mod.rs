@@ -143,11 +143,15 @@ mod tests {
         s.parse().expect("date")
     }
 
+    fn now() -> DateTime<Utc> {
+        "2026-08-01T09:00:00Z".parse().expect("instant")
+    }
+
     #[test]
     fn weekends_and_listed_days_are_not_working_days() {
         let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().expect("conn");
-        let now = Utc::now();
+        let now = now();
         let tx = crate::plumbing::db::immediate(&mut conn).expect("tx");
         let holiday = Holiday {
             on: day("2026-08-17"),
@@ -185,7 +189,7 @@ mod tests {
                 name: name.into(),
             };
             assert!(matches!(
-                add(&conn, &Actor::System, &holiday, Utc::now()),
+                add(&conn, &Actor::System, &holiday, now()),
                 Err(HolidayError::BadName)
             ));
         }
