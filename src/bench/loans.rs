@@ -3,8 +3,9 @@
 //!
 //! It generates a branch (by default 100,000 customers, 300,000 tickets and 3,000,000 ledger
 //! rows, each with its two postings, and the interest and fees due so far posted as the
-//! scheduler would) straight into a fresh database in one transaction, starts the real server on it, and
-//! measures the customer's "My loans" page (which computes what every ticket owes today from
+//! scheduler would) straight into a fresh database, committing in batches as a branch's days
+//! would (one transaction of millions of rows would hold gigabytes of WAL), starts the real
+//! server on it, and measures the customer's "My loans" page (which computes what every ticket owes today from
 //! its terms and ledger) and a customer statement (every ledger row with a running balance)
 //! under concurrent keep-alive load on loopback. Sessions are written into the database, as a
 //! login would write them, so no code or password is needed.
@@ -40,7 +41,14 @@ pub(crate) struct LoansBenchArgs {
     /// Measured seconds per page.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
+    /// Keep the generated branch in this directory, or measure the one generated there
+    /// before (so a full-size branch is generated once, and measured on a quiet machine).
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
+
+/// Tickets written per committed transaction while generating.
+const TICKETS_PER_BATCH: usize = 2_000;
 
 /// Target: the 99th percentile of both pages under this.
 const TARGET_P99_MICROS: u32 = 10_000;
@@ -52,10 +60,16 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
             "need at least as many tickets as customers, and transactions as tickets".to_owned(),
         );
     }
-    let dir = TempDir::create()?;
-    let data = dir.path.join("data");
+    let temporary;
+    let data = match &args.data {
+        Some(kept) => kept.clone(),
+        None => {
+            temporary = TempDir::create()?;
+            temporary.path.join("data")
+        }
+    };
     let started = Instant::now();
-    let (customer, customer_token, staff_token) = generate(&data, args)?;
+    let (customer, customer_token, staff_token) = prepare(&data, args)?;
     let generated = started.elapsed();
     let size = std::fs::metadata(data.join(DB_FILE))
         .map(|m| m.len())
@@ -86,7 +100,7 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
         env!("CARGO_PKG_VERSION")
     );
     println!(
-        "  branch: {} customers, {} tickets, {} ledger rows; generated in {:.1} s; database {:.0} MiB",
+        "  branch: {} customers, {} tickets, {} ledger rows; generated (or reopened) in {:.1} s; database {:.0} MiB",
         args.customers,
         args.tickets,
         args.transactions,
@@ -127,34 +141,83 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Fills a new database; returns the measured customer and the two session tokens.
-fn generate(
+/// Opens the branch in `data`, generating it first when it has no database, brings its
+/// charges up to today as the scheduler's daily pass would, and signs in the measured
+/// customer and a manager; returns the customer and the two session tokens.
+fn prepare(
     data: &std::path::Path,
     args: &LoansBenchArgs,
 ) -> Result<(CustomerId, String, String), String> {
+    let fresh = !data.join(DB_FILE).exists();
     let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
         .map_err(|e| e.to_string())?;
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let now = crate::plumbing::clock::SystemClock.now();
-    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let e = |e: rusqlite::Error| e.to_string();
-    let terms = products::starter_products(crate::plumbing::i18n::Lang::En);
-    let product = products::insert(&tx, &terms[0], now).map_err(e)?;
-    let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
+    if fresh {
+        generate(&mut conn, args, now)?;
+    }
+    post_charges(&mut conn, now).map_err(e)?;
+    let tx = db::immediate(&mut conn).map_err(e)?;
+    let customer: CustomerId = tx
+        .query_row(
+            "SELECT id FROM customers WHERE full_name = 'Customer 0'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(e)?;
     let staff_token = super::manager_session(&tx, now).map_err(e)?;
-    let customers = insert_customers(&tx, args.customers, now).map_err(e)?;
-    let product = (&product, &terms[0], terms_json.as_str());
-    insert_tickets(&tx, args, &customers, product, now).map_err(e)?;
-    // The charges due so far, as the scheduler's daily pass leaves them.
-    let today = now.date_naive();
-    let open = crate::loans::charges::open_tickets(&tx, None, usize::MAX).map_err(e)?;
-    crate::loans::charges::post_all(&tx, &open, today, now).map_err(e)?;
-    crate::loans::charges::mark_pass_done(&tx, today).map_err(e)?;
-    let customer = customers[0].clone();
     let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
     tx.commit().map_err(e)?;
-    conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
+    conn.execute_batch("PRAGMA optimize; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")
+        .map_err(e)?;
     Ok((customer, customer_token, staff_token))
+}
+
+/// Writes the product, the customers and their tickets with their ledger rows, in batches.
+fn generate(
+    conn: &mut Connection,
+    args: &LoansBenchArgs,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let e = |e: rusqlite::Error| e.to_string();
+    let terms = products::starter_products(crate::plumbing::i18n::Lang::En);
+    let tx = db::immediate(conn).map_err(e)?;
+    let product = products::insert(&tx, &terms[0], now).map_err(e)?;
+    let customers = insert_customers(&tx, args.customers, now).map_err(e)?;
+    tx.commit().map_err(e)?;
+    let terms_json = serde_json::to_string(&terms[0]).map_err(|e| e.to_string())?;
+    let product = (&product, &terms[0], terms_json.as_str());
+    let plan = TicketPlan::new(args);
+    for first in (0..args.tickets).step_by(TICKETS_PER_BATCH) {
+        let last = args
+            .tickets
+            .min(first.saturating_add(TICKETS_PER_BATCH as u32));
+        let tx = db::immediate(conn).map_err(e)?;
+        insert_tickets(&tx, &plan, first..last, &customers, product, now).map_err(e)?;
+        tx.commit().map_err(e)?;
+    }
+    Ok(())
+}
+
+/// Posts the interest and fees due up to today on every open ticket, a batch of tickets per
+/// transaction, and records the day's pass as done so the server starts without one.
+fn post_charges(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    let today = now.date_naive();
+    let mut after = None;
+    loop {
+        let tx = db::immediate(conn)?;
+        let batch = crate::loans::charges::open_tickets(&tx, after.as_ref(), TICKETS_PER_BATCH)?;
+        crate::loans::charges::post_all(&tx, &batch, today, now)?;
+        if batch.is_empty() {
+            crate::loans::charges::mark_pass_done(&tx, today)?;
+        }
+        tx.commit()?;
+        match batch.last() {
+            Some(last) => after = Some(last.clone()),
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Adds `count` customers with verified phones and completed profiles.
@@ -185,19 +248,40 @@ fn insert_customers(
     Ok(customers)
 }
 
-/// Adds the active tickets, spread over the customers, each with its disbursement and its
+/// How the ledger rows are shared out: every ticket gets its disbursement and `per_ticket`
+/// payments, and the first `extra` tickets one payment more.
+struct TicketPlan {
+    per_ticket: u32,
+    extra: u32,
+}
+
+impl TicketPlan {
+    fn new(args: &LoansBenchArgs) -> TicketPlan {
+        let payments = args.transactions - args.tickets;
+        TicketPlan {
+            per_ticket: payments / args.tickets,
+            extra: payments % args.tickets,
+        }
+    }
+
+    /// The payment rows of ticket number `t`.
+    fn payments_of(&self, t: u32) -> u32 {
+        self.per_ticket + u32::from(t < self.extra)
+    }
+}
+
+/// Adds the active tickets numbered `tickets`, spread over the customers, each with its disbursement and its
 /// share of the payment rows. `product` is its id, its terms and
 /// those terms as stored.
 fn insert_tickets(
     conn: &Connection,
-    args: &LoansBenchArgs,
+    plan: &TicketPlan,
+    tickets: std::ops::Range<u32>,
     customers: &[CustomerId],
     (product, terms, terms_json): (&ProductId, &Terms, &str),
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let today = now.date_naive();
-    let per_ticket = (args.transactions - args.tickets) / args.tickets;
-    let mut extra = (args.transactions - args.tickets) % args.tickets;
     let mut ticket = conn
         .prepare(
             "INSERT INTO loans (id, ticket_no, customer_id, state, principal, item_description, started_on, matures_on,
@@ -241,8 +325,8 @@ fn insert_tickets(
         }
         Ok(())
     };
-    for t in 0..args.tickets {
-        let customer = &customers[(t % args.customers) as usize];
+    for t in tickets {
+        let customer = &customers[t as usize % customers.len()];
         let start = today - chrono::Duration::days(i64::from(t % 100));
         let maturity = crate::loans::terms::first_maturity(terms, start);
         let id = LoanId::new(now);
@@ -266,9 +350,7 @@ fn insert_tickets(
             None,
             start,
         ))?;
-        let payments = per_ticket + u32::from(extra > 0);
-        extra = extra.saturating_sub(1);
-        for p in 0..payments {
+        for p in 0..plan.payments_of(t) {
             let kind = ["interest", "fee", "principal"][(p % 3) as usize];
             let on: NaiveDate = start + chrono::Duration::days(i64::from(p % 30));
             row((

@@ -130,12 +130,17 @@ fn manager_session(
     conn: &rusqlite::Connection,
     now: chrono::DateTime<chrono::Utc>,
 ) -> rusqlite::Result<String> {
-    let staff_id = crate::plumbing::ids::StaffId::new(now);
+    // A branch generated earlier and kept (`bench loans --data`) has its manager already.
     conn.execute(
         "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
-         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)",
-        rusqlite::params![staff_id, now],
+         VALUES (?1, 'bench', 'Bench Manager', 'manager', '', ?2, ?2)
+         ON CONFLICT (username) DO NOTHING",
+        rusqlite::params![crate::plumbing::ids::StaffId::new(now), now],
     )?;
+    let staff_id: crate::plumbing::ids::StaffId =
+        conn.query_row("SELECT id FROM staff WHERE username = 'bench'", [], |r| {
+            r.get(0)
+        })?;
     let token = crate::plumbing::crypto::random_token();
     conn.execute(
         "INSERT INTO staff_sessions (token_hash, staff_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
