@@ -26,6 +26,7 @@ mod payments;
 mod portal;
 mod portal_security;
 mod receipts;
+mod refusals;
 mod reminders;
 mod security;
 mod slow_clients;
