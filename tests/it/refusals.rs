@@ -49,9 +49,11 @@ fn wait_for_state(server: &Server, table: &str, id: &str, state: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let now: String = conn
-            .query_row(&format!("SELECT state FROM {table} WHERE id = ?1"), [id], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT state FROM {table} WHERE id = ?1"),
+                [id],
+                |r| r.get(0),
+            )
             .unwrap();
         if now == state {
             return;
@@ -69,7 +71,11 @@ fn cancelling_or_retrying_a_sent_sms_comes_back_on_the_sms_page_at_its_row() {
     let server = Server::demo();
     let mut c = server.client();
     c.sign_in(MANAGER.0, MANAGER.1);
-    let r = c.submit("/staff/sms", "/staff/sms/test", &[("phone", "0812-5555-0123")]);
+    let r = c.submit(
+        "/staff/sms",
+        "/staff/sms/test",
+        &[("phone", "0812-5555-0123")],
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     let id = newest(&server, "sms_outbox");
     // The demo's modem only logs: the message is sent at once.
