@@ -27,6 +27,7 @@ mod portal;
 mod portal_security;
 mod receipts;
 mod refusals;
+mod rounding_step;
 mod reminders;
 mod security;
 mod slow_clients;
