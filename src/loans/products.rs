@@ -60,9 +60,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Product> {
             forfeit_days: r.get(14)?,
             max_ltv_bp: r.get(15)?,
             rounding: Rounding::from_code(&rounding).unwrap_or(Rounding::HalfUp),
-            rounding_step: RoundingStep::new(step).ok_or_else(|| {
-                rusqlite::Error::IntegralValueOutOfRange(18, step)
-            })?,
+            rounding_step: RoundingStep::new(step)
+                .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(18, step))?,
         },
     })
 }

@@ -523,8 +523,8 @@ pub(crate) fn accrued(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Accrued {
                 .into_iter()
                 .filter(|i| i.due <= date)
                 .collect();
-            let storage = t.fee(t.storage_fee, ticket.principal)
-                * i64::try_from(due.len()).unwrap_or(0);
+            let storage =
+                t.fee(t.storage_fee, ticket.principal) * i64::try_from(due.len()).unwrap_or(0);
             let interest = due.iter().map(|i| i.interest).sum();
             let principal_due: i64 = due.iter().map(|i| i.principal).sum();
             (
@@ -659,7 +659,11 @@ pub(crate) mod tests {
         ] {
             t.rounding = rule;
             assert_eq!(t.charge(1_354_900, 100), expected, "{rule:?}");
-            assert_eq!(t.fee(Fee::Rate(100), 1_354_900), expected, "a percentage fee");
+            assert_eq!(
+                t.fee(Fee::Rate(100), 1_354_900),
+                expected,
+                "a percentage fee"
+            );
         }
         // Half a step goes up by the half-up rule; one rupiah over a multiple goes up by "up".
         t.rounding = Rounding::HalfUp;
@@ -670,7 +674,11 @@ pub(crate) mod tests {
         // One rounding, straight to the step: 1.15% of 1,178,226 is 13,549.599, nearer 13,500
         // (rounding to the rupiah first, 13,550, and then to the step would say 13,600).
         t.rounding = Rounding::HalfUp;
-        assert_eq!(t.charge(1_178_226, 115), 13_500, "13,549.599 is nearer 13,500");
+        assert_eq!(
+            t.charge(1_178_226, 115),
+            13_500,
+            "13,549.599 is nearer 13,500"
+        );
         // A fixed fee is what the manager wrote; no step, no rounding.
         assert_eq!(t.fee(Fee::Amount(5_050), 1_354_900), 5_050);
         t.rounding_step = RoundingStep::NONE;
@@ -687,7 +695,10 @@ pub(crate) mod tests {
         let ticket = ticket_of(&t, 1_354_900, start);
         let none = Paid::default();
         let day0 = owed(&ticket, &none, start);
-        assert_eq!((day0.interest, day0.fees, day0.principal), (13_600, 5_000, 1_354_900));
+        assert_eq!(
+            (day0.interest, day0.fees, day0.principal),
+            (13_600, 5_000, 1_354_900)
+        );
         assert_eq!(owed(&ticket, &none, date("2026-03-16")).interest, 13_600);
         assert_eq!(owed(&ticket, &none, date("2026-03-17")).interest, 27_200);
         // Past the due date (day 120) and its 5 days' grace: 9 periods and the 1% late fee.
@@ -1087,7 +1098,10 @@ pub(crate) mod tests {
             let on = ticket.start + chrono::Duration::days(days);
             let a = accrued(ticket, &Paid::default(), on);
             assert_eq!(a.interest % step, 0, "seed {seed}: interest off the step");
-            assert_eq!(a.principal, ticket.principal, "seed {seed}: principal rounded");
+            assert_eq!(
+                a.principal, ticket.principal,
+                "seed {seed}: principal rounded"
+            );
         }
     }
 

@@ -66,7 +66,10 @@ fn the_products_form_takes_a_rounding_step_and_tickets_charge_by_it() {
         );
         assert!(field.contains(&format!("value=\"{typed}\"")), "{field}");
         let name = r.body.split("name=\"name\"").nth(1).unwrap();
-        assert!(name.starts_with(" type=\"text\" value=\"Step pawn\""), "kept");
+        assert!(
+            name.starts_with(" type=\"text\" value=\"Step pawn\""),
+            "kept"
+        );
     }
     let r = manager.submit(
         "/staff/products",
@@ -76,7 +79,11 @@ fn the_products_form_takes_a_rounding_step_and_tickets_charge_by_it() {
     assert_eq!(r.status, 303, "{}", r.body);
     let step = product_id(&mut manager, "Step pawn");
     let edit = manager.get(&format!("/staff/products/{step}"));
-    assert!(step_field(&edit.body).contains("value=\"500\""), "{}", edit.body);
+    assert!(
+        step_field(&edit.body).contains("value=\"500\""),
+        "{}",
+        edit.body
+    );
     // The starter gold product rounds to Rp 100; a product without a step shows none.
     let gold = product_id(&mut manager, "Gold pawn");
     let edit = manager.get(&format!("/staff/products/{gold}"));
@@ -121,11 +128,16 @@ fn the_products_form_takes_a_rounding_step_and_tickets_charge_by_it() {
     let owed = &page[page.find("<dt>Interest</dt>").unwrap()..];
     let owed = &owed[..owed.find("</dl>").unwrap()];
     assert!(owed.contains("<dd>IDR 14,000</dd>"), "the interest: {owed}");
-    assert!(owed.contains("<dd>IDR 1,354,900</dd>"), "the principal: {owed}");
+    assert!(
+        owed.contains("<dd>IDR 1,354,900</dd>"),
+        "the principal: {owed}"
+    );
     assert!(owed.contains("<dd>IDR 1,368,900</dd>"), "to redeem: {owed}");
     // The ticket's statement charges the same interest and ends at the same figure.
     let rows: Vec<&str> = page.split("<tr").filter(|r| r.contains("<td")).collect();
-    let charged = rows.iter().find(|r| r.contains("<td>Interest charged</td>"));
+    let charged = rows
+        .iter()
+        .find(|r| r.contains("<td>Interest charged</td>"));
     assert!(
         charged.is_some_and(|r| r.contains("<td class=\"num\">IDR 14,000</td>")),
         "{rows:#?}"

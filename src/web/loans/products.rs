@@ -219,7 +219,9 @@ fn step_field(ctx: &Ctx, step: RoundingStep, sent: &FieldErrors) -> maud::Markup
     let mut field = Field::typed(ctx.t(Msg::RoundingStep), STEP, &value, sent);
     field.required = false;
     let example = money::amount_input(100, exponent, ctx.lang);
-    let hint = ctx.lang.fill(Msg::RoundingStepHint, &[("example", &example)]);
+    let hint = ctx
+        .lang
+        .fill(Msg::RoundingStepHint, &[("example", &example)]);
     field.hint = Some(&hint);
     ui::field(&field)
 }
