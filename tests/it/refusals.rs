@@ -3,13 +3,11 @@
 //! message's row, and merging a record with itself comes back as the merge page with the
 //! reason above the form — never the generic error page.
 
-use crate::util::{Client, MANAGER, Server, id_after};
+use crate::util::{MANAGER, Server, id_after, open_db};
 
 /// The id of the newest message of an outbox table.
 fn newest(server: &Server, table: &str) -> String {
-    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
+    let conn = open_db(&server.dir.path().join("pawnbranch.sqlite"));
     conn.query_row(
         &format!("SELECT id FROM {table} ORDER BY created_at DESC, id DESC LIMIT 1"),
         [],
@@ -43,9 +41,7 @@ fn assert_refused_at_row(r: &crate::util::Response, title: &str, id: &str, reaso
 
 /// Waits (at most 20 s) until message `id` of an outbox table is in `state`.
 fn wait_for_state(server: &Server, table: &str, id: &str, state: &str) {
-    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
+    let conn = open_db(&server.dir.path().join("pawnbranch.sqlite"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let now: String = conn
@@ -93,21 +89,12 @@ fn cancelling_or_retrying_a_sent_sms_comes_back_on_the_sms_page_at_its_row() {
     }
 }
 
-/// Siti's (demo) customer page.
-fn siti_page(c: &mut Client) -> String {
-    let list = c.get("/staff/customers?q=081210000000");
-    format!(
-        "/staff/customers/{}",
-        id_after(&list.body, "/staff/customers/")
-    )
-}
-
 #[test]
 fn retrying_an_email_that_has_not_failed_comes_back_on_the_email_page_at_its_row() {
     let server = Server::demo();
     let mut c = server.client();
     c.sign_in(MANAGER.0, MANAGER.1);
-    let page = siti_page(&mut c);
+    let page = crate::email::siti_page(&mut c);
     let r = c.submit(&page, &format!("{page}/invite"), &[]);
     assert_eq!(r.status, 303, "{}", r.body);
     let id = newest(&server, "email_outbox");

@@ -45,6 +45,17 @@ fn product_id(c: &mut Client, name: &str) -> String {
     id_after(page.body.split(name).nth(1).unwrap(), "/staff/products/")
 }
 
+/// Adds a product with the step `step`, and asserts its form shows the step again; its id.
+fn added(manager: &mut Client, name: &'static str, step: &'static str) -> String {
+    let r = manager.submit("/staff/products", "/staff/products", &product(name, step));
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id = product_id(manager, name);
+    let edit = manager.get(&format!("/staff/products/{id}"));
+    let field = step_field(&edit.body);
+    assert!(field.contains(&format!("value=\"{step}\"")), "{field}");
+    id
+}
+
 #[test]
 fn the_products_form_takes_a_rounding_step_and_tickets_charge_by_it() {
     let server = Server::demo();
@@ -71,32 +82,12 @@ fn the_products_form_takes_a_rounding_step_and_tickets_charge_by_it() {
             "kept"
         );
     }
-    let r = manager.submit(
-        "/staff/products",
-        "/staff/products",
-        &product("Step pawn", "500"),
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let step = product_id(&mut manager, "Step pawn");
-    let edit = manager.get(&format!("/staff/products/{step}"));
-    assert!(
-        step_field(&edit.body).contains("value=\"500\""),
-        "{}",
-        edit.body
-    );
+    let step = added(&mut manager, "Step pawn", "500");
     // The starter gold product rounds to Rp 100; a product without a step shows none.
     let gold = product_id(&mut manager, "Gold pawn");
     let edit = manager.get(&format!("/staff/products/{gold}"));
     assert!(step_field(&edit.body).contains("value=\"100\""));
-    let r = manager.submit(
-        "/staff/products",
-        "/staff/products",
-        &product("Plain pawn", ""),
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
-    let plain = product_id(&mut manager, "Plain pawn");
-    let edit = manager.get(&format!("/staff/products/{plain}"));
-    assert!(step_field(&edit.body).contains("value=\"\""));
+    added(&mut manager, "Plain pawn", "");
 
     // A ticket of Rp 1,354,900 on "Step pawn": 1% is 13,549, up to Rp 500: 14,000.
     let mut clerk = server.client();
