@@ -95,13 +95,8 @@ pub(crate) fn act(
     retry: bool,
 ) -> Result<Response, AppError> {
     let render = |user: &_, sent: &_, status| render_page(ctx, user, sent, status);
-    listing::act(
-        ctx,
-        &LISTING,
-        (&|| ctx.app.email.wake(), &render),
-        id,
-        retry,
-    )
+    let wake = || ctx.app.email.wake();
+    listing::act(ctx, &LISTING, &wake, &render, id, retry)
 }
 
 /// The email outbox on the staff page.

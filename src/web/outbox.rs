@@ -163,7 +163,8 @@ pub(crate) fn state_badge(ctx: &Ctx, state: State) -> Markup {
 pub(crate) fn act<K: MessageKind, I: MessageId>(
     ctx: &Ctx,
     listing: &Listing<K, I>,
-    (wake, render): (&dyn Fn(), Render),
+    wake: &dyn Fn(),
+    render: Render,
     id: I,
     retry: bool,
 ) -> Result<Response, AppError> {

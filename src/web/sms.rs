@@ -168,7 +168,8 @@ pub(crate) fn act(
     retry: bool,
 ) -> Result<Response, AppError> {
     let render = |user: &_, sent: &_, status| render_page(ctx, user, sent, status);
-    listing::act(ctx, &LISTING, (&|| ctx.app.sms.wake(), &render), id, retry)
+    let wake = || ctx.app.sms.wake();
+    listing::act(ctx, &LISTING, &wake, &render, id, retry)
 }
 
 /// The SMS outbox on the staff page.
