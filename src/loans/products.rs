@@ -1,12 +1,12 @@
 //! Loan products: the terms managers offer (kind, rate per period, period, term, minimum
-//! interest, fees, grace, notice and pull days, maximum loan-to-value, rounding). A ticket
+//! interest, fees, grace, notice and pull days, maximum loan-to-value, rounding and its step). A ticket
 //! copies its product's terms when it is written, so editing a product never alters an
 //! existing ticket.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
+use super::terms::{Fee, PeriodUnit, ProductKind, Rounding, RoundingStep, Terms};
 use crate::plumbing::i18n::Lang;
 use crate::plumbing::ids::ProductId;
 
@@ -21,7 +21,7 @@ pub(crate) struct Product {
 /// The columns [`from_row`] reads.
 const COLUMNS: &str = "id, active, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
                        storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days, max_ltv_bp,
-                       rounding, period_unit";
+                       rounding, period_unit, rounding_step";
 
 /// A product from a row of [`COLUMNS`].
 fn from_row(r: &Row) -> rusqlite::Result<Product> {
@@ -33,6 +33,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Product> {
     let kind: String = r.get(3)?;
     let rounding: String = r.get(16)?;
     let unit: String = r.get(17)?;
+    let step: i64 = r.get(18)?;
     Ok(Product {
         id: r.get(0)?,
         active: r.get(1)?,
@@ -59,6 +60,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Product> {
             forfeit_days: r.get(14)?,
             max_ltv_bp: r.get(15)?,
             rounding: Rounding::from_code(&rounding).unwrap_or(Rounding::HalfUp),
+            rounding_step: RoundingStep::new(step)
+                .ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(18, step))?,
         },
     })
 }
@@ -108,8 +111,8 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
     conn.prepare_cached(
         "INSERT INTO loan_products (id, name, kind, rate_bp, period_days, term_periods, min_interest_days, ticket_fee,
                                     storage_fee, late_fee, lost_ticket_fee, grace_days, notice_days, forfeit_days,
-                                    max_ltv_bp, rounding, created_at, updated_at, period_unit)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)
+                                    max_ltv_bp, rounding, created_at, updated_at, period_unit, rounding_step)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)
          ON CONFLICT (id) DO UPDATE SET
              name = excluded.name, kind = excluded.kind, rate_bp = excluded.rate_bp,
              period_days = excluded.period_days, term_periods = excluded.term_periods,
@@ -118,7 +121,7 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
              lost_ticket_fee = excluded.lost_ticket_fee, grace_days = excluded.grace_days,
              notice_days = excluded.notice_days, forfeit_days = excluded.forfeit_days,
              max_ltv_bp = excluded.max_ltv_bp, rounding = excluded.rounding, updated_at = excluded.updated_at,
-             period_unit = excluded.period_unit",
+             period_unit = excluded.period_unit, rounding_step = excluded.rounding_step",
     )?
     .execute(params![
         id,
@@ -138,14 +141,16 @@ fn save(conn: &Connection, id: &ProductId, t: &Terms, now: DateTime<Utc>) -> rus
         t.max_ltv_bp,
         t.rounding.code(),
         now,
-        t.period_unit.code()
+        t.period_unit.code(),
+        t.rounding_step.minor()
     ])?;
     Ok(())
 }
 
 /// The products a new branch (and the demo) starts with: Pegadaian-like gold pawn (1.15% per
 /// 15 days, 120 days) and a monthly pawn for electronics, and a 3-month installment loan (both
-/// in calendar months), named in the branch's language.
+/// in calendar months), named in the branch's language; in rupiah, each charge rounded (up,
+/// their rule) to Rp 100, the currency's usual step.
 pub(crate) fn starter_products(lang: Lang) -> [Terms; 3] {
     let name = |en: &str, id: &str| match lang {
         Lang::En => en.to_owned(),
@@ -171,6 +176,7 @@ pub(crate) fn starter_products(lang: Lang) -> [Terms; 3] {
         forfeit_days: 14,
         max_ltv_bp: 9_000,
         rounding: Rounding::Up,
+        rounding_step: RoundingStep::new(100).unwrap_or_default(),
     };
     [
         base.clone(),

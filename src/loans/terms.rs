@@ -6,6 +6,10 @@
 //! fees and principal": pages, payments, extensions, redemptions and reminders all ask it. It
 //! is computed from the terms and the ledger, never stored day by day. All amounts are `i64`
 //! minor units; rates are basis points; every division rounds by the product's explicit rule.
+//! A product may round its charges to the currency's usual step (Rp 100): [`Terms::charge`]
+//! is the one place a charge (a period's interest, a percentage fee) is computed, rounded by
+//! the rule straight to a multiple of the step, so `owed`, the statement and the ledger's
+//! charges (which all add up these) agree by construction. Principal is never rounded.
 //!
 //! The calendar, as pawnshops publish it (Pegadaian: "1-15 hari = 1 periode sewa modal"): for a
 //! ticket started on day S with periods of length p, period 1 is the start day and the days
@@ -83,6 +87,14 @@ impl Rounding {
         i64::try_from(q).unwrap_or(i64::MAX)
     }
 
+    /// `numerator / denominator` rounded by this rule to a multiple of `step` (at least 1), in
+    /// one rounding: 13,549 to a step of 100 is 13,500 half up or down, 13,600 up.
+    pub(crate) fn divide_to(self, numerator: i128, denominator: i128, step: i64) -> i64 {
+        let step = step.max(1);
+        self.divide(numerator, denominator * i128::from(step))
+            .saturating_mul(step)
+    }
+
     /// The code in the database.
     pub(crate) fn code(self) -> &'static str {
         match self {
@@ -119,14 +131,6 @@ pub(crate) enum Fee {
 }
 
 impl Fee {
-    /// The fee on `principal`.
-    pub(crate) fn on(self, principal: i64, rounding: Rounding) -> i64 {
-        match self {
-            Fee::Amount(amount) => amount,
-            Fee::Rate(bp) => rate_of(principal, bp, rounding),
-        }
-    }
-
     /// The stored form: `amount:<minor>` or `rate:<bp>`.
     pub(crate) fn code(self) -> String {
         match self {
@@ -153,6 +157,39 @@ impl Fee {
 /// `principal × bp / 10,000`, rounded.
 pub(crate) fn rate_of(principal: i64, bp: u32, rounding: Rounding) -> i64 {
     rounding.divide(i128::from(principal) * i128::from(bp), 10_000)
+}
+
+/// The step a product's charges are rounded to, in minor units: 100 rounds rupiah to Rp 100;
+/// 1 (the default, and what terms stored before it read as) rounds nothing further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct RoundingStep(u32);
+
+impl RoundingStep {
+    /// The largest step a product may have.
+    pub(crate) const MAX: i64 = 100_000;
+
+    /// No rounding beyond the minor unit.
+    pub(crate) const NONE: RoundingStep = RoundingStep(1);
+
+    /// A step of `minor` units: 1 to [`RoundingStep::MAX`].
+    pub(crate) fn new(minor: i64) -> Option<RoundingStep> {
+        u32::try_from(minor)
+            .ok()
+            .filter(|_| (1..=Self::MAX).contains(&minor))
+            .map(RoundingStep)
+    }
+
+    /// The step in minor units (at least 1, whatever was stored).
+    pub(crate) fn minor(self) -> i64 {
+        i64::from(self.0.max(1))
+    }
+}
+
+impl Default for RoundingStep {
+    fn default() -> RoundingStep {
+        RoundingStep::NONE
+    }
 }
 
 /// The terms a ticket is written under: a copy of its product at that moment.
@@ -185,6 +222,28 @@ pub(crate) struct Terms {
     /// The largest principal, in basis points of the items' appraised value.
     pub(crate) max_ltv_bp: u32,
     pub(crate) rounding: Rounding,
+    /// Every charge is rounded by `rounding` to this step (terms stored before there was one
+    /// have none: no rounding).
+    #[serde(default)]
+    pub(crate) rounding_step: RoundingStep,
+}
+
+impl Terms {
+    /// A charge of `bp` basis points of `base` (a period's interest, a percentage fee), rounded
+    /// by the product's rule to its step: the one place a charge is computed.
+    pub(crate) fn charge(&self, base: i64, bp: u32) -> i64 {
+        let numerator = i128::from(base) * i128::from(bp);
+        self.rounding
+            .divide_to(numerator, 10_000, self.rounding_step.minor())
+    }
+
+    /// `fee` on `base`: a fixed amount as it is, a percentage as a charge.
+    pub(crate) fn fee(&self, fee: Fee, base: i64) -> i64 {
+        match fee {
+            Fee::Amount(amount) => amount,
+            Fee::Rate(bp) => self.charge(base, bp),
+        }
+    }
 }
 
 /// What has been paid on a ticket, net of reversals, by date (for interest on the principal
@@ -374,7 +433,7 @@ pub(crate) fn schedule(ticket: &Facts) -> Vec<Installment> {
     let t = ticket.terms;
     let n = i64::from(t.term_periods.max(1));
     let part = ticket.principal / n;
-    let interest = rate_of(ticket.principal, t.rate_bp, t.rounding);
+    let interest = t.charge(ticket.principal, t.rate_bp);
     (0..t.term_periods.max(1))
         .map(|i| Installment {
             due: period_end(t, ticket.start, i + 1),
@@ -449,8 +508,8 @@ pub(crate) fn accrued(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Accrued {
             for n in 1..=periods_started(t, ticket.start, date) {
                 let at = period_start(t, ticket.start, n);
                 let base = ticket.principal - paid.principal_by(at);
-                interest += rate_of(base, t.rate_bp, t.rounding);
-                storage += t.storage_fee.on(base, t.rounding);
+                interest += t.charge(base, t.rate_bp);
+                storage += t.fee(t.storage_fee, base);
             }
             let due = if date >= ticket.maturity {
                 outstanding
@@ -464,8 +523,8 @@ pub(crate) fn accrued(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Accrued {
                 .into_iter()
                 .filter(|i| i.due <= date)
                 .collect();
-            let storage = t.storage_fee.on(ticket.principal, t.rounding)
-                * i64::try_from(due.len()).unwrap_or(0);
+            let storage =
+                t.fee(t.storage_fee, ticket.principal) * i64::try_from(due.len()).unwrap_or(0);
             let interest = due.iter().map(|i| i.interest).sum();
             let principal_due: i64 = due.iter().map(|i| i.principal).sum();
             (
@@ -475,12 +534,12 @@ pub(crate) fn accrued(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Accrued {
             )
         }
     };
-    let mut fees = t.ticket_fee.on(ticket.principal, t.rounding) + periodic_fees;
+    let mut fees = t.fee(t.ticket_fee, ticket.principal) + periodic_fees;
     if days(ticket.maturity, date) > i64::from(t.grace_days) {
-        fees += t.late_fee.on(ticket.principal, t.rounding);
+        fees += t.fee(t.late_fee, ticket.principal);
     }
     if ticket.ticket_lost {
-        fees += t.lost_ticket_fee.on(ticket.principal, t.rounding);
+        fees += t.fee(t.lost_ticket_fee, ticket.principal);
     }
     Accrued {
         interest: interest_accrued,
@@ -552,6 +611,7 @@ pub(crate) mod tests {
             forfeit_days: 14,
             max_ltv_bp: 9_000,
             rounding: Rounding::Up,
+            rounding_step: RoundingStep::NONE,
         }
     }
 
@@ -575,7 +635,106 @@ pub(crate) mod tests {
             forfeit_days: 14,
             max_ltv_bp: 7_000,
             rounding: Rounding::HalfUp,
+            rounding_step: RoundingStep::NONE,
         }
+    }
+
+    /// A step of `minor` units.
+    pub(crate) fn step_of(minor: i64) -> RoundingStep {
+        RoundingStep::new(minor).unwrap()
+    }
+
+    #[test]
+    fn charges_are_rounded_to_the_products_step_by_its_rule() {
+        // 1% of Rp 1,354,900 is Rp 13,549: to Rp 100 it is 13,500 half up or down, 13,600 up.
+        let mut t = Terms {
+            rate_bp: 100,
+            rounding_step: step_of(100),
+            ..pegadaian()
+        };
+        for (rule, expected) in [
+            (Rounding::HalfUp, 13_500),
+            (Rounding::Down, 13_500),
+            (Rounding::Up, 13_600),
+        ] {
+            t.rounding = rule;
+            assert_eq!(t.charge(1_354_900, 100), expected, "{rule:?}");
+            assert_eq!(
+                t.fee(Fee::Rate(100), 1_354_900),
+                expected,
+                "a percentage fee"
+            );
+        }
+        // Half a step goes up by the half-up rule; one rupiah over a multiple goes up by "up".
+        t.rounding = Rounding::HalfUp;
+        assert_eq!(t.charge(1_355_000, 100), 13_600, "13,550");
+        t.rounding = Rounding::Up;
+        assert_eq!(t.charge(1_350_100, 100), 13_600, "13,501");
+        assert_eq!(t.charge(1_350_000, 100), 13_500, "a multiple stays");
+        // One rounding, straight to the step: 1.15% of 1,178,226 is 13,549.599, nearer 13,500
+        // (rounding to the rupiah first, 13,550, and then to the step would say 13,600).
+        t.rounding = Rounding::HalfUp;
+        assert_eq!(
+            t.charge(1_178_226, 115),
+            13_500,
+            "13,549.599 is nearer 13,500"
+        );
+        // A fixed fee is what the manager wrote; no step, no rounding.
+        assert_eq!(t.fee(Fee::Amount(5_050), 1_354_900), 5_050);
+        t.rounding_step = RoundingStep::NONE;
+        assert_eq!(t.charge(1_354_900, 100), 13_549, "no step");
+
+        // On a ticket: interest, the late fee and the payoff; the principal is not rounded.
+        let t = Terms {
+            rate_bp: 100,
+            rounding: Rounding::Up,
+            rounding_step: step_of(100),
+            ..pegadaian()
+        };
+        let start = date("2026-03-01");
+        let ticket = ticket_of(&t, 1_354_900, start);
+        let none = Paid::default();
+        let day0 = owed(&ticket, &none, start);
+        assert_eq!(
+            (day0.interest, day0.fees, day0.principal),
+            (13_600, 5_000, 1_354_900)
+        );
+        assert_eq!(owed(&ticket, &none, date("2026-03-16")).interest, 13_600);
+        assert_eq!(owed(&ticket, &none, date("2026-03-17")).interest, 27_200);
+        // Past the due date (day 120) and its 5 days' grace: 9 periods and the 1% late fee.
+        let late = owed(&ticket, &none, date("2026-07-05"));
+        assert_eq!((late.interest, late.fees), (9 * 13_600, 5_000 + 13_600));
+        assert_eq!(late.payoff(), 9 * 13_600 + 18_600 + 1_354_900);
+        // An installment's interest is a charge too; its principal parts are not rounded.
+        let inst = Terms {
+            kind: ProductKind::Installment,
+            term_periods: 3,
+            ..t.clone()
+        };
+        let s = schedule(&ticket_of(&inst, 1_354_900, start));
+        assert!(s.iter().all(|i| i.interest == 13_600));
+        assert_eq!(s.iter().map(|i| i.principal).sum::<i64>(), 1_354_900);
+    }
+
+    #[test]
+    fn a_rounding_step_is_1_to_100_000_minor_units_and_old_terms_have_none() {
+        assert_eq!(RoundingStep::new(0), None);
+        assert_eq!(RoundingStep::new(-100), None);
+        assert_eq!(RoundingStep::new(100_001), None);
+        assert_eq!(step_of(1), RoundingStep::NONE);
+        assert_eq!(step_of(100_000).minor(), 100_000);
+        // Terms stored before there was a step read as no rounding.
+        let mut stored = serde_json::to_value(pegadaian()).unwrap();
+        stored.as_object_mut().unwrap().remove("rounding_step");
+        let read: Terms = serde_json::from_value(stored).unwrap();
+        assert_eq!(read.rounding_step, RoundingStep::NONE);
+        let with = Terms {
+            rounding_step: step_of(100),
+            ..pegadaian()
+        };
+        let round_trip: Terms =
+            serde_json::from_str(&serde_json::to_string(&with).unwrap()).unwrap();
+        assert_eq!(round_trip.rounding_step.minor(), 100);
     }
 
     #[test]
@@ -931,6 +1090,21 @@ pub(crate) mod tests {
         }
     }
 
+    /// With a step, every period's interest is a multiple of it, so interest accrued on any
+    /// day is too; and the principal is never rounded.
+    fn step_properties(ticket: &Facts, seed: u64) {
+        let step = ticket.terms.rounding_step.minor();
+        for days in [0, 16, 45, 200] {
+            let on = ticket.start + chrono::Duration::days(days);
+            let a = accrued(ticket, &Paid::default(), on);
+            assert_eq!(a.interest % step, 0, "seed {seed}: interest off the step");
+            assert_eq!(
+                a.principal, ticket.principal,
+                "seed {seed}: principal rounded"
+            );
+        }
+    }
+
     #[test]
     fn properties_hold_for_generated_tickets_and_payments() {
         for seed in 0..500 {
@@ -947,6 +1121,7 @@ pub(crate) mod tests {
                 t.period_days = 1 + u32::try_from(g.below(3)).unwrap();
             }
             t.rounding = [Rounding::HalfUp, Rounding::Down, Rounding::Up][g.below(3) as usize];
+            t.rounding_step = step_of([1, 1, 100, 500, 1_000][g.below(5) as usize]);
             let start = date("2024-01-01") + chrono::Duration::days(g.below(800) as i64);
             let principal = 1 + g.below(50_000_000) as i64;
             let ticket = Facts {
@@ -957,6 +1132,7 @@ pub(crate) mod tests {
                 ticket_lost: g.below(5) == 0,
             };
             calendar_properties(&t, start, seed);
+            step_properties(&ticket, seed);
             let mut paid = Paid::default();
             let mut day = start;
             for _ in 0..g.below(12) {

@@ -546,6 +546,10 @@ catalogue! {
     ForfeitDays => "Pull days after notice", "Hari sebelum barang ditarik";
     MaxLtv => "Maximum loan-to-value (%)", "Maksimum nilai pinjaman (%)";
     RoundingRule => "Rounding", "Pembulatan";
+    RoundingStep => "Round amounts due to a multiple of", "Bulatkan tagihan ke kelipatan";
+    RoundingStepHint => "Each period's interest and each percentage fee is rounded to it by the rounding rule, for example {example}. Empty: to the smallest unit.",
+        "Sewa modal tiap periode dan setiap biaya persentase dibulatkan ke kelipatan ini menurut aturan pembulatan, contoh: {example}. Kosong: ke satuan terkecil.";
+    RoundingStepInvalid => "Enter an amount from {min} to {max}.", "Masukkan jumlah dari {min} sampai {max}.";
     KindPawn => "Pawn (one maturity, renewable)", "Gadai (satu jatuh tempo, bisa diperpanjang)";
     KindInstallment => "Installments (equal payments)", "Angsuran (pembayaran sama)";
     ProductInvalid => "Check the product: every number must be filled in, and each fee chosen from the list with its amount or percentage.",

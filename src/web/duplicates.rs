@@ -118,25 +118,25 @@ pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(ctx.staff_page(user, ctx.t(Msg::DuplicatesTitle), body))
 }
 
-/// The two records of a pair from the URL: 404 for an id that is no customer's, 400 for a
-/// record paired with itself or one already merged.
+/// The two records of a pair from the URL (404 for an id that is no customer's), and why they
+/// cannot be merged, if so: a record paired with itself, or one already merged.
 fn load_pair(
-    ctx: &Ctx,
     conn: &Connection,
     a: &CustomerId,
     b: &CustomerId,
-) -> Result<(Customer, Customer), AppError> {
+) -> Result<(Customer, Customer, Option<Msg>), AppError> {
     let ca = customers::get(conn, a)?.ok_or(AppError::NotFound)?;
     let cb = customers::get(conn, b)?.ok_or(AppError::NotFound)?;
-    if a == b {
-        return Err(AppError::BadRequest(ctx.t(Msg::MergeSameRecord).to_owned()));
-    }
-    if customers::merged_into(conn, a)?.is_some() || customers::merged_into(conn, b)?.is_some() {
-        return Err(AppError::BadRequest(
-            ctx.t(Msg::MergeAlreadyMerged).to_owned(),
-        ));
-    }
-    Ok((ca, cb))
+    let blocked = if a == b {
+        Some(Msg::MergeSameRecord)
+    } else if customers::merged_into(conn, a)?.is_some()
+        || customers::merged_into(conn, b)?.is_some()
+    {
+        Some(Msg::MergeAlreadyMerged)
+    } else {
+        None
+    };
+    Ok((ca, cb, blocked))
 }
 
 /// A field's value on a record, as shown.
@@ -175,7 +175,9 @@ pub(crate) fn compare(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     render_compare(ctx, &a, &b, FieldErrors::none(), 200)
 }
 
-/// The comparison page; `sent` is a refused merge, shown again with its reason and choices.
+/// The comparison page; `sent` is a refused merge, shown again with its reason and choices. A
+/// pair that cannot be merged is shown with the reason and without the merge and "Not a
+/// duplicate" buttons, as a 400.
 fn render_compare(
     ctx: &Ctx,
     a: &CustomerId,
@@ -185,7 +187,13 @@ fn render_compare(
 ) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let (ca, cb) = load_pair(ctx, &conn, a, b)?;
+    let (ca, cb, blocked) = load_pair(&conn, a, b)?;
+    let status = if blocked.is_some() {
+        status.max(400)
+    } else {
+        status
+    };
+    let refusal = sent.whole().or(blocked.map(|m| ctx.t(m)));
     let why = crate::duplicates::of_customer(&conn, &ca.id)?
         .into_iter()
         .find(|p| p.a == cb.id || p.b == cb.id)
@@ -197,7 +205,7 @@ fn render_compare(
     let body = html! {
         @if let Some(why) = &why { p class="error" { (why) } }
         p { (ctx.t(Msg::MergeIntro)) }
-        (crate::plumbing::ui::form_error(sent.whole()))
+        (crate::plumbing::ui::form_error(refusal))
         form method="post" action=(paths::duplicate_merge(&ca.id, &cb.id)) class="stack" {
             (crate::plumbing::ui::csrf_input(&csrf))
             div class="table-wrap" {
@@ -237,11 +245,13 @@ fn render_compare(
                     }
                 }
             }
-            div { button type="submit" { (ctx.t(Msg::MergeButton)) } }
+            @if blocked.is_none() { div { button type="submit" { (ctx.t(Msg::MergeButton)) } } }
         }
-        form method="post" action=(paths::duplicate_dismiss(&ca.id, &cb.id)) class="actions" {
-            (crate::plumbing::ui::csrf_input(&csrf))
-            button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
+        @if blocked.is_none() {
+            form method="post" action=(paths::duplicate_dismiss(&ca.id, &cb.id)) class="actions" {
+                (crate::plumbing::ui::csrf_input(&csrf))
+                button type="submit" class="secondary" { (ctx.t(Msg::NotADuplicate)) }
+            }
         }
     };
     let mut page = ctx.staff_page(user, ctx.t(Msg::MergeTitle), body);
@@ -260,7 +270,11 @@ pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response,
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
+    let (ca, cb, blocked) = load_pair(&tx, &a, &b)?;
+    if let Some(why) = blocked {
+        drop(tx);
+        return refused(why, 400);
+    }
     let survivor = form.text("survivor");
     let (survivor, merged) = if survivor == ca.id.as_str() {
         (&ca.id, &cb.id)
@@ -294,12 +308,12 @@ pub(crate) fn merge(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Response,
         Ok(_) => {}
         Err(MergeError::NotFound) => return Err(AppError::NotFound),
         Err(MergeError::SameRecord) => {
-            return Err(AppError::BadRequest(ctx.t(Msg::MergeSameRecord).to_owned()));
+            drop(tx);
+            return refused(Msg::MergeSameRecord, 400);
         }
         Err(MergeError::AlreadyMerged) => {
-            return Err(AppError::BadRequest(
-                ctx.t(Msg::MergeAlreadyMerged).to_owned(),
-            ));
+            drop(tx);
+            return refused(Msg::MergeAlreadyMerged, 400);
         }
         Err(MergeError::PhoneTaken) => {
             drop(tx);
@@ -317,7 +331,13 @@ pub(crate) fn dismiss(ctx: &Ctx, a: CustomerId, b: CustomerId) -> Result<Respons
     let user = ctx.require(Permission::CustomerManagement)?;
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let (ca, cb) = load_pair(ctx, &tx, &a, &b)?;
+    let (ca, cb, blocked) = load_pair(&tx, &a, &b)?;
+    if let Some(why) = blocked {
+        drop(tx);
+        let mut sent = FieldErrors::sent("dismiss", ctx.form()?);
+        sent.refuse(ctx.t(why));
+        return render_compare(ctx, &a, &b, &sent, 400);
+    }
     if crate::duplicates::dismiss(&tx, &ca.id, &cb.id, Some(&user.id), ctx.now)? {
         let (first, second) = crate::duplicates::ordered(ca.id.clone(), cb.id.clone());
         let change = Change {

@@ -10,6 +10,7 @@ use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::EmailId;
 use crate::plumbing::paths;
+use crate::plumbing::ui::FieldErrors;
 use crate::roles::Permission;
 use crate::web::Ctx;
 use crate::web::outbox as listing;
@@ -42,6 +43,16 @@ pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<M
 /// GET /staff/email: the relay, the queue, recent emails (codes masked), retry and cancel.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
+    render_page(ctx, user, FieldErrors::none(), 200)
+}
+
+/// The Email page; `refused` is a row's refused retry or cancel.
+fn render_page(
+    ctx: &Ctx,
+    user: &crate::roles::StaffUser,
+    refused: &FieldErrors,
+    status: u16,
+) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
     let queued = EMAIL.queued(&conn)?;
     let counts = EMAIL.counts(&conn)?;
@@ -50,9 +61,11 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let body = html! {
         (relay_panel(ctx, queued))
         (listing::queue(ctx, &counts))
-        (listing::recent(ctx, &LISTING, &recent))
+        (listing::recent(ctx, &LISTING, &recent, refused))
     };
-    Ok(ctx.staff_page(user, ctx.t(Msg::NavEmail), body))
+    let mut response = ctx.staff_page(user, ctx.t(Msg::NavEmail), body);
+    response.status = status;
+    Ok(response)
 }
 
 /// The relay's panel: its state, address, sender and last error.
@@ -81,7 +94,9 @@ pub(crate) fn act(
     id: crate::plumbing::ids::EmailId,
     retry: bool,
 ) -> Result<Response, AppError> {
-    listing::act(ctx, &LISTING, || ctx.app.email.wake(), id, retry)
+    let render = |user: &_, sent: &_, status| render_page(ctx, user, sent, status);
+    let wake = || ctx.app.email.wake();
+    listing::act(ctx, &LISTING, &wake, &render, id, retry)
 }
 
 /// The email outbox on the staff page.

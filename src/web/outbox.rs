@@ -1,7 +1,8 @@
 //! What the staff pages of every channel share: the queue's counts by kind and state, the
 //! recent messages (codes masked) with their retry and cancel buttons, and the handler of
 //! those buttons. Each channel's page keeps its own status panel (the modem, the relay) and
-//! its own forms.
+//! its own forms. A refused retry or cancel (the message is no longer in a state that allows
+//! it) comes back as the channel's page with the reason at the message's row.
 
 use maud::{Markup, html};
 
@@ -14,8 +15,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
-use crate::plumbing::ui;
-use crate::roles::Permission;
+use crate::plumbing::ui::{self, FieldErrors};
+use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 
 /// How a channel's staff page lists its outbox.
@@ -30,6 +31,14 @@ pub(crate) struct Listing<K: 'static, I: 'static> {
     /// Why a retry or cancel was refused, with `{state}`.
     pub(crate) wrong_state: Msg,
 }
+
+/// The name of the rows' retry and cancel forms in a refusal ([`FieldErrors::of`]); the
+/// refused field is the message's id.
+const ROW_FORM: &str = "outbox";
+
+/// A channel page's render function: the page with a refused form (or none) and a status.
+pub(crate) type Render<'a> =
+    &'a dyn Fn(&StaffUser, &FieldErrors, u16) -> Result<Response, AppError>;
 
 /// The queue's counts: a row per kind, a column per state.
 pub(crate) fn queue<K: MessageKind>(ctx: &Ctx, counts: &[(State, K, i64)]) -> Markup {
@@ -57,13 +66,16 @@ pub(crate) fn queue<K: MessageKind>(ctx: &Ctx, counts: &[(State, K, i64)]) -> Ma
     }
 }
 
-/// The recent messages, with retry (failed, not a code) and cancel (queued or failed).
+/// The recent messages, with retry (failed, not a code) and cancel (queued or failed), and the
+/// reason beside the row whose retry or cancel was refused (in `refused`).
 pub(crate) fn recent<K: MessageKind, I: MessageId>(
     ctx: &Ctx,
     listing: &Listing<K, I>,
     messages: &[Listed<K, I>],
+    refused: &FieldErrors,
 ) -> Markup {
     let csrf = ctx.csrf();
+    let refused = refused.of(ROW_FORM);
     html! {
         h2 { (ctx.t(listing.recent)) }
         div class="table-wrap" {
@@ -74,7 +86,8 @@ pub(crate) fn recent<K: MessageKind, I: MessageId>(
                 } }
                 tbody {
                     @for m in messages {
-                        tr {
+                        @let id = m.message.id.to_string();
+                        tr id={ "message-" (id) } {
                             td { (ctx.datetime(m.created_at)) }
                             td { (m.message.to) }
                             td { (ctx.t(m.message.kind.label())) }
@@ -85,7 +98,10 @@ pub(crate) fn recent<K: MessageKind, I: MessageId>(
                                 @if let Some(t) = m.sent_at { br; span class="muted" { (ctx.datetime(t)) } }
                                 @if let Some(e) = &m.last_error { br; span class="muted" { (e) } }
                             }
-                            td class="actions" { (actions(ctx, listing, m, &csrf)) }
+                            td class="actions" {
+                                (ui::field_error(refused.error_for(&id)))
+                                (actions(ctx, listing, m, &csrf))
+                            }
                         }
                     }
                 }
@@ -142,11 +158,13 @@ pub(crate) fn state_badge(ctx: &Ctx, state: State) -> Markup {
     html! { span class={ "badge " (class) } { (ctx.t(state.label())) } }
 }
 
-/// POST {path}/{id}/retry and /cancel; `wake` rings the channel's sender after the commit.
+/// POST {path}/{id}/retry and /cancel; `wake` rings the channel's sender after the commit,
+/// `render` shows the channel's page again when the message's state refuses the action (409).
 pub(crate) fn act<K: MessageKind, I: MessageId>(
     ctx: &Ctx,
     listing: &Listing<K, I>,
-    wake: impl Fn(),
+    wake: &dyn Fn(),
+    render: Render,
     id: I,
     retry: bool,
 ) -> Result<Response, AppError> {
@@ -170,13 +188,15 @@ pub(crate) fn act<K: MessageKind, I: MessageId>(
             Ok(Response::see_other(listing.path))
         }
         Err(ActionError::NotFound) => Err(AppError::NotFound),
-        Err(ActionError::WrongState(state)) => Err(AppError::BadRequest(ctx.lang.fill(
-            listing.wrong_state,
-            &[(
-                "state",
-                State::from_code(state).map_or(state, |s| ctx.t(s.label())),
-            )],
-        ))),
+        Err(ActionError::WrongState(state)) => {
+            drop(tx);
+            drop(conn);
+            let state = State::from_code(state).map_or(state, |s| ctx.t(s.label()));
+            let mut refused = FieldErrors::sent(ROW_FORM, ctx.form()?);
+            let reason = ctx.lang.fill(listing.wrong_state, &[("state", state)]);
+            refused.add(&id.to_string(), reason);
+            render(user, &refused, 409)
+        }
         Err(ActionError::Db(e)) => Err(e.into()),
     }
 }

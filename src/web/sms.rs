@@ -12,7 +12,7 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::SmsId;
 use crate::plumbing::paths;
 use crate::plumbing::phone;
-use crate::plumbing::ui::{self, Field};
+use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::Permission;
 use crate::sms::outbox::{Kind, NewSms, SMS};
 use crate::sms::{LinkState, outbox};
@@ -48,15 +48,17 @@ fn signal_words(ctx: &Ctx, signal: Option<u8>) -> String {
 /// GET /staff/sms.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    render_page(ctx, user, None, "", 200)
+    render_page(ctx, user, FieldErrors::none(), 200)
 }
 
-/// The SMS page, with the test form's state.
+/// The name of the test form in a refusal.
+const TEST_FORM: &str = "sms_test";
+
+/// The SMS page; `sent` is a refused form (the test message, or a row's retry or cancel).
 fn render_page(
     ctx: &Ctx,
     user: &crate::roles::StaffUser,
-    phone_error: Option<&str>,
-    phone_value: &str,
+    sent: &FieldErrors,
     status_code: u16,
 ) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
@@ -70,21 +72,20 @@ fn render_page(
         h2 { (ctx.t(Msg::SmsSendTest)) }
         form method="post" action=(paths::SMS_TEST) class="stack" {
             (ui::csrf_input(&csrf))
-            (ui::field(&test_phone(ctx, phone_error, phone_value)))
+            (ui::field(&test_phone(ctx, sent.of(TEST_FORM))))
             div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
         }
-        (listing::recent(ctx, &LISTING, &recent))
+        (listing::recent(ctx, &LISTING, &recent, sent))
     };
     let mut response = ctx.staff_page(user, "SMS", body);
     response.status = status_code;
     Ok(response)
 }
 
-/// The test form's phone field.
-fn test_phone<'a>(ctx: &Ctx, error: Option<&'a str>, value: &'a str) -> Field<'a> {
-    let mut phone = Field::new(ctx.t(Msg::PhoneNumber), "phone", value);
+/// The test form's phone field, as typed when refused.
+fn test_phone<'a>(ctx: &Ctx, sent: &'a FieldErrors) -> Field<'a> {
+    let mut phone = Field::typed(ctx.t(Msg::PhoneNumber), "phone", "", sent);
     phone.kind = "tel";
-    phone.error = error;
     phone
 }
 
@@ -121,10 +122,14 @@ fn modem_panel(ctx: &Ctx) -> Markup {
 /// POST /staff/sms/test: queue a test message to a number.
 pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
-    let input = ctx.form()?.text("phone").to_owned();
-    let to = match phone::normalise(&input, &ctx.app.config.branch.country) {
+    let form = ctx.form()?;
+    let to = match phone::normalise(form.text("phone"), &ctx.app.config.branch.country) {
         Ok(to) => to,
-        Err(_) => return render_page(ctx, user, Some(ctx.t(Msg::PhoneInvalid)), &input, 400),
+        Err(_) => {
+            let mut sent = FieldErrors::sent(TEST_FORM, form);
+            sent.add("phone", ctx.t(Msg::PhoneInvalid));
+            return render_page(ctx, user, &sent, 400);
+        }
     };
     let text = ctx
         .lang
@@ -162,7 +167,9 @@ pub(crate) fn act(
     id: crate::plumbing::ids::SmsId,
     retry: bool,
 ) -> Result<Response, AppError> {
-    listing::act(ctx, &LISTING, || ctx.app.sms.wake(), id, retry)
+    let render = |user: &_, sent: &_, status| render_page(ctx, user, sent, status);
+    let wake = || ctx.app.sms.wake();
+    listing::act(ctx, &LISTING, &wake, &render, id, retry)
 }
 
 /// The SMS outbox on the staff page.

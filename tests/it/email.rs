@@ -71,7 +71,7 @@ fn page_shows(c: &mut Client, path: &str, text: &str) -> String {
 }
 
 /// Siti's customer page path.
-fn siti_page(c: &mut Client) -> String {
+pub(crate) fn siti_page(c: &mut Client) -> String {
     let list = c.get("/staff/customers?q=081210000000");
     format!(
         "/staff/customers/{}",

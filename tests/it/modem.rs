@@ -283,7 +283,7 @@ fn transient_errors_are_retried_and_permanent_ones_fail_with_their_reason() {
         &format!("/staff/sms/{id}/cancel"),
         &[("csrf", &page.csrf())],
     );
-    assert_eq!(r.status, 400, "a sent message cannot be cancelled");
+    assert_eq!(r.status, 409, "a sent message cannot be cancelled");
 }
 
 #[test]

@@ -152,9 +152,10 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
         gold.contains("Gold necklace") && gold.contains("IDR 700,000"),
         "{gold}"
     );
-    // 1.15% of Rp 700,000 for the first 15-day period, and the Rp 5,000 ticket fee.
+    // 1.15% of Rp 700,000 for the first 15-day period (8,050, up to the starter product's Rp 100:
+    // 8,100), and the Rp 5,000 ticket fee.
     assert!(
-        gold.contains("Amount due today") && gold.contains("IDR 13,050"),
+        gold.contains("Amount due today") && gold.contains("IDR 13,100"),
         "{gold}"
     );
     let loan = id_after(gold, "/my/loans/");
@@ -179,8 +180,8 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
         assert!(detail.body.contains(label), "{label}: {}", detail.body);
     }
     assert_eq!(dd_after(&detail.body, "Applied amount"), "IDR 700,000");
-    assert_eq!(dd_after(&detail.body, "Interest amount"), "IDR 8,050");
-    assert_eq!(dd_after(&detail.body, "Loan balance"), "IDR 713,050");
+    assert_eq!(dd_after(&detail.body, "Interest amount"), "IDR 8,100");
+    assert_eq!(dd_after(&detail.body, "Loan balance"), "IDR 713,100");
     assert!(dd_after(&detail.body, "Product").starts_with("Gold pawn"));
     assert!(detail.body.contains("No payments yet.") && detail.body.contains("Extend this loan"));
     let maturity = date(&dd_after(&detail.body, "End date"));
@@ -189,7 +190,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     let extend_path = format!("{detail_path}/extend");
     let extend = budi.get(&extend_path);
     assert_eq!(extend.status, 200, "{}", extend.body);
-    assert_eq!(dd_after(&extend.body, "Amount to pay"), "IDR 13,050");
+    assert_eq!(dd_after(&extend.body, "Amount to pay"), "IDR 13,100");
     assert_eq!(date(&dd_after(&extend.body, "Current due date")), maturity);
     let new_maturity = maturity + chrono::Duration::days(8 * 15);
     assert_eq!(date(&dd_after(&extend.body, "New due date")), new_maturity);
@@ -208,7 +209,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     // The code page: the code, the amount, and each channel the branch offers.
     let page = budi.get(&code_path);
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains(&shown) && page.body.contains("IDR 13,050"));
+    assert!(page.body.contains(&shown) && page.body.contains("IDR 13,100"));
     assert!(page.body.contains("Waiting for payment"));
     assert!(page.body.contains("At the counter"));
     assert!(
@@ -319,7 +320,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     assert!(
         found.body.contains(&shown)
             && found.body.contains("Budi Rahmawati")
-            && found.body.contains("IDR 13,050")
+            && found.body.contains("IDR 13,100")
             && found.body.contains("Confirm payment"),
         "{}",
         found.body
@@ -351,7 +352,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
         receipt.body.contains("Payment confirmed.")
             && receipt.body.contains(&shown)
             && receipt.body.contains("Bank transfer")
-            && receipt.body.contains("IDR 13,050"),
+            && receipt.body.contains("IDR 13,100"),
         "{}",
         receipt.body
     );
@@ -396,7 +397,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     let texts = texts_to(&sim, BUDI_E164, "we received");
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(
-        texts[0].contains("IDR 13,050")
+        texts[0].contains("IDR 13,100")
             && texts[0].contains(&ticket_no)
             && texts[0].contains(&reader_date(&new_maturity.to_string(), "en")),
         "{}",
@@ -416,7 +417,7 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
     assert!(
         detail
             .body
-            .contains(&format!("Paid IDR 13,050 with code {shown}")),
+            .contains(&format!("Paid IDR 13,100 with code {shown}")),
         "{}",
         detail.body
     );
@@ -468,7 +469,7 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
     let extend_path = format!("/my/loans/{loan}/extend");
     assert_eq!(
         dd_after(&budi.get(&extend_path).body, "Amount to pay"),
-        "IDR 21,100"
+        "IDR 21,200"
     );
     let r = budi.submit(&extend_path, &extend_path, &[]);
     let code = r
@@ -493,8 +494,8 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
     assert_eq!(r.status, 409, "the code's amount is no longer what is owed");
     assert!(
         r.body
-            .contains("now IDR 29,150, not the code&#39;s IDR 21,100")
-            || r.body.contains("now IDR 29,150, not the code's IDR 21,100"),
+            .contains("now IDR 29,300, not the code&#39;s IDR 21,200")
+            || r.body.contains("now IDR 29,300, not the code's IDR 21,200"),
         "{}",
         r.body
     );
@@ -529,7 +530,7 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
     let mut budi = log_in(&server, &sim, BUDI, BUDI_E164, 2);
     assert_eq!(
         dd_after(&budi.get(&extend_path).body, "Amount to pay"),
-        "IDR 29,150"
+        "IDR 29,300"
     );
     let r = budi.submit(&extend_path, &extend_path, &[]);
     let fresh = r

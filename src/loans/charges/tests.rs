@@ -12,7 +12,7 @@ use crate::ledger::postings;
 use crate::ledger::statement::Line;
 use crate::loans::ops::{self, PaymentError, Purpose, Receipt};
 use crate::loans::products;
-use crate::loans::terms::tests::{Gen, pegadaian};
+use crate::loans::terms::tests::{Gen, pegadaian, step_of};
 use crate::loans::terms::{Fee, PeriodUnit, Rounding, Terms};
 use crate::plumbing::ids::{LedgerId, ProductId, StaffId};
 
@@ -153,6 +153,55 @@ fn an_extended_and_part_paid_ticket_ends_at_what_it_owes() {
 }
 
 #[test]
+fn with_a_step_of_rp_100_the_statement_the_ledger_and_owed_agree() {
+    let b = branch();
+    let mut conn = b.db.conn().unwrap();
+    let terms = Terms {
+        rounding_step: step_of(100),
+        ..pegadaian()
+    };
+    let product = products::insert(&conn, &terms, at(date("2026-01-01"), 0)).unwrap();
+    let start = date("2026-01-10");
+    let id = ticket(&conn, &b, &product, 900_000, start);
+    // 1.15% of 900,000 is 10,350: up to Rp 100, 10,400 a period. The extension pays it and
+    // the ticket fee.
+    let extension = Purpose::Extension { periods: 8 };
+    pay(&conn, &b, &id, 15_400, extension, at(start, 10)).unwrap();
+    // 20,000 on the 30th pays period 2's 10,400, then 9,600 of principal (not rounded).
+    let later = date("2026-01-30");
+    pay(&conn, &b, &id, 20_000, Purpose::Partial, at(later, 10)).unwrap();
+    // Period 3 (from 10 February) on 890,400: 10,239.60, up to 10,300.
+    let feb10 = date("2026-02-10");
+    let s = statement(&conn, &b, &id, feb10);
+    use EntryKind::*;
+    assert_eq!(
+        shape(&s.lines),
+        vec![
+            (start, InterestCharge, 10_400, 0, 10_400),
+            (start, FeeCharge, 5_000, 0, 15_400),
+            (start, Disbursement, 900_000, 0, 915_400),
+            (start, Interest, 0, 10_400, 905_000),
+            (start, Fee, 0, 5_000, 900_000),
+            (date("2026-01-26"), InterestCharge, 10_400, 0, 910_400),
+            (later, Interest, 0, 10_400, 900_000),
+            (later, Principal, 0, 9_600, 890_400),
+            (feb10, InterestCharge, 10_300, 0, 900_700),
+        ]
+    );
+    assert_eq!(s.closing, payoff(&conn, &id, feb10));
+    every_date_ends_at_owed(&conn, &b, &id, feb10);
+    // The scheduler posts the same charges: the ledger's receivables say the same.
+    let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+    let record = ops::load(&tx, &id).unwrap().unwrap();
+    post_due_charges(&tx, &record, feb10, at(feb10, 0)).unwrap();
+    tx.commit().unwrap();
+    let posted = statement(&conn, &b, &id, feb10);
+    assert!(posted.lines.iter().all(|l| l.id.is_some()), "all posted");
+    assert_eq!(shape(&posted.lines), shape(&s.lines));
+    assert!(postings::unbalanced(&conn).unwrap().is_empty());
+}
+
+#[test]
 fn interest_paid_does_not_lower_what_is_owed_on_1_400_000() {
     // Before: 1,400,000 lent, 37,200 of interest and fees paid, and the statement said
     // 1,362,800, below the principal still owed.
@@ -234,6 +283,7 @@ fn generated_terms(g: &mut Gen) -> Terms {
     t.storage_fee = [Fee::Amount(0), Fee::Amount(2_500), Fee::Rate(10)][g.below(3) as usize];
     t.ticket_fee = [Fee::Amount(5_000), Fee::Rate(50)][g.below(2) as usize];
     t.grace_days = u32::try_from(g.below(10)).unwrap();
+    t.rounding_step = step_of([1, 1, 100, 500, 1_000][g.below(5) as usize]);
     t
 }
 

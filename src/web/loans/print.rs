@@ -99,7 +99,7 @@ fn terms_words(ctx: &Ctx, record: &ops::Ticket) -> maud::Markup {
     let t = &record.terms;
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let rate = crate::plumbing::money::percent(t.rate_bp, ctx.lang);
-    let period_interest = crate::loans::terms::rate_of(record.principal, t.rate_bp, t.rounding);
+    let period_interest = t.charge(record.principal, t.rate_bp);
     let to_auction = ctx.lang.days(t.grace_days + t.notice_days + t.forfeit_days);
     let claim = ctx.lang.days(ctx.app.config.loans.surplus_claim_days);
     html! {

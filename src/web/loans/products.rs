@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::loans::products;
-use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, Terms};
+use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, RoundingStep, Terms};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -202,9 +202,51 @@ fn product_form(
                 (fee_field(ctx, name, label, terms.map(|t| fee_of(t, name)), sent))
             }
             (ui::select(ctx.t(Msg::RoundingRule), "rounding", &roundings, rounding, None))
+            (step_field(ctx, terms.map_or(RoundingStep::NONE, |t| t.rounding_step), sent))
             div { button type="submit" { (ctx.t(button)) } }
         }
     }
+}
+
+/// The rounding step of the product form, in the currency's major units (empty: none).
+fn step_field(ctx: &Ctx, step: RoundingStep, sent: &FieldErrors) -> maud::Markup {
+    let exponent = ctx.app.config.currency().exponent;
+    let value = if step == RoundingStep::NONE {
+        String::new()
+    } else {
+        money::amount_input(step.minor(), exponent, ctx.lang)
+    };
+    let mut field = Field::typed(ctx.t(Msg::RoundingStep), STEP, &value, sent);
+    field.required = false;
+    let example = money::amount_input(100, exponent, ctx.lang);
+    let hint = ctx
+        .lang
+        .fill(Msg::RoundingStepHint, &[("example", &example)]);
+    field.hint = Some(&hint);
+    ui::field(&field)
+}
+
+/// The rounding step's field.
+const STEP: &str = "rounding_step";
+
+/// The step typed in major units ("100", "1,00"): none when empty, else 1 to
+/// [`RoundingStep::MAX`] minor units.
+fn read_step(text: &str, exponent: u8) -> Option<RoundingStep> {
+    if text.trim().is_empty() {
+        return Some(RoundingStep::NONE);
+    }
+    money::parse_amount(text, exponent).and_then(RoundingStep::new)
+}
+
+/// The message beside a refused field of the product form.
+fn refusal_of(ctx: &Ctx, field: &str) -> String {
+    if field != STEP {
+        return ctx.t(Msg::ProductFieldInvalid).to_owned();
+    }
+    let exponent = ctx.app.config.currency().exponent;
+    let [min, max] = [1, RoundingStep::MAX].map(|m| money::amount_input(m, exponent, ctx.lang));
+    ctx.lang
+        .fill(Msg::RoundingStepInvalid, &[("min", &min), ("max", &max)])
 }
 
 /// One field of the product form, with an example as its hint.
@@ -287,7 +329,7 @@ fn refused_product(ctx: &Ctx, wrong: &[&str]) -> Result<FieldErrors, AppError> {
     let mut sent = FieldErrors::sent("product", ctx.form()?);
     sent.refuse(ctx.t(Msg::ProductInvalid));
     for field in wrong {
-        sent.add(field, ctx.t(Msg::ProductFieldInvalid));
+        sent.add(field, refusal_of(ctx, field));
     }
     Ok(sent)
 }
@@ -351,6 +393,7 @@ fn parse_terms(
         number("forfeit_days"),
     ];
     let max_ltv = percent("max_ltv").filter(|bp| (1..=10_000).contains(bp));
+    let rounding_step = read_step(form.text(STEP), exponent);
     let read = [
         ("name", named.is_some()),
         ("period_unit", period_unit.is_some()),
@@ -366,6 +409,7 @@ fn parse_terms(
         ("notice_days", days[1].is_some()),
         ("forfeit_days", days[2].is_some()),
         ("max_ltv", max_ltv.is_some()),
+        (STEP, rounding_step.is_some()),
     ];
     let wrong = || read.iter().filter(|(_, ok)| !ok).map(|(f, _)| *f).collect();
     let (
@@ -383,6 +427,7 @@ fn parse_terms(
         ],
         [Some(grace_days), Some(notice_days), Some(forfeit_days)],
         Some(max_ltv_bp),
+        Some(rounding_step),
     ) = (
         named,
         period_unit,
@@ -393,6 +438,7 @@ fn parse_terms(
         fees,
         days,
         max_ltv,
+        rounding_step,
     )
     else {
         return Err(wrong());
@@ -418,6 +464,7 @@ fn parse_terms(
         forfeit_days,
         max_ltv_bp,
         rounding: Rounding::from_code(form.text("rounding")).unwrap_or(Rounding::HalfUp),
+        rounding_step,
     })
 }
 
