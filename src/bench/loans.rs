@@ -130,13 +130,27 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
             m.tally.errors
         );
     }
+    let mut failed = false;
     for (name, m) in [("My loans", &my), ("statement", &statement)] {
-        let met = m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS);
+        if let Some(first) = &m.tally.first_error {
+            failed = true;
+            println!(
+                "{name}: {} of {} requests failed; first: {first}",
+                m.tally.errors, m.tally.requests
+            );
+        }
+    }
+    for (name, m) in [("My loans", &my), ("statement", &statement)] {
+        // A page that failed is not fast: only answered 200s count as meeting the target.
+        let met = m.tally.errors == 0 && m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS);
         println!(
             "{name}: p99 under 10 ms at {} connections: {}",
             args.connections,
             if met { "met" } else { "NOT met" }
         );
+    }
+    if failed {
+        return Err("requests failed: the figures above measure errors, not the pages".to_owned());
     }
     Ok(())
 }
@@ -158,6 +172,10 @@ fn prepare(
         generate(&mut conn, args, now)?;
     }
     post_charges(&mut conn, now).map_err(e)?;
+    // Signed in now, not when generating began: a session idle for the half hour a full-size
+    // branch takes to generate has expired, and every measured request would be sent to the
+    // sign-in page.
+    let now = crate::plumbing::clock::SystemClock.now();
     let tx = db::immediate(&mut conn).map_err(e)?;
     let customer: CustomerId = tx
         .query_row(
