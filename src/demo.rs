@@ -140,6 +140,16 @@ pub(crate) fn load(
         return Ok(Outcome::HasData);
     }
     let clerk = create_accounts(&tx, now)?;
+    // The clerk's drawer, open with no float, takes the demo's cash movements.
+    crate::drawers::open(
+        &tx,
+        &clerk,
+        0,
+        &crate::drawers::Counts::default(),
+        today,
+        now,
+    )
+    .map_err(|e| DemoError(e.to_string()))?;
     let mut product_ids = Vec::new();
     for terms in products::starter_products(lang) {
         product_ids.push((products::insert(&tx, &terms, now)?, terms));

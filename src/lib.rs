@@ -11,6 +11,7 @@ mod cli;
 mod customers;
 mod demo;
 mod disposals;
+mod drawers;
 mod duplicates;
 mod email;
 mod gold;

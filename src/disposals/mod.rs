@@ -40,7 +40,7 @@ use crate::roles::StaffUser;
 pub(crate) mod overview;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// How the items were sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -437,7 +437,7 @@ fn a_disposals_transactions_are_not_reversed_by_hand() {
 }
 
 /// Every column of both ledger tables, in order.
-fn ledger_dump(conn: &Connection) -> Vec<String> {
+pub(crate) fn ledger_dump(conn: &Connection) -> Vec<String> {
     let mut out = Vec::new();
     for sql in [
         "SELECT json_array(id, loan_id, customer_id, kind, amount, method, reference, payment_id, reverses, note,

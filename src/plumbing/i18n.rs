@@ -373,6 +373,9 @@ catalogue! {
     EntryDisposalSale => "Sold after forfeiture", "Terjual setelah disita";
     EntrySurplusPayout => "Surplus paid out", "Uang kelebihan dibayarkan";
     EntrySurplusExpiry => "Surplus unclaimed (expired)", "Uang kelebihan tidak diambil (kedaluwarsa)";
+    EntryDrawerFloat => "Drawer float from the safe", "Modal laci dari brankas";
+    EntrySafeTransfer => "Cash between drawer and safe", "Kas antara laci dan brankas";
+    EntryDrawerCount => "Drawer over/short", "Selisih lebih/kurang laci";
     OpeningBalance => "Owed before the period", "Saldo awal periode";
     StatementTotal => "Total", "Jumlah";
     ClosingBalance => "Owed at the end of the period", "Saldo akhir periode";
@@ -389,6 +392,10 @@ catalogue! {
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
     DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
         "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";
+    DrawerClosedForReversal => "This cash went through a drawer that is closed now; a closed drawer takes no more movements.",
+        "Uang tunai ini melalui laci yang sudah ditutup; laci yang ditutup tidak menerima transaksi lagi.";
+    NoOpenDrawer => "Open your cash drawer before taking or paying out cash.",
+        "Buka laci kas Anda sebelum menerima atau membayarkan uang tunai.";
     FormExpiredReload => "This form is out of date. Reload the ticket and try again.", "Formulir ini sudah usang. Muat ulang tiket lalu coba lagi.";
     AmountInvalid => "Enter an amount, e.g. 1.500.000.", "Masukkan jumlah, mis. 1.500.000.";
     MethodInvalid => "Choose how the money was paid.", "Pilih cara pembayaran.";

@@ -664,6 +664,7 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
             Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
             Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
+            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
