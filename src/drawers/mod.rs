@@ -11,6 +11,7 @@
 pub(crate) mod counts;
 #[cfg(test)]
 mod migration_tests;
+pub(crate) mod safe;
 #[cfg(test)]
 mod tests;
 
@@ -40,7 +41,7 @@ pub(crate) enum DrawerError {
     OwnCount,
     #[error("the count is signed off already")]
     SignedOff,
-    #[error("an amount cannot be negative")]
+    #[error("the amount must be zero or more (above zero for a transfer)")]
     Negative,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
@@ -65,6 +66,8 @@ pub(crate) struct Drawer {
     pub(crate) signed_off_at: Option<DateTime<Utc>>,
     /// The day it was still open at the end of.
     pub(crate) left_open_on: Option<NaiveDate>,
+    /// The clerk's name.
+    pub(crate) clerk: String,
 }
 
 impl Drawer {
@@ -79,9 +82,10 @@ impl Drawer {
     }
 }
 
-const COLUMNS: &str =
-    "id, staff_id, opened_on, opened_at, float, float_counts, closed_at, expected, counted,
-                       counted_counts, reason, signed_off_by, signed_off_at, left_open_on";
+/// The columns of a drawer with its clerk's name, and the tables they come from.
+const COLUMNS: &str = "d.id, d.staff_id, d.opened_on, d.opened_at, d.float, d.float_counts, d.closed_at, d.expected,
+                       d.counted, d.counted_counts, d.reason, d.signed_off_by, d.signed_off_at, d.left_open_on,
+                       s.full_name FROM cash_drawers d JOIN staff s ON s.id = d.staff_id";
 
 fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Drawer> {
     Ok(Drawer {
@@ -99,12 +103,13 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Drawer> {
         signed_off_by: r.get(11)?,
         signed_off_at: r.get(12)?,
         left_open_on: r.get(13)?,
+        clerk: r.get(14)?,
     })
 }
 
 /// The drawer of this id.
 pub(crate) fn load(conn: &Connection, id: &DrawerId) -> rusqlite::Result<Option<Drawer>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM cash_drawers WHERE id = ?1"))?
+    conn.prepare_cached(&format!("SELECT {COLUMNS} WHERE d.id = ?1"))?
         .query_row([id], from_row)
         .optional()
 }
@@ -120,8 +125,8 @@ pub(crate) fn open_of(conn: &Connection, staff: &StaffId) -> rusqlite::Result<Op
 /// The drawers opened on a business day, oldest first, and any still open from before.
 pub(crate) fn of_day(conn: &Connection, day: NaiveDate) -> rusqlite::Result<Vec<Drawer>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM cash_drawers WHERE opened_on = ?1 OR (closed_at IS NULL AND opened_on < ?1)
-         ORDER BY opened_at, id"
+        "SELECT {COLUMNS} WHERE d.opened_on = ?1 OR (d.closed_at IS NULL AND d.opened_on < ?1)
+         ORDER BY d.opened_at, d.id"
     ))?
     .query_map([day], from_row)?
     .collect()
@@ -302,4 +307,40 @@ pub(crate) fn flag_left_open(
     )?
     .query_map([today], |r| r.get(0))?
     .collect()
+}
+
+/// What the non-cash methods moved on a business day: for bank transfers and mobile money,
+/// what came in (debits of the clearing account) and went out (credits), reversals counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MethodTotal {
+    pub(crate) method: crate::ledger::Method,
+    pub(crate) received: i64,
+    pub(crate) paid: i64,
+}
+
+/// The day's totals of the non-cash methods, from their clearing accounts.
+pub(crate) fn method_totals(
+    conn: &Connection,
+    day: NaiveDate,
+) -> rusqlite::Result<Vec<MethodTotal>> {
+    use crate::ledger::Method;
+    let mut out = Vec::new();
+    for method in [Method::BankTransfer, Method::MobileMoney] {
+        let (received, paid) = conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
+                        COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
+                 FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+                 WHERE p.account = ?1 AND l.on_date = ?2",
+            )?
+            .query_row(params![Account::for_method(method).code(), day], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        out.push(MethodTotal {
+            method,
+            received,
+            paid,
+        });
+    }
+    Ok(out)
 }

@@ -12,6 +12,7 @@ pub(crate) mod codes;
 pub(crate) mod customers;
 pub(crate) mod dashboard;
 pub(crate) mod disposals;
+pub(crate) mod drawers;
 pub(crate) mod duplicates;
 pub(crate) mod email;
 pub(crate) mod error_page;
