@@ -40,7 +40,7 @@ use crate::roles::StaffUser;
 pub(crate) mod overview;
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 /// How the items were sold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

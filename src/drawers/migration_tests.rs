@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::disposals::tests::ledger_dump;
+use crate::ledger::migration_tests::ledger_dump;
 use crate::plumbing::db::tests::migrate_branch_to;
 
 #[test]
