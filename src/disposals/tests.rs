@@ -471,14 +471,7 @@ fn v18_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
         })
         .unwrap();
     assert_eq!(problems, 0);
-    for sql in [
-        "UPDATE ledger SET amount = 1",
-        "DELETE FROM ledger",
-        "UPDATE ledger_postings SET amount = 1",
-        "DELETE FROM ledger_postings",
-    ] {
-        assert!(conn.execute(sql, []).is_err(), "still append-only: {sql}");
-    }
+    crate::ledger::migration_tests::assert_append_only(&conn);
     conn.execute_batch(
         "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, on_date, at)
              VALUES ('R9', 'L1', 'C1', 'surplus_expiry', 5, 'none', '2027-01-01', '2027-01-01T00:00:00Z');

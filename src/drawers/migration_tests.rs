@@ -44,14 +44,7 @@ fn v23_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
         0,
         "old cash has no drawer"
     );
-    for sql in [
-        "UPDATE ledger SET amount = 1",
-        "DELETE FROM ledger",
-        "UPDATE ledger_postings SET amount = 1",
-        "DELETE FROM ledger_postings",
-    ] {
-        assert!(conn.execute(sql, []).is_err(), "still append-only: {sql}");
-    }
+    crate::ledger::migration_tests::assert_append_only(&conn);
     conn.execute_batch(
         "INSERT INTO cash_drawers (id, staff_id, opened_on, opened_at, float)
              VALUES ('D1', 'S1', '2026-06-02', '2026-06-02T01:00:00Z', 100);

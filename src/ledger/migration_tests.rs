@@ -62,6 +62,18 @@ pub(crate) fn ledger_dump(conn: &Connection) -> Vec<String> {
     out
 }
 
+/// Asserts that both ledger tables refuse updates and deletes.
+pub(crate) fn assert_append_only(conn: &Connection) {
+    for sql in [
+        "UPDATE ledger SET amount = 1",
+        "DELETE FROM ledger",
+        "UPDATE ledger_postings SET amount = 1",
+        "DELETE FROM ledger_postings",
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "still append-only: {sql}");
+    }
+}
+
 /// A sum over the ledger.
 fn sum(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()

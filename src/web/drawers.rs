@@ -273,6 +273,43 @@ fn refusal(e: &DrawerError) -> Msg {
     }
 }
 
+/// After a write: audits `change` by `user`, commits, flashes `done` and goes to `to`.
+fn audited(
+    ctx: &Ctx,
+    tx: rusqlite::Transaction,
+    user: &StaffUser,
+    change: &Change,
+    done: Msg,
+    to: &str,
+) -> Result<Response, AppError> {
+    audit::record(&tx, &Actor::Staff(user), change, ctx.now)?;
+    tx.commit()?;
+    ctx.flash(ctx.t(done));
+    Ok(Response::see_other(to))
+}
+
+/// A refused write on the member's drawer page: nothing kept, the page again with the
+/// refusal on the form sent (409); a database failure is one.
+fn refused_mine(
+    ctx: &Ctx,
+    tx: rusqlite::Transaction,
+    mut sent: FieldErrors,
+    e: DrawerError,
+) -> Result<Response, AppError> {
+    drop(tx);
+    match e {
+        DrawerError::Db(e) => Err(e.into()),
+        DrawerError::ReasonNeeded => {
+            sent.add("reason", ctx.t(refusal(&e)));
+            render_mine(ctx, &sent, 409)
+        }
+        e => {
+            sent.refuse(ctx.t(refusal(&e)));
+            render_mine(ctx, &sent, 409)
+        }
+    }
+}
+
 /// POST /staff/drawer/open: opens the member's drawer with the float counted.
 pub(crate) fn open(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(CLERKS)?;
@@ -290,12 +327,7 @@ pub(crate) fn open(ctx: &Ctx) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     let id = match drawers::open(&tx, &user.id, float, &counts, today(ctx), ctx.now) {
         Ok(id) => id,
-        Err(DrawerError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            drop(tx);
-            sent.refuse(ctx.t(refusal(&e)));
-            return render_mine(ctx, &sent, 409);
-        }
+        Err(e) => return refused_mine(ctx, tx, sent, e),
     };
     let change = Change {
         action: "drawer.open",
@@ -304,10 +336,7 @@ pub(crate) fn open(ctx: &Ctx) -> Result<Response, AppError> {
         before: None,
         after: Some(json!({ "float": float, "counts": counts.encode() })),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::DrawerOpened));
-    Ok(Response::see_other(paths::DRAWER))
+    audited(ctx, tx, user, &change, Msg::DrawerOpened, paths::DRAWER)
 }
 
 /// POST /staff/drawers/{id}/close: the clerk's count; the difference is posted with its reason.
@@ -338,15 +367,7 @@ pub(crate) fn close(ctx: &Ctx, id: DrawerId) -> Result<Response, AppError> {
     };
     let difference = match drawers::close(&tx, &drawer, &count, &user.id, today(ctx), ctx.now) {
         Ok(d) => d,
-        Err(DrawerError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            drop(tx);
-            match e {
-                DrawerError::ReasonNeeded => sent.add("reason", ctx.t(refusal(&e))),
-                _ => sent.refuse(ctx.t(refusal(&e))),
-            }
-            return render_mine(ctx, &sent, 409);
-        }
+        Err(e) => return refused_mine(ctx, tx, sent, e),
     };
     let change = Change {
         action: "drawer.close",
@@ -357,13 +378,8 @@ pub(crate) fn close(ctx: &Ctx, id: DrawerId) -> Result<Response, AppError> {
             json!({ "counted": counted, "over_short": difference, "reason": reason, "counts": counts.encode() }),
         ),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::DrawerClosedDone));
-    Ok(Response::see_other(&paths::drawer(
-        &id,
-        DrawerAction::Print,
-    )))
+    let sheet = paths::drawer(&id, DrawerAction::Print);
+    audited(ctx, tx, user, &change, Msg::DrawerClosedDone, &sheet)
 }
 
 /// POST /staff/drawer/safe: asks for cash to move between the member's drawer and the safe.
@@ -386,17 +402,11 @@ pub(crate) fn ask_safe(ctx: &Ctx) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let Some(drawer) = drawers::open_of(&tx, &user.id)? else {
-        drop(tx);
-        return render_mine(ctx, &sent, 409);
+        return refused_mine(ctx, tx, sent, DrawerError::Closed);
     };
     let id = match safe::ask(&tx, &drawer, direction, amount, &user.id, ctx.now) {
         Ok(id) => id,
-        Err(DrawerError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            drop(tx);
-            sent.refuse(ctx.t(refusal(&e)));
-            return render_mine(ctx, &sent, 409);
-        }
+        Err(e) => return refused_mine(ctx, tx, sent, e),
     };
     let change = Change {
         action: "drawer.safe_asked",
@@ -407,10 +417,7 @@ pub(crate) fn ask_safe(ctx: &Ctx) -> Result<Response, AppError> {
             json!({ "drawer": drawer.id.as_str(), "direction": direction.code(), "amount": amount }),
         ),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::SafeAsked));
-    Ok(Response::see_other(paths::DRAWER))
+    audited(ctx, tx, user, &change, Msg::SafeAsked, paths::DRAWER)
 }
 
 /// POST /staff/safe-transfers/{id}/confirm: a second staff member confirms the cash moved.
@@ -437,14 +444,11 @@ pub(crate) fn confirm_safe(ctx: &Ctx, id: SafeTransferId) -> Result<Response, Ap
             json!({ "drawer": transfer.drawer.as_str(), "direction": transfer.direction.code(), "amount": transfer.amount }),
         ),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::SafeConfirmed));
     let back = match user.role.has(SIGNERS) || user.role.has(Permission::Reports) {
         true => paths::DRAWERS,
         false => paths::DRAWER,
     };
-    Ok(Response::see_other(back))
+    audited(ctx, tx, user, &change, Msg::SafeConfirmed, back)
 }
 
 /// GET /staff/drawers?on=YYYY-MM-DD: the day's drawers, the transfers waiting, the other
@@ -565,10 +569,7 @@ pub(crate) fn sign_off(ctx: &Ctx, id: DrawerId) -> Result<Response, AppError> {
         before: Some(json!({ "counted": drawer.counted, "over_short": drawer.over_short() })),
         after: Some(json!({ "signed_off": true })),
     };
-    audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
-    tx.commit()?;
-    ctx.flash(ctx.t(Msg::DrawerSignedOff));
-    Ok(Response::see_other(paths::DRAWERS))
+    audited(ctx, tx, user, &change, Msg::DrawerSignedOff, paths::DRAWERS)
 }
 
 /// GET /staff/drawers/{id}/print: the drawer's sheet: float, movements, count by denomination,
