@@ -9,6 +9,7 @@ mod backup;
 mod bench;
 mod cli;
 mod customers;
+mod dayclose;
 mod demo;
 mod disposals;
 mod drawers;

@@ -11,8 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, disposals, drawers, duplicates,
-    email, error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, csrf_binding, customers, dashboard, dayclose, disposals, drawers,
+    duplicates, email, error_page, gold, health, import, language, loans, portal, reminders, sms,
+    staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -281,6 +282,9 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "drawer", "open"]) => to(drawers::open),
         (Post, ["staff", "drawer", "safe"]) => to(drawers::ask_safe),
         (Get, ["staff", "drawers"]) => to(drawers::day),
+        (Get, ["staff", "close"]) => to(dayclose::page),
+        (Post, ["staff", "close"]) => to(dayclose::close),
+        (Get, ["staff", "close", "csv"]) => to(dayclose::csv),
         (Post, ["staff", "drawers", id, "close"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| drawers::close(ctx, id))
@@ -470,6 +474,9 @@ mod tests {
             (Post, paths::DRAWER_OPEN),
             (Post, paths::DRAWER_SAFE),
             (Get, paths::DRAWERS),
+            (Get, paths::DAY_CLOSE),
+            (Post, paths::DAY_CLOSE),
+            (Get, paths::DAY_CLOSE_CSV),
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),

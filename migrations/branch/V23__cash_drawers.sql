@@ -131,3 +131,18 @@ BEGIN
     SELECT RAISE(ABORT, 'the ledger is append-only; correct with a reversal');
 END;
 
+
+-- The day's close: one row per business day closed (none while a drawer of it is open).
+CREATE TABLE day_closes (
+    day      TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL REFERENCES staff (id),
+    at       TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER day_closes_no_update BEFORE UPDATE ON day_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a closed day stays closed');
+END;
+CREATE TRIGGER day_closes_no_delete BEFORE DELETE ON day_closes
+BEGIN
+    SELECT RAISE(ABORT, 'a closed day stays closed');
+END;

@@ -83,6 +83,10 @@ pub(crate) const DRAWER_OPEN: &str = "/staff/drawer/open";
 pub(crate) const DRAWER_SAFE: &str = "/staff/drawer/safe";
 /// The day's drawers (`?on=YYYY-MM-DD`), their counts and sign-offs, the other methods.
 pub(crate) const DRAWERS: &str = "/staff/drawers";
+/// The day's close (`?on=YYYY-MM-DD`, `&size=80mm`): the report, and the form that closes it.
+pub(crate) const DAY_CLOSE: &str = "/staff/close";
+/// The day's close as CSV (`?on=YYYY-MM-DD`).
+pub(crate) const DAY_CLOSE_CSV: &str = "/staff/close/csv";
 pub(crate) const PRODUCTS: &str = "/staff/products";
 /// The branch's gold reference price.
 pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";

@@ -146,6 +146,11 @@ pub(crate) const SYNCED: &[Synced] = &[
         omit: &[],
     },
     Synced {
+        table: "day_closes",
+        key: "day",
+        omit: &[],
+    },
+    Synced {
         table: "payment_codes",
         key: "code",
         omit: &[],

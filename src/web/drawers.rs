@@ -586,7 +586,7 @@ pub(crate) fn print(ctx: &Ctx, id: DrawerId) -> Result<Response, AppError> {
     drop(conn);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let body = html! {
-        article class="drawer-sheet" {
+        article class="ticket a4 drawer-sheet" {
             (crate::web::loans::print::branch_lines(&ctx.app.config.branch, ctx.lang))
             (summary(ctx, &drawer, drawer.expected.unwrap_or(expected)))
             (movements_table(ctx, &movements))

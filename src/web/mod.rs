@@ -11,6 +11,7 @@ pub(crate) mod auth;
 pub(crate) mod codes;
 pub(crate) mod customers;
 pub(crate) mod dashboard;
+pub(crate) mod dayclose;
 pub(crate) mod disposals;
 pub(crate) mod drawers;
 pub(crate) mod duplicates;

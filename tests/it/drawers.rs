@@ -187,23 +187,33 @@ fn a_clerks_day_at_the_drawer() {
     let twice = post(&mut admin, "/staff/drawers", &sign, &[]);
     assert_eq!(twice.status, 409);
 
-    // Cash to the safe moves only when a second person confirms.
-    let clerk_before = expected(&mut clerk);
+    // Cash from the safe moves only when a second person confirms. The demo's clerk starts
+    // at zero: the demo's payouts were covered from the safe.
+    assert_eq!(expected(&mut clerk), "IDR 0");
     let asked = post(
         &mut clerk,
         "/staff/drawer",
         "/staff/drawer/safe",
-        &[("direction", "to_safe"), ("amount", "100.000")],
+        &[("direction", "from_safe"), ("amount", "100.000")],
     );
     assert_eq!(asked.status, 303, "{}", asked.body);
     assert_eq!(
         expected(&mut clerk),
-        clerk_before,
+        "IDR 0",
         "not moved before it is confirmed"
     );
     let page = clerk.get("/staff/drawers");
     assert_eq!(page.status, 403, "clerks do not read the day's drawers");
     let db = open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    let safe = || -> i64 {
+        db.query_row(
+            "SELECT SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END) FROM ledger_postings WHERE account = 'safe'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let safe_before = safe();
     let transfer: String = db
         .query_row(
             "SELECT id FROM safe_transfers WHERE confirmed_by IS NULL",
@@ -215,17 +225,75 @@ fn a_clerks_day_at_the_drawer() {
     let own = post(&mut clerk, "/staff/drawer", &confirm, &[]);
     assert_eq!(own.status, 400, "{}", own.body);
     assert!(own.body.contains("not the one who asked"), "{}", own.body);
+    assert_eq!(safe(), safe_before);
     let confirmed = post(&mut manager, "/staff/drawers", &confirm, &[]);
     assert_eq!(confirmed.status, 303, "{}", confirmed.body);
-    let safe: i64 = db
-        .query_row("SELECT SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END) FROM ledger_postings WHERE account = 'safe'", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(
-        safe,
-        -250_000 + 100_000,
-        "the float out of the safe, the drop back in"
+    assert_eq!(safe(), safe_before - 100_000, "out of the safe");
+    assert_eq!(expected(&mut clerk), "IDR 100,000", "into the drawer");
+}
+
+/// The close of the day: refused while a drawer is open, then closed by a manager; the
+/// report on screen, on the roll and as CSV; clerks do not read it.
+#[test]
+fn the_day_closes_once_every_drawer_is_counted() {
+    let server = Server::demo();
+    let mut manager = server.client();
+    manager.sign_in_without_drawer(MANAGER.0, MANAGER.1);
+    let report = manager.get("/staff/close");
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert!(
+        report.body.contains("The day is not closed yet."),
+        "{}",
+        report.body
     );
-    assert_ne!(expected(&mut clerk), clerk_before);
+    let refused = post(&mut manager, "/staff/close", "/staff/close", &[]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("cannot be closed while 1 cash drawer(s) are open"),
+        "{}",
+        refused.body
+    );
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert_eq!(clerk.get("/staff/close").status, 403);
+    let drawer = drawer_id(&mut clerk);
+    let close = format!("/staff/drawers/{drawer}/close");
+    let closed = post(
+        &mut clerk,
+        "/staff/drawer",
+        &close,
+        &[("counted", "0"), ("reason", "")],
+    );
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let done = post(&mut manager, "/staff/close", "/staff/close", &[]);
+    assert_eq!(done.status, 303, "{}", done.body);
+    let report = manager.get(done.header("location").unwrap());
+    assert!(
+        report.body.contains("Closed by Made Manajer"),
+        "{}",
+        report.body
+    );
+    assert!(
+        !report.body.contains("Close the day</button>"),
+        "closed once"
+    );
+    let roll = manager.get("/staff/close?size=80mm");
+    assert!(roll.body.contains("ticket day-close roll"), "{}", roll.body);
+    let csv = manager.get("/staff/close/csv");
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.body.starts_with("figure,value\nloans_written,"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains(",\"Kasir Kartika\",0,0,0,0\n"),
+        "{}",
+        csv.body
+    );
 }
 
 #[test]
