@@ -127,7 +127,7 @@ fn drawer_lines(ctx: &Ctx, r: &Report) -> Markup {
         h3 { (ctx.t(Msg::Drawers)) }
         @if r.drawers.is_empty() { p { (ctx.t(Msg::DrawerNone)) } }
         @else {
-            table id="day-drawers" {
+            div class="table-wrap" { table id="day-drawers" {
                 thead { tr { th { (ctx.t(Msg::DrawerClerk)) } th class="num" { (ctx.t(Msg::DrawerExpected)) } th class="num" { (ctx.t(Msg::DrawerCounted)) } th class="num" { (ctx.t(Msg::DrawerOverShort)) } } }
                 tbody { @for (d, expected) in &r.drawers { tr {
                     td { a href=(paths::drawer(&d.id, DrawerAction::Print)) { (d.clerk) } }
@@ -135,7 +135,7 @@ fn drawer_lines(ctx: &Ctx, r: &Report) -> Markup {
                     td class="num" { @if let Some(c) = d.counted { (money(c)) } @else { (ctx.t(Msg::DrawerOpenNow)) } }
                     td class="num" { @if let Some(o) = d.over_short() { (money(o)) } }
                 } } }
-            }
+            } }
         }
     }
 }

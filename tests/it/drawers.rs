@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::browser::Browser;
 use crate::util::{ADMIN, CLERK, Client, MANAGER, Options, Server, id_after, open_db};
 
 /// Budi's (demo customer 1) active ticket.
@@ -352,4 +353,52 @@ fn a_drawer_left_open_past_midnight_is_flagged() {
         )
         .unwrap();
     assert_eq!(audit, 1);
+}
+
+/// The drawer pages and the day's close in headless Chromium at a 360 px phone (nothing
+/// scrolls sideways, every input labelled), and the close printed on A4 and on the 80 mm roll:
+/// one page each, the figures printed and the page around them not.
+#[test]
+fn the_drawer_pages_read_on_a_phone_and_the_close_prints_on_one_page() {
+    let server = Server::demo();
+    let mut browser = Browser::start(server.addr, "drawers");
+    browser.sign_in_staff(MANAGER);
+    for (path, marker, name) in [
+        ("/staff/drawer", "Open my drawer", "drawer-open"),
+        ("/staff/drawers", "Kasir Kartika", "drawers-day"),
+        ("/staff/close", "Tickets paid out", "day-close"),
+    ] {
+        browser.goto(path);
+        browser.wait_until(path, || browser.text().contains(marker));
+        browser.step(name);
+    }
+    for (paper, query, width, height) in [("a4", "", 21.0, 29.7), ("80mm", "?size=80mm", 8.0, 29.7)]
+    {
+        browser.goto(&format!("/staff/close{query}"));
+        browser.wait_until("the printable close", || {
+            browser.text().contains("Tickets paid out")
+        });
+        let pdf = browser.print_pdf(width, height);
+        let doc = lopdf::Document::load_mem(&pdf).expect("Chromium's PDF reads");
+        assert_eq!(doc.get_pages().len(), 1, "the close on {paper} is one page");
+        let text = doc.extract_text(&[1]).expect("the page's text");
+        let squeezed: String = text.split_whitespace().collect();
+        for word in [
+            "Ticketspaidout",
+            "Interesttaken",
+            "KasirKartika",
+            "Thedayisnotclosedyet.",
+        ] {
+            assert!(
+                squeezed.contains(word),
+                "{paper}: the print lacks {word}:\n{text}"
+            );
+        }
+        for word in ["Sign out", "Close the day", "Download as CSV"] {
+            assert!(
+                !text.contains(word),
+                "{paper}: only the report prints, not {word}:\n{text}"
+            );
+        }
+    }
 }
