@@ -8,6 +8,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::drawers::{self, Drawer, MethodTotal};
+use crate::ledger::EntryKind;
+use crate::ledger::accounts::Account;
 use crate::plumbing::ids::StaffId;
 
 /// Why a day could not be closed.
@@ -108,29 +110,22 @@ pub(crate) fn report(
     offset: FixedOffset,
 ) -> rusqlite::Result<Report> {
     let span = bounds(day, offset);
-    let state_to = |state: &str| {
-        number(
-            conn,
-            &format!(
-                "SELECT COUNT(*) FROM loan_events WHERE kind = 'state' AND to_value = '{state}' AND at >= ?2 AND at < ?3 AND ?1 = ?1"
-            ),
-            day,
-            span,
-        )
+    let (from, to) = span;
+    let state_to = |state: &str| -> rusqlite::Result<i64> {
+        conn.prepare_cached(
+            "SELECT COUNT(*) FROM loan_events WHERE kind = 'state' AND to_value = ?1 AND at >= ?2 AND at < ?3",
+        )?
+        .query_row(params![state, from, to], |r| r.get(0))
     };
-    let received = |account: &str, kind: &str| {
+    let received = |account: Account, kind: EntryKind| -> rusqlite::Result<i64> {
         // Credits by the day's payments, less the debits of the day's reversals of them.
-        number(
-            conn,
-            &format!(
-                "SELECT COALESCE(SUM(CASE WHEN l.kind = '{kind}' AND p.side = 'credit' THEN p.amount
-                                          WHEN l.kind = 'reversal' AND p.side = 'debit' THEN -p.amount ELSE 0 END), 0)
-                 FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
-                 WHERE p.account = '{account}' AND l.on_date = ?1 AND ?2 = ?2 AND ?3 = ?3"
-            ),
-            day,
-            span,
-        )
+        conn.prepare_cached(
+            "SELECT COALESCE(SUM(CASE WHEN l.kind = ?3 AND p.side = 'credit' THEN p.amount
+                                      WHEN l.kind = 'reversal' AND p.side = 'debit' THEN -p.amount ELSE 0 END), 0)
+             FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+             WHERE p.account = ?2 AND l.on_date = ?1",
+        )?
+        .query_row(params![day, account.code(), kind.code()], |r| r.get(0))
     };
     let drawers: Vec<(Drawer, i64)> = drawers::of_day(conn, day)?
         .into_iter()
@@ -169,8 +164,8 @@ pub(crate) fn report(
             day,
             span,
         )?,
-        interest_taken: received("interest_receivable", "interest")?,
-        fees_taken: received("fees_receivable", "fee")?,
+        interest_taken: received(Account::InterestReceivable, EntryKind::Interest)?,
+        fees_taken: received(Account::FeesReceivable, EntryKind::Fee)?,
         over: differences.iter().filter(|d| **d > 0).sum(),
         short: -differences.iter().filter(|d| **d < 0).sum::<i64>(),
         drawers,
