@@ -494,7 +494,8 @@ fn a_code_from_an_earlier_period_is_refused_at_the_counter() {
     assert_eq!(r.status, 409, "the code's amount is no longer what is owed");
     // maud escapes & < > and " only, so the apostrophe reaches the page as it is.
     assert!(
-        r.body.contains("now IDR 29,300, not the code's IDR 21,200"),
+        r.body
+            .contains("now IDR 29,300, not the code's IDR 21,200"),
         "{}",
         r.body
     );
