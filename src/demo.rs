@@ -140,6 +140,16 @@ pub(crate) fn load(
         return Ok(Outcome::HasData);
     }
     let clerk = create_accounts(&tx, now)?;
+    // The clerk's drawer, open with no float, takes the demo's cash movements.
+    let drawer = crate::drawers::open(
+        &tx,
+        &clerk,
+        0,
+        &crate::drawers::Counts::default(),
+        today,
+        now,
+    )
+    .map_err(|e| DemoError(e.to_string()))?;
     let mut product_ids = Vec::new();
     for terms in products::starter_products(lang) {
         product_ids.push((products::insert(&tx, &terms, now)?, terms));
@@ -159,10 +169,38 @@ pub(crate) fn load(
             open_ticket(&tx, &ticket, &product_ids, &clerk, today, now)?;
         }
     }
+    cover_drawer(&tx, &drawer, &clerk, today, now)?;
     ops::advance_states(&tx, today, now)?;
     mark_demo(&tx, today)?;
     tx.commit()?;
     Ok(Outcome::Loaded)
+}
+
+/// Tops the clerk's drawer up from the safe by what the demo paid out beyond what it took
+/// in, asked by the clerk and confirmed by the demo's manager, so it opens the day at zero.
+fn cover_drawer(
+    tx: &Transaction,
+    drawer: &crate::plumbing::ids::DrawerId,
+    clerk: &StaffId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    use crate::drawers::{self, safe};
+    let failed = |e: drawers::DrawerError| DemoError(e.to_string());
+    let balance = drawers::expected(tx, drawer)?;
+    if balance >= 0 {
+        return Ok(());
+    }
+    let record = drawers::load(tx, drawer)?
+        .ok_or_else(|| DemoError("the demo's drawer vanished".to_owned()))?;
+    let manager: StaffId =
+        tx.query_row("SELECT id FROM staff WHERE username = 'manager'", [], |r| {
+            r.get(0)
+        })?;
+    let asked =
+        safe::ask(tx, &record, safe::Direction::FromSafe, -balance, clerk, now).map_err(failed)?;
+    safe::confirm(tx, &asked, &manager, today, now).map_err(failed)?;
+    Ok(())
 }
 
 /// Creates the demo's staff accounts; returns the clerk, who handles the demo's tickets.

@@ -11,8 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates, email,
-    error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, csrf_binding, customers, dashboard, dayclose, disposals, drawers,
+    duplicates, email, error_page, gold, health, import, language, loans, portal, reminders, sms,
+    staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -277,6 +278,29 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| disposals::payout(ctx, id))
         }
+        (Get, ["staff", "drawer"]) => to(drawers::mine),
+        (Post, ["staff", "drawer", "open"]) => to(drawers::open),
+        (Post, ["staff", "drawer", "safe"]) => to(drawers::ask_safe),
+        (Get, ["staff", "drawers"]) => to(drawers::day),
+        (Get, ["staff", "close"]) => to(dayclose::page),
+        (Post, ["staff", "close"]) => to(dayclose::close),
+        (Get, ["staff", "close", "csv"]) => to(dayclose::csv),
+        (Post, ["staff", "drawers", id, "close"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| drawers::close(ctx, id))
+        }
+        (Post, ["staff", "drawers", id, "sign-off"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| drawers::sign_off(ctx, id))
+        }
+        (Get, ["staff", "drawers", id, "print"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| drawers::print(ctx, id))
+        }
+        (Post, ["staff", "safe-transfers", id, "confirm"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| drawers::confirm_safe(ctx, id))
+        }
         (Get, ["staff", "products"]) => to(loans::products::products_page),
         (Post, ["staff", "products"]) => to(loans::products::add_product),
         (Post, ["staff", "products", id, "toggle"]) => {
@@ -405,9 +429,10 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SmsId, StaffId,
+            CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
+            SafeTransferId, SmsId, StaffId,
         };
-        use crate::plumbing::paths::{self, CustomerPart, StaffAction};
+        use crate::plumbing::paths::{self, CustomerPart, DrawerAction, StaffAction};
         use Method::{Get, Post};
         let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let (c, c2) = (CustomerId::new(now), CustomerId::new(now));
@@ -445,6 +470,13 @@ mod tests {
             (Post, paths::STATEMENT_RESOLVE),
             (Get, paths::FORFEITED),
             (Get, paths::DISPOSALS),
+            (Get, paths::DRAWER),
+            (Post, paths::DRAWER_OPEN),
+            (Post, paths::DRAWER_SAFE),
+            (Get, paths::DRAWERS),
+            (Get, paths::DAY_CLOSE),
+            (Post, paths::DAY_CLOSE),
+            (Get, paths::DAY_CLOSE_CSV),
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),
@@ -478,6 +510,19 @@ mod tests {
             (Post, paths::disposal_stock(&loan)),
             (Post, paths::disposal_sale(&loan)),
             (Post, paths::surplus_payout(&loan)),
+            (
+                Post,
+                paths::drawer(&DrawerId::new(now), DrawerAction::Close),
+            ),
+            (
+                Post,
+                paths::drawer(&DrawerId::new(now), DrawerAction::SignOff),
+            ),
+            (Get, paths::drawer(&DrawerId::new(now), DrawerAction::Print)),
+            (
+                Post,
+                paths::safe_transfer_confirm(&SafeTransferId::new(now)),
+            ),
             (Get, paths::ticket_print(&loan)),
             (Get, paths::receipt(&loan, &payment)),
             (Get, paths::issued_receipt(&ReceiptId::new(now))),

@@ -8,7 +8,8 @@
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any. Once a day it
 //! also takes the surplus of forfeited items' sales not claimed within their claim period to
-//! income ([`crate::disposals::expire_claims`]).
+//! income ([`crate::disposals::expire_claims`]), and flags the cash drawers still open from
+//! a day that has ended ([`crate::drawers::flag_left_open`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,9 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
+use crate::audit;
 use crate::disposals;
+use crate::drawers;
 use crate::loans::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
 use crate::plumbing::db::{self, Db};
@@ -85,6 +88,11 @@ pub(crate) fn run(
                         Ok(0) => (),
                         Ok(n) => info!("scheduler: {n} unclaimed surplus(es) expired"),
                         Err(e) => warn!("scheduler: could not expire surplus claims: {e}"),
+                    }
+                    match flag_drawers(db, today, now) {
+                        Ok(0) => (),
+                        Ok(n) => warn!("scheduler: {n} cash drawer(s) left open past midnight"),
+                        Err(e) => warn!("scheduler: could not flag open drawers: {e}"),
                     }
                     done = Some(today);
                     reminded = None;
@@ -158,6 +166,26 @@ fn expire_surplus(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize
     let expired = disposals::expire_claims(&tx, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(expired)
+}
+
+/// The drawers left open past midnight flagged and audited, in one transaction (flagging
+/// twice changes nothing).
+fn flag_drawers(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let flagged = drawers::flag_left_open(&tx, today).map_err(|e| e.to_string())?;
+    for id in &flagged {
+        let change = audit::Change {
+            action: "drawer.left_open",
+            entity: "cash_drawer",
+            entity_id: id.as_str(),
+            before: None,
+            after: Some(serde_json::json!({ "flagged_on": today.to_string() })),
+        };
+        audit::record(&tx, &audit::Actor::System, &change, now).map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(flagged.len())
 }
 
 /// One reminder pass, in one transaction: the messages exist exactly when their

@@ -436,28 +436,9 @@ fn a_disposals_transactions_are_not_reversed_by_hand() {
     }
 }
 
-/// Every column of both ledger tables, in order.
-fn ledger_dump(conn: &Connection) -> Vec<String> {
-    let mut out = Vec::new();
-    for sql in [
-        "SELECT json_array(id, loan_id, customer_id, kind, amount, method, reference, payment_id, reverses, note,
-                           staff_id, on_date, at) FROM ledger ORDER BY rowid",
-        "SELECT json_array(id, transaction_id, line, account, loan_id, side, amount) FROM ledger_postings ORDER BY rowid",
-    ] {
-        let rows: Vec<String> = conn
-            .prepare(sql)
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        out.extend(rows);
-    }
-    out
-}
-
 #[test]
 fn v18_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
+    use crate::ledger::migration_tests::ledger_dump;
     use crate::plumbing::db::tests::migrate_branch_to;
     // The ledger's own fixture (single-entry rows at V13), given its postings by V14.
     let mut conn = crate::ledger::migration_tests::old_format();
@@ -490,14 +471,7 @@ fn v18_rebuilds_the_ledger_keeping_every_row_and_its_rules() {
         })
         .unwrap();
     assert_eq!(problems, 0);
-    for sql in [
-        "UPDATE ledger SET amount = 1",
-        "DELETE FROM ledger",
-        "UPDATE ledger_postings SET amount = 1",
-        "DELETE FROM ledger_postings",
-    ] {
-        assert!(conn.execute(sql, []).is_err(), "still append-only: {sql}");
-    }
+    crate::ledger::migration_tests::assert_append_only(&conn);
     conn.execute_batch(
         "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, on_date, at)
              VALUES ('R9', 'L1', 'C1', 'surplus_expiry', 5, 'none', '2027-01-01', '2027-01-01T00:00:00Z');

@@ -325,6 +325,8 @@ mod tests {
             params![id, now()],
         )
         .unwrap();
+        let empty = crate::drawers::Counts::default();
+        crate::drawers::open(conn, &id, 0, &empty, now().date_naive(), now()).unwrap();
         id
     }
 

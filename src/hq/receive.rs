@@ -174,7 +174,7 @@ pub(crate) fn receive(
     })
 }
 
-/// The columns of a record head office reads: its key (one of `id`, `code`, `reference`, `loan_id`) and
+/// The columns of a record head office reads: its key (one of `id`, `code`, `reference`, `loan_id`, `day`) and
 /// what the search and totals tables keep. Parsed straight from the record's text, skipping
 /// the other columns, and borrowing where it can: most of head office's time per entry.
 #[derive(Debug, Default, Deserialize)]
@@ -209,6 +209,8 @@ struct Fields<'a> {
     amount: Option<i64>,
     #[serde(borrow)]
     reverses: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    day: Option<Cow<'a, str>>,
 }
 
 impl Fields<'_> {
@@ -219,6 +221,8 @@ impl Fields<'_> {
             "reference" => self.reference.as_deref(),
             // A ticket's disposal, sale and surplus settlement: one each, keyed by the ticket.
             "loan_id" => self.loan_id.as_deref(),
+            // A closed business day.
+            "day" => self.day.as_deref(),
             _ => None,
         }
     }

@@ -2,8 +2,10 @@
 //! receivable) are kept per ticket (the posting's `loan_id`), so a ticket's receivable is the
 //! sum of its postings there and no account row has to be created for a new ticket; the
 //! branch's accounts (the cash drawer, the bank and mobile-money clearing accounts, income,
-//! write-offs, unclaimed surplus income; the surplus owed to a customer is kept per ticket) are one each. One cash drawer until drawers are
-//! their own feature.
+//! write-offs, unclaimed surplus income, the safe, cash over/short; the surplus owed to a
+//! customer is kept per ticket) are one each. The cash-drawer account is kept per drawer (the
+//! posting's `drawer_id`, `drawers`), as the receivables are per ticket; cash posted before
+//! drawers existed (V23) has no drawer.
 
 use super::Method;
 
@@ -16,7 +18,7 @@ pub(crate) enum Account {
     InterestReceivable,
     /// Fees charged and not yet paid (per ticket).
     FeesReceivable,
-    /// The branch's cash.
+    /// Cash in the clerks' drawers (per drawer).
     CashDrawer,
     /// Bank transfers received or sent, until the bank statement clears them.
     BankClearing,
@@ -31,11 +33,15 @@ pub(crate) enum Account {
     SurplusOwed,
     /// Surplus not claimed within `[loans] surplus_claim_days`, kept by the branch.
     UnclaimedSurplusIncome,
+    /// The branch's safe: where a drawer's float comes from and where cash is dropped.
+    Safe,
+    /// What drawers' counts found over (credit) or short (debit) of their expected balance.
+    CashOverShort,
 }
 
 impl Account {
     /// Every account, in the order of the chart.
-    pub(crate) const ALL: [Account; 11] = [
+    pub(crate) const ALL: [Account; 13] = [
         Account::PrincipalReceivable,
         Account::InterestReceivable,
         Account::FeesReceivable,
@@ -47,6 +53,8 @@ impl Account {
         Account::WriteOffs,
         Account::SurplusOwed,
         Account::UnclaimedSurplusIncome,
+        Account::Safe,
+        Account::CashOverShort,
     ];
 
     /// The code in the database.
@@ -63,6 +71,8 @@ impl Account {
             Account::WriteOffs => "write_offs",
             Account::SurplusOwed => "surplus_owed",
             Account::UnclaimedSurplusIncome => "unclaimed_surplus_income",
+            Account::Safe => "safe",
+            Account::CashOverShort => "cash_over_short",
         }
     }
 

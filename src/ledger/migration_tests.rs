@@ -42,6 +42,38 @@ fn rows(conn: &Connection) -> Vec<(String, String, i64, String)> {
         .unwrap()
 }
 
+/// Every column of both ledger tables, in order.
+pub(crate) fn ledger_dump(conn: &Connection) -> Vec<String> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT json_array(id, loan_id, customer_id, kind, amount, method, reference, payment_id, reverses, note,
+                           staff_id, on_date, at) FROM ledger ORDER BY rowid",
+        "SELECT json_array(id, transaction_id, line, account, loan_id, side, amount) FROM ledger_postings ORDER BY rowid",
+    ] {
+        let rows: Vec<String> = conn
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        out.extend(rows);
+    }
+    out
+}
+
+/// Asserts that both ledger tables refuse updates and deletes.
+pub(crate) fn assert_append_only(conn: &Connection) {
+    for sql in [
+        "UPDATE ledger SET amount = 1",
+        "DELETE FROM ledger",
+        "UPDATE ledger_postings SET amount = 1",
+        "DELETE FROM ledger_postings",
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "still append-only: {sql}");
+    }
+}
+
 /// A sum over the ledger.
 fn sum(conn: &Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()

@@ -56,10 +56,16 @@ pub(crate) enum EntryKind {
     SurplusPayout,
     /// A surplus not claimed within the claim period, taken to income.
     SurplusExpiry,
+    /// A drawer's float, taken from the safe as it opens (`drawers`).
+    DrawerFloat,
+    /// Cash between a drawer and the safe, confirmed by a second staff member.
+    SafeTransfer,
+    /// What a drawer's count found over or short of its expected balance.
+    DrawerCount,
 }
 
 impl EntryKind {
-    const ALL: [EntryKind; 12] = [
+    const ALL: [EntryKind; 15] = [
         EntryKind::Disbursement,
         EntryKind::Interest,
         EntryKind::Fee,
@@ -72,6 +78,9 @@ impl EntryKind {
         EntryKind::DisposalSale,
         EntryKind::SurplusPayout,
         EntryKind::SurplusExpiry,
+        EntryKind::DrawerFloat,
+        EntryKind::SafeTransfer,
+        EntryKind::DrawerCount,
     ];
 
     /// The code in the database.
@@ -89,6 +98,9 @@ impl EntryKind {
             EntryKind::DisposalSale => "disposal_sale",
             EntryKind::SurplusPayout => "surplus_payout",
             EntryKind::SurplusExpiry => "surplus_expiry",
+            EntryKind::DrawerFloat => "drawer_float",
+            EntryKind::SafeTransfer => "safe_transfer",
+            EntryKind::DrawerCount => "drawer_count",
         }
     }
 
@@ -112,6 +124,9 @@ impl EntryKind {
             EntryKind::DisposalSale => Msg::EntryDisposalSale,
             EntryKind::SurplusPayout => Msg::EntrySurplusPayout,
             EntryKind::SurplusExpiry => Msg::EntrySurplusExpiry,
+            EntryKind::DrawerFloat => Msg::EntryDrawerFloat,
+            EntryKind::SafeTransfer => Msg::EntrySafeTransfer,
+            EntryKind::DrawerCount => Msg::EntryDrawerCount,
         }
     }
 
@@ -135,10 +150,19 @@ impl EntryKind {
         )
     }
 
+    /// Whether it is a drawer's own (a float, a transfer with the safe, a count): it belongs
+    /// to no ticket and stands with its drawer's record.
+    pub(crate) fn is_drawer(self) -> bool {
+        matches!(
+            self,
+            EntryKind::DrawerFloat | EntryKind::SafeTransfer | EntryKind::DrawerCount
+        )
+    }
+
     /// Whether staff may reverse a transaction of this kind (a correction): not a reversal,
-    /// a charge or a disposal's.
+    /// a charge, a disposal's or a drawer's.
     pub(crate) fn is_reversible(self) -> bool {
-        self != EntryKind::Reversal && !self.is_charge() && !self.is_disposal()
+        self != EntryKind::Reversal && !self.is_charge() && !self.is_disposal() && !self.is_drawer()
     }
 
     /// The kind of a charge of interest (or else fees): `amount` > 0 charges, < 0 credits.
@@ -163,7 +187,10 @@ impl EntryKind {
             | EntryKind::Reversal
             | EntryKind::DisposalSale
             | EntryKind::SurplusPayout
-            | EntryKind::SurplusExpiry => Account::PrincipalReceivable,
+            | EntryKind::SurplusExpiry
+            | EntryKind::DrawerFloat
+            | EntryKind::SafeTransfer
+            | EntryKind::DrawerCount => Account::PrincipalReceivable,
         }
     }
 }
@@ -494,16 +521,20 @@ pub(crate) enum ReversalError {
     IsCharge,
     #[error("a disposal's sale, payout or expiry stands with its record and cannot be reversed")]
     IsDisposal,
+    #[error("the cash went through a drawer that is closed now; it takes no more movements")]
+    DrawerClosed,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
 }
 
 /// The ticket a ledger row belongs to, if there is such a row.
 pub(crate) fn ticket_of(conn: &Connection, row: &LedgerId) -> rusqlite::Result<Option<LoanId>> {
+    // A drawer's own transaction belongs to no ticket.
     conn.query_row("SELECT loan_id FROM ledger WHERE id = ?1", [row], |r| {
-        r.get(0)
+        r.get::<_, Option<LoanId>>(0)
     })
     .optional()
+    .map(Option::flatten)
 }
 
 /// Reverses one transaction with a reason (a manager's correction): a transaction of kind
@@ -545,21 +576,22 @@ pub(crate) fn reverse(
         on,
         at,
     };
-    let mirrored: Vec<Leg> = postings::legs(conn, row)?
+    let mirrored: Vec<_> = postings::posted(conn, row)?
         .into_iter()
-        .map(|l| Leg {
-            side: l.side.flip(),
-            ..l
+        .map(|(l, drawer)| {
+            let leg = Leg {
+                side: l.side.flip(),
+                ..l
+            };
+            (leg, drawer)
         })
         .collect();
-    postings::record(
-        conn,
-        &posting,
-        EntryKind::Reversal,
-        &mirrored,
-        None,
-        Some((row, reason)),
-    )?;
+    postings::record_reversal(conn, &posting, &mirrored, (row, reason)).map_err(|e| {
+        match postings::is_no_open_drawer(&e) {
+            true => ReversalError::DrawerClosed,
+            false => ReversalError::Db(e),
+        }
+    })?;
     Ok((loan, amount, payment))
 }
 

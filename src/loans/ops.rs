@@ -793,8 +793,25 @@ pub(crate) mod tests {
         (customer, product)
     }
 
-    /// A staff member with `role`, as a row (for the foreign keys) and as the signed-in user.
+    /// A staff member with `role`, as a row (for the foreign keys) and as the signed-in user,
+    /// with a cash drawer open (no float), as the counter needs before any cash movement.
     pub(crate) fn staff_member(
+        conn: &Connection,
+        role: crate::roles::Role,
+        now: DateTime<Utc>,
+    ) -> crate::roles::StaffUser {
+        let user = staff_without_drawer(conn, role, now);
+        // As `drawers::open` writes a drawer with no float (the loans sit below the drawers).
+        conn.execute(
+            "INSERT INTO cash_drawers (id, staff_id, opened_on, opened_at, float) VALUES (?1, ?2, ?3, ?4, 0)",
+            params![crate::plumbing::ids::DrawerId::new(now), user.id, now.date_naive(), now],
+        )
+        .unwrap();
+        user
+    }
+
+    /// A staff member with `role` and no drawer open.
+    pub(crate) fn staff_without_drawer(
         conn: &Connection,
         role: crate::roles::Role,
         now: DateTime<Utc>,

@@ -373,6 +373,89 @@ catalogue! {
     EntryDisposalSale => "Sold after forfeiture", "Terjual setelah disita";
     EntrySurplusPayout => "Surplus paid out", "Uang kelebihan dibayarkan";
     EntrySurplusExpiry => "Surplus unclaimed (expired)", "Uang kelebihan tidak diambil (kedaluwarsa)";
+    EntryDrawerFloat => "Drawer float from the safe", "Modal laci dari brankas";
+    EntrySafeTransfer => "Cash between drawer and safe", "Kas antara laci dan brankas";
+    EntryDrawerCount => "Drawer over/short", "Selisih lebih/kurang laci";
+    DrawerMine => "My cash drawer", "Laci kas saya";
+    Drawers => "Cash drawers", "Laci kas";
+    DrawerNoneOpen => "You have no drawer open. Count the float you take from the safe, then open your drawer.",
+        "Anda belum membuka laci. Hitung modal awal yang Anda ambil dari brankas, lalu buka laci Anda.";
+    DrawerOpenAction => "Open my drawer", "Buka laci saya";
+    DrawerFloat => "Float", "Modal awal";
+    DrawerExpected => "Expected in the drawer", "Seharusnya ada di laci";
+    DrawerOpenedAt => "Opened", "Dibuka";
+    DrawerClosedAt => "Closed", "Ditutup";
+    DrawerByDenomination => "Count by notes and coins (optional)", "Hitung per pecahan uang (opsional)";
+    DrawerCounted => "Counted", "Hasil hitung";
+    DrawerOverShort => "Over (+) or short (-)", "Lebih (+) atau kurang (-)";
+    DrawerReason => "Reason for any difference", "Alasan bila ada selisih";
+    DrawerCloseAction => "Count and close the drawer", "Hitung dan tutup laci";
+    DrawerOpened => "Your drawer is open.", "Laci Anda sudah dibuka.";
+    DrawerClosedDone => "The drawer is closed. A manager signs the count off.",
+        "Laci sudah ditutup. Manajer akan menyetujui hasil hitungnya.";
+    DrawerAlreadyOpen => "You have a drawer open already.", "Anda sudah membuka laci.";
+    DrawerIsClosed => "This drawer is closed and takes no more movements.",
+        "Laci ini sudah ditutup dan tidak menerima transaksi lagi.";
+    DrawerReasonNeeded => "The count differs from the expected balance: give the reason.",
+        "Hasil hitung berbeda dari saldo seharusnya: tuliskan alasannya.";
+    DrawerOwnCount => "A count is signed off by a manager other than the clerk whose drawer it is.",
+        "Hasil hitung disetujui oleh manajer selain kasir pemilik laci.";
+    DrawerSignedOffAlready => "This is signed off already.", "Ini sudah disetujui.";
+    DrawerStillOpen => "The drawer is still open: the clerk counts and closes it first.",
+        "Laci masih terbuka: kasir menghitung dan menutupnya lebih dulu.";
+    DrawerAmountNegative => "Enter an amount of zero or more.", "Masukkan jumlah nol atau lebih.";
+    DrawerCountsDiffer => "The notes and coins add up to {total}, not the amount entered.",
+        "Pecahan uang berjumlah {total}, bukan jumlah yang dimasukkan.";
+    DrawerSignOffAction => "Sign off the count", "Setujui hasil hitung";
+    DrawerSignedOffBy => "Signed off by", "Disetujui oleh";
+    DrawerSignedOff => "The count is signed off.", "Hasil hitung sudah disetujui.";
+    DrawerLeftOpen => "Left open past midnight", "Dibiarkan terbuka lewat tengah malam";
+    DrawerClerk => "Clerk", "Kasir";
+    DrawerMovements => "Cash movements", "Mutasi kas";
+    DrawerNoMovements => "No cash movements yet.", "Belum ada mutasi kas.";
+    DrawerNone => "No drawers on this day.", "Tidak ada laci pada hari ini.";
+    DrawerPrint => "Print the drawer sheet", "Cetak lembar laci";
+    DrawerOpenNow => "Open", "Terbuka";
+    SafeTransfers => "Cash with the safe", "Kas dengan brankas";
+    SafeToSafe => "From the drawer to the safe", "Dari laci ke brankas";
+    SafeFromSafe => "From the safe to the drawer", "Dari brankas ke laci";
+    SafeDirection => "Which way", "Arah";
+    SafeAsk => "Ask a second person to confirm", "Minta orang kedua mengonfirmasi";
+    SafeWaiting => "Waiting for a second person", "Menunggu orang kedua";
+    SafeConfirm => "Confirm: the cash was moved", "Konfirmasi: uang sudah dipindahkan";
+    SafeAsked => "Asked. A second staff member confirms it when the cash moves.",
+        "Sudah diminta. Staf kedua mengonfirmasi saat uang dipindahkan.";
+    SafeConfirmed => "Confirmed: the cash moved with the safe.", "Terkonfirmasi: uang sudah dipindahkan dengan brankas.";
+    SafeOwnTransfer => "A second staff member confirms cash moved with the safe, not the one who asked.",
+        "Staf kedua, bukan yang meminta, yang mengonfirmasi pemindahan uang dengan brankas.";
+    SafeAskedBy => "Asked by", "Diminta oleh";
+    OtherMethodsToday => "Other methods this day", "Metode lain pada hari ini";
+    MethodReceived => "Received", "Diterima";
+    MethodPaid => "Paid out", "Dibayarkan";
+    DayClose => "The day's close", "Tutup buku harian";
+    DayCloseAction => "Close the day", "Tutup hari ini";
+    DayClosedBy => "Closed by {name} at {time}.", "Ditutup oleh {name} pada {time}.";
+    DayNotClosed => "The day is not closed yet.", "Hari ini belum ditutup.";
+    DayClosed => "The day is closed.", "Hari sudah ditutup.";
+    DayDrawersOpen => "The day cannot be closed while {count} cash drawer(s) are open.",
+        "Hari tidak dapat ditutup selama {count} laci kas masih terbuka.";
+    DayAlreadyClosed => "This day is closed already.", "Hari ini sudah ditutup.";
+    DayNotYet => "A day is closed once it has begun.", "Hari baru dapat ditutup setelah dimulai.";
+    DayLoansWritten => "Tickets paid out", "Tiket yang dicairkan";
+    DayPayments => "Payments taken", "Pembayaran diterima";
+    DayExtensions => "Extensions", "Perpanjangan";
+    DayRedemptions => "Redemptions", "Penebusan";
+    DayForfeits => "Forfeited", "Disita";
+    DayDisposals => "Forfeited items sold (net)", "Barang sitaan terjual (bersih)";
+    DayInterestTaken => "Interest taken", "Bunga diterima";
+    DayFeesTaken => "Fees taken", "Biaya diterima";
+    DayOver => "Drawers over", "Laci lebih";
+    DayShort => "Drawers short", "Laci kurang";
+    DaySmsSent => "SMS sent", "SMS terkirim";
+    DaySmsFailed => "SMS failed", "SMS gagal";
+    DayCsv => "Download as CSV", "Unduh sebagai CSV";
+    PrintOnA4 => "Print on A4", "Cetak di kertas A4";
+    LeftOpenAlert => "{count} cash drawer(s) were left open past midnight.", "{count} laci kas dibiarkan terbuka lewat tengah malam.";
     OpeningBalance => "Owed before the period", "Saldo awal periode";
     StatementTotal => "Total", "Jumlah";
     ClosingBalance => "Owed at the end of the period", "Saldo akhir periode";
@@ -389,6 +472,10 @@ catalogue! {
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
     DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
         "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";
+    DrawerClosedForReversal => "This cash went through a drawer that is closed now; a closed drawer takes no more movements.",
+        "Uang tunai ini melalui laci yang sudah ditutup; laci yang ditutup tidak menerima transaksi lagi.";
+    NoOpenDrawer => "Open your cash drawer before taking or paying out cash.",
+        "Buka laci kas Anda sebelum menerima atau membayarkan uang tunai.";
     FormExpiredReload => "This form is out of date. Reload the ticket and try again.", "Formulir ini sudah usang. Muat ulang tiket lalu coba lagi.";
     AmountInvalid => "Enter an amount, e.g. 1.500.000.", "Masukkan jumlah, mis. 1.500.000.";
     MethodInvalid => "Choose how the money was paid.", "Pilih cara pembayaran.";

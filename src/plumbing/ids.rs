@@ -134,6 +134,14 @@ id_type!(
     PaymentId
 );
 id_type!(
+    /// A clerk's cash drawer, from its opening to its count (`drawers`).
+    DrawerId
+);
+id_type!(
+    /// Cash moved between a drawer and the safe, confirmed by a second staff member.
+    SafeTransferId
+);
+id_type!(
     /// A receipt of a money movement (`loans::receipts`).
     ReceiptId
 );

@@ -6,7 +6,8 @@
 use std::fmt::Display;
 
 use crate::plumbing::ids::{
-    CustomerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
+    CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SafeTransferId,
+    StaffId,
 };
 
 // ----- The customer portal -----
@@ -75,6 +76,17 @@ pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
 pub(crate) const FORFEITED: &str = "/staff/forfeited";
 /// Forfeited items to sale stock, their sales and the surplus owed (issue 13, point 6).
 pub(crate) const DISPOSALS: &str = "/staff/disposals";
+/// The signed-in clerk's cash drawer: open it, its movements, the count.
+pub(crate) const DRAWER: &str = "/staff/drawer";
+pub(crate) const DRAWER_OPEN: &str = "/staff/drawer/open";
+/// Asking for cash to move between the clerk's drawer and the safe.
+pub(crate) const DRAWER_SAFE: &str = "/staff/drawer/safe";
+/// The day's drawers (`?on=YYYY-MM-DD`), their counts and sign-offs, the other methods.
+pub(crate) const DRAWERS: &str = "/staff/drawers";
+/// The day's close (`?on=YYYY-MM-DD`, `&size=80mm`): the report, and the form that closes it.
+pub(crate) const DAY_CLOSE: &str = "/staff/close";
+/// The day's close as CSV (`?on=YYYY-MM-DD`).
+pub(crate) const DAY_CLOSE_CSV: &str = "/staff/close/csv";
 pub(crate) const PRODUCTS: &str = "/staff/products";
 /// The branch's gold reference price.
 pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";
@@ -194,6 +206,29 @@ pub(crate) fn ticket(id: &LoanId) -> String {
 }
 
 /// Moving a forfeited ticket's items to sale stock.
+/// What can be done with one drawer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DrawerAction {
+    Close,
+    SignOff,
+    Print,
+}
+
+/// One drawer's close, sign-off or printable sheet.
+pub(crate) fn drawer(id: &DrawerId, action: DrawerAction) -> String {
+    let tail = match action {
+        DrawerAction::Close => "close",
+        DrawerAction::SignOff => "sign-off",
+        DrawerAction::Print => "print",
+    };
+    format!("/staff/drawers/{id}/{tail}")
+}
+
+/// A second person's confirmation of cash moved with the safe.
+pub(crate) fn safe_transfer_confirm(id: &SafeTransferId) -> String {
+    format!("/staff/safe-transfers/{id}/confirm")
+}
+
 pub(crate) fn disposal_stock(id: &LoanId) -> String {
     format!("/staff/disposals/{id}/stock")
 }

@@ -133,6 +133,23 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "loan_id",
         omit: &[],
     },
+    // Cash drawers, their counts and sign-offs, and cash moved with the safe (the money is in
+    // the ledger).
+    Synced {
+        table: "cash_drawers",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "safe_transfers",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "day_closes",
+        key: "day",
+        omit: &[],
+    },
     Synced {
         table: "payment_codes",
         key: "code",

@@ -273,7 +273,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 14] = [
+        let links: [(&[Permission], &'static str, Msg); 17] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -281,6 +281,9 @@ impl<'a> Ctx<'a> {
                 Msg::CardCustomers,
             ),
             (&[Payments], paths::PAYMENTS, Msg::NavPayments),
+            (&[Payments], paths::DRAWER, Msg::DrawerMine),
+            (&[Reports, Corrections], paths::DRAWERS, Msg::Drawers),
+            (&[Reports, Corrections], paths::DAY_CLOSE, Msg::DayClose),
             (&[Payments], paths::STATEMENT_IMPORT, Msg::NavStatements),
             (&[CustomerManagement], paths::SMS, Msg::NavSms),
             (&[CustomerManagement], paths::EMAIL, Msg::NavEmail),

@@ -16,6 +16,7 @@ use maud::{Markup, html};
 use crate::disposals::overview::{self, Claim, SaleLine, SurplusState, Totals, Waiting};
 use crate::disposals::{self, Channel, DisposalError, Sale};
 use crate::ledger::Method;
+use crate::ledger::postings;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -132,6 +133,11 @@ pub(crate) fn sale(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     let sold = match disposals::sell(&tx, &id, &sale, user, (today(ctx), ctx.now), claim_days) {
         Ok(sold) => sold,
+        Err(DisposalError::Db(e)) if postings::is_no_open_drawer(&e) => {
+            drop(tx);
+            form.method_error = Some(Msg::NoOpenDrawer);
+            return render(ctx, &form, None, 409);
+        }
         Err(DisposalError::Db(e)) => return Err(e.into()),
         Err(DisposalError::NotFound) => return Err(AppError::NotFound),
         Err(e) => {
@@ -212,6 +218,9 @@ pub(crate) fn payout(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
             tx.commit()?;
             ctx.flash(ctx.t(Msg::SurplusPaidOut));
             Ok(Response::see_other(&paths::customer(&paid.customer)))
+        }
+        Err(DisposalError::Db(e)) if postings::is_no_open_drawer(&e) => {
+            Err(AppError::BadRequest(ctx.t(Msg::NoOpenDrawer).to_owned()))
         }
         Err(DisposalError::Db(e)) => Err(e.into()),
         Err(DisposalError::NotFound) => Err(AppError::NotFound),

@@ -12,6 +12,7 @@ mod browser;
 mod customer_language;
 mod customers;
 mod disposals;
+mod drawers;
 mod duplicates;
 mod email;
 mod form_errors;

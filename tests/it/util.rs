@@ -377,6 +377,32 @@ impl Client {
         );
         assert_eq!(r.status, 303, "sign-in as {username} failed: {}", r.body);
         assert!(self.cookies.contains_key("pb_staff"));
+        self.open_drawer();
+    }
+
+    /// Signs in and leaves the cash drawer as it is (for the tests of drawers themselves).
+    pub fn sign_in_without_drawer(&mut self, username: &str, password: &str) {
+        let r = self.submit(
+            "/staff/login",
+            "/staff/login",
+            &[("username", username), ("password", password)],
+        );
+        assert_eq!(r.status, 303, "sign-in as {username} failed: {}", r.body);
+    }
+
+    /// Opens the signed-in member's cash drawer with no float, as a clerk does before the
+    /// first cash movement, unless one is open already or the role keeps none (403).
+    pub fn open_drawer(&mut self) {
+        let page = self.get("/staff/drawer");
+        if page.status == 403 {
+            return;
+        }
+        assert_eq!(page.status, 200, "the drawer page: {}", page.body);
+        if page.body.contains("id=\"drawer-open\"") {
+            let csrf = page.csrf();
+            let r = self.post_form("/staff/drawer/open", &[("csrf", &csrf), ("float", "0")]);
+            assert_eq!(r.status, 303, "opening the drawer: {}", r.body);
+        }
     }
 }
 

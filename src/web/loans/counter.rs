@@ -9,6 +9,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::ledger::Method;
+use crate::ledger::postings;
 use crate::loans::codes::{self, ConfirmError, Confirmed, PaymentCode, Status};
 use crate::loans::ops;
 use crate::plumbing::db;
@@ -296,6 +297,9 @@ fn confirm_refusal(ctx: &Ctx, e: ConfirmError) -> Result<String, AppError> {
             &[("owed", &money(owed)), ("code_amount", &money(code))],
         ),
         ConfirmError::Payment(e) => return payment_refusal(ctx, e).map(|(_, text)| text),
+        ConfirmError::Db(e) if postings::is_no_open_drawer(&e) => {
+            ctx.t(Msg::NoOpenDrawer).to_owned()
+        }
         ConfirmError::Db(e) => return Err(e.into()),
     };
     Ok(text)

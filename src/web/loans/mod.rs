@@ -23,6 +23,7 @@ use serde_json::json;
 use crate::audit::{self, Actor, Change};
 use crate::customers;
 use crate::gold;
+use crate::ledger::postings;
 use crate::ledger::statement::Statement;
 use crate::ledger::{self, Method};
 use crate::loans::LoanState;
@@ -405,7 +406,7 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     if !approver.allows(&user.id) {
         return refuse_own_approval(ctx, tx, user, &record, limit);
     }
-    let receipt = ops::approve_and_disburse(
+    let disbursed = ops::approve_and_disburse(
         &tx,
         &record,
         method,
@@ -413,7 +414,16 @@ pub(crate) fn approve(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
         &user.id,
         today(ctx),
         ctx.now,
-    )?;
+    );
+    let receipt = match disbursed {
+        Ok(receipt) => receipt,
+        Err(e) if postings::is_no_open_drawer(&e) => {
+            drop(tx);
+            sent.refuse(ctx.t(Msg::NoOpenDrawer));
+            return refused(ctx, id, &sent, 409);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let change = Change {
         action: "loan.approve",
         entity: "loan",
@@ -578,6 +588,9 @@ pub(crate) fn payment_refusal(
             ctx.lang
                 .fill(Msg::AmountMustBe, &[("amount", &money(expected))]),
         ),
+        PaymentError::Db(e) if postings::is_no_open_drawer(&e) => {
+            Ok((Some("method"), ctx.t(Msg::NoOpenDrawer).to_owned()))
+        }
         PaymentError::Db(e) => Err(e.into()),
     }
 }
@@ -664,6 +677,7 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
             Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
             Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
+            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;

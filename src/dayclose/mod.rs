@@ -1,0 +1,278 @@
+//! The day's close (issue 16): the end-of-day report of a branch, counted from the records
+//! themselves (the ledger for money, the tickets' events for what happened to them, the SMS
+//! outbox), and the close itself, refused while a drawer of the day is still open. A closed
+//! day is one row of `day_closes` (who, when); the report is read again at any time, so the
+//! printed sheet and the CSV are the same figures.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::drawers::{self, Drawer, MethodTotal};
+use crate::ledger::EntryKind;
+use crate::ledger::accounts::Account;
+use crate::plumbing::ids::StaffId;
+
+/// Why a day could not be closed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CloseError {
+    #[error("{0} cash drawer(s) of the day are still open")]
+    DrawersOpen(usize),
+    #[error("the day is closed already")]
+    AlreadyClosed,
+    #[error("a day is closed once it has begun")]
+    NotYet,
+    #[error(transparent)]
+    Db(#[from] rusqlite::Error),
+}
+
+/// A count and the money it moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub(crate) count: i64,
+    pub(crate) amount: i64,
+}
+
+/// The figures of one business day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub(crate) day: NaiveDate,
+    /// Tickets paid out (count, principal).
+    pub(crate) loans_written: Tally,
+    /// Payments taken (count of payments, total), of which extensions and redemptions.
+    pub(crate) payments: Tally,
+    pub(crate) extensions: i64,
+    pub(crate) redemptions: i64,
+    /// Tickets that became forfeited.
+    pub(crate) forfeits: i64,
+    /// Sales of forfeited items (count, net proceeds).
+    pub(crate) disposals: Tally,
+    /// Interest and fees paid by customers, net of the day's reversals.
+    pub(crate) interest_taken: i64,
+    pub(crate) fees_taken: i64,
+    pub(crate) drawers: Vec<(Drawer, i64)>,
+    pub(crate) methods: Vec<MethodTotal>,
+    /// The drawers' counts: the sum over and the sum short (as a positive amount).
+    pub(crate) over: i64,
+    pub(crate) short: i64,
+    pub(crate) sms_sent: i64,
+    pub(crate) sms_failed: i64,
+    /// Who closed the day, and when.
+    pub(crate) closed: Option<(String, DateTime<Utc>)>,
+}
+
+/// The instants a branch-local day runs between, as UTC.
+fn bounds(day: NaiveDate, offset: FixedOffset) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_local_timezone(offset)
+            .single()
+            .map_or_else(
+                || d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+                |t| t.with_timezone(&Utc),
+            )
+    };
+    (start(day), start(day.succ_opt().unwrap_or(day)))
+}
+
+/// One number from a query with the day (`?1`) and its bounds (`?2`, `?3`).
+fn number(
+    conn: &Connection,
+    sql: &str,
+    day: NaiveDate,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(sql)?
+        .query_row(params![day, from, to], |r| r.get(0))
+}
+
+/// A count and a sum from a query with the day and its bounds.
+fn tally(
+    conn: &Connection,
+    sql: &str,
+    day: NaiveDate,
+    span: (DateTime<Utc>, DateTime<Utc>),
+) -> rusqlite::Result<Tally> {
+    let (from, to) = span;
+    conn.prepare_cached(sql)?
+        .query_row(params![day, from, to], |r| {
+            Ok(Tally {
+                count: r.get(0)?,
+                amount: r.get(1)?,
+            })
+        })
+}
+
+/// The report of `day` (branch-local, `offset` from UTC).
+pub(crate) fn report(
+    conn: &Connection,
+    day: NaiveDate,
+    offset: FixedOffset,
+) -> rusqlite::Result<Report> {
+    let span = bounds(day, offset);
+    let (from, to) = span;
+    let state_to = |state: &str| -> rusqlite::Result<i64> {
+        conn.prepare_cached(
+            "SELECT COUNT(*) FROM loan_events WHERE kind = 'state' AND to_value = ?1 AND at >= ?2 AND at < ?3",
+        )?
+        .query_row(params![state, from, to], |r| r.get(0))
+    };
+    let received = |account: Account, kind: EntryKind| -> rusqlite::Result<i64> {
+        // Credits by the day's payments, less the debits of the day's reversals of them.
+        conn.prepare_cached(
+            "SELECT COALESCE(SUM(CASE WHEN l.kind = ?3 AND p.side = 'credit' THEN p.amount
+                                      WHEN l.kind = 'reversal' AND p.side = 'debit' THEN -p.amount ELSE 0 END), 0)
+             FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+             WHERE p.account = ?2 AND l.on_date = ?1",
+        )?
+        .query_row(params![day, account.code(), kind.code()], |r| r.get(0))
+    };
+    let drawers: Vec<(Drawer, i64)> = drawers::of_day(conn, day)?
+        .into_iter()
+        .map(|d| {
+            let balance = drawers::expected(conn, &d.id)?;
+            Ok((d, balance))
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    let differences: Vec<i64> = drawers.iter().filter_map(|(d, _)| d.over_short()).collect();
+    Ok(Report {
+        day,
+        loans_written: tally(
+            conn,
+            "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM ledger WHERE kind = 'disbursement' AND on_date = ?1 AND ?2 = ?2 AND ?3 = ?3",
+            day,
+            span,
+        )?,
+        payments: tally(
+            conn,
+            "SELECT COUNT(DISTINCT payment_id), COALESCE(SUM(amount), 0) FROM ledger
+             WHERE kind IN ('interest', 'fee', 'principal') AND on_date = ?1 AND ?2 = ?2 AND ?3 = ?3",
+            day,
+            span,
+        )?,
+        extensions: number(
+            conn,
+            "SELECT COUNT(*) FROM loan_events WHERE kind = 'extension' AND at >= ?2 AND at < ?3 AND ?1 = ?1",
+            day,
+            span,
+        )?,
+        redemptions: state_to("redeemed")?,
+        forfeits: state_to("forfeited")?,
+        disposals: tally(
+            conn,
+            "SELECT COUNT(*), COALESCE(SUM(price - costs), 0) FROM disposal_sales WHERE on_date = ?1 AND ?2 = ?2 AND ?3 = ?3",
+            day,
+            span,
+        )?,
+        interest_taken: received(Account::InterestReceivable, EntryKind::Interest)?,
+        fees_taken: received(Account::FeesReceivable, EntryKind::Fee)?,
+        over: differences.iter().filter(|d| **d > 0).sum(),
+        short: -differences.iter().filter(|d| **d < 0).sum::<i64>(),
+        drawers,
+        methods: drawers::method_totals(conn, day)?,
+        sms_sent: number(
+            conn,
+            "SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent' AND sent_at >= ?2 AND sent_at < ?3 AND ?1 = ?1",
+            day,
+            span,
+        )?,
+        sms_failed: number(
+            conn,
+            "SELECT COUNT(*) FROM sms_outbox WHERE state = 'failed' AND updated_at >= ?2 AND updated_at < ?3 AND ?1 = ?1",
+            day,
+            span,
+        )?,
+        closed: closed(conn, day)?,
+    })
+}
+
+/// Who closed `day` and when, if it is closed.
+pub(crate) fn closed(
+    conn: &Connection,
+    day: NaiveDate,
+) -> rusqlite::Result<Option<(String, DateTime<Utc>)>> {
+    conn.prepare_cached(
+        "SELECT s.full_name, c.at FROM day_closes c JOIN staff s ON s.id = c.staff_id WHERE c.day = ?1",
+    )?
+    .query_row([day], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+}
+
+/// Closes `day`: refused while any drawer opened on it (or before) is open, once closed, and
+/// before the day has begun (`today` is the branch's date now).
+pub(crate) fn close(
+    conn: &Connection,
+    day: NaiveDate,
+    today: NaiveDate,
+    staff: &StaffId,
+    at: DateTime<Utc>,
+) -> Result<(), CloseError> {
+    if day > today {
+        return Err(CloseError::NotYet);
+    }
+    if closed(conn, day)?.is_some() {
+        return Err(CloseError::AlreadyClosed);
+    }
+    let open: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM cash_drawers WHERE closed_at IS NULL AND opened_on <= ?1",
+        )?
+        .query_row([day], |r| r.get(0))?;
+    if open > 0 {
+        return Err(CloseError::DrawersOpen(
+            usize::try_from(open).unwrap_or(usize::MAX),
+        ));
+    }
+    conn.prepare_cached("INSERT INTO day_closes (day, staff_id, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![day, staff, at])?;
+    Ok(())
+}
+
+/// The report as CSV: one `figure,value` line each (amounts in minor units), then one line
+/// per drawer.
+pub(crate) fn csv(r: &Report) -> String {
+    let mut out = String::from("figure,value\n");
+    let mut line = |name: &str, value: i64| out.push_str(&format!("{name},{value}\n"));
+    line("loans_written", r.loans_written.count);
+    line("principal_written", r.loans_written.amount);
+    line("payments", r.payments.count);
+    line("payments_total", r.payments.amount);
+    line("extensions", r.extensions);
+    line("redemptions", r.redemptions);
+    line("forfeits", r.forfeits);
+    line("disposals", r.disposals.count);
+    line("disposals_net", r.disposals.amount);
+    line("interest_taken", r.interest_taken);
+    line("fees_taken", r.fees_taken);
+    line("drawers_over", r.over);
+    line("drawers_short", r.short);
+    for m in &r.methods {
+        line(&format!("{}_received", m.method.code()), m.received);
+        line(&format!("{}_paid", m.method.code()), m.paid);
+    }
+    line("sms_sent", r.sms_sent);
+    line("sms_failed", r.sms_failed);
+    out.push_str("\ndrawer,clerk,float,expected,counted,over_short\n");
+    for (d, expected) in &r.drawers {
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        // The clerk's name is the only text: quoted, quotes doubled, and never read as a formula.
+        let name = d.clerk.replace('"', "\"\"");
+        let name = match name.starts_with(['=', '+', '-', '@']) {
+            true => format!("'{name}"),
+            false => name,
+        };
+        out.push_str(&format!(
+            "{},\"{}\",{},{},{},{}\n",
+            d.id,
+            name,
+            d.float,
+            d.expected.unwrap_or(*expected),
+            opt(d.counted),
+            opt(d.over_short())
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
