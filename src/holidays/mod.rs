@@ -46,10 +46,15 @@ pub(crate) fn is_holiday(conn: &Connection, on: NaiveDate) -> rusqlite::Result<b
 /// Whether `on` is a working day: Monday to Friday and not a holiday (the regulator's "hari
 /// kerja", by which complaint deadlines are counted).
 pub(crate) fn is_working_day(conn: &Connection, on: NaiveDate) -> rusqlite::Result<bool> {
-    if matches!(on.weekday(), Weekday::Sat | Weekday::Sun) {
+    if is_weekend(on) {
         return Ok(false);
     }
     Ok(!is_holiday(conn, on)?)
+}
+
+/// Whether `on` is a Saturday or a Sunday.
+pub(crate) fn is_weekend(on: NaiveDate) -> bool {
+    matches!(on.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 /// The holidays from `from` to `to` inclusive, by date.

@@ -788,6 +788,7 @@ catalogue! {
     PermLoanOrigination => "Loan Origination", "Pembuatan Pinjaman";
     PermPayments => "Payments", "Pembayaran";
     PermComplaints => "Complaints", "Keluhan";
+    PermComplaintEscalations => "Complaint escalations (CS manager)", "Eskalasi keluhan (manajer CS)";
     PermCallCentre => "Call Centre", "Call Centre";
     PermReports => "Reports", "Laporan";
     PermStaffAdmin => "Staff Admin", "Admin Staf";
@@ -1018,6 +1019,81 @@ catalogue! {
     CallerVerified => "Caller verification recorded.", "Verifikasi penelepon dicatat.";
     CallerNothingChecked => "Tick at least one detail the caller gave correctly; otherwise give no account details.", "Centang minimal satu data yang disebutkan penelepon dengan benar; jika tidak, jangan berikan informasi akun.";
     EventCallerVerified => "Caller verified", "Penelepon diverifikasi";
+    // Complaint cases (issue 14; seeds 003 and 002).
+    ChannelHotline => "Hotline", "Hotline";
+    ChannelSocialMedia => "Social media", "Media sosial";
+    ChannelLiveChat => "Live chat", "Live chat";
+    ChannelEmail => "Email", "Email";
+    ChannelCounter => "Counter", "Loket";
+    ChannelPortal => "Portal", "Portal";
+    CategoryBilling => "A · Billing", "A · Penagihan";
+    CategoryDisbursement => "B · Loan disbursement", "B · Pencairan pinjaman";
+    CategoryPaymentConfirmation => "C · Payment confirmation", "C · Konfirmasi pembayaran";
+    CategoryPaymentMethod => "D · Payment method", "D · Metode pembayaran";
+    CategoryOneTimeCode => "One-time code / login", "Kode sekali pakai / masuk";
+    CategoryOther => "Other", "Lainnya";
+    PriorityNormal => "Normal", "Biasa";
+    PriorityHigh => "High", "Tinggi";
+    StateOpen => "Open", "Terbuka";
+    StateWaitingOnCustomer => "Waiting on the customer", "Menunggu nasabah";
+    StateEscalated => "Escalated", "Dieskalasi";
+    StateResolved => "Resolved", "Selesai";
+    StateClosed => "Closed", "Ditutup";
+    OutcomeUpheld => "Upheld: put right", "Diterima: diperbaiki";
+    OutcomeExplained => "Explained: nothing was wrong", "Dijelaskan: tidak ada kesalahan";
+    OutcomeRejected => "Not upheld", "Tidak diterima";
+    OutcomeWithdrawn => "Withdrawn by the customer", "Dicabut oleh nasabah";
+    ComplaintEventOpened => "Case opened", "Kasus dibuka";
+    ComplaintEventState => "State changed", "Status diubah";
+    ComplaintEventNote => "Note", "Catatan";
+    ComplaintEventStep => "Step done", "Langkah selesai";
+    ComplaintEventEscalated => "Escalated", "Dieskalasi";
+    ComplaintEventOwner => "Owner changed", "Penanggung jawab diganti";
+    ComplaintEventMessage => "Message", "Pesan";
+    StepVerifyCaller => "Verify the caller: phone number, KTP number or full name (2)",
+        "Verifikasi penelepon: nomor telepon, nomor KTP atau nama lengkap (2)";
+    StepA3 => "Find why the customer asks about the bill and help to resolve it (A.3)",
+        "Identifikasi alasan pelanggan menanyakan penagihan dan bantu menyelesaikannya (A.3)";
+    StepA4 => "Not resolved by CS: report to the CS manager at once (A.4)",
+        "Tidak dapat diselesaikan CS: segera lapor ke customer service manager (A.4)";
+    StepA5 => "CS manager coordinated with the department concerned (A.5)",
+        "Customer service manager berkoordinasi dengan departemen terkait (A.5)";
+    StepA6 => "The department told its team to contact the customer (A.6)",
+        "Departemen menginformasikan timnya untuk menghubungi pelanggan (A.6)";
+    StepReport => "Report of the problem written on this case", "Laporan permasalahan dibuat pada kasus ini";
+    StepB2 => "Check the disbursement's state in the system (B.2)", "Cek status pencairan pinjaman di sistem (B.2)";
+    StepB3 => "Under 2 hours: tell the customer it takes up to 2 hours (B.3)",
+        "Kurang dari 2 jam: informasikan bahwa pencairan paling lama 2 jam (B.3)";
+    StepB4 => "Over 2 hours: ask for the proof of the last transaction on the customer's bank account (B.4)",
+        "Lebih dari 2 jam: minta bukti transaksi terakhir di rekening bank pelanggan (B.4)";
+    StepB5 => "Report to the CS manager (B.5)", "Lapor ke CS manager (B.5)";
+    StepB6 => "CS manager coordinated the analysis with the department concerned (B.6)",
+        "CS manager berkoordinasi dengan departemen terkait untuk analisa (B.6)";
+    StepB7 => "The disbursement failed: made again (B.7)", "Pencairan gagal: segera dilakukan ulang (B.7)";
+    StepC3 => "Check the payment's state in the system (C.3)", "Cek status pembayaran pinjaman di sistem (C.3)";
+    StepC4 => "Received: tell the customer to wait for the SMS to the registered number (C.4)",
+        "Sudah diterima: beri tahu pelanggan untuk menunggu SMS ke nomor terdaftar (C.4)";
+    StepC5 => "Not received 2 hours after paying: report to the CS manager (C.5)",
+        "Belum diterima lewat dua jam setelah membayar: lapor ke customer service manager (C.5)";
+    StepC6 => "CS manager coordinated with the department concerned (C.6)",
+        "Customer service manager berkoordinasi dengan departemen terkait (C.6)";
+    StepC8 => "Still not received: the department and CS manager checked with the bank (C.8)",
+        "Tetap belum diterima: departemen terkait dan CS manager mengecek ke bank terkait (C.8)";
+    StepD3 => "The customer can use the app: directed to its payment code feature (D.3)",
+        "Pelanggan dapat mengakses aplikasi: diarahkan ke fitur kode pembayaran (D.3)";
+    StepD4 => "Payment code given, with the warning: check it is the customer's own before paying; the risk is the customer's (D.4)",
+        "Kode pembayaran diberikan, dengan catatan: cek bahwa kode itu milik pelanggan sebelum membayar; risikonya ditanggung pelanggan (D.4)";
+    StepOtpBothChannels => "First level: the customer tried the code by SMS and by email",
+        "Tingkat pertama: pelanggan sudah mencoba kode lewat SMS dan email";
+    StepOtpSpam => "First level: the customer checked the spam folder", "Tingkat pertama: pelanggan sudah memeriksa folder spam";
+    StepOtpReviewEmail => "Second level: the email address reviewed (only an allowed typo corrected, nothing else)",
+        "Tingkat kedua: alamat email diperiksa (hanya salah ketik yang diizinkan yang diperbaiki, tidak ada yang lain)";
+    StepOtpTestMessages => "Second level: a test SMS and a test email sent, their delivery checked",
+        "Tingkat kedua: SMS uji dan email uji dikirim, pengirimannya diperiksa";
+    StepOtpCannotChange => "Not received: told the phone or email cannot be changed by CS; escalated to the team leader",
+        "Tidak diterima: diberi tahu bahwa CS tidak dapat mengubah telepon atau email; dieskalasi ke team leader";
+    StepOtpTeamLeader => "Team leader decided: product team or operations", "Team leader memutuskan: tim produk atau operasional";
+
     EventEmailChanged => "Email address changed", "Alamat email diubah";
     ContactChangeLink => "Change phone or email", "Ubah telepon atau email";
     ContactChangeTitle => "Phone and email of {name}", "Telepon dan email {name}";
