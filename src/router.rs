@@ -11,8 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates, email,
-    error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, complaints, csrf_binding, customers, dashboard, disposals, duplicates,
+    email, error_page, gold, health, holidays, import, language, loans, portal, reminders, sms,
+    staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -298,6 +299,26 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::counter::confirm(ctx, code))
         }
 
+        // Complaints and the holidays their clocks do not count.
+        (Get, ["staff", "complaints"]) => to(complaints::list_page),
+        (Get, ["staff", "complaints", "new"]) => to(complaints::new_page),
+        (Post, ["staff", "complaints", "new"]) => to(complaints::create),
+        (Get, ["staff", "complaints", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| complaints::case::page(ctx, id))
+        }
+        (Post, ["staff", "complaints", id, part]) => {
+            let id = id.parse().ok()?;
+            let part = crate::plumbing::paths::ComplaintPart::from_segment(part)?;
+            to(move |ctx| complaints::case::act(ctx, id, part))
+        }
+        (Get, ["staff", "holidays"]) => to(holidays::page),
+        (Post, ["staff", "holidays"]) => to(holidays::add),
+        (Post, ["staff", "holidays", on, "remove"]) => {
+            let on = on.parse().ok()?;
+            to(move |ctx| holidays::remove(ctx, on))
+        }
+
         // Bank and mobile-money statements.
         (Get, ["staff", "payments", "import"]) => to(import::upload_page),
         (Post, ["staff", "payments", "import"]) => to(import::upload),
@@ -405,7 +426,8 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SmsId, StaffId,
+            ComplaintId, CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
+            SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, StaffAction};
         use Method::{Get, Post};
@@ -448,6 +470,11 @@ mod tests {
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),
+            (Get, paths::COMPLAINTS),
+            (Get, paths::NEW_COMPLAINT),
+            (Post, paths::NEW_COMPLAINT),
+            (Get, paths::HOLIDAYS),
+            (Post, paths::HOLIDAYS),
             (Get, paths::STAFF_ADMIN),
             (Get, paths::AUDIT),
             (Get, paths::SMS),
@@ -485,6 +512,8 @@ mod tests {
             (Get, paths::product(&ProductId::new(now))),
             (Post, paths::product_toggle(&ProductId::new(now))),
             (Post, paths::payment_confirm("ABC123")),
+            (Get, paths::complaint(&ComplaintId::new(now))),
+            (Post, paths::holiday_remove(now.date_naive())),
             (
                 Post,
                 paths::outbox_action(paths::SMS, &SmsId::new(now), true),
@@ -512,6 +541,9 @@ mod tests {
             for method in methods {
                 paths.push((*method, paths::customer_part(&c, part)));
             }
+        }
+        for part in paths::ComplaintPart::ALL {
+            paths.push((Post, paths::complaint_part(&ComplaintId::new(now), part)));
         }
         for action in StaffAction::ALL {
             paths.push((Post, paths::staff_member(&staff, action)));

@@ -6,7 +6,7 @@
 use std::fmt::Display;
 
 use crate::plumbing::ids::{
-    CustomerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
+    ComplaintId, CustomerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
 };
 
 // ----- The customer portal -----
@@ -88,6 +88,79 @@ pub(crate) const EMAIL: &str = "/staff/email";
 pub(crate) const REMINDERS: &str = "/staff/reminders";
 /// The reminder days and hours, saved from the Reminders page.
 pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
+
+/// Complaint cases (issue 14): the list, and a new case.
+pub(crate) const COMPLAINTS: &str = "/staff/complaints";
+pub(crate) const NEW_COMPLAINT: &str = "/staff/complaints/new";
+/// The branch's holidays, which complaint clocks do not count.
+pub(crate) const HOLIDAYS: &str = "/staff/holidays";
+
+/// A new complaint case for a customer, from their file.
+pub(crate) fn new_complaint_for(customer: &CustomerId) -> String {
+    format!("{NEW_COMPLAINT}?customer={customer}")
+}
+
+/// A complaint case.
+pub(crate) fn complaint(id: &ComplaintId) -> String {
+    format!("/staff/complaints/{id}")
+}
+
+/// What a form on a case posts to: `complaint_part(id, ComplaintPart::Note)` is
+/// `/staff/complaints/{id}/note`.
+pub(crate) fn complaint_part(id: &ComplaintId, part: ComplaintPart) -> String {
+    format!("/staff/complaints/{id}/{}", part.segment())
+}
+
+/// The forms of a complaint case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ComplaintPart {
+    State,
+    Note,
+    Step,
+    Escalate,
+    Owner,
+}
+
+impl ComplaintPart {
+    /// Every part, for the test that each has a route.
+    #[cfg(test)]
+    pub(crate) const ALL: [ComplaintPart; 5] = [
+        ComplaintPart::State,
+        ComplaintPart::Note,
+        ComplaintPart::Step,
+        ComplaintPart::Escalate,
+        ComplaintPart::Owner,
+    ];
+
+    /// The path segment after the case.
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            ComplaintPart::State => "state",
+            ComplaintPart::Note => "note",
+            ComplaintPart::Step => "step",
+            ComplaintPart::Escalate => "escalate",
+            ComplaintPart::Owner => "owner",
+        }
+    }
+
+    /// The part of a path segment.
+    pub(crate) fn from_segment(segment: &str) -> Option<ComplaintPart> {
+        [
+            ComplaintPart::State,
+            ComplaintPart::Note,
+            ComplaintPart::Step,
+            ComplaintPart::Escalate,
+            ComplaintPart::Owner,
+        ]
+        .into_iter()
+        .find(|p| p.segment() == segment)
+    }
+}
+
+/// Removing a day from the holidays list.
+pub(crate) fn holiday_remove(on: chrono::NaiveDate) -> String {
+    format!("/staff/holidays/{on}/remove")
+}
 
 /// A customer's file at the counter.
 pub(crate) fn customer(id: &CustomerId) -> String {

@@ -1,0 +1,382 @@
+//! Complaints (issue 14) through the real binary: a case opened from the customer's file with
+//! the caller check, worked through its checklist, notes, waiting, escalation and resolution;
+//! who may do what on every route; refused forms with the message beside the field and the
+//! values kept; the list's time left turning red when the clock is moved past a breach; and the
+//! managers' holidays page.
+
+use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server, id_after};
+
+/// Budi (demo customer 1)'s id, read by `client`.
+fn budi(client: &mut Client) -> String {
+    let list = client.get("/staff/customers?q=Budi+Rahmawati");
+    assert_eq!(list.status, 200, "{}", list.body);
+    id_after(&list.body, "/staff/customers/")
+}
+
+/// Opens a disbursement case on the hotline for `customer`, checked by phone, and returns its id.
+fn open_case(agent: &mut Client, customer: &str) -> String {
+    let form = format!("/staff/complaints/new?customer={customer}");
+    let owner = owner_on(agent, &form);
+    let r = agent.submit(
+        &form,
+        "/staff/complaints/new",
+        &[
+            ("customer", customer),
+            ("phone", "1"),
+            ("channel", "hotline"),
+            ("category", "disbursement"),
+            ("priority", "normal"),
+            ("loan", ""),
+            ("payment_code", ""),
+            ("description", "The loan money has not reached my account."),
+            ("owner", &owner),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let to = r.header("location").expect("location").to_owned();
+    to.trim_start_matches("/staff/complaints/").to_owned()
+}
+
+/// The owner the new case form offers first (the signed-in member).
+fn owner_on(client: &mut Client, form: &str) -> String {
+    let page = client.get(form);
+    let select = &page.body[page.body.find("name=\"owner\"").expect("owner select")..];
+    let selected = &select[..select.find("selected").expect("a chosen owner")];
+    let value = selected.rsplit("value=\"").next().expect("value");
+    value[..value.find('"').expect("quote")].to_owned()
+}
+
+#[test]
+fn an_agent_opens_a_case_from_the_customers_file_and_works_it_to_the_manager() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let file = agent.get(&format!("/staff/customers/{customer}"));
+    let new_form = format!("/staff/complaints/new?customer={customer}");
+    assert!(
+        file.body.contains(&new_form),
+        "the file offers a new case: {}",
+        file.body
+    );
+
+    // Refused: no caller detail ticked; the description stays typed, the message beside it.
+    let owner = owner_on(&mut agent, &new_form);
+    let refused = agent.submit(
+        &new_form,
+        "/staff/complaints/new",
+        &[
+            ("customer", &customer),
+            ("channel", "hotline"),
+            ("category", "disbursement"),
+            ("priority", "normal"),
+            ("description", "Still waiting for the money"),
+            ("owner", &owner),
+        ],
+    );
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    let checked = &refused.body[refused.body.find("id=\"checked\"").expect("fieldset")..];
+    assert!(checked[..checked.find("</fieldset>").unwrap()].contains("Tick at least one detail"));
+    assert!(
+        refused
+            .body
+            .contains(">Still waiting for the money</textarea>")
+    );
+
+    let case = open_case(&mut agent, &customer);
+    let path = format!("/staff/complaints/{case}");
+    let page = agent.get(&path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("data-step=\"b2\"") && page.body.contains("data-step=\"b7\""),
+        "B's steps: {}",
+        page.body
+    );
+    let verify = &page.body[page.body.find("data-step=\"verify\"").unwrap()..];
+    assert!(
+        verify[..verify.find("</li>").unwrap()].contains(">done<"),
+        "verifying is done"
+    );
+
+    let csrf = page.csrf();
+    let post = |c: &mut Client, part: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        c.post_form(&format!("{path}/{part}"), &all)
+    };
+    assert_eq!(post(&mut agent, "step", &[("step", "b3")]).status, 303);
+    assert_eq!(
+        post(
+            &mut agent,
+            "note",
+            &[("note", "Told her it takes up to 2 hours.")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post(
+            &mut agent,
+            "state",
+            &[("to", "waiting_on_customer"), ("outcome", "")]
+        )
+        .status,
+        303
+    );
+    let refused = post(
+        &mut agent,
+        "escalate",
+        &[
+            ("to_whom", "Ibu Sari, CS manager"),
+            ("reason", ""),
+            ("contact_by", "Finance team"),
+        ],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("value=\"Ibu Sari, CS manager\""),
+        "kept: {}",
+        refused.body
+    );
+    let reason = &refused.body[refused.body.find("for=\"reason\"").unwrap()..];
+    assert!(reason[..reason.find("</div>").unwrap()].contains("Give to whom, why"));
+    let escalated = post(
+        &mut agent,
+        "escalate",
+        &[
+            ("to_whom", "Ibu Sari, CS manager"),
+            ("reason", "Over 2 hours, proof of transfer asked."),
+            ("contact_by", "Finance team"),
+        ],
+    );
+    assert_eq!(escalated.status, 303, "{}", escalated.body);
+
+    // An escalated case is the CS manager's: the agent has no state buttons and is refused.
+    let page = agent.get(&path);
+    assert!(
+        page.body.contains(">Escalated<") && !page.body.contains("id=\"state\""),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        post(
+            &mut agent,
+            "state",
+            &[("to", "resolved"), ("outcome", "upheld")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(post(&mut agent, "owner", &[("owner", "x")]).status, 403);
+
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = manager.get(&path);
+    let csrf = page.csrf();
+    let post = |c: &mut Client, part: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        c.post_form(&format!("{path}/{part}"), &all)
+    };
+    let refused = post(
+        &mut manager,
+        "state",
+        &[("to", "resolved"), ("outcome", "")],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("Choose how the case ended"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        post(
+            &mut manager,
+            "state",
+            &[("to", "resolved"), ("outcome", "upheld")]
+        )
+        .status,
+        303
+    );
+    assert_eq!(
+        post(&mut manager, "state", &[("to", "closed"), ("outcome", "")]).status,
+        303
+    );
+    let closed = manager.get(&path);
+    assert!(
+        closed.body.contains(">Closed<") && closed.body.contains("Upheld: put right"),
+        "{}",
+        closed.body
+    );
+    assert_eq!(
+        post(&mut manager, "note", &[("note", "late")]).status,
+        400,
+        "nothing more on a closed case"
+    );
+
+    // Every action is on the case's timeline and on the customer's.
+    for text in [
+        "Told her it takes up to 2 hours.",
+        "Finance team",
+        "Step done",
+    ] {
+        assert!(
+            closed.body.contains(text),
+            "{text} on the case: {}",
+            closed.body
+        );
+    }
+    let file = manager.get(&format!("/staff/customers/{customer}"));
+    assert!(
+        file.body.contains("Complaints · Case opened")
+            && file.body.contains("Complaints · Escalated"),
+        "{}",
+        file.body
+    );
+}
+
+#[test]
+fn every_complaint_route_asks_for_its_permission_and_its_csrf_token() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let case = open_case(&mut agent, &customer);
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    for path in [
+        "/staff/complaints",
+        "/staff/complaints/new",
+        &format!("/staff/complaints/{case}"),
+        "/staff/holidays",
+    ] {
+        assert_eq!(clerk.get(path).status, 403, "clerk GET {path}");
+    }
+    assert_eq!(
+        agent.get("/staff/holidays").status,
+        403,
+        "holidays are the managers'"
+    );
+    let csrf = clerk.get("/staff").csrf();
+    for path in [
+        "/staff/complaints/new".to_owned(),
+        format!("/staff/complaints/{case}/note"),
+        "/staff/holidays".to_owned(),
+    ] {
+        let r = clerk.post_form(
+            &path,
+            &[("csrf", &csrf), ("note", "x"), ("customer", &customer)],
+        );
+        assert_eq!(r.status, 403, "clerk POST {path}");
+    }
+    let mut stranger = server.client();
+    assert_eq!(
+        stranger.get("/staff/complaints").status,
+        303,
+        "to the sign-in page"
+    );
+    let forged = agent.post_form(
+        &format!("/staff/complaints/{case}/note"),
+        &[("note", "forged")],
+    );
+    assert_eq!(forged.status, 403, "no CSRF token");
+    assert!(
+        !agent
+            .get(&format!("/staff/complaints/{case}"))
+            .body
+            .contains("forged")
+    );
+    assert_eq!(
+        agent
+            .get("/staff/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV")
+            .status,
+        404
+    );
+}
+
+#[test]
+fn the_list_turns_red_when_the_clock_passes_the_first_response_level() {
+    let server = Server::start(Options {
+        demo: true,
+        movable_clock: true,
+        ..Options::default()
+    });
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let case = open_case(&mut agent, &customer);
+    // Sessions end when idle longer than the clock moves: a new sign-in for each look.
+    let light = || {
+        let mut agent = server.client();
+        agent.sign_in(AGENT.0, AGENT.1);
+        let list = agent.get("/staff/complaints");
+        let row = &list.body[list
+            .body
+            .find(&format!("/staff/complaints/{case}"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{case} not listed: {} {} {:?}",
+                    list.status,
+                    list.body,
+                    server.stderr.lock().unwrap()
+                )
+            })..];
+        let at = row.find("data-light=\"").expect("a light") + "data-light=\"".len();
+        row[at..at + row[at..].find('"').unwrap()].to_owned()
+    };
+    assert_eq!(light(), "green");
+    server.advance_clock(100 * 60);
+    assert_eq!(light(), "amber", "20 minutes of 2 hours left");
+    server.advance_clock(21 * 60);
+    assert_eq!(light(), "red", "past the 2 hours of a disbursement");
+}
+
+#[test]
+fn managers_keep_the_holidays_list() {
+    let server = Server::demo();
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let refused = manager.submit(
+        "/staff/holidays",
+        "/staff/holidays",
+        &[("on", "17-08-2027"), ("name", "Hari Kemerdekaan")],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("value=\"Hari Kemerdekaan\""),
+        "name kept: {}",
+        refused.body
+    );
+    assert!(refused.body.contains("YYYY-MM-DD"));
+    let added = manager.submit(
+        "/staff/holidays",
+        "/staff/holidays",
+        &[("on", "2027-08-17"), ("name", "Hari Kemerdekaan")],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let again = manager.submit(
+        "/staff/holidays",
+        "/staff/holidays",
+        &[("on", "2027-08-17"), ("name", "Again")],
+    );
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("already a holiday"));
+    let page = manager.get("/staff/holidays");
+    assert!(page.body.contains("17 Aug 2027") && page.body.contains("Hari Kemerdekaan"));
+    let removed = manager.post_form(
+        "/staff/holidays/2027-08-17/remove",
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(removed.status, 303);
+    assert!(
+        !manager
+            .get("/staff/holidays")
+            .body
+            .contains("Hari Kemerdekaan")
+    );
+    let missing = manager.post_form(
+        "/staff/holidays/2027-08-17/remove",
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(missing.status, 404);
+}
