@@ -27,7 +27,9 @@ CREATE TABLE complaints (
     first_response_at TEXT,
     resolved_at       TEXT,
     closed_at         TEXT,
-    -- When the service level was found breached by the scheduler's pass (escalated once).
+    -- When the scheduler's breach pass found the first response, and the resolution, late
+    -- (each escalated once).
+    response_breached_at TEXT,
     breached_at       TEXT,
     updated_at        TEXT NOT NULL,
     CHECK ((state IN ('resolved', 'closed')) = (outcome IS NOT NULL))

@@ -10,6 +10,7 @@
 //! - [`checklist`]: each category's steps from the seeds, recorded as done;
 //! - [`sla`]: the service-level clocks (working days, holidays, pauses).
 
+pub(crate) mod breach;
 pub(crate) mod cases;
 pub(crate) mod checklist;
 pub(crate) mod list;
@@ -168,7 +169,9 @@ pub(crate) struct Case {
     pub(crate) first_response_at: Option<DateTime<Utc>>,
     pub(crate) resolved_at: Option<DateTime<Utc>>,
     pub(crate) closed_at: Option<DateTime<Utc>>,
-    #[allow(dead_code, reason = "read by the breach pass (issue 14, step 4)")]
+    /// When the breach pass found the first response late.
+    pub(crate) response_breached_at: Option<DateTime<Utc>>,
+    /// When the breach pass found the resolution late.
     pub(crate) breached_at: Option<DateTime<Utc>>,
 }
 
@@ -176,7 +179,7 @@ pub(crate) struct Case {
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.customer_id, cu.full_name, c.checked_details, \
      c.channel, c.category, c.priority, c.loan_id, l.ticket_no, c.payment_code, c.description, \
      c.owner_id, s.full_name, c.state, c.outcome, c.opened_at, c.first_response_at, \
-     c.resolved_at, c.closed_at, c.breached_at";
+     c.resolved_at, c.closed_at, c.response_breached_at, c.breached_at";
 
 /// The joins [`CASE_COLUMNS`] needs, after `FROM complaints c`.
 pub(crate) const CASE_JOINS: &str = "JOIN customers cu ON cu.id = c.customer_id \
@@ -209,7 +212,8 @@ pub(crate) fn read_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         first_response_at: r.get(16)?,
         resolved_at: r.get(17)?,
         closed_at: r.get(18)?,
-        breached_at: r.get(19)?,
+        response_breached_at: r.get(19)?,
+        breached_at: r.get(20)?,
     })
 }
 
@@ -220,6 +224,14 @@ pub(crate) fn get(conn: &Connection, id: &ComplaintId) -> rusqlite::Result<Optio
     ))?
     .query_row([id], read_case)
     .optional()
+}
+
+/// How many cases are not yet resolved.
+pub(crate) fn unresolved_count(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM complaints WHERE state IN ('open', 'waiting_on_customer', 'escalated')",
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 /// A customer's cases, newest first.

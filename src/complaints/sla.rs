@@ -316,14 +316,6 @@ impl Clocks {
             _ => &self.resolution,
         }
     }
-
-    /// Whether a running clock's time is up (a stopped response clock was met or not; the
-    /// breach pass escalates only what still runs late).
-    #[allow(dead_code, reason = "the breach pass asks it (issue 14, step 4)")]
-    pub(crate) fn breached_now(&self) -> bool {
-        let response = self.response.is_some_and(|r| !r.stopped && r.breached());
-        response || (!self.resolution.paused && self.resolution.breached())
-    }
 }
 
 /// A case's clocks at `now`.

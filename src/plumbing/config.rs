@@ -576,6 +576,19 @@ pub(crate) struct ComplaintsConfig {
     /// Levels of some categories (and priorities); the first response clock runs only for a
     /// category listed with `first_response_hours`. Given in the file, it replaces these.
     pub(crate) levels: Vec<ServiceLevel>,
+    /// Numbers of the CS managers told by SMS when a case breaches its level (the breach
+    /// pass), separated by commas; empty: the dashboard card only.
+    pub(crate) breach_sms_to: String,
+}
+
+impl ComplaintsConfig {
+    /// The numbers of `breach_sms_to`, as written.
+    pub(crate) fn breach_numbers(&self) -> impl Iterator<Item = &str> {
+        self.breach_sms_to
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+    }
 }
 
 /// One `[[complaints.levels]]` entry.
@@ -604,6 +617,7 @@ impl Default for ComplaintsConfig {
             written_working_days: 20,
             amber_percent: 25,
             levels: vec![two_hours("disbursement"), two_hours("payment_confirmation")],
+            breach_sms_to: String::new(),
         }
     }
 }
@@ -936,6 +950,14 @@ impl Config {
                 "[complaints] amber_percent",
                 format!("{} must be between 1 and 99", c.amber_percent),
             );
+        }
+        for number in c.breach_numbers() {
+            if crate::plumbing::phone::normalise(number, &self.branch.country).is_err() {
+                return bad(
+                    "[complaints] breach_sms_to",
+                    format!("{number:?} is not a phone number"),
+                );
+            }
         }
         for (i, level) in c.levels.iter().enumerate() {
             check_level(i, level)?;

@@ -1088,6 +1088,14 @@ catalogue! {
     ComplaintReason => "Why", "Alasan";
     ComplaintContactBy => "Who contacts the customer", "Siapa yang menghubungi nasabah";
     ComplaintEscalationNeeds => "Give to whom, why, and who contacts the customer (each on one line, names up to 200 characters).", "Isi kepada siapa, alasannya, dan siapa yang menghubungi nasabah (masing-masing satu baris, nama paling banyak 200 karakter).";
+    ComplaintBreachResponse => "no first response within {hours} hours", "tidak ada tanggapan pertama dalam {hours} jam";
+    ComplaintBreachResolution => "not resolved within {days} working days", "tidak selesai dalam {days} hari kerja";
+    ComplaintBreachSms => "Complaint of {customer} ({category}) is late: {why}. It is escalated to you.",
+        "Keluhan {customer} ({category}) terlambat: {why}. Kasus dieskalasi kepada Anda.";
+    ComplaintOwnerContacts => "the case's owner", "penanggung jawab kasus";
+    CardComplaints => "Complaints past their level", "Keluhan melewati tingkat layanan";
+    CardComplaintsNone => "No complaint is past its service level.", "Tidak ada keluhan yang melewati tingkat layanan.";
+    CardComplaintsOpen => "{n} case(s) not yet resolved.", "{n} kasus belum selesai.";
     HolidaysTitle => "Holidays", "Hari libur";
     HolidaysExplained => "Days the branch does not work although they fall on a weekday. Complaint deadlines count working days: Monday to Friday, not these days.", "Hari cabang tidak bekerja walaupun jatuh pada hari kerja. Tenggat keluhan dihitung dalam hari kerja: Senin sampai Jumat, selain hari-hari ini.";
     HolidaysNone => "No holidays listed.", "Belum ada hari libur.";

@@ -4,6 +4,8 @@
 //! values kept; the list's time left turning red when the clock is moved past a breach; and the
 //! managers' holidays page.
 
+use std::time::{Duration, Instant};
+
 use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server, id_after};
 
 /// Budi (demo customer 1)'s id, read by `client`.
@@ -379,4 +381,84 @@ fn managers_keep_the_holidays_list() {
         &[("csrf", &page.csrf())],
     );
     assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn the_scheduler_escalates_a_late_case_once_shows_it_on_the_dashboard_and_texts_the_manager() {
+    let server = Server::start(Options {
+        demo: true,
+        movable_clock: true,
+        env: vec![(
+            "PAWNBRANCH_COMPLAINTS_BREACH_SMS_TO".to_owned(),
+            "0812-1111-2222".to_owned(),
+        )],
+        ..Options::default()
+    });
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let case = open_case(&mut agent, &customer);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let card = |c: &mut Client| {
+        let page = c.get("/staff");
+        let at = page.body.find("id=\"complaints-card\"").expect("the card");
+        page.body[at..at + page.body[at..].find("</section>").unwrap()].to_owned()
+    };
+    assert!(!card(&mut manager).contains(&case), "not late yet");
+    server.advance_clock(121 * 60);
+    // The scheduler's next pass (within a tick of the moved clock) escalates it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    while !card(&mut manager).contains(&case) {
+        assert!(
+            Instant::now() < deadline,
+            "not escalated: {}",
+            card(&mut manager)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let page = manager.get(&format!("/staff/complaints/{case}"));
+    assert!(
+        page.body.contains("no first response within 2 hours"),
+        "{}",
+        page.body
+    );
+    let log = server.dir.path().join("sms-log.txt");
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("to +6281211112222: Complaint of Budi")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no SMS to the CS manager in {log:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Later passes escalate it no more.
+    server.advance_clock(10 * 60);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    // The scheduler notes each pass's time after the breach pass: wait for a newer one.
+    let last_pass = |c: &mut Client| {
+        let body = c.get("/healthz").body;
+        let at = body.find("\"last_reminder_pass\":").expect("the pass") + 21;
+        body[at..at + body[at..].find([',', '}']).unwrap()].to_owned()
+    };
+    let before = last_pass(&mut manager);
+    let settled = Instant::now() + Duration::from_secs(20);
+    while last_pass(&mut manager) == before {
+        assert!(Instant::now() < settled, "no pass after the move");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let page = manager.get(&format!("/staff/complaints/{case}"));
+    assert_eq!(
+        page.body
+            .matches("no first response within 2 hours")
+            .count(),
+        1,
+        "{}",
+        page.body
+    );
 }

@@ -389,3 +389,32 @@ pub(crate) fn customer_section(
         }
     })
 }
+
+/// How many late cases the dashboard card lists.
+const CARD_CASES: u32 = 5;
+
+/// The dashboard card for those who handle complaints: the cases the breach pass escalated
+/// (the CS managers' first), and how many are not yet resolved.
+pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> Result<Markup, AppError> {
+    let Some(user) = ctx.staff()? else {
+        return Ok(html! {});
+    };
+    if !HANDLERS.iter().any(|p| user.role.has(*p)) {
+        return Ok(html! {});
+    }
+    let late = crate::complaints::breach::late(conn, CARD_CASES)?;
+    let unresolved = crate::complaints::unresolved_count(conn)?;
+    Ok(html! {
+        section class="card" id="complaints-card" {
+            h2 { a href=(paths::COMPLAINTS) { (ctx.t(Msg::CardComplaints)) } }
+            @if late.is_empty() { p { (ctx.t(Msg::CardComplaintsNone)) } }
+            @else {
+                ul { @for c in &late {
+                    li { span class="badge bad" { (ctx.t(c.state.label())) } " "
+                        a href=(paths::complaint(&c.id)) { (c.customer_name) } " · " (ctx.t(c.category.label())) }
+                } }
+            }
+            p class="muted" { (ctx.lang.fill(Msg::CardComplaintsOpen, &[("n", &unresolved.to_string())])) }
+        }
+    })
+}
