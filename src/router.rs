@@ -106,6 +106,12 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["verify", "send"]) => to(portal::send_verification_code),
         (Get, ["my"]) => to(portal::my_loans),
         (Get, ["my", "statement"]) => to(portal::statement_page),
+        (Get, ["my", "complaints"]) => to(complaints::portal::page),
+        (Post, ["my", "complaints"]) => to(complaints::portal::open),
+        (Get, ["my", "complaints", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| complaints::portal::case_page(ctx, id))
+        }
         (Get, ["my", "loans", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| portal::loan_page(ctx, id))
@@ -453,6 +459,8 @@ mod tests {
             (Post, paths::VERIFY_SEND),
             (Get, paths::MY),
             (Get, paths::MY_STATEMENT),
+            (Get, paths::MY_COMPLAINTS),
+            (Post, paths::MY_COMPLAINTS),
             (Get, paths::STAFF),
             (Get, paths::STAFF_LOGIN),
             (Post, paths::STAFF_LOGOUT),
@@ -513,6 +521,7 @@ mod tests {
             (Post, paths::product_toggle(&ProductId::new(now))),
             (Post, paths::payment_confirm("ABC123")),
             (Get, paths::complaint(&ComplaintId::new(now))),
+            (Get, paths::my_complaint(&ComplaintId::new(now))),
             (Post, paths::holiday_remove(now.date_naive())),
             (
                 Post,

@@ -63,7 +63,6 @@ pub(crate) enum Opener<'a> {
         /// The caller details checked (names of `customers::caller::DETAILS`).
         checked: &'a [&'a str],
     },
-    #[allow(dead_code, reason = "the portal opens cases (issue 14, step 5)")]
     Customer,
 }
 

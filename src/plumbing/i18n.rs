@@ -1088,6 +1088,13 @@ catalogue! {
     ComplaintReason => "Why", "Alasan";
     ComplaintContactBy => "Who contacts the customer", "Siapa yang menghubungi nasabah";
     ComplaintEscalationNeeds => "Give to whom, why, and who contacts the customer (each on one line, names up to 200 characters).", "Isi kepada siapa, alasannya, dan siapa yang menghubungi nasabah (masing-masing satu baris, nama paling banyak 200 karakter).";
+    MyComplaints => "My complaints", "Keluhan saya";
+    ComplaintFollow => "Follow this complaint", "Ikuti keluhan ini";
+    ComplaintPortalIntro => "Tell us what went wrong. The branch answers within its service levels; you can follow your complaint here.",
+        "Ceritakan apa yang salah. Cabang menjawab sesuai tingkat layanannya; Anda dapat mengikuti keluhan Anda di sini.";
+    ComplaintPortalDescription => "Your complaint", "Keluhan Anda";
+    ComplaintSend => "Send the complaint", "Kirim keluhan";
+    ComplaintReceived => "Your complaint was received.", "Keluhan Anda sudah diterima.";
     ComplaintBreachResponse => "no first response within {hours} hours", "tidak ada tanggapan pertama dalam {hours} jam";
     ComplaintBreachResolution => "not resolved within {days} working days", "tidak selesai dalam {days} hari kerja";
     ComplaintBreachSms => "Complaint of {customer} ({category}) is late: {why}. It is escalated to you.",

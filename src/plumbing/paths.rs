@@ -32,6 +32,14 @@ pub(crate) const MY: &str = "/my";
 /// The customer's statement of all their tickets.
 pub(crate) const MY_STATEMENT: &str = "/my/statement";
 
+/// The customer's complaint cases, and the form to open one.
+pub(crate) const MY_COMPLAINTS: &str = "/my/complaints";
+
+/// One of the customer's own complaint cases.
+pub(crate) fn my_complaint(id: &ComplaintId) -> String {
+    format!("/my/complaints/{id}")
+}
+
 /// One of the customer's own tickets.
 pub(crate) fn my_loan(id: &LoanId) -> String {
     format!("/my/loans/{id}")

@@ -462,3 +462,98 @@ fn the_scheduler_escalates_a_late_case_once_shows_it_on_the_dashboard_and_texts_
         page.body
     );
 }
+
+#[test]
+fn a_customer_opens_a_case_on_the_portal_follows_it_and_sees_only_their_own() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let budi = budi(&mut agent);
+    let budis_case = open_case(&mut agent, &budi);
+
+    let mut customer = crate::links::customer_signed_in(&server);
+    let page = customer.get("/my/complaints");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let refused = customer.post_form(
+        "/my/complaints",
+        &[
+            ("csrf", &page.csrf()),
+            ("category", "payment_confirmation"),
+            ("description", " "),
+        ],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("1 to 2000 characters"),
+        "{}",
+        refused.body
+    );
+    let opened = customer.post_form(
+        "/my/complaints",
+        &[
+            ("csrf", &page.csrf()),
+            ("category", "payment_confirmation"),
+            ("description", "I paid yesterday and got no SMS."),
+        ],
+    );
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let own = opened.header("location").expect("location").to_owned();
+    let case = own.trim_start_matches("/my/complaints/").to_owned();
+    let followed = customer.get(&own);
+    assert!(
+        followed.body.contains(">Open<") && followed.body.contains("I paid yesterday"),
+        "{}",
+        followed.body
+    );
+
+    // Another customer's case, and no case at all, look the same: 404.
+    assert_eq!(
+        customer.get(&format!("/my/complaints/{budis_case}")).status,
+        404
+    );
+    assert_eq!(
+        customer
+            .get("/my/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV")
+            .status,
+        404
+    );
+    assert!(!customer.get("/my/complaints").body.contains(&budis_case));
+
+    // Staff see it as a portal case and answer; the customer follows the state, not the note.
+    let staff_page = agent.get(&format!("/staff/complaints/{case}"));
+    assert!(
+        staff_page
+            .body
+            .contains("Opened by the customer, signed in by code"),
+        "{}",
+        staff_page.body
+    );
+    let csrf = staff_page.csrf();
+    let note = agent.post_form(
+        &format!("/staff/complaints/{case}/note"),
+        &[
+            ("csrf", &csrf),
+            ("note", "Bank statement checked: internal only."),
+        ],
+    );
+    assert_eq!(note.status, 303);
+    let waiting = agent.post_form(
+        &format!("/staff/complaints/{case}/state"),
+        &[
+            ("csrf", &csrf),
+            ("to", "waiting_on_customer"),
+            ("outcome", ""),
+        ],
+    );
+    assert_eq!(waiting.status, 303);
+    let followed = customer.get(&own);
+    assert!(
+        followed.body.contains(">Waiting on the customer<"),
+        "{}",
+        followed.body
+    );
+    assert!(
+        !followed.body.contains("internal only"),
+        "staff notes stay with staff"
+    );
+}

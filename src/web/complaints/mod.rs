@@ -4,6 +4,7 @@
 //! rules and clocks are `complaints`.
 
 pub(crate) mod case;
+pub(crate) mod portal;
 
 use maud::{Markup, html};
 
