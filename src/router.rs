@@ -308,6 +308,9 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // Complaints and the holidays their clocks do not count.
         (Get, ["staff", "complaints"]) => to(complaints::list_page),
         (Get, ["staff", "complaints", "new"]) => to(complaints::new_page),
+        (Get, ["staff", "complaints", "weekly"]) => to(complaints::weekly::page),
+        (Get, ["staff", "complaints", "weekly.csv"]) => to(complaints::weekly::csv),
+        (Get, ["staff", "complaints", "quarterly.csv"]) => to(complaints::weekly::quarterly_csv),
         (Post, ["staff", "complaints", "new"]) => to(complaints::create),
         (Get, ["staff", "complaints", id]) => {
             let id = id.parse().ok()?;
@@ -481,6 +484,9 @@ mod tests {
             (Get, paths::COMPLAINTS),
             (Get, paths::NEW_COMPLAINT),
             (Post, paths::NEW_COMPLAINT),
+            (Get, paths::COMPLAINTS_WEEKLY),
+            (Get, paths::COMPLAINTS_WEEKLY_CSV),
+            (Get, paths::COMPLAINTS_QUARTERLY_CSV),
             (Get, paths::HOLIDAYS),
             (Post, paths::HOLIDAYS),
             (Get, paths::STAFF_ADMIN),

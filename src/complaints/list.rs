@@ -40,6 +40,8 @@ pub(crate) struct Filter {
     pub(crate) states: States,
     pub(crate) category: Option<Category>,
     pub(crate) owner: Option<StaffId>,
+    /// Only the cases opened from the first instant up to (not including) the second.
+    pub(crate) opened: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub(crate) sort: Sort,
 }
 
@@ -122,6 +124,12 @@ fn condition(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     if let Some(owner) = &filter.owner {
         values.push(Box::new(owner.clone()));
         parts.push(format!("c.owner_id = ?{}", values.len()));
+    }
+    if let Some((from, until)) = filter.opened {
+        values.push(Box::new(from));
+        values.push(Box::new(until));
+        let n = values.len();
+        parts.push(format!("c.opened_at >= ?{} AND c.opened_at < ?{n}", n - 1));
     }
     (parts.join(" AND "), values)
 }

@@ -100,12 +100,27 @@ pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
 /// Complaint cases (issue 14): the list, and a new case.
 pub(crate) const COMPLAINTS: &str = "/staff/complaints";
 pub(crate) const NEW_COMPLAINT: &str = "/staff/complaints/new";
+/// The weekly evaluation of complaints, its CSV, and the quarterly report's CSV.
+pub(crate) const COMPLAINTS_WEEKLY: &str = "/staff/complaints/weekly";
+pub(crate) const COMPLAINTS_WEEKLY_CSV: &str = "/staff/complaints/weekly.csv";
+pub(crate) const COMPLAINTS_QUARTERLY_CSV: &str = "/staff/complaints/quarterly.csv";
 /// The branch's holidays, which complaint clocks do not count.
 pub(crate) const HOLIDAYS: &str = "/staff/holidays";
 
 /// A new complaint case for a customer, from their file.
 pub(crate) fn new_complaint_for(customer: &CustomerId) -> String {
     format!("{NEW_COMPLAINT}?customer={customer}")
+}
+
+/// The weekly evaluation (or its CSV: `page` is one of the two) of the week of `day`.
+pub(crate) fn complaints_week(page: &str, day: chrono::NaiveDate, print: bool) -> String {
+    let print = if print { "&print=1" } else { "" };
+    format!("{page}?week={day}{print}")
+}
+
+/// The quarterly report's CSV of quarter `q` of `year`.
+pub(crate) fn complaints_quarter(year: i32, q: u32) -> String {
+    format!("{COMPLAINTS_QUARTERLY_CSV}?year={year}&quarter={q}")
 }
 
 /// A complaint case.

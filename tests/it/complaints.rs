@@ -557,3 +557,87 @@ fn a_customer_opens_a_case_on_the_portal_follows_it_and_sees_only_their_own() {
         "staff notes stay with staff"
     );
 }
+
+#[test]
+fn the_weekly_evaluation_its_print_its_csv_and_the_quarterly_csv() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let case = open_case(&mut agent, &customer);
+    assert_eq!(
+        agent.get("/staff/complaints/weekly").status,
+        403,
+        "the managers' page"
+    );
+    assert_eq!(agent.get("/staff/complaints/weekly.csv").status, 403);
+
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = manager.get("/staff/complaints/weekly");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("data-n=\"received\">1<"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.matches("<svg").count() >= 3,
+        "charts drawn on the server"
+    );
+    assert!(!page.body.contains("<script"), "no script");
+    assert!(
+        page.body.contains(&format!("/staff/complaints/{case}")),
+        "the open case listed"
+    );
+    let print = page
+        .body
+        .split("href=\"")
+        .find(|h| h.contains("print=1"))
+        .expect("a print link");
+    let print = print[..print.find('"').unwrap()].replace("&amp;", "&");
+    let printed = manager.get(&print);
+    assert_eq!(printed.status, 200);
+    assert!(
+        !printed.body.contains("id=\"week\""),
+        "no controls when printed"
+    );
+
+    let csv = manager.get("/staff/complaints/weekly.csv");
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", csv.body);
+    assert!(lines[0].starts_with("case,opened_at,customer,channel,category"));
+    assert!(
+        lines[1].starts_with(&case) && lines[1].contains(",hotline,disbursement,normal,open,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with(",running"), "{}", lines[1]);
+
+    let quarterly = page
+        .body
+        .split("href=\"")
+        .find(|h| h.starts_with("/staff/complaints/quarterly.csv"))
+        .expect("quarterly link");
+    let quarterly = quarterly[..quarterly.find('"').unwrap()].replace("&amp;", "&");
+    let q = manager.get(&quarterly);
+    assert_eq!(q.status, 200, "{}", q.body);
+    let lines: Vec<&str> = q.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "category,received,open,waiting_on_customer,escalated,resolved,closed,resolved_within_limit,resolved_late"
+    );
+    assert!(
+        lines.contains(&"disbursement,1,1,0,0,0,0,0,0"),
+        "{}",
+        q.body
+    );
+    assert_eq!(
+        manager
+            .get("/staff/complaints/quarterly.csv?year=2026&quarter=5")
+            .status,
+        404
+    );
+}

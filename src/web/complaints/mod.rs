@@ -5,6 +5,7 @@
 
 pub(crate) mod case;
 pub(crate) mod portal;
+pub(crate) mod weekly;
 
 use maud::{Markup, html};
 
@@ -47,6 +48,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
         },
         category: Category::from_code(query.text("category")),
         owner: (query.get("mine") == Some("1")).then(|| user.id.clone()),
+        opened: None,
         sort: match query.text("sort") {
             "opened" => Sort::Opened,
             "newest" => Sort::Newest,
@@ -58,7 +60,10 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
     let config = &ctx.app.config.complaints;
     let rows = list::cases(&conn, &filter, &calendar, config, ctx.now, LISTED)?;
     let body = html! {
-        p class="actions" { a class="button" href=(paths::NEW_COMPLAINT) { (ctx.t(Msg::ComplaintNew)) } }
+        p class="actions" {
+            @if user.role.has(Permission::Complaints) { a class="button" href=(paths::NEW_COMPLAINT) { (ctx.t(Msg::ComplaintNew)) } }
+            @if weekly::READERS.iter().any(|p| user.role.has(*p)) { a class="button secondary" href=(paths::COMPLAINTS_WEEKLY) { (ctx.t(Msg::WeeklyNav)) } }
+        }
         (filter_form(ctx, &filter, state, query.text("sort")))
         (cases_table(ctx, &rows))
     };
