@@ -50,6 +50,8 @@ pub(crate) enum CaseError {
     StepDone,
     #[error("an escalation needs to whom, why and who contacts the customer")]
     Escalation,
+    #[error("the case has no payment code that can still be paid")]
+    NoLiveCode,
     #[error("the owner is not an active staff member")]
     NoSuchOwner,
     #[error("database: {0}")]
@@ -457,7 +459,7 @@ fn insert_step(
 }
 
 /// Appends an event to the case's timeline.
-fn record(
+pub(crate) fn record(
     tx: &Transaction,
     id: &ComplaintId,
     kind: EventKind,
@@ -475,7 +477,11 @@ fn record(
 }
 
 /// Staff did something on the case: its first response, if it had none.
-fn responded(tx: &Transaction, id: &ComplaintId, now: DateTime<Utc>) -> Result<(), CaseError> {
+pub(crate) fn responded(
+    tx: &Transaction,
+    id: &ComplaintId,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
     tx.prepare_cached(
         "UPDATE complaints SET first_response_at = COALESCE(first_response_at, ?2), updated_at = ?2
          WHERE id = ?1",

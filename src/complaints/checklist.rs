@@ -22,6 +22,10 @@ pub(crate) enum Action {
     Payment,
     /// The escalation form (A.4, B.5, C.5, one-time code step 4).
     Escalate,
+    /// Sending the customer's own payment code by SMS to their registered number (D.4).
+    SendPaymentCode,
+    /// The delivery states of the customer's last test SMS and test email (seed 002).
+    TestMessages,
 }
 
 /// A step of a category's procedure.
@@ -75,7 +79,7 @@ const PAYMENT_CONFIRMATION: &[Step] = &[
 const PAYMENT_METHOD: &[Step] = &[
     VERIFY,
     step("d3", Msg::StepD3, Action::None),
-    step("d4", Msg::StepD4, Action::Payment),
+    step("d4", Msg::StepD4, Action::SendPaymentCode),
     step("d5", Msg::StepReport, Action::None),
 ];
 
@@ -84,7 +88,7 @@ const ONE_TIME_CODE: &[Step] = &[
     step("otp1", Msg::StepOtpBothChannels, Action::None),
     step("otp2", Msg::StepOtpSpam, Action::None),
     step("otp3", Msg::StepOtpReviewEmail, Action::None),
-    step("otp4", Msg::StepOtpTestMessages, Action::None),
+    step("otp4", Msg::StepOtpTestMessages, Action::TestMessages),
     step("otp5", Msg::StepOtpCannotChange, Action::Escalate),
     step("otp6", Msg::StepOtpTeamLeader, Action::None),
 ];

@@ -14,6 +14,7 @@ pub(crate) mod breach;
 pub(crate) mod cases;
 pub(crate) mod checklist;
 pub(crate) mod list;
+pub(crate) mod messages;
 pub(crate) mod report;
 pub(crate) mod sla;
 

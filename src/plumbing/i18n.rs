@@ -1076,6 +1076,15 @@ catalogue! {
     ComplaintCodePaid => "payment received", "pembayaran diterima";
     ComplaintCodeWaiting => "not received yet", "belum diterima";
     ComplaintCodeExpired => "not paid, no longer valid", "tidak dibayar, sudah tidak berlaku";
+    ComplaintSendCode => "Send it by SMS to the registered number", "Kirim lewat SMS ke nomor terdaftar";
+    ComplaintNoLiveCode => "The case has no payment code that can still be paid: make one on the ticket first.", "Kasus tidak memiliki kode pembayaran yang masih berlaku: buat dulu di tiket.";
+    ComplaintPaymentCodeSms => "Your payment code for ticket {ticket}: {code}, {amount}. Check that it is yours before you pay.",
+        "Kode pembayaran Anda untuk tiket {ticket}: {code}, {amount}. Pastikan kode ini milik Anda sebelum membayar.";
+    ComplaintCodeSent => "Payment code sent by SMS.", "Kode pembayaran dikirim lewat SMS.";
+    ComplaintTestSms => "Last test SMS", "SMS uji terakhir";
+    ComplaintTestEmail => "Last test email", "Email uji terakhir";
+    ComplaintNotSent => "none sent", "belum dikirim";
+    ComplaintSendTests => "send them from the customer's file", "kirim dari data nasabah";
     ComplaintChangeState => "Change the state", "Ubah status";
     ComplaintNotAllowed => "The case cannot go to that state from where it is (or not by you).", "Kasus tidak dapat pindah ke status itu dari status sekarang (atau tidak oleh Anda).";
     ComplaintOutcomeNeeded => "Choose how the case ended to resolve it.", "Pilih hasil kasus untuk menyelesaikannya.";

@@ -142,17 +142,19 @@ pub(crate) enum ComplaintPart {
     Step,
     Escalate,
     Owner,
+    PaymentCodeSms,
 }
 
 impl ComplaintPart {
     /// Every part, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [ComplaintPart; 5] = [
+    pub(crate) const ALL: [ComplaintPart; 6] = [
         ComplaintPart::State,
         ComplaintPart::Note,
         ComplaintPart::Step,
         ComplaintPart::Escalate,
         ComplaintPart::Owner,
+        ComplaintPart::PaymentCodeSms,
     ];
 
     /// The path segment after the case.
@@ -163,6 +165,7 @@ impl ComplaintPart {
             ComplaintPart::Step => "step",
             ComplaintPart::Escalate => "escalate",
             ComplaintPart::Owner => "owner",
+            ComplaintPart::PaymentCodeSms => "payment-code-sms",
         }
     }
 
@@ -174,6 +177,7 @@ impl ComplaintPart {
             ComplaintPart::Step,
             ComplaintPart::Escalate,
             ComplaintPart::Owner,
+            ComplaintPart::PaymentCodeSms,
         ]
         .into_iter()
         .find(|p| p.segment() == segment)

@@ -641,3 +641,79 @@ fn the_weekly_evaluation_its_print_its_csv_and_the_quarterly_csv() {
         404
     );
 }
+
+#[test]
+fn a_payment_method_case_sends_the_customers_own_code_by_sms_and_refuses_without_one() {
+    let server = Server::demo();
+    // A live payment code of one of Budi's tickets, as the portal's extension would make it.
+    let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    let code = "ABCD2345";
+    db.execute(
+        "INSERT INTO payment_codes (code, loan_id, purpose, amount, periods, created_at, expires_at)
+         SELECT ?1, l.id, 'extension', 150000, 1, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'),
+                strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', '+1 day')
+         FROM loans l JOIN customers c ON c.id = l.customer_id
+         WHERE c.full_name = 'Budi Rahmawati' AND l.state = 'active' LIMIT 1",
+        [code],
+    )
+    .unwrap();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let form = format!("/staff/complaints/new?customer={customer}");
+    let owner = owner_on(&mut agent, &form);
+    let open = |agent: &mut Client, payment_code: &str| {
+        let r = agent.submit(
+            &form,
+            "/staff/complaints/new",
+            &[
+                ("customer", &customer),
+                ("full_name", "1"),
+                ("channel", "live_chat"),
+                ("category", "payment_method"),
+                ("priority", "normal"),
+                ("loan", ""),
+                ("payment_code", payment_code),
+                ("description", "Cannot open the app to see my code."),
+                ("owner", &owner),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.header("location").unwrap().to_owned()
+    };
+    let with_code = open(&mut agent, "abcd-2345");
+    let page = agent.get(&with_code);
+    let sent = agent.post_form(
+        &format!("{with_code}/payment-code-sms"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let log = server.dir.path().join("sms-log.txt");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("Your payment code for ticket")
+    {
+        assert!(Instant::now() < deadline, "no payment code SMS in {log:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        agent.get(&with_code).body.contains(">Message<"),
+        "on the case's timeline"
+    );
+
+    let without = open(&mut agent, "");
+    let page = agent.get(&without);
+    let refused = agent.post_form(
+        &format!("{without}/payment-code-sms"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused
+            .body
+            .contains("no payment code that can still be paid"),
+        "{}",
+        refused.body
+    );
+}

@@ -67,7 +67,7 @@ fn render(
                     @if let Some(due) = clocks.resolution.deadline { " · " (ctx.datetime(due)) } }
             }
         }
-        (checklist_section(ctx, &case, &done, &concerns, sent.of("step")))
+        (checklist_section(ctx, &case, &done, &concerns, sent))
         (state_form(ctx, user, &case, sent.of("state")))
         @if case.state.is_open() { (escalate_form(ctx, &case, sent.of("escalate"))) }
         @if !escalations.is_empty() {
@@ -124,6 +124,16 @@ fn details(ctx: &Ctx, case: &Case) -> Markup {
 struct Concerns {
     ticket: Option<Markup>,
     payment: Option<Markup>,
+    /// The last test SMS's and test email's delivery states (one-time code cases).
+    tests: (Option<String>, Option<String>),
+}
+
+/// A stored outbox state as its badge, or that none was sent.
+fn outbox_state(ctx: &Ctx, state: Option<&str>) -> Markup {
+    match state.and_then(crate::outbox::State::from_code) {
+        Some(state) => crate::web::outbox::state_badge(ctx, state),
+        None => html! { (ctx.t(Msg::ComplaintNotSent)) },
+    }
 }
 
 fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Concerns, AppError> {
@@ -145,7 +155,16 @@ fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Conce
         }),
         None => None,
     };
-    Ok(Concerns { ticket, payment })
+    let tests = if case.category == complaints::Category::OneTimeCode {
+        complaints::messages::test_message_states(conn, &case.customer_id)?
+    } else {
+        (None, None)
+    };
+    Ok(Concerns {
+        ticket,
+        payment,
+        tests,
+    })
 }
 
 /// The category's steps: done (who, when) or a button to record it, and the step's action.
@@ -157,10 +176,14 @@ fn checklist_section(
     sent: &FieldErrors,
 ) -> Markup {
     let open = case.state != State::Closed;
+    let refused = sent
+        .of("step")
+        .whole()
+        .or(sent.of("payment-code-sms").whole());
     html! {
         section class="card" id="checklist" {
             h2 { (ctx.t(Msg::ComplaintChecklist)) }
-            (ui::form_error(sent.whole()))
+            (ui::form_error(refused))
             ol class="checklist" { @for step in checklist::steps(case.category) {
                 @let finished = done.iter().find(|d| d.code == step.code);
                 li data-step=(step.code) {
@@ -170,6 +193,21 @@ fn checklist_section(
                         Action::Disbursement => { " · " (concerns.ticket.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoTicket)) })) },
                         Action::Payment => { " · " (concerns.payment.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoPaymentCode)) })) },
                         Action::Escalate if case.state.is_open() => { " · " a href="#escalate" { (ctx.t(Msg::ComplaintEscalate)) } },
+                        Action::SendPaymentCode => {
+                            " · " (concerns.payment.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoPaymentCode)) }))
+                            @if case.payment_code.is_some() && case.state.is_open() {
+                                form method="post" action=(paths::complaint_part(&case.id, ComplaintPart::PaymentCodeSms)) class="inline" {
+                                    (ui::csrf_input(&ctx.csrf()))
+                                    button type="submit" class="secondary" { (ctx.t(Msg::ComplaintSendCode)) }
+                                }
+                            }
+                        },
+                        Action::TestMessages => {
+                            @let (sms, email) = &concerns.tests;
+                            br; (ctx.t(Msg::ComplaintTestSms)) ": " (outbox_state(ctx, sms.as_deref()))
+                            " · " (ctx.t(Msg::ComplaintTestEmail)) ": " (outbox_state(ctx, email.as_deref()))
+                            " · " a href={ (paths::customer(&case.customer_id)) "#messages" } { (ctx.t(Msg::ComplaintSendTests)) }
+                        },
                         _ => {},
                     }
                     @if let Some(d) = finished {
@@ -342,6 +380,10 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             cases::change_state(&tx, &id, to, outcome, user, ctx.now)
         }
         ComplaintPart::Note => cases::add_note(&tx, &id, form.text("note"), user, ctx.now),
+        ComplaintPart::PaymentCodeSms => {
+            let branch = (ctx.app.config.language(), &ctx.app.config.currency());
+            complaints::messages::send_payment_code(&tx, &id, user, branch, ctx.now)
+        }
         ComplaintPart::Step => cases::mark_step(&tx, &id, form.text("step"), user, ctx.now),
         ComplaintPart::Escalate => {
             if case.state == State::Escalated && !user.role.has(Permission::ComplaintEscalations) {
@@ -367,7 +409,12 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
     match done {
         Ok(()) => {
             tx.commit()?;
-            ctx.flash(ctx.t(Msg::ComplaintSaved));
+            if part == ComplaintPart::PaymentCodeSms {
+                ctx.app.sms.wake();
+                ctx.flash(ctx.t(Msg::ComplaintCodeSent));
+            } else {
+                ctx.flash(ctx.t(Msg::ComplaintSaved));
+            }
             Ok(Response::see_other(&paths::complaint(&id)))
         }
         Err(CaseError::Db(e)) => Err(e.into()),
@@ -389,6 +436,7 @@ fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
         CaseError::Escalation => ("reason", Msg::ComplaintEscalationNeeds),
         CaseError::NoSuchOwner => ("owner", Msg::ComplaintChoose),
         CaseError::StepDone | CaseError::UnknownStep(_) => ("", Msg::ComplaintStepRefused),
+        CaseError::NoLiveCode => ("", Msg::ComplaintNoLiveCode),
         _ => ("", Msg::ComplaintClosedRefused),
     };
     if field.is_empty() {
