@@ -521,4 +521,4 @@ fn one_line(text: &str, max: usize) -> bool {
 
 #[cfg(test)]
 #[path = "cases_tests.rs"]
-mod tests;
+pub(crate) mod tests;

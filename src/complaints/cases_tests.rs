@@ -25,10 +25,16 @@ fn new_case<'a>(customer: &'a CustomerId, channel: Channel) -> NewCase<'a> {
     }
 }
 
-fn other_customer(conn: &Connection) -> CustomerId {
-    let phone = crate::plumbing::phone::normalise("081299990000", "ID").unwrap();
+/// A customer of this name and phone, for tests that need several.
+pub(crate) fn customer_with(
+    conn: &Connection,
+    name: &str,
+    phone: &str,
+    now: DateTime<Utc>,
+) -> CustomerId {
+    let phone = crate::plumbing::phone::normalise(phone, "ID").unwrap();
     let new = NewCustomer {
-        full_name: "Budi",
+        full_name: name,
         phone: &phone,
         id_number: None,
         date_of_birth: None,
@@ -36,7 +42,11 @@ fn other_customer(conn: &Connection) -> CustomerId {
         email: None,
         phone_verified: true,
     };
-    customers::insert(conn, &new, now()).unwrap()
+    customers::insert(conn, &new, now).unwrap()
+}
+
+fn other_customer(conn: &Connection) -> CustomerId {
+    customer_with(conn, "Budi", "081299990000", now())
 }
 
 fn count(conn: &Connection, table: &str) -> i64 {

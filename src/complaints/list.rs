@@ -141,9 +141,9 @@ fn pauses_where(
     values: &[Box<dyn ToSql>],
 ) -> rusqlite::Result<HashMap<ComplaintId, Vec<Pause>>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state FROM complaint_events e
-         WHERE e.to_state IS NOT NULL
-           AND e.complaint_id IN (SELECT c.id FROM complaints c WHERE {condition})
+        "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state
+         FROM complaints c JOIN complaint_events e ON e.complaint_id = c.id
+         WHERE {condition} AND e.to_state IS NOT NULL
          ORDER BY e.complaint_id, e.at, e.rowid"
     ))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;

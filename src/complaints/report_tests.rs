@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use super::*;
 use crate::complaints::cases::{self, NewCase, Opener};
 use crate::complaints::{Priority, State};
-use crate::customers::{self, NewCustomer};
 use crate::loans::ops::tests::staff_member;
 use crate::plumbing::db::{self, tests::test_db};
 use crate::roles::Role;
@@ -19,17 +18,7 @@ fn week() -> Period {
 }
 
 fn customer(conn: &Connection, name: &str, phone: &str) -> CustomerId {
-    let phone = crate::plumbing::phone::normalise(phone, "ID").unwrap();
-    let new = NewCustomer {
-        full_name: name,
-        phone: &phone,
-        id_number: None,
-        date_of_birth: None,
-        address: "",
-        email: None,
-        phone_verified: true,
-    };
-    customers::insert(conn, &new, week().from).unwrap()
+    crate::complaints::cases::tests::customer_with(conn, name, phone, week().from)
 }
 
 /// What the test generated for one case, to count independently of the program.

@@ -9,6 +9,7 @@
 //! `[complaints]` in the configuration; everything here takes `now`.
 
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -106,10 +107,8 @@ pub(crate) fn pauses(events: &[Event]) -> Vec<Pause> {
     found
 }
 
-/// The stretches of counted time from `start` to `end`, in order.
-fn pieces(
-    calendar: &Calendar,
-    counting: Counting,
+/// The stretches of the clock running from `start` to `end`: outside the pauses, in order.
+fn running(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     pauses: &[Pause],
@@ -131,36 +130,41 @@ fn pieces(
     if cursor < end {
         running.push((cursor, end));
     }
-    let running = running.into_iter().filter(|(a, b)| a < b);
-    match counting {
-        Counting::Hours => running.collect(),
-        Counting::WorkingDays => running
-            .flat_map(|(a, b)| working_parts(calendar, a, b))
-            .collect(),
-    }
+    running.retain(|(a, b)| a < b);
+    running
 }
 
-/// The parts of `[a, b)` that fall on working days.
-fn working_parts(
+/// Calls `each` with the stretches of counted time from `start` to `end`, in order, until it
+/// answers `Break` (a deadline found need not walk the rest of the horizon).
+fn each_piece<B>(
     calendar: &Calendar,
-    a: DateTime<Utc>,
-    b: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let first = a.with_timezone(&calendar.offset).date_naive();
-    let last = b.with_timezone(&calendar.offset).date_naive();
-    first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .filter(|d| calendar.is_working_day(*d))
-        .filter_map(|d| {
-            let from = calendar.day_start(d).max(a);
-            let until = calendar.day_start(d.succ_opt()?).min(b);
-            (from < until).then_some((from, until))
-        })
-        .collect()
+    counting: Counting,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    pauses: &[Pause],
+    mut each: impl FnMut(DateTime<Utc>, DateTime<Utc>) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    for (a, b) in running(start, end, pauses) {
+        match counting {
+            Counting::Hours => each(a, b)?,
+            Counting::WorkingDays => {
+                let first = a.with_timezone(&calendar.offset).date_naive();
+                let last = b.with_timezone(&calendar.offset).date_naive();
+                for day in first.iter_days().take_while(|d| *d <= last) {
+                    let Some(next) = day.succ_opt() else { break };
+                    let from = calendar.day_start(day).max(a);
+                    let until = calendar.day_start(next).min(b);
+                    if from < until && calendar.is_working_day(day) {
+                        each(from, until)?;
+                    }
+                }
+            }
+        }
+    }
+    ControlFlow::Continue(())
 }
 
-/// The time counted from `start` to `end`.
+/// The time counted from `start` to `end`. Working days are counted by arithmetic over
+/// whole weeks (a case open for months is counted without walking its days).
 pub(crate) fn counted(
     calendar: &Calendar,
     counting: Counting,
@@ -168,9 +172,58 @@ pub(crate) fn counted(
     end: DateTime<Utc>,
     pauses: &[Pause],
 ) -> Duration {
-    pieces(calendar, counting, start, end, pauses)
+    running(start, end, pauses)
         .into_iter()
-        .fold(Duration::zero(), |sum, (a, b)| sum + (b - a))
+        .map(|(a, b)| match counting {
+            Counting::Hours => b - a,
+            Counting::WorkingDays => working_time(calendar, a, b),
+        })
+        .fold(Duration::zero(), |sum, d| sum + d)
+}
+
+/// The part of `[a, b)` on working days: the two partial days, and the whole days between.
+fn working_time(calendar: &Calendar, a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
+    let first = a.with_timezone(&calendar.offset).date_naive();
+    let last = b.with_timezone(&calendar.offset).date_naive();
+    let working = |d: NaiveDate| calendar.is_working_day(d);
+    let (Some(second), true) = (first.succ_opt(), first < last) else {
+        return if working(first) {
+            b - a
+        } else {
+            Duration::zero()
+        };
+    };
+    let head = if working(first) {
+        calendar.day_start(second) - a
+    } else {
+        Duration::zero()
+    };
+    let tail = if working(last) {
+        b - calendar.day_start(last)
+    } else {
+        Duration::zero()
+    };
+    head + tail + Duration::days(whole_working_days(calendar, second, last))
+}
+
+/// The working days from `from` up to (not including) `until`.
+fn whole_working_days(calendar: &Calendar, from: NaiveDate, until: NaiveDate) -> i64 {
+    let days = (until - from).num_days().max(0);
+    let weekdays_in = |start: NaiveDate, n: i64| {
+        start
+            .iter_days()
+            .take(usize::try_from(n).unwrap_or(0))
+            .filter(|d| !crate::holidays::is_weekend(*d))
+            .count()
+    };
+    let partial =
+        i64::try_from(weekdays_in(from + Duration::days(days / 7 * 7), days % 7)).unwrap_or(0);
+    let holidays = calendar
+        .holidays
+        .range(from..until)
+        .filter(|d| !crate::holidays::is_weekend(**d))
+        .count();
+    days / 7 * 5 + partial - i64::try_from(holidays).unwrap_or(0)
 }
 
 /// The instant the counted time from `start` reaches `budget`; none while a pause that has not
@@ -188,13 +241,17 @@ pub(crate) fn deadline(
         .fold(Duration::zero(), |sum, d| sum + d);
     let horizon = start + budget + paused + Duration::days(HORIZON_DAYS);
     let mut left = budget;
-    for (a, b) in pieces(calendar, counting, start, horizon, pauses) {
+    let found = each_piece(calendar, counting, (start, horizon), pauses, |a, b| {
         if b - a >= left {
-            return Some(a + left);
+            return ControlFlow::Break(a + left);
         }
         left -= b - a;
+        ControlFlow::Continue(())
+    });
+    match found {
+        ControlFlow::Break(at) => Some(at),
+        ControlFlow::Continue(()) => None,
     }
-    None
 }
 
 /// Green, amber or red: plenty of time left, little, or none.

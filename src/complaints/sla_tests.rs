@@ -215,3 +215,25 @@ fn levels_follow_the_category_priority_and_channel() {
         20
     );
 }
+
+#[test]
+fn working_time_by_arithmetic_is_the_walked_days() {
+    let holidays =
+        ["2026-08-17", "2026-08-22", "2026-12-25", "2027-01-01"].map(|d| d.parse().unwrap());
+    let calendar = Calendar::new(wib(), holidays);
+    let base = at("2026-08-01T05:17:00Z");
+    for i in 0..300_i64 {
+        let a = base + Duration::minutes(i * 433);
+        let b = a + Duration::minutes(i * i * 37 % 400_000);
+        let mut walked = Duration::zero();
+        let _ = each_piece::<()>(&calendar, Counting::WorkingDays, (a, b), &[], |x, y| {
+            walked += y - x;
+            ControlFlow::Continue(())
+        });
+        assert_eq!(
+            counted(&calendar, Counting::WorkingDays, a, b, &[]),
+            walked,
+            "{a} to {b}"
+        );
+    }
+}

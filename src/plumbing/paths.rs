@@ -146,8 +146,7 @@ pub(crate) enum ComplaintPart {
 }
 
 impl ComplaintPart {
-    /// Every part, for the test that each has a route.
-    #[cfg(test)]
+    /// Every part.
     pub(crate) const ALL: [ComplaintPart; 6] = [
         ComplaintPart::State,
         ComplaintPart::Note,
@@ -171,16 +170,9 @@ impl ComplaintPart {
 
     /// The part of a path segment.
     pub(crate) fn from_segment(segment: &str) -> Option<ComplaintPart> {
-        [
-            ComplaintPart::State,
-            ComplaintPart::Note,
-            ComplaintPart::Step,
-            ComplaintPart::Escalate,
-            ComplaintPart::Owner,
-            ComplaintPart::PaymentCodeSms,
-        ]
-        .into_iter()
-        .find(|p| p.segment() == segment)
+        ComplaintPart::ALL
+            .into_iter()
+            .find(|p| p.segment() == segment)
     }
 }
 

@@ -39,6 +39,19 @@ fn open_case(agent: &mut Client, customer: &str) -> String {
     to.trim_start_matches("/staff/complaints/").to_owned()
 }
 
+/// Posts one of a case's forms (`part`) with `fields` and the page's CSRF token.
+fn post_part(
+    c: &mut Client,
+    case: &str,
+    csrf: &str,
+    part: &str,
+    fields: &[(&str, &str)],
+) -> crate::util::Response {
+    let mut all = vec![("csrf", csrf)];
+    all.extend_from_slice(fields);
+    c.post_form(&format!("{case}/{part}"), &all)
+}
+
 /// The owner the new case form offers first (the signed-in member).
 fn owner_on(client: &mut Client, form: &str) -> String {
     let page = client.get(form);
@@ -102,9 +115,7 @@ fn an_agent_opens_a_case_from_the_customers_file_and_works_it_to_the_manager() {
 
     let csrf = page.csrf();
     let post = |c: &mut Client, part: &str, fields: &[(&str, &str)]| {
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        c.post_form(&format!("{path}/{part}"), &all)
+        post_part(c, &path, &csrf, part, fields)
     };
     assert_eq!(post(&mut agent, "step", &[("step", "b3")]).status, 303);
     assert_eq!(
@@ -176,9 +187,7 @@ fn an_agent_opens_a_case_from_the_customers_file_and_works_it_to_the_manager() {
     let page = manager.get(&path);
     let csrf = page.csrf();
     let post = |c: &mut Client, part: &str, fields: &[(&str, &str)]| {
-        let mut all = vec![("csrf", csrf.as_str())];
-        all.extend_from_slice(fields);
-        c.post_form(&format!("{path}/{part}"), &all)
+        post_part(c, &path, &csrf, part, fields)
     };
     let refused = post(
         &mut manager,
