@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
-use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
+use super::{LoadSettings, TempDir, get_request, load, start_server};
 use crate::complaints::{Category, Channel, Outcome, Priority, State};
 use crate::plumbing::clock::Clock as _;
 use crate::plumbing::db::{self, DB_FILE};
@@ -31,9 +31,6 @@ pub(crate) struct ComplaintsBenchArgs {
     #[arg(long, default_value_t = 5)]
     seconds: u64,
 }
-
-/// Target: the 99th percentile of each page under this.
-const TARGET_P99_MICROS: u32 = 20_000;
 
 /// One customer in this many cases' worth: repeat complainants exist.
 const CASES_PER_CUSTOMER: u32 = 4;
@@ -87,27 +84,7 @@ pub(crate) fn run(args: &ComplaintsBenchArgs) -> Result<(), String> {
         "  load: {} keep-alive connections, {} s per page",
         args.connections, args.seconds
     );
-    println!();
-    println!("| page | path | req/s | p50 ms | p99 ms | max ms | errors |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for (page, path, m) in &results {
-        println!(
-            "| {page} | `{path}` | {:.0} | {} | {} | {} | {} |",
-            m.per_second(),
-            ms(m.percentile(50.0)),
-            ms(m.percentile(99.0)),
-            ms(m.tally.latencies.last().copied()),
-            m.tally.errors
-        );
-    }
-    let met = results
-        .iter()
-        .all(|(_, _, m)| m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS));
-    println!(
-        "each page: p99 under 20 ms at {} connections: {}",
-        args.connections,
-        if met { "met" } else { "NOT met" }
-    );
+    super::print_p99_table("page | path", &results, args.connections);
     Ok(())
 }
 

@@ -130,6 +130,32 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
     }
 }
 
+/// Prints a table of measured requests (`what` names its first two columns, e.g. "query |
+/// q"), one row per `(name, value, measurement)`, and whether every p99 is under 20 ms.
+fn print_p99_table(what: &str, rows: &[(&str, &str, Measurement)], connections: u16) {
+    const TARGET_P99_MICROS: u32 = 20_000;
+    println!();
+    println!("| {what} | req/s | p50 ms | p99 ms | max ms | errors |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (name, value, m) in rows {
+        println!(
+            "| {name} | `{value}` | {:.0} | {} | {} | {} | {} |",
+            m.per_second(),
+            ms(m.percentile(50.0)),
+            ms(m.percentile(99.0)),
+            ms(m.tally.latencies.last().copied()),
+            m.tally.errors
+        );
+    }
+    let met = rows
+        .iter()
+        .all(|(_, _, m)| m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS));
+    println!(
+        "every row: p99 under 20 ms at {connections} connections: {}",
+        if met { "met" } else { "NOT met" }
+    );
+}
+
 /// Writes a manager and a signed-in session for them into a generated branch, as a sign-in
 /// would; returns the session's token (for the `pb_staff` cookie).
 fn manager_session(
