@@ -726,3 +726,52 @@ fn a_payment_method_case_sends_the_customers_own_code_by_sms_and_refuses_without
         refused.body
     );
 }
+
+#[test]
+fn the_complaint_pages_fit_a_phone_in_both_languages() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let mut browser = crate::browser::Browser::start(server.addr, "complaints");
+    browser.sign_in_staff(MANAGER);
+    browser.goto(&format!("/staff/complaints/new?customer={customer}"));
+    browser.wait_until("the new case form", || {
+        browser.text().contains("What the customer says")
+    });
+    browser.step("new-case");
+    browser.click(&browser.find("input[name=phone]"));
+    browser.type_into(
+        &browser.find("#description"),
+        "The loan money has not reached my account.",
+    );
+    browser.click(&browser.find("form[action='/staff/complaints/new'] button"));
+    browser.wait_until("the case page", || browser.text().contains("Procedure"));
+    browser.step("case");
+    let case = browser.current_url();
+    for (path, text, name) in [
+        ("/staff/complaints", "Time left", "list"),
+        ("/staff/complaints/weekly", "Cases received", "weekly"),
+        ("/staff/holidays", "Add the holiday", "holidays"),
+    ] {
+        browser.goto(path);
+        browser.wait_until(name, || browser.text().contains(text));
+        browser.step(name);
+    }
+    browser.goto("/lang/id?next=/staff/complaints");
+    browser.wait_until("the list in Indonesian", || {
+        browser.text().contains("Sisa waktu")
+    });
+    browser.step("list-id");
+    let case_path = case[case.find("/staff/").expect("a staff path")..].to_owned();
+    browser.goto(&case_path);
+    browser.wait_until("the case in Indonesian", || {
+        browser.text().contains("Prosedur")
+    });
+    browser.step("case-id");
+    browser.goto("/staff/complaints/weekly");
+    browser.wait_until("the evaluation in Indonesian", || {
+        browser.text().contains("Kasus diterima")
+    });
+    browser.step("weekly-id");
+}
