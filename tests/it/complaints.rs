@@ -729,11 +729,25 @@ fn a_payment_method_case_sends_the_customers_own_code_by_sms_and_refuses_without
 
 #[test]
 fn the_complaint_pages_fit_a_phone_in_both_languages() {
+    walk_the_complaint_pages(None, "complaints");
+}
+
+#[test]
+fn the_complaint_pages_fit_a_counter_screen_in_both_languages() {
+    walk_the_complaint_pages(Some((1366, 768)), "complaints-counter");
+}
+
+/// Opens a case and visits the complaint pages in a browser at a phone's width (`None`) or at
+/// `size`, in English and then in Bahasa Indonesia, a screenshot of each.
+fn walk_the_complaint_pages(size: Option<(u64, u64)>, prefix: &'static str) {
     let server = Server::demo();
     let mut agent = server.client();
     agent.sign_in(AGENT.0, AGENT.1);
     let customer = budi(&mut agent);
-    let mut browser = crate::browser::Browser::start(server.addr, "complaints");
+    let mut browser = match size {
+        None => crate::browser::Browser::start(server.addr, prefix),
+        Some(size) => crate::browser::Browser::start_sized(server.addr, prefix, size),
+    };
     browser.sign_in_staff(MANAGER);
     browser.goto(&format!("/staff/complaints/new?customer={customer}"));
     browser.wait_until("the new case form", || {
