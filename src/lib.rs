@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod bench;
 mod cli;
+mod complaints;
 mod customers;
 mod dayclose;
 mod demo;

@@ -20,6 +20,9 @@ pub(crate) enum Permission {
     Payments,
     /// Record and resolve complaints.
     Complaints,
+    /// The CS manager's part of complaints: receive escalations (and breaches), act on
+    /// escalated cases, close cases, give a case to another owner.
+    ComplaintEscalations,
     /// Follow up customers by phone.
     CallCentre,
     /// Read branch reports.
@@ -34,11 +37,12 @@ pub(crate) enum Permission {
 
 impl Permission {
     /// Every permission, in display order.
-    pub(crate) const ALL: [Permission; 9] = [
+    pub(crate) const ALL: [Permission; 10] = [
         Permission::CustomerManagement,
         Permission::LoanOrigination,
         Permission::Payments,
         Permission::Complaints,
+        Permission::ComplaintEscalations,
         Permission::CallCentre,
         Permission::Reports,
         Permission::StaffAdmin,
@@ -53,6 +57,7 @@ impl Permission {
             Permission::LoanOrigination => Msg::PermLoanOrigination,
             Permission::Payments => Msg::PermPayments,
             Permission::Complaints => Msg::PermComplaints,
+            Permission::ComplaintEscalations => Msg::PermComplaintEscalations,
             Permission::CallCentre => Msg::PermCallCentre,
             Permission::Reports => Msg::PermReports,
             Permission::StaffAdmin => Msg::PermStaffAdmin,
@@ -111,6 +116,7 @@ impl Role {
                 LoanOrigination,
                 Payments,
                 Complaints,
+                ComplaintEscalations,
                 CallCentre,
                 Reports,
                 AuditLog,
@@ -153,6 +159,8 @@ mod tests {
         assert!(!Role::Clerk.has(Permission::CustomerManagement));
         assert!(Role::Manager.has(Permission::CustomerManagement));
         assert!(!Role::Manager.has(Permission::StaffAdmin));
+        assert!(Role::Manager.has(Permission::ComplaintEscalations));
+        assert!(!Role::CallAgent.has(Permission::ComplaintEscalations));
         assert!(Permission::ALL.iter().all(|p| Role::Admin.has(*p)));
         assert!(
             Role::ALL

@@ -11,9 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, dayclose, disposals, drawers,
-    duplicates, email, error_page, gold, health, import, language, loans, portal, reminders, sms,
-    staff, sync,
+    App, Ctx, audit, auth, complaints, csrf_binding, customers, dashboard, dayclose, disposals,
+    drawers, duplicates, email, error_page, gold, health, holidays, import, language, loans,
+    portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -106,6 +106,12 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["verify", "send"]) => to(portal::send_verification_code),
         (Get, ["my"]) => to(portal::my_loans),
         (Get, ["my", "statement"]) => to(portal::statement_page),
+        (Get, ["my", "complaints"]) => to(complaints::portal::page),
+        (Post, ["my", "complaints"]) => to(complaints::portal::open),
+        (Get, ["my", "complaints", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| complaints::portal::case_page(ctx, id))
+        }
         (Get, ["my", "loans", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| portal::loan_page(ctx, id))
@@ -322,6 +328,29 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::counter::confirm(ctx, code))
         }
 
+        // Complaints and the holidays their clocks do not count.
+        (Get, ["staff", "complaints"]) => to(complaints::list_page),
+        (Get, ["staff", "complaints", "new"]) => to(complaints::new_page),
+        (Get, ["staff", "complaints", "weekly"]) => to(complaints::weekly::page),
+        (Get, ["staff", "complaints", "weekly.csv"]) => to(complaints::weekly::csv),
+        (Get, ["staff", "complaints", "quarterly.csv"]) => to(complaints::weekly::quarterly_csv),
+        (Post, ["staff", "complaints", "new"]) => to(complaints::create),
+        (Get, ["staff", "complaints", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| complaints::case::page(ctx, id))
+        }
+        (Post, ["staff", "complaints", id, part]) => {
+            let id = id.parse().ok()?;
+            let part = crate::plumbing::paths::ComplaintPart::from_segment(part)?;
+            to(move |ctx| complaints::case::act(ctx, id, part))
+        }
+        (Get, ["staff", "holidays"]) => to(holidays::page),
+        (Post, ["staff", "holidays"]) => to(holidays::add),
+        (Post, ["staff", "holidays", on, "remove"]) => {
+            let on = on.parse().ok()?;
+            to(move |ctx| holidays::remove(ctx, on))
+        }
+
         // Bank and mobile-money statements.
         (Get, ["staff", "payments", "import"]) => to(import::upload_page),
         (Post, ["staff", "payments", "import"]) => to(import::upload),
@@ -429,8 +458,8 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
-            SafeTransferId, SmsId, StaffId,
+            ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId,
+            ReceiptId, SafeTransferId, SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, DrawerAction, StaffAction};
         use Method::{Get, Post};
@@ -456,6 +485,8 @@ mod tests {
             (Post, paths::VERIFY_SEND),
             (Get, paths::MY),
             (Get, paths::MY_STATEMENT),
+            (Get, paths::MY_COMPLAINTS),
+            (Post, paths::MY_COMPLAINTS),
             (Get, paths::STAFF),
             (Get, paths::STAFF_LOGIN),
             (Post, paths::STAFF_LOGOUT),
@@ -480,6 +511,14 @@ mod tests {
             (Get, paths::PRODUCTS),
             (Get, paths::GOLD_PRICE),
             (Post, paths::GOLD_PRICE),
+            (Get, paths::COMPLAINTS),
+            (Get, paths::NEW_COMPLAINT),
+            (Post, paths::NEW_COMPLAINT),
+            (Get, paths::COMPLAINTS_WEEKLY),
+            (Get, paths::COMPLAINTS_WEEKLY_CSV),
+            (Get, paths::COMPLAINTS_QUARTERLY_CSV),
+            (Get, paths::HOLIDAYS),
+            (Post, paths::HOLIDAYS),
             (Get, paths::STAFF_ADMIN),
             (Get, paths::AUDIT),
             (Get, paths::SMS),
@@ -530,6 +569,9 @@ mod tests {
             (Get, paths::product(&ProductId::new(now))),
             (Post, paths::product_toggle(&ProductId::new(now))),
             (Post, paths::payment_confirm("ABC123")),
+            (Get, paths::complaint(&ComplaintId::new(now))),
+            (Get, paths::my_complaint(&ComplaintId::new(now))),
+            (Post, paths::holiday_remove(now.date_naive())),
             (
                 Post,
                 paths::outbox_action(paths::SMS, &SmsId::new(now), true),
@@ -557,6 +599,9 @@ mod tests {
             for method in methods {
                 paths.push((*method, paths::customer_part(&c, part)));
             }
+        }
+        for part in paths::ComplaintPart::ALL {
+            paths.push((Post, paths::complaint_part(&ComplaintId::new(now), part)));
         }
         for action in StaffAction::ALL {
             paths.push((Post, paths::staff_member(&staff, action)));

@@ -9,7 +9,9 @@
 //! while the sending hours last, and wakes the SMS sender when it queued any. Once a day it
 //! also takes the surplus of forfeited items' sales not claimed within their claim period to
 //! income ([`crate::disposals::expire_claims`]), and flags the cash drawers still open from
-//! a day that has ended ([`crate::drawers::flag_left_open`]).
+//! a day that has ended ([`crate::drawers::flag_left_open`]). With the reminder pass it runs
+//! the complaint breach pass ([`crate::complaints::breach::run`]), which escalates the cases
+//! past their service level (once each) and tells the CS managers.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,10 +21,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
 use crate::audit;
+use crate::complaints::breach::{self, Pass};
 use crate::disposals;
 use crate::drawers;
 use crate::loans::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
+use crate::plumbing::config::Config;
 use crate::plumbing::db::{self, Db};
 use crate::reminders::{self, Settings};
 use crate::sms::Sms;
@@ -64,6 +68,7 @@ pub(crate) fn run(
     db: &Db,
     clock: &dyn Clock,
     settings: &Settings,
+    config: &Config,
     sms: &Sms,
     status: &Status,
     shutdown: &AtomicBool,
@@ -110,6 +115,19 @@ pub(crate) fn run(
                     sms.wake();
                 }
                 Err(e) => warn!("scheduler: could not queue reminders: {e}"),
+            }
+            match escalate_breaches(db, config, now) {
+                Ok(pass) if pass.escalated > 0 => {
+                    info!(
+                        "scheduler: {} complaint(s) escalated past their level",
+                        pass.escalated
+                    );
+                    if pass.sms > 0 {
+                        sms.wake();
+                    }
+                }
+                Ok(_) => (),
+                Err(e) => warn!("scheduler: could not escalate late complaints: {e}"),
             }
             // A failed pass is tried again in the next slot, not at every tick.
             reminded = Some(slot);
@@ -186,6 +204,15 @@ fn flag_drawers(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize, 
     }
     tx.commit().map_err(|e| e.to_string())?;
     Ok(flagged.len())
+}
+
+/// The complaint breach pass, in one transaction (idempotent: a case escalates once a clock).
+fn escalate_breaches(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<Pass, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let pass = breach::run(&tx, config, now).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(pass)
 }
 
 /// One reminder pass, in one transaction: the messages exist exactly when their

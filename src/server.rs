@@ -257,6 +257,7 @@ fn spawn_background_threads(app: &Arc<App>) -> Result<Vec<Background>, ServeErro
                 &a.db,
                 &*a.clock,
                 &settings,
+                &a.config,
                 &a.sms,
                 &a.scheduler,
                 &a.shutdown,

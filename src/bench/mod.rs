@@ -1,5 +1,6 @@
 //! `pawnbranch bench http` (this file), `pawnbranch bench sms` (`bench/sms.rs`), `bench loans`
-//! (`bench/loans.rs`) and `bench sync` (`bench/sync.rs`): how fast the branch server answers,
+//! (`bench/loans.rs`), `bench complaints` (`bench/complaints.rs`) and `bench sync`
+//! (`bench/sync.rs`): how fast the branch server answers,
 //! measured the way a branch uses it, and printed so that the figures can be recorded in
 //! BENCHMARKS.md and compared later.
 //!
@@ -32,6 +33,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod complaints;
 mod link;
 mod loans;
 mod search;
@@ -87,6 +89,9 @@ pub(crate) enum BenchCommand {
     /// A generated branch of 100,000 customers: the counter's search box by phone number, ID
     /// number, partial name and misspelt name under concurrent load.
     Search(search::SearchBenchArgs),
+    /// A generated branch of 50,000 complaint cases over a year: the case list (every
+    /// unresolved case with its clocks) and the weekly evaluation under concurrent load.
+    Complaints(complaints::ComplaintsBenchArgs),
     /// Sync to head office: a branch with a backlog of 1,000,000 changes in its change log
     /// (`--changes`) uploads it to a real head office, both as child processes; changes per
     /// second, peak memory of both for two backlog sizes, and a bare SQLite insert of the same
@@ -119,9 +124,36 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Sms(args) => sms::run(&args),
         BenchCommand::Loans(args) => loans::run(&args),
         BenchCommand::Search(args) => search::run(&args),
+        BenchCommand::Complaints(args) => complaints::run(&args),
         BenchCommand::Sync(args) => sync::run(&args),
         BenchCommand::Link(args) => link::run(&args),
     }
+}
+
+/// Prints a table of measured requests (`what` names its first two columns, e.g. "query |
+/// q"), one row per `(name, value, measurement)`, and whether every p99 is under 20 ms.
+fn print_p99_table(what: &str, rows: &[(&str, &str, Measurement)], connections: u16) {
+    const TARGET_P99_MICROS: u32 = 20_000;
+    println!();
+    println!("| {what} | req/s | p50 ms | p99 ms | max ms | errors |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
+    for (name, value, m) in rows {
+        println!(
+            "| {name} | `{value}` | {:.0} | {} | {} | {} | {} |",
+            m.per_second(),
+            ms(m.percentile(50.0)),
+            ms(m.percentile(99.0)),
+            ms(m.tally.latencies.last().copied()),
+            m.tally.errors
+        );
+    }
+    let met = rows
+        .iter()
+        .all(|(_, _, m)| m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS));
+    println!(
+        "every row: p99 under 20 ms at {connections} connections: {}",
+        if met { "met" } else { "NOT met" }
+    );
 }
 
 /// Writes a manager and a signed-in session for them into a generated branch, as a sign-in

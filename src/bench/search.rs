@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rusqlite::params;
 
-use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
+use super::{LoadSettings, TempDir, get_request, load, start_server};
 use crate::plumbing::db::{self, DB_FILE};
 use crate::plumbing::http::form::percent_encode;
 use crate::plumbing::ids::CustomerId;
@@ -32,9 +32,6 @@ pub(crate) struct SearchBenchArgs {
     #[arg(long, default_value_t = 5)]
     seconds: u64,
 }
-
-/// Target: the 99th percentile of every kind of query under this.
-const TARGET_P99_MICROS: u32 = 20_000;
 
 const FIRST: [&str; 24] = [
     "Siti", "Budi", "Dewi", "Agus", "Sri", "Eko", "Rina", "Andi", "Nur", "Joko", "Ani", "Dian",
@@ -142,27 +139,11 @@ pub(crate) fn run(args: &SearchBenchArgs) -> Result<(), String> {
         "  load: {} keep-alive connections, {} s per query, GET /staff/customers?q=",
         args.connections, args.seconds
     );
-    println!();
-    println!("| query | q | req/s | p50 ms | p99 ms | max ms | errors |");
-    println!("|---|---|---:|---:|---:|---:|---:|");
-    for (kind, q, m) in &results {
-        println!(
-            "| {kind} | `{q}` | {:.0} | {} | {} | {} | {} |",
-            m.per_second(),
-            ms(m.percentile(50.0)),
-            ms(m.percentile(99.0)),
-            ms(m.tally.latencies.last().copied()),
-            m.tally.errors
-        );
-    }
-    let met = results
-        .iter()
-        .all(|(_, _, m)| m.percentile(99.0).is_some_and(|p| p < TARGET_P99_MICROS));
-    println!(
-        "every query: p99 under 20 ms at {} connections: {}",
-        args.connections,
-        if met { "met" } else { "NOT met" }
-    );
+    let rows: Vec<(&str, &str, super::Measurement)> = results
+        .into_iter()
+        .map(|(kind, q, m)| (*kind, q.as_str(), m))
+        .collect();
+    super::print_p99_table("query | q", &rows, args.connections);
     Ok(())
 }
 

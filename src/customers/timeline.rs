@@ -1,7 +1,7 @@
 //! The customer's timeline: everything that happened to the customer, newest first, with who
 //! and when: codes requested, entered and refused, locks and unlocks, verifications, callers
-//! verified, SMS and emails sent (with their delivery state), follow-up notes, and staff edits
-//! from the audit log. Each source keeps its own table; this module only reads and merges them.
+//! verified, SMS and emails sent (with their delivery state), follow-up notes, what happened on
+//! their complaint cases (`complaints`), and staff edits from the audit log. Each source keeps its own table; this module only reads and merges them.
 //! Events and audit entries are append-only and keep the record they were written for, so a
 //! survivor's timeline also reads those of the records merged into it (`duplicates::merge`).
 
@@ -27,6 +27,11 @@ pub(crate) enum What {
         state: String,
     },
     Note,
+    /// An event on one of the customer's complaint cases, by its code (`complaints::EventKind`).
+    Complaint {
+        case: String,
+        kind: String,
+    },
     /// A staff change from the audit log, by its action.
     Edit(String),
 }
@@ -80,6 +85,13 @@ pub(crate) fn of_customer(
         "SELECT n.at, '', '', s.full_name, n.body FROM customer_notes n LEFT JOIN staff s ON s.id = n.staff_id
          WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT ?2",
         &|_, _| What::Note,
+    )?;
+    read(
+        "SELECT e.at, e.complaint_id, e.kind, s.full_name, COALESCE(e.to_state, e.detail)
+         FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
+         LEFT JOIN staff s ON s.id = e.staff_id
+         WHERE c.customer_id = ?1 ORDER BY e.at DESC LIMIT ?2",
+        &|case, kind| What::Complaint { case, kind },
     )?;
     read(
         "SELECT a.at, a.action, '', COALESCE(s.full_name, a.actor), '' FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id

@@ -56,6 +56,10 @@ pub(crate) struct Report {
     pub(crate) short: i64,
     pub(crate) sms_sent: i64,
     pub(crate) sms_failed: i64,
+    /// Complaint cases opened during the day.
+    pub(crate) complaints_opened: i64,
+    /// Cases the breach pass found late during the day (first response or resolution).
+    pub(crate) complaints_breached: i64,
     /// Who closed the day, and when.
     pub(crate) closed: Option<(String, DateTime<Utc>)>,
 }
@@ -182,6 +186,20 @@ pub(crate) fn report(
             day,
             span,
         )?,
+        complaints_opened: number(
+            conn,
+            "SELECT COUNT(*) FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3 AND ?1 = ?1",
+            day,
+            span,
+        )?,
+        complaints_breached: number(
+            conn,
+            "SELECT COUNT(*) FROM complaints
+             WHERE ((response_breached_at >= ?2 AND response_breached_at < ?3)
+                OR (breached_at >= ?2 AND breached_at < ?3)) AND ?1 = ?1",
+            day,
+            span,
+        )?,
         closed: closed(conn, day)?,
     })
 }
@@ -252,6 +270,8 @@ pub(crate) fn csv(r: &Report) -> String {
     }
     line("sms_sent", r.sms_sent);
     line("sms_failed", r.sms_failed);
+    line("complaints_opened", r.complaints_opened);
+    line("complaints_breached", r.complaints_breached);
     out.push_str("\ndrawer,clerk,float,expected,counted,over_short\n");
     for (d, expected) in &r.drawers {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();

@@ -6,6 +6,8 @@
 use chrono::{Duration, FixedOffset, NaiveDate};
 
 use super::*;
+use crate::complaints::cases::{self, NewCase, Opener};
+use crate::complaints::{Category, Channel, Priority};
 use crate::drawers::{Count, Counts};
 use crate::ledger::Method;
 use crate::loans::ops::{self, Payment, Purpose};
@@ -52,7 +54,30 @@ fn the_report_counts_what_the_day_did_and_the_close_waits_for_the_drawers() {
         interest += receipt.split.interest;
         fees += receipt.split.fees;
     }
+    // Two cases opened at 09:00; the disbursement one still has no answer at 12:00, past its
+    // two hours, and the breach pass finds it late; the next day's report has neither.
+    let config = crate::plumbing::config::Config::default();
+    let tx = conn.unchecked_transaction().unwrap();
+    for category in [Category::Disbursement, Category::Billing] {
+        let new = NewCase {
+            customer: &customer,
+            channel: Channel::Portal,
+            category,
+            priority: Priority::Normal,
+            loan: None,
+            payment_code: None,
+            description: "Where is my money?",
+            owner: None,
+        };
+        cases::open(&tx, &new, &Opener::Customer, at(40)).unwrap();
+    }
+    let pass = crate::complaints::breach::run(&tx, &config, at(3 * 3600)).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(pass.escalated, 1, "only the disbursement case is late");
     let r = report(&conn, day, offset).unwrap();
+    assert_eq!((r.complaints_opened, r.complaints_breached), (2, 1));
+    let next = report(&conn, day.succ_opt().unwrap(), offset).unwrap();
+    assert_eq!((next.complaints_opened, next.complaints_breached), (0, 0));
     assert_eq!(
         r.loans_written,
         Tally {

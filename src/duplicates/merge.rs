@@ -31,6 +31,8 @@ pub(crate) const MOVED: &[&str] = &[
     "email_outbox",
     "customer_sessions",
     "otp_codes",
+    // A complaint case follows its customer: the survivor's file and portal show it.
+    "complaints",
 ];
 
 /// Tables with a `customer_id` whose rows stay with the merged record, and why.

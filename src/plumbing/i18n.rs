@@ -453,6 +453,8 @@ catalogue! {
     DayShort => "Drawers short", "Laci kurang";
     DaySmsSent => "SMS sent", "SMS terkirim";
     DaySmsFailed => "SMS failed", "SMS gagal";
+    DayComplaintsOpened => "Complaints opened", "Pengaduan dibuka";
+    DayComplaintsBreached => "Complaints past their service level", "Pengaduan melewati batas waktu layanan";
     DayCsv => "Download as CSV", "Unduh sebagai CSV";
     PrintOnA4 => "Print on A4", "Cetak di kertas A4";
     LeftOpenAlert => "{count} cash drawer(s) were left open past midnight.", "{count} laci kas dibiarkan terbuka lewat tengah malam.";
@@ -879,6 +881,7 @@ catalogue! {
     PermLoanOrigination => "Loan Origination", "Pembuatan Pinjaman";
     PermPayments => "Payments", "Pembayaran";
     PermComplaints => "Complaints", "Keluhan";
+    PermComplaintEscalations => "Complaint escalations (CS manager)", "Eskalasi keluhan (manajer CS)";
     PermCallCentre => "Call Centre", "Call Centre";
     PermReports => "Reports", "Laporan";
     PermStaffAdmin => "Staff Admin", "Admin Staf";
@@ -1109,6 +1112,199 @@ catalogue! {
     CallerVerified => "Caller verification recorded.", "Verifikasi penelepon dicatat.";
     CallerNothingChecked => "Tick at least one detail the caller gave correctly; otherwise give no account details.", "Centang minimal satu data yang disebutkan penelepon dengan benar; jika tidak, jangan berikan informasi akun.";
     EventCallerVerified => "Caller verified", "Penelepon diverifikasi";
+    // Complaint cases (issue 14; seeds 003 and 002).
+    ComplaintsTitle => "Complaints", "Keluhan";
+    ComplaintsUnresolved => "Not yet resolved", "Belum selesai";
+    ComplaintsAll => "All states", "Semua status";
+    ComplaintsAnyCategory => "Any category", "Semua kategori";
+    ComplaintsSort => "Sort by", "Urutkan menurut";
+    ComplaintsSortTimeLeft => "Time left, least first", "Sisa waktu, paling sedikit dulu";
+    ComplaintsSortOpened => "Opened, oldest first", "Dibuka, paling lama dulu";
+    ComplaintsSortNewest => "Opened, newest first", "Dibuka, paling baru dulu";
+    ComplaintsMine => "Only mine", "Hanya milik saya";
+    ComplaintsShow => "Show", "Tampilkan";
+    ComplaintsNone => "No complaint cases.", "Tidak ada kasus keluhan.";
+    ComplaintsNoCustomer => "No customer found: check the number or the name.", "Nasabah tidak ditemukan: periksa nomor atau namanya.";
+    ComplaintNew => "Open a complaint", "Buka keluhan";
+    ComplaintOpen => "Open the case", "Buka kasus";
+    ComplaintOpened => "Complaint case opened.", "Kasus keluhan dibuka.";
+    ComplaintSaved => "Saved on the case.", "Disimpan pada kasus.";
+    ComplaintCase => "Complaint", "Keluhan";
+    ComplaintFindCustomer => "Customer: phone number, KTP number or name", "Nasabah: nomor telepon, nomor KTP atau nama";
+    ComplaintCustomer => "Customer", "Nasabah";
+    ComplaintChannel => "Channel", "Saluran";
+    ComplaintCategory => "Category", "Kategori";
+    ComplaintPriority => "Priority", "Prioritas";
+    ComplaintTicket => "Ticket it concerns", "Tiket terkait";
+    ComplaintNoTicket => "No ticket", "Tanpa tiket";
+    ComplaintPaymentCode => "Payment code it concerns (optional)", "Kode pembayaran terkait (opsional)";
+    ComplaintNoPaymentCode => "No payment code on the case", "Tidak ada kode pembayaran pada kasus";
+    ComplaintPaymentCodeInvalid => "A payment code has 8 letters and digits, e.g. ABCD-2345.", "Kode pembayaran terdiri dari 8 huruf dan angka, mis. ABCD-2345.";
+    ComplaintPaymentCodeNotTheirs => "This payment code is not one of this customer's tickets.", "Kode pembayaran ini bukan milik tiket nasabah ini.";
+    ComplaintDescription => "What the customer says", "Apa yang disampaikan nasabah";
+    ComplaintDescriptionLength => "Describe the complaint in 1 to 2000 characters.", "Jelaskan keluhan dalam 1 sampai 2000 karakter.";
+    ComplaintOwner => "Owner", "Penanggung jawab";
+    ComplaintGiveOwner => "Give the case to this owner", "Serahkan kasus ke penanggung jawab ini";
+    ComplaintState => "State", "Status";
+    ComplaintOutcome => "Outcome", "Hasil";
+    ComplaintOpenedAt => "Opened", "Dibuka";
+    ComplaintTimeLeft => "Time left", "Sisa waktu";
+    ComplaintSignedInByCode => "Opened by the customer, signed in by code", "Dibuka oleh nasabah, masuk dengan kode";
+    ComplaintChoose => "Choose one of those offered.", "Pilih salah satu yang tersedia.";
+    ComplaintClocks => "Service level", "Tingkat layanan";
+    ComplaintFirstResponse => "First response", "Tanggapan pertama";
+    ComplaintResponded => "given", "sudah diberikan";
+    ComplaintResolution => "Resolution", "Penyelesaian";
+    ClockLeft => "{time} left", "sisa {time}";
+    ClockOver => "over by {time}", "lewat {time}";
+    ClockPaused => "paused", "dijeda";
+    SpanDays => "{d} d {h} h", "{d} hr {h} jam";
+    SpanHours => "{h} h {m} min", "{h} jam {m} mnt";
+    SpanMinutes => "{m} min", "{m} mnt";
+    ComplaintChecklist => "Procedure", "Prosedur";
+    ComplaintMarkDone => "Done", "Selesai";
+    ComplaintStepDone => "done", "selesai";
+    ComplaintStepRefused => "That step is not this case's, or is already done.", "Langkah itu bukan milik kasus ini, atau sudah selesai.";
+    ComplaintSeeStatement => "the customer's tickets and what each owes", "tiket nasabah dan tagihan masing-masing";
+    ComplaintCodePaid => "payment received", "pembayaran diterima";
+    ComplaintCodeWaiting => "not received yet", "belum diterima";
+    ComplaintCodeExpired => "not paid, no longer valid", "tidak dibayar, sudah tidak berlaku";
+    ComplaintSendCode => "Send it by SMS to the registered number", "Kirim lewat SMS ke nomor terdaftar";
+    ComplaintNoLiveCode => "The case has no payment code that can still be paid: make one on the ticket first.", "Kasus tidak memiliki kode pembayaran yang masih berlaku: buat dulu di tiket.";
+    ComplaintPaymentCodeSms => "Your payment code for ticket {ticket}: {code}, {amount}. Check that it is yours before you pay.",
+        "Kode pembayaran Anda untuk tiket {ticket}: {code}, {amount}. Pastikan kode ini milik Anda sebelum membayar.";
+    ComplaintCodeSent => "Payment code sent by SMS.", "Kode pembayaran dikirim lewat SMS.";
+    ComplaintTestSms => "Last test SMS", "SMS uji terakhir";
+    ComplaintTestEmail => "Last test email", "Email uji terakhir";
+    ComplaintNotSent => "none sent", "belum dikirim";
+    ComplaintSendTests => "send them from the customer's file", "kirim dari data nasabah";
+    ComplaintChangeState => "Change the state", "Ubah status";
+    ComplaintNotAllowed => "The case cannot go to that state from where it is (or not by you).", "Kasus tidak dapat pindah ke status itu dari status sekarang (atau tidak oleh Anda).";
+    ComplaintOutcomeNeeded => "Choose how the case ended to resolve it.", "Pilih hasil kasus untuk menyelesaikannya.";
+    ComplaintNoteLength => "A note needs 1 to 2000 characters.", "Catatan perlu 1 sampai 2000 karakter.";
+    ComplaintClosedRefused => "The case is closed: nothing more can be recorded on it.", "Kasus sudah ditutup: tidak ada lagi yang dapat dicatat.";
+    ComplaintEscalate => "Escalate", "Eskalasi";
+    ComplaintEscalations => "Escalations", "Eskalasi";
+    ComplaintToWhom => "To whom", "Kepada siapa";
+    ComplaintCsManager => "CS manager", "CS manager";
+    ComplaintReason => "Why", "Alasan";
+    ComplaintContactBy => "Who contacts the customer", "Siapa yang menghubungi nasabah";
+    ComplaintEscalationNeeds => "Give to whom, why, and who contacts the customer (each on one line, names up to 200 characters).", "Isi kepada siapa, alasannya, dan siapa yang menghubungi nasabah (masing-masing satu baris, nama paling banyak 200 karakter).";
+    MyComplaints => "My complaints", "Keluhan saya";
+    ComplaintFollow => "Follow this complaint", "Ikuti keluhan ini";
+    ComplaintPortalIntro => "Tell us what went wrong. The branch answers within its service levels; you can follow your complaint here.",
+        "Ceritakan apa yang salah. Cabang menjawab sesuai tingkat layanannya; Anda dapat mengikuti keluhan Anda di sini.";
+    ComplaintPortalDescription => "Your complaint", "Keluhan Anda";
+    ComplaintSend => "Send the complaint", "Kirim keluhan";
+    ComplaintReceived => "Your complaint was received.", "Keluhan Anda sudah diterima.";
+    ComplaintBreachResponse => "no first response within {hours} hours", "tidak ada tanggapan pertama dalam {hours} jam";
+    ComplaintBreachResolution => "not resolved within {days} working days", "tidak selesai dalam {days} hari kerja";
+    ComplaintBreachSms => "Complaint of {customer} ({category}) is late: {why}. It is escalated to you.",
+        "Keluhan {customer} ({category}) terlambat: {why}. Kasus dieskalasi kepada Anda.";
+    ComplaintOwnerContacts => "the case's owner", "penanggung jawab kasus";
+    CardComplaints => "Complaints past their level", "Keluhan melewati tingkat layanan";
+    CardComplaintsNone => "No complaint is past its service level.", "Tidak ada keluhan yang melewati tingkat layanan.";
+    CardComplaintsOpen => "{n} case(s) not yet resolved.", "{n} kasus belum selesai.";
+    WeeklyTitle => "Complaints of {from} to {to}", "Keluhan {from} sampai {to}";
+    WeeklyNav => "Weekly evaluation", "Evaluasi mingguan";
+    WeeklyWeekOf => "Week of", "Minggu dari";
+    WeeklyPrint => "Printable version", "Versi cetak";
+    WeeklyCsv => "The week's cases (CSV)", "Kasus minggu ini (CSV)";
+    QuarterlyCsv => "This quarter's report (CSV)", "Laporan triwulan ini (CSV)";
+    WeeklyReceived => "Cases received", "Kasus diterima";
+    WeeklyMet => "Service level met", "Tingkat layanan terpenuhi";
+    WeeklyBreached => "Service level breached", "Tingkat layanan dilanggar";
+    WeeklyRunning => "Still running", "Masih berjalan";
+    WeeklySpread => "median {median}, 90% within {p90}", "median {median}, 90% dalam {p90}";
+    WeeklyRepeat => "Repeat complainants", "Pelapor berulang";
+    WeeklyNoRepeat => "No customer complained more than once in 90 days.", "Tidak ada nasabah yang mengeluh lebih dari sekali dalam 90 hari.";
+    WeeklyCases => "{n} cases in 90 days", "{n} kasus dalam 90 hari";
+    WeeklyOpenOldest => "Unresolved cases, oldest first", "Kasus belum selesai, paling lama dulu";
+    HolidaysTitle => "Holidays", "Hari libur";
+    HolidaysExplained => "Days the branch does not work although they fall on a weekday. Complaint deadlines count working days: Monday to Friday, not these days.", "Hari cabang tidak bekerja walaupun jatuh pada hari kerja. Tenggat keluhan dihitung dalam hari kerja: Senin sampai Jumat, selain hari-hari ini.";
+    HolidaysNone => "No holidays listed.", "Belum ada hari libur.";
+    HolidayDate => "Date", "Tanggal";
+    HolidayName => "Name", "Nama";
+    HolidayAdd => "Add the holiday", "Tambah hari libur";
+    HolidayAdded => "Holiday added.", "Hari libur ditambahkan.";
+    HolidayRemove => "Remove", "Hapus";
+    HolidayRemoved => "Holiday removed.", "Hari libur dihapus.";
+    HolidayAlreadyListed => "This date is already a holiday.", "Tanggal ini sudah hari libur.";
+    HolidayNameInvalid => "Give the holiday's name: 1 to 100 characters, on one line.", "Tulis nama hari libur: 1 sampai 100 karakter, dalam satu baris.";
+    ChannelHotline => "Hotline", "Hotline";
+    ChannelSocialMedia => "Social media", "Media sosial";
+    ChannelLiveChat => "Live chat", "Live chat";
+    ChannelEmail => "Email", "Email";
+    ChannelCounter => "Counter", "Loket";
+    ChannelPortal => "Portal", "Portal";
+    CategoryBilling => "A · Billing", "A · Penagihan";
+    CategoryDisbursement => "B · Loan disbursement", "B · Pencairan pinjaman";
+    CategoryPaymentConfirmation => "C · Payment confirmation", "C · Konfirmasi pembayaran";
+    CategoryPaymentMethod => "D · Payment method", "D · Metode pembayaran";
+    CategoryOneTimeCode => "One-time code / login", "Kode sekali pakai / masuk";
+    CategoryOther => "Other", "Lainnya";
+    PriorityNormal => "Normal", "Biasa";
+    PriorityHigh => "High", "Tinggi";
+    StateOpen => "Open", "Terbuka";
+    StateWaitingOnCustomer => "Waiting on the customer", "Menunggu nasabah";
+    StateEscalated => "Escalated", "Dieskalasi";
+    StateResolved => "Resolved", "Selesai";
+    StateClosed => "Closed", "Ditutup";
+    OutcomeUpheld => "Upheld: put right", "Diterima: diperbaiki";
+    OutcomeExplained => "Explained: nothing was wrong", "Dijelaskan: tidak ada kesalahan";
+    OutcomeRejected => "Not upheld", "Tidak diterima";
+    OutcomeWithdrawn => "Withdrawn by the customer", "Dicabut oleh nasabah";
+    ComplaintEventOpened => "Case opened", "Kasus dibuka";
+    ComplaintEventState => "State changed", "Status diubah";
+    ComplaintEventNote => "Note", "Catatan";
+    ComplaintEventStep => "Step done", "Langkah selesai";
+    ComplaintEventEscalated => "Escalated", "Dieskalasi";
+    ComplaintEventOwner => "Owner changed", "Penanggung jawab diganti";
+    ComplaintEventMessage => "Message", "Pesan";
+    StepVerifyCaller => "Verify the caller: phone number, KTP number or full name (2)",
+        "Verifikasi penelepon: nomor telepon, nomor KTP atau nama lengkap (2)";
+    StepA3 => "Find why the customer asks about the bill and help to resolve it (A.3)",
+        "Identifikasi alasan pelanggan menanyakan penagihan dan bantu menyelesaikannya (A.3)";
+    StepA4 => "Not resolved by CS: report to the CS manager at once (A.4)",
+        "Tidak dapat diselesaikan CS: segera lapor ke customer service manager (A.4)";
+    StepA5 => "CS manager coordinated with the department concerned (A.5)",
+        "Customer service manager berkoordinasi dengan departemen terkait (A.5)";
+    StepA6 => "The department told its team to contact the customer (A.6)",
+        "Departemen menginformasikan timnya untuk menghubungi pelanggan (A.6)";
+    StepReport => "Report of the problem written on this case", "Laporan permasalahan dibuat pada kasus ini";
+    StepB2 => "Check the disbursement's state in the system (B.2)", "Cek status pencairan pinjaman di sistem (B.2)";
+    StepB3 => "Under 2 hours: tell the customer it takes up to 2 hours (B.3)",
+        "Kurang dari 2 jam: informasikan bahwa pencairan paling lama 2 jam (B.3)";
+    StepB4 => "Over 2 hours: ask for the proof of the last transaction on the customer's bank account (B.4)",
+        "Lebih dari 2 jam: minta bukti transaksi terakhir di rekening bank pelanggan (B.4)";
+    StepB5 => "Report to the CS manager (B.5)", "Lapor ke CS manager (B.5)";
+    StepB6 => "CS manager coordinated the analysis with the department concerned (B.6)",
+        "CS manager berkoordinasi dengan departemen terkait untuk analisa (B.6)";
+    StepB7 => "The disbursement failed: made again (B.7)", "Pencairan gagal: segera dilakukan ulang (B.7)";
+    StepC3 => "Check the payment's state in the system (C.3)", "Cek status pembayaran pinjaman di sistem (C.3)";
+    StepC4 => "Received: tell the customer to wait for the SMS to the registered number (C.4)",
+        "Sudah diterima: beri tahu pelanggan untuk menunggu SMS ke nomor terdaftar (C.4)";
+    StepC5 => "Not received 2 hours after paying: report to the CS manager (C.5)",
+        "Belum diterima lewat dua jam setelah membayar: lapor ke customer service manager (C.5)";
+    StepC6 => "CS manager coordinated with the department concerned (C.6)",
+        "Customer service manager berkoordinasi dengan departemen terkait (C.6)";
+    StepC8 => "Still not received: the department and CS manager checked with the bank (C.8)",
+        "Tetap belum diterima: departemen terkait dan CS manager mengecek ke bank terkait (C.8)";
+    StepD3 => "The customer can use the app: directed to its payment code feature (D.3)",
+        "Pelanggan dapat mengakses aplikasi: diarahkan ke fitur kode pembayaran (D.3)";
+    StepD4 => "Payment code given, with the warning: check it is the customer's own before paying; the risk is the customer's (D.4)",
+        "Kode pembayaran diberikan, dengan catatan: cek bahwa kode itu milik pelanggan sebelum membayar; risikonya ditanggung pelanggan (D.4)";
+    StepOtpBothChannels => "First level: the customer tried the code by SMS and by email",
+        "Tingkat pertama: pelanggan sudah mencoba kode lewat SMS dan email";
+    StepOtpSpam => "First level: the customer checked the spam folder", "Tingkat pertama: pelanggan sudah memeriksa folder spam";
+    StepOtpReviewEmail => "Second level: the email address reviewed (only an allowed typo corrected, nothing else)",
+        "Tingkat kedua: alamat email diperiksa (hanya salah ketik yang diizinkan yang diperbaiki, tidak ada yang lain)";
+    StepOtpTestMessages => "Second level: a test SMS and a test email sent, their delivery checked",
+        "Tingkat kedua: SMS uji dan email uji dikirim, pengirimannya diperiksa";
+    StepOtpCannotChange => "Not received: told the phone or email cannot be changed by CS; escalated to the team leader",
+        "Tidak diterima: diberi tahu bahwa CS tidak dapat mengubah telepon atau email; dieskalasi ke team leader";
+    StepOtpTeamLeader => "Team leader decided: product team or operations", "Team leader memutuskan: tim produk atau operasional";
+
     EventEmailChanged => "Email address changed", "Alamat email diubah";
     ContactChangeLink => "Change phone or email", "Ubah telepon atau email";
     ContactChangeTitle => "Phone and email of {name}", "Telepon dan email {name}";

@@ -157,6 +157,10 @@ id_type!(
     /// A gold reference price, as set on a date.
     GoldPriceId
 );
+id_type!(
+    /// A complaint case (`complaints`).
+    ComplaintId
+);
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,8 @@
 use std::fmt::Display;
 
 use crate::plumbing::ids::{
-    CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SafeTransferId,
-    StaffId,
+    ComplaintId, CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
+    SafeTransferId, StaffId,
 };
 
 // ----- The customer portal -----
@@ -32,6 +32,14 @@ pub(crate) const VERIFY_SEND: &str = "/verify/send";
 pub(crate) const MY: &str = "/my";
 /// The customer's statement of all their tickets.
 pub(crate) const MY_STATEMENT: &str = "/my/statement";
+
+/// The customer's complaint cases, and the form to open one.
+pub(crate) const MY_COMPLAINTS: &str = "/my/complaints";
+
+/// One of the customer's own complaint cases.
+pub(crate) fn my_complaint(id: &ComplaintId) -> String {
+    format!("/my/complaints/{id}")
+}
 
 /// One of the customer's own tickets.
 pub(crate) fn my_loan(id: &LoanId) -> String {
@@ -100,6 +108,90 @@ pub(crate) const EMAIL: &str = "/staff/email";
 pub(crate) const REMINDERS: &str = "/staff/reminders";
 /// The reminder days and hours, saved from the Reminders page.
 pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
+
+/// Complaint cases (issue 14): the list, and a new case.
+pub(crate) const COMPLAINTS: &str = "/staff/complaints";
+pub(crate) const NEW_COMPLAINT: &str = "/staff/complaints/new";
+/// The weekly evaluation of complaints, its CSV, and the quarterly report's CSV.
+pub(crate) const COMPLAINTS_WEEKLY: &str = "/staff/complaints/weekly";
+pub(crate) const COMPLAINTS_WEEKLY_CSV: &str = "/staff/complaints/weekly.csv";
+pub(crate) const COMPLAINTS_QUARTERLY_CSV: &str = "/staff/complaints/quarterly.csv";
+/// The branch's holidays, which complaint clocks do not count.
+pub(crate) const HOLIDAYS: &str = "/staff/holidays";
+
+/// A new complaint case for a customer, from their file.
+pub(crate) fn new_complaint_for(customer: &CustomerId) -> String {
+    format!("{NEW_COMPLAINT}?customer={customer}")
+}
+
+/// The weekly evaluation (or its CSV: `page` is one of the two) of the week of `day`.
+pub(crate) fn complaints_week(page: &str, day: chrono::NaiveDate, print: bool) -> String {
+    let print = if print { "&print=1" } else { "" };
+    format!("{page}?week={day}{print}")
+}
+
+/// The quarterly report's CSV of quarter `q` of `year`.
+pub(crate) fn complaints_quarter(year: i32, q: u32) -> String {
+    format!("{COMPLAINTS_QUARTERLY_CSV}?year={year}&quarter={q}")
+}
+
+/// A complaint case.
+pub(crate) fn complaint(id: &ComplaintId) -> String {
+    format!("/staff/complaints/{id}")
+}
+
+/// What a form on a case posts to: `complaint_part(id, ComplaintPart::Note)` is
+/// `/staff/complaints/{id}/note`.
+pub(crate) fn complaint_part(id: &ComplaintId, part: ComplaintPart) -> String {
+    format!("/staff/complaints/{id}/{}", part.segment())
+}
+
+/// The forms of a complaint case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ComplaintPart {
+    State,
+    Note,
+    Step,
+    Escalate,
+    Owner,
+    PaymentCodeSms,
+}
+
+impl ComplaintPart {
+    /// Every part.
+    pub(crate) const ALL: [ComplaintPart; 6] = [
+        ComplaintPart::State,
+        ComplaintPart::Note,
+        ComplaintPart::Step,
+        ComplaintPart::Escalate,
+        ComplaintPart::Owner,
+        ComplaintPart::PaymentCodeSms,
+    ];
+
+    /// The path segment after the case.
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            ComplaintPart::State => "state",
+            ComplaintPart::Note => "note",
+            ComplaintPart::Step => "step",
+            ComplaintPart::Escalate => "escalate",
+            ComplaintPart::Owner => "owner",
+            ComplaintPart::PaymentCodeSms => "payment-code-sms",
+        }
+    }
+
+    /// The part of a path segment.
+    pub(crate) fn from_segment(segment: &str) -> Option<ComplaintPart> {
+        ComplaintPart::ALL
+            .into_iter()
+            .find(|p| p.segment() == segment)
+    }
+}
+
+/// Removing a day from the holidays list.
+pub(crate) fn holiday_remove(on: chrono::NaiveDate) -> String {
+    format!("/staff/holidays/{on}/remove")
+}
 
 /// A customer's file at the counter.
 pub(crate) fn customer(id: &CustomerId) -> String {

@@ -3,7 +3,8 @@
 //! after `[portal] session_idle_minutes` idle minutes, as phones are shared, and at logout),
 //! the in-memory login state (`attempts`: the `pb_login` cookie's random id and the number it
 //! stands for; `otp::Strangers`: the code rules applied to numbers of no customer), the
-//! first-login profile's checks, and finding a ticket only among the customer's own.
+//! first-login profile's checks, and finding a ticket (or a complaint case) only among the
+//! customer's own.
 
 pub(crate) mod attempts;
 
@@ -18,7 +19,7 @@ use crate::otp::{self};
 use crate::plumbing::crypto;
 use crate::plumbing::error::AppError;
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::{CustomerId, LoanId};
+use crate::plumbing::ids::{ComplaintId, CustomerId, LoanId};
 use crate::plumbing::phone::{self, E164};
 
 /// Starts a customer session; returns the cookie token.
@@ -179,6 +180,18 @@ pub(crate) fn own_ticket(
     let ticket = loans::of_customer_by_id(conn, customer, id)?.ok_or(AppError::NotFound)?;
     let record = ops::load(conn, &ticket.id)?.ok_or(AppError::NotFound)?;
     Ok((ticket, record))
+}
+
+/// The signed-in customer's own complaint case `id`. Another customer's case and an id that
+/// is no case both answer 404, so the answer never tells whether someone else's case exists.
+pub(crate) fn own_case(
+    conn: &Connection,
+    customer: &CustomerId,
+    id: &ComplaintId,
+) -> Result<crate::complaints::Case, AppError> {
+    crate::complaints::get(conn, id)?
+        .filter(|case| &case.customer_id == customer)
+        .ok_or(AppError::NotFound)
 }
 
 /// Ends the customer session whose cookie token is `token` (nothing if there is none).

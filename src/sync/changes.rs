@@ -67,6 +67,28 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "pair",
         omit: &[],
     },
+    // Complaint cases, their timelines, the procedure steps done and the escalations
+    // (issue 14): head office evaluates them across branches.
+    Synced {
+        table: "complaints",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "complaint_events",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "complaint_steps",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "complaint_escalations",
+        key: "id",
+        omit: &[],
+    },
     // Head office will later send the list; today each branch keeps its own.
     Synced {
         table: "holidays",

@@ -273,12 +273,17 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 17] = [
+        let links: [(&[Permission], &'static str, Msg); 19] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
                 paths::CUSTOMERS,
                 Msg::CardCustomers,
+            ),
+            (
+                &crate::web::complaints::HANDLERS,
+                paths::COMPLAINTS,
+                Msg::ComplaintsTitle,
             ),
             (&[Payments], paths::PAYMENTS, Msg::NavPayments),
             (&[Payments], paths::DRAWER, Msg::DrawerMine),
@@ -299,6 +304,7 @@ impl<'a> Ctx<'a> {
             ),
             (&[Corrections], paths::PRODUCTS, Msg::Products),
             (&[Corrections], paths::GOLD_PRICE, Msg::GoldPrice),
+            (&[Corrections], paths::HOLIDAYS, Msg::HolidaysTitle),
             (&[Reports], paths::REMINDERS, Msg::NavReminders),
             (&[Reports, AuditLog], paths::SYNC, Msg::SyncTitle),
             (&[StaffAdmin], paths::STAFF_ADMIN, Msg::NavStaff),

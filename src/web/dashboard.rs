@@ -22,6 +22,7 @@ pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
         web::customers::card(ctx, &conn)?,
         loans::card(ctx, &conn)?,
         loans::unconfirmed_card(ctx, &conn)?,
+        web::complaints::card(ctx, &conn)?,
         web::sms::card(ctx, &conn)?,
         web::sync::card(ctx, &conn)?,
         web::email::card(ctx, &conn)?,

@@ -116,6 +116,8 @@ fn figures(ctx: &Ctx, r: &Report) -> Markup {
             dt { (ctx.t(Msg::DayShort)) } dd { (money(r.short)) }
             dt { (ctx.t(Msg::DaySmsSent)) } dd { (r.sms_sent) }
             dt { (ctx.t(Msg::DaySmsFailed)) } dd { (r.sms_failed) }
+            dt { (ctx.t(Msg::DayComplaintsOpened)) } dd { (r.complaints_opened) }
+            dt { (ctx.t(Msg::DayComplaintsBreached)) } dd { (r.complaints_breached) }
         }
     }
 }

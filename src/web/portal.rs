@@ -79,7 +79,7 @@ fn signed_in(ctx: &Ctx) -> Result<Customer, AppError> {
 }
 
 /// The signed-in customer who has completed the profile (else: to the profile first).
-fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
+pub(crate) fn with_profile(ctx: &Ctx) -> Result<Customer, AppError> {
     let customer = signed_in(ctx)?;
     if customer.profile_completed_at.is_none() {
         return Err(AppError::Redirect(paths::PROFILE.to_owned()));
@@ -861,6 +861,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
             }
         }
         @if !none_at_all { p { a href=(paths::MY_STATEMENT) { (ctx.t(Msg::Statement)) } } }
+        p { a href=(paths::MY_COMPLAINTS) { (ctx.t(Msg::MyComplaints)) } }
     };
     Ok(ctx.customer_page(ctx.t(Msg::MyLoans), body))
 }

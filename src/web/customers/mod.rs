@@ -201,6 +201,7 @@ pub(crate) fn render_show(
             }
         }
         (caller::section(ctx, user, &c.id, sent.of("caller")))
+        (crate::web::complaints::customer_section(ctx, user, &c.id)?)
         @if can_manage { (crate::web::language::counter_form(ctx, &c.id)?) }
         @if can_manage {
             @let quiet = do_not_text(&*ctx.app.db.conn()?, &c.id)?;

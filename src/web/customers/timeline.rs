@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 
+use crate::complaints::{EventKind as ComplaintEvent, State as ComplaintState};
 use crate::customers::EventKind;
 use crate::customers::timeline::{Entry, What};
 use crate::email::outbox::Kind as EmailKind;
@@ -22,6 +23,17 @@ fn edit_label(action: &str) -> Msg {
         "customer.merge" => Msg::EventMerged,
         _ => Msg::EditOther,
     }
+}
+
+/// A complaint event's kind, for people.
+fn complaint_label(kind: &str) -> Msg {
+    ComplaintEvent::from_code(kind).map_or(Msg::ComplaintEventMessage, ComplaintEvent::label)
+}
+
+/// A complaint event's detail: the state it moved to in words, else as stored.
+fn complaint_detail(ctx: &Ctx, detail: &str) -> String {
+    ComplaintState::from_code(detail)
+        .map_or_else(|| detail.to_owned(), |s| ctx.t(s.label()).to_owned())
 }
 
 /// A stored outbox state as its badge (one this version does not know, as stored).
@@ -76,6 +88,7 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                         What::Sms { kind, state } => { (ctx.t(Msg::NavSms)) " · " (ctx.t(SmsKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
                                         What::Email { kind, state } => { (ctx.t(Msg::NavEmail)) " · " (ctx.t(EmailKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
                                         What::Note => (ctx.t(Msg::TimelineNote)),
+                                        What::Complaint { kind, .. } => { (ctx.t(Msg::PermComplaints)) " · " (ctx.t(complaint_label(kind))) },
                                         What::Edit(action) => (ctx.t(edit_label(action))),
                                     }
                                 }
@@ -90,6 +103,7 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                     @match &e.what {
                                         What::Event(kind) if kind == "caller_verified" => (super::caller::describe(ctx, &e.detail)),
                                         What::Event(kind) => (code_detail(ctx, kind, &e.detail).unwrap_or_else(|| e.detail.clone())),
+                                        What::Complaint { .. } => (complaint_detail(ctx, &e.detail)),
                                         _ => (e.detail),
                                     }
                                 }

@@ -1,0 +1,161 @@
+//! The breach pass (the scheduler runs it every few minutes): every unresolved case whose
+//! running clock's time is up is escalated to the CS manager, saying which level was missed
+//! and that the case's owner contacts the customer, and, when `[complaints] breach_sms_to`
+//! lists numbers, the CS managers are told by SMS. Each clock escalates a case once
+//! (`response_breached_at`, `breached_at`), so the pass can run any number of times; a clock
+//! that stands still (waiting on the customer) is not late.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Transaction, params};
+
+use super::cases::{self, CaseError};
+use super::list::{self, Filter, Sort, States};
+use super::sla::Calendar;
+use super::{Case, Escalation};
+use crate::plumbing::config::Config;
+use crate::plumbing::i18n::{Lang, Msg};
+use crate::sms::outbox::{self as sms, Kind, NewSms};
+
+/// Which level a case missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Missed {
+    FirstResponse,
+    Resolution,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Pass {
+    pub(crate) escalated: usize,
+    pub(crate) sms: usize,
+}
+
+/// Escalates every case late at `now`, in the caller's transaction.
+pub(crate) fn run(
+    tx: &Transaction,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Pass, CaseError> {
+    let calendar = Calendar::load(tx, config.utc_offset())?;
+    let filter = Filter {
+        states: States::Unresolved,
+        sort: Sort::Opened,
+        ..Filter::default()
+    };
+    let listed = list::cases(tx, &filter, &calendar, &config.complaints, now, usize::MAX)?;
+    let mut pass = Pass::default();
+    for row in listed {
+        let response = row.clocks.response.filter(|r| !r.stopped && r.breached());
+        let resolution = Some(row.clocks.resolution).filter(|r| !r.paused && r.breached());
+        if response.is_some() && row.case.response_breached_at.is_none() {
+            pass.sms += escalate(tx, config, &row.case, Missed::FirstResponse, now)?;
+            pass.escalated += 1;
+        }
+        if resolution.is_some() && row.case.breached_at.is_none() {
+            pass.sms += escalate(tx, config, &row.case, Missed::Resolution, now)?;
+            pass.escalated += 1;
+        }
+    }
+    Ok(pass)
+}
+
+/// Escalates one late case and tells the CS managers; returns the SMS queued.
+fn escalate(
+    tx: &Transaction,
+    config: &Config,
+    case: &Case,
+    missed: Missed,
+    now: DateTime<Utc>,
+) -> Result<usize, CaseError> {
+    let lang = config.language();
+    let level = super::sla::level(
+        &config.complaints,
+        case.category,
+        case.priority,
+        case.channel,
+    );
+    let why = match missed {
+        Missed::FirstResponse => lang.fill(
+            Msg::ComplaintBreachResponse,
+            &[(
+                "hours",
+                &level.first_response_hours.unwrap_or(0).to_string(),
+            )],
+        ),
+        Missed::Resolution => lang.fill(
+            Msg::ComplaintBreachResolution,
+            &[("days", &level.resolve_working_days.to_string())],
+        ),
+    };
+    let escalation = Escalation {
+        to_whom: lang.t(Msg::ComplaintCsManager).to_owned(),
+        reason: why.clone(),
+        contact_by: case
+            .owner_name
+            .clone()
+            .unwrap_or_else(|| lang.t(Msg::ComplaintOwnerContacts).to_owned()),
+    };
+    cases::escalate(tx, &case.id, &escalation, None, now)?;
+    let column = match missed {
+        Missed::FirstResponse => "response_breached_at",
+        Missed::Resolution => "breached_at",
+    };
+    tx.execute(
+        &format!("UPDATE complaints SET {column} = ?2 WHERE id = ?1"),
+        params![case.id, now],
+    )?;
+    notify(tx, config, lang, case, &why, now)
+}
+
+/// Queues the SMS to the CS managers' numbers; returns how many.
+fn notify(
+    tx: &Transaction,
+    config: &Config,
+    lang: Lang,
+    case: &Case,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, CaseError> {
+    let text = lang.fill(
+        Msg::ComplaintBreachSms,
+        &[
+            ("customer", &case.customer_name),
+            ("category", lang.t(case.category.label())),
+            ("why", why),
+        ],
+    );
+    let mut queued = 0;
+    for number in config.complaints.breach_numbers() {
+        // Checked at start-up; a number that no longer reads is skipped, not a failed pass.
+        let Ok(to) = crate::plumbing::phone::normalise(number, &config.branch.country) else {
+            continue;
+        };
+        let message = NewSms {
+            to: &to,
+            text: &text,
+            kind: Kind::Notice,
+            expires_at: None,
+            customer: None,
+        };
+        sms::enqueue(tx, &message, now)?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// The unresolved cases escalated by the breach pass, newest breach first, for the dashboard.
+pub(crate) fn late(conn: &rusqlite::Connection, limit: u32) -> rusqlite::Result<Vec<Case>> {
+    conn.prepare_cached(&format!(
+        "SELECT {} FROM complaints c {} WHERE c.state IN ('open', 'waiting_on_customer', 'escalated')
+           AND (c.breached_at IS NOT NULL OR c.response_breached_at IS NOT NULL)
+         ORDER BY max(COALESCE(c.breached_at, ''), COALESCE(c.response_breached_at, '')) DESC LIMIT ?1",
+        super::CASE_COLUMNS,
+        super::CASE_JOINS
+    ))?
+    .query_map([limit], super::read_case)?
+    .collect()
+}
+
+#[cfg(test)]
+#[path = "breach_tests.rs"]
+mod tests;

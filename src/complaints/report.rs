@@ -1,0 +1,290 @@
+//! The weekly evaluation (seed 003 A.8, B.9, C.10, D.6) and the quarterly report for the
+//! regulator. A week is Monday 00:00 to the next Monday 00:00 in the branch's time zone; its
+//! cases are those opened in it. For each: counts by category, channel and outcome; the
+//! service level met (resolved with no clock late), breached (a clock late, whether resolved
+//! or not) or still running; the time to the first response and to the resolution on the
+//! clock (median and 90th percentile, nearest rank); repeat complainants (a customer with a
+//! case this week and at least one more in the [`REPEAT_DAYS`] days before its end); and every
+//! unresolved case, oldest first, whenever it was opened.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+
+use super::list::{self, Filter, Listed, Sort, States};
+use super::sla::{Calendar, Clocks};
+use super::{Category, Channel, Outcome, State};
+use crate::plumbing::config::ComplaintsConfig;
+use crate::plumbing::ids::CustomerId;
+
+/// How far back a repeat complainant's other case may be.
+pub(crate) const REPEAT_DAYS: i64 = 90;
+
+/// The most unresolved cases the evaluation lists.
+const OLDEST_LISTED: usize = 100;
+
+/// A stretch of time: from its first instant up to (not including) `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Period {
+    pub(crate) first_day: NaiveDate,
+    pub(crate) last_day: NaiveDate,
+    pub(crate) from: DateTime<Utc>,
+    pub(crate) until: DateTime<Utc>,
+}
+
+/// The local days `first_day` to `last_day` as instants.
+fn period(first_day: NaiveDate, last_day: NaiveDate, offset: FixedOffset) -> Period {
+    let start = |d: NaiveDate| {
+        let local = d.and_time(chrono::NaiveTime::MIN);
+        (local - Duration::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+    };
+    Period {
+        first_day,
+        last_day,
+        from: start(first_day),
+        until: start(last_day) + Duration::days(1),
+    }
+}
+
+/// The week (Monday to Sunday) that holds `day`.
+pub(crate) fn week_of(day: NaiveDate, offset: FixedOffset) -> Period {
+    let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+    period(monday, monday + Duration::days(6), offset)
+}
+
+/// Quarter `q` (1 to 4) of `year`.
+pub(crate) fn quarter(year: i32, q: u32, offset: FixedOffset) -> Option<Period> {
+    if !(1..=4).contains(&q) {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(year, 3 * q - 2, 1)?;
+    let next = if q == 4 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, 3 * q + 1, 1)?
+    };
+    Some(period(first, next.pred_opt()?, offset))
+}
+
+/// Whether a case met its service level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sla {
+    Met,
+    Breached,
+    Running,
+}
+
+impl Sla {
+    /// Its code, in the CSV files.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Sla::Met => "met",
+            Sla::Breached => "breached",
+            Sla::Running => "running",
+        }
+    }
+}
+
+/// A case's service level from its clocks (see the module documentation).
+pub(crate) fn sla_of(state: State, clocks: &Clocks) -> Sla {
+    let late = clocks.response.is_some_and(|r| r.breached()) || clocks.resolution.breached();
+    match (late, state.is_open()) {
+        (true, _) => Sla::Breached,
+        (false, false) => Sla::Met,
+        (false, true) => Sla::Running,
+    }
+}
+
+/// A median and 90th percentile of some times, and how many there were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Spread {
+    pub(crate) count: usize,
+    pub(crate) median: Option<Duration>,
+    pub(crate) p90: Option<Duration>,
+}
+
+/// The nearest-rank percentile `p` of sorted `times`.
+fn percentile(sorted: &[Duration], p: usize) -> Option<Duration> {
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+/// The spread of `times`.
+pub(crate) fn spread(mut times: Vec<Duration>) -> Spread {
+    times.sort_unstable();
+    Spread {
+        count: times.len(),
+        median: percentile(&times, 50),
+        p90: percentile(&times, 90),
+    }
+}
+
+/// A customer with more than one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Repeat {
+    pub(crate) customer: CustomerId,
+    pub(crate) name: String,
+    /// Their cases in the [`REPEAT_DAYS`] before the period's end.
+    pub(crate) cases: u64,
+}
+
+/// A week's evaluation.
+#[derive(Debug, Clone)]
+pub(crate) struct Evaluation {
+    /// The cases opened in the period, oldest first.
+    pub(crate) cases: Vec<Listed>,
+    pub(crate) by_category: Vec<(Category, usize)>,
+    pub(crate) by_channel: Vec<(Channel, usize)>,
+    /// By outcome; none: not resolved yet.
+    pub(crate) by_outcome: Vec<(Option<Outcome>, usize)>,
+    pub(crate) met: usize,
+    pub(crate) breached: usize,
+    pub(crate) running: usize,
+    pub(crate) first_response: Spread,
+    pub(crate) resolution: Spread,
+    pub(crate) repeat: Vec<Repeat>,
+    /// Every unresolved case at `now`, oldest first.
+    pub(crate) open_oldest: Vec<Listed>,
+}
+
+/// How many of `items` have each key, in the order of `all`.
+fn counts<K: Copy + Ord, T>(all: &[K], items: &[T], key: impl Fn(&T) -> K) -> Vec<(K, usize)> {
+    let mut found: BTreeMap<K, usize> = BTreeMap::new();
+    for item in items {
+        *found.entry(key(item)).or_default() += 1;
+    }
+    all.iter()
+        .map(|k| (*k, found.get(k).copied().unwrap_or(0)))
+        .collect()
+}
+
+/// The evaluation of `period` at `now`.
+pub(crate) fn evaluate(
+    conn: &Connection,
+    calendar: &Calendar,
+    config: &ComplaintsConfig,
+    period: Period,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Evaluation> {
+    let of_period = Filter {
+        states: States::All,
+        opened: Some((period.from, period.until)),
+        sort: Sort::Opened,
+        ..Filter::default()
+    };
+    let cases = list::cases(conn, &of_period, calendar, config, now, usize::MAX)?;
+    let unresolved = Filter {
+        sort: Sort::Opened,
+        ..Filter::default()
+    };
+    let open_oldest = list::cases(conn, &unresolved, calendar, config, now, OLDEST_LISTED)?;
+    let slas: Vec<Sla> = cases
+        .iter()
+        .map(|l| sla_of(l.case.state, &l.clocks))
+        .collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None];
+    outcomes.extend(Outcome::ALL.iter().copied().map(Some));
+    let took = |at: fn(&Listed) -> Option<DateTime<Utc>>| {
+        spread(
+            cases
+                .iter()
+                .filter_map(|l| at(l).map(|t| t - l.case.opened_at))
+                .collect(),
+        )
+    };
+    Ok(Evaluation {
+        by_category: counts(Category::ALL, &cases, |l| l.case.category),
+        by_channel: counts(Channel::ALL, &cases, |l| l.case.channel),
+        by_outcome: counts(&outcomes, &cases, |l| l.case.outcome),
+        met: slas.iter().filter(|s| **s == Sla::Met).count(),
+        breached: slas.iter().filter(|s| **s == Sla::Breached).count(),
+        running: slas.iter().filter(|s| **s == Sla::Running).count(),
+        first_response: took(|l| l.case.first_response_at),
+        resolution: took(|l| l.case.resolved_at),
+        repeat: repeat_complainants(conn, period)?,
+        cases,
+        open_oldest,
+    })
+}
+
+/// The customers with a case in `period` and another in the [`REPEAT_DAYS`] before its end.
+fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Vec<Repeat>> {
+    let since = period.until - Duration::days(REPEAT_DAYS);
+    conn.prepare_cached(
+        "SELECT c.customer_id, cu.full_name, count(*) FROM complaints c
+         JOIN customers cu ON cu.id = c.customer_id
+         WHERE c.opened_at >= ?1 AND c.opened_at < ?3
+           AND c.customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
+         GROUP BY c.customer_id HAVING count(*) >= 2
+         ORDER BY count(*) DESC, cu.full_name",
+    )?
+    .query_map(params![since, period.from, period.until], |r| {
+        Ok(Repeat {
+            customer: r.get(0)?,
+            name: r.get(1)?,
+            cases: r.get(2)?,
+        })
+    })?
+    .collect()
+}
+
+/// A quarter's line for one category, in the regulator's shape: received, by state, and the
+/// resolved ones within the limit or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuarterLine {
+    pub(crate) category: Category,
+    pub(crate) received: usize,
+    /// By state, in the order of `State::ALL`.
+    pub(crate) by_state: [usize; 5],
+    pub(crate) resolved_within: usize,
+    pub(crate) resolved_late: usize,
+}
+
+/// The quarter's lines, one per category.
+pub(crate) fn quarterly(
+    conn: &Connection,
+    calendar: &Calendar,
+    config: &ComplaintsConfig,
+    period: Period,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Vec<QuarterLine>> {
+    let filter = Filter {
+        states: States::All,
+        opened: Some((period.from, period.until)),
+        sort: Sort::Opened,
+        ..Filter::default()
+    };
+    let cases = list::cases(conn, &filter, calendar, config, now, usize::MAX)?;
+    Ok(Category::ALL
+        .iter()
+        .map(|category| {
+            let mine: Vec<&Listed> = cases
+                .iter()
+                .filter(|l| l.case.category == *category)
+                .collect();
+            let mut by_state = [0; 5];
+            for l in &mine {
+                if let Some(i) = State::ALL.iter().position(|s| *s == l.case.state) {
+                    by_state[i] += 1;
+                }
+            }
+            let resolved: Vec<Sla> = mine
+                .iter()
+                .filter(|l| !l.case.state.is_open())
+                .map(|l| sla_of(l.case.state, &l.clocks))
+                .collect();
+            QuarterLine {
+                category: *category,
+                received: mine.len(),
+                by_state,
+                resolved_within: resolved.iter().filter(|s| **s == Sla::Met).count(),
+                resolved_late: resolved.iter().filter(|s| **s == Sla::Breached).count(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+#[path = "report_tests.rs"]
+mod tests;
