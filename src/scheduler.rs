@@ -8,7 +8,9 @@
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any. Once a day it
 //! also takes the surplus of forfeited items' sales not claimed within their claim period to
-//! income ([`crate::disposals::expire_claims`]).
+//! income ([`crate::disposals::expire_claims`]) and settles the promises to pay whose day is
+//! over ([`crate::callcentre::promises::settle`]); the reminder pass also sends the
+//! promised-day messages ([`crate::callcentre::promises::remind_due`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
+use crate::callcentre::promises;
 use crate::disposals;
 use crate::loans::{charges, ops};
 use crate::plumbing::clock::{self, Clock};
@@ -85,6 +88,14 @@ pub(crate) fn run(
                         Ok(0) => (),
                         Ok(n) => info!("scheduler: {n} unclaimed surplus(es) expired"),
                         Err(e) => warn!("scheduler: could not expire surplus claims: {e}"),
+                    }
+                    match settle_promises(db, today, now) {
+                        Ok(s) if s == promises::Settled::default() => (),
+                        Ok(s) => info!(
+                            "scheduler: promises to pay settled: {} kept, {} broken",
+                            s.kept, s.broken
+                        ),
+                        Err(e) => warn!("scheduler: could not settle promises to pay: {e}"),
                     }
                     done = Some(today);
                     reminded = None;
@@ -160,8 +171,22 @@ fn expire_surplus(db: &Db, today: NaiveDate, now: DateTime<Utc>) -> Result<usize
     Ok(expired)
 }
 
+/// The promises to pay whose day is over found kept or broken, in one transaction
+/// (idempotent: [`promises::settle`] reads only active promises).
+fn settle_promises(
+    db: &Db,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<promises::Settled, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let settled = promises::settle(&tx, today, now).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(settled)
+}
+
 /// One reminder pass, in one transaction: the messages exist exactly when their
-/// `reminders_sent` rows do.
+/// `reminders_sent` rows do. The promised-day messages of promises to pay go in the same pass.
 /// The schedule saved on the Reminders page, if any, replaces the file's from this pass on.
 fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
@@ -170,7 +195,9 @@ fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, Str
         return Ok(0);
     }
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-    let queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
+    let mut queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
+    let today = clock::local_date(now, settings.offset);
+    queued += promises::remind_due(&tx, &settings, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
 }

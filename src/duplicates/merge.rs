@@ -27,6 +27,8 @@ pub(crate) const MOVED: &[&str] = &[
     "loans",
     "customer_notes",
     "customer_contacts",
+    "followup_notes",
+    "promises_to_pay",
     "sms_outbox",
     "email_outbox",
     "customer_sessions",
