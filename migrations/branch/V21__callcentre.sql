@@ -164,3 +164,16 @@ CREATE TRIGGER promises_to_pay_no_delete BEFORE DELETE ON promises_to_pay
 BEGIN
     SELECT RAISE(ABORT, 'a promise is not deleted');
 END;
+
+-- Who follows a customer up: a manager assigns an agent, or an agent takes an unassigned
+-- customer from the queue. One row per customer; a reassignment replaces it (audited).
+CREATE TABLE callcentre_assignments (
+    customer_id TEXT PRIMARY KEY REFERENCES customers (id),
+    staff_id    TEXT NOT NULL REFERENCES staff (id),
+    assigned_by TEXT NOT NULL REFERENCES staff (id),
+    assigned_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX callcentre_assignments_staff ON callcentre_assignments (staff_id);
+
+-- The follow-up queue reads each overdue ticket's balance from its receivable postings.
+CREATE INDEX ledger_postings_loan ON ledger_postings (loan_id, account);

@@ -11,3 +11,4 @@
 pub(crate) mod choices;
 pub(crate) mod notes;
 pub(crate) mod promises;
+pub(crate) mod queue;

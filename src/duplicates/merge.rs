@@ -50,6 +50,10 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
         "append-only; a customer's rows are read through the ticket's customer, and tickets move",
     ),
     (
+        "callcentre_assignments",
+        "the survivor keeps its own agent; a merged record leaves the follow-up queue",
+    ),
+    (
         "receipts",
         "a receipt names the customer it was issued to and never changes",
     ),

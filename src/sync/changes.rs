@@ -71,6 +71,11 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    Synced {
+        table: "callcentre_assignments",
+        key: "customer_id",
+        omit: &[],
+    },
     // Pairs staff judged "not a duplicate" (merges are `customers.merged_into`).
     Synced {
         table: "customer_duplicates_dismissed",
