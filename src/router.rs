@@ -11,8 +11,8 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, csrf_binding, customers, dashboard, disposals, duplicates, email,
-    error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, callcentre, csrf_binding, customers, dashboard, disposals, duplicates,
+    email, error_page, gold, health, import, language, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -353,6 +353,24 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Reminders.
+        // The call centre (issue 15).
+        (Get, ["staff", "callcentre"]) => to(callcentre::queue_page),
+        (Get, ["staff", "callcentre", "customers", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::follow_up_page(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "notes"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::add_note(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "take"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::take(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "assign"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::assign(ctx, id))
+        }
         (Get, ["staff", "reminders"]) => to(reminders::page),
         (Post, ["staff", "reminders"]) => to(reminders::save),
         (Post, ["staff", "reminders", "schedule"]) => to(reminders::save_schedule),
@@ -407,7 +425,7 @@ mod tests {
         use crate::plumbing::ids::{
             CustomerId, EmailId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId, SmsId, StaffId,
         };
-        use crate::plumbing::paths::{self, CustomerPart, StaffAction};
+        use crate::plumbing::paths::{self, CustomerPart, FollowUpPart, StaffAction};
         use Method::{Get, Post};
         let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let (c, c2) = (CustomerId::new(now), CustomerId::new(now));
@@ -457,6 +475,7 @@ mod tests {
             (Get, paths::EMAIL),
             (Get, paths::REMINDERS),
             (Post, paths::REMINDERS_SCHEDULE),
+            (Get, paths::FOLLOW_UP),
         ]
         .into_iter()
         .map(|(m, p)| (m, p.to_owned()))
@@ -512,6 +531,14 @@ mod tests {
             for method in methods {
                 paths.push((*method, paths::customer_part(&c, part)));
             }
+        }
+        for part in FollowUpPart::ALL {
+            let method = if part == FollowUpPart::Screen {
+                Get
+            } else {
+                Post
+            };
+            paths.push((method, paths::follow_up(&c, part)));
         }
         for action in StaffAction::ALL {
             paths.push((Post, paths::staff_member(&staff, action)));

@@ -89,6 +89,50 @@ pub(crate) const REMINDERS: &str = "/staff/reminders";
 /// The reminder days and hours, saved from the Reminders page.
 pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
 
+/// The call centre's "Customer Follow-Up" queue (issue 15).
+pub(crate) const FOLLOW_UP: &str = "/staff/callcentre";
+
+/// The call centre's follow-up screen of one customer, or a form on it.
+pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {
+    match part.segment() {
+        "" => format!("{FOLLOW_UP}/customers/{id}"),
+        segment => format!("{FOLLOW_UP}/customers/{id}/{segment}"),
+    }
+}
+
+/// The follow-up screen and its forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FollowUpPart {
+    /// The screen itself (GET).
+    Screen,
+    /// The follow-up note form (POST).
+    Notes,
+    /// An agent takes the customer (POST).
+    Take,
+    /// A manager assigns the customer (POST).
+    Assign,
+}
+
+impl FollowUpPart {
+    /// Every part, for the test that each has a route.
+    #[cfg(test)]
+    pub(crate) const ALL: [FollowUpPart; 4] = [
+        FollowUpPart::Screen,
+        FollowUpPart::Notes,
+        FollowUpPart::Take,
+        FollowUpPart::Assign,
+    ];
+
+    fn segment(self) -> &'static str {
+        match self {
+            FollowUpPart::Screen => "",
+            FollowUpPart::Notes => "notes",
+            FollowUpPart::Take => "take",
+            FollowUpPart::Assign => "assign",
+        }
+    }
+}
+
 /// A customer's file at the counter.
 pub(crate) fn customer(id: &CustomerId) -> String {
     format!("/staff/customers/{id}")

@@ -273,13 +273,14 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 14] = [
+        let links: [(&[Permission], &'static str, Msg); 15] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
                 paths::CUSTOMERS,
                 Msg::CardCustomers,
             ),
+            (&[CallCentre], paths::FOLLOW_UP, Msg::NavCallCentre),
             (&[Payments], paths::PAYMENTS, Msg::NavPayments),
             (&[Payments], paths::STATEMENT_IMPORT, Msg::NavStatements),
             (&[CustomerManagement], paths::SMS, Msg::NavSms),

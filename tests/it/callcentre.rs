@@ -1,0 +1,229 @@
+//! The call centre through the real binary (issue 15): the "Customer Follow-Up" queue behind
+//! the Call Centre permission, taking and assigning customers, the follow-up screen and its
+//! note form: a note whose fields do not fit is refused beside the field with every value kept,
+//! the lists narrow without JavaScript, and a saved note with a promise is in the Interaction
+//! History and on the customer's timeline.
+
+use std::time::Duration;
+
+use crate::util::{AGENT, CLERK, MANAGER, Server, id_after};
+
+fn database(server: &Server) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    conn
+}
+
+fn count(server: &Server, sql: &str) -> i64 {
+    database(server).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// The first customer of the queue and one of their open tickets.
+fn first_in_queue(server: &Server, body: &str) -> (String, String) {
+    let customer = id_after(body, "/staff/callcentre/customers/");
+    let loan: String = database(server)
+        .query_row(
+            "SELECT id FROM loans WHERE customer_id = ?1 AND state IN ('active', 'due', 'grace', 'notice')
+             ORDER BY matures_on LIMIT 1",
+            [&customer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (customer, loan)
+}
+
+#[test]
+fn the_queue_needs_the_call_centre_permission_and_managers_assign() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert_eq!(clerk.get("/staff/callcentre").status, 403);
+    assert!(
+        !clerk.get("/staff").body.contains("/staff/callcentre"),
+        "no link for a clerk"
+    );
+    assert_eq!(
+        server.client().get("/staff/callcentre").status,
+        303,
+        "signed out: sign in"
+    );
+
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let staff = agent.get("/staff");
+    assert!(
+        staff.body.contains("href=\"/staff/callcentre\""),
+        "in the navigation"
+    );
+    let queue = agent.get("/staff/callcentre");
+    assert_eq!(queue.status, 200, "{}", queue.body);
+    assert!(queue.body.contains("Customer Follow-Up"));
+    let (customer, _) = first_in_queue(&server, &queue.body);
+    let take = format!("/staff/callcentre/customers/{customer}/take");
+    assert_eq!(agent.post_form(&take, &[]).status, 403, "no CSRF token");
+    let r = agent.submit("/staff/callcentre", &take, &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let assigned = |server: &Server| -> String {
+        database(server)
+            .query_row(
+                "SELECT s.username FROM callcentre_assignments a JOIN staff s ON s.id = a.staff_id
+                 WHERE a.customer_id = ?1",
+                [&customer],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(assigned(&server), "agent");
+    let mine = agent.get("/staff/callcentre?mine=1");
+    assert!(mine.body.contains(&customer), "the agent's own list");
+
+    // An agent cannot assign; a manager can, to a call-centre member.
+    let manager_id: String = database(&server)
+        .query_row("SELECT id FROM staff WHERE username = 'manager'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let assign = format!("/staff/callcentre/customers/{customer}/assign");
+    let r = agent.submit("/staff/callcentre", &assign, &[("agent", &manager_id)]);
+    assert_eq!(r.status, 403);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let r = manager.submit("/staff/callcentre", &assign, &[("agent", &manager_id)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(assigned(&server), "manager");
+    let clerk_id: String = database(&server)
+        .query_row("SELECT id FROM staff WHERE username = 'clerk'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let r = manager.submit("/staff/callcentre", &assign, &[("agent", &clerk_id)]);
+    assert_eq!(r.status, 400, "a clerk is not a call agent");
+    // Taken by someone else: the agent is told who.
+    let r = agent.submit("/staff/callcentre", &take, &[]);
+    assert_eq!(r.status, 400);
+    let manager_name: String = database(&server)
+        .query_row(
+            "SELECT full_name FROM staff WHERE username = 'manager'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let told = format!("already assigned to {manager_name}");
+    assert!(r.body.contains(&told), "{}", r.body);
+}
+
+#[test]
+fn a_follow_up_note_is_checked_narrowed_without_javascript_and_saved_with_its_promise() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let queue = agent.get("/staff/callcentre");
+    let (customer, loan) = first_in_queue(&server, &queue.body);
+    let screen = format!("/staff/callcentre/customers/{customer}");
+    let notes = format!("{screen}/notes");
+    let page = agent.get(&screen);
+    assert_eq!(page.status, 200, "{}", page.body);
+    for label in [
+        "Loan Summary",
+        "Loan Schedule",
+        "Customer Statement",
+        "Interaction History",
+        "Action",
+        "Call Results",
+        "Call Status",
+        "Call Status Action",
+        "Party Response",
+        "Promised Amount",
+        "Promised Date",
+        "Set Visit Date",
+        "Comments",
+        "Client Status",
+        "Send Client A Message?",
+    ] {
+        assert!(page.body.contains(label), "{label} on the screen");
+    }
+
+    // Without JavaScript: "Show matching choices" draws the lists narrowed, saving nothing.
+    let narrowed = agent.submit(
+        &screen,
+        &notes,
+        &[
+            ("narrow", "1"),
+            ("call_result", "busy"),
+            ("comments", "kept as typed"),
+        ],
+    );
+    assert_eq!(narrowed.status, 200);
+    let status_list = narrowed.body.split("id=\"call_status\"").nth(1).unwrap();
+    let status_list = &status_list[..status_list.find("</select>").unwrap()];
+    assert!(
+        status_list.contains("value=\"not_connected\""),
+        "{status_list}"
+    );
+    assert!(
+        !status_list.contains("value=\"connected\""),
+        "a busy line is not connected"
+    );
+    assert!(narrowed.body.contains("kept as typed"));
+
+    // A status that does not follow the result is refused beside the field, values kept.
+    let fields = |status: &str| {
+        vec![
+            ("action", "customer".to_owned()),
+            ("loan", loan.clone()),
+            ("call_result", "busy".to_owned()),
+            ("call_status", status.to_owned()),
+            ("status_action", "right_party".to_owned()),
+            ("party_response", "promise_to_pay".to_owned()),
+            ("promised_amount", "50000".to_owned()),
+            ("promised_date", "2099-01-01".to_owned()),
+            ("comments", "Said she will come on Friday".to_owned()),
+            ("client_status", "willing".to_owned()),
+            ("send_message", "no".to_owned()),
+        ]
+    };
+    let wrong = fields("connected");
+    let wrong: Vec<(&str, &str)> = wrong.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = agent.submit(&screen, &notes, &wrong);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body.contains("does not go with the Call Results chosen"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Said she will come on Friday"),
+        "comments kept"
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM followup_notes"), 0);
+
+    // The chain that fits: saved, with its promise, in the history and on the timeline.
+    let mut right = fields("connected");
+    right[2].1 = "answered".to_owned();
+    let right: Vec<(&str, &str)> = right.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = agent.submit(&screen, &notes, &right);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(count(&server, "SELECT count(*) FROM followup_notes"), 1);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM promises_to_pay WHERE state = 'active' AND amount > 0"
+        ),
+        1
+    );
+    let after = agent.get(&screen);
+    let history = after.body.split("id=\"history\"").nth(1).unwrap();
+    assert!(
+        history.contains("Promised to pay") && history.contains("Said she will come on Friday")
+    );
+    let file = agent.get(&format!("/staff/customers/{customer}"));
+    assert!(
+        file.body.contains("Follow-up call · Promised to pay"),
+        "on the timeline"
+    );
+    assert!(file.body.contains("Said she will come on Friday"));
+    // Notes are the call centre's: a clerk cannot write one.
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert_eq!(clerk.get(&screen).status, 403);
+}
