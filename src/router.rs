@@ -182,6 +182,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| customers::alternative_contacts::remove_action(ctx, id, contact))
         }
+        (Post, ["staff", "customers", id, "contacts", contact, "edit"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::edit_action(ctx, id, contact))
+        }
         (Post, ["staff", "customers", id, "notes"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| customers::notes::add_action(ctx, id))
@@ -371,6 +375,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| callcentre::assign(ctx, id))
         }
+        (Post, ["staff", "callcentre", "customers", id, "ro"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::assign_ro(ctx, id))
+        }
         (Get, ["staff", "reminders"]) => to(reminders::page),
         (Post, ["staff", "reminders"]) => to(reminders::save),
         (Post, ["staff", "reminders", "schedule"]) => to(reminders::save_schedule),
@@ -488,6 +496,7 @@ mod tests {
             (Get, paths::asset("style.css")),
             (Get, paths::customer(&c)),
             (Post, paths::alternative_contact_remove(&c, "x")),
+            (Post, paths::alternative_contact_edit(&c, "x")),
             (Get, paths::duplicate_pair(&c, &c2)),
             (Post, paths::duplicate_merge(&c, &c2)),
             (Post, paths::duplicate_dismiss(&c, &c2)),

@@ -177,3 +177,37 @@ CREATE INDEX callcentre_assignments_staff ON callcentre_assignments (staff_id);
 
 -- The follow-up queue reads each overdue ticket's balance from its receivable postings.
 CREATE INDEX ledger_postings_loan ON ledger_postings (loan_id, account);
+
+-- Alternative contacts and guarantors (seed 004): call agents keep them too, with an email
+-- address, and every change is a row of their history (a snapshot of the contact after it).
+ALTER TABLE customer_contacts ADD COLUMN email TEXT;
+CREATE TABLE customer_contact_changes (
+    id           TEXT PRIMARY KEY,
+    contact_id   TEXT NOT NULL REFERENCES customer_contacts (id),
+    customer_id  TEXT NOT NULL REFERENCES customers (id),
+    at           TEXT NOT NULL,
+    staff_id     TEXT REFERENCES staff (id),
+    change       TEXT NOT NULL CHECK (change IN ('added', 'edited', 'removed')),
+    full_name    TEXT NOT NULL,
+    relationship TEXT NOT NULL,
+    phone        TEXT NOT NULL,
+    email        TEXT
+) STRICT;
+CREATE INDEX customer_contact_changes_contact ON customer_contact_changes (contact_id, at);
+CREATE TRIGGER customer_contact_changes_no_update BEFORE UPDATE ON customer_contact_changes
+BEGIN
+    SELECT RAISE(ABORT, 'a contact''s history is not edited');
+END;
+CREATE TRIGGER customer_contact_changes_no_delete BEFORE DELETE ON customer_contact_changes
+BEGIN
+    SELECT RAISE(ABORT, 'a contact''s history is not deleted');
+END;
+
+-- The customer's Relationship Officer: the staff member who knows them, whom the call centre
+-- may call about them. A manager assigns one (audited); one per customer.
+CREATE TABLE customer_ros (
+    customer_id TEXT PRIMARY KEY REFERENCES customers (id),
+    staff_id    TEXT NOT NULL REFERENCES staff (id),
+    assigned_by TEXT NOT NULL REFERENCES staff (id),
+    assigned_at TEXT NOT NULL
+) STRICT;

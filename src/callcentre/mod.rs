@@ -12,3 +12,4 @@ pub(crate) mod choices;
 pub(crate) mod notes;
 pub(crate) mod promises;
 pub(crate) mod queue;
+pub(crate) mod ro;

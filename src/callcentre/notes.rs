@@ -509,6 +509,7 @@ pub(crate) mod tests {
                 full_name: "Budi",
                 relationship: "brother",
                 phone: &E164::from_stored("+6281299990000".into()),
+                email: None,
             },
             None,
             now(),

@@ -50,6 +50,14 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
         "append-only; a customer's rows are read through the ticket's customer, and tickets move",
     ),
     (
+        "customer_contact_changes",
+        "append-only; a contact's history is read by the contact, which moves",
+    ),
+    (
+        "customer_ros",
+        "the survivor keeps its own RO; a merged record is no one's to follow up",
+    ),
+    (
         "callcentre_assignments",
         "the survivor keeps its own agent; a merged record leaves the follow-up queue",
     ),

@@ -1006,6 +1006,10 @@ catalogue! {
     ContactAdd => "Add contact", "Tambah kontak";
     ContactAdded => "Contact added.", "Kontak ditambahkan.";
     ContactRemove => "Remove", "Hapus";
+    ContactEdit => "Change", "Ubah";
+    ContactEdited => "Contact changed.", "Kontak diubah.";
+    ContactEmail => "Email (if any)", "Email (jika ada)";
+    ContactHistory => "History", "Riwayat";
     NoteLabel => "Follow-up note", "Catatan tindak lanjut";
     NoteAdd => "Add note", "Tambah catatan";
     NoteAdded => "Note added.", "Catatan ditambahkan.";
@@ -1062,6 +1066,8 @@ catalogue! {
     FollowUpStatement => "Customer Statement", "Mutasi Nasabah";
     FollowUpRo => "Relationship Officer (RO)", "Relationship Officer (RO)";
     FollowUpRoNone => "No RO assigned yet.", "Belum ada RO yang ditugaskan.";
+    FollowUpRoInvalid => "Choose an active staff member.", "Pilih anggota staf yang aktif.";
+    FollowUpRoAssigned => "RO assigned.", "RO ditugaskan.";
     FollowUpHistory => "Interaction History", "Riwayat Interaksi";
     FollowUpPromises => "Promises to pay", "Janji bayar";
     FollowUpNotesTitle => "Follow-Up Notes", "Catatan Tindak Lanjut";
@@ -1123,6 +1129,7 @@ catalogue! {
     EditContactChanged => "Phone or email changed", "Telepon atau email diubah";
     EditContactAdded => "Contact added", "Kontak ditambahkan";
     EditContactRemoved => "Contact removed", "Kontak dihapus";
+    EditContactEdited => "Contact changed", "Kontak diubah";
     EditOther => "Record changed", "Data diubah";
 
     // Sync to head office.

@@ -111,16 +111,19 @@ pub(crate) enum FollowUpPart {
     Take,
     /// A manager assigns the customer (POST).
     Assign,
+    /// A manager assigns the customer's RO (POST).
+    Ro,
 }
 
 impl FollowUpPart {
     /// Every part, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [FollowUpPart; 4] = [
+    pub(crate) const ALL: [FollowUpPart; 5] = [
         FollowUpPart::Screen,
         FollowUpPart::Notes,
         FollowUpPart::Take,
         FollowUpPart::Assign,
+        FollowUpPart::Ro,
     ];
 
     fn segment(self) -> &'static str {
@@ -129,6 +132,7 @@ impl FollowUpPart {
             FollowUpPart::Notes => "notes",
             FollowUpPart::Take => "take",
             FollowUpPart::Assign => "assign",
+            FollowUpPart::Ro => "ro",
         }
     }
 }
@@ -215,6 +219,11 @@ impl CustomerPart {
 /// Removing one of a customer's alternative contacts.
 pub(crate) fn alternative_contact_remove(customer: &CustomerId, contact: &str) -> String {
     format!("/staff/customers/{customer}/contacts/{contact}/remove")
+}
+
+/// The form that changes one of a customer's contacts (issue 15).
+pub(crate) fn alternative_contact_edit(customer: &CustomerId, contact: &str) -> String {
+    format!("/staff/customers/{customer}/contacts/{contact}/edit")
 }
 
 /// A pair of possible duplicate records, side by side.

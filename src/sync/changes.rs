@@ -76,6 +76,16 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "customer_id",
         omit: &[],
     },
+    Synced {
+        table: "customer_contact_changes",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "customer_ros",
+        key: "customer_id",
+        omit: &[],
+    },
     // Pairs staff judged "not a duplicate" (merges are `customers.merged_into`).
     Synced {
         table: "customer_duplicates_dismissed",

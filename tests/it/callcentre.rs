@@ -227,3 +227,95 @@ fn a_follow_up_note_is_checked_narrowed_without_javascript_and_saved_with_its_pr
     clerk.sign_in(CLERK.0, CLERK.1);
     assert_eq!(clerk.get(&screen).status, 403);
 }
+
+#[test]
+fn call_agents_keep_contacts_with_their_history_and_managers_assign_the_ro() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let queue = agent.get("/staff/callcentre");
+    let (customer, _) = first_in_queue(&server, &queue.body);
+    let screen = format!("/staff/callcentre/customers/{customer}");
+    let contacts = format!("/staff/customers/{customer}/contacts");
+    let r = agent.submit(
+        &screen,
+        &contacts,
+        &[
+            ("kind", "guarantor"),
+            ("contact_name", "Budi Saudara"),
+            ("relationship", "brother"),
+            ("contact_phone", "0813-5555-0101"),
+            ("contact_email", "not an address"),
+        ],
+    );
+    assert_eq!(r.status, 400, "a bad email is refused");
+    assert!(r.body.contains("Budi Saudara"), "values kept");
+    let r = agent.submit(
+        &screen,
+        &contacts,
+        &[
+            ("kind", "guarantor"),
+            ("contact_name", "Budi Saudara"),
+            ("relationship", "brother"),
+            ("contact_phone", "0813-5555-0101"),
+            ("contact_email", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let contact: String = database(&server)
+        .query_row(
+            "SELECT id FROM customer_contacts WHERE customer_id = ?1 AND full_name = 'Budi Saudara'",
+            [&customer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let edit = format!("{contacts}/{contact}/edit");
+    let r = agent.submit(
+        &screen,
+        &edit,
+        &[
+            ("contact_id", &contact),
+            ("contact_name", "Budi Santoso"),
+            ("relationship", "brother"),
+            ("contact_phone", "0813-5555-0202"),
+            ("contact_email", "budi@example.com"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = agent.get(&screen);
+    assert!(page.body.contains("Budi Santoso") && page.body.contains("budi@example.com"));
+    let history = page.body.split_once("Budi Santoso").unwrap().1;
+    assert!(
+        history.contains("Contact changed") && history.contains("Contact added"),
+        "history"
+    );
+    assert!(
+        history.contains("0813-5555-0101"),
+        "the first phone is in the history"
+    );
+    // The guarantor is now a choice of the note's Action.
+    assert!(
+        page.body
+            .contains(&format!("value=\"guarantor:{contact}\""))
+    );
+
+    // The RO: an agent cannot assign; a manager can.
+    let agent_id: String = database(&server)
+        .query_row("SELECT id FROM staff WHERE username = 'agent'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let ro = format!("{screen}/ro");
+    assert_eq!(agent.submit(&screen, &ro, &[("ro", &agent_id)]).status, 403);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let r = manager.submit(&screen, &ro, &[("ro", &agent_id)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM customer_ros r JOIN staff s ON s.id = r.staff_id WHERE s.username = 'agent'"
+        ),
+        1
+    );
+}

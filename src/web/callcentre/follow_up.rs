@@ -19,8 +19,8 @@ use crate::callcentre::choices::{self, Choice, Field};
 use crate::callcentre::notes::{
     self, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS, NewNote, NoteError, Whom,
 };
-use crate::callcentre::{promises, queue};
-use crate::customers::alternative_contacts::{self, Contact, Kind as ContactKind};
+use crate::callcentre::{promises, queue, ro};
+use crate::customers::alternative_contacts::{Contact, Kind as ContactKind};
 use crate::customers::{self, Customer};
 use crate::loans::charges;
 use crate::loans::ops::{self, Ticket};
@@ -29,7 +29,7 @@ use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::{Lang, Msg};
-use crate::plumbing::ids::{CustomerId, LoanId};
+use crate::plumbing::ids::{CustomerId, LoanId, StaffId};
 use crate::plumbing::money;
 use crate::plumbing::paths::{self, FollowUpPart};
 use crate::plumbing::ui::{self, FieldErrors};
@@ -94,11 +94,17 @@ fn render(
     let day = today(ctx);
     let loans = open_loans(&conn, id, day)?;
     let statement = charges::statement_of(&conn, id, None, (None, None), day)?;
-    let contacts = alternative_contacts::of_customer(&conn, id)?;
+    let contacts = crate::web::customers::alternative_contacts::with_history(&conn, id)?;
     let history = notes::of_customer(&conn, id)?;
     let promised = promises::of_customer(&conn, id)?;
     let all_choices = choices::all(&conn)?;
     let agent = queue::assigned(&conn, id)?;
+    let ro = ro::of_customer(&conn, id)?;
+    let ro_candidates = if queue::may_assign(user) {
+        ro::candidates(&conn)?
+    } else {
+        Vec::new()
+    };
     let quiet = customers::do_not_text(&conn, id)?;
     let message_lang =
         customers::language::chosen(&conn, id)?.unwrap_or_else(|| ctx.app.config.language());
@@ -123,11 +129,8 @@ fn render(
             (crate::web::loans::statement_table(ctx, &statement, None, true))
         }
         (crate::web::customers::alternative_contacts::section(ctx, user, &customer, &contacts, FieldErrors::none()))
-        section class="card" id="ro" {
-            h2 { (ctx.t(Msg::FollowUpRo)) }
-            p class="muted" { (ctx.t(Msg::FollowUpRoNone)) }
-        }
-        (note_form(ctx, &customer, message_lang, &loans, &contacts, &all_choices, sent.of(FORM)))
+        (ro_section(ctx, user, id, ro.as_ref(), &ro_candidates))
+        (note_form(ctx, &customer, message_lang, &loans, &contacts.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), &all_choices, sent.of(FORM)))
         (history_section(ctx, &history, &promised, &labels))
     };
     let mut response = ctx.staff_page(user, &customer.full_name, body);
@@ -163,6 +166,62 @@ fn loan_sections(ctx: &Ctx, loans: &[Loan]) -> Markup {
             }
         }
     }
+}
+
+/// The customer's RO, with a manager's form to assign one.
+fn ro_section(
+    ctx: &Ctx,
+    user: &StaffUser,
+    customer: &CustomerId,
+    current: Option<&(StaffId, String)>,
+    candidates: &[(StaffId, String)],
+) -> Markup {
+    let picked = current.map_or("", |(id, _)| id.as_str());
+    html! {
+        section class="card" id="ro" {
+            h2 { (ctx.t(Msg::FollowUpRo)) }
+            @match current {
+                Some((_, name)) => p { (name) },
+                None => p class="muted" { (ctx.t(Msg::FollowUpRoNone)) },
+            }
+            @if !candidates.is_empty() && queue::may_assign(user) {
+                form method="post" action=(paths::follow_up(customer, FollowUpPart::Ro)) class="actions" {
+                    (ui::csrf_input(&ctx.csrf()))
+                    div class="field" {
+                        label for="ro" { (ctx.t(Msg::FollowUpRo)) }
+                        select id="ro" name="ro" {
+                            @for (id, name) in candidates { option value=(id) selected[id.as_str() == picked] { (name) } }
+                        }
+                    }
+                    button type="submit" class="secondary" { (ctx.t(Msg::FollowUpAssign)) }
+                }
+            }
+        }
+    }
+}
+
+/// POST /staff/callcentre/customers/{id}/ro: a manager assigns the customer's RO.
+pub(crate) fn assign_ro(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> {
+    let user = ctx.require(Permission::CallCentre)?;
+    if !queue::may_assign(user) {
+        return Err(AppError::Forbidden);
+    }
+    let bad = || AppError::BadRequest(ctx.t(Msg::FollowUpRoInvalid).to_owned());
+    let staff: StaffId = ctx.form()?.text("ro").parse().map_err(|_| bad())?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    match ro::assign(&tx, user, &id, &staff, ctx.now) {
+        Ok(()) => tx.commit()?,
+        Err(ro::RoError::NotManager) => return Err(AppError::Forbidden),
+        Err(ro::RoError::NoSuchStaff) => return Err(bad()),
+        Err(ro::RoError::NoSuchCustomer) => return Err(AppError::NotFound),
+        Err(ro::RoError::Db(e)) => return Err(e.into()),
+    }
+    ctx.flash(ctx.t(Msg::FollowUpRoAssigned));
+    Ok(Response::see_other(&format!(
+        "{}#ro",
+        paths::follow_up(&id, FollowUpPart::Screen)
+    )))
 }
 
 /// A pawn ticket's periods and due date; an installment loan's installments.

@@ -5,7 +5,7 @@
 
 mod follow_up;
 
-pub(crate) use follow_up::{add_note, follow_up_page};
+pub(crate) use follow_up::{add_note, assign_ro, follow_up_page};
 
 use maud::{Markup, html};
 
