@@ -186,6 +186,25 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| customers::alternative_contacts::edit_action(ctx, id, contact))
         }
+        (
+            Post,
+            [
+                "staff",
+                "customers",
+                id,
+                "contacts",
+                contact,
+                "code",
+                "send",
+            ],
+        ) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::send_code(ctx, id, contact))
+        }
+        (Post, ["staff", "customers", id, "contacts", contact, "code"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::check_code(ctx, id, contact))
+        }
         (Post, ["staff", "customers", id, "notes"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| customers::notes::add_action(ctx, id))
@@ -497,6 +516,8 @@ mod tests {
             (Get, paths::customer(&c)),
             (Post, paths::alternative_contact_remove(&c, "x")),
             (Post, paths::alternative_contact_edit(&c, "x")),
+            (Post, paths::alternative_contact_code(&c, "x", true)),
+            (Post, paths::alternative_contact_code(&c, "x", false)),
             (Get, paths::duplicate_pair(&c, &c2)),
             (Post, paths::duplicate_merge(&c, &c2)),
             (Post, paths::duplicate_dismiss(&c, &c2)),

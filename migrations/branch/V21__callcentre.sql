@@ -211,3 +211,24 @@ CREATE TABLE customer_ros (
     assigned_by TEXT NOT NULL REFERENCES staff (id),
     assigned_at TEXT NOT NULL
 ) STRICT;
+
+-- A contact's phone checked by a code sent to it (the otp rules: validity, spacing, daily
+-- count, three wrong codes lock the contact until its phone is changed). Only keyed hashes
+-- are stored, as for customers' codes; they never leave the branch.
+ALTER TABLE customer_contacts ADD COLUMN phone_verified_at TEXT;
+ALTER TABLE customer_contacts ADD COLUMN wrong_codes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE customer_contacts ADD COLUMN locked_at TEXT;
+CREATE TABLE contact_codes (
+    id           TEXT PRIMARY KEY,
+    contact_id   TEXT NOT NULL REFERENCES customer_contacts (id),
+    destination  TEXT NOT NULL,
+    code_hash    BLOB NOT NULL,
+    binding_hash BLOB NOT NULL,
+    staff_id     TEXT REFERENCES staff (id),
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL,
+    used_at      TEXT,
+    voided_at    TEXT
+) STRICT;
+CREATE INDEX contact_codes_destination ON contact_codes (destination, created_at);
+CREATE INDEX contact_codes_contact ON contact_codes (contact_id, created_at);

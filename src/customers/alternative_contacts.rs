@@ -49,6 +49,10 @@ pub(crate) struct Contact {
     pub(crate) relationship: String,
     pub(crate) phone: E164,
     pub(crate) email: Option<String>,
+    /// A code sent to the phone came back (`customers::contact_codes`).
+    pub(crate) phone_verified: bool,
+    /// Three wrong codes: no more codes until the phone is changed.
+    pub(crate) locked: bool,
 }
 /// A contact to add.
 pub(crate) struct NewContact<'a> {
@@ -120,7 +124,7 @@ fn record_change(
     Ok(())
 }
 /// Changes a current contact's name, relationship, phone and email (its kind stays); false
-/// when it is not this customer's or removed.
+/// when it is not this customer's or removed. A changed phone is unverified (and unlocked).
 pub(crate) fn edit(
     conn: &Connection,
     customer: &CustomerId,
@@ -130,7 +134,11 @@ pub(crate) fn edit(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     let changed = conn.execute(
-        "UPDATE customer_contacts SET full_name = ?3, relationship = ?4, phone = ?5, email = ?6
+        "UPDATE customer_contacts SET full_name = ?3, relationship = ?4, phone = ?5, email = ?6,
+           -- A new number is unverified, and a lock from the old one's codes ends.
+           phone_verified_at = CASE WHEN phone = ?5 THEN phone_verified_at END,
+           wrong_codes = CASE WHEN phone = ?5 THEN wrong_codes ELSE 0 END,
+           locked_at = CASE WHEN phone = ?5 THEN locked_at END
          WHERE id = ?1 AND customer_id = ?2 AND removed_at IS NULL",
         params![
             contact,
@@ -206,7 +214,8 @@ pub(crate) fn of_customer(
     customer: &CustomerId,
 ) -> rusqlite::Result<Vec<Contact>> {
     conn.prepare_cached(
-        "SELECT id, kind, full_name, relationship, phone, email FROM customer_contacts
+        "SELECT id, kind, full_name, relationship, phone, email, phone_verified_at IS NOT NULL,
+           locked_at IS NOT NULL FROM customer_contacts
          WHERE customer_id = ?1 AND removed_at IS NULL ORDER BY kind DESC, created_at",
     )?
     .query_map([customer], |r| {
@@ -217,6 +226,8 @@ pub(crate) fn of_customer(
             relationship: r.get(3)?,
             phone: E164::from_stored(r.get(4)?),
             email: r.get(5)?,
+            phone_verified: r.get(6)?,
+            locked: r.get(7)?,
         })
     })?
     .collect()

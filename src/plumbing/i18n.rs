@@ -1010,6 +1010,13 @@ catalogue! {
     ContactEdited => "Contact changed.", "Kontak diubah.";
     ContactEmail => "Email (if any)", "Email (jika ada)";
     ContactHistory => "History", "Riwayat";
+    ContactPhoneVerified => "Phone checked", "Telepon terverifikasi";
+    ContactPhoneUnverified => "Phone not checked", "Telepon belum diverifikasi";
+    ContactLocked => "Locked: three wrong codes; change the phone to try again", "Terkunci: tiga kode salah; ubah teleponnya untuk mencoba lagi";
+    ContactSendCode => "Send a code", "Kirim kode";
+    ContactCode => "Code the contact read out", "Kode yang dibacakan kontak";
+    ContactCheckCode => "Check", "Periksa";
+    ContactPhoneVerifiedNow => "The contact's phone is checked.", "Telepon kontak terverifikasi.";
     NoteLabel => "Follow-up note", "Catatan tindak lanjut";
     NoteAdd => "Add note", "Tambah catatan";
     NoteAdded => "Note added.", "Catatan ditambahkan.";

@@ -221,6 +221,12 @@ pub(crate) fn alternative_contact_remove(customer: &CustomerId, contact: &str) -
     format!("/staff/customers/{customer}/contacts/{contact}/remove")
 }
 
+/// Sending a code to a contact's phone (`send`), or checking the code the contact read out.
+pub(crate) fn alternative_contact_code(customer: &CustomerId, contact: &str, send: bool) -> String {
+    let tail = if send { "/send" } else { "" };
+    format!("/staff/customers/{customer}/contacts/{contact}/code{tail}")
+}
+
 /// The form that changes one of a customer's contacts (issue 15).
 pub(crate) fn alternative_contact_edit(customer: &CustomerId, contact: &str) -> String {
     format!("/staff/customers/{customer}/contacts/{contact}/edit")

@@ -193,6 +193,10 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
     ),
     ("reminder_templates", "the branch's own reminder wording"),
     (
+        "contact_codes",
+        "keyed hashes of contacts' one-time codes never leave the branch",
+    ),
+    (
         "callcentre_choices",
         "the branch's own follow-up note choices (seeded by the migration, so not a change); notes carry their codes",
     ),

@@ -319,3 +319,56 @@ fn call_agents_keep_contacts_with_their_history_and_managers_assign_the_ro() {
         1
     );
 }
+
+#[test]
+fn a_contacts_phone_is_checked_by_a_code_that_reaches_the_modem() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim =
+        pawnbranch::testing::Simulator::start(&link, pawnbranch::testing::SimConfig::default())
+            .unwrap();
+    let server = crate::portal::portal_server_with(&link, None);
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let queue = agent.get("/staff/callcentre");
+    let (customer, _) = first_in_queue(&server, &queue.body);
+    let screen = format!("/staff/callcentre/customers/{customer}");
+    let contacts = format!("/staff/customers/{customer}/contacts");
+    let r = agent.submit(
+        &screen,
+        &contacts,
+        &[
+            ("kind", "alternative"),
+            ("contact_name", "Rina Tetangga"),
+            ("relationship", "neighbour"),
+            ("contact_phone", "0813-5555-0303"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let contact: String = database(&server)
+        .query_row(
+            "SELECT id FROM customer_contacts WHERE full_name = 'Rina Tetangga'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let r = agent.submit(&screen, &format!("{contacts}/{contact}/code/send"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let code = crate::portal::code_from(&sim, "+6281355550303", 1);
+    let check = format!("{contacts}/{contact}/code");
+    let r = agent.submit(&screen, &check, &[("code", &crate::portal::wrong(&code))]);
+    assert_eq!(r.status, 303);
+    let verified = |server: &Server| {
+        count(
+            server,
+            &format!(
+                "SELECT count(*) FROM customer_contacts WHERE id = '{contact}' AND phone_verified_at IS NOT NULL"
+            ),
+        )
+    };
+    assert_eq!(verified(&server), 0, "a wrong code checks nothing");
+    let r = agent.submit(&screen, &check, &[("code", &code)]);
+    assert_eq!(r.status, 303);
+    assert_eq!(verified(&server), 1);
+    assert!(agent.get(&screen).body.contains("Phone checked"));
+}

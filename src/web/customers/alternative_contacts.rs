@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::audit::{self, Actor};
 use crate::customers::alternative_contacts::{self, Change, Contact, Kind, NewContact};
+use crate::customers::contact_codes::ContactStore;
 use crate::customers::{Customer, get};
+use crate::otp::{Destination, Purpose};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -69,6 +71,8 @@ pub(crate) fn section(
                         @if !c.relationship.is_empty() { " (" (c.relationship) ")" }
                         " · " a href={ "tel:" (c.phone.as_str()) } { (c.phone.national(country)) }
                         @if let Some(email) = &c.email { " · " (email) }
+                        " " (phone_badge(ctx, c))
+                        @if may_edit && !c.locked && !c.phone_verified { (code_forms(ctx, &customer.id, c, &csrf)) }
                         @if may_edit {
                             form method="post" action=(paths::alternative_contact_remove(&customer.id, &c.id)) class="inline" {
                                 (ui::csrf_input(&csrf))
@@ -101,6 +105,104 @@ pub(crate) fn section(
             }
         }
     }
+}
+
+/// Whether the contact's phone was checked by a code.
+fn phone_badge(ctx: &Ctx, c: &Contact) -> Markup {
+    html! {
+        @if c.locked { span class="badge bad" { (ctx.t(Msg::ContactLocked)) } }
+        @else if c.phone_verified { span class="badge ok" { (ctx.t(Msg::ContactPhoneVerified)) } }
+        @else { span class="badge warn" { (ctx.t(Msg::ContactPhoneUnverified)) } }
+    }
+}
+
+/// Send a code to the contact's phone, and check the code the contact reads out.
+fn code_forms(ctx: &Ctx, customer: &CustomerId, c: &Contact, csrf: &str) -> Markup {
+    let id = format!("code-{}", c.id);
+    html! {
+        form method="post" action=(paths::alternative_contact_code(customer, &c.id, true)) class="inline" {
+            (ui::csrf_input(csrf))
+            button type="submit" class="link" { (ctx.t(Msg::ContactSendCode)) }
+        }
+        form method="post" action=(paths::alternative_contact_code(customer, &c.id, false)) class="inline" {
+            (ui::csrf_input(csrf))
+            label for=(id) { (ctx.t(Msg::ContactCode)) } " "
+            input id=(id) name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="7" size="7";
+            " " button type="submit" class="secondary" { (ctx.t(Msg::ContactCheckCode)) }
+        }
+    }
+}
+
+/// The store of a current contact's codes, or not found.
+fn store<'a>(
+    conn: &'a rusqlite::Connection,
+    customer: &'a CustomerId,
+    contact: &'a str,
+    user: &'a StaffUser,
+) -> Result<(ContactStore<'a>, E164), AppError> {
+    let store = ContactStore {
+        conn,
+        customer,
+        contact,
+        staff: Some(&user.id),
+    };
+    let phone = store.phone()?.ok_or(AppError::NotFound)?;
+    Ok((store, phone))
+}
+
+/// POST /staff/customers/{id}/contacts/{contact}/code/send: a code to the contact's phone.
+pub(crate) fn send_code(ctx: &Ctx, id: CustomerId, contact: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&MAY_EDIT)?;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let (mut store, phone) = store(&tx, &id, contact, user)?;
+    let outcome = crate::web::codes::answered(crate::web::codes::send_with(
+        ctx,
+        &mut store,
+        Destination::Phone(&phone),
+        Purpose::Verification,
+        Some(&user.id),
+    ))?;
+    tx.commit()?;
+    match outcome {
+        Ok(()) => {
+            ctx.app.sms.wake();
+            ctx.flash(
+                &ctx.lang
+                    .fill(Msg::CodeSentTo, &[("phone", &phone.masked())]),
+            );
+        }
+        Err(refusal) => ctx.flash(&crate::web::codes::refusal_message(ctx, &refusal)),
+    }
+    Ok(Response::see_other(&format!(
+        "{}#contacts",
+        paths::customer(&id)
+    )))
+}
+
+/// POST /staff/customers/{id}/contacts/{contact}/code: the code the contact read out.
+pub(crate) fn check_code(ctx: &Ctx, id: CustomerId, contact: &str) -> Result<Response, AppError> {
+    let user = ctx.require_any(&MAY_EDIT)?;
+    let entered = ctx.form()?.text("code").to_owned();
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let (mut store, _) = store(&tx, &id, contact, user)?;
+    let checked = crate::web::codes::check_with(
+        ctx,
+        &mut store,
+        Purpose::Verification,
+        Some(&user.id),
+        &entered,
+    )?;
+    tx.commit()?;
+    match crate::web::codes::checked_message(ctx, &checked) {
+        None => ctx.flash(ctx.t(Msg::ContactPhoneVerifiedNow)),
+        Some(message) => ctx.flash(&message),
+    }
+    Ok(Response::see_other(&format!(
+        "{}#contacts",
+        paths::customer(&id)
+    )))
 }
 
 /// The form that changes one contact; its ids carry the contact's, as the page has one each.
