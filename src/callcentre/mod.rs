@@ -13,3 +13,4 @@ pub(crate) mod notes;
 pub(crate) mod promises;
 pub(crate) mod queue;
 pub(crate) mod ro;
+pub(crate) mod rules;

@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::choices::{self, Field};
 use super::promises;
+use super::rules::{self, Blocked, ContactRules};
 use crate::audit::{self, Actor, Change};
 use crate::customers::alternative_contacts::Kind as ContactKind;
 use crate::plumbing::ids::{CustomerId, FollowUpId, LoanId, PromiseId, SmsId};
@@ -128,6 +129,8 @@ pub(crate) enum NoteError {
     Message,
     #[error("the customer asked not to be texted")]
     DoNotText,
+    #[error("no contact now: {0}")]
+    Blocked(#[from] Blocked),
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 }
@@ -153,6 +156,14 @@ pub(crate) struct Note {
     pub(crate) message: Option<String>,
 }
 
+/// What [`add`] checks a note against besides its fields: the sending hours and wording of
+/// its messages, and the collection rules of the contact it logs.
+#[derive(Debug, Clone)]
+pub(crate) struct NoteRules {
+    pub(crate) messaging: promises::Messaging,
+    pub(crate) contact: ContactRules,
+}
+
 /// What [`add`] wrote.
 #[derive(Debug, Clone)]
 pub(crate) struct Added {
@@ -161,17 +172,19 @@ pub(crate) struct Added {
     pub(crate) sms: Option<SmsId>,
 }
 
-/// Checks a note against the choices table and the customer's file, then stores it (audited),
-/// with its promise and its message. `today` is the branch's date; call inside the caller's
+/// Checks a note against the collection rules ([`rules::admit`]), the choices table and the
+/// customer's file, then stores it (audited), with its promise and its message. `today` is the branch's date; call inside the caller's
 /// immediate transaction and wake the SMS sender after the commit when `sms` is some.
 pub(crate) fn add(
     conn: &Connection,
     staff: &StaffUser,
     new: &NewNote,
-    messaging: &promises::Messaging,
+    rules: &NoteRules,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Added, NoteError> {
+    rules::admit(conn, &rules.contact, new.customer, today, now)??;
+    let messaging = &rules.messaging;
     let takes_promise = check_choices(conn, new)?;
     check_whom(conn, new)?;
     let promised = check_promise(conn, new, takes_promise, today)?;
@@ -434,6 +447,19 @@ pub(crate) mod tests {
         "2026-12-01T02:00:00Z".parse().unwrap()
     }
 
+    /// The default configuration's rules.
+    pub(crate) fn rules() -> NoteRules {
+        rules_with(&promises::tests::messaging())
+    }
+
+    /// The default configuration's contact rules with these messaging settings.
+    pub(crate) fn rules_with(m: &promises::Messaging) -> NoteRules {
+        NoteRules {
+            messaging: m.clone(),
+            contact: ContactRules::from_config(&crate::plumbing::config::Config::default()),
+        }
+    }
+
     pub(crate) fn today() -> NaiveDate {
         "2026-12-01".parse().unwrap()
     }
@@ -528,15 +554,7 @@ pub(crate) mod tests {
             ..reached(&w.customer)
         };
         let audits = count(&conn, "audit_log");
-        let added = add(
-            &conn,
-            &w.agent,
-            &note,
-            &promises::tests::messaging(),
-            today(),
-            now(),
-        )
-        .unwrap();
+        let added = add(&conn, &w.agent, &note, &rules(), today(), now()).unwrap();
         assert!(added.promise.is_some() && added.sms.is_some());
         assert_eq!(count(&conn, "audit_log"), audits + 1);
         let stored = of_customer(&conn, &w.customer).unwrap();
@@ -582,7 +600,7 @@ pub(crate) mod tests {
     fn a_note_whose_fields_do_not_fit_is_refused_naming_the_field_and_nothing_is_written() {
         let w = world();
         let conn = w.db.conn().unwrap();
-        let m = promises::tests::messaging();
+        let m = rules();
         let base = reached(&w.customer);
         let refused = |note: NewNote| add(&conn, &w.agent, &note, &m, today(), now()).unwrap_err();
         let cases: Vec<(NewNote, Field, &str, &str)> = vec![
@@ -738,7 +756,7 @@ pub(crate) mod tests {
     fn a_note_shows_on_the_customers_timeline_once_with_its_party_response() {
         let w = world();
         let conn = w.db.conn().unwrap();
-        let m = promises::tests::messaging();
+        let m = rules();
         add(&conn, &w.agent, &reached(&w.customer), &m, today(), now()).unwrap();
         let timeline = crate::customers::timeline::of_customer(&conn, &w.customer).unwrap();
         let shown: Vec<_> = timeline
@@ -765,7 +783,7 @@ pub(crate) mod tests {
     fn a_note_is_never_edited_or_deleted() {
         let w = world();
         let conn = w.db.conn().unwrap();
-        let m = promises::tests::messaging();
+        let m = rules();
         let added = add(&conn, &w.agent, &reached(&w.customer), &m, today(), now()).unwrap();
         for sql in [
             "UPDATE followup_notes SET comments = 'changed' WHERE id = ?1",
@@ -793,7 +811,7 @@ pub(crate) mod tests {
             message: Some("Hello"),
             ..reached(&w.customer)
         };
-        let m = promises::tests::messaging();
+        let m = rules();
         assert!(matches!(
             add(&conn, &w.agent, &note, &m, today(), now()),
             Err(NoteError::DoNotText)

@@ -176,14 +176,15 @@ fn text(
 }
 
 /// The promised-day messages: every active promise due today, made before today, not yet
-/// reminded, gets its SMS, when within the sending hours. Returns how many were queued.
+/// reminded, gets its SMS, when within the sending hours and not on a holiday of the branch's.
+/// Returns how many were queued.
 pub(crate) fn remind_due(
     conn: &Connection,
     m: &Messaging,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
-    if !m.in_hours(now) {
+    if !m.in_hours(now) || crate::holidays::is_holiday(conn, today)? {
         return Ok(0);
     }
     let due: Vec<PromiseId> = conn
@@ -339,7 +340,7 @@ pub(crate) mod tests {
             &conn,
             &w.agent,
             &promise(&w, 60_000, on),
-            &m,
+            &notes::tests::rules_with(&m),
             today(),
             now(),
         )
@@ -401,7 +402,7 @@ pub(crate) mod tests {
             &conn,
             &w.agent,
             &promise(&w, 60_000, on),
-            &m,
+            &notes::tests::rules_with(&m),
             today(),
             now(),
         )
@@ -447,7 +448,7 @@ pub(crate) mod tests {
             &conn,
             &w.agent,
             &promise(&w, 50_000, first_on),
-            &m,
+            &notes::tests::rules_with(&m),
             today(),
             now(),
         )
@@ -460,7 +461,7 @@ pub(crate) mod tests {
             &conn,
             &w.agent,
             &promise(&w, 80_000, second_on),
-            &m,
+            &notes::tests::rules_with(&m),
             today(),
             later,
         )
@@ -499,7 +500,7 @@ pub(crate) mod tests {
             &conn,
             &w.agent,
             &promise(&w, 75_000, on),
-            &m,
+            &notes::tests::rules_with(&m),
             today(),
             now(),
         )
@@ -516,6 +517,20 @@ pub(crate) mod tests {
             0,
             "before 08:00"
         );
+        let manager =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Manager, now());
+        let holiday = crate::holidays::Holiday {
+            on,
+            name: "Libur".into(),
+        };
+        let actor = crate::audit::Actor::Staff(&manager);
+        crate::holidays::add(&conn, &actor, &holiday, now()).unwrap();
+        assert_eq!(
+            remind_due(&conn, &m, on, at(on, 9)).unwrap(),
+            0,
+            "not on a holiday"
+        );
+        crate::holidays::remove(&conn, &actor, on, now()).unwrap();
         assert_eq!(remind_due(&conn, &m, on, at(on, 8)).unwrap(), 1);
         assert_eq!(remind_due(&conn, &m, on, at(on, 12)).unwrap(), 0, "once");
         assert_eq!(sms_bodies(&conn).len(), 2);
@@ -528,11 +543,14 @@ pub(crate) mod tests {
         let m = messaging();
         let on = today() + Duration::days(2);
         let night = at(today(), 21);
+        // Calls allowed until 23:00 here, messages until 20:00.
+        let mut late = notes::tests::rules_with(&m);
+        late.contact.until = chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap();
         notes::add(
             &conn,
             &w.agent,
             &promise(&w, 75_000, on),
-            &m,
+            &late,
             today(),
             night,
         )

@@ -533,7 +533,7 @@ mod tests {
         assert_eq!(names(&page(&conn, &soon, today()).unwrap()), ["Citra"]);
         // Budi is called: last contact puts Ani (never called) first; a broken promise puts
         // Budi on top until he is called again.
-        let m = promises::tests::messaging();
+        let m = notes::tests::rules();
         let promise = notes::NewNote {
             loan: Some(&loan),
             party_response: "promise_to_pay",

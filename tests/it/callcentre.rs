@@ -6,7 +6,33 @@
 
 use std::time::Duration;
 
-use crate::util::{AGENT, CLERK, MANAGER, Server, id_after};
+use crate::util::{AGENT, CLERK, MANAGER, Options, Server, id_after};
+
+/// The demo branch with a clock the test moves, at 10:00 branch time (UTC+7): within the
+/// contact hours, whenever the test runs.
+fn demo_at_ten() -> Server {
+    let server = Server::start(Options {
+        demo: true,
+        movable_clock: true,
+        ..Options::default()
+    });
+    move_to(&server, 10);
+    server
+}
+
+/// Moves the server's clock forward to the next `hour`:00 branch time.
+fn move_to(server: &Server, hour: u32) {
+    let shift: i64 = std::fs::read_to_string(server.dir.path().join("clock-shift"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    let local = chrono::Utc::now() + chrono::Duration::seconds(shift) + chrono::Duration::hours(7);
+    let mut target = local.date_naive().and_hms_opt(hour, 0, 0).unwrap();
+    if target <= local.naive_utc() {
+        target += chrono::Duration::days(1);
+    }
+    server.advance_clock((target - local.naive_utc()).num_seconds() + 1);
+}
 
 fn database(server: &Server) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
@@ -114,7 +140,7 @@ fn the_queue_needs_the_call_centre_permission_and_managers_assign() {
 
 #[test]
 fn a_follow_up_note_is_checked_narrowed_without_javascript_and_saved_with_its_promise() {
-    let server = Server::demo();
+    let server = demo_at_ten();
     let mut agent = server.client();
     agent.sign_in(AGENT.0, AGENT.1);
     let queue = agent.get("/staff/callcentre");
@@ -222,6 +248,22 @@ fn a_follow_up_note_is_checked_narrowed_without_javascript_and_saved_with_its_pr
         "on the timeline"
     );
     assert!(file.body.contains("Said she will come on Friday"));
+    // At 21:00 branch time no contact is allowed: refused above the form, nothing saved.
+    move_to(&server, 21);
+    agent.sign_in(AGENT.0, AGENT.1);
+    let late = agent.submit(&screen, &notes, &right);
+    assert_eq!(late.status, 400);
+    assert!(
+        late.body
+            .contains("may be contacted only from 08:00 to 20:00"),
+        "{}",
+        late.body
+    );
+    assert!(
+        late.body.contains("Said she will come on Friday"),
+        "values kept"
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM followup_notes"), 1);
     // Notes are the call centre's: a clerk cannot write one.
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
@@ -371,4 +413,84 @@ fn a_contacts_phone_is_checked_by_a_code_that_reaches_the_modem() {
     assert_eq!(r.status, 303);
     assert_eq!(verified(&server), 1);
     assert!(agent.get(&screen).body.contains("Phone checked"));
+}
+
+#[test]
+fn send_client_a_message_goes_from_its_template_through_the_outbox_to_the_modem() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim =
+        pawnbranch::testing::Simulator::start(&link, pawnbranch::testing::SimConfig::default())
+            .unwrap();
+    let server = crate::portal::portal_server_with(&link, None);
+    move_to(&server, 10);
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let queue = agent.get("/staff/callcentre");
+    let (customer, _) = first_in_queue(&server, &queue.body);
+    let phone: String = database(&server)
+        .query_row(
+            "SELECT phone FROM customers WHERE id = ?1",
+            [&customer],
+            |r| r.get(0),
+        )
+        .unwrap();
+    database(&server)
+        .execute(
+            "UPDATE customers SET do_not_text = 0 WHERE id = ?1",
+            [&customer],
+        )
+        .unwrap();
+    let screen = format!("/staff/callcentre/customers/{customer}");
+    let page = agent.get(&screen);
+    // The first template, filled for the customer, is what the message box starts with.
+    let template = page.body.split("id=\"message\"").nth(1).unwrap();
+    let template =
+        &template[template.find('>').unwrap() + 1..template.find("</textarea>").unwrap()];
+    assert!(
+        template.contains("we tried to reach you about your pawn ticket"),
+        "{template}"
+    );
+    let edited = format!("{} Ref A7.", template.trim());
+    let r = agent.submit(
+        &screen,
+        &format!("{screen}/notes"),
+        &[
+            ("action", "customer"),
+            ("loan", ""),
+            ("call_result", "not_answered"),
+            ("call_status", "not_connected"),
+            ("status_action", "try_later"),
+            ("party_response", "no_response"),
+            ("client_status", "unreachable"),
+            ("send_message", "yes"),
+            ("template", "0"),
+            ("message", &edited),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let texts: Vec<String> = sim
+            .received()
+            .into_iter()
+            .filter(|m| m.to == phone)
+            .map(|m| m.text)
+            .collect();
+        if texts.contains(&edited) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not at the modem: {texts:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM followup_notes WHERE message LIKE '%Ref A7.' AND sms_id IS NOT NULL"
+        ),
+        1
+    );
 }

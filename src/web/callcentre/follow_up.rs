@@ -19,6 +19,7 @@ use crate::callcentre::choices::{self, Choice, Field};
 use crate::callcentre::notes::{
     self, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS, NewNote, NoteError, Whom,
 };
+use crate::callcentre::rules::{Blocked, ContactRules};
 use crate::callcentre::{promises, queue, ro};
 use crate::customers::alternative_contacts::{Contact, Kind as ContactKind};
 use crate::customers::{self, Customer};
@@ -611,6 +612,22 @@ fn refusal(
         NoteError::Comments => ("comments", t(Msg::FollowUpCommentsInvalid)),
         NoteError::Message => ("message", t(Msg::FollowUpMessageInvalid)),
         NoteError::DoNotText => ("send_message", t(Msg::FollowUpDoNotText)),
+        NoteError::Blocked(Blocked::OutsideHours { from, until }) => (
+            "",
+            ctx.lang.fill(
+                Msg::FollowUpOutsideHours,
+                &[
+                    ("from", &from.format("%H:%M").to_string()),
+                    ("until", &until.format("%H:%M").to_string()),
+                ],
+            ),
+        ),
+        NoteError::Blocked(Blocked::Holiday(_)) => ("", t(Msg::FollowUpHoliday)),
+        NoteError::Blocked(Blocked::DailyLimit(n)) => (
+            "",
+            ctx.lang
+                .fill(Msg::FollowUpDailyLimit, &[("n", &n.to_string())]),
+        ),
         NoteError::Db(_) => ("", String::new()),
     })
 }
@@ -646,8 +663,11 @@ pub(crate) fn add_note(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> 
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     customers::get(&tx, &id)?.ok_or(AppError::NotFound)?;
-    let messaging = promises::Messaging::from_config(&ctx.app.config).as_saved(&tx)?;
-    match notes::add(&tx, user, &new, &messaging, today(ctx), ctx.now) {
+    let rules = notes::NoteRules {
+        messaging: promises::Messaging::from_config(&ctx.app.config).as_saved(&tx)?,
+        contact: ContactRules::from_config(&ctx.app.config),
+    };
+    match notes::add(&tx, user, &new, &rules, today(ctx), ctx.now) {
         Ok(added) => {
             tx.commit()?;
             if added.sms.is_some() || added.promise.is_some() {
@@ -663,7 +683,11 @@ pub(crate) fn add_note(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> 
         Err(e) => {
             let (field, message) = refusal(ctx, &tx, &e)?;
             drop(tx);
-            sent.add(field, message);
+            if field.is_empty() {
+                sent.refuse(message);
+            } else {
+                sent.add(field, message);
+            }
             render(ctx, user, &id, &sent, 400)
         }
     }
