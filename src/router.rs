@@ -378,6 +378,8 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // Reminders.
         // The call centre (issue 15).
         (Get, ["staff", "callcentre"]) => to(callcentre::queue_page),
+        (Get, ["staff", "callcentre", "dashboard"]) => to(callcentre::dashboard_page),
+        (Get, ["staff", "callcentre", "dashboard.csv"]) => to(callcentre::dashboard_csv),
         (Get, ["staff", "callcentre", "customers", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| callcentre::follow_up_page(ctx, id))
@@ -503,6 +505,8 @@ mod tests {
             (Get, paths::REMINDERS),
             (Post, paths::REMINDERS_SCHEDULE),
             (Get, paths::FOLLOW_UP),
+            (Get, paths::FOLLOW_UP_DASHBOARD),
+            (Get, paths::FOLLOW_UP_DASHBOARD_CSV),
         ]
         .into_iter()
         .map(|(m, p)| (m, p.to_owned()))

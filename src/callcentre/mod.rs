@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod choices;
+pub(crate) mod dashboard;
 pub(crate) mod notes;
 pub(crate) mod promises;
 pub(crate) mod queue;

@@ -92,6 +92,10 @@ pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
 /// The call centre's "Customer Follow-Up" queue (issue 15).
 pub(crate) const FOLLOW_UP: &str = "/staff/callcentre";
 
+/// The agents' dashboard, a week at a time, and the same as CSV.
+pub(crate) const FOLLOW_UP_DASHBOARD: &str = "/staff/callcentre/dashboard";
+pub(crate) const FOLLOW_UP_DASHBOARD_CSV: &str = "/staff/callcentre/dashboard.csv";
+
 /// The call centre's follow-up screen of one customer, or a form on it.
 pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {
     match part.segment() {

@@ -248,6 +248,28 @@ fn a_follow_up_note_is_checked_narrowed_without_javascript_and_saved_with_its_pr
         "on the timeline"
     );
     assert!(file.body.contains("Said she will come on Friday"));
+    // The agent's week: one call, connected, one promise; as a chart and as CSV.
+    let dashboard = agent.get("/staff/callcentre/dashboard");
+    assert_eq!(dashboard.status, 200);
+    assert!(
+        dashboard.body.contains("<svg class=\"chart\""),
+        "{}",
+        dashboard.body
+    );
+    let csv = agent.get("/staff/callcentre/dashboard.csv");
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let agent_name: String = database(&server)
+        .query_row(
+            "SELECT full_name FROM staff WHERE username = 'agent'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let line = csv.body.lines().find(|l| l.contains(&agent_name)).unwrap();
+    assert!(
+        line.contains(&format!(",{agent_name},1,1,100.0,1,0,0,")),
+        "{line}"
+    );
     // At 21:00 branch time no contact is allowed: refused above the form, nothing saved.
     move_to(&server, 21);
     agent.sign_in(AGENT.0, AGENT.1);

@@ -3,7 +3,10 @@
 //! follow-up note form ([`follow_up`]). The rules and records are `crate::callcentre`. Every
 //! route needs the Call Centre permission; assigning to another agent needs a manager.
 
+mod dashboard;
 mod follow_up;
+
+pub(crate) use dashboard::{csv as dashboard_csv, page as dashboard_page};
 
 pub(crate) use follow_up::{add_note, assign_ro, follow_up_page};
 
@@ -95,6 +98,7 @@ pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
     };
     drop(conn);
     let body = html! {
+        p { a href=(paths::FOLLOW_UP_DASHBOARD) { (ctx.t(Msg::AgentDashboardTitle)) } }
         (search_form(ctx, &asked))
         @if page.rows.is_empty() { p class="muted" { (ctx.t(Msg::FollowUpNone)) } }
         @else { (table(ctx, &page.rows, &agents)) }
