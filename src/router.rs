@@ -379,6 +379,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // The call centre (issue 15).
         (Get, ["staff", "callcentre"]) => to(callcentre::queue_page),
         (Get, ["staff", "callcentre", "dashboard"]) => to(callcentre::dashboard_page),
+        (Get, ["staff", "callcentre", "choices"]) => to(callcentre::choices_page),
+        (Post, ["staff", "callcentre", "choices"]) => to(callcentre::add_choice),
+        (Post, ["staff", "callcentre", "choices", "relabel"]) => to(callcentre::relabel_choice),
+        (Post, ["staff", "callcentre", "choices", "retire"]) => to(callcentre::retire_choice),
         (Get, ["staff", "callcentre", "dashboard.csv"]) => to(callcentre::dashboard_csv),
         (Get, ["staff", "callcentre", "customers", id]) => {
             let id = id.parse().ok()?;
@@ -506,6 +510,10 @@ mod tests {
             (Post, paths::REMINDERS_SCHEDULE),
             (Get, paths::FOLLOW_UP),
             (Get, paths::FOLLOW_UP_DASHBOARD),
+            (Get, paths::FOLLOW_UP_CHOICES),
+            (Post, paths::FOLLOW_UP_CHOICES),
+            (Post, paths::FOLLOW_UP_CHOICES_RELABEL),
+            (Post, paths::FOLLOW_UP_CHOICES_RETIRE),
             (Get, paths::FOLLOW_UP_DASHBOARD_CSV),
         ]
         .into_iter()

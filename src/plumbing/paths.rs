@@ -96,6 +96,11 @@ pub(crate) const FOLLOW_UP: &str = "/staff/callcentre";
 pub(crate) const FOLLOW_UP_DASHBOARD: &str = "/staff/callcentre/dashboard";
 pub(crate) const FOLLOW_UP_DASHBOARD_CSV: &str = "/staff/callcentre/dashboard.csv";
 
+/// The managers' page of the follow-up note's choices (and its add form), and its forms.
+pub(crate) const FOLLOW_UP_CHOICES: &str = "/staff/callcentre/choices";
+pub(crate) const FOLLOW_UP_CHOICES_RELABEL: &str = "/staff/callcentre/choices/relabel";
+pub(crate) const FOLLOW_UP_CHOICES_RETIRE: &str = "/staff/callcentre/choices/retire";
+
 /// The call centre's follow-up screen of one customer, or a form on it.
 pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {
     match part.segment() {

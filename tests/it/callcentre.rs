@@ -516,3 +516,88 @@ fn send_client_a_message_goes_from_its_template_through_the_outbox_to_the_modem(
         1
     );
 }
+
+#[test]
+fn managers_edit_the_choices_and_the_server_checks_notes_against_them_at_once() {
+    let server = demo_at_ten();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    assert_eq!(agent.get("/staff/callcentre/choices").status, 403);
+    let queue = agent.get("/staff/callcentre");
+    let (customer, _) = first_in_queue(&server, &queue.body);
+    let screen = format!("/staff/callcentre/customers/{customer}");
+    let note = |response: &str| {
+        vec![
+            ("action", "customer".to_owned()),
+            ("loan", String::new()),
+            ("call_result", "answered".to_owned()),
+            ("call_status", "connected".to_owned()),
+            ("status_action", "right_party".to_owned()),
+            ("party_response", response.to_owned()),
+            ("client_status", "willing".to_owned()),
+            ("send_message", "no".to_owned()),
+        ]
+    };
+    let post = |agent: &mut crate::util::Client, fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        agent
+            .submit(&screen, &format!("{screen}/notes"), &fields)
+            .status
+    };
+    assert_eq!(
+        post(&mut agent, note("asks_callback")),
+        400,
+        "not a choice yet"
+    );
+
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let page = "/staff/callcentre/choices";
+    let r = manager.submit(
+        page,
+        page,
+        &[
+            ("field", "party_response"),
+            ("parent", "right_party"),
+            ("code", "asks_callback"),
+            ("label_en", "Asks to be called back"),
+            ("label_id", "Minta ditelepon kembali"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = manager.submit(
+        page,
+        page,
+        &[
+            ("field", "party_response"),
+            ("parent", "no_such_action"),
+            ("code", "x"),
+            ("label_en", "X"),
+            ("label_id", "X"),
+        ],
+    );
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body
+            .contains("No choice of the list before has this code.")
+    );
+    assert_eq!(
+        post(&mut agent, note("asks_callback")),
+        303,
+        "the new choice fits"
+    );
+    let r = manager.submit(
+        page,
+        "/staff/callcentre/choices/retire",
+        &[("choice", "party_response/right_party/asks_extension")],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(post(&mut agent, note("asks_extension")), 400, "retired");
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM audit_log WHERE entity = 'callcentre_choice'"
+        ),
+        2
+    );
+}

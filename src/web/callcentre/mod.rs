@@ -3,8 +3,13 @@
 //! follow-up note form ([`follow_up`]). The rules and records are `crate::callcentre`. Every
 //! route needs the Call Centre permission; assigning to another agent needs a manager.
 
+mod choices;
 mod dashboard;
 mod follow_up;
+
+pub(crate) use choices::{
+    add as add_choice, page as choices_page, relabel as relabel_choice, retire as retire_choice,
+};
 
 pub(crate) use dashboard::{csv as dashboard_csv, page as dashboard_page};
 
@@ -98,7 +103,10 @@ pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
     };
     drop(conn);
     let body = html! {
-        p { a href=(paths::FOLLOW_UP_DASHBOARD) { (ctx.t(Msg::AgentDashboardTitle)) } }
+        p class="actions" {
+            a href=(paths::FOLLOW_UP_DASHBOARD) { (ctx.t(Msg::AgentDashboardTitle)) }
+            @if queue::may_assign(user) { a href=(paths::FOLLOW_UP_CHOICES) { (ctx.t(Msg::ChoicesTitle)) } }
+        }
         (search_form(ctx, &asked))
         @if page.rows.is_empty() { p class="muted" { (ctx.t(Msg::FollowUpNone)) } }
         @else { (table(ctx, &page.rows, &agents)) }
