@@ -601,3 +601,60 @@ fn managers_edit_the_choices_and_the_server_checks_notes_against_them_at_once() 
         2
     );
 }
+
+#[test]
+fn the_call_centre_pages_work_on_a_phone_in_both_languages() {
+    let server = demo_at_ten();
+    let mut browser = crate::browser::Browser::start(server.addr, "callcentre");
+    browser.sign_in_staff(AGENT);
+    browser.goto("/staff/callcentre");
+    browser.wait_until("the queue", || {
+        browser.text().contains("Customer Follow-Up")
+    });
+    browser.step("queue");
+    let first = browser.find("table.follow-up tbody a");
+    browser.click(&first);
+    browser.wait_until("the follow-up screen", || {
+        browser.text().contains("Interaction History")
+    });
+    browser.step("follow-up");
+    // The script narrows Call Status to what follows the picked Call Results, and hides the
+    // button the page needs without it.
+    browser.click(&browser.find("#call_result option[value=busy]"));
+    let shown = browser.script(
+        "return [...document.querySelectorAll('#call_status option')]
+            .filter(o => o.value && !o.hidden).map(o => o.value);",
+    );
+    assert_eq!(shown, serde_json::json!(["not_connected"]));
+    let narrow_hidden = browser.script("return document.querySelector('[data-no-js]').hidden;");
+    assert_eq!(narrow_hidden, serde_json::json!(true));
+    browser.click(&browser.find("#call_status option[value=not_connected]"));
+    browser.click(&browser.find("#status_action option[value=try_later]"));
+    browser.click(&browser.find("#party_response option[value=no_response]"));
+    browser.click(&browser.find("#client_status option[value=unreachable]"));
+    browser.type_into(&browser.find("#comments"), "Line busy twice.");
+    browser.click(&browser.find("form[data-followup] button[type=submit]:not([data-no-js])"));
+    browser.wait_until("the note saved", || {
+        browser.text().contains("Follow-up note saved.")
+    });
+    browser.step("note-saved");
+    browser.goto("/staff/callcentre/dashboard");
+    browser.wait_until("the dashboard", || browser.text().contains("Calls made"));
+    browser.step("dashboard");
+    browser.goto("/lang/id");
+    browser.goto("/staff/callcentre");
+    browser.wait_until("the queue in Indonesian", || {
+        browser.text().contains("Tindak Lanjut Nasabah")
+    });
+    browser.step("queue-id");
+    browser.click(&browser.find("table.follow-up tbody a"));
+    browser.wait_until("the screen in Indonesian", || {
+        browser.text().contains("Riwayat Interaksi")
+    });
+    browser.step("follow-up-id");
+    browser.goto("/staff/callcentre/dashboard");
+    browser.wait_until("the dashboard in Indonesian", || {
+        browser.text().contains("Dasbor petugas")
+    });
+    browser.step("dashboard-id");
+}
