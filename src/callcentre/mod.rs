@@ -10,6 +10,7 @@
 
 pub(crate) mod choices;
 pub(crate) mod dashboard;
+pub(crate) mod duties;
 pub(crate) mod notes;
 pub(crate) mod promises;
 pub(crate) mod queue;

@@ -321,6 +321,18 @@ pub(crate) mod tests {
         }
     }
 
+    /// A note made today at `now` with a promise of `amount` by `on`.
+    fn promised(
+        conn: &Connection,
+        w: &notes::tests::World,
+        amount: i64,
+        on: NaiveDate,
+        rules: &notes::NoteRules,
+        now: DateTime<Utc>,
+    ) -> Result<notes::Added, notes::NoteError> {
+        notes::add(conn, &w.agent, &promise(w, amount, on), rules, today(), now)
+    }
+
     fn sms_bodies(conn: &Connection) -> Vec<String> {
         conn.prepare("SELECT body FROM sms_outbox ORDER BY created_at, id")
             .unwrap()
@@ -336,15 +348,7 @@ pub(crate) mod tests {
         let conn = w.db.conn().unwrap();
         let m = messaging();
         let on = today() + Duration::days(3);
-        let added = notes::add(
-            &conn,
-            &w.agent,
-            &promise(&w, 60_000, on),
-            &notes::tests::rules_with(&m),
-            today(),
-            now(),
-        )
-        .unwrap();
+        let added = promised(&conn, &w, 60_000, on, &notes::tests::rules_with(&m), now()).unwrap();
         let id = added.promise.unwrap();
         // Two payments before the date make up the amount.
         let day1 = today() + Duration::days(1);
@@ -398,15 +402,7 @@ pub(crate) mod tests {
         let conn = w.db.conn().unwrap();
         let m = messaging();
         let on = today() + Duration::days(2);
-        notes::add(
-            &conn,
-            &w.agent,
-            &promise(&w, 60_000, on),
-            &notes::tests::rules_with(&m),
-            today(),
-            now(),
-        )
-        .unwrap();
+        promised(&conn, &w, 60_000, on, &notes::tests::rules_with(&m), now()).unwrap();
         pay_cash(
             &conn,
             &w.loan,
@@ -444,12 +440,12 @@ pub(crate) mod tests {
         let conn = w.db.conn().unwrap();
         let m = messaging();
         let first_on = today() + Duration::days(2);
-        let first = notes::add(
+        let first = promised(
             &conn,
-            &w.agent,
-            &promise(&w, 50_000, first_on),
+            &w,
+            50_000,
+            first_on,
             &notes::tests::rules_with(&m),
-            today(),
             now(),
         )
         .unwrap()
@@ -457,12 +453,12 @@ pub(crate) mod tests {
         .unwrap();
         let later = now() + Duration::hours(1);
         let second_on = today() + Duration::days(5);
-        let second = notes::add(
+        let second = promised(
             &conn,
-            &w.agent,
-            &promise(&w, 80_000, second_on),
+            &w,
+            80_000,
+            second_on,
             &notes::tests::rules_with(&m),
-            today(),
             later,
         )
         .unwrap()
@@ -496,15 +492,7 @@ pub(crate) mod tests {
         let conn = w.db.conn().unwrap();
         let m = messaging();
         let on = today() + Duration::days(2);
-        notes::add(
-            &conn,
-            &w.agent,
-            &promise(&w, 75_000, on),
-            &notes::tests::rules_with(&m),
-            today(),
-            now(),
-        )
-        .unwrap();
+        promised(&conn, &w, 75_000, on, &notes::tests::rules_with(&m), now()).unwrap();
         let sent = sms_bodies(&conn);
         assert_eq!(sent.len(), 1, "{sent:?}");
         let amount = m.currency.format(75_000, m.lang);
@@ -546,15 +534,7 @@ pub(crate) mod tests {
         // Calls allowed until 23:00 here, messages until 20:00.
         let mut late = notes::tests::rules_with(&m);
         late.contact.until = chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap();
-        notes::add(
-            &conn,
-            &w.agent,
-            &promise(&w, 75_000, on),
-            &late,
-            today(),
-            night,
-        )
-        .unwrap();
+        promised(&conn, &w, 75_000, on, &late, night).unwrap();
         assert!(sms_bodies(&conn).is_empty());
     }
 }

@@ -11,10 +11,9 @@
 //! the charges pass has posted), so the queue is one query, not a calculation per ticket.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::json;
+use rusqlite::{Connection, params};
 
-use crate::audit::{self, Actor, Change};
+use super::duties::{self, Duty};
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::plumbing::phone::E164;
 use crate::roles::{Permission, StaffUser};
@@ -327,12 +326,7 @@ pub(crate) fn assigned(
     conn: &Connection,
     customer: &CustomerId,
 ) -> rusqlite::Result<Option<(StaffId, String)>> {
-    conn.prepare_cached(
-        "SELECT a.staff_id, s.full_name FROM callcentre_assignments a JOIN staff s ON s.id = a.staff_id
-         WHERE a.customer_id = ?1",
-    )?
-    .query_row([customer], |r| Ok((r.get(0)?, r.get(1)?)))
-    .optional()
+    duties::holder(conn, Duty::FollowUp, customer)
 }
 
 /// The staff who may follow customers up (active, with the Call Centre permission), by name.
@@ -398,22 +392,14 @@ fn write(
     if crate::customers::get(conn, customer)?.is_none() {
         return Err(AssignError::NoSuchCustomer);
     }
-    let before = assigned(conn, customer)?.map(|(id, _)| id);
-    conn.prepare_cached(
-        "INSERT INTO callcentre_assignments (customer_id, staff_id, assigned_by, assigned_at)
-         VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (customer_id) DO UPDATE SET staff_id = ?2, assigned_by = ?3, assigned_at = ?4",
-    )?
-    .execute(params![customer, agent, by.id, now])?;
-    let change = Change {
-        action: "customer.callcentre_assign",
-        entity: "customer",
-        entity_id: customer.as_str(),
-        before: before.map(|id| json!({ "agent": id.as_str() })),
-        after: Some(json!({ "agent": agent.as_str() })),
-    };
-    audit::record(conn, &Actor::Staff(by), &change, now)?;
-    Ok(())
+    Ok(duties::hand_over(
+        conn,
+        Duty::FollowUp,
+        by,
+        customer,
+        agent,
+        now,
+    )?)
 }
 
 #[cfg(test)]

@@ -3,11 +3,10 @@
 //! per customer, replacing any before, audited.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::json;
+use rusqlite::Connection;
 
+use super::duties::{self, Duty};
 use super::queue;
-use crate::audit::{self, Actor, Change};
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::roles::StaffUser;
 
@@ -29,12 +28,7 @@ pub(crate) fn of_customer(
     conn: &Connection,
     customer: &CustomerId,
 ) -> rusqlite::Result<Option<(StaffId, String)>> {
-    conn.prepare_cached(
-        "SELECT r.staff_id, s.full_name FROM customer_ros r JOIN staff s ON s.id = r.staff_id
-         WHERE r.customer_id = ?1",
-    )?
-    .query_row([customer], |r| Ok((r.get(0)?, r.get(1)?)))
-    .optional()
+    duties::holder(conn, Duty::Ro, customer)
 }
 
 /// The staff who may be an RO: every active member, by name.
@@ -63,21 +57,14 @@ pub(crate) fn assign(
     if crate::customers::get(conn, customer)?.is_none() {
         return Err(RoError::NoSuchCustomer);
     }
-    let before = of_customer(conn, customer)?.map(|(id, _)| id);
-    conn.prepare_cached(
-        "INSERT INTO customer_ros (customer_id, staff_id, assigned_by, assigned_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (customer_id) DO UPDATE SET staff_id = ?2, assigned_by = ?3, assigned_at = ?4",
-    )?
-    .execute(params![customer, staff, manager.id, now])?;
-    let change = Change {
-        action: "customer.ro_assign",
-        entity: "customer",
-        entity_id: customer.as_str(),
-        before: before.map(|id| json!({ "ro": id.as_str() })),
-        after: Some(json!({ "ro": staff.as_str() })),
-    };
-    audit::record(conn, &Actor::Staff(manager), &change, now)?;
-    Ok(())
+    Ok(duties::hand_over(
+        conn,
+        Duty::Ro,
+        manager,
+        customer,
+        staff,
+        now,
+    )?)
 }
 
 #[cfg(test)]
