@@ -152,10 +152,9 @@ fn csv_field(text: &str) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::callcentre::notes::tests::{reached, rules, today, world};
+    use crate::callcentre::notes::tests::{pay, reached, rules, today, world};
     use crate::callcentre::notes::{self, NewNote};
     use crate::callcentre::promises;
-    use crate::loans::ops::{Purpose, tests::pay_cash};
 
     fn jakarta() -> FixedOffset {
         FixedOffset::east_opt(7 * 3600).unwrap()
@@ -220,37 +219,10 @@ mod tests {
         .unwrap();
         notes::add(&conn, &w.agent, &not_reached, &r, next_mon, at(next_mon, 9)).unwrap();
         // Paid 40,000 on Tuesday, 10,000 on Thursday; 5,000 the Monday before the first contact.
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            5_000,
-            Purpose::Partial,
-            monday,
-            at(monday, 9),
-        )
-        .unwrap();
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            40_000,
-            Purpose::Partial,
-            tue,
-            at(tue, 15),
-        )
-        .unwrap();
+        pay(&conn, &w, 5_000, monday, 9);
+        pay(&conn, &w, 40_000, tue, 15);
         let thu = wed + Duration::days(1);
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            10_000,
-            Purpose::Partial,
-            thu,
-            at(thu, 15),
-        )
-        .unwrap();
+        pay(&conn, &w, 10_000, thu, 15);
         // The 40,000 promise was replaced on Wednesday, the 90,000 one is broken on Friday.
         let fri = thu + Duration::days(1);
         promises::settle(&conn, fri, at(fri, 0)).unwrap();

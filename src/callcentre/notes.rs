@@ -484,6 +484,14 @@ pub(crate) mod tests {
         }
     }
 
+    /// A cash payment on the world's ticket of `amount` on `day` at `hour` o'clock branch time.
+    pub(crate) fn pay(conn: &Connection, w: &World, amount: i64, day: NaiveDate, hour: u32) {
+        let at = (day.and_hms_opt(hour, 0, 0).unwrap() - chrono::Duration::hours(7)).and_utc();
+        let purpose = crate::loans::ops::Purpose::Partial;
+        crate::loans::ops::tests::pay_cash(conn, &w.loan, &w.agent.id, amount, purpose, day, at)
+            .unwrap();
+    }
+
     pub(crate) struct World {
         pub(crate) _dir: tempfile::TempDir,
         pub(crate) db: crate::plumbing::db::Db,

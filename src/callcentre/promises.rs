@@ -297,9 +297,8 @@ pub(crate) fn of_customer(
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::callcentre::notes::tests::{now, reached, today, world};
+    use crate::callcentre::notes::tests::{now, pay, reached, today, world};
     use crate::callcentre::notes::{self, NewNote};
-    use crate::loans::ops::{Purpose, tests::pay_cash};
     use chrono::Duration;
 
     pub(crate) fn messaging() -> Messaging {
@@ -352,26 +351,8 @@ pub(crate) mod tests {
         let id = added.promise.unwrap();
         // Two payments before the date make up the amount.
         let day1 = today() + Duration::days(1);
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            30_000,
-            Purpose::Partial,
-            day1,
-            at(day1, 10),
-        )
-        .unwrap();
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            30_000,
-            Purpose::Partial,
-            on,
-            at(on, 15),
-        )
-        .unwrap();
+        pay(&conn, &w, 30_000, day1, 10);
+        pay(&conn, &w, 30_000, on, 15);
         // On the day itself it is still open.
         assert_eq!(settle(&conn, on, at(on, 23)).unwrap(), Settled::default());
         let next = on + Duration::days(1);
@@ -403,28 +384,10 @@ pub(crate) mod tests {
         let m = messaging();
         let on = today() + Duration::days(2);
         promised(&conn, &w, 60_000, on, &notes::tests::rules_with(&m), now()).unwrap();
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            59_999,
-            Purpose::Partial,
-            on,
-            at(on, 11),
-        )
-        .unwrap();
+        pay(&conn, &w, 59_999, on, 11);
         let late = on + Duration::days(1);
         // Paid the rest the day after: too late for this promise.
-        pay_cash(
-            &conn,
-            &w.loan,
-            &w.agent.id,
-            10_000,
-            Purpose::Partial,
-            late,
-            at(late, 8),
-        )
-        .unwrap();
+        pay(&conn, &w, 10_000, late, 8);
         assert_eq!(
             settle(&conn, late, at(late, 9)).unwrap(),
             Settled { kept: 0, broken: 1 }
