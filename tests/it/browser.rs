@@ -340,6 +340,8 @@ pub(crate) struct Browser {
     prefix: &'static str,
     /// The number of the last screenshot.
     step: u32,
+    /// The viewport's width in CSS pixels: the phone's, or a counter screen's.
+    width: u64,
     /// Chromium's fresh profile; deleted after the driver (fields drop after `Drop::drop`).
     profile: tempfile::TempDir,
 }
@@ -348,6 +350,17 @@ impl Browser {
     /// Starts ChromeDriver and a browser session pointed at the server at `addr`; screenshots
     /// are named `<prefix>-NN-<step>.png`.
     pub(crate) fn start(addr: SocketAddr, prefix: &'static str) -> Browser {
+        Browser::start_sized(addr, prefix, WIDTH, HEIGHT)
+    }
+
+    /// Like [`Browser::start`], on a screen of `width` × `height` CSS pixels (a counter's
+    /// screen rather than a phone).
+    pub(crate) fn start_sized(
+        addr: SocketAddr,
+        prefix: &'static str,
+        width: u64,
+        height: u64,
+    ) -> Browser {
         let chromium = program("chromium");
         let chromedriver = program("chromedriver");
         let profile = tempfile::tempdir().expect("a profile directory");
@@ -369,6 +382,7 @@ impl Browser {
             shots,
             prefix,
             step: 0,
+            width,
             profile,
         };
         browser.wait_for_driver();
@@ -390,11 +404,11 @@ impl Browser {
                             "--disable-background-networking",
                             "--disable-component-update",
                             "--disable-sync",
-                            format!("--window-size={WIDTH},{HEIGHT}"),
+                            format!("--window-size={width},{height}"),
                             format!("--user-data-dir={}", browser.profile.path().display()),
                         ],
                         "mobileEmulation": {
-                            "deviceMetrics": { "width": WIDTH, "height": HEIGHT, "pixelRatio": 1 }
+                            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 }
                         }
                     }
                 }
@@ -413,8 +427,8 @@ impl Browser {
         let width = browser.script("return window.innerWidth;");
         assert_eq!(
             width,
-            json!(WIDTH),
-            "the server's pages are {WIDTH} CSS pixels wide in the emulated phone"
+            json!(width),
+            "the server's pages are {width} CSS pixels wide in the emulated screen"
         );
         browser
     }
@@ -650,13 +664,15 @@ impl Browser {
         );
         assert_eq!(
             layout["innerWidth"],
-            json!(WIDTH),
-            "{name}: the viewport stays {WIDTH} px wide"
+            json!(self.width),
+            "{name}: the viewport stays {} px wide",
+            self.width
         );
         let scroll = layout["scrollWidth"].as_u64().expect("scrollWidth");
         assert!(
-            scroll <= WIDTH,
-            "{name}: the page is {scroll} px wide, so it scrolls sideways at {WIDTH} px"
+            scroll <= self.width,
+            "{name}: the page is {scroll} px wide, so it scrolls sideways at {} px",
+            self.width
         );
         assert_eq!(
             layout["labelled"],

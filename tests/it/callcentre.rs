@@ -658,3 +658,37 @@ fn the_call_centre_pages_work_on_a_phone_in_both_languages() {
     });
     browser.step("dashboard-id");
 }
+
+#[test]
+fn the_follow_up_screen_on_a_counter_screen_in_both_languages() {
+    let server = demo_at_ten();
+    let mut browser =
+        crate::browser::Browser::start_sized(server.addr, "callcentre-counter", 1280, 900);
+    browser.sign_in_staff(MANAGER);
+    browser.goto("/staff/callcentre");
+    browser.wait_until("the queue", || {
+        browser.text().contains("Customer Follow-Up")
+    });
+    browser.step("queue");
+    browser.click(&browser.find("table.follow-up tbody a"));
+    browser.wait_until("the follow-up screen", || {
+        browser.text().contains("Loan Summary")
+    });
+    browser.step("follow-up");
+    browser.goto("/staff/callcentre/choices");
+    browser.wait_until("the choices", || {
+        browser.text().contains("Follow-up note choices")
+    });
+    browser.step("choices");
+    browser.goto("/lang/id");
+    browser.goto("/staff/callcentre");
+    browser.wait_until("the queue in Indonesian", || {
+        browser.text().contains("Tindak Lanjut Nasabah")
+    });
+    browser.step("queue-id");
+    browser.click(&browser.find("table.follow-up tbody a"));
+    browser.wait_until("the screen in Indonesian", || {
+        browser.text().contains("Ringkasan Pinjaman")
+    });
+    browser.step("follow-up-id");
+}
