@@ -8,7 +8,9 @@
 //! unassigned customer, or one already theirs), audited.
 //!
 //! The amount overdue is the balance of the overdue tickets' receivables in the ledger (what
-//! the charges pass has posted), so the queue is one query, not a calculation per ticket.
+//! the charges pass has posted), so the queue's rows are one query ([`candidates`]), not a
+//! calculation per ticket; filtering, sorting and paging them ([`pick`]) is done in memory,
+//! so the pages can keep the rows while [`generation`] stays the same.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
@@ -54,12 +56,13 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    fn condition(self) -> &'static str {
+    /// Whether a row is in the queue for this reason.
+    fn holds(self, row: &Row) -> bool {
         match self {
-            Reason::Overdue => "days_overdue > 0",
-            Reason::DueSoon => "days_overdue = 0 AND next_due IS NOT NULL",
-            Reason::PromiseToday => "promise = 2",
-            Reason::BrokenPromise => "promise = 3",
+            Reason::Overdue => row.days_overdue > 0,
+            Reason::DueSoon => row.days_overdue == 0 && row.next_due.is_some(),
+            Reason::PromiseToday => row.promise == PromiseState::DueToday,
+            Reason::BrokenPromise => row.promise == PromiseState::Broken,
         }
     }
 }
@@ -100,21 +103,32 @@ impl Sort {
         Sort::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    fn order_by(self) -> &'static str {
-        match self {
-            Sort::Priority => {
-                "promise IN (2, 3) DESC, promise DESC, days_overdue DESC, amount_overdue DESC, id"
-            }
-            Sort::DaysOverdue => "days_overdue DESC, amount_overdue DESC, id",
-            Sort::AmountOverdue => "amount_overdue DESC, days_overdue DESC, id",
-            Sort::LastContact => "last_contact IS NOT NULL, last_contact, days_overdue DESC, id",
-            Sort::PromiseState => "promise DESC, days_overdue DESC, id",
-        }
+    /// The order of two rows: the sort's keys, then the customer's id, so that pages never
+    /// overlap.
+    fn compare(self, a: &Row, b: &Row) -> std::cmp::Ordering {
+        let urgent = |r: &Row| matches!(r.promise, PromiseState::DueToday | PromiseState::Broken);
+        let days = b.days_overdue.cmp(&a.days_overdue);
+        let amount = b.amount_overdue.cmp(&a.amount_overdue);
+        let by = match self {
+            Sort::Priority => urgent(b)
+                .cmp(&urgent(a))
+                .then(b.promise.cmp(&a.promise))
+                .then(days)
+                .then(amount),
+            Sort::DaysOverdue => days.then(amount),
+            Sort::AmountOverdue => amount.then(days),
+            // Never contacted first, then the longest since.
+            Sort::LastContact => (a.last_contact.is_some(), a.last_contact)
+                .cmp(&(b.last_contact.is_some(), b.last_contact))
+                .then(days),
+            Sort::PromiseState => b.promise.cmp(&a.promise).then(days),
+        };
+        by.then_with(|| a.customer.cmp(&b.customer))
     }
 }
 
-/// A customer's promise state as the queue shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A customer's promise state as the queue shows it, least pressing first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum PromiseState {
     None,
     Active,
@@ -172,9 +186,10 @@ pub(crate) struct Page {
 }
 
 /// The queue's rows, before filtering, sorting and paging. ?1 today, ?2 the last day "due
-/// soon" reaches.
+/// soon" reaches. The tickets and promises are gathered once each (MATERIALIZED: SQLite
+/// would otherwise run them again for every row that joins them).
 const QUEUE: &str = "
-WITH tix AS (
+WITH tix AS MATERIALIZED (
     SELECT l.customer_id,
            MAX(CASE WHEN l.matures_on < ?1
                     THEN CAST(julianday(?1) - julianday(l.matures_on) AS INTEGER) ELSE 0 END) AS days_overdue,
@@ -189,7 +204,7 @@ WITH tix AS (
     WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2
     GROUP BY l.customer_id
 ),
-prom AS (
+prom AS MATERIALIZED (
     SELECT customer_id,
            MAX(CASE WHEN state = 'broken' THEN settled_at END) AS broken_at,
            MAX(state = 'active' AND promised_on = ?1) AS due_today,
@@ -197,7 +212,7 @@ prom AS (
     FROM promises_to_pay WHERE state IN ('active', 'broken')
     GROUP BY customer_id
 ),
-ids AS (
+ids AS MATERIALIZED (
     SELECT customer_id FROM tix
     UNION SELECT customer_id FROM prom WHERE due_today OR broken_at IS NOT NULL
 ),
@@ -222,71 +237,89 @@ ranked AS (
     FROM rows
 )
 SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due, tickets,
-       last_contact, promise, staff_id, agent, COUNT(*) OVER () AS total
+       last_contact, promise, staff_id, agent
 FROM ranked
-WHERE (promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL)
-  AND (?3 = '' OR full_name LIKE '%' || ?3 || '%' ESCAPE '\\'
-       OR (?4 <> '' AND phone LIKE '%' || ?4 || '%')
-       OR ' ' || tickets || ' ' LIKE '% ' || ?3 || ' %' ESCAPE '\\')
-  AND (?5 IS NULL OR staff_id = ?5)";
+WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL";
 
-/// One page of the queue on `today`.
-pub(crate) fn page(conn: &Connection, query: &Query, today: NaiveDate) -> rusqlite::Result<Page> {
-    let reason = query
-        .reason
-        .map_or(String::new(), |r| format!(" AND {}", r.condition()));
-    let sql = format!(
-        "{QUEUE}{reason} ORDER BY {} LIMIT ?6 OFFSET ?7",
-        query.sort.order_by()
-    );
-    let search = query.search.trim();
-    let like = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let offset = query.page.max(1).saturating_sub(1) * PAGE_SIZE;
-    let mut total = 0;
-    let rows = conn
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                today,
-                today + Duration::days(DUE_SOON_DAYS),
-                like,
-                phone_digits(search),
-                query.assigned_to,
-                PAGE_SIZE,
-                offset
-            ],
-            |r| {
-                let staff: Option<StaffId> = r.get(10)?;
-                let agent: Option<String> = r.get(11)?;
-                Ok((
-                    Row {
-                        customer: r.get(0)?,
-                        name: r.get(1)?,
-                        phone: E164::from_stored(r.get(2)?),
-                        do_not_text: r.get(3)?,
-                        days_overdue: r.get(4)?,
-                        amount_overdue: r.get(5)?,
-                        next_due: r.get(6)?,
-                        tickets: r.get(7)?,
-                        last_contact: r.get(8)?,
-                        promise: PromiseState::from_rank(r.get(9)?),
-                        agent: staff.zip(agent),
-                    },
-                    r.get::<_, u32>(12)?,
-                ))
-            },
-        )?
-        .map(|row| {
-            row.map(|(row, n)| {
-                total = n;
-                row
+/// Every customer in the queue on `today`, in no order: what [`pick`] filters, sorts and pages
+/// (and what a cache may keep while the data it reads does not change).
+pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Row>> {
+    conn.prepare_cached(QUEUE)?
+        .query_map(params![today, today + Duration::days(DUE_SOON_DAYS)], |r| {
+            let staff: Option<StaffId> = r.get(10)?;
+            let agent: Option<String> = r.get(11)?;
+            Ok(Row {
+                customer: r.get(0)?,
+                name: r.get(1)?,
+                phone: E164::from_stored(r.get(2)?),
+                do_not_text: r.get(3)?,
+                days_overdue: r.get(4)?,
+                amount_overdue: r.get(5)?,
+                next_due: r.get(6)?,
+                tickets: r.get(7)?,
+                last_contact: r.get(8)?,
+                promise: PromiseState::from_rank(r.get(9)?),
+                agent: staff.zip(agent),
             })
+        })?
+        .collect()
+}
+
+/// Whether a row matches the search: a part of the name (any case), a part of the phone
+/// number as typed, or one of the ticket numbers whole.
+fn matches(row: &Row, search: &str, digits: &str) -> bool {
+    search.is_empty()
+        || row.name.to_lowercase().contains(&search.to_lowercase())
+        || (!digits.is_empty() && row.phone.as_str().contains(digits))
+        || row
+            .tickets
+            .split(' ')
+            .any(|t| t.eq_ignore_ascii_case(search))
+}
+
+/// The page `query` asks for of `rows` ([`candidates`]).
+pub(crate) fn pick(rows: &[Row], query: &Query) -> Page {
+    let search = query.search.trim();
+    let digits = phone_digits(search);
+    let mut kept: Vec<&Row> = rows
+        .iter()
+        .filter(|r| query.reason.is_none_or(|reason| reason.holds(r)))
+        .filter(|r| {
+            query
+                .assigned_to
+                .is_none_or(|agent| r.agent.as_ref().is_some_and(|(id, _)| id == agent))
         })
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Page { rows, total })
+        .filter(|r| matches(r, search, &digits))
+        .collect();
+    kept.sort_by(|a, b| query.sort.compare(a, b));
+    let total = u32::try_from(kept.len()).unwrap_or(u32::MAX);
+    let offset = query
+        .page
+        .max(1)
+        .saturating_sub(1)
+        .saturating_mul(PAGE_SIZE) as usize;
+    let rows = kept
+        .into_iter()
+        .skip(offset)
+        .take(PAGE_SIZE as usize)
+        .cloned()
+        .collect();
+    Page { rows, total }
+}
+
+/// One page of the queue on `today`, read afresh.
+pub(crate) fn page(conn: &Connection, query: &Query, today: NaiveDate) -> rusqlite::Result<Page> {
+    Ok(pick(&candidates(conn, today)?, query))
+}
+
+/// A number that changes whenever anything the queue reads changes: the change log's last
+/// sequence number (every table the queue reads is synced, so each write to it is logged by
+/// a trigger, in its transaction; the sequence is never reused).
+pub(crate) fn generation(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0)",
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 /// The digits of a phone number as typed, without the trunk 0 ("0812-3456" is "8123456"), to
@@ -682,5 +715,25 @@ mod tests {
             second.rows.iter().all(|r| !first.rows.contains(r)),
             "no row twice"
         );
+    }
+
+    #[test]
+    fn the_generation_moves_with_every_write_to_what_the_queue_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let conn = db.conn().unwrap();
+        let g0 = generation(&conn).unwrap();
+        let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now());
+        let g1 = generation(&conn).unwrap();
+        assert!(g1 > g0, "a new customer");
+        let agent = staff_member(&conn, Role::CallAgent, now());
+        let g2 = generation(&conn).unwrap();
+        take(&conn, &agent, &customer, now()).unwrap();
+        assert!(generation(&conn).unwrap() > g2, "an assignment");
+        let g3 = generation(&conn).unwrap();
+        assert_eq!(generation(&conn).unwrap(), g3, "reading changes nothing");
+        assert!(g2 > g1);
     }
 }

@@ -15,6 +15,8 @@ pub(crate) use dashboard::{csv as dashboard_csv, page as dashboard_page};
 
 pub(crate) use follow_up::{add_note, assign_ro, follow_up_page};
 
+use std::sync::{Arc, Mutex};
+
 use maud::{Markup, html};
 
 use crate::callcentre::queue::{self, AssignError, PAGE_SIZE, PromiseState, Query, Reason, Sort};
@@ -87,7 +89,7 @@ fn sort_label(sort: Sort) -> Msg {
 pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CallCentre)?;
     let asked = Asked::read(ctx)?;
-    let conn = ctx.app.db.conn()?;
+    let mut conn = ctx.app.db.conn()?;
     let query = Query {
         search: &asked.search,
         reason: asked.reason,
@@ -95,7 +97,8 @@ pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
         assigned_to: asked.mine.then_some(&user.id),
         page: asked.page,
     };
-    let page = queue::page(&conn, &query, today(ctx))?;
+    let rows = queue_rows(ctx, &mut conn)?;
+    let page = queue::pick(&rows, &query);
     let agents = if queue::may_assign(user) {
         queue::agents(&conn)?
     } else {
@@ -113,6 +116,53 @@ pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
         (pager(ctx, &asked, page.total))
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::FollowUpTitle), body))
+}
+
+/// The queue's rows as last read, while nothing they read has changed since: the branch's
+/// database (by its directory), the branch's day and the change log's generation
+/// (`queue::generation`) are the key. Pages of the same queue then only filter, sort and page
+/// in memory; any write to what the queue reads makes the next page read them again.
+struct Cached {
+    data_dir: String,
+    today: chrono::NaiveDate,
+    generation: i64,
+    rows: Arc<Vec<queue::Row>>,
+}
+
+static QUEUE_ROWS: Mutex<Option<Cached>> = Mutex::new(None);
+
+fn queue_rows(
+    ctx: &Ctx,
+    conn: &mut rusqlite::Connection,
+) -> Result<Arc<Vec<queue::Row>>, AppError> {
+    let day = today(ctx);
+    let data_dir = &ctx.app.config.storage.data_dir;
+    // The generation and the rows from one snapshot of the database.
+    let tx = conn.transaction()?;
+    let generation = queue::generation(&tx)?;
+    {
+        let cache = QUEUE_ROWS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = cache.as_ref()
+            && c.today == day
+            && c.generation == generation
+            && c.data_dir == *data_dir
+        {
+            return Ok(Arc::clone(&c.rows));
+        }
+    }
+    let rows = Arc::new(queue::candidates(&tx, day)?);
+    drop(tx);
+    *QUEUE_ROWS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Cached {
+        data_dir: data_dir.clone(),
+        today: day,
+        generation,
+        rows: Arc::clone(&rows),
+    });
+    Ok(rows)
 }
 
 fn search_form(ctx: &Ctx, asked: &Asked) -> Markup {
