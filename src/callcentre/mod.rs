@@ -5,9 +5,6 @@
 //!
 //! Domain only: records, rules and SQL; the pages are in `web::callcentre`.
 
-// The notes and choices are wired into the pages in step 3 of issue 15.
-#![allow(dead_code)]
-
 pub(crate) mod choices;
 pub(crate) mod dashboard;
 pub(crate) mod duties;

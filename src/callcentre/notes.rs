@@ -141,7 +141,8 @@ pub(crate) struct Note {
     pub(crate) id: FollowUpId,
     pub(crate) at: DateTime<Utc>,
     pub(crate) staff: String,
-    pub(crate) loan: Option<LoanId>,
+    /// The ticket talked about, by its number.
+    pub(crate) ticket: Option<String>,
     pub(crate) whom: Whom,
     /// The guarantor's or contact's name.
     pub(crate) contact: Option<String>,
@@ -402,11 +403,12 @@ fn insert(
 /// moved with the merge).
 pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite::Result<Vec<Note>> {
     conn.prepare_cached(
-        "SELECT n.id, n.at, s.full_name, n.loan_id, n.action, c.full_name, n.call_result, n.call_status,
+        "SELECT n.id, n.at, s.full_name, l.ticket_no, n.action, c.full_name, n.call_result, n.call_status,
            n.status_action, n.party_response, n.client_status, n.promised_amount, n.promised_date,
            n.visit_date, n.comments, n.message
          FROM followup_notes n JOIN staff s ON s.id = n.staff_id
          LEFT JOIN customer_contacts c ON c.id = n.contact_id
+         LEFT JOIN loans l ON l.id = n.loan_id
          WHERE n.customer_id = ?1 ORDER BY n.at DESC, n.id DESC",
     )?
     .query_map([customer], |r| {
@@ -417,7 +419,7 @@ pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite:
             id: r.get(0)?,
             at: r.get(1)?,
             staff: r.get(2)?,
-            loan: r.get(3)?,
+            ticket: r.get(3)?,
             whom: Whom::from_code(&whom).unwrap_or(Whom::Customer),
             contact: r.get(5)?,
             call_result: r.get(6)?,
@@ -593,7 +595,11 @@ pub(crate) mod tests {
             n.message.as_deref(),
             Some("Thank you, we expect 250,000 on Friday.")
         );
-        assert_eq!(n.loan.as_ref(), Some(&w.loan));
+        let ticket = crate::loans::ops::load(&conn, &w.loan)
+            .unwrap()
+            .unwrap()
+            .ticket_no;
+        assert_eq!(n.ticket.as_ref(), Some(&ticket));
         let text: String = conn
             .query_row(
                 "SELECT body FROM sms_outbox WHERE id = ?1",

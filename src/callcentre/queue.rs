@@ -307,7 +307,8 @@ pub(crate) fn pick(rows: &[Row], query: &Query) -> Page {
     Page { rows, total }
 }
 
-/// One page of the queue on `today`, read afresh.
+/// One page of the queue on `today`, read afresh (the pages keep the rows between reads).
+#[cfg(test)]
 pub(crate) fn page(conn: &Connection, query: &Query, today: NaiveDate) -> rusqlite::Result<Page> {
     Ok(pick(&candidates(conn, today)?, query))
 }

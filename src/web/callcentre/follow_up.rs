@@ -292,8 +292,11 @@ fn history_section(
             h2 { (ctx.t(Msg::FollowUpHistory)) }
             @if history.is_empty() { p class="muted" { (ctx.t(Msg::AuditEmpty)) } }
             @for n in history {
-                article class="card note" {
-                    p { strong { (ctx.datetime(n.at)) } " · " (n.staff) " · " (whom_label(ctx, n.whom, n.contact.as_deref())) }
+                article class="card note" id={ "note-" (n.id) } {
+                    p {
+                        strong { (ctx.datetime(n.at)) } " · " (n.staff) " · " (whom_label(ctx, n.whom, n.contact.as_deref()))
+                        @if let Some(ticket) = &n.ticket { " · " (ctx.t(Msg::Ticket)) " " (ticket) }
+                    }
                     dl {
                         dt { (ctx.t(Msg::FollowUpCallResults)) } dd { (labels.of(Field::CallResult, &n.call_result)) }
                         dt { (ctx.t(Msg::FollowUpCallStatus)) } dd { (labels.of(Field::CallStatus, &n.call_status)) }
@@ -675,8 +678,9 @@ pub(crate) fn add_note(ctx: &Ctx, id: CustomerId) -> Result<Response, AppError> 
             }
             ctx.flash(ctx.t(Msg::FollowUpSaved));
             Ok(Response::see_other(&format!(
-                "{}#history",
-                paths::follow_up(&id, FollowUpPart::Screen)
+                "{}#note-{}",
+                paths::follow_up(&id, FollowUpPart::Screen),
+                added.note
             )))
         }
         Err(NoteError::Db(e)) => Err(e.into()),
