@@ -51,6 +51,7 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
     let size = std::fs::metadata(data.join(DB_FILE))
         .map(|m| m.len())
         .unwrap_or(0);
+    let cold = read_afresh(&data)?;
     let server = start_server(&data, &[])?;
     let settings = LoadSettings {
         connections: usize::from(args.connections),
@@ -96,6 +97,10 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
         "  load: {} keep-alive connections, {} s per page",
         args.connections, args.seconds
     );
+    println!(
+        "  the queue's rows read afresh (after any change; {READS} reads, one at a time): median {:.2} ms, max {:.2} ms",
+        cold.0, cold.1
+    );
     println!();
     println!("| page | req/s | p50 ms | p99 ms | max ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -118,6 +123,37 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// How many times the rows are read afresh for the cold figure.
+const READS: usize = 20;
+
+/// The median and the longest time to read the queue's rows and pick the first page, with
+/// nothing kept (what the first page after a write costs), in milliseconds.
+fn read_afresh(data: &std::path::Path) -> Result<(f64, f64), String> {
+    let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
+        .map_err(|e| e.to_string())?;
+    let conn = db.conn().map_err(|e| e.to_string())?;
+    let today = crate::plumbing::clock::SystemClock.now().date_naive();
+    let query = crate::callcentre::queue::Query {
+        search: "",
+        reason: None,
+        sort: crate::callcentre::queue::Sort::Priority,
+        assigned_to: None,
+        page: 1,
+    };
+    let mut times = Vec::with_capacity(READS);
+    for _ in 0..READS {
+        let started = Instant::now();
+        let rows = crate::callcentre::queue::candidates(&conn, today).map_err(|e| e.to_string())?;
+        let page = crate::callcentre::queue::pick(&rows, &query);
+        if page.rows.is_empty() {
+            return Err("the generated queue is empty".to_owned());
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[READS / 2], times[READS - 1]))
 }
 
 /// Fills a new database in batches; returns the session token of a manager (who has the Call
