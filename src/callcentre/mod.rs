@@ -6,6 +6,7 @@
 //! Domain only: records, rules and SQL; the pages are in `web::callcentre`.
 
 pub(crate) mod choices;
+pub(crate) mod contact_codes;
 pub(crate) mod dashboard;
 pub(crate) mod duties;
 pub(crate) mod notes;

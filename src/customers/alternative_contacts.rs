@@ -49,7 +49,7 @@ pub(crate) struct Contact {
     pub(crate) relationship: String,
     pub(crate) phone: E164,
     pub(crate) email: Option<String>,
-    /// A code sent to the phone came back (`customers::contact_codes`).
+    /// A code sent to the phone came back (`callcentre::contact_codes`).
     pub(crate) phone_verified: bool,
     /// Three wrong codes: no more codes until the phone is changed.
     pub(crate) locked: bool,

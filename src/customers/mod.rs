@@ -6,7 +6,6 @@
 
 pub(crate) mod alternative_contacts;
 pub(crate) mod caller;
-pub(crate) mod contact_codes;
 pub(crate) mod language;
 pub(crate) mod notes;
 pub(crate) mod phone_and_email;

@@ -6,8 +6,8 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use crate::audit::{self, Actor};
+use crate::callcentre::contact_codes::ContactStore;
 use crate::customers::alternative_contacts::{self, Change, Contact, Kind, NewContact};
-use crate::customers::contact_codes::ContactStore;
 use crate::customers::{Customer, get};
 use crate::otp::{Destination, Purpose};
 use crate::plumbing::db;

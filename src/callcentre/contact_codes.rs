@@ -3,7 +3,8 @@
 //! the code the contact reads out. The rules are the customers' (`otp::send` and `otp::check`
 //! on a [`CodeStore`]): validity, spacing, daily count per number, three wrong codes lock the
 //! contact (until its phone is changed). Only keyed hashes are stored (`contact_codes`, which
-//! never leaves the branch); the code exists only in the SMS.
+//! never leaves the branch); the code exists only in the SMS. It lives with the call centre,
+//! above `otp` and `customers` (which `otp` itself uses).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
