@@ -146,6 +146,7 @@ fn read_afresh(data: &std::path::Path) -> Result<(f64, f64), String> {
     for _ in 0..READS {
         let started = Instant::now();
         let rows = crate::callcentre::queue::candidates(&conn, today).map_err(|e| e.to_string())?;
+        let rows = crate::callcentre::queue::Rows::new(rows);
         let page = crate::callcentre::queue::pick(&rows, &query);
         if page.rows.is_empty() {
             return Err("the generated queue is empty".to_owned());

@@ -12,6 +12,8 @@
 //! calculation per ticket; filtering, sorting and paging them ([`pick`]) is done in memory,
 //! so the pages can keep the rows while [`generation`] stays the same.
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
@@ -277,40 +279,66 @@ fn matches(row: &Row, search: &str, digits: &str) -> bool {
             .any(|t| t.eq_ignore_ascii_case(search))
 }
 
+/// The queue's rows with each order worked out once, when first asked for: what the pages keep
+/// between reads, so that a page only walks an order already sorted.
+pub(crate) struct Rows {
+    rows: Vec<Row>,
+    orders: [OnceLock<Vec<usize>>; Sort::ALL.len()],
+}
+
+impl Rows {
+    pub(crate) fn new(rows: Vec<Row>) -> Rows {
+        Rows {
+            rows,
+            orders: Default::default(),
+        }
+    }
+
+    /// The rows' positions in `sort`'s order.
+    fn order(&self, sort: Sort) -> &[usize] {
+        let slot = Sort::ALL.iter().position(|s| *s == sort).unwrap_or(0);
+        self.orders[slot].get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.rows.len()).collect();
+            order.sort_by(|a, b| sort.compare(&self.rows[*a], &self.rows[*b]));
+            order
+        })
+    }
+}
+
 /// The page `query` asks for of `rows` ([`candidates`]).
-pub(crate) fn pick(rows: &[Row], query: &Query) -> Page {
+pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
     let search = query.search.trim();
     let digits = phone_digits(search);
-    let mut kept: Vec<&Row> = rows
-        .iter()
-        .filter(|r| query.reason.is_none_or(|reason| reason.holds(r)))
-        .filter(|r| {
-            query
-                .assigned_to
-                .is_none_or(|agent| r.agent.as_ref().is_some_and(|(id, _)| id == agent))
-        })
-        .filter(|r| matches(r, search, &digits))
-        .collect();
-    kept.sort_by(|a, b| query.sort.compare(a, b));
-    let total = u32::try_from(kept.len()).unwrap_or(u32::MAX);
     let offset = query
         .page
         .max(1)
         .saturating_sub(1)
         .saturating_mul(PAGE_SIZE) as usize;
-    let rows = kept
-        .into_iter()
-        .skip(offset)
-        .take(PAGE_SIZE as usize)
-        .cloned()
-        .collect();
-    Page { rows, total }
+    let mut total = 0usize;
+    let mut page = Vec::new();
+    for row in rows.order(query.sort).iter().map(|i| &rows.rows[*i]) {
+        let kept = query.reason.is_none_or(|reason| reason.holds(row))
+            && query
+                .assigned_to
+                .is_none_or(|agent| row.agent.as_ref().is_some_and(|(id, _)| id == agent))
+            && matches(row, search, &digits);
+        if kept {
+            if total >= offset && page.len() < PAGE_SIZE as usize {
+                page.push(row.clone());
+            }
+            total += 1;
+        }
+    }
+    Page {
+        rows: page,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    }
 }
 
 /// One page of the queue on `today`, read afresh (the pages keep the rows between reads).
 #[cfg(test)]
 pub(crate) fn page(conn: &Connection, query: &Query, today: NaiveDate) -> rusqlite::Result<Page> {
-    Ok(pick(&candidates(conn, today)?, query))
+    Ok(pick(&Rows::new(candidates(conn, today)?), query))
 }
 
 /// A number that changes whenever anything the queue reads changes: the change log's last

@@ -126,15 +126,12 @@ struct Cached {
     data_dir: String,
     today: chrono::NaiveDate,
     generation: i64,
-    rows: Arc<Vec<queue::Row>>,
+    rows: Arc<queue::Rows>,
 }
 
 static QUEUE_ROWS: Mutex<Option<Cached>> = Mutex::new(None);
 
-fn queue_rows(
-    ctx: &Ctx,
-    conn: &mut rusqlite::Connection,
-) -> Result<Arc<Vec<queue::Row>>, AppError> {
+fn queue_rows(ctx: &Ctx, conn: &mut rusqlite::Connection) -> Result<Arc<queue::Rows>, AppError> {
     let day = today(ctx);
     let data_dir = &ctx.app.config.storage.data_dir;
     // The generation and the rows from one snapshot of the database.
@@ -152,7 +149,7 @@ fn queue_rows(
             return Ok(Arc::clone(&c.rows));
         }
     }
-    let rows = Arc::new(queue::candidates(&tx, day)?);
+    let rows = Arc::new(queue::Rows::new(queue::candidates(&tx, day)?));
     drop(tx);
     *QUEUE_ROWS
         .lock()
