@@ -267,11 +267,12 @@ pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Resul
         .collect()
 }
 
-/// Whether a row matches the search: a part of the name (any case), a part of the phone
-/// number as typed, or one of the ticket numbers whole.
-fn matches(row: &Row, search: &str, digits: &str) -> bool {
+/// Whether a row matches the search: a part of the name (any case; `name` is the row's name
+/// and `search` the search, both in lower case), a part of the phone number as typed, or one of
+/// the ticket numbers whole.
+fn matches(row: &Row, name: &str, search: &str, digits: &str) -> bool {
     search.is_empty()
-        || row.name.to_lowercase().contains(&search.to_lowercase())
+        || name.contains(search)
         || (!digits.is_empty() && row.phone.as_str().contains(digits))
         || row
             .tickets
@@ -283,12 +284,15 @@ fn matches(row: &Row, search: &str, digits: &str) -> bool {
 /// between reads, so that a page only walks an order already sorted.
 pub(crate) struct Rows {
     rows: Vec<Row>,
+    /// Each row's name in lower case, for the search.
+    names: Vec<String>,
     orders: [OnceLock<Vec<usize>>; Sort::ALL.len()],
 }
 
 impl Rows {
     pub(crate) fn new(rows: Vec<Row>) -> Rows {
         Rows {
+            names: rows.iter().map(|r| r.name.to_lowercase()).collect(),
             rows,
             orders: Default::default(),
         }
@@ -307,8 +311,8 @@ impl Rows {
 
 /// The page `query` asks for of `rows` ([`candidates`]).
 pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
-    let search = query.search.trim();
-    let digits = phone_digits(search);
+    let search = query.search.trim().to_lowercase();
+    let digits = phone_digits(&search);
     let offset = query
         .page
         .max(1)
@@ -316,12 +320,13 @@ pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
         .saturating_mul(PAGE_SIZE) as usize;
     let mut total = 0usize;
     let mut page = Vec::new();
-    for row in rows.order(query.sort).iter().map(|i| &rows.rows[*i]) {
+    for i in rows.order(query.sort) {
+        let row = &rows.rows[*i];
         let kept = query.reason.is_none_or(|reason| reason.holds(row))
             && query
                 .assigned_to
                 .is_none_or(|agent| row.agent.as_ref().is_some_and(|(id, _)| id == agent))
-            && matches(row, search, &digits);
+            && matches(row, &rows.names[*i], &search, &digits);
         if kept {
             if total >= offset && page.len() < PAGE_SIZE as usize {
                 page.push(row.clone());
