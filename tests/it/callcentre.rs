@@ -638,25 +638,40 @@ fn the_call_centre_pages_work_on_a_phone_in_both_languages() {
         browser.text().contains("Follow-up note saved.")
     });
     browser.step("note-saved");
-    browser.goto("/staff/callcentre/dashboard");
-    browser.wait_until("the dashboard", || browser.text().contains("Calls made"));
-    browser.step("dashboard");
+    visit(
+        &mut browser,
+        &[("/staff/callcentre/dashboard", "Calls made", "dashboard")],
+    );
+    queue_and_first_in_indonesian(&mut browser, "Riwayat Interaksi");
+    visit(
+        &mut browser,
+        &[(
+            "/staff/callcentre/dashboard",
+            "Dasbor petugas",
+            "dashboard-id",
+        )],
+    );
+}
+
+/// Visits each page and waits for its text, saving a screenshot named `step` of each.
+fn visit(browser: &mut crate::browser::Browser, pages: &[(&str, &str, &str)]) {
+    for (path, text, step) in pages {
+        browser.goto(path);
+        browser.wait_until(text, || browser.text().contains(text));
+        browser.step(step);
+    }
+}
+
+/// In Indonesian: the queue, the first customer's screen (which must show `screen_text`).
+fn queue_and_first_in_indonesian(browser: &mut crate::browser::Browser, screen_text: &str) {
     browser.goto("/lang/id");
-    browser.goto("/staff/callcentre");
-    browser.wait_until("the queue in Indonesian", || {
-        browser.text().contains("Tindak Lanjut Nasabah")
-    });
-    browser.step("queue-id");
+    visit(
+        browser,
+        &[("/staff/callcentre", "Tindak Lanjut Nasabah", "queue-id")],
+    );
     browser.click(&browser.find("table.follow-up tbody a"));
-    browser.wait_until("the screen in Indonesian", || {
-        browser.text().contains("Riwayat Interaksi")
-    });
+    browser.wait_until(screen_text, || browser.text().contains(screen_text));
     browser.step("follow-up-id");
-    browser.goto("/staff/callcentre/dashboard");
-    browser.wait_until("the dashboard in Indonesian", || {
-        browser.text().contains("Dasbor petugas")
-    });
-    browser.step("dashboard-id");
 }
 
 #[test]
@@ -665,30 +680,22 @@ fn the_follow_up_screen_on_a_counter_screen_in_both_languages() {
     let mut browser =
         crate::browser::Browser::start_sized(server.addr, "callcentre-counter", 1280, 900);
     browser.sign_in_staff(MANAGER);
-    browser.goto("/staff/callcentre");
-    browser.wait_until("the queue", || {
-        browser.text().contains("Customer Follow-Up")
-    });
-    browser.step("queue");
+    visit(
+        &mut browser,
+        &[("/staff/callcentre", "Customer Follow-Up", "queue")],
+    );
     browser.click(&browser.find("table.follow-up tbody a"));
     browser.wait_until("the follow-up screen", || {
         browser.text().contains("Loan Summary")
     });
     browser.step("follow-up");
-    browser.goto("/staff/callcentre/choices");
-    browser.wait_until("the choices", || {
-        browser.text().contains("Follow-up note choices")
-    });
-    browser.step("choices");
-    browser.goto("/lang/id");
-    browser.goto("/staff/callcentre");
-    browser.wait_until("the queue in Indonesian", || {
-        browser.text().contains("Tindak Lanjut Nasabah")
-    });
-    browser.step("queue-id");
-    browser.click(&browser.find("table.follow-up tbody a"));
-    browser.wait_until("the screen in Indonesian", || {
-        browser.text().contains("Ringkasan Pinjaman")
-    });
-    browser.step("follow-up-id");
+    visit(
+        &mut browser,
+        &[(
+            "/staff/callcentre/choices",
+            "Follow-up note choices",
+            "choices",
+        )],
+    );
+    queue_and_first_in_indonesian(&mut browser, "Ringkasan Pinjaman");
 }
