@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod backup;
 mod bench;
+mod callcentre;
 mod cli;
 mod complaints;
 mod customers;

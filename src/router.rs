@@ -11,9 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, complaints, csrf_binding, customers, dashboard, dayclose, disposals,
-    drawers, duplicates, email, error_page, gold, health, holidays, import, language, loans,
-    portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, callcentre, complaints, csrf_binding, customers, dashboard, dayclose,
+    disposals, drawers, duplicates, email, error_page, gold, health, holidays, import, language,
+    loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -188,6 +188,29 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "customers", id, "contacts", contact, "remove"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| customers::alternative_contacts::remove_action(ctx, id, contact))
+        }
+        (Post, ["staff", "customers", id, "contacts", contact, "edit"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::edit_action(ctx, id, contact))
+        }
+        (
+            Post,
+            [
+                "staff",
+                "customers",
+                id,
+                "contacts",
+                contact,
+                "code",
+                "send",
+            ],
+        ) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::send_code(ctx, id, contact))
+        }
+        (Post, ["staff", "customers", id, "contacts", contact, "code"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| customers::alternative_contacts::check_code(ctx, id, contact))
         }
         (Post, ["staff", "customers", id, "notes"]) => {
             let id = id.parse().ok()?;
@@ -406,6 +429,34 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         }
 
         // Reminders.
+        // The call centre (issue 15).
+        (Get, ["staff", "callcentre"]) => to(callcentre::queue_page),
+        (Get, ["staff", "callcentre", "dashboard"]) => to(callcentre::dashboard_page),
+        (Get, ["staff", "callcentre", "choices"]) => to(callcentre::choices_page),
+        (Post, ["staff", "callcentre", "choices"]) => to(callcentre::add_choice),
+        (Post, ["staff", "callcentre", "choices", "relabel"]) => to(callcentre::relabel_choice),
+        (Post, ["staff", "callcentre", "choices", "retire"]) => to(callcentre::retire_choice),
+        (Get, ["staff", "callcentre", "dashboard.csv"]) => to(callcentre::dashboard_csv),
+        (Get, ["staff", "callcentre", "customers", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::follow_up_page(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "notes"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::add_note(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "take"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::take(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "assign"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::assign(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "ro"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::assign_ro(ctx, id))
+        }
         (Get, ["staff", "reminders"]) => to(reminders::page),
         (Post, ["staff", "reminders"]) => to(reminders::save),
         (Post, ["staff", "reminders", "schedule"]) => to(reminders::save_schedule),
@@ -461,7 +512,7 @@ mod tests {
             ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId,
             ReceiptId, SafeTransferId, SmsId, StaffId,
         };
-        use crate::plumbing::paths::{self, CustomerPart, DrawerAction, StaffAction};
+        use crate::plumbing::paths::{self, CustomerPart, DrawerAction, FollowUpPart, StaffAction};
         use Method::{Get, Post};
         let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
         let (c, c2) = (CustomerId::new(now), CustomerId::new(now));
@@ -528,6 +579,13 @@ mod tests {
             (Get, paths::EMAIL),
             (Get, paths::REMINDERS),
             (Post, paths::REMINDERS_SCHEDULE),
+            (Get, paths::FOLLOW_UP),
+            (Get, paths::FOLLOW_UP_DASHBOARD),
+            (Get, paths::FOLLOW_UP_CHOICES),
+            (Post, paths::FOLLOW_UP_CHOICES),
+            (Post, paths::FOLLOW_UP_CHOICES_RELABEL),
+            (Post, paths::FOLLOW_UP_CHOICES_RETIRE),
+            (Get, paths::FOLLOW_UP_DASHBOARD_CSV),
         ]
         .into_iter()
         .map(|(m, p)| (m, p.to_owned()))
@@ -540,6 +598,9 @@ mod tests {
             (Get, paths::asset("style.css")),
             (Get, paths::customer(&c)),
             (Post, paths::alternative_contact_remove(&c, "x")),
+            (Post, paths::alternative_contact_edit(&c, "x")),
+            (Post, paths::alternative_contact_code(&c, "x", true)),
+            (Post, paths::alternative_contact_code(&c, "x", false)),
             (Get, paths::duplicate_pair(&c, &c2)),
             (Post, paths::duplicate_merge(&c, &c2)),
             (Post, paths::duplicate_dismiss(&c, &c2)),
@@ -602,6 +663,14 @@ mod tests {
         }
         for part in paths::ComplaintPart::ALL {
             paths.push((Post, paths::complaint_part(&ComplaintId::new(now), part)));
+        }
+        for part in FollowUpPart::ALL {
+            let method = if part == FollowUpPart::Screen {
+                Get
+            } else {
+                Post
+            };
+            paths.push((method, paths::follow_up(&c, part)));
         }
         for action in StaffAction::ALL {
             paths.push((Post, paths::staff_member(&staff, action)));

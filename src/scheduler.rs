@@ -8,10 +8,12 @@
 //! ([`crate::reminders::run`]), which queues the reminders and final notices that are due
 //! while the sending hours last, and wakes the SMS sender when it queued any. Once a day it
 //! also takes the surplus of forfeited items' sales not claimed within their claim period to
-//! income ([`crate::disposals::expire_claims`]), and flags the cash drawers still open from
+//! income ([`crate::disposals::expire_claims`]), settles the promises to pay whose day is
+//! over ([`crate::callcentre::promises::settle`]), and flags the cash drawers still open from
 //! a day that has ended ([`crate::drawers::flag_left_open`]). With the reminder pass it runs
 //! the complaint breach pass ([`crate::complaints::breach::run`]), which escalates the cases
-//! past their service level (once each) and tells the CS managers.
+//! past their service level (once each) and tells the CS managers, and sends the
+//! promised-day messages ([`crate::callcentre::promises::remind_due`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use log::{info, warn};
 
 use crate::audit;
+use crate::callcentre::promises;
 use crate::complaints::breach::{self, Pass};
 use crate::disposals;
 use crate::drawers;
@@ -98,6 +101,14 @@ pub(crate) fn run(
                         Ok(0) => (),
                         Ok(n) => warn!("scheduler: {n} cash drawer(s) left open past midnight"),
                         Err(e) => warn!("scheduler: could not flag open drawers: {e}"),
+                    }
+                    match settle_promises(db, today, now) {
+                        Ok(s) if s == promises::Settled::default() => (),
+                        Ok(s) => info!(
+                            "scheduler: promises to pay settled: {} kept, {} broken",
+                            s.kept, s.broken
+                        ),
+                        Err(e) => warn!("scheduler: could not settle promises to pay: {e}"),
                     }
                     done = Some(today);
                     reminded = None;
@@ -215,8 +226,22 @@ fn escalate_breaches(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<Pas
     Ok(pass)
 }
 
+/// The promises to pay whose day is over found kept or broken, in one transaction
+/// (idempotent: [`promises::settle`] reads only active promises).
+fn settle_promises(
+    db: &Db,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<promises::Settled, String> {
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
+    let settled = promises::settle(&tx, today, now).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(settled)
+}
+
 /// One reminder pass, in one transaction: the messages exist exactly when their
-/// `reminders_sent` rows do.
+/// `reminders_sent` rows do. The promised-day messages of promises to pay go in the same pass.
 /// The schedule saved on the Reminders page, if any, replaces the file's from this pass on.
 fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
@@ -225,7 +250,9 @@ fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, Str
         return Ok(0);
     }
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
-    let queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
+    let mut queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
+    let today = clock::local_date(now, settings.offset);
+    queued += promises::remind_due(&tx, &settings, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
 }

@@ -1,5 +1,6 @@
 //! `pawnbranch bench http` (this file), `pawnbranch bench sms` (`bench/sms.rs`), `bench loans`
-//! (`bench/loans.rs`), `bench complaints` (`bench/complaints.rs`) and `bench sync`
+//! (`bench/loans.rs`), `bench complaints` (`bench/complaints.rs`), `bench callcentre`
+//! (`bench/callcentre.rs`) and `bench sync`
 //! (`bench/sync.rs`): how fast the branch server answers,
 //! measured the way a branch uses it, and printed so that the figures can be recorded in
 //! BENCHMARKS.md and compared later.
@@ -33,6 +34,7 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod callcentre;
 mod complaints;
 mod link;
 mod loans;
@@ -86,6 +88,9 @@ pub(crate) enum BenchCommand {
     /// A generated branch (100,000 customers, 300,000 tickets, 3,000,000 ledger rows by
     /// default): the portal's "My loans" and a customer statement under concurrent load.
     Loans(loans::LoansBenchArgs),
+    /// A generated branch of 100,000 customers, 30,000 with an overdue ticket (by default):
+    /// the call centre's follow-up queue under concurrent load. Run the release build.
+    Callcentre(callcentre::CallCentreBenchArgs),
     /// A generated branch of 100,000 customers: the counter's search box by phone number, ID
     /// number, partial name and misspelt name under concurrent load.
     Search(search::SearchBenchArgs),
@@ -125,6 +130,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Loans(args) => loans::run(&args),
         BenchCommand::Search(args) => search::run(&args),
         BenchCommand::Complaints(args) => complaints::run(&args),
+        BenchCommand::Callcentre(args) => callcentre::run(&args),
         BenchCommand::Sync(args) => sync::run(&args),
         BenchCommand::Link(args) => link::run(&args),
     }

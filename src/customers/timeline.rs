@@ -1,7 +1,8 @@
 //! The customer's timeline: everything that happened to the customer, newest first, with who
 //! and when: codes requested, entered and refused, locks and unlocks, verifications, callers
-//! verified, SMS and emails sent (with their delivery state), follow-up notes, what happened on
-//! their complaint cases (`complaints`), and staff edits from the audit log. Each source keeps its own table; this module only reads and merges them.
+//! verified, SMS and emails sent (with their delivery state), notes, the call centre's follow-up
+//! notes, what happened on their complaint cases (`complaints`), and staff edits from the audit
+//! log. Each source keeps its own table; this module only reads and merges them.
 //! Events and audit entries are append-only and keep the record they were written for, so a
 //! survivor's timeline also reads those of the records merged into it (`duplicates::merge`).
 
@@ -31,6 +32,12 @@ pub(crate) enum What {
     Complaint {
         case: String,
         kind: String,
+    },
+    /// A call centre follow-up note (`callcentre::notes`), by its Party Response's labels in
+    /// English and Indonesian; the detail is its Comments.
+    FollowUp {
+        response_en: String,
+        response_id: String,
     },
     /// A staff change from the audit log, by its action.
     Edit(String),
@@ -94,10 +101,22 @@ pub(crate) fn of_customer(
         &|case, kind| What::Complaint { case, kind },
     )?;
     read(
+        "SELECT n.at, COALESCE(c.label_en, n.party_response), COALESCE(c.label_id, n.party_response),
+           s.full_name, n.comments
+         FROM followup_notes n JOIN staff s ON s.id = n.staff_id
+         LEFT JOIN callcentre_choices c
+           ON c.id = 'party_response/' || n.status_action || '/' || n.party_response
+         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT ?2",
+        &|response_en, response_id| What::FollowUp {
+            response_en,
+            response_id,
+        },
+    )?;
+    read(
         "SELECT a.at, a.action, '', COALESCE(s.full_name, a.actor), '' FROM audit_log a LEFT JOIN staff s ON s.id = a.staff_id
          WHERE a.entity = 'customer'
            -- Notes and caller checks are audited too, but shown from their own rows above.
-           AND a.action NOT IN ('customer.note', 'customer.caller_verified')
+           AND a.action NOT IN ('customer.note', 'customer.followup', 'customer.caller_verified')
            AND (a.entity_id = ?1 OR a.entity_id IN (SELECT id FROM customers WHERE merged_into = ?1))
          ORDER BY a.at DESC LIMIT ?2",
         &|action, _| What::Edit(action),

@@ -27,6 +27,8 @@ pub(crate) const MOVED: &[&str] = &[
     "loans",
     "customer_notes",
     "customer_contacts",
+    "followup_notes",
+    "promises_to_pay",
     "sms_outbox",
     "email_outbox",
     "customer_sessions",
@@ -48,6 +50,18 @@ pub(crate) const KEPT: &[(&str, &str)] = &[
     (
         "ledger",
         "append-only; a customer's rows are read through the ticket's customer, and tickets move",
+    ),
+    (
+        "customer_contact_changes",
+        "append-only; a contact's history is read by the contact, which moves",
+    ),
+    (
+        "customer_ros",
+        "the survivor keeps its own RO; a merged record is no one's to follow up",
+    ),
+    (
+        "callcentre_assignments",
+        "the survivor keeps its own agent; a merged record leaves the follow-up queue",
     ),
     (
         "receipts",

@@ -38,6 +38,7 @@ pub(crate) struct Config {
     pub(crate) otp: OtpConfig,
     pub(crate) portal: PortalConfig,
     pub(crate) reminders: RemindersConfig,
+    pub(crate) callcentre: CallCentreConfig,
     pub(crate) payments: PaymentsConfig,
     pub(crate) loans: LoansConfig,
     pub(crate) complaints: ComplaintsConfig,
@@ -502,6 +503,84 @@ impl RemindersConfig {
     /// The end of the sending hours (validated at load).
     pub(crate) fn window_end(&self) -> NaiveTime {
         NaiveTime::parse_from_str(&self.send_until, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+}
+
+/// `[callcentre]`: when the call centre may call and text customers about their loans, and how
+/// often (issue 15). Indonesian rules (SEOJK 19/2023) allow collection contact from 08:00 to
+/// 20:00 only; none on the branch's holidays either (`holidays`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct CallCentreConfig {
+    /// Branch-local time from which calls and messages are allowed, `HH:MM`.
+    pub(crate) contact_from: String,
+    /// Branch-local time from which they are no longer allowed, `HH:MM`.
+    pub(crate) contact_until: String,
+    /// Contact attempts (follow-up notes) per customer per branch-local day.
+    pub(crate) attempts_per_day: u32,
+}
+
+impl Default for CallCentreConfig {
+    fn default() -> Self {
+        CallCentreConfig {
+            contact_from: "08:00".to_owned(),
+            contact_until: "20:00".to_owned(),
+            attempts_per_day: 3,
+        }
+    }
+}
+
+impl CallCentreConfig {
+    /// The most attempts a day the file may allow.
+    pub(crate) const MAX_ATTEMPTS: u32 = 20;
+
+    /// The start of the contact hours (validated at load).
+    pub(crate) fn hours_start(&self) -> NaiveTime {
+        NaiveTime::parse_from_str(&self.contact_from, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+
+    /// The end of the contact hours (validated at load).
+    pub(crate) fn hours_end(&self) -> NaiveTime {
+        NaiveTime::parse_from_str(&self.contact_until, "%H:%M").unwrap_or(NaiveTime::MIN)
+    }
+
+    /// The key at fault and why, if any.
+    fn problem(&self) -> Option<(&'static str, String)> {
+        let time = |t: &str| NaiveTime::parse_from_str(t, "%H:%M").ok();
+        let (Some(from), Some(until)) = (time(&self.contact_from), time(&self.contact_until))
+        else {
+            return Some(if time(&self.contact_from).is_none() {
+                (
+                    "[callcentre] contact_from",
+                    format!("{:?} must be HH:MM", self.contact_from),
+                )
+            } else {
+                (
+                    "[callcentre] contact_until",
+                    format!("{:?} must be HH:MM", self.contact_until),
+                )
+            });
+        };
+        if from >= until {
+            return Some((
+                "[callcentre] contact_until",
+                format!(
+                    "{:?} must be later in the day than contact_from ({:?})",
+                    self.contact_until, self.contact_from
+                ),
+            ));
+        }
+        if !(1..=Self::MAX_ATTEMPTS).contains(&self.attempts_per_day) {
+            return Some((
+                "[callcentre] attempts_per_day",
+                format!(
+                    "{} must be between 1 and {}",
+                    self.attempts_per_day,
+                    Self::MAX_ATTEMPTS
+                ),
+            ));
+        }
+        None
     }
 }
 
@@ -1161,6 +1240,9 @@ impl Config {
         }
         if let Err(problem) = self.reminders.check() {
             return bad(problem.key(), problem.detail(&self.reminders));
+        }
+        if let Some((key, message)) = self.callcentre.problem() {
+            return bad(key, message);
         }
         if !(1..=720).contains(&self.payments.unconfirmed_alert_hours) {
             return bad(
@@ -1837,6 +1919,54 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("something_else"), "{e}");
+    }
+
+    #[test]
+    fn callcentre_hours_and_attempts_are_checked_naming_the_key() {
+        let c = load("", &[]).unwrap();
+        assert_eq!(
+            (c.callcentre.hours_start(), c.callcentre.hours_end()),
+            (
+                NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(20, 0, 0).unwrap()
+            )
+        );
+        assert_eq!(c.callcentre.attempts_per_day, 3);
+        let c = load(
+            "[callcentre]\ncontact_from = \"09:00\"\n",
+            &[("PAWNBRANCH_CALLCENTRE_ATTEMPTS_PER_DAY", "5")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.callcentre.hours_start(),
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap()
+        );
+        assert_eq!(c.callcentre.attempts_per_day, 5);
+        for (text, key) in [
+            (
+                "[callcentre]\ncontact_from = \"8\"\n",
+                "[callcentre] contact_from",
+            ),
+            (
+                "[callcentre]\ncontact_until = \"25:00\"\n",
+                "[callcentre] contact_until",
+            ),
+            (
+                "[callcentre]\ncontact_from = \"20:00\"\n",
+                "[callcentre] contact_until",
+            ),
+            (
+                "[callcentre]\nattempts_per_day = 0\n",
+                "[callcentre] attempts_per_day",
+            ),
+            (
+                "[callcentre]\nattempts_per_day = 21\n",
+                "[callcentre] attempts_per_day",
+            ),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 
     #[test]

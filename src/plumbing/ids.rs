@@ -146,6 +146,14 @@ id_type!(
     ReceiptId
 );
 id_type!(
+    /// A call centre follow-up note (`callcentre::notes`).
+    FollowUpId
+);
+id_type!(
+    /// A promise to pay made in a follow-up note (`callcentre::promises`).
+    PromiseId
+);
+id_type!(
     /// A loan product.
     ProductId
 );

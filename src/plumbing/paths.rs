@@ -193,6 +193,63 @@ pub(crate) fn holiday_remove(on: chrono::NaiveDate) -> String {
     format!("/staff/holidays/{on}/remove")
 }
 
+/// The call centre's "Customer Follow-Up" queue (issue 15).
+pub(crate) const FOLLOW_UP: &str = "/staff/callcentre";
+
+/// The agents' dashboard, a week at a time, and the same as CSV.
+pub(crate) const FOLLOW_UP_DASHBOARD: &str = "/staff/callcentre/dashboard";
+pub(crate) const FOLLOW_UP_DASHBOARD_CSV: &str = "/staff/callcentre/dashboard.csv";
+
+/// The managers' page of the follow-up note's choices (and its add form), and its forms.
+pub(crate) const FOLLOW_UP_CHOICES: &str = "/staff/callcentre/choices";
+pub(crate) const FOLLOW_UP_CHOICES_RELABEL: &str = "/staff/callcentre/choices/relabel";
+pub(crate) const FOLLOW_UP_CHOICES_RETIRE: &str = "/staff/callcentre/choices/retire";
+
+/// The call centre's follow-up screen of one customer, or a form on it.
+pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {
+    match part.segment() {
+        "" => format!("{FOLLOW_UP}/customers/{id}"),
+        segment => format!("{FOLLOW_UP}/customers/{id}/{segment}"),
+    }
+}
+
+/// The follow-up screen and its forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FollowUpPart {
+    /// The screen itself (GET).
+    Screen,
+    /// The follow-up note form (POST).
+    Notes,
+    /// An agent takes the customer (POST).
+    Take,
+    /// A manager assigns the customer (POST).
+    Assign,
+    /// A manager assigns the customer's RO (POST).
+    Ro,
+}
+
+impl FollowUpPart {
+    /// Every part, for the test that each has a route.
+    #[cfg(test)]
+    pub(crate) const ALL: [FollowUpPart; 5] = [
+        FollowUpPart::Screen,
+        FollowUpPart::Notes,
+        FollowUpPart::Take,
+        FollowUpPart::Assign,
+        FollowUpPart::Ro,
+    ];
+
+    fn segment(self) -> &'static str {
+        match self {
+            FollowUpPart::Screen => "",
+            FollowUpPart::Notes => "notes",
+            FollowUpPart::Take => "take",
+            FollowUpPart::Assign => "assign",
+            FollowUpPart::Ro => "ro",
+        }
+    }
+}
+
 /// A customer's file at the counter.
 pub(crate) fn customer(id: &CustomerId) -> String {
     format!("/staff/customers/{id}")
@@ -275,6 +332,17 @@ impl CustomerPart {
 /// Removing one of a customer's alternative contacts.
 pub(crate) fn alternative_contact_remove(customer: &CustomerId, contact: &str) -> String {
     format!("/staff/customers/{customer}/contacts/{contact}/remove")
+}
+
+/// Sending a code to a contact's phone (`send`), or checking the code the contact read out.
+pub(crate) fn alternative_contact_code(customer: &CustomerId, contact: &str, send: bool) -> String {
+    let tail = if send { "/send" } else { "" };
+    format!("/staff/customers/{customer}/contacts/{contact}/code{tail}")
+}
+
+/// The form that changes one of a customer's contacts (issue 15).
+pub(crate) fn alternative_contact_edit(customer: &CustomerId, contact: &str) -> String {
+    format!("/staff/customers/{customer}/contacts/{contact}/edit")
 }
 
 /// A pair of possible duplicate records, side by side.

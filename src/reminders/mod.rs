@@ -146,7 +146,7 @@ impl Settings {
     }
 
     /// The end of the sending hours on a branch-local day.
-    fn hours_end(&self, day: NaiveDate) -> DateTime<Utc> {
+    pub(crate) fn hours_end(&self, day: NaiveDate) -> DateTime<Utc> {
         let local = day.and_time(self.send_until);
         self.offset
             .from_local_datetime(&local)

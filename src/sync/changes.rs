@@ -61,6 +61,31 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    Synced {
+        table: "followup_notes",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "promises_to_pay",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "callcentre_assignments",
+        key: "customer_id",
+        omit: &[],
+    },
+    Synced {
+        table: "customer_contact_changes",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "customer_ros",
+        key: "customer_id",
+        omit: &[],
+    },
     // Pairs staff judged "not a duplicate" (merges are `customers.merged_into`).
     Synced {
         table: "customer_duplicates_dismissed",
@@ -206,6 +231,14 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "keyed hashes of one-time codes never leave the branch",
     ),
     ("reminder_templates", "the branch's own reminder wording"),
+    (
+        "contact_codes",
+        "keyed hashes of contacts' one-time codes never leave the branch",
+    ),
+    (
+        "callcentre_choices",
+        "the branch's own follow-up note choices (seeded by the migration, so not a change); notes carry their codes",
+    ),
     (
         "reminders_sent",
         "bookkeeping of the reminder pass; the SMS themselves are synced",

@@ -273,7 +273,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 19] = [
+        let links: [(&[Permission], &'static str, Msg); 20] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -285,6 +285,7 @@ impl<'a> Ctx<'a> {
                 paths::COMPLAINTS,
                 Msg::ComplaintsTitle,
             ),
+            (&[CallCentre], paths::FOLLOW_UP, Msg::NavCallCentre),
             (&[Payments], paths::PAYMENTS, Msg::NavPayments),
             (&[Payments], paths::DRAWER, Msg::DrawerMine),
             (&[Reports, Corrections], paths::DRAWERS, Msg::Drawers),

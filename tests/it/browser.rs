@@ -487,7 +487,7 @@ impl Browser {
     }
 
     /// Runs a script in the page (it must `return` its result) and returns what it returned.
-    fn script(&self, script: &str) -> Value {
+    pub(crate) fn script(&self, script: &str) -> Value {
         self.command(
             "POST",
             "/execute/sync",

@@ -9,6 +9,7 @@
 
 mod appraisal;
 mod browser;
+mod callcentre;
 mod complaints;
 mod customer_language;
 mod customers;

@@ -36,6 +36,11 @@ static ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../../assets/receipt.js"),
     },
     Asset {
+        name: "callcentre.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../../assets/callcentre.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../../assets/favicon.svg"),

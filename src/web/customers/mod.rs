@@ -178,7 +178,7 @@ pub(crate) fn render_show(
     let duplicates = crate::web::duplicates::warning(ctx, &conn, id)?;
     let history = crate::customers::timeline::of_customer(&conn, id)?;
     let tickets = crate::loans::of_customer(&conn, id)?;
-    let contact_list = crate::customers::alternative_contacts::of_customer(&conn, id)?;
+    let contact_list = alternative_contacts::with_history(&conn, id)?;
     drop(conn);
     let country = &ctx.app.config.branch.country;
     let currency = ctx.app.config.currency();
@@ -237,7 +237,7 @@ pub(crate) fn render_show(
                 li { a href=(paths::ticket(&t.id)) { (t.ticket_no) } " · " (t.item_description) " · " (currency.format(t.principal, ctx.lang)) " · " (ctx.t(t.state.label())) }
             }
         }
-        (alternative_contacts::section(ctx, user, &c, &contact_list, sent.of("contact")))
+        (alternative_contacts::section(ctx, user, &c, &contact_list, sent))
         (timeline::section(ctx, &history, notes::form(ctx, user, &c.id, sent.of("note"))))
     };
     let mut response = ctx.staff_page(user, &c.full_name, body);

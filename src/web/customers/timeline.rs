@@ -89,6 +89,10 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                         What::Email { kind, state } => { (ctx.t(Msg::NavEmail)) " · " (ctx.t(EmailKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
                                         What::Note => (ctx.t(Msg::TimelineNote)),
                                         What::Complaint { kind, .. } => { (ctx.t(Msg::PermComplaints)) " · " (ctx.t(complaint_label(kind))) },
+                                        What::FollowUp { response_en, response_id } => {
+                                            (ctx.t(Msg::TimelineFollowUp)) " · "
+                                            (match ctx.lang { crate::plumbing::i18n::Lang::Id => response_id, crate::plumbing::i18n::Lang::En => response_en })
+                                        },
                                         What::Edit(action) => (ctx.t(edit_label(action))),
                                     }
                                 }
@@ -99,7 +103,7 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                         (None, _) => (ctx.t(Msg::CustomerSelf)),
                                     }
                                 }
-                                td class=[(!matches!(e.what, What::Note)).then_some("muted")] {
+                                td class=[(!matches!(e.what, What::Note | What::FollowUp { .. })).then_some("muted")] {
                                     @match &e.what {
                                         What::Event(kind) if kind == "caller_verified" => (super::caller::describe(ctx, &e.detail)),
                                         What::Event(kind) => (code_detail(ctx, kind, &e.detail).unwrap_or_else(|| e.detail.clone())),

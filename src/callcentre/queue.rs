@@ -1,0 +1,773 @@
+//! The "Customer Follow-Up" queue: the customers a call agent should ring, one row each: those
+//! with an overdue ticket, a ticket due within [`DUE_SOON_DAYS`], a promise to pay due today,
+//! or a broken promise nobody has followed up since it broke (those first, by default).
+//! Searchable by name, phone or ticket number, filtered by reason, sorted by days overdue,
+//! amount overdue, last contact or promise state, paged; each row names the agent assigned.
+//!
+//! Who follows a customer up is [`assign`]ed by a manager or [`take`]n by an agent (only an
+//! unassigned customer, or one already theirs), audited.
+//!
+//! The amount overdue is the balance of the overdue tickets' receivables in the ledger (what
+//! the charges pass has posted), so the queue's rows are one query ([`candidates`]), not a
+//! calculation per ticket; filtering, sorting and paging them ([`pick`]) is done in memory,
+//! so the pages can keep the rows while [`generation`] stays the same.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rusqlite::{Connection, params};
+
+use super::duties::{self, Duty};
+use crate::plumbing::ids::{CustomerId, StaffId};
+use crate::plumbing::phone::E164;
+use crate::roles::{Permission, StaffUser};
+
+/// A ticket maturing within this many days puts its customer in the queue.
+pub(crate) const DUE_SOON_DAYS: i64 = 7;
+/// Rows per page.
+pub(crate) const PAGE_SIZE: u32 = 25;
+
+/// Why a customer is in the queue (the filter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reason {
+    Overdue,
+    DueSoon,
+    PromiseToday,
+    BrokenPromise,
+}
+
+impl Reason {
+    pub(crate) const ALL: [Reason; 4] = [
+        Reason::Overdue,
+        Reason::DueSoon,
+        Reason::PromiseToday,
+        Reason::BrokenPromise,
+    ];
+
+    /// The code in the query string.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Reason::Overdue => "overdue",
+            Reason::DueSoon => "due_soon",
+            Reason::PromiseToday => "promise_today",
+            Reason::BrokenPromise => "broken",
+        }
+    }
+
+    pub(crate) fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Whether a row is in the queue for this reason.
+    fn holds(self, row: &Row) -> bool {
+        match self {
+            Reason::Overdue => row.days_overdue > 0,
+            Reason::DueSoon => row.days_overdue == 0 && row.next_due.is_some(),
+            Reason::PromiseToday => row.promise == PromiseState::DueToday,
+            Reason::BrokenPromise => row.promise == PromiseState::Broken,
+        }
+    }
+}
+
+/// The order of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sort {
+    /// Broken promises, then promises due today, then most days overdue.
+    Priority,
+    DaysOverdue,
+    AmountOverdue,
+    /// Longest since the last contact (never contacted first).
+    LastContact,
+    PromiseState,
+}
+
+impl Sort {
+    pub(crate) const ALL: [Sort; 5] = [
+        Sort::Priority,
+        Sort::DaysOverdue,
+        Sort::AmountOverdue,
+        Sort::LastContact,
+        Sort::PromiseState,
+    ];
+
+    /// The code in the query string.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Sort::Priority => "priority",
+            Sort::DaysOverdue => "days",
+            Sort::AmountOverdue => "amount",
+            Sort::LastContact => "contact",
+            Sort::PromiseState => "promise",
+        }
+    }
+
+    pub(crate) fn from_code(code: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The order of two rows: the sort's keys, then the customer's id, so that pages never
+    /// overlap.
+    fn compare(self, a: &Row, b: &Row) -> std::cmp::Ordering {
+        let urgent = |r: &Row| matches!(r.promise, PromiseState::DueToday | PromiseState::Broken);
+        let days = b.days_overdue.cmp(&a.days_overdue);
+        let amount = b.amount_overdue.cmp(&a.amount_overdue);
+        let by = match self {
+            Sort::Priority => urgent(b)
+                .cmp(&urgent(a))
+                .then(b.promise.cmp(&a.promise))
+                .then(days)
+                .then(amount),
+            Sort::DaysOverdue => days.then(amount),
+            Sort::AmountOverdue => amount.then(days),
+            // Never contacted first, then the longest since.
+            Sort::LastContact => (a.last_contact.is_some(), a.last_contact)
+                .cmp(&(b.last_contact.is_some(), b.last_contact))
+                .then(days),
+            Sort::PromiseState => b.promise.cmp(&a.promise).then(days),
+        };
+        by.then_with(|| a.customer.cmp(&b.customer))
+    }
+}
+
+/// A customer's promise state as the queue shows it, least pressing first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum PromiseState {
+    None,
+    Active,
+    DueToday,
+    /// Broken and not followed up since.
+    Broken,
+}
+
+impl PromiseState {
+    fn from_rank(rank: i64) -> PromiseState {
+        match rank {
+            3 => PromiseState::Broken,
+            2 => PromiseState::DueToday,
+            1 => PromiseState::Active,
+            _ => PromiseState::None,
+        }
+    }
+}
+
+/// What the agent asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct Query<'a> {
+    /// A name (part), phone number (part) or ticket number; empty for all.
+    pub(crate) search: &'a str,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) sort: Sort,
+    /// Only the customers assigned to this agent.
+    pub(crate) assigned_to: Option<&'a StaffId>,
+    /// From 1.
+    pub(crate) page: u32,
+}
+
+/// One customer in the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Row {
+    pub(crate) customer: CustomerId,
+    pub(crate) name: String,
+    pub(crate) phone: E164,
+    pub(crate) do_not_text: bool,
+    pub(crate) days_overdue: i64,
+    pub(crate) amount_overdue: i64,
+    pub(crate) next_due: Option<NaiveDate>,
+    pub(crate) tickets: String,
+    pub(crate) last_contact: Option<DateTime<Utc>>,
+    pub(crate) promise: PromiseState,
+    pub(crate) agent: Option<(StaffId, String)>,
+}
+
+/// A page of the queue.
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
+    pub(crate) rows: Vec<Row>,
+    /// Rows matching, on every page.
+    pub(crate) total: u32,
+}
+
+/// The queue's rows, before filtering, sorting and paging. ?1 today, ?2 the last day "due
+/// soon" reaches. The tickets and promises are gathered once each (MATERIALIZED: SQLite
+/// would otherwise run them again for every row that joins them).
+const QUEUE: &str = "
+WITH tix AS MATERIALIZED (
+    SELECT l.customer_id,
+           MAX(CASE WHEN l.matures_on < ?1
+                    THEN CAST(julianday(?1) - julianday(l.matures_on) AS INTEGER) ELSE 0 END) AS days_overdue,
+           SUM(CASE WHEN l.matures_on < ?1 THEN
+                 (SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END), 0)
+                  FROM ledger_postings p WHERE p.loan_id = l.id
+                    AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable'))
+               ELSE 0 END) AS amount_overdue,
+           MIN(l.matures_on) AS next_due,
+           group_concat(l.ticket_no, ' ') AS tickets
+    FROM loans l
+    WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2
+    GROUP BY l.customer_id
+),
+prom AS MATERIALIZED (
+    SELECT customer_id,
+           MAX(CASE WHEN state = 'broken' THEN settled_at END) AS broken_at,
+           MAX(state = 'active' AND promised_on = ?1) AS due_today,
+           MAX(state = 'active') AS active
+    FROM promises_to_pay WHERE state IN ('active', 'broken')
+    GROUP BY customer_id
+),
+ids AS MATERIALIZED (
+    SELECT customer_id FROM tix
+    UNION SELECT customer_id FROM prom WHERE due_today OR broken_at IS NOT NULL
+),
+rows AS (
+    SELECT c.id, c.full_name, c.phone, c.do_not_text,
+           COALESCE(t.days_overdue, 0) AS days_overdue, COALESCE(t.amount_overdue, 0) AS amount_overdue,
+           t.next_due, COALESCE(t.tickets, '') AS tickets,
+           (SELECT MAX(n.at) FROM followup_notes n WHERE n.customer_id = c.id) AS last_contact,
+           pr.broken_at, pr.due_today, pr.active,
+           a.staff_id, s.full_name AS agent
+    FROM ids JOIN customers c ON c.id = ids.customer_id
+    LEFT JOIN tix t ON t.customer_id = c.id
+    LEFT JOIN prom pr ON pr.customer_id = c.id
+    LEFT JOIN callcentre_assignments a ON a.customer_id = c.id
+    LEFT JOIN staff s ON s.id = a.staff_id
+    WHERE c.merged_into IS NULL
+),
+ranked AS (
+    SELECT *,
+           CASE WHEN broken_at IS NOT NULL AND broken_at > COALESCE(last_contact, '') THEN 3
+                WHEN due_today THEN 2 WHEN active THEN 1 ELSE 0 END AS promise
+    FROM rows
+)
+SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due, tickets,
+       last_contact, promise, staff_id, agent
+FROM ranked
+WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL";
+
+/// Every customer in the queue on `today`, in no order: what [`pick`] filters, sorts and pages
+/// (and what a cache may keep while the data it reads does not change).
+pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Row>> {
+    conn.prepare_cached(QUEUE)?
+        .query_map(params![today, today + Duration::days(DUE_SOON_DAYS)], |r| {
+            let staff: Option<StaffId> = r.get(10)?;
+            let agent: Option<String> = r.get(11)?;
+            Ok(Row {
+                customer: r.get(0)?,
+                name: r.get(1)?,
+                phone: E164::from_stored(r.get(2)?),
+                do_not_text: r.get(3)?,
+                days_overdue: r.get(4)?,
+                amount_overdue: r.get(5)?,
+                next_due: r.get(6)?,
+                tickets: r.get(7)?,
+                last_contact: r.get(8)?,
+                promise: PromiseState::from_rank(r.get(9)?),
+                agent: staff.zip(agent),
+            })
+        })?
+        .collect()
+}
+
+/// Whether a row matches the search: a part of the name (any case; `name` is the row's name
+/// and `search` the search, both in lower case), a part of the phone number as typed, or one of
+/// the ticket numbers whole.
+fn matches(row: &Row, name: &str, search: &str, digits: &str) -> bool {
+    search.is_empty()
+        || name.contains(search)
+        || (!digits.is_empty() && row.phone.as_str().contains(digits))
+        || row
+            .tickets
+            .split(' ')
+            .any(|t| t.eq_ignore_ascii_case(search))
+}
+
+/// The queue's rows with each order worked out once, when first asked for: what the pages keep
+/// between reads, so that a page only walks an order already sorted.
+pub(crate) struct Rows {
+    rows: Vec<Row>,
+    /// Each row's name in lower case, for the search.
+    names: Vec<String>,
+    orders: [OnceLock<Vec<usize>>; Sort::ALL.len()],
+}
+
+impl Rows {
+    pub(crate) fn new(rows: Vec<Row>) -> Rows {
+        Rows {
+            names: rows.iter().map(|r| r.name.to_lowercase()).collect(),
+            rows,
+            orders: Default::default(),
+        }
+    }
+
+    /// The rows' positions in `sort`'s order.
+    fn order(&self, sort: Sort) -> &[usize] {
+        let slot = Sort::ALL.iter().position(|s| *s == sort).unwrap_or(0);
+        self.orders[slot].get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.rows.len()).collect();
+            order.sort_by(|a, b| sort.compare(&self.rows[*a], &self.rows[*b]));
+            order
+        })
+    }
+}
+
+/// The page `query` asks for of `rows` ([`candidates`]).
+pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
+    let search = query.search.trim().to_lowercase();
+    let digits = phone_digits(&search);
+    let offset = query
+        .page
+        .max(1)
+        .saturating_sub(1)
+        .saturating_mul(PAGE_SIZE) as usize;
+    let mut total = 0usize;
+    let mut page = Vec::new();
+    for i in rows.order(query.sort) {
+        let row = &rows.rows[*i];
+        let kept = query.reason.is_none_or(|reason| reason.holds(row))
+            && query
+                .assigned_to
+                .is_none_or(|agent| row.agent.as_ref().is_some_and(|(id, _)| id == agent))
+            && matches(row, &rows.names[*i], &search, &digits);
+        if kept {
+            if total >= offset && page.len() < PAGE_SIZE as usize {
+                page.push(row.clone());
+            }
+            total += 1;
+        }
+    }
+    Page {
+        rows: page,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    }
+}
+
+/// One page of the queue on `today`, read afresh (the pages keep the rows between reads).
+#[cfg(test)]
+pub(crate) fn page(conn: &Connection, query: &Query, today: NaiveDate) -> rusqlite::Result<Page> {
+    Ok(pick(&Rows::new(candidates(conn, today)?), query))
+}
+
+/// A number that changes whenever anything the queue reads changes: the change log's last
+/// sequence number (every table the queue reads is synced, so each write to it is logged by
+/// a trigger, in its transaction; the sequence is never reused).
+pub(crate) fn generation(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0)",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
+/// The digits of a phone number as typed, without the trunk 0 ("0812-3456" is "8123456"), to
+/// find inside stored E.164 numbers; empty when too few to mean a phone number.
+fn phone_digits(search: &str) -> String {
+    let digits: String = search.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_start_matches('0');
+    if digits.len() < 4 || search.chars().any(char::is_alphabetic) {
+        String::new()
+    } else {
+        digits.to_owned()
+    }
+}
+
+/// Why an assignment was refused, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AssignError {
+    #[error("only a manager assigns customers to agents")]
+    NotManager,
+    #[error("the staff member is not a call agent")]
+    NotAnAgent,
+    #[error("the customer is already assigned to {0}")]
+    Taken(String),
+    #[error("no such customer")]
+    NoSuchCustomer,
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// Whether `user` may assign customers to any agent (a manager).
+pub(crate) fn may_assign(user: &StaffUser) -> bool {
+    user.role.has(Permission::CallCentre) && user.role.has(Permission::CustomerManagement)
+}
+
+/// The agent assigned to a customer, if any.
+pub(crate) fn assigned(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<Option<(StaffId, String)>> {
+    duties::holder(conn, Duty::FollowUp, customer)
+}
+
+/// The staff who may follow customers up (active, with the Call Centre permission), by name.
+pub(crate) fn agents(conn: &Connection) -> rusqlite::Result<Vec<(StaffId, String)>> {
+    let codes: Vec<&str> = crate::roles::Role::ALL
+        .into_iter()
+        .filter(|r| r.has(Permission::CallCentre))
+        .map(crate::roles::Role::code)
+        .collect();
+    let list = codes
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    conn.prepare_cached(&format!(
+        "SELECT id, full_name FROM staff WHERE role IN ({list}) AND disabled = 0 ORDER BY full_name, id"
+    ))?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
+}
+
+/// A manager assigns a customer to an agent (replacing any assignment), audited.
+pub(crate) fn assign(
+    conn: &Connection,
+    manager: &StaffUser,
+    customer: &CustomerId,
+    agent: &StaffId,
+    now: DateTime<Utc>,
+) -> Result<(), AssignError> {
+    if !may_assign(manager) {
+        return Err(AssignError::NotManager);
+    }
+    if !agents(conn)?.iter().any(|(id, _)| id == agent) {
+        return Err(AssignError::NotAnAgent);
+    }
+    write(conn, manager, customer, agent, now)
+}
+
+/// An agent takes an unassigned customer (or one already theirs), audited.
+pub(crate) fn take(
+    conn: &Connection,
+    agent: &StaffUser,
+    customer: &CustomerId,
+    now: DateTime<Utc>,
+) -> Result<(), AssignError> {
+    if !agent.role.has(Permission::CallCentre) {
+        return Err(AssignError::NotAnAgent);
+    }
+    match assigned(conn, customer)? {
+        Some((id, _)) if id == agent.id => Ok(()),
+        Some((_, name)) => Err(AssignError::Taken(name)),
+        None => write(conn, agent, customer, &agent.id, now),
+    }
+}
+
+fn write(
+    conn: &Connection,
+    by: &StaffUser,
+    customer: &CustomerId,
+    agent: &StaffId,
+    now: DateTime<Utc>,
+) -> Result<(), AssignError> {
+    if crate::customers::get(conn, customer)?.is_none() {
+        return Err(AssignError::NoSuchCustomer);
+    }
+    Ok(duties::hand_over(
+        conn,
+        Duty::FollowUp,
+        by,
+        customer,
+        agent,
+        now,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::callcentre::notes::tests::{now, reached, today};
+    use crate::callcentre::{notes, promises};
+    use crate::customers::NewCustomer;
+    use crate::loans::ops::tests::{paid_out, staff_member};
+    use crate::roles::Role;
+
+    struct Shop {
+        _dir: tempfile::TempDir,
+        db: crate::plumbing::db::Db,
+        product: crate::plumbing::ids::ProductId,
+        agent: StaffUser,
+    }
+
+    fn shop() -> Shop {
+        let (dir, db) = crate::plumbing::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let product =
+            crate::loans::products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now())
+                .unwrap();
+        let agent = staff_member(&conn, Role::CallAgent, now());
+        drop(conn);
+        Shop {
+            _dir: dir,
+            db,
+            product,
+            agent,
+        }
+    }
+
+    /// A customer whose ticket of `principal` was paid out on `start` (30-day term).
+    fn customer(
+        conn: &Connection,
+        s: &Shop,
+        name: &str,
+        phone: &str,
+        principal: i64,
+        start: NaiveDate,
+    ) -> (CustomerId, crate::plumbing::ids::LoanId) {
+        let phone = crate::plumbing::phone::normalise(phone, "ID").unwrap();
+        let new = NewCustomer {
+            full_name: name,
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        };
+        let id = crate::customers::insert(conn, &new, now()).unwrap();
+        let (loan, _) = paid_out(conn, &id, &s.product, &s.agent.id, principal, start, now());
+        (id, loan)
+    }
+
+    fn names(page: &Page) -> Vec<&str> {
+        page.rows.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    fn query(sort: Sort) -> Query<'static> {
+        Query {
+            search: "",
+            reason: None,
+            sort,
+            assigned_to: None,
+            page: 1,
+        }
+    }
+
+    #[test]
+    fn the_queue_holds_overdue_due_soon_and_promised_customers_in_their_order() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let day = |d: i64| today() + Duration::days(d);
+        // The test product's term is 120 days: matured 12 and 5 days ago, due in 3 and in 20.
+        customer(&conn, &s, "Ani", "081200000001", 1_000_000, day(-132));
+        let (budi, loan) = customer(&conn, &s, "Budi", "081200000002", 3_000_000, day(-125));
+        customer(&conn, &s, "Citra", "081200000003", 500_000, day(-117));
+        customer(&conn, &s, "Dewi", "081200000004", 500_000, day(-100));
+        crate::loans::charges::post_all(
+            &conn,
+            &crate::loans::charges::open_tickets(&conn, None, 100).unwrap(),
+            today(),
+            now(),
+        )
+        .unwrap();
+        let all = page(&conn, &query(Sort::DaysOverdue), today()).unwrap();
+        assert_eq!(
+            names(&all),
+            ["Ani", "Budi", "Citra"],
+            "Dewi is due in 20 days"
+        );
+        assert_eq!(all.total, 3);
+        assert_eq!(all.rows[0].days_overdue, 12);
+        assert_eq!(all.rows[1].days_overdue, 5);
+        assert_eq!(all.rows[2].days_overdue, 0);
+        let by_amount = page(&conn, &query(Sort::AmountOverdue), today()).unwrap();
+        assert_eq!(names(&by_amount), ["Budi", "Ani", "Citra"]);
+        assert!(by_amount.rows[0].amount_overdue >= 3_000_000);
+        assert_eq!(by_amount.rows[2].amount_overdue, 0, "not overdue");
+        let overdue = Query {
+            reason: Some(Reason::Overdue),
+            ..query(Sort::Priority)
+        };
+        assert_eq!(
+            names(&page(&conn, &overdue, today()).unwrap()),
+            ["Ani", "Budi"]
+        );
+        let soon = Query {
+            reason: Some(Reason::DueSoon),
+            ..query(Sort::Priority)
+        };
+        assert_eq!(names(&page(&conn, &soon, today()).unwrap()), ["Citra"]);
+        // Budi is called: last contact puts Ani (never called) first; a broken promise puts
+        // Budi on top until he is called again.
+        let m = notes::tests::rules();
+        let promise = notes::NewNote {
+            loan: Some(&loan),
+            party_response: "promise_to_pay",
+            promised_amount: Some(100_000),
+            promised_date: Some(today()),
+            ..reached(&budi)
+        };
+        notes::add(&conn, &s.agent, &promise, &m, today(), now()).unwrap();
+        let by_contact = page(&conn, &query(Sort::LastContact), today()).unwrap();
+        assert_eq!(
+            names(&by_contact),
+            ["Ani", "Citra", "Budi"],
+            "never called first"
+        );
+        let first = page(&conn, &query(Sort::Priority), today()).unwrap();
+        assert_eq!(first.rows[0].name, "Budi");
+        assert_eq!(first.rows[0].promise, PromiseState::DueToday);
+        let tomorrow = day(1);
+        promises::settle(&conn, tomorrow, now() + Duration::days(1)).unwrap();
+        let next = page(&conn, &query(Sort::Priority), tomorrow).unwrap();
+        assert_eq!(
+            (next.rows[0].name.as_str(), next.rows[0].promise),
+            ("Budi", PromiseState::Broken)
+        );
+        let broken = Query {
+            reason: Some(Reason::BrokenPromise),
+            ..query(Sort::Priority)
+        };
+        assert_eq!(names(&page(&conn, &broken, tomorrow).unwrap()), ["Budi"]);
+        let later = now() + Duration::days(1) + Duration::hours(1);
+        notes::add(&conn, &s.agent, &reached(&budi), &m, tomorrow, later).unwrap();
+        let after_call = page(&conn, &query(Sort::Priority), tomorrow).unwrap();
+        assert_eq!(after_call.rows[0].name, "Ani", "followed up: back in line");
+        assert_eq!(page(&conn, &broken, tomorrow).unwrap().total, 0);
+    }
+
+    #[test]
+    fn managers_assign_agents_take_only_unassigned_customers_and_each_is_audited() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let (ani, _) = customer(
+            &conn,
+            &s,
+            "Ani",
+            "081200000001",
+            1_000_000,
+            today() - Duration::days(125),
+        );
+        let manager = staff_member(&conn, Role::Manager, now());
+        let clerk = staff_member(&conn, Role::Clerk, now());
+        let other = StaffUser {
+            id: StaffId::new(now()),
+            username: "agent2".into(),
+            full_name: "Second agent".into(),
+            role: Role::CallAgent,
+        };
+        conn.execute(
+            "INSERT INTO staff (id, username, full_name, role, password_hash, created_at, updated_at)
+             VALUES (?1, 'agent2', 'Second agent', 'call_agent', '', ?2, ?2)",
+            params![other.id, now()],
+        )
+        .unwrap();
+        assert!(matches!(
+            assign(&conn, &s.agent, &ani, &s.agent.id, now()),
+            Err(AssignError::NotManager)
+        ));
+        assert!(matches!(
+            assign(&conn, &manager, &ani, &clerk.id, now()),
+            Err(AssignError::NotAnAgent)
+        ));
+        assert!(matches!(
+            take(&conn, &clerk, &ani, now()),
+            Err(AssignError::NotAnAgent)
+        ));
+        take(&conn, &s.agent, &ani, now()).unwrap();
+        take(&conn, &s.agent, &ani, now()).unwrap();
+        assert!(
+            matches!(take(&conn, &other, &ani, now()), Err(AssignError::Taken(name)) if name == s.agent.full_name)
+        );
+        assign(&conn, &manager, &ani, &other.id, now()).unwrap();
+        assert_eq!(
+            assigned(&conn, &ani).unwrap().map(|a| a.0),
+            Some(other.id.clone())
+        );
+        let mine = Query {
+            assigned_to: Some(&other.id),
+            ..query(Sort::Priority)
+        };
+        assert_eq!(names(&page(&conn, &mine, today()).unwrap()), ["Ani"]);
+        let theirs = Query {
+            assigned_to: Some(&s.agent.id),
+            ..query(Sort::Priority)
+        };
+        assert_eq!(page(&conn, &theirs, today()).unwrap().total, 0);
+        let audits: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE action = 'customer.callcentre_assign'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audits, 2, "the take (once) and the assignment");
+    }
+
+    #[test]
+    fn the_queue_is_searched_by_name_phone_or_ticket_and_paged() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let start = today() - Duration::days(125);
+        for i in 0..30 {
+            customer(
+                &conn,
+                &s,
+                &format!("Customer {i:02}"),
+                &format!("0812000001{i:02}"),
+                100_000 + i,
+                start,
+            );
+        }
+        let (_, loan) = customer(&conn, &s, "Siti 50%_x", "081299998888", 100_000, start);
+        let ticket = crate::loans::ops::load(&conn, &loan)
+            .unwrap()
+            .unwrap()
+            .ticket_no;
+        let find = |search: &str| -> Vec<String> {
+            let q = Query {
+                search,
+                ..query(Sort::DaysOverdue)
+            };
+            page(&conn, &q, today())
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        assert_eq!(find("siti"), ["Siti 50%_x"]);
+        assert_eq!(find("0812-9999-8888"), ["Siti 50%_x"]);
+        assert_eq!(find(&ticket), ["Siti 50%_x"]);
+        assert_eq!(
+            find("50%_"),
+            ["Siti 50%_x"],
+            "% and _ are letters, not wildcards"
+        );
+        assert_eq!(find("%").len(), 1);
+        assert!(find("nobody").is_empty());
+        let first = page(&conn, &query(Sort::AmountOverdue), today()).unwrap();
+        assert_eq!((first.rows.len(), first.total), (25, 31));
+        let second = page(
+            &conn,
+            &Query {
+                page: 2,
+                ..query(Sort::AmountOverdue)
+            },
+            today(),
+        )
+        .unwrap();
+        assert_eq!(second.rows.len(), 6);
+        assert!(
+            second.rows.iter().all(|r| !first.rows.contains(r)),
+            "no row twice"
+        );
+    }
+
+    #[test]
+    fn the_generation_moves_with_every_write_to_what_the_queue_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let conn = db.conn().unwrap();
+        let g0 = generation(&conn).unwrap();
+        let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now());
+        let g1 = generation(&conn).unwrap();
+        assert!(g1 > g0, "a new customer");
+        let agent = staff_member(&conn, Role::CallAgent, now());
+        let g2 = generation(&conn).unwrap();
+        take(&conn, &agent, &customer, now()).unwrap();
+        assert!(generation(&conn).unwrap() > g2, "an assignment");
+        let g3 = generation(&conn).unwrap();
+        assert_eq!(generation(&conn).unwrap(), g3, "reading changes nothing");
+        assert!(g2 > g1);
+    }
+}

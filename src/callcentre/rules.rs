@@ -1,0 +1,153 @@
+//! The collection rules every contact attempt keeps (issue 15; OJK's SEOJK 19/2023): calls and
+//! messages only within the contact hours (`[callcentre] contact_from` to `contact_until`,
+//! branch time), none on the branch's holidays (`holidays`), and at most
+//! `[callcentre] attempts_per_day` attempts per customer per branch-local day. Each attempt is
+//! a follow-up note, so the notes are the log of every contact and the count of the day's.
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use rusqlite::Connection;
+
+use crate::plumbing::config::Config;
+use crate::plumbing::ids::CustomerId;
+
+/// The rules, from the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ContactRules {
+    pub(crate) from: NaiveTime,
+    pub(crate) until: NaiveTime,
+    pub(crate) offset: FixedOffset,
+    pub(crate) per_day: u32,
+}
+
+/// Why no contact may be made now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Blocked {
+    #[error("outside the contact hours {from} to {until}")]
+    OutsideHours { from: NaiveTime, until: NaiveTime },
+    #[error("{0} is one of the branch's holidays")]
+    Holiday(NaiveDate),
+    #[error("the customer was contacted {0} times today, the most allowed")]
+    DailyLimit(u32),
+}
+
+impl ContactRules {
+    /// The rules of a (validated) configuration.
+    pub(crate) fn from_config(config: &Config) -> ContactRules {
+        let c = &config.callcentre;
+        ContactRules {
+            from: c.hours_start(),
+            until: c.hours_end(),
+            offset: config.utc_offset(),
+            per_day: c.attempts_per_day,
+        }
+    }
+
+    /// The UTC instant a branch-local day starts.
+    fn day_start(&self, day: NaiveDate) -> DateTime<Utc> {
+        let local = day.and_time(NaiveTime::MIN);
+        self.offset
+            .from_local_datetime(&local)
+            .single()
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+    }
+}
+
+/// Whether the customer may be contacted at `now` (`today` is its branch-local date); the
+/// first rule broken, if any.
+pub(crate) fn admit(
+    conn: &Connection,
+    rules: &ContactRules,
+    customer: &CustomerId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<Result<(), Blocked>> {
+    let time = now.with_timezone(&rules.offset).time();
+    if !(rules.from <= time && time < rules.until) {
+        return Ok(Err(Blocked::OutsideHours {
+            from: rules.from,
+            until: rules.until,
+        }));
+    }
+    if crate::holidays::is_holiday(conn, today)? {
+        return Ok(Err(Blocked::Holiday(today)));
+    }
+    let start = rules.day_start(today);
+    let attempts: u32 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM followup_notes WHERE customer_id = ?1 AND at >= ?2 AND at < ?3",
+        )?
+        .query_row(
+            rusqlite::params![customer, start, start + Duration::days(1)],
+            |r| r.get(0),
+        )?;
+    if attempts >= rules.per_day {
+        return Ok(Err(Blocked::DailyLimit(attempts)));
+    }
+    Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::callcentre::notes::tests::{reached, rules, today, world};
+    use crate::callcentre::notes::{self, NoteError};
+
+    /// Branch-local (UTC+7) time on a day.
+    fn at(day: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+        (day.and_hms_opt(hour, minute, 0).unwrap() - Duration::hours(7)).and_utc()
+    }
+
+    #[test]
+    fn contacts_only_within_the_hours_not_on_holidays_and_up_to_the_daily_limit() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let r = rules();
+        let note = reached(&w.customer);
+        let add =
+            |now: DateTime<Utc>, day: NaiveDate| notes::add(&conn, &w.agent, &note, &r, day, now);
+        let blocked = |result: Result<notes::Added, NoteError>| match result {
+            Err(NoteError::Blocked(b)) => b,
+            other => panic!("{other:?}"),
+        };
+        let day = today();
+        let hours = Blocked::OutsideHours {
+            from: r.contact.from,
+            until: r.contact.until,
+        };
+        assert_eq!(blocked(add(at(day, 7, 59), day)), hours);
+        assert_eq!(
+            blocked(add(at(day, 20, 0), day)),
+            hours,
+            "until is not included"
+        );
+        add(at(day, 8, 0), day).unwrap();
+        add(at(day, 12, 0), day).unwrap();
+        add(at(day, 19, 59), day).unwrap();
+        assert_eq!(blocked(add(at(day, 19, 59), day)), Blocked::DailyLimit(3));
+        // The next day counts again from zero, unless it is a holiday.
+        let next = day.succ_opt().unwrap();
+        let manager = crate::loans::ops::tests::staff_member(
+            &conn,
+            crate::roles::Role::Manager,
+            at(day, 9, 0),
+        );
+        crate::holidays::add(
+            &conn,
+            &crate::audit::Actor::Staff(&manager),
+            &crate::holidays::Holiday {
+                on: next,
+                name: "Hari libur".into(),
+            },
+            at(day, 9, 0),
+        )
+        .unwrap();
+        assert_eq!(blocked(add(at(next, 9, 0), next)), Blocked::Holiday(next));
+        let after = next.succ_opt().unwrap();
+        add(at(after, 9, 0), after).unwrap();
+        let logged: i64 = conn
+            .query_row("SELECT count(*) FROM followup_notes", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(logged, 4, "every contact made is logged, none refused");
+    }
+}
