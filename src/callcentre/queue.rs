@@ -170,6 +170,9 @@ pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) phone: E164,
     pub(crate) do_not_text: bool,
+    /// The customer has an unresolved billing (collections) complaint (seed 003, category A):
+    /// the agent calls knowing it.
+    pub(crate) open_complaint: bool,
     pub(crate) days_overdue: i64,
     pub(crate) amount_overdue: i64,
     pub(crate) next_due: Option<NaiveDate>,
@@ -223,6 +226,8 @@ rows AS (
            COALESCE(t.days_overdue, 0) AS days_overdue, COALESCE(t.amount_overdue, 0) AS amount_overdue,
            t.next_due, COALESCE(t.tickets, '') AS tickets,
            (SELECT MAX(n.at) FROM followup_notes n WHERE n.customer_id = c.id) AS last_contact,
+           EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND k.category = 'billing'
+                     AND k.state NOT IN ('resolved', 'closed')) AS open_complaint,
            pr.broken_at, pr.due_today, pr.active,
            a.staff_id, s.full_name AS agent
     FROM ids JOIN customers c ON c.id = ids.customer_id
@@ -239,7 +244,7 @@ ranked AS (
     FROM rows
 )
 SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due, tickets,
-       last_contact, promise, staff_id, agent
+       last_contact, promise, staff_id, agent, open_complaint
 FROM ranked
 WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL";
 
@@ -255,6 +260,7 @@ pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Resul
                 name: r.get(1)?,
                 phone: E164::from_stored(r.get(2)?),
                 do_not_text: r.get(3)?,
+                open_complaint: r.get(12)?,
                 days_overdue: r.get(4)?,
                 amount_overdue: r.get(5)?,
                 next_due: r.get(6)?,
@@ -621,6 +627,63 @@ mod tests {
         let after_call = page(&conn, &query(Sort::Priority), tomorrow).unwrap();
         assert_eq!(after_call.rows[0].name, "Ani", "followed up: back in line");
         assert_eq!(page(&conn, &broken, tomorrow).unwrap().total, 0);
+    }
+
+    #[test]
+    fn an_open_billing_complaint_is_shown_until_it_is_resolved() {
+        use crate::complaints::cases::{self, NewCase, Opener};
+        use crate::complaints::{Category, Channel, Outcome, Priority, State};
+        let s = shop();
+        let mut conn = s.db.conn().unwrap();
+        let day = |d: i64| today() + Duration::days(d);
+        let (ani, _) = customer(&conn, &s, "Ani", "081200000001", 1_000_000, day(-132));
+        customer(&conn, &s, "Budi", "081200000002", 1_000_000, day(-130));
+        let flagged = |conn: &Connection| -> Vec<(String, bool)> {
+            page(conn, &query(Sort::DaysOverdue), today())
+                .unwrap()
+                .rows
+                .into_iter()
+                .map(|r| (r.name, r.open_complaint))
+                .collect()
+        };
+        assert_eq!(
+            flagged(&conn),
+            [("Ani".into(), false), ("Budi".into(), false)]
+        );
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+        let open = |category| NewCase {
+            customer: &ani,
+            channel: Channel::Portal,
+            category,
+            priority: Priority::Normal,
+            loan: None,
+            payment_code: None,
+            description: "I was charged twice.",
+            owner: None,
+        };
+        // A complaint of another category is not a collections complaint.
+        cases::open(
+            &tx,
+            &open(Category::PaymentMethod),
+            &Opener::Customer,
+            now(),
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(flagged(&conn)[0], ("Ani".into(), false));
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+        let case = cases::open(&tx, &open(Category::Billing), &Opener::Customer, now()).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(
+            flagged(&conn),
+            [("Ani".into(), true), ("Budi".into(), false)]
+        );
+        conn.execute(
+            "UPDATE complaints SET state = ?1, outcome = ?2 WHERE id = ?3",
+            rusqlite::params![State::Resolved.code(), Outcome::Explained.code(), case],
+        )
+        .unwrap();
+        assert_eq!(flagged(&conn)[0], ("Ani".into(), false), "resolved");
     }
 
     #[test]

@@ -1231,6 +1231,7 @@ catalogue! {
     FollowUpCommentsInvalid => "Comments can be at most 2000 characters.", "Komentar paling banyak 2000 karakter.";
     FollowUpMessageInvalid => "Write the message (at most 459 characters).", "Tulis pesannya (paling banyak 459 karakter).";
     FollowUpDoNotText => "The customer asked not to be texted.", "Nasabah meminta tidak dikirimi SMS.";
+    FollowUpOpenComplaint => "Open billing complaint", "Pengaduan penagihan terbuka";
     FollowUpOutsideHours => "Customers may be contacted only from {from} to {until}. Nothing was saved.", "Nasabah hanya boleh dihubungi pukul {from} sampai {until}. Tidak ada yang disimpan.";
     FollowUpHoliday => "Today is one of the branch's holidays: no calls or messages. Nothing was saved.", "Hari ini hari libur cabang: tidak ada panggilan atau pesan. Tidak ada yang disimpan.";
     FollowUpDailyLimit => "This customer was contacted {n} times today, the most allowed. Nothing was saved.", "Nasabah ini sudah dihubungi {n} kali hari ini, batas terbanyak. Tidak ada yang disimpan.";

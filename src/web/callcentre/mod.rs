@@ -226,6 +226,7 @@ fn table(ctx: &Ctx, rows: &[queue::Row], agents: &[(StaffId, String)]) -> Markup
                         td {
                             a href=(paths::follow_up(&r.customer, FollowUpPart::Screen)) { (r.name) }
                             @if r.do_not_text { " " span class="badge bad" { (ctx.t(Msg::DoNotText)) } }
+                            @if r.open_complaint { " " span class="badge warn" { (ctx.t(Msg::FollowUpOpenComplaint)) } }
                         }
                         td { (r.phone.national(country)) }
                         td { (r.tickets) }
