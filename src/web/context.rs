@@ -286,7 +286,11 @@ impl<'a> Ctx<'a> {
                 Msg::ComplaintsTitle,
             ),
             (&[CallCentre], paths::FOLLOW_UP, Msg::NavCallCentre),
-            (&[Payments], paths::PAYMENTS, Msg::NavPayments),
+            (
+                &crate::web::loans::counter::LOOK_UP,
+                paths::PAYMENTS,
+                Msg::NavPayments,
+            ),
             (&[Payments], paths::DRAWER, Msg::DrawerMine),
             (&[Reports, Corrections], paths::DRAWERS, Msg::Drawers),
             (&[Reports, Corrections], paths::DAY_CLOSE, Msg::DayClose),

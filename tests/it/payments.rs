@@ -301,10 +301,6 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
         Some("/login")
     );
 
-    // The counter: Payments permission only.
-    let mut agent = server.client();
-    agent.sign_in(AGENT.0, AGENT.1);
-    assert_eq!(agent.get("/staff/payments").status, 403);
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     assert!(
@@ -325,6 +321,28 @@ fn a_customer_extends_with_a_payment_code_the_counter_confirms_it_once() {
         "{}",
         found.body
     );
+    // A call agent looks the code up (seed 003, C and D) but cannot confirm it: only those
+    // who take payments can.
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let looked_up = agent.get(&search);
+    assert_eq!(looked_up.status, 200);
+    assert!(
+        looked_up.body.contains(&shown) && looked_up.body.contains("Budi Rahmawati"),
+        "{}",
+        looked_up.body
+    );
+    assert!(
+        !looked_up.body.contains("Confirm payment"),
+        "{}",
+        looked_up.body
+    );
+    let refused = agent.submit(
+        &search,
+        &format!("/staff/payments/{code}/confirm"),
+        &[("method", "cash")],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
     let ticket_no = dd_after(&found.body, "Ticket");
     for q in [ticket_no.as_str(), "budi+rahmawati", "081210007919"] {
         let r = clerk.get(&format!("/staff/payments?q={q}"));

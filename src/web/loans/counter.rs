@@ -37,6 +37,13 @@ struct Row {
     codes: Vec<PaymentCode>,
 }
 
+/// Who may look payments up on the counter's search page.
+pub(crate) const LOOK_UP: [Permission; 3] = [
+    Permission::Payments,
+    Permission::CallCentre,
+    Permission::Complaints,
+];
+
 /// GET /staff/payments?q=: find a payment code (exactly), a ticket by number, or a customer's
 /// open tickets by name or phone.
 pub(crate) fn search_page(ctx: &Ctx) -> Result<Response, AppError> {
@@ -52,7 +59,10 @@ fn render_search(
     sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::Payments)?;
+    // Call agents and complaint handlers look a payment up by code, ticket or customer (seed
+    // 003, C.3 and D); only those who take payments see the forms that confirm them.
+    let user = ctx.require_any(&LOOK_UP)?;
+    let takes_payments = user.role.has(Permission::Payments);
     let q = q.to_owned();
     let conn = ctx.app.db.conn()?;
     let day = today(ctx);
@@ -101,7 +111,7 @@ fn render_search(
                     dt { (ctx.t(Msg::ValidUntil)) } dd { (ctx.datetime(f.code.expires_at)) }
                     dt { (ctx.t(Msg::Status)) } dd { (status_badge(ctx, f.code.status(ctx.now))) }
                 }
-                (code_action(ctx, &f.code, &csrf, "found", sent))
+                @if takes_payments { (code_action(ctx, &f.code, &csrf, "found", sent)) }
             }
         } @else if let Some(code) = &code_text {
             @if rows.is_empty() {
@@ -130,7 +140,7 @@ fn render_search(
                                     div class="stack-sm" {
                                         strong { (codes::display(&c.code)) } " · " (money(c.amount)) " "
                                         (status_badge(ctx, c.status(ctx.now)))
-                                        (code_action(ctx, c, &csrf, "row", sent))
+                                        @if takes_payments { (code_action(ctx, c, &csrf, "row", sent)) }
                                     }
                                 }
                             }
