@@ -102,6 +102,9 @@ fn generate(data: &std::path::Path, cases: u32) -> Result<String, String> {
         let customer = &customers[(i as usize * 7919) % customers.len()];
         case(&tx, i, cases, customer, now).map_err(e)?;
     }
+    // Straight into the tables: the deadlines the rows keep, as the server's config has them.
+    crate::complaints::due::refresh_unresolved(&tx, &crate::plumbing::config::Config::default())
+        .map_err(e)?;
     tx.commit().map_err(e)?;
     conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
     Ok(token)

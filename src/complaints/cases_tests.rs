@@ -65,7 +65,14 @@ fn a_staff_case_records_the_caller_check_and_its_first_step() {
         user: &agent,
         checked: &["full_name", "shoe size"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Hotline), &opener, now()).unwrap();
+    let id = open(
+        &tx,
+        &new_case(&customer, Channel::Hotline),
+        &opener,
+        &crate::plumbing::config::Config::default(),
+        now(),
+    )
+    .unwrap();
     let case = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(case.state, State::Open);
     assert_eq!(case.checked_details, ["full_name"]);
@@ -114,7 +121,13 @@ fn refusals_write_nothing() {
     };
     let hotline = new_case(&customer, Channel::Hotline);
     let refused = [
-        open(&tx, &hotline, &unchecked, now()),
+        open(
+            &tx,
+            &hotline,
+            &unchecked,
+            &crate::plumbing::config::Config::default(),
+            now(),
+        ),
         open(
             &tx,
             &NewCase {
@@ -122,6 +135,7 @@ fn refusals_write_nothing() {
                 ..new_case(&customer, Channel::Hotline)
             },
             &staff,
+            &crate::plumbing::config::Config::default(),
             now(),
         ),
         open(
@@ -131,10 +145,23 @@ fn refusals_write_nothing() {
                 ..new_case(&customer, Channel::Hotline)
             },
             &staff,
+            &crate::plumbing::config::Config::default(),
             now(),
         ),
-        open(&tx, &new_case(&customer, Channel::Portal), &staff, now()),
-        open(&tx, &hotline, &Opener::Customer, now()),
+        open(
+            &tx,
+            &new_case(&customer, Channel::Portal),
+            &staff,
+            &crate::plumbing::config::Config::default(),
+            now(),
+        ),
+        open(
+            &tx,
+            &hotline,
+            &Opener::Customer,
+            &crate::plumbing::config::Config::default(),
+            now(),
+        ),
     ];
     let kinds: Vec<String> = refused
         .iter()
@@ -168,6 +195,7 @@ fn refusals_write_nothing() {
         &tx,
         &new_case(&customer, Channel::Portal),
         &Opener::Customer,
+        &crate::plumbing::config::Config::default(),
         now(),
     )
     .unwrap();
@@ -191,9 +219,24 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         user: &agent,
         checked: &["phone"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Email), &opener, now()).unwrap();
+    let id = open(
+        &tx,
+        &new_case(&customer, Channel::Email),
+        &opener,
+        &crate::plumbing::config::Config::default(),
+        now(),
+    )
+    .unwrap();
     let at = |m: i64| now() + chrono::Duration::minutes(m);
-    let refused = change_state(&tx, &id, State::Closed, None, &agent, at(1));
+    let refused = change_state(
+        &tx,
+        &id,
+        State::Closed,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(1),
+    );
     assert!(
         matches!(
             refused,
@@ -204,12 +247,29 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         ),
         "{refused:?}"
     );
-    let refused = change_state(&tx, &id, State::Escalated, None, &agent, at(1));
+    let refused = change_state(
+        &tx,
+        &id,
+        State::Escalated,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(1),
+    );
     assert!(
         matches!(refused, Err(CaseError::NotAllowed { .. })),
         "escalating is escalate's: {refused:?}"
     );
-    change_state(&tx, &id, State::WaitingOnCustomer, None, &agent, at(2)).unwrap();
+    change_state(
+        &tx,
+        &id,
+        State::WaitingOnCustomer,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(2),
+    )
+    .unwrap();
     assert_eq!(
         complaints::get(&tx, &id)
             .unwrap()
@@ -217,28 +277,60 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
             .first_response_at,
         Some(at(2))
     );
-    change_state(&tx, &id, State::Open, None, &agent, at(3)).unwrap();
+    change_state(
+        &tx,
+        &id,
+        State::Open,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(3),
+    )
+    .unwrap();
     let bad = Escalation {
         to_whom: "CS manager".into(),
         reason: " ".into(),
         contact_by: "Billing team".into(),
     };
     assert!(matches!(
-        escalate(&tx, &id, &bad, Some(&agent), at(4)),
+        escalate(
+            &tx,
+            &id,
+            &bad,
+            Some(&agent),
+            &crate::plumbing::config::Config::default(),
+            at(4)
+        ),
         Err(CaseError::Escalation)
     ));
     let escalation = Escalation {
         reason: "The bank shows no transfer.".into(),
         ..bad
     };
-    escalate(&tx, &id, &escalation, Some(&agent), at(4)).unwrap();
+    escalate(
+        &tx,
+        &id,
+        &escalation,
+        Some(&agent),
+        &crate::plumbing::config::Config::default(),
+        at(4),
+    )
+    .unwrap();
     assert_eq!(
         complaints::escalations(&tx, &id).unwrap()[0]
             .escalation
             .reason,
         "The bank shows no transfer."
     );
-    let refused = change_state(&tx, &id, State::Resolved, None, &agent, at(5));
+    let refused = change_state(
+        &tx,
+        &id,
+        State::Resolved,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(5),
+    );
     assert!(
         matches!(refused, Err(CaseError::OutcomeNeeded)),
         "{refused:?}"
@@ -249,10 +341,20 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         State::Resolved,
         Some(Outcome::Upheld),
         &agent,
+        &crate::plumbing::config::Config::default(),
         at(5),
     )
     .unwrap();
-    change_state(&tx, &id, State::Open, None, &agent, at(6)).unwrap();
+    change_state(
+        &tx,
+        &id,
+        State::Open,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(6),
+    )
+    .unwrap();
     let reopened = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(
         (reopened.outcome, reopened.resolved_at),
@@ -265,10 +367,20 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         State::Resolved,
         Some(Outcome::Explained),
         &agent,
+        &crate::plumbing::config::Config::default(),
         at(7),
     )
     .unwrap();
-    change_state(&tx, &id, State::Closed, None, &agent, at(8)).unwrap();
+    change_state(
+        &tx,
+        &id,
+        State::Closed,
+        None,
+        &agent,
+        &crate::plumbing::config::Config::default(),
+        at(8),
+    )
+    .unwrap();
     let closed = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(
         (closed.state, closed.outcome, closed.resolved_at),
@@ -279,7 +391,15 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         Err(CaseError::Closed)
     ));
     assert!(matches!(
-        change_state(&tx, &id, State::Open, None, &agent, at(9)),
+        change_state(
+            &tx,
+            &id,
+            State::Open,
+            None,
+            &agent,
+            &crate::plumbing::config::Config::default(),
+            at(9)
+        ),
         Err(CaseError::NotAllowed { .. })
     ));
     let moves: Vec<(Kind, Option<State>, Option<State>)> = events(&tx, &id)
@@ -326,7 +446,14 @@ fn steps_are_the_categorys_and_recorded_once() {
         user: &agent,
         checked: &["phone"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Hotline), &opener, now()).unwrap();
+    let id = open(
+        &tx,
+        &new_case(&customer, Channel::Hotline),
+        &opener,
+        &crate::plumbing::config::Config::default(),
+        now(),
+    )
+    .unwrap();
     let refused = mark_step(&tx, &id, "a4", &agent, now());
     assert!(
         matches!(refused, Err(CaseError::UnknownStep(_))),
