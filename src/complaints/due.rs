@@ -3,7 +3,8 @@
 //! instead of walking both clocks of every unresolved case on every request. The value is
 //! [`sla::due`]'s, from the case's level, pauses and the holidays list: every write that can
 //! change it (opening, a state change, an escalation, the first response) writes it in the
-//! same transaction, and a change to the holidays list rewrites it for the unresolved cases.
+//! same transaction, and a change to the holidays list (or to the configuration's levels,
+//! at start) rewrites it for the unresolved cases. Head office does not receive it.
 
 use rusqlite::{Connection, Transaction, params};
 
@@ -77,6 +78,15 @@ pub(crate) fn refresh_unresolved(tx: &Transaction, config: &Config) -> rusqlite:
         refresh_with(tx, &calendar, config, id)?;
     }
     Ok(ids.len())
+}
+
+/// Rewrites the deadlines of every unresolved case when the server starts: the levels and
+/// the time zone come from the configuration, which may have changed since the last run.
+pub(crate) fn refresh_at_start(conn: &mut Connection, config: &Config) -> rusqlite::Result<usize> {
+    let tx = crate::plumbing::db::immediate(conn)?;
+    let refreshed = refresh_unresolved(&tx, config)?;
+    tx.commit()?;
+    Ok(refreshed)
 }
 
 #[cfg(test)]

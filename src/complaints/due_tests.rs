@@ -148,3 +148,53 @@ fn the_kept_deadlines_are_the_clocks_after_every_change_and_a_new_holiday() {
     }
     tx.commit().unwrap();
 }
+
+#[test]
+fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let config = Config::default();
+    generate(&mut conn, &config);
+    let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
+    // After the last change generated.
+    let now = t0() + Duration::days(10);
+    let filter = list::Filter::default();
+    let all = list::cases(
+        &conn,
+        &filter,
+        &calendar,
+        &config.complaints,
+        now,
+        usize::MAX,
+    )
+    .unwrap();
+    let due: Vec<Option<DateTime<Utc>>> = all
+        .iter()
+        .map(|l| l.case.due.response.or(l.case.due.resolution))
+        .collect();
+    let running = due.iter().take_while(|d| d.is_some()).count();
+    assert!(running > 0 && running < due.len(), "{due:?}");
+    assert!(
+        due[running..].iter().all(Option::is_none),
+        "the still clocks last: {due:?}"
+    );
+    assert!(
+        due[..running].windows(2).all(|w| w[0] <= w[1]),
+        "earliest first: {due:?}"
+    );
+    for listed in &all {
+        let main = listed.clocks.main();
+        let kept = listed.case.due.response.or(listed.case.due.resolution);
+        assert_eq!(
+            main.deadline, kept,
+            "the clock shown is the kept one: {listed:?}"
+        );
+    }
+    let page = list::cases(&conn, &filter, &calendar, &config.complaints, now, 5).unwrap();
+    let ids = |v: &[list::Listed]| v.iter().map(|l| l.case.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&page),
+        ids(&all[..5]),
+        "a page is the first of the whole order"
+    );
+}
