@@ -83,7 +83,9 @@ pub(crate) fn cases(
         .into_iter()
         .map(|case| {
             let paused = pauses.remove(&case.id).unwrap_or_default();
-            let clocks = clocks_kept(calendar, config, &case, &paused, now);
+            // The deadlines the row keeps: no walk.
+            let timing = timing(&case, &paused);
+            let clocks = sla::clocks_due(calendar, level_of(config, &case), timing, now, case.due);
             Listed { case, clocks }
         })
         .collect())
@@ -109,20 +111,11 @@ pub(crate) fn clocks_of(
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Clocks {
-    let level = sla::level(config, case.category, case.priority, case.channel);
-    sla::clocks(calendar, level, timing(case, pauses), now)
+    sla::clocks(calendar, level_of(config, case), timing(case, pauses), now)
 }
 
-/// A listed case's clocks at `now`, with the deadlines its row keeps.
-fn clocks_kept(
-    calendar: &Calendar,
-    config: &ComplaintsConfig,
-    case: &Case,
-    pauses: &[Pause],
-    now: DateTime<Utc>,
-) -> Clocks {
-    let level = sla::level(config, case.category, case.priority, case.channel);
-    sla::clocks_due(calendar, level, timing(case, pauses), now, case.due)
+fn level_of(config: &ComplaintsConfig, case: &Case) -> sla::Level {
+    sla::level(config, case.category, case.priority, case.channel)
 }
 
 fn timing<'a>(case: &Case, pauses: &'a [Pause]) -> Timing<'a> {
