@@ -69,6 +69,8 @@ pub(crate) fn serve(
     if load_demo {
         load_demo_data(&config, &db, &*clock)?;
     }
+    crate::complaints::due::refresh_at_start(&mut *db.conn()?, &config)
+        .map_err(crate::plumbing::db::DbError::from)?;
     let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::plumbing::db::DbError::from)?;
     if is_demo && config.modem.device == "none" {
         // The demo shows the whole path of a message without a modem: to a file, labelled.

@@ -31,12 +31,22 @@ CREATE TABLE complaints (
     -- (each escalated once).
     response_breached_at TEXT,
     breached_at       TEXT,
+    -- When each running clock's time is up (complaints::sla::due, written by every change of
+    -- the case and again for the unresolved cases when the holidays list changes); NULL while
+    -- the clock stands still (waiting on the customer, resolved) or has stopped (responded).
+    response_due      TEXT,
+    resolution_due    TEXT,
     updated_at        TEXT NOT NULL,
     CHECK ((state IN ('resolved', 'closed')) = (outcome IS NOT NULL))
 ) STRICT;
 CREATE INDEX complaints_customer ON complaints (customer_id);
 CREATE INDEX complaints_state_opened ON complaints (state, opened_at);
 CREATE INDEX complaints_opened ON complaints (opened_at);
+-- The case list by time left (the running clock that matters most: the response's, else the
+-- resolution's) and the breach pass's late cases.
+CREATE INDEX complaints_due ON complaints (COALESCE(response_due, resolution_due));
+CREATE INDEX complaints_response_due ON complaints (response_due) WHERE response_due IS NOT NULL;
+CREATE INDEX complaints_resolution_due ON complaints (resolution_due) WHERE resolution_due IS NOT NULL;
 
 -- Everything that happened on a case, with who (NULL: the customer on the portal, or the
 -- system) and when. Append-only.

@@ -3,8 +3,9 @@
 //! fresh database (through the change log's triggers): each case opened, most answered and
 //! resolved within days, one in fifty still open (some waiting on the customer, some
 //! escalated), with the events the clocks read. Then it starts the real server on it and
-//! measures, under concurrent keep-alive load, the case list (every unresolved case with its
-//! clocks, sorted by time left) and this week's evaluation page.
+//! measures, under concurrent keep-alive load, the case list (the unresolved cases sorted by
+//! the deadlines their rows keep, 200 shown, with their clocks) and this week's evaluation
+//! page. The server's start writes the generated cases' deadlines (`complaints::due`).
 
 use std::time::{Duration, Instant};
 
@@ -102,6 +103,9 @@ fn generate(data: &std::path::Path, cases: u32) -> Result<String, String> {
         let customer = &customers[(i as usize * 7919) % customers.len()];
         case(&tx, i, cases, customer, now).map_err(e)?;
     }
+    // Straight into the tables: the deadlines the rows keep, as the server's config has them.
+    crate::complaints::due::refresh_unresolved(&tx, &crate::plumbing::config::Config::default())
+        .map_err(e)?;
     tx.commit().map_err(e)?;
     conn.execute_batch("PRAGMA optimize; ANALYZE;").map_err(e)?;
     Ok(token)

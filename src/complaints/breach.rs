@@ -1,5 +1,5 @@
 //! The breach pass (the scheduler runs it every few minutes): every unresolved case whose
-//! running clock's time is up is escalated to the CS manager, saying which level was missed
+//! running clock's time is up (the deadline its row keeps, `due`, has passed) is escalated to the CS manager, saying which level was missed
 //! and that the case's owner contacts the customer, and, when `[complaints] breach_sms_to`
 //! lists numbers, the CS managers are told by SMS. Each clock escalates a case once
 //! (`response_breached_at`, `breached_at`), so the pass can run any number of times; a clock
@@ -9,8 +9,6 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::cases::{self, CaseError};
-use super::list::{self, Filter, Sort, States};
-use super::sla::Calendar;
 use super::{Case, Escalation};
 use crate::plumbing::config::Config;
 use crate::plumbing::i18n::{Lang, Msg};
@@ -36,27 +34,36 @@ pub(crate) fn run(
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Pass, CaseError> {
-    let calendar = Calendar::load(tx, config.utc_offset())?;
-    let filter = Filter {
-        states: States::Unresolved,
-        sort: Sort::Opened,
-        ..Filter::default()
-    };
-    let listed = list::cases(tx, &filter, &calendar, &config.complaints, now, usize::MAX)?;
+    let late = late_now(tx, now)?;
     let mut pass = Pass::default();
-    for row in listed {
-        let response = row.clocks.response.filter(|r| !r.stopped && r.breached());
-        let resolution = Some(row.clocks.resolution).filter(|r| !r.paused && r.breached());
-        if response.is_some() && row.case.response_breached_at.is_none() {
-            pass.sms += escalate(tx, config, &row.case, Missed::FirstResponse, now)?;
+    for case in late {
+        let response = case.due.response.is_some_and(|due| due <= now);
+        let resolution = case.due.resolution.is_some_and(|due| due <= now);
+        if response && case.response_breached_at.is_none() {
+            pass.sms += escalate(tx, config, &case, Missed::FirstResponse, now)?;
             pass.escalated += 1;
         }
-        if resolution.is_some() && row.case.breached_at.is_none() {
-            pass.sms += escalate(tx, config, &row.case, Missed::Resolution, now)?;
+        if resolution && case.breached_at.is_none() {
+            pass.sms += escalate(tx, config, &case, Missed::Resolution, now)?;
             pass.escalated += 1;
         }
     }
     Ok(pass)
+}
+
+/// The unresolved cases with a deadline kept on their row passed at `now` and not yet
+/// escalated for it, oldest first.
+fn late_now(tx: &Transaction, now: DateTime<Utc>) -> rusqlite::Result<Vec<Case>> {
+    tx.prepare_cached(&format!(
+        "SELECT {} FROM complaints c {} WHERE c.state IN ('open', 'waiting_on_customer', 'escalated')
+           AND ((c.response_due <= ?1 AND c.response_breached_at IS NULL)
+             OR (c.resolution_due <= ?1 AND c.breached_at IS NULL))
+         ORDER BY c.opened_at, c.id",
+        super::CASE_COLUMNS,
+        super::CASE_JOINS
+    ))?
+    .query_map([now], super::read_case)?
+    .collect()
 }
 
 /// Escalates one late case and tells the CS managers; returns the SMS queued.
@@ -95,7 +102,7 @@ fn escalate(
             .clone()
             .unwrap_or_else(|| lang.t(Msg::ComplaintOwnerContacts).to_owned()),
     };
-    cases::escalate(tx, &case.id, &escalation, None, now)?;
+    cases::escalate(tx, &case.id, &escalation, None, config, now)?;
     let column = match missed {
         Missed::FirstResponse => "response_breached_at",
         Missed::Resolution => "breached_at",

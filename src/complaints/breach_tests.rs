@@ -44,7 +44,7 @@ fn case(conn: &mut Connection, category: Category) -> (ComplaintId, crate::roles
         user: &agent,
         checked: &["phone"],
     };
-    let id = cases::open(&tx, &new, &opener, t0()).unwrap();
+    let id = cases::open(&tx, &new, &opener, &config(), t0()).unwrap();
     tx.commit().unwrap();
     (id, agent)
 }
@@ -119,6 +119,7 @@ fn a_case_waiting_on_the_customer_is_never_late_and_a_resolution_breaches_on_its
         State::WaitingOnCustomer,
         None,
         &agent,
+        &config(),
         t0() + Duration::minutes(1),
     )
     .unwrap();
@@ -137,6 +138,7 @@ fn a_case_waiting_on_the_customer_is_never_late_and_a_resolution_breaches_on_its
         State::Open,
         None,
         &agent,
+        &config,
         t0() + Duration::minutes(2),
     )
     .unwrap();

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{Category, Channel, ComplaintId, Escalation, EventKind, Outcome, Priority, State};
-use super::{checklist, get};
+use super::{checklist, due, get};
 use crate::audit::{self, Actor, Change};
 use crate::customers::caller::{self, CallerError};
+use crate::plumbing::config::Config;
 use crate::plumbing::ids::{CustomerId, LoanId, StaffId, new_ulid};
 use crate::roles::{Permission, StaffUser};
 
@@ -110,6 +111,7 @@ pub(crate) fn open(
     tx: &Transaction,
     new: &NewCase,
     opener: &Opener,
+    config: &Config,
     now: DateTime<Utc>,
 ) -> Result<ComplaintId, CaseError> {
     let description = new.description.trim();
@@ -164,6 +166,7 @@ pub(crate) fn open(
     if staff.is_some() {
         insert_step(tx, &id, checklist::VERIFY_CALLER, staff_id, now)?;
     }
+    due::refresh(tx, &id, config)?;
     let actor = staff.map_or(Actor::Customer, Actor::Staff);
     let after =
         serde_json::json!({ "category": new.category.code(), "channel": new.channel.code() });
@@ -247,6 +250,7 @@ pub(crate) fn change_state(
     to: State,
     outcome: Option<Outcome>,
     user: &StaffUser,
+    config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
     let from = get(tx, id)?.ok_or(CaseError::NoSuchCase)?.state;
@@ -276,6 +280,7 @@ pub(crate) fn change_state(
         detail,
         now,
     )?;
+    due::refresh(tx, id, config)?;
     let after = serde_json::json!({ "from": from.code(), "to": to.code(), "outcome": detail });
     audited(tx, &Actor::Staff(user), "complaint.state", id, after, now)
 }
@@ -287,6 +292,7 @@ pub(crate) fn escalate(
     id: &ComplaintId,
     escalation: &Escalation,
     by: Option<&StaffUser>,
+    config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
     let from = get(tx, id)?.ok_or(CaseError::NoSuchCase)?.state;
@@ -331,6 +337,7 @@ pub(crate) fn escalate(
         escalation.to_whom.trim(),
         now,
     )?;
+    due::refresh(tx, id, config)?;
     let actor = by.map_or(Actor::System, Actor::Staff);
     let after = serde_json::json!({ "to": escalation.to_whom.trim(), "contact_by": escalation.contact_by.trim() });
     audited(tx, &actor, "complaint.escalate", id, after, now)
@@ -487,6 +494,7 @@ pub(crate) fn responded(
          WHERE id = ?1",
     )?
     .execute(params![id, now])?;
+    due::responded(tx, id)?;
     Ok(())
 }
 

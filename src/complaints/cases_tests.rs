@@ -12,6 +12,15 @@ fn now() -> DateTime<Utc> {
     "2026-08-03T03:00:00Z".parse().unwrap()
 }
 
+fn config() -> Config {
+    Config::default()
+}
+
+/// Opens a case at [`now`].
+fn open_now(tx: &Transaction, new: &NewCase, opener: &Opener) -> Result<ComplaintId, CaseError> {
+    open(tx, new, opener, &config(), now())
+}
+
 fn new_case<'a>(customer: &'a CustomerId, channel: Channel) -> NewCase<'a> {
     NewCase {
         customer,
@@ -65,7 +74,7 @@ fn a_staff_case_records_the_caller_check_and_its_first_step() {
         user: &agent,
         checked: &["full_name", "shoe size"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Hotline), &opener, now()).unwrap();
+    let id = open_now(&tx, &new_case(&customer, Channel::Hotline), &opener).unwrap();
     let case = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(case.state, State::Open);
     assert_eq!(case.checked_details, ["full_name"]);
@@ -114,27 +123,25 @@ fn refusals_write_nothing() {
     };
     let hotline = new_case(&customer, Channel::Hotline);
     let refused = [
-        open(&tx, &hotline, &unchecked, now()),
-        open(
+        open_now(&tx, &hotline, &unchecked),
+        open_now(
             &tx,
             &NewCase {
                 description: " ",
                 ..new_case(&customer, Channel::Hotline)
             },
             &staff,
-            now(),
         ),
-        open(
+        open_now(
             &tx,
             &NewCase {
                 loan: Some(&budis_loan),
                 ..new_case(&customer, Channel::Hotline)
             },
             &staff,
-            now(),
         ),
-        open(&tx, &new_case(&customer, Channel::Portal), &staff, now()),
-        open(&tx, &hotline, &Opener::Customer, now()),
+        open_now(&tx, &new_case(&customer, Channel::Portal), &staff),
+        open_now(&tx, &hotline, &Opener::Customer),
     ];
     let kinds: Vec<String> = refused
         .iter()
@@ -164,11 +171,10 @@ fn refusals_write_nothing() {
         (count(&tx, "complaints"), count(&tx, "customer_events")),
         before
     );
-    let portal = open(
+    let portal = open_now(
         &tx,
         &new_case(&customer, Channel::Portal),
         &Opener::Customer,
-        now(),
     )
     .unwrap();
     assert_eq!(
@@ -191,9 +197,9 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         user: &agent,
         checked: &["phone"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Email), &opener, now()).unwrap();
+    let id = open_now(&tx, &new_case(&customer, Channel::Email), &opener).unwrap();
     let at = |m: i64| now() + chrono::Duration::minutes(m);
-    let refused = change_state(&tx, &id, State::Closed, None, &agent, at(1));
+    let refused = change_state(&tx, &id, State::Closed, None, &agent, &config(), at(1));
     assert!(
         matches!(
             refused,
@@ -204,12 +210,21 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         ),
         "{refused:?}"
     );
-    let refused = change_state(&tx, &id, State::Escalated, None, &agent, at(1));
+    let refused = change_state(&tx, &id, State::Escalated, None, &agent, &config(), at(1));
     assert!(
         matches!(refused, Err(CaseError::NotAllowed { .. })),
         "escalating is escalate's: {refused:?}"
     );
-    change_state(&tx, &id, State::WaitingOnCustomer, None, &agent, at(2)).unwrap();
+    change_state(
+        &tx,
+        &id,
+        State::WaitingOnCustomer,
+        None,
+        &agent,
+        &config(),
+        at(2),
+    )
+    .unwrap();
     assert_eq!(
         complaints::get(&tx, &id)
             .unwrap()
@@ -217,28 +232,28 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
             .first_response_at,
         Some(at(2))
     );
-    change_state(&tx, &id, State::Open, None, &agent, at(3)).unwrap();
+    change_state(&tx, &id, State::Open, None, &agent, &config(), at(3)).unwrap();
     let bad = Escalation {
         to_whom: "CS manager".into(),
         reason: " ".into(),
         contact_by: "Billing team".into(),
     };
     assert!(matches!(
-        escalate(&tx, &id, &bad, Some(&agent), at(4)),
+        escalate(&tx, &id, &bad, Some(&agent), &config(), at(4)),
         Err(CaseError::Escalation)
     ));
     let escalation = Escalation {
         reason: "The bank shows no transfer.".into(),
         ..bad
     };
-    escalate(&tx, &id, &escalation, Some(&agent), at(4)).unwrap();
+    escalate(&tx, &id, &escalation, Some(&agent), &config(), at(4)).unwrap();
     assert_eq!(
         complaints::escalations(&tx, &id).unwrap()[0]
             .escalation
             .reason,
         "The bank shows no transfer."
     );
-    let refused = change_state(&tx, &id, State::Resolved, None, &agent, at(5));
+    let refused = change_state(&tx, &id, State::Resolved, None, &agent, &config(), at(5));
     assert!(
         matches!(refused, Err(CaseError::OutcomeNeeded)),
         "{refused:?}"
@@ -249,10 +264,11 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         State::Resolved,
         Some(Outcome::Upheld),
         &agent,
+        &config(),
         at(5),
     )
     .unwrap();
-    change_state(&tx, &id, State::Open, None, &agent, at(6)).unwrap();
+    change_state(&tx, &id, State::Open, None, &agent, &config(), at(6)).unwrap();
     let reopened = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(
         (reopened.outcome, reopened.resolved_at),
@@ -265,10 +281,11 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         State::Resolved,
         Some(Outcome::Explained),
         &agent,
+        &config(),
         at(7),
     )
     .unwrap();
-    change_state(&tx, &id, State::Closed, None, &agent, at(8)).unwrap();
+    change_state(&tx, &id, State::Closed, None, &agent, &config(), at(8)).unwrap();
     let closed = complaints::get(&tx, &id).unwrap().unwrap();
     assert_eq!(
         (closed.state, closed.outcome, closed.resolved_at),
@@ -279,7 +296,7 @@ fn every_state_change_is_an_event_and_the_rules_hold() {
         Err(CaseError::Closed)
     ));
     assert!(matches!(
-        change_state(&tx, &id, State::Open, None, &agent, at(9)),
+        change_state(&tx, &id, State::Open, None, &agent, &config(), at(9)),
         Err(CaseError::NotAllowed { .. })
     ));
     let moves: Vec<(Kind, Option<State>, Option<State>)> = events(&tx, &id)
@@ -326,7 +343,7 @@ fn steps_are_the_categorys_and_recorded_once() {
         user: &agent,
         checked: &["phone"],
     };
-    let id = open(&tx, &new_case(&customer, Channel::Hotline), &opener, now()).unwrap();
+    let id = open_now(&tx, &new_case(&customer, Channel::Hotline), &opener).unwrap();
     let refused = mark_step(&tx, &id, "a4", &agent, now());
     assert!(
         matches!(refused, Err(CaseError::UnknownStep(_))),

@@ -1,6 +1,7 @@
 //! The case list: cases by a filter (state, category, owner), each with its clocks at `now`,
 //! sorted by time left (the least first), by when they were opened, or by the last change.
-//! The pauses of every listed case are read in one query, so the list costs two queries.
+//! The database sorts and pages by the deadlines each row keeps (`due`); the pauses of the
+//! cases kept are read in one query, so the list costs two queries.
 
 use std::collections::HashMap;
 
@@ -52,7 +53,10 @@ pub(crate) struct Listed {
     pub(crate) clocks: Clocks,
 }
 
-/// The cases of `filter`, at most `limit`, with their clocks at `now`.
+/// The cases of `filter`, at most `limit`, with their clocks at `now`. The database sorts and
+/// pages them (by the deadlines each row keeps, for the time left: the running clock that
+/// matters most, the earliest first, then the clocks standing still, then the resolved cases);
+/// only the cases kept get their clocks counted.
 pub(crate) fn cases(
     conn: &Connection,
     filter: &Filter,
@@ -61,32 +65,45 @@ pub(crate) fn cases(
     now: DateTime<Utc>,
     limit: usize,
 ) -> rusqlite::Result<Vec<Listed>> {
-    let (condition, values) = condition(filter);
+    let (condition, mut values) = condition(filter);
+    values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
+    let page = format!(
+        "WHERE {condition} ORDER BY {} LIMIT ?{}",
+        order(filter.sort),
+        values.len()
+    );
     let found: Vec<Case> = conn
         .prepare(&format!(
-            "SELECT {CASE_COLUMNS} FROM complaints c {CASE_JOINS} WHERE {condition} ORDER BY c.opened_at, c.id"
+            "SELECT {CASE_COLUMNS} FROM complaints c {CASE_JOINS} {page}"
         ))?
         .query_map(rusqlite::params_from_iter(values.iter()), read_case)?
         .collect::<rusqlite::Result<_>>()?;
-    let mut pauses = pauses_where(conn, &condition, &values)?;
-    let mut listed: Vec<Listed> = found
+    let mut pauses = pauses_of_page(conn, &page, &values)?;
+    Ok(found
         .into_iter()
         .map(|case| {
             let paused = pauses.remove(&case.id).unwrap_or_default();
-            let clocks = clocks_of(calendar, config, &case, &paused, now);
+            // The deadlines the row keeps: no walk.
+            let timing = timing(&case, &paused);
+            let clocks = sla::clocks_due(calendar, level_of(config, &case), timing, now, case.due);
             Listed { case, clocks }
         })
-        .collect();
-    match filter.sort {
-        Sort::TimeLeft => listed.sort_by_key(|l| (!l.case.state.is_open(), l.clocks.main().left())),
-        Sort::Opened => {}
-        Sort::Newest => listed.reverse(),
-    }
-    listed.truncate(limit);
-    Ok(listed)
+        .collect())
 }
 
-/// A case's clocks at `now`, from its pauses.
+/// The SQL order of a sort, on `complaints c`.
+fn order(sort: Sort) -> &'static str {
+    match sort {
+        Sort::TimeLeft => {
+            "c.state IN ('resolved', 'closed'), COALESCE(c.response_due, c.resolution_due) IS NULL, \
+             COALESCE(c.response_due, c.resolution_due), c.opened_at, c.id"
+        }
+        Sort::Opened => "c.opened_at, c.id",
+        Sort::Newest => "c.opened_at DESC, c.id DESC",
+    }
+}
+
+/// A case's clocks at `now`, from its pauses, each deadline walked (the case page).
 pub(crate) fn clocks_of(
     calendar: &Calendar,
     config: &ComplaintsConfig,
@@ -94,13 +111,19 @@ pub(crate) fn clocks_of(
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Clocks {
-    let level = sla::level(config, case.category, case.priority, case.channel);
-    let timing = Timing {
+    sla::clocks(calendar, level_of(config, case), timing(case, pauses), now)
+}
+
+fn level_of(config: &ComplaintsConfig, case: &Case) -> sla::Level {
+    sla::level(config, case.category, case.priority, case.channel)
+}
+
+fn timing<'a>(case: &Case, pauses: &'a [Pause]) -> Timing<'a> {
+    Timing {
         opened_at: case.opened_at,
         first_response_at: case.first_response_at,
         pauses,
-    };
-    sla::clocks(calendar, level, timing, now)
+    }
 }
 
 /// The SQL condition of a filter on `complaints c`, with its values.
@@ -134,16 +157,16 @@ fn condition(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     (parts.join(" AND "), values)
 }
 
-/// The pauses of the cases matching `condition`, by case.
-fn pauses_where(
+/// The pauses of the cases of a page (`WHERE ... ORDER BY ... LIMIT` on `complaints c`).
+fn pauses_of_page(
     conn: &Connection,
-    condition: &str,
+    page: &str,
     values: &[Box<dyn ToSql>],
 ) -> rusqlite::Result<HashMap<ComplaintId, Vec<Pause>>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state
-         FROM complaints c JOIN complaint_events e ON e.complaint_id = c.id
-         WHERE {condition} AND e.to_state IS NOT NULL
+         FROM complaint_events e
+         WHERE e.complaint_id IN (SELECT c.id FROM complaints c {page}) AND e.to_state IS NOT NULL
          ORDER BY e.complaint_id, e.at, e.rowid"
     ))?;
     let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;

@@ -13,6 +13,7 @@
 pub(crate) mod breach;
 pub(crate) mod cases;
 pub(crate) mod checklist;
+pub(crate) mod due;
 pub(crate) mod list;
 pub(crate) mod messages;
 pub(crate) mod report;
@@ -175,13 +176,16 @@ pub(crate) struct Case {
     pub(crate) response_breached_at: Option<DateTime<Utc>>,
     /// When the breach pass found the resolution late.
     pub(crate) breached_at: Option<DateTime<Utc>>,
+    /// The deadlines the row keeps (`due::refresh` writes them).
+    pub(crate) due: sla::Due,
 }
 
 /// The columns [`read_case`] reads, for every query that lists cases.
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.customer_id, cu.full_name, c.checked_details, \
      c.channel, c.category, c.priority, c.loan_id, l.ticket_no, c.payment_code, c.description, \
      c.owner_id, s.full_name, c.state, c.outcome, c.opened_at, c.first_response_at, \
-     c.resolved_at, c.closed_at, c.response_breached_at, c.breached_at";
+     c.resolved_at, c.closed_at, c.response_breached_at, c.breached_at, c.response_due, \
+     c.resolution_due";
 
 /// The joins [`CASE_COLUMNS`] needs, after `FROM complaints c`.
 pub(crate) const CASE_JOINS: &str = "JOIN customers cu ON cu.id = c.customer_id \
@@ -216,6 +220,10 @@ pub(crate) fn read_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         closed_at: r.get(18)?,
         response_breached_at: r.get(19)?,
         breached_at: r.get(20)?,
+        due: sla::Due {
+            response: r.get(21)?,
+            resolution: r.get(22)?,
+        },
     })
 }
 

@@ -92,6 +92,7 @@ fn generate(conn: &mut Connection) -> Vec<Made> {
                 State::Resolved,
                 Some(outcome),
                 &agent,
+                &crate::plumbing::config::Config::default(),
                 at(minutes),
             )
             .unwrap();
@@ -123,7 +124,14 @@ fn open(
         user: agent,
         checked: &["phone"],
     };
-    cases::open(tx, &new, &opener, at).unwrap()
+    cases::open(
+        tx,
+        &new,
+        &opener,
+        &crate::plumbing::config::Config::default(),
+        at,
+    )
+    .unwrap()
 }
 
 /// The nearest-rank percentile, worked out here.

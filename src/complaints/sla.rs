@@ -375,14 +375,65 @@ impl Clocks {
     }
 }
 
-/// A case's clocks at `now`.
+/// A case's deadlines as its row keeps them (`response_due`, `resolution_due`): when each
+/// running clock's time is up; none while the clock stands still (waiting on the customer,
+/// resolved) or has stopped (the first response given), or for a level without a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Due {
+    pub(crate) response: Option<DateTime<Utc>>,
+    pub(crate) resolution: Option<DateTime<Utc>>,
+}
+
+/// The budget of each clock of `level`: the response's (if it has one) and the resolution's.
+fn budgets(level: Level) -> (Option<Duration>, Duration) {
+    (
+        level
+            .first_response_hours
+            .map(|h| Duration::hours(i64::from(h))),
+        Duration::days(i64::from(level.resolve_working_days)),
+    )
+}
+
+/// A case's deadlines to keep on its row (see [`Due`]); the same walk [`clocks`] makes.
+pub(crate) fn due(calendar: &Calendar, level: Level, timing: Timing) -> Due {
+    let (response, resolution) = budgets(level);
+    let walk =
+        |counting, budget| deadline(calendar, counting, timing.opened_at, budget, timing.pauses);
+    Due {
+        response: response
+            .filter(|_| timing.first_response_at.is_none())
+            .and_then(|budget| walk(Counting::Hours, budget)),
+        resolution: walk(Counting::WorkingDays, resolution),
+    }
+}
+
+/// A case's clocks at `now`, each deadline walked (the case page shows them).
 pub(crate) fn clocks(
     calendar: &Calendar,
     level: Level,
     timing: Timing,
     now: DateTime<Utc>,
 ) -> Clocks {
-    let one = |counting, budget: Duration, stop: Option<DateTime<Utc>>| {
+    let (response, resolution) = budgets(level);
+    let walk =
+        |counting, budget| deadline(calendar, counting, timing.opened_at, budget, timing.pauses);
+    let deadlines = Due {
+        response: response.and_then(|budget| walk(Counting::Hours, budget)),
+        resolution: walk(Counting::WorkingDays, resolution),
+    };
+    clocks_due(calendar, level, timing, now, deadlines)
+}
+
+/// A case's clocks at `now`, with the deadlines its row keeps (no walk: a list of cases
+/// counts the time used and left, which is arithmetic, and reads the deadlines).
+pub(crate) fn clocks_due(
+    calendar: &Calendar,
+    level: Level,
+    timing: Timing,
+    now: DateTime<Utc>,
+    due: Due,
+) -> Clocks {
+    let one = |counting, budget: Duration, stop: Option<DateTime<Utc>>, deadline| {
         let end = stop.map_or(now, |s| s.min(now));
         let paused = timing
             .pauses
@@ -392,24 +443,22 @@ pub(crate) fn clocks(
             counting,
             budget,
             used: counted(calendar, counting, timing.opened_at, end, timing.pauses),
-            deadline: deadline(calendar, counting, timing.opened_at, budget, timing.pauses),
+            deadline,
             stopped: stop.is_some_and(|s| s <= now),
             paused,
         }
     };
+    let (response, resolution) = budgets(level);
     Clocks {
-        response: level.first_response_hours.map(|h| {
+        response: response.map(|budget| {
             one(
                 Counting::Hours,
-                Duration::hours(i64::from(h)),
+                budget,
                 timing.first_response_at,
+                due.response,
             )
         }),
-        resolution: one(
-            Counting::WorkingDays,
-            Duration::days(i64::from(level.resolve_working_days)),
-            None,
-        ),
+        resolution: one(Counting::WorkingDays, resolution, None, due.resolution),
     }
 }
 

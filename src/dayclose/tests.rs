@@ -69,7 +69,14 @@ fn the_report_counts_what_the_day_did_and_the_close_waits_for_the_drawers() {
             description: "Where is my money?",
             owner: None,
         };
-        cases::open(&tx, &new, &Opener::Customer, at(40)).unwrap();
+        cases::open(
+            &tx,
+            &new,
+            &Opener::Customer,
+            &crate::plumbing::config::Config::default(),
+            at(40),
+        )
+        .unwrap();
     }
     let pass = crate::complaints::breach::run(&tx, &config, at(3 * 3600)).unwrap();
     tx.commit().unwrap();

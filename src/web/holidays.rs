@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use maud::html;
 
 use crate::audit::Actor;
+use crate::complaints;
 use crate::holidays::{self, Holiday, HolidayError};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
@@ -85,6 +86,7 @@ pub(crate) fn add(ctx: &Ctx) -> Result<Response, AppError> {
     let tx = db::immediate(&mut conn)?;
     match holidays::add(&tx, &Actor::Staff(user), &holiday, ctx.now) {
         Ok(()) => {
+            complaints::due::refresh_unresolved(&tx, &ctx.app.config)?;
             tx.commit()?;
             ctx.flash(ctx.t(Msg::HolidayAdded));
             Ok(Response::see_other(paths::HOLIDAYS))
@@ -107,7 +109,10 @@ pub(crate) fn remove(ctx: &Ctx, on: NaiveDate) -> Result<Response, AppError> {
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     match holidays::remove(&tx, &Actor::Staff(user), on, ctx.now) {
-        Ok(()) => tx.commit()?,
+        Ok(()) => {
+            complaints::due::refresh_unresolved(&tx, &ctx.app.config)?;
+            tx.commit()?;
+        }
         Err(HolidayError::Db(e)) => return Err(e.into()),
         Err(_) => return Err(AppError::NotFound),
     }

@@ -392,6 +392,64 @@ fn managers_keep_the_holidays_list() {
     assert_eq!(missing.status, 404);
 }
 
+/// The resolution deadline the case's row keeps.
+fn resolution_due(db: &rusqlite::Connection, case: &str) -> chrono::DateTime<chrono::Utc> {
+    db.query_row(
+        "SELECT resolution_due FROM complaints WHERE id = ?1",
+        [case],
+        |r| r.get(0),
+    )
+    .expect("a running resolution clock")
+}
+
+#[test]
+fn a_holiday_added_or_removed_moves_the_deadlines_the_cases_keep() {
+    use chrono::{Datelike, Duration as Days, FixedOffset, Weekday};
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let case = open_case(&mut agent, &customer);
+    let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    let before = resolution_due(&db, &case);
+    // A working day before the deadline's (5 working days on, so after today), in Jakarta.
+    let jakarta = FixedOffset::east_opt(7 * 3600).expect("offset");
+    let listed = |day: &str| -> bool {
+        db.query_row(
+            "SELECT count(*) FROM holidays WHERE on_date = ?1",
+            [day],
+            |r| r.get::<_, i64>(0),
+        )
+        .expect("holidays")
+            > 0
+    };
+    let mut day = before.with_timezone(&jakarta).date_naive() - Days::days(1);
+    while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) || listed(&day.to_string()) {
+        day -= Days::days(1);
+    }
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let added = manager.submit(
+        "/staff/holidays",
+        "/staff/holidays",
+        &[("on", &day.to_string()), ("name", "Cuti bersama")],
+    );
+    assert_eq!(added.status, 303, "{}", added.body);
+    let moved = resolution_due(&db, &case);
+    assert!(moved >= before + Days::days(1), "{before} then {moved}");
+    let page = manager.get("/staff/holidays");
+    let removed = manager.post_form(
+        &format!("/staff/holidays/{day}/remove"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(removed.status, 303);
+    assert_eq!(
+        resolution_due(&db, &case),
+        before,
+        "back once the day is removed"
+    );
+}
+
 #[test]
 fn the_scheduler_escalates_a_late_case_once_shows_it_on_the_dashboard_and_texts_the_manager() {
     let server = Server::start(Options {

@@ -377,7 +377,7 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             if !user.role.has(cases::permission_for(case.state, to)) {
                 return Err(AppError::Forbidden);
             }
-            cases::change_state(&tx, &id, to, outcome, user, ctx.now)
+            cases::change_state(&tx, &id, to, outcome, user, &ctx.app.config, ctx.now)
         }
         ComplaintPart::Note => cases::add_note(&tx, &id, form.text("note"), user, ctx.now),
         ComplaintPart::PaymentCodeSms => {
@@ -394,7 +394,7 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
                 reason: form.text("reason").to_owned(),
                 contact_by: form.text("contact_by").to_owned(),
             };
-            cases::escalate(&tx, &id, &escalation, Some(user), ctx.now)
+            cases::escalate(&tx, &id, &escalation, Some(user), &ctx.app.config, ctx.now)
         }
         ComplaintPart::Owner => {
             if !user.role.has(Permission::ComplaintEscalations) {

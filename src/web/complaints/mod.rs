@@ -347,7 +347,7 @@ pub(crate) fn create(ctx: &Ctx) -> Result<Response, AppError> {
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    match cases::open(&tx, &new, &opener, ctx.now) {
+    match cases::open(&tx, &new, &opener, &ctx.app.config, ctx.now) {
         Ok(case) => {
             tx.commit()?;
             ctx.flash(ctx.t(Msg::ComplaintOpened));

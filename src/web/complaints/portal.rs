@@ -84,7 +84,7 @@ pub(crate) fn open(ctx: &Ctx) -> Result<Response, AppError> {
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    match cases::open(&tx, &new, &Opener::Customer, ctx.now) {
+    match cases::open(&tx, &new, &Opener::Customer, &ctx.app.config, ctx.now) {
         Ok(id) => {
             tx.commit()?;
             ctx.flash(ctx.t(Msg::ComplaintReceived));

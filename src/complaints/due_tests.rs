@@ -1,0 +1,200 @@
+#![allow(clippy::unwrap_used)]
+use chrono::{DateTime, Duration, Utc};
+
+use super::*;
+use crate::audit::Actor;
+use crate::complaints::cases::{self, NewCase, Opener};
+use crate::complaints::{Category, Channel, Escalation, Outcome, Priority, State, list};
+use crate::holidays::{self, Holiday};
+use crate::loans::ops::tests::{customer_and_gold, staff_member};
+use crate::plumbing::db::{self, tests::test_db};
+use crate::roles::Role;
+
+fn t0() -> DateTime<Utc> {
+    // Thursday 13 August 2026, 10:00 in Jakarta: the Monday after is Independence Day.
+    "2026-08-13T03:00:00Z".parse().unwrap()
+}
+
+/// Every case's kept deadlines, next to those worked out now from its row and timeline; the
+/// resolution's also next to the case page's walked clock.
+fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Due, Due)> {
+    let calendar = Calendar::load(conn, config.utc_offset()).unwrap();
+    let ids: Vec<ComplaintId> = conn
+        .prepare("SELECT id FROM complaints ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    ids.into_iter()
+        .map(|id| {
+            let case = crate::complaints::get(conn, &id).unwrap().unwrap();
+            let due = computed(conn, &calendar, config, &case).unwrap();
+            let pauses = sla::pauses(&crate::complaints::events(conn, &id).unwrap());
+            let clocks = list::clocks_of(&calendar, &config.complaints, &case, &pauses, t0());
+            assert_eq!(due.resolution, clocks.resolution.deadline, "{id:?}");
+            (id, case.due, due)
+        })
+        .collect()
+}
+
+/// Generated cases: categories with and without a response clock, answered or not, waiting
+/// on the customer and back, escalated, resolved and reopened, over holidays.
+fn generate(conn: &mut Connection, config: &Config) {
+    let agent = staff_member(conn, Role::CallAgent, t0());
+    let (customer, _) = customer_and_gold(conn, "Siti", t0());
+    let tx = db::immediate(conn).unwrap();
+    let holiday = Holiday {
+        on: "2026-08-21".parse().unwrap(),
+        name: "Libur".into(),
+    };
+    holidays::add(&tx, &Actor::System, &holiday, t0()).unwrap();
+    let categories = [
+        Category::Disbursement,
+        Category::Billing,
+        Category::PaymentConfirmation,
+    ];
+    let channels = [Channel::Hotline, Channel::Email, Channel::LiveChat];
+    for i in 0..36_i64 {
+        let at = |minutes: i64| t0() + Duration::minutes(i * 97 + minutes);
+        let new = NewCase {
+            customer: &customer,
+            channel: channels[(i % 3) as usize],
+            category: categories[(i / 3 % 3) as usize],
+            priority: if i % 4 == 0 {
+                Priority::High
+            } else {
+                Priority::Normal
+            },
+            loan: None,
+            payment_code: None,
+            description: "Where is my money?",
+            owner: None,
+        };
+        let opener = Opener::Staff {
+            user: &agent,
+            checked: &["phone"],
+        };
+        let id = cases::open(&tx, &new, &opener, config, at(0)).unwrap();
+        let change = |to, outcome, minutes| {
+            cases::change_state(&tx, &id, to, outcome, &agent, config, at(minutes)).unwrap();
+        };
+        match i % 6 {
+            0 => {}
+            1 => cases::add_note(&tx, &id, "Called back.", &agent, at(30)).unwrap(),
+            2 => change(State::WaitingOnCustomer, None, 60 * 26),
+            3 => {
+                change(State::WaitingOnCustomer, None, 60 * 5);
+                change(State::Open, None, 60 * 24 * 6);
+            }
+            4 => {
+                let escalation = Escalation {
+                    to_whom: "CS manager".into(),
+                    reason: "Late".into(),
+                    contact_by: "Ani".into(),
+                };
+                cases::escalate(&tx, &id, &escalation, None, config, at(200)).unwrap();
+            }
+            _ => {
+                change(State::Resolved, Some(Outcome::Explained), 60 * 30);
+                change(State::Open, None, 60 * 24 * 3);
+            }
+        }
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn the_kept_deadlines_are_the_clocks_after_every_change_and_a_new_holiday() {
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let config = Config::default();
+    generate(&mut conn, &config);
+    let rows = kept_and_computed(&conn, &config);
+    for (id, kept, computed) in &rows {
+        assert_eq!(kept, computed, "{id:?}");
+    }
+    let running = rows
+        .iter()
+        .filter(|(_, kept, _)| kept.resolution.is_some())
+        .count();
+    let responses = rows
+        .iter()
+        .filter(|(_, kept, _)| kept.response.is_some())
+        .count();
+    assert!(
+        running > 0 && running < rows.len(),
+        "some running, some still: {running}"
+    );
+    assert!(responses > 0, "some response clocks still running");
+
+    // Independence Day joins the list: the working-day deadlines after it move a day.
+    let tx = db::immediate(&mut conn).unwrap();
+    let holiday = Holiday {
+        on: "2026-08-17".parse().unwrap(),
+        name: "Hari Kemerdekaan".into(),
+    };
+    holidays::add(&tx, &Actor::System, &holiday, t0()).unwrap();
+    let stale = kept_and_computed(&tx, &config);
+    let moved = stale
+        .iter()
+        .filter(|(_, kept, computed)| kept != computed)
+        .count();
+    assert!(moved > 0, "the new holiday moves some deadlines");
+    let refreshed = refresh_unresolved(&tx, &config).unwrap();
+    assert_eq!(refreshed, rows.len());
+    for (id, kept, computed) in kept_and_computed(&tx, &config) {
+        assert_eq!(kept, computed, "{id:?} after the holiday");
+    }
+    tx.commit().unwrap();
+}
+
+#[test]
+fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let config = Config::default();
+    generate(&mut conn, &config);
+    let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
+    // After the last change generated.
+    let now = t0() + Duration::days(10);
+    let filter = list::Filter::default();
+    let all = list::cases(
+        &conn,
+        &filter,
+        &calendar,
+        &config.complaints,
+        now,
+        usize::MAX,
+    )
+    .unwrap();
+    let due: Vec<Option<DateTime<Utc>>> = all
+        .iter()
+        .map(|l| l.case.due.response.or(l.case.due.resolution))
+        .collect();
+    let running = due.iter().take_while(|d| d.is_some()).count();
+    assert!(running > 0 && running < due.len(), "{due:?}");
+    assert!(
+        due[running..].iter().all(Option::is_none),
+        "the still clocks last: {due:?}"
+    );
+    assert!(
+        due[..running].windows(2).all(|w| w[0] <= w[1]),
+        "earliest first: {due:?}"
+    );
+    for listed in &all {
+        let main = listed.clocks.main();
+        let kept = listed.case.due.response.or(listed.case.due.resolution);
+        assert_eq!(
+            main.deadline, kept,
+            "the clock shown is the kept one: {listed:?}"
+        );
+    }
+    let page = list::cases(&conn, &filter, &calendar, &config.complaints, now, 5).unwrap();
+    let ids = |v: &[list::Listed]| v.iter().map(|l| l.case.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&page),
+        ids(&all[..5]),
+        "a page is the first of the whole order"
+    );
+}
