@@ -650,7 +650,6 @@ mod tests {
             flagged(&conn),
             [("Ani".into(), false), ("Budi".into(), false)]
         );
-        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
         let open = |category| NewCase {
             customer: &ani,
             channel: Channel::Portal,
@@ -662,27 +661,33 @@ mod tests {
             owner: None,
         };
         // A complaint of another category is not a collections complaint.
-        cases::open(
-            &tx,
-            &open(Category::PaymentMethod),
-            &Opener::Customer,
-            now(),
-        )
-        .unwrap();
-        tx.commit().unwrap();
+        let config = crate::plumbing::config::Config::default();
+        let opened = |conn: &mut crate::plumbing::db::PooledConn, category| {
+            let tx = crate::plumbing::db::immediate(conn).unwrap();
+            let id = cases::open(&tx, &open(category), &Opener::Customer, &config, now()).unwrap();
+            tx.commit().unwrap();
+            id
+        };
+        opened(&mut conn, Category::PaymentMethod);
         assert_eq!(flagged(&conn)[0], ("Ani".into(), false));
-        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
-        let case = cases::open(&tx, &open(Category::Billing), &Opener::Customer, now()).unwrap();
-        tx.commit().unwrap();
+        let case = opened(&mut conn, Category::Billing);
         assert_eq!(
             flagged(&conn),
             [("Ani".into(), true), ("Budi".into(), false)]
         );
-        conn.execute(
-            "UPDATE complaints SET state = ?1, outcome = ?2 WHERE id = ?3",
-            rusqlite::params![State::Resolved.code(), Outcome::Explained.code(), case],
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+        let resolved = Some(Outcome::Explained);
+        cases::change_state(
+            &tx,
+            &case,
+            State::Resolved,
+            resolved,
+            &s.agent,
+            &config,
+            now(),
         )
         .unwrap();
+        tx.commit().unwrap();
         assert_eq!(flagged(&conn)[0], ("Ani".into(), false), "resolved");
     }
 
