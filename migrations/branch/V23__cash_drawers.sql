@@ -113,6 +113,9 @@ CREATE INDEX ledger_payment ON ledger (payment_id) WHERE payment_id IS NOT NULL;
 CREATE UNIQUE INDEX ledger_one_reversal ON ledger (reverses) WHERE reverses IS NOT NULL;
 CREATE INDEX ledger_postings_drawer ON ledger_postings (drawer_id) WHERE drawer_id IS NOT NULL;
 CREATE INDEX ledger_postings_account ON ledger_postings (account, transaction_id);
+-- V21's index, dropped with the table it was on: a ticket's postings by account (the call
+-- centre's amounts overdue).
+CREATE INDEX ledger_postings_loan ON ledger_postings (loan_id, account);
 
 CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
 BEGIN

@@ -400,6 +400,75 @@ pub(crate) mod tests {
         assert!(integrity_problems(&conn).unwrap().is_empty());
     }
 
+    /// A migration that rebuilds a table drops the indexes earlier migrations made on it; each
+    /// must be made again (V23 once lost V21's `ledger_postings_loan` so). Every index a branch
+    /// migration creates exists after all of them, unless a migration drops it by name.
+    #[test]
+    fn every_index_a_migration_creates_survives_the_later_ones() {
+        let (_dir, db) = test_db();
+        let conn = db.conn().unwrap();
+        let words = |sql: &str| -> Vec<String> {
+            sql.split(|c: char| c.is_whitespace() || c == '(' || c == ';')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let (mut created, mut dropped) = (Vec::new(), Vec::new());
+        for migration in branch_migrations::migrations::runner().get_migrations() {
+            // Comments may mention an index without making one.
+            let sql: String = migration
+                .sql()
+                .unwrap_or("")
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let w = words(&sql);
+            for (i, word) in w.iter().enumerate() {
+                let name = |skip: usize| {
+                    w.iter()
+                        .skip(i + skip)
+                        .find(|x| !matches!(x.to_uppercase().as_str(), "IF" | "NOT" | "EXISTS"))
+                        .cloned()
+                };
+                match (
+                    word.to_uppercase().as_str(),
+                    w.get(i + 1).map(|x| x.to_uppercase()),
+                ) {
+                    ("INDEX", _)
+                        if i > 0 && w[i - 1].eq_ignore_ascii_case("CREATE")
+                            || i > 1 && w[i - 1].eq_ignore_ascii_case("UNIQUE") =>
+                    {
+                        created.extend(name(1));
+                    }
+                    ("DROP", Some(next)) if next == "INDEX" => dropped.extend(name(2)),
+                    _ => {}
+                }
+            }
+        }
+        assert!(
+            created.len() > 10,
+            "the migrations' indexes were read: {created:?}"
+        );
+        let lost: Vec<&String> = created
+            .iter()
+            .filter(|name| !dropped.contains(name))
+            .filter(|name| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [name.as_str()],
+                    |r| r.get::<_, i64>(0),
+                )
+                .unwrap()
+                    == 0
+            })
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "indexes lost by a later migration: {lost:?}"
+        );
+    }
+
     #[test]
     fn refuses_newer_and_corrupt() {
         let (dir, db) = test_db();
