@@ -872,6 +872,8 @@ catalogue! {
     CardBackups => "Backups", "Cadangan";
     CardLastBackup => "Last backup: {when}", "Cadangan terakhir: {when}";
     CardNoBackup => "No backup has been made yet.", "Belum ada cadangan yang dibuat.";
+    BackupFile => "File", "Berkas";
+    BackupSize => "Size", "Ukuran";
 
     // Roles and permissions.
     RoleClerk => "Clerk", "Kasir";

@@ -105,6 +105,8 @@ pub(crate) const SMS_TEST: &str = "/staff/sms/test";
 pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";
+/// The nightly backups in the data directory, newest first.
+pub(crate) const BACKUPS: &str = "/staff/backups";
 pub(crate) const REMINDERS: &str = "/staff/reminders";
 /// The reminder days and hours, saved from the Reminders page.
 pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";

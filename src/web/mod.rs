@@ -8,6 +8,7 @@ mod context;
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod backups;
 pub(crate) mod callcentre;
 pub(crate) mod codes;
 pub(crate) mod complaints;
