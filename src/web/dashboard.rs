@@ -21,6 +21,10 @@ struct Card {
 /// The cards, in the order shown.
 const CARDS: &[Card] = &[
     Card {
+        seen_by: web::today::VIEWERS,
+        draw: web::today::card,
+    },
+    Card {
         seen_by: &web::customers::LIST_VIEWERS,
         draw: |ctx, conn| Ok(web::customers::card(ctx, conn)?),
     },

@@ -32,5 +32,6 @@ pub(crate) mod reminders;
 pub(crate) mod sms;
 pub(crate) mod staff;
 pub(crate) mod sync;
+pub(crate) mod today;
 
 pub(crate) use context::{App, Ctx, csrf_binding, is_browser_id, new_browser_id};

@@ -82,3 +82,72 @@ fn each_role_sees_the_cards_of_its_work_and_each_card_opens_its_list() {
     assert!(manager.contains("Backups"), "a manager's Backups card");
     every_card_links_to_its_list(&server, ADMIN);
 }
+
+/// The figure after `words` on the Today card (`<dt>words</dt><dd>n</dd>`, words maybe a link).
+fn figure(card: &str, words: &str) -> u64 {
+    let at = card
+        .find(&format!("{words}</"))
+        .unwrap_or_else(|| panic!("{words}: {card}"));
+    let dd = card[at..].find("<dd>").expect("its number") + at + 4;
+    let end = card[dd..].find("</dd>").expect("the number ends") + dd;
+    card[dd..end].parse().expect("a count")
+}
+
+#[test]
+fn a_managers_today_matches_a_count_of_the_branch() {
+    let server = Server::demo();
+    let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    db.execute_batch(
+        "UPDATE loans SET state = 'notice' WHERE rowid IN (SELECT rowid FROM loans WHERE state = 'active' LIMIT 2);
+         UPDATE customers SET locked_at = '2026-01-01T00:00:00Z' WHERE rowid IN (SELECT rowid FROM customers LIMIT 3);",
+    )
+    .unwrap();
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let page = c.get("/staff").body;
+    let at = page
+        .find("id=\"today-card\"")
+        .expect("a manager's Today card");
+    let card = &page[at..at + page[at..].find("</section>").unwrap()];
+
+    // Counted here from the rows, not by the server's queries.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let loans: Vec<(String, chrono::NaiveDate)> = db
+        .prepare("SELECT state, matures_on FROM loans")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let open_ages: Vec<i64> = loans
+        .iter()
+        .filter(|(s, _)| ["active", "due", "grace", "notice"].contains(&s.as_str()))
+        .map(|(_, m)| (today - *m).num_days())
+        .collect();
+    let count = |f: &dyn Fn(i64) -> bool| open_ages.iter().filter(|a| f(**a)).count() as u64;
+    assert_eq!(figure(card, "Due today"), count(&|a| a == 0));
+    assert_eq!(
+        figure(card, "Due this week"),
+        count(&|a| (-6..=0).contains(&a))
+    );
+    assert_eq!(
+        figure(card, "Overdue 1 to 7 days"),
+        count(&|a| (1..=7).contains(&a))
+    );
+    assert_eq!(
+        figure(card, "Overdue 8 to 30 days"),
+        count(&|a| (8..=30).contains(&a))
+    );
+    assert_eq!(figure(card, "Overdue 31 days or more"), count(&|a| a >= 31));
+    let notices = loans.iter().filter(|(s, _)| s == "notice").count() as u64;
+    assert!(notices >= 2);
+    assert_eq!(figure(card, "Forfeit notices sent"), notices);
+    assert_eq!(figure(card, "Locked customers"), 3);
+
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert!(
+        !clerk.get("/staff").body.contains("today-card"),
+        "not a clerk's"
+    );
+}
