@@ -881,6 +881,10 @@ catalogue! {
     TodayDuplicates => "Possible duplicates", "Kemungkinan duplikat";
     TodayComplaintsOpen => "Open complaints", "Pengaduan terbuka";
     TodayComplaintsBreached => "Complaints past their deadline", "Pengaduan lewat tenggat";
+    TodayPromises => "Promises due today", "Janji jatuh tempo hari ini";
+    TodayModem => "Modem", "Modem";
+    TodayUploader => "Upload to head office", "Unggah ke kantor pusat";
+    TodayUploaderWorking => "Working", "Berjalan";
     CardLastBackup => "Last backup: {when}", "Cadangan terakhir: {when}";
     CardNoBackup => "No backup has been made yet.", "Belum ada cadangan yang dibuat.";
     BackupFile => "File", "Berkas";

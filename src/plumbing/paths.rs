@@ -207,6 +207,11 @@ pub(crate) const FOLLOW_UP_CHOICES: &str = "/staff/callcentre/choices";
 pub(crate) const FOLLOW_UP_CHOICES_RELABEL: &str = "/staff/callcentre/choices/relabel";
 pub(crate) const FOLLOW_UP_CHOICES_RETIRE: &str = "/staff/callcentre/choices/retire";
 
+/// The follow-up queue of one reason (its `reason` filter's code).
+pub(crate) fn follow_up_queue(reason: &str) -> String {
+    format!("{FOLLOW_UP}?reason={reason}")
+}
+
 /// The call centre's follow-up screen of one customer, or a form on it.
 pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {
     match part.segment() {

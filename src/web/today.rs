@@ -1,6 +1,7 @@
 //! A manager's "today" card on the dashboard: what needs doing today, as counts the domains
 //! make (tickets due and overdue, forfeits coming, unconfirmed codes, locked customers, possible
-//! duplicates, open and breached complaints), each leading to the list that shows it.
+//! duplicates, open and breached complaints, promises due today) and the modem's and the
+//! uploader's state, each leading to the list or page that shows it.
 
 use chrono::Duration;
 use maud::{Markup, html};
@@ -12,90 +13,129 @@ use crate::plumbing::paths;
 use crate::roles::Permission;
 use crate::web::Ctx;
 use crate::web::loans::today;
-use crate::{complaints, customers, duplicates, loans};
+use crate::{callcentre, complaints, customers, duplicates, loans};
 
 /// Who sees the card: those who read the branch's reports.
 pub(crate) const VIEWERS: &[Permission] = &[Permission::Reports];
 
-/// One line of the card: its words, its count and the list it leads to (if one shows it).
-type Figure = (Msg, u64, Option<&'static str>);
+/// One line of the card: its words, its count (or state), and the list it leads to if one
+/// shows it.
+type Figure = (Msg, String, Option<String>);
 
-/// The figures, in the card's order.
-fn figures(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
+/// A count's line.
+fn count(words: Msg, n: u64, list: Option<&str>) -> Figure {
+    (words, n.to_string(), list.map(str::to_owned))
+}
+
+/// A length as a count.
+fn len<T>(items: &[T]) -> u64 {
+    u64::try_from(items.len()).unwrap_or(u64::MAX)
+}
+
+/// The tickets' lines: due, overdue by age, forfeits coming.
+fn tickets(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
     let day = today(ctx);
     let overdue = loans::today::overdue_by_age(conn, day)?;
-    let hours = ctx.app.config.payments.unconfirmed_alert_hours;
-    let unconfirmed =
-        loans::unconfirmed::waiting(conn, ctx.now - Duration::hours(i64::from(hours)))?;
-    let pairs = duplicates::pairs(conn)?;
+    let queue = Some(paths::FOLLOW_UP);
     Ok(vec![
-        (Msg::DueToday, loans::today::due_today(conn, day)?, None),
-        (
+        count(Msg::DueToday, loans::today::due_today(conn, day)?, None),
+        count(
             Msg::TodayDueThisWeek,
             loans::today::due_this_week(conn, day)?,
             None,
         ),
-        (
-            Msg::TodayOverdueWeek,
-            overdue.up_to_a_week,
-            Some(paths::FOLLOW_UP),
-        ),
-        (
-            Msg::TodayOverdueMonth,
-            overdue.up_to_a_month,
-            Some(paths::FOLLOW_UP),
-        ),
-        (
-            Msg::TodayOverdueLonger,
-            overdue.longer,
-            Some(paths::FOLLOW_UP),
-        ),
-        (
+        count(Msg::TodayOverdueWeek, overdue.up_to_a_week, queue),
+        count(Msg::TodayOverdueMonth, overdue.up_to_a_month, queue),
+        count(Msg::TodayOverdueLonger, overdue.longer, queue),
+        count(
             Msg::TodayForfeitsComing,
             loans::today::forfeits_coming(conn)?,
             None,
         ),
-        (
+    ])
+}
+
+/// The lines of work waiting on people: codes, customers, complaints, promises.
+fn waiting(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
+    let hours = ctx.app.config.payments.unconfirmed_alert_hours;
+    let before = ctx.now - Duration::hours(i64::from(hours));
+    let promises = callcentre::promises::due_on(conn, today(ctx))?;
+    Ok(vec![
+        count(
             Msg::TodayUnconfirmed,
-            u64::try_from(unconfirmed.len()).unwrap_or(u64::MAX),
+            len(&loans::unconfirmed::waiting(conn, before)?),
             Some(paths::PAYMENTS),
         ),
-        (
+        count(
             Msg::TodayLocked,
             customers::locked_count(conn)?,
             Some(paths::CUSTOMERS),
         ),
-        (
+        count(
             Msg::TodayDuplicates,
-            u64::try_from(pairs.len()).unwrap_or(u64::MAX),
+            len(&duplicates::pairs(conn)?),
             Some(paths::DUPLICATES),
         ),
-        (
+        count(
             Msg::TodayComplaintsOpen,
             complaints::unresolved_count(conn)?,
             Some(paths::COMPLAINTS),
         ),
-        (
+        count(
             Msg::TodayComplaintsBreached,
             complaints::breach::late_count(conn)?,
             Some(paths::COMPLAINTS),
+        ),
+        count(
+            Msg::TodayPromises,
+            promises,
+            Some(&paths::follow_up_queue("promise_today")),
+        ),
+    ])
+}
+
+/// The modem's and the uploader's state, in words.
+fn links(ctx: &Ctx, conn: &Connection) -> Result<[Figure; 2], AppError> {
+    let uploader = if !ctx.app.uploader.configured() {
+        Msg::SyncNotConfigured
+    } else if crate::sync::status(conn, ctx.app.uploader.max_batch)?
+        .last_error
+        .is_some()
+    {
+        Msg::SyncFailing
+    } else {
+        Msg::TodayUploaderWorking
+    };
+    let modem = ctx.app.sms.sender.link().state.label();
+    Ok([
+        (
+            Msg::TodayModem,
+            ctx.t(modem).to_owned(),
+            Some(paths::SMS.to_owned()),
+        ),
+        (
+            Msg::TodayUploader,
+            ctx.t(uploader).to_owned(),
+            Some(paths::SYNC.to_owned()),
         ),
     ])
 }
 
 /// The card.
 pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> Result<Markup, AppError> {
-    let figures = figures(ctx, conn)?;
+    let mut figures = tickets(ctx, conn)?;
+    figures.extend(waiting(ctx, conn)?);
+    figures.extend(links(ctx, conn)?);
     Ok(html! {
         section class="card" id="today-card" {
             h2 { a href=(paths::FOLLOW_UP) { (ctx.t(Msg::TodayTitle)) } }
             dl {
-                @for (words, n, list) in &figures {
+                @for (words, value, list) in &figures {
                     dt { @match list {
                         Some(href) => a href=(href) { (ctx.t(*words)) },
                         None => (ctx.t(*words)),
                     } }
-                    dd { (n) }
+                    dd { (value) }
                 }
             }
         }

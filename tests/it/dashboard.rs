@@ -143,6 +143,22 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     assert!(notices >= 2);
     assert_eq!(figure(card, "Forfeit notices sent"), notices);
     assert_eq!(figure(card, "Locked customers"), 3);
+    let promises: Vec<(String, chrono::NaiveDate)> = db
+        .prepare("SELECT state, promised_on FROM promises_to_pay")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let due = promises
+        .iter()
+        .filter(|(s, on)| s == "active" && *on == today)
+        .count() as u64;
+    assert_eq!(figure(card, "Promises due today"), due);
+    for state in ["Modem</a></dt><dd>", "Upload to head office</a></dt><dd>"] {
+        assert!(card.contains(state), "{state} in {card}");
+    }
+    assert!(card.contains("href=\"/staff/callcentre?reason=promise_today\""));
 
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
