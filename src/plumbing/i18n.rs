@@ -881,6 +881,10 @@ catalogue! {
     TodayDuplicates => "Possible duplicates", "Kemungkinan duplikat";
     TodayComplaintsOpen => "Open complaints", "Pengaduan terbuka";
     TodayComplaintsBreached => "Complaints past their deadline", "Pengaduan lewat tenggat";
+    TodayOverdueChart => "Overdue tickets by age", "Tiket terlambat menurut umur";
+    TodayAgeWeek => "1 to 7 days", "1 sampai 7 hari";
+    TodayAgeMonth => "8 to 30 days", "8 sampai 30 hari";
+    TodayAgeLonger => "31 days or more", "31 hari atau lebih";
     TodayPromises => "Promises due today", "Janji jatuh tempo hari ini";
     TodayModem => "Modem", "Modem";
     TodayUploader => "Upload to head office", "Unggah ke kantor pusat";

@@ -10,6 +10,7 @@ pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod backups;
 pub(crate) mod callcentre;
+pub(crate) mod chart;
 pub(crate) mod codes;
 pub(crate) mod complaints;
 pub(crate) mod customers;

@@ -7,12 +7,13 @@ use chrono::Duration;
 use maud::{Markup, html};
 use rusqlite::Connection;
 
+use crate::loans::today::OverdueAges;
 use crate::plumbing::error::AppError;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
 use crate::roles::Permission;
-use crate::web::Ctx;
 use crate::web::loans::today;
+use crate::web::{Ctx, chart};
 use crate::{callcentre, complaints, customers, duplicates, loans};
 
 /// Who sees the card: those who read the branch's reports.
@@ -33,9 +34,8 @@ fn len<T>(items: &[T]) -> u64 {
 }
 
 /// The tickets' lines: due, overdue by age, forfeits coming.
-fn tickets(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
+fn tickets(ctx: &Ctx, conn: &Connection, overdue: OverdueAges) -> Result<Vec<Figure>, AppError> {
     let day = today(ctx);
-    let overdue = loans::today::overdue_by_age(conn, day)?;
     let queue = Some(paths::FOLLOW_UP);
     Ok(vec![
         count(Msg::DueToday, loans::today::due_today(conn, day)?, None),
@@ -121,9 +121,23 @@ fn links(ctx: &Ctx, conn: &Connection) -> Result<[Figure; 2], AppError> {
     ])
 }
 
+/// The overdue tickets by age as a bar chart.
+fn overdue_chart(ctx: &Ctx, overdue: OverdueAges) -> Markup {
+    let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    chart::bars(
+        ctx.t(Msg::TodayOverdueChart),
+        &[
+            (ctx.t(Msg::TodayAgeWeek), size(overdue.up_to_a_week)),
+            (ctx.t(Msg::TodayAgeMonth), size(overdue.up_to_a_month)),
+            (ctx.t(Msg::TodayAgeLonger), size(overdue.longer)),
+        ],
+    )
+}
+
 /// The card.
 pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> Result<Markup, AppError> {
-    let mut figures = tickets(ctx, conn)?;
+    let overdue = loans::today::overdue_by_age(conn, today(ctx))?;
+    let mut figures = tickets(ctx, conn, overdue)?;
     figures.extend(waiting(ctx, conn)?);
     figures.extend(links(ctx, conn)?);
     Ok(html! {
@@ -138,6 +152,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> Result<Markup, AppError> {
                     dd { (value) }
                 }
             }
+            (overdue_chart(ctx, overdue))
         }
     })
 }

@@ -159,6 +159,19 @@ fn a_managers_today_matches_a_count_of_the_branch() {
         assert!(card.contains(state), "{state} in {card}");
     }
     assert!(card.contains("href=\"/staff/callcentre?reason=promise_today\""));
+    let svg = card.find("<svg").expect("the overdue chart, drawn on the server");
+    assert!(card[svg..].contains("aria-label=\"Overdue tickets by age\""));
+    let bar = |label: &str| {
+        let at = card[svg..].find(&format!(">{label}</text>")).expect(label) + svg;
+        let value = card[at..].find("</rect>").expect("its bar") + at;
+        let from = card[value..].find('>').unwrap() + value + 1;
+        let from = card[from..].find('>').unwrap() + from + 1;
+        let to = card[from..].find('<').unwrap() + from;
+        card[from..to].parse::<u64>().expect("the bar's number")
+    };
+    assert_eq!(bar("1 to 7 days"), count(&|a| (1..=7).contains(&a)));
+    assert_eq!(bar("31 days or more"), count(&|a| a >= 31));
+    assert!(!page.contains("<script"), "no script");
 
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
