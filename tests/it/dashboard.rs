@@ -159,7 +159,9 @@ fn a_managers_today_matches_a_count_of_the_branch() {
         assert!(card.contains(state), "{state} in {card}");
     }
     assert!(card.contains("href=\"/staff/callcentre?reason=promise_today\""));
-    let svg = card.find("<svg").expect("the overdue chart, drawn on the server");
+    let svg = card
+        .find("<svg")
+        .expect("the overdue chart, drawn on the server");
     assert!(card[svg..].contains("aria-label=\"Overdue tickets by age\""));
     let bar = |label: &str| {
         let at = card[svg..].find(&format!(">{label}</text>")).expect(label) + svg;
@@ -179,4 +181,44 @@ fn a_managers_today_matches_a_count_of_the_branch() {
         !clerk.get("/staff").body.contains("today-card"),
         "not a clerk's"
     );
+}
+
+/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): the chart is
+/// drawn inside the screen, its bars have width, and the page does not scroll sideways (checked
+/// by each screenshot step).
+fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
+    let server = Server::demo();
+    let mut browser = match size {
+        None => crate::browser::Browser::start(server.addr, prefix),
+        Some(size) => crate::browser::Browser::start_sized(server.addr, prefix, size),
+    };
+    browser.sign_in_staff(MANAGER);
+    browser.goto("/staff");
+    browser.wait_until("the Today card", || {
+        browser.text().contains("Overdue tickets by age")
+    });
+    let drawn = browser.script(
+        "const svg = document.querySelector('#today-card svg');
+         const box = svg.getBoundingClientRect();
+         return { left: box.left, right: box.right, width: box.width, inner: window.innerWidth,
+                  bars: [...svg.querySelectorAll('rect')].length };",
+    );
+    let number = |k: &str| drawn[k].as_f64().unwrap_or_else(|| panic!("{k}: {drawn}"));
+    assert!(number("width") > 100.0, "the chart has a size: {drawn}");
+    assert!(
+        number("left") >= 0.0 && number("right") <= number("inner"),
+        "inside the screen: {drawn}"
+    );
+    assert_eq!(drawn["bars"].as_u64(), Some(3), "a bar per age");
+    browser.step("dashboard");
+}
+
+#[test]
+fn the_dashboard_chart_reads_on_a_phone() {
+    the_chart_in_a_browser(None, "dashboard-phone");
+}
+
+#[test]
+fn the_dashboard_chart_reads_on_a_counter_screen() {
+    the_chart_in_a_browser(Some((1366, 768)), "dashboard-counter");
 }
