@@ -93,6 +93,16 @@ fn figure(card: &str, words: &str) -> u64 {
     card[dd..end].parse().expect("a count")
 }
 
+/// Rows of (state, date) that `sql` selects.
+fn states_and_days(db: &rusqlite::Connection, sql: &str) -> Vec<(String, chrono::NaiveDate)> {
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[test]
 fn a_managers_today_matches_a_count_of_the_branch() {
     let server = Server::demo();
@@ -112,13 +122,7 @@ fn a_managers_today_matches_a_count_of_the_branch() {
 
     // Counted here from the rows, not by the server's queries.
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    let loans: Vec<(String, chrono::NaiveDate)> = db
-        .prepare("SELECT state, matures_on FROM loans")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let loans = states_and_days(&db, "SELECT state, matures_on FROM loans");
     let open_ages: Vec<i64> = loans
         .iter()
         .filter(|(s, _)| ["active", "due", "grace", "notice"].contains(&s.as_str()))
@@ -143,13 +147,7 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     assert!(notices >= 2);
     assert_eq!(figure(card, "Forfeit notices sent"), notices);
     assert_eq!(figure(card, "Locked customers"), 3);
-    let promises: Vec<(String, chrono::NaiveDate)> = db
-        .prepare("SELECT state, promised_on FROM promises_to_pay")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let promises = states_and_days(&db, "SELECT state, promised_on FROM promises_to_pay");
     let due = promises
         .iter()
         .filter(|(s, on)| s == "active" && *on == today)
