@@ -103,13 +103,35 @@ fn states_and_days(db: &rusqlite::Connection, sql: &str) -> Vec<(String, chrono:
         .collect()
 }
 
+/// Each complaint's state and whether a deadline of it was breached.
+fn states_and_breaches(db: &rusqlite::Connection) -> Vec<(String, bool)> {
+    db.prepare(
+        "SELECT state, breached_at IS NOT NULL OR response_breached_at IS NOT NULL FROM complaints",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 #[test]
 fn a_managers_today_matches_a_count_of_the_branch() {
     let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = crate::complaints::budi(&mut agent);
+    for _ in 0..3 {
+        crate::complaints::open_case(&mut agent, &customer);
+    }
     let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
     db.execute_batch(
         "UPDATE loans SET state = 'notice' WHERE rowid IN (SELECT rowid FROM loans WHERE state = 'active' LIMIT 2);
-         UPDATE customers SET locked_at = '2026-01-01T00:00:00Z' WHERE rowid IN (SELECT rowid FROM customers LIMIT 3);",
+         UPDATE customers SET locked_at = '2026-01-01T00:00:00Z' WHERE rowid IN (SELECT rowid FROM customers LIMIT 3);
+                  UPDATE complaints SET response_breached_at = '2026-01-01T00:00:00Z'
+          WHERE rowid IN (SELECT rowid FROM complaints WHERE state = 'open' LIMIT 1 OFFSET 1);
+         UPDATE complaints SET breached_at = '2026-01-01T00:00:00Z'
+          WHERE rowid IN (SELECT rowid FROM complaints WHERE state = 'open' LIMIT 1 OFFSET 2);",
     )
     .unwrap();
     let mut c = server.client();
@@ -153,6 +175,19 @@ fn a_managers_today_matches_a_count_of_the_branch() {
         .filter(|(s, on)| s == "active" && *on == today)
         .count() as u64;
     assert_eq!(figure(card, "Promises due today"), due);
+    let complaints = states_and_breaches(&db);
+    let unresolved = |s: &str| ["open", "waiting_on_customer", "escalated"].contains(&s);
+    let open = complaints.iter().filter(|(s, _)| unresolved(s)).count() as u64;
+    let late = complaints
+        .iter()
+        .filter(|(s, b)| unresolved(s) && *b)
+        .count() as u64;
+    eprintln!(
+        "demo: {} promises, {open} open complaints, {late} late",
+        promises.len()
+    );
+    assert_eq!(figure(card, "Open complaints"), open);
+    assert_eq!(figure(card, "Complaints past their deadline"), late);
     for state in ["Modem</a></dt><dd>", "Upload to head office</a></dt><dd>"] {
         assert!(card.contains(state), "{state} in {card}");
     }
