@@ -11,9 +11,9 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Method, Request, Response, assets, local_path};
 use crate::plumbing::i18n::Lang;
 use crate::web::{
-    App, Ctx, audit, auth, callcentre, complaints, csrf_binding, customers, dashboard, dayclose,
-    disposals, drawers, duplicates, email, error_page, gold, health, holidays, import, language,
-    loans, portal, reminders, sms, staff, sync,
+    App, Ctx, audit, auth, backups, callcentre, complaints, csrf_binding, customers, dashboard,
+    dayclose, disposals, drawers, duplicates, email, error_page, gold, health, holidays, import,
+    language, loans, portal, reminders, sms, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -417,6 +417,9 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff", "sync"]) => to(sync::page),
         (Post, ["staff", "sync", "upload"]) => to(sync::upload_now),
 
+        // Backups.
+        (Get, ["staff", "backups"]) => to(backups::page),
+
         // Email.
         (Get, ["staff", "email"]) => to(email::page),
         (Post, ["staff", "email", id, "retry"]) => {
@@ -577,6 +580,7 @@ mod tests {
             (Get, paths::SYNC),
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),
+            (Get, paths::BACKUPS),
             (Get, paths::REMINDERS),
             (Post, paths::REMINDERS_SCHEDULE),
             (Get, paths::FOLLOW_UP),

@@ -150,6 +150,15 @@ fn notify(
     Ok(queued)
 }
 
+/// How many unresolved cases are past a deadline (breached): the manager's "today" figure.
+pub(crate) fn late_count(conn: &rusqlite::Connection) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT count(*) FROM complaints WHERE state IN ('open', 'waiting_on_customer', 'escalated')
+           AND (breached_at IS NOT NULL OR response_breached_at IS NOT NULL)",
+    )?
+    .query_row([], |r| r.get(0))
+}
+
 /// The unresolved cases escalated by the breach pass, newest breach first, for the dashboard.
 pub(crate) fn late(conn: &rusqlite::Connection, limit: u32) -> rusqlite::Result<Vec<Case>> {
     conn.prepare_cached(&format!(

@@ -92,6 +92,15 @@ pub(crate) fn count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
 }
 
+/// How many customers are locked out of the portal (too many wrong codes) until staff unlock them.
+pub(crate) fn locked_count(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM customers WHERE locked_at IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// A customer record.
 #[derive(Debug, Clone)]
 pub(crate) struct Customer {

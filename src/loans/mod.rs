@@ -20,6 +20,7 @@ pub(crate) mod ops;
 pub(crate) mod products;
 pub(crate) mod receipts;
 pub(crate) mod terms;
+pub(crate) mod today;
 pub(crate) mod unconfirmed;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};

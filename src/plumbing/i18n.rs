@@ -870,8 +870,29 @@ catalogue! {
     CardDueLoans => "Due or overdue", "Jatuh tempo atau terlambat";
     CardOutstanding => "Principal outstanding", "Pokok terutang";
     CardBackups => "Backups", "Cadangan";
+    TodayTitle => "Today", "Hari ini";
+    TodayDueThisWeek => "Due this week", "Jatuh tempo minggu ini";
+    TodayOverdueWeek => "Overdue 1 to 7 days", "Terlambat 1 sampai 7 hari";
+    TodayOverdueMonth => "Overdue 8 to 30 days", "Terlambat 8 sampai 30 hari";
+    TodayOverdueLonger => "Overdue 31 days or more", "Terlambat 31 hari atau lebih";
+    TodayForfeitsComing => "Forfeit notices sent", "Pemberitahuan lelang terkirim";
+    TodayUnconfirmed => "Unconfirmed payment codes", "Kode pembayaran belum dikonfirmasi";
+    TodayLocked => "Locked customers", "Nasabah terkunci";
+    TodayDuplicates => "Possible duplicates", "Kemungkinan duplikat";
+    TodayComplaintsOpen => "Open complaints", "Pengaduan terbuka";
+    TodayComplaintsBreached => "Complaints past their deadline", "Pengaduan lewat tenggat";
+    TodayOverdueChart => "Overdue tickets by age", "Tiket terlambat menurut umur";
+    TodayAgeWeek => "1 to 7 days", "1 sampai 7 hari";
+    TodayAgeMonth => "8 to 30 days", "8 sampai 30 hari";
+    TodayAgeLonger => "31 days or more", "31 hari atau lebih";
+    TodayPromises => "Promises due today", "Janji jatuh tempo hari ini";
+    TodayModem => "Modem", "Modem";
+    TodayUploader => "Upload to head office", "Unggah ke kantor pusat";
+    TodayUploaderWorking => "Working", "Berjalan";
     CardLastBackup => "Last backup: {when}", "Cadangan terakhir: {when}";
     CardNoBackup => "No backup has been made yet.", "Belum ada cadangan yang dibuat.";
+    BackupFile => "File", "Berkas";
+    BackupSize => "Size", "Ukuran";
 
     // Roles and permissions.
     RoleClerk => "Clerk", "Kasir";

@@ -105,6 +105,8 @@ pub(crate) const SMS_TEST: &str = "/staff/sms/test";
 pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";
+/// The nightly backups in the data directory, newest first.
+pub(crate) const BACKUPS: &str = "/staff/backups";
 pub(crate) const REMINDERS: &str = "/staff/reminders";
 /// The reminder days and hours, saved from the Reminders page.
 pub(crate) const REMINDERS_SCHEDULE: &str = "/staff/reminders/schedule";
@@ -204,6 +206,11 @@ pub(crate) const FOLLOW_UP_DASHBOARD_CSV: &str = "/staff/callcentre/dashboard.cs
 pub(crate) const FOLLOW_UP_CHOICES: &str = "/staff/callcentre/choices";
 pub(crate) const FOLLOW_UP_CHOICES_RELABEL: &str = "/staff/callcentre/choices/relabel";
 pub(crate) const FOLLOW_UP_CHOICES_RETIRE: &str = "/staff/callcentre/choices/retire";
+
+/// The follow-up queue of one reason (its `reason` filter's code).
+pub(crate) fn follow_up_queue(reason: &str) -> String {
+    format!("{FOLLOW_UP}?reason={reason}")
+}
 
 /// The call centre's follow-up screen of one customer, or a form on it.
 pub(crate) fn follow_up(id: &CustomerId, part: FollowUpPart) -> String {

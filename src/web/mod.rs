@@ -8,7 +8,9 @@ mod context;
 
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod backups;
 pub(crate) mod callcentre;
+pub(crate) mod chart;
 pub(crate) mod codes;
 pub(crate) mod complaints;
 pub(crate) mod customers;
@@ -31,5 +33,6 @@ pub(crate) mod reminders;
 pub(crate) mod sms;
 pub(crate) mod staff;
 pub(crate) mod sync;
+pub(crate) mod today;
 
 pub(crate) use context::{App, Ctx, csrf_binding, is_browser_id, new_browser_id};

@@ -27,12 +27,15 @@ pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<M
     let warn = !matches!(link, LinkState::Connected);
     Ok(html! {
         section class="card" {
-            h2 { "SMS" }
+            h2 { a href=(paths::SMS) { "SMS" } }
             p class=[warn.then_some("warning")] { (ctx.t(link.label())) }
             p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
         }
     })
 }
+
+/// Who opens the SMS page (and so sees its dashboard card).
+pub(crate) const VIEWERS: &[Permission] = &[Permission::CustomerManagement];
 
 /// Signal strength in words, from `AT+CSQ`.
 fn signal_words(ctx: &Ctx, signal: Option<u8>) -> String {
@@ -47,7 +50,7 @@ fn signal_words(ctx: &Ctx, signal: Option<u8>) -> String {
 
 /// GET /staff/sms.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
+    let user = ctx.require_any(VIEWERS)?;
     render_page(ctx, user, FieldErrors::none(), 200)
 }
 
@@ -121,7 +124,7 @@ fn modem_panel(ctx: &Ctx) -> Markup {
 
 /// POST /staff/sms/test: queue a test message to a number.
 pub(crate) fn send_test(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require(Permission::CustomerManagement)?;
+    let user = ctx.require_any(VIEWERS)?;
     let form = ctx.form()?;
     let to = match phone::normalise(form.text("phone"), &ctx.app.config.branch.country) {
         Ok(to) => to,

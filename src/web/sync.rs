@@ -33,7 +33,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
     let configured = ctx.app.uploader.configured();
     Ok(html! {
         section class="card" {
-            h2 { (ctx.t(Msg::SyncTitle)) }
+            h2 { a href=(paths::SYNC) { (ctx.t(Msg::SyncTitle)) } }
             @if !configured {
                 p class="warning" { (ctx.t(Msg::SyncNotConfigured)) }
             } @else if s.last_error.is_some() {
@@ -44,9 +44,12 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
     })
 }
 
+/// Who opens the Sync page (and so sees its dashboard card).
+pub(crate) const VIEWERS: &[Permission] = &[Permission::Reports, Permission::AuditLog];
+
 /// GET /staff/sync.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
-    let user = ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
+    let user = ctx.require_any(VIEWERS)?;
     let conn = ctx.app.db.conn()?;
     let s = status(&conn, ctx.app.uploader.max_batch)?;
     let aside = set_aside(&conn, 100)?;
@@ -118,7 +121,7 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
 
 /// POST /staff/sync/upload: wake the uploader now instead of at its next turn.
 pub(crate) fn upload_now(ctx: &Ctx) -> Result<Response, AppError> {
-    ctx.require_any(&[Permission::Reports, Permission::AuditLog])?;
+    ctx.require_any(VIEWERS)?;
     ctx.app.uploader.wake();
     ctx.flash(ctx.t(Msg::SyncUploadStarted));
     Ok(Response::see_other(paths::SYNC))

@@ -158,7 +158,9 @@ fn sign_in_session_cookie_and_sign_out() {
     assert_eq!(dash.status, 200);
     assert!(dash.body.contains("Made Manajer") && dash.body.contains("Branch dashboard"));
     assert!(
-        dash.body.contains("<h2>Customers</h2>") && dash.body.contains(">50<"),
+        dash.body
+            .contains("<h2><a href=\"/staff/customers\">Customers</a></h2>")
+            && dash.body.contains(">50<"),
         "{}",
         dash.body
     );

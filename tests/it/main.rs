@@ -13,6 +13,7 @@ mod callcentre;
 mod complaints;
 mod customer_language;
 mod customers;
+mod dashboard;
 mod disposals;
 mod drawers;
 mod duplicates;

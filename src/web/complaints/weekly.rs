@@ -22,9 +22,6 @@ use crate::web::Ctx;
 /// Who reads the evaluations: managers with the reports, and the CS managers.
 pub(crate) const READERS: [Permission; 2] = [Permission::Reports, Permission::ComplaintEscalations];
 
-/// The width of a chart's bars at the largest count, in SVG units.
-const BAR_WIDTH: usize = 160;
-
 /// The week asked for (`?week=`, any day of it), else this week.
 fn asked_week(ctx: &Ctx) -> Result<Period, AppError> {
     let query = ctx.req.query_form()?;
@@ -139,23 +136,9 @@ fn spread(ctx: &Ctx, s: &Spread) -> String {
     }
 }
 
-/// A horizontal bar chart of counts, as inline SVG with its numbers also as text.
+/// A bar chart of counts under `title` (the staff pages' one chart).
 fn chart(ctx: &Ctx, title: Msg, rows: &[(&str, usize)]) -> Markup {
-    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
-    let height = 22 * rows.len() + 4;
-    html! {
-        figure class="chart" {
-            figcaption { (ctx.t(title)) }
-            svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 360 " (height) } width="100%" role="img" aria-label=(ctx.t(title)) {
-                @for (i, (label, n)) in rows.iter().enumerate() {
-                    @let y = 22 * i + 2;
-                    text x="0" y=(y + 15) font-size="12" { (label) }
-                    rect x="150" y=(y + 3) height="14" width=(n * BAR_WIDTH / max) fill="currentColor" {}
-                    text x=(154 + n * BAR_WIDTH / max) y=(y + 15) font-size="12" { (n) }
-                }
-            }
-        }
-    }
+    crate::web::chart::bars(ctx.t(title), rows)
 }
 
 /// A CSV download.

@@ -30,11 +30,18 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
     let n = count(conn)?;
     Ok(html! {
         section class="card" {
-            h2 { (ctx.t(Msg::CardCustomers)) }
+            h2 { a href=(paths::CUSTOMERS) { (ctx.t(Msg::CardCustomers)) } }
             p class="figure" { (n) }
         }
     })
 }
+
+/// Who opens the customer list (and so sees its dashboard card).
+pub(crate) const LIST_VIEWERS: [Permission; 3] = [
+    Permission::CustomerManagement,
+    Permission::LoanOrigination,
+    Permission::CallCentre,
+];
 
 /// Customers per page of the list.
 const PAGE_SIZE: u32 = 50;
@@ -56,11 +63,7 @@ pub(crate) fn verification_badge(ctx: &Ctx, verified: bool, locked: bool) -> Mar
 pub(crate) fn list_page(
     ctx: &Ctx,
 ) -> Result<crate::plumbing::http::Response, crate::plumbing::error::AppError> {
-    let user = ctx.require_any(&[
-        Permission::CustomerManagement,
-        Permission::LoanOrigination,
-        Permission::CallCentre,
-    ])?;
+    let user = ctx.require_any(&LIST_VIEWERS)?;
     let query = ctx.req.query_form()?;
     let q = query.text("q").to_owned();
     let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);

@@ -1104,7 +1104,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result<Markup> {
     let currency = ctx.app.config.currency();
     Ok(html! {
         section class="card" {
-            h2 { (ctx.t(Msg::CardLoans)) }
+            h2 { a href=(paths::PAYMENTS) { (ctx.t(Msg::CardLoans)) } }
             dl {
                 dt { (ctx.t(Msg::CardActiveLoans)) } dd { (s.active) }
                 dt { (ctx.t(Msg::CardDueLoans)) } dd { (s.due_or_overdue) }
@@ -1197,7 +1197,7 @@ pub(crate) fn unconfirmed_card(ctx: &Ctx, conn: &Connection) -> rusqlite::Result
     };
     Ok(html! {
         section class="card" {
-            h2 { (ctx.lang.fill(Msg::CardUnconfirmedPayments, &[("hours", &hours.to_string())])) }
+            h2 { a href=(paths::PAYMENTS) { (ctx.lang.fill(Msg::CardUnconfirmedPayments, &[("hours", &hours.to_string())])) } }
             @if all.is_empty() {
                 p { (ctx.t(Msg::UnconfirmedNone)) }
             } @else {

@@ -1,0 +1,257 @@
+//! The staff dashboard through the real binary: each role sees the cards of its work, and every
+//! card's heading is a link to its list, which opens for that role.
+
+use crate::util::{ADMIN, AGENT, CLERK, Client, MANAGER, Server};
+
+/// The cards of the dashboard (the markup inside `<div class="cards">`).
+fn cards(c: &mut Client) -> String {
+    let page = c.get("/staff");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let start = page.body.find("<div class=\"cards\">").expect("the cards");
+    let rest = &page.body[start..];
+    let end = rest.find("</main>").unwrap_or(rest.len());
+    rest[..end].to_owned()
+}
+
+/// Each card's heading (`<h2>...</h2>` inside a card).
+fn headings(cards: &str) -> Vec<String> {
+    cards
+        .split("<section class=\"card\"")
+        .skip(1)
+        .map(|card| {
+            let from = card.find("<h2>").expect("a heading in every card");
+            let to = card[from..].find("</h2>").expect("the heading ends") + from;
+            card[from..to].to_owned()
+        })
+        .collect()
+}
+
+/// The link of a card's heading.
+fn link(heading: &str) -> Option<String> {
+    let from = heading.find("href=\"")? + 6;
+    let to = heading[from..].find('"')? + from;
+    Some(heading[from..to].replace("&amp;", "&"))
+}
+
+/// Signs `who` in and checks every card is a link that opens (200) for them; returns the cards.
+fn every_card_links_to_its_list(server: &Server, who: (&str, &str)) -> String {
+    let mut c = server.client();
+    c.sign_in(who.0, who.1);
+    let cards = cards(&mut c);
+    let headings = headings(&cards);
+    assert!(!headings.is_empty(), "{} sees cards", who.0);
+    for h in &headings {
+        let href = link(h).unwrap_or_else(|| panic!("{}: a card without a link: {h}", who.0));
+        let list = c.get(&href);
+        assert_eq!(list.status, 200, "{}: {href} opens", who.0);
+    }
+    cards
+}
+
+#[test]
+fn each_role_sees_the_cards_of_its_work_and_each_card_opens_its_list() {
+    let server = Server::demo();
+    let clerk = every_card_links_to_its_list(&server, CLERK);
+    for (path, name) in [
+        ("/staff/sync", "Sync"),
+        ("/staff/email", "Email"),
+        ("/staff/sms", "SMS"),
+    ] {
+        assert!(!clerk.contains(path), "a clerk has no {name} card: {clerk}");
+    }
+    assert!(!clerk.contains("Backups"), "a clerk has no Backups card");
+    assert!(clerk.contains("/staff/payments"), "a clerk's loans card");
+    let mut c = server.client();
+    assert_eq!(c.get("/staff/backups").status, 303, "signed out: sign in");
+    c.sign_in(CLERK.0, CLERK.1);
+    assert_eq!(c.get("/staff/backups").status, 403, "nor the Backups page");
+
+    let agent = every_card_links_to_its_list(&server, AGENT);
+    assert!(agent.contains("/staff/complaints"), "an agent's complaints");
+    assert!(!agent.contains("/staff/sync"), "an agent has no Sync card");
+
+    let manager = every_card_links_to_its_list(&server, MANAGER);
+    for path in [
+        "/staff/sync",
+        "/staff/email",
+        "/staff/sms",
+        "/staff/complaints",
+    ] {
+        assert!(manager.contains(path), "a manager's card for {path}");
+    }
+    assert!(manager.contains("Backups"), "a manager's Backups card");
+    every_card_links_to_its_list(&server, ADMIN);
+}
+
+/// The figure after `words` on the Today card (`<dt>words</dt><dd>n</dd>`, words maybe a link).
+fn figure(card: &str, words: &str) -> u64 {
+    let at = card
+        .find(&format!("{words}</"))
+        .unwrap_or_else(|| panic!("{words}: {card}"));
+    let dd = card[at..].find("<dd>").expect("its number") + at + 4;
+    let end = card[dd..].find("</dd>").expect("the number ends") + dd;
+    card[dd..end].parse().expect("a count")
+}
+
+/// Rows of (state, date) that `sql` selects.
+fn states_and_days(db: &rusqlite::Connection, sql: &str) -> Vec<(String, chrono::NaiveDate)> {
+    db.prepare(sql)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Each complaint's state and whether a deadline of it was breached.
+fn states_and_breaches(db: &rusqlite::Connection) -> Vec<(String, bool)> {
+    db.prepare(
+        "SELECT state, breached_at IS NOT NULL OR response_breached_at IS NOT NULL FROM complaints",
+    )
+    .unwrap()
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
+#[test]
+fn a_managers_today_matches_a_count_of_the_branch() {
+    let server = Server::demo();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = crate::complaints::budi(&mut agent);
+    for _ in 0..3 {
+        crate::complaints::open_case(&mut agent, &customer);
+    }
+    let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    db.execute_batch(
+        "UPDATE loans SET state = 'notice' WHERE rowid IN (SELECT rowid FROM loans WHERE state = 'active' LIMIT 2);
+         UPDATE customers SET locked_at = '2026-01-01T00:00:00Z' WHERE rowid IN (SELECT rowid FROM customers LIMIT 3);
+                  UPDATE complaints SET response_breached_at = '2026-01-01T00:00:00Z'
+          WHERE rowid IN (SELECT rowid FROM complaints WHERE state = 'open' LIMIT 1 OFFSET 1);
+         UPDATE complaints SET breached_at = '2026-01-01T00:00:00Z'
+          WHERE rowid IN (SELECT rowid FROM complaints WHERE state = 'open' LIMIT 1 OFFSET 2);",
+    )
+    .unwrap();
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let page = c.get("/staff").body;
+    let at = page
+        .find("id=\"today-card\"")
+        .expect("a manager's Today card");
+    let card = &page[at..at + page[at..].find("</section>").unwrap()];
+
+    // Counted here from the rows, not by the server's queries.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let loans = states_and_days(&db, "SELECT state, matures_on FROM loans");
+    let open_ages: Vec<i64> = loans
+        .iter()
+        .filter(|(s, _)| ["active", "due", "grace", "notice"].contains(&s.as_str()))
+        .map(|(_, m)| (today - *m).num_days())
+        .collect();
+    let count = |f: &dyn Fn(i64) -> bool| open_ages.iter().filter(|a| f(**a)).count() as u64;
+    assert_eq!(figure(card, "Due today"), count(&|a| a == 0));
+    assert_eq!(
+        figure(card, "Due this week"),
+        count(&|a| (-6..=0).contains(&a))
+    );
+    assert_eq!(
+        figure(card, "Overdue 1 to 7 days"),
+        count(&|a| (1..=7).contains(&a))
+    );
+    assert_eq!(
+        figure(card, "Overdue 8 to 30 days"),
+        count(&|a| (8..=30).contains(&a))
+    );
+    assert_eq!(figure(card, "Overdue 31 days or more"), count(&|a| a >= 31));
+    let notices = loans.iter().filter(|(s, _)| s == "notice").count() as u64;
+    assert!(notices >= 2);
+    assert_eq!(figure(card, "Forfeit notices sent"), notices);
+    assert_eq!(figure(card, "Locked customers"), 3);
+    let promises = states_and_days(&db, "SELECT state, promised_on FROM promises_to_pay");
+    let due = promises
+        .iter()
+        .filter(|(s, on)| s == "active" && *on == today)
+        .count() as u64;
+    assert_eq!(figure(card, "Promises due today"), due);
+    let complaints = states_and_breaches(&db);
+    let unresolved = |s: &str| ["open", "waiting_on_customer", "escalated"].contains(&s);
+    let open = complaints.iter().filter(|(s, _)| unresolved(s)).count() as u64;
+    let late = complaints
+        .iter()
+        .filter(|(s, b)| unresolved(s) && *b)
+        .count() as u64;
+    eprintln!(
+        "demo: {} promises, {open} open complaints, {late} late",
+        promises.len()
+    );
+    assert_eq!(figure(card, "Open complaints"), open);
+    assert_eq!(figure(card, "Complaints past their deadline"), late);
+    for state in ["Modem</a></dt><dd>", "Upload to head office</a></dt><dd>"] {
+        assert!(card.contains(state), "{state} in {card}");
+    }
+    assert!(card.contains("href=\"/staff/callcentre?reason=promise_today\""));
+    let svg = card
+        .find("<svg")
+        .expect("the overdue chart, drawn on the server");
+    assert!(card[svg..].contains("aria-label=\"Overdue tickets by age\""));
+    let bar = |label: &str| {
+        let at = card[svg..].find(&format!(">{label}</text>")).expect(label) + svg;
+        let value = card[at..].find("</rect>").expect("its bar") + at;
+        let from = card[value..].find('>').unwrap() + value + 1;
+        let from = card[from..].find('>').unwrap() + from + 1;
+        let to = card[from..].find('<').unwrap() + from;
+        card[from..to].parse::<u64>().expect("the bar's number")
+    };
+    assert_eq!(bar("1 to 7 days"), count(&|a| (1..=7).contains(&a)));
+    assert_eq!(bar("31 days or more"), count(&|a| a >= 31));
+    assert!(!page.contains("<script"), "no script");
+
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    assert!(
+        !clerk.get("/staff").body.contains("today-card"),
+        "not a clerk's"
+    );
+}
+
+/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): the chart is
+/// drawn inside the screen, its bars have width, and the page does not scroll sideways (checked
+/// by each screenshot step).
+fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
+    let server = Server::demo();
+    let mut browser = match size {
+        None => crate::browser::Browser::start(server.addr, prefix),
+        Some(size) => crate::browser::Browser::start_sized(server.addr, prefix, size),
+    };
+    browser.sign_in_staff(MANAGER);
+    browser.goto("/staff");
+    browser.wait_until("the Today card", || {
+        browser.text().contains("Overdue tickets by age")
+    });
+    let drawn = browser.script(
+        "const svg = document.querySelector('#today-card svg');
+         const box = svg.getBoundingClientRect();
+         return { left: box.left, right: box.right, width: box.width, inner: window.innerWidth,
+                  bars: [...svg.querySelectorAll('rect')].length };",
+    );
+    let number = |k: &str| drawn[k].as_f64().unwrap_or_else(|| panic!("{k}: {drawn}"));
+    assert!(number("width") > 100.0, "the chart has a size: {drawn}");
+    assert!(
+        number("left") >= 0.0 && number("right") <= number("inner"),
+        "inside the screen: {drawn}"
+    );
+    assert_eq!(drawn["bars"].as_u64(), Some(3), "a bar per age");
+    browser.step("dashboard");
+}
+
+#[test]
+fn the_dashboard_chart_reads_on_a_phone() {
+    the_chart_in_a_browser(None, "dashboard-phone");
+}
+
+#[test]
+fn the_dashboard_chart_reads_on_a_counter_screen() {
+    the_chart_in_a_browser(Some((1366, 768)), "dashboard-counter");
+}
