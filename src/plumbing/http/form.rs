@@ -63,6 +63,11 @@ impl Form {
         Ok(Form { fields })
     }
 
+    /// A form from fields already decoded and checked (multipart text parts).
+    pub(crate) fn from_fields(fields: Vec<(String, String)>) -> Form {
+        Form { fields }
+    }
+
     /// The first value of a field, if sent.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.fields
@@ -120,10 +125,16 @@ fn decode(bytes: &[u8], plus_is_space: bool) -> Result<String, FormError> {
         }
     }
     let text = String::from_utf8(out).map_err(|_| FormError::NotUtf8)?;
+    check_text(&text)?;
+    Ok(text)
+}
+
+/// Refuses text holding a control character other than tab and line breaks.
+pub(super) fn check_text(text: &str) -> Result<(), FormError> {
     if text.chars().any(is_forbidden_control) {
         return Err(FormError::Control);
     }
-    Ok(text)
+    Ok(())
 }
 
 /// A control character no text field may hold: every one but tab and line breaks, which

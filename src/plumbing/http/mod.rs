@@ -12,6 +12,7 @@
 pub(crate) mod assets;
 mod event_loop;
 pub(crate) mod form;
+pub(crate) mod multipart;
 #[cfg(test)]
 mod tests;
 mod wire;
