@@ -161,6 +161,7 @@ impl ServerConfig {
             body_memory_bytes: (self.workers as usize)
                 .saturating_mul(max_body_bytes as usize)
                 .max(16 * 1024 * 1024),
+            uploads: None,
         }
     }
 

@@ -242,6 +242,27 @@ pub(crate) struct Options {
     /// Most bytes of requests held in memory while being read, over every connection; past
     /// it the largest partial bodies are refused with 503.
     pub(crate) body_memory_bytes: usize,
+    /// The routes that take file uploads and their larger body limit; `None`: no uploads.
+    pub(crate) uploads: Option<UploadLimit>,
+}
+
+/// A larger body limit for the few routes that take a file (`[complaints]
+/// attachment_max_bytes`); every other route keeps `max_body_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UploadLimit {
+    /// Whether a (decoded) path is an upload route; the router owns the answer.
+    pub(crate) is_upload: fn(&str) -> bool,
+    pub(crate) max_bytes: usize,
+}
+
+impl Options {
+    /// The largest body a request to `path` may send.
+    pub(crate) fn body_limit(&self, path: &str) -> usize {
+        match self.uploads {
+            Some(u) if (u.is_upload)(path) => u.max_bytes,
+            _ => self.max_body_bytes,
+        }
+    }
 }
 
 impl Server {
