@@ -25,6 +25,8 @@ pub(crate) enum FormError {
     ContentType(String),
     /// A decoded value holds a control character other than tab, CR or LF.
     Control,
+    /// A `multipart/form-data` body that could not be read.
+    Multipart(Box<super::multipart::MultipartError>),
 }
 
 impl fmt::Display for FormError {
@@ -33,6 +35,7 @@ impl fmt::Display for FormError {
             FormError::BadEscape => f.write_str("malformed percent-encoding"),
             FormError::NotUtf8 => f.write_str("text is not valid UTF-8"),
             FormError::Control => f.write_str("text contains a control character"),
+            FormError::Multipart(e) => write!(f, "{e}"),
             FormError::ContentType(t) if t.is_empty() => {
                 f.write_str("missing content type; expected a form")
             }

@@ -91,14 +91,28 @@ impl Request {
         Form::parse(self.query.as_bytes())
     }
 
-    /// The body parsed as an `application/x-www-form-urlencoded` form.
+    /// The body parsed as an `application/x-www-form-urlencoded` form, or the text parts of
+    /// a `multipart/form-data` one (so the CSRF token of an upload form is checked the same way).
     pub(crate) fn form(&self) -> Result<Form, FormError> {
         let content_type = self.header("content-type").unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
+        if mime.eq_ignore_ascii_case("multipart/form-data") {
+            return self
+                .multipart()?
+                .fields()
+                .map_err(|e| FormError::Multipart(Box::new(e)));
+        }
         if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             return Err(FormError::ContentType(mime.to_owned()));
         }
         Form::parse(&self.body)
+    }
+
+    /// The body parsed as a `multipart/form-data` form (fields and files).
+    pub(crate) fn multipart(&self) -> Result<multipart::Multipart, FormError> {
+        let content_type = self.header("content-type").unwrap_or("");
+        multipart::Multipart::parse(content_type, &self.body)
+            .map_err(|e| FormError::Multipart(Box::new(e)))
     }
 }
 

@@ -516,4 +516,25 @@ mod tests {
         }
         assert!(Multipart::parse(CT, &full).is_ok());
     }
+
+    /// The CSRF check reads `ctx.form()`, so a multipart form's text parts must be its form.
+    #[test]
+    fn a_request_form_reads_multipart_text_parts() {
+        let mut req = super::super::Request::fake(super::super::Method::Post, "/x");
+        req.headers.push(("content-type".to_owned(), CT.to_owned()));
+        req.body = body(&[
+            "Content-Disposition: form-data; name=\"csrf\"\r\n\r\ntok",
+            "Content-Disposition: form-data; name=\"f\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4",
+        ]);
+        let form = req.form().unwrap();
+        assert_eq!(form.get("csrf"), Some("tok"));
+        assert_eq!(form.get("f"), None, "files are not text fields");
+        assert!(req.multipart().unwrap().file("f").is_some());
+        req.body = b"------pbX7\r\nbroken".to_vec();
+        let e = req.form().unwrap_err();
+        assert_eq!(
+            e,
+            form::FormError::Multipart(Box::new(MultipartError::NoClosing))
+        );
+    }
 }
