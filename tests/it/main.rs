@@ -25,6 +25,7 @@ mod imports;
 mod links;
 mod loans;
 mod modem;
+mod multipart_forms;
 mod payments;
 mod portal;
 mod portal_security;
