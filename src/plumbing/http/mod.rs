@@ -2,7 +2,8 @@
 //! threads) and the request and response types the rest of the program sees.
 //!
 //! The event loop (`event_loop.rs`) reads every request fully, within deadlines, before a
-//! worker sees it (body bounded by `[server] max_body_bytes`); a worker hands the [`Request`]
+//! worker sees it (body bounded by `[server] max_body_bytes`, or by [`UploadLimit`] on the
+//! routes that take a file; `multipart.rs` reads such forms); a worker hands the [`Request`]
 //! to the application's handler and serialises the [`Response`] with the security headers
 //! every response carries (`wire.rs`, which also refuses any header with a control character).
 //! A panic in a handler is caught and answered with 500, so one bad request never stops the
