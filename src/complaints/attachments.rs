@@ -8,9 +8,6 @@
 //! refused file (type, size, empty) leaves neither a file nor a row, and a row never names a
 //! file that is not on disk. Only the row (name, type, size, SHA-256, who, when) is synced.
 
-// Not yet called from a route: the attachment pages are not built yet.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,6 +89,30 @@ pub(crate) struct Attachment {
 pub(crate) struct Upload<'a> {
     pub(crate) file_name: &'a str,
     pub(crate) bytes: &'a [u8],
+}
+
+/// Attaches the file (see [`attach`]) and records it on the case's timeline (a note naming the
+/// file, by `staff` or, for `None`, the customer) in the same transaction.
+pub(crate) fn attach_to_case(
+    tx: &Transaction,
+    data_dir: &Path,
+    case: &ComplaintId,
+    upload: Upload,
+    max_bytes: usize,
+    staff: Option<&StaffId>,
+    now: DateTime<Utc>,
+) -> Result<AttachmentId, AttachmentError> {
+    let name = clean_name(upload.file_name, check(upload.bytes, max_bytes)?);
+    super::cases::record(
+        tx,
+        case,
+        super::EventKind::Note,
+        staff,
+        (None, None),
+        &format!("📎 {name}"),
+        now,
+    )?;
+    attach(tx, data_dir, case, upload, max_bytes, staff, now)
 }
 
 /// Checks the file, writes it under `data_dir` and records it on the case; refusals write

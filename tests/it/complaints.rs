@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use crate::util::{AGENT, CLERK, Client, MANAGER, Options, Server, id_after};
 
 /// Budi (demo customer 1)'s id, read by `client`.
-fn budi(client: &mut Client) -> String {
+pub fn budi(client: &mut Client) -> String {
     let list = client.get("/staff/customers?q=Budi+Rahmawati");
     assert_eq!(list.status, 200, "{}", list.body);
     id_after(&list.body, "/staff/customers/")
 }
 
 /// Opens a disbursement case on the hotline for `customer`, checked by phone, and returns its id.
-fn open_case(agent: &mut Client, customer: &str) -> String {
+pub fn open_case(agent: &mut Client, customer: &str) -> String {
     let form = format!("/staff/complaints/new?customer={customer}");
     let owner = owner_on(agent, &form);
     let r = agent.submit(

@@ -14,9 +14,6 @@
 //! Text parts become a [`Form`] through the same control-character check as urlencoded forms,
 //! so CSRF tokens and fields are read exactly as in any other form.
 
-// Not yet called from a route: the attachment routes that will use it are not built yet.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use super::form::{self, Form};
 
 /// At most this many parts in one form (a few fields and one file).
@@ -108,6 +105,7 @@ impl Multipart {
     }
 
     /// Every part, in order.
+    #[cfg(test)]
     pub(crate) fn parts(&self) -> &[Part] {
         &self.parts
     }

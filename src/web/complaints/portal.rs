@@ -106,6 +106,7 @@ pub(crate) fn case_page(ctx: &Ctx, id: ComplaintId) -> Result<Response, AppError
     let conn = ctx.app.db.conn()?;
     let case = crate::portal::own_case(&conn, &customer.id, &id)?;
     let events = complaints::events(&conn, &id)?;
+    let files = complaints::attachments::of_case(&conn, &id)?;
     drop(conn);
     let moves = events.iter().filter(|e| {
         matches!(
@@ -120,6 +121,12 @@ pub(crate) fn case_page(ctx: &Ctx, id: ComplaintId) -> Result<Response, AppError
                 @if let Some(outcome) = case.outcome { " · " (ctx.t(outcome.label())) } }
             dt { (ctx.t(Msg::ComplaintOpenedAt)) } dd { (ctx.datetime(case.opened_at)) }
             dt { (ctx.t(Msg::ComplaintPortalDescription)) } dd { (case.description) }
+        }
+        @if !files.is_empty() {
+            h2 { (ctx.t(Msg::ComplaintFiles)) }
+            ul { @for f in &files {
+                li { a href=(paths::my_complaint_attachment(&id, &f.id)) { (f.file_name) } }
+            } }
         }
         h2 { (ctx.t(Msg::TimelineTitle)) }
         ul { @for e in moves {
