@@ -45,10 +45,14 @@ fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
 }
 
 /// Whether a (decoded) path takes a file upload, and so the larger body limit of `[complaints]
-/// attachment_max_bytes`: a complaint case's attach form.
+/// attachment_max_bytes`: a complaint case's attach form, and the portal's "open a case" form
+/// with its optional photo.
 pub(crate) fn is_upload(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    matches!(segments.as_slice(), ["staff", "complaints", _, "attach"])
+    matches!(
+        segments.as_slice(),
+        ["staff", "complaints", _, "attach"] | ["my", "complaints"]
+    )
 }
 
 /// A route's handler, holding the parts of the path it needs.
@@ -524,8 +528,8 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            AttachmentId, ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId,
-            ReceiptId, SafeTransferId, SmsId, StaffId,
+            AttachmentId, ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId,
+            ProductId, ReceiptId, SafeTransferId, SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, DrawerAction, FollowUpPart, StaffAction};
         use Method::{Get, Post};

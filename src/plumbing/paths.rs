@@ -6,8 +6,8 @@
 use std::fmt::Display;
 
 use crate::plumbing::ids::{
-    AttachmentId, ComplaintId, CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
-    SafeTransferId, StaffId,
+    AttachmentId, ComplaintId, CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId,
+    ReceiptId, SafeTransferId, StaffId,
 };
 
 // ----- The customer portal -----

@@ -10,6 +10,7 @@ use super::HANDLERS;
 use crate::complaints::attachments::{self, Attachment, AttachmentError, Upload};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
+use crate::plumbing::http::multipart::{Multipart, Part};
 use crate::plumbing::http::{Body, Response};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{AttachmentId, ComplaintId, StaffId};
@@ -18,8 +19,10 @@ use crate::plumbing::ui::{self, FieldErrors};
 use crate::web::Ctx;
 use crate::web::portal::with_profile;
 
-/// The file input's name on the attach forms.
+/// The file input's name on the staff's attach form.
 pub(crate) const FIELD: &str = "file";
+/// The optional photo's input on the portal's "open a case" form.
+pub(crate) const PHOTO: &str = "photo";
 
 /// The case page's files: the list, and the form to attach one while the case is not closed.
 pub(crate) fn section(
@@ -75,23 +78,47 @@ pub(crate) fn attach(
     let Some(part) = multipart.file(FIELD) else {
         return Ok(Err(Msg::ComplaintFileEmpty));
     };
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let attached = attach_in(ctx, &tx, case, part, staff)?;
+    if attached.is_ok() {
+        tx.commit()?;
+    }
+    Ok(attached)
+}
+
+/// Attaches a file part inside the caller's transaction (the caller commits, or drops it on
+/// a refusal so nothing is stored).
+pub(crate) fn attach_in(
+    ctx: &Ctx,
+    tx: &rusqlite::Transaction,
+    case: &ComplaintId,
+    part: &Part,
+    staff: Option<&StaffId>,
+) -> Result<Result<(), Msg>, AppError> {
     let upload = Upload {
         file_name: part.filename.as_deref().unwrap_or(""),
         bytes: &part.body,
     };
     let max = ctx.app.config.complaints.attachment_max_bytes as usize;
-    let mut conn = ctx.app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
     let data_dir = ctx.app.config.data_dir();
-    match attachments::attach_to_case(&tx, &data_dir, case, upload, max, staff, ctx.now) {
-        Ok(_) => {
-            tx.commit()?;
-            Ok(Ok(()))
-        }
+    match attachments::attach_to_case(tx, &data_dir, case, upload, max, staff, ctx.now) {
+        Ok(_) => Ok(Ok(())),
         Err(e) => match refusal(&e) {
             Some(msg) => Ok(Err(msg)),
             None => Err(AppError::Internal(e.to_string())),
         },
+    }
+}
+
+/// The request's multipart form, if it is one (the portal's form works without a photo).
+pub(crate) fn multipart_of(ctx: &Ctx) -> Result<Option<Multipart>, AppError> {
+    let ct = ctx.req.header("content-type").unwrap_or("");
+    let mime = ct.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("multipart/form-data") {
+        Ok(Some(ctx.req.multipart()?))
+    } else {
+        Ok(None)
     }
 }
 
@@ -158,6 +185,9 @@ mod tests {
             disposition("a\"b\r\nSet-Cookie: x\\.pdf"),
             "attachment; filename=\"a_b__Set-Cookie: x_.pdf\""
         );
-        assert_eq!(disposition("bukti é.png"), "attachment; filename=\"bukti _.png\"");
+        assert_eq!(
+            disposition("bukti é.png"),
+            "attachment; filename=\"bukti _.png\""
+        );
     }
 }
