@@ -69,13 +69,19 @@ fn link_to(page: &str, name: &str) -> String {
     page[start..end].to_owned()
 }
 
-#[test]
-fn staff_attach_a_png_and_a_pdf_and_download_them_byte_for_byte() {
-    let server = Server::demo();
+/// An agent signed in, and a case they opened for Budi.
+fn agent_with_case(server: &Server) -> (Client, String) {
     let mut agent = server.client();
     agent.sign_in(AGENT.0, AGENT.1);
     let customer = budi(&mut agent);
     let case = open_case(&mut agent, &customer);
+    (agent, case)
+}
+
+#[test]
+fn staff_attach_a_png_and_a_pdf_and_download_them_byte_for_byte() {
+    let server = Server::demo();
+    let (mut agent, case) = agent_with_case(&server);
     let csrf = agent.get(&format!("/staff/complaints/{case}")).csrf();
 
     for (name, claimed, bytes, ty) in [
@@ -113,10 +119,7 @@ fn staff_attach_a_png_and_a_pdf_and_download_them_byte_for_byte() {
 #[test]
 fn a_refused_file_comes_back_beside_the_field_and_nothing_is_stored() {
     let server = Server::demo();
-    let mut agent = server.client();
-    agent.sign_in(AGENT.0, AGENT.1);
-    let customer = budi(&mut agent);
-    let case = open_case(&mut agent, &customer);
+    let (mut agent, case) = agent_with_case(&server);
     let csrf = agent.get(&format!("/staff/complaints/{case}")).csrf();
 
     let exe = b"MZ\x90\x00\x03\x00\x00\x00 this program cannot be run in DOS mode";
@@ -187,10 +190,7 @@ fn a_refused_file_comes_back_beside_the_field_and_nothing_is_stored() {
 #[test]
 fn the_customer_downloads_their_own_cases_file_and_another_customers_is_404() {
     let server = Server::demo();
-    let mut agent = server.client();
-    agent.sign_in(AGENT.0, AGENT.1);
-    let budi = budi(&mut agent);
-    let budis_case = open_case(&mut agent, &budi);
+    let (mut agent, budis_case) = agent_with_case(&server);
 
     let mut customer = crate::links::customer_signed_in(&server);
     let page = customer.get("/my/complaints");
