@@ -328,3 +328,33 @@ fn print_demo_accounts(fresh: bool) {
         println!("  {username:<8} / {password:<18} ({})", role.code());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::branch_http_options;
+    use crate::plumbing::config::Config;
+
+    /// Only the upload routes take a file of `attachment_max_bytes` (with its framing), and
+    /// the memory shared by bodies being read holds every worker's upload at once.
+    #[test]
+    fn the_upload_limit_is_on_for_the_upload_routes_only() {
+        let mut config = Config::default();
+        config.complaints.attachment_max_bytes = 32 * 1024 * 1024;
+        let options = branch_http_options(&config);
+        let upload = 32 * 1024 * 1024 + super::UPLOAD_FRAMING_BYTES;
+        let case = "/staff/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV/attach";
+        assert_eq!(options.body_limit(case), upload);
+        assert_eq!(options.body_limit("/my/complaints"), upload);
+        let others = [
+            "/staff/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV/note",
+            "/staff/logout",
+        ];
+        for other in others {
+            assert_eq!(
+                options.body_limit(other),
+                config.server.max_body_bytes as usize
+            );
+        }
+        assert!(options.body_memory_bytes >= options.workers * upload);
+    }
+}
