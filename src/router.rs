@@ -44,6 +44,17 @@ fn check_csrf(ctx: &Ctx) -> Result<(), AppError> {
     }
 }
 
+/// Whether a (decoded) path takes a file upload, and so the larger body limit of `[complaints]
+/// attachment_max_bytes`: a complaint case's attach form, and the portal's "open a case" form
+/// with its optional photo.
+pub(crate) fn is_upload(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["staff", "complaints", _, "attach"] | ["my", "complaints"]
+    )
+}
+
 /// A route's handler, holding the parts of the path it needs.
 type Found<'s> = Box<dyn FnOnce(&Ctx) -> Result<Response, AppError> + 's>;
 
@@ -108,6 +119,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["my", "statement"]) => to(portal::statement_page),
         (Get, ["my", "complaints"]) => to(complaints::portal::page),
         (Post, ["my", "complaints"]) => to(complaints::portal::open),
+        (Get, ["my", "complaints", id, "files", file]) => {
+            let (id, file) = (id.parse().ok()?, file.parse().ok()?);
+            to(move |ctx| complaints::files::portal_download(ctx, id, file))
+        }
         (Get, ["my", "complaints", id]) => {
             let id = id.parse().ok()?;
             to(move |ctx| complaints::portal::case_page(ctx, id))
@@ -362,6 +377,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| complaints::case::page(ctx, id))
         }
+        (Get, ["staff", "complaints", id, "files", file]) => {
+            let (id, file) = (id.parse().ok()?, file.parse().ok()?);
+            to(move |ctx| complaints::files::staff_download(ctx, id, file))
+        }
         (Post, ["staff", "complaints", id, part]) => {
             let id = id.parse().ok()?;
             let part = crate::plumbing::paths::ComplaintPart::from_segment(part)?;
@@ -512,8 +531,8 @@ mod tests {
     #[test]
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
-            ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId, ProductId,
-            ReceiptId, SafeTransferId, SmsId, StaffId,
+            AttachmentId, ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId,
+            ProductId, ReceiptId, SafeTransferId, SmsId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, DrawerAction, FollowUpPart, StaffAction};
         use Method::{Get, Post};
@@ -636,6 +655,14 @@ mod tests {
             (Post, paths::payment_confirm("ABC123")),
             (Get, paths::complaint(&ComplaintId::new(now))),
             (Get, paths::my_complaint(&ComplaintId::new(now))),
+            (
+                Get,
+                paths::complaint_attachment(&ComplaintId::new(now), &AttachmentId::new(now)),
+            ),
+            (
+                Get,
+                paths::my_complaint_attachment(&ComplaintId::new(now), &AttachmentId::new(now)),
+            ),
             (Post, paths::holiday_remove(now.date_naive())),
             (
                 Post,

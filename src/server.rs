@@ -204,15 +204,34 @@ fn start_http(app: &Arc<App>, shutdown: &Arc<AtomicBool>) -> Result<Server, Serv
     let rejection_app = Arc::clone(app);
     Ok(Server::start(
         &app.config.server.listen,
-        app.config
-            .server
-            .http_options(app.config.server.max_body_bytes),
+        branch_http_options(&app.config),
         Arc::new(move |request| crate::router::handle(&handler_app, request)),
         Arc::new(move |rejection, _request| {
             error::rejection_page(rejection, rejection_app.config.language())
         }),
         Arc::clone(shutdown),
     )?)
+}
+
+/// Room for a multipart body's framing (boundaries, part headers, the CSRF part) around a
+/// file of `[complaints] attachment_max_bytes`, so a file of exactly that size reaches the
+/// attachment checks and a larger one gets their message rather than a bare 413.
+const UPLOAD_FRAMING_BYTES: usize = 64 * 1024;
+
+/// The branch's HTTP options: `[server] max_body_bytes` everywhere but the attachment upload
+/// routes, which take a file of `[complaints] attachment_max_bytes`; the memory shared by
+/// bodies being read holds at least every worker's upload at once.
+fn branch_http_options(config: &Config) -> http::Options {
+    let mut options = config.server.http_options(config.server.max_body_bytes);
+    let upload = (config.complaints.attachment_max_bytes as usize) + UPLOAD_FRAMING_BYTES;
+    options.body_memory_bytes = options
+        .body_memory_bytes
+        .max(options.workers.max(1).saturating_mul(upload));
+    options.uploads = Some(http::UploadLimit {
+        is_upload: crate::router::is_upload,
+        max_bytes: upload,
+    });
+    options
 }
 
 /// A named background thread and its handle, joined at shutdown.
@@ -309,5 +328,35 @@ fn print_demo_accounts(fresh: bool) {
     println!("Demo staff accounts (username / password):");
     for (username, _, role, password) in demo::ACCOUNTS {
         println!("  {username:<8} / {password:<18} ({})", role.code());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::branch_http_options;
+    use crate::plumbing::config::Config;
+
+    /// Only the upload routes take a file of `attachment_max_bytes` (with its framing), and
+    /// the memory shared by bodies being read holds every worker's upload at once.
+    #[test]
+    fn the_upload_limit_is_on_for_the_upload_routes_only() {
+        let mut config = Config::default();
+        config.complaints.attachment_max_bytes = 32 * 1024 * 1024;
+        let options = branch_http_options(&config);
+        let upload = 32 * 1024 * 1024 + super::UPLOAD_FRAMING_BYTES;
+        let case = "/staff/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV/attach";
+        assert_eq!(options.body_limit(case), upload);
+        assert_eq!(options.body_limit("/my/complaints"), upload);
+        let others = [
+            "/staff/complaints/01ARZ3NDEKTSV4RRFFQ69G5FAV/note",
+            "/staff/logout",
+        ];
+        for other in others {
+            assert_eq!(
+                options.body_limit(other),
+                config.server.max_body_bytes as usize
+            );
+        }
+        assert!(options.body_memory_bytes >= options.workers * upload);
     }
 }

@@ -8,8 +8,10 @@
 //! - this file: the records and their codes, and what the pages read;
 //! - [`cases`]: opening a case and every change to it, each rule refused with a typed error;
 //! - [`checklist`]: each category's steps from the seeds, recorded as done;
-//! - [`sla`]: the service-level clocks (working days, holidays, pauses).
+//! - [`sla`]: the service-level clocks (working days, holidays, pauses);
+//! - [`attachments`]: files attached to a case (metadata synced, bytes in the data directory).
 
+pub(crate) mod attachments;
 pub(crate) mod breach;
 pub(crate) mod cases;
 pub(crate) mod checklist;

@@ -161,6 +161,7 @@ impl ServerConfig {
             body_memory_bytes: (self.workers as usize)
                 .saturating_mul(max_body_bytes as usize)
                 .max(16 * 1024 * 1024),
+            uploads: None,
         }
     }
 
@@ -658,7 +659,14 @@ pub(crate) struct ComplaintsConfig {
     /// Numbers of the CS managers told by SMS when a case breaches its level (the breach
     /// pass), separated by commas; empty: the dashboard card only.
     pub(crate) breach_sms_to: String,
+    /// Largest file attached to a case (staff's proof of a bank transfer, a customer's
+    /// photo), in bytes; the upload routes' body limit (the other routes keep
+    /// `[server] max_body_bytes`).
+    pub(crate) attachment_max_bytes: u32,
 }
+
+/// The smallest and largest `[complaints] attachment_max_bytes`: 64 KiB and 32 MiB.
+const ATTACHMENT_BYTES: std::ops::RangeInclusive<u32> = 64 * 1024..=32 * 1024 * 1024;
 
 impl ComplaintsConfig {
     /// The numbers of `breach_sms_to`, as written.
@@ -697,6 +705,7 @@ impl Default for ComplaintsConfig {
             amber_percent: 25,
             levels: vec![two_hours("disbursement"), two_hours("payment_confirmation")],
             breach_sms_to: String::new(),
+            attachment_max_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -1028,6 +1037,17 @@ impl Config {
             return bad(
                 "[complaints] amber_percent",
                 format!("{} must be between 1 and 99", c.amber_percent),
+            );
+        }
+        if !ATTACHMENT_BYTES.contains(&c.attachment_max_bytes) {
+            return bad(
+                "[complaints] attachment_max_bytes",
+                format!(
+                    "{} must be between {} and {}",
+                    c.attachment_max_bytes,
+                    ATTACHMENT_BYTES.start(),
+                    ATTACHMENT_BYTES.end()
+                ),
             );
         }
         for number in c.breach_numbers() {
@@ -1759,6 +1779,19 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("workers"), "{e}");
+    }
+
+    #[test]
+    fn attachment_size_defaults_to_5_mib_and_bad_ones_name_the_key() {
+        let c = load("", &[]).unwrap().complaints;
+        assert_eq!(c.attachment_max_bytes, 5 * 1024 * 1024);
+        let given = load("[complaints]\nattachment_max_bytes = 1048576\n", &[]).unwrap();
+        assert_eq!(given.complaints.attachment_max_bytes, 1 << 20);
+        for n in [0, 65535, 32 * 1024 * 1024 + 1] {
+            let text = format!("[complaints]\nattachment_max_bytes = {n}\n");
+            let e = load(&text, &[]).unwrap_err().to_string();
+            assert!(e.contains("[complaints] attachment_max_bytes"), "{n}: {e}");
+        }
     }
 
     #[test]

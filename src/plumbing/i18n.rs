@@ -1339,6 +1339,14 @@ catalogue! {
     ComplaintNotAllowed => "The case cannot go to that state from where it is (or not by you).", "Kasus tidak dapat pindah ke status itu dari status sekarang (atau tidak oleh Anda).";
     ComplaintOutcomeNeeded => "Choose how the case ended to resolve it.", "Pilih hasil kasus untuk menyelesaikannya.";
     ComplaintNoteLength => "A note needs 1 to 2000 characters.", "Catatan perlu 1 sampai 2000 karakter.";
+    ComplaintFiles => "Files", "Berkas";
+    ComplaintNoFiles => "No files attached.", "Belum ada berkas terlampir.";
+    ComplaintAttachLabel => "A photo or PDF (JPEG, PNG or PDF)", "Foto atau PDF (JPEG, PNG, atau PDF)";
+    ComplaintAttach => "Attach", "Lampirkan";
+    ComplaintPhotoLabel => "A photo (optional: JPEG, PNG or PDF)", "Foto (opsional: JPEG, PNG, atau PDF)";
+    ComplaintFileEmpty => "Choose a file to attach; an empty file cannot be attached.", "Pilih berkas untuk dilampirkan; berkas kosong tidak dapat dilampirkan.";
+    ComplaintFileTooLarge => "The file is too large to attach.", "Berkas terlalu besar untuk dilampirkan.";
+    ComplaintFileType => "Only JPEG or PNG photos and PDF documents can be attached.", "Hanya foto JPEG atau PNG dan dokumen PDF yang dapat dilampirkan.";
     ComplaintClosedRefused => "The case is closed: nothing more can be recorded on it.", "Kasus sudah ditutup: tidak ada lagi yang dapat dicatat.";
     ComplaintEscalate => "Escalate", "Eskalasi";
     ComplaintEscalations => "Escalations", "Eskalasi";

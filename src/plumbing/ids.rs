@@ -169,6 +169,10 @@ id_type!(
     /// A complaint case (`complaints`).
     ComplaintId
 );
+id_type!(
+    /// A file attached to a complaint case (`complaint_attachments`).
+    AttachmentId
+);
 
 #[cfg(test)]
 mod tests {

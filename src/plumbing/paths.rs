@@ -6,8 +6,8 @@
 use std::fmt::Display;
 
 use crate::plumbing::ids::{
-    ComplaintId, CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId, ReceiptId,
-    SafeTransferId, StaffId,
+    AttachmentId, ComplaintId, CustomerId, DrawerId, LedgerId, LoanId, PaymentId, ProductId,
+    ReceiptId, SafeTransferId, StaffId,
 };
 
 // ----- The customer portal -----
@@ -39,6 +39,11 @@ pub(crate) const MY_COMPLAINTS: &str = "/my/complaints";
 /// One of the customer's own complaint cases.
 pub(crate) fn my_complaint(id: &ComplaintId) -> String {
     format!("/my/complaints/{id}")
+}
+
+/// A file attached to one of the customer's own cases.
+pub(crate) fn my_complaint_attachment(case: &ComplaintId, file: &AttachmentId) -> String {
+    format!("/my/complaints/{case}/files/{file}")
 }
 
 /// One of the customer's own tickets.
@@ -142,6 +147,11 @@ pub(crate) fn complaint(id: &ComplaintId) -> String {
     format!("/staff/complaints/{id}")
 }
 
+/// A file attached to a complaint case, for staff.
+pub(crate) fn complaint_attachment(case: &ComplaintId, file: &AttachmentId) -> String {
+    format!("/staff/complaints/{case}/files/{file}")
+}
+
 /// What a form on a case posts to: `complaint_part(id, ComplaintPart::Note)` is
 /// `/staff/complaints/{id}/note`.
 pub(crate) fn complaint_part(id: &ComplaintId, part: ComplaintPart) -> String {
@@ -157,17 +167,20 @@ pub(crate) enum ComplaintPart {
     Escalate,
     Owner,
     PaymentCodeSms,
+    /// A file (multipart form, the upload body limit).
+    Attach,
 }
 
 impl ComplaintPart {
     /// Every part.
-    pub(crate) const ALL: [ComplaintPart; 6] = [
+    pub(crate) const ALL: [ComplaintPart; 7] = [
         ComplaintPart::State,
         ComplaintPart::Note,
         ComplaintPart::Step,
         ComplaintPart::Escalate,
         ComplaintPart::Owner,
         ComplaintPart::PaymentCodeSms,
+        ComplaintPart::Attach,
     ];
 
     /// The path segment after the case.
@@ -179,6 +192,7 @@ impl ComplaintPart {
             ComplaintPart::Escalate => "escalate",
             ComplaintPart::Owner => "owner",
             ComplaintPart::PaymentCodeSms => "payment-code-sms",
+            ComplaintPart::Attach => "attach",
         }
     }
 

@@ -116,6 +116,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Attachments' metadata only: the bytes stay in the branch's data directory.
+    Synced {
+        table: "complaint_attachments",
+        key: "id",
+        omit: &[],
+    },
     // Head office will later send the list; today each branch keeps its own.
     Synced {
         table: "holidays",

@@ -10,6 +10,7 @@
 mod appraisal;
 mod browser;
 mod callcentre;
+mod complaint_attachments;
 mod complaints;
 mod customer_language;
 mod customers;
@@ -26,6 +27,7 @@ mod imports;
 mod links;
 mod loans;
 mod modem;
+mod multipart_forms;
 mod payments;
 mod portal;
 mod portal_security;

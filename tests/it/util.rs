@@ -245,6 +245,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as received (`body` is its lossy UTF-8 reading).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -451,11 +453,13 @@ pub fn parse_response(bytes: &[u8]) -> Response {
             body.len()
         );
     }
-    let body = String::from_utf8_lossy(&body[..length.unwrap_or(body.len())]).into_owned();
+    let bytes = body[..length.unwrap_or(body.len())].to_vec();
+    let body = String::from_utf8_lossy(&bytes).into_owned();
     Response {
         status,
         headers,
         body,
+        bytes,
     }
 }
 

@@ -602,7 +602,7 @@ impl Conn {
                 return None;
             }
             let remote = Some(self.peer.ip());
-            match wire::parse_head(&self.input, remote, options.max_body_bytes) {
+            match wire::parse_head(&self.input, remote, &|path| options.body_limit(path)) {
                 Parsed::Partial => return None,
                 Parsed::Refused(kind, request, method_name) => {
                     return Some(self.refuse(kind, *request, method_name, now));
@@ -616,7 +616,7 @@ impl Conn {
         let Phase::Body(reading) = &mut self.phase else {
             return None;
         };
-        let max = options.max_body_bytes;
+        let max = options.body_limit(&reading.head.request.path);
         let body = &mut reading.head.request.body;
         let used = match reading.head.framing {
             Framing::Length(n) => {

@@ -25,6 +25,8 @@ pub(crate) enum FormError {
     ContentType(String),
     /// A decoded value holds a control character other than tab, CR or LF.
     Control,
+    /// A `multipart/form-data` body that could not be read.
+    Multipart(Box<super::multipart::MultipartError>),
 }
 
 impl fmt::Display for FormError {
@@ -33,6 +35,7 @@ impl fmt::Display for FormError {
             FormError::BadEscape => f.write_str("malformed percent-encoding"),
             FormError::NotUtf8 => f.write_str("text is not valid UTF-8"),
             FormError::Control => f.write_str("text contains a control character"),
+            FormError::Multipart(e) => write!(f, "{e}"),
             FormError::ContentType(t) if t.is_empty() => {
                 f.write_str("missing content type; expected a form")
             }
@@ -61,6 +64,11 @@ impl Form {
             fields.push((decode(name, true)?, decode(value, true)?));
         }
         Ok(Form { fields })
+    }
+
+    /// A form from fields already decoded and checked (multipart text parts).
+    pub(crate) fn from_fields(fields: Vec<(String, String)>) -> Form {
+        Form { fields }
     }
 
     /// The first value of a field, if sent.
@@ -120,10 +128,16 @@ fn decode(bytes: &[u8], plus_is_space: bool) -> Result<String, FormError> {
         }
     }
     let text = String::from_utf8(out).map_err(|_| FormError::NotUtf8)?;
+    check_text(&text)?;
+    Ok(text)
+}
+
+/// Refuses text holding a control character other than tab and line breaks.
+pub(super) fn check_text(text: &str) -> Result<(), FormError> {
     if text.chars().any(is_forbidden_control) {
         return Err(FormError::Control);
     }
-    Ok(text)
+    Ok(())
 }
 
 /// A control character no text field may hold: every one but tab and line breaks, which

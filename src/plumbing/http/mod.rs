@@ -2,7 +2,8 @@
 //! threads) and the request and response types the rest of the program sees.
 //!
 //! The event loop (`event_loop.rs`) reads every request fully, within deadlines, before a
-//! worker sees it (body bounded by `[server] max_body_bytes`); a worker hands the [`Request`]
+//! worker sees it (body bounded by `[server] max_body_bytes`, or by [`UploadLimit`] on the
+//! routes that take a file; `multipart.rs` reads such forms); a worker hands the [`Request`]
 //! to the application's handler and serialises the [`Response`] with the security headers
 //! every response carries (`wire.rs`, which also refuses any header with a control character).
 //! A panic in a handler is caught and answered with 500, so one bad request never stops the
@@ -12,6 +13,7 @@
 pub(crate) mod assets;
 mod event_loop;
 pub(crate) mod form;
+pub(crate) mod multipart;
 #[cfg(test)]
 mod tests;
 mod wire;
@@ -90,14 +92,28 @@ impl Request {
         Form::parse(self.query.as_bytes())
     }
 
-    /// The body parsed as an `application/x-www-form-urlencoded` form.
+    /// The body parsed as an `application/x-www-form-urlencoded` form, or the text parts of
+    /// a `multipart/form-data` one (so the CSRF token of an upload form is checked the same way).
     pub(crate) fn form(&self) -> Result<Form, FormError> {
         let content_type = self.header("content-type").unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
+        if mime.eq_ignore_ascii_case("multipart/form-data") {
+            return self
+                .multipart()?
+                .fields()
+                .map_err(|e| FormError::Multipart(Box::new(e)));
+        }
         if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
             return Err(FormError::ContentType(mime.to_owned()));
         }
         Form::parse(&self.body)
+    }
+
+    /// The body parsed as a `multipart/form-data` form (fields and files).
+    pub(crate) fn multipart(&self) -> Result<multipart::Multipart, FormError> {
+        let content_type = self.header("content-type").unwrap_or("");
+        multipart::Multipart::parse(content_type, &self.body)
+            .map_err(|e| FormError::Multipart(Box::new(e)))
     }
 }
 
@@ -241,6 +257,27 @@ pub(crate) struct Options {
     /// Most bytes of requests held in memory while being read, over every connection; past
     /// it the largest partial bodies are refused with 503.
     pub(crate) body_memory_bytes: usize,
+    /// The routes that take file uploads and their larger body limit; `None`: no uploads.
+    pub(crate) uploads: Option<UploadLimit>,
+}
+
+/// A larger body limit for the few routes that take a file (`[complaints]
+/// attachment_max_bytes`); every other route keeps `max_body_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UploadLimit {
+    /// Whether a (decoded) path is an upload route; the router owns the answer.
+    pub(crate) is_upload: fn(&str) -> bool,
+    pub(crate) max_bytes: usize,
+}
+
+impl Options {
+    /// The largest body a request to `path` may send.
+    pub(crate) fn body_limit(&self, path: &str) -> usize {
+        match self.uploads {
+            Some(u) if (u.is_upload)(path) => u.max_bytes,
+            _ => self.max_body_bytes,
+        }
+    }
 }
 
 impl Server {

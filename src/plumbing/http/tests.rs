@@ -43,6 +43,7 @@ fn quick() -> Options {
         idle_timeout: Duration::from_millis(300),
         write_timeout: Duration::from_millis(300),
         body_memory_bytes: 1 << 20,
+        uploads: None,
     }
 }
 
@@ -354,6 +355,49 @@ fn too_large_and_malformed_requests_are_refused_and_closed() {
         assert!(text.starts_with("HTTP/1.1 400"), "{text}");
     }
     assert!(exchange(&running, GET).starts_with("HTTP/1.1 200"));
+}
+
+/// `/upload` takes bodies up to 4096 bytes, every other path keeps `max_body_bytes` (1024).
+fn with_uploads() -> Options {
+    Options {
+        uploads: Some(UploadLimit {
+            is_upload: |path| path == "/upload",
+            max_bytes: 4096,
+        }),
+        ..quick()
+    }
+}
+
+#[test]
+fn only_upload_routes_take_the_larger_body_limit() {
+    let running = start(with_uploads());
+    let sized = |path: &str, n: usize| {
+        let body = "a".repeat(n);
+        let raw = format!(
+            "POST {path} HTTP/1.1\r\nContent-Length: {n}\r\nConnection: close\r\n\r\n{body}"
+        );
+        exchange(&running, raw.as_bytes())
+    };
+    let text = sized("/upload", 3000);
+    assert!(
+        text.starts_with("HTTP/1.1 200") && text.ends_with("/upload 3000"),
+        "{text}"
+    );
+    assert!(sized("/page", 3000).starts_with("HTTP/1.1 413"));
+    assert!(sized("/upload/other", 3000).starts_with("HTTP/1.1 413"));
+    assert!(sized("/upload", 5000).starts_with("HTTP/1.1 413"));
+    let chunked = |path: &str, n: usize| {
+        let chunk = "a".repeat(n);
+        let raw = format!(
+            "POST {path} HTTP/1.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\
+             {n:x}\r\n{chunk}\r\n0\r\n\r\n"
+        );
+        exchange(&running, raw.as_bytes())
+    };
+    let text = chunked("/upload", 3000);
+    assert!(text.ends_with("/upload 3000"), "{text}");
+    assert!(chunked("/page", 3000).starts_with("HTTP/1.1 413"));
+    assert!(chunked("/upload", 5000).starts_with("HTTP/1.1 413"));
 }
 
 #[test]

@@ -52,7 +52,11 @@ pub(super) enum Parsed {
 }
 
 /// Parses a request head from the start of `input`.
-pub(super) fn parse_head(input: &[u8], remote: Option<IpAddr>, max_body: usize) -> Parsed {
+pub(super) fn parse_head(
+    input: &[u8],
+    remote: Option<IpAddr>,
+    max_body: &dyn Fn(&str) -> usize,
+) -> Parsed {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Request::new(&mut slots);
     let used = match parsed.parse(input) {
@@ -89,7 +93,7 @@ pub(super) fn parse_head(input: &[u8], remote: Option<IpAddr>, max_body: usize) 
         Ok(f) => f,
         Err(kind) => return refused(kind, request, &method_name),
     };
-    if matches!(framing, Framing::Length(n) if n > max_body) {
+    if matches!(framing, Framing::Length(n) if n > max_body(&request.path)) {
         return refused(Rejection::TooLarge, request, &method_name);
     }
     let http_11 = parsed.version == Some(1);
@@ -358,14 +362,14 @@ mod tests {
     use crate::plumbing::http::Body;
 
     fn complete(raw: &[u8]) -> (Head, usize) {
-        match parse_head(raw, None, 100) {
+        match parse_head(raw, None, &|_| 100) {
             Parsed::Complete(head, used) => (*head, used),
             other => panic!("{other:?}"),
         }
     }
 
     fn refusal(raw: &[u8]) -> Rejection {
-        match parse_head(raw, None, 100) {
+        match parse_head(raw, None, &|_| 100) {
             Parsed::Refused(kind, _, _) => kind,
             other => panic!("{other:?}"),
         }
@@ -386,7 +390,7 @@ mod tests {
         let (head, _) = complete(b"GET / HTTP/1.1\r\nConnection: Close\r\n\r\n");
         assert!(!head.keep_alive);
         assert!(matches!(
-            parse_head(b"GET / HTTP/1.1\r\nHost", None, 100),
+            parse_head(b"GET / HTTP/1.1\r\nHost", None, &|_| 100),
             Parsed::Partial
         ));
     }

@@ -52,6 +52,7 @@ fn render(
     );
     let owners = owners(&conn)?;
     let concerns = concerns(ctx, &conn, &case)?;
+    let files = crate::complaints::attachments::of_case(&conn, id)?;
     drop(conn);
     let body = html! {
         (details(ctx, &case))
@@ -83,6 +84,7 @@ fn render(
         @if user.role.has(Permission::ComplaintEscalations) && case.state.is_open() {
             (owner_form(ctx, &case, &owners, sent.of("owner")))
         }
+        (super::files::section(ctx, id, &files, case.state != State::Closed, sent.of("attach")))
         (timeline(ctx, &case, &events, sent.of("note")))
     };
     let title = format!("{} · {}", ctx.t(Msg::ComplaintCase), case.customer_name);
@@ -363,6 +365,9 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
     let which = part.segment();
     let mut sent = FieldErrors::sent(which, form);
     let case = complaints::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
+    if part == ComplaintPart::Attach {
+        return attach(ctx, user, &case, sent);
+    }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let done = match part {
@@ -396,6 +401,7 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             };
             cases::escalate(&tx, &id, &escalation, Some(user), &ctx.app.config, ctx.now)
         }
+        ComplaintPart::Attach => return Err(AppError::NotFound),
         ComplaintPart::Owner => {
             if !user.role.has(Permission::ComplaintEscalations) {
                 return Err(AppError::Forbidden);
@@ -423,6 +429,29 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             drop(tx);
             refused(ctx, &mut sent, &e);
             render(ctx, user, &id, &sent, 400)
+        }
+    }
+}
+
+/// POST /staff/complaints/{id}/attach: the file, or the page with why it was refused.
+fn attach(
+    ctx: &Ctx,
+    user: &StaffUser,
+    case: &Case,
+    mut sent: FieldErrors,
+) -> Result<Response, AppError> {
+    if case.state == State::Closed {
+        sent.refuse(ctx.t(Msg::ComplaintClosedRefused));
+        return render(ctx, user, &case.id, &sent, 400);
+    }
+    match super::files::attach(ctx, &case.id, Some(&user.id))? {
+        Ok(()) => {
+            ctx.flash(ctx.t(Msg::ComplaintSaved));
+            Ok(Response::see_other(&paths::complaint(&case.id)))
+        }
+        Err(msg) => {
+            sent.add(super::files::FIELD, ctx.t(msg));
+            render(ctx, user, &case.id, &sent, 400)
         }
     }
 }

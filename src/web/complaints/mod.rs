@@ -4,6 +4,7 @@
 //! rules and clocks are `complaints`.
 
 pub(crate) mod case;
+pub(crate) mod files;
 pub(crate) mod portal;
 pub(crate) mod weekly;
 

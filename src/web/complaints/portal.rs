@@ -1,6 +1,7 @@
-//! The portal's complaint pages: a signed-in customer opens a case (category and description)
-//! and follows each of their own cases' state. They see the state changes only, never staff
-//! notes or names; another customer's case is 404 (`portal::own_case`).
+//! The portal's complaint pages: a signed-in customer opens a case (category, description and
+//! an optional photo, see `files`) and follows each of their own cases' state. They see the
+//! state changes and the case's files only, never staff notes or names; another customer's
+//! case is 404 (`portal::own_case`).
 
 use maud::html;
 
@@ -16,6 +17,8 @@ use crate::plumbing::paths;
 use crate::plumbing::ui::{self, FieldErrors};
 use crate::web::Ctx;
 use crate::web::portal::with_profile;
+
+use super::files;
 
 /// GET /my/complaints: the customer's cases and the form to open one.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
@@ -35,6 +38,7 @@ fn render(
         .map(|c| (c.code(), ctx.t(c.label())))
         .collect();
     let description = sent.error_for("description");
+    let photo = sent.error_for(files::PHOTO);
     let body = html! {
         @if cases.is_empty() { p { (ctx.t(Msg::ComplaintsNone)) } }
         ul class="loans" { @for c in &cases {
@@ -46,7 +50,7 @@ fn render(
         } }
         h2 { (ctx.t(Msg::ComplaintNew)) }
         p { (ctx.t(Msg::ComplaintPortalIntro)) }
-        form method="post" action=(paths::MY_COMPLAINTS) class="stack" {
+        form method="post" enctype="multipart/form-data" action=(paths::MY_COMPLAINTS) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
             (ui::select(ctx.t(Msg::ComplaintCategory), "category", &categories, sent.value_or("category", "other"), sent.error_for("category")))
             div class={ "field" @if description.is_some() { " invalid" } } {
@@ -54,6 +58,12 @@ fn render(
                 (ui::field_error(description))
                 textarea id="description" name="description" rows="5" maxlength=(cases::MAX_TEXT_CHARS) required
                     aria-invalid=[description.map(|_| "true")] { (sent.value_or("description", "")) }
+            }
+            div class={ "field" @if photo.is_some() { " invalid" } } {
+                label for=(files::PHOTO) { (ctx.t(Msg::ComplaintPhotoLabel)) }
+                (ui::field_error(photo))
+                input type="file" id=(files::PHOTO) name=(files::PHOTO) accept="image/jpeg,image/png,application/pdf"
+                    aria-invalid=[photo.map(|_| "true")];
             }
             div { button type="submit" { (ctx.t(Msg::ComplaintSend)) } }
         }
@@ -82,10 +92,21 @@ pub(crate) fn open(ctx: &Ctx) -> Result<Response, AppError> {
         description: form.text("description"),
         owner: None,
     };
+    let multipart = files::multipart_of(ctx)?;
+    let photo = multipart.as_ref().and_then(|m| m.file(files::PHOTO));
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     match cases::open(&tx, &new, &Opener::Customer, &ctx.app.config, ctx.now) {
         Ok(id) => {
+            let refused = match photo {
+                Some(part) => files::attach_in(ctx, &tx, &id, part, None)?.err(),
+                None => None,
+            };
+            if let Some(msg) = refused {
+                drop(tx);
+                sent.add(files::PHOTO, ctx.t(msg));
+                return render(ctx, &customer, &sent, 400);
+            }
             tx.commit()?;
             ctx.flash(ctx.t(Msg::ComplaintReceived));
             Ok(Response::see_other(&paths::my_complaint(&id)))
@@ -106,6 +127,7 @@ pub(crate) fn case_page(ctx: &Ctx, id: ComplaintId) -> Result<Response, AppError
     let conn = ctx.app.db.conn()?;
     let case = crate::portal::own_case(&conn, &customer.id, &id)?;
     let events = complaints::events(&conn, &id)?;
+    let files = complaints::attachments::of_case(&conn, &id)?;
     drop(conn);
     let moves = events.iter().filter(|e| {
         matches!(
@@ -120,6 +142,12 @@ pub(crate) fn case_page(ctx: &Ctx, id: ComplaintId) -> Result<Response, AppError
                 @if let Some(outcome) = case.outcome { " · " (ctx.t(outcome.label())) } }
             dt { (ctx.t(Msg::ComplaintOpenedAt)) } dd { (ctx.datetime(case.opened_at)) }
             dt { (ctx.t(Msg::ComplaintPortalDescription)) } dd { (case.description) }
+        }
+        @if !files.is_empty() {
+            h2 { (ctx.t(Msg::ComplaintFiles)) }
+            ul { @for f in &files {
+                li { a href=(paths::my_complaint_attachment(&id, &f.id)) { (f.file_name) } }
+            } }
         }
         h2 { (ctx.t(Msg::TimelineTitle)) }
         ul { @for e in moves {
