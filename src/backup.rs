@@ -4,7 +4,10 @@
 //! writers carry on meanwhile) and writes a compact, self-contained file. The copy goes to a
 //! temporary name, is checked with `PRAGMA quick_check`, synced, and only then renamed into
 //! place, so a backup file that exists is a whole one. Nightly backups go to `backups/` in the
-//! data directory, keeping the newest `[storage] backup_keep`.
+//! data directory, keeping the newest `[storage] backup_keep`. The files kept beside the
+//! database (complaint attachments, never changed once written) are mirrored into
+//! `backups/attachments/` at each nightly backup: a restore takes the database copy and that
+//! folder.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +17,7 @@ use log::{error, info};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::plumbing::clock::Clock;
-use crate::plumbing::db::Db;
+use crate::plumbing::db::{ATTACHMENTS_DIR, Db};
 
 /// The folder of nightly backups inside the data directory.
 pub(crate) const BACKUP_DIR: &str = "backups";
@@ -73,6 +76,11 @@ pub(crate) fn nightly(
     let dest = dir.join(format!("{PREFIX}{}.sqlite", now.format("%Y%m%d-%H%M%S")));
     let conn = db.conn().map_err(|e| BackupError::Check(e.to_string()))?;
     copy_to(&conn, &dest)?;
+    drop(conn);
+    let mirrored = mirror_files(data_dir)?;
+    if mirrored > 0 {
+        info!("backup: copied {mirrored} new attachment(s)");
+    }
     let mut existing = list(data_dir)?;
     existing.sort();
     let excess = existing.len().saturating_sub(keep);
@@ -81,6 +89,42 @@ pub(crate) fn nightly(
         info!("backup: removed old backup {}", old.display());
     }
     Ok(dest)
+}
+
+/// Copies the attachments not yet in `backups/attachments/` there (each through a temporary
+/// name, synced, then renamed, so a file present is whole); returns how many it copied. The
+/// files never change once written, so one present is up to date.
+pub(crate) fn mirror_files(data_dir: &Path) -> std::io::Result<usize> {
+    let from = data_dir.join(ATTACHMENTS_DIR);
+    let entries = match std::fs::read_dir(&from) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let to = data_dir.join(BACKUP_DIR).join(ATTACHMENTS_DIR);
+    std::fs::create_dir_all(&to)?;
+    let mut copied = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        // Files still being written have a temporary name with a dot; they are not attachments yet.
+        if !entry.file_type()?.is_file() || name.to_string_lossy().contains('.') {
+            continue;
+        }
+        let dest = to.join(&name);
+        if dest.exists() {
+            continue;
+        }
+        let partial = to.join(format!("{}.partial", name.to_string_lossy()));
+        std::fs::copy(entry.path(), &partial)?;
+        std::fs::File::open(&partial)?.sync_all()?;
+        std::fs::rename(&partial, &dest)?;
+        copied += 1;
+    }
+    if copied > 0 {
+        std::fs::File::open(&to)?.sync_all()?;
+    }
+    Ok(copied)
 }
 
 /// The nightly backups present, in no particular order.
@@ -167,6 +211,26 @@ mod tests {
             next_run(later, at, offset).to_rfc3339(),
             "2026-11-25T19:30:00+00:00"
         );
+    }
+
+    #[test]
+    fn the_nightly_backup_mirrors_the_attachments_once() {
+        let (dir, db) = crate::plumbing::db::tests::test_db();
+        let files = dir.path().join(ATTACHMENTS_DIR);
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("01AAA"), b"first").unwrap();
+        std::fs::write(files.join("01BBB.tmp"), b"being written").unwrap();
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        nightly(&db, dir.path(), 2, t0).unwrap();
+        let mirror = dir.path().join(BACKUP_DIR).join(ATTACHMENTS_DIR);
+        assert_eq!(std::fs::read(mirror.join("01AAA")).unwrap(), b"first");
+        assert!(!mirror.join("01BBB.tmp").exists(), "not an attachment yet");
+        std::fs::write(files.join("01CCC"), b"second").unwrap();
+        assert_eq!(mirror_files(dir.path()).unwrap(), 1, "only the new one");
+        assert_eq!(std::fs::read(mirror.join("01CCC")).unwrap(), b"second");
+        assert_eq!(mirror_files(dir.path()).unwrap(), 0);
+        let names = std::fs::read_dir(&mirror).unwrap().count();
+        assert_eq!(names, 2, "no partial file left");
     }
 
     #[test]

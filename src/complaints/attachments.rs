@@ -19,7 +19,7 @@ use crate::plumbing::crypto;
 use crate::plumbing::ids::{AttachmentId, ComplaintId, StaffId};
 
 /// The directory, under the data directory, that holds the files.
-const DIR: &str = "attachments";
+use crate::plumbing::db::ATTACHMENTS_DIR as DIR;
 /// Longest file name kept (characters); longer ones are cut.
 const MAX_NAME_CHARS: usize = 200;
 

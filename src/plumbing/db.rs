@@ -30,6 +30,9 @@ mod hq_migrations {
 
 /// The file name of the branch database inside the data directory.
 pub(crate) const DB_FILE: &str = "pawnbranch.sqlite";
+/// The directory, inside the data directory, of the files kept beside the database (complaint
+/// attachments, each named by its id and never changed); the nightly backup mirrors it.
+pub(crate) const ATTACHMENTS_DIR: &str = "attachments";
 /// The file name of the head office database inside its data directory.
 pub(crate) const HQ_DB_FILE: &str = "hq.sqlite";
 
