@@ -98,45 +98,23 @@ fn table(ctx: &Ctx, rows: &[AgentWeek]) -> Markup {
 /// A value of a row to chart.
 type Measure<'a> = &'a dyn Fn(&AgentWeek) -> i64;
 
-/// A horizontal bar chart: for each agent one bar per measure, scaled to the largest value,
-/// with its number; a legend names the measures. Colours come from the style sheet's classes.
+/// For each agent one bar per measure (its name, its colour class, its value), drawn by the
+/// staff pages' one chart module.
 fn bars(ctx: &Ctx, rows: &[AgentWeek], measures: &[(Msg, &str, Measure)]) -> Markup {
-    const LABEL: i64 = 160;
-    const WIDTH: i64 = 600;
-    const BAR: i64 = 14;
-    let max = rows
+    let groups: Vec<(&str, Vec<i64>)> = rows
         .iter()
-        .flat_map(|r| measures.iter().map(move |(_, _, m)| m(r)))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let group = BAR * i64::try_from(measures.len()).unwrap_or(1) + 10;
-    let height = group * i64::try_from(rows.len()).unwrap_or(0) + 30;
-    let label = measures
+        .map(|r| {
+            (
+                r.name.as_str(),
+                measures.iter().map(|(_, _, m)| m(r)).collect(),
+            )
+        })
+        .collect();
+    let series: Vec<(&str, &str)> = measures
         .iter()
-        .map(|(m, _, _)| ctx.t(*m))
-        .collect::<Vec<_>>()
-        .join(", ");
-    html! {
-        svg class="chart" viewBox={ "0 0 " (WIDTH) " " (height) } role="img" aria-label=(label)
-            xmlns="http://www.w3.org/2000/svg" {
-            @for (i, r) in rows.iter().enumerate() {
-                @let top = group * i64::try_from(i).unwrap_or(0);
-                text x="0" y=(top + BAR) class="chart-label" { (r.name) }
-                @for (j, (_, class, m)) in measures.iter().enumerate() {
-                    @let y = top + BAR * i64::try_from(j).unwrap_or(0);
-                    @let w = (WIDTH - LABEL - 50) * m(r) / max;
-                    rect x=(LABEL) y=(y) width=(w) height=(BAR - 2) class=(class) {}
-                    text x=(LABEL + w + 4) y=(y + BAR - 3) class="chart-value" { (m(r)) }
-                }
-            }
-            @for (j, (msg, class, _)) in measures.iter().enumerate() {
-                @let x = LABEL + 140 * i64::try_from(j).unwrap_or(0);
-                rect x=(x) y=(height - 14) width="10" height="10" class=(class) {}
-                text x=(x + 14) y=(height - 5) class="chart-label" { (ctx.t(*msg)) }
-            }
-        }
-    }
+        .map(|(m, class, _)| (ctx.t(*m), *class))
+        .collect();
+    crate::web::chart::grouped_bars(&groups, &series)
 }
 
 /// GET /staff/callcentre/dashboard.csv?week=: the same week as CSV.
