@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::{LoadSettings, TempDir, get_request, load, ms, start_server};
-use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::db;
 use crate::plumbing::ids::{CustomerId, LoanId, StaffId};
 
 /// The flags of `pawnbranch bench callcentre`.
@@ -48,16 +48,10 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
     let started = Instant::now();
     let token = generate(&data, args)?;
     let generated = started.elapsed();
-    let size = std::fs::metadata(data.join(DB_FILE))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = super::database_size(&data);
     let cold = read_afresh(&data)?;
     let server = start_server(&data, &[])?;
-    let settings = LoadSettings {
-        connections: usize::from(args.connections),
-        warmup: Duration::from_secs(1),
-        measured: Duration::from_secs(args.seconds),
-    };
+    let settings = LoadSettings::after_warmup(args.connections, args.seconds);
     let cookie = format!("pb_staff={token}");
     let mut results = Vec::new();
     for (name, path) in [

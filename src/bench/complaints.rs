@@ -15,7 +15,7 @@ use rusqlite::{Transaction, params};
 use super::{LoadSettings, TempDir, get_request, load, start_server};
 use crate::complaints::{Category, Channel, Outcome, Priority, State};
 use crate::plumbing::clock::Clock as _;
-use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::db;
 use crate::plumbing::ids::{ComplaintId, CustomerId, new_ulid};
 use crate::plumbing::paths;
 
@@ -46,15 +46,9 @@ pub(crate) fn run(args: &ComplaintsBenchArgs) -> Result<(), String> {
     let started = Instant::now();
     let token = generate(&data, args.cases)?;
     let generated = started.elapsed();
-    let size = std::fs::metadata(data.join(DB_FILE))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = super::database_size(&data);
     let server = start_server(&data, &[])?;
-    let settings = LoadSettings {
-        connections: usize::from(args.connections),
-        warmup: Duration::from_secs(1),
-        measured: Duration::from_secs(args.seconds),
-    };
+    let settings = LoadSettings::after_warmup(args.connections, args.seconds);
     let cookie = format!("pb_staff={token}");
     let mut results = Vec::new();
     for (page, path) in [

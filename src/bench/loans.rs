@@ -71,15 +71,9 @@ pub(crate) fn run(args: &LoansBenchArgs) -> Result<(), String> {
     let started = Instant::now();
     let (customer, customer_token, staff_token) = prepare(&data, args)?;
     let generated = started.elapsed();
-    let size = std::fs::metadata(data.join(DB_FILE))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = super::database_size(&data);
     let server = start_server(&data, &[])?;
-    let settings = LoadSettings {
-        connections: usize::from(args.connections),
-        warmup: Duration::from_secs(1),
-        measured: Duration::from_secs(args.seconds),
-    };
+    let settings = LoadSettings::after_warmup(args.connections, args.seconds);
     let addr = server.started.addr;
     let my = load(
         addr,

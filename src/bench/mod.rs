@@ -930,6 +930,25 @@ struct LoadSettings {
     measured: Duration,
 }
 
+impl LoadSettings {
+    /// `connections` keep-alive connections, a second of warm-up, then `seconds` measured: the
+    /// settings of the benchmarks over a generated branch.
+    fn after_warmup(connections: u16, seconds: u64) -> LoadSettings {
+        LoadSettings {
+            connections: usize::from(connections),
+            warmup: Duration::from_secs(1),
+            measured: Duration::from_secs(seconds),
+        }
+    }
+}
+
+/// The size of the branch database in `data`, in bytes (0 when it cannot be read).
+fn database_size(data: &Path) -> u64 {
+    std::fs::metadata(data.join(crate::plumbing::db::DB_FILE))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
 /// What one connection, or all of them together, saw in the measured period.
 #[derive(Debug, Default)]
 struct Tally {

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rusqlite::params;
 
 use super::{LoadSettings, TempDir, get_request, load, start_server};
-use crate::plumbing::db::{self, DB_FILE};
+use crate::plumbing::db;
 use crate::plumbing::http::form::percent_encode;
 use crate::plumbing::ids::CustomerId;
 
@@ -86,15 +86,9 @@ pub(crate) fn run(args: &SearchBenchArgs) -> Result<(), String> {
     let started = Instant::now();
     let staff_token = generate(&data, args.customers)?;
     let generated = started.elapsed();
-    let size = std::fs::metadata(data.join(DB_FILE))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let size = super::database_size(&data);
     let server = start_server(&data, &[])?;
-    let settings = LoadSettings {
-        connections: usize::from(args.connections),
-        warmup: Duration::from_secs(1),
-        measured: Duration::from_secs(args.seconds),
-    };
+    let settings = LoadSettings::after_warmup(args.connections, args.seconds);
     let probe = args.customers / 2;
     let queries = [
         (
