@@ -298,8 +298,9 @@ pub(crate) fn open_logged(
 }
 
 /// Creates or replaces the change-log triggers so that they match the schema. When a table
-/// gets its triggers for the first time (an upgraded branch with records), or its logged
-/// columns change, every existing record is logged, so head office starts from the whole of it.
+/// gets its triggers for the first time (an upgraded branch with records), or loses a logged
+/// column, every existing record is logged, so head office starts from the whole of it. When
+/// it only gains columns, only the records with a value in one of them are (see [`Resend`]).
 pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
     let tx = db::immediate(conn)?;
     for synced in SYNCED {
@@ -308,6 +309,7 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
             continue; // not created by this schema version
         }
         let wanted = trigger_sql(synced, &columns);
+        let resend = Resend::after(previous_columns(&tx, synced)?, &columns);
         let mut changed = false;
         for (name, sql) in &wanted {
             let existing: Option<String> = tx
@@ -323,23 +325,7 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
             }
         }
         if changed {
-            let logged = tx.execute(
-                &format!(
-                    "INSERT INTO sync_log (entity, record_id, op, data, at) \
-                     SELECT '{table}', {key}, 'insert', {object}, {now} FROM {table} ORDER BY rowid",
-                    table = synced.table,
-                    key = synced.key,
-                    object = json_object(&columns, ""),
-                    now = NOW_SQL,
-                ),
-                [],
-            )?;
-            if logged > 0 {
-                log::info!(
-                    "sync: logged the {logged} existing records of {} for head office",
-                    synced.table
-                );
-            }
+            resend_existing(&tx, synced, &columns, resend)?;
         }
     }
     for table in unclassified(&tx)? {
@@ -349,6 +335,98 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
         );
     }
     tx.commit()
+}
+
+/// Logs the existing records of `synced` that `resend` names, as the new triggers would.
+fn resend_existing(
+    tx: &Transaction,
+    synced: &Synced,
+    columns: &[String],
+    resend: Resend,
+) -> rusqlite::Result<()> {
+    let filter = match resend {
+        Resend::Nothing => return Ok(()),
+        Resend::All => String::new(),
+        Resend::WithAValueIn(added) => {
+            let any: Vec<String> = added
+                .iter()
+                .map(|c| format!("\"{c}\" IS NOT NULL"))
+                .collect();
+            format!(" WHERE {}", any.join(" OR "))
+        }
+    };
+    let logged = tx.execute(
+        &format!(
+            "INSERT INTO sync_log (entity, record_id, op, data, at) \
+             SELECT '{table}', {key}, 'insert', {object}, {now} FROM {table}{filter} ORDER BY rowid",
+            table = synced.table,
+            key = synced.key,
+            object = json_object(columns, ""),
+            now = NOW_SQL,
+        ),
+        [],
+    )?;
+    if logged > 0 {
+        log::info!(
+            "sync: logged {logged} existing records of {} for head office",
+            synced.table
+        );
+    }
+    Ok(())
+}
+
+/// Which records a table's new triggers send again.
+#[derive(Debug, PartialEq, Eq)]
+enum Resend {
+    /// Every record: the table had no triggers, or lost a logged column.
+    All,
+    /// Only those with a value in one of these columns, which the table gained: head office
+    /// reads a column a record lacks as empty, which every older record's new column is.
+    WithAValueIn(Vec<String>),
+    /// None: the same columns.
+    Nothing,
+}
+
+impl Resend {
+    fn after(previous: Option<Vec<String>>, columns: &[String]) -> Resend {
+        let Some(previous) = previous else {
+            return Resend::All;
+        };
+        if previous.iter().any(|c| !columns.contains(c)) {
+            return Resend::All;
+        }
+        let added: Vec<String> = columns
+            .iter()
+            .filter(|c| !previous.contains(c))
+            .cloned()
+            .collect();
+        if added.is_empty() {
+            Resend::Nothing
+        } else {
+            Resend::WithAValueIn(added)
+        }
+    }
+}
+
+/// The columns the table's current insert trigger logs (none when it has no trigger), read
+/// back from the `json_object('c', NEW."c", ...)` that [`trigger_sql`] wrote.
+fn previous_columns(conn: &Connection, synced: &Synced) -> rusqlite::Result<Option<Vec<String>>> {
+    let sql: Option<String> = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+            [format!("sync_{}_insert", synced.table)],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(sql.map(|sql| {
+        let object = sql.split_once("json_object(").map_or("", |(_, rest)| rest);
+        object
+            .split(", NEW.\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .map(str::to_owned)
+            .collect()
+    }))
 }
 
 /// Tables in the schema that are in neither [`SYNCED`] nor [`LOCAL`] (SQLite's own `sqlite_`
@@ -696,6 +774,73 @@ mod tests {
         drop(conn);
         drop(db);
         drop(dir);
+    }
+
+    /// A column an upgrade adds holds nothing in the records written before it, and head office
+    /// treats a column a record lacks as empty: only the records that have a value in the new
+    /// column are sent again, not every record of the table (millions of ledger postings).
+    #[test]
+    fn a_column_added_to_a_synced_table_resends_only_the_records_with_a_value_in_it() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        let at = "2026-01-01 00:00:00.000000+00:00";
+        for id in ["C1", "C2", "C3"] {
+            conn.execute(
+                "INSERT INTO customers (id, full_name, phone, created_at, updated_at) VALUES (?1, 'X', '+628111' || ?1, ?2, ?2)",
+                [id, at],
+            )
+            .unwrap();
+        }
+        let logged = head(&conn).unwrap();
+        // An upgrade adds a column and fills it for one record (the old triggers do not see it).
+        conn.execute_batch(
+            "ALTER TABLE customers ADD COLUMN upgrade_note TEXT; \
+             UPDATE customers SET upgrade_note = 'moved' WHERE id = 'C2';",
+        )
+        .unwrap();
+        assert_eq!(head(&conn).unwrap(), logged);
+        install_triggers(&mut conn).unwrap();
+        let batch = next_batch(&conn, logged, 100, 1 << 20).unwrap();
+        let ids: Vec<&str> = batch.iter().map(|c| c.record_id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["C2"],
+            "only the record with a value in the new column"
+        );
+        assert!(batch[0].data.as_deref().unwrap().contains("moved"));
+        // The new triggers carry the column from now on.
+        conn.execute(
+            "UPDATE customers SET upgrade_note = 'again' WHERE id = 'C3'",
+            [],
+        )
+        .unwrap();
+        let batch = next_batch(&conn, logged, 100, 1 << 20).unwrap();
+        assert_eq!(batch.len(), 2);
+        assert!(batch[1].data.as_deref().unwrap().contains("again"));
+        // The columns read back from the triggers are the ones they were made with.
+        let spec = synced("customers").unwrap();
+        assert_eq!(
+            previous_columns(&conn, spec).unwrap(),
+            Some(logged_columns(&conn, spec).unwrap())
+        );
+    }
+
+    #[test]
+    fn a_table_that_lost_a_column_or_had_no_triggers_is_sent_again_whole() {
+        let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(Resend::after(None, &cols(&["id", "a"])), Resend::All);
+        assert_eq!(
+            Resend::after(Some(cols(&["id", "a", "b"])), &cols(&["id", "a"])),
+            Resend::All
+        );
+        assert_eq!(
+            Resend::after(Some(cols(&["id", "a"])), &cols(&["id", "a"])),
+            Resend::Nothing
+        );
+        assert_eq!(
+            Resend::after(Some(cols(&["id", "a"])), &cols(&["id", "b", "a", "c"])),
+            Resend::WithAValueIn(cols(&["b", "c"]))
+        );
     }
 
     #[test]
