@@ -309,6 +309,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             to(move |ctx| loans::print::print_ticket(ctx, id))
         }
         (Get, ["staff", "forfeited"]) => to(loans::forfeited::forfeited),
+        (Get, ["staff", "due"]) => to(loans::due::due_tickets),
         (Get, ["staff", "disposals"]) => to(disposals::page),
         (Post, ["staff", "disposals", id, "stock"]) => {
             let id = id.parse().ok()?;
@@ -573,6 +574,7 @@ mod tests {
             (Get, paths::STATEMENT_REVIEW),
             (Post, paths::STATEMENT_RESOLVE),
             (Get, paths::FORFEITED),
+            (Get, paths::DUE_TICKETS),
             (Get, paths::DISPOSALS),
             (Get, paths::DRAWER),
             (Post, paths::DRAWER_OPEN),

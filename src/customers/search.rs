@@ -54,6 +54,16 @@ fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
     })
 }
 
+/// Customers locked out by wrong codes (the "today" card's figure), by name, at most `limit`
+/// from `offset`.
+pub(crate) fn locked(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Result<Vec<Found>> {
+    conn.prepare_cached(&format!(
+        "{SELECT} FROM customers c WHERE c.locked_at IS NOT NULL ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
+    ))?
+    .query_map(params![limit, offset], found)?
+    .collect()
+}
+
 /// Customers matching `query`, at most `limit` from `offset`.
 pub(crate) fn find(
     conn: &Connection,

@@ -878,6 +878,9 @@ catalogue! {
     TodayForfeitsComing => "Forfeit notices sent", "Pemberitahuan lelang terkirim";
     TodayUnconfirmed => "Unconfirmed payment codes", "Kode pembayaran belum dikonfirmasi";
     TodayLocked => "Locked customers", "Nasabah terkunci";
+    NoTicketsInList => "No tickets in this list today.", "Tidak ada tiket dalam daftar ini hari ini.";
+    UnknownList => "There is no such list of tickets.", "Daftar tiket itu tidak ada.";
+    NoLockedCustomers => "No customer is locked.", "Tidak ada nasabah yang terkunci.";
     TodayDuplicates => "Possible duplicates", "Kemungkinan duplikat";
     TodayComplaintsOpen => "Open complaints", "Pengaduan terbuka";
     TodayComplaintsBreached => "Complaints past their deadline", "Pengaduan lewat tenggat";

@@ -87,6 +87,8 @@ pub(crate) const STATEMENT_IMPORT: &str = "/staff/payments/import";
 pub(crate) const STATEMENT_REVIEW: &str = "/staff/payments/review";
 pub(crate) const STATEMENT_RESOLVE: &str = "/staff/payments/review/resolve";
 pub(crate) const FORFEITED: &str = "/staff/forfeited";
+/// The tickets behind a "today" figure: `due_tickets`.
+pub(crate) const DUE_TICKETS: &str = "/staff/due";
 /// Forfeited items to sale stock, their sales and the surplus owed (issue 13, point 6).
 pub(crate) const DISPOSALS: &str = "/staff/disposals";
 /// The signed-in clerk's cash drawer: open it, its movements, the count.
@@ -272,6 +274,22 @@ impl FollowUpPart {
 }
 
 /// A customer's file at the counter.
+/// The tickets a "today" figure counts (`list`: `today`, `week` or `notice`), page `page`.
+pub(crate) fn due_tickets(list: &str, page: u32) -> String {
+    match page {
+        0 => format!("{DUE_TICKETS}?list={list}"),
+        _ => format!("{DUE_TICKETS}?list={list}&page={page}"),
+    }
+}
+
+/// The customers locked out by wrong codes, page `page`.
+pub(crate) fn locked_customers(page: u32) -> String {
+    match page {
+        0 => format!("{CUSTOMERS}?locked=1"),
+        _ => format!("{CUSTOMERS}?locked=1&page={page}"),
+    }
+}
+
 pub(crate) fn customer(id: &CustomerId) -> String {
     format!("/staff/customers/{id}")
 }

@@ -7,7 +7,7 @@ use chrono::Duration;
 use maud::{Markup, html};
 use rusqlite::Connection;
 
-use crate::loans::today::OverdueAges;
+use crate::loans::today::{Due, OverdueAges};
 use crate::plumbing::error::AppError;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
@@ -37,21 +37,17 @@ fn len<T>(items: &[T]) -> u64 {
 fn tickets(ctx: &Ctx, conn: &Connection, overdue: OverdueAges) -> Result<Vec<Figure>, AppError> {
     let day = today(ctx);
     let queue = Some(paths::FOLLOW_UP);
+    let listed = |words: Msg, due: Due| -> Result<Figure, AppError> {
+        let n = loans::today::count(conn, due, day)?;
+        Ok(count(words, n, Some(&paths::due_tickets(due.key(), 0))))
+    };
     Ok(vec![
-        count(Msg::DueToday, loans::today::due_today(conn, day)?, None),
-        count(
-            Msg::TodayDueThisWeek,
-            loans::today::due_this_week(conn, day)?,
-            None,
-        ),
+        listed(Msg::DueToday, Due::Today)?,
+        listed(Msg::TodayDueThisWeek, Due::ThisWeek)?,
         count(Msg::TodayOverdueWeek, overdue.up_to_a_week, queue),
         count(Msg::TodayOverdueMonth, overdue.up_to_a_month, queue),
         count(Msg::TodayOverdueLonger, overdue.longer, queue),
-        count(
-            Msg::TodayForfeitsComing,
-            loans::today::forfeits_coming(conn)?,
-            None,
-        ),
+        listed(Msg::TodayForfeitsComing, Due::ForfeitsComing)?,
     ])
 }
 
@@ -69,7 +65,7 @@ fn waiting(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
         count(
             Msg::TodayLocked,
             customers::locked_count(conn)?,
-            Some(paths::CUSTOMERS),
+            Some(&paths::locked_customers(0)),
         ),
         count(
             Msg::TodayDuplicates,

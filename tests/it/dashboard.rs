@@ -93,6 +93,39 @@ fn figure(card: &str, words: &str) -> u64 {
     card[dd..end].parse().expect("a count")
 }
 
+/// The link of the figure `words` on the Today card.
+fn figure_link(card: &str, words: &str) -> String {
+    let at = card
+        .find(&format!(">{words}</a>"))
+        .unwrap_or_else(|| panic!("{words} is a link: {card}"));
+    let from = card[..at].rfind("href=\"").expect("its address") + 6;
+    let to = card[from..].find('"').unwrap() + from;
+    card[from..to].replace("&amp;", "&")
+}
+
+/// The rows of the list at `href`, following its "Next" links to the last page.
+fn listed(c: &mut Client, href: &str) -> u64 {
+    let mut rows = 0;
+    let mut next = Some(href.to_owned());
+    let mut pages = 0;
+    while let Some(href) = next.take() {
+        pages += 1;
+        assert!(pages < 100, "the pager ends");
+        let page = c.get(&href);
+        assert_eq!(page.status, 200, "{href}: {}", page.body);
+        if let Some(body) = page.body.split("<tbody>").nth(1) {
+            let body = &body[..body.find("</tbody>").unwrap()];
+            rows += body.matches("<tr>").count() as u64;
+        }
+        if let Some(at) = page.body.find(">Next</a>") {
+            let from = page.body[..at].rfind("href=\"").unwrap() + 6;
+            let to = page.body[from..].find('"').unwrap() + from;
+            next = Some(page.body[from..to].replace("&amp;", "&"));
+        }
+    }
+    rows
+}
+
 /// Rows of (state, date) that `sql` selects.
 fn states_and_days(db: &rusqlite::Connection, sql: &str) -> Vec<(String, chrono::NaiveDate)> {
     db.prepare(sql)
@@ -208,12 +241,35 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     assert_eq!(bar("31 days or more"), count(&|a| a >= 31));
     assert!(!page.contains("<script"), "no script");
 
+    // Every figure of a list leads to that list, and it shows as many as the figure says.
+    for words in [
+        "Due today",
+        "Due this week",
+        "Forfeit notices sent",
+        "Locked customers",
+    ] {
+        let href = figure_link(card, words);
+        assert_eq!(
+            listed(&mut c, &href),
+            figure(card, words),
+            "{words}: {href}"
+        );
+    }
+    assert!(
+        figure(card, "Due this week") > 0,
+        "the demo has tickets due this week"
+    );
+    let unknown = c.get("/staff/due?list=tomorrow");
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("There is no such list of tickets."));
+
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     assert!(
         !clerk.get("/staff").body.contains("today-card"),
         "not a clerk's"
     );
+    assert_eq!(clerk.get("/staff/due?list=today").status, 403);
 }
 
 /// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): the chart is

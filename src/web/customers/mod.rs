@@ -67,14 +67,24 @@ pub(crate) fn list_page(
     let query = ctx.req.query_form()?;
     let q = query.text("q").to_owned();
     let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
-    let rows = search::find(
-        &*ctx.app.db.conn()?,
-        &q,
-        &ctx.app.config.branch.country,
-        PAGE_SIZE + 1,
-        page.saturating_mul(PAGE_SIZE),
-    )?;
+    // `?locked=1`: the locked customers the "today" card counts, instead of a search.
+    let locked = query.get("locked") == Some("1");
+    let (limit, offset) = (PAGE_SIZE + 1, page.saturating_mul(PAGE_SIZE));
+    let rows = if locked {
+        search::locked(&*ctx.app.db.conn()?, limit, offset)?
+    } else {
+        let country = &ctx.app.config.branch.country;
+        search::find(&*ctx.app.db.conn()?, &q, country, limit, offset)?
+    };
     let more = rows.len() > PAGE_SIZE as usize;
+    let page_link = |page: u32| match locked {
+        true => paths::locked_customers(page),
+        false => format!(
+            "{}?page={page}&q={}",
+            paths::CUSTOMERS,
+            crate::plumbing::http::form::percent_encode(&q)
+        ),
+    };
     let country = &ctx.app.config.branch.country;
     let body = html! {
         p class="actions" {
@@ -104,12 +114,18 @@ pub(crate) fn list_page(
                 }
             }
         }
+        @if locked && rows.is_empty() { p { (ctx.t(Msg::NoLockedCustomers)) } }
         nav class="pager" {
-            @if page > 0 { a href={ (paths::CUSTOMERS) "?page=" (page - 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Previous)) } }
-            @if more { a href={ (paths::CUSTOMERS) "?page=" (page + 1) "&q=" (crate::plumbing::http::form::percent_encode(&q)) } { (ctx.t(Msg::Next)) } }
+            @if page > 0 { a href=(page_link(page - 1)) { (ctx.t(Msg::Previous)) } }
+            @if more { a href=(page_link(page + 1)) { (ctx.t(Msg::Next)) } }
         }
     };
-    Ok(ctx.staff_page(user, ctx.t(Msg::CardCustomers), body))
+    let title = if locked {
+        Msg::TodayLocked
+    } else {
+        Msg::CardCustomers
+    };
+    Ok(ctx.staff_page(user, ctx.t(title), body))
 }
 
 /// The counter's Phone Number Verification form: staff send a code, the customer reads it

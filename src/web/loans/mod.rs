@@ -8,6 +8,7 @@
 
 mod appraisal;
 pub(crate) mod counter;
+pub(crate) mod due;
 pub(crate) mod forfeited;
 pub(crate) mod items;
 pub(crate) mod print;
