@@ -53,6 +53,10 @@ pub(crate) enum CaseError {
     Escalation,
     #[error("the case has no payment code that can still be paid")]
     NoLiveCode,
+    #[error("the case concerns no ticket")]
+    NoTicket,
+    #[error("no payment code can be made for the ticket: {0}")]
+    NoCode(#[from] crate::loans::codes::CodeError),
     #[error("the owner is not an active staff member")]
     NoSuchOwner,
     #[error("database: {0}")]

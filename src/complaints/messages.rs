@@ -3,7 +3,7 @@
 //! case (seed 002), the delivery states of the last test SMS and test email sent to the
 //! customer (the first-level check). Each message sent is an event on the case.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::cases::CaseError;
@@ -65,6 +65,30 @@ pub(crate) fn send_payment_code(
         now,
     )?;
     super::cases::responded(tx, id, now)
+}
+
+/// Makes a payment code for the ticket the case concerns (the extension's, as the customer's
+/// own "Pay My Loan" makes it: a live code for the same amount is kept, not doubled), makes
+/// it the case's code, and sends it as [`send_payment_code`] does (seed 003 D: an agent issues
+/// the code when the customer has none; the ticket changes only once the payment is confirmed).
+pub(crate) fn issue_payment_code(
+    tx: &Transaction,
+    id: &ComplaintId,
+    user: &StaffUser,
+    branch: (Lang, &Currency),
+    (validity, today): (Duration, NaiveDate),
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    let case = get(tx, id)?.ok_or(CaseError::NoSuchCase)?;
+    if !case.state.is_open() {
+        return Err(CaseError::Closed);
+    }
+    let loan = case.loan_id.as_ref().ok_or(CaseError::NoTicket)?;
+    let record = crate::loans::ops::load(tx, loan)?.ok_or(CaseError::NoTicket)?;
+    let code = codes::extension_code(tx, &record, today, now, validity)?;
+    tx.prepare_cached("UPDATE complaints SET payment_code = ?1, updated_at = ?2 WHERE id = ?3")?
+        .execute(rusqlite::params![code.code, now, id])?;
+    send_payment_code(tx, id, user, branch, now)
 }
 
 /// The delivery state of the last test message of each channel sent to the customer: SMS,

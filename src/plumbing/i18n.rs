@@ -1330,7 +1330,10 @@ catalogue! {
     ComplaintCodeWaiting => "not received yet", "belum diterima";
     ComplaintCodeExpired => "not paid, no longer valid", "tidak dibayar, sudah tidak berlaku";
     ComplaintSendCode => "Send it by SMS to the registered number", "Kirim lewat SMS ke nomor terdaftar";
-    ComplaintNoLiveCode => "The case has no payment code that can still be paid: make one on the ticket first.", "Kasus tidak memiliki kode pembayaran yang masih berlaku: buat dulu di tiket.";
+    ComplaintNoLiveCode => "The case has no payment code that can still be paid: make a new one for its ticket.", "Kasus tidak memiliki kode pembayaran yang masih berlaku: buat yang baru untuk tiketnya.";
+    ComplaintNewCode => "Make a payment code for the ticket and send it by SMS", "Buat kode pembayaran untuk tiket ini dan kirim lewat SMS";
+    ComplaintNoTicketForCode => "The case concerns no ticket: a payment code is made for a ticket.", "Kasus ini tidak terkait tiket: kode pembayaran dibuat untuk sebuah tiket.";
+    ComplaintCodeInstallment => "An installment loan is paid by its schedule: it has no extension code.", "Pinjaman angsuran dibayar sesuai jadwalnya: tidak ada kode perpanjangan.";
     ComplaintPaymentCodeSms => "Your payment code for ticket {ticket}: {code}, {amount}. Check that it is yours before you pay.",
         "Kode pembayaran Anda untuk tiket {ticket}: {code}, {amount}. Pastikan kode ini milik Anda sebelum membayar.";
     ComplaintCodeSent => "Payment code sent by SMS.", "Kode pembayaran dikirim lewat SMS.";

@@ -169,19 +169,22 @@ pub(crate) enum ComplaintPart {
     Escalate,
     Owner,
     PaymentCodeSms,
+    /// A new payment code for the case's ticket, sent by SMS.
+    NewPaymentCode,
     /// A file (multipart form, the upload body limit).
     Attach,
 }
 
 impl ComplaintPart {
     /// Every part.
-    pub(crate) const ALL: [ComplaintPart; 7] = [
+    pub(crate) const ALL: [ComplaintPart; 8] = [
         ComplaintPart::State,
         ComplaintPart::Note,
         ComplaintPart::Step,
         ComplaintPart::Escalate,
         ComplaintPart::Owner,
         ComplaintPart::PaymentCodeSms,
+        ComplaintPart::NewPaymentCode,
         ComplaintPart::Attach,
     ];
 
@@ -194,6 +197,7 @@ impl ComplaintPart {
             ComplaintPart::Escalate => "escalate",
             ComplaintPart::Owner => "owner",
             ComplaintPart::PaymentCodeSms => "payment-code-sms",
+            ComplaintPart::NewPaymentCode => "new-payment-code",
             ComplaintPart::Attach => "attach",
         }
     }

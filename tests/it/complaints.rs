@@ -783,6 +783,108 @@ fn a_payment_method_case_sends_the_customers_own_code_by_sms_and_refuses_without
         "{}",
         refused.body
     );
+    // Without a ticket, no code can be made for it either.
+    let refused = agent.post_form(
+        &format!("{without}/new-payment-code"),
+        &[("csrf", &page.csrf())],
+    );
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body.contains("The case concerns no ticket"),
+        "{}",
+        refused.body
+    );
+}
+
+/// Seed 003 D: a customer without a payment code gets one from the agent, made for the case's
+/// ticket as the portal's extension makes it, sent to the registered number; pressing again
+/// sends the same code, not a second one.
+#[test]
+fn an_agent_makes_a_payment_code_for_the_cases_ticket_and_sends_it() {
+    let server = Server::demo();
+    let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    let loan: String = db
+        .query_row(
+            "SELECT l.id FROM loans l JOIN customers c ON c.id = l.customer_id
+             WHERE c.full_name = 'Budi Rahmawati' AND l.state = 'active' AND json_extract(l.terms, '$.kind') = 'pawn' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let form = format!("/staff/complaints/new?customer={customer}");
+    let owner = owner_on(&mut agent, &form);
+    let r = agent.submit(
+        &form,
+        "/staff/complaints/new",
+        &[
+            ("customer", &customer),
+            ("full_name", "1"),
+            ("channel", "hotline"),
+            ("category", "payment_method"),
+            ("priority", "normal"),
+            ("loan", &loan),
+            ("payment_code", ""),
+            ("description", "I have no code to pay the extension with."),
+            ("owner", &owner),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let case = r.header("location").unwrap().to_owned();
+    let page = agent.get(&case);
+    assert!(
+        page.body.contains("Make a payment code for the ticket"),
+        "{}",
+        page.body
+    );
+    let codes = |db: &rusqlite::Connection| -> Vec<String> {
+        let mut stmt = db
+            .prepare("SELECT code FROM payment_codes WHERE loan_id = ?1 ORDER BY created_at")
+            .unwrap();
+        stmt.query_map([&loan], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert!(codes(&db).is_empty(), "the demo ticket has no code yet");
+    for _ in 0..2 {
+        let page = agent.get(&case);
+        let sent = agent.post_form(
+            &format!("{case}/new-payment-code"),
+            &[("csrf", &page.csrf())],
+        );
+        assert_eq!(sent.status, 303, "{}", sent.body);
+    }
+    let made = codes(&db);
+    assert_eq!(made.len(), 1, "one code, sent twice: {made:?}");
+    let on_case: String = db
+        .query_row(
+            "SELECT payment_code FROM complaints WHERE id = ?1",
+            [case.rsplit('/').next().unwrap()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(on_case, made[0], "the case's code now");
+    let shown = format!("{}-{}", &made[0][..4], &made[0][4..]);
+    let log = server.dir.path().join("sms-log.txt");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .matches(&shown)
+        .count()
+        < 2
+    {
+        assert!(Instant::now() < deadline, "two SMS with {shown} in {log:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        agent
+            .get(&case)
+            .body
+            .contains("Send it by SMS to the registered number")
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use crate::complaints::checklist::{self, Action};
 use crate::complaints::list::clocks_of;
 use crate::complaints::sla::{self, Calendar};
 use crate::complaints::{self, Case, Escalation, Outcome, State};
+use crate::loans::codes::CodeError;
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -126,6 +127,8 @@ fn details(ctx: &Ctx, case: &Case) -> Markup {
 struct Concerns {
     ticket: Option<Markup>,
     payment: Option<Markup>,
+    /// Whether the case's payment code can still be paid.
+    payment_live: bool,
     /// The last test SMS's and test email's delivery states (one-time code cases).
     tests: (Option<String>, Option<String>),
 }
@@ -145,8 +148,15 @@ fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Conce
         }),
         None => None,
     };
-    let payment = match &case.payment_code {
-        Some(code) => crate::loans::codes::get(conn, code)?.map(|p| {
+    let code = match &case.payment_code {
+        Some(code) => crate::loans::codes::get(conn, code)?,
+        None => None,
+    };
+    let payment_live = code
+        .as_ref()
+        .is_some_and(|p| p.status(ctx.now) == crate::loans::codes::Status::Live);
+    let payment = match code {
+        Some(p) => Some({
             let state = match p.status(ctx.now) {
                 crate::loans::codes::Status::Paid => Msg::ComplaintCodePaid,
                 crate::loans::codes::Status::Live => Msg::ComplaintCodeWaiting,
@@ -165,6 +175,7 @@ fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Conce
     Ok(Concerns {
         ticket,
         payment,
+        payment_live,
         tests,
     })
 }
@@ -178,10 +189,13 @@ fn checklist_section(
     sent: &FieldErrors,
 ) -> Markup {
     let open = case.state != State::Closed;
-    let refused = sent
-        .of("step")
-        .whole()
-        .or(sent.of("payment-code-sms").whole());
+    let refused = [
+        ComplaintPart::Step,
+        ComplaintPart::PaymentCodeSms,
+        ComplaintPart::NewPaymentCode,
+    ]
+    .into_iter()
+    .find_map(|part| sent.of(part.segment()).whole());
     html! {
         section class="card" id="checklist" {
             h2 { (ctx.t(Msg::ComplaintChecklist)) }
@@ -197,10 +211,15 @@ fn checklist_section(
                         Action::Escalate if case.state.is_open() => { " · " a href="#escalate" { (ctx.t(Msg::ComplaintEscalate)) } },
                         Action::SendPaymentCode => {
                             " · " (concerns.payment.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoPaymentCode)) }))
-                            @if case.payment_code.is_some() && case.state.is_open() {
+                            @if concerns.payment_live && case.state.is_open() {
                                 form method="post" action=(paths::complaint_part(&case.id, ComplaintPart::PaymentCodeSms)) class="inline" {
                                     (ui::csrf_input(&ctx.csrf()))
                                     button type="submit" class="secondary" { (ctx.t(Msg::ComplaintSendCode)) }
+                                }
+                            } @else if case.loan_id.is_some() && case.state.is_open() {
+                                form method="post" action=(paths::complaint_part(&case.id, ComplaintPart::NewPaymentCode)) class="inline" {
+                                    (ui::csrf_input(&ctx.csrf()))
+                                    button type="submit" class="secondary" { (ctx.t(Msg::ComplaintNewCode)) }
                                 }
                             }
                         },
@@ -389,6 +408,15 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             let branch = (ctx.app.config.language(), &ctx.app.config.currency());
             complaints::messages::send_payment_code(&tx, &id, user, branch, ctx.now)
         }
+        ComplaintPart::NewPaymentCode => {
+            let branch = (ctx.app.config.language(), &ctx.app.config.currency());
+            let hours = ctx.app.config.payments.code_validity_hours;
+            let code = (
+                chrono::Duration::hours(i64::from(hours)),
+                crate::web::loans::today(ctx),
+            );
+            complaints::messages::issue_payment_code(&tx, &id, user, branch, code, ctx.now)
+        }
         ComplaintPart::Step => cases::mark_step(&tx, &id, form.text("step"), user, ctx.now),
         ComplaintPart::Escalate => {
             if case.state == State::Escalated && !user.role.has(Permission::ComplaintEscalations) {
@@ -415,7 +443,10 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
     match done {
         Ok(()) => {
             tx.commit()?;
-            if part == ComplaintPart::PaymentCodeSms {
+            if matches!(
+                part,
+                ComplaintPart::PaymentCodeSms | ComplaintPart::NewPaymentCode
+            ) {
                 ctx.app.sms.wake();
                 ctx.flash(ctx.t(Msg::ComplaintCodeSent));
             } else {
@@ -423,7 +454,7 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             }
             Ok(Response::see_other(&paths::complaint(&id)))
         }
-        Err(CaseError::Db(e)) => Err(e.into()),
+        Err(CaseError::Db(e) | CaseError::NoCode(CodeError::Db(e))) => Err(e.into()),
         Err(CaseError::NoSuchCase) => Err(AppError::NotFound),
         Err(e) => {
             drop(tx);
@@ -466,6 +497,10 @@ fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
         CaseError::NoSuchOwner => ("owner", Msg::ComplaintChoose),
         CaseError::StepDone | CaseError::UnknownStep(_) => ("", Msg::ComplaintStepRefused),
         CaseError::NoLiveCode => ("", Msg::ComplaintNoLiveCode),
+        CaseError::NoTicket => ("", Msg::ComplaintNoTicketForCode),
+        CaseError::NoCode(CodeError::NothingOwed) => ("", Msg::NothingToExtend),
+        CaseError::NoCode(CodeError::NotExtendable) => ("", Msg::ComplaintCodeInstallment),
+        CaseError::NoCode(_) => ("", Msg::CannotExtendNotOpen),
         _ => ("", Msg::ComplaintClosedRefused),
     };
     if field.is_empty() {
