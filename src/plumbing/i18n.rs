@@ -1514,6 +1514,22 @@ catalogue! {
     AgeMinutes => "{n} min ago", "{n} menit lalu";
     AgeHours => "{n} h ago", "{n} jam lalu";
     AgeDays => "{n} days ago", "{n} hari lalu";
+    RefTitle => "Reference data from head office", "Data acuan dari kantor pusat";
+    RefVersion => "Version held", "Versi yang dimiliki";
+    RefVersionValue => "{version}, published {when} ({age})", "{version}, diterbitkan {when} ({age})";
+    RefNone => "None received yet: the branch works with its own products, prices and texts.", "Belum ada yang diterima: cabang bekerja dengan produk, harga dan teks sendiri.";
+    RefReceived => "Received", "Diterima";
+    RefAcked => "Confirmed to head office", "Dikonfirmasi ke kantor pusat";
+    RefNotAcked => "Not yet: confirmed at the next contact.", "Belum: dikonfirmasi pada kontak berikutnya.";
+    RefLastChecked => "Last asked head office", "Terakhir menanyakan kantor pusat";
+    RefWatched => "Watch list entries", "Entri daftar pantauan";
+    RefGoldNote => "Head office reference data, version {version}", "Data acuan kantor pusat, versi {version}";
+    RefSerialNumber => "Serial number", "Nomor seri";
+    RefBadProductCode => "The product code must be 1 to 20 letters, digits or dashes, and not used twice.", "Kode produk harus 1 sampai 20 huruf, angka atau tanda hubung, dan tidak dipakai dua kali.";
+    RefDuplicateProduct => "This product code is already used.", "Kode produk ini sudah dipakai.";
+    RefBadReminder => "Choose a reminder and a language from the lists.", "Pilih pengingat dan bahasa dari daftar.";
+    RefBadHoliday => "Give the date as YYYY-MM-DD and a name of at most 100 characters on one line; each day once.", "Tulis tanggal dengan format YYYY-MM-DD dan nama paling banyak 100 karakter dalam satu baris; setiap hari sekali.";
+    RefBadWatched => "Give the number (letters and digits, at most 64) and a reason of at most 200 characters on one line.", "Masukkan nomor (huruf dan angka, paling banyak 64) dan alasan paling banyak 200 karakter dalam satu baris.";
 
     // Head office.
     HqTitle => "Head office", "Kantor pusat";

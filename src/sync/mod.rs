@@ -9,6 +9,8 @@
 pub(crate) mod batch;
 pub(crate) mod batch_size;
 pub(crate) mod changes;
+pub(crate) mod reference;
+pub(crate) mod reference_fetch;
 pub(crate) mod uploader;
 
 use std::sync::Arc;
@@ -36,6 +38,9 @@ pub(crate) struct Uploader {
     pub(crate) min_bytes_per_second: u32,
     pub(crate) retention: chrono::Duration,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The branch's configuration, for applying head office's reference data (its language,
+    /// its time zone for complaint deadlines).
+    pub(crate) config: Config,
     shutdown: Arc<AtomicBool>,
     bell: Bell,
 }
@@ -58,6 +63,7 @@ impl Uploader {
             min_bytes_per_second: s.min_bytes_per_second,
             retention: chrono::Duration::days(i64::from(s.retention_days)),
             clock,
+            config: config.clone(),
             shutdown,
             bell: Bell::default(),
         }

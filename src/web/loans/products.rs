@@ -6,7 +6,10 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::loans::products;
-use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, RoundingStep, Terms};
+use crate::loans::terms::{
+    Fee, MAX_PRODUCT_NAME_CHARS, MAX_TERM_PERIODS, PeriodUnit, ProductKind, Rounding, RoundingStep,
+    Terms,
+};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -367,19 +370,15 @@ fn parse_terms(
     let percent = |name: &str| basis_points(form.text(name));
     let fee = |name: &str| read_fee(form, name, exponent);
     let name = form.text("name");
-    let named = (!name.is_empty() && name.chars().count() <= 80).then_some(());
+    let named = (!name.is_empty() && name.chars().count() <= MAX_PRODUCT_NAME_CHARS).then_some(());
     let period_unit = match form.text("period_unit") {
         "" => Some(PeriodUnit::Day),
         code => PeriodUnit::from_code(code),
     };
-    // A period of at most a year.
-    let longest = match period_unit {
-        Some(PeriodUnit::Month) => 12,
-        _ => 366,
-    };
+    let longest = period_unit.unwrap_or_default().longest_period();
     let rate = percent("rate");
     let period_days = number("period_days").filter(|n| (1..=longest).contains(n));
-    let term_periods = number("term_periods").filter(|n| (1..=60).contains(n));
+    let term_periods = number("term_periods").filter(|n| (1..=MAX_TERM_PERIODS).contains(n));
     let min_interest_days = number("min_interest_days");
     let fees = [
         fee("ticket_fee"),
