@@ -1549,6 +1549,37 @@ catalogue! {
     HqSearch => "Search", "Cari";
     HqNoCustomers => "No customer found at any branch.", "Tidak ada nasabah ditemukan di cabang mana pun.";
     HqSignIn => "Head office sign-in", "Masuk kantor pusat";
+    HqReference => "Reference data", "Data acuan";
+    HqRefExplained => "What every branch receives at its next contact and keeps working with offline: loan products, the gold reference price, reminder texts, holidays and the watch list. Changes are a draft until published as the next version.",
+        "Yang diterima setiap cabang pada kontak berikutnya dan tetap dipakai saat offline: produk pinjaman, harga acuan emas, teks pengingat, hari libur dan daftar pantauan. Perubahan berupa draf sampai diterbitkan sebagai versi berikutnya.";
+    HqRefViewerOnly => "Only head office managers edit and publish the reference data.", "Hanya manajer kantor pusat yang mengubah dan menerbitkan data acuan.";
+    HqRefPublished => "Version {version} published {when}.", "Versi {version} diterbitkan {when}.";
+    HqRefNothingPublished => "Nothing published yet: branches work with their own data.", "Belum ada yang diterbitkan: cabang bekerja dengan data sendiri.";
+    HqRefDraftChanged => "The draft has changes not yet published.", "Draf memiliki perubahan yang belum diterbitkan.";
+    HqRefPublish => "Publish as version {version}", "Terbitkan sebagai versi {version}";
+    HqRefBranchProducts => "Branches may keep their own products", "Cabang boleh memiliki produk sendiri";
+    HqRefAllowed => "Allowed", "Diizinkan";
+    HqRefNotAllowed => "Not allowed: branches offer only head office's products.", "Tidak diizinkan: cabang hanya menawarkan produk kantor pusat.";
+    HqRefProducts => "Loan products", "Produk pinjaman";
+    HqRefCode => "Code", "Kode";
+    HqRefTerms => "Terms (JSON, as branches store them)", "Ketentuan (JSON, seperti disimpan cabang)";
+    HqRefSaveProduct => "Save the product", "Simpan produk";
+    HqRefRemove => "Remove", "Hapus";
+    HqRefGold => "Gold reference price", "Harga acuan emas";
+    HqRefNoGold => "None: branches keep the price they have.", "Tidak ada: cabang memakai harga yang dimiliki.";
+    HqRefReminders => "Reminder texts", "Teks pengingat";
+    HqRefEvent => "Reminder", "Pengingat";
+    HqRefLanguage => "Language", "Bahasa";
+    HqRefText => "Text", "Teks";
+    HqRefHolidays => "Holidays", "Hari libur";
+    HqRefDate => "Date", "Tanggal";
+    HqRefName => "Name", "Nama";
+    HqRefWatchList => "Watch list", "Daftar pantauan";
+    HqRefWatchExplained => "ID numbers and item serial numbers reported stolen or fraudulent: a branch refuses a ticket for them.", "Nomor KTP dan nomor seri barang yang dilaporkan dicuri atau palsu: cabang menolak tiket untuk nomor ini.";
+    HqRefKind => "Kind", "Jenis";
+    HqRefNumber => "Number", "Nomor";
+    HqRefAcks => "Version applied at each branch", "Versi yang diterapkan di setiap cabang";
+    HqRefAckedVersion => "Version", "Versi";
 
     // Duplicate records (issue 7).
     DuplicatesTitle => "Possible duplicates", "Kemungkinan data ganda";

@@ -169,8 +169,6 @@ pub(crate) enum RefError {
         code: String,
         fields: Vec<&'static str>,
     },
-    #[error("the terms are not readable: {0}")]
-    UnreadableTerms(String),
     #[error("gold price: {0}")]
     Gold(PriceError),
     #[error("reminder text {event}/{lang}: no such event or language")]
@@ -201,7 +199,7 @@ impl RefError {
             RefError::Gold(_) => Msg::KaratPricesInvalid,
             RefError::BadProductCode(_) => Msg::RefBadProductCode,
             RefError::DuplicateProduct(_) => Msg::RefDuplicateProduct,
-            RefError::BadTerms { .. } | RefError::UnreadableTerms(_) => Msg::ProductInvalid,
+            RefError::BadTerms { .. } => Msg::ProductInvalid,
             RefError::BadReminder { .. } => Msg::RefBadReminder,
             RefError::BadHoliday(_) | RefError::DuplicateHoliday(_) => Msg::RefBadHoliday,
             RefError::BadWatched(_) => Msg::RefBadWatched,
