@@ -31,6 +31,7 @@ mod multipart_forms;
 mod payments;
 mod portal;
 mod portal_security;
+mod reference_data;
 mod receipts;
 mod refusals;
 mod reminders;
