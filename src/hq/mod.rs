@@ -136,9 +136,9 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db:
         (Post, ["api", "v1", "batches"]) => upload(app, req),
         (Get, ["api", "v1", "reference"]) => reference_api::fetch(app, req),
         (Post, ["api", "v1", "reference", "ack"]) => reference_api::ack(app, req, now),
-        (Post, ["reference"]) => with_form(app, req, |form| {
-            reference_pages::post(app, req, form, now)
-        }),
+        (Post, ["reference"]) => {
+            with_form(app, req, |form| reference_pages::post(app, req, form, now))
+        }
         (Post, ["login"]) => with_form(app, req, |form| sign_in::login(app, req, form, now)),
         (Post, ["logout"]) => with_form(app, req, |_| sign_in::logout(app, req, now)),
         (Get, ["healthz"]) => health(app),

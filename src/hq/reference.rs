@@ -139,7 +139,14 @@ pub(crate) fn save_draft(
          ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         params![encode(set)?, now, editor.username],
     )?;
-    audit(tx, editor.username, "reference.edit", editor.address, what, now)?;
+    audit(
+        tx,
+        editor.username,
+        "reference.edit",
+        editor.address,
+        what,
+        now,
+    )?;
     Ok(())
 }
 
@@ -250,7 +257,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::plumbing::db::{self, Db, Schema};
-    use crate::sync::reference::{Watched, WatchKind};
+    use crate::sync::reference::{WatchKind, Watched};
 
     fn hq() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
@@ -313,7 +320,10 @@ mod tests {
         let (_dir, db) = hq();
         let mut conn = db.conn().unwrap();
         crate::hq::access::add_branch(&conn, "B1", "Branch one", now()).unwrap();
-        assert!(!acknowledge(&conn, "B1", 1, now()).unwrap(), "nothing published");
+        assert!(
+            !acknowledge(&conn, "B1", 1, now()).unwrap(),
+            "nothing published"
+        );
         let tx = db::immediate(&mut conn).unwrap();
         publish(&tx, &EDITOR, now()).unwrap();
         publish(&tx, &EDITOR, now()).unwrap();

@@ -35,13 +35,20 @@ pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, DbError> {
         .ok()
         .and_then(|f| f.get("have").and_then(|h| h.parse::<i64>().ok()));
     let Some(have) = have else {
-        return Ok(refuse(400, "have=N (the version the branch holds) is required"));
+        return Ok(refuse(
+            400,
+            "have=N (the version the branch holds) is required",
+        ));
     };
     let conn = app.db.conn()?;
     let latest = match reference::latest(&conn) {
         Ok(latest) => latest,
         Err(ReferenceError::Db(e)) => return Err(e.into()),
-        Err(e) => return Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))),
+        Err(e) => {
+            return Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                Box::new(e),
+            )));
+        }
     };
     match latest {
         Some(published) if published.version > have => Ok(Response::json(

@@ -9,9 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use maud::{Markup, html};
 use serde_json::json;
 
+use super::HqApp;
 use super::reference::{self, Editor, ReferenceError};
 use super::sign_in::{self, SignedIn};
-use super::HqApp;
 use crate::gold::prices;
 use crate::plumbing::db::{self, DbError};
 use crate::plumbing::http::{Form, Request, Response};
@@ -73,7 +73,11 @@ fn render(
     let unpublished = reference::draft_unpublished(&conn).map_err(db_error)?;
     let acks = reference::acks(&conn)?;
     drop(conn);
-    let csrf = if editor { Some(user.csrf.as_str()) } else { None };
+    let csrf = if editor {
+        Some(user.csrf.as_str())
+    } else {
+        None
+    };
     let body = html! {
         p { (lang.t(Msg::HqRefExplained)) }
         @if !editor { p class="muted" { (lang.t(Msg::HqRefViewerOnly)) } }
@@ -149,7 +153,12 @@ fn remove_button(lang: Lang, csrf: Option<&str>, action: &str, key: &[(&str, &st
     }
 }
 
-fn settings_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn settings_section(
+    lang: Lang,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let v = Values::of(sent, "settings");
     html! {
         section class="card" {
@@ -169,7 +178,12 @@ fn example_terms(lang: Lang) -> String {
     serde_json::to_string_pretty(&gold).unwrap_or_default()
 }
 
-fn products_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn products_section(
+    lang: Lang,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let v = Values::of(sent, "product");
     let example = example_terms(lang);
     html! {
@@ -197,20 +211,36 @@ fn products_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: 
     }
 }
 
-fn gold_section(app: &HqApp, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn gold_section(
+    app: &HqApp,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let lang = app.lang();
     let currency = app.config.currency();
     let v = Values::of(sent, "gold");
-    let (price, karats) = draft.gold.as_ref().map_or((String::new(), String::new()), |g| {
-        (
-            crate::plumbing::money::amount_field(g.per_gram_24k, currency.exponent),
-            prices::karats_text(&g.karats, currency.exponent),
-        )
-    });
-    let mut karats_field = Field::new(lang.t(Msg::KaratPrices), "karats", v.value("karats", &karats));
+    let (price, karats) = draft
+        .gold
+        .as_ref()
+        .map_or((String::new(), String::new()), |g| {
+            (
+                crate::plumbing::money::amount_field(g.per_gram_24k, currency.exponent),
+                prices::karats_text(&g.karats, currency.exponent),
+            )
+        });
+    let mut karats_field = Field::new(
+        lang.t(Msg::KaratPrices),
+        "karats",
+        v.value("karats", &karats),
+    );
     karats_field.required = false;
     karats_field.hint = Some(lang.t(Msg::KaratPricesHint));
-    let mut price_field = Field::new(lang.t(Msg::PricePerGram24k), "price", v.value("price", &price));
+    let mut price_field = Field::new(
+        lang.t(Msg::PricePerGram24k),
+        "price",
+        v.value("price", &price),
+    );
     price_field.required = false;
     html! {
         section class="card" {
@@ -225,9 +255,17 @@ fn gold_section(app: &HqApp, draft: &ReferenceSet, csrf: Option<&str>, sent: Opt
     }
 }
 
-fn reminders_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn reminders_section(
+    lang: Lang,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let v = Values::of(sent, "reminder");
-    let events: Vec<(&str, &str)> = Event::ALL.iter().map(|e| (e.code(), lang.t(e.label()))).collect();
+    let events: Vec<(&str, &str)> = Event::ALL
+        .iter()
+        .map(|e| (e.code(), lang.t(e.label())))
+        .collect();
     let langs: Vec<(&str, &str)> = Lang::ALL.iter().map(|l| (l.code(), l.own_name())).collect();
     let event_label = |code: &str| {
         Event::ALL
@@ -258,7 +296,12 @@ fn reminders_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent:
     }
 }
 
-fn holidays_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn holidays_section(
+    lang: Lang,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let v = Values::of(sent, "holiday");
     let mut on = Field::new(lang.t(Msg::HqRefDate), "on", v.value("on", ""));
     on.kind = "date";
@@ -283,7 +326,12 @@ fn holidays_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: 
     }
 }
 
-fn watch_section(lang: Lang, draft: &ReferenceSet, csrf: Option<&str>, sent: Option<&Sent>) -> Markup {
+fn watch_section(
+    lang: Lang,
+    draft: &ReferenceSet,
+    csrf: Option<&str>,
+    sent: Option<&Sent>,
+) -> Markup {
     let v = Values::of(sent, "watch");
     let kinds: Vec<(&str, &str)> = [WatchKind::IdNumber, WatchKind::Serial]
         .iter()
@@ -352,7 +400,9 @@ fn changed(
 ) -> Result<(ReferenceSet, serde_json::Value), Refusal> {
     let what = json!({ "action": action, "form": form_detail(form) });
     match action {
-        "settings" => draft.branch_products_allowed = !form.text("branch_products_allowed").is_empty(),
+        "settings" => {
+            draft.branch_products_allowed = !form.text("branch_products_allowed").is_empty()
+        }
         "product" => {
             let terms = serde_json::from_str(form.text("terms"))
                 .map_err(|_| Refusal::Unreadable(Msg::ProductInvalid))?;
@@ -372,28 +422,45 @@ fn changed(
                 lang: form.text("lang").to_owned(),
                 body: form.text("body").trim().to_owned(),
             };
-            draft.reminder_texts.retain(|t| (&t.event, &t.lang) != (&text.event, &text.lang));
+            draft
+                .reminder_texts
+                .retain(|t| (&t.event, &t.lang) != (&text.event, &text.lang));
             draft.reminder_texts.push(text);
         }
-        "reminder_remove" => draft
-            .reminder_texts
-            .retain(|t| (t.event.as_str(), t.lang.as_str()) != (form.text("event"), form.text("lang"))),
+        "reminder_remove" => draft.reminder_texts.retain(|t| {
+            (t.event.as_str(), t.lang.as_str()) != (form.text("event"), form.text("lang"))
+        }),
         "holiday" => {
-            let on: NaiveDate = form.text("on").parse().map_err(|_| Refusal::Unreadable(Msg::RefBadHoliday))?;
+            let on: NaiveDate = form
+                .text("on")
+                .parse()
+                .map_err(|_| Refusal::Unreadable(Msg::RefBadHoliday))?;
             draft.holidays.retain(|h| h.on != on);
-            draft.holidays.push(HqHoliday { on, name: form.text("name").trim().to_owned() });
+            draft.holidays.push(HqHoliday {
+                on,
+                name: form.text("name").trim().to_owned(),
+            });
             draft.holidays.sort_by_key(|h| h.on);
         }
-        "holiday_remove" => draft.holidays.retain(|h| h.on.to_string() != form.text("on")),
+        "holiday_remove" => draft
+            .holidays
+            .retain(|h| h.on.to_string() != form.text("on")),
         "watch" => {
-            let kind = WatchKind::from_code(form.text("kind")).ok_or(Refusal::Unreadable(Msg::RefBadWatched))?;
-            let watched = Watched { kind, value: normalise(form.text("value")), reason: form.text("reason").trim().to_owned() };
-            draft.watch_list.retain(|w| (w.kind, &w.value) != (kind, &watched.value));
+            let kind = WatchKind::from_code(form.text("kind"))
+                .ok_or(Refusal::Unreadable(Msg::RefBadWatched))?;
+            let watched = Watched {
+                kind,
+                value: normalise(form.text("value")),
+                reason: form.text("reason").trim().to_owned(),
+            };
+            draft
+                .watch_list
+                .retain(|w| (w.kind, &w.value) != (kind, &watched.value));
             draft.watch_list.push(watched);
         }
-        "watch_remove" => draft
-            .watch_list
-            .retain(|w| (w.kind.code(), w.value.as_str()) != (form.text("kind"), form.text("value"))),
+        "watch_remove" => draft.watch_list.retain(|w| {
+            (w.kind.code(), w.value.as_str()) != (form.text("kind"), form.text("value"))
+        }),
         _ => return Err(Refusal::Unreadable(Msg::ErrMethodBody)),
     }
     crate::sync::reference::check(&draft)?;
@@ -402,7 +469,20 @@ fn changed(
 
 /// The form as the audit keeps it (without the CSRF token).
 fn form_detail(form: &Form) -> serde_json::Value {
-    let fields = ["code", "active", "price", "karats", "event", "lang", "on", "name", "kind", "value", "reason", "branch_products_allowed"];
+    let fields = [
+        "code",
+        "active",
+        "price",
+        "karats",
+        "event",
+        "lang",
+        "on",
+        "name",
+        "kind",
+        "value",
+        "reason",
+        "branch_products_allowed",
+    ];
     let map: serde_json::Map<String, serde_json::Value> = fields
         .iter()
         .filter_map(|f| form.get(f).map(|v| ((*f).to_owned(), json!(v))))
@@ -421,12 +501,16 @@ fn gold_of(app: &HqApp, form: &Form) -> Result<Option<GoldReference>, Refusal> {
         .ok_or(Refusal::Unreadable(Msg::PriceInvalid))?;
     let karats = prices::parse_karats(form.text("karats"), exponent)
         .ok_or(Refusal::Unreadable(Msg::KaratPricesInvalid))?;
-    Ok(Some(GoldReference { per_gram_24k, karats }))
+    Ok(Some(GoldReference {
+        per_gram_24k,
+        karats,
+    }))
 }
 
 /// The client address, for the audit.
 fn address(req: &Request) -> String {
-    req.remote.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    req.remote
+        .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }
 
 /// `POST /reference` (its CSRF token already checked): a manager's change to the draft, or
@@ -443,11 +527,19 @@ pub(crate) fn post(
     let lang = app.lang();
     let mut conn = app.db.conn()?;
     if !reference::role_of(&conn, &user.username)?.is_some_and(|r| r.edits_reference()) {
-        let page = ui::hq_page(lang, None, lang.t(Msg::ErrForbiddenTitle), html! { p { (lang.t(Msg::HqRefViewerOnly)) } });
+        let page = ui::hq_page(
+            lang,
+            None,
+            lang.t(Msg::ErrForbiddenTitle),
+            html! { p { (lang.t(Msg::HqRefViewerOnly)) } },
+        );
         return Ok(Response::html(403, page));
     }
     let address = address(req);
-    let editor = Editor { username: &user.username, address: &address };
+    let editor = Editor {
+        username: &user.username,
+        address: &address,
+    };
     let action = form.text("action");
     let tx = db::immediate(&mut conn)?;
     let outcome = if action == "publish" {
@@ -493,6 +585,10 @@ fn refused(
         Refusal::Unreadable(msg) => lang.t(msg).to_owned(),
         Refusal::Checks(e) => e.message(lang),
     };
-    let sent = Sent { action, message, form };
+    let sent = Sent {
+        action,
+        message,
+        form,
+    };
     render(app, user, Some(&sent), 400)
 }

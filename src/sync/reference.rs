@@ -230,7 +230,9 @@ pub(crate) fn check_products(products: &[HqProduct]) -> Result<(), RefError> {
     for p in products {
         let code_ok = !p.code.is_empty()
             && p.code.chars().count() <= MAX_CODE_CHARS
-            && p.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && p.code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !code_ok {
             return Err(RefError::BadProductCode(p.code.clone()));
         }
@@ -421,7 +423,11 @@ pub(crate) fn apply(
 /// Head office's products: each written under its code (terms replaced; tickets keep their
 /// own copy), those it no longer sends switched off, and the branch's own switched off when
 /// head office does not allow them.
-fn apply_products(tx: &Transaction, set: &ReferenceSet, now: DateTime<Utc>) -> Result<(), RefError> {
+fn apply_products(
+    tx: &Transaction,
+    set: &ReferenceSet,
+    now: DateTime<Utc>,
+) -> Result<(), RefError> {
     check_products(&set.products)?;
     for p in &set.products {
         let id = match products::by_hq_code(tx, &p.code)? {

@@ -48,11 +48,7 @@ pub(crate) fn fetch_once(
     result
 }
 
-fn exchange(
-    uploader: &Uploader,
-    db: &Db,
-    agent: &ureq::Agent,
-) -> Result<Option<i64>, FetchError> {
+fn exchange(uploader: &Uploader, db: &Db, agent: &ureq::Agent) -> Result<Option<i64>, FetchError> {
     let held = reference::held(&*db.conn()?)?;
     let applied = match fetch(uploader, agent, held.version)? {
         Some(published) => store(uploader, db, &published)?,
@@ -144,8 +140,8 @@ fn acknowledge(uploader: &Uploader, agent: &ureq::Agent, version: i64) -> Result
         uploader.url.trim_end_matches('/'),
         reference::ACK_PATH
     );
-    let body = serde_json::to_vec(&Ack { version })
-        .map_err(|e| FetchError::BadAnswer(e.to_string()))?;
+    let body =
+        serde_json::to_vec(&Ack { version }).map_err(|e| FetchError::BadAnswer(e.to_string()))?;
     let response = agent
         .post(&url)
         .config()

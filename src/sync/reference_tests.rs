@@ -86,7 +86,10 @@ fn product_names(conn: &Connection) -> Vec<(String, bool)> {
 #[test]
 fn every_part_of_a_version_reaches_the_branch_tables() {
     let (_dir, db) = crate::plumbing::db::tests::test_db();
-    assert_eq!(store(&db, &published(1, full_set())).unwrap(), Applied::Now(1));
+    assert_eq!(
+        store(&db, &published(1, full_set())).unwrap(),
+        Applied::Now(1)
+    );
     let conn = db.conn().unwrap();
     let held = held(&conn).unwrap();
     assert_eq!((held.version, held.received_at), (1, Some(now())));
@@ -184,10 +187,22 @@ fn products_head_office_drops_or_forbids_are_switched_off() {
     set.branch_products_allowed = false;
     store(&db, &published(2, set)).unwrap();
     let names = product_names(&conn);
-    assert!(names.contains(&("Chain gold pawn, new terms".to_owned(), true)), "{names:?}");
-    assert!(names.contains(&("Chain electronics".to_owned(), false)), "{names:?}");
-    assert!(names.contains(&("Branch own".to_owned(), false)), "{names:?}");
-    assert!(!names.iter().any(|(n, _)| n == "Chain gold pawn"), "one row per code");
+    assert!(
+        names.contains(&("Chain gold pawn, new terms".to_owned(), true)),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("Chain electronics".to_owned(), false)),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&("Branch own".to_owned(), false)),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|(n, _)| n == "Chain gold pawn"),
+        "one row per code"
+    );
     assert!(!branch_products_allowed(&conn).unwrap());
 }
 

@@ -31,7 +31,11 @@ fn wait_for_version(manager: &mut Client, version: i64) -> String {
         if page.body.contains(&wanted) {
             return page.body;
         }
-        assert!(Instant::now() < deadline, "version {version} not received: {}", page.body);
+        assert!(
+            Instant::now() < deadline,
+            "version {version} not received: {}",
+            page.body
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -39,8 +43,12 @@ fn wait_for_version(manager: &mut Client, version: i64) -> String {
 /// The version head office has recorded as applied at BR01.
 fn acked_at_hq(hq: &Server) -> Option<i64> {
     let conn = util::open_db(&hq.dir.path().join("hq.sqlite"));
-    conn.query_row("SELECT version FROM reference_acks WHERE branch = 'BR01'", [], |r| r.get(0))
-        .ok()
+    conn.query_row(
+        "SELECT version FROM reference_acks WHERE branch = 'BR01'",
+        [],
+        |r| r.get(0),
+    )
+    .ok()
 }
 
 /// Waits until head office holds BR01's acknowledgement of `version`.
@@ -85,7 +93,11 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
     hq_signin::sign_in(&mut viewer, "budi", "budi-password-2");
     let page = viewer.get("/reference");
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Only head office managers edit"), "{}", page.body);
+    assert!(
+        page.body.contains("Only head office managers edit"),
+        "{}",
+        page.body
+    );
     let csrf = page.csrf();
     let r = viewer.post_form("/reference", &[("csrf", &csrf), ("action", "publish")]);
     assert_eq!(r.status, 403, "{}", r.body);
@@ -93,16 +105,56 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
     // The manager: bad input stays on the page with its reason, good input goes in the draft.
     let mut rina = hq.client();
     hq_signin::sign_in(&mut rina, RINA.0, RINA.1);
-    let bad = post_reference(&mut rina, &[("action", "gold"), ("price", "lots"), ("karats", "")]);
+    let bad = post_reference(
+        &mut rina,
+        &[("action", "gold"), ("price", "lots"), ("karats", "")],
+    );
     assert_eq!(bad.status, 400);
-    assert!(bad.body.contains("Give a price above zero."), "{}", bad.body);
-    assert!(bad.body.contains("value=\"lots\""), "the typed value is kept");
-    let bad = post_reference(&mut rina, &[("action", "watch"), ("kind", "serial"), ("value", "SN 12345"), ("reason", "")]);
+    assert!(
+        bad.body.contains("Give a price above zero."),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("value=\"lots\""),
+        "the typed value is kept"
+    );
+    let bad = post_reference(
+        &mut rina,
+        &[
+            ("action", "watch"),
+            ("kind", "serial"),
+            ("value", "SN 12345"),
+            ("reason", ""),
+        ],
+    );
     assert_eq!(bad.status, 400);
-    assert!(bad.body.contains("a reason of at most 200 characters"), "{}", bad.body);
-    change(&mut rina, &[("action", "gold"), ("price", "1.500.000"), ("karats", "")]);
-    change(&mut rina, &[("action", "watch"), ("kind", "serial"), ("value", "SN-12345"), ("reason", "Reported stolen, police report 77")]);
-    change(&mut rina, &[("action", "holiday"), ("on", "2026-08-17"), ("name", "Hari Kemerdekaan")]);
+    assert!(
+        bad.body.contains("a reason of at most 200 characters"),
+        "{}",
+        bad.body
+    );
+    change(
+        &mut rina,
+        &[("action", "gold"), ("price", "1.500.000"), ("karats", "")],
+    );
+    change(
+        &mut rina,
+        &[
+            ("action", "watch"),
+            ("kind", "serial"),
+            ("value", "SN-12345"),
+            ("reason", "Reported stolen, police report 77"),
+        ],
+    );
+    change(
+        &mut rina,
+        &[
+            ("action", "holiday"),
+            ("on", "2026-08-17"),
+            ("name", "Hari Kemerdekaan"),
+        ],
+    );
     change(&mut rina, &[("action", "publish")]);
     assert!(rina.get("/reference").body.contains("Version 1 published"));
 
@@ -114,14 +166,23 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
     wait_for_version(&mut manager, 1);
     wait_for_ack(&hq, 1);
     let sync_page = manager.get("/staff/sync").body;
-    assert!(sync_page.contains("Reference data from head office"), "{sync_page}");
-    assert!(!sync_page.contains("Not yet: confirmed at the next contact."), "{sync_page}");
+    assert!(
+        sync_page.contains("Reference data from head office"),
+        "{sync_page}"
+    );
+    assert!(
+        !sync_page.contains("Not yet: confirmed at the next contact."),
+        "{sync_page}"
+    );
 
     // The appraisal uses head office's price: 10 g of 24K at IDR 1,500,000 a gram.
     let mut clerk = branch.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     let appraised = appraise_ten_grams(&mut clerk);
-    assert!(appraised.contains("IDR 1,500,000 a gram of 24K"), "{appraised}");
+    assert!(
+        appraised.contains("IDR 1,500,000 a gram of 24K"),
+        "{appraised}"
+    );
     assert!(appraised.contains("IDR 15,000,000"), "{appraised}");
 
     // The watch list refuses a ticket for the stolen serial number, audited.
@@ -143,7 +204,10 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
 
     // Link down: version 2 waits at head office; the branch works with version 1.
     proxy.set(Plan::Always(Fault::Refuse));
-    change(&mut rina, &[("action", "gold"), ("price", "1.600.000"), ("karats", "")]);
+    change(
+        &mut rina,
+        &[("action", "gold"), ("price", "1.600.000"), ("karats", "")],
+    );
     change(&mut rina, &[("action", "publish")]);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -154,7 +218,10 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
             assert!(page.contains("data-version=\"1\""), "{page}");
             break;
         }
-        assert!(Instant::now() < deadline, "the failed contact is not shown: {page}");
+        assert!(
+            Instant::now() < deadline,
+            "the failed contact is not shown: {page}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     assert!(appraise_ten_grams(&mut clerk).contains("IDR 15,000,000"));
@@ -164,4 +231,24 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
     wait_for_version(&mut manager, 2);
     wait_for_ack(&hq, 2);
     assert!(appraise_ten_grams(&mut clerk).contains("IDR 16,000,000"));
+
+    // Head office stops branch products: the Products page says so and refuses a new one.
+    change(&mut rina, &[("action", "settings")]);
+    change(&mut rina, &[("action", "publish")]);
+    wait_for_version(&mut manager, 3);
+    let products = manager.get("/staff/products");
+    let refusal = "Head office does not allow this branch its own products";
+    assert!(products.body.contains(refusal), "{}", products.body);
+    let r = manager.post_form(
+        "/staff/products",
+        &[
+            ("csrf", &products.csrf()),
+            ("name", "Own product"),
+            ("rate", "1"),
+            ("period_days", "30"),
+            ("term_periods", "4"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains(refusal), "{}", r.body);
 }
