@@ -11,6 +11,7 @@ CREATE TABLE reference_state (
     received_at             TEXT,                         -- when this branch applied it
     acked_at                TEXT,                         -- when head office heard it was applied
     branch_products_allowed INTEGER NOT NULL DEFAULT 1 CHECK (branch_products_allowed IN (0, 1)),
+    gold_from_head_office   INTEGER NOT NULL DEFAULT 0 CHECK (gold_from_head_office IN (0, 1)), -- the price is head office's
     last_checked_at         TEXT,                         -- the last time head office was asked
     last_error              TEXT                          -- why the last fetch or apply failed
 ) STRICT;

@@ -1527,6 +1527,7 @@ catalogue! {
     RefSerialNumber => "Serial number", "Nomor seri";
     RefWatchRefused => "Not written: on head office's watch list ({entries}). Keep the item and the ID card if you safely can, and tell the manager.", "Tidak ditulis: ada di daftar pantauan kantor pusat ({entries}). Tahan barang dan KTP jika aman, dan beri tahu manajer.";
     RefProductsNotAllowed => "Head office does not allow this branch its own products: it offers head office's only.", "Kantor pusat tidak mengizinkan cabang ini memiliki produk sendiri: hanya produk kantor pusat yang ditawarkan.";
+    RefGoldFromHeadOffice => "Head office sets the gold reference price for every branch: it arrives with the reference data (see Sync).", "Kantor pusat menetapkan harga acuan emas untuk semua cabang: harga datang bersama data acuan (lihat Sinkronisasi).";
     RefProductFromHeadOffice => "This product is head office's: it is changed at head office and reaches the branch with the reference data.", "Produk ini milik kantor pusat: diubah di kantor pusat dan sampai ke cabang bersama data acuan.";
     RefBadProductCode => "The product code must be 1 to 20 letters, digits or dashes, and not used twice.", "Kode produk harus 1 sampai 20 huruf, angka atau tanda hubung, dan tidak dipakai dua kali.";
     RefDuplicateProduct => "This product code is already used.", "Kode produk ini sudah dipakai.";

@@ -41,13 +41,20 @@ pub(crate) struct Uploader {
     /// The branch's configuration, for applying head office's reference data (its language,
     /// its time zone for complaint deadlines).
     pub(crate) config: Config,
+    /// What follows a change of the holidays (see [`reference::AfterHolidays`]).
+    pub(crate) after_holidays: reference::AfterHolidays,
     shutdown: Arc<AtomicBool>,
     bell: Bell,
 }
 
 impl Uploader {
     /// The uploader of this branch; the thread is started by the server.
-    pub(crate) fn new(config: &Config, clock: Arc<dyn Clock>, shutdown: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        shutdown: Arc<AtomicBool>,
+        after_holidays: reference::AfterHolidays,
+    ) -> Self {
         let s = &config.sync;
         Uploader {
             url: s.url.clone(),
@@ -64,6 +71,7 @@ impl Uploader {
             retention: chrono::Duration::days(i64::from(s.retention_days)),
             clock,
             config: config.clone(),
+            after_holidays,
             shutdown,
             bell: Bell::default(),
         }

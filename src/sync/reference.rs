@@ -367,6 +367,20 @@ pub(crate) fn branch_products_allowed(conn: &Connection) -> rusqlite::Result<boo
     )
 }
 
+/// What must follow a change of the holidays in the same transaction: the complaint
+/// deadlines, counted in working days, are worked out again. The caller gives it
+/// (`complaints::due::refresh_unresolved`), so that sync does not depend on complaints.
+pub(crate) type AfterHolidays = fn(&Transaction, &Config) -> rusqlite::Result<usize>;
+
+/// Whether head office sets the gold price (the branch's Gold price page then only shows it).
+pub(crate) fn gold_from_head_office(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT gold_from_head_office FROM reference_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// What applying a version did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Applied {
@@ -383,6 +397,7 @@ pub(crate) fn apply(
     tx: &Transaction,
     published: &Published,
     config: &Config,
+    after_holidays: AfterHolidays,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Applied, RefError> {
@@ -394,12 +409,19 @@ pub(crate) fn apply(
     apply_products(tx, set, now)?;
     apply_gold(tx, published, config.language(), today, now)?;
     apply_reminders(tx, &set.reminder_texts, now)?;
-    apply_holidays(tx, &set.holidays, config, now)?;
+    apply_holidays(tx, &set.holidays, now)?;
+    after_holidays(tx, config)?;
     apply_watch_list(tx, &set.watch_list)?;
     tx.execute(
         "UPDATE reference_state SET version = ?1, published_at = ?2, received_at = ?3, acked_at = NULL, \
-         branch_products_allowed = ?4, last_error = NULL WHERE id = 1",
-        params![published.version, published.published_at, now, set.branch_products_allowed],
+         branch_products_allowed = ?4, gold_from_head_office = ?5, last_error = NULL WHERE id = 1",
+        params![
+            published.version,
+            published.published_at,
+            now,
+            set.branch_products_allowed,
+            set.gold.is_some()
+        ],
     )?;
     let change = Change {
         action: "reference.apply",
@@ -498,11 +520,10 @@ fn apply_reminders(
 }
 
 /// Head office's holidays replace the ones it sent before (a day the branch listed itself
-/// becomes head office's); complaint deadlines are worked out again.
+/// becomes head office's); the caller's [`AfterHolidays`] follows.
 fn apply_holidays(
     tx: &Transaction,
     holidays: &[HqHoliday],
-    config: &Config,
     now: DateTime<Utc>,
 ) -> Result<(), RefError> {
     check_holidays(holidays)?;
@@ -514,7 +535,6 @@ fn apply_holidays(
         )?
         .execute(params![h.on, h.name.trim(), now])?;
     }
-    crate::complaints::due::refresh_unresolved(tx, config)?;
     Ok(())
 }
 

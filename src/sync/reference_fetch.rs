@@ -118,7 +118,14 @@ pub(crate) fn store(
     let today = crate::plumbing::clock::local_date(now, uploader.config.utc_offset());
     let mut conn = db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    match reference::apply(&tx, published, &uploader.config, today, now) {
+    match reference::apply(
+        &tx,
+        published,
+        &uploader.config,
+        uploader.after_holidays,
+        today,
+        now,
+    ) {
         Ok(Applied::Now(version)) => {
             tx.commit()?;
             log::info!("sync: reference data version {version} applied");

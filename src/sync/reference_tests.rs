@@ -64,7 +64,7 @@ fn published(version: i64, set: ReferenceSet) -> Published {
 fn store(db: &Db, p: &Published) -> Result<Applied, RefError> {
     let mut conn = db.conn().unwrap();
     let tx = db::immediate(&mut conn).unwrap();
-    let applied = apply(&tx, p, &Config::default(), today(), now())?;
+    let applied = apply(&tx, p, &Config::default(), |_, _| Ok(0), today(), now())?;
     tx.commit().unwrap();
     Ok(applied)
 }

@@ -184,6 +184,26 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
         "{appraised}"
     );
     assert!(appraised.contains("IDR 15,000,000"), "{appraised}");
+    // ... and the branch no longer sets its own.
+    let gold_page = manager.get("/staff/gold-price");
+    assert!(
+        gold_page
+            .body
+            .contains("Head office sets the gold reference price"),
+        "{}",
+        gold_page.body
+    );
+    let r = manager.post_form(
+        "/staff/gold-price",
+        &[
+            ("csrf", &gold_page.csrf()),
+            ("price", "900.000"),
+            ("effective_on", "2026-01-01"),
+            ("karats", ""),
+            ("note", ""),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
 
     // The watch list refuses a ticket for the stolen serial number, audited.
     let form = TicketForm::open(&mut clerk);
