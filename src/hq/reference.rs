@@ -256,20 +256,9 @@ pub(crate) fn acks(conn: &Connection) -> rusqlite::Result<Vec<BranchAck>> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::plumbing::db::{self, Db, Schema};
+    use crate::hq::access::tests::hq;
+    use crate::plumbing::db;
     use crate::sync::reference::{WatchKind, Watched};
-
-    fn hq() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open_schema(
-            dir.path(),
-            Schema::HeadOffice,
-            std::time::Duration::from_secs(5),
-            2,
-        )
-        .unwrap();
-        (dir, db)
-    }
 
     fn now() -> DateTime<Utc> {
         "2026-08-03T09:00:00Z".parse().unwrap()
