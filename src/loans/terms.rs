@@ -262,6 +262,10 @@ impl Terms {
                 (1..=MAX_TERM_PERIODS).contains(&self.term_periods),
             ),
             ("max_ltv", (1..=10_000).contains(&self.max_ltv_bp)),
+            (
+                "rounding_step",
+                self.rounding_step.minor() <= RoundingStep::MAX,
+            ),
         ];
         checks
             .iter()

@@ -103,9 +103,10 @@ fn fetch(
         .map_err(|e| FetchError::BadAnswer(e.to_string()))
 }
 
-/// The deadline of one exchange: the uploader's timeout, at least ten seconds.
+/// The deadline of each request: the uploader's `[sync] timeout_seconds` (the answer is small
+/// next to a batch; a stalled link holds the uploader no longer than an upload would).
 fn deadline(uploader: &Uploader) -> Duration {
-    uploader.timeout.max(Duration::from_secs(10))
+    uploader.timeout
 }
 
 /// Applies `published` in one Immediate transaction; nothing of it stays when a part fails.
