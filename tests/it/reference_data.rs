@@ -16,6 +16,20 @@ fn post_reference(hq: &mut Client, fields: &[(&str, &str)]) -> util::Response {
     hq.submit("/reference", "/reference", fields)
 }
 
+/// The text of the textarea `name` on a page, unescaped.
+fn textarea(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("name=\"{name}\""))
+        .expect("the textarea");
+    let open = start + html[start..].find('>').expect("its tag") + 1;
+    let close = open + html[open..].find("</textarea>").expect("its end");
+    html[open..close]
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// Posts a change and expects it stored.
 fn change(hq: &mut Client, fields: &[(&str, &str)]) {
     let r = post_reference(hq, fields);
@@ -155,6 +169,31 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
             ("name", "Hari Kemerdekaan"),
         ],
     );
+    // A product: its terms in the branch's JSON, checked by the branch's rules.
+    let example = textarea(&rina.get("/reference").body, "terms");
+    let bad_terms = example.replace("\"term_periods\": 8", "\"term_periods\": 0");
+    assert_ne!(bad_terms, example);
+    let bad = post_reference(
+        &mut rina,
+        &[
+            ("action", "product"),
+            ("code", "GOLD-HQ"),
+            ("active", "1"),
+            ("terms", &bad_terms),
+        ],
+    );
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Check the product"), "{}", bad.body);
+    let terms = example.replace("Gold pawn (15-day periods, 120 days)", "Chain gold pawn");
+    change(
+        &mut rina,
+        &[
+            ("action", "product"),
+            ("code", "GOLD-HQ"),
+            ("active", "1"),
+            ("terms", &terms),
+        ],
+    );
     change(&mut rina, &[("action", "publish")]);
     assert!(rina.get("/reference").body.contains("Version 1 published"));
 
@@ -174,6 +213,28 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
         !sync_page.contains("Not yet: confirmed at the next contact."),
         "{sync_page}"
     );
+
+    // Head office's product is offered, and the branch does not change it.
+    let products = manager.get("/staff/products");
+    assert!(
+        products.body.contains("Chain gold pawn"),
+        "{}",
+        products.body
+    );
+    let conn = util::open_db(&branch.dir.path().join("pawnbranch.sqlite"));
+    let id: String = conn
+        .query_row(
+            "SELECT id FROM loan_products WHERE hq_code = 'GOLD-HQ' AND active = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let r = manager.post_form(
+        &format!("/staff/products/{id}/toggle"),
+        &[("csrf", &products.csrf())],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("This product is head office"), "{}", r.body);
 
     // The appraisal uses head office's price: 10 g of 24K at IDR 1,500,000 a gram.
     let mut clerk = branch.client();
