@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::loans::products::starter_products;
-use crate::plumbing::db::{self, Db};
+use crate::plumbing::db::Db;
 
 fn now() -> DateTime<Utc> {
     "2026-08-03T09:00:00Z".parse().unwrap()
@@ -60,13 +60,31 @@ fn published(version: i64, set: ReferenceSet) -> Published {
     }
 }
 
-/// Applies `p` in one Immediate transaction, committed only when it applies, as the uploader does.
+/// A clock standing at [`now`].
+struct Fixed;
+
+impl crate::plumbing::clock::Clock for Fixed {
+    fn now(&self) -> DateTime<Utc> {
+        now()
+    }
+}
+
+/// Applies `p` as the uploader does (`reference_fetch::store`: one Immediate transaction,
+/// committed only when the whole version applies).
 fn store(db: &Db, p: &Published) -> Result<Applied, RefError> {
-    let mut conn = db.conn().unwrap();
-    let tx = db::immediate(&mut conn).unwrap();
-    let applied = apply(&tx, p, &Config::default(), |_, _| Ok(0), today(), now())?;
-    tx.commit().unwrap();
-    Ok(applied)
+    let uploader = super::super::Uploader::new(
+        &Config::default(),
+        std::sync::Arc::new(Fixed),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        |_, _| Ok(0),
+    );
+    let held_before = held(&db.conn().unwrap()).unwrap().version;
+    match super::super::reference_fetch::store(&uploader, db, p) {
+        Ok(Some(version)) => Ok(Applied::Now(version)),
+        Ok(None) => Ok(Applied::AlreadyHeld { held: held_before }),
+        Err(super::super::reference_fetch::FetchError::NotApplied { error, .. }) => Err(error),
+        Err(e) => panic!("{e}"),
+    }
 }
 
 fn count(conn: &Connection, sql: &str) -> i64 {
