@@ -1,7 +1,8 @@
 -- Reference data head office sends to every branch (issue 18): loan products and their terms,
 -- the gold reference price, reminder texts, holidays, the chain-wide watch list, and whether
 -- branches may keep their own products. Managers edit one draft; each publish freezes it as
--- the next version. Plain portable SQL (also PostgreSQL, CockroachDB, YugabyteDB).
+-- the next version. Every edit and publish is in audit_log (reference.edit, reference.publish).
+-- Plain statements PostgreSQL, CockroachDB and YugabyteDB also accept, but for STRICT.
 
 -- Head office users' roles: viewers read the pages, managers also edit and publish the
 -- reference data, admins as managers.
@@ -13,7 +14,7 @@ CREATE TABLE reference_draft (
     data       TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     updated_by TEXT NOT NULL
-);
+) STRICT;
 
 -- Every published version, never changed: version numbers only grow.
 CREATE TABLE reference_versions (
@@ -21,20 +22,11 @@ CREATE TABLE reference_versions (
     data         TEXT NOT NULL,
     published_at TEXT NOT NULL,
     published_by TEXT NOT NULL
-);
+) STRICT;
 
 -- The version each branch said it has applied.
 CREATE TABLE reference_acks (
     branch   TEXT PRIMARY KEY REFERENCES branches (code),
     version  INTEGER NOT NULL,
     acked_at TEXT NOT NULL
-);
-
--- What managers did to the reference data: every edit and publish.
-CREATE TABLE reference_log (
-    id       INTEGER PRIMARY KEY,
-    at       TEXT NOT NULL,
-    username TEXT NOT NULL,
-    action   TEXT NOT NULL,
-    detail   TEXT NOT NULL
-);
+) STRICT;
