@@ -97,10 +97,12 @@ pub(crate) fn draft(conn: &Connection) -> Result<ReferenceSet, ReferenceError> {
     }
 }
 
-/// Whether the draft differs from the latest published version.
+/// Whether the draft holds changes not yet published (always, before the first publish).
 pub(crate) fn draft_unpublished(conn: &Connection) -> Result<bool, ReferenceError> {
-    let latest = latest(conn)?.map(|p| p.set);
-    Ok(latest.as_ref() != Some(&draft(conn)?) || latest.is_none())
+    match latest(conn)? {
+        Some(published) => Ok(published.set != draft(conn)?),
+        None => Ok(true),
+    }
 }
 
 /// Writes one line of head office's audit log.

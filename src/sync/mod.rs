@@ -198,5 +198,6 @@ pub(crate) fn health(
         "last_error": s.last_error,
         "set_aside": s.set_aside,
         "batch_entries": s.batch_entries,
+        "reference_version": reference::held(conn)?.version,
     }))
 }

@@ -204,6 +204,9 @@ fn published_reference_data_reaches_the_branch_and_works_there_offline() {
     manager.sign_in(MANAGER.0, MANAGER.1);
     wait_for_version(&mut manager, 1);
     wait_for_ack(&hq, 1);
+    let health: serde_json::Value =
+        serde_json::from_str(&branch.client().get("/healthz").body).unwrap();
+    assert_eq!(health["sync"]["reference_version"], 1, "{health}");
     let sync_page = manager.get("/staff/sync").body;
     assert!(
         sync_page.contains("Reference data from head office"),
