@@ -169,6 +169,7 @@ fn build_app(
         &config,
         Arc::clone(&clock),
         Arc::clone(shutdown),
+        crate::complaints::due::refresh_unresolved,
     ));
     let email = Arc::new(Email::new(
         &config.email,

@@ -127,6 +127,9 @@ enum HqUserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Give a head office user a role: viewer (reads the pages), manager (also edits and
+    /// publishes the reference data) or admin.
+    Role { username: String, role: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,6 +377,16 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
             crate::hq::access::add_user(&conn, &username, &password, now)
                 .map_err(|e| e.to_string())?;
             println!("Added head office user {username}.");
+        }
+        HqCommand::User {
+            command: HqUserCommand::Role { username, role },
+        } => {
+            let role = crate::hq::reference::HqRole::from_code(&role)
+                .ok_or_else(|| format!("role {role:?} must be viewer, manager or admin"))?;
+            if !crate::hq::reference::set_role(&conn, &username, role).map_err(|e| e.to_string())? {
+                return Err(format!("there is no head office user {username}"));
+            }
+            println!("{username} is now {}.", role.code());
         }
     }
     Ok(())

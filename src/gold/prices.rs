@@ -89,8 +89,8 @@ pub(crate) fn karats_text(table: &KaratTable, exponent: u8) -> String {
         .join("; ")
 }
 
-/// Checks a price before it is set.
-fn check(new: &NewPrice) -> Result<(), PriceError> {
+/// Checks a price before it is set (head office's reference data is checked so too).
+pub(crate) fn check(new: &NewPrice) -> Result<(), PriceError> {
     if new.per_gram_24k <= 0 {
         return Err(PriceError::NotPositive);
     }

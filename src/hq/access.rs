@@ -369,12 +369,13 @@ pub(crate) fn session_user(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::plumbing::db::{Db, Schema};
 
-    fn hq() -> (tempfile::TempDir, Db) {
+    /// A head office database in a temporary directory.
+    pub(crate) fn hq() -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open_schema(
             dir.path(),

@@ -11,6 +11,9 @@
 pub(crate) mod access;
 pub(crate) mod pages;
 pub(crate) mod receive;
+pub(crate) mod reference;
+pub(crate) mod reference_api;
+pub(crate) mod reference_pages;
 pub(crate) mod sign_in;
 
 use std::sync::Arc;
@@ -131,18 +134,24 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db:
     let segments = req.segments();
     match (method, segments.as_slice()) {
         (Post, ["api", "v1", "batches"]) => upload(app, req),
+        (Get, ["api", "v1", "reference"]) => reference_api::fetch(app, req),
+        (Post, ["api", "v1", "reference", "ack"]) => reference_api::ack(app, req, now),
+        (Post, ["reference"]) => {
+            with_form(app, req, |form| reference_pages::post(app, req, form, now))
+        }
         (Post, ["login"]) => with_form(app, req, |form| sign_in::login(app, req, form, now)),
         (Post, ["logout"]) => with_form(app, req, |_| sign_in::logout(app, req, now)),
         (Get, ["healthz"]) => health(app),
         (Get, ["assets", name]) => Ok(assets::serve(req, name).unwrap_or_else(not_found)),
         (Get, ["login"]) => sign_in::login_page(app, req, now),
-        (Get, page @ ([""] | ["customers"] | ["branches", _])) => {
+        (Get, page @ ([""] | ["customers"] | ["branches", _] | ["reference"])) => {
             let Some(user) = sign_in::signed_in(app, req, now)? else {
                 return Ok(sign_in::required(req));
             };
             match page {
                 ["customers"] => pages::customers(app, req, &user),
                 ["branches", code] => pages::branch(app, &user, code),
+                ["reference"] => reference_pages::page(app, &user),
                 _ => pages::branches(app, &user),
             }
         }
@@ -153,6 +162,9 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db:
             | [""]
             | ["customers"]
             | ["branches", _]
+            | ["reference"]
+            | ["api", "v1", "reference"]
+            | ["api", "v1", "reference", "ack"]
             | ["login"]
             | ["logout"],
         ) => Ok(Response::json(

@@ -222,3 +222,47 @@ pub(crate) fn set_active(
     )?;
     Ok(())
 }
+
+/// The product head office sends under `code`, if the branch has it.
+pub(crate) fn by_hq_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<ProductId>> {
+    conn.prepare_cached("SELECT id FROM loan_products WHERE hq_code = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()
+}
+
+/// Marks a product as head office's, under its code.
+pub(crate) fn set_hq_code(conn: &Connection, id: &ProductId, code: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE loan_products SET hq_code = ?2 WHERE id = ?1")?
+        .execute(params![id, code])?;
+    Ok(())
+}
+
+/// Whether a product is head office's (the branch does not edit those).
+pub(crate) fn is_from_head_office(conn: &Connection, id: &ProductId) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT hq_code IS NOT NULL FROM loan_products WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+        .map(|found| found.unwrap_or(false))
+}
+
+/// Switches off head office's products whose codes are not in `kept`, and the branch's own
+/// too when `own_too` (tickets written on them keep their terms).
+pub(crate) fn retire_from_head_office(
+    conn: &Connection,
+    kept: &[&str],
+    own_too: bool,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, hq_code FROM loan_products WHERE active = 1 AND (hq_code IS NOT NULL OR ?1)",
+    )?;
+    let active: Vec<(ProductId, Option<String>)> = stmt
+        .query_map([own_too], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, code) in active {
+        if code.is_none_or(|c| !kept.contains(&c.as_str())) {
+            set_active(conn, &id, false, now)?;
+        }
+    }
+    Ok(())
+}

@@ -228,7 +228,52 @@ pub(crate) struct Terms {
     pub(crate) rounding_step: RoundingStep,
 }
 
+/// The longest product name.
+pub(crate) const MAX_PRODUCT_NAME_CHARS: usize = 80;
+/// The most periods a product's term has.
+pub(crate) const MAX_TERM_PERIODS: u32 = 60;
+
+impl PeriodUnit {
+    /// The longest period a product may have in this unit: a year.
+    pub(crate) fn longest_period(self) -> u32 {
+        match self {
+            PeriodUnit::Month => 12,
+            PeriodUnit::Day => 366,
+        }
+    }
+}
+
 impl Terms {
+    /// The fields (by the product form's names) whose values are outside the products page's
+    /// ranges; empty when the terms may be offered. Head office's products are checked so too.
+    pub(crate) fn out_of_range(&self) -> Vec<&'static str> {
+        let name = self.product.trim();
+        let checks = [
+            (
+                "name",
+                !name.is_empty() && name.chars().count() <= MAX_PRODUCT_NAME_CHARS,
+            ),
+            (
+                "period_days",
+                (1..=self.period_unit.longest_period()).contains(&self.period_days),
+            ),
+            (
+                "term_periods",
+                (1..=MAX_TERM_PERIODS).contains(&self.term_periods),
+            ),
+            ("max_ltv", (1..=10_000).contains(&self.max_ltv_bp)),
+            (
+                "rounding_step",
+                self.rounding_step.minor() <= RoundingStep::MAX,
+            ),
+        ];
+        checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(field, _)| *field)
+            .collect()
+    }
+
     /// A charge of `bp` basis points of `base` (a period's interest, a percentage fee), rounded
     /// by the product's rule to its step: the one place a charge is computed.
     pub(crate) fn charge(&self, base: i64, bp: u32) -> i64 {

@@ -1520,6 +1520,26 @@ catalogue! {
     AgeMinutes => "{n} min ago", "{n} menit lalu";
     AgeHours => "{n} h ago", "{n} jam lalu";
     AgeDays => "{n} days ago", "{n} hari lalu";
+    RefTitle => "Reference data from head office", "Data acuan dari kantor pusat";
+    RefVersion => "Version held", "Versi yang dimiliki";
+    RefVersionValue => "{version}, published {when} ({age})", "{version}, diterbitkan {when} ({age})";
+    RefNone => "None received yet: the branch works with its own products, prices and texts.", "Belum ada yang diterima: cabang bekerja dengan produk, harga dan teks sendiri.";
+    RefReceived => "Received", "Diterima";
+    RefAcked => "Confirmed to head office", "Dikonfirmasi ke kantor pusat";
+    RefNotAcked => "Not yet: confirmed at the next contact.", "Belum: dikonfirmasi pada kontak berikutnya.";
+    RefLastChecked => "Last asked head office", "Terakhir menanyakan kantor pusat";
+    RefWatched => "Watch list entries", "Entri daftar pantauan";
+    RefGoldNote => "Head office reference data, version {version}", "Data acuan kantor pusat, versi {version}";
+    RefSerialNumber => "Serial number", "Nomor seri";
+    RefWatchRefused => "Not written: on head office's watch list ({entries}). Keep the item and the ID card if you safely can, and tell the manager.", "Tidak ditulis: ada di daftar pantauan kantor pusat ({entries}). Tahan barang dan KTP jika aman, dan beri tahu manajer.";
+    RefProductsNotAllowed => "Head office does not allow this branch its own products: it offers head office's only.", "Kantor pusat tidak mengizinkan cabang ini memiliki produk sendiri: hanya produk kantor pusat yang ditawarkan.";
+    RefGoldFromHeadOffice => "Head office sets the gold reference price for every branch: it arrives with the reference data (see Sync).", "Kantor pusat menetapkan harga acuan emas untuk semua cabang: harga datang bersama data acuan (lihat Sinkronisasi).";
+    RefProductFromHeadOffice => "This product is head office's: it is changed at head office and reaches the branch with the reference data.", "Produk ini milik kantor pusat: diubah di kantor pusat dan sampai ke cabang bersama data acuan.";
+    RefBadProductCode => "The product code must be 1 to 20 letters, digits or dashes, and not used twice.", "Kode produk harus 1 sampai 20 huruf, angka atau tanda hubung, dan tidak dipakai dua kali.";
+    RefDuplicateProduct => "This product code is already used.", "Kode produk ini sudah dipakai.";
+    RefBadReminder => "Choose a reminder and a language from the lists.", "Pilih pengingat dan bahasa dari daftar.";
+    RefBadHoliday => "Give the date as YYYY-MM-DD and a name of at most 100 characters on one line; each day once.", "Tulis tanggal dengan format YYYY-MM-DD dan nama paling banyak 100 karakter dalam satu baris; setiap hari sekali.";
+    RefBadWatched => "Give the number (letters and digits, at most 64) and a reason of at most 200 characters on one line.", "Masukkan nomor (huruf dan angka, paling banyak 64) dan alasan paling banyak 200 karakter dalam satu baris.";
 
     // Head office.
     HqTitle => "Head office", "Kantor pusat";
@@ -1539,6 +1559,37 @@ catalogue! {
     HqSearch => "Search", "Cari";
     HqNoCustomers => "No customer found at any branch.", "Tidak ada nasabah ditemukan di cabang mana pun.";
     HqSignIn => "Head office sign-in", "Masuk kantor pusat";
+    HqReference => "Reference data", "Data acuan";
+    HqRefExplained => "What every branch receives at its next contact and keeps working with offline: loan products, the gold reference price, reminder texts, holidays and the watch list. Changes are a draft until published as the next version.",
+        "Yang diterima setiap cabang pada kontak berikutnya dan tetap dipakai saat offline: produk pinjaman, harga acuan emas, teks pengingat, hari libur dan daftar pantauan. Perubahan berupa draf sampai diterbitkan sebagai versi berikutnya.";
+    HqRefViewerOnly => "Only head office managers edit and publish the reference data.", "Hanya manajer kantor pusat yang mengubah dan menerbitkan data acuan.";
+    HqRefPublished => "Version {version} published {when}.", "Versi {version} diterbitkan {when}.";
+    HqRefNothingPublished => "Nothing published yet: branches work with their own data.", "Belum ada yang diterbitkan: cabang bekerja dengan data sendiri.";
+    HqRefDraftChanged => "The draft has changes not yet published.", "Draf memiliki perubahan yang belum diterbitkan.";
+    HqRefPublish => "Publish as version {version}", "Terbitkan sebagai versi {version}";
+    HqRefBranchProducts => "Branches may keep their own products", "Cabang boleh memiliki produk sendiri";
+    HqRefAllowed => "Allowed", "Diizinkan";
+    HqRefNotAllowed => "Not allowed: branches offer only head office's products.", "Tidak diizinkan: cabang hanya menawarkan produk kantor pusat.";
+    HqRefProducts => "Loan products", "Produk pinjaman";
+    HqRefCode => "Code", "Kode";
+    HqRefTerms => "Terms (JSON, as branches store them)", "Ketentuan (JSON, seperti disimpan cabang)";
+    HqRefSaveProduct => "Save the product", "Simpan produk";
+    HqRefRemove => "Remove", "Hapus";
+    HqRefGold => "Gold reference price", "Harga acuan emas";
+    HqRefNoGold => "None: branches keep the price they have.", "Tidak ada: cabang memakai harga yang dimiliki.";
+    HqRefReminders => "Reminder texts", "Teks pengingat";
+    HqRefEvent => "Reminder", "Pengingat";
+    HqRefLanguage => "Language", "Bahasa";
+    HqRefText => "Text", "Teks";
+    HqRefHolidays => "Holidays", "Hari libur";
+    HqRefDate => "Date", "Tanggal";
+    HqRefName => "Name", "Nama";
+    HqRefWatchList => "Watch list", "Daftar pantauan";
+    HqRefWatchExplained => "ID numbers and item serial numbers reported stolen or fraudulent: a branch refuses a ticket for them.", "Nomor KTP dan nomor seri barang yang dilaporkan dicuri atau palsu: cabang menolak tiket untuk nomor ini.";
+    HqRefKind => "Kind", "Jenis";
+    HqRefNumber => "Number", "Nomor";
+    HqRefAcks => "Version applied at each branch", "Versi yang diterapkan di setiap cabang";
+    HqRefAckedVersion => "Version", "Versi";
 
     // Duplicate records (issue 7).
     DuplicatesTitle => "Possible duplicates", "Kemungkinan data ganda";

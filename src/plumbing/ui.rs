@@ -148,6 +148,7 @@ pub(crate) fn hq_page(lang: Lang, user: Option<&HqUser>, title: &str, body: Mark
                         ul {
                             li { a href="/" { (lang.t(Msg::HqBranches)) } }
                             li { a href="/customers" { (lang.t(Msg::HqCustomerSearch)) } }
+                            li { a href="/reference" { (lang.t(Msg::HqReference)) } }
                         }
                     }
                     div class="who" {

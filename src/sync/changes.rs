@@ -274,6 +274,14 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),
+    (
+        "reference_state",
+        "the version of head office's reference data held here",
+    ),
+    (
+        "watch_list",
+        "head office's own list, sent down with the reference data",
+    ),
     ("refinery_schema_history", "migration bookkeeping"),
 ];
 

@@ -9,6 +9,8 @@
 pub(crate) mod batch;
 pub(crate) mod batch_size;
 pub(crate) mod changes;
+pub(crate) mod reference;
+pub(crate) mod reference_fetch;
 pub(crate) mod uploader;
 
 use std::sync::Arc;
@@ -36,13 +38,23 @@ pub(crate) struct Uploader {
     pub(crate) min_bytes_per_second: u32,
     pub(crate) retention: chrono::Duration,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The branch's configuration, for applying head office's reference data (its language,
+    /// its time zone for complaint deadlines).
+    pub(crate) config: Config,
+    /// What follows a change of the holidays (see [`reference::AfterHolidays`]).
+    pub(crate) after_holidays: reference::AfterHolidays,
     shutdown: Arc<AtomicBool>,
     bell: Bell,
 }
 
 impl Uploader {
     /// The uploader of this branch; the thread is started by the server.
-    pub(crate) fn new(config: &Config, clock: Arc<dyn Clock>, shutdown: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(
+        config: &Config,
+        clock: Arc<dyn Clock>,
+        shutdown: Arc<AtomicBool>,
+        after_holidays: reference::AfterHolidays,
+    ) -> Self {
         let s = &config.sync;
         Uploader {
             url: s.url.clone(),
@@ -58,6 +70,8 @@ impl Uploader {
             min_bytes_per_second: s.min_bytes_per_second,
             retention: chrono::Duration::days(i64::from(s.retention_days)),
             clock,
+            config: config.clone(),
+            after_holidays,
             shutdown,
             bell: Bell::default(),
         }
@@ -184,5 +198,6 @@ pub(crate) fn health(
         "last_error": s.last_error,
         "set_aside": s.set_aside,
         "batch_entries": s.batch_entries,
+        "reference_version": reference::held(conn)?.version,
     }))
 }

@@ -108,6 +108,10 @@ pub(crate) fn run(uploader: &Uploader, db: &Db) {
             Ok(Progress::Sent) => failures = 0,
             Ok(Progress::Idle) => {
                 failures = 0;
+                // Head office is reachable and holds everything: ask for its reference data.
+                if let Err(e) = super::reference_fetch::fetch_once(uploader, db, &agent) {
+                    log::warn!("sync: {e}");
+                }
                 let now = uploader.clock.now();
                 if last_compaction.is_none_or(|t| now - t > chrono::Duration::hours(1)) {
                     match compact(uploader, db, now) {

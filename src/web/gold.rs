@@ -51,6 +51,9 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
 /// POST /staff/gold-price: sets a new price.
 pub(crate) fn save(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(SETTERS)?;
+    if crate::sync::reference::gold_from_head_office(&*ctx.app.db.conn()?)? {
+        return render(ctx, &PriceForm::default(), 403);
+    }
     let posted = ctx.form()?;
     let mut form = PriceForm {
         price: posted.text("price").to_owned(),
@@ -99,7 +102,10 @@ pub(crate) fn save(ctx: &Ctx) -> Result<Response, AppError> {
 /// The page: the form, then the history.
 fn render(ctx: &Ctx, form: &PriceForm, status: u16) -> Result<Response, AppError> {
     let user = ctx.require(SETTERS)?;
-    let history = prices::history(&*ctx.app.db.conn()?, LISTED)?;
+    let conn = ctx.app.db.conn()?;
+    let history = prices::history(&conn, LISTED)?;
+    let from_head_office = crate::sync::reference::gold_from_head_office(&conn)?;
+    drop(conn);
     let t = |m: Option<Msg>| m.map(|m| ctx.t(m));
     let mut price = Field::new(ctx.t(Msg::PricePerGram24k), "price", &form.price);
     price.error = t(form.price_error);
@@ -119,10 +125,14 @@ fn render(ctx: &Ctx, form: &PriceForm, status: u16) -> Result<Response, AppError
     note.error = t(form.note_error);
     let body = html! {
         p { (ctx.t(Msg::GoldPriceExplained)) }
-        form method="post" action=(paths::GOLD_PRICE) class="stack" {
-            (ui::csrf_input(&ctx.csrf()))
-            (ui::field(&price)) (ui::field(&date)) (ui::field(&karats)) (ui::field(&note))
-            div { button type="submit" { (ctx.t(Msg::SetPrice)) } }
+        @if from_head_office {
+            p class="warning" { (ctx.t(Msg::RefGoldFromHeadOffice)) }
+        } @else {
+            form method="post" action=(paths::GOLD_PRICE) class="stack" {
+                (ui::csrf_input(&ctx.csrf()))
+                (ui::field(&price)) (ui::field(&date)) (ui::field(&karats)) (ui::field(&note))
+                div { button type="submit" { (ctx.t(Msg::SetPrice)) } }
+            }
         }
         h2 { (ctx.t(Msg::PriceHistory)) }
         (history_table(ctx, &history))

@@ -29,6 +29,7 @@ pub(crate) mod language;
 pub(crate) mod loans;
 pub(crate) mod outbox;
 pub(crate) mod portal;
+pub(crate) mod reference;
 pub(crate) mod reminders;
 pub(crate) mod sms;
 pub(crate) mod staff;

@@ -15,7 +15,7 @@ use crate::sync::{set_aside, status};
 use crate::web::Ctx;
 
 /// How long ago, in words a clerk reads at a glance.
-fn age(ctx: &Ctx, since: DateTime<Utc>) -> String {
+pub(crate) fn age(ctx: &Ctx, since: DateTime<Utc>) -> String {
     let minutes = (ctx.now - since).num_minutes().max(0);
     let (n, msg) = if minutes < 60 {
         (minutes, Msg::AgeMinutes)
@@ -53,6 +53,7 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
     let conn = ctx.app.db.conn()?;
     let s = status(&conn, ctx.app.uploader.max_batch)?;
     let aside = set_aside(&conn, 100)?;
+    let reference = crate::web::reference::sync_card(ctx, &conn)?;
     let uploader = &ctx.app.uploader;
     let never = ctx.t(Msg::SyncNever);
     let body = html! {
@@ -91,6 +92,7 @@ pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
                 }
             }
         }
+        (reference)
         h2 { (ctx.t(Msg::SyncSetAside)) }
         @if aside.is_empty() {
             p class="muted" { (ctx.t(Msg::SyncSetAsideNone)) }

@@ -61,14 +61,14 @@ fn branch_with_second_approval() -> Server {
 }
 
 /// The new-ticket form of demo customer Budi (verified phone), for the gold product.
-struct TicketForm {
+pub(crate) struct TicketForm {
     path: String,
-    page: Response,
+    pub(crate) page: Response,
     product: String,
 }
 
 impl TicketForm {
-    fn open(c: &mut Client) -> TicketForm {
+    pub(crate) fn open(c: &mut Client) -> TicketForm {
         let list = c.get("/staff/customers?q=Budi+Rahmawati");
         let customer = id_after(&list.body, "/staff/customers/");
         let path = format!("/staff/customers/{customer}/tickets/new");
@@ -87,7 +87,7 @@ impl TicketForm {
     }
 
     /// Posts the form with `fields` (its token and the gold product added).
-    fn post(&self, c: &mut Client, fields: &[(&str, &str)]) -> Response {
+    pub(crate) fn post(&self, c: &mut Client, fields: &[(&str, &str)]) -> Response {
         let csrf = self.page.csrf();
         let mut all = vec![("csrf", csrf.as_str()), ("product", self.product.as_str())];
         all.extend_from_slice(fields);
@@ -127,7 +127,7 @@ fn approve(c: &mut Client, ticket: &str) -> Response {
 }
 
 /// The audit log row of `action`.
-fn audit_row(c: &mut Client, action: &str) -> String {
+pub(crate) fn audit_row(c: &mut Client, action: &str) -> String {
     let audit = c.get("/staff/audit");
     audit
         .body

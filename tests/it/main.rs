@@ -32,6 +32,7 @@ mod payments;
 mod portal;
 mod portal_security;
 mod receipts;
+mod reference_data;
 mod refusals;
 mod reminders;
 mod rounding_step;

@@ -20,7 +20,7 @@ use crate::util::{self, CLERK, Client, Options, Server, command};
 
 /// What the proxy does to a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
+pub(crate) enum Fault {
     /// Forward both ways.
     Pass,
     /// Close at once, as a dead link or a stopped server does.
@@ -36,7 +36,7 @@ enum Fault {
 
 /// Which connections get which fault.
 #[derive(Debug, Clone, Copy)]
-enum Plan {
+pub(crate) enum Plan {
     Always(Fault),
     /// This percentage of connections get a fault, chosen at random among the four; the
     /// others are closed once idle for half a second (as a NAT box forgets a quiet
@@ -44,7 +44,7 @@ enum Plan {
     Mix(u64),
 }
 
-struct Proxy {
+pub(crate) struct Proxy {
     addr: SocketAddr,
     upstream: Arc<Mutex<SocketAddr>>,
     plan: Arc<Mutex<Plan>>,
@@ -55,7 +55,7 @@ struct Proxy {
 }
 
 impl Proxy {
-    fn start(upstream: SocketAddr, plan: Plan) -> Proxy {
+    pub(crate) fn start(upstream: SocketAddr, plan: Plan) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let proxy = Proxy {
@@ -107,7 +107,7 @@ impl Proxy {
     }
 
     /// Changes the plan, cutting the connections open under the old one.
-    fn set(&self, plan: Plan) {
+    pub(crate) fn set(&self, plan: Plan) {
         *self.plan.lock().unwrap() = plan;
         for conn in self.open.lock().unwrap().drain(..) {
             let _ = conn.shutdown(Shutdown::Both);
@@ -207,7 +207,7 @@ impl Rng {
 // Head office, the branch, and the comparison.
 
 /// Head office with branch BR01 registered; returns it with BR01's credential.
-fn head_office() -> (Server, String) {
+pub(crate) fn head_office() -> (Server, String) {
     util::head_office_with_branch("Test branch")
 }
 
@@ -219,7 +219,7 @@ fn hq_options() -> Options {
 }
 
 /// Branch options uploading through `proxy`, quickly retried, in small batches.
-fn branch_options(proxy: &Proxy, credential: &str, demo: bool) -> Options {
+pub(crate) fn branch_options(proxy: &Proxy, credential: &str, demo: bool) -> Options {
     let env = [
         ("PAWNBRANCH_SYNC_URL", format!("http://{}", proxy.addr)),
         ("PAWNBRANCH_SYNC_CREDENTIAL", credential.to_owned()),
@@ -240,7 +240,7 @@ fn health(server: &Server) -> serde_json::Value {
 }
 
 /// Waits until the branch reports nothing waiting and no error.
-fn wait_until_uploaded(branch: &Server, within: Duration) {
+pub(crate) fn wait_until_uploaded(branch: &Server, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let h = health(branch);

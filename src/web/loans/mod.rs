@@ -1053,7 +1053,7 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
     };
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    customers::get(&tx, &customer_id)?.ok_or(AppError::NotFound)?;
+    let customer = customers::get(&tx, &customer_id)?.ok_or(AppError::NotFound)?;
     // A ticket is never written for a merged record: it goes to the survivor's form.
     if let Some(survivor) = customers::merged_into(&tx, &customer_id)? {
         return Err(AppError::Redirect(paths::customer_part(
@@ -1062,6 +1062,15 @@ pub(crate) fn create_ticket(ctx: &Ctx, customer_id: CustomerId) -> Result<Respon
         )));
     }
     let actor = Actor::Staff(user);
+    let marks: Vec<&str> = items.iter().map(|i| i.marks.as_str()).collect();
+    let hits = crate::sync::reference::hits(&tx, customer.id_number.as_deref(), &marks)?;
+    if !hits.is_empty() {
+        crate::web::reference::record_watch_refusal(&tx, &actor, &customer_id, &hits, ctx.now)?;
+        tx.commit()?;
+        f.errors
+            .refuse(crate::web::reference::watch_refusal(ctx, &hits));
+        return render_new_ticket(ctx, &customer_id, &f, 409);
+    }
     let outcome = ops::originate(
         &tx,
         &actor,

@@ -6,7 +6,10 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Change};
 use crate::loans::products;
-use crate::loans::terms::{Fee, PeriodUnit, ProductKind, Rounding, RoundingStep, Terms};
+use crate::loans::terms::{
+    Fee, MAX_PRODUCT_NAME_CHARS, MAX_TERM_PERIODS, PeriodUnit, ProductKind, Rounding, RoundingStep,
+    Terms,
+};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -40,13 +43,21 @@ fn render_products(
     sent: &FieldErrors,
     status: u16,
 ) -> Result<Response, AppError> {
-    let list = products::list(&*ctx.app.db.conn()?)?;
+    let conn = ctx.app.db.conn()?;
+    let list = products::list(&conn)?;
+    let own_refused = crate::web::reference::product_refusal(&conn, None)?;
+    let mut from_head_office = Vec::with_capacity(list.len());
+    for p in &list {
+        from_head_office.push(products::is_from_head_office(&conn, &p.id)?);
+    }
+    drop(conn);
     let csrf = ctx.csrf();
     let body = html! {
         p { (ctx.t(Msg::ProductsExplained)) }
+        @if let Some(msg) = own_refused { p class="warning" { (ctx.t(msg)) } }
         div class="table-wrap" { table {
             thead { tr { th { (ctx.t(Msg::ProductName)) } th { (ctx.t(Msg::RatePerPeriod)) } th { (ctx.t(Msg::PeriodDays)) } th { (ctx.t(Msg::TermPeriods)) } th { (ctx.t(Msg::MaxLtv)) } th { (ctx.t(Msg::Status)) } th { (ctx.t(Msg::Actions)) } } }
-            tbody { @for p in &list {
+            tbody { @for (p, hq) in list.iter().zip(&from_head_office) {
                 tr {
                     td { (p.terms.product) }
                     td { (money::percent(p.terms.rate_bp, ctx.lang)) }
@@ -55,17 +66,21 @@ fn render_products(
                     td { (p.terms.max_ltv_bp / 100) "%" }
                     td { @if p.active { span class="badge ok" { (ctx.t(Msg::StatusActive)) } } @else { span class="badge" { (ctx.t(Msg::StatusDisabled)) } } }
                     td class="actions" {
+                        @if *hq { span class="badge" { (ctx.t(Msg::SyncHeadOffice)) } }
+                        @else if own_refused.is_none() {
                         a class="button secondary" href=(paths::product(&p.id)) { (ctx.t(Msg::EditProduct)) }
                         form method="post" action=(paths::product_toggle(&p.id)) {
                         (ui::csrf_input(&csrf))
                         button type="submit" class="secondary" { @if p.active { (ctx.t(Msg::Disable)) } @else { (ctx.t(Msg::Enable)) } }
-                    } }
+                    } } }
                 }
             } }
         } }
-        h2 { (ctx.t(Msg::AddProduct)) }
         (ui::form_error(sent.whole()))
-        (product_form(ctx, paths::PRODUCTS, None, &csrf, Msg::AddProduct, sent))
+        @if own_refused.is_none() {
+            h2 { (ctx.t(Msg::AddProduct)) }
+            (product_form(ctx, paths::PRODUCTS, None, &csrf, Msg::AddProduct, sent))
+        }
     };
     let mut response = ctx.staff_page(user, ctx.t(Msg::Products), body);
     response.status = status;
@@ -267,6 +282,9 @@ fn product_field(
 /// GET /staff/products/{id}: edit a product (tickets already written keep their terms).
 pub(crate) fn edit_product_page(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
+    if let Some(refused) = refused_by_head_office(ctx, user, Some(&id))? {
+        return Ok(refused);
+    }
     let product = products::get(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
     render_edit(
         ctx,
@@ -300,6 +318,9 @@ fn render_edit(
 /// POST /staff/products/{id}: saves a product's new terms, audited with before and after.
 pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
+    if let Some(refused) = refused_by_head_office(ctx, user, Some(&id))? {
+        return Ok(refused);
+    }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let before = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;
@@ -322,6 +343,22 @@ pub(crate) fn save_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppErro
     audit::record(&tx, &Actor::Staff(user), &change, ctx.now)?;
     tx.commit()?;
     Ok(Response::see_other(paths::PRODUCTS))
+}
+
+/// The products page with the reason, 403, when head office's reference data refuses a
+/// change to `product` (or a new product); `None` when the change may go ahead.
+fn refused_by_head_office(
+    ctx: &Ctx,
+    user: &crate::roles::StaffUser,
+    product: Option<&ProductId>,
+) -> Result<Option<Response>, AppError> {
+    let refusal = crate::web::reference::product_refusal(&*ctx.app.db.conn()?, product)?;
+    let Some(msg) = refusal else {
+        return Ok(None);
+    };
+    let mut sent = FieldErrors::default();
+    sent.refuse(ctx.t(msg));
+    render_products(ctx, user, &sent, 403).map(Some)
 }
 
 /// The product form refused: the message above it, and beside each field in `wrong`.
@@ -367,19 +404,15 @@ fn parse_terms(
     let percent = |name: &str| basis_points(form.text(name));
     let fee = |name: &str| read_fee(form, name, exponent);
     let name = form.text("name");
-    let named = (!name.is_empty() && name.chars().count() <= 80).then_some(());
+    let named = (!name.is_empty() && name.chars().count() <= MAX_PRODUCT_NAME_CHARS).then_some(());
     let period_unit = match form.text("period_unit") {
         "" => Some(PeriodUnit::Day),
         code => PeriodUnit::from_code(code),
     };
-    // A period of at most a year.
-    let longest = match period_unit {
-        Some(PeriodUnit::Month) => 12,
-        _ => 366,
-    };
+    let longest = period_unit.unwrap_or_default().longest_period();
     let rate = percent("rate");
     let period_days = number("period_days").filter(|n| (1..=longest).contains(n));
-    let term_periods = number("term_periods").filter(|n| (1..=60).contains(n));
+    let term_periods = number("term_periods").filter(|n| (1..=MAX_TERM_PERIODS).contains(n));
     let min_interest_days = number("min_interest_days");
     let fees = [
         fee("ticket_fee"),
@@ -471,6 +504,9 @@ fn parse_terms(
 /// POST /staff/products: adds a product (existing tickets keep their own terms).
 pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
+    if let Some(refused) = refused_by_head_office(ctx, user, None)? {
+        return Ok(refused);
+    }
     let terms = match parse_terms(ctx.form()?, ctx.app.config.currency().exponent) {
         Ok(terms) => terms,
         Err(wrong) => return render_products(ctx, user, &refused_product(ctx, &wrong)?, 400),
@@ -494,6 +530,9 @@ pub(crate) fn add_product(ctx: &Ctx) -> Result<Response, AppError> {
 /// POST /staff/products/{id}/toggle: offers a product again, or stops offering it.
 pub(crate) fn toggle_product(ctx: &Ctx, id: ProductId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
+    if let Some(refused) = refused_by_head_office(ctx, user, Some(&id))? {
+        return Ok(refused);
+    }
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let product = products::get(&tx, &id)?.ok_or(AppError::NotFound)?;

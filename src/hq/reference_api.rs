@@ -1,0 +1,79 @@
+//! The branches' side of head office's reference data: `GET /api/v1/reference?have=N` answers
+//! the latest version to a branch's bearer credential (304 with no body when the branch has
+//! it), and `POST /api/v1/reference/ack` records the version the branch applied.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::reference::{self, ReferenceError};
+use super::{HqApp, access};
+use crate::plumbing::db::DbError;
+use crate::plumbing::http::{Body, Request, Response};
+use crate::sync::reference::Ack;
+
+/// The branch a request's bearer credential belongs to.
+fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, DbError> {
+    let credential = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let conn = app.db.conn()?;
+    Ok(access::authenticate_branch(&conn, credential.trim())?)
+}
+
+fn refuse(status: u16, error: &str) -> Response {
+    Response::json(status, &json!({ "error": error }))
+}
+
+/// `GET /api/v1/reference?have=N`.
+pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, DbError> {
+    if branch_of(app, req)?.is_none() {
+        return Ok(refuse(401, "unknown or revoked branch credential"));
+    }
+    let have = req
+        .query_form()
+        .ok()
+        .and_then(|f| f.get("have").and_then(|h| h.parse::<i64>().ok()));
+    let Some(have) = have else {
+        return Ok(refuse(
+            400,
+            "have=N (the version the branch holds) is required",
+        ));
+    };
+    let conn = app.db.conn()?;
+    let latest = match reference::latest(&conn) {
+        Ok(latest) => latest,
+        Err(ReferenceError::Db(e)) => return Err(e.into()),
+        Err(e) => {
+            return Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
+                Box::new(e),
+            )));
+        }
+    };
+    match latest {
+        Some(published) if published.version > have => Ok(Response::json(
+            200,
+            &serde_json::to_value(&published).unwrap_or_else(|_| json!({})),
+        )),
+        _ => Ok(Response {
+            status: 304,
+            headers: vec![("Cache-Control", "no-store".to_owned())],
+            body: Body::Static(b""),
+        }),
+    }
+}
+
+/// `POST /api/v1/reference/ack` with `{"version": N}`.
+pub(crate) fn ack(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, DbError> {
+    let Some(branch) = branch_of(app, req)? else {
+        return Ok(refuse(401, "unknown or revoked branch credential"));
+    };
+    let Ok(Ack { version }) = serde_json::from_slice::<Ack>(&req.body) else {
+        return Ok(refuse(400, "expected {\"version\": N}"));
+    };
+    let conn = app.db.conn()?;
+    if !reference::acknowledge(&conn, &branch, version, now)? {
+        return Ok(refuse(400, "no such version was published"));
+    }
+    Ok(Response::json(200, &json!({ "acked": version })))
+}
