@@ -1002,6 +1002,23 @@ catalogue! {
     SmsDelivery => "Delivery", "Penerimaan";
     SmsDeliveredAt => "delivered to the phone at {when}", "diterima ponsel pada {when}";
     SmsNotDelivered => "not delivered ({reason}, {when})", "tidak terkirim ({reason}, {when})";
+    SmsSentAt => "Sent at", "Dikirim pada";
+    // Messages from customers (issue 17): the staff inbox and its answers.
+    NavSmsInbox => "SMS inbox", "Kotak masuk SMS";
+    SmsInboxFromCustomers => "From customers", "Dari nasabah";
+    SmsInboxUnknown => "From unknown numbers", "Dari nomor tak dikenal";
+    SmsInboxEmpty => "No messages.", "Tidak ada pesan.";
+    SmsInboxFrom => "From", "Dari";
+    SmsInboxReceived => "Received", "Diterima";
+    SmsInboxUnread => "unread", "belum dibaca";
+    SmsInboxStop => "STOP: no more reminders", "STOP: tanpa pengingat lagi";
+    SmsInboxAnswer => "Answer by SMS", "Balas lewat SMS";
+    SmsInboxAnswerQueued => "Answer queued.", "Balasan masuk antrean.";
+    SmsInboxAnswerEmpty => "Write the answer.", "Tulis balasannya.";
+    SmsInboxAnswerTooLong => "At most {n} characters.", "Paling banyak {n} karakter.";
+    SmsInboxDoNotText => "This customer asked for no more texts; send only what they asked for.",
+        "Nasabah ini meminta tidak dikirimi SMS lagi; kirim hanya yang mereka minta.";
+    TimelineSmsReply => "SMS from the customer", "SMS dari nasabah";
     SmsNoReportYet => "no delivery report yet", "belum ada laporan penerimaan";
     DeliveryExpired => "the phone stayed off or out of reach", "ponsel mati atau di luar jangkauan";
     DeliveryNumberUnreachable => "the number cannot be reached", "nomor tidak dapat dihubungi";

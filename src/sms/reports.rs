@@ -90,6 +90,7 @@ impl Delivery {
 }
 
 /// The delivery of one message.
+#[cfg(test)]
 pub(crate) fn of_message(conn: &Connection, id: &SmsId) -> rusqlite::Result<Delivery> {
     conn.prepare_cached(
         "SELECT delivery, delivered_at, delivery_status FROM sms_outbox WHERE id = ?1",
@@ -99,6 +100,23 @@ pub(crate) fn of_message(conn: &Connection, id: &SmsId) -> rusqlite::Result<Deli
     })
     .optional()
     .map(|d| d.unwrap_or(Delivery::Unknown))
+}
+
+/// The delivery of the last message of `kind` (its code, e.g. `test`) sent to the customer.
+pub(crate) fn last_sent_to(
+    conn: &Connection,
+    customer: &crate::plumbing::ids::CustomerId,
+    kind: &str,
+) -> rusqlite::Result<Option<Delivery>> {
+    conn.prepare_cached(
+        "SELECT delivery, delivered_at, delivery_status FROM sms_outbox
+         WHERE customer_id = ?1 AND kind = ?2 AND state = 'sent'
+         ORDER BY sent_at DESC, id DESC LIMIT 1",
+    )?
+    .query_row(params![customer, kind], |r| {
+        Ok(Delivery::from_columns(r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()
 }
 
 /// Records a status report inside the caller's write transaction; returns the message it
@@ -212,6 +230,32 @@ fn decide(
         .execute(params![id, delivery, at, status, now])?;
     }
     Ok(())
+}
+
+/// A sent message with its delivery, for the SMS page.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub(crate) recipient: phone::E164,
+    pub(crate) kind: String,
+    pub(crate) sent_at: DateTime<Utc>,
+    pub(crate) delivery: Delivery,
+}
+
+/// The latest sent messages, newest first.
+pub(crate) fn latest_sent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Sent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recipient, kind, sent_at, delivery, delivered_at, delivery_status FROM sms_outbox
+         WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?1",
+    )?;
+    stmt.query_map([limit], |r| {
+        Ok(Sent {
+            recipient: phone::E164::from_stored(r.get(0)?),
+            kind: r.get(1)?,
+            sent_at: r.get(2)?,
+            delivery: Delivery::from_columns(r.get(3)?, r.get(4)?, r.get(5)?),
+        })
+    })?
+    .collect()
 }
 
 /// How many one-time codes were sent more than `after` ago (within the last day) and have
