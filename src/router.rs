@@ -606,8 +606,6 @@ mod tests {
             (Get, paths::SMS),
             (Post, paths::SMS_TEST),
             (Get, paths::SMS_INBOX),
-            (Get, paths::sms_inbox_message(&SmsInboxId::new(now))),
-            (Post, paths::sms_inbox_reply(&SmsInboxId::new(now))),
             (Get, paths::SYNC),
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),
@@ -676,6 +674,8 @@ mod tests {
                 paths::my_complaint_attachment(&ComplaintId::new(now), &AttachmentId::new(now)),
             ),
             (Post, paths::holiday_remove(now.date_naive())),
+            (Get, paths::sms_inbox_message(&SmsInboxId::new(now))),
+            (Post, paths::sms_inbox_reply(&SmsInboxId::new(now))),
             (
                 Post,
                 paths::outbox_action(paths::SMS, &SmsId::new(now), true),

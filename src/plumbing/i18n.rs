@@ -1603,6 +1603,7 @@ catalogue! {
     AuditSystem => "System", "Sistem";
     AuditCommandLine => "Command line", "Baris perintah";
     AuditCustomerPortal => "Customer (portal)", "Nasabah (portal)";
+    AuditCustomerSms => "Customer (SMS)", "Nasabah (SMS)";
     AuditAction => "Action", "Tindakan";
     AuditRecord => "Record", "Data";
     AuditBefore => "Before", "Sebelum";

@@ -165,14 +165,18 @@ fn receive(
     }
 }
 
-/// Marks the customer "do not text" as their own act and queues the one confirmation.
+/// Marks the customer "do not text" as their own act and queues the one confirmation; a
+/// customer already marked is not texted again.
 fn stop_texts(
     conn: &Connection,
     customer: &CustomerId,
     replies: &Replies,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    crate::customers::set_do_not_text_as(conn, customer, true, &Actor::Customer, now)?;
+    if crate::customers::do_not_text(conn, customer)? {
+        return Ok(());
+    }
+    crate::customers::set_do_not_text_as(conn, customer, true, &Actor::CustomerSms, now)?;
     let Some(found) = crate::customers::get(conn, customer)? else {
         return Ok(());
     };

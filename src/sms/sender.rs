@@ -204,17 +204,15 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
     type Error = ModemError;
 
     fn ready(&mut self) -> Result<(), Duration> {
+        // What the network sent, before the restart check sets the other unsolicited codes aside.
+        let sweep = self.last_sweep.elapsed() >= REFRESH_EVERY;
+        self.pick_up(sweep);
         if self.modem.as_mut().is_some_and(Modem::rebooted) {
             warn!("sms: the modem restarted; setting it up again");
             self.modem = None;
         }
         if self.modem.is_none() {
             self.connect()?;
-        }
-        let sweep = self.last_sweep.elapsed() >= REFRESH_EVERY;
-        self.pick_up(sweep);
-        if self.modem.is_none() {
-            return Err(Duration::ZERO);
         }
         Ok(())
     }

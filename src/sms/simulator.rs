@@ -2024,7 +2024,7 @@ impl Simulator {
         }
         if !announce {
             // Nobody listening: straight onto the SIM, if there is room.
-            records.store_arrivals(due);
+            records.store_arrivals(due, false);
         }
         self.shared.changed.notify_all();
     }
@@ -2040,8 +2040,10 @@ fn network_now(after: Duration) -> chrono::DateTime<chrono::FixedOffset> {
 
 impl Records {
     /// Moves arrivals that are due onto the SIM while it has room; returns the slots filled
-    /// that the modem announces, with whether each holds a report.
-    fn store_arrivals(&mut self, now: Instant) -> Vec<(u16, bool)> {
+    /// that the modem announces, with whether each holds a report. A modem that is on
+    /// (`listening`) announces everything, including what the network kept back while the
+    /// SIM was full.
+    fn store_arrivals(&mut self, now: Instant, listening: bool) -> Vec<(u16, bool)> {
         let capacity = if self.sim_capacity == 0 {
             SIM_CAPACITY
         } else {
@@ -2062,7 +2064,7 @@ impl Records {
                 hex: arrival.hex,
                 tpdu_len: arrival.tpdu_len,
             });
-            if arrival.announce {
+            if arrival.announce || listening {
                 announced.push((index, arrival.report));
             }
         }
@@ -2161,7 +2163,7 @@ impl Modem {
         }
         let mt = self.cnmi_field(1);
         let ds = self.cnmi_field(3);
-        for (index, report) in records.store_arrivals(now) {
+        for (index, report) in records.store_arrivals(now, true) {
             match (report, mt, ds) {
                 (false, 1.., _) => self.urc(now, &format!("+CMTI: \"SM\",{index}")),
                 (true, _, 2) => self.urc(now, &format!("+CDSI: \"SM\",{index}")),
