@@ -314,7 +314,7 @@ mod tests {
         let long = "Saya akan bayar besok pagi di cabang. ".repeat(6);
         let parts = encode_deliver("081234567890", &long, sent, 9).unwrap();
         assert_eq!(parts.len(), 2);
-        let texts: Vec<(Option<(u16, u8, u8)>, String)> = parts
+        let texts: Vec<(Option<pdu::Concat>, String)> = parts
             .iter()
             .map(|(hex, len)| match decode(hex, *len).unwrap() {
                 FromNetwork::Deliver(p) => (p.concat, p.text),

@@ -139,6 +139,9 @@ const IEI_CONCAT_16BIT: u8 = 0x08;
 /// The relative validity period of 24 hours: 12 h + (167 - 143) × 30 min (TS 23.040 §9.2.3.12.1).
 pub(crate) const VALIDITY_24_HOURS: u8 = 0xA7;
 
+/// A concatenation header: (reference, total, sequence number) (TS 23.040 §9.2.3.24.1).
+pub(crate) type Concat = (u16, u8, u8);
+
 /// What can go wrong when building or reading a PDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PduError {
@@ -775,7 +778,7 @@ pub(super) fn decode_user_data(
     first: u8,
     encoding: Encoding,
     reader: &mut Reader<'_>,
-) -> Result<(Option<(u16, u8, u8)>, String), PduError> {
+) -> Result<(Option<Concat>, String), PduError> {
     let udl = usize::from(reader.octet()?);
     let ud_octets = match encoding {
         Encoding::Gsm7 => (udl * 7).div_ceil(8),

@@ -2031,6 +2031,10 @@ impl Simulator {
 }
 
 /// The network's clock at `after` from now, in its time zone.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the simulated network keeps its own time, as a real one does; the server's clock is not its"
+)]
 fn network_now(after: Duration) -> chrono::DateTime<chrono::FixedOffset> {
     use chrono::Offset;
     let zone = chrono::FixedOffset::east_opt(NETWORK_ZONE_SECONDS).unwrap_or(chrono::Utc.fix());
