@@ -67,11 +67,7 @@ fn sms(conn: &Connection, customer: &CustomerId, entries: &mut Vec<Entry>) -> ru
             what: What::Sms {
                 kind: r.get(1)?,
                 state: r.get(2)?,
-                delivery: crate::sms::reports::Delivery::from_columns(
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ),
+                delivery: crate::sms::reports::Delivery::read(r, 4)?,
             },
             who: None,
             detail: r.get(3)?,

@@ -537,6 +537,24 @@ mod tests {
     }
 
     #[test]
+    fn network_notices_are_taken_apart_with_their_pdu_lines() {
+        let answer: &[u8] = b"\r\n+CDS: 26\r\n0006\r\n\r\n^BOOT:1,0,0,0,0\r\n\r\n+CMTI: \"SM\",4\r\n\r\nRING\r\n\r\nOK\r\n";
+        let mut at = AtChannel::new(Script::new(&[answer, b"\r\n+CDS: 6\r\n00", b"07\r\n"]));
+        at.command("AT", Duration::from_millis(10)).unwrap();
+        let wanted = |l: &str| l.starts_with("+CDS:") || l.starts_with("+CMTI:");
+        assert_eq!(
+            at.take_urcs_where(wanted),
+            ["+CDS: 26", "0006", "+CMTI: \"SM\",4"]
+        );
+        assert_eq!(at.take_urcs(), ["^BOOT:1,0,0,0,0", "RING"]);
+        // A +CDS whose PDU line has not come whole stays until it has.
+        at.poll().unwrap();
+        assert!(at.take_urcs_where(wanted).is_empty());
+        at.poll().unwrap();
+        assert_eq!(at.take_urcs_where(wanted), ["+CDS: 6", "0007"]);
+    }
+
+    #[test]
     fn echo_urcs_and_split_lines() {
         check(&[b"\r\nOK\r\n"], "AT", &[], Final::Ok, &[]);
         check(&[b"AT\r\r\nOK\r\n"], "AT", &[], Final::Ok, &[]);

@@ -211,27 +211,25 @@ pub(crate) struct Entry {
     pub(crate) read: bool,
 }
 
+/// What [`entry`] reads, before a `WHERE`.
+const ENTRY_SQL: &str = "SELECT i.id, i.sender, i.body, i.received_at, i.customer_id, c.full_name,
+        i.stop, i.read_at IS NOT NULL
+    FROM sms_inbox i LEFT JOIN customers c ON c.id = i.customer_id";
+
 /// The latest messages, from customers (`known`) or from unknown numbers.
 pub(crate) fn latest(conn: &Connection, known: bool, limit: u32) -> rusqlite::Result<Vec<Entry>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT i.id, i.sender, i.body, i.received_at, i.customer_id, c.full_name, i.stop,
-                i.read_at IS NOT NULL
-         FROM sms_inbox i LEFT JOIN customers c ON c.id = i.customer_id
-         WHERE (i.customer_id IS NOT NULL) = ?1
-         ORDER BY i.received_at DESC, i.id DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{ENTRY_SQL} WHERE (i.customer_id IS NOT NULL) = ?1
+         ORDER BY i.received_at DESC, i.id DESC LIMIT ?2"
+    ))?;
     stmt.query_map(params![known, limit], entry)?.collect()
 }
 
 /// One message.
 pub(crate) fn get(conn: &Connection, id: &SmsInboxId) -> rusqlite::Result<Option<Entry>> {
-    conn.prepare_cached(
-        "SELECT i.id, i.sender, i.body, i.received_at, i.customer_id, c.full_name, i.stop,
-                i.read_at IS NOT NULL
-         FROM sms_inbox i LEFT JOIN customers c ON c.id = i.customer_id WHERE i.id = ?1",
-    )?
-    .query_row([id], entry)
-    .optional()
+    conn.prepare_cached(&format!("{ENTRY_SQL} WHERE i.id = ?1"))?
+        .query_row([id], entry)
+        .optional()
 }
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {

@@ -71,6 +71,15 @@ pub(crate) enum Delivery {
 }
 
 impl Delivery {
+    /// From the columns `delivery`, `delivered_at`, `delivery_status` of a row, from `first`.
+    pub(crate) fn read(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Delivery> {
+        Ok(Delivery::from_columns(
+            r.get(first)?,
+            r.get(first + 1)?,
+            r.get(first + 2)?,
+        ))
+    }
+
     /// From the stored columns `delivery`, `delivered_at`, `delivery_status`.
     pub(crate) fn from_columns(
         delivery: Option<String>,
@@ -95,9 +104,7 @@ pub(crate) fn of_message(conn: &Connection, id: &SmsId) -> rusqlite::Result<Deli
     conn.prepare_cached(
         "SELECT delivery, delivered_at, delivery_status FROM sms_outbox WHERE id = ?1",
     )?
-    .query_row([id], |r| {
-        Ok(Delivery::from_columns(r.get(0)?, r.get(1)?, r.get(2)?))
-    })
+    .query_row([id], |r| Delivery::read(r, 0))
     .optional()
     .map(|d| d.unwrap_or(Delivery::Unknown))
 }
@@ -113,9 +120,7 @@ pub(crate) fn last_sent_to(
          WHERE customer_id = ?1 AND kind = ?2 AND state = 'sent'
          ORDER BY sent_at DESC, id DESC LIMIT 1",
     )?
-    .query_row(params![customer, kind], |r| {
-        Ok(Delivery::from_columns(r.get(0)?, r.get(1)?, r.get(2)?))
-    })
+    .query_row(params![customer, kind], |r| Delivery::read(r, 0))
     .optional()
 }
 
@@ -252,7 +257,7 @@ pub(crate) fn latest_sent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec
             recipient: phone::E164::from_stored(r.get(0)?),
             kind: r.get(1)?,
             sent_at: r.get(2)?,
-            delivery: Delivery::from_columns(r.get(3)?, r.get(4)?, r.get(5)?),
+            delivery: Delivery::read(r, 3)?,
         })
     })?
     .collect()

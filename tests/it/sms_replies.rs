@@ -14,11 +14,17 @@ const CUSTOMER_PHONE: &str = "+6281210000000";
 
 /// A demo server on the simulator at `link`.
 fn start(link: &Path, movable_clock: bool) -> Server {
-    let env = [
+    start_with(link, movable_clock, &[])
+}
+
+/// [`start`] with more settings.
+fn start_with(link: &Path, movable_clock: bool, extra: &[(&str, &str)]) -> Server {
+    let mut env = vec![
         ("PAWNBRANCH_MODEM_DEVICE", link.display().to_string()),
         ("PAWNBRANCH_MODEM_COMMAND_TIMEOUT_MS", "1000".to_owned()),
         ("PAWNBRANCH_MODEM_BULK_INTERVAL_MS", "0".to_owned()),
     ];
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let server = Server::start(Options {
         demo: true,
         movable_clock,
@@ -111,6 +117,43 @@ fn delivered_and_failed_reports_show_on_the_timeline_and_the_sms_page() {
         ),
         1
     );
+}
+
+#[test]
+fn in_text_mode_reports_are_stored_on_the_sim_and_read_in_pdu_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    sim.set_reports(Reports::Delivered {
+        after: Duration::from_millis(200),
+    });
+    let server = start_with(&link, false, &[("PAWNBRANCH_MODEM_MODE", "text")]);
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let r = c.submit(
+        "/staff/sms",
+        "/staff/sms/test",
+        &[("phone", "0812-3456-7890")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_until("the report read from the SIM", || {
+        count(
+            &server,
+            "SELECT count(*) FROM sms_outbox WHERE delivery = 'delivered'",
+        ) == 1
+    });
+    let commands: Vec<String> = sim.commands().into_iter().map(|(_, c)| c).collect();
+    assert!(
+        commands.iter().any(|c| c == "AT+CSMP=49,167,0,0"),
+        "{commands:?}"
+    );
+    let read = commands
+        .iter()
+        .position(|c| c.starts_with("AT+CMGR="))
+        .unwrap();
+    assert_eq!(commands[read - 1], "AT+CMGF=0");
+    assert_eq!(commands[read + 1], "AT+CMGF=1");
+    assert_eq!(sim.wait_sim_empty(Duration::from_secs(10)), (0, 0));
 }
 
 #[test]
