@@ -80,7 +80,16 @@ fn list(ctx: &Ctx, entries: &[Entry]) -> Markup {
 
 /// The customer's name (linked to their file) or the masked number.
 fn sender(e: &Entry) -> Markup {
-    let number = E164::from_stored(e.sender.clone()).masked();
+    // A number is masked; an operator's name ("TELKOMSEL") is shown as it is.
+    let is_number = e
+        .sender
+        .strip_prefix('+')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    let number = if is_number {
+        E164::from_stored(e.sender.clone()).masked()
+    } else {
+        e.sender.clone()
+    };
     html! {
         @match &e.customer {
             Some((id, name)) => { a href=(paths::customer(id)) { (name) } " · " (number) },
