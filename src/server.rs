@@ -166,7 +166,10 @@ fn build_app(
             Arc::clone(&clock),
             Arc::clone(shutdown),
         )
-        .with_replies(sms::inbox::Replies::from_config(&config)),
+        .with_replies(sms::inbox::Replies::from_config(
+            &config,
+            crate::customers::sms_replies::CUSTOMERS,
+        )),
     );
     let uploader = Arc::new(crate::sync::Uploader::new(
         &config,

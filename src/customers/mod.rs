@@ -10,6 +10,7 @@ pub(crate) mod language;
 pub(crate) mod notes;
 pub(crate) mod phone_and_email;
 pub(crate) mod search;
+pub(crate) mod sms_replies;
 pub(crate) mod timeline;
 
 use chrono::{DateTime, NaiveDate, Utc};

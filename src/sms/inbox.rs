@@ -1,42 +1,63 @@
 //! Messages from customers (issue 17): what the modem read, joined when it came in parts, and
 //! kept in `sms_inbox` with the customer whose number sent it (none for an unknown number).
 //!
-//! A reply that is only a STOP word (STOP, BERHENTI or one of `[sms] stop_words`, in any
-//! case) marks the customer "do not text" (`customers.do_not_text`, audited as the customer's
-//! own act) and queues one SMS confirming it; from then on reminders, notices and follow-ups
-//! are not queued for them, while codes they ask for still are. Every other reply waits,
-//! unread, for staff on the inbox page and shows on the customer's timeline.
+//! A reply from a customer that is only a STOP word (STOP, BERHENTI or one of `[sms]
+//! stop_words`, in any case) is handed to the customers' side ([`Customers::stop`]:
+//! `customers::sms_replies`) and kept as read. Every other reply waits, unread, for staff on
+//! the inbox page and shows on the customer's timeline.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::from_network::DeliverPart;
-use super::outbox::{self, Kind, NewSms};
-use crate::audit::Actor;
-use crate::plumbing::i18n::{Lang, Msg};
+use crate::plumbing::i18n::Lang;
 use crate::plumbing::ids::{CustomerId, SmsInboxId, StaffId};
 use crate::plumbing::phone;
 
 /// The words that always stop texts.
 const STOP_WORDS: [&str; 2] = ["STOP", "BERHENTI"];
 
-/// What the inbox needs from the configuration.
+/// What the inbox asks of the customers' records: who has a number, and acting on a STOP.
+/// `customers::sms_replies` provides it (the server puts the two together), since customers
+/// already send SMS and so sit above this module.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Customers {
+    /// The customer whose number this is.
+    pub(crate) find: fn(&Connection, &phone::E164) -> rusqlite::Result<Option<CustomerId>>,
+    /// Marks the customer "do not text" and queues the confirmation.
+    pub(crate) stop: fn(&Connection, &CustomerId, &Replies, DateTime<Utc>) -> rusqlite::Result<()>,
+}
+
+impl Customers {
+    /// No customers: every number is unknown (before the server sets the real ones).
+    pub(crate) const NONE: Customers = Customers {
+        find: |_, _| Ok(None),
+        stop: |_, _, _, _| Ok(()),
+    };
+}
+
+/// What the inbox needs from the configuration, and the customers' side.
 #[derive(Debug, Clone)]
 pub(crate) struct Replies {
     pub(crate) country: String,
     pub(crate) branch_name: String,
     pub(crate) branch_lang: Lang,
     pub(crate) stop_words: Vec<String>,
+    pub(crate) customers: Customers,
 }
 
 impl Replies {
     /// From the configuration.
-    pub(crate) fn from_config(config: &crate::plumbing::config::Config) -> Replies {
+    pub(crate) fn from_config(
+        config: &crate::plumbing::config::Config,
+        customers: Customers,
+    ) -> Replies {
         Replies {
             country: config.branch.country.clone(),
             branch_name: config.branch.name.clone(),
             branch_lang: config.language(),
             stop_words: config.sms.stop_words.clone(),
+            customers,
         }
     }
 
@@ -146,7 +167,7 @@ fn receive(
         return Ok(Received::Nothing);
     }
     let customer = match phone::normalise(sender, &replies.country) {
-        Ok(number) => crate::customers::find_by_phone(conn, &number)?.map(|c| c.id),
+        Ok(number) => (replies.customers.find)(conn, &number)?,
         Err(_) => None,
     };
     let stop = replies.is_stop(text) && customer.is_some();
@@ -158,45 +179,11 @@ fn receive(
     .execute(params![id, sender, text, sent, now, customer, stop])?;
     match customer {
         Some(customer) if stop => {
-            stop_texts(conn, &customer, replies, now)?;
+            (replies.customers.stop)(conn, &customer, replies, now)?;
             Ok(Received::Stopped(id))
         }
         _ => Ok(Received::Message(id)),
     }
-}
-
-/// Marks the customer "do not text" as their own act and queues the one confirmation; a
-/// customer already marked is not texted again.
-fn stop_texts(
-    conn: &Connection,
-    customer: &CustomerId,
-    replies: &Replies,
-    now: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    if crate::customers::do_not_text(conn, customer)? {
-        return Ok(());
-    }
-    crate::customers::set_do_not_text_as(conn, customer, true, &Actor::CustomerSms, now)?;
-    let Some(found) = crate::customers::get(conn, customer)? else {
-        return Ok(());
-    };
-    let lang = crate::customers::language::chosen(conn, customer)?.unwrap_or(replies.branch_lang);
-    let text = lang.fill(
-        Msg::SmsStopConfirmation,
-        &[("branch", &replies.branch_name)],
-    );
-    outbox::enqueue(
-        conn,
-        &NewSms {
-            to: &found.phone,
-            text: &text,
-            kind: Kind::Notice,
-            expires_at: None,
-            customer: Some(customer),
-        },
-        now,
-    )?;
-    Ok(())
 }
 
 /// A message as the inbox page shows it.
@@ -282,6 +269,7 @@ mod tests {
             branch_name: "Cabang Uji".to_owned(),
             branch_lang: Lang::Id,
             stop_words: vec!["UNREG".to_owned()],
+            customers: Customers::NONE,
         }
     }
 

@@ -128,7 +128,10 @@ impl Sms {
             device,
             bulk_interval: Duration::from_millis(u64::from(config.bulk_interval_ms)),
             sender: Sender::new(LinkState::Connecting, config.max_attempts, clock, shutdown),
-            replies: inbox::Replies::from_config(&crate::plumbing::config::Config::default()),
+            replies: inbox::Replies::from_config(
+                &crate::plumbing::config::Config::default(),
+                inbox::Customers::NONE,
+            ),
             info: Mutex::new(Info::default()),
         }
     }
