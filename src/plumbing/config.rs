@@ -1777,6 +1777,27 @@ mod tests {
     }
 
     #[test]
+    fn sms_replies_settings_are_checked_by_key() {
+        for text in [
+            "[sms]\ncode_delivery_minutes = 0\n",
+            "[sms]\ncode_delivery_minutes = 1441\n",
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains("[sms] code_delivery_minutes"), "{text}: {e}");
+        }
+        for text in [
+            "[sms]\nstop_words = [\" \"]\n",
+            "[sms]\nstop_words = [\"a\\u0007\"]\n",
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains("[sms] stop_words"), "{text}: {e}");
+        }
+        let c = load("[sms]\nstop_words = [\"UNREG\"]\n", &[]).unwrap();
+        assert_eq!(c.sms.stop_words, ["UNREG"]);
+        assert_eq!(c.sms.code_delivery_minutes, 3);
+    }
+
+    #[test]
     fn file_then_env_then_flags() {
         let c = load(
             "[server]\nlisten = \"0.0.0.0:9000\"\nworkers = 4\n",

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{MANAGER, Options, Server, open_db};
+use crate::util::{CLERK, MANAGER, Options, Server, open_db};
 use pawnbranch::testing::{Reports, SimConfig, Simulator};
 
 /// The demo customer with a portal login (0812-1000-0000).
@@ -242,6 +242,25 @@ fn single_concatenated_and_ucs2_messages_reach_the_inbox_and_staff_answer() {
     let sent = sim.wait_for(1, Duration::from_secs(20));
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].text, "Baik, terima kasih.");
+
+    // A clerk may neither read nor answer customers' messages.
+    let mut clerk = server.client();
+    clerk.sign_in_without_drawer(CLERK.0, CLERK.1);
+    assert_eq!(clerk.get("/staff/sms/inbox").status, 403);
+    assert_eq!(clerk.get(&page).status, 403);
+    let dashboard = clerk.get("/staff");
+    let r = clerk.post_form(
+        &format!("{page}/reply"),
+        &[("csrf", &dashboard.csrf()), ("text", "Halo")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM sms_outbox WHERE kind = 'follow_up'"
+        ),
+        1
+    );
 }
 
 #[test]
