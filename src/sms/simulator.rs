@@ -40,6 +40,16 @@
 //!   the same path, with the modem back in its power-on state and its power-on messages
 //!   (`RDY`, `+CPIN: …`, `SMS Ready`).
 //!
+//! - What the network sends (issue 17): with [`Simulator::set_reports`], each part sent with
+//!   TP-SRR (or `AT+CSMP` first octet 49 in text mode) gets a status report (delivered,
+//!   failed, or late), as `+CDS` when `AT+CNMI` says ds 1 or stored on the SIM with `+CDSI`
+//!   when it says 2. [`Simulator::send_to_branch`] is a phone writing to the branch: its
+//!   SMS-DELIVER parts (GSM 7-bit or UCS-2, concatenated when long) are stored on the SIM
+//!   and announced with `+CMTI`, also in the middle of a send; [`Simulator::store_on_sim`]
+//!   stores without a notice. The SIM holds [`Simulator::set_sim_capacity`] messages (30);
+//!   what comes while it is full waits at the network until `AT+CMGD` makes room. `AT+CMGR`,
+//!   `AT+CMGL` and `AT+CPMS?` answer from that store, in PDU form.
+//!
 //! Faults are injected with [`Simulator::inject`]: rejected sends, commands that never get an
 //! answer, and a modem that freezes until [`Simulator::recover`].
 //!
