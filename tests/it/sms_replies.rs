@@ -44,6 +44,21 @@ fn start_with(link: &Path, movable_clock: bool, extra: &[(&str, &str)]) -> Serve
     server
 }
 
+/// A simulator with `config` in a new directory (kept alive by the returned guard).
+fn simulator(config: SimConfig) -> (tempfile::TempDir, std::path::PathBuf, Simulator) {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, config).unwrap();
+    (dir, link, sim)
+}
+
+/// A signed-in manager.
+fn manager(server: &Server) -> crate::util::Client {
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    c
+}
+
 /// Polls `done` every 100 ms for at most 20 s.
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -72,15 +87,12 @@ fn customer_id(server: &Server) -> String {
 
 #[test]
 fn delivered_and_failed_reports_show_on_the_timeline_and_the_sms_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     sim.set_reports(Reports::Delivered {
         after: Duration::from_millis(200),
     });
     let server = start(&link, false);
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     let customer = format!("/staff/customers/{}", customer_id(&server));
     let r = c.submit(&customer, &format!("{customer}/test-sms"), &[]);
     assert_eq!(r.status, 303, "{}", r.body);
@@ -121,15 +133,12 @@ fn delivered_and_failed_reports_show_on_the_timeline_and_the_sms_page() {
 
 #[test]
 fn in_text_mode_reports_are_stored_on_the_sim_and_read_in_pdu_mode() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     sim.set_reports(Reports::Delivered {
         after: Duration::from_millis(200),
     });
     let server = start_with(&link, false, &[("PAWNBRANCH_MODEM_MODE", "text")]);
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     let r = c.submit(
         "/staff/sms",
         "/staff/sms/test",
@@ -158,9 +167,7 @@ fn in_text_mode_reports_are_stored_on_the_sim_and_read_in_pdu_mode() {
 
 #[test]
 fn a_code_without_a_delivery_report_is_flagged_until_the_late_report_comes() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     sim.set_reports(Reports::Delivered {
         after: Duration::from_secs(8),
     });
@@ -173,8 +180,7 @@ fn a_code_without_a_delivery_report_is_flagged_until_the_late_report_comes() {
     );
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(sim.wait_for(1, Duration::from_secs(20)).len(), 1);
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     let warning = "one-time codes sent more than 3 minutes ago have not reached the phone";
     assert!(!c.get("/staff/sms").body.contains(warning), "too early");
     server.advance_clock(181);
@@ -188,9 +194,7 @@ fn a_code_without_a_delivery_report_is_flagged_until_the_late_report_comes() {
 
 #[test]
 fn single_concatenated_and_ucs2_messages_reach_the_inbox_and_staff_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     let server = start(&link, false);
     let long = "Pak, saya transfer sore ini lewat bank, mohon dicek ya. ".repeat(4);
     sim.send_to_branch(CUSTOMER_PHONE, "Saya bayar besok");
@@ -201,8 +205,7 @@ fn single_concatenated_and_ucs2_messages_reach_the_inbox_and_staff_answer() {
     });
     assert_eq!(sim.wait_sim_empty(Duration::from_secs(10)), (0, 0));
 
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     let inbox = c.get("/staff/sms/inbox").body;
     let unknown = inbox.find("From unknown numbers").unwrap();
     let at = |text: &str| {
@@ -265,9 +268,7 @@ fn single_concatenated_and_ucs2_messages_reach_the_inbox_and_staff_answer() {
 
 #[test]
 fn stop_marks_the_customer_do_not_text_with_one_confirmation() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     let server = start(&link, false);
     sim.send_to_branch("081210000000", "Stop");
     let sent = sim.wait_for(1, Duration::from_secs(20));
@@ -299,16 +300,13 @@ fn stop_marks_the_customer_do_not_text_with_one_confirmation() {
         1
     );
     // STOP is not for the staff inbox.
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     assert!(!c.get("/staff/sms/inbox").body.contains("badge warn"));
 }
 
 #[test]
 fn a_full_sim_is_read_empty_at_start_up_and_what_waited_comes_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let (_dir, link, sim) = simulator(SimConfig::default());
     sim.set_sim_capacity(5);
     for n in 0..7 {
         sim.store_on_sim("+6289876543210", &format!("pesan {n}"));
@@ -327,19 +325,12 @@ fn a_full_sim_is_read_empty_at_start_up_and_what_waited_comes_after() {
 
 #[test]
 fn a_message_arriving_during_a_send_is_kept_and_the_send_completes() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(
-        &link,
-        SimConfig {
-            cmgs_delay: Duration::from_millis(1500),
-            ..SimConfig::default()
-        },
-    )
-    .unwrap();
+    let (_dir, link, sim) = simulator(SimConfig {
+        cmgs_delay: Duration::from_millis(1500),
+        ..SimConfig::default()
+    });
     let server = start(&link, false);
-    let mut c = server.client();
-    c.sign_in(MANAGER.0, MANAGER.1);
+    let mut c = manager(&server);
     let r = c.submit(
         "/staff/sms",
         "/staff/sms/test",
