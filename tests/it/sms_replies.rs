@@ -59,6 +59,16 @@ fn manager(server: &Server) -> crate::util::Client {
     c
 }
 
+/// Queues a test message from the SMS page to a number no customer has.
+fn send_test(c: &mut crate::util::Client) {
+    let r = c.submit(
+        "/staff/sms",
+        "/staff/sms/test",
+        &[("phone", "0812-3456-7890")],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
 /// Polls `done` every 100 ms for at most 20 s.
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -110,12 +120,7 @@ fn delivered_and_failed_reports_show_on_the_timeline_and_the_sms_page() {
         status: 0x46,
         after: Duration::from_millis(200),
     });
-    let r = c.submit(
-        "/staff/sms",
-        "/staff/sms/test",
-        &[("phone", "0812-3456-7890")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
+    send_test(&mut c);
     wait_until("the failure on the SMS page", || {
         c.get("/staff/sms")
             .body
@@ -139,12 +144,7 @@ fn in_text_mode_reports_are_stored_on_the_sim_and_read_in_pdu_mode() {
     });
     let server = start_with(&link, false, &[("PAWNBRANCH_MODEM_MODE", "text")]);
     let mut c = manager(&server);
-    let r = c.submit(
-        "/staff/sms",
-        "/staff/sms/test",
-        &[("phone", "0812-3456-7890")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
+    send_test(&mut c);
     wait_until("the report read from the SIM", || {
         count(
             &server,
@@ -331,12 +331,7 @@ fn a_message_arriving_during_a_send_is_kept_and_the_send_completes() {
     });
     let server = start(&link, false);
     let mut c = manager(&server);
-    let r = c.submit(
-        "/staff/sms",
-        "/staff/sms/test",
-        &[("phone", "0812-3456-7890")],
-    );
-    assert_eq!(r.status, 303, "{}", r.body);
+    send_test(&mut c);
     wait_until("the send under way", || {
         sim.commands()
             .iter()
