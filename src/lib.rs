@@ -58,7 +58,7 @@ pub fn main() -> ExitCode {
 /// `bench sms` drives, on a pseudo-terminal; the catalogue's words, for the test that no page in
 /// Indonesian shows an English one.
 pub mod testing {
-    pub use crate::sms::simulator::{Fault, ReceivedSms, SimConfig, Simulator};
+    pub use crate::sms::simulator::{Fault, ReceivedSms, Reports, SimConfig, Simulator};
 
     /// Words of the English catalogue found in no Indonesian message, lowercased.
     pub fn english_only_words() -> std::collections::BTreeSet<String> {

@@ -13,7 +13,7 @@ use crate::plumbing::i18n::Lang;
 use crate::web::{
     App, Ctx, audit, auth, backups, callcentre, complaints, csrf_binding, customers, dashboard,
     dayclose, disposals, drawers, duplicates, email, error_page, gold, health, holidays, import,
-    language, loans, portal, reminders, sms, staff, sync,
+    language, loans, portal, reminders, sms, sms_inbox, staff, sync,
 };
 
 /// Answers one request: context, CSRF check, routing, errors, cookies.
@@ -424,6 +424,15 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // SMS.
         (Get, ["staff", "sms"]) => to(sms::page),
         (Post, ["staff", "sms", "test"]) => to(sms::send_test),
+        (Get, ["staff", "sms", "inbox"]) => to(sms_inbox::page),
+        (Get, ["staff", "sms", "inbox", id]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| sms_inbox::message(ctx, id))
+        }
+        (Post, ["staff", "sms", "inbox", id, "reply"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| sms_inbox::reply(ctx, id))
+        }
         (Post, ["staff", "sms", id, "retry"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| sms::act(ctx, id, true))
@@ -533,7 +542,7 @@ mod tests {
     fn every_path_here_has_a_route() {
         use crate::plumbing::ids::{
             AttachmentId, ComplaintId, CustomerId, DrawerId, EmailId, LedgerId, LoanId, PaymentId,
-            ProductId, ReceiptId, SafeTransferId, SmsId, StaffId,
+            ProductId, ReceiptId, SafeTransferId, SmsId, SmsInboxId, StaffId,
         };
         use crate::plumbing::paths::{self, CustomerPart, DrawerAction, FollowUpPart, StaffAction};
         use Method::{Get, Post};
@@ -598,6 +607,7 @@ mod tests {
             (Get, paths::AUDIT),
             (Get, paths::SMS),
             (Post, paths::SMS_TEST),
+            (Get, paths::SMS_INBOX),
             (Get, paths::SYNC),
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),
@@ -666,6 +676,8 @@ mod tests {
                 paths::my_complaint_attachment(&ComplaintId::new(now), &AttachmentId::new(now)),
             ),
             (Post, paths::holiday_remove(now.date_naive())),
+            (Get, paths::sms_inbox_message(&SmsInboxId::new(now))),
+            (Post, paths::sms_inbox_reply(&SmsInboxId::new(now))),
             (
                 Post,
                 paths::outbox_action(paths::SMS, &SmsId::new(now), true),

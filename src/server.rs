@@ -159,12 +159,18 @@ fn build_app(
     shutdown: &Arc<AtomicBool>,
 ) -> Arc<App> {
     let device = sms::Device::from_config(&config.modem, &config.data_dir());
-    let sms = Arc::new(Sms::new(
-        &config.modem,
-        device,
-        Arc::clone(&clock),
-        Arc::clone(shutdown),
-    ));
+    let sms = Arc::new(
+        Sms::new(
+            &config.modem,
+            device,
+            Arc::clone(&clock),
+            Arc::clone(shutdown),
+        )
+        .with_replies(sms::inbox::Replies::from_config(
+            &config,
+            crate::customers::sms_replies::CUSTOMERS,
+        )),
+    );
     let uploader = Arc::new(crate::sync::Uploader::new(
         &config,
         Arc::clone(&clock),

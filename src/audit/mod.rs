@@ -21,13 +21,15 @@ pub(crate) enum Actor<'a> {
     System,
     /// A customer at the portal, signed in (their own new phone number, issue 11).
     Customer,
+    /// A customer by an SMS from their number (a STOP reply, issue 17).
+    CustomerSms,
 }
 
 impl Actor<'_> {
     fn staff_id(&self) -> Option<&StaffId> {
         match self {
             Actor::Staff(user) => Some(&user.id),
-            Actor::CommandLine | Actor::System | Actor::Customer => None,
+            Actor::CommandLine | Actor::System | Actor::Customer | Actor::CustomerSms => None,
         }
     }
 
@@ -37,6 +39,7 @@ impl Actor<'_> {
             Actor::CommandLine => "command-line",
             Actor::System => "system",
             Actor::Customer => "customer (portal)",
+            Actor::CustomerSms => "customer (SMS)",
         }
     }
 }
@@ -47,6 +50,7 @@ pub(crate) fn actor_label(stored: &str) -> Option<Msg> {
         (Actor::System, Msg::AuditSystem),
         (Actor::CommandLine, Msg::AuditCommandLine),
         (Actor::Customer, Msg::AuditCustomerPortal),
+        (Actor::CustomerSms, Msg::AuditCustomerSms),
     ]
     .into_iter()
     .find(|(actor, _)| actor.name() == stored)

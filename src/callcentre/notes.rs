@@ -155,6 +155,8 @@ pub(crate) struct Note {
     pub(crate) visit_date: Option<NaiveDate>,
     pub(crate) comments: String,
     pub(crate) message: Option<String>,
+    /// The network's report on the message sent with the note (issue 17).
+    pub(crate) delivery: crate::sms::reports::Delivery,
 }
 
 /// What [`add`] checks a note against besides its fields: the sending hours and wording of
@@ -405,8 +407,9 @@ pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite:
     conn.prepare_cached(
         "SELECT n.id, n.at, s.full_name, l.ticket_no, n.action, c.full_name, n.call_result, n.call_status,
            n.status_action, n.party_response, n.client_status, n.promised_amount, n.promised_date,
-           n.visit_date, n.comments, n.message
+           n.visit_date, n.comments, n.message, o.delivery, o.delivered_at, o.delivery_status
          FROM followup_notes n JOIN staff s ON s.id = n.staff_id
+         LEFT JOIN sms_outbox o ON o.id = n.sms_id
          LEFT JOIN customer_contacts c ON c.id = n.contact_id
          LEFT JOIN loans l ON l.id = n.loan_id
          WHERE n.customer_id = ?1 ORDER BY n.at DESC, n.id DESC",
@@ -431,6 +434,7 @@ pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite:
             visit_date: r.get(13)?,
             comments: r.get(14)?,
             message: r.get(15)?,
+            delivery: crate::sms::reports::Delivery::read(r, 16)?,
         })
     })?
     .collect()

@@ -10,6 +10,7 @@ pub(crate) mod language;
 pub(crate) mod notes;
 pub(crate) mod phone_and_email;
 pub(crate) mod search;
+pub(crate) mod sms_replies;
 pub(crate) mod timeline;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -258,6 +259,17 @@ pub(crate) fn set_do_not_text_by(
     staff: &crate::roles::StaffUser,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
+    set_do_not_text_as(conn, id, value, &crate::audit::Actor::Staff(staff), now)
+}
+
+/// [`set_do_not_text_by`] for any actor: the customer themselves when they reply STOP by SMS.
+pub(crate) fn set_do_not_text_as(
+    conn: &Connection,
+    id: &CustomerId,
+    value: bool,
+    actor: &crate::audit::Actor,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     let before = do_not_text(conn, id)?;
     conn.execute(
         "UPDATE customers SET do_not_text = ?2, updated_at = ?3 WHERE id = ?1",
@@ -270,7 +282,7 @@ pub(crate) fn set_do_not_text_by(
         before: Some(serde_json::json!({ "do_not_text": before })),
         after: Some(serde_json::json!({ "do_not_text": value })),
     };
-    crate::audit::record(conn, &crate::audit::Actor::Staff(staff), &change, now)
+    crate::audit::record(conn, actor, &change, now)
 }
 
 /// Whether the customer asked not to be sent text messages (notices are then not queued).

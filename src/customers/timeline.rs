@@ -17,11 +17,14 @@ const PER_SOURCE: u32 = 100;
 pub(crate) enum What {
     /// A customer event, by its code (see [`EventKind`]).
     Event(String),
-    /// An SMS of this kind, in this state.
+    /// An SMS of this kind, in this state, with the network's report of its delivery.
     Sms {
         kind: String,
         state: String,
+        delivery: crate::sms::reports::Delivery,
     },
+    /// An SMS from the customer (issue 17); the detail is its text.
+    SmsReply,
     /// An email of this kind, in this state.
     Email {
         kind: String,
@@ -51,12 +54,38 @@ pub(crate) struct Entry {
     pub(crate) who: Option<String>,
     pub(crate) detail: String,
 }
+/// The customer's SMS, with their delivery.
+fn sms(conn: &Connection, customer: &CustomerId, entries: &mut Vec<Entry>) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT created_at, kind, state, COALESCE(last_error, ''), delivery, delivered_at,
+                delivery_status
+         FROM sms_outbox WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(rusqlite::params![customer, PER_SOURCE], |r| {
+        Ok(Entry {
+            at: r.get(0)?,
+            what: What::Sms {
+                kind: r.get(1)?,
+                state: r.get(2)?,
+                delivery: crate::sms::reports::Delivery::read(r, 4)?,
+            },
+            who: None,
+            detail: r.get(3)?,
+        })
+    })?;
+    for row in rows {
+        entries.push(row?);
+    }
+    Ok(())
+}
+
 /// The customer's timeline, newest first.
 pub(crate) fn of_customer(
     conn: &Connection,
     customer: &CustomerId,
 ) -> rusqlite::Result<Vec<Entry>> {
     let mut entries = Vec::new();
+    sms(conn, customer, &mut entries)?;
     let mut read = |sql: &str, make: &dyn Fn(String, String) -> What| -> rusqlite::Result<()> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(rusqlite::params![customer, PER_SOURCE], |r| {
@@ -79,9 +108,9 @@ pub(crate) fn of_customer(
         &|kind, _| What::Event(kind),
     )?;
     read(
-        "SELECT created_at, kind, state, NULL, COALESCE(last_error, '') FROM sms_outbox
-         WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
-        &|kind, state| What::Sms { kind, state },
+        "SELECT received_at, '', '', NULL, body FROM sms_inbox
+         WHERE customer_id = ?1 AND stop = 0 ORDER BY received_at DESC LIMIT ?2",
+        &|_, _| What::SmsReply,
     )?;
     read(
         "SELECT created_at, kind, state, NULL, COALESCE(last_error, '') FROM email_outbox

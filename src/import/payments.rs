@@ -768,7 +768,7 @@ pub(crate) fn import_table<R: std::io::Read>(
     let rows = read(table, branch, today)?;
     let staff: Option<&StaffId> = match actor {
         Actor::Staff(user) => Some(&user.id),
-        Actor::CommandLine | Actor::System | Actor::Customer => None,
+        Actor::CommandLine | Actor::System | Actor::Customer | Actor::CustomerSms => None,
     };
     let tx = crate::plumbing::db::immediate(conn)?;
     let mut report = Report::default();

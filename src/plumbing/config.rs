@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) storage: StorageConfig,
     pub(crate) staff: StaffConfig,
     pub(crate) modem: ModemConfig,
+    pub(crate) sms: SmsConfig,
     pub(crate) email: EmailConfig,
     pub(crate) otp: OtpConfig,
     pub(crate) portal: PortalConfig,
@@ -288,6 +289,28 @@ impl Default for ModemConfig {
             send_timeout_seconds: 60,
             max_attempts: 5,
             bulk_interval_ms: 2000,
+        }
+    }
+}
+
+/// `[sms]`: what the branch does with the network's delivery reports and customers' replies
+/// (issue 17), whatever the modem.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct SmsConfig {
+    /// Staff are warned when a one-time code has no delivery report this many minutes after
+    /// it was sent.
+    pub(crate) code_delivery_minutes: u32,
+    /// Replies that mean "no more texts", besides STOP and BERHENTI (compared as whole
+    /// replies, without regard to case).
+    pub(crate) stop_words: Vec<String>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            code_delivery_minutes: 3,
+            stop_words: Vec::new(),
         }
     }
 }
@@ -930,6 +953,7 @@ impl Config {
         self.validate_storage()?;
         self.validate_staff()?;
         self.validate_modem()?;
+        self.validate_sms()?;
         self.validate_portal_and_codes()?;
         self.validate_payments_and_reminders()?;
         self.validate_loans()?;
@@ -1193,6 +1217,27 @@ impl Config {
         ] {
             if value == 0 {
                 return bad(key, "must be at least 1".to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks `[sms]`.
+    fn validate_sms(&self) -> Result<(), ConfigError> {
+        let s = &self.sms;
+        if !(1..=24 * 60).contains(&s.code_delivery_minutes) {
+            return bad(
+                "[sms] code_delivery_minutes",
+                "must be 1 to 1440".to_owned(),
+            );
+        }
+        for word in &s.stop_words {
+            let word = word.trim();
+            if word.is_empty() || word.chars().count() > 20 || word.chars().any(char::is_control) {
+                return bad(
+                    "[sms] stop_words",
+                    format!("{word:?} must be a word of 1 to 20 letters"),
+                );
             }
         }
         Ok(())
@@ -1729,6 +1774,27 @@ mod tests {
         assert_eq!(options.head_timeout, std::time::Duration::from_secs(3));
         assert_eq!(options.max_body_bytes, 4096);
         assert_eq!(options.max_connections, 512);
+    }
+
+    #[test]
+    fn sms_replies_settings_are_checked_by_key() {
+        for text in [
+            "[sms]\ncode_delivery_minutes = 0\n",
+            "[sms]\ncode_delivery_minutes = 1441\n",
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains("[sms] code_delivery_minutes"), "{text}: {e}");
+        }
+        for text in [
+            "[sms]\nstop_words = [\" \"]\n",
+            "[sms]\nstop_words = [\"a\\u0007\"]\n",
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains("[sms] stop_words"), "{text}: {e}");
+        }
+        let c = load("[sms]\nstop_words = [\"UNREG\"]\n", &[]).unwrap();
+        assert_eq!(c.sms.stop_words, ["UNREG"]);
+        assert_eq!(c.sms.code_delivery_minutes, 3);
     }
 
     #[test]

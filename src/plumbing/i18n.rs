@@ -1001,6 +1001,36 @@ catalogue! {
     SmsRetry => "Retry", "Coba lagi";
     SmsCancel => "Cancel", "Batalkan";
     SmsWrongState => "This message is {state} and cannot be changed.", "Pesan ini berstatus {state} dan tidak dapat diubah.";
+    // Delivery reports (issue 17): the network's word on whether a message reached the phone.
+    SmsDelivery => "Delivery", "Penerimaan";
+    SmsDeliveredAt => "delivered to the phone at {when}", "diterima ponsel pada {when}";
+    SmsNotDelivered => "not delivered ({reason}, {when})", "tidak terkirim ({reason}, {when})";
+    SmsSentAt => "Sent at", "Dikirim pada";
+    // Messages from customers (issue 17): the staff inbox and its answers.
+    NavSmsInbox => "SMS inbox", "Kotak masuk SMS";
+    SmsInboxFromCustomers => "From customers", "Dari nasabah";
+    SmsInboxUnknown => "From unknown numbers", "Dari nomor tak dikenal";
+    SmsInboxEmpty => "No messages.", "Tidak ada pesan.";
+    SmsInboxFrom => "From", "Dari";
+    SmsInboxReceived => "Received", "Diterima";
+    SmsInboxUnread => "unread", "belum dibaca";
+    SmsInboxStop => "STOP: no more reminders", "STOP: tanpa pengingat lagi";
+    SmsInboxAnswer => "Answer by SMS", "Balas lewat SMS";
+    SmsInboxAnswerQueued => "Answer queued.", "Balasan masuk antrean.";
+    SmsInboxAnswerEmpty => "Write the answer.", "Tulis balasannya.";
+    SmsInboxAnswerTooLong => "At most {n} characters.", "Paling banyak {n} karakter.";
+    SmsInboxDoNotText => "This customer asked for no more texts; send only what they asked for.",
+        "Nasabah ini meminta tidak dikirimi SMS lagi; kirim hanya yang mereka minta.";
+    TimelineSmsReply => "SMS from the customer", "SMS dari nasabah";
+    SmsNoReportYet => "no delivery report yet", "belum ada laporan penerimaan";
+    DeliveryExpired => "the phone stayed off or out of reach", "ponsel mati atau di luar jangkauan";
+    DeliveryNumberUnreachable => "the number cannot be reached", "nomor tidak dapat dihubungi";
+    DeliveryPhoneRefused => "the phone refused it", "ditolak oleh ponsel";
+    DeliveryNetworkError => "network error", "gangguan jaringan";
+    SmsStopConfirmation => "{branch}: you will get no more reminders by SMS. Codes you ask for still come by SMS. To get reminders again, ask at the branch.",
+        "{branch}: Anda tidak akan menerima pengingat lewat SMS lagi. Kode yang Anda minta tetap dikirim lewat SMS. Untuk menerima pengingat lagi, hubungi cabang.";
+    SmsCodesUndelivered => "{n} one-time codes sent more than {minutes} minutes ago have not reached the phone: the customer may be waiting; check the number or offer another way.",
+        "{n} kode sekali pakai yang dikirim lebih dari {minutes} menit lalu belum diterima ponsel: nasabah mungkin menunggu; periksa nomornya atau tawarkan cara lain.";
 
     // Email (issue 7): the staff page, the customer page's card, and the emails themselves.
     NavEmail => "Email", "Email";
@@ -1630,6 +1660,7 @@ catalogue! {
     AuditSystem => "System", "Sistem";
     AuditCommandLine => "Command line", "Baris perintah";
     AuditCustomerPortal => "Customer (portal)", "Nasabah (portal)";
+    AuditCustomerSms => "Customer (SMS)", "Nasabah (SMS)";
     AuditAction => "Action", "Tindakan";
     AuditRecord => "Record", "Data";
     AuditBefore => "Before", "Sebelum";

@@ -114,6 +114,10 @@ id_type!(
     SmsId
 );
 id_type!(
+    /// A message from a customer (or an unknown number), read from the modem.
+    SmsInboxId
+);
+id_type!(
     /// A message in the email outbox.
     EmailId
 );

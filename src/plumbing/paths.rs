@@ -109,6 +109,18 @@ pub(crate) const STAFF_ADMIN: &str = "/staff/admin/staff";
 pub(crate) const AUDIT: &str = "/staff/audit";
 pub(crate) const SMS: &str = "/staff/sms";
 pub(crate) const SMS_TEST: &str = "/staff/sms/test";
+/// Customers' messages (issue 17).
+pub(crate) const SMS_INBOX: &str = "/staff/sms/inbox";
+
+/// One message of the SMS inbox.
+pub(crate) fn sms_inbox_message(id: &crate::plumbing::ids::SmsInboxId) -> String {
+    format!("{SMS_INBOX}/{id}")
+}
+
+/// The answer form of a message of the SMS inbox.
+pub(crate) fn sms_inbox_reply(id: &crate::plumbing::ids::SmsInboxId) -> String {
+    format!("{SMS_INBOX}/{id}/reply")
+}
 pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";

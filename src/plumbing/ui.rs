@@ -28,6 +28,8 @@ pub(crate) struct Chrome<'a> {
 pub(crate) struct NavItem {
     pub(crate) href: &'static str,
     pub(crate) label: Msg,
+    /// A count waiting for the reader (unread messages), shown beside the label.
+    pub(crate) badge: Option<u32>,
 }
 
 /// The staff navigation: who is signed in and where they may go.
@@ -103,6 +105,7 @@ pub(crate) fn staff_page(chrome: &Chrome, nav: &StaffNav, title: &str, body: Mar
                             li {
                                 a href=(item.href) aria-current=[(Some(item.href) == current).then_some("page")] {
                                     (lang.t(item.label))
+                                    @if let Some(n) = item.badge { " " span class="badge warn" { (n) } }
                                 }
                             }
                         }

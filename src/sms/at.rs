@@ -101,6 +101,23 @@ const URC_PREFIXES: &[&str] = &[
 /// URCs followed by one more line (a PDU) that belongs to them.
 const TWO_LINE_URCS: &[&str] = &["+CMT:", "+CDS:", "+CBM:"];
 
+/// Somewhere to put lines: the taken list or the kept queue of [`AtChannel::take_urcs_where`].
+trait PushLine {
+    fn push_back_line(&mut self, line: String);
+}
+
+impl PushLine for Vec<String> {
+    fn push_back_line(&mut self, line: String) {
+        self.push(line);
+    }
+}
+
+impl PushLine for VecDeque<String> {
+    fn push_back_line(&mut self, line: String) {
+        self.push_back(line);
+    }
+}
+
 /// Parses a final result line.
 fn final_result(line: &str) -> Option<Final> {
     match line {
@@ -153,6 +170,37 @@ impl<P: Read + Write> AtChannel<P> {
     /// The unsolicited result codes seen so far, oldest first.
     pub(crate) fn take_urcs(&mut self) -> Vec<String> {
         self.urcs.drain(..).collect()
+    }
+
+    /// Takes out the unsolicited codes `wanted` accepts, each with the PDU line of a two-line
+    /// code, and leaves the others for [`AtChannel::take_urcs`]. A two-line code whose PDU
+    /// has not arrived yet stays until it has.
+    pub(crate) fn take_urcs_where(&mut self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut taken = Vec::new();
+        let mut kept = VecDeque::with_capacity(self.urcs.len());
+        let mut lines = std::mem::take(&mut self.urcs).into_iter().peekable();
+        while let Some(line) = lines.next() {
+            let two_line = TWO_LINE_URCS.iter().any(|p| line.starts_with(p));
+            let waiting = two_line && lines.peek().is_none() && self.urc_continues;
+            let target: &mut dyn PushLine = if wanted(&line) && !waiting {
+                &mut taken
+            } else {
+                &mut kept
+            };
+            if two_line && let Some(next) = lines.next() {
+                target.push_back_line(line);
+                target.push_back_line(next);
+            } else {
+                target.push_back_line(line);
+            }
+        }
+        self.urcs = kept;
+        taken
+    }
+
+    /// Reads whatever the modem sent unasked (unsolicited codes are set aside), without waiting.
+    pub(crate) fn poll(&mut self) -> Result<(), AtError> {
+        self.drain_pending()
     }
 
     /// Writes raw bytes (e.g. ESC to abandon a dangling prompt).
@@ -486,6 +534,24 @@ mod tests {
         assert_eq!(reply.info, info, "{chunks:?}");
         assert_eq!(reply.result, result);
         assert_eq!(at.take_urcs(), urcs);
+    }
+
+    #[test]
+    fn network_notices_are_taken_apart_with_their_pdu_lines() {
+        let answer: &[u8] = b"\r\n+CDS: 26\r\n0006\r\n\r\n^BOOT:1,0,0,0,0\r\n\r\n+CMTI: \"SM\",4\r\n\r\nRING\r\n\r\nOK\r\n";
+        let mut at = AtChannel::new(Script::new(&[answer, b"\r\n+CDS: 6\r\n00", b"07\r\n"]));
+        at.command("AT", Duration::from_millis(10)).unwrap();
+        let wanted = |l: &str| l.starts_with("+CDS:") || l.starts_with("+CMTI:");
+        assert_eq!(
+            at.take_urcs_where(wanted),
+            ["+CDS: 26", "0006", "+CMTI: \"SM\",4"]
+        );
+        assert_eq!(at.take_urcs(), ["^BOOT:1,0,0,0,0", "RING"]);
+        // A +CDS whose PDU line has not come whole stays until it has.
+        at.poll().unwrap();
+        assert!(at.take_urcs_where(wanted).is_empty());
+        at.poll().unwrap();
+        assert_eq!(at.take_urcs_where(wanted), ["+CDS: 6", "0007"]);
     }
 
     #[test]

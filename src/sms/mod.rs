@@ -7,9 +7,13 @@
 //! call [`Sms::wake`] after it commits; nothing but the sender thread talks to the modem.
 
 pub(crate) mod at;
+pub(crate) mod from_network;
+pub(crate) mod inbox;
 pub(crate) mod modem;
 pub(crate) mod outbox;
 pub(crate) mod pdu;
+pub(crate) mod pick_up;
+pub(crate) mod reports;
 pub(crate) mod sender;
 pub(crate) mod simulator;
 
@@ -107,6 +111,8 @@ pub(crate) struct Sms {
     pub(crate) device: Device,
     pub(crate) bulk_interval: Duration,
     pub(crate) sender: Sender<LinkState>,
+    /// What customers' replies are read with (the country of national numbers, STOP words).
+    pub(crate) replies: inbox::Replies,
     info: Mutex<Info>,
 }
 
@@ -122,8 +128,17 @@ impl Sms {
             device,
             bulk_interval: Duration::from_millis(u64::from(config.bulk_interval_ms)),
             sender: Sender::new(LinkState::Connecting, config.max_attempts, clock, shutdown),
+            replies: inbox::Replies::from_config(
+                &crate::plumbing::config::Config::default(),
+                inbox::Customers::NONE,
+            ),
             info: Mutex::new(Info::default()),
         }
+    }
+
+    /// The service with the branch's settings for customers' replies.
+    pub(crate) fn with_replies(self, replies: inbox::Replies) -> Sms {
+        Sms { replies, ..self }
     }
 
     /// Wakes the sender: call after committing a transaction that queued a message.

@@ -5,10 +5,15 @@
 //! answers, whatever the echo state), `ATE0`, `AT+CMEE=1` (numeric error codes), `AT+CPIN?`
 //! (the configured PIN is entered once when the SIM asks; a SIM that wants a PIN or PUK it was
 //! not given is a status, not a retry that burns PIN attempts), `AT+CREG?` until registered
-//! (bounded), `AT+CSQ`, `AT+COPS?`, and the message format (`AT+CMGF`).
+//! (bounded), `AT+CSQ`, `AT+COPS?`, the message format (`AT+CMGF`, and in text mode
+//! `AT+CSMP` with TP-SRR), and the new-message indications (`AT+CNMI`, see `incoming`).
 //!
 //! Only the SMS sender thread (`sms::sender`) owns a [`Modem`]; nothing else touches the serial
 //! port.
+
+mod incoming;
+
+pub(crate) use incoming::Collected;
 
 use std::time::{Duration, Instant};
 
@@ -206,12 +211,14 @@ impl Modem {
             Mode::Text => {
                 self.ok("AT+CMGF=1")?;
                 self.ok("AT+CSCS=\"GSM\"")?;
-                self.ok("AT+CSMP=17,167,0,0")?;
+                // First octet 49: SMS-SUBMIT, relative validity and TP-SRR (a status report).
+                self.ok("AT+CSMP=49,167,0,0")?;
                 if let Some(smsc) = self.settings.smsc.clone() {
                     self.ok(&format!("AT+CSCA=\"{smsc}\""))?;
                 }
             }
         }
+        self.enable_indications();
         Ok(())
     }
 
@@ -322,6 +329,7 @@ impl Modem {
         let options = SubmitOptions {
             smsc: self.settings.smsc.clone(),
             reference: self.next_reference,
+            status_report: true,
             ..SubmitOptions::default()
         };
         self.next_reference = self.next_reference.wrapping_add(1);

@@ -139,6 +139,9 @@ const IEI_CONCAT_16BIT: u8 = 0x08;
 /// The relative validity period of 24 hours: 12 h + (167 - 143) × 30 min (TS 23.040 §9.2.3.12.1).
 pub(crate) const VALIDITY_24_HOURS: u8 = 0xA7;
 
+/// A concatenation header: (reference, total, sequence number) (TS 23.040 §9.2.3.24.1).
+pub(crate) type Concat = (u16, u8, u8);
+
 /// What can go wrong when building or reading a PDU.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PduError {
@@ -160,6 +163,11 @@ pub(crate) enum PduError {
     TrailingData,
     /// The first octet carries a TP-MTI other than SMS-SUBMIT; the value is the TP-MTI.
     NotSubmit(u8),
+    /// The first octet carries a TP-MTI that is neither SMS-DELIVER nor SMS-STATUS-REPORT,
+    /// in a PDU the network sent to the modem; the value is the TP-MTI.
+    NotFromNetwork(u8),
+    /// A time stamp (TP-SCTS, TP-DT) that is no date and time.
+    InvalidTimestamp,
     /// TP-DCS names an alphabet or compression this module does not handle; the value is TP-DCS.
     UnsupportedDcs(u8),
     /// The user data or its header is malformed.
@@ -184,6 +192,13 @@ impl fmt::Display for PduError {
             Self::TruncatedPdu => f.write_str("truncated pdu"),
             Self::TrailingData => f.write_str("trailing data after the user data of the pdu"),
             Self::NotSubmit(mti) => write!(f, "not an sms-submit pdu (tp-mti {mti:02b})"),
+            Self::NotFromNetwork(mti) => {
+                write!(
+                    f,
+                    "neither sms-deliver nor status report (tp-mti {mti:02b})"
+                )
+            }
+            Self::InvalidTimestamp => f.write_str("invalid time stamp"),
             Self::UnsupportedDcs(dcs) => write!(f, "unsupported data coding scheme 0x{dcs:02x}"),
             Self::InvalidUserData(reason) => write!(f, "invalid user data: {reason}"),
             Self::InvalidConcatenation(reason) => {
@@ -522,7 +537,7 @@ fn semi_octets(digits: &str) -> Vec<u8> {
 
 /// Encodes TP-DA: the number of digits, the type of address and the semi-octets
 /// (TS 23.040 §9.1.2.5).
-fn encode_destination(number: &str) -> Result<Vec<u8>, PduError> {
+pub(super) fn encode_destination(number: &str) -> Result<Vec<u8>, PduError> {
     let (toa, digits) = parse_number(number)?;
     let len =
         u8::try_from(digits.len()).map_err(|_| PduError::InvalidAddress("more than 20 digits"))?;
@@ -588,7 +603,7 @@ fn build_tpdu(
 }
 
 /// Appends octets to `out` as upper-case hexadecimal.
-fn push_hex(out: &mut String, octets: &[u8]) {
+pub(super) fn push_hex(out: &mut String, octets: &[u8]) {
     let digit = |n: u8| match n & 0x0F {
         n @ 0..=9 => char::from(b'0' + n),
         n => char::from(b'A' + n - 10),
@@ -600,7 +615,7 @@ fn push_hex(out: &mut String, octets: &[u8]) {
 }
 
 /// Decodes hexadecimal text of either case into octets.
-fn decode_hex(hex: &str) -> Result<Vec<u8>, PduError> {
+pub(super) fn decode_hex(hex: &str) -> Result<Vec<u8>, PduError> {
     let value = |c: u8| match c {
         b'0'..=b'9' => Ok(c - b'0'),
         b'A'..=b'F' => Ok(c - b'A' + 10),
@@ -658,21 +673,21 @@ pub(crate) fn encode_submit(
 }
 
 /// A cursor over the octets of a PDU that fails with [`PduError::TruncatedPdu`] at the end.
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     /// The octets not read yet.
-    rest: &'a [u8],
+    pub(super) rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
     /// Reads one octet.
-    fn octet(&mut self) -> Result<u8, PduError> {
+    pub(super) fn octet(&mut self) -> Result<u8, PduError> {
         let (&octet, rest) = self.rest.split_first().ok_or(PduError::TruncatedPdu)?;
         self.rest = rest;
         Ok(octet)
     }
 
     /// Reads `len` octets.
-    fn take(&mut self, len: usize) -> Result<&'a [u8], PduError> {
+    pub(super) fn take(&mut self, len: usize) -> Result<&'a [u8], PduError> {
         let (taken, rest) = self
             .rest
             .split_at_checked(len)
@@ -683,7 +698,7 @@ impl<'a> Reader<'a> {
 }
 
 /// Decodes an address of `digits` semi-octets with type of address `toa` (TS 23.040 §9.1.2.5).
-fn decode_address(digits: usize, toa: u8, octets: &[u8]) -> Result<String, PduError> {
+pub(super) fn decode_address(digits: usize, toa: u8, octets: &[u8]) -> Result<String, PduError> {
     if toa & TON_MASK == TON_ALPHANUMERIC {
         return Err(PduError::InvalidAddress(
             "alphanumeric addresses are not supported",
@@ -710,7 +725,7 @@ fn decode_address(digits: usize, toa: u8, octets: &[u8]) -> Result<String, PduEr
 }
 
 /// Reads the alphabet from TP-DCS (TS 23.038 §4), accepting uncompressed GSM 7-bit and UCS-2.
-fn encoding_from_dcs(dcs: u8) -> Result<Encoding, PduError> {
+pub(super) fn encoding_from_dcs(dcs: u8) -> Result<Encoding, PduError> {
     let unsupported = Err(PduError::UnsupportedDcs(dcs));
     match dcs >> 4 {
         // General data coding and automatic deletion groups: bit 5 is compression and bits 3..2
@@ -756,38 +771,14 @@ fn parse_concat(mut elements: &[u8]) -> Result<Option<(u16, u8, u8)>, PduError> 
     Ok(concat)
 }
 
-/// Decodes one SMS-SUBMIT PDU written in hexadecimal, as a modem would receive it after
-/// `AT+CMGS`; `has_smsc` says whether the PDU starts with the SMSC field.
-///
-/// The decoder is strict, because it checks what this module produced: it rejects a PDU with
-/// octets after the announced user data, and user data that is not uncompressed GSM 7-bit or
-/// UCS-2.
-pub(crate) fn decode_submit(hex: &str, has_smsc: bool) -> Result<DecodedSubmit, PduError> {
-    let octets = decode_hex(hex)?;
-    let mut reader = Reader { rest: &octets };
-    if has_smsc {
-        let len = reader.octet()?;
-        reader.take(usize::from(len))?;
-    }
-    let first = reader.octet()?;
-    if first & MTI_MASK != MTI_SUBMIT {
-        return Err(PduError::NotSubmit(first & MTI_MASK));
-    }
-    let _message_reference = reader.octet()?;
-    let digits = usize::from(reader.octet()?);
-    let toa = reader.octet()?;
-    let destination = decode_address(digits, toa, reader.take(digits.div_ceil(2))?)?;
-    let _protocol_id = reader.octet()?;
-    let encoding = encoding_from_dcs(reader.octet()?)?;
-    let validity = match (first >> 3) & 0x03 {
-        0b00 => None,
-        0b10 => Some(reader.octet()?),
-        // The enhanced and absolute formats take seven octets that this decoder skips.
-        _ => {
-            reader.take(7)?;
-            None
-        }
-    };
+/// Reads TP-UDL and TP-UD (TS 23.040 §9.2.3.16 and §9.2.3.24) after the other fields of an
+/// SMS-SUBMIT or SMS-DELIVER whose first octet is `first`: the concatenation header, if any,
+/// and the text of this part.
+pub(super) fn decode_user_data(
+    first: u8,
+    encoding: Encoding,
+    reader: &mut Reader<'_>,
+) -> Result<(Option<Concat>, String), PduError> {
     let udl = usize::from(reader.octet()?);
     let ud_octets = match encoding {
         Encoding::Gsm7 => (udl * 7).div_ceil(8),
@@ -797,9 +788,6 @@ pub(crate) fn decode_submit(hex: &str, has_smsc: bool) -> Result<DecodedSubmit, 
         return Err(PduError::InvalidUserData("more than 140 octets"));
     }
     let user_data = reader.take(ud_octets)?;
-    if !reader.rest.is_empty() {
-        return Err(PduError::TrailingData);
-    }
     let header_too_long = PduError::InvalidUserData("header longer than the user data");
     let (concat, header_octets) = if first & UDHI != 0 {
         let (&udhl, rest) = user_data
@@ -836,6 +824,45 @@ pub(crate) fn decode_submit(hex: &str, has_smsc: bool) -> Result<DecodedSubmit, 
                 .map_err(|_| PduError::InvalidUserData("unpaired utf-16 surrogate"))?
         }
     };
+    Ok((concat, text))
+}
+
+/// Decodes one SMS-SUBMIT PDU written in hexadecimal, as a modem would receive it after
+/// `AT+CMGS`; `has_smsc` says whether the PDU starts with the SMSC field.
+///
+/// The decoder is strict, because it checks what this module produced: it rejects a PDU with
+/// octets after the announced user data, and user data that is not uncompressed GSM 7-bit or
+/// UCS-2.
+pub(crate) fn decode_submit(hex: &str, has_smsc: bool) -> Result<DecodedSubmit, PduError> {
+    let octets = decode_hex(hex)?;
+    let mut reader = Reader { rest: &octets };
+    if has_smsc {
+        let len = reader.octet()?;
+        reader.take(usize::from(len))?;
+    }
+    let first = reader.octet()?;
+    if first & MTI_MASK != MTI_SUBMIT {
+        return Err(PduError::NotSubmit(first & MTI_MASK));
+    }
+    let _message_reference = reader.octet()?;
+    let digits = usize::from(reader.octet()?);
+    let toa = reader.octet()?;
+    let destination = decode_address(digits, toa, reader.take(digits.div_ceil(2))?)?;
+    let _protocol_id = reader.octet()?;
+    let encoding = encoding_from_dcs(reader.octet()?)?;
+    let validity = match (first >> 3) & 0x03 {
+        0b00 => None,
+        0b10 => Some(reader.octet()?),
+        // The enhanced and absolute formats take seven octets that this decoder skips.
+        _ => {
+            reader.take(7)?;
+            None
+        }
+    };
+    let (concat, text) = decode_user_data(first, encoding, &mut reader)?;
+    if !reader.rest.is_empty() {
+        return Err(PduError::TrailingData);
+    }
     Ok(DecodedSubmit {
         destination,
         text,

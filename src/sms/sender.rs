@@ -44,7 +44,7 @@ pub(crate) fn run(sms: &Arc<Sms>, db: &Db) {
             let clock = &*sms.sender.clock;
             thread.serve(&mut LogFile { path, clock });
         }
-        Device::Serial(settings) => thread.serve(&mut ModemDriver::new(sms, settings)),
+        Device::Serial(settings) => thread.serve(&mut ModemDriver::new(sms, settings, db)),
     }
 }
 
@@ -80,6 +80,10 @@ impl Driver<Kind, SmsId> for LogFile<'_> {
 /// A real modem on a serial device.
 struct ModemDriver<'a> {
     sms: &'a Sms,
+    /// Where what the network sends (reports, customers' messages) is recorded.
+    db: &'a Db,
+    /// When the SIM's stored messages were last listed.
+    last_sweep: Instant,
     settings: &'a Settings,
     modem: Option<Modem>,
     reconnect_wait: Duration,
@@ -92,10 +96,12 @@ struct ModemDriver<'a> {
 }
 
 impl<'a> ModemDriver<'a> {
-    fn new(sms: &'a Sms, settings: &'a Settings) -> Self {
+    fn new(sms: &'a Sms, settings: &'a Settings, db: &'a Db) -> Self {
         sms.sender.set_link(LinkState::Connecting, None);
         ModemDriver {
             sms,
+            db,
+            last_sweep: Instant::now(),
             settings,
             modem: None,
             reconnect_wait: Duration::from_secs(1),
@@ -124,6 +130,8 @@ impl<'a> ModemDriver<'a> {
                 self.reconnect_wait = Duration::from_secs(1);
                 self.last_refresh = Instant::now();
                 self.modem = Some(connected);
+                // What the SIM kept while the branch was not listening (or filled it).
+                self.pick_up(true);
                 Ok(())
             }
             Err(e) => {
@@ -147,6 +155,23 @@ impl<'a> ModemDriver<'a> {
         }
     }
 
+    /// Records what the network sent; `sweep` lists the SIM's stored messages too.
+    fn pick_up(&mut self, sweep: bool) {
+        let Some(modem) = self.modem.as_mut() else {
+            return;
+        };
+        if sweep {
+            self.last_sweep = Instant::now();
+        }
+        if let Err(e) = super::pick_up::pick_up(modem, self.sms, self.db, sweep) {
+            if e.needs_reconnect() {
+                self.disconnect(&e);
+            } else {
+                warn!("sms: reading what the network sent failed: {e}");
+            }
+        }
+    }
+
     /// Drops the modem connection after it failed.
     fn disconnect(&mut self, error: &ModemError) {
         warn!("sms: lost the modem: {error}");
@@ -162,6 +187,7 @@ impl<'a> ModemDriver<'a> {
             self.last_ping = Instant::now();
             modem.ping()?;
         }
+        modem.poll()?;
         if self.last_refresh.elapsed() >= REFRESH_EVERY {
             self.last_refresh = Instant::now();
             match modem.refresh() {
@@ -178,6 +204,9 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
     type Error = ModemError;
 
     fn ready(&mut self) -> Result<(), Duration> {
+        // What the network sent, before the restart check sets the other unsolicited codes aside.
+        let sweep = self.last_sweep.elapsed() >= REFRESH_EVERY;
+        self.pick_up(sweep);
         if self.modem.as_mut().is_some_and(Modem::rebooted) {
             warn!("sms: the modem restarted; setting it up again");
             self.modem = None;

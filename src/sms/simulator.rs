@@ -40,6 +40,16 @@
 //!   the same path, with the modem back in its power-on state and its power-on messages
 //!   (`RDY`, `+CPIN: …`, `SMS Ready`).
 //!
+//! - What the network sends (issue 17): with [`Simulator::set_reports`], each part sent with
+//!   TP-SRR (or `AT+CSMP` first octet 49 in text mode) gets a status report (delivered,
+//!   failed, or late), as `+CDS` when `AT+CNMI` says ds 1 or stored on the SIM with `+CDSI`
+//!   when it says 2. [`Simulator::send_to_branch`] is a phone writing to the branch: its
+//!   SMS-DELIVER parts (GSM 7-bit or UCS-2, concatenated when long) are stored on the SIM
+//!   and announced with `+CMTI`, also in the middle of a send; [`Simulator::store_on_sim`]
+//!   stores without a notice. The SIM holds [`Simulator::set_sim_capacity`] messages (30);
+//!   what comes while it is full waits at the network until `AT+CMGD` makes room. `AT+CMGR`,
+//!   `AT+CMGL` and `AT+CPMS?` answer from that store, in PDU form.
+//!
 //! Faults are injected with [`Simulator::inject`]: rejected sends, commands that never get an
 //! answer, and a modem that freezes until [`Simulator::recover`].
 //!
@@ -65,6 +75,7 @@ use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
 
+use crate::sms::from_network;
 use crate::sms::pdu::{self, DecodedSubmit};
 
 /// How long after an `AT+CMGS` line the prompt comes; what the host sends meanwhile is lost.
@@ -413,6 +424,16 @@ struct Records {
     handled: u64,
     /// Whether the serving thread should end.
     stop: bool,
+    /// What the network does with status reports ([`Simulator::set_reports`]).
+    reports: Reports,
+    /// The SIM's message store, by slot ([`Simulator::send_to_branch`]).
+    sim_store: Vec<Stored>,
+    /// How many messages the SIM holds; 0 stands for [`SIM_CAPACITY`].
+    sim_capacity: usize,
+    /// What the network has for the SIM and when, kept back while the SIM is full.
+    arriving: VecDeque<Arrival>,
+    /// The concatenation reference of the next long message from a phone.
+    incoming_reference: u8,
 }
 
 impl Records {
@@ -923,6 +944,7 @@ impl Modem {
             self.freeze(now);
             return Vec::new();
         }
+        self.take_arrivals(now, records);
         if matches!(&self.mode, Mode::AwaitPrompt(at, _) if *at <= now) {
             if let Mode::AwaitPrompt(_, send) = std::mem::replace(&mut self.mode, Mode::Command) {
                 self.mode = Mode::Body(send, Vec::new());
@@ -1060,6 +1082,9 @@ impl Modem {
         if overflow {
             let at = self.answer_time(now);
             self.respond(at, &[], Final::Error);
+            return;
+        }
+        if self.stored_command(now, command, records) {
             return;
         }
         self.execute(now, command);
@@ -1580,6 +1605,7 @@ impl Modem {
             return self.respond(done, &[], Final::Cms(code));
         }
         let reference = records.next_message_reference();
+        self.report_on(done, reference, &delivery, records);
         self.schedule(done, Output::Deliver(delivery));
         let info = self.format_info(&format!("+CMGS: {reference}"));
         self.schedule(done, Output::Bytes(info));
@@ -1893,6 +1919,338 @@ fn ucs2_decode(hex: &[u8]) -> Option<String> {
     char::decode_utf16(units)
         .collect::<Result<String, _>>()
         .ok()
+}
+
+// What the network sends to the modem (issue 17): status reports on the messages sent,
+// messages from phones, and the SIM's store they land in.
+
+/// How many messages the simulated SIM holds, unless [`Simulator::set_sim_capacity`] says.
+const SIM_CAPACITY: usize = 30;
+
+/// The time zone of the simulated network's time stamps (WIB).
+const NETWORK_ZONE_SECONDS: i32 = 7 * 3600;
+
+/// What the simulated network reports on each part sent with TP-SRR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reports {
+    /// No status reports (the power-on default).
+    #[default]
+    Never,
+    /// "Received by the phone" `after` the part was sent (a long `after` is a late report).
+    Delivered {
+        /// How long after the send.
+        after: Duration,
+    },
+    /// A final failure with this TP-ST (e.g. 0x46, validity period expired), `after` the send.
+    Failed {
+        /// TP-ST.
+        status: u8,
+        /// How long after the send.
+        after: Duration,
+    },
+}
+
+/// A message in a slot of the SIM's store.
+#[derive(Debug, Clone)]
+struct Stored {
+    index: u16,
+    /// `0` unread, `1` read (`+CMGL` and `+CMGR` status).
+    stat: u8,
+    hex: String,
+    tpdu_len: usize,
+}
+
+/// A PDU on its way to the SIM.
+#[derive(Debug, Clone)]
+struct Arrival {
+    due: Instant,
+    hex: String,
+    tpdu_len: usize,
+    /// A status report (`+CDSI`) rather than a message (`+CMTI`).
+    report: bool,
+    /// Whether the modem says so (`false`: it came while the branch was not listening).
+    announce: bool,
+}
+
+impl Simulator {
+    /// Sets what the network reports on the parts sent from now on.
+    pub fn set_reports(&self, reports: Reports) {
+        self.shared.lock().reports = reports;
+    }
+
+    /// Sets how many messages the SIM holds.
+    pub fn set_sim_capacity(&self, capacity: usize) {
+        self.shared.lock().sim_capacity = capacity.max(1);
+    }
+
+    /// A phone sends `text` to the branch's SIM: one SMS-DELIVER per part (UCS-2 when the text
+    /// needs it), stored on the SIM and announced with `+CMTI` — or kept back by the network
+    /// while the SIM is full, until the host deletes something.
+    pub fn send_to_branch(&self, from: &str, text: &str) {
+        self.queue_incoming(from, text, true);
+    }
+
+    /// Like [`Simulator::send_to_branch`], but the message reached the SIM while nobody was
+    /// listening: stored without a notice, for the start-up sweep to find.
+    pub fn store_on_sim(&self, from: &str, text: &str) {
+        self.queue_incoming(from, text, false);
+    }
+
+    /// How many messages the SIM holds now, and how many the network still keeps back.
+    pub fn sim_messages(&self) -> (usize, usize) {
+        let records = self.shared.lock();
+        (records.sim_store.len(), records.arriving.len())
+    }
+
+    /// Waits until the SIM is empty and the network keeps nothing back, or `timeout`.
+    pub fn wait_sim_empty(&self, timeout: Duration) -> (usize, usize) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let counts = self.sim_messages();
+            if counts == (0, 0) || Instant::now() >= deadline {
+                return counts;
+            }
+            thread::sleep(POLL_INTERVAL);
+        }
+    }
+
+    fn queue_incoming(&self, from: &str, text: &str, announce: bool) {
+        let sent_at = network_now(Duration::ZERO);
+        let mut records = self.shared.lock();
+        let reference = records.incoming_reference;
+        records.incoming_reference = reference.wrapping_add(1);
+        let Ok(parts) = from_network::encode_deliver(from, text, sent_at, reference) else {
+            return;
+        };
+        let due = Instant::now();
+        for (hex, tpdu_len) in parts {
+            records.arriving.push_back(Arrival {
+                due,
+                hex,
+                tpdu_len,
+                report: false,
+                announce,
+            });
+        }
+        if !announce {
+            // Nobody listening: straight onto the SIM, if there is room.
+            records.store_arrivals(due, false);
+        }
+        self.shared.changed.notify_all();
+    }
+}
+
+/// The network's clock at `after` from now, in its time zone.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the simulated network keeps its own time, as a real one does; the server's clock is not its"
+)]
+fn network_now(after: Duration) -> chrono::DateTime<chrono::FixedOffset> {
+    use chrono::Offset;
+    let zone = chrono::FixedOffset::east_opt(NETWORK_ZONE_SECONDS).unwrap_or(chrono::Utc.fix());
+    let after = chrono::Duration::from_std(after).unwrap_or(chrono::Duration::zero());
+    (chrono::Utc::now() + after).with_timezone(&zone)
+}
+
+impl Records {
+    /// Moves arrivals that are due onto the SIM while it has room; returns the slots filled
+    /// that the modem announces, with whether each holds a report. A modem that is on
+    /// (`listening`) announces everything, including what the network kept back while the
+    /// SIM was full.
+    fn store_arrivals(&mut self, now: Instant, listening: bool) -> Vec<(u16, bool)> {
+        let capacity = if self.sim_capacity == 0 {
+            SIM_CAPACITY
+        } else {
+            self.sim_capacity
+        };
+        let mut announced = Vec::new();
+        while self.sim_store.len() < capacity && self.arriving.front().is_some_and(|a| a.due <= now)
+        {
+            let Some(arrival) = self.arriving.pop_front() else {
+                break;
+            };
+            let index = (1..)
+                .find(|i| !self.sim_store.iter().any(|s| s.index == *i))
+                .unwrap_or(0);
+            self.sim_store.push(Stored {
+                index,
+                stat: 0,
+                hex: arrival.hex,
+                tpdu_len: arrival.tpdu_len,
+            });
+            if arrival.announce || listening {
+                announced.push((index, arrival.report));
+            }
+        }
+        announced
+    }
+
+    /// `AT+CMGR=<index>`: the message, now read.
+    fn sim_read(&mut self, args: &str, info: &mut Vec<String>) -> Final {
+        let Some(index) = parse_number(args).and_then(|i| u16::try_from(i).ok()) else {
+            return Final::Cms(321);
+        };
+        match self.sim_store.iter_mut().find(|s| s.index == index) {
+            Some(stored) => {
+                info.push(format!("+CMGR: {},,{}", stored.stat, stored.tpdu_len));
+                info.push(stored.hex.clone());
+                stored.stat = 1;
+                Final::Ok
+            }
+            None => Final::Cms(321),
+        }
+    }
+
+    /// `AT+CMGL=<stat>`: 4 (or "ALL") every message, 0 unread, 1 read.
+    fn sim_list(&mut self, args: &str, info: &mut Vec<String>) -> Final {
+        let wanted = match unquote(args.trim()).to_ascii_uppercase().as_str() {
+            "4" | "ALL" => None,
+            "0" | "REC UNREAD" => Some(0),
+            "1" | "REC READ" => Some(1),
+            _ => return Final::Cms(302),
+        };
+        for stored in &mut self.sim_store {
+            if wanted.is_none_or(|w| w == stored.stat) {
+                info.push(format!(
+                    "+CMGL: {},{},,{}",
+                    stored.index, stored.stat, stored.tpdu_len
+                ));
+                info.push(stored.hex.clone());
+                stored.stat = 1;
+            }
+        }
+        Final::Ok
+    }
+}
+
+impl Modem {
+    /// Answers `AT+CMGR`, `AT+CMGL`, `AT+CMGD` and `AT+CPMS?` from the SIM's store when the
+    /// line is that one command; `false` leaves the line to [`Modem::execute`].
+    fn stored_command(&mut self, now: Instant, command: &str, records: &mut Records) -> bool {
+        let upper = command.to_ascii_uppercase();
+        let Some(rest) = upper.get(2..) else {
+            return false;
+        };
+        let (name, args) = rest.split_once('=').unwrap_or((rest, ""));
+        let known = matches!(name, "+CMGR" | "+CMGL" | "+CMGD") && !args.is_empty() && args != "?";
+        if !known && rest != "+CPMS?" {
+            return false;
+        }
+        self.executed = self.executed.wrapping_add(1);
+        let at = self.answer_time(now);
+        if let Some(refusal) = self.sim_refusal() {
+            self.respond(at, &[], refusal);
+            return true;
+        }
+        let mut info = Vec::new();
+        let result = match name {
+            "+CMGR" => records.sim_read(args, &mut info),
+            "+CMGL" => records.sim_list(args, &mut info),
+            "+CMGD" => {
+                let index = parse_number(args.split(',').next().unwrap_or_default());
+                records
+                    .sim_store
+                    .retain(|s| index.is_none_or(|i| u32::from(s.index) != i));
+                Final::Ok
+            }
+            _ => {
+                let used = records.sim_store.len();
+                let total = if records.sim_capacity == 0 {
+                    SIM_CAPACITY
+                } else {
+                    records.sim_capacity
+                };
+                info.push(format!(
+                    "+CPMS: \"SM\",{used},{total},\"SM\",{used},{total},\"SM\",{used},{total}"
+                ));
+                Final::Ok
+            }
+        };
+        self.respond(at, &info, result);
+        true
+    }
+
+    /// Puts what is due onto the SIM and announces it as `AT+CNMI` asks.
+    fn take_arrivals(&mut self, now: Instant, records: &mut Records) {
+        if self.sim != Sim::Ready {
+            return;
+        }
+        let mt = self.cnmi_field(1);
+        let ds = self.cnmi_field(3);
+        for (index, report) in records.store_arrivals(now, true) {
+            match (report, mt, ds) {
+                (false, 1.., _) => self.urc(now, &format!("+CMTI: \"SM\",{index}")),
+                (true, _, 2) => self.urc(now, &format!("+CDSI: \"SM\",{index}")),
+                _ => {}
+            }
+        }
+    }
+
+    /// A field of the `AT+CNMI` setting (0 mode, 1 mt, 2 bm, 3 ds, 4 bfr).
+    fn cnmi_field(&self, field: usize) -> u8 {
+        self.cnmi
+            .split(',')
+            .nth(field)
+            .and_then(|f| f.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Arranges the status report on a part just sent, if it asked for one (TP-SRR, or
+    /// `AT+CSMP` in text mode) and the network gives them: as `+CDS` when `AT+CNMI` says
+    /// ds 1, stored with `+CDSI` when it says 2.
+    fn report_on(
+        &mut self,
+        done: Instant,
+        reference: u8,
+        delivery: &Delivery,
+        records: &mut Records,
+    ) {
+        let (to, asked) = match delivery {
+            Delivery::Part(part) => (part.destination.clone(), part.status_report),
+            Delivery::Text { to, .. } => {
+                let first: u8 = self
+                    .csmp
+                    .split(',')
+                    .next()
+                    .and_then(|f| f.trim().parse().ok())
+                    .unwrap_or(0);
+                (to.clone(), first & 0x20 != 0)
+            }
+        };
+        let (status, after) = match records.reports {
+            Reports::Never => return,
+            Reports::Delivered { after } => (0x00, after),
+            Reports::Failed { status, after } => (status, after),
+        };
+        if !asked {
+            return;
+        }
+        let report = from_network::StatusReport {
+            reference,
+            recipient: to,
+            submitted_at: network_now(Duration::ZERO),
+            discharged_at: network_now(after),
+            status,
+        };
+        let Ok((hex, tpdu_len)) = from_network::encode_status_report(&report) else {
+            return;
+        };
+        let due = later(done, after);
+        match self.cnmi_field(3) {
+            1 => self.schedule(
+                due,
+                Output::Bytes(format!("\r\n+CDS: {tpdu_len}\r\n{hex}\r\n").into_bytes()),
+            ),
+            2 => records.arriving.push_back(Arrival {
+                due,
+                hex,
+                tpdu_len,
+                report: true,
+                announce: true,
+            }),
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -227,6 +227,13 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &["body"],
     },
+    // Messages from customers (issue 17): who wrote, when, whether it was a STOP and who read
+    // it; their words stay at the branch like the outbox's.
+    Synced {
+        table: "sms_inbox",
+        key: "id",
+        omit: &["body"],
+    },
 ];
 
 /// Tables that stay at the branch, each with the reason.
@@ -270,6 +277,14 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
     (
         "customers_search_config",
         "SQLite's part of the name search index",
+    ),
+    (
+        "sms_status_reports",
+        "the network's report per part; the message's delivery is synced on sms_outbox",
+    ),
+    (
+        "sms_inbox_parts",
+        "parts of a customer's long message until the whole is in sms_inbox",
     ),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),

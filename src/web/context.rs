@@ -273,7 +273,7 @@ impl<'a> Ctx<'a> {
             Reports, StaffAdmin,
         };
         // Each link with the permissions that open it (none: every signed-in member).
-        let links: [(&[Permission], &'static str, Msg); 20] = [
+        let links: [(&[Permission], &'static str, Msg); 21] = [
             (&[], paths::STAFF, Msg::NavDashboard),
             (
                 &[CustomerManagement, LoanOrigination, CallCentre],
@@ -296,6 +296,7 @@ impl<'a> Ctx<'a> {
             (&[Reports, Corrections], paths::DAY_CLOSE, Msg::DayClose),
             (&[Payments], paths::STATEMENT_IMPORT, Msg::NavStatements),
             (&[CustomerManagement], paths::SMS, Msg::NavSms),
+            (crate::web::sms::VIEWERS, paths::SMS_INBOX, Msg::NavSmsInbox),
             (&[CustomerManagement], paths::EMAIL, Msg::NavEmail),
             (
                 &[LoanOrigination, Payments, Reports],
@@ -318,8 +319,14 @@ impl<'a> Ctx<'a> {
         let items = links
             .into_iter()
             .filter(|(perms, _, _)| perms.is_empty() || perms.iter().any(|p| user.role.has(*p)))
-            .map(|(_, href, label)| NavItem { href, label })
-            .collect();
+            .map(|(_, href, label)| NavItem {
+                href,
+                label,
+                badge: None,
+            })
+            .collect::<Vec<_>>();
+        let mut items = items;
+        self.badge_unread_sms(&mut items);
         let csrf = self.csrf();
         let nav = StaffNav {
             name: &user.full_name,
@@ -327,6 +334,20 @@ impl<'a> Ctx<'a> {
             csrf: &csrf,
         };
         Response::html(200, ui::staff_page(&self.chrome(), &nav, title, body))
+    }
+
+    /// The SMS inbox's unread count beside its link (issue 17), when the link is shown.
+    fn badge_unread_sms(&self, items: &mut [NavItem]) {
+        let Some(item) = items.iter_mut().find(|i| i.href == paths::SMS_INBOX) else {
+            return;
+        };
+        let unread = self
+            .app
+            .db
+            .conn()
+            .ok()
+            .and_then(|conn| crate::web::sms_inbox::unread(&conn).ok());
+        item.badge = unread.filter(|n| *n > 0);
     }
 
     /// An instant as branch-local date and time, in the reader's style.

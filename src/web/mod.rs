@@ -32,6 +32,8 @@ pub(crate) mod portal;
 pub(crate) mod reference;
 pub(crate) mod reminders;
 pub(crate) mod sms;
+pub(crate) mod sms_delivery;
+pub(crate) mod sms_inbox;
 pub(crate) mod staff;
 pub(crate) mod sync;
 pub(crate) mod today;

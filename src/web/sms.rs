@@ -67,6 +67,7 @@ fn render_page(
     let conn = ctx.app.db.conn()?;
     let counts = SMS.counts(&conn)?;
     let recent = SMS.recent(&conn, 50)?;
+    let delivery = crate::web::sms_delivery::section(ctx, &conn)?;
     drop(conn);
     let csrf = ctx.csrf();
     let body = html! {
@@ -79,6 +80,7 @@ fn render_page(
             div { button type="submit" { (ctx.t(Msg::SmsSendTest)) } }
         }
         (listing::recent(ctx, &LISTING, &recent, sent))
+        (delivery)
     };
     let mut response = ctx.staff_page(user, "SMS", body);
     response.status = status_code;

@@ -39,6 +39,7 @@ mod rounding_step;
 mod security;
 mod slow_clients;
 mod slow_link;
+mod sms_replies;
 mod statements;
 mod sync;
 mod ticket_print;

@@ -309,7 +309,7 @@ fn history_section(
                         @if let Some(d) = n.visit_date { dt { (ctx.t(Msg::FollowUpSetVisitDate)) } dd { (ctx.date(d)) } }
                         dt { (ctx.t(Msg::FollowUpClientStatus)) } dd { (labels.of(Field::ClientStatus, &n.client_status)) }
                         @if !n.comments.is_empty() { dt { (ctx.t(Msg::FollowUpComments)) } dd { (n.comments) } }
-                        @if let Some(m) = &n.message { dt { (ctx.t(Msg::FollowUpSendMessage)) } dd { (m) } }
+                        @if let Some(m) = &n.message { dt { (ctx.t(Msg::FollowUpSendMessage)) } dd { (m) " " (crate::web::sms_delivery::badge(ctx, &n.delivery)) } }
                     }
                 }
             }

@@ -131,6 +131,8 @@ struct Concerns {
     payment_live: bool,
     /// The last test SMS's and test email's delivery states (one-time code cases).
     tests: (Option<String>, Option<String>),
+    /// The network's report on the last test SMS (issue 17).
+    test_sms_delivery: Option<crate::sms::reports::Delivery>,
 }
 
 /// A stored outbox state as its badge, or that none was sent.
@@ -167,16 +169,20 @@ fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Conce
         }),
         None => None,
     };
-    let tests = if case.category == complaints::Category::OneTimeCode {
-        complaints::messages::test_message_states(conn, &case.customer_id)?
+    let (tests, test_sms_delivery) = if case.category == complaints::Category::OneTimeCode {
+        (
+            complaints::messages::test_message_states(conn, &case.customer_id)?,
+            crate::sms::reports::last_sent_to(conn, &case.customer_id, "test")?,
+        )
     } else {
-        (None, None)
+        ((None, None), None)
     };
     Ok(Concerns {
         ticket,
         payment,
         payment_live,
         tests,
+        test_sms_delivery,
     })
 }
 
@@ -226,6 +232,7 @@ fn checklist_section(
                         Action::TestMessages => {
                             @let (sms, email) = &concerns.tests;
                             br; (ctx.t(Msg::ComplaintTestSms)) ": " (outbox_state(ctx, sms.as_deref()))
+                            @if let Some(delivery) = &concerns.test_sms_delivery { " " (crate::web::sms_delivery::badge(ctx, delivery)) }
                             " · " (ctx.t(Msg::ComplaintTestEmail)) ": " (outbox_state(ctx, email.as_deref()))
                             " · " a href={ (paths::customer(&case.customer_id)) "#messages" } { (ctx.t(Msg::ComplaintSendTests)) }
                         },

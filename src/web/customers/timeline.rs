@@ -85,7 +85,11 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                 td {
                                     @match &e.what {
                                         What::Event(kind) => (ctx.t(EventKind::label(kind))),
-                                        What::Sms { kind, state } => { (ctx.t(Msg::NavSms)) " · " (ctx.t(SmsKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
+                                        What::Sms { kind, state, delivery } => {
+                                            (ctx.t(Msg::NavSms)) " · " (ctx.t(SmsKind::from_stored(kind).label())) " · " (state_badge(ctx, state))
+                                            @if state == "sent" { " · " (crate::web::sms_delivery::badge(ctx, delivery)) }
+                                        },
+                                        What::SmsReply => (ctx.t(Msg::TimelineSmsReply)),
                                         What::Email { kind, state } => { (ctx.t(Msg::NavEmail)) " · " (ctx.t(EmailKind::from_stored(kind).label())) " · " (state_badge(ctx, state)) },
                                         What::Note => (ctx.t(Msg::TimelineNote)),
                                         What::Complaint { kind, .. } => { (ctx.t(Msg::PermComplaints)) " · " (ctx.t(complaint_label(kind))) },
@@ -103,7 +107,7 @@ pub(crate) fn section(ctx: &Ctx, entries: &[Entry], note_form: Markup) -> Markup
                                         (None, _) => (ctx.t(Msg::CustomerSelf)),
                                     }
                                 }
-                                td class=[(!matches!(e.what, What::Note | What::FollowUp { .. })).then_some("muted")] {
+                                td class=[(!matches!(e.what, What::Note | What::FollowUp { .. } | What::SmsReply)).then_some("muted")] {
                                     @match &e.what {
                                         What::Event(kind) if kind == "caller_verified" => (super::caller::describe(ctx, &e.detail)),
                                         What::Event(kind) => (code_detail(ctx, kind, &e.detail).unwrap_or_else(|| e.detail.clone())),
