@@ -35,6 +35,8 @@ pub(crate) const MOVED: &[&str] = &[
     "otp_codes",
     // A complaint case follows its customer: the survivor's file and portal show it.
     "complaints",
+    // A customer's SMS replies: the survivor's timeline and the inbox show them as theirs.
+    "sms_inbox",
 ];
 
 /// Tables with a `customer_id` whose rows stay with the merged record, and why.
