@@ -153,6 +153,9 @@ pub struct SimConfig {
     pub operator: String,
     /// The signal quality that `AT+CSQ` reports (0–31, or 99 for unknown).
     pub csq: u8,
+    /// How often an idle modem prints Huawei's `^BOOT:...` heartbeat (some E173/E3131
+    /// firmware does so every few seconds), or `None` for a modem that does not.
+    pub boot_heartbeat: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -167,6 +170,7 @@ impl Default for SimConfig {
             urc_noise: false,
             operator: "Telkomsel".to_owned(),
             csq: 20,
+            boot_heartbeat: None,
         }
     }
 }
@@ -312,6 +316,12 @@ impl Simulator {
         point_link(&self.link, &slave_path)
     }
 
+    /// Restarts the modem behind the same device without unplugging it (a Huawei firmware
+    /// crash): its settings are back to power-on and it says only `^BOOT`, like its heartbeat.
+    pub fn restart(&self) {
+        self.control(Control::Restart);
+    }
+
     /// Returns the link path, which goes into the server's `[modem] device`.
     pub fn link(&self) -> &Path {
         &self.link
@@ -385,6 +395,9 @@ enum Control {
     Unplug,
     /// Serve this new master end with a freshly powered-on modem.
     Plug(TTYPort),
+    /// Power the modem off and on behind the same device, as Huawei firmware does after a
+    /// crash: settings back to power-on, only `^BOOT` said.
+    Restart,
 }
 
 /// What outlives a modem's power cycles: the network's view, the faults and the requests.
@@ -593,6 +606,7 @@ fn serve(shared: &Shared, config: &SimConfig, master: TTYPort) {
                             port,
                             modem: Modem::new(config, Instant::now(), true),
                         }),
+                        Control::Restart => device.map(|d| d.restarted(config)),
                     };
                     records.handled += 1;
                     acted = true;
@@ -655,6 +669,17 @@ impl Device {
             // The host has not opened the device (the master sees a hang-up) or reading failed
             // otherwise; wait instead of spinning.
             Err(_) => thread::sleep(wait),
+        }
+    }
+
+    /// The same device with its modem powered on again, saying only `^BOOT`.
+    fn restarted(self, config: &SimConfig) -> Device {
+        let now = Instant::now();
+        let mut modem = Modem::new(config, now, false);
+        modem.urc(now, "^BOOT:20952548,0,0,0,75");
+        Device {
+            port: self.port,
+            modem,
         }
     }
 
@@ -839,6 +864,8 @@ struct Modem {
     noise: u32,
     /// When an idle modem with URC noise reports something next.
     next_idle_urc: Instant,
+    /// When a modem with [`SimConfig::boot_heartbeat`] prints its next `^BOOT`.
+    next_boot: Option<Instant>,
 }
 
 impl Modem {
@@ -879,6 +906,7 @@ impl Modem {
             executed: 0,
             noise: 0,
             next_idle_urc: later(now, IDLE_URC_INTERVAL),
+            next_boot: config.boot_heartbeat.map(|every| later(now, every)),
         };
         if announce {
             modem.urc(now, "RDY");
@@ -914,7 +942,10 @@ impl Modem {
             _ => None,
         };
         let idle = self.config.urc_noise.then_some(self.next_idle_urc);
-        [output, prompt, idle].into_iter().flatten().min()
+        [output, prompt, idle, self.next_boot]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Does what is due at `now` and returns the bytes to write.
@@ -944,6 +975,7 @@ impl Modem {
                 self.urc(now, &line);
             }
         }
+        self.boot_heartbeat(now);
         let mut bytes = Vec::new();
         while self.out.front().is_some_and(|(at, _)| *at <= now) {
             match self.out.pop_front() {
@@ -1732,6 +1764,28 @@ impl Modem {
     /// Schedules an unsolicited result code at `at`.
     fn urc(&mut self, at: Instant, line: &str) {
         self.schedule(at, Output::Bytes(format!("\r\n{line}\r\n").into_bytes()));
+    }
+
+    /// Prints Huawei's periodic `^BOOT:<id>,0,0,0,<n>` when it is due and the line is idle
+    /// (like other reports, it waits while a command or a message body is under way): a
+    /// heartbeat, not a restart; the modem keeps every setting.
+    fn boot_heartbeat(&mut self, now: Instant) {
+        let (Some(due), Some(every)) = (self.next_boot, self.config.boot_heartbeat) else {
+            return;
+        };
+        let idle = self.mode == Mode::Command
+            && self.raw.is_empty()
+            && self.out.is_empty()
+            && now >= self.busy_until;
+        if now < due {
+            return;
+        }
+        if idle {
+            self.next_boot = Some(later(now, every));
+            self.urc(now, "^BOOT:20952548,0,0,0,75");
+        } else {
+            self.next_boot = Some(later(now, POLL_INTERVAL));
+        }
     }
 
     /// Picks the next unsolicited result code for URC noise.
