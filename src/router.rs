@@ -423,6 +423,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         // SMS.
         (Get, ["staff", "sms"]) => to(sms::page),
         (Post, ["staff", "sms", "test"]) => to(sms::send_test),
+        (Post, ["staff", "sms", "balance"]) => to(crate::web::sms_modems::check_balance),
         (Post, ["staff", "sms", id, "retry"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| sms::act(ctx, id, true))
@@ -596,6 +597,7 @@ mod tests {
             (Get, paths::AUDIT),
             (Get, paths::SMS),
             (Post, paths::SMS_TEST),
+            (Post, paths::SMS_BALANCE),
             (Get, paths::SYNC),
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),

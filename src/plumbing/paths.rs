@@ -107,6 +107,8 @@ pub(crate) const STAFF_ADMIN: &str = "/staff/admin/staff";
 pub(crate) const AUDIT: &str = "/staff/audit";
 pub(crate) const SMS: &str = "/staff/sms";
 pub(crate) const SMS_TEST: &str = "/staff/sms/test";
+/// Asks one modem (form field `modem`) to read its SIM balance.
+pub(crate) const SMS_BALANCE: &str = "/staff/sms/balance";
 pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";

@@ -16,6 +16,7 @@ use serialport::SerialPort;
 
 use super::at::{AtChannel, AtError, Final, Reply, cme_reason, cms_reason};
 use super::pdu::{self, SubmitOptions};
+use super::ussd::{self, UssdError};
 
 /// How messages are handed to the modem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,10 @@ pub(crate) enum ModemError {
     Refused { command: String, result: String },
     #[error("cannot encode the message: {0}")]
     Encode(String),
+    #[error("no answer to the balance request ({0}) within the send deadline")]
+    NoUssdAnswer(String),
+    #[error(transparent)]
+    Ussd(#[from] UssdError),
 }
 
 impl ModemError {
@@ -326,6 +331,16 @@ impl Modem {
         };
         read(self, "AT+CMEE?", "+CMEE:").as_deref() == Some("1")
             && read(self, "AT+CMGF?", "+CMGF:").as_deref() == Some(format)
+    }
+
+    /// Asks the network by USSD (`code`, e.g. `*888#`) and returns its answer's text.
+    pub(crate) fn ussd(&mut self, code: &str) -> Result<String, ModemError> {
+        self.ok(&ussd::request(code))?;
+        let line = self
+            .at
+            .wait_urc("+CUSD:", self.settings.send_timeout)?
+            .ok_or_else(|| ModemError::NoUssdAnswer(code.to_owned()))?;
+        Ok(ussd::answer_text(&line)?)
     }
 
     /// Sends one message (all its parts); returns the message references the network gave.

@@ -88,6 +88,9 @@ const SMS_READY_DELAY: Duration = Duration::from_millis(100);
 /// How often an idle modem with URC noise reports something unasked.
 const IDLE_URC_INTERVAL: Duration = Duration::from_millis(1500);
 
+/// How long the network takes to answer a USSD request.
+const USSD_DELAY: Duration = Duration::from_millis(200);
+
 /// How long [`Simulator::unplug`] and [`Simulator::replug`] wait for the serving thread.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -156,6 +159,10 @@ pub struct SimConfig {
     /// How often an idle modem prints Huawei's `^BOOT:...` heartbeat (some E173/E3131
     /// firmware does so every few seconds), or `None` for a modem that does not.
     pub boot_heartbeat: Option<Duration>,
+    /// What the network answers a USSD request (`AT+CUSD=1,...`) with, as the part of the
+    /// `+CUSD:` line after the colon (e.g. `0,"Sisa pulsa Rp 12.500",15`), sent
+    /// [`USSD_DELAY`] after the `OK`; `None`: the network ends the session (`+CUSD: 4`).
+    pub ussd_answer: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -171,6 +178,7 @@ impl Default for SimConfig {
             operator: "Telkomsel".to_owned(),
             csq: 20,
             boot_heartbeat: None,
+            ussd_answer: None,
         }
     }
 }
@@ -1252,6 +1260,7 @@ impl Modem {
             "+CFUN" | "+IPR" => self.device(&name, op, info),
             // Huawei's switch for its ^RSSI and ^BOOT reports; harmless to accept.
             "^CURC" => Final::Ok,
+            "+CUSD" => self.ussd(now, op),
             _ => Final::Error,
         }
     }
@@ -1764,6 +1773,32 @@ impl Modem {
     /// Schedules an unsolicited result code at `at`.
     fn urc(&mut self, at: Instant, line: &str) {
         self.schedule(at, Output::Bytes(format!("\r\n{line}\r\n").into_bytes()));
+    }
+
+    /// `AT+CUSD=1,"<code>"[,<dcs>]`: `OK` at once (with a ready SIM), the network's answer as
+    /// a `+CUSD:` report a moment later ([`SimConfig::ussd_answer`]).
+    fn ussd(&mut self, now: Instant, op: Op<'_>) -> Final {
+        match op {
+            Op::Read => Final::Ok,
+            Op::Test => Final::Ok,
+            Op::Action => Final::Error,
+            Op::Set(args) => {
+                if let Some(refusal) = self.sim_refusal() {
+                    return refusal;
+                }
+                if !args.trim_start().starts_with('1') {
+                    return Final::Ok;
+                }
+                let answer = self
+                    .config
+                    .ussd_answer
+                    .clone()
+                    .unwrap_or_else(|| "4".to_owned());
+                let at = later(self.answer_time(now), USSD_DELAY);
+                self.urc(at, &format!("+CUSD: {answer}"));
+                Final::Ok
+            }
+        }
     }
 
     /// Prints Huawei's periodic `^BOOT:<id>,0,0,0,<n>` when it is due and the line is idle

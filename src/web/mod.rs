@@ -31,6 +31,7 @@ pub(crate) mod outbox;
 pub(crate) mod portal;
 pub(crate) mod reminders;
 pub(crate) mod sms;
+pub(crate) mod sms_modems;
 pub(crate) mod staff;
 pub(crate) mod sync;
 pub(crate) mod today;
