@@ -1604,12 +1604,11 @@ fn check_modem(section: &str, m: &ModemConfig) -> Result<(), ConfigError> {
 
 /// Checks a modem's balance and cost keys.
 fn check_modem_credit(section: &str, m: &ModemConfig) -> Result<(), ConfigError> {
-    if !m.balance_ussd.is_empty()
-        && !(m.balance_ussd.len() <= 32
-            && m.balance_ussd
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#'))
-    {
+    let ussd_ok = m.balance_ussd.len() <= 32
+        && m.balance_ussd
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#');
+    if !ussd_ok {
         return bad(
             &format!("{section} balance_ussd"),
             format!("{:?} must be a USSD code such as *888#", m.balance_ussd),
