@@ -13,7 +13,9 @@
 //!    that sends it;
 //! 3. the time from a customer's "Send code" (the HTTP POST) to the code's `AT+CMGS`;
 //! 4. code checks per second: `otp::check_code` with the right code, each in its own committed
-//!    transaction, as the portal does.
+//!    transaction, as the portal does;
+//! 5. with several modems (`bench/sms_modems.rs`): one modem against two whose sends take
+//!    200 ms, a code's wait while both are busy, and a failover with one unplugged mid-send.
 
 use crate::plumbing::clock::Clock as _;
 use std::path::Path;
@@ -45,7 +47,7 @@ const DEMO_PHONE: &str = "081210000000";
 /// Where bench messages go.
 const RECIPIENT: &str = "081299998888";
 /// How long any one wait may take before the benchmark gives up.
-const WAIT: Duration = Duration::from_secs(120);
+pub(super) const WAIT: Duration = Duration::from_secs(120);
 
 /// Runs the SMS benchmark and prints its report.
 pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
@@ -72,6 +74,7 @@ pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
     let send_code = send_code_to_cmgs(server.started.addr, &sim)?;
     server.stop()?;
     let checks = check_rate(&dir.path.join("checks"), args.checks)?;
+    let modems = super::sms_modems::run(&dir.path.join("modems"))?;
 
     println!(
         "pawnbranch {} SMS benchmark (release build)",
@@ -100,16 +103,17 @@ pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
         "| code checks per second ({} checks, each committed) | {checks:.0} |",
         args.checks
     );
+    super::sms_modems::print(&modems);
     Ok(())
 }
 
 /// Milliseconds with two decimals.
-fn millis(d: Duration) -> String {
+pub(super) fn millis(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// Waits until `/healthz` says the modem is connected.
-fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
+pub(super) fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         let reply = Connection::open(addr)?.exchange(&get_request("/healthz", None))?;
@@ -122,7 +126,12 @@ fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
 }
 
 /// Queues messages straight into the server's outbox, in one transaction.
-fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(), String> {
+pub(super) fn queue(
+    data: &Path,
+    kind: Kind,
+    texts: &[String],
+    expires: bool,
+) -> Result<(), String> {
     let mut conn = rusqlite::Connection::open(data.join(DB_FILE)).map_err(|e| e.to_string())?;
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
@@ -144,7 +153,7 @@ fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(),
 }
 
 /// Waits until the simulator has `count` messages.
-fn wait_received(sim: &Simulator, count: usize) -> Result<(), String> {
+pub(super) fn wait_received(sim: &Simulator, count: usize) -> Result<(), String> {
     let got = sim.wait_for(count, WAIT).len();
     if got < count {
         Err(format!(
@@ -170,7 +179,7 @@ fn throughput(data: &Path, sim: &Simulator, n: u32) -> Result<f64, String> {
 
 /// The `AT+CMGS` that carried the message whose text contains `needle`: the last one before
 /// the message arrived.
-fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, String> {
+pub(super) fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, String> {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(message) = sim
