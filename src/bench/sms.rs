@@ -177,6 +177,18 @@ fn throughput(data: &Path, sim: &Simulator, n: u32) -> Result<f64, String> {
     Ok(f64::from(n) / started.elapsed().as_secs_f64())
 }
 
+/// The last `AT+CMGS` the simulator got at or before `at` (and not before `after`): the one
+/// that carried the message that arrived at `at`.
+pub(super) fn cmgs_before(sim: &Simulator, at: Instant, after: Option<Instant>) -> Option<Instant> {
+    sim.commands()
+        .into_iter()
+        .filter(|(t, command)| {
+            command.starts_with("AT+CMGS") && *t <= at && after.is_none_or(|a| *t >= a)
+        })
+        .map(|(t, _)| t)
+        .max()
+}
+
 /// The `AT+CMGS` that carried the message whose text contains `needle`: the last one before
 /// the message arrived.
 pub(super) fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, String> {
@@ -187,12 +199,7 @@ pub(super) fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<I
             .into_iter()
             .find(|m| m.text.contains(needle) && m.at >= after)
         {
-            return sim
-                .commands()
-                .into_iter()
-                .filter(|(at, command)| command.starts_with("AT+CMGS") && *at <= message.at)
-                .map(|(at, _)| at)
-                .max()
+            return cmgs_before(sim, message.at, None)
                 .ok_or_else(|| "no AT+CMGS before the message".to_owned());
         }
         if Instant::now() > deadline {
@@ -202,22 +209,35 @@ pub(super) fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<I
     }
 }
 
-/// With 1,000 reminders queued and flowing, the wait of a code from queueing to its AT+CMGS.
-fn code_behind_reminders(data: &Path, sim: &Simulator) -> Result<Duration, String> {
-    let reminders: Vec<String> = (0..1000)
+/// The code of the code messages the benchmark queues.
+pub(super) const CODE: &str = "739164";
+
+/// `n` reminders' texts.
+pub(super) fn reminders(n: usize) -> Vec<String> {
+    (0..n)
         .map(|i| format!("Reminder {i}: your ticket is due in 3 days."))
-        .collect();
-    let before = sim.received().len();
-    queue(data, Kind::Reminder, &reminders, false)?;
-    wait_received(sim, before + 10)?;
+        .collect()
+}
+
+/// Queues a one-time code message ([`CODE`]); returns when.
+pub(super) fn queue_code(data: &Path) -> Result<Instant, String> {
     let queued = Instant::now();
     queue(
         data,
         Kind::Otp,
-        &["739164 is your Pawnbranch code.".to_owned()],
+        &[format!("{CODE} is your Pawnbranch code.")],
         true,
     )?;
-    let cmgs = cmgs_of(sim, "739164", queued)?;
+    Ok(queued)
+}
+
+/// With 1,000 reminders queued and flowing, the wait of a code from queueing to its AT+CMGS.
+fn code_behind_reminders(data: &Path, sim: &Simulator) -> Result<Duration, String> {
+    let before = sim.received().len();
+    queue(data, Kind::Reminder, &reminders(1000), false)?;
+    wait_received(sim, before + 10)?;
+    let queued = queue_code(data)?;
+    let cmgs = cmgs_of(sim, CODE, queued)?;
     Ok(cmgs.saturating_duration_since(queued))
 }
 
@@ -251,15 +271,7 @@ fn send_code_to_cmgs(addr: std::net::SocketAddr, sim: &Simulator) -> Result<Dura
             .into_iter()
             .find(|m| m.to == to.as_str() && m.at >= sent)
         {
-            let cmgs = sim
-                .commands()
-                .into_iter()
-                .filter(|(at, command)| {
-                    command.starts_with("AT+CMGS") && *at <= message.at && *at >= sent
-                })
-                .map(|(at, _)| at)
-                .max()
-                .ok_or("no AT+CMGS for the code")?;
+            let cmgs = cmgs_before(sim, message.at, Some(sent)).ok_or("no AT+CMGS for the code")?;
             return Ok(cmgs.saturating_duration_since(sent));
         }
         if Instant::now() > deadline {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::sms::{WAIT, millis, queue};
+use super::sms::{CODE, WAIT, cmgs_before, millis, queue, queue_code, reminders};
 use super::{Connection, get_request};
 use crate::plumbing::db::DB_FILE;
 use crate::sms::outbox::Kind;
@@ -166,34 +166,16 @@ fn throughput(data: &Path, sims: &[Simulator], run: &str) -> Result<f64, String>
 /// With both modems sending a backlog of reminders, the time from queueing a code to the
 /// `AT+CMGS` that carries it, on whichever modem took it.
 fn code_while_busy(data: &Path, sims: &[Simulator]) -> Result<Duration, String> {
-    let reminders: Vec<String> = (0..200)
-        .map(|i| format!("Reminder {i}: your ticket is due in 3 days."))
-        .collect();
     let before: usize = sims.iter().map(|s| s.received().len()).sum();
-    queue(data, Kind::Reminder, &reminders, false)?;
+    queue(data, Kind::Reminder, &reminders(200), false)?;
     wait_total(sims, before + 6)?;
-    let queued = Instant::now();
-    queue(
-        data,
-        Kind::Otp,
-        &["739164 is your Pawnbranch code.".to_owned()],
-        true,
-    )?;
+    let queued = queue_code(data)?;
     let deadline = Instant::now() + WAIT;
     loop {
         for sim in sims {
-            if let Some(message) = sim
-                .received()
-                .into_iter()
-                .find(|m| m.text.contains("739164"))
-            {
-                let cmgs = sim
-                    .commands()
-                    .into_iter()
-                    .filter(|(at, c)| c.starts_with("AT+CMGS") && *at <= message.at)
-                    .map(|(at, _)| at)
-                    .max()
-                    .ok_or("no AT+CMGS before the code")?;
+            if let Some(message) = sim.received().into_iter().find(|m| m.text.contains(CODE)) {
+                let cmgs =
+                    cmgs_before(sim, message.at, None).ok_or("no AT+CMGS before the code")?;
                 return Ok(cmgs.saturating_duration_since(queued));
             }
         }

@@ -281,12 +281,13 @@ impl<'a> ModemDriver<'a> {
     /// Reads the SIM's balance by USSD if it was asked for, records it, and sets a modem
     /// without credit for one more part aside when there are others.
     fn check_balance_if_wanted(&mut self) {
-        if !self.slot.balance_wanted() {
-            return;
-        }
+        // Without a connection the request waits for one.
         let Some(modem) = self.modem.as_mut() else {
             return;
         };
+        if !self.slot.balance_wanted() {
+            return;
+        }
         let credit = &self.slot.credit;
         let outcome = modem
             .ussd(&credit.ussd)

@@ -118,18 +118,18 @@ mod tests {
         let (_dir, db) = crate::plumbing::db::tests::test_db();
         let mut conn = db.conn().unwrap();
         let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let to = phone::normalise("081234567890", "ID").unwrap();
-        let sms = NewSms {
-            to: &to,
-            text: "Ticket 12 is due",
-            kind: Kind::Reminder,
-            expires_at: None,
-            customer: None,
-        };
-        let offset = FixedOffset::east_opt(7 * 3600).unwrap();
-        let today = day_of(t0, offset);
+        let today = day_of(t0, FixedOffset::east_opt(7 * 3600).unwrap());
+        let to = phone::normalise("081299990000", "ID").unwrap();
         for (modem, parts) in [("left", 1), ("left", 2), ("right", 3)] {
-            let id = outbox::enqueue(&conn, &sms, t0).unwrap();
+            let text = format!("{parts} part(s) through {modem}");
+            let new = NewSms {
+                to: &to,
+                text: &text,
+                kind: Kind::Test,
+                expires_at: None,
+                customer: None,
+            };
+            let id = outbox::enqueue(&conn, &new, t0).unwrap();
             let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
             record_sent(&tx, &id, modem, parts, 150, today, t0).unwrap();
             tx.commit().unwrap();

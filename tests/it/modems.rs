@@ -104,10 +104,9 @@ fn set_ups(sim: &Simulator) -> usize {
         .count()
 }
 
-#[test]
-fn huawei_boot_heartbeats_are_not_taken_for_restarts() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
+/// A server set up with a simulated Huawei modem that prints `^BOOT` every 100 ms.
+fn huawei_with_heartbeat(dir: &Path) -> (Simulator, Server) {
+    let link = dir.join("modem");
     let sim = Simulator::start(
         &link,
         SimConfig {
@@ -118,6 +117,13 @@ fn huawei_boot_heartbeats_are_not_taken_for_restarts() {
     .unwrap();
     let server = server_with_modem(&link, &[]);
     wait_modem_state(&server, "connected", Duration::from_secs(20));
+    (sim, server)
+}
+
+#[test]
+fn huawei_boot_heartbeats_are_not_taken_for_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, server) = huawei_with_heartbeat(dir.path());
     assert_eq!(set_ups(&sim), 1);
     // The first send reads the heartbeats printed since the set-up; the sender looks at them
     // before it takes the second message.
@@ -140,17 +146,7 @@ fn huawei_boot_heartbeats_are_not_taken_for_restarts() {
 #[test]
 fn a_huawei_restart_that_says_only_boot_is_still_set_up_again() {
     let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("modem");
-    let sim = Simulator::start(
-        &link,
-        SimConfig {
-            boot_heartbeat: Some(Duration::from_millis(100)),
-            ..SimConfig::default()
-        },
-    )
-    .unwrap();
-    let server = server_with_modem(&link, &[]);
-    wait_modem_state(&server, "connected", Duration::from_secs(20));
+    let (sim, server) = huawei_with_heartbeat(dir.path());
     send_test(&server, "081234567890");
     assert_eq!(sim.wait_for(1, Duration::from_secs(20)).len(), 1);
     // Settings lost (echo on, CMEE 0, PDU default): the next send reads the ^BOOT, the
