@@ -1,10 +1,11 @@
-//! SMS through a GSM modem on a serial port: the SMS outbox (the shared [`crate::outbox`] on
-//! its own table), the sender thread's driver that owns the modem, the AT command driver, PDU
-//! encoding, the modem simulator used by tests and the benchmark, and the staff "SMS" page in
-//! `pages` (the modem's panel and the test form; the queue and recent messages are the outbox's).
+//! SMS through GSM modems on serial ports (one, or several `[[modem]]`): the SMS outbox (the
+//! shared [`crate::outbox`] on its own table), one sender thread per modem whose driver owns
+//! it, the AT command driver, PDU encoding, the SIM balance by USSD (`ussd`), each modem's
+//! daily count and cost (`usage`), and the modem simulator used by tests and the benchmark.
+//! The staff pages are `web::sms` and `web::sms_modems`.
 //!
 //! Other features queue a message with [`outbox::enqueue`] inside their own transaction and
-//! call [`Sms::wake`] after it commits; nothing but the sender thread talks to the modem.
+//! call [`Sms::wake`] after it commits; nothing but a modem's sender thread talks to it.
 
 pub(crate) mod at;
 pub(crate) mod modem;

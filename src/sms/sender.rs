@@ -452,3 +452,56 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::plumbing::phone;
+    use crate::sms::outbox::{self, NewSms};
+
+    /// What two modems' senders do to the one outbox at once: each message is taken by one.
+    #[test]
+    fn two_senders_take_each_message_once() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let to = phone::normalise("081299990000", "ID").unwrap();
+        let conn = db.conn().unwrap();
+        let mut queued = BTreeSet::new();
+        for i in 0..200 {
+            let text = format!("Notice {i}");
+            let new = NewSms {
+                to: &to,
+                text: &text,
+                kind: Kind::Notice,
+                expires_at: None,
+                customer: None,
+            };
+            queued.insert(outbox::enqueue(&conn, &new, now).unwrap());
+        }
+        drop(conn);
+        let start = std::sync::Barrier::new(2);
+        let take_all = || {
+            let mut taken = Vec::new();
+            let mut conn = db.conn().unwrap();
+            start.wait();
+            while let Some(message) = SMS.take_next(&mut conn, now).unwrap() {
+                taken.push(message.id);
+            }
+            taken
+        };
+        let (left, right) = std::thread::scope(|s| {
+            let left = s.spawn(take_all);
+            let right = s.spawn(take_all);
+            (left.join().unwrap(), right.join().unwrap())
+        });
+        let mut all: Vec<SmsId> = left.into_iter().chain(right).collect();
+        let total = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), total, "a message was taken twice");
+        assert_eq!(all.into_iter().collect::<BTreeSet<_>>(), queued);
+    }
+}
