@@ -178,6 +178,22 @@ fn two_modems_share_the_outbox_each_message_goes_once_and_is_counted_with_its_co
     assert!(l >= 3 && r >= 3, "both modems sent: left {l}, right {r}");
 
     let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    // Each is counted once the modem's answer is recorded.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counted: i64 = db
+            .query_row(
+                "SELECT COALESCE(SUM(messages), 0) FROM sms_modem_days",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if counted == 20 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{counted} of 20 counted");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let by_modem: Vec<(String, i64, i64, i64)> = db
         .prepare("SELECT modem, messages, parts, cost FROM sms_modem_days ORDER BY modem")
         .unwrap()
