@@ -278,8 +278,13 @@ impl<'a> ModemDriver<'a> {
         self.sms.wake();
     }
 
-    /// Reads the SIM's balance by USSD if it was asked for, records it, and sets a modem
-    /// without credit for one more part aside when there are others.
+    /// Whether the SIM's last balance does not pay for one more part (with a price set).
+    fn out_of_credit(&self) -> bool {
+        let price = self.slot.credit.price_per_part;
+        price > 0 && self.balance.is_some_and(|b| b < price)
+    }
+
+    /// Reads the SIM's balance by USSD if it was asked for, and records it.
     fn check_balance_if_wanted(&mut self) {
         // Without a connection the request waits for one.
         let Some(modem) = self.modem.as_mut() else {
@@ -311,10 +316,6 @@ impl<'a> ModemDriver<'a> {
             Ok((amount, _)) => {
                 info!("sms: balance of {}: {amount}", self.slot.name);
                 self.balance = Some(amount);
-                let price = self.slot.credit.price_per_part;
-                if price > 0 && amount < price && self.another_is_healthy() {
-                    self.set_aside(&format!("out of credit (balance {amount})"));
-                }
             }
             Err(e) => warn!("sms: reading the balance of {} failed: {e}", self.slot.name),
         }
@@ -383,6 +384,10 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
             self.connect()?;
         }
         self.check_balance_if_wanted();
+        if self.out_of_credit() && self.another_is_healthy() {
+            let balance = self.balance.unwrap_or_default();
+            self.set_aside(&format!("out of credit (balance {balance})"));
+        }
         if self.resting_until.is_some() {
             return Err(CONNECT_POLL);
         }

@@ -30,6 +30,11 @@ pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<M
         section class="card" {
             h2 { a href=(paths::SMS) { "SMS" } }
             p class=[warn.then_some("warning")] { (ctx.t(link.label())) }
+            @if ctx.app.sms.modems.len() > 1 {
+                @for modem in ctx.app.sms.modems.iter().filter(|m| !m.is_healthy()) {
+                    p class="warning" { (modem.name) ": " (ctx.t(modem.sender.link().state.label())) }
+                }
+            }
             @for warning in &low { p class="warning" { (warning) } }
             p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
         }

@@ -396,3 +396,39 @@ fn the_sim_balance_is_read_by_ussd_daily_and_on_demand_and_a_low_one_is_flagged(
         .unwrap();
     assert_eq!(audited, 1);
 }
+
+#[test]
+fn a_modem_without_credit_for_one_part_is_set_aside_and_the_dashboard_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (left, right) = (dir.path().join("left"), dir.path().join("right"));
+    let answer = |amount: &str| SimConfig {
+        ussd_answer: Some(format!("0,\"Sisa pulsa Rp {amount}\",15")),
+        ..SimConfig::default()
+    };
+    let sim_left = Simulator::start(&left, answer("100")).unwrap();
+    let sim_right = Simulator::start(&right, answer("50.000")).unwrap();
+    let server = server_with_modems(
+        dir.path(),
+        &[&left, &right],
+        "balance_ussd = \"*888#\"\nprice_per_part = 150",
+    );
+    wait_all(&server, &["left"], "set_aside");
+    wait_all(&server, &["right"], "connected");
+    let texts = queue_numbered(server.dir.path(), 5);
+    assert_eq!(wait_total(&[&sim_right], 5), once_each(&texts));
+    assert!(sim_left.received().is_empty());
+    let mut c = server.client();
+    c.sign_in(MANAGER.0, MANAGER.1);
+    let dashboard = c.get("/staff");
+    assert!(
+        dashboard.body.contains("left: Set aside for now"),
+        "{}",
+        dashboard.body
+    );
+    let page = c.get("/staff/sms");
+    assert!(
+        page.body.contains("out of credit (balance 100)"),
+        "{}",
+        page.body
+    );
+}
