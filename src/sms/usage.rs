@@ -157,4 +157,60 @@ mod tests {
         let last = balance(&conn, "left").unwrap().unwrap();
         assert_eq!((last.amount, last.answer.as_str()), (None, "no answer"));
     }
+
+    #[test]
+    fn head_office_receives_the_counts_the_balances_and_which_modem_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let mut conn = db.conn().unwrap();
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let to = phone::normalise("081299990000", "ID").unwrap();
+        let new = NewSms {
+            to: &to,
+            text: "Test",
+            kind: Kind::Test,
+            expires_at: None,
+            customer: None,
+        };
+        let id = outbox::enqueue(&conn, &new, t0).unwrap();
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+        record_sent(
+            &tx,
+            &id,
+            "left",
+            2,
+            150,
+            day_of(t0, FixedOffset::east_opt(0).unwrap()),
+            t0,
+        )
+        .unwrap();
+        record_balance(&tx, "left", &Ok((9_000, "Pulsa Rp 9.000".into())), t0).unwrap();
+        tx.commit().unwrap();
+        let logged = |entity: &str| -> Vec<serde_json::Value> {
+            conn.prepare("SELECT data FROM sync_log WHERE entity = ?1 ORDER BY seq")
+                .unwrap()
+                .query_map([entity], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+                .collect()
+        };
+        let days = logged("sms_modem_days");
+        assert_eq!(days.len(), 1);
+        assert_eq!(
+            (days[0]["messages"].as_i64(), days[0]["cost"].as_i64()),
+            (Some(1), Some(300))
+        );
+        assert_eq!(
+            logged("sms_modem_balances")[0]["balance"].as_i64(),
+            Some(9_000)
+        );
+        let outbox = logged("sms_outbox");
+        let last = outbox.last().unwrap();
+        assert_eq!(
+            (last["modem"].as_str(), last["parts"].as_i64()),
+            (Some("left"), Some(2))
+        );
+    }
 }
