@@ -141,6 +141,8 @@ struct ModemDriver<'a> {
     resting_until: Option<Instant>,
     /// The SIM's balance at its last check, if it was read.
     balance: Option<i64>,
+    /// Whether the modem was set aside for want of credit (it comes back once topped up).
+    aside_for_credit: bool,
 }
 
 impl<'a> ModemDriver<'a> {
@@ -167,6 +169,7 @@ impl<'a> ModemDriver<'a> {
             failures_in_a_row: 0,
             resting_until: None,
             balance,
+            aside_for_credit: false,
         }
     }
 
@@ -361,6 +364,7 @@ impl<'a> ModemDriver<'a> {
         if self.failures_in_a_row >= ERRORS_BEFORE_SET_ASIDE {
             let why = format!("{} failed sends in a row: {error}", self.failures_in_a_row);
             self.set_aside(&why);
+            self.aside_for_credit = false;
         } else {
             self.resting_until = Some(Instant::now() + PAUSE_AFTER_FAILURE);
             self.sms.wake();
@@ -374,6 +378,11 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
     fn ready(&mut self) -> Result<(), Duration> {
         if let Some(wait) = self.resting() {
             self.check_balance_if_wanted();
+            if self.aside_for_credit && !self.out_of_credit() {
+                // Topped up (and checked again): back at once.
+                self.aside_for_credit = false;
+                self.resting_until = Some(Instant::now());
+            }
             return Err(wait);
         }
         if self.modem.as_mut().is_some_and(Modem::rebooted) {
@@ -387,6 +396,7 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
         if self.out_of_credit() && self.another_is_healthy() {
             let balance = self.balance.unwrap_or_default();
             self.set_aside(&format!("out of credit (balance {balance})"));
+            self.aside_for_credit = true;
         }
         if self.resting_until.is_some() {
             return Err(CONNECT_POLL);
