@@ -302,6 +302,12 @@ impl Simulator {
         }
     }
 
+    /// From now on the network answers USSD requests with `answer` (see
+    /// [`SimConfig::ussd_answer`]): a SIM topped up, or run dry.
+    pub fn set_ussd_answer(&self, answer: &str) {
+        self.shared.lock().ussd_answer = Some(answer.to_owned());
+    }
+
     /// Ends a [`Fault::Hang`]: the modem answers again, in command mode with its settings kept.
     pub fn recover(&self) {
         self.shared.lock().hang = false;
@@ -424,6 +430,8 @@ struct Records {
     no_answer: Vec<(String, u32)>,
     /// Whether the modem is frozen.
     hang: bool,
+    /// The USSD answer set by [`Simulator::set_ussd_answer`], replacing the configured one.
+    ussd_answer: Option<String>,
     /// The next message reference to hand out; the SIM keeps it, so it survives power cycles.
     message_reference: u8,
     /// Requests not yet taken by the serving thread.
@@ -1088,6 +1096,9 @@ impl Modem {
             return;
         };
         records.commands.push((now, command.to_owned()));
+        if let Some(answer) = &records.ussd_answer {
+            self.config.ussd_answer = Some(answer.clone());
+        }
         if records.swallow(command) {
             self.swallowed = true;
             return;

@@ -431,4 +431,9 @@ fn a_modem_without_credit_for_one_part_is_set_aside_and_the_dashboard_says_so() 
         "{}",
         page.body
     );
+    // Topped up: staff check the balance and the modem takes messages again.
+    sim_left.set_ussd_answer("0,\"Sisa pulsa Rp 25.000\",15");
+    let r = c.submit("/staff/sms", "/staff/sms/balance", &[("modem", "left")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_all(&server, &["left", "right"], "connected");
 }
