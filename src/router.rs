@@ -433,6 +433,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| sms_inbox::reply(ctx, id))
         }
+        (Post, ["staff", "sms", "balance"]) => to(crate::web::sms_modems::check_balance),
         (Post, ["staff", "sms", id, "retry"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| sms::act(ctx, id, true))
@@ -608,6 +609,7 @@ mod tests {
             (Get, paths::SMS),
             (Post, paths::SMS_TEST),
             (Get, paths::SMS_INBOX),
+            (Post, paths::SMS_BALANCE),
             (Get, paths::SYNC),
             (Post, paths::SYNC_UPLOAD),
             (Get, paths::EMAIL),

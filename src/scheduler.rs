@@ -10,7 +10,8 @@
 //! also takes the surplus of forfeited items' sales not claimed within their claim period to
 //! income ([`crate::disposals::expire_claims`]), settles the promises to pay whose day is
 //! over ([`crate::callcentre::promises::settle`]), and flags the cash drawers still open from
-//! a day that has ended ([`crate::drawers::flag_left_open`]). With the reminder pass it runs
+//! a day that has ended ([`crate::drawers::flag_left_open`]), and asks every modem to read
+//! its SIM balance ([`Sms::want_balances`]). With the reminder pass it runs
 //! the complaint breach pass ([`crate::complaints::breach::run`]), which escalates the cases
 //! past their service level (once each) and tells the CS managers, and sends the
 //! promised-day messages ([`crate::callcentre::promises::remind_due`]).
@@ -110,6 +111,8 @@ pub(crate) fn run(
                         ),
                         Err(e) => warn!("scheduler: could not settle promises to pay: {e}"),
                     }
+                    // Each modem's sender reads its SIM balance when next free.
+                    sms.want_balances();
                     done = Some(today);
                     reminded = None;
                 }

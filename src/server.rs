@@ -72,9 +72,12 @@ pub(crate) fn serve(
     crate::complaints::due::refresh_at_start(&mut *db.conn()?, &config)
         .map_err(crate::plumbing::db::DbError::from)?;
     let is_demo = demo::is_demo(&*db.conn()?).map_err(crate::plumbing::db::DbError::from)?;
-    if is_demo && config.modem.device == "none" {
+    if is_demo
+        && let [only] = config.modem.0.as_mut_slice()
+        && only.device == "none"
+    {
         // The demo shows the whole path of a message without a modem: to a file, labelled.
-        config.modem.device = "log".to_owned();
+        only.device = "log".to_owned();
         println!(
             "SMS: the demo writes messages to {} (not real delivery).",
             config.data_dir().join("sms-log.txt").display()
@@ -158,18 +161,10 @@ fn build_app(
     is_demo: bool,
     shutdown: &Arc<AtomicBool>,
 ) -> Arc<App> {
-    let device = sms::Device::from_config(&config.modem, &config.data_dir());
     let sms = Arc::new(
-        Sms::new(
-            &config.modem,
-            device,
-            Arc::clone(&clock),
-            Arc::clone(shutdown),
-        )
-        .with_replies(sms::inbox::Replies::from_config(
-            &config,
-            crate::customers::sms_replies::CUSTOMERS,
-        )),
+        Sms::new(&config, Arc::clone(&clock), Arc::clone(shutdown)).with_replies(
+            sms::inbox::Replies::from_config(&config, crate::customers::sms_replies::CUSTOMERS),
+        ),
     );
     let uploader = Arc::new(crate::sync::Uploader::new(
         &config,

@@ -40,6 +40,7 @@ mod link;
 mod loans;
 mod search;
 mod sms;
+mod sms_modems;
 mod sync;
 
 use crate::auth::STAFF_COOKIE;

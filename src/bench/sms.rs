@@ -13,7 +13,9 @@
 //!    that sends it;
 //! 3. the time from a customer's "Send code" (the HTTP POST) to the code's `AT+CMGS`;
 //! 4. code checks per second: `otp::check_code` with the right code, each in its own committed
-//!    transaction, as the portal does.
+//!    transaction, as the portal does;
+//! 5. with several modems (`bench/sms_modems.rs`): one modem against two whose sends take
+//!    200 ms, a code's wait while both are busy, and a failover with one unplugged mid-send.
 
 use crate::plumbing::clock::Clock as _;
 use std::path::Path;
@@ -45,7 +47,7 @@ const DEMO_PHONE: &str = "081210000000";
 /// Where bench messages go.
 const RECIPIENT: &str = "081299998888";
 /// How long any one wait may take before the benchmark gives up.
-const WAIT: Duration = Duration::from_secs(120);
+pub(super) const WAIT: Duration = Duration::from_secs(120);
 
 /// Runs the SMS benchmark and prints its report.
 pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
@@ -72,6 +74,7 @@ pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
     let send_code = send_code_to_cmgs(server.started.addr, &sim)?;
     server.stop()?;
     let checks = check_rate(&dir.path.join("checks"), args.checks)?;
+    let modems = super::sms_modems::run(&dir.path.join("modems"))?;
 
     println!(
         "pawnbranch {} SMS benchmark (release build)",
@@ -100,16 +103,17 @@ pub(crate) fn run(args: &SmsBenchArgs) -> Result<(), String> {
         "| code checks per second ({} checks, each committed) | {checks:.0} |",
         args.checks
     );
+    super::sms_modems::print(&modems);
     Ok(())
 }
 
 /// Milliseconds with two decimals.
-fn millis(d: Duration) -> String {
+pub(super) fn millis(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 /// Waits until `/healthz` says the modem is connected.
-fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
+pub(super) fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         let reply = Connection::open(addr)?.exchange(&get_request("/healthz", None))?;
@@ -122,7 +126,12 @@ fn wait_connected(addr: std::net::SocketAddr) -> Result<(), String> {
 }
 
 /// Queues messages straight into the server's outbox, in one transaction.
-fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(), String> {
+pub(super) fn queue(
+    data: &Path,
+    kind: Kind,
+    texts: &[String],
+    expires: bool,
+) -> Result<(), String> {
     let mut conn = rusqlite::Connection::open(data.join(DB_FILE)).map_err(|e| e.to_string())?;
     conn.busy_timeout(Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
@@ -144,7 +153,7 @@ fn queue(data: &Path, kind: Kind, texts: &[String], expires: bool) -> Result<(),
 }
 
 /// Waits until the simulator has `count` messages.
-fn wait_received(sim: &Simulator, count: usize) -> Result<(), String> {
+pub(super) fn wait_received(sim: &Simulator, count: usize) -> Result<(), String> {
     let got = sim.wait_for(count, WAIT).len();
     if got < count {
         Err(format!(
@@ -168,9 +177,21 @@ fn throughput(data: &Path, sim: &Simulator, n: u32) -> Result<f64, String> {
     Ok(f64::from(n) / started.elapsed().as_secs_f64())
 }
 
+/// The last `AT+CMGS` the simulator got at or before `at` (and not before `after`): the one
+/// that carried the message that arrived at `at`.
+pub(super) fn cmgs_before(sim: &Simulator, at: Instant, after: Option<Instant>) -> Option<Instant> {
+    sim.commands()
+        .into_iter()
+        .filter(|(t, command)| {
+            command.starts_with("AT+CMGS") && *t <= at && after.is_none_or(|a| *t >= a)
+        })
+        .map(|(t, _)| t)
+        .max()
+}
+
 /// The `AT+CMGS` that carried the message whose text contains `needle`: the last one before
 /// the message arrived.
-fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, String> {
+pub(super) fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, String> {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(message) = sim
@@ -178,12 +199,7 @@ fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, Str
             .into_iter()
             .find(|m| m.text.contains(needle) && m.at >= after)
         {
-            return sim
-                .commands()
-                .into_iter()
-                .filter(|(at, command)| command.starts_with("AT+CMGS") && *at <= message.at)
-                .map(|(at, _)| at)
-                .max()
+            return cmgs_before(sim, message.at, None)
                 .ok_or_else(|| "no AT+CMGS before the message".to_owned());
         }
         if Instant::now() > deadline {
@@ -193,22 +209,35 @@ fn cmgs_of(sim: &Simulator, needle: &str, after: Instant) -> Result<Instant, Str
     }
 }
 
-/// With 1,000 reminders queued and flowing, the wait of a code from queueing to its AT+CMGS.
-fn code_behind_reminders(data: &Path, sim: &Simulator) -> Result<Duration, String> {
-    let reminders: Vec<String> = (0..1000)
+/// The code of the code messages the benchmark queues.
+pub(super) const CODE: &str = "739164";
+
+/// `n` reminders' texts.
+pub(super) fn reminders(n: usize) -> Vec<String> {
+    (0..n)
         .map(|i| format!("Reminder {i}: your ticket is due in 3 days."))
-        .collect();
-    let before = sim.received().len();
-    queue(data, Kind::Reminder, &reminders, false)?;
-    wait_received(sim, before + 10)?;
+        .collect()
+}
+
+/// Queues a one-time code message ([`CODE`]); returns when.
+pub(super) fn queue_code(data: &Path) -> Result<Instant, String> {
     let queued = Instant::now();
     queue(
         data,
         Kind::Otp,
-        &["739164 is your Pawnbranch code.".to_owned()],
+        &[format!("{CODE} is your Pawnbranch code.")],
         true,
     )?;
-    let cmgs = cmgs_of(sim, "739164", queued)?;
+    Ok(queued)
+}
+
+/// With 1,000 reminders queued and flowing, the wait of a code from queueing to its AT+CMGS.
+fn code_behind_reminders(data: &Path, sim: &Simulator) -> Result<Duration, String> {
+    let before = sim.received().len();
+    queue(data, Kind::Reminder, &reminders(1000), false)?;
+    wait_received(sim, before + 10)?;
+    let queued = queue_code(data)?;
+    let cmgs = cmgs_of(sim, CODE, queued)?;
     Ok(cmgs.saturating_duration_since(queued))
 }
 
@@ -242,15 +271,7 @@ fn send_code_to_cmgs(addr: std::net::SocketAddr, sim: &Simulator) -> Result<Dura
             .into_iter()
             .find(|m| m.to == to.as_str() && m.at >= sent)
         {
-            let cmgs = sim
-                .commands()
-                .into_iter()
-                .filter(|(at, command)| {
-                    command.starts_with("AT+CMGS") && *at <= message.at && *at >= sent
-                })
-                .map(|(at, _)| at)
-                .max()
-                .ok_or("no AT+CMGS for the code")?;
+            let cmgs = cmgs_before(sim, message.at, Some(sent)).ok_or("no AT+CMGS for the code")?;
             return Ok(cmgs.saturating_duration_since(sent));
         }
         if Instant::now() > deadline {

@@ -280,6 +280,10 @@ pub(crate) enum Failure {
     /// The far end could not be reached (the relay refused the connection, timed out, refused
     /// our login): the message waits for it without using up its attempts.
     Unreachable(String),
+    /// The far end failed, not the message, and the channel has another that can take it
+    /// (one of several modems): queued again at once, without a backoff, its attempt counted
+    /// (so a message no far end takes still fails after `max_attempts`).
+    Elsewhere(String),
 }
 
 impl Failure {
@@ -288,7 +292,8 @@ impl Failure {
         match self {
             Failure::Permanent(reason)
             | Failure::Temporary(reason)
-            | Failure::Unreachable(reason) => reason,
+            | Failure::Unreachable(reason)
+            | Failure::Elsewhere(reason) => reason,
         }
     }
 }

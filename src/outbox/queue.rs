@@ -219,19 +219,19 @@ impl<K: MessageKind, I: MessageId> Channel<K, I> {
     ) -> rusqlite::Result<State> {
         let attempts = message.attempts + 1;
         let (reason, retry) = match failure {
-            Failure::Permanent(reason) => (reason.clone(), false),
-            Failure::Temporary(reason) if attempts < max_attempts => (reason.clone(), true),
-            Failure::Temporary(reason) => (
-                format!("gave up after {attempts} attempts: {reason}"),
-                false,
-            ),
-            Failure::Unreachable(reason) => (reason.clone(), true),
+            Failure::Permanent(reason) => (reason.clone(), None),
+            Failure::Temporary(reason) | Failure::Elsewhere(reason) if attempts >= max_attempts => {
+                (format!("gave up after {attempts} attempts: {reason}"), None)
+            }
+            Failure::Temporary(reason) => (reason.clone(), Some(now + backoff(attempts))),
+            Failure::Unreachable(reason) => (reason.clone(), Some(now + backoff(attempts))),
+            Failure::Elsewhere(reason) => (reason.clone(), Some(now)),
         };
-        if retry {
+        if let Some(next_attempt_at) = retry {
             conn.prepare_cached(&self.sql().later)?.execute(params![
                 message.id,
                 reason,
-                now + backoff(attempts),
+                next_attempt_at,
                 now
             ])?;
             return Ok(State::Queued);

@@ -176,6 +176,21 @@ impl<'a, K: MessageKind, I: MessageId, L: Copy + PartialEq> Thread<'a, K, I, L> 
         thread
     }
 
+    /// Another thread of the same channel (one of several modems), started after the first:
+    /// it shares the outbox, whose claims are exclusive, and leaves the requeueing of
+    /// interrupted messages to [`Thread::start`], which must have run before.
+    pub(crate) fn attach(
+        channel: &'static Channel<K, I>,
+        sender: &'a Sender<L>,
+        db: &'a Db,
+    ) -> Self {
+        Thread {
+            channel,
+            sender,
+            db,
+        }
+    }
+
     /// Sends through `driver` until shutdown.
     pub(crate) fn serve<D: Driver<K, I>>(&self, driver: &mut D) {
         while self.sender.running() {

@@ -24,6 +24,9 @@ const ENV_PREFIX: &str = "PAWNBRANCH_";
 /// The longest a payment code may stay valid: a week, since the amount owed changes with
 /// every new interest period.
 const MAX_CODE_VALIDITY_HOURS: u32 = 7 * 24;
+/// The amount in the balance answers of Indonesian operators ("Sisa pulsa Rp 12.500",
+/// "Pulsa: Rp5.000", "Balance Rp 1,250").
+const DEFAULT_BALANCE_PATTERN: &str = r"(?i)(?:pulsa|saldo|balance)\D*?([0-9][0-9.,]*)";
 
 /// The whole configuration of one branch server (or head office receiver).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -33,7 +36,7 @@ pub(crate) struct Config {
     pub(crate) server: ServerConfig,
     pub(crate) storage: StorageConfig,
     pub(crate) staff: StaffConfig,
-    pub(crate) modem: ModemConfig,
+    pub(crate) modem: Modems,
     pub(crate) sms: SmsConfig,
     pub(crate) email: EmailConfig,
     pub(crate) otp: OtpConfig,
@@ -247,10 +250,65 @@ impl Default for StaffConfig {
     }
 }
 
-/// `[modem]`: the GSM modem that sends SMS.
+/// `[modem]`, or several `[[modem]]` tables: the GSM modems that send SMS, in order (one-time
+/// codes go to the first healthy one). One `[modem]` table is the simple case and parses as a
+/// list of one; the environment (`PAWNBRANCH_MODEM_*`) sets the first modem's keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Modems(pub(crate) Vec<ModemConfig>);
+
+impl Default for Modems {
+    fn default() -> Self {
+        Modems(vec![ModemConfig::default()])
+    }
+}
+
+impl Modems {
+    /// The modems, in their configured order.
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, ModemConfig> {
+        self.0.iter()
+    }
+}
+
+impl Serialize for Modems {
+    /// One modem as a `[modem]` table (so the defaults have a table the environment can set),
+    /// several as `[[modem]]` tables.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => one.serialize(serializer),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Modems {
+    /// A `[modem]` table or a list of `[[modem]]` tables, each read with its own key checks.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Modems;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [modem] table or [[modem]] tables")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Modems, A::Error> {
+                let one =
+                    ModemConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Modems(vec![one]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Modems, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Modems)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// One GSM modem that sends SMS (a `[modem]` table, or one of several `[[modem]]` tables).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct ModemConfig {
+    /// The name staff see on the SMS page and head office in the daily counts; empty gives
+    /// "modem 1", "modem 2", ... by position. Unique.
+    pub(crate) name: String,
     /// The serial device, e.g. `/dev/ttyUSB0` or `/dev/pawnbranch-modem` (see `deploy/`);
     /// `none` keeps messages queued; `log` writes them to `sms-log.txt` in the data directory
     /// instead of sending them (for the demo and development: not real delivery).
@@ -274,6 +332,28 @@ pub(crate) struct ModemConfig {
     /// Pause between reminders and other bulk messages, so the operator does not block the
     /// SIM as a spammer; codes never wait.
     pub(crate) bulk_interval_ms: u32,
+    /// The operator's USSD code that answers the SIM's prepaid balance (e.g. `*888#` for
+    /// Telkomsel, `*123#` for Indosat); empty: the balance is not checked.
+    pub(crate) balance_ussd: String,
+    /// The pattern (Rust `regex` syntax) whose first group is the amount in the USSD answer;
+    /// dots and commas in it are taken as thousands separators.
+    pub(crate) balance_pattern: String,
+    /// Below this balance (in the branch currency's minor units) the dashboard warns; 0: no
+    /// warning.
+    pub(crate) low_balance_below: i64,
+    /// What one SMS part costs (in the branch currency's minor units), for the daily cost.
+    pub(crate) price_per_part: i64,
+}
+
+impl ModemConfig {
+    /// The name staff see: the configured one, or "modem <n>" by position (`index` from 0).
+    pub(crate) fn display_name(&self, index: usize) -> String {
+        if self.name.is_empty() {
+            format!("modem {}", index + 1)
+        } else {
+            self.name.clone()
+        }
+    }
 }
 
 impl Default for ModemConfig {
@@ -289,6 +369,11 @@ impl Default for ModemConfig {
             send_timeout_seconds: 60,
             max_attempts: 5,
             bulk_interval_ms: 2000,
+            name: String::new(),
+            balance_ussd: String::new(),
+            balance_pattern: DEFAULT_BALANCE_PATTERN.to_owned(),
+            low_balance_below: 0,
+            price_per_part: 0,
         }
     }
 }
@@ -1176,47 +1261,34 @@ impl Config {
         Ok(())
     }
 
-    /// Checks the `[modem]` section.
+    /// Checks the `[modem]` table, or each `[[modem]]` table (errors name `[[modem]] 2 device`).
     fn validate_modem(&self) -> Result<(), ConfigError> {
-        let m = &self.modem;
-        if m.device.is_empty() {
+        let many = self.modem.0.len() > 1;
+        if self.modem.0.is_empty() {
             return bad(
-                "[modem] device",
-                "must be a device path, none or log".to_owned(),
+                "[modem]",
+                "at least one modem (device = \"none\" for none)".to_owned(),
             );
         }
-        if !["pdu", "text"].contains(&m.mode.as_str()) {
-            return bad("[modem] mode", format!("{:?} must be pdu or text", m.mode));
-        }
-        if !m.pin.expose().is_empty() && !(4..=8).contains(&m.pin.expose().len())
-            || !m.pin.expose().bytes().all(|b| b.is_ascii_digit())
-        {
-            return bad("[modem] pin", "must be 4 to 8 digits (or empty)".to_owned());
-        }
-        if !m.smsc.is_empty()
-            && !m
-                .smsc
-                .trim_start_matches('+')
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        {
-            return bad(
-                "[modem] smsc",
-                format!("{:?} must be a phone number such as +62816124", m.smsc),
-            );
-        }
-        for (key, value) in [
-            ("[modem] baud_rate", m.baud_rate),
-            (
-                "[modem] registration_timeout_seconds",
-                m.registration_timeout_seconds,
-            ),
-            ("[modem] command_timeout_ms", m.command_timeout_ms),
-            ("[modem] send_timeout_seconds", m.send_timeout_seconds),
-            ("[modem] max_attempts", m.max_attempts),
-        ] {
-            if value == 0 {
-                return bad(key, "must be at least 1".to_owned());
+        let mut names = std::collections::BTreeSet::new();
+        for (i, m) in self.modem.iter().enumerate() {
+            let section = if many {
+                format!("[[modem]] {}", i + 1)
+            } else {
+                "[modem]".to_owned()
+            };
+            check_modem(&section, m)?;
+            if !names.insert(m.display_name(i)) {
+                return bad(
+                    &format!("{section} name"),
+                    format!("{:?} is the name of another modem", m.display_name(i)),
+                );
+            }
+            if many && ["none", "log"].contains(&m.device.as_str()) {
+                return bad(
+                    &format!("{section} device"),
+                    "several modems must each be a device path".to_owned(),
+                );
             }
         }
         Ok(())
@@ -1505,12 +1577,110 @@ fn redact(table: &mut toml::Table) {
     for (key, value) in table.iter_mut() {
         match value {
             toml::Value::Table(inner) => redact(inner),
+            // `[[modem]]` tables hold PINs too.
+            toml::Value::Array(list) => list
+                .iter_mut()
+                .filter_map(toml::Value::as_table_mut)
+                .for_each(redact),
             toml::Value::String(s) if is_secret_key(key) && !s.is_empty() => {
                 *s = "********".to_owned()
             }
             _ => (),
         }
     }
+}
+
+/// Checks one modem's table; `section` names it in errors (`[modem]`, `[[modem]] 2`).
+fn check_modem(section: &str, m: &ModemConfig) -> Result<(), ConfigError> {
+    if m.device.is_empty() {
+        return bad(
+            &format!("{section} device"),
+            "must be a device path, none or log".to_owned(),
+        );
+    }
+    if !["pdu", "text"].contains(&m.mode.as_str()) {
+        return bad(
+            &format!("{section} mode"),
+            format!("{:?} must be pdu or text", m.mode),
+        );
+    }
+    if !m.pin.expose().is_empty() && !(4..=8).contains(&m.pin.expose().len())
+        || !m.pin.expose().bytes().all(|b| b.is_ascii_digit())
+    {
+        return bad(
+            &format!("{section} pin"),
+            "must be 4 to 8 digits (or empty)".to_owned(),
+        );
+    }
+    if !m.smsc.is_empty()
+        && !m
+            .smsc
+            .trim_start_matches('+')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        return bad(
+            &format!("{section} smsc"),
+            format!("{:?} must be a phone number such as +62816124", m.smsc),
+        );
+    }
+    for (key, value) in [
+        (format!("{section} baud_rate"), m.baud_rate),
+        (
+            format!("{section} registration_timeout_seconds"),
+            m.registration_timeout_seconds,
+        ),
+        (
+            format!("{section} command_timeout_ms"),
+            m.command_timeout_ms,
+        ),
+        (
+            format!("{section} send_timeout_seconds"),
+            m.send_timeout_seconds,
+        ),
+        (format!("{section} max_attempts"), m.max_attempts),
+    ] {
+        if value == 0 {
+            return bad(&key, "must be at least 1".to_owned());
+        }
+    }
+    check_modem_credit(section, m)
+}
+
+/// Checks a modem's balance and cost keys.
+fn check_modem_credit(section: &str, m: &ModemConfig) -> Result<(), ConfigError> {
+    let ussd_ok = m.balance_ussd.len() <= 32
+        && m.balance_ussd
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#');
+    if !ussd_ok {
+        return bad(
+            &format!("{section} balance_ussd"),
+            format!("{:?} must be a USSD code such as *888#", m.balance_ussd),
+        );
+    }
+    match regex::Regex::new(&m.balance_pattern) {
+        Ok(pattern) if pattern.captures_len() >= 2 => (),
+        Ok(_) => {
+            return bad(
+                &format!("{section} balance_pattern"),
+                "needs a group ( ) around the amount".to_owned(),
+            );
+        }
+        Err(e) => return bad(&format!("{section} balance_pattern"), e.to_string()),
+    }
+    for (key, value) in [
+        ("low_balance_below", m.low_balance_below),
+        ("price_per_part", m.price_per_part),
+    ] {
+        if value < 0 {
+            return bad(
+                &format!("{section} {key}"),
+                "must not be negative".to_owned(),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Keys whose values are secrets, by naming convention.
@@ -1566,6 +1736,13 @@ fn apply_env(
 
 /// Sets `[section] key = value`, creating the section.
 fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
+    // A list of tables (`[[modem]]`): the environment sets the first one's keys.
+    if let Some(toml::Value::Array(list)) = table.get_mut(section)
+        && let Some(toml::Value::Table(first)) = list.first_mut()
+    {
+        first.insert(key.to_owned(), value);
+        return;
+    }
     let entry = table
         .entry(section.to_owned())
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -1919,7 +2096,7 @@ mod tests {
     #[test]
     fn secrets_do_not_print() {
         let c = load("[modem]\npin = \"1234\"\n", &[]).unwrap();
-        assert_eq!(c.modem.pin.expose(), "1234");
+        assert_eq!(c.modem.0[0].pin.expose(), "1234");
         assert!(!format!("{c:?}").contains("1234"));
         assert!(!c.to_redacted_toml().contains("1234"));
         assert!(c.to_redacted_toml().contains("pin = \"********\""));
@@ -2200,5 +2377,64 @@ mod tests {
         assert_eq!(parse_offset("-03:30").unwrap().local_minus_utc(), -12600);
         assert!(parse_offset("07:00").is_none());
         assert!(parse_offset("+15:00").is_none());
+    }
+
+    #[test]
+    fn several_modems_are_a_list_of_tables_each_checked_by_position() {
+        let two = "[[modem]]\nname = \"left\"\ndevice = \"/dev/ttyUSB0\"\npin = \"1234\"\n\
+                   [[modem]]\ndevice = \"/dev/ttyUSB1\"\nprice_per_part = 150\n";
+        let c = load(two, &[("PAWNBRANCH_MODEM_BAUD_RATE", "9600")]).unwrap();
+        let names: Vec<String> = c
+            .modem
+            .iter()
+            .enumerate()
+            .map(|(i, m)| m.display_name(i))
+            .collect();
+        assert_eq!(names, ["left", "modem 2"]);
+        assert_eq!(
+            c.modem.0[0].baud_rate, 9600,
+            "the environment sets the first modem"
+        );
+        assert_eq!(c.modem.0[1].baud_rate, 115_200);
+        assert_eq!(c.modem.0[1].price_per_part, 150);
+        assert!(
+            !c.to_redacted_toml().contains("1234"),
+            "PINs in [[modem]] are hidden"
+        );
+        for (text, key) in [
+            (
+                "[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"\"\n",
+                "[[modem]] 2 device",
+            ),
+            (
+                "[[modem]]\ndevice = \"/dev/a\"\n[[modem]]\ndevice = \"log\"\n",
+                "[[modem]] 2 device",
+            ),
+            (
+                "[[modem]]\ndevice = \"/dev/a\"\nname = \"x\"\n[[modem]]\ndevice = \"/dev/b\"\nname = \"x\"\n",
+                "[[modem]] 2 name",
+            ),
+            (
+                "[[modem]]\ndevice = \"/dev/a\"\nmode = \"fax\"\n[[modem]]\ndevice = \"/dev/b\"\n",
+                "[[modem]] 1 mode",
+            ),
+            (
+                "[modem]\nbalance_ussd = \"call me\"\n",
+                "[modem] balance_ussd",
+            ),
+            (
+                "[modem]\nbalance_pattern = \"Rp [0-9]+\"\n",
+                "[modem] balance_pattern",
+            ),
+            (
+                "[modem]\nbalance_pattern = \"(unclosed\"\n",
+                "[modem] balance_pattern",
+            ),
+            ("[modem]\nprice_per_part = -1\n", "[modem] price_per_part"),
+            ("[[modem]]\ndevice = \"/dev/a\"\nspeed = 1\n", "speed"),
+        ] {
+            let e = load(text, &[]).unwrap_err().to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
     }
 }

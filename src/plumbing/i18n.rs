@@ -974,6 +974,23 @@ catalogue! {
     SmsDenied => "Registration denied", "Pendaftaran ditolak";
     SmsUnknown => "Unknown", "Tidak diketahui";
     SmsLastError => "Last error", "Kesalahan terakhir";
+    SmsSetAside => "Set aside for now: its messages go through the other modems",
+        "Disisihkan sementara: pesannya dikirim lewat modem lain";
+    SmsBalance => "SIM balance", "Pulsa SIM";
+    SmsBalanceNever => "Not checked yet", "Belum diperiksa";
+    SmsBalanceAt => "{amount} at {when}", "{amount} pada {when}";
+    SmsBalanceFailed => "Check failed at {when}: {why}", "Pemeriksaan gagal pada {when}: {why}";
+    SmsCheckBalance => "Check balance", "Periksa pulsa";
+    SmsBalanceAsked => "The modem checks its balance as soon as it is free. Reload this page in a moment.",
+        "Modem memeriksa pulsanya begitu tidak sibuk. Muat ulang halaman ini sebentar lagi.";
+    SmsNoBalanceCode => "No balance code is set for this modem ([modem] balance_ussd).",
+        "Belum ada kode cek pulsa untuk modem ini ([modem] balance_ussd).";
+    SmsUnknownModem => "There is no modem of that name.", "Tidak ada modem dengan nama itu.";
+    SmsToday => "Today", "Hari ini";
+    SmsTodayCounts => "{messages} messages, {parts} parts, cost {cost}",
+        "{messages} pesan, {parts} bagian, biaya {cost}";
+    SmsLowBalance => "Low SIM balance on {modem}: {amount}. Top it up so messages keep going.",
+        "Pulsa SIM {modem} rendah: {amount}. Isi ulang agar pesan tetap terkirim.";
     SmsQueue => "Queue", "Antrean";
     SmsKind => "Kind", "Jenis";
     // A message's state in the outbox (SMS and email), and its kind.

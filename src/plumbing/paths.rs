@@ -121,6 +121,8 @@ pub(crate) fn sms_inbox_message(id: &crate::plumbing::ids::SmsInboxId) -> String
 pub(crate) fn sms_inbox_reply(id: &crate::plumbing::ids::SmsInboxId) -> String {
     format!("{SMS_INBOX}/{id}/reply")
 }
+/// Asks one modem (form field `modem`) to read its SIM balance.
+pub(crate) const SMS_BALANCE: &str = "/staff/sms/balance";
 pub(crate) const SYNC: &str = "/staff/sync";
 pub(crate) const SYNC_UPLOAD: &str = "/staff/sync/upload";
 pub(crate) const EMAIL: &str = "/staff/email";

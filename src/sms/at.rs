@@ -203,6 +203,29 @@ impl<P: Read + Write> AtChannel<P> {
         self.drain_pending()
     }
 
+    /// Waits for the unsolicited code starting with `prefix` (a `+CUSD:` answer that follows
+    /// the `OK` of its request), setting other codes aside; `None` when `timeout` passes.
+    pub(crate) fn wait_urc(
+        &mut self,
+        prefix: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>, AtError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            while let Some(line) = self.next_line() {
+                if self.classify(line, "", &[], &mut Vec::new()).is_some() {
+                    log::debug!("modem: ignoring a stray result while waiting for {prefix}");
+                }
+            }
+            if let Some(found) = self.urcs.iter().position(|u| u.starts_with(prefix)) {
+                return Ok(self.urcs.remove(found));
+            }
+            if !self.read_more(deadline)? {
+                return Ok(None);
+            }
+        }
+    }
+
     /// Writes raw bytes (e.g. ESC to abandon a dangling prompt).
     pub(crate) fn write_raw(&mut self, bytes: &[u8]) -> Result<(), AtError> {
         self.port.write_all(bytes)?;

@@ -21,6 +21,7 @@ use serialport::SerialPort;
 
 use super::at::{AtChannel, AtError, Final, Reply, cme_reason, cms_reason};
 use super::pdu::{self, SubmitOptions};
+use super::ussd::{self, UssdError};
 
 /// How messages are handed to the modem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +96,10 @@ pub(crate) enum ModemError {
     Refused { command: String, result: String },
     #[error("cannot encode the message: {0}")]
     Encode(String),
+    #[error("no answer to the balance request ({0}) within the send deadline")]
+    NoUssdAnswer(String),
+    #[error(transparent)]
+    Ussd(#[from] UssdError),
 }
 
 impl ModemError {
@@ -305,15 +310,44 @@ impl Modem {
         self.ok("AT").map(|_| ())
     }
 
-    /// Unsolicited codes seen since the last call: a modem that says it (re)booted must be
-    /// set up again.
+    /// Unsolicited codes seen since the last call: whether the modem restarted and must be set
+    /// up again. `RDY`, `^SYSSTART` and `+CPIN: NOT READY` come only from a power-on. Huawei's
+    /// `^BOOT:...` does too, but some firmware also prints it every few seconds as a heartbeat
+    /// (ModemManager's Huawei plugin ignores it for that reason), so after a `^BOOT` alone the
+    /// modem is asked what a restart would have reset: numeric errors (`AT+CMEE?`, 0 after
+    /// power-on) and the message format (`AT+CMGF?`). Settings kept: a heartbeat.
     pub(crate) fn rebooted(&mut self) -> bool {
-        self.at.take_urcs().iter().any(|u| {
-            u == "RDY"
-                || u.starts_with("^BOOT")
-                || u == "+CPIN: NOT READY"
-                || u.starts_with("^SYSSTART")
-        })
+        let urcs = self.at.take_urcs();
+        if urcs.iter().any(|u| is_restart_notice(u)) {
+            return true;
+        }
+        urcs.iter().any(|u| u.starts_with("^BOOT")) && !self.settings_kept()
+    }
+
+    /// Whether the modem still has the settings [`Modem::set_up`] gave it (no answer: not).
+    fn settings_kept(&mut self) -> bool {
+        let format = match self.settings.mode {
+            Mode::Pdu => "0",
+            Mode::Text => "1",
+        };
+        let read = |modem: &mut Modem, command: &str, prefix: &str| {
+            modem
+                .ok(command)
+                .ok()
+                .and_then(|r| r.field(prefix).map(|f| f.trim().to_owned()))
+        };
+        read(self, "AT+CMEE?", "+CMEE:").as_deref() == Some("1")
+            && read(self, "AT+CMGF?", "+CMGF:").as_deref() == Some(format)
+    }
+
+    /// Asks the network by USSD (`code`, e.g. `*888#`) and returns its answer's text.
+    pub(crate) fn ussd(&mut self, code: &str) -> Result<String, ModemError> {
+        self.ok(&ussd::request(code))?;
+        let line = self
+            .at
+            .wait_urc("+CUSD:", self.settings.send_timeout)?
+            .ok_or_else(|| ModemError::NoUssdAnswer(code.to_owned()))?;
+        Ok(ussd::answer_text(&line)?)
     }
 
     /// Sends one message (all its parts); returns the message references the network gave.
@@ -383,6 +417,11 @@ impl Modem {
     }
 }
 
+/// An unsolicited code only a modem that has just powered on prints.
+fn is_restart_notice(urc: &str) -> bool {
+    urc == "RDY" || urc == "+CPIN: NOT READY" || urc.starts_with("^SYSSTART")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,5 +437,45 @@ mod tests {
             ModemError::Cms { code: 331 }.to_string(),
             "+CMS ERROR 331: no network service"
         );
+    }
+}
+
+#[cfg(test)]
+mod boot_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sms::simulator::{SimConfig, Simulator};
+
+    fn settings(device: &std::path::Path) -> Settings {
+        Settings {
+            device: device.display().to_string(),
+            baud_rate: 115_200,
+            pin: None,
+            smsc: None,
+            mode: Mode::Pdu,
+            registration_timeout: Duration::from_secs(5),
+            command_timeout: Duration::from_secs(1),
+            send_timeout: Duration::from_secs(3),
+        }
+    }
+
+    #[test]
+    fn a_boot_heartbeat_is_no_restart_but_a_boot_after_lost_settings_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("modem");
+        let config = SimConfig {
+            boot_heartbeat: Some(Duration::from_millis(50)),
+            ..SimConfig::default()
+        };
+        let sim = Simulator::start(&link, config).unwrap();
+        let mut modem = Modem::connect(&settings(&link), true).unwrap();
+        for _ in 0..10 {
+            std::thread::sleep(Duration::from_millis(60));
+            modem.ping().unwrap();
+            assert!(!modem.rebooted(), "{:?}", sim.commands());
+        }
+        sim.restart();
+        modem.ping().unwrap();
+        assert!(modem.rebooted(), "{:?}", sim.commands());
     }
 }

@@ -5,11 +5,11 @@
 
 use log::warn;
 
-use super::Sms;
 use super::from_network::FromNetwork;
 use super::inbox::{self, Received};
 use super::modem::{Collected, Modem, ModemError};
 use super::reports;
+use super::{Sms, SmsModem};
 use crate::plumbing::db::{self, Db};
 
 /// Reads the modem's notices (and, with `sweep`, every message on the SIM) and records them.
@@ -17,7 +17,7 @@ use crate::plumbing::db::{self, Db};
 /// logged and the SIM's copies kept, to be read again at the next sweep.
 pub(crate) fn pick_up(
     modem: &mut Modem,
-    sms: &Sms,
+    (sms, slot): (&Sms, &SmsModem),
     db: &Db,
     sweep: bool,
 ) -> Result<(), ModemError> {
@@ -30,7 +30,7 @@ pub(crate) fn pick_up(
     if collected.events.is_empty() && collected.stored.is_empty() {
         return Ok(());
     }
-    match record(&collected, sms, db) {
+    match record(&collected, (sms, slot), db) {
         Ok(wake) => {
             collected.stored.sort_unstable();
             collected.stored.dedup();
@@ -45,15 +45,15 @@ pub(crate) fn pick_up(
 }
 
 /// Records every event in one transaction; whether a confirmation was queued.
-fn record(collected: &Collected, sms: &Sms, db: &Db) -> Result<bool, String> {
-    let now = sms.sender.clock.now();
+fn record(collected: &Collected, (sms, slot): (&Sms, &SmsModem), db: &Db) -> Result<bool, String> {
+    let now = slot.sender.clock.now();
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let mut wake = false;
     for event in &collected.events {
         match event {
             FromNetwork::StatusReport(report) => {
-                reports::record(&tx, report, &sms.replies.country, now)
+                reports::record(&tx, report, (&sms.replies.country, &slot.name), now)
                     .map_err(|e| e.to_string())?;
             }
             FromNetwork::Deliver(part) => {

@@ -130,13 +130,14 @@ pub(crate) fn last_sent_to(
 pub(crate) fn record(
     conn: &Connection,
     report: &StatusReport,
-    country: &str,
+    (country, modem): (&str, &str),
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<SmsId>> {
     let Ok(recipient) = phone::normalise(&report.recipient, country) else {
         return Ok(None);
     };
-    let Some((id, references)) = matching_message(conn, recipient.as_str(), report.reference, now)?
+    let Some((id, references)) =
+        matching_message(conn, (recipient.as_str(), modem), report.reference, now)?
     else {
         return Ok(None);
     };
@@ -158,21 +159,24 @@ pub(crate) fn record(
     Ok(Some(id))
 }
 
-/// The latest sent message to `recipient` among whose parts is `reference`, with all its
-/// references.
+/// The latest message `modem` sent to `recipient` among whose parts is `reference`, with all
+/// its references.
 fn matching_message(
     conn: &Connection,
-    recipient: &str,
+    (recipient, modem): (&str, &str),
     reference: u8,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<(SmsId, Vec<u8>)>> {
     let since = now - Duration::days(MATCH_WITHIN_DAYS);
+    // Each modem numbers its own messages. A message whose modem is not yet written (it is
+    // counted just after it is marked sent) or was sent before modems had names may be any's.
     let mut stmt = conn.prepare_cached(
         "SELECT id, modem_reference FROM sms_outbox
          WHERE recipient = ?1 AND state = 'sent' AND sent_at >= ?2 AND modem_reference IS NOT NULL
+           AND (modem = ?3 OR modem IS NULL)
          ORDER BY sent_at DESC, id DESC",
     )?;
-    let rows = stmt.query_map(params![recipient, since], |r| {
+    let rows = stmt.query_map(params![recipient, since, modem], |r| {
         Ok((r.get::<_, SmsId>(0)?, r.get::<_, String>(1)?))
     })?;
     for row in rows {
@@ -324,19 +328,30 @@ mod tests {
         let mut conn = db.conn().unwrap();
         let now = t("2026-12-01T03:41:00Z");
         let id = sent(&mut conn, Kind::Reminder, &[7, 8], now);
-        let first = record(&conn, &report(8, 0, "2026-12-01T10:42:00+07:00"), "ID", now);
+        let first = record(
+            &conn,
+            &report(8, 0, "2026-12-01T10:42:00+07:00"),
+            ("ID", "modem 1"),
+            now,
+        );
         assert_eq!(first.unwrap(), Some(id.clone()));
         assert_eq!(of_message(&conn, &id).unwrap(), Delivery::Unknown);
         // The network still trying for the other part changes nothing.
         record(
             &conn,
             &report(7, 0x21, "2026-12-01T10:42:30+07:00"),
-            "ID",
+            ("ID", "modem 1"),
             now,
         )
         .unwrap();
         assert_eq!(of_message(&conn, &id).unwrap(), Delivery::Unknown);
-        record(&conn, &report(7, 0, "2026-12-01T10:43:00+07:00"), "ID", now).unwrap();
+        record(
+            &conn,
+            &report(7, 0, "2026-12-01T10:43:00+07:00"),
+            ("ID", "modem 1"),
+            now,
+        )
+        .unwrap();
         assert_eq!(
             of_message(&conn, &id).unwrap(),
             Delivery::Delivered {
@@ -355,7 +370,7 @@ mod tests {
         record(
             &conn,
             &report(5, 0x46, "2026-12-01T09:00:00+07:00"),
-            "ID",
+            ("ID", "modem 1"),
             now,
         )
         .unwrap();
@@ -367,6 +382,34 @@ mod tests {
         assert_eq!(reason(0x46), Msg::DeliveryExpired);
     }
 
+    /// Each modem numbers its own messages: a report read by one modem is about a message that
+    /// modem sent, even when another modem sent a later one to the same phone with the same
+    /// reference.
+    #[test]
+    fn a_report_matches_a_message_of_the_modem_that_read_it() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let mut conn = db.conn().unwrap();
+        let by_b = sent(&mut conn, Kind::Reminder, &[5], t("2026-12-01T01:00:00Z"));
+        let by_a = sent(&mut conn, Kind::Reminder, &[5], t("2026-12-01T01:01:00Z"));
+        for (id, modem) in [(&by_b, "modem b"), (&by_a, "modem a")] {
+            conn.execute(
+                "UPDATE sms_outbox SET modem = ?2 WHERE id = ?1",
+                params![id, modem],
+            )
+            .unwrap();
+        }
+        let now = t("2026-12-01T02:00:00Z");
+        let matched = record(
+            &conn,
+            &report(5, 0, "2026-12-01T09:00:00+07:00"),
+            ("ID", "modem b"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(matched, Some(by_b.clone()));
+        assert_eq!(of_message(&conn, &by_a).unwrap(), Delivery::Unknown);
+    }
+
     #[test]
     fn reports_for_no_known_message_are_dropped() {
         let (_dir, db) = crate::plumbing::db::tests::test_db();
@@ -374,12 +417,18 @@ mod tests {
         let now = t("2026-12-01T02:00:00Z");
         sent(&mut conn, Kind::Reminder, &[5], now);
         assert_eq!(
-            record(&conn, &report(9, 0, "2026-12-01T09:00:00+07:00"), "ID", now).unwrap(),
+            record(
+                &conn,
+                &report(9, 0, "2026-12-01T09:00:00+07:00"),
+                ("ID", "modem 1"),
+                now
+            )
+            .unwrap(),
             None
         );
         let mut other = report(5, 0, "2026-12-01T09:00:00+07:00");
         other.recipient = "+6289999999999".to_owned();
-        assert_eq!(record(&conn, &other, "ID", now).unwrap(), None);
+        assert_eq!(record(&conn, &other, ("ID", "modem 1"), now).unwrap(), None);
     }
 
     #[test]
@@ -396,7 +445,7 @@ mod tests {
         record(
             &conn,
             &report(1, 0, "2026-12-01T09:04:00+07:00"),
-            "ID",
+            ("ID", "modem 1"),
             sent_at,
         )
         .unwrap();

@@ -99,6 +99,9 @@ const SMS_READY_DELAY: Duration = Duration::from_millis(100);
 /// How often an idle modem with URC noise reports something unasked.
 const IDLE_URC_INTERVAL: Duration = Duration::from_millis(1500);
 
+/// How long the network takes to answer a USSD request.
+const USSD_DELAY: Duration = Duration::from_millis(200);
+
 /// How long [`Simulator::unplug`] and [`Simulator::replug`] wait for the serving thread.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -164,6 +167,13 @@ pub struct SimConfig {
     pub operator: String,
     /// The signal quality that `AT+CSQ` reports (0–31, or 99 for unknown).
     pub csq: u8,
+    /// How often an idle modem prints Huawei's `^BOOT:...` heartbeat (some E173/E3131
+    /// firmware does so every few seconds), or `None` for a modem that does not.
+    pub boot_heartbeat: Option<Duration>,
+    /// What the network answers a USSD request (`AT+CUSD=1,...`) with, as the part of the
+    /// `+CUSD:` line after the colon (e.g. `0,"Sisa pulsa Rp 12.500",15`), sent
+    /// [`USSD_DELAY`] after the `OK`; `None`: the network ends the session (`+CUSD: 4`).
+    pub ussd_answer: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -178,6 +188,8 @@ impl Default for SimConfig {
             urc_noise: false,
             operator: "Telkomsel".to_owned(),
             csq: 20,
+            boot_heartbeat: None,
+            ussd_answer: None,
         }
     }
 }
@@ -301,6 +313,12 @@ impl Simulator {
         }
     }
 
+    /// From now on the network answers USSD requests with `answer` (see
+    /// [`SimConfig::ussd_answer`]): a SIM topped up, or run dry.
+    pub fn set_ussd_answer(&self, answer: &str) {
+        self.shared.lock().ussd_answer = Some(answer.to_owned());
+    }
+
     /// Ends a [`Fault::Hang`]: the modem answers again, in command mode with its settings kept.
     pub fn recover(&self) {
         self.shared.lock().hang = false;
@@ -321,6 +339,12 @@ impl Simulator {
         let (master, slave_path) = open_pair()?;
         self.control(Control::Plug(master));
         point_link(&self.link, &slave_path)
+    }
+
+    /// Restarts the modem behind the same device without unplugging it (a Huawei firmware
+    /// crash): its settings are back to power-on and it says only `^BOOT`, like its heartbeat.
+    pub fn restart(&self) {
+        self.control(Control::Restart);
     }
 
     /// Returns the link path, which goes into the server's `[modem] device`.
@@ -396,6 +420,9 @@ enum Control {
     Unplug,
     /// Serve this new master end with a freshly powered-on modem.
     Plug(TTYPort),
+    /// Power the modem off and on behind the same device, as Huawei firmware does after a
+    /// crash: settings back to power-on, only `^BOOT` said.
+    Restart,
 }
 
 /// What outlives a modem's power cycles: the network's view, the faults and the requests.
@@ -414,6 +441,8 @@ struct Records {
     no_answer: Vec<(String, u32)>,
     /// Whether the modem is frozen.
     hang: bool,
+    /// The USSD answer set by [`Simulator::set_ussd_answer`], replacing the configured one.
+    ussd_answer: Option<String>,
     /// The next message reference to hand out; the SIM keeps it, so it survives power cycles.
     message_reference: u8,
     /// Requests not yet taken by the serving thread.
@@ -614,6 +643,7 @@ fn serve(shared: &Shared, config: &SimConfig, master: TTYPort) {
                             port,
                             modem: Modem::new(config, Instant::now(), true),
                         }),
+                        Control::Restart => device.map(|d| d.restarted(config)),
                     };
                     records.handled += 1;
                     acted = true;
@@ -676,6 +706,17 @@ impl Device {
             // The host has not opened the device (the master sees a hang-up) or reading failed
             // otherwise; wait instead of spinning.
             Err(_) => thread::sleep(wait),
+        }
+    }
+
+    /// The same device with its modem powered on again, saying only `^BOOT`.
+    fn restarted(self, config: &SimConfig) -> Device {
+        let now = Instant::now();
+        let mut modem = Modem::new(config, now, false);
+        modem.urc(now, "^BOOT:20952548,0,0,0,75");
+        Device {
+            port: self.port,
+            modem,
         }
     }
 
@@ -860,6 +901,8 @@ struct Modem {
     noise: u32,
     /// When an idle modem with URC noise reports something next.
     next_idle_urc: Instant,
+    /// When a modem with [`SimConfig::boot_heartbeat`] prints its next `^BOOT`.
+    next_boot: Option<Instant>,
 }
 
 impl Modem {
@@ -900,6 +943,7 @@ impl Modem {
             executed: 0,
             noise: 0,
             next_idle_urc: later(now, IDLE_URC_INTERVAL),
+            next_boot: config.boot_heartbeat.map(|every| later(now, every)),
         };
         if announce {
             modem.urc(now, "RDY");
@@ -935,7 +979,10 @@ impl Modem {
             _ => None,
         };
         let idle = self.config.urc_noise.then_some(self.next_idle_urc);
-        [output, prompt, idle].into_iter().flatten().min()
+        [output, prompt, idle, self.next_boot]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Does what is due at `now` and returns the bytes to write.
@@ -966,6 +1013,7 @@ impl Modem {
                 self.urc(now, &line);
             }
         }
+        self.boot_heartbeat(now);
         let mut bytes = Vec::new();
         while self.out.front().is_some_and(|(at, _)| *at <= now) {
             match self.out.pop_front() {
@@ -1070,6 +1118,9 @@ impl Modem {
             return;
         };
         records.commands.push((now, command.to_owned()));
+        if let Some(answer) = &records.ussd_answer {
+            self.config.ussd_answer = Some(answer.clone());
+        }
         if records.swallow(command) {
             self.swallowed = true;
             return;
@@ -1245,6 +1296,7 @@ impl Modem {
             "+CFUN" | "+IPR" => self.device(&name, op, info),
             // Huawei's switch for its ^RSSI and ^BOOT reports; harmless to accept.
             "^CURC" => Final::Ok,
+            "+CUSD" => self.ussd(now, op),
             _ => Final::Error,
         }
     }
@@ -1758,6 +1810,54 @@ impl Modem {
     /// Schedules an unsolicited result code at `at`.
     fn urc(&mut self, at: Instant, line: &str) {
         self.schedule(at, Output::Bytes(format!("\r\n{line}\r\n").into_bytes()));
+    }
+
+    /// `AT+CUSD=1,"<code>"[,<dcs>]`: `OK` at once (with a ready SIM), the network's answer as
+    /// a `+CUSD:` report a moment later ([`SimConfig::ussd_answer`]).
+    fn ussd(&mut self, now: Instant, op: Op<'_>) -> Final {
+        match op {
+            Op::Read => Final::Ok,
+            Op::Test => Final::Ok,
+            Op::Action => Final::Error,
+            Op::Set(args) => {
+                if let Some(refusal) = self.sim_refusal() {
+                    return refusal;
+                }
+                if !args.trim_start().starts_with('1') {
+                    return Final::Ok;
+                }
+                let answer = self
+                    .config
+                    .ussd_answer
+                    .clone()
+                    .unwrap_or_else(|| "4".to_owned());
+                let at = later(self.answer_time(now), USSD_DELAY);
+                self.urc(at, &format!("+CUSD: {answer}"));
+                Final::Ok
+            }
+        }
+    }
+
+    /// Prints Huawei's periodic `^BOOT:<id>,0,0,0,<n>` when it is due and the line is idle
+    /// (like other reports, it waits while a command or a message body is under way): a
+    /// heartbeat, not a restart; the modem keeps every setting.
+    fn boot_heartbeat(&mut self, now: Instant) {
+        let (Some(due), Some(every)) = (self.next_boot, self.config.boot_heartbeat) else {
+            return;
+        };
+        let idle = self.mode == Mode::Command
+            && self.raw.is_empty()
+            && self.out.is_empty()
+            && now >= self.busy_until;
+        if now < due {
+            return;
+        }
+        if idle {
+            self.next_boot = Some(later(now, every));
+            self.urc(now, "^BOOT:20952548,0,0,0,75");
+        } else {
+            self.next_boot = Some(later(now, POLL_INTERVAL));
+        }
     }
 
     /// Picks the next unsolicited result code for URC noise.

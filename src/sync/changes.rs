@@ -221,6 +221,17 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &["body"],
     },
+    // Each modem's daily messages, parts and cost, and its SIM's last balance (issue 17).
+    Synced {
+        table: "sms_modem_days",
+        key: "id",
+        omit: &[],
+    },
+    Synced {
+        table: "sms_modem_balances",
+        key: "modem",
+        omit: &[],
+    },
     // Delivery states of emails, likewise without their text.
     Synced {
         table: "email_outbox",

@@ -34,6 +34,7 @@ pub(crate) mod reminders;
 pub(crate) mod sms;
 pub(crate) mod sms_delivery;
 pub(crate) mod sms_inbox;
+pub(crate) mod sms_modems;
 pub(crate) mod staff;
 pub(crate) mod sync;
 pub(crate) mod today;

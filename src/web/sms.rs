@@ -1,4 +1,4 @@
-//! The staff SMS page (the modem's panel, the queue, a test message, retry and cancel) and its
+//! The staff SMS page (each modem's panel, in `sms_modems`; the queue, a test message, retry and cancel) and its
 //! dashboard card.
 
 use maud::{Markup, html};
@@ -20,15 +20,22 @@ use crate::web::Ctx;
 use crate::web::outbox as listing;
 use crate::web::outbox::Listing;
 
-/// The dashboard card.
+/// The dashboard card: the channel's state, each modem's low balance, the queue.
 pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<Markup> {
-    let link = ctx.app.sms.sender.link().state;
+    let link = ctx.app.sms.link_state();
     let queued = SMS.queued(conn)?;
     let warn = !matches!(link, LinkState::Connected);
+    let low = crate::web::sms_modems::low_balance_warnings(ctx, conn)?;
     Ok(html! {
         section class="card" {
             h2 { a href=(paths::SMS) { "SMS" } }
             p class=[warn.then_some("warning")] { (ctx.t(link.label())) }
+            @if ctx.app.sms.modems.len() > 1 {
+                @for modem in ctx.app.sms.modems.iter().filter(|m| !m.is_healthy()) {
+                    p class="warning" { (modem.name) ": " (ctx.t(modem.sender.link().state.label())) }
+                }
+            }
+            @for warning in &low { p class="warning" { (warning) } }
             p { (ctx.lang.fill(Msg::SmsQueued, &[("n", &queued.to_string())])) }
         }
     })
@@ -36,17 +43,6 @@ pub(crate) fn card(ctx: &Ctx, conn: &rusqlite::Connection) -> rusqlite::Result<M
 
 /// Who opens the SMS page (and so sees its dashboard card).
 pub(crate) const VIEWERS: &[Permission] = &[Permission::CustomerManagement];
-
-/// Signal strength in words, from `AT+CSQ`.
-fn signal_words(ctx: &Ctx, signal: Option<u8>) -> String {
-    match signal {
-        None | Some(99) => ctx.t(Msg::SmsUnknown).to_owned(),
-        Some(rssi) => {
-            let dbm = -113 + 2 * i32::from(rssi);
-            format!("{rssi}/31 ({dbm} dBm)")
-        }
-    }
-}
 
 /// GET /staff/sms.
 pub(crate) fn page(ctx: &Ctx) -> Result<Response, AppError> {
@@ -68,10 +64,11 @@ fn render_page(
     let counts = SMS.counts(&conn)?;
     let recent = SMS.recent(&conn, 50)?;
     let delivery = crate::web::sms_delivery::section(ctx, &conn)?;
+    let panels = crate::web::sms_modems::panels(ctx, &conn)?;
     drop(conn);
     let csrf = ctx.csrf();
     let body = html! {
-        (modem_panel(ctx))
+        (panels)
         (listing::queue(ctx, &counts))
         h2 { (ctx.t(Msg::SmsSendTest)) }
         form method="post" action=(paths::SMS_TEST) class="stack" {
@@ -92,36 +89,6 @@ fn test_phone<'a>(ctx: &Ctx, sent: &'a FieldErrors) -> Field<'a> {
     let mut phone = Field::typed(ctx.t(Msg::PhoneNumber), "phone", "", sent);
     phone.kind = "tel";
     phone
-}
-
-/// The modem's panel: its state, operator, signal, registration and last error.
-fn modem_panel(ctx: &Ctx) -> Markup {
-    let link = ctx.app.sms.sender.link();
-    let info = ctx.app.sms.info();
-    let registration = match info.registration {
-        Some(1) => ctx.t(Msg::SmsRegisteredHome),
-        Some(5) => ctx.t(Msg::SmsRegisteredRoaming),
-        Some(2) => ctx.t(Msg::SmsSearching),
-        Some(3) => ctx.t(Msg::SmsDenied),
-        _ => ctx.t(Msg::SmsUnknown),
-    };
-    html! {
-        @match link.state {
-            LinkState::NotConfigured => p class="warning" { (ctx.t(Msg::SmsNoModemWarning)) },
-            LinkState::LogOnly => p class="warning" { (ctx.t(Msg::SmsLogOnlyWarning)) },
-            _ => {},
-        }
-        section class="card" {
-            h2 { (ctx.t(Msg::SmsModem)) }
-            dl {
-                dt { (ctx.t(Msg::Status)) } dd { (ctx.t(link.state.label())) " · " (ctx.lang.fill(Msg::SmsSince, &[("when", &ctx.datetime(link.since))])) }
-                dt { (ctx.t(Msg::SmsOperator)) } dd { @if info.operator.is_empty() { (ctx.t(Msg::SmsUnknown)) } @else { (info.operator) } }
-                dt { (ctx.t(Msg::SmsSignal)) } dd { (signal_words(ctx, info.signal)) }
-                dt { (ctx.t(Msg::SmsRegistration)) } dd { (registration) }
-                dt { (ctx.t(Msg::SmsLastError)) } dd { (link.last_error.as_deref().unwrap_or("—")) }
-            }
-        }
-    }
 }
 
 /// POST /staff/sms/test: queue a test message to a number.

@@ -102,7 +102,7 @@ fn links(ctx: &Ctx, conn: &Connection) -> Result<[Figure; 2], AppError> {
     } else {
         Msg::TodayUploaderWorking
     };
-    let modem = ctx.app.sms.sender.link().state.label();
+    let modem = ctx.app.sms.link_state().label();
     Ok([
         (
             Msg::TodayModem,

@@ -27,6 +27,7 @@ mod imports;
 mod links;
 mod loans;
 mod modem;
+mod modems;
 mod multipart_forms;
 mod payments;
 mod portal;

@@ -9,7 +9,7 @@ use crate::util::{MANAGER, Options, Server};
 use pawnbranch::testing::{Fault, SimConfig, Simulator};
 
 /// A demo server whose modem is the simulator at `link`.
-fn server_with_modem(link: &Path, extra: &[(&str, &str)]) -> Server {
+pub(crate) fn server_with_modem(link: &Path, extra: &[(&str, &str)]) -> Server {
     let mut env = vec![
         (
             "PAWNBRANCH_MODEM_DEVICE".to_owned(),
@@ -41,7 +41,7 @@ fn server_with_modem(link: &Path, extra: &[(&str, &str)]) -> Server {
 }
 
 /// Queues a test message from the staff SMS page.
-fn send_test(server: &Server, phone: &str) {
+pub(crate) fn send_test(server: &Server, phone: &str) {
     let mut c = server.client();
     c.sign_in(MANAGER.0, MANAGER.1);
     let r = c.submit("/staff/sms", "/staff/sms/test", &[("phone", phone)]);
@@ -49,11 +49,15 @@ fn send_test(server: &Server, phone: &str) {
 }
 
 /// The demo's test message text.
-const TEST_TEXT: &str =
+pub(crate) const TEST_TEXT: &str =
     "Test message from Pawnbranch. If you can read this, SMS from the branch reaches your phone.";
 
 /// Waits until `/healthz` reports the modem in `state`.
-fn wait_modem_state(server: &Server, state: &str, timeout: Duration) -> serde_json::Value {
+pub(crate) fn wait_modem_state(
+    server: &Server,
+    state: &str,
+    timeout: Duration,
+) -> serde_json::Value {
     let deadline = Instant::now() + timeout;
     loop {
         let health: serde_json::Value =
@@ -70,7 +74,7 @@ fn wait_modem_state(server: &Server, state: &str, timeout: Duration) -> serde_js
 }
 
 /// Inserts messages straight into the outbox, as other features' transactions do.
-fn queue_direct(
+pub(crate) fn queue_direct(
     data_dir: &Path,
     messages: &[(&str, &str, i64, Option<chrono::DateTime<chrono::Utc>>)],
 ) {

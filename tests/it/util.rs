@@ -89,6 +89,8 @@ pub struct Options {
     pub data_dir: Option<tempfile::TempDir>,
     /// Run head office (`hq serve`) instead of a branch.
     pub head_office: bool,
+    /// A configuration file (`--config`).
+    pub config: Option<PathBuf>,
 }
 
 impl Server {
@@ -110,6 +112,9 @@ impl Server {
             cmd.arg("hq");
         }
         cmd.arg("serve").arg("--listen").arg("127.0.0.1:0");
+        if let Some(config) = &options.config {
+            cmd.arg("--config").arg(config);
+        }
         if options.demo {
             cmd.arg("--demo");
         }
