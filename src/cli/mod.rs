@@ -316,15 +316,15 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Serve { .. } => return crate::hq::serve(config),
         other => other,
     };
-    let db = crate::hq::open(&config).map_err(|e| e.to_string())?;
-    let conn = db.conn().map_err(|e| e.to_string())?;
+    let store = crate::hq::store::Store::open(&config).map_err(|e| e.to_string())?;
     let now = crate::plumbing::clock::SystemClock.now();
     match command {
         HqCommand::Serve { .. } => {}
         HqCommand::Branch {
             command: HqBranchCommand::Add { code, name },
         } => {
-            let credential = crate::hq::access::add_branch(&conn, &code, &name, now)
+            let credential = store
+                .add_branch(&code, &name, now)
                 .map_err(|e| e.to_string())?;
             println!("Registered branch {code} ({name}). Its credential, shown only this once:\n");
             println!("    {credential}\n");
@@ -333,7 +333,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Branch {
             command: HqBranchCommand::List,
         } => {
-            let branches = crate::hq::access::branches(&conn).map_err(|e| e.to_string())?;
+            let branches = store.branches().map_err(|e| e.to_string())?;
             println!(
                 "{:<12} {:<24} {:>10} {:>10} {:<20} STATUS",
                 "CODE", "NAME", "ACKED", "WAITING", "LAST UPLOAD (UTC)"
@@ -360,7 +360,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Branch {
             command: HqBranchCommand::Revoke { code },
         } => {
-            crate::hq::access::revoke_branch(&conn, &code, now).map_err(|e| e.to_string())?;
+            store.revoke_branch(&code, now).map_err(|e| e.to_string())?;
             println!("Branch {code} revoked: its uploads are refused from now on.");
         }
         HqCommand::User {
@@ -371,7 +371,8 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
                 },
         } => {
             let password = read_password(password_stdin)?;
-            crate::hq::access::add_user(&conn, &username, &password, now)
+            store
+                .add_user(&username, &password, now)
                 .map_err(|e| e.to_string())?;
             println!("Added head office user {username}.");
         }
