@@ -1,7 +1,7 @@
 //! The test run's PostgreSQL server, for head office's PostgreSQL store: one server per test
-//! process, started on first use from Debian's `postgresql` package (`cargo xtask
-//! test-deps` installs it where missing), `initdb` in a temporary directory, a free loopback
-//! port, trust authentication for loopback only; each test gets a new database on it
+//! process, started on first use from Debian's `postgresql` package (`cargo xtask test`
+//! installs it where missing), `initdb` in a temporary directory, a free loopback port,
+//! trust authentication for loopback only; each test gets a new database on it
 //! ([`new_database`]). As root the server runs as the `postgres` user (`initdb` refuses root).
 //! A small watcher stops the server and removes its directory once the test process is gone,
 //! so a test run that ends, fails or is killed leaves nothing behind.
@@ -45,7 +45,7 @@ fn bin_dir() -> PathBuf {
     versions.pop().map(|(_, bin)| bin).unwrap_or_else(|| {
         panic!(
             "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): \
-             run `cargo xtask test-deps` (it installs Debian's postgresql package)"
+             run `cargo xtask install-test-tools` (it installs Debian's postgresql package)"
         )
     })
 }
