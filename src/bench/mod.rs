@@ -35,6 +35,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 mod callcentre;
+mod chain;
 mod complaints;
 mod link;
 mod loans;
