@@ -32,6 +32,9 @@
 //! the cases of issue 11. Each reports changes per second, the bytes the link carried per
 //! change, and the drain's time against what the link alone needs for those bytes.
 //!
+//! The chain scenario, last ([`super::chain`]): 200 simulated branches uploading backlogs at
+//! once, on SQLite and (with `--postgres`) PostgreSQL side by side.
+//!
 //! At the end it checks that head office holds exactly the branch's entries and that both
 //! sides agree on the last one, and fails when they do not, when the drain is slower than the
 //! target, or when a poor link's drain takes more than 1.5 times what the link alone needs.

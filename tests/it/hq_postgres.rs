@@ -2,42 +2,10 @@
 //! two receivers given the same batch at the same moment store it once and both acknowledge
 //! it, and a head office user signed in on one is signed in on the other.
 
-use std::io::Write;
 use std::sync::{Arc, Barrier};
 
+use crate::sync::{entry, upload};
 use crate::util::{self, HqDb, HqStore, Options, Server};
-
-/// A customer entry of BR01's log.
-fn entry(seq: i64) -> serde_json::Value {
-    let id = format!("C{seq}");
-    serde_json::json!({
-        "seq": seq, "entity": "customers", "id": id, "op": "insert",
-        "data": serde_json::json!({ "id": id, "full_name": format!("Race {seq}"), "phone": "+6281300000001" }).to_string(),
-        "at": "2026-11-25 08:00:00.000+00:00",
-    })
-}
-
-/// Posts a batch (gzipped, as the branch sends it); returns the status and the reply.
-fn upload(hq: &Server, credential: &str, batch: &[u8]) -> (u16, serde_json::Value) {
-    let bearer = format!("Bearer {credential}");
-    let r = hq.client().request(
-        "POST",
-        "/api/v1/batches",
-        &[
-            ("Authorization", &bearer),
-            ("Content-Type", "application/json"),
-            ("Content-Encoding", "gzip"),
-        ],
-        batch,
-    );
-    (r.status, serde_json::from_str(&r.body).unwrap_or_default())
-}
-
-fn gzip(batch: &serde_json::Value) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(batch.to_string().as_bytes()).unwrap();
-    gz.finish().unwrap()
-}
 
 /// A second `hq serve` on the first one's database, with its installation secret (what a
 /// deployment copies to every receiver, so that their CSRF tokens agree).
@@ -65,10 +33,12 @@ fn two_receivers_given_the_same_batch_at_once_store_it_once() {
     const PER_BATCH: i64 = 50;
     for round in 0..ROUNDS {
         let entries: Vec<_> = (1..=PER_BATCH)
-            .map(|i| entry(round * PER_BATCH + i))
+            .map(|i| {
+                let seq = round * PER_BATCH + i;
+                entry(seq, &format!("C{seq}"), &format!("Race {seq}"))
+            })
             .collect();
-        let body =
-            gzip(&serde_json::json!({ "branch": "BR01", "schema": schema, "entries": entries }));
+        let body = serde_json::json!({ "branch": "BR01", "schema": schema, "entries": entries });
         let start = Arc::new(Barrier::new(2));
         let replies: Vec<(u16, serde_json::Value)> = std::thread::scope(|s| {
             let racers: Vec<_> = [&a, &b]

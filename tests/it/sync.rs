@@ -558,7 +558,11 @@ fn try_post(
 }
 
 /// Sends a batch straight to head office, gzipped as the branch sends it.
-fn upload(hq: &Server, credential: &str, batch: &serde_json::Value) -> (u16, serde_json::Value) {
+pub(crate) fn upload(
+    hq: &Server,
+    credential: &str,
+    batch: &serde_json::Value,
+) -> (u16, serde_json::Value) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(batch.to_string().as_bytes()).unwrap();
     let body = gz.finish().unwrap();
@@ -577,7 +581,8 @@ fn upload(hq: &Server, credential: &str, batch: &serde_json::Value) -> (u16, ser
     (r.status, json)
 }
 
-fn entry(seq: i64, id: &str, name: &str) -> serde_json::Value {
+/// A customer entry of BR01's log.
+pub(crate) fn entry(seq: i64, id: &str, name: &str) -> serde_json::Value {
     serde_json::json!({
         "seq": seq, "entity": "customers", "id": id, "op": "insert",
         "data": serde_json::json!({ "id": id, "full_name": name, "phone": "+6281300000001" }).to_string(),

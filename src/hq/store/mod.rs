@@ -403,21 +403,18 @@ pub(crate) mod testing {
 
         /// The first column (text) of every row a query answers.
         pub(crate) fn texts(&self, sql: &str) -> Vec<String> {
-            match self {
-                Store::Sqlite(db) => {
-                    let conn = db.conn().unwrap();
-                    let mut stmt = conn.prepare(sql).unwrap();
-                    stmt.query_map([], |r| r.get(0))
-                        .unwrap()
-                        .collect::<rusqlite::Result<_>>()
-                        .unwrap()
-                }
-                Store::Postgres(pg) => pg.texts(sql),
-            }
+            self.column(sql)
         }
 
         /// The first column (bytes) of every row a query answers.
         pub(crate) fn blobs(&self, sql: &str) -> Vec<Vec<u8>> {
+            self.column(sql)
+        }
+
+        fn column<T>(&self, sql: &str) -> Vec<T>
+        where
+            T: rusqlite::types::FromSql + for<'a> ::postgres::types::FromSql<'a>,
+        {
             match self {
                 Store::Sqlite(db) => {
                     let conn = db.conn().unwrap();
@@ -427,7 +424,7 @@ pub(crate) mod testing {
                         .collect::<rusqlite::Result<_>>()
                         .unwrap()
                 }
-                Store::Postgres(pg) => pg.blobs(sql),
+                Store::Postgres(pg) => pg.column(sql),
             }
         }
     }

@@ -720,12 +720,7 @@ impl PgStore {
             .unwrap()
     }
 
-    pub(crate) fn texts(&self, sql: &str) -> Vec<String> {
-        let rows = self.conn().unwrap().client.query(sql, &[]).unwrap();
-        rows.iter().map(|r| r.get(0)).collect()
-    }
-
-    pub(crate) fn blobs(&self, sql: &str) -> Vec<Vec<u8>> {
+    pub(crate) fn column<T: for<'a> postgres::types::FromSql<'a>>(&self, sql: &str) -> Vec<T> {
         let rows = self.conn().unwrap().client.query(sql, &[]).unwrap();
         rows.iter().map(|r| r.get(0)).collect()
     }
