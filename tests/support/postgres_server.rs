@@ -183,6 +183,11 @@ pub fn new_database() -> String {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     );
+    // One at a time: each copies template1, which must have no other user meanwhile.
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = CREATING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut admin = server
         .connect("postgres")
         .expect("connect to the test server");
