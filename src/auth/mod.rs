@@ -27,9 +27,10 @@ use crate::roles::StaffUser;
 /// The cookie holding the staff session token.
 pub(crate) const STAFF_COOKIE: &str = "pb_staff";
 
-/// Why a sign-in was refused, or the database failed.
+/// Why a sign-in was refused, or the database (`E`: the branch's SQLite, or head office's
+/// store) failed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum SignInError {
+pub(crate) enum SignInError<E: std::error::Error = rusqlite::Error> {
     /// Unknown username or wrong password (the user is not told which).
     #[error("wrong username or password")]
     Wrong,
@@ -40,7 +41,7 @@ pub(crate) enum SignInError {
     #[error("the account is disabled")]
     Disabled,
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] E),
 }
 
 /// What one sign-in attempt came to, as an audit records it.
@@ -89,41 +90,53 @@ pub(crate) struct Found<U> {
 /// (`hq::access`) each say only where these live and what they audit.
 pub(crate) trait Accounts {
     type User;
+    /// Where the accounts live: the branch's SQLite connection, or head office's store.
+    type Conn;
+    /// One write transaction on [`Accounts::Conn`].
+    type Tx<'c>
+    where
+        Self::Conn: 'c;
+    type Error: std::error::Error;
     /// The account and lock of `username`.
-    fn find(&self, conn: &Connection, username: &str) -> rusqlite::Result<Found<Self::User>>;
+    fn find(&self, conn: &mut Self::Conn, username: &str)
+    -> Result<Found<Self::User>, Self::Error>;
+    /// Starts the write transaction of one attempt.
+    fn begin<'c>(&self, conn: &'c mut Self::Conn) -> Result<Self::Tx<'c>, Self::Error>;
+    /// Commits it.
+    fn commit(&self, tx: Self::Tx<'_>) -> Result<(), Self::Error>;
     /// Counts one more failure; returns the failures in a row (0: this name is not counted).
     fn count_failure(
         &self,
-        tx: &Transaction,
+        tx: &mut Self::Tx<'_>,
         username: &str,
         found: &Found<Self::User>,
         now: DateTime<Utc>,
-    ) -> rusqlite::Result<u32>;
+    ) -> Result<u32, Self::Error>;
     /// Locks the username until `until`, its count back to zero.
     fn lock(
         &self,
-        tx: &Transaction,
+        tx: &mut Self::Tx<'_>,
         username: &str,
         found: &Found<Self::User>,
         until: DateTime<Utc>,
-    ) -> rusqlite::Result<()>;
+    ) -> Result<(), Self::Error>;
     /// Clears the count and the lock after a successful sign-in.
     fn signed_in(
         &self,
-        tx: &Transaction,
+        tx: &mut Self::Tx<'_>,
         username: &str,
         found: &Found<Self::User>,
         now: DateTime<Utc>,
-    ) -> rusqlite::Result<()>;
+    ) -> Result<(), Self::Error>;
     /// Records the attempt (in the same transaction).
     fn record(
         &self,
-        tx: &Transaction,
+        tx: &mut Self::Tx<'_>,
         username: &str,
         found: &Found<Self::User>,
         attempt: Attempt,
         now: DateTime<Utc>,
-    ) -> rusqlite::Result<()>;
+    ) -> Result<(), Self::Error>;
 }
 
 /// A hash to verify against when the username is unknown, so both cases take the same time.
@@ -149,39 +162,39 @@ fn password_matches<U>(password: &str, account: Option<&Account<U>>) -> bool {
 /// transaction. "Disabled" is said only after the right password. The slow hash check runs
 /// before the transaction, so it never holds the database's write lock.
 pub(crate) fn check_password<A: Accounts>(
-    conn: &mut Connection,
+    conn: &mut A::Conn,
     accounts: &A,
     username: &str,
     password: &str,
     rules: &StaffConfig,
     now: DateTime<Utc>,
-) -> Result<A::User, SignInError> {
+) -> Result<A::User, SignInError<A::Error>> {
     let found = accounts.find(conn, username)?;
     let checked = match found.locked_until.filter(|until| *until > now) {
         Some(until) => Err(until),
         None => Ok(password_matches(password, found.account.as_ref())),
     };
-    let tx = db::immediate(conn)?;
+    let mut tx = accounts.begin(conn)?;
     let attempt = match checked {
         Err(until) => Attempt::RefusedLocked { until },
         Ok(true) if found.account.as_ref().is_some_and(|a| a.disabled) => Attempt::Disabled,
         Ok(true) => {
-            accounts.signed_in(&tx, username, &found, now)?;
+            accounts.signed_in(&mut tx, username, &found, now)?;
             Attempt::SignedIn
         }
         Ok(false) => {
-            let failed = accounts.count_failure(&tx, username, &found, now)?;
+            let failed = accounts.count_failure(&mut tx, username, &found, now)?;
             if failed > 0 && failed >= rules.lockout_attempts {
                 let until = now + Duration::minutes(i64::from(rules.lockout_minutes));
-                accounts.lock(&tx, username, &found, until)?;
+                accounts.lock(&mut tx, username, &found, until)?;
                 Attempt::Locked { until, failed }
             } else {
                 Attempt::Failed { failed }
             }
         }
     };
-    accounts.record(&tx, username, &found, attempt, now)?;
-    tx.commit()?;
+    accounts.record(&mut tx, username, &found, attempt, now)?;
+    accounts.commit(tx)?;
     match attempt {
         Attempt::SignedIn => found.account.map(|a| a.user).ok_or(SignInError::Wrong),
         Attempt::Failed { .. } => Err(SignInError::Wrong),
@@ -234,8 +247,11 @@ impl Staff {
 
 impl Accounts for Staff {
     type User = StaffUser;
+    type Conn = Connection;
+    type Tx<'c> = Transaction<'c>;
+    type Error = rusqlite::Error;
 
-    fn find(&self, conn: &Connection, username: &str) -> rusqlite::Result<Found<StaffUser>> {
+    fn find(&self, conn: &mut Connection, username: &str) -> rusqlite::Result<Found<StaffUser>> {
         let found = conn.prepare_cached(
             "SELECT id, username, full_name, role, password_hash, disabled, locked_until FROM staff WHERE username = ?1",
         )?
@@ -251,9 +267,17 @@ impl Accounts for Staff {
         }))
     }
 
+    fn begin<'c>(&self, conn: &'c mut Connection) -> rusqlite::Result<Transaction<'c>> {
+        db::immediate(conn)
+    }
+
+    fn commit(&self, tx: Transaction<'_>) -> rusqlite::Result<()> {
+        tx.commit()
+    }
+
     fn count_failure(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         _username: &str,
         found: &Found<StaffUser>,
         _now: DateTime<Utc>,
@@ -270,7 +294,7 @@ impl Accounts for Staff {
 
     fn lock(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         _username: &str,
         found: &Found<StaffUser>,
         until: DateTime<Utc>,
@@ -286,7 +310,7 @@ impl Accounts for Staff {
 
     fn signed_in(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         _username: &str,
         found: &Found<StaffUser>,
         now: DateTime<Utc>,
@@ -303,7 +327,7 @@ impl Accounts for Staff {
     /// The branch's audit log records the moment an account is locked.
     fn record(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         _username: &str,
         found: &Found<StaffUser>,
         attempt: Attempt,
@@ -454,7 +478,11 @@ pub(crate) fn session_user(
 }
 
 /// What a refused sign-in says (staff and head office).
-pub(crate) fn refusal_text(lang: Lang, refusal: &SignInError, now: DateTime<Utc>) -> String {
+pub(crate) fn refusal_text<E: std::error::Error>(
+    lang: Lang,
+    refusal: &SignInError<E>,
+    now: DateTime<Utc>,
+) -> String {
     match refusal {
         SignInError::Wrong => lang.t(Msg::SignInFailed).to_owned(),
         SignInError::Disabled => lang.t(Msg::SignInDisabled).to_owned(),

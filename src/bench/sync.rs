@@ -32,6 +32,9 @@
 //! the cases of issue 11. Each reports changes per second, the bytes the link carried per
 //! change, and the drain's time against what the link alone needs for those bytes.
 //!
+//! The chain scenario, last ([`super::chain`]): 200 simulated branches uploading backlogs at
+//! once, on SQLite and (with `--postgres`) PostgreSQL side by side.
+//!
 //! At the end it checks that head office holds exactly the branch's entries and that both
 //! sides agree on the last one, and fails when they do not, when the drain is slower than the
 //! target, or when a poor link's drain takes more than 1.5 times what the link alone needs.
@@ -43,6 +46,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::chain;
 use super::link::{self, Link};
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
 use crate::plumbing::config::SyncConfig;
@@ -68,6 +72,25 @@ pub(crate) struct SyncBenchArgs {
     /// Only the drains on loopback, not the poor links.
     #[arg(long)]
     no_poor_links: bool,
+    /// An empty PostgreSQL database for head office in the chain scenario (its tables are
+    /// created): with it the scenario runs on SQLite and PostgreSQL side by side.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Only the chain scenario (`bench/chain.rs`).
+    #[arg(long, conflicts_with_all = ["poor_links_only", "no_chain"])]
+    chain_only: bool,
+    /// Not the chain scenario.
+    #[arg(long)]
+    no_chain: bool,
+    /// Branches uploading at once in the chain scenario.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=5_000))]
+    chain_branches: u32,
+    /// Batches in each chain branch's backlog.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    chain_batches: u32,
+    /// Changes in each of those batches.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    chain_entries: u32,
 }
 
 /// The poor links measured, as in issue 11: kbit/s each way, and the backlog's changes.
@@ -99,7 +122,7 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
         bytes: defaults.batch_bytes,
         given: args.batch_entries.is_some(),
     };
-    let sizes = if args.poor_links_only {
+    let sizes = if args.poor_links_only || args.chain_only {
         Vec::new()
     } else {
         vec![args.changes, (args.changes / 10).max(1)]
@@ -116,7 +139,7 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
         drains.push(drain);
     }
     let mut poor = Vec::new();
-    if !args.no_poor_links {
+    if !args.no_poor_links && !args.chain_only {
         for (kbit, size) in POOR_LINKS {
             let dir = TempDir::create()?;
             let shape = link::Shape {
@@ -133,6 +156,21 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
         poor,
     };
     report.print();
+    if !args.no_chain {
+        let size = chain::ChainSize {
+            branches: args.chain_branches,
+            batches: args.chain_batches,
+            entries: args.chain_entries,
+        };
+        let mut runs = vec![chain::run(None, size)?];
+        if let Some(url) = &args.postgres {
+            runs.push(chain::run(Some(url), size)?);
+        }
+        chain::print(&runs, size);
+        if args.postgres.is_none() {
+            println!("PostgreSQL: not measured (give --postgres URL of an empty database)");
+        }
+    }
     report.verdict()
 }
 

@@ -319,15 +319,15 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Serve { .. } => return crate::hq::serve(config),
         other => other,
     };
-    let db = crate::hq::open(&config).map_err(|e| e.to_string())?;
-    let conn = db.conn().map_err(|e| e.to_string())?;
+    let store = crate::hq::store::Store::open(&config).map_err(|e| e.to_string())?;
     let now = crate::plumbing::clock::SystemClock.now();
     match command {
         HqCommand::Serve { .. } => {}
         HqCommand::Branch {
             command: HqBranchCommand::Add { code, name },
         } => {
-            let credential = crate::hq::access::add_branch(&conn, &code, &name, now)
+            let credential = store
+                .add_branch(&code, &name, now)
                 .map_err(|e| e.to_string())?;
             println!("Registered branch {code} ({name}). Its credential, shown only this once:\n");
             println!("    {credential}\n");
@@ -336,7 +336,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Branch {
             command: HqBranchCommand::List,
         } => {
-            let branches = crate::hq::access::branches(&conn).map_err(|e| e.to_string())?;
+            let branches = store.branches().map_err(|e| e.to_string())?;
             println!(
                 "{:<12} {:<24} {:>10} {:>10} {:<20} STATUS",
                 "CODE", "NAME", "ACKED", "WAITING", "LAST UPLOAD (UTC)"
@@ -363,7 +363,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         HqCommand::Branch {
             command: HqBranchCommand::Revoke { code },
         } => {
-            crate::hq::access::revoke_branch(&conn, &code, now).map_err(|e| e.to_string())?;
+            store.revoke_branch(&code, now).map_err(|e| e.to_string())?;
             println!("Branch {code} revoked: its uploads are refused from now on.");
         }
         HqCommand::User {
@@ -374,7 +374,8 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
                 },
         } => {
             let password = read_password(password_stdin)?;
-            crate::hq::access::add_user(&conn, &username, &password, now)
+            store
+                .add_user(&username, &password, now)
                 .map_err(|e| e.to_string())?;
             println!("Added head office user {username}.");
         }
@@ -383,6 +384,10 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         } => {
             let role = crate::hq::reference::HqRole::from_code(&role)
                 .ok_or_else(|| format!("role {role:?} must be viewer, manager or admin"))?;
+            let db = store
+                .sqlite(crate::hq::reference::REFERENCE)
+                .map_err(|e| e.to_string())?;
+            let conn = db.conn().map_err(|e| e.to_string())?;
             if !crate::hq::reference::set_role(&conn, &username, role).map_err(|e| e.to_string())? {
                 return Err(format!("there is no head office user {username}"));
             }

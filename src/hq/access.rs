@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
+use super::store::StoreError;
 use crate::auth::{self, Account, Attempt, Found, SessionTable, SignInError};
 use crate::plumbing::config::StaffConfig;
 use crate::{plumbing::crypto, plumbing::db};
@@ -30,6 +31,8 @@ pub(crate) enum AccessError {
     Hash(String),
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Store(#[from] StoreError),
 }
 
 /// A registered branch as `hq branch list` shows it.
@@ -47,44 +50,55 @@ pub(crate) struct Branch {
     pub(crate) set_aside: i64,
 }
 
-/// Registers a branch; returns its credential (`CODE.secret`), which is never stored.
-pub(crate) fn add_branch(
-    conn: &Connection,
-    code: &str,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<String, AccessError> {
+/// Checks a new branch's code and name.
+pub(crate) fn check_branch(code: &str, name: &str) -> Result<(), AccessError> {
     if code.is_empty() || code.len() > 12 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AccessError::BadCode(code.to_owned()));
     }
     if name.trim().is_empty() {
         return Err(AccessError::NoName);
     }
-    let secret = crypto::random_token();
-    let added = conn.execute(
-        "INSERT INTO branches (code, name, credential_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO NOTHING",
-        params![code, name.trim(), crypto::sha256(secret.as_bytes()).as_slice(), now],
-    )?;
-    if added == 0 {
-        return Err(AccessError::Exists(code.to_owned()));
-    }
-    Ok(format!("{code}.{secret}"))
+    Ok(())
 }
 
-/// Revokes a branch's credential: its uploads get 401 from now on.
+/// A new branch credential's secret and the SHA-256 of it that head office keeps.
+pub(crate) fn new_credential() -> (String, [u8; 32]) {
+    let secret = crypto::random_token();
+    let hash = crypto::sha256(secret.as_bytes());
+    (secret, hash)
+}
+
+/// Whether `secret` is the credential whose hash is `stored`.
+pub(crate) fn credential_matches(stored: Option<&[u8]>, secret: &str) -> bool {
+    stored.is_some_and(|hash| crypto::ct_eq(hash, &crypto::sha256(secret.as_bytes())))
+}
+
+/// Registers a branch with its credential's hash; false if the code is taken.
+pub(crate) fn insert_branch(
+    conn: &Connection,
+    code: &str,
+    name: &str,
+    credential_hash: &[u8],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let added = conn.execute(
+        "INSERT INTO branches (code, name, credential_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (code) DO NOTHING",
+        params![code, name.trim(), credential_hash, now],
+    )?;
+    Ok(added > 0)
+}
+
+/// Revokes a branch's credential; false if there is no such branch.
 pub(crate) fn revoke_branch(
     conn: &Connection,
     code: &str,
     now: DateTime<Utc>,
-) -> Result<(), AccessError> {
+) -> rusqlite::Result<bool> {
     let changed = conn.execute(
         "UPDATE branches SET revoked_at = COALESCE(revoked_at, ?2) WHERE code = ?1",
         params![code, now],
     )?;
-    if changed == 0 {
-        return Err(AccessError::NoBranch(code.to_owned()));
-    }
-    Ok(())
+    Ok(changed > 0)
 }
 
 /// Every registered branch, by code.
@@ -112,33 +126,18 @@ pub(crate) fn branches(conn: &Connection) -> rusqlite::Result<Vec<Branch>> {
     .collect()
 }
 
-/// The branch a bearer credential belongs to, if it is registered and not revoked.
-pub(crate) fn authenticate_branch(
-    conn: &Connection,
-    credential: &str,
-) -> rusqlite::Result<Option<String>> {
-    let Some((code, secret)) = credential.split_once('.') else {
-        return Ok(None);
-    };
-    let stored: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT credential_hash FROM branches WHERE code = ?1 AND revoked_at IS NULL",
-            [code],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(stored
-        .filter(|hash| crypto::ct_eq(hash, &crypto::sha256(secret.as_bytes())))
-        .map(|_| code.to_owned()))
+/// The credential hash of a registered branch that is not revoked.
+pub(crate) fn credential_hash(conn: &Connection, code: &str) -> rusqlite::Result<Option<Vec<u8>>> {
+    conn.query_row(
+        "SELECT credential_hash FROM branches WHERE code = ?1 AND revoked_at IS NULL",
+        [code],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
-/// Adds a head office user who may read the pages.
-pub(crate) fn add_user(
-    conn: &Connection,
-    username: &str,
-    password: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AccessError> {
+/// Checks a new user's username.
+pub(crate) fn check_username(username: &str) -> Result<(), AccessError> {
     if username.is_empty()
         || username.len() > 40
         || !username
@@ -147,15 +146,21 @@ pub(crate) fn add_user(
     {
         return Err(AccessError::BadUsername(username.to_owned()));
     }
-    let hash = crypto::hash_password(password).map_err(|e| AccessError::Hash(e.to_string()))?;
+    Ok(())
+}
+
+/// Adds a head office user with this password hash; false if the name is taken.
+pub(crate) fn insert_user(
+    conn: &Connection,
+    username: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
     let added = conn.execute(
         "INSERT INTO users (username, password_hash, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (username) DO NOTHING",
-        params![username, hash, now],
+        params![username, password_hash, now],
     )?;
-    if added == 0 {
-        return Err(AccessError::UserExists(username.to_owned()));
-    }
-    Ok(())
+    Ok(added > 0)
 }
 
 /// The longest username kept from a sign-in form (for the failure count and the audit);
@@ -163,10 +168,10 @@ pub(crate) fn add_user(
 const TYPED_USERNAME_CHARS: usize = 64;
 
 /// How long a failure count with no lock is kept after its last failure.
-const FAILURES_KEPT_HOURS: i64 = 24;
+pub(crate) const FAILURES_KEPT_HOURS: i64 = 24;
 
 /// A username as typed at sign-in, bounded in length.
-fn typed(username: &str) -> String {
+pub(crate) fn typed(username: &str) -> String {
     username.chars().take(TYPED_USERNAME_CHARS).collect()
 }
 
@@ -181,8 +186,19 @@ struct Users<'a> {
 impl auth::Accounts for Users<'_> {
     /// The username as stored.
     type User = String;
+    type Conn = Connection;
+    type Tx<'c> = Transaction<'c>;
+    type Error = rusqlite::Error;
 
-    fn find(&self, conn: &Connection, username: &str) -> rusqlite::Result<Found<String>> {
+    fn begin<'c>(&self, conn: &'c mut Connection) -> rusqlite::Result<Transaction<'c>> {
+        db::immediate(conn)
+    }
+
+    fn commit(&self, tx: Transaction<'_>) -> rusqlite::Result<()> {
+        tx.commit()
+    }
+
+    fn find(&self, conn: &mut Connection, username: &str) -> rusqlite::Result<Found<String>> {
         let account = conn
             .prepare_cached(
                 "SELECT username, password_hash, disabled_at IS NOT NULL FROM users WHERE username = ?1",
@@ -208,7 +224,7 @@ impl auth::Accounts for Users<'_> {
 
     fn count_failure(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         username: &str,
         _found: &Found<String>,
         now: DateTime<Utc>,
@@ -228,7 +244,7 @@ impl auth::Accounts for Users<'_> {
 
     fn lock(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         username: &str,
         _found: &Found<String>,
         until: DateTime<Utc>,
@@ -242,7 +258,7 @@ impl auth::Accounts for Users<'_> {
 
     fn signed_in(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         username: &str,
         _found: &Found<String>,
         _now: DateTime<Utc>,
@@ -256,23 +272,40 @@ impl auth::Accounts for Users<'_> {
 
     fn record(
         &self,
-        tx: &Transaction,
+        tx: &mut Transaction<'_>,
         username: &str,
         found: &Found<String>,
         attempt: Attempt,
         now: DateTime<Utc>,
     ) -> rusqlite::Result<()> {
-        let detail = match attempt {
-            Attempt::Failed { failed } => Some(json!({ "failed_attempts": failed })),
-            Attempt::Locked { until, failed } => {
-                Some(json!({ "locked_until": until.to_rfc3339(), "failed_attempts": failed }))
-            }
-            Attempt::RefusedLocked { until } => Some(json!({ "locked_until": until.to_rfc3339() })),
-            Attempt::SignedIn | Attempt::Disabled => None,
-        };
-        let who = found.account.as_ref().map_or(username, |a| a.user.as_str());
-        audit(tx, who, attempt.action(), self.address, detail, now)
+        let detail = attempt_detail(attempt);
+        audit(
+            tx,
+            audited_name(username, found),
+            attempt.action(),
+            self.address,
+            detail,
+            now,
+        )
     }
+}
+
+/// What head office's audit keeps of an attempt besides its action: failures in a row, the
+/// lock's end.
+pub(crate) fn attempt_detail(attempt: Attempt) -> Option<serde_json::Value> {
+    match attempt {
+        Attempt::Failed { failed } => Some(json!({ "failed_attempts": failed })),
+        Attempt::Locked { until, failed } => {
+            Some(json!({ "locked_until": until.to_rfc3339(), "failed_attempts": failed }))
+        }
+        Attempt::RefusedLocked { until } => Some(json!({ "locked_until": until.to_rfc3339() })),
+        Attempt::SignedIn | Attempt::Disabled => None,
+    }
+}
+
+/// The name an attempt is audited under: the user's as stored, else as typed.
+pub(crate) fn audited_name<'a>(typed: &'a str, found: &'a Found<String>) -> &'a str {
+    found.account.as_ref().map_or(typed, |a| a.user.as_str())
 }
 
 /// Writes one row of head office's audit log.
@@ -297,8 +330,9 @@ fn audit(
     Ok(())
 }
 
-/// Checks a head office user's username and password from `address`, with the lockout,
-/// the unknown-name rules and the audit of [`Users`]; returns the username as stored.
+/// Checks a head office user's username (as typed, bounded) and password from `address`,
+/// with the lockout, the unknown-name rules and the audit of [`Users`]; returns the username
+/// as stored.
 pub(crate) fn sign_in(
     conn: &mut Connection,
     username: &str,
@@ -308,7 +342,7 @@ pub(crate) fn sign_in(
     now: DateTime<Utc>,
 ) -> Result<String, SignInError> {
     let users = Users { address };
-    auth::check_password(conn, &users, &typed(username), password, rules, now)
+    auth::check_password(conn, &users, username, password, rules, now)
 }
 
 /// Head office's sessions.
@@ -372,50 +406,45 @@ pub(crate) fn session_user(
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::plumbing::db::{Db, Schema};
+    use crate::hq::store::testing::both_stores;
+    use crate::hq::store::{Store, StoreError};
 
-    /// A head office database in a temporary directory.
-    pub(crate) fn hq() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open_schema(
-            dir.path(),
-            Schema::HeadOffice,
-            std::time::Duration::from_secs(5),
-            2,
-        )
-        .unwrap();
-        (dir, db)
-    }
+    both_stores!(
+        branch_credentials_work_until_revoked,
+        five_failures_lock_known_and_unknown_names_alike_until_the_lock_ends,
+        disabled_is_said_only_after_the_right_password,
+        failure_counts_are_forgotten_a_day_after_the_last_failure,
+        sessions_expire_when_idle_or_old_and_end_at_sign_out,
+        usernames_are_one_whatever_their_case,
+    );
 
-    #[test]
-    fn branch_credentials_work_until_revoked() {
-        let (_dir, db) = hq();
-        let conn = db.conn().unwrap();
-        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
-        let credential = add_branch(&conn, "JKT01", "Jakarta Kota", now).unwrap();
+    fn branch_credentials_work_until_revoked(store: &Store) {
+        let now = t0();
+        let credential = store.add_branch("JKT01", "Jakarta Kota", now).unwrap();
         assert!(credential.starts_with("JKT01."));
         assert!(matches!(
-            add_branch(&conn, "JKT01", "Again", now),
+            store.add_branch("JKT01", "Again", now),
             Err(AccessError::Exists(_))
         ));
         assert!(matches!(
-            add_branch(&conn, "JK T", "x", now),
+            store.add_branch("JK T", "x", now),
             Err(AccessError::BadCode(_))
         ));
         assert_eq!(
-            authenticate_branch(&conn, &credential).unwrap().as_deref(),
+            store.branch_of(&credential).unwrap().as_deref(),
             Some("JKT01")
         );
-        assert_eq!(authenticate_branch(&conn, "JKT01.wrong").unwrap(), None);
-        assert_eq!(authenticate_branch(&conn, "nodot").unwrap(), None);
-        let stored: Vec<u8> = conn
-            .query_row("SELECT credential_hash FROM branches", [], |r| r.get(0))
-            .unwrap();
-        assert!(!String::from_utf8_lossy(&stored).contains(&credential[6..]));
-        revoke_branch(&conn, "JKT01", now).unwrap();
-        assert_eq!(authenticate_branch(&conn, &credential).unwrap(), None);
+        assert_eq!(store.branch_of("JKT01.wrong").unwrap(), None);
+        assert_eq!(store.branch_of("nodot").unwrap(), None);
+        let stored = store.blobs("SELECT credential_hash FROM branches");
+        assert_eq!(
+            stored,
+            [crypto::sha256(&credential.as_bytes()[6..]).to_vec()]
+        );
+        store.revoke_branch("JKT01", now).unwrap();
+        assert_eq!(store.branch_of(&credential).unwrap(), None);
         assert!(matches!(
-            revoke_branch(&conn, "NOPE", now),
+            store.revoke_branch("NOPE", now),
             Err(AccessError::NoBranch(_))
         ));
     }
@@ -429,25 +458,29 @@ pub(crate) mod tests {
     }
 
     /// Head office's audit rows as (username, action).
-    fn audit_rows(conn: &Connection) -> Vec<(String, String)> {
-        let mut stmt = conn
-            .prepare("SELECT username, action FROM audit_log ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+    fn audit_rows(store: &Store) -> Vec<(String, String)> {
+        store
+            .texts("SELECT username || ' ' || action FROM audit_log ORDER BY id")
+            .into_iter()
+            .map(|row| {
+                let (who, what) = row.split_once(' ').unwrap();
+                (who.to_owned(), what.to_owned())
+            })
+            .collect()
     }
 
-    #[test]
-    fn five_failures_lock_known_and_unknown_names_alike_until_the_lock_ends() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
-        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
+    type Attempted = Result<String, SignInError<StoreError>>;
+
+    fn sign_in(store: &Store, name: &str, password: &str, at: DateTime<Utc>) -> Attempted {
+        store.sign_in(name, password, "10.0.0.1", &rules(), at)
+    }
+
+    fn five_failures_lock_known_and_unknown_names_alike_until_the_lock_ends(store: &Store) {
+        store
+            .add_user("rina", "a long enough password", t0())
+            .unwrap();
         for name in ["rina", "nobody"] {
-            let mut try_at = |password: &str, at: DateTime<Utc>| {
-                sign_in(&mut conn, name, password, "10.0.0.1", &rules(), at)
-            };
+            let try_at = |password: &str, at: DateTime<Utc>| sign_in(store, name, password, at);
             for i in 0..4 {
                 assert!(
                     matches!(try_at("nope", t0()), Err(SignInError::Wrong)),
@@ -469,18 +502,13 @@ pub(crate) mod tests {
         }
         // The count is per name, whatever its case; a success clears it.
         assert!(matches!(
-            sign_in(&mut conn, "RINA", "x", "10.0.0.1", &rules(), t0()),
+            sign_in(store, "RINA", "x", t0()),
             Err(SignInError::Wrong)
         ));
-        let failed: i64 = conn
-            .query_row(
-                "SELECT failed_attempts FROM sign_in_failures WHERE username = 'rina'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let failed =
+            store.count("SELECT failed_attempts FROM sign_in_failures WHERE username = 'rina'");
         assert_eq!(failed, 1);
-        let rows = audit_rows(&conn);
+        let rows = audit_rows(store);
         let count = |who: &str, action: &str| {
             rows.iter()
                 .filter(|(u, a)| u.eq_ignore_ascii_case(who) && a == action)
@@ -493,21 +521,16 @@ pub(crate) mod tests {
         assert_eq!(count("rina", "sign_in"), 1);
         assert_eq!(count("rina", "sign_in.failed"), 5);
         assert_eq!(count("nobody", "sign_in.failed"), 5);
-        let address: String = conn
-            .query_row("SELECT address FROM audit_log LIMIT 1", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(address, "10.0.0.1");
+        let address = store.texts("SELECT address FROM audit_log LIMIT 1");
+        assert_eq!(address, ["10.0.0.1"]);
     }
 
-    #[test]
-    fn disabled_is_said_only_after_the_right_password() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
-        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
-        conn.execute("UPDATE users SET disabled_at = ?1", [t0()])
+    fn disabled_is_said_only_after_the_right_password(store: &Store) {
+        store
+            .add_user("rina", "a long enough password", t0())
             .unwrap();
-        let mut try_with =
-            |password: &str| sign_in(&mut conn, "rina", password, "a", &rules(), t0());
+        store.run("UPDATE users SET disabled_at = created_at");
+        let try_with = |password: &str| sign_in(store, "rina", password, t0());
         assert!(matches!(try_with("wrong"), Err(SignInError::Wrong)));
         assert!(matches!(
             try_with("a long enough password"),
@@ -515,93 +538,72 @@ pub(crate) mod tests {
         ));
     }
 
-    #[test]
-    fn failure_counts_are_forgotten_a_day_after_the_last_failure() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
+    fn failure_counts_are_forgotten_a_day_after_the_last_failure(store: &Store) {
         for _ in 0..4 {
-            let refused = sign_in(&mut conn, "ghost", "x", "a", &rules(), t0());
+            let refused = sign_in(store, "ghost", "x", t0());
             assert!(matches!(refused, Err(SignInError::Wrong)));
         }
         let later = t0() + Duration::hours(25);
-        let other = sign_in(&mut conn, "other", "x", "a", &rules(), later);
+        let other = sign_in(store, "other", "x", later);
         assert!(
             matches!(other, Err(SignInError::Wrong)),
             "this failure prunes the old count"
         );
         assert!(
-            matches!(
-                sign_in(&mut conn, "ghost", "x", "a", &rules(), later),
-                Err(SignInError::Wrong)
-            ),
+            matches!(sign_in(store, "ghost", "x", later), Err(SignInError::Wrong)),
             "a fifth failure a day later does not lock"
         );
-        let names: i64 = conn
-            .query_row("SELECT COUNT(*) FROM sign_in_failures", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(names, 2);
+        assert_eq!(store.count("SELECT COUNT(*) FROM sign_in_failures"), 2);
     }
 
-    #[test]
-    fn sessions_expire_when_idle_or_old_and_end_at_sign_out() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
-        add_user(&conn, "rina", "a long enough password", t0()).unwrap();
-        let token = start_session(&conn, "rina", t0()).unwrap();
+    fn usernames_are_one_whatever_their_case(store: &Store) {
+        store
+            .add_user("rina", "a long enough password", t0())
+            .unwrap();
+        assert!(matches!(
+            store.add_user("Rina", "another long password", t0()),
+            Err(AccessError::UserExists(_))
+        ));
+        let signed = sign_in(store, "RINA", "a long enough password", t0());
+        assert_eq!(signed.ok().as_deref(), Some("rina"), "the name as stored");
+    }
+
+    fn sessions_expire_when_idle_or_old_and_end_at_sign_out(store: &Store) {
+        store
+            .add_user("rina", "a long enough password", t0())
+            .unwrap();
+        let user = |token: &str, at| store.session_user(token, &rules(), at).unwrap();
+        let token = store.start_session("rina", t0()).unwrap();
         let mut t = t0();
         while t < t0() + Duration::hours(11) {
             t += Duration::minutes(29);
-            assert_eq!(
-                session_user(&conn, &token, &rules(), t).unwrap().as_deref(),
-                Some("rina"),
-                "at {t}"
-            );
+            assert_eq!(user(&token, t).as_deref(), Some("rina"), "at {t}");
         }
         let late = t0() + Duration::hours(12) + Duration::minutes(1);
-        assert_eq!(session_user(&conn, &token, &rules(), late).unwrap(), None);
-        assert_eq!(
-            session_user(&conn, &token, &rules(), t0()).unwrap(),
-            None,
-            "an ended session is gone"
-        );
-        let token = start_session(&conn, "rina", t0()).unwrap();
-        let idle = t0() + Duration::minutes(31);
-        assert_eq!(session_user(&conn, &token, &rules(), idle).unwrap(), None);
+        assert_eq!(user(&token, late), None);
+        assert_eq!(user(&token, t0()), None, "an ended session is gone");
+        let token = store.start_session("rina", t0()).unwrap();
+        assert_eq!(user(&token, t0() + Duration::minutes(31)), None);
 
-        let token = start_session(&conn, "rina", t0()).unwrap();
+        let token = store.start_session("rina", t0()).unwrap();
+        let out = store.sign_out(&token, "a", t0()).unwrap();
+        assert_eq!(out.as_deref(), Some("rina"));
+        assert_eq!(user(&token, t0()), None);
+        assert_eq!(store.sign_out(&token, "a", t0()).unwrap(), None);
         assert_eq!(
-            sign_out(&mut conn, &token, "a", t0()).unwrap().as_deref(),
-            Some("rina")
-        );
-        assert_eq!(session_user(&conn, &token, &rules(), t0()).unwrap(), None);
-        assert_eq!(sign_out(&mut conn, &token, "a", t0()).unwrap(), None);
-        assert_eq!(
-            audit_rows(&conn),
+            audit_rows(store),
             [("rina".to_owned(), "sign_out".to_owned())]
         );
-        let token = start_session(&conn, "rina", t0()).unwrap();
-        let stored = |value: &[u8]| -> i64 {
-            conn.query_row(
-                "SELECT COUNT(*) FROM sessions WHERE token_hash = ?1",
-                [value],
-                |r| r.get(0),
-            )
-            .unwrap()
-        };
-        assert_eq!(
-            stored(token.as_bytes()),
-            0,
+        let token = store.start_session("rina", t0()).unwrap();
+        let stored = store.blobs("SELECT token_hash FROM sessions");
+        assert!(
+            !stored.contains(&token.as_bytes().to_vec()),
             "the token itself is not stored"
         );
-        assert_eq!(stored(&crypto::sha256(token.as_bytes())), 1);
+        assert!(stored.contains(&crypto::sha256(token.as_bytes()).to_vec()));
 
-        let token = start_session(&conn, "rina", t0()).unwrap();
-        conn.execute("UPDATE users SET disabled_at = ?1", [t0()])
-            .unwrap();
-        assert_eq!(
-            session_user(&conn, &token, &rules(), t0()).unwrap(),
-            None,
-            "a disabled user's session ends"
-        );
+        let token = store.start_session("rina", t0()).unwrap();
+        store.run("UPDATE users SET disabled_at = created_at");
+        assert_eq!(user(&token, t0()), None, "a disabled user's session ends");
     }
 }

@@ -1,5 +1,5 @@
 //! Head office: `pawnbranch hq`. The same executable, with its own configuration file and its
-//! own SQLite database (`hq.sqlite`, migrations in `migrations/hq/`), receives every branch's
+//! own store ([`store`]: SQLite `hq.sqlite` by default, or PostgreSQL), receives every branch's
 //! change log ([`receive`]), keeps the current state of every record of every branch, and
 //! serves a few read-only pages to head office staff ([`pages`]): branches with their upload
 //! lag, a customer search across branches, totals of outstanding loans per branch.
@@ -15,6 +15,7 @@ pub(crate) mod reference;
 pub(crate) mod reference_api;
 pub(crate) mod reference_pages;
 pub(crate) mod sign_in;
+pub(crate) mod store;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,18 +27,19 @@ use serde_json::json;
 use crate::plumbing::clock::{Clock, SystemClock};
 use crate::plumbing::config::Config;
 use crate::plumbing::crypto::InstallationKey;
-use crate::plumbing::db::{self, Db, Schema};
+use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{self, Method, Request, Response, Server, assets};
 use crate::plumbing::i18n::Lang;
 use crate::plumbing::throttle::Throttle;
 use crate::sync::batch::{self, Batch, Reply};
 use receive::ReceiveError;
+use store::{Store, StoreError};
 
 /// What head office's request handlers share.
 pub(crate) struct HqApp {
     pub(crate) config: Config,
-    pub(crate) db: Db,
+    pub(crate) store: Store,
     /// Head office's own installation secret (`secret.key` in its data directory): it keys
     /// the CSRF tokens.
     pub(crate) key: InstallationKey,
@@ -53,17 +55,6 @@ impl HqApp {
     }
 }
 
-/// Opens head office's database.
-pub(crate) fn open(config: &Config) -> Result<Db, db::DbError> {
-    let busy = Duration::from_millis(u64::from(config.storage.busy_timeout_ms));
-    Db::open_schema(
-        &config.data_dir(),
-        Schema::HeadOffice,
-        busy,
-        config.server.workers as usize + 2,
-    )
-}
-
 /// Runs head office until SIGTERM or SIGINT.
 pub(crate) fn serve(config: Config) -> Result<(), String> {
     let shutdown = Arc::new(AtomicBool::new(false));
@@ -71,7 +62,7 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
         signal_hook::flag::register(signal, Arc::clone(&shutdown))
             .map_err(|e| format!("cannot install the signal handlers: {e}"))?;
     }
-    let db = open(&config).map_err(|e| e.to_string())?;
+    let store = Store::open(&config).map_err(|e| e.to_string())?;
     let key = InstallationKey::load_or_create(&config.data_dir())
         .map_err(|e| format!("cannot read or create the installation secret: {e}"))?;
     let app = Arc::new(HqApp {
@@ -80,7 +71,7 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
             chrono::Duration::minutes(15),
         ),
         config,
-        db,
+        store,
         key,
         clock: Arc::new(SystemClock),
     });
@@ -103,7 +94,11 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         server.addr
     );
-    log::info!("head office: data in {}", app.config.storage.data_dir);
+    log::info!(
+        "head office: data in {}, store {}",
+        app.config.storage.data_dir,
+        app.store.kind()
+    );
     while !shutdown.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -128,7 +123,7 @@ pub(crate) fn handle(app: &HqApp, req: &Request) -> Response {
 
 /// Head office's routing table. The pages are the arms under `signed_in`: without a live
 /// session they answer with the way to the sign-in page.
-fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db::DbError> {
+fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, StoreError> {
     use Method::{Get, Head, Post};
     let method = if req.method == Head { Get } else { req.method };
     let segments = req.segments();
@@ -180,8 +175,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, db:
 fn with_form(
     app: &HqApp,
     req: &Request,
-    handler: impl FnOnce(&http::Form) -> Result<Response, db::DbError>,
-) -> Result<Response, db::DbError> {
+    handler: impl FnOnce(&http::Form) -> Result<Response, StoreError>,
+) -> Result<Response, StoreError> {
     let lang = app.lang();
     match req.form() {
         Err(e) => Ok(AppError::BadForm(e).into_response(req, lang)),
@@ -198,7 +193,7 @@ fn not_found() -> Response {
 
 /// `POST /api/v1/batches`: authenticate the branch, unpack and check the whole batch, store it
 /// in one transaction, and answer only after it is committed.
-fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
+fn upload(app: &HqApp, req: &Request) -> Result<Response, StoreError> {
     let reply = |status: u16, reply: &Reply| {
         Response::json(
             status,
@@ -218,10 +213,7 @@ fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
-    let branch = {
-        let conn = app.db.conn()?;
-        access::authenticate_branch(&conn, credential.trim())?
-    };
+    let branch = app.store.branch_of(credential.trim())?;
     let Some(branch) = branch else {
         return Ok(refuse(
             401,
@@ -256,13 +248,8 @@ fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
     if let Err(e) = receive::check(&batch, &branch, db::known_version()) {
         return Ok(refuse(400, e.to_string()));
     }
-    let mut conn = app.db.conn()?;
-    let tx = db::immediate(&mut conn)?;
-    match receive::receive(&tx, &branch, &batch, app.clock.now()) {
-        Ok(r) => {
-            tx.commit()?;
-            Ok(reply(200, &r))
-        }
+    match app.store.receive(&branch, &batch, app.clock.now()) {
+        Ok(r) => Ok(reply(200, &r)),
         Err(e @ ReceiveError::Gap { acked, .. }) => Ok(reply(
             409,
             &Reply {
@@ -284,19 +271,19 @@ fn upload(app: &HqApp, req: &Request) -> Result<Response, db::DbError> {
             ))
         }
         Err(e @ ReceiveError::Malformed(_)) => Ok(refuse(400, e.to_string())),
-        Err(ReceiveError::Db(e)) => Err(e.into()),
+        Err(ReceiveError::Db(e)) => Err(e),
     }
 }
 
 /// `GET /healthz`.
-fn health(app: &HqApp) -> Result<Response, db::DbError> {
-    let conn = app.db.conn()?;
-    let branches: i64 = conn.query_row("SELECT COUNT(*) FROM branches", [], |r| r.get(0))?;
+fn health(app: &HqApp) -> Result<Response, StoreError> {
+    let branches = app.store.branch_count()?;
     Ok(Response::json(
         200,
         &json!({
             "status": "ok",
             "role": "head_office",
+            "store": app.store.kind(),
             "branches": branches,
             "accepts_schema": [db::known_version() - 1, db::known_version()],
             "version": env!("CARGO_PKG_VERSION"),

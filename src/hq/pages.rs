@@ -4,11 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use maud::{Markup, html};
-use rusqlite::{Connection, params};
 
+use super::HqApp;
 use super::sign_in::SignedIn;
-use super::{HqApp, access, receive};
-use crate::plumbing::db;
+use super::store::StoreError;
 use crate::plumbing::http::{Request, Response};
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ui::{self, HqUser};
@@ -30,15 +29,14 @@ fn when(app: &HqApp, at: Option<DateTime<Utc>>) -> String {
 }
 
 /// `GET /`: every branch.
-pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, db::DbError> {
+pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, StoreError> {
     let lang = app.lang();
-    let conn = app.db.conn()?;
-    let branches = access::branches(&conn)?;
+    let branches = app.store.branches()?;
     let currency = app.config.currency();
     let mut rows = Vec::with_capacity(branches.len());
     let (mut all_count, mut all_principal) = (0, 0);
     for b in &branches {
-        let (count, principal) = receive::outstanding(&conn, &b.code)?;
+        let (count, principal) = app.store.outstanding(&b.code)?;
         all_count += count;
         all_principal += principal;
         rows.push((b, count, principal));
@@ -92,30 +90,12 @@ pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, db::DbE
 }
 
 /// `GET /branches/{code}`: one branch's position and the entries set aside.
-pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Response, db::DbError> {
+pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Response, StoreError> {
     let lang = app.lang();
-    let conn = app.db.conn()?;
-    let Some(b) = access::branches(&conn)?
-        .into_iter()
-        .find(|b| b.code == code)
-    else {
+    let Some(b) = app.store.branches()?.into_iter().find(|b| b.code == code) else {
         return Ok(super::not_found());
     };
-    let mut stmt = conn.prepare(
-        "SELECT seq, entity, record_id, set_aside, received_at FROM changes \
-         WHERE branch = ?1 AND set_aside IS NOT NULL ORDER BY seq DESC LIMIT 200",
-    )?;
-    let aside = stmt
-        .query_map([code], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, DateTime<Utc>>(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let aside = app.store.set_aside_entries(code)?;
     let body = html! {
         section class="card" {
             dl {
@@ -136,12 +116,12 @@ pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Respons
                         th { (lang.t(Msg::SyncReason)) } th { (lang.t(Msg::AuditWhen)) }
                     } }
                     tbody {
-                        @for (seq, entity, id, reason, at) in &aside {
+                        @for e in &aside {
                             tr {
-                                td class="num" { (seq) }
-                                td { (entity) " " code { (id) } }
-                                td { (reason) }
-                                td { (ui::datetime(*at, app.config.utc_offset(), lang)) }
+                                td class="num" { (e.seq) }
+                                td { (e.entity) " " code { (e.record_id) } }
+                                td { (e.reason) }
+                                td { (ui::datetime(e.received_at, app.config.utc_offset(), lang)) }
                             }
                         }
                     }
@@ -152,70 +132,21 @@ pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Respons
     Ok(page(app, user, &format!("{} {}", b.code, b.name), body))
 }
 
-/// A customer found at some branch.
-#[derive(Debug, Clone)]
-pub(crate) struct Found {
-    pub(crate) branch: String,
-    pub(crate) record_id: String,
-    pub(crate) full_name: String,
-    pub(crate) phone: String,
-    pub(crate) id_number: Option<String>,
-    pub(crate) date_of_birth: Option<String>,
-    pub(crate) open_tickets: i64,
-}
-
-/// Customers of every branch matching `query`: the phone number (any local format, in
-/// `country`), the ID number, or part of the name; records a branch merged into another are
-/// left out (their survivor is found).
-pub(crate) fn search(
-    conn: &Connection,
-    query: &str,
-    country: &str,
-) -> rusqlite::Result<Vec<Found>> {
-    let query = query.trim();
-    if query.is_empty() {
-        return Ok(Vec::new());
-    }
-    let phone = crate::plumbing::phone::normalise(query, country)
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let like = format!("%{}%", crate::plumbing::db::escape_like(query));
-    let mut stmt = conn.prepare(
-        "SELECT c.branch, c.record_id, c.full_name, c.phone, c.id_number, c.date_of_birth, \
-         (SELECT COUNT(*) FROM loans l WHERE l.branch = c.branch AND l.customer_id = c.record_id \
-          AND l.state IN ('active', 'due', 'grace', 'notice')) \
-         FROM customers c \
-         WHERE (c.phone = ?1 OR c.id_number = ?2 OR c.full_name LIKE ?3 ESCAPE '\\') AND c.merged_into IS NULL \
-         ORDER BY c.full_name, c.branch LIMIT 200",
-    )?;
-    stmt.query_map(params![phone, query, like], |r| {
-        Ok(Found {
-            branch: r.get(0)?,
-            record_id: r.get(1)?,
-            full_name: r.get(2)?,
-            phone: r.get(3)?,
-            id_number: r.get(4)?,
-            date_of_birth: r.get(5)?,
-            open_tickets: r.get(6)?,
-        })
-    })?
-    .collect()
-}
-
 /// `GET /customers?q=`: the search across branches.
 pub(crate) fn customers(
     app: &HqApp,
     req: &Request,
     user: &SignedIn,
-) -> Result<Response, db::DbError> {
+) -> Result<Response, StoreError> {
     let lang: Lang = app.lang();
     let query = req
         .query_form()
         .ok()
         .and_then(|f| f.get("q").map(str::to_owned))
         .unwrap_or_default();
-    let conn = app.db.conn()?;
-    let found = search(&conn, &query, &app.config.branch.country)?;
+    let found = app
+        .store
+        .search_customers(&query, &app.config.branch.country)?;
     let body = html! {
         form method="get" action="/customers" class="stack" {
             label for="q" { (lang.t(Msg::HqSearchLabel)) }

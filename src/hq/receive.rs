@@ -11,9 +11,9 @@
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
+use super::store::StoreError;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
 use crate::sync::changes;
 
@@ -30,11 +30,11 @@ pub(crate) enum ReceiveError {
     #[error("entry {seq} differs from the entry {seq} already stored")]
     Conflict { acked: i64, seq: i64 },
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] StoreError),
 }
 
 /// States of a ticket that still owe principal (the branch's open states).
-const OPEN_STATES: &[&str] = &["active", "due", "grace", "notice"];
+pub(crate) const OPEN_STATES: &[&str] = &["active", "due", "grace", "notice"];
 
 /// Checks everything about a batch that does not need the database.
 pub(crate) fn check(batch: &Batch, branch: &str, schema: i64) -> Result<(), ReceiveError> {
@@ -84,42 +84,102 @@ pub(crate) fn check(batch: &Batch, branch: &str, schema: i64) -> Result<(), Rece
     Ok(())
 }
 
-/// Stores a checked batch of `branch`; the caller commits. Returns the reply for the branch.
-pub(crate) fn receive(
-    tx: &Transaction,
+/// A new entry as head office keeps it in the raw change log.
+pub(crate) struct Stored<'a> {
+    pub(crate) entry: &'a Entry,
+    pub(crate) digest: &'a [u8],
+    pub(crate) received_at: DateTime<Utc>,
+    pub(crate) set_aside: Option<&'a str>,
+}
+
+/// A customer as the search across branches keeps it.
+pub(crate) struct Customer<'a> {
+    pub(crate) full_name: &'a str,
+    pub(crate) phone: &'a str,
+    pub(crate) id_number: Option<&'a str>,
+    pub(crate) date_of_birth: Option<&'a str>,
+    pub(crate) merged_into: Option<&'a str>,
+}
+
+/// A ticket as the totals per branch keep it.
+pub(crate) struct Ticket<'a> {
+    pub(crate) customer_id: &'a str,
+    pub(crate) ticket_no: &'a str,
+    pub(crate) state: &'a str,
+}
+
+/// Where a branch's log stands after a batch.
+pub(crate) struct Position<'a> {
+    pub(crate) acked: i64,
+    pub(crate) new_entries: i64,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) batch: &'a Batch,
+}
+
+/// What the receive rules need from head office's store, all inside one write transaction
+/// that the store opened and commits. Each store (`store::sqlite`, `store::postgres`) says
+/// only how these are kept; the rules are [`receive`]'s alone.
+pub(crate) trait Receiving {
+    /// The last entry stored of `branch`, its row locked until the transaction ends, so two
+    /// receivers given the same batch store it once.
+    fn lock_branch(&mut self, branch: &str) -> Result<i64, StoreError>;
+    /// The digest of entry `seq` as stored.
+    fn stored_digest(&mut self, branch: &str, seq: i64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Keeps a new entry in the raw change log.
+    fn keep_entry(&mut self, branch: &str, stored: &Stored) -> Result<(), StoreError>;
+    /// The current state of a record, if head office has one.
+    fn record(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// Writes the current state of a record (`data`, written by entry `seq`).
+    fn keep_record(&mut self, branch: &str, entry: &Entry, data: &str) -> Result<(), StoreError>;
+    /// Marks a record deleted by entry `seq` (its last state kept).
+    fn mark_deleted(&mut self, branch: &str, entry: &Entry) -> Result<(), StoreError>;
+    /// Writes a customer for the search across branches.
+    fn keep_customer(&mut self, branch: &str, id: &str, c: &Customer) -> Result<(), StoreError>;
+    /// Writes a ticket's state for the totals (its principal untouched).
+    fn keep_ticket(&mut self, branch: &str, id: &str, t: &Ticket) -> Result<(), StoreError>;
+    /// Adds `delta` to a ticket's principal outstanding.
+    fn add_principal(&mut self, branch: &str, loan: &str, delta: i64) -> Result<(), StoreError>;
+    /// Moves the branch's position on.
+    fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError>;
+    /// The entries from `first` to `last` stored but set aside, in order.
+    fn set_aside(
+        &mut self,
+        branch: &str,
+        first: i64,
+        last: i64,
+    ) -> Result<Vec<SetAside>, StoreError>;
+}
+
+/// Stores a checked batch of `branch` through `store` (inside its transaction; the store
+/// commits). Returns the reply for the branch.
+pub(crate) fn receive<R: Receiving + ?Sized>(
+    store: &mut R,
     branch: &str,
     batch: &Batch,
     now: DateTime<Utc>,
 ) -> Result<Reply, ReceiveError> {
-    let acked: i64 = tx.query_row(
-        "SELECT acked_seq FROM branches WHERE code = ?1",
-        [branch],
-        |r| r.get(0),
-    )?;
     let (Some(first), Some(last)) = (batch.entries.first(), batch.entries.last()) else {
         return Err(ReceiveError::Malformed(
             "the batch has no entries".to_owned(),
         ));
     };
+    let acked = store.lock_branch(branch)?;
     if first.seq > acked + 1 {
         return Err(ReceiveError::Gap {
             acked,
             first: first.seq,
         });
     }
-    let mut stored_digest =
-        tx.prepare_cached("SELECT digest FROM changes WHERE branch = ?1 AND seq = ?2")?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO changes (branch, seq, entity, record_id, op, data, at, digest, received_at, set_aside) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?;
     let mut new = 0i64;
     for entry in &batch.entries {
+        let digest = entry.digest();
         if entry.seq <= acked {
-            let digest: Option<Vec<u8>> = stored_digest
-                .query_row(params![branch, entry.seq], |r| r.get(0))
-                .optional()?;
-            if digest.as_deref() != Some(entry.digest().as_slice()) {
+            if store.stored_digest(branch, entry.seq)?.as_deref() != Some(digest.as_slice()) {
                 return Err(ReceiveError::Conflict {
                     acked,
                     seq: entry.seq,
@@ -127,46 +187,25 @@ pub(crate) fn receive(
             }
             continue;
         }
-        let set_aside = apply(tx, branch, entry)?;
-        insert.execute(params![
-            branch,
-            entry.seq,
-            entry.entity,
-            entry.id,
-            entry.op,
-            entry.data,
-            entry.at,
-            entry.digest().as_slice(),
-            now,
-            set_aside,
-        ])?;
+        let set_aside = apply(store, branch, entry)?;
+        let stored = Stored {
+            entry,
+            digest: digest.as_slice(),
+            received_at: now,
+            set_aside: set_aside.as_deref(),
+        };
+        store.keep_entry(branch, &stored)?;
         new += 1;
     }
     let acked = acked.max(last.seq);
-    tx.execute(
-        "UPDATE branches SET acked_seq = ?2, entries_received = entries_received + ?3, last_upload_at = ?4, \
-         schema_version = ?5, waiting_after = ?6, oldest_waiting_at = ?7 WHERE code = ?1",
-        params![
-            branch,
-            acked,
-            new,
-            now,
-            batch.schema,
-            batch.waiting_after,
-            batch.oldest_waiting_at
-        ],
-    )?;
-    let mut aside = tx.prepare_cached(
-        "SELECT seq, set_aside FROM changes WHERE branch = ?1 AND seq BETWEEN ?2 AND ?3 AND set_aside IS NOT NULL ORDER BY seq",
-    )?;
-    let set_aside = aside
-        .query_map(params![branch, first.seq, last.seq], |r| {
-            Ok(SetAside {
-                seq: r.get(0)?,
-                reason: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let position = Position {
+        acked,
+        new_entries: new,
+        at: now,
+        batch,
+    };
+    store.move_position(branch, &position)?;
+    let set_aside = store.set_aside(branch, first.seq, last.seq)?;
     Ok(Reply {
         acked: Some(acked),
         set_aside,
@@ -229,15 +268,16 @@ impl Fields<'_> {
 }
 
 /// Applies one entry to the current state; returns why it was set aside, if it was.
-fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Option<String>> {
+fn apply<R: Receiving + ?Sized>(
+    store: &mut R,
+    branch: &str,
+    entry: &Entry,
+) -> Result<Option<String>, StoreError> {
     let Some(spec) = changes::synced(&entry.entity) else {
         return Ok(Some(format!("unknown record type {:?}", entry.entity)));
     };
     if entry.op == "delete" {
-        tx.prepare_cached(
-            "UPDATE records SET deleted = 1, seq = ?4 WHERE branch = ?1 AND entity = ?2 AND record_id = ?3",
-        )?
-        .execute(params![branch, entry.entity, entry.id, entry.seq])?;
+        store.mark_deleted(branch, entry)?;
         return Ok(None);
     }
     let Some(text) = &entry.data else {
@@ -259,61 +299,36 @@ fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Opti
         )));
     }
     // Only the ledger needs to know (see below); the lookup is not free at a million entries.
-    let existed = entry.entity == "ledger"
-        && tx
-            .prepare_cached(
-                "SELECT 1 FROM records WHERE branch = ?1 AND entity = ?2 AND record_id = ?3",
-            )?
-            .exists(params![branch, entry.entity, entry.id])?;
-    tx.prepare_cached(
-        "INSERT INTO records (branch, entity, record_id, data, seq, deleted) VALUES (?1, ?2, ?3, ?4, ?5, 0) \
-         ON CONFLICT (branch, entity, record_id) DO UPDATE SET data = excluded.data, seq = excluded.seq, deleted = 0",
-    )?
-    .execute(params![branch, entry.entity, entry.id, text, entry.seq])?;
+    let existed =
+        entry.entity == "ledger" && store.record(branch, &entry.entity, &entry.id)?.is_some();
+    store.keep_record(branch, entry, text)?;
     match entry.entity.as_str() {
         "customers" => {
-            tx.prepare_cached(
-                "INSERT INTO customers (branch, record_id, full_name, phone, id_number, date_of_birth, merged_into) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                 ON CONFLICT (branch, record_id) DO UPDATE SET full_name = excluded.full_name, phone = excluded.phone, \
-                 id_number = excluded.id_number, date_of_birth = excluded.date_of_birth, merged_into = excluded.merged_into",
-            )?
-            .execute(params![
-                branch,
-                entry.id,
-                record.full_name.as_deref().unwrap_or_default(),
-                record.phone.as_deref().unwrap_or_default(),
-                record.id_number.as_deref(),
-                record.date_of_birth.as_deref(),
-                record.merged_into.as_deref(),
-            ])?;
+            let customer = Customer {
+                full_name: record.full_name.as_deref().unwrap_or_default(),
+                phone: record.phone.as_deref().unwrap_or_default(),
+                id_number: record.id_number.as_deref(),
+                date_of_birth: record.date_of_birth.as_deref(),
+                merged_into: record.merged_into.as_deref(),
+            };
+            store.keep_customer(branch, &entry.id, &customer)?;
         }
         "loans" => {
-            tx.prepare_cached(
-                "INSERT INTO loans (branch, record_id, customer_id, ticket_no, state) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (branch, record_id) DO UPDATE SET customer_id = excluded.customer_id, \
-                 ticket_no = excluded.ticket_no, state = excluded.state",
-            )?
-            .execute(params![
-                branch,
-                entry.id,
-                record.customer_id.as_deref().unwrap_or_default(),
-                record.ticket_no.as_deref().unwrap_or_default(),
-                record.state.as_deref().unwrap_or_default(),
-            ])?;
+            let ticket = Ticket {
+                customer_id: record.customer_id.as_deref().unwrap_or_default(),
+                ticket_no: record.ticket_no.as_deref().unwrap_or_default(),
+                state: record.state.as_deref().unwrap_or_default(),
+            };
+            store.keep_ticket(branch, &entry.id, &ticket)?;
         }
         // Ledger rows are only ever inserted; one seen again (a re-logged table after an
         // upgrade) must not count twice.
         "ledger" if !existed => {
-            let delta = principal_delta(tx, branch, &record)?;
+            let delta = principal_delta(store, branch, &record)?;
             if delta != 0
                 && let Some(loan) = record.loan_id.as_deref()
             {
-                tx.prepare_cached(
-                    "INSERT INTO loans (branch, record_id, principal_out) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (branch, record_id) DO UPDATE SET principal_out = principal_out + excluded.principal_out",
-                )?
-                .execute(params![branch, loan, delta])?;
+                store.add_principal(branch, loan, delta)?;
             }
         }
         _ => {}
@@ -323,7 +338,11 @@ fn apply(tx: &Transaction, branch: &str, entry: &Entry) -> rusqlite::Result<Opti
 
 /// How a ledger row changes the principal outstanding: a disbursement adds, a principal
 /// payment takes away, a reversal undoes the row it reverses.
-fn principal_delta(tx: &Transaction, branch: &str, row: &Fields) -> rusqlite::Result<i64> {
+fn principal_delta<R: Receiving + ?Sized>(
+    store: &mut R,
+    branch: &str,
+    row: &Fields,
+) -> Result<i64, StoreError> {
     let amount = row.amount.unwrap_or(0);
     let sign = |kind: &str| match kind {
         "disbursement" => 1,
@@ -335,13 +354,12 @@ fn principal_delta(tx: &Transaction, branch: &str, row: &Fields) -> rusqlite::Re
             let Some(reversed) = row.reverses.as_deref() else {
                 return Ok(0);
             };
-            let kind: Option<String> = tx
-                .prepare_cached(
-                    "SELECT json_extract(data, '$.kind') FROM records WHERE branch = ?1 AND entity = 'ledger' AND record_id = ?2",
-                )?
-                .query_row(params![branch, reversed], |r| r.get(0))
-                .optional()?
-                .flatten();
+            let data = store
+                .record(branch, "ledger", reversed)?
+                .unwrap_or_default();
+            let kind = serde_json::from_str::<Fields>(&data)
+                .ok()
+                .and_then(|f| f.kind.map(Cow::into_owned));
             Ok(-sign(kind.as_deref().unwrap_or("")) * amount)
         }
         Some(kind) => Ok(sign(kind) * amount),
@@ -349,44 +367,19 @@ fn principal_delta(tx: &Transaction, branch: &str, row: &Fields) -> rusqlite::Re
     }
 }
 
-/// Outstanding tickets of one branch: how many, and the principal they still owe.
-pub(crate) fn outstanding(
-    conn: &rusqlite::Connection,
-    branch: &str,
-) -> rusqlite::Result<(i64, i64)> {
-    let placeholders = OPEN_STATES
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    conn.query_row(
-        &format!(
-            "SELECT COUNT(*), COALESCE(SUM(principal_out), 0) FROM loans WHERE branch = ?1 AND state IN ({placeholders})"
-        ),
-        [branch],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::plumbing::db::{self, Db, Schema};
-    use std::time::Duration;
+    use crate::hq::store::Store;
+    use crate::hq::store::testing::both_stores;
+    use crate::plumbing::clock::{Clock, SystemClock};
+    use crate::plumbing::db;
 
-    fn hq() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db =
-            Db::open_schema(dir.path(), Schema::HeadOffice, Duration::from_secs(5), 2).unwrap();
-        db.conn()
-            .unwrap()
-            .execute(
-                "INSERT INTO branches (code, name, credential_hash, created_at) VALUES ('BR01', 'One', x'00', '2026-01-01')",
-                [],
-            )
-            .unwrap();
-        (dir, db)
+    /// `store` with branch BR01 registered.
+    fn with_branch(store: &Store) -> &Store {
+        store.add_branch("BR01", "One", SystemClock.now()).unwrap();
+        store
     }
 
     fn entry(seq: i64, entity: &str, id: &str, data: &str) -> Entry {
@@ -410,18 +403,9 @@ mod tests {
         }
     }
 
-    fn store(db: &Db, b: &Batch) -> Result<Reply, ReceiveError> {
+    fn store(store: &Store, b: &Batch) -> Result<Reply, ReceiveError> {
         check(b, "BR01", db::known_version())?;
-        let mut conn = db.conn().unwrap();
-        let tx = db::immediate(&mut conn).unwrap();
-        let reply = receive(
-            &tx,
-            "BR01",
-            b,
-            crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock),
-        )?;
-        tx.commit().unwrap();
-        Ok(reply)
+        store.receive("BR01", b, SystemClock.now())
     }
 
     fn customer(seq: i64, id: &str) -> Entry {
@@ -433,64 +417,66 @@ mod tests {
         )
     }
 
-    fn count(db: &Db, sql: &str) -> i64 {
-        db.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
-    }
+    both_stores!(
+        stores_in_order_and_replays_are_acknowledged_not_stored,
+        refuses_gaps_and_changed_replays,
+        malformed_batches_are_refused_whole,
+        records_that_cannot_apply_are_set_aside_and_the_rest_flows,
+        the_search_across_branches_finds_customers_but_not_merged_records,
+        outstanding_principal_follows_the_ledger_and_its_reversals,
+        disposals_keyed_by_their_ticket_are_stored_not_set_aside,
+    );
 
-    #[test]
-    fn stores_in_order_and_replays_are_acknowledged_not_stored() {
-        let (_dir, db) = hq();
+    fn stores_in_order_and_replays_are_acknowledged_not_stored(s: &Store) {
+        let s = with_branch(s);
         let b = batch(vec![customer(1, "C1"), customer(2, "C2")]);
-        assert_eq!(store(&db, &b).unwrap().acked, Some(2));
-        assert_eq!(store(&db, &b).unwrap().acked, Some(2));
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM changes"), 2);
-        assert_eq!(count(&db, "SELECT entries_received FROM branches"), 2);
+        assert_eq!(store(s, &b).unwrap().acked, Some(2));
+        assert_eq!(store(s, &b).unwrap().acked, Some(2));
+        assert_eq!(s.count("SELECT COUNT(*) FROM changes"), 2);
+        assert_eq!(s.count("SELECT entries_received FROM branches"), 2);
         // Overlapping: 2 again, then 3.
         let b = batch(vec![customer(2, "C2"), customer(3, "C3")]);
-        assert_eq!(store(&db, &b).unwrap().acked, Some(3));
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 3);
+        assert_eq!(store(s, &b).unwrap().acked, Some(3));
+        assert_eq!(s.count("SELECT COUNT(*) FROM customers"), 3);
     }
 
-    #[test]
-    fn refuses_gaps_and_changed_replays() {
-        let (_dir, db) = hq();
-        store(&db, &batch(vec![customer(1, "C1")])).unwrap();
-        let e = store(&db, &batch(vec![customer(3, "C3")])).unwrap_err();
+    fn refuses_gaps_and_changed_replays(s: &Store) {
+        let s = with_branch(s);
+        store(s, &batch(vec![customer(1, "C1")])).unwrap();
+        let e = store(s, &batch(vec![customer(3, "C3")])).unwrap_err();
         assert!(matches!(e, ReceiveError::Gap { acked: 1, first: 3 }), "{e}");
-        let e = store(&db, &batch(vec![customer(1, "C9")])).unwrap_err();
+        let e = store(s, &batch(vec![customer(1, "C9")])).unwrap_err();
         assert!(
             matches!(e, ReceiveError::Conflict { acked: 1, seq: 1 }),
             "{e}"
         );
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM changes"), 1);
+        assert_eq!(s.count("SELECT COUNT(*) FROM changes"), 1);
     }
 
-    #[test]
-    fn malformed_batches_are_refused_whole() {
-        let (_dir, db) = hq();
+    fn malformed_batches_are_refused_whole(s: &Store) {
+        let s = with_branch(s);
         let mut b = batch(vec![customer(1, "C1"), customer(3, "C3")]);
-        assert!(matches!(store(&db, &b), Err(ReceiveError::Malformed(_))));
+        assert!(matches!(store(s, &b), Err(ReceiveError::Malformed(_))));
         b.entries[1].seq = 2;
         b.entries[1].op = "upsert".to_owned();
-        assert!(matches!(store(&db, &b), Err(ReceiveError::Malformed(_))));
+        assert!(matches!(store(s, &b), Err(ReceiveError::Malformed(_))));
         let mut b = batch(vec![customer(1, "C1")]);
         b.schema = db::known_version() + 1;
-        let e = store(&db, &b).unwrap_err().to_string();
+        let e = store(s, &b).unwrap_err().to_string();
         assert!(e.contains("head office first"), "{e}");
         b.schema = db::known_version() - 1;
-        assert!(store(&db, &b).is_ok(), "the previous version is accepted");
+        assert!(store(s, &b).is_ok(), "the previous version is accepted");
         b.schema = db::known_version() - 2;
         b.entries[0].seq = 2;
-        assert!(matches!(store(&db, &b), Err(ReceiveError::Malformed(_))));
+        assert!(matches!(store(s, &b), Err(ReceiveError::Malformed(_))));
         let mut b = batch(vec![customer(2, "C2")]);
         b.branch = "BR02".to_owned();
-        assert!(matches!(store(&db, &b), Err(ReceiveError::Malformed(_))));
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM changes"), 1);
+        assert!(matches!(store(s, &b), Err(ReceiveError::Malformed(_))));
+        assert_eq!(s.count("SELECT COUNT(*) FROM changes"), 1);
     }
 
-    #[test]
-    fn records_that_cannot_apply_are_set_aside_and_the_rest_flows() {
-        let (_dir, db) = hq();
+    fn records_that_cannot_apply_are_set_aside_and_the_rest_flows(s: &Store) {
+        let s = with_branch(s);
         let b = batch(vec![
             customer(1, "C1"),
             entry(2, "spaceships", "X1", "{\"id\":\"X1\"}"),
@@ -498,41 +484,46 @@ mod tests {
             entry(4, "customers", "C3", "{\"id\":\"C4\"}"),
             customer(5, "C5"),
         ]);
-        let reply = store(&db, &b).unwrap();
+        let reply = store(s, &b).unwrap();
         assert_eq!(reply.acked, Some(5));
         let seqs: Vec<i64> = reply.set_aside.iter().map(|s| s.seq).collect();
         assert_eq!(seqs, [2, 3, 4]);
         assert!(reply.set_aside[0].reason.contains("spaceships"));
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM customers"), 2);
+        assert_eq!(s.count("SELECT COUNT(*) FROM customers"), 2);
         // A replay reports them again (the branch may have missed the first reply).
-        assert_eq!(store(&db, &b).unwrap().set_aside.len(), 3);
+        assert_eq!(store(s, &b).unwrap().set_aside.len(), 3);
+        let listed: Vec<i64> = s
+            .set_aside_entries("BR01")
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(listed, [4, 3, 2], "the branch's page, newest first");
     }
 
-    #[test]
-    fn the_search_across_branches_finds_customers_but_not_merged_records() {
-        let (_dir, db) = hq();
+    fn the_search_across_branches_finds_customers_but_not_merged_records(s: &Store) {
+        let s = with_branch(s);
         let merged = entry(
             2,
             "customers",
             "C2",
             "{\"id\":\"C2\",\"full_name\":\"Siti Dua\",\"phone\":\"+6281300000002\",\"merged_into\":\"C1\"}",
         );
-        store(&db, &batch(vec![customer(1, "C1"), merged])).unwrap();
-        let conn = db.conn().unwrap();
+        store(s, &batch(vec![customer(1, "C1"), merged])).unwrap();
         let found = |q: &str| -> Vec<String> {
-            super::super::pages::search(&conn, q, "ID")
+            s.search_customers(q, "ID")
                 .unwrap()
                 .into_iter()
                 .map(|f| f.record_id)
                 .collect()
         };
-        assert_eq!(found("siti"), ["C1"]);
+        assert_eq!(found("siti"), ["C1"], "any case");
         assert!(found("0813-0000-0002").is_empty(), "the merged record");
+        assert!(found("100%").is_empty(), "LIKE's wildcards are text");
     }
 
-    #[test]
-    fn outstanding_principal_follows_the_ledger_and_its_reversals() {
-        let (_dir, db) = hq();
+    fn outstanding_principal_follows_the_ledger_and_its_reversals(s: &Store) {
+        let s = with_branch(s);
         let loan = |seq, state: &str| {
             entry(
                 seq,
@@ -554,7 +545,7 @@ mod tests {
             )
         };
         store(
-            &db,
+            s,
             &batch(vec![
                 customer(1, "C1"),
                 loan(2, "active"),
@@ -566,24 +557,17 @@ mod tests {
             ]),
         )
         .unwrap();
-        let conn = db.conn().unwrap();
-        assert_eq!(outstanding(&conn, "BR01").unwrap(), (1, 900_000));
-        drop(conn);
+        assert_eq!(s.outstanding("BR01").unwrap(), (1, 900_000));
         // The same row logged again (a table re-logged after an upgrade) counts once.
         let mut again = ledger(9, "G5", "principal", 100_000, "null");
         again.op = "insert".to_owned();
-        store(&db, &batch(vec![loan(8, "redeemed"), again])).unwrap();
-        let conn = db.conn().unwrap();
-        assert_eq!(outstanding(&conn, "BR01").unwrap(), (0, 0));
-        let out: i64 = conn
-            .query_row("SELECT principal_out FROM loans", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(out, 900_000);
+        store(s, &batch(vec![loan(8, "redeemed"), again])).unwrap();
+        assert_eq!(s.outstanding("BR01").unwrap(), (0, 0));
+        assert_eq!(s.count("SELECT principal_out FROM loans"), 900_000);
     }
 
-    #[test]
-    fn disposals_keyed_by_their_ticket_are_stored_not_set_aside() {
-        let (_dir, db) = hq();
+    fn disposals_keyed_by_their_ticket_are_stored_not_set_aside(s: &Store) {
+        let s = with_branch(s);
         let sale = entry(
             2,
             "disposal_sales",
@@ -596,13 +580,10 @@ mod tests {
             "L1",
             "{\"loan_id\":\"L1\",\"on_date\":\"2026-01-02\"}",
         );
-        let reply = store(&db, &batch(vec![stock, sale])).unwrap();
+        let reply = store(s, &batch(vec![stock, sale])).unwrap();
         assert!(reply.set_aside.is_empty(), "{:?}", reply.set_aside);
         assert_eq!(
-            count(
-                &db,
-                "SELECT COUNT(*) FROM records WHERE entity IN ('disposals', 'disposal_sales')"
-            ),
+            s.count("SELECT COUNT(*) FROM records WHERE entity IN ('disposals', 'disposal_sales')"),
             2
         );
     }

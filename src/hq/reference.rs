@@ -11,6 +11,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde_json::json;
 
+/// What the store calls the reference data where it is not yet kept (see `Store::sqlite`).
+pub(crate) const REFERENCE: &str = "the reference data";
+
 use crate::sync::reference::{Published, RefError, ReferenceSet};
 
 /// A head office user's role.
@@ -258,7 +261,7 @@ pub(crate) fn acks(conn: &Connection) -> rusqlite::Result<Vec<BranchAck>> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::hq::access::tests::hq;
+    use crate::hq::store::testing;
     use crate::plumbing::db;
     use crate::sync::reference::{WatchKind, Watched};
 
@@ -273,8 +276,8 @@ mod tests {
 
     #[test]
     fn versions_grow_by_one_and_a_refused_draft_is_not_stored() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
+        let store = testing::sqlite();
+        let mut conn = store.sqlite(REFERENCE).unwrap().conn().unwrap();
         assert!(latest(&conn).unwrap().is_none());
         let mut set = ReferenceSet::default();
         set.watch_list.push(Watched {
@@ -308,9 +311,9 @@ mod tests {
 
     #[test]
     fn an_acknowledgement_names_a_published_version_and_never_moves_back() {
-        let (_dir, db) = hq();
-        let mut conn = db.conn().unwrap();
-        crate::hq::access::add_branch(&conn, "B1", "Branch one", now()).unwrap();
+        let store = testing::sqlite();
+        store.add_branch("B1", "Branch one", now()).unwrap();
+        let mut conn = store.sqlite(REFERENCE).unwrap().conn().unwrap();
         assert!(
             !acknowledge(&conn, "B1", 1, now()).unwrap(),
             "nothing published"

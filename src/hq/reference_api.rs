@@ -5,20 +5,21 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::HqApp;
+use super::reference::REFERENCE;
 use super::reference::{self, ReferenceError};
-use super::{HqApp, access};
+use super::store::StoreError;
 use crate::plumbing::db::DbError;
 use crate::plumbing::http::{Body, Request, Response};
 use crate::sync::reference::Ack;
 
 /// The branch a request's bearer credential belongs to.
-fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, DbError> {
+fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, StoreError> {
     let credential = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
         .unwrap_or("");
-    let conn = app.db.conn()?;
-    Ok(access::authenticate_branch(&conn, credential.trim())?)
+    app.store.branch_of(credential.trim())
 }
 
 fn refuse(status: u16, error: &str) -> Response {
@@ -26,7 +27,7 @@ fn refuse(status: u16, error: &str) -> Response {
 }
 
 /// `GET /api/v1/reference?have=N`.
-pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, DbError> {
+pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, StoreError> {
     if branch_of(app, req)?.is_none() {
         return Ok(refuse(401, "unknown or revoked branch credential"));
     }
@@ -40,13 +41,13 @@ pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, DbError> {
             "have=N (the version the branch holds) is required",
         ));
     };
-    let conn = app.db.conn()?;
+    let conn = app.store.sqlite(REFERENCE)?.conn()?;
     let latest = match reference::latest(&conn) {
         Ok(latest) => latest,
         Err(ReferenceError::Db(e)) => return Err(e.into()),
         Err(e) => {
-            return Err(DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(
-                Box::new(e),
+            return Err(StoreError::from(DbError::Sqlite(
+                rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
             )));
         }
     };
@@ -64,14 +65,14 @@ pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, DbError> {
 }
 
 /// `POST /api/v1/reference/ack` with `{"version": N}`.
-pub(crate) fn ack(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, DbError> {
+pub(crate) fn ack(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, StoreError> {
     let Some(branch) = branch_of(app, req)? else {
         return Ok(refuse(401, "unknown or revoked branch credential"));
     };
     let Ok(Ack { version }) = serde_json::from_slice::<Ack>(&req.body) else {
         return Ok(refuse(400, "expected {\"version\": N}"));
     };
-    let conn = app.db.conn()?;
+    let conn = app.store.sqlite(REFERENCE)?.conn()?;
     if !reference::acknowledge(&conn, &branch, version, now)? {
         return Ok(refuse(400, "no such version was published"));
     }

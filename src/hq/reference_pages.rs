@@ -10,8 +10,10 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use super::HqApp;
+use super::reference::REFERENCE as REFERENCE_DATA;
 use super::reference::{self, Editor, ReferenceError};
 use super::sign_in::{self, SignedIn};
+use super::store::StoreError;
 use crate::gold::prices;
 use crate::plumbing::db::{self, DbError};
 use crate::plumbing::http::{Form, Request, Response};
@@ -55,7 +57,7 @@ impl<'a> Values<'a> {
 }
 
 /// `GET /reference`.
-pub(crate) fn page(app: &HqApp, user: &SignedIn) -> Result<Response, DbError> {
+pub(crate) fn page(app: &HqApp, user: &SignedIn) -> Result<Response, StoreError> {
     render(app, user, None, 200)
 }
 
@@ -64,9 +66,9 @@ fn render(
     user: &SignedIn,
     sent: Option<&Sent>,
     status: u16,
-) -> Result<Response, DbError> {
+) -> Result<Response, StoreError> {
     let lang = app.lang();
-    let conn = app.db.conn()?;
+    let conn = app.store.sqlite(REFERENCE_DATA)?.conn()?;
     let editor = reference::role_of(&conn, &user.username)?.is_some_and(|r| r.edits_reference());
     let draft = reference::draft(&conn).map_err(db_error)?;
     let latest = reference::latest(&conn).map_err(db_error)?;
@@ -520,12 +522,12 @@ pub(crate) fn post(
     req: &Request,
     form: &Form,
     now: DateTime<Utc>,
-) -> Result<Response, DbError> {
+) -> Result<Response, StoreError> {
     let Some(user) = sign_in::signed_in(app, req, now)? else {
         return Ok(sign_in::required(req));
     };
     let lang = app.lang();
-    let mut conn = app.db.conn()?;
+    let mut conn = app.store.sqlite(REFERENCE_DATA)?.conn()?;
     if !reference::role_of(&conn, &user.username)?.is_some_and(|r| r.edits_reference()) {
         let page = ui::hq_page(
             lang,
@@ -565,7 +567,7 @@ pub(crate) fn post(
             drop(conn);
             refused(app, &user, action, form, Refusal::Checks(e))
         }
-        Err(e) => Err(db_error(e)),
+        Err(e) => Err(db_error(e).into()),
     }
 }
 
@@ -576,9 +578,9 @@ fn refused(
     action: &str,
     form: &Form,
     refusal: Refusal,
-) -> Result<Response, DbError> {
+) -> Result<Response, StoreError> {
     if let Refusal::Checks(RefError::Db(e)) = refusal {
-        return Err(DbError::Sqlite(e));
+        return Err(StoreError::Sqlite(e));
     }
     let lang = app.lang();
     let message = match refusal {

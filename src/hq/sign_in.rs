@@ -12,10 +12,10 @@
 use chrono::{DateTime, Utc};
 use maud::html;
 
-use super::{HqApp, access};
+use super::HqApp;
+use super::store::StoreError;
 use crate::auth;
 use crate::plumbing::crypto;
-use crate::plumbing::db::DbError;
 use crate::plumbing::http::{Form, Request, Response, form};
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ui::{self, Field};
@@ -63,12 +63,11 @@ pub(crate) fn signed_in(
     app: &HqApp,
     req: &Request,
     now: DateTime<Utc>,
-) -> Result<Option<SignedIn>, DbError> {
+) -> Result<Option<SignedIn>, StoreError> {
     let Some(token) = req.cookie(SESSION_COOKIE).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let conn = app.db.conn()?;
-    let user = access::session_user(&conn, token, &app.config.staff, now)?;
+    let user = app.store.session_user(token, &app.config.staff, now)?;
     Ok(user.map(|username| SignedIn {
         username,
         csrf: csrf_token(app, token),
@@ -147,7 +146,7 @@ pub(crate) fn login_page(
     app: &HqApp,
     req: &Request,
     now: DateTime<Utc>,
-) -> Result<Response, DbError> {
+) -> Result<Response, StoreError> {
     if signed_in(app, req, now)?.is_some() {
         return Ok(Response::see_other("/"));
     }
@@ -180,7 +179,7 @@ pub(crate) fn login(
     req: &Request,
     form: &Form,
     now: DateTime<Utc>,
-) -> Result<Response, DbError> {
+) -> Result<Response, StoreError> {
     let lang = app.lang();
     let username = form.text("username");
     let password = form.get("password").unwrap_or("");
@@ -198,29 +197,31 @@ pub(crate) fn login(
     if !app.sign_in_throttle.allows(&address, now) {
         return Ok(refuse(lang.t(Msg::ErrTooManyBody), 429));
     }
-    let mut conn = app.db.conn()?;
     let rules = &app.config.staff;
-    let user = match access::sign_in(&mut conn, username, password, &address, rules, now) {
+    let user = match app.store.sign_in(username, password, &address, rules, now) {
         Ok(user) => user,
-        Err(auth::SignInError::Db(e)) => return Err(e.into()),
+        Err(auth::SignInError::Db(e)) => return Err(e),
         Err(refusal) => {
             app.sign_in_throttle.record(&address, now);
             return Ok(refuse(&auth::refusal_text(lang, &refusal, now), 200));
         }
     };
     if let Some(old) = req.cookie(SESSION_COOKIE) {
-        access::end_session(&conn, old)?;
+        app.store.end_session(old)?;
     }
-    let token = access::start_session(&conn, &user, now)?;
+    let token = app.store.start_session(&user, now)?;
     Ok(Response::see_other(crate::plumbing::http::local_path(next))
         .with_header("Set-Cookie", session_cookie(app, &token, None)))
 }
 
 /// `POST /logout` (its CSRF token already checked): ends the session, clears the cookie.
-pub(crate) fn logout(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, DbError> {
+pub(crate) fn logout(
+    app: &HqApp,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Response, StoreError> {
     if let Some(token) = req.cookie(SESSION_COOKIE).filter(|t| !t.is_empty()) {
-        let mut conn = app.db.conn()?;
-        access::sign_out(&mut conn, token, &client_address(req), now)?;
+        app.store.sign_out(token, &client_address(req), now)?;
     }
     Ok(Response::see_other("/login?out=1")
         .with_header("Set-Cookie", session_cookie(app, "", Some(0))))

@@ -888,6 +888,9 @@ pub(crate) struct HqConfig {
     pub(crate) max_upload_bytes: u32,
     /// Largest upload accepted once unpacked; larger ones get 413.
     pub(crate) max_unpacked_bytes: u32,
+    /// Where head office keeps everything: empty for SQLite in the data directory, or a
+    /// PostgreSQL connection URL (`postgres://user:password@host:port/database`).
+    pub(crate) database: Secret,
 }
 
 impl Default for HqConfig {
@@ -895,6 +898,7 @@ impl Default for HqConfig {
         HqConfig {
             max_upload_bytes: 16 * 1024 * 1024,
             max_unpacked_bytes: 64 * 1024 * 1024,
+            database: Secret::default(),
         }
     }
 }
@@ -1426,6 +1430,7 @@ impl Config {
                 return bad(key, "must be at least 1".to_owned());
             }
         }
+        self.validate_hq_database()?;
         if log_level(&self.log.level).is_none() {
             return bad(
                 "[log] level",
@@ -1436,6 +1441,30 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// Checks `[hq] database`: unset, or a PostgreSQL URL that parses. The message never
+    /// repeats the URL, which may hold a password.
+    fn validate_hq_database(&self) -> Result<(), ConfigError> {
+        let url = self.hq.database.expose();
+        if url.is_empty() {
+            return Ok(());
+        }
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return bad(
+                "[hq] database",
+                "must be empty (SQLite) or a postgres:// URL such as postgres://hq@127.0.0.1:5432/pawnbranch"
+                    .to_owned(),
+            );
+        }
+        match url.parse::<postgres::Config>() {
+            Ok(c) if c.get_hosts().is_empty() => bad("[hq] database", "names no host".to_owned()),
+            Ok(_) => Ok(()),
+            Err(e) => bad(
+                "[hq] database",
+                format!("is not a PostgreSQL connection URL ({e})"),
+            ),
+        }
     }
 
     /// Checks `[email]`: with a relay, a sender address is needed, `none` (plain text) only to
@@ -1994,6 +2023,29 @@ mod tests {
         let c = Config::load(None, env, &flags).unwrap();
         assert_eq!(c.server.listen, "127.0.0.1:0");
         assert_eq!(c.storage.data_dir, "/tmp/x");
+    }
+
+    #[test]
+    fn the_head_office_database_is_sqlite_or_a_postgres_url_never_printed() {
+        let c = load("", &[]).unwrap();
+        assert!(c.hq.database.expose().is_empty(), "SQLite by default");
+        let url = "postgres://hq:s3cret-pass@127.0.0.1:5432/pawnbranch";
+        let c = load("", &[("PAWNBRANCH_HQ_DATABASE", url)]).unwrap();
+        assert_eq!(c.hq.database.expose(), url);
+        assert!(
+            !format!("{c:?}").contains("s3cret-pass"),
+            "hidden when printed"
+        );
+        for bad_url in [
+            "mysql://hq:s3cret-pass@127.0.0.1/pawnbranch",
+            "postgres://hq:s3cret-pass@127.0.0.1:notaport/pawnbranch",
+        ] {
+            let e = load(&format!("[hq]\ndatabase = \"{bad_url}\"\n"), &[])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("[hq] database"), "{e}");
+            assert!(!e.contains("s3cret-pass"), "{e}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{self, Client, Options, Server};
+use crate::util::{self, Client, HqStore, Options, Server};
 
 /// The password of the head office user `rina` in these tests.
 pub(crate) const RINA: (&str, &str) = ("rina", "head-office-pass-1");
@@ -20,7 +20,13 @@ pub(crate) fn add_user(dir: &Path, username: &str, password: &str) {
 
 /// Head office with the users `rina` and `budi` and these environment settings.
 fn head_office(env: &[(&str, &str)]) -> Server {
+    head_office_on(HqStore::Sqlite, env)
+}
+
+/// Head office on `store` with the users `rina` and `budi` and these environment settings.
+fn head_office_on(store: HqStore, env: &[(&str, &str)]) -> Server {
     let dir = tempfile::tempdir().unwrap();
+    store.prepare(dir.path());
     add_user(dir.path(), RINA.0, RINA.1);
     add_user(dir.path(), "budi", "budi-password-2");
     Server::start(Options {
@@ -52,14 +58,11 @@ pub(crate) fn sign_in(client: &mut Client, username: &str, password: &str) {
 
 /// Head office's audit rows as (username, action), oldest first.
 fn audit(server: &Server) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(server.dir.path().join("hq.sqlite")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT username, action FROM audit_log ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    util::HqDb::open(server.dir.path())
+        .query("SELECT username, action FROM audit_log ORDER BY id")
+        .iter()
+        .map(|r| (r[0].text().unwrap(), r[1].text().unwrap()))
+        .collect()
 }
 
 /// The `Set-Cookie` of the session in a response.
@@ -79,9 +82,13 @@ fn alert(body: &str) -> &str {
         .unwrap_or_else(|| panic!("no error shown: {body}"))
 }
 
-#[test]
-fn pages_need_a_session_and_sign_out_ends_it() {
-    let hq = head_office(&[]);
+util::on_both_stores!(
+    pages_need_a_session_and_sign_out_ends_it,
+    five_failures_lock_a_username_and_unknown_names_get_the_same_answers,
+);
+
+fn pages_need_a_session_and_sign_out_ends_it(store: HqStore) {
+    let hq = head_office_on(store, &[]);
     let mut c = hq.client();
     for (path, next) in [
         ("/", "/"),
@@ -202,9 +209,11 @@ fn pages_need_a_session_and_sign_out_ends_it() {
     assert!(r.body.contains("branch credential"), "{}", r.body);
 }
 
-#[test]
-fn five_failures_lock_a_username_and_unknown_names_get_the_same_answers() {
-    let hq = head_office(&[("PAWNBRANCH_STAFF_ADDRESS_FAILURES_PER_15_MINUTES", "100")]);
+fn five_failures_lock_a_username_and_unknown_names_get_the_same_answers(store: HqStore) {
+    let hq = head_office_on(
+        store,
+        &[("PAWNBRANCH_STAFF_ADDRESS_FAILURES_PER_15_MINUTES", "100")],
+    );
     let mut c = hq.client();
     let mut answers = Vec::new();
     for name in [RINA.0, "nobody"] {

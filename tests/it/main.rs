@@ -21,6 +21,7 @@ mod duplicates;
 mod email;
 mod form_errors;
 mod foundation;
+mod hq_postgres;
 mod hq_signin;
 mod import_formats;
 mod imports;

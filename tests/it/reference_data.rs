@@ -93,7 +93,7 @@ fn appraise_ten_grams(clerk: &mut Client) -> String {
 
 #[test]
 fn published_reference_data_reaches_the_branch_and_works_there_offline() {
-    let (hq, credential) = sync::head_office();
+    let (hq, credential) = sync::head_office(crate::util::HqStore::Sqlite);
     hq_signin::add_user(hq.dir.path(), RINA.0, RINA.1);
     hq_signin::add_user(hq.dir.path(), "budi", "budi-password-2");
     let out = util::command(hq.dir.path())

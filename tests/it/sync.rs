@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::util::{self, CLERK, Client, Options, Server, command};
+use crate::util::{self, CLERK, Client, HqDb, HqStore, Options, Server, command};
 
 // ---------------------------------------------------------------------------------------------
 // The fault-injecting proxy.
@@ -206,9 +206,9 @@ impl Rng {
 // ---------------------------------------------------------------------------------------------
 // Head office, the branch, and the comparison.
 
-/// Head office with branch BR01 registered; returns it with BR01's credential.
-pub(crate) fn head_office() -> (Server, String) {
-    util::head_office_with_branch("Test branch")
+/// Head office on `store` with branch BR01 registered; returns it with BR01's credential.
+pub(crate) fn head_office(store: HqStore) -> (Server, String) {
+    util::head_office_on(store, "Test branch")
 }
 
 fn hq_options() -> Options {
@@ -276,6 +276,19 @@ fn rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Row> {
     .collect()
 }
 
+/// Head office's change log of BR01, in order.
+fn hq_log(h: &mut HqDb) -> Vec<Row> {
+    h.query(
+        "SELECT seq, entity, record_id, op, data, at FROM changes WHERE branch = 'BR01' ORDER BY seq",
+    )
+    .iter()
+    .map(|r| {
+        let text = |i: usize| r[i].text().unwrap();
+        (r[0].int(), text(1), text(2), text(3), r[4].text(), text(5))
+    })
+    .collect()
+}
+
 fn digest(rows: &[Row]) -> String {
     let mut h = Sha256::new();
     for (seq, entity, id, op, data, at) in rows {
@@ -289,28 +302,19 @@ fn digest(rows: &[Row]) -> String {
 /// Head office holds exactly the branch's committed log, and the same current records.
 fn assert_same(branch: &Server, hq: &Server) -> usize {
     let b = open(&branch.dir.path().join("pawnbranch.sqlite"));
-    let h = open(&hq.dir.path().join("hq.sqlite"));
+    let mut h = HqDb::open(hq.dir.path());
     let at_branch = rows(
         &b,
         "SELECT seq, entity, record_id, op, data, at FROM sync_log ORDER BY seq",
     );
-    let at_hq = rows(
-        &h,
-        "SELECT seq, entity, record_id, op, data, at FROM changes WHERE branch = 'BR01' ORDER BY seq",
-    );
+    let at_hq = hq_log(&mut h);
     assert!(!at_branch.is_empty());
     assert_eq!(at_hq.len(), at_branch.len(), "same number of entries");
     assert_eq!(digest(&at_hq), digest(&at_branch), "same content");
     let seqs: Vec<i64> = at_hq.iter().map(|r| r.0).collect();
     let expected: Vec<i64> = (1..=at_branch.len() as i64).collect();
     assert_eq!(seqs, expected, "each entry once, none missing");
-    let received: i64 = h
-        .query_row(
-            "SELECT entries_received FROM branches WHERE code = 'BR01'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let received = h.int("SELECT entries_received FROM branches WHERE code = 'BR01'");
     assert_eq!(received, at_branch.len() as i64, "nothing counted twice");
     // Current state: the last state of each record in the log, as head office keeps it.
     let mut last = std::collections::BTreeMap::new();
@@ -321,15 +325,15 @@ fn assert_same(branch: &Server, hq: &Server) -> usize {
             last.insert((entity.clone(), id.clone()), data.clone().unwrap());
         }
     }
-    let mut stmt = h
-        .prepare(
-            "SELECT entity, record_id, data FROM records WHERE branch = 'BR01' AND deleted = 0",
-        )
-        .unwrap();
-    let kept: std::collections::BTreeMap<(String, String), String> = stmt
-        .query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
+    let kept: std::collections::BTreeMap<(String, String), String> = h
+        .query("SELECT entity, record_id, data FROM records WHERE branch = 'BR01' AND NOT deleted")
+        .iter()
+        .map(|r| {
+            (
+                (r[0].text().unwrap(), r[1].text().unwrap()),
+                r[2].text().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(kept, last, "same current records");
     at_branch.len()
@@ -365,11 +369,18 @@ fn writer_fields(i: usize) -> (String, String, String) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Scenarios.
+// Scenarios, each on both of head office's stores.
 
-#[test]
-fn head_office_down_then_back_then_a_flaky_link() {
-    let (hq, credential) = head_office();
+util::on_both_stores!(
+    head_office_down_then_back_then_a_flaky_link,
+    head_office_killed_mid_batch_and_restarted,
+    branch_killed_while_writing_and_uploading_then_restarted,
+    head_office_answers_replays_gaps_and_bad_batches,
+    a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flows,
+);
+
+fn head_office_down_then_back_then_a_flaky_link(store: HqStore) {
+    let (hq, credential) = head_office(store);
     let proxy = Proxy::start(hq.addr, Plan::Always(Fault::Refuse));
     let branch = Server::start(branch_options(&proxy, &credential, true));
     let mut clerk = branch.client();
@@ -427,10 +438,9 @@ fn head_office_down_then_back_then_a_flaky_link() {
     assert!(!page.body.contains("cannot reach head office"));
 }
 
-#[test]
-fn head_office_killed_mid_batch_and_restarted() {
+fn head_office_killed_mid_batch_and_restarted(store: HqStore) {
     // A branch with a backlog: 10,000 customers imported before the server starts.
-    let (mut hq, credential) = head_office();
+    let (mut hq, credential) = head_office(store);
     let proxy = Proxy::start(hq.addr, Plan::Always(Fault::Pass));
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("customers.csv");
@@ -477,9 +487,8 @@ fn head_office_killed_mid_batch_and_restarted() {
     assert!(assert_same(&branch, &hq) > 10_000);
 }
 
-#[test]
-fn branch_killed_while_writing_and_uploading_then_restarted() {
-    let (hq, credential) = head_office();
+fn branch_killed_while_writing_and_uploading_then_restarted(store: HqStore) {
+    let (hq, credential) = head_office(store);
     let proxy = Proxy::start(hq.addr, Plan::Mix(20));
     let options = || branch_options(&proxy, &credential, true);
     let mut branch = Server::start(options());
@@ -549,7 +558,11 @@ fn try_post(
 }
 
 /// Sends a batch straight to head office, gzipped as the branch sends it.
-fn upload(hq: &Server, credential: &str, batch: &serde_json::Value) -> (u16, serde_json::Value) {
+pub(crate) fn upload(
+    hq: &Server,
+    credential: &str,
+    batch: &serde_json::Value,
+) -> (u16, serde_json::Value) {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(batch.to_string().as_bytes()).unwrap();
     let body = gz.finish().unwrap();
@@ -568,7 +581,8 @@ fn upload(hq: &Server, credential: &str, batch: &serde_json::Value) -> (u16, ser
     (r.status, json)
 }
 
-fn entry(seq: i64, id: &str, name: &str) -> serde_json::Value {
+/// A customer entry of BR01's log.
+pub(crate) fn entry(seq: i64, id: &str, name: &str) -> serde_json::Value {
     serde_json::json!({
         "seq": seq, "entity": "customers", "id": id, "op": "insert",
         "data": serde_json::json!({ "id": id, "full_name": name, "phone": "+6281300000001" }).to_string(),
@@ -581,14 +595,11 @@ fn batch(schema: i64, entries: Vec<serde_json::Value>) -> serde_json::Value {
 }
 
 fn stored(hq: &Server) -> i64 {
-    open(&hq.dir.path().join("hq.sqlite"))
-        .query_row("SELECT COUNT(*) FROM changes", [], |r| r.get(0))
-        .unwrap()
+    HqDb::open(hq.dir.path()).int("SELECT COUNT(*) FROM changes")
 }
 
-#[test]
-fn head_office_answers_replays_gaps_and_bad_batches() {
-    let (hq, credential) = head_office();
+fn head_office_answers_replays_gaps_and_bad_batches(store: HqStore) {
+    let (hq, credential) = head_office(store);
     let schema = serde_json::from_str::<serde_json::Value>(&hq.client().get("/healthz").body)
         .unwrap()["accepts_schema"][1]
         .as_i64()
@@ -674,9 +685,8 @@ fn head_office_answers_replays_gaps_and_bad_batches() {
     assert_eq!(stored(&hq), 3);
 }
 
-#[test]
-fn a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flows() {
-    let (hq, credential) = head_office();
+fn a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flows(store: HqStore) {
+    let (hq, credential) = head_office(store);
     let proxy = Proxy::start(hq.addr, Plan::Always(Fault::Pass));
     let branch = Server::start(branch_options(&proxy, &credential, true));
     wait_until_uploaded(&branch, Duration::from_secs(60));
@@ -731,30 +741,14 @@ fn a_record_head_office_cannot_apply_is_set_aside_on_both_sides_and_the_rest_flo
 /// records are the branch's except the one set aside.
 fn assert_same_except_set_aside(branch: &Server, hq: &Server) {
     let b = open(&branch.dir.path().join("pawnbranch.sqlite"));
-    let h = open(&hq.dir.path().join("hq.sqlite"));
+    let mut h = HqDb::open(hq.dir.path());
     let at_branch = rows(
         &b,
         "SELECT seq, entity, record_id, op, data, at FROM sync_log ORDER BY seq",
     );
-    let at_hq = rows(
-        &h,
-        "SELECT seq, entity, record_id, op, data, at FROM changes WHERE branch = 'BR01' ORDER BY seq",
-    );
-    assert_eq!(digest(&at_hq), digest(&at_branch));
-    let aside: i64 = h
-        .query_row(
-            "SELECT COUNT(*) FROM changes WHERE set_aside IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    assert_eq!(digest(&hq_log(&mut h)), digest(&at_branch));
+    let aside = h.int("SELECT COUNT(*) FROM changes WHERE set_aside IS NOT NULL");
     assert_eq!(aside, 1);
-    let broken: i64 = h
-        .query_row(
-            "SELECT COUNT(*) FROM records WHERE record_id = 'BROKEN1'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let broken = h.int("SELECT COUNT(*) FROM records WHERE record_id = 'BROKEN1'");
     assert_eq!(broken, 0, "not applied");
 }

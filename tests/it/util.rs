@@ -15,7 +15,9 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pawnbranch"))
 }
 
-/// A `pawnbranch` command with a data directory and a clean environment.
+/// A `pawnbranch` command with a data directory and a clean environment. A head office data
+/// directory marked for PostgreSQL ([`HqStore::Postgres`]) gets its `[hq] database` too, so
+/// every command and restart on it uses the same store.
 pub fn command(data_dir: &Path) -> Command {
     let mut cmd = Command::new(binary());
     cmd.arg("--data-dir").arg(data_dir);
@@ -24,7 +26,143 @@ pub fn command(data_dir: &Path) -> Command {
             cmd.env_remove(key);
         }
     }
+    if let Some(url) = HqStore::postgres_url_of(data_dir) {
+        cmd.env("PAWNBRANCH_HQ_DATABASE", url);
+    }
     cmd
+}
+
+#[path = "../support/postgres_server.rs"]
+mod postgres_server;
+
+/// Head office's store in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HqStore {
+    /// `hq.sqlite` in the data directory.
+    Sqlite,
+    /// A new database on the test run's PostgreSQL server.
+    Postgres,
+}
+
+/// The file in a head office data directory that names its test PostgreSQL database.
+const POSTGRES_MARK: &str = "test-hq-database.url";
+
+impl HqStore {
+    /// Sets up this store for head office's data directory `dir`.
+    pub fn prepare(self, dir: &Path) {
+        if self == HqStore::Postgres {
+            let url = postgres_server::new_database();
+            std::fs::write(dir.join(POSTGRES_MARK), url).expect("mark the data directory");
+        }
+    }
+
+    /// The PostgreSQL database of a head office data directory, if it has one.
+    fn postgres_url_of(dir: &Path) -> Option<String> {
+        std::fs::read_to_string(dir.join(POSTGRES_MARK)).ok()
+    }
+}
+
+/// A value read from head office's database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Cell {
+    pub fn int(&self) -> i64 {
+        match self {
+            Cell::Int(i) => *i,
+            other => panic!("not an integer: {other:?}"),
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Cell::Null => None,
+            Cell::Text(t) => Some(t.clone()),
+            other => panic!("not text: {other:?}"),
+        }
+    }
+}
+
+/// Head office's database as a test reads it, whichever the store.
+pub enum HqDb {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl HqDb {
+    /// The database of the head office running in `dir`.
+    pub fn open(dir: &Path) -> HqDb {
+        match HqStore::postgres_url_of(dir) {
+            Some(url) => {
+                HqDb::Postgres(postgres::Client::connect(&url, postgres::NoTls).expect("connect"))
+            }
+            None => HqDb::Sqlite(open_db(&dir.join("hq.sqlite"))),
+        }
+    }
+
+    /// Every row a query (in SQL both stores accept) answers.
+    pub fn query(&mut self, sql: &str) -> Vec<Vec<Cell>> {
+        match self {
+            HqDb::Sqlite(conn) => {
+                let mut stmt = conn.prepare(sql).expect("prepare");
+                let columns = stmt.column_count();
+                stmt.query_map([], |r| {
+                    (0..columns)
+                        .map(|i| {
+                            Ok(match r.get_ref(i)? {
+                                rusqlite::types::ValueRef::Null => Cell::Null,
+                                rusqlite::types::ValueRef::Integer(i) => Cell::Int(i),
+                                rusqlite::types::ValueRef::Real(f) => Cell::Text(f.to_string()),
+                                rusqlite::types::ValueRef::Text(t) => {
+                                    Cell::Text(String::from_utf8_lossy(t).into_owned())
+                                }
+                                rusqlite::types::ValueRef::Blob(b) => Cell::Bytes(b.to_vec()),
+                            })
+                        })
+                        .collect()
+                })
+                .expect("query")
+                .map(Result::unwrap)
+                .collect()
+            }
+            HqDb::Postgres(client) => client
+                .query(sql, &[])
+                .expect("query")
+                .iter()
+                .map(|row| (0..row.len()).map(|i| pg_cell(row, i)).collect())
+                .collect(),
+        }
+    }
+
+    /// The one integer a query answers.
+    pub fn int(&mut self, sql: &str) -> i64 {
+        self.query(sql)[0][0].int()
+    }
+}
+
+fn pg_cell(row: &postgres::Row, i: usize) -> Cell {
+    use postgres::types::Type;
+    let ty = row.columns()[i].type_().clone();
+    let cell = if ty == Type::INT8 {
+        row.get::<_, Option<i64>>(i).map(Cell::Int)
+    } else if ty == Type::INT4 {
+        row.get::<_, Option<i32>>(i).map(|v| Cell::Int(v.into()))
+    } else if ty == Type::BOOL {
+        row.get::<_, Option<bool>>(i).map(|v| Cell::Int(v.into()))
+    } else if ty == Type::BYTEA {
+        row.get::<_, Option<Vec<u8>>>(i).map(Cell::Bytes)
+    } else if ty == Type::TIMESTAMPTZ {
+        row.get::<_, Option<chrono::DateTime<chrono::Utc>>>(i)
+            .map(|t| Cell::Text(t.to_rfc3339()))
+    } else {
+        row.get::<_, Option<String>>(i).map(Cell::Text)
+    };
+    cell.unwrap_or(Cell::Null)
 }
 
 /// Runs a `pawnbranch` command that reads a password on standard input (`--password-stdin`),
@@ -51,7 +189,14 @@ pub fn open_db(path: &Path) -> rusqlite::Connection {
 
 /// Head office with branch BR01 (called `name`) registered; returns it with BR01's credential.
 pub fn head_office_with_branch(name: &str) -> (Server, String) {
+    head_office_on(HqStore::Sqlite, name)
+}
+
+/// Head office on `store` with branch BR01 (called `name`) registered; returns it with
+/// BR01's credential.
+pub fn head_office_on(store: HqStore, name: &str) -> (Server, String) {
     let dir = tempfile::tempdir().expect("tempdir");
+    store.prepare(dir.path());
     let out = command(dir.path())
         .args(["hq", "branch", "add", "BR01", name])
         .output()
@@ -518,3 +663,21 @@ pub fn reader_date(iso: &str, lang: &str) -> String {
         .collect();
     format!("{} {} {}", parts[2], months[parts[1] - 1], parts[0])
 }
+
+/// Runs a scenario on both of head office's stores: `on_both_stores!(name)` for
+/// `fn name(store: HqStore)` makes the tests `name::sqlite` and `name::postgres`.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::util::HqStore::Sqlite);
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::util::HqStore::Postgres);
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_stores;

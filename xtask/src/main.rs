@@ -5,7 +5,8 @@
 //!
 //! `cargo xtask test [ARGS]` is the README's test command. On a fresh Debian machine with only
 //! Rust it first installs what the tests use that cargo does not bring: Debian's Chromium and
-//! ChromeDriver (the browser tests drive a real headless Chromium). Everything else the tests
+//! ChromeDriver (the browser tests drive a real headless Chromium) and PostgreSQL (head
+//! office's PostgreSQL store is tested on a server the tests start). Everything else the tests
 //! start is a Rust crate (the SMTP server on loopback, the modem simulator) or the binary
 //! itself. Then it checks the layers (no import cycle between top-level modules, as
 //! `cargo xtask layers` prints them) and runs `cargo test --locked ARGS`. Installing needs
@@ -17,9 +18,11 @@ use std::path::Path;
 use std::process::{Command, ExitCode};
 
 /// The Debian packages the tests need, with the program each one brings.
-const PACKAGES: [(&str, &str); 2] = [
+const PACKAGES: [(&str, &str); 3] = [
     ("chromium", "chromium"),
     ("chromium-driver", "chromedriver"),
+    // Its programs are not on PATH but in /usr/lib/postgresql/VERSION/bin.
+    ("postgresql", "initdb"),
 ];
 
 fn main() -> ExitCode {
@@ -71,7 +74,7 @@ fn test(args: &[String]) -> ExitCode {
 fn install_test_tools() -> Result<(), String> {
     let missing: Vec<&str> = PACKAGES
         .iter()
-        .filter(|(_, program)| find_program(program).is_none())
+        .filter(|(_, program)| !installed(program))
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
@@ -93,9 +96,9 @@ fn install_test_tools() -> Result<(), String> {
     let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install.extend(&missing);
     apt(sudo, &install)?;
-    match PACKAGES.iter().find(|(_, p)| find_program(p).is_none()) {
+    match PACKAGES.iter().find(|(_, p)| !installed(p)) {
         Some((package, program)) => Err(format!(
-            "{package} was installed but `{program}` is not on PATH"
+            "{package} was installed but `{program}` is not on PATH nor in /usr/lib/postgresql"
         )),
         None => Ok(()),
     }
@@ -121,6 +124,16 @@ fn apt(sudo: Option<&str>, args: &[&str]) -> Result<(), String> {
     } else {
         Err(format!("apt-get {} failed ({status})", args.join(" ")))
     }
+}
+
+/// Whether a program is on PATH or among an installed PostgreSQL's.
+fn installed(program: &str) -> bool {
+    find_program(program).is_some()
+        || std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|version| version.path().join("bin").join(program).is_file())
 }
 
 /// The full path of a program on PATH.
