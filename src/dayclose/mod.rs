@@ -12,6 +12,8 @@ use crate::ledger::EntryKind;
 use crate::ledger::accounts::Account;
 use crate::plumbing::ids::StaffId;
 
+pub(crate) mod trends;
+
 /// Why a day could not be closed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CloseError {
