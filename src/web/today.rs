@@ -149,6 +149,7 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> Result<Markup, AppError> {
                 }
             }
             (overdue_chart(ctx, overdue))
+            (crate::web::trends::charts(ctx, conn)?)
         }
     })
 }

@@ -64,7 +64,11 @@ fn ledger(conn: &Connection, today: NaiveDate, from: usize, n: usize) -> Vec<Tx>
         } else {
             (kind, None, debit, credit)
         };
-        let amount = if reversal { txs[txs.len() - 1].amount } else { amount };
+        let amount = if reversal {
+            txs[txs.len() - 1].amount
+        } else {
+            amount
+        };
         let reversed = reversal.then(|| format!("T{}", i - 1));
         conn.execute(
             "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, reverses, on_date, at)
@@ -151,8 +155,14 @@ fn each_day_matches_a_count_of_the_generated_ledger_before_and_after_v28() {
     }
     // Enough happened for the figures not to pass by being zero or constant.
     assert!(days.iter().filter(|d| d.collected > 0).count() > 20);
-    assert!(days.windows(2).any(|w| w[0].outstanding != w[1].outstanding));
-    assert!(txs.iter().any(|t| t.kind == "reversal" && t.day > today - Duration::days(30)));
+    assert!(
+        days.windows(2)
+            .any(|w| w[0].outstanding != w[1].outstanding)
+    );
+    assert!(
+        txs.iter()
+            .any(|t| t.kind == "reversal" && t.day > today - Duration::days(30))
+    );
 }
 
 #[test]
