@@ -121,7 +121,8 @@ fn labels<'a>(points: &[&'a str], x: impl Fn(i64) -> i64) -> Vec<(i64, &'a str)>
 /// A line chart of one series over time (`points` oldest first), the area under it filled,
 /// each point marked with its value; `top` writes the largest value above the plot.
 pub(crate) fn line(title: &str, points: &[Point], top: &dyn Fn(i64) -> String) -> Markup {
-    let max = points.iter().map(|p| p.value).max().unwrap_or(0).max(1);
+    let highest = points.iter().map(|p| p.value).max().unwrap_or(0);
+    let max = highest.max(1);
     let last = i64::try_from(points.len()).unwrap_or(1).max(2) - 1;
     let x = |i: i64| PLOT_LEFT + (PLOT_RIGHT - PLOT_LEFT) * i / last;
     let xy: Vec<(i64, i64)> = (0..)
@@ -140,7 +141,7 @@ pub(crate) fn line(title: &str, points: &[Point], top: &dyn Fn(i64) -> String) -
     let words: Vec<&str> = points.iter().map(|p| p.label).collect();
     frame(
         title,
-        &top(max),
+        &top(highest),
         &labels(&words, x),
         html! {},
         html! {
@@ -162,12 +163,12 @@ pub(crate) fn columns(
     series: &[(&str, &str)],
     top: &dyn Fn(i64) -> String,
 ) -> Markup {
-    let max = groups
+    let highest = groups
         .iter()
         .flat_map(|(_, points)| points.iter().map(|p| p.value))
         .max()
-        .unwrap_or(0)
-        .max(1);
+        .unwrap_or(0);
+    let max = highest.max(1);
     let n = i64::try_from(groups.len()).unwrap_or(1).max(1);
     let per = i64::try_from(series.len()).unwrap_or(1).max(1);
     let group = (PLOT_RIGHT - PLOT_LEFT) / n;
@@ -185,7 +186,7 @@ pub(crate) fn columns(
     };
     frame(
         title,
-        &top(max),
+        &top(highest),
         &labels(&words, x),
         legend,
         html! {

@@ -45,7 +45,7 @@ fn daily(ctx: &Ctx, days: &[Day]) -> Markup {
     let labels: Vec<String> = (1..=last)
         .zip(days)
         .map(|(i, d)| {
-            if (last - i) % 7 == 0 {
+            if (last - i).is_multiple_of(7) {
                 short(d.day)
             } else {
                 String::new()

@@ -367,9 +367,10 @@ fn the_trends_match_a_count_of_the_ledger(
     eprintln!("demo trends: {outstanding:?} {collected:?} {weeks:?}");
 }
 
-/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): the chart is
-/// drawn inside the screen, its bars have width, and the page does not scroll sideways (checked
-/// by each screenshot step).
+/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): each chart of
+/// the Today card is drawn inside the screen, its marks are there (a bar per age, a point and a
+/// column per day, three columns a week and the legend), its words are at least 9 px high, and
+/// the page does not scroll sideways (checked by each screenshot step).
 fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
     let server = Server::demo();
     let mut browser = match size {
@@ -382,19 +383,38 @@ fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
         browser.text().contains("Overdue tickets by age")
     });
     let drawn = browser.script(
-        "const svg = document.querySelector('#today-card svg');
-         const box = svg.getBoundingClientRect();
-         return { left: box.left, right: box.right, width: box.width, inner: window.innerWidth,
-                  bars: [...svg.querySelectorAll('rect')].length };",
+        "return [...document.querySelectorAll('#today-card svg')].map(svg => {
+           const box = svg.getBoundingClientRect();
+           const words = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height);
+           return { name: svg.getAttribute('aria-label'), left: box.left, right: box.right,
+                    width: box.width, inner: window.innerWidth, smallest: Math.min(...words),
+                    marks: svg.querySelectorAll('rect').length + svg.querySelectorAll('circle').length };
+         });",
     );
-    let number = |k: &str| drawn[k].as_f64().unwrap_or_else(|| panic!("{k}: {drawn}"));
-    assert!(number("width") > 100.0, "the chart has a size: {drawn}");
-    assert!(
-        number("left") >= 0.0 && number("right") <= number("inner"),
-        "inside the screen: {drawn}"
+    let charts = drawn.as_array().unwrap_or_else(|| panic!("{drawn}"));
+    let names: Vec<&str> = charts.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Overdue tickets by age",
+            "Principal outstanding, last 30 days",
+            "Collections, last 30 days",
+            "Tickets per week"
+        ]
     );
-    assert_eq!(drawn["bars"].as_u64(), Some(3), "a bar per age");
+    for (chart, marks) in charts.iter().zip([3, 30, 30, 8 * 3 + 3]) {
+        let number = |k: &str| chart[k].as_f64().unwrap_or_else(|| panic!("{k}: {chart}"));
+        assert!(number("width") > 100.0, "the chart has a size: {chart}");
+        assert!(
+            number("left") >= 0.0 && number("right") <= number("inner"),
+            "inside the screen: {chart}"
+        );
+        assert!(number("smallest") >= 9.0, "words that read: {chart}");
+        assert_eq!(chart["marks"].as_u64(), Some(marks), "{chart}");
+    }
     browser.step("dashboard");
+    browser.script("document.querySelector('.today-charts').scrollIntoView(); return 0;");
+    browser.step("charts");
 }
 
 #[test]
