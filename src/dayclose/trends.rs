@@ -28,6 +28,18 @@ pub(crate) const PAYMENT_PARTS: [(Account, EntryKind); 3] = [
     (Account::FeesReceivable, EntryKind::Fee),
 ];
 
+/// The `CASE` arms (over `ledger_day_totals`) of what customers paid on `account` by the
+/// transactions of `kind`: their credits, less the debits of reversals. The one definition of
+/// "taken", for the day's close and the collections alike.
+pub(crate) fn received(account: Account, kind: EntryKind) -> String {
+    format!(
+        "WHEN account = '{0}' AND kind = '{1}' AND side = 'credit' THEN amount
+         WHEN account = '{0}' AND kind = 'reversal' AND side = 'debit' THEN -amount",
+        account.code(),
+        kind.code()
+    )
+}
+
 /// One day of the daily trend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Day {
@@ -66,14 +78,7 @@ fn day_sums(
 ) -> rusqlite::Result<Vec<(NaiveDate, i64, i64)>> {
     let received = PAYMENT_PARTS
         .iter()
-        .map(|(account, kind)| {
-            format!(
-                "WHEN account = '{}' AND kind = '{}' AND side = 'credit' THEN amount
-                 WHEN account = '{0}' AND kind = 'reversal' AND side = 'debit' THEN -amount",
-                account.code(),
-                kind.code()
-            )
-        })
+        .map(|(account, kind)| received(*account, *kind))
         .collect::<Vec<_>>()
         .join(" ");
     let sql = format!(
