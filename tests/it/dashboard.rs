@@ -157,12 +157,20 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     for _ in 0..3 {
         crate::complaints::open_case(&mut agent, &customer);
     }
-    // A payment today, so the collections chart has a day to show.
+    // A payment and a redemption today, so the collections and the week have them to show.
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     let loan = crate::drawers::budi_ticket(&mut clerk);
     let paid = crate::loans::pay(&mut clerk, &loan, "partial", Some("50.000"), &[]);
     assert_eq!(paid.status, 303, "{}", paid.body);
+    let redeemed = crate::loans::pay(
+        &mut clerk,
+        &loan,
+        "redemption",
+        None,
+        &[("handed_over", "yes")],
+    );
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
     let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
     db.execute_batch(
         "UPDATE loans SET state = 'notice' WHERE rowid IN (SELECT rowid FROM loans WHERE state = 'active' LIMIT 2);
@@ -364,6 +372,7 @@ fn the_trends_match_a_count_of_the_ledger(
             "the week to {last}"
         );
     }
+    assert!(weeks[7 * 3 + 1] >= 1, "this week's redemption: {weeks:?}");
     eprintln!("demo trends: {outstanding:?} {collected:?} {weeks:?}");
 }
 
