@@ -12,6 +12,8 @@ use crate::ledger::EntryKind;
 use crate::ledger::accounts::Account;
 use crate::plumbing::ids::StaffId;
 
+pub(crate) mod trends;
+
 /// Why a day could not be closed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CloseError {
@@ -123,13 +125,12 @@ pub(crate) fn report(
     };
     let received = |account: Account, kind: EntryKind| -> rusqlite::Result<i64> {
         // Credits by the day's payments, less the debits of the day's reversals of them.
-        conn.prepare_cached(
-            "SELECT COALESCE(SUM(CASE WHEN l.kind = ?3 AND p.side = 'credit' THEN p.amount
-                                      WHEN l.kind = 'reversal' AND p.side = 'debit' THEN -p.amount ELSE 0 END), 0)
-             FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
-             WHERE p.account = ?2 AND l.on_date = ?1",
-        )?
-        .query_row(params![day, account.code(), kind.code()], |r| r.get(0))
+        conn.prepare_cached(&format!(
+            "SELECT COALESCE(SUM(CASE {} ELSE 0 END), 0) FROM ledger_day_totals
+             WHERE account = ?2 AND on_date = ?1",
+            trends::received(account, kind)
+        ))?
+        .query_row(params![day, account.code()], |r| r.get(0))
     };
     let drawers: Vec<(Drawer, i64)> = drawers::of_day(conn, day)?
         .into_iter()

@@ -888,6 +888,14 @@ catalogue! {
     TodayAgeWeek => "1 to 7 days", "1 sampai 7 hari";
     TodayAgeMonth => "8 to 30 days", "8 sampai 30 hari";
     TodayAgeLonger => "31 days or more", "31 hari atau lebih";
+    TodayOutstandingChart => "Principal outstanding, last 30 days", "Pokok terutang, 30 hari terakhir";
+    TodayCollectionsChart => "Collections, last 30 days", "Pembayaran diterima, 30 hari terakhir";
+    TodayWeeksChart => "Tickets per week", "Tiket per minggu";
+    TodayWeekWritten => "New loans", "Gadai baru";
+    TodayWeekRedeemed => "Redeemed", "Ditebus";
+    TodayWeekForfeited => "Forfeited", "Disita";
+    TodayChartHighest => "Highest: {value}", "Tertinggi: {value}";
+    TodayChartPoint => "{day}: {value}", "{day}: {value}";
     TodayPromises => "Promises due today", "Janji jatuh tempo hari ini";
     TodayModem => "Modem", "Modem";
     TodayUploader => "Upload to head office", "Unggah ke kantor pusat";

@@ -297,6 +297,10 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "sms_inbox_parts",
         "parts of a customer's long message until the whole is in sms_inbox",
     ),
+    (
+        "ledger_day_totals",
+        "per-day sums of the postings for the dashboard, kept by a trigger from ledger_postings",
+    ),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),

@@ -38,5 +38,6 @@ pub(crate) mod sms_modems;
 pub(crate) mod staff;
 pub(crate) mod sync;
 pub(crate) mod today;
+pub(crate) mod trends;
 
 pub(crate) use context::{App, Ctx, csrf_binding, is_browser_id, new_browser_id};

@@ -148,7 +148,10 @@ pub(crate) fn card(ctx: &Ctx, conn: &Connection) -> Result<Markup, AppError> {
                     dd { (value) }
                 }
             }
-            (overdue_chart(ctx, overdue))
+            div class="today-charts" {
+                (overdue_chart(ctx, overdue))
+                (crate::web::trends::charts(ctx, conn)?)
+            }
         }
     })
 }

@@ -157,6 +157,20 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     for _ in 0..3 {
         crate::complaints::open_case(&mut agent, &customer);
     }
+    // A payment and a redemption today, so the collections and the week have them to show.
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let loan = crate::drawers::budi_ticket(&mut clerk);
+    let paid = crate::loans::pay(&mut clerk, &loan, "partial", Some("50.000"), &[]);
+    assert_eq!(paid.status, 303, "{}", paid.body);
+    let redeemed = crate::loans::pay(
+        &mut clerk,
+        &loan,
+        "redemption",
+        None,
+        &[("handed_over", "yes")],
+    );
+    assert_eq!(redeemed.status, 303, "{}", redeemed.body);
     let db = crate::util::open_db(&server.dir.path().join("pawnbranch.sqlite"));
     db.execute_batch(
         "UPDATE loans SET state = 'notice' WHERE rowid IN (SELECT rowid FROM loans WHERE state = 'active' LIMIT 2);
@@ -240,6 +254,7 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     assert_eq!(bar("1 to 7 days"), count(&|a| (1..=7).contains(&a)));
     assert_eq!(bar("31 days or more"), count(&|a| a >= 31));
     assert!(!page.contains("<script"), "no script");
+    the_trends_match_a_count_of_the_ledger(card, &db, today);
 
     // Every figure of a list leads to that list, and it shows as many as the figure says.
     for words in [
@@ -272,9 +287,99 @@ fn a_managers_today_matches_a_count_of_the_branch() {
     assert_eq!(clerk.get("/staff/due?list=today").status, 403);
 }
 
-/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): the chart is
-/// drawn inside the screen, its bars have width, and the page does not scroll sideways (checked
-/// by each screenshot step).
+/// The values of the chart named `title` on the card (its marks' `data-value`, in order).
+fn chart_values(card: &str, title: &str) -> Vec<i64> {
+    let at = card
+        .find(&format!("aria-label=\"{title}\""))
+        .unwrap_or_else(|| panic!("the chart {title}: {card}"));
+    let svg = &card[at..at + card[at..].find("</svg>").expect("the chart ends")];
+    svg.split("data-value=\"")
+        .skip(1)
+        .map(|v| v[..v.find('"').unwrap()].parse().expect("a number"))
+        .collect()
+}
+
+/// One number from `sql` with the dates `?1` and `?2`.
+fn sum(
+    db: &rusqlite::Connection,
+    sql: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> i64 {
+    db.query_row(sql, (from, to), |r| r.get(0)).unwrap()
+}
+
+/// The card's trend charts against a count of the ledger's postings and the tickets' events
+/// (the postings themselves, not the per-day totals the server reads).
+fn the_trends_match_a_count_of_the_ledger(
+    card: &str,
+    db: &rusqlite::Connection,
+    today: chrono::NaiveDate,
+) {
+    use chrono::Duration;
+    let outstanding = chart_values(card, "Principal outstanding, last 30 days");
+    let collected = chart_values(card, "Collections, last 30 days");
+    assert_eq!((outstanding.len(), collected.len()), (30, 30));
+    for (i, back) in (0..30).rev().enumerate() {
+        let day = today - Duration::days(back);
+        let balance = sum(
+            db,
+            "SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END), 0)
+             FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+             WHERE p.account = 'principal_receivable' AND l.on_date <= ?1 AND ?2 = ?2",
+            day,
+            day,
+        );
+        let paid = sum(
+            db,
+            "SELECT COALESCE(SUM(CASE WHEN l.kind IN ('principal', 'interest', 'fee') AND p.side = 'credit' THEN p.amount
+                                      WHEN l.kind = 'reversal' AND p.side = 'debit' THEN -p.amount ELSE 0 END), 0)
+             FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+             WHERE p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
+               AND l.on_date BETWEEN ?1 AND ?2",
+            day,
+            day,
+        );
+        assert_eq!(outstanding[i], balance, "outstanding at the end of {day}");
+        assert_eq!(collected[i], paid, "collected on {day}");
+    }
+    assert!(outstanding.iter().all(|v| *v > 0), "the demo lends");
+    assert!(collected[29] >= 50_000, "today's payment: {collected:?}");
+    let weeks = chart_values(card, "Tickets per week");
+    assert_eq!(weeks.len(), 8 * 3, "three columns a week");
+    for (i, back) in (0..8).rev().enumerate() {
+        let last = today - Duration::days(7 * back);
+        let first = last - Duration::days(6);
+        let written = sum(
+            db,
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'disbursement' AND on_date BETWEEN ?1 AND ?2",
+            first,
+            last,
+        );
+        let became = |state: &str| -> i64 {
+            db.prepare("SELECT at FROM loan_events WHERE kind = 'state' AND to_value = ?1")
+                .unwrap()
+                .query_map([state], |r| r.get::<_, chrono::DateTime<chrono::Utc>>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .map(|at| (at + Duration::hours(7)).date_naive())
+                .filter(|d| *d >= first && *d <= last)
+                .count() as i64
+        };
+        assert_eq!(
+            weeks[3 * i..3 * i + 3],
+            [written, became("redeemed"), became("forfeited")],
+            "the week to {last}"
+        );
+    }
+    assert!(weeks[7 * 3 + 1] >= 1, "this week's redemption: {weeks:?}");
+    eprintln!("demo trends: {outstanding:?} {collected:?} {weeks:?}");
+}
+
+/// Opens a manager's dashboard in Chromium at `size` (`None`: a 360 px phone): each chart of
+/// the Today card is drawn inside the screen, its marks are there (a bar per age, a point and a
+/// column per day, three columns a week and the legend), its words are at least 9 px high, and
+/// the page does not scroll sideways (checked by each screenshot step).
 fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
     let server = Server::demo();
     let mut browser = match size {
@@ -287,19 +392,38 @@ fn the_chart_in_a_browser(size: Option<(u64, u64)>, prefix: &'static str) {
         browser.text().contains("Overdue tickets by age")
     });
     let drawn = browser.script(
-        "const svg = document.querySelector('#today-card svg');
-         const box = svg.getBoundingClientRect();
-         return { left: box.left, right: box.right, width: box.width, inner: window.innerWidth,
-                  bars: [...svg.querySelectorAll('rect')].length };",
+        "return [...document.querySelectorAll('#today-card svg')].map(svg => {
+           const box = svg.getBoundingClientRect();
+           const words = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect().height);
+           return { name: svg.getAttribute('aria-label'), left: box.left, right: box.right,
+                    width: box.width, inner: window.innerWidth, smallest: Math.min(...words),
+                    marks: svg.querySelectorAll('rect').length + svg.querySelectorAll('circle').length };
+         });",
     );
-    let number = |k: &str| drawn[k].as_f64().unwrap_or_else(|| panic!("{k}: {drawn}"));
-    assert!(number("width") > 100.0, "the chart has a size: {drawn}");
-    assert!(
-        number("left") >= 0.0 && number("right") <= number("inner"),
-        "inside the screen: {drawn}"
+    let charts = drawn.as_array().unwrap_or_else(|| panic!("{drawn}"));
+    let names: Vec<&str> = charts.iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Overdue tickets by age",
+            "Principal outstanding, last 30 days",
+            "Collections, last 30 days",
+            "Tickets per week"
+        ]
     );
-    assert_eq!(drawn["bars"].as_u64(), Some(3), "a bar per age");
+    for (chart, marks) in charts.iter().zip([3, 30, 30, 8 * 3 + 3]) {
+        let number = |k: &str| chart[k].as_f64().unwrap_or_else(|| panic!("{k}: {chart}"));
+        assert!(number("width") > 100.0, "the chart has a size: {chart}");
+        assert!(
+            number("left") >= 0.0 && number("right") <= number("inner"),
+            "inside the screen: {chart}"
+        );
+        assert!(number("smallest") >= 9.0, "words that read: {chart}");
+        assert_eq!(chart["marks"].as_u64(), Some(marks), "{chart}");
+    }
     browser.step("dashboard");
+    browser.script("document.querySelector('.today-charts').scrollIntoView(); return 0;");
+    browser.step("charts");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::browser::Browser;
 use crate::util::{ADMIN, CLERK, Client, MANAGER, Options, Server, id_after, open_db};
 
 /// Budi's (demo customer 1) active ticket.
-fn budi_ticket(c: &mut Client) -> String {
+pub(crate) fn budi_ticket(c: &mut Client) -> String {
     let list = c.get("/staff/customers?q=Budi+Rahmawati");
     let customer = id_after(&list.body, "/staff/customers/");
     let page = c.get(&format!("/staff/customers/{customer}"));

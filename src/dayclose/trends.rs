@@ -1,0 +1,161 @@
+//! The branch's trends for the dashboard (issue 16): per day for the last 30 days, the
+//! principal outstanding at the end of the day (the balance of the ledger's principal
+//! receivable) and the collections (what customers paid, as the day's close counts it:
+//! [`PAYMENT_PARTS`]); per week for the last 8 weeks, tickets written, redeemed and forfeited.
+//!
+//! Read from `ledger_day_totals` (V28: per day, account, kind and side, kept by a trigger on
+//! the postings) and two index ranges, so a request costs a few hundred rows whatever the size
+//! of the ledger.
+
+use chrono::{Duration, FixedOffset, NaiveDate};
+use rusqlite::{Connection, params};
+
+use super::bounds;
+use crate::ledger::EntryKind;
+use crate::ledger::accounts::Account;
+
+/// How many days the daily trend covers, today included.
+pub(crate) const DAYS: i64 = 30;
+/// How many weeks the weekly trend covers, the week ending today included.
+pub(crate) const WEEKS: i64 = 8;
+
+/// What a customer's payment pays: each receivable with the kind of transaction paying it.
+/// The day's close counts what was taken the same way: the credits of those transactions,
+/// less the debits of the day's reversals, on each receivable.
+pub(crate) const PAYMENT_PARTS: [(Account, EntryKind); 3] = [
+    (Account::PrincipalReceivable, EntryKind::Principal),
+    (Account::InterestReceivable, EntryKind::Interest),
+    (Account::FeesReceivable, EntryKind::Fee),
+];
+
+/// The `CASE` arms (over `ledger_day_totals`) of what customers paid on `account` by the
+/// transactions of `kind`: their credits, less the debits of reversals. The one definition of
+/// "taken", for the day's close and the collections alike.
+pub(crate) fn received(account: Account, kind: EntryKind) -> String {
+    format!(
+        "WHEN account = '{0}' AND kind = '{1}' AND side = 'credit' THEN amount
+         WHEN account = '{0}' AND kind = 'reversal' AND side = 'debit' THEN -amount",
+        account.code(),
+        kind.code()
+    )
+}
+
+/// One day of the daily trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Day {
+    pub(crate) day: NaiveDate,
+    /// The principal receivable's balance at the end of the day.
+    pub(crate) outstanding: i64,
+    /// What customers paid during the day (principal, interest and fees), net of reversals.
+    pub(crate) collected: i64,
+}
+
+/// One week of the weekly trend: the seven days ending `last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Week {
+    pub(crate) last: NaiveDate,
+    pub(crate) written: i64,
+    pub(crate) redeemed: i64,
+    pub(crate) forfeited: i64,
+}
+
+/// The principal receivable's balance at the end of `day`.
+fn outstanding_at(conn: &Connection, day: NaiveDate) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END), 0)
+         FROM ledger_day_totals WHERE account = ?1 AND on_date <= ?2",
+    )?
+    .query_row(params![Account::PrincipalReceivable.code(), day], |r| {
+        r.get(0)
+    })
+}
+
+/// Per day from `first` to `last`, the change of the principal receivable and the collections.
+fn day_sums(
+    conn: &Connection,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> rusqlite::Result<Vec<(NaiveDate, i64, i64)>> {
+    let received = PAYMENT_PARTS
+        .iter()
+        .map(|(account, kind)| received(*account, *kind))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let sql = format!(
+        "SELECT on_date,
+                SUM(CASE WHEN account = ?1 THEN CASE side WHEN 'debit' THEN amount ELSE -amount END ELSE 0 END),
+                SUM(CASE {received} ELSE 0 END)
+         FROM ledger_day_totals WHERE account IN (?1, ?2, ?3) AND on_date BETWEEN ?4 AND ?5
+         GROUP BY on_date"
+    );
+    let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
+    conn.prepare_cached(&sql)?
+        .query_map(params![a.code(), b.code(), c.code(), first, last], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect()
+}
+
+/// The last [`DAYS`] days up to `today`, oldest first: today's balance, then back a day at a
+/// time by that day's change.
+pub(crate) fn daily(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Day>> {
+    let first = today - Duration::days(DAYS - 1);
+    let sums = day_sums(conn, first, today)?;
+    let mut outstanding = outstanding_at(conn, today)?;
+    let mut days = Vec::new();
+    for back in 0..DAYS {
+        let day = today - Duration::days(back);
+        let (change, collected) = sums
+            .iter()
+            .find(|(d, _, _)| *d == day)
+            .map_or((0, 0), |(_, change, collected)| (*change, *collected));
+        days.push(Day {
+            day,
+            outstanding,
+            collected,
+        });
+        outstanding -= change;
+    }
+    days.reverse();
+    Ok(days)
+}
+
+/// The week of seven days ending `last` (branch-local, `offset` from UTC).
+fn week(conn: &Connection, last: NaiveDate, offset: FixedOffset) -> rusqlite::Result<Week> {
+    let first = last - Duration::days(6);
+    let (from, _) = bounds(first, offset);
+    let (_, to) = bounds(last, offset);
+    let became = |state: &str| -> rusqlite::Result<i64> {
+        conn.prepare_cached(
+            "SELECT COUNT(*) FROM loan_events
+             WHERE kind = 'state' AND to_value = ?1 AND at >= ?2 AND at < ?3",
+        )?
+        .query_row(params![state, from, to], |r| r.get(0))
+    };
+    let written = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM ledger WHERE kind = 'disbursement' AND on_date BETWEEN ?1 AND ?2",
+        )?
+        .query_row(params![first, last], |r| r.get(0))?;
+    Ok(Week {
+        last,
+        written,
+        redeemed: became("redeemed")?,
+        forfeited: became("forfeited")?,
+    })
+}
+
+/// The last [`WEEKS`] weeks, each of seven days, the last ending `today`; oldest first.
+pub(crate) fn weekly(
+    conn: &Connection,
+    today: NaiveDate,
+    offset: FixedOffset,
+) -> rusqlite::Result<Vec<Week>> {
+    (0..WEEKS)
+        .rev()
+        .map(|back| week(conn, today - Duration::days(7 * back), offset))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
