@@ -69,8 +69,12 @@ pub(crate) trait ReferenceStorage {
     /// Stores a new version; refused by the store if that number is taken.
     fn keep_version(&mut self, v: &StoredVersion, by: &str) -> Result<(), StoreError>;
     /// Records `version` as `branch`'s, unless it already acknowledged a later one.
-    fn keep_ack(&mut self, branch: &str, version: i64, now: DateTime<Utc>)
-    -> Result<(), StoreError>;
+    fn keep_ack(
+        &mut self,
+        branch: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Every registered branch with the version it acknowledged, by code.
     fn acks(&mut self) -> Result<Vec<BranchAck>, StoreError>;
     /// A head office user's role code, if there is such a user.

@@ -601,8 +601,10 @@ impl ReferenceStorage for Reference<'_, '_> {
     }
 
     fn lock_draft(&mut self) -> Result<(), StoreError> {
-        self.tx
-            .query_opt("SELECT id FROM reference_draft WHERE id = 1 FOR UPDATE", &[])?;
+        self.tx.query_opt(
+            "SELECT id FROM reference_draft WHERE id = 1 FOR UPDATE",
+            &[],
+        )?;
         Ok(())
     }
 
@@ -696,7 +698,14 @@ impl ReferenceStorage for Reference<'_, '_> {
 
     fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
         let detail = Some(line.detail.clone());
-        audit(self.tx, line.username, line.action, line.address, detail, now)
+        audit(
+            self.tx,
+            line.username,
+            line.action,
+            line.address,
+            detail,
+            now,
+        )
     }
 }
 
