@@ -409,7 +409,10 @@ impl Store {
         let saved = self.edit_reference_draft(editor, now, |_| {
             Ok::<_, std::convert::Infallible>((set.clone(), what.clone()))
         })?;
-        Ok(saved.unwrap_or_else(|never| match never {}))
+        match saved {
+            Ok(()) => Ok(()),
+            Err(never) => match never {},
+        }
     }
 
     /// Publishes the draft as the next version of the reference data; returns its number.
