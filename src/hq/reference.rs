@@ -377,4 +377,44 @@ mod tests {
             PUBLISHERS as i64
         );
     }
+
+    /// Managers on several receivers editing the draft at once (the first edits among them):
+    /// every change is kept, none written over by another.
+    #[test]
+    fn editors_at_once_keep_every_change_on_postgres() {
+        const EDITORS: usize = 4;
+        let store = testing::postgres();
+        let barrier = std::sync::Barrier::new(EDITORS);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..EDITORS)
+                .map(|i| {
+                    let (store, barrier) = (&store, &barrier);
+                    scope.spawn(move || {
+                        barrier.wait();
+                        store.edit_reference_draft(&EDITOR, now(), |mut draft| {
+                            draft.watch_list.push(Watched {
+                                kind: WatchKind::Serial,
+                                value: format!("SN{i}"),
+                                reason: "stolen".into(),
+                            });
+                            Ok::<_, ()>((draft, json!({ "editor": i })))
+                        })
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap().unwrap().unwrap();
+            }
+        });
+        let mut kept: Vec<String> = store
+            .reference_draft()
+            .unwrap()
+            .watch_list
+            .into_iter()
+            .map(|w| w.value)
+            .collect();
+        kept.sort();
+        let expected: Vec<String> = (0..EDITORS).map(|i| format!("SN{i}")).collect();
+        assert_eq!(kept, expected);
+    }
 }

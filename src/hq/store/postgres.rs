@@ -208,7 +208,15 @@ impl PgStore {
         mut work: impl FnMut(&mut dyn ReferenceStorage) -> Result<T, E>,
         is_retryable: impl Fn(&E) -> bool,
     ) -> Result<T, E> {
-        self.transaction(|tx, _| work(&mut Reference { tx }), is_retryable)
+        self.transaction(
+            |tx, _| {
+                work(&mut Reference {
+                    tx,
+                    draft_held: false,
+                })
+            },
+            is_retryable,
+        )
     }
 
     pub(crate) fn credential_hash(&self, code: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -586,10 +594,14 @@ impl Receiving for Receiver<'_, '_> {
 }
 
 /// The reference data's rows (`reference::ReferenceStorage`) inside one PostgreSQL
-/// transaction: an edit holds the draft's row (`FOR UPDATE`); a version number another
-/// publisher took first is [`StoreError::Raced`], and the publish is tried again whole.
+/// transaction: an edit holds the draft's row (`FOR UPDATE`); before the first draft there is
+/// no row to hold, so a first draft another editor saved first is [`StoreError::Raced`], as
+/// is a version number another publisher took first, and the edit or publish is tried again
+/// whole (then holding the row, or with the next number).
 struct Reference<'a, 't> {
     tx: &'a mut Transaction<'t>,
+    /// Whether `lock_draft` holds the draft's row.
+    draft_held: bool,
 }
 
 impl ReferenceStorage for Reference<'_, '_> {
@@ -601,19 +613,30 @@ impl ReferenceStorage for Reference<'_, '_> {
     }
 
     fn lock_draft(&mut self) -> Result<(), StoreError> {
-        self.tx.query_opt(
+        let held = self.tx.query_opt(
             "SELECT id FROM reference_draft WHERE id = 1 FOR UPDATE",
             &[],
         )?;
+        self.draft_held = held.is_some();
         Ok(())
     }
 
     fn keep_draft(&mut self, data: &str, by: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.tx.execute(
+        if self.draft_held {
+            self.tx.execute(
+                "UPDATE reference_draft SET data = $1, updated_at = $2, updated_by = $3 WHERE id = 1",
+                &[&data, &now, &by],
+            )?;
+            return Ok(());
+        }
+        let added = self.tx.execute(
             "INSERT INTO reference_draft (id, data, updated_at, updated_by) VALUES (1, $1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+             ON CONFLICT (id) DO NOTHING",
             &[&data, &now, &by],
         )?;
+        if added == 0 {
+            return Err(StoreError::Raced("reference data draft"));
+        }
         Ok(())
     }
 
