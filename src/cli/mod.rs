@@ -384,11 +384,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
         } => {
             let role = crate::hq::reference::HqRole::from_code(&role)
                 .ok_or_else(|| format!("role {role:?} must be viewer, manager or admin"))?;
-            let db = store
-                .sqlite(crate::hq::reference::REFERENCE)
-                .map_err(|e| e.to_string())?;
-            let conn = db.conn().map_err(|e| e.to_string())?;
-            if !crate::hq::reference::set_role(&conn, &username, role).map_err(|e| e.to_string())? {
+            if !store.set_role(&username, role).map_err(|e| e.to_string())? {
                 return Err(format!("there is no head office user {username}"));
             }
             println!("{username} is now {}.", role.code());

@@ -6,10 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::HqApp;
-use super::reference::REFERENCE;
-use super::reference::{self, ReferenceError};
 use super::store::StoreError;
-use crate::plumbing::db::DbError;
 use crate::plumbing::http::{Body, Request, Response};
 use crate::sync::reference::Ack;
 
@@ -41,17 +38,7 @@ pub(crate) fn fetch(app: &HqApp, req: &Request) -> Result<Response, StoreError> 
             "have=N (the version the branch holds) is required",
         ));
     };
-    let conn = app.store.sqlite(REFERENCE)?.conn()?;
-    let latest = match reference::latest(&conn) {
-        Ok(latest) => latest,
-        Err(ReferenceError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            return Err(StoreError::from(DbError::Sqlite(
-                rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
-            )));
-        }
-    };
-    match latest {
+    match app.store.latest_reference()? {
         Some(published) if published.version > have => Ok(Response::json(
             200,
             &serde_json::to_value(&published).unwrap_or_else(|_| json!({})),
@@ -72,8 +59,7 @@ pub(crate) fn ack(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Resp
     let Ok(Ack { version }) = serde_json::from_slice::<Ack>(&req.body) else {
         return Ok(refuse(400, "expected {\"version\": N}"));
     };
-    let conn = app.store.sqlite(REFERENCE)?.conn()?;
-    if !reference::acknowledge(&conn, &branch, version, now)? {
+    if !app.store.acknowledge_reference(&branch, version, now)? {
         return Ok(refuse(400, "no such version was published"));
     }
     Ok(Response::json(200, &json!({ "acked": version })))

@@ -10,12 +10,10 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use super::HqApp;
-use super::reference::REFERENCE as REFERENCE_DATA;
 use super::reference::{self, Editor, ReferenceError};
 use super::sign_in::{self, SignedIn};
 use super::store::StoreError;
 use crate::gold::prices;
-use crate::plumbing::db::{self, DbError};
 use crate::plumbing::http::{Form, Request, Response};
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ui::{self, Field, HqUser};
@@ -68,13 +66,14 @@ fn render(
     status: u16,
 ) -> Result<Response, StoreError> {
     let lang = app.lang();
-    let conn = app.store.sqlite(REFERENCE_DATA)?.conn()?;
-    let editor = reference::role_of(&conn, &user.username)?.is_some_and(|r| r.edits_reference());
-    let draft = reference::draft(&conn).map_err(db_error)?;
-    let latest = reference::latest(&conn).map_err(db_error)?;
-    let unpublished = reference::draft_unpublished(&conn).map_err(db_error)?;
-    let acks = reference::acks(&conn)?;
-    drop(conn);
+    let store = &app.store;
+    let editor = store
+        .role_of(&user.username)?
+        .is_some_and(|r| r.edits_reference());
+    let draft = store.reference_draft()?;
+    let latest = store.latest_reference()?;
+    let unpublished = reference::unpublished(&draft, latest.as_ref());
+    let acks = store.reference_acks()?;
     let csrf = if editor {
         Some(user.csrf.as_str())
     } else {
@@ -114,13 +113,6 @@ fn render(
         status,
         ui::hq_page(lang, Some(&who), lang.t(Msg::HqReference), body),
     ))
-}
-
-fn db_error(e: ReferenceError) -> DbError {
-    match e {
-        ReferenceError::Db(e) => DbError::Sqlite(e),
-        other => DbError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(other))),
-    }
 }
 
 fn when(app: &HqApp, at: DateTime<Utc>) -> String {
@@ -527,8 +519,11 @@ pub(crate) fn post(
         return Ok(sign_in::required(req));
     };
     let lang = app.lang();
-    let mut conn = app.store.sqlite(REFERENCE_DATA)?.conn()?;
-    if !reference::role_of(&conn, &user.username)?.is_some_and(|r| r.edits_reference()) {
+    if !app
+        .store
+        .role_of(&user.username)?
+        .is_some_and(|r| r.edits_reference())
+    {
         let page = ui::hq_page(
             lang,
             None,
@@ -543,31 +538,17 @@ pub(crate) fn post(
         address: &address,
     };
     let action = form.text("action");
-    let tx = db::immediate(&mut conn)?;
     let outcome = if action == "publish" {
-        reference::publish(&tx, &editor, now).map(|_| ())
+        app.store.publish_reference(&editor, now).map(|_| Ok(()))
     } else {
-        let draft = reference::draft(&tx).map_err(db_error)?;
-        match changed(app, draft, action, form) {
-            Ok((draft, what)) => reference::save_draft(&tx, &draft, &editor, &what, now),
-            Err(refusal) => {
-                drop(tx);
-                drop(conn);
-                return refused(app, &user, action, form, refusal);
-            }
-        }
+        app.store
+            .edit_reference_draft(&editor, now, |draft| changed(app, draft, action, form))
     };
     match outcome {
-        Ok(()) => {
-            tx.commit()?;
-            Ok(Response::see_other(REFERENCE))
-        }
-        Err(ReferenceError::Refused(e)) => {
-            drop(tx);
-            drop(conn);
-            refused(app, &user, action, form, Refusal::Checks(e))
-        }
-        Err(e) => Err(db_error(e).into()),
+        Ok(Ok(())) => Ok(Response::see_other(REFERENCE)),
+        Ok(Err(refusal)) => refused(app, &user, action, form, refusal),
+        Err(ReferenceError::Refused(e)) => refused(app, &user, action, form, Refusal::Checks(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -3,13 +3,14 @@
 //! contact, applies it and acknowledges it; its Sync page shows the version, the counter's
 //! appraisal uses head office's gold price, and the watch list refuses a ticket. With the link
 //! down the branch keeps working with what it has, and takes the next version once it is back.
+//! On both of head office's stores.
 
 use std::time::{Duration, Instant};
 
 use crate::appraisal::{TicketForm, audit_row};
 use crate::hq_signin::{self, RINA};
 use crate::sync::{self, Fault, Plan, Proxy};
-use crate::util::{self, CLERK, Client, MANAGER, Server};
+use crate::util::{self, CLERK, Client, HqStore, MANAGER, Server};
 
 /// Head office's reference data page posted with `fields` (the page's own token).
 fn post_reference(hq: &mut Client, fields: &[(&str, &str)]) -> util::Response {
@@ -56,13 +57,9 @@ fn wait_for_version(manager: &mut Client, version: i64) -> String {
 
 /// The version head office has recorded as applied at BR01.
 fn acked_at_hq(hq: &Server) -> Option<i64> {
-    let conn = util::open_db(&hq.dir.path().join("hq.sqlite"));
-    conn.query_row(
-        "SELECT version FROM reference_acks WHERE branch = 'BR01'",
-        [],
-        |r| r.get(0),
-    )
-    .ok()
+    let rows = util::HqDb::open(hq.dir.path())
+        .query("SELECT version FROM reference_acks WHERE branch = 'BR01'");
+    rows.first().map(|row| row[0].int())
 }
 
 /// Waits until head office holds BR01's acknowledgement of `version`.
@@ -91,9 +88,10 @@ fn appraise_ten_grams(clerk: &mut Client) -> String {
     r.body
 }
 
-#[test]
-fn published_reference_data_reaches_the_branch_and_works_there_offline() {
-    let (hq, credential) = sync::head_office(crate::util::HqStore::Sqlite);
+util::on_both_stores!(published_reference_data_reaches_the_branch_and_works_there_offline);
+
+fn published_reference_data_reaches_the_branch_and_works_there_offline(store: HqStore) {
+    let (hq, credential) = sync::head_office(store);
     hq_signin::add_user(hq.dir.path(), RINA.0, RINA.1);
     hq_signin::add_user(hq.dir.path(), "budi", "budi-password-2");
     let out = util::command(hq.dir.path())

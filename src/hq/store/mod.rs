@@ -5,7 +5,8 @@
 //!
 //! The rules are not here: receiving a batch is `receive::receive` over the
 //! [`receive::Receiving`] storage interface, signing in is `auth::check_password` over
-//! `auth::Accounts`, a session's age is `auth::session_age`. Each store says only how it keeps
+//! `auth::Accounts`, a session's age is `auth::session_age`, the reference data's rules are
+//! `reference`'s over [`reference::ReferenceStorage`]. Each store says only how it keeps
 //! rows; [`Store`] picks the one the configuration names.
 
 pub(crate) mod postgres;
@@ -19,10 +20,12 @@ use chrono::{DateTime, Utc};
 
 use super::access::{self, AccessError, Branch};
 use super::receive::{self, ReceiveError};
+use super::reference::{self, BranchAck, Editor, HqRole, ReferenceError, ReferenceStorage};
 use crate::auth::SignInError;
 use crate::plumbing::config::{Config, StaffConfig};
 use crate::plumbing::db::{self, Db, DbError};
 use crate::sync::batch::{Batch, Reply};
+use crate::sync::reference::{Published, ReferenceSet};
 
 /// A failure of head office's store.
 #[derive(Debug, thiserror::Error)]
@@ -37,8 +40,10 @@ pub(crate) enum StoreError {
     Migration(String),
     #[error("branch {0} is not registered")]
     NoBranch(String),
-    #[error("{0} is kept only in head office's SQLite store so far")]
-    SqliteOnly(&'static str),
+    #[error("the stored data is not readable: {0}")]
+    Unreadable(String),
+    #[error("another writer stored the same {0} first")]
+    Raced(&'static str),
 }
 
 /// An entry of one branch stored but set aside, for the branch's page.
@@ -113,15 +118,6 @@ impl Store {
         } else {
             let store = postgres::PgStore::open(url, config.server.workers as usize + 2)?;
             Ok(Store::Postgres(Box::new(store)))
-        }
-    }
-
-    /// The SQLite database, for what is not yet behind this interface (the reference data,
-    /// `hq::reference`); refused on PostgreSQL.
-    pub(crate) fn sqlite(&self, what: &'static str) -> Result<&Db, StoreError> {
-        match self {
-            Store::Sqlite(db) => Ok(db),
-            Store::Postgres(_) => Err(StoreError::SqliteOnly(what)),
         }
     }
 
@@ -344,6 +340,123 @@ impl Store {
             Store::Postgres(pg) => pg.session_user(token, rules, now),
         }
     }
+    /// Runs `work` over the reference data's rows: on SQLite on one connection (in one
+    /// immediate transaction when `write`), on PostgreSQL in one transaction, tried again
+    /// whole when it raced another writer or the database aborted it.
+    fn reference<T, E: From<StoreError>>(
+        &self,
+        write: bool,
+        mut work: impl FnMut(&mut dyn ReferenceStorage) -> Result<T, E>,
+        store_error: impl Fn(&E) -> Option<&StoreError>,
+    ) -> Result<T, E> {
+        match self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn().map_err(StoreError::from)?;
+                if !write {
+                    return work(&mut sqlite::Reference::new(&conn));
+                }
+                let tx = db::immediate(&mut conn).map_err(StoreError::from)?;
+                let done = work(&mut sqlite::Reference::new(&tx))?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(done)
+            }
+            Store::Postgres(pg) => {
+                pg.reference(work, |e| store_error(e).is_some_and(postgres::retryable))
+            }
+        }
+    }
+
+    /// The reference data's draft managers edit (the latest version when none is saved).
+    pub(crate) fn reference_draft(&self) -> Result<ReferenceSet, ReferenceError> {
+        self.reference(false, reference::draft, ReferenceError::store)
+    }
+
+    /// The latest published version of the reference data, if any.
+    pub(crate) fn latest_reference(&self) -> Result<Option<Published>, ReferenceError> {
+        self.reference(false, reference::latest, ReferenceError::store)
+    }
+
+    /// Every registered branch with the reference data version it acknowledged, by code.
+    pub(crate) fn reference_acks(&self) -> Result<Vec<BranchAck>, StoreError> {
+        self.reference(false, |s| s.acks(), itself)
+    }
+
+    /// Changes the draft by `edit` (see `reference::edit_draft`) in one transaction; the
+    /// inner error is `edit`'s refusal, nothing saved.
+    pub(crate) fn edit_reference_draft<E>(
+        &self,
+        editor: &Editor,
+        now: DateTime<Utc>,
+        mut edit: impl FnMut(ReferenceSet) -> Result<(ReferenceSet, serde_json::Value), E>,
+    ) -> Result<Result<(), E>, ReferenceError> {
+        self.reference(
+            true,
+            |s| reference::edit_draft(s, editor, now, &mut edit),
+            ReferenceError::store,
+        )
+    }
+
+    /// Saves `set` as the draft (all of it checked), audited with `what` changed (for tests;
+    /// the page edits the draft by [`Store::edit_reference_draft`]).
+    #[cfg(test)]
+    pub(crate) fn save_reference_draft(
+        &self,
+        set: &ReferenceSet,
+        editor: &Editor,
+        what: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), ReferenceError> {
+        let saved = self.edit_reference_draft(editor, now, |_| {
+            Ok::<_, std::convert::Infallible>((set.clone(), what.clone()))
+        })?;
+        match saved {
+            Ok(()) => Ok(()),
+            Err(never) => match never {},
+        }
+    }
+
+    /// Publishes the draft as the next version of the reference data; returns its number.
+    pub(crate) fn publish_reference(
+        &self,
+        editor: &Editor,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ReferenceError> {
+        self.reference(
+            true,
+            |s| reference::publish(s, editor, now),
+            ReferenceError::store,
+        )
+    }
+
+    /// Records that `branch` applied reference data `version`; `false` when no such version
+    /// was published.
+    pub(crate) fn acknowledge_reference(
+        &self,
+        branch: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.reference(
+            true,
+            |s| reference::acknowledge(s, branch, version, now),
+            itself,
+        )
+    }
+
+    /// A head office user's role (none for an unknown name).
+    pub(crate) fn role_of(&self, username: &str) -> Result<Option<HqRole>, StoreError> {
+        self.reference(false, |s| reference::role_of(s, username), itself)
+    }
+
+    /// Gives a head office user another role; `false` when there is no such user.
+    pub(crate) fn set_role(&self, username: &str, role: HqRole) -> Result<bool, StoreError> {
+        self.reference(true, |s| reference::set_role(s, username, role), itself)
+    }
+}
+
+/// The store's failure itself, for [`Store::reference`] over `StoreError`.
+fn itself(e: &StoreError) -> Option<&StoreError> {
+    Some(e)
 }
 
 /// Tests of both stores: every test of head office's store runs on SQLite and on the test

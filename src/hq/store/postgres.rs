@@ -22,6 +22,7 @@ use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::{self, Account, Attempt, Found as Lookup, SignInError};
 use crate::hq::access::{self, Branch};
 use crate::hq::receive::{self, Customer, Position, ReceiveError, Receiving, Stored, Ticket};
+use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
@@ -95,9 +96,11 @@ impl Drop for Lent<'_> {
     }
 }
 
-/// Whether the database aborted a transaction that may simply be tried again.
-fn retryable(e: &StoreError) -> bool {
+/// Whether the database aborted a transaction that may simply be tried again, or another
+/// writer took first what it was writing.
+pub(crate) fn retryable(e: &StoreError) -> bool {
     match e {
+        StoreError::Raced(_) => true,
         StoreError::Postgres(e) => matches!(
             e.code(),
             Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
@@ -195,6 +198,24 @@ impl PgStore {
                 receive::receive(&mut receiver, branch, batch, now)
             },
             |e| matches!(e, ReceiveError::Db(e) if retryable(e)),
+        )
+    }
+
+    /// Runs `work` over the reference data's rows in one transaction, tried again whole when
+    /// `is_retryable` says so.
+    pub(crate) fn reference<T, E: From<StoreError>>(
+        &self,
+        mut work: impl FnMut(&mut dyn ReferenceStorage) -> Result<T, E>,
+        is_retryable: impl Fn(&E) -> bool,
+    ) -> Result<T, E> {
+        self.transaction(
+            |tx, _| {
+                work(&mut Reference {
+                    tx,
+                    draft_held: false,
+                })
+            },
+            is_retryable,
         )
     }
 
@@ -569,6 +590,145 @@ impl Receiving for Receiver<'_, '_> {
                 reason: r.get(1),
             })
             .collect())
+    }
+}
+
+/// The reference data's rows (`reference::ReferenceStorage`) inside one PostgreSQL
+/// transaction: an edit holds the draft's row (`FOR UPDATE`); before the first draft there is
+/// no row to hold, so a first draft another editor saved first is [`StoreError::Raced`], as
+/// is a version number another publisher took first, and the edit or publish is tried again
+/// whole (then holding the row, or with the next number).
+struct Reference<'a, 't> {
+    tx: &'a mut Transaction<'t>,
+    /// Whether `lock_draft` holds the draft's row.
+    draft_held: bool,
+}
+
+impl ReferenceStorage for Reference<'_, '_> {
+    fn saved_draft(&mut self) -> Result<Option<String>, StoreError> {
+        let row = self
+            .tx
+            .query_opt("SELECT data FROM reference_draft WHERE id = 1", &[])?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn lock_draft(&mut self) -> Result<(), StoreError> {
+        let held = self.tx.query_opt(
+            "SELECT id FROM reference_draft WHERE id = 1 FOR UPDATE",
+            &[],
+        )?;
+        self.draft_held = held.is_some();
+        Ok(())
+    }
+
+    fn keep_draft(&mut self, data: &str, by: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if self.draft_held {
+            self.tx.execute(
+                "UPDATE reference_draft SET data = $1, updated_at = $2, updated_by = $3 WHERE id = 1",
+                &[&data, &now, &by],
+            )?;
+            return Ok(());
+        }
+        let added = self.tx.execute(
+            "INSERT INTO reference_draft (id, data, updated_at, updated_by) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+            &[&data, &now, &by],
+        )?;
+        if added == 0 {
+            return Err(StoreError::Raced("reference data draft"));
+        }
+        Ok(())
+    }
+
+    fn latest_version(&mut self) -> Result<Option<StoredVersion>, StoreError> {
+        let row = self.tx.query_opt(
+            "SELECT version, data, published_at FROM reference_versions ORDER BY version DESC LIMIT 1",
+            &[],
+        )?;
+        Ok(row.map(|r| StoredVersion {
+            version: r.get(0),
+            data: r.get(1),
+            published_at: r.get(2),
+        }))
+    }
+
+    fn latest_number(&mut self) -> Result<i64, StoreError> {
+        let row = self.tx.query_one(
+            "SELECT COALESCE(MAX(version), 0)::BIGINT FROM reference_versions",
+            &[],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn keep_version(&mut self, v: &StoredVersion, by: &str) -> Result<(), StoreError> {
+        let added = self.tx.execute(
+            "INSERT INTO reference_versions (version, data, published_at, published_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (version) DO NOTHING",
+            &[&v.version, &v.data, &v.published_at, &by],
+        )?;
+        if added == 0 {
+            return Err(StoreError::Raced("reference data version"));
+        }
+        Ok(())
+    }
+
+    fn keep_ack(
+        &mut self,
+        branch: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO reference_acks (branch, version, acked_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (branch) DO UPDATE SET version = excluded.version, acked_at = excluded.acked_at \
+             WHERE reference_acks.version < excluded.version",
+            &[&branch, &version, &now],
+        )?;
+        Ok(())
+    }
+
+    fn acks(&mut self) -> Result<Vec<BranchAck>, StoreError> {
+        let rows = self.tx.query(
+            "SELECT b.code, b.name, a.version, a.acked_at FROM branches b \
+             LEFT JOIN reference_acks a ON a.branch = b.code ORDER BY b.code",
+            &[],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| BranchAck {
+                branch: r.get(0),
+                name: r.get(1),
+                version: r.get(2),
+                acked_at: r.get(3),
+            })
+            .collect())
+    }
+
+    fn role(&mut self, username: &str) -> Result<Option<String>, StoreError> {
+        let row = self
+            .tx
+            .query_opt("SELECT role FROM users WHERE username = $1", &[&username])?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn keep_role(&mut self, username: &str, role: &str) -> Result<bool, StoreError> {
+        let changed = self.tx.execute(
+            "UPDATE users SET role = $2 WHERE username = $1",
+            &[&username, &role],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let detail = Some(line.detail.clone());
+        audit(
+            self.tx,
+            line.username,
+            line.action,
+            line.address,
+            detail,
+            now,
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! Head office's SQLite store (`hq.sqlite`, migrations in `migrations/hq/`): how the receive
-//! rules' rows ([`Receiver`]) and the pages' reads are kept in SQLite. Branches, users and
-//! sessions are in `access`, which is SQLite's too.
+//! rules' rows ([`Receiver`]), the reference data's ([`Reference`]) and the pages' reads are
+//! kept in SQLite. Branches, users and sessions are in `access`, which is SQLite's too.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::SignInError;
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
+use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
@@ -238,4 +239,132 @@ pub(crate) fn search(conn: &Connection, s: &Search) -> rusqlite::Result<Vec<Foun
         })
     })?
     .collect()
+}
+
+/// The reference data's rows (`reference::ReferenceStorage`) on one connection; the writes
+/// inside one immediate transaction, whose write lock holds the draft and the version numbers.
+pub(crate) struct Reference<'c> {
+    conn: &'c Connection,
+}
+
+impl<'c> Reference<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Self {
+        Reference { conn }
+    }
+}
+
+impl ReferenceStorage for Reference<'_> {
+    fn saved_draft(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT data FROM reference_draft WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    fn lock_draft(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn keep_draft(&mut self, data: &str, by: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO reference_draft (id, data, updated_at, updated_by) VALUES (1, ?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            params![data, now, by],
+        )?;
+        Ok(())
+    }
+
+    fn latest_version(&mut self) -> Result<Option<StoredVersion>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version, data, published_at FROM reference_versions ORDER BY version DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(StoredVersion {
+                        version: r.get(0)?,
+                        data: r.get(1)?,
+                        published_at: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn latest_number(&mut self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM reference_versions",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn keep_version(&mut self, v: &StoredVersion, by: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO reference_versions (version, data, published_at, published_by) VALUES (?1, ?2, ?3, ?4)",
+            params![v.version, v.data, v.published_at, by],
+        )?;
+        Ok(())
+    }
+
+    fn keep_ack(
+        &mut self,
+        branch: &str,
+        version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO reference_acks (branch, version, acked_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (branch) DO UPDATE SET version = excluded.version, acked_at = excluded.acked_at \
+             WHERE reference_acks.version < excluded.version",
+            params![branch, version, now],
+        )?;
+        Ok(())
+    }
+
+    fn acks(&mut self) -> Result<Vec<BranchAck>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT b.code, b.name, a.version, a.acked_at FROM branches b \
+             LEFT JOIN reference_acks a ON a.branch = b.code ORDER BY b.code",
+        )?;
+        let acks = stmt
+            .query_map([], |r| {
+                Ok(BranchAck {
+                    branch: r.get(0)?,
+                    name: r.get(1)?,
+                    version: r.get(2)?,
+                    acked_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(acks)
+    }
+
+    fn role(&mut self, username: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT role FROM users WHERE username = ?1",
+                [username],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn keep_role(&mut self, username: &str, role: &str) -> Result<bool, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE users SET role = ?2 WHERE username = ?1",
+            params![username, role],
+        )? == 1)
+    }
+
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO audit_log (at, username, action, address, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now, line.username, line.action, line.address, line.detail.to_string()],
+        )?;
+        Ok(())
+    }
 }
