@@ -136,6 +136,18 @@ pub(crate) trait Driver<K, I> {
     /// What a failed send means for the message.
     fn failure(&self, error: &Self::Error) -> Failure;
 
+    /// What the channel keeps about a message just sent, written in the transaction that
+    /// marks it sent, so that a crash leaves both or neither (SMS: the modem, parts and the
+    /// day's count). Nothing by default.
+    fn record_sent(
+        &mut self,
+        _tx: &rusqlite::Transaction,
+        _message: &Outgoing<K, I>,
+        _now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        Ok(())
+    }
+
     /// After the outcome was recorded (so a page that shows the far end's new state also
     /// shows the message where it now is).
     fn after(&mut self, _result: &Result<Option<String>, Self::Error>) {}
@@ -216,7 +228,7 @@ impl<'a, K: MessageKind, I: MessageId, L: Copy + PartialEq> Thread<'a, K, I, L> 
                 Ok(reference) => Ok(reference.as_deref()),
                 Err(e) => Err(driver.failure(e)),
             };
-            self.record(&message, outcome);
+            self.record(driver, &message, outcome);
             driver.after(&result);
         }
     }
@@ -282,23 +294,34 @@ impl<'a, K: MessageKind, I: MessageId, L: Copy + PartialEq> Thread<'a, K, I, L> 
         }
     }
 
-    /// Records a send's outcome, then empties the WAL of a code's text.
-    fn record(&self, message: &Outgoing<K, I>, outcome: Result<Option<&str>, Failure>) {
+    /// Records a send's outcome (a message sent with what its driver keeps about it, in one
+    /// transaction), then empties the WAL of a code's text.
+    fn record<D: Driver<K, I>>(
+        &self,
+        driver: &mut D,
+        message: &Outgoing<K, I>,
+        outcome: Result<Option<&str>, Failure>,
+    ) {
         let now = self.sender.clock.now();
         let max_attempts = self.sender.max_attempts;
-        let recorded = self.db.conn().map_err(|e| e.to_string()).and_then(|conn| {
-            match &outcome {
-                Ok(reference) => self
-                    .channel
-                    .mark_sent(&conn, message, *reference, now)
-                    .map(|()| "sent"),
-                Err(failure) => self
-                    .channel
-                    .mark_failed_attempt(&conn, message, failure, max_attempts, now)
-                    .map(|state| state.code()),
-            }
+        let recorded = self
+            .db
+            .conn()
             .map_err(|e| e.to_string())
-        });
+            .and_then(|mut conn| {
+                match &outcome {
+                    Ok(reference) => crate::plumbing::db::immediate(&mut conn).and_then(|tx| {
+                        self.channel.mark_sent(&tx, message, *reference, now)?;
+                        driver.record_sent(&tx, message, now)?;
+                        tx.commit().map(|()| "sent")
+                    }),
+                    Err(failure) => self
+                        .channel
+                        .mark_failed_attempt(&conn, message, failure, max_attempts, now)
+                        .map(|state| state.code()),
+                }
+                .map_err(|e| e.to_string())
+            });
         let name = self.channel.name();
         match recorded {
             Ok(state) => info!(

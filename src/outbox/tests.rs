@@ -72,6 +72,7 @@ on_every_channel!(
     pages_count_and_list_messages_with_codes_masked,
     a_stored_kind_this_version_does_not_know_is_read_as_a_code,
     the_sender_loop_requeues_expires_paces_sends_and_records_before_the_driver_hears,
+    a_message_is_marked_sent_with_what_its_driver_keeps_or_not_at_all,
 );
 
 fn t0() -> DateTime<Utc> {
@@ -447,6 +448,8 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
             sent: Vec::new(),
             last: None,
             states_after: Vec::new(),
+            refuse_record: Vec::new(),
+            recorded: Vec::new(),
         };
         Thread::start(self.channel, &sender, db).serve(&mut script);
         assert_eq!(
@@ -470,6 +473,48 @@ impl<K: MessageKind, I: MessageId> Case<K, I> {
         if let Some(column) = self.channel.spec.reference {
             assert_eq!(self.column(conn, column, &first), "9");
         }
+    }
+
+    /// The driver's own record of a sent message (SMS: the modem and the day's count) is
+    /// written in the transaction that marks it sent: when it cannot be, the message is not
+    /// marked sent either (it stays `sending`, queued again at the next start), so a crash or
+    /// a failure never leaves one without the other.
+    fn a_message_is_marked_sent_with_what_its_driver_keeps_or_not_at_all(&self, db: &Db) {
+        let t0 = t0();
+        let conn = &mut *db.conn().unwrap();
+        let kept = self.queue(conn, self.plain, "kept", t0 - Duration::seconds(60), None);
+        let refused = self.queue(
+            conn,
+            self.plain,
+            "refused",
+            t0 - Duration::seconds(50),
+            None,
+        );
+        let shutdown = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sender = Sender::new(0u8, 3, std::sync::Arc::new(Still(t0)), shutdown);
+        let mut script = Script {
+            case: self,
+            db,
+            sender: &sender,
+            answers: vec![Ok(Some("1".to_owned())), Ok(Some("2".to_owned()))],
+            readiness: Vec::new(),
+            expired_while_not_ready: None,
+            held: true,
+            sent: Vec::new(),
+            last: None,
+            states_after: Vec::new(),
+            refuse_record: vec![false, true],
+            recorded: Vec::new(),
+        };
+        Thread::start(self.channel, &sender, db).serve(&mut script);
+        assert_eq!(script.sent.len(), 2);
+        assert_eq!(self.column(conn, "state", &kept), "sent");
+        assert_eq!(self.column(conn, "state", &refused), "sending");
+        assert_eq!(
+            script.recorded,
+            [kept.to_string()],
+            "only the message whose record was written is sent"
+        );
     }
 
     fn a_stored_kind_this_version_does_not_know_is_read_as_a_code(&self, _: &Db) {
@@ -507,6 +552,10 @@ struct Script<'a, K: 'static, I: 'static> {
     last: Option<I>,
     /// The message's state in the database when `after` heard of it.
     states_after: Vec<String>,
+    /// Whether writing the driver's record of each sent message fails, in order.
+    refuse_record: Vec<bool>,
+    /// The messages whose driver's record was written (and committed with them).
+    recorded: Vec<String>,
 }
 
 impl<K: MessageKind, I: MessageId> Driver<K, I> for Script<'_, K, I> {
@@ -542,6 +591,20 @@ impl<K: MessageKind, I: MessageId> Driver<K, I> for Script<'_, K, I> {
 
     fn failure(&self, error: &Failure) -> Failure {
         error.clone()
+    }
+
+    fn record_sent(
+        &mut self,
+        tx: &rusqlite::Transaction,
+        message: &Outgoing<K, I>,
+        _now: DateTime<Utc>,
+    ) -> rusqlite::Result<()> {
+        if !self.refuse_record.is_empty() && self.refuse_record.remove(0) {
+            // As a failed write would: the statement fails inside the transaction.
+            tx.execute("INSERT INTO no_such_table VALUES (1)", [])?;
+        }
+        self.recorded.push(message.id.to_string());
+        Ok(())
     }
 
     fn after(&mut self, _result: &Result<Option<String>, Failure>) {

@@ -168,8 +168,8 @@ fn matching_message(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Option<(SmsId, Vec<u8>)>> {
     let since = now - Duration::days(MATCH_WITHIN_DAYS);
-    // Each modem numbers its own messages. A message whose modem is not yet written (it is
-    // counted just after it is marked sent) or was sent before modems had names may be any's.
+    // Each modem numbers its own messages. A message without a modem was sent before modems
+    // had names (V26): it may be any modem's.
     let mut stmt = conn.prepare_cached(
         "SELECT id, modem_reference FROM sms_outbox
          WHERE recipient = ?1 AND state = 'sent' AND sent_at >= ?2 AND modem_reference IS NOT NULL

@@ -347,30 +347,6 @@ impl<'a> ModemDriver<'a> {
         }
     }
 
-    /// Counts a message the modem accepted: on the message, in the day's count and cost.
-    fn count_sent(&self, id: &SmsId, parts: usize) {
-        let now = self.slot.sender.clock.now();
-        let day = usage::day_of(now, self.sms.utc_offset);
-        let parts = i64::try_from(parts).unwrap_or(i64::MAX);
-        let price = self.slot.credit.price_per_part;
-        let counted = self
-            .db
-            .conn()
-            .map_err(|e| e.to_string())
-            .and_then(|mut conn| {
-                let tx = crate::plumbing::db::immediate(&mut conn).map_err(|e| e.to_string())?;
-                usage::record_sent(&tx, id, &self.slot.name, parts, price, day, now)
-                    .and_then(|()| tx.commit())
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(e) = counted {
-            warn!(
-                "sms: counting message {id} of {} failed: {e}",
-                self.slot.name
-            );
-        }
-    }
-
     /// After a failed send: the error shown, the connection dropped if it broke; one of
     /// several modems pauses (so another takes the message it handed over) and is set aside
     /// after failing again and again.
@@ -479,16 +455,28 @@ impl Driver<Kind, SmsId> for ModemDriver<'_> {
         }
     }
 
-    /// A sent message is counted; a failed send is shown to staff, and one that broke the
-    /// connection sets it up again at once.
+    /// The modem that sent the message, its parts and the modem's count for the day, with
+    /// the message marked sent.
+    fn record_sent(
+        &mut self,
+        tx: &rusqlite::Transaction,
+        message: &Outgoing,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> rusqlite::Result<()> {
+        let Some((id, parts)) = self.sent.take().filter(|(id, _)| *id == message.id) else {
+            return Ok(());
+        };
+        let day = usage::day_of(now, self.sms.utc_offset);
+        let parts = i64::try_from(parts).unwrap_or(i64::MAX);
+        let price = self.slot.credit.price_per_part;
+        usage::record_sent(tx, &id, &self.slot.name, parts, price, day, now)
+    }
+
+    /// A failed send is shown to staff, and one that broke the connection sets it up again
+    /// at once.
     fn after(&mut self, result: &Result<Option<String>, ModemError>) {
         match result {
-            Ok(_) => {
-                self.failures_in_a_row = 0;
-                if let Some((id, parts)) = self.sent.take() {
-                    self.count_sent(&id, parts);
-                }
-            }
+            Ok(_) => self.failures_in_a_row = 0,
             Err(e) => self.after_failure(e),
         }
     }
