@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::cases::CaseError;
-use super::{EventKind, get};
-use crate::loans::codes::{self, Status};
+use super::{Case, EventKind, get};
+use crate::loans::codes::{self, PaymentCode, Status};
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{ComplaintId, CustomerId};
 use crate::plumbing::money::Currency;
@@ -21,13 +21,10 @@ pub(crate) fn send_payment_code(
     tx: &Transaction,
     id: &ComplaintId,
     user: &StaffUser,
-    (branch_lang, currency): (Lang, &Currency),
+    branch: (Lang, &Currency),
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
-    let case = get(tx, id)?.ok_or(CaseError::NoSuchCase)?;
-    if !case.state.is_open() {
-        return Err(CaseError::Closed);
-    }
+    let case = open_case(tx, id)?;
     let code = match &case.payment_code {
         Some(code) => codes::get(tx, code)?,
         None => None,
@@ -35,36 +32,7 @@ pub(crate) fn send_payment_code(
     let code = code
         .filter(|c| c.status(now) == Status::Live)
         .ok_or(CaseError::NoLiveCode)?;
-    let customer =
-        crate::customers::get(tx, &case.customer_id)?.ok_or(CaseError::NoSuchCustomer)?;
-    let lang = crate::customers::language::chosen(tx, &customer.id)?.unwrap_or(branch_lang);
-    let text = lang.fill(
-        Msg::ComplaintPaymentCodeSms,
-        &[
-            ("code", &codes::display(&code.code)),
-            ("amount", &currency.format(code.amount, lang)),
-            ("ticket", case.ticket_no.as_deref().unwrap_or("")),
-        ],
-    );
-    let message = NewSms {
-        to: &customer.phone,
-        text: &text,
-        kind: Kind::Notice,
-        expires_at: Some(code.expires_at),
-        customer: Some(&customer.id),
-    };
-    sms::enqueue(tx, &message, now)?;
-    let shown = codes::display(&code.code);
-    super::cases::record(
-        tx,
-        id,
-        EventKind::Message,
-        Some(&user.id),
-        (None, None),
-        &shown,
-        now,
-    )?;
-    super::cases::responded(tx, id, now)
+    send(tx, &case, &code, user, branch, now)
 }
 
 /// Makes a payment code for the ticket the case concerns (the extension's, as the customer's
@@ -79,16 +47,64 @@ pub(crate) fn issue_payment_code(
     (validity, today): (Duration, NaiveDate),
     now: DateTime<Utc>,
 ) -> Result<(), CaseError> {
-    let case = get(tx, id)?.ok_or(CaseError::NoSuchCase)?;
-    if !case.state.is_open() {
-        return Err(CaseError::Closed);
-    }
+    let case = open_case(tx, id)?;
     let loan = case.loan_id.as_ref().ok_or(CaseError::NoTicket)?;
     let record = crate::loans::ops::load(tx, loan)?.ok_or(CaseError::NoTicket)?;
     let code = codes::extension_code(tx, &record, today, now, validity)?;
     tx.prepare_cached("UPDATE complaints SET payment_code = ?1, updated_at = ?2 WHERE id = ?3")?
         .execute(rusqlite::params![code.code, now, id])?;
-    send_payment_code(tx, id, user, branch, now)
+    send(tx, &case, &code, user, branch, now)
+}
+
+/// The case, refused once it is no longer open.
+fn open_case(tx: &Transaction, id: &ComplaintId) -> Result<Case, CaseError> {
+    let case = get(tx, id)?.ok_or(CaseError::NoSuchCase)?;
+    if !case.state.is_open() {
+        return Err(CaseError::Closed);
+    }
+    Ok(case)
+}
+
+/// Queues `code` by SMS to the case's customer, records it on the case as a message, and
+/// counts it as the case's response.
+fn send(
+    tx: &Transaction,
+    case: &Case,
+    code: &PaymentCode,
+    user: &StaffUser,
+    (branch_lang, currency): (Lang, &Currency),
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    let customer =
+        crate::customers::get(tx, &case.customer_id)?.ok_or(CaseError::NoSuchCustomer)?;
+    let lang = crate::customers::language::chosen(tx, &customer.id)?.unwrap_or(branch_lang);
+    let shown = codes::display(&code.code);
+    let text = lang.fill(
+        Msg::ComplaintPaymentCodeSms,
+        &[
+            ("code", &shown),
+            ("amount", &currency.format(code.amount, lang)),
+            ("ticket", case.ticket_no.as_deref().unwrap_or("")),
+        ],
+    );
+    let message = NewSms {
+        to: &customer.phone,
+        text: &text,
+        kind: Kind::Notice,
+        expires_at: Some(code.expires_at),
+        customer: Some(&customer.id),
+    };
+    sms::enqueue(tx, &message, now)?;
+    super::cases::record(
+        tx,
+        &case.id,
+        EventKind::Message,
+        Some(&user.id),
+        (None, None),
+        &shown,
+        now,
+    )?;
+    super::cases::responded(tx, &case.id, now)
 }
 
 /// The delivery state of the last test message of each channel sent to the customer: SMS,
