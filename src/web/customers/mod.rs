@@ -70,10 +70,10 @@ pub(crate) fn list_page(
     // `?locked=1`: the locked customers the "today" card counts, instead of a search.
     let locked = query.get("locked") == Some("1");
     let (limit, offset) = (PAGE_SIZE + 1, page.saturating_mul(PAGE_SIZE));
+    let country = &ctx.app.config.branch.country;
     let rows = if locked {
         search::locked(&*ctx.app.db.conn()?, limit, offset)?
     } else {
-        let country = &ctx.app.config.branch.country;
         search::find(&*ctx.app.db.conn()?, &q, country, limit, offset)?
     };
     let more = rows.len() > PAGE_SIZE as usize;
@@ -85,7 +85,6 @@ pub(crate) fn list_page(
             crate::plumbing::http::form::percent_encode(&q)
         ),
     };
-    let country = &ctx.app.config.branch.country;
     let body = html! {
         p class="actions" {
             @if MAY_ADD.iter().any(|p| user.role.has(*p)) {
