@@ -383,6 +383,24 @@ pub(crate) mod tests {
         runner.set_grouped(true).run(conn).unwrap();
     }
 
+    /// SQLite is compiled as `.cargo/config.toml` says: without the global page-cache and
+    /// allocation-counting mutexes, and without STAT4, which re-compiled cached statements on
+    /// every new binding once ANALYZE had run.
+    #[test]
+    fn sqlite_is_compiled_without_the_options_that_cost_every_request() {
+        let (_dir, db) = test_db();
+        let conn = db.conn().unwrap();
+        let used = |option: &str| -> bool {
+            conn.query_row("SELECT sqlite_compileoption_used(?1)", [option], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        assert!(!used("ENABLE_STAT4"), "STAT4 re-prepares statements");
+        assert!(!used("ENABLE_MEMORY_MANAGEMENT"));
+        assert!(used("DEFAULT_MEMSTATUS=0"));
+    }
+
     #[test]
     fn opens_migrates_and_sets_pragmas() {
         let (_dir, db) = test_db();
