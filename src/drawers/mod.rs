@@ -12,6 +12,7 @@ pub(crate) mod counts;
 #[cfg(test)]
 mod migration_tests;
 pub(crate) mod safe;
+pub(crate) mod statements;
 #[cfg(test)]
 mod tests;
 
