@@ -49,7 +49,10 @@ fn a_pasted_statement_is_matched_against_the_days_transfers() {
     );
     assert_eq!(r.status, 200, "{}", r.body);
 
-    for page in [format!("/staff/close?on={day}"), format!("/staff/drawers?on={day}")] {
+    for page in [
+        format!("/staff/close?on={day}"),
+        format!("/staff/drawers?on={day}"),
+    ] {
         let body = manager.get(&page).body;
         let section = &body[body.find("id=\"statement-match\"").expect(&page)..];
         let bank = row(section, "bank_transfer");
@@ -116,7 +119,10 @@ fn a_pasted_statement_is_matched_against_the_days_transfers() {
     manager.sign_in_without_drawer(MANAGER.0, MANAGER.1);
     let dashboard = manager.get("/staff");
     let flag = format!("<a href=\"/staff/close?on={day}\">Methods not matching yesterday");
-    let at = dashboard.body.find(&flag).unwrap_or_else(|| panic!("{}", dashboard.body));
+    let at = dashboard
+        .body
+        .find(&flag)
+        .unwrap_or_else(|| panic!("{}", dashboard.body));
     let tail = &dashboard.body[at..];
     assert!(
         tail[tail.find("<dd>").unwrap()..].starts_with("<dd>2</dd>"),

@@ -143,7 +143,9 @@ fn one_day(seed: u64) -> (usize, usize) {
                     line(day(), bank.clone(), amount);
                     expected[slot(method)].statement += amount;
                     expected[slot(method)].lone_lines.push((bank, amount));
-                    expected[slot(method)].lone_payments.push((reference, amount));
+                    expected[slot(method)]
+                        .lone_payments
+                        .push((reference, amount));
                 }
                 (false, 0) => expected[slot(method)]
                     .lone_payments
@@ -247,11 +249,19 @@ fn check(conn: &Connection, seed: u64, expected: &[Expected; 2]) -> (usize, usiz
             .map(|p| (p.reference.clone(), p.amount))
             .collect();
         let (mut want_lines, mut want_payments) = (e.lone_lines.clone(), e.lone_payments.clone());
-        for v in [&mut lines, &mut payments, &mut want_lines, &mut want_payments] {
+        for v in [
+            &mut lines,
+            &mut payments,
+            &mut want_lines,
+            &mut want_payments,
+        ] {
             v.sort();
         }
         assert_eq!(lines, want_lines, "seed {seed} {method}: lone lines");
-        assert_eq!(payments, want_payments, "seed {seed} {method}: lone payments");
+        assert_eq!(
+            payments, want_payments,
+            "seed {seed} {method}: lone payments"
+        );
         let explained: i64 = m.lone_lines.iter().map(|l| l.amount).sum::<i64>()
             - m.lone_payments.iter().map(|p| p.amount).sum::<i64>();
         assert_eq!(m.difference(), explained, "seed {seed} {method}: explained");
@@ -285,7 +295,15 @@ fn a_transfer_credited_the_next_day_names_the_other_day() {
     let clerk = ops::tests::staff_member(&conn, Role::Clerk, at(0));
     let (loan, _) =
         ops::tests::paid_out(&conn, &customer, &gold, &clerk.id, 2_000_000, day(), at(1));
-    take(&conn, &loan, &clerk.id, 50_000, Method::BankTransfer, "TRF-9", 2);
+    take(
+        &conn,
+        &loan,
+        &clerk.id,
+        50_000,
+        Method::BankTransfer,
+        "TRF-9",
+        2,
+    );
     let next = day() + Duration::days(1);
     let text = format!("date,reference,amount,description\n{next},trf-9,50000,transfer\n");
     payments::import(
@@ -301,12 +319,18 @@ fn a_transfer_credited_the_next_day_names_the_other_day() {
     assert_eq!(today.standing(), Standing::Short(50_000));
     assert_eq!(today.lines, 0);
     assert_eq!(today.lone_payments[0].on_statement, Some(next));
-    assert_eq!(today.lone_payments[0].taken_by.as_deref(), Some("Test clerk"));
+    assert_eq!(
+        today.lone_payments[0].taken_by.as_deref(),
+        Some("Test clerk")
+    );
     let tomorrow = &day_match(&conn, next).unwrap()[0];
     assert_eq!(tomorrow.standing(), Standing::Over(50_000));
     assert_eq!(tomorrow.lone_lines[0].booked_on, Some(day()));
     assert_eq!(tomorrow.lone_lines[0].status, "unmatched");
     assert_eq!(differing(&conn, day()).unwrap(), 1);
     // Mobile money had nothing either side: matched.
-    assert_eq!(day_match(&conn, day()).unwrap()[1].standing(), Standing::Matched);
+    assert_eq!(
+        day_match(&conn, day()).unwrap()[1].standing(),
+        Standing::Matched
+    );
 }
