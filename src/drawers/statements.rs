@@ -248,12 +248,13 @@ fn lines_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Resu
 }
 
 /// The money into a method's clearing account on a day, by payment (a payment's rows
-/// together; a transaction of no payment on its own), oldest first.
+/// together; a transaction of no payment on its own), oldest first. Read through the day's
+/// transactions (`CROSS JOIN` keeps SQLite to that order), not the account's whole history.
 fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<Vec<Entry>> {
     conn.prepare_cached(
         "SELECT COALESCE(l.payment_id, l.id) AS key, MAX(l.reference), SUM(p.amount), MAX(t.ticket_no),
                 MAX(s.full_name)
-         FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+         FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
          LEFT JOIN loans t ON t.id = l.loan_id LEFT JOIN staff s ON s.id = l.staff_id
          WHERE p.account = ?1 AND p.side = 'debit' AND l.on_date = ?2
          GROUP BY key ORDER BY MIN(l.at), key",
@@ -273,7 +274,7 @@ fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Re
 /// What a method's clearing account paid out on a day (its credits).
 fn paid_out(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<i64> {
     conn.prepare_cached(
-        "SELECT COALESCE(SUM(p.amount), 0) FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+        "SELECT COALESCE(SUM(p.amount), 0) FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
          WHERE p.account = ?1 AND p.side = 'credit' AND l.on_date = ?2",
     )?
     .query_row(params![Account::for_method(method).code(), day], |r| {
