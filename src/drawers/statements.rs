@@ -12,6 +12,11 @@
 //! on the other side on another day says which day (a transfer booked on one day and
 //! credited by the bank the next).
 //!
+//! A payment reversed on its own day (a correction: the wrong ticket, a transfer that never
+//! came) counts on neither side, nor does its reversal: the day's clearing account moves by the
+//! same net amount, and a payment taken again with the same reference pairs with the line as
+//! the first would have. A reversal on a later day is that day's payout.
+//!
 //! Statements carry money in only, so the day's payouts by each method (the clearing
 //! account's credits) are shown beside it, not matched. A difference is shown, never a reason
 //! to refuse the day's close. Read-only plain functions over a connection.
@@ -90,7 +95,8 @@ pub(crate) struct MethodMatch {
     /// The statement lines of the day: how many, their total.
     pub(crate) lines: usize,
     pub(crate) statement: i64,
-    /// What the clearing account received (debits) and paid out (credits) that day.
+    /// What the clearing account received (debits) and paid out (credits) that day, less the
+    /// transactions reversed the same day and their reversals.
     pub(crate) received: i64,
     pub(crate) paid: i64,
     pub(crate) lone_lines: Vec<LoneLine>,
@@ -123,6 +129,12 @@ pub(crate) fn differing(conn: &Connection, day: NaiveDate) -> rusqlite::Result<u
         .filter(|m| m.standing() != Standing::Matched)
         .count())
 }
+
+/// Of a ledger transaction `l`: it stands at the end of its day, neither reversed that day nor
+/// the reversal of one of that day (a correction made the same day moves no money).
+const STANDS: &str =
+    "NOT EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id AND r.on_date = l.on_date)
+     AND NOT EXISTS (SELECT 1 FROM ledger o WHERE o.id = l.reverses AND o.on_date = l.on_date)";
 
 /// A statement line as read.
 struct Line {
@@ -192,8 +204,8 @@ fn method_match(
     })
 }
 
-/// Pairs lines with entries (the one the import applied the line to, else the first left with
-/// its reference and amount); the lines and the entries left over.
+/// Pairs lines with entries of their amount (the one the import applied the line to, else the
+/// first left with its reference); the lines and the entries left over.
 fn pair<'a, 'b>(lines: &'a [Line], entries: &'b [Entry]) -> (Vec<&'a Line>, Vec<&'b Entry>) {
     let mut taken = vec![false; entries.len()];
     let mut left = Vec::new();
@@ -204,7 +216,7 @@ fn pair<'a, 'b>(lines: &'a [Line], entries: &'b [Entry]) -> (Vec<&'a Line>, Vec<
             .as_deref()
             .and_then(|p| entries.iter().position(|e| e.key == p));
         match applied {
-            Some(i) if !taken[i] => taken[i] = true,
+            Some(i) if !taken[i] && entries[i].amount == line.amount => taken[i] = true,
             _ => by_reference.push(line),
         }
     }
@@ -247,18 +259,18 @@ fn lines_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Resu
     .collect()
 }
 
-/// The money into a method's clearing account on a day, by payment (a payment's rows
-/// together; a transaction of no payment on its own), oldest first. Read through the day's
+/// The money into a method's clearing account on a day that stands, by payment (a payment's
+/// rows together; a transaction of no payment on its own), oldest first. Read through the day's
 /// transactions (`CROSS JOIN` keeps SQLite to that order), not the account's whole history.
 fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<Vec<Entry>> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "SELECT COALESCE(l.payment_id, l.id) AS key, MAX(l.reference), SUM(p.amount), MAX(t.ticket_no),
                 MAX(s.full_name)
          FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
          LEFT JOIN loans t ON t.id = l.loan_id LEFT JOIN staff s ON s.id = l.staff_id
-         WHERE p.account = ?1 AND p.side = 'debit' AND l.on_date = ?2
-         GROUP BY key ORDER BY MIN(l.at), key",
-    )?
+         WHERE p.account = ?1 AND p.side = 'debit' AND l.on_date = ?2 AND {STANDS}
+         GROUP BY key ORDER BY MIN(l.at), key"
+    ))?
     .query_map(params![Account::for_method(method).code(), day], |r| {
         Ok(Entry {
             key: r.get(0)?,
@@ -271,12 +283,12 @@ fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Re
     .collect()
 }
 
-/// What a method's clearing account paid out on a day (its credits).
+/// What a method's clearing account paid out on a day (its credits that stand).
 fn paid_out(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "SELECT COALESCE(SUM(p.amount), 0) FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
-         WHERE p.account = ?1 AND p.side = 'credit' AND l.on_date = ?2",
-    )?
+         WHERE p.account = ?1 AND p.side = 'credit' AND l.on_date = ?2 AND {STANDS}"
+    ))?
     .query_row(params![Account::for_method(method).code(), day], |r| {
         r.get(0)
     })

@@ -441,8 +441,8 @@ catalogue! {
     StatementMatchOver => "Over by {amount}", "Lebih {amount}";
     StatementMatchShort => "Short by {amount}", "Kurang {amount}";
     StatementMatchNoLines => "No statement line of this day imported yet.", "Belum ada baris mutasi hari ini yang diimpor.";
-    StatementMatchInOnly => "Statements carry money in only: what was paid out is shown, not matched.",
-        "Mutasi hanya memuat uang masuk: uang yang dibayarkan ditampilkan, tidak dicocokkan.";
+    StatementMatchInOnly => "Statements carry money in only: what was paid out is shown, not matched. A payment reversed on its own day counts on neither side.",
+        "Mutasi hanya memuat uang masuk: uang yang dibayarkan ditampilkan, tidak dicocokkan. Pembayaran yang dibatalkan pada hari yang sama tidak dihitung di kedua sisi.";
     StatementMatchLoneLines => "Statement lines no payment of the day accounts for", "Baris mutasi yang tidak sesuai dengan pembayaran mana pun hari ini";
     StatementMatchLonePayments => "Payments no statement line confirms", "Pembayaran yang tidak dikonfirmasi baris mutasi mana pun";
     StatementMatchBookedOn => "A payment with this reference is on {date}.", "Pembayaran dengan referensi ini tercatat pada {date}.";

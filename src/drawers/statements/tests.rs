@@ -75,8 +75,8 @@ fn take(
     id
 }
 
-/// Reverses every row of a payment.
-fn reverse(conn: &Connection, payment: &PaymentId, staff: &StaffId, n: i64) {
+/// Reverses every row of a payment on `on`.
+fn reverse(conn: &Connection, payment: &PaymentId, staff: &StaffId, on: NaiveDate, n: i64) {
     let ids: Vec<LedgerId> = conn
         .prepare("SELECT id FROM ledger WHERE payment_id = ?1")
         .unwrap()
@@ -85,7 +85,7 @@ fn reverse(conn: &Connection, payment: &PaymentId, staff: &StaffId, n: i64) {
         .collect::<Result<_, _>>()
         .unwrap();
     for id in ids {
-        crate::ledger::reverse(conn, &id, "wrong ticket", staff, day(), at(n)).unwrap();
+        crate::ledger::reverse(conn, &id, "wrong ticket", staff, on, at(n)).unwrap();
     }
 }
 
@@ -126,54 +126,65 @@ fn one_day(seed: u64) -> (usize, usize) {
                 _ => format!("TRF-{seed}-{n}"),
             };
             let payment = take(&conn, &loan, &clerk.id, amount, method, &reference, n);
-            let e = &mut expected[slot(method)];
-            e.received += amount;
-            if g.below(5) == 0 {
-                reverse(&conn, &payment, &manager.id, n + 1);
-                e.paid += amount;
-            }
-            let mut line = |on: NaiveDate, reference: String, amount: i64| {
-                statement.push((on, reference, amount, "transfer".into(), method));
+            // A correction the same day: reversed, and now and then taken again.
+            let stands = match g.below(5) {
+                0 => {
+                    reverse(&conn, &payment, &manager.id, day(), n + 1);
+                    let again = g.below(2) == 0;
+                    if again {
+                        take(&conn, &loan, &clerk.id, amount, method, &reference, n + 2);
+                    }
+                    again
+                }
+                _ => true,
             };
-            match (reference.is_empty(), g.below(6)) {
+            let e = &mut expected[slot(method)];
+            if stands {
+                e.received += amount;
+            }
+            // The statement's line for it, if any, and whether it stands alone.
+            let line = match (reference.is_empty(), g.below(6)) {
                 // The bank's reference is never empty: a payment without one is unconfirmed,
                 // and the bank's line for it stays on its own.
-                (true, _) => {
-                    let bank = format!("BANK-{seed}-{n}");
-                    line(day(), bank.clone(), amount);
-                    expected[slot(method)].statement += amount;
-                    expected[slot(method)].lone_lines.push((bank, amount));
-                    expected[slot(method)]
-                        .lone_payments
-                        .push((reference, amount));
+                (true, _) => Some((day(), format!("BANK-{seed}-{n}"), amount, true)),
+                (false, 0) => None,
+                (false, 1) => Some((day(), reference.clone(), amount + 1_000, true)),
+                (false, 2) => Some((day() - Duration::days(1), reference.clone(), amount, false)),
+                (false, 3) => Some((day(), reference.to_lowercase(), amount, !stands)),
+                (false, _) => Some((day(), reference.clone(), amount, !stands)),
+            };
+            let confirmed = matches!(&line, Some((on, _, _, false)) if *on == day());
+            if stands && !confirmed {
+                e.lone_payments.push((reference, amount));
+            }
+            if let Some((on, line_reference, line_amount, alone)) = line {
+                if on == day() {
+                    e.statement += line_amount;
                 }
-                (false, 0) => expected[slot(method)]
-                    .lone_payments
-                    .push((reference, amount)),
-                (false, 1) => {
-                    let other = amount + 1_000;
-                    line(day(), reference.clone(), other);
-                    let e = &mut expected[slot(method)];
-                    e.statement += other;
-                    e.lone_lines.push((reference.clone(), other));
-                    e.lone_payments.push((reference, amount));
+                if alone {
+                    e.lone_lines.push((line_reference.clone(), line_amount));
                 }
-                (false, 2) => {
-                    line(day() - Duration::days(1), reference.clone(), amount);
-                    expected[slot(method)]
-                        .lone_payments
-                        .push((reference, amount));
-                }
-                (false, 3) => {
-                    line(day(), reference.to_lowercase(), amount);
-                    expected[slot(method)].statement += amount;
-                }
-                (false, _) => {
-                    line(day(), reference, amount);
-                    expected[slot(method)].statement += amount;
-                }
+                statement.push((on, line_reference, line_amount, "transfer".into(), method));
             }
         }
+    }
+    // A transfer of the day before, reversed today: today's payout.
+    if g.below(2) == 0 {
+        let (loan, _) =
+            ops::tests::paid_out(&conn, &customer, &gold, &clerk.id, 2_000_000, day(), at(7));
+        let record = ops::load(&conn, &loan).unwrap().unwrap();
+        let p = Payment {
+            amount: 40_000,
+            method: Method::BankTransfer,
+            reference: "YESTERDAY-1",
+            purpose: Purpose::Partial,
+            staff: Some(&clerk.id),
+        };
+        let id = PaymentId::new(at(8));
+        let before = day() - Duration::days(1);
+        ops::take_payment(&conn, &record, &p, &id, before, at(8)).unwrap();
+        reverse(&conn, &id, &manager.id, day(), 9);
+        expected[0].paid += 40_000;
     }
     for i in 0..g.below(3) {
         let method = METHODS[usize::try_from(g.below(2)).unwrap()];
@@ -234,9 +245,9 @@ fn check(conn: &Connection, seed: u64, expected: &[Expected; 2]) -> (usize, usiz
         assert_eq!(m.received, e.received, "seed {seed} {method}: received");
         assert_eq!(m.paid, e.paid, "seed {seed} {method}: paid out");
         assert_eq!(
-            (m.received, m.paid),
-            (total.received, total.paid),
-            "seed {seed} {method}: the clearing account's totals"
+            m.received - m.paid,
+            total.received - total.paid,
+            "seed {seed} {method}: the clearing account moved by as much"
         );
         let mut lines: Vec<(String, i64)> = m
             .lone_lines
