@@ -7,6 +7,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::drawers::statements::{self, MethodMatch};
 use crate::drawers::{self, Drawer, MethodTotal};
 use crate::ledger::EntryKind;
 use crate::ledger::accounts::Account;
@@ -53,6 +54,8 @@ pub(crate) struct Report {
     pub(crate) fees_taken: i64,
     pub(crate) drawers: Vec<(Drawer, i64)>,
     pub(crate) methods: Vec<MethodTotal>,
+    /// The non-cash methods against the imported statements.
+    pub(crate) statements: Vec<MethodMatch>,
     /// The drawers' counts: the sum over and the sum short (as a positive amount).
     pub(crate) over: i64,
     pub(crate) short: i64,
@@ -175,6 +178,7 @@ pub(crate) fn report(
         short: -differences.iter().filter(|d| **d < 0).sum::<i64>(),
         drawers,
         methods: drawers::method_totals(conn, day)?,
+        statements: statements::day_match(conn, day)?,
         sms_sent: number(
             conn,
             "SELECT COUNT(*) FROM sms_outbox WHERE state = 'sent' AND sent_at >= ?2 AND sent_at < ?3 AND ?1 = ?1",
@@ -269,6 +273,10 @@ pub(crate) fn csv(r: &Report) -> String {
         line(&format!("{}_received", m.method.code()), m.received);
         line(&format!("{}_paid", m.method.code()), m.paid);
     }
+    for m in &r.statements {
+        line(&format!("{}_statement", m.method.code()), m.statement);
+        line(&format!("{}_difference", m.method.code()), m.difference());
+    }
     line("sms_sent", r.sms_sent);
     line("sms_failed", r.sms_failed);
     line("complaints_opened", r.complaints_opened);
@@ -276,23 +284,56 @@ pub(crate) fn csv(r: &Report) -> String {
     out.push_str("\ndrawer,clerk,float,expected,counted,over_short\n");
     for (d, expected) in &r.drawers {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-        // The clerk's name is the only text: quoted, quotes doubled, and never read as a formula.
-        let name = d.clerk.replace('"', "\"\"");
-        let name = match name.starts_with(['=', '+', '-', '@']) {
-            true => format!("'{name}"),
-            false => name,
-        };
         out.push_str(&format!(
-            "{},\"{}\",{},{},{},{}\n",
+            "{},{},{},{},{},{}\n",
             d.id,
-            name,
+            text_cell(&d.clerk),
             d.float,
             d.expected.unwrap_or(*expected),
             opt(d.counted),
             opt(d.over_short())
         ));
     }
+    statement_lines(&mut out, &r.statements);
     out
+}
+
+/// The lines that explain each method's difference from its statements: one per statement
+/// line no payment of the day accounts for (`statement`, its reference) and per payment no
+/// statement line confirms (`payment`, with its id), with the other day the reference is on.
+fn statement_lines(out: &mut String, matches: &[MethodMatch]) {
+    out.push_str("\nmethod,side,reference,amount,payment,other_day\n");
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    for m in matches {
+        let method = m.method.code();
+        for l in &m.lone_lines {
+            out.push_str(&format!(
+                "{method},statement,{},{},,{}\n",
+                text_cell(&l.reference),
+                l.amount,
+                day(l.booked_on)
+            ));
+        }
+        for p in &m.lone_payments {
+            out.push_str(&format!(
+                "{method},payment,{},{},{},{}\n",
+                text_cell(&p.reference),
+                p.amount,
+                p.key,
+                day(p.on_statement)
+            ));
+        }
+    }
+}
+
+/// A text of people (a clerk's name, a bank's reference) as a CSV cell: quoted, quotes
+/// doubled, and never read as a formula by a spreadsheet.
+fn text_cell(text: &str) -> String {
+    let text = text.replace('"', "\"\"");
+    match text.starts_with(['=', '+', '-', '@']) {
+        true => format!("\"'{text}\""),
+        false => format!("\"{text}\""),
+    }
 }
 
 #[cfg(test)]

@@ -162,3 +162,30 @@ fn the_report_counts_what_the_day_did_and_the_close_waits_for_the_drawers() {
         "{csv}"
     );
 }
+
+/// A bank's reference is text from outside: in the CSV it is quoted, its quotes doubled, and
+/// a spreadsheet never reads it as a formula; the difference it makes is a figure.
+#[test]
+fn a_statement_reference_in_the_csv_is_quoted_and_never_a_formula() {
+    let (_dir, db) = crate::plumbing::db::tests::test_db();
+    let conn = db.conn().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    for (reference, amount) in [("=HYPERLINK(\"x\")", 7_000), ("BNI \"9\"", 3_000)] {
+        conn.execute(
+            "INSERT INTO statement_lines (reference, on_date, amount, method, status, reason, imported_at)
+             VALUES (?1, ?2, ?3, 'mobile_money', 'unmatched', 'no_code', '2026-03-02T05:00:00Z')",
+            rusqlite::params![reference, day, amount],
+        )
+        .unwrap();
+    }
+    let r = report(&conn, day, FixedOffset::east_opt(0).unwrap()).unwrap();
+    let csv = csv(&r);
+    for needed in [
+        "mobile_money_statement,10000\n",
+        "mobile_money_difference,10000\n",
+        "mobile_money,statement,\"BNI \"\"9\"\"\",3000,,\n",
+        "mobile_money,statement,\"'=HYPERLINK(\"\"x\"\")\",7000,,\n",
+    ] {
+        assert!(csv.contains(needed), "{needed:?} in {csv}");
+    }
+}

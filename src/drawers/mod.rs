@@ -12,6 +12,7 @@ pub(crate) mod counts;
 #[cfg(test)]
 mod migration_tests;
 pub(crate) mod safe;
+pub(crate) mod statements;
 #[cfg(test)]
 mod tests;
 
@@ -318,7 +319,9 @@ pub(crate) struct MethodTotal {
     pub(crate) paid: i64,
 }
 
-/// The day's totals of the non-cash methods, from their clearing accounts.
+/// The day's totals of the non-cash methods, from their clearing accounts, read through the
+/// day's transactions (V31's `ledger_day`; `CROSS JOIN` keeps SQLite to that order) rather
+/// than each account's whole history.
 pub(crate) fn method_totals(
     conn: &Connection,
     day: NaiveDate,
@@ -330,7 +333,7 @@ pub(crate) fn method_totals(
             .prepare_cached(
                 "SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
                         COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
-                 FROM ledger_postings p JOIN ledger l ON l.id = p.transaction_id
+                 FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
                  WHERE p.account = ?1 AND l.on_date = ?2",
             )?
             .query_row(params![Account::for_method(method).code(), day], |r| {

@@ -432,6 +432,23 @@ catalogue! {
     OtherMethodsToday => "Other methods this day", "Metode lain pada hari ini";
     MethodReceived => "Received", "Diterima";
     MethodPaid => "Paid out", "Dibayarkan";
+    StatementMatchTitle => "Transfers and mobile money against the statements", "Transfer dan uang elektronik dibandingkan dengan mutasi";
+    StatementMatchStatement => "On the statements", "Menurut mutasi";
+    StatementMatchLedger => "Received in the ledger", "Diterima menurut buku besar";
+    StatementMatchDifference => "Difference", "Selisih";
+    StatementMatchLines => "Statement lines", "Baris mutasi";
+    StatementMatchMatched => "Matched", "Cocok";
+    StatementMatchOver => "Over by {amount}", "Lebih {amount}";
+    StatementMatchShort => "Short by {amount}", "Kurang {amount}";
+    StatementMatchNoLines => "No statement line of this day imported yet.", "Belum ada baris mutasi hari ini yang diimpor.";
+    StatementMatchInOnly => "Statements carry money in only: what was paid out is shown, not matched. A payment reversed on its own day counts on neither side.",
+        "Mutasi hanya memuat uang masuk: uang yang dibayarkan ditampilkan, tidak dicocokkan. Pembayaran yang dibatalkan pada hari yang sama tidak dihitung di kedua sisi.";
+    StatementMatchLoneLines => "Statement lines no payment of the day accounts for", "Baris mutasi yang tidak sesuai dengan pembayaran mana pun hari ini";
+    StatementMatchLonePayments => "Payments no statement line confirms", "Pembayaran yang tidak dikonfirmasi baris mutasi mana pun";
+    StatementMatchBookedOn => "A payment with this reference is on {date}.", "Pembayaran dengan referensi ini tercatat pada {date}.";
+    StatementMatchOnStatement => "On the statement of {date}.", "Ada di mutasi tanggal {date}.";
+    StatementMatchTakenBy => "Taken by", "Diterima oleh";
+    StatementMatchDiffers => "Differs from the statements", "Berbeda dengan mutasi";
     DayClose => "The day's close", "Tutup buku harian";
     DayCloseAction => "Close the day", "Tutup hari ini";
     DayClosedBy => "Closed by {name} at {time}.", "Ditutup oleh {name} pada {time}.";
@@ -897,6 +914,7 @@ catalogue! {
     TodayChartHighest => "Highest: {value}", "Tertinggi: {value}";
     TodayChartPoint => "{day}: {value}", "{day}: {value}";
     TodayPromises => "Promises due today", "Janji jatuh tempo hari ini";
+    TodayStatementsDiffer => "Methods not matching yesterday's statements", "Metode yang tidak cocok dengan mutasi kemarin";
     TodayModem => "Modem", "Modem";
     TodayUploader => "Upload to head office", "Unggah ke kantor pusat";
     TodayUploaderWorking => "Working", "Berjalan";

@@ -102,6 +102,12 @@ pub(crate) const DRAWERS: &str = "/staff/drawers";
 pub(crate) const DAY_CLOSE: &str = "/staff/close";
 /// The day's close as CSV (`?on=YYYY-MM-DD`).
 pub(crate) const DAY_CLOSE_CSV: &str = "/staff/close/csv";
+
+/// The day's close of `day`.
+pub(crate) fn day_close(day: chrono::NaiveDate) -> String {
+    format!("{DAY_CLOSE}?on={day}")
+}
+
 pub(crate) const PRODUCTS: &str = "/staff/products";
 /// The branch's gold reference price.
 pub(crate) const GOLD_PRICE: &str = "/staff/gold-price";

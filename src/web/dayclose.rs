@@ -1,8 +1,9 @@
 //! "The day's close": a branch's end-of-day report (tickets paid out, payments, extensions,
 //! redemptions, forfeits and sales, interest and fees taken, cash by drawer with over/short,
-//! the other methods, SMS sent and failed), on screen, printable on A4 or an 80 mm roll, and
-//! as CSV; and the form that closes the day, refused while a drawer is open. The figures are
-//! `dayclose`'s.
+//! the other methods and how they match the imported statements, SMS sent and failed), on
+//! screen, printable on A4 or an 80 mm roll, and as CSV; and the form that closes the day,
+//! refused while a drawer is open (a difference from the statements is shown, not refused).
+//! The figures are `dayclose`'s.
 //!
 //! Who may do what: the report is read by those who read reports or sign drawers off;
 //! closing the day is a manager's (`Corrections`, as the drawers' sign-off).
@@ -64,6 +65,7 @@ fn render(
             h2 { (ctx.t(Msg::DayClose)) " · " (ctx.date(day)) }
             (figures(ctx, &report))
             (drawer_lines(ctx, &report))
+            (crate::web::statement_match::section(ctx, &report.statements))
             p id="day-state" { (closed_line(ctx, &report)) }
         }
         p class="no-print actions" {

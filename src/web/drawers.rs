@@ -1,8 +1,9 @@
 //! The cash-drawer pages: "My cash drawer" (open it with a counted float, its expected balance
 //! and cash movements, cash asked to move with the safe, the count that closes it), the day's
 //! drawers (each clerk's float, expected balance, count, over or short with its reason, the
-//! sign-off; cash with the safe waiting for a second person; the other methods' totals), and a
-//! drawer's printable sheet. The rules and the records are in `drawers`.
+//! sign-off; cash with the safe waiting for a second person; the other methods' totals and
+//! their match against the imported statements), and a drawer's printable sheet. The rules
+//! and the records are in `drawers`.
 //!
 //! Who may do what: a drawer is the cash of whoever takes payments (`Payments`): they open,
 //! count and close their own, ask for cash to move with the safe, and confirm someone else's
@@ -470,6 +471,7 @@ fn render_day(ctx: &Ctx, error: Option<Msg>, status: u16) -> Result<Response, Ap
     }
     let waiting = safe::waiting(&conn)?;
     let methods = drawers::method_totals(&conn, on)?;
+    let matches = drawers::statements::day_match(&conn, on)?;
     drop(conn);
     let may_confirm = user.role.has(CLERKS).then_some(user);
     let body = html! {
@@ -485,6 +487,7 @@ fn render_day(ctx: &Ctx, error: Option<Msg>, status: u16) -> Result<Response, Ap
         }
         h2 { (ctx.t(Msg::OtherMethodsToday)) }
         (methods_table(ctx, &methods))
+        (crate::web::statement_match::section(ctx, &matches))
     };
     let mut page = ctx.staff_page(user, ctx.t(Msg::Drawers), body);
     page.status = status;

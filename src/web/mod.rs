@@ -36,6 +36,7 @@ pub(crate) mod sms_delivery;
 pub(crate) mod sms_inbox;
 pub(crate) mod sms_modems;
 pub(crate) mod staff;
+pub(crate) mod statement_match;
 pub(crate) mod sync;
 pub(crate) mod today;
 pub(crate) mod trends;

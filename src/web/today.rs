@@ -1,7 +1,8 @@
 //! A manager's "today" card on the dashboard: what needs doing today, as counts the domains
 //! make (tickets due and overdue, forfeits coming, unconfirmed codes, locked customers, possible
-//! duplicates, open and breached complaints, promises due today) and the modem's and the
-//! uploader's state, each leading to the list or page that shows it.
+//! duplicates, open and breached complaints, promises due today, non-cash methods not matching
+//! yesterday's statements) and the modem's and the uploader's state, each leading to the list
+//! or page that shows it.
 
 use chrono::Duration;
 use maud::{Markup, html};
@@ -87,7 +88,20 @@ fn waiting(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
             promises,
             Some(&paths::follow_up_queue("promise_today")),
         ),
+        statements_differ(ctx, conn)?,
     ])
+}
+
+/// How many non-cash methods differ from their statements on yesterday, the day whose
+/// statements are in (today's are imported tomorrow), leading to that day's close.
+fn statements_differ(ctx: &Ctx, conn: &Connection) -> Result<Figure, AppError> {
+    let yesterday = today(ctx).pred_opt().unwrap_or_else(|| today(ctx));
+    let n = crate::drawers::statements::differing(conn, yesterday)?;
+    Ok(count(
+        Msg::TodayStatementsDiffer,
+        u64::try_from(n).unwrap_or(u64::MAX),
+        Some(&paths::day_close(yesterday)),
+    ))
 }
 
 /// The modem's and the uploader's state, in words.

@@ -42,6 +42,7 @@ mod security;
 mod slow_clients;
 mod slow_link;
 mod sms_replies;
+mod statement_match;
 mod statements;
 mod sync;
 mod ticket_print;
