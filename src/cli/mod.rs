@@ -100,6 +100,8 @@ enum HqCommand {
         #[command(subcommand)]
         command: HqUserCommand,
     },
+    /// Compact the raw change log now, by [hq] compact_after_days (`hq serve` does it hourly).
+    Compact,
 }
 
 #[derive(Debug, Subcommand)]
@@ -378,6 +380,19 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
                 .add_user(&username, &password, now)
                 .map_err(|e| e.to_string())?;
             println!("Added head office user {username}.");
+        }
+        HqCommand::Compact => {
+            let days = config.hq.compact_after_days;
+            let Some(before) = crate::hq::compact::cutoff(days, now) else {
+                println!("[hq] compact_after_days is 0: the change log is never compacted.");
+                return Ok(());
+            };
+            let removed = store
+                .compact(before, crate::hq::compact::PAGE, &|| true)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Compacted {removed} change-log entries received more than {days} days ago."
+            );
         }
         HqCommand::User {
             command: HqUserCommand::Role { username, role },

@@ -9,6 +9,7 @@
 //! sign-in page ([`sign_in`]), and every other POST form its CSRF token.
 
 pub(crate) mod access;
+pub(crate) mod compact;
 pub(crate) mod pages;
 pub(crate) mod receive;
 pub(crate) mod reference;
@@ -99,14 +100,46 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
         app.config.storage.data_dir,
         app.store.kind()
     );
+    let compactor = {
+        let app = Arc::clone(&app);
+        let shutdown = Arc::clone(&shutdown);
+        std::thread::Builder::new()
+            .name("hq-compact".to_owned())
+            .spawn(move || compact_periodically(&app, &shutdown))
+            .map_err(|e| format!("cannot start the compaction thread: {e}"))?
+    };
     while !shutdown.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
     }
     log::info!("head office: shutting down");
+    // It looks at the flag between pages and while it waits.
+    let _ = compactor.join();
     if server.join() {
         Ok(())
     } else {
         Err("the HTTP listener stopped unexpectedly".to_owned())
+    }
+}
+
+/// How often `hq serve` compacts the raw change log.
+const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+
+/// Compacts the raw change log at start and then every [`COMPACT_EVERY`] until shutdown.
+fn compact_periodically(app: &HqApp, shutdown: &AtomicBool) {
+    while !shutdown.load(Ordering::SeqCst) {
+        if let Some(before) = compact::cutoff(app.config.hq.compact_after_days, app.clock.now()) {
+            match app.store.compact(before, compact::PAGE, &|| {
+                !shutdown.load(Ordering::SeqCst)
+            }) {
+                Ok(0) => {}
+                Ok(n) => log::info!("head office: compacted {n} change-log entries"),
+                Err(e) => log::error!("head office: compaction failed: {e}"),
+            }
+        }
+        let next = std::time::Instant::now() + COMPACT_EVERY;
+        while !shutdown.load(Ordering::SeqCst) && std::time::Instant::now() < next {
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 

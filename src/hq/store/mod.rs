@@ -19,6 +19,7 @@ mod postgres_server;
 use chrono::{DateTime, Utc};
 
 use super::access::{self, AccessError, Branch};
+use super::compact;
 use super::receive::{self, ReceiveError};
 use super::reference::{self, BranchAck, Editor, HqRole, ReferenceError, ReferenceStorage};
 use crate::auth::SignInError;
@@ -147,6 +148,50 @@ impl Store {
                 Ok(reply)
             }
             Store::Postgres(pg) => pg.receive(branch, batch, now),
+        }
+    }
+
+    /// Compacts the raw change log of every branch: entries received before `before` that the
+    /// rules of `compact` let go, one page (at most `page` entries looked at) per transaction.
+    /// Stops between pages once `go_on` says no. Returns how many entries went.
+    pub(crate) fn compact(
+        &self,
+        before: DateTime<Utc>,
+        page: i64,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        for branch in self.branches()? {
+            let mut after = 0;
+            while go_on() {
+                let done = self.compact_page(&branch.code, after, before, page)?;
+                removed += done.removed;
+                match done.next {
+                    Some(next) => after = next,
+                    None => break,
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    fn compact_page(
+        &self,
+        branch: &str,
+        after: i64,
+        before: DateTime<Utc>,
+        page: i64,
+    ) -> Result<compact::Page, StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn()?;
+                let tx = db::immediate(&mut conn)?;
+                let mut compactor = sqlite::Compactor::new(&tx);
+                let done = compact::compact_page(&mut compactor, branch, after, before, page)?;
+                tx.commit()?;
+                Ok(done)
+            }
+            Store::Postgres(pg) => pg.compact_page(branch, after, before, page),
         }
     }
 
