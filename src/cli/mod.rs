@@ -390,9 +390,7 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
             let removed = store
                 .compact(before, crate::hq::compact::PAGE, &|| true)
                 .map_err(|e| e.to_string())?;
-            println!(
-                "Compacted {removed} change-log entries received more than {days} days ago."
-            );
+            println!("Compacted {removed} change-log entries received more than {days} days ago.");
         }
         HqCommand::User {
             command: HqUserCommand::Role { username, role },

@@ -90,7 +90,12 @@ pub(crate) fn compact_page<C: Compacting + ?Sized>(
     let mut removed = 0;
     for c in &entries {
         match verdict(c, acked, before) {
-            Verdict::Stop => return Ok(Page { removed, next: None }),
+            Verdict::Stop => {
+                return Ok(Page {
+                    removed,
+                    next: None,
+                });
+            }
             Verdict::Keep => {}
             Verdict::Forget => {
                 store.forget(branch, c.seq)?;
@@ -131,8 +136,14 @@ mod tests {
     #[test]
     fn only_old_applied_entries_already_reflected_go() {
         let before = at(10);
-        assert_eq!(verdict(&candidate(1, 1, Some(1)), 9, before), Verdict::Forget);
-        assert_eq!(verdict(&candidate(1, 1, Some(5)), 9, before), Verdict::Forget);
+        assert_eq!(
+            verdict(&candidate(1, 1, Some(1)), 9, before),
+            Verdict::Forget
+        );
+        assert_eq!(
+            verdict(&candidate(1, 1, Some(5)), 9, before),
+            Verdict::Forget
+        );
         // Its record's state is not (yet) this entry's: a delete of a record head office never had.
         assert_eq!(verdict(&candidate(1, 1, None), 9, before), Verdict::Keep);
         assert_eq!(verdict(&candidate(6, 1, Some(5)), 9, before), Verdict::Keep);
@@ -141,8 +152,14 @@ mod tests {
             ..candidate(2, 1, Some(2))
         };
         assert_eq!(verdict(&aside, 9, before), Verdict::Keep);
-        assert_eq!(verdict(&candidate(3, 10, Some(3)), 9, before), Verdict::Stop);
-        assert_eq!(verdict(&candidate(12, 1, Some(12)), 9, before), Verdict::Stop);
+        assert_eq!(
+            verdict(&candidate(3, 10, Some(3)), 9, before),
+            Verdict::Stop
+        );
+        assert_eq!(
+            verdict(&candidate(12, 1, Some(12)), 9, before),
+            Verdict::Stop
+        );
     }
 
     #[test]
@@ -196,7 +213,11 @@ mod tests {
             "kept: the set-aside entry, and the delete of a record head office never had"
         );
         assert_eq!(s.count("SELECT COUNT(*) FROM compacted_changes"), 5);
-        assert_eq!(s.count("SELECT COUNT(*) FROM records"), 4, "current state kept");
+        assert_eq!(
+            s.count("SELECT COUNT(*) FROM records"),
+            4,
+            "current state kept"
+        );
 
         // The whole batch again: a replay, nothing stored or counted twice.
         let reply = store(s, &b).unwrap();
@@ -210,7 +231,10 @@ mod tests {
             "{e}"
         );
         // And the log goes on after it.
-        assert_eq!(store(s, &batch(vec![customer(8, "C5")])).unwrap().acked, Some(8));
+        assert_eq!(
+            store(s, &batch(vec![customer(8, "C5")])).unwrap().acked,
+            Some(8)
+        );
         assert_eq!(compact_all(s), 1);
     }
 
@@ -218,7 +242,11 @@ mod tests {
         let s = with_branch(s);
         store(s, &batch(vec![customer(1, "C1"), customer(2, "C2")])).unwrap();
         let an_hour_ago = SystemClock.now() - chrono::Duration::hours(1);
-        assert_eq!(s.compact(an_hour_ago, 100, &|| true).unwrap(), 0, "too young");
+        assert_eq!(
+            s.compact(an_hour_ago, 100, &|| true).unwrap(),
+            0,
+            "too young"
+        );
         assert_eq!(changes(s), [1, 2]);
         // Nothing after the branch's acknowledged position goes, whatever its age.
         s.run("UPDATE branches SET acked_seq = 1");

@@ -128,9 +128,10 @@ const COMPACT_EVERY: Duration = Duration::from_secs(3600);
 fn compact_periodically(app: &HqApp, shutdown: &AtomicBool) {
     while !shutdown.load(Ordering::SeqCst) {
         if let Some(before) = compact::cutoff(app.config.hq.compact_after_days, app.clock.now()) {
-            match app.store.compact(before, compact::PAGE, &|| {
-                !shutdown.load(Ordering::SeqCst)
-            }) {
+            match app
+                .store
+                .compact(before, compact::PAGE, &|| !shutdown.load(Ordering::SeqCst))
+            {
                 Ok(0) => {}
                 Ok(n) => log::info!("head office: compacted {n} change-log entries"),
                 Err(e) => log::error!("head office: compaction failed: {e}"),
