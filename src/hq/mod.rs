@@ -15,6 +15,8 @@ pub(crate) mod receive;
 pub(crate) mod reference;
 pub(crate) mod reference_api;
 pub(crate) mod reference_pages;
+pub(crate) mod reseed;
+pub(crate) mod reseed_api;
 pub(crate) mod sign_in;
 pub(crate) mod store;
 
@@ -165,6 +167,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
         (Post, ["api", "v1", "batches"]) => upload(app, req),
         (Get, ["api", "v1", "reference"]) => reference_api::fetch(app, req),
         (Post, ["api", "v1", "reference", "ack"]) => reference_api::ack(app, req, now),
+        (Get, ["api", "v1", "position"]) => reseed_api::position(app, req),
+        (Post, ["api", "v1", "reseed"]) => reseed_api::reseed(app, req, now),
         (Post, ["reference"]) => {
             with_form(app, req, |form| reference_pages::post(app, req, form, now))
         }
@@ -194,6 +198,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
             | ["reference"]
             | ["api", "v1", "reference"]
             | ["api", "v1", "reference", "ack"]
+            | ["api", "v1", "position"]
+            | ["api", "v1", "reseed"]
             | ["login"]
             | ["logout"],
         ) => Ok(Response::json(

@@ -375,15 +375,55 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// Logs every record of every synced table as an insert, as the triggers would (a re-seed:
+/// head office learns the branch's whole current state); returns how many were logged.
+pub(crate) fn log_every_record(tx: &Transaction) -> rusqlite::Result<usize> {
+    let mut logged = 0;
+    for synced in SYNCED {
+        let columns = logged_columns(tx, synced)?;
+        if !columns.is_empty() {
+            logged += resend_existing(tx, synced, &columns, Resend::All)?;
+        }
+    }
+    Ok(logged)
+}
+
+/// Gives the entries after `acked` new numbers after `from` (in the same order), and makes
+/// `from` the log's last number when nothing follows it; returns how many moved.
+pub(crate) fn renumber_after(tx: &Transaction, acked: i64, from: i64) -> rusqlite::Result<usize> {
+    let head = head(tx)?;
+    let moved_to = from.max(head);
+    let updated = tx.execute(
+        "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'sync_log'",
+        [moved_to],
+    )?;
+    if updated == 0 {
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_log', ?1)",
+            [moved_to],
+        )?;
+    }
+    let moved = tx.execute(
+        "INSERT INTO sync_log (entity, record_id, op, data, at) \
+         SELECT entity, record_id, op, data, at FROM sync_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        params![acked, head],
+    )?;
+    tx.execute(
+        "DELETE FROM sync_log WHERE seq > ?1 AND seq <= ?2",
+        params![acked, head],
+    )?;
+    Ok(moved)
+}
+
 /// Logs the existing records of `synced` that `resend` names, as the new triggers would.
 fn resend_existing(
     tx: &Transaction,
     synced: &Synced,
     columns: &[String],
     resend: Resend,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let filter = match resend {
-        Resend::Nothing => return Ok(()),
+        Resend::Nothing => return Ok(0),
         Resend::All => String::new(),
         Resend::WithAValueIn(added) => {
             let any: Vec<String> = added
@@ -410,7 +450,7 @@ fn resend_existing(
             synced.table
         );
     }
-    Ok(())
+    Ok(logged)
 }
 
 /// Which records a table's new triggers send again.

@@ -22,6 +22,7 @@ use super::access::{self, AccessError, Branch};
 use super::compact;
 use super::receive::{self, ReceiveError};
 use super::reference::{self, BranchAck, Editor, HqRole, ReferenceError, ReferenceStorage};
+use super::reseed::{self, ReseedError};
 use crate::auth::SignInError;
 use crate::plumbing::config::{Config, StaffConfig};
 use crate::plumbing::db::{self, Db, DbError};
@@ -192,6 +193,32 @@ impl Store {
                 Ok(done)
             }
             Store::Postgres(pg) => pg.compact_page(branch, after, before, page),
+        }
+    }
+
+    /// Re-seeds `branch` (see `hq::reseed`) in one transaction; returns its new position.
+    pub(crate) fn reseed(
+        &self,
+        branch: &str,
+        request: reseed::Request,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ReseedError> {
+        match self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn().map_err(StoreError::from)?;
+                let tx = db::immediate(&mut conn).map_err(StoreError::from)?;
+                let moved = reseed::reseed(
+                    &mut sqlite::Receiver::new(&tx),
+                    branch,
+                    request,
+                    address,
+                    now,
+                )?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(moved)
+            }
+            Store::Postgres(pg) => pg.reseed(branch, request, address, now),
         }
     }
 

@@ -24,6 +24,7 @@ use crate::hq::access::{self, Branch};
 use crate::hq::compact::{self, Candidate, Compacting, Page};
 use crate::hq::receive::{self, Customer, Position, ReceiveError, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
+use crate::hq::reseed::{self, ReseedError, Reseeding};
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
@@ -219,6 +220,28 @@ impl PgStore {
                 compact::compact_page(&mut compactor, branch, after, before, limit)
             },
             retryable,
+        )
+    }
+
+    /// Re-seeds `branch` by the re-seed rules, in one transaction.
+    pub(crate) fn reseed(
+        &self,
+        branch: &str,
+        request: reseed::Request,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ReseedError> {
+        self.transaction(
+            |tx, prepared| {
+                reseed::reseed(
+                    &mut Receiver { tx, prepared },
+                    branch,
+                    request,
+                    address,
+                    now,
+                )
+            },
+            |e| e.store().is_some_and(retryable),
         )
     }
 
@@ -612,6 +635,33 @@ impl Receiving for Receiver<'_, '_> {
                 reason: r.get(1),
             })
             .collect())
+    }
+}
+
+impl Reseeding for Receiver<'_, '_> {
+    fn lock_position(&mut self, branch: &str) -> Result<i64, StoreError> {
+        self.lock_branch(branch)
+    }
+
+    fn move_to(&mut self, branch: &str, acked: i64) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE branches SET acked_seq = $2 WHERE code = $1",
+            &[&branch, &acked],
+        )
+    }
+
+    fn audit(
+        &mut self,
+        who: &str,
+        action: &str,
+        address: &str,
+        detail: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO audit_log (at, username, action, address, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[&now, &who, &action, &address, &detail.to_string()],
+        )
     }
 }
 

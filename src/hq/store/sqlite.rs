@@ -10,6 +10,7 @@ use crate::auth::SignInError;
 use crate::hq::compact::{Candidate, Compacting};
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
+use crate::hq::reseed::Reseeding;
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
@@ -160,6 +161,35 @@ impl Receiving for Receiver<'_, '_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+impl Reseeding for Receiver<'_, '_> {
+    fn lock_position(&mut self, branch: &str) -> Result<i64, StoreError> {
+        self.lock_branch(branch)
+    }
+
+    fn move_to(&mut self, branch: &str, acked: i64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE branches SET acked_seq = ?2 WHERE code = ?1",
+            params![branch, acked],
+        )?;
+        Ok(())
+    }
+
+    fn audit(
+        &mut self,
+        who: &str,
+        action: &str,
+        address: &str,
+        detail: &serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.tx.execute(
+            "INSERT INTO audit_log (at, username, action, address, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now, who, action, address, detail.to_string()],
+        )?;
+        Ok(())
     }
 }
 
