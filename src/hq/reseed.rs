@@ -95,3 +95,54 @@ pub(crate) fn reseed<S: Reseeding + ?Sized>(
     )?;
     Ok(request.from)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::hq::receive::tests::{batch, customer, store, with_branch};
+    use crate::hq::store::Store;
+    use crate::hq::store::testing::both_stores;
+    use crate::plumbing::clock::{Clock, SystemClock};
+
+    both_stores!(the_position_moves_only_from_where_the_branch_saw_it_and_is_audited);
+
+    fn reseed_to(s: &Store, expected: i64, from: i64) -> Result<i64, ReseedError> {
+        let request = Request { expected, from };
+        s.reseed("BR01", request, "127.0.0.1", SystemClock.now())
+    }
+
+    fn the_position_moves_only_from_where_the_branch_saw_it_and_is_audited(s: &Store) {
+        let s = with_branch(s);
+        store(s, &batch(vec![customer(1, "C1"), customer(2, "C2")])).unwrap();
+        let e = reseed_to(s, 1, 5).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReseedError::Moved {
+                    acked: 2,
+                    expected: 1
+                }
+            ),
+            "{e}"
+        );
+        let e = reseed_to(s, 2, 1).unwrap_err();
+        assert!(
+            matches!(e, ReseedError::Behind { acked: 2, from: 1 }),
+            "{e}"
+        );
+        assert_eq!(
+            s.count("SELECT COUNT(*) FROM audit_log"),
+            0,
+            "refusals change nothing"
+        );
+
+        assert_eq!(reseed_to(s, 2, 9).unwrap(), 9);
+        assert_eq!(s.count("SELECT acked_seq FROM branches"), 9);
+        assert_eq!(s.texts("SELECT action FROM audit_log"), ["branch.reseed"]);
+        // The branch's log goes on after it; what was stored stays.
+        let reply = store(s, &batch(vec![customer(10, "C1")])).unwrap();
+        assert_eq!(reply.acked, Some(10));
+        assert_eq!(s.count("SELECT COUNT(*) FROM changes"), 3);
+    }
+}

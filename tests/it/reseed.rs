@@ -126,4 +126,17 @@ fn a_branch_restored_from_an_old_backup_is_reseeded_and_uploads_resume(store: Hq
         h.int("SELECT acked_seq FROM branches WHERE code = 'BR01'"),
         head
     );
+
+    // An operator's compaction beside the running receiver: every entry is younger than
+    // `[hq] compact_after_days`, so none goes.
+    let out = command(hq.dir.path())
+        .args(["hq", "compact"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        said.contains("Compacted 0 change-log entries received more than 90 days ago"),
+        "{said}"
+    );
 }
