@@ -12,7 +12,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::reference::AuditLine;
 use super::store::StoreError;
+pub(crate) use crate::sync::reseed::Request;
 
 /// Why a re-seed was not done.
 #[derive(Debug, thiserror::Error)]
@@ -44,22 +46,7 @@ pub(crate) trait Reseeding {
     /// Sets the branch's position to `acked` (no entry stored).
     fn move_to(&mut self, branch: &str, acked: i64) -> Result<(), StoreError>;
     /// Writes a line in head office's audit.
-    fn audit(
-        &mut self,
-        who: &str,
-        action: &str,
-        address: &str,
-        detail: &serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
-}
-
-/// The branch's request: head office must still stand at `expected`, and the branch's log
-/// goes on after entry `from`.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Request {
-    pub(crate) expected: i64,
-    pub(crate) from: i64,
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError>;
 }
 
 /// Moves `branch`'s position from `request.expected` to `request.from` and audits it (by
@@ -85,14 +72,13 @@ pub(crate) fn reseed<S: Reseeding + ?Sized>(
         });
     }
     store.move_to(branch, request.from)?;
-    let detail = json!({ "branch": branch, "acked_before": acked, "acked_after": request.from });
-    store.audit(
-        &format!("branch {branch}"),
-        "branch.reseed",
+    let line = AuditLine {
+        username: &format!("branch {branch}"),
+        action: "branch.reseed",
         address,
-        &detail,
-        now,
-    )?;
+        detail: json!({ "branch": branch, "acked_before": acked, "acked_after": request.from }),
+    };
+    store.audit(&line, now)?;
     Ok(request.from)
 }
 

@@ -21,7 +21,6 @@ use serde_json::json;
 
 use super::changes;
 use crate::audit::{self, Actor, Change};
-use crate::hq::reseed::Request;
 use crate::plumbing::config::Config;
 use crate::plumbing::db::{self, DbError};
 
@@ -29,6 +28,14 @@ use crate::plumbing::db::{self, DbError};
 pub(crate) const POSITION_PATH: &str = "/api/v1/position";
 /// Where head office moves a branch's position for a re-seed.
 pub(crate) const RESEED_PATH: &str = "/api/v1/reseed";
+
+/// The branch's request to head office: head office must still stand at `expected`, and the
+/// branch's log goes on after entry `from`.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Request {
+    pub(crate) expected: i64,
+    pub(crate) from: i64,
+}
 
 /// Why a re-seed was not done (nothing changed on the branch).
 #[derive(Debug, thiserror::Error)]

@@ -650,18 +650,12 @@ impl Reseeding for Receiver<'_, '_> {
         )
     }
 
-    fn audit(
-        &mut self,
-        who: &str,
-        action: &str,
-        address: &str,
-        detail: &serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.execute(
-            "INSERT INTO audit_log (at, username, action, address, detail) VALUES ($1, $2, $3, $4, $5)",
-            &[&now, &who, &action, &address, &detail.to_string()],
-        )
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut reference = Reference {
+            tx: self.tx,
+            draft_held: false,
+        };
+        reference.audit(line, now)
     }
 }
 

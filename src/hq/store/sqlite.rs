@@ -177,19 +177,8 @@ impl Reseeding for Receiver<'_, '_> {
         Ok(())
     }
 
-    fn audit(
-        &mut self,
-        who: &str,
-        action: &str,
-        address: &str,
-        detail: &serde_json::Value,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.tx.execute(
-            "INSERT INTO audit_log (at, username, action, address, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![now, who, action, address, detail.to_string()],
-        )?;
-        Ok(())
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        Reference::new(self.tx).audit(line, now)
     }
 }
 
