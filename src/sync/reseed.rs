@@ -4,10 +4,11 @@
 //! with nothing new yet, answers with a position the branch's log has not reached) and uploads
 //! stop.
 //!
-//! The re-seed, in one Immediate transaction on the branch (its write lock keeps the counter's
-//! writes out until it commits): ask head office where the branch's log stands; pick the
-//! number the branch's log goes on after (that or the branch's own last number, the higher);
-//! ask head office to move the branch's position there (`hq::reseed`, audited there); give
+//! The re-seed: ask head office where the branch's log stands; then in one Immediate
+//! transaction on the branch (its write lock keeps the counter's writes out until it commits,
+//! one request to head office long at most): pick the number the branch's log goes on after
+//! (head office's position or the branch's own last number, the higher); ask head office to
+//! move the branch's position there from where it was read (`hq::reseed`, audited there); give
 //! the entries not yet acknowledged new numbers after it, so nothing written after the restore
 //! is lost; log every record of every synced table after them, so head office learns the
 //! branch's whole current state; audit `sync.reseed`; and take head office's new position as
@@ -80,9 +81,10 @@ pub(crate) fn reseed(config: &Config, now: DateTime<Utc>) -> Result<Reseeded, Re
     let hq = HeadOffice::new(config);
     let busy = Duration::from_millis(u64::from(config.storage.busy_timeout_ms));
     let db = changes::open_logged(&config.data_dir(), busy, 1)?;
+    // Read before the write lock is taken; head office refuses the move if it changed since.
+    let head_office_had = hq.position()?;
     let mut conn = db.conn()?;
     let tx = db::immediate(&mut conn)?;
-    let head_office_had = hq.position()?;
     let acked = super::acked(&tx)?;
     let from = changes::head(&tx)?.max(head_office_had);
     hq.move_position(Request {
