@@ -922,6 +922,54 @@ mod tests {
     }
 
     #[test]
+    fn a_reseed_renumbers_what_was_not_acknowledged_after_head_office_and_logs_every_record() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        for i in 0..3 {
+            conn.execute(
+                "INSERT INTO sync_log (entity, record_id, op, data, at) VALUES ('customers', ?1, 'insert', '{}', '2026-01-01 00:00:00.000+00:00')",
+                [format!("C{i}")],
+            )
+            .unwrap();
+        }
+        let tx = db::immediate(&mut conn).unwrap();
+        // Acknowledged up to 1; head office holds up to 10 (a backup's future).
+        assert_eq!(renumber_after(&tx, 1, 10).unwrap(), 2);
+        let log: Vec<(i64, String)> = next_batch(&tx, 0, 10, 1 << 20)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.seq, c.record_id))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                (1, "C0".to_owned()),
+                (11, "C1".to_owned()),
+                (12, "C2".to_owned())
+            ],
+            "the same order, after head office's number"
+        );
+        // Nothing unacknowledged: the next entry still comes after head office's number.
+        assert_eq!(renumber_after(&tx, 12, 20).unwrap(), 0);
+        let change = crate::audit::Change {
+            action: "test",
+            entity: "test",
+            entity_id: "1",
+            before: None,
+            after: None,
+        };
+        crate::audit::record(&tx, &crate::audit::Actor::System, &change, Utc::now()).unwrap();
+        assert_eq!(head(&tx).unwrap(), 21);
+        // Every record of every synced table, as inserts after that: here the one audit line.
+        assert_eq!(log_every_record(&tx).unwrap(), 1);
+        let last = &next_batch(&tx, 21, 10, 1 << 20).unwrap()[0];
+        assert_eq!(
+            (last.seq, last.entity.as_str(), last.op.as_str()),
+            (22, "audit_log", "insert")
+        );
+    }
+
+    #[test]
     fn compaction_removes_only_acknowledged_entries_past_the_retention() {
         let (_dir, db) = test_db();
         let mut conn = db.conn().unwrap();
