@@ -958,7 +958,13 @@ mod tests {
             before: None,
             after: None,
         };
-        crate::audit::record(&tx, &crate::audit::Actor::System, &change, Utc::now()).unwrap();
+        crate::audit::record(
+            &tx,
+            &crate::audit::Actor::System,
+            &change,
+            crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock),
+        )
+        .unwrap();
         assert_eq!(head(&tx).unwrap(), 21);
         // Every record of every synced table, as inserts after that: here the one audit line.
         assert_eq!(log_every_record(&tx).unwrap(), 1);
