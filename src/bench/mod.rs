@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 mod callcentre;
 mod chain;
 mod complaints;
+mod drain_store;
 mod link;
 mod loans;
 mod search;
@@ -102,8 +103,8 @@ pub(crate) enum BenchCommand {
     /// Sync to head office: a branch with a backlog of 1,000,000 changes in its change log
     /// (`--changes`) uploads it to a real head office, both as child processes; changes per
     /// second, peak memory of both for two backlog sizes, and a bare SQLite insert of the same
-    /// entries as the ceiling; then 200 branches uploading at once, on SQLite and (with
-    /// `--postgres`) PostgreSQL. Run the release build.
+    /// entries as the ceiling; then 200 branches uploading at once. With `--postgres`, the
+    /// drains and the chain run on SQLite and PostgreSQL side by side. Run the release build.
     Sync(sync::SyncBenchArgs),
     /// A poor link on loopback for trying sync by hand or from tests: a TCP proxy to
     /// `--upstream` with a bandwidth cap each way (`--kbit`) and a round-trip delay

@@ -14,10 +14,11 @@
 //!
 //! The drain is timed from spawning the branch until head office's database says it holds
 //! every entry (`branches.acked_seq`) and the branch's says it heard so (`sync_state`), both
-//! read through read-only connections every 100 ms, so it includes the branch's start-up. Peak memory (`VmHWM`) and resident memory (`VmRSS`) of both
+//! read beside the processes every 100 ms, so it includes the branch's start-up. Peak memory (`VmHWM`) and resident memory (`VmRSS`) of both
 //! processes are read from `/proc` once the drain is over: both are fresh processes, so their
 //! peak covers start-up and the drain only. The drain runs twice, with the backlog and a tenth
-//! of it, to show that memory follows the batch, not the backlog.
+//! of it, to show that memory follows the batch, not the backlog. With `--postgres URL` each
+//! drain runs again with head office on PostgreSQL ([`super::drain_store`]), side by side.
 //!
 //! The ceiling, in the same run: this process inserts the same entries (read back from the
 //! branch's log, in batches of the same size) into a fresh database shaped like head office's
@@ -44,13 +45,14 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, params};
 
 use super::chain;
+use super::drain_store::{DrainStore, Reader, file_mib, open_read_only};
 use super::link::{self, Link};
 use super::{ChildServer, Connection as HttpConnection, TempDir, get_request, met, start_child};
 use crate::plumbing::config::SyncConfig;
-use crate::plumbing::db::{self, DB_FILE, HQ_DB_FILE};
+use crate::plumbing::db::{self, DB_FILE};
 use crate::plumbing::ids::CustomerId;
 use crate::sync::batch::Entry;
 use crate::sync::changes;
@@ -60,7 +62,7 @@ use crate::sync::changes;
 pub(crate) struct SyncBenchArgs {
     /// Changes in the branch's backlog for the measured drain. A second drain with a tenth of
     /// them shows that memory does not grow with the backlog.
-    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(100..=50_000_000))]
+    #[arg(long, alias = "backlog", default_value_t = 1_000_000, value_parser = clap::value_parser!(u32).range(100..=50_000_000))]
     changes: u32,
     /// Entries per upload, given to the branch as PAWNBRANCH_SYNC_BATCH_ENTRIES and used for
     /// the ceiling's transactions (default: the branch's own default).
@@ -72,8 +74,9 @@ pub(crate) struct SyncBenchArgs {
     /// Only the drains on loopback, not the poor links.
     #[arg(long)]
     no_poor_links: bool,
-    /// An empty PostgreSQL database for head office in the chain scenario (its tables are
-    /// created): with it the scenario runs on SQLite and PostgreSQL side by side.
+    /// An empty PostgreSQL database for head office: with it the drains on loopback (each in
+    /// a schema of its own, dropped after) and the chain scenario (its tables created in the
+    /// database) run on SQLite and PostgreSQL side by side.
     #[arg(long)]
     postgres: Option<String>,
     /// Only the chain scenario (`bench/chain.rs`).
@@ -129,14 +132,18 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
     };
     let mut drains = Vec::with_capacity(sizes.len());
     let mut ceiling = None;
+    let mut stores = vec![DrainStore::Sqlite];
+    stores.extend(args.postgres.clone().map(DrainStore::Postgres));
     for (i, &size) in sizes.iter().enumerate() {
-        // The directory holds both databases; it is removed once its drain is measured.
-        let dir = TempDir::create()?;
-        let drain = drain(&dir.path, size, batch, None)?;
-        if i == 0 {
-            ceiling = Some(insert_ceiling(&dir.path, batch)?);
+        for store in &stores {
+            // The directory holds both databases; it is removed once its drain is measured.
+            let dir = TempDir::create()?;
+            let drain = drain(&dir.path, size, batch, None, store)?;
+            if i == 0 && ceiling.is_none() {
+                ceiling = Some(insert_ceiling(&dir.path, batch)?);
+            }
+            drains.push(drain);
         }
-        drains.push(drain);
     }
     let mut poor = Vec::new();
     if !args.no_poor_links && !args.chain_only {
@@ -146,7 +153,13 @@ pub(crate) fn run(args: &SyncBenchArgs) -> Result<(), String> {
                 kbit,
                 rtt: POOR_LINK_RTT,
             };
-            poor.push(drain(&dir.path, size, batch, Some(shape))?);
+            poor.push(drain(
+                &dir.path,
+                size,
+                batch,
+                Some(shape),
+                &DrainStore::Sqlite,
+            )?);
         }
     }
     let report = Report {
@@ -264,6 +277,8 @@ fn proc_status_mib(pid: u32, key: &str) -> Option<f64> {
 /// One drain: a branch with a backlog, uploading it all to a fresh head office.
 #[derive(Debug)]
 struct Drain {
+    /// Head office's store.
+    store: &'static str,
     /// Entries in the backlog (the branch's head sequence number).
     changes: i64,
     /// Time to generate the backlog (not the measured figure).
@@ -282,8 +297,8 @@ struct Drain {
     branch_work: Work,
     /// What the head office process spent, start-up and drain.
     hq_work: Work,
-    /// Head office's database size after the drain, in MiB.
-    hq_db_mib: f64,
+    /// Head office's database size after the drain, in MiB (SQLite only).
+    hq_db_mib: Option<f64>,
     /// What the final checks found wrong (empty when everything matched).
     problems: Vec<String>,
     /// The poor link the drain went through, if any, and the bytes it carried.
@@ -326,12 +341,13 @@ impl Drain {
 }
 
 /// Generates a backlog of `size` changes in `dir/branch`, drains it into a head office in
-/// `dir/hq` (through a link of `shape`, if given), and checks the result.
+/// `dir/hq` on `store` (through a link of `shape`, if given), and checks the result.
 fn drain(
     dir: &Path,
     size: u32,
     batch: BatchSize,
     shape: Option<link::Shape>,
+    store: &DrainStore,
 ) -> Result<Drain, String> {
     let branch_dir = dir.join("branch");
     let hq_dir = dir.join("hq");
@@ -345,9 +361,17 @@ fn drain(
         ));
     }
     let branch_db_mib = file_mib(&branch_dir.join(DB_FILE));
-    let credential = register_branch(&hq_dir)?;
-    let mut hq = start_child(&hq_dir, &["hq", "serve", "--listen", "127.0.0.1:0"], &[])?;
-    let hq_db = open_read_only(&hq_dir.join(HQ_DB_FILE))?;
+    std::fs::create_dir_all(&hq_dir)
+        .map_err(|e| format!("cannot create {}: {e}", hq_dir.display()))?;
+    let prepared = store.prepare(size)?;
+    let hq_env = prepared.env();
+    let credential = register_branch(&hq_dir, &hq_env)?;
+    let mut hq = start_child(
+        &hq_dir,
+        &["hq", "serve", "--listen", "127.0.0.1:0"],
+        &hq_env,
+    )?;
+    let mut hq_db = prepared.reader(&hq_dir)?;
     let proxy = shape
         .map(|shape| Link::start(hq.started.addr, shape))
         .transpose()
@@ -367,12 +391,15 @@ fn drain(
             "bench sync: draining {size} changes into head office through {} kbit/s…",
             s.kbit
         ),
-        None => eprintln!("bench sync: draining {size} changes into head office…"),
+        None => eprintln!(
+            "bench sync: draining {size} changes into head office on {}…",
+            store.name()
+        ),
     }
     let mut branch = start_child(&branch_dir, &["serve", "--listen", "127.0.0.1:0"], &env)?;
     let branch_db = open_read_only(&branch_dir.join(DB_FILE))?;
     let stall = shape.map_or(STALL, |_| POOR_LINK_STALL);
-    let elapsed = wait_for_ack(&hq_db, &branch_db, &mut branch, &mut hq, head, stall)?;
+    let elapsed = wait_for_ack(&mut hq_db, &branch_db, &mut branch, &mut hq, head, stall)?;
     drop(branch_db);
     let link = shape.zip(proxy.as_ref()).map(|(shape, proxy)| {
         let (up, down) = proxy.carried();
@@ -388,9 +415,10 @@ fn drain(
     problems.extend(branch_stop.problem.map(|p| format!("branch: {p}")));
     let hq_stop = hq.stop()?;
     problems.extend(hq_stop.problem.map(|p| format!("head office: {p}")));
-    problems.extend(verify(&branch_dir, &hq_db, head)?);
+    problems.extend(verify(&branch_dir, &mut hq_db, head)?);
     drop(hq_db);
     Ok(Drain {
+        store: store.name(),
         changes: head,
         generated,
         branch_db_mib,
@@ -400,33 +428,10 @@ fn drain(
         hq: hq_memory,
         branch_work,
         hq_work,
-        hq_db_mib: file_mib(&hq_dir.join(HQ_DB_FILE)),
+        hq_db_mib: prepared.size_mib(&hq_dir),
         problems,
         link,
     })
-}
-
-/// The size of a database in MiB, with its write-ahead log (0 for what cannot be read).
-fn file_mib(path: &Path) -> f64 {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    [path, Path::new(&wal)]
-        .iter()
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum::<u64>() as f64
-        / 1_048_576.0
-}
-
-/// Opens a database read-only, as a reader beside the process that writes it.
-fn open_read_only(path: &Path) -> Result<Connection, String> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| format!("cannot open {} read-only: {e}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(5))
-        .map_err(|e| format!("cannot set a busy timeout on {}: {e}", path.display()))?;
-    Ok(conn)
 }
 
 /// First names, surnames, streets and cities the generated customers are made of.
@@ -529,7 +534,8 @@ fn generate(data: &Path, size: u32) -> Result<i64, String> {
 }
 
 /// Registers the branch at head office (`hq branch add`) and returns its credential.
-fn register_branch(hq_dir: &Path) -> Result<String, String> {
+/// `env`: head office's store settings.
+fn register_branch(hq_dir: &Path, env: &[(&str, String)]) -> Result<String, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
     let mut command = Command::new(&exe);
     command.arg("--data-dir").arg(hq_dir).args([
@@ -544,6 +550,7 @@ fn register_branch(hq_dir: &Path) -> Result<String, String> {
             command.env_remove(name);
         }
     }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -569,7 +576,7 @@ fn register_branch(hq_dir: &Path) -> Result<String, String> {
 /// has recorded it (head office may hold entries whose acknowledgement never reached the
 /// branch, which sends them again); returns the time from spawning the branch until then.
 fn wait_for_ack(
-    hq_db: &Connection,
+    hq_db: &mut Reader,
     branch_db: &Connection,
     branch: &mut ChildServer,
     hq: &mut ChildServer,
@@ -580,13 +587,7 @@ fn wait_for_ack(
     let mut last = -1;
     let mut progressed = Instant::now();
     loop {
-        let acked: i64 = hq_db
-            .query_row(
-                "SELECT acked_seq FROM branches WHERE code = ?1",
-                [BRANCH_CODE],
-                |r| r.get(0),
-            )
-            .map_err(|e| format!("cannot read head office's acknowledgement: {e}"))?;
+        let acked = hq_db.acked(BRANCH_CODE)?;
         if acked >= head
             && crate::sync::acked(branch_db)
                 .map_err(|e| format!("cannot read the branch's acknowledgement: {e}"))?
@@ -629,15 +630,9 @@ fn branch_sync_state(branch: &ChildServer) -> String {
 
 /// Checks, after both processes stopped, that head office holds exactly the branch's entries
 /// and that both sides agree on the last one; returns what does not match.
-fn verify(branch_dir: &Path, hq_db: &Connection, head: i64) -> Result<Vec<String>, String> {
+fn verify(branch_dir: &Path, hq_db: &mut Reader, head: i64) -> Result<Vec<String>, String> {
     let e = |e: rusqlite::Error| format!("verifying: {e}");
-    let (rows, hq_acked): (i64, i64) = hq_db
-        .query_row(
-            "SELECT (SELECT COUNT(*) FROM changes WHERE branch = ?1), acked_seq FROM branches WHERE code = ?1",
-            [BRANCH_CODE],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(e)?;
+    let (rows, hq_acked) = (hq_db.stored(BRANCH_CODE)?, hq_db.acked(BRANCH_CODE)?);
     let branch = open_read_only(&branch_dir.join(DB_FILE))?;
     let branch_head = changes::head(&branch).map_err(e)?;
     let branch_acked = crate::sync::acked(&branch).map_err(e)?;
@@ -800,17 +795,18 @@ impl Report {
         println!();
         for d in &self.drains {
             println!(
-                "Backlog of {} changes (customers inserted through the triggers in {:.1} s; branch database {:.0} MiB):",
+                "Backlog of {} changes into head office on {} (customers inserted through the triggers in {:.1} s; branch database {:.0} MiB):",
                 d.changes,
+                d.store,
                 d.generated.as_secs_f64(),
                 d.branch_db_mib
             );
             println!(
-                "  drained in {:.2} s from spawning the branch (its /healthz 200 after {:.1} ms): {:.0} changes/s; head office database {:.0} MiB",
+                "  drained in {:.2} s from spawning the branch (its /healthz 200 after {:.1} ms): {:.0} changes/s; head office database {}",
                 d.elapsed.as_secs_f64(),
                 d.branch_start.as_secs_f64() * 1000.0,
                 d.per_second(),
-                d.hq_db_mib
+                mib(d.hq_db_mib)
             );
             println!(
                 "  memory at the end: branch peak {} (now {}), head office peak {} (now {})",
@@ -840,7 +836,7 @@ impl Report {
         }
         if let Some(d) = self.main() {
             println!(
-                "Drain: {:.0} changes/s, {:.1}% of the ceiling; target {:.0} changes/s or more: {}",
+                "Drain (SQLite): {:.0} changes/s, {:.1}% of the ceiling; target {:.0} changes/s or more: {}",
                 d.per_second(),
                 self.share() * 100.0,
                 TARGET_PER_SECOND,
@@ -902,12 +898,13 @@ impl Report {
     fn print_drains_markdown(&self) {
         println!();
         println!(
-            "| backlog | drain | changes/s | branch peak (VmHWM) | branch VmRSS | head office peak (VmHWM) | head office VmRSS |"
+            "| head office | backlog | drain | changes/s | branch peak (VmHWM) | branch VmRSS | head office peak (VmHWM) | head office VmRSS |"
         );
-        println!("|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
         for d in &self.drains {
             println!(
-                "| {} | {:.2} s | {:.0} | {} | {} | {} | {} |",
+                "| {} | {} | {:.2} s | {:.0} | {} | {} | {} | {} |",
+                d.store,
                 d.changes,
                 d.elapsed.as_secs_f64(),
                 d.per_second(),
@@ -922,7 +919,7 @@ impl Report {
         println!("|---|---:|---|");
         if let Some(d) = self.main() {
             println!(
-                "| drain of {} changes | {:.0} changes/s | {:.0} or more: {} |",
+                "| drain of {} changes (SQLite) | {:.0} changes/s | {:.0} or more: {} |",
                 d.changes,
                 d.per_second(),
                 TARGET_PER_SECOND,
@@ -977,7 +974,7 @@ impl Report {
             .flat_map(|d| {
                 d.problems
                     .iter()
-                    .map(|p| format!("{} changes: {p}", d.changes))
+                    .map(|p| format!("{} changes on {}: {p}", d.changes, d.store))
             })
             .collect();
         if let Some(d) = self.main()

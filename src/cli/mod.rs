@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: HqCommand,
     },
+    /// Sync to head office, from the branch.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
     /// Measure the server's performance (see the README).
     Bench {
         #[command(subcommand)]
@@ -100,6 +105,15 @@ enum HqCommand {
         #[command(subcommand)]
         command: HqUserCommand,
     },
+    /// Compact the raw change log now, by [hq] compact_after_days (`hq serve` does it hourly).
+    Compact,
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// After restoring this branch from an old backup: send head office the branch's whole
+    /// current state as new changes, so that uploads resume (see the README).
+    Reseed,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +240,18 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, String> {
         Command::Check => return Ok(check(&config)),
         Command::Import { what } => import::run(&config, what)?,
         Command::Hq { command } => hq_command(config, command)?,
+        Command::Sync {
+            command: SyncCommand::Reseed,
+        } => {
+            let now = crate::plumbing::clock::SystemClock.now();
+            let done = crate::sync::reseed::reseed(&config, now).map_err(|e| e.to_string())?;
+            println!(
+                "Branch re-seeded: head office held entries up to {}; this branch's log goes on after entry {} \
+                 ({} entries not yet uploaded renumbered, {} records logged as its current state). \
+                 The server's uploader sends them.",
+                done.head_office_had, done.from, done.renumbered, done.records
+            );
+        }
         Command::Bench { command } => bench::run(command)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -378,6 +404,17 @@ fn hq_command(config: Config, command: HqCommand) -> Result<(), String> {
                 .add_user(&username, &password, now)
                 .map_err(|e| e.to_string())?;
             println!("Added head office user {username}.");
+        }
+        HqCommand::Compact => {
+            let days = config.hq.compact_after_days;
+            let Some(before) = crate::hq::compact::cutoff(days, now) else {
+                println!("[hq] compact_after_days is 0: the change log is never compacted.");
+                return Ok(());
+            };
+            let removed = store
+                .compact(before, crate::hq::compact::PAGE, &|| true)
+                .map_err(|e| e.to_string())?;
+            println!("Compacted {removed} change-log entries received more than {days} days ago.");
         }
         HqCommand::User {
             command: HqUserCommand::Role { username, role },

@@ -9,11 +9,14 @@
 //! sign-in page ([`sign_in`]), and every other POST form its CSRF token.
 
 pub(crate) mod access;
+pub(crate) mod compact;
 pub(crate) mod pages;
 pub(crate) mod receive;
 pub(crate) mod reference;
 pub(crate) mod reference_api;
 pub(crate) mod reference_pages;
+pub(crate) mod reseed;
+pub(crate) mod reseed_api;
 pub(crate) mod sign_in;
 pub(crate) mod store;
 
@@ -99,14 +102,47 @@ pub(crate) fn serve(config: Config) -> Result<(), String> {
         app.config.storage.data_dir,
         app.store.kind()
     );
+    let compactor = {
+        let app = Arc::clone(&app);
+        let shutdown = Arc::clone(&shutdown);
+        std::thread::Builder::new()
+            .name("hq-compact".to_owned())
+            .spawn(move || compact_periodically(&app, &shutdown))
+            .map_err(|e| format!("cannot start the compaction thread: {e}"))?
+    };
     while !shutdown.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(100));
     }
     log::info!("head office: shutting down");
+    // It looks at the flag between pages and while it waits.
+    let _ = compactor.join();
     if server.join() {
         Ok(())
     } else {
         Err("the HTTP listener stopped unexpectedly".to_owned())
+    }
+}
+
+/// How often `hq serve` compacts the raw change log.
+const COMPACT_EVERY: Duration = Duration::from_secs(3600);
+
+/// Compacts the raw change log at start and then every [`COMPACT_EVERY`] until shutdown.
+fn compact_periodically(app: &HqApp, shutdown: &AtomicBool) {
+    while !shutdown.load(Ordering::SeqCst) {
+        if let Some(before) = compact::cutoff(app.config.hq.compact_after_days, app.clock.now()) {
+            match app
+                .store
+                .compact(before, compact::PAGE, &|| !shutdown.load(Ordering::SeqCst))
+            {
+                Ok(0) => {}
+                Ok(n) => log::info!("head office: compacted {n} change-log entries"),
+                Err(e) => log::error!("head office: compaction failed: {e}"),
+            }
+        }
+        let next = std::time::Instant::now() + COMPACT_EVERY;
+        while !shutdown.load(Ordering::SeqCst) && std::time::Instant::now() < next {
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 }
 
@@ -131,6 +167,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
         (Post, ["api", "v1", "batches"]) => upload(app, req),
         (Get, ["api", "v1", "reference"]) => reference_api::fetch(app, req),
         (Post, ["api", "v1", "reference", "ack"]) => reference_api::ack(app, req, now),
+        (Get, ["api", "v1", "position"]) => reseed_api::position(app, req),
+        (Post, ["api", "v1", "reseed"]) => reseed_api::reseed(app, req, now),
         (Post, ["reference"]) => {
             with_form(app, req, |form| reference_pages::post(app, req, form, now))
         }
@@ -160,6 +198,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
             | ["reference"]
             | ["api", "v1", "reference"]
             | ["api", "v1", "reference", "ack"]
+            | ["api", "v1", "position"]
+            | ["api", "v1", "reseed"]
             | ["login"]
             | ["logout"],
         ) => Ok(Response::json(

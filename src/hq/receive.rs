@@ -368,7 +368,7 @@ fn principal_delta<R: Receiving + ?Sized>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use crate::hq::store::Store;
@@ -377,12 +377,12 @@ mod tests {
     use crate::plumbing::db;
 
     /// `store` with branch BR01 registered.
-    fn with_branch(store: &Store) -> &Store {
+    pub(crate) fn with_branch(store: &Store) -> &Store {
         store.add_branch("BR01", "One", SystemClock.now()).unwrap();
         store
     }
 
-    fn entry(seq: i64, entity: &str, id: &str, data: &str) -> Entry {
+    pub(crate) fn entry(seq: i64, entity: &str, id: &str, data: &str) -> Entry {
         Entry {
             seq,
             entity: entity.to_owned(),
@@ -393,7 +393,7 @@ mod tests {
         }
     }
 
-    fn batch(entries: Vec<Entry>) -> Batch {
+    pub(crate) fn batch(entries: Vec<Entry>) -> Batch {
         Batch {
             branch: "BR01".to_owned(),
             schema: db::known_version(),
@@ -403,12 +403,12 @@ mod tests {
         }
     }
 
-    fn store(store: &Store, b: &Batch) -> Result<Reply, ReceiveError> {
+    pub(crate) fn store(store: &Store, b: &Batch) -> Result<Reply, ReceiveError> {
         check(b, "BR01", db::known_version())?;
         store.receive("BR01", b, SystemClock.now())
     }
 
-    fn customer(seq: i64, id: &str) -> Entry {
+    pub(crate) fn customer(seq: i64, id: &str) -> Entry {
         entry(
             seq,
             "customers",

@@ -11,7 +11,7 @@ use crate::plumbing::http::{Body, Request, Response};
 use crate::sync::reference::Ack;
 
 /// The branch a request's bearer credential belongs to.
-fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, StoreError> {
+pub(crate) fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, StoreError> {
     let credential = req
         .header("authorization")
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -19,7 +19,7 @@ fn branch_of(app: &HqApp, req: &Request) -> Result<Option<String>, StoreError> {
     app.store.branch_of(credential.trim())
 }
 
-fn refuse(status: u16, error: &str) -> Response {
+pub(crate) fn refuse(status: u16, error: &str) -> Response {
     Response::json(status, &json!({ "error": error }))
 }
 

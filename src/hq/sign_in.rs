@@ -168,7 +168,7 @@ pub(crate) fn login_page(
 }
 
 /// The client address, as the throttle's key and in the audit.
-fn client_address(req: &Request) -> String {
+pub(crate) fn client_address(req: &Request) -> String {
     req.remote
         .map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
 }

@@ -880,6 +880,9 @@ impl Default for SyncConfig {
     }
 }
 
+/// The longest `[hq] compact_after_days` accepted: a hundred years.
+const MAX_COMPACT_AFTER_DAYS: u32 = 36_500;
+
 /// `[hq]`: the head office receiver (`pawnbranch hq serve`); a branch ignores it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -891,6 +894,9 @@ pub(crate) struct HqConfig {
     /// Where head office keeps everything: empty for SQLite in the data directory, or a
     /// PostgreSQL connection URL (`postgres://user:password@host:port/database`).
     pub(crate) database: Secret,
+    /// Days after which an entry of the raw change log, already reflected in the records'
+    /// current state, is compacted away (its digest kept); 0: never.
+    pub(crate) compact_after_days: u32,
 }
 
 impl Default for HqConfig {
@@ -899,6 +905,7 @@ impl Default for HqConfig {
             max_upload_bytes: 16 * 1024 * 1024,
             max_unpacked_bytes: 64 * 1024 * 1024,
             database: Secret::default(),
+            compact_after_days: 90,
         }
     }
 }
@@ -1431,6 +1438,15 @@ impl Config {
             }
         }
         self.validate_hq_database()?;
+        if self.hq.compact_after_days > MAX_COMPACT_AFTER_DAYS {
+            return bad(
+                "[hq] compact_after_days",
+                format!(
+                    "{} is more than {MAX_COMPACT_AFTER_DAYS} days (use 0 to never compact)",
+                    self.hq.compact_after_days
+                ),
+            );
+        }
         if log_level(&self.log.level).is_none() {
             return bad(
                 "[log] level",
@@ -2023,6 +2039,17 @@ mod tests {
         let c = Config::load(None, env, &flags).unwrap();
         assert_eq!(c.server.listen, "127.0.0.1:0");
         assert_eq!(c.storage.data_dir, "/tmp/x");
+    }
+
+    #[test]
+    fn head_office_compacts_after_90_days_by_default_and_0_means_never() {
+        assert_eq!(load("", &[]).unwrap().hq.compact_after_days, 90);
+        let c = load("[hq]\ncompact_after_days = 0\n", &[]).unwrap();
+        assert_eq!(c.hq.compact_after_days, 0);
+        let e = load("[hq]\ncompact_after_days = 40000\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[hq] compact_after_days"), "{e}");
     }
 
     #[test]

@@ -375,15 +375,55 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
     tx.commit()
 }
 
+/// Logs every record of every synced table as an insert, as the triggers would (a re-seed:
+/// head office learns the branch's whole current state); returns how many were logged.
+pub(crate) fn log_every_record(tx: &Transaction) -> rusqlite::Result<usize> {
+    let mut logged = 0;
+    for synced in SYNCED {
+        let columns = logged_columns(tx, synced)?;
+        if !columns.is_empty() {
+            logged += resend_existing(tx, synced, &columns, Resend::All)?;
+        }
+    }
+    Ok(logged)
+}
+
+/// Gives the entries after `acked` new numbers after `from` (in the same order), and makes
+/// `from` the log's last number when nothing follows it; returns how many moved.
+pub(crate) fn renumber_after(tx: &Transaction, acked: i64, from: i64) -> rusqlite::Result<usize> {
+    let head = head(tx)?;
+    let moved_to = from.max(head);
+    let updated = tx.execute(
+        "UPDATE sqlite_sequence SET seq = ?1 WHERE name = 'sync_log'",
+        [moved_to],
+    )?;
+    if updated == 0 {
+        tx.execute(
+            "INSERT INTO sqlite_sequence (name, seq) VALUES ('sync_log', ?1)",
+            [moved_to],
+        )?;
+    }
+    let moved = tx.execute(
+        "INSERT INTO sync_log (entity, record_id, op, data, at) \
+         SELECT entity, record_id, op, data, at FROM sync_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+        params![acked, head],
+    )?;
+    tx.execute(
+        "DELETE FROM sync_log WHERE seq > ?1 AND seq <= ?2",
+        params![acked, head],
+    )?;
+    Ok(moved)
+}
+
 /// Logs the existing records of `synced` that `resend` names, as the new triggers would.
 fn resend_existing(
     tx: &Transaction,
     synced: &Synced,
     columns: &[String],
     resend: Resend,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<usize> {
     let filter = match resend {
-        Resend::Nothing => return Ok(()),
+        Resend::Nothing => return Ok(0),
         Resend::All => String::new(),
         Resend::WithAValueIn(added) => {
             let any: Vec<String> = added
@@ -410,7 +450,7 @@ fn resend_existing(
             synced.table
         );
     }
-    Ok(())
+    Ok(logged)
 }
 
 /// Which records a table's new triggers send again.
@@ -878,6 +918,60 @@ mod tests {
         assert_eq!(
             Resend::after(Some(cols(&["id", "a"])), &cols(&["id", "b", "a", "c"])),
             Resend::WithAValueIn(cols(&["b", "c"]))
+        );
+    }
+
+    #[test]
+    fn a_reseed_renumbers_what_was_not_acknowledged_after_head_office_and_logs_every_record() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        for i in 0..3 {
+            conn.execute(
+                "INSERT INTO sync_log (entity, record_id, op, data, at) VALUES ('customers', ?1, 'insert', '{}', '2026-01-01 00:00:00.000+00:00')",
+                [format!("C{i}")],
+            )
+            .unwrap();
+        }
+        let tx = db::immediate(&mut conn).unwrap();
+        // Acknowledged up to 1; head office holds up to 10 (a backup's future).
+        assert_eq!(renumber_after(&tx, 1, 10).unwrap(), 2);
+        let log: Vec<(i64, String)> = next_batch(&tx, 0, 10, 1 << 20)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.seq, c.record_id))
+            .collect();
+        assert_eq!(
+            log,
+            [
+                (1, "C0".to_owned()),
+                (11, "C1".to_owned()),
+                (12, "C2".to_owned())
+            ],
+            "the same order, after head office's number"
+        );
+        // Nothing unacknowledged: the next entry still comes after head office's number.
+        assert_eq!(renumber_after(&tx, 12, 20).unwrap(), 0);
+        let change = crate::audit::Change {
+            action: "test",
+            entity: "test",
+            entity_id: "1",
+            before: None,
+            after: None,
+        };
+        crate::audit::record(
+            &tx,
+            &crate::audit::Actor::System,
+            &change,
+            crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock),
+        )
+        .unwrap();
+        assert_eq!(head(&tx).unwrap(), 21);
+        // Every record of every synced table, as inserts after that: here the one audit line.
+        assert_eq!(log_every_record(&tx).unwrap(), 1);
+        let last = &next_batch(&tx, 21, 10, 1 << 20).unwrap()[0];
+        assert_eq!(
+            (last.seq, last.entity.as_str(), last.op.as_str()),
+            (22, "audit_log", "insert")
         );
     }
 

@@ -11,6 +11,7 @@ pub(crate) mod batch_size;
 pub(crate) mod changes;
 pub(crate) mod reference;
 pub(crate) mod reference_fetch;
+pub(crate) mod reseed;
 pub(crate) mod uploader;
 
 use std::sync::Arc;

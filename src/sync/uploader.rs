@@ -44,11 +44,11 @@ pub(crate) enum UploadError {
     #[error("head office refused the batch ({status}): {reason}")]
     Refused { status: u16, reason: String },
     #[error(
-        "head office holds different entries under the same numbers: {0}. Uploads stop until someone looks (was this branch restored from an old backup?)"
+        "head office holds different entries under the same numbers: {0}. Uploads stop until someone looks (was this branch restored from an old backup? Then run `pawnbranch sync reseed`)"
     )]
     Conflict(String),
     #[error(
-        "head office holds entries up to {hq} but this branch's log ends at {head}: was this branch restored from an old backup? Uploads stop until someone looks"
+        "head office holds entries up to {hq} but this branch's log ends at {head}: was this branch restored from an old backup? Uploads stop until someone looks (then run `pawnbranch sync reseed`)"
     )]
     AheadOfBranch { hq: i64, head: i64 },
     #[error(

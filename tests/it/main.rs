@@ -37,6 +37,7 @@ mod receipts;
 mod reference_data;
 mod refusals;
 mod reminders;
+mod reseed;
 mod rounding_step;
 mod security;
 mod slow_clients;

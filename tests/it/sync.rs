@@ -340,7 +340,7 @@ fn assert_same(branch: &Server, hq: &Server) -> usize {
 }
 
 /// Adds customers at the counter, as a clerk does.
-fn add_customers(client: &mut Client, from: usize, count: usize) {
+pub(crate) fn add_customers(client: &mut Client, from: usize, count: usize) {
     let csrf = client.get("/staff/customers/new").csrf();
     for i in from..from + count {
         let (name, phone, id) = writer_fields(i);

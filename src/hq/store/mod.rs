@@ -19,8 +19,10 @@ mod postgres_server;
 use chrono::{DateTime, Utc};
 
 use super::access::{self, AccessError, Branch};
+use super::compact;
 use super::receive::{self, ReceiveError};
 use super::reference::{self, BranchAck, Editor, HqRole, ReferenceError, ReferenceStorage};
+use super::reseed::{self, ReseedError};
 use crate::auth::SignInError;
 use crate::plumbing::config::{Config, StaffConfig};
 use crate::plumbing::db::{self, Db, DbError};
@@ -147,6 +149,76 @@ impl Store {
                 Ok(reply)
             }
             Store::Postgres(pg) => pg.receive(branch, batch, now),
+        }
+    }
+
+    /// Compacts the raw change log of every branch: entries received before `before` that the
+    /// rules of `compact` let go, one page (at most `page` entries looked at) per transaction.
+    /// Stops between pages once `go_on` says no. Returns how many entries went.
+    pub(crate) fn compact(
+        &self,
+        before: DateTime<Utc>,
+        page: i64,
+        go_on: &dyn Fn() -> bool,
+    ) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        for branch in self.branches()? {
+            let mut after = 0;
+            while go_on() {
+                let done = self.compact_page(&branch.code, after, before, page)?;
+                removed += done.removed;
+                match done.next {
+                    Some(next) => after = next,
+                    None => break,
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    fn compact_page(
+        &self,
+        branch: &str,
+        after: i64,
+        before: DateTime<Utc>,
+        page: i64,
+    ) -> Result<compact::Page, StoreError> {
+        match self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn()?;
+                let tx = db::immediate(&mut conn)?;
+                let mut compactor = sqlite::Compactor::new(&tx);
+                let done = compact::compact_page(&mut compactor, branch, after, before, page)?;
+                tx.commit()?;
+                Ok(done)
+            }
+            Store::Postgres(pg) => pg.compact_page(branch, after, before, page),
+        }
+    }
+
+    /// Re-seeds `branch` (see `hq::reseed`) in one transaction; returns its new position.
+    pub(crate) fn reseed(
+        &self,
+        branch: &str,
+        request: reseed::Request,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ReseedError> {
+        match self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn().map_err(StoreError::from)?;
+                let tx = db::immediate(&mut conn).map_err(StoreError::from)?;
+                let moved = reseed::reseed(
+                    &mut sqlite::Receiver::new(&tx),
+                    branch,
+                    request,
+                    address,
+                    now,
+                )?;
+                tx.commit().map_err(StoreError::from)?;
+                Ok(moved)
+            }
+            Store::Postgres(pg) => pg.reseed(branch, request, address, now),
         }
     }
 

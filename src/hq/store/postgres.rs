@@ -21,8 +21,10 @@ use postgres::{Client, NoTls, Statement, Transaction};
 use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::{self, Account, Attempt, Found as Lookup, SignInError};
 use crate::hq::access::{self, Branch};
+use crate::hq::compact::{self, Candidate, Compacting, Page};
 use crate::hq::receive::{self, Customer, Position, ReceiveError, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
+use crate::hq::reseed::{self, ReseedError, Reseeding};
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
@@ -198,6 +200,48 @@ impl PgStore {
                 receive::receive(&mut receiver, branch, batch, now)
             },
             |e| matches!(e, ReceiveError::Db(e) if retryable(e)),
+        )
+    }
+
+    /// Compacts one page of `branch`'s raw change log by the compaction rules, in one
+    /// transaction.
+    pub(crate) fn compact_page(
+        &self,
+        branch: &str,
+        after: i64,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Page, StoreError> {
+        self.transaction(
+            |tx, prepared| {
+                let mut compactor = Compactor {
+                    receiver: Receiver { tx, prepared },
+                };
+                compact::compact_page(&mut compactor, branch, after, before, limit)
+            },
+            retryable,
+        )
+    }
+
+    /// Re-seeds `branch` by the re-seed rules, in one transaction.
+    pub(crate) fn reseed(
+        &self,
+        branch: &str,
+        request: reseed::Request,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ReseedError> {
+        self.transaction(
+            |tx, prepared| {
+                reseed::reseed(
+                    &mut Receiver { tx, prepared },
+                    branch,
+                    request,
+                    address,
+                    now,
+                )
+            },
+            |e| e.store().is_some_and(retryable),
         )
     }
 
@@ -485,7 +529,8 @@ impl Receiving for Receiver<'_, '_> {
 
     fn stored_digest(&mut self, branch: &str, seq: i64) -> Result<Option<Vec<u8>>, StoreError> {
         let row = self.query_opt(
-            "SELECT digest FROM changes WHERE branch = $1 AND seq = $2",
+            "SELECT digest FROM changes WHERE branch = $1 AND seq = $2 \
+             UNION ALL SELECT digest FROM compacted_changes WHERE branch = $1 AND seq = $2",
             &[&branch, &seq],
         )?;
         Ok(row.map(|r| r.get(0)))
@@ -590,6 +635,81 @@ impl Receiving for Receiver<'_, '_> {
                 reason: r.get(1),
             })
             .collect())
+    }
+}
+
+impl Reseeding for Receiver<'_, '_> {
+    fn lock_position(&mut self, branch: &str) -> Result<i64, StoreError> {
+        self.lock_branch(branch)
+    }
+
+    fn move_to(&mut self, branch: &str, acked: i64) -> Result<(), StoreError> {
+        self.execute(
+            "UPDATE branches SET acked_seq = $2 WHERE code = $1",
+            &[&branch, &acked],
+        )
+    }
+
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut reference = Reference {
+            tx: self.tx,
+            draft_held: false,
+        };
+        reference.audit(line, now)
+    }
+}
+
+/// Compaction's storage inside one PostgreSQL transaction (its statements prepared once per
+/// connection, as the receiver's are).
+struct Compactor<'a, 't> {
+    receiver: Receiver<'a, 't>,
+}
+
+impl Compacting for Compactor<'_, '_> {
+    fn acked(&mut self, branch: &str) -> Result<i64, StoreError> {
+        let row = self
+            .receiver
+            .query_opt("SELECT acked_seq FROM branches WHERE code = $1", &[&branch])?;
+        row.map(|r| r.get(0))
+            .ok_or_else(|| StoreError::NoBranch(branch.to_owned()))
+    }
+
+    fn entries_after(
+        &mut self,
+        branch: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let Receiver { tx, prepared } = &mut self.receiver;
+        let s = statement(
+            prepared,
+            tx,
+            "SELECT c.seq, c.received_at, c.set_aside IS NOT NULL, r.seq FROM changes c \
+             LEFT JOIN records r ON r.branch = c.branch AND r.entity = c.entity AND r.record_id = c.record_id \
+             WHERE c.branch = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3",
+        )?;
+        let rows = tx.query(&s, &[&branch, &after, &limit])?;
+        Ok(rows
+            .iter()
+            .map(|r| Candidate {
+                seq: r.get(0),
+                received_at: r.get(1),
+                set_aside: r.get(2),
+                record_seq: r.get(3),
+            })
+            .collect())
+    }
+
+    fn forget(&mut self, branch: &str, seq: i64) -> Result<(), StoreError> {
+        self.receiver.execute(
+            "INSERT INTO compacted_changes (branch, seq, digest) \
+             SELECT branch, seq, digest FROM changes WHERE branch = $1 AND seq = $2",
+            &[&branch, &seq],
+        )?;
+        self.receiver.execute(
+            "DELETE FROM changes WHERE branch = $1 AND seq = $2",
+            &[&branch, &seq],
+        )
     }
 }
 

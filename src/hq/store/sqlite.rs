@@ -7,8 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::SignInError;
+use crate::hq::compact::{Candidate, Compacting};
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
+use crate::hq::reseed::Reseeding;
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
@@ -34,7 +36,10 @@ impl Receiving for Receiver<'_, '_> {
     fn stored_digest(&mut self, branch: &str, seq: i64) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .tx
-            .prepare_cached("SELECT digest FROM changes WHERE branch = ?1 AND seq = ?2")?
+            .prepare_cached(
+                "SELECT digest FROM changes WHERE branch = ?1 AND seq = ?2 \
+                 UNION ALL SELECT digest FROM compacted_changes WHERE branch = ?1 AND seq = ?2",
+            )?
             .query_row(params![branch, seq], |r| r.get(0))
             .optional()?)
     }
@@ -156,6 +161,78 @@ impl Receiving for Receiver<'_, '_> {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+}
+
+impl Reseeding for Receiver<'_, '_> {
+    fn lock_position(&mut self, branch: &str) -> Result<i64, StoreError> {
+        self.lock_branch(branch)
+    }
+
+    fn move_to(&mut self, branch: &str, acked: i64) -> Result<(), StoreError> {
+        self.tx.execute(
+            "UPDATE branches SET acked_seq = ?2 WHERE code = ?1",
+            params![branch, acked],
+        )?;
+        Ok(())
+    }
+
+    fn audit(&mut self, line: &AuditLine, now: DateTime<Utc>) -> Result<(), StoreError> {
+        Reference::new(self.tx).audit(line, now)
+    }
+}
+
+/// Compaction's storage inside one immediate transaction.
+pub(crate) struct Compactor<'t, 'c> {
+    tx: &'t Transaction<'c>,
+}
+
+impl<'t, 'c> Compactor<'t, 'c> {
+    pub(crate) fn new(tx: &'t Transaction<'c>) -> Self {
+        Compactor { tx }
+    }
+}
+
+impl Compacting for Compactor<'_, '_> {
+    fn acked(&mut self, branch: &str) -> Result<i64, StoreError> {
+        Receiver::new(self.tx).lock_branch(branch)
+    }
+
+    fn entries_after(
+        &mut self,
+        branch: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT c.seq, c.received_at, c.set_aside IS NOT NULL, r.seq FROM changes c \
+             LEFT JOIN records r ON r.branch = c.branch AND r.entity = c.entity AND r.record_id = c.record_id \
+             WHERE c.branch = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3",
+        )?;
+        let rows = stmt
+            .query_map(params![branch, after, limit], |r| {
+                Ok(Candidate {
+                    seq: r.get(0)?,
+                    received_at: r.get(1)?,
+                    set_aside: r.get(2)?,
+                    record_seq: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    fn forget(&mut self, branch: &str, seq: i64) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO compacted_changes (branch, seq, digest) \
+                 SELECT branch, seq, digest FROM changes WHERE branch = ?1 AND seq = ?2",
+            )?
+            .execute(params![branch, seq])?;
+        self.tx
+            .prepare_cached("DELETE FROM changes WHERE branch = ?1 AND seq = ?2")?
+            .execute(params![branch, seq])?;
+        Ok(())
     }
 }
 
