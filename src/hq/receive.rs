@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use super::reports::{self, ReportRow};
 use super::store::StoreError;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
 use crate::sync::changes;
@@ -144,6 +145,14 @@ pub(crate) trait Receiving {
     fn keep_ticket(&mut self, branch: &str, id: &str, t: &Ticket) -> Result<(), StoreError>;
     /// Adds `delta` to a ticket's principal outstanding.
     fn add_principal(&mut self, branch: &str, loan: &str, delta: i64) -> Result<(), StoreError>;
+    /// Writes a record's row of the chain reports, or (`None`) removes it (`reports::project`).
+    fn keep_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: Option<&ReportRow>,
+    ) -> Result<(), StoreError>;
     /// Moves the branch's position on.
     fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError>;
     /// The entries from `first` to `last` stored but set aside, in order.
@@ -278,6 +287,7 @@ fn apply<R: Receiving + ?Sized>(
     };
     if entry.op == "delete" {
         store.mark_deleted(branch, entry)?;
+        reports::forget(store, branch, &entry.entity, &entry.id)?;
         return Ok(None);
     }
     let Some(text) = &entry.data else {
@@ -302,6 +312,7 @@ fn apply<R: Receiving + ?Sized>(
     let existed =
         entry.entity == "ledger" && store.record(branch, &entry.entity, &entry.id)?.is_some();
     store.keep_record(branch, entry, text)?;
+    reports::project(store, branch, &entry.entity, &entry.id, text)?;
     match entry.entity.as_str() {
         "customers" => {
             let customer = Customer {

@@ -22,6 +22,7 @@ use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::{self, Account, Attempt, Found as Lookup, SignInError};
 use crate::hq::access::{self, Branch};
 use crate::hq::receive::{self, Customer, Position, ReceiveError, Receiving, Stored, Ticket};
+use crate::hq::reports::ReportRow;
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
@@ -40,7 +41,7 @@ const ATTEMPTS: u32 = 5;
 
 /// One connection with the statements prepared on it.
 pub(crate) struct PgConn {
-    client: Client,
+    pub(super) client: Client,
     prepared: HashMap<&'static str, Statement>,
 }
 
@@ -66,7 +67,7 @@ pub(crate) struct PgStore {
 }
 
 /// A connection lent by the pool; back to it when dropped, unless it broke.
-struct Lent<'p> {
+pub(super) struct Lent<'p> {
     pool: &'p PgStore,
     conn: Option<PgConn>,
 }
@@ -142,7 +143,7 @@ impl PgStore {
         })
     }
 
-    fn conn(&self) -> Result<Lent<'_>, StoreError> {
+    pub(super) fn conn(&self) -> Result<Lent<'_>, StoreError> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
             Some(conn) => conn,
@@ -156,7 +157,7 @@ impl PgStore {
 
     /// Runs `work` in one transaction, tried again whole if the database aborts it as a
     /// serialisation failure or deadlock.
-    fn transaction<T, E: From<StoreError>>(
+    pub(super) fn transaction<T, E: From<StoreError>>(
         &self,
         mut work: impl FnMut(
             &mut Transaction<'_>,
@@ -447,13 +448,13 @@ impl PgStore {
 }
 
 /// The receive rules' storage inside one PostgreSQL transaction.
-struct Receiver<'a, 't> {
-    tx: &'a mut Transaction<'t>,
-    prepared: &'a mut HashMap<&'static str, Statement>,
+pub(super) struct Receiver<'a, 't> {
+    pub(super) tx: &'a mut Transaction<'t>,
+    pub(super) prepared: &'a mut HashMap<&'static str, Statement>,
 }
 
 impl Receiver<'_, '_> {
-    fn execute(
+    pub(super) fn execute(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
@@ -463,7 +464,7 @@ impl Receiver<'_, '_> {
         Ok(())
     }
 
-    fn query_opt(
+    pub(super) fn query_opt(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
@@ -553,6 +554,16 @@ impl Receiving for Receiver<'_, '_> {
              ON CONFLICT (branch, record_id) DO UPDATE SET principal_out = loans.principal_out + excluded.principal_out",
             &[&branch, &loan, &delta],
         )
+    }
+
+    fn keep_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: Option<&ReportRow>,
+    ) -> Result<(), StoreError> {
+        super::reports_postgres::keep_row(self, branch, entity, id, row)
     }
 
     fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError> {
