@@ -6,7 +6,7 @@
 --   category   loans: product id; ledger: the kind of money it moved (a reversal: the kind it
 --              undoes); loan_products: the product's name; disposal_sales: channel;
 --              complaints: category
---   outcome    loans: state; complaints: SLA met/breached/open; sms_outbox: delivered,
+--   outcome    loans: state; ledger: 'reversal' for a reversal, else ''; complaints: SLA met/breached/open; sms_outbox: delivered,
 --              not_delivered, sent, failed, waiting, cancelled
 --   week       the Monday (YYYY-MM-DD, UTC) of the week it counts in; '' when it has none yet
 --   amount     minor units: ledger: the amount (negative for a reversal); loans: principal;

@@ -203,7 +203,7 @@ fn ledger_row<R: Receiving + ?Sized>(
     };
     Ok(ReportRow {
         category,
-        outcome: String::new(),
+        outcome: if amount < 0 { "reversal" } else { "" }.to_owned(),
         week: week_text(f.on_date.as_deref()),
         amount,
     })
@@ -490,11 +490,19 @@ const COLLECTED: &[&str] = &["interest", "fee", "principal"];
 /// Collections (payments of interest, fees and principal, net of their reversals) and
 /// redemptions per week; `ledger` and `loans` are the groups of those types in the window.
 pub(crate) fn collections(weeks: &[NaiveDate], ledger: &[Group], loans: &[Group]) -> Report {
+    let keys = week_keys(weeks);
+    let shown = |g: &&Group| keys.contains(&g.week);
     let mut lines = BTreeMap::new();
-    for g in ledger.iter().filter(|g| COLLECTED.contains(&g.category.as_str())) {
-        tally(&mut lines, 3, &g.branch, &g.week, &[(0, g.amount), (1, g.count)]);
+    for g in ledger
+        .iter()
+        .filter(shown)
+        .filter(|g| COLLECTED.contains(&g.category.as_str()))
+    {
+        // A reversal takes its payment back out of the count, too.
+        let payments = if g.outcome == "reversal" { -g.count } else { g.count };
+        tally(&mut lines, 3, &g.branch, &g.week, &[(0, g.amount), (1, payments)]);
     }
-    for g in loans.iter().filter(|g| g.outcome == "redeemed") {
+    for g in loans.iter().filter(shown).filter(|g| g.outcome == "redeemed") {
         tally(&mut lines, 3, &g.branch, &g.week, &[(2, g.count)]);
     }
     Report {
@@ -506,7 +514,7 @@ pub(crate) fn collections(weeks: &[NaiveDate], ledger: &[Group], loans: &[Group]
             (Msg::HqRedemptions, Format::Count),
         ],
         charts: vec![vec![0], vec![2]],
-        keys: week_keys(weeks),
+        keys,
         lines: lines_of(lines),
     }
 }
@@ -519,14 +527,16 @@ pub(crate) fn forfeits(
     disposals: &[Group],
     sales: &[Group],
 ) -> Report {
+    let keys = week_keys(weeks);
+    let shown = |g: &&Group| keys.contains(&g.week);
     let mut lines = BTreeMap::new();
-    for g in loans.iter().filter(|g| g.outcome == "forfeited") {
+    for g in loans.iter().filter(shown).filter(|g| g.outcome == "forfeited") {
         tally(&mut lines, 5, &g.branch, &g.week, &[(0, g.count), (1, g.amount)]);
     }
-    for g in disposals {
+    for g in disposals.iter().filter(shown) {
         tally(&mut lines, 5, &g.branch, &g.week, &[(2, g.count)]);
     }
-    for g in sales {
+    for g in sales.iter().filter(shown) {
         tally(&mut lines, 5, &g.branch, &g.week, &[(3, g.count), (4, g.amount)]);
     }
     Report {
@@ -540,7 +550,7 @@ pub(crate) fn forfeits(
             (Msg::HqSaleProceeds, Format::Money),
         ],
         charts: vec![vec![0, 2, 3], vec![4]],
-        keys: week_keys(weeks),
+        keys,
         lines: lines_of(lines),
     }
 }
