@@ -142,9 +142,18 @@ fn figures(app: &HqApp, report: &Report, by_branch: bool) -> Markup {
 fn chart_of(app: &HqApp, report: &Report, by_key: &[(String, Vec<i64>)], series: &[usize]) -> Markup {
     const CLASSES: [&str; 3] = ["bar-a", "bar-b", "bar-c"];
     let lang = app.lang();
+    // At most about six labels under the columns, so they do not run into each other.
+    let every = by_key.len().div_ceil(6).max(1);
     let labels: Vec<String> = by_key
         .iter()
-        .map(|(key, _)| short_label(lang, report.kind, key))
+        .enumerate()
+        .map(|(i, (key, _))| {
+            if i % every == 0 {
+                short_label(lang, report.kind, key)
+            } else {
+                String::new()
+            }
+        })
         .collect();
     let groups: Vec<(&str, Vec<Point>)> = by_key
         .iter()

@@ -1637,7 +1637,7 @@ catalogue! {
     HqRedemptions => "Redemptions", "Penebusan";
     HqForfeits => "Forfeits", "Gagal tebus";
     HqForfeitedPrincipal => "Principal forfeited", "Pokok gagal tebus";
-    HqMovedToSale => "Moved to sale stock", "Masuk stok jual";
+    HqMovedToSale => "Into sale stock", "Masuk stok jual";
     HqSold => "Sold", "Terjual";
     HqSaleProceeds => "Sale proceeds", "Hasil penjualan";
     HqSlaMet => "SLA met", "SLA terpenuhi";

@@ -164,3 +164,31 @@ fn reports_answer_a_signed_in_user_and_their_csv_is_the_page(store: HqStore) {
     assert_eq!(c.get("/reports/nonsense").status, 404);
     assert_eq!(c.request("POST", "/reports/sms", &[], b"").status, 405);
 }
+
+/// One report page in Chromium, on a 360 px phone and a 1366 px desktop: it draws its charts
+/// and tables without the page scrolling sideways, and its inputs have labels.
+#[test]
+fn a_report_page_fits_a_phone_and_a_desktop() {
+    let (hq, credential) = util::head_office_on(HqStore::Sqlite, "Report branch");
+    add_user(hq.dir.path(), RINA.0, RINA.1);
+    let health: serde_json::Value =
+        serde_json::from_str(&hq.client().get("/healthz").body).unwrap();
+    let (status, reply) = upload(&hq, &credential, &batch(&health["accepts_schema"][1]));
+    assert_eq!(status, 200, "{reply}");
+    for (prefix, size) in [("hq-reports-phone", (360, 740)), ("hq-reports-desktop", (1366, 900))] {
+        let mut browser = crate::browser::Browser::start_sized(hq.addr, prefix, size);
+        browser.goto("/reports/forfeits");
+        browser.wait_for_path("/login");
+        browser.type_into(&browser.find("#username"), RINA.0);
+        browser.type_into(&browser.find("#password"), RINA.1);
+        browser.click(&browser.find("form[action=\"/login\"] button"));
+        browser.wait_for_path("/reports/forfeits");
+        browser.wait_until("the report", || browser.text().contains("Whole chain"));
+        let charts = browser.script("return document.querySelectorAll('svg.chart').length;");
+        assert_eq!(charts, json!(2), "{prefix}: both charts drawn");
+        browser.step("forfeits");
+        browser.goto("/branches/BR01");
+        browser.wait_until("the branch", || browser.text().contains("This branch's figures"));
+        browser.step("branch");
+    }
+}
