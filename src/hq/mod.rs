@@ -143,7 +143,11 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
         (Get, ["login"]) => sign_in::login_page(app, req, now),
         (
             Get,
-            page @ ([""] | ["customers"] | ["branches", _] | ["reference"] | ["reports"]
+            page @ ([""]
+            | ["customers"]
+            | ["branches", _]
+            | ["reference"]
+            | ["reports"]
             | ["reports", _]),
         ) => {
             let Some(user) = sign_in::signed_in(app, req, now)? else {

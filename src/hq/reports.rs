@@ -316,7 +316,10 @@ pub(crate) enum Format {
     Count,
     Money,
     /// Column `part` of column `whole`, in per cent (its own value unused).
-    Share { part: usize, whole: usize },
+    Share {
+        part: usize,
+        whole: usize,
+    },
 }
 
 /// The report's kinds, in the order the pages list them.
@@ -416,10 +419,7 @@ impl Report {
         for line in &self.lines {
             add(totals.entry(&line.branch).or_default(), &line.values);
         }
-        totals
-            .into_iter()
-            .map(|(b, v)| (b.to_owned(), v))
-            .collect()
+        totals.into_iter().map(|(b, v)| (b.to_owned(), v)).collect()
     }
 }
 
@@ -465,7 +465,13 @@ pub(crate) fn outstanding(holdings: &[Holding]) -> Report {
     let mut lines = BTreeMap::new();
     let mut keys: Vec<String> = Vec::new();
     for h in holdings {
-        tally(&mut lines, 2, &h.branch, &h.product, &[(0, h.tickets), (1, h.principal)]);
+        tally(
+            &mut lines,
+            2,
+            &h.branch,
+            &h.product,
+            &[(0, h.tickets), (1, h.principal)],
+        );
         if !keys.contains(&h.product) {
             keys.push(h.product.clone());
         }
@@ -499,10 +505,24 @@ pub(crate) fn collections(weeks: &[NaiveDate], ledger: &[Group], loans: &[Group]
         .filter(|g| COLLECTED.contains(&g.category.as_str()))
     {
         // A reversal takes its payment back out of the count, too.
-        let payments = if g.outcome == "reversal" { -g.count } else { g.count };
-        tally(&mut lines, 3, &g.branch, &g.week, &[(0, g.amount), (1, payments)]);
+        let payments = if g.outcome == "reversal" {
+            -g.count
+        } else {
+            g.count
+        };
+        tally(
+            &mut lines,
+            3,
+            &g.branch,
+            &g.week,
+            &[(0, g.amount), (1, payments)],
+        );
     }
-    for g in loans.iter().filter(shown).filter(|g| g.outcome == "redeemed") {
+    for g in loans
+        .iter()
+        .filter(shown)
+        .filter(|g| g.outcome == "redeemed")
+    {
         tally(&mut lines, 3, &g.branch, &g.week, &[(2, g.count)]);
     }
     Report {
@@ -530,14 +550,30 @@ pub(crate) fn forfeits(
     let keys = week_keys(weeks);
     let shown = |g: &&Group| keys.contains(&g.week);
     let mut lines = BTreeMap::new();
-    for g in loans.iter().filter(shown).filter(|g| g.outcome == "forfeited") {
-        tally(&mut lines, 5, &g.branch, &g.week, &[(0, g.count), (1, g.amount)]);
+    for g in loans
+        .iter()
+        .filter(shown)
+        .filter(|g| g.outcome == "forfeited")
+    {
+        tally(
+            &mut lines,
+            5,
+            &g.branch,
+            &g.week,
+            &[(0, g.count), (1, g.amount)],
+        );
     }
     for g in disposals.iter().filter(shown) {
         tally(&mut lines, 5, &g.branch, &g.week, &[(2, g.count)]);
     }
     for g in sales.iter().filter(shown) {
-        tally(&mut lines, 5, &g.branch, &g.week, &[(3, g.count), (4, g.amount)]);
+        tally(
+            &mut lines,
+            5,
+            &g.branch,
+            &g.week,
+            &[(3, g.count), (4, g.amount)],
+        );
     }
     Report {
         kind: Kind::Forfeits,

@@ -139,7 +139,12 @@ fn figures(app: &HqApp, report: &Report, by_branch: bool) -> Markup {
 }
 
 /// A column chart of the chain's totals by key, one series per column of `series`.
-fn chart_of(app: &HqApp, report: &Report, by_key: &[(String, Vec<i64>)], series: &[usize]) -> Markup {
+fn chart_of(
+    app: &HqApp,
+    report: &Report,
+    by_key: &[(String, Vec<i64>)],
+    series: &[usize],
+) -> Markup {
     const CLASSES: [&str; 3] = ["bar-a", "bar-b", "bar-c"];
     let lang = app.lang();
     // At most about six labels under the columns, so they do not run into each other.
@@ -180,7 +185,9 @@ fn chart_of(app: &HqApp, report: &Report, by_key: &[(String, Vec<i64>)], series:
         .map(|(&c, class)| (lang.t(report.columns[c].0), *class))
         .collect();
     let title = names.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-    let format = series.first().map_or(Format::Count, |&c| report.columns[c].1);
+    let format = series
+        .first()
+        .map_or(Format::Count, |&c| report.columns[c].1);
     chart::columns(&title, &groups, &names, &|top| match format {
         Format::Money => app.config.currency().format(top, lang),
         _ => top.to_string(),
@@ -268,7 +275,9 @@ fn key_label(lang: Lang, kind: Kind, key: &str) -> String {
 fn short_label(lang: Lang, kind: Kind, key: &str) -> String {
     let label = key_label(lang, kind, key);
     match NaiveDate::parse_from_str(key, "%Y-%m-%d") {
-        Ok(_) if kind.weekly() => label.rsplit_once(' ').map_or(label.clone(), |(dm, _)| dm.to_owned()),
+        Ok(_) if kind.weekly() => label
+            .rsplit_once(' ')
+            .map_or(label.clone(), |(dm, _)| dm.to_owned()),
         _ => label,
     }
 }
@@ -278,7 +287,10 @@ fn short_label(lang: Lang, kind: Kind, key: &str) -> String {
 fn csv_of(app: &HqApp, req: &Request, report: &Report, now: DateTime<Utc>) -> Response {
     let lang = app.lang();
     let mut rows = Vec::with_capacity(report.lines.len() + 1);
-    let mut header = vec![lang.t(Msg::HqBranch).to_owned(), lang.t(report.key).to_owned()];
+    let mut header = vec![
+        lang.t(Msg::HqBranch).to_owned(),
+        lang.t(report.key).to_owned(),
+    ];
     header.extend(report.columns.iter().map(|(m, _)| lang.t(*m).to_owned()));
     rows.push(header);
     for line in &report.lines {

@@ -112,7 +112,11 @@ fn generate(g: &mut Gen, code: &str, want: &mut Expected) -> Branch {
     };
     let products = [("P1", "Emas"), ("P2", "Elektronik")];
     for (id, name) in products {
-        b.add("loan_products", id, json!({ "id": id, "name": name, "kind": "pawn" }));
+        b.add(
+            "loan_products",
+            id,
+            json!({ "id": id, "name": name, "kind": "pawn" }),
+        );
     }
     for n in 0..40 {
         loan(g, &mut b, want, &products, n);
@@ -149,7 +153,10 @@ fn loan(g: &mut Gen, b: &mut Branch, want: &mut Expected, products: &[(&str, &st
         let row = format!("{id}-P{p}");
         b.add("ledger", &row, ledger(&row, &id, kind, amount, None, on));
         let week = monday(on);
-        let line = want.collections.entry((week.clone(), code.clone())).or_default();
+        let line = want
+            .collections
+            .entry((week.clone(), code.clone()))
+            .or_default();
         line[0] += amount;
         line[1] += 1;
         let mut reversed = false;
@@ -158,7 +165,10 @@ fn loan(g: &mut Gen, b: &mut Branch, want: &mut Expected, products: &[(&str, &st
             let reversal = format!("{row}-R");
             let data = ledger(&reversal, &id, "reversal", amount, Some(&row), later);
             b.add("ledger", &reversal, data);
-            let line = want.collections.entry((monday(later), code.clone())).or_default();
+            let line = want
+                .collections
+                .entry((monday(later), code.clone()))
+                .or_default();
             line[0] -= amount;
             line[1] -= 1;
             reversed = true;
@@ -168,11 +178,21 @@ fn loan(g: &mut Gen, b: &mut Branch, want: &mut Expected, products: &[(&str, &st
         }
     }
     let closes = matches!(state, "redeemed" | "forfeited");
-    b.add("loans", &id, loan(state, closes.then(|| format!("{closed} 10:00:00.000+00:00"))));
+    b.add(
+        "loans",
+        &id,
+        loan(
+            state,
+            closes.then(|| format!("{closed} 10:00:00.000+00:00")),
+        ),
+    );
     let week = monday(closed);
     match state {
         "active" | "due" => {
-            let o = want.outstanding.entry((code.clone(), name.to_owned())).or_default();
+            let o = want
+                .outstanding
+                .entry((code.clone(), name.to_owned()))
+                .or_default();
             o.0 += 1;
             o.1 += owed;
         }
@@ -183,13 +203,20 @@ fn loan(g: &mut Gen, b: &mut Branch, want: &mut Expected, products: &[(&str, &st
             f[1] += principal;
             if g.below(3) > 0 {
                 let on = closed + Duration::days(g.below(20) as i64);
-                b.add("disposals", &id, json!({ "loan_id": id, "on_date": on.to_string() }));
+                b.add(
+                    "disposals",
+                    &id,
+                    json!({ "loan_id": id, "on_date": on.to_string() }),
+                );
                 want.forfeits.entry((monday(on), code.clone())).or_default()[2] += 1;
                 if g.below(2) == 0 {
                     let sold = on + Duration::days(g.below(20) as i64);
                     let price = principal + 50_000;
                     b.add("disposal_sales", &id, json!({ "loan_id": id, "channel": "auction", "price": price, "on_date": sold.to_string() }));
-                    let f = want.forfeits.entry((monday(sold), code.clone())).or_default();
+                    let f = want
+                        .forfeits
+                        .entry((monday(sold), code.clone()))
+                        .or_default();
                     f[3] += 1;
                     f[4] += price;
                 }
@@ -221,10 +248,16 @@ fn complaint(g: &mut Gen, b: &mut Branch, want: &mut Expected, n: u32) {
         1 => (None, Some(at(opened + Duration::days(20))), 1),
         _ => (None, None, 2),
     };
-    b.add("complaints", &id, json!({ "id": id, "category": category, "state": "open",
-        "opened_at": at(opened), "resolved_at": resolved, "breached_at": breached }));
+    b.add(
+        "complaints",
+        &id,
+        json!({ "id": id, "category": category, "state": "open",
+        "opened_at": at(opened), "resolved_at": resolved, "breached_at": breached }),
+    );
     if monday(opened) >= first_week() {
-        want.complaints.entry((category.to_owned(), b.code.clone())).or_default()[column] += 1;
+        want.complaints
+            .entry((category.to_owned(), b.code.clone()))
+            .or_default()[column] += 1;
     }
 }
 
@@ -239,10 +272,17 @@ fn sms(g: &mut Gen, b: &mut Branch, want: &mut Expected, n: u32) {
         3 => ("failed", None, [0, 0, 1]),
         _ => ("queued", None, [0, 0, 0]),
     };
-    b.add("sms_outbox", &id, json!({ "id": id, "kind": kind, "state": state, "delivery": delivery,
-        "created_at": format!("{created} 07:00:00.000+00:00") }));
+    b.add(
+        "sms_outbox",
+        &id,
+        json!({ "id": id, "kind": kind, "state": state, "delivery": delivery,
+        "created_at": format!("{created} 07:00:00.000+00:00") }),
+    );
     if monday(created) >= first_week() && counts != [0, 0, 0] {
-        let line = want.sms.entry((kind.to_owned(), b.code.clone())).or_default();
+        let line = want
+            .sms
+            .entry((kind.to_owned(), b.code.clone()))
+            .or_default();
         for (l, c) in line.iter_mut().zip(counts) {
             *l += c;
         }
@@ -307,17 +347,31 @@ fn every_report_matches_the_generated_records(store: &Store) {
     let outstanding: BTreeMap<(String, String), (i64, i64)> = report(Kind::Outstanding)
         .lines
         .iter()
-        .map(|l| ((l.branch.clone(), l.key.clone()), (l.values[0], l.values[1])))
+        .map(|l| {
+            (
+                (l.branch.clone(), l.key.clone()),
+                (l.values[0], l.values[1]),
+            )
+        })
         .collect();
     assert_eq!(outstanding, want.outstanding);
-    assert!(!want.outstanding.is_empty(), "the generated data has open tickets");
+    assert!(
+        !want.outstanding.is_empty(),
+        "the generated data has open tickets"
+    );
 
     let collections = report(Kind::Collections);
     assert_eq!(lines::<3>(&collections), shown(&want.collections, true));
     assert_eq!(collections.keys.len(), 12);
     assert_eq!(collections.keys[0], first_week());
-    assert_eq!(lines::<5>(&report(Kind::Forfeits)), shown(&want.forfeits, true));
-    assert_eq!(lines::<3>(&report(Kind::Complaints)), shown(&want.complaints, false));
+    assert_eq!(
+        lines::<5>(&report(Kind::Forfeits)),
+        shown(&want.forfeits, true)
+    );
+    assert_eq!(
+        lines::<3>(&report(Kind::Complaints)),
+        shown(&want.complaints, false)
+    );
     assert_eq!(lines::<3>(&report(Kind::Sms)), shown(&want.sms, false));
 
     // The chain's totals are the branches' lines added up.
@@ -330,7 +384,10 @@ fn every_report_matches_the_generated_records(store: &Store) {
 fn a_head_office_with_records_back_fills_the_same_reports_once(store: &Store) {
     chain(store);
     // As received: nothing left to back-fill.
-    assert!(store.backfill_reports().unwrap() > 0, "the migration's pending row");
+    assert!(
+        store.backfill_reports().unwrap() > 0,
+        "the migration's pending row"
+    );
     assert_eq!(store.backfill_reports().unwrap(), 0, "only once");
     let before: Vec<Vec<Line>> = Kind::ALL
         .iter()
@@ -339,7 +396,12 @@ fn a_head_office_with_records_back_fills_the_same_reports_once(store: &Store) {
     // A head office from before the reports: the records, no report rows, the back-fill due.
     store.run("DELETE FROM report_rows");
     store.run("INSERT INTO report_backfill (pending) VALUES (1)");
-    assert!(report(store, Kind::Sms, now(), 12, None).unwrap().lines.is_empty());
+    assert!(
+        report(store, Kind::Sms, now(), 12, None)
+            .unwrap()
+            .lines
+            .is_empty()
+    );
     let projected = store.backfill_reports().unwrap();
     assert_eq!(
         projected as i64,
@@ -392,7 +454,12 @@ fn weeks_end_with_the_current_one_and_shares_round() {
     let w = weeks(now(), 3);
     let w: Vec<String> = w.iter().map(NaiveDate::to_string).collect();
     assert_eq!(w, ["2026-11-09", "2026-11-16", "2026-11-23"]);
-    assert_eq!(week_of("2026-11-29 23:59:00.000+00:00").unwrap().to_string(), "2026-11-23");
+    assert_eq!(
+        week_of("2026-11-29 23:59:00.000+00:00")
+            .unwrap()
+            .to_string(),
+        "2026-11-23"
+    );
     assert_eq!(week_of("nonsense"), None);
     assert_eq!(per_cent(2, 3).as_deref(), Some("66.7%"));
     assert_eq!(per_cent(0, 0), None);

@@ -9,7 +9,13 @@ use crate::hq_signin::{RINA, add_user, sign_in};
 use crate::sync::upload;
 use crate::util::{self, HqStore};
 
-const REPORTS: [&str; 5] = ["outstanding", "collections", "forfeits", "complaints", "sms"];
+const REPORTS: [&str; 5] = [
+    "outstanding",
+    "collections",
+    "forfeits",
+    "complaints",
+    "sms",
+];
 
 /// A record of the upload: `entity`, `id` and its columns.
 fn entry(seq: i64, entity: &str, id: &str, data: serde_json::Value) -> serde_json::Value {
@@ -24,17 +30,72 @@ fn batch(schema: &serde_json::Value) -> serde_json::Value {
     let at = format!("{today} 08:00:00.000+00:00");
     let earlier = (today - Duration::days(8)).to_string();
     let entries = vec![
-        entry(1, "loan_products", "P1", json!({ "id": "P1", "name": "Emas" })),
-        entry(2, "loans", "L1", json!({ "id": "L1", "customer_id": "C1", "ticket_no": "T1", "product_id": "P1", "state": "active", "principal": 900_000 })),
-        entry(3, "ledger", "G1", json!({ "id": "G1", "loan_id": "L1", "kind": "disbursement", "amount": 900_000, "on_date": earlier })),
-        entry(4, "ledger", "G2", json!({ "id": "G2", "loan_id": "L1", "kind": "interest", "amount": 45_000, "on_date": today.to_string() })),
-        entry(5, "loans", "L2", json!({ "id": "L2", "customer_id": "C1", "ticket_no": "T2", "product_id": "P1", "state": "redeemed", "principal": 500_000, "closed_at": at })),
-        entry(6, "complaints", "K1", json!({ "id": "K1", "category": "billing", "state": "open", "opened_at": at })),
-        entry(7, "sms_outbox", "S1", json!({ "id": "S1", "kind": "reminder", "state": "sent", "delivery": "delivered", "created_at": at })),
-        entry(8, "sms_outbox", "S2", json!({ "id": "S2", "kind": "reminder", "state": "failed", "created_at": at })),
-        entry(9, "loans", "L3", json!({ "id": "L3", "customer_id": "C1", "ticket_no": "T3", "product_id": "P1", "state": "forfeited", "principal": 600_000, "closed_at": at })),
-        entry(10, "disposals", "L3", json!({ "loan_id": "L3", "on_date": today.to_string() })),
-        entry(11, "disposal_sales", "L3", json!({ "loan_id": "L3", "channel": "auction", "price": 700_000, "on_date": today.to_string() })),
+        entry(
+            1,
+            "loan_products",
+            "P1",
+            json!({ "id": "P1", "name": "Emas" }),
+        ),
+        entry(
+            2,
+            "loans",
+            "L1",
+            json!({ "id": "L1", "customer_id": "C1", "ticket_no": "T1", "product_id": "P1", "state": "active", "principal": 900_000 }),
+        ),
+        entry(
+            3,
+            "ledger",
+            "G1",
+            json!({ "id": "G1", "loan_id": "L1", "kind": "disbursement", "amount": 900_000, "on_date": earlier }),
+        ),
+        entry(
+            4,
+            "ledger",
+            "G2",
+            json!({ "id": "G2", "loan_id": "L1", "kind": "interest", "amount": 45_000, "on_date": today.to_string() }),
+        ),
+        entry(
+            5,
+            "loans",
+            "L2",
+            json!({ "id": "L2", "customer_id": "C1", "ticket_no": "T2", "product_id": "P1", "state": "redeemed", "principal": 500_000, "closed_at": at }),
+        ),
+        entry(
+            6,
+            "complaints",
+            "K1",
+            json!({ "id": "K1", "category": "billing", "state": "open", "opened_at": at }),
+        ),
+        entry(
+            7,
+            "sms_outbox",
+            "S1",
+            json!({ "id": "S1", "kind": "reminder", "state": "sent", "delivery": "delivered", "created_at": at }),
+        ),
+        entry(
+            8,
+            "sms_outbox",
+            "S2",
+            json!({ "id": "S2", "kind": "reminder", "state": "failed", "created_at": at }),
+        ),
+        entry(
+            9,
+            "loans",
+            "L3",
+            json!({ "id": "L3", "customer_id": "C1", "ticket_no": "T3", "product_id": "P1", "state": "forfeited", "principal": 600_000, "closed_at": at }),
+        ),
+        entry(
+            10,
+            "disposals",
+            "L3",
+            json!({ "loan_id": "L3", "on_date": today.to_string() }),
+        ),
+        entry(
+            11,
+            "disposal_sales",
+            "L3",
+            json!({ "loan_id": "L3", "channel": "auction", "price": 700_000, "on_date": today.to_string() }),
+        ),
     ];
     json!({ "branch": "BR01", "schema": schema, "entries": entries })
 }
@@ -93,19 +154,31 @@ fn reports_answer_a_signed_in_user_and_their_csv_is_the_page(store: HqStore) {
 
     let mut anonymous = hq.client();
     let pages: Vec<String> = std::iter::once("/reports".to_owned())
-        .chain(REPORTS.iter().flat_map(|r| [format!("/reports/{r}"), format!("/reports/{r}.csv")]))
+        .chain(
+            REPORTS
+                .iter()
+                .flat_map(|r| [format!("/reports/{r}"), format!("/reports/{r}.csv")]),
+        )
         .chain(std::iter::once("/branches/BR01".to_owned()))
         .collect();
     for path in &pages {
         let r = anonymous.get(path);
         assert_eq!(r.status, 303, "{path} without a session");
-        assert!(r.header("location").unwrap_or("").starts_with("/login?next="), "{path}");
+        assert!(
+            r.header("location")
+                .unwrap_or("")
+                .starts_with("/login?next="),
+            "{path}"
+        );
     }
 
     let mut c = hq.client();
     sign_in(&mut c, RINA.0, RINA.1);
     let home = c.get("/");
-    assert!(home.body.contains("href=\"/reports\""), "the nav links the reports");
+    assert!(
+        home.body.contains("href=\"/reports\""),
+        "the nav links the reports"
+    );
     for path in &pages {
         let r = c.get(path);
         assert_eq!(r.status, 200, "{path}: {}", r.body);
@@ -115,7 +188,9 @@ fn reports_answer_a_signed_in_user_and_their_csv_is_the_page(store: HqStore) {
         assert!(page.body.contains("<svg"), "{report} draws a chart");
         let csv = c.get(&format!("/reports/{report}.csv"));
         assert!(
-            csv.header("content-type").unwrap_or("").starts_with("text/csv"),
+            csv.header("content-type")
+                .unwrap_or("")
+                .starts_with("text/csv"),
             "{report}"
         );
         let mut lines = csv.body.lines();
@@ -146,18 +221,28 @@ fn reports_answer_a_signed_in_user_and_their_csv_is_the_page(store: HqStore) {
     let csv = c.get("/reports/collections.csv").body;
     assert!(csv.lines().any(|l| l.ends_with(",45000,1,1")), "{csv}");
     let csv = c.get("/reports/forfeits.csv").body;
-    assert!(csv.lines().any(|l| l.ends_with(",1,600000,1,1,700000")), "{csv}");
+    assert!(
+        csv.lines().any(|l| l.ends_with(",1,600000,1,1,700000")),
+        "{csv}"
+    );
 
     // The branch's page: its position, its lag and its figures.
     let branch = c.get("/branches/BR01").body;
     assert!(branch.contains("Oldest change waiting"), "{branch}");
-    assert!(branch.contains("Outstanding loans") && branch.contains("Emas"), "{branch}");
+    assert!(
+        branch.contains("Outstanding loans") && branch.contains("Emas"),
+        "{branch}"
+    );
 
     // Bad input: its reason on the page, or a 400 with it; an unknown report is not found.
     let bad = c.get("/reports/collections?weeks=0");
     assert_eq!(bad.status, 200);
     assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
-    assert!(bad.body.contains("whole number from 1 to 104"), "{}", bad.body);
+    assert!(
+        bad.body.contains("whole number from 1 to 104"),
+        "{}",
+        bad.body
+    );
     let bad = c.get("/reports/collections.csv?weeks=many");
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("whole number"), "{}", bad.body);
@@ -175,7 +260,10 @@ fn a_report_page_fits_a_phone_and_a_desktop() {
         serde_json::from_str(&hq.client().get("/healthz").body).unwrap();
     let (status, reply) = upload(&hq, &credential, &batch(&health["accepts_schema"][1]));
     assert_eq!(status, 200, "{reply}");
-    for (prefix, size) in [("hq-reports-phone", (360, 740)), ("hq-reports-desktop", (1366, 900))] {
+    for (prefix, size) in [
+        ("hq-reports-phone", (360, 740)),
+        ("hq-reports-desktop", (1366, 900)),
+    ] {
         let mut browser = crate::browser::Browser::start_sized(hq.addr, prefix, size);
         browser.goto("/reports/forfeits");
         browser.wait_for_path("/login");
@@ -188,7 +276,9 @@ fn a_report_page_fits_a_phone_and_a_desktop() {
         assert_eq!(charts, json!(2), "{prefix}: both charts drawn");
         browser.step("forfeits");
         browser.goto("/branches/BR01");
-        browser.wait_until("the branch", || browser.text().contains("This branch's figures"));
+        browser.wait_until("the branch", || {
+            browser.text().contains("This branch's figures")
+        });
         browser.step("branch");
     }
 }

@@ -2,8 +2,8 @@
 //! path and the back-fill write (`reports::project`, `reports::backfill`), and the two grouped
 //! queries every report is made of, in SQL CockroachDB and YugabyteDB accept too.
 
-use super::postgres::{PgStore, Receiver, retryable};
 use super::StoreError;
+use super::postgres::{PgStore, Receiver, retryable};
 use crate::hq::receive::{self};
 use crate::hq::reports::{self, Backfilling, Group, Holding, RecordKey, ReportRow};
 
@@ -21,7 +21,15 @@ pub(super) fn keep_row(
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (branch, entity, record_id) DO UPDATE SET category = excluded.category, \
              outcome = excluded.outcome, week = excluded.week, amount = excluded.amount",
-            &[&branch, &entity, &id, &r.category, &r.outcome, &r.week, &r.amount],
+            &[
+                &branch,
+                &entity,
+                &id,
+                &r.category,
+                &r.outcome,
+                &r.week,
+                &r.amount,
+            ],
         ),
         None => rx.execute(
             "DELETE FROM report_rows WHERE branch = $1 AND entity = $2 AND record_id = $3",
@@ -47,7 +55,13 @@ impl Backfilling for Receiver<'_, '_> {
             "SELECT branch, entity, record_id, data FROM records \
              WHERE (branch, entity, record_id) > ($1, $2, $3) AND entity = ANY($4) AND NOT deleted \
              ORDER BY branch, entity, record_id LIMIT $5",
-            &[&after.branch, &after.entity, &after.record_id, &reports::REPORTED, &limit],
+            &[
+                &after.branch,
+                &after.entity,
+                &after.record_id,
+                &reports::REPORTED,
+                &limit,
+            ],
         )?;
         Ok(rows
             .iter()

@@ -4,8 +4,8 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::sqlite::{self, Receiver};
 use super::StoreError;
+use super::sqlite::{self, Receiver};
 use crate::hq::reports::{self, Backfilling, Group, Holding, RecordKey, ReportRow};
 
 /// Writes (or with `None` removes) one record's report row.
@@ -38,7 +38,9 @@ impl Backfilling for Receiver<'_, '_> {
     fn backfill_pending(&mut self) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .query_row("SELECT pending FROM report_backfill", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT pending FROM report_backfill", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .optional()?
             .is_some())
     }

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::{Found, Search, SetAsideEntry, StoreError};
 use crate::auth::SignInError;
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
-use crate::hq::reports::ReportRow;
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
+use crate::hq::reports::ReportRow;
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
