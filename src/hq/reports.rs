@@ -21,9 +21,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use serde::Deserialize;
 
-use super::receive::Receiving;
+use super::receive::{self, Fields, Receiving};
 use super::store::{Store, StoreError};
 use crate::plumbing::i18n::Msg;
 
@@ -51,45 +50,6 @@ pub(crate) struct ReportRow {
     pub(crate) amount: i64,
 }
 
-/// The columns of a record the projection reads, borrowed from its text.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Fields<'a> {
-    #[serde(borrow)]
-    product_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    state: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    closed_at: Option<Cow<'a, str>>,
-    principal: Option<i64>,
-    #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
-    amount: Option<i64>,
-    #[serde(borrow)]
-    reverses: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    on_date: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    channel: Option<Cow<'a, str>>,
-    price: Option<i64>,
-    #[serde(borrow)]
-    category: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    opened_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    resolved_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    breached_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    response_breached_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    delivery: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    created_at: Option<Cow<'a, str>>,
-}
-
 /// The Monday of the week of a date or time as branches write them (`YYYY-MM-DD...`, UTC).
 pub(crate) fn week_of(text: &str) -> Option<NaiveDate> {
     let day = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
@@ -110,21 +70,18 @@ fn text(value: &Option<Cow<'_, str>>) -> String {
     value.as_deref().unwrap_or_default().to_owned()
 }
 
-/// Keeps the report row of a record `receive` applied (`data`, its JSON text), in the
-/// caller's transaction; a record type the reports do not count is left alone.
+/// Keeps the report row of a record `receive` applied (`f`, its columns as `receive` read
+/// them), in the caller's transaction; a record type the reports do not count is left alone.
 pub(crate) fn project<R: Receiving + ?Sized>(
     store: &mut R,
     branch: &str,
     entity: &str,
     id: &str,
-    data: &str,
+    f: &Fields,
 ) -> Result<(), StoreError> {
     if !REPORTED.contains(&entity) {
         return Ok(());
     }
-    let Ok(f) = serde_json::from_str::<Fields>(data) else {
-        return Ok(());
-    };
     let row = match entity {
         "loans" => ReportRow {
             category: text(&f.product_id),
@@ -138,7 +95,7 @@ pub(crate) fn project<R: Receiving + ?Sized>(
             week: String::new(),
             amount: 0,
         },
-        "ledger" => ledger_row(store, branch, &f)?,
+        "ledger" => ledger_row(store, branch, f)?,
         "disposals" => ReportRow {
             category: String::new(),
             outcome: String::new(),
@@ -153,13 +110,13 @@ pub(crate) fn project<R: Receiving + ?Sized>(
         },
         "complaints" => ReportRow {
             category: text(&f.category),
-            outcome: sla(&f).to_owned(),
+            outcome: sla(f).to_owned(),
             week: week_text(f.opened_at.as_deref()),
             amount: 0,
         },
         _ => ReportRow {
             category: text(&f.kind),
-            outcome: sms_outcome(&f).to_owned(),
+            outcome: sms_outcome(f).to_owned(),
             week: week_text(f.created_at.as_deref()),
             amount: 0,
         },
@@ -189,16 +146,10 @@ fn ledger_row<R: Receiving + ?Sized>(
 ) -> Result<ReportRow, StoreError> {
     let amount = f.amount.unwrap_or(0);
     let (category, amount) = match (f.kind.as_deref(), f.reverses.as_deref()) {
-        (Some("reversal"), Some(reversed)) => {
-            let data = store
-                .record(branch, "ledger", reversed)?
-                .unwrap_or_default();
-            let kind = serde_json::from_str::<Fields>(&data)
-                .ok()
-                .and_then(|r| r.kind.map(Cow::into_owned))
-                .unwrap_or_default();
-            (kind, -amount)
-        }
+        (Some("reversal"), Some(reversed)) => (
+            receive::ledger_kind(store, branch, reversed)?.unwrap_or_default(),
+            -amount,
+        ),
         (kind, _) => (kind.unwrap_or_default().to_owned(), amount),
     };
     Ok(ReportRow {
@@ -267,7 +218,10 @@ pub(crate) fn backfill<B: Backfilling + ?Sized>(store: &mut B) -> Result<u64, St
     loop {
         let page = store.records_after(&after, PAGE)?;
         for (key, data) in &page {
-            project(store, &key.branch, &key.entity, &key.record_id, data)?;
+            // What the receive path stored it read, so it reads again here.
+            if let Ok(f) = serde_json::from_str::<Fields>(data) {
+                project(store, &key.branch, &key.entity, &key.record_id, &f)?;
+            }
             done += 1;
         }
         match page.into_iter().last() {
