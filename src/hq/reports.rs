@@ -417,7 +417,6 @@ fn lines_of(lines: BTreeMap<(String, String), Vec<i64>>) -> Vec<Line> {
 /// Outstanding loans and principal by branch and product (as of now).
 pub(crate) fn outstanding(holdings: &[Holding]) -> Report {
     let mut lines = BTreeMap::new();
-    let mut keys: Vec<String> = Vec::new();
     for h in holdings {
         tally(
             &mut lines,
@@ -426,11 +425,8 @@ pub(crate) fn outstanding(holdings: &[Holding]) -> Report {
             &h.product,
             &[(0, h.tickets), (1, h.principal)],
         );
-        if !keys.contains(&h.product) {
-            keys.push(h.product.clone());
-        }
     }
-    keys.sort();
+    let lines = lines_of(lines);
     Report {
         kind: Kind::Outstanding,
         key: Msg::HqProduct,
@@ -439,8 +435,8 @@ pub(crate) fn outstanding(holdings: &[Holding]) -> Report {
             (Msg::HqOutstanding, Format::Money),
         ],
         charts: vec![vec![1]],
-        keys,
-        lines: lines_of(lines),
+        keys: keys_of(&lines),
+        lines,
     }
 }
 
@@ -551,16 +547,12 @@ const SLA: [&str; 3] = ["met", "breached", "open"];
 /// Complaints opened in the window by category and SLA (met, breached, open).
 pub(crate) fn complaints(groups: &[Group]) -> Report {
     let mut lines = BTreeMap::new();
-    let mut keys: Vec<String> = Vec::new();
     for g in groups {
         if let Some(column) = SLA.iter().position(|s| *s == g.outcome) {
             tally(&mut lines, 3, &g.branch, &g.category, &[(column, g.count)]);
-            if !keys.contains(&g.category) {
-                keys.push(g.category.clone());
-            }
         }
     }
-    keys.sort();
+    let lines = lines_of(lines);
     Report {
         kind: Kind::Complaints,
         key: Msg::HqCategory,
@@ -570,8 +562,8 @@ pub(crate) fn complaints(groups: &[Group]) -> Report {
             (Msg::HqSlaOpen, Format::Count),
         ],
         charts: vec![vec![0, 1, 2]],
-        keys,
-        lines: lines_of(lines),
+        keys: keys_of(&lines),
+        lines,
     }
 }
 
@@ -579,7 +571,6 @@ pub(crate) fn complaints(groups: &[Group]) -> Report {
 /// said so), failed (not sent, or the network said not delivered), and the share delivered.
 pub(crate) fn sms(groups: &[Group]) -> Report {
     let mut lines = BTreeMap::new();
-    let mut keys: Vec<String> = Vec::new();
     for g in groups {
         let n = g.count;
         let values: &[(usize, i64)] = match g.outcome.as_str() {
@@ -590,11 +581,8 @@ pub(crate) fn sms(groups: &[Group]) -> Report {
             _ => continue,
         };
         tally(&mut lines, 4, &g.branch, &g.category, values);
-        if !keys.contains(&g.category) {
-            keys.push(g.category.clone());
-        }
     }
-    keys.sort();
+    let lines = lines_of(lines);
     Report {
         kind: Kind::Sms,
         key: Msg::HqMessageKind,
@@ -605,8 +593,8 @@ pub(crate) fn sms(groups: &[Group]) -> Report {
             (Msg::HqSmsShare, Format::Share { part: 1, whole: 0 }),
         ],
         charts: vec![vec![0, 1, 2]],
-        keys,
-        lines: lines_of(lines),
+        keys: keys_of(&lines),
+        lines,
     }
 }
 
@@ -633,6 +621,13 @@ pub(crate) fn report(
         Kind::Complaints => complaints(&groups("complaints")?),
         Kind::Sms => sms(&groups("sms_outbox")?),
     })
+}
+
+/// The keys of `lines` (in key order already), each once.
+fn keys_of(lines: &[Line]) -> Vec<String> {
+    let mut keys: Vec<String> = lines.iter().map(|l| l.key.clone()).collect();
+    keys.dedup();
+    keys
 }
 
 fn week_keys(weeks: &[NaiveDate]) -> Vec<String> {
