@@ -10,7 +10,7 @@ CREATE TABLE report_rows (
     amount    BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (branch, entity, record_id)
 );
-CREATE INDEX report_rows_week ON report_rows (entity, week);
+CREATE INDEX report_rows_week ON report_rows (entity, week, branch, category, outcome, amount);
 CREATE INDEX loans_state ON loans (state, branch);
 
 CREATE TABLE report_backfill (

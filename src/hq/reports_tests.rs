@@ -464,3 +464,93 @@ fn weeks_end_with_the_current_one_and_shares_round() {
     assert_eq!(per_cent(2, 3).as_deref(), Some("66.7%"));
     assert_eq!(per_cent(0, 0), None);
 }
+
+/// Each report's time at a chain's size (`cargo test --lib hq::reports -- --ignored
+/// --nocapture`; BENCHMARKS.md): 200 branches, 400,000 ledger rows, 100,000 tickets, 200,000
+/// messages and 10,000 complaints in `report_rows`, written straight by SQL both stores accept.
+fn reports_at_a_chains_size(store: &Store) {
+    let weeks: Vec<String> = weeks(now(), 16).iter().map(NaiveDate::to_string).collect();
+    let week = format!(
+        "CASE i % 16 {} END",
+        (0..16)
+            .map(|w| format!("WHEN {w} THEN '{}'", weeks[w]))
+            .collect::<String>()
+    );
+    let fill = |entity: &str, rows: i64, category: &str, outcome: &str| {
+        let started = std::time::Instant::now();
+        store.run(&format!(
+            "INSERT INTO report_rows (branch, entity, record_id, category, outcome, week, amount) \
+             WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
+             SELECT 'B' || ((i / 16) % 200), '{entity}', 'R' || i, {category}, {outcome}, {week}, 1000 + i % 977 FROM n",
+            last = rows - 1
+        ));
+        eprintln!(
+            "{}: {entity}: {rows} rows in {:?}",
+            store.kind(),
+            started.elapsed()
+        );
+    };
+    fill(
+        "ledger",
+        400_000,
+        "CASE i % 3 WHEN 0 THEN 'interest' WHEN 1 THEN 'fee' ELSE 'principal' END",
+        "''",
+    );
+    fill(
+        "loans",
+        100_000,
+        "'P' || (i % 4)",
+        "CASE i % 5 WHEN 0 THEN 'redeemed' WHEN 1 THEN 'forfeited' ELSE 'active' END",
+    );
+    fill(
+        "sms_outbox",
+        200_000,
+        "'reminder'",
+        "CASE i % 4 WHEN 0 THEN 'sent' WHEN 1 THEN 'failed' ELSE 'delivered' END",
+    );
+    fill(
+        "complaints",
+        10_000,
+        "'billing'",
+        "CASE i % 3 WHEN 0 THEN 'met' WHEN 1 THEN 'breached' ELSE 'open' END",
+    );
+    fill("loan_products", 800, "'Product ' || (i % 4)", "''");
+    store.run(
+        "INSERT INTO loans (branch, record_id, state, principal_out) \
+         SELECT branch, record_id, outcome, 500000 FROM report_rows WHERE entity = 'loans'",
+    );
+    // As autovacuum would leave a PostgreSQL table: its visibility map lets the index answer.
+    store.run(if store.kind() == "postgresql" {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    });
+    for kind in Kind::ALL {
+        for branch in [None, Some("B7")] {
+            let started = std::time::Instant::now();
+            let r = report(store, kind, now(), 12, branch).unwrap();
+            eprintln!(
+                "{}: {:?} {}: {} lines in {:?}",
+                store.kind(),
+                kind,
+                branch.unwrap_or("chain"),
+                r.lines.len(),
+                started.elapsed()
+            );
+            assert!(!r.lines.is_empty());
+        }
+    }
+}
+
+mod reports_at_a_chains_size {
+    #[test]
+    #[ignore = "a measurement for BENCHMARKS.md, not a check"]
+    fn sqlite() {
+        super::reports_at_a_chains_size(&crate::hq::store::testing::sqlite());
+    }
+    #[test]
+    #[ignore = "a measurement for BENCHMARKS.md, not a check"]
+    fn postgres() {
+        super::reports_at_a_chains_size(&crate::hq::store::testing::postgres());
+    }
+}

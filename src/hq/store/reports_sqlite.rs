@@ -91,11 +91,20 @@ pub(crate) fn groups(
     from: &str,
     branch: Option<&str>,
 ) -> rusqlite::Result<Vec<Group>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT branch, category, outcome, week, COUNT(*), COALESCE(SUM(amount), 0) FROM report_rows \
-         WHERE entity = ?1 AND week >= ?2 AND (?3 IS NULL OR branch = ?3) \
-         GROUP BY branch, category, outcome, week ORDER BY week, branch",
-    )?;
+    // One branch's by its key (the branch first), the chain's by the covering week index.
+    let sql = match branch {
+        Some(_) => {
+            "SELECT branch, category, outcome, week, COUNT(*), COALESCE(SUM(amount), 0) FROM report_rows \
+             WHERE branch = ?3 AND entity = ?1 AND week >= ?2 \
+             GROUP BY branch, category, outcome, week ORDER BY week, branch"
+        }
+        None => {
+            "SELECT branch, category, outcome, week, COUNT(*), COALESCE(SUM(amount), 0) FROM report_rows \
+             WHERE entity = ?1 AND week >= ?2 AND ?3 IS NULL \
+             GROUP BY branch, category, outcome, week ORDER BY week, branch"
+        }
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
     stmt.query_map(params![entity, from, branch], |r| {
         Ok(Group {
             branch: r.get(0)?,
