@@ -79,8 +79,21 @@ pub(crate) fn project<R: Receiving + ?Sized>(
     id: &str,
     f: &Fields,
 ) -> Result<(), StoreError> {
+    match row_of(store, branch, entity, f)? {
+        Some(row) => store.keep_report_row(branch, entity, id, Some(&row)),
+        None => Ok(()),
+    }
+}
+
+/// The report row of a record of type `entity` (none for a type the reports do not count).
+fn row_of<R: Receiving + ?Sized>(
+    store: &mut R,
+    branch: &str,
+    entity: &str,
+    f: &Fields,
+) -> Result<Option<ReportRow>, StoreError> {
     if !REPORTED.contains(&entity) {
-        return Ok(());
+        return Ok(None);
     }
     let row = match entity {
         "loans" => ReportRow {
@@ -121,7 +134,7 @@ pub(crate) fn project<R: Receiving + ?Sized>(
             amount: 0,
         },
     };
-    store.keep_report_row(branch, entity, id, Some(&row))
+    Ok(Some(row))
 }
 
 /// Removes the report row of a record a branch deleted.
@@ -202,6 +215,15 @@ pub(crate) trait Backfilling: Receiving {
         after: &RecordKey,
         limit: i64,
     ) -> Result<Vec<(RecordKey, String)>, StoreError>;
+    /// Writes a record's report row unless it has one: a receiver in another process may
+    /// have written a newer one since this transaction read the record.
+    fn fill_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: &ReportRow,
+    ) -> Result<(), StoreError>;
     /// Marks the back-fill done.
     fn backfill_done(&mut self) -> Result<(), StoreError>;
 }
@@ -219,10 +241,13 @@ pub(crate) fn backfill<B: Backfilling + ?Sized>(store: &mut B) -> Result<u64, St
         let page = store.records_after(&after, PAGE)?;
         for (key, data) in &page {
             // What the receive path stored it read, so it reads again here.
-            if let Ok(f) = serde_json::from_str::<Fields>(data) {
-                project(store, &key.branch, &key.entity, &key.record_id, &f)?;
+            let Ok(f) = serde_json::from_str::<Fields>(data) else {
+                continue;
+            };
+            if let Some(row) = row_of(store, &key.branch, &key.entity, &f)? {
+                store.fill_report_row(&key.branch, &key.entity, &key.record_id, &row)?;
+                done += 1;
             }
-            done += 1;
         }
         match page.into_iter().last() {
             Some((key, _)) => after = key,

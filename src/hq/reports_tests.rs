@@ -413,6 +413,15 @@ fn a_head_office_with_records_back_fills_the_same_reports_once(store: &Store) {
         .collect();
     assert_eq!(after, before);
     assert_eq!(store.count("SELECT COUNT(*) FROM report_backfill"), 0);
+    // A row a receiver wrote meanwhile (another process on PostgreSQL) is newer than the
+    // record the back-fill read: it stays.
+    store.run("UPDATE report_rows SET amount = 7 WHERE record_id = 'BR01-S0'");
+    store.run("INSERT INTO report_backfill (pending) VALUES (1)");
+    store.backfill_reports().unwrap();
+    assert_eq!(
+        store.count("SELECT COUNT(*) FROM report_rows WHERE record_id = 'BR01-S0' AND amount = 7"),
+        1
+    );
 }
 
 fn one_branch_reports_only_its_own_lines(store: &Store) {

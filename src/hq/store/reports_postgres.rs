@@ -78,6 +78,20 @@ impl Backfilling for Receiver<'_, '_> {
             .collect())
     }
 
+    fn fill_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        r: &ReportRow,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO report_rows (branch, entity, record_id, category, outcome, week, amount) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (branch, entity, record_id) DO NOTHING",
+            &[&branch, &entity, &id, &r.category, &r.outcome, &r.week, &r.amount],
+        )
+    }
+
     fn backfill_done(&mut self) -> Result<(), StoreError> {
         self.execute("DELETE FROM report_backfill", &[])
     }

@@ -78,6 +78,22 @@ impl Backfilling for Receiver<'_, '_> {
         Ok(rows)
     }
 
+    fn fill_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        r: &ReportRow,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO report_rows (branch, entity, record_id, category, outcome, week, amount) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (branch, entity, record_id) DO NOTHING",
+            )?
+            .execute(params![branch, entity, id, r.category, r.outcome, r.week, r.amount])?;
+        Ok(())
+    }
+
     fn backfill_done(&mut self) -> Result<(), StoreError> {
         self.tx.execute("DELETE FROM report_backfill", [])?;
         Ok(())
