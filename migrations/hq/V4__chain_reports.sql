@@ -8,7 +8,9 @@
 --              complaints: category
 --   outcome    loans: state; ledger: 'reversal' for a reversal, else ''; complaints: SLA met/breached/open; sms_outbox: delivered,
 --              not_delivered, sent, failed, waiting, cancelled
---   week       the Monday (YYYY-MM-DD, UTC) of the week it counts in; '' when it has none yet
+--   week       the Monday (YYYY-MM-DD) of the week of the day the branch wrote (ledger,
+--              disposals, sales: on_date, the business day; loans: closed_at; complaints:
+--              opened_at; sms_outbox: created_at, UTC); '' when it has none yet
 --   amount     minor units: ledger: the amount (negative for a reversal); loans: principal;
 --              disposal_sales: price
 CREATE TABLE report_rows (

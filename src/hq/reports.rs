@@ -50,7 +50,8 @@ pub(crate) struct ReportRow {
     pub(crate) amount: i64,
 }
 
-/// The Monday of the week of a date or time as branches write them (`YYYY-MM-DD...`, UTC).
+/// The Monday of the week of a date or time as branches write them (`YYYY-MM-DD...`: its
+/// first ten characters, the day as the branch wrote it).
 pub(crate) fn week_of(text: &str) -> Option<NaiveDate> {
     let day = NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()?;
     Some(monday(day))
