@@ -17,6 +17,8 @@ pub(crate) mod reference_api;
 pub(crate) mod reference_pages;
 pub(crate) mod reseed;
 pub(crate) mod reseed_api;
+pub(crate) mod reports;
+pub(crate) mod reports_pages;
 pub(crate) mod sign_in;
 pub(crate) mod store;
 
@@ -177,14 +179,24 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
         (Get, ["healthz"]) => health(app),
         (Get, ["assets", name]) => Ok(assets::serve(req, name).unwrap_or_else(not_found)),
         (Get, ["login"]) => sign_in::login_page(app, req, now),
-        (Get, page @ ([""] | ["customers"] | ["branches", _] | ["reference"])) => {
+        (
+            Get,
+            page @ ([""]
+            | ["customers"]
+            | ["branches", _]
+            | ["reference"]
+            | ["reports"]
+            | ["reports", _]),
+        ) => {
             let Some(user) = sign_in::signed_in(app, req, now)? else {
                 return Ok(sign_in::required(req));
             };
             match page {
                 ["customers"] => pages::customers(app, req, &user),
-                ["branches", code] => pages::branch(app, &user, code),
+                ["branches", code] => pages::branch(app, &user, code, now),
                 ["reference"] => reference_pages::page(app, &user),
+                ["reports"] => Ok(reports_pages::index(app, &user)),
+                ["reports", name] => reports_pages::get(app, req, &user, name, now),
                 _ => pages::branches(app, &user),
             }
         }
@@ -196,6 +208,8 @@ fn route(app: &HqApp, req: &Request, now: DateTime<Utc>) -> Result<Response, Sto
             | ["customers"]
             | ["branches", _]
             | ["reference"]
+            | ["reports"]
+            | ["reports", _]
             | ["api", "v1", "reference"]
             | ["api", "v1", "reference", "ack"]
             | ["api", "v1", "position"]

@@ -13,7 +13,7 @@ use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ui::{self, HqUser};
 
 /// A page in head office's layout, for the signed-in `user`.
-fn page(app: &HqApp, user: &SignedIn, title: &str, body: Markup) -> Response {
+pub(super) fn page(app: &HqApp, user: &SignedIn, title: &str, body: Markup) -> Response {
     let who = HqUser {
         username: &user.username,
         csrf: &user.csrf,
@@ -89,18 +89,32 @@ pub(crate) fn branches(app: &HqApp, user: &SignedIn) -> Result<Response, StoreEr
     Ok(page(app, user, lang.t(Msg::HqBranches), body))
 }
 
-/// `GET /branches/{code}`: one branch's position and the entries set aside.
-pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Response, StoreError> {
+/// `GET /branches/{code}`: one branch's position and lag, the entries set aside, and its
+/// figures of the chain reports.
+pub(crate) fn branch(
+    app: &HqApp,
+    user: &SignedIn,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Response, StoreError> {
     let lang = app.lang();
     let Some(b) = app.store.branches()?.into_iter().find(|b| b.code == code) else {
         return Ok(super::not_found());
     };
     let aside = app.store.set_aside_entries(code)?;
+    let figures = super::reports_pages::branch_figures(app, code, now)?;
+    let oldest = b
+        .oldest_waiting_at
+        .as_deref()
+        .and_then(crate::plumbing::clock::parse_stored);
     let body = html! {
         section class="card" {
             dl {
                 dt { (lang.t(Msg::SyncLastSuccess)) } dd { (when(app, b.last_upload_at)) }
                 dt { (lang.t(Msg::SyncSequence)) } dd { (b.acked_seq) }
+                dt { (lang.t(Msg::HqBranchHead)) } dd { (b.acked_seq + b.waiting_after.unwrap_or(0)) }
+                dt { (lang.t(Msg::HqLag)) } dd { (b.waiting_after.unwrap_or(0)) }
+                dt { (lang.t(Msg::HqOldestWaiting)) } dd { (oldest.map_or_else(|| "—".to_owned(), |t| when(app, Some(t)))) }
                 dt { (lang.t(Msg::HqEntriesReceived)) } dd { (b.entries_received) }
                 dt { (lang.t(Msg::HqSchema)) } dd { (b.schema_version.map_or_else(|| "—".to_owned(), |v| v.to_string())) }
             }
@@ -128,6 +142,8 @@ pub(crate) fn branch(app: &HqApp, user: &SignedIn, code: &str) -> Result<Respons
                 }
             }
         }
+        p class="muted" { (lang.t(Msg::HqRefusedNotKept)) }
+        (figures)
     };
     Ok(page(app, user, &format!("{} {}", b.code, b.name), body))
 }

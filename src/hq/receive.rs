@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+use super::reports::{self, ReportRow};
 use super::store::StoreError;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
 use crate::sync::changes;
@@ -144,6 +145,14 @@ pub(crate) trait Receiving {
     fn keep_ticket(&mut self, branch: &str, id: &str, t: &Ticket) -> Result<(), StoreError>;
     /// Adds `delta` to a ticket's principal outstanding.
     fn add_principal(&mut self, branch: &str, loan: &str, delta: i64) -> Result<(), StoreError>;
+    /// Writes a record's row of the chain reports, or (`None`) removes it (`reports::project`).
+    fn keep_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: Option<&ReportRow>,
+    ) -> Result<(), StoreError>;
     /// Moves the branch's position on.
     fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError>;
     /// The entries from `first` to `last` stored but set aside, in order.
@@ -214,11 +223,11 @@ pub(crate) fn receive<R: Receiving + ?Sized>(
 }
 
 /// The columns of a record head office reads: its key (one of `id`, `code`, `reference`, `loan_id`, `day`) and
-/// what the search and totals tables keep. Parsed straight from the record's text, skipping
+/// what the search, totals and report tables keep. Parsed straight from the record's text, skipping
 /// the other columns, and borrowing where it can: most of head office's time per entry.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -240,16 +249,43 @@ struct Fields<'a> {
     #[serde(borrow)]
     ticket_no: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    state: Option<Cow<'a, str>>,
+    pub(crate) state: Option<Cow<'a, str>>,
     #[serde(borrow)]
     loan_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    kind: Option<Cow<'a, str>>,
-    amount: Option<i64>,
+    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) amount: Option<i64>,
     #[serde(borrow)]
-    reverses: Option<Cow<'a, str>>,
+    pub(crate) reverses: Option<Cow<'a, str>>,
     #[serde(borrow)]
     day: Option<Cow<'a, str>>,
+    // The chain reports' columns (`reports::project`).
+    #[serde(borrow)]
+    pub(crate) product_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) closed_at: Option<Cow<'a, str>>,
+    pub(crate) principal: Option<i64>,
+    #[serde(borrow)]
+    pub(crate) on_date: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) channel: Option<Cow<'a, str>>,
+    pub(crate) price: Option<i64>,
+    #[serde(borrow)]
+    pub(crate) category: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) opened_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) resolved_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) breached_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) response_breached_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) delivery: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) created_at: Option<Cow<'a, str>>,
 }
 
 impl Fields<'_> {
@@ -278,6 +314,7 @@ fn apply<R: Receiving + ?Sized>(
     };
     if entry.op == "delete" {
         store.mark_deleted(branch, entry)?;
+        reports::forget(store, branch, &entry.entity, &entry.id)?;
         return Ok(None);
     }
     let Some(text) = &entry.data else {
@@ -302,6 +339,7 @@ fn apply<R: Receiving + ?Sized>(
     let existed =
         entry.entity == "ledger" && store.record(branch, &entry.entity, &entry.id)?.is_some();
     store.keep_record(branch, entry, text)?;
+    reports::project(store, branch, &entry.entity, &entry.id, &record)?;
     match entry.entity.as_str() {
         "customers" => {
             let customer = Customer {
@@ -354,17 +392,24 @@ fn principal_delta<R: Receiving + ?Sized>(
             let Some(reversed) = row.reverses.as_deref() else {
                 return Ok(0);
             };
-            let data = store
-                .record(branch, "ledger", reversed)?
-                .unwrap_or_default();
-            let kind = serde_json::from_str::<Fields>(&data)
-                .ok()
-                .and_then(|f| f.kind.map(Cow::into_owned));
+            let kind = ledger_kind(store, branch, reversed)?;
             Ok(-sign(kind.as_deref().unwrap_or("")) * amount)
         }
         Some(kind) => Ok(sign(kind) * amount),
         None => Ok(0),
     }
+}
+
+/// The kind of ledger row `id` of `branch` as head office holds it (none for an unknown row).
+pub(crate) fn ledger_kind<R: Receiving + ?Sized>(
+    store: &mut R,
+    branch: &str,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
+    let data = store.record(branch, "ledger", id)?.unwrap_or_default();
+    Ok(serde_json::from_str::<Fields>(&data)
+        .ok()
+        .and_then(|f| f.kind.map(Cow::into_owned)))
 }
 
 #[cfg(test)]

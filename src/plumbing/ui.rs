@@ -152,6 +152,7 @@ pub(crate) fn hq_page(lang: Lang, user: Option<&HqUser>, title: &str, body: Mark
                             li { a href="/" { (lang.t(Msg::HqBranches)) } }
                             li { a href="/customers" { (lang.t(Msg::HqCustomerSearch)) } }
                             li { a href="/reference" { (lang.t(Msg::HqReference)) } }
+                            li { a href="/reports" { (lang.t(Msg::HqReports)) } }
                         }
                     }
                     div class="who" {

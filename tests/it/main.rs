@@ -22,6 +22,7 @@ mod email;
 mod form_errors;
 mod foundation;
 mod hq_postgres;
+mod hq_reports;
 mod hq_signin;
 mod import_formats;
 mod imports;

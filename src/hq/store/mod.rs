@@ -10,6 +10,8 @@
 //! rows; [`Store`] picks the one the configuration names.
 
 pub(crate) mod postgres;
+pub(crate) mod reports_postgres;
+pub(crate) mod reports_sqlite;
 pub(crate) mod sqlite;
 
 #[cfg(test)]
@@ -116,10 +118,58 @@ impl Store {
                 busy,
                 config.server.workers as usize + 2,
             )?;
-            Ok(Store::Sqlite(db))
+            let store = Store::Sqlite(db);
+            store.backfill_reports()?;
+            Ok(store)
         } else {
             let store = postgres::PgStore::open(url, config.server.workers as usize + 2)?;
-            Ok(Store::Postgres(Box::new(store)))
+            let store = Store::Postgres(Box::new(store));
+            store.backfill_reports()?;
+            Ok(store)
+        }
+    }
+
+    /// Back-fills the chain reports' rows from the records held before they existed (once,
+    /// `reports::backfill`); returns how many records it projected.
+    pub(crate) fn backfill_reports(&self) -> Result<u64, StoreError> {
+        let done = match &self {
+            Store::Sqlite(db) => {
+                let mut conn = db.conn()?;
+                let tx = db::immediate(&mut conn)?;
+                let done = super::reports::backfill(&mut sqlite::Receiver::new(&tx))?;
+                tx.commit()?;
+                done
+            }
+            Store::Postgres(pg) => pg.backfill_reports()?,
+        };
+        if done > 0 {
+            log::info!("head office: chain reports back-filled from {done} records");
+        }
+        Ok(done)
+    }
+
+    /// The chain reports' rows of `entity` from week `from` on (a Monday, `YYYY-MM-DD`), of
+    /// `branch` or (`None`) every branch, grouped by branch, category, outcome and week.
+    pub(crate) fn report_groups(
+        &self,
+        entity: &str,
+        from: &str,
+        branch: Option<&str>,
+    ) -> Result<Vec<super::reports::Group>, StoreError> {
+        match self {
+            Store::Sqlite(db) => Ok(reports_sqlite::groups(&*db.conn()?, entity, from, branch)?),
+            Store::Postgres(pg) => pg.report_groups(entity, from, branch),
+        }
+    }
+
+    /// Open tickets by branch and product, of `branch` or (`None`) every branch.
+    pub(crate) fn holdings(
+        &self,
+        branch: Option<&str>,
+    ) -> Result<Vec<super::reports::Holding>, StoreError> {
+        match self {
+            Store::Sqlite(db) => Ok(reports_sqlite::holdings(&*db.conn()?, branch)?),
+            Store::Postgres(pg) => pg.holdings(branch),
         }
     }
 

@@ -25,6 +25,7 @@ use crate::hq::compact::{self, Candidate, Compacting, Page};
 use crate::hq::receive::{self, Customer, Position, ReceiveError, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
 use crate::hq::reseed::{self, ReseedError, Reseeding};
+use crate::hq::reports::ReportRow;
 use crate::plumbing::config::StaffConfig;
 use crate::plumbing::crypto;
 use crate::sync::batch::{Batch, Entry, Reply, SetAside};
@@ -42,7 +43,7 @@ const ATTEMPTS: u32 = 5;
 
 /// One connection with the statements prepared on it.
 pub(crate) struct PgConn {
-    client: Client,
+    pub(super) client: Client,
     prepared: HashMap<&'static str, Statement>,
 }
 
@@ -68,7 +69,7 @@ pub(crate) struct PgStore {
 }
 
 /// A connection lent by the pool; back to it when dropped, unless it broke.
-struct Lent<'p> {
+pub(super) struct Lent<'p> {
     pool: &'p PgStore,
     conn: Option<PgConn>,
 }
@@ -144,7 +145,7 @@ impl PgStore {
         })
     }
 
-    fn conn(&self) -> Result<Lent<'_>, StoreError> {
+    pub(super) fn conn(&self) -> Result<Lent<'_>, StoreError> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match idle {
             Some(conn) => conn,
@@ -158,7 +159,7 @@ impl PgStore {
 
     /// Runs `work` in one transaction, tried again whole if the database aborts it as a
     /// serialisation failure or deadlock.
-    fn transaction<T, E: From<StoreError>>(
+    pub(super) fn transaction<T, E: From<StoreError>>(
         &self,
         mut work: impl FnMut(
             &mut Transaction<'_>,
@@ -491,13 +492,13 @@ impl PgStore {
 }
 
 /// The receive rules' storage inside one PostgreSQL transaction.
-struct Receiver<'a, 't> {
-    tx: &'a mut Transaction<'t>,
-    prepared: &'a mut HashMap<&'static str, Statement>,
+pub(super) struct Receiver<'a, 't> {
+    pub(super) tx: &'a mut Transaction<'t>,
+    pub(super) prepared: &'a mut HashMap<&'static str, Statement>,
 }
 
 impl Receiver<'_, '_> {
-    fn execute(
+    pub(super) fn execute(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
@@ -507,7 +508,7 @@ impl Receiver<'_, '_> {
         Ok(())
     }
 
-    fn query_opt(
+    pub(super) fn query_opt(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
@@ -598,6 +599,16 @@ impl Receiving for Receiver<'_, '_> {
              ON CONFLICT (branch, record_id) DO UPDATE SET principal_out = loans.principal_out + excluded.principal_out",
             &[&branch, &loan, &delta],
         )
+    }
+
+    fn keep_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: Option<&ReportRow>,
+    ) -> Result<(), StoreError> {
+        super::reports_postgres::keep_row(self, branch, entity, id, row)
     }
 
     fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError> {

@@ -11,12 +11,13 @@ use crate::hq::compact::{Candidate, Compacting};
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
 use crate::hq::reseed::Reseeding;
+use crate::hq::reports::ReportRow;
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
 /// database's, so the branch's row needs no lock of its own).
 pub(crate) struct Receiver<'t, 'c> {
-    tx: &'t Transaction<'c>,
+    pub(super) tx: &'t Transaction<'c>,
 }
 
 impl<'t, 'c> Receiver<'t, 'c> {
@@ -124,6 +125,18 @@ impl Receiving for Receiver<'_, '_> {
             )?
             .execute(params![branch, loan, delta])?;
         Ok(())
+    }
+
+    fn keep_report_row(
+        &mut self,
+        branch: &str,
+        entity: &str,
+        id: &str,
+        row: Option<&ReportRow>,
+    ) -> Result<(), StoreError> {
+        Ok(super::reports_sqlite::keep_row(
+            self.tx, branch, entity, id, row,
+        )?)
     }
 
     fn move_position(&mut self, branch: &str, p: &Position) -> Result<(), StoreError> {

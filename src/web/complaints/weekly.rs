@@ -141,8 +141,8 @@ fn chart(ctx: &Ctx, title: Msg, rows: &[(&str, usize)]) -> Markup {
     crate::web::chart::bars(ctx.t(title), rows)
 }
 
-/// A CSV download.
-fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, AppError> {
+/// A CSV download (head office's reports send theirs by it too).
+pub(crate) fn csv_response(name: &str, rows: Vec<Vec<String>>) -> Result<Response, AppError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     for row in rows {
         out.write_record(row.iter().map(|f| spreadsheet_safe(f)))
