@@ -266,6 +266,10 @@ coded!(
         Escalated => "escalated", ComplaintEventEscalated;
         Owner => "owner", ComplaintEventOwner;
         Message => "message", ComplaintEventMessage;
+        /// A payout of the case's ticket marked failed or made again (B.7).
+        Disbursement => "disbursement", ComplaintEventDisbursement;
+        /// The customer's email address corrected for an allowed typo (seed 002 step 3).
+        EmailCorrected => "email_corrected", ComplaintEventEmailCorrected;
     }
 );
 
