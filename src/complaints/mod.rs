@@ -20,6 +20,7 @@ pub(crate) mod list;
 pub(crate) mod messages;
 pub(crate) mod report;
 pub(crate) mod sla;
+pub(crate) mod typos;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
