@@ -63,6 +63,8 @@ pub(crate) enum CaseError {
     NotAllowedTypo,
     #[error("the customer has no email address")]
     NoEmail,
+    #[error("the reader's role may not do this")]
+    Forbidden,
     #[error("the payout: {0}")]
     Disbursement(#[from] crate::loans::disbursements::DisbursementError),
     #[error("database: {0}")]

@@ -18,6 +18,7 @@ pub(crate) mod checklist;
 pub(crate) mod due;
 pub(crate) mod list;
 pub(crate) mod messages;
+pub(crate) mod payouts;
 pub(crate) mod report;
 pub(crate) mod sla;
 pub(crate) mod typos;

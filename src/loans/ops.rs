@@ -463,6 +463,9 @@ pub(crate) enum Purpose {
 pub(crate) enum PaymentError {
     #[error("the ticket is not open")]
     Closed,
+    /// The payout failed and waits to be made again: the customer owes nothing yet.
+    #[error("the ticket's payout failed and waits to be made again")]
+    PayoutOutstanding,
     #[error("the amount is more than everything owed ({payoff})")]
     TooMuch { payoff: i64 },
     #[error("the amount must be above zero")]
@@ -591,6 +594,9 @@ fn check_payment(
     }
     if !record.is_open() {
         return Err(PaymentError::Closed);
+    }
+    if super::disbursements::outstanding(conn, &record.id)? {
+        return Err(PaymentError::PayoutOutstanding);
     }
     if payment.amount <= 0 {
         return Err(PaymentError::Nothing);

@@ -366,6 +366,7 @@ catalogue! {
     DisbursementSent => "Sent", "Terkirim";
     DisbursementFailed => "Failed", "Gagal";
     DisbursementMadeAgain => "Made again", "Dilakukan ulang";
+    DisbursementReplaces => "makes a failed payout again", "mengulang pencairan yang gagal";
     DisbursementPaidInCash => "Paid out in cash at the counter", "Dicairkan tunai di loket";
     DisbursementSentAt => "sent {at} by {who}", "dikirim {at} oleh {who}";
     DisbursementFailedAt => "marked failed {at} by {who}: {reason}", "ditandai gagal {at} oleh {who}: {reason}";
