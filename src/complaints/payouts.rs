@@ -41,7 +41,15 @@ pub(crate) fn mark_failed(
     case_and_payout(tx, id, payout)?;
     disbursements::mark_failed(tx, payout, reason, user, today, now)?;
     let detail = format!("{}:{}", State::Failed.code(), reason.trim());
-    cases::record(tx, id, EventKind::Disbursement, Some(&user.id), (None, None), &detail, now)?;
+    cases::record(
+        tx,
+        id,
+        EventKind::Disbursement,
+        Some(&user.id),
+        (None, None),
+        &detail,
+        now,
+    )?;
     cases::responded(tx, id, now)
 }
 
@@ -57,6 +65,14 @@ pub(crate) fn make_again(
     case_and_payout(tx, id, payout)?;
     disbursements::make_again(tx, payout, again, user, today, now)?;
     let detail = format!("{}:{}", State::MadeAgain.code(), again.method.code());
-    cases::record(tx, id, EventKind::Disbursement, Some(&user.id), (None, None), &detail, now)?;
+    cases::record(
+        tx,
+        id,
+        EventKind::Disbursement,
+        Some(&user.id),
+        (None, None),
+        &detail,
+        now,
+    )?;
     cases::responded(tx, id, now)
 }

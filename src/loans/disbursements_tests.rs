@@ -288,6 +288,20 @@ fn refusals_leave_the_payout_and_the_ledger_as_they_were() {
         at(day, 10),
     )
     .unwrap();
+    // Nothing can be paid on a ticket whose payout waits: the customer owes nothing.
+    let paying = pay_cash(
+        &conn,
+        &loan,
+        &b.manager.id,
+        50_000,
+        Purpose::Partial,
+        day,
+        at(day, 10),
+    );
+    assert!(
+        matches!(paying, Err(ops::PaymentError::PayoutOutstanding)),
+        "{paying:?}"
+    );
     let twice = mark_failed(
         &conn,
         &sent.id,
@@ -327,7 +341,6 @@ fn refusals_leave_the_payout_and_the_ledger_as_they_were() {
     );
     assert_eq!(get(&conn, &payout.id).unwrap().unwrap().state, State::Sent);
     assert!(!outstanding(&conn, &paid).unwrap());
-    let _ = loan;
 }
 
 #[test]

@@ -342,3 +342,50 @@ fn a_submission_relay_with_starttls_and_a_login() {
     );
     page_shows(&mut c, "/staff/email", "Relay reachable");
 }
+
+/// Issue 14: a case past its level is escalated by the scheduler and each CS manager of
+/// `[complaints] breach_email_to` gets an email through the relay.
+#[test]
+fn a_breach_emails_the_cs_managers_through_the_relay() {
+    let port = free_port();
+    let sink = Sink::start(port);
+    let env = [
+        ("PAWNBRANCH_EMAIL_RELAY", "127.0.0.1".to_owned()),
+        ("PAWNBRANCH_EMAIL_PORT", port.to_string()),
+        ("PAWNBRANCH_EMAIL_SECURITY", "none".to_owned()),
+        (
+            "PAWNBRANCH_EMAIL_FROM",
+            "Pawnbranch Test <branch@pawnbranch.test>".to_owned(),
+        ),
+        ("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "5".to_owned()),
+        (
+            "PAWNBRANCH_COMPLAINTS_BREACH_EMAIL_TO",
+            "cs.manager@pawnbranch.test".to_owned(),
+        ),
+    ];
+    let server = Server::start(Options {
+        demo: true,
+        movable_clock: true,
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+        ..Options::default()
+    });
+    let mut agent = server.client();
+    agent.sign_in(crate::util::AGENT.0, crate::util::AGENT.1);
+    let customer = crate::complaints::budi(&mut agent);
+    let case = crate::complaints::open_case(&mut agent, &customer);
+    assert!(sink.received().is_empty(), "nothing before the breach");
+    server.advance_clock(121 * 60);
+    let m = sink.nth(1);
+    assert_eq!(
+        m["rcpt_tos"],
+        serde_json::json!(["cs.manager@pawnbranch.test"])
+    );
+    let (subject, text) = (m["subject"].as_str().unwrap(), m["body"].as_str().unwrap());
+    assert!(subject.contains("Budi"), "{subject}");
+    for part in ["no first response within 2 hours", &case] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+}

@@ -59,7 +59,12 @@ pub(crate) fn payout_state(ctx: &Ctx, payouts: &Payouts, has_ticket: bool) -> Ma
 }
 
 /// B.7: mark the last payout failed, or make a failed one again, when the reader may.
-pub(crate) fn payout_forms(ctx: &Ctx, case: &Case, payouts: &Payouts, sent: &FieldErrors) -> Markup {
+pub(crate) fn payout_forms(
+    ctx: &Ctx,
+    case: &Case,
+    payouts: &Payouts,
+    sent: &FieldErrors,
+) -> Markup {
     let Some(last) = payouts.list.last().filter(|_| case.state.is_open()) else {
         return html! { br; (ctx.t(Msg::DisbursementNoneForCase)) };
     };
@@ -98,7 +103,12 @@ pub(crate) fn payout_forms(ctx: &Ctx, case: &Case, payouts: &Payouts, sent: &Fie
 }
 
 /// Seed 002 step 3: the typos staff may correct, and the form to correct one.
-pub(crate) fn email_typos(ctx: &Ctx, case: &Case, email: Option<&str>, sent: &FieldErrors) -> Markup {
+pub(crate) fn email_typos(
+    ctx: &Ctx,
+    case: &Case,
+    email: Option<&str>,
+    sent: &FieldErrors,
+) -> Markup {
     let cell = |shown: Shown| match shown {
         Shown::Text(t) => html! { code { (t) } },
         Shown::Label(m) => html! { (ctx.t(m)) },

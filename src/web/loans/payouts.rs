@@ -28,4 +28,3 @@ pub(crate) fn payout_line(ctx: &Ctx, p: &Disbursement) -> Markup {
         }
     }
 }
-
