@@ -128,19 +128,29 @@ fn escalate(
         &format!("UPDATE complaints SET {column} = ?2 WHERE id = ?1"),
         params![case.id, now],
     )?;
+    let late = Late {
+        lang,
+        case,
+        why: &why,
+    };
     Ok(Told {
-        sms: notify(tx, config, lang, case, &why, now)?,
-        email: notify_by_email(tx, config, lang, case, &why, now)?,
+        sms: notify(tx, config, &late, now)?,
+        email: notify_by_email(tx, config, &late, now)?,
     })
+}
+
+/// What the CS managers are told of a late case, in the branch's language.
+struct Late<'a> {
+    lang: Lang,
+    case: &'a Case,
+    why: &'a str,
 }
 
 /// Queues the email to the CS managers' addresses; returns how many.
 fn notify_by_email(
     tx: &Transaction,
     config: &Config,
-    lang: Lang,
-    case: &Case,
-    why: &str,
+    &Late { lang, case, why }: &Late,
     now: DateTime<Utc>,
 ) -> Result<usize, CaseError> {
     let subject = lang.fill(
@@ -176,9 +186,7 @@ fn notify_by_email(
 fn notify(
     tx: &Transaction,
     config: &Config,
-    lang: Lang,
-    case: &Case,
-    why: &str,
+    &Late { lang, case, why }: &Late,
     now: DateTime<Utc>,
 ) -> Result<usize, CaseError> {
     let text = lang.fill(

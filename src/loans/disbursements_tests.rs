@@ -363,3 +363,30 @@ fn the_migration_keeps_earlier_transfers_as_sent() {
         (State::Sent, sent.ledger)
     );
 }
+
+#[test]
+fn v29_widens_the_two_check_lists_and_leaves_the_schema_sound() {
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let sql = |table: &str| -> String {
+        conn.query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert!(sql("email_outbox").contains("'test', 'notice'"));
+    assert!(sql("complaint_events").contains("'disbursement', 'email_corrected'"));
+    // The lists still refuse what they do not name.
+    let refused = conn.execute(
+        "INSERT INTO email_outbox (id, recipient, subject, body, kind, priority, state, next_attempt_at, created_at, updated_at)
+         VALUES ('E1', 'a@b.test', 's', 'b', 'anything', 1, 'queued', '', '', '')",
+        [],
+    );
+    assert!(refused.is_err());
+}

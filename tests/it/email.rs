@@ -31,7 +31,12 @@ fn free_port() -> u16 {
 
 /// A demo server whose relay is 127.0.0.1:`port`, in plain text.
 fn server_with_relay(port: u16) -> Server {
-    let env = [
+    server_with_relay_and(port, &[])
+}
+
+/// As [`server_with_relay`], with more settings from the environment.
+fn server_with_relay_and(port: u16, more: &[(&str, &str)]) -> Server {
+    let mut env = vec![
         ("PAWNBRANCH_EMAIL_RELAY", "127.0.0.1".to_owned()),
         ("PAWNBRANCH_EMAIL_PORT", port.to_string()),
         ("PAWNBRANCH_EMAIL_SECURITY", "none".to_owned()),
@@ -42,6 +47,7 @@ fn server_with_relay(port: u16) -> Server {
         ("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "5".to_owned()),
         ("PAWNBRANCH_PORTAL_PUBLIC_URL", PORTAL_URL.to_owned()),
     ];
+    env.extend(more.iter().map(|(k, v)| (*k, (*v).to_owned())));
     Server::start(Options {
         demo: true,
         movable_clock: true,
@@ -349,29 +355,11 @@ fn a_submission_relay_with_starttls_and_a_login() {
 fn a_breach_emails_the_cs_managers_through_the_relay() {
     let port = free_port();
     let sink = Sink::start(port);
-    let env = [
-        ("PAWNBRANCH_EMAIL_RELAY", "127.0.0.1".to_owned()),
-        ("PAWNBRANCH_EMAIL_PORT", port.to_string()),
-        ("PAWNBRANCH_EMAIL_SECURITY", "none".to_owned()),
-        (
-            "PAWNBRANCH_EMAIL_FROM",
-            "Pawnbranch Test <branch@pawnbranch.test>".to_owned(),
-        ),
-        ("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "5".to_owned()),
-        (
-            "PAWNBRANCH_COMPLAINTS_BREACH_EMAIL_TO",
-            "cs.manager@pawnbranch.test".to_owned(),
-        ),
-    ];
-    let server = Server::start(Options {
-        demo: true,
-        movable_clock: true,
-        env: env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-        ..Options::default()
-    });
+    let more = [(
+        "PAWNBRANCH_COMPLAINTS_BREACH_EMAIL_TO",
+        "cs.manager@pawnbranch.test",
+    )];
+    let server = server_with_relay_and(port, &more);
     let mut agent = server.client();
     agent.sign_in(crate::util::AGENT.0, crate::util::AGENT.1);
     let customer = crate::complaints::budi(&mut agent);

@@ -45,11 +45,7 @@ fn ticket_by_transfer(clerk: &mut Client, customer: &str) -> String {
 /// Opens a case of `category` on the hotline for `customer` about `loan`; its path.
 fn open(agent: &mut Client, customer: &str, category: &str, loan: &str) -> String {
     let form = format!("/staff/complaints/new?customer={customer}");
-    let page = agent.get(&form);
-    let select = &page.body[page.body.find("name=\"owner\"").unwrap()..];
-    let chosen = &select[..select.find("selected").unwrap()];
-    let owner = chosen.rsplit("value=\"").next().unwrap();
-    let owner = &owner[..owner.find('"').unwrap()];
+    let owner = &crate::complaints::owner_on(agent, &form);
     let r = agent.submit(
         &form,
         "/staff/complaints/new",
