@@ -119,7 +119,7 @@ fn a_failed_transfer_is_marked_failed_and_made_again_from_the_case_page() {
         &mut agent,
         &case,
         "payout-failed",
-        &[("payout", &payout), ("reason", "returned")],
+        &[("payout", &payout), ("failed_reason", "returned")],
     );
     assert_eq!(refused.status, 403, "the server checks the permission too");
 
@@ -131,7 +131,7 @@ fn a_failed_transfer_is_marked_failed_and_made_again_from_the_case_page() {
         &mut manager,
         &case,
         "payout-failed",
-        &[("payout", &payout), ("reason", " ")],
+        &[("payout", &payout), ("failed_reason", " ")],
     );
     assert_eq!(empty.status, 400);
     assert!(
@@ -155,7 +155,7 @@ fn a_failed_transfer_is_marked_failed_and_made_again_from_the_case_page() {
         "payout-failed",
         &[
             ("payout", &payout),
-            ("reason", "Account closed at the bank"),
+            ("failed_reason", "Account closed at the bank"),
         ],
     );
     assert_eq!(failed.status, 303, "{}", failed.body);
@@ -315,4 +315,49 @@ fn a_one_time_code_case_corrects_only_an_allowed_email_typo() {
         )
         .unwrap();
     assert_eq!(audited, 1);
+}
+
+/// The payout steps (a failed payout: its state and the "make again" form) and the email
+/// typo table at a phone's width, in English and in Bahasa Indonesia: nothing wider than the
+/// screen, every field labelled.
+#[test]
+fn the_payout_and_typo_steps_fit_a_phone_in_both_languages() {
+    let server = Server::demo();
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let customer = budi(&mut clerk);
+    let loan = ticket_by_transfer(&mut clerk, &customer);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+    let payouts = open(&mut manager, &customer, "disbursement", &loan);
+    let sent = manager.get(&payouts).body;
+    let failed = post(
+        &mut manager,
+        &payouts,
+        "payout-failed",
+        &[
+            ("payout", &payout_on(&sent)),
+            ("failed_reason", "Account closed at the bank"),
+        ],
+    );
+    assert_eq!(failed.status, 303, "{}", failed.body);
+    let typos = open(&mut manager, &customer, "one_time_code", "");
+    let mut browser = crate::browser::Browser::start(server.addr, "payouts");
+    browser.sign_in_staff(MANAGER);
+    for (lang, again, table) in [
+        ("en", "Make the payout again", "Typos staff may correct"),
+        (
+            "id",
+            "Lakukan ulang pencairan",
+            "Salah ketik yang boleh diperbaiki staf",
+        ),
+    ] {
+        browser.goto(&format!("/lang/{lang}?next={payouts}"));
+        browser.wait_until("the failed payout", || browser.text().contains(again));
+        browser.step(&format!("payout-{lang}"));
+        browser.goto(&typos);
+        browser.click(&browser.find("details.email-typos summary"));
+        browser.wait_until("the typo table", || browser.text().contains(table));
+        browser.step(&format!("typos-{lang}"));
+    }
 }

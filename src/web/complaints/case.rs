@@ -521,6 +521,9 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
     }
 }
 
+/// The field of why a payout failed (the escalation form's is `reason`: ids stay unique).
+pub(crate) const FAILED_REASON: &str = "failed_reason";
+
 /// The payout forms (B.7): marking it failed needs the corrections permission, making it
 /// again loan origination's (a payout), on the server as on the page.
 fn payout(
@@ -539,7 +542,14 @@ fn payout(
         if !user.role.has(Permission::Corrections) {
             return Err(CaseError::Forbidden);
         }
-        return complaints::payouts::mark_failed(tx, id, &payout, form.text("reason"), user, when);
+        return complaints::payouts::mark_failed(
+            tx,
+            id,
+            &payout,
+            form.text(FAILED_REASON),
+            user,
+            when,
+        );
     }
     if !user.role.has(Permission::LoanOrigination) {
         return Err(CaseError::Forbidden);
@@ -595,7 +605,7 @@ fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
         CaseError::NotAllowedTypo => ("email", Msg::EmailTypoRefused),
         CaseError::NoEmail => ("", Msg::EmailTypoNoEmail),
         CaseError::Disbursement(DisbursementError::Reason) => {
-            ("reason", Msg::DisbursementReasonNeeded)
+            (FAILED_REASON, Msg::DisbursementReasonNeeded)
         }
         CaseError::Disbursement(DisbursementError::Method) => {
             ("method", Msg::DisbursementChooseMethod)

@@ -6,6 +6,7 @@
 
 use maud::{Markup, html};
 
+use super::case::FAILED_REASON;
 use crate::complaints::typos::{self, Shown};
 use crate::complaints::{Case, EventKind};
 use crate::ledger::Method;
@@ -81,8 +82,8 @@ pub(crate) fn payout_forms(
                 (ui::csrf_input(&csrf))
                 input type="hidden" name="payout" value=(last.id);
                 (ui::field(&ui::Field {
-                    error: failing.error_for("reason"),
-                    ..ui::Field::new(ctx.t(Msg::Reason), "reason", failing.value_or("reason", ""))
+                    error: failing.error_for(FAILED_REASON),
+                    ..ui::Field::new(ctx.t(Msg::Reason), FAILED_REASON, failing.value_or(FAILED_REASON, ""))
                 }))
                 button type="submit" class="danger" { (ctx.t(Msg::DisbursementMarkFailed)) }
             }
