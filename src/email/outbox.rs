@@ -38,7 +38,7 @@ pub(crate) enum Kind {
 }
 
 impl MessageKind for Kind {
-    const ALL: &'static [Kind] = &[Kind::Otp, Kind::Test, Kind::Invitation, Kind::Notice];
+    const ALL: &'static [Kind] = &[Kind::Otp, Kind::Test, Kind::Notice, Kind::Invitation];
 
     /// A customer waiting at the login page before anything else.
     fn rule(self) -> Rule {
