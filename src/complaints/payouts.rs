@@ -40,7 +40,18 @@ pub(crate) fn mark_failed(
 ) -> Result<(), CaseError> {
     case_and_payout(tx, id, payout)?;
     disbursements::mark_failed(tx, payout, reason, user, today, now)?;
-    let detail = format!("{}:{}", State::Failed.code(), reason.trim());
+    recorded(tx, id, (State::Failed, reason.trim()), user, now)
+}
+
+/// The payout's new state on the case's timeline, and the case's first response.
+fn recorded(
+    tx: &Transaction,
+    id: &ComplaintId,
+    (state, what): (State, &str),
+    user: &StaffUser,
+    now: DateTime<Utc>,
+) -> Result<(), CaseError> {
+    let detail = format!("{}:{what}", state.code());
     cases::record(
         tx,
         id,
@@ -64,17 +75,7 @@ pub(crate) fn make_again(
 ) -> Result<(), CaseError> {
     case_and_payout(tx, id, payout)?;
     disbursements::make_again(tx, payout, again, user, today, now)?;
-    let detail = format!("{}:{}", State::MadeAgain.code(), again.method.code());
-    cases::record(
-        tx,
-        id,
-        EventKind::Disbursement,
-        Some(&user.id),
-        (None, None),
-        &detail,
-        now,
-    )?;
-    cases::responded(tx, id, now)
+    recorded(tx, id, (State::MadeAgain, again.method.code()), user, now)
 }
 
 #[cfg(test)]
