@@ -66,9 +66,12 @@ pub(crate) fn payout_forms(
     payouts: &Payouts,
     sent: &FieldErrors,
 ) -> Markup {
-    let Some(last) = payouts.list.last().filter(|_| case.state.is_open()) else {
+    let Some(last) = payouts.list.last() else {
         return html! { br; (ctx.t(Msg::DisbursementNoneForCase)) };
     };
+    if !case.state.is_open() {
+        return html! {};
+    }
     let csrf = ctx.csrf();
     let failing = sent.of(ComplaintPart::PayoutFailed.segment());
     let again = sent.of(ComplaintPart::PayoutAgain.segment());
