@@ -68,12 +68,17 @@ impl Status {
 }
 
 /// Runs until shutdown.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the senders it wakes are two of them"
+)]
 pub(crate) fn run(
     db: &Db,
     clock: &dyn Clock,
     settings: &Settings,
     config: &Config,
     sms: &Sms,
+    email: &crate::email::Email,
     status: &Status,
     shutdown: &AtomicBool,
 ) {
@@ -138,6 +143,9 @@ pub(crate) fn run(
                     );
                     if pass.sms > 0 {
                         sms.wake();
+                    }
+                    if pass.email > 0 {
+                        email.wake();
                     }
                 }
                 Ok(_) => (),

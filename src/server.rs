@@ -282,6 +282,7 @@ fn spawn_background_threads(app: &Arc<App>) -> Result<Vec<Background>, ServeErro
                 &settings,
                 &a.config,
                 &a.sms,
+                &a.email,
                 &a.scheduler,
                 &a.shutdown,
             );

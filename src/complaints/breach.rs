@@ -1,7 +1,8 @@
 //! The breach pass (the scheduler runs it every few minutes): every unresolved case whose
 //! running clock's time is up (the deadline its row keeps, `due`, has passed) is escalated to the CS manager, saying which level was missed
 //! and that the case's owner contacts the customer, and, when `[complaints] breach_sms_to`
-//! lists numbers, the CS managers are told by SMS. Each clock escalates a case once
+//! lists numbers, the CS managers are told by SMS; when `breach_email_to` lists addresses,
+//! by email too (the email outbox, kind notice). Each clock escalates a case once
 //! (`response_breached_at`, `breached_at`), so the pass can run any number of times; a clock
 //! that stands still (waiting on the customer) is not late.
 
@@ -10,6 +11,7 @@ use rusqlite::{Transaction, params};
 
 use super::cases::{self, CaseError};
 use super::{Case, Escalation};
+use crate::email::outbox::{self as email_outbox, Kind as EmailKind, NewEmail};
 use crate::plumbing::config::Config;
 use crate::plumbing::i18n::{Lang, Msg};
 use crate::sms::outbox::{self as sms, Kind, NewSms};
@@ -26,6 +28,23 @@ enum Missed {
 pub(crate) struct Pass {
     pub(crate) escalated: usize,
     pub(crate) sms: usize,
+    pub(crate) email: usize,
+}
+
+/// The notices one escalation queued.
+#[derive(Debug, Clone, Copy, Default)]
+struct Told {
+    sms: usize,
+    email: usize,
+}
+
+impl Pass {
+    /// Counts one escalation and the notices it queued.
+    fn add(&mut self, told: Told) {
+        self.escalated += 1;
+        self.sms += told.sms;
+        self.email += told.email;
+    }
 }
 
 /// Escalates every case late at `now`, in the caller's transaction.
@@ -40,12 +59,10 @@ pub(crate) fn run(
         let response = case.due.response.is_some_and(|due| due <= now);
         let resolution = case.due.resolution.is_some_and(|due| due <= now);
         if response && case.response_breached_at.is_none() {
-            pass.sms += escalate(tx, config, &case, Missed::FirstResponse, now)?;
-            pass.escalated += 1;
+            pass.add(escalate(tx, config, &case, Missed::FirstResponse, now)?);
         }
         if resolution && case.breached_at.is_none() {
-            pass.sms += escalate(tx, config, &case, Missed::Resolution, now)?;
-            pass.escalated += 1;
+            pass.add(escalate(tx, config, &case, Missed::Resolution, now)?);
         }
     }
     Ok(pass)
@@ -66,14 +83,14 @@ fn late_now(tx: &Transaction, now: DateTime<Utc>) -> rusqlite::Result<Vec<Case>>
     .collect()
 }
 
-/// Escalates one late case and tells the CS managers; returns the SMS queued.
+/// Escalates one late case and tells the CS managers; returns the notices queued.
 fn escalate(
     tx: &Transaction,
     config: &Config,
     case: &Case,
     missed: Missed,
     now: DateTime<Utc>,
-) -> Result<usize, CaseError> {
+) -> Result<Told, CaseError> {
     let lang = config.language();
     let level = super::sla::level(
         &config.complaints,
@@ -111,16 +128,65 @@ fn escalate(
         &format!("UPDATE complaints SET {column} = ?2 WHERE id = ?1"),
         params![case.id, now],
     )?;
-    notify(tx, config, lang, case, &why, now)
+    let late = Late {
+        lang,
+        case,
+        why: &why,
+    };
+    Ok(Told {
+        sms: notify(tx, config, &late, now)?,
+        email: notify_by_email(tx, config, &late, now)?,
+    })
+}
+
+/// What the CS managers are told of a late case, in the branch's language.
+struct Late<'a> {
+    lang: Lang,
+    case: &'a Case,
+    why: &'a str,
+}
+
+/// Queues the email to the CS managers' addresses; returns how many.
+fn notify_by_email(
+    tx: &Transaction,
+    config: &Config,
+    &Late { lang, case, why }: &Late,
+    now: DateTime<Utc>,
+) -> Result<usize, CaseError> {
+    let subject = lang.fill(
+        Msg::ComplaintBreachEmailSubject,
+        &[("customer", &case.customer_name)],
+    );
+    let body = lang.fill(
+        Msg::ComplaintBreachEmail,
+        &[
+            ("customer", &case.customer_name),
+            ("category", lang.t(case.category.label())),
+            ("why", why),
+            ("case", &crate::plumbing::paths::complaint(&case.id)),
+        ],
+    );
+    let mut queued = 0;
+    for address in config.complaints.breach_emails() {
+        let email = NewEmail {
+            to: address,
+            subject: Some(&subject),
+            body: &body,
+            kind: EmailKind::Notice,
+            expires_at: None,
+            customer: None,
+        };
+        email_outbox::enqueue(tx, &email, now)?;
+        queued += 1;
+    }
+    Ok(queued)
 }
 
 /// Queues the SMS to the CS managers' numbers; returns how many.
 fn notify(
     tx: &Transaction,
     config: &Config,
-    lang: Lang,
-    case: &Case,
-    why: &str,
+    &Late { lang, case, why }: &Late,
     now: DateTime<Utc>,
 ) -> Result<usize, CaseError> {
     let text = lang.fill(

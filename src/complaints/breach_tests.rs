@@ -69,7 +69,8 @@ fn a_late_first_response_escalates_once_at_the_right_minute_and_tells_the_manage
         late,
         Pass {
             escalated: 1,
-            sms: 1
+            sms: 1,
+            email: 0,
         }
     );
     let found = complaints::get(&conn, &id).unwrap().unwrap();
@@ -152,7 +153,8 @@ fn a_case_waiting_on_the_customer_is_never_late_and_a_resolution_breaches_on_its
         pass(&mut conn, &config, due),
         Pass {
             escalated: 1,
-            sms: 0
+            sms: 0,
+            email: 0,
         }
     );
     assert!(
@@ -161,5 +163,52 @@ fn a_case_waiting_on_the_customer_is_never_late_and_a_resolution_breaches_on_its
             .unwrap()
             .breached_at
             .is_some()
+    );
+}
+
+#[test]
+fn a_breach_emails_each_listed_cs_manager_once() {
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let (id, _) = case(&mut conn, Category::Disbursement);
+    let mut config = Config::default();
+    config.complaints.breach_email_to = "cs@branch.test, lead@branch.test".into();
+    let late = pass(&mut conn, &config, t0() + Duration::minutes(120));
+    assert_eq!(
+        late,
+        Pass {
+            escalated: 1,
+            sms: 0,
+            email: 2,
+        }
+    );
+    let (subject, body): (String, String) = conn
+        .query_row(
+            "SELECT subject, body FROM email_outbox WHERE kind = 'notice' AND recipient = 'cs@branch.test'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(subject.contains("Siti"), "{subject}");
+    assert!(
+        body.contains(&crate::plumbing::paths::complaint(&id)),
+        "{body}"
+    );
+    assert_eq!(
+        count(
+            &conn,
+            "SELECT count(*) FROM email_outbox WHERE kind = 'notice'"
+        ),
+        2
+    );
+    assert_eq!(
+        pass(&mut conn, &config, t0() + Duration::minutes(200)),
+        Pass::default(),
+        "once"
+    );
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM email_outbox"),
+        2,
+        "no second email"
     );
 }

@@ -59,6 +59,14 @@ pub(crate) enum CaseError {
     NoCode(#[from] crate::loans::codes::CodeError),
     #[error("the owner is not an active staff member")]
     NoSuchOwner,
+    #[error("the new email address is not the old one with exactly one allowed typo corrected")]
+    NotAllowedTypo,
+    #[error("the customer has no email address")]
+    NoEmail,
+    #[error("the reader's role may not do this")]
+    Forbidden,
+    #[error("the payout: {0}")]
+    Disbursement(#[from] crate::loans::disbursements::DisbursementError),
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 }

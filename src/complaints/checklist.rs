@@ -18,6 +18,10 @@ pub(crate) enum Action {
     Statement,
     /// The disbursement's state and time (B.2).
     Disbursement,
+    /// Marking the payout failed and making it again (B.7).
+    Payout,
+    /// The table of typos staff may correct, and the correction form (seed 002 step 3).
+    EmailTypos,
     /// The payment's state by code, ticket or customer, and its SMS (C.3-C.4).
     Payment,
     /// The escalation form (A.4, B.5, C.5, one-time code step 4).
@@ -62,7 +66,7 @@ const DISBURSEMENT: &[Step] = &[
     step("b4", Msg::StepB4, Action::None),
     step("b5", Msg::StepB5, Action::Escalate),
     step("b6", Msg::StepB6, Action::None),
-    step("b7", Msg::StepB7, Action::None),
+    step("b7", Msg::StepB7, Action::Payout),
     step("b8", Msg::StepReport, Action::None),
 ];
 
@@ -87,7 +91,7 @@ const ONE_TIME_CODE: &[Step] = &[
     VERIFY,
     step("otp1", Msg::StepOtpBothChannels, Action::None),
     step("otp2", Msg::StepOtpSpam, Action::None),
-    step("otp3", Msg::StepOtpReviewEmail, Action::None),
+    step("otp3", Msg::StepOtpReviewEmail, Action::EmailTypos),
     step("otp4", Msg::StepOtpTestMessages, Action::TestMessages),
     step("otp5", Msg::StepOtpCannotChange, Action::Escalate),
     step("otp6", Msg::StepOtpTeamLeader, Action::None),

@@ -18,8 +18,10 @@ pub(crate) mod checklist;
 pub(crate) mod due;
 pub(crate) mod list;
 pub(crate) mod messages;
+pub(crate) mod payouts;
 pub(crate) mod report;
 pub(crate) mod sla;
+pub(crate) mod typos;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
@@ -266,6 +268,10 @@ coded!(
         Escalated => "escalated", ComplaintEventEscalated;
         Owner => "owner", ComplaintEventOwner;
         Message => "message", ComplaintEventMessage;
+        /// A payout of the case's ticket marked failed or made again (B.7).
+        Disbursement => "disbursement", ComplaintEventDisbursement;
+        /// The customer's email address corrected for an allowed typo (seed 002 step 3).
+        EmailCorrected => "email_corrected", ComplaintEventEmailCorrected;
     }
 );
 

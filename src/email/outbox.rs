@@ -33,10 +33,12 @@ pub(crate) enum Kind {
     Test,
     /// The portal invitation (seed 000, step 9).
     Invitation,
+    /// A notice to staff: a complaint case past its service level (`complaints::breach`).
+    Notice,
 }
 
 impl MessageKind for Kind {
-    const ALL: &'static [Kind] = &[Kind::Otp, Kind::Test, Kind::Invitation];
+    const ALL: &'static [Kind] = &[Kind::Otp, Kind::Test, Kind::Notice, Kind::Invitation];
 
     /// A customer waiting at the login page before anything else.
     fn rule(self) -> Rule {
@@ -44,6 +46,7 @@ impl MessageKind for Kind {
             Kind::Otp => Rule::secret("otp", 0),
             Kind::Test => Rule::plain("test", 1),
             Kind::Invitation => Rule::plain("invitation", 5),
+            Kind::Notice => Rule::plain("notice", 3),
         }
     }
 
@@ -52,6 +55,7 @@ impl MessageKind for Kind {
             Kind::Otp => Msg::KindLoginCode,
             Kind::Test => Msg::KindTest,
             Kind::Invitation => Msg::KindInvitation,
+            Kind::Notice => Msg::KindNotice,
         }
     }
 }

@@ -15,6 +15,7 @@
 pub(crate) mod approval;
 pub(crate) mod charges;
 pub(crate) mod codes;
+pub(crate) mod disbursements;
 pub(crate) mod items;
 pub(crate) mod ops;
 pub(crate) mod products;

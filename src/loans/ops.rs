@@ -294,6 +294,7 @@ pub(crate) fn approve_and_disburse(
         at: now,
     };
     let row = ledger::disburse(conn, &posting, record.principal)?;
+    super::disbursements::record_sent(conn, record, &posting, &row, None)?;
     set_state(conn, record, LoanState::Active, Some(staff), now)?;
     let payout = receipts::Issue {
         kind: receipts::Kind::Disbursement,
@@ -306,6 +307,34 @@ pub(crate) fn approve_and_disburse(
         on: today,
     };
     Ok(receipts::issue(conn, &payout, now)?.0)
+}
+
+/// Counts a ticket's periods again from `today`, the day its principal was paid out again
+/// after a failed payout (`disbursements::make_again`): the start and maturity move, recorded
+/// as a `restart` event, and the ticket is Active again if the states pass moved it on.
+pub(crate) fn restart(
+    conn: &Connection,
+    record: &Ticket,
+    staff: &StaffId,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let maturity = terms::first_maturity(&record.terms, today);
+    conn.execute(
+        "UPDATE loans SET started_on = ?2, matures_on = ?3, updated_at = ?4 WHERE id = ?1",
+        params![record.id, today, maturity, now],
+    )?;
+    let restarted = Event {
+        kind: "restart",
+        from: &record.start.to_string(),
+        to: &today.to_string(),
+        payment: None,
+    };
+    event(conn, &record.id, &restarted, Some(staff), now)?;
+    if record.state != LoanState::Active {
+        set_state(conn, record, LoanState::Active, Some(staff), now)?;
+    }
+    Ok(())
 }
 
 /// An open ticket brought over from the branch's previous system.
@@ -434,6 +463,9 @@ pub(crate) enum Purpose {
 pub(crate) enum PaymentError {
     #[error("the ticket is not open")]
     Closed,
+    /// The payout failed and waits to be made again: the customer owes nothing yet.
+    #[error("the ticket's payout failed and waits to be made again")]
+    PayoutOutstanding,
     #[error("the amount is more than everything owed ({payoff})")]
     TooMuch { payoff: i64 },
     #[error("the amount must be above zero")]
@@ -562,6 +594,9 @@ fn check_payment(
     }
     if !record.is_open() {
         return Err(PaymentError::Closed);
+    }
+    if super::disbursements::outstanding(conn, &record.id)? {
+        return Err(PaymentError::PayoutOutstanding);
     }
     if payment.amount <= 0 {
         return Err(PaymentError::Nothing);
@@ -841,6 +876,22 @@ pub(crate) mod tests {
         day: NaiveDate,
         now: DateTime<Utc>,
     ) -> (LoanId, ReceiptId) {
+        let payout = (Method::Cash, "");
+        paid_out_by(conn, customer, product, staff, principal, payout, day, now)
+    }
+
+    /// As [`paid_out`], the principal paid out by `method` with its reference.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn paid_out_by(
+        conn: &Connection,
+        customer: &CustomerId,
+        product: &ProductId,
+        staff: &StaffId,
+        principal: i64,
+        (method, reference): (Method, &str),
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> (LoanId, ReceiptId) {
         let item = Item {
             appraised: principal * 2,
             weight_mg: None,
@@ -862,7 +913,7 @@ pub(crate) mod tests {
         .unwrap();
         let record = load(conn, &id).unwrap().unwrap();
         let receipt =
-            approve_and_disburse(conn, &record, Method::Cash, "", staff, day, now).unwrap();
+            approve_and_disburse(conn, &record, method, reference, staff, day, now).unwrap();
         (id, receipt)
     }
 

@@ -767,6 +767,16 @@ pub(crate) struct ComplaintsConfig {
     /// Numbers of the CS managers told by SMS when a case breaches its level (the breach
     /// pass), separated by commas; empty: the dashboard card only.
     pub(crate) breach_sms_to: String,
+    /// Addresses of the CS managers told by email when a case breaches its level, separated
+    /// by commas (the email outbox, through `[email]`'s relay); empty: no email.
+    pub(crate) breach_email_to: String,
+    /// The misspelt endings of an email address staff may correct for the customer from a
+    /// complaint case (seed 002 step 3; the seed's table itself is absent). Given in the
+    /// file, it replaces these.
+    pub(crate) email_typos: Vec<EmailTypo>,
+    /// The character slips staff may correct too: `trailing_dot`, `spaces`, `comma` (see
+    /// [`EMAIL_FIXES`]). Given in the file, it replaces these.
+    pub(crate) email_fixes: Vec<String>,
     /// Largest file attached to a case (staff's proof of a bank transfer, a customer's
     /// photo), in bytes; the upload routes' body limit (the other routes keep
     /// `[server] max_body_bytes`).
@@ -779,11 +789,54 @@ const ATTACHMENT_BYTES: std::ops::RangeInclusive<u32> = 64 * 1024..=32 * 1024 * 
 impl ComplaintsConfig {
     /// The numbers of `breach_sms_to`, as written.
     pub(crate) fn breach_numbers(&self) -> impl Iterator<Item = &str> {
-        self.breach_sms_to
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
+        listed(&self.breach_sms_to)
     }
+
+    /// The addresses of `breach_email_to`, as written.
+    pub(crate) fn breach_emails(&self) -> impl Iterator<Item = &str> {
+        listed(&self.breach_email_to)
+    }
+}
+
+/// The entries of a comma-separated list, trimmed, empty ones left out.
+fn listed(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|n| !n.is_empty())
+}
+
+/// One `[[complaints.email_typos]]` entry: an address ending in `wrong` (the whole domain, or
+/// its last labels: `gmial.com`, `.con`) may be corrected to end in `right` instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct EmailTypo {
+    pub(crate) wrong: String,
+    pub(crate) right: String,
+}
+
+/// The character slips `[complaints] email_fixes` may list: a dot at the end of the address,
+/// spaces in it, a comma typed for a dot.
+pub(crate) const EMAIL_FIXES: [&str; 3] = ["trailing_dot", "spaces", "comma"];
+
+/// The default misspelt endings: common webmail domains and top-level domains.
+fn default_email_typos() -> Vec<EmailTypo> {
+    [
+        ("gmial.com", "gmail.com"),
+        ("gamil.com", "gmail.com"),
+        ("gmal.com", "gmail.com"),
+        ("gmail.co", "gmail.com"),
+        ("yaho.com", "yahoo.com"),
+        ("yahooo.com", "yahoo.com"),
+        ("hotmial.com", "hotmail.com"),
+        ("outlok.com", "outlook.com"),
+        (".con", ".com"),
+        (".cmo", ".com"),
+        (".co.di", ".co.id"),
+    ]
+    .into_iter()
+    .map(|(wrong, right)| EmailTypo {
+        wrong: wrong.to_owned(),
+        right: right.to_owned(),
+    })
+    .collect()
 }
 
 /// One `[[complaints.levels]]` entry.
@@ -813,6 +866,9 @@ impl Default for ComplaintsConfig {
             amber_percent: 25,
             levels: vec![two_hours("disbursement"), two_hours("payment_confirmation")],
             breach_sms_to: String::new(),
+            breach_email_to: String::new(),
+            email_typos: default_email_typos(),
+            email_fixes: EMAIL_FIXES.iter().map(|f| (*f).to_owned()).collect(),
             attachment_max_bytes: 5 * 1024 * 1024,
         }
     }
@@ -1178,6 +1234,15 @@ impl Config {
                 );
             }
         }
+        for address in c.breach_emails() {
+            if !plausible_address(address) {
+                return bad(
+                    "[complaints] breach_email_to",
+                    format!("{address:?} is not an email address"),
+                );
+            }
+        }
+        check_email_typos(c)?;
         for (i, level) in c.levels.iter().enumerate() {
             check_level(i, level)?;
             let same = c.levels[..i]
@@ -1804,6 +1869,56 @@ fn set(table: &mut toml::Table, section: &str, key: &str, value: toml::Value) {
 
 /// Parses `+07:00`, `-03:30` or `Z`.
 /// Checks one `[[complaints.levels]]` entry (`i` from 0).
+/// Whether an address reads as one: a name, one `@`, a domain with a dot; no spaces.
+fn plausible_address(address: &str) -> bool {
+    match address.split_once('@') {
+        Some((name, domain)) => {
+            !name.is_empty()
+                && domain.contains('.')
+                && !domain.contains('@')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !address.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    }
+}
+
+/// Checks `[complaints] email_typos` and `email_fixes`.
+fn check_email_typos(c: &ComplaintsConfig) -> Result<(), ConfigError> {
+    let key = "[complaints] email_typos";
+    let ending = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !t.ends_with('.')
+    };
+    for (i, typo) in c.email_typos.iter().enumerate() {
+        let n = i + 1;
+        if !ending(&typo.wrong) || !ending(&typo.right) || typo.wrong == typo.right {
+            return bad(
+                key,
+                format!(
+                    "entry {n}: wrong {:?} and right {:?} must differ, each letters, digits, dots and hyphens, not ending in a dot",
+                    typo.wrong, typo.right
+                ),
+            );
+        }
+        if c.email_typos[..i].iter().any(|t| t.wrong == typo.wrong) {
+            return bad(key, format!("entry {n} repeats wrong {:?}", typo.wrong));
+        }
+    }
+    for fix in &c.email_fixes {
+        if !EMAIL_FIXES.contains(&fix.as_str()) {
+            return bad(
+                "[complaints] email_fixes",
+                format!("{fix:?} must be one of {}", EMAIL_FIXES.join(", ")),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check_level(i: usize, level: &ServiceLevel) -> Result<(), ConfigError> {
     let key = "[complaints] levels";
     let n = i + 1;
@@ -2119,6 +2234,23 @@ mod tests {
     #[test]
     fn complaint_levels_default_to_the_issue_and_bad_ones_name_the_key() {
         let c = load("", &[]).unwrap().complaints;
+        assert_eq!(c.breach_emails().count(), 0, "no breach email by default");
+        assert!(
+            c.email_typos
+                .iter()
+                .any(|t| (t.wrong.as_str(), t.right.as_str()) == ("gmial.com", "gmail.com"))
+        );
+        assert_eq!(c.email_fixes, EMAIL_FIXES);
+        let listed = load(
+            "[complaints]\nbreach_email_to = \" cs@example.com ,ops@example.co.id\"\n",
+            &[],
+        )
+        .unwrap()
+        .complaints;
+        assert_eq!(
+            listed.breach_emails().collect::<Vec<_>>(),
+            ["cs@example.com", "ops@example.co.id"]
+        );
         assert_eq!((c.oral_working_days, c.written_working_days), (5, 20));
         let two: Vec<(&str, u32)> = c
             .levels
@@ -2165,6 +2297,22 @@ mod tests {
             (
                 "[[complaints.levels]]\ncategory = \"other\"\n[[complaints.levels]]\ncategory = \"other\"\n",
                 "[complaints] levels",
+            ),
+            (
+                "[complaints]\nbreach_email_to = \"cs@example.com, not an address\"\n",
+                "[complaints] breach_email_to",
+            ),
+            (
+                "[[complaints.email_typos]]\nwrong = \"gmial.com\"\nright = \"gmial.com\"\n",
+                "[complaints] email_typos",
+            ),
+            (
+                "[[complaints.email_typos]]\nwrong = \"@gmial.com\"\nright = \"gmail.com\"\n",
+                "[complaints] email_typos",
+            ),
+            (
+                "[complaints]\nemail_fixes = [\"spaces\", \"anything\"]\n",
+                "[complaints] email_fixes",
             ),
         ] {
             let e = load(text, &[]).unwrap_err().to_string();

@@ -362,6 +362,32 @@ catalogue! {
     Balance => "Balance", "Saldo";
     Reversed => "Reversed", "Dibatalkan";
     EntryDisbursement => "Loan paid out", "Pencairan pinjaman";
+    DisbursementPayout => "Payout", "Pencairan";
+    DisbursementSent => "Sent", "Terkirim";
+    DisbursementFailed => "Failed", "Gagal";
+    DisbursementMadeAgain => "Made again", "Dilakukan ulang";
+    DisbursementReplaces => "makes a failed payout again", "mengulang pencairan yang gagal";
+    DisbursementPaidInCash => "Paid out in cash at the counter", "Dicairkan tunai di loket";
+    DisbursementSentAt => "sent {at} by {who}", "dikirim {at} oleh {who}";
+    DisbursementFailedAt => "marked failed {at} by {who}: {reason}", "ditandai gagal {at} oleh {who}: {reason}";
+    DisbursementOutstanding => "The payout failed and waits to be made again: the customer owes nothing on this ticket meanwhile, and no interest runs.",
+        "Pencairan gagal dan menunggu dilakukan ulang: nasabah tidak berutang apa pun pada tiket ini sementara itu, dan bunga tidak berjalan.";
+    DisbursementMarkFailed => "Mark the payout failed", "Tandai pencairan gagal";
+    DisbursementMakeAgain => "Make the payout again", "Lakukan ulang pencairan";
+    DisbursementReference => "Transfer or wallet reference", "Referensi transfer atau dompet";
+    DisbursementFailedDone => "The payout is marked failed and reversed in the ledger.", "Pencairan ditandai gagal dan dibatalkan di buku besar.";
+    DisbursementMadeAgainDone => "The payout was made again.", "Pencairan sudah dilakukan ulang.";
+    DisbursementCashCannotFail => "Cash was handed over at the counter and cannot be marked failed; a mistake in it is a ledger correction.",
+        "Uang tunai diserahkan di loket dan tidak dapat ditandai gagal; kesalahan padanya dikoreksi di buku besar.";
+    DisbursementNotSent => "Only a payout that was sent can be marked failed.", "Hanya pencairan yang terkirim yang dapat ditandai gagal.";
+    DisbursementNotFailed => "Only a failed payout can be made again.", "Hanya pencairan yang gagal yang dapat dilakukan ulang.";
+    DisbursementTicketClosed => "The ticket is no longer open.", "Tiket sudah tidak terbuka.";
+    DisbursementPaidOn => "Something was paid on this ticket: the customer has the money. Correct the ledger instead.",
+        "Sudah ada pembayaran pada tiket ini: nasabah sudah menerima uangnya. Koreksi buku besar saja.";
+    DisbursementReasonNeeded => "Say why the payout failed (3 to 500 characters).", "Sebutkan mengapa pencairan gagal (3 sampai 500 karakter).";
+    DisbursementChooseMethod => "Choose how to pay out: cash, bank transfer or mobile money.", "Pilih cara pencairan: tunai, transfer bank atau uang elektronik.";
+    DisbursementNoneForCase => "No payout with a state: the case's ticket was paid out in cash, or the case concerns no ticket.",
+        "Tidak ada pencairan dengan status: tiket kasus ini dicairkan tunai, atau kasus tidak terkait tiket.";
     EntryInterestPaid => "Interest paid", "Bunga dibayar";
     EntryFeePaid => "Fees paid", "Biaya dibayar";
     EntryPrincipalPaid => "Principal repaid", "Pokok dibayar";
@@ -1029,8 +1055,8 @@ catalogue! {
     KindLoginCode => "Login code", "Kode masuk";
     KindVerificationCode => "Verification code", "Kode verifikasi";
     KindTest => "Test", "Uji";
-    KindFollowUp => "Follow-up", "Tindak lanjut";
     KindNotice => "Notice", "Pemberitahuan";
+    KindFollowUp => "Follow-up", "Tindak lanjut";
     KindReminder => "Reminder", "Pengingat";
     KindCampaign => "Campaign", "Kampanye";
     KindInvitation => "Portal invitation", "Undangan portal";
@@ -1445,6 +1471,9 @@ catalogue! {
     ComplaintBreachResolution => "not resolved within {days} working days", "tidak selesai dalam {days} hari kerja";
     ComplaintBreachSms => "Complaint of {customer} ({category}) is late: {why}. It is escalated to you.",
         "Keluhan {customer} ({category}) terlambat: {why}. Kasus dieskalasi kepada Anda.";
+    ComplaintBreachEmailSubject => "Complaint of {customer} is late", "Keluhan {customer} terlambat";
+    ComplaintBreachEmail => "The complaint of {customer} ({category}) is late: {why}. It is escalated to you.\n\nThe case: {case}",
+        "Keluhan {customer} ({category}) terlambat: {why}. Kasus dieskalasi kepada Anda.\n\nKasus: {case}";
     ComplaintOwnerContacts => "the case's owner", "penanggung jawab kasus";
     CardComplaints => "Complaints past their level", "Keluhan melewati tingkat layanan";
     CardComplaintsNone => "No complaint is past its service level.", "Tidak ada keluhan yang melewati tingkat layanan.";
@@ -1505,6 +1534,8 @@ catalogue! {
     ComplaintEventEscalated => "Escalated", "Dieskalasi";
     ComplaintEventOwner => "Owner changed", "Penanggung jawab diganti";
     ComplaintEventMessage => "Message", "Pesan";
+    ComplaintEventDisbursement => "Payout", "Pencairan";
+    ComplaintEventEmailCorrected => "Email address corrected", "Alamat email diperbaiki";
     StepVerifyCaller => "Verify the caller: phone number, KTP number or full name (2)",
         "Verifikasi penelepon: nomor telepon, nomor KTP atau nama lengkap (2)";
     StepA3 => "Find why the customer asks about the bill and help to resolve it (A.3)",
@@ -1543,6 +1574,21 @@ catalogue! {
     StepOtpSpam => "First level: the customer checked the spam folder", "Tingkat pertama: pelanggan sudah memeriksa folder spam";
     StepOtpReviewEmail => "Second level: the email address reviewed (only an allowed typo corrected, nothing else)",
         "Tingkat kedua: alamat email diperiksa (hanya salah ketik yang diizinkan yang diperbaiki, tidak ada yang lain)";
+    EmailTypoTitle => "Typos staff may correct", "Salah ketik yang boleh diperbaiki staf";
+    EmailTypoIntro => "Only one of these corrections may be made to the customer's email address on their behalf; nothing else.",
+        "Hanya satu dari perbaikan ini yang boleh dilakukan pada alamat email nasabah atas nama mereka; tidak ada yang lain.";
+    EmailTypoWrong => "Typed", "Tertulis";
+    EmailTypoRight => "Corrected to", "Diperbaiki menjadi";
+    EmailTypoTrailingDot => "a dot at the end", "titik di akhir";
+    EmailTypoSpaces => "spaces", "spasi";
+    EmailTypoComma => "a comma for a dot", "koma sebagai ganti titik";
+    EmailTypoNothing => "nothing", "tidak ada";
+    EmailTypoNewAddress => "Corrected email address", "Alamat email yang diperbaiki";
+    EmailTypoCorrect => "Correct the typo", "Perbaiki salah ketik";
+    EmailTypoCorrected => "The email address was corrected: {from} → {to}.", "Alamat email diperbaiki: {from} → {to}.";
+    EmailTypoRefused => "Not an allowed correction: the new address must be the old one with exactly one typo of the table corrected. Anything else the customer changes in the portal.",
+        "Bukan perbaikan yang diizinkan: alamat baru harus alamat lama dengan tepat satu salah ketik dari tabel yang diperbaiki. Perubahan lain dilakukan nasabah sendiri di portal.";
+    EmailTypoNoEmail => "The customer has no email address to correct.", "Nasabah tidak memiliki alamat email untuk diperbaiki.";
     StepOtpTestMessages => "Second level: a test SMS and a test email sent, their delivery checked",
         "Tingkat kedua: SMS uji dan email uji dikirim, pengirimannya diperiksa";
     StepOtpCannotChange => "Not received: told the phone or email cannot be changed by CS; escalated to the team leader",

@@ -138,6 +138,10 @@ id_type!(
     PaymentId
 );
 id_type!(
+    /// A ticket's payout by bank transfer or mobile money, with its state (`loans::disbursements`).
+    DisbursementId
+);
+id_type!(
     /// A clerk's cash drawer, from its opening to its count (`drawers`).
     DrawerId
 );

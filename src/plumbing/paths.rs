@@ -193,11 +193,17 @@ pub(crate) enum ComplaintPart {
     NewPaymentCode,
     /// A file (multipart form, the upload body limit).
     Attach,
+    /// The ticket's payout marked failed (B.7).
+    PayoutFailed,
+    /// The ticket's failed payout made again (B.7).
+    PayoutAgain,
+    /// The customer's email address corrected for an allowed typo (seed 002 step 3).
+    EmailTypo,
 }
 
 impl ComplaintPart {
     /// Every part.
-    pub(crate) const ALL: [ComplaintPart; 8] = [
+    pub(crate) const ALL: [ComplaintPart; 11] = [
         ComplaintPart::State,
         ComplaintPart::Note,
         ComplaintPart::Step,
@@ -206,6 +212,9 @@ impl ComplaintPart {
         ComplaintPart::PaymentCodeSms,
         ComplaintPart::NewPaymentCode,
         ComplaintPart::Attach,
+        ComplaintPart::PayoutFailed,
+        ComplaintPart::PayoutAgain,
+        ComplaintPart::EmailTypo,
     ];
 
     /// The path segment after the case.
@@ -219,6 +228,9 @@ impl ComplaintPart {
             ComplaintPart::PaymentCodeSms => "payment-code-sms",
             ComplaintPart::NewPaymentCode => "new-payment-code",
             ComplaintPart::Attach => "attach",
+            ComplaintPart::PayoutFailed => "payout-failed",
+            ComplaintPart::PayoutAgain => "payout-again",
+            ComplaintPart::EmailTypo => "email-typo",
         }
     }
 

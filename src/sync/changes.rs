@@ -165,6 +165,12 @@ pub(crate) const SYNCED: &[Synced] = &[
         key: "id",
         omit: &[],
     },
+    // Payouts by bank transfer or mobile money and their state: sent, failed, made again.
+    Synced {
+        table: "disbursements",
+        key: "id",
+        omit: &[],
+    },
     // Receipts of money movements: number, kind, cashier, views (copies are counted).
     Synced {
         table: "receipts",

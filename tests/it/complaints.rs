@@ -53,7 +53,7 @@ fn post_part(
 }
 
 /// The owner the new case form offers first (the signed-in member).
-fn owner_on(client: &mut Client, form: &str) -> String {
+pub(crate) fn owner_on(client: &mut Client, form: &str) -> String {
     let page = client.get(form);
     let select = &page.body[page.body.find("name=\"owner\"").expect("owner select")..];
     let selected = &select[..select.find("selected").expect("a chosen owner")];

@@ -31,7 +31,12 @@ fn free_port() -> u16 {
 
 /// A demo server whose relay is 127.0.0.1:`port`, in plain text.
 fn server_with_relay(port: u16) -> Server {
-    let env = [
+    server_with_relay_and(port, &[])
+}
+
+/// As [`server_with_relay`], with more settings from the environment.
+fn server_with_relay_and(port: u16, more: &[(&str, &str)]) -> Server {
+    let mut env = vec![
         ("PAWNBRANCH_EMAIL_RELAY", "127.0.0.1".to_owned()),
         ("PAWNBRANCH_EMAIL_PORT", port.to_string()),
         ("PAWNBRANCH_EMAIL_SECURITY", "none".to_owned()),
@@ -42,6 +47,7 @@ fn server_with_relay(port: u16) -> Server {
         ("PAWNBRANCH_EMAIL_TIMEOUT_SECONDS", "5".to_owned()),
         ("PAWNBRANCH_PORTAL_PUBLIC_URL", PORTAL_URL.to_owned()),
     ];
+    env.extend(more.iter().map(|(k, v)| (*k, (*v).to_owned())));
     Server::start(Options {
         demo: true,
         movable_clock: true,
@@ -341,4 +347,33 @@ fn a_submission_relay_with_starttls_and_a_login() {
             .starts_with("Test email from")
     );
     page_shows(&mut c, "/staff/email", "Relay reachable");
+}
+
+/// Issue 14: a case past its level is escalated by the scheduler and each CS manager of
+/// `[complaints] breach_email_to` gets an email through the relay.
+#[test]
+fn a_breach_emails_the_cs_managers_through_the_relay() {
+    let port = free_port();
+    let sink = Sink::start(port);
+    let more = [(
+        "PAWNBRANCH_COMPLAINTS_BREACH_EMAIL_TO",
+        "cs.manager@pawnbranch.test",
+    )];
+    let server = server_with_relay_and(port, &more);
+    let mut agent = server.client();
+    agent.sign_in(crate::util::AGENT.0, crate::util::AGENT.1);
+    let customer = crate::complaints::budi(&mut agent);
+    let case = crate::complaints::open_case(&mut agent, &customer);
+    assert!(sink.received().is_empty(), "nothing before the breach");
+    server.advance_clock(121 * 60);
+    let m = sink.nth(1);
+    assert_eq!(
+        m["rcpt_tos"],
+        serde_json::json!(["cs.manager@pawnbranch.test"])
+    );
+    let (subject, text) = (m["subject"].as_str().unwrap(), m["body"].as_str().unwrap());
+    assert!(subject.contains("Budi"), "{subject}");
+    for part in ["no first response within 2 hours", &case] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
 }

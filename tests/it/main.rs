@@ -32,6 +32,7 @@ mod modem;
 mod modems;
 mod multipart_forms;
 mod payments;
+mod payouts;
 mod portal;
 mod portal_security;
 mod receipts;

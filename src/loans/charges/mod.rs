@@ -51,13 +51,18 @@ fn paid_by(moves: &[Movement], date: Option<NaiveDate>) -> Paid {
 }
 
 /// The last day a ticket is charged for, on `today`: today while it is open, its redemption
-/// day or forfeiture day once closed; `None` when it never lent anything.
+/// day or forfeiture day once closed; `None` when it never lent anything or its payout failed
+/// and waits to be made again.
 fn charged_through(
     conn: &Connection,
     record: &Ticket,
     today: NaiveDate,
 ) -> rusqlite::Result<Option<NaiveDate>> {
     let t = &record.terms;
+    if record.is_open() && super::disbursements::outstanding(conn, &record.id)? {
+        // The customer has not received the money (`disbursements`).
+        return Ok(None);
+    }
     Ok(match record.state {
         LoanState::Origination | LoanState::Cancelled => None,
         LoanState::Redeemed => ledger::last_movement(conn, &record.id)?.map(|d| d.min(today)),

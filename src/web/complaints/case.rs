@@ -6,18 +6,20 @@
 
 use maud::{Markup, html};
 
-use super::{HANDLERS, clock_badge, owners};
+use super::{HANDLERS, clock_badge, owners, steps};
 use crate::complaints::cases::{self, CaseError};
 use crate::complaints::checklist::{self, Action};
 use crate::complaints::list::clocks_of;
 use crate::complaints::sla::{self, Calendar};
 use crate::complaints::{self, Case, Escalation, Outcome, State};
+use crate::ledger::Method;
 use crate::loans::codes::CodeError;
+use crate::loans::disbursements::{Again, DisbursementError};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::{ComplaintId, StaffId};
+use crate::plumbing::ids::{ComplaintId, DisbursementId, StaffId};
 use crate::plumbing::paths::{self, ComplaintPart, CustomerPart};
 use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::{Permission, StaffUser};
@@ -52,7 +54,7 @@ fn render(
         ctx.now,
     );
     let owners = owners(&conn)?;
-    let concerns = concerns(ctx, &conn, &case)?;
+    let concerns = concerns(ctx, &conn, &case, user)?;
     let files = crate::complaints::attachments::of_case(&conn, id)?;
     drop(conn);
     let body = html! {
@@ -133,6 +135,10 @@ struct Concerns {
     tests: (Option<String>, Option<String>),
     /// The network's report on the last test SMS (issue 17).
     test_sms_delivery: Option<crate::sms::reports::Delivery>,
+    /// The ticket's payouts with a state (B.2, B.7).
+    payouts: super::steps::Payouts,
+    /// The customer's email address (one-time code cases, seed 002 step 3).
+    email: Option<String>,
 }
 
 /// A stored outbox state as its badge, or that none was sent.
@@ -143,7 +149,12 @@ fn outbox_state(ctx: &Ctx, state: Option<&str>) -> Markup {
     }
 }
 
-fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Concerns, AppError> {
+fn concerns(
+    ctx: &Ctx,
+    conn: &rusqlite::Connection,
+    case: &Case,
+    user: &StaffUser,
+) -> Result<Concerns, AppError> {
     let ticket = match &case.loan_id {
         Some(loan) => crate::loans::of_customer_by_id(conn, &case.customer_id, loan)?.map(|t| {
             html! { a href=(paths::ticket(&t.id)) { (t.ticket_no) } " · " (ctx.t(t.state.label())) }
@@ -177,12 +188,20 @@ fn concerns(ctx: &Ctx, conn: &rusqlite::Connection, case: &Case) -> Result<Conce
     } else {
         ((None, None), None)
     };
+    let email = match case.category {
+        complaints::Category::OneTimeCode => {
+            crate::customers::get(conn, &case.customer_id)?.and_then(|c| c.email)
+        }
+        _ => None,
+    };
     Ok(Concerns {
         ticket,
         payment,
         payment_live,
         tests,
         test_sms_delivery,
+        payouts: super::steps::Payouts::of(conn, case, user)?,
+        email,
     })
 }
 
@@ -199,6 +218,9 @@ fn checklist_section(
         ComplaintPart::Step,
         ComplaintPart::PaymentCodeSms,
         ComplaintPart::NewPaymentCode,
+        ComplaintPart::PayoutFailed,
+        ComplaintPart::PayoutAgain,
+        ComplaintPart::EmailTypo,
     ]
     .into_iter()
     .find_map(|part| sent.of(part.segment()).whole());
@@ -212,7 +234,12 @@ fn checklist_section(
                     (ctx.t(step.text))
                     @match step.action {
                         Action::Statement => { " · " a href=(paths::customer_part(&case.customer_id, CustomerPart::Statement)) { (ctx.t(Msg::ComplaintSeeStatement)) } },
-                        Action::Disbursement => { " · " (concerns.ticket.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoTicket)) })) },
+                        Action::Disbursement => {
+                            " · " (concerns.ticket.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoTicket)) }))
+                            (steps::payout_state(ctx, &concerns.payouts, case.loan_id.is_some()))
+                        },
+                        Action::Payout => { (steps::payout_forms(ctx, case, &concerns.payouts, sent)) },
+                        Action::EmailTypos => { (steps::email_typos(ctx, case, concerns.email.as_deref(), sent)) },
                         Action::Payment => { " · " (concerns.payment.clone().unwrap_or_else(|| html! { (ctx.t(Msg::ComplaintNoPaymentCode)) })) },
                         Action::Escalate if case.state.is_open() => { " · " a href="#escalate" { (ctx.t(Msg::ComplaintEscalate)) } },
                         Action::SendPaymentCode => {
@@ -380,6 +407,9 @@ fn event_detail(ctx: &Ctx, case: &Case, e: &complaints::Event) -> String {
         }
         Step => checklist::find(case.category, &e.detail)
             .map_or_else(|| e.detail.clone(), |s| ctx.t(s.text).to_owned()),
+        Disbursement => {
+            steps::payout_event(ctx, e.kind, &e.detail).unwrap_or_else(|| e.detail.clone())
+        }
         _ => e.detail.clone(),
     }
 }
@@ -425,6 +455,14 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             complaints::messages::issue_payment_code(&tx, &id, user, branch, code, ctx.now)
         }
         ComplaintPart::Step => cases::mark_step(&tx, &id, form.text("step"), user, ctx.now),
+        ComplaintPart::PayoutFailed | ComplaintPart::PayoutAgain => {
+            payout(ctx, &tx, &id, part, user, form)
+        }
+        ComplaintPart::EmailTypo => {
+            let new = form.text("email");
+            complaints::typos::correct_email(&tx, &id, new, user, &ctx.app.config, ctx.now)
+                .map(|_| ())
+        }
         ComplaintPart::Escalate => {
             if case.state == State::Escalated && !user.role.has(Permission::ComplaintEscalations) {
                 return Err(AppError::Forbidden);
@@ -456,19 +494,71 @@ pub(crate) fn act(ctx: &Ctx, id: ComplaintId, part: ComplaintPart) -> Result<Res
             ) {
                 ctx.app.sms.wake();
                 ctx.flash(ctx.t(Msg::ComplaintCodeSent));
+            } else if let Some(done) = done_message(part) {
+                if part == ComplaintPart::EmailTypo {
+                    ctx.app.sms.wake(); // the customer told at their number
+                }
+                ctx.flash(ctx.t(done));
             } else {
                 ctx.flash(ctx.t(Msg::ComplaintSaved));
             }
             Ok(Response::see_other(&paths::complaint(&id)))
         }
-        Err(CaseError::Db(e) | CaseError::NoCode(CodeError::Db(e))) => Err(e.into()),
-        Err(CaseError::NoSuchCase) => Err(AppError::NotFound),
+        Err(
+            CaseError::Db(e)
+            | CaseError::NoCode(CodeError::Db(e))
+            | CaseError::Disbursement(DisbursementError::Db(e)),
+        ) => Err(e.into()),
+        Err(CaseError::NoSuchCase | CaseError::Disbursement(DisbursementError::NotFound)) => {
+            Err(AppError::NotFound)
+        }
+        Err(CaseError::Forbidden) => Err(AppError::Forbidden),
         Err(e) => {
             drop(tx);
             refused(ctx, &mut sent, &e);
             render(ctx, user, &id, &sent, 400)
         }
     }
+}
+
+/// The field of why a payout failed (the escalation form's is `reason`: ids stay unique).
+pub(crate) const FAILED_REASON: &str = "failed_reason";
+
+/// The payout forms (B.7): marking it failed needs the corrections permission, making it
+/// again loan origination's (a payout), on the server as on the page.
+fn payout(
+    ctx: &Ctx,
+    tx: &rusqlite::Transaction,
+    id: &ComplaintId,
+    part: ComplaintPart,
+    user: &StaffUser,
+    form: &crate::plumbing::http::form::Form,
+) -> Result<(), CaseError> {
+    let Ok(payout) = form.text("payout").parse::<DisbursementId>() else {
+        return Err(CaseError::NoTicket);
+    };
+    let when = (crate::web::loans::today(ctx), ctx.now);
+    if part == ComplaintPart::PayoutFailed {
+        if !user.role.has(Permission::Corrections) {
+            return Err(CaseError::Forbidden);
+        }
+        return complaints::payouts::mark_failed(
+            tx,
+            id,
+            &payout,
+            form.text(FAILED_REASON),
+            user,
+            when,
+        );
+    }
+    if !user.role.has(Permission::LoanOrigination) {
+        return Err(CaseError::Forbidden);
+    }
+    let again = Again {
+        method: Method::from_code(form.text("method")).unwrap_or(Method::None),
+        reference: form.text("reference"),
+    };
+    complaints::payouts::make_again(tx, id, &payout, &again, user, when)
 }
 
 /// POST /staff/complaints/{id}/attach: the file, or the page with why it was refused.
@@ -494,6 +584,16 @@ fn attach(
     }
 }
 
+/// The message of a form that says more than "saved".
+fn done_message(part: ComplaintPart) -> Option<Msg> {
+    match part {
+        ComplaintPart::PayoutFailed => Some(Msg::DisbursementFailedDone),
+        ComplaintPart::PayoutAgain => Some(Msg::DisbursementMadeAgainDone),
+        ComplaintPart::EmailTypo => Some(Msg::ComplaintEventEmailCorrected),
+        _ => None,
+    }
+}
+
 /// Puts a refusal's message beside the field it is about.
 fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
     let (field, msg) = match e {
@@ -502,6 +602,15 @@ fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
         CaseError::NotAllowed { .. } => ("to", Msg::ComplaintNotAllowed),
         CaseError::Escalation => ("reason", Msg::ComplaintEscalationNeeds),
         CaseError::NoSuchOwner => ("owner", Msg::ComplaintChoose),
+        CaseError::NotAllowedTypo => ("email", Msg::EmailTypoRefused),
+        CaseError::NoEmail => ("", Msg::EmailTypoNoEmail),
+        CaseError::Disbursement(DisbursementError::Reason) => {
+            (FAILED_REASON, Msg::DisbursementReasonNeeded)
+        }
+        CaseError::Disbursement(DisbursementError::Method) => {
+            ("method", Msg::DisbursementChooseMethod)
+        }
+        CaseError::Disbursement(d) => ("", d.message().unwrap_or(Msg::ComplaintStepRefused)),
         CaseError::StepDone | CaseError::UnknownStep(_) => ("", Msg::ComplaintStepRefused),
         CaseError::NoLiveCode => ("", Msg::ComplaintNoLiveCode),
         CaseError::NoTicket => ("", Msg::ComplaintNoTicketForCode),

@@ -6,6 +6,7 @@
 pub(crate) mod case;
 pub(crate) mod files;
 pub(crate) mod portal;
+pub(crate) mod steps;
 pub(crate) mod weekly;
 
 use maud::{Markup, html};

@@ -11,6 +11,7 @@ pub(crate) mod counter;
 pub(crate) mod due;
 pub(crate) mod forfeited;
 pub(crate) mod items;
+pub(crate) mod payouts;
 pub(crate) mod print;
 pub(crate) mod products;
 pub(crate) mod receipt;
@@ -28,6 +29,7 @@ use crate::ledger::postings;
 use crate::ledger::statement::Statement;
 use crate::ledger::{self, Method};
 use crate::loans::LoanState;
+use crate::loans::disbursements::State as PayoutState;
 use crate::loans::ops::{self, Item, OriginationError, Payment, PaymentError, Purpose};
 use crate::loans::summary;
 use crate::loans::terms::{self, ProductKind};
@@ -78,6 +80,8 @@ fn ticket_page(ctx: &Ctx, id: LoanId, sent: &FieldErrors) -> Result<Response, Ap
     let history = history(ctx, &conn, &record.id)?;
     let receipts = crate::loans::receipts::of_ticket(&conn, &record.id)?;
     let items = crate::loans::items::of_ticket(&conn, &record.id)?;
+    let payout_list = crate::loans::disbursements::of_ticket(&conn, &record.id)?;
+    let outstanding = payout_list.iter().any(|p| p.state == PayoutState::Failed);
     drop(conn);
     let page = TicketPage {
         user,
@@ -100,14 +104,21 @@ fn ticket_page(ctx: &Ctx, id: LoanId, sent: &FieldErrors) -> Result<Response, Ap
         @if print::MAY_PRINT.iter().any(|p| user.role.has(*p)) {
             p { a href=(paths::ticket_print(&record.id)) { (ctx.t(Msg::PrintTicket)) } }
         }
-        @if record.is_open() { (owed_card(ctx, day, &owed)) }
+        @if !payout_list.is_empty() {
+            section class="card" id="payouts" {
+                h2 { (ctx.t(Msg::DisbursementPayout)) }
+                ul { @for p in &payout_list { li { (payouts::payout_line(ctx, p)) } } }
+                @if outstanding { p class="notice" { (ctx.t(Msg::DisbursementOutstanding)) } }
+            }
+        }
+        @if record.is_open() && !outstanding { (owed_card(ctx, day, &owed)) }
         @if record.terms.kind == ProductKind::Installment {
             (schedule_table(ctx, &record, &paid, day))
         }
         @if record.state == LoanState::Origination {
             (approval_section(ctx, &page, &approver, second_limit))
         }
-        @if record.is_open() && user.role.has(Permission::Payments) {
+        @if record.is_open() && !outstanding && user.role.has(Permission::Payments) {
             (payment_forms(ctx, &page, &owed, day))
         }
         (history)
@@ -574,6 +585,9 @@ pub(crate) fn payment_refusal(
     let amount = |text: String| Ok((Some("amount"), text));
     match e {
         PaymentError::Closed => Ok((None, ctx.t(Msg::TicketClosed).to_owned())),
+        PaymentError::PayoutOutstanding => {
+            Ok((None, ctx.t(Msg::DisbursementOutstanding).to_owned()))
+        }
         PaymentError::AlreadyRecorded { .. } => {
             Ok((None, ctx.t(Msg::FormExpiredReload).to_owned()))
         }
