@@ -12,5 +12,6 @@ pub(crate) mod duties;
 pub(crate) mod notes;
 pub(crate) mod promises;
 pub(crate) mod queue;
+pub(crate) mod queue_search;
 pub(crate) mod ro;
 pub(crate) mod rules;
