@@ -1,6 +1,7 @@
 //! The "Customer Follow-Up" queue: the customers a call agent should ring, one row each: those
 //! with an overdue ticket, a ticket due within [`DUE_SOON_DAYS`], a promise to pay due today,
-//! or a broken promise nobody has followed up since it broke (those first, by default).
+//! a broken promise nobody has followed up since it broke (those first, by default), or a new
+//! application waiting for information approval (`super::approval`).
 //! Searchable by name, phone or ticket number, filtered by reason, sorted by days overdue,
 //! amount overdue, last contact or promise state, paged; each row names the agent assigned.
 //!
@@ -35,14 +36,17 @@ pub(crate) enum Reason {
     DueSoon,
     PromiseToday,
     BrokenPromise,
+    /// A new application waiting for information approval (`super::approval`).
+    NewApplication,
 }
 
 impl Reason {
-    pub(crate) const ALL: [Reason; 4] = [
+    pub(crate) const ALL: [Reason; 5] = [
         Reason::Overdue,
         Reason::DueSoon,
         Reason::PromiseToday,
         Reason::BrokenPromise,
+        Reason::NewApplication,
     ];
 
     /// The code in the query string.
@@ -52,6 +56,7 @@ impl Reason {
             Reason::DueSoon => "due_soon",
             Reason::PromiseToday => "promise_today",
             Reason::BrokenPromise => "broken",
+            Reason::NewApplication => "new_application",
         }
     }
 
@@ -66,6 +71,7 @@ impl Reason {
             Reason::DueSoon => row.days_overdue == 0 && row.next_due.is_some(),
             Reason::PromiseToday => row.promise == PromiseState::DueToday,
             Reason::BrokenPromise => row.promise == PromiseState::Broken,
+            Reason::NewApplication => row.new_application,
         }
     }
 }
@@ -171,6 +177,10 @@ pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) phone: E164,
     pub(crate) do_not_text: bool,
+    /// Marked "do not contact" (`super::do_not_contact`).
+    pub(crate) do_not_contact: bool,
+    /// A new application waiting for information approval.
+    pub(crate) new_application: bool,
     /// The customer has an unresolved billing (collections) complaint (seed 003, category A):
     /// the agent calls knowing it.
     pub(crate) open_complaint: bool,
@@ -192,7 +202,7 @@ pub(crate) struct Page {
 }
 
 /// The queue's rows, before filtering, sorting and paging. ?1 today, ?2 the last day "due
-/// soon" reaches. The tickets, last contacts and promises are gathered once each
+/// soon" reaches, ?3 the first registration day a new application may have. The tickets, last contacts and promises are gathered once each
 /// (MATERIALIZED: SQLite would otherwise run them again for every row that joins them). The
 /// tickets are read from the covering index `loans_open_queue` (named: the planner otherwise
 /// walks every open ticket by customer to skip a sort, 2-3 times slower at 100,000) and each
@@ -222,12 +232,21 @@ prom AS MATERIALIZED (
     FROM promises_to_pay WHERE state IN ('active', 'broken')
     GROUP BY customer_id
 ),
+apps AS MATERIALIZED (
+    SELECT id AS customer_id FROM customers
+    WHERE info_approved_at IS NULL AND merged_into IS NULL AND created_at >= ?3
+    UNION
+    SELECT c.id FROM loans l JOIN customers c ON c.id = l.customer_id
+    WHERE l.state = 'origination' AND c.info_approved_at IS NULL AND c.merged_into IS NULL
+),
 ids AS MATERIALIZED (
     SELECT customer_id FROM tix
     UNION SELECT customer_id FROM prom WHERE due_today OR broken_at IS NOT NULL
+    UNION SELECT customer_id FROM apps
 ),
 rows AS (
     SELECT c.id, c.full_name, c.phone, c.do_not_text,
+           c.do_not_contact_reason IS NOT NULL AS do_not_contact, ap.customer_id IS NOT NULL AS new_application,
            COALESCE(t.days_overdue, 0) AS days_overdue, COALESCE(t.amount_overdue, 0) AS amount_overdue,
            t.next_due, COALESCE(t.tickets, '') AS tickets,
            lc.last_contact,
@@ -239,6 +258,7 @@ rows AS (
     LEFT JOIN tix t ON t.customer_id = c.id
     LEFT JOIN prom pr ON pr.customer_id = c.id
     LEFT JOIN contact lc ON lc.customer_id = c.id
+    LEFT JOIN apps ap ON ap.customer_id = c.id
     LEFT JOIN callcentre_assignments a ON a.customer_id = c.id
     LEFT JOIN staff s ON s.id = a.staff_id
     WHERE c.merged_into IS NULL
@@ -250,32 +270,41 @@ ranked AS (
     FROM rows
 )
 SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due, tickets,
-       last_contact, promise, staff_id, agent, open_complaint
+       last_contact, promise, staff_id, agent, open_complaint, do_not_contact, new_application
 FROM ranked
-WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL";
+WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL OR new_application";
 
 /// Every customer in the queue on `today`, in no order: what [`pick`] filters, sorts and pages
 /// (and what a cache may keep while the data it reads does not change).
 pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Row>> {
     conn.prepare_cached(QUEUE)?
-        .query_map(params![today, today + Duration::days(DUE_SOON_DAYS)], |r| {
-            let staff: Option<StaffId> = r.get(10)?;
-            let agent: Option<String> = r.get(11)?;
-            Ok(Row {
-                customer: r.get(0)?,
-                name: r.get(1)?,
-                phone: E164::from_stored(r.get(2)?),
-                do_not_text: r.get(3)?,
-                open_complaint: r.get(12)?,
-                days_overdue: r.get(4)?,
-                amount_overdue: r.get(5)?,
-                next_due: r.get(6)?,
-                tickets: r.get(7)?,
-                last_contact: r.get(8)?,
-                promise: PromiseState::from_rank(r.get(9)?),
-                agent: staff.zip(agent),
-            })
-        })?
+        .query_map(
+            params![
+                today,
+                today + Duration::days(DUE_SOON_DAYS),
+                super::approval::new_since(today)
+            ],
+            |r| {
+                let staff: Option<StaffId> = r.get(10)?;
+                let agent: Option<String> = r.get(11)?;
+                Ok(Row {
+                    customer: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: E164::from_stored(r.get(2)?),
+                    do_not_text: r.get(3)?,
+                    do_not_contact: r.get(13)?,
+                    new_application: r.get(14)?,
+                    open_complaint: r.get(12)?,
+                    days_overdue: r.get(4)?,
+                    amount_overdue: r.get(5)?,
+                    next_due: r.get(6)?,
+                    tickets: r.get(7)?,
+                    last_contact: r.get(8)?,
+                    promise: PromiseState::from_rank(r.get(9)?),
+                    agent: staff.zip(agent),
+                })
+            },
+        )?
         .collect()
 }
 
@@ -545,8 +574,76 @@ mod tests {
             phone_verified: true,
         };
         let id = crate::customers::insert(conn, &new, now()).unwrap();
+        // A customer being served: their information approved (a new application is not).
+        super::super::approval::approve(conn, &s.agent, &id, now()).unwrap();
         let (loan, _) = paid_out(conn, &id, &s.product, &s.agent.id, principal, start, now());
         (id, loan)
+    }
+
+    #[test]
+    fn new_applications_waiting_for_approval_are_in_the_queue_until_approved() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        customer(
+            &conn,
+            &s,
+            "Ani",
+            "081200000001",
+            1_000_000,
+            today() - Duration::days(132),
+        );
+        let phone = crate::plumbing::phone::normalise("081200000009", "ID").unwrap();
+        let new = NewCustomer {
+            full_name: "Nia Baru",
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        };
+        let nia = crate::customers::insert(&conn, &new, now()).unwrap();
+        let apps = Query {
+            reason: Some(Reason::NewApplication),
+            ..query(Sort::Priority)
+        };
+        let page_of = |q: &Query, day: NaiveDate| page(&conn, q, day).unwrap();
+        let found = page_of(&apps, today());
+        assert_eq!(names(&found), ["Nia Baru"]);
+        assert!(found.rows[0].new_application);
+        assert_eq!(
+            names(&page_of(&query(Sort::Priority), today())),
+            ["Ani", "Nia Baru"],
+            "overdue first"
+        );
+        let weeks_later =
+            now().date_naive() + Duration::days(super::super::approval::NEW_APPLICATION_DAYS + 1);
+        assert_eq!(page_of(&apps, weeks_later).total, 0, "not new any more");
+        super::super::approval::approve(&conn, &s.agent, &nia, now()).unwrap();
+        assert_eq!(page_of(&apps, today()).total, 0, "approved");
+        assert_eq!(names(&page_of(&query(Sort::Priority), today())), ["Ani"]);
+    }
+
+    #[test]
+    fn a_customer_marked_do_not_contact_shows_it_on_the_row() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let (ani, _) = customer(
+            &conn,
+            &s,
+            "Ani",
+            "081200000001",
+            1_000_000,
+            today() - Duration::days(132),
+        );
+        let marked = |conn: &Connection| {
+            page(conn, &query(Sort::Priority), today()).unwrap().rows[0].do_not_contact
+        };
+        assert!(!marked(&conn));
+        super::super::do_not_contact::set(&conn, &s.agent, &ani, "Asked by letter", now()).unwrap();
+        assert!(marked(&conn));
+        super::super::do_not_contact::clear(&conn, &s.agent, &ani, now()).unwrap();
+        assert!(!marked(&conn));
     }
 
     fn names(page: &Page) -> Vec<&str> {

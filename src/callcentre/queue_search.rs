@@ -145,10 +145,22 @@ mod tests {
         assert_eq!(search("0812", "812"), [0, 1], "a phone's part");
         assert_eq!(search("99998888", "99998888"), [1]);
         assert_eq!(search("t-2", ""), [0], "a ticket whole, any case");
-        assert_eq!(search("t-", ""), Vec::<u32>::new(), "not a part of a ticket");
+        assert_eq!(
+            search("t-", ""),
+            Vec::<u32>::new(),
+            "not a part of a ticket"
+        );
         assert_eq!(search("t-9", ""), [3]);
         assert_eq!(search("50%_", ""), [3]);
-        assert_eq!(search("rahmx", ""), Vec::<u32>::new(), "every piece must be there");
-        assert_eq!(search("tir", ""), Vec::<u32>::new(), "pieces apart are not a part");
+        assert_eq!(
+            search("rahmx", ""),
+            Vec::<u32>::new(),
+            "every piece must be there"
+        );
+        assert_eq!(
+            search("tir", ""),
+            Vec::<u32>::new(),
+            "pieces apart are not a part"
+        );
     }
 }

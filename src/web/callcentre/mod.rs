@@ -4,8 +4,11 @@
 //! route needs the Call Centre permission; assigning to another agent needs a manager.
 
 mod choices;
+mod customer_marks;
 mod dashboard;
 mod follow_up;
+
+pub(crate) use customer_marks::{approve_info, clear_do_not_contact, mark_do_not_contact};
 
 pub(crate) use choices::{
     add as add_choice, page as choices_page, relabel as relabel_choice, retire as retire_choice,
@@ -72,6 +75,7 @@ fn reason_label(reason: Reason) -> Msg {
         Reason::DueSoon => Msg::FollowUpReasonDueSoon,
         Reason::PromiseToday => Msg::FollowUpReasonPromiseToday,
         Reason::BrokenPromise => Msg::FollowUpReasonBroken,
+        Reason::NewApplication => Msg::FollowUpReasonNewApplication,
     }
 }
 
@@ -226,6 +230,8 @@ fn table(ctx: &Ctx, rows: &[queue::Row], agents: &[(StaffId, String)]) -> Markup
                         td {
                             a href=(paths::follow_up(&r.customer, FollowUpPart::Screen)) { (r.name) }
                             @if r.do_not_text { " " span class="badge bad" { (ctx.t(Msg::DoNotText)) } }
+                            @if r.do_not_contact { " " span class="badge bad" { (ctx.t(Msg::DoNotContact)) } }
+                            @if r.new_application { " " span class="badge" { (ctx.t(Msg::FollowUpNewApplication)) } }
                             @if r.open_complaint { " " span class="badge warn" { (ctx.t(Msg::FollowUpOpenComplaint)) } }
                         }
                         td { (r.phone.national(country)) }
