@@ -743,8 +743,11 @@ mod tests {
         assert_eq!(page(&conn, &broken, tomorrow).unwrap().total, 0);
     }
 
+    /// Each ticket's receivable (ticket id, amount), by ticket.
+    type Balances = Vec<(String, i64)>;
+
     /// Each ticket's receivable as the postings say, and as `loan_receivables` keeps it.
-    fn receivables(conn: &Connection) -> (Vec<(String, i64)>, Vec<(String, i64)>) {
+    fn receivables(conn: &Connection) -> (Balances, Balances) {
         let read = |sql: &str| -> Vec<(String, i64)> {
             let mut st = conn.prepare(sql).unwrap();
             st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
