@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
-use crate::audit::{self, Actor, Change};
+use crate::audit::Change;
 use crate::customers::EventKind;
 use crate::plumbing::ids::CustomerId;
 use crate::roles::{Permission, StaffUser};
@@ -109,16 +109,14 @@ pub(crate) fn approve(
         before: None,
         after: Some(json!({ "info_approved_by": staff.id.as_str() })),
     };
-    audit::record(conn, &Actor::Staff(staff), &change, now)?;
-    crate::customers::record_event(
+    Ok(super::do_not_contact::audited_event(
         conn,
+        staff,
         customer,
-        EventKind::InfoApproved,
-        Some(&staff.id),
-        "",
+        &change,
+        (EventKind::InfoApproved, ""),
         now,
-    )?;
-    Ok(())
+    )?)
 }
 
 #[cfg(test)]

@@ -101,16 +101,14 @@ pub(crate) fn set(
         before: before.map(|m| json!({ "do_not_contact": m.reason })),
         after: Some(json!({ "do_not_contact": reason })),
     };
-    audit::record(conn, &Actor::Staff(staff), &change, now)?;
-    crate::customers::record_event(
+    Ok(audited_event(
         conn,
+        staff,
         customer,
-        EventKind::DoNotContactSet,
-        Some(&staff.id),
-        reason,
+        &change,
+        (EventKind::DoNotContactSet, reason),
         now,
-    )?;
-    Ok(())
+    )?)
 }
 
 /// Clears the customer's mark, audited and on the timeline.
@@ -139,16 +137,28 @@ pub(crate) fn clear(
         before: Some(json!({ "do_not_contact": before.reason })),
         after: None,
     };
-    audit::record(conn, &Actor::Staff(staff), &change, now)?;
-    crate::customers::record_event(
+    Ok(audited_event(
         conn,
+        staff,
         customer,
-        EventKind::DoNotContactCleared,
-        Some(&staff.id),
-        "",
+        &change,
+        (EventKind::DoNotContactCleared, ""),
         now,
-    )?;
-    Ok(())
+    )?)
+}
+
+/// Records a call-centre change to a customer in the audit log and on their timeline (one
+/// entry each), inside the caller's transaction.
+pub(super) fn audited_event(
+    conn: &Connection,
+    staff: &StaffUser,
+    customer: &CustomerId,
+    change: &Change,
+    event: (EventKind, &str),
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    audit::record(conn, &Actor::Staff(staff), change, now)?;
+    crate::customers::record_event(conn, customer, event.0, Some(&staff.id), event.1, now)
 }
 
 #[cfg(test)]
