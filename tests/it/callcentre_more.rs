@@ -3,39 +3,11 @@
 //! contact" set with a reason and cleared (the queue shows it, a note of a call is refused),
 //! and the RO's phone, set on the staff pages, shown with a tel: link.
 
-use std::time::Duration;
+use crate::callcentre::{database, demo_at_ten};
+use crate::util::{ADMIN, AGENT, CLERK, MANAGER, Server, id_after};
 
-use crate::util::{ADMIN, AGENT, CLERK, MANAGER, Options, Server, id_after};
-
-/// The demo branch at 10:00 branch time (UTC+7), within the contact hours.
-fn demo_at_ten() -> Server {
-    let server = Server::start(Options {
-        demo: true,
-        movable_clock: true,
-        ..Options::default()
-    });
-    let local = chrono::Utc::now() + chrono::Duration::hours(7);
-    let mut target = local.date_naive().and_hms_opt(10, 0, 0).unwrap();
-    if target <= local.naive_utc() {
-        target += chrono::Duration::days(1);
-    }
-    server.advance_clock((target - local.naive_utc()).num_seconds() + 1);
-    server
-}
-
-fn database(server: &Server) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
-}
-
-fn one(server: &Server, sql: &str, arg: &str) -> String {
-    database(server)
-        .query_row(sql, [arg], |r| r.get(0))
-        .unwrap()
-}
-
-fn count(server: &Server, sql: &str, arg: &str) -> i64 {
+/// The one value `sql` reads with `arg`.
+fn one<T: rusqlite::types::FromSql>(server: &Server, sql: &str, arg: &str) -> T {
     database(server)
         .query_row(sql, [arg], |r| r.get(0))
         .unwrap()
@@ -64,7 +36,7 @@ fn a_new_applications_information_is_approved_by_a_call_agent_with_who_and_when(
     assert_eq!(clerk.get(&screen).status, 403, "a clerk has no call centre");
     let r = agent.submit(&screen, &approve, &[]);
     assert_eq!(r.status, 303, "{}", r.body);
-    let approved_by = one(
+    let approved_by: String = one(
         &server,
         "SELECT s.username FROM customers c JOIN staff s ON s.id = c.info_approved_by WHERE c.id = ?1",
         &customer,
@@ -84,7 +56,7 @@ fn a_new_applications_information_is_approved_by_a_call_agent_with_who_and_when(
             .contains("Information approved by the call centre"),
         "on the timeline"
     );
-    let audited = count(
+    let audited: i64 = one(
         &server,
         "SELECT count(*) FROM audit_log WHERE action = 'customer.info_approve' AND entity_id = ?1",
         &customer,
@@ -126,7 +98,7 @@ fn do_not_contact_is_set_with_a_reason_shown_in_the_queue_refuses_notes_and_is_c
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(r.body.contains("marked do not contact"), "{}", r.body);
     assert_eq!(
-        count(
+        one::<i64>(
             &server,
             "SELECT count(*) FROM followup_notes WHERE customer_id = ?1",
             &customer
@@ -135,7 +107,7 @@ fn do_not_contact_is_set_with_a_reason_shown_in_the_queue_refuses_notes_and_is_c
     );
     let r = agent.submit(&screen, &format!("{mark}/clear"), &[]);
     assert_eq!(r.status, 303, "{}", r.body);
-    let cleared = one(
+    let cleared: String = one(
         &server,
         "SELECT COALESCE(do_not_contact_reason, 'none') FROM customers WHERE id = ?1",
         &customer,
@@ -152,7 +124,7 @@ fn the_ros_phone_is_set_on_the_staff_pages_and_shown_with_a_tel_link() {
     let server = Server::demo();
     let mut admin = server.client();
     admin.sign_in(ADMIN.0, ADMIN.1);
-    let agent_id = one(&server, "SELECT id FROM staff WHERE username = ?1", "agent");
+    let agent_id: String = one(&server, "SELECT id FROM staff WHERE username = ?1", "agent");
     let phone = format!("/staff/admin/staff/{agent_id}/phone");
     let r = admin.submit("/staff/admin/staff", &phone, &[("phone", "not a phone")]);
     assert_eq!(r.status, 400);
@@ -164,7 +136,7 @@ fn the_ros_phone_is_set_on_the_staff_pages_and_shown_with_a_tel_link() {
     let r = admin.submit("/staff/admin/staff", &phone, &[("phone", "0812-1111-2222")]);
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(
-        one(&server, "SELECT phone FROM staff WHERE id = ?1", &agent_id),
+        one::<String>(&server, "SELECT phone FROM staff WHERE id = ?1", &agent_id),
         "+6281211112222"
     );
     let mut agent = server.client();
