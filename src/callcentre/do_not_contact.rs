@@ -223,4 +223,29 @@ mod tests {
             2
         );
     }
+
+    #[test]
+    fn the_mark_and_the_approval_go_to_head_office_with_the_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let conn = db.conn().unwrap();
+        let (customer, _) = crate::loans::ops::tests::customer_and_gold(&conn, "Siti", now());
+        let agent = staff_member(&conn, Role::CallAgent, now());
+        set(&conn, &agent, &customer, "Asked by letter", now()).unwrap();
+        crate::callcentre::approval::approve(&conn, &agent, &customer, now()).unwrap();
+        let logged: String = conn
+            .query_row(
+                "SELECT data FROM sync_log WHERE entity = 'customers' AND record_id = ?1
+                 ORDER BY seq DESC LIMIT 1",
+                [&customer],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let data: serde_json::Value = serde_json::from_str(&logged).unwrap();
+        assert_eq!(data["do_not_contact_reason"], "Asked by letter");
+        assert_eq!(data["do_not_contact_by"], agent.id.as_str());
+        assert_eq!(data["info_approved_by"], agent.id.as_str());
+    }
 }
