@@ -34,6 +34,10 @@ fn a_new_applications_information_is_approved_by_a_call_agent_with_who_and_when(
     let mut clerk = server.client();
     clerk.sign_in(CLERK.0, CLERK.1);
     assert_eq!(clerk.get(&screen).status, 403, "a clerk has no call centre");
+    for form in ["approve", "do-not-contact", "do-not-contact/clear"] {
+        let r = clerk.submit("/staff", &format!("{screen}/{form}"), &[("reason", "x")]);
+        assert_eq!(r.status, 403, "{form}: checked on the server");
+    }
     let r = agent.submit(&screen, &approve, &[]);
     assert_eq!(r.status, 303, "{}", r.body);
     let approved_by: String = one(
