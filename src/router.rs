@@ -151,6 +151,7 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Get, ["staff"]) => to(dashboard::show),
         (Get, ["staff", "account"]) => to(staff::account_page),
         (Post, ["staff", "account", "password"]) => to(staff::change_own_password),
+        (Post, ["staff", "account", "phone"]) => to(staff::change_own_phone),
 
         // Customers and tickets at the counter.
         (Get, ["staff", "customers"]) => to(customers::list_page),
@@ -419,6 +420,10 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
             let id = id.parse().ok()?;
             to(move |ctx| staff::reset_password(ctx, id))
         }
+        (Post, ["staff", "admin", "staff", id, "phone"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| staff::change_phone(ctx, id))
+        }
         (Get, ["staff", "audit"]) => to(audit::list_page),
 
         // SMS.
@@ -489,6 +494,28 @@ fn find<'s>(method: Method, segments: &'s [&'s str]) -> Option<Found<'s>> {
         (Post, ["staff", "callcentre", "customers", id, "ro"]) => {
             let id = id.parse().ok()?;
             to(move |ctx| callcentre::assign_ro(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "approve"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::approve_info(ctx, id))
+        }
+        (Post, ["staff", "callcentre", "customers", id, "do-not-contact"]) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::mark_do_not_contact(ctx, id))
+        }
+        (
+            Post,
+            [
+                "staff",
+                "callcentre",
+                "customers",
+                id,
+                "do-not-contact",
+                "clear",
+            ],
+        ) => {
+            let id = id.parse().ok()?;
+            to(move |ctx| callcentre::clear_do_not_contact(ctx, id))
         }
         (Get, ["staff", "reminders"]) => to(reminders::page),
         (Post, ["staff", "reminders"]) => to(reminders::save),
@@ -576,6 +603,7 @@ mod tests {
             (Post, paths::STAFF_LOGOUT),
             (Get, paths::ACCOUNT),
             (Post, paths::ACCOUNT_PASSWORD),
+            (Post, paths::ACCOUNT_PHONE),
             (Get, paths::CUSTOMERS),
             (Get, paths::NEW_CUSTOMER),
             (Get, paths::DUPLICATES),

@@ -184,7 +184,7 @@ fn generate(data: &std::path::Path, args: &CallCentreBenchArgs) -> Result<String
 
 /// One customer with one ticket of 1,000,000 disbursed (its receivable posted): overdue by 1
 /// to 60 days, or maturing 10 to 100 days from now; one overdue customer in ten has a
-/// follow-up note and an active promise.
+/// follow-up note and an active promise; one in a hundred of the others is a new application.
 fn insert_customer(
     conn: &Connection,
     i: u32,
@@ -194,11 +194,22 @@ fn insert_customer(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
     let customer = CustomerId::new(now);
+    // Most customers' information is approved; one in a hundred of those not overdue is a new
+    // application waiting for it (the queue's "new applications").
+    let approved = overdue || i % 100 != 1;
     conn.prepare_cached(
-        "INSERT INTO customers (id, full_name, phone, phone_verified_at, address, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'Jl. Bench', ?4, ?4)",
+        "INSERT INTO customers (id, full_name, phone, phone_verified_at, address, created_at, updated_at,
+                                info_approved_at, info_approved_by)
+         VALUES (?1, ?2, ?3, ?4, 'Jl. Bench', ?4, ?4, ?5, ?6)",
     )?
-    .execute(params![customer, format!("Customer {i}"), format!("+62813{i:08}"), now])?;
+    .execute(params![
+        customer,
+        format!("Customer {i}"),
+        format!("+62813{i:08}"),
+        now,
+        approved.then_some(now),
+        approved.then_some(staff)
+    ])?;
     let days = i64::from(i % 60) + 1;
     let (maturity, state) = if overdue {
         (today - chrono::Duration::days(days), "grace")

@@ -15,6 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::choices::{self, Field};
+use super::do_not_contact;
 use super::promises;
 use super::rules::{self, Blocked, ContactRules};
 use crate::audit::{self, Actor, Change};
@@ -129,6 +130,9 @@ pub(crate) enum NoteError {
     Message,
     #[error("the customer asked not to be texted")]
     DoNotText,
+    /// The customer is marked do not contact ([`do_not_contact`]).
+    #[error("the customer is marked do not contact")]
+    DoNotContact,
     #[error("no contact now: {0}")]
     Blocked(#[from] Blocked),
     #[error("database: {0}")]
@@ -187,6 +191,11 @@ pub(crate) fn add(
     now: DateTime<Utc>,
 ) -> Result<Added, NoteError> {
     rules::admit(conn, &rules.contact, new.customer, today, now)??;
+    // The RO is a colleague: a call to them is not a contact with the customer's side.
+    let reaches_customer = new.whom != Whom::Ro || new.message.is_some();
+    if reaches_customer && do_not_contact::is_marked(conn, new.customer)? {
+        return Err(NoteError::DoNotContact);
+    }
     let messaging = &rules.messaging;
     let takes_promise = check_choices(conn, new)?;
     check_whom(conn, new)?;
@@ -814,6 +823,42 @@ pub(crate) mod tests {
             of_customer(&conn, &w.customer).unwrap()[0].comments,
             "Will come on Friday to extend."
         );
+    }
+
+    #[test]
+    fn a_customer_marked_do_not_contact_gets_no_note_of_a_contact_and_no_message() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let m = rules();
+        do_not_contact::set(&conn, &w.agent, &w.customer, "Lawyer's letter", now()).unwrap();
+        assert!(matches!(
+            add(&conn, &w.agent, &reached(&w.customer), &m, today(), now()),
+            Err(NoteError::DoNotContact)
+        ));
+        let ro_with_message = NewNote {
+            whom: Whom::Ro,
+            message: Some("Hello"),
+            ..reached(&w.customer)
+        };
+        assert!(matches!(
+            add(&conn, &w.agent, &ro_with_message, &m, today(), now()),
+            Err(NoteError::DoNotContact)
+        ));
+        assert_eq!(count(&conn, "followup_notes"), 0);
+        assert_eq!(count(&conn, "sms_outbox"), 0);
+        let ro = NewNote {
+            whom: Whom::Ro,
+            ..reached(&w.customer)
+        };
+        add(&conn, &w.agent, &ro, &m, today(), now()).unwrap();
+        assert_eq!(
+            count(&conn, "followup_notes"),
+            1,
+            "a call to the RO is kept"
+        );
+        do_not_contact::clear(&conn, &w.agent, &w.customer, now()).unwrap();
+        add(&conn, &w.agent, &reached(&w.customer), &m, today(), now()).unwrap();
+        assert_eq!(count(&conn, "followup_notes"), 2, "cleared");
     }
 
     #[test]

@@ -145,15 +145,17 @@ fn text(
 ) -> rusqlite::Result<Option<SmsId>> {
     let row: (CustomerId, String, bool, String, i64, NaiveDate) = conn
         .prepare_cached(
-            "SELECT c.id, c.phone, c.do_not_text, l.ticket_no, p.amount, p.promised_on
+            "SELECT c.id, c.phone, c.do_not_text OR c.do_not_contact_reason IS NOT NULL, l.ticket_no,
+                    p.amount, p.promised_on
              FROM promises_to_pay p JOIN customers c ON c.id = p.customer_id JOIN loans l ON l.id = p.loan_id
              WHERE p.id = ?1",
         )?
         .query_row([promise], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
-    let (customer, phone, do_not_text, ticket, amount, on) = row;
-    if do_not_text {
+    // Neither to a customer who asked not to be texted nor to one marked do not contact.
+    let (customer, phone, quiet, ticket, amount, on) = row;
+    if quiet {
         return Ok(None);
     }
     let body = m.lang.fill(

@@ -1,6 +1,7 @@
 //! The "Customer Follow-Up" queue: the customers a call agent should ring, one row each: those
 //! with an overdue ticket, a ticket due within [`DUE_SOON_DAYS`], a promise to pay due today,
-//! or a broken promise nobody has followed up since it broke (those first, by default).
+//! a broken promise nobody has followed up since it broke (those first, by default), or a new
+//! application waiting for information approval (`super::approval`).
 //! Searchable by name, phone or ticket number, filtered by reason, sorted by days overdue,
 //! amount overdue, last contact or promise state, paged; each row names the agent assigned.
 //!
@@ -8,7 +9,7 @@
 //! unassigned customer, or one already theirs), audited.
 //!
 //! The amount overdue is the balance of the overdue tickets' receivables in the ledger (what
-//! the charges pass has posted), so the queue's rows are one query ([`candidates`]), not a
+//! the charges pass has posted, kept per ticket in `loan_receivables`), so the queue's rows are one query ([`candidates`]), not a
 //! calculation per ticket; filtering, sorting and paging them ([`pick`]) is done in memory,
 //! so the pages can keep the rows while [`generation`] stays the same.
 
@@ -18,6 +19,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
 use super::duties::{self, Duty};
+use super::queue_search::{Entry, SearchIndex};
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::plumbing::phone::E164;
 use crate::roles::{Permission, StaffUser};
@@ -34,14 +36,17 @@ pub(crate) enum Reason {
     DueSoon,
     PromiseToday,
     BrokenPromise,
+    /// A new application waiting for information approval (`super::approval`).
+    NewApplication,
 }
 
 impl Reason {
-    pub(crate) const ALL: [Reason; 4] = [
+    pub(crate) const ALL: [Reason; 5] = [
         Reason::Overdue,
         Reason::DueSoon,
         Reason::PromiseToday,
         Reason::BrokenPromise,
+        Reason::NewApplication,
     ];
 
     /// The code in the query string.
@@ -51,6 +56,7 @@ impl Reason {
             Reason::DueSoon => "due_soon",
             Reason::PromiseToday => "promise_today",
             Reason::BrokenPromise => "broken",
+            Reason::NewApplication => "new_application",
         }
     }
 
@@ -65,6 +71,7 @@ impl Reason {
             Reason::DueSoon => row.days_overdue == 0 && row.next_due.is_some(),
             Reason::PromiseToday => row.promise == PromiseState::DueToday,
             Reason::BrokenPromise => row.promise == PromiseState::Broken,
+            Reason::NewApplication => row.new_application,
         }
     }
 }
@@ -170,6 +177,10 @@ pub(crate) struct Row {
     pub(crate) name: String,
     pub(crate) phone: E164,
     pub(crate) do_not_text: bool,
+    /// Marked "do not contact" (`super::do_not_contact`).
+    pub(crate) do_not_contact: bool,
+    /// A new application waiting for information approval.
+    pub(crate) new_application: bool,
     /// The customer has an unresolved billing (collections) complaint (seed 003, category A):
     /// the agent calls knowing it.
     pub(crate) open_complaint: bool,
@@ -191,23 +202,27 @@ pub(crate) struct Page {
 }
 
 /// The queue's rows, before filtering, sorting and paging. ?1 today, ?2 the last day "due
-/// soon" reaches. The tickets and promises are gathered once each (MATERIALIZED: SQLite
-/// would otherwise run them again for every row that joins them).
+/// soon" reaches, ?3 the first registration day a new application may have. The tickets, last contacts and promises are gathered once each
+/// (MATERIALIZED: SQLite would otherwise run them again for every row that joins them). The
+/// tickets are read from the covering index `loans_open_queue` (named: the planner otherwise
+/// walks every open ticket by customer to skip a sort, 2-3 times slower at 100,000) and each
+/// one's receivable from `loan_receivables`, the balance a trigger keeps per ticket as its
+/// postings are written (V30), not summed from the postings at every read.
 const QUEUE: &str = "
 WITH tix AS MATERIALIZED (
     SELECT l.customer_id,
            MAX(CASE WHEN l.matures_on < ?1
                     THEN CAST(julianday(?1) - julianday(l.matures_on) AS INTEGER) ELSE 0 END) AS days_overdue,
-           SUM(CASE WHEN l.matures_on < ?1 THEN
-                 (SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount ELSE -p.amount END), 0)
-                  FROM ledger_postings p WHERE p.loan_id = l.id
-                    AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable'))
-               ELSE 0 END) AS amount_overdue,
+           SUM(CASE WHEN l.matures_on < ?1 THEN COALESCE(r.balance, 0) ELSE 0 END) AS amount_overdue,
            MIN(l.matures_on) AS next_due,
            group_concat(l.ticket_no, ' ') AS tickets
-    FROM loans l
+    FROM loans l INDEXED BY loans_open_queue
+    LEFT JOIN loan_receivables r ON r.loan_id = l.id
     WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2
     GROUP BY l.customer_id
+),
+contact AS MATERIALIZED (
+    SELECT customer_id, MAX(at) AS last_contact FROM followup_notes GROUP BY customer_id
 ),
 prom AS MATERIALIZED (
     SELECT customer_id,
@@ -217,15 +232,24 @@ prom AS MATERIALIZED (
     FROM promises_to_pay WHERE state IN ('active', 'broken')
     GROUP BY customer_id
 ),
+apps AS MATERIALIZED (
+    SELECT id AS customer_id FROM customers
+    WHERE info_approved_at IS NULL AND merged_into IS NULL AND created_at >= ?3
+    UNION
+    SELECT c.id FROM loans l JOIN customers c ON c.id = l.customer_id
+    WHERE l.state = 'origination' AND c.info_approved_at IS NULL AND c.merged_into IS NULL
+),
 ids AS MATERIALIZED (
     SELECT customer_id FROM tix
     UNION SELECT customer_id FROM prom WHERE due_today OR broken_at IS NOT NULL
+    UNION SELECT customer_id FROM apps
 ),
 rows AS (
     SELECT c.id, c.full_name, c.phone, c.do_not_text,
+           c.do_not_contact_reason IS NOT NULL AS do_not_contact, ap.customer_id IS NOT NULL AS new_application,
            COALESCE(t.days_overdue, 0) AS days_overdue, COALESCE(t.amount_overdue, 0) AS amount_overdue,
            t.next_due, COALESCE(t.tickets, '') AS tickets,
-           (SELECT MAX(n.at) FROM followup_notes n WHERE n.customer_id = c.id) AS last_contact,
+           lc.last_contact,
            EXISTS (SELECT 1 FROM complaints k WHERE k.customer_id = c.id AND k.category = 'billing'
                      AND k.state NOT IN ('resolved', 'closed')) AS open_complaint,
            pr.broken_at, pr.due_today, pr.active,
@@ -233,6 +257,8 @@ rows AS (
     FROM ids JOIN customers c ON c.id = ids.customer_id
     LEFT JOIN tix t ON t.customer_id = c.id
     LEFT JOIN prom pr ON pr.customer_id = c.id
+    LEFT JOIN contact lc ON lc.customer_id = c.id
+    LEFT JOIN apps ap ON ap.customer_id = c.id
     LEFT JOIN callcentre_assignments a ON a.customer_id = c.id
     LEFT JOIN staff s ON s.id = a.staff_id
     WHERE c.merged_into IS NULL
@@ -244,46 +270,42 @@ ranked AS (
     FROM rows
 )
 SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due, tickets,
-       last_contact, promise, staff_id, agent, open_complaint
+       last_contact, promise, staff_id, agent, open_complaint, do_not_contact, new_application
 FROM ranked
-WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL";
+WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL OR new_application";
 
 /// Every customer in the queue on `today`, in no order: what [`pick`] filters, sorts and pages
 /// (and what a cache may keep while the data it reads does not change).
 pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Row>> {
     conn.prepare_cached(QUEUE)?
-        .query_map(params![today, today + Duration::days(DUE_SOON_DAYS)], |r| {
-            let staff: Option<StaffId> = r.get(10)?;
-            let agent: Option<String> = r.get(11)?;
-            Ok(Row {
-                customer: r.get(0)?,
-                name: r.get(1)?,
-                phone: E164::from_stored(r.get(2)?),
-                do_not_text: r.get(3)?,
-                open_complaint: r.get(12)?,
-                days_overdue: r.get(4)?,
-                amount_overdue: r.get(5)?,
-                next_due: r.get(6)?,
-                tickets: r.get(7)?,
-                last_contact: r.get(8)?,
-                promise: PromiseState::from_rank(r.get(9)?),
-                agent: staff.zip(agent),
-            })
-        })?
+        .query_map(
+            params![
+                today,
+                today + Duration::days(DUE_SOON_DAYS),
+                super::approval::new_since(today)
+            ],
+            |r| {
+                let staff: Option<StaffId> = r.get(10)?;
+                let agent: Option<String> = r.get(11)?;
+                Ok(Row {
+                    customer: r.get(0)?,
+                    name: r.get(1)?,
+                    phone: E164::from_stored(r.get(2)?),
+                    do_not_text: r.get(3)?,
+                    do_not_contact: r.get(13)?,
+                    new_application: r.get(14)?,
+                    open_complaint: r.get(12)?,
+                    days_overdue: r.get(4)?,
+                    amount_overdue: r.get(5)?,
+                    next_due: r.get(6)?,
+                    tickets: r.get(7)?,
+                    last_contact: r.get(8)?,
+                    promise: PromiseState::from_rank(r.get(9)?),
+                    agent: staff.zip(agent),
+                })
+            },
+        )?
         .collect()
-}
-
-/// Whether a row matches the search: a part of the name (any case; `name` is the row's name
-/// and `search` the search, both in lower case), a part of the phone number as typed, or one of
-/// the ticket numbers whole.
-fn matches(row: &Row, name: &str, search: &str, digits: &str) -> bool {
-    search.is_empty()
-        || name.contains(search)
-        || (!digits.is_empty() && row.phone.as_str().contains(digits))
-        || row
-            .tickets
-            .split(' ')
-            .any(|t| t.eq_ignore_ascii_case(search))
 }
 
 /// The queue's rows with each order worked out once, when first asked for: what the pages keep
@@ -293,6 +315,8 @@ pub(crate) struct Rows {
     /// Each row's name in lower case, for the search.
     names: Vec<String>,
     orders: [OnceLock<Vec<usize>>; Sort::ALL.len()],
+    /// Built at the first search of these rows.
+    search: OnceLock<SearchIndex>,
 }
 
 impl Rows {
@@ -301,7 +325,28 @@ impl Rows {
             names: rows.iter().map(|r| r.name.to_lowercase()).collect(),
             rows,
             orders: Default::default(),
+            search: OnceLock::new(),
         }
+    }
+
+    /// Which rows match `search` (in lower case; `digits` its phone digits), by position:
+    /// a part of the name, a part of the phone number, or one of the ticket numbers whole.
+    fn matching(&self, search: &str, digits: &str) -> Vec<bool> {
+        let index = self.search.get_or_init(|| {
+            SearchIndex::build(self.rows.iter().zip(&self.names).map(|(row, name)| Entry {
+                name,
+                phone: row.phone.as_str(),
+                tickets: &row.tickets,
+            }))
+        });
+        let mut kept = vec![false; self.rows.len()];
+        let count = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
+        let name = |r: u32| self.names[r as usize].as_str();
+        let phone = |r: u32| self.rows[r as usize].phone.as_str();
+        for r in index.matching(search, digits, name, phone, count) {
+            kept[r as usize] = true;
+        }
+        kept
     }
 
     /// The rows' positions in `sort`'s order.
@@ -324,6 +369,7 @@ pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
         .max(1)
         .saturating_sub(1)
         .saturating_mul(PAGE_SIZE) as usize;
+    let found = (!search.is_empty()).then(|| rows.matching(&search, &digits));
     let mut total = 0usize;
     let mut page = Vec::new();
     for i in rows.order(query.sort) {
@@ -332,7 +378,7 @@ pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
             && query
                 .assigned_to
                 .is_none_or(|agent| row.agent.as_ref().is_some_and(|(id, _)| id == agent))
-            && matches(row, &rows.names[*i], &search, &digits);
+            && found.as_ref().is_none_or(|found| found[*i]);
         if kept {
             if total >= offset && page.len() < PAGE_SIZE as usize {
                 page.push(row.clone());
@@ -528,8 +574,76 @@ mod tests {
             phone_verified: true,
         };
         let id = crate::customers::insert(conn, &new, now()).unwrap();
+        // A customer being served: their information approved (a new application is not).
+        super::super::approval::approve(conn, &s.agent, &id, now()).unwrap();
         let (loan, _) = paid_out(conn, &id, &s.product, &s.agent.id, principal, start, now());
         (id, loan)
+    }
+
+    #[test]
+    fn new_applications_waiting_for_approval_are_in_the_queue_until_approved() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        customer(
+            &conn,
+            &s,
+            "Ani",
+            "081200000001",
+            1_000_000,
+            today() - Duration::days(132),
+        );
+        let phone = crate::plumbing::phone::normalise("081200000009", "ID").unwrap();
+        let new = NewCustomer {
+            full_name: "Nia Baru",
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        };
+        let nia = crate::customers::insert(&conn, &new, now()).unwrap();
+        let apps = Query {
+            reason: Some(Reason::NewApplication),
+            ..query(Sort::Priority)
+        };
+        let page_of = |q: &Query, day: NaiveDate| page(&conn, q, day).unwrap();
+        let found = page_of(&apps, today());
+        assert_eq!(names(&found), ["Nia Baru"]);
+        assert!(found.rows[0].new_application);
+        assert_eq!(
+            names(&page_of(&query(Sort::Priority), today())),
+            ["Ani", "Nia Baru"],
+            "overdue first"
+        );
+        let weeks_later =
+            now().date_naive() + Duration::days(super::super::approval::NEW_APPLICATION_DAYS + 1);
+        assert_eq!(page_of(&apps, weeks_later).total, 0, "not new any more");
+        super::super::approval::approve(&conn, &s.agent, &nia, now()).unwrap();
+        assert_eq!(page_of(&apps, today()).total, 0, "approved");
+        assert_eq!(names(&page_of(&query(Sort::Priority), today())), ["Ani"]);
+    }
+
+    #[test]
+    fn a_customer_marked_do_not_contact_shows_it_on_the_row() {
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let (ani, _) = customer(
+            &conn,
+            &s,
+            "Ani",
+            "081200000001",
+            1_000_000,
+            today() - Duration::days(132),
+        );
+        let marked = |conn: &Connection| {
+            page(conn, &query(Sort::Priority), today()).unwrap().rows[0].do_not_contact
+        };
+        assert!(!marked(&conn));
+        super::super::do_not_contact::set(&conn, &s.agent, &ani, "Asked by letter", now()).unwrap();
+        assert!(marked(&conn));
+        super::super::do_not_contact::clear(&conn, &s.agent, &ani, now()).unwrap();
+        assert!(!marked(&conn));
     }
 
     fn names(page: &Page) -> Vec<&str> {
@@ -627,6 +741,70 @@ mod tests {
         let after_call = page(&conn, &query(Sort::Priority), tomorrow).unwrap();
         assert_eq!(after_call.rows[0].name, "Ani", "followed up: back in line");
         assert_eq!(page(&conn, &broken, tomorrow).unwrap().total, 0);
+    }
+
+    /// Each ticket's receivable (ticket id, amount), by ticket.
+    type Balances = Vec<(String, i64)>;
+
+    /// Each ticket's receivable as the postings say, and as `loan_receivables` keeps it.
+    fn receivables(conn: &Connection) -> (Balances, Balances) {
+        let read = |sql: &str| -> Vec<(String, i64)> {
+            let mut st = conn.prepare(sql).unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        (
+            read(
+                "SELECT loan_id, SUM(CASE side WHEN 'debit' THEN amount ELSE -amount END)
+                 FROM ledger_postings WHERE loan_id IS NOT NULL
+                   AND account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
+                 GROUP BY loan_id ORDER BY loan_id",
+            ),
+            read("SELECT loan_id, balance FROM loan_receivables ORDER BY loan_id"),
+        )
+    }
+
+    #[test]
+    fn the_kept_receivable_of_each_ticket_follows_its_postings() {
+        use crate::loans::ops::Purpose;
+        let s = shop();
+        let conn = s.db.conn().unwrap();
+        let day = |d: i64| today() + Duration::days(d);
+        let (_, ani) = customer(&conn, &s, "Ani", "081200000001", 1_000_000, day(-132));
+        customer(&conn, &s, "Budi", "081200000002", 3_000_000, day(-125));
+        let (sums, kept) = receivables(&conn);
+        assert_eq!(sums.len(), 2);
+        assert_eq!(kept, sums, "paid out");
+        crate::loans::charges::post_all(
+            &conn,
+            &crate::loans::charges::open_tickets(&conn, None, 100).unwrap(),
+            today(),
+            now(),
+        )
+        .unwrap();
+        let (sums, kept) = receivables(&conn);
+        assert!(
+            sums.iter().map(|s| s.1).sum::<i64>() > 4_000_000,
+            "charges posted"
+        );
+        assert_eq!(kept, sums, "after the charges");
+        crate::loans::ops::tests::pay_cash(
+            &conn,
+            &ani,
+            &s.agent.id,
+            250_000,
+            Purpose::Partial,
+            today(),
+            now(),
+        )
+        .unwrap();
+        let (sums, kept) = receivables(&conn);
+        assert_eq!(kept, sums, "after a payment");
+        let first = page(&conn, &query(Sort::AmountOverdue), today()).unwrap();
+        let shown: i64 = first.rows.iter().map(|r| r.amount_overdue).sum();
+        assert_eq!(shown, sums.iter().map(|s| s.1).sum::<i64>(), "both overdue");
     }
 
     #[test]

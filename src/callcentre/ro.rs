@@ -1,6 +1,7 @@
 //! The customer's Relationship Officer (RO, seed 004): the staff member who knows the customer
 //! and whom the call centre may call about them ("Action: call the RO"). A manager assigns one
-//! per customer, replacing any before, audited.
+//! per customer, replacing any before, audited. The RO's phone is their staff account's
+//! (`staff::phone`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -8,6 +9,7 @@ use rusqlite::Connection;
 use super::duties::{self, Duty};
 use super::queue;
 use crate::plumbing::ids::{CustomerId, StaffId};
+use crate::plumbing::phone::E164;
 use crate::roles::StaffUser;
 
 /// Why an RO was not assigned, or the database failed.
@@ -29,6 +31,18 @@ pub(crate) fn of_customer(
     customer: &CustomerId,
 ) -> rusqlite::Result<Option<(StaffId, String)>> {
     duties::holder(conn, Duty::Ro, customer)
+}
+
+/// The customer's RO with their phone, if one is on file: what "call the RO" dials.
+pub(crate) fn with_phone(
+    conn: &Connection,
+    customer: &CustomerId,
+) -> rusqlite::Result<Option<(StaffId, String, Option<E164>)>> {
+    let Some((id, name)) = of_customer(conn, customer)? else {
+        return Ok(None);
+    };
+    let phone = crate::staff::phone::of(conn, &id)?;
+    Ok(Some((id, name, phone)))
 }
 
 /// The staff who may be an RO: every active member, by name.

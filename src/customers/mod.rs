@@ -309,6 +309,11 @@ pub(crate) enum EventKind {
     CallerVerified,
     /// Another record of the customer was merged into this one (`duplicates::merge`).
     Merged,
+    /// A call agent approved the customer's information (`callcentre::approval`).
+    InfoApproved,
+    /// Marked, or cleared, "do not contact" (`callcentre::do_not_contact`).
+    DoNotContactSet,
+    DoNotContactCleared,
 }
 
 impl EventKind {
@@ -326,6 +331,9 @@ impl EventKind {
             EventKind::EmailChanged => "email_changed",
             EventKind::CallerVerified => "caller_verified",
             EventKind::Merged => "merged",
+            EventKind::InfoApproved => "info_approved",
+            EventKind::DoNotContactSet => "do_not_contact",
+            EventKind::DoNotContactCleared => "do_not_contact_cleared",
         }
     }
 
@@ -343,6 +351,9 @@ impl EventKind {
             "email_changed" => Msg::EventEmailChanged,
             "caller_verified" => Msg::EventCallerVerified,
             "merged" => Msg::EventMerged,
+            "info_approved" => Msg::EventInfoApproved,
+            "do_not_contact" => Msg::EventDoNotContact,
+            "do_not_contact_cleared" => Msg::EventDoNotContactCleared,
             _ => Msg::EventProfileCompleted,
         }
     }

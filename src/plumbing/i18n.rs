@@ -980,6 +980,9 @@ catalogue! {
     Enable => "Enable", "Aktifkan";
     ChangeRole => "Change role", "Ubah peran";
     ResetPassword => "Reset password", "Atur ulang kata sandi";
+    StaffSavePhone => "Save phone", "Simpan telepon";
+    StaffPhoneHint => "Shown to the call centre where you are a customer's RO. Leave empty to remove it.", "Ditampilkan ke call centre bila Anda RO seorang nasabah. Kosongkan untuk menghapusnya.";
+    StaffPhoneSaved => "Phone saved.", "Telepon disimpan.";
     NewPassword => "New password", "Kata sandi baru";
     RepeatPassword => "Repeat the password", "Ulangi kata sandi";
     CurrentPassword => "Current password", "Kata sandi saat ini";
@@ -1292,6 +1295,8 @@ catalogue! {
     FollowUpReasonDueSoon => "Due soon", "Segera jatuh tempo";
     FollowUpReasonPromiseToday => "Promises due today", "Janji jatuh tempo hari ini";
     FollowUpReasonBroken => "Broken promises", "Janji yang diingkari";
+    FollowUpReasonNewApplication => "New applications waiting for information approval", "Pengajuan baru menunggu persetujuan data";
+    FollowUpNewApplication => "New application", "Pengajuan baru";
     FollowUpSort => "Sort by", "Urutkan menurut";
     FollowUpSortPriority => "Priority", "Prioritas";
     FollowUpSortDays => "Days overdue", "Hari terlambat";
@@ -1324,6 +1329,26 @@ catalogue! {
     FollowUpRoNone => "No RO assigned yet.", "Belum ada RO yang ditugaskan.";
     FollowUpRoInvalid => "Choose an active staff member.", "Pilih anggota staf yang aktif.";
     FollowUpRoAssigned => "RO assigned.", "RO ditugaskan.";
+    FollowUpRoPhone => "RO's phone", "Telepon RO";
+    FollowUpRoNoPhone => "The RO has no phone number on file.", "RO belum memiliki nomor telepon.";
+    FollowUpInfo => "Customer information", "Data nasabah";
+    FollowUpInfoWaiting => "New application: the customer's information is waiting for approval. Check it with the customer, then approve it.", "Pengajuan baru: data nasabah menunggu persetujuan. Periksa bersama nasabah, lalu setujui.";
+    FollowUpInfoApprove => "Approve information", "Setujui data";
+    FollowUpInfoApprovedBy => "Information approved by", "Data disetujui oleh";
+    FollowUpInfoNotApproved => "Not approved by the call centre.", "Belum disetujui oleh call centre.";
+    FollowUpInfoApproved => "Customer information approved.", "Data nasabah disetujui.";
+    FollowUpInfoAlready => "The customer's information was already approved.", "Data nasabah sudah disetujui sebelumnya.";
+    DoNotContact => "Do not contact", "Jangan dihubungi";
+    FollowUpDncReason => "Reason", "Alasan";
+    FollowUpDncMarkedBy => "Marked by", "Ditandai oleh";
+    FollowUpDncNone => "The customer may be contacted.", "Nasabah boleh dihubungi.";
+    FollowUpDncSet => "Mark do not contact", "Tandai jangan dihubungi";
+    FollowUpDncClear => "Clear do not contact", "Hapus tanda jangan dihubungi";
+    FollowUpDncSaved => "Marked do not contact.", "Ditandai jangan dihubungi.";
+    FollowUpDncCleared => "Do not contact cleared.", "Tanda jangan dihubungi dihapus.";
+    FollowUpDncReasonInvalid => "Write the reason (1 to 500 characters).", "Tulis alasannya (1 sampai 500 karakter).";
+    FollowUpDncNotMarked => "The customer is not marked do not contact.", "Nasabah tidak ditandai jangan dihubungi.";
+    FollowUpDncRefused => "This customer is marked do not contact: no call to them, their guarantors or contacts, and no message. Nothing was saved.", "Nasabah ini ditandai jangan dihubungi: tidak boleh menelepon nasabah, penjamin atau kontaknya, dan tidak boleh mengirim pesan. Tidak ada yang disimpan.";
     FollowUpHistory => "Interaction History", "Riwayat Interaksi";
     FollowUpPromises => "Promises to pay", "Janji bayar";
     FollowUpNotesTitle => "Follow-Up Notes", "Catatan Tindak Lanjut";
@@ -1778,6 +1803,9 @@ catalogue! {
     MergeBadChoice => "Choose the record that stays, and each value from one of the two records.",
         "Pilih data yang dipertahankan, dan setiap nilai dari salah satu dari dua data.";
     EventMerged => "Another record merged into this one", "Data lain digabungkan ke data ini";
+    EventInfoApproved => "Information approved by the call centre", "Data disetujui oleh call centre";
+    EventDoNotContact => "Marked do not contact", "Ditandai jangan dihubungi";
+    EventDoNotContactCleared => "Do not contact cleared", "Tanda jangan dihubungi dihapus";
     Email => "Email", "Email";
 
     // Audit log.

@@ -79,6 +79,7 @@ pub(crate) const STAFF_LOGIN: &str = "/staff/login";
 pub(crate) const STAFF_LOGOUT: &str = "/staff/logout";
 pub(crate) const ACCOUNT: &str = "/staff/account";
 pub(crate) const ACCOUNT_PASSWORD: &str = "/staff/account/password";
+pub(crate) const ACCOUNT_PHONE: &str = "/staff/account/phone";
 pub(crate) const CUSTOMERS: &str = "/staff/customers";
 pub(crate) const NEW_CUSTOMER: &str = "/staff/customers/new";
 pub(crate) const DUPLICATES: &str = "/staff/customers/duplicates";
@@ -285,17 +286,26 @@ pub(crate) enum FollowUpPart {
     Assign,
     /// A manager assigns the customer's RO (POST).
     Ro,
+    /// A call agent approves the customer's information (POST).
+    Approve,
+    /// A call agent marks the customer "do not contact" (POST).
+    DoNotContact,
+    /// A call agent clears the mark (POST).
+    DoNotContactClear,
 }
 
 impl FollowUpPart {
     /// Every part, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [FollowUpPart; 5] = [
+    pub(crate) const ALL: [FollowUpPart; 8] = [
         FollowUpPart::Screen,
         FollowUpPart::Notes,
         FollowUpPart::Take,
         FollowUpPart::Assign,
         FollowUpPart::Ro,
+        FollowUpPart::Approve,
+        FollowUpPart::DoNotContact,
+        FollowUpPart::DoNotContactClear,
     ];
 
     fn segment(self) -> &'static str {
@@ -305,6 +315,9 @@ impl FollowUpPart {
             FollowUpPart::Take => "take",
             FollowUpPart::Assign => "assign",
             FollowUpPart::Ro => "ro",
+            FollowUpPart::Approve => "approve",
+            FollowUpPart::DoNotContact => "do-not-contact",
+            FollowUpPart::DoNotContactClear => "do-not-contact/clear",
         }
     }
 }
@@ -530,16 +543,18 @@ pub(crate) enum StaffAction {
     Disable,
     Enable,
     Password,
+    Phone,
 }
 
 impl StaffAction {
     /// Every action, for the test that each has a route.
     #[cfg(test)]
-    pub(crate) const ALL: [StaffAction; 4] = [
+    pub(crate) const ALL: [StaffAction; 5] = [
         StaffAction::Role,
         StaffAction::Disable,
         StaffAction::Enable,
         StaffAction::Password,
+        StaffAction::Phone,
     ];
 }
 
@@ -550,6 +565,7 @@ pub(crate) fn staff_member(id: &StaffId, action: StaffAction) -> String {
         StaffAction::Disable => "disable",
         StaffAction::Enable => "enable",
         StaffAction::Password => "password",
+        StaffAction::Phone => "phone",
     };
     format!("/staff/admin/staff/{id}/{action}")
 }

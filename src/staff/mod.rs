@@ -16,6 +16,8 @@ use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::StaffId;
 use crate::roles::{Role, StaffUser};
 
+pub(crate) mod phone;
+
 /// The shortest password accepted.
 pub(crate) const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -44,6 +46,8 @@ pub(crate) enum StaffError {
     DisableSelf,
     #[error("at least one active administrator must remain")]
     LastAdmin,
+    #[error("not a phone number")]
+    BadPhone,
 }
 
 impl StaffError {
@@ -56,6 +60,7 @@ impl StaffError {
             StaffError::ShortPassword => Msg::PasswordTooShort,
             StaffError::DisableSelf => Msg::CannotDisableSelf,
             StaffError::LastAdmin => Msg::LastAdmin,
+            StaffError::BadPhone => Msg::PhoneInvalid,
         }
     }
 }
@@ -154,12 +159,13 @@ pub(crate) struct Listed {
     pub(crate) disabled: bool,
     pub(crate) locked_until: Option<DateTime<Utc>>,
     pub(crate) last_sign_in: Option<DateTime<Utc>>,
+    pub(crate) phone: Option<crate::plumbing::phone::E164>,
 }
 
 /// Every account, by username.
 pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Listed>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at FROM staff ORDER BY username",
+        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at, phone FROM staff ORDER BY username",
     )?;
     stmt.query_map([], |row| {
         Ok(Listed {
@@ -172,6 +178,9 @@ pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Listed>> {
             disabled: row.get(4)?,
             locked_until: row.get(5)?,
             last_sign_in: row.get(6)?,
+            phone: row
+                .get::<_, Option<String>>(7)?
+                .map(crate::plumbing::phone::E164::from_stored),
         })
     })?
     .collect()
@@ -180,7 +189,7 @@ pub(crate) fn list(conn: &Connection) -> rusqlite::Result<Vec<Listed>> {
 /// One account by id or username.
 pub(crate) fn find(conn: &Connection, id_or_username: &str) -> rusqlite::Result<Option<Listed>> {
     conn.prepare_cached(
-        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at FROM staff
+        "SELECT id, username, full_name, role, disabled, locked_until, last_sign_in_at, phone FROM staff
          WHERE id = ?1 OR username = ?1",
     )?
     .query_row([id_or_username], |row| {
@@ -194,6 +203,9 @@ pub(crate) fn find(conn: &Connection, id_or_username: &str) -> rusqlite::Result<
             disabled: row.get(4)?,
             locked_until: row.get(5)?,
             last_sign_in: row.get(6)?,
+            phone: row
+                .get::<_, Option<String>>(7)?
+                .map(crate::plumbing::phone::E164::from_stored),
         })
     })
     .optional()

@@ -307,6 +307,10 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "ledger_day_totals",
         "per-day sums of the postings for the dashboard, kept by a trigger from ledger_postings",
     ),
+    (
+        "loan_receivables",
+        "each ticket's receivable balance for the follow-up queue, kept by a trigger from ledger_postings",
+    ),
     ("sync_log", "the change log itself"),
     ("sync_state", "the uploader's position"),
     ("sync_set_aside", "head office's replies"),

@@ -124,6 +124,15 @@ fn account_actions(
     let role = sent
         .of(&format!("role-{}", a.user.id))
         .value_or("role", a.user.role.code());
+    let country = &ctx.app.config.branch.country;
+    let stored = a
+        .phone
+        .as_ref()
+        .map(|p| p.national(country))
+        .unwrap_or_default();
+    let phone = sent
+        .of(&format!("phone-{}", a.user.id))
+        .value_or("phone", &stored);
     html! {
         td class="actions" {
             form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Role)) {
@@ -144,6 +153,14 @@ fn account_actions(
                 input id={ "pw-" (a.user.id) } type="password" name="password" autocomplete="new-password"
                     minlength=(MIN_PASSWORD_CHARS) placeholder=(ctx.t(Msg::NewPassword)) required;
                 button type="submit" class="secondary" { (ctx.t(Msg::ResetPassword)) }
+            }
+            form method="post" action=(paths::staff_member(&a.user.id, StaffAction::Phone)) {
+                (ui::csrf_input(csrf))
+                label class="visually-hidden" for={ "phone-" (a.user.id) } { (ctx.t(Msg::PhoneNumber)) }
+                (ui::field_error(of("phone")))
+                input id={ "phone-" (a.user.id) } type="tel" name="phone" autocomplete="off" maxlength="32"
+                    placeholder=(ctx.t(Msg::PhoneNumber)) value=(phone);
+                button type="submit" class="secondary" { (ctx.t(Msg::StaffSavePhone)) }
             }
             @if a.user.id != me.id {
                 (ui::field_error(of("status")))
@@ -340,6 +357,16 @@ pub(crate) fn reset_password(ctx: &Ctx, id: StaffId) -> Result<Response, AppErro
     })
 }
 
+/// POST /staff/admin/staff/{id}/phone: an administrator sets (or clears) a member's phone.
+pub(crate) fn change_phone(ctx: &Ctx, id: StaffId) -> Result<Response, AppError> {
+    ctx.require(Permission::StaffAdmin)?;
+    let typed = ctx.form()?.text("phone").to_owned();
+    let country = &ctx.app.config.branch.country;
+    admin_change(ctx, &id, "phone", |tx, actor| {
+        crate::staff::phone::set_phone(tx, actor, &id, &typed, country, ctx.now)
+    })
+}
+
 /// GET /staff/account: the signed-in member's own account.
 pub(crate) fn account_page(ctx: &Ctx) -> Result<Response, AppError> {
     let me = ctx.signed_in()?;
@@ -367,8 +394,22 @@ fn render_account(
     repeat.kind = "password";
     repeat.autocomplete = "new-password";
     repeat.error = sent.error_for("password2");
+    let country = &ctx.app.config.branch.country;
+    let stored = crate::staff::phone::of(&*ctx.app.db.conn()?, &me.id)?
+        .map(|p| p.national(country))
+        .unwrap_or_default();
+    let mut phone = Field::typed(ctx.t(Msg::PhoneNumber), "phone", &stored, sent.of("phone"));
+    phone.kind = "tel";
+    phone.required = false;
+    phone.hint = Some(ctx.t(Msg::StaffPhoneHint));
     let body = html! {
         p { (me.full_name) " · " span translate="no" { (me.username) } " · " (ctx.t(me.role.label())) }
+        h2 { (ctx.t(Msg::PhoneNumber)) }
+        form method="post" action=(paths::ACCOUNT_PHONE) class="stack" {
+            (ui::csrf_input(&ctx.csrf()))
+            (ui::field(&phone))
+            div { button type="submit" { (ctx.t(Msg::StaffSavePhone)) } }
+        }
         h2 { (ctx.t(Msg::ChangePassword)) }
         form method="post" action=(paths::ACCOUNT_PASSWORD) class="stack" {
             (ui::csrf_input(&ctx.csrf()))
@@ -381,6 +422,32 @@ fn render_account(
     let mut response = ctx.staff_page(me, ctx.t(Msg::NavAccount), body);
     response.status = status;
     Ok(response)
+}
+
+/// POST /staff/account/phone: a member sets (or clears) their own phone.
+pub(crate) fn change_own_phone(ctx: &Ctx) -> Result<Response, AppError> {
+    let me = ctx.signed_in()?;
+    let form = ctx.form()?;
+    let country = &ctx.app.config.branch.country;
+    let mut conn = ctx.app.db.conn()?;
+    let tx = db::immediate(&mut conn)?;
+    let actor = Actor::Staff(me);
+    match crate::staff::phone::set_phone(&tx, &actor, &me.id, form.text("phone"), country, ctx.now)
+    {
+        Ok(_) => {
+            tx.commit()?;
+            ctx.flash(ctx.t(Msg::StaffPhoneSaved));
+            Ok(Response::see_other(paths::ACCOUNT))
+        }
+        Err(Failure::Refused(e)) => {
+            drop(tx);
+            drop(conn);
+            let mut sent = FieldErrors::sent("phone", form);
+            sent.add("phone", ctx.t(e.message()));
+            render_account(ctx, me, &sent, 400)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// POST /staff/account/password: a member changes their own password, knowing the current one.

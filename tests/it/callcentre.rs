@@ -10,7 +10,7 @@ use crate::util::{AGENT, CLERK, MANAGER, Options, Server, id_after};
 
 /// The demo branch with a clock the test moves, at 10:00 branch time (UTC+7): within the
 /// contact hours, whenever the test runs.
-fn demo_at_ten() -> Server {
+pub(crate) fn demo_at_ten() -> Server {
     let server = Server::start(Options {
         demo: true,
         movable_clock: true,
@@ -34,7 +34,7 @@ fn move_to(server: &Server, hour: u32) {
     server.advance_clock((target - local.naive_utc()).num_seconds() + 1);
 }
 
-fn database(server: &Server) -> rusqlite::Connection {
+pub(crate) fn database(server: &Server) -> rusqlite::Connection {
     let conn = rusqlite::Connection::open(server.dir.path().join("pawnbranch.sqlite")).unwrap();
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     conn

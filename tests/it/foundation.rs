@@ -364,6 +364,11 @@ fn every_staff_route_checks_permissions_on_the_server() {
             format!("/staff/admin/staff/{target}/password"),
             &["admin"],
         ),
+        (
+            "POST",
+            format!("/staff/admin/staff/{target}/phone"),
+            &["admin"],
+        ),
         ("GET", "/staff/audit".into(), &["admin", "manager"]),
         ("GET", "/staff/sms".into(), &["admin", "manager"]),
         ("POST", "/staff/sms/test".into(), &["admin", "manager"]),

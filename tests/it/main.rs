@@ -10,6 +10,7 @@
 mod appraisal;
 mod browser;
 mod callcentre;
+mod callcentre_more;
 mod complaint_attachments;
 mod complaints;
 mod customer_language;

@@ -20,7 +20,7 @@ use crate::callcentre::notes::{
     self, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS, NewNote, NoteError, Whom,
 };
 use crate::callcentre::rules::{Blocked, ContactRules};
-use crate::callcentre::{promises, queue, ro};
+use crate::callcentre::{approval, do_not_contact, promises, queue, ro};
 use crate::customers::alternative_contacts::{Contact, Kind as ContactKind};
 use crate::customers::{self, Customer};
 use crate::loans::charges;
@@ -33,10 +33,13 @@ use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{CustomerId, LoanId, StaffId};
 use crate::plumbing::money;
 use crate::plumbing::paths::{self, FollowUpPart};
+use crate::plumbing::phone::E164;
 use crate::plumbing::ui::{self, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
 use crate::web::loans::today;
+
+use super::customer_marks;
 
 /// The form's name in [`FieldErrors`].
 const FORM: &str = "followup";
@@ -77,7 +80,7 @@ fn open_loans(conn: &Connection, id: &CustomerId, today: NaiveDate) -> Result<Ve
     Ok(loans)
 }
 
-fn render(
+pub(super) fn render(
     ctx: &Ctx,
     user: &StaffUser,
     id: &CustomerId,
@@ -100,13 +103,16 @@ fn render(
     let promised = promises::of_customer(&conn, id)?;
     let all_choices = choices::all(&conn)?;
     let agent = queue::assigned(&conn, id)?;
-    let ro = ro::of_customer(&conn, id)?;
+    let ro = ro::with_phone(&conn, id)?;
     let ro_candidates = if queue::may_assign(user) {
         ro::candidates(&conn)?
     } else {
         Vec::new()
     };
     let quiet = customers::do_not_text(&conn, id)?;
+    let mark = do_not_contact::of_customer(&conn, id)?;
+    let approved = approval::of_customer(&conn, id)?;
+    let waiting = approval::is_waiting(&conn, id, today(ctx))?;
     let message_lang =
         customers::language::chosen(&conn, id)?.unwrap_or_else(|| ctx.app.config.language());
     let labels = Labels::new(&all_choices, ctx.lang);
@@ -119,11 +125,14 @@ fn render(
                 dt { (ctx.t(Msg::PhoneNumber)) } dd {
                     a href={ "tel:" (customer.phone.as_str()) } { (customer.phone.national(country)) }
                     @if quiet { " " span class="badge bad" { (ctx.t(Msg::DoNotText)) } }
+                    @if mark.is_some() { " " a class="badge bad" href="#do-not-contact" { (ctx.t(Msg::DoNotContact)) } }
                 }
                 dt { (ctx.t(Msg::FollowUpAgent)) } dd { (agent.as_ref().map_or(ctx.t(Msg::FollowUpUnassigned), |(_, n)| n.as_str())) }
             }
             p { a href=(paths::customer(id)) { (ctx.t(Msg::FollowUpCustomerFile)) } }
         }
+        (customer_marks::info_section(ctx, id, approved.as_ref(), waiting))
+        (customer_marks::dnc_section(ctx, id, mark.as_ref(), sent.of(customer_marks::DNC_FORM)))
         (loan_sections(ctx, &loans))
         section id="statement" {
             h2 { (ctx.t(Msg::FollowUpStatement)) }
@@ -174,15 +183,24 @@ fn ro_section(
     ctx: &Ctx,
     user: &StaffUser,
     customer: &CustomerId,
-    current: Option<&(StaffId, String)>,
+    current: Option<&(StaffId, String, Option<E164>)>,
     candidates: &[(StaffId, String)],
 ) -> Markup {
-    let picked = current.map_or("", |(id, _)| id.as_str());
+    let picked = current.map_or("", |(id, _, _)| id.as_str());
+    let country = &ctx.app.config.branch.country;
     html! {
         section class="card" id="ro" {
             h2 { (ctx.t(Msg::FollowUpRo)) }
             @match current {
-                Some((_, name)) => p { (name) },
+                Some((_, name, phone)) => dl {
+                    dt { (ctx.t(Msg::FollowUpRo)) } dd { (name) }
+                    dt { (ctx.t(Msg::FollowUpRoPhone)) } dd {
+                        @match phone {
+                            Some(phone) => a href={ "tel:" (phone.as_str()) } { (phone.national(country)) },
+                            None => span class="muted" { (ctx.t(Msg::FollowUpRoNoPhone)) },
+                        }
+                    }
+                },
                 None => p class="muted" { (ctx.t(Msg::FollowUpRoNone)) },
             }
             @if !candidates.is_empty() && queue::may_assign(user) {
@@ -615,6 +633,7 @@ fn refusal(
         NoteError::Comments => ("comments", t(Msg::FollowUpCommentsInvalid)),
         NoteError::Message => ("message", t(Msg::FollowUpMessageInvalid)),
         NoteError::DoNotText => ("send_message", t(Msg::FollowUpDoNotText)),
+        NoteError::DoNotContact => ("", t(Msg::FollowUpDncRefused)),
         NoteError::Blocked(Blocked::OutsideHours { from, until }) => (
             "",
             ctx.lang.fill(

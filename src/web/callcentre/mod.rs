@@ -4,8 +4,11 @@
 //! route needs the Call Centre permission; assigning to another agent needs a manager.
 
 mod choices;
+mod customer_marks;
 mod dashboard;
 mod follow_up;
+
+pub(crate) use customer_marks::{approve_info, clear_do_not_contact, mark_do_not_contact};
 
 pub(crate) use choices::{
     add as add_choice, page as choices_page, relabel as relabel_choice, retire as retire_choice,
@@ -72,6 +75,7 @@ fn reason_label(reason: Reason) -> Msg {
         Reason::DueSoon => Msg::FollowUpReasonDueSoon,
         Reason::PromiseToday => Msg::FollowUpReasonPromiseToday,
         Reason::BrokenPromise => Msg::FollowUpReasonBroken,
+        Reason::NewApplication => Msg::FollowUpReasonNewApplication,
     }
 }
 
@@ -131,23 +135,33 @@ struct Cached {
 
 static QUEUE_ROWS: Mutex<Option<Cached>> = Mutex::new(None);
 
+/// Held while the rows are read afresh: the pages asked for meanwhile wait for that one read
+/// (and take its rows) instead of each reading them at once after a write.
+static READING: Mutex<()> = Mutex::new(());
+
 fn queue_rows(ctx: &Ctx, conn: &mut rusqlite::Connection) -> Result<Arc<queue::Rows>, AppError> {
     let day = today(ctx);
     let data_dir = &ctx.app.config.storage.data_dir;
-    // The generation and the rows from one snapshot of the database.
-    let tx = conn.transaction()?;
-    let generation = queue::generation(&tx)?;
-    {
+    let kept = |generation: i64| {
         let cache = QUEUE_ROWS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(c) = cache.as_ref()
-            && c.today == day
-            && c.generation == generation
-            && c.data_dir == *data_dir
-        {
-            return Ok(Arc::clone(&c.rows));
-        }
+        cache
+            .as_ref()
+            .filter(|c| c.today == day && c.generation == generation && c.data_dir == *data_dir)
+            .map(|c| Arc::clone(&c.rows))
+    };
+    if let Some(rows) = kept(queue::generation(conn)?) {
+        return Ok(rows);
+    }
+    let _reading = READING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The generation and the rows from one snapshot of the database.
+    let tx = conn.transaction()?;
+    let generation = queue::generation(&tx)?;
+    if let Some(rows) = kept(generation) {
+        return Ok(rows);
     }
     let rows = Arc::new(queue::Rows::new(queue::candidates(&tx, day)?));
     drop(tx);
@@ -226,6 +240,8 @@ fn table(ctx: &Ctx, rows: &[queue::Row], agents: &[(StaffId, String)]) -> Markup
                         td {
                             a href=(paths::follow_up(&r.customer, FollowUpPart::Screen)) { (r.name) }
                             @if r.do_not_text { " " span class="badge bad" { (ctx.t(Msg::DoNotText)) } }
+                            @if r.do_not_contact { " " span class="badge bad" { (ctx.t(Msg::DoNotContact)) } }
+                            @if r.new_application { " " span class="badge" { (ctx.t(Msg::FollowUpNewApplication)) } }
                             @if r.open_complaint { " " span class="badge warn" { (ctx.t(Msg::FollowUpOpenComplaint)) } }
                         }
                         td { (r.phone.national(country)) }
