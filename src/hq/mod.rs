@@ -15,10 +15,10 @@ pub(crate) mod receive;
 pub(crate) mod reference;
 pub(crate) mod reference_api;
 pub(crate) mod reference_pages;
-pub(crate) mod reseed;
-pub(crate) mod reseed_api;
 pub(crate) mod reports;
 pub(crate) mod reports_pages;
+pub(crate) mod reseed;
+pub(crate) mod reseed_api;
 pub(crate) mod sign_in;
 pub(crate) mod store;
 

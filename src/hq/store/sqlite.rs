@@ -10,8 +10,8 @@ use crate::auth::SignInError;
 use crate::hq::compact::{Candidate, Compacting};
 use crate::hq::receive::{self, Customer, Position, Receiving, Stored, Ticket};
 use crate::hq::reference::{AuditLine, BranchAck, ReferenceStorage, StoredVersion};
-use crate::hq::reseed::Reseeding;
 use crate::hq::reports::ReportRow;
+use crate::hq::reseed::Reseeding;
 use crate::sync::batch::{Entry, SetAside};
 
 /// The receive rules' storage inside one immediate transaction (the write lock is the
