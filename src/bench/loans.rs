@@ -219,7 +219,7 @@ fn generate(
 
 /// Posts the interest and fees due up to today on every open ticket, a batch of tickets per
 /// transaction, and records the day's pass as done so the server starts without one.
-fn post_charges(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub(super) fn post_charges(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
     // The branch's day, as the server's scheduler (on the default configuration) reckons it:
     // by UTC's date, a run in the branch's early morning left the day's pass undone, and the
     // server ran it over every ticket while the pages were being measured.

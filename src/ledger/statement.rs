@@ -96,17 +96,21 @@ pub(crate) fn statement(
     Ok(statement)
 }
 
-/// The posted transactions on the scope's receivables, oldest first.
+/// The posted transactions on the scope's receivables, oldest first. They are found from the
+/// postings, which carry their transaction's ticket, through `ledger_postings_loan`, which
+/// holds every column read of them (V32): a ticket's transactions are scattered over the
+/// ledger, its postings on the receivables sit side by side in that index.
 fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
     conn.prepare_cached(
         "SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
                 EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
                 COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
                 COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
-         FROM ledger l JOIN loans t ON t.id = l.loan_id
-         JOIN ledger_postings p ON p.transaction_id = l.id
+         FROM loans t
+         JOIN ledger_postings p ON p.loan_id = t.id
               AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
-         WHERE t.customer_id = ?1 AND (?2 IS NULL OR l.loan_id = ?2) AND (?3 IS NULL OR l.on_date <= ?3)
+         JOIN ledger l ON l.id = p.transaction_id
+         WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2) AND (?3 IS NULL OR l.on_date <= ?3)
          GROUP BY l.id
          ORDER BY l.on_date, l.at, l.rowid",
     )?
