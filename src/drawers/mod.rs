@@ -319,9 +319,16 @@ pub(crate) struct MethodTotal {
     pub(crate) paid: i64,
 }
 
+/// Of a ledger transaction `l`: it is one of day `?2`'s that can move money through method
+/// `?3`'s clearing account: those made with the method, and the day's reversals (a reversal is
+/// recorded with no method of its own). Found through V33's `ledger_day` (day, method) and
+/// `ledger_kind_day`, not the day's every transaction nor the account's whole history.
+pub(crate) const OF_THE_DAY_AND_METHOD: &str =
+    "l.id IN (SELECT id FROM ledger WHERE on_date = ?2 AND method = ?3
+              UNION ALL SELECT id FROM ledger WHERE kind = 'reversal' AND on_date = ?2)";
+
 /// The day's totals of the non-cash methods, from their clearing accounts, read through the
-/// day's transactions (V31's `ledger_day`; `CROSS JOIN` keeps SQLite to that order) rather
-/// than each account's whole history.
+/// day's transactions of each method ([`OF_THE_DAY_AND_METHOD`]).
 pub(crate) fn method_totals(
     conn: &Connection,
     day: NaiveDate,
@@ -330,15 +337,16 @@ pub(crate) fn method_totals(
     let mut out = Vec::new();
     for method in [Method::BankTransfer, Method::MobileMoney] {
         let (received, paid) = conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
                         COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
                  FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
-                 WHERE p.account = ?1 AND l.on_date = ?2",
-            )?
-            .query_row(params![Account::for_method(method).code(), day], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+                 WHERE p.account = ?1 AND {OF_THE_DAY_AND_METHOD}"
+            ))?
+            .query_row(
+                params![Account::for_method(method).code(), day, method.code()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
         out.push(MethodTotal {
             method,
             received,

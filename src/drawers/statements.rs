@@ -24,6 +24,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::OF_THE_DAY_AND_METHOD;
 use crate::ledger::Method;
 use crate::ledger::accounts::Account;
 
@@ -261,17 +262,17 @@ fn lines_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Resu
 
 /// The money into a method's clearing account on a day that stands, by payment (a payment's
 /// rows together; a transaction of no payment on its own), oldest first. Read through the day's
-/// transactions (`CROSS JOIN` keeps SQLite to that order), not the account's whole history.
+/// transactions of the method (`CROSS JOIN` keeps SQLite to that order).
 fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<Vec<Entry>> {
     conn.prepare_cached(&format!(
         "SELECT COALESCE(l.payment_id, l.id) AS key, MAX(l.reference), SUM(p.amount), MAX(t.ticket_no),
                 MAX(s.full_name)
          FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
          LEFT JOIN loans t ON t.id = l.loan_id LEFT JOIN staff s ON s.id = l.staff_id
-         WHERE p.account = ?1 AND p.side = 'debit' AND l.on_date = ?2 AND {STANDS}
+         WHERE p.account = ?1 AND p.side = 'debit' AND {OF_THE_DAY_AND_METHOD} AND {STANDS}
          GROUP BY key ORDER BY MIN(l.at), key"
     ))?
-    .query_map(params![Account::for_method(method).code(), day], |r| {
+    .query_map(params![Account::for_method(method).code(), day, method.code()], |r| {
         Ok(Entry {
             key: r.get(0)?,
             reference: r.get(1)?,
@@ -287,9 +288,9 @@ fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Re
 fn paid_out(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<i64> {
     conn.prepare_cached(&format!(
         "SELECT COALESCE(SUM(p.amount), 0) FROM ledger l CROSS JOIN ledger_postings p ON p.transaction_id = l.id
-         WHERE p.account = ?1 AND p.side = 'credit' AND l.on_date = ?2 AND {STANDS}"
+         WHERE p.account = ?1 AND p.side = 'credit' AND {OF_THE_DAY_AND_METHOD} AND {STANDS}"
     ))?
-    .query_row(params![Account::for_method(method).code(), day], |r| {
+    .query_row(params![Account::for_method(method).code(), day, method.code()], |r| {
         r.get(0)
     })
 }

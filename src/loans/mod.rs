@@ -133,11 +133,12 @@ pub(crate) struct Summary {
 
 /// Counts open tickets and sums their principal.
 pub(crate) fn summary(conn: &Connection) -> rusqlite::Result<Summary> {
+    // From the per-state totals the triggers of V33 keep, not a count of every ticket.
     conn.query_row(
-        "SELECT COUNT(*) FILTER (WHERE state = 'active'),
-                COUNT(*) FILTER (WHERE state IN ('due', 'grace', 'notice')),
+        "SELECT COALESCE(SUM(tickets) FILTER (WHERE state = 'active'), 0),
+                COALESCE(SUM(tickets) FILTER (WHERE state IN ('due', 'grace', 'notice')), 0),
                 COALESCE(SUM(principal) FILTER (WHERE state IN ('active', 'due', 'grace', 'notice')), 0)
-         FROM loans",
+         FROM loan_state_totals",
         [],
         |r| Ok(Summary { active: r.get(0)?, due_or_overdue: r.get(1)?, outstanding_principal: r.get(2)? }),
     )
@@ -283,5 +284,81 @@ mod tests {
         );
         assert!(Urgency::Overdue < Urgency::Due && Urgency::Due < Urgency::Later);
         assert!(LoanState::Forfeited.is_closed() && !LoanState::Notice.is_closed());
+    }
+
+    /// The card's figures come from the totals V33's triggers keep; they equal a count of the
+    /// tickets after tickets are written, paid out, change state, change principal and go.
+    #[test]
+    fn the_summary_equals_a_count_of_the_tickets() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let now = chrono::Utc::now();
+        let day = now.date_naive();
+        let (customer, product) = ops::tests::customer_and_gold(&conn, "Dewi", now);
+        let staff = ops::tests::staff_member(&conn, crate::roles::Role::Manager, now);
+        let counted = |conn: &Connection| -> (i64, i64, i64) {
+            conn.query_row(
+                "SELECT COUNT(*) FILTER (WHERE state = 'active'),
+                        COUNT(*) FILTER (WHERE state IN ('due', 'grace', 'notice')),
+                        COALESCE(SUM(principal) FILTER (WHERE state IN ('active', 'due', 'grace', 'notice')), 0)
+                 FROM loans",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let check = |conn: &Connection| {
+            let s = summary(conn).unwrap();
+            assert_eq!(
+                (s.active, s.due_or_overdue, s.outstanding_principal),
+                counted(conn)
+            );
+        };
+        check(&conn);
+        let mut tickets = Vec::new();
+        for (i, principal) in [500_000, 750_000, 1_000_000, 250_000]
+            .into_iter()
+            .enumerate()
+        {
+            let (id, _) =
+                ops::tests::paid_out(&conn, &customer, &product, &staff.id, principal, day, now);
+            tickets.push(id);
+            check(&conn);
+            if i == 3 {
+                // One left in origination: counted in neither figure.
+                let item = ops::tests::gold(100_000);
+                let actor = crate::audit::Actor::System;
+                ops::originate(
+                    &conn,
+                    &actor,
+                    "JKT1",
+                    &customer,
+                    &product,
+                    &[item],
+                    50_000,
+                    day,
+                    now,
+                )
+                .unwrap();
+                check(&conn);
+            }
+        }
+        for (id, state) in tickets.iter().zip(["due", "notice", "redeemed"]) {
+            conn.execute(
+                "UPDATE loans SET state = ?2 WHERE id = ?1",
+                rusqlite::params![id, state],
+            )
+            .unwrap();
+            check(&conn);
+        }
+        conn.execute(
+            "UPDATE loans SET principal = principal + 1 WHERE id = ?1",
+            [&tickets[0]],
+        )
+        .unwrap();
+        check(&conn);
+        let s = summary(&conn).unwrap();
+        assert_eq!((s.active, s.due_or_overdue), (1, 2));
+        assert_eq!(s.outstanding_principal, 500_001 + 750_000 + 250_000);
     }
 }

@@ -952,7 +952,7 @@ pub(crate) mod tests {
         (dir, db, customer, product)
     }
 
-    fn gold(appraised: i64) -> Item {
+    pub(crate) fn gold(appraised: i64) -> Item {
         Item {
             category: "gold".into(),
             description: "Ring".into(),

@@ -110,12 +110,15 @@ pub(crate) struct OverdueAges {
 pub(crate) fn overdue_by_age(conn: &Connection, today: NaiveDate) -> rusqlite::Result<OverdueAges> {
     let week = today - Duration::days(7);
     let month = today - Duration::days(30);
+    // INDEXED BY: statistics that a branch never gathered, or gathered before the index was
+    // made, had SQLite read every open ticket through `loans_state` (a fifth of a second at
+    // 300,000) instead of only the overdue ones through their maturity.
     conn.query_row(
         &format!(
             "SELECT COUNT(*) FILTER (WHERE matures_on >= ?2),
                     COUNT(*) FILTER (WHERE matures_on < ?2 AND matures_on >= ?3),
                     COUNT(*) FILTER (WHERE matures_on < ?3)
-             FROM loans WHERE state IN {OPEN} AND matures_on < ?1"
+             FROM loans INDEXED BY loans_open_maturity WHERE state IN {OPEN} AND matures_on < ?1"
         ),
         (today, week, month),
         |r| {

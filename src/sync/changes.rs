@@ -308,6 +308,10 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "per-day sums of the postings for the dashboard, kept by a trigger from ledger_postings",
     ),
     (
+        "loan_state_totals",
+        "per-state ticket counts and principal for the dashboard, kept by triggers from loans",
+    ),
+    (
         "loan_receivables",
         "each ticket's receivable balance for the follow-up queue, kept by a trigger from ledger_postings",
     ),
