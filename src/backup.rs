@@ -49,7 +49,9 @@ pub(crate) fn copy_to(conn: &Connection, dest: &Path) -> Result<(), BackupError>
     let result = (|| {
         conn.execute("VACUUM INTO ?1", [partial.to_string_lossy()])?;
         let copy = Connection::open_with_flags(&partial, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-        let verdict: String = copy.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let verdict: String = copy
+            .prepare_cached("PRAGMA quick_check")?
+            .query_row([], |r| r.get(0))?;
         drop(copy);
         if verdict != "ok" {
             return Err(BackupError::Check(verdict));

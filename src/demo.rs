@@ -101,11 +101,8 @@ const DEMO_KEY: &str = "demo";
 /// Whether this database holds the demo branch.
 pub(crate) fn is_demo(conn: &Connection) -> rusqlite::Result<bool> {
     let value: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [DEMO_KEY],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([DEMO_KEY], |r| r.get(0))
         .optional()?;
     Ok(value.as_deref() == Some("1"))
 }
@@ -131,8 +128,10 @@ pub(crate) fn load(
         return Ok(Outcome::AlreadyDemo);
     }
     let tx = db::immediate(conn)?;
-    let has_data: bool = tx.query_row(
+    let has_data: bool = tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM staff) OR EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM loans)",
+    )?
+    .query_row(
         [],
         |r| r.get(0),
     )?;
@@ -193,10 +192,9 @@ fn cover_drawer(
     }
     let record = drawers::load(tx, drawer)?
         .ok_or_else(|| DemoError("the demo's drawer vanished".to_owned()))?;
-    let manager: StaffId =
-        tx.query_row("SELECT id FROM staff WHERE username = 'manager'", [], |r| {
-            r.get(0)
-        })?;
+    let manager: StaffId = tx
+        .prepare_cached("SELECT id FROM staff WHERE username = 'manager'")?
+        .query_row([], |r| r.get(0))?;
     let asked =
         safe::ask(tx, &record, safe::Direction::FromSafe, -balance, clerk, now).map_err(failed)?;
     safe::confirm(tx, &asked, &manager, today, now).map_err(failed)?;

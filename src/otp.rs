@@ -409,11 +409,11 @@ impl CodeStore for CustomerStore<'_> {
     }
 
     fn lock_state(&self) -> rusqlite::Result<(bool, u32)> {
-        self.conn.query_row(
-            "SELECT locked_at IS NOT NULL, wrong_codes FROM customers WHERE id = ?1",
-            [self.customer],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        self.conn
+            .prepare_cached(
+                "SELECT locked_at IS NOT NULL, wrong_codes FROM customers WHERE id = ?1",
+            )?
+            .query_row([self.customer], |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     fn sent_since(
@@ -499,11 +499,9 @@ impl CodeStore for CustomerStore<'_> {
             "UPDATE customers SET wrong_codes = 0 WHERE id = ?1",
             [self.customer],
         )?;
-        let (phone, email): (String, Option<String>) = conn.query_row(
-            "SELECT phone, email FROM customers WHERE id = ?1",
-            [self.customer],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
+        let (phone, email): (String, Option<String>) = conn
+            .prepare_cached("SELECT phone, email FROM customers WHERE id = ?1")?
+            .query_row([self.customer], |r| Ok((r.get(0)?, r.get(1)?)))?;
         if phone == code.destination {
             customers::mark_phone_verified(conn, self.customer, self.staff, now)?;
         } else if email.as_deref() == Some(code.destination.as_str()) {

@@ -106,7 +106,7 @@ pub(crate) struct Entry {
 pub(crate) fn list(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Result<Vec<Entry>> {
     let mut stmt = conn.prepare_cached(
         "SELECT at, actor, action, entity, entity_id, before_json, after_json
-         FROM audit_log ORDER BY at DESC, id DESC LIMIT ?1 OFFSET ?2",
+         FROM audit_log ORDER BY at DESC, id DESC LIMIT +?1 OFFSET ?2",
     )?;
     stmt.query_map(params![limit, offset], |row| {
         Ok(Entry {

@@ -285,8 +285,10 @@ impl Accounts for Staff {
         let Some(id) = Staff::id(found) else {
             return Ok(0);
         };
-        tx.query_row(
+        tx.prepare_cached(
             "UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = ?1 RETURNING failed_attempts",
+        )?
+        .query_row(
             [id],
             |row| row.get(0),
         )

@@ -37,11 +37,11 @@ impl ContactStore<'_> {
 
 impl CodeStore for ContactStore<'_> {
     fn lock_state(&self) -> rusqlite::Result<(bool, u32)> {
-        self.conn.query_row(
-            "SELECT locked_at IS NOT NULL, wrong_codes FROM customer_contacts WHERE id = ?1",
-            [self.contact],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        self.conn
+            .prepare_cached(
+                "SELECT locked_at IS NOT NULL, wrong_codes FROM customer_contacts WHERE id = ?1",
+            )?
+            .query_row([self.contact], |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     fn sent_since(

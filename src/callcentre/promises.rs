@@ -209,11 +209,10 @@ pub(crate) fn remind_due(
 
 /// How many promises still open fall due on `day`: the manager's "today" figure.
 pub(crate) fn due_on(conn: &Connection, day: NaiveDate) -> rusqlite::Result<u64> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COUNT(*) FROM promises_to_pay WHERE state = 'active' AND promised_on = ?1",
-        [day],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([day], |r| r.get(0))
 }
 
 /// What was paid on a ticket from `from` to `to` (business dates, inclusive), leaving out

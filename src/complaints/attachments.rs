@@ -249,7 +249,9 @@ pub(crate) fn of_case(conn: &Connection, case: &ComplaintId) -> rusqlite::Result
 /// One attachment by id.
 pub(crate) fn get(conn: &Connection, id: &AttachmentId) -> rusqlite::Result<Option<Attachment>> {
     let sql = format!("SELECT {COLUMNS} FROM complaint_attachments WHERE id = ?1");
-    conn.query_row(&sql, [id], from_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([id], from_row)
+        .optional()
 }
 
 #[cfg(test)]

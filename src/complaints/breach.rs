@@ -230,7 +230,7 @@ pub(crate) fn late(conn: &rusqlite::Connection, limit: u32) -> rusqlite::Result<
     conn.prepare_cached(&format!(
         "SELECT {} FROM complaints c {} WHERE c.state IN ('open', 'waiting_on_customer', 'escalated')
            AND (c.breached_at IS NOT NULL OR c.response_breached_at IS NOT NULL)
-         ORDER BY max(COALESCE(c.breached_at, ''), COALESCE(c.response_breached_at, '')) DESC LIMIT ?1",
+         ORDER BY max(COALESCE(c.breached_at, ''), COALESCE(c.response_breached_at, '')) DESC LIMIT +?1",
         super::CASE_COLUMNS,
         super::CASE_JOINS
     ))?

@@ -68,7 +68,7 @@ pub(crate) fn cases(
     let (condition, mut values) = condition(filter);
     values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
     let page = format!(
-        "WHERE {condition} ORDER BY {} LIMIT ?{}",
+        "WHERE {condition} ORDER BY {} LIMIT +?{}",
         order(filter.sort),
         values.len()
     );

@@ -90,16 +90,14 @@ pub(crate) fn insert_sharing_phone(
 
 /// How many customers the branch has.
 pub(crate) fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
+    conn.prepare_cached("SELECT COUNT(*) FROM customers")?
+        .query_row([], |r| r.get(0))
 }
 
 /// How many customers are locked out of the portal (too many wrong codes) until staff unlock them.
 pub(crate) fn locked_count(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM customers WHERE locked_at IS NOT NULL",
-        [],
-        |r| r.get(0),
-    )
+    conn.prepare_cached("SELECT COUNT(*) FROM customers WHERE locked_at IS NOT NULL")?
+        .query_row([], |r| r.get(0))
 }
 
 /// A customer record.
@@ -242,11 +240,10 @@ pub(crate) fn find_by_id_number(
     conn: &Connection,
     id_number: &str,
 ) -> rusqlite::Result<Option<Customer>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM customers WHERE id_number = ?1"),
-        [id_number],
-        from_row,
-    )
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers WHERE id_number = ?1"
+    ))?
+    .query_row([id_number], from_row)
     .optional()
 }
 

@@ -58,7 +58,7 @@ fn found(r: &rusqlite::Row) -> rusqlite::Result<Found> {
 /// from `offset`.
 pub(crate) fn locked(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Result<Vec<Found>> {
     conn.prepare_cached(&format!(
-        "{SELECT} FROM customers c WHERE c.locked_at IS NOT NULL ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
+        "{SELECT} FROM customers c WHERE c.locked_at IS NOT NULL ORDER BY c.full_name, c.id LIMIT +?1 OFFSET ?2"
     ))?
     .query_map(params![limit, offset], found)?
     .collect()
@@ -76,7 +76,7 @@ pub(crate) fn find(
     if query.is_empty() {
         return conn
             .prepare_cached(&format!(
-                "{SELECT} FROM customers c WHERE c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?1 OFFSET ?2"
+                "{SELECT} FROM customers c WHERE c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT +?1 OFFSET ?2"
             ))?
             .query_map(params![limit, offset], found)?
             .collect();
@@ -112,7 +112,7 @@ pub(crate) fn find(
         let prefix = format!("{}%", crate::plumbing::db::escape_like(query));
         return conn
             .prepare_cached(&format!(
-                "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+                "{SELECT} FROM customers c WHERE c.full_name LIKE ?1 ESCAPE '\\' AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT +?2 OFFSET ?3"
             ))?
             .query_map(params![prefix, limit, offset], found)?
             .collect();
@@ -126,7 +126,7 @@ pub(crate) fn find(
     let mut rows: Vec<Found> = conn
         .prepare_cached(&format!(
             "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
-             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT ?2 OFFSET ?3"
+             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT +?2 OFFSET ?3"
         ))?
         .query_map(params![phrase, limit, offset], found)?
         .collect::<rusqlite::Result<_>>()?;
@@ -145,7 +145,7 @@ fn by_column(
     offset: u32,
 ) -> rusqlite::Result<Vec<Found>> {
     conn.prepare_cached(&format!(
-        "{SELECT} FROM customers c WHERE c.{column} = ?1 AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT ?2 OFFSET ?3"
+        "{SELECT} FROM customers c WHERE c.{column} = ?1 AND c.merged_into IS NULL ORDER BY c.full_name, c.id LIMIT +?2 OFFSET ?3"
     ))?
     .query_map(params![value, limit, offset], found)?
     .collect()
@@ -205,7 +205,7 @@ fn by_pieces(
     let candidates: Vec<Found> = conn
         .prepare_cached(&format!(
             "{SELECT} FROM customers_search s JOIN customers c ON c.rowid = s.rowid
-             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT ?2"
+             WHERE customers_search MATCH ?1 AND c.merged_into IS NULL LIMIT +?2"
         ))?
         .query_map(
             params![

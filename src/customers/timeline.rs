@@ -59,7 +59,7 @@ fn sms(conn: &Connection, customer: &CustomerId, entries: &mut Vec<Entry>) -> ru
     let mut stmt = conn.prepare_cached(
         "SELECT created_at, kind, state, COALESCE(last_error, ''), delivery, delivered_at,
                 delivery_status
-         FROM sms_outbox WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
+         FROM sms_outbox WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT +?2",
     )?;
     let rows = stmt.query_map(rusqlite::params![customer, PER_SOURCE], |r| {
         Ok(Entry {
@@ -104,29 +104,29 @@ pub(crate) fn of_customer(
     read(
         "SELECT e.at, e.kind, '', s.full_name, e.detail FROM customer_events e LEFT JOIN staff s ON s.id = e.staff_id
          WHERE e.customer_id = ?1 OR e.customer_id IN (SELECT id FROM customers WHERE merged_into = ?1)
-         ORDER BY e.at DESC LIMIT ?2",
+         ORDER BY e.at DESC LIMIT +?2",
         &|kind, _| What::Event(kind),
     )?;
     read(
         "SELECT received_at, '', '', NULL, body FROM sms_inbox
-         WHERE customer_id = ?1 AND stop = 0 ORDER BY received_at DESC LIMIT ?2",
+         WHERE customer_id = ?1 AND stop = 0 ORDER BY received_at DESC LIMIT +?2",
         &|_, _| What::SmsReply,
     )?;
     read(
         "SELECT created_at, kind, state, NULL, COALESCE(last_error, '') FROM email_outbox
-         WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT ?2",
+         WHERE customer_id = ?1 ORDER BY created_at DESC LIMIT +?2",
         &|kind, state| What::Email { kind, state },
     )?;
     read(
         "SELECT n.at, '', '', s.full_name, n.body FROM customer_notes n LEFT JOIN staff s ON s.id = n.staff_id
-         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT ?2",
+         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT +?2",
         &|_, _| What::Note,
     )?;
     read(
         "SELECT e.at, e.complaint_id, e.kind, s.full_name, COALESCE(e.to_state, e.detail)
          FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
          LEFT JOIN staff s ON s.id = e.staff_id
-         WHERE c.customer_id = ?1 ORDER BY e.at DESC LIMIT ?2",
+         WHERE c.customer_id = ?1 ORDER BY e.at DESC LIMIT +?2",
         &|case, kind| What::Complaint { case, kind },
     )?;
     read(
@@ -135,7 +135,7 @@ pub(crate) fn of_customer(
          FROM followup_notes n JOIN staff s ON s.id = n.staff_id
          LEFT JOIN callcentre_choices c
            ON c.id = 'party_response/' || n.status_action || '/' || n.party_response
-         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT ?2",
+         WHERE n.customer_id = ?1 ORDER BY n.at DESC LIMIT +?2",
         &|response_en, response_id| What::FollowUp {
             response_en,
             response_id,
@@ -147,7 +147,7 @@ pub(crate) fn of_customer(
            -- Notes and caller checks are audited too, but shown from their own rows above.
            AND a.action NOT IN ('customer.note', 'customer.followup', 'customer.caller_verified')
            AND (a.entity_id = ?1 OR a.entity_id IN (SELECT id FROM customers WHERE merged_into = ?1))
-         ORDER BY a.at DESC LIMIT ?2",
+         ORDER BY a.at DESC LIMIT +?2",
         &|action, _| What::Edit(action),
     )?;
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));

@@ -322,13 +322,12 @@ struct OpenClaim {
 /// The surplus still owed on a ticket, refusing one never owed or already settled.
 fn open_claim(conn: &Connection, loan: &LoanId) -> Result<OpenClaim, DisposalError> {
     let row: Option<(i64, Option<NaiveDate>, CustomerId, bool)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT s.surplus, s.claim_until, l.customer_id,
                     EXISTS (SELECT 1 FROM surplus_settlements x WHERE x.loan_id = s.loan_id)
              FROM disposal_sales s JOIN loans l ON l.id = s.loan_id WHERE s.loan_id = ?1",
-            [loan],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        )?
+        .query_row([loan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     match row {
         Some((amount, Some(until), customer, false)) if amount > 0 => Ok(OpenClaim {
@@ -405,9 +404,11 @@ fn paid_by(
     loan: &LoanId,
     payment: &PaymentId,
 ) -> rusqlite::Result<Option<Payout>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT s.amount, s.ledger_id, l.customer_id FROM surplus_settlements s JOIN loans l ON l.id = s.loan_id
          WHERE s.loan_id = ?1 AND s.payment_id = ?2",
+    )?
+    .query_row(
         params![loan, payment],
         |r| {
             Ok(Payout {
@@ -529,19 +530,13 @@ fn forfeited(conn: &Connection, loan: &LoanId) -> Result<Ticket, DisposalError> 
 
 /// The day a ticket's items went to sale stock, if they did.
 fn in_stock_on(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Option<NaiveDate>> {
-    conn.query_row(
-        "SELECT on_date FROM disposals WHERE loan_id = ?1",
-        [loan],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.prepare_cached("SELECT on_date FROM disposals WHERE loan_id = ?1")?
+        .query_row([loan], |r| r.get(0))
+        .optional()
 }
 
 /// Whether a ticket's items are sold.
 fn sold(conn: &Connection, loan: &LoanId) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM disposal_sales WHERE loan_id = ?1)",
-        [loan],
-        |r| r.get(0),
-    )
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM disposal_sales WHERE loan_id = ?1)")?
+        .query_row([loan], |r| r.get(0))
 }

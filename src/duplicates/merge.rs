@@ -192,8 +192,10 @@ pub(crate) fn merge(
                 .unwrap_or_default()
                 .to_owned(),
         );
-        let others: u32 = conn.query_row(
+        let others: u32 = conn.prepare_cached(
             "SELECT COUNT(*) FROM customers WHERE phone = ?1 AND COALESCE(merged_into, id) NOT IN (?2, ?3)",
+        )?
+        .query_row(
             params![phone.as_str(), survivor, merged],
             |r| r.get(0),
         )?;

@@ -178,7 +178,7 @@ pub(crate) fn current(conn: &Connection, today: NaiveDate) -> rusqlite::Result<O
 /// The latest `limit` prices, newest effective date first.
 pub(crate) fn history(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<GoldPrice>> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} ORDER BY p.effective_on DESC, p.id DESC LIMIT ?1"
+        "SELECT {COLUMNS} ORDER BY p.effective_on DESC, p.id DESC LIMIT +?1"
     ))?
     .query_map([limit], from_row)?
     .collect()

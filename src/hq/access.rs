@@ -128,11 +128,10 @@ pub(crate) fn branches(conn: &Connection) -> rusqlite::Result<Vec<Branch>> {
 
 /// The credential hash of a registered branch that is not revoked.
 pub(crate) fn credential_hash(conn: &Connection, code: &str) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT credential_hash FROM branches WHERE code = ?1 AND revoked_at IS NULL",
-        [code],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([code], |r| r.get(0))
     .optional()
 }
 
@@ -233,10 +232,12 @@ impl auth::Accounts for Users<'_> {
             "DELETE FROM sign_in_failures WHERE last_failed_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
             params![now - Duration::hours(FAILURES_KEPT_HOURS), now],
         )?;
-        tx.query_row(
+        tx.prepare_cached(
             "INSERT INTO sign_in_failures (username, failed_attempts, last_failed_at) VALUES (?1, 1, ?2) \
              ON CONFLICT (username) DO UPDATE SET failed_attempts = failed_attempts + 1, last_failed_at = ?2 \
              RETURNING failed_attempts",
+        )?
+        .query_row(
             params![username, now],
             |r| r.get(0),
         )
@@ -373,11 +374,8 @@ pub(crate) fn sign_out(
 ) -> rusqlite::Result<Option<String>> {
     let tx = db::immediate(conn)?;
     let ended: Option<String> = tx
-        .query_row(
-            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING username",
-            [crypto::sha256(token.as_bytes()).as_slice()],
-            |r| r.get(0),
-        )
+        .prepare_cached("DELETE FROM sessions WHERE token_hash = ?1 RETURNING username")?
+        .query_row([crypto::sha256(token.as_bytes()).as_slice()], |r| r.get(0))
         .optional()?;
     if let Some(username) = &ended {
         audit(&tx, username, "sign_out", address, None, now)?;

@@ -982,7 +982,7 @@ pub(crate) fn open_lines(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<
          LEFT JOIN payment_codes c ON c.code = s.code
          WHERE s.status <> 'matched' AND s.resolved_at IS NULL
          ORDER BY s.on_date, s.reference
-         LIMIT ?1",
+         LIMIT +?1",
     )?
     .query_map([limit], |r| {
         Ok(OpenLine {
@@ -1005,11 +1005,10 @@ pub(crate) fn open_lines(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<
 
 /// How many lines are waiting for staff.
 pub(crate) fn open_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COUNT(*) FROM statement_lines WHERE status <> 'matched' AND resolved_at IS NULL",
-        [],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 /// What marking a line resolved did.
@@ -1033,8 +1032,10 @@ pub(crate) fn resolve(
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Resolution> {
     let found: Option<(String, String, bool)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT status, reason, resolved_at IS NOT NULL FROM statement_lines WHERE reference = ?1",
+        )?
+        .query_row(
             [reference],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )

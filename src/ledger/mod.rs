@@ -530,11 +530,10 @@ pub(crate) enum ReversalError {
 /// The ticket a ledger row belongs to, if there is such a row.
 pub(crate) fn ticket_of(conn: &Connection, row: &LedgerId) -> rusqlite::Result<Option<LoanId>> {
     // A drawer's own transaction belongs to no ticket.
-    conn.query_row("SELECT loan_id FROM ledger WHERE id = ?1", [row], |r| {
-        r.get::<_, Option<LoanId>>(0)
-    })
-    .optional()
-    .map(Option::flatten)
+    conn.prepare_cached("SELECT loan_id FROM ledger WHERE id = ?1")?
+        .query_row([row], |r| r.get::<_, Option<LoanId>>(0))
+        .optional()
+        .map(Option::flatten)
 }
 
 /// Reverses one transaction with a reason (a manager's correction): a transaction of kind
@@ -548,11 +547,13 @@ pub(crate) fn reverse(
     at: DateTime<Utc>,
 ) -> Result<(LoanId, i64, Option<PaymentId>), ReversalError> {
     let found: Option<(LoanId, CustomerId, String, i64, bool, Option<PaymentId>)> = conn
-        .query_row(
+        .prepare_cached(
             // The reversal is the ticket's customer's now (a merge may have moved the ticket).
             "SELECT l.loan_id, t.customer_id, l.kind, l.amount, EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
                     l.payment_id
              FROM ledger l JOIN loans t ON t.id = l.loan_id WHERE l.id = ?1",
+        )?
+        .query_row(
             [row],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )

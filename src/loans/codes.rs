@@ -390,7 +390,7 @@ pub(crate) fn counter_search(
          FROM loans l JOIN customers c ON c.id = l.customer_id
          WHERE l.state IN ('active', 'due', 'grace', 'notice')
            AND (UPPER(l.ticket_no) = UPPER(?1) OR c.full_name LIKE ?2 ESCAPE '\\' OR c.phone = ?3)
-         ORDER BY c.full_name, l.matures_on, l.ticket_no LIMIT ?4",
+         ORDER BY c.full_name, l.matures_on, l.ticket_no LIMIT +?4",
     )?
     .query_map(params![query, like, phone, COUNTER_LIMIT], |r| {
         let state: String = r.get(4)?;

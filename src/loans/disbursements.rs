@@ -262,11 +262,9 @@ pub(crate) fn mark_failed(
         ReversalError::Db(e) => DisbursementError::Db(e),
         other => DisbursementError::Reversal(other),
     })?;
-    let reversal: LedgerId = conn.query_row(
-        "SELECT id FROM ledger WHERE reverses = ?1",
-        [&payout.ledger],
-        |r| r.get(0),
-    )?;
+    let reversal: LedgerId = conn
+        .prepare_cached("SELECT id FROM ledger WHERE reverses = ?1")?
+        .query_row([&payout.ledger], |r| r.get(0))?;
     credit_charges(conn, &ticket, staff, today, now)?;
     conn.prepare_cached(
         "UPDATE disbursements SET state = 'failed', failed_at = ?2, failed_by = ?3, failed_reason = ?4,

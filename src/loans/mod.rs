@@ -134,11 +134,13 @@ pub(crate) struct Summary {
 /// Counts open tickets and sums their principal.
 pub(crate) fn summary(conn: &Connection) -> rusqlite::Result<Summary> {
     // From the per-state totals the triggers of V33 keep, not a count of every ticket.
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COALESCE(SUM(tickets) FILTER (WHERE state = 'active'), 0),
                 COALESCE(SUM(tickets) FILTER (WHERE state IN ('due', 'grace', 'notice')), 0),
                 COALESCE(SUM(principal) FILTER (WHERE state IN ('active', 'due', 'grace', 'notice')), 0)
          FROM loan_state_totals",
+    )?
+    .query_row(
         [],
         |r| Ok(Summary { active: r.get(0)?, due_or_overdue: r.get(1)?, outstanding_principal: r.get(2)? }),
     )

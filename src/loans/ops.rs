@@ -216,11 +216,8 @@ pub(crate) fn originate(
     let year = today.format("%Y").to_string();
     let prefix = format!("{branch}-{year}-");
     let last: Option<String> = conn
-        .query_row(
-            "SELECT MAX(ticket_no) FROM loans WHERE ticket_no LIKE ?1 || '%'",
-            [&prefix],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT MAX(ticket_no) FROM loans WHERE ticket_no LIKE ?1 || '%'")?
+        .query_row([&prefix], |r| r.get(0))
         .optional()?
         .flatten();
     let next = last
@@ -699,8 +696,10 @@ pub(crate) fn undo_payment(
 ) -> rusqlite::Result<()> {
     if let Some(payment) = payment {
         let extension: Option<(String, String)> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT from_value, to_value FROM loan_events WHERE loan_id = ?1 AND payment_id = ?2 AND kind = 'extension'",
+            )?
+            .query_row(
                 params![loan, payment],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )

@@ -52,11 +52,8 @@ impl Due {
 /// How many tickets `due` counts on `today`.
 pub(crate) fn count(conn: &Connection, due: Due, today: NaiveDate) -> rusqlite::Result<u64> {
     let (filter, dates) = due.filter(today);
-    conn.query_row(
-        &format!("SELECT COUNT(*) FROM loans l WHERE {filter}"),
-        params_from_iter(dates),
-        |r| r.get(0),
-    )
+    conn.prepare_cached(&format!("SELECT COUNT(*) FROM loans l WHERE {filter}"))?
+        .query_row(params_from_iter(dates), |r| r.get(0))
 }
 
 /// One ticket of a list: what a manager needs to pick up the phone or the ticket.
@@ -113,22 +110,19 @@ pub(crate) fn overdue_by_age(conn: &Connection, today: NaiveDate) -> rusqlite::R
     // INDEXED BY: statistics that a branch never gathered, or gathered before the index was
     // made, had SQLite read every open ticket through `loans_state` (a fifth of a second at
     // 300,000) instead of only the overdue ones through their maturity.
-    conn.query_row(
-        &format!(
-            "SELECT COUNT(*) FILTER (WHERE matures_on >= ?2),
+    conn.prepare_cached(&format!(
+        "SELECT COUNT(*) FILTER (WHERE matures_on >= ?2),
                     COUNT(*) FILTER (WHERE matures_on < ?2 AND matures_on >= ?3),
                     COUNT(*) FILTER (WHERE matures_on < ?3)
              FROM loans INDEXED BY loans_open_maturity WHERE state IN {OPEN} AND matures_on < ?1"
-        ),
-        (today, week, month),
-        |r| {
-            Ok(OverdueAges {
-                up_to_a_week: r.get(0)?,
-                up_to_a_month: r.get(1)?,
-                longer: r.get(2)?,
-            })
-        },
-    )
+    ))?
+    .query_row((today, week, month), |r| {
+        Ok(OverdueAges {
+            up_to_a_week: r.get(0)?,
+            up_to_a_month: r.get(1)?,
+            longer: r.get(2)?,
+        })
+    })
 }
 
 #[cfg(test)]

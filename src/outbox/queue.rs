@@ -90,10 +90,10 @@ impl Sql {
             ),
             queued: format!("SELECT COUNT(*) FROM {t} WHERE state = 'queued'"),
             counts: format!("SELECT state, kind, COUNT(*) FROM {t} GROUP BY state, kind"),
-            recent: format!("SELECT {listed} FROM {t} ORDER BY created_at DESC, id DESC LIMIT ?1"),
+            recent: format!("SELECT {listed} FROM {t} ORDER BY created_at DESC, id DESC LIMIT +?1"),
             of_customer: format!(
                 "SELECT {listed} FROM {t} WHERE customer_id = ?1 AND kind = ?2
-                 ORDER BY created_at DESC, id DESC LIMIT ?3"
+                 ORDER BY created_at DESC, id DESC LIMIT +?3"
             ),
             retry: format!(
                 "UPDATE {t} SET state = 'queued', attempts = 0, next_attempt_at = ?2, updated_at = ?2

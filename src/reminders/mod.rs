@@ -299,11 +299,8 @@ pub(crate) fn run(
 /// The first day whose reminders are sent, if set (the demo sets it: its past is not texted).
 fn reminders_from(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [FROM_KEY],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([FROM_KEY], |r| r.get::<_, String>(0))
         .optional()?
         .and_then(|v| v.parse().ok()))
 }

@@ -207,7 +207,7 @@ const ENTRY_SQL: &str = "SELECT i.id, i.sender, i.body, i.received_at, i.custome
 pub(crate) fn latest(conn: &Connection, known: bool, limit: u32) -> rusqlite::Result<Vec<Entry>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{ENTRY_SQL} WHERE (i.customer_id IS NOT NULL) = ?1
-         ORDER BY i.received_at DESC, i.id DESC LIMIT ?2"
+         ORDER BY i.received_at DESC, i.id DESC LIMIT +?2"
     ))?;
     stmt.query_map(params![known, limit], entry)?.collect()
 }

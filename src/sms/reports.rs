@@ -254,7 +254,7 @@ pub(crate) struct Sent {
 pub(crate) fn latest_sent(conn: &Connection, limit: u32) -> rusqlite::Result<Vec<Sent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT recipient, kind, sent_at, delivery, delivered_at, delivery_status FROM sms_outbox
-         WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT ?1",
+         WHERE state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT +?1",
     )?;
     stmt.query_map([limit], |r| {
         Ok(Sent {

@@ -113,11 +113,9 @@ pub(crate) fn create_account(
         return Err(StaffError::NoName.into());
     }
     check_password(new.password)?;
-    let taken: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)",
-        [new.username],
-        |r| r.get(0),
-    )?;
+    let taken: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM staff WHERE username = ?1)")?
+        .query_row([new.username], |r| r.get(0))?;
     if taken {
         return Err(StaffError::UsernameTaken.into());
     }
@@ -213,11 +211,10 @@ pub(crate) fn find(conn: &Connection, id_or_username: &str) -> rusqlite::Result<
 
 /// How many enabled administrators there are, not counting `except`.
 fn other_active_admins(conn: &Connection, except: &StaffId) -> rusqlite::Result<u32> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COUNT(*) FROM staff WHERE role = 'admin' AND disabled = 0 AND id <> ?1",
-        [except],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([except], |r| r.get(0))
 }
 
 /// Disables or enables an account; disabling ends its sessions.
@@ -328,11 +325,9 @@ pub(crate) fn is_current_password(
     staff: &StaffId,
     password: &str,
 ) -> rusqlite::Result<bool> {
-    let hash: String = conn.query_row(
-        "SELECT password_hash FROM staff WHERE id = ?1",
-        [staff],
-        |r| r.get(0),
-    )?;
+    let hash: String = conn
+        .prepare_cached("SELECT password_hash FROM staff WHERE id = ?1")?
+        .query_row([staff], |r| r.get(0))?;
     Ok(crypto::verify_password(password, &hash))
 }
 

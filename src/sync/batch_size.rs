@@ -90,11 +90,9 @@ pub(crate) fn deadline(body: usize, timeout: Duration, min_bytes_per_second: u32
 
 /// The limit learned so far (the configured one when none was learned), never above `max`.
 pub(crate) fn load(conn: &Connection, max: BatchLimit) -> rusqlite::Result<BatchLimit> {
-    let (entries, bytes): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT batch_entries, batch_bytes FROM sync_state WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (entries, bytes): (Option<i64>, Option<i64>) = conn
+        .prepare_cached("SELECT batch_entries, batch_bytes FROM sync_state WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let learned = |value: Option<i64>, max: usize| {
         value
             .and_then(|v| usize::try_from(v).ok())

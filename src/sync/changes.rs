@@ -365,11 +365,10 @@ pub(crate) fn install_triggers(conn: &mut Connection) -> rusqlite::Result<()> {
         let mut changed = false;
         for (name, sql) in &wanted {
             let existing: Option<String> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
+                )?
+                .query_row([name], |r| r.get(0))
                 .optional()?;
             if existing.as_deref() != Some(sql.as_str()) {
                 tx.execute_batch(&format!("DROP TRIGGER IF EXISTS {name}; {sql};"))?;
@@ -504,11 +503,8 @@ impl Resend {
 /// back from the `json_object('c', NEW."c", ...)` that [`trigger_sql`] wrote.
 fn previous_columns(conn: &Connection, synced: &Synced) -> rusqlite::Result<Option<Vec<String>>> {
     let sql: Option<String> = conn
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
-            [format!("sync_{}_insert", synced.table)],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1")?
+        .query_row([format!("sync_{}_insert", synced.table)], |r| r.get(0))
         .optional()?;
     Ok(sql.map(|sql| {
         let object = sql.split_once("json_object(").map_or("", |(_, rest)| rest);
@@ -634,7 +630,7 @@ pub(crate) fn next_batch(
     max_bytes: usize,
 ) -> rusqlite::Result<Vec<Change>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, entity, record_id, op, data, at FROM sync_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        "SELECT seq, entity, record_id, op, data, at FROM sync_log WHERE seq > ?1 ORDER BY seq LIMIT +?2",
     )?;
     let mut rows = stmt.query(params![after, max_entries as i64])?;
     let mut batch = Vec::new();
@@ -659,27 +655,24 @@ pub(crate) fn next_batch(
 
 /// The highest sequence number written (0 when the log was never written).
 pub(crate) fn head(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0)",
-        [],
-        |r| r.get(0),
-    )
+    )?
+    .query_row([], |r| r.get(0))
 }
 
 /// The lowest sequence number still in the log (compaction removes older ones).
 pub(crate) fn first_kept(conn: &Connection) -> rusqlite::Result<Option<i64>> {
-    conn.query_row("SELECT MIN(seq) FROM sync_log", [], |r| r.get(0))
+    conn.prepare_cached("SELECT MIN(seq) FROM sync_log")?
+        .query_row([], |r| r.get(0))
 }
 
 /// How many entries wait after `acked`, and when the oldest of them was written.
 pub(crate) fn waiting(conn: &Connection, acked: i64) -> rusqlite::Result<(i64, Option<String>)> {
     let count = head(conn)? - acked;
     let oldest = conn
-        .query_row(
-            "SELECT at FROM sync_log WHERE seq > ?1 ORDER BY seq LIMIT 1",
-            [acked],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT at FROM sync_log WHERE seq > ?1 ORDER BY seq LIMIT 1")?
+        .query_row([acked], |r| r.get(0))
         .optional()?;
     Ok((count.max(0), oldest))
 }

@@ -100,9 +100,8 @@ impl Uploader {
 
 /// Head office holds every entry up to this sequence number.
 pub(crate) fn acked(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT acked_seq FROM sync_state WHERE id = 1", [], |r| {
-        r.get(0)
-    })
+    conn.prepare_cached("SELECT acked_seq FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))
 }
 
 /// The state of sync as the page and `/healthz` show it.
@@ -126,14 +125,18 @@ pub(crate) fn status(
     conn: &Connection,
     max_batch: batch_size::BatchLimit,
 ) -> rusqlite::Result<Status> {
-    let (acked, last_success_at, last_attempt_at, last_error) = conn.query_row(
+    let (acked, last_success_at, last_attempt_at, last_error) = conn.prepare_cached(
         "SELECT acked_seq, last_success_at, last_attempt_at, last_error FROM sync_state WHERE id = 1",
+    )?
+    .query_row(
         [],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
     let batch = batch_size::load(conn, max_batch)?;
     let (waiting, oldest) = changes::waiting(conn, acked)?;
-    let set_aside = conn.query_row("SELECT COUNT(*) FROM sync_set_aside", [], |r| r.get(0))?;
+    let set_aside = conn
+        .prepare_cached("SELECT COUNT(*) FROM sync_set_aside")?
+        .query_row([], |r| r.get(0))?;
     Ok(Status {
         acked,
         head: changes::head(conn)?,
@@ -160,7 +163,7 @@ pub(crate) struct SetAsideEntry {
 /// The entries head office set aside, newest first.
 pub(crate) fn set_aside(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<SetAsideEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT seq, entity, record_id, reason, reported_at FROM sync_set_aside ORDER BY seq DESC LIMIT ?1",
+        "SELECT seq, entity, record_id, reason, reported_at FROM sync_set_aside ORDER BY seq DESC LIMIT +?1",
     )?;
     stmt.query_map(params![limit], |r| {
         Ok(SetAsideEntry {

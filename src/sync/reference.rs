@@ -339,9 +339,11 @@ pub(crate) struct Held {
 
 /// The version this branch holds.
 pub(crate) fn held(conn: &Connection) -> rusqlite::Result<Held> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT version, published_at, received_at, acked_at, branch_products_allowed, last_checked_at, \
          last_error, (SELECT COUNT(*) FROM watch_list) FROM reference_state WHERE id = 1",
+    )?
+    .query_row(
         [],
         |r| {
             Ok(Held {
@@ -360,11 +362,8 @@ pub(crate) fn held(conn: &Connection) -> rusqlite::Result<Held> {
 
 /// Whether head office lets this branch keep products of its own (yes until it says).
 pub(crate) fn branch_products_allowed(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT branch_products_allowed FROM reference_state WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )
+    conn.prepare_cached("SELECT branch_products_allowed FROM reference_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))
 }
 
 /// What must follow a change of the holidays in the same transaction: the complaint
@@ -374,11 +373,8 @@ pub(crate) type AfterHolidays = fn(&Transaction, &Config) -> rusqlite::Result<us
 
 /// Whether head office sets the gold price (the branch's Gold price page then only shows it).
 pub(crate) fn gold_from_head_office(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT gold_from_head_office FROM reference_state WHERE id = 1",
-        [],
-        |r| r.get(0),
-    )
+    conn.prepare_cached("SELECT gold_from_head_office FROM reference_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))
 }
 
 /// What applying a version did.

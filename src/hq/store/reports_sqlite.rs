@@ -38,9 +38,8 @@ impl Backfilling for Receiver<'_, '_> {
     fn backfill_pending(&mut self) -> Result<bool, StoreError> {
         Ok(self
             .tx
-            .query_row("SELECT pending FROM report_backfill", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .prepare_cached("SELECT pending FROM report_backfill")?
+            .query_row([], |r| r.get::<_, i64>(0))
             .optional()?
             .is_some())
     }
@@ -58,7 +57,7 @@ impl Backfilling for Receiver<'_, '_> {
         let mut stmt = self.tx.prepare(&format!(
             "SELECT branch, entity, record_id, data FROM records \
              WHERE (branch, entity, record_id) > (?1, ?2, ?3) AND entity IN ({types}) AND deleted = 0 \
-             ORDER BY branch, entity, record_id LIMIT ?4"
+             ORDER BY branch, entity, record_id LIMIT +?4"
         ))?;
         let rows = stmt
             .query_map(

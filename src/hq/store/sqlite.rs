@@ -220,7 +220,7 @@ impl Compacting for Compactor<'_, '_> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT c.seq, c.received_at, c.set_aside IS NOT NULL, r.seq FROM changes c \
              LEFT JOIN records r ON r.branch = c.branch AND r.entity = c.entity AND r.record_id = c.record_id \
-             WHERE c.branch = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3",
+             WHERE c.branch = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT +?3",
         )?;
         let rows = stmt
             .query_map(params![branch, after, limit], |r| {
@@ -261,16 +261,19 @@ pub(crate) fn store_refusal(e: SignInError) -> SignInError<StoreError> {
 
 /// How many branches are registered.
 pub(crate) fn branch_count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM branches", [], |r| r.get(0))
+    conn.prepare_cached("SELECT COUNT(*) FROM branches")?
+        .query_row([], |r| r.get(0))
 }
 
 /// Outstanding tickets of one branch: how many, and the principal they still owe.
 pub(crate) fn outstanding(conn: &Connection, branch: &str) -> rusqlite::Result<(i64, i64)> {
-    conn.query_row(
+    conn.prepare_cached(
         &format!(
             "SELECT COUNT(*), COALESCE(SUM(principal_out), 0) FROM loans WHERE branch = ?1 AND state IN ({})",
             open_states()
         ),
+    )?
+    .query_row(
         [branch],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -347,9 +350,8 @@ impl ReferenceStorage for Reference<'_> {
     fn saved_draft(&mut self) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT data FROM reference_draft WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT data FROM reference_draft WHERE id = 1")?
+            .query_row([], |r| r.get(0))
             .optional()?)
     }
 
@@ -369,8 +371,10 @@ impl ReferenceStorage for Reference<'_> {
     fn latest_version(&mut self) -> Result<Option<StoredVersion>, StoreError> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT version, data, published_at FROM reference_versions ORDER BY version DESC LIMIT 1",
+            )?
+            .query_row(
                 [],
                 |r| {
                     Ok(StoredVersion {
@@ -384,11 +388,10 @@ impl ReferenceStorage for Reference<'_> {
     }
 
     fn latest_number(&mut self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM reference_versions",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM reference_versions")?
+            .query_row([], |r| r.get(0))?)
     }
 
     fn keep_version(&mut self, v: &StoredVersion, by: &str) -> Result<(), StoreError> {
@@ -435,11 +438,8 @@ impl ReferenceStorage for Reference<'_> {
     fn role(&mut self, username: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT role FROM users WHERE username = ?1",
-                [username],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT role FROM users WHERE username = ?1")?
+            .query_row([username], |r| r.get(0))
             .optional()?)
     }
 

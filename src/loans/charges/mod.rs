@@ -160,7 +160,7 @@ pub(crate) fn open_tickets(
 ) -> rusqlite::Result<Vec<LoanId>> {
     conn.prepare_cached(
         "SELECT id FROM loans WHERE state IN ('active', 'due', 'grace', 'notice') AND terms IS NOT NULL
-           AND (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
+           AND (?1 IS NULL OR id > ?1) ORDER BY id LIMIT +?2",
     )?
     .query_map(rusqlite::params![after, i64::try_from(limit).unwrap_or(i64::MAX)], |r| r.get(0))?
     .collect()
@@ -188,11 +188,8 @@ const PASS_DONE_KEY: &str = "charges_pass_done_on";
 /// The last business day whose charges pass was complete.
 pub(crate) fn pass_done_on(conn: &Connection) -> rusqlite::Result<Option<NaiveDate>> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [PASS_DONE_KEY],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([PASS_DONE_KEY], |r| r.get::<_, String>(0))
         .optional()?
         .and_then(|v| v.parse().ok()))
 }
