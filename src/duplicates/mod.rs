@@ -16,9 +16,11 @@
 //! `customers_phone`, `customers_id_key`, `customers_date_of_birth`) and compares names only
 //! within a date of birth, so 100,000 customers cost one scan of each index, never all pairs;
 //! [`of_customer`] (the customer page, the invitation) looks up only the records sharing one
-//! of the customer's three keys. Only the staff's decisions are stored: dismissed pairs (in
+//! of the customer's three keys; pages that need them all read [`kept::pairs`], which keeps
+//! them in memory until a write they depend on. Only the staff's decisions are stored: dismissed pairs (in
 //! `customer_duplicates_dismissed`) and merges (`customers.merged_into`), both synced.
 
+pub(crate) mod kept;
 pub(crate) mod merge;
 
 use std::collections::{BTreeMap, HashSet};

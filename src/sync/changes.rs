@@ -312,6 +312,10 @@ pub(crate) const LOCAL: &[(&str, &str)] = &[
         "per-state ticket counts and principal for the dashboard, kept by triggers from loans",
     ),
     (
+        "duplicates_generation",
+        "a number moved by triggers when customers' keys or dismissed pairs change (duplicates::kept)",
+    ),
+    (
         "loan_receivables",
         "each ticket's receivable balance for the follow-up queue, kept by a trigger from ledger_postings",
     ),

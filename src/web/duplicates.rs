@@ -64,7 +64,7 @@ pub(crate) fn warning(ctx: &Ctx, conn: &Connection, id: &CustomerId) -> Result<M
 pub(crate) fn list(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::CustomerManagement)?;
     let conn = ctx.app.db.conn()?;
-    let pairs = crate::duplicates::pairs(&conn)?;
+    let pairs = crate::duplicates::kept::pairs(&conn)?;
     let mut rows = Vec::new();
     for pair in pairs.iter().take(SHOWN) {
         let (Some(a), Some(b)) = (

@@ -70,7 +70,7 @@ fn waiting(ctx: &Ctx, conn: &Connection) -> Result<Vec<Figure>, AppError> {
         ),
         count(
             Msg::TodayDuplicates,
-            len(&duplicates::pairs(conn)?),
+            len(&duplicates::kept::pairs(conn)?),
             Some(paths::DUPLICATES),
         ),
         count(
