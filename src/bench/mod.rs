@@ -293,15 +293,10 @@ fn dashboard_of_a_full_branch(data: &Path, settings: LoadSettings) -> Result<(),
         let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
             .map_err(|e| e.to_string())?;
         let mut conn = db.conn().map_err(|e| e.to_string())?;
-        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
-        loans::post_charges(&mut conn, now).map_err(e)?;
-        let tx = crate::plumbing::db::immediate(&mut conn).map_err(e)?;
-        let token = manager_session(&tx, now).map_err(e)?;
-        let customers: i64 = tx
-            .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
-            .map_err(e)?;
-        tx.commit().map_err(e)?;
-        (token, customers)
+        loans::ready_for_the_day(&mut conn, |tx, _| {
+            tx.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get::<_, i64>(0))
+        })
+        .map_err(e)?
     };
     let server = start_server(data, &[])?;
     let cookie = format!("pb_staff={token}");
