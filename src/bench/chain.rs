@@ -16,10 +16,11 @@
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use super::drain_store::hq_config;
 use super::{TempDir, start_child};
 use crate::hq::store::Store;
 use crate::plumbing::clock::{Clock, SystemClock};
-use crate::plumbing::config::{Config, Overrides};
+use crate::plumbing::config::Config;
 use crate::plumbing::db;
 use crate::sync::batch::{self, Batch, Entry};
 
@@ -67,15 +68,7 @@ pub(crate) fn run(postgres: Option<&str>, size: ChainSize) -> Result<ChainRun, S
     let env: Vec<(&str, String)> = postgres
         .map(|url| vec![("PAWNBRANCH_HQ_DATABASE", url.to_owned())])
         .unwrap_or_default();
-    let config = Config::load(
-        None,
-        env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())),
-        &Overrides {
-            data_dir: Some(dir.path.clone()),
-            listen: None,
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let config = hq_config(&dir.path, &env)?;
     let branches = register(&config, size)?;
     let hq = start_child(&dir.path, &["hq", "serve", "--listen", "127.0.0.1:0"], &env)?;
     let url = format!("http://{}/api/v1/batches", hq.started.addr);

@@ -1,18 +1,36 @@
-//! Head office's store for one drain of `pawnbranch bench sync`: SQLite in the drain's
-//! throw-away data directory, or PostgreSQL (`--postgres URL`), side by side in one run.
+//! Head office's store for one drain of `pawnbranch bench sync` (and for `bench hq-reports`):
+//! SQLite in the run's throw-away data directory, or PostgreSQL (`--postgres URL`), side by
+//! side in one run.
 //!
 //! On PostgreSQL each drain gets a schema of its own in the database the URL names
-//! (`bench_drain_<changes>`, made before and dropped after, with `search_path` set through the
-//! URL's `options`), so the drains start empty and the chain scenario after them still finds
-//! the database empty. The benchmark reads head office's acknowledgement and its stored
-//! entries the same way on both: one query each, every 100 ms, beside the running `hq serve`.
+//! (`bench_drain_<changes>`; `bench_hq_reports` for the reports), made before and dropped
+//! after, with `search_path` set through the URL's `options`, so the drains start empty and
+//! the chain scenario after them still finds the database empty. The benchmark reads head
+//! office's acknowledgement and its stored entries the same way on both: one query each,
+//! every 100 ms, beside the running `hq serve`.
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::plumbing::config::{Config, Overrides};
 use crate::plumbing::db::HQ_DB_FILE;
+
+/// Head office's configuration on `data_dir` with `env` (the `PAWNBRANCH_*` settings its
+/// processes get, e.g. [`Prepared::env`]) and nothing else: what the benchmark opens head
+/// office's store with, as `hq serve` started with the same will.
+pub(crate) fn hq_config(data_dir: &Path, env: &[(&str, String)]) -> Result<Config, String> {
+    Config::load(
+        None,
+        env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())),
+        &Overrides {
+            data_dir: Some(data_dir.to_path_buf()),
+            listen: None,
+        },
+    )
+    .map_err(|e| e.to_string())
+}
 
 /// Which store a drain's head office keeps its data in.
 #[derive(Debug, Clone)]
@@ -31,19 +49,19 @@ impl DrainStore {
         }
     }
 
-    /// Prepares head office's store for a drain of `changes` entries; returns the settings
-    /// head office's processes need and what to drop afterwards.
-    pub(crate) fn prepare(&self, changes: u32) -> Result<Prepared, String> {
+    /// Prepares an empty head office store (on PostgreSQL in `schema`, made afresh); returns
+    /// the settings head office's processes need and what to drop afterwards.
+    pub(crate) fn prepare(&self, schema: &str) -> Result<Prepared, String> {
         let DrainStore::Postgres(url) = self else {
             return Ok(Prepared { url: None });
         };
-        let schema = format!("bench_drain_{changes}");
+        let schema = schema.to_owned();
         let mut client = connect(url)?;
         client
             .batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
             ))
-            .map_err(|e| format!("cannot create schema {schema} for the drain: {e}"))?;
+            .map_err(|e| format!("cannot create schema {schema}: {e}"))?;
         let joiner = if url.contains('?') { '&' } else { '?' };
         Ok(Prepared {
             url: Some((
@@ -75,6 +93,20 @@ impl Prepared {
         match &self.url {
             None => Ok(Reader::Sqlite(open_read_only(&hq_dir.join(HQ_DB_FILE))?)),
             Some((url, _, _)) => Ok(Reader::Postgres(Box::new(connect(url)?))),
+        }
+    }
+
+    /// Runs SQL without parameters on head office's store in `hq_dir`, on a connection of its
+    /// own (for filling it with generated rows before `hq serve` starts).
+    pub(crate) fn execute(&self, hq_dir: &Path, sql: &str) -> Result<(), String> {
+        match &self.url {
+            None => {
+                let path = hq_dir.join(HQ_DB_FILE);
+                let conn = Connection::open(&path)
+                    .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+                conn.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            Some((url, _, _)) => connect(url)?.batch_execute(sql).map_err(|e| e.to_string()),
         }
     }
 

@@ -165,22 +165,16 @@ fn prepare(
     if fresh {
         generate(&mut conn, args, now)?;
     }
-    post_charges(&mut conn, now).map_err(e)?;
-    // Signed in now, not when generating began: a session idle for the half hour a full-size
-    // branch takes to generate has expired, and every measured request would be sent to the
-    // sign-in page.
-    let now = crate::plumbing::clock::SystemClock.now();
-    let tx = db::immediate(&mut conn).map_err(e)?;
-    let customer: CustomerId = tx
-        .query_row(
+    let (staff_token, (customer, customer_token)) = ready_for_the_day(&mut conn, |tx, now| {
+        let customer: CustomerId = tx.query_row(
             "SELECT id FROM customers WHERE full_name = 'Customer 0'",
             [],
             |r| r.get(0),
-        )
-        .map_err(e)?;
-    let staff_token = super::manager_session(&tx, now).map_err(e)?;
-    let customer_token = crate::portal::start_session(&tx, &customer, now).map_err(e)?;
-    tx.commit().map_err(e)?;
+        )?;
+        let token = crate::portal::start_session(tx, &customer, now)?;
+        Ok((customer, token))
+    })
+    .map_err(e)?;
     // The statistics of a branch measured before are kept in it; gathering them again reads
     // every index of a database of gigabytes, for minutes.
     if fresh {
@@ -217,9 +211,30 @@ fn generate(
     Ok(())
 }
 
+/// Makes a generated branch ready to be measured today: posts the charges due up to today
+/// ([`post_charges`]), then in one transaction writes a signed-in manager's session
+/// ([`super::manager_session`]) and runs `within` (what else the measurement needs written or
+/// read beside it); returns the manager's token and what `within` returned. Used by `bench
+/// loans` and by `bench http --branch` on a branch `bench loans --data` kept.
+pub(super) fn ready_for_the_day<T>(
+    conn: &mut Connection,
+    within: impl FnOnce(&rusqlite::Transaction<'_>, DateTime<Utc>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<(String, T)> {
+    post_charges(conn, crate::plumbing::clock::SystemClock.now())?;
+    // Signed in now, not before the charges (or the generation) began: a session idle for
+    // the half hour a full-size branch takes to generate has expired, and every measured
+    // request would be sent to the sign-in page.
+    let now = crate::plumbing::clock::SystemClock.now();
+    let tx = db::immediate(conn)?;
+    let token = super::manager_session(&tx, now)?;
+    let more = within(&tx, now)?;
+    tx.commit()?;
+    Ok((token, more))
+}
+
 /// Posts the interest and fees due up to today on every open ticket, a batch of tickets per
 /// transaction, and records the day's pass as done so the server starts without one.
-pub(super) fn post_charges(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
+fn post_charges(conn: &mut Connection, now: DateTime<Utc>) -> rusqlite::Result<()> {
     // The branch's day, as the server's scheduler (on the default configuration) reckons it:
     // by UTC's date, a run in the branch's early morning left the day's pass undone, and the
     // server ran it over every ticket while the pages were being measured.

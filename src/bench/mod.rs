@@ -1,7 +1,7 @@
 //! `pawnbranch bench http` (this file), `pawnbranch bench sms` (`bench/sms.rs`), `bench loans`
 //! (`bench/loans.rs`), `bench complaints` (`bench/complaints.rs`), `bench callcentre`
-//! (`bench/callcentre.rs`) and `bench sync`
-//! (`bench/sync.rs`): how fast the branch server answers,
+//! (`bench/callcentre.rs`), `bench sync` (`bench/sync.rs`) and `bench hq-reports`
+//! (`bench/hq_reports.rs`): how fast the branch server answers,
 //! measured the way a branch uses it, and printed so that the figures can be recorded in
 //! BENCHMARKS.md and compared later.
 //!
@@ -38,6 +38,7 @@ mod callcentre;
 mod chain;
 mod complaints;
 mod drain_store;
+mod hq_reports;
 mod link;
 mod loans;
 mod search;
@@ -106,6 +107,11 @@ pub(crate) enum BenchCommand {
     /// entries as the ceiling; then 200 branches uploading at once. With `--postgres`, the
     /// drains and the chain run on SQLite and PostgreSQL side by side. Run the release build.
     Sync(sync::SyncBenchArgs),
+    /// Head office's chain reports at a chain's size (200 branches, 100,000 tickets, 400,000
+    /// ledger rows by default in the reports' tables): each report's page for the whole chain
+    /// and one branch's page under concurrent load, from a real `hq serve`. With `--postgres`,
+    /// on SQLite and PostgreSQL side by side. Run the release build.
+    HqReports(hq_reports::HqReportsBenchArgs),
     /// A poor link on loopback for trying sync by hand or from tests: a TCP proxy to
     /// `--upstream` with a bandwidth cap each way (`--kbit`) and a round-trip delay
     /// (`--rtt-ms`); prints the bytes carried for each line read on standard input.
@@ -141,6 +147,7 @@ pub(crate) fn run(command: BenchCommand) -> Result<(), String> {
         BenchCommand::Complaints(args) => complaints::run(&args),
         BenchCommand::Callcentre(args) => callcentre::run(&args),
         BenchCommand::Sync(args) => sync::run(&args),
+        BenchCommand::HqReports(args) => hq_reports::run(&args),
         BenchCommand::Link(args) => link::run(&args),
     }
 }
@@ -293,15 +300,10 @@ fn dashboard_of_a_full_branch(data: &Path, settings: LoadSettings) -> Result<(),
         let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
             .map_err(|e| e.to_string())?;
         let mut conn = db.conn().map_err(|e| e.to_string())?;
-        let now = crate::plumbing::clock::Clock::now(&crate::plumbing::clock::SystemClock);
-        loans::post_charges(&mut conn, now).map_err(e)?;
-        let tx = crate::plumbing::db::immediate(&mut conn).map_err(e)?;
-        let token = manager_session(&tx, now).map_err(e)?;
-        let customers: i64 = tx
-            .query_row("SELECT COUNT(*) FROM customers", [], |r| r.get(0))
-            .map_err(e)?;
-        tx.commit().map_err(e)?;
-        (token, customers)
+        loans::ready_for_the_day(&mut conn, |tx, _| {
+            tx.query_row("SELECT COUNT(*) FROM customers", [], |r| r.get::<_, i64>(0))
+        })
+        .map_err(e)?
     };
     let server = start_server(data, &[])?;
     let cookie = format!("pb_staff={token}");
@@ -1100,6 +1102,19 @@ impl Measurement {
         percentile(&self.tally.latencies, p)
     }
 
+    /// The cells "req/s | p50 | p99 | max | errors" of a markdown table's row, in
+    /// milliseconds with their unit.
+    fn markdown_cells(&self) -> String {
+        format!(
+            "{:.0} | {} ms | {} ms | {} ms | {}",
+            self.per_second(),
+            ms(self.percentile(50.0)),
+            ms(self.percentile(99.0)),
+            ms(self.tally.latencies.last().copied()),
+            self.tally.errors
+        )
+    }
+
     /// The share of requests that failed.
     fn error_share(&self) -> f64 {
         if self.tally.requests == 0 {
@@ -1454,15 +1469,10 @@ impl Report {
         println!("| scenario | req/s | p50 | p99 | max | errors |");
         println!("|---|---:|---:|---:|---:|---:|");
         for scenario in &self.scenarios {
-            let m = &scenario.result;
             println!(
-                "| {} | {:.0} | {} ms | {} ms | {} ms | {} |",
+                "| {} | {} |",
                 scenario.name,
-                m.per_second(),
-                ms(m.percentile(50.0)),
-                ms(m.percentile(99.0)),
-                ms(m.tally.latencies.last().copied()),
-                m.tally.errors
+                scenario.result.markdown_cells()
             );
         }
         if let Some(note) = self.stall_note() {

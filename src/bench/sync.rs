@@ -363,7 +363,7 @@ fn drain(
     let branch_db_mib = file_mib(&branch_dir.join(DB_FILE));
     std::fs::create_dir_all(&hq_dir)
         .map_err(|e| format!("cannot create {}: {e}", hq_dir.display()))?;
-    let prepared = store.prepare(size)?;
+    let prepared = store.prepare(&format!("bench_drain_{size}"))?;
     let hq_env = prepared.env();
     let credential = register_branch(&hq_dir, &hq_env)?;
     let mut hq = start_child(
