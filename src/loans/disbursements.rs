@@ -258,7 +258,9 @@ pub(crate) fn mark_failed(
     if !(3..=MAX_REASON_CHARS).contains(&length) || reason.chars().any(char::is_control) {
         return Err(DisbursementError::Reason);
     }
-    ledger::reverse(conn, &payout.ledger, reason, &staff.id, today, now).map_err(|e| match e {
+    let reversed =
+        ledger::reverse_failed_payout(conn, &payout.ledger, reason, &staff.id, today, now);
+    reversed.map_err(|e| match e {
         ReversalError::Db(e) => DisbursementError::Db(e),
         other => DisbursementError::Reversal(other),
     })?;

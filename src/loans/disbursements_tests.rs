@@ -390,3 +390,99 @@ fn v29_widens_the_two_check_lists_and_leaves_the_schema_sound() {
     );
     assert!(refused.is_err());
 }
+
+/// The statement line of a ticket's first payout.
+fn payout_line(
+    conn: &Connection,
+    b: &Branch,
+    loan: &LoanId,
+    day: NaiveDate,
+) -> ledger::statement::Line {
+    statement(conn, b, loan, day)
+        .lines
+        .into_iter()
+        .find(|l| l.kind == ledger::EntryKind::Disbursement)
+        .unwrap()
+}
+
+#[test]
+fn a_payout_with_a_state_is_not_reversed_by_the_general_correction() {
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let day = date("2026-03-02");
+    let rows = || -> i64 {
+        conn.query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))
+            .unwrap()
+    };
+    let reverse = |row: &LedgerId, n: i64| {
+        ledger::reverse(&conn, row, "wrong ticket", &b.manager.id, day, at(day, n))
+    };
+    let (loan, sent) = by_transfer(&conn, &b, day);
+    assert!(payout_line(&conn, &b, &loan, day).payout_with_state);
+    let before = rows();
+    let refused = reverse(&sent.ledger, 5);
+    assert!(
+        matches!(refused, Err(ReversalError::PayoutWithState)),
+        "a sent transfer is marked failed instead: {refused:?}"
+    );
+    assert_eq!(rows(), before, "nothing written");
+    assert_eq!(get(&conn, &sent.id).unwrap().unwrap().state, State::Sent);
+
+    // Marked failed: neither the payout nor the reversal that marked it failed is reversed.
+    mark_failed(
+        &conn,
+        &sent.id,
+        "account closed",
+        &b.manager,
+        day,
+        at(day, 10),
+    )
+    .unwrap();
+    let failed = get(&conn, &sent.id).unwrap().unwrap();
+    let reversal: LedgerId = conn
+        .query_row(
+            "SELECT reversal_id FROM disbursements WHERE id = ?1",
+            [&failed.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let before = rows();
+    for row in [&failed.ledger, &reversal] {
+        let refused = reverse(row, 11);
+        assert!(
+            matches!(refused, Err(ReversalError::PayoutWithState)),
+            "{row}: {refused:?}"
+        );
+    }
+    assert_eq!(rows(), before);
+    assert!(outstanding(&conn, &loan).unwrap(), "the payout still waits");
+
+    // Made again by mobile money: the new payout has a state too.
+    let again = Again {
+        method: Method::MobileMoney,
+        reference: "WALLET-9",
+    };
+    make_again(&conn, &sent.id, &again, &b.manager, day, at(day, 20)).unwrap();
+    let remade = of_ticket(&conn, &loan).unwrap().pop().unwrap();
+    let refused = reverse(&remade.ledger, 21);
+    assert!(
+        matches!(refused, Err(ReversalError::PayoutWithState)),
+        "{refused:?}"
+    );
+    assert_eq!(get(&conn, &remade.id).unwrap().unwrap().state, State::Sent);
+
+    // Cash has no state: the general correction stays, and the statement offers it.
+    let (cash, _) = paid_out(
+        &conn,
+        &b.customer,
+        &b.gold,
+        &b.manager.id,
+        500_000,
+        day,
+        at(day, 30),
+    );
+    let line = payout_line(&conn, &b, &cash, day);
+    assert!(!line.payout_with_state);
+    reverse(line.id.as_ref().unwrap(), 31).unwrap();
+    assert!(payout_line(&conn, &b, &cash, day).reversed);
+}

@@ -514,6 +514,8 @@ catalogue! {
     ReasonRequired => "Give a reason for the correction.", "Berikan alasan koreksi.";
     AlreadyReversed => "This row is already reversed.", "Baris ini sudah dibatalkan.";
     ReversalOfReversal => "A reversal cannot itself be reversed; record the payment again.", "Pembatalan tidak dapat dibatalkan; catat ulang pembayarannya.";
+    PayoutNotReversible => "A payout by bank transfer or mobile money keeps its state and is not reversed here: on a disbursement complaint's case, use “Mark the payout failed”, then “Make the payout again”.",
+        "Pencairan lewat transfer bank atau uang elektronik menyimpan statusnya dan tidak dibatalkan di sini: pada kasus pengaduan pencairan, gunakan “Tandai pencairan gagal”, lalu “Lakukan ulang pencairan”.";
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
     DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
         "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";

@@ -326,7 +326,9 @@ pub(crate) struct Reversals<'a> {
 
 /// A statement as a table: each line's date, (ticket,) kind, reference, debit, credit and the
 /// running balance, what was owed before the period when it does not start at the beginning,
-/// and a total line. With [`Reversals`], a payment or disbursement line gets its reversal form.
+/// and a total line. With [`Reversals`], a payment or disbursement line gets its reversal form,
+/// except a payout by bank transfer or mobile money with a state (`ledger::reverse` refuses it:
+/// it is marked failed instead).
 pub(crate) fn statement_table(
     ctx: &Ctx,
     statement: &Statement,
@@ -364,7 +366,7 @@ pub(crate) fn statement_table(
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind.is_reversible()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && !r.payout_with_state && r.kind.is_reversible()) {
                                     @let sent = reverse.as_ref().map_or(FieldErrors::none(), |r| r.sent.of(&format!("reverse-{id}")));
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
@@ -693,6 +695,7 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
             Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
             Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409),
+            Err(ledger::ReversalError::PayoutWithState) => (Msg::PayoutNotReversible, 409),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
