@@ -486,3 +486,110 @@ fn a_payout_with_a_state_is_not_reversed_by_the_general_correction() {
     reverse(line.id.as_ref().unwrap(), 31).unwrap();
     assert!(payout_line(&conn, &b, &cash, day).reversed);
 }
+
+/// The states pass on `day`: the tickets it moved, by id, with their new state.
+fn states_pass(conn: &Connection, day: NaiveDate) -> Vec<(LoanId, crate::loans::LoanState)> {
+    ops::advance_states(conn, day, at(day, 50))
+        .unwrap()
+        .into_iter()
+        .map(|(t, s)| (t.id, s))
+        .collect()
+}
+
+fn state_of(conn: &Connection, loan: &LoanId) -> crate::loans::LoanState {
+    ops::load(conn, loan).unwrap().unwrap().state
+}
+
+#[test]
+fn a_ticket_whose_payout_waits_does_not_go_overdue_or_forfeit_until_it_is_made_again() {
+    use crate::loans::LoanState;
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let day = date("2026-03-02");
+    let (waiting, sent) = by_transfer(&conn, &b, day);
+    let (paid, _) = paid_out(
+        &conn,
+        &b.customer,
+        &b.gold,
+        &b.manager.id,
+        900_000,
+        day,
+        at(day, 1),
+    );
+    // A second transfer, marked failed only once it is due.
+    let (late, late_payout) = by_transfer(&conn, &b, day);
+    mark_failed(
+        &conn,
+        &sent.id,
+        "account closed",
+        &b.manager,
+        day,
+        at(day, 10),
+    )
+    .unwrap();
+    let record = ops::load(&conn, &waiting).unwrap().unwrap();
+    let t = &record.terms;
+    let maturity = record.maturity;
+    let grace = Duration::days(i64::from(t.grace_days));
+    let pull = grace + Duration::days(i64::from(t.notice_days) + i64::from(t.forfeit_days));
+
+    let moved = states_pass(&conn, maturity);
+    assert!(moved.contains(&(paid.clone(), LoanState::Due)), "{moved:?}");
+    assert!(moved.contains(&(late.clone(), LoanState::Due)), "{moved:?}");
+    assert!(!moved.iter().any(|(id, _)| *id == waiting), "{moved:?}");
+    mark_failed(
+        &conn,
+        &late_payout.id,
+        "wallet closed",
+        &b.manager,
+        maturity,
+        at(maturity, 60),
+    )
+    .unwrap();
+    // The clock moves on past grace, notice and forfeiture: the cash ticket goes all the way,
+    // the tickets whose payout waits stay Active (the one already due goes back), owing nothing.
+    for today in [
+        maturity + grace,
+        maturity + grace + Duration::days(1),
+        maturity + pull + Duration::days(30),
+    ] {
+        states_pass(&conn, today);
+        assert_eq!(state_of(&conn, &waiting), LoanState::Active, "{today}");
+        assert_eq!(state_of(&conn, &late), LoanState::Active, "{today}");
+        assert_eq!(payoff(&conn, &waiting, today), 0, "{today}");
+    }
+    assert_eq!(state_of(&conn, &paid), LoanState::Forfeited);
+    let closed: Option<String> = conn
+        .query_row(
+            "SELECT closed_at FROM loans WHERE id = ?1",
+            [&waiting],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(closed, None);
+
+    // Made again: its periods count from then, and the usual rules apply after.
+    let remade_on = maturity + pull + Duration::days(30);
+    let again = Again {
+        method: Method::BankTransfer,
+        reference: "TRF-2",
+    };
+    make_again(
+        &conn,
+        &sent.id,
+        &again,
+        &b.manager,
+        remade_on,
+        at(remade_on, 0),
+    )
+    .unwrap();
+    let record = ops::load(&conn, &waiting).unwrap().unwrap();
+    assert_eq!(record.start, remade_on);
+    assert!(payoff(&conn, &waiting, remade_on) > 0);
+    states_pass(&conn, record.maturity - Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Active);
+    states_pass(&conn, record.maturity + grace + Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Notice);
+    states_pass(&conn, record.maturity + pull + Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Forfeited);
+}
