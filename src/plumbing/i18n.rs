@@ -372,6 +372,8 @@ catalogue! {
     DisbursementFailedAt => "marked failed {at} by {who}: {reason}", "ditandai gagal {at} oleh {who}: {reason}";
     DisbursementOutstanding => "The payout failed and waits to be made again: the customer owes nothing on this ticket meanwhile, and no interest runs.",
         "Pencairan gagal dan menunggu dilakukan ulang: nasabah tidak berutang apa pun pada tiket ini sementara itu, dan bunga tidak berjalan.";
+    PortalPayoutWaits => "The money of this loan did not reach you and will be paid out again. Until then you owe nothing on it: there is nothing to pay or extend.",
+        "Uang pinjaman ini belum sampai kepada Anda dan akan dicairkan ulang. Sampai saat itu Anda tidak berutang apa pun: tidak ada yang perlu dibayar atau diperpanjang.";
     DisbursementMarkFailed => "Mark the payout failed", "Tandai pencairan gagal";
     DisbursementMakeAgain => "Make the payout again", "Lakukan ulang pencairan";
     DisbursementReference => "Transfer or wallet reference", "Referensi transfer atau dompet";

@@ -675,14 +675,16 @@ fn statement_page(ctx: &Ctx, id: CustomerId, print: bool) -> Result<Response, Ap
     ))
 }
 
-/// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason.
+/// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason. A refusal for what
+/// the row is (already reversed, a reversal, a charge, a disposal, a payout with a state) is
+/// the page's message: such a row offers no reversal form to show it beside.
 pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
     let form = ctx.form()?;
     let reason = form.text("reason").to_owned();
     let mut sent = FieldErrors::sent(&format!("reverse-{id}"), form);
-    let (refusal, status) = if reason.chars().count() < 3 {
-        (Msg::ReasonRequired, 400)
+    let (refusal, status, beside) = if reason.chars().count() < 3 {
+        (Msg::ReasonRequired, 400, true)
     } else {
         let mut conn = ctx.app.db.conn()?;
         let tx = db::immediate(&mut conn)?;
@@ -690,16 +692,19 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Ok(done) => return record_reversal(ctx, tx, user, &id, &reason, done),
             Err(ledger::ReversalError::NotFound) => return Err(AppError::NotFound),
             Err(ledger::ReversalError::Db(e)) => return Err(e.into()),
-            Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409),
-            Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
-            Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
-            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
-            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409),
-            Err(ledger::ReversalError::PayoutWithState) => (Msg::PayoutNotReversible, 409),
+            Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409, false),
+            Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409, false),
+            Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409, false),
+            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409, false),
+            Err(ledger::ReversalError::PayoutWithState) => (Msg::PayoutNotReversible, 409, false),
+            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409, true),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
-    sent.add("reason", ctx.t(refusal));
+    match beside {
+        true => sent.add("reason", ctx.t(refusal)),
+        false => sent.refuse(ctx.t(refusal)),
+    }
     refused(ctx, loan, &sent, status)
 }
 
