@@ -642,6 +642,7 @@ fn check_paid_within_owed(
         start,
         maturity,
         ticket_lost: false,
+        payout_waits: false,
     };
     let repaid = Paid {
         principal: if a.paid.principal > 0 {

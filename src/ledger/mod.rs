@@ -523,6 +523,10 @@ pub(crate) enum ReversalError {
     IsDisposal,
     #[error("the cash went through a drawer that is closed now; it takes no more movements")]
     DrawerClosed,
+    #[error(
+        "a payout by bank transfer or mobile money keeps its state: mark it failed and make it again instead"
+    )]
+    PayoutWithState,
     #[error(transparent)]
     Db(#[from] rusqlite::Error),
 }
@@ -538,7 +542,51 @@ pub(crate) fn ticket_of(conn: &Connection, row: &LedgerId) -> rusqlite::Result<O
 
 /// Reverses one transaction with a reason (a manager's correction): a transaction of kind
 /// reversal with the reversed one's postings mirrored. The caller audits it.
+///
+/// Refused, besides reversals, charges and disposals: a payout by bank transfer or mobile
+/// money that has a state (`loans::disbursements`, V29), and the reversal that marked one
+/// failed. Their state would no longer say what the ledger does (a payout still "sent" while
+/// reversed, a remade payout undone behind its record), so they are corrected only by marking
+/// the payout failed and making it again ([`reverse_failed_payout`]). A cash payout is handed
+/// over at the counter and has no state: it keeps this correction.
 pub(crate) fn reverse(
+    conn: &Connection,
+    row: &LedgerId,
+    reason: &str,
+    staff: &StaffId,
+    on: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(LoanId, i64, Option<PaymentId>), ReversalError> {
+    let kept: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.id AND d.method <> 'cash')
+                 OR EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.reverses AND d.reversal_id = l.id)
+             FROM ledger l WHERE l.id = ?1",
+        )?
+        .query_row([row], |r| r.get(0))
+        .optional()?
+        .ok_or(ReversalError::NotFound)?;
+    if kept {
+        return Err(ReversalError::PayoutWithState);
+    }
+    reverse_row(conn, row, reason, staff, on, at)
+}
+
+/// Reverses a payout marked failed (`loans::disbursements::mark_failed`, which keeps its
+/// state and is the only caller): as [`reverse`], without the refusal of a payout with a state.
+pub(crate) fn reverse_failed_payout(
+    conn: &Connection,
+    row: &LedgerId,
+    reason: &str,
+    staff: &StaffId,
+    on: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(LoanId, i64, Option<PaymentId>), ReversalError> {
+    reverse_row(conn, row, reason, staff, on, at)
+}
+
+/// The reversal itself, once the caller has checked whose correction it is.
+fn reverse_row(
     conn: &Connection,
     row: &LedgerId,
     reason: &str,

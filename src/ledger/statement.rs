@@ -37,6 +37,9 @@ pub(crate) struct Line {
     pub(crate) reference: String,
     pub(crate) note: String,
     pub(crate) reversed: bool,
+    /// A payout by bank transfer or mobile money with a state, which [`super::reverse`]
+    /// refuses: it is marked failed instead.
+    pub(crate) payout_with_state: bool,
     pub(crate) debit: i64,
     pub(crate) credit: i64,
     /// What the customer owed after this line.
@@ -104,6 +107,8 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
     conn.prepare_cached(
         "SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
                 EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
+                l.kind = 'disbursement'
+                    AND EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.id AND d.method <> 'cash'),
                 COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
                 COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0)
          FROM loans t
@@ -125,8 +130,9 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
             reference: r.get(6)?,
             note: r.get(7)?,
             reversed: r.get(8)?,
-            debit: r.get(9)?,
-            credit: r.get(10)?,
+            payout_with_state: r.get(9)?,
+            debit: r.get(10)?,
+            credit: r.get(11)?,
             balance: 0,
         })
     })?
@@ -154,6 +160,7 @@ fn pending_line(p: &Pending) -> Line {
         reference: String::new(),
         note: String::new(),
         reversed: false,
+        payout_with_state: false,
         debit: p.amount.max(0),
         credit: (-p.amount).max(0),
         balance: 0,

@@ -165,6 +165,8 @@ pub(crate) enum CodeError {
     NotExtendable,
     #[error("the interest and fees are paid up: there is nothing to pay for an extension today")]
     NothingOwed,
+    #[error("the payout failed and waits to be made again: nothing is owed")]
+    PayoutWaits,
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
 }
@@ -188,6 +190,9 @@ pub(crate) fn extension_on(
 ) -> Result<Extension, CodeError> {
     if !record.is_open() {
         return Err(CodeError::Closed);
+    }
+    if record.payout_waits {
+        return Err(CodeError::PayoutWaits);
     }
     if record.terms.kind != ProductKind::Pawn {
         return Err(CodeError::NotExtendable);

@@ -14,8 +14,16 @@
 //! the new first period are then due as for a new ticket, and `terms::owed` and the statement
 //! agree again.
 //!
+//! While it waits, `ops::load` reads it as the ticket's `payout_waits`: `terms::owed` is 0,
+//! the states pass keeps the ticket Active however late its dates (`ops::state_on`), no
+//! reminder is due, no payment code is made, and the portal shows the payout waiting.
+//!
 //! Refused: a payout already failed or made again, a ticket no longer open, and a ticket on
-//! which something was paid (a customer who paid has the money; that is a correction).
+//! which something was paid (a customer who paid has the money; that is a correction). The
+//! other way round, a payout with a state is never reversed by a manager's general correction
+//! (`ledger::reverse` refuses it and the reversal that marked it failed): its state would no
+//! longer say what the ledger does. [`mark_failed`] reverses it through
+//! `ledger::reverse_failed_payout`.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -258,7 +266,9 @@ pub(crate) fn mark_failed(
     if !(3..=MAX_REASON_CHARS).contains(&length) || reason.chars().any(char::is_control) {
         return Err(DisbursementError::Reason);
     }
-    ledger::reverse(conn, &payout.ledger, reason, &staff.id, today, now).map_err(|e| match e {
+    let reversed =
+        ledger::reverse_failed_payout(conn, &payout.ledger, reason, &staff.id, today, now);
+    reversed.map_err(|e| match e {
         ReversalError::Db(e) => DisbursementError::Db(e),
         other => DisbursementError::Reversal(other),
     })?;

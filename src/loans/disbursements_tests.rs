@@ -390,3 +390,206 @@ fn v29_widens_the_two_check_lists_and_leaves_the_schema_sound() {
     );
     assert!(refused.is_err());
 }
+
+/// The statement line of a ticket's first payout.
+fn payout_line(
+    conn: &Connection,
+    b: &Branch,
+    loan: &LoanId,
+    day: NaiveDate,
+) -> ledger::statement::Line {
+    statement(conn, b, loan, day)
+        .lines
+        .into_iter()
+        .find(|l| l.kind == ledger::EntryKind::Disbursement)
+        .unwrap()
+}
+
+#[test]
+fn a_payout_with_a_state_is_not_reversed_by_the_general_correction() {
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let day = date("2026-03-02");
+    let rows = || -> i64 {
+        conn.query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))
+            .unwrap()
+    };
+    let reverse = |row: &LedgerId, n: i64| {
+        ledger::reverse(&conn, row, "wrong ticket", &b.manager.id, day, at(day, n))
+    };
+    let (loan, sent) = by_transfer(&conn, &b, day);
+    assert!(payout_line(&conn, &b, &loan, day).payout_with_state);
+    let before = rows();
+    let refused = reverse(&sent.ledger, 5);
+    assert!(
+        matches!(refused, Err(ReversalError::PayoutWithState)),
+        "a sent transfer is marked failed instead: {refused:?}"
+    );
+    assert_eq!(rows(), before, "nothing written");
+    assert_eq!(get(&conn, &sent.id).unwrap().unwrap().state, State::Sent);
+
+    // Marked failed: neither the payout nor the reversal that marked it failed is reversed.
+    mark_failed(
+        &conn,
+        &sent.id,
+        "account closed",
+        &b.manager,
+        day,
+        at(day, 10),
+    )
+    .unwrap();
+    let failed = get(&conn, &sent.id).unwrap().unwrap();
+    let reversal: LedgerId = conn
+        .query_row(
+            "SELECT reversal_id FROM disbursements WHERE id = ?1",
+            [&failed.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let before = rows();
+    for row in [&failed.ledger, &reversal] {
+        let refused = reverse(row, 11);
+        assert!(
+            matches!(refused, Err(ReversalError::PayoutWithState)),
+            "{row}: {refused:?}"
+        );
+    }
+    assert_eq!(rows(), before);
+    assert!(outstanding(&conn, &loan).unwrap(), "the payout still waits");
+
+    // Made again by mobile money: the new payout has a state too.
+    let again = Again {
+        method: Method::MobileMoney,
+        reference: "WALLET-9",
+    };
+    make_again(&conn, &sent.id, &again, &b.manager, day, at(day, 20)).unwrap();
+    let remade = of_ticket(&conn, &loan).unwrap().pop().unwrap();
+    let refused = reverse(&remade.ledger, 21);
+    assert!(
+        matches!(refused, Err(ReversalError::PayoutWithState)),
+        "{refused:?}"
+    );
+    assert_eq!(get(&conn, &remade.id).unwrap().unwrap().state, State::Sent);
+
+    // Cash has no state: the general correction stays, and the statement offers it.
+    let (cash, _) = paid_out(
+        &conn,
+        &b.customer,
+        &b.gold,
+        &b.manager.id,
+        500_000,
+        day,
+        at(day, 30),
+    );
+    let line = payout_line(&conn, &b, &cash, day);
+    assert!(!line.payout_with_state);
+    reverse(line.id.as_ref().unwrap(), 31).unwrap();
+    assert!(payout_line(&conn, &b, &cash, day).reversed);
+}
+
+/// The states pass on `day`: the tickets it moved, by id, with their new state.
+fn states_pass(conn: &Connection, day: NaiveDate) -> Vec<(LoanId, crate::loans::LoanState)> {
+    ops::advance_states(conn, day, at(day, 50))
+        .unwrap()
+        .into_iter()
+        .map(|(t, s)| (t.id, s))
+        .collect()
+}
+
+fn state_of(conn: &Connection, loan: &LoanId) -> crate::loans::LoanState {
+    ops::load(conn, loan).unwrap().unwrap().state
+}
+
+#[test]
+fn a_ticket_whose_payout_waits_does_not_go_overdue_or_forfeit_until_it_is_made_again() {
+    use crate::loans::LoanState;
+    let b = branch();
+    let conn = b.db.conn().unwrap();
+    let day = date("2026-03-02");
+    let (waiting, sent) = by_transfer(&conn, &b, day);
+    let (paid, _) = paid_out(
+        &conn,
+        &b.customer,
+        &b.gold,
+        &b.manager.id,
+        900_000,
+        day,
+        at(day, 1),
+    );
+    // A second transfer, marked failed only once it is due.
+    let (late, late_payout) = by_transfer(&conn, &b, day);
+    mark_failed(
+        &conn,
+        &sent.id,
+        "account closed",
+        &b.manager,
+        day,
+        at(day, 10),
+    )
+    .unwrap();
+    let record = ops::load(&conn, &waiting).unwrap().unwrap();
+    let t = &record.terms;
+    let maturity = record.maturity;
+    let grace = Duration::days(i64::from(t.grace_days));
+    let pull = grace + Duration::days(i64::from(t.notice_days) + i64::from(t.forfeit_days));
+
+    let moved = states_pass(&conn, maturity);
+    assert!(moved.contains(&(paid.clone(), LoanState::Due)), "{moved:?}");
+    assert!(moved.contains(&(late.clone(), LoanState::Due)), "{moved:?}");
+    assert!(!moved.iter().any(|(id, _)| *id == waiting), "{moved:?}");
+    mark_failed(
+        &conn,
+        &late_payout.id,
+        "wallet closed",
+        &b.manager,
+        maturity,
+        at(maturity, 60),
+    )
+    .unwrap();
+    // The clock moves on past grace, notice and forfeiture: the cash ticket goes all the way,
+    // the tickets whose payout waits stay Active (the one already due goes back), owing nothing.
+    for today in [
+        maturity + grace,
+        maturity + grace + Duration::days(1),
+        maturity + pull + Duration::days(30),
+    ] {
+        states_pass(&conn, today);
+        assert_eq!(state_of(&conn, &waiting), LoanState::Active, "{today}");
+        assert_eq!(state_of(&conn, &late), LoanState::Active, "{today}");
+        assert_eq!(payoff(&conn, &waiting, today), 0, "{today}");
+    }
+    assert_eq!(state_of(&conn, &paid), LoanState::Forfeited);
+    let closed: Option<String> = conn
+        .query_row(
+            "SELECT closed_at FROM loans WHERE id = ?1",
+            [&waiting],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(closed, None);
+
+    // Made again: its periods count from then, and the usual rules apply after.
+    let remade_on = maturity + pull + Duration::days(30);
+    let again = Again {
+        method: Method::BankTransfer,
+        reference: "TRF-2",
+    };
+    make_again(
+        &conn,
+        &sent.id,
+        &again,
+        &b.manager,
+        remade_on,
+        at(remade_on, 0),
+    )
+    .unwrap();
+    let record = ops::load(&conn, &waiting).unwrap().unwrap();
+    assert_eq!(record.start, remade_on);
+    assert!(payoff(&conn, &waiting, remade_on) > 0);
+    states_pass(&conn, record.maturity - Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Active);
+    states_pass(&conn, record.maturity + grace + Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Notice);
+    states_pass(&conn, record.maturity + pull + Duration::days(1));
+    assert_eq!(state_of(&conn, &waiting), LoanState::Forfeited);
+}

@@ -29,6 +29,9 @@ pub(crate) struct Ticket {
     pub(crate) maturity: NaiveDate,
     pub(crate) terms: Terms,
     pub(crate) ticket_lost: bool,
+    /// Its payout failed and waits to be made again (`disbursements`): the customer never got
+    /// the money, so nothing is owed and the ticket stays Active meanwhile.
+    pub(crate) payout_waits: bool,
 }
 
 impl Ticket {
@@ -40,6 +43,7 @@ impl Ticket {
             start: self.start,
             maturity: self.maturity,
             ticket_lost: self.ticket_lost,
+            payout_waits: self.payout_waits,
         }
     }
 
@@ -56,7 +60,8 @@ impl Ticket {
 /// `None`).
 pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Ticket>> {
     conn.prepare_cached(
-        "SELECT ticket_no, customer_id, state, principal, started_on, matures_on, terms, ticket_lost
+        "SELECT ticket_no, customer_id, state, principal, started_on, matures_on, terms, ticket_lost,
+                EXISTS (SELECT 1 FROM disbursements WHERE loan_id = ?1 AND state = 'failed')
          FROM loans WHERE id = ?1",
     )?
     .query_row([id], |r| {
@@ -73,6 +78,7 @@ pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Ti
             maturity: r.get(5)?,
             terms,
             ticket_lost: r.get(7)?,
+            payout_waits: r.get(8)?,
         }))
     })
     .optional()
@@ -744,8 +750,13 @@ pub(crate) fn undo_payment(
 
 /// The state a ticket should be in on `today`: due on its maturity date, in grace for the
 /// grace days after it, under notice for the notice days after that, forfeited once the pull
-/// days after the notice have also passed.
+/// days after the notice have also passed. A ticket whose payout failed and waits to be made
+/// again stays Active however late its dates (the customer never got the money); making the
+/// payout again counts its periods from then ([`restart`]).
 pub(crate) fn state_on(record: &Ticket, today: NaiveDate) -> LoanState {
+    if record.payout_waits {
+        return LoanState::Active;
+    }
     let t = &record.terms;
     let late = (today - record.maturity).num_days();
     let grace = i64::from(t.grace_days);

@@ -326,6 +326,9 @@ pub(crate) struct Facts<'a> {
     /// The current maturity (after extensions).
     pub(crate) maturity: NaiveDate,
     pub(crate) ticket_lost: bool,
+    /// The payout failed and waits to be made again: the customer never got the money, so
+    /// nothing is owed (see `disbursements`).
+    pub(crate) payout_waits: bool,
 }
 
 /// What is owed on a date.
@@ -619,6 +622,9 @@ pub(crate) fn charge_dates(ticket: &Facts, through: NaiveDate) -> Vec<NaiveDate>
 
 /// What is owed on `date`, given what has been paid. See the module documentation.
 pub(crate) fn owed(ticket: &Facts, paid: &Paid, date: NaiveDate) -> Owed {
+    if ticket.payout_waits {
+        return Owed::default();
+    }
     let a = accrued(ticket, paid, date);
     Owed {
         interest: (a.interest - paid.interest).max(0),
@@ -810,6 +816,7 @@ pub(crate) mod tests {
             start,
             maturity: first_maturity(&t, start),
             ticket_lost: false,
+            payout_waits: false,
         };
         assert_eq!(
             ticket.maturity,
@@ -870,6 +877,7 @@ pub(crate) mod tests {
             start,
             maturity: first_maturity(terms, start),
             ticket_lost: false,
+            payout_waits: false,
         }
     }
 
@@ -991,6 +999,7 @@ pub(crate) mod tests {
             start,
             maturity: first_maturity(&t, start),
             ticket_lost: false,
+            payout_waits: false,
         };
         assert_eq!(ticket.maturity, date("2025-05-31"));
         let none = Paid::default();
@@ -1026,6 +1035,7 @@ pub(crate) mod tests {
             start,
             maturity: first_maturity(&t, start),
             ticket_lost: false,
+            payout_waits: false,
         };
         let s = schedule(&ticket);
         assert_eq!(s.len(), 3);
@@ -1175,6 +1185,7 @@ pub(crate) mod tests {
                 start,
                 maturity: first_maturity(&t, start),
                 ticket_lost: g.below(5) == 0,
+                payout_waits: false,
             };
             calendar_properties(&t, start, seed);
             step_properties(&ticket, seed);

@@ -372,6 +372,8 @@ catalogue! {
     DisbursementFailedAt => "marked failed {at} by {who}: {reason}", "ditandai gagal {at} oleh {who}: {reason}";
     DisbursementOutstanding => "The payout failed and waits to be made again: the customer owes nothing on this ticket meanwhile, and no interest runs.",
         "Pencairan gagal dan menunggu dilakukan ulang: nasabah tidak berutang apa pun pada tiket ini sementara itu, dan bunga tidak berjalan.";
+    PortalPayoutWaits => "The money of this loan did not reach you and will be paid out again. Until then you owe nothing on it: there is nothing to pay or extend.",
+        "Uang pinjaman ini belum sampai kepada Anda dan akan dicairkan ulang. Sampai saat itu Anda tidak berutang apa pun: tidak ada yang perlu dibayar atau diperpanjang.";
     DisbursementMarkFailed => "Mark the payout failed", "Tandai pencairan gagal";
     DisbursementMakeAgain => "Make the payout again", "Lakukan ulang pencairan";
     DisbursementReference => "Transfer or wallet reference", "Referensi transfer atau dompet";
@@ -514,6 +516,8 @@ catalogue! {
     ReasonRequired => "Give a reason for the correction.", "Berikan alasan koreksi.";
     AlreadyReversed => "This row is already reversed.", "Baris ini sudah dibatalkan.";
     ReversalOfReversal => "A reversal cannot itself be reversed; record the payment again.", "Pembatalan tidak dapat dibatalkan; catat ulang pembayarannya.";
+    PayoutNotReversible => "A payout by bank transfer or mobile money keeps its state and is not reversed here: on a disbursement complaint's case, use “Mark the payout failed”, then “Make the payout again”.",
+        "Pencairan lewat transfer bank atau uang elektronik menyimpan statusnya dan tidak dibatalkan di sini: pada kasus pengaduan pencairan, gunakan “Tandai pencairan gagal”, lalu “Lakukan ulang pencairan”.";
     ChargeNotReversible => "A charge follows from the ticket's terms and cannot be reversed; reverse the payment that changed it.", "Beban mengikuti ketentuan tiket dan tidak dapat dibatalkan; batalkan pembayaran yang mengubahnya.";
     DisposalNotReversible => "A sale of forfeited items, a surplus paid out or expired stands with its record and cannot be reversed.",
         "Penjualan barang sitaan, uang kelebihan yang dibayarkan atau kedaluwarsa tercatat bersama datanya dan tidak dapat dibatalkan.";

@@ -170,8 +170,12 @@ pub(crate) struct Due {
 /// the ticket is in. Before the due date, the nearest of `days_before` that has been reached
 /// (so D-5 is due on D-5 and D-4, then D-3 on D-3 and D-2, ...); on it, the on-the-day reminder
 /// when 0 is one of `days_before`; in grace, the overdue reminder from `overdue_after_days`
-/// after the due date; under notice, the final notice. Nothing once the ticket is forfeited.
+/// after the due date; under notice, the final notice. Nothing once the ticket is forfeited,
+/// nor while its payout failed and waits to be made again (the customer owes nothing).
 pub(crate) fn due(record: &Ticket, settings: &Settings, today: NaiveDate) -> Option<Due> {
+    if record.payout_waits {
+        return None;
+    }
     let maturity = record.maturity;
     let t = &record.terms;
     match ops::state_on(record, today) {
@@ -641,6 +645,25 @@ mod tests {
             due(&record, &only_on_the_day, day(3)).map(|d| d.on),
             Some(day(3))
         );
+    }
+
+    /// A ticket whose payout failed and waits to be made again owes nothing: no reminder at
+    /// any stage of its dates, which count again once it is made again.
+    #[test]
+    fn no_reminder_while_the_payout_waits() {
+        let (_dir, db, id, _) = ticket();
+        let conn = db.conn().unwrap();
+        let record = ops::load(&conn, &id).unwrap().unwrap();
+        let waiting = ops::Ticket {
+            payout_waits: true,
+            ..record.clone()
+        };
+        let m = date(2026, 5, 10);
+        for offset in [-5, -1, 0, 1, 6, 29] {
+            let day = m + Duration::days(offset);
+            assert!(due(&record, &settings(), day).is_some(), "D{offset:+}");
+            assert_eq!(due(&waiting, &settings(), day), None, "D{offset:+}");
+        }
     }
 
     #[test]

@@ -793,6 +793,8 @@ pub(crate) fn verify_phone(ctx: &Ctx) -> Result<Response, AppError> {
 struct LoanRow {
     ticket: loans::TicketLine,
     due_now: Option<i64>,
+    /// Its payout failed and waits to be made again: nothing is owed meanwhile.
+    payout_waits: bool,
     urgency: Urgency,
 }
 
@@ -811,14 +813,20 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
         if ticket.state.is_closed() != closed_tab {
             continue;
         }
-        let due_now = match ops::load(&conn, &ticket.id)?.filter(Ticket::is_open) {
+        let open = ops::load(&conn, &ticket.id)?.filter(Ticket::is_open);
+        let payout_waits = open.as_ref().is_some_and(|record| record.payout_waits);
+        let due_now = match open {
             Some(record) => Some(ops::owed_on(&conn, &record, day)?.due_now()),
             None => None,
         };
-        let urgency = Urgency::of(ticket.state, ticket.matures_on, day);
+        let urgency = match payout_waits {
+            true => Urgency::Later,
+            false => Urgency::of(ticket.state, ticket.matures_on, day),
+        };
         rows.push(LoanRow {
             ticket,
             due_now,
+            payout_waits,
             urgency,
         });
     }
@@ -847,6 +855,7 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
                     li class="card" {
                         h2 { (r.ticket.ticket_no) (urgency_badge(ctx, r.urgency)) }
                         p { (r.ticket.item_description) }
+                        @if r.payout_waits { p class="notice" data-payout="waits" { (ctx.t(Msg::PortalPayoutWaits)) } }
                         dl {
                             dt { (ctx.t(Msg::Principal)) } dd { (currency.format(r.ticket.principal, ctx.lang)) }
                             @if let Some(due) = r.due_now {
@@ -940,10 +949,16 @@ pub(crate) fn loan_page(ctx: &Ctx, id: LoanId) -> Result<Response, AppError> {
     let open = record.is_open();
     // Interest accrued so far; on a closed ticket, what was paid (nothing accrues any more).
     let interest = paid.interest + if open { owed.interest } else { 0 };
-    let urgency = Urgency::of(record.state, record.maturity, day);
+    let waits = record.payout_waits;
+    let urgency = match waits {
+        true => Urgency::Later,
+        false => Urgency::of(record.state, record.maturity, day),
+    };
     let body = html! {
         p { (ticket.item_description) (urgency_badge(ctx, urgency)) }
-        @for code in payment_codes.iter().filter(|p| p.status(ctx.now) == Status::Live) {
+        @if waits { p class="notice" role="status" data-payout="waits" { (ctx.t(Msg::PortalPayoutWaits)) } }
+        // A code made before the payout failed cannot be paid while it waits.
+        @for code in payment_codes.iter().filter(|p| !waits && p.status(ctx.now) == Status::Live) {
             p class="warning" role="status" {
                 (ctx.lang.fill(Msg::WaitingForPayment, &[
                     ("code", &codes::display(&code.code)),
@@ -1017,6 +1032,7 @@ fn extend_refused(ctx: &Ctx, id: &LoanId, e: CodeError) -> Result<Response, AppE
         CodeError::Closed => Msg::CannotExtendNotOpen,
         CodeError::NotExtendable => Msg::CannotExtendHere,
         CodeError::NothingOwed => Msg::NothingToExtend,
+        CodeError::PayoutWaits => Msg::PortalPayoutWaits,
         CodeError::Db(e) => return Err(e.into()),
     };
     let body = html! {
@@ -1103,6 +1119,10 @@ pub(crate) fn code_page(ctx: &Ctx, id: LoanId, code: &str) -> Result<Response, A
         p class="paycode" { (shown) }
         p { (ctx.lang.fill(Msg::PaymentCodeFor, &[("amount", &amount), ("ticket", &ticket.ticket_no)])) }
         @match code.status(ctx.now) {
+            // Made before the payout failed: not to be paid while it waits.
+            Status::Live if record.payout_waits => {
+                p class="notice" role="status" data-payout="waits" { (ctx.t(Msg::PortalPayoutWaits)) }
+            }
             Status::Live => {
                 p class="warning" role="status" {
                     (ctx.lang.fill(Msg::WaitingForPayment, &[("code", &shown), ("until", &ctx.datetime(code.expires_at))]))

@@ -1,10 +1,14 @@
 //! Issue 14's remaining points through the real binary: a ticket paid out by bank transfer
 //! whose payout a disbursement case marks failed and makes again (B.7), with the permissions
 //! on the server, the ticket page, the ledger, the audit and the sync log; and a one-time code
-//! case correcting the customer's email for an allowed typo only (seed 002 step 3).
+//! case correcting the customer's email for an allowed typo only (seed 002 step 3); and what
+//! a failed payout leaves alone: no general Reverse on it, no overdue or forfeiture while it
+//! waits, and the customer's portal showing it waiting with nothing to pay.
 
 use crate::complaints::budi;
+use crate::portal::{ask_code, code_from, enter_code, portal_server_with};
 use crate::util::{AGENT, CLERK, Client, MANAGER, Server, id_after, open_db};
+use pawnbranch::testing::{SimConfig, Simulator};
 
 /// Writes a gold ticket of Rp 1,000,000 for `customer` and pays it out by bank transfer.
 fn ticket_by_transfer(clerk: &mut Client, customer: &str) -> String {
@@ -360,4 +364,182 @@ fn the_payout_and_typo_steps_fit_a_phone_in_both_languages() {
         browser.wait_until("the typo table", || browser.text().contains(table));
         browser.step(&format!("typos-{lang}"));
     }
+}
+
+/// The ledger row of a ticket's first payout.
+fn payout_row(db: &rusqlite::Connection, loan: &str) -> String {
+    db.query_row(
+        "SELECT ledger_id FROM disbursements WHERE loan_id = ?1 ORDER BY sent_at LIMIT 1",
+        [loan],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn state_of(db: &rusqlite::Connection, loan: &str) -> String {
+    db.query_row("SELECT state FROM loans WHERE id = ?1", [loan], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+/// The text of the `<dd>` after `<dt>{label}</dt>`.
+fn dd_after<'a>(html: &'a str, label: &str) -> &'a str {
+    let marker = format!("<dt>{label}</dt><dd>");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {label} in {html}"))
+        + marker.len();
+    &html[at..at + html[at..].find("</dd>").unwrap()]
+}
+
+#[test]
+fn a_failed_payout_is_not_reversed_by_hand_does_not_go_overdue_and_waits_on_the_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("modem");
+    let sim = Simulator::start(&link, SimConfig::default()).unwrap();
+    let server = portal_server_with(&link, None);
+    let db = open_db(&server.dir.path().join("pawnbranch.sqlite"));
+    let mut clerk = server.client();
+    clerk.sign_in(CLERK.0, CLERK.1);
+    let customer = budi(&mut clerk);
+    let waiting = ticket_by_transfer(&mut clerk, &customer);
+    let sent = ticket_by_transfer(&mut clerk, &customer);
+    let mut manager = server.client();
+    manager.sign_in(MANAGER.0, MANAGER.1);
+
+    // The manager's general Reverse is neither offered on a transfer nor taken by the server.
+    let reverse_form = |row: &str| format!("action=\"/staff/ledger/{row}/reverse\"");
+    let row = payout_row(&db, &waiting);
+    let page = manager.get(&format!("/staff/loans/{waiting}"));
+    assert!(page.body.contains("Take a payment"), "{}", page.body);
+    assert!(!page.body.contains(&reverse_form(&row)), "{}", page.body);
+    let r = manager.post_form(
+        &format!("/staff/ledger/{row}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "wrong ticket")],
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body.contains("use “Mark the payout failed”"),
+        "{}",
+        r.body
+    );
+    assert_eq!(state_of(&db, &waiting), "active");
+    let reversals = |db: &rusqlite::Connection| -> i64 {
+        db.query_row(
+            "SELECT count(*) FROM ledger WHERE kind = 'reversal'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let before = reversals(&db);
+
+    // Marked failed from a disbursement case; the reversal it wrote is not reversed by hand.
+    let case = open(&mut manager, &customer, "disbursement", &waiting);
+    let page = manager.get(&case).body;
+    let failed = post(
+        &mut manager,
+        &case,
+        "payout-failed",
+        &[
+            ("payout", &payout_on(&page)),
+            ("failed_reason", "Account closed at the bank"),
+        ],
+    );
+    assert_eq!(failed.status, 303, "{}", failed.body);
+    assert_eq!(reversals(&db), before + 1);
+    let reversal: String = db
+        .query_row(
+            "SELECT reversal_id FROM disbursements WHERE loan_id = ?1",
+            [&waiting],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let page = manager.get(&format!("/staff/loans/{waiting}"));
+    assert!(
+        !page.body.contains("/reverse\""),
+        "no Reverse left: {}",
+        page.body
+    );
+    let r = manager.post_form(
+        &format!("/staff/ledger/{reversal}/reverse"),
+        &[("csrf", &page.csrf()), ("reason", "undo the failure")],
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("“Make the payout again”"), "{}", r.body);
+    assert_eq!(reversals(&db), before + 1, "nothing written");
+
+    // A year later: the transfer that reached the customer is forfeited, the one that did not
+    // waits, Active, owing nothing.
+    server.advance_clock(365 * 86_400);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while state_of(&db, &sent) != "forfeited" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the states pass did not run"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(state_of(&db, &waiting), "active");
+
+    // The customer's portal, in both languages: the payout waiting, nothing to pay or extend.
+    let mut budi = server.client();
+    assert_eq!(ask_code(&mut budi, "0812-1000-7919").status, 303);
+    let code = code_from(&sim, "+6281210007919", 1);
+    assert_eq!(enter_code(&mut budi, &code).header("location"), Some("/my"));
+    let loan = format!("/my/loans/{waiting}");
+    for (lang, notice, due, balance) in [
+        (
+            "en",
+            "The money of this loan did not reach you",
+            "Amount due today",
+            "Loan balance",
+        ),
+        (
+            "id",
+            "Uang pinjaman ini belum sampai kepada Anda",
+            "Tagihan hari ini",
+            "Sisa pinjaman",
+        ),
+    ] {
+        assert_eq!(budi.get(&format!("/lang/{lang}?next=/my")).status, 303);
+        let mine = budi.get("/my").body;
+        let card = &mine[mine
+            .find(&format!("href=\"{loan}\""))
+            .unwrap()
+            .saturating_sub(1500)..];
+        assert!(card.contains(notice), "{lang}: {mine}");
+        let page = budi.get(&loan);
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(notice), "{lang}: {}", page.body);
+        assert!(
+            dd_after(&page.body, due).ends_with(" 0"),
+            "{lang}: {}",
+            page.body
+        );
+        assert!(
+            dd_after(&page.body, balance).ends_with(" 0"),
+            "{lang}: {}",
+            page.body
+        );
+        assert!(
+            !page.body.contains(&format!("{loan}/extend")),
+            "{lang}: {}",
+            page.body
+        );
+        let extend = budi.get(&format!("{loan}/extend"));
+        assert_eq!(extend.status, 409, "{lang}: {}", extend.body);
+        assert!(extend.body.contains(notice), "{lang}: {}", extend.body);
+        let r = budi.post_form(&format!("{loan}/extend"), &[("csrf", &page.csrf())]);
+        assert_eq!(r.status, 409, "{lang}: {}", r.body);
+    }
+    let codes: i64 = db
+        .query_row(
+            "SELECT count(*) FROM payment_codes WHERE loan_id = ?1",
+            [&waiting],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(codes, 0, "no payment code for a ticket whose payout waits");
 }

@@ -616,6 +616,7 @@ fn refused(ctx: &Ctx, sent: &mut FieldErrors, e: &CaseError) {
         CaseError::NoTicket => ("", Msg::ComplaintNoTicketForCode),
         CaseError::NoCode(CodeError::NothingOwed) => ("", Msg::NothingToExtend),
         CaseError::NoCode(CodeError::NotExtendable) => ("", Msg::ComplaintCodeInstallment),
+        CaseError::NoCode(CodeError::PayoutWaits) => ("", Msg::DisbursementOutstanding),
         CaseError::NoCode(_) => ("", Msg::CannotExtendNotOpen),
         _ => ("", Msg::ComplaintClosedRefused),
     };

@@ -326,7 +326,9 @@ pub(crate) struct Reversals<'a> {
 
 /// A statement as a table: each line's date, (ticket,) kind, reference, debit, credit and the
 /// running balance, what was owed before the period when it does not start at the beginning,
-/// and a total line. With [`Reversals`], a payment or disbursement line gets its reversal form.
+/// and a total line. With [`Reversals`], a payment or disbursement line gets its reversal form,
+/// except a payout by bank transfer or mobile money with a state (`ledger::reverse` refuses it:
+/// it is marked failed instead).
 pub(crate) fn statement_table(
     ctx: &Ctx,
     statement: &Statement,
@@ -364,7 +366,7 @@ pub(crate) fn statement_table(
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && r.kind.is_reversible()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && !r.payout_with_state && r.kind.is_reversible()) {
                                     @let sent = reverse.as_ref().map_or(FieldErrors::none(), |r| r.sent.of(&format!("reverse-{id}")));
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
@@ -673,14 +675,16 @@ fn statement_page(ctx: &Ctx, id: CustomerId, print: bool) -> Result<Response, Ap
     ))
 }
 
-/// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason.
+/// POST /staff/ledger/{id}/reverse: a manager's correction, with a reason. A refusal for what
+/// the row is (already reversed, a reversal, a charge, a disposal, a payout with a state) is
+/// the page's message: such a row offers no reversal form to show it beside.
 pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
     let user = ctx.require(Permission::Corrections)?;
     let form = ctx.form()?;
     let reason = form.text("reason").to_owned();
     let mut sent = FieldErrors::sent(&format!("reverse-{id}"), form);
-    let (refusal, status) = if reason.chars().count() < 3 {
-        (Msg::ReasonRequired, 400)
+    let (refusal, status, beside) = if reason.chars().count() < 3 {
+        (Msg::ReasonRequired, 400, true)
     } else {
         let mut conn = ctx.app.db.conn()?;
         let tx = db::immediate(&mut conn)?;
@@ -688,15 +692,19 @@ pub(crate) fn reverse(ctx: &Ctx, id: LedgerId) -> Result<Response, AppError> {
             Ok(done) => return record_reversal(ctx, tx, user, &id, &reason, done),
             Err(ledger::ReversalError::NotFound) => return Err(AppError::NotFound),
             Err(ledger::ReversalError::Db(e)) => return Err(e.into()),
-            Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409),
-            Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409),
-            Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409),
-            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409),
-            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409),
+            Err(ledger::ReversalError::AlreadyReversed) => (Msg::AlreadyReversed, 409, false),
+            Err(ledger::ReversalError::IsReversal) => (Msg::ReversalOfReversal, 409, false),
+            Err(ledger::ReversalError::IsCharge) => (Msg::ChargeNotReversible, 409, false),
+            Err(ledger::ReversalError::IsDisposal) => (Msg::DisposalNotReversible, 409, false),
+            Err(ledger::ReversalError::PayoutWithState) => (Msg::PayoutNotReversible, 409, false),
+            Err(ledger::ReversalError::DrawerClosed) => (Msg::DrawerClosedForReversal, 409, true),
         }
     };
     let loan = ledger::ticket_of(&*ctx.app.db.conn()?, &id)?.ok_or(AppError::NotFound)?;
-    sent.add("reason", ctx.t(refusal));
+    match beside {
+        true => sent.add("reason", ctx.t(refusal)),
+        false => sent.refuse(ctx.t(refusal)),
+    }
     refused(ctx, loan, &sent, status)
 }
 
