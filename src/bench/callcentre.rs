@@ -4,7 +4,9 @@
 //! follow-up note and a promise to pay on one overdue customer in ten. The branch is generated
 //! in batches of committed transactions (as a long import would be), the real server is
 //! started on it, and the queue's first page is measured under concurrent keep-alive load in
-//! its default order, ordered by amount overdue, and searched by name.
+//! its default order, ordered by amount overdue, and searched by name. Before that, two
+//! figures one request at a time: the rows read afresh (what a new day costs), and the first
+//! page after a write (the kept rows updated for the customer it touched).
 
 use crate::plumbing::clock::Clock as _;
 use std::time::{Duration, Instant};
@@ -50,6 +52,7 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
     let generated = started.elapsed();
     let size = super::database_size(&data);
     let cold = read_afresh(&data)?;
+    let after_write = read_after_write(&data)?;
     let server = start_server(&data, &[])?;
     let settings = LoadSettings::after_warmup(args.connections, args.seconds);
     let cookie = format!("pb_staff={token}");
@@ -94,6 +97,10 @@ pub(crate) fn run(args: &CallCentreBenchArgs) -> Result<(), String> {
     println!(
         "  the queue's rows read afresh (after any change; {READS} reads, one at a time): median {:.2} ms, max {:.2} ms",
         cold.0, cold.1
+    );
+    println!(
+        "  the first page after a write, the kept rows updated for the customer it touched ({READS} writes, each then one read): median {:.2} ms, max {:.2} ms",
+        after_write.0, after_write.1
     );
     println!();
     println!("| page | req/s | p50 ms | p99 ms | max ms | errors |");
@@ -149,6 +156,83 @@ fn read_afresh(data: &std::path::Path) -> Result<(f64, f64), String> {
     }
     times.sort_by(f64::total_cmp);
     Ok((times[READS / 2], times[READS - 1]))
+}
+
+/// The median and the longest time of the first page after a write (a follow-up note on one
+/// overdue customer), as the pages bring their kept rows up to date: the customers the change
+/// log names (`queue::touched_since`), their rows read afresh and put in the kept rows
+/// (`Rows::updated`, every order already sorted and the search index built), and the first
+/// page picked, in milliseconds.
+fn read_after_write(data: &std::path::Path) -> Result<(f64, f64), String> {
+    use crate::callcentre::queue;
+    let e = |e: rusqlite::Error| e.to_string();
+    let db = crate::sync::changes::open_logged(data, Duration::from_secs(30), 2)
+        .map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    let now = crate::plumbing::clock::SystemClock.now();
+    let today = now.date_naive();
+    let query = |search| queue::Query {
+        search,
+        reason: None,
+        sort: queue::Sort::Priority,
+        assigned_to: None,
+        page: 1,
+    };
+    let mut rows = queue::Rows::new(queue::candidates(&conn, today).map_err(e)?);
+    for sort in queue::Sort::ALL {
+        queue::pick(&rows, &queue::Query { sort, ..query("") });
+    }
+    queue::pick(&rows, &query("customer 1"));
+    let mut generation = queue::generation(&conn).map_err(e)?;
+    let (staff, targets): (StaffId, Vec<(CustomerId, LoanId)>) = {
+        let staff = conn
+            .query_row("SELECT id FROM staff WHERE username = 'bench'", [], |r| {
+                r.get(0)
+            })
+            .map_err(e)?;
+        let targets = conn
+            .prepare("SELECT customer_id, id FROM loans WHERE state = 'grace' ORDER BY id LIMIT ?1")
+            .map_err(e)?
+            .query_map([READS as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(e)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(e)?;
+        (staff, targets)
+    };
+    let mut times = Vec::with_capacity(READS);
+    for (customer, loan) in &targets {
+        let tx = db::immediate(&mut conn).map_err(e)?;
+        tx.execute(
+            "INSERT INTO followup_notes (id, customer_id, loan_id, at, staff_id, action, call_result, call_status,
+               status_action, party_response, client_status)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'customer', 'answered', 'connected', 'right_party', 'asks_extension',
+               'willing')",
+            params![crate::plumbing::ids::FollowUpId::new(now), customer, loan, now, staff],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        let started = Instant::now();
+        let tx = conn.transaction().map_err(e)?;
+        let to = queue::generation(&tx).map_err(e)?;
+        let touched = queue::touched_since(&tx, generation, to)
+            .map_err(e)?
+            .ok_or("the change log did not name the customer written")?;
+        rows = rows.updated(
+            &touched,
+            queue::candidates_of(&tx, today, &touched).map_err(e)?,
+        );
+        drop(tx);
+        generation = to;
+        if queue::pick(&rows, &query("")).rows.is_empty() {
+            return Err("the generated queue is empty".to_owned());
+        }
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    if times.is_empty() {
+        return Err("no overdue customer to write to".to_owned());
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[times.len() / 2], times[times.len() - 1]))
 }
 
 /// Fills a new database in batches; returns the session token of a manager (who has the Call

@@ -5,11 +5,20 @@
 //! contact (until its phone is changed). Only keyed hashes are stored (`contact_codes`, which
 //! never leaves the branch); the code exists only in the SMS. It lives with the call centre,
 //! above `otp` and `customers` (which `otp` itself uses).
+//!
+//! A code is a message to the customer's side, so it is sent ([`send`]) only when the
+//! collection rules admit a contact about the customer now (`super::rules::admit`, the check
+//! of every follow-up note and its message): within the contact hours, not on a holiday,
+//! within the day's attempts, and not to a customer marked "do not contact".
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::otp::{CodeStore, CodeText, Destination, LiveCode, NewCode, Purpose};
+use super::rules::{self, Blocked, ContactRules, Reach};
+use crate::otp::{
+    self, CodeStore, CodeText, Codes, Destination, LiveCode, NewCode, Purpose, Refusal, Requester,
+    SendError,
+};
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::sms::outbox::{self, Kind, NewSms};
 
@@ -33,6 +42,56 @@ impl ContactStore<'_> {
             .optional()?
             .map(crate::plumbing::phone::E164::from_stored))
     }
+}
+
+/// Why no code was sent, or the database failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NotSent {
+    /// No contact about the customer now (the collection rules).
+    #[error("no contact now: {0}")]
+    Blocked(Blocked),
+    /// The code rules (`otp`): spacing, the day's count, a locked contact.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// Sends a code to the contact's `phone` when the collection rules admit a contact about the
+/// customer at `now` (`today` its branch-local date), then by the code rules of `otp`. Call
+/// inside the caller's immediate transaction; wake the SMS sender after the commit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn send(
+    store: &mut ContactStore,
+    codes: &Codes,
+    phone: &crate::plumbing::phone::E164,
+    requester: &Requester,
+    words: &CodeText,
+    contact: &ContactRules,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), NotSent> {
+    rules::admit(
+        store.conn,
+        contact,
+        store.customer,
+        Reach::CustomersSide,
+        today,
+        now,
+    )?
+    .map_err(NotSent::Blocked)?;
+    otp::send(
+        store,
+        codes,
+        Destination::Phone(phone),
+        requester,
+        words,
+        now,
+    )
+    .map_err(|e| match e {
+        SendError::Refused(refusal) => NotSent::Refused(refusal),
+        SendError::Db(e) => NotSent::Db(e),
+    })
 }
 
 impl CodeStore for ContactStore<'_> {
@@ -297,5 +356,109 @@ mod tests {
             refused,
             Err(otp::SendError::Refused(otp::Refusal::Locked))
         ));
+    }
+
+    #[test]
+    fn no_code_goes_to_a_contact_when_no_contact_about_the_customer_is_admitted() {
+        use crate::callcentre::notes::tests::{now, reached, rules as note_rules, today, world};
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let key = InstallationKey::load_or_create(w._dir.path()).unwrap();
+        let phone = E164::from_stored("+6281299990000".into());
+        let new = NewContact {
+            kind: ContactKind::Guarantor,
+            full_name: "Budi",
+            relationship: "brother",
+            phone: &phone,
+            email: None,
+        };
+        let contact = alternative_contacts::add(&conn, &w.customer, &new, None, now()).unwrap();
+        let rules = Rules::from_config(
+            &crate::plumbing::config::Config::default().otp,
+            chrono::FixedOffset::east_opt(7 * 3600).unwrap(),
+        );
+        let codes = Codes {
+            key: &key,
+            rules: &rules,
+        };
+        let requester = Requester {
+            purpose: Purpose::Verification,
+            binding: "browser-1",
+            staff: None,
+        };
+        let words = CodeText {
+            text: "Code {code}",
+            subject: "",
+        };
+        let contact_rules = note_rules().contact;
+        let mut store = ContactStore {
+            conn: &conn,
+            customer: &w.customer,
+            contact: &contact,
+            staff: None,
+        };
+        let mut send_at = |at: DateTime<Utc>| {
+            send(
+                &mut store,
+                &codes,
+                &phone,
+                &requester,
+                &words,
+                &contact_rules,
+                today(),
+                at,
+            )
+        };
+        let texts = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM sms_outbox", [], |r| r.get(0))
+                .unwrap()
+        };
+        let agent = w.agent.clone();
+        crate::callcentre::do_not_contact::set(
+            &conn,
+            &agent,
+            &w.customer,
+            "Lawyer's letter",
+            now(),
+        )
+        .unwrap();
+        assert!(matches!(
+            send_at(now()),
+            Err(NotSent::Blocked(Blocked::DoNotContact))
+        ));
+        assert_eq!(
+            texts(&conn),
+            0,
+            "no message to a marked customer's guarantor"
+        );
+        crate::callcentre::do_not_contact::clear(&conn, &agent, &w.customer, now()).unwrap();
+        // 06:00 branch time (UTC+7): before the contact hours.
+        let early: DateTime<Utc> = "2026-11-30T23:00:00Z".parse().unwrap();
+        assert!(matches!(
+            send_at(early),
+            Err(NotSent::Blocked(Blocked::OutsideHours { .. }))
+        ));
+        assert_eq!(texts(&conn), 0);
+        send_at(now()).unwrap();
+        assert_eq!(texts(&conn), 1, "admitted: sent");
+        // The day's attempts used up by notes: no more contact, by code either.
+        let note_rules = note_rules();
+        for minutes in 1..=3 {
+            let at = now() + chrono::Duration::minutes(minutes);
+            crate::callcentre::notes::add(
+                &conn,
+                &agent,
+                &reached(&w.customer),
+                &note_rules,
+                today(),
+                at,
+            )
+            .unwrap();
+        }
+        assert!(matches!(
+            send_at(now() + chrono::Duration::minutes(10)),
+            Err(NotSent::Blocked(Blocked::DailyLimit(3)))
+        ));
+        assert_eq!(texts(&conn), 1);
     }
 }

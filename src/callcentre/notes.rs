@@ -15,9 +15,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
 use super::choices::{self, Field};
-use super::do_not_contact;
 use super::promises;
-use super::rules::{self, Blocked, ContactRules};
+use super::rules::{self, Blocked, ContactRules, Reach};
 use crate::audit::{self, Actor, Change};
 use crate::customers::alternative_contacts::Kind as ContactKind;
 use crate::plumbing::ids::{CustomerId, FollowUpId, LoanId, PromiseId, SmsId};
@@ -130,9 +129,6 @@ pub(crate) enum NoteError {
     Message,
     #[error("the customer asked not to be texted")]
     DoNotText,
-    /// The customer is marked do not contact ([`do_not_contact`]).
-    #[error("the customer is marked do not contact")]
-    DoNotContact,
     #[error("no contact now: {0}")]
     Blocked(#[from] Blocked),
     #[error("database: {0}")]
@@ -190,12 +186,13 @@ pub(crate) fn add(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Added, NoteError> {
-    rules::admit(conn, &rules.contact, new.customer, today, now)??;
     // The RO is a colleague: a call to them is not a contact with the customer's side.
-    let reaches_customer = new.whom != Whom::Ro || new.message.is_some();
-    if reaches_customer && do_not_contact::is_marked(conn, new.customer)? {
-        return Err(NoteError::DoNotContact);
-    }
+    let reach = if new.whom != Whom::Ro || new.message.is_some() {
+        Reach::CustomersSide
+    } else {
+        Reach::Colleague
+    };
+    rules::admit(conn, &rules.contact, new.customer, reach, today, now)??;
     let messaging = &rules.messaging;
     let takes_promise = check_choices(conn, new)?;
     check_whom(conn, new)?;
@@ -453,6 +450,7 @@ pub(crate) fn of_customer(conn: &Connection, customer: &CustomerId) -> rusqlite:
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::callcentre::do_not_contact;
     use crate::customers::timeline::What;
     use crate::loans::ops::tests::{customer_and_gold, paid_out, staff_member};
     use crate::roles::Role;
@@ -833,7 +831,7 @@ pub(crate) mod tests {
         do_not_contact::set(&conn, &w.agent, &w.customer, "Lawyer's letter", now()).unwrap();
         assert!(matches!(
             add(&conn, &w.agent, &reached(&w.customer), &m, today(), now()),
-            Err(NoteError::DoNotContact)
+            Err(NoteError::Blocked(Blocked::DoNotContact))
         ));
         let ro_with_message = NewNote {
             whom: Whom::Ro,
@@ -842,7 +840,7 @@ pub(crate) mod tests {
         };
         assert!(matches!(
             add(&conn, &w.agent, &ro_with_message, &m, today(), now()),
-            Err(NoteError::DoNotContact)
+            Err(NoteError::Blocked(Blocked::DoNotContact))
         ));
         assert_eq!(count(&conn, "followup_notes"), 0);
         assert_eq!(count(&conn, "sms_outbox"), 0);

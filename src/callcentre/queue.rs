@@ -13,7 +13,8 @@
 //! calculation per ticket; filtering, sorting and paging them ([`pick`]) is done in memory,
 //! so the pages can keep the rows while [`generation`] stays the same.
 
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{Connection, params};
@@ -202,7 +203,9 @@ pub(crate) struct Page {
 }
 
 /// The queue's rows, before filtering, sorting and paging. ?1 today, ?2 the last day "due
-/// soon" reaches, ?3 the first registration day a new application may have. The tickets, last contacts and promises are gathered once each
+/// soon" reaches, ?3 the first registration day a new application may have; `{only…}` are
+/// empty for every customer, or (with [`queue_sql`]) keep only the customers of the JSON
+/// array ?4 (the ones a write touched). The tickets, last contacts and promises are gathered once each
 /// (MATERIALIZED: SQLite would otherwise run them again for every row that joins them). The
 /// tickets are read from the covering index `loans_open_queue` (named: the planner otherwise
 /// walks every open ticket by customer to skip a sort, 2-3 times slower at 100,000) and each
@@ -216,28 +219,28 @@ WITH tix AS MATERIALIZED (
            SUM(CASE WHEN l.matures_on < ?1 THEN COALESCE(r.balance, 0) ELSE 0 END) AS amount_overdue,
            MIN(l.matures_on) AS next_due,
            group_concat(l.ticket_no, ' ') AS tickets
-    FROM loans l INDEXED BY loans_open_queue
+    FROM loans l {index}
     LEFT JOIN loan_receivables r ON r.loan_id = l.id
-    WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2
+    WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2 {only_l}
     GROUP BY l.customer_id
 ),
 contact AS MATERIALIZED (
-    SELECT customer_id, MAX(at) AS last_contact FROM followup_notes GROUP BY customer_id
+    SELECT customer_id, MAX(at) AS last_contact FROM followup_notes WHERE 1 {only} GROUP BY customer_id
 ),
 prom AS MATERIALIZED (
     SELECT customer_id,
            MAX(CASE WHEN state = 'broken' THEN settled_at END) AS broken_at,
            MAX(state = 'active' AND promised_on = ?1) AS due_today,
            MAX(state = 'active') AS active
-    FROM promises_to_pay WHERE state IN ('active', 'broken')
+    FROM promises_to_pay WHERE state IN ('active', 'broken') {only}
     GROUP BY customer_id
 ),
 apps AS MATERIALIZED (
     SELECT id AS customer_id FROM customers
-    WHERE info_approved_at IS NULL AND merged_into IS NULL AND created_at >= ?3
+    WHERE info_approved_at IS NULL AND merged_into IS NULL AND created_at >= ?3 {only_id}
     UNION
     SELECT c.id FROM loans l JOIN customers c ON c.id = l.customer_id
-    WHERE l.state = 'origination' AND c.info_approved_at IS NULL AND c.merged_into IS NULL
+    WHERE l.state = 'origination' AND c.info_approved_at IS NULL AND c.merged_into IS NULL {only_l}
 ),
 ids AS MATERIALIZED (
     SELECT customer_id FROM tix
@@ -274,77 +277,263 @@ SELECT id, full_name, phone, do_not_text, days_overdue, amount_overdue, next_due
 FROM ranked
 WHERE promise IN (2, 3) OR days_overdue > 0 OR next_due IS NOT NULL OR new_application";
 
+/// [`QUEUE`] for every customer (`some` false) or for the customers of ?4 only. For all, the
+/// tickets come from the covering index; for a few, by customer (`loans_customer`).
+fn queue_sql(some: bool) -> &'static str {
+    static SQL: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    SQL[usize::from(some)].get_or_init(|| {
+        let only = |column: &str| {
+            if some {
+                format!("AND {column} IN (SELECT value FROM json_each(?4))")
+            } else {
+                String::new()
+            }
+        };
+        QUEUE
+            .replace(
+                "{index}",
+                if some {
+                    "INDEXED BY loans_customer"
+                } else {
+                    "INDEXED BY loans_open_queue"
+                },
+            )
+            .replace("{only_l}", &only("l.customer_id"))
+            .replace("{only_id}", &only("id"))
+            .replace("{only}", &only("customer_id"))
+    })
+}
+
 /// Every customer in the queue on `today`, in no order: what [`pick`] filters, sorts and pages
 /// (and what a cache may keep while the data it reads does not change).
 pub(crate) fn candidates(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Row>> {
-    conn.prepare_cached(QUEUE)?
-        .query_map(
-            params![
-                today,
-                today + Duration::days(DUE_SOON_DAYS),
-                super::approval::new_since(today)
-            ],
-            |r| {
-                let staff: Option<StaffId> = r.get(10)?;
-                let agent: Option<String> = r.get(11)?;
-                Ok(Row {
-                    customer: r.get(0)?,
-                    name: r.get(1)?,
-                    phone: E164::from_stored(r.get(2)?),
-                    do_not_text: r.get(3)?,
-                    do_not_contact: r.get(13)?,
-                    new_application: r.get(14)?,
-                    open_complaint: r.get(12)?,
-                    days_overdue: r.get(4)?,
-                    amount_overdue: r.get(5)?,
-                    next_due: r.get(6)?,
-                    tickets: r.get(7)?,
-                    last_contact: r.get(8)?,
-                    promise: PromiseState::from_rank(r.get(9)?),
-                    agent: staff.zip(agent),
-                })
-            },
-        )?
+    let (day, soon, since) = days(today);
+    read_rows(conn, queue_sql(false), params![day, soon, since])
+}
+
+/// The rows of `customers` only (those of them in the queue on `today`), as [`candidates`]
+/// reads them: what a write to those customers changes in the kept rows ([`Rows::updated`]).
+pub(crate) fn candidates_of(
+    conn: &Connection,
+    today: NaiveDate,
+    customers: &HashSet<CustomerId>,
+) -> rusqlite::Result<Vec<Row>> {
+    if customers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::Value::from(
+        customers
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .to_string();
+    let (day, soon, since) = days(today);
+    read_rows(conn, queue_sql(true), params![day, soon, since, ids])
+}
+
+/// Today, the last day "due soon" reaches and the first day a new application may have.
+fn days(today: NaiveDate) -> (NaiveDate, NaiveDate, NaiveDate) {
+    (
+        today,
+        today + Duration::days(DUE_SOON_DAYS),
+        super::approval::new_since(today),
+    )
+}
+
+fn read_rows(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<Row>> {
+    conn.prepare_cached(sql)?
+        .query_map(params, |r| {
+            let staff: Option<StaffId> = r.get(10)?;
+            let agent: Option<String> = r.get(11)?;
+            Ok(Row {
+                customer: r.get(0)?,
+                name: r.get(1)?,
+                phone: E164::from_stored(r.get(2)?),
+                do_not_text: r.get(3)?,
+                do_not_contact: r.get(13)?,
+                new_application: r.get(14)?,
+                open_complaint: r.get(12)?,
+                days_overdue: r.get(4)?,
+                amount_overdue: r.get(5)?,
+                next_due: r.get(6)?,
+                tickets: r.get(7)?,
+                last_contact: r.get(8)?,
+                promise: PromiseState::from_rank(r.get(9)?),
+                agent: staff.zip(agent),
+            })
+        })?
         .collect()
+}
+
+/// A kept row and its name in lower case (for the search).
+struct Kept {
+    row: Row,
+    name: String,
+}
+
+impl Kept {
+    fn new(row: Row) -> Arc<Kept> {
+        Arc::new(Kept {
+            name: row.name.to_lowercase(),
+            row,
+        })
+    }
+}
+
+/// The search index of the kept rows: `base` built at the first search over the positions
+/// then kept (shared by the rows updated from them), `added` over the positions added since.
+/// A position emptied since stays in `base` and is skipped.
+struct Search {
+    base: Arc<SearchIndex>,
+    added: SearchIndex,
 }
 
 /// The queue's rows with each order worked out once, when first asked for: what the pages keep
 /// between reads, so that a page only walks an order already sorted.
+///
+/// A write changes the rows of the customers it touched only: [`Rows::updated`] empties their
+/// positions and adds their rows read afresh ([`candidates_of`]) at the end, and keeps each
+/// order already sorted (the untouched rows stay in order; the new ones are merged in) and the
+/// search index (the new rows indexed apart). When the emptied and added positions grow past a
+/// quarter of the rows, the rows are laid out again in memory (orders sorted and the index
+/// built again when next asked for).
 pub(crate) struct Rows {
-    rows: Vec<Row>,
-    /// Each row's name in lower case, for the search.
-    names: Vec<String>,
+    /// By position; `None` where a customer's row was replaced since (its new row, if it is
+    /// still in the queue, is further on).
+    rows: Vec<Option<Arc<Kept>>>,
+    /// Rows kept (not `None`).
+    live: usize,
+    /// The positions from here on were added by updates since the rows were laid out.
+    added_from: usize,
+    /// Each order's positions (of kept rows only).
     orders: [OnceLock<Vec<usize>>; Sort::ALL.len()],
     /// Built at the first search of these rows.
-    search: OnceLock<SearchIndex>,
+    search: OnceLock<Search>,
 }
 
 impl Rows {
     pub(crate) fn new(rows: Vec<Row>) -> Rows {
+        Rows::laid_out(rows.into_iter().map(|r| Some(Kept::new(r))).collect())
+    }
+
+    fn laid_out(rows: Vec<Option<Arc<Kept>>>) -> Rows {
         Rows {
-            names: rows.iter().map(|r| r.name.to_lowercase()).collect(),
+            live: rows.iter().flatten().count(),
+            added_from: rows.len(),
             rows,
             orders: Default::default(),
             search: OnceLock::new(),
         }
     }
 
+    /// These rows after a write that touched `touched` (customers): their rows are replaced by
+    /// `fresh` (what [`candidates_of`] read of them; a customer without one left the queue).
+    pub(crate) fn updated(&self, touched: &HashSet<CustomerId>, fresh: Vec<Row>) -> Rows {
+        let mut rows = self.rows.clone();
+        let mut live = self.live;
+        for slot in &mut rows {
+            if slot
+                .as_ref()
+                .is_some_and(|k| touched.contains(&k.row.customer))
+            {
+                *slot = None;
+                live -= 1;
+            }
+        }
+        let first_new = rows.len();
+        live += fresh.len();
+        rows.extend(fresh.into_iter().map(|r| Some(Kept::new(r))));
+        let (emptied, added) = (rows.len() - live, rows.len() - self.added_from);
+        if emptied.max(added) > (live / 4).max(1_000) {
+            return Rows::laid_out(rows.into_iter().filter(Option::is_some).collect());
+        }
+        let updated = Rows {
+            rows,
+            live,
+            added_from: self.added_from,
+            orders: Default::default(),
+            search: OnceLock::new(),
+        };
+        for (slot, sort) in Sort::ALL.iter().enumerate() {
+            if let Some(old) = self.orders[slot].get() {
+                let _ = updated.orders[slot].set(updated.merged(*sort, old, first_new));
+            }
+        }
+        if let Some(search) = self.search.get() {
+            let base = Arc::clone(&search.base);
+            let added = updated.index(base.rows() as usize..updated.rows.len());
+            let _ = updated.search.set(Search { base, added });
+        }
+        updated
+    }
+
+    /// `old`, an order of the rows before the update, without the positions emptied since and
+    /// with the rows from `first_new` on merged in.
+    fn merged(&self, sort: Sort, old: &[usize], first_new: usize) -> Vec<usize> {
+        let row = |i: usize| self.rows[i].as_ref().map(|k| &k.row);
+        let mut new: Vec<usize> = (first_new..self.rows.len()).collect();
+        let cmp = |a: &usize, b: &usize| match (row(*a), row(*b)) {
+            (Some(a), Some(b)) => sort.compare(a, b),
+            _ => std::cmp::Ordering::Equal,
+        };
+        new.sort_by(cmp);
+        let mut kept = old.iter().copied().filter(|i| row(*i).is_some()).peekable();
+        let mut new = new.into_iter().peekable();
+        let mut order = Vec::with_capacity(self.live);
+        loop {
+            let from_kept = match (kept.peek(), new.peek()) {
+                (Some(a), Some(b)) => cmp(a, b).is_le(),
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            order.extend(if from_kept { kept.next() } else { new.next() });
+        }
+        order
+    }
+
+    /// The search index of the positions `range`.
+    fn index(&self, range: std::ops::Range<usize>) -> SearchIndex {
+        let first = u32::try_from(range.start).unwrap_or(u32::MAX);
+        SearchIndex::build(
+            first,
+            self.rows[range].iter().map(|slot| match slot {
+                Some(k) => Entry {
+                    name: &k.name,
+                    phone: k.row.phone.as_str(),
+                    tickets: &k.row.tickets,
+                },
+                None => Entry {
+                    name: "",
+                    phone: "",
+                    tickets: "",
+                },
+            }),
+        )
+    }
+
     /// Which rows match `search` (in lower case; `digits` its phone digits), by position:
     /// a part of the name, a part of the phone number, or one of the ticket numbers whole.
     fn matching(&self, search: &str, digits: &str) -> Vec<bool> {
-        let index = self.search.get_or_init(|| {
-            SearchIndex::build(self.rows.iter().zip(&self.names).map(|(row, name)| Entry {
-                name,
-                phone: row.phone.as_str(),
-                tickets: &row.tickets,
-            }))
+        let index = self.search.get_or_init(|| Search {
+            base: Arc::new(self.index(0..self.rows.len())),
+            added: self.index(self.rows.len()..self.rows.len()),
         });
         let mut kept = vec![false; self.rows.len()];
-        let count = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
-        let name = |r: u32| self.names[r as usize].as_str();
-        let phone = |r: u32| self.rows[r as usize].phone.as_str();
-        for r in index.matching(search, digits, name, phone, count) {
-            kept[r as usize] = true;
+        let kept_row = |r: u32| self.rows.get(r as usize).and_then(Option::as_ref);
+        let name = |r: u32| kept_row(r).map_or("", |k| k.name.as_str());
+        let phone = |r: u32| kept_row(r).map_or("", |k| k.row.phone.as_str());
+        for part in [&*index.base, &index.added] {
+            for r in part.matching(search, digits, name, phone) {
+                if kept_row(r).is_some() {
+                    kept[r as usize] = true;
+                }
+            }
         }
         kept
     }
@@ -353,10 +542,21 @@ impl Rows {
     fn order(&self, sort: Sort) -> &[usize] {
         let slot = Sort::ALL.iter().position(|s| *s == sort).unwrap_or(0);
         self.orders[slot].get_or_init(|| {
-            let mut order: Vec<usize> = (0..self.rows.len()).collect();
-            order.sort_by(|a, b| sort.compare(&self.rows[*a], &self.rows[*b]));
+            let mut order: Vec<usize> = (0..self.rows.len())
+                .filter(|i| self.rows[*i].is_some())
+                .collect();
+            let row = |i: usize| self.rows[i].as_ref().map(|k| &k.row);
+            order.sort_by(|a, b| match (row(*a), row(*b)) {
+                (Some(a), Some(b)) => sort.compare(a, b),
+                _ => std::cmp::Ordering::Equal,
+            });
             order
         })
+    }
+
+    /// The kept row at a position of an order.
+    fn at(&self, i: usize) -> Option<&Row> {
+        self.rows.get(i).and_then(Option::as_ref).map(|k| &k.row)
     }
 }
 
@@ -373,7 +573,7 @@ pub(crate) fn pick(rows: &Rows, query: &Query) -> Page {
     let mut total = 0usize;
     let mut page = Vec::new();
     for i in rows.order(query.sort) {
-        let row = &rows.rows[*i];
+        let Some(row) = rows.at(*i) else { continue };
         let kept = query.reason.is_none_or(|reason| reason.holds(row))
             && query
                 .assigned_to
@@ -406,6 +606,69 @@ pub(crate) fn generation(conn: &Connection) -> rusqlite::Result<i64> {
         "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'sync_log'), 0)",
     )?
     .query_row([], |r| r.get(0))
+}
+
+/// More changes than this since the rows were read: read them all afresh.
+const MOST_CHANGES: i64 = 20_000;
+
+/// The customers whose queue rows the changes after `since` up to `to` (generations,
+/// [`generation`]) may have changed, from the change log: the customer a record of a table
+/// the queue reads belongs to (a ticket's posting through its ticket; a staff member's change,
+/// such as a new name, every customer assigned to them). `None` when the log cannot tell:
+/// entries missing (compacted or renumbered since), a record deleted that names no customer,
+/// or too many changes (reading every row afresh is then as quick). Read in the snapshot
+/// that [`candidates_of`] reads.
+pub(crate) fn touched_since(
+    conn: &Connection,
+    since: i64,
+    to: i64,
+) -> rusqlite::Result<Option<HashSet<CustomerId>>> {
+    if to <= since || to - since > MOST_CHANGES {
+        return Ok(None);
+    }
+    let logged: i64 = conn
+        .prepare_cached("SELECT count(*) FROM sync_log WHERE seq > ?1 AND seq <= ?2")?
+        .query_row(params![since, to], |r| r.get(0))?;
+    if logged != to - since {
+        return Ok(None);
+    }
+    let mut touched = HashSet::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT entity, op, record_id,
+                CASE entity
+                  WHEN 'customers' THEN record_id
+                  WHEN 'callcentre_assignments' THEN record_id
+                  WHEN 'ledger_postings' THEN
+                    (SELECT customer_id FROM loans WHERE id = json_extract(data, '$.loan_id'))
+                  ELSE json_extract(data, '$.customer_id') END
+         FROM sync_log
+         WHERE seq > ?1 AND seq <= ?2
+           AND entity IN ('customers', 'callcentre_assignments', 'loans', 'ledger_postings',
+                          'followup_notes', 'promises_to_pay', 'complaints', 'staff')",
+    )?;
+    let mut rows = stmt.query(params![since, to])?;
+    while let Some(r) = rows.next()? {
+        let entity: String = r.get(0)?;
+        let op: String = r.get(1)?;
+        let record: String = r.get(2)?;
+        let customer: Option<CustomerId> = r.get(3)?;
+        match entity.as_str() {
+            "staff" => {
+                let assigned = conn
+                    .prepare_cached(
+                        "SELECT customer_id FROM callcentre_assignments WHERE staff_id = ?1",
+                    )?
+                    .query_map([&record], |r| r.get::<_, CustomerId>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                touched.extend(assigned);
+            }
+            "customers" | "callcentre_assignments" => touched.extend(customer),
+            // A deleted record's entry holds no data: whose it was is not known.
+            _ if op == "delete" => return Ok(None),
+            _ => touched.extend(customer),
+        }
+    }
+    Ok(Some(touched))
 }
 
 /// The digits of a phone number as typed, without the trunk 0 ("0812-3456" is "8123456"), to
@@ -540,6 +803,10 @@ mod tests {
 
     fn shop() -> Shop {
         let (dir, db) = crate::plumbing::db::tests::test_db();
+        shop_in(dir, db)
+    }
+
+    fn shop_in(dir: tempfile::TempDir, db: crate::plumbing::db::Db) -> Shop {
         let conn = db.conn().unwrap();
         let product =
             crate::loans::products::insert(&conn, &crate::loans::terms::tests::pegadaian(), now())
@@ -994,6 +1261,182 @@ mod tests {
         assert!(
             second.rows.iter().all(|r| !first.rows.contains(r)),
             "no row twice"
+        );
+    }
+
+    /// Every row of `rows` in each order, what a few searches find, and each filter's count:
+    /// all a page can show.
+    fn everything(rows: &Rows) -> Vec<(String, Vec<Row>)> {
+        let mut seen = Vec::new();
+        for sort in Sort::ALL {
+            for search in ["", "an", "budi", "0812-0000-0003", "nobody"] {
+                let mut all = Vec::new();
+                for page in 1.. {
+                    let q = Query {
+                        search,
+                        page,
+                        ..query(sort)
+                    };
+                    let p = pick(rows, &q);
+                    if p.rows.is_empty() {
+                        break;
+                    }
+                    all.extend(p.rows);
+                }
+                seen.push((format!("{sort:?} {search:?}"), all));
+            }
+        }
+        for reason in Reason::ALL {
+            let q = Query {
+                reason: Some(reason),
+                ..query(Sort::Priority)
+            };
+            seen.push((format!("{reason:?}"), pick(rows, &q).rows));
+        }
+        seen
+    }
+
+    #[test]
+    fn the_rows_kept_and_updated_after_each_write_are_the_rows_read_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let s = shop_in(dir, db);
+        let conn = s.db.conn().unwrap();
+        let day = |d: i64| today() + Duration::days(d);
+        let (ani, ani_loan) = customer(&conn, &s, "Ani", "081200000001", 1_000_000, day(-132));
+        let (budi, _) = customer(&conn, &s, "Budi", "081200000002", 2_000_000, day(-125));
+        let (citra, _) = customer(&conn, &s, "Citra", "081200000003", 500_000, day(-115));
+        customer(&conn, &s, "Dewi", "081200000004", 700_000, day(-1));
+        let mut kept = Rows::new(candidates(&conn, today()).unwrap());
+        // Every order sorted and the search index built, as pages would have them.
+        let first = everything(&kept);
+        assert_eq!(
+            first
+                .iter()
+                .find(|(k, _)| k == "Priority \"\"")
+                .unwrap()
+                .1
+                .len(),
+            3
+        );
+        let mut at = generation(&conn).unwrap();
+        let mut step = |what: &str, conn: &Connection| {
+            let now_at = generation(conn).unwrap();
+            let touched = touched_since(conn, at, now_at).unwrap().unwrap();
+            assert!(!touched.is_empty(), "{what}: someone touched");
+            kept = kept.updated(&touched, candidates_of(conn, today(), &touched).unwrap());
+            at = now_at;
+            let afresh = Rows::new(candidates(conn, today()).unwrap());
+            assert_eq!(everything(&kept), everything(&afresh), "after {what}");
+            touched.len()
+        };
+        crate::loans::ops::tests::pay_cash(
+            &conn,
+            &ani_loan,
+            &s.agent.id,
+            300_000,
+            crate::loans::ops::Purpose::Partial,
+            today(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(step("a payment", &conn), 1, "only Ani's row read again");
+        let rules = notes::tests::rules();
+        notes::add(&conn, &s.agent, &reached(&budi), &rules, today(), now()).unwrap();
+        step("a note", &conn);
+        let promise = notes::NewNote {
+            loan: Some(&ani_loan),
+            party_response: "promise_to_pay",
+            promised_amount: Some(250_000),
+            promised_date: Some(today()),
+            ..reached(&ani)
+        };
+        notes::add(&conn, &s.agent, &promise, &rules, today(), now()).unwrap();
+        step("a promise due today", &conn);
+        promises::settle(&conn, day(1), now()).unwrap();
+        step("the promise broken", &conn);
+        take(&conn, &s.agent, &citra, now()).unwrap();
+        step("an agent takes a customer", &conn);
+        let manager = staff_member(&conn, Role::Manager, now());
+        assign(&conn, &manager, &budi, &s.agent.id, now()).unwrap();
+        step("a manager assigns one", &conn);
+        conn.execute(
+            "UPDATE staff SET full_name = 'Agent Renamed' WHERE id = ?1",
+            [&s.agent.id],
+        )
+        .unwrap();
+        assert_eq!(step("the agent's new name", &conn), 2, "both of theirs");
+        super::super::do_not_contact::set(&conn, &s.agent, &citra, "Asked by letter", now())
+            .unwrap();
+        step("do not contact", &conn);
+        super::super::do_not_contact::clear(&conn, &s.agent, &citra, now()).unwrap();
+        step("do not contact cleared", &conn);
+        let phone = crate::plumbing::phone::normalise("081200000009", "ID").unwrap();
+        let new = NewCustomer {
+            full_name: "Nia Baru",
+            phone: &phone,
+            id_number: None,
+            date_of_birth: None,
+            address: "",
+            email: None,
+            phone_verified: true,
+        };
+        let nia = crate::customers::insert(&conn, &new, now()).unwrap();
+        step("a new application", &conn);
+        super::super::approval::approve(&conn, &s.agent, &nia, now()).unwrap();
+        step("its information approved (out of the queue)", &conn);
+        let touched = touched_since(&conn, at, at).unwrap();
+        assert!(touched.is_none(), "nothing changed: nothing to read");
+    }
+
+    #[test]
+    fn rows_updated_many_times_are_laid_out_again_and_still_the_same() {
+        let ids: Vec<CustomerId> = (0..40).map(|_| CustomerId::new(now())).collect();
+        let row = |i: i64, amount: i64| Row {
+            customer: ids[i as usize].clone(),
+            name: format!("Customer {i}"),
+            phone: E164::from_stored(format!("+62812000000{i:02}")),
+            do_not_text: false,
+            do_not_contact: false,
+            new_application: false,
+            open_complaint: false,
+            days_overdue: i % 7,
+            amount_overdue: amount,
+            next_due: None,
+            tickets: format!("T-{i}"),
+            last_contact: None,
+            promise: PromiseState::None,
+            agent: None,
+        };
+        let mut current: Vec<Row> = (0..40).map(|i| row(i, 1_000 * i)).collect();
+        let mut kept = Rows::new(current.clone());
+        everything(&kept);
+        for n in 0..1_200 {
+            let i = (n * 7) % 40;
+            let changed = row(i, (n * 37) % 5_000);
+            let touched = HashSet::from([changed.customer.clone()]);
+            current[i as usize] = changed.clone();
+            // One in five leaves the queue, and comes back at the next change.
+            let fresh = if n % 5 == 0 { vec![] } else { vec![changed] };
+            if n % 5 == 0 {
+                current[i as usize].amount_overdue = -1;
+            }
+            kept = kept.updated(&touched, fresh);
+            if n % 100 == 0 || n > 1_195 {
+                let live: Vec<Row> = current
+                    .iter()
+                    .filter(|r| r.amount_overdue >= 0)
+                    .cloned()
+                    .collect();
+                assert_eq!(everything(&kept), everything(&Rows::new(live)), "after {n}");
+            }
+        }
+        assert!(
+            kept.rows.len() < 1_100,
+            "laid out again: {}",
+            kept.rows.len()
         );
     }
 

@@ -6,12 +6,16 @@
 //!
 //! The answer is exactly the rows the substring test kept: a part of the name (in lower case),
 //! a part of the phone number (digits as typed, [`super::queue`] reads them), or one ticket
-//! number whole (ASCII case ignored). It is built once per set of rows, when first searched.
+//! number whole (ASCII case ignored). It is built once per set of rows, when first searched;
+//! the rows a write added since are indexed apart, over their own positions.
 
 use std::collections::HashMap;
 
 /// The pieces of the kept rows, each with the rows (their positions) that contain it.
 pub(crate) struct SearchIndex {
+    /// The positions indexed: `first` and the `count` after it.
+    first: u32,
+    count: u32,
     names: HashMap<[char; 3], Vec<u32>>,
     phones: HashMap<[u8; 3], Vec<u32>>,
     tickets: HashMap<String, Vec<u32>>,
@@ -44,14 +48,18 @@ fn byte_pieces(text: &str) -> impl Iterator<Item = [u8; 3]> + '_ {
 }
 
 impl SearchIndex {
-    pub(crate) fn build<'a>(entries: impl Iterator<Item = Entry<'a>>) -> SearchIndex {
+    /// The index of the rows at positions `first`, `first + 1`, ... (one entry each).
+    pub(crate) fn build<'a>(first: u32, entries: impl Iterator<Item = Entry<'a>>) -> SearchIndex {
         let mut index = SearchIndex {
+            first,
+            count: 0,
             names: HashMap::new(),
             phones: HashMap::new(),
             tickets: HashMap::new(),
         };
-        for (row, entry) in entries.enumerate() {
-            let row = u32::try_from(row).unwrap_or(u32::MAX);
+        for entry in entries {
+            let row = first.saturating_add(index.count);
+            index.count = index.count.saturating_add(1);
             for piece in char_pieces(entry.name) {
                 add(&mut index.names, piece, row);
             }
@@ -65,6 +73,11 @@ impl SearchIndex {
         index
     }
 
+    /// The position after the last one indexed.
+    pub(crate) fn rows(&self) -> u32 {
+        self.first.saturating_add(self.count)
+    }
+
     /// The rows matching `search` (in lower case, not empty): the name contains it, the phone
     /// contains `digits` (when not empty), or a ticket number is it; `name` and `phone` give a
     /// row's name (lower case) and phone for the final test. In no order, each once.
@@ -74,13 +87,12 @@ impl SearchIndex {
         digits: &str,
         name: impl Fn(u32) -> &'r str,
         phone: impl Fn(u32) -> &'r str,
-        rows: u32,
     ) -> Vec<u32> {
         let mut found = Vec::new();
         let pieces = char_pieces(search);
         if pieces.is_empty() {
             // Shorter than a piece: every name is a candidate.
-            found.extend((0..rows).filter(|r| name(*r).contains(search)));
+            found.extend((self.first..self.rows()).filter(|r| name(*r).contains(search)));
         } else if let Some(rarest) = rarest(pieces.iter().map(|p| self.names.get(p))) {
             found.extend(rarest.iter().filter(|r| name(**r).contains(search)));
         }
@@ -122,17 +134,19 @@ mod tests {
     ];
 
     fn search(search: &str, digits: &str) -> Vec<u32> {
-        let index = SearchIndex::build(ROWS.iter().map(|(name, phone, tickets)| Entry {
-            name,
-            phone,
-            tickets,
-        }));
+        let index = SearchIndex::build(
+            0,
+            ROWS.iter().map(|(name, phone, tickets)| Entry {
+                name,
+                phone,
+                tickets,
+            }),
+        );
         index.matching(
             search,
             digits,
             |r| ROWS[r as usize].0,
             |r| ROWS[r as usize].1,
-            4,
         )
     }
 

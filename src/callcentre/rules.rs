@@ -3,11 +3,17 @@
 //! branch time), none on the branch's holidays (`holidays`), and at most
 //! `[callcentre] attempts_per_day` attempts per customer per branch-local day. Each attempt is
 //! a follow-up note, so the notes are the log of every contact and the count of the day's.
+//! A customer marked "do not contact" (`super::do_not_contact`) is not reached at all.
+//!
+//! [`admit`] is the one check of every contact the call centre makes: a follow-up note (and
+//! its message) and a code sent to a contact's phone (`super::contact_codes`); the promise
+//! texts, sent by the scheduler, keep the sending hours of `super::promises` and the same mark.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use rusqlite::Connection;
 
 use crate::plumbing::config::Config;
+use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::CustomerId;
 
 /// The rules, from the configuration.
@@ -28,6 +34,36 @@ pub(crate) enum Blocked {
     Holiday(NaiveDate),
     #[error("the customer was contacted {0} times today, the most allowed")]
     DailyLimit(u32),
+    /// The customer is marked do not contact (`super::do_not_contact`).
+    #[error("the customer is marked do not contact")]
+    DoNotContact,
+}
+
+impl Blocked {
+    /// Why, in the staff's words (what was not done is the caller's to add).
+    pub(crate) fn message(&self, lang: Lang) -> String {
+        match self {
+            Blocked::OutsideHours { from, until } => lang.fill(
+                Msg::FollowUpOutsideHours,
+                &[
+                    ("from", &from.format("%H:%M").to_string()),
+                    ("until", &until.format("%H:%M").to_string()),
+                ],
+            ),
+            Blocked::Holiday(_) => lang.t(Msg::FollowUpHoliday).to_owned(),
+            Blocked::DailyLimit(n) => lang.fill(Msg::FollowUpDailyLimit, &[("n", &n.to_string())]),
+            Blocked::DoNotContact => lang.t(Msg::FollowUpDncRefused).to_owned(),
+        }
+    }
+}
+
+/// Whom a contact reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// The customer, a guarantor or an alternative contact: the "do not contact" mark applies.
+    CustomersSide,
+    /// The customer's RO, a colleague: only the hours and the day's limit apply.
+    Colleague,
 }
 
 impl ContactRules {
@@ -52,12 +88,13 @@ impl ContactRules {
     }
 }
 
-/// Whether the customer may be contacted at `now` (`today` is its branch-local date); the
-/// first rule broken, if any.
+/// Whether a contact about the customer reaching `reach` may be made at `now` (`today` is
+/// its branch-local date); the first rule broken, if any.
 pub(crate) fn admit(
     conn: &Connection,
     rules: &ContactRules,
     customer: &CustomerId,
+    reach: Reach,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Result<(), Blocked>> {
@@ -82,6 +119,9 @@ pub(crate) fn admit(
         )?;
     if attempts >= rules.per_day {
         return Ok(Err(Blocked::DailyLimit(attempts)));
+    }
+    if reach == Reach::CustomersSide && super::do_not_contact::is_marked(conn, customer)? {
+        return Ok(Err(Blocked::DoNotContact));
     }
     Ok(Ok(()))
 }

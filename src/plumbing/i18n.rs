@@ -1352,7 +1352,7 @@ catalogue! {
     FollowUpDncCleared => "Do not contact cleared.", "Tanda jangan dihubungi dihapus.";
     FollowUpDncReasonInvalid => "Write the reason (1 to 500 characters).", "Tulis alasannya (1 sampai 500 karakter).";
     FollowUpDncNotMarked => "The customer is not marked do not contact.", "Nasabah tidak ditandai jangan dihubungi.";
-    FollowUpDncRefused => "This customer is marked do not contact: no call to them, their guarantors or contacts, and no message. Nothing was saved.", "Nasabah ini ditandai jangan dihubungi: tidak boleh menelepon nasabah, penjamin atau kontaknya, dan tidak boleh mengirim pesan. Tidak ada yang disimpan.";
+    FollowUpDncRefused => "This customer is marked do not contact: no call to them, their guarantors or contacts, and no message.", "Nasabah ini ditandai jangan dihubungi: tidak boleh menelepon nasabah, penjamin atau kontaknya, dan tidak boleh mengirim pesan.";
     FollowUpHistory => "Interaction History", "Riwayat Interaksi";
     FollowUpPromises => "Promises to pay", "Janji bayar";
     FollowUpNotesTitle => "Follow-Up Notes", "Catatan Tindak Lanjut";
@@ -1384,9 +1384,11 @@ catalogue! {
     FollowUpMessageInvalid => "Write the message (at most 459 characters).", "Tulis pesannya (paling banyak 459 karakter).";
     FollowUpDoNotText => "The customer asked not to be texted.", "Nasabah meminta tidak dikirimi SMS.";
     FollowUpOpenComplaint => "Open billing complaint", "Pengaduan penagihan terbuka";
-    FollowUpOutsideHours => "Customers may be contacted only from {from} to {until}. Nothing was saved.", "Nasabah hanya boleh dihubungi pukul {from} sampai {until}. Tidak ada yang disimpan.";
-    FollowUpHoliday => "Today is one of the branch's holidays: no calls or messages. Nothing was saved.", "Hari ini hari libur cabang: tidak ada panggilan atau pesan. Tidak ada yang disimpan.";
-    FollowUpDailyLimit => "This customer was contacted {n} times today, the most allowed. Nothing was saved.", "Nasabah ini sudah dihubungi {n} kali hari ini, batas terbanyak. Tidak ada yang disimpan.";
+    FollowUpOutsideHours => "Customers may be contacted only from {from} to {until}.", "Nasabah hanya boleh dihubungi pukul {from} sampai {until}.";
+    FollowUpHoliday => "Today is one of the branch's holidays: no calls or messages.", "Hari ini hari libur cabang: tidak ada panggilan atau pesan.";
+    FollowUpNothingSaved => "Nothing was saved.", "Tidak ada yang disimpan.";
+    ContactCodeNotSent => "No code was sent.", "Tidak ada kode yang dikirim.";
+    FollowUpDailyLimit => "This customer was contacted {n} times today, the most allowed.", "Nasabah ini sudah dihubungi {n} kali hari ini, batas terbanyak.";
     PromiseActive => "Promised", "Dijanjikan";
     PromiseKept => "Kept", "Ditepati";
     PromiseBroken => "Broken", "Diingkari";

@@ -10,7 +10,7 @@ use crate::otp::{
     Requester, Rules, SendError,
 };
 use crate::plumbing::error::AppError;
-use crate::plumbing::i18n::Msg;
+use crate::plumbing::i18n::{Lang, Msg};
 use crate::plumbing::ids::{CustomerId, StaffId};
 use crate::web::Ctx;
 
@@ -45,6 +45,21 @@ pub(crate) fn with_codes<T>(
         },
     )
 }
+/// A code message's text and email subject in `lang`, `{code}` left in for `otp` to fill.
+pub(crate) fn code_words(ctx: &Ctx, lang: Lang, destination: &Destination) -> (String, String) {
+    let minutes = ctx.app.config.otp.validity_minutes.to_string();
+    let values = [
+        ("branch", ctx.app.config.branch.name.as_str()),
+        ("minutes", minutes.as_str()),
+    ];
+    match destination {
+        Destination::Phone(_) => (lang.fill(Msg::CodeSms, &values), String::new()),
+        Destination::Email(_) => (
+            lang.fill(Msg::CodeEmailBody, &values),
+            lang.fill(Msg::CodeEmailSubject, &values),
+        ),
+    }
+}
 /// Sends a code from this screen through `store`, by SMS or email, in the customer's language,
 /// else this request's.
 pub(crate) fn send_with(
@@ -54,20 +69,8 @@ pub(crate) fn send_with(
     purpose: Purpose,
     staff: Option<&StaffId>,
 ) -> Result<(), SendError> {
-    let minutes = ctx.app.config.otp.validity_minutes.to_string();
-    let values = [
-        ("branch", ctx.app.config.branch.name.as_str()),
-        ("minutes", minutes.as_str()),
-    ];
     let lang = store.language()?.unwrap_or(ctx.lang);
-    // `{code}` is left in the text for `otp` to fill.
-    let (text, subject) = match destination {
-        Destination::Phone(_) => (lang.fill(Msg::CodeSms, &values), String::new()),
-        Destination::Email(_) => (
-            lang.fill(Msg::CodeEmailBody, &values),
-            lang.fill(Msg::CodeEmailSubject, &values),
-        ),
-    };
+    let (text, subject) = code_words(ctx, lang, &destination);
     let words = CodeText {
         text: &text,
         subject: &subject,

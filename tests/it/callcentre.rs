@@ -21,7 +21,7 @@ pub(crate) fn demo_at_ten() -> Server {
 }
 
 /// Moves the server's clock forward to the next `hour`:00 branch time.
-fn move_to(server: &Server, hour: u32) {
+pub(crate) fn move_to(server: &Server, hour: u32) {
     let shift: i64 = std::fs::read_to_string(server.dir.path().join("clock-shift"))
         .ok()
         .and_then(|s| s.trim().parse().ok())
@@ -392,6 +392,8 @@ fn a_contacts_phone_is_checked_by_a_code_that_reaches_the_modem() {
         pawnbranch::testing::Simulator::start(&link, pawnbranch::testing::SimConfig::default())
             .unwrap();
     let server = crate::portal::portal_server_with(&link, None);
+    // A code is a contact: within the contact hours.
+    move_to(&server, 10);
     let mut agent = server.client();
     agent.sign_in(AGENT.0, AGENT.1);
     let queue = agent.get("/staff/callcentre");

@@ -1,7 +1,7 @@
 //! The call centre's remaining points of issue 15 through the real binary: a new application's
 //! information approved by a call agent (queue filter, who and when, the timeline), "do not
-//! contact" set with a reason and cleared (the queue shows it, a note of a call is refused),
-//! and the RO's phone, set on the staff pages, shown with a tel: link.
+//! contact" set with a reason and cleared (the queue shows it, a note of a call and a code to
+//! a contact's phone are refused), and the RO's phone, set on the staff pages, shown with a tel: link.
 
 use crate::callcentre::{database, demo_at_ten};
 use crate::util::{ADMIN, AGENT, CLERK, MANAGER, Server, id_after};
@@ -109,6 +109,38 @@ fn do_not_contact_is_set_with_a_reason_shown_in_the_queue_refuses_notes_and_is_c
         ),
         0
     );
+    // Nor a code to a contact's phone: the page says why, and nothing is sent.
+    let contacts = format!("/staff/customers/{customer}/contacts");
+    let r = agent.submit(
+        &screen,
+        &contacts,
+        &[
+            ("kind", "guarantor"),
+            ("contact_name", "Rina Penjamin"),
+            ("relationship", "sister"),
+            ("contact_phone", "0813-5555-0404"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let contact: String = one(
+        &server,
+        "SELECT id FROM customer_contacts WHERE full_name = ?1",
+        "Rina Penjamin",
+    );
+    let r = agent.submit(&screen, &format!("{contacts}/{contact}/code/send"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let file = agent.get(&format!("/staff/customers/{customer}"));
+    assert!(
+        file.body.contains("marked do not contact") && file.body.contains("No code was sent."),
+        "{}",
+        file.body
+    );
+    let texts: i64 = one(
+        &server,
+        "SELECT count(*) FROM sms_outbox WHERE recipient = ?1",
+        "+6281355550404",
+    );
+    assert_eq!(texts, 0);
     let r = agent.submit(&screen, &format!("{mark}/clear"), &[]);
     assert_eq!(r.status, 303, "{}", r.body);
     let cleared: String = one(

@@ -19,7 +19,7 @@ use crate::callcentre::choices::{self, Choice, Field};
 use crate::callcentre::notes::{
     self, MAX_COMMENT_CHARS, MAX_MESSAGE_CHARS, NewNote, NoteError, Whom,
 };
-use crate::callcentre::rules::{Blocked, ContactRules};
+use crate::callcentre::rules::ContactRules;
 use crate::callcentre::{approval, do_not_contact, promises, queue, ro};
 use crate::customers::alternative_contacts::{Contact, Kind as ContactKind};
 use crate::customers::{self, Customer};
@@ -633,22 +633,13 @@ fn refusal(
         NoteError::Comments => ("comments", t(Msg::FollowUpCommentsInvalid)),
         NoteError::Message => ("message", t(Msg::FollowUpMessageInvalid)),
         NoteError::DoNotText => ("send_message", t(Msg::FollowUpDoNotText)),
-        NoteError::DoNotContact => ("", t(Msg::FollowUpDncRefused)),
-        NoteError::Blocked(Blocked::OutsideHours { from, until }) => (
+        NoteError::Blocked(blocked) => (
             "",
-            ctx.lang.fill(
-                Msg::FollowUpOutsideHours,
-                &[
-                    ("from", &from.format("%H:%M").to_string()),
-                    ("until", &until.format("%H:%M").to_string()),
-                ],
+            format!(
+                "{} {}",
+                blocked.message(ctx.lang),
+                ctx.t(Msg::FollowUpNothingSaved)
             ),
-        ),
-        NoteError::Blocked(Blocked::Holiday(_)) => ("", t(Msg::FollowUpHoliday)),
-        NoteError::Blocked(Blocked::DailyLimit(n)) => (
-            "",
-            ctx.lang
-                .fill(Msg::FollowUpDailyLimit, &[("n", &n.to_string())]),
         ),
         NoteError::Db(_) => ("", String::new()),
     })

@@ -122,10 +122,12 @@ pub(crate) fn queue_page(ctx: &Ctx) -> Result<Response, AppError> {
     Ok(ctx.staff_page(user, ctx.t(Msg::FollowUpTitle), body))
 }
 
-/// The queue's rows as last read, while nothing they read has changed since: the branch's
-/// database (by its directory), the branch's day and the change log's generation
-/// (`queue::generation`) are the key. Pages of the same queue then only filter, sort and page
-/// in memory; any write to what the queue reads makes the next page read them again.
+/// The queue's rows as last read, and what they were read at: the branch's database (by its
+/// directory), the branch's day and the change log's generation (`queue::generation`). While
+/// all three are the same, pages of the queue only filter, sort and page in memory. After a
+/// write, the next page reads afresh only the rows of the customers the change log says it
+/// touched (`queue::touched_since`, `queue::Rows::updated`); only a new day, another database
+/// or a log that cannot tell reads every row again.
 struct Cached {
     data_dir: String,
     today: chrono::NaiveDate,
@@ -135,35 +137,49 @@ struct Cached {
 
 static QUEUE_ROWS: Mutex<Option<Cached>> = Mutex::new(None);
 
-/// Held while the rows are read afresh: the pages asked for meanwhile wait for that one read
-/// (and take its rows) instead of each reading them at once after a write.
+/// Held while the rows are brought up to date: the pages asked for meanwhile wait for that one
+/// read (and take its rows) instead of each reading them at once after a write.
 static READING: Mutex<()> = Mutex::new(());
 
 fn queue_rows(ctx: &Ctx, conn: &mut rusqlite::Connection) -> Result<Arc<queue::Rows>, AppError> {
     let day = today(ctx);
     let data_dir = &ctx.app.config.storage.data_dir;
-    let kept = |generation: i64| {
+    // The rows kept for this database and day, and their generation.
+    let kept = || {
         let cache = QUEUE_ROWS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         cache
             .as_ref()
-            .filter(|c| c.today == day && c.generation == generation && c.data_dir == *data_dir)
-            .map(|c| Arc::clone(&c.rows))
+            .filter(|c| c.today == day && c.data_dir == *data_dir)
+            .map(|c| (c.generation, Arc::clone(&c.rows)))
     };
-    if let Some(rows) = kept(queue::generation(conn)?) {
+    let generation = queue::generation(conn)?;
+    if let Some((g, rows)) = kept()
+        && g == generation
+    {
         return Ok(rows);
     }
     let _reading = READING
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // The generation and the rows from one snapshot of the database.
+    // The generation, the customers touched and their rows from one snapshot of the database.
     let tx = conn.transaction()?;
     let generation = queue::generation(&tx)?;
-    if let Some(rows) = kept(generation) {
-        return Ok(rows);
+    let before = kept();
+    if let Some((g, rows)) = &before
+        && *g == generation
+    {
+        return Ok(Arc::clone(rows));
     }
-    let rows = Arc::new(queue::Rows::new(queue::candidates(&tx, day)?));
+    let touched = match &before {
+        Some((g, rows)) => queue::touched_since(&tx, *g, generation)?.map(|t| (t, rows)),
+        None => None,
+    };
+    let rows = Arc::new(match touched {
+        Some((touched, rows)) => rows.updated(&touched, queue::candidates_of(&tx, day, &touched)?),
+        None => queue::Rows::new(queue::candidates(&tx, day)?),
+    });
     drop(tx);
     *QUEUE_ROWS
         .lock()

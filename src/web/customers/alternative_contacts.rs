@@ -6,10 +6,11 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::callcentre::contact_codes::ContactStore;
+use crate::callcentre::contact_codes::{self, ContactStore, NotSent};
+use crate::callcentre::rules::ContactRules;
 use crate::customers::alternative_contacts::{self, Change, Contact, Kind, NewContact};
 use crate::customers::{Customer, get};
-use crate::otp::{Destination, Purpose};
+use crate::otp::{CodeStore, CodeText, Destination, Purpose};
 use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
@@ -21,6 +22,7 @@ use crate::plumbing::phone::E164;
 use crate::plumbing::ui::{self, Field, FieldErrors};
 use crate::roles::{Permission, StaffUser};
 use crate::web::Ctx;
+use crate::web::codes;
 
 /// Who may add, change and remove contacts: the counter and the call centre.
 const MAY_EDIT: [Permission; 3] = [
@@ -156,23 +158,45 @@ pub(crate) fn send_code(ctx: &Ctx, id: CustomerId, contact: &str) -> Result<Resp
     let mut conn = ctx.app.db.conn()?;
     let tx = db::immediate(&mut conn)?;
     let (mut store, phone) = store(&tx, &id, contact, user)?;
-    let outcome = crate::web::codes::answered(crate::web::codes::send_with(
-        ctx,
-        &mut store,
-        Destination::Phone(&phone),
-        Purpose::Verification,
-        Some(&user.id),
-    ))?;
+    let lang = store.language()?.unwrap_or(ctx.lang);
+    let (text, subject) = codes::code_words(ctx, lang, &Destination::Phone(&phone));
+    let words = CodeText {
+        text: &text,
+        subject: &subject,
+    };
+    let rules = ContactRules::from_config(&ctx.app.config);
+    let outcome = codes::with_codes(ctx, Purpose::Verification, Some(&user.id), |c, r| {
+        contact_codes::send(
+            &mut store,
+            c,
+            &phone,
+            r,
+            &words,
+            &rules,
+            crate::web::loans::today(ctx),
+            ctx.now,
+        )
+    });
+    let refused = match outcome {
+        Ok(()) => None,
+        Err(NotSent::Blocked(blocked)) => Some(format!(
+            "{} {}",
+            blocked.message(ctx.lang),
+            ctx.t(Msg::ContactCodeNotSent)
+        )),
+        Err(NotSent::Refused(refusal)) => Some(codes::refusal_message(ctx, &refusal)),
+        Err(NotSent::Db(e)) => return Err(e.into()),
+    };
     tx.commit()?;
-    match outcome {
-        Ok(()) => {
+    match refused {
+        None => {
             ctx.app.sms.wake();
             ctx.flash(
                 &ctx.lang
                     .fill(Msg::CodeSentTo, &[("phone", &phone.masked())]),
             );
         }
-        Err(refusal) => ctx.flash(&crate::web::codes::refusal_message(ctx, &refusal)),
+        Some(message) => ctx.flash(&message),
     }
     Ok(Response::see_other(&format!(
         "{}#contacts",
