@@ -120,41 +120,62 @@ pub(crate) fn daily(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec
     Ok(days)
 }
 
-/// The week of seven days ending `last` (branch-local, `offset` from UTC).
-fn week(conn: &Connection, last: NaiveDate, offset: FixedOffset) -> rusqlite::Result<Week> {
-    let first = last - Duration::days(6);
-    let (from, _) = bounds(first, offset);
-    let (_, to) = bounds(last, offset);
-    let became = |state: &str| -> rusqlite::Result<i64> {
-        conn.prepare_cached(
-            "SELECT COUNT(*) FROM loan_events
-             WHERE kind = 'state' AND to_value = ?1 AND at >= ?2 AND at < ?3",
-        )?
-        .query_row(params![state, from, to], |r| r.get(0))
-    };
-    let written = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM ledger WHERE kind = 'disbursement' AND on_date BETWEEN ?1 AND ?2",
-        )?
-        .query_row(params![first, last], |r| r.get(0))?;
-    Ok(Week {
-        last,
-        written,
-        redeemed: became("redeemed")?,
-        forfeited: became("forfeited")?,
-    })
-}
-
-/// The last [`WEEKS`] weeks, each of seven days, the last ending `today`; oldest first.
+/// The last [`WEEKS`] weeks, each of seven days, the last ending `today` (branch-local,
+/// `offset` from UTC); oldest first. Each figure is one index range read once for all the
+/// weeks, each week counted by its bounds (`FILTER`), rather than a statement per week.
 pub(crate) fn weekly(
     conn: &Connection,
     today: NaiveDate,
     offset: FixedOffset,
 ) -> rusqlite::Result<Vec<Week>> {
-    (0..WEEKS)
+    // Week w (0 the oldest) runs from day firsts[w] to lasts[w]; its instants from the start
+    // of its first day to the start of the next week's.
+    let lasts: Vec<NaiveDate> = (0..WEEKS)
         .rev()
-        .map(|back| week(conn, today - Duration::days(7 * back), offset))
-        .collect()
+        .map(|back| today - Duration::days(7 * back))
+        .collect();
+    let firsts: Vec<NaiveDate> = lasts.iter().map(|l| *l - Duration::days(6)).collect();
+    let mut instants: Vec<_> = firsts.iter().map(|f| bounds(*f, offset).0).collect();
+    instants.push(bounds(today, offset).1);
+    let weeks = lasts.len();
+    let per_week = |condition: &dyn Fn(usize) -> String| -> String {
+        (0..weeks)
+            .map(|w| format!("COUNT(*) FILTER (WHERE {})", condition(w)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // Parameters: ?1 the kind or state, then the weeks' bounds.
+    let written_sql = format!(
+        "SELECT {} FROM ledger WHERE kind = ?1 AND on_date BETWEEN ?2 AND ?{}",
+        per_week(&|w| format!("on_date BETWEEN ?{} AND ?{}", w + 2, w + 2 + weeks)),
+        1 + 2 * weeks,
+    );
+    let mut dates: Vec<&dyn rusqlite::ToSql> = vec![&"disbursement"];
+    dates.extend(firsts.iter().map(|d| d as &dyn rusqlite::ToSql));
+    dates.extend(lasts.iter().map(|d| d as &dyn rusqlite::ToSql));
+    let written: Vec<i64> = conn
+        .prepare_cached(&written_sql)?
+        .query_row(dates.as_slice(), |r| (0..weeks).map(|w| r.get(w)).collect())?;
+    let became_sql = format!(
+        "SELECT {} FROM loan_events WHERE kind = 'state' AND to_value = ?1 AND at >= ?2 AND at < ?{}",
+        per_week(&|w| format!("at >= ?{} AND at < ?{}", w + 2, w + 3)),
+        2 + weeks,
+    );
+    let became = |state: &str| -> rusqlite::Result<Vec<i64>> {
+        let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&state];
+        bound.extend(instants.iter().map(|i| i as &dyn rusqlite::ToSql));
+        conn.prepare_cached(&became_sql)?
+            .query_row(bound.as_slice(), |r| (0..weeks).map(|w| r.get(w)).collect())
+    };
+    let (redeemed, forfeited) = (became("redeemed")?, became("forfeited")?);
+    Ok((0..weeks)
+        .map(|w| Week {
+            last: lasts[w],
+            written: written[w],
+            redeemed: redeemed[w],
+            forfeited: forfeited[w],
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@
 //! so marking it failed reverses the payout in the ledger (the principal receivable back to
 //! zero, the bank or mobile-money clearing account restored) and credits back the interest and
 //! fees already charged on the ticket; no charge falls due while the payout waits
-//! (`charges::due` asks [`outstanding`]). The ticket stays Active, its items held, and its
-//! page and the complaint case show the payout outstanding. Making it again pays the principal
+//! (`charges::due` asks `Ticket::payout_waits`, read with the ticket). The ticket stays
+//! Active, its items held, and its page and the complaint case show the payout outstanding. Making it again pays the principal
 //! out anew (same or another method, with a receipt) and counts the ticket's periods from that
 //! day (`ops::restart`), so interest runs only on money the customer received; the charges of
 //! the new first period are then due as for a new ticket, and `terms::owed` and the statement
@@ -216,14 +216,6 @@ pub(crate) fn of_ticket(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Ve
     ))?
     .query_map([loan], read)?
     .collect()
-}
-
-/// Whether a ticket's payout failed and waits to be made again: then nothing is charged.
-pub(crate) fn outstanding(conn: &Connection, loan: &LoanId) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM disbursements WHERE loan_id = ?1 AND state = 'failed')",
-    )?
-    .query_row([loan], |r| r.get(0))
 }
 
 /// The payout and its ticket, open and with nothing paid on it.

@@ -598,7 +598,7 @@ fn check_payment(
     if !record.is_open() {
         return Err(PaymentError::Closed);
     }
-    if super::disbursements::outstanding(conn, &record.id)? {
+    if record.payout_waits {
         return Err(PaymentError::PayoutOutstanding);
     }
     if payment.amount <= 0 {

@@ -59,7 +59,7 @@ fn charged_through(
     today: NaiveDate,
 ) -> rusqlite::Result<Option<NaiveDate>> {
     let t = &record.terms;
-    if record.is_open() && super::disbursements::outstanding(conn, &record.id)? {
+    if record.is_open() && record.payout_waits {
         // The customer has not received the money (`disbursements`).
         return Ok(None);
     }
