@@ -412,19 +412,50 @@ pub(crate) struct Charged {
 
 /// What has been charged on a ticket.
 pub(crate) fn charged(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Charged> {
-    conn.prepare_cached(
-        "SELECT COALESCE(SUM(CASE kind WHEN 'interest_charge' THEN amount WHEN 'interest_credit' THEN -amount ELSE 0 END), 0),
-                COALESCE(SUM(CASE kind WHEN 'fee_charge' THEN amount WHEN 'fee_credit' THEN -amount ELSE 0 END), 0),
-                MAX(on_date)
-         FROM ledger WHERE loan_id = ?1 AND kind IN ('interest_charge', 'fee_charge', 'interest_credit', 'fee_credit')",
-    )?
-    .query_row([loan], |r| {
-        Ok(Charged {
-            interest: r.get(0)?,
-            fees: r.get(1)?,
-            through: r.get(2)?,
-        })
-    })
+    Ok(movements_and_charged(conn, loan)?.1)
+}
+
+/// A ticket's payment parts (as [`movements`]) and what has been charged on it, from one read
+/// of its transactions: what the charges falling due are worked out from. (Charges are never
+/// reversed: a correction of one is a credit.)
+pub(crate) fn movements_and_charged(
+    conn: &Connection,
+    loan: &LoanId,
+) -> rusqlite::Result<(Vec<Movement>, Charged)> {
+    let mut moves = Vec::new();
+    let mut charged = Charged::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.kind, l.amount, l.on_date,
+                CASE WHEN l.kind IN ('interest', 'fee', 'principal')
+                     THEN (SELECT r.on_date FROM ledger r WHERE r.reverses = l.id) END
+         FROM ledger l WHERE l.loan_id = ?1 AND l.kind IN ('interest', 'fee', 'principal',
+              'interest_charge', 'fee_charge', 'interest_credit', 'fee_credit')
+         ORDER BY l.on_date, l.at, l.rowid",
+    )?;
+    let mut rows = stmt.query([loan])?;
+    while let Some(r) = rows.next()? {
+        let (kind, amount, on): (String, i64, NaiveDate) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let kind = EntryKind::from_code(&kind).unwrap_or(EntryKind::Principal);
+        let (interest, fees) = match kind {
+            EntryKind::InterestCharge => (amount, 0),
+            EntryKind::InterestCredit => (-amount, 0),
+            EntryKind::FeeCharge => (0, amount),
+            EntryKind::FeeCredit => (0, -amount),
+            _ => {
+                moves.push(Movement {
+                    kind,
+                    amount,
+                    on,
+                    reversed_on: r.get(3)?,
+                });
+                continue;
+            }
+        };
+        charged.interest += interest;
+        charged.fees += fees;
+        charged.through = charged.through.max(Some(on));
+    }
+    Ok((moves, charged))
 }
 
 /// The date of a ticket's latest money movement (a payment, disbursement or reversal).

@@ -85,8 +85,7 @@ pub(crate) fn due(
     let Some(through) = charged_through(conn, record, today)? else {
         return Ok(Vec::new());
     };
-    let moves = ledger::movements(conn, &record.id)?;
-    let posted = ledger::charged(conn, &record.id)?;
+    let (moves, posted) = ledger::movements_and_charged(conn, &record.id)?;
     let ticket = record.facts();
     let mut dates = terms::charge_dates(&ticket, through);
     dates.extend(
