@@ -14,7 +14,7 @@
 //! its SIM balance ([`Sms::want_balances`]). With the reminder pass it runs
 //! the complaint breach pass ([`crate::complaints::breach::run`]), which escalates the cases
 //! past their service level (once each) and tells the CS managers, and sends the
-//! promised-day messages ([`crate::callcentre::promises::remind_due`]).
+//! promise texts still to send ([`crate::callcentre::promises::remind_due`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -127,7 +127,7 @@ pub(crate) fn run(
         // The slot of the clock (which tests move, in either direction) this pass belongs to.
         let slot = now.timestamp().div_euclid(REMIND_EVERY_SECONDS);
         if done == Some(today) && reminded != Some(slot) {
-            match remind(db, settings, now) {
+            match remind(db, settings, config, now) {
                 Ok(0) => (),
                 Ok(n) => {
                     info!("scheduler: {n} reminder(s) queued");
@@ -254,7 +254,12 @@ fn settle_promises(
 /// One reminder pass, in one transaction: the messages exist exactly when their
 /// `reminders_sent` rows do. The promised-day messages of promises to pay go in the same pass.
 /// The schedule saved on the Reminders page, if any, replaces the file's from this pass on.
-fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, String> {
+fn remind(
+    db: &Db,
+    settings: &Settings,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
     let mut conn = db.conn().map_err(|e| e.to_string())?;
     let settings = settings.as_saved(&conn).map_err(|e| e.to_string())?;
     if !settings.in_hours(now) {
@@ -263,7 +268,9 @@ fn remind(db: &Db, settings: &Settings, now: DateTime<Utc>) -> Result<usize, Str
     let tx = db::immediate(&mut conn).map_err(|e| e.to_string())?;
     let mut queued = reminders::run(&tx, &settings, now).map_err(|e| e.to_string())?;
     let today = clock::local_date(now, settings.offset);
-    queued += promises::remind_due(&tx, &settings, today, now).map_err(|e| e.to_string())?;
+    let contact = crate::callcentre::rules::ContactRules::from_config(config);
+    queued +=
+        promises::remind_due(&tx, &settings, &contact, today, now).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())?;
     Ok(queued)
 }

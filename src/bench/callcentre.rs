@@ -191,7 +191,9 @@ fn read_after_write(data: &std::path::Path) -> Result<(f64, f64), String> {
             })
             .map_err(e)?;
         let targets = conn
-            .prepare("SELECT customer_id, id FROM loans WHERE state = 'grace' ORDER BY id LIMIT +?1")
+            .prepare(
+                "SELECT customer_id, id FROM loans WHERE state = 'grace' ORDER BY id LIMIT +?1",
+            )
             .map_err(e)?
             .query_map([READS as i64], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(e)?

@@ -214,7 +214,14 @@ pub(crate) fn add(
                 amount: p.amount,
                 on: p.on,
             };
-            Some(promises::make(conn, &made, messaging, today, now)?)
+            Some(promises::make(
+                conn,
+                &made,
+                messaging,
+                &rules.contact,
+                today,
+                now,
+            )?)
         }
         _ => None,
     };

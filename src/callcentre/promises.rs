@@ -1,6 +1,8 @@
 //! Promises to pay, made in follow-up notes: one active per ticket (a new promise replaces the
 //! old, which stays, marked replaced and pointing at the new one). The customer gets an SMS
-//! when a promise is made and another on the promised day, within the sending hours; the
+//! when a promise is made and another on the promised day, when the collection rules admit
+//! a contact (`super::rules::admit`: the contact hours within the sending hours, no holiday,
+//! no "do not contact" mark; a held text waits for the next allowed pass); the
 //! scheduler settles each promise the day after its date: kept when the payments on the ticket
 //! from the day it was made to the promised day (net of reversals) reached the amount, else
 //! broken (a broken promise puts the customer back at the top of the follow-up queue).
@@ -10,10 +12,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use serde_json::json;
+
+use super::rules::{self, Blocked, ContactRules, Reach};
+use crate::audit::{self, Actor, Change};
 use crate::ledger;
 use crate::plumbing::clock;
 use crate::plumbing::i18n::Msg;
-use crate::plumbing::ids::{CustomerId, FollowUpId, LoanId, PromiseId, SmsId, StaffId};
+use crate::plumbing::ids::{CustomerId, FollowUpId, LoanId, PromiseId, StaffId};
 use crate::plumbing::phone::E164;
 use crate::sms::outbox::{self, Kind, NewSms};
 
@@ -95,12 +101,21 @@ pub(crate) fn hours_end(m: &Messaging, now: DateTime<Utc>) -> DateTime<Utc> {
     m.hours_end(clock::local_date(now, m.offset))
 }
 
-/// Makes a promise on a ticket, replacing its active one, and texts the customer when within
-/// the sending hours (and they may be texted). Call in the note's transaction.
+/// The rules a promise text keeps: the contact rules, their hours narrowed to the sending
+/// hours (a text goes when both allow it), admitted as [`Reach::Text`].
+fn text_rules(m: &Messaging, contact: &ContactRules) -> ContactRules {
+    contact.narrowed(m.send_from, m.send_until)
+}
+
+/// Makes a promise on a ticket, replacing its active one, and texts the customer when the
+/// collection rules admit it now ([`rules::admit`], [`Reach::Text`]); a text held by the
+/// hours waits for the scheduler's next pass within them ([`remind_due`]). Call in the
+/// note's transaction.
 pub(crate) fn make(
     conn: &Connection,
     new: &NewPromise,
     m: &Messaging,
+    contact: &ContactRules,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<PromiseId> {
@@ -126,82 +141,161 @@ pub(crate) fn make(
         new.on,
         now
     ])?;
-    if m.in_hours(now)
-        && let Some(sms) = text(conn, &id, Msg::PromiseMadeSms, m, now)?
-    {
-        conn.prepare_cached("UPDATE promises_to_pay SET made_sms_id = ?2 WHERE id = ?1")?
-            .execute(params![id, sms])?;
-    }
+    offer(
+        conn,
+        &id,
+        Text::Made,
+        m,
+        &text_rules(m, contact),
+        today,
+        now,
+    )?;
     Ok(id)
 }
 
-/// Queues `msg` about a promise to its customer, unless they asked not to be texted.
-fn text(
+/// Which of a promise's two texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    /// When it is made.
+    Made,
+    /// On the promised day.
+    Due,
+}
+
+impl Text {
+    fn msg(self) -> Msg {
+        match self {
+            Text::Made => Msg::PromiseMadeSms,
+            Text::Due => Msg::PromiseDueSms,
+        }
+    }
+
+    /// The audit action of a text not sent to a customer who must not get it.
+    fn withheld(self) -> &'static str {
+        match self {
+            Text::Made => "promise.made_text_withheld",
+            Text::Due => "promise.due_text_withheld",
+        }
+    }
+}
+
+/// What became of a promise text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Offered {
+    Queued,
+    /// Not now (the hours, a holiday): it stays pending for a later pass.
+    Held,
+    /// Never: the customer is marked do not contact or asked not to be texted; recorded in
+    /// the audit log (which the pending texts are read against, so it is not tried again).
+    Withheld,
+}
+
+/// Queues a text about a promise to its customer when the collection rules admit it now,
+/// recording it on the promise; records it withheld when the customer must not get it.
+fn offer(
     conn: &Connection,
     promise: &PromiseId,
-    msg: Msg,
+    which: Text,
     m: &Messaging,
+    rules: &ContactRules,
+    today: NaiveDate,
     now: DateTime<Utc>,
-) -> rusqlite::Result<Option<SmsId>> {
+) -> rusqlite::Result<Offered> {
     let row: (CustomerId, String, bool, String, i64, NaiveDate) = conn
         .prepare_cached(
-            "SELECT c.id, c.phone, c.do_not_text OR c.do_not_contact_reason IS NOT NULL, l.ticket_no,
-                    p.amount, p.promised_on
+            "SELECT c.id, c.phone, c.do_not_text, l.ticket_no, p.amount, p.promised_on
              FROM promises_to_pay p JOIN customers c ON c.id = p.customer_id JOIN loans l ON l.id = p.loan_id
              WHERE p.id = ?1",
         )?
         .query_row([promise], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?;
-    // Neither to a customer who asked not to be texted nor to one marked do not contact.
-    let (customer, phone, quiet, ticket, amount, on) = row;
-    if quiet {
-        return Ok(None);
-    }
-    let body = m.lang.fill(
-        msg,
-        &[
-            ("branch", &m.branch),
-            ("ticket", &ticket),
-            ("amount", &m.currency.format(amount, m.lang)),
-            ("date", &m.lang.date(on)),
-        ],
-    );
-    let sms = NewSms {
-        to: &E164::from_stored(phone),
-        text: &body,
-        kind: Kind::FollowUp,
-        expires_at: Some(hours_end(m, now)),
-        customer: Some(&customer),
+    let (customer, phone, do_not_text, ticket, amount, on) = row;
+    let why = match rules::admit(conn, rules, &customer, Reach::Text, today, now)? {
+        Err(Blocked::DoNotContact) => "do_not_contact",
+        Err(_) => return Ok(Offered::Held),
+        Ok(()) if do_not_text => "do_not_text",
+        Ok(()) => {
+            let body = m.lang.fill(
+                which.msg(),
+                &[
+                    ("branch", &m.branch),
+                    ("ticket", &ticket),
+                    ("amount", &m.currency.format(amount, m.lang)),
+                    ("date", &m.lang.date(on)),
+                ],
+            );
+            let sms = NewSms {
+                to: &E164::from_stored(phone),
+                text: &body,
+                kind: Kind::FollowUp,
+                expires_at: Some(rules.hours_end(today)),
+                customer: Some(&customer),
+            };
+            let sms = outbox::enqueue(conn, &sms, now)?;
+            let sql = match which {
+                Text::Made => "UPDATE promises_to_pay SET made_sms_id = ?2 WHERE id = ?1",
+                Text::Due => "UPDATE promises_to_pay SET due_sms_id = ?2 WHERE id = ?1",
+            };
+            conn.prepare_cached(sql)?.execute(params![promise, sms])?;
+            return Ok(Offered::Queued);
+        }
     };
-    outbox::enqueue(conn, &sms, now).map(Some)
+    let change = Change {
+        action: which.withheld(),
+        entity: "promise",
+        entity_id: promise.as_str(),
+        before: None,
+        after: Some(json!({ "customer": customer.as_str(), "why": why })),
+    };
+    audit::record(conn, &Actor::System, &change, now)?;
+    Ok(Offered::Withheld)
 }
 
-/// The promised-day messages: every active promise due today, made before today, not yet
-/// reminded, gets its SMS, when within the sending hours and not on a holiday of the branch's.
-/// Returns how many were queued.
+/// The texts still to send, when the collection rules admit them ([`rules::admit`],
+/// [`Reach::Text`]): every active promise due today, made before today, gets its
+/// promised-day SMS; a promise whose text when made was held by the hours gets that one
+/// (unless the promised-day text has taken its place). A text held by the hours or a holiday
+/// stays pending for the next pass, one withheld from a customer marked do not contact (or
+/// who asked not to be texted) is recorded and not tried again. A promised-day text held all
+/// day (a holiday) is not sent the day after: the promise is settled by then. Returns how
+/// many were queued.
 pub(crate) fn remind_due(
     conn: &Connection,
     m: &Messaging,
+    contact: &ContactRules,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<usize> {
-    if !m.in_hours(now) || crate::holidays::is_holiday(conn, today)? {
-        return Ok(0);
-    }
-    let due: Vec<PromiseId> = conn
-        .prepare_cached(
-            "SELECT id FROM promises_to_pay
-             WHERE state = 'active' AND promised_on = ?1 AND made_on < ?1 AND due_sms_id IS NULL",
-        )?
-        .query_map([today], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let rules = text_rules(m, contact);
+    let pending = |sql: &str, which: Text| -> rusqlite::Result<Vec<PromiseId>> {
+        conn.prepare_cached(sql)?
+            .query_map(params![today, which.withheld()], |r| r.get(0))?
+            .collect()
+    };
+    let made = pending(
+        "SELECT id FROM promises_to_pay p
+         WHERE state = 'active' AND made_sms_id IS NULL AND (promised_on > ?1 OR made_on = ?1)
+           AND NOT EXISTS (SELECT 1 FROM audit_log a
+                           WHERE a.entity = 'promise' AND a.entity_id = p.id AND a.action = ?2)",
+        Text::Made,
+    )?;
+    let due = pending(
+        "SELECT id FROM promises_to_pay p
+         WHERE state = 'active' AND promised_on = ?1 AND made_on < ?1 AND due_sms_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM audit_log a
+                           WHERE a.entity = 'promise' AND a.entity_id = p.id AND a.action = ?2)",
+        Text::Due,
+    )?;
     let mut queued = 0;
-    for id in due {
-        if let Some(sms) = text(conn, &id, Msg::PromiseDueSms, m, now)? {
-            conn.prepare_cached("UPDATE promises_to_pay SET due_sms_id = ?2 WHERE id = ?1")?
-                .execute(params![id, sms])?;
-            queued += 1;
+    for (which, ids) in [(Text::Made, made), (Text::Due, due)] {
+        for id in ids {
+            match offer(conn, &id, which, m, &rules, today, now)? {
+                Offered::Queued => queued += 1,
+                // The hours and the holidays hold every text alike.
+                Offered::Held => return Ok(queued),
+                Offered::Withheld => (),
+            }
         }
     }
     Ok(queued)
@@ -313,6 +407,23 @@ pub(crate) mod tests {
 
     pub(crate) fn messaging() -> Messaging {
         Messaging::from_config(&crate::plumbing::config::Config::default())
+    }
+
+    /// The default configuration's contact rules.
+    fn contact() -> ContactRules {
+        ContactRules::from_config(&crate::plumbing::config::Config::default())
+    }
+
+    /// The audit entries of texts withheld from the customer, by action.
+    fn withheld(conn: &Connection) -> Vec<String> {
+        conn.prepare(
+            "SELECT action FROM audit_log WHERE action LIKE 'promise.%_withheld' ORDER BY at, id",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
     }
 
     /// Branch-local (UTC+7) `hour` o'clock on `day`.
@@ -472,9 +583,12 @@ pub(crate) mod tests {
         assert!(sent[0].contains(&amount), "{} names {amount}", sent[0]);
         // Not before the day, not at night on the day, once in its hours.
         let before = on - Duration::days(1);
-        assert_eq!(remind_due(&conn, &m, before, at(before, 10)).unwrap(), 0);
         assert_eq!(
-            remind_due(&conn, &m, on, at(on, 6)).unwrap(),
+            remind_due(&conn, &m, &contact(), before, at(before, 10)).unwrap(),
+            0
+        );
+        assert_eq!(
+            remind_due(&conn, &m, &contact(), on, at(on, 6)).unwrap(),
             0,
             "before 08:00"
         );
@@ -487,27 +601,157 @@ pub(crate) mod tests {
         let actor = crate::audit::Actor::Staff(&manager);
         crate::holidays::add(&conn, &actor, &holiday, now()).unwrap();
         assert_eq!(
-            remind_due(&conn, &m, on, at(on, 9)).unwrap(),
+            remind_due(&conn, &m, &contact(), on, at(on, 9)).unwrap(),
             0,
             "not on a holiday"
         );
         crate::holidays::remove(&conn, &actor, on, now()).unwrap();
-        assert_eq!(remind_due(&conn, &m, on, at(on, 8)).unwrap(), 1);
-        assert_eq!(remind_due(&conn, &m, on, at(on, 12)).unwrap(), 0, "once");
+        assert_eq!(remind_due(&conn, &m, &contact(), on, at(on, 8)).unwrap(), 1);
+        assert_eq!(
+            remind_due(&conn, &m, &contact(), on, at(on, 12)).unwrap(),
+            0,
+            "once"
+        );
         assert_eq!(sms_bodies(&conn).len(), 2);
     }
 
     #[test]
-    fn a_promise_made_outside_the_sending_hours_is_not_texted_then() {
+    fn a_promise_made_outside_the_sending_hours_is_texted_at_the_next_allowed_time() {
         let w = world();
         let conn = w.db.conn().unwrap();
         let m = messaging();
-        let on = today() + Duration::days(2);
+        let on = today() + Duration::days(3);
         let night = at(today(), 21);
         // Calls allowed until 23:00 here, messages until 20:00.
         let mut late = notes::tests::rules_with(&m);
         late.contact.until = chrono::NaiveTime::from_hms_opt(23, 0, 0).unwrap();
-        promised(&conn, &w, 75_000, on, &late, night).unwrap();
-        assert!(sms_bodies(&conn).is_empty());
+        let id = promised(&conn, &w, 75_000, on, &late, night)
+            .unwrap()
+            .promise
+            .unwrap();
+        assert!(sms_bodies(&conn).is_empty(), "not at night");
+        // The next day is a holiday: nothing then either.
+        let next = today() + Duration::days(1);
+        let manager =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Manager, now());
+        let holiday = crate::holidays::Holiday {
+            on: next,
+            name: "Libur".into(),
+        };
+        crate::holidays::add(
+            &conn,
+            &crate::audit::Actor::Staff(&manager),
+            &holiday,
+            now(),
+        )
+        .unwrap();
+        let c = late.contact.clone();
+        assert_eq!(remind_due(&conn, &m, &c, next, at(next, 10)).unwrap(), 0);
+        // The day after, not before the hours, then once.
+        let after = next + Duration::days(1);
+        assert_eq!(remind_due(&conn, &m, &c, after, at(after, 7)).unwrap(), 0);
+        assert_eq!(remind_due(&conn, &m, &c, after, at(after, 8)).unwrap(), 1);
+        assert_eq!(remind_due(&conn, &m, &c, after, at(after, 9)).unwrap(), 0);
+        let sent = sms_bodies(&conn);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0],
+            m.lang.fill(
+                Msg::PromiseMadeSms,
+                &[
+                    ("branch", &m.branch),
+                    (
+                        "ticket",
+                        &active_of(&conn, &w.loan).unwrap().unwrap().ticket_no
+                    ),
+                    ("amount", &m.currency.format(75_000, m.lang)),
+                    ("date", &m.lang.date(on)),
+                ],
+            )
+        );
+        let made: Option<crate::plumbing::ids::SmsId> = conn
+            .query_row(
+                "SELECT made_sms_id FROM promises_to_pay WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(made.is_some());
+    }
+
+    #[test]
+    fn the_promised_day_text_keeps_the_contact_hours_too() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let m = messaging();
+        let on = today() + Duration::days(2);
+        promised(&conn, &w, 75_000, on, &notes::tests::rules_with(&m), now()).unwrap();
+        // Messages may go from 08:00, calls and messages of the call centre only from 10:00.
+        let mut c = contact();
+        c.from = chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert_eq!(remind_due(&conn, &m, &c, on, at(on, 9)).unwrap(), 0);
+        assert_eq!(sms_bodies(&conn).len(), 1, "only the one when made");
+        assert_eq!(remind_due(&conn, &m, &c, on, at(on, 10)).unwrap(), 1);
+        assert_eq!(sms_bodies(&conn).len(), 2);
+    }
+
+    #[test]
+    fn no_promise_text_goes_to_a_customer_marked_do_not_contact_and_that_is_recorded() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let m = messaging();
+        let on = today() + Duration::days(2);
+        promised(&conn, &w, 75_000, on, &notes::tests::rules_with(&m), now()).unwrap();
+        assert_eq!(sms_bodies(&conn).len(), 1);
+        crate::callcentre::do_not_contact::set(&conn, &w.agent, &w.customer, "Asked", now())
+            .unwrap();
+        assert_eq!(remind_due(&conn, &m, &contact(), on, at(on, 9)).unwrap(), 0);
+        assert_eq!(sms_bodies(&conn).len(), 1, "no promised-day text");
+        assert_eq!(withheld(&conn), ["promise.due_text_withheld"]);
+        // Recorded once, not tried again on the next passes.
+        assert_eq!(
+            remind_due(&conn, &m, &contact(), on, at(on, 10)).unwrap(),
+            0
+        );
+        assert_eq!(withheld(&conn).len(), 1);
+        // Not even once the mark is cleared: the text was refused, not put off.
+        crate::callcentre::do_not_contact::clear(&conn, &w.agent, &w.customer, now()).unwrap();
+        assert_eq!(
+            remind_due(&conn, &m, &contact(), on, at(on, 11)).unwrap(),
+            0
+        );
+        assert_eq!(sms_bodies(&conn).len(), 1);
+    }
+
+    #[test]
+    fn the_promise_texts_are_outside_the_daily_limit_of_attempts() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let m = messaging();
+        let r = notes::tests::rules_with(&m);
+        let on = today() + Duration::days(1);
+        // Two calls, then the third, the day's last attempt, gets a promise: it is texted.
+        for hour in [9, 10] {
+            notes::add(
+                &conn,
+                &w.agent,
+                &reached(&w.customer),
+                &r,
+                today(),
+                at(today(), hour),
+            )
+            .unwrap();
+        }
+        promised(&conn, &w, 75_000, on, &r, at(today(), 11)).unwrap();
+        assert_eq!(sms_bodies(&conn).len(), 1);
+        // Three calls on the promised day do not hold back its text.
+        for hour in [8, 9, 10] {
+            notes::add(&conn, &w.agent, &reached(&w.customer), &r, on, at(on, hour)).unwrap();
+        }
+        assert_eq!(
+            remind_due(&conn, &m, &contact(), on, at(on, 11)).unwrap(),
+            1
+        );
+        assert!(withheld(&conn).is_empty());
     }
 }

@@ -210,7 +210,9 @@ pub(crate) struct Page {
 /// tickets are read from the covering index `loans_open_queue` (named: the planner otherwise
 /// walks every open ticket by customer to skip a sort, 2-3 times slower at 100,000) and each
 /// one's receivable from `loan_receivables`, the balance a trigger keeps per ticket as its
-/// postings are written (V30), not summed from the postings at every read.
+/// postings are written (V30), not summed from the postings at every read. A ticket whose
+/// payout failed and waits to be made again is neither overdue nor due soon (the customer
+/// never got the money): `{paid_out}` is [`crate::loans::today::PAID_OUT`].
 const QUEUE: &str = "
 WITH tix AS MATERIALIZED (
     SELECT l.customer_id,
@@ -221,7 +223,7 @@ WITH tix AS MATERIALIZED (
            group_concat(l.ticket_no, ' ') AS tickets
     FROM loans l {index}
     LEFT JOIN loan_receivables r ON r.loan_id = l.id
-    WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2 {only_l}
+    WHERE l.state IN ('active', 'due', 'grace', 'notice') AND l.matures_on <= ?2 AND {paid_out} {only_l}
     GROUP BY l.customer_id
 ),
 contact AS MATERIALIZED (
@@ -298,6 +300,7 @@ fn queue_sql(some: bool) -> &'static str {
                     "INDEXED BY loans_open_queue"
                 },
             )
+            .replace("{paid_out}", crate::loans::today::PAID_OUT)
             .replace("{only_l}", &only("l.customer_id"))
             .replace("{only_id}", &only("id"))
             .replace("{only}", &only("customer_id"))
@@ -640,11 +643,14 @@ pub(crate) fn touched_since(
                   WHEN 'callcentre_assignments' THEN record_id
                   WHEN 'ledger_postings' THEN
                     (SELECT customer_id FROM loans WHERE id = json_extract(data, '$.loan_id'))
+                  WHEN 'disbursements' THEN
+                    (SELECT customer_id FROM loans WHERE id = json_extract(data, '$.loan_id'))
                   ELSE json_extract(data, '$.customer_id') END
          FROM sync_log
          WHERE seq > ?1 AND seq <= ?2
            AND entity IN ('customers', 'callcentre_assignments', 'loans', 'ledger_postings',
-                          'followup_notes', 'promises_to_pay', 'complaints', 'staff')",
+                          'disbursements', 'followup_notes', 'promises_to_pay', 'complaints',
+                          'staff')",
     )?;
     let mut rows = stmt.query(params![since, to])?;
     while let Some(r) = rows.next()? {
@@ -1458,5 +1464,78 @@ mod tests {
         let g3 = generation(&conn).unwrap();
         assert_eq!(generation(&conn).unwrap(), g3, "reading changes nothing");
         assert!(g2 > g1);
+    }
+
+    #[test]
+    fn a_ticket_whose_payout_waits_to_be_made_again_is_not_overdue() {
+        use crate::ledger::Method;
+        use crate::loans::disbursements::{self, Again};
+        let dir = tempfile::tempdir().unwrap();
+        let db =
+            crate::sync::changes::open_logged(dir.path(), std::time::Duration::from_secs(5), 2)
+                .unwrap();
+        let s = shop_in(dir, db);
+        let conn = s.db.conn().unwrap();
+        let day = |d: i64| today() + Duration::days(d);
+        customer(&conn, &s, "Ani", "081200000001", 1_000_000, day(-132));
+        // Eka's first ticket is not due for four months (a 120-day term); the second, paid out
+        // by transfer, is ten days overdue.
+        let (eka, _) = customer(&conn, &s, "Eka", "081200000005", 500_000, today());
+        let (transfer, _) = crate::loans::ops::tests::paid_out_by(
+            &conn,
+            &eka,
+            &s.product,
+            &s.agent.id,
+            800_000,
+            (Method::BankTransfer, "TRF-7"),
+            day(-130),
+            now(),
+        );
+        let mut kept = Rows::new(candidates(&conn, today()).unwrap());
+        let row = |rows: &Rows, who: &CustomerId| {
+            pick(rows, &query(Sort::Priority))
+                .rows
+                .into_iter()
+                .find(|r| &r.customer == who)
+        };
+        assert_eq!(row(&kept, &eka).unwrap().days_overdue, 10);
+        let mut at = generation(&conn).unwrap();
+        let mut step = |what: &str, conn: &Connection| {
+            let now_at = generation(conn).unwrap();
+            let touched = touched_since(conn, at, now_at).unwrap().unwrap();
+            assert!(touched.contains(&eka), "{what}");
+            kept = kept.updated(&touched, candidates_of(conn, today(), &touched).unwrap());
+            at = now_at;
+            let afresh = Rows::new(candidates(conn, today()).unwrap());
+            assert_eq!(
+                pick(&kept, &query(Sort::Priority)).rows,
+                pick(&afresh, &query(Sort::Priority)).rows,
+                "after {what}"
+            );
+            row(&kept, &eka)
+        };
+        let manager = staff_member(&conn, Role::Manager, now());
+        let payout = disbursements::of_ticket(&conn, &transfer)
+            .unwrap()
+            .remove(0);
+        disbursements::mark_failed(&conn, &payout.id, "wrong account", &manager, today(), now())
+            .unwrap();
+        assert!(disbursements::outstanding(&conn, &transfer).unwrap());
+        assert!(
+            step("the payout failed", &conn).is_none(),
+            "the customer never got the money: nothing is overdue or due"
+        );
+        assert!(row(&Rows::new(candidates(&conn, today()).unwrap()), &eka).is_none());
+        let again = Again {
+            method: Method::MobileMoney,
+            reference: "WALLET-7",
+        };
+        // Made again 125 days ago (the periods count from then): five days overdue.
+        disbursements::make_again(&conn, &payout.id, &again, &manager, day(-125), now()).unwrap();
+        let back = step("the payout made again", &conn).unwrap();
+        assert_eq!(
+            back.days_overdue, 5,
+            "overdue from the day it was made again"
+        );
     }
 }

@@ -6,8 +6,11 @@
 //! A customer marked "do not contact" (`super::do_not_contact`) is not reached at all.
 //!
 //! [`admit`] is the one check of every contact the call centre makes: a follow-up note (and
-//! its message) and a code sent to a contact's phone (`super::contact_codes`); the promise
-//! texts, sent by the scheduler, keep the sending hours of `super::promises` and the same mark.
+//! its message), a code sent to a contact's phone (`super::contact_codes`) and the promise
+//! texts (`super::promises`: the one when a promise is made, the one on the promised day),
+//! which [`Reach::Text`] admits within the contact hours narrowed to the SMS sending hours
+//! ([`ContactRules::narrowed`]), none on a holiday, none to a customer marked do not contact,
+//! and outside the day's limit (see [`Reach::Text`]).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use rusqlite::Connection;
@@ -64,6 +67,14 @@ pub(crate) enum Reach {
     CustomersSide,
     /// The customer's RO, a colleague: only the hours and the day's limit apply.
     Colleague,
+    /// A text to the customer the call centre sends on its own, about a promise to pay: the
+    /// hours, the holidays and the "do not contact" mark apply, the day's limit does not. The
+    /// limit counts the agents' attempts to reach the customer (the follow-up notes); a promise
+    /// text is no attempt of its own but part of one already counted: the confirmation of the
+    /// promise the note just logged, or the reminder on the day the customer chose in it. A
+    /// customer called three times that day would otherwise never be told of the promise they
+    /// just made, and the promised-day reminder would depend on how busy the agents were.
+    Text,
 }
 
 impl ContactRules {
@@ -76,6 +87,26 @@ impl ContactRules {
             offset: config.utc_offset(),
             per_day: c.attempts_per_day,
         }
+    }
+
+    /// These rules with the hours narrowed to `from`..`until` as well (the SMS sending hours,
+    /// for texts: a text goes only when both allow it).
+    pub(crate) fn narrowed(&self, from: NaiveTime, until: NaiveTime) -> ContactRules {
+        ContactRules {
+            from: self.from.max(from),
+            until: self.until.min(until),
+            ..self.clone()
+        }
+    }
+
+    /// The UTC instant the contact hours of a branch-local day end (a message not sent by
+    /// then expires).
+    pub(crate) fn hours_end(&self, day: NaiveDate) -> DateTime<Utc> {
+        let local = day.and_time(self.until);
+        self.offset
+            .from_local_datetime(&local)
+            .single()
+            .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
     }
 
     /// The UTC instant a branch-local day starts.
@@ -108,19 +139,21 @@ pub(crate) fn admit(
     if crate::holidays::is_holiday(conn, today)? {
         return Ok(Err(Blocked::Holiday(today)));
     }
-    let start = rules.day_start(today);
-    let attempts: u32 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM followup_notes WHERE customer_id = ?1 AND at >= ?2 AND at < ?3",
-        )?
-        .query_row(
-            rusqlite::params![customer, start, start + Duration::days(1)],
-            |r| r.get(0),
-        )?;
-    if attempts >= rules.per_day {
-        return Ok(Err(Blocked::DailyLimit(attempts)));
+    if reach != Reach::Text {
+        let start = rules.day_start(today);
+        let attempts: u32 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM followup_notes WHERE customer_id = ?1 AND at >= ?2 AND at < ?3",
+            )?
+            .query_row(
+                rusqlite::params![customer, start, start + Duration::days(1)],
+                |r| r.get(0),
+            )?;
+        if attempts >= rules.per_day {
+            return Ok(Err(Blocked::DailyLimit(attempts)));
+        }
     }
-    if reach == Reach::CustomersSide && super::do_not_contact::is_marked(conn, customer)? {
+    if reach != Reach::Colleague && super::do_not_contact::is_marked(conn, customer)? {
         return Ok(Err(Blocked::DoNotContact));
     }
     Ok(Ok(()))
@@ -189,5 +222,66 @@ mod tests {
             .query_row("SELECT count(*) FROM followup_notes", [], |r| r.get(0))
             .unwrap();
         assert_eq!(logged, 4, "every contact made is logged, none refused");
+    }
+
+    #[test]
+    fn a_text_keeps_the_hours_holidays_and_mark_but_not_the_daily_limit() {
+        let w = world();
+        let conn = w.db.conn().unwrap();
+        let r = rules();
+        let day = today();
+        for hour in [8, 9, 10] {
+            notes::add(
+                &conn,
+                &w.agent,
+                &reached(&w.customer),
+                &r,
+                day,
+                at(day, hour, 0),
+            )
+            .unwrap();
+        }
+        let admit = |reach: Reach, now: DateTime<Utc>| {
+            admit(&conn, &r.contact, &w.customer, reach, day, now).unwrap()
+        };
+        assert_eq!(
+            admit(Reach::CustomersSide, at(day, 11, 0)),
+            Err(Blocked::DailyLimit(3))
+        );
+        assert_eq!(admit(Reach::Text, at(day, 11, 0)), Ok(()));
+        assert!(matches!(
+            admit(Reach::Text, at(day, 20, 0)),
+            Err(Blocked::OutsideHours { .. })
+        ));
+        // Narrowed to sending hours from 12:00.
+        let noon = chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+        let narrowed = r.contact.narrowed(noon, r.contact.until);
+        assert_eq!(
+            super::admit(
+                &conn,
+                &narrowed,
+                &w.customer,
+                Reach::Text,
+                day,
+                at(day, 11, 0)
+            )
+            .unwrap(),
+            Err(Blocked::OutsideHours {
+                from: noon,
+                until: r.contact.until
+            })
+        );
+        crate::callcentre::do_not_contact::set(
+            &conn,
+            &w.agent,
+            &w.customer,
+            "Asked",
+            at(day, 11, 0),
+        )
+        .unwrap();
+        assert_eq!(
+            admit(Reach::Text, at(day, 11, 0)),
+            Err(Blocked::DoNotContact)
+        );
     }
 }

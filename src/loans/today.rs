@@ -2,14 +2,25 @@
 //! forfeits coming up. One function per figure, each one query, so the dashboard shows counts
 //! the database made (and a test can check each against its own count); the tickets behind
 //! the due and forfeit figures are listed by [`list`] with the same filter as their count.
+//!
+//! A ticket whose bank or mobile-money payout failed and waits to be made again
+//! (`super::disbursements::outstanding`) is in none of them: the customer never got the money,
+//! so nothing is due on it ([`PAID_OUT`]).
 
 use chrono::{Duration, NaiveDate};
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, ToSql, params_from_iter};
 
 use crate::plumbing::ids::{CustomerId, LoanId};
 
 /// The states of a ticket still owed (not redeemed, forfeited, cancelled or being written).
 const OPEN: &str = "('active', 'due', 'grace', 'notice')";
+
+/// The condition on `loans l` that its payout reached the customer: no payout of it failed and
+/// waits to be made again. One probe of the partial index `disbursements_one_failed` per
+/// ticket the other conditions found (`super::disbursements::outstanding` asks the same).
+pub(crate) const PAID_OUT: &str =
+    "NOT EXISTS (SELECT 1 FROM disbursements d INDEXED BY disbursements_one_failed
+                WHERE d.loan_id = l.id AND d.state = 'failed')";
 
 /// The tickets a "today" figure counts, which its list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +51,12 @@ impl Due {
 
     /// The condition on `loans l` and its dates, for the count and the list alike.
     fn filter(self, today: NaiveDate) -> (String, Vec<NaiveDate>) {
-        let maturing = format!("l.state IN {OPEN} AND l.matures_on BETWEEN ?1 AND ?2");
+        let maturing =
+            format!("l.state IN {OPEN} AND l.matures_on BETWEEN ?1 AND ?2 AND {PAID_OUT}");
         match self {
             Due::Today => (maturing, vec![today, today]),
             Due::ThisWeek => (maturing, vec![today, today + Duration::days(6)]),
-            Due::ForfeitsComing => ("l.state = 'notice'".to_owned(), Vec::new()),
+            Due::ForfeitsComing => (format!("l.state = 'notice' AND {PAID_OUT}"), Vec::new()),
         }
     }
 }
@@ -76,23 +88,29 @@ pub(crate) fn list(
     offset: u32,
 ) -> rusqlite::Result<Vec<DueTicket>> {
     let (filter, dates) = due.filter(today);
+    let n = dates.len();
     let sql = format!(
         "SELECT l.id, l.ticket_no, l.customer_id, c.full_name, l.matures_on, l.principal
          FROM loans l JOIN customers c ON c.id = l.customer_id
-         WHERE {filter} ORDER BY l.matures_on, l.ticket_no LIMIT {limit} OFFSET {offset}"
+         WHERE {filter} ORDER BY l.matures_on, l.ticket_no LIMIT +?{} OFFSET +?{}",
+        n + 1,
+        n + 2
     );
-    let mut stmt = conn.prepare(&sql)?;
-    stmt.query_map(params_from_iter(dates), |r| {
-        Ok(DueTicket {
-            id: r.get(0)?,
-            ticket_no: r.get(1)?,
-            customer_id: r.get(2)?,
-            customer: r.get(3)?,
-            matures_on: r.get(4)?,
-            principal: r.get(5)?,
-        })
-    })?
-    .collect()
+    let mut values: Vec<&dyn ToSql> = dates.iter().map(|d| d as &dyn ToSql).collect();
+    values.push(&limit);
+    values.push(&offset);
+    conn.prepare_cached(&sql)?
+        .query_map(&values[..], |r| {
+            Ok(DueTicket {
+                id: r.get(0)?,
+                ticket_no: r.get(1)?,
+                customer_id: r.get(2)?,
+                customer: r.get(3)?,
+                matures_on: r.get(4)?,
+                principal: r.get(5)?,
+            })
+        })?
+        .collect()
 }
 
 /// Open tickets past their maturity, by how many days: 1 to 7, 8 to 30, 31 and more.
@@ -103,26 +121,34 @@ pub(crate) struct OverdueAges {
     pub(crate) longer: u64,
 }
 
+/// [`overdue_by_age`]'s query: ?1 today, ?2 a week before, ?3 a month before.
+fn overdue_sql() -> String {
+    format!(
+        "SELECT COUNT(*) FILTER (WHERE matures_on >= ?2),
+                    COUNT(*) FILTER (WHERE matures_on < ?2 AND matures_on >= ?3),
+                    COUNT(*) FILTER (WHERE matures_on < ?3)
+             FROM loans l INDEXED BY loans_open_queue
+             WHERE l.state IN {OPEN} AND l.matures_on < ?1 AND {PAID_OUT}"
+    )
+}
+
 /// The open tickets overdue on `today`, by age.
 pub(crate) fn overdue_by_age(conn: &Connection, today: NaiveDate) -> rusqlite::Result<OverdueAges> {
     let week = today - Duration::days(7);
     let month = today - Duration::days(30);
     // INDEXED BY: statistics that a branch never gathered, or gathered before the index was
     // made, had SQLite read every open ticket through `loans_state` (a fifth of a second at
-    // 300,000) instead of only the overdue ones through their maturity.
-    conn.prepare_cached(&format!(
-        "SELECT COUNT(*) FILTER (WHERE matures_on >= ?2),
-                    COUNT(*) FILTER (WHERE matures_on < ?2 AND matures_on >= ?3),
-                    COUNT(*) FILTER (WHERE matures_on < ?3)
-             FROM loans INDEXED BY loans_open_maturity WHERE state IN {OPEN} AND matures_on < ?1"
-    ))?
-    .query_row((today, week, month), |r| {
-        Ok(OverdueAges {
-            up_to_a_week: r.get(0)?,
-            up_to_a_month: r.get(1)?,
-            longer: r.get(2)?,
+    // 300,000) instead of only the overdue ones through their maturity. `loans_open_queue`
+    // (open tickets by maturity) also holds each ticket's id, which the payout's probe needs,
+    // so no ticket's row is read.
+    conn.prepare_cached(&overdue_sql())?
+        .query_row((today, week, month), |r| {
+            Ok(OverdueAges {
+                up_to_a_week: r.get(0)?,
+                up_to_a_month: r.get(1)?,
+                longer: r.get(2)?,
+            })
         })
-    })
 }
 
 #[cfg(test)]
@@ -130,10 +156,73 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// A generated ticket: its state and its maturity.
+    /// A generated ticket: its state, its maturity and whether its payout failed and waits
+    /// to be made again.
     struct Generated {
         state: &'static str,
         matures_on: NaiveDate,
+        payout_waits: bool,
+    }
+
+    /// What became of a generated ticket's transfer: sent, failed (waiting), or failed and
+    /// made again (paid out after all).
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Payout {
+        Sent,
+        Failed,
+        MadeAgain,
+    }
+
+    /// A ledger row of the ticket, for its payouts to point at.
+    fn ledger_row(conn: &Connection, id: &str, loan: &str, kind: &str) {
+        conn.execute(
+            "INSERT INTO ledger (id, loan_id, customer_id, kind, amount, method, on_date, at)
+             VALUES (?1, ?2, 'C1', ?3, 100000, 'bank_transfer', '2026-01-01', '2026-01-01T00:00:00Z')",
+            (id, loan, kind),
+        )
+        .unwrap();
+    }
+
+    /// The ticket's payouts as `payout` says, as `disbursements` rows (`staff` marked them).
+    fn payouts(conn: &Connection, loan: &str, payout: Payout, staff: &str) {
+        let sent = format!("{loan}-out");
+        ledger_row(conn, &sent, loan, "disbursement");
+        if payout == Payout::Sent {
+            conn.execute(
+                "INSERT INTO disbursements (id, loan_id, ledger_id, method, amount, state, sent_at, updated_at)
+                 VALUES (?1, ?2, ?1, 'bank_transfer', 100000, 'sent', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+                (&sent, loan),
+            )
+            .unwrap();
+            return;
+        }
+        let reversal = format!("{loan}-back");
+        ledger_row(conn, &reversal, loan, "reversal");
+        let state = if payout == Payout::Failed {
+            "failed"
+        } else {
+            "made_again"
+        };
+        conn.execute(
+            "INSERT INTO disbursements (id, loan_id, ledger_id, method, amount, state, sent_at,
+                                        failed_at, failed_by, reversal_id, updated_at)
+             VALUES (?1, ?2, ?1, 'bank_transfer', 100000, ?3, '2026-01-01T00:00:00Z',
+                     '2026-01-02T00:00:00Z', ?4, ?5, '2026-01-02T00:00:00Z')",
+            (&sent, loan, state, staff, &reversal),
+        )
+        .unwrap();
+        if payout == Payout::MadeAgain {
+            let again = format!("{loan}-again");
+            ledger_row(conn, &again, loan, "disbursement");
+            conn.execute(
+                "INSERT INTO disbursements (id, loan_id, ledger_id, method, amount, state, sent_at,
+                                            replaces, updated_at)
+                 VALUES (?1, ?2, ?1, 'mobile_money', 100000, 'sent', '2026-01-03T00:00:00Z', ?3,
+                         '2026-01-03T00:00:00Z')",
+                (&again, loan, &sent),
+            )
+            .unwrap();
+        }
     }
 
     const STATES: [&str; 7] = [
@@ -146,9 +235,17 @@ mod tests {
         "cancelled",
     ];
 
-    /// A branch of `n` tickets with states and maturities from a fixed pseudo-random sequence
-    /// (maturities from 60 days before `today` to 20 days after), written to the database.
+    /// A branch of `n` tickets with states, maturities and payouts from a fixed pseudo-random
+    /// sequence (maturities from 60 days before `today` to 20 days after; half paid out in
+    /// cash, the rest by transfer, sent, failed or failed and made again), written to the
+    /// database.
     fn branch(conn: &Connection, today: NaiveDate, n: u64) -> Vec<Generated> {
+        let staff = crate::loans::ops::tests::staff_member(
+            conn,
+            crate::roles::Role::Manager,
+            "2026-01-01T00:00:00Z".parse().unwrap(),
+        )
+        .id;
         conn.execute(
             "INSERT INTO customers (id, full_name, phone, created_at, updated_at)
              VALUES ('C1', 'Siti', '+6281234567890', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -174,16 +271,30 @@ mod tests {
                     (format!("L{i}"), format!("B-2026-{i:06}"), state, matures_on),
                 )
                 .unwrap();
-                Generated { state, matures_on }
+                let payout = match next(6) {
+                    0 => Some(Payout::Sent),
+                    1 => Some(Payout::Failed),
+                    2 => Some(Payout::MadeAgain),
+                    _ => None,
+                };
+                if let Some(payout) = payout {
+                    payouts(conn, &format!("L{i}"), payout, staff.as_str());
+                }
+                Generated {
+                    state,
+                    matures_on,
+                    payout_waits: payout == Some(Payout::Failed),
+                }
             })
             .collect()
     }
 
-    /// The generated tickets still owed, with their days past maturity (negative: not yet).
+    /// The generated tickets still owed and paid out, with their days past maturity
+    /// (negative: not yet).
     fn open_ages(tickets: &[Generated], today: NaiveDate) -> Vec<i64> {
         tickets
             .iter()
-            .filter(|t| ["active", "due", "grace", "notice"].contains(&t.state))
+            .filter(|t| ["active", "due", "grace", "notice"].contains(&t.state) && !t.payout_waits)
             .map(|t| (today - t.matures_on).num_days())
             .collect()
     }
@@ -211,7 +322,10 @@ mod tests {
             longer: count(&|a| a >= 31),
         };
         assert_eq!(overdue_by_age(&conn, today).unwrap(), expected);
-        let notices = tickets.iter().filter(|t| t.state == "notice").count() as u64;
+        let notices = tickets
+            .iter()
+            .filter(|t| t.state == "notice" && !t.payout_waits)
+            .count() as u64;
         assert_eq!(
             super::count(&conn, Due::ForfeitsComing, today).unwrap(),
             notices
@@ -230,7 +344,10 @@ mod tests {
         let tickets = branch(&conn, today, 600);
         let ages = open_ages(&tickets, today);
         let this_week = ages.iter().filter(|a| (-6..=0).contains(*a)).count();
-        let notices = tickets.iter().filter(|t| t.state == "notice").count();
+        let notices = tickets
+            .iter()
+            .filter(|t| t.state == "notice" && !t.payout_waits)
+            .count();
         for (due, expected) in [
             (Due::Today, ages.iter().filter(|a| **a == 0).count()),
             (Due::ThisWeek, this_week),
@@ -251,5 +368,92 @@ mod tests {
         let page = list(&conn, Due::ThisWeek, today, 5, 5).unwrap();
         assert_eq!(page, week[5..10].to_vec(), "the second page of five");
         assert_eq!(Due::from_key("tomorrow"), None);
+    }
+
+    #[test]
+    fn a_ticket_whose_payout_waits_to_be_made_again_is_in_no_figure() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let tickets = branch(&conn, today, 600);
+        let open = |t: &&Generated| ["active", "due", "grace", "notice"].contains(&t.state);
+        let age = |t: &Generated| (today - t.matures_on).num_days();
+        // Every figure has tickets waiting for their payout to leave out.
+        let waiting: Vec<&Generated> = tickets
+            .iter()
+            .filter(open)
+            .filter(|t| t.payout_waits)
+            .collect();
+        assert!(waiting.iter().any(|t| age(t) == 0), "due today");
+        assert!(
+            waiting.iter().any(|t| (-6..0).contains(&age(t))),
+            "this week"
+        );
+        assert!(waiting.iter().any(|t| age(t) > 0), "overdue");
+        assert!(waiting.iter().any(|t| t.state == "notice"), "notice");
+        let listed: Vec<DueTicket> = Due::ALL
+            .into_iter()
+            .flat_map(|due| list(&conn, due, today, 1000, 0).unwrap())
+            .collect();
+        for t in &listed {
+            assert!(
+                !crate::loans::disbursements::outstanding(&conn, &t.id).unwrap(),
+                "{} waits for its payout",
+                t.ticket_no
+            );
+        }
+        // A ticket whose failed payout was made again is paid out: it is counted.
+        let made_again: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM disbursements WHERE replaces IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(made_again > 0);
+        let (paid_out_again, _): (Vec<_>, Vec<_>) = listed.iter().partition(|t| {
+            conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM disbursements WHERE loan_id = ?1 AND replaces IS NOT NULL)",
+                [&t.id],
+                |r| r.get::<_, bool>(0),
+            )
+            .unwrap()
+        });
+        assert!(!paid_out_again.is_empty(), "made again, listed");
+    }
+
+    #[test]
+    fn the_figures_read_no_ticket_they_do_not_count() {
+        let (_dir, db) = crate::plumbing::db::tests::test_db();
+        let conn = db.conn().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        branch(&conn, today, 200);
+        conn.execute_batch("ANALYZE").unwrap();
+        let plan = |sql: &str, params: &[&dyn ToSql]| -> String {
+            conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map(params, |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("\n")
+        };
+        let week = today - Duration::days(7);
+        let month = today - Duration::days(30);
+        for due in [Due::Today, Due::ThisWeek] {
+            let (filter, dates) = due.filter(today);
+            let p = plan(
+                &format!("SELECT COUNT(*) FROM loans l WHERE {filter}"),
+                &[&dates[0], &dates[1]],
+            );
+            assert!(!p.contains("SCAN l"), "{due:?}: {p}");
+            assert!(p.contains("disbursements_one_failed"), "{due:?}: {p}");
+        }
+        let (filter, _) = Due::ForfeitsComing.filter(today);
+        let p = plan(&format!("SELECT COUNT(*) FROM loans l WHERE {filter}"), &[]);
+        assert!(!p.contains("SCAN l"), "{p}");
+        let p = plan(&overdue_sql(), &[&today, &week, &month]);
+        assert!(p.contains("COVERING INDEX loans_open_queue"), "{p}");
+        assert!(p.contains("disbursements_one_failed"), "{p}");
     }
 }
