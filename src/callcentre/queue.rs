@@ -1520,7 +1520,12 @@ mod tests {
             .remove(0);
         disbursements::mark_failed(&conn, &payout.id, "wrong account", &manager, today(), now())
             .unwrap();
-        assert!(disbursements::outstanding(&conn, &transfer).unwrap());
+        assert!(
+            crate::loans::ops::load(&conn, &transfer)
+                .unwrap()
+                .unwrap()
+                .payout_waits
+        );
         assert!(
             step("the payout failed", &conn).is_none(),
             "the customer never got the money: nothing is overdue or due"

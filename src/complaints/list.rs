@@ -65,17 +65,9 @@ pub(crate) fn cases(
     now: DateTime<Utc>,
     limit: usize,
 ) -> rusqlite::Result<Vec<Listed>> {
-    let (condition, mut values) = condition(filter);
-    values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
-    let page = format!(
-        "WHERE {condition} ORDER BY {} LIMIT +?{}",
-        order(filter.sort),
-        values.len()
-    );
+    let (page, values) = page(filter, limit);
     let found: Vec<Case> = conn
-        .prepare(&format!(
-            "SELECT {CASE_COLUMNS} FROM complaints c {CASE_JOINS} {page}"
-        ))?
+        .prepare_cached(&select(&page))?
         .query_map(rusqlite::params_from_iter(values.iter()), read_case)?
         .collect::<rusqlite::Result<_>>()?;
     let mut pauses = pauses_of_page(conn, &page, &values)?;
@@ -89,6 +81,23 @@ pub(crate) fn cases(
             Listed { case, clocks }
         })
         .collect())
+}
+
+/// The `WHERE ... ORDER BY ... LIMIT` of a page of `filter` on `complaints c`, and its values.
+fn page(filter: &Filter, limit: usize) -> (String, Vec<Box<dyn ToSql>>) {
+    let (condition, mut values) = condition(filter);
+    values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
+    let page = format!(
+        "WHERE {condition} ORDER BY {} LIMIT +?{}",
+        order(filter.sort),
+        values.len()
+    );
+    (page, values)
+}
+
+/// The cases of a page.
+fn select(page: &str) -> String {
+    format!("SELECT {CASE_COLUMNS} FROM complaints c {CASE_JOINS} {page}")
 }
 
 /// The SQL order of a sort, on `complaints c`.
@@ -163,7 +172,7 @@ fn pauses_of_page(
     page: &str,
     values: &[Box<dyn ToSql>],
 ) -> rusqlite::Result<HashMap<ComplaintId, Vec<Pause>>> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state
          FROM complaint_events e
          WHERE e.complaint_id IN (SELECT c.id FROM complaints c {page}) AND e.to_state IS NOT NULL
@@ -185,4 +194,59 @@ fn pauses_of_page(
         .into_iter()
         .map(|(id, events)| (id, sla::pauses(&events)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::plumbing::db::{DB_FILE, tests::test_db};
+
+    /// The statistics ANALYZE keeps (without STAT4) on a branch of 50,000 cases in four states
+    /// seen, 1,000 of them unresolved, 12,500 customers.
+    const STATISTICS: &str = "DELETE FROM sqlite_stat1;
+        INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+            ('complaints', 'complaints_state_opened', '50000 12500 1'),
+            ('complaints', 'complaints_customer', '50000 4'),
+            ('complaints', 'complaints_opened', '50000 1'),
+            ('complaints', 'complaints_due', '50000 94'),
+            ('complaints', 'sqlite_autoindex_complaints_1', '50000 1'),
+            ('complaints', 'complaints_unresolved', '1000 1'),
+            ('customers', 'sqlite_autoindex_customers_1', '12500 1');";
+
+    /// Without STAT4 the planner cannot see that few cases are unresolved from the states'
+    /// average; the partial index of the unresolved cases (V37) tells it, so the case list
+    /// reads those cases and not every customer's.
+    #[test]
+    fn the_unresolved_cases_are_read_by_their_state_not_through_every_customer() {
+        let (dir, db) = test_db();
+        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
+        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
+        // A new connection reads the statistics.
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        for sort in [Sort::TimeLeft, Sort::Opened, Sort::Newest] {
+            let filter = Filter {
+                states: States::Unresolved,
+                category: None,
+                owner: None,
+                opened: None,
+                sort,
+            };
+            let (page, values) = page(&filter, 200);
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", select(&page)))
+                .unwrap()
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let first = plan.first().cloned().unwrap_or_default();
+            assert!(
+                first.contains("complaints_unresolved")
+                    || first.contains("complaints_state_opened"),
+                "{sort:?}: {plan:?}"
+            );
+        }
+    }
 }

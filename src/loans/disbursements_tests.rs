@@ -16,7 +16,10 @@ use crate::roles::Role;
 
 /// Whether the ticket's payout waits to be made again, as the ticket is read.
 fn waits(conn: &Connection, loan: &LoanId) -> bool {
-    crate::loans::ops::load(conn, loan).unwrap().unwrap().payout_waits
+    crate::loans::ops::load(conn, loan)
+        .unwrap()
+        .unwrap()
+        .payout_waits
 }
 
 fn date(s: &str) -> NaiveDate {

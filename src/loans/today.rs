@@ -397,7 +397,13 @@ mod tests {
             .collect();
         for t in &listed {
             assert!(
-                !crate::loans::disbursements::outstanding(&conn, &t.id).unwrap(),
+                !conn
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM disbursements WHERE loan_id = ?1 AND state = 'failed')",
+                        [&t.id],
+                        |r| r.get::<_, bool>(0)
+                    )
+                    .unwrap(),
                 "{} waits for its payout",
                 t.ticket_no
             );
