@@ -97,12 +97,40 @@ impl Lang {
 
     /// The text of a message with its `{name}` placeholders filled in.
     pub(crate) fn fill(self, msg: Msg, values: &[(&str, &str)]) -> String {
-        let mut text = msg.text(self).to_owned();
-        for (name, value) in values {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
+        fill_in(msg.text(self), values)
     }
+}
+
+/// `text` with each `{name}` of `values` replaced by its value, in one pass: a value is
+/// never read for placeholders itself (a customer named "{amount}" stays so), and braces that
+/// name no value are kept as written.
+fn fill_in(text: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(text.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| (*value, close))
+        });
+        match named {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The words of a text, lowercased, its `{placeholder}` names left out: what the
@@ -1833,6 +1861,18 @@ catalogue! {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn placeholders_are_filled_once_and_values_are_never_read_for_placeholders() {
+        let values = [("name", "Siti {amount}"), ("amount", "Rp 1.000")];
+        assert_eq!(
+            fill_in("{name} owes {amount}; {amount} by {day}.", &values),
+            "Siti {amount} owes Rp 1.000; Rp 1.000 by {day}."
+        );
+        assert_eq!(fill_in("{{name}} {", &values), "{Siti {amount}} {");
+        assert_eq!(fill_in("", &values), "");
+        assert_eq!(fill_in("no braces", &[]), "no braces");
+    }
 
     #[test]
     fn every_message_has_both_texts() {
