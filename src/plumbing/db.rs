@@ -409,27 +409,34 @@ pub(crate) mod tests {
         assert!(used("DEFAULT_MEMSTATUS=0"));
     }
 
+    /// Every Rust file of the program (`src/`) with its text.
+    fn program_sources() -> Vec<(PathBuf, String)> {
+        fn walk(dir: &Path, files: &mut Vec<(PathBuf, String)>) {
+            for path in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+                if path.is_dir() {
+                    walk(&path, files);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    files.push((path, text));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        files
+    }
+
     /// Every statement the program prepares through the cache fits in it at once, so a page
     /// that runs many of them never evicts the ones the next request needs.
     #[test]
     fn the_statement_cache_holds_every_cached_statement_of_the_program() {
-        fn count(dir: &Path) -> usize {
-            std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .map(|p| match p.is_dir() {
-                    true => count(&p),
-                    false if p.extension().is_some_and(|x| x == "rs") => {
-                        std::fs::read_to_string(&p)
-                            .unwrap()
-                            .matches(".prepare_cached(")
-                            .count()
-                    }
-                    false => 0,
-                })
-                .sum()
-        }
-        let sites = count(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+        let sites: usize = program_sources()
+            .iter()
+            .map(|(_, text)| text.matches(".prepare_cached(").count())
+            .sum();
         assert!(
             sites > 100,
             "the scan found the program's statements: {sites}"
@@ -470,32 +477,22 @@ pub(crate) mod tests {
             "the reason for the rule still holds"
         );
         assert_eq!(prepared_again(&conn, &sql.replace("?1", "+?1")), 0);
-        fn bare_limits(dir: &Path, found: &mut Vec<String>) {
-            for path in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
-                if path.is_dir() {
-                    bare_limits(&path, found);
-                } else if path.extension().is_some_and(|x| x == "rs")
-                    // This file's only bare limits are the ones of this test.
-                    && !path.ends_with("plumbing/db.rs")
+        let mut found = Vec::new();
+        // This file's only bare limits are the ones of this test.
+        for (path, text) in program_sources()
+            .iter()
+            .filter(|(path, _)| !path.ends_with("plumbing/db.rs"))
+        {
+            for (i, line) in text.lines().enumerate() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                if words
+                    .windows(2)
+                    .any(|w| w[0].ends_with("LIMIT") && w[1].starts_with('?'))
                 {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for (i, line) in text.lines().enumerate() {
-                        let words: Vec<&str> = line.split_whitespace().collect();
-                        if words
-                            .windows(2)
-                            .any(|w| w[0].ends_with("LIMIT") && w[1].starts_with('?'))
-                        {
-                            found.push(format!("{}:{}", path.display(), i + 1));
-                        }
-                    }
+                    found.push(format!("{}:{}", path.display(), i + 1));
                 }
             }
         }
-        let mut found = Vec::new();
-        bare_limits(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut found,
-        );
         assert!(found.is_empty(), "write `LIMIT +?N`: {found:?}");
     }
 
