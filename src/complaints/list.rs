@@ -1,7 +1,9 @@
 //! The case list: cases by a filter (state, category, owner), each with its clocks at `now`,
 //! sorted by time left (the least first), by when they were opened, or by the last change.
 //! The database sorts and pages by the deadlines each row keeps (`due`); the pauses of the
-//! cases kept are read in one query, so the list costs two queries.
+//! cases kept are read in one query by their ids, so the list costs two queries. The default
+//! list (the unresolved cases, time left first) is read in order from the partial index
+//! `complaints_unresolved_due` (V38): a page is 50 rows read, not every unresolved case sorted.
 
 use std::collections::HashMap;
 
@@ -67,10 +69,11 @@ pub(crate) fn cases(
 ) -> rusqlite::Result<Vec<Listed>> {
     let (page, values) = page(filter, limit);
     let found: Vec<Case> = conn
-        .prepare_cached(&select(&page))?
+        .prepare_cached(&select(filter, &page))?
         .query_map(rusqlite::params_from_iter(values.iter()), read_case)?
         .collect::<rusqlite::Result<_>>()?;
-    let mut pauses = pauses_of_page(conn, &page, &values)?;
+    let ids: Vec<&ComplaintId> = found.iter().map(|case| &case.id).collect();
+    let mut pauses = pauses_of(conn, &ids)?;
     Ok(found
         .into_iter()
         .map(|case| {
@@ -89,26 +92,51 @@ fn page(filter: &Filter, limit: usize) -> (String, Vec<Box<dyn ToSql>>) {
     values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
     let page = format!(
         "WHERE {condition} ORDER BY {} LIMIT +?{}",
-        order(filter.sort),
+        order(filter),
         values.len()
     );
     (page, values)
 }
 
-/// The cases of a page.
-fn select(page: &str) -> String {
-    format!("SELECT {CASE_COLUMNS} FROM complaints c {CASE_JOINS} {page}")
+/// The cases of a page of `filter`.
+fn select(filter: &Filter, page: &str) -> String {
+    format!(
+        "SELECT {CASE_COLUMNS} FROM {} {CASE_JOINS} {page}",
+        cases_table(filter)
+    )
 }
 
-/// The SQL order of a sort, on `complaints c`.
-fn order(sort: Sort) -> &'static str {
-    match sort {
-        Sort::TimeLeft => {
-            "c.state IN ('resolved', 'closed'), COALESCE(c.response_due, c.resolution_due) IS NULL, \
-             COALESCE(c.response_due, c.resolution_due), c.opened_at, c.id"
-        }
-        Sort::Opened => "c.opened_at, c.id",
-        Sort::Newest => "c.opened_at DESC, c.id DESC",
+/// The time-left order after "resolved last": the cases with no deadline running last, then
+/// by the first deadline, then by opening. `complaints_unresolved_due` holds the unresolved
+/// cases in this order.
+const BY_DEADLINE: &str = "COALESCE(c.response_due, c.resolution_due) IS NULL, \
+     COALESCE(c.response_due, c.resolution_due), c.opened_at, c.id";
+
+/// Whether `filter` is the list `complaints_unresolved_due` holds in order.
+fn read_in_deadline_order(filter: &Filter) -> bool {
+    filter.states == States::Unresolved && filter.sort == Sort::TimeLeft
+}
+
+/// The table a page of `filter` reads, as `complaints c`. INDEXED BY: the statistics (no
+/// STAT4) cannot tell the planner how few cases are unresolved, and it took
+/// `complaints_state_opened` and sorted every unresolved case for each page.
+fn cases_table(filter: &Filter) -> &'static str {
+    if read_in_deadline_order(filter) {
+        "complaints c INDEXED BY complaints_unresolved_due"
+    } else {
+        "complaints c"
+    }
+}
+
+/// The SQL order of `filter`'s sort, on `complaints c`. Time left puts the resolved cases
+/// last; when only unresolved cases are listed that term is the same for every row and is left
+/// out, so the order is the index's.
+fn order(filter: &Filter) -> String {
+    match filter.sort {
+        Sort::TimeLeft if read_in_deadline_order(filter) => BY_DEADLINE.to_owned(),
+        Sort::TimeLeft => format!("c.state IN ('resolved', 'closed'), {BY_DEADLINE}"),
+        Sort::Opened => "c.opened_at, c.id".to_owned(),
+        Sort::Newest => "c.opened_at DESC, c.id DESC".to_owned(),
     }
 }
 
@@ -166,19 +194,20 @@ fn condition(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     (parts.join(" AND "), values)
 }
 
-/// The pauses of the cases of a page (`WHERE ... ORDER BY ... LIMIT` on `complaints c`).
-fn pauses_of_page(
+/// The pauses of the cases `ids`, read in one query (the ids as a JSON array).
+fn pauses_of(
     conn: &Connection,
-    page: &str,
-    values: &[Box<dyn ToSql>],
+    ids: &[&ComplaintId],
 ) -> rusqlite::Result<HashMap<ComplaintId, Vec<Pause>>> {
-    let mut stmt = conn.prepare_cached(&format!(
+    let ids = serde_json::to_string(&ids.iter().map(|id| id.as_str()).collect::<Vec<_>>())
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut stmt = conn.prepare_cached(
         "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state
          FROM complaint_events e
-         WHERE e.complaint_id IN (SELECT c.id FROM complaints c {page}) AND e.to_state IS NOT NULL
-         ORDER BY e.complaint_id, e.at, e.rowid"
-    ))?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(values.iter()))?;
+         WHERE e.complaint_id IN (SELECT value FROM json_each(?1)) AND e.to_state IS NOT NULL
+         ORDER BY e.complaint_id, e.at, e.rowid",
+    )?;
+    let mut rows = stmt.query([ids])?;
     let mut by_case: HashMap<ComplaintId, Vec<super::Event>> = HashMap::new();
     while let Some(r) = rows.next()? {
         by_case.entry(r.get(0)?).or_default().push(super::Event {
@@ -213,7 +242,29 @@ mod tests {
             ('complaints', 'complaints_due', '50000 94'),
             ('complaints', 'sqlite_autoindex_complaints_1', '50000 1'),
             ('complaints', 'complaints_unresolved', '1000 1'),
+            ('complaints', 'complaints_unresolved_due', '1000 500 2 1 1'),
             ('customers', 'sqlite_autoindex_customers_1', '12500 1');";
+
+    fn unresolved(sort: Sort) -> Filter {
+        Filter {
+            states: States::Unresolved,
+            category: None,
+            owner: None,
+            opened: None,
+            sort,
+        }
+    }
+
+    /// The plan of a page of `filter`, a line per step.
+    fn plan(conn: &Connection, filter: &Filter) -> Vec<String> {
+        let (page, values) = page(filter, 50);
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {}", select(filter, &page)))
+            .unwrap()
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
 
     /// Without STAT4 the planner cannot see that few cases are unresolved from the states'
     /// average; the partial index of the unresolved cases (V37) tells it, so the case list
@@ -226,21 +277,7 @@ mod tests {
         // A new connection reads the statistics.
         let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
         for sort in [Sort::TimeLeft, Sort::Opened, Sort::Newest] {
-            let filter = Filter {
-                states: States::Unresolved,
-                category: None,
-                owner: None,
-                opened: None,
-                sort,
-            };
-            let (page, values) = page(&filter, 200);
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {}", select(&page)))
-                .unwrap()
-                .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let plan = plan(&conn, &unresolved(sort));
             let first = plan.first().cloned().unwrap_or_default();
             assert!(
                 first.contains("complaints_unresolved")
@@ -248,5 +285,125 @@ mod tests {
                 "{sort:?}: {plan:?}"
             );
         }
+    }
+
+    /// The default list (unresolved, time left first) is read in the order of
+    /// `complaints_unresolved_due` (V38): a page reads its 50 cases, with no sort of every
+    /// unresolved case. Before, the constant "resolved last" term and the planner's choice of
+    /// `complaints_state_opened` sorted them all for each page.
+    #[test]
+    fn the_unresolved_cases_by_time_left_are_read_in_order_not_sorted() {
+        let (dir, db) = test_db();
+        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
+        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let plan = plan(&conn, &unresolved(Sort::TimeLeft));
+        assert!(
+            plan.iter().any(|p| p.contains("complaints_unresolved_due")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+    }
+
+    /// Thirty cases opened an hour apart through the domain's own functions, in varied
+    /// categories and priorities (varied deadlines): some answered (the resolution clock
+    /// runs), some waiting on the customer (no clock runs), some resolved.
+    fn cases_in_every_state(conn: &mut Connection, from: DateTime<Utc>) {
+        use crate::complaints::cases::{self, NewCase, Opener};
+        use crate::complaints::{Channel, Priority};
+        let config = crate::plumbing::config::Config::default();
+        let agent =
+            crate::loans::ops::tests::staff_member(conn, crate::roles::Role::CallAgent, from);
+        let customer =
+            crate::complaints::cases::tests::customer_with(conn, "Siti", "081210000001", from);
+        let tx = crate::plumbing::db::immediate(conn).unwrap();
+        for i in 0..30_i64 {
+            let at = from + chrono::Duration::hours(i);
+            let n = usize::try_from(i).unwrap();
+            let new = NewCase {
+                customer: &customer,
+                channel: Channel::Hotline,
+                category: Category::ALL[n % 6],
+                priority: if i % 4 == 0 {
+                    Priority::High
+                } else {
+                    Priority::Normal
+                },
+                loan: None,
+                payment_code: None,
+                description: "Generated.",
+                owner: None,
+            };
+            let opener = Opener::Staff {
+                user: &agent,
+                checked: &["phone"],
+            };
+            let id = cases::open(&tx, &new, &opener, &config, at).unwrap();
+            let later = at + chrono::Duration::minutes(30);
+            match i % 5 {
+                1 => cases::add_note(&tx, &id, "Called back.", &agent, later)
+                    .map(|_| ())
+                    .unwrap(),
+                2 => cases::change_state(
+                    &tx,
+                    &id,
+                    State::WaitingOnCustomer,
+                    None,
+                    &agent,
+                    &config,
+                    later,
+                )
+                .unwrap(),
+                3 => cases::change_state(
+                    &tx,
+                    &id,
+                    State::Resolved,
+                    Some(super::super::Outcome::Explained),
+                    &agent,
+                    &config,
+                    later,
+                )
+                .unwrap(),
+                _ => {}
+            }
+        }
+        tx.commit().unwrap();
+    }
+
+    /// The order the index gives is the list's: the unresolved cases, least time left first,
+    /// in the same order as in the list of every state, where "resolved last" is written out.
+    #[test]
+    fn the_default_list_is_in_the_same_order_as_the_list_of_every_state() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        let from: DateTime<Utc> = "2026-06-01T01:00:00Z".parse().unwrap();
+        cases_in_every_state(&mut conn, from);
+        let config = ComplaintsConfig::default();
+        let calendar = Calendar::new(chrono::FixedOffset::east_opt(7 * 3600).unwrap(), []);
+        let now = from + chrono::Duration::days(3);
+        let listed = |filter: &Filter| cases(&conn, filter, &calendar, &config, now, 1000).unwrap();
+        let by_time_left: Vec<ComplaintId> = listed(&unresolved(Sort::TimeLeft))
+            .into_iter()
+            .map(|l| l.case.id)
+            .collect();
+        let all = Filter {
+            states: States::All,
+            ..unresolved(Sort::TimeLeft)
+        };
+        let every = listed(&all);
+        assert_eq!(every.len(), 30);
+        let every: Vec<ComplaintId> = every
+            .into_iter()
+            .filter(|l| l.case.state.is_open())
+            .map(|l| l.case.id)
+            .collect();
+        assert_eq!(by_time_left.len(), 24);
+        assert_eq!(by_time_left, every);
+        // Not the order they were opened in: the deadlines decide it.
+        let opened: Vec<ComplaintId> = listed(&unresolved(Sort::Opened))
+            .into_iter()
+            .map(|l| l.case.id)
+            .collect();
+        assert_ne!(by_time_left, opened);
     }
 }
