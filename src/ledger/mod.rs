@@ -412,18 +412,55 @@ pub(crate) struct Charged {
 
 /// What has been charged on a ticket.
 pub(crate) fn charged(conn: &Connection, loan: &LoanId) -> rusqlite::Result<Charged> {
-    Ok(movements_and_charged(conn, loan)?.1)
+    Ok(movements_and_charged(conn, loan)?.charged)
 }
 
-/// A ticket's payment parts (as [`movements`]) and what has been charged on it, from one read
-/// of its transactions: what the charges falling due are worked out from. (Charges are never
-/// reversed: a correction of one is a credit.)
-pub(crate) fn movements_and_charged(
-    conn: &Connection,
-    loan: &LoanId,
-) -> rusqlite::Result<(Vec<Movement>, Charged)> {
-    let mut moves = Vec::new();
-    let mut charged = Charged::default();
+/// A ticket's payment parts (as [`movements`]) and what has been charged on it, gathered from
+/// its transactions in date order: what the charges falling due are worked out from. (Charges
+/// are never reversed: a correction of one is a credit.) The one fold of a ticket's
+/// transactions, whether read here ([`movements_and_charged`]) or from a statement's lines
+/// (`statement::history`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct History {
+    pub(crate) moves: Vec<Movement>,
+    pub(crate) charged: Charged,
+}
+
+impl History {
+    /// Adds the ticket's next transaction; kinds that are neither a payment part nor a charge
+    /// or credit of one (a disbursement, a reversal) change nothing.
+    pub(crate) fn add(
+        &mut self,
+        kind: EntryKind,
+        amount: i64,
+        on: NaiveDate,
+        reversed_on: Option<NaiveDate>,
+    ) {
+        let (interest, fees) = match kind {
+            EntryKind::InterestCharge => (amount, 0),
+            EntryKind::InterestCredit => (-amount, 0),
+            EntryKind::FeeCharge => (0, amount),
+            EntryKind::FeeCredit => (0, -amount),
+            EntryKind::Interest | EntryKind::Fee | EntryKind::Principal => {
+                self.moves.push(Movement {
+                    kind,
+                    amount,
+                    on,
+                    reversed_on,
+                });
+                return;
+            }
+            _ => return,
+        };
+        self.charged.interest += interest;
+        self.charged.fees += fees;
+        self.charged.through = self.charged.through.max(Some(on));
+    }
+}
+
+/// A ticket's [`History`], from one read of its transactions.
+pub(crate) fn movements_and_charged(conn: &Connection, loan: &LoanId) -> rusqlite::Result<History> {
+    let mut history = History::default();
     let mut stmt = conn.prepare_cached(
         "SELECT l.kind, l.amount, l.on_date,
                 CASE WHEN l.kind IN ('interest', 'fee', 'principal')
@@ -434,28 +471,10 @@ pub(crate) fn movements_and_charged(
     )?;
     let mut rows = stmt.query([loan])?;
     while let Some(r) = rows.next()? {
-        let (kind, amount, on): (String, i64, NaiveDate) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let kind = EntryKind::from_code(&kind).unwrap_or(EntryKind::Principal);
-        let (interest, fees) = match kind {
-            EntryKind::InterestCharge => (amount, 0),
-            EntryKind::InterestCredit => (-amount, 0),
-            EntryKind::FeeCharge => (0, amount),
-            EntryKind::FeeCredit => (0, -amount),
-            _ => {
-                moves.push(Movement {
-                    kind,
-                    amount,
-                    on,
-                    reversed_on: r.get(3)?,
-                });
-                continue;
-            }
-        };
-        charged.interest += interest;
-        charged.fees += fees;
-        charged.through = charged.through.max(Some(on));
+        let kind = EntryKind::from_code(&r.get::<_, String>(0)?).unwrap_or(EntryKind::Principal);
+        history.add(kind, r.get(1)?, r.get(2)?, r.get(3)?);
     }
-    Ok((moves, charged))
+    Ok(history)
 }
 
 /// The date of a ticket's latest money movement (a payment, disbursement or reversal).

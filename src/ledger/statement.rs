@@ -2,14 +2,15 @@
 //! each of their tickets, or of one), one line per transaction that touches them, with what it
 //! added (debit) or took off (credit) and the running balance, which is what the customer owed
 //! after it. Charges not posted yet are passed in by the caller (`loans::charges` computes
-//! them exactly as it would post them), so a statement never depends on whether today's
-//! charges pass has run. The staff statement, its printed form, the portal's statement and the
+//! them exactly as it would post them, from the same posted lines: [`history`]), so a
+//! statement never depends on whether today's charges pass has run and reads each ticket's
+//! transactions once. The staff statement, its printed form, the portal's statement and the
 //! ticket page's transactions all come from [`statement`].
 
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
-use super::{EntryKind, Method};
+use super::{EntryKind, History, Method};
 use crate::plumbing::ids::{CustomerId, LedgerId, LoanId};
 
 /// A charge not posted yet (see `loans::charges`).
@@ -36,7 +37,8 @@ pub(crate) struct Line {
     pub(crate) method: Method,
     pub(crate) reference: String,
     pub(crate) note: String,
-    pub(crate) reversed: bool,
+    /// The day it was reversed, if it was.
+    pub(crate) reversed_on: Option<NaiveDate>,
     /// A payout by bank transfer or mobile money with a state, which [`super::reverse`]
     /// refuses: it is marked failed instead.
     pub(crate) payout_with_state: bool,
@@ -44,6 +46,13 @@ pub(crate) struct Line {
     pub(crate) credit: i64,
     /// What the customer owed after this line.
     pub(crate) balance: i64,
+}
+
+impl Line {
+    /// Whether the transaction was reversed.
+    pub(crate) fn reversed(&self) -> bool {
+        self.reversed_on.is_some()
+    }
 }
 
 /// A statement over a period: what was owed before it, its lines, their totals and what was
@@ -57,24 +66,19 @@ pub(crate) struct Statement {
     pub(crate) closing: i64,
 }
 
-/// Which receivables a statement covers.
-pub(crate) struct Scope<'a> {
-    pub(crate) customer: &'a CustomerId,
-    /// One ticket, or all the customer's.
-    pub(crate) loan: Option<&'a LoanId>,
+/// The days a statement covers: what was owed before `from` is its opening balance, nothing
+/// after `to` is shown. Open at either end when `None`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Period {
     pub(crate) from: Option<NaiveDate>,
     pub(crate) to: Option<NaiveDate>,
 }
 
-/// The statement of `scope`, with `pending` charges (oldest first) added after the posted
-/// transactions of their date. A customer's tickets are those they hold now (a merge moves
-/// tickets; the ledger never changes).
-pub(crate) fn statement(
-    conn: &Connection,
-    scope: &Scope,
-    pending: &[Pending],
-) -> rusqlite::Result<Statement> {
-    let mut lines = posted(conn, scope)?;
+/// The statement over `period` from the `posted` lines of the tickets it covers ([`posted`],
+/// every date), with `pending` charges (oldest first) added after the posted transactions of
+/// their date.
+pub(crate) fn statement(period: Period, posted: Vec<Line>, pending: &[Pending]) -> Statement {
+    let mut lines = posted;
     lines.extend(pending.iter().map(pending_line));
     // Stable, so posted lines keep their order and pending ones follow: whenever a charge was
     // posted, a day reads charges, then money moved, then charges credited back.
@@ -82,12 +86,12 @@ pub(crate) fn statement(
     let mut statement = Statement::default();
     let mut balance = 0;
     for mut line in lines {
-        if scope.to.is_some_and(|to| line.on > to) {
+        if period.to.is_some_and(|to| line.on > to) {
             break;
         }
         balance += line.debit - line.credit;
         line.balance = balance;
-        if scope.from.is_some_and(|from| line.on < from) {
+        if period.from.is_some_and(|from| line.on < from) {
             statement.opening = balance;
             continue;
         }
@@ -96,17 +100,23 @@ pub(crate) fn statement(
         statement.lines.push(line);
     }
     statement.closing = balance;
-    Ok(statement)
+    statement
 }
 
-/// The posted transactions on the scope's receivables, oldest first. They are found from the
-/// postings, which carry their transaction's ticket, through `ledger_postings_loan`, which
-/// holds every column read of them (V32): a ticket's transactions are scattered over the
-/// ledger, its postings on the receivables sit side by side in that index.
-fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
+/// The posted transactions on the receivables of a customer's tickets (those they hold now:
+/// a merge moves tickets, the ledger never changes), or of one of them, oldest first. They
+/// are found from the postings, which carry their transaction's ticket, through
+/// `ledger_postings_loan`, which holds every column read of them (V32): a ticket's
+/// transactions are scattered over the ledger, its postings on the receivables sit side by
+/// side in that index.
+pub(crate) fn posted(
+    conn: &Connection,
+    customer: &CustomerId,
+    loan: Option<&LoanId>,
+) -> rusqlite::Result<Vec<Line>> {
     conn.prepare_cached(
         "SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
-                EXISTS (SELECT 1 FROM ledger r WHERE r.reverses = l.id),
+                (SELECT r.on_date FROM ledger r WHERE r.reverses = l.id),
                 l.kind = 'disbursement'
                     AND EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.id AND d.method <> 'cash'),
                 COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0),
@@ -115,11 +125,11 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
          JOIN ledger_postings p ON p.loan_id = t.id
               AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
          JOIN ledger l ON l.id = p.transaction_id
-         WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2) AND (?3 IS NULL OR l.on_date <= ?3)
+         WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2)
          GROUP BY l.id
          ORDER BY l.on_date, l.at, l.rowid",
     )?
-    .query_map(params![scope.customer, scope.loan, scope.to], |r| {
+    .query_map(params![customer, loan], |r| {
         Ok(Line {
             id: Some(r.get(0)?),
             loan: r.get(1)?,
@@ -129,7 +139,7 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
             method: Method::from_code(&r.get::<_, String>(5)?).unwrap_or(Method::None),
             reference: r.get(6)?,
             note: r.get(7)?,
-            reversed: r.get(8)?,
+            reversed_on: r.get(8)?,
             payout_with_state: r.get(9)?,
             debit: r.get(10)?,
             credit: r.get(11)?,
@@ -137,6 +147,18 @@ fn posted(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<Line>> {
         })
     })?
     .collect()
+}
+
+/// A ticket's [`History`] from its posted lines, as `super::movements_and_charged` reads it
+/// from the ledger. A payment part, a charge or a credit moves one receivable one way, so its
+/// amount is the line's debit or credit.
+pub(crate) fn history(posted: &[Line], loan: &LoanId) -> History {
+    let mut history = History::default();
+    for line in posted.iter().filter(|l| &l.loan == loan) {
+        let amount = line.debit + line.credit;
+        history.add(line.kind, amount, line.on, line.reversed_on);
+    }
+    history
 }
 
 /// Where a kind of line stands within its day.
@@ -159,7 +181,7 @@ fn pending_line(p: &Pending) -> Line {
         method: Method::None,
         reference: String::new(),
         note: String::new(),
-        reversed: false,
+        reversed_on: None,
         payout_with_state: false,
         debit: p.amount.max(0),
         credit: (-p.amount).max(0),

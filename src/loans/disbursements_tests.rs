@@ -492,7 +492,7 @@ fn a_payout_with_a_state_is_not_reversed_by_the_general_correction() {
     let line = payout_line(&conn, &b, &cash, day);
     assert!(!line.payout_with_state);
     reverse(line.id.as_ref().unwrap(), 31).unwrap();
-    assert!(payout_line(&conn, &b, &cash, day).reversed);
+    assert!(payout_line(&conn, &b, &cash, day).reversed());
 }
 
 /// The states pass on `day`: the tickets it moved, by id, with their new state.

@@ -24,8 +24,8 @@ use rusqlite::{Connection, OptionalExtension};
 use super::LoanState;
 use super::ops::{self, Ticket};
 use super::terms::{self, Paid};
-use crate::ledger::statement::{self, Pending, Scope, Statement};
-use crate::ledger::{self, EntryKind, Method, Movement, Posting};
+use crate::ledger::statement::{self, Pending, Period, Statement};
+use crate::ledger::{self, EntryKind, History, Method, Movement, Posting};
 use crate::plumbing::ids::{CustomerId, LoanId};
 
 /// What has been paid on a ticket, net of reversals: the loans' view of the ledger's payments.
@@ -85,7 +85,14 @@ pub(crate) fn due(
     let Some(through) = charged_through(conn, record, today)? else {
         return Ok(Vec::new());
     };
-    let (moves, posted) = ledger::movements_and_charged(conn, &record.id)?;
+    let history = ledger::movements_and_charged(conn, &record.id)?;
+    Ok(falling_due(record, through, &history))
+}
+
+/// The charges a ticket's `history` lacks when it is charged `through` that day: [`due`]'s
+/// arithmetic, for the ledger's history of the ticket or a statement's.
+fn falling_due(record: &Ticket, through: NaiveDate, history: &History) -> Vec<Pending> {
+    let (moves, posted) = (&history.moves, history.charged);
     let ticket = record.facts();
     let mut dates = terms::charge_dates(&ticket, through);
     dates.extend(
@@ -105,7 +112,7 @@ pub(crate) fn due(
     for on in dates {
         // The last date settles what is owed now, every movement counted (a closed ticket's
         // may have been reversed after it stopped being charged).
-        let paid = paid_by(&moves, (on != last).then_some(on));
+        let paid = paid_by(moves, (on != last).then_some(on));
         let accrued = terms::accrued(&ticket, &paid, on.min(through));
         let (due_interest, due_fees) = (
             accrued.interest.max(paid.interest),
@@ -124,7 +131,7 @@ pub(crate) fn due(
         }
         (interest, fees) = (due_interest, due_fees);
     }
-    Ok(pending)
+    pending
 }
 
 /// Posts the charges the ledger lacks for a ticket on `today`; idempotent. Returns how many
@@ -204,7 +211,9 @@ pub(crate) fn mark_pass_done(conn: &Connection, today: NaiveDate) -> rusqlite::R
 }
 
 /// The statement of a customer's tickets (or one of them) on `today`: the posted
-/// transactions on their receivables and the charges not posted yet.
+/// transactions on their receivables and the charges not posted yet, worked out from those
+/// same lines (one read of the tickets' transactions, not one for the charges and another for
+/// the statement).
 pub(crate) fn statement_of(
     conn: &Connection,
     customer: &CustomerId,
@@ -218,20 +227,22 @@ pub(crate) fn statement_of(
         )?
         .query_map(rusqlite::params![customer, loan], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
+    let posted = statement::posted(conn, customer, loan)?;
     let mut pending = Vec::new();
     for id in &tickets {
-        if let Some(record) = ops::load(conn, id)? {
-            pending.extend(due(conn, &record, today)?);
+        let Some(record) = ops::load(conn, id)? else {
+            continue;
+        };
+        if let Some(through) = charged_through(conn, &record, today)? {
+            pending.extend(falling_due(
+                &record,
+                through,
+                &statement::history(&posted, id),
+            ));
         }
     }
     pending.sort_by_key(|p| p.on);
-    let scope = Scope {
-        customer,
-        loan,
-        from,
-        to,
-    };
-    statement::statement(conn, &scope, &pending)
+    Ok(statement::statement(Period { from, to }, posted, &pending))
 }
 
 #[cfg(test)]

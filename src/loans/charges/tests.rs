@@ -305,7 +305,7 @@ fn step(conn: &Connection, b: &Branch, g: &mut Gen, id: &LoanId, now: DateTime<U
             let lines = statement(conn, b, id, day).lines;
             let payments: Vec<&LedgerId> = lines
                 .iter()
-                .filter(|l| !l.reversed)
+                .filter(|l| !l.reversed())
                 .filter(|l| {
                     matches!(
                         l.kind,
@@ -345,8 +345,16 @@ fn expected_closing(conn: &Connection, id: &LoanId, day: NaiveDate) -> i64 {
     }
 }
 
-/// The statement's last balance against `owed`.
+/// The statement's last balance against `owed`; and the ticket's history as the statement
+/// works its pending charges out from (its posted lines) against the ledger's, which the
+/// charges pass posts from.
 fn check(conn: &Connection, b: &Branch, id: &LoanId, day: NaiveDate, seed: u64) {
+    let posted = ledger::statement::posted(conn, &b.customer, Some(id)).unwrap();
+    assert_eq!(
+        ledger::statement::history(&posted, id),
+        ledger::movements_and_charged(conn, id).unwrap(),
+        "seed {seed}, {day}"
+    );
     let s = statement(conn, b, id, day);
     let expected = expected_closing(conn, id, day);
     assert_eq!(

@@ -359,14 +359,14 @@ pub(crate) fn statement_table(
                             td {
                                 (ctx.t(r.kind.label()))
                                 @if r.method != Method::None { " · " (ctx.t(method_label(r.method))) }
-                                @if r.reversed { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } }
+                                @if r.reversed() { " " span class="badge bad" { (ctx.t(Msg::Reversed)) } }
                             }
                             td { (r.reference) @if !r.note.is_empty() { " " span class="muted" { (r.note) } } }
                             td class="num" { @if r.debit > 0 { (money(r.debit)) } }
                             td class="num" { @if r.credit > 0 { (money(r.credit)) } }
                             td class="num" { (money(r.balance)) }
                             @if let Some(csrf) = reverse_csrf {
-                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed && !r.payout_with_state && r.kind.is_reversible()) {
+                                td { @if let Some(id) = r.id.as_ref().filter(|_| !r.reversed() && !r.payout_with_state && r.kind.is_reversible()) {
                                     @let sent = reverse.as_ref().map_or(FieldErrors::none(), |r| r.sent.of(&format!("reverse-{id}")));
                                     form method="post" action=(paths::ledger_reverse(id)) class="actions" {
                                         (ui::csrf_input(csrf))
