@@ -91,4 +91,4 @@ pub(crate) fn refresh_at_start(conn: &mut Connection, config: &Config) -> rusqli
 
 #[cfg(test)]
 #[path = "due_tests.rs"]
-mod tests;
+pub(crate) mod tests;

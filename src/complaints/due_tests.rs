@@ -10,7 +10,7 @@ use crate::loans::ops::tests::{customer_and_gold, staff_member};
 use crate::plumbing::db::{self, tests::test_db};
 use crate::roles::Role;
 
-fn t0() -> DateTime<Utc> {
+pub(crate) fn t0() -> DateTime<Utc> {
     // Thursday 13 August 2026, 10:00 in Jakarta: the Monday after is Independence Day.
     "2026-08-13T03:00:00Z".parse().unwrap()
 }
@@ -40,7 +40,7 @@ fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Du
 
 /// Generated cases: categories with and without a response clock, answered or not, waiting
 /// on the customer and back, escalated, resolved and reopened, over holidays.
-fn generate(conn: &mut Connection, config: &Config) {
+pub(crate) fn generate(conn: &mut Connection, config: &Config) {
     let agent = staff_member(conn, Role::CallAgent, t0());
     let (customer, _) = customer_and_gold(conn, "Siti", t0());
     let tx = db::immediate(conn).unwrap();

@@ -305,82 +305,45 @@ mod tests {
         assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
     }
 
-    /// Thirty cases opened an hour apart through the domain's own functions, in varied
-    /// categories and priorities (varied deadlines): some answered (the resolution clock
-    /// runs), some waiting on the customer (no clock runs), some resolved.
-    fn cases_in_every_state(conn: &mut Connection, from: DateTime<Utc>) {
-        use crate::complaints::cases::{self, NewCase, Opener};
-        use crate::complaints::{Channel, Priority};
-        let config = crate::plumbing::config::Config::default();
-        let agent =
-            crate::loans::ops::tests::staff_member(conn, crate::roles::Role::CallAgent, from);
-        let customer =
-            crate::complaints::cases::tests::customer_with(conn, "Siti", "081210000001", from);
-        let tx = crate::plumbing::db::immediate(conn).unwrap();
-        for i in 0..30_i64 {
-            let at = from + chrono::Duration::hours(i);
-            let n = usize::try_from(i).unwrap();
-            let new = NewCase {
-                customer: &customer,
-                channel: Channel::Hotline,
-                category: Category::ALL[n % 6],
-                priority: if i % 4 == 0 {
-                    Priority::High
-                } else {
-                    Priority::Normal
-                },
-                loan: None,
-                payment_code: None,
-                description: "Generated.",
-                owner: None,
-            };
-            let opener = Opener::Staff {
-                user: &agent,
-                checked: &["phone"],
-            };
-            let id = cases::open(&tx, &new, &opener, &config, at).unwrap();
-            let later = at + chrono::Duration::minutes(30);
-            match i % 5 {
-                1 => cases::add_note(&tx, &id, "Called back.", &agent, later)
-                    .map(|_| ())
-                    .unwrap(),
-                2 => cases::change_state(
-                    &tx,
-                    &id,
-                    State::WaitingOnCustomer,
-                    None,
-                    &agent,
-                    &config,
-                    later,
-                )
-                .unwrap(),
-                3 => cases::change_state(
-                    &tx,
-                    &id,
-                    State::Resolved,
-                    Some(super::super::Outcome::Explained),
-                    &agent,
-                    &config,
-                    later,
-                )
-                .unwrap(),
-                _ => {}
-            }
-        }
-        tx.commit().unwrap();
-    }
-
     /// The order the index gives is the list's: the unresolved cases, least time left first,
     /// in the same order as in the list of every state, where "resolved last" is written out.
     #[test]
     fn the_default_list_is_in_the_same_order_as_the_list_of_every_state() {
+        use crate::complaints::due::tests::{generate, t0};
         let (_dir, db) = test_db();
         let mut conn = db.conn().unwrap();
-        let from: DateTime<Utc> = "2026-06-01T01:00:00Z".parse().unwrap();
-        cases_in_every_state(&mut conn, from);
-        let config = ComplaintsConfig::default();
-        let calendar = Calendar::new(chrono::FixedOffset::east_opt(7 * 3600).unwrap(), []);
-        let now = from + chrono::Duration::days(3);
+        let config = crate::plumbing::config::Config::default();
+        generate(&mut conn, &config);
+        // Some cases resolved after every generated change, for the list of every state to
+        // put last.
+        let later = t0() + chrono::Duration::days(8);
+        let agent =
+            crate::loans::ops::tests::staff_member(&conn, crate::roles::Role::Manager, t0());
+        let tx = crate::plumbing::db::immediate(&mut conn).unwrap();
+        let first: Vec<ComplaintId> = tx
+            .prepare("SELECT id FROM complaints WHERE state = 'open' ORDER BY id LIMIT 6")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for id in &first {
+            let outcome = Some(super::super::Outcome::Upheld);
+            super::super::cases::change_state(
+                &tx,
+                id,
+                State::Resolved,
+                outcome,
+                &agent,
+                &config,
+                later,
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+        let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
+        let config = config.complaints;
+        let now = later + chrono::Duration::days(1);
         let listed = |filter: &Filter| cases(&conn, filter, &calendar, &config, now, 1000).unwrap();
         let by_time_left: Vec<ComplaintId> = listed(&unresolved(Sort::TimeLeft))
             .into_iter()
@@ -391,13 +354,13 @@ mod tests {
             ..unresolved(Sort::TimeLeft)
         };
         let every = listed(&all);
-        assert_eq!(every.len(), 30);
+        assert_eq!(every.len(), 36);
         let every: Vec<ComplaintId> = every
             .into_iter()
             .filter(|l| l.case.state.is_open())
             .map(|l| l.case.id)
             .collect();
-        assert_eq!(by_time_left.len(), 24);
+        assert_eq!(by_time_left.len(), 30);
         assert_eq!(by_time_left, every);
         // Not the order they were opened in: the deadlines decide it.
         let opened: Vec<ComplaintId> = listed(&unresolved(Sort::Opened))
