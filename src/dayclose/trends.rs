@@ -13,7 +13,7 @@ use rusqlite::{Connection, params};
 
 use super::bounds;
 use crate::ledger::EntryKind;
-use crate::ledger::accounts::Account;
+use crate::ledger::accounts::{Account, Side};
 
 /// How many days the daily trend covers, today included.
 pub(crate) const DAYS: i64 = 30;
@@ -157,11 +157,12 @@ pub(crate) fn weekly(
         )),
         3 + 2 * weeks,
     );
-    let (account, kind) = (
+    let (account, kind, side) = (
         Account::PrincipalReceivable.code(),
         EntryKind::Disbursement.code(),
+        Side::Debit.code(),
     );
-    let mut dates: Vec<&dyn rusqlite::ToSql> = vec![&account, &kind, &"debit"];
+    let mut dates: Vec<&dyn rusqlite::ToSql> = vec![&account, &kind, &side];
     dates.extend(firsts.iter().map(|d| d as &dyn rusqlite::ToSql));
     dates.extend(lasts.iter().map(|d| d as &dyn rusqlite::ToSql));
     let written: Vec<i64> = conn
