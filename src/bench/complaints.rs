@@ -4,7 +4,7 @@
 //! resolved within days, one in fifty still open (some waiting on the customer, some
 //! escalated), with the events the clocks read. Then it starts the real server on it and
 //! measures, under concurrent keep-alive load, the case list (the unresolved cases sorted by
-//! the deadlines their rows keep, 200 shown, with their clocks) and this week's evaluation
+//! the deadlines their rows keep, the first page of 50, with their clocks) and this week's evaluation
 //! page. The server's start writes the generated cases' deadlines (`complaints::due`).
 
 use std::time::{Duration, Instant};

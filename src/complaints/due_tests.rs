@@ -165,7 +165,7 @@ fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
         &calendar,
         &config.complaints,
         now,
-        usize::MAX,
+        list::Slice::ALL,
     )
     .unwrap();
     let due: Vec<Option<DateTime<Utc>>> = all
@@ -190,11 +190,18 @@ fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
             "the clock shown is the kept one: {listed:?}"
         );
     }
-    let page = list::cases(&conn, &filter, &calendar, &config.complaints, now, 5).unwrap();
     let ids = |v: &[list::Listed]| v.iter().map(|l| l.case.id.clone()).collect::<Vec<_>>();
+    let slice = |offset, limit| {
+        let slice = list::Slice { offset, limit };
+        list::cases(&conn, &filter, &calendar, &config.complaints, now, slice).unwrap()
+    };
+    assert!(all.len() > 7, "{}", all.len());
+    assert_eq!(ids(&slice(0, 5)), ids(&all[..5]), "the first page");
+    assert_eq!(ids(&slice(5, 2)), ids(&all[5..7]), "a later page");
     assert_eq!(
-        ids(&page),
-        ids(&all[..5]),
-        "a page is the first of the whole order"
+        ids(&slice(all.len() - 1, 5)),
+        ids(&all[all.len() - 1..]),
+        "the last"
     );
+    assert!(slice(all.len(), 5).is_empty(), "past the end");
 }

@@ -48,6 +48,23 @@ pub(crate) struct Filter {
     pub(crate) sort: Sort,
 }
 
+/// Which of the sorted cases to read: `limit` of them after the first `offset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slice {
+    pub(crate) offset: usize,
+    pub(crate) limit: usize,
+}
+
+impl Slice {
+    /// Every case.
+    pub(crate) const ALL: Slice = Slice::first(usize::MAX);
+
+    /// The first `limit` cases.
+    pub(crate) const fn first(limit: usize) -> Slice {
+        Slice { offset: 0, limit }
+    }
+}
+
 /// A listed case with its clocks.
 #[derive(Debug, Clone)]
 pub(crate) struct Listed {
@@ -55,7 +72,7 @@ pub(crate) struct Listed {
     pub(crate) clocks: Clocks,
 }
 
-/// The cases of `filter`, at most `limit`, with their clocks at `now`. The database sorts and
+/// The cases of `filter` in `slice` of its order, with their clocks at `now`. The database sorts and
 /// pages them (by the deadlines each row keeps, for the time left: the running clock that
 /// matters most, the earliest first, then the clocks standing still, then the resolved cases);
 /// only the cases kept get their clocks counted.
@@ -65,9 +82,9 @@ pub(crate) fn cases(
     calendar: &Calendar,
     config: &ComplaintsConfig,
     now: DateTime<Utc>,
-    limit: usize,
+    slice: Slice,
 ) -> rusqlite::Result<Vec<Listed>> {
-    let (page, values) = page(filter, limit);
+    let (page, values) = page(filter, slice);
     let found: Vec<Case> = conn
         .prepare_cached(&select(filter, &page))?
         .query_map(rusqlite::params_from_iter(values.iter()), read_case)?
@@ -86,14 +103,17 @@ pub(crate) fn cases(
         .collect())
 }
 
-/// The `WHERE ... ORDER BY ... LIMIT` of a page of `filter` on `complaints c`, and its values.
-fn page(filter: &Filter, limit: usize) -> (String, Vec<Box<dyn ToSql>>) {
+/// The `WHERE ... ORDER BY ... LIMIT ... OFFSET` of `slice` of `filter` on `complaints c`, and
+/// its values.
+fn page(filter: &Filter, slice: Slice) -> (String, Vec<Box<dyn ToSql>>) {
     let (condition, mut values) = condition(filter);
-    values.push(Box::new(i64::try_from(limit).unwrap_or(-1)));
+    values.push(Box::new(i64::try_from(slice.limit).unwrap_or(-1)));
+    values.push(Box::new(i64::try_from(slice.offset).unwrap_or(i64::MAX)));
+    let n = values.len();
     let page = format!(
-        "WHERE {condition} ORDER BY {} LIMIT +?{}",
+        "WHERE {condition} ORDER BY {} LIMIT +?{} OFFSET +?{n}",
         order(filter),
-        values.len()
+        n - 1
     );
     (page, values)
 }
@@ -257,7 +277,7 @@ mod tests {
 
     /// The plan of a page of `filter`, a line per step.
     fn plan(conn: &Connection, filter: &Filter) -> Vec<String> {
-        let (page, values) = page(filter, 50);
+        let (page, values) = page(filter, Slice::first(50));
         conn.prepare(&format!("EXPLAIN QUERY PLAN {}", select(filter, &page)))
             .unwrap()
             .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
@@ -344,7 +364,8 @@ mod tests {
         let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
         let config = config.complaints;
         let now = later + chrono::Duration::days(1);
-        let listed = |filter: &Filter| cases(&conn, filter, &calendar, &config, now, 1000).unwrap();
+        let listed =
+            |filter: &Filter| cases(&conn, filter, &calendar, &config, now, Slice::ALL).unwrap();
         let by_time_left: Vec<ComplaintId> = listed(&unresolved(Sort::TimeLeft))
             .into_iter()
             .map(|l| l.case.id)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
-use super::list::{self, Filter, Listed, Sort, States};
+use super::list::{self, Filter, Listed, Slice, Sort, States};
 use super::sla::{Calendar, Clocks};
 use super::{Category, Channel, Outcome, State};
 use crate::plumbing::config::ComplaintsConfig;
@@ -173,12 +173,19 @@ pub(crate) fn evaluate(
         sort: Sort::Opened,
         ..Filter::default()
     };
-    let cases = list::cases(conn, &of_period, calendar, config, now, usize::MAX)?;
+    let cases = list::cases(conn, &of_period, calendar, config, now, Slice::ALL)?;
     let unresolved = Filter {
         sort: Sort::Opened,
         ..Filter::default()
     };
-    let open_oldest = list::cases(conn, &unresolved, calendar, config, now, OLDEST_LISTED)?;
+    let open_oldest = list::cases(
+        conn,
+        &unresolved,
+        calendar,
+        config,
+        now,
+        Slice::first(OLDEST_LISTED),
+    )?;
     let slas: Vec<Sla> = cases
         .iter()
         .map(|l| sla_of(l.case.state, &l.clocks))
@@ -255,7 +262,7 @@ pub(crate) fn quarterly(
         sort: Sort::Opened,
         ..Filter::default()
     };
-    let cases = list::cases(conn, &filter, calendar, config, now, usize::MAX)?;
+    let cases = list::cases(conn, &filter, calendar, config, now, Slice::ALL)?;
     Ok(Category::ALL
         .iter()
         .map(|category| {

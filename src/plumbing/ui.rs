@@ -248,6 +248,17 @@ pub(crate) fn form_error(text: Option<&str>) -> Markup {
     }
 }
 
+/// The links to the page before and the page after a paged list: `page` counts from 0,
+/// `more` says a row was found beyond this page, `link` gives a page's address.
+pub(crate) fn pager(lang: Lang, page: u32, more: bool, link: impl Fn(u32) -> String) -> Markup {
+    html! {
+        nav class="pager" {
+            @if page > 0 { a href=(link(page - 1)) rel="prev" { (lang.t(Msg::Previous)) } }
+            @if more { a href=(link(page + 1)) rel="next" { (lang.t(Msg::Next)) } }
+        }
+    }
+}
+
 /// The hidden CSRF field every POST form carries.
 pub(crate) fn csrf_input(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }

@@ -58,10 +58,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
                 }
             }
         }
-        nav class="pager" {
-            @if page > 0 { a href={ (paths::AUDIT) "?page=" (page - 1) } { (ctx.t(Msg::Previous)) } }
-            @if has_more { a href={ (paths::AUDIT) "?page=" (page + 1) } { (ctx.t(Msg::Next)) } }
-        }
+        (crate::plumbing::ui::pager(ctx.lang, page, has_more, |p| format!("{}?page={p}", paths::AUDIT)))
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::AuditTitle), body))
 }

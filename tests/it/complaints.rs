@@ -949,3 +949,48 @@ fn walk_the_complaint_pages(size: Option<(u64, u64)>, prefix: &'static str) {
     });
     browser.step("weekly-id");
 }
+
+#[test]
+fn the_list_shows_fifty_cases_a_page_and_its_pages_keep_the_filter() {
+    let server = Server::start(Options {
+        demo: true,
+        ..Options::default()
+    });
+    let mut agent = server.client();
+    agent.sign_in(AGENT.0, AGENT.1);
+    let customer = budi(&mut agent);
+    let opened: Vec<String> = (0..51).map(|_| open_case(&mut agent, &customer)).collect();
+    let listed = |body: &str| {
+        opened
+            .iter()
+            .filter(|case| body.contains(&format!("/staff/complaints/{case}\"")))
+            .count()
+    };
+    // The newest first: the first opened is the one on the second page.
+    let first = agent.get("/staff/complaints?state=open&sort=newest&mine=");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(listed(&first.body), 50);
+    assert!(!first.body.contains("rel=\"prev\""));
+    let next = "/staff/complaints?state=open&amp;category=&amp;sort=newest&amp;page=1";
+    assert!(
+        first
+            .body
+            .contains(&format!("href=\"{next}\" rel=\"next\"")),
+        "{}",
+        first.body
+    );
+    let second = agent.get(&next.replace("&amp;", "&"));
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(listed(&second.body), 1);
+    assert!(
+        second
+            .body
+            .contains(&format!("/staff/complaints/{}\"", opened[0]))
+    );
+    assert!(second.body.contains("page=0\" rel=\"prev\""));
+    assert!(!second.body.contains("rel=\"next\""));
+    // A page number that is not one is the first page, not an error.
+    let odd = agent.get("/staff/complaints?page=x%0d");
+    assert_eq!(odd.status, 200, "{}", odd.body);
+    assert_eq!(listed(&odd.body), 50);
+}

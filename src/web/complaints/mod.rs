@@ -12,7 +12,7 @@ pub(crate) mod weekly;
 use maud::{Markup, html};
 
 use crate::complaints::cases::{self, CaseError, NewCase, Opener};
-use crate::complaints::list::{self, Filter, Listed, Sort, States};
+use crate::complaints::list::{self, Filter, Listed, Slice, Sort, States};
 use crate::complaints::sla::{Calendar, ClockState, Light};
 use crate::complaints::{Category, Channel, Priority, State};
 use crate::customers::caller::DETAILS;
@@ -31,8 +31,8 @@ use crate::web::Ctx;
 pub(crate) const HANDLERS: [Permission; 2] =
     [Permission::Complaints, Permission::ComplaintEscalations];
 
-/// The most cases the list shows.
-const LISTED: usize = 200;
+/// The cases a page of the list shows.
+const LISTED: usize = 50;
 
 /// How many customers the new case's search shows.
 const FOUND: u32 = 20;
@@ -57,10 +57,19 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
             _ => Sort::TimeLeft,
         },
     };
+    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
     let conn = ctx.app.db.conn()?;
     let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
     let config = &ctx.app.config.complaints;
-    let rows = list::cases(&conn, &filter, &calendar, config, ctx.now, LISTED)?;
+    // One more than a page: whether there is a next one.
+    let slice = Slice {
+        offset: (page as usize).saturating_mul(LISTED),
+        limit: LISTED + 1,
+    };
+    let mut rows = list::cases(&conn, &filter, &calendar, config, ctx.now, slice)?;
+    let more = rows.len() > LISTED;
+    rows.truncate(LISTED);
+    let link = |page: u32| list_link(state, &filter, query.text("sort"), page);
     let body = html! {
         p class="actions" {
             @if user.role.has(Permission::Complaints) { a class="button" href=(paths::NEW_COMPLAINT) { (ctx.t(Msg::ComplaintNew)) } }
@@ -68,8 +77,26 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
         }
         (filter_form(ctx, &filter, state, query.text("sort")))
         (cases_table(ctx, &rows))
+        (ui::pager(ctx.lang, page, more, link))
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::ComplaintsTitle), body))
+}
+
+/// The address of `page` of the list as the filter form asked for it.
+fn list_link(state: &str, filter: &Filter, sort: &str, page: u32) -> String {
+    let encode = crate::plumbing::http::form::percent_encode;
+    let category = filter.category.map_or("", Category::code);
+    let mine = if filter.owner.is_some() {
+        "&mine=1"
+    } else {
+        ""
+    };
+    format!(
+        "{}?state={}&category={category}&sort={}{mine}&page={page}",
+        paths::COMPLAINTS,
+        encode(state),
+        encode(sort)
+    )
 }
 
 /// The list's filter: a GET form, so a filtered list can be bookmarked.

@@ -114,10 +114,7 @@ pub(crate) fn list_page(
             }
         }
         @if locked && rows.is_empty() { p { (ctx.t(Msg::NoLockedCustomers)) } }
-        nav class="pager" {
-            @if page > 0 { a href=(page_link(page - 1)) { (ctx.t(Msg::Previous)) } }
-            @if more { a href=(page_link(page + 1)) { (ctx.t(Msg::Next)) } }
-        }
+        (ui::pager(ctx.lang, page, more, page_link))
     };
     let title = if locked {
         Msg::TodayLocked

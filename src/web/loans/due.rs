@@ -60,10 +60,7 @@ pub(crate) fn due_tickets(ctx: &Ctx) -> Result<Response, AppError> {
                 } }
             } }
         }
-        nav class="pager" {
-            @if page > 0 { a href=(paths::due_tickets(due.key(), page - 1)) { (ctx.t(Msg::Previous)) } }
-            @if more { a href=(paths::due_tickets(due.key(), page + 1)) { (ctx.t(Msg::Next)) } }
-        }
+        (crate::plumbing::ui::pager(ctx.lang, page, more, |p| paths::due_tickets(due.key(), p)))
     };
     Ok(ctx.staff_page(user, ctx.t(title(due)), body))
 }
