@@ -109,8 +109,8 @@ pub(crate) fn statement(period: Period, posted: Vec<Line>, pending: &[Pending]) 
 /// `ledger_postings_loan`, which holds every column read of them (V32), and the tickets'
 /// transactions from `ledger_loan`, each matched to its sums in memory (an automatic index on
 /// the few sums). A posting carries its transaction's ticket, so both find the same
-/// transactions; a transaction with no posting on a receivable (none is posted so today) has
-/// no line. Looking each transaction up by its id instead, from its postings, cost twice as
+/// transactions; a transaction with no posting on a receivable (a surplus payout or expiry,
+/// which moves the surplus owed) has no line. Looking each transaction up by its id instead, from its postings, cost twice as
 /// much: the ids are text and the rows scattered.
 pub(crate) fn posted(
     conn: &Connection,
