@@ -13,6 +13,7 @@ use rusqlite::{Connection, ToSql};
 use super::sla::{self, Calendar, Clocks, Pause, Timing};
 use super::{CASE_COLUMNS, CASE_JOINS, Case, Category, ComplaintId, State, read_case};
 use crate::plumbing::config::ComplaintsConfig;
+use crate::plumbing::db;
 use crate::plumbing::ids::StaffId;
 
 /// Which states the list shows.
@@ -231,7 +232,7 @@ fn pauses_of(
     let mut by_case: HashMap<ComplaintId, Vec<super::Event>> = HashMap::new();
     while let Some(r) = rows.next()? {
         by_case.entry(r.get(0)?).or_default().push(super::Event {
-            at: r.get(1)?,
+            at: db::instant(r, 1)?,
             kind: r.get(2)?,
             who: None,
             from_state: r.get(3)?,
@@ -257,7 +258,7 @@ mod tests {
     const STATISTICS: &str = "DELETE FROM sqlite_stat1;
         INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
             ('complaints', 'complaints_state_opened', '50000 12500 1'),
-            ('complaints', 'complaints_customer', '50000 4'),
+            ('complaints', 'complaints_customer_opened', '50000 4 1'),
             ('complaints', 'complaints_opened', '50000 1'),
             ('complaints', 'complaints_due', '50000 94'),
             ('complaints', 'sqlite_autoindex_complaints_1', '50000 1'),

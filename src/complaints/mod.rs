@@ -26,6 +26,7 @@ pub(crate) mod typos;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
+use crate::plumbing::db;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::ids::{ComplaintId, CustomerId, LoanId, StaffId};
 
@@ -218,15 +219,15 @@ pub(crate) fn read_case(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
         owner_name: r.get(12)?,
         state: r.get(13)?,
         outcome: r.get(14)?,
-        opened_at: r.get(15)?,
-        first_response_at: r.get(16)?,
-        resolved_at: r.get(17)?,
-        closed_at: r.get(18)?,
-        response_breached_at: r.get(19)?,
-        breached_at: r.get(20)?,
+        opened_at: db::instant(r, 15)?,
+        first_response_at: db::maybe_instant(r, 16)?,
+        resolved_at: db::maybe_instant(r, 17)?,
+        closed_at: db::maybe_instant(r, 18)?,
+        response_breached_at: db::maybe_instant(r, 19)?,
+        breached_at: db::maybe_instant(r, 20)?,
         due: sla::Due {
-            response: r.get(21)?,
-            resolution: r.get(22)?,
+            response: db::maybe_instant(r, 21)?,
+            resolution: db::maybe_instant(r, 22)?,
         },
     })
 }
@@ -296,7 +297,7 @@ pub(crate) fn events(conn: &Connection, id: &ComplaintId) -> rusqlite::Result<Ve
     )?
     .query_map([id], |r| {
         Ok(Event {
-            at: r.get(0)?,
+            at: db::instant(r, 0)?,
             kind: r.get(1)?,
             who: r.get(2)?,
             from_state: r.get(3)?,

@@ -215,25 +215,27 @@ pub(crate) fn evaluate(
     })
 }
 
+/// The repeat complainants' query: ?1 the look-back's start, ?2 and ?3 the period. Each
+/// customer's cases are counted from `complaints_customer_opened` (V39), not their rows.
+const REPEAT_COMPLAINANTS: &str = "SELECT c.customer_id, cu.full_name, count(*) FROM complaints c
+     JOIN customers cu ON cu.id = c.customer_id
+     WHERE c.opened_at >= ?1 AND c.opened_at < ?3
+       AND c.customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
+     GROUP BY c.customer_id HAVING count(*) >= 2
+     ORDER BY count(*) DESC, cu.full_name";
+
 /// The customers with a case in `period` and another in the [`REPEAT_DAYS`] before its end.
 fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Vec<Repeat>> {
     let since = period.until - Duration::days(REPEAT_DAYS);
-    conn.prepare_cached(
-        "SELECT c.customer_id, cu.full_name, count(*) FROM complaints c
-         JOIN customers cu ON cu.id = c.customer_id
-         WHERE c.opened_at >= ?1 AND c.opened_at < ?3
-           AND c.customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
-         GROUP BY c.customer_id HAVING count(*) >= 2
-         ORDER BY count(*) DESC, cu.full_name",
-    )?
-    .query_map(params![since, period.from, period.until], |r| {
-        Ok(Repeat {
-            customer: r.get(0)?,
-            name: r.get(1)?,
-            cases: r.get(2)?,
-        })
-    })?
-    .collect()
+    conn.prepare_cached(REPEAT_COMPLAINANTS)?
+        .query_map(params![since, period.from, period.until], |r| {
+            Ok(Repeat {
+                customer: r.get(0)?,
+                name: r.get(1)?,
+                cases: r.get(2)?,
+            })
+        })?
+        .collect()
 }
 
 /// A quarter's line for one category, in the regulator's shape: received, by state, and the

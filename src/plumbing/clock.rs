@@ -39,9 +39,12 @@ impl Clock for ShiftedClock {
     }
 }
 
-/// A UTC time as the database stores it (`2026-01-31 08:00:00.000+00:00`).
+/// A UTC time as the database stores it (`2026-01-31 08:00:00.000+00:00`, rusqlite's form of a
+/// `DateTime<Utc>`), read by chrono's hand-written RFC 3339 parser (which takes a space for the
+/// `T`) rather than a strftime pattern interpreted at each call: a case list reads eight such
+/// columns a row, and the pattern was a fifth of its time.
 pub(crate) fn parse_stored(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
+    DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.with_timezone(&Utc))
 }

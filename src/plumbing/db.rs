@@ -12,13 +12,18 @@
 //! Domain modules hold their own SQL as plain functions over `&Connection`; the caller owns the
 //! transaction, and a transaction that writes starts with [`immediate`] (`BEGIN IMMEDIATE`), so
 //! it takes the write lock up front instead of failing half-way with `SQLITE_BUSY`.
+//! Lists that read many instants read them with [`instant`] and [`maybe_instant`].
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, Transaction, TransactionBehavior};
+
+use super::clock;
 
 mod branch_migrations {
     refinery::embed_migrations!("migrations/branch");
@@ -260,6 +265,28 @@ pub(crate) fn immediate(conn: &mut Connection) -> rusqlite::Result<Transaction<'
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
 }
 
+/// The instant in column `idx` of `row`: the stored form read by [`clock::parse_stored`], any
+/// other (a time SQLite wrote, with no offset) as rusqlite reads a `DateTime<Utc>`, which also
+/// gives its error for a value that is no time.
+pub(crate) fn instant(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let stored = match row.get_ref(idx)? {
+        ValueRef::Text(text) => std::str::from_utf8(text).ok().and_then(clock::parse_stored),
+        _ => None,
+    };
+    match stored {
+        Some(at) => Ok(at),
+        None => row.get(idx),
+    }
+}
+
+/// [`instant`] of a column that may be NULL.
+pub(crate) fn maybe_instant(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get_ref(idx)? {
+        ValueRef::Null => Ok(None),
+        _ => instant(row, idx).map(Some),
+    }
+}
+
 /// Creates the data directory and proves it is writable.
 fn prepare_data_dir(dir: &Path) -> Result<(), DbError> {
     std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
@@ -389,6 +416,55 @@ pub(crate) mod tests {
             runner = runner.set_target(refinery::Target::Version(v));
         }
         runner.set_grouped(true).run(conn).unwrap();
+    }
+
+    /// `instant` reads what rusqlite writes, and anything else, as rusqlite reads a
+    /// `DateTime<Utc>`: the same instant, NULL, and the same error for text that is no time.
+    #[test]
+    fn an_instant_reads_as_rusqlite_reads_it() {
+        use chrono::TimeZone;
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (at)").unwrap();
+        let base = Utc.with_ymd_and_hms(2026, 12, 2, 23, 59, 59).unwrap();
+        for nanos in [0, 1_000_000, 123_456_000, 999_999_999, 5] {
+            let at = base + chrono::Duration::nanoseconds(nanos);
+            conn.execute("INSERT INTO t VALUES (?1)", [at]).unwrap();
+        }
+        let early = Utc.with_ymd_and_hms(1969, 2, 28, 0, 0, 0).unwrap();
+        conn.execute("INSERT INTO t VALUES (?1)", [early]).unwrap();
+        for other in [
+            "2026-01-31 08:00:00",
+            "2026-01-31T08:00:00.5Z",
+            "2026-01-31 08:00:00+07:00",
+            "no time",
+        ] {
+            conn.execute("INSERT INTO t VALUES (?1)", [other]).unwrap();
+        }
+        conn.execute_batch("INSERT INTO t VALUES (NULL), (42)")
+            .unwrap();
+        let mut stmt = conn.prepare("SELECT at FROM t ORDER BY rowid").unwrap();
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| {
+                let ours = format!("{:?}", maybe_instant(r, 0));
+                let theirs = format!("{:?}", r.get::<_, Option<DateTime<Utc>>>(0));
+                Ok((ours, theirs))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows.len(), 12);
+        for (ours, theirs) in &rows {
+            assert_eq!(ours, theirs);
+        }
+        assert!(
+            rows[0].0.starts_with("Ok(Some(2026-12-02T23:59:59Z"),
+            "{rows:?}"
+        );
+        assert!(
+            rows[9].0.starts_with("Err"),
+            "text that is no time: {rows:?}"
+        );
+        assert_eq!(rows[10].0, "Ok(None)");
     }
 
     /// SQLite is compiled as `.cargo/config.toml` says: without the global page-cache and
