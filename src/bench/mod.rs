@@ -98,8 +98,9 @@ pub(crate) enum BenchCommand {
     /// A generated branch of 100,000 customers: the counter's search box by phone number, ID
     /// number, partial name and misspelt name under concurrent load.
     Search(search::SearchBenchArgs),
-    /// A generated branch of 50,000 complaint cases over a year: the case list (every
-    /// unresolved case with its clocks) and the weekly evaluation under concurrent load.
+    /// A generated branch of 50,000 complaint cases over a year: the case list (the first page
+    /// of the unresolved cases, least time left first) and the weekly evaluation under
+    /// concurrent load.
     Complaints(complaints::ComplaintsBenchArgs),
     /// Sync to head office: a branch with a backlog of 1,000,000 changes in its change log
     /// (`--changes`) uploads it to a real head office, both as child processes; changes per

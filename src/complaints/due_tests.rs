@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::*;
 use crate::audit::Actor;
 use crate::complaints::cases::{self, NewCase, Opener};
-use crate::complaints::{Category, Channel, Escalation, Outcome, Priority, State, list};
+use crate::complaints::{Case, Category, Channel, Escalation, Outcome, Priority, State, list};
 use crate::holidays::{self, Holiday};
 use crate::loans::ops::tests::{customer_and_gold, staff_member};
 use crate::plumbing::db::{self, tests::test_db};
@@ -159,7 +159,7 @@ fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
     // After the last change generated.
     let now = t0() + Duration::days(10);
     let filter = list::Filter::default();
-    let all = list::cases(
+    let all = list::cases::<Case>(
         &conn,
         &filter,
         &calendar,
@@ -193,7 +193,7 @@ fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
     let ids = |v: &[list::Listed]| v.iter().map(|l| l.case.id.clone()).collect::<Vec<_>>();
     let slice = |offset, limit| {
         let slice = list::Slice { offset, limit };
-        list::cases(&conn, &filter, &calendar, &config.complaints, now, slice).unwrap()
+        list::cases::<Case>(&conn, &filter, &calendar, &config.complaints, now, slice).unwrap()
     };
     assert!(all.len() > 7, "{}", all.len());
     assert_eq!(ids(&slice(0, 5)), ids(&all[..5]), "the first page");
@@ -204,4 +204,52 @@ fn the_list_pages_by_the_kept_deadline_running_clocks_first() {
         "the last"
     );
     assert!(slice(all.len(), 5).is_empty(), "past the end");
+}
+
+/// A report's cases read as [`list::Counted`] (no join) have the states, outcomes, times and
+/// clocks the whole cases have, at every instant: the clocks are counted by one function from
+/// what both read.
+#[test]
+fn counted_cases_have_the_clocks_of_whole_ones() {
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let config = Config::default();
+    generate(&mut conn, &config);
+    let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
+    let filter = list::Filter {
+        states: list::States::All,
+        ..list::Filter::default()
+    };
+    for days in [0, 1, 3, 10, 40] {
+        let now = t0() + Duration::days(days) + Duration::hours(5);
+        let read = |slice| {
+            let whole =
+                list::cases::<Case>(&conn, &filter, &calendar, &config.complaints, now, slice);
+            let counted = list::cases::<list::Counted>(
+                &conn,
+                &filter,
+                &calendar,
+                &config.complaints,
+                now,
+                slice,
+            );
+            (whole.unwrap(), counted.unwrap())
+        };
+        let (whole, counted) = read(list::Slice::ALL);
+        assert!(whole.len() > 7, "{}", whole.len());
+        assert_eq!(whole.len(), counted.len());
+        for (w, c) in whole.iter().zip(&counted) {
+            let (a, b) = (&w.case, &c.case);
+            assert_eq!(a.id, b.id, "the same order");
+            assert_eq!(
+                (a.category, a.channel, a.priority, a.state, a.outcome),
+                (b.category, b.channel, b.priority, b.state, b.outcome)
+            );
+            assert_eq!(
+                (a.opened_at, a.first_response_at, a.resolved_at, a.due),
+                (b.opened_at, b.first_response_at, b.resolved_at, b.due)
+            );
+            assert_eq!(w.clocks, c.clocks, "{a:?}");
+        }
+    }
 }

@@ -4,14 +4,20 @@
 //! cases kept are read in one query by their ids, so the list costs two queries. The default
 //! list (the unresolved cases, time left first) is read in order from the partial index
 //! `complaints_unresolved_due` (V38): a page is 50 rows read, not every unresolved case sorted.
+//! A list reads each case whole ([`Case`], for the pages that show it) or only what its clocks
+//! and a report's counts need ([`Counted`], no join): the weekly evaluation counts a week's
+//! cases without reading their customers, tickets and owners.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, Row, ToSql};
 
-use super::sla::{self, Calendar, Clocks, Pause, Timing};
-use super::{CASE_COLUMNS, CASE_JOINS, Case, Category, ComplaintId, State, read_case};
+use super::sla::{self, Calendar, Clocks, Due, Pause, Timing};
+use super::{
+    CASE_COLUMNS, CASE_JOINS, Case, Category, Channel, ComplaintId, Outcome, Priority, State,
+    read_case,
+};
 use crate::plumbing::config::ComplaintsConfig;
 use crate::plumbing::db;
 use crate::plumbing::ids::StaffId;
@@ -66,39 +72,152 @@ impl Slice {
     }
 }
 
-/// A listed case with its clocks.
+/// A listed case with its clocks: the whole case, or what [`Counted`] reads of it.
 #[derive(Debug, Clone)]
-pub(crate) struct Listed {
-    pub(crate) case: Case,
+pub(crate) struct Listed<T = Case> {
+    pub(crate) case: T,
     pub(crate) clocks: Clocks,
+}
+
+/// What a list reads of each case.
+pub(crate) trait Listable: Sized {
+    /// Its columns on `complaints c`.
+    const COLUMNS: &'static str;
+    /// The joins the columns need, after `FROM complaints c`.
+    const JOINS: &'static str;
+    /// It, from a row of [`Self::COLUMNS`].
+    fn read(r: &Row<'_>) -> rusqlite::Result<Self>;
+    /// What its clocks are counted from.
+    fn basis(&self) -> Basis<'_>;
+}
+
+/// What a case's clocks are counted from: its kind (the service level), its times and the
+/// deadlines its row keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Basis<'a> {
+    pub(crate) id: &'a ComplaintId,
+    pub(crate) category: Category,
+    pub(crate) priority: Priority,
+    pub(crate) channel: Channel,
+    pub(crate) opened_at: DateTime<Utc>,
+    pub(crate) first_response_at: Option<DateTime<Utc>>,
+    pub(crate) due: Due,
+}
+
+impl Basis<'_> {
+    fn level(&self, config: &ComplaintsConfig) -> sla::Level {
+        sla::level(config, self.category, self.priority, self.channel)
+    }
+
+    fn timing<'p>(&self, pauses: &'p [Pause]) -> Timing<'p> {
+        Timing {
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            pauses,
+        }
+    }
+}
+
+impl Listable for Case {
+    const COLUMNS: &'static str = CASE_COLUMNS;
+    const JOINS: &'static str = CASE_JOINS;
+
+    fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        read_case(r)
+    }
+
+    fn basis(&self) -> Basis<'_> {
+        Basis {
+            id: &self.id,
+            category: self.category,
+            priority: self.priority,
+            channel: self.channel,
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            due: self.due,
+        }
+    }
+}
+
+/// What a report counts of a case: its kind, state, outcome and times, read from its own row.
+#[derive(Debug, Clone)]
+pub(crate) struct Counted {
+    pub(crate) id: ComplaintId,
+    pub(crate) category: Category,
+    pub(crate) channel: Channel,
+    pub(crate) priority: Priority,
+    pub(crate) state: State,
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) opened_at: DateTime<Utc>,
+    pub(crate) first_response_at: Option<DateTime<Utc>>,
+    pub(crate) resolved_at: Option<DateTime<Utc>>,
+    pub(crate) due: Due,
+}
+
+impl Listable for Counted {
+    const COLUMNS: &'static str = "c.id, c.category, c.channel, c.priority, c.state, \
+         c.outcome, c.opened_at, c.first_response_at, c.resolved_at, c.response_due, \
+         c.resolution_due";
+    const JOINS: &'static str = "";
+
+    fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Counted {
+            id: r.get(0)?,
+            category: r.get(1)?,
+            channel: r.get(2)?,
+            priority: r.get(3)?,
+            state: r.get(4)?,
+            outcome: r.get(5)?,
+            opened_at: db::instant(r, 6)?,
+            first_response_at: db::maybe_instant(r, 7)?,
+            resolved_at: db::maybe_instant(r, 8)?,
+            due: Due {
+                response: db::maybe_instant(r, 9)?,
+                resolution: db::maybe_instant(r, 10)?,
+            },
+        })
+    }
+
+    fn basis(&self) -> Basis<'_> {
+        Basis {
+            id: &self.id,
+            category: self.category,
+            priority: self.priority,
+            channel: self.channel,
+            opened_at: self.opened_at,
+            first_response_at: self.first_response_at,
+            due: self.due,
+        }
+    }
 }
 
 /// The cases of `filter` in `slice` of its order, with their clocks at `now`. The database sorts and
 /// pages them (by the deadlines each row keeps, for the time left: the running clock that
 /// matters most, the earliest first, then the clocks standing still, then the resolved cases);
 /// only the cases kept get their clocks counted.
-pub(crate) fn cases(
+pub(crate) fn cases<T: Listable>(
     conn: &Connection,
     filter: &Filter,
     calendar: &Calendar,
     config: &ComplaintsConfig,
     now: DateTime<Utc>,
     slice: Slice,
-) -> rusqlite::Result<Vec<Listed>> {
+) -> rusqlite::Result<Vec<Listed<T>>> {
     let (page, values) = page(filter, slice);
-    let found: Vec<Case> = conn
-        .prepare_cached(&select(filter, &page))?
-        .query_map(rusqlite::params_from_iter(values.iter()), read_case)?
+    let found: Vec<T> = conn
+        .prepare_cached(&select::<T>(filter, &page))?
+        .query_map(rusqlite::params_from_iter(values.iter()), T::read)?
         .collect::<rusqlite::Result<_>>()?;
-    let ids: Vec<&ComplaintId> = found.iter().map(|case| &case.id).collect();
+    let ids: Vec<&ComplaintId> = found.iter().map(|case| case.basis().id).collect();
     let mut pauses = pauses_of(conn, &ids)?;
     Ok(found
         .into_iter()
         .map(|case| {
-            let paused = pauses.remove(&case.id).unwrap_or_default();
+            let basis = case.basis();
+            let paused = pauses.remove(basis.id).unwrap_or_default();
             // The deadlines the row keeps: no walk.
-            let timing = timing(&case, &paused);
-            let clocks = sla::clocks_due(calendar, level_of(config, &case), timing, now, case.due);
+            let (level, timing) = (basis.level(config), basis.timing(&paused));
+            let clocks = sla::clocks_due(calendar, level, timing, now, basis.due);
             Listed { case, clocks }
         })
         .collect())
@@ -119,11 +238,13 @@ fn page(filter: &Filter, slice: Slice) -> (String, Vec<Box<dyn ToSql>>) {
     (page, values)
 }
 
-/// The cases of a page of `filter`.
-fn select(filter: &Filter, page: &str) -> String {
+/// The cases of a page of `filter`, as `T` reads them.
+fn select<T: Listable>(filter: &Filter, page: &str) -> String {
     format!(
-        "SELECT {CASE_COLUMNS} FROM {} {CASE_JOINS} {page}",
-        cases_table(filter)
+        "SELECT {} FROM {} {} {page}",
+        T::COLUMNS,
+        cases_table(filter),
+        T::JOINS
     )
 }
 
@@ -169,19 +290,8 @@ pub(crate) fn clocks_of(
     pauses: &[Pause],
     now: DateTime<Utc>,
 ) -> Clocks {
-    sla::clocks(calendar, level_of(config, case), timing(case, pauses), now)
-}
-
-fn level_of(config: &ComplaintsConfig, case: &Case) -> sla::Level {
-    sla::level(config, case.category, case.priority, case.channel)
-}
-
-fn timing<'a>(case: &Case, pauses: &'a [Pause]) -> Timing<'a> {
-    Timing {
-        opened_at: case.opened_at,
-        first_response_at: case.first_response_at,
-        pauses,
-    }
+    let basis = case.basis();
+    sla::clocks(calendar, basis.level(config), basis.timing(pauses), now)
 }
 
 /// The SQL condition of a filter on `complaints c`, with its values.
@@ -279,12 +389,15 @@ mod tests {
     /// The plan of a page of `filter`, a line per step.
     fn plan(conn: &Connection, filter: &Filter) -> Vec<String> {
         let (page, values) = page(filter, Slice::first(50));
-        conn.prepare(&format!("EXPLAIN QUERY PLAN {}", select(filter, &page)))
-            .unwrap()
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
+        conn.prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            select::<Case>(filter, &page)
+        ))
+        .unwrap()
+        .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
     }
 
     /// Without STAT4 the planner cannot see that few cases are unresolved from the states'
@@ -365,8 +478,9 @@ mod tests {
         let calendar = Calendar::load(&conn, config.utc_offset()).unwrap();
         let config = config.complaints;
         let now = later + chrono::Duration::days(1);
-        let listed =
-            |filter: &Filter| cases(&conn, filter, &calendar, &config, now, Slice::ALL).unwrap();
+        let listed = |filter: &Filter| {
+            cases::<Case>(&conn, filter, &calendar, &config, now, Slice::ALL).unwrap()
+        };
         let by_time_left: Vec<ComplaintId> = listed(&unresolved(Sort::TimeLeft))
             .into_iter()
             .map(|l| l.case.id)

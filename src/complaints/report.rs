@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 
-use super::list::{self, Filter, Listed, Slice, Sort, States};
+use super::list::{self, Counted, Filter, Listed, Slice, Sort, States};
 use super::sla::{Calendar, Clocks};
-use super::{Category, Channel, Outcome, State};
+use super::{Case, Category, Channel, Outcome, State};
 use crate::plumbing::config::ComplaintsConfig;
 use crate::plumbing::ids::CustomerId;
 
@@ -132,8 +132,8 @@ pub(crate) struct Repeat {
 /// A week's evaluation.
 #[derive(Debug, Clone)]
 pub(crate) struct Evaluation {
-    /// The cases opened in the period, oldest first.
-    pub(crate) cases: Vec<Listed>,
+    /// The cases opened in the period, oldest first, as far as they are counted.
+    pub(crate) cases: Vec<Listed<Counted>>,
     pub(crate) by_category: Vec<(Category, usize)>,
     pub(crate) by_channel: Vec<(Channel, usize)>,
     /// By outcome; none: not resolved yet.
@@ -144,7 +144,7 @@ pub(crate) struct Evaluation {
     pub(crate) first_response: Spread,
     pub(crate) resolution: Spread,
     pub(crate) repeat: Vec<Repeat>,
-    /// Every unresolved case at `now`, oldest first.
+    /// The [`OLDEST_LISTED`] oldest unresolved cases at `now`.
     pub(crate) open_oldest: Vec<Listed>,
 }
 
@@ -159,6 +159,16 @@ fn counts<K: Copy + Ord, T>(all: &[K], items: &[T], key: impl Fn(&T) -> K) -> Ve
         .collect()
 }
 
+/// The cases opened in `period`, oldest first.
+pub(crate) fn opened_in(period: Period) -> Filter {
+    Filter {
+        states: States::All,
+        opened: Some((period.from, period.until)),
+        sort: Sort::Opened,
+        ..Filter::default()
+    }
+}
+
 /// The evaluation of `period` at `now`.
 pub(crate) fn evaluate(
     conn: &Connection,
@@ -167,18 +177,13 @@ pub(crate) fn evaluate(
     period: Period,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Evaluation> {
-    let of_period = Filter {
-        states: States::All,
-        opened: Some((period.from, period.until)),
-        sort: Sort::Opened,
-        ..Filter::default()
-    };
-    let cases = list::cases(conn, &of_period, calendar, config, now, Slice::ALL)?;
+    let of_period = opened_in(period);
+    let cases = list::cases::<Counted>(conn, &of_period, calendar, config, now, Slice::ALL)?;
     let unresolved = Filter {
         sort: Sort::Opened,
         ..Filter::default()
     };
-    let open_oldest = list::cases(
+    let open_oldest = list::cases::<Case>(
         conn,
         &unresolved,
         calendar,
@@ -192,7 +197,7 @@ pub(crate) fn evaluate(
         .collect();
     let mut outcomes: Vec<Option<Outcome>> = vec![None];
     outcomes.extend(Outcome::ALL.iter().copied().map(Some));
-    let took = |at: fn(&Listed) -> Option<DateTime<Utc>>| {
+    let took = |at: fn(&Listed<Counted>) -> Option<DateTime<Utc>>| {
         spread(
             cases
                 .iter()
@@ -258,17 +263,12 @@ pub(crate) fn quarterly(
     period: Period,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Vec<QuarterLine>> {
-    let filter = Filter {
-        states: States::All,
-        opened: Some((period.from, period.until)),
-        sort: Sort::Opened,
-        ..Filter::default()
-    };
-    let cases = list::cases(conn, &filter, calendar, config, now, Slice::ALL)?;
+    let cases =
+        list::cases::<Counted>(conn, &opened_in(period), calendar, config, now, Slice::ALL)?;
     Ok(Category::ALL
         .iter()
         .map(|category| {
-            let mine: Vec<&Listed> = cases
+            let mine: Vec<&Listed<Counted>> = cases
                 .iter()
                 .filter(|l| l.case.category == *category)
                 .collect();

@@ -14,7 +14,7 @@ use maud::{Markup, html};
 use crate::complaints::cases::{self, CaseError, NewCase, Opener};
 use crate::complaints::list::{self, Filter, Listed, Slice, Sort, States};
 use crate::complaints::sla::{Calendar, ClockState, Light};
-use crate::complaints::{Category, Channel, Priority, State};
+use crate::complaints::{Case, Category, Channel, Priority, State};
 use crate::customers::caller::DETAILS;
 use crate::customers::{self, Customer};
 use crate::plumbing::db;
@@ -66,7 +66,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
         offset: (page as usize).saturating_mul(LISTED),
         limit: LISTED + 1,
     };
-    let mut rows = list::cases(&conn, &filter, &calendar, config, ctx.now, slice)?;
+    let mut rows = list::cases::<Case>(&conn, &filter, &calendar, config, ctx.now, slice)?;
     let more = rows.len() > LISTED;
     rows.truncate(LISTED);
     let link = |page: u32| list_link(state, &filter, query.text("sort"), page);

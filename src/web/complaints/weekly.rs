@@ -9,9 +9,10 @@ use chrono::{Datelike, Duration, NaiveDate};
 use maud::{Markup, html};
 
 use super::clock_badge;
-use crate::complaints::State;
+use crate::complaints::list::{self, Listed, Slice};
 use crate::complaints::report::{self, Evaluation, Period, Spread};
 use crate::complaints::sla::Calendar;
+use crate::complaints::{Case, State};
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Body, Response};
 use crate::plumbing::i18n::Msg;
@@ -39,6 +40,20 @@ fn evaluation(ctx: &Ctx, period: Period) -> Result<Evaluation, AppError> {
         &ctx.app.config.complaints,
         period,
         ctx.now,
+    )?)
+}
+
+/// The cases opened in `period`, whole, with their clocks.
+fn cases_of(ctx: &Ctx, period: Period) -> Result<Vec<Listed>, AppError> {
+    let conn = ctx.app.db.conn()?;
+    let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
+    Ok(list::cases::<Case>(
+        &conn,
+        &report::opened_in(period),
+        &calendar,
+        &ctx.app.config.complaints,
+        ctx.now,
+        Slice::ALL,
     )?)
 }
 
@@ -178,7 +193,7 @@ fn spreadsheet_safe(field: &str) -> String {
 pub(crate) fn csv(ctx: &Ctx) -> Result<Response, AppError> {
     ctx.require_any(&READERS)?;
     let period = asked_week(ctx)?;
-    let e = evaluation(ctx, period)?;
+    let cases = cases_of(ctx, period)?;
     let minutes = |d: Option<Duration>| d.map(|d| d.num_minutes().to_string()).unwrap_or_default();
     let mut rows = vec![
         [
@@ -197,7 +212,7 @@ pub(crate) fn csv(ctx: &Ctx) -> Result<Response, AppError> {
         .map(str::to_owned)
         .to_vec(),
     ];
-    for l in &e.cases {
+    for l in &cases {
         let c = &l.case;
         rows.push(vec![
             c.id.to_string(),
