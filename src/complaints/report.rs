@@ -5,7 +5,7 @@
 //! or not) or still running; the time to the first response and to the resolution on the
 //! clock (median and 90th percentile, nearest rank); repeat complainants (a customer with a
 //! case this week and at least one more in the [`REPEAT_DAYS`] days before its end); and every
-//! unresolved case, oldest first, whenever it was opened.
+//! unresolved case, oldest first, whenever it was opened (the first [`OLDEST_LISTED`] shown).
 
 use std::collections::BTreeMap;
 
