@@ -118,6 +118,21 @@ impl Basis<'_> {
     }
 }
 
+/// The [`Basis`] of a case read whole or counted: both name its fields alike.
+macro_rules! basis_of {
+    ($case:expr) => {
+        Basis {
+            id: &$case.id,
+            category: $case.category,
+            priority: $case.priority,
+            channel: $case.channel,
+            opened_at: $case.opened_at,
+            first_response_at: $case.first_response_at,
+            due: $case.due,
+        }
+    };
+}
+
 impl Listable for Case {
     const COLUMNS: &'static str = CASE_COLUMNS;
     const JOINS: &'static str = CASE_JOINS;
@@ -127,15 +142,7 @@ impl Listable for Case {
     }
 
     fn basis(&self) -> Basis<'_> {
-        Basis {
-            id: &self.id,
-            category: self.category,
-            priority: self.priority,
-            channel: self.channel,
-            opened_at: self.opened_at,
-            first_response_at: self.first_response_at,
-            due: self.due,
-        }
+        basis_of!(self)
     }
 }
 
@@ -179,15 +186,7 @@ impl Listable for Counted {
     }
 
     fn basis(&self) -> Basis<'_> {
-        Basis {
-            id: &self.id,
-            category: self.category,
-            priority: self.priority,
-            channel: self.channel,
-            opened_at: self.opened_at,
-            first_response_at: self.first_response_at,
-            due: self.due,
-        }
+        basis_of!(self)
     }
 }
 
