@@ -368,7 +368,7 @@ mod tests {
         INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
             ('complaints', 'complaints_state_opened', '50000 12500 1'),
             ('complaints', 'complaints_customer_opened', '50000 4 1'),
-            ('complaints', 'complaints_opened', '50000 1'),
+            ('complaints', 'complaints_opened', '50000 1 1'),
             ('complaints', 'complaints_due', '50000 94'),
             ('complaints', 'sqlite_autoindex_complaints_1', '50000 1'),
             ('complaints', 'complaints_unresolved', '1000 1'),

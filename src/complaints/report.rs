@@ -220,14 +220,18 @@ pub(crate) fn evaluate(
     })
 }
 
-/// The repeat complainants' query: ?1 the look-back's start, ?2 and ?3 the period. Each
-/// customer's cases are counted from `complaints_customer_opened` (V39), not their rows.
-const REPEAT_COMPLAINANTS: &str = "SELECT c.customer_id, cu.full_name, count(*) FROM complaints c
-     JOIN customers cu ON cu.id = c.customer_id
-     WHERE c.opened_at >= ?1 AND c.opened_at < ?3
-       AND c.customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
-     GROUP BY c.customer_id HAVING count(*) >= 2
-     ORDER BY count(*) DESC, cu.full_name";
+/// The repeat complainants' query: ?1 the look-back's start, ?2 and ?3 the period. The
+/// week's customers are read from `complaints_opened` (V40) and each one's cases counted from
+/// `complaints_customer_opened` (V39), both without reading a case's row; the customers' names
+/// are looked up only for the repeat complainants, after counting.
+const REPEAT_COMPLAINANTS: &str = "SELECT r.customer_id, cu.full_name, r.cases FROM (
+       SELECT customer_id, count(*) AS cases FROM complaints
+       WHERE opened_at >= ?1 AND opened_at < ?3
+         AND customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
+       GROUP BY customer_id HAVING count(*) >= 2
+     ) r
+     JOIN customers cu ON cu.id = r.customer_id
+     ORDER BY r.cases DESC, cu.full_name";
 
 /// The customers with a case in `period` and another in the [`REPEAT_DAYS`] before its end.
 fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Vec<Repeat>> {
