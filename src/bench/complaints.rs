@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Transaction, params};
 
 use super::{LoadSettings, TempDir, get_request, load, start_server};
-use crate::complaints::{Category, Channel, Outcome, Priority, State};
+use crate::complaints::{Category, Channel, Event, EventKind, Outcome, Priority, State, sla};
 use crate::plumbing::clock::Clock as _;
 use crate::plumbing::db;
 use crate::plumbing::ids::{ComplaintId, CustomerId, new_ulid};
@@ -148,10 +148,24 @@ fn case(
     let resolved = (!unresolved).then(|| answered + chrono::Duration::hours(i64::from(i % 96)));
     let outcome = resolved.map(|_| Outcome::ALL[n % Outcome::ALL.len()]);
     let id = ComplaintId::new(opened);
+    // The one change after opening, and the pauses of that timeline, kept on the row as
+    // `complaints::due` keeps them.
+    let last = resolved.unwrap_or(answered);
+    let transition = |at, to| Event {
+        at,
+        kind: EventKind::StateChanged,
+        who: None,
+        from_state: None,
+        to_state: Some(to),
+        detail: String::new(),
+    };
+    let timeline = [transition(opened, State::Open), transition(last, state)];
+    let pauses = crate::complaints::due::pauses_text(&sla::pauses(&timeline))?;
     tx.prepare_cached(
         "INSERT INTO complaints (id, customer_id, checked_details, channel, category, priority,
-           description, state, outcome, opened_at, first_response_at, resolved_at, updated_at)
-         VALUES (?1, ?2, 'phone', ?3, ?4, ?5, 'Generated for the benchmark.', ?6, ?7, ?8, ?9, ?10, ?9)",
+           description, state, outcome, opened_at, first_response_at, resolved_at, updated_at,
+           pauses)
+         VALUES (?1, ?2, 'phone', ?3, ?4, ?5, 'Generated for the benchmark.', ?6, ?7, ?8, ?9, ?10, ?9, ?11)",
     )?
     .execute(params![
         id,
@@ -163,7 +177,8 @@ fn case(
         outcome,
         opened,
         answered,
-        resolved
+        resolved,
+        pauses
     ])?;
     let mut event = tx.prepare_cached(
         "INSERT INTO complaint_events (id, complaint_id, at, kind, from_state, to_state, detail)
@@ -177,7 +192,6 @@ fn case(
         None::<State>,
         State::Open
     ])?;
-    let last = resolved.unwrap_or(answered);
     if state != State::Open {
         let kind = if state == State::Escalated {
             "escalated"

@@ -15,9 +15,9 @@ pub(crate) fn t0() -> DateTime<Utc> {
     "2026-08-13T03:00:00Z".parse().unwrap()
 }
 
-/// Every case's kept deadlines, next to those worked out now from its row and timeline; the
-/// resolution's also next to the case page's walked clock.
-fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Due, Due)> {
+/// What every case's row keeps of its clocks, next to what is worked out now from its row and
+/// timeline; the resolution's deadline also next to the case page's walked clock.
+fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Kept, Kept)> {
     let calendar = Calendar::load(conn, config.utc_offset()).unwrap();
     let ids: Vec<ComplaintId> = conn
         .prepare("SELECT id FROM complaints ORDER BY id")
@@ -29,13 +29,25 @@ fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Du
     ids.into_iter()
         .map(|id| {
             let case = crate::complaints::get(conn, &id).unwrap().unwrap();
-            let due = computed(conn, &calendar, config, &case).unwrap();
+            let computed = computed(conn, &calendar, config, &case).unwrap();
             let pauses = sla::pauses(&crate::complaints::events(conn, &id).unwrap());
             let clocks = list::clocks_of(&calendar, &config.complaints, &case, &pauses, t0());
-            assert_eq!(due.resolution, clocks.resolution.deadline, "{id:?}");
-            (id, case.due, due)
+            assert_eq!(computed.due.resolution, clocks.resolution.deadline, "{id:?}");
+            let kept = Kept {
+                due: case.due,
+                pauses: kept_pauses(conn, &id),
+            };
+            (id, kept, computed)
         })
         .collect()
+}
+
+/// The pauses the row of case `id` keeps.
+fn kept_pauses(conn: &Connection, id: &ComplaintId) -> Vec<Pause> {
+    conn.query_row("SELECT pauses FROM complaints WHERE id = ?1", [id], |r| {
+        read_pauses(r, 0)
+    })
+    .unwrap()
 }
 
 /// Generated cases: categories with and without a response clock, answered or not, waiting
@@ -86,6 +98,7 @@ pub(crate) fn generate(conn: &mut Connection, config: &Config) {
             3 => {
                 change(State::WaitingOnCustomer, None, 60 * 5);
                 change(State::Open, None, 60 * 24 * 6);
+                change(State::WaitingOnCustomer, None, 60 * 24 * 7);
             }
             4 => {
                 let escalation = Escalation {
@@ -116,17 +129,22 @@ fn the_kept_deadlines_are_the_clocks_after_every_change_and_a_new_holiday() {
     }
     let running = rows
         .iter()
-        .filter(|(_, kept, _)| kept.resolution.is_some())
+        .filter(|(_, kept, _)| kept.due.resolution.is_some())
         .count();
     let responses = rows
         .iter()
-        .filter(|(_, kept, _)| kept.response.is_some())
+        .filter(|(_, kept, _)| kept.due.response.is_some())
         .count();
     assert!(
         running > 0 && running < rows.len(),
         "some running, some still: {running}"
     );
     assert!(responses > 0, "some response clocks still running");
+    let pauses = |n: usize| rows.iter().filter(|(_, k, _)| k.pauses.len() == n).count();
+    assert!(
+        pauses(0) > 0 && pauses(1) > 0 && pauses(2) > 0,
+        "cases never paused, paused once and twice"
+    );
 
     // Independence Day joins the list: the working-day deadlines after it move a day.
     let tx = db::immediate(&mut conn).unwrap();
@@ -240,7 +258,6 @@ fn counted_cases_have_the_clocks_of_whole_ones() {
         assert_eq!(whole.len(), counted.len());
         for (w, c) in whole.iter().zip(&counted) {
             let (a, b) = (&w.case, &c.case);
-            assert_eq!(a.id, b.id, "the same order");
             assert_eq!(
                 (a.category, a.channel, a.priority, a.state, a.outcome),
                 (b.category, b.channel, b.priority, b.state, b.outcome)
@@ -252,4 +269,26 @@ fn counted_cases_have_the_clocks_of_whole_ones() {
             assert_eq!(w.clocks, c.clocks, "{a:?}");
         }
     }
+}
+
+/// V41 fills every existing case's pauses from its timeline as `sla::pauses` counts them:
+/// cases never paused, paused and back, paused twice, paused still, resolved and reopened.
+#[test]
+fn the_backfill_keeps_the_pauses_of_the_timeline() {
+    const V41: &str = include_str!("../../migrations/branch/V41__complaint_pauses.sql");
+    let (_dir, db) = test_db();
+    let mut conn = db.conn().unwrap();
+    let config = Config::default();
+    generate(&mut conn, &config);
+    let written = kept_and_computed(&conn, &config);
+    let backfill = &V41[V41.find("UPDATE complaints").unwrap()..];
+    conn.execute_batch(&format!("UPDATE complaints SET pauses = '[]'; {backfill}"))
+        .unwrap();
+    let filled = kept_and_computed(&conn, &config);
+    assert_eq!(filled.len(), written.len());
+    for ((id, kept, computed), (_, before, _)) in filled.iter().zip(&written) {
+        assert_eq!(kept.pauses, computed.pauses, "{id:?}");
+        assert_eq!(kept.pauses, before.pauses, "{id:?}");
+    }
+    assert!(filled.iter().any(|(_, k, _)| k.pauses.len() == 2));
 }

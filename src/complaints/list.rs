@@ -1,22 +1,20 @@
 //! The case list: cases by a filter (state, category, owner), each with its clocks at `now`,
 //! sorted by time left (the least first), by when they were opened, or by the last change.
-//! The database sorts and pages by the deadlines each row keeps (`due`); the pauses of the
-//! cases kept are read in one query by their ids, so the list costs two queries. The default
+//! The database sorts and pages by the deadlines each row keeps (`due`), and the clocks are
+//! counted from the pauses each row keeps beside them: the list is one query. The default
 //! list (the unresolved cases, time left first) is read in order from the partial index
 //! `complaints_unresolved_due` (V38): a page is 50 rows read, not every unresolved case sorted.
 //! A list reads each case whole ([`Case`], for the pages that show it) or only what its clocks
 //! and a report's counts need ([`Counted`], no join): the weekly evaluation counts a week's
 //! cases without reading their customers, tickets and owners.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Row, ToSql};
 
+use super::due;
 use super::sla::{self, Calendar, Clocks, Due, Pause, Timing};
 use super::{
-    CASE_COLUMNS, CASE_JOINS, Case, Category, Channel, ComplaintId, Outcome, Priority, State,
-    read_case,
+    CASE_COLUMNS, CASE_JOINS, Case, Category, Channel, Outcome, Priority, State, read_case,
 };
 use crate::plumbing::config::ComplaintsConfig;
 use crate::plumbing::db;
@@ -88,14 +86,13 @@ pub(crate) trait Listable: Sized {
     /// It, from a row of [`Self::COLUMNS`].
     fn read(r: &Row<'_>) -> rusqlite::Result<Self>;
     /// What its clocks are counted from.
-    fn basis(&self) -> Basis<'_>;
+    fn basis(&self) -> Basis;
 }
 
 /// What a case's clocks are counted from: its kind (the service level), its times and the
 /// deadlines its row keeps.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Basis<'a> {
-    pub(crate) id: &'a ComplaintId,
+pub(crate) struct Basis {
     pub(crate) category: Category,
     pub(crate) priority: Priority,
     pub(crate) channel: Channel,
@@ -104,7 +101,7 @@ pub(crate) struct Basis<'a> {
     pub(crate) due: Due,
 }
 
-impl Basis<'_> {
+impl Basis {
     fn level(&self, config: &ComplaintsConfig) -> sla::Level {
         sla::level(config, self.category, self.priority, self.channel)
     }
@@ -122,7 +119,6 @@ impl Basis<'_> {
 macro_rules! basis_of {
     ($case:expr) => {
         Basis {
-            id: &$case.id,
             category: $case.category,
             priority: $case.priority,
             channel: $case.channel,
@@ -141,7 +137,7 @@ impl Listable for Case {
         read_case(r)
     }
 
-    fn basis(&self) -> Basis<'_> {
+    fn basis(&self) -> Basis {
         basis_of!(self)
     }
 }
@@ -149,7 +145,6 @@ impl Listable for Case {
 /// What a report counts of a case: its kind, state, outcome and times, read from its own row.
 #[derive(Debug, Clone)]
 pub(crate) struct Counted {
-    pub(crate) id: ComplaintId,
     pub(crate) category: Category,
     pub(crate) channel: Channel,
     pub(crate) priority: Priority,
@@ -162,30 +157,28 @@ pub(crate) struct Counted {
 }
 
 impl Listable for Counted {
-    const COLUMNS: &'static str = "c.id, c.category, c.channel, c.priority, c.state, \
-         c.outcome, c.opened_at, c.first_response_at, c.resolved_at, c.response_due, \
-         c.resolution_due";
+    const COLUMNS: &'static str = "c.category, c.channel, c.priority, c.state, c.outcome, \
+         c.opened_at, c.first_response_at, c.resolved_at, c.response_due, c.resolution_due";
     const JOINS: &'static str = "";
 
     fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Counted {
-            id: r.get(0)?,
-            category: r.get(1)?,
-            channel: r.get(2)?,
-            priority: r.get(3)?,
-            state: r.get(4)?,
-            outcome: r.get(5)?,
-            opened_at: db::instant(r, 6)?,
-            first_response_at: db::maybe_instant(r, 7)?,
-            resolved_at: db::maybe_instant(r, 8)?,
+            category: r.get(0)?,
+            channel: r.get(1)?,
+            priority: r.get(2)?,
+            state: r.get(3)?,
+            outcome: r.get(4)?,
+            opened_at: db::instant(r, 5)?,
+            first_response_at: db::maybe_instant(r, 6)?,
+            resolved_at: db::maybe_instant(r, 7)?,
             due: Due {
-                response: db::maybe_instant(r, 9)?,
-                resolution: db::maybe_instant(r, 10)?,
+                response: db::maybe_instant(r, 8)?,
+                resolution: db::maybe_instant(r, 9)?,
             },
         })
     }
 
-    fn basis(&self) -> Basis<'_> {
+    fn basis(&self) -> Basis {
         basis_of!(self)
     }
 }
@@ -203,18 +196,19 @@ pub(crate) fn cases<T: Listable>(
     slice: Slice,
 ) -> rusqlite::Result<Vec<Listed<T>>> {
     let (page, values) = page(filter, slice);
-    let found: Vec<T> = conn
+    let found: Vec<(T, Vec<Pause>)> = conn
         .prepare_cached(&select::<T>(filter, &page))?
-        .query_map(rusqlite::params_from_iter(values.iter()), T::read)?
+        .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            // The pauses follow the case's columns.
+            let pauses = due::read_pauses(r, r.as_ref().column_count() - 1)?;
+            Ok((T::read(r)?, pauses))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    let ids: Vec<&ComplaintId> = found.iter().map(|case| case.basis().id).collect();
-    let mut pauses = pauses_of(conn, &ids)?;
     Ok(found
         .into_iter()
-        .map(|case| {
+        .map(|(case, paused)| {
             let basis = case.basis();
-            let paused = pauses.remove(basis.id).unwrap_or_default();
-            // The deadlines the row keeps: no walk.
+            // The deadlines and pauses the row keeps: no walk, no timeline.
             let (level, timing) = (basis.level(config), basis.timing(&paused));
             let clocks = sla::clocks_due(calendar, level, timing, now, basis.due);
             Listed { case, clocks }
@@ -237,10 +231,10 @@ fn page(filter: &Filter, slice: Slice) -> (String, Vec<Box<dyn ToSql>>) {
     (page, values)
 }
 
-/// The cases of a page of `filter`, as `T` reads them.
+/// The cases of a page of `filter`, as `T` reads them, and the pauses each row keeps.
 fn select<T: Listable>(filter: &Filter, page: &str) -> String {
     format!(
-        "SELECT {} FROM {} {} {page}",
+        "SELECT {}, c.pauses FROM {} {} {page}",
         T::COLUMNS,
         cases_table(filter),
         T::JOINS
@@ -324,42 +318,12 @@ fn condition(filter: &Filter) -> (String, Vec<Box<dyn ToSql>>) {
     (parts.join(" AND "), values)
 }
 
-/// The pauses of the cases `ids`, read in one query (the ids as a JSON array).
-fn pauses_of(
-    conn: &Connection,
-    ids: &[&ComplaintId],
-) -> rusqlite::Result<HashMap<ComplaintId, Vec<Pause>>> {
-    let ids = serde_json::to_string(&ids.iter().map(|id| id.as_str()).collect::<Vec<_>>())
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.complaint_id, e.at, e.kind, e.from_state, e.to_state
-         FROM complaint_events e
-         WHERE e.complaint_id IN (SELECT value FROM json_each(?1)) AND e.to_state IS NOT NULL
-         ORDER BY e.complaint_id, e.at, e.rowid",
-    )?;
-    let mut rows = stmt.query([ids])?;
-    let mut by_case: HashMap<ComplaintId, Vec<super::Event>> = HashMap::new();
-    while let Some(r) = rows.next()? {
-        by_case.entry(r.get(0)?).or_default().push(super::Event {
-            at: db::instant(r, 1)?,
-            kind: r.get(2)?,
-            who: None,
-            from_state: r.get(3)?,
-            to_state: r.get(4)?,
-            detail: String::new(),
-        });
-    }
-    Ok(by_case
-        .into_iter()
-        .map(|(id, events)| (id, sla::pauses(&events)))
-        .collect())
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+    use crate::complaints::ComplaintId;
     use crate::plumbing::db::{DB_FILE, tests::test_db};
 
     /// The statistics ANALYZE keeps (without STAT4) on a branch of 50,000 cases in four states

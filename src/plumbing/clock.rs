@@ -49,6 +49,12 @@ pub(crate) fn parse_stored(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// An instant in the form the database stores it (what rusqlite writes for a `DateTime<Utc>`),
+/// for a value kept inside a text, such as a JSON array.
+pub(crate) fn stored(at: DateTime<Utc>) -> String {
+    at.format("%F %T%.f%:z").to_string()
+}
+
 /// The branch-local calendar date of an instant.
 pub(crate) fn local_date(now: DateTime<Utc>, offset: FixedOffset) -> NaiveDate {
     now.with_timezone(&offset).date_naive()

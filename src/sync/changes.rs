@@ -97,9 +97,10 @@ pub(crate) const SYNCED: &[Synced] = &[
     Synced {
         table: "complaints",
         key: "id",
-        // The deadlines kept for the list and the breach pass: worked out from the rest, and
-        // rewritten for every unresolved case when the holidays list changes.
-        omit: &["response_due", "resolution_due"],
+        // The deadlines and pauses kept for the list, the reports and the breach pass: worked
+        // out from the rest (the pauses from the timeline head office receives), and the
+        // deadlines rewritten for every unresolved case when the holidays list changes.
+        omit: &["response_due", "resolution_due", "pauses"],
     },
     Synced {
         table: "complaint_events",
