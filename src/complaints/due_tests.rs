@@ -32,7 +32,10 @@ fn kept_and_computed(conn: &Connection, config: &Config) -> Vec<(ComplaintId, Ke
             let computed = computed(conn, &calendar, config, &case).unwrap();
             let pauses = sla::pauses(&crate::complaints::events(conn, &id).unwrap());
             let clocks = list::clocks_of(&calendar, &config.complaints, &case, &pauses, t0());
-            assert_eq!(computed.due.resolution, clocks.resolution.deadline, "{id:?}");
+            assert_eq!(
+                computed.due.resolution, clocks.resolution.deadline,
+                "{id:?}"
+            );
             let kept = Kept {
                 due: case.due,
                 pauses: kept_pauses(conn, &id),
