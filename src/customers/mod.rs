@@ -88,9 +88,10 @@ pub(crate) fn insert_sharing_phone(
     Ok(id)
 }
 
-/// How many customers the branch has.
+/// How many customers the branch has: the count the triggers of V42 keep with each insert and
+/// delete, not every customer counted on each dashboard.
 pub(crate) fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT COUNT(*) FROM customers")?
+    conn.prepare_cached("SELECT n FROM kept_counts WHERE name = 'customers'")?
         .query_row([], |r| r.get(0))
 }
 
@@ -521,6 +522,35 @@ mod tests {
     fn unique_refusal(e: rusqlite::Error) -> bool {
         e.to_string()
             .contains("UNIQUE constraint failed: customers.phone")
+    }
+
+    /// The kept count is the customers' count: from the rows there before V42, then after
+    /// each insert and delete (a refused insert leaves it alone).
+    #[test]
+    fn the_kept_count_is_the_number_of_customers() {
+        use crate::plumbing::db::tests::migrate_branch_to;
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_branch_to(&mut conn, Some(41));
+        let counted = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))
+                .unwrap()
+        };
+        let (a, b, c) = (
+            number("0812 1111 0001"),
+            number("0812 1111 0002"),
+            number("0812 1111 0003"),
+        );
+        insert(&conn, &customer("Siti", &a), now()).unwrap();
+        insert(&conn, &customer("Budi", &b), now()).unwrap();
+        migrate_branch_to(&mut conn, None);
+        assert_eq!(count(&conn).unwrap(), 2);
+        let ani = insert(&conn, &customer("Ani", &c), now()).unwrap();
+        assert!(insert(&conn, &customer("Ani again", &c), now()).is_err());
+        assert_eq!(count(&conn).unwrap(), 3);
+        conn.execute("DELETE FROM customers WHERE id = ?1", [&ani])
+            .unwrap();
+        assert_eq!(count(&conn).unwrap(), counted(&conn));
+        assert_eq!(count(&conn).unwrap(), 2);
     }
 
     fn phone_of(conn: &Connection, id: &CustomerId) -> String {

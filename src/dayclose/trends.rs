@@ -8,6 +8,8 @@
 //! and one index range of the tickets' state events, so a request costs a few hundred rows
 //! whatever the size of the ledger.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, FixedOffset, NaiveDate};
 use rusqlite::{Connection, params};
 
@@ -72,29 +74,43 @@ fn outstanding_at(conn: &Connection, day: NaiveDate) -> rusqlite::Result<i64> {
 }
 
 /// Per day from `first` to `last`, the change of the principal receivable and the collections.
+/// Summed per account and day, the order of `ledger_day_totals`' key, so the database reads
+/// three ranges and sorts nothing (grouped by day alone it sorted the rows of all three
+/// accounts on every dashboard); the accounts' sums of a day are added up here.
 fn day_sums(
     conn: &Connection,
     first: NaiveDate,
     last: NaiveDate,
 ) -> rusqlite::Result<Vec<(NaiveDate, i64, i64)>> {
+    let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
+    let mut days: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(&day_sums_sql())?;
+    let mut rows = stmt.query(params![a.code(), b.code(), c.code(), first, last])?;
+    while let Some(r) = rows.next()? {
+        let day = days.entry(r.get(0)?).or_default();
+        day.0 += r.get::<_, i64>(1)?;
+        day.1 += r.get::<_, i64>(2)?;
+    }
+    Ok(days
+        .into_iter()
+        .map(|(day, (change, collected))| (day, change, collected))
+        .collect())
+}
+
+/// [`day_sums`]' query: ?1 to ?3 the receivables of [`PAYMENT_PARTS`], ?4 and ?5 the days.
+fn day_sums_sql() -> String {
     let received = PAYMENT_PARTS
         .iter()
         .map(|(account, kind)| received(*account, *kind))
         .collect::<Vec<_>>()
         .join(" ");
-    let sql = format!(
+    format!(
         "SELECT on_date,
                 SUM(CASE WHEN account = ?1 THEN CASE side WHEN 'debit' THEN amount ELSE -amount END ELSE 0 END),
                 SUM(CASE {received} ELSE 0 END)
          FROM ledger_day_totals WHERE account IN (?1, ?2, ?3) AND on_date BETWEEN ?4 AND ?5
-         GROUP BY on_date"
-    );
-    let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
-    conn.prepare_cached(&sql)?
-        .query_map(params![a.code(), b.code(), c.code(), first, last], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect()
+         GROUP BY account, on_date"
+    )
 }
 
 /// The last [`DAYS`] days up to `today`, oldest first: today's balance, then back a day at a

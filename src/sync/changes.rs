@@ -256,6 +256,10 @@ pub(crate) const SYNCED: &[Synced] = &[
 
 /// Tables that stay at the branch, each with the reason.
 pub(crate) const LOCAL: &[(&str, &str)] = &[
+    (
+        "kept_counts",
+        "counts the branch's triggers keep of its own rows, for its dashboard",
+    ),
     ("settings", "installation settings of this box"),
     ("staff_sessions", "signed-in browsers of this branch"),
     ("customer_sessions", "signed-in phones of this branch"),

@@ -206,3 +206,34 @@ fn each_week_matches_a_count_of_the_generated_tickets() {
         assert!(w.written > 0 && w.redeemed > 0 && w.forfeited > 0, "{w:?}");
     }
 }
+
+/// The days' sums are read in the order of `ledger_day_totals`' key, three ranges and no sort
+/// (grouped by day alone, every dashboard sorted the three accounts' rows of the month).
+#[test]
+fn the_days_sums_are_read_in_the_order_of_the_key() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate_branch_to(&mut conn, None);
+    let today: NaiveDate = "2026-08-13".parse().unwrap();
+    let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
+    let plan: Vec<String> = conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {}", day_sums_sql()))
+        .unwrap()
+        .query_map(
+            rusqlite::params![
+                a.code(),
+                b.code(),
+                c.code(),
+                today - Duration::days(29),
+                today
+            ],
+            |r| r.get(3),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("SEARCH ledger_day_totals")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+}
