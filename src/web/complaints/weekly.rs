@@ -5,14 +5,16 @@
 //! week's cases as CSV, and the quarterly report for the regulator as CSV. The numbers are
 //! `complaints::report`'s.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use maud::{Markup, html};
+use rusqlite::Connection;
 
 use super::clock_badge;
 use crate::complaints::list::{self, Listed, Slice};
 use crate::complaints::report::{self, Evaluation, Period, Spread};
 use crate::complaints::sla::Calendar;
 use crate::complaints::{Case, State};
+use crate::plumbing::config::ComplaintsConfig;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::{Body, Response};
 use crate::plumbing::i18n::Msg;
@@ -31,10 +33,16 @@ fn asked_week(ctx: &Ctx) -> Result<Period, AppError> {
     Ok(report::week_of(day, ctx.app.config.utc_offset()))
 }
 
-fn evaluation(ctx: &Ctx, period: Period) -> Result<Evaluation, AppError> {
+/// A report's signature: the cases of a period counted at `now` with the branch's calendar.
+type Report<T> =
+    fn(&Connection, &Calendar, &ComplaintsConfig, Period, DateTime<Utc>) -> rusqlite::Result<T>;
+
+/// `report` of `period` at the request's time, on a connection of its own with the calendar
+/// loaded from it; the connection goes back to the pool before the page is drawn.
+fn run<T>(ctx: &Ctx, period: Period, report: Report<T>) -> Result<T, AppError> {
     let conn = ctx.app.db.conn()?;
     let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
-    Ok(report::evaluate(
+    Ok(report(
         &conn,
         &calendar,
         &ctx.app.config.complaints,
@@ -43,18 +51,16 @@ fn evaluation(ctx: &Ctx, period: Period) -> Result<Evaluation, AppError> {
     )?)
 }
 
+fn evaluation(ctx: &Ctx, period: Period) -> Result<Evaluation, AppError> {
+    run(ctx, period, report::evaluate)
+}
+
 /// The cases opened in `period`, whole, with their clocks.
 fn cases_of(ctx: &Ctx, period: Period) -> Result<Vec<Listed>, AppError> {
-    let conn = ctx.app.db.conn()?;
-    let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
-    Ok(list::cases::<Case>(
-        &conn,
-        &report::opened_in(period),
-        &calendar,
-        &ctx.app.config.complaints,
-        ctx.now,
-        Slice::ALL,
-    )?)
+    run(ctx, period, |conn, calendar, config, period, now| {
+        let opened = report::opened_in(period);
+        list::cases::<Case>(conn, &opened, calendar, config, now, Slice::ALL)
+    })
 }
 
 /// GET /staff/complaints/weekly.
@@ -242,16 +248,7 @@ pub(crate) fn quarterly_csv(ctx: &Ctx) -> Result<Response, AppError> {
         .parse()
         .map_err(|_| AppError::NotFound)?;
     let period = report::quarter(year, q, ctx.app.config.utc_offset()).ok_or(AppError::NotFound)?;
-    let conn = ctx.app.db.conn()?;
-    let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
-    let lines = report::quarterly(
-        &conn,
-        &calendar,
-        &ctx.app.config.complaints,
-        period,
-        ctx.now,
-    )?;
-    drop(conn);
+    let lines = run(ctx, period, report::quarterly)?;
     let mut header = vec!["category".to_owned(), "received".to_owned()];
     header.extend(State::ALL.iter().map(|s| s.code().to_owned()));
     header.extend(["resolved_within_limit", "resolved_late"].map(str::to_owned));
