@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rusqlite::Connection;
 
 use super::Pair;
+use crate::plumbing::db;
 
 /// The pairs found last, with the database and the generation they were found at.
 struct Kept {
@@ -73,10 +74,14 @@ pub(crate) fn pairs(conn: &Connection) -> rusqlite::Result<Arc<Vec<Pair>>> {
         return Ok(found);
     }
     let found = Arc::new(super::pairs(conn)?);
-    // Pairs found inside a caller's transaction are not kept: it may roll back, and a later
-    // write would then bring the same generation with other customers.
-    if let (Some(tx), Some(p)) = (tx, &path) {
+    // Pairs found inside a caller's write transaction are not kept: it may roll back, and a
+    // later write would then bring the same generation with other customers. A caller's read
+    // transaction (a page's `db::snapshot`) read what is committed, as our own would.
+    let keepable = !db::in_write_transaction(conn)?;
+    if let Some(tx) = tx {
         tx.commit()?;
+    }
+    if let (true, Some(p)) = (keepable, &path) {
         keep(p, generation, &found);
     }
     Ok(found)
@@ -165,6 +170,40 @@ mod tests {
             "an address is not a key"
         );
         same("an address edited");
+    }
+
+    /// Pairs found inside a page's read transaction are kept like pairs found outside one:
+    /// the dashboard reads them in its snapshot, and would otherwise find them afresh on every
+    /// visit after a write.
+    #[test]
+    fn pairs_found_in_a_read_transaction_are_kept() {
+        let (_dir, db) = test_db();
+        let mut conn = db.conn().unwrap();
+        add(
+            &conn,
+            "Siti Rahayu",
+            "0812 1111 0001",
+            None,
+            Some((1990, 1, 2)),
+        );
+        add(
+            &conn,
+            "Siti Rahayuu",
+            "0812 1111 0002",
+            None,
+            Some((1990, 1, 2)),
+        );
+        let path = conn.path().unwrap().to_owned();
+        let now = generation(&conn).unwrap();
+        // One slot is kept for the whole process, and other tests fill it with their own
+        // databases: seeing ours there once is enough, and without keeping it never is.
+        let seen = (0..50).any(|_| {
+            let tx = db::snapshot(&mut conn).unwrap();
+            assert_eq!(pairs(&tx).unwrap().len(), 1);
+            drop(tx);
+            kept(&path, now).is_some()
+        });
+        assert!(seen, "the pairs of a read transaction were not kept");
     }
 
     /// Inside a caller's transaction the pairs see the caller's own writes.

@@ -6,6 +6,7 @@ use maud::Markup;
 use maud::html;
 use rusqlite::Connection;
 
+use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
@@ -70,8 +71,11 @@ fn cards_for(ctx: &Ctx, conn: &Connection, user: &StaffUser) -> Result<Vec<Marku
 /// GET /staff.
 pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.signed_in()?;
-    let conn = ctx.app.db.conn()?;
-    let cards = cards_for(ctx, &conn, user)?;
+    let mut conn = ctx.app.db.conn()?;
+    // One snapshot for every card, so their figures agree.
+    let snapshot = db::snapshot(&mut conn)?;
+    let cards = cards_for(ctx, &snapshot, user)?;
+    drop(snapshot);
     let body = html! {
         p { (ctx.lang.fill(Msg::DashboardGreeting, &[("name", &user.full_name), ("role", ctx.t(user.role.label()))])) }
         div class="cards" { @for card in &cards { (card) } }
