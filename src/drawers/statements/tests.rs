@@ -281,9 +281,20 @@ fn check(conn: &Connection, seed: u64, expected: &[Expected; 2]) -> (usize, usiz
             Standing::of(e.statement - e.received),
             "seed {seed} {method}"
         );
+        assert_eq!(
+            super::standing(conn, m.method, day()).unwrap(),
+            m.standing(),
+            "seed {seed} {method}: the dashboard's standing from the sums"
+        );
         lone.0 += m.lone_lines.len();
         lone.1 += m.lone_payments.len();
     }
+    let differ = found.iter().filter(|m| m.standing() != Standing::Matched);
+    assert_eq!(
+        differing(conn, day()).unwrap(),
+        differ.count(),
+        "seed {seed}"
+    );
     lone
 }
 
