@@ -880,7 +880,9 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
 pub(crate) fn statement_page(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let day = today(ctx);
-    let conn = ctx.app.db.conn()?;
+    let mut conn = ctx.app.db.conn()?;
+    // One snapshot, as the staff's statement.
+    let conn = db::snapshot(&mut conn)?;
     let statement = loans::charges::statement_of(&conn, &c.id, None, (None, None), day)?;
     drop(conn);
     let body = html! {
