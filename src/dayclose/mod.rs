@@ -9,7 +9,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::drawers::statements::{self, MethodMatch};
 use crate::drawers::{self, Drawer, MethodTotal};
-use crate::ledger::EntryKind;
 use crate::ledger::accounts::Account;
 use crate::plumbing::ids::StaffId;
 
@@ -126,14 +125,18 @@ pub(crate) fn report(
         )?
         .query_row(params![state, from, to], |r| r.get(0))
     };
-    let received = |account: Account, kind: EntryKind| -> rusqlite::Result<i64> {
+    let received = |account: Account| -> rusqlite::Result<i64> {
         // Credits by the day's payments, less the debits of the day's reversals of them.
-        conn.prepare_cached(&format!(
-            "SELECT COALESCE(SUM(CASE {} ELSE 0 END), 0) FROM ledger_day_totals
-             WHERE account = ?2 AND on_date = ?1",
-            trends::received(account, kind)
-        ))?
-        .query_row(params![day, account.code()], |r| r.get(0))
+        let mut stmt = conn.prepare_cached(
+            "SELECT kind, side, amount FROM ledger_day_totals WHERE account = ?2 AND on_date = ?1",
+        )?;
+        let mut rows = stmt.query(params![day, account.code()])?;
+        let mut sum = 0;
+        while let Some(r) = rows.next()? {
+            let (kind, side) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
+            sum += trends::taken(account.code(), kind, side, r.get(2)?);
+        }
+        Ok(sum)
     };
     let drawers: Vec<(Drawer, i64)> = drawers::of_day(conn, day)?
         .into_iter()
@@ -172,8 +175,8 @@ pub(crate) fn report(
             day,
             span,
         )?,
-        interest_taken: received(Account::InterestReceivable, EntryKind::Interest)?,
-        fees_taken: received(Account::FeesReceivable, EntryKind::Fee)?,
+        interest_taken: received(Account::InterestReceivable)?,
+        fees_taken: received(Account::FeesReceivable)?,
         over: differences.iter().filter(|d| **d > 0).sum(),
         short: -differences.iter().filter(|d| **d < 0).sum::<i64>(),
         drawers,

@@ -31,16 +31,20 @@ pub(crate) const PAYMENT_PARTS: [(Account, EntryKind); 3] = [
     (Account::FeesReceivable, EntryKind::Fee),
 ];
 
-/// The `CASE` arms (over `ledger_day_totals`) of what customers paid on `account` by the
-/// transactions of `kind`: their credits, less the debits of reversals. The one definition of
-/// "taken", for the day's close and the collections alike.
-pub(crate) fn received(account: Account, kind: EntryKind) -> String {
-    format!(
-        "WHEN account = '{0}' AND kind = '{1}' AND side = 'credit' THEN amount
-         WHEN account = '{0}' AND kind = 'reversal' AND side = 'debit' THEN -amount",
-        account.code(),
-        kind.code()
-    )
+/// What one row of `ledger_day_totals` adds to what customers paid: on each receivable of
+/// [`PAYMENT_PARTS`], the credits of the transactions paying it, less the debits of reversals.
+/// The one definition of "taken", for the day's close and the collections alike; worked out
+/// here rather than in SQL, where its string comparisons on every row were the costliest part
+/// of the full branch's dashboard.
+pub(crate) fn taken(account: &str, kind: &str, side: &str, amount: i64) -> i64 {
+    let Some((_, paying)) = PAYMENT_PARTS.iter().find(|(a, _)| a.code() == account) else {
+        return 0;
+    };
+    match (kind, side) {
+        (k, "credit") if k == paying.code() => amount,
+        ("reversal", "debit") => -amount,
+        _ => 0,
+    }
 }
 
 /// One day of the daily trend.
@@ -74,44 +78,56 @@ fn outstanding_at(conn: &Connection, day: NaiveDate) -> rusqlite::Result<i64> {
 }
 
 /// Per day from `first` to `last`, the change of the principal receivable and the collections.
-/// Summed per account and day, the order of `ledger_day_totals`' key, so the database reads
-/// three ranges and sorts nothing (grouped by day alone it sorted the rows of all three
-/// accounts on every dashboard); the accounts' sums of a day are added up here.
+/// The rows of the three accounts are read as they are kept, in the order of
+/// `ledger_day_totals`' key (three ranges, nothing sorted), and added up here by day: the
+/// days are keyed by their text (ISO, so in date order) and each parsed once.
 fn day_sums(
     conn: &Connection,
     first: NaiveDate,
     last: NaiveDate,
 ) -> rusqlite::Result<Vec<(NaiveDate, i64, i64)>> {
     let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
-    let mut days: BTreeMap<NaiveDate, (i64, i64)> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(&day_sums_sql())?;
+    let principal = Account::PrincipalReceivable.code();
+    let mut days: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(DAY_SUMS)?;
     let mut rows = stmt.query(params![a.code(), b.code(), c.code(), first, last])?;
     while let Some(r) = rows.next()? {
-        let day = days.entry(r.get(0)?).or_default();
-        day.0 += r.get::<_, i64>(1)?;
-        day.1 += r.get::<_, i64>(2)?;
+        let (day, account) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?);
+        let (kind, side, amount) = (
+            r.get_ref(2)?.as_str()?,
+            r.get_ref(3)?.as_str()?,
+            r.get::<_, i64>(4)?,
+        );
+        let sums = match days.get_mut(day) {
+            Some(sums) => sums,
+            None => days.entry(day.to_owned()).or_default(),
+        };
+        if account == principal {
+            sums.0 += if side == Side::Debit.code() {
+                amount
+            } else {
+                -amount
+            };
+        }
+        sums.1 += taken(account, kind, side, amount);
     }
-    Ok(days
-        .into_iter()
-        .map(|(day, (change, collected))| (day, change, collected))
-        .collect())
+    days.into_iter()
+        .map(|(day, (change, collected))| {
+            let day = day.parse().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    0,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            Ok((day, change, collected))
+        })
+        .collect()
 }
 
 /// [`day_sums`]' query: ?1 to ?3 the receivables of [`PAYMENT_PARTS`], ?4 and ?5 the days.
-fn day_sums_sql() -> String {
-    let received = PAYMENT_PARTS
-        .iter()
-        .map(|(account, kind)| received(*account, *kind))
-        .collect::<Vec<_>>()
-        .join(" ");
-    format!(
-        "SELECT on_date,
-                SUM(CASE WHEN account = ?1 THEN CASE side WHEN 'debit' THEN amount ELSE -amount END ELSE 0 END),
-                SUM(CASE {received} ELSE 0 END)
-         FROM ledger_day_totals WHERE account IN (?1, ?2, ?3) AND on_date BETWEEN ?4 AND ?5
-         GROUP BY account, on_date"
-    )
-}
+const DAY_SUMS: &str = "SELECT on_date, account, kind, side, amount FROM ledger_day_totals
+     WHERE account IN (?1, ?2, ?3) AND on_date BETWEEN ?4 AND ?5";
 
 /// The last [`DAYS`] days up to `today`, oldest first: today's balance, then back a day at a
 /// time by that day's change.

@@ -216,7 +216,7 @@ fn the_days_sums_are_read_in_the_order_of_the_key() {
     let today: NaiveDate = "2026-08-13".parse().unwrap();
     let [(a, _), (b, _), (c, _)] = PAYMENT_PARTS;
     let plan: Vec<String> = conn
-        .prepare(&format!("EXPLAIN QUERY PLAN {}", day_sums_sql()))
+        .prepare(&format!("EXPLAIN QUERY PLAN {DAY_SUMS}"))
         .unwrap()
         .query_map(
             rusqlite::params![
