@@ -145,15 +145,7 @@ fn standing(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Resu
             "SELECT COALESCE(SUM(amount), 0) FROM statement_lines WHERE on_date = ?1 AND method = ?2",
         )?
         .query_row(params![day, method.code()], |r| r.get(0))?;
-    let received: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT COALESCE(SUM(p.amount), 0) FROM {POSTINGS} WHERE {}",
-            standing_on(Side::Debit)
-        ))?
-        .query_row(
-            params![Account::for_method(method).code(), day, method.code()],
-            |r| r.get(0),
-        )?;
+    let received = moved(conn, method, day, Side::Debit)?;
     Ok(Standing::of(statement - received))
 }
 
@@ -206,7 +198,7 @@ fn method_match(
     let (lone_lines, lone_entries) = pair(&lines, &entries);
     let statement = lines.iter().map(|l| l.amount).sum();
     let received = entries.iter().map(|e| e.amount).sum();
-    let paid = paid_out(conn, method, day)?;
+    let paid = moved(conn, method, day, Side::Credit)?;
     let lone_lines = lone_lines
         .into_iter()
         .map(|l| {
@@ -322,11 +314,12 @@ fn entries_of(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Re
     .collect()
 }
 
-/// What a method's clearing account paid out on a day (its credits that stand).
-fn paid_out(conn: &Connection, method: Method, day: NaiveDate) -> rusqlite::Result<i64> {
+/// What moved through a method's clearing account on a day on `side`, of what stands: its
+/// debits are what it received, its credits what it paid out.
+fn moved(conn: &Connection, method: Method, day: NaiveDate, side: Side) -> rusqlite::Result<i64> {
     conn.prepare_cached(&format!(
         "SELECT COALESCE(SUM(p.amount), 0) FROM {POSTINGS} WHERE {}",
-        standing_on(Side::Credit)
+        standing_on(side)
     ))?
     .query_row(
         params![Account::for_method(method).code(), day, method.code()],
