@@ -76,7 +76,7 @@ pub(crate) fn pairs(conn: &Connection) -> rusqlite::Result<Arc<Vec<Pair>>> {
     let found = Arc::new(super::pairs(conn)?);
     // Pairs found inside a caller's write transaction are not kept: it may roll back, and a
     // later write would then bring the same generation with other customers. A caller's read
-    // transaction (a page's `db::snapshot`) read what is committed, as our own would.
+    // transaction (a page's `Db::read`) read what is committed, as our own would.
     let keepable = !db::in_write_transaction(conn)?;
     if let Some(tx) = tx {
         tx.commit()?;
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn pairs_found_in_a_read_transaction_are_kept() {
         let (_dir, db) = test_db();
-        let mut conn = db.conn().unwrap();
+        let conn = db.conn().unwrap();
         add(
             &conn,
             "Siti Rahayu",
@@ -198,9 +198,8 @@ mod tests {
         // One slot is kept for the whole process, and other tests fill it with their own
         // databases: seeing ours there once is enough, and without keeping it never is.
         let seen = (0..50).any(|_| {
-            let tx = db::snapshot(&mut conn).unwrap();
-            assert_eq!(pairs(&tx).unwrap().len(), 1);
-            drop(tx);
+            let found = db.read(|conn| pairs(conn).map_err(db::DbError::from));
+            assert_eq!(found.unwrap().len(), 1);
             kept(&path, now).is_some()
         });
         assert!(seen, "the pairs of a read transaction were not kept");

@@ -191,6 +191,22 @@ impl Db {
         })
     }
 
+    /// Runs `reads` in one read transaction (`BEGIN DEFERRED`) on a connection of the pool,
+    /// which goes back to the pool when they are done, before the page is drawn. For a page
+    /// that reads many things: all its queries see one snapshot of the database, so its
+    /// figures agree with each other, and the read lock is taken once where each query would
+    /// otherwise take and drop its own (a tenth of the manager's dashboard of a full branch,
+    /// by `perf`). For reading only: a write in it fails when another connection wrote after
+    /// its first read.
+    pub(crate) fn read<T, E>(&self, reads: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<DbError> + From<rusqlite::Error>,
+    {
+        let mut conn = self.conn()?;
+        let snapshot = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        reads(&snapshot)
+    }
+
     /// Opens a connection with the pragmas every connection needs.
     fn open_connection(&self) -> Result<Connection, DbError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -258,15 +274,6 @@ pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
-}
-
-/// Starts a read transaction for a page that reads many things (`BEGIN DEFERRED`): all its
-/// queries see one snapshot of the database, so its figures agree with each other, and the
-/// read lock is taken once where each query would otherwise take and drop its own (a tenth of
-/// the manager's dashboard of a full branch, by `perf`). For reading only: a write in it fails
-/// when another connection wrote after its first read. Dropping it ends it.
-pub(crate) fn snapshot(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
-    conn.transaction_with_behavior(TransactionBehavior::Deferred)
 }
 
 /// Whether `conn` is in a transaction that has written (or may write: `BEGIN IMMEDIATE`), as
@@ -415,6 +422,30 @@ pub(crate) fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<Stri
 pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// What is read in [`Db::read`] is of one moment: a write committed meanwhile by another
+    /// connection is not seen until the next read.
+    #[test]
+    fn a_read_sees_one_moment() {
+        let (_dir, db) = test_db();
+        db.conn()
+            .unwrap()
+            .execute_batch("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+        let count = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        };
+        let seen = db
+            .read(|conn| -> Result<_, DbError> {
+                let first = count(conn)?;
+                db.conn()?.execute("INSERT INTO t VALUES (2)", [])?;
+                Ok((first, count(conn)?))
+            })
+            .unwrap();
+        assert_eq!(seen, (1, 1));
+        let now = db.read(|conn| count(conn).map_err(DbError::from));
+        assert_eq!(now.unwrap(), 2);
+    }
 
     /// A migrated database in a temporary directory, for domain tests.
     pub(crate) fn test_db() -> (tempfile::TempDir, Db) {

@@ -6,7 +6,6 @@ use maud::Markup;
 use maud::html;
 use rusqlite::Connection;
 
-use crate::plumbing::db;
 use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
@@ -71,11 +70,8 @@ fn cards_for(ctx: &Ctx, conn: &Connection, user: &StaffUser) -> Result<Vec<Marku
 /// GET /staff.
 pub(crate) fn show(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.signed_in()?;
-    let mut conn = ctx.app.db.conn()?;
     // One snapshot for every card, so their figures agree.
-    let snapshot = db::snapshot(&mut conn)?;
-    let cards = cards_for(ctx, &snapshot, user)?;
-    drop(snapshot);
+    let cards = ctx.app.db.read(|conn| cards_for(ctx, conn, user))?;
     let body = html! {
         p { (ctx.lang.fill(Msg::DashboardGreeting, &[("name", &user.full_name), ("role", ctx.t(user.role.label()))])) }
         div class="cards" { @for card in &cards { (card) } }

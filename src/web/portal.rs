@@ -880,11 +880,16 @@ pub(crate) fn my_loans(ctx: &Ctx) -> Result<Response, AppError> {
 pub(crate) fn statement_page(ctx: &Ctx) -> Result<Response, AppError> {
     let c = with_profile(ctx)?;
     let day = today(ctx);
-    let mut conn = ctx.app.db.conn()?;
     // One snapshot, as the staff's statement.
-    let conn = db::snapshot(&mut conn)?;
-    let statement = loans::charges::statement_of(&conn, &c.id, None, (None, None), day)?;
-    drop(conn);
+    let statement = ctx.app.db.read(|conn| -> Result<_, AppError> {
+        Ok(loans::charges::statement_of(
+            conn,
+            &c.id,
+            None,
+            (None, None),
+            day,
+        )?)
+    })?;
     let body = html! {
         p { (ctx.lang.fill(Msg::StatementCustomer, &[("name", &c.full_name)])) }
         p { (ctx.lang.fill(Msg::StatementBranch, &[("branch", &ctx.app.config.branch.name)])) }

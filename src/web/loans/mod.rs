@@ -629,21 +629,21 @@ fn statement_page(ctx: &Ctx, id: CustomerId, print: bool) -> Result<Response, Ap
     let query = ctx.req.query_form()?;
     let date = |name: &str| NaiveDate::parse_from_str(query.text(name), "%Y-%m-%d").ok();
     let (from, to) = (date("from"), date("to"));
-    let mut conn = ctx.app.db.conn()?;
+    let day = today(ctx);
     // One snapshot: the tickets and their lines as of one moment, so the balance is what
     // `terms::owed` says of that moment even while a payment is being taken.
-    let conn = db::snapshot(&mut conn)?;
-    let customer = customers::get(&conn, &id)?.ok_or(AppError::NotFound)?;
-    // A merged record's statement is its survivor's (its tickets moved there).
-    if let Some(survivor) = customers::merged_into(&conn, &id)? {
-        return Err(AppError::Redirect(paths::customer_part(
-            &survivor,
-            CustomerPart::Statement,
-        )));
-    }
-    let day = today(ctx);
-    let statement = charges::statement_of(&conn, &id, None, (from, to), day)?;
-    drop(conn);
+    let (customer, statement) = ctx.app.db.read(|conn| {
+        let customer = customers::get(conn, &id)?.ok_or(AppError::NotFound)?;
+        // A merged record's statement is its survivor's (its tickets moved there).
+        if let Some(survivor) = customers::merged_into(conn, &id)? {
+            return Err(AppError::Redirect(paths::customer_part(
+                &survivor,
+                CustomerPart::Statement,
+            )));
+        }
+        let statement = charges::statement_of(conn, &id, None, (from, to), day)?;
+        Ok((customer, statement))
+    })?;
     let period = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     let query_string = format!(
         "?from={}&to={}",
