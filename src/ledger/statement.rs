@@ -7,6 +7,8 @@
 //! transactions once. The staff statement, its printed form, the portal's statement and the
 //! ticket page's transactions all come from [`statement`].
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
@@ -103,59 +105,101 @@ pub(crate) fn statement(period: Period, posted: Vec<Line>, pending: &[Pending]) 
     statement
 }
 
+/// What the receivables' postings of the tickets add up to, per transaction (?1 the
+/// customer, ?2 one of their tickets or NULL): read from `ledger_postings_loan`, which holds
+/// every column read (V32), without a row of the table.
+const RECEIVABLE_POSTINGS: &str = "SELECT p.transaction_id, p.side, p.amount
+     FROM loans t
+     JOIN ledger_postings p ON p.loan_id = t.id
+          AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
+     WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2)";
+
+/// The tickets' transactions (?1 the customer, ?2 one of their tickets or NULL), from
+/// `ledger_loan`, with what orders them (day, time, then as written) and whether a payout
+/// has a state (a disbursement by bank transfer or mobile money).
+const TRANSACTIONS: &str = "SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
+            l.reverses,
+            CASE WHEN l.kind = 'disbursement'
+                 THEN EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.id AND d.method <> 'cash')
+                 ELSE 0 END,
+            l.at, l.rowid
+     FROM loans t
+     JOIN ledger l ON l.loan_id = t.id
+     WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2)";
+
+/// A transaction as [`TRANSACTIONS`] reads it: its line (without its sums yet), the row it
+/// reverses, and what orders it within its day (the time it was written, then its rowid).
+struct Read {
+    line: Line,
+    reverses: Option<LedgerId>,
+    order: (String, i64),
+}
+
 /// The posted transactions on the receivables of a customer's tickets (those they hold now:
 /// a merge moves tickets, the ledger never changes), or of one of them, oldest first. Two
-/// reads side by side in one query: the receivables' sums per transaction from
-/// `ledger_postings_loan`, which holds every column read of them (V32), and the tickets'
-/// transactions from `ledger_loan`, each matched to its sums in memory (an automatic index on
-/// the few sums). A posting carries its transaction's ticket, so both find the same
-/// transactions; a transaction with no posting on a receivable (a surplus payout or expiry,
-/// which moves the surplus owed) has no line. Looking each transaction up by its id instead, from its postings, cost twice as
-/// much: the ids are text and the rows scattered.
+/// plain reads, each along one index, put together here: the receivables' sums per
+/// transaction ([`RECEIVABLE_POSTINGS`]) and the tickets' transactions ([`TRANSACTIONS`]).
+/// A posting carries its transaction's ticket, so both find the same transactions; a
+/// transaction with no posting on a receivable (a surplus payout or expiry, which moves the
+/// surplus owed) has no line. A reversal is written on the ticket of the row it reverses
+/// (`super::reverse`), so the day a line was reversed is among the same transactions. The
+/// same join, grouping and order in one SQL statement cost three times as much in SQLite's
+/// temporary B-trees and an automatic index built on every run.
 pub(crate) fn posted(
     conn: &Connection,
     customer: &CustomerId,
     loan: Option<&LoanId>,
 ) -> rusqlite::Result<Vec<Line>> {
-    conn.prepare_cached(
-        "WITH sums AS MATERIALIZED (
-             SELECT p.transaction_id AS id,
-                    COALESCE(SUM(CASE p.side WHEN 'debit' THEN p.amount END), 0) AS debit,
-                    COALESCE(SUM(CASE p.side WHEN 'credit' THEN p.amount END), 0) AS credit
-             FROM loans t
-             JOIN ledger_postings p ON p.loan_id = t.id
-                  AND p.account IN ('principal_receivable', 'interest_receivable', 'fees_receivable')
-             WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2)
-             GROUP BY p.transaction_id)
-         SELECT l.id, l.loan_id, t.ticket_no, l.on_date, l.kind, l.method, l.reference, l.note,
-                (SELECT r.on_date FROM ledger r WHERE r.reverses = l.id),
-                l.kind = 'disbursement'
-                    AND EXISTS (SELECT 1 FROM disbursements d WHERE d.ledger_id = l.id AND d.method <> 'cash'),
-                s.debit, s.credit
-         FROM loans t
-         CROSS JOIN ledger l ON l.loan_id = t.id
-         CROSS JOIN sums s ON s.id = l.id
-         WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2)
-         ORDER BY l.on_date, l.at, l.rowid",
-    )?
-    .query_map(params![customer, loan], |r| {
-        Ok(Line {
-            id: Some(r.get(0)?),
-            loan: r.get(1)?,
-            ticket_no: r.get(2)?,
-            on: r.get(3)?,
-            kind: EntryKind::from_code(&r.get::<_, String>(4)?).unwrap_or(EntryKind::Reversal),
-            method: Method::from_code(&r.get::<_, String>(5)?).unwrap_or(Method::None),
-            reference: r.get(6)?,
-            note: r.get(7)?,
-            reversed_on: r.get(8)?,
-            payout_with_state: r.get(9)?,
-            debit: r.get(10)?,
-            credit: r.get(11)?,
-            balance: 0,
+    let mut sums: HashMap<LedgerId, (i64, i64)> = HashMap::new();
+    let mut postings = conn.prepare_cached(RECEIVABLE_POSTINGS)?;
+    let mut rows = postings.query(params![customer, loan])?;
+    while let Some(r) = rows.next()? {
+        let (debit, credit) = sums.entry(r.get(0)?).or_default();
+        match r.get_ref(1)?.as_str()? {
+            "debit" => *debit += r.get::<_, i64>(2)?,
+            _ => *credit += r.get::<_, i64>(2)?,
+        }
+    }
+    let mut read: Vec<Read> = conn
+        .prepare_cached(TRANSACTIONS)?
+        .query_map(params![customer, loan], |r| {
+            Ok(Read {
+                line: Line {
+                    id: Some(r.get(0)?),
+                    loan: r.get(1)?,
+                    ticket_no: r.get(2)?,
+                    on: r.get(3)?,
+                    kind: EntryKind::from_code(r.get_ref(4)?.as_str()?)
+                        .unwrap_or(EntryKind::Reversal),
+                    method: Method::from_code(r.get_ref(5)?.as_str()?).unwrap_or(Method::None),
+                    reference: r.get(6)?,
+                    note: r.get(7)?,
+                    reversed_on: None,
+                    payout_with_state: r.get(9)?,
+                    debit: 0,
+                    credit: 0,
+                    balance: 0,
+                },
+                reverses: r.get(8)?,
+                order: (r.get(10)?, r.get(11)?),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    read.sort_unstable_by(|a, b| (a.line.on, &a.order).cmp(&(b.line.on, &b.order)));
+    let reversed_on: HashMap<LedgerId, NaiveDate> = read
+        .iter_mut()
+        .filter_map(|r| Some((r.reverses.take()?, r.line.on)))
+        .collect();
+    Ok(read
+        .into_iter()
+        .filter_map(|Read { mut line, .. }| {
+            let id = line.id.as_ref()?;
+            let (debit, credit) = *sums.get(id)?;
+            line.reversed_on = reversed_on.get(id).copied();
+            (line.debit, line.credit) = (debit, credit);
+            Some(line)
         })
-    })?
-    .collect()
+        .collect())
 }
 
 /// A ticket's [`History`] from its posted lines, as `super::movements_and_charged` reads it
