@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 
 use super::{EntryKind, History, Method};
+use crate::plumbing::db;
 use crate::plumbing::ids::{CustomerId, LedgerId, LoanId};
 
 /// A charge not posted yet (see `loans::charges`).
@@ -168,7 +169,7 @@ pub(crate) fn posted(
                     id: Some(r.get(0)?),
                     loan: r.get(1)?,
                     ticket_no: r.get(2)?,
-                    on: r.get(3)?,
+                    on: db::date(r, 3)?,
                     kind: EntryKind::from_code(r.get_ref(4)?.as_str()?)
                         .unwrap_or(EntryKind::Reversal),
                     method: Method::from_code(r.get_ref(5)?.as_str()?).unwrap_or(Method::None),

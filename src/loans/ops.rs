@@ -13,6 +13,7 @@ use super::receipts;
 use super::terms::{self, Allocation, Facts, Owed, Terms};
 use crate::audit::{self, Actor, Change};
 use crate::ledger::{self, Method, Posting};
+use crate::plumbing::db;
 use crate::plumbing::ids::{
     CustomerId, LoanEventId, LoanId, PaymentId, ProductId, ReceiptId, StaffId,
 };
@@ -56,33 +57,57 @@ impl Ticket {
     }
 }
 
+/// The columns [`from_row`] reads, on `loans t`.
+const COLUMNS: &str =
+    "t.id, t.ticket_no, t.customer_id, t.state, t.principal, t.started_on, t.matures_on,
+     t.terms, t.ticket_lost,
+     EXISTS (SELECT 1 FROM disbursements d WHERE d.loan_id = t.id AND d.state = 'failed')";
+
+/// A ticket from a row of [`COLUMNS`]; `None` for one without terms.
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Ticket>> {
+    let Some(terms) = r
+        .get_ref(7)?
+        .as_str_or_null()?
+        .and_then(|t| serde_json::from_str::<Terms>(t).ok())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Ticket {
+        id: r.get(0)?,
+        ticket_no: r.get(1)?,
+        customer: r.get(2)?,
+        state: LoanState::from_code(r.get_ref(3)?.as_str()?).unwrap_or(LoanState::Cancelled),
+        principal: r.get(4)?,
+        start: db::date(r, 5)?,
+        maturity: db::date(r, 6)?,
+        terms,
+        ticket_lost: r.get(8)?,
+        payout_waits: r.get(9)?,
+    }))
+}
+
 /// Loads a ticket written with terms (tickets without terms, from before products, give
 /// `None`).
 pub(crate) fn load(conn: &Connection, id: &LoanId) -> rusqlite::Result<Option<Ticket>> {
-    conn.prepare_cached(
-        "SELECT ticket_no, customer_id, state, principal, started_on, matures_on, terms, ticket_lost,
-                EXISTS (SELECT 1 FROM disbursements WHERE loan_id = ?1 AND state = 'failed')
-         FROM loans WHERE id = ?1",
-    )?
-    .query_row([id], |r| {
-        let terms: Option<String> = r.get(6)?;
-        let state: String = r.get(2)?;
-        let Some(terms) = terms.and_then(|t| serde_json::from_str::<Terms>(&t).ok()) else { return Ok(None) };
-        Ok(Some(Ticket {
-            id: id.clone(),
-            ticket_no: r.get(0)?,
-            customer: r.get(1)?,
-            state: LoanState::from_code(&state).unwrap_or(LoanState::Cancelled),
-            principal: r.get(3)?,
-            start: r.get(4)?,
-            maturity: r.get(5)?,
-            terms,
-            ticket_lost: r.get(7)?,
-            payout_waits: r.get(8)?,
-        }))
-    })
-    .optional()
-    .map(Option::flatten)
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM loans t WHERE t.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// The tickets a customer holds that were written with terms, or the one of them `loan`
+/// names, by id: what [`load`] gives of each, in one read.
+pub(crate) fn of_customer(
+    conn: &Connection,
+    customer: &CustomerId,
+    loan: Option<&LoanId>,
+) -> rusqlite::Result<Vec<Ticket>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM loans t WHERE t.customer_id = ?1 AND (?2 IS NULL OR t.id = ?2) ORDER BY t.id"
+    ))?
+    .query_map(params![customer, loan], from_row)?
+    .filter_map(Result::transpose)
+    .collect()
 }
 
 /// What the ticket owes on `date`.

@@ -12,14 +12,15 @@
 //! Domain modules hold their own SQL as plain functions over `&Connection`; the caller owns the
 //! transaction, and a transaction that writes starts with [`immediate`] (`BEGIN IMMEDIATE`), so
 //! it takes the write lock up front instead of failing half-way with `SQLITE_BUSY`.
-//! Lists that read many instants read them with [`instant`] and [`maybe_instant`].
+//! Lists that read many instants or dates read them with [`instant`], [`maybe_instant`] and
+//! [`date`].
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags, Row, Transaction, TransactionBehavior};
 
@@ -309,6 +310,34 @@ pub(crate) fn maybe_instant(row: &Row<'_>, idx: usize) -> rusqlite::Result<Optio
     }
 }
 
+/// The date in column `idx` of `row`: the stored form (`2026-12-03`) read digit by digit,
+/// anything else as rusqlite reads a `NaiveDate` (through a strftime pattern, several times
+/// slower), which also gives its error for a value that is no date.
+pub(crate) fn date(row: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
+    let stored = match row.get_ref(idx)? {
+        ValueRef::Text(text) => iso_date(text),
+        _ => None,
+    };
+    match stored {
+        Some(day) => Ok(day),
+        None => row.get(idx),
+    }
+}
+
+/// `YYYY-MM-DD` with digits only, when it is a day of the calendar.
+fn iso_date(text: &[u8]) -> Option<NaiveDate> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = text else {
+        return None;
+    };
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&[y0, y1, y2, y3])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&[m0, m1])?, number(&[d0, d1])?)
+}
+
 /// Creates the data directory and proves it is writable.
 fn prepare_data_dir(dir: &Path) -> Result<(), DbError> {
     std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
@@ -511,6 +540,62 @@ pub(crate) mod tests {
             "text that is no time: {rows:?}"
         );
         assert_eq!(rows[10].0, "Ok(None)");
+    }
+
+    /// A date reads as rusqlite reads it: the same day, or the same error, for every day of
+    /// several years, days that are not in the calendar and text that is no date.
+    #[test]
+    fn a_date_reads_as_rusqlite_reads_it() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (on_date)").unwrap();
+        let first = NaiveDate::from_ymd_opt(1999, 12, 25).unwrap();
+        for day in first.iter_days().take(365 * 30 + 7) {
+            conn.execute("INSERT INTO t VALUES (?1)", [day]).unwrap();
+        }
+        for other in [
+            "2026-02-29",
+            "2024-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "2026-01-32",
+            "+2026-01-01",
+            "2026/01/31",
+            "2026-01-31 ",
+            "２０２６-01-01",
+            "no date",
+            "",
+        ] {
+            conn.execute("INSERT INTO t VALUES (?1)", [other]).unwrap();
+        }
+        conn.execute_batch("INSERT INTO t VALUES (NULL), (42)")
+            .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT on_date FROM t ORDER BY rowid")
+            .unwrap();
+        let rows: Vec<(String, String)> = stmt
+            .query_map([], |r| {
+                let ours = format!("{:?}", date(r, 0));
+                let theirs = format!("{:?}", r.get::<_, NaiveDate>(0));
+                Ok((ours, theirs))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows.len(), 365 * 30 + 7 + 14);
+        for (ours, theirs) in &rows {
+            assert_eq!(ours, theirs);
+        }
+        assert_eq!(rows[0].0, "Ok(1999-12-25)");
+        let others: Vec<&str> = rows[365 * 30 + 7..]
+            .iter()
+            .map(|(o, _)| o.as_str())
+            .collect();
+        assert!(others[0].starts_with("Err"), "{others:?}");
+        assert_eq!(others[1], "Ok(2024-02-29)");
+        // What rusqlite's pattern also takes (an unpadded month, a sign) is read its way.
+        assert_eq!(others[4], "Ok(2026-01-01)");
+        assert!(others[10].starts_with("Err"), "{others:?}");
     }
 
     /// SQLite is compiled as `.cargo/config.toml` says: without the global page-cache and

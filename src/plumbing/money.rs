@@ -32,9 +32,15 @@ impl Currency {
     /// Writes an amount of minor units, grouped the way the language does (`Rp 1.500.000` in
     /// Indonesian, `IDR 1,500,000` in English).
     pub(crate) fn format(&self, minor: i64, lang: Lang) -> String {
-        let grouped = decimal(minor.unsigned_abs(), self.exponent, lang);
-        let sign = if minor < 0 { "-" } else { "" };
-        format!("{sign}{} {grouped}", self.symbol(lang))
+        let symbol = self.symbol(lang);
+        let mut out = String::with_capacity(symbol.len() + 32);
+        if minor < 0 {
+            out.push('-');
+        }
+        out.push_str(symbol);
+        out.push(' ');
+        write_decimal(&mut out, minor.unsigned_abs(), self.exponent, lang);
+        out
     }
 
     /// What an amount is written after: `Rp` for rupiah in Indonesian, else the ISO code.
@@ -58,25 +64,41 @@ pub(crate) fn separators(lang: Lang) -> (char, char) {
 /// A count of `10^-exponent` units written with `exponent` decimals, grouped by thousands the
 /// way the language does.
 fn decimal(units: u64, exponent: u8, lang: Lang) -> String {
+    let mut out = String::with_capacity(32);
+    write_decimal(&mut out, units, exponent, lang);
+    out
+}
+
+/// [`decimal`], written at the end of `out` (an amount on a page is one string, not three).
+fn write_decimal(out: &mut String, units: u64, exponent: u8, lang: Lang) {
     let (group, mark) = separators(lang);
     let scale = 10u64.pow(u32::from(exponent));
     let (whole, fraction) = (units / scale, units % scale);
-    let digits = whole.to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 5);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(group);
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = whole;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
         }
-        grouped.push(c);
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i.is_multiple_of(3) {
+            out.push(group);
+        }
     }
     if exponent > 0 {
-        grouped.push(mark);
-        grouped.push_str(&format!(
-            "{fraction:0width$}",
-            width = usize::from(exponent)
-        ));
+        out.push(mark);
+        let mut divisor = scale / 10;
+        while divisor > 0 {
+            out.push(char::from(b'0' + (fraction / divisor % 10) as u8));
+            divisor /= 10;
+        }
     }
-    grouped
 }
 
 /// A rate kept in basis points as a percentage, with the language's decimal mark: "1,15%" in
@@ -184,6 +206,45 @@ mod tests {
         };
         assert_eq!(kes.format(123_456_789, Lang::En), "KES 1,234,567.89");
         assert_eq!(kes.format(-5, Lang::Id), "-KES 0,05");
+    }
+
+    /// The written amount against the plain way of writing it (the digits grouped from the
+    /// right, the fraction padded), for amounts of every length and each exponent.
+    #[test]
+    fn decimals_are_grouped_and_padded() {
+        fn plain(units: u64, exponent: u8, lang: Lang) -> String {
+            let (group, mark) = separators(lang);
+            let scale = 10u64.pow(u32::from(exponent));
+            let digits: Vec<char> = (units / scale).to_string().chars().collect();
+            let mut out = String::new();
+            for (i, c) in digits.iter().enumerate() {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                    out.push(group);
+                }
+                out.push(*c);
+            }
+            if exponent > 0 {
+                let width = usize::from(exponent);
+                out.push_str(&format!("{mark}{:0width$}", units % scale));
+            }
+            out
+        }
+        let mut amounts = vec![0, 1, 9, 10, 99, 100, 999, 1_000, 1_001, 1_500_000, u64::MAX];
+        amounts.extend((0..19).map(|p| 10u64.pow(p) - 1));
+        amounts.extend((0..64).map(|b| 1u64 << b));
+        for units in amounts {
+            for exponent in 0..=3 {
+                for lang in [Lang::En, Lang::Id] {
+                    assert_eq!(
+                        decimal(units, exponent, lang),
+                        plain(units, exponent, lang),
+                        "{units} at 10^-{exponent}"
+                    );
+                }
+            }
+        }
+        assert_eq!(decimal(123_456, 2, Lang::Id), "1.234,56");
+        assert_eq!(decimal(5, 3, Lang::En), "0.005");
     }
 
     #[test]

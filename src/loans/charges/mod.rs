@@ -221,23 +221,15 @@ pub(crate) fn statement_of(
     (from, to): (Option<NaiveDate>, Option<NaiveDate>),
     today: NaiveDate,
 ) -> rusqlite::Result<Statement> {
-    let tickets: Vec<LoanId> = conn
-        .prepare_cached(
-            "SELECT id FROM loans WHERE customer_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY id",
-        )?
-        .query_map(rusqlite::params![customer, loan], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let tickets = ops::of_customer(conn, customer, loan)?;
     let posted = statement::posted(conn, customer, loan)?;
     let mut pending = Vec::new();
-    for id in &tickets {
-        let Some(record) = ops::load(conn, id)? else {
-            continue;
-        };
-        if let Some(through) = charged_through(conn, &record, today)? {
+    for record in &tickets {
+        if let Some(through) = charged_through(conn, record, today)? {
             pending.extend(falling_due(
-                &record,
+                record,
                 through,
-                &statement::history(&posted, id),
+                &statement::history(&posted, &record.id),
             ));
         }
     }
