@@ -315,27 +315,13 @@ pub(crate) fn maybe_instant(row: &Row<'_>, idx: usize) -> rusqlite::Result<Optio
 /// slower), which also gives its error for a value that is no date.
 pub(crate) fn date(row: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
     let stored = match row.get_ref(idx)? {
-        ValueRef::Text(text) => iso_date(text),
+        ValueRef::Text(text) => clock::stored_day(text),
         _ => None,
     };
     match stored {
         Some(day) => Ok(day),
         None => row.get(idx),
     }
-}
-
-/// `YYYY-MM-DD` with digits only, when it is a day of the calendar.
-fn iso_date(text: &[u8]) -> Option<NaiveDate> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = text else {
-        return None;
-    };
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let year = i32::try_from(number(&[y0, y1, y2, y3])?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(&[m0, m1])?, number(&[d0, d1])?)
 }
 
 /// Creates the data directory and proves it is writable.
