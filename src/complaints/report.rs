@@ -220,31 +220,50 @@ pub(crate) fn evaluate(
     })
 }
 
-/// The repeat complainants' query: ?1 the look-back's start, ?2 and ?3 the period. The
-/// week's customers are read from `complaints_opened` (V40) and each one's cases counted from
-/// `complaints_customer_opened` (V39), both without reading a case's row; the customers' names
-/// are looked up only for the repeat complainants, after counting.
-const REPEAT_COMPLAINANTS: &str = "SELECT r.customer_id, cu.full_name, r.cases FROM (
-       SELECT customer_id, count(*) AS cases FROM complaints
-       WHERE opened_at >= ?1 AND opened_at < ?3
-         AND customer_id IN (SELECT customer_id FROM complaints WHERE opened_at >= ?2 AND opened_at < ?3)
-       GROUP BY customer_id HAVING count(*) >= 2
+/// The repeat complainants' query: ?1 the look-back's start, ?2 and ?3 the period. Each case
+/// of the period (read from `complaints_opened`, V40) with its customer's cases in the look-back
+/// (counted from `complaints_customer_opened`, V39), neither reading a case's row; the name is
+/// looked up only for a customer with two or more. A customer with two cases in the period
+/// comes twice ([`repeat_complainants`] keeps one and orders them). Written with an IN list,
+/// a GROUP BY and an ORDER BY, its temporary B-trees were a third of the query's time (0.78 to
+/// 0.52 ms at a week of 695 cases, 259 of them repeat complainants'). `LIMIT -1` keeps SQLite
+/// from merging the inner query into the outer one (a subquery with a limit is not flattened
+/// into a query with a WHERE), which counted each customer's cases twice.
+const REPEAT_COMPLAINANTS: &str = "SELECT r.customer_id,
+       (SELECT full_name FROM customers WHERE id = r.customer_id), r.cases
+     FROM (
+       SELECT w.customer_id,
+         (SELECT count(*) FROM complaints c
+          WHERE c.customer_id = w.customer_id AND c.opened_at >= ?1 AND c.opened_at < ?3) AS cases
+       FROM complaints w WHERE w.opened_at >= ?2 AND w.opened_at < ?3
+       LIMIT -1
      ) r
-     JOIN customers cu ON cu.id = r.customer_id
-     ORDER BY r.cases DESC, cu.full_name";
+     WHERE r.cases >= 2";
 
-/// The customers with a case in `period` and another in the [`REPEAT_DAYS`] before its end.
+/// The customers with a case in `period` and another in the [`REPEAT_DAYS`] before its end,
+/// the most cases first, then by name.
 fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Vec<Repeat>> {
     let since = period.until - Duration::days(REPEAT_DAYS);
-    conn.prepare_cached(REPEAT_COMPLAINANTS)?
-        .query_map(params![since, period.from, period.until], |r| {
-            Ok(Repeat {
-                customer: r.get(0)?,
-                name: r.get(1)?,
-                cases: r.get(2)?,
-            })
-        })?
-        .collect()
+    let mut seen = std::collections::HashSet::new();
+    let mut repeat = Vec::new();
+    let mut statement = conn.prepare_cached(REPEAT_COMPLAINANTS)?;
+    let mut rows = statement.query(params![since, period.from, period.until])?;
+    while let Some(row) = rows.next()? {
+        let customer: CustomerId = row.get(0)?;
+        if seen.insert(customer.clone()) {
+            repeat.push(Repeat {
+                customer,
+                name: row.get(1)?,
+                cases: row.get(2)?,
+            });
+        }
+    }
+    repeat.sort_by(|a, b| {
+        (b.cases.cmp(&a.cases))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.customer.cmp(&b.customer))
+    });
+    Ok(repeat)
 }
 
 /// A quarter's line for one category, in the regulator's shape: received, by state, and the

@@ -297,8 +297,9 @@ fn quarters_and_weeks_are_local_days() {
 /// The repeat complainants are counted from the indexes alone: the week's customers from
 /// (opening time, customer), V40, and each one's cases from (customer, opening time), V39.
 /// Before, each case was read from the table (a third of the weekly page at 50,000 cases), and
-/// every customer's name was looked up before counting. Planned under the statistics ANALYZE
-/// keeps for such a branch.
+/// every customer's name was looked up before counting. The count is made once per case of
+/// the week, with no temporary B-tree (an IN list, a GROUP BY and an ORDER BY built three, a
+/// third of the query's time). Planned under the statistics ANALYZE keeps for such a branch.
 #[test]
 fn repeat_complainants_are_counted_from_the_index_not_the_cases() {
     let (dir, db) = test_db();
@@ -326,19 +327,23 @@ fn repeat_complainants_are_counted_from_the_index_not_the_cases() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let reads_cases: Vec<&String> = plan
-        .iter()
-        .filter(|p| p.starts_with("SEARCH complaints") || p.starts_with("SCAN complaints"))
-        .collect();
-    assert_eq!(reads_cases.len(), 2, "{plan:?}");
+    let reads_cases: Vec<&String> = plan.iter().filter(|p| p.contains("complaints")).collect();
+    assert_eq!(
+        reads_cases,
+        [
+            "SEARCH w USING COVERING INDEX complaints_opened (opened_at>? AND opened_at<?)",
+            "SEARCH c USING COVERING INDEX complaints_customer_opened (customer_id=? AND opened_at>? AND opened_at<?)",
+        ],
+        "each case counted once, from the indexes: {plan:?}"
+    );
     assert!(
-        reads_cases
+        !plan
             .iter()
-            .all(|p| p.starts_with("SEARCH complaints USING COVERING INDEX")),
+            .any(|p| p.contains("TEMP B-TREE") || p.contains("LIST SUBQUERY")),
         "{plan:?}"
     );
     let counted = plan.iter().position(|p| p == "SCAN r");
-    let named = plan.iter().position(|p| p.starts_with("SEARCH cu "));
+    let named = plan.iter().position(|p| p.starts_with("SEARCH customers"));
     assert!(
         counted.is_some() && counted < named,
         "names looked up after counting: {plan:?}"
