@@ -355,6 +355,28 @@ mod tests {
         }
     }
 
+    /// A new branch under [`STATISTICS`], and a connection opened after them (a connection
+    /// reads the statistics when it opens); the directory lives as long as it is kept.
+    fn planned_branch() -> (tempfile::TempDir, Connection) {
+        let (dir, db) = test_db();
+        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
+        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        (dir, conn)
+    }
+
+    /// That `plan` reads first from `index` and sorts nothing, not even by a last term.
+    fn assert_read_in_order_of(plan: &[String], index: &str, what: &str) {
+        assert!(
+            plan.first().is_some_and(|p| p.contains(index)),
+            "{what}: {plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "{what}: no case sorted: {plan:?}"
+        );
+    }
+
     /// The plan of a page of `filter`, a line per step.
     fn plan(conn: &Connection, filter: &Filter) -> Vec<String> {
         plan_of::<Case>(conn, filter, Slice::first(50))
@@ -380,22 +402,10 @@ mod tests {
     /// evaluation's oldest cases were half its time, read from `complaints_state_opened`).
     #[test]
     fn the_unresolved_cases_are_read_in_the_order_of_their_index() {
-        let (dir, db) = test_db();
-        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
-        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
-        // A new connection reads the statistics.
-        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let (_dir, conn) = planned_branch();
         for sort in [Sort::TimeLeft, Sort::Opened, Sort::Newest] {
             let plan = plan(&conn, &unresolved(sort));
-            let first = plan.first().cloned().unwrap_or_default();
-            assert!(
-                first.contains("complaints_unresolved"),
-                "{sort:?}: {plan:?}"
-            );
-            assert!(
-                !plan.iter().any(|p| p.contains("TEMP B-TREE")),
-                "{sort:?}: no case sorted, not even by a last term: {plan:?}"
-            );
+            assert_read_in_order_of(&plan, "complaints_unresolved", &format!("{sort:?}"));
         }
     }
 
@@ -404,10 +414,7 @@ mod tests {
     /// the week into a sorter for that last term, three times the time of reading them.
     #[test]
     fn a_weeks_cases_are_read_in_the_order_of_their_index() {
-        let (dir, db) = test_db();
-        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
-        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
-        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let (_dir, conn) = planned_branch();
         let monday = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 30, 0, 0, 0).unwrap();
         for sort in [Sort::Opened, Sort::Newest] {
             let week = Filter {
@@ -420,15 +427,7 @@ mod tests {
                 plan_of::<Counted>(&conn, &week, Slice::ALL),
                 plan_of::<Case>(&conn, &week, Slice::first(50)),
             ] {
-                assert!(
-                    plan.first()
-                        .is_some_and(|p| p.contains("complaints_opened")),
-                    "{sort:?}: {plan:?}"
-                );
-                assert!(
-                    !plan.iter().any(|p| p.contains("TEMP B-TREE")),
-                    "{sort:?}: {plan:?}"
-                );
+                assert_read_in_order_of(&plan, "complaints_opened", &format!("{sort:?}"));
             }
         }
     }
@@ -439,10 +438,7 @@ mod tests {
     /// `complaints_state_opened` sorted them all for each page.
     #[test]
     fn the_unresolved_cases_by_time_left_are_read_in_order_not_sorted() {
-        let (dir, db) = test_db();
-        db.conn().unwrap().execute_batch("ANALYZE").unwrap();
-        db.conn().unwrap().execute_batch(STATISTICS).unwrap();
-        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let (_dir, conn) = planned_branch();
         let plan = plan(&conn, &unresolved(Sort::TimeLeft));
         assert!(
             plan.iter().any(|p| p.contains("complaints_unresolved_due")),
