@@ -248,13 +248,49 @@ pub(crate) fn form_error(text: Option<&str>) -> Markup {
     }
 }
 
-/// The links to the page before and the page after a paged list: `page` counts from 0,
-/// `more` says a row was found beyond this page, `link` gives a page's address.
-pub(crate) fn pager(lang: Lang, page: u32, more: bool, link: impl Fn(u32) -> String) -> Markup {
-    html! {
-        nav class="pager" {
-            @if page > 0 { a href=(link(page - 1)) rel="prev" { (lang.t(Msg::Previous)) } }
-            @if more { a href=(link(page + 1)) rel="next" { (lang.t(Msg::Next)) } }
+/// Which rows of a paged list a page shows: `size` of them after `page` pages (`?page=`,
+/// counted from 0; anything else is the first page). They are read with one more, which
+/// says whether there is a next page ([`Paging::keep`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Paging {
+    pub(crate) page: u32,
+    size: u32,
+}
+
+impl Paging {
+    /// The page `query` asks for, of `size` rows.
+    pub(crate) fn of(query: &form::Form, size: u32) -> Paging {
+        let page = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        Paging { page, size }
+    }
+
+    /// How many rows to read: the page's and one more.
+    pub(crate) fn limit(self) -> u32 {
+        self.size.saturating_add(1)
+    }
+
+    /// How many rows come before the page's.
+    pub(crate) fn offset(self) -> u32 {
+        self.page.saturating_mul(self.size)
+    }
+
+    /// Keeps the page's rows of those read ([`Paging::limit`] at most) and says whether there
+    /// is a next page.
+    pub(crate) fn keep<T>(self, rows: &mut Vec<T>) -> bool {
+        let size = self.size as usize;
+        let more = rows.len() > size;
+        rows.truncate(size);
+        more
+    }
+
+    /// The links to the page before and the page after: `more` says a row was found beyond
+    /// this page ([`Paging::keep`]), `link` gives a page's address.
+    pub(crate) fn links(self, lang: Lang, more: bool, link: impl Fn(u32) -> String) -> Markup {
+        html! {
+            nav class="pager" {
+                @if self.page > 0 { a href=(link(self.page - 1)) rel="prev" { (lang.t(Msg::Previous)) } }
+                @if more { a href=(link(self.page.saturating_add(1))) rel="next" { (lang.t(Msg::Next)) } }
+            }
         }
     }
 }
@@ -442,7 +478,42 @@ pub(crate) fn datetime(at: DateTime<Utc>, offset: FixedOffset, lang: Lang) -> St
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// A page is read with one row more, kept to its own rows, and its links go back and on
+    /// only when there is a page there; a page number that is no number is the first page.
+    #[test]
+    fn a_page_keeps_its_rows_and_knows_whether_another_follows() {
+        let asked = |q: &str| Paging::of(&form::Form::parse(q.as_bytes()).unwrap(), 50);
+        let third = asked("page=2");
+        assert_eq!((third.limit(), third.offset()), (51, 100));
+        for junk in ["", "page=-1", "page=two", "page=99999999999"] {
+            assert_eq!(asked(junk).offset(), 0, "{junk}");
+        }
+        let mut full: Vec<u32> = (100..151).collect();
+        assert!(third.keep(&mut full));
+        assert_eq!(full, (100..150).collect::<Vec<_>>());
+        let mut last: Vec<u32> = (100..150).collect();
+        assert!(!third.keep(&mut last));
+        assert_eq!(last.len(), 50);
+        let link = |p: u32| format!("/list?page={p}");
+        let links = third.links(Lang::En, true, link).into_string();
+        assert!(
+            links.contains(r#"href="/list?page=1" rel="prev""#),
+            "{links}"
+        );
+        assert!(
+            links.contains(r#"href="/list?page=3" rel="next""#),
+            "{links}"
+        );
+        let first = asked("page=0").links(Lang::En, false, link).into_string();
+        assert!(!first.contains("href"), "{first}");
+        let end = asked("page=4294967295")
+            .links(Lang::En, true, link)
+            .into_string();
+        assert!(end.contains("page=4294967295\" rel=\"next"), "{end}");
+    }
 
     #[test]
     fn splices_are_escaped() {

@@ -8,6 +8,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
+use crate::plumbing::ui::Paging;
 use crate::roles::Permission;
 use crate::web::Ctx;
 
@@ -17,18 +18,9 @@ const PAGE_SIZE: u32 = 50;
 /// GET /staff/audit: the audit log, newest first.
 pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
     let user = ctx.require(Permission::AuditLog)?;
-    let page: u32 = ctx
-        .req
-        .query_form()?
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let entries = list(
-        &*ctx.app.db.conn()?,
-        PAGE_SIZE + 1,
-        page.saturating_mul(PAGE_SIZE),
-    )?;
-    let has_more = entries.len() > PAGE_SIZE as usize;
+    let paging = Paging::of(&ctx.req.query_form()?, PAGE_SIZE);
+    let mut entries = list(&*ctx.app.db.conn()?, paging.limit(), paging.offset())?;
+    let more = paging.keep(&mut entries);
     let body = html! {
         @if entries.is_empty() {
             p { (ctx.t(Msg::AuditEmpty)) }
@@ -40,7 +32,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
                         th { (ctx.t(Msg::AuditRecord)) } th { (ctx.t(Msg::AuditBefore)) } th { (ctx.t(Msg::AuditAfter)) }
                     } }
                     tbody {
-                        @for e in entries.iter().take(PAGE_SIZE as usize) {
+                        @for e in &entries {
                             tr {
                                 td { (ctx.datetime(e.at)) }
                                 @match actor_label(&e.actor) {
@@ -58,7 +50,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
                 }
             }
         }
-        (crate::plumbing::ui::pager(ctx.lang, page, has_more, |p| format!("{}?page={p}", paths::AUDIT)))
+        (paging.links(ctx.lang, more, |p| format!("{}?page={p}", paths::AUDIT)))
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::AuditTitle), body))
 }

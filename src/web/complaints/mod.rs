@@ -32,7 +32,7 @@ pub(crate) const HANDLERS: [Permission; 2] =
     [Permission::Complaints, Permission::ComplaintEscalations];
 
 /// The cases a page of the list shows.
-const LISTED: usize = 50;
+const LISTED: u32 = 50;
 
 /// How many customers the new case's search shows.
 const FOUND: u32 = 20;
@@ -57,18 +57,16 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
             _ => Sort::TimeLeft,
         },
     };
-    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let paging = ui::Paging::of(&query, LISTED);
     let conn = ctx.app.db.conn()?;
     let calendar = Calendar::load(&conn, ctx.app.config.utc_offset())?;
     let config = &ctx.app.config.complaints;
-    // One more than a page: whether there is a next one.
     let slice = Slice {
-        offset: (page as usize).saturating_mul(LISTED),
-        limit: LISTED + 1,
+        offset: paging.offset() as usize,
+        limit: paging.limit() as usize,
     };
     let mut rows = list::cases::<Case>(&conn, &filter, &calendar, config, ctx.now, slice)?;
-    let more = rows.len() > LISTED;
-    rows.truncate(LISTED);
+    let more = paging.keep(&mut rows);
     let link = |page: u32| list_link(state, &filter, query.text("sort"), page);
     let body = html! {
         p class="actions" {
@@ -77,7 +75,7 @@ pub(crate) fn list_page(ctx: &Ctx) -> Result<Response, AppError> {
         }
         (filter_form(ctx, &filter, state, query.text("sort")))
         (cases_table(ctx, &rows))
-        (ui::pager(ctx.lang, page, more, link))
+        (paging.links(ctx.lang, more, link))
     };
     Ok(ctx.staff_page(user, ctx.t(Msg::ComplaintsTitle), body))
 }

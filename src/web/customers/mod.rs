@@ -66,17 +66,17 @@ pub(crate) fn list_page(
     let user = ctx.require_any(&LIST_VIEWERS)?;
     let query = ctx.req.query_form()?;
     let q = query.text("q").to_owned();
-    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let paging = ui::Paging::of(&query, PAGE_SIZE);
     // `?locked=1`: the locked customers the "today" card counts, instead of a search.
     let locked = query.get("locked") == Some("1");
-    let (limit, offset) = (PAGE_SIZE + 1, page.saturating_mul(PAGE_SIZE));
+    let (limit, offset) = (paging.limit(), paging.offset());
     let country = &ctx.app.config.branch.country;
-    let rows = if locked {
+    let mut rows = if locked {
         search::locked(&*ctx.app.db.conn()?, limit, offset)?
     } else {
         search::find(&*ctx.app.db.conn()?, &q, country, limit, offset)?
     };
-    let more = rows.len() > PAGE_SIZE as usize;
+    let more = paging.keep(&mut rows);
     let page_link = |page: u32| match locked {
         true => paths::locked_customers(page),
         false => format!(
@@ -103,7 +103,7 @@ pub(crate) fn list_page(
             table {
                 thead { tr { th { (ctx.t(Msg::FullName)) } th { (ctx.t(Msg::PhoneNumber)) } th { (ctx.t(Msg::Status)) } } }
                 tbody {
-                    @for r in rows.iter().take(PAGE_SIZE as usize) {
+                    @for r in &rows {
                         tr {
                             td { a href=(paths::customer(&r.id)) { (r.full_name) } }
                             td { (r.phone.national(country)) }
@@ -114,7 +114,7 @@ pub(crate) fn list_page(
             }
         }
         @if locked && rows.is_empty() { p { (ctx.t(Msg::NoLockedCustomers)) } }
-        (ui::pager(ctx.lang, page, more, page_link))
+        (paging.links(ctx.lang, more, page_link))
     };
     let title = if locked {
         Msg::TodayLocked

@@ -9,6 +9,7 @@ use crate::plumbing::error::AppError;
 use crate::plumbing::http::Response;
 use crate::plumbing::i18n::Msg;
 use crate::plumbing::paths;
+use crate::plumbing::ui::Paging;
 use crate::web::Ctx;
 
 /// Tickets a page shows.
@@ -29,18 +30,12 @@ pub(crate) fn due_tickets(ctx: &Ctx) -> Result<Response, AppError> {
     let query = ctx.req.query_form()?;
     let due = Due::from_key(query.text("list"))
         .ok_or_else(|| AppError::BadRequest(ctx.t(Msg::UnknownList).to_owned()))?;
-    let page: u32 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let paging = Paging::of(&query, PAGE_SIZE);
     let day = super::today(ctx);
     let conn = ctx.app.db.conn()?;
-    let rows = today::list(
-        &conn,
-        due,
-        day,
-        PAGE_SIZE + 1,
-        page.saturating_mul(PAGE_SIZE),
-    )?;
+    let mut rows = today::list(&conn, due, day, paging.limit(), paging.offset())?;
     drop(conn);
-    let more = rows.len() > PAGE_SIZE as usize;
+    let more = paging.keep(&mut rows);
     let money = |v: i64| ctx.app.config.currency().format(v, ctx.lang);
     let body = html! {
         @if rows.is_empty() { p { (ctx.t(Msg::NoTicketsInList)) } }
@@ -50,7 +45,7 @@ pub(crate) fn due_tickets(ctx: &Ctx) -> Result<Response, AppError> {
                     th { (ctx.t(Msg::Ticket)) } th { (ctx.t(Msg::CustomerSelf)) }
                     th { (ctx.t(Msg::Maturity)) } th class="num" { (ctx.t(Msg::Principal)) }
                 } }
-                tbody { @for t in rows.iter().take(PAGE_SIZE as usize) {
+                tbody { @for t in &rows {
                     tr {
                         td { a href=(paths::ticket(&t.id)) { (t.ticket_no) } }
                         td { a href=(paths::customer(&t.customer_id)) { (t.customer) } }
@@ -60,7 +55,7 @@ pub(crate) fn due_tickets(ctx: &Ctx) -> Result<Response, AppError> {
                 } }
             } }
         }
-        (crate::plumbing::ui::pager(ctx.lang, page, more, |p| paths::due_tickets(due.key(), p)))
+        (paging.links(ctx.lang, more, |p| paths::due_tickets(due.key(), p)))
     };
     Ok(ctx.staff_page(user, ctx.t(title(due)), body))
 }
