@@ -250,10 +250,14 @@ fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Ve
     let mut rows = statement.query(params![since, period.from, period.until])?;
     while let Some(row) = rows.next()? {
         let customer: CustomerId = row.get(0)?;
+        // No name: no customer of that id (the join this replaced left such a case out).
+        let Some(name) = row.get::<_, Option<String>>(1)? else {
+            continue;
+        };
         if seen.insert(customer.clone()) {
             repeat.push(Repeat {
                 customer,
-                name: row.get(1)?,
+                name,
                 cases: row.get(2)?,
             });
         }
