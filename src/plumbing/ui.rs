@@ -253,7 +253,7 @@ pub(crate) fn form_error(text: Option<&str>) -> Markup {
 /// says whether there is a next page ([`Paging::keep`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Paging {
-    pub(crate) page: u32,
+    page: u32,
     size: u32,
 }
 
