@@ -244,19 +244,14 @@ const REPEAT_COMPLAINANTS: &str = "SELECT r.customer_id,
 /// the most cases first, then by name.
 fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Vec<Repeat>> {
     let since = period.until - Duration::days(REPEAT_DAYS);
-    let mut seen = std::collections::HashSet::new();
     let mut repeat = Vec::new();
     let mut statement = conn.prepare_cached(REPEAT_COMPLAINANTS)?;
     let mut rows = statement.query(params![since, period.from, period.until])?;
     while let Some(row) = rows.next()? {
-        let customer: CustomerId = row.get(0)?;
         // No name: no customer of that id (the join this replaced left such a case out).
-        let Some(name) = row.get::<_, Option<String>>(1)? else {
-            continue;
-        };
-        if seen.insert(customer.clone()) {
+        if let Some(name) = row.get::<_, Option<String>>(1)? {
             repeat.push(Repeat {
-                customer,
+                customer: row.get(0)?,
                 name,
                 cases: row.get(2)?,
             });
@@ -267,6 +262,8 @@ fn repeat_complainants(conn: &Connection, period: Period) -> rusqlite::Result<Ve
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.customer.cmp(&b.customer))
     });
+    // A customer's rows (one per case of the period) are alike in every key, so side by side.
+    repeat.dedup_by(|a, b| a.customer == b.customer);
     Ok(repeat)
 }
 
